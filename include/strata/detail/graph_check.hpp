@@ -1,0 +1,183 @@
+// strata::detail: the compile-time checks of a revision graph, and their messages.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <utility>
+
+#include <strata/fixed_string.hpp>
+
+namespace strata::detail {
+
+// FNV-1a: GCC's constant evaluator is slow at string comparison, so the graph checks compare
+// 64-bit hashes first and strings only on a hash match.
+constexpr std::uint64_t hash_id(std::string_view id) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (char c : id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return h;
+}
+
+constexpr bool well_formed_id(std::string_view id) {
+  if (id.empty() || id.size() > 32) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '_'; });
+}
+
+enum class graph_fault : std::uint8_t { none, empty, malformed_id, malformed_down_id, duplicate_id, self_down, unknown_down, later_down, several_bases };
+
+struct graph_check {
+  graph_fault fault = graph_fault::none;
+  std::size_t revision = 0;   // the revision concerned (index in the list)
+  std::size_t other = 0;      // the second revision concerned, where there is one
+  std::string_view down{};    // the down id concerned, where there is one
+};
+
+// Revision ids sorted by hash, for O(log n) lookups in constant evaluation.
+template <std::size_t N>
+struct id_index {
+  std::array<std::pair<std::uint64_t, std::size_t>, N> by_hash{};
+  const std::array<std::string_view, N>* ids = nullptr;
+
+  constexpr explicit id_index(const std::array<std::string_view, N>& all) : ids(&all) {
+    for (std::size_t i = 0; i < N; ++i) by_hash[i] = {hash_id(all[i]), i};
+    std::sort(by_hash.begin(), by_hash.end());
+  }
+  // Index of the first revision with this id, or N.
+  [[nodiscard]] constexpr std::size_t find(std::string_view id) const {
+    const auto h = hash_id(id);
+    auto it = std::lower_bound(by_hash.begin(), by_hash.end(), std::pair<std::uint64_t, std::size_t>{h, 0});
+    std::size_t best = N;
+    for (; it != by_hash.end() && it->first == h; ++it)
+      if ((*ids)[it->second] == id) best = std::min(best, it->second);
+    return best;
+  }
+};
+
+template <std::size_t N>
+constexpr graph_check check_graph(const std::array<std::string_view, N>& ids,
+                                  const std::array<std::span<const std::string_view>, N>& downs) {
+  if constexpr (N == 0) {
+    return {graph_fault::empty};
+  } else {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (!well_formed_id(ids[i])) return {graph_fault::malformed_id, i};
+      for (auto d : downs[i])
+        if (!well_formed_id(d)) return {graph_fault::malformed_down_id, i, 0, d};
+    }
+    const id_index<N> index(ids);
+    for (std::size_t k = 1; k < N; ++k) {
+      const auto [h0, i0] = index.by_hash[k - 1];
+      const auto [h1, i1] = index.by_hash[k];
+      if (h0 == h1 && ids[i0] == ids[i1]) return {graph_fault::duplicate_id, std::min(i0, i1), std::max(i0, i1)};
+    }
+    std::size_t first_base = N;
+    for (std::size_t i = 0; i < N; ++i) {
+      if (downs[i].empty()) {
+        if (first_base != N) return {graph_fault::several_bases, first_base, i};
+        first_base = i;
+      }
+      for (auto d : downs[i]) {
+        if (i > 0 && d == ids[i - 1]) continue;   // the common case: a straight line
+        const auto j = index.find(d);
+        if (j == i) return {graph_fault::self_down, i, 0, d};
+        if (j == N) return {graph_fault::unknown_down, i, 0, d};
+        if (j > i) return {graph_fault::later_down, i, j, d};
+      }
+    }
+    return {};
+  }
+}
+
+// A message assembled in constant evaluation; its text becomes a fixed_string template argument
+// so that GCC prints it verbatim in the diagnostic.
+struct message_buffer {
+  char data[400]{};
+  std::size_t size = 0;
+  constexpr message_buffer& operator<<(std::string_view s) {
+    for (char c : s)
+      if (size < sizeof(data) - 1) data[size++] = c;
+    return *this;
+  }
+  constexpr message_buffer& operator<<(std::size_t n) {
+    char digits[24]{};
+    std::size_t k = 0;
+    do { digits[k++] = static_cast<char>('0' + n % 10); n /= 10; } while (n != 0);
+    while (k != 0) *this << std::string_view(&digits[--k], 1);
+    return *this;
+  }
+};
+
+template <std::size_t N>
+constexpr message_buffer describe(const graph_check& c, const std::array<std::string_view, N>& ids) {
+  message_buffer m;
+  auto quoted = [&](std::string_view s) -> message_buffer& { return m << "`" << s << "`"; };
+  auto id = [&](std::size_t i) { return i < N ? ids[i] : std::string_view{}; };
+  m << "strata::history: ";
+  switch (c.fault) {
+    case graph_fault::none: m << "ok"; break;
+    case graph_fault::empty: m << "the list of revisions is empty; list at least one revision"; break;
+    case graph_fault::malformed_id:
+      m << "revision id ";
+      quoted(id(c.revision)) << " is malformed; use 1 to 32 characters from [0-9a-z_], such as the 12 hex digits strata generates";
+      break;
+    case graph_fault::malformed_down_id:
+      m << "revision ";
+      quoted(id(c.revision)) << " names down revision ";
+      quoted(c.down) << ", which is not a valid id; use 1 to 32 characters from [0-9a-z_], or strata::base for the first revision";
+      break;
+    case graph_fault::duplicate_id:
+      m << "revision id ";
+      quoted(id(c.revision)) << " appears twice (positions " << (c.revision + 1) << " and " << (c.other + 1)
+                             << " of the list); give each revision its own id";
+      break;
+    case graph_fault::self_down:
+      m << "revision ";
+      quoted(id(c.revision)) << " names itself as its down revision; name the revision it follows, or strata::base";
+      break;
+    case graph_fault::unknown_down:
+      m << "revision ";
+      quoted(id(c.revision)) << " names down revision ";
+      quoted(c.down) << ", which is not in the list; add that revision before it or fix the id";
+      break;
+    case graph_fault::later_down:
+      m << "revision ";
+      quoted(id(c.revision)) << " names down revision ";
+      quoted(c.down) << ", which is not earlier in the list; move ";
+      quoted(c.down) << " before ";
+      quoted(id(c.revision)) << " in the list";
+      break;
+    case graph_fault::several_bases:
+      m << "revisions ";
+      quoted(id(c.revision)) << " and ";
+      quoted(id(c.other)) << " both have strata::base as their down revision; a history has one base, so give ";
+      quoted(id(c.other)) << " the revision it follows";
+      break;
+  }
+  return m;
+}
+
+template <std::size_t Size>
+constexpr fixed_string<Size + 1> to_fixed_string(const message_buffer& m) {
+  fixed_string<Size + 1> s;
+  std::copy_n(m.data, Size, s.data);
+  return s;
+}
+
+// Instantiated only for an invalid history: GCC prints the Message argument verbatim in the
+// "In instantiation of" line above the assertion. `value` is true so that nothing else fails
+// after it: one failure, one message.
+template <fixed_string Message>
+struct invalid_history {
+  static_assert(Message.size() == 0, "strata::history is invalid: the reason is spelled out in 'invalid_history<...>' above");
+  static constexpr bool value = true;
+};
+
+template <bool Valid, fixed_string Message>
+inline constexpr bool history_checked = true;
+template <fixed_string Message>
+inline constexpr bool history_checked<false, Message> = invalid_history<Message>::value;
+
+}  // namespace strata::detail

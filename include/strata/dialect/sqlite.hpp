@@ -1,0 +1,468 @@
+// strata::sqlite: the SQLite dialect on SQLiteCpp: DDL, the 12-step table rebuild, transactions.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <typeinfo>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
+#include <sqlite3.h>
+
+#include <strata/connection.hpp>
+#include <strata/detail/sqlite_table.hpp>
+#include <strata/errors.hpp>
+#include <strata/migrator.hpp>
+#include <strata/ops.hpp>
+#include <strata/url.hpp>
+
+namespace strata {
+
+struct sqlite_options {
+  // How long a migration waits for another connection's write lock before giving up.
+  std::chrono::milliseconds busy_timeout{5000};
+};
+
+// The SQLite dialect. Opens `sqlite:///relative.db`, `sqlite:////absolute/path.db` or
+// `sqlite:///:memory:` (with `?timeout=<seconds>` for the busy timeout), or works on an open
+// SQLite::Database. A database it opens itself has `PRAGMA foreign_keys = ON`.
+class sqlite {
+ public:
+  static constexpr std::string_view name = "sqlite";
+  using native_handle_type = SQLite::Database;
+
+  explicit sqlite(std::string_view url, sqlite_options options = {}) : options_(options), url_(url) {
+    const auto u = database_url::parse(url);
+    if (u.scheme != "sqlite")
+      throw malformed_url("'" + database_url::mask(url) +
+                          "' is not a SQLite URL; write sqlite:///relative.db, sqlite:////absolute/path.db or sqlite:///:memory:");
+    if (!u.host.empty() || !u.user.empty() || !u.port.empty())
+      throw malformed_url("'" + database_url::mask(url) + "' names a host, but a SQLite URL has none; write sqlite:///relative.db "
+                          "(three slashes) or sqlite:////absolute/path.db (four)");
+    for (const auto& [key, value] : u.query) {
+      if (key != "timeout")
+        throw malformed_url("'" + database_url::mask(url) + "' has parameter '" + key + "', which strata's SQLite dialect does "
+                            "not know; the one it takes is timeout=<seconds>");
+      char* end = nullptr;
+      const double seconds = std::strtod(value.c_str(), &end);
+      if (value.empty() || end != value.c_str() + value.size() || seconds < 0)
+        throw malformed_url("'" + database_url::mask(url) + "' has timeout='" + value + "'; write a number of seconds");
+      options_.busy_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    }
+    path_ = u.path.empty() ? ":memory:" : u.path;
+    try {
+      owned_ = std::make_unique<SQLite::Database>(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+                                                  static_cast<int>(options_.busy_timeout.count()));
+      owned_->exec("PRAGMA foreign_keys = ON");
+    } catch (const SQLite::Exception& e) {
+      throw database_unavailable("cannot open the SQLite database '" + path_ + "' (" + e.what() +
+                                 "); check that its folder exists and is writable, or fix the URL");
+    }
+    db_ = owned_.get();
+  }
+
+  explicit sqlite(SQLite::Database& db) : path_(db.getFilename()), url_("sqlite:///" + path_), db_(&db) {}
+
+  sqlite(sqlite&&) noexcept = default;
+  sqlite& operator=(sqlite&&) noexcept = default;
+  ~sqlite() = default;
+
+  [[nodiscard]] SQLite::Database& database() { return *db_; }
+  [[nodiscard]] std::string describe() const { return database_url::mask(url_); }
+
+  std::vector<std::string> read_versions(std::string_view table) {
+    return guarded("reading the version table", [&] {
+      std::vector<std::string> rows;
+      if (!table_exists(table)) return rows;
+      SQLite::Statement q(*db_, "SELECT version_num FROM " + quote(table) + " ORDER BY version_num");
+      while (q.executeStep()) rows.push_back(q.getColumn(0).getString());
+      return rows;
+    });
+  }
+
+  void write_versions(std::string_view table, const std::vector<std::string>& rows) {
+    guarded("writing the version table", [&] {
+      // Alembic's exact layout, so that Alembic and strata can take turns on one database.
+      db_->exec("CREATE TABLE IF NOT EXISTS " + quote(table) + " (version_num VARCHAR(32) NOT NULL, CONSTRAINT " +
+                quote(std::string(table) + "_pkc") + " PRIMARY KEY (version_num))");
+      db_->exec("DELETE FROM " + quote(table));
+      SQLite::Statement insert(*db_, "INSERT INTO " + quote(table) + " (version_num) VALUES (?)");
+      for (const auto& r : rows) {
+        insert.bind(1, r);
+        insert.exec();
+        insert.reset();
+      }
+      return 0;
+    });
+  }
+
+  // BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two
+  // migrating processes serialize instead of failing half-way. A revision that rebuilds tables
+  // switches foreign keys off around the transaction (PRAGMA foreign_keys is a no-op inside one)
+  // and checks them before commit.
+  void transaction(const unit_of_work& unit, const std::function<void()>& body) {
+    const bool rebuilds = needs_rebuild_guard(unit.operations);
+    const bool foreign_keys = rebuilds && pragma_int("foreign_keys") == 1;
+    if (foreign_keys) db_->exec("PRAGMA foreign_keys = OFF");
+    struct restore {
+      SQLite::Database* db;
+      bool on;
+      ~restore() {
+        if (on) sqlite3_exec(db->getHandle(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
+      }
+    } restore_foreign_keys{db_, foreign_keys};
+    begin();
+    try {
+      body();
+      if (foreign_keys) check_foreign_keys();
+      commit();
+    } catch (...) {
+      sqlite3_exec(db_->getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  void apply(std::span<const operation> operations) {
+    for (std::size_t i = 0; i < operations.size();) {
+      const auto end = batch_end(operations, i);
+      const auto batch = operations.subspan(i, end - i);
+      bool rebuild = false;
+      for (const auto& o : batch) rebuild = rebuild || requires_rebuild(o);
+      if (rebuild) {
+        run_guarded(batch, [&] { rebuild_table(table_of(batch.front()), batch); });
+      } else {
+        for (const auto& o : batch) run_guarded(std::span(&o, 1), [&] { apply_one(o); });
+      }
+      i = end;
+    }
+  }
+
+ private:
+  static std::string quote(std::string_view identifier) { return detail::sqlite_sql::quote(identifier); }
+
+  // What a data migration (op.run) sees: this connection, inside the revision's transaction.
+  class connection_view final : public connection {
+   public:
+    explicit connection_view(SQLite::Database& db) : db_(db) {}
+    void execute(std::string_view sql) override { db_.exec(std::string(sql)); }
+    std::vector<row> query(std::string_view sql, const std::vector<std::optional<std::string>>& params) override {
+      SQLite::Statement q(db_, std::string(sql));
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        if (params[i]) q.bind(static_cast<int>(i + 1), *params[i]);
+        else q.bind(static_cast<int>(i + 1));
+      }
+      std::vector<row> rows;
+      while (q.executeStep()) {
+        row r;
+        for (int c = 0; c < q.getColumnCount(); ++c) {
+          auto v = q.getColumn(c);
+          if (v.isNull()) r.emplace_back(std::nullopt);
+          else r.emplace_back(v.getString());
+        }
+        rows.push_back(std::move(r));
+      }
+      return rows;
+    }
+    [[nodiscard]] std::string_view dialect() const override { return "sqlite"; }
+
+   protected:
+    void* native_handle(const std::type_info& type) override { return type == typeid(SQLite::Database) ? &db_ : nullptr; }
+
+   private:
+    SQLite::Database& db_;
+  };
+
+  [[noreturn]] void raise(const SQLite::Exception& e, const std::string& what) const {
+    const int code = e.getErrorCode();
+    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
+      throw database_locked("the SQLite database '" + path_ + "' is locked by another connection (waited " +
+                            std::to_string(options_.busy_timeout.count()) + " ms while " + what +
+                            "); retry when the other writer is done, or raise the wait with ?timeout=<seconds> in the URL");
+    if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM || code == SQLITE_NOTADB || code == SQLITE_IOERR)
+      throw database_unavailable("cannot use the SQLite database '" + path_ + "' while " + what + " (" + e.what() +
+                                 "); check that the file is a SQLite database and that it and its folder are writable");
+    throw error("SQLite failed while " + what + " on '" + path_ + "': " + e.what());
+  }
+
+  template <class F>
+  auto guarded(const std::string& what, F&& f) -> decltype(f()) {
+    try {
+      return f();
+    } catch (const SQLite::Exception& e) {
+      raise(e, what);
+    }
+  }
+
+  bool table_exists(std::string_view table) {
+    SQLite::Statement q(*db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+    q.bind(1, std::string(table));
+    return q.executeStep();
+  }
+
+  int pragma_int(std::string_view pragma) {
+    return guarded("reading PRAGMA " + std::string(pragma), [&] {
+      SQLite::Statement q(*db_, "PRAGMA " + std::string(pragma));
+      return q.executeStep() ? q.getColumn(0).getInt() : 0;
+    });
+  }
+
+  void begin() {
+    guarded("taking the write lock (BEGIN IMMEDIATE)", [&] { return db_->exec("BEGIN IMMEDIATE"); });
+  }
+  void commit() {
+    guarded("committing", [&] { return db_->exec("COMMIT"); });
+  }
+
+  void check_foreign_keys() {
+    SQLite::Statement q(*db_, "PRAGMA foreign_key_check");
+    std::size_t n = 0;
+    std::string first;
+    while (q.executeStep()) {
+      if (n++ == 0)
+        first = "table '" + q.getColumn(0).getString() + "' (rowid " + q.getColumn(1).getString() + ") references missing rows of '" +
+                q.getColumn(2).getString() + "'";
+    }
+    if (n != 0)
+      throw operation_failed("the foreign key check after the table rebuild",
+                             std::to_string(n) + " row(s) violate foreign keys; the first: " + first);
+  }
+
+  static bool is_table_alteration(const operation& o) {
+    return std::holds_alternative<op::alter_column>(o) || std::holds_alternative<op::drop_column>(o) ||
+           std::holds_alternative<op::add_column>(o) || std::holds_alternative<op::add_constraint>(o) ||
+           std::holds_alternative<op::drop_constraint>(o);
+  }
+
+  // SQLite alters little in place: everything but ADD COLUMN (within its rules) takes a rebuild.
+  static bool requires_rebuild(const operation& o) {
+    if (const auto* add = std::get_if<op::add_column>(&o)) return !detail::sqlite_sql::can_add_in_place(add->definition);
+    return is_table_alteration(o);
+  }
+
+  static bool needs_rebuild_guard(std::span<const operation> operations) {
+    for (const auto& o : operations)
+      if (requires_rebuild(o)) return true;
+    return false;
+  }
+
+  // Consecutive alterations of one table form one batch: one rebuild, one copy of the rows.
+  static std::size_t batch_end(std::span<const operation> operations, std::size_t i) {
+    if (!is_table_alteration(operations[i])) return i + 1;
+    const auto table = table_of(operations[i]);
+    auto j = i + 1;
+    while (j < operations.size() && is_table_alteration(operations[j]) && detail::sqlite_sql::same_name(table_of(operations[j]), table)) ++j;
+    return j;
+  }
+
+  static std::string describe_batch(std::span<const operation> batch) {
+    std::string out;
+    for (const auto& o : batch) out += (out.empty() ? "" : ", ") + strata::describe(o);
+    return needs_rebuild_guard(batch) ? out + " (table rebuild)" : out;
+  }
+
+  template <class F>
+  void run_guarded(std::span<const operation> batch, F&& f) {
+    try {
+      f();
+    } catch (const SQLite::Exception& e) {
+      const int code = e.getErrorCode();
+      if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY) raise(e, describe_batch(batch));
+      throw operation_failed(describe_batch(batch), e.what());
+    } catch (const strata::error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw operation_failed(describe_batch(batch), e.what());
+    }
+  }
+
+  void apply_one(const operation& o) {
+    namespace sql = detail::sqlite_sql;
+    std::visit(
+        [&](const auto& x) {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, op::create_table>) {
+            db_->exec(sql::create_table(x.table, x.columns, x.constraints));
+          } else if constexpr (std::is_same_v<T, op::drop_table>) {
+            db_->exec("DROP TABLE " + quote(x.table));
+          } else if constexpr (std::is_same_v<T, op::rename_table>) {
+            db_->exec("ALTER TABLE " + quote(x.table) + " RENAME TO " + quote(x.new_name));
+          } else if constexpr (std::is_same_v<T, op::add_column>) {
+            db_->exec("ALTER TABLE " + quote(x.table) + " ADD COLUMN " + sql::column_definition(x.definition));
+          } else if constexpr (std::is_same_v<T, op::rename_column>) {
+            db_->exec("ALTER TABLE " + quote(x.table) + " RENAME COLUMN " + quote(x.column) + " TO " + quote(x.new_name));
+          } else if constexpr (std::is_same_v<T, op::create_index>) {
+            db_->exec(sql::create_index(x));
+          } else if constexpr (std::is_same_v<T, op::drop_index>) {
+            db_->exec("DROP INDEX " + quote(x.name));
+          } else if constexpr (std::is_same_v<T, op::execute>) {
+            db_->exec(std::string(x.sql));
+          } else if constexpr (std::is_same_v<T, op::run>) {
+            connection_view view(*db_);
+            x.function(view);
+          } else {
+            rebuild_table(x.table, std::span(&o, 1));
+          }
+        },
+        o);
+  }
+
+  // Applies one alteration to the parsed table; returns the column it drops, if any.
+  static std::optional<std::string> alter(detail::sqlite_sql::parsed_table& t, const operation& o) {
+    namespace sql = detail::sqlite_sql;
+    auto column_of = [&](std::string_view name) -> sql::parsed_column& {
+      if (auto* c = t.find(name)) return *c;
+      throw operation_failed(strata::describe(o), "table '" + t.name + "' has no column '" + std::string(name) + "'");
+    };
+    auto drop_clauses = [](sql::parsed_column& c, std::initializer_list<std::string_view> keywords) {
+      std::erase_if(c.clauses, [&](const sql::clause& k) { return std::find(keywords.begin(), keywords.end(), k.keyword) != keywords.end(); });
+    };
+    if (const auto* x = std::get_if<op::alter_column>(&o)) {
+      auto& c = column_of(x->column);
+      if (x->change.type) c.type = sql::type(*x->change.type);
+      if (x->change.nullable) {
+        drop_clauses(c, {"NOT", "NULL"});
+        if (!*x->change.nullable && c.has("PRIMARY") == false) c.clauses.insert(c.clauses.begin(), sql::clause{"NOT", "", "NOT NULL"});
+        else if (!*x->change.nullable) c.clauses.push_back(sql::clause{"NOT", "", "NOT NULL"});
+      }
+      if (x->change.drop_default || x->change.server_default) drop_clauses(c, {"DEFAULT"});
+      if (x->change.server_default) c.clauses.push_back(sql::clause{"DEFAULT", "", sql::default_clause(*x->change.server_default)});
+    } else if (const auto* x = std::get_if<op::add_column>(&o)) {
+      if (t.find(x->definition.name) != nullptr)
+        throw operation_failed(strata::describe(o), "table '" + t.name + "' already has a column '" + std::string(x->definition.name) + "'");
+      t.columns.push_back(sql::parse_column(sql::column_definition(x->definition)));
+    } else if (const auto* x = std::get_if<op::drop_column>(&o)) {
+      const std::string dropped = column_of(x->column).name;
+      std::erase_if(t.columns, [&](const sql::parsed_column& c) { return sql::same_name(c.name, dropped); });
+      std::erase_if(t.constraints, [&](const sql::parsed_constraint& k) {
+        return std::any_of(k.columns.begin(), k.columns.end(), [&](const std::string& n) { return sql::same_name(n, dropped); });
+      });
+      if (t.columns.empty()) throw operation_failed(strata::describe(o), "it would leave table '" + t.name + "' with no column; drop the table instead");
+      return dropped;
+    } else if (const auto* x = std::get_if<op::add_constraint>(&o)) {
+      auto k = sql::parse_create_table("CREATE TABLE t (x, " + sql::constraint_definition(x->definition) + ")").constraints.at(0);
+      t.constraints.push_back(std::move(k));
+    } else if (const auto* x = std::get_if<op::drop_constraint>(&o)) {
+      const auto before = t.constraints.size();
+      std::erase_if(t.constraints, [&](const sql::parsed_constraint& k) { return !k.name.empty() && sql::same_name(k.name, x->name); });
+      bool found = t.constraints.size() != before;
+      for (auto& c : t.columns) {
+        const auto n = c.clauses.size();
+        std::erase_if(c.clauses, [&](const sql::clause& k) { return !k.name.empty() && sql::same_name(k.name, x->name); });
+        found = found || c.clauses.size() != n;
+      }
+      if (!found)
+        throw operation_failed(strata::describe(o), "table '" + t.name + "' has no constraint named '" + std::string(x->name) +
+                                                "' (SQLite keeps a constraint's name only when it was created with one)");
+    }
+    return std::nullopt;
+  }
+
+  struct schema_object {
+    std::string name;
+    std::string sql;
+  };
+
+  std::vector<schema_object> objects(std::string_view type, const std::string& table) {
+    SQLite::Statement q(*db_, "SELECT name, sql FROM sqlite_master WHERE type = ? AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid");
+    q.bind(1, std::string(type));
+    q.bind(2, table);
+    std::vector<schema_object> out;
+    while (q.executeStep()) out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString()});
+    return out;
+  }
+
+  bool index_uses(const std::string& index, const std::vector<std::string>& columns) {
+    SQLite::Statement q(*db_, "SELECT name FROM pragma_index_info(?)");
+    q.bind(1, index);
+    while (q.executeStep()) {
+      if (q.getColumn(0).isNull()) continue;  // an expression
+      const auto name = q.getColumn(0).getString();
+      for (const auto& c : columns)
+        if (detail::sqlite_sql::same_name(name, c)) return true;
+    }
+    return false;
+  }
+
+  // The 12-step rebuild of sqlite.org/lang_altertable.html, inside the revision's transaction:
+  // create the new table, copy the rows, drop the old one, rename, recreate indexes and triggers.
+  void rebuild_table(std::string_view table_name, std::span<const operation> batch) {
+    namespace sql = detail::sqlite_sql;
+    SQLite::Statement find(*db_, "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE");
+    find.bind(1, std::string(table_name));
+    if (!find.executeStep()) throw operation_failed(describe_batch(batch), "no such table: " + std::string(table_name));
+    const std::string table = find.getColumn(0).getString();
+    auto parsed = sql::parse_create_table(find.getColumn(1).getString());
+    find.reset();
+
+    std::vector<std::string> old_columns;
+    for (const auto& c : parsed.columns)
+      if (!c.has("GENERATED") && !c.has("AS")) old_columns.push_back(c.name);
+    std::vector<std::string> dropped;
+    for (const auto& o : batch)
+      if (auto d = alter(parsed, o)) dropped.push_back(*d);
+
+    std::vector<std::string> copied;
+    for (const auto& c : parsed.columns)
+      if (!c.has("GENERATED") && !c.has("AS") &&
+          std::any_of(old_columns.begin(), old_columns.end(), [&](const std::string& n) { return sql::same_name(n, c.name); }))
+        copied.push_back(c.name);
+
+    auto indexes = objects("index", table);
+    std::erase_if(indexes, [&](const schema_object& i) { return !dropped.empty() && index_uses(i.name, dropped); });
+    const auto triggers = objects("trigger", table);
+    std::optional<long long> sequence;
+    if (table_exists("sqlite_sequence")) {
+      SQLite::Statement seq(*db_, "SELECT seq FROM sqlite_sequence WHERE name = ?");
+      seq.bind(1, table);
+      if (seq.executeStep()) sequence = seq.getColumn(0).getInt64();
+    }
+
+    const std::string temporary = "_strata_new_" + table;
+    std::string column_list;
+    for (const auto& c : copied) column_list += (column_list.empty() ? "" : ", ") + quote(c);
+    db_->exec(parsed.create_sql(temporary));
+    if (!column_list.empty())
+      db_->exec("INSERT INTO " + quote(temporary) + " (" + column_list + ") SELECT " + column_list + " FROM " + quote(table));
+    db_->exec("DROP TABLE " + quote(table));
+    // With legacy_alter_table on, the rename leaves views, triggers and other tables' foreign
+    // keys alone: they name the table, which exists again once the rename is done.
+    const bool legacy = pragma_int("legacy_alter_table") == 1;
+    db_->exec("PRAGMA legacy_alter_table = ON");
+    try {
+      db_->exec("ALTER TABLE " + quote(temporary) + " RENAME TO " + quote(table));
+    } catch (...) {
+      if (!legacy) sqlite3_exec(db_->getHandle(), "PRAGMA legacy_alter_table = OFF", nullptr, nullptr, nullptr);
+      throw;
+    }
+    if (!legacy) db_->exec("PRAGMA legacy_alter_table = OFF");
+    for (const auto& i : indexes) db_->exec(i.sql);
+    for (const auto& t : triggers) db_->exec(t.sql);
+    if (sequence) {
+      SQLite::Statement seq(*db_, "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?");
+      seq.bind(1, static_cast<std::int64_t>(*sequence));
+      seq.bind(2, table);
+      seq.exec();
+    }
+  }
+
+  sqlite_options options_{};
+  std::string path_;
+  std::string url_;
+  std::unique_ptr<SQLite::Database> owned_;
+  SQLite::Database* db_ = nullptr;
+};
+
+static_assert(Dialect<sqlite>);
+
+}  // namespace strata

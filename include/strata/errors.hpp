@@ -1,0 +1,93 @@
+// strata's exceptions: one type per kind of failure, each what() a sentence a user can act on.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace strata {
+
+// Base of every strata exception.
+class error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A database URL that cannot be parsed or names a scheme this dialect does not handle.
+class malformed_url : public error {
+ public:
+  using error::error;
+};
+
+// A revision id or prefix that names no revision of the history.
+class revision_not_found : public error {
+ public:
+  revision_not_found(std::string revision, const std::string& message) : error(message), revision_(std::move(revision)) {}
+  [[nodiscard]] const std::string& revision() const { return revision_; }
+
+ private:
+  std::string revision_;
+};
+
+// A prefix that matches several revisions.
+class ambiguous_revision : public error {
+ public:
+  using error::error;
+};
+
+// A target that cannot be reached from where the database stands: below base, above head,
+// a downgrade target that is not applied, a relative step that goes too far.
+class invalid_target : public error {
+ public:
+  using error::error;
+};
+
+// "head" asked for while the history has several heads (branches not merged yet).
+class multiple_heads : public error {
+ public:
+  using error::error;
+};
+
+// The database's version table names revisions that are not in the history, or an inconsistent set.
+class unknown_database_state : public error {
+ public:
+  using error::error;
+};
+
+// Another connection holds the write lock longer than the busy timeout.
+class database_locked : public error {
+ public:
+  using error::error;
+};
+
+// The database cannot be opened or written (missing folder, read-only file or connection).
+class database_unavailable : public error {
+ public:
+  using error::error;
+};
+
+// A revision failed; its transaction was rolled back and the database is at the revision before.
+class migration_failed : public error {
+ public:
+  migration_failed(std::string revision, std::string operation, std::string database_message, const std::string& message)
+      : error(message),
+        revision_(std::move(revision)),
+        operation_(std::move(operation)),
+        database_message_(std::move(database_message)) {}
+  [[nodiscard]] const std::string& revision() const { return revision_; }
+  [[nodiscard]] const std::string& operation() const { return operation_; }
+  [[nodiscard]] const std::string& database_message() const { return database_message_; }
+
+ private:
+  std::string revision_;
+  std::string operation_;
+  std::string database_message_;
+};
+
+// An operation the dialect cannot carry out as asked (e.g. dropping a constraint that has no name).
+class unsupported_operation : public error {
+ public:
+  using error::error;
+};
+
+}  // namespace strata

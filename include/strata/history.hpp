@@ -1,0 +1,97 @@
+// strata::history: the compile-time typelist of revisions, checked by static_assert.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
+
+#include <strata/detail/graph_check.hpp>
+#include <strata/ops.hpp>
+#include <strata/revision.hpp>
+
+namespace strata {
+
+// What the run-time side needs of a revision: the compile-time facts, type-erased.
+struct revision_info {
+  std::string_view id;
+  std::span<const std::string_view> down_revisions;
+  std::string_view message;
+  void (*upgrade)(ops&);
+  void (*downgrade)(ops&);
+  bool transactional = true;
+
+  [[nodiscard]] constexpr bool is_base() const { return down_revisions.empty(); }
+  [[nodiscard]] constexpr bool is_merge() const { return down_revisions.size() > 1; }
+  [[nodiscard]] constexpr ops record_upgrade() const { ops o; upgrade(o); return o; }
+  [[nodiscard]] constexpr ops record_downgrade() const { ops o; downgrade(o); return o; }
+};
+
+// The revisions of an application, oldest first: every down revision appears earlier in the
+// list, ids are unique and well formed, exactly one revision is the base. Using the type (as a
+// migrator's argument, in replay, ...) runs these checks; a broken rule stops compilation with
+// one message naming the revision(s) concerned.
+template <Revision... R>
+class history {
+ public:
+  static constexpr std::size_t size = sizeof...(R);
+  // The revisions as a Boost.Hana typelist, for compile-time algorithms over them.
+  static constexpr auto types = boost::hana::tuple_t<R...>;
+
+ private:
+  static constexpr std::array<std::string_view, size> ids_{R::id...};
+  static constexpr std::array<std::span<const std::string_view>, size> downs_{
+      std::span<const std::string_view>(R::down_revisions)...};
+  static constexpr detail::graph_check check_ = detail::check_graph(ids_, downs_);
+  static constexpr detail::message_buffer message_ = detail::describe(check_, ids_);
+
+ public:
+  static constexpr bool valid = check_.fault == detail::graph_fault::none;
+  static_assert(detail::history_checked<valid, detail::to_fixed_string<message_.size>(message_)>);
+
+  static constexpr std::array<revision_info, size> revisions{
+      revision_info{R::id, R::down_revisions, R::message, &R::upgrade, &R::downgrade, R::transactional}...};
+
+ private:
+  static constexpr std::array<bool, size> is_head_ = [] {
+    std::array<bool, size> head{};
+    head.fill(true);
+    const detail::id_index<size> index(ids_);
+    for (std::size_t i = 0; i < size; ++i)
+      for (auto d : downs_[i])
+        if (auto j = (i > 0 && d == ids_[i - 1]) ? i - 1 : index.find(d); j < size) head[j] = false;
+    return head;
+  }();
+  static constexpr std::size_t head_count_ = [] {
+    std::size_t n = 0;
+    for (bool h : is_head_) n += h ? 1 : 0;
+    return n;
+  }();
+
+ public:
+  // The revisions no other revision follows, in list order. More than one means unmerged branches.
+  static constexpr std::array<std::string_view, head_count_> heads = [] {
+    std::array<std::string_view, head_count_> out{};
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < size; ++i)
+      if (is_head_[i]) out[k++] = ids_[i];
+    return out;
+  }();
+
+  // Position of a revision in the list, or size when absent (exact id only).
+  static constexpr std::size_t index_of(std::string_view id) { return detail::id_index<size>(ids_).find(id); }
+};
+
+template <class T>
+inline constexpr bool is_history_v = false;
+template <class... R>
+inline constexpr bool is_history_v<history<R...>> = true;
+
+// A strata::history<...> type.
+template <class H>
+concept History = is_history_v<H>;
+
+}  // namespace strata

@@ -1,0 +1,326 @@
+// strata::migrator<Dialect>: upgrade, downgrade and stamp a database, one transaction per revision.
+#pragma once
+
+#include <algorithm>
+#include <charconv>
+#include <concepts>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <strata/errors.hpp>
+#include <strata/graph.hpp>
+#include <strata/history.hpp>
+#include <strata/ops.hpp>
+
+namespace strata {
+
+// One revision's work, handed to Dialect::transaction.
+struct unit_of_work {
+  std::string_view revision;
+  std::span<const operation> operations;
+  bool transactional = true;
+};
+
+// Thrown by a dialect's apply() when one operation fails; the migrator adds the revision.
+class operation_failed : public error {
+ public:
+  operation_failed(std::string operation, std::string database_message)
+      : error(operation + ": " + database_message), operation_(std::move(operation)), database_message_(std::move(database_message)) {}
+  [[nodiscard]] const std::string& operation() const { return operation_; }
+  [[nodiscard]] const std::string& database_message() const { return database_message_; }
+
+ private:
+  std::string operation_;
+  std::string database_message_;
+};
+
+// Dialect: a database connection that strata can migrate.
+//
+// A model is an object bound to one open connection and provides:
+//   static constexpr std::string_view name;            // "sqlite", "postgresql"
+//   std::vector<std::string> read_versions(std::string_view version_table);
+//       // the version table's rows; empty when the table does not exist
+//   void write_versions(std::string_view version_table, const std::vector<std::string>& rows);
+//       // replaces the rows, creating the table (Alembic's layout) when missing; called inside transaction()
+//   void transaction(const unit_of_work& unit, const std::function<void()>& body);
+//       // takes the migration lock, begins, runs body, commits; on any exception rolls back
+//       // (leaving every row as it was) and rethrows. Lock timeouts throw strata::database_locked.
+//   void apply(std::span<const operation> operations);
+//       // renders and runs the operations inside the current transaction; a failure throws
+//       // strata::operation_failed naming the operation and the database's message
+//   std::string describe() const;                    // where it points, any password masked
+// Laws: read_versions inside body() sees the rows as of the lock (another process may have
+// migrated in between), and write_versions + apply commit or roll back together.
+// Models: strata::sqlite (strata/dialect/sqlite.hpp).
+template <class D>
+concept Dialect = requires(D& d, const D& cd, std::string_view table, const std::vector<std::string>& rows,
+                           const unit_of_work& unit, const std::function<void()>& body, std::span<const operation> ops) {
+  { D::name } -> std::convertible_to<std::string_view>;
+  { d.read_versions(table) } -> std::same_as<std::vector<std::string>>;
+  d.write_versions(table, rows);
+  d.transaction(unit, body);
+  d.apply(ops);
+  { cd.describe() } -> std::convertible_to<std::string>;
+};
+
+struct migrator_options {
+  // Alembic's name by default, so that Alembic and strata agree on the same database.
+  std::string version_table = "alembic_version";
+};
+
+enum class direction { upgrade, downgrade };
+
+// What a migrator reports as it goes (for progress output).
+struct migration_event {
+  enum class kind { starting, finished, skipped } what;
+  direction way;
+  const revision_info* revision;
+};
+
+template <Dialect D>
+class migrator {
+ public:
+  template <History H, class... Args>
+    requires std::constructible_from<D, Args&&...>
+  explicit migrator(H, Args&&... dialect_args) : graph_(H::revisions), dialect_(std::forward<Args>(dialect_args)...) {}
+
+  template <History H, class... Args>
+    requires std::constructible_from<D, Args&&...>
+  migrator(H, migrator_options options, Args&&... dialect_args)
+      : options_(std::move(options)), graph_(H::revisions), dialect_(std::forward<Args>(dialect_args)...) {}
+
+  [[nodiscard]] D& dialect() { return dialect_; }
+  [[nodiscard]] const revision_graph& graph() const { return graph_; }
+  [[nodiscard]] const migrator_options& options() const { return options_; }
+  void on_event(std::function<void(const migration_event&)> listener) { listener_ = std::move(listener); }
+
+  // Applies what the target needs and returns the ids applied, in order. Targets: "head" (the
+  // single head), "heads", an id, a unique prefix, "+N".
+  std::vector<std::string> upgrade(std::string_view target = "head") {
+    auto rows = checked_rows();
+    auto applied = graph_.ancestors(rows);
+    std::vector<std::size_t> plan;
+    if (auto steps = relative(target, '+')) {
+      plan = pending_towards(single_head(target), applied);
+      if (*steps > plan.size())
+        throw invalid_target("cannot upgrade " + std::string(target) + ": only " + std::to_string(plan.size()) +
+                             " revision(s) are pending; use 'head' to apply them all");
+      plan.resize(*steps);
+    } else {
+      plan = pending_for(upgrade_tips(target), applied);
+    }
+    std::vector<std::string> done;
+    for (auto i : plan)
+      if (step(i, direction::upgrade)) done.emplace_back(graph_[i].id);
+    return done;
+  }
+
+  // Reverts down to the target and returns the ids reverted, in order. Targets: an id or a
+  // unique prefix (which stays applied), "base", "-N".
+  std::vector<std::string> downgrade(std::string_view target) {
+    auto rows = checked_rows();
+    auto applied = graph_.ancestors(rows);
+    std::vector<std::size_t> applied_list;
+    for (std::size_t i = 0; i < graph_.size(); ++i)
+      if (applied[i]) applied_list.push_back(i);
+    std::vector<std::size_t> plan;
+    if (target == "base") {
+      plan = applied_list;
+    } else if (auto steps = relative(target, '-')) {
+      if (*steps > applied_list.size())
+        throw invalid_target("cannot downgrade " + std::string(target) + ": that goes below base, and only " +
+                             std::to_string(applied_list.size()) + " revision(s) are applied; use 'base' to revert them all");
+      plan.assign(applied_list.end() - static_cast<std::ptrdiff_t>(*steps), applied_list.end());
+    } else {
+      if (target.empty() || target == "head" || target == "heads" || target.front() == '+')
+        throw invalid_target("downgrade needs a target below the current revision: an id, a prefix, 'base' or '-N'");
+      const auto t = graph_.resolve(target);
+      if (!applied[t])
+        throw invalid_target("cannot downgrade to '" + std::string(graph_[t].id) + "': it is not applied (the database is at " +
+                             describe_rows(rows) + "); use 'upgrade' to move forward");
+      const auto above = graph_.descendants(t);
+      for (auto i : applied_list)
+        if (above[i] && i != t) plan.push_back(i);
+    }
+    std::reverse(plan.begin(), plan.end());
+    std::vector<std::string> done;
+    for (auto i : plan)
+      if (step(i, direction::downgrade)) done.emplace_back(graph_[i].id);
+    return done;
+  }
+
+  // Sets the version table to the target without running any migration.
+  void stamp(std::string_view target) {
+    std::vector<std::string> rows;
+    if (target == "head" || target == "heads") {
+      if (target == "head") single_head("head");
+      for (auto h : graph_.heads()) rows.emplace_back(graph_[h].id);
+    } else if (target != "base") {
+      rows.emplace_back(graph_[graph_.resolve(target)].id);
+    }
+    const unit_of_work unit{"stamp", {}, true};
+    dialect_.transaction(unit, [&] { dialect_.write_versions(options_.version_table, rows); });
+  }
+
+  // The version table's rows (the database's current revision(s)); empty at base.
+  [[nodiscard]] std::vector<std::string> current() { return dialect_.read_versions(options_.version_table); }
+
+  [[nodiscard]] std::vector<std::string> heads() const {
+    std::vector<std::string> out;
+    for (auto h : graph_.heads()) out.emplace_back(graph_[h].id);
+    return out;
+  }
+
+  // Every revision, oldest first (dependency order).
+  [[nodiscard]] std::span<const revision_info> history() const { return graph_.revisions(); }
+
+  // The ids an upgrade to the target would apply, in order.
+  [[nodiscard]] std::vector<std::string> pending(std::string_view target = "head") {
+    auto rows = checked_rows();
+    std::vector<std::string> out;
+    for (auto i : pending_for(upgrade_tips(target), graph_.ancestors(rows))) out.emplace_back(graph_[i].id);
+    return out;
+  }
+
+ private:
+  static std::optional<std::size_t> relative(std::string_view target, char sign) {
+    if (target.size() < 2 || target.front() != sign) return std::nullopt;
+    std::size_t n = 0;
+    auto [end, ec] = std::from_chars(target.data() + 1, target.data() + target.size(), n);
+    if (ec != std::errc{} || end != target.data() + target.size() || n == 0)
+      throw invalid_target("'" + std::string(target) + "' is not a relative target; write " + sign + "N with N a positive number");
+    return n;
+  }
+
+  std::size_t single_head(std::string_view target) const {
+    if (graph_.heads().size() != 1) {
+      std::string which;
+      for (auto h : graph_.heads()) which += (which.empty() ? "'" : ", '") + std::string(graph_[h].id) + "'";
+      throw multiple_heads("cannot use '" + std::string(target) + "': the history has several heads (" + which +
+                           "); write a merge revision whose down revisions are those heads, or name one target");
+    }
+    return graph_.heads().front();
+  }
+
+  std::vector<std::size_t> upgrade_tips(std::string_view target) const {
+    if (target == "head") return {single_head(target)};
+    if (target == "heads") return graph_.heads();
+    if (target == "base") return {};
+    if (target.empty() || target.front() == '-')
+      throw invalid_target("upgrade needs a target above the current revision: 'head', an id, a prefix or '+N'");
+    return {graph_.resolve(target)};
+  }
+
+  std::vector<std::size_t> pending_towards(std::size_t tip, const std::vector<bool>& applied) const {
+    return pending_for({tip}, applied);
+  }
+
+  std::vector<std::size_t> pending_for(const std::vector<std::size_t>& tips, const std::vector<bool>& applied) const {
+    auto needed = graph_.ancestors(tips);
+    std::vector<std::size_t> plan;
+    for (std::size_t i = 0; i < graph_.size(); ++i)
+      if (needed[i] && !applied[i]) plan.push_back(i);
+    return plan;
+  }
+
+  // The version rows as graph indexes; rows unknown to the history stop everything.
+  std::vector<std::size_t> rows_to_indexes(const std::vector<std::string>& rows) const {
+    std::vector<std::size_t> out;
+    for (const auto& r : rows) {
+      auto i = graph_.find(r);
+      if (i == graph_.size())
+        throw unknown_database_state("the database's version table '" + options_.version_table + "' holds revision '" + r +
+                                     "', which is not in this history; deploy the code that has it, or 'stamp' the "
+                                     "database to a revision it really is at");
+      out.push_back(i);
+    }
+    return out;
+  }
+
+  std::vector<std::size_t> checked_rows() { return rows_to_indexes(dialect_.read_versions(options_.version_table)); }
+
+  std::string describe_rows(const std::vector<std::size_t>& rows) const {
+    if (rows.empty()) return "base";
+    std::string s;
+    for (auto r : rows) s += (s.empty() ? "'" : ", '") + std::string(graph_[r].id) + "'";
+    return s;
+  }
+
+  void notify(migration_event::kind what, direction way, std::size_t i) {
+    if (listener_) listener_(migration_event{what, way, &graph_[i]});
+  }
+
+  // Runs one revision in its own transaction; false when another process had already done it.
+  bool step(std::size_t i, direction way) {
+    const auto& rev = graph_[i];
+    const ops recorded = way == direction::upgrade ? rev.record_upgrade() : rev.record_downgrade();
+    const unit_of_work unit{rev.id, recorded.operations(), rev.transactional};
+    bool skipped = false;
+    std::string before = "base";
+    notify(migration_event::kind::starting, way, i);
+    try {
+      dialect_.transaction(unit, [&] {
+        auto rows = rows_to_indexes(dialect_.read_versions(options_.version_table));
+        before = describe_rows(rows);
+        const auto applied = graph_.ancestors(rows);
+        if ((way == direction::upgrade) == applied[i]) {
+          skipped = true;  // someone else migrated while we waited for the lock
+          return;
+        }
+        dialect_.apply(unit.operations);
+        dialect_.write_versions(options_.version_table, next_rows(rows, i, way));
+      });
+    } catch (const operation_failed& e) {
+      throw failure(rev, way, before, e.operation(), e.database_message());
+    } catch (const strata::error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw failure(rev, way, before, "", e.what());
+    }
+    notify(skipped ? migration_event::kind::skipped : migration_event::kind::finished, way, i);
+    return !skipped;
+  }
+
+  migration_failed failure(const revision_info& rev, direction way, const std::string& before, const std::string& operation,
+                           const std::string& message) const {
+    std::string text = std::string(way == direction::upgrade ? "upgrade" : "downgrade") + " of revision '" +
+                       std::string(rev.id) + "' (" + std::string(rev.message) + ") failed" +
+                       (operation.empty() ? "" : " at " + operation) + ": " + message +
+                       "; it was rolled back and the database is still at " + before +
+                       ". Fix the revision and run it again";
+    return migration_failed(std::string(rev.id), operation, message, text);
+  }
+
+  std::vector<std::string> next_rows(const std::vector<std::size_t>& rows, std::size_t i, direction way) const {
+    std::vector<std::size_t> next;
+    if (way == direction::upgrade) {
+      const auto& downs = graph_.downs(i);
+      for (auto r : rows)
+        if (std::find(downs.begin(), downs.end(), r) == downs.end()) next.push_back(r);
+      next.push_back(i);
+    } else {
+      for (auto r : rows)
+        if (r != i) next.push_back(r);
+      const auto still = graph_.ancestors(next);
+      for (auto d : graph_.downs(i))
+        if (!still[d]) next.push_back(d);
+    }
+    std::sort(next.begin(), next.end());
+    std::vector<std::string> out;
+    for (auto r : next) out.emplace_back(graph_[r].id);
+    return out;
+  }
+
+  migrator_options options_;
+  revision_graph graph_;
+  D dialect_;
+  std::function<void(const migration_event&)> listener_;
+};
+
+}  // namespace strata

@@ -1,0 +1,230 @@
+// strata::ops: schema operations recorded as plain values (usable in constant evaluation).
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <strata/connection.hpp>
+#include <strata/types.hpp>
+
+namespace strata {
+
+struct foreign_key_target {
+  std::string_view table;
+  std::string_view column;
+  referential_action on_delete = referential_action::no_action;
+  referential_action on_update = referential_action::no_action;
+
+  friend constexpr bool operator==(const foreign_key_target&, const foreign_key_target&) = default;
+};
+
+// One column of a table, built fluently: `column("symbol", varchar(10)).not_null().unique()`.
+// Names and SQL fragments are string_views: they come from literals and outlive the history.
+struct column {
+  std::string_view name;
+  column_type type;
+  bool nullable = true;
+  bool is_primary_key = false;
+  bool autoincrement = false;
+  bool is_unique = false;
+  std::optional<std::string_view> default_sql{};     // an SQL expression: "0", "CURRENT_TIMESTAMP"
+  std::optional<foreign_key_target> foreign_key{};
+  std::optional<std::string_view> check_sql{};
+
+  constexpr column(std::string_view column_name, column_type column_type_) : name(column_name), type(column_type_) {}
+
+  [[nodiscard]] constexpr column not_null() const { auto c = *this; c.nullable = false; return c; }
+  [[nodiscard]] constexpr column null() const { auto c = *this; c.nullable = true; return c; }
+  // A primary key column is NOT NULL. With several, the key is composite.
+  [[nodiscard]] constexpr column primary_key() const { auto c = *this; c.is_primary_key = true; c.nullable = false; return c; }
+  [[nodiscard]] constexpr column auto_increment() const { auto c = *this; c.autoincrement = true; return c; }
+  [[nodiscard]] constexpr column unique() const { auto c = *this; c.is_unique = true; return c; }
+  // The column's DEFAULT, as SQL (Alembic's server_default): `.server_default("CURRENT_TIMESTAMP")`.
+  [[nodiscard]] constexpr column server_default(std::string_view sql) const { auto c = *this; c.default_sql = sql; return c; }
+  [[nodiscard]] constexpr column references(std::string_view table, std::string_view target_column,
+                                            referential_action on_delete = referential_action::no_action,
+                                            referential_action on_update = referential_action::no_action) const {
+    auto c = *this;
+    c.foreign_key = foreign_key_target{table, target_column, on_delete, on_update};
+    return c;
+  }
+  [[nodiscard]] constexpr column check(std::string_view sql) const { auto c = *this; c.check_sql = sql; return c; }
+
+  friend constexpr bool operator==(const column&, const column&) = default;
+};
+
+enum class constraint_kind : std::uint8_t { primary_key, unique, foreign_key, check };
+
+// A table-level constraint, optionally named so that it can be dropped later.
+struct constraint {
+  constraint_kind kind = constraint_kind::check;
+  std::string_view name{};
+  std::vector<std::string_view> columns{};
+  std::string_view referenced_table{};
+  std::vector<std::string_view> referenced_columns{};
+  referential_action on_delete = referential_action::no_action;
+  referential_action on_update = referential_action::no_action;
+  std::string_view check_sql{};
+
+  [[nodiscard]] constexpr constraint on_delete_do(referential_action action) const { auto c = *this; c.on_delete = action; return c; }
+  [[nodiscard]] constexpr constraint on_update_do(referential_action action) const { auto c = *this; c.on_update = action; return c; }
+
+  friend constexpr bool operator==(const constraint&, const constraint&) = default;
+};
+
+using names = std::initializer_list<std::string_view>;
+
+constexpr constraint primary_key(std::string_view name, names columns) {
+  return {.kind = constraint_kind::primary_key, .name = name, .columns = columns};
+}
+constexpr constraint primary_key(names columns) { return strata::primary_key(std::string_view{}, columns); }
+constexpr constraint unique(std::string_view name, names columns) {
+  return {.kind = constraint_kind::unique, .name = name, .columns = columns};
+}
+constexpr constraint unique(names columns) { return strata::unique(std::string_view{}, columns); }
+constexpr constraint foreign_key(std::string_view name, names columns, std::string_view referenced_table,
+                                 names referenced_columns,
+                                 referential_action on_delete = referential_action::no_action,
+                                 referential_action on_update = referential_action::no_action) {
+  return {.kind = constraint_kind::foreign_key, .name = name, .columns = columns,
+          .referenced_table = referenced_table, .referenced_columns = referenced_columns,
+          .on_delete = on_delete, .on_update = on_update};
+}
+constexpr constraint check(std::string_view name, std::string_view sql) {
+  return {.kind = constraint_kind::check, .name = name, .check_sql = sql};
+}
+
+// An element of create_table's list: a column or a table constraint.
+struct table_element {
+  std::variant<column, constraint> value;
+  constexpr table_element(column c) : value(std::move(c)) {}        // NOLINT: implicit by design
+  constexpr table_element(constraint c) : value(std::move(c)) {}    // NOLINT: implicit by design
+};
+
+// What alter_column changes; unset fields stay as they are.
+// `op.alter_column("stocks", "market_cap", {.nullable = false})`.
+struct column_change {
+  std::optional<column_type> type{};
+  std::optional<bool> nullable{};
+  std::optional<std::string_view> server_default{};   // new DEFAULT (SQL)
+  bool drop_default = false;
+  std::optional<std::string_view> using_sql{};        // PostgreSQL: ALTER ... TYPE ... USING <expr>
+
+  friend constexpr bool operator==(const column_change&, const column_change&) = default;
+};
+
+struct index_options {
+  bool unique = false;
+  std::string_view where{};        // a partial index's predicate
+  bool concurrently = false;       // PostgreSQL only; the revision must be non-transactional
+
+  friend constexpr bool operator==(const index_options&, const index_options&) = default;
+};
+
+namespace op {
+struct create_table { std::string_view table; std::vector<column> columns; std::vector<constraint> constraints; };
+struct drop_table { std::string_view table; };
+struct rename_table { std::string_view table; std::string_view new_name; };
+struct add_column { std::string_view table; column definition; };
+struct drop_column { std::string_view table; std::string_view column; };
+struct rename_column { std::string_view table; std::string_view column; std::string_view new_name; };
+struct alter_column { std::string_view table; std::string_view column; column_change change; };
+struct add_constraint { std::string_view table; constraint definition; };
+struct drop_constraint { std::string_view table; std::string_view name; };
+struct create_index { std::string_view name; std::string_view table; std::vector<std::string_view> columns; index_options options; };
+struct drop_index { std::string_view name; std::string_view table; };
+struct execute { std::string_view sql; };
+// A data migration in C++, run against the live connection (never at compile time).
+struct run { void (*function)(connection&); std::string_view description; };
+}  // namespace op
+
+using operation = std::variant<op::create_table, op::drop_table, op::rename_table, op::add_column, op::drop_column,
+                               op::rename_column, op::alter_column, op::add_constraint, op::drop_constraint,
+                               op::create_index, op::drop_index, op::execute, op::run>;
+
+// The table an operation changes, or empty for execute/run.
+constexpr std::string_view table_of(const operation& o) {
+  return std::visit(
+      [](const auto& x) -> std::string_view {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, op::execute> || std::is_same_v<T, op::run>) return {};
+        else return x.table;
+      },
+      o);
+}
+
+// A short description for messages: "alter_column stocks.market_cap".
+inline std::string describe(const operation& o) {
+  return std::visit(
+      [](const auto& x) -> std::string {
+        using T = std::decay_t<decltype(x)>;
+        auto s = [](std::string_view v) { return std::string(v); };
+        if constexpr (std::is_same_v<T, op::create_table>) return "create_table " + s(x.table);
+        else if constexpr (std::is_same_v<T, op::drop_table>) return "drop_table " + s(x.table);
+        else if constexpr (std::is_same_v<T, op::rename_table>) return "rename_table " + s(x.table) + " to " + s(x.new_name);
+        else if constexpr (std::is_same_v<T, op::add_column>) return "add_column " + s(x.table) + "." + s(x.definition.name);
+        else if constexpr (std::is_same_v<T, op::drop_column>) return "drop_column " + s(x.table) + "." + s(x.column);
+        else if constexpr (std::is_same_v<T, op::rename_column>) return "rename_column " + s(x.table) + "." + s(x.column) + " to " + s(x.new_name);
+        else if constexpr (std::is_same_v<T, op::alter_column>) return "alter_column " + s(x.table) + "." + s(x.column);
+        else if constexpr (std::is_same_v<T, op::add_constraint>) return "add_constraint " + s(x.table) + (x.definition.name.empty() ? "" : "." + s(x.definition.name));
+        else if constexpr (std::is_same_v<T, op::drop_constraint>) return "drop_constraint " + s(x.table) + "." + s(x.name);
+        else if constexpr (std::is_same_v<T, op::create_index>) return "create_index " + s(x.name) + " on " + s(x.table);
+        else if constexpr (std::is_same_v<T, op::drop_index>) return "drop_index " + s(x.name);
+        else if constexpr (std::is_same_v<T, op::execute>) {
+          auto text = s(x.sql.substr(0, 60));
+          return "execute \"" + text + (x.sql.size() > 60 ? "...\"" : "\"");
+        } else return "run " + (x.description.empty() ? std::string("(data migration)") : s(x.description));
+      },
+      o);
+}
+
+// The recorder a revision's upgrade()/downgrade() writes to. Every member is constexpr, so a
+// whole history can be recorded (and replayed into a schema) inside a static_assert.
+class ops {
+ public:
+  constexpr void create_table(std::string_view table, std::initializer_list<table_element> elements) {
+    op::create_table t{table, {}, {}};
+    for (const auto& e : elements) {
+      if (const auto* c = std::get_if<column>(&e.value)) t.columns.push_back(*c);
+      else t.constraints.push_back(std::get<constraint>(e.value));
+    }
+    list_.emplace_back(std::move(t));
+  }
+  constexpr void drop_table(std::string_view table) { list_.emplace_back(op::drop_table{table}); }
+  constexpr void rename_table(std::string_view table, std::string_view new_name) { list_.emplace_back(op::rename_table{table, new_name}); }
+  constexpr void add_column(std::string_view table, column definition) { list_.emplace_back(op::add_column{table, std::move(definition)}); }
+  constexpr void drop_column(std::string_view table, std::string_view name) { list_.emplace_back(op::drop_column{table, name}); }
+  constexpr void rename_column(std::string_view table, std::string_view name, std::string_view new_name) {
+    list_.emplace_back(op::rename_column{table, name, new_name});
+  }
+  constexpr void alter_column(std::string_view table, std::string_view name, column_change change) {
+    list_.emplace_back(op::alter_column{table, name, change});
+  }
+  constexpr void add_constraint(std::string_view table, constraint definition) {
+    list_.emplace_back(op::add_constraint{table, std::move(definition)});
+  }
+  constexpr void drop_constraint(std::string_view table, std::string_view name) { list_.emplace_back(op::drop_constraint{table, name}); }
+  constexpr void create_index(std::string_view name, std::string_view table, names columns, index_options options = {}) {
+    list_.emplace_back(op::create_index{name, table, columns, options});
+  }
+  constexpr void drop_index(std::string_view name, std::string_view table = {}) { list_.emplace_back(op::drop_index{name, table}); }
+  // Raw SQL, run as is (it may hold several statements on SQLite).
+  constexpr void execute(std::string_view sql) { list_.emplace_back(op::execute{sql}); }
+  // A data migration in C++: `op.run([](strata::connection& db) { ... })`.
+  constexpr void run(void (*function)(connection&), std::string_view description = {}) {
+    list_.emplace_back(op::run{function, description});
+  }
+
+  [[nodiscard]] constexpr const std::vector<operation>& operations() const { return list_; }
+  [[nodiscard]] constexpr std::size_t size() const { return list_.size(); }
+
+ private:
+  std::vector<operation> list_;
+};
+
+}  // namespace strata

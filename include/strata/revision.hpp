@@ -1,0 +1,53 @@
+// strata::revision: the base a user's revision struct derives from, and the Revision concept.
+#pragma once
+
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <string_view>
+
+#include <strata/fixed_string.hpp>
+
+namespace strata {
+
+class ops;
+
+namespace detail {
+template <fixed_string... Down>
+consteval std::size_t count_down_ids() {
+  return ((Down.size() == 0 ? 0 : 1) + ... + 0);
+}
+template <fixed_string... Down>
+consteval auto down_id_array() {
+  std::array<std::string_view, count_down_ids<Down...>()> ids{};
+  std::size_t i = 0;
+  ((Down.size() == 0 ? void() : void(ids[i++] = Down.view())), ...);
+  return ids;
+}
+}  // namespace detail
+
+// A revision's identity and place in the graph: its id and the ids of the revisions it follows.
+// `strata::base` (or no down id at all) makes it the root; several down ids make it a merge.
+template <fixed_string Id, fixed_string... Down>
+struct revision {
+  static constexpr std::string_view id = Id.view();
+  static constexpr auto down_revisions = detail::down_id_array<Down...>();
+  // A revision that must run outside a transaction (PostgreSQL's CREATE INDEX CONCURRENTLY)
+  // hides this with `static constexpr bool transactional = false;`.
+  static constexpr bool transactional = true;
+};
+
+// What a revision struct must provide: an id and down revisions (from strata::revision), a
+// message, and upgrade/downgrade functions that record operations. Both functions are
+// `static constexpr` so that a history can be replayed at compile time.
+template <class R>
+concept Revision = requires(ops& op) {
+  { R::id } -> std::convertible_to<std::string_view>;
+  { R::down_revisions.size() } -> std::convertible_to<std::size_t>;
+  { R::message } -> std::convertible_to<std::string_view>;
+  { R::transactional } -> std::convertible_to<bool>;
+  R::upgrade(op);
+  R::downgrade(op);
+};
+
+}  // namespace strata

@@ -1,0 +1,15 @@
+// strata: C++20 schema migrations with the revision graph checked by the compiler. The core
+// (no database client); add a dialect header such as <strata/dialect/sqlite.hpp>.
+#pragma once
+
+#include <strata/connection.hpp>
+#include <strata/errors.hpp>
+#include <strata/fixed_string.hpp>
+#include <strata/graph.hpp>
+#include <strata/history.hpp>
+#include <strata/migrator.hpp>
+#include <strata/ops.hpp>
+#include <strata/revision.hpp>
+#include <strata/schema.hpp>
+#include <strata/types.hpp>
+#include <strata/url.hpp>

@@ -1,0 +1,115 @@
+// The compile-time side of strata that must hold: graph checks, heads, replay and reversibility.
+#include <boost/hana/length.hpp>
+
+#include <strata/strata.hpp>
+
+namespace {
+
+#define STRATA_EMPTY_REVISION(name, ...)                         \
+  struct name : strata::revision<__VA_ARGS__> {                  \
+    static constexpr std::string_view message = #name;           \
+    static constexpr void upgrade(strata::ops&) {}               \
+    static constexpr void downgrade(strata::ops&) {}             \
+  }
+
+STRATA_EMPTY_REVISION(root, "a0", strata::base);
+STRATA_EMPTY_REVISION(left, "b1", "a0");
+STRATA_EMPTY_REVISION(right, "c2", "a0");
+STRATA_EMPTY_REVISION(merge, "d3", "b1", "c2");
+STRATA_EMPTY_REVISION(implicit_base, "e4");
+
+// Ids and down revisions as written.
+static_assert(root::id == "a0" && root::down_revisions.empty());
+static_assert(left::down_revisions.size() == 1 && left::down_revisions[0] == "a0");
+static_assert(merge::down_revisions.size() == 2 && merge::down_revisions[1] == "c2");
+static_assert(implicit_base::down_revisions.empty());
+static_assert(strata::Revision<merge>);
+static_assert(!strata::Revision<int>);
+
+// A straight line has one head; a branch has two; a merge joins them again.
+using line = strata::history<root, left>;
+static_assert(line::valid && line::size == 2 && line::heads.size() == 1 && line::heads[0] == "b1");
+using branched = strata::history<root, left, right>;
+static_assert(branched::heads.size() == 2 && branched::heads[0] == "b1" && branched::heads[1] == "c2");
+using merged = strata::history<root, left, right, merge>;
+static_assert(merged::heads.size() == 1 && merged::heads[0] == "d3");
+static_assert(merged::revisions[3].is_merge() && merged::revisions[0].is_base());
+static_assert(merged::index_of("c2") == 2 && merged::index_of("zz") == merged::size);
+static_assert(strata::History<merged> && !strata::History<int>);
+static_assert(decltype(boost::hana::length(merged::types))::value == 4);
+
+// The same checks on ids that share a long prefix, as generated ids can.
+STRATA_EMPTY_REVISION(long_a, "0123456789abcdef0123456789abcdef", strata::base);
+STRATA_EMPTY_REVISION(long_b, "0123456789abcdef0123456789abcdee", "0123456789abcdef0123456789abcdef");
+static_assert(strata::history<long_a, long_b>::heads[0] == "0123456789abcdef0123456789abcdee");
+
+// Operations are recorded at compile time.
+struct stocks : strata::revision<"8653cc238299", strata::base> {
+  static constexpr std::string_view message = "initial schema";
+  static constexpr void upgrade(strata::ops& op) {
+    op.create_table("stocks", {strata::column("id", strata::integer).primary_key(),
+                               strata::column("symbol", strata::varchar(10)).not_null(),
+                               strata::column("name", strata::varchar(255)),
+                               strata::column("created_at", strata::datetime).not_null().server_default("CURRENT_TIMESTAMP"),
+                               strata::unique("uq_stocks_symbol", {"symbol"})});
+    op.create_table("sentiment_data",
+                    {strata::column("id", strata::integer).primary_key(),
+                     strata::column("stock_id", strata::integer).not_null(),
+                     strata::column("score", strata::float_).not_null(),
+                     strata::foreign_key("fk_sentiment_data_stock_id_stocks", {"stock_id"}, "stocks", {"id"},
+                                         strata::referential_action::cascade)});
+    op.create_index("ix_sentiment_data_stock_id", "sentiment_data", {"stock_id"});
+  }
+  static constexpr void downgrade(strata::ops& op) {
+    op.drop_index("ix_sentiment_data_stock_id");
+    op.drop_table("sentiment_data");
+    op.drop_table("stocks");
+  }
+};
+struct market_cap : strata::revision<"c7d2a9e1f0b3", "8653cc238299"> {
+  static constexpr std::string_view message = "Add market_cap to stocks";
+  static constexpr void upgrade(strata::ops& op) {
+    op.add_column("stocks", strata::column("market_cap", strata::big_integer));
+    op.execute("UPDATE stocks SET market_cap = 0 WHERE market_cap IS NULL");
+    op.alter_column("stocks", "market_cap", {.nullable = false});
+  }
+  static constexpr void downgrade(strata::ops& op) { op.drop_column("stocks", "market_cap"); }
+};
+struct renames : strata::revision<"f00d", "c7d2a9e1f0b3"> {
+  static constexpr std::string_view message = "renames";
+  static constexpr void upgrade(strata::ops& op) {
+    op.rename_table("sentiment_data", "sentiments");
+    op.rename_column("sentiments", "score", "value");
+  }
+  static constexpr void downgrade(strata::ops& op) {
+    op.rename_column("sentiments", "value", "score");
+    op.rename_table("sentiments", "sentiment_data");
+  }
+};
+// Forgets to drop the column it adds.
+struct leaky : strata::revision<"beef", "f00d"> {
+  static constexpr std::string_view message = "leaky";
+  static constexpr void upgrade(strata::ops& op) { op.add_column("stocks", strata::column("sector", strata::varchar(100))); }
+  static constexpr void downgrade(strata::ops&) {}
+};
+
+using insight = strata::history<stocks, market_cap, renames>;
+static_assert(insight::revisions[0].record_upgrade().size() == 3);
+static_assert(insight::revisions[1].record_upgrade().size() == 3);
+
+// Replaying the history at compile time: the design holds.
+static_assert(strata::replay<insight>().tables.size() == 2);
+static_assert(strata::replay<insight>().find_table("sentiments") != nullptr);
+static_assert(strata::replay<insight>().find_table("sentiment_data") == nullptr);
+static_assert(strata::replay<insight>().find_table("sentiments")->find_column("value") != nullptr);
+static_assert(strata::replay<insight>("8653cc238299").find_table("stocks")->find_column("market_cap") == nullptr);
+static_assert(!strata::replay<insight>().find_table("stocks")->find_column("market_cap")->nullable);
+static_assert(strata::replay<insight>().find_index("ix_sentiment_data_stock_id")->table == "sentiments");
+static_assert(strata::replay<insight>().find_table("sentiments")->constraints[0].columns[0] == "stock_id");
+static_assert(strata::replay<insight>().find_table("stocks")->constraints[0].name == "uq_stocks_symbol");
+
+// Every revision's downgrade undoes its upgrade; the leaky one is caught.
+static_assert(strata::first_irreversible<insight>() == insight::size);
+static_assert(strata::first_irreversible<strata::history<stocks, market_cap, renames, leaky>>() == 3);
+
+}  // namespace
