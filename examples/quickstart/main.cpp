@@ -65,10 +65,7 @@ int main(int argc, char** argv) try {
 
   const auto applied = migrator.upgrade();  // to "head"
   if (applied.empty()) std::cout << "already at head, nothing to apply\n";
-  for (const auto& id : applied) {
-    const auto& revision = migrator.graph()[migrator.graph().find(id)];
-    std::cout << "applied " << id << "  " << revision.message << '\n';
-  }
+  for (const auto& id : applied) std::cout << "applied " << id << "  " << migrator.revision(id).message << '\n';
   for (const auto& id : migrator.current()) std::cout << "current revision: " << id << " (head)\n";
   return 0;
 } catch (const strata::error& e) {

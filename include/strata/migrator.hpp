@@ -177,6 +177,9 @@ class migrator {
     return out;
   }
 
+  // The revision with this id or unique prefix; throws revision_not_found / ambiguous_revision.
+  [[nodiscard]] const revision_info& revision(std::string_view id_or_prefix) const { return graph_[graph_.resolve(id_or_prefix)]; }
+
   // Every revision, oldest first (dependency order).
   [[nodiscard]] std::span<const revision_info> history() const { return graph_.revisions(); }
 

@@ -738,8 +738,8 @@ struct revision_info {
   std::string_view id;
   std::span<const std::string_view> down_revisions;
   std::string_view message;
-  void (*upgrade)(ops&);
-  void (*downgrade)(ops&);
+  void (*upgrade)(ops&) = nullptr;
+  void (*downgrade)(ops&) = nullptr;
   bool transactional = true;
 
   [[nodiscard]] constexpr bool is_base() const { return down_revisions.empty(); }
@@ -748,30 +748,63 @@ struct revision_info {
   [[nodiscard]] constexpr ops record_downgrade() const { ops o; downgrade(o); return o; }
 };
 
+namespace detail {
+
+// Each type of a history must be a Revision; the failing one is named in the instantiation line
+// above the assertion. The accessors below give an empty value for a non-revision so that nothing
+// else fails after this one message.
+template <class R>
+struct revision_checked {
+  static_assert(Revision<R>,
+                "strata::history: the type in 'revision_checked<...>' above is not a revision: derive it from "
+                "strata::revision<\"<id>\", \"<down id>\"> and give it `static constexpr std::string_view message` "
+                "and `static constexpr void upgrade(strata::ops&)` and `downgrade(strata::ops&)`");
+  static constexpr bool value = true;
+};
+
+template <class R>
+constexpr std::string_view id_of() {
+  if constexpr (Revision<R>) return R::id;
+  else return {};
+}
+template <class R>
+constexpr std::span<const std::string_view> downs_of() {
+  if constexpr (Revision<R>) return R::down_revisions;
+  else return {};
+}
+template <class R>
+constexpr revision_info info_of() {
+  if constexpr (Revision<R>) return {R::id, R::down_revisions, R::message, &R::upgrade, &R::downgrade, R::transactional};
+  else return {};
+}
+
+}  // namespace detail
+
 // The revisions of an application, oldest first: every down revision appears earlier in the
 // list, ids are unique and well formed, exactly one revision is the base. Using the type (as a
 // migrator's argument, in replay, ...) runs these checks; a broken rule stops compilation with
 // one message naming the revision(s) concerned.
-template <Revision... R>
+template <class... R>
 class history {
+  static_assert((detail::revision_checked<R>::value && ...));
+
  public:
   static constexpr std::size_t size = sizeof...(R);
   // The revisions as a Boost.Hana typelist, for compile-time algorithms over them.
   static constexpr auto types = boost::hana::tuple_t<R...>;
 
  private:
-  static constexpr std::array<std::string_view, size> ids_{R::id...};
-  static constexpr std::array<std::span<const std::string_view>, size> downs_{
-      std::span<const std::string_view>(R::down_revisions)...};
-  static constexpr detail::graph_check check_ = detail::check_graph(ids_, downs_);
+  static constexpr std::array<std::string_view, size> ids_{detail::id_of<R>()...};
+  static constexpr std::array<std::span<const std::string_view>, size> downs_{detail::downs_of<R>()...};
+  // Only revisions are checked as a graph: a non-revision has had its message already.
+  static constexpr detail::graph_check check_ = (Revision<R> && ...) ? detail::check_graph(ids_, downs_) : detail::graph_check{};
   static constexpr detail::message_buffer message_ = detail::describe(check_, ids_);
 
  public:
   static constexpr bool valid = check_.fault == detail::graph_fault::none;
   static_assert(detail::history_checked<valid, detail::to_fixed_string<message_.size>(message_)>);
 
-  static constexpr std::array<revision_info, size> revisions{
-      revision_info{R::id, R::down_revisions, R::message, &R::upgrade, &R::downgrade, R::transactional}...};
+  static constexpr std::array<revision_info, size> revisions{detail::info_of<R>()...};
 
  private:
   static constexpr std::array<bool, size> is_head_ = [] {
@@ -1069,6 +1102,9 @@ class migrator {
     for (auto h : graph_.heads()) out.emplace_back(graph_[h].id);
     return out;
   }
+
+  // The revision with this id or unique prefix; throws revision_not_found / ambiguous_revision.
+  [[nodiscard]] const revision_info& revision(std::string_view id_or_prefix) const { return graph_[graph_.resolve(id_or_prefix)]; }
 
   // Every revision, oldest first (dependency order).
   [[nodiscard]] std::span<const revision_info> history() const { return graph_.revisions(); }

@@ -1,0 +1,42 @@
+#!/usr/bin/env python3
+"""Writes a C++ file with a synthetic strata history of N revisions (each creates a table and an
+index), for measuring what the compile-time checks and replay cost:
+
+    tools/synthetic_history.py 200 --replay > /tmp/h200.cpp
+    /usr/bin/time -f '%es %MKB' g++ -std=c++20 -fsyntax-only -Iinclude /tmp/h200.cpp
+"""
+import argparse
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("revisions", type=int)
+    parser.add_argument("--replay", action="store_true", help="also replay the history in a static_assert")
+    args = parser.parse_args()
+    n = args.revisions
+    out = ["#include <strata/strata.hpp>", ""]
+    for i in range(n):
+        down = "strata::base" if i == 0 else f'"{i - 1:012x}"'
+        out.append(f'''struct r{i} : strata::revision<"{i:012x}", {down}> {{
+  static constexpr std::string_view message = "revision {i}";
+  static constexpr void upgrade(strata::ops& op) {{
+    op.create_table("t{i}", {{strata::column("id", strata::integer).primary_key(),
+                             strata::column("name", strata::varchar(50)).not_null(),
+                             strata::column("value", strata::real)}});
+    op.create_index("ix_t{i}_name", "t{i}", {{"name"}});
+  }}
+  static constexpr void downgrade(strata::ops& op) {{
+    op.drop_index("ix_t{i}_name");
+    op.drop_table("t{i}");
+  }}
+}};''')
+    out.append("using history = strata::history<" + ", ".join(f"r{i}" for i in range(n)) + ">;")
+    out.append("static_assert(history::heads.size() == 1);")
+    if args.replay:
+        out.append(f"static_assert(strata::replay<history>().tables.size() == {n});")
+    out.append("int main() {}")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
