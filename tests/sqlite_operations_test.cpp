@@ -46,7 +46,11 @@ struct create : strata::revision<"a00000000001", strata::base> {
                                    column("payload", strata::blob),
                                    column("price", strata::sql_type("NUMERIC(12, 2)")),
                                    column("negative", strata::integer).server_default("-3"),
-                                   column("computed", strata::integer).server_default("abs(-4)")});
+                                   column("computed", strata::integer).server_default("abs(-4)"),
+                                   // Start like a literal or a group, but are expressions: they need parentheses.
+                                   column("joined", strata::text).server_default("'a' || 'b'"),
+                                   column("sum", strata::integer).server_default("(1) + (2)"),
+                                   column("quoted", strata::text).server_default("'it''s (x)'")});
   }
   static constexpr void downgrade(strata::ops& op) { op.drop_table("every_type"); }
 };
@@ -61,7 +65,7 @@ TEST_F(SqliteOperations, CreateTableMapsEveryPortableTypeNullabilityAndDefault) 
       {"id", "INTEGER"},  {"big", "BIGINT"},     {"ratio", "REAL"},   {"amount", "FLOAT"},
       {"body", "TEXT"},   {"code", "VARCHAR(20)"}, {"active", "BOOLEAN"}, {"born", "DATE"},
       {"created_at", "DATETIME"}, {"payload", "BLOB"}, {"price", "NUMERIC(12, 2)"}, {"negative", "INTEGER"},
-      {"computed", "INTEGER"}};
+      {"computed", "INTEGER"}, {"joined", "TEXT"}, {"sum", "INTEGER"}, {"quoted", "TEXT"}};
   const auto cols = columns(d, "every_type");
   ASSERT_EQ(cols.size(), expected.size());
   for (std::size_t i = 0; i < cols.size(); ++i) {
@@ -80,7 +84,8 @@ TEST_F(SqliteOperations, CreateTableMapsEveryPortableTypeNullabilityAndDefault) 
   // NOT NULL rejects a NULL; the defaults fill what an INSERT leaves out.
   EXPECT_NE(sql_error(d, "INSERT INTO every_type (code) VALUES (NULL)"), std::nullopt);
   d.exec("INSERT INTO every_type (id, code, payload) VALUES (1, 'x', x'00ff')");
-  const auto row = rows(d, "SELECT big, amount, body, active, created_at IS NOT NULL, ratio, negative, computed, hex(payload) "
+  const auto row = rows(d, "SELECT big, amount, body, active, created_at IS NOT NULL, ratio, negative, computed, hex(payload), "
+                           "joined, sum, quoted "
                            "FROM every_type WHERE id = 1")
                        .at(0);
   EXPECT_EQ(row[0], "0");
@@ -92,6 +97,10 @@ TEST_F(SqliteOperations, CreateTableMapsEveryPortableTypeNullabilityAndDefault) 
   EXPECT_EQ(row[6], "-3");
   EXPECT_EQ(row[7], "4");
   EXPECT_EQ(row[8], "00FF");
+  EXPECT_EQ(row[9], "ab");
+  EXPECT_EQ(row[10], "3");
+  EXPECT_EQ(row[11], "it's (x)");
+  EXPECT_EQ(find_column(d, "every_type", "quoted")->default_sql, "'it''s (x)'") << "a single literal needs no parentheses";
 
   EXPECT_EQ(m.downgrade("base"), std::vector<std::string>{"a00000000001"});
   EXPECT_FALSE(exists(d, "table", "every_type"));

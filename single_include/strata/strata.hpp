@@ -1582,6 +1582,7 @@ struct database_url {
 // #include <strata/dialect/sqlite.hpp>
 // strata::sqlite: the SQLite dialect on SQLiteCpp: DDL, the 12-step table rebuild, transactions.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -1658,10 +1659,38 @@ inline std::string type(const column_type& t) {
   return "TEXT";
 }
 
+// Whether the text is one string literal ('it''s') or one parenthesized expression, end to end:
+// "'a' || 'b'" and "(a) + (b)" start like one but are expressions.
+inline bool is_one_literal_or_group(std::string_view sql) {
+  if (sql.front() == '\'') {
+    for (std::size_t i = 1; i < sql.size(); ++i)
+      if (sql[i] == '\'') {
+        if (i + 1 < sql.size() && sql[i + 1] == '\'') ++i;
+        else return i + 1 == sql.size();
+      }
+    return false;
+  }
+  int depth = 0;
+  char quote = 0;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    const char c = sql[i];
+    if (quote != 0) {
+      if (c == quote) quote = 0;  // a doubled quote closes and reopens: same result
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')' && --depth == 0) {
+      return i + 1 == sql.size();
+    }
+  }
+  return false;
+}
+
 // SQLite takes a literal, a signed number, a keyword such as CURRENT_TIMESTAMP, or (expr).
 inline bool is_plain_default(std::string_view sql) {
   if (sql.empty()) return false;
-  if (sql.front() == '(' || sql.front() == '\'') return true;
+  if (sql.front() == '(' || sql.front() == '\'') return is_one_literal_or_group(sql);
   const auto u = upper(sql);
   if (u == "NULL" || u == "TRUE" || u == "FALSE" || u == "CURRENT_TIMESTAMP" || u == "CURRENT_DATE" || u == "CURRENT_TIME")
     return true;
@@ -2043,11 +2072,13 @@ class sqlite {
     for (const auto& [key, value] : u.query) {
       if (key != "timeout")
         throw malformed_url("'" + database_url::mask(url) + "' has parameter '" + key + "', which strata's SQLite dialect does "
-                            "not know; the one it takes is timeout=<seconds>");
+                            "not know; remove it (the only parameter is timeout=<seconds>)");
       char* end = nullptr;
       const double seconds = std::strtod(value.c_str(), &end);
-      if (value.empty() || end != value.c_str() + value.size() || seconds < 0)
-        throw malformed_url("'" + database_url::mask(url) + "' has timeout='" + value + "'; write a number of seconds");
+      // SQLite takes the wait as an int of milliseconds: up to about 24 days.
+      if (value.empty() || end != value.c_str() + value.size() || !(seconds >= 0 && seconds <= 2'000'000))
+        throw malformed_url("'" + database_url::mask(url) + "' has timeout='" + value +
+                            "'; write the busy timeout as a number of seconds, for example ?timeout=5 or ?timeout=0.5");
       options_.busy_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
     }
     path_ = u.path.empty() ? ":memory:" : u.path;
@@ -2056,13 +2087,16 @@ class sqlite {
                                                   static_cast<int>(options_.busy_timeout.count()));
       owned_->exec("PRAGMA foreign_keys = ON");
     } catch (const SQLite::Exception& e) {
+      if (const int code = e.getErrorCode() & 0xff; code == SQLITE_NOTADB || code == SQLITE_CORRUPT) raise(e, "opening it");
       throw database_unavailable("cannot open the SQLite database '" + path_ + "' (" + e.what() +
                                  "); check that its folder exists and is writable, or fix the URL");
     }
     db_ = owned_.get();
   }
 
-  explicit sqlite(SQLite::Database& db) : path_(db.getFilename()), url_("sqlite:///" + path_), db_(&db) {}
+  // Works on the caller's connection as it is: its busy timeout, its PRAGMA foreign_keys.
+  explicit sqlite(SQLite::Database& db)
+      : path_(db.getFilename().empty() ? ":memory:" : db.getFilename()), url_("sqlite:///" + path_), db_(&db) {}
 
   sqlite(sqlite&&) noexcept = default;
   sqlite& operator=(sqlite&&) noexcept = default;
@@ -2099,8 +2133,9 @@ class sqlite {
 
   // BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two
   // migrating processes serialize instead of failing half-way. A revision that rebuilds tables
-  // switches foreign keys off around the transaction (PRAGMA foreign_keys is a no-op inside one)
-  // and checks them before commit.
+  // switches foreign keys off around the transaction (PRAGMA foreign_keys is a no-op inside one;
+  // with them on, dropping the old table would cascade to its children) and checks them before
+  // commit. For that whole revision, ON DELETE actions do not fire for its own statements either.
   void transaction(const unit_of_work& unit, const std::function<void()>& body) {
     const bool rebuilds = needs_rebuild_guard(unit.operations);
     const bool foreign_keys = rebuilds && pragma_int("foreign_keys") == 1;
@@ -2125,14 +2160,19 @@ class sqlite {
 
   void apply(std::span<const operation> operations) {
     for (std::size_t i = 0; i < operations.size();) {
-      const auto end = batch_end(operations, i);
-      const auto batch = operations.subspan(i, end - i);
-      bool rebuild = false;
-      for (const auto& o : batch) rebuild = rebuild || requires_rebuild(o);
-      if (rebuild) {
-        run_guarded(batch, [&] { rebuild_table(table_of(batch.front()), batch); });
-      } else {
-        for (const auto& o : batch) run_guarded(std::span(&o, 1), [&] { apply_one(o); });
+      if (!is_table_alteration(operations[i])) {
+        run_guarded(operations.subspan(i, 1), [&] { apply_one(operations[i]); });
+        ++i;
+        continue;
+      }
+      auto end = i + 1;
+      while (end < operations.size() && is_table_alteration(operations[end])) ++end;
+      for (const auto& batch : batches(operations.subspan(i, end - i))) {
+        if (needs_rebuild_guard(batch)) {
+          run_guarded(batch, [&] { rebuild_table(table_of(batch.front()), batch); });
+        } else {
+          for (const auto& o : batch) run_guarded(std::span(&o, 1), [&] { apply_one(o); });
+        }
       }
       i = end;
     }
@@ -2140,6 +2180,7 @@ class sqlite {
 
  private:
   static std::string quote(std::string_view identifier) { return detail::sqlite_sql::quote(identifier); }
+  static constexpr std::string_view temporary_prefix = "_strata_new_";
 
   // What a data migration (op.run) sees: this connection, inside the revision's transaction.
   class connection_view final : public connection {
@@ -2174,15 +2215,34 @@ class sqlite {
   };
 
   [[noreturn]] void raise(const SQLite::Exception& e, const std::string& what) const {
-    const int code = e.getErrorCode();
-    if (code == SQLITE_BUSY || code == SQLITE_LOCKED)
-      throw database_locked("the SQLite database '" + path_ + "' is locked by another connection (waited " +
-                            std::to_string(options_.busy_timeout.count()) + " ms while " + what +
-                            "); retry when the other writer is done, or raise the wait with ?timeout=<seconds> in the URL");
-    if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM || code == SQLITE_NOTADB || code == SQLITE_IOERR)
-      throw database_unavailable("cannot use the SQLite database '" + path_ + "' while " + what + " (" + e.what() +
-                                 "); check that the file is a SQLite database and that it and its folder are writable");
-    throw error("SQLite failed while " + what + " on '" + path_ + "': " + e.what());
+    const int code = e.getErrorCode() & 0xff;  // the primary code, should the connection report extended ones
+    const std::string database = "the SQLite database '" + path_ + "'";
+    switch (code) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+        if (owned_)
+          throw database_locked(database + " is locked by another connection (waited " + std::to_string(options_.busy_timeout.count()) +
+                                " ms while " + what + "); retry when the other writer is done, or wait longer with "
+                                "?timeout=<seconds> in the URL");
+        throw database_locked(database + " is locked by another connection (while " + what + ", when the connection's busy "
+                              "timeout ran out); retry when the other writer is done, or give the connection a longer busy "
+                              "timeout with SQLite::Database::setBusyTimeout");
+      case SQLITE_READONLY:
+        throw database_unavailable(database + " cannot be written (" + e.what() + ", while " + what + "); open it read-write, "
+                                   "and make the file and its folder writable");
+      case SQLITE_NOTADB:
+      case SQLITE_CORRUPT:
+        throw database_unavailable("'" + path_ + "' is not a usable SQLite database (" + e.what() + ", while " + what +
+                                   "); point the URL at a SQLite database file, or move this file away to start a new one");
+      case SQLITE_CANTOPEN:
+      case SQLITE_PERM:
+      case SQLITE_IOERR:
+      case SQLITE_FULL:
+        throw database_unavailable("cannot use " + database + " (" + e.what() + ", while " + what + "); check that its folder "
+                                   "exists, that the file and its folder are writable, and that the disk has room");
+      default:
+        throw error("SQLite failed while " + what + " on '" + path_ + "': " + e.what());
+    }
   }
 
   template <class F>
@@ -2219,13 +2279,14 @@ class sqlite {
     std::size_t n = 0;
     std::string first;
     while (q.executeStep()) {
-      if (n++ == 0)
-        first = "table '" + q.getColumn(0).getString() + "' (rowid " + q.getColumn(1).getString() + ") references missing rows of '" +
-                q.getColumn(2).getString() + "'";
+      if (n++ == 0)  // WITHOUT ROWID tables report no rowid
+        first = "table '" + q.getColumn(0).getString() + "'" + (q.getColumn(1).isNull() ? "" : " (rowid " + q.getColumn(1).getString() + ")") +
+                " references missing rows of '" + q.getColumn(2).getString() + "'";
     }
     if (n != 0)
       throw operation_failed("the foreign key check after the table rebuild",
-                             std::to_string(n) + " row(s) violate foreign keys; the first: " + first);
+                             std::to_string(n) + " row(s) break a foreign key, the first: " + first +
+                                 "; add the missing rows or fix the references before this revision");
   }
 
   static bool is_table_alteration(const operation& o) {
@@ -2246,13 +2307,17 @@ class sqlite {
     return false;
   }
 
-  // Consecutive alterations of one table form one batch: one rebuild, one copy of the rows.
-  static std::size_t batch_end(std::span<const operation> operations, std::size_t i) {
-    if (!is_table_alteration(operations[i])) return i + 1;
-    const auto table = table_of(operations[i]);
-    auto j = i + 1;
-    while (j < operations.size() && is_table_alteration(operations[j]) && detail::sqlite_sql::same_name(table_of(operations[j]), table)) ++j;
-    return j;
+  // A run of consecutive alterations, grouped by table in order of first appearance: one rebuild,
+  // one copy of the rows per table. Moving one table's alterations past another's is safe: a rebuild
+  // reads only its own table, and foreign keys are checked once, before commit.
+  static std::vector<std::vector<operation>> batches(std::span<const operation> alterations) {
+    std::vector<std::vector<operation>> out;
+    for (const auto& o : alterations) {
+      auto same_table = [&](const std::vector<operation>& b) { return detail::sqlite_sql::same_name(table_of(b.front()), table_of(o)); };
+      if (auto it = std::find_if(out.begin(), out.end(), same_table); it != out.end()) it->push_back(o);
+      else out.push_back({o});
+    }
+    return out;
   }
 
   static std::string describe_batch(std::span<const operation> batch) {
@@ -2261,14 +2326,21 @@ class sqlite {
     return needs_rebuild_guard(batch) ? out + " (table rebuild)" : out;
   }
 
+  // The rebuild's temporary table is no name the user knows: SQLite's messages get the real one.
+  static std::string without_temporary_names(std::string message) {
+    for (auto at = message.find(temporary_prefix); at != std::string::npos; at = message.find(temporary_prefix, at))
+      message.erase(at, temporary_prefix.size());
+    return message;
+  }
+
   template <class F>
   void run_guarded(std::span<const operation> batch, F&& f) {
     try {
       f();
     } catch (const SQLite::Exception& e) {
-      const int code = e.getErrorCode();
+      const int code = e.getErrorCode() & 0xff;
       if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY) raise(e, describe_batch(batch));
-      throw operation_failed(describe_batch(batch), e.what());
+      throw operation_failed(describe_batch(batch), without_temporary_names(e.what()));
     } catch (const strata::error&) {
       throw;
     } catch (const std::exception& e) {
@@ -2384,6 +2456,69 @@ class sqlite {
     return false;
   }
 
+  // A view, or the triggers of a table, probed by preparing a statement that compiles them.
+  struct dependent {
+    std::string name;
+    bool is_view = false;
+  };
+
+  std::optional<std::string> probe(const dependent& d) {
+    std::vector<std::string> statements;
+    if (d.is_view) {
+      statements.push_back("SELECT * FROM " + quote(d.name));
+    } else {  // triggers are compiled into the statements that fire them
+      std::string set;
+      SQLite::Statement columns(*db_, "SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0");
+      columns.bind(1, d.name);
+      while (columns.executeStep()) set += (set.empty() ? "" : ", ") + quote(columns.getColumn(0).getString()) + " = " + quote(columns.getColumn(0).getString());
+      statements.push_back("INSERT INTO " + quote(d.name) + " DEFAULT VALUES");
+      if (!set.empty()) statements.push_back("UPDATE " + quote(d.name) + " SET " + set);
+      statements.push_back("DELETE FROM " + quote(d.name));
+    }
+    for (const auto& sql : statements) {
+      try {
+        SQLite::Statement compiled(*db_, sql);
+      } catch (const SQLite::Exception& e) {
+        return std::string(e.what());
+      }
+    }
+    return std::nullopt;
+  }
+
+  // The views and triggered tables that work now (a rebuild must not break them; SQLite's own
+  // DROP COLUMN refuses to, but a rebuild recreates triggers and leaves views unchecked).
+  std::vector<dependent> working_dependents() {
+    std::vector<dependent> out;
+    SQLite::Statement q(*db_, "SELECT DISTINCT type = 'view', CASE type WHEN 'view' THEN name ELSE tbl_name END FROM sqlite_master "
+                              "WHERE type = 'view' OR type = 'trigger'");
+    while (q.executeStep()) out.push_back({q.getColumn(1).getString(), q.getColumn(0).getInt() == 1});
+    q.reset();
+    std::erase_if(out, [&](const dependent& d) { return probe(d).has_value(); });
+    return out;
+  }
+
+  void check_dependents(const std::vector<dependent>& dependents, const std::string& table, std::span<const operation> batch) {
+    for (const auto& d : dependents) {
+      if (auto failure = probe(d)) {
+        const auto what = d.is_view ? "view '" + d.name + "'" : "a trigger on '" + d.name + "'";
+        throw operation_failed(describe_batch(batch), what + " no longer works after the rebuild of '" + table + "' (" +
+                                                          without_temporary_names(*failure) + "); drop it before this alteration "
+                                                          "and create it again after");
+      }
+    }
+  }
+
+  // An index (a partial one, say) or trigger can name a column the rebuild dropped.
+  void recreate(const schema_object& object, std::string_view type, const std::string& table, std::span<const operation> batch) {
+    try {
+      db_->exec(object.sql);
+    } catch (const SQLite::Exception& e) {
+      throw operation_failed(describe_batch(batch), std::string(type) + " '" + object.name + "' no longer works after the rebuild of '" +
+                                                        table + "' (" + without_temporary_names(e.what()) + "); drop it before this "
+                                                        "alteration and create it again after");
+    }
+  }
+
   // The 12-step rebuild of sqlite.org/lang_altertable.html, inside the revision's transaction:
   // create the new table, copy the rows, drop the old one, rename, recreate indexes and triggers.
   void rebuild_table(std::string_view table_name, std::span<const operation> batch) {
@@ -2408,6 +2543,7 @@ class sqlite {
           std::any_of(old_columns.begin(), old_columns.end(), [&](const std::string& n) { return sql::same_name(n, c.name); }))
         copied.push_back(c.name);
 
+    const auto dependents = working_dependents();
     auto indexes = objects("index", table);
     std::erase_if(indexes, [&](const schema_object& i) { return !dropped.empty() && index_uses(i.name, dropped); });
     const auto triggers = objects("trigger", table);
@@ -2418,12 +2554,19 @@ class sqlite {
       if (seq.executeStep()) sequence = seq.getColumn(0).getInt64();
     }
 
-    const std::string temporary = "_strata_new_" + table;
+    const std::string temporary = std::string(temporary_prefix) + table;
     std::string column_list;
     for (const auto& c : copied) column_list += (column_list.empty() ? "" : ", ") + quote(c);
     db_->exec(parsed.create_sql(temporary));
-    if (!column_list.empty())
-      db_->exec("INSERT INTO " + quote(temporary) + " (" + column_list + ") SELECT " + column_list + " FROM " + quote(table));
+    try {
+      if (!column_list.empty())
+        db_->exec("INSERT INTO " + quote(temporary) + " (" + column_list + ") SELECT " + column_list + " FROM " + quote(table));
+    } catch (const SQLite::Exception& e) {
+      if ((e.getErrorCode() & 0xff) != SQLITE_CONSTRAINT) throw;
+      throw operation_failed(describe_batch(batch), without_temporary_names(e.what()) + " (rows of '" + table +
+                                                        "' break the new definition: update or delete them first, for "
+                                                        "instance with op.execute() before the alteration)");
+    }
     db_->exec("DROP TABLE " + quote(table));
     // With legacy_alter_table on, the rename leaves views, triggers and other tables' foreign
     // keys alone: they name the table, which exists again once the rename is done.
@@ -2436,13 +2579,19 @@ class sqlite {
       throw;
     }
     if (!legacy) db_->exec("PRAGMA legacy_alter_table = OFF");
-    for (const auto& i : indexes) db_->exec(i.sql);
-    for (const auto& t : triggers) db_->exec(t.sql);
-    if (sequence) {
+    for (const auto& object : indexes) recreate(object, "index", table, batch);
+    for (const auto& object : triggers) recreate(object, "trigger", table, batch);
+    check_dependents(dependents, table, batch);
+    if (sequence) {  // AUTOINCREMENT never reuses an id, even of rows deleted before the rebuild
       SQLite::Statement seq(*db_, "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?");
       seq.bind(1, static_cast<std::int64_t>(*sequence));
       seq.bind(2, table);
-      seq.exec();
+      if (seq.exec() == 0 && table_exists("sqlite_sequence")) {
+        SQLite::Statement insert(*db_, "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)");
+        insert.bind(1, table);
+        insert.bind(2, static_cast<std::int64_t>(*sequence));
+        insert.exec();
+      }
     }
   }
 

@@ -205,13 +205,10 @@ inline std::string schema_snapshot(SQLite::Database& db, const std::string& vers
   return out.str();
 }
 
-// Every row of a table in primary key (rowid) order, as one text.
-inline std::string dump(SQLite::Database& db, const std::string& table, const std::string& order_by = "rowid") {
+// Every row a query returns, as one text; each value with its storage class.
+inline std::string dump_query(SQLite::Database& db, const std::string& sql) {
   std::ostringstream out;
-  std::string quoted = "\"";
-  for (char c : table) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
-  quoted += "\"";
-  SQLite::Statement q(db, "SELECT * FROM " + quoted + " ORDER BY " + order_by);
+  SQLite::Statement q(db, sql);
   while (q.executeStep()) {
     for (int c = 0; c < q.getColumnCount(); ++c) {
       auto v = q.getColumn(c);
@@ -220,6 +217,14 @@ inline std::string dump(SQLite::Database& db, const std::string& table, const st
     out << "\n";
   }
   return out.str();
+}
+
+// Every row of a table in primary key (rowid) order, as one text.
+inline std::string dump(SQLite::Database& db, const std::string& table, const std::string& order_by = "rowid") {
+  std::string quoted = "\"";
+  for (char c : table) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+  quoted += "\"";
+  return dump_query(db, "SELECT * FROM " + quoted + " ORDER BY " + order_by);
 }
 
 }  // namespace strata_test

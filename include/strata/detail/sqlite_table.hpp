@@ -54,10 +54,38 @@ inline std::string type(const column_type& t) {
   return "TEXT";
 }
 
+// Whether the text is one string literal ('it''s') or one parenthesized expression, end to end:
+// "'a' || 'b'" and "(a) + (b)" start like one but are expressions.
+inline bool is_one_literal_or_group(std::string_view sql) {
+  if (sql.front() == '\'') {
+    for (std::size_t i = 1; i < sql.size(); ++i)
+      if (sql[i] == '\'') {
+        if (i + 1 < sql.size() && sql[i + 1] == '\'') ++i;
+        else return i + 1 == sql.size();
+      }
+    return false;
+  }
+  int depth = 0;
+  char quote = 0;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    const char c = sql[i];
+    if (quote != 0) {
+      if (c == quote) quote = 0;  // a doubled quote closes and reopens: same result
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')' && --depth == 0) {
+      return i + 1 == sql.size();
+    }
+  }
+  return false;
+}
+
 // SQLite takes a literal, a signed number, a keyword such as CURRENT_TIMESTAMP, or (expr).
 inline bool is_plain_default(std::string_view sql) {
   if (sql.empty()) return false;
-  if (sql.front() == '(' || sql.front() == '\'') return true;
+  if (sql.front() == '(' || sql.front() == '\'') return is_one_literal_or_group(sql);
   const auto u = upper(sql);
   if (u == "NULL" || u == "TRUE" || u == "FALSE" || u == "CURRENT_TIMESTAMP" || u == "CURRENT_DATE" || u == "CURRENT_TIME")
     return true;
