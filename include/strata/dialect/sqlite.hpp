@@ -376,8 +376,7 @@ class sqlite {
       if (x->change.type) c.type = sql::type(*x->change.type);
       if (x->change.nullable) {
         drop_clauses(c, {"NOT", "NULL"});
-        if (!*x->change.nullable && c.has("PRIMARY") == false) c.clauses.insert(c.clauses.begin(), sql::clause{"NOT", "", "NOT NULL"});
-        else if (!*x->change.nullable) c.clauses.push_back(sql::clause{"NOT", "", "NOT NULL"});
+        if (!*x->change.nullable) c.clauses.insert(c.clauses.begin(), sql::clause{"NOT", "", "NOT NULL"});
       }
       if (x->change.drop_default || x->change.server_default) drop_clauses(c, {"DEFAULT"});
       if (x->change.server_default) c.clauses.push_back(sql::clause{"DEFAULT", "", sql::default_clause(*x->change.server_default)});
