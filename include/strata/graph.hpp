@@ -51,7 +51,7 @@ class revision_graph {
     if (matches.empty())
       throw revision_not_found(std::string(id_or_prefix),
                                "no revision '" + std::string(id_or_prefix) +
-                                   "' in the history; run 'history' to list the revision ids");
+                                   "' in the history; use one of its revision ids (or a unique prefix of one), 'head' or 'base'");
     std::string which;
     for (auto i : matches) which += (which.empty() ? "'" : ", '") + std::string(revisions_[i].id) + "'";
     throw ambiguous_revision("revision prefix '" + std::string(id_or_prefix) + "' matches " + which +

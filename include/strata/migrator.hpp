@@ -295,8 +295,7 @@ class migrator {
     std::string text = std::string(way == direction::upgrade ? "upgrade" : "downgrade") + " of revision '" +
                        std::string(rev.id) + "' (" + std::string(rev.message) + ") failed" +
                        (operation.empty() ? "" : " at " + operation) + ": " + message +
-                       "; it was rolled back and the database is still at " + before +
-                       ". Fix the revision and run it again";
+                       "; it was rolled back, so the database is still at " + before + ": fix the revision and run it again";
     return migration_failed(std::string(rev.id), operation, message, text);
   }
 

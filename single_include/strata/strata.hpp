@@ -887,7 +887,7 @@ class revision_graph {
     if (matches.empty())
       throw revision_not_found(std::string(id_or_prefix),
                                "no revision '" + std::string(id_or_prefix) +
-                                   "' in the history; run 'history' to list the revision ids");
+                                   "' in the history; use one of its revision ids (or a unique prefix of one), 'head' or 'base'");
     std::string which;
     for (auto i : matches) which += (which.empty() ? "'" : ", '") + std::string(revisions_[i].id) + "'";
     throw ambiguous_revision("revision prefix '" + std::string(id_or_prefix) + "' matches " + which +
@@ -1221,8 +1221,7 @@ class migrator {
     std::string text = std::string(way == direction::upgrade ? "upgrade" : "downgrade") + " of revision '" +
                        std::string(rev.id) + "' (" + std::string(rev.message) + ") failed" +
                        (operation.empty() ? "" : " at " + operation) + ": " + message +
-                       "; it was rolled back and the database is still at " + before +
-                       ". Fix the revision and run it again";
+                       "; it was rolled back, so the database is still at " + before + ": fix the revision and run it again";
     return migration_failed(std::string(rev.id), operation, message, text);
   }
 
