@@ -84,10 +84,18 @@ class migration_failed : public error {
   std::string database_message_;
 };
 
-// An operation the dialect cannot carry out as asked (e.g. dropping a constraint that has no name).
-class unsupported_operation : public error {
+// Thrown by a dialect's apply() when one operation fails; the migrator turns it into
+// migration_failed, adding the revision.
+class operation_failed : public error {
  public:
-  using error::error;
+  operation_failed(std::string operation, std::string database_message)
+      : error(operation + ": " + database_message), operation_(std::move(operation)), database_message_(std::move(database_message)) {}
+  [[nodiscard]] const std::string& operation() const { return operation_; }
+  [[nodiscard]] const std::string& database_message() const { return database_message_; }
+
+ private:
+  std::string operation_;
+  std::string database_message_;
 };
 
 }  // namespace strata

@@ -27,19 +27,6 @@ struct unit_of_work {
   bool transactional = true;
 };
 
-// Thrown by a dialect's apply() when one operation fails; the migrator adds the revision.
-class operation_failed : public error {
- public:
-  operation_failed(std::string operation, std::string database_message)
-      : error(operation + ": " + database_message), operation_(std::move(operation)), database_message_(std::move(database_message)) {}
-  [[nodiscard]] const std::string& operation() const { return operation_; }
-  [[nodiscard]] const std::string& database_message() const { return database_message_; }
-
- private:
-  std::string operation_;
-  std::string database_message_;
-};
-
 // Dialect: a database connection that strata can migrate.
 //
 // A model is an object bound to one open connection and provides:
@@ -107,7 +94,7 @@ class migrator {
     auto applied = graph_.ancestors(rows);
     std::vector<std::size_t> plan;
     if (auto steps = relative(target, '+')) {
-      plan = pending_towards(single_head(target), applied);
+      plan = pending_for({single_head(target)}, applied);
       if (*steps > plan.size())
         throw invalid_target("cannot upgrade " + std::string(target) + ": only " + std::to_string(plan.size()) +
                              " revision(s) are pending; use 'head' to apply them all");
@@ -218,10 +205,6 @@ class migrator {
     if (target.empty() || target.front() == '-')
       throw invalid_target("upgrade needs a target above the current revision: 'head', an id, a prefix or '+N'");
     return {graph_.resolve(target)};
-  }
-
-  std::vector<std::size_t> pending_towards(std::size_t tip, const std::vector<bool>& applied) const {
-    return pending_for({tip}, applied);
   }
 
   std::vector<std::size_t> pending_for(const std::vector<std::size_t>& tips, const std::vector<bool>& applied) const {
