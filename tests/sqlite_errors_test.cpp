@@ -162,8 +162,7 @@ TEST_P(SqliteLocked, AnotherWriterMakesItWaitThenGiveUpThenWork) {
   const auto what = message_of<strata::database_locked>([&] { m.upgrade(); });
   const auto waited = std::chrono::steady_clock::now() - start;
   expect_words(what, {"is locked by another connection", "200 ms", "?timeout=<seconds>"});
-  EXPECT_GE(waited, std::chrono::milliseconds(150));
-  EXPECT_LT(waited, std::chrono::milliseconds(2000));
+  EXPECT_GE(waited, std::chrono::milliseconds(150));  // it did wait for the lock (no upper bound: that is speed)
 
   holder.exec("COMMIT");
   EXPECT_EQ(m.upgrade(), std::vector<std::string>{"e10000000002"});
