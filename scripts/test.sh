@@ -8,7 +8,7 @@ jobs="${STRATA_JOBS:-2}"
 
 "$root/scripts/install-deps.sh"
 cmake -S "$root" -B "$build" \
-  -DSTRATA_BUILD_TESTS=ON -DSTRATA_BUILD_EXAMPLES=ON -DSTRATA_BUILD_BENCHMARKS=OFF
+  -DSTRATA_BUILD_TESTS=ON -DSTRATA_BUILD_EXAMPLES=ON -DSTRATA_BUILD_BENCHMARKS=ON
 cmake --build "$build" -j "$jobs"
 cd "$build"
 ctest --output-on-failure --no-tests=error --timeout 600 -j "$jobs" "$@"
