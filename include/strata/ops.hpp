@@ -71,9 +71,6 @@ struct constraint {
   referential_action on_update = referential_action::no_action;
   std::string_view check_sql{};
 
-  [[nodiscard]] constexpr constraint on_delete_do(referential_action action) const { auto c = *this; c.on_delete = action; return c; }
-  [[nodiscard]] constexpr constraint on_update_do(referential_action action) const { auto c = *this; c.on_update = action; return c; }
-
   friend constexpr bool operator==(const constraint&, const constraint&) = default;
 };
 

@@ -528,9 +528,6 @@ struct constraint {
   referential_action on_update = referential_action::no_action;
   std::string_view check_sql{};
 
-  [[nodiscard]] constexpr constraint on_delete_do(referential_action action) const { auto c = *this; c.on_delete = action; return c; }
-  [[nodiscard]] constexpr constraint on_update_do(referential_action action) const { auto c = *this; c.on_update = action; return c; }
-
   friend constexpr bool operator==(const constraint&, const constraint&) = default;
 };
 
@@ -2049,7 +2046,6 @@ struct sqlite_options {
 class sqlite {
  public:
   static constexpr std::string_view name = "sqlite";
-  using native_handle_type = SQLite::Database;
 
   explicit sqlite(std::string_view url, sqlite_options options = {}) : options_(options), url_(url) {
     const auto u = database_url::parse(url);
@@ -2476,10 +2472,13 @@ class sqlite {
 
   // The views and triggered tables that work now (a rebuild must not break them; SQLite's own
   // DROP COLUMN refuses to, but a rebuild recreates triggers and leaves views unchecked).
-  std::vector<dependent> working_dependents() {
+  // Only those whose SQL names the table can break, so only those are probed.
+  std::vector<dependent> working_dependents(const std::string& table) {
     std::vector<dependent> out;
     SQLite::Statement q(*db_, "SELECT DISTINCT type = 'view', CASE type WHEN 'view' THEN name ELSE tbl_name END FROM sqlite_master "
-                              "WHERE type = 'view' OR type = 'trigger'");
+                              "WHERE (type = 'view' OR type = 'trigger') AND (instr(lower(sql), lower(?1)) > 0 OR "
+                              "instr(lower(sql), lower(replace(?1, '\"', '\"\"'))) > 0)");
+    q.bind(1, table);
     while (q.executeStep()) out.push_back({q.getColumn(1).getString(), q.getColumn(0).getInt() == 1});
     q.reset();
     std::erase_if(out, [&](const dependent& d) { return probe(d).has_value(); });
@@ -2532,7 +2531,7 @@ class sqlite {
           std::any_of(old_columns.begin(), old_columns.end(), [&](const std::string& n) { return sql::same_name(n, c.name); }))
         copied.push_back(c.name);
 
-    const auto dependents = working_dependents();
+    const auto dependents = working_dependents(table);
     auto indexes = objects("index", table);
     std::erase_if(indexes, [&](const schema_object& i) { return !dropped.empty() && index_uses(i.name, dropped); });
     const auto triggers = objects("trigger", table);
