@@ -19,6 +19,13 @@ class malformed_url : public error {
   using error::error;
 };
 
+// A configuration that cannot be used: a missing or malformed strata.ini or .env, no database URL,
+// an unknown key. The message names the file and line, or the environment variable.
+class configuration_error : public error {
+ public:
+  using error::error;
+};
+
 // A revision id or prefix that names no revision of the history.
 class revision_not_found : public error {
  public:

@@ -2,11 +2,13 @@
 // (no database client); add a dialect header such as <strata/dialect/sqlite.hpp>.
 #pragma once
 
+#include <strata/catalog.hpp>
 #include <strata/connection.hpp>
 #include <strata/errors.hpp>
 #include <strata/fixed_string.hpp>
 #include <strata/graph.hpp>
 #include <strata/history.hpp>
+#include <strata/manager.hpp>
 #include <strata/migrator.hpp>
 #include <strata/ops.hpp>
 #include <strata/revision.hpp>

@@ -7,43 +7,31 @@
 // strata: C++20 schema migrations with the revision graph checked by the compiler. The core
 // (no database client); add a dialect header such as <strata/dialect/sqlite.hpp>.
 
-// #include <strata/connection.hpp>
-// strata::connection: what a data migration (op.run) sees of the live database.
+// #include <strata/catalog.hpp>
+// strata::database_object and strata::progress: what a dialect tells the front ends beyond migrating,
+// the objects a live database holds (for validate and reset) and how far long work has got.
 
-#include <optional>
-#include <stdexcept>
+#include <cstdint>
+#include <functional>
 #include <string>
-#include <typeinfo>
 #include <string_view>
 #include <vector>
 
-namespace strata {
+// #include <strata/migrator.hpp>
+// strata::migrator<Dialect>: upgrade, downgrade and stamp a database, one transaction per revision.
 
-// The live connection handed to `op.run(fn)`, inside the revision's transaction. Portable code
-// uses execute/query; dialect-specific code asks for the native handle:
-// `db.native<SQLite::Database>()`.
-class connection {
- public:
-  using row = std::vector<std::optional<std::string>>;
+#include <algorithm>
+#include <charconv>
+#include <concepts>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
-  virtual ~connection() = default;
-  virtual void execute(std::string_view sql) = 0;
-  // Runs a query with positional text parameters and returns every row as text (NULL as nullopt).
-  virtual std::vector<row> query(std::string_view sql, const std::vector<std::optional<std::string>>& params = {}) = 0;
-  [[nodiscard]] virtual std::string_view dialect() const = 0;
-
-  template <class Native>
-  Native& native() {
-    if (void* handle = native_handle(typeid(Native))) return *static_cast<Native*>(handle);
-    throw std::logic_error("strata::connection::native: this is a " + std::string(dialect()) +
-                           " connection; ask for its own native handle type");
-  }
-
- protected:
-  [[nodiscard]] virtual void* native_handle(const std::type_info& type) = 0;
-};
-
-}  // namespace strata
 // #include <strata/errors.hpp>
 // strata's exceptions: one type per kind of failure, each what() a sentence a user can act on.
 
@@ -61,6 +49,13 @@ class error : public std::runtime_error {
 
 // A database URL that cannot be parsed or names a scheme this dialect does not handle.
 class malformed_url : public error {
+ public:
+  using error::error;
+};
+
+// A configuration that cannot be used: a missing or malformed strata.ini or .env, no database URL,
+// an unknown key. The message names the file and line, or the environment variable.
+class configuration_error : public error {
  public:
   using error::error;
 };
@@ -145,34 +140,6 @@ class operation_failed : public error {
 };
 
 }  // namespace strata
-// #include <strata/fixed_string.hpp>
-// strata::fixed_string: a string literal usable as a non-type template parameter.
-
-#include <algorithm>
-#include <cstddef>
-#include <string_view>
-
-namespace strata {
-
-template <std::size_t N>
-struct fixed_string {
-  char data[N]{};  // N counts the terminating NUL
-
-  constexpr fixed_string() = default;
-  constexpr fixed_string(const char (&text)[N]) { std::copy_n(text, N, data); }  // NOLINT: implicit by design
-
-  [[nodiscard]] constexpr std::string_view view() const { return {data, N - 1}; }
-  [[nodiscard]] static constexpr std::size_t size() { return N - 1; }
-  constexpr operator std::string_view() const { return view(); }  // NOLINT: implicit by design
-};
-
-template <std::size_t N>
-fixed_string(const char (&)[N]) -> fixed_string<N>;
-
-// Marks a revision as the root of the history: `strata::revision<"8653cc238299", strata::base>`.
-inline constexpr fixed_string<1> base{};
-
-}  // namespace strata
 // #include <strata/graph.hpp>
 // strata::revision_graph: run-time queries over a history's revisions (lookup, ancestry, heads).
 
@@ -207,6 +174,33 @@ inline constexpr fixed_string<1> base{};
 #include <utility>
 
 // #include <strata/fixed_string.hpp>
+// strata::fixed_string: a string literal usable as a non-type template parameter.
+
+#include <algorithm>
+#include <cstddef>
+#include <string_view>
+
+namespace strata {
+
+template <std::size_t N>
+struct fixed_string {
+  char data[N]{};  // N counts the terminating NUL
+
+  constexpr fixed_string() = default;
+  constexpr fixed_string(const char (&text)[N]) { std::copy_n(text, N, data); }  // NOLINT: implicit by design
+
+  [[nodiscard]] constexpr std::string_view view() const { return {data, N - 1}; }
+  [[nodiscard]] static constexpr std::size_t size() { return N - 1; }
+  constexpr operator std::string_view() const { return view(); }  // NOLINT: implicit by design
+};
+
+template <std::size_t N>
+fixed_string(const char (&)[N]) -> fixed_string<N>;
+
+// Marks a revision as the root of the history: `strata::revision<"8653cc238299", strata::base>`.
+inline constexpr fixed_string<1> base{};
+
+}  // namespace strata
 
 namespace strata::detail {
 
@@ -390,6 +384,42 @@ inline constexpr bool history_checked<false, Message> = invalid_history<Message>
 #include <vector>
 
 // #include <strata/connection.hpp>
+// strata::connection: what a data migration (op.run) sees of the live database.
+
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <typeinfo>
+#include <string_view>
+#include <vector>
+
+namespace strata {
+
+// The live connection handed to `op.run(fn)`, inside the revision's transaction. Portable code
+// uses execute/query; dialect-specific code asks for the native handle:
+// `db.native<SQLite::Database>()`.
+class connection {
+ public:
+  using row = std::vector<std::optional<std::string>>;
+
+  virtual ~connection() = default;
+  virtual void execute(std::string_view sql) = 0;
+  // Runs a query with positional text parameters and returns every row as text (NULL as nullopt).
+  virtual std::vector<row> query(std::string_view sql, const std::vector<std::optional<std::string>>& params = {}) = 0;
+  [[nodiscard]] virtual std::string_view dialect() const = 0;
+
+  template <class Native>
+  Native& native() {
+    if (void* handle = native_handle(typeid(Native))) return *static_cast<Native*>(handle);
+    throw std::logic_error("strata::connection::native: this is a " + std::string(dialect()) +
+                           " connection; ask for its own native handle type");
+  }
+
+ protected:
+  [[nodiscard]] virtual void* native_handle(const std::type_info& type) = 0;
+};
+
+}  // namespace strata
 // #include <strata/types.hpp>
 // strata's portable column types, mapped to SQL by each dialect.
 
@@ -929,24 +959,6 @@ class revision_graph {
 
 }  // namespace strata
 // #include <strata/history.hpp>
-// #include <strata/migrator.hpp>
-// strata::migrator<Dialect>: upgrade, downgrade and stamp a database, one transaction per revision.
-
-#include <algorithm>
-#include <charconv>
-#include <concepts>
-#include <cstddef>
-#include <exception>
-#include <functional>
-#include <span>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-// #include <strata/errors.hpp>
-// #include <strata/graph.hpp>
-// #include <strata/history.hpp>
 // #include <strata/ops.hpp>
 
 namespace strata {
@@ -1240,6 +1252,177 @@ class migrator {
 };
 
 }  // namespace strata
+
+namespace strata {
+
+// One object of a live database's schema.
+struct database_object {
+  std::string type;                  // "table", "index", "view", "trigger" (a dialect may add its own kinds)
+  std::string name;
+  std::string table;                 // the table an index or trigger belongs to; empty otherwise
+  std::vector<std::string> columns;  // a table's columns in order; empty otherwise
+  friend bool operator==(const database_object&, const database_object&) = default;
+};
+
+// How far one piece of long work (a table rebuild) has got. `total` is 0 when unknown.
+struct progress {
+  std::string_view task;  // "rebuilding table 'stocks'"
+  std::uint64_t done = 0;
+  std::uint64_t total = 0;
+};
+
+// Inspectable: a Dialect that can list and drop the objects of its schema.
+//
+// A model provides, besides Dialect:
+//   std::vector<database_object> objects();
+//       // every table, index, view and trigger of the schema the connection migrates, the version
+//       // table included, in an order in which they can be dropped (dependents first); objects the
+//       // database manages itself (SQLite's sqlite_sequence and automatic indexes) are left out
+//   void drop_objects(const std::vector<database_object>& objects);
+//       // drops them, in the given order, in one transaction under the migration lock; on failure
+//       // nothing is dropped and strata::operation_failed names the object
+// Models: strata::sqlite.
+template <class D>
+concept Inspectable = Dialect<D> && requires(D& d, const std::vector<database_object>& objects) {
+  { d.objects() } -> std::same_as<std::vector<database_object>>;
+  d.drop_objects(objects);
+};
+
+// ReportsProgress: a Dialect that reports the progress of long work to a listener, which it calls
+// from inside apply() (so on the migrating thread): at the start with done = 0, every so often,
+// and at the end with done = total. No listener (the default) costs nothing.
+template <class D>
+concept ReportsProgress = Dialect<D> && requires(D& d, std::function<void(const progress&)> listener) {
+  d.on_progress(std::move(listener));
+};
+
+}  // namespace strata
+// #include <strata/connection.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/fixed_string.hpp>
+// #include <strata/graph.hpp>
+// #include <strata/history.hpp>
+// #include <strata/manager.hpp>
+// strata::manager<Dialect>: status, upgrade and downgrade for application code, reported as values
+// instead of exceptions (the seed system's MigrationManager).
+
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// #include <strata/errors.hpp>
+// #include <strata/history.hpp>
+// #include <strata/migrator.hpp>
+
+namespace strata {
+
+struct migration_status {
+  bool ok = false;                   // false when the database could not be read; see error
+  std::vector<std::string> current;  // the version rows; empty at base
+  std::vector<std::string> heads;
+  std::vector<std::string> pending;  // what upgrade() would apply, in order
+  bool needs_upgrade = false;
+  std::string url;                   // where the manager points, any password masked
+  std::string error;                 // one sentence when !ok
+};
+
+struct migration_result {
+  bool success = false;
+  std::vector<std::string> from;     // the version rows before
+  std::vector<std::string> to;       // the version rows after (also after a failure: where it stopped)
+  std::vector<std::string> applied;  // the revisions upgraded or downgraded, in order
+  std::string error;                 // one sentence when !success
+};
+
+// Opens its connection on construction; a failure to open is kept and reported by every call.
+// upgrade() and downgrade() use the migrator's event listener while they run (and clear it after).
+// Not thread-safe: one manager per thread, like the connection it owns.
+template <Dialect D>
+class manager {
+ public:
+  template <History H, class... Args>
+    requires std::constructible_from<D, Args&&...>
+  explicit manager(H h, Args&&... dialect_args) : manager(h, migrator_options{}, std::forward<Args>(dialect_args)...) {}
+
+  template <History H, class... Args>
+    requires std::constructible_from<D, Args&&...>
+  manager(H h, migrator_options options, Args&&... dialect_args) noexcept {
+    try {
+      migrator_.emplace(h, std::move(options), std::forward<Args>(dialect_args)...);
+    } catch (const std::exception& e) {
+      open_error_ = e.what();
+    }
+  }
+
+  [[nodiscard]] migration_status check_status() noexcept {
+    migration_status s;
+    try {
+      s.heads = migrator().heads();
+      s.url = migrator().dialect().describe();
+      s.current = migrator().current();
+      s.pending = migrator().pending("heads");
+      s.needs_upgrade = !s.pending.empty();
+      s.ok = true;
+    } catch (const std::exception& e) {
+      s.error = e.what();
+    }
+    return s;
+  }
+
+  [[nodiscard]] migration_result upgrade(std::string_view target = "head") noexcept {
+    return run([&](auto& m) { return m.upgrade(target); });
+  }
+
+  [[nodiscard]] migration_result downgrade(std::string_view target) noexcept {
+    return run([&](auto& m) { return m.downgrade(target); });
+  }
+
+  // The migrator itself, for what the manager does not offer; throws the open error if any.
+  [[nodiscard]] strata::migrator<D>& migrator() {
+    if (!migrator_) throw database_unavailable(open_error_);
+    return *migrator_;
+  }
+
+ private:
+  template <class F>
+  migration_result run(F&& f) noexcept {
+    migration_result r;
+    try {
+      auto& m = migrator();
+      r.from = m.current();
+      // Record what finished even if a later revision fails, so that the result says how far it got.
+      m.on_event([&](const migration_event& e) {
+        if (e.what == migration_event::kind::finished) r.applied.emplace_back(e.revision->id);
+      });
+      struct forget {
+        strata::migrator<D>& m;
+        ~forget() { m.on_event(nullptr); }
+      } forget_listener{m};
+      f(m);
+      r.success = true;
+    } catch (const std::exception& e) {
+      r.error = e.what();
+    }
+    try {
+      if (migrator_) r.to = migrator_->current();
+    } catch (const std::exception& e) {
+      if (r.success) {
+        r.success = false;
+        r.error = e.what();
+      }
+    }
+    return r;
+  }
+
+  std::optional<strata::migrator<D>> migrator_;
+  std::string open_error_;
+};
+
+}  // namespace strata
+// #include <strata/migrator.hpp>
 // #include <strata/ops.hpp>
 // #include <strata/revision.hpp>
 // #include <strata/schema.hpp>
@@ -1573,6 +1756,7 @@ struct database_url {
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -1589,6 +1773,7 @@ struct database_url {
 #include <SQLiteCpp/Statement.h>
 #include <sqlite3.h>
 
+// #include <strata/catalog.hpp>
 // #include <strata/connection.hpp>
 // #include <strata/detail/sqlite_table.hpp>
 // strata::detail: SQLite DDL rendering, and a parser of CREATE TABLE used by the table rebuild.
@@ -2123,25 +2308,7 @@ class sqlite {
   // with them on, dropping the old table would cascade to its children) and checks them before
   // commit. For that whole revision, ON DELETE actions do not fire for its own statements either.
   void transaction(const unit_of_work& unit, const std::function<void()>& body) {
-    const bool rebuilds = needs_rebuild_guard(unit.operations);
-    const bool foreign_keys = rebuilds && pragma_int("foreign_keys") == 1;
-    if (foreign_keys) db_->exec("PRAGMA foreign_keys = OFF");
-    struct restore {
-      SQLite::Database* db;
-      bool on;
-      ~restore() {
-        if (on) sqlite3_exec(db->getHandle(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
-      }
-    } restore_foreign_keys{db_, foreign_keys};
-    begin();
-    try {
-      body();
-      if (foreign_keys) check_foreign_keys();
-      commit();
-    } catch (...) {
-      sqlite3_exec(db_->getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
-      throw;
-    }
+    write_transaction(needs_rebuild_guard(unit.operations), true, body);
   }
 
   void apply(std::span<const operation> operations) {
@@ -2163,6 +2330,65 @@ class sqlite {
       i = end;
     }
   }
+
+  // Every table, index, view and trigger of the main schema (the version table included, SQLite's
+  // own sqlite_* objects left out), in an order in which they can be dropped: triggers, views,
+  // indexes, then tables with each one before the tables its foreign keys reference.
+  std::vector<database_object> objects() {
+    return guarded("listing the schema's objects", [&] {
+      std::vector<database_object> triggers, views, indexes, tables;
+      SQLite::Statement q(*db_, "SELECT type, name, tbl_name FROM main.sqlite_master WHERE type IN ('table', 'index', 'view', 'trigger') "
+                                "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+      while (q.executeStep()) {
+        database_object o{q.getColumn(0).getString(), q.getColumn(1).getString(), "", {}};
+        if (o.type == "index" || o.type == "trigger") o.table = q.getColumn(2).getString();
+        (o.type == "trigger" ? triggers : o.type == "view" ? views : o.type == "index" ? indexes : tables).push_back(std::move(o));
+      }
+      for (auto& t : tables) {
+        // hidden = 1 marks a virtual table's hidden columns; generated columns (2, 3) are real ones.
+        SQLite::Statement columns(*db_, "SELECT name FROM pragma_table_xinfo(?, 'main') WHERE hidden <> 1 ORDER BY cid");
+        columns.bind(1, t.name);
+        while (columns.executeStep()) t.columns.push_back(columns.getColumn(0).getString());
+      }
+      std::vector<database_object> out;
+      for (auto* group : {&triggers, &views, &indexes})
+        for (auto& o : *group) out.push_back(std::move(o));
+      for (auto& t : children_first(std::move(tables))) out.push_back(std::move(t));
+      return out;
+    });
+  }
+
+  // Drops the objects in the given order, in one transaction under the migration lock, with
+  // foreign keys off: with them on, dropping a parent table deletes its rows first, which fails or
+  // cascades. An index or trigger that went with its table is no error. On failure nothing is dropped.
+  void drop_objects(const std::vector<database_object>& objects) {
+    write_transaction(true, false, [&] {
+      for (const auto& o : objects) {
+        const std::string what = o.type + " '" + o.name + "'";
+        const std::string_view keyword = o.type == "table" ? "TABLE" : o.type == "index" ? "INDEX" : o.type == "view" ? "VIEW"
+                                         : o.type == "trigger" ? "TRIGGER" : "";
+        if (keyword.empty())
+          throw operation_failed("dropping " + what, "strata's SQLite dialect drops tables, indexes, views and triggers only, "
+                                                     "so nothing was dropped; leave this object out of the list");
+        try {
+          db_->exec("DROP " + std::string(keyword) + " IF EXISTS main." + quote(o.name));
+        } catch (const SQLite::Exception& e) {
+          const int code = e.getErrorCode() & 0xff;
+          if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY) raise(e, "dropping " + what);
+          throw operation_failed("dropping " + what, std::string(e.what()) + ", so nothing was dropped (the transaction was rolled back)");
+        }
+      }
+      // A dropped AUTOINCREMENT table starts again from 1 if it is created anew.
+      guarded("resetting AUTOINCREMENT sequences", [&] {
+        if (table_exists("sqlite_sequence"))
+          db_->exec("DELETE FROM main.sqlite_sequence WHERE name NOT IN (SELECT name FROM main.sqlite_master WHERE type = 'table')");
+        return 0;
+      });
+    });
+  }
+
+  // Called during table rebuilds' row copies (on the migrating thread); none by default.
+  void on_progress(std::function<void(const progress&)> listener) { progress_ = std::move(listener); }
 
  private:
   static std::string quote(std::string_view identifier) { return detail::sqlite_sql::quote(identifier); }
@@ -2258,6 +2484,63 @@ class sqlite {
   }
   void commit() {
     guarded("committing", [&] { return db_->exec("COMMIT"); });
+  }
+
+  // BEGIN IMMEDIATE ... COMMIT around body, rolled back on any exception. PRAGMA foreign_keys is a
+  // no-op inside a transaction, so switching them off happens before BEGIN and is undone after.
+  void write_transaction(bool foreign_keys_off, bool check_before_commit, const std::function<void()>& body) {
+    const bool foreign_keys = foreign_keys_off && pragma_int("foreign_keys") == 1;
+    if (foreign_keys) guarded("switching foreign keys off", [&] { return db_->exec("PRAGMA foreign_keys = OFF"); });
+    struct restore {
+      SQLite::Database* db;
+      bool on;
+      ~restore() {
+        if (on) sqlite3_exec(db->getHandle(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
+      }
+    } restore_foreign_keys{db_, foreign_keys};
+    begin();
+    try {
+      body();
+      if (foreign_keys && check_before_commit) check_foreign_keys();
+      commit();
+    } catch (...) {
+      sqlite3_exec(db_->getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  // Tables ordered so that each comes before the tables its foreign keys reference (they are given
+  // in name order; among tables free to go, the first name goes first, and a cycle is broken the same way).
+  std::vector<database_object> children_first(std::vector<database_object> tables) {
+    const auto n = tables.size();
+    std::vector<std::vector<std::size_t>> parents(n);
+    std::vector<std::size_t> children(n, 0);  // referencing tables not placed yet
+    for (std::size_t i = 0; i < n; ++i) {
+      SQLite::Statement q(*db_, "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?, 'main')");
+      q.bind(1, tables[i].name);
+      while (q.executeStep()) {
+        const auto parent = q.getColumn(0).getString();
+        for (std::size_t j = 0; j < n; ++j)
+          if (j != i && detail::sqlite_sql::same_name(tables[j].name, parent) &&
+              std::find(parents[i].begin(), parents[i].end(), j) == parents[i].end()) {
+            parents[i].push_back(j);
+            ++children[j];
+          }
+      }
+    }
+    std::vector<database_object> out;
+    std::vector<bool> placed(n, false);
+    while (out.size() < n) {
+      std::size_t next = n;
+      for (std::size_t i = 0; i < n && next == n; ++i)
+        if (!placed[i] && children[i] == 0) next = i;
+      for (std::size_t i = 0; i < n && next == n; ++i)  // a cycle
+        if (!placed[i]) next = i;
+      placed[next] = true;
+      for (auto p : parents[next]) --children[p];
+      out.push_back(std::move(tables[next]));
+    }
+    return out;
   }
 
   void check_foreign_keys() {
@@ -2420,7 +2703,7 @@ class sqlite {
     std::string sql;
   };
 
-  std::vector<schema_object> objects(std::string_view type, const std::string& table) {
+  std::vector<schema_object> schema_objects(std::string_view type, const std::string& table) {
     SQLite::Statement q(*db_, "SELECT name, sql FROM sqlite_master WHERE type = ? AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid");
     q.bind(1, std::string(type));
     q.bind(2, table);
@@ -2507,6 +2790,69 @@ class sqlite {
     }
   }
 
+  // What the strata_progress() SQL function counts with during one row copy. SQLite owns it (and
+  // frees it when the function is unregistered), so a function left registered never dangles.
+  struct copy_counter {
+    static constexpr std::uint64_t interval = 16384;
+    const std::function<void(const progress&)>* listener;  // null once the copy is over
+    std::string task;
+    std::uint64_t total = 0;
+    std::uint64_t done = 0;
+    std::exception_ptr failure;
+
+    // Returns 1 for every row; no exception may cross SQLite's C frames, so a listener's one is
+    // kept for the caller and the statement is failed instead.
+    static void step(sqlite3_context* context, int, sqlite3_value**) {
+      auto* self = static_cast<copy_counter*>(sqlite3_user_data(context));
+      if (self->listener != nullptr && ++self->done % interval == 0) {
+        try {
+          (*self->listener)(progress{self->task, self->done, self->total});
+        } catch (...) {
+          self->failure = std::current_exception();
+          self->listener = nullptr;
+          sqlite3_result_error(context, "the progress listener failed", -1);
+          return;
+        }
+      }
+      sqlite3_result_int(context, 1);
+    }
+    static void destroy(void* self) { delete static_cast<copy_counter*>(self); }
+  };
+
+  // The rebuild's row copy, reporting to the listener: done = 0, every copy_counter::interval rows,
+  // then done = total. Not SQLITE_DETERMINISTIC, so SQLite calls the function once per row.
+  void copy_with_progress(const std::string& copy, const std::string& table) {
+    static constexpr const char* function = "strata_progress";
+    std::uint64_t total = 0;
+    {
+      SQLite::Statement count(*db_, "SELECT count(*) FROM " + quote(table));
+      if (count.executeStep()) total = static_cast<std::uint64_t>(count.getColumn(0).getInt64());
+    }
+    const std::string task = "rebuilding table '" + table + "'";
+    progress_(progress{task, 0, total});
+
+    auto* counter = new copy_counter{&progress_, task, total, 0, nullptr};
+    // On failure SQLite calls destroy itself.
+    const int created = sqlite3_create_function_v2(db_->getHandle(), function, 0, SQLITE_UTF8, counter, &copy_counter::step, nullptr,
+                                                   nullptr, &copy_counter::destroy);
+    if (created != SQLITE_OK) throw SQLite::Exception(db_->getHandle(), created);
+    struct unregister {
+      sqlite3* db;
+      copy_counter* counter;
+      ~unregister() {
+        counter->listener = nullptr;
+        sqlite3_create_function_v2(db, function, 0, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr, nullptr);
+      }
+    } unregister_function{db_->getHandle(), counter};
+    try {
+      db_->exec(copy + " WHERE " + function + "()");
+    } catch (const SQLite::Exception&) {
+      if (counter->failure) std::rethrow_exception(counter->failure);
+      throw;
+    }
+    progress_(progress{task, total, total});
+  }
+
   // The 12-step rebuild of sqlite.org/lang_altertable.html, inside the revision's transaction:
   // create the new table, copy the rows, drop the old one, rename, recreate indexes and triggers.
   void rebuild_table(std::string_view table_name, std::span<const operation> batch) {
@@ -2532,9 +2878,9 @@ class sqlite {
         copied.push_back(c.name);
 
     const auto dependents = working_dependents(table);
-    auto indexes = objects("index", table);
+    auto indexes = schema_objects("index", table);
     std::erase_if(indexes, [&](const schema_object& i) { return !dropped.empty() && index_uses(i.name, dropped); });
-    const auto triggers = objects("trigger", table);
+    const auto triggers = schema_objects("trigger", table);
     std::optional<long long> sequence;
     if (table_exists("sqlite_sequence")) {
       SQLite::Statement seq(*db_, "SELECT seq FROM sqlite_sequence WHERE name = ?");
@@ -2547,8 +2893,11 @@ class sqlite {
     for (const auto& c : copied) column_list += (column_list.empty() ? "" : ", ") + quote(c);
     db_->exec(parsed.create_sql(temporary));
     try {
-      if (!column_list.empty())
-        db_->exec("INSERT INTO " + quote(temporary) + " (" + column_list + ") SELECT " + column_list + " FROM " + quote(table));
+      if (!column_list.empty()) {
+        const std::string copy = "INSERT INTO " + quote(temporary) + " (" + column_list + ") SELECT " + column_list + " FROM " + quote(table);
+        if (progress_) copy_with_progress(copy, table);
+        else db_->exec(copy);
+      }
     } catch (const SQLite::Exception& e) {
       if ((e.getErrorCode() & 0xff) != SQLITE_CONSTRAINT) throw;
       throw operation_failed(describe_batch(batch), without_temporary_names(e.what()) + " (rows of '" + table +
@@ -2588,9 +2937,1290 @@ class sqlite {
   std::string url_;
   std::unique_ptr<SQLite::Database> owned_;
   SQLite::Database* db_ = nullptr;
+  std::function<void(const progress&)> progress_;
 };
 
 static_assert(Dialect<sqlite>);
+static_assert(Inspectable<sqlite>);
+static_assert(ReportsProgress<sqlite>);
 
 }  // namespace strata
+#endif
+
+// The command line (strata::cli::main, and strata::load_configuration under it) needs CLI11 and
+// Boost.PropertyTree and costs seconds of compile time: it comes when asked for.
+#if defined(STRATA_WITH_CLI)
+// #include <strata/cli.hpp>
+// strata::cli::main: the manage_db command line (Alembic's commands) for one history, on CLI11.
+//
+//   int main(int argc, char** argv) { return strata::cli::main<migrations::history, strata::sqlite>(argc, argv); }
+//
+// The configuration comes from strata.ini, DATABASE_URL and .env (see <strata/config.hpp>); the
+// URL's scheme picks the dialect among those listed. Exit status: 0 success, 1 failure, 2 usage.
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <unistd.h>
+
+// #include <strata/catalog.hpp>
+// #include <strata/config.hpp>
+// strata::load_configuration: the database URL, version table and versions folder, from strata.ini
+// (like alembic.ini), overridden by DATABASE_URL from the environment or a .env file.
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <boost/property_tree/ini_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
+
+// #include <strata/errors.hpp>
+// #include <strata/url.hpp>
+
+namespace strata {
+
+struct configuration {
+  std::string url;
+  std::string url_source;  // where url came from, for messages: "DATABASE_URL in the environment", "/app/strata.ini line 4"
+  std::string version_table = "alembic_version";
+  std::filesystem::path versions_dir;  // absolute
+  std::filesystem::path file;          // the ini file read; empty when there was none
+};
+
+struct configuration_options {
+  // The ini file. Empty: $STRATA_CONFIG when set, else strata.ini in the working directory when it
+  // exists. A file named here (or by STRATA_CONFIG) must exist.
+  std::filesystem::path file;
+  // KEY=VALUE lines that supply the environment variables it lacks (DATABASE_URL, PGPASSWORD ...).
+  std::filesystem::path env_file = ".env";
+  // A URL that wins over everything else (manage_db --url).
+  std::string url_override;
+  // False for work that needs no database (writing a revision file): a missing URL is then no error.
+  bool require_url = true;
+};
+
+namespace detail {
+
+inline std::string trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  return std::string(s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1));
+}
+
+// The line (1-based) of `key = ...` in `[section]` of an ini file, for messages; 0 when not found.
+inline int ini_line(const std::filesystem::path& file, std::string_view section, std::string_view key) {
+  std::ifstream in(file);
+  std::string line;
+  bool inside = false;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const auto text = trim(line);
+    if (text.starts_with('[')) {
+      inside = text == "[" + std::string(section) + "]";
+    } else if (inside) {
+      const auto eq = text.find('=');
+      if (eq != std::string::npos && trim(text.substr(0, eq)) == key) return number;
+    }
+  }
+  return 0;
+}
+
+// Reads a .env file: KEY=VALUE, optionally `export KEY=VALUE`, values optionally quoted, # comments.
+// Returns (key, value, line) in file order.
+struct env_entry {
+  std::string key;
+  std::string value;
+  int line;
+};
+
+inline std::vector<env_entry> read_env_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in)
+    throw configuration_error("cannot read '" + file.string() + "'; make it readable, or remove it");
+  std::vector<env_entry> out;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    auto text = trim(line);
+    if (text.empty() || text.front() == '#') continue;
+    if (text.starts_with("export ")) text = trim(std::string_view(text).substr(7));
+    const auto eq = text.find('=');
+    auto key = trim(std::string_view(text).substr(0, eq == std::string::npos ? text.size() : eq));
+    bool valid_key = !key.empty() && !(key.front() >= '0' && key.front() <= '9');
+    for (char c : key) valid_key = valid_key && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+    if (eq == std::string::npos || !valid_key)
+      throw configuration_error(file.string() + " line " + std::to_string(number) +
+                                " is not a KEY=VALUE line; write for example DATABASE_URL=sqlite:///app.db");
+    auto value = trim(std::string_view(text).substr(eq + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    } else if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
+      throw configuration_error(file.string() + " line " + std::to_string(number) + " opens a quote it does not close; close it");
+    } else if (auto hash = value.find(" #"); hash != std::string::npos) {
+      value = trim(std::string_view(value).substr(0, hash));  // an unquoted value ends at a comment
+    }
+    out.push_back({std::move(key), std::move(value), number});
+  }
+  return out;
+}
+
+inline std::optional<std::string> environment(const char* name) {
+  if (const char* v = std::getenv(name)) return std::string(v);
+  return std::nullopt;
+}
+
+}  // namespace detail
+
+// Reads the configuration. Precedence for the URL: url_override, then DATABASE_URL from the
+// environment, then DATABASE_URL from the .env file, then `url` in the ini file. The .env file's
+// variables are put into the environment when it lacks them, so that database clients see them too
+// (libpq's PGPASSWORD, for instance). versions_dir is relative to the ini file's folder (the working
+// directory without one) and defaults to "migrations". Every problem throws
+// strata::configuration_error or strata::malformed_url naming the file and line or the variable.
+inline configuration load_configuration(const configuration_options& options = {}) {
+  namespace fs = std::filesystem;
+  configuration config;
+
+  std::string env_url_source;
+  if (detail::environment("DATABASE_URL")) env_url_source = "DATABASE_URL in the environment";
+  if (!options.env_file.empty() && fs::exists(options.env_file)) {
+    const auto env_path = fs::absolute(options.env_file).lexically_normal();
+    for (const auto& e : detail::read_env_file(env_path)) {
+      if (detail::environment(e.key.c_str())) continue;
+      ::setenv(e.key.c_str(), e.value.c_str(), 0);
+      if (e.key == "DATABASE_URL") env_url_source = "DATABASE_URL in " + env_path.string() + " line " + std::to_string(e.line);
+    }
+  }
+
+  fs::path file = options.file;
+  bool required = !file.empty();
+  if (file.empty()) {
+    if (auto named = detail::environment("STRATA_CONFIG"); named && !named->empty()) {
+      file = *named;
+      required = true;
+    } else if (fs::exists("strata.ini")) {
+      file = "strata.ini";
+    }
+  }
+  fs::path base = fs::current_path();
+  boost::property_tree::ptree ini;
+  if (!file.empty()) {
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) {
+      if (required)
+        throw configuration_error("the configuration file '" + file.string() + "' does not exist; create it with a [strata] "
+                                  "section (url, version_table, versions_dir), or name the right file with --config");
+      file.clear();
+    }
+  }
+  if (!file.empty()) {
+    config.file = fs::absolute(file).lexically_normal();
+    base = config.file.parent_path();
+    std::ifstream in(config.file);
+    if (!in) throw configuration_error("cannot read the configuration file '" + config.file.string() + "'; make it readable");
+    try {
+      boost::property_tree::ini_parser::read_ini(in, ini);
+    } catch (const boost::property_tree::ini_parser_error& e) {
+      throw configuration_error(config.file.string() + " line " + std::to_string(e.line()) + " cannot be read as ini (" +
+                                e.message() + "); fix that line");
+    }
+    if (auto section = ini.get_child_optional("strata")) {
+      for (const auto& [key, value] : *section) {
+        const auto where = config.file.string() + " line " + std::to_string(detail::ini_line(config.file, "strata", key));
+        if (!value.empty())
+          throw configuration_error(where + ": '" + key + "' has nested values, which strata does not read; write key = value");
+        if (key == "url") {
+          config.url = value.data();
+          config.url_source = where;
+        } else if (key == "version_table") {
+          config.version_table = value.data();
+          if (config.version_table.empty())
+            throw configuration_error(where + ": version_table is empty; name the table, or remove the line for alembic_version");
+        } else if (key == "versions_dir") {
+          config.versions_dir = value.data();
+        } else {
+          throw configuration_error(where + ": '" + key + "' is not a strata setting; the [strata] section takes url, "
+                                    "version_table and versions_dir");
+        }
+      }
+    }
+  }
+
+  config.versions_dir = (base / (config.versions_dir.empty() ? fs::path("migrations") : config.versions_dir)).lexically_normal();
+  if (!options.url_override.empty()) {
+    config.url = options.url_override;
+    config.url_source = "--url";
+  } else if (!env_url_source.empty()) {
+    config.url = *detail::environment("DATABASE_URL");
+    config.url_source = env_url_source;
+  }
+  if (config.url.empty() && !options.require_url) return config;
+  if (config.url.empty()) {
+    if (!config.url_source.empty())
+      throw configuration_error(config.url_source + ": url is empty; write the database URL, for example url = sqlite:///app.db");
+    throw configuration_error(config.file.empty()
+                                  ? "no database URL: there is no strata.ini in " + fs::current_path().string() +
+                                        " and DATABASE_URL is not set; create strata.ini with [strata] url = ..., or set DATABASE_URL"
+                                  : "no database URL: " + config.file.string() +
+                                        " has no url in its [strata] section and DATABASE_URL is not set; add url = ... there");
+  }
+  try {
+    (void)database_url::parse(config.url);
+  } catch (const malformed_url& e) {
+    throw malformed_url(config.url_source + ": " + e.what());
+  }
+  return config;
+}
+
+// Creates the folder of a SQLite file URL when it is missing (sqlite:///./data/app.db needs data/);
+// does nothing for other URLs. Throws strata::database_unavailable when the folder cannot be made.
+inline void create_database_folder(std::string_view url) {
+  const auto u = database_url::parse(url);
+  if (u.scheme != "sqlite" || u.path.empty() || u.path == ":memory:" || u.path.starts_with("file:")) return;
+  const auto folder = std::filesystem::path(u.path).parent_path();
+  if (folder.empty()) return;
+  std::error_code ec;
+  if (std::filesystem::is_directory(folder, ec)) return;
+  std::filesystem::create_directories(folder, ec);
+  if (ec)
+    throw database_unavailable("cannot create the folder '" + folder.string() + "' for the SQLite database (" + ec.message() +
+                               "); fix the path in the URL, or create the folder yourself");
+}
+
+}  // namespace strata
+// #include <strata/detail/versions_folder.hpp>
+// strata::detail::versions_folder: the revision headers of a versions folder, read back from disk,
+// new ones written, and the generated history.hpp that lists them in dependency order.
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+// #include <strata/errors.hpp>
+
+namespace strata::detail {
+
+// One revision header as found on disk.
+struct revision_file {
+  std::filesystem::path path;
+  std::string id;
+  std::vector<std::string> down_revisions;  // empty for a base revision
+  std::string type;                         // the struct's qualified name: "::migrations::add_market_cap"
+};
+
+class versions_folder {
+ public:
+  static constexpr std::string_view list_file = "history.hpp";
+  static constexpr std::string_view list_namespace = "migrations";
+
+  explicit versions_folder(std::filesystem::path folder) : folder_(std::move(folder)) {
+    std::error_code ec;
+    if (!std::filesystem::exists(folder_, ec)) return;
+    if (!std::filesystem::is_directory(folder_, ec))
+      throw configuration_error("the versions folder '" + folder_.string() + "' is not a folder; point versions_dir at a folder");
+    std::vector<std::filesystem::path> paths;
+    for (const auto& entry : std::filesystem::directory_iterator(folder_))
+      if (entry.is_regular_file() && entry.path().extension() == ".hpp" && entry.path().filename() != list_file)
+        paths.push_back(entry.path());
+    std::sort(paths.begin(), paths.end());
+    for (const auto& p : paths)
+      if (auto r = read(p)) files_.push_back(std::move(*r));
+    order();
+  }
+
+  [[nodiscard]] const std::filesystem::path& path() const { return folder_; }
+  // In dependency order: each revision after its down revisions.
+  [[nodiscard]] const std::vector<revision_file>& revisions() const { return files_; }
+
+  [[nodiscard]] const revision_file* find(std::string_view id) const {
+    for (const auto& f : files_)
+      if (f.id == id) return &f;
+    return nullptr;
+  }
+
+  // The revision with this id or unique prefix, or "heads" expanded; throws like the run-time graph.
+  [[nodiscard]] std::vector<std::string> resolve(std::string_view id_or_prefix) const {
+    if (id_or_prefix == "heads" || id_or_prefix == "head") return heads();
+    if (const auto* f = find(id_or_prefix)) return {f->id};
+    std::vector<std::string> matches;
+    if (!id_or_prefix.empty())
+      for (const auto& f : files_)
+        if (f.id.starts_with(id_or_prefix)) matches.push_back(f.id);
+    if (matches.empty())
+      throw revision_not_found(std::string(id_or_prefix), "no revision file in " + folder_.string() + " has the id '" +
+                                                              std::string(id_or_prefix) + "'; run 'history' to list them");
+    if (matches.size() > 1)
+      throw ambiguous_revision("revision prefix '" + std::string(id_or_prefix) + "' matches " + std::to_string(matches.size()) +
+                               " revision files in " + folder_.string() + "; write more of the id");
+    return matches;
+  }
+
+  [[nodiscard]] std::vector<std::string> heads() const {
+    std::set<std::string> followed;
+    for (const auto& f : files_) followed.insert(f.down_revisions.begin(), f.down_revisions.end());
+    std::vector<std::string> out;
+    for (const auto& f : files_)
+      if (!followed.count(f.id)) out.push_back(f.id);
+    return out;
+  }
+
+  // A fresh Alembic-style id: 12 hex digits, unused in the folder and in `taken`.
+  [[nodiscard]] std::string new_id(const std::vector<std::string>& taken = {}) const {
+    std::random_device seed;
+    std::mt19937_64 random((static_cast<std::uint64_t>(seed()) << 32) ^ seed() ^
+                           static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    for (;;) {
+      std::string id;
+      const auto bits = random();
+      for (int i = 0; i < 12; ++i) id += "0123456789abcdef"[(bits >> (4 * i)) & 0xf];
+      if (!find(id) && std::find(taken.begin(), taken.end(), id) == taken.end()) return id;
+    }
+  }
+
+  // Writes a new revision header and the regenerated history.hpp; returns the header's path.
+  std::filesystem::path write_revision(const std::string& id, const std::vector<std::string>& downs, std::string_view message) {
+    const auto slug = make_slug(message);
+    auto name = slug.empty() || (slug.front() >= '0' && slug.front() <= '9') ? "revision_" + slug : slug;
+    if (name.back() == '_') name.pop_back();
+    const auto qualified = "::" + std::string(list_namespace) + "::" + name;
+    if (is_keyword(name) || std::any_of(files_.begin(), files_.end(), [&](const auto& f) { return f.type == qualified; }))
+      name += "_" + id;
+    const auto path = folder_ / (id + (slug.empty() ? "" : "_" + slug) + ".hpp");
+
+    std::string revises;
+    std::string args = "\"" + id + "\"";
+    for (const auto& d : downs) {
+      revises += (revises.empty() ? "" : ", ") + d;
+      args += ", \"" + d + "\"";
+    }
+    if (downs.empty()) {
+      revises = "<base>";
+      args += ", strata::base";
+    }
+    std::ostringstream text;
+    text << "// " << first_line(message) << "\n"
+         << "//\n"
+         << "// Revision ID: " << id << "\n"
+         << "// Revises: " << revises << "\n"
+         << "// Create Date: " << now_utc() << "\n"
+         << "#pragma once\n\n"
+         << "#include <strata/strata.hpp>\n\n"
+         << "namespace " << list_namespace << " {\n\n"
+         << "struct " << name << " : strata::revision<" << args << "> {\n"
+         << "  static constexpr std::string_view message = " << literal(message) << ";\n\n"
+         << "  static constexpr void upgrade([[maybe_unused]] strata::ops& op) {}\n\n"
+         << "  static constexpr void downgrade([[maybe_unused]] strata::ops& op) {}\n"
+         << "};\n\n"
+         << "}  // namespace " << list_namespace << "\n";
+
+    std::error_code ec;
+    std::filesystem::create_directories(folder_, ec);
+    if (ec)
+      throw configuration_error("cannot create the versions folder '" + folder_.string() + "' (" + ec.message() +
+                                "); check versions_dir in the configuration");
+    write_file(path, text.str());
+    files_.push_back({path, id, downs, "::" + std::string(list_namespace) + "::" + name});
+    try {
+      order();
+      write_list();
+    } catch (...) {
+      std::filesystem::remove(path, ec);
+      throw;
+    }
+    return path;
+  }
+
+  // Regenerates history.hpp from the revision files.
+  void write_list() const {
+    std::ostringstream text;
+    text << "// The revisions of this folder in dependency order, generated by `manage_db migrate` and\n"
+         << "// `manage_db merge`: edit the revision files, not this list.\n"
+         << "#pragma once\n\n"
+         << "#include <strata/history.hpp>\n\n";
+    for (const auto& f : files_) text << "#include \"" << f.path.filename().string() << "\"\n";
+    text << "\nnamespace " << list_namespace << " {\n\n"
+         << "using history = strata::history<";
+    for (std::size_t i = 0; i < files_.size(); ++i) text << "\n    " << files_[i].type << (i + 1 < files_.size() ? "," : ">;");
+    if (files_.empty()) text << ">;";
+    text << "\n\n}  // namespace " << list_namespace << "\n";
+    write_file(folder_ / list_file, text.str());
+  }
+
+ private:
+  static void write_file(const std::filesystem::path& path, const std::string& text) {
+    // Written next to the target and renamed over it, so that a failure leaves the old file whole.
+    const auto temporary = path.string() + ".tmp";
+    {
+      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+      out << text;
+      out.close();
+      if (!out) {
+        std::error_code ignored;
+        std::filesystem::remove(temporary, ignored);
+        throw configuration_error("cannot write '" + path.string() + "'; check that the versions folder is writable");
+      }
+    }
+    std::error_code ec;
+    std::filesystem::rename(temporary, path, ec);
+    if (ec) {
+      std::filesystem::remove(temporary, ec);
+      throw configuration_error("cannot write '" + path.string() + "'; check that the versions folder is writable");
+    }
+  }
+
+  // Reads `struct NAME : strata::revision<"ID", "DOWN"..., or strata::base>` and the namespace
+  // around it; a header without one is not a revision and is left alone.
+  std::optional<revision_file> read(const std::filesystem::path& p) const {
+    std::ifstream in(p, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto at = text.find("strata::revision<");
+    if (at == std::string::npos) return std::nullopt;
+    auto fail = [&](const std::string& what) {
+      return configuration_error(p.string() + ": " + what +
+                                 "; write it as struct NAME : strata::revision<\"id\", \"down id\"> (or strata::base)");
+    };
+    revision_file r{p, {}, {}, {}};
+    // The struct's name: the identifier after the last "struct" before the base clause.
+    const auto s = text.rfind("struct ", at);
+    const auto colon = text.rfind(':', at);
+    if (s == std::string::npos || colon == std::string::npos || colon < s) throw fail("the revision's struct cannot be read");
+    const auto name = trim_view(std::string_view(text).substr(s + 7, colon - s - 7));
+    if (name.empty() || !is_identifier(name)) throw fail("the revision's struct name cannot be read");
+    // The innermost `namespace a::b {` before it (nested namespace blocks: write them as a::b).
+    std::string ns;
+    if (const auto n = text.rfind("namespace ", s); n != std::string::npos)
+      if (const auto brace = text.find('{', n); brace < s) ns = std::string(trim_view(std::string_view(text).substr(n + 10, brace - n - 10)));
+    r.type = (ns.empty() ? "" : "::" + ns) + "::" + std::string(name);
+    std::size_t i = at + 17;
+    bool first = true;
+    for (;;) {
+      while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+      if (i >= text.size()) throw fail("the revision's template arguments are not closed");
+      if (text[i] == '>') break;
+      if (!first) {
+        if (text[i] != ',') throw fail("the revision's template arguments cannot be read");
+        ++i;
+        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+      }
+      if (text.compare(i, 12, "strata::base") == 0) {
+        i += 12;
+      } else if (text.compare(i, 14, "::strata::base") == 0) {
+        i += 14;
+      } else if (i < text.size() && text[i] == '"') {
+        const auto end = text.find('"', i + 1);
+        if (end == std::string::npos) throw fail("a revision id is not closed");
+        auto id = text.substr(i + 1, end - i - 1);
+        if (first) {
+          r.id = std::move(id);
+        } else {
+          r.down_revisions.push_back(std::move(id));
+        }
+        i = end + 1;
+      } else {
+        throw fail("the revision's template arguments cannot be read");
+      }
+      first = false;
+    }
+    if (r.id.empty()) throw fail("the revision has no id");
+    return r;
+  }
+
+  // Dependency order (Kahn); among revisions that are ready, the order of the current history.hpp,
+  // then file name, so that regenerating the list changes only what changed.
+  void order() {
+    std::map<std::string, std::size_t> listed;
+    {
+      std::ifstream in(folder_ / list_file);
+      std::string line;
+      while (std::getline(in, line))
+        if (line.starts_with("#include \"")) listed.emplace(line.substr(10, line.size() - 11), listed.size());
+    }
+    std::map<std::string, const revision_file*> by_id;
+    for (const auto& f : files_) {
+      auto [it, fresh] = by_id.emplace(f.id, &f);
+      if (!fresh)
+        throw configuration_error("revision '" + f.id + "' is declared twice, in " + it->second->path.filename().string() + " and " +
+                                  f.path.filename().string() + "; give one of them a new id");
+    }
+    for (const auto& f : files_)
+      for (const auto& d : f.down_revisions)
+        if (!by_id.count(d))
+          throw configuration_error(f.path.string() + " names down revision '" + d + "', which no file in " + folder_.string() +
+                                    " declares; fix the id or restore that revision's file");
+    auto rank = [&](const revision_file& f) {
+      auto it = listed.find(f.path.filename().string());
+      return std::pair(it == listed.end() ? listed.size() : it->second, f.path.filename().string());
+    };
+    std::vector<revision_file> sorted;
+    std::set<std::string> placed;
+    std::vector<bool> used(files_.size(), false);
+    while (sorted.size() < files_.size()) {
+      std::size_t best = files_.size();
+      for (std::size_t i = 0; i < files_.size(); ++i) {
+        if (used[i]) continue;
+        const auto& downs = files_[i].down_revisions;
+        if (!std::all_of(downs.begin(), downs.end(), [&](const std::string& d) { return placed.count(d) > 0; })) continue;
+        if (best == files_.size() || rank(files_[i]) < rank(files_[best])) best = i;
+      }
+      if (best == files_.size())
+        throw configuration_error("the revisions in " + folder_.string() + " depend on each other in a cycle; fix the down "
+                                  "revision of one of them");
+      used[best] = true;
+      placed.insert(files_[best].id);
+      sorted.push_back(files_[best]);
+    }
+    files_ = std::move(sorted);
+  }
+
+  static std::string_view trim_view(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+  }
+
+  static bool is_identifier(std::string_view s) {
+    if (s.empty() || std::isdigit(static_cast<unsigned char>(s.front()))) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+  }
+
+  // Alembic's file slug: lower case words joined by '_', at most 40 characters.
+  static std::string make_slug(std::string_view message) {
+    std::string slug;
+    for (char c : message) {
+      if (std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 128) {
+        slug += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      } else if (!slug.empty() && slug.back() != '_') {
+        slug += '_';
+      }
+      if (slug.size() >= 40) break;
+    }
+    while (!slug.empty() && slug.back() == '_') slug.pop_back();
+    return slug;
+  }
+
+  static bool is_keyword(std::string_view s) {
+    static constexpr std::string_view keywords[] = {
+        "alignas", "alignof", "and", "asm", "auto", "bool", "break", "case", "catch", "char", "class", "const", "constexpr",
+        "continue", "default", "delete", "do", "double", "else", "enum", "explicit", "export", "extern", "false", "float", "for",
+        "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "not", "operator", "or", "private",
+        "protected", "public", "register", "return", "short", "signed", "sizeof", "static", "struct", "switch", "template",
+        "this", "throw", "true", "try", "typedef", "typename", "union", "unsigned", "using", "virtual", "void", "volatile",
+        "while", "xor", "history", "migrations"};
+    return std::find(std::begin(keywords), std::end(keywords), s) != std::end(keywords);
+  }
+
+  static std::string first_line(std::string_view message) {
+    auto line = message.substr(0, message.find_first_of("\r\n"));
+    return std::string(line);
+  }
+
+  // The message as a C++ string literal.
+  static std::string literal(std::string_view message) {
+    std::string out = "\"";
+    for (char c : message) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {  // octal: at most three digits, unlike \x
+            out += '\\';
+            out += static_cast<char>('0' + ((c >> 6) & 7));
+            out += static_cast<char>('0' + ((c >> 3) & 7));
+            out += static_cast<char>('0' + (c & 7));
+          } else {
+            out += c;
+          }
+      }
+    }
+    return out + "\"";
+  }
+
+  static std::string now_utc() {
+    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    return buffer;
+  }
+
+  std::filesystem::path folder_;
+  std::vector<revision_file> files_;
+};
+
+}  // namespace strata::detail
+// #include <strata/errors.hpp>
+// #include <strata/graph.hpp>
+// #include <strata/history.hpp>
+// #include <strata/migrator.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/url.hpp>
+
+namespace strata::cli {
+
+inline constexpr int exit_success = 0;
+inline constexpr int exit_failure = 1;
+inline constexpr int exit_usage = 2;
+
+namespace detail {
+
+// A command line that cannot be carried out as written (exit status 2).
+class usage_error : public strata::error {
+ public:
+  using error::error;
+};
+
+inline std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof buffer, "\\u%04x", static_cast<unsigned>(static_cast<unsigned char>(c)));
+          out += buffer;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+template <class Range>
+std::string json_list(const Range& items) {
+  std::string out = "[";
+  for (const auto& i : items) out += (out.size() > 1 ? ", " : "") + json_string(i);
+  return out + "]";
+}
+
+inline bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+template <class D>
+bool handles_scheme(std::string_view scheme) {
+  if constexpr (requires { D::schemes; }) {
+    for (std::string_view s : D::schemes)
+      if (s == scheme) return true;
+    return false;
+  } else {
+    return scheme == D::name;
+  }
+}
+
+// Prints a rebuild's progress on one terminal line of stderr, at most ten times a second.
+class progress_line {
+ public:
+  void operator()(const progress& p) {
+    const auto now = std::chrono::steady_clock::now();
+    const bool last = p.total != 0 && p.done >= p.total;
+    if (!last && p.done != 0 && now - shown_ < std::chrono::milliseconds(100)) return;
+    shown_ = now;
+    std::string line = "\r  " + std::string(p.task) + ": ";
+    if (p.total != 0)
+      line += std::to_string(p.done * 100 / p.total) + "% (" + std::to_string(p.done) + " of " + std::to_string(p.total) + " rows)";
+    else
+      line += std::to_string(p.done) + " rows";
+    std::fputs(line.c_str(), stderr);
+    std::fputs(last ? "\n" : "\x1b[K", stderr);
+    std::fflush(stderr);
+  }
+
+ private:
+  std::chrono::steady_clock::time_point shown_{};
+};
+
+// The command line for one history and its dialects.
+template <History H, Dialect... Ds>
+class application {
+ public:
+  application(std::ostream& out, std::ostream& err) : out_(out), err_(err), graph_(H::revisions) {}
+
+  int run(int argc, const char* const* argv) {
+    program_ = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "manage_db";
+    CLI::App app{"Database migrations: create revisions, upgrade, downgrade and inspect the database.", program_};
+    app.require_subcommand(1);
+    app.fallthrough();
+    app.add_option("-c,--config", config_file_, "The configuration file (default: $STRATA_CONFIG, else ./strata.ini)");
+    app.add_option("--url", url_, "The database URL, overriding DATABASE_URL and the configuration file");
+
+    auto* migrate = app.add_subcommand("migrate", "Write a new revision into the versions folder (down revision: the current heads)");
+    migrate->add_option("message", message_, "What the revision does")->required();
+    migrate->add_flag("--no-autogenerate", no_autogenerate_, "Write an empty revision (autogenerate is not available yet, so it always is)");
+    auto* upgrade = app.add_subcommand("upgrade", "Apply revisions up to a target");
+    upgrade->add_option("target", target_, "head (the default), heads, a revision id or prefix, or +N");
+    auto* downgrade = app.add_subcommand("downgrade", "Revert revisions down to a target");
+    downgrade->add_option("target", target_, "A revision id or prefix (which stays applied), base, or -N");
+    auto* stamp = app.add_subcommand("stamp", "Set the version table to a target without running any migration");
+    stamp->add_option("target", target_, "head, heads, base, or a revision id or prefix");
+    auto* current = app.add_subcommand("current", "Show the database's current revision(s)");
+    auto* heads = app.add_subcommand("heads", "Show the history's head revision(s)");
+    auto* history = app.add_subcommand("history", "List the revisions in dependency order, marking current, heads, branch and merge points");
+    history->add_flag("-v,--verbose", verbose_, "Show every revision in full, with its operations");
+    auto* show = app.add_subcommand("show", "Show one revision in full, with its operations");
+    show->add_option("revision", target_, "A revision id or prefix, or head");
+    auto* status = app.add_subcommand("status", "Show current revision(s), heads, pending revisions and whether an upgrade is needed");
+    auto* validate = app.add_subcommand("validate", "Check the version table, the schema objects the history expects, and the versions folder");
+    auto* merge = app.add_subcommand("merge", "Write a merge revision whose down revisions are the given ones");
+    merge->add_option("-m,--message", message_, "What the merge is")->required();
+    merge->add_option("revisions", revisions_, "Two or more revision ids or prefixes, or heads")->required()->expected(1, -1);
+    auto* reset = app.add_subcommand("reset", "Drop every table, index, view and trigger, and the version table");
+    reset->add_flag("--confirm", confirm_, "Really drop them (without it, reset only lists them)");
+    for (auto* sub : {current, heads, history, status}) sub->add_flag("--json", json_, "Print JSON for scripts");
+
+    try {
+      app.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+      return app.exit(e, out_, err_);
+    } catch (const CLI::ParseError& e) {
+      std::string what = e.what();
+      if (app.get_subcommands().empty() && dynamic_cast<const CLI::RequiredError*>(&e) != nullptr)
+        what = "name a command: migrate, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
+      err_ << program_ << ": " << (what.empty() ? "the command line cannot be read" : what) << "; see '" << program_
+           << " --help'\n";
+      return exit_usage;
+    }
+
+    try {
+      // Checked here rather than by CLI11, for a message that says what the target can be.
+      if (*downgrade && target_.empty())
+        throw usage_error("downgrade needs a target: a revision id or prefix (which stays applied), 'base', or -N such as -1");
+      if (*stamp && target_.empty())
+        throw usage_error("stamp needs a target: 'head', 'heads', 'base', or a revision id or prefix");
+      if (*show && target_.empty()) throw usage_error("show needs a revision: an id or prefix, or 'head'");
+      if (*migrate) return do_migrate();
+      if (*merge) return do_merge();
+      if (*heads) return do_heads();
+      if (*show) return do_show();
+      if (*upgrade) return with_database([&](auto& m) { return do_upgrade(m); });
+      if (*downgrade) return with_database([&](auto& m) { return do_downgrade(m); });
+      if (*stamp) return with_database([&](auto& m) { return do_stamp(m); });
+      if (*current) return with_database([&](auto& m) { return do_current(m); });
+      if (*history) return with_database([&](auto& m) { return do_history(m); });
+      if (*status) return with_database([&](auto& m) { return do_status(m); });
+      if (*validate) return with_database([&](auto& m) { return do_validate(m); });
+      if (*reset) return with_database([&](auto& m) { return do_reset(m); });
+      return exit_usage;
+    } catch (const usage_error& e) {
+      err_ << program_ << ": " << e.what() << "\n";
+      return exit_usage;
+    } catch (const strata::error& e) {
+      err_ << program_ << ": " << e.what() << "\n";
+      return exit_failure;
+    } catch (const std::exception& e) {
+      err_ << program_ << ": unexpected error from a library strata uses (" << e.what()
+           << "); nothing more is known about it, so please report it with the command that caused it\n";
+      return exit_failure;
+    }
+  }
+
+ private:
+  // ---- configuration and connection
+
+  const configuration& config(bool require_url = true) {
+    if (!config_ || (require_url && config_->url.empty()))
+      config_ = load_configuration({.file = config_file_, .env_file = ".env", .url_override = url_, .require_url = require_url});
+    return *config_;
+  }
+
+  template <class F>
+  int with_database(F&& f) {
+    const auto& c = config();
+    const auto scheme = database_url::parse(c.url).scheme;
+    std::optional<int> result;
+    auto try_one = [&]<class D>() {
+      if (result || !handles_scheme<D>(scheme)) return;
+      create_database_folder(c.url);
+      strata::migrator<D> m(H{}, migrator_options{c.version_table}, c.url);
+      if constexpr (ReportsProgress<D>)
+        if (::isatty(STDERR_FILENO)) m.dialect().on_progress(progress_line{});
+      result = f(m);
+    };
+    (try_one.template operator()<Ds>(), ...);
+    if (!result) {
+      std::string known;
+      ((known += (known.empty() ? "" : ", ") + std::string(Ds::name) + "://"), ...);
+      throw malformed_url(c.url_source + ": the URL's scheme '" + scheme + "' is not one " + program_ +
+                          " was built for; use one of " + known);
+    }
+    return *result;
+  }
+
+  // ---- how revisions read
+
+  std::string id_list(const std::vector<std::string>& ids) const {
+    if (ids.empty()) return "base";
+    std::string s;
+    for (const auto& id : ids) s += (s.empty() ? "" : ", ") + id + (is_head(id) ? " (head)" : "");
+    return s;
+  }
+
+  static std::string downs_of(const revision_info& r) {
+    if (r.down_revisions.empty()) return "base";
+    std::string s;
+    for (auto d : r.down_revisions) s += (s.empty() ? "" : ", ") + std::string(d);
+    return s;
+  }
+
+  bool is_head(std::string_view id) const {
+    const auto heads = graph_.heads();
+    return std::any_of(heads.begin(), heads.end(), [&](std::size_t h) { return graph_[h].id == id; });
+  }
+
+  std::size_t children(std::size_t i) const {
+    std::size_t n = 0;
+    for (std::size_t j = 0; j < graph_.size(); ++j) n += static_cast<std::size_t>(std::count(graph_.downs(j).begin(), graph_.downs(j).end(), i));
+    return n;
+  }
+
+  // The revisions the version rows stand for, known ones only.
+  std::vector<bool> applied_set(const std::vector<std::string>& rows) const {
+    std::vector<std::size_t> known;
+    for (const auto& r : rows)
+      if (auto i = graph_.find(r); i < graph_.size()) known.push_back(i);
+    return graph_.ancestors(known);
+  }
+
+  template <class M>
+  void announce(M& m) {
+    m.on_event([this](const migration_event& e) {
+      if (e.what != migration_event::kind::starting) {
+        if (e.what == migration_event::kind::skipped)
+          out_ << "  (already done by another process)\n" << std::flush;
+        return;
+      }
+      const auto& r = *e.revision;
+      if (e.way == direction::upgrade)
+        out_ << "Running upgrade " << downs_of(r) << " -> " << r.id << ", " << r.message << "\n" << std::flush;
+      else
+        out_ << "Running downgrade " << r.id << " -> " << downs_of(r) << ", " << r.message << "\n" << std::flush;
+    });
+  }
+
+  // ---- commands that change the database
+
+  template <class M>
+  int do_upgrade(M& m) {
+    announce(m);
+    const auto done = m.upgrade(target_.empty() ? "head" : target_);
+    const auto now = m.current();
+    if (done.empty())
+      out_ << "Nothing to upgrade: the database is at " << id_list(now) << ".\n";
+    else
+      out_ << "Upgraded " << count(done.size(), "revision") << "; the database is at "
+           << id_list(now) << ".\n";
+    return exit_success;
+  }
+
+  template <class M>
+  int do_downgrade(M& m) {
+    announce(m);
+    const auto done = m.downgrade(target_);
+    const auto now = m.current();
+    if (done.empty())
+      out_ << "Nothing to downgrade: the database is at " << id_list(now) << ".\n";
+    else
+      out_ << "Downgraded " << count(done.size(), "revision") << "; the database is at "
+           << id_list(now) << ".\n";
+    return exit_success;
+  }
+
+  template <class M>
+  int do_stamp(M& m) {
+    const auto before = m.current();
+    m.stamp(target_);
+    out_ << "Stamped the database at " << id_list(m.current()) << " (it was at " << id_list(before)
+         << "); no migration ran.\n";
+    return exit_success;
+  }
+
+  template <class M>
+  int do_reset(M& m) {
+    using D = std::remove_reference_t<decltype(m.dialect())>;
+    if constexpr (!Inspectable<D>) {
+      throw strata::error("the " + std::string(D::name) + " dialect cannot list the objects of its schema, so " + program_ +
+                          " cannot reset it; drop them with the database's own tools");
+    } else {
+      const auto objects = m.dialect().objects();
+      const auto where = m.dialect().describe();
+      if (objects.empty()) {
+        out_ << "The database " << where << " has no tables, indexes, views or triggers; nothing to reset.\n";
+        return exit_success;
+      }
+      out_ << (confirm_ ? "Dropping " : "Would drop ") << count(objects.size(), "object") << " of " << where << ":\n";
+      for (const auto& o : objects)
+        out_ << "  " << o.type << " " << o.name << (o.table.empty() || o.table == o.name ? "" : " (on " + o.table + ")") << "\n";
+      if (!confirm_) {
+        out_ << std::flush;
+        err_ << program_ << ": reset dropped nothing; run '" << program_ << " reset --confirm' to drop the "
+             << count(objects.size(), "object") << " listed and every row in them\n";
+        return exit_failure;
+      }
+      m.dialect().drop_objects(objects);
+      out_ << "Dropped " << count(objects.size(), "object") << "; the database is empty (at base).\n";
+      return exit_success;
+    }
+  }
+
+  // ---- commands that read the database
+
+  template <class M>
+  int do_current(M& m) {
+    const auto rows = m.current();
+    if (json_) {
+      out_ << "{\"current\": " << json_list(rows) << "}\n";
+      return exit_success;
+    }
+    if (rows.empty()) out_ << "base\n";
+    for (const auto& r : rows) {
+      const auto i = graph_.find(r);
+      out_ << r << (is_head(r) ? " (head)" : "")
+           << (i < graph_.size() ? ", " + std::string(graph_[i].message) : " (not in this history)") << "\n";
+    }
+    return exit_success;
+  }
+
+  template <class M>
+  int do_status(M& m) {
+    const auto rows = m.current();
+    const auto pending = m.pending(graph_.heads().size() == 1 ? "head" : "heads");
+    std::vector<std::string> heads;
+    for (auto h : graph_.heads()) heads.emplace_back(graph_[h].id);
+    if (json_) {
+      out_ << "{\"url\": " << json_string(m.dialect().describe()) << ", \"version_table\": " << json_string(m.options().version_table)
+           << ", \"current\": " << json_list(rows) << ", \"heads\": " << json_list(heads) << ", \"pending\": [";
+      for (std::size_t i = 0; i < pending.size(); ++i)
+        out_ << (i ? ", " : "") << "{\"id\": " << json_string(pending[i])
+             << ", \"message\": " << json_string(m.revision(pending[i]).message) << "}";
+      out_ << "], \"needs_upgrade\": " << (pending.empty() ? "false" : "true") << "}\n";
+      return exit_success;
+    }
+    out_ << "Database:       " << m.dialect().describe() << "\n"
+         << "Version table:  " << m.options().version_table << "\n"
+         << "Current:        " << id_list(rows) << "\n"
+         << "Head" << (heads.size() == 1 ? ":           " : "s:          ") << join(heads) << "\n"
+         << "Pending:        " << count(pending.size(), "revision") << "\n";
+    for (const auto& p : pending) out_ << "  " << p << "  " << m.revision(p).message << "\n";
+    if (pending.empty())
+      out_ << "Up to date: no upgrade needed.\n";
+    else
+      out_ << "Upgrade needed: run '" << program_ << " upgrade'.\n";
+    return exit_success;
+  }
+
+  template <class M>
+  int do_history(M& m) {
+    const auto rows = m.current();
+    const auto applied = applied_set(rows);
+    auto is_current = [&](std::string_view id) { return std::find(rows.begin(), rows.end(), id) != rows.end(); };
+    if (json_) {
+      out_ << "{\"revisions\": [";
+      for (std::size_t i = 0; i < graph_.size(); ++i) {
+        const auto& r = graph_[i];
+        std::vector<std::string> downs(r.down_revisions.begin(), r.down_revisions.end());
+        out_ << (i ? ", " : "") << "{\"id\": " << json_string(r.id) << ", \"down_revisions\": " << json_list(downs)
+             << ", \"message\": " << json_string(r.message) << ", \"head\": " << bool_text(is_head(r.id))
+             << ", \"current\": " << bool_text(is_current(r.id)) << ", \"applied\": " << bool_text(applied[i])
+             << ", \"branch_point\": " << bool_text(children(i) > 1) << ", \"merge_point\": " << bool_text(r.is_merge()) << "}";
+      }
+      out_ << "]}\n";
+      return exit_success;
+    }
+    for (std::size_t i = 0; i < graph_.size(); ++i) {
+      if (verbose_) {
+        show_revision(i, is_current(graph_[i].id));
+        continue;
+      }
+      const auto& r = graph_[i];
+      out_ << downs_of(r) << " -> " << r.id << markers(i, is_current(r.id)) << ", " << r.message << "\n";
+    }
+    return exit_success;
+  }
+
+  template <class M>
+  int do_validate(M& m) {
+    using D = std::remove_reference_t<decltype(m.dialect())>;
+    std::vector<std::string> problems;
+    const auto rows = m.current();
+    std::vector<std::size_t> known;
+    for (const auto& r : rows) {
+      const auto i = graph_.find(r);
+      if (i == graph_.size())
+        problems.push_back("the version table '" + m.options().version_table + "' holds revision '" + r +
+                           "', which is not in this history; deploy the code that has it, or stamp the database at the revision it is really at");
+      else
+        known.push_back(i);
+    }
+    for (auto a : known)
+      for (auto b : known)
+        if (a != b && graph_.ancestors(std::vector<std::size_t>{a})[b])
+          problems.push_back("the version table holds both '" + std::string(graph_[a].id) + "' and its ancestor '" +
+                             std::string(graph_[b].id) + "'; stamp the database at the revision it is really at");
+    if (problems.empty()) out_ << "Version table:   ok, at " << id_list(rows) << "\n";
+
+    if constexpr (Inspectable<D>) {
+      if (problems.empty()) {
+        const auto before = problems.size();
+        const auto [tables, indexes] = check_schema(m.dialect().objects(), known, problems);
+        if (problems.size() == before)
+          out_ << "Schema:          ok, the " << count(tables, "table") << " and " << count(indexes, "index")
+               << " that the applied revisions create exist\n";
+      }
+    } else {
+      out_ << "Schema:          not checked (the " << D::name << " dialect cannot list its objects)\n";
+    }
+    check_folder(problems);
+
+    if (problems.empty()) {
+      out_ << "Valid.\n";
+      return exit_success;
+    }
+    out_ << std::flush;
+    for (const auto& p : problems) err_ << program_ << ": " << p << "\n";
+    return exit_failure;
+  }
+
+  std::pair<std::size_t, std::size_t> check_schema(const std::vector<database_object>& objects, const std::vector<std::size_t>& rows,
+                                                   std::vector<std::string>& problems) const {
+    schema expected;
+    const auto applied = graph_.ancestors(rows);
+    for (std::size_t i = 0; i < graph_.size(); ++i) {
+      if (!applied[i]) continue;
+      try {
+        expected.apply(graph_[i].record_upgrade());
+      } catch (const std::logic_error& e) {
+        problems.push_back("revision '" + std::string(graph_[i].id) + "' does not replay onto the revisions before it (" + e.what() +
+                           "); fix the revision");
+        return {0, 0};
+      }
+    }
+    auto find = [&](std::string_view type, std::string_view name) -> const database_object* {
+      for (const auto& o : objects)
+        if (o.type == type && same_name(o.name, name)) return &o;
+      return nullptr;
+    };
+    for (const auto& t : expected.tables) {
+      const auto* live = find("table", t.name);
+      if (live == nullptr) {
+        problems.push_back("table '" + std::string(t.name) + "' is missing, though the applied revisions create it; restore it, "
+                           "or stamp the database at the revision it is really at");
+        continue;
+      }
+      for (const auto& c : t.columns)
+        if (std::none_of(live->columns.begin(), live->columns.end(), [&](const std::string& n) { return same_name(n, c.name); }))
+          problems.push_back("column '" + std::string(t.name) + "." + std::string(c.name) +
+                             "' is missing, though the applied revisions create it; restore it, or stamp the database at the revision it is really at");
+    }
+    for (const auto& i : expected.indexes)
+      if (find("index", i.name) == nullptr)
+        problems.push_back("index '" + std::string(i.name) + "' is missing, though the applied revisions create it; restore it, "
+                           "or stamp the database at the revision it is really at");
+    return {expected.tables.size(), expected.indexes.size()};
+  }
+
+  void check_folder(std::vector<std::string>& problems) {
+    const auto& dir = config().versions_dir;
+    if (!std::filesystem::exists(dir)) {
+      out_ << "Versions folder: not checked (" << dir.string() << " does not exist)\n";
+      return;
+    }
+    try {
+      const strata::detail::versions_folder folder(dir);
+      const auto before = problems.size();
+      for (const auto& f : folder.revisions())
+        if (graph_.find(f.id) == graph_.size())
+          problems.push_back("revision '" + f.id + "' (" + f.path.filename().string() + ") is in the versions folder but not in this " +
+                             program_ + "; rebuild " + program_);
+      for (const auto& r : graph_.revisions())
+        if (folder.find(r.id) == nullptr)
+          problems.push_back("revision '" + std::string(r.id) + "' is in this " + program_ + " but has no file in " + dir.string() +
+                             "; restore its file, or point versions_dir at the right folder");
+      if (problems.size() == before)
+        out_ << "Versions folder: ok, " << folder.revisions().size() << " revision files, the same as this " << program_ << "\n";
+    } catch (const strata::error& e) {
+      problems.emplace_back(e.what());
+    }
+  }
+
+  // ---- commands that need no database
+
+  int do_heads() {
+    std::vector<std::string> heads;
+    for (auto h : graph_.heads()) heads.emplace_back(graph_[h].id);
+    if (json_) {
+      out_ << "{\"heads\": " << json_list(heads) << "}\n";
+      return exit_success;
+    }
+    for (auto h : graph_.heads()) out_ << graph_[h].id << " (head), " << graph_[h].message << "\n";
+    return exit_success;
+  }
+
+  int do_show() {
+    std::size_t i = 0;
+    if (target_ == "head") {
+      if (graph_.heads().size() != 1) throw multiple_heads("the history has several heads; name one of them");
+      i = graph_.heads().front();
+    } else {
+      i = graph_.resolve(target_);
+    }
+    show_revision(i, false);
+    return exit_success;
+  }
+
+  void show_revision(std::size_t i, bool current) {
+    const auto& r = graph_[i];
+    out_ << "Rev: " << r.id << markers(i, current) << "\n"
+         << "Parent: " << downs_of(r) << "\n";
+    std::string branches;
+    for (std::size_t j = 0; j < graph_.size(); ++j)
+      for (auto d : graph_.downs(j))
+        if (d == i) branches += (branches.empty() ? "" : ", ") + std::string(graph_[j].id);
+    if (!branches.empty()) out_ << (children(i) > 1 ? "Branches into: " : "Next: ") << branches << "\n";
+    out_ << "Transactional: " << (r.transactional ? "yes" : "no") << "\n\n"
+         << "    " << r.message << "\n\n";
+    auto list = [&](const char* title, const ops& recorded) {
+      out_ << "  " << title << ":\n";
+      if (recorded.operations().empty()) out_ << "    (nothing)\n";
+      for (const auto& o : recorded.operations()) out_ << "    " << describe(o) << "\n";
+    };
+    list("upgrade", r.record_upgrade());
+    list("downgrade", r.record_downgrade());
+    out_ << "\n";
+  }
+
+  std::string markers(std::size_t i, bool current) const {
+    std::string s;
+    if (is_head(graph_[i].id)) s += " (head)";
+    if (current) s += " (current)";
+    if (children(i) > 1) s += " (branchpoint)";
+    if (graph_[i].is_merge()) s += " (mergepoint)";
+    return s;
+  }
+
+  static const char* bool_text(bool b) { return b ? "true" : "false"; }
+
+  static std::string count(std::size_t n, std::string_view noun) {
+    return std::to_string(n) + " " + std::string(noun) + (n == 1 ? "" : noun.ends_with('x') ? "es" : "s");
+  }
+
+  // ---- writing revision files
+
+  int do_migrate() {
+    strata::detail::versions_folder folder(config(false).versions_dir);
+    const auto downs = folder.heads();
+    const auto id = folder.new_id(ids());
+    const auto path = folder.write_revision(id, downs, message_);
+    if (!no_autogenerate_)
+      err_ << program_ << ": autogenerate is not available yet, so the revision is empty; write its upgrade() and downgrade()\n";
+    out_ << "Generated " << path.string() << "\n"
+         << "Revision " << id << " (down revision " << (downs.empty() ? std::string("base") : join(downs)) << "). Rebuild "
+         << program_ << " to include it: " << (folder.path() / strata::detail::versions_folder::list_file).string()
+         << " lists it.\n";
+    return exit_success;
+  }
+
+  int do_merge() {
+    strata::detail::versions_folder folder(config(false).versions_dir);
+    std::vector<std::string> downs;
+    for (const auto& r : revisions_)
+      for (auto& id : folder.resolve(r))
+        if (std::find(downs.begin(), downs.end(), id) == downs.end()) downs.push_back(std::move(id));
+    if (downs.size() < 2)
+      throw usage_error("merge needs two or more different revisions to merge (got " + (downs.empty() ? std::string("none") : join(downs)) +
+                        "); name them, or write 'heads'");
+    const auto id = folder.new_id(ids());
+    const auto path = folder.write_revision(id, downs, message_);
+    out_ << "Generated " << path.string() << "\n"
+         << "Merge revision " << id << " (down revisions " << join(downs) << "). Rebuild " << program_ << " to include it.\n";
+    return exit_success;
+  }
+
+  std::vector<std::string> ids() const {
+    std::vector<std::string> out;
+    for (const auto& r : graph_.revisions()) out.emplace_back(r.id);
+    return out;
+  }
+
+  static std::string join(const std::vector<std::string>& items) {
+    std::string s;
+    for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
+    return s;
+  }
+
+  std::ostream& out_;
+  std::ostream& err_;
+  revision_graph graph_;
+  std::string program_;
+  std::optional<configuration> config_;
+  std::string config_file_, url_, message_, target_;
+  std::vector<std::string> revisions_;
+  bool no_autogenerate_ = false, verbose_ = false, json_ = false, confirm_ = false;
+};
+
+}  // namespace detail
+
+// Runs the command line: parses argv, reads the configuration, runs one command. Never throws.
+template <History H, Dialect... Ds>
+  requires(sizeof...(Ds) > 0)
+int main(int argc, const char* const* argv, std::ostream& out = std::cout, std::ostream& err = std::cerr) noexcept {
+  try {
+    return detail::application<H, Ds...>(out, err).run(argc, argv);
+  } catch (const std::exception& e) {
+    err << "strata: " << e.what() << "\n";
+    return exit_failure;
+  }
+}
+
+template <History H, Dialect... Ds>
+  requires(sizeof...(Ds) > 0)
+int main(int argc, char** argv) noexcept {
+  return main<H, Ds...>(argc, const_cast<const char* const*>(argv));
+}
+
+}  // namespace strata::cli
 #endif

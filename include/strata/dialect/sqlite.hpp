@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -21,6 +22,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <sqlite3.h>
 
+#include <strata/catalog.hpp>
 #include <strata/connection.hpp>
 #include <strata/detail/sqlite_table.hpp>
 #include <strata/errors.hpp>
@@ -118,25 +120,7 @@ class sqlite {
   // with them on, dropping the old table would cascade to its children) and checks them before
   // commit. For that whole revision, ON DELETE actions do not fire for its own statements either.
   void transaction(const unit_of_work& unit, const std::function<void()>& body) {
-    const bool rebuilds = needs_rebuild_guard(unit.operations);
-    const bool foreign_keys = rebuilds && pragma_int("foreign_keys") == 1;
-    if (foreign_keys) db_->exec("PRAGMA foreign_keys = OFF");
-    struct restore {
-      SQLite::Database* db;
-      bool on;
-      ~restore() {
-        if (on) sqlite3_exec(db->getHandle(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
-      }
-    } restore_foreign_keys{db_, foreign_keys};
-    begin();
-    try {
-      body();
-      if (foreign_keys) check_foreign_keys();
-      commit();
-    } catch (...) {
-      sqlite3_exec(db_->getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
-      throw;
-    }
+    write_transaction(needs_rebuild_guard(unit.operations), true, body);
   }
 
   void apply(std::span<const operation> operations) {
@@ -158,6 +142,65 @@ class sqlite {
       i = end;
     }
   }
+
+  // Every table, index, view and trigger of the main schema (the version table included, SQLite's
+  // own sqlite_* objects left out), in an order in which they can be dropped: triggers, views,
+  // indexes, then tables with each one before the tables its foreign keys reference.
+  std::vector<database_object> objects() {
+    return guarded("listing the schema's objects", [&] {
+      std::vector<database_object> triggers, views, indexes, tables;
+      SQLite::Statement q(*db_, "SELECT type, name, tbl_name FROM main.sqlite_master WHERE type IN ('table', 'index', 'view', 'trigger') "
+                                "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+      while (q.executeStep()) {
+        database_object o{q.getColumn(0).getString(), q.getColumn(1).getString(), "", {}};
+        if (o.type == "index" || o.type == "trigger") o.table = q.getColumn(2).getString();
+        (o.type == "trigger" ? triggers : o.type == "view" ? views : o.type == "index" ? indexes : tables).push_back(std::move(o));
+      }
+      for (auto& t : tables) {
+        // hidden = 1 marks a virtual table's hidden columns; generated columns (2, 3) are real ones.
+        SQLite::Statement columns(*db_, "SELECT name FROM pragma_table_xinfo(?, 'main') WHERE hidden <> 1 ORDER BY cid");
+        columns.bind(1, t.name);
+        while (columns.executeStep()) t.columns.push_back(columns.getColumn(0).getString());
+      }
+      std::vector<database_object> out;
+      for (auto* group : {&triggers, &views, &indexes})
+        for (auto& o : *group) out.push_back(std::move(o));
+      for (auto& t : children_first(std::move(tables))) out.push_back(std::move(t));
+      return out;
+    });
+  }
+
+  // Drops the objects in the given order, in one transaction under the migration lock, with
+  // foreign keys off: with them on, dropping a parent table deletes its rows first, which fails or
+  // cascades. An index or trigger that went with its table is no error. On failure nothing is dropped.
+  void drop_objects(const std::vector<database_object>& objects) {
+    write_transaction(true, false, [&] {
+      for (const auto& o : objects) {
+        const std::string what = o.type + " '" + o.name + "'";
+        const std::string_view keyword = o.type == "table" ? "TABLE" : o.type == "index" ? "INDEX" : o.type == "view" ? "VIEW"
+                                         : o.type == "trigger" ? "TRIGGER" : "";
+        if (keyword.empty())
+          throw operation_failed("dropping " + what, "strata's SQLite dialect drops tables, indexes, views and triggers only, "
+                                                     "so nothing was dropped; leave this object out of the list");
+        try {
+          db_->exec("DROP " + std::string(keyword) + " IF EXISTS main." + quote(o.name));
+        } catch (const SQLite::Exception& e) {
+          const int code = e.getErrorCode() & 0xff;
+          if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY) raise(e, "dropping " + what);
+          throw operation_failed("dropping " + what, std::string(e.what()) + ", so nothing was dropped (the transaction was rolled back)");
+        }
+      }
+      // A dropped AUTOINCREMENT table starts again from 1 if it is created anew.
+      guarded("resetting AUTOINCREMENT sequences", [&] {
+        if (table_exists("sqlite_sequence"))
+          db_->exec("DELETE FROM main.sqlite_sequence WHERE name NOT IN (SELECT name FROM main.sqlite_master WHERE type = 'table')");
+        return 0;
+      });
+    });
+  }
+
+  // Called during table rebuilds' row copies (on the migrating thread); none by default.
+  void on_progress(std::function<void(const progress&)> listener) { progress_ = std::move(listener); }
 
  private:
   static std::string quote(std::string_view identifier) { return detail::sqlite_sql::quote(identifier); }
@@ -253,6 +296,63 @@ class sqlite {
   }
   void commit() {
     guarded("committing", [&] { return db_->exec("COMMIT"); });
+  }
+
+  // BEGIN IMMEDIATE ... COMMIT around body, rolled back on any exception. PRAGMA foreign_keys is a
+  // no-op inside a transaction, so switching them off happens before BEGIN and is undone after.
+  void write_transaction(bool foreign_keys_off, bool check_before_commit, const std::function<void()>& body) {
+    const bool foreign_keys = foreign_keys_off && pragma_int("foreign_keys") == 1;
+    if (foreign_keys) guarded("switching foreign keys off", [&] { return db_->exec("PRAGMA foreign_keys = OFF"); });
+    struct restore {
+      SQLite::Database* db;
+      bool on;
+      ~restore() {
+        if (on) sqlite3_exec(db->getHandle(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
+      }
+    } restore_foreign_keys{db_, foreign_keys};
+    begin();
+    try {
+      body();
+      if (foreign_keys && check_before_commit) check_foreign_keys();
+      commit();
+    } catch (...) {
+      sqlite3_exec(db_->getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  // Tables ordered so that each comes before the tables its foreign keys reference (they are given
+  // in name order; among tables free to go, the first name goes first, and a cycle is broken the same way).
+  std::vector<database_object> children_first(std::vector<database_object> tables) {
+    const auto n = tables.size();
+    std::vector<std::vector<std::size_t>> parents(n);
+    std::vector<std::size_t> children(n, 0);  // referencing tables not placed yet
+    for (std::size_t i = 0; i < n; ++i) {
+      SQLite::Statement q(*db_, "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?, 'main')");
+      q.bind(1, tables[i].name);
+      while (q.executeStep()) {
+        const auto parent = q.getColumn(0).getString();
+        for (std::size_t j = 0; j < n; ++j)
+          if (j != i && detail::sqlite_sql::same_name(tables[j].name, parent) &&
+              std::find(parents[i].begin(), parents[i].end(), j) == parents[i].end()) {
+            parents[i].push_back(j);
+            ++children[j];
+          }
+      }
+    }
+    std::vector<database_object> out;
+    std::vector<bool> placed(n, false);
+    while (out.size() < n) {
+      std::size_t next = n;
+      for (std::size_t i = 0; i < n && next == n; ++i)
+        if (!placed[i] && children[i] == 0) next = i;
+      for (std::size_t i = 0; i < n && next == n; ++i)  // a cycle
+        if (!placed[i]) next = i;
+      placed[next] = true;
+      for (auto p : parents[next]) --children[p];
+      out.push_back(std::move(tables[next]));
+    }
+    return out;
   }
 
   void check_foreign_keys() {
@@ -415,7 +515,7 @@ class sqlite {
     std::string sql;
   };
 
-  std::vector<schema_object> objects(std::string_view type, const std::string& table) {
+  std::vector<schema_object> schema_objects(std::string_view type, const std::string& table) {
     SQLite::Statement q(*db_, "SELECT name, sql FROM sqlite_master WHERE type = ? AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid");
     q.bind(1, std::string(type));
     q.bind(2, table);
@@ -502,6 +602,69 @@ class sqlite {
     }
   }
 
+  // What the strata_progress() SQL function counts with during one row copy. SQLite owns it (and
+  // frees it when the function is unregistered), so a function left registered never dangles.
+  struct copy_counter {
+    static constexpr std::uint64_t interval = 16384;
+    const std::function<void(const progress&)>* listener;  // null once the copy is over
+    std::string task;
+    std::uint64_t total = 0;
+    std::uint64_t done = 0;
+    std::exception_ptr failure;
+
+    // Returns 1 for every row; no exception may cross SQLite's C frames, so a listener's one is
+    // kept for the caller and the statement is failed instead.
+    static void step(sqlite3_context* context, int, sqlite3_value**) {
+      auto* self = static_cast<copy_counter*>(sqlite3_user_data(context));
+      if (self->listener != nullptr && ++self->done % interval == 0) {
+        try {
+          (*self->listener)(progress{self->task, self->done, self->total});
+        } catch (...) {
+          self->failure = std::current_exception();
+          self->listener = nullptr;
+          sqlite3_result_error(context, "the progress listener failed", -1);
+          return;
+        }
+      }
+      sqlite3_result_int(context, 1);
+    }
+    static void destroy(void* self) { delete static_cast<copy_counter*>(self); }
+  };
+
+  // The rebuild's row copy, reporting to the listener: done = 0, every copy_counter::interval rows,
+  // then done = total. Not SQLITE_DETERMINISTIC, so SQLite calls the function once per row.
+  void copy_with_progress(const std::string& copy, const std::string& table) {
+    static constexpr const char* function = "strata_progress";
+    std::uint64_t total = 0;
+    {
+      SQLite::Statement count(*db_, "SELECT count(*) FROM " + quote(table));
+      if (count.executeStep()) total = static_cast<std::uint64_t>(count.getColumn(0).getInt64());
+    }
+    const std::string task = "rebuilding table '" + table + "'";
+    progress_(progress{task, 0, total});
+
+    auto* counter = new copy_counter{&progress_, task, total, 0, nullptr};
+    // On failure SQLite calls destroy itself.
+    const int created = sqlite3_create_function_v2(db_->getHandle(), function, 0, SQLITE_UTF8, counter, &copy_counter::step, nullptr,
+                                                   nullptr, &copy_counter::destroy);
+    if (created != SQLITE_OK) throw SQLite::Exception(db_->getHandle(), created);
+    struct unregister {
+      sqlite3* db;
+      copy_counter* counter;
+      ~unregister() {
+        counter->listener = nullptr;
+        sqlite3_create_function_v2(db, function, 0, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr, nullptr);
+      }
+    } unregister_function{db_->getHandle(), counter};
+    try {
+      db_->exec(copy + " WHERE " + function + "()");
+    } catch (const SQLite::Exception&) {
+      if (counter->failure) std::rethrow_exception(counter->failure);
+      throw;
+    }
+    progress_(progress{task, total, total});
+  }
+
   // The 12-step rebuild of sqlite.org/lang_altertable.html, inside the revision's transaction:
   // create the new table, copy the rows, drop the old one, rename, recreate indexes and triggers.
   void rebuild_table(std::string_view table_name, std::span<const operation> batch) {
@@ -527,9 +690,9 @@ class sqlite {
         copied.push_back(c.name);
 
     const auto dependents = working_dependents(table);
-    auto indexes = objects("index", table);
+    auto indexes = schema_objects("index", table);
     std::erase_if(indexes, [&](const schema_object& i) { return !dropped.empty() && index_uses(i.name, dropped); });
-    const auto triggers = objects("trigger", table);
+    const auto triggers = schema_objects("trigger", table);
     std::optional<long long> sequence;
     if (table_exists("sqlite_sequence")) {
       SQLite::Statement seq(*db_, "SELECT seq FROM sqlite_sequence WHERE name = ?");
@@ -542,8 +705,11 @@ class sqlite {
     for (const auto& c : copied) column_list += (column_list.empty() ? "" : ", ") + quote(c);
     db_->exec(parsed.create_sql(temporary));
     try {
-      if (!column_list.empty())
-        db_->exec("INSERT INTO " + quote(temporary) + " (" + column_list + ") SELECT " + column_list + " FROM " + quote(table));
+      if (!column_list.empty()) {
+        const std::string copy = "INSERT INTO " + quote(temporary) + " (" + column_list + ") SELECT " + column_list + " FROM " + quote(table);
+        if (progress_) copy_with_progress(copy, table);
+        else db_->exec(copy);
+      }
     } catch (const SQLite::Exception& e) {
       if ((e.getErrorCode() & 0xff) != SQLITE_CONSTRAINT) throw;
       throw operation_failed(describe_batch(batch), without_temporary_names(e.what()) + " (rows of '" + table +
@@ -583,8 +749,11 @@ class sqlite {
   std::string url_;
   std::unique_ptr<SQLite::Database> owned_;
   SQLite::Database* db_ = nullptr;
+  std::function<void(const progress&)> progress_;
 };
 
 static_assert(Dialect<sqlite>);
+static_assert(Inspectable<sqlite>);
+static_assert(ReportsProgress<sqlite>);
 
 }  // namespace strata

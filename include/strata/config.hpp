@@ -1,0 +1,229 @@
+// strata::load_configuration: the database URL, version table and versions folder, from strata.ini
+// (like alembic.ini), overridden by DATABASE_URL from the environment or a .env file.
+#pragma once
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <boost/property_tree/ini_parser.hpp>
+#include <boost/property_tree/ptree.hpp>
+
+#include <strata/errors.hpp>
+#include <strata/url.hpp>
+
+namespace strata {
+
+struct configuration {
+  std::string url;
+  std::string url_source;  // where url came from, for messages: "DATABASE_URL in the environment", "/app/strata.ini line 4"
+  std::string version_table = "alembic_version";
+  std::filesystem::path versions_dir;  // absolute
+  std::filesystem::path file;          // the ini file read; empty when there was none
+};
+
+struct configuration_options {
+  // The ini file. Empty: $STRATA_CONFIG when set, else strata.ini in the working directory when it
+  // exists. A file named here (or by STRATA_CONFIG) must exist.
+  std::filesystem::path file;
+  // KEY=VALUE lines that supply the environment variables it lacks (DATABASE_URL, PGPASSWORD ...).
+  std::filesystem::path env_file = ".env";
+  // A URL that wins over everything else (manage_db --url).
+  std::string url_override;
+  // False for work that needs no database (writing a revision file): a missing URL is then no error.
+  bool require_url = true;
+};
+
+namespace detail {
+
+inline std::string trim(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t\r\n");
+  if (first == std::string_view::npos) return {};
+  return std::string(s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1));
+}
+
+// The line (1-based) of `key = ...` in `[section]` of an ini file, for messages; 0 when not found.
+inline int ini_line(const std::filesystem::path& file, std::string_view section, std::string_view key) {
+  std::ifstream in(file);
+  std::string line;
+  bool inside = false;
+  for (int number = 1; std::getline(in, line); ++number) {
+    const auto text = trim(line);
+    if (text.starts_with('[')) {
+      inside = text == "[" + std::string(section) + "]";
+    } else if (inside) {
+      const auto eq = text.find('=');
+      if (eq != std::string::npos && trim(text.substr(0, eq)) == key) return number;
+    }
+  }
+  return 0;
+}
+
+// Reads a .env file: KEY=VALUE, optionally `export KEY=VALUE`, values optionally quoted, # comments.
+// Returns (key, value, line) in file order.
+struct env_entry {
+  std::string key;
+  std::string value;
+  int line;
+};
+
+inline std::vector<env_entry> read_env_file(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  if (!in)
+    throw configuration_error("cannot read '" + file.string() + "'; make it readable, or remove it");
+  std::vector<env_entry> out;
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    auto text = trim(line);
+    if (text.empty() || text.front() == '#') continue;
+    if (text.starts_with("export ")) text = trim(std::string_view(text).substr(7));
+    const auto eq = text.find('=');
+    auto key = trim(std::string_view(text).substr(0, eq == std::string::npos ? text.size() : eq));
+    bool valid_key = !key.empty() && !(key.front() >= '0' && key.front() <= '9');
+    for (char c : key) valid_key = valid_key && ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_');
+    if (eq == std::string::npos || !valid_key)
+      throw configuration_error(file.string() + " line " + std::to_string(number) +
+                                " is not a KEY=VALUE line; write for example DATABASE_URL=sqlite:///app.db");
+    auto value = trim(std::string_view(text).substr(eq + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    } else if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
+      throw configuration_error(file.string() + " line " + std::to_string(number) + " opens a quote it does not close; close it");
+    } else if (auto hash = value.find(" #"); hash != std::string::npos) {
+      value = trim(std::string_view(value).substr(0, hash));  // an unquoted value ends at a comment
+    }
+    out.push_back({std::move(key), std::move(value), number});
+  }
+  return out;
+}
+
+inline std::optional<std::string> environment(const char* name) {
+  if (const char* v = std::getenv(name)) return std::string(v);
+  return std::nullopt;
+}
+
+}  // namespace detail
+
+// Reads the configuration. Precedence for the URL: url_override, then DATABASE_URL from the
+// environment, then DATABASE_URL from the .env file, then `url` in the ini file. The .env file's
+// variables are put into the environment when it lacks them, so that database clients see them too
+// (libpq's PGPASSWORD, for instance). versions_dir is relative to the ini file's folder (the working
+// directory without one) and defaults to "migrations". Every problem throws
+// strata::configuration_error or strata::malformed_url naming the file and line or the variable.
+inline configuration load_configuration(const configuration_options& options = {}) {
+  namespace fs = std::filesystem;
+  configuration config;
+
+  std::string env_url_source;
+  if (detail::environment("DATABASE_URL")) env_url_source = "DATABASE_URL in the environment";
+  if (!options.env_file.empty() && fs::exists(options.env_file)) {
+    const auto env_path = fs::absolute(options.env_file).lexically_normal();
+    for (const auto& e : detail::read_env_file(env_path)) {
+      if (detail::environment(e.key.c_str())) continue;
+      ::setenv(e.key.c_str(), e.value.c_str(), 0);
+      if (e.key == "DATABASE_URL") env_url_source = "DATABASE_URL in " + env_path.string() + " line " + std::to_string(e.line);
+    }
+  }
+
+  fs::path file = options.file;
+  bool required = !file.empty();
+  if (file.empty()) {
+    if (auto named = detail::environment("STRATA_CONFIG"); named && !named->empty()) {
+      file = *named;
+      required = true;
+    } else if (fs::exists("strata.ini")) {
+      file = "strata.ini";
+    }
+  }
+  fs::path base = fs::current_path();
+  boost::property_tree::ptree ini;
+  if (!file.empty()) {
+    std::error_code ec;
+    if (!fs::is_regular_file(file, ec)) {
+      if (required)
+        throw configuration_error("the configuration file '" + file.string() + "' does not exist; create it with a [strata] "
+                                  "section (url, version_table, versions_dir), or name the right file with --config");
+      file.clear();
+    }
+  }
+  if (!file.empty()) {
+    config.file = fs::absolute(file).lexically_normal();
+    base = config.file.parent_path();
+    std::ifstream in(config.file);
+    if (!in) throw configuration_error("cannot read the configuration file '" + config.file.string() + "'; make it readable");
+    try {
+      boost::property_tree::ini_parser::read_ini(in, ini);
+    } catch (const boost::property_tree::ini_parser_error& e) {
+      throw configuration_error(config.file.string() + " line " + std::to_string(e.line()) + " cannot be read as ini (" +
+                                e.message() + "); fix that line");
+    }
+    if (auto section = ini.get_child_optional("strata")) {
+      for (const auto& [key, value] : *section) {
+        const auto where = config.file.string() + " line " + std::to_string(detail::ini_line(config.file, "strata", key));
+        if (!value.empty())
+          throw configuration_error(where + ": '" + key + "' has nested values, which strata does not read; write key = value");
+        if (key == "url") {
+          config.url = value.data();
+          config.url_source = where;
+        } else if (key == "version_table") {
+          config.version_table = value.data();
+          if (config.version_table.empty())
+            throw configuration_error(where + ": version_table is empty; name the table, or remove the line for alembic_version");
+        } else if (key == "versions_dir") {
+          config.versions_dir = value.data();
+        } else {
+          throw configuration_error(where + ": '" + key + "' is not a strata setting; the [strata] section takes url, "
+                                    "version_table and versions_dir");
+        }
+      }
+    }
+  }
+
+  config.versions_dir = (base / (config.versions_dir.empty() ? fs::path("migrations") : config.versions_dir)).lexically_normal();
+  if (!options.url_override.empty()) {
+    config.url = options.url_override;
+    config.url_source = "--url";
+  } else if (!env_url_source.empty()) {
+    config.url = *detail::environment("DATABASE_URL");
+    config.url_source = env_url_source;
+  }
+  if (config.url.empty() && !options.require_url) return config;
+  if (config.url.empty()) {
+    if (!config.url_source.empty())
+      throw configuration_error(config.url_source + ": url is empty; write the database URL, for example url = sqlite:///app.db");
+    throw configuration_error(config.file.empty()
+                                  ? "no database URL: there is no strata.ini in " + fs::current_path().string() +
+                                        " and DATABASE_URL is not set; create strata.ini with [strata] url = ..., or set DATABASE_URL"
+                                  : "no database URL: " + config.file.string() +
+                                        " has no url in its [strata] section and DATABASE_URL is not set; add url = ... there");
+  }
+  try {
+    (void)database_url::parse(config.url);
+  } catch (const malformed_url& e) {
+    throw malformed_url(config.url_source + ": " + e.what());
+  }
+  return config;
+}
+
+// Creates the folder of a SQLite file URL when it is missing (sqlite:///./data/app.db needs data/);
+// does nothing for other URLs. Throws strata::database_unavailable when the folder cannot be made.
+inline void create_database_folder(std::string_view url) {
+  const auto u = database_url::parse(url);
+  if (u.scheme != "sqlite" || u.path.empty() || u.path == ":memory:" || u.path.starts_with("file:")) return;
+  const auto folder = std::filesystem::path(u.path).parent_path();
+  if (folder.empty()) return;
+  std::error_code ec;
+  if (std::filesystem::is_directory(folder, ec)) return;
+  std::filesystem::create_directories(folder, ec);
+  if (ec)
+    throw database_unavailable("cannot create the folder '" + folder.string() + "' for the SQLite database (" + ec.message() +
+                               "); fix the path in the URL, or create the folder yourself");
+}
+
+}  // namespace strata
