@@ -161,8 +161,19 @@ class application {
       return app.exit(e, out_, err_);
     } catch (const CLI::ParseError& e) {
       std::string what = e.what();
-      if (app.get_subcommands().empty() && dynamic_cast<const CLI::RequiredError*>(&e) != nullptr)
-        what = "name a command: migrate, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
+      if (app.get_subcommands().empty()) {
+        const std::string commands = "migrate, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
+        std::string word;  // the first argument that is neither an option nor an option's value
+        for (int i = 1; i < argc && word.empty(); ++i) {
+          const std::string_view a = argv[i];
+          if (a == "-c" || a == "--config" || a == "--url") ++i;
+          else if (!a.starts_with('-')) word = a;
+        }
+        if (!word.empty())
+          what = "'" + word + "' is not a command; name one of " + commands;
+        else if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr)
+          what = "name a command: " + commands;
+      }
       err_ << program_ << ": " << (what.empty() ? "the command line cannot be read" : what) << "; see '" << program_
            << " --help'\n";
       return exit_usage;
@@ -217,11 +228,21 @@ class application {
     std::optional<int> result;
     auto try_one = [&]<class D>() {
       if (result || !handles_scheme<D>(scheme)) return;
-      create_database_folder(c.url);
-      strata::migrator<D> m(H{}, migrator_options{c.version_table}, c.url);
+      std::optional<strata::migrator<D>> m;
+      try {
+        try {
+          m.emplace(H{}, migrator_options{c.version_table}, c.url);
+        } catch (const database_unavailable&) {
+          // Only once the dialect has accepted the URL: a missing folder is made, and opened again.
+          if (!create_database_folder(c.url)) throw;
+          m.emplace(H{}, migrator_options{c.version_table}, c.url);
+        }
+      } catch (const malformed_url& e) {
+        throw malformed_url(c.url_source + ": " + e.what());
+      }
       if constexpr (ReportsProgress<D>)
-        if (::isatty(STDERR_FILENO)) m.dialect().on_progress(progress_line{});
-      result = f(m);
+        if (::isatty(STDERR_FILENO)) m->dialect().on_progress(progress_line{});
+      result = f(*m);
     };
     (try_one.template operator()<Ds>(), ...);
     if (!result) {

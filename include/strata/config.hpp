@@ -2,6 +2,7 @@
 // (like alembic.ini), overridden by DATABASE_URL from the environment or a .env file.
 #pragma once
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -55,8 +56,9 @@ inline int ini_line(const std::filesystem::path& file, std::string_view section,
   bool inside = false;
   for (int number = 1; std::getline(in, line); ++number) {
     const auto text = trim(line);
-    if (text.starts_with('[')) {
-      inside = text == "[" + std::string(section) + "]";
+    if (text.starts_with('[')) {  // as Boost reads it: the name up to the first ']', trimmed
+      const auto close = text.find(']');
+      inside = close != std::string::npos && trim(std::string_view(text).substr(1, close - 1)) == section;
     } else if (inside) {
       const auto eq = text.find('=');
       if (eq != std::string::npos && trim(text.substr(0, eq)) == key) return number;
@@ -91,16 +93,28 @@ inline std::vector<env_entry> read_env_file(const std::filesystem::path& file) {
       throw configuration_error(file.string() + " line " + std::to_string(number) +
                                 " is not a KEY=VALUE line; write for example DATABASE_URL=sqlite:///app.db");
     auto value = trim(std::string_view(text).substr(eq + 1));
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
-      value = value.substr(1, value.size() - 2);
-    } else if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
-      throw configuration_error(file.string() + " line " + std::to_string(number) + " opens a quote it does not close; close it");
+    if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
+      // A quoted value ends at its closing quote; only a comment may follow.
+      const auto close = value.find(value.front(), 1);
+      const auto rest = close == std::string::npos ? std::string() : trim(std::string_view(value).substr(close + 1));
+      if (close == std::string::npos || !(rest.empty() || rest.front() == '#'))
+        throw configuration_error(file.string() + " line " + std::to_string(number) +
+                                  (close == std::string::npos ? " opens a quote it does not close; close it"
+                                                              : " has text after its quoted value; remove it or start it with #"));
+      value = value.substr(1, close - 1);
     } else if (auto hash = value.find(" #"); hash != std::string::npos) {
       value = trim(std::string_view(value).substr(0, hash));  // an unquoted value ends at a comment
     }
     out.push_back({std::move(key), std::move(value), number});
   }
   return out;
+}
+
+// The variables a .env file put into this process's environment: a later load reads the file
+// again (it may have changed) and still names it as their source.
+inline std::vector<std::string>& supplied_by_env_file() {
+  static std::vector<std::string> names;
+  return names;
 }
 
 inline std::optional<std::string> environment(const char* name) {
@@ -120,13 +134,16 @@ inline configuration load_configuration(const configuration_options& options = {
   namespace fs = std::filesystem;
   configuration config;
 
+  auto& supplied = detail::supplied_by_env_file();
+  auto from_env_file = [&](const std::string& key) { return std::find(supplied.begin(), supplied.end(), key) != supplied.end(); };
   std::string env_url_source;
-  if (detail::environment("DATABASE_URL")) env_url_source = "DATABASE_URL in the environment";
+  if (detail::environment("DATABASE_URL") && !from_env_file("DATABASE_URL")) env_url_source = "DATABASE_URL in the environment";
   if (!options.env_file.empty() && fs::exists(options.env_file)) {
     const auto env_path = fs::absolute(options.env_file).lexically_normal();
-    for (const auto& e : detail::read_env_file(env_path)) {
-      if (detail::environment(e.key.c_str())) continue;
-      ::setenv(e.key.c_str(), e.value.c_str(), 0);
+    for (const auto& e : detail::read_env_file(env_path)) {  // a key given twice: the last one wins
+      if (detail::environment(e.key.c_str()) && !from_env_file(e.key)) continue;
+      ::setenv(e.key.c_str(), e.value.c_str(), 1);
+      if (!from_env_file(e.key)) supplied.push_back(e.key);
       if (e.key == "DATABASE_URL") env_url_source = "DATABASE_URL in " + env_path.string() + " line " + std::to_string(e.line);
     }
   }
@@ -211,19 +228,21 @@ inline configuration load_configuration(const configuration_options& options = {
   return config;
 }
 
-// Creates the folder of a SQLite file URL when it is missing (sqlite:///./data/app.db needs data/);
-// does nothing for other URLs. Throws strata::database_unavailable when the folder cannot be made.
-inline void create_database_folder(std::string_view url) {
+// Creates the folder of a SQLite file URL when it is missing (sqlite:///./data/app.db needs data/)
+// and says whether it did; does nothing for other URLs. Throws strata::database_unavailable when
+// the folder cannot be made.
+inline bool create_database_folder(std::string_view url) {
   const auto u = database_url::parse(url);
-  if (u.scheme != "sqlite" || u.path.empty() || u.path == ":memory:" || u.path.starts_with("file:")) return;
+  if (u.scheme != "sqlite" || u.path.empty() || u.path == ":memory:" || u.path.starts_with("file:")) return false;
   const auto folder = std::filesystem::path(u.path).parent_path();
-  if (folder.empty()) return;
+  if (folder.empty()) return false;
   std::error_code ec;
-  if (std::filesystem::is_directory(folder, ec)) return;
+  if (std::filesystem::is_directory(folder, ec)) return false;
   std::filesystem::create_directories(folder, ec);
   if (ec)
     throw database_unavailable("cannot create the folder '" + folder.string() + "' for the SQLite database (" + ec.message() +
                                "); fix the path in the URL, or create the folder yourself");
+  return true;
 }
 
 }  // namespace strata

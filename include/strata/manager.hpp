@@ -48,8 +48,8 @@ class manager {
   manager(H h, migrator_options options, Args&&... dialect_args) noexcept {
     try {
       migrator_.emplace(h, std::move(options), std::forward<Args>(dialect_args)...);
-    } catch (const std::exception& e) {
-      open_error_ = e.what();
+    } catch (...) {
+      open_error_ = std::current_exception();
     }
   }
 
@@ -76,9 +76,9 @@ class manager {
     return run([&](auto& m) { return m.downgrade(target); });
   }
 
-  // The migrator itself, for what the manager does not offer; throws the open error if any.
+  // The migrator itself, for what the manager does not offer; rethrows the open error if any.
   [[nodiscard]] strata::migrator<D>& migrator() {
-    if (!migrator_) throw database_unavailable(open_error_);
+    if (!migrator_) std::rethrow_exception(open_error_);
     return *migrator_;
   }
 
@@ -114,7 +114,7 @@ class manager {
   }
 
   std::optional<strata::migrator<D>> migrator_;
-  std::string open_error_;
+  std::exception_ptr open_error_;
 };
 
 }  // namespace strata

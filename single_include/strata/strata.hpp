@@ -1352,8 +1352,8 @@ class manager {
   manager(H h, migrator_options options, Args&&... dialect_args) noexcept {
     try {
       migrator_.emplace(h, std::move(options), std::forward<Args>(dialect_args)...);
-    } catch (const std::exception& e) {
-      open_error_ = e.what();
+    } catch (...) {
+      open_error_ = std::current_exception();
     }
   }
 
@@ -1380,9 +1380,9 @@ class manager {
     return run([&](auto& m) { return m.downgrade(target); });
   }
 
-  // The migrator itself, for what the manager does not offer; throws the open error if any.
+  // The migrator itself, for what the manager does not offer; rethrows the open error if any.
   [[nodiscard]] strata::migrator<D>& migrator() {
-    if (!migrator_) throw database_unavailable(open_error_);
+    if (!migrator_) std::rethrow_exception(open_error_);
     return *migrator_;
   }
 
@@ -1418,7 +1418,7 @@ class manager {
   }
 
   std::optional<strata::migrator<D>> migrator_;
-  std::string open_error_;
+  std::exception_ptr open_error_;
 };
 
 }  // namespace strata
@@ -2982,6 +2982,7 @@ static_assert(ReportsProgress<sqlite>);
 // strata::load_configuration: the database URL, version table and versions folder, from strata.ini
 // (like alembic.ini), overridden by DATABASE_URL from the environment or a .env file.
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -3035,8 +3036,9 @@ inline int ini_line(const std::filesystem::path& file, std::string_view section,
   bool inside = false;
   for (int number = 1; std::getline(in, line); ++number) {
     const auto text = trim(line);
-    if (text.starts_with('[')) {
-      inside = text == "[" + std::string(section) + "]";
+    if (text.starts_with('[')) {  // as Boost reads it: the name up to the first ']', trimmed
+      const auto close = text.find(']');
+      inside = close != std::string::npos && trim(std::string_view(text).substr(1, close - 1)) == section;
     } else if (inside) {
       const auto eq = text.find('=');
       if (eq != std::string::npos && trim(text.substr(0, eq)) == key) return number;
@@ -3071,16 +3073,28 @@ inline std::vector<env_entry> read_env_file(const std::filesystem::path& file) {
       throw configuration_error(file.string() + " line " + std::to_string(number) +
                                 " is not a KEY=VALUE line; write for example DATABASE_URL=sqlite:///app.db");
     auto value = trim(std::string_view(text).substr(eq + 1));
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') && value.back() == value.front()) {
-      value = value.substr(1, value.size() - 2);
-    } else if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
-      throw configuration_error(file.string() + " line " + std::to_string(number) + " opens a quote it does not close; close it");
+    if (!value.empty() && (value.front() == '"' || value.front() == '\'')) {
+      // A quoted value ends at its closing quote; only a comment may follow.
+      const auto close = value.find(value.front(), 1);
+      const auto rest = close == std::string::npos ? std::string() : trim(std::string_view(value).substr(close + 1));
+      if (close == std::string::npos || !(rest.empty() || rest.front() == '#'))
+        throw configuration_error(file.string() + " line " + std::to_string(number) +
+                                  (close == std::string::npos ? " opens a quote it does not close; close it"
+                                                              : " has text after its quoted value; remove it or start it with #"));
+      value = value.substr(1, close - 1);
     } else if (auto hash = value.find(" #"); hash != std::string::npos) {
       value = trim(std::string_view(value).substr(0, hash));  // an unquoted value ends at a comment
     }
     out.push_back({std::move(key), std::move(value), number});
   }
   return out;
+}
+
+// The variables a .env file put into this process's environment: a later load reads the file
+// again (it may have changed) and still names it as their source.
+inline std::vector<std::string>& supplied_by_env_file() {
+  static std::vector<std::string> names;
+  return names;
 }
 
 inline std::optional<std::string> environment(const char* name) {
@@ -3100,13 +3114,16 @@ inline configuration load_configuration(const configuration_options& options = {
   namespace fs = std::filesystem;
   configuration config;
 
+  auto& supplied = detail::supplied_by_env_file();
+  auto from_env_file = [&](const std::string& key) { return std::find(supplied.begin(), supplied.end(), key) != supplied.end(); };
   std::string env_url_source;
-  if (detail::environment("DATABASE_URL")) env_url_source = "DATABASE_URL in the environment";
+  if (detail::environment("DATABASE_URL") && !from_env_file("DATABASE_URL")) env_url_source = "DATABASE_URL in the environment";
   if (!options.env_file.empty() && fs::exists(options.env_file)) {
     const auto env_path = fs::absolute(options.env_file).lexically_normal();
-    for (const auto& e : detail::read_env_file(env_path)) {
-      if (detail::environment(e.key.c_str())) continue;
-      ::setenv(e.key.c_str(), e.value.c_str(), 0);
+    for (const auto& e : detail::read_env_file(env_path)) {  // a key given twice: the last one wins
+      if (detail::environment(e.key.c_str()) && !from_env_file(e.key)) continue;
+      ::setenv(e.key.c_str(), e.value.c_str(), 1);
+      if (!from_env_file(e.key)) supplied.push_back(e.key);
       if (e.key == "DATABASE_URL") env_url_source = "DATABASE_URL in " + env_path.string() + " line " + std::to_string(e.line);
     }
   }
@@ -3191,19 +3208,21 @@ inline configuration load_configuration(const configuration_options& options = {
   return config;
 }
 
-// Creates the folder of a SQLite file URL when it is missing (sqlite:///./data/app.db needs data/);
-// does nothing for other URLs. Throws strata::database_unavailable when the folder cannot be made.
-inline void create_database_folder(std::string_view url) {
+// Creates the folder of a SQLite file URL when it is missing (sqlite:///./data/app.db needs data/)
+// and says whether it did; does nothing for other URLs. Throws strata::database_unavailable when
+// the folder cannot be made.
+inline bool create_database_folder(std::string_view url) {
   const auto u = database_url::parse(url);
-  if (u.scheme != "sqlite" || u.path.empty() || u.path == ":memory:" || u.path.starts_with("file:")) return;
+  if (u.scheme != "sqlite" || u.path.empty() || u.path == ":memory:" || u.path.starts_with("file:")) return false;
   const auto folder = std::filesystem::path(u.path).parent_path();
-  if (folder.empty()) return;
+  if (folder.empty()) return false;
   std::error_code ec;
-  if (std::filesystem::is_directory(folder, ec)) return;
+  if (std::filesystem::is_directory(folder, ec)) return false;
   std::filesystem::create_directories(folder, ec);
   if (ec)
     throw database_unavailable("cannot create the folder '" + folder.string() + "' for the SQLite database (" + ec.message() +
                                "); fix the path in the URL, or create the folder yourself");
+  return true;
 }
 
 }  // namespace strata
@@ -3719,8 +3738,19 @@ class application {
       return app.exit(e, out_, err_);
     } catch (const CLI::ParseError& e) {
       std::string what = e.what();
-      if (app.get_subcommands().empty() && dynamic_cast<const CLI::RequiredError*>(&e) != nullptr)
-        what = "name a command: migrate, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
+      if (app.get_subcommands().empty()) {
+        const std::string commands = "migrate, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
+        std::string word;  // the first argument that is neither an option nor an option's value
+        for (int i = 1; i < argc && word.empty(); ++i) {
+          const std::string_view a = argv[i];
+          if (a == "-c" || a == "--config" || a == "--url") ++i;
+          else if (!a.starts_with('-')) word = a;
+        }
+        if (!word.empty())
+          what = "'" + word + "' is not a command; name one of " + commands;
+        else if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr)
+          what = "name a command: " + commands;
+      }
       err_ << program_ << ": " << (what.empty() ? "the command line cannot be read" : what) << "; see '" << program_
            << " --help'\n";
       return exit_usage;
@@ -3775,11 +3805,21 @@ class application {
     std::optional<int> result;
     auto try_one = [&]<class D>() {
       if (result || !handles_scheme<D>(scheme)) return;
-      create_database_folder(c.url);
-      strata::migrator<D> m(H{}, migrator_options{c.version_table}, c.url);
+      std::optional<strata::migrator<D>> m;
+      try {
+        try {
+          m.emplace(H{}, migrator_options{c.version_table}, c.url);
+        } catch (const database_unavailable&) {
+          // Only once the dialect has accepted the URL: a missing folder is made, and opened again.
+          if (!create_database_folder(c.url)) throw;
+          m.emplace(H{}, migrator_options{c.version_table}, c.url);
+        }
+      } catch (const malformed_url& e) {
+        throw malformed_url(c.url_source + ": " + e.what());
+      }
       if constexpr (ReportsProgress<D>)
-        if (::isatty(STDERR_FILENO)) m.dialect().on_progress(progress_line{});
-      result = f(m);
+        if (::isatty(STDERR_FILENO)) m->dialect().on_progress(progress_line{});
+      result = f(*m);
     };
     (try_one.template operator()<Ds>(), ...);
     if (!result) {
