@@ -294,28 +294,6 @@ class SqliteProgress : public SqliteCatalog {
   std::string rows_before;
 };
 
-// The statements SQLite runs on a connection.
-class statement_log {
- public:
-  explicit statement_log(SQLite::Database& db) : db_(db) { sqlite3_trace_v2(db_.getHandle(), SQLITE_TRACE_STMT, &statement_log::trace, this); }
-  statement_log(const statement_log&) = delete;
-  statement_log& operator=(const statement_log&) = delete;
-  ~statement_log() { sqlite3_trace_v2(db_.getHandle(), 0, nullptr, nullptr); }
-  [[nodiscard]] std::vector<std::string> starting_with(std::string_view prefix) const {
-    std::vector<std::string> out;
-    for (const auto& s : statements_)
-      if (s.starts_with(prefix)) out.push_back(s);
-    return out;
-  }
-
- private:
-  static int trace(unsigned type, void* self, void*, void* sql) {
-    if (type == SQLITE_TRACE_STMT) static_cast<statement_log*>(self)->statements_.emplace_back(static_cast<const char*>(sql));
-    return 0;
-  }
-  SQLite::Database& db_;
-  std::vector<std::string> statements_;
-};
 
 TEST_F(SqliteProgress, RebuildReportsTheRowCopyFromZeroToTotal) {
   std::vector<event> events;

@@ -149,28 +149,6 @@ class SqliteRebuild : public ::testing::Test {
   SQLite::Database db = open(dir.file());
 };
 
-// The statements SQLite runs on a connection (one trace callback per connection, hence one log).
-class statement_log {
- public:
-  explicit statement_log(SQLite::Database& db) : db_(db) {
-    sqlite3_trace_v2(db_.getHandle(), SQLITE_TRACE_STMT, &statement_log::trace, this);
-  }
-  statement_log(const statement_log&) = delete;
-  statement_log& operator=(const statement_log&) = delete;
-  ~statement_log() { sqlite3_trace_v2(db_.getHandle(), 0, nullptr, nullptr); }
-  [[nodiscard]] int count(std::string_view prefix) const {
-    return static_cast<int>(std::count_if(statements_.begin(), statements_.end(), [&](const std::string& s) { return s.starts_with(prefix); }));
-  }
-
- private:
-  static int trace(unsigned type, void* self, void*, void* sql) {
-    if (type == SQLITE_TRACE_STMT) static_cast<statement_log*>(self)->statements_.emplace_back(static_cast<const char*>(sql));
-    return 0;
-  }
-  SQLite::Database& db_;
-  std::vector<std::string> statements_;
-};
-
 TEST_F(SqliteRebuild, HundredThousandRowsSurviveAnAlterWithEverythingAroundThem) {
   strata::migrator<strata::sqlite> m{alter_history{}, db};
   m.upgrade("b10000000001");

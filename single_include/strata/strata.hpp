@@ -3767,8 +3767,8 @@ class application {
       if (*merge) return do_merge();
       if (*heads) return do_heads();
       if (*show) return do_show();
-      if (*upgrade) return with_database([&](auto& m) { return do_upgrade(m); });
-      if (*downgrade) return with_database([&](auto& m) { return do_downgrade(m); });
+      if (*upgrade) return with_database([&](auto& m) { return do_move(m, direction::upgrade); });
+      if (*downgrade) return with_database([&](auto& m) { return do_move(m, direction::downgrade); });
       if (*stamp) return with_database([&](auto& m) { return do_stamp(m); });
       if (*current) return with_database([&](auto& m) { return do_current(m); });
       if (*history) return with_database([&](auto& m) { return do_history(m); });
@@ -3885,28 +3885,16 @@ class application {
   // ---- commands that change the database
 
   template <class M>
-  int do_upgrade(M& m) {
+  int do_move(M& m, direction way) {
     announce(m);
-    const auto done = m.upgrade(target_.empty() ? "head" : target_);
+    const bool up = way == direction::upgrade;
+    const auto done = up ? m.upgrade(target_.empty() ? "head" : target_) : m.downgrade(target_);
     const auto now = m.current();
     if (done.empty())
-      out_ << "Nothing to upgrade: the database is at " << id_list(now) << ".\n";
+      out_ << "Nothing to " << (up ? "upgrade" : "downgrade") << ": the database is at " << id_list(now) << ".\n";
     else
-      out_ << "Upgraded " << count(done.size(), "revision") << "; the database is at "
-           << id_list(now) << ".\n";
-    return exit_success;
-  }
-
-  template <class M>
-  int do_downgrade(M& m) {
-    announce(m);
-    const auto done = m.downgrade(target_);
-    const auto now = m.current();
-    if (done.empty())
-      out_ << "Nothing to downgrade: the database is at " << id_list(now) << ".\n";
-    else
-      out_ << "Downgraded " << count(done.size(), "revision") << "; the database is at "
-           << id_list(now) << ".\n";
+      out_ << (up ? "Upgraded " : "Downgraded ") << count(done.size(), "revision") << "; the database is at " << id_list(now)
+           << ".\n";
     return exit_success;
   }
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <system_error>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 namespace strata_test {
@@ -226,5 +228,32 @@ inline std::string dump(SQLite::Database& db, const std::string& table, const st
   quoted += "\"";
   return dump_query(db, "SELECT * FROM " + quoted + " ORDER BY " + order_by);
 }
+
+// Records every statement a connection runs (sqlite3_trace_v2) while it lives.
+class statement_log {
+ public:
+  explicit statement_log(SQLite::Database& db) : db_(db) {
+    sqlite3_trace_v2(db_.getHandle(), SQLITE_TRACE_STMT, &statement_log::trace, this);
+  }
+  statement_log(const statement_log&) = delete;
+  statement_log& operator=(const statement_log&) = delete;
+  ~statement_log() { sqlite3_trace_v2(db_.getHandle(), 0, nullptr, nullptr); }
+
+  [[nodiscard]] std::vector<std::string> starting_with(std::string_view prefix) const {
+    std::vector<std::string> out;
+    for (const auto& s : statements_)
+      if (s.starts_with(prefix)) out.push_back(s);
+    return out;
+  }
+  [[nodiscard]] int count(std::string_view prefix) const { return static_cast<int>(starting_with(prefix).size()); }
+
+ private:
+  static int trace(unsigned type, void* self, void*, void* sql) {
+    if (type == SQLITE_TRACE_STMT) static_cast<statement_log*>(self)->statements_.emplace_back(static_cast<const char*>(sql));
+    return 0;
+  }
+  SQLite::Database& db_;
+  std::vector<std::string> statements_;
+};
 
 }  // namespace strata_test
