@@ -1,14 +1,20 @@
-// The migrator's targets and version table on real SQLite files: head, heads, ids, prefixes, +N,
-// -N, base, stamp, branches and merges, and the errors for targets it cannot reach.
-#include <filesystem>
+// The migrator's targets and version table on real databases, SQLite and PostgreSQL alike (typed
+// tests: MigratorTargets/sqlite, MigratorTargets/postgresql): head, heads, ids, prefixes, +N, -N,
+// base, stamp, branches and merges, and the errors for targets it cannot reach. What ran is read
+// back through the database's own client, never through strata.
+#include <algorithm>
+#include <array>
+#include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <gtest/gtest.h>
 
-#include <strata/dialect/sqlite.hpp>
 #include <strata/strata.hpp>
+
+#include "support/databases.hpp"
 
 namespace {
 
@@ -51,48 +57,51 @@ using merged = strata::history<r_a, r_b, r_c, r_d, r_e>;
 
 using strings = std::vector<std::string>;
 
+template <class B>
+using migrator = strata::migrator<typename B::dialect>;
+
+template <class B>
 class MigratorTargets : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = std::filesystem::temp_directory_path() / ("strata_targets_" + std::string(info->name()));
-#ifdef STRATA_TEST_SCRATCH
-    dir_ = std::filesystem::path(STRATA_TEST_SCRATCH) / ("targets_" + std::string(info->name()));
-#endif
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
+  void SetUp() override { strata_test::open_backend(db_); }
 
-  [[nodiscard]] std::string url() const { return "sqlite:///" + (dir_ / "db.sqlite").string(); }
+  [[nodiscard]] B& db() { return *db_; }
+  [[nodiscard]] std::string url() { return db().url(); }
 
   // The log rows, sorted: what has really run.
-  [[nodiscard]] strings logged_revisions() const {
-    SQLite::Database db((dir_ / "db.sqlite").string());
+  [[nodiscard]] strings logged_revisions() {
+    if (!contains(db().tables(), "log")) return {};
     strings out;
-    if (!db.tableExists("log")) return out;
-    SQLite::Statement q(db, "SELECT rev FROM log ORDER BY rev");
-    while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+    for (const auto& r : db().rows("SELECT rev FROM log ORDER BY rev")) out.push_back(*r.at(0));
     return out;
   }
 
-  std::filesystem::path dir_;
+  static bool contains(const strings& list, const std::string& item) { return std::find(list.begin(), list.end(), item) != list.end(); }
+
+ private:
+  std::optional<B> db_;
 };
 
-TEST_F(MigratorTargets, UpgradeToHeadAppliesEverythingOnceInOrder) {
-  strata::migrator<strata::sqlite> m{linear{}, url()};
+TYPED_TEST_SUITE(MigratorTargets, strata_test::backends);
+
+#ifndef STRATA_HAVE_POSTGRESQL  // no MigratorTargets/postgresql: fails the run if it had to include PostgreSQL
+TEST(MigratorTargetsBackends, IncludePostgresqlWhenRequired) { strata_test::expect_postgresql_built(); }
+#endif
+
+TYPED_TEST(MigratorTargets, UpgradeToHeadAppliesEverythingOnceInOrder) {
+  migrator<TypeParam> m{linear{}, this->url()};
   EXPECT_EQ(m.current(), strings{});
   EXPECT_EQ(m.pending(), (strings{"ae1000", "ae2000", "bf3000"}));
   EXPECT_EQ(m.upgrade(), (strings{"ae1000", "ae2000", "bf3000"}));
   EXPECT_EQ(m.current(), strings{"bf3000"});
-  EXPECT_EQ(logged_revisions(), (strings{"ae1000", "ae2000", "bf3000"}));
+  EXPECT_EQ(this->logged_revisions(), (strings{"ae1000", "ae2000", "bf3000"}));
   EXPECT_EQ(m.upgrade("head"), strings{});  // nothing left to do
   EXPECT_EQ(m.pending(), strings{});
-  EXPECT_EQ(logged_revisions().size(), 3u);
+  EXPECT_EQ(this->logged_revisions().size(), 3u);
 }
 
-TEST_F(MigratorTargets, UpgradeToAnIdAPrefixAndRelativeSteps) {
-  strata::migrator<strata::sqlite> m{linear{}, url()};
+TYPED_TEST(MigratorTargets, UpgradeToAnIdAPrefixAndRelativeSteps) {
+  migrator<TypeParam> m{linear{}, this->url()};
   EXPECT_EQ(m.upgrade("ae1000"), strings{"ae1000"});
   EXPECT_EQ(m.current(), strings{"ae1000"});
   EXPECT_EQ(m.upgrade("+1"), strings{"ae2000"});
@@ -102,8 +111,8 @@ TEST_F(MigratorTargets, UpgradeToAnIdAPrefixAndRelativeSteps) {
   EXPECT_THROW((void)m.upgrade("+1"), strata::invalid_target);
 }
 
-TEST_F(MigratorTargets, RelativeUpgradeBeyondHeadIsRefusedAndChangesNothing) {
-  strata::migrator<strata::sqlite> m{linear{}, url()};
+TYPED_TEST(MigratorTargets, RelativeUpgradeBeyondHeadIsRefusedAndChangesNothing) {
+  migrator<TypeParam> m{linear{}, this->url()};
   m.upgrade("+1");
   try {
     m.upgrade("+5");
@@ -116,25 +125,24 @@ TEST_F(MigratorTargets, RelativeUpgradeBeyondHeadIsRefusedAndChangesNothing) {
   EXPECT_THROW((void)m.upgrade("+0"), strata::invalid_target);
 }
 
-TEST_F(MigratorTargets, DowngradeByStepsToAnIdAndToBase) {
-  strata::migrator<strata::sqlite> m{linear{}, url()};
+TYPED_TEST(MigratorTargets, DowngradeByStepsToAnIdAndToBase) {
+  migrator<TypeParam> m{linear{}, this->url()};
   m.upgrade();
   EXPECT_EQ(m.downgrade("-1"), strings{"bf3000"});
   EXPECT_EQ(m.current(), strings{"ae2000"});
   m.upgrade();
   EXPECT_EQ(m.downgrade("ae1"), (strings{"bf3000", "ae2000"}));  // a prefix; the target stays applied
   EXPECT_EQ(m.current(), strings{"ae1000"});
-  EXPECT_EQ(logged_revisions(), strings{"ae1000"});
+  EXPECT_EQ(this->logged_revisions(), strings{"ae1000"});
   m.upgrade();
   EXPECT_EQ(m.downgrade("base"), (strings{"bf3000", "ae2000", "ae1000"}));
   EXPECT_EQ(m.current(), strings{});
-  SQLite::Database db((dir_ / "db.sqlite").string());
-  EXPECT_FALSE(db.tableExists("log"));
-  EXPECT_TRUE(db.tableExists("alembic_version"));  // empty, as Alembic leaves it
+  EXPECT_EQ(this->db().tables(), strings{"alembic_version"});  // empty, as Alembic leaves it; no log
+  EXPECT_EQ(this->db().scalar("SELECT count(*) FROM alembic_version"), "0");
 }
 
-TEST_F(MigratorTargets, DowngradeBelowBaseIsRefusedAndChangesNothing) {
-  strata::migrator<strata::sqlite> m{linear{}, url()};
+TYPED_TEST(MigratorTargets, DowngradeBelowBaseIsRefusedAndChangesNothing) {
+  migrator<TypeParam> m{linear{}, this->url()};
   m.upgrade("+2");
   try {
     m.downgrade("-3");
@@ -143,11 +151,11 @@ TEST_F(MigratorTargets, DowngradeBelowBaseIsRefusedAndChangesNothing) {
     EXPECT_NE(std::string(e.what()).find("below base"), std::string::npos) << e.what();
   }
   EXPECT_EQ(m.current(), strings{"ae2000"});
-  EXPECT_EQ(logged_revisions(), (strings{"ae1000", "ae2000"}));
+  EXPECT_EQ(this->logged_revisions(), (strings{"ae1000", "ae2000"}));
 }
 
-TEST_F(MigratorTargets, DowngradeToARevisionThatIsNotAppliedIsRefused) {
-  strata::migrator<strata::sqlite> m{linear{}, url()};
+TYPED_TEST(MigratorTargets, DowngradeToARevisionThatIsNotAppliedIsRefused) {
+  migrator<TypeParam> m{linear{}, this->url()};
   m.upgrade("ae1000");
   EXPECT_THROW((void)m.downgrade("bf3000"), strata::invalid_target);
   EXPECT_THROW((void)m.downgrade("head"), strata::invalid_target);
@@ -155,8 +163,8 @@ TEST_F(MigratorTargets, DowngradeToARevisionThatIsNotAppliedIsRefused) {
   EXPECT_EQ(m.current(), strings{"ae1000"});
 }
 
-TEST_F(MigratorTargets, UnknownAndAmbiguousRevisionsAreNamed) {
-  strata::migrator<strata::sqlite> m{linear{}, url()};
+TYPED_TEST(MigratorTargets, UnknownAndAmbiguousRevisionsAreNamed) {
+  migrator<TypeParam> m{linear{}, this->url()};
   try {
     m.upgrade("ffff");
     FAIL() << "expected revision_not_found";
@@ -174,11 +182,11 @@ TEST_F(MigratorTargets, UnknownAndAmbiguousRevisionsAreNamed) {
   }
   EXPECT_THROW((void)m.stamp("ffff"), strata::revision_not_found);
   EXPECT_EQ(m.current(), strings{});
-  EXPECT_EQ(logged_revisions(), strings{});
+  EXPECT_EQ(this->logged_revisions(), strings{});
 }
 
-TEST_F(MigratorTargets, SeveralHeadsRefuseHeadButTakeHeadsOrAnId) {
-  strata::migrator<strata::sqlite> m{branched{}, url()};
+TYPED_TEST(MigratorTargets, SeveralHeadsRefuseHeadButTakeHeadsOrAnId) {
+  migrator<TypeParam> m{branched{}, this->url()};
   EXPECT_EQ(m.heads(), (strings{"bf3000", "c04000"}));
   try {
     m.upgrade();
@@ -201,43 +209,40 @@ TEST_F(MigratorTargets, SeveralHeadsRefuseHeadButTakeHeadsOrAnId) {
   EXPECT_EQ(m.current(), strings{"ae1000"});
 }
 
-TEST_F(MigratorTargets, AMergeRevisionJoinsTheHeads) {
+TYPED_TEST(MigratorTargets, AMergeRevisionJoinsTheHeads) {
   {
-    strata::migrator<strata::sqlite> m{branched{}, url()};
+    migrator<TypeParam> m{branched{}, this->url()};
     m.upgrade("heads");
   }
-  strata::migrator<strata::sqlite> m{merged{}, url()};  // the next release ships the merge
+  migrator<TypeParam> m{merged{}, this->url()};  // the next release ships the merge
   EXPECT_EQ(m.heads(), strings{"d05000"});
   EXPECT_EQ(m.upgrade(), strings{"d05000"});
   EXPECT_EQ(m.current(), strings{"d05000"});
   EXPECT_EQ(m.downgrade("-1"), strings{"d05000"});
   EXPECT_EQ(m.current(), (strings{"bf3000", "c04000"}));
   EXPECT_EQ(m.upgrade(), strings{"d05000"});
-  EXPECT_EQ(logged_revisions(), (strings{"ae1000", "ae2000", "bf3000", "c04000", "d05000"}));
+  EXPECT_EQ(this->logged_revisions(), (strings{"ae1000", "ae2000", "bf3000", "c04000", "d05000"}));
 }
 
-TEST_F(MigratorTargets, StampWritesTheVersionTableOnly) {
-  strata::migrator<strata::sqlite> m{linear{}, url()};
+TYPED_TEST(MigratorTargets, StampWritesTheVersionTableOnly) {
+  migrator<TypeParam> m{linear{}, this->url()};
   m.stamp("ae2");
   EXPECT_EQ(m.current(), strings{"ae2000"});
-  EXPECT_EQ(logged_revisions(), strings{});  // nothing ran
+  EXPECT_EQ(this->logged_revisions(), strings{});  // nothing ran
   m.stamp("head");
   EXPECT_EQ(m.current(), strings{"bf3000"});
   m.stamp("base");
   EXPECT_EQ(m.current(), strings{});
-  strata::migrator<strata::sqlite> b{branched{}, url()};
+  migrator<TypeParam> b{branched{}, this->url()};
   EXPECT_THROW(b.stamp("head"), strata::multiple_heads);
   b.stamp("heads");
   EXPECT_EQ(b.current(), (strings{"bf3000", "c04000"}));
 }
 
-TEST_F(MigratorTargets, AVersionRowOutsideTheHistoryStopsEverything) {
-  {
-    SQLite::Database db((dir_ / "db.sqlite").string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    db.exec("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))");
-    db.exec("INSERT INTO alembic_version VALUES ('0badc0ffee00')");
-  }
-  strata::migrator<strata::sqlite> m{linear{}, url()};
+TYPED_TEST(MigratorTargets, AVersionRowOutsideTheHistoryStopsEverything) {
+  this->db().execute("CREATE TABLE alembic_version (version_num VARCHAR(32) NOT NULL, CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num))");
+  this->db().execute("INSERT INTO alembic_version VALUES ('0badc0ffee00')");
+  migrator<TypeParam> m{linear{}, this->url()};
   try {
     m.upgrade();
     FAIL() << "expected unknown_database_state";
@@ -246,37 +251,32 @@ TEST_F(MigratorTargets, AVersionRowOutsideTheHistoryStopsEverything) {
   }
   EXPECT_THROW((void)m.downgrade("base"), strata::unknown_database_state);
   EXPECT_EQ(m.current(), strings{"0badc0ffee00"});
-  EXPECT_EQ(logged_revisions(), strings{});
+  EXPECT_EQ(this->logged_revisions(), strings{});
 }
 
-TEST_F(MigratorTargets, VersionTableHasAlembicsLayout) {
-  strata::migrator<strata::sqlite> m{linear{}, url()};
+TYPED_TEST(MigratorTargets, VersionTableHasAlembicsLayout) {
+  migrator<TypeParam> m{linear{}, this->url()};
   m.upgrade();
-  SQLite::Database db((dir_ / "db.sqlite").string());
-  SQLite::Statement q(db, "SELECT name, type, \"notnull\", pk FROM pragma_table_info('alembic_version')");
-  ASSERT_TRUE(q.executeStep());
-  EXPECT_EQ(q.getColumn(0).getString(), "version_num");
-  EXPECT_EQ(q.getColumn(1).getString(), "VARCHAR(32)");
-  EXPECT_EQ(q.getColumn(2).getInt(), 1);
-  EXPECT_EQ(q.getColumn(3).getInt(), 1);
-  EXPECT_FALSE(q.executeStep());
-  SQLite::Statement rows(db, "SELECT count(*), max(version_num) FROM alembic_version");
-  ASSERT_TRUE(rows.executeStep());
-  EXPECT_EQ(rows.getColumn(0).getInt(), 1);
-  EXPECT_EQ(rows.getColumn(1).getString(), "bf3000");
+  // Alembic's VARCHAR(32) NOT NULL primary key, as each database spells the type.
+  const auto layout = this->db().layout("alembic_version");
+  ASSERT_EQ(layout.size(), 1u);
+  EXPECT_EQ(layout[0].name, "version_num");
+  EXPECT_EQ(layout[0].type, strata_test::is_sqlite<TypeParam> ? "VARCHAR(32)" : "character varying(32)");
+  EXPECT_TRUE(layout[0].not_null);
+  EXPECT_EQ(layout[0].primary_key, 1);
+  EXPECT_EQ(this->db().rows("SELECT count(*), max(version_num) FROM alembic_version"),
+            (strata_test::table_rows{{"1", "bf3000"}}));
 }
 
-TEST_F(MigratorTargets, TheVersionTableNameIsConfigurable) {
-  strata::migrator<strata::sqlite> m{linear{}, strata::migrator_options{.version_table = "strata_versions"}, url()};
+TYPED_TEST(MigratorTargets, TheVersionTableNameIsConfigurable) {
+  migrator<TypeParam> m{linear{}, strata::migrator_options{.version_table = "strata_versions"}, this->url()};
   m.upgrade();
-  SQLite::Database db((dir_ / "db.sqlite").string());
-  EXPECT_TRUE(db.tableExists("strata_versions"));
-  EXPECT_FALSE(db.tableExists("alembic_version"));
+  EXPECT_EQ(this->db().tables(), (strings{"log", "strata_versions"}));  // and no alembic_version
   EXPECT_EQ(m.current(), strings{"bf3000"});
 }
 
-TEST_F(MigratorTargets, ListenersSeeEachRevisionStartAndFinish) {
-  strata::migrator<strata::sqlite> m{linear{}, url()};
+TYPED_TEST(MigratorTargets, ListenersSeeEachRevisionStartAndFinish) {
+  migrator<TypeParam> m{linear{}, this->url()};
   strings seen;
   m.on_event([&](const strata::migration_event& e) {
     const char* what = e.what == strata::migration_event::kind::starting ? "start " : "done ";
@@ -286,8 +286,8 @@ TEST_F(MigratorTargets, ListenersSeeEachRevisionStartAndFinish) {
   EXPECT_EQ(seen, (strings{"start ae1000", "done ae1000", "start ae2000", "done ae2000"}));
 }
 
-TEST_F(MigratorTargets, HistoryListsRevisionsInDependencyOrder) {
-  strata::migrator<strata::sqlite> m{merged{}, url()};
+TYPED_TEST(MigratorTargets, HistoryListsRevisionsInDependencyOrder) {
+  migrator<TypeParam> m{merged{}, this->url()};
   const auto revisions = m.history();
   ASSERT_EQ(revisions.size(), 5u);
   EXPECT_EQ(revisions[0].id, "ae1000");

@@ -38,7 +38,7 @@ struct progress {
 //   void drop_objects(const std::vector<database_object>& objects);
 //       // drops them, in the given order, in one transaction under the migration lock; on failure
 //       // nothing is dropped and strata::operation_failed names the object
-// Models: strata::sqlite.
+// Models: strata::sqlite, strata::postgresql.
 template <class D>
 concept Inspectable = Dialect<D> && requires(D& d, const std::vector<database_object>& objects) {
   { d.objects() } -> std::same_as<std::vector<database_object>>;

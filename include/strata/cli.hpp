@@ -337,8 +337,9 @@ class application {
       throw strata::error("the " + std::string(D::name) + " dialect cannot list the objects of its schema, so " + program_ +
                           " cannot reset it; drop them with the database's own tools");
     } else {
+      const auto at = m.current();  // also tells the dialect which version table's lock guards the drop
       const auto objects = m.dialect().objects();
-      const auto where = m.dialect().describe();
+      const auto where = m.dialect().describe() + " (at " + id_list(at) + ")";
       if (objects.empty()) {
         out_ << "The database " << where << " has no tables, indexes, views or triggers; nothing to reset.\n";
         return exit_success;

@@ -25,6 +25,7 @@ struct unit_of_work {
   std::string_view revision;
   std::span<const operation> operations;
   bool transactional = true;
+  std::string_view version_table = "alembic_version";  // what the migration lock guards
 };
 
 // Dialect: a database connection that strata can migrate.
@@ -44,7 +45,7 @@ struct unit_of_work {
 //   std::string describe() const;                    // where it points, any password masked
 // Laws: read_versions inside body() sees the rows as of the lock (another process may have
 // migrated in between), and write_versions + apply commit or roll back together.
-// Models: strata::sqlite (strata/dialect/sqlite.hpp).
+// Models: strata::sqlite (strata/dialect/sqlite.hpp), strata::postgresql (strata/dialect/postgresql.hpp).
 template <class D>
 concept Dialect = requires(D& d, const D& cd, std::string_view table, const std::vector<std::string>& rows,
                            const unit_of_work& unit, const std::function<void()>& body, std::span<const operation> ops) {
@@ -151,7 +152,7 @@ class migrator {
     } else if (target != "base") {
       rows.emplace_back(graph_[graph_.resolve(target)].id);
     }
-    const unit_of_work unit{"stamp", {}, true};
+    const unit_of_work unit{"stamp", {}, true, options_.version_table};
     dialect_.transaction(unit, [&] { dialect_.write_versions(options_.version_table, rows); });
   }
 
@@ -246,7 +247,7 @@ class migrator {
   bool step(std::size_t i, direction way) {
     const auto& rev = graph_[i];
     const ops recorded = way == direction::upgrade ? rev.record_upgrade() : rev.record_downgrade();
-    const unit_of_work unit{rev.id, recorded.operations(), rev.transactional};
+    const unit_of_work unit{rev.id, recorded.operations(), rev.transactional, options_.version_table};
     bool skipped = false;
     std::string before = "base";
     notify(migration_event::kind::starting, way, i);
@@ -278,7 +279,10 @@ class migrator {
     std::string text = std::string(way == direction::upgrade ? "upgrade" : "downgrade") + " of revision '" +
                        std::string(rev.id) + "' (" + std::string(rev.message) + ") failed" +
                        (operation.empty() ? "" : " at " + operation) + ": " + message +
-                       "; it was rolled back, so the database is still at " + before + ": fix the revision and run it again";
+                       (rev.transactional
+                            ? "; it was rolled back, so the database is still at " + before + ": fix the revision and run it again"
+                            : "; it ran outside a transaction, so what ran before the failure stayed applied, while the version "
+                              "table still says " + before + ": clean up what it left, fix the revision and run it again");
     return migration_failed(std::string(rev.id), operation, message, text);
   }
 
