@@ -24,6 +24,9 @@
 #include <strata/config.hpp>
 #include <strata/dialect/sqlite.hpp>
 #include <strata/manager.hpp>
+#ifdef STRATA_HAVE_POSTGRESQL
+#include <strata/dialect/postgresql.hpp>
+#endif
 #include <strata/schema.hpp>
 
 #include "migrations/history.hpp"
@@ -156,8 +159,9 @@ struct checker {
   }
 };
 
+template <strata::Dialect D>
 int migrate(const strata::configuration& config) {
-  strata::manager<strata::sqlite> manager{history{}, strata::migrator_options{.version_table = config.version_table}, config.url};
+  strata::manager<D> manager{history{}, strata::migrator_options{.version_table = config.version_table}, config.url};
   const auto status = manager.check_status();
   if (!status.ok) {
     std::cerr << "insightbull: cannot read the migration status: " << status.error << '\n';
@@ -313,8 +317,16 @@ int main(int argc, char** argv) try {
     }
   }
   const auto config = strata::load_configuration(options);
+#ifdef STRATA_HAVE_POSTGRESQL
+  // The same migrations on PostgreSQL; the repositories of this example are written on SQLiteCpp.
+  if (const auto scheme = strata::database_url::parse(config.url).scheme; scheme == "postgresql" || scheme == "postgres") {
+    if (const int status = insightbull::migrate<strata::postgresql>(config); status != 0) return status;
+    std::cout << "the repositories of this example use SQLiteCpp, so on PostgreSQL it stops after migrating\n";
+    return 0;
+  }
+#endif
   strata::create_database_folder(config.url);
-  if (const int status = insightbull::migrate(config); status != 0) return status;
+  if (const int status = insightbull::migrate<strata::sqlite>(config); status != 0) return status;
   return insightbull::use_repositories(config);
 } catch (const std::exception& e) {  // strata::error (configuration), SQLite::Exception
   std::cerr << "insightbull: " << e.what() << '\n';
