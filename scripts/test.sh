@@ -4,8 +4,9 @@
 #
 # The PostgreSQL tests need a server: ctest runs inside Debian's pg_virtualenv, which starts a
 # throwaway PostgreSQL cluster, exports PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE to it and removes
-# the cluster afterwards (it works as root too). STRATA_REQUIRE_POSTGRESQL=1 makes every PostgreSQL
-# test fail, not skip, if it cannot reach that server.
+# the cluster afterwards. -t keeps the cluster in a temporary folder even as root (instead of
+# /etc/postgresql/<version>/regress, which a second run at the same time would collide with).
+# STRATA_REQUIRE_POSTGRESQL=1 makes every PostgreSQL test fail, not skip, if it cannot reach it.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build"
@@ -17,4 +18,4 @@ cmake -S "$root" -B "$build" \
 cmake --build "$build" -j "$jobs"
 cd "$build"
 export STRATA_REQUIRE_POSTGRESQL=1
-exec pg_virtualenv ctest --output-on-failure --no-tests=error --timeout 600 -j "$jobs" "$@"
+exec pg_virtualenv -t ctest --output-on-failure --no-tests=error --timeout 600 -j "$jobs" "$@"
