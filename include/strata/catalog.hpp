@@ -2,10 +2,13 @@
 // the objects a live database holds (for validate and reset) and how far long work has got.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <strata/migrator.hpp>
@@ -27,6 +30,45 @@ struct progress {
   std::uint64_t done = 0;
   std::uint64_t total = 0;
 };
+
+namespace detail {
+
+// Tables ordered so that each comes before the tables it references, for dropping them:
+// `references` holds (referencing, referenced) name pairs, compared with `same_name`. Among tables
+// free to go, the earliest in the given order goes first; a cycle is broken the same way.
+template <class SameName>
+std::vector<database_object> children_first(std::vector<database_object> tables,
+                                            const std::vector<std::pair<std::string, std::string>>& references, SameName same_name) {
+  const auto n = tables.size();
+  auto index = [&](const std::string& name) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (same_name(tables[i].name, name)) return i;
+    return n;
+  };
+  std::vector<std::vector<std::size_t>> parents(n);
+  std::vector<std::size_t> children(n, 0);  // referencing tables not placed yet
+  for (const auto& [child, parent] : references) {
+    const auto c = index(child), p = index(parent);
+    if (c == n || p == n || c == p || std::find(parents[c].begin(), parents[c].end(), p) != parents[c].end()) continue;
+    parents[c].push_back(p);
+    ++children[p];
+  }
+  std::vector<database_object> out;
+  std::vector<bool> placed(n, false);
+  while (out.size() < n) {
+    std::size_t next = n;
+    for (std::size_t i = 0; i < n && next == n; ++i)
+      if (!placed[i] && children[i] == 0) next = i;
+    for (std::size_t i = 0; i < n && next == n; ++i)  // a cycle
+      if (!placed[i]) next = i;
+    placed[next] = true;
+    for (auto p : parents[next]) --children[p];
+    out.push_back(std::move(tables[next]));
+  }
+  return out;
+}
+
+}  // namespace detail
 
 // Inspectable: a Dialect that can list and drop the objects of its schema.
 //

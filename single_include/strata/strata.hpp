@@ -11,10 +11,13 @@
 // strata::database_object and strata::progress: what a dialect tells the front ends beyond migrating,
 // the objects a live database holds (for validate and reset) and how far long work has got.
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 // #include <strata/migrator.hpp>
@@ -1275,6 +1278,45 @@ struct progress {
   std::uint64_t total = 0;
 };
 
+namespace detail {
+
+// Tables ordered so that each comes before the tables it references, for dropping them:
+// `references` holds (referencing, referenced) name pairs, compared with `same_name`. Among tables
+// free to go, the earliest in the given order goes first; a cycle is broken the same way.
+template <class SameName>
+std::vector<database_object> children_first(std::vector<database_object> tables,
+                                            const std::vector<std::pair<std::string, std::string>>& references, SameName same_name) {
+  const auto n = tables.size();
+  auto index = [&](const std::string& name) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (same_name(tables[i].name, name)) return i;
+    return n;
+  };
+  std::vector<std::vector<std::size_t>> parents(n);
+  std::vector<std::size_t> children(n, 0);  // referencing tables not placed yet
+  for (const auto& [child, parent] : references) {
+    const auto c = index(child), p = index(parent);
+    if (c == n || p == n || c == p || std::find(parents[c].begin(), parents[c].end(), p) != parents[c].end()) continue;
+    parents[c].push_back(p);
+    ++children[p];
+  }
+  std::vector<database_object> out;
+  std::vector<bool> placed(n, false);
+  while (out.size() < n) {
+    std::size_t next = n;
+    for (std::size_t i = 0; i < n && next == n; ++i)
+      if (!placed[i] && children[i] == 0) next = i;
+    for (std::size_t i = 0; i < n && next == n; ++i)  // a cycle
+      if (!placed[i]) next = i;
+    placed[next] = true;
+    for (auto p : parents[next]) --children[p];
+    out.push_back(std::move(tables[next]));
+  }
+  return out;
+}
+
+}  // namespace detail
+
 // Inspectable: a Dialect that can list and drop the objects of its schema.
 //
 // A model provides, besides Dialect:
@@ -1790,11 +1832,18 @@ struct database_url {
 #include <string_view>
 #include <vector>
 
-// #include <strata/ops.hpp>
-// #include <strata/types.hpp>
+// #include <strata/detail/sql_identifiers.hpp>
+#ifndef STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
+#define STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
+// strata::detail::sql: quoted SQL identifiers, the same in every dialect strata renders.
 
-namespace strata::detail::sqlite_sql {
+#include <string>
+#include <string_view>
+#include <vector>
 
+namespace strata::detail::sql {
+
+// "name" with any " doubled: every identifier is quoted, so spaces, quotes and keywords work.
 inline std::string quote(std::string_view identifier) {
   std::string out = "\"";
   for (char c : identifier) {
@@ -1809,6 +1858,16 @@ inline std::string quote_list(const std::vector<std::string_view>& identifiers) 
   for (auto id : identifiers) out += (out.empty() ? "" : ", ") + quote(id);
   return out;
 }
+
+}  // namespace strata::detail::sql
+#endif  // STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
+// #include <strata/ops.hpp>
+// #include <strata/types.hpp>
+
+namespace strata::detail::sqlite_sql {
+
+using sql::quote;
+using sql::quote_list;
 
 inline std::string upper(std::string_view s) {
   std::string out(s);
@@ -2357,7 +2416,7 @@ class sqlite {
       std::vector<database_object> out;
       for (auto* group : {&triggers, &views, &indexes})
         for (auto& o : *group) out.push_back(std::move(o));
-      for (auto& t : children_first(std::move(tables))) out.push_back(std::move(t));
+      for (auto& t : drop_order(std::move(tables))) out.push_back(std::move(t));
       return out;
     });
   }
@@ -2513,38 +2572,16 @@ class sqlite {
     }
   }
 
-  // Tables ordered so that each comes before the tables its foreign keys reference (they are given
-  // in name order; among tables free to go, the first name goes first, and a cycle is broken the same way).
-  std::vector<database_object> children_first(std::vector<database_object> tables) {
-    const auto n = tables.size();
-    std::vector<std::vector<std::size_t>> parents(n);
-    std::vector<std::size_t> children(n, 0);  // referencing tables not placed yet
-    for (std::size_t i = 0; i < n; ++i) {
+  // Tables ordered so that each comes before the tables its foreign keys reference.
+  std::vector<database_object> drop_order(std::vector<database_object> tables) {
+    std::vector<std::pair<std::string, std::string>> references;
+    for (const auto& t : tables) {
       SQLite::Statement q(*db_, "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?, 'main')");
-      q.bind(1, tables[i].name);
-      while (q.executeStep()) {
-        const auto parent = q.getColumn(0).getString();
-        for (std::size_t j = 0; j < n; ++j)
-          if (j != i && detail::sqlite_sql::same_name(tables[j].name, parent) &&
-              std::find(parents[i].begin(), parents[i].end(), j) == parents[i].end()) {
-            parents[i].push_back(j);
-            ++children[j];
-          }
-      }
+      q.bind(1, t.name);
+      while (q.executeStep()) references.emplace_back(t.name, q.getColumn(0).getString());
     }
-    std::vector<database_object> out;
-    std::vector<bool> placed(n, false);
-    while (out.size() < n) {
-      std::size_t next = n;
-      for (std::size_t i = 0; i < n && next == n; ++i)
-        if (!placed[i] && children[i] == 0) next = i;
-      for (std::size_t i = 0; i < n && next == n; ++i)  // a cycle
-        if (!placed[i]) next = i;
-      placed[next] = true;
-      for (auto p : parents[next]) --children[p];
-      out.push_back(std::move(tables[next]));
-    }
-    return out;
+    return detail::children_first(std::move(tables), references,
+                                  [](const std::string& a, const std::string& b) { return detail::sqlite_sql::same_name(a, b); });
   }
 
   void check_foreign_keys() {
@@ -2991,10 +3028,16 @@ static_assert(ReportsProgress<sqlite>);
 #include <variant>
 #include <vector>
 
-// #include <strata/ops.hpp>
-// #include <strata/types.hpp>
+// #include <strata/detail/sql_identifiers.hpp>
+#ifndef STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
+#define STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
+// strata::detail::sql: quoted SQL identifiers, the same in every dialect strata renders.
 
-namespace strata::detail::postgresql_sql {
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata::detail::sql {
 
 // "name" with any " doubled: every identifier is quoted, so spaces, quotes and keywords work.
 inline std::string quote(std::string_view identifier) {
@@ -3011,6 +3054,16 @@ inline std::string quote_list(const std::vector<std::string_view>& identifiers) 
   for (auto id : identifiers) out += (out.empty() ? "" : ", ") + quote(id);
   return out;
 }
+
+}  // namespace strata::detail::sql
+#endif  // STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
+// #include <strata/ops.hpp>
+// #include <strata/types.hpp>
+
+namespace strata::detail::postgresql_sql {
+
+using sql::quote;
+using sql::quote_list;
 
 // A table, index or sequence name, qualified with the schema when there is one.
 inline std::string qualified(std::string_view schema, std::string_view name) {
@@ -3422,7 +3475,7 @@ class postgresql {
                                            "AND pn.nspname = $1",
                                            schema))
           references.emplace_back(r[0].c_str(), r[1].c_str());
-        tables = children_first(std::move(tables), references);
+        tables = detail::children_first(std::move(tables), references, std::equal_to<>{});
       });
       std::vector<database_object> out;
       for (auto* group : {&triggers, &views, &materialized, &indexes, &tables, &sequences})
@@ -3805,39 +3858,6 @@ class postgresql {
     } catch (const std::exception& e) {
       throw operation_failed(strata::describe(o), e.what() + outside_note(o));
     }
-  }
-
-  // Tables ordered so that each comes before the tables it references (among tables free to go,
-  // the first name goes first; a cycle is broken the same way).
-  static std::vector<database_object> children_first(std::vector<database_object> tables,
-                                                     const std::vector<std::pair<std::string, std::string>>& references) {
-    const auto n = tables.size();
-    auto index = [&](const std::string& name) {
-      for (std::size_t i = 0; i < n; ++i)
-        if (tables[i].name == name) return i;
-      return n;
-    };
-    std::vector<std::vector<std::size_t>> parents(n);
-    std::vector<std::size_t> children(n, 0);
-    for (const auto& [child, parent] : references) {
-      const auto c = index(child), p = index(parent);
-      if (c == n || p == n || c == p || std::find(parents[c].begin(), parents[c].end(), p) != parents[c].end()) continue;
-      parents[c].push_back(p);
-      ++children[p];
-    }
-    std::vector<database_object> out;
-    std::vector<bool> placed(n, false);
-    while (out.size() < n) {
-      std::size_t next = n;
-      for (std::size_t i = 0; i < n && next == n; ++i)
-        if (!placed[i] && children[i] == 0) next = i;
-      for (std::size_t i = 0; i < n && next == n; ++i)
-        if (!placed[i]) next = i;
-      placed[next] = true;
-      for (auto p : parents[next]) --children[p];
-      out.push_back(std::move(tables[next]));
-    }
-    return out;
   }
 
   postgresql_options options_;

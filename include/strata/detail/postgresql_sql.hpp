@@ -10,26 +10,14 @@
 #include <variant>
 #include <vector>
 
+#include <strata/detail/sql_identifiers.hpp>
 #include <strata/ops.hpp>
 #include <strata/types.hpp>
 
 namespace strata::detail::postgresql_sql {
 
-// "name" with any " doubled: every identifier is quoted, so spaces, quotes and keywords work.
-inline std::string quote(std::string_view identifier) {
-  std::string out = "\"";
-  for (char c : identifier) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + '"';
-}
-
-inline std::string quote_list(const std::vector<std::string_view>& identifiers) {
-  std::string out;
-  for (auto id : identifiers) out += (out.empty() ? "" : ", ") + quote(id);
-  return out;
-}
+using sql::quote;
+using sql::quote_list;
 
 // A table, index or sequence name, qualified with the schema when there is one.
 inline std::string qualified(std::string_view schema, std::string_view name) {

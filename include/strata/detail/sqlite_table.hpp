@@ -9,25 +9,14 @@
 #include <string_view>
 #include <vector>
 
+#include <strata/detail/sql_identifiers.hpp>
 #include <strata/ops.hpp>
 #include <strata/types.hpp>
 
 namespace strata::detail::sqlite_sql {
 
-inline std::string quote(std::string_view identifier) {
-  std::string out = "\"";
-  for (char c : identifier) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + '"';
-}
-
-inline std::string quote_list(const std::vector<std::string_view>& identifiers) {
-  std::string out;
-  for (auto id : identifiers) out += (out.empty() ? "" : ", ") + quote(id);
-  return out;
-}
+using sql::quote;
+using sql::quote_list;
 
 inline std::string upper(std::string_view s) {
   std::string out(s);

@@ -283,7 +283,7 @@ class postgresql {
                                            "AND pn.nspname = $1",
                                            schema))
           references.emplace_back(r[0].c_str(), r[1].c_str());
-        tables = children_first(std::move(tables), references);
+        tables = detail::children_first(std::move(tables), references, std::equal_to<>{});
       });
       std::vector<database_object> out;
       for (auto* group : {&triggers, &views, &materialized, &indexes, &tables, &sequences})
@@ -666,39 +666,6 @@ class postgresql {
     } catch (const std::exception& e) {
       throw operation_failed(strata::describe(o), e.what() + outside_note(o));
     }
-  }
-
-  // Tables ordered so that each comes before the tables it references (among tables free to go,
-  // the first name goes first; a cycle is broken the same way).
-  static std::vector<database_object> children_first(std::vector<database_object> tables,
-                                                     const std::vector<std::pair<std::string, std::string>>& references) {
-    const auto n = tables.size();
-    auto index = [&](const std::string& name) {
-      for (std::size_t i = 0; i < n; ++i)
-        if (tables[i].name == name) return i;
-      return n;
-    };
-    std::vector<std::vector<std::size_t>> parents(n);
-    std::vector<std::size_t> children(n, 0);
-    for (const auto& [child, parent] : references) {
-      const auto c = index(child), p = index(parent);
-      if (c == n || p == n || c == p || std::find(parents[c].begin(), parents[c].end(), p) != parents[c].end()) continue;
-      parents[c].push_back(p);
-      ++children[p];
-    }
-    std::vector<database_object> out;
-    std::vector<bool> placed(n, false);
-    while (out.size() < n) {
-      std::size_t next = n;
-      for (std::size_t i = 0; i < n && next == n; ++i)
-        if (!placed[i] && children[i] == 0) next = i;
-      for (std::size_t i = 0; i < n && next == n; ++i)
-        if (!placed[i]) next = i;
-      placed[next] = true;
-      for (auto p : parents[next]) --children[p];
-      out.push_back(std::move(tables[next]));
-    }
-    return out;
   }
 
   postgresql_options options_;

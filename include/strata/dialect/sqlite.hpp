@@ -165,7 +165,7 @@ class sqlite {
       std::vector<database_object> out;
       for (auto* group : {&triggers, &views, &indexes})
         for (auto& o : *group) out.push_back(std::move(o));
-      for (auto& t : children_first(std::move(tables))) out.push_back(std::move(t));
+      for (auto& t : drop_order(std::move(tables))) out.push_back(std::move(t));
       return out;
     });
   }
@@ -321,38 +321,16 @@ class sqlite {
     }
   }
 
-  // Tables ordered so that each comes before the tables its foreign keys reference (they are given
-  // in name order; among tables free to go, the first name goes first, and a cycle is broken the same way).
-  std::vector<database_object> children_first(std::vector<database_object> tables) {
-    const auto n = tables.size();
-    std::vector<std::vector<std::size_t>> parents(n);
-    std::vector<std::size_t> children(n, 0);  // referencing tables not placed yet
-    for (std::size_t i = 0; i < n; ++i) {
+  // Tables ordered so that each comes before the tables its foreign keys reference.
+  std::vector<database_object> drop_order(std::vector<database_object> tables) {
+    std::vector<std::pair<std::string, std::string>> references;
+    for (const auto& t : tables) {
       SQLite::Statement q(*db_, "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?, 'main')");
-      q.bind(1, tables[i].name);
-      while (q.executeStep()) {
-        const auto parent = q.getColumn(0).getString();
-        for (std::size_t j = 0; j < n; ++j)
-          if (j != i && detail::sqlite_sql::same_name(tables[j].name, parent) &&
-              std::find(parents[i].begin(), parents[i].end(), j) == parents[i].end()) {
-            parents[i].push_back(j);
-            ++children[j];
-          }
-      }
+      q.bind(1, t.name);
+      while (q.executeStep()) references.emplace_back(t.name, q.getColumn(0).getString());
     }
-    std::vector<database_object> out;
-    std::vector<bool> placed(n, false);
-    while (out.size() < n) {
-      std::size_t next = n;
-      for (std::size_t i = 0; i < n && next == n; ++i)
-        if (!placed[i] && children[i] == 0) next = i;
-      for (std::size_t i = 0; i < n && next == n; ++i)  // a cycle
-        if (!placed[i]) next = i;
-      placed[next] = true;
-      for (auto p : parents[next]) --children[p];
-      out.push_back(std::move(tables[next]));
-    }
-    return out;
+    return detail::children_first(std::move(tables), references,
+                                  [](const std::string& a, const std::string& b) { return detail::sqlite_sql::same_name(a, b); });
   }
 
   void check_foreign_keys() {
