@@ -52,9 +52,9 @@ struct postgresql_options {
 // statement committing on its own (CREATE INDEX CONCURRENTLY needs that); its version-table update
 // then commits in a transaction of its own once every statement has succeeded (the server runs an
 // execute() of several statements as one implicit transaction: give CONCURRENTLY statements an
-// execute() each). Every migration
-// holds a session-level advisory lock, taken by polling pg_try_advisory_lock: a session blocked in
-// pg_advisory_lock would hold a snapshot that CREATE INDEX CONCURRENTLY waits for, a deadlock.
+// execute() each). Every migration holds a session-level advisory lock, taken by polling
+// pg_try_advisory_lock: a session blocked in pg_advisory_lock would hold a snapshot that
+// CREATE INDEX CONCURRENTLY waits for, a deadlock.
 class postgresql {
  public:
   static constexpr std::string_view name = "postgresql";
