@@ -25,6 +25,7 @@
 
 #include <strata/catalog.hpp>
 #include <strata/connection.hpp>
+#include <strata/detail/graph_check.hpp>
 #include <strata/detail/postgresql_sql.hpp>
 #include <strata/errors.hpp>
 #include <strata/migrator.hpp>
@@ -151,16 +152,9 @@ class postgresql {
 
   // The advisory lock that guards one version table: FNV-1a of "strata:<schema>.<table>".
   [[nodiscard]] static std::int64_t lock_key(std::string_view schema, std::string_view version_table) {
-    std::uint64_t h = 14695981039346656037ull;
-    auto mix = [&](std::string_view s) {
-      for (char c : s) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-    };
-    mix("strata:");
-    mix(schema);
-    mix(".");
-    mix(version_table);
-    return std::bit_cast<std::int64_t>(h);
+    return std::bit_cast<std::int64_t>(detail::hash_id("strata:" + std::string(schema) + "." + std::string(version_table)));
   }
+
 
   std::vector<std::string> read_versions(std::string_view table) {
     version_table_ = table;
