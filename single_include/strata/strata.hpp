@@ -3284,7 +3284,7 @@ class postgresql {
           throw malformed_url("'" + mask(url) + "' has lock_timeout='" + value +
                               "'; write how long to wait for the migration lock in seconds, for example ?lock_timeout=60 or ?lock_timeout=0.5");
         options_.lock_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
-      } else if (std::none_of(known.begin(), known.end(), [&](const auto& k) { return k.first == key; })) {
+      } else if (std::none_of(known.begin(), known.end(), [&key = key](const auto& k) { return k.first == key; })) {
         throw malformed_url("'" + mask(url) + "' has parameter '" + key + "', which is neither strata's (schema, lock_timeout) nor a "
                             "libpq connection keyword (sslmode, connect_timeout, application_name ...); remove it or fix its spelling");
       } else {

@@ -1,0 +1,154 @@
+// A fresh database at head for each test: a clone of strata::testing's template against replaying
+// the whole history, for synthetic histories of 10, 100 and 200 revisions, on SQLite and PostgreSQL.
+//
+// Timed per iteration: SQLite, the connection's open, the clone or the migration, and its close;
+// PostgreSQL, CREATE DATABASE (from the template, or empty and then migrated), with the DROP
+// DATABASE that follows done while the timer is paused (in both benchmarks alike).
+#include <cstddef>
+#include <cstdlib>
+#include <exception>
+#include <optional>
+#include <string>
+
+#include <benchmark/benchmark.h>
+
+#include <SQLiteCpp/Database.h>
+
+#include <strata/dialect/sqlite.hpp>
+#include <strata/strata.hpp>
+#include <strata/testing/sqlite.hpp>
+
+#include "synthetic_history.hpp"
+
+#ifdef STRATA_HAVE_POSTGRESQL
+#include <unistd.h>
+
+#include <pqxx/pqxx>
+
+#include <strata/dialect/postgresql.hpp>
+#include <strata/testing/postgresql.hpp>
+#endif
+
+namespace {
+
+using strata::bench::history_of;
+
+void count(benchmark::State& state, const char* per_second) {
+  state.counters["revisions"] = static_cast<double>(state.range(0));
+  state.counters[per_second] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+}
+
+// SQLite ---------------------------------------------------------------------------------------
+
+// A new in-memory database, migrated from empty to head (as the template itself is built).
+template <std::size_t N>
+void BM_fresh_database_replay_sqlite(benchmark::State& state) {
+  for (auto _ : state) {
+    SQLite::Database db(":memory:", SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA foreign_keys = ON");
+    benchmark::DoNotOptimize(strata::migrator<strata::sqlite>(history_of<N>{}, db).upgrade("heads"));
+  }
+  count(state, "databases/s");
+}
+
+// sqlite3_deserialize of the template's image into a new in-memory database.
+template <std::size_t N>
+void BM_fresh_database_clone_sqlite(benchmark::State& state) {
+  const auto& source = strata::testing::database_template<history_of<N>, strata::sqlite>::instance();
+  for (auto _ : state) {
+    auto clone = source.clone();
+    benchmark::DoNotOptimize(clone.connection().getHandle());
+  }
+  count(state, "clones/s");
+}
+
+// The template's image written to a new file in the temporary folder, opened, and deleted.
+template <std::size_t N>
+void BM_fresh_database_clone_file_sqlite(benchmark::State& state) {
+  const auto& source = strata::testing::database_template<history_of<N>, strata::sqlite>::instance();
+  for (auto _ : state) {
+    auto clone = source.clone_file();
+    benchmark::DoNotOptimize(clone.connection().getHandle());
+  }
+  count(state, "clones/s");
+}
+
+// Registered as BM_fresh_database_<kind>_<dialect>/<revisions>/real_time: wall-clock time, since
+// PostgreSQL's work is done in the server, not in this process.
+#define STRATA_FRESH_DATABASE(function, unit)                                                  \
+  BENCHMARK_TEMPLATE(function, 10)->Name(#function)->Arg(10)->Unit(unit)->UseRealTime();     \
+  BENCHMARK_TEMPLATE(function, 100)->Name(#function)->Arg(100)->Unit(unit)->UseRealTime();   \
+  BENCHMARK_TEMPLATE(function, 200)->Name(#function)->Arg(200)->Unit(unit)->UseRealTime()
+
+STRATA_FRESH_DATABASE(BM_fresh_database_clone_sqlite, benchmark::kMicrosecond);
+STRATA_FRESH_DATABASE(BM_fresh_database_clone_file_sqlite, benchmark::kMicrosecond);
+STRATA_FRESH_DATABASE(BM_fresh_database_replay_sqlite, benchmark::kMillisecond);
+
+#ifdef STRATA_HAVE_POSTGRESQL
+// PostgreSQL ----------------------------------------------------------------------------------
+
+std::string environment(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+// Why the PostgreSQL benchmarks cannot run, or nothing when libpq's PG* variables name a server.
+std::optional<std::string> no_server() {
+  if (environment("PGHOST").empty() && environment("PGPORT").empty() && environment("PGUSER").empty())
+    return "no PostgreSQL server: PGHOST, PGPORT and PGUSER are not set (export the PG* variables of a server, "
+           "or run under pg_virtualenv)";
+  return std::nullopt;
+}
+
+// CREATE DATABASE ... TEMPLATE (made once, outside the loop), with a connection to the copy.
+template <std::size_t N>
+void BM_fresh_database_clone_postgresql(benchmark::State& state) {
+  if (auto reason = no_server()) return state.SkipWithError(reason->c_str());
+  using source = strata::testing::database_template<history_of<N>, strata::postgresql>;
+  try {
+    source::instance();
+  } catch (const std::exception& e) {
+    return state.SkipWithError(("could not build the PostgreSQL template: " + std::string(e.what())).c_str());
+  }
+  std::optional<strata::testing::cloned_database<strata::postgresql>> clone;
+  for (auto _ : state) {
+    clone.emplace(source::instance().clone());
+    benchmark::DoNotOptimize(clone->connection().is_open());
+    state.PauseTiming();
+    clone.reset();  // DROP DATABASE
+    state.ResumeTiming();
+  }
+  count(state, "clones/s");
+}
+
+// CREATE DATABASE (empty), a connection to it, and the migration from empty to head.
+template <std::size_t N>
+void BM_fresh_database_replay_postgresql(benchmark::State& state) {
+  if (auto reason = no_server()) return state.SkipWithError(reason->c_str());
+  std::optional<pqxx::connection> admin;
+  try {
+    admin.emplace();  // the PG* variables' database
+  } catch (const std::exception& e) {
+    return state.SkipWithError(("could not connect to PostgreSQL: " + std::string(e.what())).c_str());
+  }
+  const std::string name = "strata_bench_replay_" + std::to_string(::getpid());
+  auto drop = [&] { pqxx::nontransaction(*admin).exec0("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)"); };
+  drop();
+  for (auto _ : state) {
+    pqxx::nontransaction(*admin).exec0("CREATE DATABASE " + name);
+    {
+      pqxx::connection db("dbname=" + name);
+      benchmark::DoNotOptimize(strata::migrator<strata::postgresql>(history_of<N>{}, db).upgrade("heads"));
+      state.PauseTiming();
+    }
+    drop();
+    state.ResumeTiming();
+  }
+  count(state, "databases/s");
+}
+
+STRATA_FRESH_DATABASE(BM_fresh_database_clone_postgresql, benchmark::kMillisecond);
+STRATA_FRESH_DATABASE(BM_fresh_database_replay_postgresql, benchmark::kMillisecond);
+#endif
+
+}  // namespace

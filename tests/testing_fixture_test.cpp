@@ -1,0 +1,436 @@
+// strata::testing (strata/testing/gtest.hpp): the migrated_database fixture and the templates it
+// clones, on SQLite and (with STRATA_HAVE_POSTGRESQL) on the PostgreSQL server of the PG* variables.
+#include <strata/testing/gtest.hpp>
+
+#include <strata/dialect/sqlite.hpp>
+#include <strata/strata.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <gtest/gtest.h>
+
+#ifdef STRATA_HAVE_POSTGRESQL
+#include <pqxx/pqxx>
+#include <strata/dialect/postgresql.hpp>
+#endif
+
+namespace {
+
+using strata::column;
+using strata::testing::isolation;
+using strata::testing::migrated_database;
+
+// How many times the revisions' data migration ran, per history (Tag).
+template <int Tag>
+struct migrations_run {
+  static inline int count = 0;
+  static void increment(strata::connection&) { ++count; }
+};
+
+template <int Tag>
+struct create_items : strata::revision<"f1a000000001", strata::base> {
+  static constexpr std::string_view message = "items and tags";
+  static constexpr void upgrade(strata::ops& op) {
+    op.create_table("items", {column("id", strata::integer).primary_key(), column("key", strata::varchar(20)).not_null(),
+                              strata::unique("uq_items_key", {"key"})});
+    op.create_table("tags", {column("id", strata::integer).primary_key(), column("item_id", strata::integer).not_null(),
+                             strata::foreign_key("fk_tags_item_id_items", {"item_id"}, "items", {"id"},
+                                                 strata::referential_action::cascade)});
+    op.run(&migrations_run<Tag>::increment, "count the migrations");
+  }
+  static constexpr void downgrade(strata::ops& op) {
+    op.drop_table("tags");
+    op.drop_table("items");
+  }
+};
+
+// Width 100 or 200: two histories that differ in one column's type.
+template <int Tag, int Width = 100>
+struct add_note : strata::revision<"f1a000000002", "f1a000000001"> {
+  static constexpr std::string_view message = "a note on items";
+  static constexpr void upgrade(strata::ops& op) { op.add_column("items", column("note", strata::varchar(Width))); }
+  static constexpr void downgrade(strata::ops& op) { op.drop_column("items", "note"); }
+};
+
+template <int Tag, int Width = 100>
+using items_history = strata::history<create_items<Tag>, add_note<Tag, Width>>;
+
+constexpr std::string_view head = "f1a000000002";
+
+// ---- SQLite --------------------------------------------------------------------------------------
+
+using sqlite_history = items_history<0>;
+
+std::string scalar(SQLite::Database& db, const std::string& sql) { return db.execAndGet(sql).getString(); }
+int count(SQLite::Database& db, const std::string& sql) { return db.execAndGet(sql).getInt(); }
+
+class SqliteFixture : public migrated_database<sqlite_history, strata::sqlite> {};
+
+TEST_F(SqliteFixture, SuiteDatabaseIsAtHead) {
+  EXPECT_EQ(scalar(database(), "SELECT version_num FROM alembic_version"), head);
+  EXPECT_EQ(count(database(), "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name IN ('items', 'tags')"), 2);
+  EXPECT_EQ(count(database(), "SELECT count(*) FROM pragma_table_info('items') WHERE name = 'note'"), 1);
+  EXPECT_EQ(count(database(), "PRAGMA foreign_keys"), 1);
+}
+
+// The two tests insert the same unique key: the second passes only if the first's row is gone.
+TEST_F(SqliteFixture, WritesOfOneTest) {
+  database().exec("INSERT INTO items (key) VALUES ('a')");
+  EXPECT_EQ(count(database(), "SELECT count(*) FROM items"), 1);
+}
+TEST_F(SqliteFixture, AreGoneInTheNext) {
+  EXPECT_EQ(count(database(), "SELECT count(*) FROM items"), 0);
+  database().exec("INSERT INTO items (key) VALUES ('a')");
+  EXPECT_EQ(count(database(), "SELECT count(*) FROM items"), 1);
+}
+
+TEST_F(SqliteFixture, ForeignKeysCascade) {
+  database().exec("INSERT INTO items (id, key) VALUES (1, 'a'); INSERT INTO tags (item_id) VALUES (1)");
+  database().exec("DELETE FROM items WHERE id = 1");
+  EXPECT_EQ(count(database(), "SELECT count(*) FROM tags"), 0);
+  EXPECT_THROW(database().exec("INSERT INTO tags (item_id) VALUES (42)"), SQLite::Exception);
+}
+
+// Code under test that opens its own connection sees the schema (committed), not the test's rows.
+TEST_F(SqliteFixture, UrlOpensTheSameDatabase) {
+  database().exec("INSERT INTO items (key) VALUES ('uncommitted')");
+  strata::migrator<strata::sqlite> other(sqlite_history{}, url());
+  EXPECT_EQ(other.current(), (std::vector<std::string>{std::string(head)}));
+  SQLite::Database& native = other.dialect().database();
+  EXPECT_EQ(count(native, "SELECT count(*) FROM items"), 0);
+}
+
+// A fixture's test run by hand: ctest runs each TEST_F in a process of its own, so the tests that
+// need several tests or suites in one process drive the fixture themselves.
+template <class Fixture>
+struct driven : Fixture {
+  void TestBody() override {}
+  void set_up() { this->SetUp(); }
+  void tear_down() { this->TearDown(); }
+};
+
+TEST(SqliteFixtureLifecycle, TestsAndSuitesAreIsolated) {
+  using fixture = migrated_database<sqlite_history, strata::sqlite>;
+  fixture::SetUpTestSuite();
+  const std::string first = fixture::database().getFilename();
+  for (int i = 0; i < 2; ++i) {  // both insert the same unique key
+    driven<fixture> test;
+    test.set_up();
+    ASSERT_FALSE(HasFailure());
+    EXPECT_EQ(count(fixture::database(), "SELECT count(*) FROM items"), 0);
+    fixture::database().exec("INSERT INTO items (key) VALUES ('a')");
+    test.tear_down();
+  }
+  fixture::TearDownTestSuite();
+  EXPECT_FALSE(std::filesystem::exists(first));
+  fixture::SetUpTestSuite();  // the next suite
+  EXPECT_NE(fixture::database().getFilename(), first);
+  EXPECT_EQ(count(fixture::database(), "SELECT count(*) FROM items"), 0);
+  fixture::TearDownTestSuite();
+
+  using fresh = migrated_database<sqlite_history, strata::sqlite, isolation::fresh_database>;
+  fresh::SetUpTestSuite();
+  std::set<std::string> files;
+  for (int i = 0; i < 2; ++i) {
+    driven<fresh> test;
+    test.set_up();
+    ASSERT_FALSE(HasFailure());
+    EXPECT_TRUE(files.insert(fresh::database().getFilename()).second);
+    EXPECT_EQ(count(fresh::database(), "SELECT count(*) FROM items"), 0);
+    fresh::database().exec("INSERT INTO items (key) VALUES ('a')");
+    test.tear_down();
+  }
+  fresh::TearDownTestSuite();
+  EXPECT_EQ(migrations_run<0>::count, 1);
+}
+
+class SqliteFresh : public migrated_database<sqlite_history, strata::sqlite, isolation::fresh_database> {
+ protected:
+  static inline std::set<std::string> files;
+};
+
+TEST_F(SqliteFresh, EachTestGetsANewClone) {
+  EXPECT_TRUE(files.insert(database().getFilename()).second);
+  database().exec("INSERT INTO items (key) VALUES ('a')");
+}
+TEST_F(SqliteFresh, EachTestGetsANewCloneAgain) {
+  EXPECT_TRUE(files.insert(database().getFilename()).second);
+  EXPECT_EQ(count(database(), "SELECT count(*) FROM items"), 0);
+  database().exec("INSERT INTO items (key) VALUES ('a')");
+}
+// Without a transaction around the test, a second connection sees its rows.
+TEST_F(SqliteFresh, UrlSeesTheTestsRows) {
+  EXPECT_TRUE(files.insert(database().getFilename()).second);
+  database().exec("INSERT INTO items (key) VALUES ('seen')");
+  strata::sqlite other(url());
+  EXPECT_EQ(scalar(other.database(), "SELECT key FROM items"), "seen");
+}
+
+TEST(SqliteTemplate, IsMigratedOncePerProcess) {
+  auto& t = strata::testing::database_template<sqlite_history, strata::sqlite>::instance();
+  EXPECT_EQ(&t, (&strata::testing::database_template<sqlite_history, strata::sqlite>::instance()));
+  for (int i = 0; i < 5; ++i) {
+    auto a = t.clone();
+    auto b = t.clone_file();
+  }
+  EXPECT_EQ(migrations_run<0>::count, 1);  // after the suites above and ten clones
+}
+
+TEST(SqliteTemplate, InMemoryClonesAreIndependent) {
+  auto& t = strata::testing::database_template<sqlite_history, strata::sqlite>::instance();
+  auto a = t.clone();
+  auto b = t.clone();
+  EXPECT_EQ(scalar(a.connection(), "SELECT version_num FROM alembic_version"), head);
+  EXPECT_EQ(count(a.connection(), "PRAGMA foreign_keys"), 1);
+  a.connection().exec("INSERT INTO items (key) VALUES ('a')");
+  // Grows past the image (SQLITE_DESERIALIZE_RESIZEABLE).
+  for (int i = 0; i < 200; ++i) a.connection().exec("INSERT INTO items (key) VALUES ('k" + std::to_string(i) + "')");
+  EXPECT_EQ(count(a.connection(), "SELECT count(*) FROM items"), 201);
+  EXPECT_EQ(count(b.connection(), "SELECT count(*) FROM items"), 0);
+  EXPECT_TRUE(a.file().empty());
+  EXPECT_THROW((void)a.url(), std::logic_error);
+}
+
+TEST(SqliteTemplate, FileClonesAreRemoved) {
+  auto& t = strata::testing::database_template<sqlite_history, strata::sqlite>::instance();
+  std::filesystem::path file;
+  {
+    auto c = t.clone_file();
+    file = c.file();
+    EXPECT_TRUE(std::filesystem::exists(file));
+    auto moved = std::move(c);
+    EXPECT_TRUE(std::filesystem::exists(file));
+  }
+  EXPECT_FALSE(std::filesystem::exists(file));
+}
+
+TEST(SqliteTemplate, CloneTimings) {
+  auto& t = strata::testing::database_template<sqlite_history, strata::sqlite>::instance();
+  auto time = [](auto&& f) {
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < 100; ++i) f();
+    return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / 100;
+  };
+  const double memory = time([&] { (void)t.clone(); });
+  const double file = time([&] { (void)t.clone_file(); });
+  std::printf("SQLite clone of a %zu-byte template: in memory %.1f us, to a file %.1f us (clone and drop)\n", t.image().size(), memory, file);
+}
+
+// ---- PostgreSQL ---------------------------------------------------------------------------------
+
+#ifdef STRATA_HAVE_POSTGRESQL
+
+using postgresql_history = items_history<1>;
+
+std::string pg_scalar(pqxx::connection& c, const std::string& sql) {
+  pqxx::nontransaction n(c);
+  auto r = n.exec(sql);
+  return r.empty() || r[0][0].is_null() ? std::string() : r[0][0].as<std::string>();
+}
+void pg_exec(pqxx::connection& c, const std::string& sql) {
+  pqxx::nontransaction n(c);
+  n.exec(sql);
+}
+
+std::unique_ptr<pqxx::connection> admin_or_skip() {
+  try {
+    return strata::testing::detail::connect_postgresql(strata::testing::detail::postgresql_admin::maintenance_database());
+  } catch (const strata::database_unavailable&) {
+    return nullptr;
+  }
+}
+#define STRATA_ADMIN_OR_SKIP(admin)                                                        \
+  auto admin = admin_or_skip();                                                            \
+  if (!admin) {                                                                            \
+    const char* required = std::getenv("STRATA_REQUIRE_POSTGRESQL");                       \
+    if (required != nullptr && *required != '\0') FAIL() << "no PostgreSQL server";        \
+    GTEST_SKIP() << "no PostgreSQL server";                                                \
+  }
+
+class PostgresqlFixture : public migrated_database<postgresql_history, strata::postgresql> {};
+
+TEST_F(PostgresqlFixture, SuiteDatabaseIsAtHead) {
+  EXPECT_EQ(pg_scalar(database(), "SELECT version_num FROM alembic_version"), head);
+  EXPECT_EQ(pg_scalar(database(), "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('items', 'tags')"), "2");
+  EXPECT_EQ(pg_scalar(database(), "SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'note'"),
+            "1");
+}
+
+TEST_F(PostgresqlFixture, WritesOfOneTest) {
+  pg_exec(database(), "INSERT INTO items (key) VALUES ('a')");
+  EXPECT_EQ(pg_scalar(database(), "SELECT count(*) FROM items"), "1");
+}
+TEST_F(PostgresqlFixture, AreGoneInTheNext) {
+  EXPECT_EQ(pg_scalar(database(), "SELECT count(*) FROM items"), "0");
+  pg_exec(database(), "INSERT INTO items (key) VALUES ('a')");
+  EXPECT_EQ(pg_scalar(database(), "SELECT count(*) FROM items"), "1");
+}
+// A failed statement aborts the test's transaction; the next test is unaffected.
+TEST_F(PostgresqlFixture, AFailedStatement) {
+  pg_exec(database(), "INSERT INTO items (key) VALUES ('a')");
+  EXPECT_THROW(pg_exec(database(), "INSERT INTO items (key) VALUES ('a')"), pqxx::unique_violation);
+}
+TEST_F(PostgresqlFixture, DoesNotSpoilTheNext) { EXPECT_EQ(pg_scalar(database(), "SELECT count(*) FROM items"), "0"); }
+
+TEST_F(PostgresqlFixture, UrlOpensTheSameDatabase) {
+  pg_exec(database(), "INSERT INTO items (key) VALUES ('uncommitted')");
+  strata::migrator<strata::postgresql> other(postgresql_history{}, url());
+  EXPECT_EQ(other.current(), (std::vector<std::string>{std::string(head)}));
+  EXPECT_EQ(pg_scalar(other.dialect().database(), "SELECT count(*) FROM items"), "0");
+  pqxx::connection libpq(url());  // a libpq URI too
+  EXPECT_EQ(pg_scalar(libpq, "SELECT current_database()"), pg_scalar(database(), "SELECT current_database()"));
+}
+
+TEST(PostgresqlFixtureLifecycle, TestsAndSuitesAreIsolated) {
+  using fixture = migrated_database<postgresql_history, strata::postgresql>;
+  fixture::SetUpTestSuite();
+  {
+    driven<fixture> probe;  // skips or fails (STRATA_REQUIRE_POSTGRESQL) without a server
+    probe.set_up();
+    if (IsSkipped() || HasFailure()) {
+      fixture::TearDownTestSuite();
+      return;
+    }
+    probe.tear_down();
+  }
+  const std::string first = pg_scalar(fixture::database(), "SELECT current_database()");
+  for (int i = 0; i < 2; ++i) {  // both insert the same unique key
+    driven<fixture> test;
+    test.set_up();
+    ASSERT_FALSE(HasFailure());
+    EXPECT_EQ(pg_scalar(fixture::database(), "SELECT count(*) FROM items"), "0");
+    pg_exec(fixture::database(), "INSERT INTO items (key) VALUES ('a')");
+    test.tear_down();
+  }
+  fixture::TearDownTestSuite();
+  auto admin = strata::testing::detail::connect_postgresql(strata::testing::detail::postgresql_admin::maintenance_database());
+  EXPECT_EQ(pg_scalar(*admin, "SELECT count(*) FROM pg_database WHERE datname = '" + first + "'"), "0");
+  fixture::SetUpTestSuite();  // the next suite
+  EXPECT_NE(pg_scalar(fixture::database(), "SELECT current_database()"), first);
+  fixture::TearDownTestSuite();
+
+  using fresh = migrated_database<postgresql_history, strata::postgresql, isolation::fresh_database>;
+  fresh::SetUpTestSuite();
+  std::set<std::string> names;
+  for (int i = 0; i < 2; ++i) {
+    driven<fresh> test;
+    test.set_up();
+    ASSERT_FALSE(HasFailure());
+    EXPECT_TRUE(names.insert(pg_scalar(fresh::database(), "SELECT current_database()")).second);
+    EXPECT_EQ(pg_scalar(fresh::database(), "SELECT count(*) FROM items"), "0");
+    pg_exec(fresh::database(), "INSERT INTO items (key) VALUES ('a')");
+    test.tear_down();
+  }
+  fresh::TearDownTestSuite();
+}
+
+class PostgresqlFresh : public migrated_database<postgresql_history, strata::postgresql, isolation::fresh_database> {
+ protected:
+  static inline std::set<std::string> names;
+};
+
+TEST_F(PostgresqlFresh, EachTestGetsANewClone) {
+  EXPECT_TRUE(names.insert(pg_scalar(database(), "SELECT current_database()")).second);
+  pqxx::work w(database());  // no fixture transaction: a test may commit
+  w.exec("INSERT INTO items (key) VALUES ('a')");
+  w.commit();
+}
+TEST_F(PostgresqlFresh, EachTestGetsANewCloneAgain) {
+  EXPECT_TRUE(names.insert(pg_scalar(database(), "SELECT current_database()")).second);
+  EXPECT_EQ(pg_scalar(database(), "SELECT count(*) FROM items"), "0");
+  pg_exec(database(), "INSERT INTO items (key) VALUES ('seen')");
+  pqxx::connection other(url());
+  EXPECT_EQ(pg_scalar(other, "SELECT key FROM items"), "seen");
+}
+
+// Clones do not migrate: the count is 1 when this process built the template, 0 when another had.
+TEST(PostgresqlTemplate, ClonesDoNotMigrate) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  auto& t = strata::testing::database_template<postgresql_history, strata::postgresql>::instance();
+  const int before = migrations_run<1>::count;
+  EXPECT_LE(before, 1);
+  double clone_ms = 0, connect_ms = 0;
+  for (int i = 0; i < 5; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    auto c = t.clone();
+    const auto cloned = std::chrono::steady_clock::now();
+    (void)c.connection();
+    clone_ms += std::chrono::duration<double, std::milli>(cloned - start).count();
+    connect_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - cloned).count();
+    EXPECT_EQ(pg_scalar(c.connection(), "SELECT version_num FROM alembic_version"), head);
+  }
+  std::printf("PostgreSQL clone: CREATE DATABASE ... TEMPLATE %.1f ms, then its first connection %.1f ms\n", clone_ms / 5, connect_ms / 5);
+  EXPECT_EQ(migrations_run<1>::count, before);
+}
+
+TEST(PostgresqlTemplate, NameFollowsTheHistory) {
+  using a = strata::testing::database_template<items_history<1, 100>, strata::postgresql>;
+  using same = strata::testing::database_template<items_history<7, 100>, strata::postgresql>;
+  using wider = strata::testing::database_template<items_history<1, 200>, strata::postgresql>;
+  EXPECT_EQ(a::name().size(), std::string("strata_tpl_").size() + 16);
+  EXPECT_TRUE(a::name().starts_with("strata_tpl_"));
+  EXPECT_EQ(a::name(), same::name());   // the same revisions and operations
+  EXPECT_NE(a::name(), wider::name());  // one column's type differs
+}
+
+// A history of its own for the tests below: its template is dropped first, so each run builds it.
+template <int Tag>
+struct own_revision : strata::revision<"f1a000000003", "f1a000000002"> {
+  static constexpr std::string_view message = "a table of its own";
+  static constexpr void upgrade(strata::ops& op) {
+    op.create_table(Tag == 2 ? "built_here" : "prebuilt", {column("id", strata::integer).primary_key()});
+  }
+  static constexpr void downgrade(strata::ops& op) { op.drop_table(Tag == 2 ? "built_here" : "prebuilt"); }
+};
+template <int Tag>
+using own_history = strata::history<create_items<Tag>, add_note<Tag>, own_revision<Tag>>;
+
+void drop_template(pqxx::connection& admin, const std::string& name) {
+  if (pg_scalar(admin, "SELECT count(*) FROM pg_database WHERE datname = '" + name + "'") == "0") return;
+  pg_exec(admin, "ALTER DATABASE \"" + name + "\" WITH IS_TEMPLATE false");
+  pg_exec(admin, "DROP DATABASE \"" + name + "\" WITH (FORCE)");
+}
+
+TEST(PostgresqlTemplate, IsBuiltUnderItsNameWithNothingLeftOver) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  using t = strata::testing::database_template<own_history<2>, strata::postgresql>;
+  drop_template(*admin, t::name());
+  auto c = t::instance().clone();
+  EXPECT_EQ(migrations_run<2>::count, 1);
+  EXPECT_EQ(pg_scalar(c.connection(), "SELECT to_regclass('built_here') IS NOT NULL"), "t");
+  EXPECT_EQ(pg_scalar(*admin, "SELECT datistemplate::text || ' ' || datallowconn::text FROM pg_database WHERE datname = '" + t::name() + "'"),
+            "true false");
+  EXPECT_EQ(pg_scalar(*admin, "SELECT count(*) FROM pg_database WHERE datname LIKE '" + t::name() + "\\_building\\_%'"), "0");
+  drop_template(*admin, t::name());
+}
+
+// A template another process built (here: by hand, with a marker table) is used as it is.
+TEST(PostgresqlTemplate, AnExistingTemplateIsReused) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  using t = strata::testing::database_template<own_history<3>, strata::postgresql>;
+  const auto name = t::name();
+  drop_template(*admin, name);
+  pg_exec(*admin, "CREATE DATABASE \"" + name + "\"");
+  {
+    pqxx::connection other("dbname=" + name);
+    strata::migrator<strata::postgresql>(own_history<3>{}, other).upgrade();
+    pg_exec(other, "CREATE TABLE made_by_another_process (id integer)");
+  }
+  pg_exec(*admin, "ALTER DATABASE \"" + name + "\" WITH ALLOW_CONNECTIONS false IS_TEMPLATE true");
+  ASSERT_EQ(migrations_run<3>::count, 1);
+  auto c = t::instance().clone();
+  EXPECT_EQ(migrations_run<3>::count, 1);
+  EXPECT_EQ(pg_scalar(c.connection(), "SELECT to_regclass('made_by_another_process') IS NOT NULL"), "t");
+  drop_template(*admin, name);
+}
+
+#endif
+
+}  // namespace
