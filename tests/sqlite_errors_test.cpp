@@ -9,10 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <latch>
-#include <set>
 #include <string>
-#include <thread>
 #include <typeinfo>
 #include <vector>
 
@@ -275,65 +272,6 @@ TEST_F(SqliteErrors, FailingAlterInTheMiddleNamesTheOperationAndSQLitesMessage) 
 
   d.exec("UPDATE items SET note = '' WHERE note IS NULL");
   EXPECT_EQ(m.upgrade(), std::vector<std::string>{"e10000000003"});
-}
-
-// ---- concurrent migrators ----------------------------------------------------------------------------------
-
-void slow_down(strata::connection&) { std::this_thread::sleep_for(std::chrono::milliseconds(15)); }
-
-struct c1 : strata::revision<"e30000000001", strata::base> {
-  static constexpr std::string_view message = "log";
-  static constexpr void upgrade(strata::ops& op) {
-    op.execute("CREATE TABLE applied (revision TEXT NOT NULL); INSERT INTO applied VALUES ('1')");
-    op.run(&slow_down);
-  }
-  static constexpr void downgrade(strata::ops& op) { op.drop_table("applied"); }
-};
-#define STRATA_TEST_LOGGED(N, PREVIOUS)                                                               \
-  struct c##N : strata::revision<"e3000000000" #N, "e3000000000" #PREVIOUS> {                         \
-    static constexpr std::string_view message = "log " #N;                                            \
-    static constexpr void upgrade(strata::ops& op) {                                                  \
-      op.execute("INSERT INTO applied VALUES ('" #N "')");                                            \
-      op.run(&slow_down);                                                                             \
-    }                                                                                                 \
-    static constexpr void downgrade(strata::ops& op) { op.execute("DELETE FROM applied WHERE revision = '" #N "'"); } \
-  };
-STRATA_TEST_LOGGED(2, 1)
-STRATA_TEST_LOGGED(3, 2)
-STRATA_TEST_LOGGED(4, 3)
-STRATA_TEST_LOGGED(5, 4)
-#undef STRATA_TEST_LOGGED
-using logged_history = strata::history<c1, c2, c3, c4, c5>;
-
-TEST_F(SqliteErrors, ConcurrentMigratorsApplyEachRevisionExactlyOnce) {
-  for (int round = 0; round < 5; ++round) {
-    SCOPED_TRACE("round " + std::to_string(round));
-    const auto name = "race" + std::to_string(round) + ".db";
-    std::latch start(2);
-    std::vector<std::string> applied[2];
-    std::string failures[2];
-    auto migrate = [&](int who) {
-      try {
-        strata::migrator<strata::sqlite> m{logged_history{}, dir.url(name)};
-        start.arrive_and_wait();
-        applied[who] = m.upgrade();
-      } catch (const std::exception& e) {
-        failures[who] = e.what();
-      }
-    };
-    std::thread a(migrate, 0), b(migrate, 1);
-    a.join();
-    b.join();
-    EXPECT_EQ(failures[0], "");
-    EXPECT_EQ(failures[1], "");
-    std::multiset<std::string> all(applied[0].begin(), applied[0].end());
-    all.insert(applied[1].begin(), applied[1].end());
-    EXPECT_EQ(all, (std::multiset<std::string>{"e30000000001", "e30000000002", "e30000000003", "e30000000004", "e30000000005"}));
-
-    auto d = open(dir.file(name));
-    EXPECT_EQ(rows(d, "SELECT revision FROM applied ORDER BY rowid"), (table_rows{{"1"}, {"2"}, {"3"}, {"4"}, {"5"}}));
-    EXPECT_EQ(rows(d, "SELECT version_num FROM alembic_version"), (table_rows{{"e30000000005"}}));
-  }
 }
 
 }  // namespace
