@@ -33,16 +33,7 @@ using namespace strata_test;
 using strata::column;
 using pg = strata::migrator<strata::postgresql>;
 
-class PostgresqlErrors : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (require_postgresql()) db_.emplace();
-  }
-  postgresql_database& db() { return *db_; }
-  std::string url() { return db_->url(); }
-
-  std::optional<postgresql_database> db_;
-};
+class PostgresqlErrors : public postgresql_test {};
 
 // Expects `f` to throw E and returns its what() (empty if it did not).
 template <class E, class F>

@@ -21,16 +21,7 @@ using namespace strata_test;
 using strata::column;
 using pg = strata::migrator<strata::postgresql>;
 
-class PostgresqlOperations : public ::testing::Test {
- protected:
-  void SetUp() override {
-    if (require_postgresql()) db_.emplace();
-  }
-  postgresql_database& db() { return *db_; }
-  std::string url() { return db_->url(); }
-
-  std::optional<postgresql_database> db_;
-};
+class PostgresqlOperations : public postgresql_test {};
 
 // ---- create_table: every portable type, SERIAL keys, defaults ---------------------------------------------
 

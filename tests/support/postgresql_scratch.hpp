@@ -225,4 +225,16 @@ class postgresql_database {
   std::unique_ptr<pqxx::connection> connection_;
 };
 
+// A fixture base: a fresh database for each test (skipped or failed per require_postgresql()).
+class postgresql_test : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (require_postgresql()) db_.emplace();
+  }
+  postgresql_database& db() { return *db_; }
+  std::string url() { return db_->url(); }
+
+  std::optional<postgresql_database> db_;
+};
+
 }  // namespace strata_test
