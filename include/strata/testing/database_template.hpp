@@ -1,10 +1,20 @@
 // strata::testing::database_template and cloned_database: migrate a history once, clone it per test.
 #pragma once
 
+#include <cstdlib>
+
 #include <strata/history.hpp>
 #include <strata/migrator.hpp>
 
 namespace strata::testing {
+
+// Whether a test run must reach its PostgreSQL server: with the environment variable
+// STRATA_REQUIRE_POSTGRESQL set (non-empty), as in CI, a test that cannot reach it fails instead of
+// being skipped.
+inline bool postgresql_required() {
+  const char* v = std::getenv("STRATA_REQUIRE_POSTGRESQL");
+  return v != nullptr && *v != '\0';
+}
 
 // How the tests of a suite are kept apart: each inside a SAVEPOINT rolled back at its end (one
 // database for the suite), or each on a fresh clone of the template.

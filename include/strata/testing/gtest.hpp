@@ -150,11 +150,6 @@ class migrated_database : public ::testing::Test {
     if constexpr (requires { t.clone_file(); }) return t.clone_file();
     else return t.clone();
   }
-
-  static bool postgresql_required() {
-    const char* v = std::getenv("STRATA_REQUIRE_POSTGRESQL");
-    return v != nullptr && *v != '\0';
-  }
 };
 
 }  // namespace strata::testing

@@ -59,10 +59,12 @@
 
 #include <strata/catalog.hpp>
 #include <strata/connection.hpp>
+#include <strata/detail/sql_identifiers.hpp>
 #include <strata/history.hpp>
 #include <strata/migrator.hpp>
 #include <strata/ops.hpp>
 #include <strata/schema.hpp>
+#include <strata/testing/database_template.hpp>
 #include <strata/types.hpp>
 
 #if defined(_WIN32)
@@ -78,7 +80,7 @@ class postgresql;
 
 namespace strata::testing {
 
-// The database a test wanted cannot be reached: the test is skipped (or fails, see required_variable).
+// The database a test wanted cannot be reached: the test is skipped (or fails, see must_be_reached).
 class database_unreachable : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
@@ -97,12 +99,6 @@ inline int process_id() {
 inline std::string unique_name(std::string_view prefix) {
   static std::atomic<int> counter{0};
   return std::string(prefix) + std::to_string(process_id()) + "_" + std::to_string(counter++);
-}
-
-inline std::string quote_identifier(std::string_view name) {
-  std::string out = "\"";
-  for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
 }
 
 inline std::string environment(const char* name) {
@@ -136,7 +132,7 @@ void with_connection(D& d, const std::function<void(connection&)>& f, bool trans
 //   static std::string create(std::string& handle);   // its URL; `handle` is what destroy needs;
 //                                                      // throws database_unreachable to skip the test
 //   static void destroy(const std::string& handle);
-//   static constexpr std::string_view required_variable;  // set in the environment: unreachable fails
+//   static bool must_be_reached();                      // true: unreachable fails instead of skipping
 template <class D>
 struct empty_database_traits;
 
@@ -144,7 +140,7 @@ struct empty_database_traits;
 template <class D>
   requires std::same_as<D, strata::sqlite>
 struct empty_database_traits<D> {
-  static constexpr std::string_view required_variable = "";
+  static bool must_be_reached() { return true; }  // a local file: nothing to skip for
   static std::string create(std::string& handle) {
     const auto folder = std::filesystem::temp_directory_path() / detail::unique_name("strata_mt_");
     std::filesystem::create_directories(folder);
@@ -162,7 +158,7 @@ struct empty_database_traits<D> {
 template <class D>
   requires std::same_as<D, strata::postgresql>
 struct empty_database_traits<D> {
-  static constexpr std::string_view required_variable = "STRATA_REQUIRE_POSTGRESQL";
+  static bool must_be_reached() { return postgresql_required(); }
 
   static D maintenance() {
     auto database = detail::environment("PGDATABASE");
@@ -179,11 +175,11 @@ struct empty_database_traits<D> {
   }
   static std::string create(std::string& handle) {
     handle = detail::unique_name("strata_mt_");
-    run("DROP DATABASE IF EXISTS " + detail::quote_identifier(handle));
-    run("CREATE DATABASE " + detail::quote_identifier(handle));
+    run("DROP DATABASE IF EXISTS " + strata::detail::sql::quote(handle));
+    run("CREATE DATABASE " + strata::detail::sql::quote(handle));
     return "postgresql:///" + handle + "?connect_timeout=10";
   }
-  static void destroy(const std::string& handle) { run("DROP DATABASE IF EXISTS " + detail::quote_identifier(handle) + " WITH (FORCE)"); }
+  static void destroy(const std::string& handle) { run("DROP DATABASE IF EXISTS " + strata::detail::sql::quote(handle) + " WITH (FORCE)"); }
 };
 
 // A fresh, empty database of dialect D, removed on destruction. Throws database_unreachable when
@@ -319,7 +315,7 @@ std::optional<std::string> literal_for(const column_type& type, long n) {
 template <class D>
 std::string row_insert(const schema* model, const std::string& table, long& counter) {
   const table_schema* t = model != nullptr ? model->find_table(table) : nullptr;
-  if (t == nullptr) return "INSERT INTO " + quote_identifier(table) + " DEFAULT VALUES";
+  if (t == nullptr) return "INSERT INTO " + strata::detail::sql::quote(table) + " DEFAULT VALUES";
   std::vector<std::string_view> key;
   for (const auto& c : t->columns)
     if (c.is_primary_key) key.push_back(c.name);
@@ -337,15 +333,15 @@ std::string row_insert(const schema* model, const std::string& table, long& coun
         for (std::size_t i = 0; i < k.columns.size() && i < k.referenced_columns.size(); ++i)
           if (k.columns[i] == c.name) reference.emplace(k.referenced_table, k.referenced_columns[i]);
     if (reference)
-      value = "(SELECT " + quote_identifier(reference->second) + " FROM " + quote_identifier(reference->first) + " LIMIT 1)";
+      value = "(SELECT " + strata::detail::sql::quote(reference->second) + " FROM " + strata::detail::sql::quote(reference->first) + " LIMIT 1)";
     else
       value = literal_for<D>(c.type, ++counter);
     if (!value) value = "'" + std::to_string(++counter) + "'";
-    columns += (columns.empty() ? "" : ", ") + quote_identifier(c.name);
+    columns += (columns.empty() ? "" : ", ") + strata::detail::sql::quote(c.name);
     values += (values.empty() ? "" : ", ") + *value;
   }
-  if (columns.empty()) return "INSERT INTO " + quote_identifier(table) + " DEFAULT VALUES";
-  return "INSERT INTO " + quote_identifier(table) + " (" + columns + ") VALUES (" + values + ")";
+  if (columns.empty()) return "INSERT INTO " + strata::detail::sql::quote(table) + " DEFAULT VALUES";
+  return "INSERT INTO " + strata::detail::sql::quote(table) + " (" + columns + ") VALUES (" + values + ")";
 }
 
 }  // namespace detail
@@ -364,9 +360,8 @@ class migration_test : public ::testing::Test {
     try {
       database_.emplace();
     } catch (const database_unreachable& e) {
-      const auto variable = std::string(empty_database_traits<D>::required_variable);
-      if (!variable.empty() && !detail::environment(variable.c_str()).empty())
-        FAIL() << e.what() << "; " << variable << " is set, so the test fails instead of being skipped";
+      if (empty_database_traits<D>::must_be_reached())
+        FAIL() << e.what() << "; STRATA_REQUIRE_POSTGRESQL is set, so the test fails instead of being skipped";
       GTEST_SKIP() << e.what();
     } catch (const std::exception& e) {
       FAIL() << "could not make an empty " << D::name << " database for the test: " << e.what();
@@ -541,7 +536,7 @@ class migration_test : public ::testing::Test {
       std::map<std::string, long> before;
       if (!attempt(who(i), "counting rows before its upgrade", [&] {
             detail::with_connection(m.dialect(), [&](connection& c) {
-              for (const auto& t : tables) before[t] = std::stol(c.query("SELECT COUNT(*) FROM " + detail::quote_identifier(t)).at(0).at(0).value_or("0"));
+              for (const auto& t : tables) before[t] = std::stol(c.query("SELECT COUNT(*) FROM " + strata::detail::sql::quote(t)).at(0).at(0).value_or("0"));
             });
           }))
         return;
@@ -571,7 +566,7 @@ class migration_test : public ::testing::Test {
       std::map<std::string, long> after;
       if (!attempt(who(i), "counting rows after its upgrade", [&] {
             detail::with_connection(m.dialect(), [&](connection& c) {
-              for (const auto& t : still) after[t] = std::stol(c.query("SELECT COUNT(*) FROM " + detail::quote_identifier(t)).at(0).at(0).value_or("0"));
+              for (const auto& t : still) after[t] = std::stol(c.query("SELECT COUNT(*) FROM " + strata::detail::sql::quote(t)).at(0).at(0).value_or("0"));
             });
           }))
         return;
