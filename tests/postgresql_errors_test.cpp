@@ -35,6 +35,10 @@ using pg = strata::migrator<strata::postgresql>;
 
 class PostgresqlErrors : public postgresql_test {};
 
+// Advisory locks held on this test's database (pg_locks is server-wide, and other tests run in parallel).
+constexpr const char* advisory_locks_here =
+    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+
 // Expects `f` to throw E and returns its what() (empty if it did not).
 template <class E, class F>
 std::string message_of(F&& f) {
@@ -225,7 +229,7 @@ TEST_F(PostgresqlErrors, FailingRevisionRollsEverythingBack) {
   EXPECT_EQ(db().rows("SELECT name FROM items ORDER BY id"), (table_rows{{"one"}, {"two"}, {"three"}})) << "the UPDATE is undone";
   EXPECT_FALSE(db().exists("half_done"));
   EXPECT_FALSE(db().exists("after_broken"));
-  EXPECT_EQ(db().scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0") << "the lock is released";
+  EXPECT_EQ(db().scalar(advisory_locks_here), "0") << "the lock is released";
 }
 
 struct concurrently_in_transaction : strata::revision<"e20000000012", "e10000000001"> {
@@ -285,7 +289,7 @@ TEST_F(PostgresqlErrors, FailingNonTransactionalRevisionSaysWhatToCleanUp) {
   EXPECT_EQ(m.current(), std::vector<std::string>{"e30000000001"});
   EXPECT_EQ(db().count("SELECT count(*) FROM codes WHERE note = 'seen'"), 3) << "the statement before the failure stayed applied";
   EXPECT_EQ(db().scalar("SELECT indisvalid FROM pg_index WHERE indexrelid = 'uq_codes_code'::regclass"), "f") << "the INVALID index";
-  EXPECT_EQ(db().scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0") << "the lock is released";
+  EXPECT_EQ(db().scalar(advisory_locks_here), "0") << "the lock is released";
 
   // Cleaned up as the message says, it runs.
   db().exec("DROP INDEX \"uq_codes_code\"; DELETE FROM codes WHERE id = 2");
@@ -454,9 +458,9 @@ TEST_F(PostgresqlErrors, LostConnectionMidMigrationIsUnavailable) {
   EXPECT_EQ(db().versions(), std::vector<std::string>{"e10000000001"});
   // The terminated backend releases its locks as it exits, a moment after the client saw the error.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-  while (db().scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'") != "0" && std::chrono::steady_clock::now() < deadline)
+  while (db().scalar(advisory_locks_here) != "0" && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  EXPECT_EQ(db().scalar("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'"), "0") << "the lock went with the session";
+  EXPECT_EQ(db().scalar(advisory_locks_here), "0") << "the lock went with the session";
 }
 
 }  // namespace
