@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <set>
 #include <stdexcept>
 #include <string>
@@ -241,7 +242,7 @@ void pg_exec(pqxx::connection& c, const std::string& sql) {
 
 std::unique_ptr<pqxx::connection> admin_or_skip() {
   try {
-    return strata::testing::detail::connect_postgresql(strata::testing::detail::postgresql_admin::maintenance_database());
+    return strata::testing::detail::connect_postgresql(strata::testing::detail::maintenance_database());
   } catch (const strata::database_unavailable&) {
     return nullptr;
   }
@@ -310,7 +311,8 @@ TEST(PostgresqlFixtureLifecycle, TestsAndSuitesAreIsolated) {
     test.tear_down();
   }
   fixture::TearDownTestSuite();
-  auto admin = strata::testing::detail::connect_postgresql(strata::testing::detail::postgresql_admin::maintenance_database());
+  strata::testing::database_template<postgresql_history, strata::postgresql>::instance().settle();  // released clones dropped
+  auto admin = strata::testing::detail::connect_postgresql(strata::testing::detail::maintenance_database());
   EXPECT_EQ(pg_scalar(*admin, "SELECT count(*) FROM pg_database WHERE datname = '" + first + "'"), "0");
   fixture::SetUpTestSuite();  // the next suite
   EXPECT_NE(pg_scalar(fixture::database(), "SELECT current_database()"), first);
@@ -366,7 +368,7 @@ TEST(PostgresqlTemplate, ClonesDoNotMigrate) {
     connect_ms += std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - cloned).count();
     EXPECT_EQ(pg_scalar(c.connection(), "SELECT version_num FROM alembic_version"), head);
   }
-  std::printf("PostgreSQL clone: CREATE DATABASE ... TEMPLATE %.1f ms, then its first connection %.1f ms\n", clone_ms / 5, connect_ms / 5);
+  std::printf("PostgreSQL clone() %.1f ms (made ahead from the second on), then connection() %.1f ms\n", clone_ms / 5, connect_ms / 5);
   EXPECT_EQ(migrations_run<1>::count, before);
 }
 
@@ -429,6 +431,90 @@ TEST(PostgresqlTemplate, AnExistingTemplateIsReused) {
   EXPECT_EQ(migrations_run<3>::count, 1);
   EXPECT_EQ(pg_scalar(c.connection(), "SELECT to_regclass('made_by_another_process') IS NOT NULL"), "t");
   drop_template(*admin, name);
+}
+
+// This process's clones, counted in pg_database by the prefix of their names.
+std::string clones_of(pqxx::connection& admin, const std::string& prefix) {
+  return pg_scalar(admin, "SELECT count(*) FROM pg_database WHERE left(datname, " + std::to_string(prefix.size()) + ") = '" + prefix + "'");
+}
+bool database_exists(pqxx::connection& admin, const std::string& name) {
+  return pg_scalar(admin, "SELECT count(*) FROM pg_database WHERE datname = '" + name + "'") == "1";
+}
+
+// From the second clone on, make_ahead() clones wait ready; released ones are dropped by the
+// workers; make_ahead(0) stops them and drops what they had made.
+TEST(PostgresqlTemplate, ClonesAreMadeAheadAndDroppedWhenReleased) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  auto& t = strata::testing::database_template<items_history<4, 41>, strata::postgresql>::instance();
+  t.make_ahead(2);
+  const auto prefix = t.clone_prefix();
+  ASSERT_TRUE(prefix.starts_with("strata_clone_"));
+  std::optional<strata::testing::cloned_database<strata::postgresql>> a(t.clone()), b(t.clone());
+  t.settle();
+  EXPECT_EQ(clones_of(*admin, prefix), "4");  // a, b and two ready
+  auto c = t.clone();
+  EXPECT_EQ(pg_scalar(c.connection(), "SELECT version_num FROM alembic_version"), head);
+  EXPECT_EQ(pg_scalar(c.connection(), "SELECT count(*) FROM items"), "0");
+  std::set<std::string> names{a->name(), b->name(), c.name()};
+  EXPECT_EQ(names.size(), 3U);
+  const auto a_name = a->name();
+  a.reset();
+  t.settle();
+  EXPECT_FALSE(database_exists(*admin, a_name));
+  EXPECT_EQ(clones_of(*admin, prefix), "4");  // b, c and two ready
+  t.make_ahead(0);
+  EXPECT_EQ(clones_of(*admin, prefix), "2");
+  const auto b_name = b->name();
+  b.reset();  // no workers: dropped at once
+  EXPECT_FALSE(database_exists(*admin, b_name));
+  EXPECT_EQ(t.make_ahead(), 0U);
+}
+
+// A clone the workers fail to make is clone()'s exception, one sentence naming the template; once
+// the cause is gone the next clone() works.
+TEST(PostgresqlTemplate, AFailedCloneIsReportedAndTheNextOneWorks) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  using history = items_history<5, 51>;
+  auto& t = strata::testing::database_template<history, strata::postgresql>::instance();
+  const auto name = t.name();
+  t.make_ahead(2);
+  std::vector<strata::testing::cloned_database<strata::postgresql>> kept;
+  kept.push_back(t.clone());
+  kept.push_back(t.clone());
+  t.settle();
+  pg_exec(*admin, "ALTER DATABASE \"" + name + "\" RENAME TO \"" + name + "_away\"");
+  std::string message;
+  for (int i = 0; i < 3 && message.empty(); ++i) {  // the two made before the rename come first
+    try {
+      kept.push_back(t.clone());
+    } catch (const strata::error& e) {
+      message = e.what();
+    }
+  }
+  pg_exec(*admin, "ALTER DATABASE \"" + name + "_away\" RENAME TO \"" + name + "\"");
+  EXPECT_NE(message.find("could not create a database from the template '" + name + "'"), std::string::npos) << message;
+  EXPECT_EQ(message.find('\n'), std::string::npos) << message;
+  auto again = t.clone();
+  EXPECT_EQ(pg_scalar(again.connection(), "SELECT version_num FROM alembic_version"), head);
+  kept.clear();
+  t.make_ahead(0);
+  EXPECT_EQ(clones_of(*admin, t.clone_prefix()), "1");  // again
+}
+
+// Clones named after a server process that is gone (a killed test process) are dropped when a
+// template starts; those of a live connection are not.
+TEST(PostgresqlTemplate, ClonesOfAGoneProcessAreDroppedAtStart) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  const std::string orphan = "strata_clone_999999999_0";  // beyond any server's process ids
+  const std::string live = "strata_clone_" + std::to_string(admin->backendpid()) + "_999";
+  for (const auto& n : {orphan, live}) {
+    pg_exec(*admin, "DROP DATABASE IF EXISTS " + n);
+    pg_exec(*admin, "CREATE DATABASE " + n);
+  }
+  (void)strata::testing::database_template<items_history<6, 61>, strata::postgresql>::instance();
+  EXPECT_FALSE(database_exists(*admin, orphan));
+  EXPECT_TRUE(database_exists(*admin, live));
+  pg_exec(*admin, "DROP DATABASE IF EXISTS " + live);
 }
 
 #endif

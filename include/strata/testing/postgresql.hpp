@@ -8,20 +8,35 @@
 // advisory lock, as <name>_building_<pid>, then marked a template and renamed into place, so a
 // concurrent process never sees a half-built one. Old templates are not removed (drop them with
 // ALTER DATABASE ... IS_TEMPLATE false; DROP DATABASE ...).
+//
+// Clones are made ahead. A CREATE DATABASE copies every file of the template (some 300 for an
+// empty database, more for each table and index), which takes tens of milliseconds. From a
+// process's second clone() on, background threads (one connection each) keep make_ahead() clones
+// ready, connected, while the tests run, and drop released clones; clone() then only takes one.
+// The default is 2 ahead, or $STRATA_TESTING_POOL; 0 makes each clone inside clone() and drops it
+// in its destructor. Clones are named strata_clone_<b>_<n>, <b> being the server process id of the
+// template's own connection: a template drops, when it starts, the clones of processes whose
+// connection the server no longer has (a test process that was killed).
 #pragma once
 
 #include <atomic>
 #include <bit>
 #include <chrono>
+#include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
+#include <exception>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include <pqxx/pqxx>
 #include <unistd.h>
@@ -39,67 +54,304 @@ namespace strata::testing {
 
 namespace detail {
 
-inline std::atomic<unsigned long> postgresql_clone_counter{0};
-
 inline std::string quote_name(std::string_view name) { return "\"" + std::string(name) + "\""; }
+
+// The first line of a libpq message (its continuation lines repeat the statement).
+inline std::string first_line(std::string message) {
+  if (auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
+  return message;
+}
 
 // A connection to one database of the PG* server; an unreachable server is a database_unavailable.
 inline std::unique_ptr<pqxx::connection> connect_postgresql(const std::string& database) {
   try {
     return std::make_unique<pqxx::connection>("dbname=" + strata::detail::postgresql_sql::conninfo_value(database));
   } catch (const pqxx::broken_connection& e) {
-    std::string reason = e.what();
-    if (auto nl = reason.find('\n'); nl != std::string::npos) reason.resize(nl);
-    throw database_unavailable("strata::testing cannot connect to the PostgreSQL database '" + database + "' (" + reason +
+    throw database_unavailable("strata::testing cannot connect to the PostgreSQL database '" + database + "' (" + first_line(e.what()) +
                                "); start the server or set PGHOST, PGPORT, PGUSER and PGPASSWORD to one that runs");
   }
 }
 
-// The connection to the maintenance database, shared by a template and its clones (which drop
-// themselves through it). One statement at a time: it is guarded by a mutex.
-struct postgresql_admin {
-  std::mutex mutex;
+// $PGDATABASE, else "postgres": where strata::testing's administrative statements run.
+inline std::string maintenance_database() {
+  const char* db = std::getenv("PGDATABASE");
+  return db != nullptr && *db != '\0' ? db : "postgres";
+}
+
+inline pqxx::result run(pqxx::connection& c, const std::string& sql) {
+  pqxx::nontransaction n(c);
+  return n.exec(sql);
+}
+
+// How CREATE DATABASE copies the template: PostgreSQL 15's default WAL_LOG strategy copies a small
+// database block by block through the WAL (about 130 ms for an empty one); FILE_COPY copies its
+// files (about 30 ms).
+inline std::string clone_strategy(const pqxx::connection& c) { return c.server_version() >= 150000 ? " STRATEGY FILE_COPY" : ""; }
+
+// A database created from the template, with its connection.
+struct postgresql_clone {
+  std::string name;
   std::unique_ptr<pqxx::connection> connection;
+};
 
-  static std::string maintenance_database() {
-    const char* db = std::getenv("PGDATABASE");
-    return db != nullptr && *db != '\0' ? db : "postgres";
-  }
-  postgresql_admin() : connection(connect_postgresql(maintenance_database())) {
-    // PostgreSQL 15's default WAL_LOG strategy copies a small database block by block through the
-    // WAL (about 130 ms for an empty one); FILE_COPY copies its files (about 30 ms).
-    if (connection->server_version() >= 150000) clone_strategy = " STRATEGY FILE_COPY";
-  }
-  std::string clone_strategy;  // appended to CREATE DATABASE ... TEMPLATE
+// A clone to drop, and the server process of the connection it had (0: none).
+struct postgresql_released {
+  std::string name;
+  int backend = 0;
+};
 
-  pqxx::result exec(const std::string& sql) {
-    const std::lock_guard lock(mutex);
-    pqxx::nontransaction n(*connection);
-    return n.exec(sql);
+// The clones of one template: made on demand or ahead by worker threads, dropped on release.
+// Thread-safe. stop() (or the destructor) ends the workers and drops what they made and were given.
+class postgresql_clone_pool {
+ public:
+  explicit postgresql_clone_pool(std::string template_name)
+      : admin_(connect_postgresql(maintenance_database())),
+        template_(std::move(template_name)),
+        strategy_(clone_strategy(*admin_)),
+        prefix_("strata_clone_" + std::to_string(admin_->backendpid()) + "_"),
+        ahead_(default_ahead()) {}
+  postgresql_clone_pool(const postgresql_clone_pool&) = delete;
+  postgresql_clone_pool& operator=(const postgresql_clone_pool&) = delete;
+  ~postgresql_clone_pool() { stop(); }
+
+  // The statements that build the template run here (one at a time).
+  pqxx::result admin(const std::string& sql) {
+    const std::lock_guard lock(admin_mutex_);
+    return run(*admin_, sql);
   }
-  bool database_exists(const std::string& name) {
-    return !exec("SELECT 1 FROM pg_database WHERE datname = " + connection->quote(name)).empty();
+  std::string quote(const std::string& text) {
+    const std::lock_guard lock(admin_mutex_);
+    return admin_->quote(text);
   }
+  [[nodiscard]] const std::string& prefix() const { return prefix_; }
+
+  // Drops the clones of processes whose template connection the server no longer has. Best effort:
+  // another process may be dropping the same ones.
+  void drop_orphans() {
+    const auto orphans = admin(
+        "SELECT datname FROM pg_database WHERE datname ~ '^strata_clone_[0-9]{1,9}_[0-9]+$' "
+        "AND split_part(datname, '_', 3)::integer NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)");
+    for (const auto& row : orphans) {
+      try {
+        admin("DROP DATABASE IF EXISTS " + quote_name(row[0].as<std::string>()) + " WITH (FORCE)");
+      } catch (const std::exception&) {  // NOLINT: left for the next process to drop
+      }
+    }
+  }
+
+  // A fresh clone: one made ahead, or (the first time, or with nothing made ahead) made now.
+  postgresql_clone take() {
+    std::unique_lock lock(mutex_);
+    if (++taken_ >= 2 && ahead_ > 0 && workers_.empty()) start_workers(lock);
+    if (workers_.empty()) {
+      lock.unlock();
+      const std::lock_guard admin_lock(admin_mutex_);
+      return create(*admin_);
+    }
+    ready_changed_.wait(lock, [&] { return !ready_.empty() || failed_; });
+    if (ready_.empty()) {  // a worker failed: try here, so that the error (or the clone) is this call's
+      failed_ = false;     // and let the workers try again
+      work_changed_.notify_all();
+      lock.unlock();
+      const std::lock_guard admin_lock(admin_mutex_);
+      return create(*admin_);
+    }
+    auto clone = std::move(ready_.front());
+    ready_.pop_front();
+    work_changed_.notify_all();
+    return clone;
+  }
+
+  // A clone that is no longer used: dropped by a worker, or now.
+  void release(postgresql_released clone) noexcept {
+    {
+      const std::lock_guard lock(mutex_);
+      if (!workers_.empty() && !stopping_) {
+        released_.push_back(std::move(clone));
+        work_changed_.notify_all();
+        return;
+      }
+    }
+    const std::lock_guard admin_lock(admin_mutex_);
+    drop(*admin_, clone);
+  }
+
+  // Waits until the workers are idle: every released clone dropped, and make_ahead() clones ready
+  // (or one failed to be made). At once when no workers run.
+  void settle() {
+    std::unique_lock lock(mutex_);
+    ready_changed_.wait(lock, [&] {
+      return workers_.empty() || (released_.empty() && dropping_ == 0 && creating_ == 0 && (ready_.size() >= ahead_ || failed_));
+    });
+  }
+
+  [[nodiscard]] std::size_t make_ahead() const {
+    const std::lock_guard lock(mutex_);
+    return ahead_;
+  }
+  // Stops the workers (dropping what they made) and sets how many they keep ready when they start again.
+  void make_ahead(std::size_t n) {
+    stop();
+    const std::lock_guard lock(mutex_);
+    ahead_ = n;
+  }
+
+  void stop() noexcept {
+    std::vector<std::thread> workers;
+    {
+      const std::lock_guard lock(mutex_);
+      stopping_ = true;
+      workers.swap(workers_);
+    }
+    work_changed_.notify_all();
+    for (auto& w : workers) w.join();
+    std::deque<postgresql_clone> ready;
+    std::deque<postgresql_released> released;
+    {
+      const std::lock_guard lock(mutex_);
+      ready.swap(ready_);
+      released.swap(released_);
+      stopping_ = false;
+      failed_ = false;
+    }
+    ready_changed_.notify_all();  // settle() and take() waiters
+    const std::lock_guard admin_lock(admin_mutex_);
+    for (auto& c : ready) {
+      const int backend = c.connection->backendpid();
+      c.connection.reset();
+      drop(*admin_, {c.name, backend});
+    }
+    for (const auto& c : released) drop(*admin_, c);
+  }
+
+ private:
+  static std::size_t default_ahead() {
+    const char* v = std::getenv("STRATA_TESTING_POOL");
+    if (v == nullptr || *v == '\0') return 2;
+    char* end = nullptr;
+    const unsigned long n = std::strtoul(v, &end, 10);
+    return *end == '\0' && n <= 16 ? n : 2;
+  }
+
+  postgresql_clone create(pqxx::connection& c) {
+    const auto name = prefix_ + std::to_string(counter_++);
+    try {
+      run(c, "CREATE DATABASE " + quote_name(name) + " TEMPLATE " + quote_name(template_) + strategy_);
+    } catch (const pqxx::broken_connection&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw error("strata::testing could not create a database from the template '" + template_ + "' (" + first_line(e.what()) +
+                           "); if the template was dropped or renamed, the next test process builds it again");
+    }
+    try {
+      return {name, connect_postgresql(name)};
+    } catch (...) {
+      drop(c, {name, 0});
+      throw;
+    }
+  }
+
+  // A closed connection's server process ends a moment later; DROP DATABASE finding it still there
+  // sleeps 100 ms before it looks again. So first wait (up to 2 s) for it to leave pg_stat_activity.
+  static void drop(pqxx::connection& c, const postgresql_released& clone) noexcept {
+    try {
+      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+      while (clone.backend != 0 && std::chrono::steady_clock::now() < deadline &&
+             !run(c, "SELECT 1 FROM pg_stat_activity WHERE pid = " + std::to_string(clone.backend)).empty())
+        std::this_thread::sleep_for(std::chrono::microseconds(500));
+      run(c, "DROP DATABASE IF EXISTS " + quote_name(clone.name) + " WITH (FORCE)");
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "strata::testing: could not drop the database %s: %s\n", clone.name.c_str(), first_line(e.what()).c_str());
+    }
+  }
+
+  // Called with mutex_ held; connects the workers first, so that a failure is the caller's.
+  void start_workers(std::unique_lock<std::mutex>& lock) {
+    const std::size_t n = ahead_;
+    lock.unlock();
+    std::vector<std::unique_ptr<pqxx::connection>> connections;
+    try {
+      for (std::size_t i = 0; i < n; ++i) connections.push_back(connect_postgresql(maintenance_database()));
+    } catch (...) {
+      lock.lock();
+      return;  // take() makes its clone itself, and meets the same failure
+    }
+    lock.lock();
+    if (!workers_.empty() || stopping_) return;
+    for (auto& c : connections) workers_.emplace_back([this, c = std::move(c)]() mutable { work(*c); });
+  }
+
+  void work(pqxx::connection& c) {
+    std::unique_lock lock(mutex_);
+    for (;;) {
+      work_changed_.wait(lock, [&] { return stopping_ || wants_clone() || !released_.empty(); });
+      if (stopping_) return;
+      if (wants_clone()) {
+        ++creating_;
+        lock.unlock();
+        std::optional<postgresql_clone> made;
+        try {
+          made = create(c);
+        } catch (const std::exception&) {  // NOLINT: take() tries again itself and reports its own error
+        }
+        lock.lock();
+        --creating_;
+        if (made) ready_.push_back(std::move(*made));
+        else failed_ = true;
+        ready_changed_.notify_all();
+      } else {
+        auto clone = std::move(released_.front());
+        released_.pop_front();
+        ++dropping_;
+        lock.unlock();
+        drop(c, clone);
+        lock.lock();
+        --dropping_;
+        ready_changed_.notify_all();
+      }
+    }
+  }
+  bool wants_clone() const { return !failed_ && ready_.size() + creating_ < ahead_; }
+
+  std::mutex admin_mutex_;  // guards admin_
+  std::unique_ptr<pqxx::connection> admin_;
+  const std::string template_;
+  const std::string strategy_;
+  const std::string prefix_;
+  std::atomic<unsigned long> counter_{0};
+
+  mutable std::mutex mutex_;  // guards what follows
+  std::condition_variable work_changed_;   // workers wait on it
+  std::condition_variable ready_changed_;  // take() and settle() wait on it
+  std::size_t ahead_;
+  std::size_t taken_ = 0;
+  std::size_t creating_ = 0;
+  std::size_t dropping_ = 0;
+  bool stopping_ = false;
+  bool failed_ = false;  // a worker could not make a clone; they wait for take() to try again
+  std::deque<postgresql_clone> ready_;
+  std::deque<postgresql_released> released_;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace detail
 
-// A database created from a template, dropped (WITH (FORCE)) when destroyed. Its connection is
-// opened by the first connection() (or execute()).
+// A database created from a template, dropped (WITH (FORCE)) when destroyed: by the template's
+// workers while they run, else at once. Its connection is open.
 template <>
 class cloned_database<postgresql> {
  public:
-  cloned_database(std::shared_ptr<detail::postgresql_admin> admin, std::string name)
-      : admin_(std::move(admin)), name_(std::move(name)), url_("postgresql:///" + name_) {}
+  cloned_database(std::shared_ptr<detail::postgresql_clone_pool> pool, detail::postgresql_clone clone)
+      : pool_(std::move(pool)), name_(std::move(clone.name)), url_("postgresql:///" + name_), connection_(std::move(clone.connection)) {}
   cloned_database(cloned_database&& other) noexcept
-      : admin_(std::move(other.admin_)),
+      : pool_(std::move(other.pool_)),
         name_(std::exchange(other.name_, {})),
         url_(std::exchange(other.url_, {})),
         connection_(std::move(other.connection_)) {}
   cloned_database& operator=(cloned_database&& other) noexcept {
     if (this != &other) {
       drop();
-      admin_ = std::move(other.admin_);
+      pool_ = std::move(other.pool_);
       name_ = std::exchange(other.name_, {});
       url_ = std::exchange(other.url_, {});
       connection_ = std::move(other.connection_);
@@ -114,29 +366,21 @@ class cloned_database<postgresql> {
   // strata::postgresql and libpq alike.
   [[nodiscard]] const std::string& url() const { return url_; }
   [[nodiscard]] const std::string& name() const { return name_; }
-  // Opened on first use: a new database's first connection costs as much as its creation.
   [[nodiscard]] pqxx::connection& connection() {
     if (!connection_) connection_ = detail::connect_postgresql(name_);
     return *connection_;
   }
-  void execute(const std::string& sql) {
-    pqxx::nontransaction n(connection());
-    n.exec(sql);
-  }
+  void execute(const std::string& sql) { detail::run(connection(), sql); }
 
  private:
   void drop() noexcept {
+    const int backend = connection_ ? connection_->backendpid() : 0;
     connection_.reset();
-    if (!admin_ || name_.empty()) return;
-    try {
-      admin_->exec("DROP DATABASE IF EXISTS " + detail::quote_name(name_) + " WITH (FORCE)");
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "strata::testing: could not drop the database %s: %s\n", name_.c_str(), e.what());
-    }
+    if (pool_ && !name_.empty()) pool_->release({std::move(name_), backend});
     name_.clear();
   }
 
-  std::shared_ptr<detail::postgresql_admin> admin_;
+  std::shared_ptr<detail::postgresql_clone_pool> pool_;
   std::string name_;
   std::string url_;
   std::unique_ptr<pqxx::connection> connection_;
@@ -150,6 +394,10 @@ class database_template<H, postgresql> {
     static database_template t;
     return t;
   }
+  database_template(const database_template&) = delete;
+  database_template& operator=(const database_template&) = delete;
+  // At exit: the workers stop, and the clones made ahead are dropped.
+  ~database_template() { pool_->stop(); }
 
   // "strata_tpl_" + 16 hex digits of the history's hash.
   [[nodiscard]] static std::string name() {
@@ -170,19 +418,25 @@ class database_template<H, postgresql> {
     return "strata_tpl_" + std::string(hex);
   }
 
-  // A new database at head: strata_clone_<pid>_<n>, created from the template.
-  [[nodiscard]] cloned_database<postgresql> clone() {
-    auto clone = "strata_clone_" + std::to_string(::getpid()) + "_" + std::to_string(detail::postgresql_clone_counter++);
-    admin_->exec("CREATE DATABASE " + detail::quote_name(clone) + " TEMPLATE " + detail::quote_name(name_) + admin_->clone_strategy);
-    return cloned_database<postgresql>(admin_, clone);
-  }
+  // A new database at head (strata_clone_<b>_<n>), connected.
+  [[nodiscard]] cloned_database<postgresql> clone() { return cloned_database<postgresql>(pool_, pool_->take()); }
+
+  // How many clones are kept ready ahead of clone() once a second one was asked for (2, or
+  // $STRATA_TESTING_POOL); setting it drops those made so far.
+  [[nodiscard]] std::size_t make_ahead() const { return pool_->make_ahead(); }
+  void make_ahead(std::size_t n) { pool_->make_ahead(n); }
+  // Waits until the workers are idle: every released clone dropped, and make_ahead() clones ready.
+  void settle() { pool_->settle(); }
+  // The names of this process's clones start with it: "strata_clone_<b>_".
+  [[nodiscard]] const std::string& clone_prefix() const { return pool_->prefix(); }
 
  private:
-  database_template() : admin_(std::make_shared<detail::postgresql_admin>()), name_(name()) {
-    if (admin_->database_exists(name_)) return;
+  database_template() : pool_(std::make_shared<detail::postgresql_clone_pool>(name_)) {
+    pool_->drop_orphans();
+    if (exists(name_)) return;
     const auto key = std::bit_cast<std::int64_t>(strata::detail::hash_id("strata::testing:" + name_));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
-    while (admin_->exec("SELECT pg_try_advisory_lock(" + std::to_string(key) + ")")[0][0].as<bool>() == false) {
+    while (pool_->admin("SELECT pg_try_advisory_lock(" + std::to_string(key) + ")")[0][0].as<bool>() == false) {
       if (std::chrono::steady_clock::now() > deadline)
         throw database_locked("strata::testing waited 10 minutes for another process to build the template database '" + name_ +
                               "'; look for a stuck test process holding advisory lock " + std::to_string(key));
@@ -190,40 +444,42 @@ class database_template<H, postgresql> {
     }
     const auto building = name_ + "_building_" + std::to_string(::getpid());
     try {
-      if (!admin_->database_exists(name_)) {  // another process may have built it while we waited
+      if (!exists(name_)) {  // another process may have built it while we waited
         // Leftovers of a process that died while building: nobody else builds under this lock.
-        for (const auto& row : admin_->exec("SELECT datname FROM pg_database WHERE datname LIKE " +
-                                            admin_->connection->quote(name_ + "\\_building\\_%")))
+        for (const auto& row : pool_->admin("SELECT datname FROM pg_database WHERE datname LIKE " + pool_->quote(name_ + "\\_building\\_%")))
           drop_database(row[0].as<std::string>());
-        admin_->exec("CREATE DATABASE " + detail::quote_name(building));
+        pool_->admin("CREATE DATABASE " + detail::quote_name(building));
         {
           auto c = detail::connect_postgresql(building);
           migrator<postgresql>(H{}, *c).upgrade("heads");
         }
         // No connections: CREATE DATABASE ... TEMPLATE refuses a template that has any.
-        admin_->exec("ALTER DATABASE " + detail::quote_name(building) + " WITH ALLOW_CONNECTIONS false IS_TEMPLATE true");
-        admin_->exec("ALTER DATABASE " + detail::quote_name(building) + " RENAME TO " + detail::quote_name(name_));
+        pool_->admin("ALTER DATABASE " + detail::quote_name(building) + " WITH ALLOW_CONNECTIONS false IS_TEMPLATE true");
+        pool_->admin("ALTER DATABASE " + detail::quote_name(building) + " RENAME TO " + detail::quote_name(name_));
       }
     } catch (...) {
       try {
         drop_database(building);
-        admin_->exec("SELECT pg_advisory_unlock(" + std::to_string(key) + ")");
+        pool_->admin("SELECT pg_advisory_unlock(" + std::to_string(key) + ")");
       } catch (...) {  // NOLINT: the lock goes with the connection
       }
       throw;
     }
-    admin_->exec("SELECT pg_advisory_unlock(" + std::to_string(key) + ")");
+    pool_->admin("SELECT pg_advisory_unlock(" + std::to_string(key) + ")");
   }
 
+  bool exists(const std::string& database) {
+    return !pool_->admin("SELECT 1 FROM pg_database WHERE datname = " + pool_->quote(database)).empty();
+  }
   // Drops a database that may be marked a template (a builder that died after marking it).
-  void drop_database(const std::string& name) {
-    if (!admin_->database_exists(name)) return;
-    admin_->exec("ALTER DATABASE " + detail::quote_name(name) + " WITH IS_TEMPLATE false");
-    admin_->exec("DROP DATABASE IF EXISTS " + detail::quote_name(name) + " WITH (FORCE)");
+  void drop_database(const std::string& database) {
+    if (!exists(database)) return;
+    pool_->admin("ALTER DATABASE " + detail::quote_name(database) + " WITH IS_TEMPLATE false");
+    pool_->admin("DROP DATABASE IF EXISTS " + detail::quote_name(database) + " WITH (FORCE)");
   }
 
-  std::shared_ptr<detail::postgresql_admin> admin_;
-  std::string name_;
+  std::string name_ = name();
+  std::shared_ptr<detail::postgresql_clone_pool> pool_;
 };
 
 }  // namespace strata::testing
