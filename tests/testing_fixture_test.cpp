@@ -250,8 +250,7 @@ std::unique_ptr<pqxx::connection> admin_or_skip() {
 #define STRATA_ADMIN_OR_SKIP(admin)                                                        \
   auto admin = admin_or_skip();                                                            \
   if (!admin) {                                                                            \
-    const char* required = std::getenv("STRATA_REQUIRE_POSTGRESQL");                       \
-    if (required != nullptr && *required != '\0') FAIL() << "no PostgreSQL server";        \
+    if (strata::testing::postgresql_required()) FAIL() << "no PostgreSQL server";          \
     GTEST_SKIP() << "no PostgreSQL server";                                                \
   }
 

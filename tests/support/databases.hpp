@@ -40,6 +40,7 @@
 #include <gtest/gtest.h>
 
 #include <strata/dialect/sqlite.hpp>
+#include <strata/testing/database_template.hpp>
 
 #include "support/sqlite_scratch.hpp"
 
@@ -321,8 +322,7 @@ using backends = ::testing::Types<sqlite_backend>;
 // PostgreSQL (STRATA_REQUIRE_POSTGRESQL), and is skipped otherwise.
 inline void expect_postgresql_built() {
 #ifndef STRATA_HAVE_POSTGRESQL
-  const char* required = std::getenv("STRATA_REQUIRE_POSTGRESQL");
-  if (required != nullptr && *required != '\0')
+  if (strata::testing::postgresql_required())
     FAIL() << "STRATA_REQUIRE_POSTGRESQL is set, but this build has no PostgreSQL dialect (libpqxx was not found by pkg-config; "
               "Debian: libpqxx-dev), so the tests ran on SQLite only";
   GTEST_SKIP() << "built without libpqxx: these tests run on SQLite only";

@@ -14,6 +14,7 @@
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
+#include <strata/testing/database_template.hpp>
 #include <unistd.h>
 
 namespace strata_test {
@@ -64,7 +65,7 @@ inline void fail_because(const std::string& reason) { FAIL() << reason; }
 inline bool require_postgresql() {
   const auto& reason = postgresql_unavailable();
   if (!reason) return true;
-  if (!environment("STRATA_REQUIRE_POSTGRESQL").empty())
+  if (strata::testing::postgresql_required())
     detail::fail_because(*reason + "; STRATA_REQUIRE_POSTGRESQL is set, so the test fails instead of being skipped");
   else
     detail::skip_because(*reason);
