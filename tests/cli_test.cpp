@@ -458,6 +458,7 @@ TYPED_TEST(cli, ALockedDatabaseIsReportedAndLeftAsItWas) {
       EXPECT_EQ(o.status, 1) << args.front() << ": " << o;
       EXPECT_TRUE(one_line_error(o)) << o;
       EXPECT_TRUE(contains(o.err, "lock")) << o;
+      EXPECT_FALSE(contains(o.out, "Running")) << "a revision was announced that never ran\n" << o;
       EXPECT_TRUE(contains(o.err, this->db().where())) << "the message does not name the database " << this->db().where() << "\n" << o;
     }
     lock.release();

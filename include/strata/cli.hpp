@@ -292,12 +292,12 @@ class application {
   template <class M>
   void announce(M& m) {
     m.on_event([this](const migration_event& e) {
-      if (e.what != migration_event::kind::starting) {
-        if (e.what == migration_event::kind::skipped)
-          out_ << "  (already done by another process)\n" << std::flush;
-        return;
-      }
       const auto& r = *e.revision;
+      if (e.what == migration_event::kind::skipped)
+        out_ << "Skipping " << (e.way == direction::upgrade ? "upgrade" : "downgrade") << " of " << r.id
+             << ": another process has already done it\n"
+             << std::flush;
+      if (e.what != migration_event::kind::starting) return;
       if (e.way == direction::upgrade)
         out_ << "Running upgrade " << downs_of(r) << " -> " << r.id << ", " << r.message << "\n" << std::flush;
       else

@@ -64,7 +64,8 @@ struct migrator_options {
 
 enum class direction { upgrade, downgrade };
 
-// What a migrator reports as it goes (for progress output).
+// What a migrator reports as it goes (for progress output): per revision, starting (the lock is
+// held and it was not yet applied) then finished; or skipped (another process had applied it).
 struct migration_event {
   enum class kind { starting, finished, skipped } what;
   direction way;
@@ -250,7 +251,6 @@ class migrator {
     const unit_of_work unit{rev.id, recorded.operations(), rev.transactional, options_.version_table};
     bool skipped = false;
     std::string before = "base";
-    notify(migration_event::kind::starting, way, i);
     try {
       dialect_.transaction(unit, [&] {
         auto rows = rows_to_indexes(dialect_.read_versions(options_.version_table));
@@ -260,6 +260,7 @@ class migrator {
           skipped = true;  // someone else migrated while we waited for the lock
           return;
         }
+        notify(migration_event::kind::starting, way, i);  // with the lock held: a locked database starts nothing
         dialect_.apply(unit.operations);
         dialect_.write_versions(options_.version_table, next_rows(rows, i, way));
       });

@@ -1010,7 +1010,8 @@ struct migrator_options {
 
 enum class direction { upgrade, downgrade };
 
-// What a migrator reports as it goes (for progress output).
+// What a migrator reports as it goes (for progress output): per revision, starting (the lock is
+// held and it was not yet applied) then finished; or skipped (another process had applied it).
 struct migration_event {
   enum class kind { starting, finished, skipped } what;
   direction way;
@@ -1196,7 +1197,6 @@ class migrator {
     const unit_of_work unit{rev.id, recorded.operations(), rev.transactional, options_.version_table};
     bool skipped = false;
     std::string before = "base";
-    notify(migration_event::kind::starting, way, i);
     try {
       dialect_.transaction(unit, [&] {
         auto rows = rows_to_indexes(dialect_.read_versions(options_.version_table));
@@ -1206,6 +1206,7 @@ class migrator {
           skipped = true;  // someone else migrated while we waited for the lock
           return;
         }
+        notify(migration_event::kind::starting, way, i);  // with the lock held: a locked database starts nothing
         dialect_.apply(unit.operations);
         dialect_.write_versions(options_.version_table, next_rows(rows, i, way));
       });
@@ -4796,12 +4797,12 @@ class application {
   template <class M>
   void announce(M& m) {
     m.on_event([this](const migration_event& e) {
-      if (e.what != migration_event::kind::starting) {
-        if (e.what == migration_event::kind::skipped)
-          out_ << "  (already done by another process)\n" << std::flush;
-        return;
-      }
       const auto& r = *e.revision;
+      if (e.what == migration_event::kind::skipped)
+        out_ << "Skipping " << (e.way == direction::upgrade ? "upgrade" : "downgrade") << " of " << r.id
+             << ": another process has already done it\n"
+             << std::flush;
+      if (e.what != migration_event::kind::starting) return;
       if (e.way == direction::upgrade)
         out_ << "Running upgrade " << downs_of(r) << " -> " << r.id << ", " << r.message << "\n" << std::flush;
       else
