@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <map>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -514,6 +515,31 @@ TEST(PostgresqlTemplate, ClonesOfAGoneProcessAreDroppedAtStart) {
   EXPECT_FALSE(database_exists(*admin, orphan));
   EXPECT_TRUE(database_exists(*admin, live));
   pg_exec(*admin, "DROP DATABASE IF EXISTS " + live);
+}
+
+// Templates carry the date they were last used; a template starting drops other histories'
+// templates unused for 14 days, and stamps unstamped ones so that they age from now.
+TEST(PostgresqlTemplate, TemplatesUnusedFor14DaysAreDropped) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  const std::string old_one = "strata_tpl_00000000000000a1", recent = "strata_tpl_00000000000000a2", unstamped = "strata_tpl_00000000000000a3";
+  const std::string today = pg_scalar(*admin, "SELECT current_date::text");
+  const std::map<std::string, std::string> stamps{{old_one, "2020-01-02"}, {recent, today}, {unstamped, ""}};
+  for (const auto& [name, date] : stamps) {
+    drop_template(*admin, name);
+    pg_exec(*admin, "CREATE DATABASE " + name + " WITH IS_TEMPLATE true ALLOW_CONNECTIONS false");
+    if (!date.empty()) pg_exec(*admin, "COMMENT ON DATABASE " + name + " IS 'strata::testing template; last used " + date + "'");
+  }
+  using t = strata::testing::database_template<items_history<8, 81>, strata::postgresql>;
+  (void)t::instance();
+  auto stamp_of = [&](const std::string& name) {
+    return pg_scalar(*admin, "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '" + name + "'");
+  };
+  EXPECT_FALSE(database_exists(*admin, old_one));
+  EXPECT_TRUE(database_exists(*admin, recent));
+  EXPECT_EQ(stamp_of(unstamped), "strata::testing template; last used " + today);
+  EXPECT_EQ(stamp_of(t::name()), "strata::testing template; last used " + today);
+  drop_template(*admin, recent);
+  drop_template(*admin, unstamped);
 }
 
 #endif

@@ -6,8 +6,9 @@
 // the description and SQL of each upgrade operation), so a changed history gets a template of its
 // own, and test processes running the same history share one. It is built once: under an
 // advisory lock, as <name>_building_<pid>, then marked a template and renamed into place, so a
-// concurrent process never sees a half-built one. Old templates are not removed (drop them with
-// ALTER DATABASE ... IS_TEMPLATE false; DROP DATABASE ...).
+// concurrent process never sees a half-built one. Each template is stamped with the
+// date it was last used (a comment on the database, once a day); a template starting drops those of
+// other histories unused for 14 days.
 //
 // Clones are made ahead. A CREATE DATABASE copies every file of the template (some 300 for an
 // empty database, more for each table and index), which takes tens of milliseconds. From a
@@ -433,7 +434,12 @@ class database_template<H, postgresql> {
  private:
   database_template() : pool_(std::make_shared<detail::postgresql_clone_pool>(name_)) {
     pool_->drop_orphans();
-    if (exists(name_)) return;
+    drop_unused_templates();
+    if (!exists(name_)) build();
+    mark_used();
+  }
+
+  void build() {
     const auto key = std::bit_cast<std::int64_t>(strata::detail::hash_id("strata::testing:" + name_));
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
     while (pool_->admin("SELECT pg_try_advisory_lock(" + std::to_string(key) + ")")[0][0].as<bool>() == false) {
@@ -466,6 +472,51 @@ class database_template<H, postgresql> {
       throw;
     }
     pool_->admin("SELECT pg_advisory_unlock(" + std::to_string(key) + ")");
+  }
+
+  // Templates are stamped "last used <date>" (once a day, by the first process that uses them);
+  // those of other histories not used for 14 days are dropped (unstamped ones are stamped, to age
+  // from now). Best effort: a template in use or being stamped by another process is left alone.
+  static constexpr int unused_days = 14;
+  static constexpr std::string_view stamp = "strata::testing template; last used ";
+  static std::string stamped_date_sql() {
+    return "substring(shobj_description(oid, 'pg_database') from 'last used ([0-9]{4}-[0-9]{2}-[0-9]{2})$')";
+  }
+  void stamp_today(const std::string& database) {
+    const auto today = pool_->admin("SELECT current_date::text")[0][0].as<std::string>();
+    pool_->admin("COMMENT ON DATABASE " + detail::quote_name(database) + " IS " + pool_->quote(std::string(stamp) + today));
+  }
+  void mark_used() {
+    try {
+      const auto r = pool_->admin("SELECT " + stamped_date_sql() + " = current_date::text FROM pg_database WHERE datname = " + pool_->quote(name_));
+      if (!r.empty() && (r[0][0].is_null() || !r[0][0].as<bool>())) stamp_today(name_);
+    } catch (const std::exception&) {  // NOLINT: another process stamped it at the same moment
+    }
+  }
+  void drop_unused_templates() {
+    try {
+      const auto r = pool_->admin("SELECT datname, " + stamped_date_sql() + " IS NULL, " + stamped_date_sql() + "::date < current_date - " +
+                                  std::to_string(unused_days) +
+                                  " FROM pg_database WHERE datistemplate AND datname ~ '^strata_tpl_[0-9a-f]{16}$' AND datname <> " +
+                                  pool_->quote(name_));
+      for (const auto& row : r) {
+        const auto database = row[0].as<std::string>();
+        try {
+          if (row[1].as<bool>()) {
+            stamp_today(database);
+          } else if (row[2].as<bool>()) {
+            pool_->admin("ALTER DATABASE " + detail::quote_name(database) + " WITH IS_TEMPLATE false");
+            try {
+              pool_->admin("DROP DATABASE IF EXISTS " + detail::quote_name(database));
+            } catch (const std::exception&) {
+              pool_->admin("ALTER DATABASE " + detail::quote_name(database) + " WITH IS_TEMPLATE true");
+            }
+          }
+        } catch (const std::exception&) {  // NOLINT: left to the next process
+        }
+      }
+    } catch (const std::exception&) {  // NOLINT: pruning is not what the caller asked for
+    }
   }
 
   bool exists(const std::string& database) {
