@@ -660,6 +660,16 @@ struct create : strata::revision<"d10000000001", strata::base> {
     op.execute("CREATE INDEX ix_parent_names ON parent_names (name)");
     op.execute("CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$");
     op.execute("CREATE TRIGGER tr_children_touch BEFORE UPDATE ON children FOR EACH ROW EXECUTE FUNCTION touch()");
+    // Types a column, a domain, a composite and a function use; a range type (with constructor
+    // functions of its own, not listed); overloads; a procedure.
+    op.execute("CREATE TYPE mood AS ENUM ('ok', 'bad')");
+    op.execute("CREATE DOMAIN good_mood AS mood CHECK (VALUE = 'ok')");
+    op.execute("CREATE TYPE pair AS (a good_mood, b integer)");
+    op.execute("CREATE TYPE floatrange AS RANGE (subtype = float8)");
+    op.execute("ALTER TABLE parents ADD COLUMN feeling good_mood");
+    op.execute("CREATE FUNCTION score(n integer) RETURNS integer LANGUAGE sql AS $$ SELECT n + 1 $$");
+    op.execute("CREATE FUNCTION score(p pair) RETURNS integer LANGUAGE sql AS $$ SELECT (p).b $$");
+    op.execute("CREATE PROCEDURE \"Tidy Up\"() LANGUAGE sql AS $$ SELECT 1 $$");
   }
   static constexpr void downgrade(strata::ops&) {}
 };
@@ -676,7 +686,9 @@ TEST_F(PostgresqlOperations, ObjectsListsTheSchemaInDropOrderAndDropObjectsDrops
   EXPECT_EQ(listed, (std::vector<std::string>{"trigger tr_children_touch on children", "view counted", "view named_children",
                                               "materialized view parent_names", "index ix_children_parent on children",
                                               "index ix_parent_names on parent_names", "table alembic_version", "table children",
-                                              "table parents", "sequence tickets"}));
+                                              "table parents", "sequence tickets", "procedure Tidy Up()", "function score(n integer)",
+                                              "function score(p pair)", "function touch()", "type floatrange", "type good_mood",
+                                              "type mood", "type pair"}));
   for (const auto& o : objects)
     if (o.name == "children") {
       EXPECT_EQ(o.columns, (std::vector<std::string>{"id", "parent_id", "ticket"}));
@@ -698,8 +710,14 @@ TEST_F(PostgresqlOperations, ObjectsListsTheSchemaInDropOrderAndDropObjectsDrops
 
   m.dialect().drop_objects(objects);
   EXPECT_TRUE(m.dialect().objects().empty());
-  EXPECT_EQ(db().scalar("SELECT count(*) FROM pg_proc WHERE proname = 'touch'"), "1") << "functions are not listed, so they stay";
+  EXPECT_EQ(db().scalar("SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema()"),
+            "0");
+  EXPECT_EQ(db().scalar("SELECT count(*) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = current_schema()"),
+            "0");
   EXPECT_TRUE(m.current().empty());
+  db().exec("CREATE SEQUENCE tickets");  // made outside the history, as above
+  m.upgrade();  // and the history runs again on the emptied schema (CREATE TYPE, CREATE FUNCTION)
+  EXPECT_EQ(m.dialect().objects().size(), objects.size());
 }
 
 // ---- InsightBull: rows kept through downgrade and upgrade ------------------------------------------------------

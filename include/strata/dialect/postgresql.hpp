@@ -220,13 +220,17 @@ class postgresql {
     for (const auto& o : operations) apply_one(o);
   }
 
-  // Every table, view, index (but those backing a constraint), trigger (but internal ones) and
-  // standalone sequence (not owned by a column) of the schema, the version table included, in an
-  // order in which they can be dropped: triggers, views, materialized views, indexes, tables (each
-  // before the tables it references), then sequences (a column default may use one).
+  // Every table, view, index (but those backing a constraint), trigger (but internal ones),
+  // standalone sequence (not owned by a column), function and procedure, and enum, domain,
+  // composite and range type of the schema (but what an extension or another object owns), the
+  // version table included, in an order in which they can be dropped: triggers, views,
+  // materialized views, indexes, tables (each before the tables it references), sequences (a
+  // column default may use one), functions and procedures (named with their arguments:
+  // "f(a integer)"; a trigger, default or view may call one), then types (a column, function or
+  // domain may use one).
   std::vector<database_object> objects() {
     return guarded("listing the schema's objects", [&] {
-      std::vector<database_object> triggers, views, materialized, indexes, tables, sequences;
+      std::vector<database_object> triggers, views, materialized, indexes, tables, sequences, routines, types;
       with_transaction([&](pqxx::transaction_base& t) {
         const auto schema = schema_name(t);
         for (const auto& r : t.exec_params("SELECT c.relname, c.relkind, c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
@@ -278,9 +282,26 @@ class postgresql {
                                            schema))
           references.emplace_back(r[0].c_str(), r[1].c_str());
         tables = detail::children_first(std::move(tables), references, std::equal_to<>{});
+        // Owned by an extension ('e') or another object ('i': a range type's constructors): not ours to drop.
+        const auto not_owned = [](std::string_view catalog, std::string_view alias) {
+          return " AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = '" + std::string(catalog) + "'::regclass AND d.objid = " +
+                 std::string(alias) + ".oid AND d.deptype IN ('e', 'i'))";
+        };
+        for (const auto& r : t.exec_params("SELECT p.proname, p.prokind, pg_get_function_identity_arguments(p.oid) FROM pg_proc p "
+                                           "JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = $1 AND p.prokind IN ('f', 'p')" +
+                                               not_owned("pg_proc", "p") + " ORDER BY p.proname COLLATE \"C\", 3",
+                                           schema))
+          routines.push_back({std::string(r[1].c_str()) == "p" ? "procedure" : "function",
+                              std::string(r[0].c_str()) + "(" + r[2].c_str() + ")", "", {}});
+        for (const auto& r : t.exec_params("SELECT t.typname FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace "
+                                           "WHERE n.nspname = $1 AND t.typtype IN ('e', 'd', 'r', 'c') AND (t.typtype <> 'c' OR EXISTS "
+                                           "(SELECT 1 FROM pg_class c WHERE c.oid = t.typrelid AND c.relkind = 'c'))" +
+                                               not_owned("pg_type", "t") + " ORDER BY t.typname COLLATE \"C\"",
+                                           schema))
+          types.push_back({"type", r[0].c_str(), "", {}});
       });
       std::vector<database_object> out;
-      for (auto* group : {&triggers, &views, &materialized, &indexes, &tables, &sequences})
+      for (auto* group : {&triggers, &views, &materialized, &indexes, &tables, &sequences, &routines, &types})
         for (auto& o : *group) out.push_back(std::move(o));
       return out;
     });
@@ -294,8 +315,8 @@ class postgresql {
     for (const auto& o : objects)
       if (keyword_of(o.type).empty())
         throw operation_failed("dropping " + o.type + " '" + o.name + "'",
-                               "strata's PostgreSQL dialect drops tables, views, materialized views, indexes, triggers and sequences "
-                               "only, so nothing was dropped; leave this object out of the list");
+                               "strata's PostgreSQL dialect drops tables, views, materialized views, indexes, triggers, sequences, "
+                               "functions, procedures and types only, so nothing was dropped; leave this object out of the list");
     locked([&] {
       in_transaction([&] {
         for (std::size_t i = 0; i < objects.size();) {
@@ -305,7 +326,7 @@ class postgresql {
           std::string what, names;
           for (std::size_t j = i; j < end; ++j) {
             what += (what.empty() ? "" : ", ") + objects[j].type + " '" + objects[j].name + "'";
-            names += (names.empty() ? "" : ", ") + qualified_in(objects[j].name);
+            names += (names.empty() ? "" : ", ") + drop_name(objects[j]);
           }
           const auto& first = objects[i];
           // An index or trigger may have gone with its table or materialized view: no error.
@@ -349,7 +370,16 @@ class postgresql {
     if (type == "index") return "INDEX";
     if (type == "trigger") return "TRIGGER";
     if (type == "sequence") return "SEQUENCE";
+    if (type == "function") return "FUNCTION";
+    if (type == "procedure") return "PROCEDURE";
+    if (type == "type") return "TYPE";  // enums, domains, composite and range types alike
     return {};
+  }
+  // The name DROP takes: qualified, and for a routine "name(arguments)" with only the name quoted.
+  [[nodiscard]] std::string drop_name(const database_object& o) const {
+    if (o.type != "function" && o.type != "procedure") return qualified_in(o.name);
+    const auto paren = o.name.find('(');
+    return qualified_in(o.name.substr(0, paren)) + (paren == std::string::npos ? "()" : o.name.substr(paren));
   }
 
   // libpq's keywords with their defaults (the PG* variables included).
