@@ -18,7 +18,9 @@
 //   isolation::fresh_database  each test gets a clone of its own (database() and url() are that
 //                              test's); nothing to roll back, and every connection sees everything.
 // On SQLite the clones are files in the temporary folder (so that url() works), written from the
-// template's image in one write. A derived fixture that overrides SetUp/TearDown calls the base's.
+// template's image in one write. On PostgreSQL, from a process's second clone on, clones are made
+// ahead and released ones dropped by background threads (see strata/testing/postgresql.hpp), so a
+// suite's database may outlive TearDownTestSuite by a moment; all are gone when the process ends. A derived fixture that overrides SetUp/TearDown calls the base's.
 //
 // A database that cannot be made (PostgreSQL server unreachable, migration failed) fails every test
 // of the suite with the reason; an unreachable PostgreSQL server skips them instead, unless the
