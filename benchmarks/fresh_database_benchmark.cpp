@@ -120,12 +120,11 @@ strata::testing::database_template<history_of<N>, strata::postgresql>* postgresq
   }
 }
 
-// What a suite waits for its database: clone() and the connection, when the clones made ahead have
-// been made (the previous suite's tests ran for as long as making one takes; the timer is paused
-// while the pool refills and while the clone is released).
+// clone() and the connection, timed; the release not, nor (with clones made ahead) the refill:
+// each iteration starts with `ahead` clones ready.
 template <std::size_t N>
-void BM_fresh_database_clone_postgresql(benchmark::State& state) {
-  auto* t = postgresql_template<N>(state, 2);
+void clone_one_at_a_time(benchmark::State& state, std::size_t ahead) {
+  auto* t = postgresql_template<N>(state, ahead);
   if (t == nullptr) return;
   std::optional<strata::testing::cloned_database<strata::postgresql>> clone;
   for (auto _ : state) {
@@ -137,6 +136,13 @@ void BM_fresh_database_clone_postgresql(benchmark::State& state) {
     state.ResumeTiming();
   }
   count(state, "clones/s");
+}
+
+// What a suite waits for its database when the clones made ahead are ready (the previous suite's
+// tests ran for as long as making one takes).
+template <std::size_t N>
+void BM_fresh_database_clone_postgresql(benchmark::State& state) {
+  clone_one_at_a_time<N>(state, 2);
 }
 
 // Clones asked for back to back, each released at once (tests that take no time): clone() and the
@@ -154,20 +160,10 @@ void BM_fresh_database_clone_back_to_back_postgresql(benchmark::State& state) {
 }
 
 // Nothing made ahead (make_ahead(0), as for a process's first clone): CREATE DATABASE ... TEMPLATE
-// and the connection to the copy, timed; the DROP DATABASE after it is not.
+// and the connection to the copy; the DROP DATABASE after it is untimed.
 template <std::size_t N>
 void BM_fresh_database_clone_unpooled_postgresql(benchmark::State& state) {
-  auto* t = postgresql_template<N>(state, 0);
-  if (t == nullptr) return;
-  std::optional<strata::testing::cloned_database<strata::postgresql>> clone;
-  for (auto _ : state) {
-    clone.emplace(t->clone());
-    benchmark::DoNotOptimize(clone->connection().is_open());
-    state.PauseTiming();
-    clone.reset();
-    state.ResumeTiming();
-  }
-  count(state, "clones/s");
+  clone_one_at_a_time<N>(state, 0);
 }
 
 // CREATE DATABASE (empty), a connection to it, and the migration from empty to head.
