@@ -166,6 +166,37 @@ void BM_fresh_database_clone_unpooled_postgresql(benchmark::State& state) {
   clone_one_at_a_time<N>(state, 0);
 }
 
+// A process's first clone when the process before it left a spare (made untimed, by CREATE
+// DATABASE ... TEMPLATE under the spare's name): the template's connection, the RENAME that claims
+// the spare and the clone's connection, timed.
+template <std::size_t N>
+void BM_fresh_database_clone_spare_postgresql(benchmark::State& state) {
+  auto* t = postgresql_template<N>(state, 0);
+  if (t == nullptr) return;
+  using strata::testing::detail::postgresql_clone_pool;
+  const std::string oid = t->spare_prefix().substr(std::string("strata_spare_").size(), t->spare_prefix().size() - 14);
+  pqxx::connection admin;
+  int made = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    pqxx::nontransaction(admin).exec0("CREATE DATABASE " + t->spare_prefix() + "0_" + std::to_string(made++) + " TEMPLATE " + t->name() +
+                                      strata::testing::detail::clone_strategy(admin));
+    state.ResumeTiming();
+    std::optional<postgresql_clone_pool> process(std::in_place, t->name());
+    process->attach(oid);
+    process->make_ahead(0);
+    auto clone = process->take();
+    benchmark::DoNotOptimize(clone.connection->is_open());
+    state.PauseTiming();
+    const int backend = clone.connection->backendpid();
+    clone.connection.reset();
+    process->release({clone.name, backend});
+    process.reset();
+    state.ResumeTiming();
+  }
+  count(state, "clones/s");
+}
+
 // CREATE DATABASE (empty), a connection to it, and the migration from empty to head.
 template <std::size_t N>
 void BM_fresh_database_replay_postgresql(benchmark::State& state) {
@@ -201,6 +232,11 @@ STRATA_READY_CLONE(100);
 STRATA_READY_CLONE(200);
 STRATA_FRESH_DATABASE(BM_fresh_database_clone_back_to_back_postgresql, benchmark::kMillisecond);
 STRATA_FRESH_DATABASE(BM_fresh_database_clone_unpooled_postgresql, benchmark::kMillisecond);
+#define STRATA_SPARE_CLONE(n) \
+  BENCHMARK_TEMPLATE(BM_fresh_database_clone_spare_postgresql, n)->Name("BM_fresh_database_clone_spare_postgresql")->Arg(n)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(20)
+STRATA_SPARE_CLONE(10);
+STRATA_SPARE_CLONE(100);
+STRATA_SPARE_CLONE(200);
 STRATA_FRESH_DATABASE(BM_fresh_database_replay_postgresql, benchmark::kMillisecond);
 #endif
 

@@ -441,6 +441,18 @@ bool database_exists(pqxx::connection& admin, const std::string& name) {
   return pg_scalar(admin, "SELECT count(*) FROM pg_database WHERE datname = '" + name + "'") == "1";
 }
 
+std::vector<std::string> spares_of(pqxx::connection& admin, const std::string& prefix) {
+  std::vector<std::string> out;
+  pqxx::nontransaction n(admin);
+  for (const auto& row : n.exec("SELECT datname FROM pg_database WHERE left(datname, " + std::to_string(prefix.size()) + ") = '" + prefix +
+                                "' ORDER BY datname"))
+    out.push_back(row[0].as<std::string>());
+  return out;
+}
+void drop_spares(pqxx::connection& admin, const std::string& prefix) {
+  for (const auto& name : spares_of(admin, prefix)) pg_exec(admin, "DROP DATABASE IF EXISTS \"" + name + "\"");
+}
+
 // From the second clone on, make_ahead() clones wait ready; released ones are dropped by the
 // workers; make_ahead(0) stops them and drops what they had made.
 TEST(PostgresqlTemplate, ClonesAreMadeAheadAndDroppedWhenReleased) {
@@ -482,6 +494,7 @@ TEST(PostgresqlTemplate, AFailedCloneIsReportedAndTheNextOneWorks) {
   kept.push_back(t.clone());
   kept.push_back(t.clone());
   t.settle();
+  drop_spares(*admin, t.spare_prefix());  // which clone() would take instead of failing
   pg_exec(*admin, "ALTER DATABASE \"" + name + "\" RENAME TO \"" + name + "_away\"");
   std::string message;
   for (int i = 0; i < 3 && message.empty(); ++i) {  // the two made before the rename come first
@@ -501,18 +514,20 @@ TEST(PostgresqlTemplate, AFailedCloneIsReportedAndTheNextOneWorks) {
   EXPECT_EQ(clones_of(*admin, t.clone_prefix()), "1");  // again
 }
 
-// Clones named after a server process that is gone (a killed test process) are dropped when a
-// template starts; those of a live connection are not.
+// Clones named after a server process that is gone (a killed test process), and spares of a
+// template that is gone, are dropped when a template starts; clones of a live connection are not.
 TEST(PostgresqlTemplate, ClonesOfAGoneProcessAreDroppedAtStart) {
   STRATA_ADMIN_OR_SKIP(admin);
   const std::string orphan = "strata_clone_999999999_0";  // beyond any server's process ids
+  const std::string orphan_spare = "strata_spare_4000000000_1_0";  // of a template that is not there
   const std::string live = "strata_clone_" + std::to_string(admin->backendpid()) + "_999";
-  for (const auto& n : {orphan, live}) {
+  for (const auto& n : {orphan, live, orphan_spare}) {
     pg_exec(*admin, "DROP DATABASE IF EXISTS " + n);
     pg_exec(*admin, "CREATE DATABASE " + n);
   }
   (void)strata::testing::database_template<items_history<6, 61>, strata::postgresql>::instance();
   EXPECT_FALSE(database_exists(*admin, orphan));
+  EXPECT_FALSE(database_exists(*admin, orphan_spare));
   EXPECT_TRUE(database_exists(*admin, live));
   pg_exec(*admin, "DROP DATABASE IF EXISTS " + live);
 }
@@ -540,6 +555,57 @@ TEST(PostgresqlTemplate, TemplatesUnusedFor14DaysAreDropped) {
   EXPECT_EQ(stamp_of(t::name()), "strata::testing template; last used " + today);
   drop_template(*admin, recent);
   drop_template(*admin, unstamped);
+}
+
+// A process's clones made ahead and not used stay on the server as spares (two at the most), and
+// the next process's first clone() takes one instead of making one. Two pools on one template stand
+// for two processes here.
+TEST(PostgresqlTemplate, UnusedClonesAreSparesForTheNextProcess) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  using t = strata::testing::database_template<items_history<9, 91>, strata::postgresql>;
+  auto& tpl = t::instance();
+  tpl.make_ahead(0);  // this process's own pool stays out of the way
+  const auto spare_prefix = tpl.spare_prefix();
+  ASSERT_TRUE(spare_prefix.starts_with("strata_spare_"));
+  drop_spares(*admin, spare_prefix);
+  const auto oid = spare_prefix.substr(std::string("strata_spare_").size(), spare_prefix.size() - std::string("strata_spare_").size() - 1);
+  using strata::testing::detail::postgresql_clone_pool;
+  auto release = [](postgresql_clone_pool& pool, strata::testing::detail::postgresql_clone c) {
+    const int backend = c.connection->backendpid();
+    c.connection.reset();
+    pool.release({c.name, backend});
+  };
+  {
+    postgresql_clone_pool first(t::name());
+    first.attach(oid);
+    release(first, first.take());  // its workers make one more meanwhile
+    first.settle();
+    EXPECT_TRUE(spares_of(*admin, spare_prefix).empty());
+  }  // exit: the clone made ahead becomes a spare
+  const auto spares = spares_of(*admin, spare_prefix);
+  ASSERT_EQ(spares.size(), 1U);
+  {
+    postgresql_clone_pool second(t::name());
+    second.attach(oid);
+    second.make_ahead(0);
+    auto c = second.take();
+    EXPECT_TRUE(c.name.starts_with(second.prefix())) << c.name;
+    EXPECT_FALSE(database_exists(*admin, spares[0]));  // renamed: it is c
+    EXPECT_TRUE(spares_of(*admin, spare_prefix).empty());
+    EXPECT_EQ(pg_scalar(*c.connection, "SELECT version_num FROM alembic_version"), head);
+    release(second, std::move(c));
+    EXPECT_EQ(clones_of(*admin, second.prefix()), "0");
+  }
+  {  // never more than two spares
+    postgresql_clone_pool third(t::name());
+    third.attach(oid);
+    third.make_ahead(4);
+    release(third, third.take());
+    release(third, third.take());
+    third.settle();
+  }
+  EXPECT_EQ(spares_of(*admin, spare_prefix).size(), 2U);
+  drop_spares(*admin, spare_prefix);
 }
 
 #endif

@@ -12,14 +12,20 @@
 //
 // Clones are made ahead. A CREATE DATABASE copies every file of the template (some 300 for an
 // empty database, more for each table and index), which takes tens of milliseconds. From a
-// process's second clone() on, background threads (one connection each) keep make_ahead() clones
-// ready, connected, while the tests run, and drop released clones; clone() then only takes one.
-// The default is 2 ahead, or $STRATA_TESTING_POOL; 0 makes each clone inside clone() and drops it
-// in its destructor. Clones are named strata_clone_<b>_<n>, <b> being the server process id of the
-// template's own connection: a template drops, when it starts, the clones of processes whose
-// connection the server no longer has (a test process that was killed).
+// process's first clone() on, background threads (one connection each) keep clones ready,
+// connected, while the tests run (one after the first clone(), make_ahead() from the second on),
+// and drop released clones; clone() then only takes one. The default is 2 ahead, or
+// $STRATA_TESTING_POOL; 0 makes each clone inside clone() and drops it in its destructor.
+// At exit, up to two clones made ahead and not used are kept on the server as spares of the
+// template (strata_spare_<template oid>_...), and a process's clone() takes a spare when there is
+// one (ALTER DATABASE ... RENAME): a test process that needs one database (ctest running each test
+// in a process of its own) finds it made by the process before it.
+// Clones are named strata_clone_<b>_<n>, <b> being the server process id of the template's own
+// connection: a template drops, when it starts, the clones of processes whose connection the
+// server no longer has (a test process that was killed), and spares of templates that are gone.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <bit>
 #include <chrono>
@@ -111,9 +117,15 @@ class postgresql_clone_pool {
         strategy_(clone_strategy(*admin_)),
         prefix_("strata_clone_" + std::to_string(admin_->backendpid()) + "_"),
         ahead_(default_ahead()) {}
+  // At most this many spares per template are kept on the server.
+  static constexpr std::size_t spares_kept = 2;
   postgresql_clone_pool(const postgresql_clone_pool&) = delete;
   postgresql_clone_pool& operator=(const postgresql_clone_pool&) = delete;
-  ~postgresql_clone_pool() { stop(); }
+  ~postgresql_clone_pool() { stop(true); }
+
+  // The template exists, with this oid: spares of it may be taken and kept from now on.
+  void attach(const std::string& template_oid) { spare_prefix_ = "strata_spare_" + template_oid + "_"; }
+  [[nodiscard]] const std::string& spare_prefix() const { return spare_prefix_; }
 
   // The statements that build the template run here (one at a time).
   pqxx::result admin(const std::string& sql) {
@@ -130,8 +142,10 @@ class postgresql_clone_pool {
   // another process may be dropping the same ones.
   void drop_orphans() {
     const auto orphans = admin(
-        "SELECT datname FROM pg_database WHERE datname ~ '^strata_clone_[0-9]{1,9}_[0-9]+$' "
-        "AND split_part(datname, '_', 3)::integer NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)");
+        "SELECT datname FROM pg_database WHERE (datname ~ '^strata_clone_[0-9]{1,9}_[0-9]+$' "
+        "AND split_part(datname, '_', 3)::integer NOT IN (SELECT pid FROM pg_stat_activity WHERE pid IS NOT NULL)) "
+        "OR (datname ~ '^strata_spare_[0-9]{1,10}_' AND split_part(datname, '_', 3)::oid NOT IN "
+        "(SELECT oid FROM pg_database WHERE datistemplate AND datname LIKE 'strata\\_tpl\\_%'))");
     for (const auto& row : orphans) {
       try {
         admin("DROP DATABASE IF EXISTS " + quote_name(row[0].as<std::string>()) + " WITH (FORCE)");
@@ -140,34 +154,31 @@ class postgresql_clone_pool {
     }
   }
 
-  // A fresh clone: one made ahead, or (the first time, or with nothing made ahead) made now.
+  // A fresh clone: one made ahead; else the one a worker is making; else a spare; else made now.
   postgresql_clone take() {
     std::unique_lock lock(mutex_);
-    if (++taken_ >= 2 && ahead_ > 0 && workers_.empty()) start_workers(lock);
-    if (workers_.empty()) {
-      lock.unlock();
-      const std::lock_guard admin_lock(admin_mutex_);
-      return create(*admin_);
-    }
-    ready_changed_.wait(lock, [&] { return !ready_.empty() || failed_; });
-    if (ready_.empty()) {  // a worker failed: try here, so that the error (or the clone) is this call's
-      failed_ = false;     // and let the workers try again
+    ++taken_;
+    if (ahead_ > 0 && workers_.empty() && !stopping_) start_workers();
+    if (ready_.empty() && creating_ > 0) ready_changed_.wait(lock, [&] { return !ready_.empty() || creating_ == 0 || failed_; });
+    if (!ready_.empty()) {
+      auto clone = std::move(ready_.front());
+      ready_.pop_front();
       work_changed_.notify_all();
-      lock.unlock();
-      const std::lock_guard admin_lock(admin_mutex_);
-      return create(*admin_);
+      return clone;
     }
-    auto clone = std::move(ready_.front());
-    ready_.pop_front();
+    failed_ = false;  // a worker failed: try here, so that the error (or the clone) is this call's, and let them try again
     work_changed_.notify_all();
-    return clone;
+    lock.unlock();
+    const std::lock_guard admin_lock(admin_mutex_);
+    if (auto spare = claim_spare()) return std::move(*spare);
+    return create(*admin_);
   }
 
   // A clone that is no longer used: dropped by a worker, or now.
   void release(postgresql_released clone) noexcept {
     {
       const std::lock_guard lock(mutex_);
-      if (!workers_.empty() && !stopping_) {
+      if (live_ > 0 && !stopping_) {
         released_.push_back(std::move(clone));
         work_changed_.notify_all();
         return;
@@ -182,7 +193,8 @@ class postgresql_clone_pool {
   void settle() {
     std::unique_lock lock(mutex_);
     ready_changed_.wait(lock, [&] {
-      return workers_.empty() || (released_.empty() && dropping_ == 0 && creating_ == 0 && (ready_.size() >= ahead_ || failed_));
+      return starting_ == 0 &&
+             (live_ == 0 || (released_.empty() && dropping_ == 0 && creating_ == 0 && (ready_.size() >= target() || failed_)));
     });
   }
 
@@ -192,12 +204,13 @@ class postgresql_clone_pool {
   }
   // Stops the workers (dropping what they made) and sets how many they keep ready when they start again.
   void make_ahead(std::size_t n) {
-    stop();
+    stop(false);
     const std::lock_guard lock(mutex_);
     ahead_ = n;
   }
 
-  void stop() noexcept {
+  // keep_spares: up to spares_kept of the clones made ahead stay on the server, for the next process.
+  void stop(bool keep_spares) noexcept {
     std::vector<std::thread> workers;
     {
       const std::lock_guard lock(mutex_);
@@ -218,9 +231,9 @@ class postgresql_clone_pool {
     ready_changed_.notify_all();  // settle() and take() waiters
     const std::lock_guard admin_lock(admin_mutex_);
     for (auto& c : ready) {
-      const int backend = c.connection->backendpid();
+      const postgresql_released closed{c.name, c.connection->backendpid()};
       c.connection.reset();
-      drop(*admin_, {c.name, backend});
+      if (!keep_spares || !keep_as_spare(closed)) drop(*admin_, closed);
     }
     for (const auto& c : released) drop(*admin_, c);
   }
@@ -254,36 +267,100 @@ class postgresql_clone_pool {
 
   // A closed connection's server process ends a moment later; DROP DATABASE finding it still there
   // sleeps 100 ms before it looks again. So first wait (up to 2 s) for it to leave pg_stat_activity.
+  static void wait_for_exit(pqxx::connection& c, int backend) {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (backend != 0 && std::chrono::steady_clock::now() < deadline &&
+           !run(c, "SELECT 1 FROM pg_stat_activity WHERE pid = " + std::to_string(backend)).empty())
+      std::this_thread::sleep_for(std::chrono::microseconds(500));
+  }
   static void drop(pqxx::connection& c, const postgresql_released& clone) noexcept {
     try {
-      const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-      while (clone.backend != 0 && std::chrono::steady_clock::now() < deadline &&
-             !run(c, "SELECT 1 FROM pg_stat_activity WHERE pid = " + std::to_string(clone.backend)).empty())
-        std::this_thread::sleep_for(std::chrono::microseconds(500));
+      wait_for_exit(c, clone.backend);
       run(c, "DROP DATABASE IF EXISTS " + quote_name(clone.name) + " WITH (FORCE)");
     } catch (const std::exception& e) {
       std::fprintf(stderr, "strata::testing: could not drop the database %s: %s\n", clone.name.c_str(), first_line(e.what()).c_str());
     }
   }
 
-  // Called with mutex_ held; connects the workers first, so that a failure is the caller's.
-  void start_workers(std::unique_lock<std::mutex>& lock) {
-    const std::size_t n = ahead_;
-    lock.unlock();
-    std::vector<std::unique_ptr<pqxx::connection>> connections;
-    try {
-      for (std::size_t i = 0; i < n; ++i) connections.push_back(connect_postgresql(maintenance_database()));
-    } catch (...) {
-      lock.lock();
-      return;  // take() makes its clone itself, and meets the same failure
-    }
-    lock.lock();
-    if (!workers_.empty() || stopping_) return;
-    for (auto& c : connections) workers_.emplace_back([this, c = std::move(c)]() mutable { work(*c); });
+  // Names of this template's spares (as many as the query returns), or none before attach().
+  std::vector<std::string> spares(std::size_t most) {
+    std::vector<std::string> out;
+    if (spare_prefix_.empty()) return out;
+    for (const auto& row : run(*admin_, "SELECT datname FROM pg_database WHERE left(datname, " + std::to_string(spare_prefix_.size()) +
+                                            ") = " + admin_->quote(spare_prefix_) + " ORDER BY datname LIMIT " + std::to_string(most)))
+      out.push_back(row[0].as<std::string>());
+    return out;
   }
 
-  void work(pqxx::connection& c) {
+  // A spare renamed to one of this process's clones (another process may take the same one first:
+  // then its rename fails, and the next is tried). Called with admin_mutex_ held.
+  std::optional<postgresql_clone> claim_spare() {
+    std::vector<std::string> candidates;
+    try {
+      candidates = spares(4);
+    } catch (const pqxx::broken_connection&) {
+      throw;
+    } catch (const std::exception&) {  // NOLINT: then make one
+    }
+    for (const auto& spare : candidates) {
+      const auto name = prefix_ + std::to_string(counter_++);
+      try {
+        run(*admin_, "ALTER DATABASE " + quote_name(spare) + " RENAME TO " + quote_name(name));
+      } catch (const pqxx::sql_error&) {
+        continue;  // taken by another process
+      }
+      try {
+        return postgresql_clone{name, connect_postgresql(name)};
+      } catch (...) {
+        drop(*admin_, {name, 0});
+        throw;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Renames a clone made ahead (its connection closed) to a spare, unless there are enough.
+  // Called with admin_mutex_ held.
+  bool keep_as_spare(const postgresql_released& clone) noexcept {
+    try {
+      if (spare_prefix_.empty() || spares(spares_kept).size() >= spares_kept) return false;
+      wait_for_exit(*admin_, clone.backend);  // RENAME refuses a database with connections
+      run(*admin_, "ALTER DATABASE " + quote_name(clone.name) + " RENAME TO " +
+                       quote_name(spare_prefix_ + std::to_string(admin_->backendpid()) + "_" + std::to_string(counter_++)));
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
+  // Called with mutex_ held. Each worker connects on its own thread.
+  void start_workers() {
+    for (std::size_t i = 0; i < ahead_; ++i) {
+      ++starting_;
+      workers_.emplace_back([this] { work(); });
+    }
+  }
+
+  void work() {
+    std::unique_ptr<pqxx::connection> connection;
+    try {
+      connection = connect_postgresql(maintenance_database());
+    } catch (const std::exception&) {  // NOLINT: take() then makes its clones itself, and reports the error
+    }
     std::unique_lock lock(mutex_);
+    --starting_;
+    if (!connection) {
+      failed_ = true;
+      ready_changed_.notify_all();
+      return;
+    }
+    ++live_;
+    ready_changed_.notify_all();
+    auto& c = *connection;
+    struct leaving {
+      postgresql_clone_pool& pool;
+      ~leaving() { --pool.live_; }
+    } on_exit{*this};  // runs with mutex_ held: the loop returns holding it
     for (;;) {
       work_changed_.wait(lock, [&] { return stopping_ || wants_clone() || !released_.empty(); });
       if (stopping_) return;
@@ -312,13 +389,16 @@ class postgresql_clone_pool {
       }
     }
   }
-  bool wants_clone() const { return !failed_ && ready_.size() + creating_ < ahead_; }
+  // How many clones are kept ready: one after the first clone(), make_ahead() from the second on.
+  std::size_t target() const { return taken_ >= 2 ? ahead_ : std::min<std::size_t>(ahead_, 1); }
+  bool wants_clone() const { return !failed_ && ready_.size() + creating_ < target(); }
 
   std::mutex admin_mutex_;  // guards admin_
   std::unique_ptr<pqxx::connection> admin_;
   const std::string template_;
   const std::string strategy_;
   const std::string prefix_;
+  std::string spare_prefix_;  // set by attach(), before any clone is taken
   std::atomic<unsigned long> counter_{0};
 
   mutable std::mutex mutex_;  // guards what follows
@@ -328,6 +408,8 @@ class postgresql_clone_pool {
   std::size_t taken_ = 0;
   std::size_t creating_ = 0;
   std::size_t dropping_ = 0;
+  std::size_t starting_ = 0;  // workers connecting
+  std::size_t live_ = 0;      // workers connected and working
   bool stopping_ = false;
   bool failed_ = false;  // a worker could not make a clone; they wait for take() to try again
   std::deque<postgresql_clone> ready_;
@@ -397,8 +479,8 @@ class database_template<H, postgresql> {
   }
   database_template(const database_template&) = delete;
   database_template& operator=(const database_template&) = delete;
-  // At exit: the workers stop, and the clones made ahead are dropped.
-  ~database_template() { pool_->stop(); }
+  // At exit: the workers stop; up to two clones made ahead stay as spares, the others are dropped.
+  ~database_template() { pool_->stop(true); }
 
   // "strata_tpl_" + 16 hex digits of the history's hash.
   [[nodiscard]] static std::string name() {
@@ -423,13 +505,15 @@ class database_template<H, postgresql> {
   [[nodiscard]] cloned_database<postgresql> clone() { return cloned_database<postgresql>(pool_, pool_->take()); }
 
   // How many clones are kept ready ahead of clone() once a second one was asked for (2, or
-  // $STRATA_TESTING_POOL); setting it drops those made so far.
+  // $STRATA_TESTING_POOL; one before); setting it drops those made so far.
   [[nodiscard]] std::size_t make_ahead() const { return pool_->make_ahead(); }
   void make_ahead(std::size_t n) { pool_->make_ahead(n); }
   // Waits until the workers are idle: every released clone dropped, and make_ahead() clones ready.
   void settle() { pool_->settle(); }
   // The names of this process's clones start with it: "strata_clone_<b>_".
   [[nodiscard]] const std::string& clone_prefix() const { return pool_->prefix(); }
+  // The names of the template's spares start with it: "strata_spare_<template oid>_".
+  [[nodiscard]] const std::string& spare_prefix() const { return pool_->spare_prefix(); }
 
  private:
   database_template() : pool_(std::make_shared<detail::postgresql_clone_pool>(name_)) {
@@ -437,6 +521,7 @@ class database_template<H, postgresql> {
     drop_unused_templates();
     if (!exists(name_)) build();
     mark_used();
+    pool_->attach(pool_->admin("SELECT oid FROM pg_database WHERE datname = " + pool_->quote(name_))[0][0].as<std::string>());
   }
 
   void build() {
