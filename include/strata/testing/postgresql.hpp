@@ -108,7 +108,8 @@ struct postgresql_released {
 };
 
 // The clones of one template: made on demand or ahead by worker threads, dropped on release.
-// Thread-safe. stop() (or the destructor) ends the workers and drops what they made and were given.
+// Thread-safe. stop() (or the destructor) ends the workers and drops what they made and were given,
+// or keeps some of what they made as spares for the next process.
 class postgresql_clone_pool {
  public:
   explicit postgresql_clone_pool(std::string template_name)
@@ -188,8 +189,8 @@ class postgresql_clone_pool {
     drop(*admin_, clone);
   }
 
-  // Waits until the workers are idle: every released clone dropped, and make_ahead() clones ready
-  // (or one failed to be made). At once when no workers run.
+  // Waits until the workers are idle: every released clone dropped, and as many clones ready as
+  // they keep (or one failed to be made). At once when no workers run.
   void settle() {
     std::unique_lock lock(mutex_);
     ready_changed_.wait(lock, [&] {
@@ -508,7 +509,7 @@ class database_template<H, postgresql> {
   // $STRATA_TESTING_POOL; one before); setting it drops those made so far.
   [[nodiscard]] std::size_t make_ahead() const { return pool_->make_ahead(); }
   void make_ahead(std::size_t n) { pool_->make_ahead(n); }
-  // Waits until the workers are idle: every released clone dropped, and make_ahead() clones ready.
+  // Waits until the workers are idle: every released clone dropped, and the clones made ahead ready.
   void settle() { pool_->settle(); }
   // The names of this process's clones start with it: "strata_clone_<b>_".
   [[nodiscard]] const std::string& clone_prefix() const { return pool_->prefix(); }
