@@ -174,7 +174,6 @@ void BM_fresh_database_clone_spare_postgresql(benchmark::State& state) {
   auto* t = postgresql_template<N>(state, 0);
   if (t == nullptr) return;
   using strata::testing::detail::postgresql_clone_pool;
-  const std::string oid = t->spare_prefix().substr(std::string("strata_spare_").size(), t->spare_prefix().size() - 14);
   pqxx::connection admin;
   int made = 0;
   for (auto _ : state) {
@@ -183,7 +182,7 @@ void BM_fresh_database_clone_spare_postgresql(benchmark::State& state) {
                                       strata::testing::detail::clone_strategy(admin));
     state.ResumeTiming();
     std::optional<postgresql_clone_pool> process(std::in_place, t->name());
-    process->attach(oid);
+    process->attach(t->oid());
     process->make_ahead(0);
     auto clone = process->take();
     benchmark::DoNotOptimize(clone.connection->is_open());

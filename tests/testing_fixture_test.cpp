@@ -568,7 +568,8 @@ TEST(PostgresqlTemplate, UnusedClonesAreSparesForTheNextProcess) {
   const auto spare_prefix = tpl.spare_prefix();
   ASSERT_TRUE(spare_prefix.starts_with("strata_spare_"));
   drop_spares(*admin, spare_prefix);
-  const auto oid = spare_prefix.substr(std::string("strata_spare_").size(), spare_prefix.size() - std::string("strata_spare_").size() - 1);
+  const auto& oid = tpl.oid();
+  EXPECT_EQ(spare_prefix, "strata_spare_" + oid + "_");
   using strata::testing::detail::postgresql_clone_pool;
   auto release = [](postgresql_clone_pool& pool, strata::testing::detail::postgresql_clone c) {
     const int backend = c.connection->backendpid();

@@ -513,6 +513,8 @@ class database_template<H, postgresql> {
   void settle() { pool_->settle(); }
   // The names of this process's clones start with it: "strata_clone_<b>_".
   [[nodiscard]] const std::string& clone_prefix() const { return pool_->prefix(); }
+  // The template database's oid, as text.
+  [[nodiscard]] const std::string& oid() const { return oid_; }
   // The names of the template's spares start with it: "strata_spare_<template oid>_".
   [[nodiscard]] const std::string& spare_prefix() const { return pool_->spare_prefix(); }
 
@@ -522,7 +524,8 @@ class database_template<H, postgresql> {
     drop_unused_templates();
     if (!exists(name_)) build();
     mark_used();
-    pool_->attach(pool_->admin("SELECT oid FROM pg_database WHERE datname = " + pool_->quote(name_))[0][0].as<std::string>());
+    oid_ = pool_->admin("SELECT oid FROM pg_database WHERE datname = " + pool_->quote(name_))[0][0].as<std::string>();
+    pool_->attach(oid_);
   }
 
   void build() {
@@ -617,6 +620,7 @@ class database_template<H, postgresql> {
 
   std::string name_ = name();
   std::shared_ptr<detail::postgresql_clone_pool> pool_;
+  std::string oid_;
 };
 
 }  // namespace strata::testing
