@@ -13,6 +13,8 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include <insightbull/migrations/history.hpp>
+
 #include "support/postgresql_scratch.hpp"
 
 namespace {
@@ -722,54 +724,8 @@ TEST_F(PostgresqlOperations, ObjectsListsTheSchemaInDropOrderAndDropObjectsDrops
 
 // ---- InsightBull: rows kept through downgrade and upgrade ------------------------------------------------------
 
-namespace insightbull {
-struct initial_schema : strata::revision<"8653cc238299", strata::base> {
-  static constexpr std::string_view message = "initial schema";
-  static constexpr void upgrade(strata::ops& op) {
-    op.create_table("stocks", {column("id", strata::integer).primary_key(), column("symbol", strata::varchar(10)).not_null(),
-                               column("name", strata::varchar(255)), column("sector", strata::varchar(100)),
-                               column("created_at", strata::datetime).not_null().server_default("CURRENT_TIMESTAMP"),
-                               strata::unique("uq_stocks_symbol", {"symbol"})});
-    op.create_table("sentiment_data", {column("id", strata::integer).primary_key(), column("stock_id", strata::integer).not_null(),
-                                       column("source", strata::varchar(50)).not_null(), column("score", strata::float_).not_null(),
-                                       column("created_at", strata::datetime).not_null().server_default("CURRENT_TIMESTAMP"),
-                                       strata::foreign_key("fk_sentiment_data_stock_id_stocks", {"stock_id"}, "stocks", {"id"},
-                                                           strata::referential_action::cascade)});
-    op.create_index("ix_sentiment_data_stock_id", "sentiment_data", {"stock_id"});
-    op.create_table("stock_prices", {column("id", strata::integer).primary_key(), column("stock_id", strata::integer).not_null(),
-                                     column("ts", strata::datetime).not_null(), column("close", strata::float_),
-                                     column("volume", strata::big_integer),
-                                     strata::foreign_key("fk_stock_prices_stock_id_stocks", {"stock_id"}, "stocks", {"id"},
-                                                         strata::referential_action::cascade)});
-    op.create_index("ix_stock_prices_stock_id_ts", "stock_prices", {"stock_id", "ts"}, {.unique = true});
-  }
-  static constexpr void downgrade(strata::ops& op) {
-    op.drop_index("ix_stock_prices_stock_id_ts", "stock_prices");
-    op.drop_table("stock_prices");
-    op.drop_index("ix_sentiment_data_stock_id", "sentiment_data");
-    op.drop_table("sentiment_data");
-    op.drop_table("stocks");
-  }
-};
-struct add_confidence : strata::revision<"3b1f0c2d4e5a", "8653cc238299"> {
-  static constexpr std::string_view message = "Add sentiment_confidence column to sentiment_data table";
-  static constexpr void upgrade(strata::ops& op) { op.add_column("sentiment_data", column("sentiment_confidence", strata::float_)); }
-  static constexpr void downgrade(strata::ops& op) { op.drop_column("sentiment_data", "sentiment_confidence"); }
-};
-struct add_market_cap : strata::revision<"c7d2a9e1f0b3", "3b1f0c2d4e5a"> {
-  static constexpr std::string_view message = "Add market_cap to stocks";
-  static constexpr void upgrade(strata::ops& op) {
-    op.add_column("stocks", column("market_cap", strata::big_integer));
-    op.execute("UPDATE stocks SET market_cap = 0 WHERE market_cap IS NULL");
-    op.alter_column("stocks", "market_cap", {.nullable = false});
-  }
-  static constexpr void downgrade(strata::ops& op) { op.drop_column("stocks", "market_cap"); }
-};
-using history = strata::history<initial_schema, add_confidence, add_market_cap>;
-}  // namespace insightbull
-
 TEST_F(PostgresqlOperations, InsightBullKeepsRowsThroughDowngradeAndUpgrade) {
-  pg m{insightbull::history{}, url()};
+  pg m{migrations::history{}, url()};  // examples/insightbull's revisions
   EXPECT_EQ(m.upgrade("3b1f0c2d4e5a"), (std::vector<std::string>{"8653cc238299", "3b1f0c2d4e5a"}));
   db().exec("INSERT INTO stocks (symbol, name, sector) VALUES ('AAPL', 'Apple', 'Tech'), ('XOM', 'Exxon', 'Energy')");
   db().exec("INSERT INTO sentiment_data (stock_id, source, score, sentiment_confidence) VALUES (1, 'news', 0.5, 0.9), (2, 'x', -0.25, NULL)");
