@@ -25,6 +25,7 @@
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
 
+#include "support/error_messages.hpp"
 #include "support/postgresql_scratch.hpp"
 
 namespace {
@@ -39,25 +40,8 @@ class PostgresqlErrors : public postgresql_test {};
 constexpr const char* advisory_locks_here =
     "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
 
-// Expects `f` to throw E and returns its what() (empty if it did not).
-template <class E, class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "threw another exception (" << typeid(e).name() << "): " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "did not throw";
-  return {};
-}
-
-void expect_words(const std::string& what, std::initializer_list<std::string_view> words) {
-  for (auto w : words) EXPECT_NE(what.find(w), std::string::npos) << "'" << w << "' is not in: " << what;
-  EXPECT_EQ(what.find('\n'), std::string::npos) << "one line: " << what;
-}
+using strata_test::expect_words;
+using strata_test::message_of;
 
 // Sets an environment variable for one scope (each test runs in a process of its own under ctest).
 class scoped_environment {

@@ -16,6 +16,7 @@
 #include <SQLiteCpp/Database.h>
 #include <gtest/gtest.h>
 
+#include "support/error_messages.hpp"
 #include "support/sqlite_scratch.hpp"
 
 namespace {
@@ -28,24 +29,8 @@ class SqliteErrors : public ::testing::Test {
   scratch_folder dir;
 };
 
-// Expects `f` to throw E and returns its what() (empty if it did not).
-template <class E, class F>
-std::string message_of(F&& f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "threw another exception (" << typeid(e).name() << "): " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "did not throw";
-  return {};
-}
-
-void expect_words(const std::string& what, std::initializer_list<std::string_view> words) {
-  for (auto w : words) EXPECT_NE(what.find(w), std::string::npos) << "'" << w << "' is not in: " << what;
-}
+using strata_test::expect_words;
+using strata_test::message_of;
 
 struct first : strata::revision<"e10000000001", strata::base> {
   static constexpr std::string_view message = "items";
