@@ -61,7 +61,8 @@ namespace strata::testing {
 
 namespace detail {
 
-inline std::string quote_name(std::string_view name) { return "\"" + std::string(name) + "\""; }
+// Database names are identifiers, quoted as everywhere else in strata.
+using strata::detail::sql::quote;
 
 // The first line of a libpq message (its continuation lines repeat the statement).
 inline std::string first_line(std::string message) {
@@ -133,7 +134,8 @@ class postgresql_clone_pool {
     const std::lock_guard lock(admin_mutex_);
     return run(*admin_, sql);
   }
-  std::string quote(const std::string& text) {
+  // A string literal for the admin's statements.
+  std::string literal(const std::string& text) {
     const std::lock_guard lock(admin_mutex_);
     return admin_->quote(text);
   }
@@ -149,7 +151,7 @@ class postgresql_clone_pool {
         "(SELECT oid FROM pg_database WHERE datistemplate AND datname LIKE 'strata\\_tpl\\_%'))");
     for (const auto& row : orphans) {
       try {
-        admin("DROP DATABASE IF EXISTS " + quote_name(row[0].as<std::string>()) + " WITH (FORCE)");
+        admin("DROP DATABASE IF EXISTS " + quote(row[0].as<std::string>()) + " WITH (FORCE)");
       } catch (const std::exception&) {  // NOLINT: left for the next process to drop
       }
     }
@@ -251,7 +253,7 @@ class postgresql_clone_pool {
   postgresql_clone create(pqxx::connection& c) {
     const auto name = prefix_ + std::to_string(counter_++);
     try {
-      run(c, "CREATE DATABASE " + quote_name(name) + " TEMPLATE " + quote_name(template_) + strategy_);
+      run(c, "CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(template_) + strategy_);
     } catch (const pqxx::broken_connection&) {
       throw;
     } catch (const std::exception& e) {
@@ -277,7 +279,7 @@ class postgresql_clone_pool {
   static void drop(pqxx::connection& c, const postgresql_released& clone) noexcept {
     try {
       wait_for_exit(c, clone.backend);
-      run(c, "DROP DATABASE IF EXISTS " + quote_name(clone.name) + " WITH (FORCE)");
+      run(c, "DROP DATABASE IF EXISTS " + quote(clone.name) + " WITH (FORCE)");
     } catch (const std::exception& e) {
       std::fprintf(stderr, "strata::testing: could not drop the database %s: %s\n", clone.name.c_str(), first_line(e.what()).c_str());
     }
@@ -306,7 +308,7 @@ class postgresql_clone_pool {
     for (const auto& spare : candidates) {
       const auto name = prefix_ + std::to_string(counter_++);
       try {
-        run(*admin_, "ALTER DATABASE " + quote_name(spare) + " RENAME TO " + quote_name(name));
+        run(*admin_, "ALTER DATABASE " + quote(spare) + " RENAME TO " + quote(name));
       } catch (const pqxx::sql_error&) {
         continue;  // taken by another process
       }
@@ -326,8 +328,8 @@ class postgresql_clone_pool {
     try {
       if (spare_prefix_.empty() || spares(spares_kept).size() >= spares_kept) return false;
       wait_for_exit(*admin_, clone.backend);  // RENAME refuses a database with connections
-      run(*admin_, "ALTER DATABASE " + quote_name(clone.name) + " RENAME TO " +
-                       quote_name(spare_prefix_ + std::to_string(admin_->backendpid()) + "_" + std::to_string(counter_++)));
+      run(*admin_, "ALTER DATABASE " + quote(clone.name) + " RENAME TO " +
+                       quote(spare_prefix_ + std::to_string(admin_->backendpid()) + "_" + std::to_string(counter_++)));
       return true;
     } catch (const std::exception&) {
       return false;
@@ -524,7 +526,7 @@ class database_template<H, postgresql> {
     drop_unused_templates();
     if (!exists(name_)) build();
     mark_used();
-    oid_ = pool_->admin("SELECT oid FROM pg_database WHERE datname = " + pool_->quote(name_))[0][0].as<std::string>();
+    oid_ = pool_->admin("SELECT oid FROM pg_database WHERE datname = " + pool_->literal(name_))[0][0].as<std::string>();
     pool_->attach(oid_);
   }
 
@@ -541,16 +543,16 @@ class database_template<H, postgresql> {
     try {
       if (!exists(name_)) {  // another process may have built it while we waited
         // Leftovers of a process that died while building: nobody else builds under this lock.
-        for (const auto& row : pool_->admin("SELECT datname FROM pg_database WHERE datname LIKE " + pool_->quote(name_ + "\\_building\\_%")))
+        for (const auto& row : pool_->admin("SELECT datname FROM pg_database WHERE datname LIKE " + pool_->literal(name_ + "\\_building\\_%")))
           drop_database(row[0].as<std::string>());
-        pool_->admin("CREATE DATABASE " + detail::quote_name(building));
+        pool_->admin("CREATE DATABASE " + detail::quote(building));
         {
           auto c = detail::connect_postgresql(building);
           migrator<postgresql>(H{}, *c).upgrade("heads");
         }
         // No connections: CREATE DATABASE ... TEMPLATE refuses a template that has any.
-        pool_->admin("ALTER DATABASE " + detail::quote_name(building) + " WITH ALLOW_CONNECTIONS false IS_TEMPLATE true");
-        pool_->admin("ALTER DATABASE " + detail::quote_name(building) + " RENAME TO " + detail::quote_name(name_));
+        pool_->admin("ALTER DATABASE " + detail::quote(building) + " WITH ALLOW_CONNECTIONS false IS_TEMPLATE true");
+        pool_->admin("ALTER DATABASE " + detail::quote(building) + " RENAME TO " + detail::quote(name_));
       }
     } catch (...) {
       try {
@@ -573,11 +575,11 @@ class database_template<H, postgresql> {
   }
   void stamp_today(const std::string& database) {
     const auto today = pool_->admin("SELECT current_date::text")[0][0].as<std::string>();
-    pool_->admin("COMMENT ON DATABASE " + detail::quote_name(database) + " IS " + pool_->quote(std::string(stamp) + today));
+    pool_->admin("COMMENT ON DATABASE " + detail::quote(database) + " IS " + pool_->literal(std::string(stamp) + today));
   }
   void mark_used() {
     try {
-      const auto r = pool_->admin("SELECT " + stamped_date_sql() + " = current_date::text FROM pg_database WHERE datname = " + pool_->quote(name_));
+      const auto r = pool_->admin("SELECT " + stamped_date_sql() + " = current_date::text FROM pg_database WHERE datname = " + pool_->literal(name_));
       if (!r.empty() && (r[0][0].is_null() || !r[0][0].as<bool>())) stamp_today(name_);
     } catch (const std::exception&) {  // NOLINT: another process stamped it at the same moment
     }
@@ -587,18 +589,18 @@ class database_template<H, postgresql> {
       const auto r = pool_->admin("SELECT datname, " + stamped_date_sql() + " IS NULL, " + stamped_date_sql() + "::date < current_date - " +
                                   std::to_string(unused_days) +
                                   " FROM pg_database WHERE datistemplate AND datname ~ '^strata_tpl_[0-9a-f]{16}$' AND datname <> " +
-                                  pool_->quote(name_));
+                                  pool_->literal(name_));
       for (const auto& row : r) {
         const auto database = row[0].as<std::string>();
         try {
           if (row[1].as<bool>()) {
             stamp_today(database);
           } else if (row[2].as<bool>()) {
-            pool_->admin("ALTER DATABASE " + detail::quote_name(database) + " WITH IS_TEMPLATE false");
+            pool_->admin("ALTER DATABASE " + detail::quote(database) + " WITH IS_TEMPLATE false");
             try {
-              pool_->admin("DROP DATABASE IF EXISTS " + detail::quote_name(database));
+              pool_->admin("DROP DATABASE IF EXISTS " + detail::quote(database));
             } catch (const std::exception&) {
-              pool_->admin("ALTER DATABASE " + detail::quote_name(database) + " WITH IS_TEMPLATE true");
+              pool_->admin("ALTER DATABASE " + detail::quote(database) + " WITH IS_TEMPLATE true");
             }
           }
         } catch (const std::exception&) {  // NOLINT: left to the next process
@@ -609,13 +611,13 @@ class database_template<H, postgresql> {
   }
 
   bool exists(const std::string& database) {
-    return !pool_->admin("SELECT 1 FROM pg_database WHERE datname = " + pool_->quote(database)).empty();
+    return !pool_->admin("SELECT 1 FROM pg_database WHERE datname = " + pool_->literal(database)).empty();
   }
   // Drops a database that may be marked a template (a builder that died after marking it).
   void drop_database(const std::string& database) {
     if (!exists(database)) return;
-    pool_->admin("ALTER DATABASE " + detail::quote_name(database) + " WITH IS_TEMPLATE false");
-    pool_->admin("DROP DATABASE IF EXISTS " + detail::quote_name(database) + " WITH (FORCE)");
+    pool_->admin("ALTER DATABASE " + detail::quote(database) + " WITH IS_TEMPLATE false");
+    pool_->admin("DROP DATABASE IF EXISTS " + detail::quote(database) + " WITH (FORCE)");
   }
 
   std::string name_ = name();
