@@ -187,9 +187,8 @@ void BM_fresh_database_clone_spare_postgresql(benchmark::State& state) {
     auto clone = process->take();
     benchmark::DoNotOptimize(clone.connection->is_open());
     state.PauseTiming();
-    const int backend = clone.connection->backendpid();
     clone.connection.reset();
-    process->release({clone.name, backend});
+    process->release(clone.name);
     process.reset();
     state.ResumeTiming();
   }

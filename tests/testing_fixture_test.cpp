@@ -572,9 +572,8 @@ TEST(PostgresqlTemplate, UnusedClonesAreSparesForTheNextProcess) {
   EXPECT_EQ(spare_prefix, "strata_spare_" + oid + "_");
   using strata::testing::detail::postgresql_clone_pool;
   auto release = [](postgresql_clone_pool& pool, strata::testing::detail::postgresql_clone c) {
-    const int backend = c.connection->backendpid();
     c.connection.reset();
-    pool.release({c.name, backend});
+    pool.release(c.name);
   };
   {
     postgresql_clone_pool first(t::name());

@@ -59,6 +59,7 @@
 
 #include <strata/catalog.hpp>
 #include <strata/connection.hpp>
+#include <strata/detail/postgresql_sql.hpp>
 #include <strata/detail/sql_identifiers.hpp>
 #include <strata/history.hpp>
 #include <strata/migrator.hpp>
@@ -179,7 +180,10 @@ struct empty_database_traits<D> {
     run("CREATE DATABASE " + strata::detail::sql::quote(handle));
     return "postgresql:///" + handle + "?connect_timeout=10";
   }
-  static void destroy(const std::string& handle) { run("DROP DATABASE IF EXISTS " + strata::detail::sql::quote(handle) + " WITH (FORCE)"); }
+  static void destroy(const std::string& handle) {
+    run(strata::detail::postgresql_sql::wait_for_no_sessions(handle));  // the tests' connections, just closed
+    run("DROP DATABASE IF EXISTS " + strata::detail::sql::quote(handle) + " WITH (FORCE)");
+  }
 };
 
 // A fresh, empty database of dialect D, removed on destruction. Throws database_unreachable when

@@ -102,12 +102,6 @@ struct postgresql_clone {
   std::unique_ptr<pqxx::connection> connection;
 };
 
-// A clone to drop, and the server process of the connection it had (0: none).
-struct postgresql_released {
-  std::string name;
-  int backend = 0;
-};
-
 // The clones of one template: made on demand or ahead by worker threads, dropped on release.
 // Thread-safe. stop() (or the destructor) ends the workers and drops what they made and were given,
 // or keeps some of what they made as spares for the next process.
@@ -178,7 +172,7 @@ class postgresql_clone_pool {
   }
 
   // A clone that is no longer used: dropped by a worker, or now.
-  void release(postgresql_released clone) noexcept {
+  void release(std::string clone) noexcept {
     {
       const std::lock_guard lock(mutex_);
       if (live_ > 0 && !stopping_) {
@@ -223,7 +217,7 @@ class postgresql_clone_pool {
     work_changed_.notify_all();
     for (auto& w : workers) w.join();
     std::deque<postgresql_clone> ready;
-    std::deque<postgresql_released> released;
+    std::deque<std::string> released;
     {
       const std::lock_guard lock(mutex_);
       ready.swap(ready_);
@@ -234,9 +228,8 @@ class postgresql_clone_pool {
     ready_changed_.notify_all();  // settle() and take() waiters
     const std::lock_guard admin_lock(admin_mutex_);
     for (auto& c : ready) {
-      const postgresql_released closed{c.name, c.connection->backendpid()};
       c.connection.reset();
-      if (!keep_spares || !keep_as_spare(closed)) drop(*admin_, closed);
+      if (!keep_spares || !keep_as_spare(c.name)) drop(*admin_, c.name);
     }
     for (const auto& c : released) drop(*admin_, c);
   }
@@ -263,25 +256,22 @@ class postgresql_clone_pool {
     try {
       return {name, connect_postgresql(name)};
     } catch (...) {
-      drop(c, {name, 0});
+      drop(c, name);
       throw;
     }
   }
 
-  // A closed connection's server process ends a moment later; DROP DATABASE finding it still there
-  // sleeps 100 ms before it looks again. So first wait (up to 2 s) for it to leave pg_stat_activity.
-  static void wait_for_exit(pqxx::connection& c, int backend) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
-    while (backend != 0 && std::chrono::steady_clock::now() < deadline &&
-           !run(c, "SELECT 1 FROM pg_stat_activity WHERE pid = " + std::to_string(backend)).empty())
-      std::this_thread::sleep_for(std::chrono::microseconds(500));
+  // Before DROP or RENAME: the clone's connections, just closed, may not have ended yet in the
+  // server (see postgresql_sql::wait_for_no_sessions).
+  static void wait_for_no_sessions(pqxx::connection& c, const std::string& database) {
+    run(c, strata::detail::postgresql_sql::wait_for_no_sessions(database));
   }
-  static void drop(pqxx::connection& c, const postgresql_released& clone) noexcept {
+  static void drop(pqxx::connection& c, const std::string& clone) noexcept {
     try {
-      wait_for_exit(c, clone.backend);
-      run(c, "DROP DATABASE IF EXISTS " + quote(clone.name) + " WITH (FORCE)");
+      wait_for_no_sessions(c, clone);
+      run(c, "DROP DATABASE IF EXISTS " + quote(clone) + " WITH (FORCE)");
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "strata::testing: could not drop the database %s: %s\n", clone.name.c_str(), first_line(e.what()).c_str());
+      std::fprintf(stderr, "strata::testing: could not drop the database %s: %s\n", clone.c_str(), first_line(e.what()).c_str());
     }
   }
 
@@ -315,7 +305,7 @@ class postgresql_clone_pool {
       try {
         return postgresql_clone{name, connect_postgresql(name)};
       } catch (...) {
-        drop(*admin_, {name, 0});
+        drop(*admin_, name);
         throw;
       }
     }
@@ -324,11 +314,11 @@ class postgresql_clone_pool {
 
   // Renames a clone made ahead (its connection closed) to a spare, unless there are enough.
   // Called with admin_mutex_ held.
-  bool keep_as_spare(const postgresql_released& clone) noexcept {
+  bool keep_as_spare(const std::string& clone) noexcept {
     try {
       if (spare_prefix_.empty() || spares(spares_kept).size() >= spares_kept) return false;
-      wait_for_exit(*admin_, clone.backend);  // RENAME refuses a database with connections
-      run(*admin_, "ALTER DATABASE " + quote(clone.name) + " RENAME TO " +
+      wait_for_no_sessions(*admin_, clone);  // RENAME refuses a database with connections
+      run(*admin_, "ALTER DATABASE " + quote(clone) + " RENAME TO " +
                        quote(spare_prefix_ + std::to_string(admin_->backendpid()) + "_" + std::to_string(counter_++)));
       return true;
     } catch (const std::exception&) {
@@ -416,7 +406,7 @@ class postgresql_clone_pool {
   bool stopping_ = false;
   bool failed_ = false;  // a worker could not make a clone; they wait for take() to try again
   std::deque<postgresql_clone> ready_;
-  std::deque<postgresql_released> released_;
+  std::deque<std::string> released_;
   std::vector<std::thread> workers_;
 };
 
@@ -460,9 +450,8 @@ class cloned_database<postgresql> {
 
  private:
   void drop() noexcept {
-    const int backend = connection_ ? connection_->backendpid() : 0;
     connection_.reset();
-    if (pool_ && !name_.empty()) pool_->release({std::move(name_), backend});
+    if (pool_ && !name_.empty()) pool_->release(std::move(name_));
     name_.clear();
   }
 
