@@ -1,4 +1,4 @@
-// strata::load_configuration and strata::create_database_folder on real files: strata.ini read with
+// strata::load_configuration and strata::sqlite::prepare_location on real files: strata.ini read with
 // Boost.PropertyTree, DATABASE_URL from the environment and from .env, and errors that name where a
 // value came from in one line.
 #include <cstdlib>
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <strata/config.hpp>
+#include <strata/dialect/sqlite.hpp>
 
 #include "support/sqlite_scratch.hpp"
 
@@ -506,43 +507,43 @@ TEST_F(Configuration, AMalformedUrlNeverShowsItsPassword) {
   EXPECT_FALSE(contains(what, "s3cr3t")) << what;
 }
 
-// --- create_database_folder -------------------------------------------------------------------------
+// --- sqlite::prepare_location ---------------------------------------------------------------------------
 
-TEST_F(Configuration, CreateDatabaseFolderMakesNestedFolders) {
+TEST_F(Configuration, PrepareLocationMakesNestedFolders) {
   working_directory cwd(dir());
-  strata::create_database_folder("sqlite:///./a/b/x.db");
+  strata::sqlite::prepare_location("sqlite:///./a/b/x.db");
   EXPECT_TRUE(fs::is_directory(dir() / "a" / "b"));
   EXPECT_FALSE(fs::exists(dir() / "a" / "b" / "x.db"));  // the folder only, not the database
-  strata::create_database_folder("sqlite:///./a/b/x.db");  // already there: nothing to do
+  strata::sqlite::prepare_location("sqlite:///./a/b/x.db");  // already there: nothing to do
 
   const auto absolute = dir() / "abs" / "c" / "y.db";
-  strata::create_database_folder("sqlite:///" + absolute.string());
+  strata::sqlite::prepare_location("sqlite:///" + absolute.string());
   EXPECT_TRUE(fs::is_directory(absolute.parent_path()));
 
-  strata::create_database_folder("sqlite:///./q/r/z.db?timeout=2");  // the query is no part of the path
+  strata::sqlite::prepare_location("sqlite:///./q/r/z.db?timeout=2");  // the query is no part of the path
   EXPECT_TRUE(fs::is_directory(dir() / "q" / "r"));
-  EXPECT_THROW(strata::create_database_folder("./no/scheme.db"), strata::malformed_url);
+  EXPECT_THROW(strata::sqlite::prepare_location("./no/scheme.db"), strata::malformed_url);
   EXPECT_FALSE(fs::exists(dir() / "no"));
 }
 
-TEST_F(Configuration, CreateDatabaseFolderLeavesOtherUrlsAlone) {
+TEST_F(Configuration, PrepareLocationLeavesOtherUrlsAlone) {
   working_directory cwd(dir());
   const auto before = std::distance(fs::directory_iterator(dir()), fs::directory_iterator());
-  strata::create_database_folder("sqlite:///:memory:");
-  strata::create_database_folder("sqlite://");
-  strata::create_database_folder("sqlite:///plain.db");
-  strata::create_database_folder("postgresql://user:pw@localhost/d1/d2");
-  strata::create_database_folder("postgresql:///pg/app");
+  strata::sqlite::prepare_location("sqlite:///:memory:");
+  strata::sqlite::prepare_location("sqlite://");
+  strata::sqlite::prepare_location("sqlite:///plain.db");
+  EXPECT_THROW(strata::sqlite::prepare_location("postgresql://user:pw@localhost/d1/d2"), strata::malformed_url);
+  EXPECT_THROW(strata::sqlite::prepare_location("postgresql:///pg/app"), strata::malformed_url);
   EXPECT_EQ(std::distance(fs::directory_iterator(dir()), fs::directory_iterator()), before);
   EXPECT_FALSE(fs::exists(dir() / "d1"));
   EXPECT_FALSE(fs::exists(dir() / "pg"));
 }
 
-TEST_F(Configuration, CreateDatabaseFolderThrowsWhenTheParentIsAFile) {
+TEST_F(Configuration, PrepareLocationThrowsWhenTheParentIsAFile) {
   write(dir() / "a", "a regular file\n");
   working_directory cwd(dir());
   try {
-    strata::create_database_folder("sqlite:///./a/b/x.db");
+    strata::sqlite::prepare_location("sqlite:///./a/b/x.db");
     FAIL() << "expected strata::database_unavailable";
   } catch (const strata::database_unavailable& e) {
     const std::string what = e.what();

@@ -131,7 +131,7 @@ TEST_F(Manager, StatusAtBase) {
   EXPECT_EQ(s.pending, (strings{"a10000", "b20000", "c30000"}));
   EXPECT_TRUE(s.needs_upgrade);
   EXPECT_EQ(s.url, url());  // no password to mask in a SQLite URL
-  EXPECT_EQ(s.url, m.migrator().dialect().describe());
+  EXPECT_EQ(s.url, m.migrator().dialect().location());
   EXPECT_FALSE(has_table("items"));  // looking changes nothing
 }
 
@@ -426,7 +426,7 @@ TEST_F(Manager, OnAnOpenConnection) {
   const auto s = m.check_status();
   EXPECT_TRUE(s.ok) << s.error;
   EXPECT_FALSE(s.needs_upgrade);
-  EXPECT_EQ(s.url, m.migrator().dialect().describe());
+  EXPECT_EQ(s.url, m.migrator().dialect().location());
   EXPECT_EQ(version_rows(), strings{"c30000"});
 }
 

@@ -163,7 +163,7 @@ TEST_F(PostgresqlErrors, BadLibpqValueIsUnavailableAndNoUrlUsesTheEnvironment) {
   pg m{history{}};  // no URL: PGHOST, PGPORT, PGUSER, PGPASSWORD, PGDATABASE
   EXPECT_EQ(m.upgrade().size(), 2U);
   EXPECT_EQ(db().versions(), std::vector<std::string>{"e10000000002"});
-  const auto where = m.dialect().describe();
+  const auto where = m.dialect().location();
   EXPECT_TRUE(where.starts_with("postgresql://")) << where;
   EXPECT_NE(where.find("/" + db().name()), std::string::npos) << where;
   if (!environment("PGPASSWORD").empty()) {

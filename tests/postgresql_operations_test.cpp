@@ -612,12 +612,12 @@ TEST_F(PostgresqlOperations, IdentifiersWithQuotesSpacesAndKeywordsAreQuoted) {
   }
 }
 
-// ---- describe(): the password never shows ------------------------------------------------------------------
+// ---- location(): the password never shows ------------------------------------------------------------------
 
 TEST_F(PostgresqlOperations, DescribeMasksThePassword) {
   const auto password = environment("PGPASSWORD");
   strata::postgresql d{url() + "?application_name=strata_test&connect_timeout=10"};
-  const auto text = d.describe();
+  const auto text = d.location();
   EXPECT_NE(text.find("/" + db().name()), std::string::npos) << text;
   EXPECT_NE(text.find("application_name=strata_test"), std::string::npos) << text;
   if (!password.empty()) {
@@ -629,7 +629,7 @@ TEST_F(PostgresqlOperations, DescribeMasksThePassword) {
   // Built from the live connection when it came from the environment or the caller.
   pqxx::connection& own = db().connection();
   strata::postgresql borrowed{own};
-  EXPECT_EQ(borrowed.describe(), "postgresql://" + std::string(own.username()) + "@" +
+  EXPECT_EQ(borrowed.location(), "postgresql://" + std::string(own.username()) + "@" +
                                      (std::string(own.hostname()).starts_with('/') ? "" : std::string(own.hostname())) + ":" +
                                      own.port() + "/" + db().name() +
                                      (std::string(own.hostname()).starts_with('/') ? "?host=" + std::string(own.hostname()) : ""));
@@ -639,7 +639,7 @@ TEST_F(PostgresqlOperations, DescribeMasksThePassword) {
     auto plain = url();
     plain.erase(plain.find(":" + url_encode(password) + "@"), url_encode(password).size() + 1);
     strata::postgresql p{plain + "?password=" + url_encode(password)};
-    EXPECT_EQ(p.describe(), plain + "?password=***");
+    EXPECT_EQ(p.location(), plain + "?password=***");
   }
 }
 
@@ -700,7 +700,7 @@ TEST_F(PostgresqlOperations, ObjectsListsTheSchemaInDropOrderAndDropObjectsDrops
   db().exec("CREATE VIEW outside_the_list AS SELECT * FROM parents");
   auto all = objects;
   try {
-    m.dialect().drop_objects(all);
+    m.dialect().drop_objects(all, "alembic_version");
     FAIL() << "a view that is not listed depends on parents";
   } catch (const strata::operation_failed& e) {
     EXPECT_NE(std::string(e.what()).find("table 'parents'"), std::string::npos) << e.what();
@@ -710,7 +710,7 @@ TEST_F(PostgresqlOperations, ObjectsListsTheSchemaInDropOrderAndDropObjectsDrops
   EXPECT_TRUE(db().exists("children"));
   db().exec("DROP VIEW outside_the_list");
 
-  m.dialect().drop_objects(objects);
+  m.dialect().drop_objects(objects, "alembic_version");
   EXPECT_TRUE(m.dialect().objects().empty());
   EXPECT_EQ(db().scalar("SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema()"),
             "0");

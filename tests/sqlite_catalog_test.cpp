@@ -1,7 +1,7 @@
 // The SQLite dialect as strata::Inspectable and strata::ReportsProgress: objects() lists the schema
 // in an order it can be dropped in, drop_objects() drops it in one transaction, and table rebuilds
 // report their row copy to a progress listener.
-#include <strata/catalog.hpp>
+#include <strata/dialect.hpp>
 #include <strata/dialect/sqlite.hpp>
 #include <strata/strata.hpp>
 
@@ -142,7 +142,7 @@ TEST_F(SqliteCatalog, DropObjectsLeavesAnEmptyDatabase) {
   fill_shop(db);
   ASSERT_EQ(scalar(db, "SELECT seq FROM sqlite_sequence WHERE name = 'counters'"), "2") << "trg_b_child_count ran twice";
 
-  m.dialect().drop_objects(m.dialect().objects());
+  m.dialect().drop_objects(m.dialect().objects(), "alembic_version");
 
   EXPECT_EQ(rows(db, "SELECT type, name FROM sqlite_master WHERE name <> 'sqlite_sequence'"), table_rows{});
   EXPECT_EQ(count(db, "SELECT count(*) FROM sqlite_sequence"), 0);
@@ -166,7 +166,7 @@ TEST_F(SqliteCatalog, DropObjectsInParentFirstOrderIsNotBlockedByForeignKeys) {
   ASSERT_EQ(objects.front().name, "counters");
   ASSERT_EQ(objects.back().name, "trg_b_child_count");
 
-  m.dialect().drop_objects(objects);
+  m.dialect().drop_objects(objects, "alembic_version");
   EXPECT_EQ(rows(db, "SELECT type, name FROM sqlite_master WHERE name <> 'sqlite_sequence'"), table_rows{});
   EXPECT_EQ(count(db, "SELECT count(*) FROM sqlite_sequence"), 0);
   EXPECT_EQ(scalar(db, "PRAGMA foreign_keys"), "1");
@@ -177,7 +177,7 @@ TEST_F(SqliteCatalog, DropObjectsKeepsTheSequencesOfTablesItDoesNotDrop) {
   m.upgrade();
   db.exec("CREATE TABLE log (id INTEGER PRIMARY KEY AUTOINCREMENT, line TEXT); INSERT INTO log (line) VALUES ('a'), ('b')");
   fill_shop(db);
-  m.dialect().drop_objects({{"table", "counters", "", {}}});
+  m.dialect().drop_objects({{"table", "counters", "", {}}}, "alembic_version");
   EXPECT_FALSE(exists(db, "table", "counters"));
   EXPECT_EQ(rows(db, "SELECT name, seq FROM sqlite_sequence"), (table_rows{{"log", "2"}}));
 }
@@ -196,7 +196,7 @@ TEST_F(SqliteCatalog, DropObjectsWhileAnotherConnectionWritesIsLockedAndDropsNot
   SQLite::Database other(dir.file(), SQLite::OPEN_READWRITE);
   other.exec("BEGIN IMMEDIATE");
   try {
-    dialect.drop_objects(objects);
+    dialect.drop_objects(objects, "alembic_version");
     FAIL() << "another connection holds the write lock";
   } catch (const strata::database_locked& e) {
     EXPECT_NE(std::string(e.what()).find("?timeout="), std::string::npos) << e.what();
@@ -207,7 +207,7 @@ TEST_F(SqliteCatalog, DropObjectsWhileAnotherConnectionWritesIsLockedAndDropsNot
   EXPECT_EQ(count(db, "SELECT count(*) FROM c_grandchild"), 2);
   EXPECT_EQ(scalar(dialect.database(), "PRAGMA foreign_keys"), "1") << "switched back on after the failed attempt";
   // Once the other writer is done, it goes through.
-  dialect.drop_objects(objects);
+  dialect.drop_objects(objects, "alembic_version");
   EXPECT_EQ(rows(db, "SELECT name FROM sqlite_master WHERE name <> 'sqlite_sequence'"), table_rows{});
 }
 
@@ -222,7 +222,7 @@ TEST_F(SqliteCatalog, FailingDropRollsBackEverythingAndNamesTheObject) {
   ASSERT_EQ(std::erase(objects, database_object{"view", "v_children", "", {}}), 1U);
   objects.push_back({"table", "v_children", "", {}});
   try {
-    m.dialect().drop_objects(objects);
+    m.dialect().drop_objects(objects, "alembic_version");
     FAIL() << "v_children is a view";
   } catch (const strata::operation_failed& e) {
     const std::string what = e.what();
@@ -247,7 +247,7 @@ TEST_F(SqliteCatalog, UnknownObjectTypeDropsNothing) {
   auto objects = m.dialect().objects();
   objects.insert(objects.begin() + 4, database_object{"sequence", "counters_seq", "", {}});
   try {
-    m.dialect().drop_objects(objects);
+    m.dialect().drop_objects(objects, "alembic_version");
     FAIL() << "SQLite has no sequences";
   } catch (const strata::operation_failed& e) {
     EXPECT_EQ(e.operation(), "dropping sequence 'counters_seq'");

@@ -325,7 +325,7 @@ int main(int argc, char** argv) try {
     return 0;
   }
 #endif
-  strata::create_database_folder(config.url);
+  strata::sqlite::prepare_location(config.url);
   if (const int status = insightbull::migrate<strata::sqlite>(config); status != 0) return status;
   return insightbull::use_repositories(config);
 } catch (const std::exception& e) {  // strata::error (configuration), SQLite::Exception

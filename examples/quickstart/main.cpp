@@ -61,7 +61,7 @@ static_assert(strata::first_irreversible<history>() == history::size);
 int main(int argc, char** argv) try {
   const std::string url = argc > 1 ? argv[1] : "sqlite:///quickstart.db";
   strata::migrator<strata::sqlite> migrator{history{}, url};
-  std::cout << "database: " << migrator.dialect().describe() << '\n';
+  std::cout << "database: " << migrator.dialect().location() << '\n';
 
   const auto applied = migrator.upgrade();  // to "head"
   if (applied.empty()) std::cout << "already at head, nothing to apply\n";

@@ -25,7 +25,7 @@
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
-#include <strata/catalog.hpp>
+#include <strata/dialect.hpp>
 #include <strata/config.hpp>
 #include <strata/detail/versions_folder.hpp>
 #include <strata/errors.hpp>
@@ -82,17 +82,6 @@ inline bool same_name(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
          });
-}
-
-template <class D>
-bool handles_scheme(std::string_view scheme) {
-  if constexpr (requires { D::schemes; }) {
-    for (std::string_view s : D::schemes)
-      if (s == scheme) return true;
-    return false;
-  } else {
-    return scheme == D::name;
-  }
 }
 
 // Prints a rebuild's progress on one terminal line of stderr, at most ten times a second.
@@ -233,9 +222,14 @@ class application {
         try {
           m.emplace(H{}, migrator_options{c.version_table}, c.url);
         } catch (const database_unavailable&) {
-          // Only once the dialect has accepted the URL: a missing folder is made, and opened again.
-          if (!create_database_folder(c.url)) throw;
-          m.emplace(H{}, migrator_options{c.version_table}, c.url);
+          // Only once the dialect has accepted the URL: what its location lacks is made (a SQLite
+          // file's folder), and it is opened again.
+          if constexpr (PreparesLocation<D>) {
+            if (!D::prepare_location(c.url)) throw;
+            m.emplace(H{}, migrator_options{c.version_table}, c.url);
+          } else {
+            throw;
+          }
         }
       } catch (const malformed_url& e) {
         throw malformed_url(c.url_source + ": " + e.what());
@@ -337,9 +331,9 @@ class application {
       throw strata::error("the " + std::string(D::name) + " dialect cannot list the objects of its schema, so " + program_ +
                           " cannot reset it; drop them with the database's own tools");
     } else {
-      const auto at = m.current();  // also tells the dialect which version table's lock guards the drop
+      const auto at = m.current();
       const auto objects = m.dialect().objects();
-      const auto where = m.dialect().describe() + " (at " + id_list(at) + ")";
+      const auto where = m.dialect().location() + " (at " + id_list(at) + ")";
       if (objects.empty()) {
         out_ << "The database " << where << " has no tables, indexes, views or triggers; nothing to reset.\n";
         return exit_success;
@@ -353,7 +347,7 @@ class application {
              << count(objects.size(), "object") << " listed and every row in them\n";
         return exit_failure;
       }
-      m.dialect().drop_objects(objects);
+      m.dialect().drop_objects(objects, m.options().version_table);
       out_ << "Dropped " << count(objects.size(), "object") << "; the database is empty (at base).\n";
       return exit_success;
     }
@@ -384,7 +378,7 @@ class application {
     std::vector<std::string> heads;
     for (auto h : graph_.heads()) heads.emplace_back(graph_[h].id);
     if (json_) {
-      out_ << "{\"url\": " << json_string(m.dialect().describe()) << ", \"version_table\": " << json_string(m.options().version_table)
+      out_ << "{\"url\": " << json_string(m.dialect().location()) << ", \"version_table\": " << json_string(m.options().version_table)
            << ", \"current\": " << json_list(rows) << ", \"heads\": " << json_list(heads) << ", \"pending\": [";
       for (std::size_t i = 0; i < pending.size(); ++i)
         out_ << (i ? ", " : "") << "{\"id\": " << json_string(pending[i])
@@ -392,7 +386,7 @@ class application {
       out_ << "], \"needs_upgrade\": " << (pending.empty() ? "false" : "true") << "}\n";
       return exit_success;
     }
-    out_ << "Database:       " << m.dialect().describe() << "\n"
+    out_ << "Database:       " << m.dialect().location() << "\n"
          << "Version table:  " << m.options().version_table << "\n"
          << "Current:        " << id_list(rows) << "\n"
          << "Head" << (heads.size() == 1 ? ":           " : "s:          ") << join(heads) << "\n"

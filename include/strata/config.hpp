@@ -228,21 +228,4 @@ inline configuration load_configuration(const configuration_options& options = {
   return config;
 }
 
-// Creates the folder of a SQLite file URL when it is missing (sqlite:///./data/app.db needs data/)
-// and says whether it did; does nothing for other URLs. Throws strata::database_unavailable when
-// the folder cannot be made.
-inline bool create_database_folder(std::string_view url) {
-  const auto u = database_url::parse(url);
-  if (u.scheme != "sqlite" || u.path.empty() || u.path == ":memory:" || u.path.starts_with("file:")) return false;
-  const auto folder = std::filesystem::path(u.path).parent_path();
-  if (folder.empty()) return false;
-  std::error_code ec;
-  if (std::filesystem::is_directory(folder, ec)) return false;
-  std::filesystem::create_directories(folder, ec);
-  if (ec)
-    throw database_unavailable("cannot create the folder '" + folder.string() + "' for the SQLite database (" + ec.message() +
-                               "); fix the path in the URL, or create the folder yourself");
-  return true;
-}
-
 }  // namespace strata

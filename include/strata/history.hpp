@@ -80,7 +80,7 @@ class history {
   static constexpr std::array<std::span<const std::string_view>, size> downs_{detail::downs_of<R>()...};
   // Only revisions are checked as a graph: a non-revision has had its message already.
   static constexpr detail::graph_check check_ = (Revision<R> && ...) ? detail::check_graph(ids_, downs_) : detail::graph_check{};
-  static constexpr detail::message_buffer message_ = detail::describe(check_, ids_);
+  static constexpr detail::message_buffer message_ = detail::graph_message(check_, ids_);
 
  public:
   static constexpr bool valid = check_.fault == detail::graph_fault::none;

@@ -57,7 +57,7 @@ class manager {
     migration_status s;
     try {
       s.heads = migrator().heads();
-      s.url = migrator().dialect().describe();
+      s.url = migrator().dialect().location();
       s.current = migrator().current();
       s.pending = migrator().pending("heads");
       s.needs_upgrade = !s.pending.empty();

@@ -13,49 +13,13 @@
 #include <utility>
 #include <vector>
 
+#include <strata/dialect.hpp>
 #include <strata/errors.hpp>
 #include <strata/graph.hpp>
 #include <strata/history.hpp>
 #include <strata/ops.hpp>
 
 namespace strata {
-
-// One revision's work, handed to Dialect::transaction.
-struct unit_of_work {
-  std::string_view revision;
-  std::span<const operation> operations;
-  bool transactional = true;
-  std::string_view version_table = "alembic_version";  // what the migration lock guards
-};
-
-// Dialect: a database connection that strata can migrate.
-//
-// A model is an object bound to one open connection and provides:
-//   static constexpr std::string_view name;            // "sqlite", "postgresql"
-//   std::vector<std::string> read_versions(std::string_view version_table);
-//       // the version table's rows; empty when the table does not exist
-//   void write_versions(std::string_view version_table, const std::vector<std::string>& rows);
-//       // replaces the rows, creating the table (Alembic's layout) when missing; called inside transaction()
-//   void transaction(const unit_of_work& unit, const std::function<void()>& body);
-//       // takes the migration lock, begins, runs body, commits; on any exception rolls back
-//       // (leaving every row as it was) and rethrows. Lock timeouts throw strata::database_locked.
-//   void apply(std::span<const operation> operations);
-//       // renders and runs the operations inside the current transaction; a failure throws
-//       // strata::operation_failed naming the operation and the database's message
-//   std::string describe() const;                    // where it points, any password masked
-// Laws: read_versions inside body() sees the rows as of the lock (another process may have
-// migrated in between), and write_versions + apply commit or roll back together.
-// Models: strata::sqlite (strata/dialect/sqlite.hpp), strata::postgresql (strata/dialect/postgresql.hpp).
-template <class D>
-concept Dialect = requires(D& d, const D& cd, std::string_view table, const std::vector<std::string>& rows,
-                           const unit_of_work& unit, const std::function<void()>& body, std::span<const operation> ops) {
-  { D::name } -> std::convertible_to<std::string_view>;
-  { d.read_versions(table) } -> std::same_as<std::vector<std::string>>;
-  d.write_versions(table, rows);
-  d.transaction(unit, body);
-  d.apply(ops);
-  { cd.describe() } -> std::convertible_to<std::string>;
-};
 
 struct migrator_options {
   // Alembic's name by default, so that Alembic and strata agree on the same database.

@@ -2,7 +2,7 @@
 // (no database client); add a dialect header such as <strata/dialect/sqlite.hpp>.
 #pragma once
 
-#include <strata/catalog.hpp>
+#include <strata/dialect.hpp>
 #include <strata/connection.hpp>
 #include <strata/errors.hpp>
 #include <strata/fixed_string.hpp>

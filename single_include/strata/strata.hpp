@@ -7,374 +7,26 @@
 // strata: C++20 schema migrations with the revision graph checked by the compiler. The core
 // (no database client); add a dialect header such as <strata/dialect/sqlite.hpp>.
 
-// #include <strata/catalog.hpp>
-// strata::database_object and strata::progress: what a dialect tells the front ends beyond migrating,
-// the objects a live database holds (for validate and reset) and how far long work has got.
+// #include <strata/dialect.hpp>
+// strata::Dialect and its optional capabilities: the whole contract between strata and a database.
+//
+// A dialect is a class bound to one open connection (strata::sqlite, strata::postgresql). Generic
+// code (the migrator, the command line, strata::testing) talks to a database only through what this
+// header names, and asks for an optional capability with its concept (`if constexpr
+// (Inspectable<D>)`), never by the dialect's name. docs/dialects.md walks through writing one.
 
 #include <algorithm>
-#include <cstddef>
-#include <cstdint>
-#include <functional>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-// #include <strata/migrator.hpp>
-// strata::migrator<Dialect>: upgrade, downgrade and stamp a database, one transaction per revision.
-
-#include <algorithm>
-#include <charconv>
 #include <concepts>
 #include <cstddef>
-#include <exception>
-#include <functional>
-#include <span>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-// #include <strata/errors.hpp>
-// strata's exceptions: one type per kind of failure, each what() a sentence a user can act on.
-
-#include <stdexcept>
-#include <string>
-#include <utility>
-
-namespace strata {
-
-// Base of every strata exception.
-class error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// A database URL that cannot be parsed or names a scheme this dialect does not handle.
-class malformed_url : public error {
- public:
-  using error::error;
-};
-
-// A configuration that cannot be used: a missing or malformed strata.ini or .env, no database URL,
-// an unknown key. The message names the file and line, or the environment variable.
-class configuration_error : public error {
- public:
-  using error::error;
-};
-
-// A revision id or prefix that names no revision of the history.
-class revision_not_found : public error {
- public:
-  revision_not_found(std::string revision, const std::string& message) : error(message), revision_(std::move(revision)) {}
-  [[nodiscard]] const std::string& revision() const { return revision_; }
-
- private:
-  std::string revision_;
-};
-
-// A prefix that matches several revisions.
-class ambiguous_revision : public error {
- public:
-  using error::error;
-};
-
-// A target that cannot be reached from where the database stands: below base, above head,
-// a downgrade target that is not applied, a relative step that goes too far.
-class invalid_target : public error {
- public:
-  using error::error;
-};
-
-// "head" asked for while the history has several heads (branches not merged yet).
-class multiple_heads : public error {
- public:
-  using error::error;
-};
-
-// The database's version table names revisions that are not in the history, or an inconsistent set.
-class unknown_database_state : public error {
- public:
-  using error::error;
-};
-
-// Another connection holds the write lock longer than the busy timeout.
-class database_locked : public error {
- public:
-  using error::error;
-};
-
-// The database cannot be opened or written (missing folder, read-only file or connection).
-class database_unavailable : public error {
- public:
-  using error::error;
-};
-
-// A revision failed; its transaction was rolled back and the database is at the revision before.
-class migration_failed : public error {
- public:
-  migration_failed(std::string revision, std::string operation, std::string database_message, const std::string& message)
-      : error(message),
-        revision_(std::move(revision)),
-        operation_(std::move(operation)),
-        database_message_(std::move(database_message)) {}
-  [[nodiscard]] const std::string& revision() const { return revision_; }
-  [[nodiscard]] const std::string& operation() const { return operation_; }
-  [[nodiscard]] const std::string& database_message() const { return database_message_; }
-
- private:
-  std::string revision_;
-  std::string operation_;
-  std::string database_message_;
-};
-
-// Thrown by a dialect's apply() when one operation fails; the migrator turns it into
-// migration_failed, adding the revision.
-class operation_failed : public error {
- public:
-  operation_failed(std::string operation, std::string database_message)
-      : error(operation + ": " + database_message), operation_(std::move(operation)), database_message_(std::move(database_message)) {}
-  [[nodiscard]] const std::string& operation() const { return operation_; }
-  [[nodiscard]] const std::string& database_message() const { return database_message_; }
-
- private:
-  std::string operation_;
-  std::string database_message_;
-};
-
-}  // namespace strata
-// #include <strata/graph.hpp>
-// strata::revision_graph: run-time queries over a history's revisions (lookup, ancestry, heads).
-
-#include <cstddef>
-#include <span>
-#include <string>
-#include <string_view>
-#include <unordered_map>
-#include <vector>
-
-// #include <strata/errors.hpp>
-// #include <strata/history.hpp>
-// strata::history: the compile-time typelist of revisions, checked by static_assert.
-
-#include <array>
-#include <cstddef>
-#include <span>
-#include <string_view>
-
-#include <boost/hana/tuple.hpp>
-#include <boost/hana/type.hpp>
-
-// #include <strata/detail/graph_check.hpp>
-// strata::detail: the compile-time checks of a revision graph, and their messages.
-
-#include <algorithm>
-#include <array>
-#include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <ostream>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
-// #include <strata/fixed_string.hpp>
-// strata::fixed_string: a string literal usable as a non-type template parameter.
-
-#include <algorithm>
-#include <cstddef>
-#include <string_view>
-
-namespace strata {
-
-template <std::size_t N>
-struct fixed_string {
-  char data[N]{};  // N counts the terminating NUL
-
-  constexpr fixed_string() = default;
-  constexpr fixed_string(const char (&text)[N]) { std::copy_n(text, N, data); }  // NOLINT: implicit by design
-
-  [[nodiscard]] constexpr std::string_view view() const { return {data, N - 1}; }
-  [[nodiscard]] static constexpr std::size_t size() { return N - 1; }
-  constexpr operator std::string_view() const { return view(); }  // NOLINT: implicit by design
-};
-
-template <std::size_t N>
-fixed_string(const char (&)[N]) -> fixed_string<N>;
-
-// Marks a revision as the root of the history: `strata::revision<"8653cc238299", strata::base>`.
-inline constexpr fixed_string<1> base{};
-
-}  // namespace strata
-
-namespace strata::detail {
-
-// FNV-1a: GCC's constant evaluator is slow at string comparison, so the graph checks compare
-// 64-bit hashes first and strings only on a hash match.
-constexpr std::uint64_t hash_id(std::string_view id) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (char c : id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  return h;
-}
-
-constexpr bool well_formed_id(std::string_view id) {
-  if (id.empty() || id.size() > 32) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '_'; });
-}
-
-enum class graph_fault : std::uint8_t { none, empty, malformed_id, malformed_down_id, duplicate_id, self_down, unknown_down, later_down, several_bases };
-
-struct graph_check {
-  graph_fault fault = graph_fault::none;
-  std::size_t revision = 0;   // the revision concerned (index in the list)
-  std::size_t other = 0;      // the second revision concerned, where there is one
-  std::string_view down{};    // the down id concerned, where there is one
-};
-
-// Revision ids sorted by hash, for O(log n) lookups in constant evaluation.
-template <std::size_t N>
-struct id_index {
-  std::array<std::pair<std::uint64_t, std::size_t>, N> by_hash{};
-  const std::array<std::string_view, N>* ids = nullptr;
-
-  constexpr explicit id_index(const std::array<std::string_view, N>& all) : ids(&all) {
-    for (std::size_t i = 0; i < N; ++i) by_hash[i] = {hash_id(all[i]), i};
-    std::sort(by_hash.begin(), by_hash.end());
-  }
-  // Index of the first revision with this id, or N.
-  [[nodiscard]] constexpr std::size_t find(std::string_view id) const {
-    const auto h = hash_id(id);
-    auto it = std::lower_bound(by_hash.begin(), by_hash.end(), std::pair<std::uint64_t, std::size_t>{h, 0});
-    std::size_t best = N;
-    for (; it != by_hash.end() && it->first == h; ++it)
-      if ((*ids)[it->second] == id) best = std::min(best, it->second);
-    return best;
-  }
-};
-
-template <std::size_t N>
-constexpr graph_check check_graph(const std::array<std::string_view, N>& ids,
-                                  const std::array<std::span<const std::string_view>, N>& downs) {
-  if constexpr (N == 0) {
-    return {graph_fault::empty};
-  } else {
-    for (std::size_t i = 0; i < N; ++i) {
-      if (!well_formed_id(ids[i])) return {graph_fault::malformed_id, i};
-      for (auto d : downs[i])
-        if (!well_formed_id(d)) return {graph_fault::malformed_down_id, i, 0, d};
-    }
-    const id_index<N> index(ids);
-    for (std::size_t k = 1; k < N; ++k) {
-      const auto [h0, i0] = index.by_hash[k - 1];
-      const auto [h1, i1] = index.by_hash[k];
-      if (h0 == h1 && ids[i0] == ids[i1]) return {graph_fault::duplicate_id, std::min(i0, i1), std::max(i0, i1)};
-    }
-    std::size_t first_base = N;
-    for (std::size_t i = 0; i < N; ++i) {
-      if (downs[i].empty()) {
-        if (first_base != N) return {graph_fault::several_bases, first_base, i};
-        first_base = i;
-      }
-      for (auto d : downs[i]) {
-        if (i > 0 && d == ids[i - 1]) continue;   // the common case: a straight line
-        const auto j = index.find(d);
-        if (j == i) return {graph_fault::self_down, i, 0, d};
-        if (j == N) return {graph_fault::unknown_down, i, 0, d};
-        if (j > i) return {graph_fault::later_down, i, j, d};
-      }
-    }
-    return {};
-  }
-}
-
-// A message assembled in constant evaluation; its text becomes a fixed_string template argument
-// so that GCC prints it verbatim in the diagnostic.
-struct message_buffer {
-  char data[400]{};
-  std::size_t size = 0;
-  constexpr message_buffer& operator<<(std::string_view s) {
-    for (char c : s)
-      if (size < sizeof(data) - 1) data[size++] = c;
-    return *this;
-  }
-  constexpr message_buffer& operator<<(std::size_t n) {
-    char digits[24]{};
-    std::size_t k = 0;
-    do { digits[k++] = static_cast<char>('0' + n % 10); n /= 10; } while (n != 0);
-    while (k != 0) *this << std::string_view(&digits[--k], 1);
-    return *this;
-  }
-};
-
-template <std::size_t N>
-constexpr message_buffer describe(const graph_check& c, const std::array<std::string_view, N>& ids) {
-  message_buffer m;
-  auto quoted = [&](std::string_view s) -> message_buffer& { return m << "`" << s << "`"; };
-  auto id = [&](std::size_t i) { return i < N ? ids[i] : std::string_view{}; };
-  m << "strata::history: ";
-  switch (c.fault) {
-    case graph_fault::none: m << "ok"; break;
-    case graph_fault::empty: m << "the list of revisions is empty; list at least one revision"; break;
-    case graph_fault::malformed_id:
-      m << "revision id ";
-      quoted(id(c.revision)) << " is malformed; use 1 to 32 characters from [0-9a-z_], such as the 12 hex digits strata generates";
-      break;
-    case graph_fault::malformed_down_id:
-      m << "revision ";
-      quoted(id(c.revision)) << " names down revision ";
-      quoted(c.down) << ", which is not a valid id; use 1 to 32 characters from [0-9a-z_], or strata::base for the first revision";
-      break;
-    case graph_fault::duplicate_id:
-      m << "revision id ";
-      quoted(id(c.revision)) << " appears twice (positions " << (c.revision + 1) << " and " << (c.other + 1)
-                             << " of the list); give each revision its own id";
-      break;
-    case graph_fault::self_down:
-      m << "revision ";
-      quoted(id(c.revision)) << " names itself as its down revision; name the revision it follows, or strata::base";
-      break;
-    case graph_fault::unknown_down:
-      m << "revision ";
-      quoted(id(c.revision)) << " names down revision ";
-      quoted(c.down) << ", which is not in the list; add that revision before it or fix the id";
-      break;
-    case graph_fault::later_down:
-      m << "revision ";
-      quoted(id(c.revision)) << " names down revision ";
-      quoted(c.down) << ", which is not earlier in the list; move ";
-      quoted(c.down) << " before ";
-      quoted(id(c.revision)) << " in the list";
-      break;
-    case graph_fault::several_bases:
-      m << "revisions ";
-      quoted(id(c.revision)) << " and ";
-      quoted(id(c.other)) << " both have strata::base as their down revision; a history has one base, so give ";
-      quoted(id(c.other)) << " the revision it follows";
-      break;
-  }
-  return m;
-}
-
-template <std::size_t Size>
-constexpr fixed_string<Size + 1> to_fixed_string(const message_buffer& m) {
-  fixed_string<Size + 1> s;
-  std::copy_n(m.data, Size, s.data);
-  return s;
-}
-
-// Instantiated only for an invalid history: GCC prints the Message argument verbatim in the
-// "In instantiation of" line above the assertion. `value` is true so that nothing else fails
-// after it: one failure, one message.
-template <fixed_string Message>
-struct invalid_history {
-  static_assert(Message.size() == 0, "strata::history is invalid: the reason is spelled out in 'invalid_history<...>' above");
-  static constexpr bool value = true;
-};
-
-template <bool Valid, fixed_string Message>
-inline constexpr bool history_checked = true;
-template <fixed_string Message>
-inline constexpr bool history_checked<false, Message> = invalid_history<Message>::value;
-
-}  // namespace strata::detail
 // #include <strata/ops.hpp>
 // strata::ops: schema operations recorded as plain values (usable in constant evaluation).
 
@@ -715,6 +367,526 @@ class ops {
 };
 
 }  // namespace strata
+
+namespace strata {
+
+// One revision's work (or a stamp's), handed to Dialect::transaction.
+struct unit_of_work {
+  std::string_view revision;
+  std::span<const operation> operations;
+  bool transactional = true;
+  std::string_view version_table = "alembic_version";  // what the migration lock guards
+};
+
+// ---- Dialect ----------------------------------------------------------------------------------------
+//
+// Minimal complete definition: every member below.
+//   static constexpr std::string_view name;          // "sqlite", "postgresql": for messages and file names
+//   static constexpr <range of std::string_view> schemes;
+//       // the URL schemes a front end routes to this dialect ("sqlite"; "postgresql", "postgres")
+//   std::vector<std::string> read_versions(std::string_view version_table);
+//       // the version table's rows, sorted; empty when the table does not exist
+//   void write_versions(std::string_view version_table, const std::vector<std::string>& rows);
+//       // replaces the rows, creating the table in Alembic's layout when missing
+//       // (version_num VARCHAR(32) NOT NULL, CONSTRAINT <table>_pkc PRIMARY KEY (version_num));
+//       // called inside transaction()
+//   void transaction(const unit_of_work& unit, const std::function<void()>& body);
+//       // takes the migration lock that guards unit.version_table, begins a transaction (none when
+//       // !unit.transactional), runs body, commits; on any exception rolls back and rethrows.
+//       // A lock not had in time throws strata::database_locked.
+//   void apply(std::span<const operation> operations);
+//       // runs the operations inside transaction()'s body; a failure throws
+//       // strata::operation_failed naming the operation and the database's message
+//   std::string location() const;
+//       // where the dialect points, for messages: its URL with any password masked
+//
+// Laws:
+//   - Everything an operation needs is passed to it: no call depends on an earlier one (the version
+//     table a lock guards comes with the unit of work, not from a previous read).
+//   - read_versions inside body() sees the rows as of the lock: another process may have migrated
+//     while this one waited, and the migrator skips what it finds done.
+//   - write_versions and apply inside one transactional unit commit or roll back together: a failed
+//     revision leaves every row and the version table as they were.
+//   - Errors are strata exceptions whose what() is one sentence saying what to do, and never shows a
+//     password: malformed_url, database_unavailable (cannot connect or write), database_locked,
+//     operation_failed.
+// Models: strata::sqlite (strata/dialect/sqlite.hpp), strata::postgresql (strata/dialect/postgresql.hpp).
+template <class D>
+concept Dialect = requires(D& d, const D& cd, std::string_view table, const std::vector<std::string>& rows,
+                           const unit_of_work& unit, const std::function<void()>& body, std::span<const operation> ops) {
+  { D::name } -> std::convertible_to<std::string_view>;
+  { *std::begin(D::schemes) } -> std::convertible_to<std::string_view>;
+  { d.read_versions(table) } -> std::same_as<std::vector<std::string>>;
+  d.write_versions(table, rows);
+  d.transaction(unit, body);
+  d.apply(ops);
+  { cd.location() } -> std::convertible_to<std::string>;
+};
+
+// Whether a URL scheme ("sqlite", "postgres") is one of D's.
+template <Dialect D>
+constexpr bool handles_scheme(std::string_view scheme) {
+  return std::any_of(std::begin(D::schemes), std::end(D::schemes), [&](std::string_view s) { return s == scheme; });
+}
+
+// ---- Inspectable: the objects of the live schema ------------------------------------------------------
+
+// One object of a live database's schema.
+struct database_object {
+  std::string type;                  // "table", "index", "view", "trigger" (a dialect may add its own kinds)
+  std::string name;
+  std::string table;                 // the table an index or trigger belongs to; empty otherwise
+  std::vector<std::string> columns;  // a table's columns in order; empty otherwise
+  friend bool operator==(const database_object&, const database_object&) = default;
+};
+
+// A model provides, besides Dialect:
+//   std::vector<database_object> objects();
+//       // every table, index, view and trigger of the schema the connection migrates, the version
+//       // table included, in an order in which they can be dropped (dependents first); objects the
+//       // database manages itself (SQLite's sqlite_sequence and automatic indexes) are left out
+//   void drop_objects(const std::vector<database_object>& objects, std::string_view version_table);
+//       // drops them, in the given order, in one transaction under the migration lock that guards
+//       // version_table; on failure nothing is dropped and strata::operation_failed names the object
+// Models: strata::sqlite, strata::postgresql.
+template <class D>
+concept Inspectable = Dialect<D> && requires(D& d, const std::vector<database_object>& objects, std::string_view version_table) {
+  { d.objects() } -> std::same_as<std::vector<database_object>>;
+  d.drop_objects(objects, version_table);
+};
+
+// ---- ReportsProgress: long work reported as it goes ----------------------------------------------------
+
+// How far one piece of long work (a table rebuild) has got. `total` is 0 when unknown.
+struct progress {
+  std::string_view task;  // "rebuilding table 'stocks'"
+  std::uint64_t done = 0;
+  std::uint64_t total = 0;
+};
+
+// A model reports the progress of long work to a listener, which it calls from inside apply() (so
+// on the migrating thread): at the start with done = 0, every so often, and at the end with
+// done = total. No listener (the default) costs nothing.
+//   void on_progress(std::function<void(const progress&)> listener);
+// Models: strata::sqlite.
+template <class D>
+concept ReportsProgress = Dialect<D> && requires(D& d, std::function<void(const progress&)> listener) {
+  d.on_progress(std::move(listener));
+};
+
+// ---- ExecutesSql: statements outside the migrator ----------------------------------------------------
+
+// A model runs SQL on its connection as it is, outside any transaction strata opens (tests use it
+// to set up rows; a statement error is a strata::operation_failed), and isolates a test in a
+// transaction that is rolled back at its end:
+//   void execute(std::string_view sql);
+//   void begin_test_transaction();      // a transaction (SQLite: SAVEPOINT; PostgreSQL: BEGIN + SAVEPOINT)
+//   void rollback_test_transaction();   // undoes everything since begin_test_transaction()
+// Laws: after rollback_test_transaction() the database is as it was before
+// begin_test_transaction(), and the connection is usable as before.
+// Models: strata::sqlite, strata::postgresql.
+template <class D>
+concept ExecutesSql = Dialect<D> && requires(D& d, std::string_view sql) {
+  d.execute(sql);
+  d.begin_test_transaction();
+  d.rollback_test_transaction();
+};
+
+// ---- PreparesLocation: what a URL needs before it can be opened ---------------------------------------
+
+// A model creates what its URL needs and lacks before a connection can be opened (a SQLite file's
+// folder), and says whether it made anything:
+//   static bool prepare_location(std::string_view url);
+// Throws strata::malformed_url for a URL it does not take, strata::database_unavailable when it
+// cannot make what is missing. Models: strata::sqlite.
+template <class D>
+concept PreparesLocation = Dialect<D> && requires(std::string_view url) {
+  { D::prepare_location(url) } -> std::convertible_to<bool>;
+};
+
+namespace detail {
+
+// Tables ordered so that each comes before the tables it references, for dropping them:
+// `references` holds (referencing, referenced) name pairs, compared with `same_name`. Among tables
+// free to go, the earliest in the given order goes first; a cycle is broken the same way.
+template <class SameName>
+std::vector<database_object> children_first(std::vector<database_object> tables,
+                                            const std::vector<std::pair<std::string, std::string>>& references, SameName same_name) {
+  const auto n = tables.size();
+  auto index = [&](const std::string& name) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (same_name(tables[i].name, name)) return i;
+    return n;
+  };
+  std::vector<std::vector<std::size_t>> parents(n);
+  std::vector<std::size_t> children(n, 0);  // referencing tables not placed yet
+  for (const auto& [child, parent] : references) {
+    const auto c = index(child), p = index(parent);
+    if (c == n || p == n || c == p || std::find(parents[c].begin(), parents[c].end(), p) != parents[c].end()) continue;
+    parents[c].push_back(p);
+    ++children[p];
+  }
+  std::vector<database_object> out;
+  std::vector<bool> placed(n, false);
+  while (out.size() < n) {
+    std::size_t next = n;
+    for (std::size_t i = 0; i < n && next == n; ++i)
+      if (!placed[i] && children[i] == 0) next = i;
+    for (std::size_t i = 0; i < n && next == n; ++i)  // a cycle
+      if (!placed[i]) next = i;
+    placed[next] = true;
+    for (auto p : parents[next]) --children[p];
+    out.push_back(std::move(tables[next]));
+  }
+  return out;
+}
+
+}  // namespace detail
+
+}  // namespace strata
+// #include <strata/connection.hpp>
+// #include <strata/errors.hpp>
+// strata's exceptions: one type per kind of failure, each what() a sentence a user can act on.
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace strata {
+
+// Base of every strata exception.
+class error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A database URL that cannot be parsed or names a scheme this dialect does not handle.
+class malformed_url : public error {
+ public:
+  using error::error;
+};
+
+// A configuration that cannot be used: a missing or malformed strata.ini or .env, no database URL,
+// an unknown key. The message names the file and line, or the environment variable.
+class configuration_error : public error {
+ public:
+  using error::error;
+};
+
+// A revision id or prefix that names no revision of the history.
+class revision_not_found : public error {
+ public:
+  revision_not_found(std::string revision, const std::string& message) : error(message), revision_(std::move(revision)) {}
+  [[nodiscard]] const std::string& revision() const { return revision_; }
+
+ private:
+  std::string revision_;
+};
+
+// A prefix that matches several revisions.
+class ambiguous_revision : public error {
+ public:
+  using error::error;
+};
+
+// A target that cannot be reached from where the database stands: below base, above head,
+// a downgrade target that is not applied, a relative step that goes too far.
+class invalid_target : public error {
+ public:
+  using error::error;
+};
+
+// "head" asked for while the history has several heads (branches not merged yet).
+class multiple_heads : public error {
+ public:
+  using error::error;
+};
+
+// The database's version table names revisions that are not in the history, or an inconsistent set.
+class unknown_database_state : public error {
+ public:
+  using error::error;
+};
+
+// Another connection holds the write lock longer than the busy timeout.
+class database_locked : public error {
+ public:
+  using error::error;
+};
+
+// The database cannot be opened or written (missing folder, read-only file or connection).
+class database_unavailable : public error {
+ public:
+  using error::error;
+};
+
+// A revision failed; its transaction was rolled back and the database is at the revision before.
+class migration_failed : public error {
+ public:
+  migration_failed(std::string revision, std::string operation, std::string database_message, const std::string& message)
+      : error(message),
+        revision_(std::move(revision)),
+        operation_(std::move(operation)),
+        database_message_(std::move(database_message)) {}
+  [[nodiscard]] const std::string& revision() const { return revision_; }
+  [[nodiscard]] const std::string& operation() const { return operation_; }
+  [[nodiscard]] const std::string& database_message() const { return database_message_; }
+
+ private:
+  std::string revision_;
+  std::string operation_;
+  std::string database_message_;
+};
+
+// Thrown by a dialect's apply() when one operation fails; the migrator turns it into
+// migration_failed, adding the revision.
+class operation_failed : public error {
+ public:
+  operation_failed(std::string operation, std::string database_message)
+      : error(operation + ": " + database_message), operation_(std::move(operation)), database_message_(std::move(database_message)) {}
+  [[nodiscard]] const std::string& operation() const { return operation_; }
+  [[nodiscard]] const std::string& database_message() const { return database_message_; }
+
+ private:
+  std::string operation_;
+  std::string database_message_;
+};
+
+}  // namespace strata
+// #include <strata/fixed_string.hpp>
+// strata::fixed_string: a string literal usable as a non-type template parameter.
+
+#include <algorithm>
+#include <cstddef>
+#include <string_view>
+
+namespace strata {
+
+template <std::size_t N>
+struct fixed_string {
+  char data[N]{};  // N counts the terminating NUL
+
+  constexpr fixed_string() = default;
+  constexpr fixed_string(const char (&text)[N]) { std::copy_n(text, N, data); }  // NOLINT: implicit by design
+
+  [[nodiscard]] constexpr std::string_view view() const { return {data, N - 1}; }
+  [[nodiscard]] static constexpr std::size_t size() { return N - 1; }
+  constexpr operator std::string_view() const { return view(); }  // NOLINT: implicit by design
+};
+
+template <std::size_t N>
+fixed_string(const char (&)[N]) -> fixed_string<N>;
+
+// Marks a revision as the root of the history: `strata::revision<"8653cc238299", strata::base>`.
+inline constexpr fixed_string<1> base{};
+
+}  // namespace strata
+// #include <strata/graph.hpp>
+// strata::revision_graph: run-time queries over a history's revisions (lookup, ancestry, heads).
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+// #include <strata/errors.hpp>
+// #include <strata/history.hpp>
+// strata::history: the compile-time typelist of revisions, checked by static_assert.
+
+#include <array>
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
+
+// #include <strata/detail/graph_check.hpp>
+// strata::detail: the compile-time checks of a revision graph, and their messages.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <utility>
+
+// #include <strata/fixed_string.hpp>
+
+namespace strata::detail {
+
+// FNV-1a: GCC's constant evaluator is slow at string comparison, so the graph checks compare
+// 64-bit hashes first and strings only on a hash match.
+constexpr std::uint64_t hash_id(std::string_view id) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (char c : id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return h;
+}
+
+constexpr bool well_formed_id(std::string_view id) {
+  if (id.empty() || id.size() > 32) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '_'; });
+}
+
+enum class graph_fault : std::uint8_t { none, empty, malformed_id, malformed_down_id, duplicate_id, self_down, unknown_down, later_down, several_bases };
+
+struct graph_check {
+  graph_fault fault = graph_fault::none;
+  std::size_t revision = 0;   // the revision concerned (index in the list)
+  std::size_t other = 0;      // the second revision concerned, where there is one
+  std::string_view down{};    // the down id concerned, where there is one
+};
+
+// Revision ids sorted by hash, for O(log n) lookups in constant evaluation.
+template <std::size_t N>
+struct id_index {
+  std::array<std::pair<std::uint64_t, std::size_t>, N> by_hash{};
+  const std::array<std::string_view, N>* ids = nullptr;
+
+  constexpr explicit id_index(const std::array<std::string_view, N>& all) : ids(&all) {
+    for (std::size_t i = 0; i < N; ++i) by_hash[i] = {hash_id(all[i]), i};
+    std::sort(by_hash.begin(), by_hash.end());
+  }
+  // Index of the first revision with this id, or N.
+  [[nodiscard]] constexpr std::size_t find(std::string_view id) const {
+    const auto h = hash_id(id);
+    auto it = std::lower_bound(by_hash.begin(), by_hash.end(), std::pair<std::uint64_t, std::size_t>{h, 0});
+    std::size_t best = N;
+    for (; it != by_hash.end() && it->first == h; ++it)
+      if ((*ids)[it->second] == id) best = std::min(best, it->second);
+    return best;
+  }
+};
+
+template <std::size_t N>
+constexpr graph_check check_graph(const std::array<std::string_view, N>& ids,
+                                  const std::array<std::span<const std::string_view>, N>& downs) {
+  if constexpr (N == 0) {
+    return {graph_fault::empty};
+  } else {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (!well_formed_id(ids[i])) return {graph_fault::malformed_id, i};
+      for (auto d : downs[i])
+        if (!well_formed_id(d)) return {graph_fault::malformed_down_id, i, 0, d};
+    }
+    const id_index<N> index(ids);
+    for (std::size_t k = 1; k < N; ++k) {
+      const auto [h0, i0] = index.by_hash[k - 1];
+      const auto [h1, i1] = index.by_hash[k];
+      if (h0 == h1 && ids[i0] == ids[i1]) return {graph_fault::duplicate_id, std::min(i0, i1), std::max(i0, i1)};
+    }
+    std::size_t first_base = N;
+    for (std::size_t i = 0; i < N; ++i) {
+      if (downs[i].empty()) {
+        if (first_base != N) return {graph_fault::several_bases, first_base, i};
+        first_base = i;
+      }
+      for (auto d : downs[i]) {
+        if (i > 0 && d == ids[i - 1]) continue;   // the common case: a straight line
+        const auto j = index.find(d);
+        if (j == i) return {graph_fault::self_down, i, 0, d};
+        if (j == N) return {graph_fault::unknown_down, i, 0, d};
+        if (j > i) return {graph_fault::later_down, i, j, d};
+      }
+    }
+    return {};
+  }
+}
+
+// A message assembled in constant evaluation; its text becomes a fixed_string template argument
+// so that GCC prints it verbatim in the diagnostic.
+struct message_buffer {
+  char data[400]{};
+  std::size_t size = 0;
+  constexpr message_buffer& operator<<(std::string_view s) {
+    for (char c : s)
+      if (size < sizeof(data) - 1) data[size++] = c;
+    return *this;
+  }
+  constexpr message_buffer& operator<<(std::size_t n) {
+    char digits[24]{};
+    std::size_t k = 0;
+    do { digits[k++] = static_cast<char>('0' + n % 10); n /= 10; } while (n != 0);
+    while (k != 0) *this << std::string_view(&digits[--k], 1);
+    return *this;
+  }
+};
+
+template <std::size_t N>
+constexpr message_buffer graph_message(const graph_check& c, const std::array<std::string_view, N>& ids) {
+  message_buffer m;
+  auto quoted = [&](std::string_view s) -> message_buffer& { return m << "`" << s << "`"; };
+  auto id = [&](std::size_t i) { return i < N ? ids[i] : std::string_view{}; };
+  m << "strata::history: ";
+  switch (c.fault) {
+    case graph_fault::none: m << "ok"; break;
+    case graph_fault::empty: m << "the list of revisions is empty; list at least one revision"; break;
+    case graph_fault::malformed_id:
+      m << "revision id ";
+      quoted(id(c.revision)) << " is malformed; use 1 to 32 characters from [0-9a-z_], such as the 12 hex digits strata generates";
+      break;
+    case graph_fault::malformed_down_id:
+      m << "revision ";
+      quoted(id(c.revision)) << " names down revision ";
+      quoted(c.down) << ", which is not a valid id; use 1 to 32 characters from [0-9a-z_], or strata::base for the first revision";
+      break;
+    case graph_fault::duplicate_id:
+      m << "revision id ";
+      quoted(id(c.revision)) << " appears twice (positions " << (c.revision + 1) << " and " << (c.other + 1)
+                             << " of the list); give each revision its own id";
+      break;
+    case graph_fault::self_down:
+      m << "revision ";
+      quoted(id(c.revision)) << " names itself as its down revision; name the revision it follows, or strata::base";
+      break;
+    case graph_fault::unknown_down:
+      m << "revision ";
+      quoted(id(c.revision)) << " names down revision ";
+      quoted(c.down) << ", which is not in the list; add that revision before it or fix the id";
+      break;
+    case graph_fault::later_down:
+      m << "revision ";
+      quoted(id(c.revision)) << " names down revision ";
+      quoted(c.down) << ", which is not earlier in the list; move ";
+      quoted(c.down) << " before ";
+      quoted(id(c.revision)) << " in the list";
+      break;
+    case graph_fault::several_bases:
+      m << "revisions ";
+      quoted(id(c.revision)) << " and ";
+      quoted(id(c.other)) << " both have strata::base as their down revision; a history has one base, so give ";
+      quoted(id(c.other)) << " the revision it follows";
+      break;
+  }
+  return m;
+}
+
+template <std::size_t Size>
+constexpr fixed_string<Size + 1> to_fixed_string(const message_buffer& m) {
+  fixed_string<Size + 1> s;
+  std::copy_n(m.data, Size, s.data);
+  return s;
+}
+
+// Instantiated only for an invalid history: GCC prints the Message argument verbatim in the
+// "In instantiation of" line above the assertion. `value` is true so that nothing else fails
+// after it: one failure, one message.
+template <fixed_string Message>
+struct invalid_history {
+  static_assert(Message.size() == 0, "strata::history is invalid: the reason is spelled out in 'invalid_history<...>' above");
+  static constexpr bool value = true;
+};
+
+template <bool Valid, fixed_string Message>
+inline constexpr bool history_checked = true;
+template <fixed_string Message>
+inline constexpr bool history_checked<false, Message> = invalid_history<Message>::value;
+
+}  // namespace strata::detail
+// #include <strata/ops.hpp>
 // #include <strata/revision.hpp>
 // strata::revision: the base a user's revision struct derives from, and the Revision concept.
 
@@ -836,7 +1008,7 @@ class history {
   static constexpr std::array<std::span<const std::string_view>, size> downs_{detail::downs_of<R>()...};
   // Only revisions are checked as a graph: a non-revision has had its message already.
   static constexpr detail::graph_check check_ = (Revision<R> && ...) ? detail::check_graph(ids_, downs_) : detail::graph_check{};
-  static constexpr detail::message_buffer message_ = detail::describe(check_, ids_);
+  static constexpr detail::message_buffer message_ = detail::graph_message(check_, ids_);
 
  public:
   static constexpr bool valid = check_.fault == detail::graph_fault::none;
@@ -962,46 +1134,41 @@ class revision_graph {
 
 }  // namespace strata
 // #include <strata/history.hpp>
+// #include <strata/manager.hpp>
+// strata::manager<Dialect>: status, upgrade and downgrade for application code, reported as values
+// instead of exceptions (the seed system's MigrationManager).
+
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// #include <strata/errors.hpp>
+// #include <strata/history.hpp>
+// #include <strata/migrator.hpp>
+// strata::migrator<Dialect>: upgrade, downgrade and stamp a database, one transaction per revision.
+
+#include <algorithm>
+#include <charconv>
+#include <concepts>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// #include <strata/dialect.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/graph.hpp>
+// #include <strata/history.hpp>
 // #include <strata/ops.hpp>
 
 namespace strata {
-
-// One revision's work, handed to Dialect::transaction.
-struct unit_of_work {
-  std::string_view revision;
-  std::span<const operation> operations;
-  bool transactional = true;
-  std::string_view version_table = "alembic_version";  // what the migration lock guards
-};
-
-// Dialect: a database connection that strata can migrate.
-//
-// A model is an object bound to one open connection and provides:
-//   static constexpr std::string_view name;            // "sqlite", "postgresql"
-//   std::vector<std::string> read_versions(std::string_view version_table);
-//       // the version table's rows; empty when the table does not exist
-//   void write_versions(std::string_view version_table, const std::vector<std::string>& rows);
-//       // replaces the rows, creating the table (Alembic's layout) when missing; called inside transaction()
-//   void transaction(const unit_of_work& unit, const std::function<void()>& body);
-//       // takes the migration lock, begins, runs body, commits; on any exception rolls back
-//       // (leaving every row as it was) and rethrows. Lock timeouts throw strata::database_locked.
-//   void apply(std::span<const operation> operations);
-//       // renders and runs the operations inside the current transaction; a failure throws
-//       // strata::operation_failed naming the operation and the database's message
-//   std::string describe() const;                    // where it points, any password masked
-// Laws: read_versions inside body() sees the rows as of the lock (another process may have
-// migrated in between), and write_versions + apply commit or roll back together.
-// Models: strata::sqlite (strata/dialect/sqlite.hpp), strata::postgresql (strata/dialect/postgresql.hpp).
-template <class D>
-concept Dialect = requires(D& d, const D& cd, std::string_view table, const std::vector<std::string>& rows,
-                           const unit_of_work& unit, const std::function<void()>& body, std::span<const operation> ops) {
-  { D::name } -> std::convertible_to<std::string_view>;
-  { d.read_versions(table) } -> std::same_as<std::vector<std::string>>;
-  d.write_versions(table, rows);
-  d.transaction(unit, body);
-  d.apply(ops);
-  { cd.describe() } -> std::convertible_to<std::string>;
-};
 
 struct migrator_options {
   // Alembic's name by default, so that Alembic and strata agree on the same database.
@@ -1263,109 +1430,6 @@ class migrator {
 
 namespace strata {
 
-// One object of a live database's schema.
-struct database_object {
-  std::string type;                  // "table", "index", "view", "trigger" (a dialect may add its own kinds)
-  std::string name;
-  std::string table;                 // the table an index or trigger belongs to; empty otherwise
-  std::vector<std::string> columns;  // a table's columns in order; empty otherwise
-  friend bool operator==(const database_object&, const database_object&) = default;
-};
-
-// How far one piece of long work (a table rebuild) has got. `total` is 0 when unknown.
-struct progress {
-  std::string_view task;  // "rebuilding table 'stocks'"
-  std::uint64_t done = 0;
-  std::uint64_t total = 0;
-};
-
-namespace detail {
-
-// Tables ordered so that each comes before the tables it references, for dropping them:
-// `references` holds (referencing, referenced) name pairs, compared with `same_name`. Among tables
-// free to go, the earliest in the given order goes first; a cycle is broken the same way.
-template <class SameName>
-std::vector<database_object> children_first(std::vector<database_object> tables,
-                                            const std::vector<std::pair<std::string, std::string>>& references, SameName same_name) {
-  const auto n = tables.size();
-  auto index = [&](const std::string& name) {
-    for (std::size_t i = 0; i < n; ++i)
-      if (same_name(tables[i].name, name)) return i;
-    return n;
-  };
-  std::vector<std::vector<std::size_t>> parents(n);
-  std::vector<std::size_t> children(n, 0);  // referencing tables not placed yet
-  for (const auto& [child, parent] : references) {
-    const auto c = index(child), p = index(parent);
-    if (c == n || p == n || c == p || std::find(parents[c].begin(), parents[c].end(), p) != parents[c].end()) continue;
-    parents[c].push_back(p);
-    ++children[p];
-  }
-  std::vector<database_object> out;
-  std::vector<bool> placed(n, false);
-  while (out.size() < n) {
-    std::size_t next = n;
-    for (std::size_t i = 0; i < n && next == n; ++i)
-      if (!placed[i] && children[i] == 0) next = i;
-    for (std::size_t i = 0; i < n && next == n; ++i)  // a cycle
-      if (!placed[i]) next = i;
-    placed[next] = true;
-    for (auto p : parents[next]) --children[p];
-    out.push_back(std::move(tables[next]));
-  }
-  return out;
-}
-
-}  // namespace detail
-
-// Inspectable: a Dialect that can list and drop the objects of its schema.
-//
-// A model provides, besides Dialect:
-//   std::vector<database_object> objects();
-//       // every table, index, view and trigger of the schema the connection migrates, the version
-//       // table included, in an order in which they can be dropped (dependents first); objects the
-//       // database manages itself (SQLite's sqlite_sequence and automatic indexes) are left out
-//   void drop_objects(const std::vector<database_object>& objects);
-//       // drops them, in the given order, in one transaction under the migration lock; on failure
-//       // nothing is dropped and strata::operation_failed names the object
-// Models: strata::sqlite, strata::postgresql.
-template <class D>
-concept Inspectable = Dialect<D> && requires(D& d, const std::vector<database_object>& objects) {
-  { d.objects() } -> std::same_as<std::vector<database_object>>;
-  d.drop_objects(objects);
-};
-
-// ReportsProgress: a Dialect that reports the progress of long work to a listener, which it calls
-// from inside apply() (so on the migrating thread): at the start with done = 0, every so often,
-// and at the end with done = total. No listener (the default) costs nothing.
-template <class D>
-concept ReportsProgress = Dialect<D> && requires(D& d, std::function<void(const progress&)> listener) {
-  d.on_progress(std::move(listener));
-};
-
-}  // namespace strata
-// #include <strata/connection.hpp>
-// #include <strata/errors.hpp>
-// #include <strata/fixed_string.hpp>
-// #include <strata/graph.hpp>
-// #include <strata/history.hpp>
-// #include <strata/manager.hpp>
-// strata::manager<Dialect>: status, upgrade and downgrade for application code, reported as values
-// instead of exceptions (the seed system's MigrationManager).
-
-#include <exception>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-// #include <strata/errors.hpp>
-// #include <strata/history.hpp>
-// #include <strata/migrator.hpp>
-
-namespace strata {
-
 struct migration_status {
   bool ok = false;                   // false when the database could not be read; see error
   std::vector<std::string> current;  // the version rows; empty at base
@@ -1408,7 +1472,7 @@ class manager {
     migration_status s;
     try {
       s.heads = migrator().heads();
-      s.url = migrator().dialect().describe();
+      s.url = migrator().dialect().location();
       s.current = migrator().current();
       s.pending = migrator().pending("heads");
       s.needs_upgrade = !s.pending.empty();
@@ -1800,16 +1864,19 @@ struct database_url {
 // strata::sqlite: the SQLite dialect on SQLiteCpp: DDL, the 12-step table rebuild, transactions.
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <typeinfo>
 #include <utility>
 #include <variant>
@@ -1820,7 +1887,7 @@ struct database_url {
 #include <SQLiteCpp/Statement.h>
 #include <sqlite3.h>
 
-// #include <strata/catalog.hpp>
+// #include <strata/dialect.hpp>
 // #include <strata/connection.hpp>
 // #include <strata/detail/sqlite_table.hpp>
 // strata::detail: SQLite DDL rendering, and a parser of CREATE TABLE used by the table rebuild.
@@ -2295,6 +2362,8 @@ struct sqlite_options {
 class sqlite {
  public:
   static constexpr std::string_view name = "sqlite";
+  // The URL schemes a front end routes to this dialect.
+  static constexpr std::array<std::string_view, 1> schemes{"sqlite"};
 
   explicit sqlite(std::string_view url, sqlite_options options = {}) : options_(options), url_(url) {
     const auto u = database_url::parse(url);
@@ -2338,7 +2407,7 @@ class sqlite {
   ~sqlite() = default;
 
   [[nodiscard]] SQLite::Database& database() { return *db_; }
-  [[nodiscard]] std::string describe() const { return database_url::mask(url_); }
+  [[nodiscard]] std::string location() const { return database_url::mask(url_); }
 
   std::vector<std::string> read_versions(std::string_view table) {
     return guarded("reading the version table", [&] {
@@ -2425,7 +2494,7 @@ class sqlite {
   // Drops the objects in the given order, in one transaction under the migration lock, with
   // foreign keys off: with them on, dropping a parent table deletes its rows first, which fails or
   // cascades. An index or trigger that went with its table is no error. On failure nothing is dropped.
-  void drop_objects(const std::vector<database_object>& objects) {
+  void drop_objects(const std::vector<database_object>& objects, [[maybe_unused]] std::string_view version_table) {
     write_transaction(true, false, [&] {
       for (const auto& o : objects) {
         const std::string what = o.type + " '" + o.name + "'";
@@ -2449,6 +2518,39 @@ class sqlite {
         return 0;
       });
     });
+  }
+
+  // Runs SQL (several statements allowed) on the connection as it is, outside strata's transactions.
+  void execute(std::string_view sql) {
+    try {
+      db_->exec(std::string(sql));
+    } catch (const SQLite::Exception& e) {
+      const int code = e.getErrorCode() & 0xff;
+      if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY) raise(e, "running SQL");
+      throw operation_failed("execute \"" + std::string(sql.substr(0, 60)) + (sql.size() > 60 ? "...\"" : "\""), e.what());
+    }
+  }
+  // A test's changes go into a savepoint that rollback_test_transaction() undoes.
+  void begin_test_transaction() { execute("SAVEPOINT strata_test"); }
+  void rollback_test_transaction() { execute("ROLLBACK TO SAVEPOINT strata_test; RELEASE SAVEPOINT strata_test"); }
+
+  // Creates the missing folder of a SQLite file URL (sqlite:///./data/app.db needs data/) and says
+  // whether it did; nothing for :memory: or a file URI. Throws strata::malformed_url for a URL that
+  // is not SQLite's, strata::database_unavailable when the folder cannot be made.
+  static bool prepare_location(std::string_view url) {
+    const auto u = database_url::parse(url);
+    if (u.scheme != "sqlite")
+      throw malformed_url("'" + database_url::mask(url) + "' is not a SQLite URL; write sqlite:///relative.db or sqlite:////absolute/path.db");
+    if (u.path.empty() || u.path == ":memory:" || u.path.starts_with("file:")) return false;
+    const auto folder = std::filesystem::path(u.path).parent_path();
+    if (folder.empty()) return false;
+    std::error_code ec;
+    if (std::filesystem::is_directory(folder, ec)) return false;
+    std::filesystem::create_directories(folder, ec);
+    if (ec)
+      throw database_unavailable("cannot create the folder '" + folder.string() + "' for the SQLite database (" + ec.message() +
+                                 "); fix the path in the URL, or create the folder yourself");
+    return true;
   }
 
   // Called during table rebuilds' row copies (on the migrating thread); none by default.
@@ -2984,6 +3086,8 @@ class sqlite {
 
 static_assert(Dialect<sqlite>);
 static_assert(Inspectable<sqlite>);
+static_assert(ExecutesSql<sqlite>);
+static_assert(PreparesLocation<sqlite>);
 static_assert(ReportsProgress<sqlite>);
 
 }  // namespace strata
@@ -3015,7 +3119,7 @@ static_assert(ReportsProgress<sqlite>);
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
 
-// #include <strata/catalog.hpp>
+// #include <strata/dialect.hpp>
 // #include <strata/connection.hpp>
 // #include <strata/detail/graph_check.hpp>
 // #include <strata/detail/postgresql_sql.hpp>
@@ -3350,7 +3454,7 @@ class postgresql {
   [[nodiscard]] pqxx::connection& database() { return *conn_; }
 
   // The URL with any password masked; without one, postgresql://user@host:port/database of the connection.
-  [[nodiscard]] std::string describe() const {
+  [[nodiscard]] std::string location() const {
     if (!url_.empty()) return mask(url_);
     const bool socket = endpoint_.host.starts_with('/');
     return "postgresql://" + endpoint_.user + "@" + (socket ? "" : endpoint_.host) + ":" + endpoint_.port + "/" + endpoint_.database +
@@ -3366,7 +3470,6 @@ class postgresql {
 
 
   std::vector<std::string> read_versions(std::string_view table) {
-    version_table_ = table;
     return guarded("reading the version table", [&] {
       std::vector<std::string> rows;
       with_transaction([&](pqxx::transaction_base& t) {
@@ -3380,7 +3483,6 @@ class postgresql {
 
   // Inside a revision's transaction, or, for a non-transactional revision, in a transaction of its own.
   void write_versions(std::string_view table, const std::vector<std::string>& rows) {
-    version_table_ = table;
     guarded("writing the version table", [&] {
       auto write = [&](pqxx::transaction_base& t) {
         ensure_schema(t);
@@ -3405,8 +3507,7 @@ class postgresql {
   // Takes the advisory lock (polling), then runs body in one transaction, or, for a
   // non-transactional unit, with no transaction open; always releases the lock after.
   void transaction(const unit_of_work& unit, const std::function<void()>& body) {
-    version_table_ = unit.version_table;
-    locked([&] {
+    locked(unit.version_table, [&] {
       if (unit.transactional) {
         in_transaction(body);
       } else {
@@ -3520,14 +3621,15 @@ class postgresql {
   // CASCADE (nothing that is not listed disappears). Consecutive objects of one kind go in one
   // statement, so that foreign keys (or views) among the tables listed do not matter. On failure
   // nothing is dropped and strata::operation_failed names the objects.
-  void drop_objects(const std::vector<database_object>& objects) {
+  void drop_objects(const std::vector<database_object>& objects, std::string_view version_table) {
     for (const auto& o : objects)
       if (keyword_of(o.type).empty())
         throw operation_failed("dropping " + o.type + " '" + o.name + "'",
                                "strata's PostgreSQL dialect drops tables, views, materialized views, indexes, triggers, sequences, "
                                "functions, procedures and types only, so nothing was dropped; leave this object out of the list");
-    locked([&] {
+    locked(version_table, [&] {
       in_transaction([&] {
+        const auto schema = schema_name(*tx_);
         for (std::size_t i = 0; i < objects.size();) {
           std::size_t end = i + 1;
           if (objects[i].type != "trigger")
@@ -3535,12 +3637,12 @@ class postgresql {
           std::string what, names;
           for (std::size_t j = i; j < end; ++j) {
             what += (what.empty() ? "" : ", ") + objects[j].type + " '" + objects[j].name + "'";
-            names += (names.empty() ? "" : ", ") + drop_name(objects[j]);
+            names += (names.empty() ? "" : ", ") + drop_name(schema, objects[j]);
           }
           const auto& first = objects[i];
           // An index or trigger may have gone with its table or materialized view: no error.
           std::string sql = "DROP " + std::string(keyword_of(first.type)) + " ";
-          if (first.type == "trigger") sql += "IF EXISTS " + quote(first.name) + " ON " + qualified_in(first.table);
+          if (first.type == "trigger") sql += "IF EXISTS " + quote(first.name) + " ON " + detail::postgresql_sql::qualified(schema, first.table);
           else if (first.type == "index") sql += "IF EXISTS " + names;
           else sql += names;
           try {
@@ -3559,6 +3661,26 @@ class postgresql {
     });
   }
 
+  // Runs SQL (several statements allowed) on the connection as it is, outside strata's transactions.
+  void execute(std::string_view sql) {
+    const std::string what = "execute \"" + std::string(sql.substr(0, 60)) + (sql.size() > 60 ? "...\"" : "\"");
+    try {
+      with_transaction([&](pqxx::transaction_base& t) { t.exec(std::string(sql)); });
+    } catch (const pqxx::broken_connection& e) {
+      lost(what, e);
+    } catch (const pqxx::sql_error& e) {
+      raise_unavailable(e, what);
+      throw operation_failed(what, server_message(e));
+    } catch (const pqxx::failure& e) {
+      throw operation_failed(what, server_message(e));
+    }
+  }
+  // A test's changes go into a transaction (with a savepoint) that rollback_test_transaction()
+  // undoes. The test runs its statements without a transaction object of its own
+  // (pqxx::nontransaction): a pqxx::work's commit would end this transaction.
+  void begin_test_transaction() { execute("BEGIN; SAVEPOINT strata_test"); }
+  void rollback_test_transaction() { execute("ROLLBACK TO SAVEPOINT strata_test; ROLLBACK"); }
+
  private:
   struct endpoint {
     std::string host, port, user, database;
@@ -3567,10 +3689,6 @@ class postgresql {
 
   static std::string quote(std::string_view identifier) { return detail::postgresql_sql::quote(identifier); }
   [[nodiscard]] std::string qualified(std::string_view name) const { return detail::postgresql_sql::qualified(options_.schema, name); }
-  // Qualified with the schema being inspected (the option, else current_schema()).
-  [[nodiscard]] std::string qualified_in(std::string_view name) const {
-    return detail::postgresql_sql::qualified(inspected_schema_, name);
-  }
 
   static std::string_view keyword_of(const std::string& type) {
     if (type == "table") return "TABLE";
@@ -3585,10 +3703,11 @@ class postgresql {
     return {};
   }
   // The name DROP takes: qualified, and for a routine "name(arguments)" with only the name quoted.
-  [[nodiscard]] std::string drop_name(const database_object& o) const {
-    if (o.type != "function" && o.type != "procedure") return qualified_in(o.name);
+  static std::string drop_name(std::string_view schema, const database_object& o) {
+    using detail::postgresql_sql::qualified;
+    if (o.type != "function" && o.type != "procedure") return qualified(schema, o.name);
     const auto paren = o.name.find('(');
-    return qualified_in(o.name.substr(0, paren)) + (paren == std::string::npos ? "()" : o.name.substr(paren));
+    return qualified(schema, o.name.substr(0, paren)) + (paren == std::string::npos ? "()" : o.name.substr(paren));
   }
 
   // libpq's keywords with their defaults (the PG* variables included).
@@ -3715,10 +3834,10 @@ class postgresql {
     return !t.exec_params("SELECT 1 WHERE to_regclass($1) IS NOT NULL", qualified(table)).empty();
   }
 
+  // The schema migrated: the option's, else the connection's current_schema().
   std::string schema_name(pqxx::transaction_base& t) {
-    if (!options_.schema.empty()) inspected_schema_ = options_.schema;
-    else inspected_schema_ = t.exec("SELECT coalesce(current_schema(), '')")[0][0].c_str();
-    return inspected_schema_;
+    if (!options_.schema.empty()) return options_.schema;
+    return t.exec("SELECT coalesce(current_schema(), '')")[0][0].c_str();
   }
 
   // The schema option's schema is created under the lock before a migration's first write.
@@ -3730,15 +3849,16 @@ class postgresql {
 
   // ---- the advisory lock -------------------------------------------------------------------------------
 
+  // f() under the advisory lock that guards the version table.
   template <class F>
-  void locked(F&& f) {
+  void locked(std::string_view version_table, F&& f) {
     broken_ = false;  // libpqxx reconnects a broken connection when it is used again
     const auto [schema, key] = guarded("finding the schema for the migration lock", [&] {
       std::string s;
       with_transaction([&](pqxx::transaction_base& t) { s = schema_name(t); });
-      return std::pair<std::string, std::int64_t>{s, lock_key(s, version_table_)};
+      return std::pair<std::string, std::int64_t>{s, lock_key(s, version_table)};
     });
-    acquire(key, schema);
+    acquire(key, schema + "." + std::string(version_table));
     try {
       f();
     } catch (...) {
@@ -3749,7 +3869,7 @@ class postgresql {
   }
 
   // Each attempt is one autocommit statement, so no snapshot is held while waiting.
-  void acquire(std::int64_t key, const std::string& schema) {
+  void acquire(std::int64_t key, const std::string& guarded_table) {
     using namespace std::chrono;
     const auto start = steady_clock::now();
     auto pause = milliseconds(20);
@@ -3763,7 +3883,7 @@ class postgresql {
       if (waited >= options_.lock_timeout) {
         const auto bits = std::bit_cast<std::uint64_t>(key);
         throw database_locked("the PostgreSQL database at " + endpoint_.where() + " is locked: another migration is running (the advisory lock " +
-                              std::to_string(key) + " that guards '" + schema + "." + version_table_ + "' was held by another session for the " +
+                              std::to_string(key) + " that guards '" + guarded_table + "' was held by another session for the " +
                               std::to_string(waited.count()) + " ms waited); let it finish and run again, find its session with "
                               "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = " + std::to_string(bits >> 32) +
                               " AND objid = " + std::to_string(bits & 0xffffffffU) + ", or wait longer with ?lock_timeout=<seconds> in the URL");
@@ -3910,13 +4030,11 @@ class postgresql {
   pqxx::transaction_base* tx_ = nullptr;  // the open transaction, if any
   bool outside_transaction_ = false;      // running a non-transactional revision
   bool broken_ = false;                   // the connection was lost during this migration
-  // The version table named last (by read_versions/write_versions): the advisory lock's name.
-  std::string version_table_ = "alembic_version";
-  std::string inspected_schema_;
 };
 
 static_assert(Dialect<postgresql>);
 static_assert(Inspectable<postgresql>);
+static_assert(ExecutesSql<postgresql>);
 
 }  // namespace strata
 #endif
@@ -3951,7 +4069,7 @@ static_assert(Inspectable<postgresql>);
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
-// #include <strata/catalog.hpp>
+// #include <strata/dialect.hpp>
 // #include <strata/config.hpp>
 // strata::load_configuration: the database URL, version table and versions folder, from strata.ini
 // (like alembic.ini), overridden by DATABASE_URL from the environment or a .env file.
@@ -4180,23 +4298,6 @@ inline configuration load_configuration(const configuration_options& options = {
     throw malformed_url(config.url_source + ": " + e.what());
   }
   return config;
-}
-
-// Creates the folder of a SQLite file URL when it is missing (sqlite:///./data/app.db needs data/)
-// and says whether it did; does nothing for other URLs. Throws strata::database_unavailable when
-// the folder cannot be made.
-inline bool create_database_folder(std::string_view url) {
-  const auto u = database_url::parse(url);
-  if (u.scheme != "sqlite" || u.path.empty() || u.path == ":memory:" || u.path.starts_with("file:")) return false;
-  const auto folder = std::filesystem::path(u.path).parent_path();
-  if (folder.empty()) return false;
-  std::error_code ec;
-  if (std::filesystem::is_directory(folder, ec)) return false;
-  std::filesystem::create_directories(folder, ec);
-  if (ec)
-    throw database_unavailable("cannot create the folder '" + folder.string() + "' for the SQLite database (" + ec.message() +
-                               "); fix the path in the URL, or create the folder yourself");
-  return true;
 }
 
 }  // namespace strata
@@ -4635,17 +4736,6 @@ inline bool same_name(std::string_view a, std::string_view b) {
          });
 }
 
-template <class D>
-bool handles_scheme(std::string_view scheme) {
-  if constexpr (requires { D::schemes; }) {
-    for (std::string_view s : D::schemes)
-      if (s == scheme) return true;
-    return false;
-  } else {
-    return scheme == D::name;
-  }
-}
-
 // Prints a rebuild's progress on one terminal line of stderr, at most ten times a second.
 class progress_line {
  public:
@@ -4784,9 +4874,14 @@ class application {
         try {
           m.emplace(H{}, migrator_options{c.version_table}, c.url);
         } catch (const database_unavailable&) {
-          // Only once the dialect has accepted the URL: a missing folder is made, and opened again.
-          if (!create_database_folder(c.url)) throw;
-          m.emplace(H{}, migrator_options{c.version_table}, c.url);
+          // Only once the dialect has accepted the URL: what its location lacks is made (a SQLite
+          // file's folder), and it is opened again.
+          if constexpr (PreparesLocation<D>) {
+            if (!D::prepare_location(c.url)) throw;
+            m.emplace(H{}, migrator_options{c.version_table}, c.url);
+          } else {
+            throw;
+          }
         }
       } catch (const malformed_url& e) {
         throw malformed_url(c.url_source + ": " + e.what());
@@ -4888,9 +4983,9 @@ class application {
       throw strata::error("the " + std::string(D::name) + " dialect cannot list the objects of its schema, so " + program_ +
                           " cannot reset it; drop them with the database's own tools");
     } else {
-      const auto at = m.current();  // also tells the dialect which version table's lock guards the drop
+      const auto at = m.current();
       const auto objects = m.dialect().objects();
-      const auto where = m.dialect().describe() + " (at " + id_list(at) + ")";
+      const auto where = m.dialect().location() + " (at " + id_list(at) + ")";
       if (objects.empty()) {
         out_ << "The database " << where << " has no tables, indexes, views or triggers; nothing to reset.\n";
         return exit_success;
@@ -4904,7 +4999,7 @@ class application {
              << count(objects.size(), "object") << " listed and every row in them\n";
         return exit_failure;
       }
-      m.dialect().drop_objects(objects);
+      m.dialect().drop_objects(objects, m.options().version_table);
       out_ << "Dropped " << count(objects.size(), "object") << "; the database is empty (at base).\n";
       return exit_success;
     }
@@ -4935,7 +5030,7 @@ class application {
     std::vector<std::string> heads;
     for (auto h : graph_.heads()) heads.emplace_back(graph_[h].id);
     if (json_) {
-      out_ << "{\"url\": " << json_string(m.dialect().describe()) << ", \"version_table\": " << json_string(m.options().version_table)
+      out_ << "{\"url\": " << json_string(m.dialect().location()) << ", \"version_table\": " << json_string(m.options().version_table)
            << ", \"current\": " << json_list(rows) << ", \"heads\": " << json_list(heads) << ", \"pending\": [";
       for (std::size_t i = 0; i < pending.size(); ++i)
         out_ << (i ? ", " : "") << "{\"id\": " << json_string(pending[i])
@@ -4943,7 +5038,7 @@ class application {
       out_ << "], \"needs_upgrade\": " << (pending.empty() ? "false" : "true") << "}\n";
       return exit_success;
     }
-    out_ << "Database:       " << m.dialect().describe() << "\n"
+    out_ << "Database:       " << m.dialect().location() << "\n"
          << "Version table:  " << m.options().version_table << "\n"
          << "Current:        " << id_list(rows) << "\n"
          << "Head" << (heads.size() == 1 ? ":           " : "s:          ") << join(heads) << "\n"

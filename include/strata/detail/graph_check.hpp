@@ -111,7 +111,7 @@ struct message_buffer {
 };
 
 template <std::size_t N>
-constexpr message_buffer describe(const graph_check& c, const std::array<std::string_view, N>& ids) {
+constexpr message_buffer graph_message(const graph_check& c, const std::array<std::string_view, N>& ids) {
   message_buffer m;
   auto quoted = [&](std::string_view s) -> message_buffer& { return m << "`" << s << "`"; };
   auto id = [&](std::size_t i) { return i < N ? ids[i] : std::string_view{}; };

@@ -23,7 +23,7 @@
 #include <libpq-fe.h>
 #include <pqxx/pqxx>
 
-#include <strata/catalog.hpp>
+#include <strata/dialect.hpp>
 #include <strata/connection.hpp>
 #include <strata/detail/graph_check.hpp>
 #include <strata/detail/postgresql_sql.hpp>
@@ -141,7 +141,7 @@ class postgresql {
   [[nodiscard]] pqxx::connection& database() { return *conn_; }
 
   // The URL with any password masked; without one, postgresql://user@host:port/database of the connection.
-  [[nodiscard]] std::string describe() const {
+  [[nodiscard]] std::string location() const {
     if (!url_.empty()) return mask(url_);
     const bool socket = endpoint_.host.starts_with('/');
     return "postgresql://" + endpoint_.user + "@" + (socket ? "" : endpoint_.host) + ":" + endpoint_.port + "/" + endpoint_.database +
@@ -157,7 +157,6 @@ class postgresql {
 
 
   std::vector<std::string> read_versions(std::string_view table) {
-    version_table_ = table;
     return guarded("reading the version table", [&] {
       std::vector<std::string> rows;
       with_transaction([&](pqxx::transaction_base& t) {
@@ -171,7 +170,6 @@ class postgresql {
 
   // Inside a revision's transaction, or, for a non-transactional revision, in a transaction of its own.
   void write_versions(std::string_view table, const std::vector<std::string>& rows) {
-    version_table_ = table;
     guarded("writing the version table", [&] {
       auto write = [&](pqxx::transaction_base& t) {
         ensure_schema(t);
@@ -196,8 +194,7 @@ class postgresql {
   // Takes the advisory lock (polling), then runs body in one transaction, or, for a
   // non-transactional unit, with no transaction open; always releases the lock after.
   void transaction(const unit_of_work& unit, const std::function<void()>& body) {
-    version_table_ = unit.version_table;
-    locked([&] {
+    locked(unit.version_table, [&] {
       if (unit.transactional) {
         in_transaction(body);
       } else {
@@ -311,14 +308,15 @@ class postgresql {
   // CASCADE (nothing that is not listed disappears). Consecutive objects of one kind go in one
   // statement, so that foreign keys (or views) among the tables listed do not matter. On failure
   // nothing is dropped and strata::operation_failed names the objects.
-  void drop_objects(const std::vector<database_object>& objects) {
+  void drop_objects(const std::vector<database_object>& objects, std::string_view version_table) {
     for (const auto& o : objects)
       if (keyword_of(o.type).empty())
         throw operation_failed("dropping " + o.type + " '" + o.name + "'",
                                "strata's PostgreSQL dialect drops tables, views, materialized views, indexes, triggers, sequences, "
                                "functions, procedures and types only, so nothing was dropped; leave this object out of the list");
-    locked([&] {
+    locked(version_table, [&] {
       in_transaction([&] {
+        const auto schema = schema_name(*tx_);
         for (std::size_t i = 0; i < objects.size();) {
           std::size_t end = i + 1;
           if (objects[i].type != "trigger")
@@ -326,12 +324,12 @@ class postgresql {
           std::string what, names;
           for (std::size_t j = i; j < end; ++j) {
             what += (what.empty() ? "" : ", ") + objects[j].type + " '" + objects[j].name + "'";
-            names += (names.empty() ? "" : ", ") + drop_name(objects[j]);
+            names += (names.empty() ? "" : ", ") + drop_name(schema, objects[j]);
           }
           const auto& first = objects[i];
           // An index or trigger may have gone with its table or materialized view: no error.
           std::string sql = "DROP " + std::string(keyword_of(first.type)) + " ";
-          if (first.type == "trigger") sql += "IF EXISTS " + quote(first.name) + " ON " + qualified_in(first.table);
+          if (first.type == "trigger") sql += "IF EXISTS " + quote(first.name) + " ON " + detail::postgresql_sql::qualified(schema, first.table);
           else if (first.type == "index") sql += "IF EXISTS " + names;
           else sql += names;
           try {
@@ -350,6 +348,26 @@ class postgresql {
     });
   }
 
+  // Runs SQL (several statements allowed) on the connection as it is, outside strata's transactions.
+  void execute(std::string_view sql) {
+    const std::string what = "execute \"" + std::string(sql.substr(0, 60)) + (sql.size() > 60 ? "...\"" : "\"");
+    try {
+      with_transaction([&](pqxx::transaction_base& t) { t.exec(std::string(sql)); });
+    } catch (const pqxx::broken_connection& e) {
+      lost(what, e);
+    } catch (const pqxx::sql_error& e) {
+      raise_unavailable(e, what);
+      throw operation_failed(what, server_message(e));
+    } catch (const pqxx::failure& e) {
+      throw operation_failed(what, server_message(e));
+    }
+  }
+  // A test's changes go into a transaction (with a savepoint) that rollback_test_transaction()
+  // undoes. The test runs its statements without a transaction object of its own
+  // (pqxx::nontransaction): a pqxx::work's commit would end this transaction.
+  void begin_test_transaction() { execute("BEGIN; SAVEPOINT strata_test"); }
+  void rollback_test_transaction() { execute("ROLLBACK TO SAVEPOINT strata_test; ROLLBACK"); }
+
  private:
   struct endpoint {
     std::string host, port, user, database;
@@ -358,10 +376,6 @@ class postgresql {
 
   static std::string quote(std::string_view identifier) { return detail::postgresql_sql::quote(identifier); }
   [[nodiscard]] std::string qualified(std::string_view name) const { return detail::postgresql_sql::qualified(options_.schema, name); }
-  // Qualified with the schema being inspected (the option, else current_schema()).
-  [[nodiscard]] std::string qualified_in(std::string_view name) const {
-    return detail::postgresql_sql::qualified(inspected_schema_, name);
-  }
 
   static std::string_view keyword_of(const std::string& type) {
     if (type == "table") return "TABLE";
@@ -376,10 +390,11 @@ class postgresql {
     return {};
   }
   // The name DROP takes: qualified, and for a routine "name(arguments)" with only the name quoted.
-  [[nodiscard]] std::string drop_name(const database_object& o) const {
-    if (o.type != "function" && o.type != "procedure") return qualified_in(o.name);
+  static std::string drop_name(std::string_view schema, const database_object& o) {
+    using detail::postgresql_sql::qualified;
+    if (o.type != "function" && o.type != "procedure") return qualified(schema, o.name);
     const auto paren = o.name.find('(');
-    return qualified_in(o.name.substr(0, paren)) + (paren == std::string::npos ? "()" : o.name.substr(paren));
+    return qualified(schema, o.name.substr(0, paren)) + (paren == std::string::npos ? "()" : o.name.substr(paren));
   }
 
   // libpq's keywords with their defaults (the PG* variables included).
@@ -506,10 +521,10 @@ class postgresql {
     return !t.exec_params("SELECT 1 WHERE to_regclass($1) IS NOT NULL", qualified(table)).empty();
   }
 
+  // The schema migrated: the option's, else the connection's current_schema().
   std::string schema_name(pqxx::transaction_base& t) {
-    if (!options_.schema.empty()) inspected_schema_ = options_.schema;
-    else inspected_schema_ = t.exec("SELECT coalesce(current_schema(), '')")[0][0].c_str();
-    return inspected_schema_;
+    if (!options_.schema.empty()) return options_.schema;
+    return t.exec("SELECT coalesce(current_schema(), '')")[0][0].c_str();
   }
 
   // The schema option's schema is created under the lock before a migration's first write.
@@ -521,15 +536,16 @@ class postgresql {
 
   // ---- the advisory lock -------------------------------------------------------------------------------
 
+  // f() under the advisory lock that guards the version table.
   template <class F>
-  void locked(F&& f) {
+  void locked(std::string_view version_table, F&& f) {
     broken_ = false;  // libpqxx reconnects a broken connection when it is used again
     const auto [schema, key] = guarded("finding the schema for the migration lock", [&] {
       std::string s;
       with_transaction([&](pqxx::transaction_base& t) { s = schema_name(t); });
-      return std::pair<std::string, std::int64_t>{s, lock_key(s, version_table_)};
+      return std::pair<std::string, std::int64_t>{s, lock_key(s, version_table)};
     });
-    acquire(key, schema);
+    acquire(key, schema + "." + std::string(version_table));
     try {
       f();
     } catch (...) {
@@ -540,7 +556,7 @@ class postgresql {
   }
 
   // Each attempt is one autocommit statement, so no snapshot is held while waiting.
-  void acquire(std::int64_t key, const std::string& schema) {
+  void acquire(std::int64_t key, const std::string& guarded_table) {
     using namespace std::chrono;
     const auto start = steady_clock::now();
     auto pause = milliseconds(20);
@@ -554,7 +570,7 @@ class postgresql {
       if (waited >= options_.lock_timeout) {
         const auto bits = std::bit_cast<std::uint64_t>(key);
         throw database_locked("the PostgreSQL database at " + endpoint_.where() + " is locked: another migration is running (the advisory lock " +
-                              std::to_string(key) + " that guards '" + schema + "." + version_table_ + "' was held by another session for the " +
+                              std::to_string(key) + " that guards '" + guarded_table + "' was held by another session for the " +
                               std::to_string(waited.count()) + " ms waited); let it finish and run again, find its session with "
                               "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = " + std::to_string(bits >> 32) +
                               " AND objid = " + std::to_string(bits & 0xffffffffU) + ", or wait longer with ?lock_timeout=<seconds> in the URL");
@@ -701,12 +717,10 @@ class postgresql {
   pqxx::transaction_base* tx_ = nullptr;  // the open transaction, if any
   bool outside_transaction_ = false;      // running a non-transactional revision
   bool broken_ = false;                   // the connection was lost during this migration
-  // The version table named last (by read_versions/write_versions): the advisory lock's name.
-  std::string version_table_ = "alembic_version";
-  std::string inspected_schema_;
 };
 
 static_assert(Dialect<postgresql>);
 static_assert(Inspectable<postgresql>);
+static_assert(ExecutesSql<postgresql>);
 
 }  // namespace strata

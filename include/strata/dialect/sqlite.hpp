@@ -2,16 +2,19 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <span>
 #include <string>
 #include <string_view>
+#include <system_error>
 #include <typeinfo>
 #include <utility>
 #include <variant>
@@ -22,7 +25,7 @@
 #include <SQLiteCpp/Statement.h>
 #include <sqlite3.h>
 
-#include <strata/catalog.hpp>
+#include <strata/dialect.hpp>
 #include <strata/connection.hpp>
 #include <strata/detail/sqlite_table.hpp>
 #include <strata/errors.hpp>
@@ -43,6 +46,8 @@ struct sqlite_options {
 class sqlite {
  public:
   static constexpr std::string_view name = "sqlite";
+  // The URL schemes a front end routes to this dialect.
+  static constexpr std::array<std::string_view, 1> schemes{"sqlite"};
 
   explicit sqlite(std::string_view url, sqlite_options options = {}) : options_(options), url_(url) {
     const auto u = database_url::parse(url);
@@ -86,7 +91,7 @@ class sqlite {
   ~sqlite() = default;
 
   [[nodiscard]] SQLite::Database& database() { return *db_; }
-  [[nodiscard]] std::string describe() const { return database_url::mask(url_); }
+  [[nodiscard]] std::string location() const { return database_url::mask(url_); }
 
   std::vector<std::string> read_versions(std::string_view table) {
     return guarded("reading the version table", [&] {
@@ -173,7 +178,7 @@ class sqlite {
   // Drops the objects in the given order, in one transaction under the migration lock, with
   // foreign keys off: with them on, dropping a parent table deletes its rows first, which fails or
   // cascades. An index or trigger that went with its table is no error. On failure nothing is dropped.
-  void drop_objects(const std::vector<database_object>& objects) {
+  void drop_objects(const std::vector<database_object>& objects, [[maybe_unused]] std::string_view version_table) {
     write_transaction(true, false, [&] {
       for (const auto& o : objects) {
         const std::string what = o.type + " '" + o.name + "'";
@@ -197,6 +202,39 @@ class sqlite {
         return 0;
       });
     });
+  }
+
+  // Runs SQL (several statements allowed) on the connection as it is, outside strata's transactions.
+  void execute(std::string_view sql) {
+    try {
+      db_->exec(std::string(sql));
+    } catch (const SQLite::Exception& e) {
+      const int code = e.getErrorCode() & 0xff;
+      if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY) raise(e, "running SQL");
+      throw operation_failed("execute \"" + std::string(sql.substr(0, 60)) + (sql.size() > 60 ? "...\"" : "\""), e.what());
+    }
+  }
+  // A test's changes go into a savepoint that rollback_test_transaction() undoes.
+  void begin_test_transaction() { execute("SAVEPOINT strata_test"); }
+  void rollback_test_transaction() { execute("ROLLBACK TO SAVEPOINT strata_test; RELEASE SAVEPOINT strata_test"); }
+
+  // Creates the missing folder of a SQLite file URL (sqlite:///./data/app.db needs data/) and says
+  // whether it did; nothing for :memory: or a file URI. Throws strata::malformed_url for a URL that
+  // is not SQLite's, strata::database_unavailable when the folder cannot be made.
+  static bool prepare_location(std::string_view url) {
+    const auto u = database_url::parse(url);
+    if (u.scheme != "sqlite")
+      throw malformed_url("'" + database_url::mask(url) + "' is not a SQLite URL; write sqlite:///relative.db or sqlite:////absolute/path.db");
+    if (u.path.empty() || u.path == ":memory:" || u.path.starts_with("file:")) return false;
+    const auto folder = std::filesystem::path(u.path).parent_path();
+    if (folder.empty()) return false;
+    std::error_code ec;
+    if (std::filesystem::is_directory(folder, ec)) return false;
+    std::filesystem::create_directories(folder, ec);
+    if (ec)
+      throw database_unavailable("cannot create the folder '" + folder.string() + "' for the SQLite database (" + ec.message() +
+                                 "); fix the path in the URL, or create the folder yourself");
+    return true;
   }
 
   // Called during table rebuilds' row copies (on the migrating thread); none by default.
@@ -732,6 +770,8 @@ class sqlite {
 
 static_assert(Dialect<sqlite>);
 static_assert(Inspectable<sqlite>);
+static_assert(ExecutesSql<sqlite>);
+static_assert(PreparesLocation<sqlite>);
 static_assert(ReportsProgress<sqlite>);
 
 }  // namespace strata

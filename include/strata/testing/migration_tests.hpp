@@ -57,7 +57,7 @@
 
 #include <gtest/gtest.h>
 
-#include <strata/catalog.hpp>
+#include <strata/dialect.hpp>
 #include <strata/connection.hpp>
 #include <strata/detail/postgresql_sql.hpp>
 #include <strata/detail/sql_identifiers.hpp>

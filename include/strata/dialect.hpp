@@ -1,0 +1,198 @@
+// strata::Dialect and its optional capabilities: the whole contract between strata and a database.
+//
+// A dialect is a class bound to one open connection (strata::sqlite, strata::postgresql). Generic
+// code (the migrator, the command line, strata::testing) talks to a database only through what this
+// header names, and asks for an optional capability with its concept (`if constexpr
+// (Inspectable<D>)`), never by the dialect's name. docs/dialects.md walks through writing one.
+#pragma once
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <strata/ops.hpp>
+
+namespace strata {
+
+// One revision's work (or a stamp's), handed to Dialect::transaction.
+struct unit_of_work {
+  std::string_view revision;
+  std::span<const operation> operations;
+  bool transactional = true;
+  std::string_view version_table = "alembic_version";  // what the migration lock guards
+};
+
+// ---- Dialect ----------------------------------------------------------------------------------------
+//
+// Minimal complete definition: every member below.
+//   static constexpr std::string_view name;          // "sqlite", "postgresql": for messages and file names
+//   static constexpr <range of std::string_view> schemes;
+//       // the URL schemes a front end routes to this dialect ("sqlite"; "postgresql", "postgres")
+//   std::vector<std::string> read_versions(std::string_view version_table);
+//       // the version table's rows, sorted; empty when the table does not exist
+//   void write_versions(std::string_view version_table, const std::vector<std::string>& rows);
+//       // replaces the rows, creating the table in Alembic's layout when missing
+//       // (version_num VARCHAR(32) NOT NULL, CONSTRAINT <table>_pkc PRIMARY KEY (version_num));
+//       // called inside transaction()
+//   void transaction(const unit_of_work& unit, const std::function<void()>& body);
+//       // takes the migration lock that guards unit.version_table, begins a transaction (none when
+//       // !unit.transactional), runs body, commits; on any exception rolls back and rethrows.
+//       // A lock not had in time throws strata::database_locked.
+//   void apply(std::span<const operation> operations);
+//       // runs the operations inside transaction()'s body; a failure throws
+//       // strata::operation_failed naming the operation and the database's message
+//   std::string location() const;
+//       // where the dialect points, for messages: its URL with any password masked
+//
+// Laws:
+//   - Everything an operation needs is passed to it: no call depends on an earlier one (the version
+//     table a lock guards comes with the unit of work, not from a previous read).
+//   - read_versions inside body() sees the rows as of the lock: another process may have migrated
+//     while this one waited, and the migrator skips what it finds done.
+//   - write_versions and apply inside one transactional unit commit or roll back together: a failed
+//     revision leaves every row and the version table as they were.
+//   - Errors are strata exceptions whose what() is one sentence saying what to do, and never shows a
+//     password: malformed_url, database_unavailable (cannot connect or write), database_locked,
+//     operation_failed.
+// Models: strata::sqlite (strata/dialect/sqlite.hpp), strata::postgresql (strata/dialect/postgresql.hpp).
+template <class D>
+concept Dialect = requires(D& d, const D& cd, std::string_view table, const std::vector<std::string>& rows,
+                           const unit_of_work& unit, const std::function<void()>& body, std::span<const operation> ops) {
+  { D::name } -> std::convertible_to<std::string_view>;
+  { *std::begin(D::schemes) } -> std::convertible_to<std::string_view>;
+  { d.read_versions(table) } -> std::same_as<std::vector<std::string>>;
+  d.write_versions(table, rows);
+  d.transaction(unit, body);
+  d.apply(ops);
+  { cd.location() } -> std::convertible_to<std::string>;
+};
+
+// Whether a URL scheme ("sqlite", "postgres") is one of D's.
+template <Dialect D>
+constexpr bool handles_scheme(std::string_view scheme) {
+  return std::any_of(std::begin(D::schemes), std::end(D::schemes), [&](std::string_view s) { return s == scheme; });
+}
+
+// ---- Inspectable: the objects of the live schema ------------------------------------------------------
+
+// One object of a live database's schema.
+struct database_object {
+  std::string type;                  // "table", "index", "view", "trigger" (a dialect may add its own kinds)
+  std::string name;
+  std::string table;                 // the table an index or trigger belongs to; empty otherwise
+  std::vector<std::string> columns;  // a table's columns in order; empty otherwise
+  friend bool operator==(const database_object&, const database_object&) = default;
+};
+
+// A model provides, besides Dialect:
+//   std::vector<database_object> objects();
+//       // every table, index, view and trigger of the schema the connection migrates, the version
+//       // table included, in an order in which they can be dropped (dependents first); objects the
+//       // database manages itself (SQLite's sqlite_sequence and automatic indexes) are left out
+//   void drop_objects(const std::vector<database_object>& objects, std::string_view version_table);
+//       // drops them, in the given order, in one transaction under the migration lock that guards
+//       // version_table; on failure nothing is dropped and strata::operation_failed names the object
+// Models: strata::sqlite, strata::postgresql.
+template <class D>
+concept Inspectable = Dialect<D> && requires(D& d, const std::vector<database_object>& objects, std::string_view version_table) {
+  { d.objects() } -> std::same_as<std::vector<database_object>>;
+  d.drop_objects(objects, version_table);
+};
+
+// ---- ReportsProgress: long work reported as it goes ----------------------------------------------------
+
+// How far one piece of long work (a table rebuild) has got. `total` is 0 when unknown.
+struct progress {
+  std::string_view task;  // "rebuilding table 'stocks'"
+  std::uint64_t done = 0;
+  std::uint64_t total = 0;
+};
+
+// A model reports the progress of long work to a listener, which it calls from inside apply() (so
+// on the migrating thread): at the start with done = 0, every so often, and at the end with
+// done = total. No listener (the default) costs nothing.
+//   void on_progress(std::function<void(const progress&)> listener);
+// Models: strata::sqlite.
+template <class D>
+concept ReportsProgress = Dialect<D> && requires(D& d, std::function<void(const progress&)> listener) {
+  d.on_progress(std::move(listener));
+};
+
+// ---- ExecutesSql: statements outside the migrator ----------------------------------------------------
+
+// A model runs SQL on its connection as it is, outside any transaction strata opens (tests use it
+// to set up rows; a statement error is a strata::operation_failed), and isolates a test in a
+// transaction that is rolled back at its end:
+//   void execute(std::string_view sql);
+//   void begin_test_transaction();      // a transaction (SQLite: SAVEPOINT; PostgreSQL: BEGIN + SAVEPOINT)
+//   void rollback_test_transaction();   // undoes everything since begin_test_transaction()
+// Laws: after rollback_test_transaction() the database is as it was before
+// begin_test_transaction(), and the connection is usable as before.
+// Models: strata::sqlite, strata::postgresql.
+template <class D>
+concept ExecutesSql = Dialect<D> && requires(D& d, std::string_view sql) {
+  d.execute(sql);
+  d.begin_test_transaction();
+  d.rollback_test_transaction();
+};
+
+// ---- PreparesLocation: what a URL needs before it can be opened ---------------------------------------
+
+// A model creates what its URL needs and lacks before a connection can be opened (a SQLite file's
+// folder), and says whether it made anything:
+//   static bool prepare_location(std::string_view url);
+// Throws strata::malformed_url for a URL it does not take, strata::database_unavailable when it
+// cannot make what is missing. Models: strata::sqlite.
+template <class D>
+concept PreparesLocation = Dialect<D> && requires(std::string_view url) {
+  { D::prepare_location(url) } -> std::convertible_to<bool>;
+};
+
+namespace detail {
+
+// Tables ordered so that each comes before the tables it references, for dropping them:
+// `references` holds (referencing, referenced) name pairs, compared with `same_name`. Among tables
+// free to go, the earliest in the given order goes first; a cycle is broken the same way.
+template <class SameName>
+std::vector<database_object> children_first(std::vector<database_object> tables,
+                                            const std::vector<std::pair<std::string, std::string>>& references, SameName same_name) {
+  const auto n = tables.size();
+  auto index = [&](const std::string& name) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (same_name(tables[i].name, name)) return i;
+    return n;
+  };
+  std::vector<std::vector<std::size_t>> parents(n);
+  std::vector<std::size_t> children(n, 0);  // referencing tables not placed yet
+  for (const auto& [child, parent] : references) {
+    const auto c = index(child), p = index(parent);
+    if (c == n || p == n || c == p || std::find(parents[c].begin(), parents[c].end(), p) != parents[c].end()) continue;
+    parents[c].push_back(p);
+    ++children[p];
+  }
+  std::vector<database_object> out;
+  std::vector<bool> placed(n, false);
+  while (out.size() < n) {
+    std::size_t next = n;
+    for (std::size_t i = 0; i < n && next == n; ++i)
+      if (!placed[i] && children[i] == 0) next = i;
+    for (std::size_t i = 0; i < n && next == n; ++i)  // a cycle
+      if (!placed[i]) next = i;
+    placed[next] = true;
+    for (auto p : parents[next]) --children[p];
+    out.push_back(std::move(tables[next]));
+  }
+  return out;
+}
+
+}  // namespace detail
+
+}  // namespace strata
