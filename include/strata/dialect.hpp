@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <strata/ops.hpp>
+#include <strata/owned_schema.hpp>
 
 namespace strata {
 
@@ -93,6 +94,13 @@ struct database_object {
 };
 
 // A model provides, besides Dialect:
+//   owned_schema inspect();
+//       // the schema the connection migrates as a strata::schema that owns its text: every table (the
+//       // version table included; the database's own, such as sqlite_sequence, left out) with its
+//       // columns (type mapped back to strata's type when it is the one strata declares, else a
+//       // strata::sql_type; NULL; default; autoincrement), primary key, unique constraints and foreign
+//       // keys as table constraints, and the indexes that back no constraint. strata::diff compares
+//       // it with a replayed history (manage_db validate).
 //   std::vector<database_object> objects();
 //       // every table, index, view and trigger of the schema the connection migrates, the version
 //       // table included, in an order in which they can be dropped (dependents first); objects the
@@ -103,6 +111,7 @@ struct database_object {
 // Models: strata::sqlite, strata::postgresql.
 template <class D>
 concept Inspectable = Dialect<D> && requires(D& d, const std::vector<database_object>& objects, std::string_view version_table) {
+  { d.inspect() } -> std::same_as<owned_schema>;
   { d.objects() } -> std::same_as<std::vector<database_object>>;
   d.drop_objects(objects, version_table);
 };
