@@ -3,11 +3,16 @@
 // through its own client; strata::manager and strata::cli::main (in process) agreeing with them; and
 // the commands that need no database (heads, show, migrate, merge) once.
 #include <algorithm>
+#include <array>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <optional>
+#include <span>
 #include <sstream>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -431,7 +436,7 @@ TYPED_TEST(Commands, TheCommandLineRendersTheCommandsValues) {
 
   r = this->cli({"validate"});
   EXPECT_EQ(r.status, 0) << r.out << r.err;
-  EXPECT_TRUE(contains(r.out, "Schema:          ok, the 3 tables and 2 indexes that the applied revisions create are as they create them\n"))
+  EXPECT_TRUE(contains(r.out, "Schema:          ok, the 3 tables and 2 indexes that the applied revisions create match the database\n"))
       << r.out;
   EXPECT_TRUE(contains(r.out, "Valid.\n")) << r.out;
 
@@ -442,8 +447,8 @@ TYPED_TEST(Commands, TheCommandLineRendersTheCommandsValues) {
   EXPECT_EQ(r.err,
             "manage_db: index 'ix_sentiment_data_stock_id' is missing, though the applied revisions create it; restore it, or stamp the "
             "database at the revision it is really at\n");
-  EXPECT_TRUE(contains(r.out, "Schema:          note: index 'ix_by_hand' on 'stocks' exists but is not expected, since the history does "
-                              "not create it\n"))
+  EXPECT_TRUE(contains(r.out, "Schema:          note: index 'ix_by_hand' on 'stocks' exists but is not expected (the history does not "
+                              "create it; not a problem)\n"))
       << r.out;
 
   r = this->cli({"reset"});
@@ -527,6 +532,52 @@ TEST(CommandsWithoutADatabase, MigrateAndMergeWriteRevisionFiles) {
   EXPECT_NE(std::find(merge.down_revisions.begin(), merge.down_revisions.end(), "ffffffffffff"), merge.down_revisions.end());
   EXPECT_NE(std::find(merge.down_revisions.begin(), merge.down_revisions.end(), second.id), merge.down_revisions.end());
   EXPECT_TRUE(contains(strata_test::read_whole_file(merge.list_file), merge.file.filename().string()));
+}
+
+// ================================================================================================
+// A dialect that cannot inspect: strata::sqlite with Dialect's members only, at blind:///<path>
+// ================================================================================================
+
+class blind_sqlite {
+ public:
+  static constexpr std::string_view name = "blind";
+  static constexpr std::array<std::string_view, 1> schemes{"blind"};
+  explicit blind_sqlite(std::string_view url) : db_("sqlite" + std::string(url.substr(url.find(':')))) {}
+  std::vector<std::string> read_versions(std::string_view table) { return db_.read_versions(table); }
+  void write_versions(std::string_view table, const std::vector<std::string>& rows) { db_.write_versions(table, rows); }
+  void transaction(const strata::unit_of_work& unit, const std::function<void()>& body) { db_.transaction(unit, body); }
+  void apply(std::span<const strata::operation> operations) { db_.apply(operations); }
+  [[nodiscard]] std::string location() const { return db_.location(); }
+
+ private:
+  strata::sqlite db_;
+};
+static_assert(strata::Dialect<blind_sqlite> && !strata::Inspectable<blind_sqlite>);
+
+TEST(CommandsOnADialectThatCannotInspect, ValidateSaysTheSchemaIsNotCheckedAndResetRefuses) {
+  strata_test::scratch_folder dir;
+  const auto url = "blind:///" + dir.file();
+  strata::migrator<blind_sqlite> m{history{}, url};
+  commands::upgrade(m);
+  const auto r = commands::validate(m);
+  EXPECT_EQ(r.schema, commands::check_state::unsupported);
+  EXPECT_TRUE(r.valid());
+
+  auto run = [&](std::vector<const char*> args) {
+    args.insert(args.begin(), {"manage_db", "--url", url.c_str()});
+    std::ostringstream out, err;
+    const int status = strata::cli::main<history, blind_sqlite>(static_cast<int>(args.size()), args.data(), out, err);
+    return std::tuple{status, out.str(), err.str()};
+  };
+  auto [status, out, err] = run({"validate"});
+  EXPECT_EQ(status, 0) << err;
+  EXPECT_TRUE(contains(out, "Schema:          not checked (the blind dialect cannot inspect its schema)\n")) << out;
+  std::tie(status, out, err) = run({"reset", "--confirm"});
+  EXPECT_EQ(status, 1);
+  EXPECT_EQ(err, "manage_db: the blind dialect cannot list the objects of its schema, so manage_db cannot reset it; drop them with the "
+                 "database's own tools\n");
+  strata_test::sqlite_backend db(dir.file());
+  EXPECT_EQ(db.tables().size(), 4u);
 }
 
 TEST(CommandsWithoutADatabase, CheckStatesPrintTheirNames) {

@@ -39,6 +39,8 @@ inline constexpr int exit_usage = 2;
 
 namespace detail {
 
+using commands::detail::join;
+
 // A command line that cannot be carried out as written (exit status 2).
 using usage_error = commands::usage_error;
 
@@ -138,7 +140,7 @@ class application {
     } catch (const CLI::ParseError& e) {
       std::string what = e.what();
       if (app.get_subcommands().empty()) {
-        const std::string commands = "migrate, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
+        const std::string verbs = "migrate, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
         std::string word;  // the first argument that is neither an option nor an option's value
         for (int i = 1; i < argc && word.empty(); ++i) {
           const std::string_view a = argv[i];
@@ -146,9 +148,9 @@ class application {
           else if (!a.starts_with('-')) word = a;
         }
         if (!word.empty())
-          what = "'" + word + "' is not a command; name one of " + commands;
+          what = "'" + word + "' is not a command; name one of " + verbs;
         else if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr)
-          what = "name a command: " + commands;
+          what = "name a command: " + verbs;
       }
       err_ << program_ << ": " << (what.empty() ? "the command line cannot be read" : what) << "; see '" << program_
            << " --help'\n";
@@ -384,8 +386,8 @@ class application {
       out_ << "Schema:          not checked (the " << D::name << " dialect cannot inspect its schema)\n";
     if (report.schema == commands::check_state::done && report.replay_problems.empty() && report.drift.empty())
       out_ << "Schema:          ok, the " << count(report.expected_tables, "table") << " and " << count(report.expected_indexes, "index")
-           << " that the applied revisions create are as they create them\n";
-    for (const auto& d : report.unknown) out_ << "Schema:          note: " << d << ", since the history does not create it\n";
+           << " that the applied revisions create match the database\n";
+    for (const auto& d : report.unknown) out_ << "Schema:          note: " << d << " (the history does not create it; not a problem)\n";
     if (report.folder == commands::check_state::skipped)
       out_ << "Versions folder: not checked (" << report.versions_dir.string() << " does not exist)\n";
     else if (report.folder_problems.empty())
@@ -458,12 +460,6 @@ class application {
          << "Merge revision " << written.id << " (down revisions " << join(written.down_revisions) << "). Rebuild " << program_
          << " to include it.\n";
     return exit_success;
-  }
-
-  static std::string join(const std::vector<std::string>& items) {
-    std::string s;
-    for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
-    return s;
   }
 
   std::ostream& out_;

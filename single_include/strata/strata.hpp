@@ -1590,7 +1590,7 @@ constexpr bool handles_scheme(std::string_view scheme) {
   return std::any_of(std::begin(D::schemes), std::end(D::schemes), [&](std::string_view s) { return s == scheme; });
 }
 
-// ---- Inspectable: the objects of the live schema ------------------------------------------------------
+// ---- Inspectable: the live schema, as a strata::schema and as a list of objects ----------------------
 
 // One object of a live database's schema.
 struct database_object {
@@ -1603,12 +1603,15 @@ struct database_object {
 
 // A model provides, besides Dialect:
 //   owned_schema inspect();
-//       // the schema the connection migrates as a strata::schema that owns its text: every table (the
-//       // version table included; the database's own, such as sqlite_sequence, left out) with its
-//       // columns (type mapped back to strata's type when it is the one strata declares, else a
-//       // strata::sql_type; NULL; default; autoincrement), primary key, unique constraints and foreign
-//       // keys as table constraints, and the indexes that back no constraint. strata::diff compares
-//       // it with a replayed history (manage_db validate).
+//       // the schema the connection migrates, as a strata::schema that owns its text: every table
+//       // (the version table included; the database's own, such as sqlite_sequence, left out) with
+//       // its columns in order (the type strata declares for a type_kind maps back to it, any other
+//       // is a strata::sql_type of the database's name for it; NULL; default; autoincrement for a
+//       // column a sequence or the rowid feeds, then without its default), its primary key, unique
+//       // constraints and foreign keys as table constraints (named if the database keeps names), and
+//       // every index that backs no constraint
+//   Law: a history migrated by the dialect inspects as its replay (strata::diff(replay, inspect())
+//   lists the version table only): manage_db validate relies on it.
 //   std::vector<database_object> objects();
 //       // every table, index, view and trigger of the schema the connection migrates, the version
 //       // table included, in an order in which they can be dropped (dependents first); objects the
@@ -3146,28 +3149,22 @@ class manager {
 // #include <strata/ops.hpp>
 // #include <strata/owned_schema.hpp>
 // #include <strata/schema.hpp>
+// #include <strata/schema_diff.hpp>
 // #include <strata/types.hpp>
 
 namespace strata::detail {
 
-inline std::string sqlite_upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // SQLite keeps a column's type as declared: the name strata declares for a type maps back to it;
 // anything else is a strata::sql_type holding the declaration.
 inline column_type sqlite_column_type(owned_schema& s, std::string_view declared) {
-  const auto u = sqlite_upper(declared);
   static constexpr std::pair<std::string_view, type_kind> names[] = {
       {"INTEGER", type_kind::integer}, {"BIGINT", type_kind::big_integer}, {"REAL", type_kind::real},   {"FLOAT", type_kind::float_},
       {"TEXT", type_kind::text},       {"BOOLEAN", type_kind::boolean},    {"DATE", type_kind::date},   {"DATETIME", type_kind::datetime},
       {"BLOB", type_kind::blob}};
   for (const auto& [name, kind] : names)
-    if (u == name) return {kind};
-  if (u.starts_with("VARCHAR(") && u.ends_with(")") && u.size() > 9) {
-    const auto digits = std::string_view(u).substr(8, u.size() - 9);
+    if (same_name(declared, name)) return {kind};
+  if (declared.size() > 9 && same_name(declared.substr(0, 8), "VARCHAR(") && declared.ends_with(")")) {
+    const auto digits = declared.substr(8, declared.size() - 9);
     if (digits.size() <= 9 && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
       return varchar(static_cast<std::uint32_t>(std::stoul(std::string(digits))));
   }
@@ -3175,11 +3172,8 @@ inline column_type sqlite_column_type(owned_schema& s, std::string_view declared
 }
 
 inline referential_action sqlite_action(std::string_view text) {
-  const auto u = sqlite_upper(text);
-  if (u == "RESTRICT") return referential_action::restrict;
-  if (u == "CASCADE") return referential_action::cascade;
-  if (u == "SET NULL") return referential_action::set_null;
-  if (u == "SET DEFAULT") return referential_action::set_default;
+  for (auto action : {referential_action::restrict, referential_action::cascade, referential_action::set_null, referential_action::set_default})
+    if (same_name(text, to_sql(action))) return action;
   return referential_action::no_action;
 }
 
@@ -3192,7 +3186,7 @@ inline std::string sqlite_index_predicate(std::string_view sql) {
       if (c == quote || (quote == '[' && c == ']')) quote = 0;
     } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
       quote = c;
-    } else if (i + 5 <= sql.size() && sqlite_upper(sql.substr(i, 5)) == "WHERE" && (i == 0 || !std::isalnum(static_cast<unsigned char>(sql[i - 1]))) &&
+    } else if (i + 5 <= sql.size() && same_name(sql.substr(i, 5), "WHERE") && (i == 0 || !std::isalnum(static_cast<unsigned char>(sql[i - 1]))) &&
                (i + 5 == sql.size() || !std::isalnum(static_cast<unsigned char>(sql[i + 5])))) {
       auto rest = sql.substr(i + 5);
       while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
@@ -3212,11 +3206,11 @@ inline std::string sqlite_index_predicate(std::string_view sql) {
 inline owned_schema sqlite_inspect(SQLite::Database& db) {
   owned_schema out;
   auto& model = out.get();
-  SQLite::Statement tables(db, "SELECT name, sql FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-                               "ORDER BY name");
+  SQLite::Statement tables(db, "SELECT name, instr(upper(sql), 'AUTOINCREMENT') > 0 FROM main.sqlite_master WHERE type = 'table' "
+                               "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
   while (tables.executeStep()) {
     const auto name = out.keep(tables.getColumn(0).getString());
-    const auto table_sql = sqlite_upper(tables.getColumn(1).getString());
+    const bool autoincrement = tables.getColumn(1).getInt() == 1;
     table_schema t{name, hash_id(name), {}, {}};
 
     std::vector<std::pair<int, std::string_view>> key;  // (position in the key, column)
@@ -3272,7 +3266,7 @@ inline owned_schema sqlite_inspect(SQLite::Database& db) {
       for (auto& c : t.columns)
         if (c.name == key.front().second && c.type.kind == type_kind::integer) {
           c.nullable = false;
-          c.autoincrement = table_sql.find("AUTOINCREMENT") != std::string::npos;
+          c.autoincrement = autoincrement;
         }
     }
 
@@ -5896,6 +5890,8 @@ inline constexpr int exit_usage = 2;
 
 namespace detail {
 
+using commands::detail::join;
+
 // A command line that cannot be carried out as written (exit status 2).
 using usage_error = commands::usage_error;
 
@@ -5995,7 +5991,7 @@ class application {
     } catch (const CLI::ParseError& e) {
       std::string what = e.what();
       if (app.get_subcommands().empty()) {
-        const std::string commands = "migrate, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
+        const std::string verbs = "migrate, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
         std::string word;  // the first argument that is neither an option nor an option's value
         for (int i = 1; i < argc && word.empty(); ++i) {
           const std::string_view a = argv[i];
@@ -6003,9 +5999,9 @@ class application {
           else if (!a.starts_with('-')) word = a;
         }
         if (!word.empty())
-          what = "'" + word + "' is not a command; name one of " + commands;
+          what = "'" + word + "' is not a command; name one of " + verbs;
         else if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr)
-          what = "name a command: " + commands;
+          what = "name a command: " + verbs;
       }
       err_ << program_ << ": " << (what.empty() ? "the command line cannot be read" : what) << "; see '" << program_
            << " --help'\n";
@@ -6241,8 +6237,8 @@ class application {
       out_ << "Schema:          not checked (the " << D::name << " dialect cannot inspect its schema)\n";
     if (report.schema == commands::check_state::done && report.replay_problems.empty() && report.drift.empty())
       out_ << "Schema:          ok, the " << count(report.expected_tables, "table") << " and " << count(report.expected_indexes, "index")
-           << " that the applied revisions create are as they create them\n";
-    for (const auto& d : report.unknown) out_ << "Schema:          note: " << d << ", since the history does not create it\n";
+           << " that the applied revisions create match the database\n";
+    for (const auto& d : report.unknown) out_ << "Schema:          note: " << d << " (the history does not create it; not a problem)\n";
     if (report.folder == commands::check_state::skipped)
       out_ << "Versions folder: not checked (" << report.versions_dir.string() << " does not exist)\n";
     else if (report.folder_problems.empty())
@@ -6315,12 +6311,6 @@ class application {
          << "Merge revision " << written.id << " (down revisions " << join(written.down_revisions) << "). Rebuild " << program_
          << " to include it.\n";
     return exit_success;
-  }
-
-  static std::string join(const std::vector<std::string>& items) {
-    std::string s;
-    for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
-    return s;
   }
 
   std::ostream& out_;

@@ -18,28 +18,22 @@
 #include <strata/ops.hpp>
 #include <strata/owned_schema.hpp>
 #include <strata/schema.hpp>
+#include <strata/schema_diff.hpp>
 #include <strata/types.hpp>
 
 namespace strata::detail {
 
-inline std::string sqlite_upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
 // SQLite keeps a column's type as declared: the name strata declares for a type maps back to it;
 // anything else is a strata::sql_type holding the declaration.
 inline column_type sqlite_column_type(owned_schema& s, std::string_view declared) {
-  const auto u = sqlite_upper(declared);
   static constexpr std::pair<std::string_view, type_kind> names[] = {
       {"INTEGER", type_kind::integer}, {"BIGINT", type_kind::big_integer}, {"REAL", type_kind::real},   {"FLOAT", type_kind::float_},
       {"TEXT", type_kind::text},       {"BOOLEAN", type_kind::boolean},    {"DATE", type_kind::date},   {"DATETIME", type_kind::datetime},
       {"BLOB", type_kind::blob}};
   for (const auto& [name, kind] : names)
-    if (u == name) return {kind};
-  if (u.starts_with("VARCHAR(") && u.ends_with(")") && u.size() > 9) {
-    const auto digits = std::string_view(u).substr(8, u.size() - 9);
+    if (same_name(declared, name)) return {kind};
+  if (declared.size() > 9 && same_name(declared.substr(0, 8), "VARCHAR(") && declared.ends_with(")")) {
+    const auto digits = declared.substr(8, declared.size() - 9);
     if (digits.size() <= 9 && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
       return varchar(static_cast<std::uint32_t>(std::stoul(std::string(digits))));
   }
@@ -47,11 +41,8 @@ inline column_type sqlite_column_type(owned_schema& s, std::string_view declared
 }
 
 inline referential_action sqlite_action(std::string_view text) {
-  const auto u = sqlite_upper(text);
-  if (u == "RESTRICT") return referential_action::restrict;
-  if (u == "CASCADE") return referential_action::cascade;
-  if (u == "SET NULL") return referential_action::set_null;
-  if (u == "SET DEFAULT") return referential_action::set_default;
+  for (auto action : {referential_action::restrict, referential_action::cascade, referential_action::set_null, referential_action::set_default})
+    if (same_name(text, to_sql(action))) return action;
   return referential_action::no_action;
 }
 
@@ -64,7 +55,7 @@ inline std::string sqlite_index_predicate(std::string_view sql) {
       if (c == quote || (quote == '[' && c == ']')) quote = 0;
     } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
       quote = c;
-    } else if (i + 5 <= sql.size() && sqlite_upper(sql.substr(i, 5)) == "WHERE" && (i == 0 || !std::isalnum(static_cast<unsigned char>(sql[i - 1]))) &&
+    } else if (i + 5 <= sql.size() && same_name(sql.substr(i, 5), "WHERE") && (i == 0 || !std::isalnum(static_cast<unsigned char>(sql[i - 1]))) &&
                (i + 5 == sql.size() || !std::isalnum(static_cast<unsigned char>(sql[i + 5])))) {
       auto rest = sql.substr(i + 5);
       while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
@@ -84,11 +75,11 @@ inline std::string sqlite_index_predicate(std::string_view sql) {
 inline owned_schema sqlite_inspect(SQLite::Database& db) {
   owned_schema out;
   auto& model = out.get();
-  SQLite::Statement tables(db, "SELECT name, sql FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' "
-                               "ORDER BY name");
+  SQLite::Statement tables(db, "SELECT name, instr(upper(sql), 'AUTOINCREMENT') > 0 FROM main.sqlite_master WHERE type = 'table' "
+                               "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
   while (tables.executeStep()) {
     const auto name = out.keep(tables.getColumn(0).getString());
-    const auto table_sql = sqlite_upper(tables.getColumn(1).getString());
+    const bool autoincrement = tables.getColumn(1).getInt() == 1;
     table_schema t{name, hash_id(name), {}, {}};
 
     std::vector<std::pair<int, std::string_view>> key;  // (position in the key, column)
@@ -144,7 +135,7 @@ inline owned_schema sqlite_inspect(SQLite::Database& db) {
       for (auto& c : t.columns)
         if (c.name == key.front().second && c.type.kind == type_kind::integer) {
           c.nullable = false;
-          c.autoincrement = table_sql.find("AUTOINCREMENT") != std::string::npos;
+          c.autoincrement = autoincrement;
         }
     }
 
