@@ -198,6 +198,25 @@ TEST(SchemaDiff, Indexes) {
   EXPECT_EQ(strata::to_string(d[0]), "index 'ix_prices_ts' is an index on prices (ts, stock_id), expected an index on prices (ts)");
   EXPECT_EQ(strata::to_string(d[1]),
             "index 'ix_stocks_name' is an index on stocks (name) WHERE name <> '', expected a unique index on stocks (name)");
+
+  // Each part alone: uniqueness, partial or not, the table.
+  d = after([](strata::ops& op) {
+    op.drop_index("ix_prices_ts");
+    op.create_index("ix_prices_ts", "prices", {"ts"}, {.unique = true});
+  });
+  ASSERT_EQ(kinds(d), std::vector{difference_kind::index_definition});
+  EXPECT_EQ(strata::to_string(d[0]), "index 'ix_prices_ts' is a unique index on prices (ts), expected an index on prices (ts)");
+  d = after([](strata::ops& op) {
+    op.drop_index("ix_prices_ts");
+    op.create_index("ix_prices_ts", "prices", {"ts"}, {.where = "ts > '2000-01-01'"});
+  });
+  EXPECT_EQ(kinds(d), std::vector{difference_kind::index_definition});
+  d = after([](strata::ops& op) {
+    op.drop_index("ix_stocks_name");
+    op.add_column("prices", column("name", strata::text));
+    op.create_index("ix_stocks_name", "prices", {"name"}, {.unique = true});
+  });
+  EXPECT_EQ(kinds(d), (std::vector{difference_kind::unexpected_column, difference_kind::index_definition}));
 }
 
 TEST(SchemaDiff, APartialIndexsPredicateIsNotCompared) {
