@@ -130,14 +130,14 @@ TEST_F(Manager, StatusAtBase) {
   EXPECT_EQ(s.heads, strings{"c30000"});
   EXPECT_EQ(s.pending, (strings{"a10000", "b20000", "c30000"}));
   EXPECT_TRUE(s.needs_upgrade);
-  EXPECT_EQ(s.url, url());  // no password to mask in a SQLite URL
-  EXPECT_EQ(s.url, m.migrator().dialect().location());
+  EXPECT_EQ(s.location, url());  // no password to mask in a SQLite URL
+  EXPECT_EQ(s.location, m.migrator().dialect().location());
   EXPECT_FALSE(has_table("items"));  // looking changes nothing
 }
 
 TEST_F(Manager, StatusAfterUpgradeAndFromASecondManager) {
   strata::manager<strata::sqlite> m{good{}, url()};
-  ASSERT_TRUE(m.upgrade().success);
+  ASSERT_TRUE(m.upgrade().ok);
   auto s = m.check_status();
   EXPECT_TRUE(s.ok) << s.error;
   EXPECT_EQ(s.current, strings{"c30000"});
@@ -145,7 +145,7 @@ TEST_F(Manager, StatusAfterUpgradeAndFromASecondManager) {
   EXPECT_FALSE(s.needs_upgrade);
 
   strata::manager<strata::sqlite> other{good{}, url()};
-  ASSERT_TRUE(other.downgrade("a10000").success);
+  ASSERT_TRUE(other.downgrade("a10000").ok);
   s = m.check_status();  // the first manager reads the database again
   EXPECT_TRUE(s.ok) << s.error;
   EXPECT_EQ(s.current, strings{"a10000"});
@@ -156,7 +156,7 @@ TEST_F(Manager, StatusAfterUpgradeAndFromASecondManager) {
 TEST_F(Manager, UpgradeResult) {
   strata::manager<strata::sqlite> m{good{}, url()};
   auto r = m.upgrade();
-  EXPECT_TRUE(r.success) << r.error;
+  EXPECT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.from, strings{});
   EXPECT_EQ(r.to, strings{"c30000"});
@@ -166,7 +166,7 @@ TEST_F(Manager, UpgradeResult) {
   EXPECT_EQ(items(), "1:1|3:apple|NULL\n1:2|3:pear|NULL\n");
 
   r = m.upgrade();  // nothing left to do
-  EXPECT_TRUE(r.success) << r.error;
+  EXPECT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.from, strings{"c30000"});
   EXPECT_EQ(r.to, strings{"c30000"});
   EXPECT_EQ(r.applied, strings{});
@@ -175,11 +175,11 @@ TEST_F(Manager, UpgradeResult) {
 TEST_F(Manager, UpgradeToATargetThenToHead) {
   strata::manager<strata::sqlite> m{good{}, url()};
   auto r = m.upgrade("a10000");
-  EXPECT_TRUE(r.success) << r.error;
+  EXPECT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.applied, strings{"a10000"});
   EXPECT_EQ(r.to, strings{"a10000"});
   r = m.upgrade();
-  EXPECT_TRUE(r.success) << r.error;
+  EXPECT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.from, strings{"a10000"});
   EXPECT_EQ(r.applied, (strings{"b20000", "c30000"}));
   EXPECT_EQ(r.to, strings{"c30000"});
@@ -188,9 +188,9 @@ TEST_F(Manager, UpgradeToATargetThenToHead) {
 
 TEST_F(Manager, DowngradeToBaseResult) {
   strata::manager<strata::sqlite> m{good{}, url()};
-  ASSERT_TRUE(m.upgrade().success);
+  ASSERT_TRUE(m.upgrade().ok);
   const auto r = m.downgrade("base");
-  EXPECT_TRUE(r.success) << r.error;
+  EXPECT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.from, strings{"c30000"});
   EXPECT_EQ(r.to, strings{});
@@ -203,9 +203,9 @@ TEST_F(Manager, DowngradeToBaseResult) {
 
 TEST_F(Manager, DowngradeToARevisionResult) {
   strata::manager<strata::sqlite> m{good{}, url()};
-  ASSERT_TRUE(m.upgrade().success);
+  ASSERT_TRUE(m.upgrade().ok);
   const auto r = m.downgrade("a10000");
-  EXPECT_TRUE(r.success) << r.error;
+  EXPECT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.from, strings{"c30000"});
   EXPECT_EQ(r.to, strings{"a10000"});
   EXPECT_EQ(r.applied, (strings{"c30000", "b20000"}));
@@ -215,7 +215,7 @@ TEST_F(Manager, DowngradeToARevisionResult) {
 TEST_F(Manager, AFailingRevisionStopsWhereItFailedWithoutThrowing) {
   strata::manager<strata::sqlite> m{failing_last{}, url()};
   const auto r = m.upgrade();
-  EXPECT_FALSE(r.success);
+  EXPECT_FALSE(r.ok);
   EXPECT_TRUE(contains(r.error, "d40000")) << r.error;
   EXPECT_FALSE(contains(r.error, "\n")) << r.error;
   EXPECT_EQ(r.from, strings{});
@@ -241,7 +241,7 @@ TEST_F(Manager, AFailingRevisionStopsWhereItFailedWithoutThrowing) {
 TEST_F(Manager, InvalidSqlInTheMiddleIsRolledBackAndLaterRevisionsDoNotRun) {
   strata::manager<strata::sqlite> m{failing_middle{}, url()};
   const auto r = m.upgrade();
-  EXPECT_FALSE(r.success);
+  EXPECT_FALSE(r.ok);
   EXPECT_TRUE(contains(r.error, "b2bad0")) << r.error;
   EXPECT_TRUE(contains(r.error, "no_such_table")) << r.error;  // the database's own message
   EXPECT_FALSE(contains(r.error, "\n")) << r.error;
@@ -255,9 +255,9 @@ TEST_F(Manager, InvalidSqlInTheMiddleIsRolledBackAndLaterRevisionsDoNotRun) {
 
 TEST_F(Manager, AFailingDowngradeStopsWhereItFailed) {
   strata::manager<strata::sqlite> m{failing_downgrade{}, url()};
-  ASSERT_TRUE(m.upgrade().success);
+  ASSERT_TRUE(m.upgrade().ok);
   const auto r = m.downgrade("base");
-  EXPECT_FALSE(r.success);
+  EXPECT_FALSE(r.ok);
   EXPECT_TRUE(contains(r.error, "b2down")) << r.error;
   EXPECT_FALSE(contains(r.error, "\n")) << r.error;
   EXPECT_EQ(r.from, strings{"c3down"});
@@ -287,14 +287,14 @@ TEST_F(Manager, AMalformedUrlIsReportedByEveryCall) {
     EXPECT_FALSE(s.needs_upgrade);
 
     auto r = m.upgrade();
-    EXPECT_FALSE(r.success);
+    EXPECT_FALSE(r.ok);
     EXPECT_EQ(r.error, expected);
     EXPECT_EQ(r.from, strings{});
     EXPECT_EQ(r.to, strings{});
     EXPECT_EQ(r.applied, strings{});
 
     r = m.downgrade("base");
-    EXPECT_FALSE(r.success);
+    EXPECT_FALSE(r.ok);
     EXPECT_EQ(r.error, expected);
   }
   EXPECT_FALSE(std::filesystem::exists(scratch_.path() / "x.db"));
@@ -315,7 +315,7 @@ TEST_F(Manager, AMissingFolderIsReportedWithoutThrowing) {
   EXPECT_FALSE(s.ok);
   EXPECT_TRUE(contains(s.error, missing.string())) << s.error;
   const auto r = m.upgrade();
-  EXPECT_FALSE(r.success);
+  EXPECT_FALSE(r.ok);
   EXPECT_EQ(r.error, s.error);
   EXPECT_FALSE(std::filesystem::exists(scratch_.path() / "no"));
 }
@@ -323,7 +323,7 @@ TEST_F(Manager, AMissingFolderIsReportedWithoutThrowing) {
 TEST_F(Manager, AnUnknownVersionRowIsReportedByName) {
   {
     strata::manager<strata::sqlite> m{good{}, url()};
-    ASSERT_TRUE(m.upgrade("b20000").success);
+    ASSERT_TRUE(m.upgrade("b20000").ok);
   }
   {
     SQLite::Database db(file(), SQLite::OPEN_READWRITE);
@@ -337,14 +337,14 @@ TEST_F(Manager, AnUnknownVersionRowIsReportedByName) {
   EXPECT_FALSE(contains(s.error, "\n")) << s.error;
 
   auto r = m.upgrade();
-  EXPECT_FALSE(r.success);
+  EXPECT_FALSE(r.ok);
   EXPECT_TRUE(contains(r.error, "f00d99")) << r.error;
   EXPECT_EQ(r.from, strings{"f00d99"});
   EXPECT_EQ(r.to, strings{"f00d99"});
   EXPECT_EQ(r.applied, strings{});
 
   r = m.downgrade("base");
-  EXPECT_FALSE(r.success);
+  EXPECT_FALSE(r.ok);
   EXPECT_TRUE(contains(r.error, "f00d99")) << r.error;
   EXPECT_EQ(r.applied, strings{});
 
@@ -354,10 +354,10 @@ TEST_F(Manager, AnUnknownVersionRowIsReportedByName) {
 
 TEST_F(Manager, DowngradeToAnUnknownRevisionChangesNothing) {
   strata::manager<strata::sqlite> m{good{}, url()};
-  ASSERT_TRUE(m.upgrade().success);
+  ASSERT_TRUE(m.upgrade().ok);
   const auto before = schema();
   const auto r = m.downgrade("e99999");
-  EXPECT_FALSE(r.success);
+  EXPECT_FALSE(r.ok);
   EXPECT_TRUE(contains(r.error, "e99999")) << r.error;
   EXPECT_FALSE(contains(r.error, "\n")) << r.error;
   EXPECT_EQ(r.from, strings{"c30000"});
@@ -370,9 +370,9 @@ TEST_F(Manager, DowngradeToAnUnknownRevisionChangesNothing) {
 
 TEST_F(Manager, DowngradeToARevisionNotAppliedChangesNothing) {
   strata::manager<strata::sqlite> m{good{}, url()};
-  ASSERT_TRUE(m.upgrade("a10000").success);
+  ASSERT_TRUE(m.upgrade("a10000").ok);
   const auto r = m.downgrade("c30000");
-  EXPECT_FALSE(r.success);
+  EXPECT_FALSE(r.ok);
   EXPECT_TRUE(contains(r.error, "c30000")) << r.error;
   EXPECT_EQ(r.to, strings{"a10000"});
   EXPECT_EQ(r.applied, strings{});
@@ -382,7 +382,7 @@ TEST_F(Manager, DowngradeToARevisionNotAppliedChangesNothing) {
 TEST_F(Manager, UpgradeToAnUnknownTargetChangesNothing) {
   strata::manager<strata::sqlite> m{good{}, url()};
   const auto r = m.upgrade("e99999");
-  EXPECT_FALSE(r.success);
+  EXPECT_FALSE(r.ok);
   EXPECT_TRUE(contains(r.error, "e99999")) << r.error;
   EXPECT_EQ(r.applied, strings{});
   EXPECT_EQ(r.to, strings{});
@@ -394,21 +394,21 @@ TEST_F(Manager, ALockedDatabaseIsReportedAfterTheBusyTimeout) {
   holder.exec("BEGIN IMMEDIATE");  // another process holds the write lock
   strata::manager<strata::sqlite> m{good{}, url() + "?timeout=0.2"};
   auto r = m.upgrade();
-  EXPECT_FALSE(r.success);
+  EXPECT_FALSE(r.ok);
   EXPECT_FALSE(r.error.empty());
   EXPECT_FALSE(contains(r.error, "\n")) << r.error;
   EXPECT_EQ(r.applied, strings{});
   EXPECT_EQ(r.to, strings{});
   holder.exec("ROLLBACK");
   r = m.upgrade();  // once the lock is gone, the same manager works
-  EXPECT_TRUE(r.success) << r.error;
+  EXPECT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.to, strings{"c30000"});
 }
 
 TEST_F(Manager, ACustomVersionTable) {
   strata::manager<strata::sqlite> m{good{}, strata::migrator_options{.version_table = "strata_versions"}, url()};
   const auto r = m.upgrade();
-  EXPECT_TRUE(r.success) << r.error;
+  EXPECT_TRUE(r.ok) << r.error;
   EXPECT_EQ(version_rows("strata_versions"), strings{"c30000"});
   EXPECT_FALSE(has_table("alembic_version"));
   const auto s = m.check_status();
@@ -421,12 +421,12 @@ TEST_F(Manager, OnAnOpenConnection) {
   SQLite::Database db(file(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   strata::manager<strata::sqlite> m{good{}, db};
   const auto r = m.upgrade();
-  EXPECT_TRUE(r.success) << r.error;
+  EXPECT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.applied, (strings{"a10000", "b20000", "c30000"}));
   const auto s = m.check_status();
   EXPECT_TRUE(s.ok) << s.error;
   EXPECT_FALSE(s.needs_upgrade);
-  EXPECT_EQ(s.url, m.migrator().dialect().location());
+  EXPECT_EQ(s.location, m.migrator().dialect().location());
   EXPECT_EQ(version_rows(), strings{"c30000"});
 }
 

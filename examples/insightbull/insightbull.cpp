@@ -167,7 +167,7 @@ int migrate(const strata::configuration& config) {
     std::cerr << "insightbull: cannot read the migration status: " << status.error << '\n';
     return 1;
   }
-  std::cout << "database: " << status.url << " (from " << config.url_source << ")\n"
+  std::cout << "database: " << status.location << " (from " << config.url_source << ")\n"
             << "current revision: " << join(status.current) << ", head: " << join(status.heads) << '\n';
   if (status.needs_upgrade)
     std::cout << "database needs upgrade: " << status.pending.size() << " pending revision(s): " << join(status.pending) << '\n';
@@ -175,7 +175,7 @@ int migrate(const strata::configuration& config) {
     std::cout << "database is up to date\n";
 
   const auto result = manager.upgrade();
-  if (!result.success) {
+  if (!result.ok) {
     std::cerr << "insightbull: upgrade failed: " << result.error << "\n  the database is at " << join(result.to) << '\n';
     return 1;
   }

@@ -1,4 +1,5 @@
-// strata::cli::main: the manage_db command line (Alembic's commands) for one history, on CLI11.
+// strata::cli::main: the manage_db command line (Alembic's commands) for one history, on CLI11: it
+// parses argv, calls strata::commands, and renders what they return as text or JSON.
 //
 //   int main(int argc, char** argv) { return strata::cli::main<migrations::history, strata::sqlite>(argc, argv); }
 //
@@ -6,34 +7,29 @@
 // URL's scheme picks the dialect among those listed. Exit status: 0 success, 1 failure, 2 usage.
 #pragma once
 
-#include <algorithm>
-#include <cctype>
 #include <chrono>
-#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
-#include <functional>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
-#include <utility>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
-#include <strata/dialect.hpp>
+#include <strata/commands.hpp>
 #include <strata/config.hpp>
-#include <strata/detail/versions_folder.hpp>
+#include <strata/dialect.hpp>
 #include <strata/errors.hpp>
 #include <strata/graph.hpp>
 #include <strata/history.hpp>
 #include <strata/migrator.hpp>
-#include <strata/schema.hpp>
-#include <strata/url.hpp>
+#include <strata/ops.hpp>
 
 namespace strata::cli {
 
@@ -43,11 +39,10 @@ inline constexpr int exit_usage = 2;
 
 namespace detail {
 
+using commands::detail::join;
+
 // A command line that cannot be carried out as written (exit status 2).
-class usage_error : public strata::error {
- public:
-  using error::error;
-};
+using usage_error = commands::usage_error;
 
 inline std::string json_string(std::string_view s) {
   std::string out = "\"";
@@ -76,12 +71,6 @@ std::string json_list(const Range& items) {
   std::string out = "[";
   for (const auto& i : items) out += (out.size() > 1 ? ", " : "") + json_string(i);
   return out + "]";
-}
-
-inline bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 // Prints a rebuild's progress on one terminal line of stderr, at most ten times a second.
@@ -151,7 +140,7 @@ class application {
     } catch (const CLI::ParseError& e) {
       std::string what = e.what();
       if (app.get_subcommands().empty()) {
-        const std::string commands = "migrate, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
+        const std::string verbs = "migrate, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
         std::string word;  // the first argument that is neither an option nor an option's value
         for (int i = 1; i < argc && word.empty(); ++i) {
           const std::string_view a = argv[i];
@@ -159,9 +148,9 @@ class application {
           else if (!a.starts_with('-')) word = a;
         }
         if (!word.empty())
-          what = "'" + word + "' is not a command; name one of " + commands;
+          what = "'" + word + "' is not a command; name one of " + verbs;
         else if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr)
-          what = "name a command: " + commands;
+          what = "name a command: " + verbs;
       }
       err_ << program_ << ": " << (what.empty() ? "the command line cannot be read" : what) << "; see '" << program_
            << " --help'\n";
@@ -210,50 +199,34 @@ class application {
     return *config_;
   }
 
+  // f(migrator<D>&) on the configuration's database, D the dialect among Ds its URL's scheme names.
   template <class F>
   int with_database(F&& f) {
     const auto& c = config();
-    const auto scheme = database_url::parse(c.url).scheme;
-    std::optional<int> result;
-    auto try_one = [&]<class D>() {
-      if (result || !handles_scheme<D>(scheme)) return;
-      std::optional<strata::migrator<D>> m;
+    auto opened = [&] {
       try {
-        try {
-          m.emplace(H{}, migrator_options{c.version_table}, c.url);
-        } catch (const database_unavailable&) {
-          // Only once the dialect has accepted the URL: what its location lacks is made (a SQLite
-          // file's folder), and it is opened again.
-          if constexpr (PreparesLocation<D>) {
-            if (!D::prepare_location(c.url)) throw;
-            m.emplace(H{}, migrator_options{c.version_table}, c.url);
-          } else {
-            throw;
-          }
-        }
+        return commands::open<H, Ds...>(c.url, migrator_options{c.version_table});
       } catch (const malformed_url& e) {
         throw malformed_url(c.url_source + ": " + e.what());
       }
-      if constexpr (ReportsProgress<D>)
-        if (::isatty(STDERR_FILENO)) m->dialect().on_progress(progress_line{});
-      result = f(*m);
-    };
-    (try_one.template operator()<Ds>(), ...);
-    if (!result) {
-      std::string known;
-      ((known += (known.empty() ? "" : ", ") + std::string(Ds::name) + "://"), ...);
-      throw malformed_url(c.url_source + ": the URL's scheme '" + scheme + "' is not one " + program_ +
-                          " was built for; use one of " + known);
-    }
-    return *result;
+    }();
+    return std::visit(
+        [&](auto& m) {
+          using D = std::remove_reference_t<decltype(m.dialect())>;
+          if constexpr (ReportsProgress<D>)
+            if (::isatty(STDERR_FILENO)) m.dialect().on_progress(progress_line{});
+          return f(m);
+        },
+        opened);
   }
 
   // ---- how revisions read
 
-  std::string id_list(const std::vector<std::string>& ids) const {
-    if (ids.empty()) return "base";
+  // "base", or "c7d2a9e1f0b3 (head), 3b1f0c2d4e5a".
+  static std::string id_list(const std::vector<commands::revision_entry>& entries) {
+    if (entries.empty()) return "base";
     std::string s;
-    for (const auto& id : ids) s += (s.empty() ? "" : ", ") + id + (is_head(id) ? " (head)" : "");
+    for (const auto& e : entries) s += (s.empty() ? "" : ", ") + e.id + (e.head ? " (head)" : "");
     return s;
   }
 
@@ -264,23 +237,15 @@ class application {
     return s;
   }
 
-  bool is_head(std::string_view id) const {
-    const auto heads = graph_.heads();
-    return std::any_of(heads.begin(), heads.end(), [&](std::size_t h) { return graph_[h].id == id; });
-  }
+  static std::string downs_of(const commands::revision_node& r) { return r.down_revisions.empty() ? "base" : join(r.down_revisions); }
 
-  std::size_t children(std::size_t i) const {
-    std::size_t n = 0;
-    for (std::size_t j = 0; j < graph_.size(); ++j) n += static_cast<std::size_t>(std::count(graph_.downs(j).begin(), graph_.downs(j).end(), i));
-    return n;
-  }
-
-  // The revisions the version rows stand for, known ones only.
-  std::vector<bool> applied_set(const std::vector<std::string>& rows) const {
-    std::vector<std::size_t> known;
-    for (const auto& r : rows)
-      if (auto i = graph_.find(r); i < graph_.size()) known.push_back(i);
-    return graph_.ancestors(known);
+  static std::string markers(const commands::revision_node& r, bool current) {
+    std::string s;
+    if (r.head) s += " (head)";
+    if (current) s += " (current)";
+    if (r.branch_point) s += " (branchpoint)";
+    if (r.merge_point) s += " (mergepoint)";
+    return s;
   }
 
   template <class M>
@@ -305,22 +270,19 @@ class application {
   int do_move(M& m, direction way) {
     announce(m);
     const bool up = way == direction::upgrade;
-    const auto done = up ? m.upgrade(target_.empty() ? "head" : target_) : m.downgrade(target_);
-    const auto now = m.current();
-    if (done.empty())
-      out_ << "Nothing to " << (up ? "upgrade" : "downgrade") << ": the database is at " << id_list(now) << ".\n";
+    const auto change = up ? commands::upgrade(m, target_.empty() ? "head" : target_) : commands::downgrade(m, target_);
+    if (change.applied.empty())
+      out_ << "Nothing to " << (up ? "upgrade" : "downgrade") << ": the database is at " << id_list(change.to) << ".\n";
     else
-      out_ << (up ? "Upgraded " : "Downgraded ") << count(done.size(), "revision") << "; the database is at " << id_list(now)
-           << ".\n";
+      out_ << (up ? "Upgraded " : "Downgraded ") << count(change.applied.size(), "revision") << "; the database is at "
+           << id_list(change.to) << ".\n";
     return exit_success;
   }
 
   template <class M>
   int do_stamp(M& m) {
-    const auto before = m.current();
-    m.stamp(target_);
-    out_ << "Stamped the database at " << id_list(m.current()) << " (it was at " << id_list(before)
-         << "); no migration ran.\n";
+    const auto change = commands::stamp(m, target_);
+    out_ << "Stamped the database at " << id_list(change.to) << " (it was at " << id_list(change.from) << "); no migration ran.\n";
     return exit_success;
   }
 
@@ -331,24 +293,24 @@ class application {
       throw strata::error("the " + std::string(D::name) + " dialect cannot list the objects of its schema, so " + program_ +
                           " cannot reset it; drop them with the database's own tools");
     } else {
-      const auto at = m.current();
-      const auto objects = m.dialect().objects();
-      const auto where = m.dialect().location() + " (at " + id_list(at) + ")";
-      if (objects.empty()) {
+      const auto plan = commands::plan_reset(m);
+      const auto where = plan.location + " (at " + id_list(plan.current) + ")";
+      const auto n = plan.objects.size();
+      if (n == 0) {
         out_ << "The database " << where << " has no tables, indexes, views or triggers; nothing to reset.\n";
         return exit_success;
       }
-      out_ << (confirm_ ? "Dropping " : "Would drop ") << count(objects.size(), "object") << " of " << where << ":\n";
-      for (const auto& o : objects)
+      out_ << (confirm_ ? "Dropping " : "Would drop ") << count(n, "object") << " of " << where << ":\n";
+      for (const auto& o : plan.objects)
         out_ << "  " << o.type << " " << o.name << (o.table.empty() || o.table == o.name ? "" : " (on " + o.table + ")") << "\n";
       if (!confirm_) {
         out_ << std::flush;
-        err_ << program_ << ": reset dropped nothing; run '" << program_ << " reset --confirm' to drop the "
-             << count(objects.size(), "object") << " listed and every row in them\n";
+        err_ << program_ << ": reset dropped nothing; run '" << program_ << " reset --confirm' to drop the " << count(n, "object")
+             << " listed and every row in them\n";
         return exit_failure;
       }
-      m.dialect().drop_objects(objects, m.options().version_table);
-      out_ << "Dropped " << count(objects.size(), "object") << "; the database is empty (at base).\n";
+      commands::reset(m, plan);
+      out_ << "Dropped " << count(n, "object") << "; the database is empty (at base).\n";
       return exit_success;
     }
   }
@@ -357,73 +319,60 @@ class application {
 
   template <class M>
   int do_current(M& m) {
-    const auto rows = m.current();
+    const auto rows = commands::current(m);
     if (json_) {
-      out_ << "{\"current\": " << json_list(rows) << "}\n";
+      out_ << "{\"current\": " << json_list(commands::ids(rows)) << "}\n";
       return exit_success;
     }
     if (rows.empty()) out_ << "base\n";
-    for (const auto& r : rows) {
-      const auto i = graph_.find(r);
-      out_ << r << (is_head(r) ? " (head)" : "")
-           << (i < graph_.size() ? ", " + std::string(graph_[i].message) : " (not in this history)") << "\n";
-    }
+    for (const auto& r : rows)
+      out_ << r.id << (r.head ? " (head)" : "") << (r.in_history ? ", " + r.message : " (not in this history)") << "\n";
     return exit_success;
   }
 
   template <class M>
   int do_status(M& m) {
-    const auto rows = m.current();
-    const auto pending = m.pending(graph_.heads().size() == 1 ? "head" : "heads");
-    std::vector<std::string> heads;
-    for (auto h : graph_.heads()) heads.emplace_back(graph_[h].id);
+    const auto s = commands::status(m);
+    const auto heads = commands::ids(s.heads);
     if (json_) {
-      out_ << "{\"url\": " << json_string(m.dialect().location()) << ", \"version_table\": " << json_string(m.options().version_table)
-           << ", \"current\": " << json_list(rows) << ", \"heads\": " << json_list(heads) << ", \"pending\": [";
-      for (std::size_t i = 0; i < pending.size(); ++i)
-        out_ << (i ? ", " : "") << "{\"id\": " << json_string(pending[i])
-             << ", \"message\": " << json_string(m.revision(pending[i]).message) << "}";
-      out_ << "], \"needs_upgrade\": " << (pending.empty() ? "false" : "true") << "}\n";
+      out_ << "{\"url\": " << json_string(s.location) << ", \"version_table\": " << json_string(s.version_table)
+           << ", \"current\": " << json_list(commands::ids(s.current)) << ", \"heads\": " << json_list(heads) << ", \"pending\": [";
+      for (std::size_t i = 0; i < s.pending.size(); ++i)
+        out_ << (i ? ", " : "") << "{\"id\": " << json_string(s.pending[i].id) << ", \"message\": " << json_string(s.pending[i].message) << "}";
+      out_ << "], \"needs_upgrade\": " << bool_text(s.needs_upgrade) << "}\n";
       return exit_success;
     }
-    out_ << "Database:       " << m.dialect().location() << "\n"
-         << "Version table:  " << m.options().version_table << "\n"
-         << "Current:        " << id_list(rows) << "\n"
+    out_ << "Database:       " << s.location << "\n"
+         << "Version table:  " << s.version_table << "\n"
+         << "Current:        " << id_list(s.current) << "\n"
          << "Head" << (heads.size() == 1 ? ":           " : "s:          ") << join(heads) << "\n"
-         << "Pending:        " << count(pending.size(), "revision") << "\n";
-    for (const auto& p : pending) out_ << "  " << p << "  " << m.revision(p).message << "\n";
-    if (pending.empty())
-      out_ << "Up to date: no upgrade needed.\n";
-    else
+         << "Pending:        " << count(s.pending.size(), "revision") << "\n";
+    for (const auto& p : s.pending) out_ << "  " << p.id << "  " << p.message << "\n";
+    if (s.needs_upgrade)
       out_ << "Upgrade needed: run '" << program_ << " upgrade'.\n";
+    else
+      out_ << "Up to date: no upgrade needed.\n";
     return exit_success;
   }
 
   template <class M>
   int do_history(M& m) {
-    const auto rows = m.current();
-    const auto applied = applied_set(rows);
-    auto is_current = [&](std::string_view id) { return std::find(rows.begin(), rows.end(), id) != rows.end(); };
+    const auto rows = commands::history(m);
     if (json_) {
       out_ << "{\"revisions\": [";
-      for (std::size_t i = 0; i < graph_.size(); ++i) {
-        const auto& r = graph_[i];
-        std::vector<std::string> downs(r.down_revisions.begin(), r.down_revisions.end());
-        out_ << (i ? ", " : "") << "{\"id\": " << json_string(r.id) << ", \"down_revisions\": " << json_list(downs)
-             << ", \"message\": " << json_string(r.message) << ", \"head\": " << bool_text(is_head(r.id))
-             << ", \"current\": " << bool_text(is_current(r.id)) << ", \"applied\": " << bool_text(applied[i])
-             << ", \"branch_point\": " << bool_text(children(i) > 1) << ", \"merge_point\": " << bool_text(r.is_merge()) << "}";
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& r = rows[i].revision;
+        out_ << (i ? ", " : "") << "{\"id\": " << json_string(r.id) << ", \"down_revisions\": " << json_list(r.down_revisions)
+             << ", \"message\": " << json_string(r.message) << ", \"head\": " << bool_text(r.head)
+             << ", \"current\": " << bool_text(rows[i].current) << ", \"applied\": " << bool_text(rows[i].applied)
+             << ", \"branch_point\": " << bool_text(r.branch_point) << ", \"merge_point\": " << bool_text(r.merge_point) << "}";
       }
       out_ << "]}\n";
       return exit_success;
     }
-    for (std::size_t i = 0; i < graph_.size(); ++i) {
-      if (verbose_) {
-        show_revision(i, is_current(graph_[i].id));
-        continue;
-      }
-      const auto& r = graph_[i];
-      out_ << downs_of(r) << " -> " << r.id << markers(i, is_current(r.id)) << ", " << r.message << "\n";
+    for (const auto& row : rows) {
+      if (verbose_) show_revision(commands::show(graph_, row.revision.id), row.current);
+      else out_ << downs_of(row.revision) << " -> " << row.revision.id << markers(row.revision, row.current) << ", " << row.revision.message << "\n";
     }
     return exit_success;
   }
@@ -431,142 +380,50 @@ class application {
   template <class M>
   int do_validate(M& m) {
     using D = std::remove_reference_t<decltype(m.dialect())>;
-    std::vector<std::string> problems;
-    const auto rows = m.current();
-    std::vector<std::size_t> known;
-    for (const auto& r : rows) {
-      const auto i = graph_.find(r);
-      if (i == graph_.size())
-        problems.push_back("the version table '" + m.options().version_table + "' holds revision '" + r +
-                           "', which is not in this history; deploy the code that has it, or stamp the database at the revision it is really at");
-      else
-        known.push_back(i);
-    }
-    for (auto a : known)
-      for (auto b : known)
-        if (a != b && graph_.ancestors(std::vector<std::size_t>{a})[b])
-          problems.push_back("the version table holds both '" + std::string(graph_[a].id) + "' and its ancestor '" +
-                             std::string(graph_[b].id) + "'; stamp the database at the revision it is really at");
-    if (problems.empty()) out_ << "Version table:   ok, at " << id_list(rows) << "\n";
+    const auto report = commands::validate(m, {.versions_dir = config().versions_dir, .program = program_});
+    if (report.version_problems.empty()) out_ << "Version table:   ok, at " << id_list(report.current) << "\n";
+    if (report.schema == commands::check_state::unsupported)
+      out_ << "Schema:          not checked (the " << D::name << " dialect cannot inspect its schema)\n";
+    if (report.schema == commands::check_state::done && report.replay_problems.empty() && report.drift.empty())
+      out_ << "Schema:          ok, the " << count(report.expected_tables, "table") << " and " << count(report.expected_indexes, "index")
+           << " that the applied revisions create match the database\n";
+    for (const auto& d : report.unknown) out_ << "Schema:          note: " << d << " (the history does not create it; not a problem)\n";
+    if (report.folder == commands::check_state::skipped)
+      out_ << "Versions folder: not checked (" << report.versions_dir.string() << " does not exist)\n";
+    else if (report.folder_problems.empty())
+      out_ << "Versions folder: ok, " << report.revision_files << " revision files, the same as this " << program_ << "\n";
 
-    if constexpr (Inspectable<D>) {
-      if (problems.empty()) {
-        const auto before = problems.size();
-        const auto [tables, indexes] = check_schema(m.dialect().objects(), known, problems);
-        if (problems.size() == before)
-          out_ << "Schema:          ok, the " << count(tables, "table") << " and " << count(indexes, "index")
-               << " that the applied revisions create exist\n";
-      }
-    } else {
-      out_ << "Schema:          not checked (the " << D::name << " dialect cannot list its objects)\n";
-    }
-    check_folder(problems);
-
-    if (problems.empty()) {
+    if (report.valid()) {
       out_ << "Valid.\n";
       return exit_success;
     }
     out_ << std::flush;
-    for (const auto& p : problems) err_ << program_ << ": " << p << "\n";
+    for (const auto& p : report.problems()) err_ << program_ << ": " << p << "\n";
     return exit_failure;
-  }
-
-  std::pair<std::size_t, std::size_t> check_schema(const std::vector<database_object>& objects, const std::vector<std::size_t>& rows,
-                                                   std::vector<std::string>& problems) const {
-    schema expected;
-    const auto applied = graph_.ancestors(rows);
-    for (std::size_t i = 0; i < graph_.size(); ++i) {
-      if (!applied[i]) continue;
-      try {
-        expected.apply(graph_[i].record_upgrade());
-      } catch (const std::logic_error& e) {
-        problems.push_back("revision '" + std::string(graph_[i].id) + "' does not replay onto the revisions before it (" + e.what() +
-                           "); fix the revision");
-        return {0, 0};
-      }
-    }
-    auto find = [&](std::string_view type, std::string_view name) -> const database_object* {
-      for (const auto& o : objects)
-        if (o.type == type && same_name(o.name, name)) return &o;
-      return nullptr;
-    };
-    for (const auto& t : expected.tables) {
-      const auto* live = find("table", t.name);
-      if (live == nullptr) {
-        problems.push_back("table '" + std::string(t.name) + "' is missing, though the applied revisions create it; restore it, "
-                           "or stamp the database at the revision it is really at");
-        continue;
-      }
-      for (const auto& c : t.columns)
-        if (std::none_of(live->columns.begin(), live->columns.end(), [&](const std::string& n) { return same_name(n, c.name); }))
-          problems.push_back("column '" + std::string(t.name) + "." + std::string(c.name) +
-                             "' is missing, though the applied revisions create it; restore it, or stamp the database at the revision it is really at");
-    }
-    for (const auto& i : expected.indexes)
-      if (find("index", i.name) == nullptr)
-        problems.push_back("index '" + std::string(i.name) + "' is missing, though the applied revisions create it; restore it, "
-                           "or stamp the database at the revision it is really at");
-    return {expected.tables.size(), expected.indexes.size()};
-  }
-
-  void check_folder(std::vector<std::string>& problems) {
-    const auto& dir = config().versions_dir;
-    if (!std::filesystem::exists(dir)) {
-      out_ << "Versions folder: not checked (" << dir.string() << " does not exist)\n";
-      return;
-    }
-    try {
-      const strata::detail::versions_folder folder(dir);
-      const auto before = problems.size();
-      for (const auto& f : folder.revisions())
-        if (graph_.find(f.id) == graph_.size())
-          problems.push_back("revision '" + f.id + "' (" + f.path.filename().string() + ") is in the versions folder but not in this " +
-                             program_ + "; rebuild " + program_);
-      for (const auto& r : graph_.revisions())
-        if (folder.find(r.id) == nullptr)
-          problems.push_back("revision '" + std::string(r.id) + "' is in this " + program_ + " but has no file in " + dir.string() +
-                             "; restore its file, or point versions_dir at the right folder");
-      if (problems.size() == before)
-        out_ << "Versions folder: ok, " << folder.revisions().size() << " revision files, the same as this " << program_ << "\n";
-    } catch (const strata::error& e) {
-      problems.emplace_back(e.what());
-    }
   }
 
   // ---- commands that need no database
 
   int do_heads() {
-    std::vector<std::string> heads;
-    for (auto h : graph_.heads()) heads.emplace_back(graph_[h].id);
+    const auto heads = commands::heads(graph_);
     if (json_) {
-      out_ << "{\"heads\": " << json_list(heads) << "}\n";
+      out_ << "{\"heads\": " << json_list(commands::ids(heads)) << "}\n";
       return exit_success;
     }
-    for (auto h : graph_.heads()) out_ << graph_[h].id << " (head), " << graph_[h].message << "\n";
+    for (const auto& h : heads) out_ << h.id << " (head), " << h.message << "\n";
     return exit_success;
   }
 
   int do_show() {
-    std::size_t i = 0;
-    if (target_ == "head") {
-      if (graph_.heads().size() != 1) throw multiple_heads("the history has several heads; name one of them");
-      i = graph_.heads().front();
-    } else {
-      i = graph_.resolve(target_);
-    }
-    show_revision(i, false);
+    show_revision(commands::show(graph_, target_), false);
     return exit_success;
   }
 
-  void show_revision(std::size_t i, bool current) {
-    const auto& r = graph_[i];
-    out_ << "Rev: " << r.id << markers(i, current) << "\n"
+  void show_revision(const commands::revision_details& details, bool current) {
+    const auto& r = details.revision;
+    out_ << "Rev: " << r.id << markers(r, current) << "\n"
          << "Parent: " << downs_of(r) << "\n";
-    std::string branches;
-    for (std::size_t j = 0; j < graph_.size(); ++j)
-      for (auto d : graph_.downs(j))
-        if (d == i) branches += (branches.empty() ? "" : ", ") + std::string(graph_[j].id);
-    if (!branches.empty()) out_ << (children(i) > 1 ? "Branches into: " : "Next: ") << branches << "\n";
+    if (!r.next.empty()) out_ << (r.branch_point ? "Branches into: " : "Next: ") << join(r.next) << "\n";
     out_ << "Transactional: " << (r.transactional ? "yes" : "no") << "\n\n"
          << "    " << r.message << "\n\n";
     auto list = [&](const char* title, const ops& recorded) {
@@ -574,18 +431,9 @@ class application {
       if (recorded.operations().empty()) out_ << "    (nothing)\n";
       for (const auto& o : recorded.operations()) out_ << "    " << describe(o) << "\n";
     };
-    list("upgrade", r.record_upgrade());
-    list("downgrade", r.record_downgrade());
+    list("upgrade", details.upgrade);
+    list("downgrade", details.downgrade);
     out_ << "\n";
-  }
-
-  std::string markers(std::size_t i, bool current) const {
-    std::string s;
-    if (is_head(graph_[i].id)) s += " (head)";
-    if (current) s += " (current)";
-    if (children(i) > 1) s += " (branchpoint)";
-    if (graph_[i].is_merge()) s += " (mergepoint)";
-    return s;
   }
 
   static const char* bool_text(bool b) { return b ? "true" : "false"; }
@@ -597,45 +445,21 @@ class application {
   // ---- writing revision files
 
   int do_migrate() {
-    strata::detail::versions_folder folder(config(false).versions_dir);
-    const auto downs = folder.heads();
-    const auto id = folder.new_id(ids());
-    const auto path = folder.write_revision(id, downs, message_);
+    const auto written = commands::migrate(config(false).versions_dir, graph_, message_);
     if (!no_autogenerate_)
       err_ << program_ << ": autogenerate is not available yet, so the revision is empty; write its upgrade() and downgrade()\n";
-    out_ << "Generated " << path.string() << "\n"
-         << "Revision " << id << " (down revision " << (downs.empty() ? std::string("base") : join(downs)) << "). Rebuild "
-         << program_ << " to include it: " << (folder.path() / strata::detail::versions_folder::list_file).string()
-         << " lists it.\n";
+    out_ << "Generated " << written.file.string() << "\n"
+         << "Revision " << written.id << " (down revision " << (written.down_revisions.empty() ? std::string("base") : join(written.down_revisions))
+         << "). Rebuild " << program_ << " to include it: " << written.list_file.string() << " lists it.\n";
     return exit_success;
   }
 
   int do_merge() {
-    strata::detail::versions_folder folder(config(false).versions_dir);
-    std::vector<std::string> downs;
-    for (const auto& r : revisions_)
-      for (auto& id : folder.resolve(r))
-        if (std::find(downs.begin(), downs.end(), id) == downs.end()) downs.push_back(std::move(id));
-    if (downs.size() < 2)
-      throw usage_error("merge needs two or more different revisions to merge (got " + (downs.empty() ? std::string("none") : join(downs)) +
-                        "); name them, or write 'heads'");
-    const auto id = folder.new_id(ids());
-    const auto path = folder.write_revision(id, downs, message_);
-    out_ << "Generated " << path.string() << "\n"
-         << "Merge revision " << id << " (down revisions " << join(downs) << "). Rebuild " << program_ << " to include it.\n";
+    const auto written = commands::merge(config(false).versions_dir, graph_, revisions_, message_);
+    out_ << "Generated " << written.file.string() << "\n"
+         << "Merge revision " << written.id << " (down revisions " << join(written.down_revisions) << "). Rebuild " << program_
+         << " to include it.\n";
     return exit_success;
-  }
-
-  std::vector<std::string> ids() const {
-    std::vector<std::string> out;
-    for (const auto& r : graph_.revisions()) out.emplace_back(r.id);
-    return out;
-  }
-
-  static std::string join(const std::vector<std::string>& items) {
-    std::string s;
-    for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
-    return s;
   }
 
   std::ostream& out_;

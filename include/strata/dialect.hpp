@@ -19,6 +19,7 @@
 #include <vector>
 
 #include <strata/ops.hpp>
+#include <strata/owned_schema.hpp>
 
 namespace strata {
 
@@ -81,7 +82,7 @@ constexpr bool handles_scheme(std::string_view scheme) {
   return std::any_of(std::begin(D::schemes), std::end(D::schemes), [&](std::string_view s) { return s == scheme; });
 }
 
-// ---- Inspectable: the objects of the live schema ------------------------------------------------------
+// ---- Inspectable: the live schema, as a strata::schema and as a list of objects ----------------------
 
 // One object of a live database's schema.
 struct database_object {
@@ -93,6 +94,16 @@ struct database_object {
 };
 
 // A model provides, besides Dialect:
+//   owned_schema inspect();
+//       // the schema the connection migrates, as a strata::schema that owns its text: every table
+//       // (the version table included; the database's own, such as sqlite_sequence, left out) with
+//       // its columns in order (the type strata declares for a type_kind maps back to it, any other
+//       // is a strata::sql_type of the database's name for it; NULL; default; autoincrement for a
+//       // column a sequence or the rowid feeds, then without its default), its primary key, unique
+//       // constraints and foreign keys as table constraints (named if the database keeps names), and
+//       // every index that backs no constraint
+//   Law: a history migrated by the dialect inspects as its replay (strata::diff(replay, inspect())
+//   lists the version table only): manage_db validate relies on it.
 //   std::vector<database_object> objects();
 //       // every table, index, view and trigger of the schema the connection migrates, the version
 //       // table included, in an order in which they can be dropped (dependents first); objects the
@@ -103,6 +114,7 @@ struct database_object {
 // Models: strata::sqlite, strata::postgresql.
 template <class D>
 concept Inspectable = Dialect<D> && requires(D& d, const std::vector<database_object>& objects, std::string_view version_table) {
+  { d.inspect() } -> std::same_as<owned_schema>;
   { d.objects() } -> std::same_as<std::vector<database_object>>;
   d.drop_objects(objects, version_table);
 };

@@ -1,5 +1,5 @@
 // strata::manager<Dialect>: status, upgrade and downgrade for application code, reported as values
-// instead of exceptions (the seed system's MigrationManager).
+// instead of exceptions (the seed system's MigrationManager), on strata::commands.
 #pragma once
 
 #include <exception>
@@ -9,28 +9,30 @@
 #include <utility>
 #include <vector>
 
+#include <strata/commands.hpp>
 #include <strata/errors.hpp>
 #include <strata/history.hpp>
 #include <strata/migrator.hpp>
 
 namespace strata {
 
+// manage_db status's facts (strata::commands::status), as ids.
 struct migration_status {
   bool ok = false;                   // false when the database could not be read; see error
   std::vector<std::string> current;  // the version rows; empty at base
   std::vector<std::string> heads;
   std::vector<std::string> pending;  // what upgrade() would apply, in order
   bool needs_upgrade = false;
-  std::string url;                   // where the manager points, any password masked
+  std::string location;              // where the manager points: its URL, any password masked
   std::string error;                 // one sentence when !ok
 };
 
 struct migration_result {
-  bool success = false;
+  bool ok = false;                   // false when it failed or could not start; see error
   std::vector<std::string> from;     // the version rows before
   std::vector<std::string> to;       // the version rows after (also after a failure: where it stopped)
   std::vector<std::string> applied;  // the revisions upgraded or downgraded, in order
-  std::string error;                 // one sentence when !success
+  std::string error;                 // one sentence when !ok
 };
 
 // Opens its connection on construction; a failure to open is kept and reported by every call.
@@ -56,11 +58,12 @@ class manager {
   [[nodiscard]] migration_status check_status() noexcept {
     migration_status s;
     try {
-      s.heads = migrator().heads();
-      s.url = migrator().dialect().location();
-      s.current = migrator().current();
-      s.pending = migrator().pending("heads");
-      s.needs_upgrade = !s.pending.empty();
+      const auto report = commands::status(migrator());
+      s.current = commands::ids(report.current);
+      s.heads = commands::ids(report.heads);
+      s.pending = commands::ids(report.pending);
+      s.needs_upgrade = report.needs_upgrade;
+      s.location = report.location;
       s.ok = true;
     } catch (const std::exception& e) {
       s.error = e.what();
@@ -69,11 +72,11 @@ class manager {
   }
 
   [[nodiscard]] migration_result upgrade(std::string_view target = "head") noexcept {
-    return run([&](auto& m) { return m.upgrade(target); });
+    return run([&](auto& m) { return commands::upgrade(m, target); });
   }
 
   [[nodiscard]] migration_result downgrade(std::string_view target) noexcept {
-    return run([&](auto& m) { return m.downgrade(target); });
+    return run([&](auto& m) { return commands::downgrade(m, target); });
   }
 
   // The migrator itself, for what the manager does not offer; rethrows the open error if any.
@@ -83,13 +86,14 @@ class manager {
   }
 
  private:
+  // The command's version_change; after a failure, how far it got: the revisions that finished
+  // (recorded as they do) and the version rows read again.
   template <class F>
-  migration_result run(F&& f) noexcept {
+  migration_result run(F&& command) noexcept {
     migration_result r;
     try {
       auto& m = migrator();
       r.from = m.current();
-      // Record what finished even if a later revision fails, so that the result says how far it got.
       m.on_event([&](const migration_event& e) {
         if (e.what == migration_event::kind::finished) r.applied.emplace_back(e.revision->id);
       });
@@ -97,17 +101,18 @@ class manager {
         strata::migrator<D>& m;
         ~forget() { m.on_event(nullptr); }
       } forget_listener{m};
-      f(m);
-      r.success = true;
+      const auto change = command(m);
+      r.from = commands::ids(change.from);
+      r.applied = commands::ids(change.applied);
+      r.to = commands::ids(change.to);
+      r.ok = true;
     } catch (const std::exception& e) {
       r.error = e.what();
     }
-    try {
-      if (migrator_) r.to = migrator_->current();
-    } catch (const std::exception& e) {
-      if (r.success) {
-        r.success = false;
-        r.error = e.what();
+    if (!r.ok && migrator_) {
+      try {
+        r.to = migrator_->current();
+      } catch (const std::exception&) {  // NOLINT: the error already says what went wrong
       }
     }
     return r;

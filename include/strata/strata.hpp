@@ -2,6 +2,7 @@
 // (no database client); add a dialect header such as <strata/dialect/sqlite.hpp>.
 #pragma once
 
+#include <strata/commands.hpp>
 #include <strata/dialect.hpp>
 #include <strata/connection.hpp>
 #include <strata/errors.hpp>
@@ -11,7 +12,9 @@
 #include <strata/manager.hpp>
 #include <strata/migrator.hpp>
 #include <strata/ops.hpp>
+#include <strata/owned_schema.hpp>
 #include <strata/revision.hpp>
 #include <strata/schema.hpp>
+#include <strata/schema_diff.hpp>
 #include <strata/types.hpp>
 #include <strata/url.hpp>

@@ -7,6 +7,517 @@
 // strata: C++20 schema migrations with the revision graph checked by the compiler. The core
 // (no database client); add a dialect header such as <strata/dialect/sqlite.hpp>.
 
+// #include <strata/commands.hpp>
+// strata::commands: every manage_db verb as a function that returns a value (Alembic's command.py):
+// open, status, current, heads, history, show, validate, plan_reset/reset, upgrade, downgrade, stamp,
+// migrate and merge. Front ends (strata::cli, strata::manager) call them and render what they return.
+//
+//   auto m = strata::migrator<strata::sqlite>(history{}, "sqlite:///app.db");
+//   const auto s = strata::commands::status(m);
+//   if (s.needs_upgrade) strata::commands::upgrade(m);
+//
+// The values carry data, not text to print. Errors are exceptions, the migrator's own where it throws
+// them (strata::revision_not_found, strata::migration_failed, strata::database_locked ...).
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/detail/versions_folder.hpp>
+// strata::detail::versions_folder: the revision headers of a versions folder, read back from disk,
+// new ones written, and the generated history.hpp that lists them in dependency order.
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+// #include <strata/errors.hpp>
+// strata's exceptions: one type per kind of failure, each what() a sentence a user can act on.
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace strata {
+
+// Base of every strata exception.
+class error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A database URL that cannot be parsed or names a scheme this dialect does not handle.
+class malformed_url : public error {
+ public:
+  using error::error;
+};
+
+// A configuration that cannot be used: a missing or malformed strata.ini or .env, no database URL,
+// an unknown key. The message names the file and line, or the environment variable.
+class configuration_error : public error {
+ public:
+  using error::error;
+};
+
+// A revision id or prefix that names no revision of the history.
+class revision_not_found : public error {
+ public:
+  revision_not_found(std::string revision, const std::string& message) : error(message), revision_(std::move(revision)) {}
+  [[nodiscard]] const std::string& revision() const { return revision_; }
+
+ private:
+  std::string revision_;
+};
+
+// A prefix that matches several revisions.
+class ambiguous_revision : public error {
+ public:
+  using error::error;
+};
+
+// A target that cannot be reached from where the database stands: below base, above head,
+// a downgrade target that is not applied, a relative step that goes too far.
+class invalid_target : public error {
+ public:
+  using error::error;
+};
+
+// "head" asked for while the history has several heads (branches not merged yet).
+class multiple_heads : public error {
+ public:
+  using error::error;
+};
+
+// The database's version table names revisions that are not in the history, or an inconsistent set.
+class unknown_database_state : public error {
+ public:
+  using error::error;
+};
+
+// Another connection holds the write lock longer than the busy timeout.
+class database_locked : public error {
+ public:
+  using error::error;
+};
+
+// The database cannot be opened or written (missing folder, read-only file or connection).
+class database_unavailable : public error {
+ public:
+  using error::error;
+};
+
+// A revision failed; its transaction was rolled back and the database is at the revision before.
+class migration_failed : public error {
+ public:
+  migration_failed(std::string revision, std::string operation, std::string database_message, const std::string& message)
+      : error(message),
+        revision_(std::move(revision)),
+        operation_(std::move(operation)),
+        database_message_(std::move(database_message)) {}
+  [[nodiscard]] const std::string& revision() const { return revision_; }
+  [[nodiscard]] const std::string& operation() const { return operation_; }
+  [[nodiscard]] const std::string& database_message() const { return database_message_; }
+
+ private:
+  std::string revision_;
+  std::string operation_;
+  std::string database_message_;
+};
+
+// Thrown by a dialect's apply() when one operation fails; the migrator turns it into
+// migration_failed, adding the revision.
+class operation_failed : public error {
+ public:
+  operation_failed(std::string operation, std::string database_message)
+      : error(operation + ": " + database_message), operation_(std::move(operation)), database_message_(std::move(database_message)) {}
+  [[nodiscard]] const std::string& operation() const { return operation_; }
+  [[nodiscard]] const std::string& database_message() const { return database_message_; }
+
+ private:
+  std::string operation_;
+  std::string database_message_;
+};
+
+}  // namespace strata
+
+namespace strata::detail {
+
+// One revision header as found on disk.
+struct revision_file {
+  std::filesystem::path path;
+  std::string id;
+  std::vector<std::string> down_revisions;  // empty for a base revision
+  std::string type;                         // the struct's qualified name: "::migrations::add_market_cap"
+};
+
+class versions_folder {
+ public:
+  static constexpr std::string_view list_file = "history.hpp";
+  static constexpr std::string_view list_namespace = "migrations";
+
+  explicit versions_folder(std::filesystem::path folder) : folder_(std::move(folder)) {
+    std::error_code ec;
+    if (!std::filesystem::exists(folder_, ec)) return;
+    if (!std::filesystem::is_directory(folder_, ec))
+      throw configuration_error("the versions folder '" + folder_.string() + "' is not a folder; point versions_dir at a folder");
+    std::vector<std::filesystem::path> paths;
+    for (const auto& entry : std::filesystem::directory_iterator(folder_))
+      if (entry.is_regular_file() && entry.path().extension() == ".hpp" && entry.path().filename() != list_file)
+        paths.push_back(entry.path());
+    std::sort(paths.begin(), paths.end());
+    for (const auto& p : paths)
+      if (auto r = read(p)) files_.push_back(std::move(*r));
+    order();
+  }
+
+  [[nodiscard]] const std::filesystem::path& path() const { return folder_; }
+  // In dependency order: each revision after its down revisions.
+  [[nodiscard]] const std::vector<revision_file>& revisions() const { return files_; }
+
+  [[nodiscard]] const revision_file* find(std::string_view id) const {
+    for (const auto& f : files_)
+      if (f.id == id) return &f;
+    return nullptr;
+  }
+
+  // The revision with this id or unique prefix, or "heads" expanded; throws like the run-time graph.
+  [[nodiscard]] std::vector<std::string> resolve(std::string_view id_or_prefix) const {
+    if (id_or_prefix == "heads" || id_or_prefix == "head") return heads();
+    if (const auto* f = find(id_or_prefix)) return {f->id};
+    std::vector<std::string> matches;
+    if (!id_or_prefix.empty())
+      for (const auto& f : files_)
+        if (f.id.starts_with(id_or_prefix)) matches.push_back(f.id);
+    if (matches.empty())
+      throw revision_not_found(std::string(id_or_prefix), "no revision file in " + folder_.string() + " has the id '" +
+                                                              std::string(id_or_prefix) + "'; run 'history' to list them");
+    if (matches.size() > 1)
+      throw ambiguous_revision("revision prefix '" + std::string(id_or_prefix) + "' matches " + std::to_string(matches.size()) +
+                               " revision files in " + folder_.string() + "; write more of the id");
+    return matches;
+  }
+
+  [[nodiscard]] std::vector<std::string> heads() const {
+    std::set<std::string> followed;
+    for (const auto& f : files_) followed.insert(f.down_revisions.begin(), f.down_revisions.end());
+    std::vector<std::string> out;
+    for (const auto& f : files_)
+      if (!followed.count(f.id)) out.push_back(f.id);
+    return out;
+  }
+
+  // A fresh Alembic-style id: 12 hex digits, unused in the folder and in `taken`.
+  [[nodiscard]] std::string new_id(const std::vector<std::string>& taken = {}) const {
+    std::random_device seed;
+    std::mt19937_64 random((static_cast<std::uint64_t>(seed()) << 32) ^ seed() ^
+                           static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    for (;;) {
+      std::string id;
+      const auto bits = random();
+      for (int i = 0; i < 12; ++i) id += "0123456789abcdef"[(bits >> (4 * i)) & 0xf];
+      if (!find(id) && std::find(taken.begin(), taken.end(), id) == taken.end()) return id;
+    }
+  }
+
+  // Writes a new revision header and the regenerated history.hpp; returns the header's path.
+  std::filesystem::path write_revision(const std::string& id, const std::vector<std::string>& downs, std::string_view message) {
+    const auto slug = make_slug(message);
+    auto name = slug.empty() || (slug.front() >= '0' && slug.front() <= '9') ? "revision_" + slug : slug;
+    if (name.back() == '_') name.pop_back();
+    const auto qualified = "::" + std::string(list_namespace) + "::" + name;
+    if (is_keyword(name) || std::any_of(files_.begin(), files_.end(), [&](const auto& f) { return f.type == qualified; }))
+      name += "_" + id;
+    const auto path = folder_ / (id + (slug.empty() ? "" : "_" + slug) + ".hpp");
+
+    std::string revises;
+    std::string args = "\"" + id + "\"";
+    for (const auto& d : downs) {
+      revises += (revises.empty() ? "" : ", ") + d;
+      args += ", \"" + d + "\"";
+    }
+    if (downs.empty()) {
+      revises = "<base>";
+      args += ", strata::base";
+    }
+    std::ostringstream text;
+    text << "// " << first_line(message) << "\n"
+         << "//\n"
+         << "// Revision ID: " << id << "\n"
+         << "// Revises: " << revises << "\n"
+         << "// Create Date: " << now_utc() << "\n"
+         << "#pragma once\n\n"
+         << "#include <strata/strata.hpp>\n\n"
+         << "namespace " << list_namespace << " {\n\n"
+         << "struct " << name << " : strata::revision<" << args << "> {\n"
+         << "  static constexpr std::string_view message = " << literal(message) << ";\n\n"
+         << "  static constexpr void upgrade([[maybe_unused]] strata::ops& op) {}\n\n"
+         << "  static constexpr void downgrade([[maybe_unused]] strata::ops& op) {}\n"
+         << "};\n\n"
+         << "}  // namespace " << list_namespace << "\n";
+
+    std::error_code ec;
+    std::filesystem::create_directories(folder_, ec);
+    if (ec)
+      throw configuration_error("cannot create the versions folder '" + folder_.string() + "' (" + ec.message() +
+                                "); check versions_dir in the configuration");
+    write_file(path, text.str());
+    files_.push_back({path, id, downs, "::" + std::string(list_namespace) + "::" + name});
+    try {
+      order();
+      write_list();
+    } catch (...) {
+      std::filesystem::remove(path, ec);
+      throw;
+    }
+    return path;
+  }
+
+  // Regenerates history.hpp from the revision files.
+  void write_list() const {
+    std::ostringstream text;
+    text << "// The revisions of this folder in dependency order, generated by `manage_db migrate` and\n"
+         << "// `manage_db merge`: edit the revision files, not this list.\n"
+         << "#pragma once\n\n"
+         << "#include <strata/history.hpp>\n\n";
+    for (const auto& f : files_) text << "#include \"" << f.path.filename().string() << "\"\n";
+    text << "\nnamespace " << list_namespace << " {\n\n"
+         << "using history = strata::history<";
+    for (std::size_t i = 0; i < files_.size(); ++i) text << "\n    " << files_[i].type << (i + 1 < files_.size() ? "," : ">;");
+    if (files_.empty()) text << ">;";
+    text << "\n\n}  // namespace " << list_namespace << "\n";
+    write_file(folder_ / list_file, text.str());
+  }
+
+ private:
+  static void write_file(const std::filesystem::path& path, const std::string& text) {
+    // Written next to the target and renamed over it, so that a failure leaves the old file whole.
+    const auto temporary = path.string() + ".tmp";
+    {
+      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+      out << text;
+      out.close();
+      if (!out) {
+        std::error_code ignored;
+        std::filesystem::remove(temporary, ignored);
+        throw configuration_error("cannot write '" + path.string() + "'; check that the versions folder is writable");
+      }
+    }
+    std::error_code ec;
+    std::filesystem::rename(temporary, path, ec);
+    if (ec) {
+      std::filesystem::remove(temporary, ec);
+      throw configuration_error("cannot write '" + path.string() + "'; check that the versions folder is writable");
+    }
+  }
+
+  // Reads `struct NAME : strata::revision<"ID", "DOWN"..., or strata::base>` and the namespace
+  // around it; a header without one is not a revision and is left alone.
+  std::optional<revision_file> read(const std::filesystem::path& p) const {
+    std::ifstream in(p, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto at = text.find("strata::revision<");
+    if (at == std::string::npos) return std::nullopt;
+    auto fail = [&](const std::string& what) {
+      return configuration_error(p.string() + ": " + what +
+                                 "; write it as struct NAME : strata::revision<\"id\", \"down id\"> (or strata::base)");
+    };
+    revision_file r{p, {}, {}, {}};
+    // The struct's name: the identifier after the last "struct" before the base clause.
+    const auto s = text.rfind("struct ", at);
+    const auto colon = text.rfind(':', at);
+    if (s == std::string::npos || colon == std::string::npos || colon < s) throw fail("the revision's struct cannot be read");
+    const auto name = trim_view(std::string_view(text).substr(s + 7, colon - s - 7));
+    if (name.empty() || !is_identifier(name)) throw fail("the revision's struct name cannot be read");
+    // The innermost `namespace a::b {` before it (nested namespace blocks: write them as a::b).
+    std::string ns;
+    if (const auto n = text.rfind("namespace ", s); n != std::string::npos)
+      if (const auto brace = text.find('{', n); brace < s) ns = std::string(trim_view(std::string_view(text).substr(n + 10, brace - n - 10)));
+    r.type = (ns.empty() ? "" : "::" + ns) + "::" + std::string(name);
+    std::size_t i = at + 17;
+    bool first = true;
+    for (;;) {
+      while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+      if (i >= text.size()) throw fail("the revision's template arguments are not closed");
+      if (text[i] == '>') break;
+      if (!first) {
+        if (text[i] != ',') throw fail("the revision's template arguments cannot be read");
+        ++i;
+        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+      }
+      if (text.compare(i, 12, "strata::base") == 0) {
+        i += 12;
+      } else if (text.compare(i, 14, "::strata::base") == 0) {
+        i += 14;
+      } else if (i < text.size() && text[i] == '"') {
+        const auto end = text.find('"', i + 1);
+        if (end == std::string::npos) throw fail("a revision id is not closed");
+        auto id = text.substr(i + 1, end - i - 1);
+        if (first) {
+          r.id = std::move(id);
+        } else {
+          r.down_revisions.push_back(std::move(id));
+        }
+        i = end + 1;
+      } else {
+        throw fail("the revision's template arguments cannot be read");
+      }
+      first = false;
+    }
+    if (r.id.empty()) throw fail("the revision has no id");
+    return r;
+  }
+
+  // Dependency order (Kahn); among revisions that are ready, the order of the current history.hpp,
+  // then file name, so that regenerating the list changes only what changed.
+  void order() {
+    std::map<std::string, std::size_t> listed;
+    {
+      std::ifstream in(folder_ / list_file);
+      std::string line;
+      while (std::getline(in, line))
+        if (line.starts_with("#include \"")) listed.emplace(line.substr(10, line.size() - 11), listed.size());
+    }
+    std::map<std::string, const revision_file*> by_id;
+    for (const auto& f : files_) {
+      auto [it, fresh] = by_id.emplace(f.id, &f);
+      if (!fresh)
+        throw configuration_error("revision '" + f.id + "' is declared twice, in " + it->second->path.filename().string() + " and " +
+                                  f.path.filename().string() + "; give one of them a new id");
+    }
+    for (const auto& f : files_)
+      for (const auto& d : f.down_revisions)
+        if (!by_id.count(d))
+          throw configuration_error(f.path.string() + " names down revision '" + d + "', which no file in " + folder_.string() +
+                                    " declares; fix the id or restore that revision's file");
+    auto rank = [&](const revision_file& f) {
+      auto it = listed.find(f.path.filename().string());
+      return std::pair(it == listed.end() ? listed.size() : it->second, f.path.filename().string());
+    };
+    std::vector<revision_file> sorted;
+    std::set<std::string> placed;
+    std::vector<bool> used(files_.size(), false);
+    while (sorted.size() < files_.size()) {
+      std::size_t best = files_.size();
+      for (std::size_t i = 0; i < files_.size(); ++i) {
+        if (used[i]) continue;
+        const auto& downs = files_[i].down_revisions;
+        if (!std::all_of(downs.begin(), downs.end(), [&](const std::string& d) { return placed.count(d) > 0; })) continue;
+        if (best == files_.size() || rank(files_[i]) < rank(files_[best])) best = i;
+      }
+      if (best == files_.size())
+        throw configuration_error("the revisions in " + folder_.string() + " depend on each other in a cycle; fix the down "
+                                  "revision of one of them");
+      used[best] = true;
+      placed.insert(files_[best].id);
+      sorted.push_back(files_[best]);
+    }
+    files_ = std::move(sorted);
+  }
+
+  static std::string_view trim_view(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+  }
+
+  static bool is_identifier(std::string_view s) {
+    if (s.empty() || std::isdigit(static_cast<unsigned char>(s.front()))) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+  }
+
+  // Alembic's file slug: lower case words joined by '_', at most 40 characters.
+  static std::string make_slug(std::string_view message) {
+    std::string slug;
+    for (char c : message) {
+      if (std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 128) {
+        slug += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      } else if (!slug.empty() && slug.back() != '_') {
+        slug += '_';
+      }
+      if (slug.size() >= 40) break;
+    }
+    while (!slug.empty() && slug.back() == '_') slug.pop_back();
+    return slug;
+  }
+
+  static bool is_keyword(std::string_view s) {
+    static constexpr std::string_view keywords[] = {
+        "alignas", "alignof", "and", "asm", "auto", "bool", "break", "case", "catch", "char", "class", "const", "constexpr",
+        "continue", "default", "delete", "do", "double", "else", "enum", "explicit", "export", "extern", "false", "float", "for",
+        "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "not", "operator", "or", "private",
+        "protected", "public", "register", "return", "short", "signed", "sizeof", "static", "struct", "switch", "template",
+        "this", "throw", "true", "try", "typedef", "typename", "union", "unsigned", "using", "virtual", "void", "volatile",
+        "while", "xor", "history", "migrations"};
+    return std::find(std::begin(keywords), std::end(keywords), s) != std::end(keywords);
+  }
+
+  static std::string first_line(std::string_view message) {
+    auto line = message.substr(0, message.find_first_of("\r\n"));
+    return std::string(line);
+  }
+
+  // The message as a C++ string literal.
+  static std::string literal(std::string_view message) {
+    std::string out = "\"";
+    for (char c : message) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {  // octal: at most three digits, unlike \x
+            out += '\\';
+            out += static_cast<char>('0' + ((c >> 6) & 7));
+            out += static_cast<char>('0' + ((c >> 3) & 7));
+            out += static_cast<char>('0' + (c & 7));
+          } else {
+            out += c;
+          }
+      }
+    }
+    return out + "\"";
+  }
+
+  static std::string now_utc() {
+    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    return buffer;
+  }
+
+  std::filesystem::path folder_;
+  std::vector<revision_file> files_;
+};
+
+}  // namespace strata::detail
 // #include <strata/dialect.hpp>
 // strata::Dialect and its optional capabilities: the whole contract between strata and a database.
 //
@@ -367,292 +878,37 @@ class ops {
 };
 
 }  // namespace strata
+// #include <strata/owned_schema.hpp>
+// strata::owned_schema: a strata::schema that keeps the text its names point to (a live database's
+// schema, read by Inspectable::inspect()).
 
-namespace strata {
-
-// One revision's work (or a stamp's), handed to Dialect::transaction.
-struct unit_of_work {
-  std::string_view revision;
-  std::span<const operation> operations;
-  bool transactional = true;
-  std::string_view version_table = "alembic_version";  // what the migration lock guards
-};
-
-// ---- Dialect ----------------------------------------------------------------------------------------
-//
-// Minimal complete definition: every member below.
-//   static constexpr std::string_view name;          // "sqlite", "postgresql": for messages and file names
-//   static constexpr <range of std::string_view> schemes;
-//       // the URL schemes a front end routes to this dialect ("sqlite"; "postgresql", "postgres")
-//   std::vector<std::string> read_versions(std::string_view version_table);
-//       // the version table's rows, sorted; empty when the table does not exist
-//   void write_versions(std::string_view version_table, const std::vector<std::string>& rows);
-//       // replaces the rows, creating the table in Alembic's layout when missing
-//       // (version_num VARCHAR(32) NOT NULL, CONSTRAINT <table>_pkc PRIMARY KEY (version_num));
-//       // called inside transaction()
-//   void transaction(const unit_of_work& unit, const std::function<void()>& body);
-//       // takes the migration lock that guards unit.version_table, begins a transaction (none when
-//       // !unit.transactional), runs body, commits; on any exception rolls back and rethrows.
-//       // A lock not had in time throws strata::database_locked.
-//   void apply(std::span<const operation> operations);
-//       // runs the operations inside transaction()'s body; a failure throws
-//       // strata::operation_failed naming the operation and the database's message
-//   std::string location() const;
-//       // where the dialect points, for messages: its URL with any password masked
-//
-// Laws:
-//   - Everything an operation needs is passed to it: no call depends on an earlier one (the version
-//     table a lock guards comes with the unit of work, not from a previous read).
-//   - read_versions inside body() sees the rows as of the lock: another process may have migrated
-//     while this one waited, and the migrator skips what it finds done.
-//   - write_versions and apply inside one transactional unit commit or roll back together: a failed
-//     revision leaves every row and the version table as they were.
-//   - Errors are strata exceptions whose what() is one sentence saying what to do, and never shows a
-//     password: malformed_url, database_unavailable (cannot connect or write), database_locked,
-//     operation_failed.
-// Models: strata::sqlite (strata/dialect/sqlite.hpp), strata::postgresql (strata/dialect/postgresql.hpp).
-template <class D>
-concept Dialect = requires(D& d, const D& cd, std::string_view table, const std::vector<std::string>& rows,
-                           const unit_of_work& unit, const std::function<void()>& body, std::span<const operation> ops) {
-  { D::name } -> std::convertible_to<std::string_view>;
-  { *std::begin(D::schemes) } -> std::convertible_to<std::string_view>;
-  { d.read_versions(table) } -> std::same_as<std::vector<std::string>>;
-  d.write_versions(table, rows);
-  d.transaction(unit, body);
-  d.apply(ops);
-  { cd.location() } -> std::convertible_to<std::string>;
-};
-
-// Whether a URL scheme ("sqlite", "postgres") is one of D's.
-template <Dialect D>
-constexpr bool handles_scheme(std::string_view scheme) {
-  return std::any_of(std::begin(D::schemes), std::end(D::schemes), [&](std::string_view s) { return s == scheme; });
-}
-
-// ---- Inspectable: the objects of the live schema ------------------------------------------------------
-
-// One object of a live database's schema.
-struct database_object {
-  std::string type;                  // "table", "index", "view", "trigger" (a dialect may add its own kinds)
-  std::string name;
-  std::string table;                 // the table an index or trigger belongs to; empty otherwise
-  std::vector<std::string> columns;  // a table's columns in order; empty otherwise
-  friend bool operator==(const database_object&, const database_object&) = default;
-};
-
-// A model provides, besides Dialect:
-//   std::vector<database_object> objects();
-//       // every table, index, view and trigger of the schema the connection migrates, the version
-//       // table included, in an order in which they can be dropped (dependents first); objects the
-//       // database manages itself (SQLite's sqlite_sequence and automatic indexes) are left out
-//   void drop_objects(const std::vector<database_object>& objects, std::string_view version_table);
-//       // drops them, in the given order, in one transaction under the migration lock that guards
-//       // version_table; on failure nothing is dropped and strata::operation_failed names the object
-// Models: strata::sqlite, strata::postgresql.
-template <class D>
-concept Inspectable = Dialect<D> && requires(D& d, const std::vector<database_object>& objects, std::string_view version_table) {
-  { d.objects() } -> std::same_as<std::vector<database_object>>;
-  d.drop_objects(objects, version_table);
-};
-
-// ---- ReportsProgress: long work reported as it goes ----------------------------------------------------
-
-// How far one piece of long work (a table rebuild) has got. `total` is 0 when unknown.
-struct progress {
-  std::string_view task;  // "rebuilding table 'stocks'"
-  std::uint64_t done = 0;
-  std::uint64_t total = 0;
-};
-
-// A model reports the progress of long work to a listener, which it calls from inside apply() (so
-// on the migrating thread): at the start with done = 0, every so often, and at the end with
-// done = total. No listener (the default) costs nothing.
-//   void on_progress(std::function<void(const progress&)> listener);
-// Models: strata::sqlite.
-template <class D>
-concept ReportsProgress = Dialect<D> && requires(D& d, std::function<void(const progress&)> listener) {
-  d.on_progress(std::move(listener));
-};
-
-// ---- ExecutesSql: statements outside the migrator ----------------------------------------------------
-
-// A model runs SQL on its connection as it is, outside any transaction strata opens (tests use it
-// to set up rows; a statement error is a strata::operation_failed), and isolates a test in a
-// transaction that is rolled back at its end:
-//   void execute(std::string_view sql);
-//   void begin_test_transaction();      // a transaction (SQLite: SAVEPOINT; PostgreSQL: BEGIN + SAVEPOINT)
-//   void rollback_test_transaction();   // undoes everything since begin_test_transaction()
-// Laws: after rollback_test_transaction() the database is as it was before
-// begin_test_transaction(), and the connection is usable as before.
-// Models: strata::sqlite, strata::postgresql.
-template <class D>
-concept ExecutesSql = Dialect<D> && requires(D& d, std::string_view sql) {
-  d.execute(sql);
-  d.begin_test_transaction();
-  d.rollback_test_transaction();
-};
-
-// ---- PreparesLocation: what a URL needs before it can be opened ---------------------------------------
-
-// A model creates what its URL needs and lacks before a connection can be opened (a SQLite file's
-// folder), and says whether it made anything:
-//   static bool prepare_location(std::string_view url);
-// Throws strata::malformed_url for a URL it does not take, strata::database_unavailable when it
-// cannot make what is missing. Models: strata::sqlite.
-template <class D>
-concept PreparesLocation = Dialect<D> && requires(std::string_view url) {
-  { D::prepare_location(url) } -> std::convertible_to<bool>;
-};
-
-namespace detail {
-
-// Tables ordered so that each comes before the tables it references, for dropping them:
-// `references` holds (referencing, referenced) name pairs, compared with `same_name`. Among tables
-// free to go, the earliest in the given order goes first; a cycle is broken the same way.
-template <class SameName>
-std::vector<database_object> children_first(std::vector<database_object> tables,
-                                            const std::vector<std::pair<std::string, std::string>>& references, SameName same_name) {
-  const auto n = tables.size();
-  auto index = [&](const std::string& name) {
-    for (std::size_t i = 0; i < n; ++i)
-      if (same_name(tables[i].name, name)) return i;
-    return n;
-  };
-  std::vector<std::vector<std::size_t>> parents(n);
-  std::vector<std::size_t> children(n, 0);  // referencing tables not placed yet
-  for (const auto& [child, parent] : references) {
-    const auto c = index(child), p = index(parent);
-    if (c == n || p == n || c == p || std::find(parents[c].begin(), parents[c].end(), p) != parents[c].end()) continue;
-    parents[c].push_back(p);
-    ++children[p];
-  }
-  std::vector<database_object> out;
-  std::vector<bool> placed(n, false);
-  while (out.size() < n) {
-    std::size_t next = n;
-    for (std::size_t i = 0; i < n && next == n; ++i)
-      if (!placed[i] && children[i] == 0) next = i;
-    for (std::size_t i = 0; i < n && next == n; ++i)  // a cycle
-      if (!placed[i]) next = i;
-    placed[next] = true;
-    for (auto p : parents[next]) --children[p];
-    out.push_back(std::move(tables[next]));
-  }
-  return out;
-}
-
-}  // namespace detail
-
-}  // namespace strata
-// #include <strata/connection.hpp>
-// #include <strata/errors.hpp>
-// strata's exceptions: one type per kind of failure, each what() a sentence a user can act on.
-
-#include <stdexcept>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
+
+// #include <strata/schema.hpp>
+// strata::schema: a model of tables and indexes, and replay of a history into it (also at compile time).
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+// #include <strata/detail/graph_check.hpp>
+// strata::detail: the compile-time checks of a revision graph, and their messages.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
 #include <utility>
 
-namespace strata {
-
-// Base of every strata exception.
-class error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// A database URL that cannot be parsed or names a scheme this dialect does not handle.
-class malformed_url : public error {
- public:
-  using error::error;
-};
-
-// A configuration that cannot be used: a missing or malformed strata.ini or .env, no database URL,
-// an unknown key. The message names the file and line, or the environment variable.
-class configuration_error : public error {
- public:
-  using error::error;
-};
-
-// A revision id or prefix that names no revision of the history.
-class revision_not_found : public error {
- public:
-  revision_not_found(std::string revision, const std::string& message) : error(message), revision_(std::move(revision)) {}
-  [[nodiscard]] const std::string& revision() const { return revision_; }
-
- private:
-  std::string revision_;
-};
-
-// A prefix that matches several revisions.
-class ambiguous_revision : public error {
- public:
-  using error::error;
-};
-
-// A target that cannot be reached from where the database stands: below base, above head,
-// a downgrade target that is not applied, a relative step that goes too far.
-class invalid_target : public error {
- public:
-  using error::error;
-};
-
-// "head" asked for while the history has several heads (branches not merged yet).
-class multiple_heads : public error {
- public:
-  using error::error;
-};
-
-// The database's version table names revisions that are not in the history, or an inconsistent set.
-class unknown_database_state : public error {
- public:
-  using error::error;
-};
-
-// Another connection holds the write lock longer than the busy timeout.
-class database_locked : public error {
- public:
-  using error::error;
-};
-
-// The database cannot be opened or written (missing folder, read-only file or connection).
-class database_unavailable : public error {
- public:
-  using error::error;
-};
-
-// A revision failed; its transaction was rolled back and the database is at the revision before.
-class migration_failed : public error {
- public:
-  migration_failed(std::string revision, std::string operation, std::string database_message, const std::string& message)
-      : error(message),
-        revision_(std::move(revision)),
-        operation_(std::move(operation)),
-        database_message_(std::move(database_message)) {}
-  [[nodiscard]] const std::string& revision() const { return revision_; }
-  [[nodiscard]] const std::string& operation() const { return operation_; }
-  [[nodiscard]] const std::string& database_message() const { return database_message_; }
-
- private:
-  std::string revision_;
-  std::string operation_;
-  std::string database_message_;
-};
-
-// Thrown by a dialect's apply() when one operation fails; the migrator turns it into
-// migration_failed, adding the revision.
-class operation_failed : public error {
- public:
-  operation_failed(std::string operation, std::string database_message)
-      : error(operation + ": " + database_message), operation_(std::move(operation)), database_message_(std::move(database_message)) {}
-  [[nodiscard]] const std::string& operation() const { return operation_; }
-  [[nodiscard]] const std::string& database_message() const { return database_message_; }
-
- private:
-  std::string operation_;
-  std::string database_message_;
-};
-
-}  // namespace strata
 // #include <strata/fixed_string.hpp>
 // strata::fixed_string: a string literal usable as a non-type template parameter.
 
@@ -681,40 +937,6 @@ fixed_string(const char (&)[N]) -> fixed_string<N>;
 inline constexpr fixed_string<1> base{};
 
 }  // namespace strata
-// #include <strata/graph.hpp>
-// strata::revision_graph: run-time queries over a history's revisions (lookup, ancestry, heads).
-
-#include <cstddef>
-#include <span>
-#include <string>
-#include <string_view>
-#include <unordered_map>
-#include <vector>
-
-// #include <strata/errors.hpp>
-// #include <strata/history.hpp>
-// strata::history: the compile-time typelist of revisions, checked by static_assert.
-
-#include <array>
-#include <cstddef>
-#include <span>
-#include <string_view>
-
-#include <boost/hana/tuple.hpp>
-#include <boost/hana/type.hpp>
-
-// #include <strata/detail/graph_check.hpp>
-// strata::detail: the compile-time checks of a revision graph, and their messages.
-
-#include <algorithm>
-#include <array>
-#include <cstddef>
-#include <cstdint>
-#include <span>
-#include <string_view>
-#include <utility>
-
-// #include <strata/fixed_string.hpp>
 
 namespace strata::detail {
 
@@ -886,6 +1108,18 @@ template <fixed_string Message>
 inline constexpr bool history_checked<false, Message> = invalid_history<Message>::value;
 
 }  // namespace strata::detail
+// #include <strata/history.hpp>
+// strata::history: the compile-time typelist of revisions, checked by static_assert.
+
+#include <array>
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
+
+// #include <strata/detail/graph_check.hpp>
 // #include <strata/ops.hpp>
 // #include <strata/revision.hpp>
 // strata::revision: the base a user's revision struct derives from, and the Revision concept.
@@ -1056,6 +1290,444 @@ template <class H>
 concept History = is_history_v<H>;
 
 }  // namespace strata
+// #include <strata/ops.hpp>
+
+namespace strata {
+
+struct table_schema {
+  std::string_view name;
+  std::uint64_t key = detail::hash_id(name);  // compared before the name: constexpr string compares are slow
+  std::vector<column> columns;
+  std::vector<constraint> constraints;
+
+  [[nodiscard]] constexpr const column* find_column(std::string_view column_name) const {
+    for (const auto& c : columns)
+      if (c.name == column_name) return &c;
+    return nullptr;
+  }
+  friend constexpr bool operator==(const table_schema&, const table_schema&) = default;
+};
+
+struct index_schema {
+  std::string_view name;
+  std::uint64_t key = detail::hash_id(name);
+  std::string_view table;
+  std::vector<std::string_view> columns;
+  index_options options;
+  friend constexpr bool operator==(const index_schema&, const index_schema&) = default;
+};
+
+// The schema a sequence of operations builds. apply() throws std::logic_error when an operation
+// does not fit the schema (a missing table, a duplicate column ...): in a static_assert, that is a
+// compile error pointing at the throw, so a history that contradicts itself does not build.
+// execute() and run() are opaque SQL/C++ and change nothing here.
+class schema {
+ public:
+  std::vector<table_schema> tables;
+  std::vector<index_schema> indexes;
+
+  [[nodiscard]] constexpr const table_schema* find_table(std::string_view name) const {
+    const auto key = detail::hash_id(name);
+    for (const auto& t : tables)
+      if (t.key == key && t.name == name) return &t;
+    return nullptr;
+  }
+  [[nodiscard]] constexpr const index_schema* find_index(std::string_view name) const {
+    const auto key = detail::hash_id(name);
+    for (const auto& i : indexes)
+      if (i.key == key && i.name == name) return &i;
+    return nullptr;
+  }
+
+  constexpr void apply(const ops& recorded) {
+    for (const auto& o : recorded.operations()) apply(o);
+  }
+
+  constexpr void apply(const operation& o) {
+    std::visit([this](const auto& x) { on(x); }, o);
+  }
+
+  // Equal up to the order of tables and indexes (column order matters).
+  [[nodiscard]] constexpr bool same_as(const schema& other) const {
+    if (tables.size() != other.tables.size() || indexes.size() != other.indexes.size()) return false;
+    for (const auto& t : tables) {
+      const auto* u = other.find_table(t.name);
+      if (u == nullptr || !(t == *u)) return false;
+    }
+    for (const auto& i : indexes) {
+      const auto* j = other.find_index(i.name);
+      if (j == nullptr || !(i == *j)) return false;
+    }
+    return true;
+  }
+
+ private:
+  constexpr table_schema& table(std::string_view name) {
+    const auto key = detail::hash_id(name);
+    for (auto& t : tables)
+      if (t.key == key && t.name == name) return t;
+    throw std::logic_error("strata::schema: no such table");
+  }
+  static constexpr column& column_of(table_schema& t, std::string_view name) {
+    for (auto& c : t.columns)
+      if (c.name == name) return c;
+    throw std::logic_error("strata::schema: no such column");
+  }
+  static constexpr void rename_in(std::vector<std::string_view>& names_, std::string_view from, std::string_view to) {
+    for (auto& n : names_)
+      if (n == from) n = to;
+  }
+  static constexpr bool mentions(const std::vector<std::string_view>& names_, std::string_view name) {
+    return std::find(names_.begin(), names_.end(), name) != names_.end();
+  }
+
+  constexpr void on(const op::create_table& x) {
+    if (find_table(x.table) != nullptr) throw std::logic_error("strata::schema: create_table of a table that exists");
+    tables.push_back(table_schema{x.table, detail::hash_id(x.table), x.columns, x.constraints});
+  }
+  constexpr void on(const op::drop_table& x) {
+    table(x.table);
+    const auto key = detail::hash_id(x.table);
+    std::erase_if(tables, [&](const table_schema& t) { return t.key == key && t.name == x.table; });
+    std::erase_if(indexes, [&](const index_schema& i) { return i.table == x.table; });
+  }
+  constexpr void on(const op::rename_table& x) {
+    if (find_table(x.new_name) != nullptr) throw std::logic_error("strata::schema: rename_table onto a table that exists");
+    auto& renamed = table(x.table);
+    renamed.name = x.new_name;
+    renamed.key = detail::hash_id(x.new_name);
+    for (auto& i : indexes)
+      if (i.table == x.table) i.table = x.new_name;
+    for (auto& t : tables) {
+      for (auto& c : t.columns)
+        if (c.foreign_key && c.foreign_key->table == x.table) c.foreign_key->table = x.new_name;
+      for (auto& k : t.constraints)
+        if (k.referenced_table == x.table) k.referenced_table = x.new_name;
+    }
+  }
+  constexpr void on(const op::add_column& x) {
+    auto& t = table(x.table);
+    if (t.find_column(x.definition.name) != nullptr) throw std::logic_error("strata::schema: add_column of a column that exists");
+    t.columns.push_back(x.definition);
+  }
+  constexpr void on(const op::drop_column& x) {
+    auto& t = table(x.table);
+    column_of(t, x.column);
+    std::erase_if(t.columns, [&](const column& c) { return c.name == x.column; });
+    std::erase_if(t.constraints, [&](const constraint& k) { return mentions(k.columns, x.column); });
+    std::erase_if(indexes, [&](const index_schema& i) { return i.table == x.table && mentions(i.columns, x.column); });
+  }
+  constexpr void on(const op::rename_column& x) {
+    auto& t = table(x.table);
+    if (t.find_column(x.new_name) != nullptr) throw std::logic_error("strata::schema: rename_column onto a column that exists");
+    column_of(t, x.column).name = x.new_name;
+    for (auto& k : t.constraints) rename_in(k.columns, x.column, x.new_name);
+    for (auto& i : indexes)
+      if (i.table == x.table) rename_in(i.columns, x.column, x.new_name);
+  }
+  constexpr void on(const op::alter_column& x) {
+    auto& c = column_of(table(x.table), x.column);
+    if (x.change.type) c.type = *x.change.type;
+    if (x.change.nullable) c.nullable = *x.change.nullable;
+    if (x.change.drop_default) c.default_sql.reset();
+    if (x.change.server_default) c.default_sql = *x.change.server_default;
+  }
+  constexpr void on(const op::add_constraint& x) {
+    auto& t = table(x.table);
+    for (const auto& k : t.constraints)
+      if (!x.definition.name.empty() && k.name == x.definition.name)
+        throw std::logic_error("strata::schema: add_constraint with a name the table already uses");
+    t.constraints.push_back(x.definition);
+  }
+  constexpr void on(const op::drop_constraint& x) {
+    auto& t = table(x.table);
+    const auto before = t.constraints.size();
+    std::erase_if(t.constraints, [&](const constraint& k) { return k.name == x.name; });
+    if (t.constraints.size() == before) throw std::logic_error("strata::schema: drop_constraint of a constraint that does not exist");
+  }
+  constexpr void on(const op::create_index& x) {
+    if (find_index(x.name) != nullptr) throw std::logic_error("strata::schema: create_index with a name that exists");
+    auto& t = table(x.table);
+    for (auto c : x.columns) column_of(t, c);
+    indexes.push_back(index_schema{x.name, detail::hash_id(x.name), x.table, x.columns, x.options});
+  }
+  constexpr void on(const op::drop_index& x) {
+    if (find_index(x.name) == nullptr) throw std::logic_error("strata::schema: drop_index of an index that does not exist");
+    const auto key = detail::hash_id(x.name);
+    std::erase_if(indexes, [&](const index_schema& i) { return i.key == key && i.name == x.name; });
+  }
+  constexpr void on(const op::execute&) {}
+  constexpr void on(const op::run&) {}
+};
+
+// The schema after upgrading through every revision of the history, in list order; with `through`,
+// stops after that revision. `static_assert(strata::replay<history>().tables.size() == 3);`
+template <History H>
+constexpr schema replay(std::string_view through = {}) {
+  schema s;
+  for (const auto& r : H::revisions) {
+    s.apply(r.record_upgrade());
+    if (r.id == through) break;
+  }
+  return s;
+}
+
+// Index of the first revision whose downgrade does not undo its upgrade (the schema after
+// upgrade + downgrade differs from the one before), or H::size when every revision is reversible.
+template <History H>
+constexpr std::size_t first_irreversible() {
+  schema before;
+  for (std::size_t i = 0; i < H::size; ++i) {
+    schema after = before;
+    after.apply(H::revisions[i].record_upgrade());
+    schema undone = after;
+    undone.apply(H::revisions[i].record_downgrade());
+    if (!undone.same_as(before)) return i;
+    before = std::move(after);
+  }
+  return H::size;
+}
+
+}  // namespace strata
+
+namespace strata {
+
+// strata::schema holds string_views, since a history's names are literals that outlive it; a schema
+// read from a database needs somewhere for its text to live. owned_schema keeps each piece of text in
+// a heap block of its own that never moves, so the views stay valid when the owned_schema is moved.
+// It cannot be copied: a copy's views would point into the original. A view taken from it (a table's
+// name, a strata::schema copied out of it) is valid as long as the owned_schema it came from lives.
+//
+//   const auto live = dialect.inspect();
+//   for (const auto& t : live->tables) ...;   const auto differences = strata::diff(expected, *live);
+class owned_schema {
+ public:
+  owned_schema() = default;
+  owned_schema(owned_schema&&) noexcept = default;
+  owned_schema& operator=(owned_schema&&) noexcept = default;
+  owned_schema(const owned_schema&) = delete;
+  owned_schema& operator=(const owned_schema&) = delete;
+  ~owned_schema() = default;
+
+  [[nodiscard]] const schema& get() const noexcept { return schema_; }
+  // For building it: views put in must come from keep() (or outlive this object).
+  [[nodiscard]] schema& get() noexcept { return schema_; }
+  [[nodiscard]] const schema& operator*() const noexcept { return schema_; }
+  [[nodiscard]] const schema* operator->() const noexcept { return &schema_; }
+
+  // Keeps a copy of the text for as long as this object lives, and returns a view of the copy.
+  std::string_view keep(std::string_view text) {
+    if (text.empty()) return {};
+    return *text_.emplace_back(std::make_unique<const std::string>(text));
+  }
+
+ private:
+  std::vector<std::unique_ptr<const std::string>> text_;  // declared first: destroyed after schema_
+  schema schema_;
+};
+
+}  // namespace strata
+
+namespace strata {
+
+// One revision's work (or a stamp's), handed to Dialect::transaction.
+struct unit_of_work {
+  std::string_view revision;
+  std::span<const operation> operations;
+  bool transactional = true;
+  std::string_view version_table = "alembic_version";  // what the migration lock guards
+};
+
+// ---- Dialect ----------------------------------------------------------------------------------------
+//
+// Minimal complete definition: every member below.
+//   static constexpr std::string_view name;          // "sqlite", "postgresql": for messages and file names
+//   static constexpr <range of std::string_view> schemes;
+//       // the URL schemes a front end routes to this dialect ("sqlite"; "postgresql", "postgres")
+//   std::vector<std::string> read_versions(std::string_view version_table);
+//       // the version table's rows, sorted; empty when the table does not exist
+//   void write_versions(std::string_view version_table, const std::vector<std::string>& rows);
+//       // replaces the rows, creating the table in Alembic's layout when missing
+//       // (version_num VARCHAR(32) NOT NULL, CONSTRAINT <table>_pkc PRIMARY KEY (version_num));
+//       // called inside transaction()
+//   void transaction(const unit_of_work& unit, const std::function<void()>& body);
+//       // takes the migration lock that guards unit.version_table, begins a transaction (none when
+//       // !unit.transactional), runs body, commits; on any exception rolls back and rethrows.
+//       // A lock not had in time throws strata::database_locked.
+//   void apply(std::span<const operation> operations);
+//       // runs the operations inside transaction()'s body; a failure throws
+//       // strata::operation_failed naming the operation and the database's message
+//   std::string location() const;
+//       // where the dialect points, for messages: its URL with any password masked
+//
+// Laws:
+//   - Everything an operation needs is passed to it: no call depends on an earlier one (the version
+//     table a lock guards comes with the unit of work, not from a previous read).
+//   - read_versions inside body() sees the rows as of the lock: another process may have migrated
+//     while this one waited, and the migrator skips what it finds done.
+//   - write_versions and apply inside one transactional unit commit or roll back together: a failed
+//     revision leaves every row and the version table as they were.
+//   - Errors are strata exceptions whose what() is one sentence saying what to do, and never shows a
+//     password: malformed_url, database_unavailable (cannot connect or write), database_locked,
+//     operation_failed.
+// Models: strata::sqlite (strata/dialect/sqlite.hpp), strata::postgresql (strata/dialect/postgresql.hpp).
+template <class D>
+concept Dialect = requires(D& d, const D& cd, std::string_view table, const std::vector<std::string>& rows,
+                           const unit_of_work& unit, const std::function<void()>& body, std::span<const operation> ops) {
+  { D::name } -> std::convertible_to<std::string_view>;
+  { *std::begin(D::schemes) } -> std::convertible_to<std::string_view>;
+  { d.read_versions(table) } -> std::same_as<std::vector<std::string>>;
+  d.write_versions(table, rows);
+  d.transaction(unit, body);
+  d.apply(ops);
+  { cd.location() } -> std::convertible_to<std::string>;
+};
+
+// Whether a URL scheme ("sqlite", "postgres") is one of D's.
+template <Dialect D>
+constexpr bool handles_scheme(std::string_view scheme) {
+  return std::any_of(std::begin(D::schemes), std::end(D::schemes), [&](std::string_view s) { return s == scheme; });
+}
+
+// ---- Inspectable: the live schema, as a strata::schema and as a list of objects ----------------------
+
+// One object of a live database's schema.
+struct database_object {
+  std::string type;                  // "table", "index", "view", "trigger" (a dialect may add its own kinds)
+  std::string name;
+  std::string table;                 // the table an index or trigger belongs to; empty otherwise
+  std::vector<std::string> columns;  // a table's columns in order; empty otherwise
+  friend bool operator==(const database_object&, const database_object&) = default;
+};
+
+// A model provides, besides Dialect:
+//   owned_schema inspect();
+//       // the schema the connection migrates, as a strata::schema that owns its text: every table
+//       // (the version table included; the database's own, such as sqlite_sequence, left out) with
+//       // its columns in order (the type strata declares for a type_kind maps back to it, any other
+//       // is a strata::sql_type of the database's name for it; NULL; default; autoincrement for a
+//       // column a sequence or the rowid feeds, then without its default), its primary key, unique
+//       // constraints and foreign keys as table constraints (named if the database keeps names), and
+//       // every index that backs no constraint
+//   Law: a history migrated by the dialect inspects as its replay (strata::diff(replay, inspect())
+//   lists the version table only): manage_db validate relies on it.
+//   std::vector<database_object> objects();
+//       // every table, index, view and trigger of the schema the connection migrates, the version
+//       // table included, in an order in which they can be dropped (dependents first); objects the
+//       // database manages itself (SQLite's sqlite_sequence and automatic indexes) are left out
+//   void drop_objects(const std::vector<database_object>& objects, std::string_view version_table);
+//       // drops them, in the given order, in one transaction under the migration lock that guards
+//       // version_table; on failure nothing is dropped and strata::operation_failed names the object
+// Models: strata::sqlite, strata::postgresql.
+template <class D>
+concept Inspectable = Dialect<D> && requires(D& d, const std::vector<database_object>& objects, std::string_view version_table) {
+  { d.inspect() } -> std::same_as<owned_schema>;
+  { d.objects() } -> std::same_as<std::vector<database_object>>;
+  d.drop_objects(objects, version_table);
+};
+
+// ---- ReportsProgress: long work reported as it goes ----------------------------------------------------
+
+// How far one piece of long work (a table rebuild) has got. `total` is 0 when unknown.
+struct progress {
+  std::string_view task;  // "rebuilding table 'stocks'"
+  std::uint64_t done = 0;
+  std::uint64_t total = 0;
+};
+
+// A model reports the progress of long work to a listener, which it calls from inside apply() (so
+// on the migrating thread): at the start with done = 0, every so often, and at the end with
+// done = total. No listener (the default) costs nothing.
+//   void on_progress(std::function<void(const progress&)> listener);
+// Models: strata::sqlite.
+template <class D>
+concept ReportsProgress = Dialect<D> && requires(D& d, std::function<void(const progress&)> listener) {
+  d.on_progress(std::move(listener));
+};
+
+// ---- ExecutesSql: statements outside the migrator ----------------------------------------------------
+
+// A model runs SQL on its connection as it is, outside any transaction strata opens (tests use it
+// to set up rows; a statement error is a strata::operation_failed), and isolates a test in a
+// transaction that is rolled back at its end:
+//   void execute(std::string_view sql);
+//   void begin_test_transaction();      // a transaction (SQLite: SAVEPOINT; PostgreSQL: BEGIN + SAVEPOINT)
+//   void rollback_test_transaction();   // undoes everything since begin_test_transaction()
+// Laws: after rollback_test_transaction() the database is as it was before
+// begin_test_transaction(), and the connection is usable as before.
+// Models: strata::sqlite, strata::postgresql.
+template <class D>
+concept ExecutesSql = Dialect<D> && requires(D& d, std::string_view sql) {
+  d.execute(sql);
+  d.begin_test_transaction();
+  d.rollback_test_transaction();
+};
+
+// ---- PreparesLocation: what a URL needs before it can be opened ---------------------------------------
+
+// A model creates what its URL needs and lacks before a connection can be opened (a SQLite file's
+// folder), and says whether it made anything:
+//   static bool prepare_location(std::string_view url);
+// Throws strata::malformed_url for a URL it does not take, strata::database_unavailable when it
+// cannot make what is missing. Models: strata::sqlite.
+template <class D>
+concept PreparesLocation = Dialect<D> && requires(std::string_view url) {
+  { D::prepare_location(url) } -> std::convertible_to<bool>;
+};
+
+namespace detail {
+
+// Tables ordered so that each comes before the tables it references, for dropping them:
+// `references` holds (referencing, referenced) name pairs, compared with `same_name`. Among tables
+// free to go, the earliest in the given order goes first; a cycle is broken the same way.
+template <class SameName>
+std::vector<database_object> children_first(std::vector<database_object> tables,
+                                            const std::vector<std::pair<std::string, std::string>>& references, SameName same_name) {
+  const auto n = tables.size();
+  auto index = [&](const std::string& name) {
+    for (std::size_t i = 0; i < n; ++i)
+      if (same_name(tables[i].name, name)) return i;
+    return n;
+  };
+  std::vector<std::vector<std::size_t>> parents(n);
+  std::vector<std::size_t> children(n, 0);  // referencing tables not placed yet
+  for (const auto& [child, parent] : references) {
+    const auto c = index(child), p = index(parent);
+    if (c == n || p == n || c == p || std::find(parents[c].begin(), parents[c].end(), p) != parents[c].end()) continue;
+    parents[c].push_back(p);
+    ++children[p];
+  }
+  std::vector<database_object> out;
+  std::vector<bool> placed(n, false);
+  while (out.size() < n) {
+    std::size_t next = n;
+    for (std::size_t i = 0; i < n && next == n; ++i)
+      if (!placed[i] && children[i] == 0) next = i;
+    for (std::size_t i = 0; i < n && next == n; ++i)  // a cycle
+      if (!placed[i]) next = i;
+    placed[next] = true;
+    for (auto p : parents[next]) --children[p];
+    out.push_back(std::move(tables[next]));
+  }
+  return out;
+}
+
+}  // namespace detail
+
+}  // namespace strata
+// #include <strata/errors.hpp>
+// #include <strata/graph.hpp>
+// strata::revision_graph: run-time queries over a history's revisions (lookup, ancestry, heads).
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+// #include <strata/errors.hpp>
+// #include <strata/history.hpp>
 
 namespace strata {
 
@@ -1133,19 +1805,6 @@ class revision_graph {
 };
 
 }  // namespace strata
-// #include <strata/history.hpp>
-// #include <strata/manager.hpp>
-// strata::manager<Dialect>: status, upgrade and downgrade for application code, reported as values
-// instead of exceptions (the seed system's MigrationManager).
-
-#include <exception>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-// #include <strata/errors.hpp>
 // #include <strata/history.hpp>
 // #include <strata/migrator.hpp>
 // strata::migrator<Dialect>: upgrade, downgrade and stamp a database, one transaction per revision.
@@ -1427,328 +2086,320 @@ class migrator {
 };
 
 }  // namespace strata
-
-namespace strata {
-
-struct migration_status {
-  bool ok = false;                   // false when the database could not be read; see error
-  std::vector<std::string> current;  // the version rows; empty at base
-  std::vector<std::string> heads;
-  std::vector<std::string> pending;  // what upgrade() would apply, in order
-  bool needs_upgrade = false;
-  std::string url;                   // where the manager points, any password masked
-  std::string error;                 // one sentence when !ok
-};
-
-struct migration_result {
-  bool success = false;
-  std::vector<std::string> from;     // the version rows before
-  std::vector<std::string> to;       // the version rows after (also after a failure: where it stopped)
-  std::vector<std::string> applied;  // the revisions upgraded or downgraded, in order
-  std::string error;                 // one sentence when !success
-};
-
-// Opens its connection on construction; a failure to open is kept and reported by every call.
-// upgrade() and downgrade() use the migrator's event listener while they run (and clear it after).
-// Not thread-safe: one manager per thread, like the connection it owns.
-template <Dialect D>
-class manager {
- public:
-  template <History H, class... Args>
-    requires std::constructible_from<D, Args&&...>
-  explicit manager(H h, Args&&... dialect_args) : manager(h, migrator_options{}, std::forward<Args>(dialect_args)...) {}
-
-  template <History H, class... Args>
-    requires std::constructible_from<D, Args&&...>
-  manager(H h, migrator_options options, Args&&... dialect_args) noexcept {
-    try {
-      migrator_.emplace(h, std::move(options), std::forward<Args>(dialect_args)...);
-    } catch (...) {
-      open_error_ = std::current_exception();
-    }
-  }
-
-  [[nodiscard]] migration_status check_status() noexcept {
-    migration_status s;
-    try {
-      s.heads = migrator().heads();
-      s.url = migrator().dialect().location();
-      s.current = migrator().current();
-      s.pending = migrator().pending("heads");
-      s.needs_upgrade = !s.pending.empty();
-      s.ok = true;
-    } catch (const std::exception& e) {
-      s.error = e.what();
-    }
-    return s;
-  }
-
-  [[nodiscard]] migration_result upgrade(std::string_view target = "head") noexcept {
-    return run([&](auto& m) { return m.upgrade(target); });
-  }
-
-  [[nodiscard]] migration_result downgrade(std::string_view target) noexcept {
-    return run([&](auto& m) { return m.downgrade(target); });
-  }
-
-  // The migrator itself, for what the manager does not offer; rethrows the open error if any.
-  [[nodiscard]] strata::migrator<D>& migrator() {
-    if (!migrator_) std::rethrow_exception(open_error_);
-    return *migrator_;
-  }
-
- private:
-  template <class F>
-  migration_result run(F&& f) noexcept {
-    migration_result r;
-    try {
-      auto& m = migrator();
-      r.from = m.current();
-      // Record what finished even if a later revision fails, so that the result says how far it got.
-      m.on_event([&](const migration_event& e) {
-        if (e.what == migration_event::kind::finished) r.applied.emplace_back(e.revision->id);
-      });
-      struct forget {
-        strata::migrator<D>& m;
-        ~forget() { m.on_event(nullptr); }
-      } forget_listener{m};
-      f(m);
-      r.success = true;
-    } catch (const std::exception& e) {
-      r.error = e.what();
-    }
-    try {
-      if (migrator_) r.to = migrator_->current();
-    } catch (const std::exception& e) {
-      if (r.success) {
-        r.success = false;
-        r.error = e.what();
-      }
-    }
-    return r;
-  }
-
-  std::optional<strata::migrator<D>> migrator_;
-  std::exception_ptr open_error_;
-};
-
-}  // namespace strata
-// #include <strata/migrator.hpp>
 // #include <strata/ops.hpp>
-// #include <strata/revision.hpp>
 // #include <strata/schema.hpp>
-// strata::schema: a model of tables and indexes, and replay of a history into it (also at compile time).
+// #include <strata/schema_diff.hpp>
+// strata::diff: the differences between an expected schema (the applied revisions replayed) and an
+// actual one (a live database's, from Inspectable::inspect()), each a value with a sentence.
 
 #include <algorithm>
+#include <cctype>
 #include <cstddef>
 #include <cstdint>
-#include <stdexcept>
+#include <optional>
+#include <ostream>
+#include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
-// #include <strata/detail/graph_check.hpp>
-// #include <strata/history.hpp>
 // #include <strata/ops.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/types.hpp>
 
 namespace strata {
 
-struct table_schema {
-  std::string_view name;
-  std::uint64_t key = detail::hash_id(name);  // compared before the name: constexpr string compares are slow
-  std::vector<column> columns;
-  std::vector<constraint> constraints;
-
-  [[nodiscard]] constexpr const column* find_column(std::string_view column_name) const {
-    for (const auto& c : columns)
-      if (c.name == column_name) return &c;
-    return nullptr;
-  }
-  friend constexpr bool operator==(const table_schema&, const table_schema&) = default;
+// What differs. "missing": the expected schema has it and the actual one does not; "unexpected": the
+// other way round; the others: both have it, differently.
+enum class difference_kind : std::uint8_t {
+  missing_table,
+  unexpected_table,
+  missing_column,
+  unexpected_column,
+  column_type,
+  column_nullability,
+  primary_key,
+  missing_unique,
+  unexpected_unique,
+  missing_foreign_key,
+  unexpected_foreign_key,
+  foreign_key_actions,
+  missing_index,
+  unexpected_index,
+  index_definition,
 };
 
-struct index_schema {
-  std::string_view name;
-  std::uint64_t key = detail::hash_id(name);
-  std::string_view table;
+constexpr std::string_view to_string(difference_kind kind) {
+  switch (kind) {
+    case difference_kind::missing_table: return "missing_table";
+    case difference_kind::unexpected_table: return "unexpected_table";
+    case difference_kind::missing_column: return "missing_column";
+    case difference_kind::unexpected_column: return "unexpected_column";
+    case difference_kind::column_type: return "column_type";
+    case difference_kind::column_nullability: return "column_nullability";
+    case difference_kind::primary_key: return "primary_key";
+    case difference_kind::missing_unique: return "missing_unique";
+    case difference_kind::unexpected_unique: return "unexpected_unique";
+    case difference_kind::missing_foreign_key: return "missing_foreign_key";
+    case difference_kind::unexpected_foreign_key: return "unexpected_foreign_key";
+    case difference_kind::foreign_key_actions: return "foreign_key_actions";
+    case difference_kind::missing_index: return "missing_index";
+    case difference_kind::unexpected_index: return "unexpected_index";
+    case difference_kind::index_definition: return "index_definition";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, difference_kind kind) { return out << to_string(kind); }
+
+constexpr bool is_missing(difference_kind kind) {
+  return kind == difference_kind::missing_table || kind == difference_kind::missing_column || kind == difference_kind::missing_unique ||
+         kind == difference_kind::missing_foreign_key || kind == difference_kind::missing_index;
+}
+constexpr bool is_unexpected(difference_kind kind) {
+  return kind == difference_kind::unexpected_table || kind == difference_kind::unexpected_column ||
+         kind == difference_kind::unexpected_unique || kind == difference_kind::unexpected_foreign_key ||
+         kind == difference_kind::unexpected_index;
+}
+
+// One difference. It owns its text, so it outlives both schemas.
+struct schema_difference {
+  difference_kind kind = difference_kind::missing_table;
+  std::string table;     // the table concerned (an index's table)
+  std::string object;    // the column, index ("ix_stocks_symbol"), or constraint ("(a, b)", "(a) -> parent (id)");
+                         // empty for the table itself and its primary key
+  std::string expected;  // what the expected schema has there ("big_integer", "NOT NULL", "(a, b)"); empty when nothing
+  std::string actual;    // what the actual schema has there; empty when nothing
+
+  friend bool operator==(const schema_difference&, const schema_difference&) = default;
+};
+
+namespace detail {
+
+// Names match exactly, or else ignoring ASCII case (SQLite's names are case-insensitive; PostgreSQL's
+// are not, but a schema that holds both "Stocks" and "stocks" is rare enough to find the exact one first).
+inline bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+template <class Range, class Name>
+auto find_named(const Range& items, std::string_view name, Name name_of) -> decltype(&*std::begin(items)) {
+  for (const auto& i : items)
+    if (name_of(i) == name) return &i;
+  for (const auto& i : items)
+    if (same_name(name_of(i), name)) return &i;
+  return nullptr;
+}
+
+inline bool same_names(const std::vector<std::string_view>& a, const std::vector<std::string_view>& b) {
+  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](std::string_view x, std::string_view y) { return same_name(x, y); });
+}
+
+inline std::string type_text(const column_type& t) {
+  if (t.kind == type_kind::varchar) return "varchar(" + std::to_string(t.length) + ")";
+  if (t.kind == type_kind::custom) return t.sql.empty() ? std::string("(no type)") : std::string(t.sql);
+  return std::string(to_string(t.kind));
+}
+
+inline std::string list_text(const std::vector<std::string_view>& names) {
+  std::string out = "(";
+  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + std::string(names[i]);
+  return out + ")";
+}
+
+// A table's keys in one form: a column's own primary_key()/unique()/references() and a table
+// constraint say the same thing, and databases report them one way or the other.
+struct foreign_key_view {
   std::vector<std::string_view> columns;
-  index_options options;
-  friend constexpr bool operator==(const index_schema&, const index_schema&) = default;
+  std::string_view table;
+  std::vector<std::string_view> referenced;
+  referential_action on_delete = referential_action::no_action;
+  referential_action on_update = referential_action::no_action;
 };
 
-// The schema a sequence of operations builds. apply() throws std::logic_error when an operation
-// does not fit the schema (a missing table, a duplicate column ...): in a static_assert, that is a
-// compile error pointing at the throw, so a history that contradicts itself does not build.
-// execute() and run() are opaque SQL/C++ and change nothing here.
-class schema {
- public:
-  std::vector<table_schema> tables;
-  std::vector<index_schema> indexes;
-
-  [[nodiscard]] constexpr const table_schema* find_table(std::string_view name) const {
-    const auto key = detail::hash_id(name);
-    for (const auto& t : tables)
-      if (t.key == key && t.name == name) return &t;
-    return nullptr;
-  }
-  [[nodiscard]] constexpr const index_schema* find_index(std::string_view name) const {
-    const auto key = detail::hash_id(name);
-    for (const auto& i : indexes)
-      if (i.key == key && i.name == name) return &i;
-    return nullptr;
-  }
-
-  constexpr void apply(const ops& recorded) {
-    for (const auto& o : recorded.operations()) apply(o);
-  }
-
-  constexpr void apply(const operation& o) {
-    std::visit([this](const auto& x) { on(x); }, o);
-  }
-
-  // Equal up to the order of tables and indexes (column order matters).
-  [[nodiscard]] constexpr bool same_as(const schema& other) const {
-    if (tables.size() != other.tables.size() || indexes.size() != other.indexes.size()) return false;
-    for (const auto& t : tables) {
-      const auto* u = other.find_table(t.name);
-      if (u == nullptr || !(t == *u)) return false;
-    }
-    for (const auto& i : indexes) {
-      const auto* j = other.find_index(i.name);
-      if (j == nullptr || !(i == *j)) return false;
-    }
-    return true;
-  }
-
- private:
-  constexpr table_schema& table(std::string_view name) {
-    const auto key = detail::hash_id(name);
-    for (auto& t : tables)
-      if (t.key == key && t.name == name) return t;
-    throw std::logic_error("strata::schema: no such table");
-  }
-  static constexpr column& column_of(table_schema& t, std::string_view name) {
-    for (auto& c : t.columns)
-      if (c.name == name) return c;
-    throw std::logic_error("strata::schema: no such column");
-  }
-  static constexpr void rename_in(std::vector<std::string_view>& names_, std::string_view from, std::string_view to) {
-    for (auto& n : names_)
-      if (n == from) n = to;
-  }
-  static constexpr bool mentions(const std::vector<std::string_view>& names_, std::string_view name) {
-    return std::find(names_.begin(), names_.end(), name) != names_.end();
-  }
-
-  constexpr void on(const op::create_table& x) {
-    if (find_table(x.table) != nullptr) throw std::logic_error("strata::schema: create_table of a table that exists");
-    tables.push_back(table_schema{x.table, detail::hash_id(x.table), x.columns, x.constraints});
-  }
-  constexpr void on(const op::drop_table& x) {
-    table(x.table);
-    const auto key = detail::hash_id(x.table);
-    std::erase_if(tables, [&](const table_schema& t) { return t.key == key && t.name == x.table; });
-    std::erase_if(indexes, [&](const index_schema& i) { return i.table == x.table; });
-  }
-  constexpr void on(const op::rename_table& x) {
-    if (find_table(x.new_name) != nullptr) throw std::logic_error("strata::schema: rename_table onto a table that exists");
-    auto& renamed = table(x.table);
-    renamed.name = x.new_name;
-    renamed.key = detail::hash_id(x.new_name);
-    for (auto& i : indexes)
-      if (i.table == x.table) i.table = x.new_name;
-    for (auto& t : tables) {
-      for (auto& c : t.columns)
-        if (c.foreign_key && c.foreign_key->table == x.table) c.foreign_key->table = x.new_name;
-      for (auto& k : t.constraints)
-        if (k.referenced_table == x.table) k.referenced_table = x.new_name;
-    }
-  }
-  constexpr void on(const op::add_column& x) {
-    auto& t = table(x.table);
-    if (t.find_column(x.definition.name) != nullptr) throw std::logic_error("strata::schema: add_column of a column that exists");
-    t.columns.push_back(x.definition);
-  }
-  constexpr void on(const op::drop_column& x) {
-    auto& t = table(x.table);
-    column_of(t, x.column);
-    std::erase_if(t.columns, [&](const column& c) { return c.name == x.column; });
-    std::erase_if(t.constraints, [&](const constraint& k) { return mentions(k.columns, x.column); });
-    std::erase_if(indexes, [&](const index_schema& i) { return i.table == x.table && mentions(i.columns, x.column); });
-  }
-  constexpr void on(const op::rename_column& x) {
-    auto& t = table(x.table);
-    if (t.find_column(x.new_name) != nullptr) throw std::logic_error("strata::schema: rename_column onto a column that exists");
-    column_of(t, x.column).name = x.new_name;
-    for (auto& k : t.constraints) rename_in(k.columns, x.column, x.new_name);
-    for (auto& i : indexes)
-      if (i.table == x.table) rename_in(i.columns, x.column, x.new_name);
-  }
-  constexpr void on(const op::alter_column& x) {
-    auto& c = column_of(table(x.table), x.column);
-    if (x.change.type) c.type = *x.change.type;
-    if (x.change.nullable) c.nullable = *x.change.nullable;
-    if (x.change.drop_default) c.default_sql.reset();
-    if (x.change.server_default) c.default_sql = *x.change.server_default;
-  }
-  constexpr void on(const op::add_constraint& x) {
-    auto& t = table(x.table);
-    for (const auto& k : t.constraints)
-      if (!x.definition.name.empty() && k.name == x.definition.name)
-        throw std::logic_error("strata::schema: add_constraint with a name the table already uses");
-    t.constraints.push_back(x.definition);
-  }
-  constexpr void on(const op::drop_constraint& x) {
-    auto& t = table(x.table);
-    const auto before = t.constraints.size();
-    std::erase_if(t.constraints, [&](const constraint& k) { return k.name == x.name; });
-    if (t.constraints.size() == before) throw std::logic_error("strata::schema: drop_constraint of a constraint that does not exist");
-  }
-  constexpr void on(const op::create_index& x) {
-    if (find_index(x.name) != nullptr) throw std::logic_error("strata::schema: create_index with a name that exists");
-    auto& t = table(x.table);
-    for (auto c : x.columns) column_of(t, c);
-    indexes.push_back(index_schema{x.name, detail::hash_id(x.name), x.table, x.columns, x.options});
-  }
-  constexpr void on(const op::drop_index& x) {
-    if (find_index(x.name) == nullptr) throw std::logic_error("strata::schema: drop_index of an index that does not exist");
-    const auto key = detail::hash_id(x.name);
-    std::erase_if(indexes, [&](const index_schema& i) { return i.key == key && i.name == x.name; });
-  }
-  constexpr void on(const op::execute&) {}
-  constexpr void on(const op::run&) {}
+struct keys_view {
+  std::vector<std::string_view> primary;
+  std::vector<std::vector<std::string_view>> unique;
+  std::vector<foreign_key_view> foreign;
 };
 
-// The schema after upgrading through every revision of the history, in list order; with `through`,
-// stops after that revision. `static_assert(strata::replay<history>().tables.size() == 3);`
-template <History H>
-constexpr schema replay(std::string_view through = {}) {
-  schema s;
-  for (const auto& r : H::revisions) {
-    s.apply(r.record_upgrade());
-    if (r.id == through) break;
+inline keys_view keys_of(const table_schema& t) {
+  keys_view k;
+  for (const auto& c : t.columns) {
+    if (c.is_primary_key) k.primary.push_back(c.name);
+    if (c.is_unique) k.unique.push_back({c.name});
+    if (c.foreign_key)
+      k.foreign.push_back({{c.name}, c.foreign_key->table, {c.foreign_key->column}, c.foreign_key->on_delete, c.foreign_key->on_update});
   }
-  return s;
+  for (const auto& x : t.constraints) {
+    switch (x.kind) {
+      case constraint_kind::primary_key: k.primary = x.columns; break;
+      case constraint_kind::unique: k.unique.push_back(x.columns); break;
+      case constraint_kind::foreign_key:
+        k.foreign.push_back({x.columns, x.referenced_table, x.referenced_columns, x.on_delete, x.on_update});
+        break;
+      case constraint_kind::check: break;  // SQL text that databases rewrite: not compared
+    }
+  }
+  return k;
 }
 
-// Index of the first revision whose downgrade does not undo its upgrade (the schema after
-// upgrade + downgrade differs from the one before), or H::size when every revision is reversible.
-template <History H>
-constexpr std::size_t first_irreversible() {
-  schema before;
-  for (std::size_t i = 0; i < H::size; ++i) {
-    schema after = before;
-    after.apply(H::revisions[i].record_upgrade());
-    schema undone = after;
-    undone.apply(H::revisions[i].record_downgrade());
-    if (!undone.same_as(before)) return i;
-    before = std::move(after);
+// A unique constraint on (a, b) is one on (b, a).
+inline bool same_column_set(std::vector<std::string_view> a, std::vector<std::string_view> b) {
+  if (a.size() != b.size()) return false;
+  for (const auto& x : a) {
+    const auto at = std::find_if(b.begin(), b.end(), [&](std::string_view y) { return same_name(x, y); });
+    if (at == b.end()) return false;
+    b.erase(at);
   }
-  return H::size;
+  return true;
 }
+
+inline bool same_target(const foreign_key_view& a, const foreign_key_view& b) {
+  return same_names(a.columns, b.columns) && same_name(a.table, b.table) && same_names(a.referenced, b.referenced);
+}
+
+inline std::string foreign_key_text(const foreign_key_view& f) {
+  return list_text(f.columns) + " -> " + std::string(f.table) + " " + list_text(f.referenced);
+}
+
+inline std::string actions_text(const foreign_key_view& f) {
+  return "ON DELETE " + std::string(to_sql(f.on_delete)) + ", ON UPDATE " + std::string(to_sql(f.on_update));
+}
+
+inline std::string index_text(const index_schema& i) {
+  return std::string(i.options.unique ? "unique index" : "index") + " on " + std::string(i.table) + " " + list_text(i.columns) +
+         (i.options.where.empty() ? "" : " WHERE " + std::string(i.options.where));
+}
+
+inline bool in_list(const std::vector<std::string_view>& names, std::string_view name) {
+  return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return same_name(n, name); });
+}
+
+inline void compare_tables(const table_schema& expected, const table_schema& actual, std::vector<schema_difference>& out) {
+  const std::string table(expected.name);
+  const auto e_keys = keys_of(expected), a_keys = keys_of(actual);
+  auto add = [&](difference_kind kind, std::string object, std::string e, std::string a) {
+    out.push_back({kind, table, std::move(object), std::move(e), std::move(a)});
+  };
+  auto name_of = [](const column& c) { return c.name; };
+
+  for (const auto& e : expected.columns) {
+    const auto* a = find_named(actual.columns, e.name, name_of);
+    if (a == nullptr) {
+      add(difference_kind::missing_column, std::string(e.name), type_text(e.type), "");
+      continue;
+    }
+    // A type strata passes through as SQL is not compared: databases rewrite type names.
+    const bool same_type = e.type.kind == a->type.kind && (e.type.kind != type_kind::varchar || e.type.length == a->type.length);
+    if (e.type.kind != type_kind::custom && !same_type) add(difference_kind::column_type, std::string(e.name), type_text(e.type), type_text(a->type));
+    // A primary key's columns are NOT NULL, whether the database says so (PostgreSQL) or not (SQLite).
+    const bool e_null = e.nullable && !in_list(e_keys.primary, e.name), a_null = a->nullable && !in_list(a_keys.primary, a->name);
+    if (e_null != a_null)
+      add(difference_kind::column_nullability, std::string(e.name), e_null ? "nullable" : "NOT NULL", a_null ? "nullable" : "NOT NULL");
+  }
+  for (const auto& a : actual.columns)
+    if (find_named(expected.columns, a.name, name_of) == nullptr) add(difference_kind::unexpected_column, std::string(a.name), "", type_text(a.type));
+
+  if (!same_names(e_keys.primary, a_keys.primary))
+    add(difference_kind::primary_key, "", e_keys.primary.empty() ? "" : list_text(e_keys.primary),
+        a_keys.primary.empty() ? "" : list_text(a_keys.primary));
+
+  auto has_unique = [](const keys_view& k, const std::vector<std::string_view>& columns) {
+    return std::any_of(k.unique.begin(), k.unique.end(), [&](const auto& u) { return same_column_set(u, columns); });
+  };
+  for (const auto& u : e_keys.unique)
+    if (!has_unique(a_keys, u)) add(difference_kind::missing_unique, list_text(u), list_text(u), "");
+  for (const auto& u : a_keys.unique)
+    if (!has_unique(e_keys, u)) add(difference_kind::unexpected_unique, list_text(u), "", list_text(u));
+
+  auto find_key = [](const keys_view& k, const foreign_key_view& f) -> const foreign_key_view* {
+    for (const auto& g : k.foreign)
+      if (same_target(f, g)) return &g;
+    return nullptr;
+  };
+  for (const auto& f : e_keys.foreign) {
+    const auto* g = find_key(a_keys, f);
+    if (g == nullptr) add(difference_kind::missing_foreign_key, foreign_key_text(f), foreign_key_text(f), "");
+    else if (f.on_delete != g->on_delete || f.on_update != g->on_update)
+      add(difference_kind::foreign_key_actions, foreign_key_text(f), actions_text(f), actions_text(*g));
+  }
+  for (const auto& g : a_keys.foreign)
+    if (find_key(e_keys, g) == nullptr) add(difference_kind::unexpected_foreign_key, foreign_key_text(g), "", foreign_key_text(g));
+}
+
+}  // namespace detail
+
+// What differs between the expected schema and the actual one, table by table (columns, primary key,
+// unique constraints, foreign keys), then index by index; empty when they agree. Compared: which tables,
+// columns and indexes exist; a column's type (unless the expected one is strata::sql_type(...), which
+// databases rewrite) and whether it takes NULL; the primary key's columns in order; unique constraints'
+// column sets; foreign keys' columns, target and ON DELETE/ON UPDATE actions; an index's table, columns,
+// uniqueness and whether it is partial. Not compared: column order, defaults, CHECK constraints and
+// partial-index predicates (SQL text a database rewrites), and constraint names (SQLite keeps none).
+// Names match exactly, or else ignoring case. A table one side lacks is one difference: its columns and
+// indexes are not listed again.
+inline std::vector<schema_difference> diff(const schema& expected, const schema& actual) {
+  std::vector<schema_difference> out;
+  auto table_name = [](const table_schema& t) { return t.name; };
+  auto index_name = [](const index_schema& i) { return i.name; };
+  for (const auto& e : expected.tables) {
+    if (const auto* a = detail::find_named(actual.tables, e.name, table_name)) detail::compare_tables(e, *a, out);
+    else out.push_back({difference_kind::missing_table, std::string(e.name), "", "table", ""});
+  }
+  for (const auto& a : actual.tables)
+    if (detail::find_named(expected.tables, a.name, table_name) == nullptr)
+      out.push_back({difference_kind::unexpected_table, std::string(a.name), "", "", "table"});
+
+  auto has_table = [&](const schema& s, std::string_view name) { return detail::find_named(s.tables, name, table_name) != nullptr; };
+  for (const auto& e : expected.indexes) {
+    const auto* a = detail::find_named(actual.indexes, e.name, index_name);
+    if (a == nullptr) {
+      if (has_table(actual, e.table))
+        out.push_back({difference_kind::missing_index, std::string(e.table), std::string(e.name), detail::index_text(e), ""});
+    } else if (!detail::same_name(e.table, a->table) || !detail::same_names(e.columns, a->columns) || e.options.unique != a->options.unique ||
+               e.options.where.empty() != a->options.where.empty()) {
+      out.push_back({difference_kind::index_definition, std::string(e.table), std::string(e.name), detail::index_text(e), detail::index_text(*a)});
+    }
+  }
+  for (const auto& a : actual.indexes)
+    if (detail::find_named(expected.indexes, a.name, index_name) == nullptr && has_table(expected, a.table))
+      out.push_back({difference_kind::unexpected_index, std::string(a.table), std::string(a.name), "", detail::index_text(a)});
+  return out;
+}
+
+// The difference as a sentence: "column 'stocks.market_cap' is missing",
+// "column 'stocks.name' is nullable, expected NOT NULL".
+inline std::string to_string(const schema_difference& d) {
+  const auto table = "'" + d.table + "'";
+  const auto column = "'" + d.table + "." + d.object + "'";
+  auto an = [](const std::string& what) { return (what.starts_with("index") ? "an " : "a ") + what; };
+  switch (d.kind) {
+    case difference_kind::missing_table: return "table " + table + " is missing";
+    case difference_kind::unexpected_table: return "table " + table + " exists but is not expected";
+    case difference_kind::missing_column: return "column " + column + " is missing";
+    case difference_kind::unexpected_column: return "column " + column + " exists but is not expected";
+    case difference_kind::column_type: return "column " + column + " has type " + d.actual + ", expected " + d.expected;
+    case difference_kind::column_nullability: return "column " + column + " is " + d.actual + ", expected " + d.expected;
+    case difference_kind::primary_key:
+      return "table " + table + (d.actual.empty() ? " has no primary key" : " has primary key " + d.actual) + ", expected " +
+             (d.expected.empty() ? "none" : d.expected);
+    case difference_kind::missing_unique: return "unique constraint on " + table + " " + d.object + " is missing";
+    case difference_kind::unexpected_unique: return "unique constraint on " + table + " " + d.object + " exists but is not expected";
+    case difference_kind::missing_foreign_key: return "foreign key of " + table + " " + d.object + " is missing";
+    case difference_kind::unexpected_foreign_key: return "foreign key of " + table + " " + d.object + " exists but is not expected";
+    case difference_kind::foreign_key_actions:
+      return "foreign key of " + table + " " + d.object + " has " + d.actual + ", expected " + d.expected;
+    case difference_kind::missing_index: return "index '" + d.object + "' is missing";
+    case difference_kind::unexpected_index: return "index '" + d.object + "' on " + table + " exists but is not expected";
+    case difference_kind::index_definition: return "index '" + d.object + "' is " + an(d.actual) + ", expected " + an(d.expected);
+  }
+  return "unknown difference";
+}
+
+inline std::ostream& operator<<(std::ostream& out, const schema_difference& d) { return out << to_string(d); }
 
 }  // namespace strata
-// #include <strata/types.hpp>
 // #include <strata/url.hpp>
 // strata::database_url: parses SQLAlchemy-style database URLs (scheme://user:pass@host:port/path?k=v).
 
@@ -1858,6 +2509,594 @@ struct database_url {
 
 }  // namespace strata
 
+namespace strata::commands {
+
+// A command called with arguments it cannot work with (merge with fewer than two revisions).
+class usage_error : public error {
+ public:
+  using error::error;
+};
+
+// ---- Opening a database -----------------------------------------------------------------------------
+
+// A migrator on the database the URL names, of the first of Ds whose schemes hold the URL's scheme.
+// When the dialect cannot open it, it makes what the URL's location lacks (PreparesLocation: a SQLite
+// file's folder) and tries again. Throws strata::malformed_url for a URL none of Ds takes, and what
+// the dialect throws (strata::database_unavailable ...).
+template <History H, Dialect... Ds>
+  requires(sizeof...(Ds) > 0)
+std::variant<migrator<Ds>...> open(std::string_view url, const migrator_options& options = {}) {
+  const auto scheme = database_url::parse(url).scheme;
+  std::optional<std::variant<migrator<Ds>...>> opened;
+  auto try_one = [&]<class D>() {
+    if (opened || !handles_scheme<D>(scheme)) return;
+    try {
+      opened.emplace(std::in_place_type<migrator<D>>, H{}, options, url);
+    } catch (const database_unavailable&) {
+      if constexpr (PreparesLocation<D>) {
+        if (!D::prepare_location(url)) throw;
+        opened.emplace(std::in_place_type<migrator<D>>, H{}, options, url);
+      } else {
+        throw;
+      }
+    }
+  };
+  (try_one.template operator()<Ds>(), ...);
+  if (!opened) {
+    std::string known;
+    ((known += (known.empty() ? "" : ", ") + std::string(Ds::name) + "://"), ...);
+    throw malformed_url("the URL's scheme '" + scheme + "' is not one this program was built for; use one of " + known);
+  }
+  return std::move(*opened);
+}
+
+// ---- Revisions as the commands list them ----------------------------------------------------------
+
+// One revision as status, current and heads list it, or a version row the history lacks.
+struct revision_entry {
+  std::string id;
+  std::string message;      // empty for a row the history lacks
+  bool head = false;        // no revision follows it
+  bool in_history = true;   // false for a version row that names no revision of the history
+
+  friend bool operator==(const revision_entry&, const revision_entry&) = default;
+};
+
+// What the history says about one revision.
+struct revision_node {
+  std::string id;
+  std::vector<std::string> down_revisions;  // empty for the base
+  std::vector<std::string> next;            // the revisions that follow it (name it as a down revision)
+  std::string message;
+  bool head = false;           // nothing follows it
+  bool branch_point = false;   // several revisions follow it
+  bool merge_point = false;    // it follows several revisions
+  bool transactional = true;
+};
+
+namespace detail {
+
+inline bool is_head(const revision_graph& g, std::size_t i) {
+  return std::find(g.heads().begin(), g.heads().end(), i) != g.heads().end();
+}
+
+// For each revision, the revisions whose down revisions name it.
+inline std::vector<std::vector<std::size_t>> children(const revision_graph& g) {
+  std::vector<std::vector<std::size_t>> out(g.size());
+  for (std::size_t j = 0; j < g.size(); ++j)
+    for (auto d : g.downs(j)) out[d].push_back(j);
+  return out;
+}
+
+inline revision_node node(const revision_graph& g, std::size_t i, const std::vector<std::size_t>& next) {
+  const auto& r = g[i];
+  revision_node n{std::string(r.id), {}, {}, std::string(r.message), is_head(g, i), next.size() > 1, r.is_merge(), r.transactional};
+  for (auto d : r.down_revisions) n.down_revisions.emplace_back(d);
+  for (auto j : next) n.next.emplace_back(g[j].id);
+  return n;
+}
+
+// The revisions the version rows stand for and those below them; rows the history lacks are left out.
+inline std::vector<bool> applied(const revision_graph& g, const std::vector<std::string>& rows) {
+  std::vector<std::size_t> known;
+  for (const auto& r : rows)
+    if (auto i = g.find(r); i < g.size()) known.push_back(i);
+  return g.ancestors(known);
+}
+
+inline std::vector<std::string> revision_ids(const revision_graph& g) {
+  std::vector<std::string> out;
+  for (const auto& r : g.revisions()) out.emplace_back(r.id);
+  return out;
+}
+
+inline std::string join(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
+  return s;
+}
+
+}  // namespace detail
+
+// The revisions (or version rows) with these ids, in the order given.
+inline std::vector<revision_entry> entries(const revision_graph& g, const std::vector<std::string>& ids) {
+  std::vector<revision_entry> out;
+  for (const auto& id : ids) {
+    if (const auto i = g.find(id); i < g.size()) out.push_back({id, std::string(g[i].message), detail::is_head(g, i), true});
+    else out.push_back({id, "", false, false});
+  }
+  return out;
+}
+
+// The ids of the entries.
+inline std::vector<std::string> ids(const std::vector<revision_entry>& entries) {
+  std::vector<std::string> out;
+  for (const auto& e : entries) out.push_back(e.id);
+  return out;
+}
+
+// ---- status, current, heads, history, show --------------------------------------------------------
+
+struct status_report {
+  std::string location;                  // the dialect's location(): where it points, any password masked
+  std::string version_table;
+  std::vector<revision_entry> current;   // the version table's rows; empty at base
+  std::vector<revision_entry> heads;
+  std::vector<revision_entry> pending;   // what an upgrade to the heads would apply, in order
+  bool needs_upgrade = false;
+};
+
+// The history's heads, in list order.
+inline std::vector<revision_entry> heads(const revision_graph& g) {
+  std::vector<revision_entry> out;
+  for (auto h : g.heads()) out.push_back({std::string(g[h].id), std::string(g[h].message), true, true});
+  return out;
+}
+
+// The database's current revision(s): the version table's rows, known to the history or not.
+template <Dialect D>
+std::vector<revision_entry> current(migrator<D>& m) {
+  return entries(m.graph(), m.current());
+}
+
+// Where the database is and what an upgrade would do. Throws strata::unknown_database_state when a
+// version row is not in the history.
+template <Dialect D>
+status_report status(migrator<D>& m) {
+  status_report s;
+  s.location = m.dialect().location();
+  s.version_table = m.options().version_table;
+  s.current = current(m);
+  s.heads = heads(m.graph());
+  s.pending = entries(m.graph(), m.pending("heads"));
+  s.needs_upgrade = !s.pending.empty();
+  return s;
+}
+
+// One revision of the history with where the database stands.
+struct history_row {
+  revision_node revision;
+  bool current = false;  // a row of the version table
+  bool applied = false;  // current, or below a current revision
+};
+
+// Every revision in dependency order, base first.
+template <Dialect D>
+std::vector<history_row> history(migrator<D>& m) {
+  const auto& g = m.graph();
+  const auto rows = m.current();
+  const auto applied = detail::applied(g, rows);
+  const auto next = detail::children(g);
+  std::vector<history_row> out;
+  for (std::size_t i = 0; i < g.size(); ++i)
+    out.push_back({detail::node(g, i, next[i]), std::find(rows.begin(), rows.end(), g[i].id) != rows.end(), applied[i]});
+  return out;
+}
+
+// One revision in full: the operations its upgrade() and downgrade() record.
+struct revision_details {
+  revision_node revision;
+  ops upgrade;
+  ops downgrade;
+};
+
+// The revision with this id or unique prefix, or "head" (the single head). Throws
+// strata::revision_not_found, strata::ambiguous_revision, strata::multiple_heads.
+inline revision_details show(const revision_graph& g, std::string_view revision) {
+  std::size_t i = 0;
+  if (revision == "head") {
+    if (g.heads().size() != 1) {
+      std::string which;
+      for (auto h : g.heads()) which += (which.empty() ? "'" : ", '") + std::string(g[h].id) + "'";
+      throw multiple_heads("the history has several heads (" + which + "); name one of them");
+    }
+    i = g.heads().front();
+  } else {
+    i = g.resolve(revision);
+  }
+  return {detail::node(g, i, detail::children(g)[i]), g[i].record_upgrade(), g[i].record_downgrade()};
+}
+
+// ---- validate --------------------------------------------------------------------------------------
+
+// Whether a part of validate ran.
+enum class check_state : std::uint8_t {
+  done,
+  skipped,      // what it needs is missing: a version table of this history's revisions, the versions folder
+  unsupported,  // the dialect cannot inspect its schema
+};
+
+constexpr std::string_view to_string(check_state state) {
+  switch (state) {
+    case check_state::done: return "done";
+    case check_state::skipped: return "skipped";
+    case check_state::unsupported: return "unsupported";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, check_state state) { return out << to_string(state); }
+
+struct validate_options {
+  std::filesystem::path versions_dir;    // the folder of revision files to compare; empty: not checked
+  std::string program = "this program";  // what the revisions are built into, for the sentences: "manage_db"
+};
+
+struct validation_report {
+  // The version table: its rows must be revisions of the history, none below another.
+  std::string version_table;
+  std::vector<revision_entry> current;
+  std::vector<std::string> version_problems;  // one sentence each
+
+  // The schema: the applied revisions replayed, compared with the database's (strata::diff).
+  check_state schema = check_state::skipped;
+  std::size_t expected_tables = 0;            // what the applied revisions create
+  std::size_t expected_indexes = 0;
+  std::vector<std::string> replay_problems;   // a revision that does not replay onto those before it
+  std::vector<schema_difference> drift;       // what the database has otherwise than the applied revisions make it
+  // What the database has on the history's tables that the history does not create (an index a DBA
+  // added, a column added by op.execute()): not a problem. Tables the history does not know are the
+  // application's business and not listed at all.
+  std::vector<schema_difference> unknown;
+
+  // The versions folder: the same revisions as the program.
+  check_state folder = check_state::skipped;
+  std::filesystem::path versions_dir;
+  std::size_t revision_files = 0;
+  std::vector<std::string> folder_problems;
+
+  [[nodiscard]] bool valid() const {
+    return version_problems.empty() && replay_problems.empty() && drift.empty() && folder_problems.empty();
+  }
+
+  // Every problem as one sentence saying what to do, in order: version table, schema, folder.
+  [[nodiscard]] std::vector<std::string> problems() const {
+    std::vector<std::string> out = version_problems;
+    out.insert(out.end(), replay_problems.begin(), replay_problems.end());
+    for (const auto& d : drift)
+      out.push_back(to_string(d) + (is_missing(d.kind) ? ", though the applied revisions create it; restore it"
+                                                       : ", unlike what the applied revisions make; change it back") +
+                    ", or stamp the database at the revision it is really at");
+    out.insert(out.end(), folder_problems.begin(), folder_problems.end());
+    return out;
+  }
+};
+
+// Checks the version table, then (when the version table is sound and the dialect is Inspectable) the
+// live schema against the applied revisions replayed, then the versions folder against the history.
+// Reads only; a problem is reported, not thrown. Throws what the database throws when it cannot be read.
+template <Dialect D>
+validation_report validate(migrator<D>& m, const validate_options& options = {}) {
+  const auto& g = m.graph();
+  validation_report r;
+  r.version_table = m.options().version_table;
+  const auto rows = m.current();
+  r.current = entries(g, rows);
+  std::vector<std::size_t> known;
+  for (const auto& row : rows) {
+    if (const auto i = g.find(row); i < g.size()) known.push_back(i);
+    else
+      r.version_problems.push_back("the version table '" + r.version_table + "' holds revision '" + row +
+                                   "', which is not in this history; deploy the code that has it, or stamp the database at the revision it is really at");
+  }
+  for (auto a : known) {
+    const auto below = g.ancestors(std::vector<std::size_t>{a});
+    for (auto b : known)
+      if (a != b && below[b])
+        r.version_problems.push_back("the version table holds both '" + std::string(g[a].id) + "' and its ancestor '" + std::string(g[b].id) +
+                                     "'; stamp the database at the revision it is really at");
+  }
+
+  if constexpr (Inspectable<D>) {
+    if (r.version_problems.empty()) {
+      r.schema = check_state::done;
+      schema expected;
+      const auto applied = g.ancestors(known);
+      for (std::size_t i = 0; i < g.size() && r.replay_problems.empty(); ++i) {
+        if (!applied[i]) continue;
+        try {
+          expected.apply(g[i].record_upgrade());
+        } catch (const std::logic_error& e) {
+          r.replay_problems.push_back("revision '" + std::string(g[i].id) + "' does not replay onto the revisions before it (" + e.what() +
+                                      "); fix the revision");
+        }
+      }
+      if (r.replay_problems.empty()) {
+        r.expected_tables = expected.tables.size();
+        r.expected_indexes = expected.indexes.size();
+        const auto live = m.dialect().inspect();
+        for (auto& d : diff(expected, *live)) {
+          if (d.kind == difference_kind::unexpected_table) continue;
+          (is_unexpected(d.kind) ? r.unknown : r.drift).push_back(std::move(d));
+        }
+      }
+    }
+  } else {
+    r.schema = check_state::unsupported;
+  }
+
+  r.versions_dir = options.versions_dir;
+  std::error_code ec;
+  if (!options.versions_dir.empty() && std::filesystem::exists(options.versions_dir, ec)) {
+    r.folder = check_state::done;
+    try {
+      const strata::detail::versions_folder folder(options.versions_dir);
+      r.revision_files = folder.revisions().size();
+      for (const auto& f : folder.revisions())
+        if (g.find(f.id) == g.size())
+          r.folder_problems.push_back("revision '" + f.id + "' (" + f.path.filename().string() + ") is in the versions folder but not in " +
+                                      options.program + "; rebuild " + options.program);
+      for (const auto& rev : g.revisions())
+        if (folder.find(rev.id) == nullptr)
+          r.folder_problems.push_back("revision '" + std::string(rev.id) + "' is in " + options.program + " but has no file in " +
+                                      options.versions_dir.string() + "; restore its file, or point versions_dir at the right folder");
+    } catch (const strata::error& e) {
+      r.folder_problems.emplace_back(e.what());
+    }
+  }
+  return r;
+}
+
+// ---- reset -----------------------------------------------------------------------------------------
+
+struct reset_plan {
+  std::string location;                  // the dialect's location()
+  std::vector<revision_entry> current;   // where the database was
+  std::vector<database_object> objects;  // every table, index, view, trigger ... in the order they are dropped
+};
+
+// What reset() would drop: every object of the schema, the version table included.
+template <Inspectable D>
+reset_plan plan_reset(migrator<D>& m) {
+  reset_plan p;
+  p.current = current(m);
+  p.objects = m.dialect().objects();
+  p.location = m.dialect().location();
+  return p;
+}
+
+// Drops what the plan lists (what a user was shown), in one transaction under the migration lock:
+// every row in them is gone, and the database is at base.
+template <Inspectable D>
+void reset(migrator<D>& m, const reset_plan& plan) {
+  m.dialect().drop_objects(plan.objects, m.options().version_table);
+}
+
+// ---- upgrade, downgrade, stamp ---------------------------------------------------------------------
+
+struct version_change {
+  std::vector<revision_entry> from;     // the version rows before
+  std::vector<revision_entry> to;       // the version rows after
+  std::vector<revision_entry> applied;  // the revisions upgraded or downgraded, in order; none for stamp
+};
+
+// Upgrades to the target: "head" (the single head), "heads", an id or unique prefix, "+N". Revisions
+// another process applied meanwhile are skipped, and not in `applied`.
+template <Dialect D>
+version_change upgrade(migrator<D>& m, std::string_view target = "head") {
+  version_change c;
+  c.from = current(m);
+  c.applied = entries(m.graph(), m.upgrade(target));
+  c.to = current(m);
+  return c;
+}
+
+// Downgrades to the target: an id or unique prefix (which stays applied), "base", "-N".
+template <Dialect D>
+version_change downgrade(migrator<D>& m, std::string_view target) {
+  version_change c;
+  c.from = current(m);
+  c.applied = entries(m.graph(), m.downgrade(target));
+  c.to = current(m);
+  return c;
+}
+
+// Sets the version table to the target ("head", "heads", "base", an id or prefix); no migration runs.
+template <Dialect D>
+version_change stamp(migrator<D>& m, std::string_view target) {
+  version_change c;
+  c.from = current(m);
+  m.stamp(target);
+  c.to = current(m);
+  return c;
+}
+
+// ---- migrate, merge: revision files -------------------------------------------------------------------
+
+struct written_revision {
+  std::filesystem::path file;
+  std::string id;
+  std::vector<std::string> down_revisions;  // empty: a base revision
+  std::filesystem::path list_file;          // the folder's history.hpp, which now lists it
+};
+
+// Writes an empty revision whose down revisions are the folder's heads, with a fresh id that neither
+// the folder nor the history `g` uses, and regenerates the folder's history.hpp.
+inline written_revision migrate(const std::filesystem::path& versions_dir, const revision_graph& g, std::string_view message) {
+  strata::detail::versions_folder folder(versions_dir);
+  auto downs = folder.heads();
+  const auto id = folder.new_id(detail::revision_ids(g));
+  auto file = folder.write_revision(id, downs, message);
+  return {std::move(file), id, std::move(downs), folder.path() / strata::detail::versions_folder::list_file};
+}
+
+// Writes a merge revision whose down revisions are the given ones (ids or unique prefixes of the
+// folder's revisions, or "heads"). Throws commands::usage_error unless they are two or more.
+inline written_revision merge(const std::filesystem::path& versions_dir, const revision_graph& g, const std::vector<std::string>& revisions,
+                              std::string_view message) {
+  strata::detail::versions_folder folder(versions_dir);
+  std::vector<std::string> downs;
+  for (const auto& r : revisions)
+    for (auto& id : folder.resolve(r))
+      if (std::find(downs.begin(), downs.end(), id) == downs.end()) downs.push_back(std::move(id));
+  if (downs.size() < 2)
+    throw usage_error("merge needs two or more different revisions to merge (got " + (downs.empty() ? std::string("none") : detail::join(downs)) +
+                      "); name them, or write 'heads'");
+  const auto id = folder.new_id(detail::revision_ids(g));
+  auto file = folder.write_revision(id, downs, message);
+  return {std::move(file), id, std::move(downs), folder.path() / strata::detail::versions_folder::list_file};
+}
+
+}  // namespace strata::commands
+// #include <strata/dialect.hpp>
+// #include <strata/connection.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/fixed_string.hpp>
+// #include <strata/graph.hpp>
+// #include <strata/history.hpp>
+// #include <strata/manager.hpp>
+// strata::manager<Dialect>: status, upgrade and downgrade for application code, reported as values
+// instead of exceptions (the seed system's MigrationManager), on strata::commands.
+
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// #include <strata/commands.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/history.hpp>
+// #include <strata/migrator.hpp>
+
+namespace strata {
+
+// manage_db status's facts (strata::commands::status), as ids.
+struct migration_status {
+  bool ok = false;                   // false when the database could not be read; see error
+  std::vector<std::string> current;  // the version rows; empty at base
+  std::vector<std::string> heads;
+  std::vector<std::string> pending;  // what upgrade() would apply, in order
+  bool needs_upgrade = false;
+  std::string location;              // where the manager points: its URL, any password masked
+  std::string error;                 // one sentence when !ok
+};
+
+struct migration_result {
+  bool ok = false;                   // false when it failed or could not start; see error
+  std::vector<std::string> from;     // the version rows before
+  std::vector<std::string> to;       // the version rows after (also after a failure: where it stopped)
+  std::vector<std::string> applied;  // the revisions upgraded or downgraded, in order
+  std::string error;                 // one sentence when !ok
+};
+
+// Opens its connection on construction; a failure to open is kept and reported by every call.
+// upgrade() and downgrade() use the migrator's event listener while they run (and clear it after).
+// Not thread-safe: one manager per thread, like the connection it owns.
+template <Dialect D>
+class manager {
+ public:
+  template <History H, class... Args>
+    requires std::constructible_from<D, Args&&...>
+  explicit manager(H h, Args&&... dialect_args) : manager(h, migrator_options{}, std::forward<Args>(dialect_args)...) {}
+
+  template <History H, class... Args>
+    requires std::constructible_from<D, Args&&...>
+  manager(H h, migrator_options options, Args&&... dialect_args) noexcept {
+    try {
+      migrator_.emplace(h, std::move(options), std::forward<Args>(dialect_args)...);
+    } catch (...) {
+      open_error_ = std::current_exception();
+    }
+  }
+
+  [[nodiscard]] migration_status check_status() noexcept {
+    migration_status s;
+    try {
+      const auto report = commands::status(migrator());
+      s.current = commands::ids(report.current);
+      s.heads = commands::ids(report.heads);
+      s.pending = commands::ids(report.pending);
+      s.needs_upgrade = report.needs_upgrade;
+      s.location = report.location;
+      s.ok = true;
+    } catch (const std::exception& e) {
+      s.error = e.what();
+    }
+    return s;
+  }
+
+  [[nodiscard]] migration_result upgrade(std::string_view target = "head") noexcept {
+    return run([&](auto& m) { return commands::upgrade(m, target); });
+  }
+
+  [[nodiscard]] migration_result downgrade(std::string_view target) noexcept {
+    return run([&](auto& m) { return commands::downgrade(m, target); });
+  }
+
+  // The migrator itself, for what the manager does not offer; rethrows the open error if any.
+  [[nodiscard]] strata::migrator<D>& migrator() {
+    if (!migrator_) std::rethrow_exception(open_error_);
+    return *migrator_;
+  }
+
+ private:
+  // The command's version_change; after a failure, how far it got: the revisions that finished
+  // (recorded as they do) and the version rows read again.
+  template <class F>
+  migration_result run(F&& command) noexcept {
+    migration_result r;
+    try {
+      auto& m = migrator();
+      r.from = m.current();
+      m.on_event([&](const migration_event& e) {
+        if (e.what == migration_event::kind::finished) r.applied.emplace_back(e.revision->id);
+      });
+      struct forget {
+        strata::migrator<D>& m;
+        ~forget() { m.on_event(nullptr); }
+      } forget_listener{m};
+      const auto change = command(m);
+      r.from = commands::ids(change.from);
+      r.applied = commands::ids(change.applied);
+      r.to = commands::ids(change.to);
+      r.ok = true;
+    } catch (const std::exception& e) {
+      r.error = e.what();
+    }
+    if (!r.ok && migrator_) {
+      try {
+        r.to = migrator_->current();
+      } catch (const std::exception&) {  // NOLINT: the error already says what went wrong
+      }
+    }
+    return r;
+  }
+
+  std::optional<strata::migrator<D>> migrator_;
+  std::exception_ptr open_error_;
+};
+
+}  // namespace strata
+// #include <strata/migrator.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/owned_schema.hpp>
+// #include <strata/revision.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/schema_diff.hpp>
+// #include <strata/types.hpp>
+// #include <strata/url.hpp>
+
 // A dialect comes with the single header whenever its client's headers can be found.
 #if __has_include(<SQLiteCpp/SQLiteCpp.h>)
 // #include <strata/dialect/sqlite.hpp>
@@ -1889,6 +3128,176 @@ struct database_url {
 
 // #include <strata/dialect.hpp>
 // #include <strata/connection.hpp>
+// #include <strata/detail/sqlite_inspect.hpp>
+// strata::detail::sqlite_inspect: a SQLite database's main schema read into a strata::owned_schema
+// through its pragmas (table_xinfo, index_list, index_xinfo, foreign_key_list).
+
+#include <algorithm>
+#include <cctype>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+// #include <strata/detail/graph_check.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/owned_schema.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/schema_diff.hpp>
+// #include <strata/types.hpp>
+
+namespace strata::detail {
+
+// SQLite keeps a column's type as declared: the name strata declares for a type maps back to it;
+// anything else is a strata::sql_type holding the declaration.
+inline column_type sqlite_column_type(owned_schema& s, std::string_view declared) {
+  static constexpr std::pair<std::string_view, type_kind> names[] = {
+      {"INTEGER", type_kind::integer}, {"BIGINT", type_kind::big_integer}, {"REAL", type_kind::real},   {"FLOAT", type_kind::float_},
+      {"TEXT", type_kind::text},       {"BOOLEAN", type_kind::boolean},    {"DATE", type_kind::date},   {"DATETIME", type_kind::datetime},
+      {"BLOB", type_kind::blob}};
+  for (const auto& [name, kind] : names)
+    if (same_name(declared, name)) return {kind};
+  if (declared.size() > 9 && same_name(declared.substr(0, 8), "VARCHAR(") && declared.ends_with(")")) {
+    const auto digits = declared.substr(8, declared.size() - 9);
+    if (digits.size() <= 9 && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return varchar(static_cast<std::uint32_t>(std::stoul(std::string(digits))));
+  }
+  return sql_type(s.keep(declared));
+}
+
+inline referential_action sqlite_action(std::string_view text) {
+  for (auto action : {referential_action::restrict, referential_action::cascade, referential_action::set_null, referential_action::set_default})
+    if (same_name(text, to_sql(action))) return action;
+  return referential_action::no_action;
+}
+
+// The predicate of CREATE INDEX ... WHERE <predicate>: the text after the first WHERE outside quotes.
+inline std::string sqlite_index_predicate(std::string_view sql) {
+  char quote = 0;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    const char c = sql[i];
+    if (quote != 0) {
+      if (c == quote || (quote == '[' && c == ']')) quote = 0;
+    } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
+      quote = c;
+    } else if (i + 5 <= sql.size() && same_name(sql.substr(i, 5), "WHERE") && (i == 0 || !std::isalnum(static_cast<unsigned char>(sql[i - 1]))) &&
+               (i + 5 == sql.size() || !std::isalnum(static_cast<unsigned char>(sql[i + 5])))) {
+      auto rest = sql.substr(i + 5);
+      while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
+      while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.back()))) rest.remove_suffix(1);
+      return std::string(rest);
+    }
+  }
+  return {};
+}
+
+// Tables (the version table too; SQLite's own sqlite_* ones left out), their columns with type, NULL,
+// default and AUTOINCREMENT, and indexes with their columns, uniqueness and predicate. Primary keys,
+// unique constraints and foreign keys come as unnamed table constraints (SQLite's pragmas keep no
+// constraint names); CHECK constraints are not read. An INTEGER PRIMARY KEY column (the rowid) is
+// NOT NULL; another key column is as declared, as SQLite enforces it. An index column that is an
+// expression is named "<expression>".
+inline owned_schema sqlite_inspect(SQLite::Database& db) {
+  owned_schema out;
+  auto& model = out.get();
+  SQLite::Statement tables(db, "SELECT name, instr(upper(sql), 'AUTOINCREMENT') > 0 FROM main.sqlite_master WHERE type = 'table' "
+                               "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+  while (tables.executeStep()) {
+    const auto name = out.keep(tables.getColumn(0).getString());
+    const bool autoincrement = tables.getColumn(1).getInt() == 1;
+    table_schema t{name, hash_id(name), {}, {}};
+
+    std::vector<std::pair<int, std::string_view>> key;  // (position in the key, column)
+    SQLite::Statement columns(db, "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_xinfo(?, 'main') WHERE hidden <> 1 "
+                                  "ORDER BY cid");
+    columns.bind(1, std::string(name));
+    while (columns.executeStep()) {
+      const auto declared = columns.getColumn(1).isNull() ? std::string() : columns.getColumn(1).getString();
+      column c(out.keep(columns.getColumn(0).getString()), sqlite_column_type(out, declared));
+      c.nullable = columns.getColumn(2).getInt() == 0;
+      if (!columns.getColumn(3).isNull()) c.default_sql = out.keep(columns.getColumn(3).getString());
+      if (const int position = columns.getColumn(4).getInt(); position > 0) key.emplace_back(position, c.name);
+      t.columns.push_back(c);
+    }
+    columns.reset();
+
+    bool without_rowid_key = false;  // a primary key with an index of its own: not the rowid
+    SQLite::Statement indexes(db, "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?, 'main') ORDER BY name");
+    indexes.bind(1, std::string(name));
+    while (indexes.executeStep()) {
+      const auto index = indexes.getColumn(0).getString();
+      const auto origin = indexes.getColumn(2).getString();
+      if (origin == "pk") {
+        without_rowid_key = true;
+        continue;
+      }
+      std::vector<std::string_view> index_columns;
+      SQLite::Statement parts(db, "SELECT name FROM pragma_index_xinfo(?, 'main') WHERE key = 1 ORDER BY seqno");
+      parts.bind(1, index);
+      while (parts.executeStep()) index_columns.push_back(parts.getColumn(0).isNull() ? "<expression>" : out.keep(parts.getColumn(0).getString()));
+      if (origin == "u") {
+        t.constraints.push_back({.kind = constraint_kind::unique, .columns = std::move(index_columns)});
+        continue;
+      }
+      index_options options{.unique = indexes.getColumn(1).getInt() == 1};
+      if (indexes.getColumn(3).getInt() == 1) {
+        SQLite::Statement sql(db, "SELECT sql FROM main.sqlite_master WHERE type = 'index' AND name = ?");
+        sql.bind(1, index);
+        if (sql.executeStep() && !sql.getColumn(0).isNull()) options.where = out.keep(sqlite_index_predicate(sql.getColumn(0).getString()));
+      }
+      const auto index_name = out.keep(index);
+      model.indexes.push_back(index_schema{index_name, hash_id(index_name), name, std::move(index_columns), options});
+    }
+    indexes.reset();
+
+    std::sort(key.begin(), key.end());
+    if (!key.empty()) {
+      constraint primary{.kind = constraint_kind::primary_key};
+      for (const auto& [position, column_name] : key) primary.columns.push_back(column_name);
+      t.constraints.insert(t.constraints.begin(), std::move(primary));
+    }
+    if (key.size() == 1 && !without_rowid_key) {
+      for (auto& c : t.columns)
+        if (c.name == key.front().second && c.type.kind == type_kind::integer) {
+          c.nullable = false;
+          c.autoincrement = autoincrement;
+        }
+    }
+
+    SQLite::Statement keys(db, "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(?, 'main') "
+                               "ORDER BY id, seq");
+    keys.bind(1, std::string(name));
+    int current = -1;
+    while (keys.executeStep()) {
+      if (const int id = keys.getColumn(0).getInt(); id != current) {
+        current = id;
+        t.constraints.push_back({.kind = constraint_kind::foreign_key, .referenced_table = out.keep(keys.getColumn(1).getString()),
+                                 .on_delete = sqlite_action(keys.getColumn(5).getString()),
+                                 .on_update = sqlite_action(keys.getColumn(4).getString())});
+      }
+      auto& k = t.constraints.back();
+      k.columns.push_back(out.keep(keys.getColumn(2).getString()));
+      if (!keys.getColumn(3).isNull()) k.referenced_columns.push_back(out.keep(keys.getColumn(3).getString()));
+    }
+    keys.reset();
+    // REFERENCES parent with no columns names the parent's primary key.
+    for (auto& k : t.constraints) {
+      if (k.kind != constraint_kind::foreign_key || !k.referenced_columns.empty()) continue;
+      SQLite::Statement parent(db, "SELECT name FROM pragma_table_info(?, 'main') WHERE pk > 0 ORDER BY pk");
+      parent.bind(1, std::string(k.referenced_table));
+      while (parent.executeStep()) k.referenced_columns.push_back(out.keep(parent.getColumn(0).getString()));
+    }
+    model.tables.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace strata::detail
 // #include <strata/detail/sqlite_table.hpp>
 // strata::detail: SQLite DDL rendering, and a parser of CREATE TABLE used by the table rebuild.
 
@@ -2462,6 +3871,11 @@ class sqlite {
       }
       i = end;
     }
+  }
+
+  // The main schema's tables, keys and indexes, read through SQLite's pragmas (detail/sqlite_inspect.hpp).
+  owned_schema inspect() {
+    return guarded("reading the schema", [&] { return detail::sqlite_inspect(*db_); });
   }
 
   // Every table, index, view and trigger of the main schema (the version table included, SQLite's
@@ -3122,6 +4536,159 @@ static_assert(ReportsProgress<sqlite>);
 // #include <strata/dialect.hpp>
 // #include <strata/connection.hpp>
 // #include <strata/detail/graph_check.hpp>
+// #include <strata/detail/postgresql_inspect.hpp>
+// strata::detail::postgresql_inspect: a PostgreSQL schema read into a strata::owned_schema from
+// pg_catalog (pg_class, pg_attribute, pg_constraint, pg_index).
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include <pqxx/pqxx>
+
+// #include <strata/detail/graph_check.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/owned_schema.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/types.hpp>
+
+namespace strata::detail {
+
+// format_type()'s name for a type strata declares maps back to it; anything else is a
+// strata::sql_type holding that name.
+inline column_type postgresql_column_type(owned_schema& s, std::string_view name) {
+  static constexpr std::pair<std::string_view, type_kind> names[] = {
+      {"integer", type_kind::integer}, {"bigint", type_kind::big_integer},  {"real", type_kind::real},
+      {"double precision", type_kind::float_}, {"text", type_kind::text}, {"boolean", type_kind::boolean},
+      {"date", type_kind::date},       {"timestamp without time zone", type_kind::datetime}, {"bytea", type_kind::blob}};
+  for (const auto& [type_name, kind] : names)
+    if (name == type_name) return {kind};
+  constexpr std::string_view varying = "character varying(";
+  if (name.starts_with(varying) && name.ends_with(")") && name.size() > varying.size() + 1) {
+    const auto digits = name.substr(varying.size(), name.size() - varying.size() - 1);
+    if (digits.size() <= 9 && digits.find_first_not_of("0123456789") == std::string_view::npos)
+      return varchar(static_cast<std::uint32_t>(std::stoul(std::string(digits))));
+  }
+  return sql_type(s.keep(name));
+}
+
+inline referential_action postgresql_action(std::string_view code) {
+  if (code == "r") return referential_action::restrict;
+  if (code == "c") return referential_action::cascade;
+  if (code == "n") return referential_action::set_null;
+  if (code == "d") return referential_action::set_default;
+  return referential_action::no_action;
+}
+
+// The tables of one schema (the version table too; partitions left out), their columns with type,
+// NOT NULL, default and whether a sequence feeds them (SERIAL, IDENTITY: autoincrement, and then no
+// default), primary keys, unique constraints, foreign keys and CHECK constraints as named table
+// constraints (a CHECK's text as pg_get_constraintdef shows it), and the indexes that back no
+// constraint, with their columns (an expression as PostgreSQL prints it), uniqueness and predicate.
+inline owned_schema postgresql_inspect(pqxx::transaction_base& t, const std::string& schema_name) {
+  owned_schema out;
+  auto& model = out.get();
+  auto text = [&](const pqxx::field& f) { return out.keep(std::string_view(f.c_str(), f.size())); };
+  // The rows come ordered by table: the last table found is the usual answer.
+  std::size_t last_table = 0;
+  auto table = [&](std::string_view name) -> table_schema* {
+    if (last_table < model.tables.size() && model.tables[last_table].name == name) return &model.tables[last_table];
+    for (last_table = 0; last_table < model.tables.size(); ++last_table)
+      if (model.tables[last_table].name == name) return &model.tables[last_table];
+    return nullptr;
+  };
+
+  for (const auto& r : t.exec_params(
+           "SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), "
+           "a.attidentity <> '' OR pg_get_serial_sequence(quote_ident(n.nspname) || '.' || quote_ident(c.relname), a.attname) IS NOT NULL "
+           "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+           "LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+           "LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum "
+           "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname, a.attnum",
+           schema_name)) {
+    auto* t_ = table(std::string_view(r[0].c_str(), r[0].size()));
+    if (t_ == nullptr) {
+      const auto name = text(r[0]);
+      t_ = &model.tables.emplace_back(table_schema{name, hash_id(name), {}, {}});
+    }
+    if (r[1].is_null()) continue;  // a table without columns
+    column c(text(r[1]), postgresql_column_type(out, r[2].c_str()));
+    c.nullable = std::string_view(r[3].c_str()) != "t";
+    c.autoincrement = std::string_view(r[5].c_str()) == "t";
+    if (!r[4].is_null() && !c.autoincrement) c.default_sql = text(r[4]);
+    t_->columns.push_back(c);
+  }
+
+  // One row per column of each constraint, in key order.
+  std::string last;
+  for (const auto& r : t.exec_params(
+           "SELECT k.oid, c.relname, k.conname, k.contype, a.attname, rc.relname, ra.attname, k.confdeltype, k.confupdtype, "
+           "CASE WHEN k.contype = 'c' THEN pg_get_constraintdef(k.oid, true) END "
+           "FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+           "LEFT JOIN LATERAL unnest(k.conkey) WITH ORDINALITY AS u(attnum, o) ON true "
+           "LEFT JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = u.attnum "
+           "LEFT JOIN pg_class rc ON rc.oid = k.confrelid "
+           "LEFT JOIN pg_attribute ra ON ra.attrelid = k.confrelid AND ra.attnum = k.confkey[u.o::int] "
+           "WHERE n.nspname = $1 AND k.contype IN ('p', 'u', 'f', 'c') AND c.relkind IN ('r', 'p') AND NOT c.relispartition "
+           "ORDER BY c.relname, k.conname, k.oid, u.o",
+           schema_name)) {
+    auto* owner = table(std::string_view(r[1].c_str(), r[1].size()));
+    if (owner == nullptr) continue;
+    const std::string_view type = r[3].c_str();
+    if (std::string(r[0].c_str()) != last) {
+      last = r[0].c_str();
+      constraint k{.name = text(r[2])};
+      if (type == "p") k.kind = constraint_kind::primary_key;
+      else if (type == "u") k.kind = constraint_kind::unique;
+      else if (type == "c") k.kind = constraint_kind::check;
+      else k.kind = constraint_kind::foreign_key;
+      if (type == "f") {
+        k.referenced_table = text(r[5]);
+        k.on_delete = postgresql_action(r[7].c_str());
+        k.on_update = postgresql_action(r[8].c_str());
+      }
+      if (type == "c") {  // "CHECK ((price > 0))": the expression inside
+        std::string_view definition(r[9].c_str(), r[9].size());
+        if (definition.starts_with("CHECK (")) definition.remove_prefix(7);
+        if (const auto close = definition.rfind(')'); close != std::string_view::npos) definition = definition.substr(0, close);
+        k.check_sql = out.keep(definition);
+      }
+      owner->constraints.push_back(std::move(k));
+    }
+    auto& k = owner->constraints.back();
+    if (k.kind == constraint_kind::check || r[4].is_null()) continue;
+    k.columns.push_back(text(r[4]));
+    if (type == "f" && !r[6].is_null()) k.referenced_columns.push_back(text(r[6]));
+  }
+
+  // One row per key column of each index, in order; INCLUDE columns left out.
+  std::string index;
+  for (const auto& r : t.exec_params(
+           "SELECT i.relname, c.relname, x.indisunique, coalesce(pg_get_expr(x.indpred, x.indrelid, true), ''), "
+           "CASE WHEN k.attnum = 0 THEN pg_get_indexdef(x.indexrelid, k.o::int, true) ELSE a.attname END "
+           "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class c ON c.oid = x.indrelid "
+           "JOIN pg_namespace n ON n.oid = i.relnamespace "
+           "CROSS JOIN LATERAL unnest(x.indkey::int2[]) WITH ORDINALITY AS k(attnum, o) "
+           "LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.attnum "
+           "WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT i.relispartition AND k.o <= x.indnkeyatts "
+           "AND NOT EXISTS (SELECT 1 FROM pg_constraint b WHERE b.conindid = x.indexrelid AND b.contype IN ('p', 'u', 'x')) "
+           "ORDER BY i.relname, k.o",
+           schema_name)) {
+    if (std::string(r[0].c_str()) != index) {
+      index = r[0].c_str();
+      const auto name = text(r[0]);
+      const auto* owner = table(std::string_view(r[1].c_str(), r[1].size()));
+      model.indexes.push_back(index_schema{name, hash_id(name), owner != nullptr ? owner->name : text(r[1]), {},
+                                           index_options{.unique = std::string_view(r[2].c_str()) == "t", .where = text(r[3])}});
+    }
+    model.indexes.back().columns.push_back(text(r[4]));
+  }
+  return out;
+}
+
+}  // namespace strata::detail
 // #include <strata/detail/postgresql_sql.hpp>
 // strata::detail: PostgreSQL DDL rendering (quoted identifiers, an optional schema, SERIAL keys).
 
@@ -3528,6 +5095,15 @@ class postgresql {
       return 0;
     });
     for (const auto& o : operations) apply_one(o);
+  }
+
+  // The schema's tables, keys and indexes, read from pg_catalog (detail/postgresql_inspect.hpp).
+  owned_schema inspect() {
+    return guarded("reading the schema", [&] {
+      owned_schema s;
+      with_transaction([&](pqxx::transaction_base& t) { s = detail::postgresql_inspect(t, schema_name(t)); });
+      return s;
+    });
   }
 
   // Every table, view, index (but those backing a constraint), trigger (but internal ones),
@@ -4043,33 +5619,30 @@ static_assert(ExecutesSql<postgresql>);
 // Boost.PropertyTree and costs seconds of compile time: it comes when asked for.
 #if defined(STRATA_WITH_CLI)
 // #include <strata/cli.hpp>
-// strata::cli::main: the manage_db command line (Alembic's commands) for one history, on CLI11.
+// strata::cli::main: the manage_db command line (Alembic's commands) for one history, on CLI11: it
+// parses argv, calls strata::commands, and renders what they return as text or JSON.
 //
 //   int main(int argc, char** argv) { return strata::cli::main<migrations::history, strata::sqlite>(argc, argv); }
 //
 // The configuration comes from strata.ini, DATABASE_URL and .env (see <strata/config.hpp>); the
 // URL's scheme picks the dialect among those listed. Exit status: 0 success, 1 failure, 2 usage.
 
-#include <algorithm>
-#include <cctype>
 #include <chrono>
-#include <cstdint>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
-#include <functional>
 #include <iostream>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <string_view>
-#include <utility>
+#include <type_traits>
+#include <variant>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
-// #include <strata/dialect.hpp>
+// #include <strata/commands.hpp>
 // #include <strata/config.hpp>
 // strata::load_configuration: the database URL, version table and versions folder, from strata.ini
 // (like alembic.ini), overridden by DATABASE_URL from the environment or a .env file.
@@ -4301,391 +5874,12 @@ inline configuration load_configuration(const configuration_options& options = {
 }
 
 }  // namespace strata
-// #include <strata/detail/versions_folder.hpp>
-// strata::detail::versions_folder: the revision headers of a versions folder, read back from disk,
-// new ones written, and the generated history.hpp that lists them in dependency order.
-
-#include <algorithm>
-#include <cctype>
-#include <chrono>
-#include <cstddef>
-#include <cstdint>
-#include <ctime>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <map>
-#include <optional>
-#include <random>
-#include <set>
-#include <sstream>
-#include <string>
-#include <string_view>
-#include <system_error>
-#include <vector>
-
-// #include <strata/errors.hpp>
-
-namespace strata::detail {
-
-// One revision header as found on disk.
-struct revision_file {
-  std::filesystem::path path;
-  std::string id;
-  std::vector<std::string> down_revisions;  // empty for a base revision
-  std::string type;                         // the struct's qualified name: "::migrations::add_market_cap"
-};
-
-class versions_folder {
- public:
-  static constexpr std::string_view list_file = "history.hpp";
-  static constexpr std::string_view list_namespace = "migrations";
-
-  explicit versions_folder(std::filesystem::path folder) : folder_(std::move(folder)) {
-    std::error_code ec;
-    if (!std::filesystem::exists(folder_, ec)) return;
-    if (!std::filesystem::is_directory(folder_, ec))
-      throw configuration_error("the versions folder '" + folder_.string() + "' is not a folder; point versions_dir at a folder");
-    std::vector<std::filesystem::path> paths;
-    for (const auto& entry : std::filesystem::directory_iterator(folder_))
-      if (entry.is_regular_file() && entry.path().extension() == ".hpp" && entry.path().filename() != list_file)
-        paths.push_back(entry.path());
-    std::sort(paths.begin(), paths.end());
-    for (const auto& p : paths)
-      if (auto r = read(p)) files_.push_back(std::move(*r));
-    order();
-  }
-
-  [[nodiscard]] const std::filesystem::path& path() const { return folder_; }
-  // In dependency order: each revision after its down revisions.
-  [[nodiscard]] const std::vector<revision_file>& revisions() const { return files_; }
-
-  [[nodiscard]] const revision_file* find(std::string_view id) const {
-    for (const auto& f : files_)
-      if (f.id == id) return &f;
-    return nullptr;
-  }
-
-  // The revision with this id or unique prefix, or "heads" expanded; throws like the run-time graph.
-  [[nodiscard]] std::vector<std::string> resolve(std::string_view id_or_prefix) const {
-    if (id_or_prefix == "heads" || id_or_prefix == "head") return heads();
-    if (const auto* f = find(id_or_prefix)) return {f->id};
-    std::vector<std::string> matches;
-    if (!id_or_prefix.empty())
-      for (const auto& f : files_)
-        if (f.id.starts_with(id_or_prefix)) matches.push_back(f.id);
-    if (matches.empty())
-      throw revision_not_found(std::string(id_or_prefix), "no revision file in " + folder_.string() + " has the id '" +
-                                                              std::string(id_or_prefix) + "'; run 'history' to list them");
-    if (matches.size() > 1)
-      throw ambiguous_revision("revision prefix '" + std::string(id_or_prefix) + "' matches " + std::to_string(matches.size()) +
-                               " revision files in " + folder_.string() + "; write more of the id");
-    return matches;
-  }
-
-  [[nodiscard]] std::vector<std::string> heads() const {
-    std::set<std::string> followed;
-    for (const auto& f : files_) followed.insert(f.down_revisions.begin(), f.down_revisions.end());
-    std::vector<std::string> out;
-    for (const auto& f : files_)
-      if (!followed.count(f.id)) out.push_back(f.id);
-    return out;
-  }
-
-  // A fresh Alembic-style id: 12 hex digits, unused in the folder and in `taken`.
-  [[nodiscard]] std::string new_id(const std::vector<std::string>& taken = {}) const {
-    std::random_device seed;
-    std::mt19937_64 random((static_cast<std::uint64_t>(seed()) << 32) ^ seed() ^
-                           static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
-    for (;;) {
-      std::string id;
-      const auto bits = random();
-      for (int i = 0; i < 12; ++i) id += "0123456789abcdef"[(bits >> (4 * i)) & 0xf];
-      if (!find(id) && std::find(taken.begin(), taken.end(), id) == taken.end()) return id;
-    }
-  }
-
-  // Writes a new revision header and the regenerated history.hpp; returns the header's path.
-  std::filesystem::path write_revision(const std::string& id, const std::vector<std::string>& downs, std::string_view message) {
-    const auto slug = make_slug(message);
-    auto name = slug.empty() || (slug.front() >= '0' && slug.front() <= '9') ? "revision_" + slug : slug;
-    if (name.back() == '_') name.pop_back();
-    const auto qualified = "::" + std::string(list_namespace) + "::" + name;
-    if (is_keyword(name) || std::any_of(files_.begin(), files_.end(), [&](const auto& f) { return f.type == qualified; }))
-      name += "_" + id;
-    const auto path = folder_ / (id + (slug.empty() ? "" : "_" + slug) + ".hpp");
-
-    std::string revises;
-    std::string args = "\"" + id + "\"";
-    for (const auto& d : downs) {
-      revises += (revises.empty() ? "" : ", ") + d;
-      args += ", \"" + d + "\"";
-    }
-    if (downs.empty()) {
-      revises = "<base>";
-      args += ", strata::base";
-    }
-    std::ostringstream text;
-    text << "// " << first_line(message) << "\n"
-         << "//\n"
-         << "// Revision ID: " << id << "\n"
-         << "// Revises: " << revises << "\n"
-         << "// Create Date: " << now_utc() << "\n"
-         << "#pragma once\n\n"
-         << "#include <strata/strata.hpp>\n\n"
-         << "namespace " << list_namespace << " {\n\n"
-         << "struct " << name << " : strata::revision<" << args << "> {\n"
-         << "  static constexpr std::string_view message = " << literal(message) << ";\n\n"
-         << "  static constexpr void upgrade([[maybe_unused]] strata::ops& op) {}\n\n"
-         << "  static constexpr void downgrade([[maybe_unused]] strata::ops& op) {}\n"
-         << "};\n\n"
-         << "}  // namespace " << list_namespace << "\n";
-
-    std::error_code ec;
-    std::filesystem::create_directories(folder_, ec);
-    if (ec)
-      throw configuration_error("cannot create the versions folder '" + folder_.string() + "' (" + ec.message() +
-                                "); check versions_dir in the configuration");
-    write_file(path, text.str());
-    files_.push_back({path, id, downs, "::" + std::string(list_namespace) + "::" + name});
-    try {
-      order();
-      write_list();
-    } catch (...) {
-      std::filesystem::remove(path, ec);
-      throw;
-    }
-    return path;
-  }
-
-  // Regenerates history.hpp from the revision files.
-  void write_list() const {
-    std::ostringstream text;
-    text << "// The revisions of this folder in dependency order, generated by `manage_db migrate` and\n"
-         << "// `manage_db merge`: edit the revision files, not this list.\n"
-         << "#pragma once\n\n"
-         << "#include <strata/history.hpp>\n\n";
-    for (const auto& f : files_) text << "#include \"" << f.path.filename().string() << "\"\n";
-    text << "\nnamespace " << list_namespace << " {\n\n"
-         << "using history = strata::history<";
-    for (std::size_t i = 0; i < files_.size(); ++i) text << "\n    " << files_[i].type << (i + 1 < files_.size() ? "," : ">;");
-    if (files_.empty()) text << ">;";
-    text << "\n\n}  // namespace " << list_namespace << "\n";
-    write_file(folder_ / list_file, text.str());
-  }
-
- private:
-  static void write_file(const std::filesystem::path& path, const std::string& text) {
-    // Written next to the target and renamed over it, so that a failure leaves the old file whole.
-    const auto temporary = path.string() + ".tmp";
-    {
-      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      out << text;
-      out.close();
-      if (!out) {
-        std::error_code ignored;
-        std::filesystem::remove(temporary, ignored);
-        throw configuration_error("cannot write '" + path.string() + "'; check that the versions folder is writable");
-      }
-    }
-    std::error_code ec;
-    std::filesystem::rename(temporary, path, ec);
-    if (ec) {
-      std::filesystem::remove(temporary, ec);
-      throw configuration_error("cannot write '" + path.string() + "'; check that the versions folder is writable");
-    }
-  }
-
-  // Reads `struct NAME : strata::revision<"ID", "DOWN"..., or strata::base>` and the namespace
-  // around it; a header without one is not a revision and is left alone.
-  std::optional<revision_file> read(const std::filesystem::path& p) const {
-    std::ifstream in(p, std::ios::binary);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto at = text.find("strata::revision<");
-    if (at == std::string::npos) return std::nullopt;
-    auto fail = [&](const std::string& what) {
-      return configuration_error(p.string() + ": " + what +
-                                 "; write it as struct NAME : strata::revision<\"id\", \"down id\"> (or strata::base)");
-    };
-    revision_file r{p, {}, {}, {}};
-    // The struct's name: the identifier after the last "struct" before the base clause.
-    const auto s = text.rfind("struct ", at);
-    const auto colon = text.rfind(':', at);
-    if (s == std::string::npos || colon == std::string::npos || colon < s) throw fail("the revision's struct cannot be read");
-    const auto name = trim_view(std::string_view(text).substr(s + 7, colon - s - 7));
-    if (name.empty() || !is_identifier(name)) throw fail("the revision's struct name cannot be read");
-    // The innermost `namespace a::b {` before it (nested namespace blocks: write them as a::b).
-    std::string ns;
-    if (const auto n = text.rfind("namespace ", s); n != std::string::npos)
-      if (const auto brace = text.find('{', n); brace < s) ns = std::string(trim_view(std::string_view(text).substr(n + 10, brace - n - 10)));
-    r.type = (ns.empty() ? "" : "::" + ns) + "::" + std::string(name);
-    std::size_t i = at + 17;
-    bool first = true;
-    for (;;) {
-      while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-      if (i >= text.size()) throw fail("the revision's template arguments are not closed");
-      if (text[i] == '>') break;
-      if (!first) {
-        if (text[i] != ',') throw fail("the revision's template arguments cannot be read");
-        ++i;
-        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-      }
-      if (text.compare(i, 12, "strata::base") == 0) {
-        i += 12;
-      } else if (text.compare(i, 14, "::strata::base") == 0) {
-        i += 14;
-      } else if (i < text.size() && text[i] == '"') {
-        const auto end = text.find('"', i + 1);
-        if (end == std::string::npos) throw fail("a revision id is not closed");
-        auto id = text.substr(i + 1, end - i - 1);
-        if (first) {
-          r.id = std::move(id);
-        } else {
-          r.down_revisions.push_back(std::move(id));
-        }
-        i = end + 1;
-      } else {
-        throw fail("the revision's template arguments cannot be read");
-      }
-      first = false;
-    }
-    if (r.id.empty()) throw fail("the revision has no id");
-    return r;
-  }
-
-  // Dependency order (Kahn); among revisions that are ready, the order of the current history.hpp,
-  // then file name, so that regenerating the list changes only what changed.
-  void order() {
-    std::map<std::string, std::size_t> listed;
-    {
-      std::ifstream in(folder_ / list_file);
-      std::string line;
-      while (std::getline(in, line))
-        if (line.starts_with("#include \"")) listed.emplace(line.substr(10, line.size() - 11), listed.size());
-    }
-    std::map<std::string, const revision_file*> by_id;
-    for (const auto& f : files_) {
-      auto [it, fresh] = by_id.emplace(f.id, &f);
-      if (!fresh)
-        throw configuration_error("revision '" + f.id + "' is declared twice, in " + it->second->path.filename().string() + " and " +
-                                  f.path.filename().string() + "; give one of them a new id");
-    }
-    for (const auto& f : files_)
-      for (const auto& d : f.down_revisions)
-        if (!by_id.count(d))
-          throw configuration_error(f.path.string() + " names down revision '" + d + "', which no file in " + folder_.string() +
-                                    " declares; fix the id or restore that revision's file");
-    auto rank = [&](const revision_file& f) {
-      auto it = listed.find(f.path.filename().string());
-      return std::pair(it == listed.end() ? listed.size() : it->second, f.path.filename().string());
-    };
-    std::vector<revision_file> sorted;
-    std::set<std::string> placed;
-    std::vector<bool> used(files_.size(), false);
-    while (sorted.size() < files_.size()) {
-      std::size_t best = files_.size();
-      for (std::size_t i = 0; i < files_.size(); ++i) {
-        if (used[i]) continue;
-        const auto& downs = files_[i].down_revisions;
-        if (!std::all_of(downs.begin(), downs.end(), [&](const std::string& d) { return placed.count(d) > 0; })) continue;
-        if (best == files_.size() || rank(files_[i]) < rank(files_[best])) best = i;
-      }
-      if (best == files_.size())
-        throw configuration_error("the revisions in " + folder_.string() + " depend on each other in a cycle; fix the down "
-                                  "revision of one of them");
-      used[best] = true;
-      placed.insert(files_[best].id);
-      sorted.push_back(files_[best]);
-    }
-    files_ = std::move(sorted);
-  }
-
-  static std::string_view trim_view(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-  }
-
-  static bool is_identifier(std::string_view s) {
-    if (s.empty() || std::isdigit(static_cast<unsigned char>(s.front()))) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-  }
-
-  // Alembic's file slug: lower case words joined by '_', at most 40 characters.
-  static std::string make_slug(std::string_view message) {
-    std::string slug;
-    for (char c : message) {
-      if (std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 128) {
-        slug += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      } else if (!slug.empty() && slug.back() != '_') {
-        slug += '_';
-      }
-      if (slug.size() >= 40) break;
-    }
-    while (!slug.empty() && slug.back() == '_') slug.pop_back();
-    return slug;
-  }
-
-  static bool is_keyword(std::string_view s) {
-    static constexpr std::string_view keywords[] = {
-        "alignas", "alignof", "and", "asm", "auto", "bool", "break", "case", "catch", "char", "class", "const", "constexpr",
-        "continue", "default", "delete", "do", "double", "else", "enum", "explicit", "export", "extern", "false", "float", "for",
-        "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "not", "operator", "or", "private",
-        "protected", "public", "register", "return", "short", "signed", "sizeof", "static", "struct", "switch", "template",
-        "this", "throw", "true", "try", "typedef", "typename", "union", "unsigned", "using", "virtual", "void", "volatile",
-        "while", "xor", "history", "migrations"};
-    return std::find(std::begin(keywords), std::end(keywords), s) != std::end(keywords);
-  }
-
-  static std::string first_line(std::string_view message) {
-    auto line = message.substr(0, message.find_first_of("\r\n"));
-    return std::string(line);
-  }
-
-  // The message as a C++ string literal.
-  static std::string literal(std::string_view message) {
-    std::string out = "\"";
-    for (char c : message) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {  // octal: at most three digits, unlike \x
-            out += '\\';
-            out += static_cast<char>('0' + ((c >> 6) & 7));
-            out += static_cast<char>('0' + ((c >> 3) & 7));
-            out += static_cast<char>('0' + (c & 7));
-          } else {
-            out += c;
-          }
-      }
-    }
-    return out + "\"";
-  }
-
-  static std::string now_utc() {
-    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return buffer;
-  }
-
-  std::filesystem::path folder_;
-  std::vector<revision_file> files_;
-};
-
-}  // namespace strata::detail
+// #include <strata/dialect.hpp>
 // #include <strata/errors.hpp>
 // #include <strata/graph.hpp>
 // #include <strata/history.hpp>
 // #include <strata/migrator.hpp>
-// #include <strata/schema.hpp>
-// #include <strata/url.hpp>
+// #include <strata/ops.hpp>
 
 namespace strata::cli {
 
@@ -4695,11 +5889,10 @@ inline constexpr int exit_usage = 2;
 
 namespace detail {
 
+using commands::detail::join;
+
 // A command line that cannot be carried out as written (exit status 2).
-class usage_error : public strata::error {
- public:
-  using error::error;
-};
+using usage_error = commands::usage_error;
 
 inline std::string json_string(std::string_view s) {
   std::string out = "\"";
@@ -4728,12 +5921,6 @@ std::string json_list(const Range& items) {
   std::string out = "[";
   for (const auto& i : items) out += (out.size() > 1 ? ", " : "") + json_string(i);
   return out + "]";
-}
-
-inline bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
 }
 
 // Prints a rebuild's progress on one terminal line of stderr, at most ten times a second.
@@ -4803,7 +5990,7 @@ class application {
     } catch (const CLI::ParseError& e) {
       std::string what = e.what();
       if (app.get_subcommands().empty()) {
-        const std::string commands = "migrate, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
+        const std::string verbs = "migrate, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
         std::string word;  // the first argument that is neither an option nor an option's value
         for (int i = 1; i < argc && word.empty(); ++i) {
           const std::string_view a = argv[i];
@@ -4811,9 +5998,9 @@ class application {
           else if (!a.starts_with('-')) word = a;
         }
         if (!word.empty())
-          what = "'" + word + "' is not a command; name one of " + commands;
+          what = "'" + word + "' is not a command; name one of " + verbs;
         else if (dynamic_cast<const CLI::RequiredError*>(&e) != nullptr)
-          what = "name a command: " + commands;
+          what = "name a command: " + verbs;
       }
       err_ << program_ << ": " << (what.empty() ? "the command line cannot be read" : what) << "; see '" << program_
            << " --help'\n";
@@ -4862,50 +6049,34 @@ class application {
     return *config_;
   }
 
+  // f(migrator<D>&) on the configuration's database, D the dialect among Ds its URL's scheme names.
   template <class F>
   int with_database(F&& f) {
     const auto& c = config();
-    const auto scheme = database_url::parse(c.url).scheme;
-    std::optional<int> result;
-    auto try_one = [&]<class D>() {
-      if (result || !handles_scheme<D>(scheme)) return;
-      std::optional<strata::migrator<D>> m;
+    auto opened = [&] {
       try {
-        try {
-          m.emplace(H{}, migrator_options{c.version_table}, c.url);
-        } catch (const database_unavailable&) {
-          // Only once the dialect has accepted the URL: what its location lacks is made (a SQLite
-          // file's folder), and it is opened again.
-          if constexpr (PreparesLocation<D>) {
-            if (!D::prepare_location(c.url)) throw;
-            m.emplace(H{}, migrator_options{c.version_table}, c.url);
-          } else {
-            throw;
-          }
-        }
+        return commands::open<H, Ds...>(c.url, migrator_options{c.version_table});
       } catch (const malformed_url& e) {
         throw malformed_url(c.url_source + ": " + e.what());
       }
-      if constexpr (ReportsProgress<D>)
-        if (::isatty(STDERR_FILENO)) m->dialect().on_progress(progress_line{});
-      result = f(*m);
-    };
-    (try_one.template operator()<Ds>(), ...);
-    if (!result) {
-      std::string known;
-      ((known += (known.empty() ? "" : ", ") + std::string(Ds::name) + "://"), ...);
-      throw malformed_url(c.url_source + ": the URL's scheme '" + scheme + "' is not one " + program_ +
-                          " was built for; use one of " + known);
-    }
-    return *result;
+    }();
+    return std::visit(
+        [&](auto& m) {
+          using D = std::remove_reference_t<decltype(m.dialect())>;
+          if constexpr (ReportsProgress<D>)
+            if (::isatty(STDERR_FILENO)) m.dialect().on_progress(progress_line{});
+          return f(m);
+        },
+        opened);
   }
 
   // ---- how revisions read
 
-  std::string id_list(const std::vector<std::string>& ids) const {
-    if (ids.empty()) return "base";
+  // "base", or "c7d2a9e1f0b3 (head), 3b1f0c2d4e5a".
+  static std::string id_list(const std::vector<commands::revision_entry>& entries) {
+    if (entries.empty()) return "base";
     std::string s;
-    for (const auto& id : ids) s += (s.empty() ? "" : ", ") + id + (is_head(id) ? " (head)" : "");
+    for (const auto& e : entries) s += (s.empty() ? "" : ", ") + e.id + (e.head ? " (head)" : "");
     return s;
   }
 
@@ -4916,23 +6087,15 @@ class application {
     return s;
   }
 
-  bool is_head(std::string_view id) const {
-    const auto heads = graph_.heads();
-    return std::any_of(heads.begin(), heads.end(), [&](std::size_t h) { return graph_[h].id == id; });
-  }
+  static std::string downs_of(const commands::revision_node& r) { return r.down_revisions.empty() ? "base" : join(r.down_revisions); }
 
-  std::size_t children(std::size_t i) const {
-    std::size_t n = 0;
-    for (std::size_t j = 0; j < graph_.size(); ++j) n += static_cast<std::size_t>(std::count(graph_.downs(j).begin(), graph_.downs(j).end(), i));
-    return n;
-  }
-
-  // The revisions the version rows stand for, known ones only.
-  std::vector<bool> applied_set(const std::vector<std::string>& rows) const {
-    std::vector<std::size_t> known;
-    for (const auto& r : rows)
-      if (auto i = graph_.find(r); i < graph_.size()) known.push_back(i);
-    return graph_.ancestors(known);
+  static std::string markers(const commands::revision_node& r, bool current) {
+    std::string s;
+    if (r.head) s += " (head)";
+    if (current) s += " (current)";
+    if (r.branch_point) s += " (branchpoint)";
+    if (r.merge_point) s += " (mergepoint)";
+    return s;
   }
 
   template <class M>
@@ -4957,22 +6120,19 @@ class application {
   int do_move(M& m, direction way) {
     announce(m);
     const bool up = way == direction::upgrade;
-    const auto done = up ? m.upgrade(target_.empty() ? "head" : target_) : m.downgrade(target_);
-    const auto now = m.current();
-    if (done.empty())
-      out_ << "Nothing to " << (up ? "upgrade" : "downgrade") << ": the database is at " << id_list(now) << ".\n";
+    const auto change = up ? commands::upgrade(m, target_.empty() ? "head" : target_) : commands::downgrade(m, target_);
+    if (change.applied.empty())
+      out_ << "Nothing to " << (up ? "upgrade" : "downgrade") << ": the database is at " << id_list(change.to) << ".\n";
     else
-      out_ << (up ? "Upgraded " : "Downgraded ") << count(done.size(), "revision") << "; the database is at " << id_list(now)
-           << ".\n";
+      out_ << (up ? "Upgraded " : "Downgraded ") << count(change.applied.size(), "revision") << "; the database is at "
+           << id_list(change.to) << ".\n";
     return exit_success;
   }
 
   template <class M>
   int do_stamp(M& m) {
-    const auto before = m.current();
-    m.stamp(target_);
-    out_ << "Stamped the database at " << id_list(m.current()) << " (it was at " << id_list(before)
-         << "); no migration ran.\n";
+    const auto change = commands::stamp(m, target_);
+    out_ << "Stamped the database at " << id_list(change.to) << " (it was at " << id_list(change.from) << "); no migration ran.\n";
     return exit_success;
   }
 
@@ -4983,24 +6143,24 @@ class application {
       throw strata::error("the " + std::string(D::name) + " dialect cannot list the objects of its schema, so " + program_ +
                           " cannot reset it; drop them with the database's own tools");
     } else {
-      const auto at = m.current();
-      const auto objects = m.dialect().objects();
-      const auto where = m.dialect().location() + " (at " + id_list(at) + ")";
-      if (objects.empty()) {
+      const auto plan = commands::plan_reset(m);
+      const auto where = plan.location + " (at " + id_list(plan.current) + ")";
+      const auto n = plan.objects.size();
+      if (n == 0) {
         out_ << "The database " << where << " has no tables, indexes, views or triggers; nothing to reset.\n";
         return exit_success;
       }
-      out_ << (confirm_ ? "Dropping " : "Would drop ") << count(objects.size(), "object") << " of " << where << ":\n";
-      for (const auto& o : objects)
+      out_ << (confirm_ ? "Dropping " : "Would drop ") << count(n, "object") << " of " << where << ":\n";
+      for (const auto& o : plan.objects)
         out_ << "  " << o.type << " " << o.name << (o.table.empty() || o.table == o.name ? "" : " (on " + o.table + ")") << "\n";
       if (!confirm_) {
         out_ << std::flush;
-        err_ << program_ << ": reset dropped nothing; run '" << program_ << " reset --confirm' to drop the "
-             << count(objects.size(), "object") << " listed and every row in them\n";
+        err_ << program_ << ": reset dropped nothing; run '" << program_ << " reset --confirm' to drop the " << count(n, "object")
+             << " listed and every row in them\n";
         return exit_failure;
       }
-      m.dialect().drop_objects(objects, m.options().version_table);
-      out_ << "Dropped " << count(objects.size(), "object") << "; the database is empty (at base).\n";
+      commands::reset(m, plan);
+      out_ << "Dropped " << count(n, "object") << "; the database is empty (at base).\n";
       return exit_success;
     }
   }
@@ -5009,73 +6169,60 @@ class application {
 
   template <class M>
   int do_current(M& m) {
-    const auto rows = m.current();
+    const auto rows = commands::current(m);
     if (json_) {
-      out_ << "{\"current\": " << json_list(rows) << "}\n";
+      out_ << "{\"current\": " << json_list(commands::ids(rows)) << "}\n";
       return exit_success;
     }
     if (rows.empty()) out_ << "base\n";
-    for (const auto& r : rows) {
-      const auto i = graph_.find(r);
-      out_ << r << (is_head(r) ? " (head)" : "")
-           << (i < graph_.size() ? ", " + std::string(graph_[i].message) : " (not in this history)") << "\n";
-    }
+    for (const auto& r : rows)
+      out_ << r.id << (r.head ? " (head)" : "") << (r.in_history ? ", " + r.message : " (not in this history)") << "\n";
     return exit_success;
   }
 
   template <class M>
   int do_status(M& m) {
-    const auto rows = m.current();
-    const auto pending = m.pending(graph_.heads().size() == 1 ? "head" : "heads");
-    std::vector<std::string> heads;
-    for (auto h : graph_.heads()) heads.emplace_back(graph_[h].id);
+    const auto s = commands::status(m);
+    const auto heads = commands::ids(s.heads);
     if (json_) {
-      out_ << "{\"url\": " << json_string(m.dialect().location()) << ", \"version_table\": " << json_string(m.options().version_table)
-           << ", \"current\": " << json_list(rows) << ", \"heads\": " << json_list(heads) << ", \"pending\": [";
-      for (std::size_t i = 0; i < pending.size(); ++i)
-        out_ << (i ? ", " : "") << "{\"id\": " << json_string(pending[i])
-             << ", \"message\": " << json_string(m.revision(pending[i]).message) << "}";
-      out_ << "], \"needs_upgrade\": " << (pending.empty() ? "false" : "true") << "}\n";
+      out_ << "{\"url\": " << json_string(s.location) << ", \"version_table\": " << json_string(s.version_table)
+           << ", \"current\": " << json_list(commands::ids(s.current)) << ", \"heads\": " << json_list(heads) << ", \"pending\": [";
+      for (std::size_t i = 0; i < s.pending.size(); ++i)
+        out_ << (i ? ", " : "") << "{\"id\": " << json_string(s.pending[i].id) << ", \"message\": " << json_string(s.pending[i].message) << "}";
+      out_ << "], \"needs_upgrade\": " << bool_text(s.needs_upgrade) << "}\n";
       return exit_success;
     }
-    out_ << "Database:       " << m.dialect().location() << "\n"
-         << "Version table:  " << m.options().version_table << "\n"
-         << "Current:        " << id_list(rows) << "\n"
+    out_ << "Database:       " << s.location << "\n"
+         << "Version table:  " << s.version_table << "\n"
+         << "Current:        " << id_list(s.current) << "\n"
          << "Head" << (heads.size() == 1 ? ":           " : "s:          ") << join(heads) << "\n"
-         << "Pending:        " << count(pending.size(), "revision") << "\n";
-    for (const auto& p : pending) out_ << "  " << p << "  " << m.revision(p).message << "\n";
-    if (pending.empty())
-      out_ << "Up to date: no upgrade needed.\n";
-    else
+         << "Pending:        " << count(s.pending.size(), "revision") << "\n";
+    for (const auto& p : s.pending) out_ << "  " << p.id << "  " << p.message << "\n";
+    if (s.needs_upgrade)
       out_ << "Upgrade needed: run '" << program_ << " upgrade'.\n";
+    else
+      out_ << "Up to date: no upgrade needed.\n";
     return exit_success;
   }
 
   template <class M>
   int do_history(M& m) {
-    const auto rows = m.current();
-    const auto applied = applied_set(rows);
-    auto is_current = [&](std::string_view id) { return std::find(rows.begin(), rows.end(), id) != rows.end(); };
+    const auto rows = commands::history(m);
     if (json_) {
       out_ << "{\"revisions\": [";
-      for (std::size_t i = 0; i < graph_.size(); ++i) {
-        const auto& r = graph_[i];
-        std::vector<std::string> downs(r.down_revisions.begin(), r.down_revisions.end());
-        out_ << (i ? ", " : "") << "{\"id\": " << json_string(r.id) << ", \"down_revisions\": " << json_list(downs)
-             << ", \"message\": " << json_string(r.message) << ", \"head\": " << bool_text(is_head(r.id))
-             << ", \"current\": " << bool_text(is_current(r.id)) << ", \"applied\": " << bool_text(applied[i])
-             << ", \"branch_point\": " << bool_text(children(i) > 1) << ", \"merge_point\": " << bool_text(r.is_merge()) << "}";
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& r = rows[i].revision;
+        out_ << (i ? ", " : "") << "{\"id\": " << json_string(r.id) << ", \"down_revisions\": " << json_list(r.down_revisions)
+             << ", \"message\": " << json_string(r.message) << ", \"head\": " << bool_text(r.head)
+             << ", \"current\": " << bool_text(rows[i].current) << ", \"applied\": " << bool_text(rows[i].applied)
+             << ", \"branch_point\": " << bool_text(r.branch_point) << ", \"merge_point\": " << bool_text(r.merge_point) << "}";
       }
       out_ << "]}\n";
       return exit_success;
     }
-    for (std::size_t i = 0; i < graph_.size(); ++i) {
-      if (verbose_) {
-        show_revision(i, is_current(graph_[i].id));
-        continue;
-      }
-      const auto& r = graph_[i];
-      out_ << downs_of(r) << " -> " << r.id << markers(i, is_current(r.id)) << ", " << r.message << "\n";
+    for (const auto& row : rows) {
+      if (verbose_) show_revision(commands::show(graph_, row.revision.id), row.current);
+      else out_ << downs_of(row.revision) << " -> " << row.revision.id << markers(row.revision, row.current) << ", " << row.revision.message << "\n";
     }
     return exit_success;
   }
@@ -5083,142 +6230,50 @@ class application {
   template <class M>
   int do_validate(M& m) {
     using D = std::remove_reference_t<decltype(m.dialect())>;
-    std::vector<std::string> problems;
-    const auto rows = m.current();
-    std::vector<std::size_t> known;
-    for (const auto& r : rows) {
-      const auto i = graph_.find(r);
-      if (i == graph_.size())
-        problems.push_back("the version table '" + m.options().version_table + "' holds revision '" + r +
-                           "', which is not in this history; deploy the code that has it, or stamp the database at the revision it is really at");
-      else
-        known.push_back(i);
-    }
-    for (auto a : known)
-      for (auto b : known)
-        if (a != b && graph_.ancestors(std::vector<std::size_t>{a})[b])
-          problems.push_back("the version table holds both '" + std::string(graph_[a].id) + "' and its ancestor '" +
-                             std::string(graph_[b].id) + "'; stamp the database at the revision it is really at");
-    if (problems.empty()) out_ << "Version table:   ok, at " << id_list(rows) << "\n";
+    const auto report = commands::validate(m, {.versions_dir = config().versions_dir, .program = program_});
+    if (report.version_problems.empty()) out_ << "Version table:   ok, at " << id_list(report.current) << "\n";
+    if (report.schema == commands::check_state::unsupported)
+      out_ << "Schema:          not checked (the " << D::name << " dialect cannot inspect its schema)\n";
+    if (report.schema == commands::check_state::done && report.replay_problems.empty() && report.drift.empty())
+      out_ << "Schema:          ok, the " << count(report.expected_tables, "table") << " and " << count(report.expected_indexes, "index")
+           << " that the applied revisions create match the database\n";
+    for (const auto& d : report.unknown) out_ << "Schema:          note: " << d << " (the history does not create it; not a problem)\n";
+    if (report.folder == commands::check_state::skipped)
+      out_ << "Versions folder: not checked (" << report.versions_dir.string() << " does not exist)\n";
+    else if (report.folder_problems.empty())
+      out_ << "Versions folder: ok, " << report.revision_files << " revision files, the same as this " << program_ << "\n";
 
-    if constexpr (Inspectable<D>) {
-      if (problems.empty()) {
-        const auto before = problems.size();
-        const auto [tables, indexes] = check_schema(m.dialect().objects(), known, problems);
-        if (problems.size() == before)
-          out_ << "Schema:          ok, the " << count(tables, "table") << " and " << count(indexes, "index")
-               << " that the applied revisions create exist\n";
-      }
-    } else {
-      out_ << "Schema:          not checked (the " << D::name << " dialect cannot list its objects)\n";
-    }
-    check_folder(problems);
-
-    if (problems.empty()) {
+    if (report.valid()) {
       out_ << "Valid.\n";
       return exit_success;
     }
     out_ << std::flush;
-    for (const auto& p : problems) err_ << program_ << ": " << p << "\n";
+    for (const auto& p : report.problems()) err_ << program_ << ": " << p << "\n";
     return exit_failure;
-  }
-
-  std::pair<std::size_t, std::size_t> check_schema(const std::vector<database_object>& objects, const std::vector<std::size_t>& rows,
-                                                   std::vector<std::string>& problems) const {
-    schema expected;
-    const auto applied = graph_.ancestors(rows);
-    for (std::size_t i = 0; i < graph_.size(); ++i) {
-      if (!applied[i]) continue;
-      try {
-        expected.apply(graph_[i].record_upgrade());
-      } catch (const std::logic_error& e) {
-        problems.push_back("revision '" + std::string(graph_[i].id) + "' does not replay onto the revisions before it (" + e.what() +
-                           "); fix the revision");
-        return {0, 0};
-      }
-    }
-    auto find = [&](std::string_view type, std::string_view name) -> const database_object* {
-      for (const auto& o : objects)
-        if (o.type == type && same_name(o.name, name)) return &o;
-      return nullptr;
-    };
-    for (const auto& t : expected.tables) {
-      const auto* live = find("table", t.name);
-      if (live == nullptr) {
-        problems.push_back("table '" + std::string(t.name) + "' is missing, though the applied revisions create it; restore it, "
-                           "or stamp the database at the revision it is really at");
-        continue;
-      }
-      for (const auto& c : t.columns)
-        if (std::none_of(live->columns.begin(), live->columns.end(), [&](const std::string& n) { return same_name(n, c.name); }))
-          problems.push_back("column '" + std::string(t.name) + "." + std::string(c.name) +
-                             "' is missing, though the applied revisions create it; restore it, or stamp the database at the revision it is really at");
-    }
-    for (const auto& i : expected.indexes)
-      if (find("index", i.name) == nullptr)
-        problems.push_back("index '" + std::string(i.name) + "' is missing, though the applied revisions create it; restore it, "
-                           "or stamp the database at the revision it is really at");
-    return {expected.tables.size(), expected.indexes.size()};
-  }
-
-  void check_folder(std::vector<std::string>& problems) {
-    const auto& dir = config().versions_dir;
-    if (!std::filesystem::exists(dir)) {
-      out_ << "Versions folder: not checked (" << dir.string() << " does not exist)\n";
-      return;
-    }
-    try {
-      const strata::detail::versions_folder folder(dir);
-      const auto before = problems.size();
-      for (const auto& f : folder.revisions())
-        if (graph_.find(f.id) == graph_.size())
-          problems.push_back("revision '" + f.id + "' (" + f.path.filename().string() + ") is in the versions folder but not in this " +
-                             program_ + "; rebuild " + program_);
-      for (const auto& r : graph_.revisions())
-        if (folder.find(r.id) == nullptr)
-          problems.push_back("revision '" + std::string(r.id) + "' is in this " + program_ + " but has no file in " + dir.string() +
-                             "; restore its file, or point versions_dir at the right folder");
-      if (problems.size() == before)
-        out_ << "Versions folder: ok, " << folder.revisions().size() << " revision files, the same as this " << program_ << "\n";
-    } catch (const strata::error& e) {
-      problems.emplace_back(e.what());
-    }
   }
 
   // ---- commands that need no database
 
   int do_heads() {
-    std::vector<std::string> heads;
-    for (auto h : graph_.heads()) heads.emplace_back(graph_[h].id);
+    const auto heads = commands::heads(graph_);
     if (json_) {
-      out_ << "{\"heads\": " << json_list(heads) << "}\n";
+      out_ << "{\"heads\": " << json_list(commands::ids(heads)) << "}\n";
       return exit_success;
     }
-    for (auto h : graph_.heads()) out_ << graph_[h].id << " (head), " << graph_[h].message << "\n";
+    for (const auto& h : heads) out_ << h.id << " (head), " << h.message << "\n";
     return exit_success;
   }
 
   int do_show() {
-    std::size_t i = 0;
-    if (target_ == "head") {
-      if (graph_.heads().size() != 1) throw multiple_heads("the history has several heads; name one of them");
-      i = graph_.heads().front();
-    } else {
-      i = graph_.resolve(target_);
-    }
-    show_revision(i, false);
+    show_revision(commands::show(graph_, target_), false);
     return exit_success;
   }
 
-  void show_revision(std::size_t i, bool current) {
-    const auto& r = graph_[i];
-    out_ << "Rev: " << r.id << markers(i, current) << "\n"
+  void show_revision(const commands::revision_details& details, bool current) {
+    const auto& r = details.revision;
+    out_ << "Rev: " << r.id << markers(r, current) << "\n"
          << "Parent: " << downs_of(r) << "\n";
-    std::string branches;
-    for (std::size_t j = 0; j < graph_.size(); ++j)
-      for (auto d : graph_.downs(j))
-        if (d == i) branches += (branches.empty() ? "" : ", ") + std::string(graph_[j].id);
-    if (!branches.empty()) out_ << (children(i) > 1 ? "Branches into: " : "Next: ") << branches << "\n";
+    if (!r.next.empty()) out_ << (r.branch_point ? "Branches into: " : "Next: ") << join(r.next) << "\n";
     out_ << "Transactional: " << (r.transactional ? "yes" : "no") << "\n\n"
          << "    " << r.message << "\n\n";
     auto list = [&](const char* title, const ops& recorded) {
@@ -5226,18 +6281,9 @@ class application {
       if (recorded.operations().empty()) out_ << "    (nothing)\n";
       for (const auto& o : recorded.operations()) out_ << "    " << describe(o) << "\n";
     };
-    list("upgrade", r.record_upgrade());
-    list("downgrade", r.record_downgrade());
+    list("upgrade", details.upgrade);
+    list("downgrade", details.downgrade);
     out_ << "\n";
-  }
-
-  std::string markers(std::size_t i, bool current) const {
-    std::string s;
-    if (is_head(graph_[i].id)) s += " (head)";
-    if (current) s += " (current)";
-    if (children(i) > 1) s += " (branchpoint)";
-    if (graph_[i].is_merge()) s += " (mergepoint)";
-    return s;
   }
 
   static const char* bool_text(bool b) { return b ? "true" : "false"; }
@@ -5249,45 +6295,21 @@ class application {
   // ---- writing revision files
 
   int do_migrate() {
-    strata::detail::versions_folder folder(config(false).versions_dir);
-    const auto downs = folder.heads();
-    const auto id = folder.new_id(ids());
-    const auto path = folder.write_revision(id, downs, message_);
+    const auto written = commands::migrate(config(false).versions_dir, graph_, message_);
     if (!no_autogenerate_)
       err_ << program_ << ": autogenerate is not available yet, so the revision is empty; write its upgrade() and downgrade()\n";
-    out_ << "Generated " << path.string() << "\n"
-         << "Revision " << id << " (down revision " << (downs.empty() ? std::string("base") : join(downs)) << "). Rebuild "
-         << program_ << " to include it: " << (folder.path() / strata::detail::versions_folder::list_file).string()
-         << " lists it.\n";
+    out_ << "Generated " << written.file.string() << "\n"
+         << "Revision " << written.id << " (down revision " << (written.down_revisions.empty() ? std::string("base") : join(written.down_revisions))
+         << "). Rebuild " << program_ << " to include it: " << written.list_file.string() << " lists it.\n";
     return exit_success;
   }
 
   int do_merge() {
-    strata::detail::versions_folder folder(config(false).versions_dir);
-    std::vector<std::string> downs;
-    for (const auto& r : revisions_)
-      for (auto& id : folder.resolve(r))
-        if (std::find(downs.begin(), downs.end(), id) == downs.end()) downs.push_back(std::move(id));
-    if (downs.size() < 2)
-      throw usage_error("merge needs two or more different revisions to merge (got " + (downs.empty() ? std::string("none") : join(downs)) +
-                        "); name them, or write 'heads'");
-    const auto id = folder.new_id(ids());
-    const auto path = folder.write_revision(id, downs, message_);
-    out_ << "Generated " << path.string() << "\n"
-         << "Merge revision " << id << " (down revisions " << join(downs) << "). Rebuild " << program_ << " to include it.\n";
+    const auto written = commands::merge(config(false).versions_dir, graph_, revisions_, message_);
+    out_ << "Generated " << written.file.string() << "\n"
+         << "Merge revision " << written.id << " (down revisions " << join(written.down_revisions) << "). Rebuild " << program_
+         << " to include it.\n";
     return exit_success;
-  }
-
-  std::vector<std::string> ids() const {
-    std::vector<std::string> out;
-    for (const auto& r : graph_.revisions()) out.emplace_back(r.id);
-    return out;
-  }
-
-  static std::string join(const std::vector<std::string>& items) {
-    std::string s;
-    for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
-    return s;
   }
 
   std::ostream& out_;

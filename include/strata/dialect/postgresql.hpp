@@ -26,6 +26,7 @@
 #include <strata/dialect.hpp>
 #include <strata/connection.hpp>
 #include <strata/detail/graph_check.hpp>
+#include <strata/detail/postgresql_inspect.hpp>
 #include <strata/detail/postgresql_sql.hpp>
 #include <strata/errors.hpp>
 #include <strata/migrator.hpp>
@@ -215,6 +216,15 @@ class postgresql {
       return 0;
     });
     for (const auto& o : operations) apply_one(o);
+  }
+
+  // The schema's tables, keys and indexes, read from pg_catalog (detail/postgresql_inspect.hpp).
+  owned_schema inspect() {
+    return guarded("reading the schema", [&] {
+      owned_schema s;
+      with_transaction([&](pqxx::transaction_base& t) { s = detail::postgresql_inspect(t, schema_name(t)); });
+      return s;
+    });
   }
 
   // Every table, view, index (but those backing a constraint), trigger (but internal ones),

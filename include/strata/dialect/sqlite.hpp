@@ -27,6 +27,7 @@
 
 #include <strata/dialect.hpp>
 #include <strata/connection.hpp>
+#include <strata/detail/sqlite_inspect.hpp>
 #include <strata/detail/sqlite_table.hpp>
 #include <strata/errors.hpp>
 #include <strata/migrator.hpp>
@@ -146,6 +147,11 @@ class sqlite {
       }
       i = end;
     }
+  }
+
+  // The main schema's tables, keys and indexes, read through SQLite's pragmas (detail/sqlite_inspect.hpp).
+  owned_schema inspect() {
+    return guarded("reading the schema", [&] { return detail::sqlite_inspect(*db_); });
   }
 
   // Every table, index, view and trigger of the main schema (the version table included, SQLite's

@@ -1,0 +1,484 @@
+// strata::commands: every manage_db verb as a function that returns a value (Alembic's command.py):
+// open, status, current, heads, history, show, validate, plan_reset/reset, upgrade, downgrade, stamp,
+// migrate and merge. Front ends (strata::cli, strata::manager) call them and render what they return.
+//
+//   auto m = strata::migrator<strata::sqlite>(history{}, "sqlite:///app.db");
+//   const auto s = strata::commands::status(m);
+//   if (s.needs_upgrade) strata::commands::upgrade(m);
+//
+// The values carry data, not text to print. Errors are exceptions, the migrator's own where it throws
+// them (strata::revision_not_found, strata::migration_failed, strata::database_locked ...).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <strata/detail/versions_folder.hpp>
+#include <strata/dialect.hpp>
+#include <strata/errors.hpp>
+#include <strata/graph.hpp>
+#include <strata/history.hpp>
+#include <strata/migrator.hpp>
+#include <strata/ops.hpp>
+#include <strata/schema.hpp>
+#include <strata/schema_diff.hpp>
+#include <strata/url.hpp>
+
+namespace strata::commands {
+
+// A command called with arguments it cannot work with (merge with fewer than two revisions).
+class usage_error : public error {
+ public:
+  using error::error;
+};
+
+// ---- Opening a database -----------------------------------------------------------------------------
+
+// A migrator on the database the URL names, of the first of Ds whose schemes hold the URL's scheme.
+// When the dialect cannot open it, it makes what the URL's location lacks (PreparesLocation: a SQLite
+// file's folder) and tries again. Throws strata::malformed_url for a URL none of Ds takes, and what
+// the dialect throws (strata::database_unavailable ...).
+template <History H, Dialect... Ds>
+  requires(sizeof...(Ds) > 0)
+std::variant<migrator<Ds>...> open(std::string_view url, const migrator_options& options = {}) {
+  const auto scheme = database_url::parse(url).scheme;
+  std::optional<std::variant<migrator<Ds>...>> opened;
+  auto try_one = [&]<class D>() {
+    if (opened || !handles_scheme<D>(scheme)) return;
+    try {
+      opened.emplace(std::in_place_type<migrator<D>>, H{}, options, url);
+    } catch (const database_unavailable&) {
+      if constexpr (PreparesLocation<D>) {
+        if (!D::prepare_location(url)) throw;
+        opened.emplace(std::in_place_type<migrator<D>>, H{}, options, url);
+      } else {
+        throw;
+      }
+    }
+  };
+  (try_one.template operator()<Ds>(), ...);
+  if (!opened) {
+    std::string known;
+    ((known += (known.empty() ? "" : ", ") + std::string(Ds::name) + "://"), ...);
+    throw malformed_url("the URL's scheme '" + scheme + "' is not one this program was built for; use one of " + known);
+  }
+  return std::move(*opened);
+}
+
+// ---- Revisions as the commands list them ----------------------------------------------------------
+
+// One revision as status, current and heads list it, or a version row the history lacks.
+struct revision_entry {
+  std::string id;
+  std::string message;      // empty for a row the history lacks
+  bool head = false;        // no revision follows it
+  bool in_history = true;   // false for a version row that names no revision of the history
+
+  friend bool operator==(const revision_entry&, const revision_entry&) = default;
+};
+
+// What the history says about one revision.
+struct revision_node {
+  std::string id;
+  std::vector<std::string> down_revisions;  // empty for the base
+  std::vector<std::string> next;            // the revisions that follow it (name it as a down revision)
+  std::string message;
+  bool head = false;           // nothing follows it
+  bool branch_point = false;   // several revisions follow it
+  bool merge_point = false;    // it follows several revisions
+  bool transactional = true;
+};
+
+namespace detail {
+
+inline bool is_head(const revision_graph& g, std::size_t i) {
+  return std::find(g.heads().begin(), g.heads().end(), i) != g.heads().end();
+}
+
+// For each revision, the revisions whose down revisions name it.
+inline std::vector<std::vector<std::size_t>> children(const revision_graph& g) {
+  std::vector<std::vector<std::size_t>> out(g.size());
+  for (std::size_t j = 0; j < g.size(); ++j)
+    for (auto d : g.downs(j)) out[d].push_back(j);
+  return out;
+}
+
+inline revision_node node(const revision_graph& g, std::size_t i, const std::vector<std::size_t>& next) {
+  const auto& r = g[i];
+  revision_node n{std::string(r.id), {}, {}, std::string(r.message), is_head(g, i), next.size() > 1, r.is_merge(), r.transactional};
+  for (auto d : r.down_revisions) n.down_revisions.emplace_back(d);
+  for (auto j : next) n.next.emplace_back(g[j].id);
+  return n;
+}
+
+// The revisions the version rows stand for and those below them; rows the history lacks are left out.
+inline std::vector<bool> applied(const revision_graph& g, const std::vector<std::string>& rows) {
+  std::vector<std::size_t> known;
+  for (const auto& r : rows)
+    if (auto i = g.find(r); i < g.size()) known.push_back(i);
+  return g.ancestors(known);
+}
+
+inline std::vector<std::string> revision_ids(const revision_graph& g) {
+  std::vector<std::string> out;
+  for (const auto& r : g.revisions()) out.emplace_back(r.id);
+  return out;
+}
+
+inline std::string join(const std::vector<std::string>& items) {
+  std::string s;
+  for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
+  return s;
+}
+
+}  // namespace detail
+
+// The revisions (or version rows) with these ids, in the order given.
+inline std::vector<revision_entry> entries(const revision_graph& g, const std::vector<std::string>& ids) {
+  std::vector<revision_entry> out;
+  for (const auto& id : ids) {
+    if (const auto i = g.find(id); i < g.size()) out.push_back({id, std::string(g[i].message), detail::is_head(g, i), true});
+    else out.push_back({id, "", false, false});
+  }
+  return out;
+}
+
+// The ids of the entries.
+inline std::vector<std::string> ids(const std::vector<revision_entry>& entries) {
+  std::vector<std::string> out;
+  for (const auto& e : entries) out.push_back(e.id);
+  return out;
+}
+
+// ---- status, current, heads, history, show --------------------------------------------------------
+
+struct status_report {
+  std::string location;                  // the dialect's location(): where it points, any password masked
+  std::string version_table;
+  std::vector<revision_entry> current;   // the version table's rows; empty at base
+  std::vector<revision_entry> heads;
+  std::vector<revision_entry> pending;   // what an upgrade to the heads would apply, in order
+  bool needs_upgrade = false;
+};
+
+// The history's heads, in list order.
+inline std::vector<revision_entry> heads(const revision_graph& g) {
+  std::vector<revision_entry> out;
+  for (auto h : g.heads()) out.push_back({std::string(g[h].id), std::string(g[h].message), true, true});
+  return out;
+}
+
+// The database's current revision(s): the version table's rows, known to the history or not.
+template <Dialect D>
+std::vector<revision_entry> current(migrator<D>& m) {
+  return entries(m.graph(), m.current());
+}
+
+// Where the database is and what an upgrade would do. Throws strata::unknown_database_state when a
+// version row is not in the history.
+template <Dialect D>
+status_report status(migrator<D>& m) {
+  status_report s;
+  s.location = m.dialect().location();
+  s.version_table = m.options().version_table;
+  s.current = current(m);
+  s.heads = heads(m.graph());
+  s.pending = entries(m.graph(), m.pending("heads"));
+  s.needs_upgrade = !s.pending.empty();
+  return s;
+}
+
+// One revision of the history with where the database stands.
+struct history_row {
+  revision_node revision;
+  bool current = false;  // a row of the version table
+  bool applied = false;  // current, or below a current revision
+};
+
+// Every revision in dependency order, base first.
+template <Dialect D>
+std::vector<history_row> history(migrator<D>& m) {
+  const auto& g = m.graph();
+  const auto rows = m.current();
+  const auto applied = detail::applied(g, rows);
+  const auto next = detail::children(g);
+  std::vector<history_row> out;
+  for (std::size_t i = 0; i < g.size(); ++i)
+    out.push_back({detail::node(g, i, next[i]), std::find(rows.begin(), rows.end(), g[i].id) != rows.end(), applied[i]});
+  return out;
+}
+
+// One revision in full: the operations its upgrade() and downgrade() record.
+struct revision_details {
+  revision_node revision;
+  ops upgrade;
+  ops downgrade;
+};
+
+// The revision with this id or unique prefix, or "head" (the single head). Throws
+// strata::revision_not_found, strata::ambiguous_revision, strata::multiple_heads.
+inline revision_details show(const revision_graph& g, std::string_view revision) {
+  std::size_t i = 0;
+  if (revision == "head") {
+    if (g.heads().size() != 1) {
+      std::string which;
+      for (auto h : g.heads()) which += (which.empty() ? "'" : ", '") + std::string(g[h].id) + "'";
+      throw multiple_heads("the history has several heads (" + which + "); name one of them");
+    }
+    i = g.heads().front();
+  } else {
+    i = g.resolve(revision);
+  }
+  return {detail::node(g, i, detail::children(g)[i]), g[i].record_upgrade(), g[i].record_downgrade()};
+}
+
+// ---- validate --------------------------------------------------------------------------------------
+
+// Whether a part of validate ran.
+enum class check_state : std::uint8_t {
+  done,
+  skipped,      // what it needs is missing: a version table of this history's revisions, the versions folder
+  unsupported,  // the dialect cannot inspect its schema
+};
+
+constexpr std::string_view to_string(check_state state) {
+  switch (state) {
+    case check_state::done: return "done";
+    case check_state::skipped: return "skipped";
+    case check_state::unsupported: return "unsupported";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, check_state state) { return out << to_string(state); }
+
+struct validate_options {
+  std::filesystem::path versions_dir;    // the folder of revision files to compare; empty: not checked
+  std::string program = "this program";  // what the revisions are built into, for the sentences: "manage_db"
+};
+
+struct validation_report {
+  // The version table: its rows must be revisions of the history, none below another.
+  std::string version_table;
+  std::vector<revision_entry> current;
+  std::vector<std::string> version_problems;  // one sentence each
+
+  // The schema: the applied revisions replayed, compared with the database's (strata::diff).
+  check_state schema = check_state::skipped;
+  std::size_t expected_tables = 0;            // what the applied revisions create
+  std::size_t expected_indexes = 0;
+  std::vector<std::string> replay_problems;   // a revision that does not replay onto those before it
+  std::vector<schema_difference> drift;       // what the database has otherwise than the applied revisions make it
+  // What the database has on the history's tables that the history does not create (an index a DBA
+  // added, a column added by op.execute()): not a problem. Tables the history does not know are the
+  // application's business and not listed at all.
+  std::vector<schema_difference> unknown;
+
+  // The versions folder: the same revisions as the program.
+  check_state folder = check_state::skipped;
+  std::filesystem::path versions_dir;
+  std::size_t revision_files = 0;
+  std::vector<std::string> folder_problems;
+
+  [[nodiscard]] bool valid() const {
+    return version_problems.empty() && replay_problems.empty() && drift.empty() && folder_problems.empty();
+  }
+
+  // Every problem as one sentence saying what to do, in order: version table, schema, folder.
+  [[nodiscard]] std::vector<std::string> problems() const {
+    std::vector<std::string> out = version_problems;
+    out.insert(out.end(), replay_problems.begin(), replay_problems.end());
+    for (const auto& d : drift)
+      out.push_back(to_string(d) + (is_missing(d.kind) ? ", though the applied revisions create it; restore it"
+                                                       : ", unlike what the applied revisions make; change it back") +
+                    ", or stamp the database at the revision it is really at");
+    out.insert(out.end(), folder_problems.begin(), folder_problems.end());
+    return out;
+  }
+};
+
+// Checks the version table, then (when the version table is sound and the dialect is Inspectable) the
+// live schema against the applied revisions replayed, then the versions folder against the history.
+// Reads only; a problem is reported, not thrown. Throws what the database throws when it cannot be read.
+template <Dialect D>
+validation_report validate(migrator<D>& m, const validate_options& options = {}) {
+  const auto& g = m.graph();
+  validation_report r;
+  r.version_table = m.options().version_table;
+  const auto rows = m.current();
+  r.current = entries(g, rows);
+  std::vector<std::size_t> known;
+  for (const auto& row : rows) {
+    if (const auto i = g.find(row); i < g.size()) known.push_back(i);
+    else
+      r.version_problems.push_back("the version table '" + r.version_table + "' holds revision '" + row +
+                                   "', which is not in this history; deploy the code that has it, or stamp the database at the revision it is really at");
+  }
+  for (auto a : known) {
+    const auto below = g.ancestors(std::vector<std::size_t>{a});
+    for (auto b : known)
+      if (a != b && below[b])
+        r.version_problems.push_back("the version table holds both '" + std::string(g[a].id) + "' and its ancestor '" + std::string(g[b].id) +
+                                     "'; stamp the database at the revision it is really at");
+  }
+
+  if constexpr (Inspectable<D>) {
+    if (r.version_problems.empty()) {
+      r.schema = check_state::done;
+      schema expected;
+      const auto applied = g.ancestors(known);
+      for (std::size_t i = 0; i < g.size() && r.replay_problems.empty(); ++i) {
+        if (!applied[i]) continue;
+        try {
+          expected.apply(g[i].record_upgrade());
+        } catch (const std::logic_error& e) {
+          r.replay_problems.push_back("revision '" + std::string(g[i].id) + "' does not replay onto the revisions before it (" + e.what() +
+                                      "); fix the revision");
+        }
+      }
+      if (r.replay_problems.empty()) {
+        r.expected_tables = expected.tables.size();
+        r.expected_indexes = expected.indexes.size();
+        const auto live = m.dialect().inspect();
+        for (auto& d : diff(expected, *live)) {
+          if (d.kind == difference_kind::unexpected_table) continue;
+          (is_unexpected(d.kind) ? r.unknown : r.drift).push_back(std::move(d));
+        }
+      }
+    }
+  } else {
+    r.schema = check_state::unsupported;
+  }
+
+  r.versions_dir = options.versions_dir;
+  std::error_code ec;
+  if (!options.versions_dir.empty() && std::filesystem::exists(options.versions_dir, ec)) {
+    r.folder = check_state::done;
+    try {
+      const strata::detail::versions_folder folder(options.versions_dir);
+      r.revision_files = folder.revisions().size();
+      for (const auto& f : folder.revisions())
+        if (g.find(f.id) == g.size())
+          r.folder_problems.push_back("revision '" + f.id + "' (" + f.path.filename().string() + ") is in the versions folder but not in " +
+                                      options.program + "; rebuild " + options.program);
+      for (const auto& rev : g.revisions())
+        if (folder.find(rev.id) == nullptr)
+          r.folder_problems.push_back("revision '" + std::string(rev.id) + "' is in " + options.program + " but has no file in " +
+                                      options.versions_dir.string() + "; restore its file, or point versions_dir at the right folder");
+    } catch (const strata::error& e) {
+      r.folder_problems.emplace_back(e.what());
+    }
+  }
+  return r;
+}
+
+// ---- reset -----------------------------------------------------------------------------------------
+
+struct reset_plan {
+  std::string location;                  // the dialect's location()
+  std::vector<revision_entry> current;   // where the database was
+  std::vector<database_object> objects;  // every table, index, view, trigger ... in the order they are dropped
+};
+
+// What reset() would drop: every object of the schema, the version table included.
+template <Inspectable D>
+reset_plan plan_reset(migrator<D>& m) {
+  reset_plan p;
+  p.current = current(m);
+  p.objects = m.dialect().objects();
+  p.location = m.dialect().location();
+  return p;
+}
+
+// Drops what the plan lists (what a user was shown), in one transaction under the migration lock:
+// every row in them is gone, and the database is at base.
+template <Inspectable D>
+void reset(migrator<D>& m, const reset_plan& plan) {
+  m.dialect().drop_objects(plan.objects, m.options().version_table);
+}
+
+// ---- upgrade, downgrade, stamp ---------------------------------------------------------------------
+
+struct version_change {
+  std::vector<revision_entry> from;     // the version rows before
+  std::vector<revision_entry> to;       // the version rows after
+  std::vector<revision_entry> applied;  // the revisions upgraded or downgraded, in order; none for stamp
+};
+
+// Upgrades to the target: "head" (the single head), "heads", an id or unique prefix, "+N". Revisions
+// another process applied meanwhile are skipped, and not in `applied`.
+template <Dialect D>
+version_change upgrade(migrator<D>& m, std::string_view target = "head") {
+  version_change c;
+  c.from = current(m);
+  c.applied = entries(m.graph(), m.upgrade(target));
+  c.to = current(m);
+  return c;
+}
+
+// Downgrades to the target: an id or unique prefix (which stays applied), "base", "-N".
+template <Dialect D>
+version_change downgrade(migrator<D>& m, std::string_view target) {
+  version_change c;
+  c.from = current(m);
+  c.applied = entries(m.graph(), m.downgrade(target));
+  c.to = current(m);
+  return c;
+}
+
+// Sets the version table to the target ("head", "heads", "base", an id or prefix); no migration runs.
+template <Dialect D>
+version_change stamp(migrator<D>& m, std::string_view target) {
+  version_change c;
+  c.from = current(m);
+  m.stamp(target);
+  c.to = current(m);
+  return c;
+}
+
+// ---- migrate, merge: revision files -------------------------------------------------------------------
+
+struct written_revision {
+  std::filesystem::path file;
+  std::string id;
+  std::vector<std::string> down_revisions;  // empty: a base revision
+  std::filesystem::path list_file;          // the folder's history.hpp, which now lists it
+};
+
+// Writes an empty revision whose down revisions are the folder's heads, with a fresh id that neither
+// the folder nor the history `g` uses, and regenerates the folder's history.hpp.
+inline written_revision migrate(const std::filesystem::path& versions_dir, const revision_graph& g, std::string_view message) {
+  strata::detail::versions_folder folder(versions_dir);
+  auto downs = folder.heads();
+  const auto id = folder.new_id(detail::revision_ids(g));
+  auto file = folder.write_revision(id, downs, message);
+  return {std::move(file), id, std::move(downs), folder.path() / strata::detail::versions_folder::list_file};
+}
+
+// Writes a merge revision whose down revisions are the given ones (ids or unique prefixes of the
+// folder's revisions, or "heads"). Throws commands::usage_error unless they are two or more.
+inline written_revision merge(const std::filesystem::path& versions_dir, const revision_graph& g, const std::vector<std::string>& revisions,
+                              std::string_view message) {
+  strata::detail::versions_folder folder(versions_dir);
+  std::vector<std::string> downs;
+  for (const auto& r : revisions)
+    for (auto& id : folder.resolve(r))
+      if (std::find(downs.begin(), downs.end(), id) == downs.end()) downs.push_back(std::move(id));
+  if (downs.size() < 2)
+    throw usage_error("merge needs two or more different revisions to merge (got " + (downs.empty() ? std::string("none") : detail::join(downs)) +
+                      "); name them, or write 'heads'");
+  const auto id = folder.new_id(detail::revision_ids(g));
+  auto file = folder.write_revision(id, downs, message);
+  return {std::move(file), id, std::move(downs), folder.path() / strata::detail::versions_folder::list_file};
+}
+
+}  // namespace strata::commands
