@@ -1,5 +1,6 @@
 // strata::testing (strata/testing/gtest.hpp): the migrated_database fixture and the templates it
-// clones, on SQLite and (with STRATA_HAVE_POSTGRESQL) on the PostgreSQL server of the PG* variables.
+// clones, on SQLite (a snapshot_template) and (with STRATA_HAVE_POSTGRESQL) on the PostgreSQL server
+// of the PG* variables (a pooled_template and its clone_pool).
 #include <strata/testing/gtest.hpp>
 
 #include <strata/dialect/sqlite.hpp>
@@ -179,16 +180,16 @@ TEST(SqliteTemplate, IsMigratedOncePerProcess) {
   auto& t = strata::testing::database_template<sqlite_history, strata::sqlite>::instance();
   EXPECT_EQ(&t, (&strata::testing::database_template<sqlite_history, strata::sqlite>::instance()));
   for (int i = 0; i < 5; ++i) {
-    auto a = t.clone();
-    auto b = t.clone_file();
+    auto a = t.clone_in_memory();
+    auto b = t.clone();
   }
   EXPECT_EQ(migrations_run<0>::count, 1);  // after the suites above and ten clones
 }
 
 TEST(SqliteTemplate, InMemoryClonesAreIndependent) {
   auto& t = strata::testing::database_template<sqlite_history, strata::sqlite>::instance();
-  auto a = t.clone();
-  auto b = t.clone();
+  auto a = t.clone_in_memory();
+  auto b = t.clone_in_memory();
   EXPECT_EQ(scalar(a.connection(), "SELECT version_num FROM alembic_version"), head);
   EXPECT_EQ(count(a.connection(), "PRAGMA foreign_keys"), 1);
   a.connection().exec("INSERT INTO items (key) VALUES ('a')");
@@ -196,7 +197,7 @@ TEST(SqliteTemplate, InMemoryClonesAreIndependent) {
   for (int i = 0; i < 200; ++i) a.connection().exec("INSERT INTO items (key) VALUES ('k" + std::to_string(i) + "')");
   EXPECT_EQ(count(a.connection(), "SELECT count(*) FROM items"), 201);
   EXPECT_EQ(count(b.connection(), "SELECT count(*) FROM items"), 0);
-  EXPECT_TRUE(a.file().empty());
+  EXPECT_TRUE(a.name().empty());
   EXPECT_THROW((void)a.url(), std::logic_error);
 }
 
@@ -204,8 +205,9 @@ TEST(SqliteTemplate, FileClonesAreRemoved) {
   auto& t = strata::testing::database_template<sqlite_history, strata::sqlite>::instance();
   std::filesystem::path file;
   {
-    auto c = t.clone_file();
-    file = c.file();
+    auto c = t.clone();
+    file = c.connection().getFilename();
+    EXPECT_EQ(c.url(), "sqlite:///" + file.string());
     EXPECT_TRUE(std::filesystem::exists(file));
     auto moved = std::move(c);
     EXPECT_TRUE(std::filesystem::exists(file));
@@ -220,8 +222,8 @@ TEST(SqliteTemplate, CloneTimings) {
     for (int i = 0; i < 100; ++i) f();
     return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / 100;
   };
-  const double memory = time([&] { (void)t.clone(); });
-  const double file = time([&] { (void)t.clone_file(); });
+  const double memory = time([&] { (void)t.clone_in_memory(); });
+  const double file = time([&] { (void)t.clone(); });
   std::printf("SQLite clone of a %zu-byte template: in memory %.1f us, to a file %.1f us (clone and drop)\n", t.image().size(), memory, file);
 }
 
@@ -241,17 +243,18 @@ void pg_exec(pqxx::connection& c, const std::string& sql) {
   n.exec(sql);
 }
 
+// A connection to the PG* variables' database, or none without a server.
 std::unique_ptr<pqxx::connection> admin_or_skip() {
   try {
-    return strata::testing::detail::connect_postgresql(strata::testing::detail::maintenance_database());
-  } catch (const strata::database_unavailable&) {
+    return std::make_unique<pqxx::connection>();
+  } catch (const pqxx::broken_connection&) {
     return nullptr;
   }
 }
 #define STRATA_ADMIN_OR_SKIP(admin)                                                        \
   auto admin = admin_or_skip();                                                            \
   if (!admin) {                                                                            \
-    if (strata::testing::postgresql_required()) FAIL() << "no PostgreSQL server";          \
+    if (strata::postgresql::provisioner::unreachable_fails()) FAIL() << "no PostgreSQL server"; \
     GTEST_SKIP() << "no PostgreSQL server";                                                \
   }
 
@@ -312,7 +315,8 @@ TEST(PostgresqlFixtureLifecycle, TestsAndSuitesAreIsolated) {
   }
   fixture::TearDownTestSuite();
   strata::testing::database_template<postgresql_history, strata::postgresql>::instance().settle();  // released clones dropped
-  auto admin = strata::testing::detail::connect_postgresql(strata::testing::detail::maintenance_database());
+  auto admin = admin_or_skip();
+  ASSERT_TRUE(admin);
   EXPECT_EQ(pg_scalar(*admin, "SELECT count(*) FROM pg_database WHERE datname = '" + first + "'"), "0");
   fixture::SetUpTestSuite();  // the next suite
   EXPECT_NE(pg_scalar(fixture::database(), "SELECT current_database()"), first);
@@ -537,7 +541,7 @@ TEST(PostgresqlTemplate, ClonesOfAGoneProcessAreDroppedAtStart) {
 TEST(PostgresqlTemplate, TemplatesUnusedFor14DaysAreDropped) {
   STRATA_ADMIN_OR_SKIP(admin);
   const std::string old_one = "strata_tpl_00000000000000a1", recent = "strata_tpl_00000000000000a2", unstamped = "strata_tpl_00000000000000a3";
-  const std::string today = pg_scalar(*admin, "SELECT current_date::text");
+  const std::string today = strata::testing::detail::utc_date();  // templates are noted with the UTC date
   const std::map<std::string, std::string> stamps{{old_one, "2020-01-02"}, {recent, today}, {unstamped, ""}};
   for (const auto& [name, date] : stamps) {
     drop_template(*admin, name);
@@ -568,10 +572,11 @@ TEST(PostgresqlTemplate, UnusedClonesAreSparesForTheNextProcess) {
   const auto spare_prefix = tpl.spare_prefix();
   ASSERT_TRUE(spare_prefix.starts_with("strata_spare_"));
   drop_spares(*admin, spare_prefix);
-  const auto& oid = tpl.oid();
+  const auto& oid = tpl.identity();
+  EXPECT_EQ(oid, pg_scalar(*admin, "SELECT oid FROM pg_database WHERE datname = '" + t::name() + "'"));  // PostgreSQL's identity
   EXPECT_EQ(spare_prefix, "strata_spare_" + oid + "_");
-  using strata::testing::detail::postgresql_clone_pool;
-  auto release = [](postgresql_clone_pool& pool, strata::testing::detail::postgresql_clone c) {
+  using postgresql_clone_pool = strata::testing::clone_pool<strata::postgresql>;
+  auto release = [](postgresql_clone_pool& pool, strata::testing::pooled_clone<strata::postgresql> c) {
     c.connection.reset();
     pool.release(c.name);
   };
@@ -592,7 +597,7 @@ TEST(PostgresqlTemplate, UnusedClonesAreSparesForTheNextProcess) {
     EXPECT_TRUE(c.name.starts_with(second.prefix())) << c.name;
     EXPECT_FALSE(database_exists(*admin, spares[0]));  // renamed: it is c
     EXPECT_TRUE(spares_of(*admin, spare_prefix).empty());
-    EXPECT_EQ(pg_scalar(*c.connection, "SELECT version_num FROM alembic_version"), head);
+    EXPECT_EQ(pg_scalar(c.connection->database(), "SELECT version_num FROM alembic_version"), head);
     release(second, std::move(c));
     EXPECT_EQ(clones_of(*admin, second.prefix()), "0");
   }
