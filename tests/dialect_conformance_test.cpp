@@ -4,13 +4,14 @@
 // (a failing unit leaves every row and the version table as they were), the migration lock,
 // inspection (objects(), drop_objects()), ExecutesSql, and provisioning (test databases, copies of
 // a template, snapshots, the clone pool and the template it serves). What a test checks is read back
-// through the database's own client (the backend), never through the dialect under test.
+// through the database's own client (the backend), never through the dialect under test; only the
+// provisioning tests, whose databases are not the backend's, read theirs through a data migration
+// (op.run), the one way of reading every dialect has.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <exception>
 #include <optional>
-#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -344,11 +345,11 @@ TYPED_TEST(DialectConformance, AMigratorWaitsForTheLock) {
 
 TYPED_TEST(DialectConformance, ObjectsListsEveryObjectDependentsFirst) {
   strata::ops op;
-  op.create_table("conf_parents", {column("id", strata::integer).primary_key(), column("label", strata::text)});
-  op.create_table("conf_children", {column("id", strata::integer).primary_key(),
-                                    column("parent_id", strata::integer).references("conf_parents", "id")});
-  op.create_index("ix_conf_children_parent", "conf_children", {"parent_id"});
-  op.execute("CREATE VIEW conf_labels AS SELECT label FROM conf_parents");
+  op.create_table("conf_owners", {column("id", strata::integer).primary_key(), column("label", strata::text)});
+  op.create_table("conf_pets", {column("id", strata::integer).primary_key(),
+                                    column("owner_id", strata::integer).references("conf_owners", "id")});
+  op.create_index("ix_conf_pets_owner", "conf_pets", {"owner_id"});
+  op.execute("CREATE VIEW conf_names AS SELECT label FROM conf_owners");
   this->apply(op);
   auto d = this->db().open();
   {
@@ -362,14 +363,14 @@ TYPED_TEST(DialectConformance, ObjectsListsEveryObjectDependentsFirst) {
     ADD_FAILURE() << "objects() lacks " << type << " " << name;
     return -1;
   };
-  const auto parents = at("table", "conf_parents"), children = at("table", "conf_children"), index = at("index", "ix_conf_children_parent"),
-             view = at("view", "conf_labels"), versions = at("table", "alembic_version");
+  const auto parents = at("table", "conf_owners"), children = at("table", "conf_pets"), index = at("index", "ix_conf_pets_owner"),
+             view = at("view", "conf_names"), versions = at("table", "alembic_version");
   ASSERT_TRUE(parents >= 0 && children >= 0 && index >= 0 && view >= 0 && versions >= 0);
   EXPECT_EQ(objects.size(), 5U);
-  EXPECT_LT(children, parents);  // a table before the tables it references
+  EXPECT_LT(children, parents);  // a table before the tables it references (not their names' order)
   EXPECT_LT(index, children);
   EXPECT_LT(view, parents);
-  EXPECT_EQ(objects[static_cast<std::size_t>(index)].table, "conf_children");
+  EXPECT_EQ(objects[static_cast<std::size_t>(index)].table, "conf_pets");
   EXPECT_EQ(objects[static_cast<std::size_t>(parents)].columns, (strings{"id", "label"}));
 
   // A list that cannot be dropped whole drops nothing.
@@ -533,6 +534,24 @@ TYPED_TEST(DialectConformance, SnapshotsRoundTrip) {
     EXPECT_EQ(first_value(again, "SELECT count(*) FROM conf_t"), "1");
     p.drop(name);
   }
+}
+
+// What test processes that were killed left (clones and STRATA_MIGRATION_TESTS' databases of
+// sessions that are gone, spares of templates that are gone) is dropped; what live sessions have is not.
+TYPED_TEST(DialectConformance, OrphansOfGoneSessionsAreDropped) {
+  provisioner_of<TypeParam> p;
+  const std::string gone_clone = "strata_clone_999999999_0", gone_empty = "strata_mt_999999999_0",
+                    gone_spare = "strata_spare_4000000001_1_0", live = "strata_clone_" + p.session() + "_999";
+  for (const auto& n : {gone_clone, gone_empty, gone_spare, live}) {
+    p.drop(n);
+    p.create(n);
+  }
+  strata::testing::detail::drop_orphans<dialect_of<TypeParam>>(p);
+  EXPECT_EQ(p.list("strata_clone_999999999_"), strings{});
+  EXPECT_EQ(p.list("strata_mt_999999999_"), strings{});
+  EXPECT_EQ(p.list("strata_spare_4000000001_"), strings{});
+  EXPECT_EQ(p.list(live), strings{live});
+  p.drop(live);
 }
 
 // ---- The clone pool and the template it serves ------------------------------------------------------

@@ -8,6 +8,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -227,9 +229,61 @@ TEST(SqliteTemplate, CloneTimings) {
   std::printf("SQLite clone of a %zu-byte template: in memory %.1f us, to a file %.1f us (clone and drop)\n", t.image().size(), memory, file);
 }
 
+// A temporary folder that cannot be used is strata::database_unavailable, and fails the tests.
+TEST(SqliteProvisioner, AFolderThatIsNotThereIsDatabaseUnavailable) {
+  strata::sqlite::provisioner p(std::filesystem::temp_directory_path() / "strata_no_such_folder" / "deeper");
+  EXPECT_THROW(p.create("strata_clone_1_0"), strata::database_unavailable);
+  EXPECT_TRUE(strata::sqlite::provisioner::unreachable_fails());
+}
+
 // ---- PostgreSQL ---------------------------------------------------------------------------------
 
 #ifdef STRATA_HAVE_POSTGRESQL
+
+// An environment variable set (or unset) for one scope.
+class scoped_environment {
+ public:
+  scoped_environment(const char* name, const char* value) : name_(name) {
+    if (const char* v = std::getenv(name)) saved_ = v;
+    if (value != nullptr) ::setenv(name, value, 1);
+    else ::unsetenv(name);
+  }
+  scoped_environment(const scoped_environment&) = delete;
+  scoped_environment& operator=(const scoped_environment&) = delete;
+  ~scoped_environment() {
+    if (saved_) ::setenv(name_, saved_->c_str(), 1);
+    else ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> saved_;
+};
+
+// Needs no server: a port nobody listens on is strata::database_unavailable, one line saying what to
+// do; whether that skips or fails a test follows STRATA_REQUIRE_POSTGRESQL.
+TEST(PostgresqlProvisioner, AServerThatIsNotThereIsDatabaseUnavailable) {
+  {
+    scoped_environment host("PGHOST", "127.0.0.1"), port("PGPORT", "1"), password("PGPASSWORD", "Secret/Pw@1");
+    try {
+      strata::postgresql::provisioner p;
+      FAIL() << "connected to port 1";
+    } catch (const strata::database_unavailable& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+      EXPECT_NE(what.find("PGHOST"), std::string::npos) << what;
+      EXPECT_EQ(what.find("Secret"), std::string::npos) << what;
+    }
+  }
+  {
+    scoped_environment required("STRATA_REQUIRE_POSTGRESQL", "1");
+    EXPECT_TRUE(strata::postgresql::provisioner::unreachable_fails());
+  }
+  {
+    scoped_environment required("STRATA_REQUIRE_POSTGRESQL", nullptr);
+    EXPECT_FALSE(strata::postgresql::provisioner::unreachable_fails());
+  }
+}
 
 using postgresql_history = items_history<1>;
 

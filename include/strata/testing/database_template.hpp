@@ -3,16 +3,20 @@
 // database_template<H, D> is one of two kinds, chosen by what the dialect can do (strata/dialect.hpp):
 //   snapshot_template<H, D>  (SnapshotsDatabases: SQLite) the history migrated once per process into
 //                            a private in-memory database, kept as bytes; clone() writes them as a new
-//                            database of the place (one file write), clone_in_memory() loads them into
-//                            an in-memory copy (sqlite3_deserialize: no SQL runs).
+//                            database of the place (SQLite: one file write), clone_in_memory() loads
+//                            them into a copy only its connection sees (sqlite3_deserialize: no SQL).
 //   pooled_template<H, D>    (ClonesDatabases: PostgreSQL) the history migrated once per place into a
-//                            template database named by a hash of the history, shared by test
-//                            processes; clones are the place's own copies, made ahead by a clone_pool
-//                            (strata/testing/clone_pool.hpp).
-// The template is built under a lock across processes, as <name>_building_<session>, then marked a
-// template and renamed into place, so a concurrent process never sees a half-built one. Each is noted
-// with the date it was last used (once a day); a template starting drops those of other histories
-// unused for 14 days, so that a long-lived server does not collect one per edit of the history.
+//                            template database named by a hash of the history (template_name), shared
+//                            by test processes; clones are the place's own copies of it, made ahead by
+//                            a clone_pool (strata/testing/clone_pool.hpp). It is built under a lock
+//                            across processes, as <name>_building_<session>, then marked a template
+//                            and renamed into place, so a concurrent process never sees half of one.
+//                            Each template is noted with the (UTC) date it was last used, once a day;
+//                            a template that starts drops the templates of other histories unused for
+//                            14 days, so that a long-lived server does not collect one per edit of the
+//                            history.
+// Either kind drops, when it starts, what test processes that were killed left on the place (see
+// clone_pool.hpp).
 #pragma once
 
 #include <algorithm>
@@ -345,7 +349,6 @@ class pooled_template {
   [[nodiscard]] const std::string& identity() const { return identity_; }
   // The names of the template's spares start with it: "strata_spare_<identity>_".
   [[nodiscard]] const std::string& spare_prefix() const { return pool_->spare_prefix(); }
-  [[nodiscard]] clone_pool<D>& pool() { return *pool_; }
 
  private:
   pooled_template() : pool_(std::make_shared<clone_pool<D>>(name_)) {
