@@ -21,6 +21,7 @@
 
 #include <strata/detail/graph_check.hpp>
 #include <strata/detail/postgresql_sql.hpp>
+#include <strata/detail/sql_identifiers.hpp>
 #include <strata/dialect/postgresql.hpp>
 #include <strata/errors.hpp>
 
@@ -122,7 +123,7 @@ class postgresql::provisioner {
   }
 
  private:
-  static std::string quote(std::string_view name) { return detail::postgresql_sql::quote(name); }
+  static std::string quote(std::string_view name) { return detail::sql::quote(name); }
   static std::string lock_key(std::string_view key) { return std::to_string(std::bit_cast<std::int64_t>(detail::hash_id(std::string(key)))); }
 
   static std::string maintenance_database() {
