@@ -16,7 +16,7 @@
 
 #include <strata/dialect/sqlite.hpp>
 #include <strata/strata.hpp>
-#include <strata/testing/sqlite.hpp>
+#include <strata/testing/database_template.hpp>
 
 #include "synthetic_history.hpp"
 
@@ -26,7 +26,6 @@
 #include <pqxx/pqxx>
 
 #include <strata/dialect/postgresql.hpp>
-#include <strata/testing/postgresql.hpp>
 #endif
 
 namespace {
@@ -56,18 +55,19 @@ template <std::size_t N>
 void BM_fresh_database_clone_sqlite(benchmark::State& state) {
   const auto& source = strata::testing::database_template<history_of<N>, strata::sqlite>::instance();
   for (auto _ : state) {
-    auto clone = source.clone();
+    auto clone = source.clone_in_memory();
     benchmark::DoNotOptimize(clone.connection().getHandle());
   }
   count(state, "clones/s");
 }
 
-// The template's image written to a new file in the temporary folder, opened, and deleted.
+// The template's image written to a new file in the temporary folder, opened, and deleted (what
+// the fixtures use).
 template <std::size_t N>
 void BM_fresh_database_clone_file_sqlite(benchmark::State& state) {
-  const auto& source = strata::testing::database_template<history_of<N>, strata::sqlite>::instance();
+  auto& source = strata::testing::database_template<history_of<N>, strata::sqlite>::instance();
   for (auto _ : state) {
-    auto clone = source.clone_file();
+    auto clone = source.clone();
     benchmark::DoNotOptimize(clone.connection().getHandle());
   }
   count(state, "clones/s");
@@ -166,26 +166,25 @@ void BM_fresh_database_clone_unpooled_postgresql(benchmark::State& state) {
   clone_one_at_a_time<N>(state, 0);
 }
 
-// A process's first clone when the process before it left a spare (made untimed, by CREATE
-// DATABASE ... TEMPLATE under the spare's name): the template's connection, the RENAME that claims
-// the spare and the clone's connection, timed.
+// A process's first clone when the process before it left a spare (made untimed, by a copy of the
+// template under the spare's name): the template's connection, the RENAME that claims the spare and
+// the clone's connection, timed.
 template <std::size_t N>
 void BM_fresh_database_clone_spare_postgresql(benchmark::State& state) {
   auto* t = postgresql_template<N>(state, 0);
   if (t == nullptr) return;
-  using strata::testing::detail::postgresql_clone_pool;
-  pqxx::connection admin;
+  using postgresql_clone_pool = strata::testing::clone_pool<strata::postgresql>;
+  strata::postgresql::provisioner admin;
   int made = 0;
   for (auto _ : state) {
     state.PauseTiming();
-    pqxx::nontransaction(admin).exec0("CREATE DATABASE " + t->spare_prefix() + "0_" + std::to_string(made++) + " TEMPLATE " + t->name() +
-                                      strata::testing::detail::clone_strategy(admin));
+    admin.copy(t->name(), t->spare_prefix() + "0_" + std::to_string(made++));
     state.ResumeTiming();
     std::optional<postgresql_clone_pool> process(std::in_place, t->name());
-    process->attach(t->oid());
+    process->attach(t->identity());
     process->make_ahead(0);
     auto clone = process->take();
-    benchmark::DoNotOptimize(clone.connection->is_open());
+    benchmark::DoNotOptimize(clone.connection->database().is_open());
     state.PauseTiming();
     clone.connection.reset();
     process->release(clone.name);

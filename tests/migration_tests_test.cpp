@@ -1,12 +1,14 @@
 // STRATA_MIGRATION_TESTS on a small history that keeps every rule, on SQLite and PostgreSQL, and
 // strata::testing::empty_database. (tests/migration_tests_failing/ shows a broken downgrade caught.)
 #include <filesystem>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
 
 #include <strata/dialect/sqlite.hpp>
 #include <strata/strata.hpp>
+#include <strata/testing/gtest.hpp>
 #include <strata/testing/migration_tests.hpp>
 #ifdef STRATA_HAVE_POSTGRESQL
 #include <strata/dialect/postgresql.hpp>
@@ -76,12 +78,20 @@ TEST(MigrationTestsEmptyDatabase, SqliteIsAnEmptyFileRemovedAfterwards) {
   {
     strata::testing::empty_database<strata::sqlite> db;
     ASSERT_TRUE(db.url().starts_with("sqlite:////")) << db.url();
+    EXPECT_TRUE(db.name().starts_with("strata_mt_")) << db.name();
     file = db.url().substr(std::string("sqlite:///").size());
     auto d = db.open();
     EXPECT_TRUE(d.objects().empty());
     EXPECT_TRUE(std::filesystem::exists(file));
   }
-  EXPECT_FALSE(std::filesystem::exists(file.parent_path())) << file;
+  EXPECT_FALSE(std::filesystem::exists(file)) << file;
+}
+
+TEST(MigrationTestsEnums, PrintTheirNames) {
+  std::ostringstream out;
+  out << strata::testing::migration_check::stairway << ' ' << strata::testing::migration_check::upgrade_keeps_rows << ' '
+      << strata::testing::isolation::fresh_database;
+  EXPECT_EQ(out.str(), "stairway upgrade_keeps_rows fresh_database");
 }
 
 TEST(MigrationTestsMessages, DifferenceNamesWhatDiffers) {

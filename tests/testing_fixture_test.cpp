@@ -1,5 +1,6 @@
 // strata::testing (strata/testing/gtest.hpp): the migrated_database fixture and the templates it
-// clones, on SQLite and (with STRATA_HAVE_POSTGRESQL) on the PostgreSQL server of the PG* variables.
+// clones, on SQLite (a snapshot_template) and (with STRATA_HAVE_POSTGRESQL) on the PostgreSQL server
+// of the PG* variables (a pooled_template and its clone_pool).
 #include <strata/testing/gtest.hpp>
 
 #include <strata/dialect/sqlite.hpp>
@@ -7,6 +8,8 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -179,16 +182,16 @@ TEST(SqliteTemplate, IsMigratedOncePerProcess) {
   auto& t = strata::testing::database_template<sqlite_history, strata::sqlite>::instance();
   EXPECT_EQ(&t, (&strata::testing::database_template<sqlite_history, strata::sqlite>::instance()));
   for (int i = 0; i < 5; ++i) {
-    auto a = t.clone();
-    auto b = t.clone_file();
+    auto a = t.clone_in_memory();
+    auto b = t.clone();
   }
   EXPECT_EQ(migrations_run<0>::count, 1);  // after the suites above and ten clones
 }
 
 TEST(SqliteTemplate, InMemoryClonesAreIndependent) {
   auto& t = strata::testing::database_template<sqlite_history, strata::sqlite>::instance();
-  auto a = t.clone();
-  auto b = t.clone();
+  auto a = t.clone_in_memory();
+  auto b = t.clone_in_memory();
   EXPECT_EQ(scalar(a.connection(), "SELECT version_num FROM alembic_version"), head);
   EXPECT_EQ(count(a.connection(), "PRAGMA foreign_keys"), 1);
   a.connection().exec("INSERT INTO items (key) VALUES ('a')");
@@ -196,7 +199,7 @@ TEST(SqliteTemplate, InMemoryClonesAreIndependent) {
   for (int i = 0; i < 200; ++i) a.connection().exec("INSERT INTO items (key) VALUES ('k" + std::to_string(i) + "')");
   EXPECT_EQ(count(a.connection(), "SELECT count(*) FROM items"), 201);
   EXPECT_EQ(count(b.connection(), "SELECT count(*) FROM items"), 0);
-  EXPECT_TRUE(a.file().empty());
+  EXPECT_TRUE(a.name().empty());
   EXPECT_THROW((void)a.url(), std::logic_error);
 }
 
@@ -204,8 +207,9 @@ TEST(SqliteTemplate, FileClonesAreRemoved) {
   auto& t = strata::testing::database_template<sqlite_history, strata::sqlite>::instance();
   std::filesystem::path file;
   {
-    auto c = t.clone_file();
-    file = c.file();
+    auto c = t.clone();
+    file = c.connection().getFilename();
+    EXPECT_EQ(c.url(), "sqlite:///" + file.string());
     EXPECT_TRUE(std::filesystem::exists(file));
     auto moved = std::move(c);
     EXPECT_TRUE(std::filesystem::exists(file));
@@ -220,14 +224,66 @@ TEST(SqliteTemplate, CloneTimings) {
     for (int i = 0; i < 100; ++i) f();
     return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / 100;
   };
-  const double memory = time([&] { (void)t.clone(); });
-  const double file = time([&] { (void)t.clone_file(); });
+  const double memory = time([&] { (void)t.clone_in_memory(); });
+  const double file = time([&] { (void)t.clone(); });
   std::printf("SQLite clone of a %zu-byte template: in memory %.1f us, to a file %.1f us (clone and drop)\n", t.image().size(), memory, file);
+}
+
+// A temporary folder that cannot be used is strata::database_unavailable, and fails the tests.
+TEST(SqliteProvisioner, AFolderThatIsNotThereIsDatabaseUnavailable) {
+  strata::sqlite::provisioner p(std::filesystem::temp_directory_path() / "strata_no_such_folder" / "deeper");
+  EXPECT_THROW(p.create("strata_clone_1_0"), strata::database_unavailable);
+  EXPECT_TRUE(strata::sqlite::provisioner::unreachable_fails());
 }
 
 // ---- PostgreSQL ---------------------------------------------------------------------------------
 
 #ifdef STRATA_HAVE_POSTGRESQL
+
+// An environment variable set (or unset) for one scope.
+class scoped_environment {
+ public:
+  scoped_environment(const char* name, const char* value) : name_(name) {
+    if (const char* v = std::getenv(name)) saved_ = v;
+    if (value != nullptr) ::setenv(name, value, 1);
+    else ::unsetenv(name);
+  }
+  scoped_environment(const scoped_environment&) = delete;
+  scoped_environment& operator=(const scoped_environment&) = delete;
+  ~scoped_environment() {
+    if (saved_) ::setenv(name_, saved_->c_str(), 1);
+    else ::unsetenv(name_);
+  }
+
+ private:
+  const char* name_;
+  std::optional<std::string> saved_;
+};
+
+// Needs no server: a port nobody listens on is strata::database_unavailable, one line saying what to
+// do; whether that skips or fails a test follows STRATA_REQUIRE_POSTGRESQL.
+TEST(PostgresqlProvisioner, AServerThatIsNotThereIsDatabaseUnavailable) {
+  {
+    scoped_environment host("PGHOST", "127.0.0.1"), port("PGPORT", "1"), password("PGPASSWORD", "Secret/Pw@1");
+    try {
+      strata::postgresql::provisioner p;
+      FAIL() << "connected to port 1";
+    } catch (const strata::database_unavailable& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+      EXPECT_NE(what.find("PGHOST"), std::string::npos) << what;
+      EXPECT_EQ(what.find("Secret"), std::string::npos) << what;
+    }
+  }
+  {
+    scoped_environment required("STRATA_REQUIRE_POSTGRESQL", "1");
+    EXPECT_TRUE(strata::postgresql::provisioner::unreachable_fails());
+  }
+  {
+    scoped_environment required("STRATA_REQUIRE_POSTGRESQL", nullptr);
+    EXPECT_FALSE(strata::postgresql::provisioner::unreachable_fails());
+  }
+}
 
 using postgresql_history = items_history<1>;
 
@@ -241,17 +297,18 @@ void pg_exec(pqxx::connection& c, const std::string& sql) {
   n.exec(sql);
 }
 
+// A connection to the PG* variables' database, or none without a server.
 std::unique_ptr<pqxx::connection> admin_or_skip() {
   try {
-    return strata::testing::detail::connect_postgresql(strata::testing::detail::maintenance_database());
-  } catch (const strata::database_unavailable&) {
+    return std::make_unique<pqxx::connection>();
+  } catch (const pqxx::broken_connection&) {
     return nullptr;
   }
 }
 #define STRATA_ADMIN_OR_SKIP(admin)                                                        \
   auto admin = admin_or_skip();                                                            \
   if (!admin) {                                                                            \
-    if (strata::testing::postgresql_required()) FAIL() << "no PostgreSQL server";          \
+    if (strata::postgresql::provisioner::unreachable_fails()) FAIL() << "no PostgreSQL server"; \
     GTEST_SKIP() << "no PostgreSQL server";                                                \
   }
 
@@ -312,7 +369,8 @@ TEST(PostgresqlFixtureLifecycle, TestsAndSuitesAreIsolated) {
   }
   fixture::TearDownTestSuite();
   strata::testing::database_template<postgresql_history, strata::postgresql>::instance().settle();  // released clones dropped
-  auto admin = strata::testing::detail::connect_postgresql(strata::testing::detail::maintenance_database());
+  auto admin = admin_or_skip();
+  ASSERT_TRUE(admin);
   EXPECT_EQ(pg_scalar(*admin, "SELECT count(*) FROM pg_database WHERE datname = '" + first + "'"), "0");
   fixture::SetUpTestSuite();  // the next suite
   EXPECT_NE(pg_scalar(fixture::database(), "SELECT current_database()"), first);
@@ -537,7 +595,7 @@ TEST(PostgresqlTemplate, ClonesOfAGoneProcessAreDroppedAtStart) {
 TEST(PostgresqlTemplate, TemplatesUnusedFor14DaysAreDropped) {
   STRATA_ADMIN_OR_SKIP(admin);
   const std::string old_one = "strata_tpl_00000000000000a1", recent = "strata_tpl_00000000000000a2", unstamped = "strata_tpl_00000000000000a3";
-  const std::string today = pg_scalar(*admin, "SELECT current_date::text");
+  const std::string today = strata::testing::detail::utc_date();  // templates are noted with the UTC date
   const std::map<std::string, std::string> stamps{{old_one, "2020-01-02"}, {recent, today}, {unstamped, ""}};
   for (const auto& [name, date] : stamps) {
     drop_template(*admin, name);
@@ -568,10 +626,11 @@ TEST(PostgresqlTemplate, UnusedClonesAreSparesForTheNextProcess) {
   const auto spare_prefix = tpl.spare_prefix();
   ASSERT_TRUE(spare_prefix.starts_with("strata_spare_"));
   drop_spares(*admin, spare_prefix);
-  const auto& oid = tpl.oid();
+  const auto& oid = tpl.identity();
+  EXPECT_EQ(oid, pg_scalar(*admin, "SELECT oid FROM pg_database WHERE datname = '" + t::name() + "'"));  // PostgreSQL's identity
   EXPECT_EQ(spare_prefix, "strata_spare_" + oid + "_");
-  using strata::testing::detail::postgresql_clone_pool;
-  auto release = [](postgresql_clone_pool& pool, strata::testing::detail::postgresql_clone c) {
+  using postgresql_clone_pool = strata::testing::clone_pool<strata::postgresql>;
+  auto release = [](postgresql_clone_pool& pool, strata::testing::pooled_clone<strata::postgresql> c) {
     c.connection.reset();
     pool.release(c.name);
   };
@@ -592,7 +651,7 @@ TEST(PostgresqlTemplate, UnusedClonesAreSparesForTheNextProcess) {
     EXPECT_TRUE(c.name.starts_with(second.prefix())) << c.name;
     EXPECT_FALSE(database_exists(*admin, spares[0]));  // renamed: it is c
     EXPECT_TRUE(spares_of(*admin, spare_prefix).empty());
-    EXPECT_EQ(pg_scalar(*c.connection, "SELECT version_num FROM alembic_version"), head);
+    EXPECT_EQ(pg_scalar(c.connection->database(), "SELECT version_num FROM alembic_version"), head);
     release(second, std::move(c));
     EXPECT_EQ(clones_of(*admin, second.prefix()), "0");
   }

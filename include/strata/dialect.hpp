@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -166,6 +167,105 @@ concept ExecutesSql = Dialect<D> && requires(D& d, std::string_view sql) {
 template <class D>
 concept PreparesLocation = Dialect<D> && requires(std::string_view url) {
   { D::prepare_location(url) } -> std::convertible_to<bool>;
+};
+
+// ---- Provisionable: databases made and dropped for tests ----------------------------------------------
+//
+// strata::testing (the fixtures, STRATA_MIGRATION_TESTS, the clone pool) makes throwaway databases
+// through the dialect's member type D::provisioner: a session on the place where the dialect's
+// databases live (SQLite: a folder of files; PostgreSQL: a server). Databases are named by the
+// caller, with letters, digits and '_' only, at most 63 characters.
+//
+// Minimal complete definition:
+//   D::provisioner();                  // the place tests use (SQLite: the temporary folder; PostgreSQL:
+//                                      // the server libpq's PG* variables name), or
+//                                      // strata::database_unavailable when it cannot be reached
+//   static bool unreachable_fails();   // whether a test whose place cannot be reached fails (true) or
+//                                      // is skipped (false)
+//   std::string session() const;       // this session's id, letters and digits, unique among the live
+//                                      // sessions of the place (a process id, a server process id)
+//   std::string url(std::string_view name) const;            // a URL that D (and code under test) opens it with
+//   D open(std::string_view name);                           // a connection to it, as tests get it
+//   void create(std::string_view name);                      // a new, empty database
+//   void drop(std::string_view name);                        // removes it, ending its sessions; none is no error
+//   std::vector<std::string> list(std::string_view prefix);  // the names that start with prefix, sorted
+// and, on the dialect, the native connection a test is handed: `d.database()` (SQLite::Database&,
+// pqxx::connection&).
+//
+// Laws:
+//   - After create(name), open(name) is an empty database (objects() of an Inspectable is empty) and
+//     list() names it; after drop(name) list() does not. create() of a name that exists throws.
+//   - Not reaching the place is strata::database_unavailable; any other failure is a strata::error
+//     whose what() is one sentence, without a password.
+//   - A provisioner is used by one thread at a time; each thread may have its own.
+// Models: strata::sqlite (strata/dialect/sqlite_provisioning.hpp), strata::postgresql
+// (strata/dialect/postgresql_provisioning.hpp).
+template <class D>
+concept Provisionable = Dialect<D> && requires(D& d, typename D::provisioner& p, const typename D::provisioner& cp, std::string_view name) {
+  requires std::default_initializable<typename D::provisioner>;
+  { D::provisioner::unreachable_fails() } -> std::convertible_to<bool>;
+  { cp.session() } -> std::convertible_to<std::string>;
+  { cp.url(name) } -> std::convertible_to<std::string>;
+  { p.open(name) } -> std::same_as<D>;
+  p.create(name);
+  p.drop(name);
+  { p.list(name) } -> std::same_as<std::vector<std::string>>;
+  d.database();
+};
+
+// ---- ClonesDatabases: copies made by the place itself, and what a clone pool needs around them --------
+//
+// A Provisionable whose place copies a database itself (PostgreSQL: CREATE DATABASE ... TEMPLATE;
+// SQLite: a file copy). strata::testing::clone_pool (strata/testing/clone_pool.hpp) keeps there a
+// template per history, shared by test processes, and clones of it made ahead. D::provisioner
+// also provides:
+//   void copy(std::string_view source, std::string_view name);   // a new database, a copy of source
+//   void mark_template(std::string_view name);      // a source of copies from now on, which no session
+//                                                   // writes (drop() takes the mark off)
+//   void rename(std::string_view from, std::string_view to);     // throws when `from` is not there
+//   std::string identity(std::string_view name);    // letters and digits that change when a database of
+//                                                   // that name is made anew (PostgreSQL: its oid)
+//   bool alive(std::string_view session);           // whether that session() (of any process) still lives
+//   std::optional<std::string> note(std::string_view name);       // a line of text kept with a database
+//   void note(std::string_view name, std::string_view text);
+//   bool try_lock(std::string_view key);            // a lock across processes, held by this session until
+//   void unlock(std::string_view key);              // unlock() or until the session ends
+// Laws:
+//   - Of two sessions renaming one database at once, one succeeds and the other throws.
+//   - When a session ends (its process dies), its locks are released and alive() of it is false.
+// Models: strata::sqlite, strata::postgresql.
+template <class D>
+concept ClonesDatabases = Provisionable<D> && requires(typename D::provisioner& p, std::string_view name) {
+  p.copy(name, name);
+  p.mark_template(name);
+  p.rename(name, name);
+  { p.identity(name) } -> std::convertible_to<std::string>;
+  { p.alive(name) } -> std::convertible_to<bool>;
+  { p.note(name) } -> std::same_as<std::optional<std::string>>;
+  p.note(name, name);
+  { p.try_lock(name) } -> std::convertible_to<bool>;
+  p.unlock(name);
+};
+
+// ---- SnapshotsDatabases: a database as bytes ---------------------------------------------------------
+//
+// A Provisionable that copies an open database into bytes and opens a private copy of them without
+// the place (SQLite: sqlite3_serialize and sqlite3_deserialize into an in-memory database).
+// strata::testing prefers it to copies made by the place: a copy is a memcpy. D::provisioner also
+// provides:
+//   static std::vector<unsigned char> snapshot(D& d);              // d's database, as bytes
+//   static D open_snapshot(std::span<const unsigned char> image);  // a copy of them only this
+//                                                                  // connection sees; an empty image
+//                                                                  // is an empty database
+//   void write(std::string_view name, std::span<const unsigned char> image);   // a new database of them
+// Law: open_snapshot(snapshot(d)) and open(name) after write(name, snapshot(d)) hold what d held.
+// Models: strata::sqlite.
+template <class D>
+concept SnapshotsDatabases = Provisionable<D> && requires(D& d, typename D::provisioner& p, std::string_view name,
+                                                          std::span<const unsigned char> image) {
+  { D::provisioner::snapshot(d) } -> std::same_as<std::vector<unsigned char>>;
+  { D::provisioner::open_snapshot(image) } -> std::same_as<D>;
+  p.write(name, image);
 };
 
 namespace detail {

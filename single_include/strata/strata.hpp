@@ -531,6 +531,7 @@ class versions_folder {
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -1673,6 +1674,105 @@ concept ExecutesSql = Dialect<D> && requires(D& d, std::string_view sql) {
 template <class D>
 concept PreparesLocation = Dialect<D> && requires(std::string_view url) {
   { D::prepare_location(url) } -> std::convertible_to<bool>;
+};
+
+// ---- Provisionable: databases made and dropped for tests ----------------------------------------------
+//
+// strata::testing (the fixtures, STRATA_MIGRATION_TESTS, the clone pool) makes throwaway databases
+// through the dialect's member type D::provisioner: a session on the place where the dialect's
+// databases live (SQLite: a folder of files; PostgreSQL: a server). Databases are named by the
+// caller, with letters, digits and '_' only, at most 63 characters.
+//
+// Minimal complete definition:
+//   D::provisioner();                  // the place tests use (SQLite: the temporary folder; PostgreSQL:
+//                                      // the server libpq's PG* variables name), or
+//                                      // strata::database_unavailable when it cannot be reached
+//   static bool unreachable_fails();   // whether a test whose place cannot be reached fails (true) or
+//                                      // is skipped (false)
+//   std::string session() const;       // this session's id, letters and digits, unique among the live
+//                                      // sessions of the place (a process id, a server process id)
+//   std::string url(std::string_view name) const;            // a URL that D (and code under test) opens it with
+//   D open(std::string_view name);                           // a connection to it, as tests get it
+//   void create(std::string_view name);                      // a new, empty database
+//   void drop(std::string_view name);                        // removes it, ending its sessions; none is no error
+//   std::vector<std::string> list(std::string_view prefix);  // the names that start with prefix, sorted
+// and, on the dialect, the native connection a test is handed: `d.database()` (SQLite::Database&,
+// pqxx::connection&).
+//
+// Laws:
+//   - After create(name), open(name) is an empty database (objects() of an Inspectable is empty) and
+//     list() names it; after drop(name) list() does not. create() of a name that exists throws.
+//   - Not reaching the place is strata::database_unavailable; any other failure is a strata::error
+//     whose what() is one sentence, without a password.
+//   - A provisioner is used by one thread at a time; each thread may have its own.
+// Models: strata::sqlite (strata/dialect/sqlite_provisioning.hpp), strata::postgresql
+// (strata/dialect/postgresql_provisioning.hpp).
+template <class D>
+concept Provisionable = Dialect<D> && requires(D& d, typename D::provisioner& p, const typename D::provisioner& cp, std::string_view name) {
+  requires std::default_initializable<typename D::provisioner>;
+  { D::provisioner::unreachable_fails() } -> std::convertible_to<bool>;
+  { cp.session() } -> std::convertible_to<std::string>;
+  { cp.url(name) } -> std::convertible_to<std::string>;
+  { p.open(name) } -> std::same_as<D>;
+  p.create(name);
+  p.drop(name);
+  { p.list(name) } -> std::same_as<std::vector<std::string>>;
+  d.database();
+};
+
+// ---- ClonesDatabases: copies made by the place itself, and what a clone pool needs around them --------
+//
+// A Provisionable whose place copies a database itself (PostgreSQL: CREATE DATABASE ... TEMPLATE;
+// SQLite: a file copy). strata::testing::clone_pool (strata/testing/clone_pool.hpp) keeps there a
+// template per history, shared by test processes, and clones of it made ahead. D::provisioner
+// also provides:
+//   void copy(std::string_view source, std::string_view name);   // a new database, a copy of source
+//   void mark_template(std::string_view name);      // a source of copies from now on, which no session
+//                                                   // writes (drop() takes the mark off)
+//   void rename(std::string_view from, std::string_view to);     // throws when `from` is not there
+//   std::string identity(std::string_view name);    // letters and digits that change when a database of
+//                                                   // that name is made anew (PostgreSQL: its oid)
+//   bool alive(std::string_view session);           // whether that session() (of any process) still lives
+//   std::optional<std::string> note(std::string_view name);       // a line of text kept with a database
+//   void note(std::string_view name, std::string_view text);
+//   bool try_lock(std::string_view key);            // a lock across processes, held by this session until
+//   void unlock(std::string_view key);              // unlock() or until the session ends
+// Laws:
+//   - Of two sessions renaming one database at once, one succeeds and the other throws.
+//   - When a session ends (its process dies), its locks are released and alive() of it is false.
+// Models: strata::sqlite, strata::postgresql.
+template <class D>
+concept ClonesDatabases = Provisionable<D> && requires(typename D::provisioner& p, std::string_view name) {
+  p.copy(name, name);
+  p.mark_template(name);
+  p.rename(name, name);
+  { p.identity(name) } -> std::convertible_to<std::string>;
+  { p.alive(name) } -> std::convertible_to<bool>;
+  { p.note(name) } -> std::same_as<std::optional<std::string>>;
+  p.note(name, name);
+  { p.try_lock(name) } -> std::convertible_to<bool>;
+  p.unlock(name);
+};
+
+// ---- SnapshotsDatabases: a database as bytes ---------------------------------------------------------
+//
+// A Provisionable that copies an open database into bytes and opens a private copy of them without
+// the place (SQLite: sqlite3_serialize and sqlite3_deserialize into an in-memory database).
+// strata::testing prefers it to copies made by the place: a copy is a memcpy. D::provisioner also
+// provides:
+//   static std::vector<unsigned char> snapshot(D& d);              // d's database, as bytes
+//   static D open_snapshot(std::span<const unsigned char> image);  // a copy of them only this
+//                                                                  // connection sees; an empty image
+//                                                                  // is an empty database
+//   void write(std::string_view name, std::span<const unsigned char> image);   // a new database of them
+// Law: open_snapshot(snapshot(d)) and open(name) after write(name, snapshot(d)) hold what d held.
+// Models: strata::sqlite.
+template <class D>
+concept SnapshotsDatabases = Provisionable<D> && requires(D& d, typename D::provisioner& p, std::string_view name,
+                                                          std::span<const unsigned char> image) {
+  { D::provisioner::snapshot(d) } -> std::same_as<std::vector<unsigned char>>;
+  { D::provisioner::open_snapshot(image) } -> std::same_as<D>;
+  p.write(name, image);
 };
 
 namespace detail {
@@ -3818,6 +3918,9 @@ class sqlite {
   [[nodiscard]] SQLite::Database& database() { return *db_; }
   [[nodiscard]] std::string location() const { return database_url::mask(url_); }
 
+  // Test databases: files of a folder, and snapshots in memory (strata/dialect/sqlite_provisioning.hpp).
+  class provisioner;
+
   std::vector<std::string> read_versions(std::string_view table) {
     return guarded("reading the version table", [&] {
       std::vector<std::string> rows;
@@ -4505,6 +4608,354 @@ static_assert(PreparesLocation<sqlite>);
 static_assert(ReportsProgress<sqlite>);
 
 }  // namespace strata
+
+// #include <strata/dialect/sqlite_provisioning.hpp>
+// strata::sqlite::provisioner: SQLite databases for tests, as files of a folder, and as bytes in memory.
+//
+// Included by strata/dialect/sqlite.hpp: the dialect's Provisionable, ClonesDatabases and
+// SnapshotsDatabases capabilities (strata/dialect.hpp). A database named n is the file n.db of the
+// folder (the temporary folder unless told), its note the file n.note, and a lock on a key the
+// file strata_lock_<key>.lock, held open. A session is a process: its id.
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <new>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#if defined(_WIN32)
+#include <fcntl.h>
+#include <io.h>
+#include <process.h>
+#include <share.h>
+#include <sys/stat.h>
+#else
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+#include <SQLiteCpp/Database.h>
+#include <sqlite3.h>
+
+// #include <strata/dialect/sqlite.hpp>
+// #include <strata/errors.hpp>
+
+namespace strata {
+
+namespace detail::sqlite_files {
+
+// What the provisioner asks of the operating system. A file descriptor is -1 on failure, with errno set.
+#if defined(_WIN32)
+inline long process_id() { return _getpid(); }
+// No cheap check without <windows.h>: every process is taken to live, so no file is dropped as an orphan.
+inline bool process_alive(long) { return true; }
+inline int open_new(const std::filesystem::path& path) {
+  int fd = -1;
+  if (const int e = _wsopen_s(&fd, path.c_str(), _O_WRONLY | _O_CREAT | _O_EXCL | _O_BINARY, _SH_DENYNO, _S_IREAD | _S_IWRITE); e != 0) {
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+inline long write_some(int fd, const unsigned char* data, std::size_t size) {
+  return _write(fd, data, static_cast<unsigned>(std::min<std::size_t>(size, std::size_t{1} << 30)));
+}
+inline void close_file(int fd) { _close(fd); }
+// The lock file opened with no sharing: another handle on it makes `busy`.
+inline int lock_file(const std::filesystem::path& path, bool& busy) {
+  int fd = -1;
+  const int e = _wsopen_s(&fd, path.c_str(), _O_RDWR | _O_CREAT | _O_BINARY, _SH_DENYRW, _S_IREAD | _S_IWRITE);
+  busy = e == EACCES;
+  errno = e;
+  return e == 0 ? fd : -1;
+}
+// Removed once closed, unless another handle has it open by then (then it stays; no harm).
+inline void unlock_file(const std::filesystem::path& path, int fd) {
+  _close(fd);
+  std::error_code ignored;
+  std::filesystem::remove(path, ignored);
+}
+#else
+inline long process_id() { return static_cast<long>(::getpid()); }
+// kill(pid, 0): EPERM means it lives, under another user.
+inline bool process_alive(long pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM; }
+inline int open_new(const std::filesystem::path& path) { return ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644); }
+inline long write_some(int fd, const unsigned char* data, std::size_t size) { return static_cast<long>(::write(fd, data, size)); }
+inline void close_file(int fd) { ::close(fd); }
+// flock(): held until the descriptor is closed, or the process dies. The holder removes the file
+// before it lets go, so a lock taken on a file that is no longer the one at `path` is let go and
+// taken again on the file that is.
+inline int lock_file(const std::filesystem::path& path, bool& busy) {
+  busy = false;
+  for (;;) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return -1;
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      busy = errno == EWOULDBLOCK;
+      ::close(fd);
+      return -1;
+    }
+    struct ::stat held {}, named {};
+    if (::fstat(fd, &held) == 0 && ::stat(path.c_str(), &named) == 0 && held.st_ino == named.st_ino && held.st_dev == named.st_dev) return fd;
+    ::close(fd);
+  }
+}
+inline void unlock_file(const std::filesystem::path& path, int fd) {
+  ::unlink(path.c_str());
+  ::close(fd);
+}
+#endif
+
+}  // namespace detail::sqlite_files
+
+class sqlite::provisioner {
+ public:
+  // The temporary folder (TMPDIR); strata::database_unavailable when there is none.
+  provisioner() : provisioner(temporary_folder()) {}
+  explicit provisioner(std::filesystem::path folder) : folder_(std::move(folder)) {}
+  provisioner(provisioner&& other) noexcept : folder_(std::move(other.folder_)), locks_(std::exchange(other.locks_, {})) {}
+  provisioner& operator=(provisioner&&) = delete;
+  provisioner(const provisioner&) = delete;
+  provisioner& operator=(const provisioner&) = delete;
+  ~provisioner() {
+    for (const auto& [key, fd] : locks_) detail::sqlite_files::unlock_file(lock_path(key), fd);
+  }
+
+  // A local folder: a test that cannot use it has nothing to wait for, so it fails.
+  static bool unreachable_fails() { return true; }
+
+  [[nodiscard]] std::string session() const { return std::to_string(detail::sqlite_files::process_id()); }
+  [[nodiscard]] const std::filesystem::path& folder() const { return folder_; }
+  [[nodiscard]] std::filesystem::path file(std::string_view name) const { return folder_ / (std::string(name) + ".db"); }
+  // sqlite:////tmp/<name>.db: an absolute path, so four slashes.
+  [[nodiscard]] std::string url(std::string_view name) const { return "sqlite:///" + file(name).string(); }
+
+  // With PRAGMA foreign_keys = ON (the dialect's), and synchronous = OFF: a throwaway database
+  // needs no fsync on commit.
+  sqlite open(std::string_view name) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file(name), ec))
+      throw database_unavailable("there is no SQLite test database '" + file(name).string() + "'; create it first");
+    sqlite d(url(name));
+    d.execute("PRAGMA synchronous = OFF");
+    return d;
+  }
+
+  // An empty file is an empty SQLite database.
+  void create(std::string_view name) { write(name, {}); }
+
+  void write(std::string_view name, std::span<const unsigned char> image) {
+    const auto path = file(name);
+    const int fd = detail::sqlite_files::open_new(path);
+    if (fd < 0) {
+      const int e = errno;
+      if (e == EEXIST) throw error("the SQLite test database '" + path.string() + "' exists already; drop it first or choose another name");
+      throw database_unavailable("cannot create the SQLite test database '" + path.string() + "' (" + std::strerror(e) +
+                                 "); check that the folder (TMPDIR) exists and is writable");
+    }
+    std::size_t done = 0;
+    while (done < image.size()) {
+      const auto n = detail::sqlite_files::write_some(fd, image.data() + done, image.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int e = errno;
+        detail::sqlite_files::close_file(fd);
+        std::error_code ignored;
+        std::filesystem::remove(path, ignored);
+        throw database_unavailable("cannot write the SQLite test database '" + path.string() + "' (" + std::strerror(e) +
+                                   "); check that the disk has room");
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    detail::sqlite_files::close_file(fd);
+    stamp(path);
+  }
+
+  // A copy of the file; writable even when the source is a (read-only) template.
+  void copy(std::string_view source, std::string_view name) {
+    std::error_code ec;
+    std::filesystem::copy_file(file(source), file(name), std::filesystem::copy_options::none, ec);
+    if (!ec) std::filesystem::permissions(file(name), std::filesystem::perms::owner_write, std::filesystem::perm_options::add, ec);
+    if (!ec) stamp(file(name));
+    if (ec)
+      throw error("cannot copy the SQLite database '" + file(source).string() + "' to '" + file(name).string() + "' (" + ec.message() +
+                  "); check that the source exists and the folder is writable");
+  }
+
+  // The database's files (and its note) are removed; connections other processes still have keep
+  // reading the unlinked file until they close it.
+  void drop(std::string_view name) {
+    for (const auto& path : {file(name).string(), file(name).string() + "-journal", file(name).string() + "-wal",
+                             file(name).string() + "-shm", note_file(name).string()}) {
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+      if (ec && ec != std::errc::no_such_file_or_directory)
+        throw error("cannot remove the SQLite test database file '" + path + "' (" + ec.message() + "); check the folder's permissions");
+    }
+  }
+
+  [[nodiscard]] std::vector<std::string> list(std::string_view prefix) const {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(folder_, ec), end; !ec && it != end; it.increment(ec)) {
+      const auto& path = it->path();
+      if (path.extension() != ".db") continue;
+      auto stem = path.stem().string();
+      if (stem.starts_with(prefix)) out.push_back(std::move(stem));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  // Read-only from now on.
+  void mark_template(std::string_view name) {
+    std::error_code ec;
+    std::filesystem::permissions(file(name),
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::group_read | std::filesystem::perms::others_read,
+                                 std::filesystem::perm_options::replace, ec);
+    if (ec) throw error("cannot mark the SQLite database '" + file(name).string() + "' read-only (" + ec.message() + ")");
+    stamp(file(name));
+  }
+
+  // rename() is atomic: of two processes renaming one file, the second finds it gone.
+  void rename(std::string_view from, std::string_view to) {
+    std::error_code ec;
+    if (std::filesystem::exists(file(to), ec))
+      throw error("cannot rename the SQLite database '" + file(from).string() + "': '" + file(to).string() + "' exists already");
+    std::filesystem::rename(file(from), file(to), ec);
+    if (ec) throw error("cannot rename the SQLite database '" + file(from).string() + "' to '" + file(to).string() + "' (" + ec.message() + ")");
+    std::filesystem::rename(note_file(from), note_file(to), ec);  // usually there is none
+  }
+
+  // The file's modification time, which create(), write(), copy() and mark_template() set to the
+  // clock's now, to the clock's full precision (a template is not written after it is marked).
+  [[nodiscard]] std::string identity(std::string_view name) const {
+    std::error_code ec;
+    const auto time = std::filesystem::last_write_time(file(name), ec);
+    if (ec) throw error("cannot read the SQLite database '" + file(name).string() + "' (" + ec.message() + ")");
+    const auto ticks = time.time_since_epoch().count();
+    return ticks < 0 ? "m" + std::to_string(-ticks) : std::to_string(ticks);
+  }
+
+  // Whether that process lives. A session that is not a process id is taken to live: nothing of it
+  // is dropped.
+  [[nodiscard]] bool alive(std::string_view session) const {
+    if (session.empty() || session.size() > 9 || !std::all_of(session.begin(), session.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return true;
+    const long pid = std::stol(std::string(session));
+    return pid > 0 && detail::sqlite_files::process_alive(pid);
+  }
+
+  [[nodiscard]] std::optional<std::string> note(std::string_view name) const {
+    std::ifstream in(note_file(name));
+    std::string line;
+    if (!in || !std::getline(in, line)) return std::nullopt;
+    return line;
+  }
+  void note(std::string_view name, std::string_view text) {
+    std::ofstream out(note_file(name), std::ios::trunc);
+    out << text << '\n';
+    if (!out.flush()) throw error("cannot write the note of the SQLite database '" + file(name).string() + "'");
+  }
+
+  // A lock file held open (flock; on Windows, opened with no sharing), and removed when this
+  // provisioner unlocks or is destroyed; released too when its process dies.
+  bool try_lock(std::string_view key) {
+    if (locks_.contains(std::string(key))) return true;
+    const auto path = lock_path(key);
+    bool busy = false;
+    const int fd = detail::sqlite_files::lock_file(path, busy);
+    if (fd >= 0) {
+      locks_.emplace(std::string(key), fd);
+      return true;
+    }
+    if (busy) return false;
+    throw database_unavailable("cannot open the lock file '" + path.string() + "' (" + std::strerror(errno) +
+                               "); check that the folder (TMPDIR) is writable");
+  }
+  void unlock(std::string_view key) {
+    if (auto it = locks_.find(std::string(key)); it != locks_.end()) {
+      detail::sqlite_files::unlock_file(lock_path(key), it->second);
+      locks_.erase(it);
+    }
+  }
+
+  // sqlite3_serialize of the main database.
+  static std::vector<unsigned char> snapshot(sqlite& d) {
+    sqlite3_int64 size = 0;
+    unsigned char* bytes = sqlite3_serialize(d.database().getHandle(), "main", &size, 0);
+    if (bytes == nullptr) {
+      if (size == 0) return {};  // a database without a page
+      throw std::bad_alloc();
+    }
+    std::vector<unsigned char> out(bytes, bytes + size);
+    sqlite3_free(bytes);
+    return out;
+  }
+
+  // An in-memory database (PRAGMA foreign_keys = ON) into which the image is deserialized: no SQL
+  // runs, and the copy grows as it is written.
+  static sqlite open_snapshot(std::span<const unsigned char> image) {
+    sqlite d("sqlite:///:memory:");
+    if (image.empty()) return d;
+    auto* buffer = static_cast<unsigned char*>(sqlite3_malloc64(image.size()));
+    if (buffer == nullptr) throw std::bad_alloc();
+    std::memcpy(buffer, image.data(), image.size());
+    const auto size = static_cast<sqlite3_int64>(image.size());
+    // FREEONCLOSE: SQLite owns the buffer from here on, even when the call fails.
+    const int rc = sqlite3_deserialize(d.database().getHandle(), "main", buffer, size, size,
+                                       SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
+    if (rc != SQLITE_OK)
+      throw database_unavailable(std::string("cannot load a SQLite snapshot into an in-memory database (") + sqlite3_errstr(rc) + ": " +
+                                 sqlite3_errmsg(d.database().getHandle()) + ")");
+    return d;
+  }
+
+ private:
+  // The modification time set to now at the clock's precision (the file system's own stamp is
+  // coarser: two files made within a few milliseconds may share it). Best effort.
+  static void stamp(const std::filesystem::path& path) {
+    std::error_code ignored;
+    std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now(), ignored);
+  }
+
+  static std::filesystem::path temporary_folder() {
+    std::error_code ec;
+    auto folder = std::filesystem::temp_directory_path(ec);
+    if (ec) throw database_unavailable("there is no temporary folder for SQLite test databases (" + ec.message() + "); set TMPDIR to a writable folder");
+    return folder;
+  }
+  [[nodiscard]] std::filesystem::path note_file(std::string_view name) const { return folder_ / (std::string(name) + ".note"); }
+  // strata_lock_<key>.lock, with every character of the key but letters, digits and '_' made '_'.
+  [[nodiscard]] std::filesystem::path lock_path(std::string_view key) const {
+    std::string safe(key);
+    for (auto& c : safe)
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')) c = '_';
+    return folder_ / ("strata_lock_" + safe + ".lock");
+  }
+
+  std::filesystem::path folder_;
+  std::map<std::string, int> locks_;  // key -> the locked file's descriptor
+};
+
+static_assert(Provisionable<sqlite>);
+static_assert(ClonesDatabases<sqlite>);
+static_assert(SnapshotsDatabases<sqlite>);
+
+}  // namespace strata
 #endif
 // libpqxx needs libpq's header too (Debian: -I/usr/include/postgresql, which pkg-config gives).
 #if __has_include(<pqxx/pqxx>) && __has_include(<libpq-fe.h>)
@@ -5027,6 +5478,9 @@ class postgresql {
     return "postgresql://" + endpoint_.user + "@" + (socket ? "" : endpoint_.host) + ":" + endpoint_.port + "/" + endpoint_.database +
            (socket ? "?host=" + endpoint_.host : "");
   }
+
+  // Test databases on the server of libpq's PG* variables (strata/dialect/postgresql_provisioning.hpp).
+  class provisioner;
 
   [[nodiscard]] const postgresql_options& options() const { return options_; }
 
@@ -5611,6 +6065,178 @@ class postgresql {
 static_assert(Dialect<postgresql>);
 static_assert(Inspectable<postgresql>);
 static_assert(ExecutesSql<postgresql>);
+
+}  // namespace strata
+
+// #include <strata/dialect/postgresql_provisioning.hpp>
+// strata::postgresql::provisioner: PostgreSQL databases for tests, on the server libpq's PG* variables name.
+//
+// Included by strata/dialect/postgresql.hpp: the dialect's Provisionable and ClonesDatabases
+// capabilities (strata/dialect.hpp). The provisioner's statements run on its own connection to the
+// maintenance database ($PGDATABASE, else "postgres"); a session is that connection's server
+// process id. A copy is CREATE DATABASE ... TEMPLATE, a template a database marked IS_TEMPLATE
+// that allows no connection, a note its COMMENT, a lock a session advisory lock.
+
+#include <bit>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+// #include <strata/detail/graph_check.hpp>
+// #include <strata/detail/postgresql_sql.hpp>
+// #include <strata/detail/sql_identifiers.hpp>
+// #include <strata/dialect/postgresql.hpp>
+// #include <strata/errors.hpp>
+
+namespace strata {
+
+class postgresql::provisioner {
+ public:
+  // Connects to the maintenance database: strata::database_unavailable when the server cannot be reached.
+  provisioner() : provisioner(maintenance_database()) {}
+  explicit provisioner(const std::string& maintenance) : admin_(connect(maintenance)) {}
+
+  // A server that is not there skips the test, unless STRATA_REQUIRE_POSTGRESQL is set (non-empty),
+  // as in CI: then it fails.
+  static bool unreachable_fails() {
+    const char* v = std::getenv("STRATA_REQUIRE_POSTGRESQL");
+    return v != nullptr && *v != '\0';
+  }
+
+  [[nodiscard]] std::string session() const { return std::to_string(admin_->backendpid()); }
+
+  // postgresql:///<name>: the rest (host, port, user, password) comes from the PG* variables, for
+  // strata::postgresql and libpq alike.
+  [[nodiscard]] std::string url(std::string_view name) const { return "postgresql:///" + std::string(name); }
+  postgresql open(std::string_view name) { return postgresql(url(name)); }
+
+  void create(std::string_view name) { run("create the database '" + std::string(name) + "'", "CREATE DATABASE " + quote(name)); }
+
+  // PostgreSQL 15's default WAL_LOG strategy copies a small database block by block through the
+  // WAL (about 130 ms for an empty one); FILE_COPY copies its files (about 30 ms).
+  void copy(std::string_view source, std::string_view name) {
+    run("create the database '" + std::string(name) + "' from '" + std::string(source) + "'",
+        "CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(source) + (admin_->server_version() >= 150000 ? " STRATEGY FILE_COPY" : ""));
+  }
+
+  // A template loses its mark first. Connections just closed may not have ended in the server yet
+  // (see postgresql_sql::wait_for_no_sessions); any still open are ended (WITH (FORCE)).
+  void drop(std::string_view name) {
+    const std::string what = "drop the database '" + std::string(name) + "'";
+    run(what, "DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_database WHERE datname = " + detail::postgresql_sql::literal(name) +
+                  " AND datistemplate) THEN EXECUTE " + detail::postgresql_sql::literal("ALTER DATABASE " + quote(name) + " WITH IS_TEMPLATE false") +
+                  "; END IF; END $strata$; " + detail::postgresql_sql::wait_for_no_sessions(name));
+    run(what, "DROP DATABASE IF EXISTS " + quote(name) + " WITH (FORCE)");
+  }
+
+  [[nodiscard]] std::vector<std::string> list(std::string_view prefix) {
+    std::vector<std::string> out;
+    for (const auto& row : run("list the databases", "SELECT datname FROM pg_database WHERE left(datname, " + std::to_string(prefix.size()) +
+                                                         ") = " + detail::postgresql_sql::literal(prefix) + " ORDER BY datname"))
+      out.push_back(row[0].as<std::string>());
+    return out;
+  }
+
+  // No connection from now on, and none left: CREATE DATABASE ... TEMPLATE refuses a template that
+  // has any (those just closed may not have ended in the server yet).
+  void mark_template(std::string_view name) {
+    const std::string what = "mark the database '" + std::string(name) + "' a template";
+    run(what, "ALTER DATABASE " + quote(name) + " WITH ALLOW_CONNECTIONS false IS_TEMPLATE true");
+    run(what, detail::postgresql_sql::wait_for_no_sessions(name));
+  }
+
+  // RENAME refuses a database with connections: those just closed are waited for.
+  void rename(std::string_view from, std::string_view to) {
+    const std::string what = "rename the database '" + std::string(from) + "' to '" + std::string(to) + "'";
+    run(what, detail::postgresql_sql::wait_for_no_sessions(from));
+    run(what, "ALTER DATABASE " + quote(from) + " RENAME TO " + quote(to));
+  }
+
+  [[nodiscard]] std::string identity(std::string_view name) {
+    const auto r = run("read the oid of the database '" + std::string(name) + "'",
+                       "SELECT oid::text FROM pg_database WHERE datname = " + detail::postgresql_sql::literal(name));
+    if (r.empty()) throw error("there is no PostgreSQL database '" + std::string(name) + "'");
+    return r[0][0].as<std::string>();
+  }
+
+  // Whether the server still has that process. A session that is not a process id is taken to
+  // live: nothing of it is dropped.
+  [[nodiscard]] bool alive(std::string_view session) {
+    if (session.empty() || session.size() > 9 || session.find_first_not_of("0123456789") != std::string_view::npos) return true;
+    return !run("look for the session " + std::string(session), "SELECT 1 FROM pg_stat_activity WHERE pid = " + std::string(session)).empty();
+  }
+
+  [[nodiscard]] std::optional<std::string> note(std::string_view name) {
+    const auto r = run("read the comment on the database '" + std::string(name) + "'",
+                       "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = " + detail::postgresql_sql::literal(name));
+    if (r.empty() || r[0][0].is_null()) return std::nullopt;
+    return r[0][0].as<std::string>();
+  }
+  void note(std::string_view name, std::string_view text) {
+    run("comment on the database '" + std::string(name) + "'",
+        "COMMENT ON DATABASE " + quote(name) + " IS " + detail::postgresql_sql::literal(text));
+  }
+
+  // A session advisory lock whose key is the hash of `key` (strata's FNV-1a).
+  bool try_lock(std::string_view key) {
+    return run("take the advisory lock for '" + std::string(key) + "'", "SELECT pg_try_advisory_lock(" + lock_key(key) + ")")[0][0].as<bool>();
+  }
+  void unlock(std::string_view key) {
+    run("release the advisory lock for '" + std::string(key) + "'", "SELECT pg_advisory_unlock(" + lock_key(key) + ")");
+  }
+
+ private:
+  static std::string quote(std::string_view name) { return detail::sql::quote(name); }
+  static std::string lock_key(std::string_view key) { return std::to_string(std::bit_cast<std::int64_t>(detail::hash_id(std::string(key)))); }
+
+  static std::string maintenance_database() {
+    const char* db = std::getenv("PGDATABASE");
+    return db != nullptr && *db != '\0' ? db : "postgres";
+  }
+
+  // The first line of a libpq message (its continuation lines repeat the statement), without "ERROR:  ".
+  static std::string first_line(std::string message) {
+    if (auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
+    for (std::string_view level : {"ERROR:  ", "FATAL:  "})
+      if (message.starts_with(level)) message.erase(0, level.size());
+    while (!message.empty() && (message.back() == ' ' || message.back() == '\r')) message.pop_back();
+    return message;
+  }
+
+  static std::unique_ptr<pqxx::connection> connect(const std::string& database) {
+    try {
+      return std::make_unique<pqxx::connection>("dbname=" + detail::postgresql_sql::conninfo_value(database) + " connect_timeout=10");
+    } catch (const pqxx::failure& e) {
+      throw database_unavailable("cannot connect to the PostgreSQL database '" + database + "' for test databases (" + first_line(e.what()) +
+                                 "); start the server or set PGHOST, PGPORT, PGUSER and PGPASSWORD to one that runs (tests then skip, or fail "
+                                 "when STRATA_REQUIRE_POSTGRESQL is set)");
+    }
+  }
+
+  pqxx::result run(const std::string& what, const std::string& sql) {
+    try {
+      pqxx::nontransaction n(*admin_);
+      return n.exec(sql);
+    } catch (const pqxx::broken_connection& e) {
+      throw database_unavailable("lost the connection to the PostgreSQL server while trying to " + what + " (" + first_line(e.what()) +
+                                 "); check that the server runs");
+    } catch (const pqxx::failure& e) {
+      throw error("PostgreSQL could not " + what + " (" + first_line(e.what()) + ")");
+    }
+  }
+
+  std::unique_ptr<pqxx::connection> admin_;
+};
+
+static_assert(Provisionable<postgresql>);
+static_assert(ClonesDatabases<postgresql>);
 
 }  // namespace strata
 #endif

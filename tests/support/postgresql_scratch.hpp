@@ -14,8 +14,10 @@
 
 #include <gtest/gtest.h>
 #include <pqxx/pqxx>
-#include <strata/testing/database_template.hpp>
+#include <strata/dialect/postgresql.hpp>
 #include <unistd.h>
+
+#include "support/backend_support.hpp"
 
 namespace strata_test {
 
@@ -53,19 +55,13 @@ inline const std::optional<std::string>& postgresql_unavailable() {
   return reason;
 }
 
-namespace detail {
-// GTEST_SKIP and FAIL return from the function they are in: these make them usable from a bool one.
-inline void skip_because(const std::string& reason) { GTEST_SKIP() << reason; }
-inline void fail_because(const std::string& reason) { FAIL() << reason; }
-}  // namespace detail
-
 // Call first in a PostgreSQL fixture's SetUp: skips the test when no server is there, or fails it
 // (a fatal failure) when STRATA_REQUIRE_POSTGRESQL is set, as in CI. Returns whether the test may
 // go on; either way GoogleTest does not run the test body when it returns false.
 inline bool require_postgresql() {
   const auto& reason = postgresql_unavailable();
   if (!reason) return true;
-  if (strata::testing::postgresql_required())
+  if (strata::postgresql::provisioner::unreachable_fails())
     detail::fail_because(*reason + "; STRATA_REQUIRE_POSTGRESQL is set, so the test fails instead of being skipped");
   else
     detail::skip_because(*reason);
@@ -83,8 +79,6 @@ inline std::string url_encode(std::string_view s) {
   }
   return out;
 }
-
-using table_rows = std::vector<std::vector<std::optional<std::string>>>;
 
 inline table_rows rows(pqxx::connection& c, const std::string& sql) {
   pqxx::nontransaction n(c);

@@ -21,6 +21,8 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include "support/backend_support.hpp"
+
 namespace strata_test {
 
 // A folder of its own for one test (ctest runs tests as parallel processes), removed afterwards.
@@ -63,8 +65,6 @@ inline SQLite::Database open(const std::string& file, bool foreign_keys = true) 
   if (foreign_keys) db.exec("PRAGMA foreign_keys = ON");
   return db;
 }
-
-using table_rows = std::vector<std::vector<std::optional<std::string>>>;
 
 // Every row of a query, each value as text (NULL as nullopt).
 inline table_rows rows(SQLite::Database& db, const std::string& sql) {
@@ -132,14 +132,6 @@ inline table_rows rows_with(SQLite::Database& db, const std::string& sql, const 
   }
   return out;
 }
-
-struct column_info {
-  std::string name;
-  std::string type;
-  bool not_null = false;
-  std::optional<std::string> default_sql;
-  int primary_key = 0;  // position in the primary key, 0 when not part of it
-};
 
 inline std::vector<column_info> columns(SQLite::Database& db, const std::string& table) {
   std::vector<column_info> out;

@@ -149,6 +149,9 @@ class postgresql {
            (socket ? "?host=" + endpoint_.host : "");
   }
 
+  // Test databases on the server of libpq's PG* variables (strata/dialect/postgresql_provisioning.hpp).
+  class provisioner;
+
   [[nodiscard]] const postgresql_options& options() const { return options_; }
 
   // The advisory lock that guards one version table: FNV-1a of "strata:<schema>.<table>".
@@ -734,3 +737,5 @@ static_assert(Inspectable<postgresql>);
 static_assert(ExecutesSql<postgresql>);
 
 }  // namespace strata
+
+#include <strata/dialect/postgresql_provisioning.hpp>

@@ -94,6 +94,9 @@ class sqlite {
   [[nodiscard]] SQLite::Database& database() { return *db_; }
   [[nodiscard]] std::string location() const { return database_url::mask(url_); }
 
+  // Test databases: files of a folder, and snapshots in memory (strata/dialect/sqlite_provisioning.hpp).
+  class provisioner;
+
   std::vector<std::string> read_versions(std::string_view table) {
     return guarded("reading the version table", [&] {
       std::vector<std::string> rows;
@@ -781,3 +784,5 @@ static_assert(PreparesLocation<sqlite>);
 static_assert(ReportsProgress<sqlite>);
 
 }  // namespace strata
+
+#include <strata/dialect/sqlite_provisioning.hpp>

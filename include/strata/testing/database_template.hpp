@@ -1,40 +1,482 @@
-// strata::testing::database_template and cloned_database: migrate a history once, clone it per test.
+// strata::testing::database_template: a history migrated once, cloned for each test, on any Provisionable dialect.
+//
+// database_template<H, D> is one of two kinds, chosen by what the dialect can do (strata/dialect.hpp):
+//   snapshot_template<H, D>  (SnapshotsDatabases: SQLite) the history migrated once per process into
+//                            a private in-memory database, kept as bytes; clone() writes them as a new
+//                            database of the place (SQLite: one file write), clone_in_memory() loads
+//                            them into a copy only its connection sees (sqlite3_deserialize: no SQL).
+//   pooled_template<H, D>    (ClonesDatabases: PostgreSQL) the history migrated once per place into a
+//                            template database named by a hash of the history (template_name), shared
+//                            by test processes; clones are the place's own copies of it, made ahead by
+//                            a clone_pool (strata/testing/clone_pool.hpp). It is built under a lock
+//                            across processes, as <name>_building_<session>, then marked a template
+//                            and renamed into place, so a concurrent process never sees half of one.
+//                            Each template is noted with the (UTC) date it was last used, once a day;
+//                            a template that starts drops the templates of other histories unused for
+//                            14 days, so that a long-lived server does not collect one per edit of the
+//                            history.
+// Either kind drops, when it starts, what test processes that were killed left on the place (see
+// clone_pool.hpp).
 #pragma once
 
-#include <cstdlib>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
 
+#include <strata/detail/graph_check.hpp>
+#include <strata/dialect.hpp>
+#include <strata/errors.hpp>
 #include <strata/history.hpp>
 #include <strata/migrator.hpp>
+#include <strata/ops.hpp>
+#include <strata/testing/clone_pool.hpp>
 
 namespace strata::testing {
 
-// Whether a test run must reach its PostgreSQL server: with the environment variable
-// STRATA_REQUIRE_POSTGRESQL set (non-empty), as in CI, a test that cannot reach it fails instead of
-// being skipped.
-inline bool postgresql_required() {
-  const char* v = std::getenv("STRATA_REQUIRE_POSTGRESQL");
-  return v != nullptr && *v != '\0';
-}
-
-// How the tests of a suite are kept apart: each inside a SAVEPOINT rolled back at its end (one
+// How the tests of a suite are kept apart: each inside a transaction rolled back at its end (one
 // database for the suite), or each on a fresh clone of the template.
 enum class isolation { transaction, fresh_database };
 
-// A fresh database at the head of a history, removed when destroyed; move-only. Per dialect:
-//   url()          a URL the dialect (and code under test) can open a second connection with
-//   connection()   the open connection: SQLite::Database& / pqxx::connection&
-//   execute(sql)   runs SQL on that connection outside any transaction object
-// Models: cloned_database<strata::sqlite> (strata/testing/sqlite.hpp),
-//         cloned_database<strata::postgresql> (strata/testing/postgresql.hpp).
-template <Dialect D>
-class cloned_database;
+constexpr std::string_view to_string(isolation i) { return i == isolation::transaction ? "transaction" : "fresh_database"; }
+inline std::ostream& operator<<(std::ostream& out, isolation i) { return out << to_string(i); }
 
-// The database of a history at head on a dialect, built on first use (once per process, and for
-// PostgreSQL once per history across processes); clone() hands out cheap copies of it.
-//   static database_template& instance();
-//   cloned_database<D> clone();
-// Models are the partial specializations in strata/testing/<dialect>.hpp.
+// A database at the head of a history, with its connection; dropped when destroyed (by the
+// template's workers while they run, else at once). Move-only.
+template <Provisionable D>
+class cloned_database {
+ public:
+  // `owner` drops the database `name` when this is destroyed; none (and no name) for a database
+  // that goes with its connection (in memory).
+  cloned_database(std::shared_ptr<detail::clone_owner> owner, std::string name, std::string url, D connection)
+      : owner_(std::move(owner)), name_(std::move(name)), url_(std::move(url)), dialect_(std::move(connection)) {}
+  cloned_database(cloned_database&& other) noexcept
+      : owner_(std::move(other.owner_)), name_(std::exchange(other.name_, {})), url_(std::exchange(other.url_, {})), dialect_(std::move(other.dialect_)) {
+    other.dialect_.reset();
+  }
+  cloned_database& operator=(cloned_database&& other) noexcept {
+    if (this != &other) {
+      drop();
+      owner_ = std::move(other.owner_);
+      name_ = std::exchange(other.name_, {});
+      url_ = std::exchange(other.url_, {});
+      dialect_ = std::move(other.dialect_);
+      other.dialect_.reset();
+    }
+    return *this;
+  }
+  cloned_database(const cloned_database&) = delete;
+  cloned_database& operator=(const cloned_database&) = delete;
+  ~cloned_database() { drop(); }
+
+  // A URL that D, and code under test, open a connection of their own with (PostgreSQL:
+  // postgresql:///<name>, the rest from the PG* variables; SQLite: sqlite:////tmp/<name>.db).
+  // An in-memory clone has none: this throws.
+  [[nodiscard]] const std::string& url() const {
+    if (url_.empty())
+      throw std::logic_error("strata::testing: an in-memory clone has no URL another connection could open; make it with "
+                             "database_template::clone()");
+    return url_;
+  }
+  // The database's name on its place; empty for an in-memory clone.
+  [[nodiscard]] const std::string& name() const { return name_; }
+  // The dialect on the open connection, and the native connection (SQLite::Database&, pqxx::connection&).
+  [[nodiscard]] D& dialect() { return *dialect_; }
+  [[nodiscard]] auto& connection() { return dialect_->database(); }
+  void execute(std::string_view sql) { dialect_->execute(sql); }
+
+ private:
+  void drop() noexcept {
+    dialect_.reset();  // the connection closes first
+    if (owner_ && !name_.empty()) owner_->release(std::move(name_));
+    owner_.reset();
+    name_.clear();
+  }
+
+  std::shared_ptr<detail::clone_owner> owner_;
+  std::string name_;
+  std::string url_;
+  std::optional<D> dialect_;
+};
+
+namespace detail {
+
+// ` name=<length>:<value>`: no value can be mistaken for the fields after it.
+inline void add_field(std::string& out, std::string_view name, std::string_view value) {
+  out += ' ';
+  out += name;
+  out += '=' + std::to_string(value.size()) + ':';
+  out += value;
+}
+inline void add_field(std::string& out, std::string_view name, bool value) { add_field(out, name, std::string_view(value ? "1" : "0")); }
+inline void add_field(std::string& out, std::string_view name, const column_type& t) {
+  add_field(out, name, std::string(to_string(t.kind)) + "(" + std::to_string(t.length) + ")" + std::string(t.sql));
+}
+inline void add_field(std::string& out, std::string_view name, referential_action a) { add_field(out, name, to_sql(a)); }
+inline void add_names(std::string& out, std::string_view name, const std::vector<std::string_view>& names) {
+  add_field(out, name, std::to_string(names.size()));
+  for (auto n : names) add_field(out, name, n);
+}
+template <class T>
+void add_field(std::string& out, std::string_view name, const std::optional<T>& value) {
+  if (value) add_field(out, name, *value);
+  else add_field(out, name, std::string_view("(none)"));
+}
+inline void add_column(std::string& out, const column& c) {
+  add_field(out, "column", c.name);
+  add_field(out, "type", c.type);
+  add_field(out, "nullable", c.nullable);
+  add_field(out, "primary_key", c.is_primary_key);
+  add_field(out, "autoincrement", c.autoincrement);
+  add_field(out, "unique", c.is_unique);
+  add_field(out, "default", c.default_sql);
+  add_field(out, "check", c.check_sql);
+  add_field(out, "references", c.foreign_key.has_value());
+  if (c.foreign_key) {
+    add_field(out, "table", c.foreign_key->table);
+    add_field(out, "column", c.foreign_key->column);
+    add_field(out, "on_delete", c.foreign_key->on_delete);
+    add_field(out, "on_update", c.foreign_key->on_update);
+  }
+}
+inline void add_constraint(std::string& out, const constraint& k) {
+  add_field(out, "constraint", std::to_string(static_cast<int>(k.kind)));
+  add_field(out, "name", k.name);
+  add_names(out, "columns", k.columns);
+  add_field(out, "referenced_table", k.referenced_table);
+  add_names(out, "referenced_columns", k.referenced_columns);
+  add_field(out, "on_delete", k.on_delete);
+  add_field(out, "on_update", k.on_update);
+  add_field(out, "check", k.check_sql);
+}
+
+// One operation, every field of it, as text.
+inline std::string operation_text(const operation& o) {
+  std::string out = describe(o);
+  std::visit(
+      [&](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, op::create_table>) {
+          for (const auto& c : x.columns) add_column(out, c);
+          for (const auto& k : x.constraints) add_constraint(out, k);
+        } else if constexpr (std::is_same_v<T, op::add_column>) {
+          add_column(out, x.definition);
+        } else if constexpr (std::is_same_v<T, op::alter_column>) {
+          add_field(out, "type", x.change.type);
+          add_field(out, "nullable", x.change.nullable);
+          add_field(out, "default", x.change.server_default);
+          add_field(out, "drop_default", x.change.drop_default);
+          add_field(out, "using", x.change.using_sql);
+        } else if constexpr (std::is_same_v<T, op::add_constraint>) {
+          add_constraint(out, x.definition);
+        } else if constexpr (std::is_same_v<T, op::create_index>) {
+          add_names(out, "columns", x.columns);
+          add_field(out, "unique", x.options.unique);
+          add_field(out, "where", x.options.where);
+          add_field(out, "concurrently", x.options.concurrently);
+        } else if constexpr (std::is_same_v<T, op::execute>) {
+          add_field(out, "sql", x.sql);
+        }
+      },
+      o);
+  return out;
+}
+
+// What a template's name hashes: each revision's id, down ids and transactional flag, and each of
+// its upgrade operations in full, so that a changed history gets a template of its own and test
+// processes of one history share one. The one place to change what is hashed: once strata renders
+// SQL without a connection (strata::render<typename D::sql>), hash the statements it renders for D
+// instead of operation_text (the SQL then covers every option an operation may gain).
 template <History H, Dialect D>
-class database_template;
+std::string history_fingerprint() {
+  std::string text;
+  for (const auto& r : H::revisions) {
+    text += "revision ";
+    text += r.id;
+    for (auto d : r.down_revisions) (text += " down ") += d;
+    text += r.transactional ? " transactional\n" : " not transactional\n";
+    const ops recorded = r.record_upgrade();  // kept: a temporary's operations() would dangle
+    for (const auto& o : recorded.operations()) text += operation_text(o) + "\n";
+  }
+  return text;
+}
+
+// Today's date (UTC) as YYYY-MM-DD; `days_ago` days before it.
+inline std::string utc_date(int days_ago = 0) {
+  using namespace std::chrono;
+  const year_month_day d{floor<days>(system_clock::now()) - days(days_ago)};
+  char text[16];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
+  return text;
+}
+
+// Drops the database `name` of a place when a clone is released (a snapshot template's clones).
+template <Provisionable D>
+class provisioned_owner final : public clone_owner {
+ public:
+  template <class F>
+  decltype(auto) with(F&& f) {
+    const std::lock_guard lock(mutex_);
+    return std::forward<F>(f)(provisioner_);
+  }
+  void release(std::string name) noexcept override {
+    const std::lock_guard lock(mutex_);
+    drop_quietly<D>(provisioner_, name);
+  }
+
+ private:
+  std::mutex mutex_;
+  typename D::provisioner provisioner_;
+};
+
+}  // namespace detail
+
+// "strata_tpl_" + 16 hex digits of the hash of the history (detail::history_fingerprint).
+template <History H, Dialect D>
+std::string template_name() {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(strata::detail::hash_id(detail::history_fingerprint<H, D>())));
+  return std::string(detail::template_prefix) + hex;
+}
+
+// The history migrated to its heads once per process, in a private in-memory database, kept as its
+// bytes; a clone is a copy of them (no SQL runs).
+template <History H, SnapshotsDatabases D>
+class snapshot_template {
+ public:
+  using provisioner = typename D::provisioner;
+
+  // Built on first use; thread-safe (a function-local static).
+  static snapshot_template& instance() {
+    static snapshot_template t;
+    return t;
+  }
+  snapshot_template(const snapshot_template&) = delete;
+  snapshot_template& operator=(const snapshot_template&) = delete;
+
+  // A new database of the place at head, written from the bytes at once (SQLite:
+  // /tmp/strata_clone_<pid>_<n>.db), connected as provisioner::open connects (SQLite: foreign keys
+  // on, synchronous off); url() opens it again.
+  [[nodiscard]] cloned_database<D> clone() {
+    auto name = prefix_ + std::to_string(counter_++);
+    return owner_->with([&](provisioner& p) {
+      p.write(name, image_);
+      try {
+        auto url = p.url(name);
+        return cloned_database<D>(owner_, name, std::move(url), p.open(name));
+      } catch (...) {
+        detail::drop_quietly<D>(p, name);
+        throw;
+      }
+    });
+  }
+
+  // A copy only its connection sees (SQLite: an in-memory database, with foreign keys on): the
+  // fastest, but url() throws.
+  [[nodiscard]] cloned_database<D> clone_in_memory() const { return cloned_database<D>(nullptr, {}, {}, provisioner::open_snapshot(image_)); }
+
+  // The template's bytes (SQLite: a database file).
+  [[nodiscard]] std::span<const unsigned char> image() const { return image_; }
+
+ private:
+  snapshot_template() : owner_(std::make_shared<detail::provisioned_owner<D>>()) {
+    prefix_ = owner_->with([](provisioner& p) {
+      detail::drop_orphans<D>(p);  // clones of killed test processes
+      return std::string(detail::clone_prefix) + p.session() + "_";
+    });
+    migrator<D> m(H{}, provisioner::open_snapshot({}));
+    m.upgrade("heads");
+    image_ = provisioner::snapshot(m.dialect());
+  }
+
+  std::shared_ptr<detail::provisioned_owner<D>> owner_;
+  std::string prefix_;
+  std::atomic<unsigned long> counter_{0};
+  std::vector<unsigned char> image_;
+};
+
+// The history migrated to its heads once per place, into a template database, which the place
+// copies; a clone_pool makes the copies ahead.
+template <History H, ClonesDatabases D>
+class pooled_template {
+ public:
+  using provisioner = typename D::provisioner;
+
+  // Built (or found) on first use; thread-safe (a function-local static).
+  static pooled_template& instance() {
+    static pooled_template t;
+    return t;
+  }
+  pooled_template(const pooled_template&) = delete;
+  pooled_template& operator=(const pooled_template&) = delete;
+  // At exit: the workers stop; up to two clones made ahead stay as spares, the others are dropped.
+  ~pooled_template() { pool_->stop(true); }
+
+  // strata_tpl_ and 16 hex digits of the history's hash (template_name).
+  [[nodiscard]] static std::string name() { return template_name<H, D>(); }
+
+  // A new database at head (strata_clone_<session>_<n>), connected.
+  [[nodiscard]] cloned_database<D> clone() {
+    auto c = pool_->take();
+    auto url = pool_->with_admin([&](provisioner& p) { return p.url(c.name); });
+    return cloned_database<D>(pool_, std::move(c.name), std::move(url), std::move(*c.connection));
+  }
+
+  // How many clones are kept ready ahead of clone() once a second one was asked for (2, or
+  // $STRATA_TESTING_POOL; one before); setting it drops those made so far.
+  [[nodiscard]] std::size_t make_ahead() const { return pool_->make_ahead(); }
+  void make_ahead(std::size_t n) { pool_->make_ahead(n); }
+  // Waits until the workers are idle: every released clone dropped, and the clones made ahead ready.
+  void settle() { pool_->settle(); }
+  // The names of this process's clones start with it: "strata_clone_<session>_".
+  [[nodiscard]] const std::string& clone_prefix() const { return pool_->prefix(); }
+  // The template's identity on its place (PostgreSQL: its oid).
+  [[nodiscard]] const std::string& identity() const { return identity_; }
+  // The names of the template's spares start with it: "strata_spare_<identity>_".
+  [[nodiscard]] const std::string& spare_prefix() const { return pool_->spare_prefix(); }
+
+ private:
+  pooled_template() : pool_(std::make_shared<clone_pool<D>>(name_)) {
+    pool_->drop_orphans();
+    drop_unused_templates();
+    if (!exists(name_)) build();
+    mark_used();
+    identity_ = pool_->with_admin([&](provisioner& p) { return p.identity(name_); });
+    pool_->attach(identity_);
+  }
+
+  template <class F>
+  decltype(auto) admin(F&& f) {
+    return pool_->with_admin(std::forward<F>(f));
+  }
+  bool exists(const std::string& database) {
+    const auto names = admin([&](provisioner& p) { return p.list(database); });
+    return std::find(names.begin(), names.end(), database) != names.end();
+  }
+
+  void build() {
+    const auto key = "strata::testing:" + name_;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+    while (!admin([&](provisioner& p) { return p.try_lock(key); })) {
+      if (std::chrono::steady_clock::now() > deadline)
+        throw database_locked("strata::testing waited 10 minutes for another process to build the template database '" + name_ +
+                              "'; look for a stuck test process holding its lock '" + key + "'");
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    const auto building = name_ + "_building_" + admin([](provisioner& p) { return p.session(); });
+    try {
+      if (!exists(name_)) {  // another process may have built it while this one waited
+        admin([&](provisioner& p) {
+          // Leftovers of a process that died while building: nobody else builds under this lock.
+          for (const auto& leftover : p.list(name_ + "_building_")) p.drop(leftover);
+          p.create(building);
+        });
+        {
+          migrator<D> m(H{}, admin([&](provisioner& p) { return p.open(building); }));
+          m.upgrade("heads");
+        }
+        admin([&](provisioner& p) {
+          p.mark_template(building);
+          p.rename(building, name_);
+        });
+      }
+    } catch (...) {
+      try {
+        admin([&](provisioner& p) {
+          p.drop(building);
+          p.unlock(key);
+        });
+      } catch (...) {  // NOLINT: the lock goes with the session
+      }
+      throw;
+    }
+    admin([&](provisioner& p) { p.unlock(key); });
+  }
+
+  // Templates are noted "last used <date>" (once a day, by the first process that uses them); those
+  // of other histories not used for 14 days are dropped (unnoted ones are noted, to age from now).
+  // Best effort: a template in use or being noted by another process is left alone.
+  static constexpr int unused_days = 14;
+  static constexpr std::string_view stamp = "strata::testing template; last used ";
+  static std::optional<std::string> stamped_date(const std::optional<std::string>& note) {
+    if (!note || !note->starts_with(stamp) || note->size() != stamp.size() + 10) return std::nullopt;
+    return note->substr(stamp.size());
+  }
+  void mark_used() {
+    try {
+      admin([&](provisioner& p) {
+        if (stamped_date(p.note(name_)) != detail::utc_date()) p.note(name_, std::string(stamp) + detail::utc_date());
+      });
+    } catch (const std::exception&) {  // NOLINT: another process noted it at the same moment
+    }
+  }
+  void drop_unused_templates() {
+    try {
+      const auto oldest_kept = detail::utc_date(unused_days);
+      admin([&](provisioner& p) {
+        for (const auto& name : p.list(detail::template_prefix)) {
+          if (!detail::is_template_name(name) || name == name_) continue;
+          try {
+            const auto date = stamped_date(p.note(name));
+            if (!date) p.note(name, std::string(stamp) + detail::utc_date());
+            else if (*date < oldest_kept) p.drop(name);
+          } catch (const database_unavailable&) {
+            throw;
+          } catch (const std::exception&) {  // NOLINT: left to the next process
+          }
+        }
+      });
+    } catch (const database_unavailable&) {
+      throw;
+    } catch (const std::exception&) {  // NOLINT: pruning is not what the caller asked for
+    }
+  }
+
+  std::string name_ = name();
+  std::shared_ptr<clone_pool<D>> pool_;
+  std::string identity_;
+};
+
+namespace detail {
+
+// Which kind of template a dialect gets: copies of bytes when it has them, else the place's copies.
+template <History H, Dialect D>
+struct template_for {
+  static_assert(SnapshotsDatabases<D> || ClonesDatabases<D>,
+                "strata::testing: this dialect can neither snapshot a database into bytes nor copy one on its place: give it a "
+                "provisioner that models strata::SnapshotsDatabases or strata::ClonesDatabases (see strata/dialect.hpp)");
+  using type = void;
+};
+template <History H, Dialect D>
+  requires SnapshotsDatabases<D>
+struct template_for<H, D> {
+  using type = snapshot_template<H, D>;
+};
+template <History H, Dialect D>
+  requires(ClonesDatabases<D> && !SnapshotsDatabases<D>)
+struct template_for<H, D> {
+  using type = pooled_template<H, D>;
+};
+
+}  // namespace detail
+
+// The database of a history at head on a dialect, built on first use; clone() hands out copies.
+template <History H, Dialect D>
+using database_template = typename detail::template_for<H, D>::type;
 
 }  // namespace strata::testing

@@ -3,57 +3,50 @@
 //   class StockTest : public strata::testing::migrated_database<migrations::history, strata::sqlite> {};
 //   TEST_F(StockTest, Adds) { StockRepository repo(database()); ... }
 //
-// SetUpTestSuite clones the history's template (migrated once per process; for PostgreSQL once per
-// history across processes, see strata/testing/postgresql.hpp) and TearDownTestSuite removes the
-// clone. database() is the connection (SQLite::Database& / pqxx::connection&); url() is a URL that
-// code under test can open a connection of its own with. The isolation between the tests:
-//   isolation::transaction     one database for the suite; each test runs inside SAVEPOINT
-//                              strata_test (PostgreSQL: BEGIN; SAVEPOINT), rolled back at its end.
-//                              The test must not COMMIT that transaction: on PostgreSQL run its
-//                              statements with pqxx::nontransaction on database() (a pqxx::work's
-//                              commit would commit the fixture's transaction; the fixture then
-//                              reports a failure). A second connection opened through url() does
-//                              not see the test's uncommitted rows, and its writes wait for the
-//                              test's lock: use fresh_database for such code.
+// SetUpTestSuite clones the history's template (strata/testing/database_template.hpp: migrated once
+// per process, or for a dialect whose place copies databases, once per history across processes)
+// and TearDownTestSuite removes the clone. database() is the connection (SQLite::Database&,
+// pqxx::connection&: the dialect's database()); url() is a URL that code under test can open a
+// connection of its own with. The isolation between the tests:
+//   isolation::transaction     one database for the suite; each test runs inside the dialect's test
+//                              transaction (ExecutesSql: SQLite SAVEPOINT strata_test; PostgreSQL
+//                              BEGIN; SAVEPOINT), rolled back at its end. The test must not COMMIT
+//                              that transaction: on PostgreSQL run its statements with
+//                              pqxx::nontransaction on database() (a pqxx::work's commit would
+//                              commit the fixture's transaction; the fixture then reports a
+//                              failure). A second connection opened through url() does not see the
+//                              test's uncommitted rows, and its writes wait for the test's lock: use
+//                              fresh_database for such code.
 //   isolation::fresh_database  each test gets a clone of its own (database() and url() are that
 //                              test's); nothing to roll back, and every connection sees everything.
 // On SQLite the clones are files in the temporary folder (so that url() works), written from the
 // template's image in one write. On PostgreSQL, from a process's second clone on, clones are made
-// ahead and released ones dropped by background threads (see strata/testing/postgresql.hpp), so a
-// suite's database may outlive TearDownTestSuite by a moment; all are gone when the process ends. A derived fixture that overrides SetUp/TearDown calls the base's.
+// ahead and released ones dropped by background threads (strata/testing/clone_pool.hpp), so a
+// suite's database may outlive TearDownTestSuite by a moment; all are gone when the process ends.
+// A derived fixture that overrides SetUp/TearDown calls the base's.
 //
-// A database that cannot be made (PostgreSQL server unreachable, migration failed) fails every test
-// of the suite with the reason; an unreachable PostgreSQL server skips them instead, unless the
-// environment variable STRATA_REQUIRE_POSTGRESQL is set (non-empty).
+// A database that cannot be made (migration failed, ...) fails every test of the suite with the
+// reason. A place that cannot be reached (strata::database_unavailable) skips them instead when the
+// dialect says so (provisioner::unreachable_fails(): PostgreSQL skips unless the environment
+// variable STRATA_REQUIRE_POSTGRESQL is set; SQLite fails).
 #pragma once
 
-#include <cstdlib>
 #include <exception>
 #include <optional>
 #include <stdexcept>
 #include <string>
-#include <string_view>
 
 #include <gtest/gtest.h>
 
+#include <strata/dialect.hpp>
 #include <strata/errors.hpp>
 #include <strata/history.hpp>
-#include <strata/migrator.hpp>
 #include <strata/testing/database_template.hpp>
-
-// The dialects whose clients are on the include path (the targets strata::sqlite and
-// strata::postgresql put them there); each one's code is instantiated only when used. Including
-// <strata/testing/sqlite.hpp> or <strata/testing/postgresql.hpp> yourself works too.
-#if __has_include(<SQLiteCpp/Database.h>) && __has_include(<sqlite3.h>)
-#include <strata/testing/sqlite.hpp>
-#endif
-#if __has_include(<pqxx/pqxx>) && __has_include(<libpq-fe.h>)
-#include <strata/testing/postgresql.hpp>
-#endif
 
 namespace strata::testing {
 
 template <History H, Dialect D, isolation I = isolation::transaction>
+  requires Provisionable<D> && ExecutesSql<D>
 class migrated_database : public ::testing::Test {
  public:
   static void SetUpTestSuite() {
@@ -61,7 +54,7 @@ class migrated_database : public ::testing::Test {
     s.reset();
     try {
       auto& t = database_template<H, D>::instance();
-      if constexpr (I == isolation::transaction) s.suite.emplace(clone_of(t));
+      if constexpr (I == isolation::transaction) s.suite.emplace(t.clone());
     } catch (const database_unavailable& e) {
       s.error = e.what();
       s.unavailable = true;
@@ -80,16 +73,15 @@ class migrated_database : public ::testing::Test {
   void SetUp() override {
     auto& s = state();
     if (!s.error.empty()) {
-      if (s.unavailable && D::name == std::string_view("postgresql") && !postgresql_required())
-        GTEST_SKIP() << "no PostgreSQL server to test on (" << s.error << "); set STRATA_REQUIRE_POSTGRESQL to fail instead";
+      if (s.unavailable && !D::provisioner::unreachable_fails())
+        GTEST_SKIP() << "no " << D::name << " database to test on: " << s.error;
       FAIL() << "strata::testing could not set up the suite's database: " << s.error;
     }
     try {
       if constexpr (I == isolation::fresh_database) {
-        s.test.emplace(clone_of(database_template<H, D>::instance()));
+        s.test.emplace(database_template<H, D>::instance().clone());
       } else {
-        if constexpr (D::name == std::string_view("postgresql")) s.suite->execute("BEGIN");
-        s.suite->execute("SAVEPOINT strata_test");
+        s.suite->dialect().begin_test_transaction();
         s.savepoint = true;
       }
     } catch (const std::exception& e) {
@@ -104,15 +96,13 @@ class migrated_database : public ::testing::Test {
     } else if (s.savepoint) {
       s.savepoint = false;
       try {
-        s.suite->execute("ROLLBACK TO SAVEPOINT strata_test");
-        if constexpr (D::name == std::string_view("postgresql")) s.suite->execute("ROLLBACK");
-        else s.suite->execute("RELEASE SAVEPOINT strata_test");
+        s.suite->dialect().rollback_test_transaction();
       } catch (const std::exception& e) {
         ADD_FAILURE() << "strata::testing could not roll back the test's changes (" << e.what()
                       << "): the test committed or ended the transaction the fixture opened for it; run its statements "
                          "without a transaction of their own, or use isolation::fresh_database";
         try {
-          s.suite->execute("ROLLBACK");
+          s.suite->execute("ROLLBACK");  // whatever the test left open
         } catch (...) {  // NOLINT: nothing left open
         }
       }
@@ -145,12 +135,6 @@ class migrated_database : public ::testing::Test {
     throw std::logic_error(I == isolation::fresh_database
                                ? "strata::testing: with isolation::fresh_database the database exists only inside a test (after SetUp)"
                                : "strata::testing: the suite has no database (outside SetUpTestSuite/TearDownTestSuite, or it failed)");
-  }
-
-  // A clone that a second connection can open: a file for SQLite.
-  static cloned_database<D> clone_of(database_template<H, D>& t) {
-    if constexpr (requires { t.clone_file(); }) return t.clone_file();
-    else return t.clone();
   }
 };
 

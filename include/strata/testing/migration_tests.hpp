@@ -28,28 +28,24 @@
 // repeat it). The history type must be one name (an alias) since the macro's arguments are split at
 // commas.
 //
-// Databases: SQLite gets a file in a folder of its own under std::filesystem::temp_directory_path(),
-// removed afterwards; PostgreSQL (when <strata/dialect/postgresql.hpp> is included, so libpqxx is
-// linked) a database created on the server the PG* variables name (strata_mt_<pid>_<n>), dropped
-// WITH (FORCE) afterwards. When that server cannot be reached the tests are skipped, or fail when
-// STRATA_REQUIRE_POSTGRESQL is set. Another dialect needs a specialization of
-// strata::testing::empty_database_traits<D> (see the two below).
+// Databases: each test gets an empty database of its own from the dialect's provisioner
+// (strata/dialect.hpp, Provisionable: SQLite a file in the temporary folder, PostgreSQL a database
+// on the server the PG* variables name), named strata_mt_<session>_<n> and dropped afterwards.
+// When the place cannot be reached the tests are skipped or fail, as the dialect says
+// (provisioner::unreachable_fails(): PostgreSQL fails only when STRATA_REQUIRE_POSTGRESQL is set).
 #pragma once
 
 #include <algorithm>
 #include <atomic>
-#include <concepts>
-#include <cstdlib>
 #include <exception>
-#include <filesystem>
 #include <functional>
 #include <iostream>
+#include <ostream>
 #include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <tuple>
 #include <utility>
 #include <variant>
@@ -59,53 +55,17 @@
 
 #include <strata/dialect.hpp>
 #include <strata/connection.hpp>
-#include <strata/detail/postgresql_sql.hpp>
 #include <strata/detail/sql_identifiers.hpp>
 #include <strata/history.hpp>
 #include <strata/migrator.hpp>
 #include <strata/ops.hpp>
 #include <strata/schema.hpp>
-#include <strata/testing/database_template.hpp>
+#include <strata/testing/clone_pool.hpp>
 #include <strata/types.hpp>
-
-#if defined(_WIN32)
-#include <process.h>
-#else
-#include <unistd.h>
-#endif
-
-namespace strata {
-class sqlite;
-class postgresql;
-}  // namespace strata
 
 namespace strata::testing {
 
-// The database a test wanted cannot be reached: the test is skipped (or fails, see must_be_reached).
-class database_unreachable : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
 namespace detail {
-
-inline int process_id() {
-#if defined(_WIN32)
-  return ::_getpid();
-#else
-  return static_cast<int>(::getpid());
-#endif
-}
-
-inline std::string unique_name(std::string_view prefix) {
-  static std::atomic<int> counter{0};
-  return std::string(prefix) + std::to_string(process_id()) + "_" + std::to_string(counter++);
-}
-
-inline std::string environment(const char* name) {
-  const char* v = std::getenv(name);
-  return v != nullptr ? v : "";
-}
 
 // op.run takes a plain function pointer: the task it runs is handed over through this slot.
 inline thread_local const std::function<void(connection&)>* current_task = nullptr;
@@ -129,90 +89,50 @@ void with_connection(D& d, const std::function<void(connection&)>& f, bool trans
 
 }  // namespace detail
 
-// How to make and drop an empty database of dialect D for one test:
-//   static std::string create(std::string& handle);   // its URL; `handle` is what destroy needs;
-//                                                      // throws database_unreachable to skip the test
-//   static void destroy(const std::string& handle);
-//   static bool must_be_reached();                      // true: unreachable fails instead of skipping
-template <class D>
-struct empty_database_traits;
-
-// SQLite: a file in a fresh folder under the system's temporary folder.
-template <class D>
-  requires std::same_as<D, strata::sqlite>
-struct empty_database_traits<D> {
-  static bool must_be_reached() { return true; }  // a local file: nothing to skip for
-  static std::string create(std::string& handle) {
-    const auto folder = std::filesystem::temp_directory_path() / detail::unique_name("strata_mt_");
-    std::filesystem::create_directories(folder);
-    handle = folder.string();
-    return "sqlite:///" + (folder / "test.db").string();  // an absolute path: sqlite:////tmp/...
-  }
-  static void destroy(const std::string& handle) {
-    std::error_code ignored;
-    std::filesystem::remove_all(handle, ignored);
-  }
-};
-
-// PostgreSQL: a database of its own on the server the PG* variables name, made and dropped through
-// the dialect itself (so this header never names libpqxx).
-template <class D>
-  requires std::same_as<D, strata::postgresql>
-struct empty_database_traits<D> {
-  static bool must_be_reached() { return postgresql_required(); }
-
-  static D maintenance() {
-    auto database = detail::environment("PGDATABASE");
-    if (database.empty()) database = "postgres";
-    try {
-      return D("postgresql:///" + database + "?connect_timeout=10");
-    } catch (const std::exception& e) {
-      throw database_unreachable(std::string("the PostgreSQL server the PG* variables name cannot be used (") + e.what() + ")");
-    }
-  }
-  static void run(const std::string& sql) {
-    auto d = maintenance();
-    detail::with_connection(d, [&](connection& c) { c.execute(sql); }, false, "strata_migration_tests");
-  }
-  static std::string create(std::string& handle) {
-    handle = detail::unique_name("strata_mt_");
-    run("DROP DATABASE IF EXISTS " + strata::detail::sql::quote(handle));
-    run("CREATE DATABASE " + strata::detail::sql::quote(handle));
-    return "postgresql:///" + handle + "?connect_timeout=10";
-  }
-  static void destroy(const std::string& handle) {
-    run(strata::detail::postgresql_sql::wait_for_no_sessions(handle));  // the tests' connections, just closed
-    run("DROP DATABASE IF EXISTS " + strata::detail::sql::quote(handle) + " WITH (FORCE)");
-  }
-};
-
-// A fresh, empty database of dialect D, removed on destruction. Throws database_unreachable when
-// its server cannot be reached.
-template <class D>
+// A fresh, empty database of dialect D made by its provisioner (strata_mt_<session>_<n>), dropped
+// on destruction. Throws strata::database_unavailable when its place cannot be reached.
+template <Provisionable D>
 class empty_database {
-  using traits = empty_database_traits<D>;
-
  public:
-  empty_database() : url_(traits::create(handle_)) {}
+  empty_database() : name_(next_name(provisioner_)), url_(provisioner_.url(name_)) { provisioner_.create(name_); }
   empty_database(const empty_database&) = delete;
   empty_database& operator=(const empty_database&) = delete;
   ~empty_database() {
     try {
-      traits::destroy(handle_);
+      provisioner_.drop(name_);
     } catch (const std::exception& e) {
-      ADD_FAILURE() << "could not remove the test database " << handle_ << ": " << e.what();
+      ADD_FAILURE() << "could not remove the test database " << name_ << ": " << e.what();
     }
   }
 
+  [[nodiscard]] const std::string& name() const { return name_; }
   [[nodiscard]] const std::string& url() const { return url_; }
   [[nodiscard]] D open() const { return D(url_); }
 
  private:
-  std::string handle_;
+  static std::string next_name(const typename D::provisioner& p) {
+    static std::atomic<int> counter{0};
+    return std::string(detail::empty_prefix) + p.session() + "_" + std::to_string(counter++);
+  }
+
+  typename D::provisioner provisioner_;
+  std::string name_;
   std::string url_;
 };
 
 enum class migration_check { single_head, upgrade_base_to_head, stairway, downgrade_to_base, upgrade_keeps_rows };
+
+constexpr std::string_view to_string(migration_check c) {
+  switch (c) {
+    case migration_check::single_head: return "single_head";
+    case migration_check::upgrade_base_to_head: return "upgrade_base_to_head";
+    case migration_check::stairway: return "stairway";
+    case migration_check::downgrade_to_base: return "downgrade_to_base";
+    case migration_check::upgrade_keeps_rows: return "upgrade_keeps_rows";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, migration_check c) { return out << to_string(c); }
 
 namespace detail {
 
@@ -289,8 +209,8 @@ inline bool has_data_migration(const ops& recorded) {
 }
 
 // A literal for a NOT NULL column without a default; nullopt for a type strata does not know.
-template <class D>
-std::optional<std::string> literal_for(const column_type& type, long n) {
+// Every literal is one that each SQL database coerces into the column's type.
+inline std::optional<std::string> literal_for(const column_type& type, long n) {
   const auto number = std::to_string(n);
   switch (type.kind) {
     case type_kind::integer:
@@ -306,7 +226,7 @@ std::optional<std::string> literal_for(const column_type& type, long n) {
     case type_kind::boolean: return std::string("'1'");
     case type_kind::date: return "'2024-01-" + std::string(n % 28 < 9 ? "0" : "") + std::to_string(n % 28 + 1) + "'";
     case type_kind::datetime: return "'2024-01-02 03:04:" + std::string(n % 60 < 10 ? "0" : "") + std::to_string(n % 60) + "'";
-    case type_kind::blob: return std::string(D::name == std::string_view("postgresql") ? "'\\x01'" : "X'01'");
+    case type_kind::blob: return std::string("''");  // an empty string: an empty bytea, a zero-length BLOB
     case type_kind::custom: return std::nullopt;
   }
   return std::nullopt;
@@ -316,8 +236,7 @@ std::optional<std::string> literal_for(const column_type& type, long n) {
 // NOT NULL column without a default (a single integer primary key is left to the database; a foreign
 // key takes a row of the table it references), nothing for the others. DEFAULT VALUES for a table
 // the model does not know (made by execute()).
-template <class D>
-std::string row_insert(const schema* model, const std::string& table, long& counter) {
+inline std::string row_insert(const schema* model, const std::string& table, long& counter) {
   const table_schema* t = model != nullptr ? model->find_table(table) : nullptr;
   if (t == nullptr) return "INSERT INTO " + strata::detail::sql::quote(table) + " DEFAULT VALUES";
   std::vector<std::string_view> key;
@@ -339,7 +258,7 @@ std::string row_insert(const schema* model, const std::string& table, long& coun
     if (reference)
       value = "(SELECT " + strata::detail::sql::quote(reference->second) + " FROM " + strata::detail::sql::quote(reference->first) + " LIMIT 1)";
     else
-      value = literal_for<D>(c.type, ++counter);
+      value = literal_for(c.type, ++counter);
     if (!value) value = "'" + std::to_string(++counter) + "'";
     columns += (columns.empty() ? "" : ", ") + strata::detail::sql::quote(c.name);
     values += (values.empty() ? "" : ", ") + *value;
@@ -352,7 +271,7 @@ std::string row_insert(const schema* model, const std::string& table, long& coun
 
 // One check of one history on one dialect; registered by STRATA_MIGRATION_TESTS.
 template <History H, Dialect D>
-  requires Inspectable<D>
+  requires Inspectable<D> && Provisionable<D>
 class migration_test : public ::testing::Test {
  public:
   // Failures are reported at the STRATA_MIGRATION_TESTS line (file, line).
@@ -363,10 +282,9 @@ class migration_test : public ::testing::Test {
     if (check_ == migration_check::single_head) return;
     try {
       database_.emplace();
-    } catch (const database_unreachable& e) {
-      if (empty_database_traits<D>::must_be_reached())
-        FAIL() << e.what() << "; STRATA_REQUIRE_POSTGRESQL is set, so the test fails instead of being skipped";
-      GTEST_SKIP() << e.what();
+    } catch (const database_unavailable& e) {
+      if (D::provisioner::unreachable_fails()) FAIL() << "could not make an empty " << D::name << " database for the test: " << e.what();
+      GTEST_SKIP() << "no " << D::name << " database to test on: " << e.what();
     } catch (const std::exception& e) {
       FAIL() << "could not make an empty " << D::name << " database for the test: " << e.what();
     }
@@ -531,7 +449,7 @@ class migration_test : public ::testing::Test {
       std::reverse(tables.begin(), tables.end());  // objects() lists referencing tables first
       for (const auto& t : tables) {
         try {
-          const auto sql = detail::row_insert<D>(model ? &*model : nullptr, t, counter);
+          const auto sql = detail::row_insert(model ? &*model : nullptr, t, counter);
           detail::with_connection(m.dialect(), [&](connection& c) { c.execute(sql); });
           ++seeded;
         } catch (const std::exception&) {  // NOLINT: no row for this table this time
@@ -606,7 +524,7 @@ inline std::string unique_suite_name(std::string name) {
 
 // What STRATA_MIGRATION_TESTS does: registers the five tests of H on D. Returns true.
 template <History H, Dialect D>
-  requires Inspectable<D>
+  requires Inspectable<D> && Provisionable<D>
 bool register_migration_tests(const char* file, int line, std::string_view suite = {}) {
   const auto name = detail::unique_suite_name(suite.empty() ? "StrataMigrations_" + std::string(D::name) : std::string(suite));
   const std::pair<migration_check, const char*> checks[] = {

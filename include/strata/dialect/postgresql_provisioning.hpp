@@ -1,0 +1,171 @@
+// strata::postgresql::provisioner: PostgreSQL databases for tests, on the server libpq's PG* variables name.
+//
+// Included by strata/dialect/postgresql.hpp: the dialect's Provisionable and ClonesDatabases
+// capabilities (strata/dialect.hpp). The provisioner's statements run on its own connection to the
+// maintenance database ($PGDATABASE, else "postgres"); a session is that connection's server
+// process id. A copy is CREATE DATABASE ... TEMPLATE, a template a database marked IS_TEMPLATE
+// that allows no connection, a note its COMMENT, a lock a session advisory lock.
+#pragma once
+
+#include <bit>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include <strata/detail/graph_check.hpp>
+#include <strata/detail/postgresql_sql.hpp>
+#include <strata/detail/sql_identifiers.hpp>
+#include <strata/dialect/postgresql.hpp>
+#include <strata/errors.hpp>
+
+namespace strata {
+
+class postgresql::provisioner {
+ public:
+  // Connects to the maintenance database: strata::database_unavailable when the server cannot be reached.
+  provisioner() : provisioner(maintenance_database()) {}
+  explicit provisioner(const std::string& maintenance) : admin_(connect(maintenance)) {}
+
+  // A server that is not there skips the test, unless STRATA_REQUIRE_POSTGRESQL is set (non-empty),
+  // as in CI: then it fails.
+  static bool unreachable_fails() {
+    const char* v = std::getenv("STRATA_REQUIRE_POSTGRESQL");
+    return v != nullptr && *v != '\0';
+  }
+
+  [[nodiscard]] std::string session() const { return std::to_string(admin_->backendpid()); }
+
+  // postgresql:///<name>: the rest (host, port, user, password) comes from the PG* variables, for
+  // strata::postgresql and libpq alike.
+  [[nodiscard]] std::string url(std::string_view name) const { return "postgresql:///" + std::string(name); }
+  postgresql open(std::string_view name) { return postgresql(url(name)); }
+
+  void create(std::string_view name) { run("create the database '" + std::string(name) + "'", "CREATE DATABASE " + quote(name)); }
+
+  // PostgreSQL 15's default WAL_LOG strategy copies a small database block by block through the
+  // WAL (about 130 ms for an empty one); FILE_COPY copies its files (about 30 ms).
+  void copy(std::string_view source, std::string_view name) {
+    run("create the database '" + std::string(name) + "' from '" + std::string(source) + "'",
+        "CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(source) + (admin_->server_version() >= 150000 ? " STRATEGY FILE_COPY" : ""));
+  }
+
+  // A template loses its mark first. Connections just closed may not have ended in the server yet
+  // (see postgresql_sql::wait_for_no_sessions); any still open are ended (WITH (FORCE)).
+  void drop(std::string_view name) {
+    const std::string what = "drop the database '" + std::string(name) + "'";
+    run(what, "DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_database WHERE datname = " + detail::postgresql_sql::literal(name) +
+                  " AND datistemplate) THEN EXECUTE " + detail::postgresql_sql::literal("ALTER DATABASE " + quote(name) + " WITH IS_TEMPLATE false") +
+                  "; END IF; END $strata$; " + detail::postgresql_sql::wait_for_no_sessions(name));
+    run(what, "DROP DATABASE IF EXISTS " + quote(name) + " WITH (FORCE)");
+  }
+
+  [[nodiscard]] std::vector<std::string> list(std::string_view prefix) {
+    std::vector<std::string> out;
+    for (const auto& row : run("list the databases", "SELECT datname FROM pg_database WHERE left(datname, " + std::to_string(prefix.size()) +
+                                                         ") = " + detail::postgresql_sql::literal(prefix) + " ORDER BY datname"))
+      out.push_back(row[0].as<std::string>());
+    return out;
+  }
+
+  // No connection from now on, and none left: CREATE DATABASE ... TEMPLATE refuses a template that
+  // has any (those just closed may not have ended in the server yet).
+  void mark_template(std::string_view name) {
+    const std::string what = "mark the database '" + std::string(name) + "' a template";
+    run(what, "ALTER DATABASE " + quote(name) + " WITH ALLOW_CONNECTIONS false IS_TEMPLATE true");
+    run(what, detail::postgresql_sql::wait_for_no_sessions(name));
+  }
+
+  // RENAME refuses a database with connections: those just closed are waited for.
+  void rename(std::string_view from, std::string_view to) {
+    const std::string what = "rename the database '" + std::string(from) + "' to '" + std::string(to) + "'";
+    run(what, detail::postgresql_sql::wait_for_no_sessions(from));
+    run(what, "ALTER DATABASE " + quote(from) + " RENAME TO " + quote(to));
+  }
+
+  [[nodiscard]] std::string identity(std::string_view name) {
+    const auto r = run("read the oid of the database '" + std::string(name) + "'",
+                       "SELECT oid::text FROM pg_database WHERE datname = " + detail::postgresql_sql::literal(name));
+    if (r.empty()) throw error("there is no PostgreSQL database '" + std::string(name) + "'");
+    return r[0][0].as<std::string>();
+  }
+
+  // Whether the server still has that process. A session that is not a process id is taken to
+  // live: nothing of it is dropped.
+  [[nodiscard]] bool alive(std::string_view session) {
+    if (session.empty() || session.size() > 9 || session.find_first_not_of("0123456789") != std::string_view::npos) return true;
+    return !run("look for the session " + std::string(session), "SELECT 1 FROM pg_stat_activity WHERE pid = " + std::string(session)).empty();
+  }
+
+  [[nodiscard]] std::optional<std::string> note(std::string_view name) {
+    const auto r = run("read the comment on the database '" + std::string(name) + "'",
+                       "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = " + detail::postgresql_sql::literal(name));
+    if (r.empty() || r[0][0].is_null()) return std::nullopt;
+    return r[0][0].as<std::string>();
+  }
+  void note(std::string_view name, std::string_view text) {
+    run("comment on the database '" + std::string(name) + "'",
+        "COMMENT ON DATABASE " + quote(name) + " IS " + detail::postgresql_sql::literal(text));
+  }
+
+  // A session advisory lock whose key is the hash of `key` (strata's FNV-1a).
+  bool try_lock(std::string_view key) {
+    return run("take the advisory lock for '" + std::string(key) + "'", "SELECT pg_try_advisory_lock(" + lock_key(key) + ")")[0][0].as<bool>();
+  }
+  void unlock(std::string_view key) {
+    run("release the advisory lock for '" + std::string(key) + "'", "SELECT pg_advisory_unlock(" + lock_key(key) + ")");
+  }
+
+ private:
+  static std::string quote(std::string_view name) { return detail::sql::quote(name); }
+  static std::string lock_key(std::string_view key) { return std::to_string(std::bit_cast<std::int64_t>(detail::hash_id(std::string(key)))); }
+
+  static std::string maintenance_database() {
+    const char* db = std::getenv("PGDATABASE");
+    return db != nullptr && *db != '\0' ? db : "postgres";
+  }
+
+  // The first line of a libpq message (its continuation lines repeat the statement), without "ERROR:  ".
+  static std::string first_line(std::string message) {
+    if (auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
+    for (std::string_view level : {"ERROR:  ", "FATAL:  "})
+      if (message.starts_with(level)) message.erase(0, level.size());
+    while (!message.empty() && (message.back() == ' ' || message.back() == '\r')) message.pop_back();
+    return message;
+  }
+
+  static std::unique_ptr<pqxx::connection> connect(const std::string& database) {
+    try {
+      return std::make_unique<pqxx::connection>("dbname=" + detail::postgresql_sql::conninfo_value(database) + " connect_timeout=10");
+    } catch (const pqxx::failure& e) {
+      throw database_unavailable("cannot connect to the PostgreSQL database '" + database + "' for test databases (" + first_line(e.what()) +
+                                 "); start the server or set PGHOST, PGPORT, PGUSER and PGPASSWORD to one that runs (tests then skip, or fail "
+                                 "when STRATA_REQUIRE_POSTGRESQL is set)");
+    }
+  }
+
+  pqxx::result run(const std::string& what, const std::string& sql) {
+    try {
+      pqxx::nontransaction n(*admin_);
+      return n.exec(sql);
+    } catch (const pqxx::broken_connection& e) {
+      throw database_unavailable("lost the connection to the PostgreSQL server while trying to " + what + " (" + first_line(e.what()) +
+                                 "); check that the server runs");
+    } catch (const pqxx::failure& e) {
+      throw error("PostgreSQL could not " + what + " (" + first_line(e.what()) + ")");
+    }
+  }
+
+  std::unique_ptr<pqxx::connection> admin_;
+};
+
+static_assert(Provisionable<postgresql>);
+static_assert(ClonesDatabases<postgresql>);
+
+}  // namespace strata

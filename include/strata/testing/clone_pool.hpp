@@ -1,0 +1,414 @@
+// strata::testing::clone_pool: copies of a template database, made ahead and dropped by background threads.
+//
+// For any dialect whose place copies a database itself (ClonesDatabases, strata/dialect.hpp:
+// PostgreSQL's CREATE DATABASE ... TEMPLATE, a SQLite file copy). A copy can take tens of
+// milliseconds of server work, so from a process's first take() on, worker threads (each with a
+// provisioner of its own) keep copies ready and connected while the tests run (one after the first
+// take(), make_ahead() from the second on) and drop released ones; take() then only hands one
+// over. The default is 2 ahead, or $STRATA_TESTING_POOL; 0 makes each copy inside take() and drops
+// it in release().
+//
+// Names, all on the place: clones are strata_clone_<session>_<n>, <session> being the pool's own
+// provisioner's session(); drop_orphans() drops the clones (and STRATA_MIGRATION_TESTS' databases,
+// strata_mt_<session>_<n>) of sessions that no longer live (a test process that was killed). At exit
+// (stop(true)), up to two clones made ahead and not used stay as spares of the template,
+// strata_spare_<template identity>_<session>_<n>, and a process's take() claims a spare when there
+// is one (rename()): a test process that needs one database (ctest running each test in a process
+// of its own) finds it made by the process before it. Spares of templates that are gone are
+// orphans too.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <cstdio>
+#include <cstdlib>
+#include <deque>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <strata/dialect.hpp>
+#include <strata/errors.hpp>
+
+namespace strata::testing {
+
+namespace detail {
+
+inline constexpr std::string_view clone_prefix = "strata_clone_";
+inline constexpr std::string_view empty_prefix = "strata_mt_";  // STRATA_MIGRATION_TESTS' databases
+inline constexpr std::string_view spare_prefix = "strata_spare_";
+inline constexpr std::string_view template_prefix = "strata_tpl_";
+
+// The first line of a message.
+inline std::string first_line(std::string message) {
+  if (auto nl = message.find('\n'); nl != std::string::npos) message.resize(nl);
+  return message;
+}
+
+// "<prefix><field>_...": the field, or empty when `name` is not of that form.
+inline std::string_view field_after(std::string_view name, std::string_view prefix) {
+  if (!name.starts_with(prefix)) return {};
+  name.remove_prefix(prefix.size());
+  const auto end = name.find('_');
+  return end == std::string_view::npos ? std::string_view{} : name.substr(0, end);
+}
+
+// strata_tpl_ and 16 lowercase hex digits: a template of strata::testing (not one being built).
+inline bool is_template_name(std::string_view name) {
+  if (!name.starts_with(template_prefix) || name.size() != template_prefix.size() + 16) return false;
+  return std::all_of(name.begin() + static_cast<std::ptrdiff_t>(template_prefix.size()), name.end(),
+                     [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+// Drops `name`, reporting a failure on stderr: it is left for a later process to drop.
+template <Provisionable D>
+void drop_quietly(typename D::provisioner& p, const std::string& name) noexcept {
+  try {
+    p.drop(name);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "strata::testing: could not drop the database %s: %s\n", name.c_str(), first_line(e.what()).c_str());
+  }
+}
+
+// Drops the clones and empty test databases of sessions that no longer live, and the spares of
+// templates that are gone. Best effort: another process may be dropping the same ones.
+template <Provisionable D>
+void drop_orphans(typename D::provisioner& p) {
+  const auto own = p.session();
+  std::map<std::string, bool, std::less<>> alive;
+  for (auto prefix : {clone_prefix, empty_prefix}) {
+    for (const auto& name : p.list(prefix)) {
+      const auto session = field_after(name, prefix);
+      if (session.empty() || session == own) continue;
+      auto it = alive.find(session);
+      if (it == alive.end()) it = alive.emplace(std::string(session), p.alive(session)).first;
+      if (!it->second) drop_quietly<D>(p, name);
+    }
+  }
+  if constexpr (ClonesDatabases<D>) {
+    const auto spares = p.list(spare_prefix);
+    if (spares.empty()) return;
+    std::set<std::string, std::less<>> templates;
+    for (const auto& name : p.list(template_prefix)) {
+      if (!is_template_name(name)) continue;
+      try {
+        templates.insert(p.identity(name));
+      } catch (const database_unavailable&) {
+        throw;
+      } catch (const std::exception&) {  // NOLINT: dropped meanwhile
+      }
+    }
+    for (const auto& name : spares)
+      if (!templates.contains(field_after(name, spare_prefix))) drop_quietly<D>(p, name);
+  }
+}
+
+inline std::size_t default_make_ahead() {
+  const char* v = std::getenv("STRATA_TESTING_POOL");
+  if (v == nullptr || *v == '\0') return 2;
+  char* end = nullptr;
+  const unsigned long n = std::strtoul(v, &end, 10);
+  return *end == '\0' && n <= 16 ? n : 2;
+}
+
+// What hands out clones and takes them back (a pool, a template): release() drops the database
+// `name`, whose connection is closed, now or later.
+class clone_owner {
+ public:
+  virtual ~clone_owner() = default;
+  virtual void release(std::string name) noexcept = 0;
+
+ protected:
+  clone_owner() = default;
+  clone_owner(const clone_owner&) = default;
+  clone_owner& operator=(const clone_owner&) = default;
+};
+
+}  // namespace detail
+
+// A database the pool made from its template, with its connection.
+template <ClonesDatabases D>
+struct pooled_clone {
+  std::string name;
+  std::optional<D> connection;
+};
+
+// The clones of one template: made on demand, or ahead by worker threads; dropped on release.
+// Thread-safe. stop() (or the destructor) ends the workers and drops what they made and were
+// given, or keeps some of what they made as spares for the next process. Hold it in a shared_ptr
+// when clones outlive the scope that made the pool (cloned_database does).
+template <ClonesDatabases D>
+class clone_pool final : public detail::clone_owner {
+ public:
+  using provisioner = typename D::provisioner;
+  // At most this many spares per template are kept on the place.
+  static constexpr std::size_t spares_kept = 2;
+
+  // Its own provisioner (strata::database_unavailable when the place cannot be reached) runs the
+  // statements that are not a worker's.
+  explicit clone_pool(std::string template_name)
+      : template_(std::move(template_name)), prefix_(std::string(detail::clone_prefix) + admin_.session() + "_"), ahead_(detail::default_make_ahead()) {}
+  clone_pool(const clone_pool&) = delete;
+  clone_pool& operator=(const clone_pool&) = delete;
+  ~clone_pool() override { stop(true); }
+
+  // The template exists, with this identity: spares of it may be taken and kept from now on.
+  void attach(const std::string& template_identity) { spare_prefix_ = std::string(detail::spare_prefix) + template_identity + "_"; }
+  [[nodiscard]] const std::string& spare_prefix() const { return spare_prefix_; }
+  [[nodiscard]] const std::string& prefix() const { return prefix_; }
+  [[nodiscard]] const std::string& template_name() const { return template_; }
+
+  // f(provisioner&) on the pool's own provisioner, one caller at a time.
+  template <class F>
+  decltype(auto) with_admin(F&& f) {
+    const std::lock_guard lock(admin_mutex_);
+    return std::forward<F>(f)(admin_);
+  }
+
+  void drop_orphans() {
+    with_admin([](provisioner& p) { detail::drop_orphans<D>(p); });
+  }
+
+  // A fresh clone: one made ahead; else the one a worker is making; else a spare; else made now.
+  pooled_clone<D> take() {
+    std::unique_lock lock(mutex_);
+    ++taken_;
+    if (ahead_ > 0 && workers_.empty() && !stopping_) start_workers();
+    if (ready_.empty() && creating_ > 0) ready_changed_.wait(lock, [&] { return !ready_.empty() || creating_ == 0 || failed_; });
+    if (!ready_.empty()) {
+      auto clone = std::move(ready_.front());
+      ready_.pop_front();
+      work_changed_.notify_all();
+      return clone;
+    }
+    failed_ = false;  // a worker failed: try here, so that the error (or the clone) is this call's, and let them try again
+    work_changed_.notify_all();
+    lock.unlock();
+    const std::lock_guard admin_lock(admin_mutex_);
+    if (auto spare = claim_spare()) return std::move(*spare);
+    return create(admin_);
+  }
+
+  // A clone that is no longer used (its connection closed): dropped by a worker, or now.
+  void release(std::string clone) noexcept override {
+    {
+      const std::lock_guard lock(mutex_);
+      if (live_ > 0 && !stopping_) {
+        released_.push_back(std::move(clone));
+        work_changed_.notify_all();
+        return;
+      }
+    }
+    const std::lock_guard admin_lock(admin_mutex_);
+    detail::drop_quietly<D>(admin_, clone);
+  }
+
+  // Waits until the workers are idle: every released clone dropped, and as many clones ready as
+  // they keep (or one failed to be made). At once when no workers run.
+  void settle() {
+    std::unique_lock lock(mutex_);
+    ready_changed_.wait(lock, [&] {
+      return starting_ == 0 &&
+             (live_ == 0 || (released_.empty() && dropping_ == 0 && creating_ == 0 && (ready_.size() >= target() || failed_)));
+    });
+  }
+
+  [[nodiscard]] std::size_t make_ahead() const {
+    const std::lock_guard lock(mutex_);
+    return ahead_;
+  }
+  // Stops the workers (dropping what they made) and sets how many they keep ready when they start again.
+  void make_ahead(std::size_t n) {
+    stop(false);
+    const std::lock_guard lock(mutex_);
+    ahead_ = n;
+  }
+
+  // keep_spares: up to spares_kept of the clones made ahead stay on the place, for the next process.
+  void stop(bool keep_spares) noexcept {
+    std::vector<std::thread> workers;
+    {
+      const std::lock_guard lock(mutex_);
+      stopping_ = true;
+      workers.swap(workers_);
+    }
+    work_changed_.notify_all();
+    for (auto& w : workers) w.join();
+    std::deque<pooled_clone<D>> ready;
+    std::deque<std::string> released;
+    {
+      const std::lock_guard lock(mutex_);
+      ready.swap(ready_);
+      released.swap(released_);
+      stopping_ = false;
+      failed_ = false;
+    }
+    ready_changed_.notify_all();  // settle() and take() waiters
+    const std::lock_guard admin_lock(admin_mutex_);
+    for (auto& c : ready) {
+      c.connection.reset();
+      if (!keep_spares || !keep_as_spare(c.name)) detail::drop_quietly<D>(admin_, c.name);
+    }
+    for (const auto& c : released) detail::drop_quietly<D>(admin_, c);
+  }
+
+ private:
+  pooled_clone<D> create(provisioner& p) {
+    auto name = prefix_ + std::to_string(counter_++);
+    try {
+      p.copy(template_, name);
+    } catch (const database_unavailable&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw error("strata::testing could not create a database from the template '" + template_ + "' (" + detail::first_line(e.what()) +
+                  "); if the template was dropped or renamed, the next test process builds it again");
+    }
+    try {
+      return {name, p.open(name)};
+    } catch (...) {
+      detail::drop_quietly<D>(p, name);
+      throw;
+    }
+  }
+
+  // Names of this template's spares (at most `most`), or none before attach().
+  std::vector<std::string> spares(std::size_t most) {
+    if (spare_prefix_.empty()) return {};
+    auto out = admin_.list(spare_prefix_);
+    if (out.size() > most) out.resize(most);
+    return out;
+  }
+
+  // A spare renamed to one of this process's clones (another process may take the same one first:
+  // then its rename fails, and the next is tried). Called with admin_mutex_ held.
+  std::optional<pooled_clone<D>> claim_spare() {
+    std::vector<std::string> candidates;
+    try {
+      candidates = spares(4);
+    } catch (const database_unavailable&) {
+      throw;
+    } catch (const std::exception&) {  // NOLINT: then make one
+    }
+    for (const auto& spare : candidates) {
+      auto name = prefix_ + std::to_string(counter_++);
+      try {
+        admin_.rename(spare, name);
+      } catch (const database_unavailable&) {
+        throw;
+      } catch (const std::exception&) {
+        continue;  // taken by another process
+      }
+      try {
+        return pooled_clone<D>{name, admin_.open(name)};
+      } catch (...) {
+        detail::drop_quietly<D>(admin_, name);
+        throw;
+      }
+    }
+    return std::nullopt;
+  }
+
+  // Renames a clone made ahead (its connection closed) to a spare, unless there are enough.
+  // Called with admin_mutex_ held.
+  bool keep_as_spare(const std::string& clone) noexcept {
+    try {
+      if (spare_prefix_.empty() || spares(spares_kept).size() >= spares_kept) return false;
+      admin_.rename(clone, spare_prefix_ + admin_.session() + "_" + std::to_string(counter_++));
+      return true;
+    } catch (const std::exception&) {
+      return false;
+    }
+  }
+
+  // Called with mutex_ held. Each worker makes its provisioner on its own thread.
+  void start_workers() {
+    for (std::size_t i = 0; i < ahead_; ++i) {
+      ++starting_;
+      workers_.emplace_back([this] { work(); });
+    }
+  }
+
+  void work() {
+    std::optional<provisioner> p;
+    try {
+      p.emplace();
+    } catch (const std::exception&) {  // NOLINT: take() then makes its clones itself, and reports the error
+    }
+    std::unique_lock lock(mutex_);
+    --starting_;
+    if (!p) {
+      failed_ = true;
+      ready_changed_.notify_all();
+      return;
+    }
+    ++live_;
+    ready_changed_.notify_all();
+    struct leaving {
+      clone_pool& pool;
+      ~leaving() { --pool.live_; }
+    } on_exit{*this};  // runs with mutex_ held: the loop returns holding it
+    for (;;) {
+      work_changed_.wait(lock, [&] { return stopping_ || wants_clone() || !released_.empty(); });
+      if (stopping_) return;
+      if (wants_clone()) {
+        ++creating_;
+        lock.unlock();
+        std::optional<pooled_clone<D>> made;
+        try {
+          made = create(*p);
+        } catch (const std::exception&) {  // NOLINT: take() tries again itself and reports its own error
+        }
+        lock.lock();
+        --creating_;
+        if (made) ready_.push_back(std::move(*made));
+        else failed_ = true;
+        ready_changed_.notify_all();
+      } else {
+        auto clone = std::move(released_.front());
+        released_.pop_front();
+        ++dropping_;
+        lock.unlock();
+        detail::drop_quietly<D>(*p, clone);
+        lock.lock();
+        --dropping_;
+        ready_changed_.notify_all();
+      }
+    }
+  }
+  // How many clones are kept ready: one after the first take(), make_ahead() from the second on.
+  std::size_t target() const { return taken_ >= 2 ? ahead_ : std::min<std::size_t>(ahead_, 1); }
+  bool wants_clone() const { return !failed_ && ready_.size() + creating_ < target(); }
+
+  std::mutex admin_mutex_;  // guards admin_
+  provisioner admin_;
+  const std::string template_;
+  const std::string prefix_;
+  std::string spare_prefix_;  // set by attach(), before any clone is taken
+  std::atomic<unsigned long> counter_{0};
+
+  mutable std::mutex mutex_;  // guards what follows
+  std::condition_variable work_changed_;   // workers wait on it
+  std::condition_variable ready_changed_;  // take() and settle() wait on it
+  std::size_t ahead_;
+  std::size_t taken_ = 0;
+  std::size_t creating_ = 0;
+  std::size_t dropping_ = 0;
+  std::size_t starting_ = 0;  // workers making their provisioner
+  std::size_t live_ = 0;      // workers working
+  bool stopping_ = false;
+  bool failed_ = false;  // a worker could not make a clone; they wait for take() to try again
+  std::deque<pooled_clone<D>> ready_;
+  std::deque<std::string> released_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace strata::testing
