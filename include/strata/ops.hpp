@@ -137,6 +137,8 @@ constexpr constraint foreign_key(std::string_view name, names columns, std::stri
 constexpr constraint check(std::string_view name, std::string_view sql) {
   return {.kind = constraint_kind::check, .name = name, .check_sql = sql};
 }
+// An unnamed CHECK (a naming convention may name it): `strata::check("x < 100")`.
+constexpr constraint check(std::string_view sql) { return strata::check(std::string_view{}, sql); }
 
 // An element of create_table's list: a column or a table constraint.
 struct table_element {
