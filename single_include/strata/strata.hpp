@@ -3547,7 +3547,9 @@ struct sqlite_sql : sql_traits<sqlite_sql> {
     const table_schema* t = nullptr;
     for (const auto& x : s.tables)
       if (same_name(x.name, table)) t = &x;
-    if (t == nullptr) throw std::invalid_argument("no such table: " + std::string(table));
+    if (t == nullptr)
+      throw std::invalid_argument("no such table: " + std::string(table) + " in the schema given; pass the schema the revision starts from "
+                                  "(strata::replay<history>(previous revision))");
     detail::sqlite_plan::table_inputs in;
     in.table = detail::sqlite_table::parse_create_table(create_table(op::create_table{t->name, t->columns, t->constraints, {}}, plain));
     for (const auto& i : s.indexes)
@@ -3622,7 +3624,7 @@ struct sqlite_sql : sql_traits<sqlite_sql> {
       } else {
         const auto p = detail::rendering(unit.front(), [&] {
           if (!known)
-            throw std::invalid_argument("an operation before it does not fit the schema given, so the table's definition is not known; "
+            throw std::invalid_argument("an operation before it does not fit the schema given, so the table's definition is not known: "
                                         "pass the schema the revision starts from (strata::replay<history>(previous revision))");
           return plan(unit, inputs_from(current, table_of(unit.front())), options);
         });
@@ -3767,7 +3769,7 @@ struct postgresql_sql : sql_traits<postgresql_sql> {
         detail::sql::literal(table) + ") AND k.contype = '" + type + "'";
     if (!columns.empty())
       sql += " AND ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) "
-             "ORDER BY 1 COLLATE \"C\") = ARRAY[" + names + "]::text[]";
+             "ORDER BY a.attname::text COLLATE \"C\") = ARRAY[" + names + "]::text[]";
     sql += "; IF coalesce(array_length(found, 1), 0) = 0 THEN RAISE EXCEPTION " +
            detail::sql::literal(escaped("table " + std::string(x.table) + " has no " + what +
                                         "; check the kind and the columns, or drop the constraint by name")) +

@@ -78,7 +78,7 @@ struct postgresql_sql : sql_traits<postgresql_sql> {
         detail::sql::literal(table) + ") AND k.contype = '" + type + "'";
     if (!columns.empty())
       sql += " AND ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) "
-             "ORDER BY 1 COLLATE \"C\") = ARRAY[" + names + "]::text[]";
+             "ORDER BY a.attname::text COLLATE \"C\") = ARRAY[" + names + "]::text[]";
     sql += "; IF coalesce(array_length(found, 1), 0) = 0 THEN RAISE EXCEPTION " +
            detail::sql::literal(escaped("table " + std::string(x.table) + " has no " + what +
                                         "; check the kind and the columns, or drop the constraint by name")) +

@@ -94,7 +94,9 @@ struct sqlite_sql : sql_traits<sqlite_sql> {
     const table_schema* t = nullptr;
     for (const auto& x : s.tables)
       if (same_name(x.name, table)) t = &x;
-    if (t == nullptr) throw std::invalid_argument("no such table: " + std::string(table));
+    if (t == nullptr)
+      throw std::invalid_argument("no such table: " + std::string(table) + " in the schema given; pass the schema the revision starts from "
+                                  "(strata::replay<history>(previous revision))");
     detail::sqlite_plan::table_inputs in;
     in.table = detail::sqlite_table::parse_create_table(create_table(op::create_table{t->name, t->columns, t->constraints, {}}, plain));
     for (const auto& i : s.indexes)
@@ -169,7 +171,7 @@ struct sqlite_sql : sql_traits<sqlite_sql> {
       } else {
         const auto p = detail::rendering(unit.front(), [&] {
           if (!known)
-            throw std::invalid_argument("an operation before it does not fit the schema given, so the table's definition is not known; "
+            throw std::invalid_argument("an operation before it does not fit the schema given, so the table's definition is not known: "
                                         "pass the schema the revision starts from (strata::replay<history>(previous revision))");
           return plan(unit, inputs_from(current, table_of(unit.front())), options);
         });
