@@ -193,7 +193,8 @@ struct rename_column { std::string_view table; std::string_view column; std::str
 struct alter_column { std::string_view table; std::string_view column; column_change change; naming_convention naming{}; };
 struct add_constraint { std::string_view table; constraint definition; naming_convention naming{}; };
 // By name, or (name empty) by kind and columns: the one constraint of that kind on exactly those
-// columns (a CHECK's columns are the table's columns its expression names), in any order.
+// columns (a CHECK's columns are the table's columns its expression names), in any order; no
+// columns: the one constraint of that kind (a primary key).
 struct drop_constraint {
   std::string_view table;
   std::string_view name;
@@ -294,7 +295,7 @@ class ops {
     list_.emplace_back(op::drop_constraint{table, name, constraint_kind::check, {}, naming_});
   }
   // The one constraint of that kind on exactly those columns, named or not:
-  // `op.drop_constraint("foo", strata::constraint_kind::check, {"x"})`.
+  // `op.drop_constraint("foo", strata::constraint_kind::check, {"x"})`; `{}`: the only one of that kind.
   constexpr void drop_constraint(std::string_view table, constraint_kind kind, names columns) {
     list_.emplace_back(op::drop_constraint{table, {}, kind, columns, naming_});
   }

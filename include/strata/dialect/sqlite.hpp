@@ -160,7 +160,13 @@ class sqlite {
       });
       for (const auto& o : unit) checks.follow(o);
     }
-    if (checking_foreign_keys_) check_foreign_keys(checks.tables());
+    if (checking_foreign_keys_) {
+      try {
+        check_foreign_keys(checks.tables());
+      } catch (const SQLite::Exception& e) {
+        raise(e, "checking foreign keys after the table rebuild");
+      }
+    }
   }
 
   // Every table, index, view and trigger of the main schema (the version table included, SQLite's
