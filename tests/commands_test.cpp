@@ -542,6 +542,7 @@ class blind_sqlite {
  public:
   static constexpr std::string_view name = "blind";
   static constexpr std::array<std::string_view, 1> schemes{"blind"};
+  using sql = strata::sqlite::sql;
   explicit blind_sqlite(std::string_view url) : db_("sqlite" + std::string(url.substr(url.find(':')))) {}
   std::vector<std::string> read_versions(std::string_view table) { return db_.read_versions(table); }
   void write_versions(std::string_view table, const std::vector<std::string>& rows) { db_.write_versions(table, rows); }

@@ -21,6 +21,7 @@
 
 #include <strata/ops.hpp>
 #include <strata/owned_schema.hpp>
+#include <strata/render.hpp>
 
 namespace strata {
 
@@ -36,6 +37,8 @@ struct unit_of_work {
 //
 // Minimal complete definition: every member below.
 //   static constexpr std::string_view name;          // "sqlite", "postgresql": for messages and file names
+//   using sql = <SqlTraits>;                         // its SQL, rendered with no connection (strata/render.hpp):
+//       // strata::render<D::sql>(operations, schema) shows what apply() runs
 //   static constexpr <range of std::string_view> schemes;
 //       // the URL schemes a front end routes to this dialect ("sqlite"; "postgresql", "postgres")
 //   std::vector<std::string> read_versions(std::string_view version_table);
@@ -49,14 +52,18 @@ struct unit_of_work {
 //       // !unit.transactional), runs body, commits; on any exception rolls back and rethrows.
 //       // A lock not had in time throws strata::database_locked.
 //   void apply(std::span<const operation> operations);
-//       // runs the operations inside transaction()'s body; a failure throws
-//       // strata::operation_failed naming the operation and the database's message
+//       // runs the operations inside transaction()'s body: the statements D::sql renders for them
+//       // (planned with the live tables where the traits need them), plus what only the running
+//       // database knows, which the dialect documents; a failure throws strata::operation_failed
+//       // naming the operation and the database's message
 //   std::string location() const;
 //       // where the dialect points, for messages: its URL with any password masked
 //
 // Laws:
 //   - Everything an operation needs is passed to it: no call depends on an earlier one (the version
 //     table a lock guards comes with the unit of work, not from a previous read).
+//   - What runs is what renders: for operations applied to the schema a history replays,
+//     apply() executes the statements strata::render<D::sql> gives, in order.
 //   - read_versions inside body() sees the rows as of the lock: another process may have migrated
 //     while this one waited, and the migrator skips what it finds done.
 //   - write_versions and apply inside one transactional unit commit or roll back together: a failed
@@ -66,7 +73,8 @@ struct unit_of_work {
 //     operation_failed.
 // Models: strata::sqlite (strata/dialect/sqlite.hpp), strata::postgresql (strata/dialect/postgresql.hpp).
 template <class D>
-concept Dialect = requires(D& d, const D& cd, std::string_view table, const std::vector<std::string>& rows,
+concept Dialect = SqlTraits<typename D::sql> &&
+                  requires(D& d, const D& cd, std::string_view table, const std::vector<std::string>& rows,
                            const unit_of_work& unit, const std::function<void()>& body, std::span<const operation> ops) {
   { D::name } -> std::convertible_to<std::string_view>;
   { *std::begin(D::schemes) } -> std::convertible_to<std::string_view>;
@@ -137,6 +145,20 @@ struct progress {
 template <class D>
 concept ReportsProgress = Dialect<D> && requires(D& d, std::function<void(const progress&)> listener) {
   d.on_progress(std::move(listener));
+};
+
+// ---- ReportsStatements: the SQL that runs ------------------------------------------------------------
+
+// A model tells a listener each statement it executes for operations, as D::sql rendered it, just
+// before running it (from inside apply(), on the migrating thread). What the dialect runs besides
+// (locks, the version table, pragmas that save and restore a connection's settings, SQLite's
+// probes of views and triggers and its sqlite_sequence carry-over) is not reported. No listener
+// (the default) costs nothing.
+//   void on_statement(std::function<void(std::string_view)> listener);
+// Models: strata::sqlite, strata::postgresql.
+template <class D>
+concept ReportsStatements = Dialect<D> && requires(D& d, std::function<void(std::string_view)> listener) {
+  d.on_statement(std::move(listener));
 };
 
 // ---- ExecutesSql: statements outside the migrator ----------------------------------------------------

@@ -4,12 +4,14 @@
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <variant>
 #include <vector>
 
 #include <strata/connection.hpp>
+#include <strata/naming.hpp>
 #include <strata/types.hpp>
 
 namespace strata {
@@ -23,6 +25,14 @@ struct foreign_key_target {
   friend constexpr bool operator==(const foreign_key_target&, const foreign_key_target&) = default;
 };
 
+// How a generated column keeps its value: computed when read (VIRTUAL) or when written (STORED).
+enum class generated_kind : std::uint8_t { virtual_, stored };
+inline constexpr generated_kind virtual_ = generated_kind::virtual_;
+inline constexpr generated_kind stored = generated_kind::stored;
+
+constexpr std::string_view to_string(generated_kind kind) { return kind == generated_kind::stored ? "STORED" : "VIRTUAL"; }
+inline std::ostream& operator<<(std::ostream& out, generated_kind kind) { return out << to_string(kind); }
+
 // One column of a table, built fluently: `column("symbol", varchar(10)).not_null().unique()`.
 // Names and SQL fragments are string_views: they come from literals and outlive the history.
 struct column {
@@ -35,6 +45,8 @@ struct column {
   std::optional<std::string_view> default_sql{};     // an SQL expression: "0", "CURRENT_TIMESTAMP"
   std::optional<foreign_key_target> foreign_key{};
   std::optional<std::string_view> check_sql{};
+  std::optional<std::string_view> generated_sql{};   // GENERATED ALWAYS AS (<expression>)
+  generated_kind generated_storage = generated_kind::virtual_;
 
   constexpr column(std::string_view column_name, column_type column_type_) : name(column_name), type(column_type_) {}
 
@@ -54,11 +66,41 @@ struct column {
     return c;
   }
   [[nodiscard]] constexpr column check(std::string_view sql) const { auto c = *this; c.check_sql = sql; return c; }
+  // A generated column: `.generated("price * quantity", strata::stored)`. SQLite has both kinds
+  // (adding a STORED one rebuilds the table); PostgreSQL 15 has STORED only.
+  [[nodiscard]] constexpr column generated(std::string_view expression, generated_kind kind = generated_kind::virtual_) const {
+    auto c = *this;
+    c.generated_sql = expression;
+    c.generated_storage = kind;
+    return c;
+  }
 
   friend constexpr bool operator==(const column&, const column&) = default;
 };
 
 enum class constraint_kind : std::uint8_t { primary_key, unique, foreign_key, check };
+
+constexpr std::string_view to_string(constraint_kind kind) {
+  switch (kind) {
+    case constraint_kind::primary_key: return "primary key";
+    case constraint_kind::unique: return "unique";
+    case constraint_kind::foreign_key: return "foreign key";
+    case constraint_kind::check: return "check";
+  }
+  return "constraint";
+}
+inline std::ostream& operator<<(std::ostream& out, constraint_kind kind) { return out << to_string(kind); }
+
+// The pattern of a naming convention for one kind of constraint.
+constexpr std::string_view pattern_for(const naming_convention& convention, constraint_kind kind) {
+  switch (kind) {
+    case constraint_kind::primary_key: return convention.primary_key;
+    case constraint_kind::unique: return convention.unique;
+    case constraint_kind::foreign_key: return convention.foreign_key;
+    case constraint_kind::check: return convention.check;
+  }
+  return {};
+}
 
 // A table-level constraint, optionally named so that it can be dropped later.
 struct constraint {
@@ -95,6 +137,8 @@ constexpr constraint foreign_key(std::string_view name, names columns, std::stri
 constexpr constraint check(std::string_view name, std::string_view sql) {
   return {.kind = constraint_kind::check, .name = name, .check_sql = sql};
 }
+// An unnamed CHECK (a naming convention may name it): `strata::check("x < 100")`.
+constexpr constraint check(std::string_view sql) { return strata::check(std::string_view{}, sql); }
 
 // An element of create_table's list: a column or a table constraint.
 struct table_element {
@@ -110,9 +154,23 @@ struct column_change {
   std::optional<bool> nullable{};
   std::optional<std::string_view> server_default{};   // new DEFAULT (SQL)
   bool drop_default = false;
-  std::optional<std::string_view> using_sql{};        // PostgreSQL: ALTER ... TYPE ... USING <expr>
+  // How old values become new ones when the type changes, an expression over the old row:
+  // PostgreSQL's ALTER ... TYPE ... USING <expr>; on SQLite, the rebuild's copy selects it.
+  std::optional<std::string_view> using_sql{};
 
   friend constexpr bool operator==(const column_change&, const column_change&) = default;
+};
+
+// Where add_column puts the new column (Alembic's insert_before / insert_after; one of them at most).
+// On SQLite a placed column takes a table rebuild. PostgreSQL cannot order columns (ADD COLUMN
+// always appends, and moving one would rewrite the table), so there the column goes last, as Alembic
+// does outside batch mode.
+struct column_placement {
+  std::string_view insert_before{};
+  std::string_view insert_after{};
+
+  [[nodiscard]] constexpr bool empty() const { return insert_before.empty() && insert_after.empty(); }
+  friend constexpr bool operator==(const column_placement&, const column_placement&) = default;
 };
 
 struct index_options {
@@ -123,16 +181,27 @@ struct index_options {
   friend constexpr bool operator==(const index_options&, const index_options&) = default;
 };
 
+// The operations that create or alter a table's columns and constraints carry the naming convention
+// in force when they were recorded (ops::use_naming_convention).
 namespace op {
-struct create_table { std::string_view table; std::vector<column> columns; std::vector<constraint> constraints; };
+struct create_table { std::string_view table; std::vector<column> columns; std::vector<constraint> constraints; naming_convention naming{}; };
 struct drop_table { std::string_view table; };
 struct rename_table { std::string_view table; std::string_view new_name; };
-struct add_column { std::string_view table; column definition; };
-struct drop_column { std::string_view table; std::string_view column; };
+struct add_column { std::string_view table; column definition; column_placement placement{}; naming_convention naming{}; };
+struct drop_column { std::string_view table; std::string_view column; naming_convention naming{}; };
 struct rename_column { std::string_view table; std::string_view column; std::string_view new_name; };
-struct alter_column { std::string_view table; std::string_view column; column_change change; };
-struct add_constraint { std::string_view table; constraint definition; };
-struct drop_constraint { std::string_view table; std::string_view name; };
+struct alter_column { std::string_view table; std::string_view column; column_change change; naming_convention naming{}; };
+struct add_constraint { std::string_view table; constraint definition; naming_convention naming{}; };
+// By name, or (name empty) by kind and columns: the one constraint of that kind on exactly those
+// columns (a CHECK's columns are the table's columns its expression names), in any order; no
+// columns: the one constraint of that kind (a primary key).
+struct drop_constraint {
+  std::string_view table;
+  std::string_view name;
+  constraint_kind kind = constraint_kind::check;
+  std::vector<std::string_view> columns{};
+  naming_convention naming{};
+};
 struct create_index { std::string_view name; std::string_view table; std::vector<std::string_view> columns; index_options options; };
 struct drop_index { std::string_view name; std::string_view table; };
 struct execute { std::string_view sql; };
@@ -164,12 +233,23 @@ inline std::string describe(const operation& o) {
         if constexpr (std::is_same_v<T, op::create_table>) return "create_table " + s(x.table);
         else if constexpr (std::is_same_v<T, op::drop_table>) return "drop_table " + s(x.table);
         else if constexpr (std::is_same_v<T, op::rename_table>) return "rename_table " + s(x.table) + " to " + s(x.new_name);
-        else if constexpr (std::is_same_v<T, op::add_column>) return "add_column " + s(x.table) + "." + s(x.definition.name);
+        else if constexpr (std::is_same_v<T, op::add_column>) {
+          std::string out = "add_column " + s(x.table) + "." + s(x.definition.name);
+          if (x.definition.generated_sql) out += " (generated " + s(to_string(x.definition.generated_storage)) + ")";
+          if (!x.placement.insert_before.empty()) out += " before " + s(x.placement.insert_before);
+          if (!x.placement.insert_after.empty()) out += " after " + s(x.placement.insert_after);
+          return out;
+        }
         else if constexpr (std::is_same_v<T, op::drop_column>) return "drop_column " + s(x.table) + "." + s(x.column);
         else if constexpr (std::is_same_v<T, op::rename_column>) return "rename_column " + s(x.table) + "." + s(x.column) + " to " + s(x.new_name);
         else if constexpr (std::is_same_v<T, op::alter_column>) return "alter_column " + s(x.table) + "." + s(x.column);
         else if constexpr (std::is_same_v<T, op::add_constraint>) return "add_constraint " + s(x.table) + (x.definition.name.empty() ? "" : "." + s(x.definition.name));
-        else if constexpr (std::is_same_v<T, op::drop_constraint>) return "drop_constraint " + s(x.table) + "." + s(x.name);
+        else if constexpr (std::is_same_v<T, op::drop_constraint>) {
+          if (!x.name.empty()) return "drop_constraint " + s(x.table) + "." + s(x.name);
+          std::string columns;
+          for (auto c : x.columns) columns += (columns.empty() ? "" : ", ") + s(c);
+          return "drop_constraint " + s(x.table) + " " + s(to_string(x.kind)) + " (" + columns + ")";
+        }
         else if constexpr (std::is_same_v<T, op::create_index>) return "create_index " + s(x.name) + " on " + s(x.table);
         else if constexpr (std::is_same_v<T, op::drop_index>) return "drop_index " + s(x.name);
         else if constexpr (std::is_same_v<T, op::execute>) {
@@ -184,8 +264,11 @@ inline std::string describe(const operation& o) {
 // whole history can be recorded (and replayed into a schema) inside a static_assert.
 class ops {
  public:
+  // The naming convention for the constraints of the operations recorded after this call.
+  constexpr void use_naming_convention(const naming_convention& convention) { naming_ = convention; }
+
   constexpr void create_table(std::string_view table, std::initializer_list<table_element> elements) {
-    op::create_table t{table, {}, {}};
+    op::create_table t{table, {}, {}, naming_};
     for (const auto& e : elements) {
       if (const auto* c = std::get_if<column>(&e.value)) t.columns.push_back(*c);
       else t.constraints.push_back(std::get<constraint>(e.value));
@@ -194,18 +277,28 @@ class ops {
   }
   constexpr void drop_table(std::string_view table) { list_.emplace_back(op::drop_table{table}); }
   constexpr void rename_table(std::string_view table, std::string_view new_name) { list_.emplace_back(op::rename_table{table, new_name}); }
-  constexpr void add_column(std::string_view table, column definition) { list_.emplace_back(op::add_column{table, std::move(definition)}); }
-  constexpr void drop_column(std::string_view table, std::string_view name) { list_.emplace_back(op::drop_column{table, name}); }
+  // `op.add_column("foo", column("data2", strata::text), {.insert_after = "data"})`
+  constexpr void add_column(std::string_view table, column definition, column_placement placement = {}) {
+    list_.emplace_back(op::add_column{table, std::move(definition), placement, naming_});
+  }
+  constexpr void drop_column(std::string_view table, std::string_view name) { list_.emplace_back(op::drop_column{table, name, naming_}); }
   constexpr void rename_column(std::string_view table, std::string_view name, std::string_view new_name) {
     list_.emplace_back(op::rename_column{table, name, new_name});
   }
   constexpr void alter_column(std::string_view table, std::string_view name, column_change change) {
-    list_.emplace_back(op::alter_column{table, name, change});
+    list_.emplace_back(op::alter_column{table, name, change, naming_});
   }
   constexpr void add_constraint(std::string_view table, constraint definition) {
-    list_.emplace_back(op::add_constraint{table, std::move(definition)});
+    list_.emplace_back(op::add_constraint{table, std::move(definition), naming_});
   }
-  constexpr void drop_constraint(std::string_view table, std::string_view name) { list_.emplace_back(op::drop_constraint{table, name}); }
+  constexpr void drop_constraint(std::string_view table, std::string_view name) {
+    list_.emplace_back(op::drop_constraint{table, name, constraint_kind::check, {}, naming_});
+  }
+  // The one constraint of that kind on exactly those columns, named or not:
+  // `op.drop_constraint("foo", strata::constraint_kind::check, {"x"})`; `{}`: the only one of that kind.
+  constexpr void drop_constraint(std::string_view table, constraint_kind kind, names columns) {
+    list_.emplace_back(op::drop_constraint{table, {}, kind, columns, naming_});
+  }
   constexpr void create_index(std::string_view name, std::string_view table, names columns, index_options options = {}) {
     list_.emplace_back(op::create_index{name, table, columns, options});
   }
@@ -222,6 +315,7 @@ class ops {
 
  private:
   std::vector<operation> list_;
+  naming_convention naming_{};
 };
 
 }  // namespace strata

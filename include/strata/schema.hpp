@@ -10,7 +10,9 @@
 #include <vector>
 
 #include <strata/detail/graph_check.hpp>
+#include <strata/detail/sql_identifiers.hpp>
 #include <strata/history.hpp>
+#include <strata/naming.hpp>
 #include <strata/ops.hpp>
 
 namespace strata {
@@ -28,6 +30,101 @@ struct table_schema {
   }
   friend constexpr bool operator==(const table_schema&, const table_schema&) = default;
 };
+
+// One constraint of a table as the database sees it, wherever it was written: a table constraint,
+// or a column's .primary_key(), .unique(), .check() or .references() (the primary key of several
+// .primary_key() columns is one constraint).
+struct constraint_view {
+  constraint_kind kind = constraint_kind::check;
+  std::string_view name{};                 // as given; empty when unnamed
+  std::vector<std::string_view> columns{};  // a CHECK's: the table's columns its expression names
+  std::string_view referenced_table{};
+  std::size_t constraint = 0;              // index in table_schema::constraints, or
+  std::size_t column = 0;                  // (when `on_column`) index in table_schema::columns
+  bool on_column = false;
+
+  // Its name in the database under a naming convention: what the convention gives, else its own.
+  [[nodiscard]] constexpr bool named(std::string_view table, const naming_convention& convention, std::string_view wanted) const {
+    const detail::naming_values values{table, columns, referenced_table, name};
+    const auto pattern = pattern_for(convention, kind);
+    if (detail::expand_pattern(pattern, values, [](std::string_view) {})) return detail::convention_gives(pattern, values, wanted);
+    return !name.empty() && name == wanted;
+  }
+  // Whether it is on exactly these columns, in any order (no columns: whichever it is on).
+  [[nodiscard]] constexpr bool on_columns(const std::vector<std::string_view>& wanted) const {
+    if (wanted.empty()) return true;
+    if (wanted.size() != columns.size()) return false;
+    for (auto w : wanted)
+      if (std::find(columns.begin(), columns.end(), w) == columns.end()) return false;
+    return true;
+  }
+};
+
+// The columns of `t` that a CHECK expression names, in order of appearance; `own` (a column CHECK's
+// column) first.
+constexpr std::vector<std::string_view> check_columns(const table_schema& t, std::string_view sql, std::string_view own = {}) {
+  std::vector<std::string_view> names;
+  for (const auto& c : t.columns) names.push_back(c.name);
+  return detail::sql::columns_named(sql, names, own);
+}
+
+// Every constraint of the table: the primary key of its .primary_key() columns, the constraints of
+// single columns, then the table constraints.
+constexpr std::vector<constraint_view> constraints_of(const table_schema& t) {
+  std::vector<constraint_view> out;
+  constraint_view key{.kind = constraint_kind::primary_key, .on_column = true};
+  for (std::size_t i = 0; i < t.columns.size(); ++i)
+    if (t.columns[i].is_primary_key) key.columns.push_back(t.columns[i].name);
+  if (!key.columns.empty()) out.push_back(key);
+  for (std::size_t i = 0; i < t.columns.size(); ++i) {
+    const auto& c = t.columns[i];
+    if (c.is_unique) out.push_back({.kind = constraint_kind::unique, .columns = {c.name}, .column = i, .on_column = true});
+    if (c.check_sql) out.push_back({.kind = constraint_kind::check, .columns = check_columns(t, *c.check_sql, c.name), .column = i, .on_column = true});
+    if (c.foreign_key)
+      out.push_back({.kind = constraint_kind::foreign_key, .columns = {c.name}, .referenced_table = c.foreign_key->table, .column = i, .on_column = true});
+  }
+  for (std::size_t i = 0; i < t.constraints.size(); ++i) {
+    const auto& k = t.constraints[i];
+    constraint_view view{.kind = k.kind, .name = k.name, .columns = k.columns, .referenced_table = k.referenced_table, .constraint = i};
+    if (k.kind == constraint_kind::check) view.columns = check_columns(t, k.check_sql);  // not `?:`: GCC 12 frees its vector twice
+    out.push_back(std::move(view));
+  }
+  return out;
+}
+
+// SQLAlchemy's Boolean on a database without a boolean type adds CHECK (x IN (0, 1)); it goes when
+// the column stops being a boolean, as in Alembic's batch mode. `sql` is the CHECK's expression.
+constexpr bool is_boolean_check(std::string_view sql, std::string_view column) {
+  std::size_t i = 0;
+  auto skip_space = [&] {
+    while (i < sql.size() && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r')) ++i;
+  };
+  auto expect = [&](std::string_view word) {
+    skip_space();
+    for (char c : word)
+      if (i >= sql.size() || detail::sql::lower(sql[i++]) != c) return false;
+    return true;
+  };
+  skip_space();
+  if (i == sql.size()) return false;
+  std::string_view raw;
+  char quote = 0;
+  if (sql[i] == '"' || sql[i] == '`' || sql[i] == '[') {
+    quote = sql[i] == '[' ? ']' : sql[i];
+    const auto start = ++i;
+    while (i < sql.size() && (sql[i] != quote || (quote != ']' && i + 1 < sql.size() && sql[i + 1] == quote && ++i))) ++i;
+    raw = sql.substr(start, i - start);
+    ++i;
+  } else {
+    const auto start = i;
+    while (i < sql.size() && sql[i] != ' ' && sql[i] != '(') ++i;
+    raw = sql.substr(start, i - start);
+  }
+  if (!detail::sql::same_identifier(raw, quote, column)) return false;
+  if (!expect("in") || !expect("(") || !expect("0") || !expect(",") || !expect("1") || !expect(")")) return false;
+  skip_space();
+  return i == sql.size();
+}
 
 struct index_schema {
   std::string_view name;
@@ -129,13 +226,25 @@ class schema {
   constexpr void on(const op::add_column& x) {
     auto& t = table(x.table);
     if (t.find_column(x.definition.name) != nullptr) throw std::logic_error("strata::schema: add_column of a column that exists");
-    t.columns.push_back(x.definition);
+    auto at = t.columns.end();
+    if (const auto anchor = x.placement.insert_before.empty() ? x.placement.insert_after : x.placement.insert_before; !anchor.empty()) {
+      at = std::find_if(t.columns.begin(), t.columns.end(), [&](const column& c) { return c.name == anchor; });
+      if (at == t.columns.end()) throw std::logic_error("strata::schema: add_column placed next to a column that does not exist");
+      if (x.placement.insert_before.empty()) ++at;
+    }
+    t.columns.insert(at, x.definition);
   }
   constexpr void on(const op::drop_column& x) {
     auto& t = table(x.table);
     column_of(t, x.column);
     std::erase_if(t.columns, [&](const column& c) { return c.name == x.column; });
-    std::erase_if(t.constraints, [&](const constraint& k) { return mentions(k.columns, x.column); });
+    // As Alembic: a primary key loses the column and keeps the others; any other constraint on it goes.
+    for (auto& k : t.constraints)
+      if (k.kind == constraint_kind::primary_key) std::erase(k.columns, x.column);
+    std::erase_if(t.constraints, [&](const constraint& k) {
+      if (k.kind == constraint_kind::check) return detail::sql::mentions(k.check_sql, x.column);
+      return k.columns.empty() || mentions(k.columns, x.column);
+    });
     std::erase_if(indexes, [&](const index_schema& i) { return i.table == x.table && mentions(i.columns, x.column); });
   }
   constexpr void on(const op::rename_column& x) {
@@ -147,7 +256,12 @@ class schema {
       if (i.table == x.table) rename_in(i.columns, x.column, x.new_name);
   }
   constexpr void on(const op::alter_column& x) {
-    auto& c = column_of(table(x.table), x.column);
+    auto& t = table(x.table);
+    auto& c = column_of(t, x.column);
+    if (x.change.type && c.type.kind == type_kind::boolean && x.change.type->kind != type_kind::boolean) {
+      if (c.check_sql && is_boolean_check(*c.check_sql, c.name)) c.check_sql.reset();
+      std::erase_if(t.constraints, [&](const constraint& k) { return k.kind == constraint_kind::check && is_boolean_check(k.check_sql, c.name); });
+    }
     if (x.change.type) c.type = *x.change.type;
     if (x.change.nullable) c.nullable = *x.change.nullable;
     if (x.change.drop_default) c.default_sql.reset();
@@ -162,9 +276,22 @@ class schema {
   }
   constexpr void on(const op::drop_constraint& x) {
     auto& t = table(x.table);
-    const auto before = t.constraints.size();
-    std::erase_if(t.constraints, [&](const constraint& k) { return k.name == x.name; });
-    if (t.constraints.size() == before) throw std::logic_error("strata::schema: drop_constraint of a constraint that does not exist");
+    std::vector<constraint_view> found;
+    for (auto& k : constraints_of(t))
+      if (x.name.empty() ? k.kind == x.kind && k.on_columns(x.columns) : k.named(t.name, x.naming, x.name)) found.push_back(k);
+    if (found.empty()) throw std::logic_error("strata::schema: drop_constraint of a constraint that does not exist");
+    if (found.size() > 1) throw std::logic_error("strata::schema: drop_constraint by kind and columns matches several constraints");
+    const auto& k = found.front();
+    if (!k.on_column) {
+      t.constraints.erase(t.constraints.begin() + static_cast<std::ptrdiff_t>(k.constraint));
+    } else if (k.kind == constraint_kind::primary_key) {
+      for (auto& c : t.columns) c.is_primary_key = false;
+    } else {
+      auto& c = t.columns[k.column];
+      if (k.kind == constraint_kind::unique) c.is_unique = false;
+      else if (k.kind == constraint_kind::check) c.check_sql.reset();
+      else c.foreign_key.reset();
+    }
   }
   constexpr void on(const op::create_index& x) {
     if (find_index(x.name) != nullptr) throw std::logic_error("strata::schema: create_index with a name that exists");

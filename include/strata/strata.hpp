@@ -11,8 +11,10 @@
 #include <strata/history.hpp>
 #include <strata/manager.hpp>
 #include <strata/migrator.hpp>
+#include <strata/naming.hpp>
 #include <strata/ops.hpp>
 #include <strata/owned_schema.hpp>
+#include <strata/render.hpp>
 #include <strata/revision.hpp>
 #include <strata/schema.hpp>
 #include <strata/schema_diff.hpp>

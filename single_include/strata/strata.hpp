@@ -545,6 +545,7 @@ class versions_folder {
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -585,6 +586,117 @@ class connection {
  protected:
   [[nodiscard]] virtual void* native_handle(const std::type_info& type) = 0;
 };
+
+}  // namespace strata
+// #include <strata/naming.hpp>
+// strata::naming_convention: names for the constraints a revision creates without one (SQLAlchemy's naming_convention).
+
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace strata {
+
+// One pattern per kind of constraint, in SQLAlchemy's syntax:
+//   {.check = "ck_%(table_name)s_%(column_0_name)s",
+//    .foreign_key = "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s"}
+// Tokens: %(table_name)s; %(column_0_name)s, the constraint's first column (a CHECK's first column
+// of the table named in its expression); %(column_0N_name)s and %(column_0_N_name)s, all of them
+// joined (with nothing, with "_"); %(referred_table_name)s, a foreign key's target table;
+// %(constraint_name)s, the name the constraint was given. As in SQLAlchemy, a pattern without
+// %(constraint_name)s names the constraints that have no name, and a pattern with it renames the
+// named ones (and leaves unnamed ones unnamed). An empty pattern names nothing.
+//
+// A revision sets it for the operations it records after: `op.use_naming_convention(convention);`.
+// It names constraints where they are created (both dialects), names the unnamed constraints of a
+// table SQLite rebuilds so that drop_constraint can find them by that name (Alembic's
+// batch_alter_table(naming_convention=...)), and the schema model (strata::replay) resolves
+// drop_constraint's names with it too. Use one convention for the whole history.
+struct naming_convention {
+  std::string_view primary_key{};
+  std::string_view unique{};
+  std::string_view check{};
+  std::string_view foreign_key{};
+
+  [[nodiscard]] constexpr bool empty() const {
+    return primary_key.empty() && unique.empty() && check.empty() && foreign_key.empty();
+  }
+  friend constexpr bool operator==(const naming_convention&, const naming_convention&) = default;
+};
+
+namespace detail {
+
+// What a pattern's tokens stand for, for one constraint.
+struct naming_values {
+  std::string_view table;
+  std::span<const std::string_view> columns{};
+  std::string_view referred_table{};
+  std::string_view constraint_name{};
+};
+
+// Calls piece(text) for each piece of the name `pattern` gives, in order, and says whether it gives
+// one: not for an empty pattern, a constraint already named when the pattern has no
+// %(constraint_name)s, an unnamed one when it has, or a %(column_0_name)s with no column.
+// An unknown token is an error in the pattern: std::invalid_argument (a compile error in replay).
+template <class Piece>
+constexpr bool expand_pattern(std::string_view pattern, const naming_values& v, Piece&& piece) {
+  if (pattern.empty()) return false;
+  const bool renames = pattern.find("%(constraint_name)s") != std::string_view::npos;
+  if (renames == v.constraint_name.empty()) return false;
+  for (std::size_t i = 0; i < pattern.size();) {
+    const auto open = pattern.find("%(", i);
+    if (open == std::string_view::npos) {
+      piece(pattern.substr(i));
+      break;
+    }
+    if (open > i) piece(pattern.substr(i, open - i));
+    const auto close = pattern.find(")s", open);
+    if (close == std::string_view::npos)
+      throw std::invalid_argument("strata::naming_convention: a pattern has '%(' without ')s'; write tokens as %(table_name)s");
+    const auto token = pattern.substr(open + 2, close - open - 2);
+    if (token == "table_name") {
+      piece(v.table);
+    } else if (token == "referred_table_name") {
+      piece(v.referred_table);
+    } else if (token == "constraint_name") {
+      piece(v.constraint_name);
+    } else if (token == "column_0_name" || token == "column_0N_name" || token == "column_0_N_name") {
+      if (v.columns.empty()) return false;
+      for (std::size_t c = 0; c < v.columns.size(); ++c) {
+        if (c > 0 && token == "column_0_N_name") piece("_");
+        piece(v.columns[c]);
+        if (token == "column_0_name") break;
+      }
+    } else {
+      throw std::invalid_argument(
+          "strata::naming_convention: a pattern has an unknown token; use %(table_name)s, %(column_0_name)s, %(column_0N_name)s, "
+          "%(column_0_N_name)s, %(referred_table_name)s or %(constraint_name)s");
+    }
+    i = close + 2;
+  }
+  return true;
+}
+
+// The name the pattern gives, or "" when it gives none.
+inline std::string convention_name(std::string_view pattern, const naming_values& v) {
+  std::string out;
+  if (!expand_pattern(pattern, v, [&](std::string_view piece) { out += piece; })) return {};
+  return out;
+}
+
+// Whether the pattern gives exactly `name`; in constant evaluation too (no allocation).
+constexpr bool convention_gives(std::string_view pattern, const naming_values& v, std::string_view name) {
+  std::size_t at = 0;
+  bool same = true;
+  const bool gives = expand_pattern(pattern, v, [&](std::string_view piece) {
+    if (!same || at > name.size() || name.substr(at, piece.size()) != piece) same = false;
+    at += piece.size();
+  });
+  return gives && same && at == name.size();
+}
+
+}  // namespace detail
 
 }  // namespace strata
 // #include <strata/types.hpp>
@@ -677,6 +789,14 @@ struct foreign_key_target {
   friend constexpr bool operator==(const foreign_key_target&, const foreign_key_target&) = default;
 };
 
+// How a generated column keeps its value: computed when read (VIRTUAL) or when written (STORED).
+enum class generated_kind : std::uint8_t { virtual_, stored };
+inline constexpr generated_kind virtual_ = generated_kind::virtual_;
+inline constexpr generated_kind stored = generated_kind::stored;
+
+constexpr std::string_view to_string(generated_kind kind) { return kind == generated_kind::stored ? "STORED" : "VIRTUAL"; }
+inline std::ostream& operator<<(std::ostream& out, generated_kind kind) { return out << to_string(kind); }
+
 // One column of a table, built fluently: `column("symbol", varchar(10)).not_null().unique()`.
 // Names and SQL fragments are string_views: they come from literals and outlive the history.
 struct column {
@@ -689,6 +809,8 @@ struct column {
   std::optional<std::string_view> default_sql{};     // an SQL expression: "0", "CURRENT_TIMESTAMP"
   std::optional<foreign_key_target> foreign_key{};
   std::optional<std::string_view> check_sql{};
+  std::optional<std::string_view> generated_sql{};   // GENERATED ALWAYS AS (<expression>)
+  generated_kind generated_storage = generated_kind::virtual_;
 
   constexpr column(std::string_view column_name, column_type column_type_) : name(column_name), type(column_type_) {}
 
@@ -708,11 +830,41 @@ struct column {
     return c;
   }
   [[nodiscard]] constexpr column check(std::string_view sql) const { auto c = *this; c.check_sql = sql; return c; }
+  // A generated column: `.generated("price * quantity", strata::stored)`. SQLite has both kinds
+  // (adding a STORED one rebuilds the table); PostgreSQL 15 has STORED only.
+  [[nodiscard]] constexpr column generated(std::string_view expression, generated_kind kind = generated_kind::virtual_) const {
+    auto c = *this;
+    c.generated_sql = expression;
+    c.generated_storage = kind;
+    return c;
+  }
 
   friend constexpr bool operator==(const column&, const column&) = default;
 };
 
 enum class constraint_kind : std::uint8_t { primary_key, unique, foreign_key, check };
+
+constexpr std::string_view to_string(constraint_kind kind) {
+  switch (kind) {
+    case constraint_kind::primary_key: return "primary key";
+    case constraint_kind::unique: return "unique";
+    case constraint_kind::foreign_key: return "foreign key";
+    case constraint_kind::check: return "check";
+  }
+  return "constraint";
+}
+inline std::ostream& operator<<(std::ostream& out, constraint_kind kind) { return out << to_string(kind); }
+
+// The pattern of a naming convention for one kind of constraint.
+constexpr std::string_view pattern_for(const naming_convention& convention, constraint_kind kind) {
+  switch (kind) {
+    case constraint_kind::primary_key: return convention.primary_key;
+    case constraint_kind::unique: return convention.unique;
+    case constraint_kind::foreign_key: return convention.foreign_key;
+    case constraint_kind::check: return convention.check;
+  }
+  return {};
+}
 
 // A table-level constraint, optionally named so that it can be dropped later.
 struct constraint {
@@ -749,6 +901,8 @@ constexpr constraint foreign_key(std::string_view name, names columns, std::stri
 constexpr constraint check(std::string_view name, std::string_view sql) {
   return {.kind = constraint_kind::check, .name = name, .check_sql = sql};
 }
+// An unnamed CHECK (a naming convention may name it): `strata::check("x < 100")`.
+constexpr constraint check(std::string_view sql) { return strata::check(std::string_view{}, sql); }
 
 // An element of create_table's list: a column or a table constraint.
 struct table_element {
@@ -764,9 +918,23 @@ struct column_change {
   std::optional<bool> nullable{};
   std::optional<std::string_view> server_default{};   // new DEFAULT (SQL)
   bool drop_default = false;
-  std::optional<std::string_view> using_sql{};        // PostgreSQL: ALTER ... TYPE ... USING <expr>
+  // How old values become new ones when the type changes, an expression over the old row:
+  // PostgreSQL's ALTER ... TYPE ... USING <expr>; on SQLite, the rebuild's copy selects it.
+  std::optional<std::string_view> using_sql{};
 
   friend constexpr bool operator==(const column_change&, const column_change&) = default;
+};
+
+// Where add_column puts the new column (Alembic's insert_before / insert_after; one of them at most).
+// On SQLite a placed column takes a table rebuild. PostgreSQL cannot order columns (ADD COLUMN
+// always appends, and moving one would rewrite the table), so there the column goes last, as Alembic
+// does outside batch mode.
+struct column_placement {
+  std::string_view insert_before{};
+  std::string_view insert_after{};
+
+  [[nodiscard]] constexpr bool empty() const { return insert_before.empty() && insert_after.empty(); }
+  friend constexpr bool operator==(const column_placement&, const column_placement&) = default;
 };
 
 struct index_options {
@@ -777,16 +945,27 @@ struct index_options {
   friend constexpr bool operator==(const index_options&, const index_options&) = default;
 };
 
+// The operations that create or alter a table's columns and constraints carry the naming convention
+// in force when they were recorded (ops::use_naming_convention).
 namespace op {
-struct create_table { std::string_view table; std::vector<column> columns; std::vector<constraint> constraints; };
+struct create_table { std::string_view table; std::vector<column> columns; std::vector<constraint> constraints; naming_convention naming{}; };
 struct drop_table { std::string_view table; };
 struct rename_table { std::string_view table; std::string_view new_name; };
-struct add_column { std::string_view table; column definition; };
-struct drop_column { std::string_view table; std::string_view column; };
+struct add_column { std::string_view table; column definition; column_placement placement{}; naming_convention naming{}; };
+struct drop_column { std::string_view table; std::string_view column; naming_convention naming{}; };
 struct rename_column { std::string_view table; std::string_view column; std::string_view new_name; };
-struct alter_column { std::string_view table; std::string_view column; column_change change; };
-struct add_constraint { std::string_view table; constraint definition; };
-struct drop_constraint { std::string_view table; std::string_view name; };
+struct alter_column { std::string_view table; std::string_view column; column_change change; naming_convention naming{}; };
+struct add_constraint { std::string_view table; constraint definition; naming_convention naming{}; };
+// By name, or (name empty) by kind and columns: the one constraint of that kind on exactly those
+// columns (a CHECK's columns are the table's columns its expression names), in any order; no
+// columns: the one constraint of that kind (a primary key).
+struct drop_constraint {
+  std::string_view table;
+  std::string_view name;
+  constraint_kind kind = constraint_kind::check;
+  std::vector<std::string_view> columns{};
+  naming_convention naming{};
+};
 struct create_index { std::string_view name; std::string_view table; std::vector<std::string_view> columns; index_options options; };
 struct drop_index { std::string_view name; std::string_view table; };
 struct execute { std::string_view sql; };
@@ -818,12 +997,23 @@ inline std::string describe(const operation& o) {
         if constexpr (std::is_same_v<T, op::create_table>) return "create_table " + s(x.table);
         else if constexpr (std::is_same_v<T, op::drop_table>) return "drop_table " + s(x.table);
         else if constexpr (std::is_same_v<T, op::rename_table>) return "rename_table " + s(x.table) + " to " + s(x.new_name);
-        else if constexpr (std::is_same_v<T, op::add_column>) return "add_column " + s(x.table) + "." + s(x.definition.name);
+        else if constexpr (std::is_same_v<T, op::add_column>) {
+          std::string out = "add_column " + s(x.table) + "." + s(x.definition.name);
+          if (x.definition.generated_sql) out += " (generated " + s(to_string(x.definition.generated_storage)) + ")";
+          if (!x.placement.insert_before.empty()) out += " before " + s(x.placement.insert_before);
+          if (!x.placement.insert_after.empty()) out += " after " + s(x.placement.insert_after);
+          return out;
+        }
         else if constexpr (std::is_same_v<T, op::drop_column>) return "drop_column " + s(x.table) + "." + s(x.column);
         else if constexpr (std::is_same_v<T, op::rename_column>) return "rename_column " + s(x.table) + "." + s(x.column) + " to " + s(x.new_name);
         else if constexpr (std::is_same_v<T, op::alter_column>) return "alter_column " + s(x.table) + "." + s(x.column);
         else if constexpr (std::is_same_v<T, op::add_constraint>) return "add_constraint " + s(x.table) + (x.definition.name.empty() ? "" : "." + s(x.definition.name));
-        else if constexpr (std::is_same_v<T, op::drop_constraint>) return "drop_constraint " + s(x.table) + "." + s(x.name);
+        else if constexpr (std::is_same_v<T, op::drop_constraint>) {
+          if (!x.name.empty()) return "drop_constraint " + s(x.table) + "." + s(x.name);
+          std::string columns;
+          for (auto c : x.columns) columns += (columns.empty() ? "" : ", ") + s(c);
+          return "drop_constraint " + s(x.table) + " " + s(to_string(x.kind)) + " (" + columns + ")";
+        }
         else if constexpr (std::is_same_v<T, op::create_index>) return "create_index " + s(x.name) + " on " + s(x.table);
         else if constexpr (std::is_same_v<T, op::drop_index>) return "drop_index " + s(x.name);
         else if constexpr (std::is_same_v<T, op::execute>) {
@@ -838,8 +1028,11 @@ inline std::string describe(const operation& o) {
 // whole history can be recorded (and replayed into a schema) inside a static_assert.
 class ops {
  public:
+  // The naming convention for the constraints of the operations recorded after this call.
+  constexpr void use_naming_convention(const naming_convention& convention) { naming_ = convention; }
+
   constexpr void create_table(std::string_view table, std::initializer_list<table_element> elements) {
-    op::create_table t{table, {}, {}};
+    op::create_table t{table, {}, {}, naming_};
     for (const auto& e : elements) {
       if (const auto* c = std::get_if<column>(&e.value)) t.columns.push_back(*c);
       else t.constraints.push_back(std::get<constraint>(e.value));
@@ -848,18 +1041,28 @@ class ops {
   }
   constexpr void drop_table(std::string_view table) { list_.emplace_back(op::drop_table{table}); }
   constexpr void rename_table(std::string_view table, std::string_view new_name) { list_.emplace_back(op::rename_table{table, new_name}); }
-  constexpr void add_column(std::string_view table, column definition) { list_.emplace_back(op::add_column{table, std::move(definition)}); }
-  constexpr void drop_column(std::string_view table, std::string_view name) { list_.emplace_back(op::drop_column{table, name}); }
+  // `op.add_column("foo", column("data2", strata::text), {.insert_after = "data"})`
+  constexpr void add_column(std::string_view table, column definition, column_placement placement = {}) {
+    list_.emplace_back(op::add_column{table, std::move(definition), placement, naming_});
+  }
+  constexpr void drop_column(std::string_view table, std::string_view name) { list_.emplace_back(op::drop_column{table, name, naming_}); }
   constexpr void rename_column(std::string_view table, std::string_view name, std::string_view new_name) {
     list_.emplace_back(op::rename_column{table, name, new_name});
   }
   constexpr void alter_column(std::string_view table, std::string_view name, column_change change) {
-    list_.emplace_back(op::alter_column{table, name, change});
+    list_.emplace_back(op::alter_column{table, name, change, naming_});
   }
   constexpr void add_constraint(std::string_view table, constraint definition) {
-    list_.emplace_back(op::add_constraint{table, std::move(definition)});
+    list_.emplace_back(op::add_constraint{table, std::move(definition), naming_});
   }
-  constexpr void drop_constraint(std::string_view table, std::string_view name) { list_.emplace_back(op::drop_constraint{table, name}); }
+  constexpr void drop_constraint(std::string_view table, std::string_view name) {
+    list_.emplace_back(op::drop_constraint{table, name, constraint_kind::check, {}, naming_});
+  }
+  // The one constraint of that kind on exactly those columns, named or not:
+  // `op.drop_constraint("foo", strata::constraint_kind::check, {"x"})`; `{}`: the only one of that kind.
+  constexpr void drop_constraint(std::string_view table, constraint_kind kind, names columns) {
+    list_.emplace_back(op::drop_constraint{table, {}, kind, columns, naming_});
+  }
   constexpr void create_index(std::string_view name, std::string_view table, names columns, index_options options = {}) {
     list_.emplace_back(op::create_index{name, table, columns, options});
   }
@@ -876,6 +1079,7 @@ class ops {
 
  private:
   std::vector<operation> list_;
+  naming_convention naming_{};
 };
 
 }  // namespace strata
@@ -1109,6 +1313,143 @@ template <fixed_string Message>
 inline constexpr bool history_checked<false, Message> = invalid_history<Message>::value;
 
 }  // namespace strata::detail
+// #include <strata/detail/sql_identifiers.hpp>
+// strata::detail::sql: quoted SQL identifiers, the same in every dialect strata renders, and finding them in SQL text.
+
+#include <algorithm>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata::detail::sql {
+
+// "name" with any " doubled: every identifier is quoted, so spaces, quotes and keywords work.
+inline std::string quote(std::string_view identifier) {
+  std::string out = "\"";
+  for (char c : identifier) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
+inline std::string quote_list(const std::vector<std::string_view>& identifiers) {
+  std::string out;
+  for (auto id : identifiers) out += (out.empty() ? "" : ", ") + quote(id);
+  return out;
+}
+
+// A string literal: single-quoted, with ' doubled (standard SQL; PostgreSQL's standard_conforming_strings).
+inline std::string literal(std::string_view value) {
+  std::string out = "'";
+  for (char c : value) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+constexpr char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Whether an identifier as written (`raw`: a bare word, or the text between `quote`s with the quote
+// doubled inside) is `name`, compared as SQLite compares names: ASCII letters in any case.
+constexpr bool same_identifier(std::string_view raw, char quote, std::string_view name) {
+  std::size_t j = 0;
+  for (std::size_t i = 0; i < raw.size(); ++i, ++j) {
+    if (quote != 0 && quote != ']' && raw[i] == quote) ++i;
+    if (j >= name.size() || i >= raw.size() || lower(raw[i]) != lower(name[j])) return false;
+  }
+  return j == name.size();
+}
+
+// Calls f(raw, quote, after) for each bare word and quoted identifier ("x", `x`, [x]) of an SQL
+// text, with string literals and comments skipped (quote is 0 for a bare word; `after` is the text
+// that follows). Keywords and function names are words too: callers look for names of their own.
+template <class F>
+constexpr void for_each_identifier(std::string_view sql, F&& f) {
+  auto word_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' ||
+           static_cast<unsigned char>(c) >= 0x80;
+  };
+  for (std::size_t i = 0; i < sql.size();) {
+    const char c = sql[i];
+    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      while (i < sql.size() && sql[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      const auto close = sql.find("*/", i + 2);
+      i = close == std::string_view::npos ? sql.size() : close + 2;
+    } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
+      const char close = c == '[' ? ']' : c;
+      const auto start = i + 1;
+      std::size_t j = start;
+      while (j < sql.size()) {
+        if (sql[j] == close) {
+          if (close != ']' && j + 1 < sql.size() && sql[j + 1] == close) {
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        ++j;
+      }
+      i = j < sql.size() ? j + 1 : sql.size();
+      if (c != '\'') f(sql.substr(start, j - start), close, sql.substr(i));
+    } else if (word_char(c) && !(c >= '0' && c <= '9')) {
+      const auto start = i;
+      while (i < sql.size() && word_char(sql[i])) ++i;
+      if ((c == 'x' || c == 'X') && i == start + 1 && i < sql.size() && sql[i] == '\'') continue;  // a blob literal x'..'
+      f(sql.substr(start, i - start), '\0', sql.substr(i));
+    } else if (c >= '0' && c <= '9') {
+      while (i < sql.size() && word_char(sql[i])) ++i;  // 1e5, 0x1F
+    } else {
+      ++i;
+    }
+  }
+}
+
+// Whether an SQL text names `name` (as a word or a quoted identifier, outside literals and comments).
+constexpr bool mentions(std::string_view sql, std::string_view name) {
+  bool found = false;
+  for_each_identifier(sql, [&](std::string_view raw, char quote, std::string_view) { found = found || same_identifier(raw, quote, name); });
+  return found;
+}
+
+// The names of `columns` an expression names, in order of appearance, once each; `own` (a column
+// CHECK's own column) first.
+constexpr std::vector<std::string_view> columns_named(std::string_view sql, std::span<const std::string_view> columns, std::string_view own = {}) {
+  std::vector<std::string_view> out;
+  if (!own.empty()) out.push_back(own);
+  for_each_identifier(sql, [&](std::string_view raw, char quote, std::string_view) {
+    for (auto c : columns)
+      if (same_identifier(raw, quote, c) && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  });
+  return out;
+}
+
+// The columns an expression seems to name when the table's columns are not known: its identifiers,
+// in order, once each, but SQL keywords and function names (followed by "("). For naming a CHECK
+// by a naming convention where only the expression is at hand.
+inline std::vector<std::string> expression_columns(std::string_view sql) {
+  static constexpr std::string_view keywords[] = {"and", "or", "not", "is", "null", "in", "between", "like", "glob", "regexp", "match",
+                                                  "escape", "case", "when", "then", "else", "end", "cast", "as", "true", "false", "collate",
+                                                  "exists", "distinct", "isnull", "notnull", "current_date", "current_time",
+                                                  "current_timestamp", "select", "from", "where"};
+  std::vector<std::string> out;
+  for_each_identifier(sql, [&](std::string_view raw, char quote, std::string_view after) {
+    const auto next = after.find_first_not_of(" \t\r\n");
+    if (next != std::string_view::npos && after[next] == '(') return;
+    if (quote == 0 && std::any_of(std::begin(keywords), std::end(keywords), [&](std::string_view k) { return same_identifier(raw, 0, k); }))
+      return;
+    std::string name;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (quote != 0 && quote != ']' && raw[i] == quote) ++i;
+      if (i < raw.size()) name += raw[i];
+    }
+    if (std::none_of(out.begin(), out.end(), [&](const std::string& n) { return same_identifier(n, 0, name); })) out.push_back(std::move(name));
+  });
+  return out;
+}
+
+}  // namespace strata::detail::sql
 // #include <strata/history.hpp>
 // strata::history: the compile-time typelist of revisions, checked by static_assert.
 
@@ -1291,6 +1632,7 @@ template <class H>
 concept History = is_history_v<H>;
 
 }  // namespace strata
+// #include <strata/naming.hpp>
 // #include <strata/ops.hpp>
 
 namespace strata {
@@ -1308,6 +1650,101 @@ struct table_schema {
   }
   friend constexpr bool operator==(const table_schema&, const table_schema&) = default;
 };
+
+// One constraint of a table as the database sees it, wherever it was written: a table constraint,
+// or a column's .primary_key(), .unique(), .check() or .references() (the primary key of several
+// .primary_key() columns is one constraint).
+struct constraint_view {
+  constraint_kind kind = constraint_kind::check;
+  std::string_view name{};                 // as given; empty when unnamed
+  std::vector<std::string_view> columns{};  // a CHECK's: the table's columns its expression names
+  std::string_view referenced_table{};
+  std::size_t constraint = 0;              // index in table_schema::constraints, or
+  std::size_t column = 0;                  // (when `on_column`) index in table_schema::columns
+  bool on_column = false;
+
+  // Its name in the database under a naming convention: what the convention gives, else its own.
+  [[nodiscard]] constexpr bool named(std::string_view table, const naming_convention& convention, std::string_view wanted) const {
+    const detail::naming_values values{table, columns, referenced_table, name};
+    const auto pattern = pattern_for(convention, kind);
+    if (detail::expand_pattern(pattern, values, [](std::string_view) {})) return detail::convention_gives(pattern, values, wanted);
+    return !name.empty() && name == wanted;
+  }
+  // Whether it is on exactly these columns, in any order (no columns: whichever it is on).
+  [[nodiscard]] constexpr bool on_columns(const std::vector<std::string_view>& wanted) const {
+    if (wanted.empty()) return true;
+    if (wanted.size() != columns.size()) return false;
+    for (auto w : wanted)
+      if (std::find(columns.begin(), columns.end(), w) == columns.end()) return false;
+    return true;
+  }
+};
+
+// The columns of `t` that a CHECK expression names, in order of appearance; `own` (a column CHECK's
+// column) first.
+constexpr std::vector<std::string_view> check_columns(const table_schema& t, std::string_view sql, std::string_view own = {}) {
+  std::vector<std::string_view> names;
+  for (const auto& c : t.columns) names.push_back(c.name);
+  return detail::sql::columns_named(sql, names, own);
+}
+
+// Every constraint of the table: the primary key of its .primary_key() columns, the constraints of
+// single columns, then the table constraints.
+constexpr std::vector<constraint_view> constraints_of(const table_schema& t) {
+  std::vector<constraint_view> out;
+  constraint_view key{.kind = constraint_kind::primary_key, .on_column = true};
+  for (std::size_t i = 0; i < t.columns.size(); ++i)
+    if (t.columns[i].is_primary_key) key.columns.push_back(t.columns[i].name);
+  if (!key.columns.empty()) out.push_back(key);
+  for (std::size_t i = 0; i < t.columns.size(); ++i) {
+    const auto& c = t.columns[i];
+    if (c.is_unique) out.push_back({.kind = constraint_kind::unique, .columns = {c.name}, .column = i, .on_column = true});
+    if (c.check_sql) out.push_back({.kind = constraint_kind::check, .columns = check_columns(t, *c.check_sql, c.name), .column = i, .on_column = true});
+    if (c.foreign_key)
+      out.push_back({.kind = constraint_kind::foreign_key, .columns = {c.name}, .referenced_table = c.foreign_key->table, .column = i, .on_column = true});
+  }
+  for (std::size_t i = 0; i < t.constraints.size(); ++i) {
+    const auto& k = t.constraints[i];
+    constraint_view view{.kind = k.kind, .name = k.name, .columns = k.columns, .referenced_table = k.referenced_table, .constraint = i};
+    if (k.kind == constraint_kind::check) view.columns = check_columns(t, k.check_sql);  // not `?:`: GCC 12 frees its vector twice
+    out.push_back(std::move(view));
+  }
+  return out;
+}
+
+// SQLAlchemy's Boolean on a database without a boolean type adds CHECK (x IN (0, 1)); it goes when
+// the column stops being a boolean, as in Alembic's batch mode. `sql` is the CHECK's expression.
+constexpr bool is_boolean_check(std::string_view sql, std::string_view column) {
+  std::size_t i = 0;
+  auto skip_space = [&] {
+    while (i < sql.size() && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r')) ++i;
+  };
+  auto expect = [&](std::string_view word) {
+    skip_space();
+    for (char c : word)
+      if (i >= sql.size() || detail::sql::lower(sql[i++]) != c) return false;
+    return true;
+  };
+  skip_space();
+  if (i == sql.size()) return false;
+  std::string_view raw;
+  char quote = 0;
+  if (sql[i] == '"' || sql[i] == '`' || sql[i] == '[') {
+    quote = sql[i] == '[' ? ']' : sql[i];
+    const auto start = ++i;
+    while (i < sql.size() && (sql[i] != quote || (quote != ']' && i + 1 < sql.size() && sql[i + 1] == quote && ++i))) ++i;
+    raw = sql.substr(start, i - start);
+    ++i;
+  } else {
+    const auto start = i;
+    while (i < sql.size() && sql[i] != ' ' && sql[i] != '(') ++i;
+    raw = sql.substr(start, i - start);
+  }
+  if (!detail::sql::same_identifier(raw, quote, column)) return false;
+  if (!expect("in") || !expect("(") || !expect("0") || !expect(",") || !expect("1") || !expect(")")) return false;
+  skip_space();
+  return i == sql.size();
+}
 
 struct index_schema {
   std::string_view name;
@@ -1409,13 +1846,25 @@ class schema {
   constexpr void on(const op::add_column& x) {
     auto& t = table(x.table);
     if (t.find_column(x.definition.name) != nullptr) throw std::logic_error("strata::schema: add_column of a column that exists");
-    t.columns.push_back(x.definition);
+    auto at = t.columns.end();
+    if (const auto anchor = x.placement.insert_before.empty() ? x.placement.insert_after : x.placement.insert_before; !anchor.empty()) {
+      at = std::find_if(t.columns.begin(), t.columns.end(), [&](const column& c) { return c.name == anchor; });
+      if (at == t.columns.end()) throw std::logic_error("strata::schema: add_column placed next to a column that does not exist");
+      if (x.placement.insert_before.empty()) ++at;
+    }
+    t.columns.insert(at, x.definition);
   }
   constexpr void on(const op::drop_column& x) {
     auto& t = table(x.table);
     column_of(t, x.column);
     std::erase_if(t.columns, [&](const column& c) { return c.name == x.column; });
-    std::erase_if(t.constraints, [&](const constraint& k) { return mentions(k.columns, x.column); });
+    // As Alembic: a primary key loses the column and keeps the others; any other constraint on it goes.
+    for (auto& k : t.constraints)
+      if (k.kind == constraint_kind::primary_key) std::erase(k.columns, x.column);
+    std::erase_if(t.constraints, [&](const constraint& k) {
+      if (k.kind == constraint_kind::check) return detail::sql::mentions(k.check_sql, x.column);
+      return k.columns.empty() || mentions(k.columns, x.column);
+    });
     std::erase_if(indexes, [&](const index_schema& i) { return i.table == x.table && mentions(i.columns, x.column); });
   }
   constexpr void on(const op::rename_column& x) {
@@ -1427,7 +1876,12 @@ class schema {
       if (i.table == x.table) rename_in(i.columns, x.column, x.new_name);
   }
   constexpr void on(const op::alter_column& x) {
-    auto& c = column_of(table(x.table), x.column);
+    auto& t = table(x.table);
+    auto& c = column_of(t, x.column);
+    if (x.change.type && c.type.kind == type_kind::boolean && x.change.type->kind != type_kind::boolean) {
+      if (c.check_sql && is_boolean_check(*c.check_sql, c.name)) c.check_sql.reset();
+      std::erase_if(t.constraints, [&](const constraint& k) { return k.kind == constraint_kind::check && is_boolean_check(k.check_sql, c.name); });
+    }
     if (x.change.type) c.type = *x.change.type;
     if (x.change.nullable) c.nullable = *x.change.nullable;
     if (x.change.drop_default) c.default_sql.reset();
@@ -1442,9 +1896,22 @@ class schema {
   }
   constexpr void on(const op::drop_constraint& x) {
     auto& t = table(x.table);
-    const auto before = t.constraints.size();
-    std::erase_if(t.constraints, [&](const constraint& k) { return k.name == x.name; });
-    if (t.constraints.size() == before) throw std::logic_error("strata::schema: drop_constraint of a constraint that does not exist");
+    std::vector<constraint_view> found;
+    for (auto& k : constraints_of(t))
+      if (x.name.empty() ? k.kind == x.kind && k.on_columns(x.columns) : k.named(t.name, x.naming, x.name)) found.push_back(k);
+    if (found.empty()) throw std::logic_error("strata::schema: drop_constraint of a constraint that does not exist");
+    if (found.size() > 1) throw std::logic_error("strata::schema: drop_constraint by kind and columns matches several constraints");
+    const auto& k = found.front();
+    if (!k.on_column) {
+      t.constraints.erase(t.constraints.begin() + static_cast<std::ptrdiff_t>(k.constraint));
+    } else if (k.kind == constraint_kind::primary_key) {
+      for (auto& c : t.columns) c.is_primary_key = false;
+    } else {
+      auto& c = t.columns[k.column];
+      if (k.kind == constraint_kind::unique) c.is_unique = false;
+      else if (k.kind == constraint_kind::check) c.check_sql.reset();
+      else c.foreign_key.reset();
+    }
   }
   constexpr void on(const op::create_index& x) {
     if (find_index(x.name) != nullptr) throw std::logic_error("strata::schema: create_index with a name that exists");
@@ -1528,6 +1995,324 @@ class owned_schema {
 };
 
 }  // namespace strata
+// #include <strata/render.hpp>
+// strata::render: a revision's operations as SQL text, through a dialect's SqlTraits, with no database client.
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+// #include <strata/detail/sql_identifiers.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/naming.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/types.hpp>
+
+namespace strata {
+
+// What rendering needs besides the operations and the schema they apply to.
+struct render_options {
+  // Qualifies table, index and sequence names (PostgreSQL's ?schema=); empty: names stay unqualified.
+  std::string_view schema{};
+  // The database's version as its traits number it (SQLite: sqlite3_libversion_number(), 3035000
+  // for 3.35.0); 0 renders for the newest version the traits know.
+  std::uint32_t server_version = 0;
+};
+
+namespace detail {
+
+// A failure while rendering one operation becomes strata::operation_failed naming it.
+template <class F>
+auto rendering(const operation& o, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const strata::error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw operation_failed(describe(o), e.what());
+  }
+}
+
+}  // namespace detail
+
+// ---- sql_traits: the renderer every dialect shares -------------------------------------------------------
+//
+// A dialect's SQL traits derive from sql_traits<Self> and hide the members where the database
+// differs; the members here call each other through Self, so an override is used everywhere (the
+// way sqlpp11's connectors override its serializer). What follows is standard SQL as both SQLite
+// and PostgreSQL take it.
+template <class Self>
+struct sql_traits {
+  static std::string quote(std::string_view identifier) { return detail::sql::quote(identifier); }
+
+  // A table, index or sequence name, qualified with the options' schema when there is one.
+  static std::string qualified(const render_options& options, std::string_view name) {
+    return options.schema.empty() ? quote(name) : quote(options.schema) + "." + quote(name);
+  }
+
+  static std::string type(const column_type& t) {
+    switch (t.kind) {
+      case type_kind::integer: return "INTEGER";
+      case type_kind::big_integer: return "BIGINT";
+      case type_kind::real: return "REAL";
+      case type_kind::float_: return "FLOAT";
+      case type_kind::text: return "TEXT";
+      case type_kind::varchar: return "VARCHAR(" + std::to_string(t.length) + ")";
+      case type_kind::boolean: return "BOOLEAN";
+      case type_kind::date: return "DATE";
+      case type_kind::datetime: return "DATETIME";
+      case type_kind::blob: return "BLOB";
+      case type_kind::custom: return std::string(t.sql);
+    }
+    return "TEXT";
+  }
+
+  // The type a column is declared with; `single_primary_key`: it is the table's whole key.
+  static std::string declared_type(const column& c, [[maybe_unused]] bool single_primary_key) { return Self::type(c.type); }
+
+  // The server default; parenthesized, as any expression may be.
+  static std::string default_clause(std::string_view sql) { return "DEFAULT (" + std::string(sql) + ")"; }
+
+  static std::string primary_key_clause([[maybe_unused]] const column& c) { return "PRIMARY KEY"; }
+
+  static std::string generated_clause(const column& c) {
+    return "GENERATED ALWAYS AS (" + std::string(*c.generated_sql) + ") " + std::string(to_string(c.generated_storage));
+  }
+
+  // CREATE INDEX CONCURRENTLY (PostgreSQL); elsewhere the option is ignored.
+  static constexpr bool concurrent_indexes = false;
+  // Whether ADD COLUMN of a .primary_key() column says PRIMARY KEY.
+  static constexpr bool key_in_add_column = true;
+
+  // "CONSTRAINT "name" " for a named constraint, "" for an unnamed one.
+  static std::string constraint_prefix(std::string_view name) {
+    return name.empty() ? std::string{} : "CONSTRAINT " + quote(name) + " ";
+  }
+
+  // The name a constraint gets: its own, or what the naming convention gives it.
+  static std::string constraint_name(const naming_convention& naming, constraint_kind kind, std::string_view table,
+                                     const std::vector<std::string_view>& columns, std::string_view referenced_table,
+                                     std::string_view given) {
+    auto name = detail::convention_name(pattern_for(naming, kind), {table, columns, referenced_table, given});
+    return name.empty() ? std::string(given) : name;
+  }
+
+  static std::string references(const render_options& options, std::string_view table, const std::vector<std::string_view>& columns,
+                                referential_action on_delete, referential_action on_update) {
+    std::string out = "REFERENCES " + Self::qualified(options, table) + " (" + detail::sql::quote_list(columns) + ")";
+    if (on_delete != referential_action::no_action) out += " ON DELETE " + std::string(to_sql(on_delete));
+    if (on_update != referential_action::no_action) out += " ON UPDATE " + std::string(to_sql(on_update));
+    return out;
+  }
+
+  // A column definition in `table`; `single_primary_key`: the column is the table's whole key
+  // (so the key is written on the column). Its constraints are named by the convention.
+  static std::string column_definition(std::string_view table, const column& c, bool single_primary_key, const naming_convention& naming,
+                                       const render_options& options) {
+    const std::vector<std::string_view> own{c.name};
+    auto name = [&](constraint_kind kind, std::string_view referenced = {}) {
+      return Self::constraint_prefix(Self::constraint_name(naming, kind, table, own, referenced, {}));
+    };
+    std::string out = quote(c.name) + " " + Self::declared_type(c, single_primary_key);
+    if (!c.nullable) out += " NOT NULL";
+    if (c.is_primary_key && single_primary_key) out += " " + name(constraint_kind::primary_key) + Self::primary_key_clause(c);
+    if (c.is_unique) out += " " + name(constraint_kind::unique) + "UNIQUE";
+    if (c.default_sql) out += " " + Self::default_clause(*c.default_sql);
+    if (c.check_sql) out += " " + name(constraint_kind::check) + "CHECK (" + std::string(*c.check_sql) + ")";
+    if (c.foreign_key)
+      out += " " + name(constraint_kind::foreign_key, c.foreign_key->table) +
+             Self::references(options, c.foreign_key->table, {c.foreign_key->column}, c.foreign_key->on_delete, c.foreign_key->on_update);
+    if (c.generated_sql) out += " " + Self::generated_clause(c);
+    return out;
+  }
+
+  // A table constraint of `table`. A CHECK's columns, for the convention's %(column_0_name)s: those
+  // of the table's `columns` its expression names, or, without them, what look like column names in it.
+  static std::string constraint_definition(std::string_view table, const constraint& k, std::span<const std::string_view> columns,
+                                           const naming_convention& naming, const render_options& options) {
+    std::vector<std::string_view> key = k.columns;
+    std::vector<std::string> guessed;
+    if (k.kind == constraint_kind::check) {
+      if (!columns.empty()) {
+        key = detail::sql::columns_named(k.check_sql, columns);
+      } else {
+        guessed = detail::sql::expression_columns(k.check_sql);
+        key.assign(guessed.begin(), guessed.end());
+      }
+    }
+    std::string out = Self::constraint_prefix(Self::constraint_name(naming, k.kind, table, key, k.referenced_table, k.name));
+    switch (k.kind) {
+      case constraint_kind::primary_key: return out + "PRIMARY KEY (" + detail::sql::quote_list(k.columns) + ")";
+      case constraint_kind::unique: return out + "UNIQUE (" + detail::sql::quote_list(k.columns) + ")";
+      case constraint_kind::check: return out + "CHECK (" + std::string(k.check_sql) + ")";
+      case constraint_kind::foreign_key:
+        return out + "FOREIGN KEY (" + detail::sql::quote_list(k.columns) + ") " +
+               Self::references(options, k.referenced_table, k.referenced_columns, k.on_delete, k.on_update);
+    }
+    return out;
+  }
+
+  static std::string create_table(const op::create_table& x, const render_options& options) {
+    std::vector<std::string_view> key;
+    for (const auto& c : x.columns)
+      if (c.is_primary_key) key.push_back(c.name);
+    std::string out = "CREATE TABLE " + Self::qualified(options, x.table) + " (";
+    bool first = true;
+    auto add = [&](const std::string& item) {
+      out += (first ? "\n  " : ",\n  ") + item;
+      first = false;
+    };
+    std::vector<std::string_view> names;
+    for (const auto& c : x.columns) names.push_back(c.name);
+    for (const auto& c : x.columns) add(Self::column_definition(x.table, c, key.size() == 1, x.naming, options));
+    if (key.size() > 1)
+      add(Self::constraint_prefix(Self::constraint_name(x.naming, constraint_kind::primary_key, x.table, key, {}, {})) + "PRIMARY KEY (" +
+          detail::sql::quote_list(key) + ")");
+    for (const auto& k : x.constraints) add(Self::constraint_definition(x.table, k, names, x.naming, options));
+    return out + "\n)";
+  }
+
+  static std::string create_index(const op::create_index& x, const render_options& options) {
+    std::string out = std::string(x.options.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") +
+                      (Self::concurrent_indexes && x.options.concurrently ? "CONCURRENTLY " : "") + quote(x.name) + " ON " +
+                      Self::qualified(options, x.table) + " (" + detail::sql::quote_list(x.columns) + ")";
+    if (!x.options.where.empty()) out += " WHERE " + std::string(x.options.where);
+    return out;
+  }
+
+  static std::string add_column(const op::add_column& x, const render_options& options) {
+    return "ALTER TABLE " + Self::qualified(options, x.table) + " ADD COLUMN " +
+           Self::column_definition(x.table, x.definition, Self::key_in_add_column, x.naming, options);
+  }
+
+  static std::string drop_column(const op::drop_column& x, const render_options& options) {
+    return "ALTER TABLE " + Self::qualified(options, x.table) + " DROP COLUMN " + quote(x.column);
+  }
+
+  // One ALTER TABLE with every change of the column; none when nothing changes.
+  static std::vector<std::string> alter_column(const op::alter_column& x, const render_options& options) {
+    const std::string column = "ALTER COLUMN " + quote(x.column);
+    std::vector<std::string> actions;
+    if (x.change.type) {
+      std::string a = column + " TYPE " + Self::type(*x.change.type);
+      if (x.change.using_sql) a += " USING " + std::string(*x.change.using_sql);
+      actions.push_back(std::move(a));
+    }
+    if (x.change.nullable) actions.push_back(column + (*x.change.nullable ? " DROP NOT NULL" : " SET NOT NULL"));
+    if (x.change.server_default) actions.push_back(column + " SET " + Self::default_clause(*x.change.server_default));
+    else if (x.change.drop_default) actions.push_back(column + " DROP DEFAULT");
+    if (actions.empty()) return {};
+    std::string out = "ALTER TABLE " + Self::qualified(options, x.table) + " ";
+    for (std::size_t i = 0; i < actions.size(); ++i) out += (i == 0 ? "" : ", ") + actions[i];
+    return {out};
+  }
+
+  static std::string add_constraint(const op::add_constraint& x, const render_options& options) {
+    return "ALTER TABLE " + Self::qualified(options, x.table) + " ADD " + Self::constraint_definition(x.table, x.definition, {}, x.naming, options);
+  }
+
+  static std::string drop_constraint(const op::drop_constraint& x, const render_options& options) {
+    if (x.name.empty()) return Self::drop_constraint_by_columns(x, options);
+    return "ALTER TABLE " + Self::qualified(options, x.table) + " DROP CONSTRAINT " + quote(x.name);
+  }
+
+  // Finding a constraint by kind and columns needs the database's catalog: a dialect that can
+  // provide this.
+  static std::string drop_constraint_by_columns(const op::drop_constraint& x, [[maybe_unused]] const render_options& options) {
+    throw operation_failed(describe(operation{x}), "this database cannot drop a constraint by kind and columns; drop it by name");
+  }
+
+  // The statements of one operation, rendered on their own; none for run() (C++, not SQL).
+  static std::vector<std::string> statements(const operation& o, const render_options& options) {
+    return detail::rendering(o, [&] {
+      return std::visit(
+          [&](const auto& x) -> std::vector<std::string> {
+            using T = std::decay_t<decltype(x)>;
+            const auto table = [&](std::string_view name) { return Self::qualified(options, name); };
+            if constexpr (std::is_same_v<T, op::create_table>) return {Self::create_table(x, options)};
+            else if constexpr (std::is_same_v<T, op::drop_table>) return {"DROP TABLE " + table(x.table)};
+            else if constexpr (std::is_same_v<T, op::rename_table>) return {"ALTER TABLE " + table(x.table) + " RENAME TO " + quote(x.new_name)};
+            else if constexpr (std::is_same_v<T, op::add_column>) return {Self::add_column(x, options)};
+            else if constexpr (std::is_same_v<T, op::drop_column>) return {Self::drop_column(x, options)};
+            else if constexpr (std::is_same_v<T, op::rename_column>)
+              return {"ALTER TABLE " + table(x.table) + " RENAME COLUMN " + quote(x.column) + " TO " + quote(x.new_name)};
+            else if constexpr (std::is_same_v<T, op::alter_column>) return Self::alter_column(x, options);
+            else if constexpr (std::is_same_v<T, op::add_constraint>) return {Self::add_constraint(x, options)};
+            else if constexpr (std::is_same_v<T, op::drop_constraint>) return {Self::drop_constraint(x, options)};
+            else if constexpr (std::is_same_v<T, op::create_index>) return {Self::create_index(x, options)};
+            else if constexpr (std::is_same_v<T, op::drop_index>) return {"DROP INDEX " + table(x.name)};
+            else if constexpr (std::is_same_v<T, op::execute>) return {std::string(x.sql)};
+            else return {};
+          },
+          o);
+    });
+  }
+
+  // A revision's statements, in order; `before` is the schema the operations apply to (a dialect
+  // that plans with the tables' definitions, SQLite's rebuild, reads them there).
+  static std::vector<std::string> render_revision(std::span<const operation> operations, [[maybe_unused]] const schema& before,
+                                                  const render_options& options) {
+    std::vector<std::string> out;
+    for (const auto& o : operations)
+      for (auto& s : Self::statements(o, options)) out.push_back(std::move(s));
+    return out;
+  }
+};
+
+// ---- SqlTraits ------------------------------------------------------------------------------------------
+//
+// What strata needs to render SQL for a database, with no client library: a dialect names its
+// traits (`using sql = sqlite_sql;`) and the Dialect concept requires them.
+//
+// Minimal complete definition: derive from sql_traits<Self> (which renders standard SQL) and give
+//   static constexpr std::string_view name;      // the dialect's name, as Dialect::name
+// then hide the members where the database differs, for example
+//   static std::string type(const column_type&);              // type names (DATETIME, BYTEA ...)
+//   static std::string declared_type(const column&, bool);    // a key's type (PostgreSQL's SERIAL)
+//   static std::string default_clause(std::string_view);      // how DEFAULT is written
+//   static std::string primary_key_clause(const column&);     // SQLite's AUTOINCREMENT
+//   static std::string generated_clause(const column&);       // which generated columns exist
+//   static constexpr bool concurrent_indexes, key_in_add_column;
+//   static std::string drop_constraint_by_columns(const op::drop_constraint&, const render_options&);
+//   static std::vector<std::string> statements(const operation&, const render_options&);
+//   static std::vector<std::string> render_revision(std::span<const operation>, const schema&, const render_options&);
+//       // a dialect whose alterations need the tables' definitions (SQLite's rebuild) plans here
+// Laws:
+//   - Pure: the same operations, schema and options give the same statements, with no connection.
+//   - What runs is what renders: a dialect's apply() executes these statements (plus bookkeeping
+//     only it can do at run time, which its documentation lists), so strata::render shows a
+//     revision's SQL before it runs.
+//   - A failure to render is strata::operation_failed naming the operation, with a sentence that
+//     says what to do.
+// Models: strata::sqlite_sql (strata/dialect/sqlite_sql.hpp), strata::postgresql_sql
+// (strata/dialect/postgresql_sql.hpp).
+template <class T>
+concept SqlTraits = requires(const operation& o, std::span<const operation> operations, const schema& before, const render_options& options,
+                             const column_type& type) {
+  { T::name } -> std::convertible_to<std::string_view>;
+  { T::type(type) } -> std::same_as<std::string>;
+  { T::statements(o, options) } -> std::same_as<std::vector<std::string>>;
+  { T::render_revision(operations, before, options) } -> std::same_as<std::vector<std::string>>;
+};
+
+// The statements a revision's operations run, given the schema they apply to, with no database:
+// `strata::render<strata::sqlite_sql>(recorded.operations(), strata::replay<history>(previous_id))`.
+template <SqlTraits T>
+std::vector<std::string> render(std::span<const operation> operations, const schema& before, const render_options& options = {}) {
+  return T::render_revision(operations, before, options);
+}
+
+}  // namespace strata
 
 namespace strata {
 
@@ -1543,6 +2328,8 @@ struct unit_of_work {
 //
 // Minimal complete definition: every member below.
 //   static constexpr std::string_view name;          // "sqlite", "postgresql": for messages and file names
+//   using sql = <SqlTraits>;                         // its SQL, rendered with no connection (strata/render.hpp):
+//       // strata::render<D::sql>(operations, schema) shows what apply() runs
 //   static constexpr <range of std::string_view> schemes;
 //       // the URL schemes a front end routes to this dialect ("sqlite"; "postgresql", "postgres")
 //   std::vector<std::string> read_versions(std::string_view version_table);
@@ -1556,14 +2343,18 @@ struct unit_of_work {
 //       // !unit.transactional), runs body, commits; on any exception rolls back and rethrows.
 //       // A lock not had in time throws strata::database_locked.
 //   void apply(std::span<const operation> operations);
-//       // runs the operations inside transaction()'s body; a failure throws
-//       // strata::operation_failed naming the operation and the database's message
+//       // runs the operations inside transaction()'s body: the statements D::sql renders for them
+//       // (planned with the live tables where the traits need them), plus what only the running
+//       // database knows, which the dialect documents; a failure throws strata::operation_failed
+//       // naming the operation and the database's message
 //   std::string location() const;
 //       // where the dialect points, for messages: its URL with any password masked
 //
 // Laws:
 //   - Everything an operation needs is passed to it: no call depends on an earlier one (the version
 //     table a lock guards comes with the unit of work, not from a previous read).
+//   - What runs is what renders: for operations applied to the schema a history replays,
+//     apply() executes the statements strata::render<D::sql> gives, in order.
 //   - read_versions inside body() sees the rows as of the lock: another process may have migrated
 //     while this one waited, and the migrator skips what it finds done.
 //   - write_versions and apply inside one transactional unit commit or roll back together: a failed
@@ -1573,7 +2364,8 @@ struct unit_of_work {
 //     operation_failed.
 // Models: strata::sqlite (strata/dialect/sqlite.hpp), strata::postgresql (strata/dialect/postgresql.hpp).
 template <class D>
-concept Dialect = requires(D& d, const D& cd, std::string_view table, const std::vector<std::string>& rows,
+concept Dialect = SqlTraits<typename D::sql> &&
+                  requires(D& d, const D& cd, std::string_view table, const std::vector<std::string>& rows,
                            const unit_of_work& unit, const std::function<void()>& body, std::span<const operation> ops) {
   { D::name } -> std::convertible_to<std::string_view>;
   { *std::begin(D::schemes) } -> std::convertible_to<std::string_view>;
@@ -1644,6 +2436,20 @@ struct progress {
 template <class D>
 concept ReportsProgress = Dialect<D> && requires(D& d, std::function<void(const progress&)> listener) {
   d.on_progress(std::move(listener));
+};
+
+// ---- ReportsStatements: the SQL that runs ------------------------------------------------------------
+
+// A model tells a listener each statement it executes for operations, as D::sql rendered it, just
+// before running it (from inside apply(), on the migrating thread). What the dialect runs besides
+// (locks, the version table, pragmas that save and restore a connection's settings, SQLite's
+// probes of views and triggers and its sqlite_sequence carry-over) is not reported. No listener
+// (the default) costs nothing.
+//   void on_statement(std::function<void(std::string_view)> listener);
+// Models: strata::sqlite, strata::postgresql.
+template <class D>
+concept ReportsStatements = Dialect<D> && requires(D& d, std::function<void(std::string_view)> listener) {
+  d.on_statement(std::move(listener));
 };
 
 // ---- ExecutesSql: statements outside the migrator ----------------------------------------------------
@@ -3189,18 +3995,1141 @@ class manager {
 
 }  // namespace strata
 // #include <strata/migrator.hpp>
+// #include <strata/naming.hpp>
 // #include <strata/ops.hpp>
 // #include <strata/owned_schema.hpp>
+// #include <strata/render.hpp>
 // #include <strata/revision.hpp>
 // #include <strata/schema.hpp>
 // #include <strata/schema_diff.hpp>
 // #include <strata/types.hpp>
 // #include <strata/url.hpp>
 
+// Each dialect's SQL renders with no client: strata::render<strata::sqlite_sql>(...).
+// #include <strata/dialect/sqlite_sql.hpp>
+// strata::sqlite_sql: SQLite's SQL traits (what its SQL writes differently, and how it alters tables), with no SQLite client.
+
+#include <algorithm>
+#include <cctype>
+#include <cstddef>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+// #include <strata/detail/sql_identifiers.hpp>
+// #include <strata/detail/sqlite_plan.hpp>
+// strata::detail::sqlite_plan: the pure planner of SQLite's table alterations (ALTER in place, or the 12-step rebuild).
+//
+// As Alembic's batch mode splits deciding (BatchOperationsImpl/ApplyBatchImpl) from running: given
+// a table's parsed definition, the objects around it and a run of alterations of it, the planner
+// says what to run, and touches no database. The executor (strata::sqlite::apply) reads the table
+// from sqlite_master; strata::render reads it from the replayed schema, rendered and parsed back;
+// both plan here, so they run and show the same statements.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/detail/sql_identifiers.hpp>
+// #include <strata/detail/sqlite_table.hpp>
+// strata::detail::sqlite_table: a parser of SQLite's CREATE TABLE (and CREATE INDEX) text into a table model, for the rebuild.
+
+#include <algorithm>
+#include <cctype>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// #include <strata/detail/sql_identifiers.hpp>
+
+namespace strata::detail::sqlite_table {
+
+using sql::quote;
+using sql::quote_list;
+
+inline std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+inline bool same_name(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
+
+// The parser: enough of SQLite's CREATE TABLE grammar to edit columns and constraints, keeping
+// each element's text as written.
+
+struct token {
+  enum kind_t { word, identifier, string, number, punct } kind;
+  std::size_t begin;
+  std::size_t end;
+  std::string value;  // identifiers unquoted; words as written
+};
+
+inline std::vector<token> tokenize(std::string_view sql) {
+  std::vector<token> out;
+  std::size_t i = 0;
+  auto quoted = [&](char close, token::kind_t kind) {
+    const auto start = i++;
+    std::string value;
+    while (i < sql.size()) {
+      if (sql[i] == close) {
+        if (close != ']' && i + 1 < sql.size() && sql[i + 1] == close) {
+          value += close;
+          i += 2;
+          continue;
+        }
+        ++i;
+        out.push_back({kind, start, i, value});
+        return;
+      }
+      value += sql[i++];
+    }
+    throw std::runtime_error("unterminated quote in the table's SQL");
+  };
+  while (i < sql.size()) {
+    const char c = sql[i];
+    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
+    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') { while (i < sql.size() && sql[i] != '\n') ++i; continue; }
+    if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      const auto close = sql.find("*/", i + 2);
+      i = close == std::string_view::npos ? sql.size() : close + 2;
+      continue;
+    }
+    if ((c == 'x' || c == 'X') && i + 1 < sql.size() && sql[i + 1] == '\'') {
+      const auto start = i++;
+      quoted('\'', token::string);
+      out.back().begin = start;
+      continue;
+    }
+    if (c == '\'') { quoted('\'', token::string); continue; }
+    if (c == '"') { quoted('"', token::identifier); continue; }
+    if (c == '`') { quoted('`', token::identifier); continue; }
+    if (c == '[') { quoted(']', token::identifier); continue; }
+    if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
+      const auto start = i;
+      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '.' ||
+                                ((sql[i] == '+' || sql[i] == '-') && (sql[i - 1] == 'e' || sql[i - 1] == 'E'))))
+        ++i;
+      out.push_back({token::number, start, i, std::string(sql.substr(start, i - start))});
+      continue;
+    }
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80) {
+      const auto start = i;
+      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == '$' ||
+                                static_cast<unsigned char>(sql[i]) >= 0x80))
+        ++i;
+      out.push_back({token::word, start, i, std::string(sql.substr(start, i - start))});
+      continue;
+    }
+    out.push_back({token::punct, i, i + 1, std::string(1, c)});
+    ++i;
+  }
+  return out;
+}
+
+struct clause {
+  std::string keyword;     // PRIMARY, NOT, NULL, UNIQUE, CHECK, DEFAULT, COLLATE, REFERENCES, GENERATED, AS
+  std::string name;        // CONSTRAINT name, if any
+  std::string text;        // the clause as written, CONSTRAINT name included
+  std::string referenced;  // REFERENCES: the table
+};
+
+struct parsed_column {
+  std::string name;
+  std::string type;
+  std::vector<clause> clauses;
+
+  [[nodiscard]] bool has(std::string_view keyword) const {
+    return std::any_of(clauses.begin(), clauses.end(), [&](const clause& c) { return c.keyword == keyword; });
+  }
+  [[nodiscard]] std::string definition() const {
+    std::string out = quote(name);
+    if (!type.empty()) out += " " + type;
+    for (const auto& c : clauses) out += " " + c.text;
+    return out;
+  }
+};
+
+struct parsed_constraint {
+  std::string keyword;               // PRIMARY, UNIQUE, CHECK, FOREIGN
+  std::string name;
+  std::string text;                  // as written, CONSTRAINT name included
+  std::vector<std::string> columns;  // the key's columns (PRIMARY, UNIQUE, FOREIGN) or every identifier (CHECK)
+  std::string referenced;            // FOREIGN: the table it references
+};
+
+struct parsed_table {
+  std::string name;
+  std::vector<parsed_column> columns;
+  std::vector<parsed_constraint> constraints;
+  std::string options;  // WITHOUT ROWID, STRICT
+
+  [[nodiscard]] parsed_column* find(std::string_view column_name) {
+    for (auto& c : columns)
+      if (same_name(c.name, column_name)) return &c;
+    return nullptr;
+  }
+
+  [[nodiscard]] std::string create_sql(std::string_view table_name) const {
+    std::string out = "CREATE TABLE " + quote(table_name) + " (";
+    bool first = true;
+    for (const auto& c : columns) {
+      out += (first ? "\n  " : ",\n  ") + c.definition();
+      first = false;
+    }
+    for (const auto& k : constraints) {
+      out += (first ? "\n  " : ",\n  ") + k.text;
+      first = false;
+    }
+    return out + "\n)" + (options.empty() ? "" : " " + options);
+  }
+};
+
+class table_parser {
+ public:
+  explicit table_parser(std::string_view sql) : sql_(sql), tokens_(tokenize(sql)) {}
+
+  parsed_table parse() {
+    parsed_table t;
+    std::size_t p = 0;
+    while (p < tokens_.size() && !is_word(p, "TABLE")) ++p;
+    ++p;
+    if (is_word(p, "IF")) p += 3;
+    t.name = tokens_.at(p).value;
+    ++p;
+    if (p < tokens_.size() && tokens_[p].value == ".") {
+      t.name = tokens_.at(p + 1).value;
+      p += 2;
+    }
+    if (p >= tokens_.size() || tokens_[p].value != "(") throw std::runtime_error("the table is defined by AS SELECT, which cannot be rebuilt");
+    const auto close = matching(p);
+    std::size_t start = p + 1;
+    for (std::size_t q = p + 1; q <= close; ++q) {
+      if (q == close || tokens_[q].value == ",") {
+        element(t, start, q);
+        start = q + 1;
+      } else if (tokens_[q].value == "(") {
+        q = matching(q);
+      }
+    }
+    if (close + 1 < tokens_.size()) t.options = std::string(sql_.substr(tokens_[close + 1].begin));
+    return t;
+  }
+
+  // A column definition on its own (used to add a column to a parsed table).
+  parsed_column column_definition() { return column(0, tokens_.size()); }
+
+ private:
+  [[nodiscard]] bool is_word(std::size_t p, std::string_view w) const {
+    return p < tokens_.size() && tokens_[p].kind == token::word && upper(tokens_[p].value) == w;
+  }
+  [[nodiscard]] std::string word(std::size_t p) const {
+    return p < tokens_.size() && tokens_[p].kind == token::word ? upper(tokens_[p].value) : std::string{};
+  }
+  [[nodiscard]] std::size_t matching(std::size_t open) const {
+    int depth = 0;
+    for (std::size_t q = open; q < tokens_.size(); ++q) {
+      if (tokens_[q].value == "(" && tokens_[q].kind == token::punct) ++depth;
+      if (tokens_[q].value == ")" && tokens_[q].kind == token::punct && --depth == 0) return q;
+    }
+    throw std::runtime_error("unbalanced parentheses in the table's SQL");
+  }
+  [[nodiscard]] std::string text(std::size_t b, std::size_t e) const {
+    if (b >= e) return {};
+    return std::string(sql_.substr(tokens_[b].begin, tokens_[e - 1].end - tokens_[b].begin));
+  }
+  [[nodiscard]] bool starts_clause(std::size_t q, std::string_view current) const {
+    static constexpr std::string_view keywords[] = {"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK",
+                                                    "DEFAULT", "COLLATE", "REFERENCES", "GENERATED", "AS"};
+    const auto w = word(q);
+    if (std::find(std::begin(keywords), std::end(keywords), w) == std::end(keywords)) return false;
+    if ((w == "NULL" || w == "DEFAULT") && word(q - 1) == "SET") return false;  // ON DELETE SET NULL
+    if (w == "NOT" && word(q + 1) == "DEFERRABLE") return false;
+    if (w == "AS" && current == "GENERATED") return false;
+    return true;
+  }
+
+  parsed_column column(std::size_t b, std::size_t e) {
+    parsed_column c;
+    c.name = tokens_.at(b).value;
+    std::size_t p = b + 1;
+    while (p < e && !starts_clause(p, "")) p = tokens_[p].value == "(" ? matching(p) + 1 : p + 1;
+    c.type = text(b + 1, p);
+    while (p < e) {
+      const auto start = p;
+      clause k;
+      if (is_word(p, "CONSTRAINT")) {
+        k.name = tokens_.at(p + 1).value;
+        p += 2;
+      }
+      k.keyword = word(p);
+      std::size_t q = p + 1;
+      if (k.keyword == "DEFAULT") {
+        if (q < e && tokens_[q].value == "(") q = matching(q) + 1;
+        else if (q < e && (tokens_[q].value == "-" || tokens_[q].value == "+")) q += 2;
+        else q += 1;
+      } else {
+        if (k.keyword == "NOT" || k.keyword == "PRIMARY") ++q;  // NOT NULL, PRIMARY KEY
+        while (q < e && !starts_clause(q, k.keyword)) q = tokens_[q].value == "(" ? matching(q) + 1 : q + 1;
+      }
+      q = std::min(q, e);
+      if (k.keyword == "REFERENCES" && p + 1 < e) k.referenced = tokens_[p + 1].value;
+      k.text = text(start, q);
+      c.clauses.push_back(std::move(k));
+      p = q;
+    }
+    return c;
+  }
+
+  void element(parsed_table& t, std::size_t b, std::size_t e) {
+    if (b >= e) return;
+    std::size_t p = b;
+    std::string name;
+    if (is_word(p, "CONSTRAINT")) {
+      name = tokens_.at(p + 1).value;
+      p += 2;
+    }
+    const auto kw = word(p);
+    if (kw != "PRIMARY" && kw != "UNIQUE" && kw != "CHECK" && kw != "FOREIGN") {
+      t.columns.push_back(column(b, e));
+      return;
+    }
+    parsed_constraint k{kw, name, text(b, e), {}, {}};
+    if (kw == "FOREIGN")
+      for (std::size_t q = p; q + 1 < e; ++q)
+        if (is_word(q, "REFERENCES")) {
+          k.referenced = tokens_[q + 1].value;
+          break;
+        }
+    while (p < e && tokens_[p].value != "(") ++p;
+    if (p < e) {
+      const auto close = matching(p);
+      bool item_start = true;
+      for (std::size_t q = p + 1; q < close; ++q) {
+        if (kw == "CHECK") {
+          if (tokens_[q].kind == token::word || tokens_[q].kind == token::identifier) k.columns.push_back(tokens_[q].value);
+          continue;
+        }
+        if (tokens_[q].value == ",") { item_start = true; continue; }
+        if (tokens_[q].value == "(") { q = matching(q); continue; }
+        if (item_start) k.columns.push_back(tokens_[q].value);
+        item_start = false;
+      }
+    }
+    t.constraints.push_back(std::move(k));
+  }
+
+  std::string_view sql_;
+  std::vector<token> tokens_;
+};
+
+inline parsed_table parse_create_table(std::string_view sql) { return table_parser(sql).parse(); }
+
+inline parsed_column parse_column(const std::string& definition) { return table_parser(definition).column_definition(); }
+
+// Whether a CREATE INDEX indexes `column` (names it between the parentheses after ON <table>; its
+// WHERE clause does not count).
+inline bool index_covers(std::string_view index_sql, std::string_view column) {
+  const auto tokens = tokenize(index_sql);
+  std::size_t p = 0;
+  while (p < tokens.size() && !(tokens[p].kind == token::word && upper(tokens[p].value) == "ON")) ++p;
+  while (p < tokens.size() && tokens[p].value != "(") ++p;
+  for (int depth = 0; p < tokens.size(); ++p) {
+    if (tokens[p].kind == token::punct && tokens[p].value == "(") ++depth;
+    if (tokens[p].kind == token::punct && tokens[p].value == ")" && --depth == 0) break;
+    if ((tokens[p].kind == token::word || tokens[p].kind == token::identifier) && same_name(tokens[p].value, column)) return true;
+  }
+  return false;
+}
+
+}  // namespace strata::detail::sqlite_table
+// #include <strata/errors.hpp>
+// #include <strata/naming.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/render.hpp>
+// #include <strata/schema.hpp>
+
+namespace strata::detail::sqlite_plan {
+
+using sqlite_table::parsed_column;
+using sqlite_table::parsed_constraint;
+using sqlite_table::parsed_table;
+using sqlite_table::same_name;
+
+// The rebuild's new table, until it takes the old one's name.
+inline constexpr std::string_view temporary_prefix = "_strata_new_";
+// ALTER TABLE DROP COLUMN came with SQLite 3.35.0.
+inline constexpr std::uint32_t native_drop_column_version = 3035000;
+
+struct named_sql {
+  std::string name;
+  std::string sql;
+  friend bool operator==(const named_sql&, const named_sql&) = default;
+};
+
+// What the planner knows of a table.
+struct table_inputs {
+  parsed_table table;
+  std::vector<named_sql> indexes;               // its CREATE INDEX statements (SQLite's automatic ones left out)
+  std::vector<named_sql> triggers;              // its CREATE TRIGGER statements
+  std::vector<named_sql> dependents;            // views, and triggers of other tables, whose SQL names it
+  std::vector<std::string> referencing;         // the tables with a foreign key to it, sorted
+  std::vector<std::string> referenced_columns;  // its columns those foreign keys name
+};
+
+// One statement of a plan, with what the executor needs to run it well.
+struct step {
+  enum class role : std::uint8_t {
+    statement,   // run as is
+    create,      // the new table
+    copy,        // the rows, old to new
+    rename,      // the new table takes the old one's name
+    restore,     // puts back what the rebuild set (legacy_alter_table) for the connection
+    index,       // an index of the table, recreated
+    trigger,     // a trigger of the table, recreated
+  };
+  role kind = role::statement;
+  std::string sql;
+  std::string name;  // the index or trigger recreated
+  friend bool operator==(const step&, const step&) = default;
+};
+
+// One column of the new table filled from the old one: INSERT INTO new (column) SELECT expression.
+struct column_copy {
+  std::string column;
+  std::string expression;
+  friend bool operator==(const column_copy&, const column_copy&) = default;
+};
+
+struct plan {
+  std::string table;                // as the database spells it
+  bool rebuild = false;             // false: the alterations run in place (ALTER TABLE ADD/DROP COLUMN)
+  std::vector<step> steps;
+  std::vector<column_copy> copy;    // the rebuild's column mapping; a new column gets its DEFAULT
+  std::vector<std::string> checks;  // tables whose foreign keys PRAGMA foreign_key_check checks before commit
+
+  [[nodiscard]] std::vector<std::string> statements() const {
+    std::vector<std::string> out;
+    for (const auto& s : steps) out.push_back(s.sql);
+    return out;
+  }
+};
+
+// SQLite's type affinity of a declared type (sqlite.org/datatype3.html, section 3.1).
+enum class affinity : std::uint8_t { integer, text, blob, real, numeric };
+
+inline affinity affinity_of(std::string_view declared) {
+  const auto u = sqlite_table::upper(declared);
+  auto has = [&](std::string_view part) { return u.find(part) != std::string::npos; };
+  if (has("INT")) return affinity::integer;
+  if (has("CHAR") || has("CLOB") || has("TEXT")) return affinity::text;
+  if (has("BLOB") || u.empty()) return affinity::blob;
+  if (has("REAL") || has("FLOA") || has("DOUB")) return affinity::real;
+  return affinity::numeric;
+}
+
+inline std::string_view kind_name(constraint_kind kind) {
+  switch (kind) {
+    case constraint_kind::primary_key: return "PRIMARY KEY";
+    case constraint_kind::unique: return "UNIQUE";
+    case constraint_kind::foreign_key: return "FOREIGN KEY";
+    case constraint_kind::check: return "CHECK";
+  }
+  return "";
+}
+
+inline std::optional<constraint_kind> kind_of(std::string_view keyword) {
+  if (keyword == "PRIMARY") return constraint_kind::primary_key;
+  if (keyword == "UNIQUE") return constraint_kind::unique;
+  if (keyword == "CHECK") return constraint_kind::check;
+  if (keyword == "FOREIGN" || keyword == "REFERENCES") return constraint_kind::foreign_key;
+  return std::nullopt;
+}
+
+// The expression of a CHECK clause or constraint: what its parentheses hold.
+inline std::string check_expression(std::string_view text) {
+  const auto tokens = sqlite_table::tokenize(text);
+  std::size_t p = 0;
+  while (p < tokens.size() && !(tokens[p].kind == sqlite_table::token::word && sqlite_table::upper(tokens[p].value) == "CHECK")) ++p;
+  while (p < tokens.size() && tokens[p].value != "(") ++p;
+  if (p >= tokens.size()) return {};
+  int depth = 0;
+  for (auto q = p; q < tokens.size(); ++q) {
+    if (tokens[q].kind == sqlite_table::token::punct && tokens[q].value == "(") ++depth;
+    if (tokens[q].kind == sqlite_table::token::punct && tokens[q].value == ")" && --depth == 0)
+      return std::string(text.substr(tokens[p].end, tokens[q].begin - tokens[p].end));
+  }
+  return {};
+}
+
+// One constraint of a parsed table, wherever it is written.
+struct found_constraint {
+  constraint_kind kind;
+  std::string name;
+  std::vector<std::string> columns;  // a CHECK's: the table's columns its expression names, its own column first
+  std::string referenced;
+  bool on_column = false;
+  std::size_t index = 0;   // in table.constraints, or in table.columns when on_column
+  std::size_t clause = 0;  // in the column's clauses
+};
+
+inline std::vector<std::string_view> column_names(const parsed_table& t) {
+  std::vector<std::string_view> out;
+  for (const auto& c : t.columns) out.emplace_back(c.name);
+  return out;
+}
+
+inline std::vector<found_constraint> constraints_of(const parsed_table& t) {
+  const auto names = column_names(t);
+  auto named_in = [&](std::string_view sql, std::string_view own) {
+    std::vector<std::string> out;
+    for (auto n : sql::columns_named(sql, names, own)) out.emplace_back(n);
+    return out;
+  };
+  std::vector<found_constraint> out;
+  for (std::size_t i = 0; i < t.columns.size(); ++i)
+    for (std::size_t j = 0; j < t.columns[i].clauses.size(); ++j) {
+      const auto& k = t.columns[i].clauses[j];
+      const auto kind = kind_of(k.keyword);
+      if (!kind) continue;
+      found_constraint f{*kind, k.name, {t.columns[i].name}, k.referenced, true, i, j};
+      if (*kind == constraint_kind::check) f.columns = named_in(check_expression(k.text), t.columns[i].name);
+      out.push_back(std::move(f));
+    }
+  for (std::size_t i = 0; i < t.constraints.size(); ++i) {
+    const auto& k = t.constraints[i];
+    const auto kind = kind_of(k.keyword);
+    if (!kind) continue;
+    found_constraint f{*kind, k.name, k.columns, k.referenced, false, i, 0};
+    if (*kind == constraint_kind::check) f.columns = named_in(check_expression(k.text), {});
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// Names the unnamed constraints of a parsed table by the convention, as Alembic's batch mode does
+// with its naming_convention, so that drop_constraint finds them by those names.
+template <class Sql>
+void name_unnamed(parsed_table& t, const naming_convention& naming) {
+  if (naming.empty()) return;
+  for (const auto& f : constraints_of(t)) {
+    if (!f.name.empty()) continue;
+    const std::vector<std::string_view> columns(f.columns.begin(), f.columns.end());
+    const auto name = convention_name(pattern_for(naming, f.kind), {t.name, columns, f.referenced, {}});
+    if (name.empty()) continue;
+    if (f.on_column) {
+      auto& k = t.columns[f.index].clauses[f.clause];
+      k.text = Sql::constraint_prefix(name) + k.text;
+      k.name = name;
+    } else {
+      auto& k = t.constraints[f.index];
+      k.text = Sql::constraint_prefix(name) + k.text;
+      k.name = name;
+    }
+  }
+}
+
+// Where a clause goes in a column definition: where strata's renderer writes it, so that a table
+// altered here reads as one rendered afresh.
+inline int clause_rank(std::string_view keyword) {
+  if (keyword == "NOT" || keyword == "NULL") return 1;
+  if (keyword == "PRIMARY") return 2;
+  if (keyword == "UNIQUE") return 3;
+  if (keyword == "DEFAULT") return 4;
+  if (keyword == "CHECK") return 5;
+  if (keyword == "REFERENCES") return 6;
+  if (keyword == "GENERATED" || keyword == "AS") return 7;
+  return 8;
+}
+
+inline void insert_clause(parsed_column& c, sqlite_table::clause k) {
+  const auto rank = clause_rank(k.keyword);
+  const auto at = std::find_if(c.clauses.begin(), c.clauses.end(), [&](const sqlite_table::clause& x) { return clause_rank(x.keyword) > rank; });
+  c.clauses.insert(at, std::move(k));
+}
+
+inline bool references_anything(const parsed_table& t) {
+  for (const auto& k : t.constraints)
+    if (k.keyword == "FOREIGN") return true;
+  for (const auto& c : t.columns)
+    if (c.has("REFERENCES")) return true;
+  return false;
+}
+
+// The planner. Sql: the SQLite traits that render columns and constraints (strata::sqlite_sql).
+template <class Sql>
+class planner {
+ public:
+  planner(const table_inputs& inputs, const render_options& options) : inputs_(inputs), options_(options) {}
+
+  // The plan of a run of alterations of the table: in place when SQLite can do every one of them
+  // so, else one rebuild.
+  plan make(std::span<const operation> batch) {
+    if (auto p = in_place(batch)) return *p;
+    return rebuild(batch);
+  }
+
+ private:
+  // ---- in place: ADD COLUMN within its rules, DROP COLUMN when nothing uses the column ----
+
+  std::optional<plan> in_place(std::span<const operation> batch) {
+    parsed_table t = inputs_.table;
+    plan p{t.name, false, {}, {}, {}};
+    for (const auto& o : batch) {
+      if (const auto* x = std::get_if<op::add_column>(&o); x != nullptr && x->placement.empty() && Sql::can_add_in_place(x->definition) &&
+                                                          find(t, x->definition.name) == nullptr) {
+        t.columns.push_back(sqlite_table::parse_column(Sql::column_definition(t.name, x->definition, true, x->naming, options_)));
+        p.steps.push_back({step::role::statement, Sql::add_column(*x, options_), {}});
+      } else if (const auto* d = std::get_if<op::drop_column>(&o); d != nullptr && droppable(t, d->column)) {
+        std::erase_if(t.columns, [&](const parsed_column& c) { return same_name(c.name, d->column); });
+        p.steps.push_back({step::role::statement, Sql::drop_column(*d, options_), {}});
+      } else {
+        return std::nullopt;
+      }
+    }
+    return p;
+  }
+
+  // SQLite's DROP COLUMN refuses a column that a key, a UNIQUE, a foreign key, an index, a CHECK
+  // or generated column of another, a view or a trigger uses (sqlite.org/lang_altertable.html);
+  // so does this, a little more strictly (any mention counts), and then the table is rebuilt.
+  bool droppable(const parsed_table& t, std::string_view column) const {
+    if (options_.server_version != 0 && options_.server_version < native_drop_column_version) return false;
+    const auto* c = find(t, column);
+    if (c == nullptr || t.columns.size() == 1) return false;
+    if (c->has("PRIMARY") || c->has("UNIQUE") || c->has("REFERENCES")) return false;
+    for (const auto& other : t.columns)
+      if (&other != c)
+        for (const auto& k : other.clauses)
+          if (sql::mentions(k.text, column)) return false;
+    for (const auto& k : t.constraints)
+      if (sql::mentions(k.text, column)) return false;
+    for (const auto* objects : {&inputs_.indexes, &inputs_.triggers, &inputs_.dependents})
+      for (const auto& object : *objects)
+        if (sql::mentions(object.sql, column)) return false;
+    return std::none_of(inputs_.referenced_columns.begin(), inputs_.referenced_columns.end(),
+                        [&](const std::string& r) { return same_name(r, column); });
+  }
+
+  // ---- the rebuild ----
+
+  plan rebuild(std::span<const operation> batch) {
+    t_ = inputs_.table;
+    naming_convention naming{};
+    for (const auto& o : batch)
+      std::visit([&](const auto& x) {
+        if constexpr (requires { x.naming; })
+          if (!x.naming.empty()) naming = x.naming;
+      }, o);
+    name_unnamed<Sql>(t_, naming);
+    source_.clear();
+    for (const auto& c : t_.columns)
+      source_.push_back(c.has("GENERATED") || c.has("AS") ? std::nullopt : std::optional<std::string>(sql::quote(c.name)));
+    dropped_.clear();
+    for (const auto& o : batch) std::visit([&](const auto& x) { on(o, x); }, o);
+
+    const std::string& table = t_.name;
+    const std::string temporary = std::string(temporary_prefix) + table;
+    plan p{table, true, {}, {}, {}};
+    p.steps.push_back({step::role::create, t_.create_sql(temporary), {}});
+    std::string columns, expressions;
+    for (std::size_t i = 0; i < t_.columns.size(); ++i) {
+      if (!source_[i]) continue;
+      p.copy.push_back({t_.columns[i].name, *source_[i]});
+      columns += (columns.empty() ? "" : ", ") + sql::quote(t_.columns[i].name);
+      expressions += (expressions.empty() ? "" : ", ") + *source_[i];
+    }
+    if (!columns.empty())
+      p.steps.push_back({step::role::copy, "INSERT INTO " + sql::quote(temporary) + " (" + columns + ") SELECT " + expressions + " FROM " +
+                                               sql::quote(table), {}});
+    p.steps.push_back({step::role::statement, "DROP TABLE " + sql::quote(table), {}});
+    // With legacy_alter_table on, the rename leaves views, triggers and other tables' foreign keys
+    // alone: they name the table, which exists again once the rename is done.
+    p.steps.push_back({step::role::statement, "PRAGMA legacy_alter_table = ON", {}});
+    p.steps.push_back({step::role::rename, "ALTER TABLE " + sql::quote(temporary) + " RENAME TO " + sql::quote(table), {}});
+    p.steps.push_back({step::role::restore, "PRAGMA legacy_alter_table = OFF", {}});
+    for (const auto& index : inputs_.indexes)
+      if (std::none_of(dropped_.begin(), dropped_.end(), [&](const std::string& d) { return sqlite_table::index_covers(index.sql, d); }))
+        p.steps.push_back({step::role::index, index.sql, index.name});
+    for (const auto& trigger : inputs_.triggers) p.steps.push_back({step::role::trigger, trigger.sql, trigger.name});
+    if (references_anything(t_)) p.checks.push_back(table);
+    for (const auto& r : inputs_.referencing)
+      if (!same_name(r, table)) p.checks.push_back(r);
+    return p;
+  }
+
+  static parsed_column* find(parsed_table& t, std::string_view name) {
+    for (auto& c : t.columns)
+      if (same_name(c.name, name)) return &c;
+    return nullptr;
+  }
+  static const parsed_column* find(const parsed_table& t, std::string_view name) { return find(const_cast<parsed_table&>(t), name); }
+
+  std::size_t column_index(const operation& o, std::string_view name) const {
+    for (std::size_t i = 0; i < t_.columns.size(); ++i)
+      if (same_name(t_.columns[i].name, name)) return i;
+    throw operation_failed(describe(o), "table '" + t_.name + "' has no column '" + std::string(name) + "'");
+  }
+
+  static void drop_clauses(parsed_column& c, std::initializer_list<std::string_view> keywords) {
+    std::erase_if(c.clauses, [&](const sqlite_table::clause& k) { return std::find(keywords.begin(), keywords.end(), k.keyword) != keywords.end(); });
+  }
+
+  void on(const operation& o, const op::alter_column& x) {
+    const auto i = column_index(o, x.column);
+    auto& c = t_.columns[i];
+    if (x.change.type) {
+      const std::string old_type = c.type;
+      c.type = Sql::type(*x.change.type);
+      if (source_[i]) {
+        if (x.change.using_sql) source_[i] = std::string(*x.change.using_sql);
+        else if (affinity_of(old_type) != affinity_of(c.type)) source_[i] = "CAST(" + *source_[i] + " AS " + c.type + ")";
+      }
+      if (sqlite_table::upper(old_type).starts_with("BOOL") && x.change.type->kind != type_kind::boolean) {
+        std::erase_if(c.clauses, [&](const sqlite_table::clause& k) { return k.keyword == "CHECK" && is_boolean_check(check_expression(k.text), c.name); });
+        std::erase_if(t_.constraints, [&](const parsed_constraint& k) { return k.keyword == "CHECK" && is_boolean_check(check_expression(k.text), c.name); });
+      }
+    }
+    if (x.change.nullable) {
+      drop_clauses(c, {"NOT", "NULL"});
+      if (!*x.change.nullable) insert_clause(c, {"NOT", "", "NOT NULL", ""});
+    }
+    if (x.change.drop_default || x.change.server_default) drop_clauses(c, {"DEFAULT"});
+    if (x.change.server_default) insert_clause(c, {"DEFAULT", "", Sql::default_clause(*x.change.server_default), ""});
+  }
+
+  void on(const operation& o, const op::add_column& x) {
+    if (find(t_, x.definition.name) != nullptr)
+      throw operation_failed(describe(o), "table '" + t_.name + "' already has a column '" + std::string(x.definition.name) + "'");
+    auto at = t_.columns.size();
+    if (const auto anchor = x.placement.insert_before.empty() ? x.placement.insert_after : x.placement.insert_before; !anchor.empty()) {
+      at = column_index(o, anchor) + (x.placement.insert_before.empty() ? 1 : 0);
+    }
+    t_.columns.insert(t_.columns.begin() + static_cast<std::ptrdiff_t>(at),
+                      sqlite_table::parse_column(Sql::column_definition(t_.name, x.definition, true, x.naming, options_)));
+    source_.insert(source_.begin() + static_cast<std::ptrdiff_t>(at), std::nullopt);  // a new column takes its DEFAULT
+  }
+
+  void on(const operation& o, const op::drop_column& x) {
+    const auto i = column_index(o, x.column);
+    const std::string dropped = t_.columns[i].name;
+    t_.columns.erase(t_.columns.begin() + static_cast<std::ptrdiff_t>(i));
+    source_.erase(source_.begin() + static_cast<std::ptrdiff_t>(i));
+    dropped_.push_back(dropped);
+    // As Alembic: a primary key loses the column and keeps the others; any other constraint on it goes.
+    for (auto& k : t_.constraints) {
+      if (k.keyword != "PRIMARY") continue;
+      const auto n = k.columns.size();
+      std::erase_if(k.columns, [&](const std::string& c) { return same_name(c, dropped); });
+      if (k.columns.size() == n || k.columns.empty()) continue;
+      std::vector<std::string_view> rest(k.columns.begin(), k.columns.end());
+      k.text = Sql::constraint_prefix(k.name) + "PRIMARY KEY (" + sql::quote_list(rest) + ")";
+    }
+    std::erase_if(t_.constraints, [&](const parsed_constraint& k) {
+      if (k.keyword == "CHECK") return sql::mentions(check_expression(k.text), dropped);
+      return k.columns.empty() || std::any_of(k.columns.begin(), k.columns.end(), [&](const std::string& c) { return same_name(c, dropped); });
+    });
+    if (t_.columns.empty()) throw operation_failed(describe(o), "it would leave table '" + t_.name + "' with no column; drop the table instead");
+  }
+
+  void on(const operation&, const op::add_constraint& x) {
+    const auto names = column_names(t_);
+    const auto text = Sql::constraint_definition(t_.name, x.definition, names, x.naming, options_);
+    t_.constraints.push_back(sqlite_table::parse_create_table("CREATE TABLE t (x, " + text + ")").constraints.at(0));
+  }
+
+  void on(const operation& o, const op::drop_constraint& x) {
+    std::vector<found_constraint> found;
+    for (auto& f : constraints_of(t_)) {
+      if (!x.name.empty()) {
+        if (!f.name.empty() && same_name(f.name, x.name)) found.push_back(std::move(f));
+        continue;
+      }
+      if (f.kind != x.kind) continue;
+      const bool same_columns = x.columns.empty() || (f.columns.size() == x.columns.size() &&
+                                std::all_of(x.columns.begin(), x.columns.end(), [&](std::string_view w) {
+                                  return std::any_of(f.columns.begin(), f.columns.end(), [&](const std::string& c) { return same_name(c, w); });
+                                }));
+      if (same_columns) found.push_back(std::move(f));
+    }
+    if (found.empty() && !x.name.empty())
+      throw operation_failed(describe(o), "table '" + t_.name + "' has no constraint named '" + std::string(x.name) +
+                                              "' (SQLite keeps a constraint's name only when it was created with one: drop an unnamed one by "
+                                              "kind and columns, or name it with op.use_naming_convention)");
+    std::string columns;
+    for (auto c : x.columns) columns += (columns.empty() ? "" : ", ") + std::string(c);
+    if (found.empty())
+      throw operation_failed(describe(o), "table '" + t_.name + "' has no " + std::string(kind_name(x.kind)) + " constraint on exactly (" +
+                                              columns + "); check the kind and the columns, or drop the constraint by name");
+    if (found.size() > 1 && x.name.empty())
+      throw operation_failed(describe(o), "table '" + t_.name + "' has " + std::to_string(found.size()) + " " + std::string(kind_name(x.kind)) +
+                                              " constraints on (" + columns + "); drop the one you mean by name");
+    // Later entries first, so that the indexes of the earlier ones stay right.
+    std::sort(found.begin(), found.end(), [](const found_constraint& a, const found_constraint& b) {
+      return std::tie(a.on_column, a.index, a.clause) > std::tie(b.on_column, b.index, b.clause);
+    });
+    for (const auto& f : found) {
+      if (f.on_column) {
+        auto& clauses = t_.columns[f.index].clauses;
+        clauses.erase(clauses.begin() + static_cast<std::ptrdiff_t>(f.clause));
+        // PRIMARY KEY AUTOINCREMENT is one clause; a column's PRIMARY KEY also made it NOT NULL there.
+      } else {
+        t_.constraints.erase(t_.constraints.begin() + static_cast<std::ptrdiff_t>(f.index));
+      }
+    }
+  }
+
+  template <class Other>
+  void on(const operation& o, const Other&) {
+    throw operation_failed(describe(o), "this operation is not a table alteration; it cannot be part of a SQLite table rebuild");
+  }
+
+  const table_inputs& inputs_;
+  const render_options& options_;
+  parsed_table t_;
+  std::vector<std::optional<std::string>> source_;  // per column of t_: what the copy selects for it, or none
+  std::vector<std::string> dropped_;
+};
+
+}  // namespace strata::detail::sqlite_plan
+// #include <strata/detail/sqlite_table.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/render.hpp>
+// #include <strata/schema.hpp>
+
+namespace strata {
+
+// SQLite's SQL. Besides its spelling of defaults and AUTOINCREMENT, SQLite alters little in place:
+// a run of one table's alterations (alter_column, add_column, drop_column, add_constraint,
+// drop_constraint; consecutive ones of a revision, grouped by table) is planned together by
+// detail::sqlite_plan::planner, from the table's definition: in place when every one can be
+// (ADD COLUMN within its rules, DROP COLUMN of a column nothing uses), else one 12-step rebuild.
+// A revision's rebuilds end with PRAGMA foreign_key_check of the rebuilt tables and of the tables
+// that reference them.
+struct sqlite_sql : sql_traits<sqlite_sql> {
+  static constexpr std::string_view name = "sqlite";
+
+  // SQLite takes a literal, a signed number, a keyword such as CURRENT_TIMESTAMP, or (expr).
+  static std::string default_clause(std::string_view sql) {
+    return "DEFAULT " + (is_plain_default(sql) ? std::string(sql) : "(" + std::string(sql) + ")");
+  }
+
+  static std::string primary_key_clause(const column& c) { return c.autoincrement ? "PRIMARY KEY AUTOINCREMENT" : "PRIMARY KEY"; }
+
+  // Whether ALTER TABLE ADD COLUMN can add this column (sqlite.org/lang_altertable.html).
+  static bool can_add_in_place(const column& c) {
+    if (c.is_primary_key || c.is_unique) return false;
+    if (c.generated_sql) return c.generated_storage == generated_kind::virtual_ && c.nullable;  // a STORED one would fill every row
+    if (c.default_sql) {
+      const auto u = detail::sqlite_table::upper(*c.default_sql);
+      if (u.starts_with("CURRENT_") || u.starts_with("(") || !is_plain_default(*c.default_sql)) return false;
+      if (u == "NULL" && !c.nullable) return false;
+      if (c.foreign_key && u != "NULL") return false;
+    } else if (!c.nullable) {
+      return false;
+    }
+    return true;
+  }
+
+  static bool is_table_alteration(const operation& o) {
+    return std::holds_alternative<op::alter_column>(o) || std::holds_alternative<op::drop_column>(o) ||
+           std::holds_alternative<op::add_column>(o) || std::holds_alternative<op::add_constraint>(o) ||
+           std::holds_alternative<op::drop_constraint>(o);
+  }
+
+  // Whether the operation may rebuild its table (a drop_column may or may not: it depends on what
+  // uses the column); the executor switches foreign keys off around a revision that may.
+  static bool may_rebuild(const operation& o) {
+    if (const auto* add = std::get_if<op::add_column>(&o)) return !add->placement.empty() || !can_add_in_place(add->definition);
+    return is_table_alteration(o);
+  }
+
+  // The pieces a revision is planned in: one operation, or a run of one table's consecutive
+  // alterations (in order of each table's first alteration; moving one table's alterations past
+  // another's is safe: a rebuild reads only its own table, and foreign keys are checked at the end).
+  static std::vector<std::vector<operation>> units(std::span<const operation> operations) {
+    std::vector<std::vector<operation>> out;
+    for (std::size_t i = 0; i < operations.size();) {
+      if (!is_table_alteration(operations[i])) {
+        out.push_back(std::vector<operation>{operations[i++]});
+        continue;
+      }
+      const auto first = static_cast<std::ptrdiff_t>(out.size());
+      for (; i < operations.size() && is_table_alteration(operations[i]); ++i) {
+        const auto table = table_of(operations[i]);
+        auto same_table = [&](const std::vector<operation>& b) { return detail::sqlite_table::same_name(table_of(b.front()), table); };
+        if (auto it = std::find_if(out.begin() + first, out.end(), same_table); it != out.end()) it->push_back(operations[i]);
+        else out.push_back(std::vector<operation>{operations[i]});
+      }
+    }
+    return out;
+  }
+
+  // A table as the planner sees it, from a schema model: its CREATE TABLE rendered and parsed
+  // back, its indexes rendered, the tables that reference it (no triggers or views: the model has none).
+  static detail::sqlite_plan::table_inputs inputs_from(const schema& s, std::string_view table) {
+    using detail::sqlite_table::same_name;
+    const render_options plain{};
+    const table_schema* t = nullptr;
+    for (const auto& x : s.tables)
+      if (same_name(x.name, table)) t = &x;
+    if (t == nullptr)
+      throw std::invalid_argument("no such table: " + std::string(table) + " in the schema given; pass the schema the revision starts from "
+                                  "(strata::replay<history>(previous revision))");
+    detail::sqlite_plan::table_inputs in;
+    in.table = detail::sqlite_table::parse_create_table(create_table(op::create_table{t->name, t->columns, t->constraints, {}}, plain));
+    for (const auto& i : s.indexes)
+      if (same_name(i.table, t->name)) in.indexes.push_back({std::string(i.name), create_index(op::create_index{i.name, i.table, i.columns, i.options}, plain)});
+    for (const auto& u : s.tables) {
+      bool references = false;
+      for (const auto& c : u.columns)
+        if (c.foreign_key && same_name(c.foreign_key->table, t->name)) {
+          references = true;
+          in.referenced_columns.emplace_back(c.foreign_key->column);
+        }
+      for (const auto& k : u.constraints)
+        if (k.kind == constraint_kind::foreign_key && same_name(k.referenced_table, t->name)) {
+          references = true;
+          in.referenced_columns.insert(in.referenced_columns.end(), k.referenced_columns.begin(), k.referenced_columns.end());
+        }
+      if (references && !same_name(u.name, t->name)) in.referencing.emplace_back(u.name);
+    }
+    std::sort(in.referencing.begin(), in.referencing.end());
+    return in;
+  }
+
+  // The plan of one table's run of alterations.
+  static detail::sqlite_plan::plan plan(std::span<const operation> batch, const detail::sqlite_plan::table_inputs& inputs,
+                                        const render_options& options) {
+    return detail::sqlite_plan::planner<sqlite_sql>(inputs, options).make(batch);
+  }
+
+  // One operation alone: what SQLite does without the table's definition. Other alterations are
+  // planned (render_revision, or the dialect's apply).
+  static std::vector<std::string> statements(const operation& o, const render_options& options) {
+    if (is_table_alteration(o)) {
+      const auto* add = std::get_if<op::add_column>(&o);
+      if (add == nullptr || !add->placement.empty() || !can_add_in_place(add->definition))
+        throw operation_failed(describe(o), "SQLite makes this change by rebuilding the table, which is planned from the table's definition: "
+                                            "render the whole revision with strata::render<strata::sqlite_sql> and the schema before it");
+    }
+    return sql_traits::statements(o, options);
+  }
+
+  // The tables a revision's rebuilds check the foreign keys of, following renames and drops.
+  class foreign_key_checks {
+   public:
+    void add(const detail::sqlite_plan::plan& p) {
+      for (const auto& t : p.checks)
+        if (std::none_of(tables_.begin(), tables_.end(), [&](const std::string& x) { return detail::sqlite_table::same_name(x, t); }))
+          tables_.push_back(t);
+    }
+    void follow(const operation& o) {
+      if (const auto* r = std::get_if<op::rename_table>(&o)) {
+        for (auto& t : tables_)
+          if (detail::sqlite_table::same_name(t, r->table)) t = std::string(r->new_name);
+      } else if (const auto* d = std::get_if<op::drop_table>(&o)) {
+        std::erase_if(tables_, [&](const std::string& t) { return detail::sqlite_table::same_name(t, d->table); });
+      }
+    }
+    [[nodiscard]] const std::vector<std::string>& tables() const { return tables_; }
+    static std::string statement(std::string_view table) { return "PRAGMA foreign_key_check(" + quote(table) + ")"; }
+
+   private:
+    std::vector<std::string> tables_;
+  };
+
+  static std::vector<std::string> render_revision(std::span<const operation> operations, const schema& before, const render_options& options) {
+    std::vector<std::string> out;
+    schema current = before;
+    bool known = true;
+    foreign_key_checks checks;
+    for (const auto& unit : units(operations)) {
+      if (!is_table_alteration(unit.front())) {
+        for (auto& s : statements(unit.front(), options)) out.push_back(std::move(s));
+      } else {
+        const auto p = detail::rendering(unit.front(), [&] {
+          if (!known)
+            throw std::invalid_argument("an operation before it does not fit the schema given, so the table's definition is not known: "
+                                        "pass the schema the revision starts from (strata::replay<history>(previous revision))");
+          return plan(unit, inputs_from(current, table_of(unit.front())), options);
+        });
+        for (auto& s : p.statements()) out.push_back(std::move(s));
+        checks.add(p);
+      }
+      for (const auto& o : unit) {
+        checks.follow(o);
+        if (!known) continue;
+        try {
+          current.apply(o);
+        } catch (const std::logic_error&) {
+          known = false;
+        }
+      }
+    }
+    for (const auto& t : checks.tables()) out.push_back(foreign_key_checks::statement(t));
+    return out;
+  }
+
+ private:
+  // Whether the text is one string literal ('it''s') or one parenthesized expression, end to end:
+  // "'a' || 'b'" and "(a) + (b)" start like one but are expressions.
+  static bool is_one_literal_or_group(std::string_view sql) {
+    if (sql.front() == '\'') {
+      for (std::size_t i = 1; i < sql.size(); ++i)
+        if (sql[i] == '\'') {
+          if (i + 1 < sql.size() && sql[i + 1] == '\'') ++i;
+          else return i + 1 == sql.size();
+        }
+      return false;
+    }
+    int depth = 0;
+    char quote = 0;
+    for (std::size_t i = 0; i < sql.size(); ++i) {
+      const char c = sql[i];
+      if (quote != 0) {
+        if (c == quote) quote = 0;  // a doubled quote closes and reopens: same result
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '(') {
+        ++depth;
+      } else if (c == ')' && --depth == 0) {
+        return i + 1 == sql.size();
+      }
+    }
+    return false;
+  }
+
+  static bool is_plain_default(std::string_view sql) {
+    if (sql.empty()) return false;
+    if (sql.front() == '(' || sql.front() == '\'') return is_one_literal_or_group(sql);
+    const auto u = detail::sqlite_table::upper(sql);
+    if (u == "NULL" || u == "TRUE" || u == "FALSE" || u == "CURRENT_TIMESTAMP" || u == "CURRENT_DATE" || u == "CURRENT_TIME") return true;
+    std::size_t i = (sql.front() == '-' || sql.front() == '+') ? 1 : 0;
+    if (i == sql.size()) return false;
+    return std::all_of(sql.begin() + static_cast<std::ptrdiff_t>(i), sql.end(),
+                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E'; });
+  }
+};
+
+static_assert(SqlTraits<sqlite_sql>);
+
+}  // namespace strata
+// #include <strata/dialect/postgresql_sql.hpp>
+// strata::postgresql_sql: PostgreSQL's SQL traits (what its SQL writes differently), with no libpq or libpqxx.
+
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// #include <strata/detail/sql_identifiers.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/render.hpp>
+// #include <strata/types.hpp>
+
+namespace strata {
+
+// PostgreSQL's SQL: its type names, SQLAlchemy's SERIAL rule, CREATE INDEX CONCURRENTLY, STORED
+// generated columns only, and constraints found in the catalog by kind and columns. Every
+// operation is native DDL (PostgreSQL's DDL is transactional). add_column's insert_before /
+// insert_after are ignored: PostgreSQL appends a new column, and cannot move one without
+// rewriting the table (Alembic outside batch mode does the same).
+struct postgresql_sql : sql_traits<postgresql_sql> {
+  static constexpr std::string_view name = "postgresql";
+
+  static std::string type(const column_type& t) {
+    if (t.kind == type_kind::datetime) return "TIMESTAMP WITHOUT TIME ZONE";
+    if (t.kind == type_kind::blob) return "BYTEA";
+    return sql_traits::type(t);
+  }
+
+  // SQLAlchemy's autoincrement="auto": the single integer primary key column of a table, without a
+  // server default or a foreign key, is SERIAL (BIGSERIAL); `.auto_increment()` asks for it explicitly.
+  static std::string declared_type(const column& c, bool single_primary_key) {
+    const bool integer = c.type.kind == type_kind::integer || c.type.kind == type_kind::big_integer;
+    const bool serial = integer && !c.default_sql && !c.generated_sql &&
+                        (c.autoincrement || (single_primary_key && c.is_primary_key && !c.foreign_key));
+    if (!serial) return type(c.type);
+    return c.type.kind == type_kind::big_integer ? "BIGSERIAL" : "SERIAL";
+  }
+
+  static std::string generated_clause(const column& c) {
+    if (c.generated_storage != generated_kind::stored)
+      throw std::invalid_argument("PostgreSQL 15 has STORED generated columns only; write .generated(\"" + std::string(*c.generated_sql) +
+                                  "\", strata::stored) for column '" + std::string(c.name) + "'");
+    return sql_traits::generated_clause(c);
+  }
+
+  static constexpr bool concurrent_indexes = true;
+  // A column added to a table is no SERIAL key, as in SQLAlchemy (the table has its key already).
+  static constexpr bool key_in_add_column = false;
+
+  // The constraint's name comes from the catalog (pg_constraint; a CHECK's columns are those its
+  // expression names, as PostgreSQL records them), in the server, so this stays pure.
+  static std::string drop_constraint_by_columns(const op::drop_constraint& x, const render_options& options) {
+    const char type = x.kind == constraint_kind::primary_key ? 'p'
+                      : x.kind == constraint_kind::unique    ? 'u'
+                      : x.kind == constraint_kind::foreign_key ? 'f'
+                                                               : 'c';
+    std::vector<std::string_view> columns = x.columns;
+    std::sort(columns.begin(), columns.end());  // bytewise, as COLLATE "C" orders them below
+    std::string names, listed;
+    for (auto c : columns) {
+      names += (names.empty() ? "" : ", ") + detail::sql::literal(c);
+      listed += (listed.empty() ? "" : ", ") + std::string(c);
+    }
+    const std::string table = qualified(options, x.table);
+    // RAISE's message is a format: a % of a name is doubled.
+    auto escaped = [](const std::string& text) {
+      std::string out;
+      for (char c : text) out += c == '%' ? std::string("%%") : std::string(1, c);
+      return out;
+    };
+    const std::string what = std::string(to_string(x.kind)) + " constraint" + (columns.empty() ? "" : " on exactly (" + listed + ")");
+    std::string sql =
+        "DO $strata$ DECLARE found name[]; BEGIN "
+        "SELECT array_agg(k.conname ORDER BY k.conname) INTO found FROM pg_constraint k WHERE k.conrelid = to_regclass(" +
+        detail::sql::literal(table) + ") AND k.contype = '" + type + "'";
+    if (!columns.empty())
+      sql += " AND ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) "
+             "ORDER BY a.attname::text COLLATE \"C\") = ARRAY[" + names + "]::text[]";
+    sql += "; IF coalesce(array_length(found, 1), 0) = 0 THEN RAISE EXCEPTION " +
+           detail::sql::literal(escaped("table " + std::string(x.table) + " has no " + what +
+                                        "; check the kind and the columns, or drop the constraint by name")) +
+           "; END IF; IF array_length(found, 1) > 1 THEN RAISE EXCEPTION " +
+           detail::sql::literal(escaped("table " + std::string(x.table) + " has several of them") + " (%); drop the one you mean by name") +
+           ", array_to_string(found, ', ')" +
+           "; END IF; EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', " + detail::sql::literal(table) +
+           ", found[1]); END $strata$";
+    return sql;
+  }
+};
+
+static_assert(SqlTraits<postgresql_sql>);
+
+}  // namespace strata
+
 // A dialect comes with the single header whenever its client's headers can be found.
 #if __has_include(<SQLiteCpp/SQLiteCpp.h>)
 // #include <strata/dialect/sqlite.hpp>
-// strata::sqlite: the SQLite dialect on SQLiteCpp: DDL, the 12-step table rebuild, transactions.
+// strata::sqlite: the SQLite dialect on SQLiteCpp: runs strata::sqlite_sql's statements and plans, transactions.
 
 #include <algorithm>
 #include <array>
@@ -3398,461 +5327,9 @@ inline owned_schema sqlite_inspect(SQLite::Database& db) {
 }
 
 }  // namespace strata::detail
+// #include <strata/detail/sqlite_plan.hpp>
 // #include <strata/detail/sqlite_table.hpp>
-// strata::detail: SQLite DDL rendering, and a parser of CREATE TABLE used by the table rebuild.
-
-#include <algorithm>
-#include <cctype>
-#include <cstddef>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <vector>
-
-// #include <strata/detail/sql_identifiers.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
-// strata::detail::sql: quoted SQL identifiers, the same in every dialect strata renders.
-
-#include <string>
-#include <string_view>
-#include <vector>
-
-namespace strata::detail::sql {
-
-// "name" with any " doubled: every identifier is quoted, so spaces, quotes and keywords work.
-inline std::string quote(std::string_view identifier) {
-  std::string out = "\"";
-  for (char c : identifier) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + '"';
-}
-
-inline std::string quote_list(const std::vector<std::string_view>& identifiers) {
-  std::string out;
-  for (auto id : identifiers) out += (out.empty() ? "" : ", ") + quote(id);
-  return out;
-}
-
-}  // namespace strata::detail::sql
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
-// #include <strata/ops.hpp>
-// #include <strata/types.hpp>
-
-namespace strata::detail::sqlite_sql {
-
-using sql::quote;
-using sql::quote_list;
-
-inline std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-inline bool same_name(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
-
-inline std::string type(const column_type& t) {
-  switch (t.kind) {
-    case type_kind::integer: return "INTEGER";
-    case type_kind::big_integer: return "BIGINT";
-    case type_kind::real: return "REAL";
-    case type_kind::float_: return "FLOAT";
-    case type_kind::text: return "TEXT";
-    case type_kind::varchar: return "VARCHAR(" + std::to_string(t.length) + ")";
-    case type_kind::boolean: return "BOOLEAN";
-    case type_kind::date: return "DATE";
-    case type_kind::datetime: return "DATETIME";
-    case type_kind::blob: return "BLOB";
-    case type_kind::custom: return std::string(t.sql);
-  }
-  return "TEXT";
-}
-
-// Whether the text is one string literal ('it''s') or one parenthesized expression, end to end:
-// "'a' || 'b'" and "(a) + (b)" start like one but are expressions.
-inline bool is_one_literal_or_group(std::string_view sql) {
-  if (sql.front() == '\'') {
-    for (std::size_t i = 1; i < sql.size(); ++i)
-      if (sql[i] == '\'') {
-        if (i + 1 < sql.size() && sql[i + 1] == '\'') ++i;
-        else return i + 1 == sql.size();
-      }
-    return false;
-  }
-  int depth = 0;
-  char quote = 0;
-  for (std::size_t i = 0; i < sql.size(); ++i) {
-    const char c = sql[i];
-    if (quote != 0) {
-      if (c == quote) quote = 0;  // a doubled quote closes and reopens: same result
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-    } else if (c == '(') {
-      ++depth;
-    } else if (c == ')' && --depth == 0) {
-      return i + 1 == sql.size();
-    }
-  }
-  return false;
-}
-
-// SQLite takes a literal, a signed number, a keyword such as CURRENT_TIMESTAMP, or (expr).
-inline bool is_plain_default(std::string_view sql) {
-  if (sql.empty()) return false;
-  if (sql.front() == '(' || sql.front() == '\'') return is_one_literal_or_group(sql);
-  const auto u = upper(sql);
-  if (u == "NULL" || u == "TRUE" || u == "FALSE" || u == "CURRENT_TIMESTAMP" || u == "CURRENT_DATE" || u == "CURRENT_TIME")
-    return true;
-  std::size_t i = (sql.front() == '-' || sql.front() == '+') ? 1 : 0;
-  if (i == sql.size()) return false;
-  return std::all_of(sql.begin() + static_cast<std::ptrdiff_t>(i), sql.end(),
-                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E'; });
-}
-
-inline std::string default_clause(std::string_view sql) {
-  return "DEFAULT " + (is_plain_default(sql) ? std::string(sql) : "(" + std::string(sql) + ")");
-}
-
-inline std::string references(std::string_view table, const std::vector<std::string_view>& columns, referential_action on_delete,
-                              referential_action on_update) {
-  std::string out = "REFERENCES " + quote(table) + " (" + quote_list(columns) + ")";
-  if (on_delete != referential_action::no_action) out += " ON DELETE " + std::string(to_sql(on_delete));
-  if (on_update != referential_action::no_action) out += " ON UPDATE " + std::string(to_sql(on_update));
-  return out;
-}
-
-// A column definition; `inline_primary_key` is false when the table's key is composite.
-inline std::string column_definition(const column& c, bool inline_primary_key = true) {
-  std::string out = quote(c.name) + " " + type(c.type);
-  if (!c.nullable) out += " NOT NULL";
-  if (c.is_primary_key && inline_primary_key) out += c.autoincrement ? " PRIMARY KEY AUTOINCREMENT" : " PRIMARY KEY";
-  if (c.is_unique) out += " UNIQUE";
-  if (c.default_sql) out += " " + default_clause(*c.default_sql);
-  if (c.check_sql) out += " CHECK (" + std::string(*c.check_sql) + ")";
-  if (c.foreign_key)
-    out += " " + references(c.foreign_key->table, {c.foreign_key->column}, c.foreign_key->on_delete, c.foreign_key->on_update);
-  return out;
-}
-
-inline std::string constraint_definition(const constraint& k) {
-  std::string out = k.name.empty() ? "" : "CONSTRAINT " + quote(k.name) + " ";
-  switch (k.kind) {
-    case constraint_kind::primary_key: return out + "PRIMARY KEY (" + quote_list(k.columns) + ")";
-    case constraint_kind::unique: return out + "UNIQUE (" + quote_list(k.columns) + ")";
-    case constraint_kind::check: return out + "CHECK (" + std::string(k.check_sql) + ")";
-    case constraint_kind::foreign_key:
-      return out + "FOREIGN KEY (" + quote_list(k.columns) + ") " +
-             references(k.referenced_table, k.referenced_columns, k.on_delete, k.on_update);
-  }
-  return out;
-}
-
-inline std::string create_table(std::string_view name, const std::vector<column>& columns, const std::vector<constraint>& constraints) {
-  const auto keys = std::count_if(columns.begin(), columns.end(), [](const column& c) { return c.is_primary_key; });
-  std::string out = "CREATE TABLE " + quote(name) + " (";
-  bool first = true;
-  auto add = [&](const std::string& item) {
-    out += (first ? "\n  " : ",\n  ") + item;
-    first = false;
-  };
-  for (const auto& c : columns) add(column_definition(c, keys == 1));
-  if (keys > 1) {
-    std::vector<std::string_view> key_columns;
-    for (const auto& c : columns)
-      if (c.is_primary_key) key_columns.push_back(c.name);
-    add("PRIMARY KEY (" + quote_list(key_columns) + ")");
-  }
-  for (const auto& k : constraints) add(constraint_definition(k));
-  return out + "\n)";
-}
-
-inline std::string create_index(const op::create_index& x) {
-  std::string out = std::string(x.options.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") + quote(x.name) + " ON " +
-                    quote(x.table) + " (" + quote_list(x.columns) + ")";
-  if (!x.options.where.empty()) out += " WHERE " + std::string(x.options.where);
-  return out;
-}
-
-// Whether ALTER TABLE ADD COLUMN can add this column (sqlite.org/lang_altertable.html).
-inline bool can_add_in_place(const column& c) {
-  if (c.is_primary_key || c.is_unique) return false;
-  if (c.default_sql) {
-    const auto u = upper(*c.default_sql);
-    if (u.starts_with("CURRENT_") || u.starts_with("(") || !is_plain_default(*c.default_sql)) return false;
-    if (u == "NULL" && !c.nullable) return false;
-    if (c.foreign_key && u != "NULL") return false;
-  } else if (!c.nullable) {
-    return false;
-  }
-  return true;
-}
-
-// ---- The parser: enough of SQLite's CREATE TABLE grammar to edit columns and constraints. ----
-
-struct token {
-  enum kind_t { word, identifier, string, number, punct } kind;
-  std::size_t begin;
-  std::size_t end;
-  std::string value;  // identifiers unquoted; words as written
-};
-
-inline std::vector<token> tokenize(std::string_view sql) {
-  std::vector<token> out;
-  std::size_t i = 0;
-  auto quoted = [&](char close, token::kind_t kind) {
-    const auto start = i++;
-    std::string value;
-    while (i < sql.size()) {
-      if (sql[i] == close) {
-        if (close != ']' && i + 1 < sql.size() && sql[i + 1] == close) {
-          value += close;
-          i += 2;
-          continue;
-        }
-        ++i;
-        out.push_back({kind, start, i, value});
-        return;
-      }
-      value += sql[i++];
-    }
-    throw std::runtime_error("unterminated quote in the table's SQL");
-  };
-  while (i < sql.size()) {
-    const char c = sql[i];
-    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
-    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') { while (i < sql.size() && sql[i] != '\n') ++i; continue; }
-    if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
-      const auto close = sql.find("*/", i + 2);
-      i = close == std::string_view::npos ? sql.size() : close + 2;
-      continue;
-    }
-    if ((c == 'x' || c == 'X') && i + 1 < sql.size() && sql[i + 1] == '\'') {
-      const auto start = i++;
-      quoted('\'', token::string);
-      out.back().begin = start;
-      continue;
-    }
-    if (c == '\'') { quoted('\'', token::string); continue; }
-    if (c == '"') { quoted('"', token::identifier); continue; }
-    if (c == '`') { quoted('`', token::identifier); continue; }
-    if (c == '[') { quoted(']', token::identifier); continue; }
-    if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
-      const auto start = i;
-      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '.' ||
-                                ((sql[i] == '+' || sql[i] == '-') && (sql[i - 1] == 'e' || sql[i - 1] == 'E'))))
-        ++i;
-      out.push_back({token::number, start, i, std::string(sql.substr(start, i - start))});
-      continue;
-    }
-    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80) {
-      const auto start = i;
-      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == '$' ||
-                                static_cast<unsigned char>(sql[i]) >= 0x80))
-        ++i;
-      out.push_back({token::word, start, i, std::string(sql.substr(start, i - start))});
-      continue;
-    }
-    out.push_back({token::punct, i, i + 1, std::string(1, c)});
-    ++i;
-  }
-  return out;
-}
-
-struct clause {
-  std::string keyword;  // PRIMARY, NOT, NULL, UNIQUE, CHECK, DEFAULT, COLLATE, REFERENCES, GENERATED, AS
-  std::string name;     // CONSTRAINT name, if any
-  std::string text;     // the clause as written, CONSTRAINT name included
-};
-
-struct parsed_column {
-  std::string name;
-  std::string type;
-  std::vector<clause> clauses;
-
-  [[nodiscard]] bool has(std::string_view keyword) const {
-    return std::any_of(clauses.begin(), clauses.end(), [&](const clause& c) { return c.keyword == keyword; });
-  }
-  [[nodiscard]] std::string definition() const {
-    std::string out = quote(name);
-    if (!type.empty()) out += " " + type;
-    for (const auto& c : clauses) out += " " + c.text;
-    return out;
-  }
-};
-
-struct parsed_constraint {
-  std::string keyword;               // PRIMARY, UNIQUE, CHECK, FOREIGN
-  std::string name;
-  std::string text;                  // as written, CONSTRAINT name included
-  std::vector<std::string> columns;  // the key's columns (PRIMARY, UNIQUE, FOREIGN) or every identifier (CHECK)
-};
-
-struct parsed_table {
-  std::string name;
-  std::vector<parsed_column> columns;
-  std::vector<parsed_constraint> constraints;
-  std::string options;  // WITHOUT ROWID, STRICT
-
-  [[nodiscard]] parsed_column* find(std::string_view column_name) {
-    for (auto& c : columns)
-      if (same_name(c.name, column_name)) return &c;
-    return nullptr;
-  }
-
-  [[nodiscard]] std::string create_sql(std::string_view table_name) const {
-    std::string out = "CREATE TABLE " + quote(table_name) + " (";
-    bool first = true;
-    for (const auto& c : columns) {
-      out += (first ? "\n  " : ",\n  ") + c.definition();
-      first = false;
-    }
-    for (const auto& k : constraints) {
-      out += (first ? "\n  " : ",\n  ") + k.text;
-      first = false;
-    }
-    return out + "\n)" + (options.empty() ? "" : " " + options);
-  }
-};
-
-class table_parser {
- public:
-  explicit table_parser(std::string_view sql) : sql_(sql), tokens_(tokenize(sql)) {}
-
-  parsed_table parse() {
-    parsed_table t;
-    std::size_t p = 0;
-    while (p < tokens_.size() && !is_word(p, "TABLE")) ++p;
-    ++p;
-    if (is_word(p, "IF")) p += 3;
-    t.name = tokens_.at(p).value;
-    ++p;
-    if (p < tokens_.size() && tokens_[p].value == ".") {
-      t.name = tokens_.at(p + 1).value;
-      p += 2;
-    }
-    if (p >= tokens_.size() || tokens_[p].value != "(") throw std::runtime_error("the table is defined by AS SELECT, which cannot be rebuilt");
-    const auto close = matching(p);
-    std::size_t start = p + 1;
-    for (std::size_t q = p + 1; q <= close; ++q) {
-      if (q == close || tokens_[q].value == ",") {
-        element(t, start, q);
-        start = q + 1;
-      } else if (tokens_[q].value == "(") {
-        q = matching(q);
-      }
-    }
-    if (close + 1 < tokens_.size()) t.options = std::string(sql_.substr(tokens_[close + 1].begin));
-    return t;
-  }
-
-  // A column definition on its own (used to add a column to a parsed table).
-  parsed_column column_definition() { return column(0, tokens_.size()); }
-
- private:
-  [[nodiscard]] bool is_word(std::size_t p, std::string_view w) const {
-    return p < tokens_.size() && tokens_[p].kind == token::word && upper(tokens_[p].value) == w;
-  }
-  [[nodiscard]] std::string word(std::size_t p) const {
-    return p < tokens_.size() && tokens_[p].kind == token::word ? upper(tokens_[p].value) : std::string{};
-  }
-  [[nodiscard]] std::size_t matching(std::size_t open) const {
-    int depth = 0;
-    for (std::size_t q = open; q < tokens_.size(); ++q) {
-      if (tokens_[q].value == "(" && tokens_[q].kind == token::punct) ++depth;
-      if (tokens_[q].value == ")" && tokens_[q].kind == token::punct && --depth == 0) return q;
-    }
-    throw std::runtime_error("unbalanced parentheses in the table's SQL");
-  }
-  [[nodiscard]] std::string text(std::size_t b, std::size_t e) const {
-    if (b >= e) return {};
-    return std::string(sql_.substr(tokens_[b].begin, tokens_[e - 1].end - tokens_[b].begin));
-  }
-  [[nodiscard]] bool starts_clause(std::size_t q, std::string_view current) const {
-    static constexpr std::string_view keywords[] = {"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK",
-                                                    "DEFAULT", "COLLATE", "REFERENCES", "GENERATED", "AS"};
-    const auto w = word(q);
-    if (std::find(std::begin(keywords), std::end(keywords), w) == std::end(keywords)) return false;
-    if ((w == "NULL" || w == "DEFAULT") && word(q - 1) == "SET") return false;  // ON DELETE SET NULL
-    if (w == "NOT" && word(q + 1) == "DEFERRABLE") return false;
-    if (w == "AS" && current == "GENERATED") return false;
-    return true;
-  }
-
-  parsed_column column(std::size_t b, std::size_t e) {
-    parsed_column c;
-    c.name = tokens_.at(b).value;
-    std::size_t p = b + 1;
-    while (p < e && !starts_clause(p, "")) p = tokens_[p].value == "(" ? matching(p) + 1 : p + 1;
-    c.type = text(b + 1, p);
-    while (p < e) {
-      const auto start = p;
-      clause k;
-      if (is_word(p, "CONSTRAINT")) {
-        k.name = tokens_.at(p + 1).value;
-        p += 2;
-      }
-      k.keyword = word(p);
-      std::size_t q = p + 1;
-      if (k.keyword == "DEFAULT") {
-        if (q < e && tokens_[q].value == "(") q = matching(q) + 1;
-        else if (q < e && (tokens_[q].value == "-" || tokens_[q].value == "+")) q += 2;
-        else q += 1;
-      } else {
-        if (k.keyword == "NOT" || k.keyword == "PRIMARY") ++q;  // NOT NULL, PRIMARY KEY
-        while (q < e && !starts_clause(q, k.keyword)) q = tokens_[q].value == "(" ? matching(q) + 1 : q + 1;
-      }
-      q = std::min(q, e);
-      k.text = text(start, q);
-      c.clauses.push_back(std::move(k));
-      p = q;
-    }
-    return c;
-  }
-
-  void element(parsed_table& t, std::size_t b, std::size_t e) {
-    if (b >= e) return;
-    std::size_t p = b;
-    std::string name;
-    if (is_word(p, "CONSTRAINT")) {
-      name = tokens_.at(p + 1).value;
-      p += 2;
-    }
-    const auto kw = word(p);
-    if (kw != "PRIMARY" && kw != "UNIQUE" && kw != "CHECK" && kw != "FOREIGN") {
-      t.columns.push_back(column(b, e));
-      return;
-    }
-    parsed_constraint k{kw, name, text(b, e), {}};
-    while (p < e && tokens_[p].value != "(") ++p;
-    if (p < e) {
-      const auto close = matching(p);
-      bool item_start = true;
-      for (std::size_t q = p + 1; q < close; ++q) {
-        if (kw == "CHECK") {
-          if (tokens_[q].kind == token::word || tokens_[q].kind == token::identifier) k.columns.push_back(tokens_[q].value);
-          continue;
-        }
-        if (tokens_[q].value == ",") { item_start = true; continue; }
-        if (tokens_[q].value == "(") { q = matching(q); continue; }
-        if (item_start) k.columns.push_back(tokens_[q].value);
-        item_start = false;
-      }
-    }
-    t.constraints.push_back(std::move(k));
-  }
-
-  std::string_view sql_;
-  std::vector<token> tokens_;
-};
-
-inline parsed_table parse_create_table(std::string_view sql) { return table_parser(sql).parse(); }
-
-inline parsed_column parse_column(const std::string& definition) { return table_parser(definition).column_definition(); }
-
-}  // namespace strata::detail::sqlite_sql
+// #include <strata/dialect/sqlite_sql.hpp>
 // #include <strata/errors.hpp>
 // #include <strata/migrator.hpp>
 // #include <strata/ops.hpp>
@@ -3871,6 +5348,7 @@ struct sqlite_options {
 class sqlite {
  public:
   static constexpr std::string_view name = "sqlite";
+  using sql = sqlite_sql;
   // The URL schemes a front end routes to this dialect.
   static constexpr std::array<std::string_view, 1> schemes{"sqlite"};
 
@@ -3948,31 +5426,49 @@ class sqlite {
   }
 
   // BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two
-  // migrating processes serialize instead of failing half-way. A revision that rebuilds tables
+  // migrating processes serialize instead of failing half-way. A revision that may rebuild tables
   // switches foreign keys off around the transaction (PRAGMA foreign_keys is a no-op inside one;
-  // with them on, dropping the old table would cascade to its children) and checks them before
-  // commit. For that whole revision, ON DELETE actions do not fire for its own statements either.
+  // with them on, dropping the old table would cascade to its children), and its rebuilds check the
+  // foreign keys of the tables they rebuilt (and of those that reference them) before commit. For
+  // that whole revision, ON DELETE actions do not fire for its own statements either.
   void transaction(const unit_of_work& unit, const std::function<void()>& body) {
-    write_transaction(needs_rebuild_guard(unit.operations), true, body);
+    write_transaction(std::any_of(unit.operations.begin(), unit.operations.end(), &sqlite_sql::may_rebuild), body);
   }
 
+  // Runs sqlite_sql's plans: one operation, or one table's run of alterations planned from its
+  // definition in sqlite_master, in place or as one rebuild; then PRAGMA foreign_key_check of the
+  // tables the rebuilds name, when this revision switched foreign keys off. Besides the plans'
+  // statements (which on_statement reports), a rebuild counts the copied rows for on_progress,
+  // carries the table's sqlite_sequence over, restores the connection's legacy_alter_table, and
+  // checks that the views and triggers that worked before still do.
   void apply(std::span<const operation> operations) {
-    for (std::size_t i = 0; i < operations.size();) {
-      if (!is_table_alteration(operations[i])) {
-        run_guarded(operations.subspan(i, 1), [&] { apply_one(operations[i]); });
-        ++i;
-        continue;
-      }
-      auto end = i + 1;
-      while (end < operations.size() && is_table_alteration(operations[end])) ++end;
-      for (const auto& batch : batches(operations.subspan(i, end - i))) {
-        if (needs_rebuild_guard(batch)) {
-          run_guarded(batch, [&] { rebuild_table(table_of(batch.front()), batch); });
+    const render_options options{.server_version = static_cast<std::uint32_t>(sqlite3_libversion_number())};
+    sqlite_sql::foreign_key_checks checks;
+    for (const auto& unit : sqlite_sql::units(operations)) {
+      bool rebuild = false;
+      run_guarded(unit, rebuild, [&] {
+        if (const auto* x = std::get_if<op::run>(&unit.front())) {
+          connection_view view(*db_);
+          x->function(view);
+        } else if (!sqlite_sql::is_table_alteration(unit.front())) {
+          for (const auto& statement : sqlite_sql::statements(unit.front(), options)) run(statement);
         } else {
-          for (const auto& o : batch) run_guarded(std::span(&o, 1), [&] { apply_one(o); });
+          const auto plan = sqlite_sql::plan(unit, live_inputs(table_of(unit.front()), unit), options);
+          rebuild = plan.rebuild;
+          if (rebuild) execute_rebuild(plan, unit);
+          else
+            for (const auto& step : plan.steps) run(step.sql);
+          checks.add(plan);
         }
+      });
+      for (const auto& o : unit) checks.follow(o);
+    }
+    if (checking_foreign_keys_) {
+      try {
+        check_foreign_keys(checks.tables());
+      } catch (const SQLite::Exception& e) {
+        raise(e, "checking foreign keys after the table rebuild");
       }
-      i = end;
     }
   }
 
@@ -4012,7 +5508,7 @@ class sqlite {
   // foreign keys off: with them on, dropping a parent table deletes its rows first, which fails or
   // cascades. An index or trigger that went with its table is no error. On failure nothing is dropped.
   void drop_objects(const std::vector<database_object>& objects, [[maybe_unused]] std::string_view version_table) {
-    write_transaction(true, false, [&] {
+    write_transaction(true, [&] {
       for (const auto& o : objects) {
         const std::string what = o.type + " '" + o.name + "'";
         const std::string_view keyword = o.type == "table" ? "TABLE" : o.type == "index" ? "INDEX" : o.type == "view" ? "VIEW"
@@ -4073,9 +5569,12 @@ class sqlite {
   // Called during table rebuilds' row copies (on the migrating thread); none by default.
   void on_progress(std::function<void(const progress&)> listener) { progress_ = std::move(listener); }
 
+  // Called with each statement apply() runs for the operations, before it runs; none by default.
+  void on_statement(std::function<void(std::string_view)> listener) { statement_listener_ = std::move(listener); }
+
  private:
-  static std::string quote(std::string_view identifier) { return detail::sqlite_sql::quote(identifier); }
-  static constexpr std::string_view temporary_prefix = "_strata_new_";
+  static std::string quote(std::string_view identifier) { return detail::sql::quote(identifier); }
+  static constexpr std::string_view temporary_prefix = detail::sqlite_plan::temporary_prefix;
 
   // What a data migration (op.run) sees: this connection, inside the revision's transaction.
   class connection_view final : public connection {
@@ -4171,20 +5670,22 @@ class sqlite {
 
   // BEGIN IMMEDIATE ... COMMIT around body, rolled back on any exception. PRAGMA foreign_keys is a
   // no-op inside a transaction, so switching them off happens before BEGIN and is undone after.
-  void write_transaction(bool foreign_keys_off, bool check_before_commit, const std::function<void()>& body) {
+  void write_transaction(bool foreign_keys_off, const std::function<void()>& body) {
     const bool foreign_keys = foreign_keys_off && pragma_int("foreign_keys") == 1;
     if (foreign_keys) guarded("switching foreign keys off", [&] { return db_->exec("PRAGMA foreign_keys = OFF"); });
     struct restore {
       SQLite::Database* db;
       bool on;
+      bool& checking;
       ~restore() {
+        checking = false;
         if (on) sqlite3_exec(db->getHandle(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
       }
-    } restore_foreign_keys{db_, foreign_keys};
+    } restore_foreign_keys{db_, foreign_keys, checking_foreign_keys_};
     begin();
+    checking_foreign_keys_ = foreign_keys;
     try {
       body();
-      if (foreign_keys && check_before_commit) check_foreign_keys();
       commit();
     } catch (...) {
       sqlite3_exec(db_->getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
@@ -4201,17 +5702,23 @@ class sqlite {
       while (q.executeStep()) references.emplace_back(t.name, q.getColumn(0).getString());
     }
     return detail::children_first(std::move(tables), references,
-                                  [](const std::string& a, const std::string& b) { return detail::sqlite_sql::same_name(a, b); });
+                                  [](const std::string& a, const std::string& b) { return detail::sqlite_table::same_name(a, b); });
   }
 
-  void check_foreign_keys() {
-    SQLite::Statement q(*db_, "PRAGMA foreign_key_check");
+  // PRAGMA foreign_key_check of the tables a revision's rebuilds name (a table dropped since is skipped).
+  void check_foreign_keys(const std::vector<std::string>& tables) {
     std::size_t n = 0;
     std::string first;
-    while (q.executeStep()) {
-      if (n++ == 0)  // WITHOUT ROWID tables report no rowid
-        first = "table '" + q.getColumn(0).getString() + "'" + (q.getColumn(1).isNull() ? "" : " (rowid " + q.getColumn(1).getString() + ")") +
-                " references missing rows of '" + q.getColumn(2).getString() + "'";
+    for (const auto& table : tables) {
+      if (!table_exists(table)) continue;
+      const auto statement = sqlite_sql::foreign_key_checks::statement(table);
+      if (statement_listener_) statement_listener_(statement);
+      SQLite::Statement q(*db_, statement);
+      while (q.executeStep()) {
+        if (n++ == 0)  // WITHOUT ROWID tables report no rowid
+          first = "table '" + q.getColumn(0).getString() + "'" + (q.getColumn(1).isNull() ? "" : " (rowid " + q.getColumn(1).getString() + ")") +
+                  " references missing rows of '" + q.getColumn(2).getString() + "'";
+      }
     }
     if (n != 0)
       throw operation_failed("the foreign key check after the table rebuild",
@@ -4219,41 +5726,10 @@ class sqlite {
                                  "; add the missing rows or fix the references before this revision");
   }
 
-  static bool is_table_alteration(const operation& o) {
-    return std::holds_alternative<op::alter_column>(o) || std::holds_alternative<op::drop_column>(o) ||
-           std::holds_alternative<op::add_column>(o) || std::holds_alternative<op::add_constraint>(o) ||
-           std::holds_alternative<op::drop_constraint>(o);
-  }
-
-  // SQLite alters little in place: everything but ADD COLUMN (within its rules) takes a rebuild.
-  static bool requires_rebuild(const operation& o) {
-    if (const auto* add = std::get_if<op::add_column>(&o)) return !detail::sqlite_sql::can_add_in_place(add->definition);
-    return is_table_alteration(o);
-  }
-
-  static bool needs_rebuild_guard(std::span<const operation> operations) {
-    for (const auto& o : operations)
-      if (requires_rebuild(o)) return true;
-    return false;
-  }
-
-  // A run of consecutive alterations, grouped by table in order of first appearance: one rebuild,
-  // one copy of the rows per table. Moving one table's alterations past another's is safe: a rebuild
-  // reads only its own table, and foreign keys are checked once, before commit.
-  static std::vector<std::vector<operation>> batches(std::span<const operation> alterations) {
-    std::vector<std::vector<operation>> out;
-    for (const auto& o : alterations) {
-      auto same_table = [&](const std::vector<operation>& b) { return detail::sqlite_sql::same_name(table_of(b.front()), table_of(o)); };
-      if (auto it = std::find_if(out.begin(), out.end(), same_table); it != out.end()) it->push_back(o);
-      else out.push_back({o});
-    }
-    return out;
-  }
-
-  static std::string describe_batch(std::span<const operation> batch) {
+  static std::string describe_batch(std::span<const operation> batch, bool rebuild) {
     std::string out;
     for (const auto& o : batch) out += (out.empty() ? "" : ", ") + strata::describe(o);
-    return needs_rebuild_guard(batch) ? out + " (table rebuild)" : out;
+    return rebuild ? out + " (table rebuild)" : out;
   }
 
   // The rebuild's temporary table is no name the user knows: SQLite's messages get the real one.
@@ -4263,126 +5739,60 @@ class sqlite {
     return message;
   }
 
+  // f() for one unit of a revision; `rebuild` (set by f) says whether it rebuilt, for the message.
   template <class F>
-  void run_guarded(std::span<const operation> batch, F&& f) {
+  void run_guarded(std::span<const operation> unit, const bool& rebuild, F&& f) {
     try {
       f();
     } catch (const SQLite::Exception& e) {
       const int code = e.getErrorCode() & 0xff;
-      if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY) raise(e, describe_batch(batch));
-      throw operation_failed(describe_batch(batch), without_temporary_names(e.what()));
+      if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY) raise(e, describe_batch(unit, rebuild));
+      throw operation_failed(describe_batch(unit, rebuild), without_temporary_names(e.what()));
+    } catch (const operation_failed& e) {
+      if (unit.size() == 1) throw;
+      throw operation_failed(describe_batch(unit, rebuild), e.database_message());
     } catch (const strata::error&) {
       throw;
     } catch (const std::exception& e) {
-      throw operation_failed(describe_batch(batch), e.what());
+      throw operation_failed(describe_batch(unit, rebuild), e.what());
     }
   }
 
-  void apply_one(const operation& o) {
-    namespace sql = detail::sqlite_sql;
-    std::visit(
-        [&](const auto& x) {
-          using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, op::create_table>) {
-            db_->exec(sql::create_table(x.table, x.columns, x.constraints));
-          } else if constexpr (std::is_same_v<T, op::drop_table>) {
-            db_->exec("DROP TABLE " + quote(x.table));
-          } else if constexpr (std::is_same_v<T, op::rename_table>) {
-            db_->exec("ALTER TABLE " + quote(x.table) + " RENAME TO " + quote(x.new_name));
-          } else if constexpr (std::is_same_v<T, op::add_column>) {
-            db_->exec("ALTER TABLE " + quote(x.table) + " ADD COLUMN " + sql::column_definition(x.definition));
-          } else if constexpr (std::is_same_v<T, op::rename_column>) {
-            db_->exec("ALTER TABLE " + quote(x.table) + " RENAME COLUMN " + quote(x.column) + " TO " + quote(x.new_name));
-          } else if constexpr (std::is_same_v<T, op::create_index>) {
-            db_->exec(sql::create_index(x));
-          } else if constexpr (std::is_same_v<T, op::drop_index>) {
-            db_->exec("DROP INDEX " + quote(x.name));
-          } else if constexpr (std::is_same_v<T, op::execute>) {
-            db_->exec(std::string(x.sql));
-          } else if constexpr (std::is_same_v<T, op::run>) {
-            connection_view view(*db_);
-            x.function(view);
-          } else {
-            rebuild_table(x.table, std::span(&o, 1));
-          }
-        },
-        o);
+  // One statement of a plan, told to the listener first.
+  void run(const std::string& statement) {
+    if (statement_listener_) statement_listener_(statement);
+    db_->exec(statement);
   }
 
-  // Applies one alteration to the parsed table; returns the column it drops, if any.
-  static std::optional<std::string> alter(detail::sqlite_sql::parsed_table& t, const operation& o) {
-    namespace sql = detail::sqlite_sql;
-    auto column_of = [&](std::string_view name) -> sql::parsed_column& {
-      if (auto* c = t.find(name)) return *c;
-      throw operation_failed(strata::describe(o), "table '" + t.name + "' has no column '" + std::string(name) + "'");
+  // The table as the planner sees it, from sqlite_master: its CREATE TABLE parsed, its indexes and
+  // triggers, the views and other tables' triggers that name it, the tables that reference it.
+  detail::sqlite_plan::table_inputs live_inputs(std::string_view table_name, std::span<const operation> unit) {
+    detail::sqlite_plan::table_inputs in;
+    SQLite::Statement find(*db_, "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE");
+    find.bind(1, std::string(table_name));
+    if (!find.executeStep()) throw operation_failed(describe_batch(unit, false), "no such table: " + std::string(table_name));
+    const std::string table = find.getColumn(0).getString();
+    in.table = detail::sqlite_table::parse_create_table(find.getColumn(1).getString());
+    in.table.name = table;
+    auto objects = [&](const std::string& where, std::vector<detail::sqlite_plan::named_sql>& out) {
+      SQLite::Statement q(*db_, "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND " + where + " ORDER BY rowid");
+      q.bind(1, table);
+      while (q.executeStep()) out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString()});
     };
-    auto drop_clauses = [](sql::parsed_column& c, std::initializer_list<std::string_view> keywords) {
-      std::erase_if(c.clauses, [&](const sql::clause& k) { return std::find(keywords.begin(), keywords.end(), k.keyword) != keywords.end(); });
-    };
-    if (const auto* x = std::get_if<op::alter_column>(&o)) {
-      auto& c = column_of(x->column);
-      if (x->change.type) c.type = sql::type(*x->change.type);
-      if (x->change.nullable) {
-        drop_clauses(c, {"NOT", "NULL"});
-        if (!*x->change.nullable) c.clauses.insert(c.clauses.begin(), sql::clause{"NOT", "", "NOT NULL"});
-      }
-      if (x->change.drop_default || x->change.server_default) drop_clauses(c, {"DEFAULT"});
-      if (x->change.server_default) c.clauses.push_back(sql::clause{"DEFAULT", "", sql::default_clause(*x->change.server_default)});
-    } else if (const auto* x = std::get_if<op::add_column>(&o)) {
-      if (t.find(x->definition.name) != nullptr)
-        throw operation_failed(strata::describe(o), "table '" + t.name + "' already has a column '" + std::string(x->definition.name) + "'");
-      t.columns.push_back(sql::parse_column(sql::column_definition(x->definition)));
-    } else if (const auto* x = std::get_if<op::drop_column>(&o)) {
-      const std::string dropped = column_of(x->column).name;
-      std::erase_if(t.columns, [&](const sql::parsed_column& c) { return sql::same_name(c.name, dropped); });
-      std::erase_if(t.constraints, [&](const sql::parsed_constraint& k) {
-        return std::any_of(k.columns.begin(), k.columns.end(), [&](const std::string& n) { return sql::same_name(n, dropped); });
-      });
-      if (t.columns.empty()) throw operation_failed(strata::describe(o), "it would leave table '" + t.name + "' with no column; drop the table instead");
-      return dropped;
-    } else if (const auto* x = std::get_if<op::add_constraint>(&o)) {
-      auto k = sql::parse_create_table("CREATE TABLE t (x, " + sql::constraint_definition(x->definition) + ")").constraints.at(0);
-      t.constraints.push_back(std::move(k));
-    } else if (const auto* x = std::get_if<op::drop_constraint>(&o)) {
-      const auto before = t.constraints.size();
-      std::erase_if(t.constraints, [&](const sql::parsed_constraint& k) { return !k.name.empty() && sql::same_name(k.name, x->name); });
-      bool found = t.constraints.size() != before;
-      for (auto& c : t.columns) {
-        const auto n = c.clauses.size();
-        std::erase_if(c.clauses, [&](const sql::clause& k) { return !k.name.empty() && sql::same_name(k.name, x->name); });
-        found = found || c.clauses.size() != n;
-      }
-      if (!found)
-        throw operation_failed(strata::describe(o), "table '" + t.name + "' has no constraint named '" + std::string(x->name) +
-                                                "' (SQLite keeps a constraint's name only when it was created with one)");
+    objects("type = 'index' AND tbl_name = ?1", in.indexes);
+    objects("type = 'trigger' AND tbl_name = ?1", in.triggers);
+    objects("(type = 'view' OR (type = 'trigger' AND tbl_name <> ?1)) AND (instr(lower(sql), lower(?1)) > 0 OR "
+            "instr(lower(sql), lower(replace(?1, '\"', '\"\"'))) > 0)",
+            in.dependents);
+    SQLite::Statement referencing(*db_, "SELECT m.name, f.\"to\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f "
+                                        "WHERE m.type = 'table' AND f.\"table\" = ?1 COLLATE NOCASE ORDER BY m.name");
+    referencing.bind(1, table);
+    while (referencing.executeStep()) {
+      const auto name = referencing.getColumn(0).getString();
+      if (!detail::sqlite_table::same_name(name, table) && (in.referencing.empty() || in.referencing.back() != name)) in.referencing.push_back(name);
+      if (!referencing.getColumn(1).isNull()) in.referenced_columns.push_back(referencing.getColumn(1).getString());
     }
-    return std::nullopt;
-  }
-
-  struct schema_object {
-    std::string name;
-    std::string sql;
-  };
-
-  std::vector<schema_object> schema_objects(std::string_view type, const std::string& table) {
-    SQLite::Statement q(*db_, "SELECT name, sql FROM sqlite_master WHERE type = ? AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid");
-    q.bind(1, std::string(type));
-    q.bind(2, table);
-    std::vector<schema_object> out;
-    while (q.executeStep()) out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString()});
-    return out;
-  }
-
-  bool index_uses(const std::string& index, const std::vector<std::string>& columns) {
-    SQLite::Statement q(*db_, "SELECT name FROM pragma_index_info(?)");
-    q.bind(1, index);
-    while (q.executeStep()) {
-      if (q.getColumn(0).isNull()) continue;  // an expression
-      const auto name = q.getColumn(0).getString();
-      for (const auto& c : columns)
-        if (detail::sqlite_sql::same_name(name, c)) return true;
-    }
-    return false;
+    return in;
   }
 
   // A view, or the triggers of a table, probed by preparing a statement that compiles them.
@@ -4433,7 +5843,7 @@ class sqlite {
     for (const auto& d : dependents) {
       if (auto failure = probe(d)) {
         const auto what = d.is_view ? "view '" + d.name + "'" : "a trigger on '" + d.name + "'";
-        throw operation_failed(describe_batch(batch), what + " no longer works after the rebuild of '" + table + "' (" +
+        throw operation_failed(describe_batch(batch, true), what + " no longer works after the rebuild of '" + table + "' (" +
                                                           without_temporary_names(*failure) + "); drop it before this alteration "
                                                           "and create it again after");
       }
@@ -4441,13 +5851,14 @@ class sqlite {
   }
 
   // An index (a partial one, say) or trigger can name a column the rebuild dropped.
-  void recreate(const schema_object& object, std::string_view type, const std::string& table, std::span<const operation> batch) {
+  void recreate(const detail::sqlite_plan::step& object, const std::string& table, std::span<const operation> batch) {
     try {
-      db_->exec(object.sql);
+      run(object.sql);
     } catch (const SQLite::Exception& e) {
-      throw operation_failed(describe_batch(batch), std::string(type) + " '" + object.name + "' no longer works after the rebuild of '" +
-                                                        table + "' (" + without_temporary_names(e.what()) + "); drop it before this "
-                                                        "alteration and create it again after");
+      const std::string type = object.kind == detail::sqlite_plan::step::role::index ? "index" : "trigger";
+      throw operation_failed(describe_batch(batch, true), type + " '" + object.name + "' no longer works after the rebuild of '" + table + "' (" +
+                                                              without_temporary_names(e.what()) + "); drop it before this alteration and "
+                                                              "create it again after");
     }
   }
 
@@ -4514,71 +5925,57 @@ class sqlite {
     progress_(progress{task, total, total});
   }
 
-  // The 12-step rebuild of sqlite.org/lang_altertable.html, inside the revision's transaction:
-  // create the new table, copy the rows, drop the old one, rename, recreate indexes and triggers.
-  void rebuild_table(std::string_view table_name, std::span<const operation> batch) {
-    namespace sql = detail::sqlite_sql;
-    SQLite::Statement find(*db_, "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE");
-    find.bind(1, std::string(table_name));
-    if (!find.executeStep()) throw operation_failed(describe_batch(batch), "no such table: " + std::string(table_name));
-    const std::string table = find.getColumn(0).getString();
-    auto parsed = sql::parse_create_table(find.getColumn(1).getString());
-    find.reset();
-
-    std::vector<std::string> old_columns;
-    for (const auto& c : parsed.columns)
-      if (!c.has("GENERATED") && !c.has("AS")) old_columns.push_back(c.name);
-    std::vector<std::string> dropped;
-    for (const auto& o : batch)
-      if (auto d = alter(parsed, o)) dropped.push_back(*d);
-
-    std::vector<std::string> copied;
-    for (const auto& c : parsed.columns)
-      if (!c.has("GENERATED") && !c.has("AS") &&
-          std::any_of(old_columns.begin(), old_columns.end(), [&](const std::string& n) { return sql::same_name(n, c.name); }))
-        copied.push_back(c.name);
-
+  // The 12-step rebuild of sqlite.org/lang_altertable.html, inside the revision's transaction: the
+  // plan's statements (create the new table, copy the rows, drop the old one, rename, recreate
+  // indexes and triggers), with the row copy counted and its failures explained.
+  void execute_rebuild(const detail::sqlite_plan::plan& plan, std::span<const operation> batch) {
+    using role = detail::sqlite_plan::step::role;
+    const std::string& table = plan.table;
     const auto dependents = working_dependents(table);
-    auto indexes = schema_objects("index", table);
-    std::erase_if(indexes, [&](const schema_object& i) { return !dropped.empty() && index_uses(i.name, dropped); });
-    const auto triggers = schema_objects("trigger", table);
     std::optional<long long> sequence;
     if (table_exists("sqlite_sequence")) {
       SQLite::Statement seq(*db_, "SELECT seq FROM sqlite_sequence WHERE name = ?");
       seq.bind(1, table);
       if (seq.executeStep()) sequence = seq.getColumn(0).getInt64();
     }
-
-    const std::string temporary = std::string(temporary_prefix) + table;
-    std::string column_list;
-    for (const auto& c : copied) column_list += (column_list.empty() ? "" : ", ") + quote(c);
-    db_->exec(parsed.create_sql(temporary));
-    try {
-      if (!column_list.empty()) {
-        const std::string copy = "INSERT INTO " + quote(temporary) + " (" + column_list + ") SELECT " + column_list + " FROM " + quote(table);
-        if (progress_) copy_with_progress(copy, table);
-        else db_->exec(copy);
-      }
-    } catch (const SQLite::Exception& e) {
-      if ((e.getErrorCode() & 0xff) != SQLITE_CONSTRAINT) throw;
-      throw operation_failed(describe_batch(batch), without_temporary_names(e.what()) + " (rows of '" + table +
-                                                        "' break the new definition: update or delete them first, for "
-                                                        "instance with op.execute() before the alteration)");
-    }
-    db_->exec("DROP TABLE " + quote(table));
-    // With legacy_alter_table on, the rename leaves views, triggers and other tables' foreign
-    // keys alone: they name the table, which exists again once the rename is done.
     const bool legacy = pragma_int("legacy_alter_table") == 1;
-    db_->exec("PRAGMA legacy_alter_table = ON");
-    try {
-      db_->exec("ALTER TABLE " + quote(temporary) + " RENAME TO " + quote(table));
-    } catch (...) {
-      if (!legacy) sqlite3_exec(db_->getHandle(), "PRAGMA legacy_alter_table = OFF", nullptr, nullptr, nullptr);
-      throw;
+    for (const auto& step : plan.steps) {
+      switch (step.kind) {
+        case role::copy:
+          try {
+            if (progress_) {
+              if (statement_listener_) statement_listener_(step.sql);
+              copy_with_progress(step.sql, table);
+            } else {
+              run(step.sql);
+            }
+          } catch (const SQLite::Exception& e) {
+            if ((e.getErrorCode() & 0xff) != SQLITE_CONSTRAINT) throw;
+            throw operation_failed(describe_batch(batch, true), without_temporary_names(e.what()) + " (rows of '" + table +
+                                                                    "' break the new definition: update or delete them first, for "
+                                                                    "instance with op.execute() before the alteration)");
+          }
+          break;
+        case role::rename:
+          try {
+            run(step.sql);
+          } catch (...) {
+            if (!legacy) sqlite3_exec(db_->getHandle(), "PRAGMA legacy_alter_table = OFF", nullptr, nullptr, nullptr);
+            throw;
+          }
+          break;
+        case role::restore:
+          run(step.sql);
+          if (legacy) db_->exec("PRAGMA legacy_alter_table = ON");  // the connection's own setting
+          break;
+        case role::index:
+        case role::trigger:
+          recreate(step, table, batch);
+          break;
+        default:
+          run(step.sql);
+      }
     }
-    if (!legacy) db_->exec("PRAGMA legacy_alter_table = OFF");
-    for (const auto& object : indexes) recreate(object, "index", table, batch);
-    for (const auto& object : triggers) recreate(object, "trigger", table, batch);
     check_dependents(dependents, table, batch);
     if (sequence) {  // AUTOINCREMENT never reuses an id, even of rows deleted before the rebuild
       SQLite::Statement seq(*db_, "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?");
@@ -4599,6 +5996,8 @@ class sqlite {
   std::unique_ptr<SQLite::Database> owned_;
   SQLite::Database* db_ = nullptr;
   std::function<void(const progress&)> progress_;
+  std::function<void(std::string_view)> statement_listener_;
+  bool checking_foreign_keys_ = false;  // this revision switched foreign keys off: its rebuilds check them
 };
 
 static_assert(Dialect<sqlite>);
@@ -4606,6 +6005,7 @@ static_assert(Inspectable<sqlite>);
 static_assert(ExecutesSql<sqlite>);
 static_assert(PreparesLocation<sqlite>);
 static_assert(ReportsProgress<sqlite>);
+static_assert(ReportsStatements<sqlite>);
 
 }  // namespace strata
 
@@ -5141,195 +6541,17 @@ inline owned_schema postgresql_inspect(pqxx::transaction_base& t, const std::str
 
 }  // namespace strata::detail
 // #include <strata/detail/postgresql_sql.hpp>
-// strata::detail: PostgreSQL DDL rendering (quoted identifiers, an optional schema, SERIAL keys).
+// strata::detail::postgresql_sql: libpq connection-string values, SQL literals, and waiting for a database's sessions to end.
 
-#include <algorithm>
-#include <cstddef>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <type_traits>
-#include <variant>
-#include <vector>
 
 // #include <strata/detail/sql_identifiers.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
-// strata::detail::sql: quoted SQL identifiers, the same in every dialect strata renders.
-
-#include <string>
-#include <string_view>
-#include <vector>
-
-namespace strata::detail::sql {
-
-// "name" with any " doubled: every identifier is quoted, so spaces, quotes and keywords work.
-inline std::string quote(std::string_view identifier) {
-  std::string out = "\"";
-  for (char c : identifier) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + '"';
-}
-
-inline std::string quote_list(const std::vector<std::string_view>& identifiers) {
-  std::string out;
-  for (auto id : identifiers) out += (out.empty() ? "" : ", ") + quote(id);
-  return out;
-}
-
-}  // namespace strata::detail::sql
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
-// #include <strata/ops.hpp>
-// #include <strata/types.hpp>
 
 namespace strata::detail::postgresql_sql {
 
+using sql::literal;
 using sql::quote;
-using sql::quote_list;
-
-// A table, index or sequence name, qualified with the schema when there is one.
-inline std::string qualified(std::string_view schema, std::string_view name) {
-  return schema.empty() ? quote(name) : quote(schema) + "." + quote(name);
-}
-
-inline std::string type(const column_type& t) {
-  switch (t.kind) {
-    case type_kind::integer: return "INTEGER";
-    case type_kind::big_integer: return "BIGINT";
-    case type_kind::real: return "REAL";
-    case type_kind::float_: return "FLOAT";
-    case type_kind::text: return "TEXT";
-    case type_kind::varchar: return "VARCHAR(" + std::to_string(t.length) + ")";
-    case type_kind::boolean: return "BOOLEAN";
-    case type_kind::date: return "DATE";
-    case type_kind::datetime: return "TIMESTAMP WITHOUT TIME ZONE";
-    case type_kind::blob: return "BYTEA";
-    case type_kind::custom: return std::string(t.sql);
-  }
-  return "TEXT";
-}
-
-inline bool is_integer(const column_type& t) { return t.kind == type_kind::integer || t.kind == type_kind::big_integer; }
-
-// SQLAlchemy's autoincrement="auto": the single integer primary key column of a table, without a
-// server default or a foreign key, is SERIAL (BIGSERIAL); `.auto_increment()` asks for it explicitly.
-inline bool is_serial(const column& c, bool single_primary_key) {
-  if (!is_integer(c.type) || c.default_sql) return false;
-  return c.autoincrement || (single_primary_key && c.is_primary_key && !c.foreign_key);
-}
-
-// The server default, parenthesized: PostgreSQL takes any expression so, and keeps no parentheses.
-inline std::string default_clause(std::string_view sql) { return "DEFAULT (" + std::string(sql) + ")"; }
-
-inline std::string references(std::string_view schema, std::string_view table, const std::vector<std::string_view>& columns,
-                              referential_action on_delete, referential_action on_update) {
-  std::string out = "REFERENCES " + qualified(schema, table) + " (" + quote_list(columns) + ")";
-  if (on_delete != referential_action::no_action) out += " ON DELETE " + std::string(to_sql(on_delete));
-  if (on_update != referential_action::no_action) out += " ON UPDATE " + std::string(to_sql(on_update));
-  return out;
-}
-
-// A column definition. `single_primary_key`: the table's key is this one column (so it is inline,
-// and SERIAL when it is an integer); false when the key is composite or for ADD COLUMN.
-inline std::string column_definition(std::string_view schema, const column& c, bool single_primary_key) {
-  const bool serial = is_serial(c, single_primary_key);
-  std::string out = quote(c.name) + " " + (serial ? (c.type.kind == type_kind::big_integer ? "BIGSERIAL" : "SERIAL") : type(c.type));
-  if (!c.nullable) out += " NOT NULL";
-  if (c.is_primary_key && single_primary_key) out += " PRIMARY KEY";
-  if (c.is_unique) out += " UNIQUE";
-  if (c.default_sql) out += " " + default_clause(*c.default_sql);
-  if (c.check_sql) out += " CHECK (" + std::string(*c.check_sql) + ")";
-  if (c.foreign_key)
-    out += " " + references(schema, c.foreign_key->table, {c.foreign_key->column}, c.foreign_key->on_delete, c.foreign_key->on_update);
-  return out;
-}
-
-inline std::string constraint_definition(std::string_view schema, const constraint& k) {
-  std::string out = k.name.empty() ? "" : "CONSTRAINT " + quote(k.name) + " ";
-  switch (k.kind) {
-    case constraint_kind::primary_key: return out + "PRIMARY KEY (" + quote_list(k.columns) + ")";
-    case constraint_kind::unique: return out + "UNIQUE (" + quote_list(k.columns) + ")";
-    case constraint_kind::check: return out + "CHECK (" + std::string(k.check_sql) + ")";
-    case constraint_kind::foreign_key:
-      return out + "FOREIGN KEY (" + quote_list(k.columns) + ") " +
-             references(schema, k.referenced_table, k.referenced_columns, k.on_delete, k.on_update);
-  }
-  return out;
-}
-
-inline std::string create_table(std::string_view schema, const op::create_table& x) {
-  const auto keys = std::count_if(x.columns.begin(), x.columns.end(), [](const column& c) { return c.is_primary_key; });
-  std::string out = "CREATE TABLE " + qualified(schema, x.table) + " (";
-  bool first = true;
-  auto add = [&](const std::string& item) {
-    out += (first ? "\n  " : ",\n  ") + item;
-    first = false;
-  };
-  for (const auto& c : x.columns) add(column_definition(schema, c, keys == 1));
-  if (keys > 1) {
-    std::vector<std::string_view> key_columns;
-    for (const auto& c : x.columns)
-      if (c.is_primary_key) key_columns.push_back(c.name);
-    add("PRIMARY KEY (" + quote_list(key_columns) + ")");
-  }
-  for (const auto& k : x.constraints) add(constraint_definition(schema, k));
-  return out + "\n)";
-}
-
-// One ALTER TABLE with every change of the column; nullopt when nothing changes.
-inline std::optional<std::string> alter_column(std::string_view schema, const op::alter_column& x) {
-  const std::string column = "ALTER COLUMN " + quote(x.column);
-  std::vector<std::string> actions;
-  if (x.change.type) {
-    std::string a = column + " TYPE " + type(*x.change.type);
-    if (x.change.using_sql) a += " USING " + std::string(*x.change.using_sql);
-    actions.push_back(std::move(a));
-  }
-  if (x.change.nullable) actions.push_back(column + (*x.change.nullable ? " DROP NOT NULL" : " SET NOT NULL"));
-  if (x.change.server_default) actions.push_back(column + " SET " + default_clause(*x.change.server_default));
-  else if (x.change.drop_default) actions.push_back(column + " DROP DEFAULT");
-  if (actions.empty()) return std::nullopt;
-  std::string out = "ALTER TABLE " + qualified(schema, x.table) + " ";
-  for (std::size_t i = 0; i < actions.size(); ++i) out += (i == 0 ? "" : ", ") + actions[i];
-  return out;
-}
-
-inline std::string create_index(std::string_view schema, const op::create_index& x) {
-  std::string out = std::string(x.options.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") +
-                    (x.options.concurrently ? "CONCURRENTLY " : "") + quote(x.name) + " ON " + qualified(schema, x.table) + " (" +
-                    quote_list(x.columns) + ")";
-  if (!x.options.where.empty()) out += " WHERE " + std::string(x.options.where);
-  return out;
-}
-
-// The SQL of one operation; nullopt for run (C++) and for an alter_column that changes nothing.
-inline std::optional<std::string> render(std::string_view schema, const operation& o) {
-  return std::visit(
-      [&](const auto& x) -> std::optional<std::string> {
-        using T = std::decay_t<decltype(x)>;
-        const auto table = [&](std::string_view name) { return qualified(schema, name); };
-        if constexpr (std::is_same_v<T, op::create_table>) return create_table(schema, x);
-        else if constexpr (std::is_same_v<T, op::drop_table>) return "DROP TABLE " + table(x.table);
-        else if constexpr (std::is_same_v<T, op::rename_table>) return "ALTER TABLE " + table(x.table) + " RENAME TO " + quote(x.new_name);
-        else if constexpr (std::is_same_v<T, op::add_column>)
-          return "ALTER TABLE " + table(x.table) + " ADD COLUMN " + column_definition(schema, x.definition, false);
-        else if constexpr (std::is_same_v<T, op::drop_column>) return "ALTER TABLE " + table(x.table) + " DROP COLUMN " + quote(x.column);
-        else if constexpr (std::is_same_v<T, op::rename_column>)
-          return "ALTER TABLE " + table(x.table) + " RENAME COLUMN " + quote(x.column) + " TO " + quote(x.new_name);
-        else if constexpr (std::is_same_v<T, op::alter_column>) return alter_column(schema, x);
-        else if constexpr (std::is_same_v<T, op::add_constraint>)
-          return "ALTER TABLE " + table(x.table) + " ADD " + constraint_definition(schema, x.definition);
-        else if constexpr (std::is_same_v<T, op::drop_constraint>)
-          return "ALTER TABLE " + table(x.table) + " DROP CONSTRAINT " + quote(x.name);
-        else if constexpr (std::is_same_v<T, op::create_index>) return create_index(schema, x);
-        else if constexpr (std::is_same_v<T, op::drop_index>) return "DROP INDEX " + table(x.name);
-        else if constexpr (std::is_same_v<T, op::execute>) return std::string(x.sql);
-        else return std::nullopt;
-      },
-      o);
-}
 
 // A libpq connection-string value: single-quoted, with \ and ' escaped (libpq's rules).
 inline std::string conninfo_value(std::string_view value) {
@@ -5338,13 +6560,6 @@ inline std::string conninfo_value(std::string_view value) {
     if (c == '\\' || c == '\'') out += '\\';
     out += c;
   }
-  return out + "'";
-}
-
-// A SQL string literal: single-quoted, with ' doubled (standard_conforming_strings, on since 9.1).
-inline std::string literal(std::string_view value) {
-  std::string out = "'";
-  for (char c : value) out += c == '\'' ? std::string("''") : std::string(1, c);
   return out + "'";
 }
 
@@ -5358,6 +6573,7 @@ inline std::string wait_for_no_sessions(std::string_view database) {
 }
 
 }  // namespace strata::detail::postgresql_sql
+// #include <strata/dialect/postgresql_sql.hpp>
 // #include <strata/errors.hpp>
 // #include <strata/migrator.hpp>
 // #include <strata/ops.hpp>
@@ -5390,6 +6606,7 @@ struct postgresql_options {
 class postgresql {
  public:
   static constexpr std::string_view name = "postgresql";
+  using sql = postgresql_sql;
   // The URL schemes a front end routes to this dialect.
   static constexpr std::array<std::string_view, 2> schemes{"postgresql", "postgres"};
 
@@ -5542,6 +6759,7 @@ class postgresql {
     });
   }
 
+  // Runs each operation's statements as postgresql_sql renders them (qualified with the schema option).
   void apply(std::span<const operation> operations) {
     if (operations.empty()) return;
     guarded("creating the schema", [&] {
@@ -5559,6 +6777,9 @@ class postgresql {
       return s;
     });
   }
+
+  // Called with each statement apply() runs for the operations, before it runs; none by default.
+  void on_statement(std::function<void(std::string_view)> listener) { statement_listener_ = std::move(listener); }
 
   // Every table, view, index (but those backing a constraint), trigger (but internal ones),
   // standalone sequence (not owned by a column), function and procedure, and enum, domain,
@@ -5672,7 +6893,7 @@ class postgresql {
           const auto& first = objects[i];
           // An index or trigger may have gone with its table or materialized view: no error.
           std::string sql = "DROP " + std::string(keyword_of(first.type)) + " ";
-          if (first.type == "trigger") sql += "IF EXISTS " + quote(first.name) + " ON " + detail::postgresql_sql::qualified(schema, first.table);
+          if (first.type == "trigger") sql += "IF EXISTS " + quote(first.name) + " ON " + postgresql_sql::qualified({.schema = schema}, first.table);
           else if (first.type == "index") sql += "IF EXISTS " + names;
           else sql += names;
           try {
@@ -5718,7 +6939,7 @@ class postgresql {
   };
 
   static std::string quote(std::string_view identifier) { return detail::postgresql_sql::quote(identifier); }
-  [[nodiscard]] std::string qualified(std::string_view name) const { return detail::postgresql_sql::qualified(options_.schema, name); }
+  [[nodiscard]] std::string qualified(std::string_view name) const { return postgresql_sql::qualified({.schema = options_.schema}, name); }
 
   static std::string_view keyword_of(const std::string& type) {
     if (type == "table") return "TABLE";
@@ -5734,10 +6955,10 @@ class postgresql {
   }
   // The name DROP takes: qualified, and for a routine "name(arguments)" with only the name quoted.
   static std::string drop_name(std::string_view schema, const database_object& o) {
-    using detail::postgresql_sql::qualified;
-    if (o.type != "function" && o.type != "procedure") return qualified(schema, o.name);
+    const render_options in{.schema = schema};
+    if (o.type != "function" && o.type != "procedure") return postgresql_sql::qualified(in, o.name);
     const auto paren = o.name.find('(');
-    return qualified(schema, o.name.substr(0, paren)) + (paren == std::string::npos ? "()" : o.name.substr(paren));
+    return postgresql_sql::qualified(in, o.name.substr(0, paren)) + (paren == std::string::npos ? "()" : o.name.substr(paren));
   }
 
   // libpq's keywords with their defaults (the PG* variables included).
@@ -6034,8 +7255,11 @@ class postgresql {
       if (const auto* x = std::get_if<op::run>(&o)) {
         connection_view view(*conn_, tx_);
         x->function(view);
-      } else if (auto sql = detail::postgresql_sql::render(options_.schema, o)) {
-        with_transaction([&](pqxx::transaction_base& t) { t.exec(*sql); });
+      } else {
+        for (const auto& statement : postgresql_sql::statements(o, {.schema = options_.schema})) {
+          if (statement_listener_) statement_listener_(statement);
+          with_transaction([&](pqxx::transaction_base& t) { t.exec(statement); });
+        }
       }
     } catch (const pqxx::broken_connection& e) {
       lost(strata::describe(o), e);
@@ -6060,11 +7284,13 @@ class postgresql {
   pqxx::transaction_base* tx_ = nullptr;  // the open transaction, if any
   bool outside_transaction_ = false;      // running a non-transactional revision
   bool broken_ = false;                   // the connection was lost during this migration
+  std::function<void(std::string_view)> statement_listener_;
 };
 
 static_assert(Dialect<postgresql>);
 static_assert(Inspectable<postgresql>);
 static_assert(ExecutesSql<postgresql>);
+static_assert(ReportsStatements<postgresql>);
 
 }  // namespace strata
 

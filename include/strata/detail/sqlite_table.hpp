@@ -1,4 +1,4 @@
-// strata::detail: SQLite DDL rendering, and a parser of CREATE TABLE used by the table rebuild.
+// strata::detail::sqlite_table: a parser of SQLite's CREATE TABLE (and CREATE INDEX) text into a table model, for the rebuild.
 #pragma once
 
 #include <algorithm>
@@ -10,10 +10,8 @@
 #include <vector>
 
 #include <strata/detail/sql_identifiers.hpp>
-#include <strata/ops.hpp>
-#include <strata/types.hpp>
 
-namespace strata::detail::sqlite_sql {
+namespace strata::detail::sqlite_table {
 
 using sql::quote;
 using sql::quote_list;
@@ -26,143 +24,8 @@ inline std::string upper(std::string_view s) {
 
 inline bool same_name(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
 
-inline std::string type(const column_type& t) {
-  switch (t.kind) {
-    case type_kind::integer: return "INTEGER";
-    case type_kind::big_integer: return "BIGINT";
-    case type_kind::real: return "REAL";
-    case type_kind::float_: return "FLOAT";
-    case type_kind::text: return "TEXT";
-    case type_kind::varchar: return "VARCHAR(" + std::to_string(t.length) + ")";
-    case type_kind::boolean: return "BOOLEAN";
-    case type_kind::date: return "DATE";
-    case type_kind::datetime: return "DATETIME";
-    case type_kind::blob: return "BLOB";
-    case type_kind::custom: return std::string(t.sql);
-  }
-  return "TEXT";
-}
-
-// Whether the text is one string literal ('it''s') or one parenthesized expression, end to end:
-// "'a' || 'b'" and "(a) + (b)" start like one but are expressions.
-inline bool is_one_literal_or_group(std::string_view sql) {
-  if (sql.front() == '\'') {
-    for (std::size_t i = 1; i < sql.size(); ++i)
-      if (sql[i] == '\'') {
-        if (i + 1 < sql.size() && sql[i + 1] == '\'') ++i;
-        else return i + 1 == sql.size();
-      }
-    return false;
-  }
-  int depth = 0;
-  char quote = 0;
-  for (std::size_t i = 0; i < sql.size(); ++i) {
-    const char c = sql[i];
-    if (quote != 0) {
-      if (c == quote) quote = 0;  // a doubled quote closes and reopens: same result
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-    } else if (c == '(') {
-      ++depth;
-    } else if (c == ')' && --depth == 0) {
-      return i + 1 == sql.size();
-    }
-  }
-  return false;
-}
-
-// SQLite takes a literal, a signed number, a keyword such as CURRENT_TIMESTAMP, or (expr).
-inline bool is_plain_default(std::string_view sql) {
-  if (sql.empty()) return false;
-  if (sql.front() == '(' || sql.front() == '\'') return is_one_literal_or_group(sql);
-  const auto u = upper(sql);
-  if (u == "NULL" || u == "TRUE" || u == "FALSE" || u == "CURRENT_TIMESTAMP" || u == "CURRENT_DATE" || u == "CURRENT_TIME")
-    return true;
-  std::size_t i = (sql.front() == '-' || sql.front() == '+') ? 1 : 0;
-  if (i == sql.size()) return false;
-  return std::all_of(sql.begin() + static_cast<std::ptrdiff_t>(i), sql.end(),
-                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E'; });
-}
-
-inline std::string default_clause(std::string_view sql) {
-  return "DEFAULT " + (is_plain_default(sql) ? std::string(sql) : "(" + std::string(sql) + ")");
-}
-
-inline std::string references(std::string_view table, const std::vector<std::string_view>& columns, referential_action on_delete,
-                              referential_action on_update) {
-  std::string out = "REFERENCES " + quote(table) + " (" + quote_list(columns) + ")";
-  if (on_delete != referential_action::no_action) out += " ON DELETE " + std::string(to_sql(on_delete));
-  if (on_update != referential_action::no_action) out += " ON UPDATE " + std::string(to_sql(on_update));
-  return out;
-}
-
-// A column definition; `inline_primary_key` is false when the table's key is composite.
-inline std::string column_definition(const column& c, bool inline_primary_key = true) {
-  std::string out = quote(c.name) + " " + type(c.type);
-  if (!c.nullable) out += " NOT NULL";
-  if (c.is_primary_key && inline_primary_key) out += c.autoincrement ? " PRIMARY KEY AUTOINCREMENT" : " PRIMARY KEY";
-  if (c.is_unique) out += " UNIQUE";
-  if (c.default_sql) out += " " + default_clause(*c.default_sql);
-  if (c.check_sql) out += " CHECK (" + std::string(*c.check_sql) + ")";
-  if (c.foreign_key)
-    out += " " + references(c.foreign_key->table, {c.foreign_key->column}, c.foreign_key->on_delete, c.foreign_key->on_update);
-  return out;
-}
-
-inline std::string constraint_definition(const constraint& k) {
-  std::string out = k.name.empty() ? "" : "CONSTRAINT " + quote(k.name) + " ";
-  switch (k.kind) {
-    case constraint_kind::primary_key: return out + "PRIMARY KEY (" + quote_list(k.columns) + ")";
-    case constraint_kind::unique: return out + "UNIQUE (" + quote_list(k.columns) + ")";
-    case constraint_kind::check: return out + "CHECK (" + std::string(k.check_sql) + ")";
-    case constraint_kind::foreign_key:
-      return out + "FOREIGN KEY (" + quote_list(k.columns) + ") " +
-             references(k.referenced_table, k.referenced_columns, k.on_delete, k.on_update);
-  }
-  return out;
-}
-
-inline std::string create_table(std::string_view name, const std::vector<column>& columns, const std::vector<constraint>& constraints) {
-  const auto keys = std::count_if(columns.begin(), columns.end(), [](const column& c) { return c.is_primary_key; });
-  std::string out = "CREATE TABLE " + quote(name) + " (";
-  bool first = true;
-  auto add = [&](const std::string& item) {
-    out += (first ? "\n  " : ",\n  ") + item;
-    first = false;
-  };
-  for (const auto& c : columns) add(column_definition(c, keys == 1));
-  if (keys > 1) {
-    std::vector<std::string_view> key_columns;
-    for (const auto& c : columns)
-      if (c.is_primary_key) key_columns.push_back(c.name);
-    add("PRIMARY KEY (" + quote_list(key_columns) + ")");
-  }
-  for (const auto& k : constraints) add(constraint_definition(k));
-  return out + "\n)";
-}
-
-inline std::string create_index(const op::create_index& x) {
-  std::string out = std::string(x.options.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") + quote(x.name) + " ON " +
-                    quote(x.table) + " (" + quote_list(x.columns) + ")";
-  if (!x.options.where.empty()) out += " WHERE " + std::string(x.options.where);
-  return out;
-}
-
-// Whether ALTER TABLE ADD COLUMN can add this column (sqlite.org/lang_altertable.html).
-inline bool can_add_in_place(const column& c) {
-  if (c.is_primary_key || c.is_unique) return false;
-  if (c.default_sql) {
-    const auto u = upper(*c.default_sql);
-    if (u.starts_with("CURRENT_") || u.starts_with("(") || !is_plain_default(*c.default_sql)) return false;
-    if (u == "NULL" && !c.nullable) return false;
-    if (c.foreign_key && u != "NULL") return false;
-  } else if (!c.nullable) {
-    return false;
-  }
-  return true;
-}
-
-// ---- The parser: enough of SQLite's CREATE TABLE grammar to edit columns and constraints. ----
+// The parser: enough of SQLite's CREATE TABLE grammar to edit columns and constraints, keeping
+// each element's text as written.
 
 struct token {
   enum kind_t { word, identifier, string, number, punct } kind;
@@ -234,9 +97,10 @@ inline std::vector<token> tokenize(std::string_view sql) {
 }
 
 struct clause {
-  std::string keyword;  // PRIMARY, NOT, NULL, UNIQUE, CHECK, DEFAULT, COLLATE, REFERENCES, GENERATED, AS
-  std::string name;     // CONSTRAINT name, if any
-  std::string text;     // the clause as written, CONSTRAINT name included
+  std::string keyword;     // PRIMARY, NOT, NULL, UNIQUE, CHECK, DEFAULT, COLLATE, REFERENCES, GENERATED, AS
+  std::string name;        // CONSTRAINT name, if any
+  std::string text;        // the clause as written, CONSTRAINT name included
+  std::string referenced;  // REFERENCES: the table
 };
 
 struct parsed_column {
@@ -260,6 +124,7 @@ struct parsed_constraint {
   std::string name;
   std::string text;                  // as written, CONSTRAINT name included
   std::vector<std::string> columns;  // the key's columns (PRIMARY, UNIQUE, FOREIGN) or every identifier (CHECK)
+  std::string referenced;            // FOREIGN: the table it references
 };
 
 struct parsed_table {
@@ -377,6 +242,7 @@ class table_parser {
         while (q < e && !starts_clause(q, k.keyword)) q = tokens_[q].value == "(" ? matching(q) + 1 : q + 1;
       }
       q = std::min(q, e);
+      if (k.keyword == "REFERENCES" && p + 1 < e) k.referenced = tokens_[p + 1].value;
       k.text = text(start, q);
       c.clauses.push_back(std::move(k));
       p = q;
@@ -397,7 +263,13 @@ class table_parser {
       t.columns.push_back(column(b, e));
       return;
     }
-    parsed_constraint k{kw, name, text(b, e), {}};
+    parsed_constraint k{kw, name, text(b, e), {}, {}};
+    if (kw == "FOREIGN")
+      for (std::size_t q = p; q + 1 < e; ++q)
+        if (is_word(q, "REFERENCES")) {
+          k.referenced = tokens_[q + 1].value;
+          break;
+        }
     while (p < e && tokens_[p].value != "(") ++p;
     if (p < e) {
       const auto close = matching(p);
@@ -424,4 +296,19 @@ inline parsed_table parse_create_table(std::string_view sql) { return table_pars
 
 inline parsed_column parse_column(const std::string& definition) { return table_parser(definition).column_definition(); }
 
-}  // namespace strata::detail::sqlite_sql
+// Whether a CREATE INDEX indexes `column` (names it between the parentheses after ON <table>; its
+// WHERE clause does not count).
+inline bool index_covers(std::string_view index_sql, std::string_view column) {
+  const auto tokens = tokenize(index_sql);
+  std::size_t p = 0;
+  while (p < tokens.size() && !(tokens[p].kind == token::word && upper(tokens[p].value) == "ON")) ++p;
+  while (p < tokens.size() && tokens[p].value != "(") ++p;
+  for (int depth = 0; p < tokens.size(); ++p) {
+    if (tokens[p].kind == token::punct && tokens[p].value == "(") ++depth;
+    if (tokens[p].kind == token::punct && tokens[p].value == ")" && --depth == 0) break;
+    if ((tokens[p].kind == token::word || tokens[p].kind == token::identifier) && same_name(tokens[p].value, column)) return true;
+  }
+  return false;
+}
+
+}  // namespace strata::detail::sqlite_table

@@ -28,6 +28,7 @@
 #include <strata/detail/graph_check.hpp>
 #include <strata/detail/postgresql_inspect.hpp>
 #include <strata/detail/postgresql_sql.hpp>
+#include <strata/dialect/postgresql_sql.hpp>
 #include <strata/errors.hpp>
 #include <strata/migrator.hpp>
 #include <strata/ops.hpp>
@@ -60,6 +61,7 @@ struct postgresql_options {
 class postgresql {
  public:
   static constexpr std::string_view name = "postgresql";
+  using sql = postgresql_sql;
   // The URL schemes a front end routes to this dialect.
   static constexpr std::array<std::string_view, 2> schemes{"postgresql", "postgres"};
 
@@ -212,6 +214,7 @@ class postgresql {
     });
   }
 
+  // Runs each operation's statements as postgresql_sql renders them (qualified with the schema option).
   void apply(std::span<const operation> operations) {
     if (operations.empty()) return;
     guarded("creating the schema", [&] {
@@ -229,6 +232,9 @@ class postgresql {
       return s;
     });
   }
+
+  // Called with each statement apply() runs for the operations, before it runs; none by default.
+  void on_statement(std::function<void(std::string_view)> listener) { statement_listener_ = std::move(listener); }
 
   // Every table, view, index (but those backing a constraint), trigger (but internal ones),
   // standalone sequence (not owned by a column), function and procedure, and enum, domain,
@@ -342,7 +348,7 @@ class postgresql {
           const auto& first = objects[i];
           // An index or trigger may have gone with its table or materialized view: no error.
           std::string sql = "DROP " + std::string(keyword_of(first.type)) + " ";
-          if (first.type == "trigger") sql += "IF EXISTS " + quote(first.name) + " ON " + detail::postgresql_sql::qualified(schema, first.table);
+          if (first.type == "trigger") sql += "IF EXISTS " + quote(first.name) + " ON " + postgresql_sql::qualified({.schema = schema}, first.table);
           else if (first.type == "index") sql += "IF EXISTS " + names;
           else sql += names;
           try {
@@ -388,7 +394,7 @@ class postgresql {
   };
 
   static std::string quote(std::string_view identifier) { return detail::postgresql_sql::quote(identifier); }
-  [[nodiscard]] std::string qualified(std::string_view name) const { return detail::postgresql_sql::qualified(options_.schema, name); }
+  [[nodiscard]] std::string qualified(std::string_view name) const { return postgresql_sql::qualified({.schema = options_.schema}, name); }
 
   static std::string_view keyword_of(const std::string& type) {
     if (type == "table") return "TABLE";
@@ -404,10 +410,10 @@ class postgresql {
   }
   // The name DROP takes: qualified, and for a routine "name(arguments)" with only the name quoted.
   static std::string drop_name(std::string_view schema, const database_object& o) {
-    using detail::postgresql_sql::qualified;
-    if (o.type != "function" && o.type != "procedure") return qualified(schema, o.name);
+    const render_options in{.schema = schema};
+    if (o.type != "function" && o.type != "procedure") return postgresql_sql::qualified(in, o.name);
     const auto paren = o.name.find('(');
-    return qualified(schema, o.name.substr(0, paren)) + (paren == std::string::npos ? "()" : o.name.substr(paren));
+    return postgresql_sql::qualified(in, o.name.substr(0, paren)) + (paren == std::string::npos ? "()" : o.name.substr(paren));
   }
 
   // libpq's keywords with their defaults (the PG* variables included).
@@ -704,8 +710,11 @@ class postgresql {
       if (const auto* x = std::get_if<op::run>(&o)) {
         connection_view view(*conn_, tx_);
         x->function(view);
-      } else if (auto sql = detail::postgresql_sql::render(options_.schema, o)) {
-        with_transaction([&](pqxx::transaction_base& t) { t.exec(*sql); });
+      } else {
+        for (const auto& statement : postgresql_sql::statements(o, {.schema = options_.schema})) {
+          if (statement_listener_) statement_listener_(statement);
+          with_transaction([&](pqxx::transaction_base& t) { t.exec(statement); });
+        }
       }
     } catch (const pqxx::broken_connection& e) {
       lost(strata::describe(o), e);
@@ -730,11 +739,13 @@ class postgresql {
   pqxx::transaction_base* tx_ = nullptr;  // the open transaction, if any
   bool outside_transaction_ = false;      // running a non-transactional revision
   bool broken_ = false;                   // the connection was lost during this migration
+  std::function<void(std::string_view)> statement_listener_;
 };
 
 static_assert(Dialect<postgresql>);
 static_assert(Inspectable<postgresql>);
 static_assert(ExecutesSql<postgresql>);
+static_assert(ReportsStatements<postgresql>);
 
 }  // namespace strata
 

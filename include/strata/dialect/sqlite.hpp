@@ -1,4 +1,4 @@
-// strata::sqlite: the SQLite dialect on SQLiteCpp: DDL, the 12-step table rebuild, transactions.
+// strata::sqlite: the SQLite dialect on SQLiteCpp: runs strata::sqlite_sql's statements and plans, transactions.
 #pragma once
 
 #include <algorithm>
@@ -28,7 +28,9 @@
 #include <strata/dialect.hpp>
 #include <strata/connection.hpp>
 #include <strata/detail/sqlite_inspect.hpp>
+#include <strata/detail/sqlite_plan.hpp>
 #include <strata/detail/sqlite_table.hpp>
+#include <strata/dialect/sqlite_sql.hpp>
 #include <strata/errors.hpp>
 #include <strata/migrator.hpp>
 #include <strata/ops.hpp>
@@ -47,6 +49,7 @@ struct sqlite_options {
 class sqlite {
  public:
   static constexpr std::string_view name = "sqlite";
+  using sql = sqlite_sql;
   // The URL schemes a front end routes to this dialect.
   static constexpr std::array<std::string_view, 1> schemes{"sqlite"};
 
@@ -124,31 +127,49 @@ class sqlite {
   }
 
   // BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two
-  // migrating processes serialize instead of failing half-way. A revision that rebuilds tables
+  // migrating processes serialize instead of failing half-way. A revision that may rebuild tables
   // switches foreign keys off around the transaction (PRAGMA foreign_keys is a no-op inside one;
-  // with them on, dropping the old table would cascade to its children) and checks them before
-  // commit. For that whole revision, ON DELETE actions do not fire for its own statements either.
+  // with them on, dropping the old table would cascade to its children), and its rebuilds check the
+  // foreign keys of the tables they rebuilt (and of those that reference them) before commit. For
+  // that whole revision, ON DELETE actions do not fire for its own statements either.
   void transaction(const unit_of_work& unit, const std::function<void()>& body) {
-    write_transaction(needs_rebuild_guard(unit.operations), true, body);
+    write_transaction(std::any_of(unit.operations.begin(), unit.operations.end(), &sqlite_sql::may_rebuild), body);
   }
 
+  // Runs sqlite_sql's plans: one operation, or one table's run of alterations planned from its
+  // definition in sqlite_master, in place or as one rebuild; then PRAGMA foreign_key_check of the
+  // tables the rebuilds name, when this revision switched foreign keys off. Besides the plans'
+  // statements (which on_statement reports), a rebuild counts the copied rows for on_progress,
+  // carries the table's sqlite_sequence over, restores the connection's legacy_alter_table, and
+  // checks that the views and triggers that worked before still do.
   void apply(std::span<const operation> operations) {
-    for (std::size_t i = 0; i < operations.size();) {
-      if (!is_table_alteration(operations[i])) {
-        run_guarded(operations.subspan(i, 1), [&] { apply_one(operations[i]); });
-        ++i;
-        continue;
-      }
-      auto end = i + 1;
-      while (end < operations.size() && is_table_alteration(operations[end])) ++end;
-      for (const auto& batch : batches(operations.subspan(i, end - i))) {
-        if (needs_rebuild_guard(batch)) {
-          run_guarded(batch, [&] { rebuild_table(table_of(batch.front()), batch); });
+    const render_options options{.server_version = static_cast<std::uint32_t>(sqlite3_libversion_number())};
+    sqlite_sql::foreign_key_checks checks;
+    for (const auto& unit : sqlite_sql::units(operations)) {
+      bool rebuild = false;
+      run_guarded(unit, rebuild, [&] {
+        if (const auto* x = std::get_if<op::run>(&unit.front())) {
+          connection_view view(*db_);
+          x->function(view);
+        } else if (!sqlite_sql::is_table_alteration(unit.front())) {
+          for (const auto& statement : sqlite_sql::statements(unit.front(), options)) run(statement);
         } else {
-          for (const auto& o : batch) run_guarded(std::span(&o, 1), [&] { apply_one(o); });
+          const auto plan = sqlite_sql::plan(unit, live_inputs(table_of(unit.front()), unit), options);
+          rebuild = plan.rebuild;
+          if (rebuild) execute_rebuild(plan, unit);
+          else
+            for (const auto& step : plan.steps) run(step.sql);
+          checks.add(plan);
         }
+      });
+      for (const auto& o : unit) checks.follow(o);
+    }
+    if (checking_foreign_keys_) {
+      try {
+        check_foreign_keys(checks.tables());
+      } catch (const SQLite::Exception& e) {
+        raise(e, "checking foreign keys after the table rebuild");
       }
-      i = end;
     }
   }
 
@@ -188,7 +209,7 @@ class sqlite {
   // foreign keys off: with them on, dropping a parent table deletes its rows first, which fails or
   // cascades. An index or trigger that went with its table is no error. On failure nothing is dropped.
   void drop_objects(const std::vector<database_object>& objects, [[maybe_unused]] std::string_view version_table) {
-    write_transaction(true, false, [&] {
+    write_transaction(true, [&] {
       for (const auto& o : objects) {
         const std::string what = o.type + " '" + o.name + "'";
         const std::string_view keyword = o.type == "table" ? "TABLE" : o.type == "index" ? "INDEX" : o.type == "view" ? "VIEW"
@@ -249,9 +270,12 @@ class sqlite {
   // Called during table rebuilds' row copies (on the migrating thread); none by default.
   void on_progress(std::function<void(const progress&)> listener) { progress_ = std::move(listener); }
 
+  // Called with each statement apply() runs for the operations, before it runs; none by default.
+  void on_statement(std::function<void(std::string_view)> listener) { statement_listener_ = std::move(listener); }
+
  private:
-  static std::string quote(std::string_view identifier) { return detail::sqlite_sql::quote(identifier); }
-  static constexpr std::string_view temporary_prefix = "_strata_new_";
+  static std::string quote(std::string_view identifier) { return detail::sql::quote(identifier); }
+  static constexpr std::string_view temporary_prefix = detail::sqlite_plan::temporary_prefix;
 
   // What a data migration (op.run) sees: this connection, inside the revision's transaction.
   class connection_view final : public connection {
@@ -347,20 +371,22 @@ class sqlite {
 
   // BEGIN IMMEDIATE ... COMMIT around body, rolled back on any exception. PRAGMA foreign_keys is a
   // no-op inside a transaction, so switching them off happens before BEGIN and is undone after.
-  void write_transaction(bool foreign_keys_off, bool check_before_commit, const std::function<void()>& body) {
+  void write_transaction(bool foreign_keys_off, const std::function<void()>& body) {
     const bool foreign_keys = foreign_keys_off && pragma_int("foreign_keys") == 1;
     if (foreign_keys) guarded("switching foreign keys off", [&] { return db_->exec("PRAGMA foreign_keys = OFF"); });
     struct restore {
       SQLite::Database* db;
       bool on;
+      bool& checking;
       ~restore() {
+        checking = false;
         if (on) sqlite3_exec(db->getHandle(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
       }
-    } restore_foreign_keys{db_, foreign_keys};
+    } restore_foreign_keys{db_, foreign_keys, checking_foreign_keys_};
     begin();
+    checking_foreign_keys_ = foreign_keys;
     try {
       body();
-      if (foreign_keys && check_before_commit) check_foreign_keys();
       commit();
     } catch (...) {
       sqlite3_exec(db_->getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
@@ -377,17 +403,23 @@ class sqlite {
       while (q.executeStep()) references.emplace_back(t.name, q.getColumn(0).getString());
     }
     return detail::children_first(std::move(tables), references,
-                                  [](const std::string& a, const std::string& b) { return detail::sqlite_sql::same_name(a, b); });
+                                  [](const std::string& a, const std::string& b) { return detail::sqlite_table::same_name(a, b); });
   }
 
-  void check_foreign_keys() {
-    SQLite::Statement q(*db_, "PRAGMA foreign_key_check");
+  // PRAGMA foreign_key_check of the tables a revision's rebuilds name (a table dropped since is skipped).
+  void check_foreign_keys(const std::vector<std::string>& tables) {
     std::size_t n = 0;
     std::string first;
-    while (q.executeStep()) {
-      if (n++ == 0)  // WITHOUT ROWID tables report no rowid
-        first = "table '" + q.getColumn(0).getString() + "'" + (q.getColumn(1).isNull() ? "" : " (rowid " + q.getColumn(1).getString() + ")") +
-                " references missing rows of '" + q.getColumn(2).getString() + "'";
+    for (const auto& table : tables) {
+      if (!table_exists(table)) continue;
+      const auto statement = sqlite_sql::foreign_key_checks::statement(table);
+      if (statement_listener_) statement_listener_(statement);
+      SQLite::Statement q(*db_, statement);
+      while (q.executeStep()) {
+        if (n++ == 0)  // WITHOUT ROWID tables report no rowid
+          first = "table '" + q.getColumn(0).getString() + "'" + (q.getColumn(1).isNull() ? "" : " (rowid " + q.getColumn(1).getString() + ")") +
+                  " references missing rows of '" + q.getColumn(2).getString() + "'";
+      }
     }
     if (n != 0)
       throw operation_failed("the foreign key check after the table rebuild",
@@ -395,41 +427,10 @@ class sqlite {
                                  "; add the missing rows or fix the references before this revision");
   }
 
-  static bool is_table_alteration(const operation& o) {
-    return std::holds_alternative<op::alter_column>(o) || std::holds_alternative<op::drop_column>(o) ||
-           std::holds_alternative<op::add_column>(o) || std::holds_alternative<op::add_constraint>(o) ||
-           std::holds_alternative<op::drop_constraint>(o);
-  }
-
-  // SQLite alters little in place: everything but ADD COLUMN (within its rules) takes a rebuild.
-  static bool requires_rebuild(const operation& o) {
-    if (const auto* add = std::get_if<op::add_column>(&o)) return !detail::sqlite_sql::can_add_in_place(add->definition);
-    return is_table_alteration(o);
-  }
-
-  static bool needs_rebuild_guard(std::span<const operation> operations) {
-    for (const auto& o : operations)
-      if (requires_rebuild(o)) return true;
-    return false;
-  }
-
-  // A run of consecutive alterations, grouped by table in order of first appearance: one rebuild,
-  // one copy of the rows per table. Moving one table's alterations past another's is safe: a rebuild
-  // reads only its own table, and foreign keys are checked once, before commit.
-  static std::vector<std::vector<operation>> batches(std::span<const operation> alterations) {
-    std::vector<std::vector<operation>> out;
-    for (const auto& o : alterations) {
-      auto same_table = [&](const std::vector<operation>& b) { return detail::sqlite_sql::same_name(table_of(b.front()), table_of(o)); };
-      if (auto it = std::find_if(out.begin(), out.end(), same_table); it != out.end()) it->push_back(o);
-      else out.push_back({o});
-    }
-    return out;
-  }
-
-  static std::string describe_batch(std::span<const operation> batch) {
+  static std::string describe_batch(std::span<const operation> batch, bool rebuild) {
     std::string out;
     for (const auto& o : batch) out += (out.empty() ? "" : ", ") + strata::describe(o);
-    return needs_rebuild_guard(batch) ? out + " (table rebuild)" : out;
+    return rebuild ? out + " (table rebuild)" : out;
   }
 
   // The rebuild's temporary table is no name the user knows: SQLite's messages get the real one.
@@ -439,126 +440,60 @@ class sqlite {
     return message;
   }
 
+  // f() for one unit of a revision; `rebuild` (set by f) says whether it rebuilt, for the message.
   template <class F>
-  void run_guarded(std::span<const operation> batch, F&& f) {
+  void run_guarded(std::span<const operation> unit, const bool& rebuild, F&& f) {
     try {
       f();
     } catch (const SQLite::Exception& e) {
       const int code = e.getErrorCode() & 0xff;
-      if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY) raise(e, describe_batch(batch));
-      throw operation_failed(describe_batch(batch), without_temporary_names(e.what()));
+      if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY) raise(e, describe_batch(unit, rebuild));
+      throw operation_failed(describe_batch(unit, rebuild), without_temporary_names(e.what()));
+    } catch (const operation_failed& e) {
+      if (unit.size() == 1) throw;
+      throw operation_failed(describe_batch(unit, rebuild), e.database_message());
     } catch (const strata::error&) {
       throw;
     } catch (const std::exception& e) {
-      throw operation_failed(describe_batch(batch), e.what());
+      throw operation_failed(describe_batch(unit, rebuild), e.what());
     }
   }
 
-  void apply_one(const operation& o) {
-    namespace sql = detail::sqlite_sql;
-    std::visit(
-        [&](const auto& x) {
-          using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, op::create_table>) {
-            db_->exec(sql::create_table(x.table, x.columns, x.constraints));
-          } else if constexpr (std::is_same_v<T, op::drop_table>) {
-            db_->exec("DROP TABLE " + quote(x.table));
-          } else if constexpr (std::is_same_v<T, op::rename_table>) {
-            db_->exec("ALTER TABLE " + quote(x.table) + " RENAME TO " + quote(x.new_name));
-          } else if constexpr (std::is_same_v<T, op::add_column>) {
-            db_->exec("ALTER TABLE " + quote(x.table) + " ADD COLUMN " + sql::column_definition(x.definition));
-          } else if constexpr (std::is_same_v<T, op::rename_column>) {
-            db_->exec("ALTER TABLE " + quote(x.table) + " RENAME COLUMN " + quote(x.column) + " TO " + quote(x.new_name));
-          } else if constexpr (std::is_same_v<T, op::create_index>) {
-            db_->exec(sql::create_index(x));
-          } else if constexpr (std::is_same_v<T, op::drop_index>) {
-            db_->exec("DROP INDEX " + quote(x.name));
-          } else if constexpr (std::is_same_v<T, op::execute>) {
-            db_->exec(std::string(x.sql));
-          } else if constexpr (std::is_same_v<T, op::run>) {
-            connection_view view(*db_);
-            x.function(view);
-          } else {
-            rebuild_table(x.table, std::span(&o, 1));
-          }
-        },
-        o);
+  // One statement of a plan, told to the listener first.
+  void run(const std::string& statement) {
+    if (statement_listener_) statement_listener_(statement);
+    db_->exec(statement);
   }
 
-  // Applies one alteration to the parsed table; returns the column it drops, if any.
-  static std::optional<std::string> alter(detail::sqlite_sql::parsed_table& t, const operation& o) {
-    namespace sql = detail::sqlite_sql;
-    auto column_of = [&](std::string_view name) -> sql::parsed_column& {
-      if (auto* c = t.find(name)) return *c;
-      throw operation_failed(strata::describe(o), "table '" + t.name + "' has no column '" + std::string(name) + "'");
+  // The table as the planner sees it, from sqlite_master: its CREATE TABLE parsed, its indexes and
+  // triggers, the views and other tables' triggers that name it, the tables that reference it.
+  detail::sqlite_plan::table_inputs live_inputs(std::string_view table_name, std::span<const operation> unit) {
+    detail::sqlite_plan::table_inputs in;
+    SQLite::Statement find(*db_, "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE");
+    find.bind(1, std::string(table_name));
+    if (!find.executeStep()) throw operation_failed(describe_batch(unit, false), "no such table: " + std::string(table_name));
+    const std::string table = find.getColumn(0).getString();
+    in.table = detail::sqlite_table::parse_create_table(find.getColumn(1).getString());
+    in.table.name = table;
+    auto objects = [&](const std::string& where, std::vector<detail::sqlite_plan::named_sql>& out) {
+      SQLite::Statement q(*db_, "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND " + where + " ORDER BY rowid");
+      q.bind(1, table);
+      while (q.executeStep()) out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString()});
     };
-    auto drop_clauses = [](sql::parsed_column& c, std::initializer_list<std::string_view> keywords) {
-      std::erase_if(c.clauses, [&](const sql::clause& k) { return std::find(keywords.begin(), keywords.end(), k.keyword) != keywords.end(); });
-    };
-    if (const auto* x = std::get_if<op::alter_column>(&o)) {
-      auto& c = column_of(x->column);
-      if (x->change.type) c.type = sql::type(*x->change.type);
-      if (x->change.nullable) {
-        drop_clauses(c, {"NOT", "NULL"});
-        if (!*x->change.nullable) c.clauses.insert(c.clauses.begin(), sql::clause{"NOT", "", "NOT NULL"});
-      }
-      if (x->change.drop_default || x->change.server_default) drop_clauses(c, {"DEFAULT"});
-      if (x->change.server_default) c.clauses.push_back(sql::clause{"DEFAULT", "", sql::default_clause(*x->change.server_default)});
-    } else if (const auto* x = std::get_if<op::add_column>(&o)) {
-      if (t.find(x->definition.name) != nullptr)
-        throw operation_failed(strata::describe(o), "table '" + t.name + "' already has a column '" + std::string(x->definition.name) + "'");
-      t.columns.push_back(sql::parse_column(sql::column_definition(x->definition)));
-    } else if (const auto* x = std::get_if<op::drop_column>(&o)) {
-      const std::string dropped = column_of(x->column).name;
-      std::erase_if(t.columns, [&](const sql::parsed_column& c) { return sql::same_name(c.name, dropped); });
-      std::erase_if(t.constraints, [&](const sql::parsed_constraint& k) {
-        return std::any_of(k.columns.begin(), k.columns.end(), [&](const std::string& n) { return sql::same_name(n, dropped); });
-      });
-      if (t.columns.empty()) throw operation_failed(strata::describe(o), "it would leave table '" + t.name + "' with no column; drop the table instead");
-      return dropped;
-    } else if (const auto* x = std::get_if<op::add_constraint>(&o)) {
-      auto k = sql::parse_create_table("CREATE TABLE t (x, " + sql::constraint_definition(x->definition) + ")").constraints.at(0);
-      t.constraints.push_back(std::move(k));
-    } else if (const auto* x = std::get_if<op::drop_constraint>(&o)) {
-      const auto before = t.constraints.size();
-      std::erase_if(t.constraints, [&](const sql::parsed_constraint& k) { return !k.name.empty() && sql::same_name(k.name, x->name); });
-      bool found = t.constraints.size() != before;
-      for (auto& c : t.columns) {
-        const auto n = c.clauses.size();
-        std::erase_if(c.clauses, [&](const sql::clause& k) { return !k.name.empty() && sql::same_name(k.name, x->name); });
-        found = found || c.clauses.size() != n;
-      }
-      if (!found)
-        throw operation_failed(strata::describe(o), "table '" + t.name + "' has no constraint named '" + std::string(x->name) +
-                                                "' (SQLite keeps a constraint's name only when it was created with one)");
+    objects("type = 'index' AND tbl_name = ?1", in.indexes);
+    objects("type = 'trigger' AND tbl_name = ?1", in.triggers);
+    objects("(type = 'view' OR (type = 'trigger' AND tbl_name <> ?1)) AND (instr(lower(sql), lower(?1)) > 0 OR "
+            "instr(lower(sql), lower(replace(?1, '\"', '\"\"'))) > 0)",
+            in.dependents);
+    SQLite::Statement referencing(*db_, "SELECT m.name, f.\"to\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f "
+                                        "WHERE m.type = 'table' AND f.\"table\" = ?1 COLLATE NOCASE ORDER BY m.name");
+    referencing.bind(1, table);
+    while (referencing.executeStep()) {
+      const auto name = referencing.getColumn(0).getString();
+      if (!detail::sqlite_table::same_name(name, table) && (in.referencing.empty() || in.referencing.back() != name)) in.referencing.push_back(name);
+      if (!referencing.getColumn(1).isNull()) in.referenced_columns.push_back(referencing.getColumn(1).getString());
     }
-    return std::nullopt;
-  }
-
-  struct schema_object {
-    std::string name;
-    std::string sql;
-  };
-
-  std::vector<schema_object> schema_objects(std::string_view type, const std::string& table) {
-    SQLite::Statement q(*db_, "SELECT name, sql FROM sqlite_master WHERE type = ? AND tbl_name = ? AND sql IS NOT NULL ORDER BY rowid");
-    q.bind(1, std::string(type));
-    q.bind(2, table);
-    std::vector<schema_object> out;
-    while (q.executeStep()) out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString()});
-    return out;
-  }
-
-  bool index_uses(const std::string& index, const std::vector<std::string>& columns) {
-    SQLite::Statement q(*db_, "SELECT name FROM pragma_index_info(?)");
-    q.bind(1, index);
-    while (q.executeStep()) {
-      if (q.getColumn(0).isNull()) continue;  // an expression
-      const auto name = q.getColumn(0).getString();
-      for (const auto& c : columns)
-        if (detail::sqlite_sql::same_name(name, c)) return true;
-    }
-    return false;
+    return in;
   }
 
   // A view, or the triggers of a table, probed by preparing a statement that compiles them.
@@ -609,7 +544,7 @@ class sqlite {
     for (const auto& d : dependents) {
       if (auto failure = probe(d)) {
         const auto what = d.is_view ? "view '" + d.name + "'" : "a trigger on '" + d.name + "'";
-        throw operation_failed(describe_batch(batch), what + " no longer works after the rebuild of '" + table + "' (" +
+        throw operation_failed(describe_batch(batch, true), what + " no longer works after the rebuild of '" + table + "' (" +
                                                           without_temporary_names(*failure) + "); drop it before this alteration "
                                                           "and create it again after");
       }
@@ -617,13 +552,14 @@ class sqlite {
   }
 
   // An index (a partial one, say) or trigger can name a column the rebuild dropped.
-  void recreate(const schema_object& object, std::string_view type, const std::string& table, std::span<const operation> batch) {
+  void recreate(const detail::sqlite_plan::step& object, const std::string& table, std::span<const operation> batch) {
     try {
-      db_->exec(object.sql);
+      run(object.sql);
     } catch (const SQLite::Exception& e) {
-      throw operation_failed(describe_batch(batch), std::string(type) + " '" + object.name + "' no longer works after the rebuild of '" +
-                                                        table + "' (" + without_temporary_names(e.what()) + "); drop it before this "
-                                                        "alteration and create it again after");
+      const std::string type = object.kind == detail::sqlite_plan::step::role::index ? "index" : "trigger";
+      throw operation_failed(describe_batch(batch, true), type + " '" + object.name + "' no longer works after the rebuild of '" + table + "' (" +
+                                                              without_temporary_names(e.what()) + "); drop it before this alteration and "
+                                                              "create it again after");
     }
   }
 
@@ -690,71 +626,57 @@ class sqlite {
     progress_(progress{task, total, total});
   }
 
-  // The 12-step rebuild of sqlite.org/lang_altertable.html, inside the revision's transaction:
-  // create the new table, copy the rows, drop the old one, rename, recreate indexes and triggers.
-  void rebuild_table(std::string_view table_name, std::span<const operation> batch) {
-    namespace sql = detail::sqlite_sql;
-    SQLite::Statement find(*db_, "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE");
-    find.bind(1, std::string(table_name));
-    if (!find.executeStep()) throw operation_failed(describe_batch(batch), "no such table: " + std::string(table_name));
-    const std::string table = find.getColumn(0).getString();
-    auto parsed = sql::parse_create_table(find.getColumn(1).getString());
-    find.reset();
-
-    std::vector<std::string> old_columns;
-    for (const auto& c : parsed.columns)
-      if (!c.has("GENERATED") && !c.has("AS")) old_columns.push_back(c.name);
-    std::vector<std::string> dropped;
-    for (const auto& o : batch)
-      if (auto d = alter(parsed, o)) dropped.push_back(*d);
-
-    std::vector<std::string> copied;
-    for (const auto& c : parsed.columns)
-      if (!c.has("GENERATED") && !c.has("AS") &&
-          std::any_of(old_columns.begin(), old_columns.end(), [&](const std::string& n) { return sql::same_name(n, c.name); }))
-        copied.push_back(c.name);
-
+  // The 12-step rebuild of sqlite.org/lang_altertable.html, inside the revision's transaction: the
+  // plan's statements (create the new table, copy the rows, drop the old one, rename, recreate
+  // indexes and triggers), with the row copy counted and its failures explained.
+  void execute_rebuild(const detail::sqlite_plan::plan& plan, std::span<const operation> batch) {
+    using role = detail::sqlite_plan::step::role;
+    const std::string& table = plan.table;
     const auto dependents = working_dependents(table);
-    auto indexes = schema_objects("index", table);
-    std::erase_if(indexes, [&](const schema_object& i) { return !dropped.empty() && index_uses(i.name, dropped); });
-    const auto triggers = schema_objects("trigger", table);
     std::optional<long long> sequence;
     if (table_exists("sqlite_sequence")) {
       SQLite::Statement seq(*db_, "SELECT seq FROM sqlite_sequence WHERE name = ?");
       seq.bind(1, table);
       if (seq.executeStep()) sequence = seq.getColumn(0).getInt64();
     }
-
-    const std::string temporary = std::string(temporary_prefix) + table;
-    std::string column_list;
-    for (const auto& c : copied) column_list += (column_list.empty() ? "" : ", ") + quote(c);
-    db_->exec(parsed.create_sql(temporary));
-    try {
-      if (!column_list.empty()) {
-        const std::string copy = "INSERT INTO " + quote(temporary) + " (" + column_list + ") SELECT " + column_list + " FROM " + quote(table);
-        if (progress_) copy_with_progress(copy, table);
-        else db_->exec(copy);
-      }
-    } catch (const SQLite::Exception& e) {
-      if ((e.getErrorCode() & 0xff) != SQLITE_CONSTRAINT) throw;
-      throw operation_failed(describe_batch(batch), without_temporary_names(e.what()) + " (rows of '" + table +
-                                                        "' break the new definition: update or delete them first, for "
-                                                        "instance with op.execute() before the alteration)");
-    }
-    db_->exec("DROP TABLE " + quote(table));
-    // With legacy_alter_table on, the rename leaves views, triggers and other tables' foreign
-    // keys alone: they name the table, which exists again once the rename is done.
     const bool legacy = pragma_int("legacy_alter_table") == 1;
-    db_->exec("PRAGMA legacy_alter_table = ON");
-    try {
-      db_->exec("ALTER TABLE " + quote(temporary) + " RENAME TO " + quote(table));
-    } catch (...) {
-      if (!legacy) sqlite3_exec(db_->getHandle(), "PRAGMA legacy_alter_table = OFF", nullptr, nullptr, nullptr);
-      throw;
+    for (const auto& step : plan.steps) {
+      switch (step.kind) {
+        case role::copy:
+          try {
+            if (progress_) {
+              if (statement_listener_) statement_listener_(step.sql);
+              copy_with_progress(step.sql, table);
+            } else {
+              run(step.sql);
+            }
+          } catch (const SQLite::Exception& e) {
+            if ((e.getErrorCode() & 0xff) != SQLITE_CONSTRAINT) throw;
+            throw operation_failed(describe_batch(batch, true), without_temporary_names(e.what()) + " (rows of '" + table +
+                                                                    "' break the new definition: update or delete them first, for "
+                                                                    "instance with op.execute() before the alteration)");
+          }
+          break;
+        case role::rename:
+          try {
+            run(step.sql);
+          } catch (...) {
+            if (!legacy) sqlite3_exec(db_->getHandle(), "PRAGMA legacy_alter_table = OFF", nullptr, nullptr, nullptr);
+            throw;
+          }
+          break;
+        case role::restore:
+          run(step.sql);
+          if (legacy) db_->exec("PRAGMA legacy_alter_table = ON");  // the connection's own setting
+          break;
+        case role::index:
+        case role::trigger:
+          recreate(step, table, batch);
+          break;
+        default:
+          run(step.sql);
+      }
     }
-    if (!legacy) db_->exec("PRAGMA legacy_alter_table = OFF");
-    for (const auto& object : indexes) recreate(object, "index", table, batch);
-    for (const auto& object : triggers) recreate(object, "trigger", table, batch);
     check_dependents(dependents, table, batch);
     if (sequence) {  // AUTOINCREMENT never reuses an id, even of rows deleted before the rebuild
       SQLite::Statement seq(*db_, "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?");
@@ -775,6 +697,8 @@ class sqlite {
   std::unique_ptr<SQLite::Database> owned_;
   SQLite::Database* db_ = nullptr;
   std::function<void(const progress&)> progress_;
+  std::function<void(std::string_view)> statement_listener_;
+  bool checking_foreign_keys_ = false;  // this revision switched foreign keys off: its rebuilds check them
 };
 
 static_assert(Dialect<sqlite>);
@@ -782,6 +706,7 @@ static_assert(Inspectable<sqlite>);
 static_assert(ExecutesSql<sqlite>);
 static_assert(PreparesLocation<sqlite>);
 static_assert(ReportsProgress<sqlite>);
+static_assert(ReportsStatements<sqlite>);
 
 }  // namespace strata
 

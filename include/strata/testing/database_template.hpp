@@ -45,6 +45,8 @@
 #include <strata/history.hpp>
 #include <strata/migrator.hpp>
 #include <strata/ops.hpp>
+#include <strata/render.hpp>
+#include <strata/schema.hpp>
 #include <strata/testing/clone_pool.hpp>
 
 namespace strata::testing {
@@ -146,6 +148,8 @@ inline void add_column(std::string& out, const column& c) {
   add_field(out, "unique", c.is_unique);
   add_field(out, "default", c.default_sql);
   add_field(out, "check", c.check_sql);
+  add_field(out, "generated", c.generated_sql);
+  add_field(out, "stored", c.generated_storage == generated_kind::stored);
   add_field(out, "references", c.foreign_key.has_value());
   if (c.foreign_key) {
     add_field(out, "table", c.foreign_key->table);
@@ -165,17 +169,27 @@ inline void add_constraint(std::string& out, const constraint& k) {
   add_field(out, "check", k.check_sql);
 }
 
+inline void add_naming(std::string& out, const naming_convention& n) {
+  add_field(out, "naming_pk", n.primary_key);
+  add_field(out, "naming_uq", n.unique);
+  add_field(out, "naming_ck", n.check);
+  add_field(out, "naming_fk", n.foreign_key);
+}
+
 // One operation, every field of it, as text.
 inline std::string operation_text(const operation& o) {
   std::string out = describe(o);
   std::visit(
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
+        if constexpr (requires { x.naming; }) add_naming(out, x.naming);
         if constexpr (std::is_same_v<T, op::create_table>) {
           for (const auto& c : x.columns) add_column(out, c);
           for (const auto& k : x.constraints) add_constraint(out, k);
         } else if constexpr (std::is_same_v<T, op::add_column>) {
           add_column(out, x.definition);
+          add_field(out, "before", x.placement.insert_before);
+          add_field(out, "after", x.placement.insert_after);
         } else if constexpr (std::is_same_v<T, op::alter_column>) {
           add_field(out, "type", x.change.type);
           add_field(out, "nullable", x.change.nullable);
@@ -184,6 +198,9 @@ inline std::string operation_text(const operation& o) {
           add_field(out, "using", x.change.using_sql);
         } else if constexpr (std::is_same_v<T, op::add_constraint>) {
           add_constraint(out, x.definition);
+        } else if constexpr (std::is_same_v<T, op::drop_constraint>) {
+          add_field(out, "kind", to_string(x.kind));
+          add_names(out, "columns", x.columns);
         } else if constexpr (std::is_same_v<T, op::create_index>) {
           add_names(out, "columns", x.columns);
           add_field(out, "unique", x.options.unique);
@@ -197,21 +214,32 @@ inline std::string operation_text(const operation& o) {
   return out;
 }
 
-// What a template's name hashes: each revision's id, down ids and transactional flag, and each of
-// its upgrade operations in full, so that a changed history gets a template of its own and test
-// processes of one history share one. The one place to change what is hashed: once strata renders
-// SQL without a connection (strata::render<typename D::sql>), hash the statements it renders for D
-// instead of operation_text (the SQL then covers every option an operation may gain).
+// What a template's name hashes: each revision's id, down ids and transactional flag, and the SQL
+// its upgrade renders to for D (strata::render), so that a changed history gets a template of its
+// own and test processes of one history share one. Where the history cannot be replayed offline
+// (a table made by execute() and then altered), the rest is hashed as its operations' every field.
 template <History H, Dialect D>
 std::string history_fingerprint() {
   std::string text;
+  schema before;
+  bool rendering = true;
   for (const auto& r : H::revisions) {
     text += "revision ";
     text += r.id;
     for (auto d : r.down_revisions) (text += " down ") += d;
     text += r.transactional ? " transactional\n" : " not transactional\n";
     const ops recorded = r.record_upgrade();  // kept: a temporary's operations() would dangle
-    for (const auto& o : recorded.operations()) text += operation_text(o) + "\n";
+    if (rendering) {
+      try {
+        for (const auto& statement : render<typename D::sql>(recorded.operations(), before)) text += statement + "\n";
+        before.apply(recorded);
+      } catch (const std::exception&) {
+        rendering = false;
+        text += "(not rendered)\n";
+      }
+    }
+    if (!rendering)
+      for (const auto& o : recorded.operations()) text += operation_text(o) + "\n";
   }
   return text;
 }
