@@ -6,9 +6,6 @@
 #include <span>
 #include <string_view>
 
-#include <boost/hana/tuple.hpp>
-#include <boost/hana/type.hpp>
-
 #include <strata/detail/graph_check.hpp>
 #include <strata/ops.hpp>
 #include <strata/revision.hpp>
@@ -72,8 +69,6 @@ class history {
 
  public:
   static constexpr std::size_t size = sizeof...(R);
-  // The revisions as a Boost.Hana typelist, for compile-time algorithms over them.
-  static constexpr auto types = boost::hana::tuple_t<R...>;
 
  private:
   static constexpr std::array<std::string_view, size> ids_{detail::id_of<R>()...};

@@ -700,9 +700,6 @@ inline constexpr fixed_string<1> base{};
 #include <span>
 #include <string_view>
 
-#include <boost/hana/tuple.hpp>
-#include <boost/hana/type.hpp>
-
 // #include <strata/detail/graph_check.hpp>
 // strata::detail: the compile-time checks of a revision graph, and their messages.
 
@@ -1000,8 +997,6 @@ class history {
 
  public:
   static constexpr std::size_t size = sizeof...(R);
-  // The revisions as a Boost.Hana typelist, for compile-time algorithms over them.
-  static constexpr auto types = boost::hana::tuple_t<R...>;
 
  private:
   static constexpr std::array<std::string_view, size> ids_{detail::id_of<R>()...};
@@ -5321,4 +5316,34 @@ int main(int argc, char** argv) noexcept {
 }
 
 }  // namespace strata::cli
+#endif
+
+// strata::revision_types, a history's revisions as a Boost.Hana typelist, needs Boost.Hana: it comes
+// when asked for.
+#if defined(STRATA_WITH_HANA)
+// #include <strata/hana.hpp>
+// strata::revision_types<H>: a history's revisions as a Boost.Hana typelist (opt-in: needs Boost.Hana).
+
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
+
+// #include <strata/history.hpp>
+
+namespace strata {
+
+namespace detail {
+template <class H>
+struct revision_types_of;
+template <class... R>
+struct revision_types_of<history<R...>> {
+  static constexpr auto value = boost::hana::tuple_t<R...>;
+};
+}  // namespace detail
+
+// For compile-time algorithms over the revisions: `boost::hana::length(strata::revision_types<history>)`.
+// Kept out of <strata/history.hpp> so that the core needs no Boost.
+template <History H>
+inline constexpr auto revision_types = detail::revision_types_of<H>::value;
+
+}  // namespace strata
 #endif

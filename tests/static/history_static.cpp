@@ -1,6 +1,7 @@
 // The compile-time side of strata that must hold: graph checks, heads, replay and reversibility.
 #include <boost/hana/length.hpp>
 
+#include <strata/hana.hpp>
 #include <strata/strata.hpp>
 
 namespace {
@@ -36,7 +37,7 @@ static_assert(merged::heads.size() == 1 && merged::heads[0] == "d3");
 static_assert(merged::revisions[3].is_merge() && merged::revisions[0].is_base());
 static_assert(merged::index_of("c2") == 2 && merged::index_of("zz") == merged::size);
 static_assert(strata::History<merged> && !strata::History<int>);
-static_assert(decltype(boost::hana::length(merged::types))::value == 4);
+static_assert(decltype(boost::hana::length(strata::revision_types<merged>))::value == 4);
 
 // The same checks on ids that share a long prefix, as generated ids can.
 STRATA_EMPTY_REVISION(long_a, "0123456789abcdef0123456789abcdef", strata::base);
