@@ -707,6 +707,7 @@ inline constexpr fixed_string<1> base{};
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <ostream>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -729,6 +730,22 @@ constexpr bool well_formed_id(std::string_view id) {
 }
 
 enum class graph_fault : std::uint8_t { none, empty, malformed_id, malformed_down_id, duplicate_id, self_down, unknown_down, later_down, several_bases };
+
+constexpr std::string_view to_string(graph_fault fault) {
+  switch (fault) {
+    case graph_fault::none: return "none";
+    case graph_fault::empty: return "empty";
+    case graph_fault::malformed_id: return "malformed_id";
+    case graph_fault::malformed_down_id: return "malformed_down_id";
+    case graph_fault::duplicate_id: return "duplicate_id";
+    case graph_fault::self_down: return "self_down";
+    case graph_fault::unknown_down: return "unknown_down";
+    case graph_fault::later_down: return "later_down";
+    case graph_fault::several_bases: return "several_bases";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, graph_fault fault) { return out << to_string(fault); }
 
 struct graph_check {
   graph_fault fault = graph_fault::none;
@@ -1151,6 +1168,7 @@ class revision_graph {
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <ostream>
 #include <span>
 #include <string>
 #include <string_view>
@@ -1172,6 +1190,9 @@ struct migrator_options {
 
 enum class direction { upgrade, downgrade };
 
+constexpr std::string_view to_string(direction way) { return way == direction::upgrade ? "upgrade" : "downgrade"; }
+inline std::ostream& operator<<(std::ostream& out, direction way) { return out << to_string(way); }
+
 // What a migrator reports as it goes (for progress output): per revision, starting (the lock is
 // held and it was not yet applied) then finished; or skipped (another process had applied it).
 struct migration_event {
@@ -1179,6 +1200,16 @@ struct migration_event {
   direction way;
   const revision_info* revision;
 };
+
+constexpr std::string_view to_string(migration_event::kind what) {
+  switch (what) {
+    case migration_event::kind::starting: return "starting";
+    case migration_event::kind::finished: return "finished";
+    case migration_event::kind::skipped: return "skipped";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, migration_event::kind what) { return out << to_string(what); }
 
 template <Dialect D>
 class migrator {
@@ -1385,7 +1416,7 @@ class migrator {
 
   migration_failed failure(const revision_info& rev, direction way, const std::string& before, const std::string& operation,
                            const std::string& message) const {
-    std::string text = std::string(way == direction::upgrade ? "upgrade" : "downgrade") + " of revision '" +
+    std::string text = std::string(to_string(way)) + " of revision '" +
                        std::string(rev.id) + "' (" + std::string(rev.message) + ") failed" +
                        (operation.empty() ? "" : " at " + operation) + ": " + message +
                        (rev.transactional
