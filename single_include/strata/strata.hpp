@@ -695,10 +695,13 @@ inline constexpr fixed_string<1> base{};
 // #include <strata/history.hpp>
 // strata::history: the compile-time typelist of revisions, checked by static_assert.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
+#include <type_traits>
 
 // #include <strata/detail/graph_check.hpp>
 // strata::detail: the compile-time checks of a revision graph, and their messages.
@@ -908,12 +911,211 @@ inline constexpr bool history_checked<false, Message> = invalid_history<Message>
 #include <concepts>
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
 
+// #include <strata/detail/recorded_names.hpp>
+// strata::detail: the compile-time check that a revision's upgrade()/downgrade() record operations
+// in constant evaluation, with every name they record outliving the call.
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+
+// #include <strata/ops.hpp>
+
+namespace strata::detail {
+
+// Whether std::variant of non-trivial types (an ops' recorded operations) can be constant-evaluated
+// (P2231, __cpp_lib_variant >= 202106L). GCC 12 with libstdc++ 12 can. Clang 14 with libstdc++ 12
+// cannot: libstdc++ enables it only for compilers that report __cpp_concepts >= 202002L, which clang
+// 14 does not (201907L), so recording create_table, create_index or add_constraint (alternatives
+// with a std::vector) fails there whatever the revision does; a revision with only trivially
+// destructible operations (drop_table, execute ...) would pass, which tells nothing. Where it cannot,
+// the Revision concept checks the shape of a revision only, and replay() is unavailable: compile a
+// history with GCC (as CI does) to have its revisions checked.
+inline constexpr bool records_at_compile_time = __cpp_lib_variant >= 202106L;
+
+template <class>
+inline constexpr bool unknown_operation = false;
+
+// f(name) for every name and SQL fragment an operation holds: what a string_view recorded by
+// upgrade()/downgrade() points to, and so what must outlive them.
+template <class F>
+constexpr void for_each_name(const column_type& type, F& f) { f(type.sql); }
+template <class F>
+constexpr void for_each_name(const column& c, F& f) {
+  f(c.name);
+  for_each_name(c.type, f);
+  if (c.default_sql) f(*c.default_sql);
+  if (c.foreign_key) {
+    f(c.foreign_key->table);
+    f(c.foreign_key->column);
+  }
+  if (c.check_sql) f(*c.check_sql);
+}
+template <class F>
+constexpr void for_each_name(const constraint& k, F& f) {
+  f(k.name);
+  for (auto n : k.columns) f(n);
+  f(k.referenced_table);
+  for (auto n : k.referenced_columns) f(n);
+  f(k.check_sql);
+}
+template <class F>
+constexpr void for_each_name(const operation& o, F& f) {
+  std::visit(
+      [&f](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, op::create_table>) {
+          f(x.table);
+          for (const auto& c : x.columns) for_each_name(c, f);
+          for (const auto& k : x.constraints) for_each_name(k, f);
+        } else if constexpr (std::is_same_v<T, op::drop_table> || std::is_same_v<T, op::drop_column>) {
+          f(x.table);
+          if constexpr (std::is_same_v<T, op::drop_column>) f(x.column);
+        } else if constexpr (std::is_same_v<T, op::rename_table>) {
+          f(x.table);
+          f(x.new_name);
+        } else if constexpr (std::is_same_v<T, op::add_column>) {
+          f(x.table);
+          for_each_name(x.definition, f);
+        } else if constexpr (std::is_same_v<T, op::rename_column>) {
+          f(x.table);
+          f(x.column);
+          f(x.new_name);
+        } else if constexpr (std::is_same_v<T, op::alter_column>) {
+          f(x.table);
+          f(x.column);
+          if (x.change.type) for_each_name(*x.change.type, f);
+          if (x.change.server_default) f(*x.change.server_default);
+          if (x.change.using_sql) f(*x.change.using_sql);
+        } else if constexpr (std::is_same_v<T, op::add_constraint>) {
+          f(x.table);
+          for_each_name(x.definition, f);
+        } else if constexpr (std::is_same_v<T, op::drop_constraint>) {
+          f(x.table);
+          f(x.name);
+        } else if constexpr (std::is_same_v<T, op::create_index>) {
+          f(x.name);
+          f(x.table);
+          for (auto n : x.columns) f(n);
+          f(x.options.where);
+        } else if constexpr (std::is_same_v<T, op::drop_index>) {
+          f(x.name);
+          f(x.table);
+        } else if constexpr (std::is_same_v<T, op::execute>) {
+          f(x.sql);
+        } else if constexpr (std::is_same_v<T, op::run>) {
+          f(x.description);
+        } else {
+          static_assert(unknown_operation<T>, "strata::detail::for_each_name does not know this operation: list the names it holds");
+        }
+      },
+      o);
+}
+
+// Records upgrade() and downgrade(): a constant expression only if both are constexpr (and do
+// nothing else a constant expression cannot).
+template <class R>
+constexpr bool records_constantly() {
+  ops up, down;
+  R::upgrade(up);
+  R::downgrade(down);
+  return true;
+}
+
+// What upgrade() and downgrade() record, as the Revision concept and strata::history check it:
+// how many names (not empty), and the first `kept` of them.
+struct recorded_names {
+  static constexpr std::size_t kept = 32;
+  std::array<std::string_view, kept> names{};
+  std::size_t count = 0;
+  unsigned checksum = 0;
+
+  // Reads the first and the last character of each name: reading through a view into storage
+  // that is gone (a long std::string destroyed when upgrade() returned) is not a constant expression.
+  constexpr void operator()(std::string_view name) {
+    if (name.empty()) return;
+    checksum += static_cast<unsigned char>(name.front()) + static_cast<unsigned char>(name.back());
+    if (count < kept) names[count] = name;
+    ++count;
+  }
+};
+
+// An ops with room for 8 operations and none recorded. Recording grows ops' vector by moving what
+// it holds, and GCC 12 moves a std::variant slowly in constant evaluation: tens of milliseconds for
+// an alternative of high index (drop_index, execute), which made the check of a 200-revision
+// history cost 11 s instead of 1. Copy-assigning an empty ops keeps the vector's storage; with
+// room made by cheap drop_table records, a revision's own operations are not moved (up to 8).
+// Only speed depends on this: should ops keep its operations otherwise, nothing changes but that.
+constexpr ops ops_with_room() {
+  ops o;
+  for (int i = 0; i < 8; ++i) o.drop_table({});
+  const ops empty;
+  o = empty;
+  return o;
+}
+
+// Records upgrade() and downgrade(), once per revision: the concept and history's check call this
+// same function, which GCC evaluates once (a constexpr call with the same arguments is memoised).
+template <class R>
+constexpr recorded_names record_names() {
+  recorded_names read;
+  ops recorded = ops_with_room();
+  const ops empty;
+  for (auto* record : {&R::upgrade, &R::downgrade}) {
+    record(recorded);
+    for (const auto& o : recorded.operations()) for_each_name(o, read);
+    recorded = empty;
+  }
+  read.checksum &= 0U;  // read, never compared
+  return read;
+}
+
+// Every name, for a revision with more than recorded_names::kept of them (a second recording).
+template <std::size_t N>
+struct all_names {
+  std::array<std::string_view, N> names{};
+  std::size_t count = 0;
+  constexpr void operator()(std::string_view name) {
+    if (!name.empty()) names[count++] = name;
+  }
+};
+template <class R, std::size_t N>
+constexpr all_names<N> all_recorded_names() {
+  all_names<N> all;
+  ops recorded = ops_with_room();
+  const ops empty;
+  for (auto* record : {&R::upgrade, &R::downgrade}) {
+    record(recorded);
+    for (const auto& o : recorded.operations()) for_each_name(o, all);
+    recorded = empty;
+  }
+  return all;
+}
+
+// A constexpr variable holding the names is valid only when each points to storage that outlives
+// every call (a string literal, a static constexpr array). GCC 12 does not see, when the name is
+// only read, that a view into a short std::string's inline buffer outlived its string, but it does
+// refuse such a view as the value of a constexpr variable: the compile error is then here.
+template <class R, std::size_t Count = record_names<R>().count, bool Kept = (Count <= recorded_names::kept)>
+struct names_outlive_the_call {
+  static constexpr recorded_names names = record_names<R>();  // strata::history: a name recorded by the upgrade() or downgrade() of the revision above points into a std::string or another local that is gone: record string literals or static constexpr names
+  static constexpr bool value = names.count == Count;
+};
+template <class R, std::size_t Count>
+struct names_outlive_the_call<R, Count, false> {
+  static constexpr all_names<Count> names = all_recorded_names<R, Count>();  // strata::history: a name recorded by the upgrade() or downgrade() of the revision above points into a std::string or another local that is gone: record string literals or static constexpr names
+  static constexpr bool value = names.count == Count;
+};
+
+}  // namespace strata::detail
 // #include <strata/fixed_string.hpp>
+// #include <strata/ops.hpp>
 
 namespace strata {
-
-class ops;
 
 namespace detail {
 template <fixed_string... Down>
@@ -940,11 +1142,10 @@ struct revision {
   static constexpr bool transactional = true;
 };
 
-// What a revision struct must provide: an id and down revisions (from strata::revision), a
-// message, and upgrade/downgrade functions that record operations. Both functions are
-// `static constexpr` so that a history can be replayed at compile time.
+namespace detail {
+// The members a revision has.
 template <class R>
-concept Revision = requires(ops& op) {
+concept revision_shape = requires(ops& op) {
   { R::id } -> std::convertible_to<std::string_view>;
   { R::down_revisions.size() } -> std::convertible_to<std::size_t>;
   { R::message } -> std::convertible_to<std::string_view>;
@@ -952,6 +1153,23 @@ concept Revision = requires(ops& op) {
   R::upgrade(op);
   R::downgrade(op);
 };
+
+// upgrade() and downgrade() run in constant evaluation and every name they record can be read
+// after they return. (Where the standard library cannot constant-evaluate the recorded operations,
+// see records_at_compile_time, only the shape is checked.)
+template <class R>
+concept records_lasting_names =
+    !records_at_compile_time || requires { typename std::integral_constant<std::size_t, record_names<R>().count>; };
+}  // namespace detail
+
+// What a revision struct must provide: an id and down revisions (from strata::revision), a
+// message, and upgrade/downgrade functions that record operations. Both functions are
+// `static constexpr` and can run at compile time, so that a history can be replayed by the
+// compiler, and each name they record outlives them (string literals, never a std::string: ops
+// keeps string_views). Laws, checked by strata::history: every recorded name points to storage
+// that lives as long as the program (a literal, a static constexpr array).
+template <class R>
+concept Revision = detail::revision_shape<R> && detail::records_lasting_names<R>;
 
 }  // namespace strata
 
@@ -974,16 +1192,49 @@ struct revision_info {
 
 namespace detail {
 
+// What is wrong with a type of a history, if anything. Each check runs only when those before it
+// passed (if constexpr), so that one fault gives one message.
+enum class revision_fault : std::uint8_t { none, not_a_revision, not_constexpr, name_outlived };
+
+template <class R>
+consteval revision_fault fault_of() {
+  if constexpr (!revision_shape<R>) return revision_fault::not_a_revision;
+  else if constexpr (Revision<R>) return revision_fault::none;
+  else if constexpr (requires { typename std::bool_constant<records_constantly<R>()>; }) return revision_fault::name_outlived;
+  else return revision_fault::not_constexpr;
+}
+
+// The names of a revision that passed the checks above, held in a constexpr variable (where the
+// recorded operations can be constant-evaluated): see names_outlive_the_call.
+template <class R, bool Check = records_at_compile_time && fault_of<R>() == revision_fault::none>
+struct names_checked {
+  static constexpr bool value = true;
+};
+template <class R>
+struct names_checked<R, true> {
+  // By address: a failed initialisation then gives its one error, not a second one here.
+  static constexpr bool value = &names_outlive_the_call<R>::names != nullptr;
+};
+
 // Each type of a history must be a Revision; the failing one is named in the instantiation line
 // above the assertion. The accessors below give an empty value for a non-revision so that nothing
 // else fails after this one message.
 template <class R>
 struct revision_checked {
-  static_assert(Revision<R>,
+  static constexpr revision_fault fault = fault_of<R>();
+  static_assert(fault != revision_fault::not_a_revision,
                 "strata::history: the type in 'revision_checked<...>' above is not a revision: derive it from "
                 "strata::revision<\"<id>\", \"<down id>\"> and give it `static constexpr std::string_view message` "
                 "and `static constexpr void upgrade(strata::ops&)` and `downgrade(strata::ops&)`");
-  static constexpr bool value = true;
+  static_assert(fault != revision_fault::not_constexpr,
+                "strata::history: the upgrade() or downgrade() of the revision in 'revision_checked<...>' above cannot run at "
+                "compile time: add `constexpr` (`static constexpr void upgrade(strata::ops& op)`), and call only constexpr "
+                "functions in it");
+  static_assert(fault != revision_fault::name_outlived,
+                "strata::history: the revision in 'revision_checked<...>' above records a name that does not outlive its "
+                "upgrade() or downgrade() (a string_view into a std::string that is gone); record string literals or "
+                "static constexpr names");
+  static constexpr bool value = names_checked<R>::value;
 };
 
 template <class R>
@@ -1010,7 +1261,8 @@ constexpr revision_info info_of() {
 // one message naming the revision(s) concerned.
 template <class... R>
 class history {
-  static_assert((detail::revision_checked<R>::value && ...));
+  // Pack expansions into arrays, not fold expressions: clang folds at most 256 arguments.
+  static_assert(std::array<bool, sizeof...(R)>{detail::revision_checked<R>::value...}.size() == sizeof...(R));
 
  public:
   static constexpr std::size_t size = sizeof...(R);
@@ -1019,7 +1271,9 @@ class history {
   static constexpr std::array<std::string_view, size> ids_{detail::id_of<R>()...};
   static constexpr std::array<std::span<const std::string_view>, size> downs_{detail::downs_of<R>()...};
   // Only revisions are checked as a graph: a non-revision has had its message already.
-  static constexpr detail::graph_check check_ = (Revision<R> && ...) ? detail::check_graph(ids_, downs_) : detail::graph_check{};
+  static constexpr std::array<bool, sizeof...(R)> revisions_{Revision<R>...};
+  static constexpr detail::graph_check check_ =
+      std::find(revisions_.begin(), revisions_.end(), false) == revisions_.end() ? detail::check_graph(ids_, downs_) : detail::graph_check{};
   static constexpr detail::message_buffer message_ = detail::graph_message(check_, ids_);
 
  public:
