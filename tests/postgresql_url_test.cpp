@@ -94,13 +94,13 @@ TEST(PostgresqlUrl, EncodedPasswordsAreReadExactlyAndShownAsStars) {
     EXPECT_EQ(u.value("dbname"), "stock");
     EXPECT_EQ(u.value("sslmode"), "require");
     EXPECT_EQ(u.schema, "app");
-    EXPECT_EQ(u.shown(), "postgresql://app:***@db.example:5433/stock?sslmode=require&schema=app");
+    EXPECT_EQ(u.shown, "postgresql://app:***@db.example:5433/stock?sslmode=require&schema=app");
 
     const auto q = strata::detail::postgresql_url::parse("postgres://app@db.example/stock?password=" + url_encode(password) +
                                                              "&application_name=x",
                                                          strata::postgresql::schemes);
     EXPECT_EQ(q.value("password"), password);
-    EXPECT_EQ(q.shown(), "postgres://app@db.example/stock?password=***&application_name=x");
+    EXPECT_EQ(q.shown, "postgres://app@db.example/stock?password=***&application_name=x");
   }
 }
 
@@ -113,7 +113,7 @@ TEST(PostgresqlUrl, ColonQuestionMarkHashAndSpaceNeedNoEncoding) {
     EXPECT_EQ(u.value("password"), password);
     EXPECT_EQ(u.value("host"), "localhost");
     EXPECT_EQ(u.value("dbname"), "app");
-    EXPECT_EQ(u.shown(), "postgresql://app:***@localhost:1/app?connect_timeout=5");
+    EXPECT_EQ(u.shown, "postgresql://app:***@localhost:1/app?connect_timeout=5");
   }
 }
 

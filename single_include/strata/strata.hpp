@@ -3730,17 +3730,15 @@ struct url {
   std::vector<std::pair<std::string, std::string>> keywords;  // libpq's keywords with the values libpq parsed
   std::string schema;                                          // strata's ?schema=
   std::optional<std::chrono::milliseconds> lock_timeout;       // strata's ?lock_timeout=<seconds>
+  // The URL for messages, rebuilt from its parts: the user libpq parsed, the password (and
+  // sslpassword) as ***, the host, port, database and parameters as written.
+  std::string shown;
 
   [[nodiscard]] std::string value(std::string_view keyword) const {
     for (const auto& [k, v] : keywords)
       if (k == keyword) return v;
     return {};
   }
-
-  // The URL rebuilt from its parts, the password (and sslpassword) as ***.
-  [[nodiscard]] std::string shown() const { return shown_; }
-
-  std::string shown_;
 };
 
 namespace detail {
@@ -3858,23 +3856,23 @@ inline url parse(std::string_view text, std::span<const std::string_view> scheme
     const auto colon = p.userinfo.find(':');
     user_shown = detail::encode(u.value("user")) + (colon != std::string_view::npos ? ":***" : "") + "@";
   }
-  u.shown_ = u.scheme + "://" + user_shown + std::string(p.location) + shown_query;
+  u.shown = u.scheme + "://" + user_shown + std::string(p.location) + shown_query;
 
   if (unknown)
-    throw malformed_url("'" + u.shown_ + "' has " + (unknown->empty() ? "a parameter after its password=" : "parameter '" + *unknown + "'") +
+    throw malformed_url("'" + u.shown + "' has " + (unknown->empty() ? "a parameter after its password=" : "parameter '" + *unknown + "'") +
                         ", which is neither strata's (schema, lock_timeout) nor a libpq connection keyword (sslmode, connect_timeout, "
                         "application_name ...); remove it or fix its spelling" +
                         (unknown->empty() ? ", and write '&' in a password as %26" : ""));
   for (const auto& [key, value] : own) {
     if (key == "schema") {
       if (value.empty())
-        throw malformed_url("'" + u.shown_ + "' has an empty schema=; name the schema to migrate, for example ?schema=app");
+        throw malformed_url("'" + u.shown + "' has an empty schema=; name the schema to migrate, for example ?schema=app");
       u.schema = value;
     } else {
       char* end = nullptr;
       const double seconds = std::strtod(value.c_str(), &end);
       if (value.empty() || end != value.c_str() + value.size() || !(seconds >= 0 && seconds <= 2'000'000))
-        throw malformed_url("'" + u.shown_ + "' has lock_timeout='" + value +
+        throw malformed_url("'" + u.shown + "' has lock_timeout='" + value +
                             "'; write how long to wait for the migration lock in seconds, for example ?lock_timeout=60 or ?lock_timeout=0.5");
       u.lock_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
     }
@@ -3886,7 +3884,7 @@ inline url parse(std::string_view text, std::span<const std::string_view> scheme
 // read, database_url::mask's text, which hides everything that could be a password.
 inline std::string shown(std::string_view text, std::span<const std::string_view> schemes) {
   try {
-    return parse(text, schemes).shown();
+    return parse(text, schemes).shown;
   } catch (const malformed_url&) {
     return database_url::mask(text);
   }
