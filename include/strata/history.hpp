@@ -50,10 +50,13 @@ template <class R, bool Check = records_at_compile_time && fault_of<R>() == revi
 struct names_checked {
   static constexpr bool value = true;
 };
+// By address (a template argument, which instantiates the variable): a failed initialisation then
+// gives its one error, not a second one here.
+template <auto Names>
+inline constexpr bool instantiated = true;
 template <class R>
 struct names_checked<R, true> {
-  // By address: a failed initialisation then gives its one error, not a second one here.
-  static constexpr bool value = &names_outlive_the_call<R>::names != nullptr;
+  static constexpr bool value = instantiated<&names_outlive_the_call<R>::names>;
 };
 
 // Each type of a history must be a Revision; the failing one is named in the instantiation line
