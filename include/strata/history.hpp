@@ -1,13 +1,13 @@
 // strata::history: the compile-time typelist of revisions, checked by static_assert.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
-
-#include <boost/hana/tuple.hpp>
-#include <boost/hana/type.hpp>
+#include <type_traits>
 
 #include <strata/detail/graph_check.hpp>
 #include <strata/ops.hpp>
@@ -32,16 +32,52 @@ struct revision_info {
 
 namespace detail {
 
+// What is wrong with a type of a history, if anything. Each check runs only when those before it
+// passed (if constexpr), so that one fault gives one message.
+enum class revision_fault : std::uint8_t { none, not_a_revision, not_constexpr, name_outlived };
+
+template <class R>
+consteval revision_fault fault_of() {
+  if constexpr (!revision_shape<R>) return revision_fault::not_a_revision;
+  else if constexpr (Revision<R>) return revision_fault::none;
+  else if constexpr (requires { typename std::bool_constant<records_constantly<R>()>; }) return revision_fault::name_outlived;
+  else return revision_fault::not_constexpr;
+}
+
+// The names of a revision that passed the checks above, held in a constexpr variable (where the
+// recorded operations can be constant-evaluated): see names_outlive_the_call.
+template <class R, bool Check = records_at_compile_time && fault_of<R>() == revision_fault::none>
+struct names_checked {
+  static constexpr bool value = true;
+};
+// By address (a template argument, which instantiates the variable): a failed initialisation then
+// gives its one error, not a second one here.
+template <auto Names>
+inline constexpr bool instantiated = true;
+template <class R>
+struct names_checked<R, true> {
+  static constexpr bool value = instantiated<&names_outlive_the_call<R>::names>;
+};
+
 // Each type of a history must be a Revision; the failing one is named in the instantiation line
 // above the assertion. The accessors below give an empty value for a non-revision so that nothing
 // else fails after this one message.
 template <class R>
 struct revision_checked {
-  static_assert(Revision<R>,
+  static constexpr revision_fault fault = fault_of<R>();
+  static_assert(fault != revision_fault::not_a_revision,
                 "strata::history: the type in 'revision_checked<...>' above is not a revision: derive it from "
                 "strata::revision<\"<id>\", \"<down id>\"> and give it `static constexpr std::string_view message` "
                 "and `static constexpr void upgrade(strata::ops&)` and `downgrade(strata::ops&)`");
-  static constexpr bool value = true;
+  static_assert(fault != revision_fault::not_constexpr,
+                "strata::history: the upgrade() or downgrade() of the revision in 'revision_checked<...>' above cannot run at "
+                "compile time: add `constexpr` (`static constexpr void upgrade(strata::ops& op)`), and call only constexpr "
+                "functions in it");
+  static_assert(fault != revision_fault::name_outlived,
+                "strata::history: the revision in 'revision_checked<...>' above records a name that does not outlive its "
+                "upgrade() or downgrade() (a string_view into a std::string that is gone); record string literals or "
+                "static constexpr names");
+  static constexpr bool value = names_checked<R>::value;
 };
 
 template <class R>
@@ -68,18 +104,19 @@ constexpr revision_info info_of() {
 // one message naming the revision(s) concerned.
 template <class... R>
 class history {
-  static_assert((detail::revision_checked<R>::value && ...));
+  // Pack expansions into arrays, not fold expressions: clang folds at most 256 arguments.
+  static_assert(std::array<bool, sizeof...(R)>{detail::revision_checked<R>::value...}.size() == sizeof...(R));
 
  public:
   static constexpr std::size_t size = sizeof...(R);
-  // The revisions as a Boost.Hana typelist, for compile-time algorithms over them.
-  static constexpr auto types = boost::hana::tuple_t<R...>;
 
  private:
   static constexpr std::array<std::string_view, size> ids_{detail::id_of<R>()...};
   static constexpr std::array<std::span<const std::string_view>, size> downs_{detail::downs_of<R>()...};
   // Only revisions are checked as a graph: a non-revision has had its message already.
-  static constexpr detail::graph_check check_ = (Revision<R> && ...) ? detail::check_graph(ids_, downs_) : detail::graph_check{};
+  static constexpr std::array<bool, sizeof...(R)> revisions_{Revision<R>...};
+  static constexpr detail::graph_check check_ =
+      std::find(revisions_.begin(), revisions_.end(), false) == revisions_.end() ? detail::check_graph(ids_, downs_) : detail::graph_check{};
   static constexpr detail::message_buffer message_ = detail::graph_message(check_, ids_);
 
  public:

@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <ostream>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,6 +29,9 @@ struct migrator_options {
 
 enum class direction { upgrade, downgrade };
 
+constexpr std::string_view to_string(direction way) { return way == direction::upgrade ? "upgrade" : "downgrade"; }
+inline std::ostream& operator<<(std::ostream& out, direction way) { return out << to_string(way); }
+
 // What a migrator reports as it goes (for progress output): per revision, starting (the lock is
 // held and it was not yet applied) then finished; or skipped (another process had applied it).
 struct migration_event {
@@ -35,6 +39,16 @@ struct migration_event {
   direction way;
   const revision_info* revision;
 };
+
+constexpr std::string_view to_string(migration_event::kind what) {
+  switch (what) {
+    case migration_event::kind::starting: return "starting";
+    case migration_event::kind::finished: return "finished";
+    case migration_event::kind::skipped: return "skipped";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, migration_event::kind what) { return out << to_string(what); }
 
 template <Dialect D>
 class migrator {
@@ -241,7 +255,7 @@ class migrator {
 
   migration_failed failure(const revision_info& rev, direction way, const std::string& before, const std::string& operation,
                            const std::string& message) const {
-    std::string text = std::string(way == direction::upgrade ? "upgrade" : "downgrade") + " of revision '" +
+    std::string text = std::string(to_string(way)) + " of revision '" +
                        std::string(rev.id) + "' (" + std::string(rev.message) + ") failed" +
                        (operation.empty() ? "" : " at " + operation) + ": " + message +
                        (rev.transactional

@@ -5,12 +5,13 @@
 #include <concepts>
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
 
+#include <strata/detail/recorded_names.hpp>
 #include <strata/fixed_string.hpp>
+#include <strata/ops.hpp>
 
 namespace strata {
-
-class ops;
 
 namespace detail {
 template <fixed_string... Down>
@@ -37,11 +38,10 @@ struct revision {
   static constexpr bool transactional = true;
 };
 
-// What a revision struct must provide: an id and down revisions (from strata::revision), a
-// message, and upgrade/downgrade functions that record operations. Both functions are
-// `static constexpr` so that a history can be replayed at compile time.
+namespace detail {
+// The members a revision has.
 template <class R>
-concept Revision = requires(ops& op) {
+concept revision_shape = requires(ops& op) {
   { R::id } -> std::convertible_to<std::string_view>;
   { R::down_revisions.size() } -> std::convertible_to<std::size_t>;
   { R::message } -> std::convertible_to<std::string_view>;
@@ -49,5 +49,22 @@ concept Revision = requires(ops& op) {
   R::upgrade(op);
   R::downgrade(op);
 };
+
+// upgrade() and downgrade() run in constant evaluation and every name they record can be read
+// after they return. (Where the standard library cannot constant-evaluate the recorded operations,
+// see records_at_compile_time, only the shape is checked.)
+template <class R>
+concept records_lasting_names =
+    !records_at_compile_time || requires { typename std::integral_constant<std::size_t, record_names<R>().count>; };
+}  // namespace detail
+
+// What a revision struct must provide: an id and down revisions (from strata::revision), a
+// message, and upgrade/downgrade functions that record operations. Both functions are
+// `static constexpr` and can run at compile time, so that a history can be replayed by the
+// compiler, and each name they record outlives them (string literals, never a std::string: ops
+// keeps string_views). Laws, checked by strata::history: every recorded name points to storage
+// that lives as long as the program (a literal, a static constexpr array).
+template <class R>
+concept Revision = detail::revision_shape<R> && detail::records_lasting_names<R>;
 
 }  // namespace strata

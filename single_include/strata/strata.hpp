@@ -1110,6 +1110,7 @@ class ops {
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <ostream>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -1159,6 +1160,22 @@ constexpr bool well_formed_id(std::string_view id) {
 }
 
 enum class graph_fault : std::uint8_t { none, empty, malformed_id, malformed_down_id, duplicate_id, self_down, unknown_down, later_down, several_bases };
+
+constexpr std::string_view to_string(graph_fault fault) {
+  switch (fault) {
+    case graph_fault::none: return "none";
+    case graph_fault::empty: return "empty";
+    case graph_fault::malformed_id: return "malformed_id";
+    case graph_fault::malformed_down_id: return "malformed_down_id";
+    case graph_fault::duplicate_id: return "duplicate_id";
+    case graph_fault::self_down: return "self_down";
+    case graph_fault::unknown_down: return "unknown_down";
+    case graph_fault::later_down: return "later_down";
+    case graph_fault::several_bases: return "several_bases";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, graph_fault fault) { return out << to_string(fault); }
 
 struct graph_check {
   graph_fault fault = graph_fault::none;
@@ -1453,13 +1470,13 @@ inline std::vector<std::string> expression_columns(std::string_view sql) {
 // #include <strata/history.hpp>
 // strata::history: the compile-time typelist of revisions, checked by static_assert.
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <span>
 #include <string_view>
-
-#include <boost/hana/tuple.hpp>
-#include <boost/hana/type.hpp>
+#include <type_traits>
 
 // #include <strata/detail/graph_check.hpp>
 // #include <strata/ops.hpp>
@@ -1470,12 +1487,212 @@ inline std::vector<std::string> expression_columns(std::string_view sql) {
 #include <concepts>
 #include <cstddef>
 #include <string_view>
+#include <type_traits>
 
+// #include <strata/detail/recorded_names.hpp>
+// strata::detail: the compile-time check that a revision's upgrade()/downgrade() record operations
+// in constant evaluation, with every name they record outliving the call.
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+
+// #include <strata/ops.hpp>
+
+namespace strata::detail {
+
+// Whether std::variant of non-trivial types (an ops' recorded operations) can be constant-evaluated
+// (P2231, __cpp_lib_variant >= 202106L). GCC 12 with libstdc++ 12 can. Clang 14 with libstdc++ 12
+// cannot: libstdc++ enables it only for compilers that report __cpp_concepts >= 202002L, which clang
+// 14 does not (201907L), so recording create_table, create_index or add_constraint (alternatives
+// with a std::vector) fails there whatever the revision does; a revision with only trivially
+// destructible operations (drop_table, execute ...) would pass, which tells nothing. Where it cannot,
+// the Revision concept checks the shape of a revision only, and replay() is unavailable: compile a
+// history with GCC (as CI does) to have its revisions checked.
+inline constexpr bool records_at_compile_time = __cpp_lib_variant >= 202106L;
+
+template <class>
+inline constexpr bool unknown_operation = false;
+
+// f(name) for every name and SQL fragment an operation holds: what a string_view recorded by
+// upgrade()/downgrade() points to, and so what must outlive them.
+template <class F>
+constexpr void for_each_name(const column_type& type, F& f) { f(type.sql); }
+template <class F>
+constexpr void for_each_name(const column& c, F& f) {
+  f(c.name);
+  for_each_name(c.type, f);
+  if (c.default_sql) f(*c.default_sql);
+  if (c.foreign_key) {
+    f(c.foreign_key->table);
+    f(c.foreign_key->column);
+  }
+  if (c.check_sql) f(*c.check_sql);
+}
+template <class F>
+constexpr void for_each_name(const constraint& k, F& f) {
+  f(k.name);
+  for (auto n : k.columns) f(n);
+  f(k.referenced_table);
+  for (auto n : k.referenced_columns) f(n);
+  f(k.check_sql);
+}
+template <class F>
+constexpr void for_each_name(const operation& o, F& f) {
+  std::visit(
+      [&f](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, op::create_table>) {
+          f(x.table);
+          for (const auto& c : x.columns) for_each_name(c, f);
+          for (const auto& k : x.constraints) for_each_name(k, f);
+        } else if constexpr (std::is_same_v<T, op::drop_table> || std::is_same_v<T, op::drop_column>) {
+          f(x.table);
+          if constexpr (std::is_same_v<T, op::drop_column>) f(x.column);
+        } else if constexpr (std::is_same_v<T, op::rename_table>) {
+          f(x.table);
+          f(x.new_name);
+        } else if constexpr (std::is_same_v<T, op::add_column>) {
+          f(x.table);
+          for_each_name(x.definition, f);
+        } else if constexpr (std::is_same_v<T, op::rename_column>) {
+          f(x.table);
+          f(x.column);
+          f(x.new_name);
+        } else if constexpr (std::is_same_v<T, op::alter_column>) {
+          f(x.table);
+          f(x.column);
+          if (x.change.type) for_each_name(*x.change.type, f);
+          if (x.change.server_default) f(*x.change.server_default);
+          if (x.change.using_sql) f(*x.change.using_sql);
+        } else if constexpr (std::is_same_v<T, op::add_constraint>) {
+          f(x.table);
+          for_each_name(x.definition, f);
+        } else if constexpr (std::is_same_v<T, op::drop_constraint>) {
+          f(x.table);
+          f(x.name);
+        } else if constexpr (std::is_same_v<T, op::create_index>) {
+          f(x.name);
+          f(x.table);
+          for (auto n : x.columns) f(n);
+          f(x.options.where);
+        } else if constexpr (std::is_same_v<T, op::drop_index>) {
+          f(x.name);
+          f(x.table);
+        } else if constexpr (std::is_same_v<T, op::execute>) {
+          f(x.sql);
+        } else if constexpr (std::is_same_v<T, op::run>) {
+          f(x.description);
+        } else {
+          static_assert(unknown_operation<T>, "strata::detail::for_each_name does not know this operation: list the names it holds");
+        }
+      },
+      o);
+}
+
+// Records upgrade() and downgrade(): a constant expression only if both are constexpr (and do
+// nothing else a constant expression cannot).
+template <class R>
+constexpr bool records_constantly() {
+  ops up, down;
+  R::upgrade(up);
+  R::downgrade(down);
+  return true;
+}
+
+// What upgrade() and downgrade() record, as the Revision concept and strata::history check it:
+// how many names (not empty), and the first `kept` of them.
+struct recorded_names {
+  static constexpr std::size_t kept = 32;
+  std::array<std::string_view, kept> names{};
+  std::size_t count = 0;
+  unsigned checksum = 0;
+
+  // Reads the first and the last character of each name: reading through a view into storage
+  // that is gone (a long std::string destroyed when upgrade() returned) is not a constant expression.
+  constexpr void operator()(std::string_view name) {
+    if (name.empty()) return;
+    checksum += static_cast<unsigned char>(name.front()) + static_cast<unsigned char>(name.back());
+    if (count < kept) names[count] = name;
+    ++count;
+  }
+};
+
+// An ops with room for 4 operations and none recorded. Recording grows ops' vector by moving what
+// it holds, and GCC 12 moves a std::variant slowly in constant evaluation: tens of milliseconds for
+// an alternative of high index (drop_index, execute), which made this check cost 11 s for a
+// 200-revision history. Copy-assigning an empty ops keeps the vector's storage; room made with
+// cheap drop_table records (2.5 ms a revision) spares a revision's first 4 operations of upgrade()
+// and of downgrade() every move. Only speed depends on this: were ops to keep its operations
+// otherwise (or reserve room itself, which would halve this check's cost), nothing else changes.
+constexpr ops ops_with_room() {
+  ops o;
+  for (int i = 0; i < 4; ++i) o.drop_table({});
+  const ops empty;
+  o = empty;
+  return o;
+}
+
+// Records upgrade() and downgrade(), once per revision: the concept and history's check call this
+// same function, which GCC evaluates once (a constexpr call with the same arguments is memoised).
+template <class R>
+constexpr recorded_names record_names() {
+  recorded_names read;
+  ops recorded = ops_with_room();
+  const ops empty;
+  for (auto* record : {&R::upgrade, &R::downgrade}) {
+    record(recorded);
+    for (const auto& o : recorded.operations()) for_each_name(o, read);
+    recorded = empty;
+  }
+  read.checksum &= 0U;  // read, never compared
+  return read;
+}
+
+// Every name, for a revision with more than recorded_names::kept of them (a second recording).
+template <std::size_t N>
+struct all_names {
+  std::array<std::string_view, N> names{};
+  std::size_t count = 0;
+  constexpr void operator()(std::string_view name) {
+    if (!name.empty()) names[count++] = name;
+  }
+};
+template <class R, std::size_t N>
+constexpr all_names<N> all_recorded_names() {
+  all_names<N> all;
+  ops recorded = ops_with_room();
+  const ops empty;
+  for (auto* record : {&R::upgrade, &R::downgrade}) {
+    record(recorded);
+    for (const auto& o : recorded.operations()) for_each_name(o, all);
+    recorded = empty;
+  }
+  return all;
+}
+
+// A constexpr variable holding the names is valid only when each points to storage that outlives
+// every call (a string literal, a static constexpr array). GCC 12 does not see, when the name is
+// only read, that a view into a short std::string's inline buffer outlived its string, but it does
+// refuse such a view as the value of a constexpr variable: the compile error is then here.
+template <class R, std::size_t Count = record_names<R>().count, bool Kept = (Count <= recorded_names::kept)>
+struct names_outlive_the_call {
+  static constexpr recorded_names names = record_names<R>();  // strata::history: a name recorded by the upgrade() or downgrade() of the revision above points into a std::string or another local that is gone: record string literals or static constexpr names
+  static constexpr bool value = names.count == Count;
+};
+template <class R, std::size_t Count>
+struct names_outlive_the_call<R, Count, false> {
+  static constexpr all_names<Count> names = all_recorded_names<R, Count>();  // strata::history: a name recorded by the upgrade() or downgrade() of the revision above points into a std::string or another local that is gone: record string literals or static constexpr names
+  static constexpr bool value = names.count == Count;
+};
+
+}  // namespace strata::detail
 // #include <strata/fixed_string.hpp>
+// #include <strata/ops.hpp>
 
 namespace strata {
-
-class ops;
 
 namespace detail {
 template <fixed_string... Down>
@@ -1502,11 +1719,10 @@ struct revision {
   static constexpr bool transactional = true;
 };
 
-// What a revision struct must provide: an id and down revisions (from strata::revision), a
-// message, and upgrade/downgrade functions that record operations. Both functions are
-// `static constexpr` so that a history can be replayed at compile time.
+namespace detail {
+// The members a revision has.
 template <class R>
-concept Revision = requires(ops& op) {
+concept revision_shape = requires(ops& op) {
   { R::id } -> std::convertible_to<std::string_view>;
   { R::down_revisions.size() } -> std::convertible_to<std::size_t>;
   { R::message } -> std::convertible_to<std::string_view>;
@@ -1514,6 +1730,23 @@ concept Revision = requires(ops& op) {
   R::upgrade(op);
   R::downgrade(op);
 };
+
+// upgrade() and downgrade() run in constant evaluation and every name they record can be read
+// after they return. (Where the standard library cannot constant-evaluate the recorded operations,
+// see records_at_compile_time, only the shape is checked.)
+template <class R>
+concept records_lasting_names =
+    !records_at_compile_time || requires { typename std::integral_constant<std::size_t, record_names<R>().count>; };
+}  // namespace detail
+
+// What a revision struct must provide: an id and down revisions (from strata::revision), a
+// message, and upgrade/downgrade functions that record operations. Both functions are
+// `static constexpr` and can run at compile time, so that a history can be replayed by the
+// compiler, and each name they record outlives them (string literals, never a std::string: ops
+// keeps string_views). Laws, checked by strata::history: every recorded name points to storage
+// that lives as long as the program (a literal, a static constexpr array).
+template <class R>
+concept Revision = detail::revision_shape<R> && detail::records_lasting_names<R>;
 
 }  // namespace strata
 
@@ -1536,16 +1769,52 @@ struct revision_info {
 
 namespace detail {
 
+// What is wrong with a type of a history, if anything. Each check runs only when those before it
+// passed (if constexpr), so that one fault gives one message.
+enum class revision_fault : std::uint8_t { none, not_a_revision, not_constexpr, name_outlived };
+
+template <class R>
+consteval revision_fault fault_of() {
+  if constexpr (!revision_shape<R>) return revision_fault::not_a_revision;
+  else if constexpr (Revision<R>) return revision_fault::none;
+  else if constexpr (requires { typename std::bool_constant<records_constantly<R>()>; }) return revision_fault::name_outlived;
+  else return revision_fault::not_constexpr;
+}
+
+// The names of a revision that passed the checks above, held in a constexpr variable (where the
+// recorded operations can be constant-evaluated): see names_outlive_the_call.
+template <class R, bool Check = records_at_compile_time && fault_of<R>() == revision_fault::none>
+struct names_checked {
+  static constexpr bool value = true;
+};
+// By address (a template argument, which instantiates the variable): a failed initialisation then
+// gives its one error, not a second one here.
+template <auto Names>
+inline constexpr bool instantiated = true;
+template <class R>
+struct names_checked<R, true> {
+  static constexpr bool value = instantiated<&names_outlive_the_call<R>::names>;
+};
+
 // Each type of a history must be a Revision; the failing one is named in the instantiation line
 // above the assertion. The accessors below give an empty value for a non-revision so that nothing
 // else fails after this one message.
 template <class R>
 struct revision_checked {
-  static_assert(Revision<R>,
+  static constexpr revision_fault fault = fault_of<R>();
+  static_assert(fault != revision_fault::not_a_revision,
                 "strata::history: the type in 'revision_checked<...>' above is not a revision: derive it from "
                 "strata::revision<\"<id>\", \"<down id>\"> and give it `static constexpr std::string_view message` "
                 "and `static constexpr void upgrade(strata::ops&)` and `downgrade(strata::ops&)`");
-  static constexpr bool value = true;
+  static_assert(fault != revision_fault::not_constexpr,
+                "strata::history: the upgrade() or downgrade() of the revision in 'revision_checked<...>' above cannot run at "
+                "compile time: add `constexpr` (`static constexpr void upgrade(strata::ops& op)`), and call only constexpr "
+                "functions in it");
+  static_assert(fault != revision_fault::name_outlived,
+                "strata::history: the revision in 'revision_checked<...>' above records a name that does not outlive its "
+                "upgrade() or downgrade() (a string_view into a std::string that is gone); record string literals or "
+                "static constexpr names");
+  static constexpr bool value = names_checked<R>::value;
 };
 
 template <class R>
@@ -1572,18 +1841,19 @@ constexpr revision_info info_of() {
 // one message naming the revision(s) concerned.
 template <class... R>
 class history {
-  static_assert((detail::revision_checked<R>::value && ...));
+  // Pack expansions into arrays, not fold expressions: clang folds at most 256 arguments.
+  static_assert(std::array<bool, sizeof...(R)>{detail::revision_checked<R>::value...}.size() == sizeof...(R));
 
  public:
   static constexpr std::size_t size = sizeof...(R);
-  // The revisions as a Boost.Hana typelist, for compile-time algorithms over them.
-  static constexpr auto types = boost::hana::tuple_t<R...>;
 
  private:
   static constexpr std::array<std::string_view, size> ids_{detail::id_of<R>()...};
   static constexpr std::array<std::span<const std::string_view>, size> downs_{detail::downs_of<R>()...};
   // Only revisions are checked as a graph: a non-revision has had its message already.
-  static constexpr detail::graph_check check_ = (Revision<R> && ...) ? detail::check_graph(ids_, downs_) : detail::graph_check{};
+  static constexpr std::array<bool, sizeof...(R)> revisions_{Revision<R>...};
+  static constexpr detail::graph_check check_ =
+      std::find(revisions_.begin(), revisions_.end(), false) == revisions_.end() ? detail::check_graph(ids_, downs_) : detail::graph_check{};
   static constexpr detail::message_buffer message_ = detail::graph_message(check_, ids_);
 
  public:
@@ -2721,6 +2991,7 @@ class revision_graph {
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <ostream>
 #include <span>
 #include <string>
 #include <string_view>
@@ -2742,6 +3013,9 @@ struct migrator_options {
 
 enum class direction { upgrade, downgrade };
 
+constexpr std::string_view to_string(direction way) { return way == direction::upgrade ? "upgrade" : "downgrade"; }
+inline std::ostream& operator<<(std::ostream& out, direction way) { return out << to_string(way); }
+
 // What a migrator reports as it goes (for progress output): per revision, starting (the lock is
 // held and it was not yet applied) then finished; or skipped (another process had applied it).
 struct migration_event {
@@ -2749,6 +3023,16 @@ struct migration_event {
   direction way;
   const revision_info* revision;
 };
+
+constexpr std::string_view to_string(migration_event::kind what) {
+  switch (what) {
+    case migration_event::kind::starting: return "starting";
+    case migration_event::kind::finished: return "finished";
+    case migration_event::kind::skipped: return "skipped";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, migration_event::kind what) { return out << to_string(what); }
 
 template <Dialect D>
 class migrator {
@@ -2955,7 +3239,7 @@ class migrator {
 
   migration_failed failure(const revision_info& rev, direction way, const std::string& before, const std::string& operation,
                            const std::string& message) const {
-    std::string text = std::string(way == direction::upgrade ? "upgrade" : "downgrade") + " of revision '" +
+    std::string text = std::string(to_string(way)) + " of revision '" +
                        std::string(rev.id) + "' (" + std::string(rev.message) + ") failed" +
                        (operation.empty() ? "" : " at " + operation) + ": " + message +
                        (rev.transactional
@@ -3309,6 +3593,7 @@ inline std::ostream& operator<<(std::ostream& out, const schema_difference& d) {
 // #include <strata/url.hpp>
 // strata::database_url: parses SQLAlchemy-style database URLs (scheme://user:pass@host:port/path?k=v).
 
+#include <algorithm>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -3327,41 +3612,87 @@ struct database_url {
   std::string path;       // what follows the slash after the authority: "app.db", "/abs/app.db", "dbname"
   std::vector<std::pair<std::string, std::string>> query;
 
+  // The raw text of a URL's parts, split where libpq splits it: the user and password end at the
+  // first '@' or '/' after "scheme://", so a password may hold ':', '?', '#' or spaces as they are,
+  // but a '/' or '@' must be percent-encoded (%2F, %40). Where they are not, libpq, SQLAlchemy and
+  // RFC 3986 each split the URL in another place; parse() refuses such a URL (see ambiguous).
+  struct raw_parts {
+    std::string_view scheme;     // as written, "+driver" included
+    std::string_view userinfo;   // "user:password", without the '@'
+    bool has_userinfo = false;
+    std::string_view location;   // host, port and path: "localhost:5432/app"
+    std::string_view query;      // without the '?'
+    bool has_query = false;
+    // An '@' after the user and password, or after a '/' that follows a "host:port" that could
+    // be a user and password: no reading of the URL is sure.
+    bool ambiguous = false;
+  };
+
+  // npos-free: a text without "://" gives an empty scheme.
+  static raw_parts split(std::string_view text) {
+    raw_parts p;
+    const auto sep = text.find("://");
+    if (sep == std::string_view::npos) return p;
+    p.scheme = text.substr(0, sep);
+    auto rest = text.substr(sep + 3);
+    if (const auto end = rest.find_first_of("@/"); end != std::string_view::npos && rest[end] == '@') {
+      p.userinfo = rest.substr(0, end);
+      p.has_userinfo = true;
+      rest = rest.substr(end + 1);
+    }
+    p.ambiguous = rest.find('@') != std::string_view::npos &&
+                  (p.has_userinfo || rest.substr(0, rest.find_first_of("/?")).find(':') != std::string_view::npos);
+    const auto q = rest.find('?');
+    p.location = rest.substr(0, q);
+    if (q != std::string_view::npos) {
+      p.query = rest.substr(q + 1);
+      p.has_query = true;
+    }
+    return p;
+  }
+
+  // The key=value items of a query, raw (npos-free: an item without '=' has no value).
+  static std::vector<std::string_view> query_items(std::string_view query) {
+    std::vector<std::string_view> items;
+    while (!query.empty()) {
+      const auto amp = query.find('&');
+      items.push_back(query.substr(0, amp));
+      query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
+    }
+    return items;
+  }
+
   // Parses; a malformed URL throws strata::malformed_url (the message never shows a password).
   static database_url parse(std::string_view text) {
     database_url u;
-    const auto sep = text.find("://");
-    if (sep == std::string_view::npos || sep == 0)
+    const auto p = split(text);
+    if (p.scheme.empty())
       throw malformed_url("'" + mask(text) + "' is not a database URL; write scheme://..., for example sqlite:///app.db");
-    u.scheme = std::string(text.substr(0, sep));
-    if (auto plus = u.scheme.find('+'); plus != std::string::npos) u.scheme.resize(plus);
+    u.scheme = std::string(p.scheme.substr(0, p.scheme.find('+')));
     for (char c : u.scheme)
       if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-        throw malformed_url("'" + mask(text) + "' has a malformed scheme '" + u.scheme + "'; use sqlite:// or postgresql://");
-    auto rest = text.substr(sep + 3);
-    if (auto q = rest.find('?'); q != std::string_view::npos) {
-      auto query = rest.substr(q + 1);
-      rest = rest.substr(0, q);
-      while (!query.empty()) {
-        auto amp = query.find('&');
-        auto item = query.substr(0, amp);
-        auto eq = item.find('=');
-        if (eq == std::string_view::npos || eq == 0)
-          throw malformed_url("'" + mask(text) + "' has a malformed query parameter '" + std::string(item) + "'; write key=value");
-        u.query.emplace_back(decode(item.substr(0, eq)), decode(item.substr(eq + 1)));
-        query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-      }
+        throw malformed_url("'" + mask(text) + "' has a malformed scheme" +
+                            (u.scheme.find_first_of(":@") == std::string::npos ? " '" + u.scheme + "'" : std::string()) +
+                            "; use sqlite:// or postgresql://");
+    if (p.ambiguous) throw malformed_url("'" + mask(text) + "' " + std::string(ambiguous_at));
+    if (p.has_userinfo) {
+      const auto colon = p.userinfo.find(':');
+      u.user = decode(p.userinfo.substr(0, colon));
+      if (colon != std::string_view::npos) u.password = decode(p.userinfo.substr(colon + 1));
     }
-    const auto slash = rest.find('/');
-    auto authority = rest.substr(0, slash);
-    if (slash != std::string_view::npos) u.path = decode(rest.substr(slash + 1));
-    if (auto at = authority.rfind('@'); at != std::string_view::npos) {
-      auto credentials = authority.substr(0, at);
-      authority = authority.substr(at + 1);
-      auto colon = credentials.find(':');
-      u.user = decode(credentials.substr(0, colon));
-      if (colon != std::string_view::npos) u.password = decode(credentials.substr(colon + 1));
+    bool after_secret = false;  // a raw '&' in a password makes the rest of it look like parameters
+    for (const auto item : query_items(p.query)) {
+      const auto eq = item.find('=');
+      if (eq == std::string_view::npos || eq == 0)
+        throw malformed_url("'" + mask(text) + "' has a malformed query parameter" +
+                            (after_secret || secret_parameter(item) ? std::string() : " '" + std::string(item) + "'") +
+                            "; write key=value" + (after_secret ? ", and '&' in a password as %26" : ""));
+      u.query.emplace_back(decode(item.substr(0, eq)), decode(item.substr(eq + 1)));
+      after_secret = after_secret || secret_parameter(item.substr(0, eq));
     }
+    const auto slash = p.location.find('/');
+    auto authority = p.location.substr(0, slash);
+    if (slash != std::string_view::npos) u.path = decode(p.location.substr(slash + 1));
     if (!authority.empty() && authority.front() == '[') {  // [ipv6]:port
       auto close = authority.find(']');
       if (close == std::string_view::npos) throw malformed_url("'" + mask(text) + "' has an unclosed '[' in its host");
@@ -3378,21 +3709,46 @@ struct database_url {
     return u;
   }
 
-  // The URL as text with any password replaced by ***.
+  // What the message of an ambiguous URL says after the URL.
+  static constexpr std::string_view ambiguous_at =
+      "has an '@' where no reading of the URL is sure (a password that holds '@' or '/'?); percent-encode '@' as %40 and '/' as "
+      "%2F in the user name, password and parameters, for example postgresql://app:pa%2Fss%40word@host/database";
+
+  // The URL as text for messages, with what could be a password replaced by ***. It works on text
+  // that may not parse, so when unsure it hides too much rather than too little: everything from
+  // the first ':' after "scheme://" to the last '@' (a password may hold ':', '/', '?' or '@'), and
+  // from the value of the first parameter whose name suggests a secret (password, sslpassword,
+  // passwd ...) to the end.
   static std::string mask(std::string_view text) {
-    const auto sep = text.find("://");
-    if (sep == std::string_view::npos) return std::string(text);
-    const auto start = sep + 3;
-    const auto end = text.find_first_of("/?", start);
-    const auto authority = text.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
-    const auto at = authority.rfind('@');
-    if (at == std::string_view::npos) return std::string(text);
-    const auto colon = authority.substr(0, at).find(':');
-    if (colon == std::string_view::npos) return std::string(text);
-    return std::string(text.substr(0, start + colon + 1)) + "***" + std::string(text.substr(start + at));
+    std::string out(text);
+    for (std::size_t at = out.find_first_of("?&"); at != std::string::npos; at = out.find_first_of("?&", at + 1)) {
+      const auto end = std::min(out.find('&', at + 1), out.size());
+      const auto item = std::string_view(out).substr(at + 1, end - at - 1);
+      const auto eq = item.find('=');
+      if (!secret_parameter(item.substr(0, eq))) continue;
+      // The rest goes too: a raw '&' in a password makes its end look like more parameters.
+      out.replace(eq == std::string_view::npos ? at + 1 : at + 2 + eq, std::string::npos, "***");
+      break;
+    }
+    const auto start = out.find("://") == std::string::npos ? 0 : out.find("://") + 3;
+    const auto last_at = out.rfind('@');
+    if (last_at == std::string::npos || last_at < start) return out;
+    const auto colon = out.find(':', start);
+    if (colon == std::string::npos || colon > last_at) return out;
+    return out.substr(0, colon + 1) + "***" + out.substr(last_at);
   }
 
- private:
+  // A query parameter whose value strata never shows: its name holds "pas", "pw", "secret", "token"
+  // or "auth" (password, sslpassword, passwd, a misspelt pasword ...).
+  static bool secret_parameter(std::string_view key) {
+    std::string lower(key);
+    for (auto& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    for (std::string_view word : {"pas", "pw", "secret", "token", "auth"})
+      if (lower.find(word) != std::string::npos) return true;
+    return false;
+  }
+
+  // Percent-decoding, leaving a '%' that is not followed by two hex digits as it is.
   static std::string decode(std::string_view s) {
     auto hex = [](char c) -> int {
       if (c >= '0' && c <= '9') return c - '0';
@@ -6573,6 +6929,205 @@ inline std::string wait_for_no_sessions(std::string_view database) {
 }
 
 }  // namespace strata::detail::postgresql_sql
+// #include <strata/detail/postgresql_url.hpp>
+// strata::detail::postgresql_url: a PostgreSQL URL read by libpq's own parser, and shown with its password as ***.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <libpq-fe.h>
+
+// #include <strata/errors.hpp>
+// #include <strata/url.hpp>
+
+namespace strata::detail::postgresql_url {
+
+// A URL as strata reads it. libpq's URI parser (PQconninfoParse) reads the parts; strata splits the
+// text only where libpq does, to keep the secrets (the user and password, and the password= and
+// sslpassword= parameters) out of what libpq may quote in an error, and to take out its own
+// parameters (schema, lock_timeout), which libpq refuses.
+//
+// A password is written as libpq reads it: ':', '?', '#' and spaces may stand as they are, but a
+// '/' or '@' must be percent-encoded (%2F, %40), and a '%' must start a %XX escape (write '%' as
+// %25). SQLAlchemy reads postgresql://app:Slash/Pw@host/db as the password "Slash/Pw"; libpq reads
+// the host "app", the port "Slash" and the database "Pw@host/db", and then quotes "Slash" in its
+// error. Rather than guess, strata refuses a URL with an '@' that either reading could put in a
+// password (database_url::raw_parts::ambiguous), saying how to encode it, and shows the URL with
+// everything that could be a password hidden.
+struct url {
+  std::string scheme;                                          // as written: "postgresql" or "postgres"
+  std::vector<std::pair<std::string, std::string>> keywords;  // libpq's keywords with the values libpq parsed
+  std::string schema;                                          // strata's ?schema=
+  std::optional<std::chrono::milliseconds> lock_timeout;       // strata's ?lock_timeout=<seconds>
+  // The URL for messages, rebuilt from its parts: the user libpq parsed, the password (and
+  // sslpassword) as ***, the host, port, database and parameters as written.
+  std::string shown;
+
+  [[nodiscard]] std::string value(std::string_view keyword) const {
+    for (const auto& [k, v] : keywords)
+      if (k == keyword) return v;
+    return {};
+  }
+};
+
+namespace detail {
+
+// A percent-encoded value for the shown URL: what is not unreserved (RFC 3986) is escaped.
+inline std::string encode(std::string_view s) {
+  static constexpr char hex[] = "0123456789ABCDEF";
+  std::string out;
+  for (char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~') out += c;
+    else out += std::string("%") + hex[u >> 4] + hex[u & 15];
+  }
+  return out;
+}
+
+struct options_deleter {
+  void operator()(PQconninfoOption* o) const { PQconninfoFree(o); }
+};
+using options = std::unique_ptr<PQconninfoOption, options_deleter>;
+
+// libpq's parse of a URI; on failure, libpq's message (first line) in `error`.
+inline options libpq_parse(const std::string& uri, std::string& error) {
+  char* message = nullptr;
+  options parsed(PQconninfoParse(uri.c_str(), &message));
+  if (!parsed) {
+    error = message != nullptr ? message : "out of memory";
+    if (auto nl = error.find('\n'); nl != std::string::npos) error.resize(nl);
+    while (!error.empty() && (error.back() == '.' || error.back() == ' ')) error.pop_back();
+  }
+  if (message != nullptr) PQfreemem(message);
+  return parsed;
+}
+
+// The keywords libpq knows (from the parse of an empty string: every option, no value, no
+// environment read).
+inline bool libpq_keyword(std::string_view key) {
+  std::string ignored;
+  const auto all = libpq_parse("", ignored);
+  for (auto* o = all.get(); o != nullptr && o->keyword != nullptr; ++o)
+    if (key == o->keyword) return true;
+  return false;
+}
+
+inline bool secret_keyword(std::string_view key) { return key == "password" || key == "sslpassword"; }
+
+}  // namespace detail
+
+// Reads a URL of one of the schemes (postgresql://, postgres://; an SQLAlchemy "+driver" suffix is
+// dropped). Throws strata::malformed_url with a sentence that says what to write and never shows
+// the password.
+inline url parse(std::string_view text, std::span<const std::string_view> schemes) {
+  const auto unsure = [&] { return "'" + database_url::mask(text) + "'"; };
+  const auto p = database_url::split(text);
+  const auto scheme = p.scheme.substr(0, p.scheme.find('+'));
+  if (scheme.empty())
+    throw malformed_url(unsure() + " is not a database URL; write postgresql://user:password@host:port/database, or give no URL to "
+                                   "use libpq's PG* environment variables");
+  if (std::find(schemes.begin(), schemes.end(), scheme) == schemes.end())
+    throw malformed_url(unsure() + " is not a PostgreSQL URL; write postgresql://user:password@host:port/database, or give no URL to "
+                                   "use libpq's PG* environment variables");
+  (void)database_url::parse(text);  // the checks every URL gets (an '@' that makes it ambiguous, the port, key=value)
+
+  url u;
+  u.scheme = std::string(scheme);
+  // The query, sorted: strata's own, the secrets, the other libpq keywords, and unknown ones.
+  std::vector<std::pair<std::string, std::string>> own;  // decoded
+  std::string secrets, rest, shown_query;
+  std::optional<std::string> unknown;  // the first unknown parameter: its name, or "" after a secret one
+  for (const auto item : database_url::query_items(p.query)) {
+    const auto eq = item.find('=');
+    const auto key = database_url::decode(item.substr(0, eq));
+    if (key == "schema" || key == "lock_timeout") {
+      own.emplace_back(key, database_url::decode(item.substr(eq + 1)));
+    } else if (!detail::libpq_keyword(key)) {
+      // Neither the name nor the value is shown after a password= (a raw '&' in the password makes
+      // its end look like a parameter), nor the value ever (a misspelt password= holds the password).
+      if (!unknown) unknown = secrets.empty() ? key : std::string();
+      continue;
+    } else if (detail::secret_keyword(key)) {
+      secrets += (secrets.empty() ? "?" : "&") + std::string(item);
+    } else {
+      rest += (rest.empty() ? "?" : "&") + std::string(item);
+    }
+    shown_query += (shown_query.empty() ? "?" : "&") + std::string(item.substr(0, eq + 1)) +
+                   (detail::secret_keyword(key) ? std::string("***") : std::string(item.substr(eq + 1)));
+  }
+
+  // Host, port, database and the other parameters: no secret is in this text, so libpq's message
+  // can be quoted.
+  std::string error;
+  const auto parsed = detail::libpq_parse("postgresql://" + std::string(p.location) + rest, error);
+  if (!parsed)
+    throw malformed_url(unsure() + " cannot be read (" + error + "); fix it, percent-encoding what is not a letter or digit in its "
+                                   "values (%2F for '/', %40 for '@', %25 for '%')");
+  // The user and password, and the password parameters: libpq's message could quote them.
+  detail::options credentials;
+  std::string user_shown;
+  if (p.has_userinfo || !secrets.empty()) {
+    credentials = detail::libpq_parse("postgresql://" + std::string(p.userinfo) + (p.has_userinfo ? "@" : "") + "/" + secrets, error);
+    if (!credentials)
+      throw malformed_url(unsure() + " has a user name or password (before the host, or in password=) that libpq cannot read; "
+                                     "percent-encode what is not a letter or digit in it: '%' as %25, '/' as %2F, '@' as %40, "
+                                     "'&' as %26, '=' as %3D");
+  }
+  for (const auto* o = parsed.get(); o->keyword != nullptr; ++o) {
+    const char* value = o->val;
+    if (credentials && (std::string_view(o->keyword) == "user" || detail::secret_keyword(o->keyword)))
+      for (const auto* c = credentials.get(); c->keyword != nullptr; ++c)
+        if (std::string_view(c->keyword) == o->keyword && c->val != nullptr) value = c->val;
+    if (value != nullptr) u.keywords.emplace_back(o->keyword, value);
+  }
+
+  if (p.has_userinfo) {
+    const auto colon = p.userinfo.find(':');
+    user_shown = detail::encode(u.value("user")) + (colon != std::string_view::npos ? ":***" : "") + "@";
+  }
+  u.shown = u.scheme + "://" + user_shown + std::string(p.location) + shown_query;
+
+  if (unknown)
+    throw malformed_url("'" + u.shown + "' has " + (unknown->empty() ? "a parameter after its password=" : "parameter '" + *unknown + "'") +
+                        ", which is neither strata's (schema, lock_timeout) nor a libpq connection keyword (sslmode, connect_timeout, "
+                        "application_name ...); remove it or fix its spelling" +
+                        (unknown->empty() ? ", and write '&' in a password as %26" : ""));
+  for (const auto& [key, value] : own) {
+    if (key == "schema") {
+      if (value.empty())
+        throw malformed_url("'" + u.shown + "' has an empty schema=; name the schema to migrate, for example ?schema=app");
+      u.schema = value;
+    } else {
+      char* end = nullptr;
+      const double seconds = std::strtod(value.c_str(), &end);
+      if (value.empty() || end != value.c_str() + value.size() || !(seconds >= 0 && seconds <= 2'000'000))
+        throw malformed_url("'" + u.shown + "' has lock_timeout='" + value +
+                            "'; write how long to wait for the migration lock in seconds, for example ?lock_timeout=60 or ?lock_timeout=0.5");
+      u.lock_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    }
+  }
+  return u;
+}
+
+// The URL for messages: rebuilt from its parts with the password as ***, or, when it cannot be
+// read, database_url::mask's text, which hides everything that could be a password.
+inline std::string shown(std::string_view text, std::span<const std::string_view> schemes) {
+  try {
+    return parse(text, schemes).shown;
+  } catch (const malformed_url&) {
+    return database_url::mask(text);
+  }
+}
+
+}  // namespace strata::detail::postgresql_url
 // #include <strata/dialect/postgresql_sql.hpp>
 // #include <strata/errors.hpp>
 // #include <strata/migrator.hpp>
@@ -6611,42 +7166,15 @@ class postgresql {
   static constexpr std::array<std::string_view, 2> schemes{"postgresql", "postgres"};
 
   explicit postgresql(std::string_view url = {}, postgresql_options options = {}) : options_(std::move(options)), url_(url) {
-    database_url u;
+    // Read by libpq's parser, the secrets kept apart: detail/postgresql_url.hpp.
+    detail::postgresql_url::url u;
     if (!url.empty()) {
-      u = database_url::parse(url);
-      if (std::find(schemes.begin(), schemes.end(), u.scheme) == schemes.end())
-        throw malformed_url("'" + mask(url) + "' is not a PostgreSQL URL; write postgresql://user:password@host:port/database, "
-                            "or give no URL to use libpq's PG* environment variables");
+      u = detail::postgresql_url::parse(url, schemes);
+      if (!u.schema.empty()) options_.schema = u.schema;
+      if (u.lock_timeout) options_.lock_timeout = *u.lock_timeout;
     }
-    std::vector<std::pair<std::string, std::string>> keywords;
-    auto add = [&](std::string keyword, std::string value) {
-      if (!value.empty()) keywords.emplace_back(std::move(keyword), std::move(value));
-    };
-    add("host", u.host);
-    add("port", u.port);
-    add("user", u.user);
-    add("password", u.password);
-    add("dbname", u.path);
+    const auto& keywords = u.keywords;
     const auto known = libpq_defaults();
-    for (const auto& [key, value] : u.query) {
-      if (key == "schema") {
-        if (value.empty())
-          throw malformed_url("'" + mask(url) + "' has an empty schema=; name the schema to migrate, for example ?schema=app");
-        options_.schema = value;
-      } else if (key == "lock_timeout") {
-        char* end = nullptr;
-        const double seconds = std::strtod(value.c_str(), &end);
-        if (value.empty() || end != value.c_str() + value.size() || !(seconds >= 0 && seconds <= 2'000'000))
-          throw malformed_url("'" + mask(url) + "' has lock_timeout='" + value +
-                              "'; write how long to wait for the migration lock in seconds, for example ?lock_timeout=60 or ?lock_timeout=0.5");
-        options_.lock_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
-      } else if (std::none_of(known.begin(), known.end(), [&key = key](const auto& k) { return k.first == key; })) {
-        throw malformed_url("'" + mask(url) + "' has parameter '" + key + "', which is neither strata's (schema, lock_timeout) nor a "
-                            "libpq connection keyword (sslmode, connect_timeout, application_name ...); remove it or fix its spelling");
-      } else {
-        add(key, value);
-      }
-    }
     // Where it was meant to go, for messages: the URL's fields, else libpq's defaults (PG* variables).
     auto pick = [&](std::string_view keyword, std::string fallback) {
       std::string v;
@@ -6971,27 +7499,15 @@ class postgresql {
     return out;
   }
 
-  // The URL with its password masked, in the authority and in a password= parameter.
-  static std::string mask(std::string_view url) {
-    std::string out = database_url::mask(url);
-    const auto q = out.find('?');
-    if (q == std::string::npos) return out;
-    std::string query = out.substr(q + 1), masked;
-    for (std::size_t start = 0; start <= query.size();) {
-      auto amp = query.find('&', start);
-      if (amp == std::string::npos) amp = query.size();
-      auto item = query.substr(start, amp - start);
-      if (item.starts_with("password=")) item = "password=***";
-      masked += (start == 0 ? "" : "&") + item;
-      start = amp + 1;
-    }
-    return out.substr(0, q + 1) + masked;
-  }
+  // The URL rebuilt from libpq's parse with its password as ***; when it cannot be read, with
+  // everything that could be a password hidden.
+  static std::string mask(std::string_view url) { return detail::postgresql_url::shown(url, schemes); }
 
   [[nodiscard]] std::string first_line(std::string_view message) const {
     std::string line(message.substr(0, message.find('\n')));
     while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
-    // libpq never shows a password; should a message ever hold it, it is masked here.
+    // libpq never shows a password (it never sees one outside the password keyword); should a message
+    // ever hold the parsed password, it is masked here. (Two characters or fewer would mask words.)
     if (password_.size() >= 3)
       for (auto at = line.find(password_); at != std::string::npos; at = line.find(password_, at + 3)) line.replace(at, password_.size(), "***");
     return line;
@@ -8195,4 +8711,34 @@ int main(int argc, char** argv) noexcept {
 }
 
 }  // namespace strata::cli
+#endif
+
+// strata::revision_types, a history's revisions as a Boost.Hana typelist, needs Boost.Hana: it comes
+// when asked for.
+#if defined(STRATA_WITH_HANA)
+// #include <strata/hana.hpp>
+// strata::revision_types<H>: a history's revisions as a Boost.Hana typelist (opt-in: needs Boost.Hana).
+
+#include <boost/hana/tuple.hpp>
+#include <boost/hana/type.hpp>
+
+// #include <strata/history.hpp>
+
+namespace strata {
+
+namespace detail {
+template <class H>
+struct revision_types_of;
+template <class... R>
+struct revision_types_of<history<R...>> {
+  static constexpr auto value = boost::hana::tuple_t<R...>;
+};
+}  // namespace detail
+
+// For compile-time algorithms over the revisions: `boost::hana::length(strata::revision_types<history>)`.
+// Kept out of <strata/history.hpp> so that the core needs no Boost.
+template <History H>
+inline constexpr auto revision_types = detail::revision_types_of<H>::value;
+
+}  // namespace strata
 #endif

@@ -1,6 +1,9 @@
 // The compile-time side of strata that must hold: graph checks, heads, replay and reversibility.
+#include <array>
+
 #include <boost/hana/length.hpp>
 
+#include <strata/hana.hpp>
 #include <strata/strata.hpp>
 
 namespace {
@@ -36,7 +39,7 @@ static_assert(merged::heads.size() == 1 && merged::heads[0] == "d3");
 static_assert(merged::revisions[3].is_merge() && merged::revisions[0].is_base());
 static_assert(merged::index_of("c2") == 2 && merged::index_of("zz") == merged::size);
 static_assert(strata::History<merged> && !strata::History<int>);
-static_assert(decltype(boost::hana::length(merged::types))::value == 4);
+static_assert(decltype(boost::hana::length(strata::revision_types<merged>))::value == 4);
 
 // The same checks on ids that share a long prefix, as generated ids can.
 STRATA_EMPTY_REVISION(long_a, "0123456789abcdef0123456789abcdef", strata::base);
@@ -111,5 +114,50 @@ static_assert(strata::replay<insight>().find_table("stocks")->constraints[0].nam
 // Every revision's downgrade undoes its upgrade; the leaky one is caught.
 static_assert(strata::first_irreversible<insight>() == insight::size);
 static_assert(strata::first_irreversible<strata::history<stocks, market_cap, renames, leaky>>() == 3);
+
+// upgrade() and downgrade() run at compile time and record names that outlive them: literals,
+// static constexpr strings and arrays, fixed_string template arguments. (Checked where the recorded
+// operations can be constant-evaluated: GCC, not clang 14.)
+struct lasting_names : strata::revision<"a1", strata::base> {
+  static constexpr std::string_view message = "names from everywhere that lasts";
+  static constexpr std::string_view table = "prices";
+  static constexpr char index[] = "ix_prices_symbol";
+  static constexpr std::array<std::string_view, 2> columns{"symbol", "close"};
+  static constexpr void upgrade(strata::ops& op) {
+    op.create_table(table, {strata::column(columns[0], strata::text), strata::column(columns[1], strata::real),
+                            strata::column(id, strata::text)});
+    op.create_index(index, table, {columns[0]});
+  }
+  static constexpr void downgrade(strata::ops& op) { op.drop_table(table); }
+};
+static_assert(strata::Revision<lasting_names>);
+static_assert(strata::history<lasting_names>::size == 1);
+
+// More names than the check keeps in one pass (recorded_names::kept): all are checked.
+struct wide : strata::revision<"a2", strata::base> {
+  static constexpr std::string_view message = "a wide table";
+  static constexpr void upgrade(strata::ops& op) {
+    op.create_table("wide", {strata::column("c01", strata::integer).server_default("1"), strata::column("c02", strata::integer).server_default("2"),
+                             strata::column("c03", strata::integer).server_default("3"), strata::column("c04", strata::integer).server_default("4"),
+                             strata::column("c05", strata::integer).server_default("5"), strata::column("c06", strata::integer).server_default("6"),
+                             strata::column("c07", strata::integer).server_default("7"), strata::column("c08", strata::integer).server_default("8"),
+                             strata::column("c09", strata::integer).server_default("9"), strata::column("c10", strata::integer).server_default("10"),
+                             strata::column("c11", strata::integer).server_default("11"), strata::column("c12", strata::integer).server_default("12"),
+                             strata::column("c13", strata::integer).server_default("13"), strata::column("c14", strata::integer).server_default("14"),
+                             strata::column("c15", strata::integer).server_default("15"), strata::column("c16", strata::integer).server_default("16"),
+                             strata::column("c17", strata::integer).server_default("17"), strata::column("c18", strata::integer).server_default("18")});
+  }
+  static constexpr void downgrade(strata::ops& op) { op.drop_table("wide"); }
+};
+static_assert(strata::detail::record_names<wide>().count > strata::detail::recorded_names::kept);
+static_assert(strata::history<wide>::size == 1);
+
+struct not_constexpr : strata::revision<"a3", strata::base> {
+  static constexpr std::string_view message = "not constexpr";
+  static void upgrade(strata::ops& op) { op.drop_table("t"); }
+  static constexpr void downgrade(strata::ops&) {}
+};
+static_assert(strata::detail::revision_shape<not_constexpr>);
+static_assert(strata::Revision<not_constexpr> == !strata::detail::records_at_compile_time);
 
 }  // namespace

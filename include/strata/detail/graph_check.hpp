@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <ostream>
 #include <span>
 #include <string_view>
 #include <utility>
@@ -27,6 +28,22 @@ constexpr bool well_formed_id(std::string_view id) {
 }
 
 enum class graph_fault : std::uint8_t { none, empty, malformed_id, malformed_down_id, duplicate_id, self_down, unknown_down, later_down, several_bases };
+
+constexpr std::string_view to_string(graph_fault fault) {
+  switch (fault) {
+    case graph_fault::none: return "none";
+    case graph_fault::empty: return "empty";
+    case graph_fault::malformed_id: return "malformed_id";
+    case graph_fault::malformed_down_id: return "malformed_down_id";
+    case graph_fault::duplicate_id: return "duplicate_id";
+    case graph_fault::self_down: return "self_down";
+    case graph_fault::unknown_down: return "unknown_down";
+    case graph_fault::later_down: return "later_down";
+    case graph_fault::several_bases: return "several_bases";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, graph_fault fault) { return out << to_string(fault); }
 
 struct graph_check {
   graph_fault fault = graph_fault::none;

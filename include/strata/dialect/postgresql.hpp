@@ -28,6 +28,7 @@
 #include <strata/detail/graph_check.hpp>
 #include <strata/detail/postgresql_inspect.hpp>
 #include <strata/detail/postgresql_sql.hpp>
+#include <strata/detail/postgresql_url.hpp>
 #include <strata/dialect/postgresql_sql.hpp>
 #include <strata/errors.hpp>
 #include <strata/migrator.hpp>
@@ -66,42 +67,15 @@ class postgresql {
   static constexpr std::array<std::string_view, 2> schemes{"postgresql", "postgres"};
 
   explicit postgresql(std::string_view url = {}, postgresql_options options = {}) : options_(std::move(options)), url_(url) {
-    database_url u;
+    // Read by libpq's parser, the secrets kept apart: detail/postgresql_url.hpp.
+    detail::postgresql_url::url u;
     if (!url.empty()) {
-      u = database_url::parse(url);
-      if (std::find(schemes.begin(), schemes.end(), u.scheme) == schemes.end())
-        throw malformed_url("'" + mask(url) + "' is not a PostgreSQL URL; write postgresql://user:password@host:port/database, "
-                            "or give no URL to use libpq's PG* environment variables");
+      u = detail::postgresql_url::parse(url, schemes);
+      if (!u.schema.empty()) options_.schema = u.schema;
+      if (u.lock_timeout) options_.lock_timeout = *u.lock_timeout;
     }
-    std::vector<std::pair<std::string, std::string>> keywords;
-    auto add = [&](std::string keyword, std::string value) {
-      if (!value.empty()) keywords.emplace_back(std::move(keyword), std::move(value));
-    };
-    add("host", u.host);
-    add("port", u.port);
-    add("user", u.user);
-    add("password", u.password);
-    add("dbname", u.path);
+    const auto& keywords = u.keywords;
     const auto known = libpq_defaults();
-    for (const auto& [key, value] : u.query) {
-      if (key == "schema") {
-        if (value.empty())
-          throw malformed_url("'" + mask(url) + "' has an empty schema=; name the schema to migrate, for example ?schema=app");
-        options_.schema = value;
-      } else if (key == "lock_timeout") {
-        char* end = nullptr;
-        const double seconds = std::strtod(value.c_str(), &end);
-        if (value.empty() || end != value.c_str() + value.size() || !(seconds >= 0 && seconds <= 2'000'000))
-          throw malformed_url("'" + mask(url) + "' has lock_timeout='" + value +
-                              "'; write how long to wait for the migration lock in seconds, for example ?lock_timeout=60 or ?lock_timeout=0.5");
-        options_.lock_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
-      } else if (std::none_of(known.begin(), known.end(), [&key = key](const auto& k) { return k.first == key; })) {
-        throw malformed_url("'" + mask(url) + "' has parameter '" + key + "', which is neither strata's (schema, lock_timeout) nor a "
-                            "libpq connection keyword (sslmode, connect_timeout, application_name ...); remove it or fix its spelling");
-      } else {
-        add(key, value);
-      }
-    }
     // Where it was meant to go, for messages: the URL's fields, else libpq's defaults (PG* variables).
     auto pick = [&](std::string_view keyword, std::string fallback) {
       std::string v;
@@ -426,27 +400,15 @@ class postgresql {
     return out;
   }
 
-  // The URL with its password masked, in the authority and in a password= parameter.
-  static std::string mask(std::string_view url) {
-    std::string out = database_url::mask(url);
-    const auto q = out.find('?');
-    if (q == std::string::npos) return out;
-    std::string query = out.substr(q + 1), masked;
-    for (std::size_t start = 0; start <= query.size();) {
-      auto amp = query.find('&', start);
-      if (amp == std::string::npos) amp = query.size();
-      auto item = query.substr(start, amp - start);
-      if (item.starts_with("password=")) item = "password=***";
-      masked += (start == 0 ? "" : "&") + item;
-      start = amp + 1;
-    }
-    return out.substr(0, q + 1) + masked;
-  }
+  // The URL rebuilt from libpq's parse with its password as ***; when it cannot be read, with
+  // everything that could be a password hidden.
+  static std::string mask(std::string_view url) { return detail::postgresql_url::shown(url, schemes); }
 
   [[nodiscard]] std::string first_line(std::string_view message) const {
     std::string line(message.substr(0, message.find('\n')));
     while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) line.pop_back();
-    // libpq never shows a password; should a message ever hold it, it is masked here.
+    // libpq never shows a password (it never sees one outside the password keyword); should a message
+    // ever hold the parsed password, it is masked here. (Two characters or fewer would mask words.)
     if (password_.size() >= 3)
       for (auto at = line.find(password_); at != std::string::npos; at = line.find(password_, at + 3)) line.replace(at, password_.size(), "***");
     return line;

@@ -1,0 +1,200 @@
+// strata::detail: the compile-time check that a revision's upgrade()/downgrade() record operations
+// in constant evaluation, with every name they record outliving the call.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+
+#include <strata/ops.hpp>
+
+namespace strata::detail {
+
+// Whether std::variant of non-trivial types (an ops' recorded operations) can be constant-evaluated
+// (P2231, __cpp_lib_variant >= 202106L). GCC 12 with libstdc++ 12 can. Clang 14 with libstdc++ 12
+// cannot: libstdc++ enables it only for compilers that report __cpp_concepts >= 202002L, which clang
+// 14 does not (201907L), so recording create_table, create_index or add_constraint (alternatives
+// with a std::vector) fails there whatever the revision does; a revision with only trivially
+// destructible operations (drop_table, execute ...) would pass, which tells nothing. Where it cannot,
+// the Revision concept checks the shape of a revision only, and replay() is unavailable: compile a
+// history with GCC (as CI does) to have its revisions checked.
+inline constexpr bool records_at_compile_time = __cpp_lib_variant >= 202106L;
+
+template <class>
+inline constexpr bool unknown_operation = false;
+
+// f(name) for every name and SQL fragment an operation holds: what a string_view recorded by
+// upgrade()/downgrade() points to, and so what must outlive them.
+template <class F>
+constexpr void for_each_name(const column_type& type, F& f) { f(type.sql); }
+template <class F>
+constexpr void for_each_name(const column& c, F& f) {
+  f(c.name);
+  for_each_name(c.type, f);
+  if (c.default_sql) f(*c.default_sql);
+  if (c.foreign_key) {
+    f(c.foreign_key->table);
+    f(c.foreign_key->column);
+  }
+  if (c.check_sql) f(*c.check_sql);
+}
+template <class F>
+constexpr void for_each_name(const constraint& k, F& f) {
+  f(k.name);
+  for (auto n : k.columns) f(n);
+  f(k.referenced_table);
+  for (auto n : k.referenced_columns) f(n);
+  f(k.check_sql);
+}
+template <class F>
+constexpr void for_each_name(const operation& o, F& f) {
+  std::visit(
+      [&f](const auto& x) {
+        using T = std::decay_t<decltype(x)>;
+        if constexpr (std::is_same_v<T, op::create_table>) {
+          f(x.table);
+          for (const auto& c : x.columns) for_each_name(c, f);
+          for (const auto& k : x.constraints) for_each_name(k, f);
+        } else if constexpr (std::is_same_v<T, op::drop_table> || std::is_same_v<T, op::drop_column>) {
+          f(x.table);
+          if constexpr (std::is_same_v<T, op::drop_column>) f(x.column);
+        } else if constexpr (std::is_same_v<T, op::rename_table>) {
+          f(x.table);
+          f(x.new_name);
+        } else if constexpr (std::is_same_v<T, op::add_column>) {
+          f(x.table);
+          for_each_name(x.definition, f);
+        } else if constexpr (std::is_same_v<T, op::rename_column>) {
+          f(x.table);
+          f(x.column);
+          f(x.new_name);
+        } else if constexpr (std::is_same_v<T, op::alter_column>) {
+          f(x.table);
+          f(x.column);
+          if (x.change.type) for_each_name(*x.change.type, f);
+          if (x.change.server_default) f(*x.change.server_default);
+          if (x.change.using_sql) f(*x.change.using_sql);
+        } else if constexpr (std::is_same_v<T, op::add_constraint>) {
+          f(x.table);
+          for_each_name(x.definition, f);
+        } else if constexpr (std::is_same_v<T, op::drop_constraint>) {
+          f(x.table);
+          f(x.name);
+        } else if constexpr (std::is_same_v<T, op::create_index>) {
+          f(x.name);
+          f(x.table);
+          for (auto n : x.columns) f(n);
+          f(x.options.where);
+        } else if constexpr (std::is_same_v<T, op::drop_index>) {
+          f(x.name);
+          f(x.table);
+        } else if constexpr (std::is_same_v<T, op::execute>) {
+          f(x.sql);
+        } else if constexpr (std::is_same_v<T, op::run>) {
+          f(x.description);
+        } else {
+          static_assert(unknown_operation<T>, "strata::detail::for_each_name does not know this operation: list the names it holds");
+        }
+      },
+      o);
+}
+
+// Records upgrade() and downgrade(): a constant expression only if both are constexpr (and do
+// nothing else a constant expression cannot).
+template <class R>
+constexpr bool records_constantly() {
+  ops up, down;
+  R::upgrade(up);
+  R::downgrade(down);
+  return true;
+}
+
+// What upgrade() and downgrade() record, as the Revision concept and strata::history check it:
+// how many names (not empty), and the first `kept` of them.
+struct recorded_names {
+  static constexpr std::size_t kept = 32;
+  std::array<std::string_view, kept> names{};
+  std::size_t count = 0;
+  unsigned checksum = 0;
+
+  // Reads the first and the last character of each name: reading through a view into storage
+  // that is gone (a long std::string destroyed when upgrade() returned) is not a constant expression.
+  constexpr void operator()(std::string_view name) {
+    if (name.empty()) return;
+    checksum += static_cast<unsigned char>(name.front()) + static_cast<unsigned char>(name.back());
+    if (count < kept) names[count] = name;
+    ++count;
+  }
+};
+
+// An ops with room for 4 operations and none recorded. Recording grows ops' vector by moving what
+// it holds, and GCC 12 moves a std::variant slowly in constant evaluation: tens of milliseconds for
+// an alternative of high index (drop_index, execute), which made this check cost 11 s for a
+// 200-revision history. Copy-assigning an empty ops keeps the vector's storage; room made with
+// cheap drop_table records (2.5 ms a revision) spares a revision's first 4 operations of upgrade()
+// and of downgrade() every move. Only speed depends on this: were ops to keep its operations
+// otherwise (or reserve room itself, which would halve this check's cost), nothing else changes.
+constexpr ops ops_with_room() {
+  ops o;
+  for (int i = 0; i < 4; ++i) o.drop_table({});
+  const ops empty;
+  o = empty;
+  return o;
+}
+
+// Records upgrade() and downgrade(), once per revision: the concept and history's check call this
+// same function, which GCC evaluates once (a constexpr call with the same arguments is memoised).
+template <class R>
+constexpr recorded_names record_names() {
+  recorded_names read;
+  ops recorded = ops_with_room();
+  const ops empty;
+  for (auto* record : {&R::upgrade, &R::downgrade}) {
+    record(recorded);
+    for (const auto& o : recorded.operations()) for_each_name(o, read);
+    recorded = empty;
+  }
+  read.checksum &= 0U;  // read, never compared
+  return read;
+}
+
+// Every name, for a revision with more than recorded_names::kept of them (a second recording).
+template <std::size_t N>
+struct all_names {
+  std::array<std::string_view, N> names{};
+  std::size_t count = 0;
+  constexpr void operator()(std::string_view name) {
+    if (!name.empty()) names[count++] = name;
+  }
+};
+template <class R, std::size_t N>
+constexpr all_names<N> all_recorded_names() {
+  all_names<N> all;
+  ops recorded = ops_with_room();
+  const ops empty;
+  for (auto* record : {&R::upgrade, &R::downgrade}) {
+    record(recorded);
+    for (const auto& o : recorded.operations()) for_each_name(o, all);
+    recorded = empty;
+  }
+  return all;
+}
+
+// A constexpr variable holding the names is valid only when each points to storage that outlives
+// every call (a string literal, a static constexpr array). GCC 12 does not see, when the name is
+// only read, that a view into a short std::string's inline buffer outlived its string, but it does
+// refuse such a view as the value of a constexpr variable: the compile error is then here.
+template <class R, std::size_t Count = record_names<R>().count, bool Kept = (Count <= recorded_names::kept)>
+struct names_outlive_the_call {
+  static constexpr recorded_names names = record_names<R>();  // strata::history: a name recorded by the upgrade() or downgrade() of the revision above points into a std::string or another local that is gone: record string literals or static constexpr names
+  static constexpr bool value = names.count == Count;
+};
+template <class R, std::size_t Count>
+struct names_outlive_the_call<R, Count, false> {
+  static constexpr all_names<Count> names = all_recorded_names<R, Count>();  // strata::history: a name recorded by the upgrade() or downgrade() of the revision above points into a std::string or another local that is gone: record string literals or static constexpr names
+  static constexpr bool value = names.count == Count;
+};
+
+}  // namespace strata::detail
