@@ -9,32 +9,12 @@
 #include <strata/cli.hpp>
 #include <strata/dialect/sqlite.hpp>
 
+#include "support/branched_history.hpp"
 #include "support/sqlite_scratch.hpp"
 
 namespace {
 
-struct root : strata::revision<"aa0000000001", strata::base> {
-  static constexpr std::string_view message = "root";
-  static constexpr void upgrade(strata::ops& op) { op.create_table("a", {strata::column("id", strata::integer).primary_key()}); }
-  static constexpr void downgrade(strata::ops& op) { op.drop_table("a"); }
-};
-struct left : strata::revision<"bb0000000002", "aa0000000001"> {
-  static constexpr std::string_view message = "left";
-  static constexpr void upgrade(strata::ops& op) { op.create_table("b", {strata::column("id", strata::integer).primary_key()}); }
-  static constexpr void downgrade(strata::ops& op) { op.drop_table("b"); }
-};
-struct right : strata::revision<"cc0000000003", "aa0000000001"> {
-  static constexpr std::string_view message = "right";
-  static constexpr void upgrade(strata::ops& op) { op.create_table("c", {strata::column("id", strata::integer).primary_key()}); }
-  static constexpr void downgrade(strata::ops& op) { op.drop_table("c"); }
-};
-struct join : strata::revision<"dd0000000004", "bb0000000002", "cc0000000003"> {
-  static constexpr std::string_view message = "join";
-  static constexpr void upgrade(strata::ops&) {}
-  static constexpr void downgrade(strata::ops&) {}
-};
-using branched = strata::history<root, left, right>;
-using merged = strata::history<root, left, right, join>;
+using namespace strata_test::branching;  // root, left, right, join; branched, merged
 
 struct run_result {
   int status;

@@ -24,6 +24,7 @@
 #include <strata/manager.hpp>
 #include <strata/strata.hpp>
 
+#include "support/branched_history.hpp"
 #include "support/databases.hpp"
 #include "support/process.hpp"
 #include "support/sqlite_scratch.hpp"
@@ -46,29 +47,7 @@ constexpr const char* initial_message = "initial schema";
 constexpr const char* confidence_message = "Add sentiment_confidence column to sentiment_data table";
 constexpr const char* market_cap_message = "Add market_cap to stocks";
 
-// A history with a branch point (root) and a merge point (join).
-struct root : strata::revision<"aa0000000001", strata::base> {
-  static constexpr std::string_view message = "root";
-  static constexpr void upgrade(strata::ops& op) { op.create_table("a", {strata::column("id", strata::integer).primary_key()}); }
-  static constexpr void downgrade(strata::ops& op) { op.drop_table("a"); }
-};
-struct left : strata::revision<"bb0000000002", "aa0000000001"> {
-  static constexpr std::string_view message = "left";
-  static constexpr void upgrade(strata::ops& op) { op.create_table("b", {strata::column("id", strata::integer).primary_key()}); }
-  static constexpr void downgrade(strata::ops& op) { op.drop_table("b"); }
-};
-struct right : strata::revision<"cc0000000003", "aa0000000001"> {
-  static constexpr std::string_view message = "right";
-  static constexpr void upgrade(strata::ops& op) { op.create_table("c", {strata::column("id", strata::integer).primary_key()}); }
-  static constexpr void downgrade(strata::ops& op) { op.drop_table("c"); }
-};
-struct join : strata::revision<"dd0000000004", "bb0000000002", "cc0000000003"> {
-  static constexpr std::string_view message = "join";
-  static constexpr void upgrade(strata::ops&) {}
-  static constexpr void downgrade(strata::ops&) {}
-};
-using branched = strata::history<root, left, right>;
-using merged = strata::history<root, left, right, join>;
+using namespace strata_test::branching;  // root, left, right, join; branched, merged
 
 commands::revision_entry entry(const std::string& id, const std::string& message, bool head = false) { return {id, message, head, true}; }
 

@@ -15,6 +15,7 @@
 #include <strata/schema_diff.hpp>
 #include <strata/strata.hpp>
 
+#include "support/schema_support.hpp"
 #include "support/sqlite_scratch.hpp"
 
 namespace {
@@ -24,13 +25,8 @@ using strata::constraint_kind;
 using strata::difference_kind;
 using strata::schema_difference;
 
-std::vector<std::string> names(const std::vector<std::string_view>& views) { return {views.begin(), views.end()}; }
-
-const strata::constraint* constraint_of(const strata::table_schema& t, constraint_kind kind, std::size_t nth = 0) {
-  for (const auto& k : t.constraints)
-    if (k.kind == kind && nth-- == 0) return &k;
-  return nullptr;
-}
+using strata_test::constraint_of;
+using strata_test::names;
 
 class SqliteInspect : public ::testing::Test {
  protected:

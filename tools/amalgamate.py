@@ -21,9 +21,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 INCLUDE_DIR = ROOT / "include"
 TEMPLATE = ROOT / "tools" / "single_include.hpp.in"
+DIALECTS = ROOT / "cmake" / "dialects"  # one <dialect>.cmake per dialect: the list of dialects
 OUTPUT = ROOT / "single_include" / "strata" / "strata.hpp"
 OUTPUT_NAME = OUTPUT.relative_to(ROOT).as_posix()
 
+DIALECTS_MARKER = re.compile(r'^\s*//\s*@dialects@\s*$')
+CLIENT_LINE = re.compile(r'^//\s*Client:((?:\s*<[^>]+>)+)')
 STRATA_INCLUDE = re.compile(r'^\s*#\s*include\s*<(strata/[^>]+)>')
 QUOTED_INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 PRAGMA_ONCE = re.compile(r'^\s*#\s*pragma\s+once\b')
@@ -50,10 +53,11 @@ class Amalgamator:
         self.included: set[str] = set()  # headers surely included at this point of the output
         self.saved: list[set[str]] = []  # `included` at each open #if
 
-    def file(self, path: Path, name: str) -> list[str]:
+    def file(self, path: Path, name: str, text: str | None = None) -> list[str]:
         out: list[str] = []
         depth = len(self.saved)
-        text = path.read_text(encoding="utf-8")
+        if text is None:
+            text = path.read_text(encoding="utf-8")
         for number, line in enumerate(text.splitlines(), start=1):
             where = f"{name}:{number}"
             if PRAGMA_ONCE.match(line):
@@ -99,6 +103,37 @@ class Amalgamator:
         return [marker, f"#ifndef {macro}", f"#define {macro}", *body, f"#endif  // {macro}"]
 
 
+def dialect_lines() -> list[str]:
+    """What replaces the template's `// @dialects@` line: for each dialect (cmake/dialects/<d>.cmake),
+    its SQL traits (include/strata/dialect/<d>_sql.hpp, needing no client) when it has them, and its
+    header (include/strata/dialect/<d>.hpp) when the client headers its `// Client:` line names can be
+    found."""
+    out: list[str] = []
+    for dialect in sorted(p.stem for p in DIALECTS.glob("*.cmake")):
+        header = INCLUDE_DIR / "strata" / "dialect" / f"{dialect}.hpp"
+        if not header.is_file():
+            raise AmalgamationError(f"cmake/dialects/{dialect}.cmake: no include/strata/dialect/{dialect}.hpp")
+        if (INCLUDE_DIR / "strata" / "dialect" / f"{dialect}_sql.hpp").is_file():
+            out.append(f"#include <strata/dialect/{dialect}_sql.hpp>")
+        clients = next((re.findall(r'<[^>]+>', m.group(1)) for line in header.read_text(encoding="utf-8").splitlines()[:10]
+                        if (m := CLIENT_LINE.match(line))), None)
+        if not clients:
+            raise AmalgamationError(f"include/strata/dialect/{dialect}.hpp: no '// Client: <header> ...' line among its "
+                                    "first ten, naming the client headers the single header needs for it")
+        out.append("#if " + " && ".join(f"__has_include({c})" for c in clients))
+        out.append(f"#include <strata/dialect/{dialect}.hpp>")
+        out.append("#endif")
+    return out
+
+
+def template_text() -> str:
+    lines = TEMPLATE.read_text(encoding="utf-8").splitlines()
+    expanded: list[str] = []
+    for line in lines:
+        expanded.extend(dialect_lines() if DIALECTS_MARKER.match(line) else [line])
+    return "\n".join(expanded) + "\n"
+
+
 def banner() -> list[str]:
     version = project_version()
     return [
@@ -113,9 +148,10 @@ def banner() -> list[str]:
 
 def generate() -> str:
     first = Amalgamator(frozenset())
-    first.file(TEMPLATE, TEMPLATE.relative_to(ROOT).as_posix())
+    text = template_text()
+    first.file(TEMPLATE, TEMPLATE.relative_to(ROOT).as_posix(), text)
     twice = frozenset(name for name, count in first.emitted.items() if count > 1)
-    body = Amalgamator(twice).file(TEMPLATE, TEMPLATE.relative_to(ROOT).as_posix())
+    body = Amalgamator(twice).file(TEMPLATE, TEMPLATE.relative_to(ROOT).as_posix(), text)
     return "\n".join(banner() + body) + "\n"
 
 

@@ -58,6 +58,10 @@ struct unit_of_work {
 //       // naming the operation and the database's message
 //   std::string location() const;
 //       // where the dialect points, for messages: its URL with any password masked
+// and, for the command layer (strata::commands::open, manage_db), which opens a database by URL:
+//   explicit D(std::string_view url);
+//       // connects to the database the URL names (one of D::schemes); strata::malformed_url for a
+//       // URL it does not take, strata::database_unavailable when it cannot connect
 //
 // Laws:
 //   - Everything an operation needs is passed to it: no call depends on an earlier one (the version

@@ -2619,6 +2619,10 @@ struct unit_of_work {
 //       // naming the operation and the database's message
 //   std::string location() const;
 //       // where the dialect points, for messages: its URL with any password masked
+// and, for the command layer (strata::commands::open, manage_db), which opens a database by URL:
+//   explicit D(std::string_view url);
+//       // connects to the database the URL names (one of D::schemes); strata::malformed_url for a
+//       // URL it does not take, strata::database_unavailable when it cannot connect
 //
 // Laws:
 //   - Everything an operation needs is passed to it: no call depends on an earlier one (the version
@@ -4361,1030 +4365,9 @@ class manager {
 // #include <strata/types.hpp>
 // #include <strata/url.hpp>
 
-// Each dialect's SQL renders with no client: strata::render<strata::sqlite_sql>(...).
-// #include <strata/dialect/sqlite_sql.hpp>
-// strata::sqlite_sql: SQLite's SQL traits (what its SQL writes differently, and how it alters tables), with no SQLite client.
-
-#include <algorithm>
-#include <cctype>
-#include <cstddef>
-#include <span>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <variant>
-#include <vector>
-
-// #include <strata/detail/sql_identifiers.hpp>
-// #include <strata/detail/sqlite_plan.hpp>
-// strata::detail::sqlite_plan: the pure planner of SQLite's table alterations (ALTER in place, or the 12-step rebuild).
-//
-// As Alembic's batch mode splits deciding (BatchOperationsImpl/ApplyBatchImpl) from running: given
-// a table's parsed definition, the objects around it and a run of alterations of it, the planner
-// says what to run, and touches no database. The executor (strata::sqlite::apply) reads the table
-// from sqlite_master; strata::render reads it from the replayed schema, rendered and parsed back;
-// both plan here, so they run and show the same statements.
-
-#include <algorithm>
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-#include <initializer_list>
-#include <span>
-#include <string>
-#include <string_view>
-#include <tuple>
-#include <utility>
-#include <variant>
-#include <vector>
-
-// #include <strata/detail/sql_identifiers.hpp>
-// #include <strata/detail/sqlite_table.hpp>
-// strata::detail::sqlite_table: a parser of SQLite's CREATE TABLE (and CREATE INDEX) text into a table model, for the rebuild.
-
-#include <algorithm>
-#include <cctype>
-#include <cstddef>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <vector>
-
-// #include <strata/detail/sql_identifiers.hpp>
-
-namespace strata::detail::sqlite_table {
-
-using sql::quote;
-using sql::quote_list;
-
-inline std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-inline bool same_name(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
-
-// The parser: enough of SQLite's CREATE TABLE grammar to edit columns and constraints, keeping
-// each element's text as written.
-
-struct token {
-  enum kind_t { word, identifier, string, number, punct } kind;
-  std::size_t begin;
-  std::size_t end;
-  std::string value;  // identifiers unquoted; words as written
-};
-
-inline std::vector<token> tokenize(std::string_view sql) {
-  std::vector<token> out;
-  std::size_t i = 0;
-  auto quoted = [&](char close, token::kind_t kind) {
-    const auto start = i++;
-    std::string value;
-    while (i < sql.size()) {
-      if (sql[i] == close) {
-        if (close != ']' && i + 1 < sql.size() && sql[i + 1] == close) {
-          value += close;
-          i += 2;
-          continue;
-        }
-        ++i;
-        out.push_back({kind, start, i, value});
-        return;
-      }
-      value += sql[i++];
-    }
-    throw std::runtime_error("unterminated quote in the table's SQL");
-  };
-  while (i < sql.size()) {
-    const char c = sql[i];
-    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
-    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') { while (i < sql.size() && sql[i] != '\n') ++i; continue; }
-    if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
-      const auto close = sql.find("*/", i + 2);
-      i = close == std::string_view::npos ? sql.size() : close + 2;
-      continue;
-    }
-    if ((c == 'x' || c == 'X') && i + 1 < sql.size() && sql[i + 1] == '\'') {
-      const auto start = i++;
-      quoted('\'', token::string);
-      out.back().begin = start;
-      continue;
-    }
-    if (c == '\'') { quoted('\'', token::string); continue; }
-    if (c == '"') { quoted('"', token::identifier); continue; }
-    if (c == '`') { quoted('`', token::identifier); continue; }
-    if (c == '[') { quoted(']', token::identifier); continue; }
-    if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
-      const auto start = i;
-      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '.' ||
-                                ((sql[i] == '+' || sql[i] == '-') && (sql[i - 1] == 'e' || sql[i - 1] == 'E'))))
-        ++i;
-      out.push_back({token::number, start, i, std::string(sql.substr(start, i - start))});
-      continue;
-    }
-    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80) {
-      const auto start = i;
-      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == '$' ||
-                                static_cast<unsigned char>(sql[i]) >= 0x80))
-        ++i;
-      out.push_back({token::word, start, i, std::string(sql.substr(start, i - start))});
-      continue;
-    }
-    out.push_back({token::punct, i, i + 1, std::string(1, c)});
-    ++i;
-  }
-  return out;
-}
-
-struct clause {
-  std::string keyword;     // PRIMARY, NOT, NULL, UNIQUE, CHECK, DEFAULT, COLLATE, REFERENCES, GENERATED, AS
-  std::string name;        // CONSTRAINT name, if any
-  std::string text;        // the clause as written, CONSTRAINT name included
-  std::string referenced;  // REFERENCES: the table
-};
-
-struct parsed_column {
-  std::string name;
-  std::string type;
-  std::vector<clause> clauses;
-
-  [[nodiscard]] bool has(std::string_view keyword) const {
-    return std::any_of(clauses.begin(), clauses.end(), [&](const clause& c) { return c.keyword == keyword; });
-  }
-  [[nodiscard]] std::string definition() const {
-    std::string out = quote(name);
-    if (!type.empty()) out += " " + type;
-    for (const auto& c : clauses) out += " " + c.text;
-    return out;
-  }
-};
-
-struct parsed_constraint {
-  std::string keyword;               // PRIMARY, UNIQUE, CHECK, FOREIGN
-  std::string name;
-  std::string text;                  // as written, CONSTRAINT name included
-  std::vector<std::string> columns;  // the key's columns (PRIMARY, UNIQUE, FOREIGN) or every identifier (CHECK)
-  std::string referenced;            // FOREIGN: the table it references
-};
-
-struct parsed_table {
-  std::string name;
-  std::vector<parsed_column> columns;
-  std::vector<parsed_constraint> constraints;
-  std::string options;  // WITHOUT ROWID, STRICT
-
-  [[nodiscard]] parsed_column* find(std::string_view column_name) {
-    for (auto& c : columns)
-      if (same_name(c.name, column_name)) return &c;
-    return nullptr;
-  }
-
-  [[nodiscard]] std::string create_sql(std::string_view table_name) const {
-    std::string out = "CREATE TABLE " + quote(table_name) + " (";
-    bool first = true;
-    for (const auto& c : columns) {
-      out += (first ? "\n  " : ",\n  ") + c.definition();
-      first = false;
-    }
-    for (const auto& k : constraints) {
-      out += (first ? "\n  " : ",\n  ") + k.text;
-      first = false;
-    }
-    return out + "\n)" + (options.empty() ? "" : " " + options);
-  }
-};
-
-class table_parser {
- public:
-  explicit table_parser(std::string_view sql) : sql_(sql), tokens_(tokenize(sql)) {}
-
-  parsed_table parse() {
-    parsed_table t;
-    std::size_t p = 0;
-    while (p < tokens_.size() && !is_word(p, "TABLE")) ++p;
-    ++p;
-    if (is_word(p, "IF")) p += 3;
-    t.name = tokens_.at(p).value;
-    ++p;
-    if (p < tokens_.size() && tokens_[p].value == ".") {
-      t.name = tokens_.at(p + 1).value;
-      p += 2;
-    }
-    if (p >= tokens_.size() || tokens_[p].value != "(") throw std::runtime_error("the table is defined by AS SELECT, which cannot be rebuilt");
-    const auto close = matching(p);
-    std::size_t start = p + 1;
-    for (std::size_t q = p + 1; q <= close; ++q) {
-      if (q == close || tokens_[q].value == ",") {
-        element(t, start, q);
-        start = q + 1;
-      } else if (tokens_[q].value == "(") {
-        q = matching(q);
-      }
-    }
-    if (close + 1 < tokens_.size()) t.options = std::string(sql_.substr(tokens_[close + 1].begin));
-    return t;
-  }
-
-  // A column definition on its own (used to add a column to a parsed table).
-  parsed_column column_definition() { return column(0, tokens_.size()); }
-
- private:
-  [[nodiscard]] bool is_word(std::size_t p, std::string_view w) const {
-    return p < tokens_.size() && tokens_[p].kind == token::word && upper(tokens_[p].value) == w;
-  }
-  [[nodiscard]] std::string word(std::size_t p) const {
-    return p < tokens_.size() && tokens_[p].kind == token::word ? upper(tokens_[p].value) : std::string{};
-  }
-  [[nodiscard]] std::size_t matching(std::size_t open) const {
-    int depth = 0;
-    for (std::size_t q = open; q < tokens_.size(); ++q) {
-      if (tokens_[q].value == "(" && tokens_[q].kind == token::punct) ++depth;
-      if (tokens_[q].value == ")" && tokens_[q].kind == token::punct && --depth == 0) return q;
-    }
-    throw std::runtime_error("unbalanced parentheses in the table's SQL");
-  }
-  [[nodiscard]] std::string text(std::size_t b, std::size_t e) const {
-    if (b >= e) return {};
-    return std::string(sql_.substr(tokens_[b].begin, tokens_[e - 1].end - tokens_[b].begin));
-  }
-  [[nodiscard]] bool starts_clause(std::size_t q, std::string_view current) const {
-    static constexpr std::string_view keywords[] = {"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK",
-                                                    "DEFAULT", "COLLATE", "REFERENCES", "GENERATED", "AS"};
-    const auto w = word(q);
-    if (std::find(std::begin(keywords), std::end(keywords), w) == std::end(keywords)) return false;
-    if ((w == "NULL" || w == "DEFAULT") && word(q - 1) == "SET") return false;  // ON DELETE SET NULL
-    if (w == "NOT" && word(q + 1) == "DEFERRABLE") return false;
-    if (w == "AS" && current == "GENERATED") return false;
-    return true;
-  }
-
-  parsed_column column(std::size_t b, std::size_t e) {
-    parsed_column c;
-    c.name = tokens_.at(b).value;
-    std::size_t p = b + 1;
-    while (p < e && !starts_clause(p, "")) p = tokens_[p].value == "(" ? matching(p) + 1 : p + 1;
-    c.type = text(b + 1, p);
-    while (p < e) {
-      const auto start = p;
-      clause k;
-      if (is_word(p, "CONSTRAINT")) {
-        k.name = tokens_.at(p + 1).value;
-        p += 2;
-      }
-      k.keyword = word(p);
-      std::size_t q = p + 1;
-      if (k.keyword == "DEFAULT") {
-        if (q < e && tokens_[q].value == "(") q = matching(q) + 1;
-        else if (q < e && (tokens_[q].value == "-" || tokens_[q].value == "+")) q += 2;
-        else q += 1;
-      } else {
-        if (k.keyword == "NOT" || k.keyword == "PRIMARY") ++q;  // NOT NULL, PRIMARY KEY
-        while (q < e && !starts_clause(q, k.keyword)) q = tokens_[q].value == "(" ? matching(q) + 1 : q + 1;
-      }
-      q = std::min(q, e);
-      if (k.keyword == "REFERENCES" && p + 1 < e) k.referenced = tokens_[p + 1].value;
-      k.text = text(start, q);
-      c.clauses.push_back(std::move(k));
-      p = q;
-    }
-    return c;
-  }
-
-  void element(parsed_table& t, std::size_t b, std::size_t e) {
-    if (b >= e) return;
-    std::size_t p = b;
-    std::string name;
-    if (is_word(p, "CONSTRAINT")) {
-      name = tokens_.at(p + 1).value;
-      p += 2;
-    }
-    const auto kw = word(p);
-    if (kw != "PRIMARY" && kw != "UNIQUE" && kw != "CHECK" && kw != "FOREIGN") {
-      t.columns.push_back(column(b, e));
-      return;
-    }
-    parsed_constraint k{kw, name, text(b, e), {}, {}};
-    if (kw == "FOREIGN")
-      for (std::size_t q = p; q + 1 < e; ++q)
-        if (is_word(q, "REFERENCES")) {
-          k.referenced = tokens_[q + 1].value;
-          break;
-        }
-    while (p < e && tokens_[p].value != "(") ++p;
-    if (p < e) {
-      const auto close = matching(p);
-      bool item_start = true;
-      for (std::size_t q = p + 1; q < close; ++q) {
-        if (kw == "CHECK") {
-          if (tokens_[q].kind == token::word || tokens_[q].kind == token::identifier) k.columns.push_back(tokens_[q].value);
-          continue;
-        }
-        if (tokens_[q].value == ",") { item_start = true; continue; }
-        if (tokens_[q].value == "(") { q = matching(q); continue; }
-        if (item_start) k.columns.push_back(tokens_[q].value);
-        item_start = false;
-      }
-    }
-    t.constraints.push_back(std::move(k));
-  }
-
-  std::string_view sql_;
-  std::vector<token> tokens_;
-};
-
-inline parsed_table parse_create_table(std::string_view sql) { return table_parser(sql).parse(); }
-
-inline parsed_column parse_column(const std::string& definition) { return table_parser(definition).column_definition(); }
-
-// Whether a CREATE INDEX indexes `column` (names it between the parentheses after ON <table>; its
-// WHERE clause does not count).
-inline bool index_covers(std::string_view index_sql, std::string_view column) {
-  const auto tokens = tokenize(index_sql);
-  std::size_t p = 0;
-  while (p < tokens.size() && !(tokens[p].kind == token::word && upper(tokens[p].value) == "ON")) ++p;
-  while (p < tokens.size() && tokens[p].value != "(") ++p;
-  for (int depth = 0; p < tokens.size(); ++p) {
-    if (tokens[p].kind == token::punct && tokens[p].value == "(") ++depth;
-    if (tokens[p].kind == token::punct && tokens[p].value == ")" && --depth == 0) break;
-    if ((tokens[p].kind == token::word || tokens[p].kind == token::identifier) && same_name(tokens[p].value, column)) return true;
-  }
-  return false;
-}
-
-}  // namespace strata::detail::sqlite_table
-// #include <strata/errors.hpp>
-// #include <strata/naming.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/render.hpp>
-// #include <strata/schema.hpp>
-
-namespace strata::detail::sqlite_plan {
-
-using sqlite_table::parsed_column;
-using sqlite_table::parsed_constraint;
-using sqlite_table::parsed_table;
-using sqlite_table::same_name;
-
-// The rebuild's new table, until it takes the old one's name.
-inline constexpr std::string_view temporary_prefix = "_strata_new_";
-// ALTER TABLE DROP COLUMN came with SQLite 3.35.0.
-inline constexpr std::uint32_t native_drop_column_version = 3035000;
-
-struct named_sql {
-  std::string name;
-  std::string sql;
-  friend bool operator==(const named_sql&, const named_sql&) = default;
-};
-
-// What the planner knows of a table.
-struct table_inputs {
-  parsed_table table;
-  std::vector<named_sql> indexes;               // its CREATE INDEX statements (SQLite's automatic ones left out)
-  std::vector<named_sql> triggers;              // its CREATE TRIGGER statements
-  std::vector<named_sql> dependents;            // views, and triggers of other tables, whose SQL names it
-  std::vector<std::string> referencing;         // the tables with a foreign key to it, sorted
-  std::vector<std::string> referenced_columns;  // its columns those foreign keys name
-};
-
-// One statement of a plan, with what the executor needs to run it well.
-struct step {
-  enum class role : std::uint8_t {
-    statement,   // run as is
-    create,      // the new table
-    copy,        // the rows, old to new
-    rename,      // the new table takes the old one's name
-    restore,     // puts back what the rebuild set (legacy_alter_table) for the connection
-    index,       // an index of the table, recreated
-    trigger,     // a trigger of the table, recreated
-  };
-  role kind = role::statement;
-  std::string sql;
-  std::string name;  // the index or trigger recreated
-  friend bool operator==(const step&, const step&) = default;
-};
-
-// One column of the new table filled from the old one: INSERT INTO new (column) SELECT expression.
-struct column_copy {
-  std::string column;
-  std::string expression;
-  friend bool operator==(const column_copy&, const column_copy&) = default;
-};
-
-struct plan {
-  std::string table;                // as the database spells it
-  bool rebuild = false;             // false: the alterations run in place (ALTER TABLE ADD/DROP COLUMN)
-  std::vector<step> steps;
-  std::vector<column_copy> copy;    // the rebuild's column mapping; a new column gets its DEFAULT
-  std::vector<std::string> checks;  // tables whose foreign keys PRAGMA foreign_key_check checks before commit
-
-  [[nodiscard]] std::vector<std::string> statements() const {
-    std::vector<std::string> out;
-    for (const auto& s : steps) out.push_back(s.sql);
-    return out;
-  }
-};
-
-// SQLite's type affinity of a declared type (sqlite.org/datatype3.html, section 3.1).
-enum class affinity : std::uint8_t { integer, text, blob, real, numeric };
-
-inline affinity affinity_of(std::string_view declared) {
-  const auto u = sqlite_table::upper(declared);
-  auto has = [&](std::string_view part) { return u.find(part) != std::string::npos; };
-  if (has("INT")) return affinity::integer;
-  if (has("CHAR") || has("CLOB") || has("TEXT")) return affinity::text;
-  if (has("BLOB") || u.empty()) return affinity::blob;
-  if (has("REAL") || has("FLOA") || has("DOUB")) return affinity::real;
-  return affinity::numeric;
-}
-
-inline std::string_view kind_name(constraint_kind kind) {
-  switch (kind) {
-    case constraint_kind::primary_key: return "PRIMARY KEY";
-    case constraint_kind::unique: return "UNIQUE";
-    case constraint_kind::foreign_key: return "FOREIGN KEY";
-    case constraint_kind::check: return "CHECK";
-  }
-  return "";
-}
-
-inline std::optional<constraint_kind> kind_of(std::string_view keyword) {
-  if (keyword == "PRIMARY") return constraint_kind::primary_key;
-  if (keyword == "UNIQUE") return constraint_kind::unique;
-  if (keyword == "CHECK") return constraint_kind::check;
-  if (keyword == "FOREIGN" || keyword == "REFERENCES") return constraint_kind::foreign_key;
-  return std::nullopt;
-}
-
-// The expression of a CHECK clause or constraint: what its parentheses hold.
-inline std::string check_expression(std::string_view text) {
-  const auto tokens = sqlite_table::tokenize(text);
-  std::size_t p = 0;
-  while (p < tokens.size() && !(tokens[p].kind == sqlite_table::token::word && sqlite_table::upper(tokens[p].value) == "CHECK")) ++p;
-  while (p < tokens.size() && tokens[p].value != "(") ++p;
-  if (p >= tokens.size()) return {};
-  int depth = 0;
-  for (auto q = p; q < tokens.size(); ++q) {
-    if (tokens[q].kind == sqlite_table::token::punct && tokens[q].value == "(") ++depth;
-    if (tokens[q].kind == sqlite_table::token::punct && tokens[q].value == ")" && --depth == 0)
-      return std::string(text.substr(tokens[p].end, tokens[q].begin - tokens[p].end));
-  }
-  return {};
-}
-
-// One constraint of a parsed table, wherever it is written.
-struct found_constraint {
-  constraint_kind kind;
-  std::string name;
-  std::vector<std::string> columns;  // a CHECK's: the table's columns its expression names, its own column first
-  std::string referenced;
-  bool on_column = false;
-  std::size_t index = 0;   // in table.constraints, or in table.columns when on_column
-  std::size_t clause = 0;  // in the column's clauses
-};
-
-inline std::vector<std::string_view> column_names(const parsed_table& t) {
-  std::vector<std::string_view> out;
-  for (const auto& c : t.columns) out.emplace_back(c.name);
-  return out;
-}
-
-inline std::vector<found_constraint> constraints_of(const parsed_table& t) {
-  const auto names = column_names(t);
-  auto named_in = [&](std::string_view sql, std::string_view own) {
-    std::vector<std::string> out;
-    for (auto n : sql::columns_named(sql, names, own)) out.emplace_back(n);
-    return out;
-  };
-  std::vector<found_constraint> out;
-  for (std::size_t i = 0; i < t.columns.size(); ++i)
-    for (std::size_t j = 0; j < t.columns[i].clauses.size(); ++j) {
-      const auto& k = t.columns[i].clauses[j];
-      const auto kind = kind_of(k.keyword);
-      if (!kind) continue;
-      found_constraint f{*kind, k.name, {t.columns[i].name}, k.referenced, true, i, j};
-      if (*kind == constraint_kind::check) f.columns = named_in(check_expression(k.text), t.columns[i].name);
-      out.push_back(std::move(f));
-    }
-  for (std::size_t i = 0; i < t.constraints.size(); ++i) {
-    const auto& k = t.constraints[i];
-    const auto kind = kind_of(k.keyword);
-    if (!kind) continue;
-    found_constraint f{*kind, k.name, k.columns, k.referenced, false, i, 0};
-    if (*kind == constraint_kind::check) f.columns = named_in(check_expression(k.text), {});
-    out.push_back(std::move(f));
-  }
-  return out;
-}
-
-// Names the unnamed constraints of a parsed table by the convention, as Alembic's batch mode does
-// with its naming_convention, so that drop_constraint finds them by those names.
-template <class Sql>
-void name_unnamed(parsed_table& t, const naming_convention& naming) {
-  if (naming.empty()) return;
-  for (const auto& f : constraints_of(t)) {
-    if (!f.name.empty()) continue;
-    const std::vector<std::string_view> columns(f.columns.begin(), f.columns.end());
-    const auto name = convention_name(pattern_for(naming, f.kind), {t.name, columns, f.referenced, {}});
-    if (name.empty()) continue;
-    if (f.on_column) {
-      auto& k = t.columns[f.index].clauses[f.clause];
-      k.text = Sql::constraint_prefix(name) + k.text;
-      k.name = name;
-    } else {
-      auto& k = t.constraints[f.index];
-      k.text = Sql::constraint_prefix(name) + k.text;
-      k.name = name;
-    }
-  }
-}
-
-// Where a clause goes in a column definition: where strata's renderer writes it, so that a table
-// altered here reads as one rendered afresh.
-inline int clause_rank(std::string_view keyword) {
-  if (keyword == "NOT" || keyword == "NULL") return 1;
-  if (keyword == "PRIMARY") return 2;
-  if (keyword == "UNIQUE") return 3;
-  if (keyword == "DEFAULT") return 4;
-  if (keyword == "CHECK") return 5;
-  if (keyword == "REFERENCES") return 6;
-  if (keyword == "GENERATED" || keyword == "AS") return 7;
-  return 8;
-}
-
-inline void insert_clause(parsed_column& c, sqlite_table::clause k) {
-  const auto rank = clause_rank(k.keyword);
-  const auto at = std::find_if(c.clauses.begin(), c.clauses.end(), [&](const sqlite_table::clause& x) { return clause_rank(x.keyword) > rank; });
-  c.clauses.insert(at, std::move(k));
-}
-
-inline bool references_anything(const parsed_table& t) {
-  for (const auto& k : t.constraints)
-    if (k.keyword == "FOREIGN") return true;
-  for (const auto& c : t.columns)
-    if (c.has("REFERENCES")) return true;
-  return false;
-}
-
-// The planner. Sql: the SQLite traits that render columns and constraints (strata::sqlite_sql).
-template <class Sql>
-class planner {
- public:
-  planner(const table_inputs& inputs, const render_options& options) : inputs_(inputs), options_(options) {}
-
-  // The plan of a run of alterations of the table: in place when SQLite can do every one of them
-  // so, else one rebuild.
-  plan make(std::span<const operation> batch) {
-    if (auto p = in_place(batch)) return *p;
-    return rebuild(batch);
-  }
-
- private:
-  // ---- in place: ADD COLUMN within its rules, DROP COLUMN when nothing uses the column ----
-
-  std::optional<plan> in_place(std::span<const operation> batch) {
-    parsed_table t = inputs_.table;
-    plan p{t.name, false, {}, {}, {}};
-    for (const auto& o : batch) {
-      if (const auto* x = std::get_if<op::add_column>(&o); x != nullptr && x->placement.empty() && Sql::can_add_in_place(x->definition) &&
-                                                          find(t, x->definition.name) == nullptr) {
-        t.columns.push_back(sqlite_table::parse_column(Sql::column_definition(t.name, x->definition, true, x->naming, options_)));
-        p.steps.push_back({step::role::statement, Sql::add_column(*x, options_), {}});
-      } else if (const auto* d = std::get_if<op::drop_column>(&o); d != nullptr && droppable(t, d->column)) {
-        std::erase_if(t.columns, [&](const parsed_column& c) { return same_name(c.name, d->column); });
-        p.steps.push_back({step::role::statement, Sql::drop_column(*d, options_), {}});
-      } else {
-        return std::nullopt;
-      }
-    }
-    return p;
-  }
-
-  // SQLite's DROP COLUMN refuses a column that a key, a UNIQUE, a foreign key, an index, a CHECK
-  // or generated column of another, a view or a trigger uses (sqlite.org/lang_altertable.html);
-  // so does this, a little more strictly (any mention counts), and then the table is rebuilt.
-  bool droppable(const parsed_table& t, std::string_view column) const {
-    if (options_.server_version != 0 && options_.server_version < native_drop_column_version) return false;
-    const auto* c = find(t, column);
-    if (c == nullptr || t.columns.size() == 1) return false;
-    if (c->has("PRIMARY") || c->has("UNIQUE") || c->has("REFERENCES")) return false;
-    for (const auto& other : t.columns)
-      if (&other != c)
-        for (const auto& k : other.clauses)
-          if (sql::mentions(k.text, column)) return false;
-    for (const auto& k : t.constraints)
-      if (sql::mentions(k.text, column)) return false;
-    for (const auto* objects : {&inputs_.indexes, &inputs_.triggers, &inputs_.dependents})
-      for (const auto& object : *objects)
-        if (sql::mentions(object.sql, column)) return false;
-    return std::none_of(inputs_.referenced_columns.begin(), inputs_.referenced_columns.end(),
-                        [&](const std::string& r) { return same_name(r, column); });
-  }
-
-  // ---- the rebuild ----
-
-  plan rebuild(std::span<const operation> batch) {
-    t_ = inputs_.table;
-    naming_convention naming{};
-    for (const auto& o : batch)
-      std::visit([&](const auto& x) {
-        if constexpr (requires { x.naming; })
-          if (!x.naming.empty()) naming = x.naming;
-      }, o);
-    name_unnamed<Sql>(t_, naming);
-    source_.clear();
-    for (const auto& c : t_.columns)
-      source_.push_back(c.has("GENERATED") || c.has("AS") ? std::nullopt : std::optional<std::string>(sql::quote(c.name)));
-    dropped_.clear();
-    for (const auto& o : batch) std::visit([&](const auto& x) { on(o, x); }, o);
-
-    const std::string& table = t_.name;
-    const std::string temporary = std::string(temporary_prefix) + table;
-    plan p{table, true, {}, {}, {}};
-    p.steps.push_back({step::role::create, t_.create_sql(temporary), {}});
-    std::string columns, expressions;
-    for (std::size_t i = 0; i < t_.columns.size(); ++i) {
-      if (!source_[i]) continue;
-      p.copy.push_back({t_.columns[i].name, *source_[i]});
-      columns += (columns.empty() ? "" : ", ") + sql::quote(t_.columns[i].name);
-      expressions += (expressions.empty() ? "" : ", ") + *source_[i];
-    }
-    if (!columns.empty())
-      p.steps.push_back({step::role::copy, "INSERT INTO " + sql::quote(temporary) + " (" + columns + ") SELECT " + expressions + " FROM " +
-                                               sql::quote(table), {}});
-    p.steps.push_back({step::role::statement, "DROP TABLE " + sql::quote(table), {}});
-    // With legacy_alter_table on, the rename leaves views, triggers and other tables' foreign keys
-    // alone: they name the table, which exists again once the rename is done.
-    p.steps.push_back({step::role::statement, "PRAGMA legacy_alter_table = ON", {}});
-    p.steps.push_back({step::role::rename, "ALTER TABLE " + sql::quote(temporary) + " RENAME TO " + sql::quote(table), {}});
-    p.steps.push_back({step::role::restore, "PRAGMA legacy_alter_table = OFF", {}});
-    for (const auto& index : inputs_.indexes)
-      if (std::none_of(dropped_.begin(), dropped_.end(), [&](const std::string& d) { return sqlite_table::index_covers(index.sql, d); }))
-        p.steps.push_back({step::role::index, index.sql, index.name});
-    for (const auto& trigger : inputs_.triggers) p.steps.push_back({step::role::trigger, trigger.sql, trigger.name});
-    if (references_anything(t_)) p.checks.push_back(table);
-    for (const auto& r : inputs_.referencing)
-      if (!same_name(r, table)) p.checks.push_back(r);
-    return p;
-  }
-
-  static parsed_column* find(parsed_table& t, std::string_view name) {
-    for (auto& c : t.columns)
-      if (same_name(c.name, name)) return &c;
-    return nullptr;
-  }
-  static const parsed_column* find(const parsed_table& t, std::string_view name) { return find(const_cast<parsed_table&>(t), name); }
-
-  std::size_t column_index(const operation& o, std::string_view name) const {
-    for (std::size_t i = 0; i < t_.columns.size(); ++i)
-      if (same_name(t_.columns[i].name, name)) return i;
-    throw operation_failed(describe(o), "table '" + t_.name + "' has no column '" + std::string(name) + "'");
-  }
-
-  static void drop_clauses(parsed_column& c, std::initializer_list<std::string_view> keywords) {
-    std::erase_if(c.clauses, [&](const sqlite_table::clause& k) { return std::find(keywords.begin(), keywords.end(), k.keyword) != keywords.end(); });
-  }
-
-  void on(const operation& o, const op::alter_column& x) {
-    const auto i = column_index(o, x.column);
-    auto& c = t_.columns[i];
-    if (x.change.type) {
-      const std::string old_type = c.type;
-      c.type = Sql::type(*x.change.type);
-      if (source_[i]) {
-        if (x.change.using_sql) source_[i] = std::string(*x.change.using_sql);
-        else if (affinity_of(old_type) != affinity_of(c.type)) source_[i] = "CAST(" + *source_[i] + " AS " + c.type + ")";
-      }
-      if (sqlite_table::upper(old_type).starts_with("BOOL") && x.change.type->kind != type_kind::boolean) {
-        std::erase_if(c.clauses, [&](const sqlite_table::clause& k) { return k.keyword == "CHECK" && is_boolean_check(check_expression(k.text), c.name); });
-        std::erase_if(t_.constraints, [&](const parsed_constraint& k) { return k.keyword == "CHECK" && is_boolean_check(check_expression(k.text), c.name); });
-      }
-    }
-    if (x.change.nullable) {
-      drop_clauses(c, {"NOT", "NULL"});
-      if (!*x.change.nullable) insert_clause(c, {"NOT", "", "NOT NULL", ""});
-    }
-    if (x.change.drop_default || x.change.server_default) drop_clauses(c, {"DEFAULT"});
-    if (x.change.server_default) insert_clause(c, {"DEFAULT", "", Sql::default_clause(*x.change.server_default), ""});
-  }
-
-  void on(const operation& o, const op::add_column& x) {
-    if (find(t_, x.definition.name) != nullptr)
-      throw operation_failed(describe(o), "table '" + t_.name + "' already has a column '" + std::string(x.definition.name) + "'");
-    auto at = t_.columns.size();
-    if (const auto anchor = x.placement.insert_before.empty() ? x.placement.insert_after : x.placement.insert_before; !anchor.empty()) {
-      at = column_index(o, anchor) + (x.placement.insert_before.empty() ? 1 : 0);
-    }
-    t_.columns.insert(t_.columns.begin() + static_cast<std::ptrdiff_t>(at),
-                      sqlite_table::parse_column(Sql::column_definition(t_.name, x.definition, true, x.naming, options_)));
-    source_.insert(source_.begin() + static_cast<std::ptrdiff_t>(at), std::nullopt);  // a new column takes its DEFAULT
-  }
-
-  void on(const operation& o, const op::drop_column& x) {
-    const auto i = column_index(o, x.column);
-    const std::string dropped = t_.columns[i].name;
-    t_.columns.erase(t_.columns.begin() + static_cast<std::ptrdiff_t>(i));
-    source_.erase(source_.begin() + static_cast<std::ptrdiff_t>(i));
-    dropped_.push_back(dropped);
-    // As Alembic: a primary key loses the column and keeps the others; any other constraint on it goes.
-    for (auto& k : t_.constraints) {
-      if (k.keyword != "PRIMARY") continue;
-      const auto n = k.columns.size();
-      std::erase_if(k.columns, [&](const std::string& c) { return same_name(c, dropped); });
-      if (k.columns.size() == n || k.columns.empty()) continue;
-      std::vector<std::string_view> rest(k.columns.begin(), k.columns.end());
-      k.text = Sql::constraint_prefix(k.name) + "PRIMARY KEY (" + sql::quote_list(rest) + ")";
-    }
-    std::erase_if(t_.constraints, [&](const parsed_constraint& k) {
-      if (k.keyword == "CHECK") return sql::mentions(check_expression(k.text), dropped);
-      return k.columns.empty() || std::any_of(k.columns.begin(), k.columns.end(), [&](const std::string& c) { return same_name(c, dropped); });
-    });
-    if (t_.columns.empty()) throw operation_failed(describe(o), "it would leave table '" + t_.name + "' with no column; drop the table instead");
-  }
-
-  void on(const operation&, const op::add_constraint& x) {
-    const auto names = column_names(t_);
-    const auto text = Sql::constraint_definition(t_.name, x.definition, names, x.naming, options_);
-    t_.constraints.push_back(sqlite_table::parse_create_table("CREATE TABLE t (x, " + text + ")").constraints.at(0));
-  }
-
-  void on(const operation& o, const op::drop_constraint& x) {
-    std::vector<found_constraint> found;
-    for (auto& f : constraints_of(t_)) {
-      if (!x.name.empty()) {
-        if (!f.name.empty() && same_name(f.name, x.name)) found.push_back(std::move(f));
-        continue;
-      }
-      if (f.kind != x.kind) continue;
-      const bool same_columns = x.columns.empty() || (f.columns.size() == x.columns.size() &&
-                                std::all_of(x.columns.begin(), x.columns.end(), [&](std::string_view w) {
-                                  return std::any_of(f.columns.begin(), f.columns.end(), [&](const std::string& c) { return same_name(c, w); });
-                                }));
-      if (same_columns) found.push_back(std::move(f));
-    }
-    if (found.empty() && !x.name.empty())
-      throw operation_failed(describe(o), "table '" + t_.name + "' has no constraint named '" + std::string(x.name) +
-                                              "' (SQLite keeps a constraint's name only when it was created with one: drop an unnamed one by "
-                                              "kind and columns, or name it with op.use_naming_convention)");
-    std::string columns;
-    for (auto c : x.columns) columns += (columns.empty() ? "" : ", ") + std::string(c);
-    if (found.empty())
-      throw operation_failed(describe(o), "table '" + t_.name + "' has no " + std::string(kind_name(x.kind)) + " constraint on exactly (" +
-                                              columns + "); check the kind and the columns, or drop the constraint by name");
-    if (found.size() > 1 && x.name.empty())
-      throw operation_failed(describe(o), "table '" + t_.name + "' has " + std::to_string(found.size()) + " " + std::string(kind_name(x.kind)) +
-                                              " constraints on (" + columns + "); drop the one you mean by name");
-    // Later entries first, so that the indexes of the earlier ones stay right.
-    std::sort(found.begin(), found.end(), [](const found_constraint& a, const found_constraint& b) {
-      return std::tie(a.on_column, a.index, a.clause) > std::tie(b.on_column, b.index, b.clause);
-    });
-    for (const auto& f : found) {
-      if (f.on_column) {
-        auto& clauses = t_.columns[f.index].clauses;
-        clauses.erase(clauses.begin() + static_cast<std::ptrdiff_t>(f.clause));
-        // PRIMARY KEY AUTOINCREMENT is one clause; a column's PRIMARY KEY also made it NOT NULL there.
-      } else {
-        t_.constraints.erase(t_.constraints.begin() + static_cast<std::ptrdiff_t>(f.index));
-      }
-    }
-  }
-
-  template <class Other>
-  void on(const operation& o, const Other&) {
-    throw operation_failed(describe(o), "this operation is not a table alteration; it cannot be part of a SQLite table rebuild");
-  }
-
-  const table_inputs& inputs_;
-  const render_options& options_;
-  parsed_table t_;
-  std::vector<std::optional<std::string>> source_;  // per column of t_: what the copy selects for it, or none
-  std::vector<std::string> dropped_;
-};
-
-}  // namespace strata::detail::sqlite_plan
-// #include <strata/detail/sqlite_table.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/render.hpp>
-// #include <strata/schema.hpp>
-
-namespace strata {
-
-// SQLite's SQL. Besides its spelling of defaults and AUTOINCREMENT, SQLite alters little in place:
-// a run of one table's alterations (alter_column, add_column, drop_column, add_constraint,
-// drop_constraint; consecutive ones of a revision, grouped by table) is planned together by
-// detail::sqlite_plan::planner, from the table's definition: in place when every one can be
-// (ADD COLUMN within its rules, DROP COLUMN of a column nothing uses), else one 12-step rebuild.
-// A revision's rebuilds end with PRAGMA foreign_key_check of the rebuilt tables and of the tables
-// that reference them.
-struct sqlite_sql : sql_traits<sqlite_sql> {
-  static constexpr std::string_view name = "sqlite";
-
-  // SQLite takes a literal, a signed number, a keyword such as CURRENT_TIMESTAMP, or (expr).
-  static std::string default_clause(std::string_view sql) {
-    return "DEFAULT " + (is_plain_default(sql) ? std::string(sql) : "(" + std::string(sql) + ")");
-  }
-
-  static std::string primary_key_clause(const column& c) { return c.autoincrement ? "PRIMARY KEY AUTOINCREMENT" : "PRIMARY KEY"; }
-
-  // Whether ALTER TABLE ADD COLUMN can add this column (sqlite.org/lang_altertable.html).
-  static bool can_add_in_place(const column& c) {
-    if (c.is_primary_key || c.is_unique) return false;
-    if (c.generated_sql) return c.generated_storage == generated_kind::virtual_ && c.nullable;  // a STORED one would fill every row
-    if (c.default_sql) {
-      const auto u = detail::sqlite_table::upper(*c.default_sql);
-      if (u.starts_with("CURRENT_") || u.starts_with("(") || !is_plain_default(*c.default_sql)) return false;
-      if (u == "NULL" && !c.nullable) return false;
-      if (c.foreign_key && u != "NULL") return false;
-    } else if (!c.nullable) {
-      return false;
-    }
-    return true;
-  }
-
-  static bool is_table_alteration(const operation& o) {
-    return std::holds_alternative<op::alter_column>(o) || std::holds_alternative<op::drop_column>(o) ||
-           std::holds_alternative<op::add_column>(o) || std::holds_alternative<op::add_constraint>(o) ||
-           std::holds_alternative<op::drop_constraint>(o);
-  }
-
-  // Whether the operation may rebuild its table (a drop_column may or may not: it depends on what
-  // uses the column); the executor switches foreign keys off around a revision that may.
-  static bool may_rebuild(const operation& o) {
-    if (const auto* add = std::get_if<op::add_column>(&o)) return !add->placement.empty() || !can_add_in_place(add->definition);
-    return is_table_alteration(o);
-  }
-
-  // The pieces a revision is planned in: one operation, or a run of one table's consecutive
-  // alterations (in order of each table's first alteration; moving one table's alterations past
-  // another's is safe: a rebuild reads only its own table, and foreign keys are checked at the end).
-  static std::vector<std::vector<operation>> units(std::span<const operation> operations) {
-    std::vector<std::vector<operation>> out;
-    for (std::size_t i = 0; i < operations.size();) {
-      if (!is_table_alteration(operations[i])) {
-        out.push_back(std::vector<operation>{operations[i++]});
-        continue;
-      }
-      const auto first = static_cast<std::ptrdiff_t>(out.size());
-      for (; i < operations.size() && is_table_alteration(operations[i]); ++i) {
-        const auto table = table_of(operations[i]);
-        auto same_table = [&](const std::vector<operation>& b) { return detail::sqlite_table::same_name(table_of(b.front()), table); };
-        if (auto it = std::find_if(out.begin() + first, out.end(), same_table); it != out.end()) it->push_back(operations[i]);
-        else out.push_back(std::vector<operation>{operations[i]});
-      }
-    }
-    return out;
-  }
-
-  // A table as the planner sees it, from a schema model: its CREATE TABLE rendered and parsed
-  // back, its indexes rendered, the tables that reference it (no triggers or views: the model has none).
-  static detail::sqlite_plan::table_inputs inputs_from(const schema& s, std::string_view table) {
-    using detail::sqlite_table::same_name;
-    const render_options plain{};
-    const table_schema* t = nullptr;
-    for (const auto& x : s.tables)
-      if (same_name(x.name, table)) t = &x;
-    if (t == nullptr)
-      throw std::invalid_argument("no such table: " + std::string(table) + " in the schema given; pass the schema the revision starts from "
-                                  "(strata::replay<history>(previous revision))");
-    detail::sqlite_plan::table_inputs in;
-    in.table = detail::sqlite_table::parse_create_table(create_table(op::create_table{t->name, t->columns, t->constraints, {}}, plain));
-    for (const auto& i : s.indexes)
-      if (same_name(i.table, t->name)) in.indexes.push_back({std::string(i.name), create_index(op::create_index{i.name, i.table, i.columns, i.options}, plain)});
-    for (const auto& u : s.tables) {
-      bool references = false;
-      for (const auto& c : u.columns)
-        if (c.foreign_key && same_name(c.foreign_key->table, t->name)) {
-          references = true;
-          in.referenced_columns.emplace_back(c.foreign_key->column);
-        }
-      for (const auto& k : u.constraints)
-        if (k.kind == constraint_kind::foreign_key && same_name(k.referenced_table, t->name)) {
-          references = true;
-          in.referenced_columns.insert(in.referenced_columns.end(), k.referenced_columns.begin(), k.referenced_columns.end());
-        }
-      if (references && !same_name(u.name, t->name)) in.referencing.emplace_back(u.name);
-    }
-    std::sort(in.referencing.begin(), in.referencing.end());
-    return in;
-  }
-
-  // The plan of one table's run of alterations.
-  static detail::sqlite_plan::plan plan(std::span<const operation> batch, const detail::sqlite_plan::table_inputs& inputs,
-                                        const render_options& options) {
-    return detail::sqlite_plan::planner<sqlite_sql>(inputs, options).make(batch);
-  }
-
-  // One operation alone: what SQLite does without the table's definition. Other alterations are
-  // planned (render_revision, or the dialect's apply).
-  static std::vector<std::string> statements(const operation& o, const render_options& options) {
-    if (is_table_alteration(o)) {
-      const auto* add = std::get_if<op::add_column>(&o);
-      if (add == nullptr || !add->placement.empty() || !can_add_in_place(add->definition))
-        throw operation_failed(describe(o), "SQLite makes this change by rebuilding the table, which is planned from the table's definition: "
-                                            "render the whole revision with strata::render<strata::sqlite_sql> and the schema before it");
-    }
-    return sql_traits::statements(o, options);
-  }
-
-  // The tables a revision's rebuilds check the foreign keys of, following renames and drops.
-  class foreign_key_checks {
-   public:
-    void add(const detail::sqlite_plan::plan& p) {
-      for (const auto& t : p.checks)
-        if (std::none_of(tables_.begin(), tables_.end(), [&](const std::string& x) { return detail::sqlite_table::same_name(x, t); }))
-          tables_.push_back(t);
-    }
-    void follow(const operation& o) {
-      if (const auto* r = std::get_if<op::rename_table>(&o)) {
-        for (auto& t : tables_)
-          if (detail::sqlite_table::same_name(t, r->table)) t = std::string(r->new_name);
-      } else if (const auto* d = std::get_if<op::drop_table>(&o)) {
-        std::erase_if(tables_, [&](const std::string& t) { return detail::sqlite_table::same_name(t, d->table); });
-      }
-    }
-    [[nodiscard]] const std::vector<std::string>& tables() const { return tables_; }
-    static std::string statement(std::string_view table) { return "PRAGMA foreign_key_check(" + quote(table) + ")"; }
-
-   private:
-    std::vector<std::string> tables_;
-  };
-
-  static std::vector<std::string> render_revision(std::span<const operation> operations, const schema& before, const render_options& options) {
-    std::vector<std::string> out;
-    schema current = before;
-    bool known = true;
-    foreign_key_checks checks;
-    for (const auto& unit : units(operations)) {
-      if (!is_table_alteration(unit.front())) {
-        for (auto& s : statements(unit.front(), options)) out.push_back(std::move(s));
-      } else {
-        const auto p = detail::rendering(unit.front(), [&] {
-          if (!known)
-            throw std::invalid_argument("an operation before it does not fit the schema given, so the table's definition is not known: "
-                                        "pass the schema the revision starts from (strata::replay<history>(previous revision))");
-          return plan(unit, inputs_from(current, table_of(unit.front())), options);
-        });
-        for (auto& s : p.statements()) out.push_back(std::move(s));
-        checks.add(p);
-      }
-      for (const auto& o : unit) {
-        checks.follow(o);
-        if (!known) continue;
-        try {
-          current.apply(o);
-        } catch (const std::logic_error&) {
-          known = false;
-        }
-      }
-    }
-    for (const auto& t : checks.tables()) out.push_back(foreign_key_checks::statement(t));
-    return out;
-  }
-
- private:
-  // Whether the text is one string literal ('it''s') or one parenthesized expression, end to end:
-  // "'a' || 'b'" and "(a) + (b)" start like one but are expressions.
-  static bool is_one_literal_or_group(std::string_view sql) {
-    if (sql.front() == '\'') {
-      for (std::size_t i = 1; i < sql.size(); ++i)
-        if (sql[i] == '\'') {
-          if (i + 1 < sql.size() && sql[i + 1] == '\'') ++i;
-          else return i + 1 == sql.size();
-        }
-      return false;
-    }
-    int depth = 0;
-    char quote = 0;
-    for (std::size_t i = 0; i < sql.size(); ++i) {
-      const char c = sql[i];
-      if (quote != 0) {
-        if (c == quote) quote = 0;  // a doubled quote closes and reopens: same result
-      } else if (c == '\'' || c == '"') {
-        quote = c;
-      } else if (c == '(') {
-        ++depth;
-      } else if (c == ')' && --depth == 0) {
-        return i + 1 == sql.size();
-      }
-    }
-    return false;
-  }
-
-  static bool is_plain_default(std::string_view sql) {
-    if (sql.empty()) return false;
-    if (sql.front() == '(' || sql.front() == '\'') return is_one_literal_or_group(sql);
-    const auto u = detail::sqlite_table::upper(sql);
-    if (u == "NULL" || u == "TRUE" || u == "FALSE" || u == "CURRENT_TIMESTAMP" || u == "CURRENT_DATE" || u == "CURRENT_TIME") return true;
-    std::size_t i = (sql.front() == '-' || sql.front() == '+') ? 1 : 0;
-    if (i == sql.size()) return false;
-    return std::all_of(sql.begin() + static_cast<std::ptrdiff_t>(i), sql.end(),
-                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E'; });
-  }
-};
-
-static_assert(SqlTraits<sqlite_sql>);
-
-}  // namespace strata
+// Each dialect (cmake/dialects/<dialect>.cmake): its SQL traits, which render with no client
+// (strata::render<strata::sqlite_sql>(...)), and the dialect itself whenever the client headers its
+// header's "// Client:" line names can be found. tools/amalgamate.py writes the lines here.
 // #include <strata/dialect/postgresql_sql.hpp>
 // strata::postgresql_sql: PostgreSQL's SQL traits (what its SQL writes differently), with no libpq or libpqxx.
 
@@ -5481,1242 +4464,10 @@ struct postgresql_sql : sql_traits<postgresql_sql> {
 static_assert(SqlTraits<postgresql_sql>);
 
 }  // namespace strata
-
-// A dialect comes with the single header whenever its client's headers can be found.
-#if __has_include(<SQLiteCpp/SQLiteCpp.h>)
-// #include <strata/dialect/sqlite.hpp>
-// strata::sqlite: the SQLite dialect on SQLiteCpp: runs strata::sqlite_sql's statements and plans, transactions.
-
-#include <algorithm>
-#include <array>
-#include <chrono>
-#include <cstdint>
-#include <cstdlib>
-#include <exception>
-#include <filesystem>
-#include <functional>
-#include <memory>
-#include <optional>
-#include <span>
-#include <string>
-#include <string_view>
-#include <system_error>
-#include <typeinfo>
-#include <utility>
-#include <variant>
-#include <vector>
-
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Exception.h>
-#include <SQLiteCpp/Statement.h>
-#include <sqlite3.h>
-
-// #include <strata/dialect.hpp>
-// #include <strata/connection.hpp>
-// #include <strata/detail/sqlite_inspect.hpp>
-// strata::detail::sqlite_inspect: a SQLite database's main schema read into a strata::owned_schema
-// through its pragmas (table_xinfo, index_list, index_xinfo, foreign_key_list).
-
-#include <algorithm>
-#include <cctype>
-#include <cstddef>
-#include <cstdint>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-#include <SQLiteCpp/Database.h>
-#include <SQLiteCpp/Statement.h>
-
-// #include <strata/detail/graph_check.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/owned_schema.hpp>
-// #include <strata/schema.hpp>
-// #include <strata/schema_diff.hpp>
-// #include <strata/types.hpp>
-
-namespace strata::detail {
-
-// SQLite keeps a column's type as declared: the name strata declares for a type maps back to it;
-// anything else is a strata::sql_type holding the declaration.
-inline column_type sqlite_column_type(owned_schema& s, std::string_view declared) {
-  static constexpr std::pair<std::string_view, type_kind> names[] = {
-      {"INTEGER", type_kind::integer}, {"BIGINT", type_kind::big_integer}, {"REAL", type_kind::real},   {"FLOAT", type_kind::float_},
-      {"TEXT", type_kind::text},       {"BOOLEAN", type_kind::boolean},    {"DATE", type_kind::date},   {"DATETIME", type_kind::datetime},
-      {"BLOB", type_kind::blob}};
-  for (const auto& [name, kind] : names)
-    if (same_name(declared, name)) return {kind};
-  if (declared.size() > 9 && same_name(declared.substr(0, 8), "VARCHAR(") && declared.ends_with(")")) {
-    const auto digits = declared.substr(8, declared.size() - 9);
-    if (digits.size() <= 9 && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      return varchar(static_cast<std::uint32_t>(std::stoul(std::string(digits))));
-  }
-  return sql_type(s.keep(declared));
-}
-
-inline referential_action sqlite_action(std::string_view text) {
-  for (auto action : {referential_action::restrict, referential_action::cascade, referential_action::set_null, referential_action::set_default})
-    if (same_name(text, to_sql(action))) return action;
-  return referential_action::no_action;
-}
-
-// The predicate of CREATE INDEX ... WHERE <predicate>: the text after the first WHERE outside quotes.
-inline std::string sqlite_index_predicate(std::string_view sql) {
-  char quote = 0;
-  for (std::size_t i = 0; i < sql.size(); ++i) {
-    const char c = sql[i];
-    if (quote != 0) {
-      if (c == quote || (quote == '[' && c == ']')) quote = 0;
-    } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
-      quote = c;
-    } else if (i + 5 <= sql.size() && same_name(sql.substr(i, 5), "WHERE") && (i == 0 || !std::isalnum(static_cast<unsigned char>(sql[i - 1]))) &&
-               (i + 5 == sql.size() || !std::isalnum(static_cast<unsigned char>(sql[i + 5])))) {
-      auto rest = sql.substr(i + 5);
-      while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
-      while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.back()))) rest.remove_suffix(1);
-      return std::string(rest);
-    }
-  }
-  return {};
-}
-
-// Tables (the version table too; SQLite's own sqlite_* ones left out), their columns with type, NULL,
-// default and AUTOINCREMENT, and indexes with their columns, uniqueness and predicate. Primary keys,
-// unique constraints and foreign keys come as unnamed table constraints (SQLite's pragmas keep no
-// constraint names); CHECK constraints are not read. An INTEGER PRIMARY KEY column (the rowid) is
-// NOT NULL; another key column is as declared, as SQLite enforces it. An index column that is an
-// expression is named "<expression>".
-inline owned_schema sqlite_inspect(SQLite::Database& db) {
-  owned_schema out;
-  auto& model = out.get();
-  SQLite::Statement tables(db, "SELECT name, instr(upper(sql), 'AUTOINCREMENT') > 0 FROM main.sqlite_master WHERE type = 'table' "
-                               "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
-  while (tables.executeStep()) {
-    const auto name = out.keep(tables.getColumn(0).getString());
-    const bool autoincrement = tables.getColumn(1).getInt() == 1;
-    table_schema t{name, hash_id(name), {}, {}};
-
-    std::vector<std::pair<int, std::string_view>> key;  // (position in the key, column)
-    SQLite::Statement columns(db, "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_xinfo(?, 'main') WHERE hidden <> 1 "
-                                  "ORDER BY cid");
-    columns.bind(1, std::string(name));
-    while (columns.executeStep()) {
-      const auto declared = columns.getColumn(1).isNull() ? std::string() : columns.getColumn(1).getString();
-      column c(out.keep(columns.getColumn(0).getString()), sqlite_column_type(out, declared));
-      c.nullable = columns.getColumn(2).getInt() == 0;
-      if (!columns.getColumn(3).isNull()) c.default_sql = out.keep(columns.getColumn(3).getString());
-      if (const int position = columns.getColumn(4).getInt(); position > 0) key.emplace_back(position, c.name);
-      t.columns.push_back(c);
-    }
-    columns.reset();
-
-    bool without_rowid_key = false;  // a primary key with an index of its own: not the rowid
-    SQLite::Statement indexes(db, "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?, 'main') ORDER BY name");
-    indexes.bind(1, std::string(name));
-    while (indexes.executeStep()) {
-      const auto index = indexes.getColumn(0).getString();
-      const auto origin = indexes.getColumn(2).getString();
-      if (origin == "pk") {
-        without_rowid_key = true;
-        continue;
-      }
-      std::vector<std::string_view> index_columns;
-      SQLite::Statement parts(db, "SELECT name FROM pragma_index_xinfo(?, 'main') WHERE key = 1 ORDER BY seqno");
-      parts.bind(1, index);
-      while (parts.executeStep()) index_columns.push_back(parts.getColumn(0).isNull() ? "<expression>" : out.keep(parts.getColumn(0).getString()));
-      if (origin == "u") {
-        t.constraints.push_back({.kind = constraint_kind::unique, .columns = std::move(index_columns)});
-        continue;
-      }
-      index_options options{.unique = indexes.getColumn(1).getInt() == 1};
-      if (indexes.getColumn(3).getInt() == 1) {
-        SQLite::Statement sql(db, "SELECT sql FROM main.sqlite_master WHERE type = 'index' AND name = ?");
-        sql.bind(1, index);
-        if (sql.executeStep() && !sql.getColumn(0).isNull()) options.where = out.keep(sqlite_index_predicate(sql.getColumn(0).getString()));
-      }
-      const auto index_name = out.keep(index);
-      model.indexes.push_back(index_schema{index_name, hash_id(index_name), name, std::move(index_columns), options});
-    }
-    indexes.reset();
-
-    std::sort(key.begin(), key.end());
-    if (!key.empty()) {
-      constraint primary{.kind = constraint_kind::primary_key};
-      for (const auto& [position, column_name] : key) primary.columns.push_back(column_name);
-      t.constraints.insert(t.constraints.begin(), std::move(primary));
-    }
-    if (key.size() == 1 && !without_rowid_key) {
-      for (auto& c : t.columns)
-        if (c.name == key.front().second && c.type.kind == type_kind::integer) {
-          c.nullable = false;
-          c.autoincrement = autoincrement;
-        }
-    }
-
-    SQLite::Statement keys(db, "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(?, 'main') "
-                               "ORDER BY id, seq");
-    keys.bind(1, std::string(name));
-    int current = -1;
-    while (keys.executeStep()) {
-      if (const int id = keys.getColumn(0).getInt(); id != current) {
-        current = id;
-        t.constraints.push_back({.kind = constraint_kind::foreign_key, .referenced_table = out.keep(keys.getColumn(1).getString()),
-                                 .on_delete = sqlite_action(keys.getColumn(5).getString()),
-                                 .on_update = sqlite_action(keys.getColumn(4).getString())});
-      }
-      auto& k = t.constraints.back();
-      k.columns.push_back(out.keep(keys.getColumn(2).getString()));
-      if (!keys.getColumn(3).isNull()) k.referenced_columns.push_back(out.keep(keys.getColumn(3).getString()));
-    }
-    keys.reset();
-    // REFERENCES parent with no columns names the parent's primary key.
-    for (auto& k : t.constraints) {
-      if (k.kind != constraint_kind::foreign_key || !k.referenced_columns.empty()) continue;
-      SQLite::Statement parent(db, "SELECT name FROM pragma_table_info(?, 'main') WHERE pk > 0 ORDER BY pk");
-      parent.bind(1, std::string(k.referenced_table));
-      while (parent.executeStep()) k.referenced_columns.push_back(out.keep(parent.getColumn(0).getString()));
-    }
-    model.tables.push_back(std::move(t));
-  }
-  return out;
-}
-
-}  // namespace strata::detail
-// #include <strata/detail/sqlite_plan.hpp>
-// #include <strata/detail/sqlite_table.hpp>
-// #include <strata/dialect/sqlite_sql.hpp>
-// #include <strata/errors.hpp>
-// #include <strata/migrator.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/url.hpp>
-
-namespace strata {
-
-struct sqlite_options {
-  // How long a migration waits for another connection's write lock before giving up.
-  std::chrono::milliseconds busy_timeout{5000};
-};
-
-// The SQLite dialect. Opens `sqlite:///relative.db`, `sqlite:////absolute/path.db` or
-// `sqlite:///:memory:` (with `?timeout=<seconds>` for the busy timeout), or works on an open
-// SQLite::Database. A database it opens itself has `PRAGMA foreign_keys = ON`.
-class sqlite {
- public:
-  static constexpr std::string_view name = "sqlite";
-  using sql = sqlite_sql;
-  // The URL schemes a front end routes to this dialect.
-  static constexpr std::array<std::string_view, 1> schemes{"sqlite"};
-
-  explicit sqlite(std::string_view url, sqlite_options options = {}) : options_(options), url_(url) {
-    const auto u = database_url::parse(url);
-    if (u.scheme != "sqlite")
-      throw malformed_url("'" + database_url::mask(url) +
-                          "' is not a SQLite URL; write sqlite:///relative.db, sqlite:////absolute/path.db or sqlite:///:memory:");
-    if (!u.host.empty() || !u.user.empty() || !u.port.empty())
-      throw malformed_url("'" + database_url::mask(url) + "' names a host, but a SQLite URL has none; write sqlite:///relative.db "
-                          "(three slashes) or sqlite:////absolute/path.db (four)");
-    for (const auto& [key, value] : u.query) {
-      if (key != "timeout")
-        throw malformed_url("'" + database_url::mask(url) + "' has parameter '" + key + "', which strata's SQLite dialect does "
-                            "not know; remove it (the only parameter is timeout=<seconds>)");
-      char* end = nullptr;
-      const double seconds = std::strtod(value.c_str(), &end);
-      // SQLite takes the wait as an int of milliseconds: up to about 24 days.
-      if (value.empty() || end != value.c_str() + value.size() || !(seconds >= 0 && seconds <= 2'000'000))
-        throw malformed_url("'" + database_url::mask(url) + "' has timeout='" + value +
-                            "'; write the busy timeout as a number of seconds, for example ?timeout=5 or ?timeout=0.5");
-      options_.busy_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
-    }
-    path_ = u.path.empty() ? ":memory:" : u.path;
-    try {
-      owned_ = std::make_unique<SQLite::Database>(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-                                                  static_cast<int>(options_.busy_timeout.count()));
-      owned_->exec("PRAGMA foreign_keys = ON");
-    } catch (const SQLite::Exception& e) {
-      if (const int code = e.getErrorCode() & 0xff; code == SQLITE_NOTADB || code == SQLITE_CORRUPT) raise(e, "opening it");
-      throw database_unavailable("cannot open the SQLite database '" + path_ + "' (" + e.what() +
-                                 "); check that its folder exists and is writable, or fix the URL");
-    }
-    db_ = owned_.get();
-  }
-
-  // Works on the caller's connection as it is: its busy timeout, its PRAGMA foreign_keys.
-  explicit sqlite(SQLite::Database& db)
-      : path_(db.getFilename().empty() ? ":memory:" : db.getFilename()), url_("sqlite:///" + path_), db_(&db) {}
-
-  sqlite(sqlite&&) noexcept = default;
-  sqlite& operator=(sqlite&&) noexcept = default;
-  ~sqlite() = default;
-
-  [[nodiscard]] SQLite::Database& database() { return *db_; }
-  [[nodiscard]] std::string location() const { return database_url::mask(url_); }
-
-  // Test databases: files of a folder, and snapshots in memory (strata/dialect/sqlite_provisioning.hpp).
-  class provisioner;
-
-  std::vector<std::string> read_versions(std::string_view table) {
-    return guarded("reading the version table", [&] {
-      std::vector<std::string> rows;
-      if (!table_exists(table)) return rows;
-      SQLite::Statement q(*db_, "SELECT version_num FROM " + quote(table) + " ORDER BY version_num");
-      while (q.executeStep()) rows.push_back(q.getColumn(0).getString());
-      return rows;
-    });
-  }
-
-  void write_versions(std::string_view table, const std::vector<std::string>& rows) {
-    guarded("writing the version table", [&] {
-      // Alembic's exact layout, so that Alembic and strata can take turns on one database.
-      db_->exec("CREATE TABLE IF NOT EXISTS " + quote(table) + " (version_num VARCHAR(32) NOT NULL, CONSTRAINT " +
-                quote(std::string(table) + "_pkc") + " PRIMARY KEY (version_num))");
-      db_->exec("DELETE FROM " + quote(table));
-      SQLite::Statement insert(*db_, "INSERT INTO " + quote(table) + " (version_num) VALUES (?)");
-      for (const auto& r : rows) {
-        insert.bind(1, r);
-        insert.exec();
-        insert.reset();
-      }
-      return 0;
-    });
-  }
-
-  // BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two
-  // migrating processes serialize instead of failing half-way. A revision that may rebuild tables
-  // switches foreign keys off around the transaction (PRAGMA foreign_keys is a no-op inside one;
-  // with them on, dropping the old table would cascade to its children), and its rebuilds check the
-  // foreign keys of the tables they rebuilt (and of those that reference them) before commit. For
-  // that whole revision, ON DELETE actions do not fire for its own statements either.
-  void transaction(const unit_of_work& unit, const std::function<void()>& body) {
-    write_transaction(std::any_of(unit.operations.begin(), unit.operations.end(), &sqlite_sql::may_rebuild), body);
-  }
-
-  // Runs sqlite_sql's plans: one operation, or one table's run of alterations planned from its
-  // definition in sqlite_master, in place or as one rebuild; then PRAGMA foreign_key_check of the
-  // tables the rebuilds name, when this revision switched foreign keys off. Besides the plans'
-  // statements (which on_statement reports), a rebuild counts the copied rows for on_progress,
-  // carries the table's sqlite_sequence over, restores the connection's legacy_alter_table, and
-  // checks that the views and triggers that worked before still do.
-  void apply(std::span<const operation> operations) {
-    const render_options options{.server_version = static_cast<std::uint32_t>(sqlite3_libversion_number())};
-    sqlite_sql::foreign_key_checks checks;
-    for (const auto& unit : sqlite_sql::units(operations)) {
-      bool rebuild = false;
-      run_guarded(unit, rebuild, [&] {
-        if (const auto* x = std::get_if<op::run>(&unit.front())) {
-          connection_view view(*db_);
-          x->function(view);
-        } else if (!sqlite_sql::is_table_alteration(unit.front())) {
-          for (const auto& statement : sqlite_sql::statements(unit.front(), options)) run(statement);
-        } else {
-          const auto plan = sqlite_sql::plan(unit, live_inputs(table_of(unit.front()), unit), options);
-          rebuild = plan.rebuild;
-          if (rebuild) execute_rebuild(plan, unit);
-          else
-            for (const auto& step : plan.steps) run(step.sql);
-          checks.add(plan);
-        }
-      });
-      for (const auto& o : unit) checks.follow(o);
-    }
-    if (checking_foreign_keys_) {
-      try {
-        check_foreign_keys(checks.tables());
-      } catch (const SQLite::Exception& e) {
-        raise(e, "checking foreign keys after the table rebuild");
-      }
-    }
-  }
-
-  // The main schema's tables, keys and indexes, read through SQLite's pragmas (detail/sqlite_inspect.hpp).
-  owned_schema inspect() {
-    return guarded("reading the schema", [&] { return detail::sqlite_inspect(*db_); });
-  }
-
-  // Every table, index, view and trigger of the main schema (the version table included, SQLite's
-  // own sqlite_* objects left out), in an order in which they can be dropped: triggers, views,
-  // indexes, then tables with each one before the tables its foreign keys reference.
-  std::vector<database_object> objects() {
-    return guarded("listing the schema's objects", [&] {
-      std::vector<database_object> triggers, views, indexes, tables;
-      SQLite::Statement q(*db_, "SELECT type, name, tbl_name FROM main.sqlite_master WHERE type IN ('table', 'index', 'view', 'trigger') "
-                                "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
-      while (q.executeStep()) {
-        database_object o{q.getColumn(0).getString(), q.getColumn(1).getString(), "", {}};
-        if (o.type == "index" || o.type == "trigger") o.table = q.getColumn(2).getString();
-        (o.type == "trigger" ? triggers : o.type == "view" ? views : o.type == "index" ? indexes : tables).push_back(std::move(o));
-      }
-      for (auto& t : tables) {
-        // hidden = 1 marks a virtual table's hidden columns; generated columns (2, 3) are real ones.
-        SQLite::Statement columns(*db_, "SELECT name FROM pragma_table_xinfo(?, 'main') WHERE hidden <> 1 ORDER BY cid");
-        columns.bind(1, t.name);
-        while (columns.executeStep()) t.columns.push_back(columns.getColumn(0).getString());
-      }
-      std::vector<database_object> out;
-      for (auto* group : {&triggers, &views, &indexes})
-        for (auto& o : *group) out.push_back(std::move(o));
-      for (auto& t : drop_order(std::move(tables))) out.push_back(std::move(t));
-      return out;
-    });
-  }
-
-  // Drops the objects in the given order, in one transaction under the migration lock, with
-  // foreign keys off: with them on, dropping a parent table deletes its rows first, which fails or
-  // cascades. An index or trigger that went with its table is no error. On failure nothing is dropped.
-  void drop_objects(const std::vector<database_object>& objects, [[maybe_unused]] std::string_view version_table) {
-    write_transaction(true, [&] {
-      for (const auto& o : objects) {
-        const std::string what = o.type + " '" + o.name + "'";
-        const std::string_view keyword = o.type == "table" ? "TABLE" : o.type == "index" ? "INDEX" : o.type == "view" ? "VIEW"
-                                         : o.type == "trigger" ? "TRIGGER" : "";
-        if (keyword.empty())
-          throw operation_failed("dropping " + what, "strata's SQLite dialect drops tables, indexes, views and triggers only, "
-                                                     "so nothing was dropped; leave this object out of the list");
-        try {
-          db_->exec("DROP " + std::string(keyword) + " IF EXISTS main." + quote(o.name));
-        } catch (const SQLite::Exception& e) {
-          const int code = e.getErrorCode() & 0xff;
-          if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY) raise(e, "dropping " + what);
-          throw operation_failed("dropping " + what, std::string(e.what()) + ", so nothing was dropped (the transaction was rolled back)");
-        }
-      }
-      // A dropped AUTOINCREMENT table starts again from 1 if it is created anew.
-      guarded("resetting AUTOINCREMENT sequences", [&] {
-        if (table_exists("sqlite_sequence"))
-          db_->exec("DELETE FROM main.sqlite_sequence WHERE name NOT IN (SELECT name FROM main.sqlite_master WHERE type = 'table')");
-        return 0;
-      });
-    });
-  }
-
-  // Runs SQL (several statements allowed) on the connection as it is, outside strata's transactions.
-  void execute(std::string_view sql) {
-    try {
-      db_->exec(std::string(sql));
-    } catch (const SQLite::Exception& e) {
-      const int code = e.getErrorCode() & 0xff;
-      if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY) raise(e, "running SQL");
-      throw operation_failed("execute \"" + std::string(sql.substr(0, 60)) + (sql.size() > 60 ? "...\"" : "\""), e.what());
-    }
-  }
-  // A test's changes go into a savepoint that rollback_test_transaction() undoes.
-  void begin_test_transaction() { execute("SAVEPOINT strata_test"); }
-  void rollback_test_transaction() { execute("ROLLBACK TO SAVEPOINT strata_test; RELEASE SAVEPOINT strata_test"); }
-
-  // Creates the missing folder of a SQLite file URL (sqlite:///./data/app.db needs data/) and says
-  // whether it did; nothing for :memory: or a file URI. Throws strata::malformed_url for a URL that
-  // is not SQLite's, strata::database_unavailable when the folder cannot be made.
-  static bool prepare_location(std::string_view url) {
-    const auto u = database_url::parse(url);
-    if (u.scheme != "sqlite")
-      throw malformed_url("'" + database_url::mask(url) + "' is not a SQLite URL; write sqlite:///relative.db or sqlite:////absolute/path.db");
-    if (u.path.empty() || u.path == ":memory:" || u.path.starts_with("file:")) return false;
-    const auto folder = std::filesystem::path(u.path).parent_path();
-    if (folder.empty()) return false;
-    std::error_code ec;
-    if (std::filesystem::is_directory(folder, ec)) return false;
-    std::filesystem::create_directories(folder, ec);
-    if (ec)
-      throw database_unavailable("cannot create the folder '" + folder.string() + "' for the SQLite database (" + ec.message() +
-                                 "); fix the path in the URL, or create the folder yourself");
-    return true;
-  }
-
-  // Called during table rebuilds' row copies (on the migrating thread); none by default.
-  void on_progress(std::function<void(const progress&)> listener) { progress_ = std::move(listener); }
-
-  // Called with each statement apply() runs for the operations, before it runs; none by default.
-  void on_statement(std::function<void(std::string_view)> listener) { statement_listener_ = std::move(listener); }
-
- private:
-  static std::string quote(std::string_view identifier) { return detail::sql::quote(identifier); }
-  static constexpr std::string_view temporary_prefix = detail::sqlite_plan::temporary_prefix;
-
-  // What a data migration (op.run) sees: this connection, inside the revision's transaction.
-  class connection_view final : public connection {
-   public:
-    explicit connection_view(SQLite::Database& db) : db_(db) {}
-    void execute(std::string_view sql) override { db_.exec(std::string(sql)); }
-    std::vector<row> query(std::string_view sql, const std::vector<std::optional<std::string>>& params) override {
-      SQLite::Statement q(db_, std::string(sql));
-      for (std::size_t i = 0; i < params.size(); ++i) {
-        if (params[i]) q.bind(static_cast<int>(i + 1), *params[i]);
-        else q.bind(static_cast<int>(i + 1));
-      }
-      std::vector<row> rows;
-      while (q.executeStep()) {
-        row r;
-        for (int c = 0; c < q.getColumnCount(); ++c) {
-          auto v = q.getColumn(c);
-          if (v.isNull()) r.emplace_back(std::nullopt);
-          else r.emplace_back(v.getString());
-        }
-        rows.push_back(std::move(r));
-      }
-      return rows;
-    }
-    [[nodiscard]] std::string_view dialect() const override { return "sqlite"; }
-
-   protected:
-    void* native_handle(const std::type_info& type) override { return type == typeid(SQLite::Database) ? &db_ : nullptr; }
-
-   private:
-    SQLite::Database& db_;
-  };
-
-  [[noreturn]] void raise(const SQLite::Exception& e, const std::string& what) const {
-    const int code = e.getErrorCode() & 0xff;  // the primary code, should the connection report extended ones
-    const std::string database = "the SQLite database '" + path_ + "'";
-    switch (code) {
-      case SQLITE_BUSY:
-      case SQLITE_LOCKED:
-        if (owned_)
-          throw database_locked(database + " is locked by another connection (waited " + std::to_string(options_.busy_timeout.count()) +
-                                " ms while " + what + "); retry when the other writer is done, or wait longer with "
-                                "?timeout=<seconds> in the URL");
-        throw database_locked(database + " is locked by another connection (while " + what + ", when the connection's busy "
-                              "timeout ran out); retry when the other writer is done, or give the connection a longer busy "
-                              "timeout with SQLite::Database::setBusyTimeout");
-      case SQLITE_READONLY:
-        throw database_unavailable(database + " cannot be written (" + e.what() + ", while " + what + "); open it read-write, "
-                                   "and make the file and its folder writable");
-      case SQLITE_NOTADB:
-      case SQLITE_CORRUPT:
-        throw database_unavailable("'" + path_ + "' is not a usable SQLite database (" + e.what() + ", while " + what +
-                                   "); point the URL at a SQLite database file, or move this file away to start a new one");
-      case SQLITE_CANTOPEN:
-      case SQLITE_PERM:
-      case SQLITE_IOERR:
-      case SQLITE_FULL:
-        throw database_unavailable("cannot use " + database + " (" + e.what() + ", while " + what + "); check that its folder "
-                                   "exists, that the file and its folder are writable, and that the disk has room");
-      default:
-        throw error("SQLite failed while " + what + " on '" + path_ + "': " + e.what());
-    }
-  }
-
-  template <class F>
-  auto guarded(const std::string& what, F&& f) -> decltype(f()) {
-    try {
-      return f();
-    } catch (const SQLite::Exception& e) {
-      raise(e, what);
-    }
-  }
-
-  bool table_exists(std::string_view table) {
-    SQLite::Statement q(*db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
-    q.bind(1, std::string(table));
-    return q.executeStep();
-  }
-
-  int pragma_int(std::string_view pragma) {
-    return guarded("reading PRAGMA " + std::string(pragma), [&] {
-      SQLite::Statement q(*db_, "PRAGMA " + std::string(pragma));
-      return q.executeStep() ? q.getColumn(0).getInt() : 0;
-    });
-  }
-
-  void begin() {
-    guarded("taking the write lock (BEGIN IMMEDIATE)", [&] { return db_->exec("BEGIN IMMEDIATE"); });
-  }
-  void commit() {
-    guarded("committing", [&] { return db_->exec("COMMIT"); });
-  }
-
-  // BEGIN IMMEDIATE ... COMMIT around body, rolled back on any exception. PRAGMA foreign_keys is a
-  // no-op inside a transaction, so switching them off happens before BEGIN and is undone after.
-  void write_transaction(bool foreign_keys_off, const std::function<void()>& body) {
-    const bool foreign_keys = foreign_keys_off && pragma_int("foreign_keys") == 1;
-    if (foreign_keys) guarded("switching foreign keys off", [&] { return db_->exec("PRAGMA foreign_keys = OFF"); });
-    struct restore {
-      SQLite::Database* db;
-      bool on;
-      bool& checking;
-      ~restore() {
-        checking = false;
-        if (on) sqlite3_exec(db->getHandle(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
-      }
-    } restore_foreign_keys{db_, foreign_keys, checking_foreign_keys_};
-    begin();
-    checking_foreign_keys_ = foreign_keys;
-    try {
-      body();
-      commit();
-    } catch (...) {
-      sqlite3_exec(db_->getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
-      throw;
-    }
-  }
-
-  // Tables ordered so that each comes before the tables its foreign keys reference.
-  std::vector<database_object> drop_order(std::vector<database_object> tables) {
-    std::vector<std::pair<std::string, std::string>> references;
-    for (const auto& t : tables) {
-      SQLite::Statement q(*db_, "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?, 'main')");
-      q.bind(1, t.name);
-      while (q.executeStep()) references.emplace_back(t.name, q.getColumn(0).getString());
-    }
-    return detail::children_first(std::move(tables), references,
-                                  [](const std::string& a, const std::string& b) { return detail::sqlite_table::same_name(a, b); });
-  }
-
-  // PRAGMA foreign_key_check of the tables a revision's rebuilds name (a table dropped since is skipped).
-  void check_foreign_keys(const std::vector<std::string>& tables) {
-    std::size_t n = 0;
-    std::string first;
-    for (const auto& table : tables) {
-      if (!table_exists(table)) continue;
-      const auto statement = sqlite_sql::foreign_key_checks::statement(table);
-      if (statement_listener_) statement_listener_(statement);
-      SQLite::Statement q(*db_, statement);
-      while (q.executeStep()) {
-        if (n++ == 0)  // WITHOUT ROWID tables report no rowid
-          first = "table '" + q.getColumn(0).getString() + "'" + (q.getColumn(1).isNull() ? "" : " (rowid " + q.getColumn(1).getString() + ")") +
-                  " references missing rows of '" + q.getColumn(2).getString() + "'";
-      }
-    }
-    if (n != 0)
-      throw operation_failed("the foreign key check after the table rebuild",
-                             std::to_string(n) + " row(s) break a foreign key, the first: " + first +
-                                 "; add the missing rows or fix the references before this revision");
-  }
-
-  static std::string describe_batch(std::span<const operation> batch, bool rebuild) {
-    std::string out;
-    for (const auto& o : batch) out += (out.empty() ? "" : ", ") + strata::describe(o);
-    return rebuild ? out + " (table rebuild)" : out;
-  }
-
-  // The rebuild's temporary table is no name the user knows: SQLite's messages get the real one.
-  static std::string without_temporary_names(std::string message) {
-    for (auto at = message.find(temporary_prefix); at != std::string::npos; at = message.find(temporary_prefix, at))
-      message.erase(at, temporary_prefix.size());
-    return message;
-  }
-
-  // f() for one unit of a revision; `rebuild` (set by f) says whether it rebuilt, for the message.
-  template <class F>
-  void run_guarded(std::span<const operation> unit, const bool& rebuild, F&& f) {
-    try {
-      f();
-    } catch (const SQLite::Exception& e) {
-      const int code = e.getErrorCode() & 0xff;
-      if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY) raise(e, describe_batch(unit, rebuild));
-      throw operation_failed(describe_batch(unit, rebuild), without_temporary_names(e.what()));
-    } catch (const operation_failed& e) {
-      if (unit.size() == 1) throw;
-      throw operation_failed(describe_batch(unit, rebuild), e.database_message());
-    } catch (const strata::error&) {
-      throw;
-    } catch (const std::exception& e) {
-      throw operation_failed(describe_batch(unit, rebuild), e.what());
-    }
-  }
-
-  // One statement of a plan, told to the listener first.
-  void run(const std::string& statement) {
-    if (statement_listener_) statement_listener_(statement);
-    db_->exec(statement);
-  }
-
-  // The table as the planner sees it, from sqlite_master: its CREATE TABLE parsed, its indexes and
-  // triggers, the views and other tables' triggers that name it, the tables that reference it.
-  detail::sqlite_plan::table_inputs live_inputs(std::string_view table_name, std::span<const operation> unit) {
-    detail::sqlite_plan::table_inputs in;
-    SQLite::Statement find(*db_, "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE");
-    find.bind(1, std::string(table_name));
-    if (!find.executeStep()) throw operation_failed(describe_batch(unit, false), "no such table: " + std::string(table_name));
-    const std::string table = find.getColumn(0).getString();
-    in.table = detail::sqlite_table::parse_create_table(find.getColumn(1).getString());
-    in.table.name = table;
-    auto objects = [&](const std::string& where, std::vector<detail::sqlite_plan::named_sql>& out) {
-      SQLite::Statement q(*db_, "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND " + where + " ORDER BY rowid");
-      q.bind(1, table);
-      while (q.executeStep()) out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString()});
-    };
-    objects("type = 'index' AND tbl_name = ?1", in.indexes);
-    objects("type = 'trigger' AND tbl_name = ?1", in.triggers);
-    objects("(type = 'view' OR (type = 'trigger' AND tbl_name <> ?1)) AND (instr(lower(sql), lower(?1)) > 0 OR "
-            "instr(lower(sql), lower(replace(?1, '\"', '\"\"'))) > 0)",
-            in.dependents);
-    SQLite::Statement referencing(*db_, "SELECT m.name, f.\"to\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f "
-                                        "WHERE m.type = 'table' AND f.\"table\" = ?1 COLLATE NOCASE ORDER BY m.name");
-    referencing.bind(1, table);
-    while (referencing.executeStep()) {
-      const auto name = referencing.getColumn(0).getString();
-      if (!detail::sqlite_table::same_name(name, table) && (in.referencing.empty() || in.referencing.back() != name)) in.referencing.push_back(name);
-      if (!referencing.getColumn(1).isNull()) in.referenced_columns.push_back(referencing.getColumn(1).getString());
-    }
-    return in;
-  }
-
-  // A view, or the triggers of a table, probed by preparing a statement that compiles them.
-  struct dependent {
-    std::string name;
-    bool is_view = false;
-  };
-
-  std::optional<std::string> probe(const dependent& d) {
-    std::vector<std::string> statements;
-    if (d.is_view) {
-      statements.push_back("SELECT * FROM " + quote(d.name));
-    } else {  // triggers are compiled into the statements that fire them
-      std::string set;
-      SQLite::Statement columns(*db_, "SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0");
-      columns.bind(1, d.name);
-      while (columns.executeStep()) set += (set.empty() ? "" : ", ") + quote(columns.getColumn(0).getString()) + " = " + quote(columns.getColumn(0).getString());
-      statements.push_back("INSERT INTO " + quote(d.name) + " DEFAULT VALUES");
-      if (!set.empty()) statements.push_back("UPDATE " + quote(d.name) + " SET " + set);
-      statements.push_back("DELETE FROM " + quote(d.name));
-    }
-    for (const auto& sql : statements) {
-      try {
-        SQLite::Statement compiled(*db_, sql);
-      } catch (const SQLite::Exception& e) {
-        return std::string(e.what());
-      }
-    }
-    return std::nullopt;
-  }
-
-  // The views and triggered tables that work now (a rebuild must not break them; SQLite's own
-  // DROP COLUMN refuses to, but a rebuild recreates triggers and leaves views unchecked).
-  // Only those whose SQL names the table can break, so only those are probed.
-  std::vector<dependent> working_dependents(const std::string& table) {
-    std::vector<dependent> out;
-    SQLite::Statement q(*db_, "SELECT DISTINCT type = 'view', CASE type WHEN 'view' THEN name ELSE tbl_name END FROM sqlite_master "
-                              "WHERE (type = 'view' OR type = 'trigger') AND (instr(lower(sql), lower(?1)) > 0 OR "
-                              "instr(lower(sql), lower(replace(?1, '\"', '\"\"'))) > 0)");
-    q.bind(1, table);
-    while (q.executeStep()) out.push_back({q.getColumn(1).getString(), q.getColumn(0).getInt() == 1});
-    q.reset();
-    std::erase_if(out, [&](const dependent& d) { return probe(d).has_value(); });
-    return out;
-  }
-
-  void check_dependents(const std::vector<dependent>& dependents, const std::string& table, std::span<const operation> batch) {
-    for (const auto& d : dependents) {
-      if (auto failure = probe(d)) {
-        const auto what = d.is_view ? "view '" + d.name + "'" : "a trigger on '" + d.name + "'";
-        throw operation_failed(describe_batch(batch, true), what + " no longer works after the rebuild of '" + table + "' (" +
-                                                          without_temporary_names(*failure) + "); drop it before this alteration "
-                                                          "and create it again after");
-      }
-    }
-  }
-
-  // An index (a partial one, say) or trigger can name a column the rebuild dropped.
-  void recreate(const detail::sqlite_plan::step& object, const std::string& table, std::span<const operation> batch) {
-    try {
-      run(object.sql);
-    } catch (const SQLite::Exception& e) {
-      const std::string type = object.kind == detail::sqlite_plan::step::role::index ? "index" : "trigger";
-      throw operation_failed(describe_batch(batch, true), type + " '" + object.name + "' no longer works after the rebuild of '" + table + "' (" +
-                                                              without_temporary_names(e.what()) + "); drop it before this alteration and "
-                                                              "create it again after");
-    }
-  }
-
-  // What the strata_progress() SQL function counts with during one row copy. SQLite owns it (and
-  // frees it when the function is unregistered), so a function left registered never dangles.
-  struct copy_counter {
-    static constexpr std::uint64_t interval = 16384;
-    const std::function<void(const progress&)>* listener;  // null once the copy is over
-    std::string task;
-    std::uint64_t total = 0;
-    std::uint64_t done = 0;
-    std::exception_ptr failure;
-
-    // Returns 1 for every row; no exception may cross SQLite's C frames, so a listener's one is
-    // kept for the caller and the statement is failed instead.
-    static void step(sqlite3_context* context, int, sqlite3_value**) {
-      auto* self = static_cast<copy_counter*>(sqlite3_user_data(context));
-      if (self->listener != nullptr && ++self->done % interval == 0) {
-        try {
-          (*self->listener)(progress{self->task, self->done, self->total});
-        } catch (...) {
-          self->failure = std::current_exception();
-          self->listener = nullptr;
-          sqlite3_result_error(context, "the progress listener failed", -1);
-          return;
-        }
-      }
-      sqlite3_result_int(context, 1);
-    }
-    static void destroy(void* self) { delete static_cast<copy_counter*>(self); }
-  };
-
-  // The rebuild's row copy, reporting to the listener: done = 0, every copy_counter::interval rows,
-  // then done = total. Not SQLITE_DETERMINISTIC, so SQLite calls the function once per row.
-  void copy_with_progress(const std::string& copy, const std::string& table) {
-    static constexpr const char* function = "strata_progress";
-    std::uint64_t total = 0;
-    {
-      SQLite::Statement count(*db_, "SELECT count(*) FROM " + quote(table));
-      if (count.executeStep()) total = static_cast<std::uint64_t>(count.getColumn(0).getInt64());
-    }
-    const std::string task = "rebuilding table '" + table + "'";
-    progress_(progress{task, 0, total});
-
-    auto* counter = new copy_counter{&progress_, task, total, 0, nullptr};
-    // On failure SQLite calls destroy itself.
-    const int created = sqlite3_create_function_v2(db_->getHandle(), function, 0, SQLITE_UTF8, counter, &copy_counter::step, nullptr,
-                                                   nullptr, &copy_counter::destroy);
-    if (created != SQLITE_OK) throw SQLite::Exception(db_->getHandle(), created);
-    struct unregister {
-      sqlite3* db;
-      copy_counter* counter;
-      ~unregister() {
-        counter->listener = nullptr;
-        sqlite3_create_function_v2(db, function, 0, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr, nullptr);
-      }
-    } unregister_function{db_->getHandle(), counter};
-    try {
-      db_->exec(copy + " WHERE " + function + "()");
-    } catch (const SQLite::Exception&) {
-      if (counter->failure) std::rethrow_exception(counter->failure);
-      throw;
-    }
-    progress_(progress{task, total, total});
-  }
-
-  // The 12-step rebuild of sqlite.org/lang_altertable.html, inside the revision's transaction: the
-  // plan's statements (create the new table, copy the rows, drop the old one, rename, recreate
-  // indexes and triggers), with the row copy counted and its failures explained.
-  void execute_rebuild(const detail::sqlite_plan::plan& plan, std::span<const operation> batch) {
-    using role = detail::sqlite_plan::step::role;
-    const std::string& table = plan.table;
-    const auto dependents = working_dependents(table);
-    std::optional<long long> sequence;
-    if (table_exists("sqlite_sequence")) {
-      SQLite::Statement seq(*db_, "SELECT seq FROM sqlite_sequence WHERE name = ?");
-      seq.bind(1, table);
-      if (seq.executeStep()) sequence = seq.getColumn(0).getInt64();
-    }
-    const bool legacy = pragma_int("legacy_alter_table") == 1;
-    for (const auto& step : plan.steps) {
-      switch (step.kind) {
-        case role::copy:
-          try {
-            if (progress_) {
-              if (statement_listener_) statement_listener_(step.sql);
-              copy_with_progress(step.sql, table);
-            } else {
-              run(step.sql);
-            }
-          } catch (const SQLite::Exception& e) {
-            if ((e.getErrorCode() & 0xff) != SQLITE_CONSTRAINT) throw;
-            throw operation_failed(describe_batch(batch, true), without_temporary_names(e.what()) + " (rows of '" + table +
-                                                                    "' break the new definition: update or delete them first, for "
-                                                                    "instance with op.execute() before the alteration)");
-          }
-          break;
-        case role::rename:
-          try {
-            run(step.sql);
-          } catch (...) {
-            if (!legacy) sqlite3_exec(db_->getHandle(), "PRAGMA legacy_alter_table = OFF", nullptr, nullptr, nullptr);
-            throw;
-          }
-          break;
-        case role::restore:
-          run(step.sql);
-          if (legacy) db_->exec("PRAGMA legacy_alter_table = ON");  // the connection's own setting
-          break;
-        case role::index:
-        case role::trigger:
-          recreate(step, table, batch);
-          break;
-        default:
-          run(step.sql);
-      }
-    }
-    check_dependents(dependents, table, batch);
-    if (sequence) {  // AUTOINCREMENT never reuses an id, even of rows deleted before the rebuild
-      SQLite::Statement seq(*db_, "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?");
-      seq.bind(1, static_cast<std::int64_t>(*sequence));
-      seq.bind(2, table);
-      if (seq.exec() == 0 && table_exists("sqlite_sequence")) {
-        SQLite::Statement insert(*db_, "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)");
-        insert.bind(1, table);
-        insert.bind(2, static_cast<std::int64_t>(*sequence));
-        insert.exec();
-      }
-    }
-  }
-
-  sqlite_options options_{};
-  std::string path_;
-  std::string url_;
-  std::unique_ptr<SQLite::Database> owned_;
-  SQLite::Database* db_ = nullptr;
-  std::function<void(const progress&)> progress_;
-  std::function<void(std::string_view)> statement_listener_;
-  bool checking_foreign_keys_ = false;  // this revision switched foreign keys off: its rebuilds check them
-};
-
-static_assert(Dialect<sqlite>);
-static_assert(Inspectable<sqlite>);
-static_assert(ExecutesSql<sqlite>);
-static_assert(PreparesLocation<sqlite>);
-static_assert(ReportsProgress<sqlite>);
-static_assert(ReportsStatements<sqlite>);
-
-}  // namespace strata
-
-// #include <strata/dialect/sqlite_provisioning.hpp>
-// strata::sqlite::provisioner: SQLite databases for tests, as files of a folder, and as bytes in memory.
-//
-// Included by strata/dialect/sqlite.hpp: the dialect's Provisionable, ClonesDatabases and
-// SnapshotsDatabases capabilities (strata/dialect.hpp). A database named n is the file n.db of the
-// folder (the temporary folder unless told), its note the file n.note, and a lock on a key the
-// file strata_lock_<key>.lock, held open. A session is a process: its id.
-
-#include <algorithm>
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
-#include <map>
-#include <new>
-#include <optional>
-#include <span>
-#include <string>
-#include <string_view>
-#include <system_error>
-#include <utility>
-#include <vector>
-
-#if defined(_WIN32)
-#include <fcntl.h>
-#include <io.h>
-#include <process.h>
-#include <share.h>
-#include <sys/stat.h>
-#else
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#endif
-
-#include <SQLiteCpp/Database.h>
-#include <sqlite3.h>
-
-// #include <strata/dialect/sqlite.hpp>
-// #include <strata/errors.hpp>
-
-namespace strata {
-
-namespace detail::sqlite_files {
-
-// What the provisioner asks of the operating system. A file descriptor is -1 on failure, with errno set.
-#if defined(_WIN32)
-inline long process_id() { return _getpid(); }
-// No cheap check without <windows.h>: every process is taken to live, so no file is dropped as an orphan.
-inline bool process_alive(long) { return true; }
-inline int open_new(const std::filesystem::path& path) {
-  int fd = -1;
-  if (const int e = _wsopen_s(&fd, path.c_str(), _O_WRONLY | _O_CREAT | _O_EXCL | _O_BINARY, _SH_DENYNO, _S_IREAD | _S_IWRITE); e != 0) {
-    errno = e;
-    return -1;
-  }
-  return fd;
-}
-inline long write_some(int fd, const unsigned char* data, std::size_t size) {
-  return _write(fd, data, static_cast<unsigned>(std::min<std::size_t>(size, std::size_t{1} << 30)));
-}
-inline void close_file(int fd) { _close(fd); }
-// The lock file opened with no sharing: another handle on it makes `busy`.
-inline int lock_file(const std::filesystem::path& path, bool& busy) {
-  int fd = -1;
-  const int e = _wsopen_s(&fd, path.c_str(), _O_RDWR | _O_CREAT | _O_BINARY, _SH_DENYRW, _S_IREAD | _S_IWRITE);
-  busy = e == EACCES;
-  errno = e;
-  return e == 0 ? fd : -1;
-}
-// Removed once closed, unless another handle has it open by then (then it stays; no harm).
-inline void unlock_file(const std::filesystem::path& path, int fd) {
-  _close(fd);
-  std::error_code ignored;
-  std::filesystem::remove(path, ignored);
-}
-#else
-inline long process_id() { return static_cast<long>(::getpid()); }
-// kill(pid, 0): EPERM means it lives, under another user.
-inline bool process_alive(long pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM; }
-inline int open_new(const std::filesystem::path& path) { return ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644); }
-inline long write_some(int fd, const unsigned char* data, std::size_t size) { return static_cast<long>(::write(fd, data, size)); }
-inline void close_file(int fd) { ::close(fd); }
-// flock(): held until the descriptor is closed, or the process dies. The holder removes the file
-// before it lets go, so a lock taken on a file that is no longer the one at `path` is let go and
-// taken again on the file that is.
-inline int lock_file(const std::filesystem::path& path, bool& busy) {
-  busy = false;
-  for (;;) {
-    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) return -1;
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      busy = errno == EWOULDBLOCK;
-      ::close(fd);
-      return -1;
-    }
-    struct ::stat held {}, named {};
-    if (::fstat(fd, &held) == 0 && ::stat(path.c_str(), &named) == 0 && held.st_ino == named.st_ino && held.st_dev == named.st_dev) return fd;
-    ::close(fd);
-  }
-}
-inline void unlock_file(const std::filesystem::path& path, int fd) {
-  ::unlink(path.c_str());
-  ::close(fd);
-}
-#endif
-
-}  // namespace detail::sqlite_files
-
-class sqlite::provisioner {
- public:
-  // The temporary folder (TMPDIR); strata::database_unavailable when there is none.
-  provisioner() : provisioner(temporary_folder()) {}
-  explicit provisioner(std::filesystem::path folder) : folder_(std::move(folder)) {}
-  provisioner(provisioner&& other) noexcept : folder_(std::move(other.folder_)), locks_(std::exchange(other.locks_, {})) {}
-  provisioner& operator=(provisioner&&) = delete;
-  provisioner(const provisioner&) = delete;
-  provisioner& operator=(const provisioner&) = delete;
-  ~provisioner() {
-    for (const auto& [key, fd] : locks_) detail::sqlite_files::unlock_file(lock_path(key), fd);
-  }
-
-  // A local folder: a test that cannot use it has nothing to wait for, so it fails.
-  static bool unreachable_fails() { return true; }
-
-  [[nodiscard]] std::string session() const { return std::to_string(detail::sqlite_files::process_id()); }
-  [[nodiscard]] const std::filesystem::path& folder() const { return folder_; }
-  [[nodiscard]] std::filesystem::path file(std::string_view name) const { return folder_ / (std::string(name) + ".db"); }
-  // sqlite:////tmp/<name>.db: an absolute path, so four slashes.
-  [[nodiscard]] std::string url(std::string_view name) const { return "sqlite:///" + file(name).string(); }
-
-  // With PRAGMA foreign_keys = ON (the dialect's), and synchronous = OFF: a throwaway database
-  // needs no fsync on commit.
-  sqlite open(std::string_view name) {
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(file(name), ec))
-      throw database_unavailable("there is no SQLite test database '" + file(name).string() + "'; create it first");
-    sqlite d(url(name));
-    d.execute("PRAGMA synchronous = OFF");
-    return d;
-  }
-
-  // An empty file is an empty SQLite database.
-  void create(std::string_view name) { write(name, {}); }
-
-  void write(std::string_view name, std::span<const unsigned char> image) {
-    const auto path = file(name);
-    const int fd = detail::sqlite_files::open_new(path);
-    if (fd < 0) {
-      const int e = errno;
-      if (e == EEXIST) throw error("the SQLite test database '" + path.string() + "' exists already; drop it first or choose another name");
-      throw database_unavailable("cannot create the SQLite test database '" + path.string() + "' (" + std::strerror(e) +
-                                 "); check that the folder (TMPDIR) exists and is writable");
-    }
-    std::size_t done = 0;
-    while (done < image.size()) {
-      const auto n = detail::sqlite_files::write_some(fd, image.data() + done, image.size() - done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        const int e = errno;
-        detail::sqlite_files::close_file(fd);
-        std::error_code ignored;
-        std::filesystem::remove(path, ignored);
-        throw database_unavailable("cannot write the SQLite test database '" + path.string() + "' (" + std::strerror(e) +
-                                   "); check that the disk has room");
-      }
-      done += static_cast<std::size_t>(n);
-    }
-    detail::sqlite_files::close_file(fd);
-    stamp(path);
-  }
-
-  // A copy of the file; writable even when the source is a (read-only) template.
-  void copy(std::string_view source, std::string_view name) {
-    std::error_code ec;
-    std::filesystem::copy_file(file(source), file(name), std::filesystem::copy_options::none, ec);
-    if (!ec) std::filesystem::permissions(file(name), std::filesystem::perms::owner_write, std::filesystem::perm_options::add, ec);
-    if (!ec) stamp(file(name));
-    if (ec)
-      throw error("cannot copy the SQLite database '" + file(source).string() + "' to '" + file(name).string() + "' (" + ec.message() +
-                  "); check that the source exists and the folder is writable");
-  }
-
-  // The database's files (and its note) are removed; connections other processes still have keep
-  // reading the unlinked file until they close it.
-  void drop(std::string_view name) {
-    for (const auto& path : {file(name).string(), file(name).string() + "-journal", file(name).string() + "-wal",
-                             file(name).string() + "-shm", note_file(name).string()}) {
-      std::error_code ec;
-      std::filesystem::remove(path, ec);
-      if (ec && ec != std::errc::no_such_file_or_directory)
-        throw error("cannot remove the SQLite test database file '" + path + "' (" + ec.message() + "); check the folder's permissions");
-    }
-  }
-
-  [[nodiscard]] std::vector<std::string> list(std::string_view prefix) const {
-    std::vector<std::string> out;
-    std::error_code ec;
-    for (std::filesystem::directory_iterator it(folder_, ec), end; !ec && it != end; it.increment(ec)) {
-      const auto& path = it->path();
-      if (path.extension() != ".db") continue;
-      auto stem = path.stem().string();
-      if (stem.starts_with(prefix)) out.push_back(std::move(stem));
-    }
-    std::sort(out.begin(), out.end());
-    return out;
-  }
-
-  // Read-only from now on.
-  void mark_template(std::string_view name) {
-    std::error_code ec;
-    std::filesystem::permissions(file(name),
-                                 std::filesystem::perms::owner_read | std::filesystem::perms::group_read | std::filesystem::perms::others_read,
-                                 std::filesystem::perm_options::replace, ec);
-    if (ec) throw error("cannot mark the SQLite database '" + file(name).string() + "' read-only (" + ec.message() + ")");
-    stamp(file(name));
-  }
-
-  // rename() is atomic: of two processes renaming one file, the second finds it gone.
-  void rename(std::string_view from, std::string_view to) {
-    std::error_code ec;
-    if (std::filesystem::exists(file(to), ec))
-      throw error("cannot rename the SQLite database '" + file(from).string() + "': '" + file(to).string() + "' exists already");
-    std::filesystem::rename(file(from), file(to), ec);
-    if (ec) throw error("cannot rename the SQLite database '" + file(from).string() + "' to '" + file(to).string() + "' (" + ec.message() + ")");
-    std::filesystem::rename(note_file(from), note_file(to), ec);  // usually there is none
-  }
-
-  // The file's modification time, which create(), write(), copy() and mark_template() set to the
-  // clock's now, to the clock's full precision (a template is not written after it is marked).
-  [[nodiscard]] std::string identity(std::string_view name) const {
-    std::error_code ec;
-    const auto time = std::filesystem::last_write_time(file(name), ec);
-    if (ec) throw error("cannot read the SQLite database '" + file(name).string() + "' (" + ec.message() + ")");
-    const auto ticks = time.time_since_epoch().count();
-    return ticks < 0 ? "m" + std::to_string(-ticks) : std::to_string(ticks);
-  }
-
-  // Whether that process lives. A session that is not a process id is taken to live: nothing of it
-  // is dropped.
-  [[nodiscard]] bool alive(std::string_view session) const {
-    if (session.empty() || session.size() > 9 || !std::all_of(session.begin(), session.end(), [](char c) { return c >= '0' && c <= '9'; }))
-      return true;
-    const long pid = std::stol(std::string(session));
-    return pid > 0 && detail::sqlite_files::process_alive(pid);
-  }
-
-  [[nodiscard]] std::optional<std::string> note(std::string_view name) const {
-    std::ifstream in(note_file(name));
-    std::string line;
-    if (!in || !std::getline(in, line)) return std::nullopt;
-    return line;
-  }
-  void note(std::string_view name, std::string_view text) {
-    std::ofstream out(note_file(name), std::ios::trunc);
-    out << text << '\n';
-    if (!out.flush()) throw error("cannot write the note of the SQLite database '" + file(name).string() + "'");
-  }
-
-  // A lock file held open (flock; on Windows, opened with no sharing), and removed when this
-  // provisioner unlocks or is destroyed; released too when its process dies.
-  bool try_lock(std::string_view key) {
-    if (locks_.contains(std::string(key))) return true;
-    const auto path = lock_path(key);
-    bool busy = false;
-    const int fd = detail::sqlite_files::lock_file(path, busy);
-    if (fd >= 0) {
-      locks_.emplace(std::string(key), fd);
-      return true;
-    }
-    if (busy) return false;
-    throw database_unavailable("cannot open the lock file '" + path.string() + "' (" + std::strerror(errno) +
-                               "); check that the folder (TMPDIR) is writable");
-  }
-  void unlock(std::string_view key) {
-    if (auto it = locks_.find(std::string(key)); it != locks_.end()) {
-      detail::sqlite_files::unlock_file(lock_path(key), it->second);
-      locks_.erase(it);
-    }
-  }
-
-  // sqlite3_serialize of the main database.
-  static std::vector<unsigned char> snapshot(sqlite& d) {
-    sqlite3_int64 size = 0;
-    unsigned char* bytes = sqlite3_serialize(d.database().getHandle(), "main", &size, 0);
-    if (bytes == nullptr) {
-      if (size == 0) return {};  // a database without a page
-      throw std::bad_alloc();
-    }
-    std::vector<unsigned char> out(bytes, bytes + size);
-    sqlite3_free(bytes);
-    return out;
-  }
-
-  // An in-memory database (PRAGMA foreign_keys = ON) into which the image is deserialized: no SQL
-  // runs, and the copy grows as it is written.
-  static sqlite open_snapshot(std::span<const unsigned char> image) {
-    sqlite d("sqlite:///:memory:");
-    if (image.empty()) return d;
-    auto* buffer = static_cast<unsigned char*>(sqlite3_malloc64(image.size()));
-    if (buffer == nullptr) throw std::bad_alloc();
-    std::memcpy(buffer, image.data(), image.size());
-    const auto size = static_cast<sqlite3_int64>(image.size());
-    // FREEONCLOSE: SQLite owns the buffer from here on, even when the call fails.
-    const int rc = sqlite3_deserialize(d.database().getHandle(), "main", buffer, size, size,
-                                       SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
-    if (rc != SQLITE_OK)
-      throw database_unavailable(std::string("cannot load a SQLite snapshot into an in-memory database (") + sqlite3_errstr(rc) + ": " +
-                                 sqlite3_errmsg(d.database().getHandle()) + ")");
-    return d;
-  }
-
- private:
-  // The modification time set to now at the clock's precision (the file system's own stamp is
-  // coarser: two files made within a few milliseconds may share it). Best effort.
-  static void stamp(const std::filesystem::path& path) {
-    std::error_code ignored;
-    std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now(), ignored);
-  }
-
-  static std::filesystem::path temporary_folder() {
-    std::error_code ec;
-    auto folder = std::filesystem::temp_directory_path(ec);
-    if (ec) throw database_unavailable("there is no temporary folder for SQLite test databases (" + ec.message() + "); set TMPDIR to a writable folder");
-    return folder;
-  }
-  [[nodiscard]] std::filesystem::path note_file(std::string_view name) const { return folder_ / (std::string(name) + ".note"); }
-  // strata_lock_<key>.lock, with every character of the key but letters, digits and '_' made '_'.
-  [[nodiscard]] std::filesystem::path lock_path(std::string_view key) const {
-    std::string safe(key);
-    for (auto& c : safe)
-      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')) c = '_';
-    return folder_ / ("strata_lock_" + safe + ".lock");
-  }
-
-  std::filesystem::path folder_;
-  std::map<std::string, int> locks_;  // key -> the locked file's descriptor
-};
-
-static_assert(Provisionable<sqlite>);
-static_assert(ClonesDatabases<sqlite>);
-static_assert(SnapshotsDatabases<sqlite>);
-
-}  // namespace strata
-#endif
-// libpqxx needs libpq's header too (Debian: -I/usr/include/postgresql, which pkg-config gives).
 #if __has_include(<pqxx/pqxx>) && __has_include(<libpq-fe.h>)
 // #include <strata/dialect/postgresql.hpp>
 // strata::postgresql: the PostgreSQL dialect on libpqxx 6: native DDL, transactions, a polled advisory lock.
+// Client: <pqxx/pqxx> <libpq-fe.h> (the single header carries this dialect when they can be found; Debian: -I/usr/include/postgresql).
 
 #include <algorithm>
 #include <array>
@@ -7979,6 +5730,2260 @@ class postgresql::provisioner {
 
 static_assert(Provisionable<postgresql>);
 static_assert(ClonesDatabases<postgresql>);
+
+}  // namespace strata
+#endif
+// #include <strata/dialect/sqlite_sql.hpp>
+// strata::sqlite_sql: SQLite's SQL traits (what its SQL writes differently, and how it alters tables), with no SQLite client.
+
+#include <algorithm>
+#include <cctype>
+#include <cstddef>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+// #include <strata/detail/sql_identifiers.hpp>
+// #include <strata/detail/sqlite_plan.hpp>
+// strata::detail::sqlite_plan: the pure planner of SQLite's table alterations (ALTER in place, or the 12-step rebuild).
+//
+// As Alembic's batch mode splits deciding (BatchOperationsImpl/ApplyBatchImpl) from running: given
+// a table's parsed definition, the objects around it and a run of alterations of it, the planner
+// says what to run, and touches no database. The executor (strata::sqlite::apply) reads the table
+// from sqlite_master; strata::render reads it from the replayed schema, rendered and parsed back;
+// both plan here, so they run and show the same statements.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/detail/sql_identifiers.hpp>
+// #include <strata/detail/sqlite_table.hpp>
+// strata::detail::sqlite_table: a parser of SQLite's CREATE TABLE (and CREATE INDEX) text into a table model, for the rebuild.
+
+#include <algorithm>
+#include <cctype>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// #include <strata/detail/sql_identifiers.hpp>
+
+namespace strata::detail::sqlite_table {
+
+using sql::quote;
+using sql::quote_list;
+
+inline std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+inline bool same_name(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
+
+// The parser: enough of SQLite's CREATE TABLE grammar to edit columns and constraints, keeping
+// each element's text as written.
+
+struct token {
+  enum kind_t { word, identifier, string, number, punct } kind;
+  std::size_t begin;
+  std::size_t end;
+  std::string value;  // identifiers unquoted; words as written
+};
+
+inline std::vector<token> tokenize(std::string_view sql) {
+  std::vector<token> out;
+  std::size_t i = 0;
+  auto quoted = [&](char close, token::kind_t kind) {
+    const auto start = i++;
+    std::string value;
+    while (i < sql.size()) {
+      if (sql[i] == close) {
+        if (close != ']' && i + 1 < sql.size() && sql[i + 1] == close) {
+          value += close;
+          i += 2;
+          continue;
+        }
+        ++i;
+        out.push_back({kind, start, i, value});
+        return;
+      }
+      value += sql[i++];
+    }
+    throw std::runtime_error("unterminated quote in the table's SQL");
+  };
+  while (i < sql.size()) {
+    const char c = sql[i];
+    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
+    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') { while (i < sql.size() && sql[i] != '\n') ++i; continue; }
+    if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      const auto close = sql.find("*/", i + 2);
+      i = close == std::string_view::npos ? sql.size() : close + 2;
+      continue;
+    }
+    if ((c == 'x' || c == 'X') && i + 1 < sql.size() && sql[i + 1] == '\'') {
+      const auto start = i++;
+      quoted('\'', token::string);
+      out.back().begin = start;
+      continue;
+    }
+    if (c == '\'') { quoted('\'', token::string); continue; }
+    if (c == '"') { quoted('"', token::identifier); continue; }
+    if (c == '`') { quoted('`', token::identifier); continue; }
+    if (c == '[') { quoted(']', token::identifier); continue; }
+    if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
+      const auto start = i;
+      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '.' ||
+                                ((sql[i] == '+' || sql[i] == '-') && (sql[i - 1] == 'e' || sql[i - 1] == 'E'))))
+        ++i;
+      out.push_back({token::number, start, i, std::string(sql.substr(start, i - start))});
+      continue;
+    }
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80) {
+      const auto start = i;
+      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == '$' ||
+                                static_cast<unsigned char>(sql[i]) >= 0x80))
+        ++i;
+      out.push_back({token::word, start, i, std::string(sql.substr(start, i - start))});
+      continue;
+    }
+    out.push_back({token::punct, i, i + 1, std::string(1, c)});
+    ++i;
+  }
+  return out;
+}
+
+struct clause {
+  std::string keyword;     // PRIMARY, NOT, NULL, UNIQUE, CHECK, DEFAULT, COLLATE, REFERENCES, GENERATED, AS
+  std::string name;        // CONSTRAINT name, if any
+  std::string text;        // the clause as written, CONSTRAINT name included
+  std::string referenced;  // REFERENCES: the table
+};
+
+struct parsed_column {
+  std::string name;
+  std::string type;
+  std::vector<clause> clauses;
+
+  [[nodiscard]] bool has(std::string_view keyword) const {
+    return std::any_of(clauses.begin(), clauses.end(), [&](const clause& c) { return c.keyword == keyword; });
+  }
+  [[nodiscard]] std::string definition() const {
+    std::string out = quote(name);
+    if (!type.empty()) out += " " + type;
+    for (const auto& c : clauses) out += " " + c.text;
+    return out;
+  }
+};
+
+struct parsed_constraint {
+  std::string keyword;               // PRIMARY, UNIQUE, CHECK, FOREIGN
+  std::string name;
+  std::string text;                  // as written, CONSTRAINT name included
+  std::vector<std::string> columns;  // the key's columns (PRIMARY, UNIQUE, FOREIGN) or every identifier (CHECK)
+  std::string referenced;            // FOREIGN: the table it references
+};
+
+struct parsed_table {
+  std::string name;
+  std::vector<parsed_column> columns;
+  std::vector<parsed_constraint> constraints;
+  std::string options;  // WITHOUT ROWID, STRICT
+
+  [[nodiscard]] parsed_column* find(std::string_view column_name) {
+    for (auto& c : columns)
+      if (same_name(c.name, column_name)) return &c;
+    return nullptr;
+  }
+
+  [[nodiscard]] std::string create_sql(std::string_view table_name) const {
+    std::string out = "CREATE TABLE " + quote(table_name) + " (";
+    bool first = true;
+    for (const auto& c : columns) {
+      out += (first ? "\n  " : ",\n  ") + c.definition();
+      first = false;
+    }
+    for (const auto& k : constraints) {
+      out += (first ? "\n  " : ",\n  ") + k.text;
+      first = false;
+    }
+    return out + "\n)" + (options.empty() ? "" : " " + options);
+  }
+};
+
+class table_parser {
+ public:
+  explicit table_parser(std::string_view sql) : sql_(sql), tokens_(tokenize(sql)) {}
+
+  parsed_table parse() {
+    parsed_table t;
+    std::size_t p = 0;
+    while (p < tokens_.size() && !is_word(p, "TABLE")) ++p;
+    ++p;
+    if (is_word(p, "IF")) p += 3;
+    t.name = tokens_.at(p).value;
+    ++p;
+    if (p < tokens_.size() && tokens_[p].value == ".") {
+      t.name = tokens_.at(p + 1).value;
+      p += 2;
+    }
+    if (p >= tokens_.size() || tokens_[p].value != "(") throw std::runtime_error("the table is defined by AS SELECT, which cannot be rebuilt");
+    const auto close = matching(p);
+    std::size_t start = p + 1;
+    for (std::size_t q = p + 1; q <= close; ++q) {
+      if (q == close || tokens_[q].value == ",") {
+        element(t, start, q);
+        start = q + 1;
+      } else if (tokens_[q].value == "(") {
+        q = matching(q);
+      }
+    }
+    if (close + 1 < tokens_.size()) t.options = std::string(sql_.substr(tokens_[close + 1].begin));
+    return t;
+  }
+
+  // A column definition on its own (used to add a column to a parsed table).
+  parsed_column column_definition() { return column(0, tokens_.size()); }
+
+ private:
+  [[nodiscard]] bool is_word(std::size_t p, std::string_view w) const {
+    return p < tokens_.size() && tokens_[p].kind == token::word && upper(tokens_[p].value) == w;
+  }
+  [[nodiscard]] std::string word(std::size_t p) const {
+    return p < tokens_.size() && tokens_[p].kind == token::word ? upper(tokens_[p].value) : std::string{};
+  }
+  [[nodiscard]] std::size_t matching(std::size_t open) const {
+    int depth = 0;
+    for (std::size_t q = open; q < tokens_.size(); ++q) {
+      if (tokens_[q].value == "(" && tokens_[q].kind == token::punct) ++depth;
+      if (tokens_[q].value == ")" && tokens_[q].kind == token::punct && --depth == 0) return q;
+    }
+    throw std::runtime_error("unbalanced parentheses in the table's SQL");
+  }
+  [[nodiscard]] std::string text(std::size_t b, std::size_t e) const {
+    if (b >= e) return {};
+    return std::string(sql_.substr(tokens_[b].begin, tokens_[e - 1].end - tokens_[b].begin));
+  }
+  [[nodiscard]] bool starts_clause(std::size_t q, std::string_view current) const {
+    static constexpr std::string_view keywords[] = {"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK",
+                                                    "DEFAULT", "COLLATE", "REFERENCES", "GENERATED", "AS"};
+    const auto w = word(q);
+    if (std::find(std::begin(keywords), std::end(keywords), w) == std::end(keywords)) return false;
+    if ((w == "NULL" || w == "DEFAULT") && word(q - 1) == "SET") return false;  // ON DELETE SET NULL
+    if (w == "NOT" && word(q + 1) == "DEFERRABLE") return false;
+    if (w == "AS" && current == "GENERATED") return false;
+    return true;
+  }
+
+  parsed_column column(std::size_t b, std::size_t e) {
+    parsed_column c;
+    c.name = tokens_.at(b).value;
+    std::size_t p = b + 1;
+    while (p < e && !starts_clause(p, "")) p = tokens_[p].value == "(" ? matching(p) + 1 : p + 1;
+    c.type = text(b + 1, p);
+    while (p < e) {
+      const auto start = p;
+      clause k;
+      if (is_word(p, "CONSTRAINT")) {
+        k.name = tokens_.at(p + 1).value;
+        p += 2;
+      }
+      k.keyword = word(p);
+      std::size_t q = p + 1;
+      if (k.keyword == "DEFAULT") {
+        if (q < e && tokens_[q].value == "(") q = matching(q) + 1;
+        else if (q < e && (tokens_[q].value == "-" || tokens_[q].value == "+")) q += 2;
+        else q += 1;
+      } else {
+        if (k.keyword == "NOT" || k.keyword == "PRIMARY") ++q;  // NOT NULL, PRIMARY KEY
+        while (q < e && !starts_clause(q, k.keyword)) q = tokens_[q].value == "(" ? matching(q) + 1 : q + 1;
+      }
+      q = std::min(q, e);
+      if (k.keyword == "REFERENCES" && p + 1 < e) k.referenced = tokens_[p + 1].value;
+      k.text = text(start, q);
+      c.clauses.push_back(std::move(k));
+      p = q;
+    }
+    return c;
+  }
+
+  void element(parsed_table& t, std::size_t b, std::size_t e) {
+    if (b >= e) return;
+    std::size_t p = b;
+    std::string name;
+    if (is_word(p, "CONSTRAINT")) {
+      name = tokens_.at(p + 1).value;
+      p += 2;
+    }
+    const auto kw = word(p);
+    if (kw != "PRIMARY" && kw != "UNIQUE" && kw != "CHECK" && kw != "FOREIGN") {
+      t.columns.push_back(column(b, e));
+      return;
+    }
+    parsed_constraint k{kw, name, text(b, e), {}, {}};
+    if (kw == "FOREIGN")
+      for (std::size_t q = p; q + 1 < e; ++q)
+        if (is_word(q, "REFERENCES")) {
+          k.referenced = tokens_[q + 1].value;
+          break;
+        }
+    while (p < e && tokens_[p].value != "(") ++p;
+    if (p < e) {
+      const auto close = matching(p);
+      bool item_start = true;
+      for (std::size_t q = p + 1; q < close; ++q) {
+        if (kw == "CHECK") {
+          if (tokens_[q].kind == token::word || tokens_[q].kind == token::identifier) k.columns.push_back(tokens_[q].value);
+          continue;
+        }
+        if (tokens_[q].value == ",") { item_start = true; continue; }
+        if (tokens_[q].value == "(") { q = matching(q); continue; }
+        if (item_start) k.columns.push_back(tokens_[q].value);
+        item_start = false;
+      }
+    }
+    t.constraints.push_back(std::move(k));
+  }
+
+  std::string_view sql_;
+  std::vector<token> tokens_;
+};
+
+inline parsed_table parse_create_table(std::string_view sql) { return table_parser(sql).parse(); }
+
+inline parsed_column parse_column(const std::string& definition) { return table_parser(definition).column_definition(); }
+
+// Whether a CREATE INDEX indexes `column` (names it between the parentheses after ON <table>; its
+// WHERE clause does not count).
+inline bool index_covers(std::string_view index_sql, std::string_view column) {
+  const auto tokens = tokenize(index_sql);
+  std::size_t p = 0;
+  while (p < tokens.size() && !(tokens[p].kind == token::word && upper(tokens[p].value) == "ON")) ++p;
+  while (p < tokens.size() && tokens[p].value != "(") ++p;
+  for (int depth = 0; p < tokens.size(); ++p) {
+    if (tokens[p].kind == token::punct && tokens[p].value == "(") ++depth;
+    if (tokens[p].kind == token::punct && tokens[p].value == ")" && --depth == 0) break;
+    if ((tokens[p].kind == token::word || tokens[p].kind == token::identifier) && same_name(tokens[p].value, column)) return true;
+  }
+  return false;
+}
+
+}  // namespace strata::detail::sqlite_table
+// #include <strata/errors.hpp>
+// #include <strata/naming.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/render.hpp>
+// #include <strata/schema.hpp>
+
+namespace strata::detail::sqlite_plan {
+
+using sqlite_table::parsed_column;
+using sqlite_table::parsed_constraint;
+using sqlite_table::parsed_table;
+using sqlite_table::same_name;
+
+// The rebuild's new table, until it takes the old one's name.
+inline constexpr std::string_view temporary_prefix = "_strata_new_";
+// ALTER TABLE DROP COLUMN came with SQLite 3.35.0.
+inline constexpr std::uint32_t native_drop_column_version = 3035000;
+
+struct named_sql {
+  std::string name;
+  std::string sql;
+  friend bool operator==(const named_sql&, const named_sql&) = default;
+};
+
+// What the planner knows of a table.
+struct table_inputs {
+  parsed_table table;
+  std::vector<named_sql> indexes;               // its CREATE INDEX statements (SQLite's automatic ones left out)
+  std::vector<named_sql> triggers;              // its CREATE TRIGGER statements
+  std::vector<named_sql> dependents;            // views, and triggers of other tables, whose SQL names it
+  std::vector<std::string> referencing;         // the tables with a foreign key to it, sorted
+  std::vector<std::string> referenced_columns;  // its columns those foreign keys name
+};
+
+// One statement of a plan, with what the executor needs to run it well.
+struct step {
+  enum class role : std::uint8_t {
+    statement,   // run as is
+    create,      // the new table
+    copy,        // the rows, old to new
+    rename,      // the new table takes the old one's name
+    restore,     // puts back what the rebuild set (legacy_alter_table) for the connection
+    index,       // an index of the table, recreated
+    trigger,     // a trigger of the table, recreated
+  };
+  role kind = role::statement;
+  std::string sql;
+  std::string name;  // the index or trigger recreated
+  friend bool operator==(const step&, const step&) = default;
+};
+
+// One column of the new table filled from the old one: INSERT INTO new (column) SELECT expression.
+struct column_copy {
+  std::string column;
+  std::string expression;
+  friend bool operator==(const column_copy&, const column_copy&) = default;
+};
+
+struct plan {
+  std::string table;                // as the database spells it
+  bool rebuild = false;             // false: the alterations run in place (ALTER TABLE ADD/DROP COLUMN)
+  std::vector<step> steps;
+  std::vector<column_copy> copy;    // the rebuild's column mapping; a new column gets its DEFAULT
+  std::vector<std::string> checks;  // tables whose foreign keys PRAGMA foreign_key_check checks before commit
+
+  [[nodiscard]] std::vector<std::string> statements() const {
+    std::vector<std::string> out;
+    for (const auto& s : steps) out.push_back(s.sql);
+    return out;
+  }
+};
+
+// SQLite's type affinity of a declared type (sqlite.org/datatype3.html, section 3.1).
+enum class affinity : std::uint8_t { integer, text, blob, real, numeric };
+
+inline affinity affinity_of(std::string_view declared) {
+  const auto u = sqlite_table::upper(declared);
+  auto has = [&](std::string_view part) { return u.find(part) != std::string::npos; };
+  if (has("INT")) return affinity::integer;
+  if (has("CHAR") || has("CLOB") || has("TEXT")) return affinity::text;
+  if (has("BLOB") || u.empty()) return affinity::blob;
+  if (has("REAL") || has("FLOA") || has("DOUB")) return affinity::real;
+  return affinity::numeric;
+}
+
+inline std::string_view kind_name(constraint_kind kind) {
+  switch (kind) {
+    case constraint_kind::primary_key: return "PRIMARY KEY";
+    case constraint_kind::unique: return "UNIQUE";
+    case constraint_kind::foreign_key: return "FOREIGN KEY";
+    case constraint_kind::check: return "CHECK";
+  }
+  return "";
+}
+
+inline std::optional<constraint_kind> kind_of(std::string_view keyword) {
+  if (keyword == "PRIMARY") return constraint_kind::primary_key;
+  if (keyword == "UNIQUE") return constraint_kind::unique;
+  if (keyword == "CHECK") return constraint_kind::check;
+  if (keyword == "FOREIGN" || keyword == "REFERENCES") return constraint_kind::foreign_key;
+  return std::nullopt;
+}
+
+// The expression of a CHECK clause or constraint: what its parentheses hold.
+inline std::string check_expression(std::string_view text) {
+  const auto tokens = sqlite_table::tokenize(text);
+  std::size_t p = 0;
+  while (p < tokens.size() && !(tokens[p].kind == sqlite_table::token::word && sqlite_table::upper(tokens[p].value) == "CHECK")) ++p;
+  while (p < tokens.size() && tokens[p].value != "(") ++p;
+  if (p >= tokens.size()) return {};
+  int depth = 0;
+  for (auto q = p; q < tokens.size(); ++q) {
+    if (tokens[q].kind == sqlite_table::token::punct && tokens[q].value == "(") ++depth;
+    if (tokens[q].kind == sqlite_table::token::punct && tokens[q].value == ")" && --depth == 0)
+      return std::string(text.substr(tokens[p].end, tokens[q].begin - tokens[p].end));
+  }
+  return {};
+}
+
+// One constraint of a parsed table, wherever it is written.
+struct found_constraint {
+  constraint_kind kind;
+  std::string name;
+  std::vector<std::string> columns;  // a CHECK's: the table's columns its expression names, its own column first
+  std::string referenced;
+  bool on_column = false;
+  std::size_t index = 0;   // in table.constraints, or in table.columns when on_column
+  std::size_t clause = 0;  // in the column's clauses
+};
+
+inline std::vector<std::string_view> column_names(const parsed_table& t) {
+  std::vector<std::string_view> out;
+  for (const auto& c : t.columns) out.emplace_back(c.name);
+  return out;
+}
+
+inline std::vector<found_constraint> constraints_of(const parsed_table& t) {
+  const auto names = column_names(t);
+  auto named_in = [&](std::string_view sql, std::string_view own) {
+    std::vector<std::string> out;
+    for (auto n : sql::columns_named(sql, names, own)) out.emplace_back(n);
+    return out;
+  };
+  std::vector<found_constraint> out;
+  for (std::size_t i = 0; i < t.columns.size(); ++i)
+    for (std::size_t j = 0; j < t.columns[i].clauses.size(); ++j) {
+      const auto& k = t.columns[i].clauses[j];
+      const auto kind = kind_of(k.keyword);
+      if (!kind) continue;
+      found_constraint f{*kind, k.name, {t.columns[i].name}, k.referenced, true, i, j};
+      if (*kind == constraint_kind::check) f.columns = named_in(check_expression(k.text), t.columns[i].name);
+      out.push_back(std::move(f));
+    }
+  for (std::size_t i = 0; i < t.constraints.size(); ++i) {
+    const auto& k = t.constraints[i];
+    const auto kind = kind_of(k.keyword);
+    if (!kind) continue;
+    found_constraint f{*kind, k.name, k.columns, k.referenced, false, i, 0};
+    if (*kind == constraint_kind::check) f.columns = named_in(check_expression(k.text), {});
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// Names the unnamed constraints of a parsed table by the convention, as Alembic's batch mode does
+// with its naming_convention, so that drop_constraint finds them by those names.
+template <class Sql>
+void name_unnamed(parsed_table& t, const naming_convention& naming) {
+  if (naming.empty()) return;
+  for (const auto& f : constraints_of(t)) {
+    if (!f.name.empty()) continue;
+    const std::vector<std::string_view> columns(f.columns.begin(), f.columns.end());
+    const auto name = convention_name(pattern_for(naming, f.kind), {t.name, columns, f.referenced, {}});
+    if (name.empty()) continue;
+    if (f.on_column) {
+      auto& k = t.columns[f.index].clauses[f.clause];
+      k.text = Sql::constraint_prefix(name) + k.text;
+      k.name = name;
+    } else {
+      auto& k = t.constraints[f.index];
+      k.text = Sql::constraint_prefix(name) + k.text;
+      k.name = name;
+    }
+  }
+}
+
+// Where a clause goes in a column definition: where strata's renderer writes it, so that a table
+// altered here reads as one rendered afresh.
+inline int clause_rank(std::string_view keyword) {
+  if (keyword == "NOT" || keyword == "NULL") return 1;
+  if (keyword == "PRIMARY") return 2;
+  if (keyword == "UNIQUE") return 3;
+  if (keyword == "DEFAULT") return 4;
+  if (keyword == "CHECK") return 5;
+  if (keyword == "REFERENCES") return 6;
+  if (keyword == "GENERATED" || keyword == "AS") return 7;
+  return 8;
+}
+
+inline void insert_clause(parsed_column& c, sqlite_table::clause k) {
+  const auto rank = clause_rank(k.keyword);
+  const auto at = std::find_if(c.clauses.begin(), c.clauses.end(), [&](const sqlite_table::clause& x) { return clause_rank(x.keyword) > rank; });
+  c.clauses.insert(at, std::move(k));
+}
+
+inline bool references_anything(const parsed_table& t) {
+  for (const auto& k : t.constraints)
+    if (k.keyword == "FOREIGN") return true;
+  for (const auto& c : t.columns)
+    if (c.has("REFERENCES")) return true;
+  return false;
+}
+
+// The planner. Sql: the SQLite traits that render columns and constraints (strata::sqlite_sql).
+template <class Sql>
+class planner {
+ public:
+  planner(const table_inputs& inputs, const render_options& options) : inputs_(inputs), options_(options) {}
+
+  // The plan of a run of alterations of the table: in place when SQLite can do every one of them
+  // so, else one rebuild.
+  plan make(std::span<const operation> batch) {
+    if (auto p = in_place(batch)) return *p;
+    return rebuild(batch);
+  }
+
+ private:
+  // ---- in place: ADD COLUMN within its rules, DROP COLUMN when nothing uses the column ----
+
+  std::optional<plan> in_place(std::span<const operation> batch) {
+    parsed_table t = inputs_.table;
+    plan p{t.name, false, {}, {}, {}};
+    for (const auto& o : batch) {
+      if (const auto* x = std::get_if<op::add_column>(&o); x != nullptr && x->placement.empty() && Sql::can_add_in_place(x->definition) &&
+                                                          find(t, x->definition.name) == nullptr) {
+        t.columns.push_back(sqlite_table::parse_column(Sql::column_definition(t.name, x->definition, true, x->naming, options_)));
+        p.steps.push_back({step::role::statement, Sql::add_column(*x, options_), {}});
+      } else if (const auto* d = std::get_if<op::drop_column>(&o); d != nullptr && droppable(t, d->column)) {
+        std::erase_if(t.columns, [&](const parsed_column& c) { return same_name(c.name, d->column); });
+        p.steps.push_back({step::role::statement, Sql::drop_column(*d, options_), {}});
+      } else {
+        return std::nullopt;
+      }
+    }
+    return p;
+  }
+
+  // SQLite's DROP COLUMN refuses a column that a key, a UNIQUE, a foreign key, an index, a CHECK
+  // or generated column of another, a view or a trigger uses (sqlite.org/lang_altertable.html);
+  // so does this, a little more strictly (any mention counts), and then the table is rebuilt.
+  bool droppable(const parsed_table& t, std::string_view column) const {
+    if (options_.server_version != 0 && options_.server_version < native_drop_column_version) return false;
+    const auto* c = find(t, column);
+    if (c == nullptr || t.columns.size() == 1) return false;
+    if (c->has("PRIMARY") || c->has("UNIQUE") || c->has("REFERENCES")) return false;
+    for (const auto& other : t.columns)
+      if (&other != c)
+        for (const auto& k : other.clauses)
+          if (sql::mentions(k.text, column)) return false;
+    for (const auto& k : t.constraints)
+      if (sql::mentions(k.text, column)) return false;
+    for (const auto* objects : {&inputs_.indexes, &inputs_.triggers, &inputs_.dependents})
+      for (const auto& object : *objects)
+        if (sql::mentions(object.sql, column)) return false;
+    return std::none_of(inputs_.referenced_columns.begin(), inputs_.referenced_columns.end(),
+                        [&](const std::string& r) { return same_name(r, column); });
+  }
+
+  // ---- the rebuild ----
+
+  plan rebuild(std::span<const operation> batch) {
+    t_ = inputs_.table;
+    naming_convention naming{};
+    for (const auto& o : batch)
+      std::visit([&](const auto& x) {
+        if constexpr (requires { x.naming; })
+          if (!x.naming.empty()) naming = x.naming;
+      }, o);
+    name_unnamed<Sql>(t_, naming);
+    source_.clear();
+    for (const auto& c : t_.columns)
+      source_.push_back(c.has("GENERATED") || c.has("AS") ? std::nullopt : std::optional<std::string>(sql::quote(c.name)));
+    dropped_.clear();
+    for (const auto& o : batch) std::visit([&](const auto& x) { on(o, x); }, o);
+
+    const std::string& table = t_.name;
+    const std::string temporary = std::string(temporary_prefix) + table;
+    plan p{table, true, {}, {}, {}};
+    p.steps.push_back({step::role::create, t_.create_sql(temporary), {}});
+    std::string columns, expressions;
+    for (std::size_t i = 0; i < t_.columns.size(); ++i) {
+      if (!source_[i]) continue;
+      p.copy.push_back({t_.columns[i].name, *source_[i]});
+      columns += (columns.empty() ? "" : ", ") + sql::quote(t_.columns[i].name);
+      expressions += (expressions.empty() ? "" : ", ") + *source_[i];
+    }
+    if (!columns.empty())
+      p.steps.push_back({step::role::copy, "INSERT INTO " + sql::quote(temporary) + " (" + columns + ") SELECT " + expressions + " FROM " +
+                                               sql::quote(table), {}});
+    p.steps.push_back({step::role::statement, "DROP TABLE " + sql::quote(table), {}});
+    // With legacy_alter_table on, the rename leaves views, triggers and other tables' foreign keys
+    // alone: they name the table, which exists again once the rename is done.
+    p.steps.push_back({step::role::statement, "PRAGMA legacy_alter_table = ON", {}});
+    p.steps.push_back({step::role::rename, "ALTER TABLE " + sql::quote(temporary) + " RENAME TO " + sql::quote(table), {}});
+    p.steps.push_back({step::role::restore, "PRAGMA legacy_alter_table = OFF", {}});
+    for (const auto& index : inputs_.indexes)
+      if (std::none_of(dropped_.begin(), dropped_.end(), [&](const std::string& d) { return sqlite_table::index_covers(index.sql, d); }))
+        p.steps.push_back({step::role::index, index.sql, index.name});
+    for (const auto& trigger : inputs_.triggers) p.steps.push_back({step::role::trigger, trigger.sql, trigger.name});
+    if (references_anything(t_)) p.checks.push_back(table);
+    for (const auto& r : inputs_.referencing)
+      if (!same_name(r, table)) p.checks.push_back(r);
+    return p;
+  }
+
+  static parsed_column* find(parsed_table& t, std::string_view name) {
+    for (auto& c : t.columns)
+      if (same_name(c.name, name)) return &c;
+    return nullptr;
+  }
+  static const parsed_column* find(const parsed_table& t, std::string_view name) { return find(const_cast<parsed_table&>(t), name); }
+
+  std::size_t column_index(const operation& o, std::string_view name) const {
+    for (std::size_t i = 0; i < t_.columns.size(); ++i)
+      if (same_name(t_.columns[i].name, name)) return i;
+    throw operation_failed(describe(o), "table '" + t_.name + "' has no column '" + std::string(name) + "'");
+  }
+
+  static void drop_clauses(parsed_column& c, std::initializer_list<std::string_view> keywords) {
+    std::erase_if(c.clauses, [&](const sqlite_table::clause& k) { return std::find(keywords.begin(), keywords.end(), k.keyword) != keywords.end(); });
+  }
+
+  void on(const operation& o, const op::alter_column& x) {
+    const auto i = column_index(o, x.column);
+    auto& c = t_.columns[i];
+    if (x.change.type) {
+      const std::string old_type = c.type;
+      c.type = Sql::type(*x.change.type);
+      if (source_[i]) {
+        if (x.change.using_sql) source_[i] = std::string(*x.change.using_sql);
+        else if (affinity_of(old_type) != affinity_of(c.type)) source_[i] = "CAST(" + *source_[i] + " AS " + c.type + ")";
+      }
+      if (sqlite_table::upper(old_type).starts_with("BOOL") && x.change.type->kind != type_kind::boolean) {
+        std::erase_if(c.clauses, [&](const sqlite_table::clause& k) { return k.keyword == "CHECK" && is_boolean_check(check_expression(k.text), c.name); });
+        std::erase_if(t_.constraints, [&](const parsed_constraint& k) { return k.keyword == "CHECK" && is_boolean_check(check_expression(k.text), c.name); });
+      }
+    }
+    if (x.change.nullable) {
+      drop_clauses(c, {"NOT", "NULL"});
+      if (!*x.change.nullable) insert_clause(c, {"NOT", "", "NOT NULL", ""});
+    }
+    if (x.change.drop_default || x.change.server_default) drop_clauses(c, {"DEFAULT"});
+    if (x.change.server_default) insert_clause(c, {"DEFAULT", "", Sql::default_clause(*x.change.server_default), ""});
+  }
+
+  void on(const operation& o, const op::add_column& x) {
+    if (find(t_, x.definition.name) != nullptr)
+      throw operation_failed(describe(o), "table '" + t_.name + "' already has a column '" + std::string(x.definition.name) + "'");
+    auto at = t_.columns.size();
+    if (const auto anchor = x.placement.insert_before.empty() ? x.placement.insert_after : x.placement.insert_before; !anchor.empty()) {
+      at = column_index(o, anchor) + (x.placement.insert_before.empty() ? 1 : 0);
+    }
+    t_.columns.insert(t_.columns.begin() + static_cast<std::ptrdiff_t>(at),
+                      sqlite_table::parse_column(Sql::column_definition(t_.name, x.definition, true, x.naming, options_)));
+    source_.insert(source_.begin() + static_cast<std::ptrdiff_t>(at), std::nullopt);  // a new column takes its DEFAULT
+  }
+
+  void on(const operation& o, const op::drop_column& x) {
+    const auto i = column_index(o, x.column);
+    const std::string dropped = t_.columns[i].name;
+    t_.columns.erase(t_.columns.begin() + static_cast<std::ptrdiff_t>(i));
+    source_.erase(source_.begin() + static_cast<std::ptrdiff_t>(i));
+    dropped_.push_back(dropped);
+    // As Alembic: a primary key loses the column and keeps the others; any other constraint on it goes.
+    for (auto& k : t_.constraints) {
+      if (k.keyword != "PRIMARY") continue;
+      const auto n = k.columns.size();
+      std::erase_if(k.columns, [&](const std::string& c) { return same_name(c, dropped); });
+      if (k.columns.size() == n || k.columns.empty()) continue;
+      std::vector<std::string_view> rest(k.columns.begin(), k.columns.end());
+      k.text = Sql::constraint_prefix(k.name) + "PRIMARY KEY (" + sql::quote_list(rest) + ")";
+    }
+    std::erase_if(t_.constraints, [&](const parsed_constraint& k) {
+      if (k.keyword == "CHECK") return sql::mentions(check_expression(k.text), dropped);
+      return k.columns.empty() || std::any_of(k.columns.begin(), k.columns.end(), [&](const std::string& c) { return same_name(c, dropped); });
+    });
+    if (t_.columns.empty()) throw operation_failed(describe(o), "it would leave table '" + t_.name + "' with no column; drop the table instead");
+  }
+
+  void on(const operation&, const op::add_constraint& x) {
+    const auto names = column_names(t_);
+    const auto text = Sql::constraint_definition(t_.name, x.definition, names, x.naming, options_);
+    t_.constraints.push_back(sqlite_table::parse_create_table("CREATE TABLE t (x, " + text + ")").constraints.at(0));
+  }
+
+  void on(const operation& o, const op::drop_constraint& x) {
+    std::vector<found_constraint> found;
+    for (auto& f : constraints_of(t_)) {
+      if (!x.name.empty()) {
+        if (!f.name.empty() && same_name(f.name, x.name)) found.push_back(std::move(f));
+        continue;
+      }
+      if (f.kind != x.kind) continue;
+      const bool same_columns = x.columns.empty() || (f.columns.size() == x.columns.size() &&
+                                std::all_of(x.columns.begin(), x.columns.end(), [&](std::string_view w) {
+                                  return std::any_of(f.columns.begin(), f.columns.end(), [&](const std::string& c) { return same_name(c, w); });
+                                }));
+      if (same_columns) found.push_back(std::move(f));
+    }
+    if (found.empty() && !x.name.empty())
+      throw operation_failed(describe(o), "table '" + t_.name + "' has no constraint named '" + std::string(x.name) +
+                                              "' (SQLite keeps a constraint's name only when it was created with one: drop an unnamed one by "
+                                              "kind and columns, or name it with op.use_naming_convention)");
+    std::string columns;
+    for (auto c : x.columns) columns += (columns.empty() ? "" : ", ") + std::string(c);
+    if (found.empty())
+      throw operation_failed(describe(o), "table '" + t_.name + "' has no " + std::string(kind_name(x.kind)) + " constraint on exactly (" +
+                                              columns + "); check the kind and the columns, or drop the constraint by name");
+    if (found.size() > 1 && x.name.empty())
+      throw operation_failed(describe(o), "table '" + t_.name + "' has " + std::to_string(found.size()) + " " + std::string(kind_name(x.kind)) +
+                                              " constraints on (" + columns + "); drop the one you mean by name");
+    // Later entries first, so that the indexes of the earlier ones stay right.
+    std::sort(found.begin(), found.end(), [](const found_constraint& a, const found_constraint& b) {
+      return std::tie(a.on_column, a.index, a.clause) > std::tie(b.on_column, b.index, b.clause);
+    });
+    for (const auto& f : found) {
+      if (f.on_column) {
+        auto& clauses = t_.columns[f.index].clauses;
+        clauses.erase(clauses.begin() + static_cast<std::ptrdiff_t>(f.clause));
+        // PRIMARY KEY AUTOINCREMENT is one clause; a column's PRIMARY KEY also made it NOT NULL there.
+      } else {
+        t_.constraints.erase(t_.constraints.begin() + static_cast<std::ptrdiff_t>(f.index));
+      }
+    }
+  }
+
+  template <class Other>
+  void on(const operation& o, const Other&) {
+    throw operation_failed(describe(o), "this operation is not a table alteration; it cannot be part of a SQLite table rebuild");
+  }
+
+  const table_inputs& inputs_;
+  const render_options& options_;
+  parsed_table t_;
+  std::vector<std::optional<std::string>> source_;  // per column of t_: what the copy selects for it, or none
+  std::vector<std::string> dropped_;
+};
+
+}  // namespace strata::detail::sqlite_plan
+// #include <strata/detail/sqlite_table.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/render.hpp>
+// #include <strata/schema.hpp>
+
+namespace strata {
+
+// SQLite's SQL. Besides its spelling of defaults and AUTOINCREMENT, SQLite alters little in place:
+// a run of one table's alterations (alter_column, add_column, drop_column, add_constraint,
+// drop_constraint; consecutive ones of a revision, grouped by table) is planned together by
+// detail::sqlite_plan::planner, from the table's definition: in place when every one can be
+// (ADD COLUMN within its rules, DROP COLUMN of a column nothing uses), else one 12-step rebuild.
+// A revision's rebuilds end with PRAGMA foreign_key_check of the rebuilt tables and of the tables
+// that reference them.
+struct sqlite_sql : sql_traits<sqlite_sql> {
+  static constexpr std::string_view name = "sqlite";
+
+  // SQLite takes a literal, a signed number, a keyword such as CURRENT_TIMESTAMP, or (expr).
+  static std::string default_clause(std::string_view sql) {
+    return "DEFAULT " + (is_plain_default(sql) ? std::string(sql) : "(" + std::string(sql) + ")");
+  }
+
+  static std::string primary_key_clause(const column& c) { return c.autoincrement ? "PRIMARY KEY AUTOINCREMENT" : "PRIMARY KEY"; }
+
+  // Whether ALTER TABLE ADD COLUMN can add this column (sqlite.org/lang_altertable.html).
+  static bool can_add_in_place(const column& c) {
+    if (c.is_primary_key || c.is_unique) return false;
+    if (c.generated_sql) return c.generated_storage == generated_kind::virtual_ && c.nullable;  // a STORED one would fill every row
+    if (c.default_sql) {
+      const auto u = detail::sqlite_table::upper(*c.default_sql);
+      if (u.starts_with("CURRENT_") || u.starts_with("(") || !is_plain_default(*c.default_sql)) return false;
+      if (u == "NULL" && !c.nullable) return false;
+      if (c.foreign_key && u != "NULL") return false;
+    } else if (!c.nullable) {
+      return false;
+    }
+    return true;
+  }
+
+  static bool is_table_alteration(const operation& o) {
+    return std::holds_alternative<op::alter_column>(o) || std::holds_alternative<op::drop_column>(o) ||
+           std::holds_alternative<op::add_column>(o) || std::holds_alternative<op::add_constraint>(o) ||
+           std::holds_alternative<op::drop_constraint>(o);
+  }
+
+  // Whether the operation may rebuild its table (a drop_column may or may not: it depends on what
+  // uses the column); the executor switches foreign keys off around a revision that may.
+  static bool may_rebuild(const operation& o) {
+    if (const auto* add = std::get_if<op::add_column>(&o)) return !add->placement.empty() || !can_add_in_place(add->definition);
+    return is_table_alteration(o);
+  }
+
+  // The pieces a revision is planned in: one operation, or a run of one table's consecutive
+  // alterations (in order of each table's first alteration; moving one table's alterations past
+  // another's is safe: a rebuild reads only its own table, and foreign keys are checked at the end).
+  static std::vector<std::vector<operation>> units(std::span<const operation> operations) {
+    std::vector<std::vector<operation>> out;
+    for (std::size_t i = 0; i < operations.size();) {
+      if (!is_table_alteration(operations[i])) {
+        out.push_back(std::vector<operation>{operations[i++]});
+        continue;
+      }
+      const auto first = static_cast<std::ptrdiff_t>(out.size());
+      for (; i < operations.size() && is_table_alteration(operations[i]); ++i) {
+        const auto table = table_of(operations[i]);
+        auto same_table = [&](const std::vector<operation>& b) { return detail::sqlite_table::same_name(table_of(b.front()), table); };
+        if (auto it = std::find_if(out.begin() + first, out.end(), same_table); it != out.end()) it->push_back(operations[i]);
+        else out.push_back(std::vector<operation>{operations[i]});
+      }
+    }
+    return out;
+  }
+
+  // A table as the planner sees it, from a schema model: its CREATE TABLE rendered and parsed
+  // back, its indexes rendered, the tables that reference it (no triggers or views: the model has none).
+  static detail::sqlite_plan::table_inputs inputs_from(const schema& s, std::string_view table) {
+    using detail::sqlite_table::same_name;
+    const render_options plain{};
+    const table_schema* t = nullptr;
+    for (const auto& x : s.tables)
+      if (same_name(x.name, table)) t = &x;
+    if (t == nullptr)
+      throw std::invalid_argument("no such table: " + std::string(table) + " in the schema given; pass the schema the revision starts from "
+                                  "(strata::replay<history>(previous revision))");
+    detail::sqlite_plan::table_inputs in;
+    in.table = detail::sqlite_table::parse_create_table(create_table(op::create_table{t->name, t->columns, t->constraints, {}}, plain));
+    for (const auto& i : s.indexes)
+      if (same_name(i.table, t->name)) in.indexes.push_back({std::string(i.name), create_index(op::create_index{i.name, i.table, i.columns, i.options}, plain)});
+    for (const auto& u : s.tables) {
+      bool references = false;
+      for (const auto& c : u.columns)
+        if (c.foreign_key && same_name(c.foreign_key->table, t->name)) {
+          references = true;
+          in.referenced_columns.emplace_back(c.foreign_key->column);
+        }
+      for (const auto& k : u.constraints)
+        if (k.kind == constraint_kind::foreign_key && same_name(k.referenced_table, t->name)) {
+          references = true;
+          in.referenced_columns.insert(in.referenced_columns.end(), k.referenced_columns.begin(), k.referenced_columns.end());
+        }
+      if (references && !same_name(u.name, t->name)) in.referencing.emplace_back(u.name);
+    }
+    std::sort(in.referencing.begin(), in.referencing.end());
+    return in;
+  }
+
+  // The plan of one table's run of alterations.
+  static detail::sqlite_plan::plan plan(std::span<const operation> batch, const detail::sqlite_plan::table_inputs& inputs,
+                                        const render_options& options) {
+    return detail::sqlite_plan::planner<sqlite_sql>(inputs, options).make(batch);
+  }
+
+  // One operation alone: what SQLite does without the table's definition. Other alterations are
+  // planned (render_revision, or the dialect's apply).
+  static std::vector<std::string> statements(const operation& o, const render_options& options) {
+    if (is_table_alteration(o)) {
+      const auto* add = std::get_if<op::add_column>(&o);
+      if (add == nullptr || !add->placement.empty() || !can_add_in_place(add->definition))
+        throw operation_failed(describe(o), "SQLite makes this change by rebuilding the table, which is planned from the table's definition: "
+                                            "render the whole revision with strata::render<strata::sqlite_sql> and the schema before it");
+    }
+    return sql_traits::statements(o, options);
+  }
+
+  // The tables a revision's rebuilds check the foreign keys of, following renames and drops.
+  class foreign_key_checks {
+   public:
+    void add(const detail::sqlite_plan::plan& p) {
+      for (const auto& t : p.checks)
+        if (std::none_of(tables_.begin(), tables_.end(), [&](const std::string& x) { return detail::sqlite_table::same_name(x, t); }))
+          tables_.push_back(t);
+    }
+    void follow(const operation& o) {
+      if (const auto* r = std::get_if<op::rename_table>(&o)) {
+        for (auto& t : tables_)
+          if (detail::sqlite_table::same_name(t, r->table)) t = std::string(r->new_name);
+      } else if (const auto* d = std::get_if<op::drop_table>(&o)) {
+        std::erase_if(tables_, [&](const std::string& t) { return detail::sqlite_table::same_name(t, d->table); });
+      }
+    }
+    [[nodiscard]] const std::vector<std::string>& tables() const { return tables_; }
+    static std::string statement(std::string_view table) { return "PRAGMA foreign_key_check(" + quote(table) + ")"; }
+
+   private:
+    std::vector<std::string> tables_;
+  };
+
+  static std::vector<std::string> render_revision(std::span<const operation> operations, const schema& before, const render_options& options) {
+    std::vector<std::string> out;
+    schema current = before;
+    bool known = true;
+    foreign_key_checks checks;
+    for (const auto& unit : units(operations)) {
+      if (!is_table_alteration(unit.front())) {
+        for (auto& s : statements(unit.front(), options)) out.push_back(std::move(s));
+      } else {
+        const auto p = detail::rendering(unit.front(), [&] {
+          if (!known)
+            throw std::invalid_argument("an operation before it does not fit the schema given, so the table's definition is not known: "
+                                        "pass the schema the revision starts from (strata::replay<history>(previous revision))");
+          return plan(unit, inputs_from(current, table_of(unit.front())), options);
+        });
+        for (auto& s : p.statements()) out.push_back(std::move(s));
+        checks.add(p);
+      }
+      for (const auto& o : unit) {
+        checks.follow(o);
+        if (!known) continue;
+        try {
+          current.apply(o);
+        } catch (const std::logic_error&) {
+          known = false;
+        }
+      }
+    }
+    for (const auto& t : checks.tables()) out.push_back(foreign_key_checks::statement(t));
+    return out;
+  }
+
+ private:
+  // Whether the text is one string literal ('it''s') or one parenthesized expression, end to end:
+  // "'a' || 'b'" and "(a) + (b)" start like one but are expressions.
+  static bool is_one_literal_or_group(std::string_view sql) {
+    if (sql.front() == '\'') {
+      for (std::size_t i = 1; i < sql.size(); ++i)
+        if (sql[i] == '\'') {
+          if (i + 1 < sql.size() && sql[i + 1] == '\'') ++i;
+          else return i + 1 == sql.size();
+        }
+      return false;
+    }
+    int depth = 0;
+    char quote = 0;
+    for (std::size_t i = 0; i < sql.size(); ++i) {
+      const char c = sql[i];
+      if (quote != 0) {
+        if (c == quote) quote = 0;  // a doubled quote closes and reopens: same result
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '(') {
+        ++depth;
+      } else if (c == ')' && --depth == 0) {
+        return i + 1 == sql.size();
+      }
+    }
+    return false;
+  }
+
+  static bool is_plain_default(std::string_view sql) {
+    if (sql.empty()) return false;
+    if (sql.front() == '(' || sql.front() == '\'') return is_one_literal_or_group(sql);
+    const auto u = detail::sqlite_table::upper(sql);
+    if (u == "NULL" || u == "TRUE" || u == "FALSE" || u == "CURRENT_TIMESTAMP" || u == "CURRENT_DATE" || u == "CURRENT_TIME") return true;
+    std::size_t i = (sql.front() == '-' || sql.front() == '+') ? 1 : 0;
+    if (i == sql.size()) return false;
+    return std::all_of(sql.begin() + static_cast<std::ptrdiff_t>(i), sql.end(),
+                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E'; });
+  }
+};
+
+static_assert(SqlTraits<sqlite_sql>);
+
+}  // namespace strata
+#if __has_include(<SQLiteCpp/SQLiteCpp.h>)
+// #include <strata/dialect/sqlite.hpp>
+// strata::sqlite: the SQLite dialect on SQLiteCpp: runs strata::sqlite_sql's statements and plans, transactions.
+// Client: <SQLiteCpp/SQLiteCpp.h> (the single header carries this dialect when it can be found).
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdint>
+#include <cstdlib>
+#include <exception>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <typeinfo>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Exception.h>
+#include <SQLiteCpp/Statement.h>
+#include <sqlite3.h>
+
+// #include <strata/dialect.hpp>
+// #include <strata/connection.hpp>
+// #include <strata/detail/sqlite_inspect.hpp>
+// strata::detail::sqlite_inspect: a SQLite database's main schema read into a strata::owned_schema
+// through its pragmas (table_xinfo, index_list, index_xinfo, foreign_key_list).
+
+#include <algorithm>
+#include <cctype>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+
+// #include <strata/detail/graph_check.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/owned_schema.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/schema_diff.hpp>
+// #include <strata/types.hpp>
+
+namespace strata::detail {
+
+// SQLite keeps a column's type as declared: the name strata declares for a type maps back to it;
+// anything else is a strata::sql_type holding the declaration.
+inline column_type sqlite_column_type(owned_schema& s, std::string_view declared) {
+  static constexpr std::pair<std::string_view, type_kind> names[] = {
+      {"INTEGER", type_kind::integer}, {"BIGINT", type_kind::big_integer}, {"REAL", type_kind::real},   {"FLOAT", type_kind::float_},
+      {"TEXT", type_kind::text},       {"BOOLEAN", type_kind::boolean},    {"DATE", type_kind::date},   {"DATETIME", type_kind::datetime},
+      {"BLOB", type_kind::blob}};
+  for (const auto& [name, kind] : names)
+    if (same_name(declared, name)) return {kind};
+  if (declared.size() > 9 && same_name(declared.substr(0, 8), "VARCHAR(") && declared.ends_with(")")) {
+    const auto digits = declared.substr(8, declared.size() - 9);
+    if (digits.size() <= 9 && std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return varchar(static_cast<std::uint32_t>(std::stoul(std::string(digits))));
+  }
+  return sql_type(s.keep(declared));
+}
+
+inline referential_action sqlite_action(std::string_view text) {
+  for (auto action : {referential_action::restrict, referential_action::cascade, referential_action::set_null, referential_action::set_default})
+    if (same_name(text, to_sql(action))) return action;
+  return referential_action::no_action;
+}
+
+// The predicate of CREATE INDEX ... WHERE <predicate>: the text after the first WHERE outside quotes.
+inline std::string sqlite_index_predicate(std::string_view sql) {
+  char quote = 0;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    const char c = sql[i];
+    if (quote != 0) {
+      if (c == quote || (quote == '[' && c == ']')) quote = 0;
+    } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
+      quote = c;
+    } else if (i + 5 <= sql.size() && same_name(sql.substr(i, 5), "WHERE") && (i == 0 || !std::isalnum(static_cast<unsigned char>(sql[i - 1]))) &&
+               (i + 5 == sql.size() || !std::isalnum(static_cast<unsigned char>(sql[i + 5])))) {
+      auto rest = sql.substr(i + 5);
+      while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
+      while (!rest.empty() && std::isspace(static_cast<unsigned char>(rest.back()))) rest.remove_suffix(1);
+      return std::string(rest);
+    }
+  }
+  return {};
+}
+
+// Tables (the version table too; SQLite's own sqlite_* ones left out), their columns with type, NULL,
+// default and AUTOINCREMENT, and indexes with their columns, uniqueness and predicate. Primary keys,
+// unique constraints and foreign keys come as unnamed table constraints (SQLite's pragmas keep no
+// constraint names); CHECK constraints are not read. An INTEGER PRIMARY KEY column (the rowid) is
+// NOT NULL; another key column is as declared, as SQLite enforces it. An index column that is an
+// expression is named "<expression>".
+inline owned_schema sqlite_inspect(SQLite::Database& db) {
+  owned_schema out;
+  auto& model = out.get();
+  SQLite::Statement tables(db, "SELECT name, instr(upper(sql), 'AUTOINCREMENT') > 0 FROM main.sqlite_master WHERE type = 'table' "
+                               "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+  while (tables.executeStep()) {
+    const auto name = out.keep(tables.getColumn(0).getString());
+    const bool autoincrement = tables.getColumn(1).getInt() == 1;
+    table_schema t{name, hash_id(name), {}, {}};
+
+    std::vector<std::pair<int, std::string_view>> key;  // (position in the key, column)
+    SQLite::Statement columns(db, "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_xinfo(?, 'main') WHERE hidden <> 1 "
+                                  "ORDER BY cid");
+    columns.bind(1, std::string(name));
+    while (columns.executeStep()) {
+      const auto declared = columns.getColumn(1).isNull() ? std::string() : columns.getColumn(1).getString();
+      column c(out.keep(columns.getColumn(0).getString()), sqlite_column_type(out, declared));
+      c.nullable = columns.getColumn(2).getInt() == 0;
+      if (!columns.getColumn(3).isNull()) c.default_sql = out.keep(columns.getColumn(3).getString());
+      if (const int position = columns.getColumn(4).getInt(); position > 0) key.emplace_back(position, c.name);
+      t.columns.push_back(c);
+    }
+    columns.reset();
+
+    bool without_rowid_key = false;  // a primary key with an index of its own: not the rowid
+    SQLite::Statement indexes(db, "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?, 'main') ORDER BY name");
+    indexes.bind(1, std::string(name));
+    while (indexes.executeStep()) {
+      const auto index = indexes.getColumn(0).getString();
+      const auto origin = indexes.getColumn(2).getString();
+      if (origin == "pk") {
+        without_rowid_key = true;
+        continue;
+      }
+      std::vector<std::string_view> index_columns;
+      SQLite::Statement parts(db, "SELECT name FROM pragma_index_xinfo(?, 'main') WHERE key = 1 ORDER BY seqno");
+      parts.bind(1, index);
+      while (parts.executeStep()) index_columns.push_back(parts.getColumn(0).isNull() ? "<expression>" : out.keep(parts.getColumn(0).getString()));
+      if (origin == "u") {
+        t.constraints.push_back({.kind = constraint_kind::unique, .columns = std::move(index_columns)});
+        continue;
+      }
+      index_options options{.unique = indexes.getColumn(1).getInt() == 1};
+      if (indexes.getColumn(3).getInt() == 1) {
+        SQLite::Statement sql(db, "SELECT sql FROM main.sqlite_master WHERE type = 'index' AND name = ?");
+        sql.bind(1, index);
+        if (sql.executeStep() && !sql.getColumn(0).isNull()) options.where = out.keep(sqlite_index_predicate(sql.getColumn(0).getString()));
+      }
+      const auto index_name = out.keep(index);
+      model.indexes.push_back(index_schema{index_name, hash_id(index_name), name, std::move(index_columns), options});
+    }
+    indexes.reset();
+
+    std::sort(key.begin(), key.end());
+    if (!key.empty()) {
+      constraint primary{.kind = constraint_kind::primary_key};
+      for (const auto& [position, column_name] : key) primary.columns.push_back(column_name);
+      t.constraints.insert(t.constraints.begin(), std::move(primary));
+    }
+    if (key.size() == 1 && !without_rowid_key) {
+      for (auto& c : t.columns)
+        if (c.name == key.front().second && c.type.kind == type_kind::integer) {
+          c.nullable = false;
+          c.autoincrement = autoincrement;
+        }
+    }
+
+    SQLite::Statement keys(db, "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(?, 'main') "
+                               "ORDER BY id, seq");
+    keys.bind(1, std::string(name));
+    int current = -1;
+    while (keys.executeStep()) {
+      if (const int id = keys.getColumn(0).getInt(); id != current) {
+        current = id;
+        t.constraints.push_back({.kind = constraint_kind::foreign_key, .referenced_table = out.keep(keys.getColumn(1).getString()),
+                                 .on_delete = sqlite_action(keys.getColumn(5).getString()),
+                                 .on_update = sqlite_action(keys.getColumn(4).getString())});
+      }
+      auto& k = t.constraints.back();
+      k.columns.push_back(out.keep(keys.getColumn(2).getString()));
+      if (!keys.getColumn(3).isNull()) k.referenced_columns.push_back(out.keep(keys.getColumn(3).getString()));
+    }
+    keys.reset();
+    // REFERENCES parent with no columns names the parent's primary key.
+    for (auto& k : t.constraints) {
+      if (k.kind != constraint_kind::foreign_key || !k.referenced_columns.empty()) continue;
+      SQLite::Statement parent(db, "SELECT name FROM pragma_table_info(?, 'main') WHERE pk > 0 ORDER BY pk");
+      parent.bind(1, std::string(k.referenced_table));
+      while (parent.executeStep()) k.referenced_columns.push_back(out.keep(parent.getColumn(0).getString()));
+    }
+    model.tables.push_back(std::move(t));
+  }
+  return out;
+}
+
+}  // namespace strata::detail
+// #include <strata/detail/sqlite_plan.hpp>
+// #include <strata/detail/sqlite_table.hpp>
+// #include <strata/dialect/sqlite_sql.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/migrator.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/url.hpp>
+
+namespace strata {
+
+struct sqlite_options {
+  // How long a migration waits for another connection's write lock before giving up.
+  std::chrono::milliseconds busy_timeout{5000};
+};
+
+// The SQLite dialect. Opens `sqlite:///relative.db`, `sqlite:////absolute/path.db` or
+// `sqlite:///:memory:` (with `?timeout=<seconds>` for the busy timeout), or works on an open
+// SQLite::Database. A database it opens itself has `PRAGMA foreign_keys = ON`.
+class sqlite {
+ public:
+  static constexpr std::string_view name = "sqlite";
+  using sql = sqlite_sql;
+  // The URL schemes a front end routes to this dialect.
+  static constexpr std::array<std::string_view, 1> schemes{"sqlite"};
+
+  explicit sqlite(std::string_view url, sqlite_options options = {}) : options_(options), url_(url) {
+    const auto u = database_url::parse(url);
+    if (u.scheme != "sqlite")
+      throw malformed_url("'" + database_url::mask(url) +
+                          "' is not a SQLite URL; write sqlite:///relative.db, sqlite:////absolute/path.db or sqlite:///:memory:");
+    if (!u.host.empty() || !u.user.empty() || !u.port.empty())
+      throw malformed_url("'" + database_url::mask(url) + "' names a host, but a SQLite URL has none; write sqlite:///relative.db "
+                          "(three slashes) or sqlite:////absolute/path.db (four)");
+    for (const auto& [key, value] : u.query) {
+      if (key != "timeout")
+        throw malformed_url("'" + database_url::mask(url) + "' has parameter '" + key + "', which strata's SQLite dialect does "
+                            "not know; remove it (the only parameter is timeout=<seconds>)");
+      char* end = nullptr;
+      const double seconds = std::strtod(value.c_str(), &end);
+      // SQLite takes the wait as an int of milliseconds: up to about 24 days.
+      if (value.empty() || end != value.c_str() + value.size() || !(seconds >= 0 && seconds <= 2'000'000))
+        throw malformed_url("'" + database_url::mask(url) + "' has timeout='" + value +
+                            "'; write the busy timeout as a number of seconds, for example ?timeout=5 or ?timeout=0.5");
+      options_.busy_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+    }
+    path_ = u.path.empty() ? ":memory:" : u.path;
+    try {
+      owned_ = std::make_unique<SQLite::Database>(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+                                                  static_cast<int>(options_.busy_timeout.count()));
+      owned_->exec("PRAGMA foreign_keys = ON");
+    } catch (const SQLite::Exception& e) {
+      if (const int code = e.getErrorCode() & 0xff; code == SQLITE_NOTADB || code == SQLITE_CORRUPT) raise(e, "opening it");
+      throw database_unavailable("cannot open the SQLite database '" + path_ + "' (" + e.what() +
+                                 "); check that its folder exists and is writable, or fix the URL");
+    }
+    db_ = owned_.get();
+  }
+
+  // Works on the caller's connection as it is: its busy timeout, its PRAGMA foreign_keys.
+  explicit sqlite(SQLite::Database& db)
+      : path_(db.getFilename().empty() ? ":memory:" : db.getFilename()), url_("sqlite:///" + path_), db_(&db) {}
+
+  sqlite(sqlite&&) noexcept = default;
+  sqlite& operator=(sqlite&&) noexcept = default;
+  ~sqlite() = default;
+
+  [[nodiscard]] SQLite::Database& database() { return *db_; }
+  [[nodiscard]] std::string location() const { return database_url::mask(url_); }
+
+  // Test databases: files of a folder, and snapshots in memory (strata/dialect/sqlite_provisioning.hpp).
+  class provisioner;
+
+  std::vector<std::string> read_versions(std::string_view table) {
+    return guarded("reading the version table", [&] {
+      std::vector<std::string> rows;
+      if (!table_exists(table)) return rows;
+      SQLite::Statement q(*db_, "SELECT version_num FROM " + quote(table) + " ORDER BY version_num");
+      while (q.executeStep()) rows.push_back(q.getColumn(0).getString());
+      return rows;
+    });
+  }
+
+  void write_versions(std::string_view table, const std::vector<std::string>& rows) {
+    guarded("writing the version table", [&] {
+      // Alembic's exact layout, so that Alembic and strata can take turns on one database.
+      db_->exec("CREATE TABLE IF NOT EXISTS " + quote(table) + " (version_num VARCHAR(32) NOT NULL, CONSTRAINT " +
+                quote(std::string(table) + "_pkc") + " PRIMARY KEY (version_num))");
+      db_->exec("DELETE FROM " + quote(table));
+      SQLite::Statement insert(*db_, "INSERT INTO " + quote(table) + " (version_num) VALUES (?)");
+      for (const auto& r : rows) {
+        insert.bind(1, r);
+        insert.exec();
+        insert.reset();
+      }
+      return 0;
+    });
+  }
+
+  // BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two
+  // migrating processes serialize instead of failing half-way. A revision that may rebuild tables
+  // switches foreign keys off around the transaction (PRAGMA foreign_keys is a no-op inside one;
+  // with them on, dropping the old table would cascade to its children), and its rebuilds check the
+  // foreign keys of the tables they rebuilt (and of those that reference them) before commit. For
+  // that whole revision, ON DELETE actions do not fire for its own statements either.
+  void transaction(const unit_of_work& unit, const std::function<void()>& body) {
+    write_transaction(std::any_of(unit.operations.begin(), unit.operations.end(), &sqlite_sql::may_rebuild), body);
+  }
+
+  // Runs sqlite_sql's plans: one operation, or one table's run of alterations planned from its
+  // definition in sqlite_master, in place or as one rebuild; then PRAGMA foreign_key_check of the
+  // tables the rebuilds name, when this revision switched foreign keys off. Besides the plans'
+  // statements (which on_statement reports), a rebuild counts the copied rows for on_progress,
+  // carries the table's sqlite_sequence over, restores the connection's legacy_alter_table, and
+  // checks that the views and triggers that worked before still do.
+  void apply(std::span<const operation> operations) {
+    const render_options options{.server_version = static_cast<std::uint32_t>(sqlite3_libversion_number())};
+    sqlite_sql::foreign_key_checks checks;
+    for (const auto& unit : sqlite_sql::units(operations)) {
+      bool rebuild = false;
+      run_guarded(unit, rebuild, [&] {
+        if (const auto* x = std::get_if<op::run>(&unit.front())) {
+          connection_view view(*db_);
+          x->function(view);
+        } else if (!sqlite_sql::is_table_alteration(unit.front())) {
+          for (const auto& statement : sqlite_sql::statements(unit.front(), options)) run(statement);
+        } else {
+          const auto plan = sqlite_sql::plan(unit, live_inputs(table_of(unit.front()), unit), options);
+          rebuild = plan.rebuild;
+          if (rebuild) execute_rebuild(plan, unit);
+          else
+            for (const auto& step : plan.steps) run(step.sql);
+          checks.add(plan);
+        }
+      });
+      for (const auto& o : unit) checks.follow(o);
+    }
+    if (checking_foreign_keys_) {
+      try {
+        check_foreign_keys(checks.tables());
+      } catch (const SQLite::Exception& e) {
+        raise(e, "checking foreign keys after the table rebuild");
+      }
+    }
+  }
+
+  // The main schema's tables, keys and indexes, read through SQLite's pragmas (detail/sqlite_inspect.hpp).
+  owned_schema inspect() {
+    return guarded("reading the schema", [&] { return detail::sqlite_inspect(*db_); });
+  }
+
+  // Every table, index, view and trigger of the main schema (the version table included, SQLite's
+  // own sqlite_* objects left out), in an order in which they can be dropped: triggers, views,
+  // indexes, then tables with each one before the tables its foreign keys reference.
+  std::vector<database_object> objects() {
+    return guarded("listing the schema's objects", [&] {
+      std::vector<database_object> triggers, views, indexes, tables;
+      SQLite::Statement q(*db_, "SELECT type, name, tbl_name FROM main.sqlite_master WHERE type IN ('table', 'index', 'view', 'trigger') "
+                                "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name");
+      while (q.executeStep()) {
+        database_object o{q.getColumn(0).getString(), q.getColumn(1).getString(), "", {}};
+        if (o.type == "index" || o.type == "trigger") o.table = q.getColumn(2).getString();
+        (o.type == "trigger" ? triggers : o.type == "view" ? views : o.type == "index" ? indexes : tables).push_back(std::move(o));
+      }
+      for (auto& t : tables) {
+        // hidden = 1 marks a virtual table's hidden columns; generated columns (2, 3) are real ones.
+        SQLite::Statement columns(*db_, "SELECT name FROM pragma_table_xinfo(?, 'main') WHERE hidden <> 1 ORDER BY cid");
+        columns.bind(1, t.name);
+        while (columns.executeStep()) t.columns.push_back(columns.getColumn(0).getString());
+      }
+      std::vector<database_object> out;
+      for (auto* group : {&triggers, &views, &indexes})
+        for (auto& o : *group) out.push_back(std::move(o));
+      for (auto& t : drop_order(std::move(tables))) out.push_back(std::move(t));
+      return out;
+    });
+  }
+
+  // Drops the objects in the given order, in one transaction under the migration lock, with
+  // foreign keys off: with them on, dropping a parent table deletes its rows first, which fails or
+  // cascades. An index or trigger that went with its table is no error. On failure nothing is dropped.
+  void drop_objects(const std::vector<database_object>& objects, [[maybe_unused]] std::string_view version_table) {
+    write_transaction(true, [&] {
+      for (const auto& o : objects) {
+        const std::string what = o.type + " '" + o.name + "'";
+        const std::string_view keyword = o.type == "table" ? "TABLE" : o.type == "index" ? "INDEX" : o.type == "view" ? "VIEW"
+                                         : o.type == "trigger" ? "TRIGGER" : "";
+        if (keyword.empty())
+          throw operation_failed("dropping " + what, "strata's SQLite dialect drops tables, indexes, views and triggers only, "
+                                                     "so nothing was dropped; leave this object out of the list");
+        try {
+          db_->exec("DROP " + std::string(keyword) + " IF EXISTS main." + quote(o.name));
+        } catch (const SQLite::Exception& e) {
+          const int code = e.getErrorCode() & 0xff;
+          if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY) raise(e, "dropping " + what);
+          throw operation_failed("dropping " + what, std::string(e.what()) + ", so nothing was dropped (the transaction was rolled back)");
+        }
+      }
+      // A dropped AUTOINCREMENT table starts again from 1 if it is created anew.
+      guarded("resetting AUTOINCREMENT sequences", [&] {
+        if (table_exists("sqlite_sequence"))
+          db_->exec("DELETE FROM main.sqlite_sequence WHERE name NOT IN (SELECT name FROM main.sqlite_master WHERE type = 'table')");
+        return 0;
+      });
+    });
+  }
+
+  // Runs SQL (several statements allowed) on the connection as it is, outside strata's transactions.
+  void execute(std::string_view sql) {
+    try {
+      db_->exec(std::string(sql));
+    } catch (const SQLite::Exception& e) {
+      const int code = e.getErrorCode() & 0xff;
+      if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY) raise(e, "running SQL");
+      throw operation_failed("execute \"" + std::string(sql.substr(0, 60)) + (sql.size() > 60 ? "...\"" : "\""), e.what());
+    }
+  }
+  // A test's changes go into a savepoint that rollback_test_transaction() undoes.
+  void begin_test_transaction() { execute("SAVEPOINT strata_test"); }
+  void rollback_test_transaction() { execute("ROLLBACK TO SAVEPOINT strata_test; RELEASE SAVEPOINT strata_test"); }
+
+  // Creates the missing folder of a SQLite file URL (sqlite:///./data/app.db needs data/) and says
+  // whether it did; nothing for :memory: or a file URI. Throws strata::malformed_url for a URL that
+  // is not SQLite's, strata::database_unavailable when the folder cannot be made.
+  static bool prepare_location(std::string_view url) {
+    const auto u = database_url::parse(url);
+    if (u.scheme != "sqlite")
+      throw malformed_url("'" + database_url::mask(url) + "' is not a SQLite URL; write sqlite:///relative.db or sqlite:////absolute/path.db");
+    if (u.path.empty() || u.path == ":memory:" || u.path.starts_with("file:")) return false;
+    const auto folder = std::filesystem::path(u.path).parent_path();
+    if (folder.empty()) return false;
+    std::error_code ec;
+    if (std::filesystem::is_directory(folder, ec)) return false;
+    std::filesystem::create_directories(folder, ec);
+    if (ec)
+      throw database_unavailable("cannot create the folder '" + folder.string() + "' for the SQLite database (" + ec.message() +
+                                 "); fix the path in the URL, or create the folder yourself");
+    return true;
+  }
+
+  // Called during table rebuilds' row copies (on the migrating thread); none by default.
+  void on_progress(std::function<void(const progress&)> listener) { progress_ = std::move(listener); }
+
+  // Called with each statement apply() runs for the operations, before it runs; none by default.
+  void on_statement(std::function<void(std::string_view)> listener) { statement_listener_ = std::move(listener); }
+
+ private:
+  static std::string quote(std::string_view identifier) { return detail::sql::quote(identifier); }
+  static constexpr std::string_view temporary_prefix = detail::sqlite_plan::temporary_prefix;
+
+  // What a data migration (op.run) sees: this connection, inside the revision's transaction.
+  class connection_view final : public connection {
+   public:
+    explicit connection_view(SQLite::Database& db) : db_(db) {}
+    void execute(std::string_view sql) override { db_.exec(std::string(sql)); }
+    std::vector<row> query(std::string_view sql, const std::vector<std::optional<std::string>>& params) override {
+      SQLite::Statement q(db_, std::string(sql));
+      for (std::size_t i = 0; i < params.size(); ++i) {
+        if (params[i]) q.bind(static_cast<int>(i + 1), *params[i]);
+        else q.bind(static_cast<int>(i + 1));
+      }
+      std::vector<row> rows;
+      while (q.executeStep()) {
+        row r;
+        for (int c = 0; c < q.getColumnCount(); ++c) {
+          auto v = q.getColumn(c);
+          if (v.isNull()) r.emplace_back(std::nullopt);
+          else r.emplace_back(v.getString());
+        }
+        rows.push_back(std::move(r));
+      }
+      return rows;
+    }
+    [[nodiscard]] std::string_view dialect() const override { return "sqlite"; }
+
+   protected:
+    void* native_handle(const std::type_info& type) override { return type == typeid(SQLite::Database) ? &db_ : nullptr; }
+
+   private:
+    SQLite::Database& db_;
+  };
+
+  [[noreturn]] void raise(const SQLite::Exception& e, const std::string& what) const {
+    const int code = e.getErrorCode() & 0xff;  // the primary code, should the connection report extended ones
+    const std::string database = "the SQLite database '" + path_ + "'";
+    switch (code) {
+      case SQLITE_BUSY:
+      case SQLITE_LOCKED:
+        if (owned_)
+          throw database_locked(database + " is locked by another connection (waited " + std::to_string(options_.busy_timeout.count()) +
+                                " ms while " + what + "); retry when the other writer is done, or wait longer with "
+                                "?timeout=<seconds> in the URL");
+        throw database_locked(database + " is locked by another connection (while " + what + ", when the connection's busy "
+                              "timeout ran out); retry when the other writer is done, or give the connection a longer busy "
+                              "timeout with SQLite::Database::setBusyTimeout");
+      case SQLITE_READONLY:
+        throw database_unavailable(database + " cannot be written (" + e.what() + ", while " + what + "); open it read-write, "
+                                   "and make the file and its folder writable");
+      case SQLITE_NOTADB:
+      case SQLITE_CORRUPT:
+        throw database_unavailable("'" + path_ + "' is not a usable SQLite database (" + e.what() + ", while " + what +
+                                   "); point the URL at a SQLite database file, or move this file away to start a new one");
+      case SQLITE_CANTOPEN:
+      case SQLITE_PERM:
+      case SQLITE_IOERR:
+      case SQLITE_FULL:
+        throw database_unavailable("cannot use " + database + " (" + e.what() + ", while " + what + "); check that its folder "
+                                   "exists, that the file and its folder are writable, and that the disk has room");
+      default:
+        throw error("SQLite failed while " + what + " on '" + path_ + "': " + e.what());
+    }
+  }
+
+  template <class F>
+  auto guarded(const std::string& what, F&& f) -> decltype(f()) {
+    try {
+      return f();
+    } catch (const SQLite::Exception& e) {
+      raise(e, what);
+    }
+  }
+
+  bool table_exists(std::string_view table) {
+    SQLite::Statement q(*db_, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?");
+    q.bind(1, std::string(table));
+    return q.executeStep();
+  }
+
+  int pragma_int(std::string_view pragma) {
+    return guarded("reading PRAGMA " + std::string(pragma), [&] {
+      SQLite::Statement q(*db_, "PRAGMA " + std::string(pragma));
+      return q.executeStep() ? q.getColumn(0).getInt() : 0;
+    });
+  }
+
+  void begin() {
+    guarded("taking the write lock (BEGIN IMMEDIATE)", [&] { return db_->exec("BEGIN IMMEDIATE"); });
+  }
+  void commit() {
+    guarded("committing", [&] { return db_->exec("COMMIT"); });
+  }
+
+  // BEGIN IMMEDIATE ... COMMIT around body, rolled back on any exception. PRAGMA foreign_keys is a
+  // no-op inside a transaction, so switching them off happens before BEGIN and is undone after.
+  void write_transaction(bool foreign_keys_off, const std::function<void()>& body) {
+    const bool foreign_keys = foreign_keys_off && pragma_int("foreign_keys") == 1;
+    if (foreign_keys) guarded("switching foreign keys off", [&] { return db_->exec("PRAGMA foreign_keys = OFF"); });
+    struct restore {
+      SQLite::Database* db;
+      bool on;
+      bool& checking;
+      ~restore() {
+        checking = false;
+        if (on) sqlite3_exec(db->getHandle(), "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
+      }
+    } restore_foreign_keys{db_, foreign_keys, checking_foreign_keys_};
+    begin();
+    checking_foreign_keys_ = foreign_keys;
+    try {
+      body();
+      commit();
+    } catch (...) {
+      sqlite3_exec(db_->getHandle(), "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  // Tables ordered so that each comes before the tables its foreign keys reference.
+  std::vector<database_object> drop_order(std::vector<database_object> tables) {
+    std::vector<std::pair<std::string, std::string>> references;
+    for (const auto& t : tables) {
+      SQLite::Statement q(*db_, "SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?, 'main')");
+      q.bind(1, t.name);
+      while (q.executeStep()) references.emplace_back(t.name, q.getColumn(0).getString());
+    }
+    return detail::children_first(std::move(tables), references,
+                                  [](const std::string& a, const std::string& b) { return detail::sqlite_table::same_name(a, b); });
+  }
+
+  // PRAGMA foreign_key_check of the tables a revision's rebuilds name (a table dropped since is skipped).
+  void check_foreign_keys(const std::vector<std::string>& tables) {
+    std::size_t n = 0;
+    std::string first;
+    for (const auto& table : tables) {
+      if (!table_exists(table)) continue;
+      const auto statement = sqlite_sql::foreign_key_checks::statement(table);
+      if (statement_listener_) statement_listener_(statement);
+      SQLite::Statement q(*db_, statement);
+      while (q.executeStep()) {
+        if (n++ == 0)  // WITHOUT ROWID tables report no rowid
+          first = "table '" + q.getColumn(0).getString() + "'" + (q.getColumn(1).isNull() ? "" : " (rowid " + q.getColumn(1).getString() + ")") +
+                  " references missing rows of '" + q.getColumn(2).getString() + "'";
+      }
+    }
+    if (n != 0)
+      throw operation_failed("the foreign key check after the table rebuild",
+                             std::to_string(n) + " row(s) break a foreign key, the first: " + first +
+                                 "; add the missing rows or fix the references before this revision");
+  }
+
+  static std::string describe_batch(std::span<const operation> batch, bool rebuild) {
+    std::string out;
+    for (const auto& o : batch) out += (out.empty() ? "" : ", ") + strata::describe(o);
+    return rebuild ? out + " (table rebuild)" : out;
+  }
+
+  // The rebuild's temporary table is no name the user knows: SQLite's messages get the real one.
+  static std::string without_temporary_names(std::string message) {
+    for (auto at = message.find(temporary_prefix); at != std::string::npos; at = message.find(temporary_prefix, at))
+      message.erase(at, temporary_prefix.size());
+    return message;
+  }
+
+  // f() for one unit of a revision; `rebuild` (set by f) says whether it rebuilt, for the message.
+  template <class F>
+  void run_guarded(std::span<const operation> unit, const bool& rebuild, F&& f) {
+    try {
+      f();
+    } catch (const SQLite::Exception& e) {
+      const int code = e.getErrorCode() & 0xff;
+      if (code == SQLITE_BUSY || code == SQLITE_LOCKED || code == SQLITE_READONLY) raise(e, describe_batch(unit, rebuild));
+      throw operation_failed(describe_batch(unit, rebuild), without_temporary_names(e.what()));
+    } catch (const operation_failed& e) {
+      if (unit.size() == 1) throw;
+      throw operation_failed(describe_batch(unit, rebuild), e.database_message());
+    } catch (const strata::error&) {
+      throw;
+    } catch (const std::exception& e) {
+      throw operation_failed(describe_batch(unit, rebuild), e.what());
+    }
+  }
+
+  // One statement of a plan, told to the listener first.
+  void run(const std::string& statement) {
+    if (statement_listener_) statement_listener_(statement);
+    db_->exec(statement);
+  }
+
+  // The table as the planner sees it, from sqlite_master: its CREATE TABLE parsed, its indexes and
+  // triggers, the views and other tables' triggers that name it, the tables that reference it.
+  detail::sqlite_plan::table_inputs live_inputs(std::string_view table_name, std::span<const operation> unit) {
+    detail::sqlite_plan::table_inputs in;
+    SQLite::Statement find(*db_, "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE");
+    find.bind(1, std::string(table_name));
+    if (!find.executeStep()) throw operation_failed(describe_batch(unit, false), "no such table: " + std::string(table_name));
+    const std::string table = find.getColumn(0).getString();
+    in.table = detail::sqlite_table::parse_create_table(find.getColumn(1).getString());
+    in.table.name = table;
+    auto objects = [&](const std::string& where, std::vector<detail::sqlite_plan::named_sql>& out) {
+      SQLite::Statement q(*db_, "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND " + where + " ORDER BY rowid");
+      q.bind(1, table);
+      while (q.executeStep()) out.push_back({q.getColumn(0).getString(), q.getColumn(1).getString()});
+    };
+    objects("type = 'index' AND tbl_name = ?1", in.indexes);
+    objects("type = 'trigger' AND tbl_name = ?1", in.triggers);
+    objects("(type = 'view' OR (type = 'trigger' AND tbl_name <> ?1)) AND (instr(lower(sql), lower(?1)) > 0 OR "
+            "instr(lower(sql), lower(replace(?1, '\"', '\"\"'))) > 0)",
+            in.dependents);
+    SQLite::Statement referencing(*db_, "SELECT m.name, f.\"to\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f "
+                                        "WHERE m.type = 'table' AND f.\"table\" = ?1 COLLATE NOCASE ORDER BY m.name");
+    referencing.bind(1, table);
+    while (referencing.executeStep()) {
+      const auto name = referencing.getColumn(0).getString();
+      if (!detail::sqlite_table::same_name(name, table) && (in.referencing.empty() || in.referencing.back() != name)) in.referencing.push_back(name);
+      if (!referencing.getColumn(1).isNull()) in.referenced_columns.push_back(referencing.getColumn(1).getString());
+    }
+    return in;
+  }
+
+  // A view, or the triggers of a table, probed by preparing a statement that compiles them.
+  struct dependent {
+    std::string name;
+    bool is_view = false;
+  };
+
+  std::optional<std::string> probe(const dependent& d) {
+    std::vector<std::string> statements;
+    if (d.is_view) {
+      statements.push_back("SELECT * FROM " + quote(d.name));
+    } else {  // triggers are compiled into the statements that fire them
+      std::string set;
+      SQLite::Statement columns(*db_, "SELECT name FROM pragma_table_xinfo(?) WHERE hidden = 0");
+      columns.bind(1, d.name);
+      while (columns.executeStep()) set += (set.empty() ? "" : ", ") + quote(columns.getColumn(0).getString()) + " = " + quote(columns.getColumn(0).getString());
+      statements.push_back("INSERT INTO " + quote(d.name) + " DEFAULT VALUES");
+      if (!set.empty()) statements.push_back("UPDATE " + quote(d.name) + " SET " + set);
+      statements.push_back("DELETE FROM " + quote(d.name));
+    }
+    for (const auto& sql : statements) {
+      try {
+        SQLite::Statement compiled(*db_, sql);
+      } catch (const SQLite::Exception& e) {
+        return std::string(e.what());
+      }
+    }
+    return std::nullopt;
+  }
+
+  // The views and triggered tables that work now (a rebuild must not break them; SQLite's own
+  // DROP COLUMN refuses to, but a rebuild recreates triggers and leaves views unchecked).
+  // Only those whose SQL names the table can break, so only those are probed.
+  std::vector<dependent> working_dependents(const std::string& table) {
+    std::vector<dependent> out;
+    SQLite::Statement q(*db_, "SELECT DISTINCT type = 'view', CASE type WHEN 'view' THEN name ELSE tbl_name END FROM sqlite_master "
+                              "WHERE (type = 'view' OR type = 'trigger') AND (instr(lower(sql), lower(?1)) > 0 OR "
+                              "instr(lower(sql), lower(replace(?1, '\"', '\"\"'))) > 0)");
+    q.bind(1, table);
+    while (q.executeStep()) out.push_back({q.getColumn(1).getString(), q.getColumn(0).getInt() == 1});
+    q.reset();
+    std::erase_if(out, [&](const dependent& d) { return probe(d).has_value(); });
+    return out;
+  }
+
+  void check_dependents(const std::vector<dependent>& dependents, const std::string& table, std::span<const operation> batch) {
+    for (const auto& d : dependents) {
+      if (auto failure = probe(d)) {
+        const auto what = d.is_view ? "view '" + d.name + "'" : "a trigger on '" + d.name + "'";
+        throw operation_failed(describe_batch(batch, true), what + " no longer works after the rebuild of '" + table + "' (" +
+                                                          without_temporary_names(*failure) + "); drop it before this alteration "
+                                                          "and create it again after");
+      }
+    }
+  }
+
+  // An index (a partial one, say) or trigger can name a column the rebuild dropped.
+  void recreate(const detail::sqlite_plan::step& object, const std::string& table, std::span<const operation> batch) {
+    try {
+      run(object.sql);
+    } catch (const SQLite::Exception& e) {
+      const std::string type = object.kind == detail::sqlite_plan::step::role::index ? "index" : "trigger";
+      throw operation_failed(describe_batch(batch, true), type + " '" + object.name + "' no longer works after the rebuild of '" + table + "' (" +
+                                                              without_temporary_names(e.what()) + "); drop it before this alteration and "
+                                                              "create it again after");
+    }
+  }
+
+  // What the strata_progress() SQL function counts with during one row copy. SQLite owns it (and
+  // frees it when the function is unregistered), so a function left registered never dangles.
+  struct copy_counter {
+    static constexpr std::uint64_t interval = 16384;
+    const std::function<void(const progress&)>* listener;  // null once the copy is over
+    std::string task;
+    std::uint64_t total = 0;
+    std::uint64_t done = 0;
+    std::exception_ptr failure;
+
+    // Returns 1 for every row; no exception may cross SQLite's C frames, so a listener's one is
+    // kept for the caller and the statement is failed instead.
+    static void step(sqlite3_context* context, int, sqlite3_value**) {
+      auto* self = static_cast<copy_counter*>(sqlite3_user_data(context));
+      if (self->listener != nullptr && ++self->done % interval == 0) {
+        try {
+          (*self->listener)(progress{self->task, self->done, self->total});
+        } catch (...) {
+          self->failure = std::current_exception();
+          self->listener = nullptr;
+          sqlite3_result_error(context, "the progress listener failed", -1);
+          return;
+        }
+      }
+      sqlite3_result_int(context, 1);
+    }
+    static void destroy(void* self) { delete static_cast<copy_counter*>(self); }
+  };
+
+  // The rebuild's row copy, reporting to the listener: done = 0, every copy_counter::interval rows,
+  // then done = total. Not SQLITE_DETERMINISTIC, so SQLite calls the function once per row.
+  void copy_with_progress(const std::string& copy, const std::string& table) {
+    static constexpr const char* function = "strata_progress";
+    std::uint64_t total = 0;
+    {
+      SQLite::Statement count(*db_, "SELECT count(*) FROM " + quote(table));
+      if (count.executeStep()) total = static_cast<std::uint64_t>(count.getColumn(0).getInt64());
+    }
+    const std::string task = "rebuilding table '" + table + "'";
+    progress_(progress{task, 0, total});
+
+    auto* counter = new copy_counter{&progress_, task, total, 0, nullptr};
+    // On failure SQLite calls destroy itself.
+    const int created = sqlite3_create_function_v2(db_->getHandle(), function, 0, SQLITE_UTF8, counter, &copy_counter::step, nullptr,
+                                                   nullptr, &copy_counter::destroy);
+    if (created != SQLITE_OK) throw SQLite::Exception(db_->getHandle(), created);
+    struct unregister {
+      sqlite3* db;
+      copy_counter* counter;
+      ~unregister() {
+        counter->listener = nullptr;
+        sqlite3_create_function_v2(db, function, 0, SQLITE_UTF8, nullptr, nullptr, nullptr, nullptr, nullptr);
+      }
+    } unregister_function{db_->getHandle(), counter};
+    try {
+      db_->exec(copy + " WHERE " + function + "()");
+    } catch (const SQLite::Exception&) {
+      if (counter->failure) std::rethrow_exception(counter->failure);
+      throw;
+    }
+    progress_(progress{task, total, total});
+  }
+
+  // The 12-step rebuild of sqlite.org/lang_altertable.html, inside the revision's transaction: the
+  // plan's statements (create the new table, copy the rows, drop the old one, rename, recreate
+  // indexes and triggers), with the row copy counted and its failures explained.
+  void execute_rebuild(const detail::sqlite_plan::plan& plan, std::span<const operation> batch) {
+    using role = detail::sqlite_plan::step::role;
+    const std::string& table = plan.table;
+    const auto dependents = working_dependents(table);
+    std::optional<long long> sequence;
+    if (table_exists("sqlite_sequence")) {
+      SQLite::Statement seq(*db_, "SELECT seq FROM sqlite_sequence WHERE name = ?");
+      seq.bind(1, table);
+      if (seq.executeStep()) sequence = seq.getColumn(0).getInt64();
+    }
+    const bool legacy = pragma_int("legacy_alter_table") == 1;
+    for (const auto& step : plan.steps) {
+      switch (step.kind) {
+        case role::copy:
+          try {
+            if (progress_) {
+              if (statement_listener_) statement_listener_(step.sql);
+              copy_with_progress(step.sql, table);
+            } else {
+              run(step.sql);
+            }
+          } catch (const SQLite::Exception& e) {
+            if ((e.getErrorCode() & 0xff) != SQLITE_CONSTRAINT) throw;
+            throw operation_failed(describe_batch(batch, true), without_temporary_names(e.what()) + " (rows of '" + table +
+                                                                    "' break the new definition: update or delete them first, for "
+                                                                    "instance with op.execute() before the alteration)");
+          }
+          break;
+        case role::rename:
+          try {
+            run(step.sql);
+          } catch (...) {
+            if (!legacy) sqlite3_exec(db_->getHandle(), "PRAGMA legacy_alter_table = OFF", nullptr, nullptr, nullptr);
+            throw;
+          }
+          break;
+        case role::restore:
+          run(step.sql);
+          if (legacy) db_->exec("PRAGMA legacy_alter_table = ON");  // the connection's own setting
+          break;
+        case role::index:
+        case role::trigger:
+          recreate(step, table, batch);
+          break;
+        default:
+          run(step.sql);
+      }
+    }
+    check_dependents(dependents, table, batch);
+    if (sequence) {  // AUTOINCREMENT never reuses an id, even of rows deleted before the rebuild
+      SQLite::Statement seq(*db_, "UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?");
+      seq.bind(1, static_cast<std::int64_t>(*sequence));
+      seq.bind(2, table);
+      if (seq.exec() == 0 && table_exists("sqlite_sequence")) {
+        SQLite::Statement insert(*db_, "INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)");
+        insert.bind(1, table);
+        insert.bind(2, static_cast<std::int64_t>(*sequence));
+        insert.exec();
+      }
+    }
+  }
+
+  sqlite_options options_{};
+  std::string path_;
+  std::string url_;
+  std::unique_ptr<SQLite::Database> owned_;
+  SQLite::Database* db_ = nullptr;
+  std::function<void(const progress&)> progress_;
+  std::function<void(std::string_view)> statement_listener_;
+  bool checking_foreign_keys_ = false;  // this revision switched foreign keys off: its rebuilds check them
+};
+
+static_assert(Dialect<sqlite>);
+static_assert(Inspectable<sqlite>);
+static_assert(ExecutesSql<sqlite>);
+static_assert(PreparesLocation<sqlite>);
+static_assert(ReportsProgress<sqlite>);
+static_assert(ReportsStatements<sqlite>);
+
+}  // namespace strata
+
+// #include <strata/dialect/sqlite_provisioning.hpp>
+// strata::sqlite::provisioner: SQLite databases for tests, as files of a folder, and as bytes in memory.
+//
+// Included by strata/dialect/sqlite.hpp: the dialect's Provisionable, ClonesDatabases and
+// SnapshotsDatabases capabilities (strata/dialect.hpp). A database named n is the file n.db of the
+// folder (the temporary folder unless told), its note the file n.note, and a lock on a key the
+// file strata_lock_<key>.lock, held open. A session is a process: its id.
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <new>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#if defined(_WIN32)
+#include <fcntl.h>
+#include <io.h>
+#include <process.h>
+#include <share.h>
+#include <sys/stat.h>
+#else
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+#include <SQLiteCpp/Database.h>
+#include <sqlite3.h>
+
+// #include <strata/dialect/sqlite.hpp>
+// #include <strata/errors.hpp>
+
+namespace strata {
+
+namespace detail::sqlite_files {
+
+// What the provisioner asks of the operating system. A file descriptor is -1 on failure, with errno set.
+#if defined(_WIN32)
+inline long process_id() { return _getpid(); }
+// No cheap check without <windows.h>: every process is taken to live, so no file is dropped as an orphan.
+inline bool process_alive(long) { return true; }
+inline int open_new(const std::filesystem::path& path) {
+  int fd = -1;
+  if (const int e = _wsopen_s(&fd, path.c_str(), _O_WRONLY | _O_CREAT | _O_EXCL | _O_BINARY, _SH_DENYNO, _S_IREAD | _S_IWRITE); e != 0) {
+    errno = e;
+    return -1;
+  }
+  return fd;
+}
+inline long write_some(int fd, const unsigned char* data, std::size_t size) {
+  return _write(fd, data, static_cast<unsigned>(std::min<std::size_t>(size, std::size_t{1} << 30)));
+}
+inline void close_file(int fd) { _close(fd); }
+// The lock file opened with no sharing: another handle on it makes `busy`.
+inline int lock_file(const std::filesystem::path& path, bool& busy) {
+  int fd = -1;
+  const int e = _wsopen_s(&fd, path.c_str(), _O_RDWR | _O_CREAT | _O_BINARY, _SH_DENYRW, _S_IREAD | _S_IWRITE);
+  busy = e == EACCES;
+  errno = e;
+  return e == 0 ? fd : -1;
+}
+// Removed once closed, unless another handle has it open by then (then it stays; no harm).
+inline void unlock_file(const std::filesystem::path& path, int fd) {
+  _close(fd);
+  std::error_code ignored;
+  std::filesystem::remove(path, ignored);
+}
+#else
+inline long process_id() { return static_cast<long>(::getpid()); }
+// kill(pid, 0): EPERM means it lives, under another user.
+inline bool process_alive(long pid) { return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM; }
+inline int open_new(const std::filesystem::path& path) { return ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644); }
+inline long write_some(int fd, const unsigned char* data, std::size_t size) { return static_cast<long>(::write(fd, data, size)); }
+inline void close_file(int fd) { ::close(fd); }
+// flock(): held until the descriptor is closed, or the process dies. The holder removes the file
+// before it lets go, so a lock taken on a file that is no longer the one at `path` is let go and
+// taken again on the file that is.
+inline int lock_file(const std::filesystem::path& path, bool& busy) {
+  busy = false;
+  for (;;) {
+    const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) return -1;
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      busy = errno == EWOULDBLOCK;
+      ::close(fd);
+      return -1;
+    }
+    struct ::stat held {}, named {};
+    if (::fstat(fd, &held) == 0 && ::stat(path.c_str(), &named) == 0 && held.st_ino == named.st_ino && held.st_dev == named.st_dev) return fd;
+    ::close(fd);
+  }
+}
+inline void unlock_file(const std::filesystem::path& path, int fd) {
+  ::unlink(path.c_str());
+  ::close(fd);
+}
+#endif
+
+}  // namespace detail::sqlite_files
+
+class sqlite::provisioner {
+ public:
+  // The temporary folder (TMPDIR); strata::database_unavailable when there is none.
+  provisioner() : provisioner(temporary_folder()) {}
+  explicit provisioner(std::filesystem::path folder) : folder_(std::move(folder)) {}
+  provisioner(provisioner&& other) noexcept : folder_(std::move(other.folder_)), locks_(std::exchange(other.locks_, {})) {}
+  provisioner& operator=(provisioner&&) = delete;
+  provisioner(const provisioner&) = delete;
+  provisioner& operator=(const provisioner&) = delete;
+  ~provisioner() {
+    for (const auto& [key, fd] : locks_) detail::sqlite_files::unlock_file(lock_path(key), fd);
+  }
+
+  // A local folder: a test that cannot use it has nothing to wait for, so it fails.
+  static bool unreachable_fails() { return true; }
+
+  [[nodiscard]] std::string session() const { return std::to_string(detail::sqlite_files::process_id()); }
+  [[nodiscard]] const std::filesystem::path& folder() const { return folder_; }
+  [[nodiscard]] std::filesystem::path file(std::string_view name) const { return folder_ / (std::string(name) + ".db"); }
+  // sqlite:////tmp/<name>.db: an absolute path, so four slashes.
+  [[nodiscard]] std::string url(std::string_view name) const { return "sqlite:///" + file(name).string(); }
+
+  // With PRAGMA foreign_keys = ON (the dialect's), and synchronous = OFF: a throwaway database
+  // needs no fsync on commit.
+  sqlite open(std::string_view name) {
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(file(name), ec))
+      throw database_unavailable("there is no SQLite test database '" + file(name).string() + "'; create it first");
+    sqlite d(url(name));
+    d.execute("PRAGMA synchronous = OFF");
+    return d;
+  }
+
+  // An empty file is an empty SQLite database.
+  void create(std::string_view name) { write(name, {}); }
+
+  void write(std::string_view name, std::span<const unsigned char> image) {
+    const auto path = file(name);
+    const int fd = detail::sqlite_files::open_new(path);
+    if (fd < 0) {
+      const int e = errno;
+      if (e == EEXIST) throw error("the SQLite test database '" + path.string() + "' exists already; drop it first or choose another name");
+      throw database_unavailable("cannot create the SQLite test database '" + path.string() + "' (" + std::strerror(e) +
+                                 "); check that the folder (TMPDIR) exists and is writable");
+    }
+    std::size_t done = 0;
+    while (done < image.size()) {
+      const auto n = detail::sqlite_files::write_some(fd, image.data() + done, image.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const int e = errno;
+        detail::sqlite_files::close_file(fd);
+        std::error_code ignored;
+        std::filesystem::remove(path, ignored);
+        throw database_unavailable("cannot write the SQLite test database '" + path.string() + "' (" + std::strerror(e) +
+                                   "); check that the disk has room");
+      }
+      done += static_cast<std::size_t>(n);
+    }
+    detail::sqlite_files::close_file(fd);
+    stamp(path);
+  }
+
+  // A copy of the file; writable even when the source is a (read-only) template.
+  void copy(std::string_view source, std::string_view name) {
+    std::error_code ec;
+    std::filesystem::copy_file(file(source), file(name), std::filesystem::copy_options::none, ec);
+    if (!ec) std::filesystem::permissions(file(name), std::filesystem::perms::owner_write, std::filesystem::perm_options::add, ec);
+    if (!ec) stamp(file(name));
+    if (ec)
+      throw error("cannot copy the SQLite database '" + file(source).string() + "' to '" + file(name).string() + "' (" + ec.message() +
+                  "); check that the source exists and the folder is writable");
+  }
+
+  // The database's files (and its note) are removed; connections other processes still have keep
+  // reading the unlinked file until they close it.
+  void drop(std::string_view name) {
+    for (const auto& path : {file(name).string(), file(name).string() + "-journal", file(name).string() + "-wal",
+                             file(name).string() + "-shm", note_file(name).string()}) {
+      std::error_code ec;
+      std::filesystem::remove(path, ec);
+      if (ec && ec != std::errc::no_such_file_or_directory)
+        throw error("cannot remove the SQLite test database file '" + path + "' (" + ec.message() + "); check the folder's permissions");
+    }
+  }
+
+  [[nodiscard]] std::vector<std::string> list(std::string_view prefix) const {
+    std::vector<std::string> out;
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(folder_, ec), end; !ec && it != end; it.increment(ec)) {
+      const auto& path = it->path();
+      if (path.extension() != ".db") continue;
+      auto stem = path.stem().string();
+      if (stem.starts_with(prefix)) out.push_back(std::move(stem));
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+  // Read-only from now on.
+  void mark_template(std::string_view name) {
+    std::error_code ec;
+    std::filesystem::permissions(file(name),
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::group_read | std::filesystem::perms::others_read,
+                                 std::filesystem::perm_options::replace, ec);
+    if (ec) throw error("cannot mark the SQLite database '" + file(name).string() + "' read-only (" + ec.message() + ")");
+    stamp(file(name));
+  }
+
+  // rename() is atomic: of two processes renaming one file, the second finds it gone.
+  void rename(std::string_view from, std::string_view to) {
+    std::error_code ec;
+    if (std::filesystem::exists(file(to), ec))
+      throw error("cannot rename the SQLite database '" + file(from).string() + "': '" + file(to).string() + "' exists already");
+    std::filesystem::rename(file(from), file(to), ec);
+    if (ec) throw error("cannot rename the SQLite database '" + file(from).string() + "' to '" + file(to).string() + "' (" + ec.message() + ")");
+    std::filesystem::rename(note_file(from), note_file(to), ec);  // usually there is none
+  }
+
+  // The file's modification time, which create(), write(), copy() and mark_template() set to the
+  // clock's now, to the clock's full precision (a template is not written after it is marked).
+  [[nodiscard]] std::string identity(std::string_view name) const {
+    std::error_code ec;
+    const auto time = std::filesystem::last_write_time(file(name), ec);
+    if (ec) throw error("cannot read the SQLite database '" + file(name).string() + "' (" + ec.message() + ")");
+    const auto ticks = time.time_since_epoch().count();
+    return ticks < 0 ? "m" + std::to_string(-ticks) : std::to_string(ticks);
+  }
+
+  // Whether that process lives. A session that is not a process id is taken to live: nothing of it
+  // is dropped.
+  [[nodiscard]] bool alive(std::string_view session) const {
+    if (session.empty() || session.size() > 9 || !std::all_of(session.begin(), session.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      return true;
+    const long pid = std::stol(std::string(session));
+    return pid > 0 && detail::sqlite_files::process_alive(pid);
+  }
+
+  [[nodiscard]] std::optional<std::string> note(std::string_view name) const {
+    std::ifstream in(note_file(name));
+    std::string line;
+    if (!in || !std::getline(in, line)) return std::nullopt;
+    return line;
+  }
+  void note(std::string_view name, std::string_view text) {
+    std::ofstream out(note_file(name), std::ios::trunc);
+    out << text << '\n';
+    if (!out.flush()) throw error("cannot write the note of the SQLite database '" + file(name).string() + "'");
+  }
+
+  // A lock file held open (flock; on Windows, opened with no sharing), and removed when this
+  // provisioner unlocks or is destroyed; released too when its process dies.
+  bool try_lock(std::string_view key) {
+    if (locks_.contains(std::string(key))) return true;
+    const auto path = lock_path(key);
+    bool busy = false;
+    const int fd = detail::sqlite_files::lock_file(path, busy);
+    if (fd >= 0) {
+      locks_.emplace(std::string(key), fd);
+      return true;
+    }
+    if (busy) return false;
+    throw database_unavailable("cannot open the lock file '" + path.string() + "' (" + std::strerror(errno) +
+                               "); check that the folder (TMPDIR) is writable");
+  }
+  void unlock(std::string_view key) {
+    if (auto it = locks_.find(std::string(key)); it != locks_.end()) {
+      detail::sqlite_files::unlock_file(lock_path(key), it->second);
+      locks_.erase(it);
+    }
+  }
+
+  // sqlite3_serialize of the main database.
+  static std::vector<unsigned char> snapshot(sqlite& d) {
+    sqlite3_int64 size = 0;
+    unsigned char* bytes = sqlite3_serialize(d.database().getHandle(), "main", &size, 0);
+    if (bytes == nullptr) {
+      if (size == 0) return {};  // a database without a page
+      throw std::bad_alloc();
+    }
+    std::vector<unsigned char> out(bytes, bytes + size);
+    sqlite3_free(bytes);
+    return out;
+  }
+
+  // An in-memory database (PRAGMA foreign_keys = ON) into which the image is deserialized: no SQL
+  // runs, and the copy grows as it is written.
+  static sqlite open_snapshot(std::span<const unsigned char> image) {
+    sqlite d("sqlite:///:memory:");
+    if (image.empty()) return d;
+    auto* buffer = static_cast<unsigned char*>(sqlite3_malloc64(image.size()));
+    if (buffer == nullptr) throw std::bad_alloc();
+    std::memcpy(buffer, image.data(), image.size());
+    const auto size = static_cast<sqlite3_int64>(image.size());
+    // FREEONCLOSE: SQLite owns the buffer from here on, even when the call fails.
+    const int rc = sqlite3_deserialize(d.database().getHandle(), "main", buffer, size, size,
+                                       SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE);
+    if (rc != SQLITE_OK)
+      throw database_unavailable(std::string("cannot load a SQLite snapshot into an in-memory database (") + sqlite3_errstr(rc) + ": " +
+                                 sqlite3_errmsg(d.database().getHandle()) + ")");
+    return d;
+  }
+
+ private:
+  // The modification time set to now at the clock's precision (the file system's own stamp is
+  // coarser: two files made within a few milliseconds may share it). Best effort.
+  static void stamp(const std::filesystem::path& path) {
+    std::error_code ignored;
+    std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now(), ignored);
+  }
+
+  static std::filesystem::path temporary_folder() {
+    std::error_code ec;
+    auto folder = std::filesystem::temp_directory_path(ec);
+    if (ec) throw database_unavailable("there is no temporary folder for SQLite test databases (" + ec.message() + "); set TMPDIR to a writable folder");
+    return folder;
+  }
+  [[nodiscard]] std::filesystem::path note_file(std::string_view name) const { return folder_ / (std::string(name) + ".note"); }
+  // strata_lock_<key>.lock, with every character of the key but letters, digits and '_' made '_'.
+  [[nodiscard]] std::filesystem::path lock_path(std::string_view key) const {
+    std::string safe(key);
+    for (auto& c : safe)
+      if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_')) c = '_';
+    return folder_ / ("strata_lock_" + safe + ".lock");
+  }
+
+  std::filesystem::path folder_;
+  std::map<std::string, int> locks_;  // key -> the locked file's descriptor
+};
+
+static_assert(Provisionable<sqlite>);
+static_assert(ClonesDatabases<sqlite>);
+static_assert(SnapshotsDatabases<sqlite>);
 
 }  // namespace strata
 #endif

@@ -1,4 +1,5 @@
 // strata::postgresql: the PostgreSQL dialect on libpqxx 6: native DDL, transactions, a polled advisory lock.
+// Client: <pqxx/pqxx> <libpq-fe.h> (the single header carries this dialect when they can be found; Debian: -I/usr/include/postgresql).
 #pragma once
 
 #include <algorithm>

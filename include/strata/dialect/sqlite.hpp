@@ -1,4 +1,5 @@
 // strata::sqlite: the SQLite dialect on SQLiteCpp: runs strata::sqlite_sql's statements and plans, transactions.
+// Client: <SQLiteCpp/SQLiteCpp.h> (the single header carries this dialect when it can be found).
 #pragma once
 
 #include <algorithm>
