@@ -22,6 +22,7 @@
 #include <strata/cli.hpp>
 #include <strata/commands.hpp>
 #include <strata/manager.hpp>
+#include <strata/revision_files.hpp>
 #include <strata/strata.hpp>
 
 #include "support/branched_history.hpp"
@@ -352,20 +353,20 @@ TYPED_TEST(Commands, ValidateComparesTheVersionsFolder) {
   fs::copy(insightbull_migrations, folder, fs::copy_options::recursive);
   auto m = this->migrator();
   commands::upgrade(m);
-  auto r = commands::validate(m, {.versions_dir = folder, .program = "manage_db"});
+  auto r = commands::validate(m, folder, {.program = "manage_db"});
   EXPECT_TRUE(r.valid());
   EXPECT_EQ(r.folder, commands::check_state::done);
   EXPECT_EQ(r.revision_files, 3u);
 
   const auto written = commands::migrate(folder, m.graph(), "later work");
   fs::remove(folder / "3b1f0c2d4e5a_add_sentiment_confidence_column_to_sentiment_data_table.hpp");
-  r = commands::validate(m, {.versions_dir = folder, .program = "manage_db"});
+  r = commands::validate(m, folder, {.program = "manage_db"});
   EXPECT_FALSE(r.valid());
   ASSERT_EQ(r.folder_problems.size(), 1u) << "the removed file makes the new one's down revision unknown";
   EXPECT_TRUE(contains(r.folder_problems[0], "names down revision '3b1f0c2d4e5a'")) << r.folder_problems[0];
 
   fs::copy(insightbull_migrations / "3b1f0c2d4e5a_add_sentiment_confidence_column_to_sentiment_data_table.hpp", folder);
-  r = commands::validate(m, {.versions_dir = folder, .program = "manage_db"});
+  r = commands::validate(m, folder, {.program = "manage_db"});
   ASSERT_EQ(r.folder_problems.size(), 1u);
   EXPECT_EQ(r.folder_problems[0], "revision '" + written.id + "' (" + written.file.filename().string() +
                                       ") is in the versions folder but not in manage_db; rebuild manage_db");

@@ -30,6 +30,7 @@
 #include <strata/history.hpp>
 #include <strata/migrator.hpp>
 #include <strata/ops.hpp>
+#include <strata/revision_files.hpp>
 
 namespace strata::cli {
 
@@ -380,7 +381,7 @@ class application {
   template <class M>
   int do_validate(M& m) {
     using D = std::remove_reference_t<decltype(m.dialect())>;
-    const auto report = commands::validate(m, {.versions_dir = config().versions_dir, .program = program_});
+    const auto report = commands::validate(m, config().versions_dir, {.program = program_});
     if (report.version_problems.empty()) out_ << "Version table:   ok, at " << id_list(report.current) << "\n";
     if (report.schema == commands::check_state::unsupported)
       out_ << "Schema:          not checked (the " << D::name << " dialect cannot inspect its schema)\n";
@@ -389,7 +390,7 @@ class application {
            << " that the applied revisions create match the database\n";
     for (const auto& d : report.unknown) out_ << "Schema:          note: " << d << " (the history does not create it; not a problem)\n";
     if (report.folder == commands::check_state::skipped)
-      out_ << "Versions folder: not checked (" << report.versions_dir.string() << " does not exist)\n";
+      out_ << "Versions folder: not checked (" << report.versions_dir << " does not exist)\n";
     else if (report.folder_problems.empty())
       out_ << "Versions folder: ok, " << report.revision_files << " revision files, the same as this " << program_ << "\n";
 

@@ -1,6 +1,8 @@
 // strata::commands: every manage_db verb as a function that returns a value (Alembic's command.py):
-// open, status, current, heads, history, show, validate, plan_reset/reset, upgrade, downgrade, stamp,
-// migrate and merge. Front ends (strata::cli, strata::manager) call them and render what they return.
+// open, status, current, heads, history, show, validate, plan_reset/reset, upgrade, downgrade and
+// stamp; migrate and merge, which write revision files, are in strata/revision_files.hpp (which
+// brings <filesystem> and file I/O, so that this header stays light for strata.hpp). Front ends
+// (strata::cli, strata::manager) call them and render what they return.
 //
 //   auto m = strata::migrator<strata::sqlite>(history{}, "sqlite:///app.db");
 //   const auto s = strata::commands::status(m);
@@ -13,7 +15,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -23,7 +24,6 @@
 #include <variant>
 #include <vector>
 
-#include <strata/detail/versions_folder.hpp>
 #include <strata/dialect.hpp>
 #include <strata/errors.hpp>
 #include <strata/graph.hpp>
@@ -261,11 +261,6 @@ constexpr std::string_view to_string(check_state state) {
 }
 inline std::ostream& operator<<(std::ostream& out, check_state state) { return out << to_string(state); }
 
-struct validate_options {
-  std::filesystem::path versions_dir;    // the folder of revision files to compare; empty: not checked
-  std::string program = "this program";  // what the revisions are built into, for the sentences: "manage_db"
-};
-
 struct validation_report {
   // The version table: its rows must be revisions of the history, none below another.
   std::string version_table;
@@ -283,9 +278,9 @@ struct validation_report {
   // application's business and not listed at all.
   std::vector<schema_difference> unknown;
 
-  // The versions folder: the same revisions as the program.
+  // The versions folder: the same revisions as the program (strata/revision_files.hpp checks it).
   check_state folder = check_state::skipped;
-  std::filesystem::path versions_dir;
+  std::string versions_dir;
   std::size_t revision_files = 0;
   std::vector<std::string> folder_problems;
 
@@ -307,10 +302,11 @@ struct validation_report {
 };
 
 // Checks the version table, then (when the version table is sound and the dialect is Inspectable) the
-// live schema against the applied revisions replayed, then the versions folder against the history.
+// live schema against the applied revisions replayed (validate(m, versions_dir), in
+// strata/revision_files.hpp, checks the versions folder too).
 // Reads only; a problem is reported, not thrown. Throws what the database throws when it cannot be read.
 template <Dialect D>
-validation_report validate(migrator<D>& m, const validate_options& options = {}) {
+validation_report validate(migrator<D>& m) {
   const auto& g = m.graph();
   validation_report r;
   r.version_table = m.options().version_table;
@@ -359,25 +355,6 @@ validation_report validate(migrator<D>& m, const validate_options& options = {})
     r.schema = check_state::unsupported;
   }
 
-  r.versions_dir = options.versions_dir;
-  std::error_code ec;
-  if (!options.versions_dir.empty() && std::filesystem::exists(options.versions_dir, ec)) {
-    r.folder = check_state::done;
-    try {
-      const strata::detail::versions_folder folder(options.versions_dir);
-      r.revision_files = folder.revisions().size();
-      for (const auto& f : folder.revisions())
-        if (g.find(f.id) == g.size())
-          r.folder_problems.push_back("revision '" + f.id + "' (" + f.path.filename().string() + ") is in the versions folder but not in " +
-                                      options.program + "; rebuild " + options.program);
-      for (const auto& rev : g.revisions())
-        if (folder.find(rev.id) == nullptr)
-          r.folder_problems.push_back("revision '" + std::string(rev.id) + "' is in " + options.program + " but has no file in " +
-                                      options.versions_dir.string() + "; restore its file, or point versions_dir at the right folder");
-    } catch (const strata::error& e) {
-      r.folder_problems.emplace_back(e.what());
-    }
-  }
   return r;
 }
 
@@ -443,42 +420,6 @@ version_change stamp(migrator<D>& m, std::string_view target) {
   m.stamp(target);
   c.to = current(m);
   return c;
-}
-
-// ---- migrate, merge: revision files -------------------------------------------------------------------
-
-struct written_revision {
-  std::filesystem::path file;
-  std::string id;
-  std::vector<std::string> down_revisions;  // empty: a base revision
-  std::filesystem::path list_file;          // the folder's history.hpp, which now lists it
-};
-
-// Writes an empty revision whose down revisions are the folder's heads, with a fresh id that neither
-// the folder nor the history `g` uses, and regenerates the folder's history.hpp.
-inline written_revision migrate(const std::filesystem::path& versions_dir, const revision_graph& g, std::string_view message) {
-  strata::detail::versions_folder folder(versions_dir);
-  auto downs = folder.heads();
-  const auto id = folder.new_id(detail::revision_ids(g));
-  auto file = folder.write_revision(id, downs, message);
-  return {std::move(file), id, std::move(downs), folder.path() / strata::detail::versions_folder::list_file};
-}
-
-// Writes a merge revision whose down revisions are the given ones (ids or unique prefixes of the
-// folder's revisions, or "heads"). Throws commands::usage_error unless they are two or more.
-inline written_revision merge(const std::filesystem::path& versions_dir, const revision_graph& g, const std::vector<std::string>& revisions,
-                              std::string_view message) {
-  strata::detail::versions_folder folder(versions_dir);
-  std::vector<std::string> downs;
-  for (const auto& r : revisions)
-    for (auto& id : folder.resolve(r))
-      if (std::find(downs.begin(), downs.end(), id) == downs.end()) downs.push_back(std::move(id));
-  if (downs.size() < 2)
-    throw usage_error("merge needs two or more different revisions to merge (got " + (downs.empty() ? std::string("none") : detail::join(downs)) +
-                      "); name them, or write 'heads'");
-  const auto id = folder.new_id(detail::revision_ids(g));
-  auto file = folder.write_revision(id, downs, message);
-  return {std::move(file), id, std::move(downs), folder.path() / strata::detail::versions_folder::list_file};
 }
 
 }  // namespace strata::commands

@@ -9,8 +9,10 @@
 
 // #include <strata/commands.hpp>
 // strata::commands: every manage_db verb as a function that returns a value (Alembic's command.py):
-// open, status, current, heads, history, show, validate, plan_reset/reset, upgrade, downgrade, stamp,
-// migrate and merge. Front ends (strata::cli, strata::manager) call them and render what they return.
+// open, status, current, heads, history, show, validate, plan_reset/reset, upgrade, downgrade and
+// stamp; migrate and merge, which write revision files, are in strata/revision_files.hpp (which
+// brings <filesystem> and file I/O, so that this header stays light for strata.hpp). Front ends
+// (strata::cli, strata::manager) call them and render what they return.
 //
 //   auto m = strata::migrator<strata::sqlite>(history{}, "sqlite:///app.db");
 //   const auto s = strata::commands::status(m);
@@ -22,7 +24,6 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <optional>
 #include <ostream>
 #include <stdexcept>
@@ -32,492 +33,6 @@
 #include <variant>
 #include <vector>
 
-// #include <strata/detail/versions_folder.hpp>
-// strata::detail::versions_folder: the revision headers of a versions folder, read back from disk,
-// new ones written, and the generated history.hpp that lists them in dependency order.
-
-#include <algorithm>
-#include <cctype>
-#include <chrono>
-#include <cstddef>
-#include <cstdint>
-#include <ctime>
-#include <filesystem>
-#include <fstream>
-#include <iterator>
-#include <map>
-#include <optional>
-#include <random>
-#include <set>
-#include <sstream>
-#include <string>
-#include <string_view>
-#include <system_error>
-#include <vector>
-
-// #include <strata/errors.hpp>
-// strata's exceptions: one type per kind of failure, each what() a sentence a user can act on.
-
-#include <stdexcept>
-#include <string>
-#include <utility>
-
-namespace strata {
-
-// Base of every strata exception.
-class error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// A database URL that cannot be parsed or names a scheme this dialect does not handle.
-class malformed_url : public error {
- public:
-  using error::error;
-};
-
-// A configuration that cannot be used: a missing or malformed strata.ini or .env, no database URL,
-// an unknown key. The message names the file and line, or the environment variable.
-class configuration_error : public error {
- public:
-  using error::error;
-};
-
-// A revision id or prefix that names no revision of the history.
-class revision_not_found : public error {
- public:
-  revision_not_found(std::string revision, const std::string& message) : error(message), revision_(std::move(revision)) {}
-  [[nodiscard]] const std::string& revision() const { return revision_; }
-
- private:
-  std::string revision_;
-};
-
-// A prefix that matches several revisions.
-class ambiguous_revision : public error {
- public:
-  using error::error;
-};
-
-// A target that cannot be reached from where the database stands: below base, above head,
-// a downgrade target that is not applied, a relative step that goes too far.
-class invalid_target : public error {
- public:
-  using error::error;
-};
-
-// "head" asked for while the history has several heads (branches not merged yet).
-class multiple_heads : public error {
- public:
-  using error::error;
-};
-
-// The database's version table names revisions that are not in the history, or an inconsistent set.
-class unknown_database_state : public error {
- public:
-  using error::error;
-};
-
-// Another connection holds the write lock longer than the busy timeout.
-class database_locked : public error {
- public:
-  using error::error;
-};
-
-// The database cannot be opened or written (missing folder, read-only file or connection).
-class database_unavailable : public error {
- public:
-  using error::error;
-};
-
-// A revision failed; its transaction was rolled back and the database is at the revision before.
-class migration_failed : public error {
- public:
-  migration_failed(std::string revision, std::string operation, std::string database_message, const std::string& message)
-      : error(message),
-        revision_(std::move(revision)),
-        operation_(std::move(operation)),
-        database_message_(std::move(database_message)) {}
-  [[nodiscard]] const std::string& revision() const { return revision_; }
-  [[nodiscard]] const std::string& operation() const { return operation_; }
-  [[nodiscard]] const std::string& database_message() const { return database_message_; }
-
- private:
-  std::string revision_;
-  std::string operation_;
-  std::string database_message_;
-};
-
-// Thrown by a dialect's apply() when one operation fails; the migrator turns it into
-// migration_failed, adding the revision.
-class operation_failed : public error {
- public:
-  operation_failed(std::string operation, std::string database_message)
-      : error(operation + ": " + database_message), operation_(std::move(operation)), database_message_(std::move(database_message)) {}
-  [[nodiscard]] const std::string& operation() const { return operation_; }
-  [[nodiscard]] const std::string& database_message() const { return database_message_; }
-
- private:
-  std::string operation_;
-  std::string database_message_;
-};
-
-}  // namespace strata
-
-namespace strata::detail {
-
-// One revision header as found on disk.
-struct revision_file {
-  std::filesystem::path path;
-  std::string id;
-  std::vector<std::string> down_revisions;  // empty for a base revision
-  std::string type;                         // the struct's qualified name: "::migrations::add_market_cap"
-};
-
-class versions_folder {
- public:
-  static constexpr std::string_view list_file = "history.hpp";
-  static constexpr std::string_view list_namespace = "migrations";
-
-  explicit versions_folder(std::filesystem::path folder) : folder_(std::move(folder)) {
-    std::error_code ec;
-    if (!std::filesystem::exists(folder_, ec)) return;
-    if (!std::filesystem::is_directory(folder_, ec))
-      throw configuration_error("the versions folder '" + folder_.string() + "' is not a folder; point versions_dir at a folder");
-    std::vector<std::filesystem::path> paths;
-    for (const auto& entry : std::filesystem::directory_iterator(folder_))
-      if (entry.is_regular_file() && entry.path().extension() == ".hpp" && entry.path().filename() != list_file)
-        paths.push_back(entry.path());
-    std::sort(paths.begin(), paths.end());
-    for (const auto& p : paths)
-      if (auto r = read(p)) files_.push_back(std::move(*r));
-    order();
-  }
-
-  [[nodiscard]] const std::filesystem::path& path() const { return folder_; }
-  // In dependency order: each revision after its down revisions.
-  [[nodiscard]] const std::vector<revision_file>& revisions() const { return files_; }
-
-  [[nodiscard]] const revision_file* find(std::string_view id) const {
-    for (const auto& f : files_)
-      if (f.id == id) return &f;
-    return nullptr;
-  }
-
-  // The revision with this id or unique prefix, or "heads" expanded; throws like the run-time graph.
-  [[nodiscard]] std::vector<std::string> resolve(std::string_view id_or_prefix) const {
-    if (id_or_prefix == "heads" || id_or_prefix == "head") return heads();
-    if (const auto* f = find(id_or_prefix)) return {f->id};
-    std::vector<std::string> matches;
-    if (!id_or_prefix.empty())
-      for (const auto& f : files_)
-        if (f.id.starts_with(id_or_prefix)) matches.push_back(f.id);
-    if (matches.empty())
-      throw revision_not_found(std::string(id_or_prefix), "no revision file in " + folder_.string() + " has the id '" +
-                                                              std::string(id_or_prefix) + "'; run 'history' to list them");
-    if (matches.size() > 1)
-      throw ambiguous_revision("revision prefix '" + std::string(id_or_prefix) + "' matches " + std::to_string(matches.size()) +
-                               " revision files in " + folder_.string() + "; write more of the id");
-    return matches;
-  }
-
-  [[nodiscard]] std::vector<std::string> heads() const {
-    std::set<std::string> followed;
-    for (const auto& f : files_) followed.insert(f.down_revisions.begin(), f.down_revisions.end());
-    std::vector<std::string> out;
-    for (const auto& f : files_)
-      if (!followed.count(f.id)) out.push_back(f.id);
-    return out;
-  }
-
-  // A fresh Alembic-style id: 12 hex digits, unused in the folder and in `taken`.
-  [[nodiscard]] std::string new_id(const std::vector<std::string>& taken = {}) const {
-    std::random_device seed;
-    std::mt19937_64 random((static_cast<std::uint64_t>(seed()) << 32) ^ seed() ^
-                           static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
-    for (;;) {
-      std::string id;
-      const auto bits = random();
-      for (int i = 0; i < 12; ++i) id += "0123456789abcdef"[(bits >> (4 * i)) & 0xf];
-      if (!find(id) && std::find(taken.begin(), taken.end(), id) == taken.end()) return id;
-    }
-  }
-
-  // Writes a new revision header and the regenerated history.hpp; returns the header's path.
-  std::filesystem::path write_revision(const std::string& id, const std::vector<std::string>& downs, std::string_view message) {
-    const auto slug = make_slug(message);
-    auto name = slug.empty() || (slug.front() >= '0' && slug.front() <= '9') ? "revision_" + slug : slug;
-    if (name.back() == '_') name.pop_back();
-    const auto qualified = "::" + std::string(list_namespace) + "::" + name;
-    if (is_keyword(name) || std::any_of(files_.begin(), files_.end(), [&](const auto& f) { return f.type == qualified; }))
-      name += "_" + id;
-    const auto path = folder_ / (id + (slug.empty() ? "" : "_" + slug) + ".hpp");
-
-    std::string revises;
-    std::string args = "\"" + id + "\"";
-    for (const auto& d : downs) {
-      revises += (revises.empty() ? "" : ", ") + d;
-      args += ", \"" + d + "\"";
-    }
-    if (downs.empty()) {
-      revises = "<base>";
-      args += ", strata::base";
-    }
-    std::ostringstream text;
-    text << "// " << first_line(message) << "\n"
-         << "//\n"
-         << "// Revision ID: " << id << "\n"
-         << "// Revises: " << revises << "\n"
-         << "// Create Date: " << now_utc() << "\n"
-         << "#pragma once\n\n"
-         << "#include <strata/strata.hpp>\n\n"
-         << "namespace " << list_namespace << " {\n\n"
-         << "struct " << name << " : strata::revision<" << args << "> {\n"
-         << "  static constexpr std::string_view message = " << literal(message) << ";\n\n"
-         << "  static constexpr void upgrade([[maybe_unused]] strata::ops& op) {}\n\n"
-         << "  static constexpr void downgrade([[maybe_unused]] strata::ops& op) {}\n"
-         << "};\n\n"
-         << "}  // namespace " << list_namespace << "\n";
-
-    std::error_code ec;
-    std::filesystem::create_directories(folder_, ec);
-    if (ec)
-      throw configuration_error("cannot create the versions folder '" + folder_.string() + "' (" + ec.message() +
-                                "); check versions_dir in the configuration");
-    write_file(path, text.str());
-    files_.push_back({path, id, downs, "::" + std::string(list_namespace) + "::" + name});
-    try {
-      order();
-      write_list();
-    } catch (...) {
-      std::filesystem::remove(path, ec);
-      throw;
-    }
-    return path;
-  }
-
-  // Regenerates history.hpp from the revision files.
-  void write_list() const {
-    std::ostringstream text;
-    text << "// The revisions of this folder in dependency order, generated by `manage_db migrate` and\n"
-         << "// `manage_db merge`: edit the revision files, not this list.\n"
-         << "#pragma once\n\n"
-         << "#include <strata/history.hpp>\n\n";
-    for (const auto& f : files_) text << "#include \"" << f.path.filename().string() << "\"\n";
-    text << "\nnamespace " << list_namespace << " {\n\n"
-         << "using history = strata::history<";
-    for (std::size_t i = 0; i < files_.size(); ++i) text << "\n    " << files_[i].type << (i + 1 < files_.size() ? "," : ">;");
-    if (files_.empty()) text << ">;";
-    text << "\n\n}  // namespace " << list_namespace << "\n";
-    write_file(folder_ / list_file, text.str());
-  }
-
- private:
-  static void write_file(const std::filesystem::path& path, const std::string& text) {
-    // Written next to the target and renamed over it, so that a failure leaves the old file whole.
-    const auto temporary = path.string() + ".tmp";
-    {
-      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      out << text;
-      out.close();
-      if (!out) {
-        std::error_code ignored;
-        std::filesystem::remove(temporary, ignored);
-        throw configuration_error("cannot write '" + path.string() + "'; check that the versions folder is writable");
-      }
-    }
-    std::error_code ec;
-    std::filesystem::rename(temporary, path, ec);
-    if (ec) {
-      std::filesystem::remove(temporary, ec);
-      throw configuration_error("cannot write '" + path.string() + "'; check that the versions folder is writable");
-    }
-  }
-
-  // Reads `struct NAME : strata::revision<"ID", "DOWN"..., or strata::base>` and the namespace
-  // around it; a header without one is not a revision and is left alone.
-  std::optional<revision_file> read(const std::filesystem::path& p) const {
-    std::ifstream in(p, std::ios::binary);
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    const auto at = text.find("strata::revision<");
-    if (at == std::string::npos) return std::nullopt;
-    auto fail = [&](const std::string& what) {
-      return configuration_error(p.string() + ": " + what +
-                                 "; write it as struct NAME : strata::revision<\"id\", \"down id\"> (or strata::base)");
-    };
-    revision_file r{p, {}, {}, {}};
-    // The struct's name: the identifier after the last "struct" before the base clause.
-    const auto s = text.rfind("struct ", at);
-    const auto colon = text.rfind(':', at);
-    if (s == std::string::npos || colon == std::string::npos || colon < s) throw fail("the revision's struct cannot be read");
-    const auto name = trim_view(std::string_view(text).substr(s + 7, colon - s - 7));
-    if (name.empty() || !is_identifier(name)) throw fail("the revision's struct name cannot be read");
-    // The innermost `namespace a::b {` before it (nested namespace blocks: write them as a::b).
-    std::string ns;
-    if (const auto n = text.rfind("namespace ", s); n != std::string::npos)
-      if (const auto brace = text.find('{', n); brace < s) ns = std::string(trim_view(std::string_view(text).substr(n + 10, brace - n - 10)));
-    r.type = (ns.empty() ? "" : "::" + ns) + "::" + std::string(name);
-    std::size_t i = at + 17;
-    bool first = true;
-    for (;;) {
-      while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-      if (i >= text.size()) throw fail("the revision's template arguments are not closed");
-      if (text[i] == '>') break;
-      if (!first) {
-        if (text[i] != ',') throw fail("the revision's template arguments cannot be read");
-        ++i;
-        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
-      }
-      if (text.compare(i, 12, "strata::base") == 0) {
-        i += 12;
-      } else if (text.compare(i, 14, "::strata::base") == 0) {
-        i += 14;
-      } else if (i < text.size() && text[i] == '"') {
-        const auto end = text.find('"', i + 1);
-        if (end == std::string::npos) throw fail("a revision id is not closed");
-        auto id = text.substr(i + 1, end - i - 1);
-        if (first) {
-          r.id = std::move(id);
-        } else {
-          r.down_revisions.push_back(std::move(id));
-        }
-        i = end + 1;
-      } else {
-        throw fail("the revision's template arguments cannot be read");
-      }
-      first = false;
-    }
-    if (r.id.empty()) throw fail("the revision has no id");
-    return r;
-  }
-
-  // Dependency order (Kahn); among revisions that are ready, the order of the current history.hpp,
-  // then file name, so that regenerating the list changes only what changed.
-  void order() {
-    std::map<std::string, std::size_t> listed;
-    {
-      std::ifstream in(folder_ / list_file);
-      std::string line;
-      while (std::getline(in, line))
-        if (line.starts_with("#include \"")) listed.emplace(line.substr(10, line.size() - 11), listed.size());
-    }
-    std::map<std::string, const revision_file*> by_id;
-    for (const auto& f : files_) {
-      auto [it, fresh] = by_id.emplace(f.id, &f);
-      if (!fresh)
-        throw configuration_error("revision '" + f.id + "' is declared twice, in " + it->second->path.filename().string() + " and " +
-                                  f.path.filename().string() + "; give one of them a new id");
-    }
-    for (const auto& f : files_)
-      for (const auto& d : f.down_revisions)
-        if (!by_id.count(d))
-          throw configuration_error(f.path.string() + " names down revision '" + d + "', which no file in " + folder_.string() +
-                                    " declares; fix the id or restore that revision's file");
-    auto rank = [&](const revision_file& f) {
-      auto it = listed.find(f.path.filename().string());
-      return std::pair(it == listed.end() ? listed.size() : it->second, f.path.filename().string());
-    };
-    std::vector<revision_file> sorted;
-    std::set<std::string> placed;
-    std::vector<bool> used(files_.size(), false);
-    while (sorted.size() < files_.size()) {
-      std::size_t best = files_.size();
-      for (std::size_t i = 0; i < files_.size(); ++i) {
-        if (used[i]) continue;
-        const auto& downs = files_[i].down_revisions;
-        if (!std::all_of(downs.begin(), downs.end(), [&](const std::string& d) { return placed.count(d) > 0; })) continue;
-        if (best == files_.size() || rank(files_[i]) < rank(files_[best])) best = i;
-      }
-      if (best == files_.size())
-        throw configuration_error("the revisions in " + folder_.string() + " depend on each other in a cycle; fix the down "
-                                  "revision of one of them");
-      used[best] = true;
-      placed.insert(files_[best].id);
-      sorted.push_back(files_[best]);
-    }
-    files_ = std::move(sorted);
-  }
-
-  static std::string_view trim_view(std::string_view s) {
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
-    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
-    return s;
-  }
-
-  static bool is_identifier(std::string_view s) {
-    if (s.empty() || std::isdigit(static_cast<unsigned char>(s.front()))) return false;
-    return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
-  }
-
-  // Alembic's file slug: lower case words joined by '_', at most 40 characters.
-  static std::string make_slug(std::string_view message) {
-    std::string slug;
-    for (char c : message) {
-      if (std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 128) {
-        slug += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      } else if (!slug.empty() && slug.back() != '_') {
-        slug += '_';
-      }
-      if (slug.size() >= 40) break;
-    }
-    while (!slug.empty() && slug.back() == '_') slug.pop_back();
-    return slug;
-  }
-
-  static bool is_keyword(std::string_view s) {
-    static constexpr std::string_view keywords[] = {
-        "alignas", "alignof", "and", "asm", "auto", "bool", "break", "case", "catch", "char", "class", "const", "constexpr",
-        "continue", "default", "delete", "do", "double", "else", "enum", "explicit", "export", "extern", "false", "float", "for",
-        "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "not", "operator", "or", "private",
-        "protected", "public", "register", "return", "short", "signed", "sizeof", "static", "struct", "switch", "template",
-        "this", "throw", "true", "try", "typedef", "typename", "union", "unsigned", "using", "virtual", "void", "volatile",
-        "while", "xor", "history", "migrations"};
-    return std::find(std::begin(keywords), std::end(keywords), s) != std::end(keywords);
-  }
-
-  static std::string first_line(std::string_view message) {
-    auto line = message.substr(0, message.find_first_of("\r\n"));
-    return std::string(line);
-  }
-
-  // The message as a C++ string literal.
-  static std::string literal(std::string_view message) {
-    std::string out = "\"";
-    for (char c : message) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {  // octal: at most three digits, unlike \x
-            out += '\\';
-            out += static_cast<char>('0' + ((c >> 6) & 7));
-            out += static_cast<char>('0' + ((c >> 3) & 7));
-            out += static_cast<char>('0' + (c & 7));
-          } else {
-            out += c;
-          }
-      }
-    }
-    return out + "\"";
-  }
-
-  static std::string now_utc() {
-    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buffer[32];
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S UTC", &tm);
-    return buffer;
-  }
-
-  std::filesystem::path folder_;
-  std::vector<revision_file> files_;
-};
-
-}  // namespace strata::detail
 // #include <strata/dialect.hpp>
 // strata::Dialect and its optional capabilities: the whole contract between strata and a database.
 //
@@ -2283,6 +1798,113 @@ class owned_schema {
 
 // #include <strata/detail/sql_identifiers.hpp>
 // #include <strata/errors.hpp>
+// strata's exceptions: one type per kind of failure, each what() a sentence a user can act on.
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace strata {
+
+// Base of every strata exception.
+class error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A database URL that cannot be parsed or names a scheme this dialect does not handle.
+class malformed_url : public error {
+ public:
+  using error::error;
+};
+
+// A configuration that cannot be used: a missing or malformed strata.ini or .env, no database URL,
+// an unknown key. The message names the file and line, or the environment variable.
+class configuration_error : public error {
+ public:
+  using error::error;
+};
+
+// A revision id or prefix that names no revision of the history.
+class revision_not_found : public error {
+ public:
+  revision_not_found(std::string revision, const std::string& message) : error(message), revision_(std::move(revision)) {}
+  [[nodiscard]] const std::string& revision() const { return revision_; }
+
+ private:
+  std::string revision_;
+};
+
+// A prefix that matches several revisions.
+class ambiguous_revision : public error {
+ public:
+  using error::error;
+};
+
+// A target that cannot be reached from where the database stands: below base, above head,
+// a downgrade target that is not applied, a relative step that goes too far.
+class invalid_target : public error {
+ public:
+  using error::error;
+};
+
+// "head" asked for while the history has several heads (branches not merged yet).
+class multiple_heads : public error {
+ public:
+  using error::error;
+};
+
+// The database's version table names revisions that are not in the history, or an inconsistent set.
+class unknown_database_state : public error {
+ public:
+  using error::error;
+};
+
+// Another connection holds the write lock longer than the busy timeout.
+class database_locked : public error {
+ public:
+  using error::error;
+};
+
+// The database cannot be opened or written (missing folder, read-only file or connection).
+class database_unavailable : public error {
+ public:
+  using error::error;
+};
+
+// A revision failed; its transaction was rolled back and the database is at the revision before.
+class migration_failed : public error {
+ public:
+  migration_failed(std::string revision, std::string operation, std::string database_message, const std::string& message)
+      : error(message),
+        revision_(std::move(revision)),
+        operation_(std::move(operation)),
+        database_message_(std::move(database_message)) {}
+  [[nodiscard]] const std::string& revision() const { return revision_; }
+  [[nodiscard]] const std::string& operation() const { return operation_; }
+  [[nodiscard]] const std::string& database_message() const { return database_message_; }
+
+ private:
+  std::string revision_;
+  std::string operation_;
+  std::string database_message_;
+};
+
+// Thrown by a dialect's apply() when one operation fails; the migrator turns it into
+// migration_failed, adding the revision.
+class operation_failed : public error {
+ public:
+  operation_failed(std::string operation, std::string database_message)
+      : error(operation + ": " + database_message), operation_(std::move(operation)), database_message_(std::move(database_message)) {}
+  [[nodiscard]] const std::string& operation() const { return operation_; }
+  [[nodiscard]] const std::string& database_message() const { return database_message_; }
+
+ private:
+  std::string operation_;
+  std::string database_message_;
+};
+
+}  // namespace strata
 // #include <strata/naming.hpp>
 // #include <strata/ops.hpp>
 // #include <strata/schema.hpp>
@@ -4002,11 +3624,6 @@ constexpr std::string_view to_string(check_state state) {
 }
 inline std::ostream& operator<<(std::ostream& out, check_state state) { return out << to_string(state); }
 
-struct validate_options {
-  std::filesystem::path versions_dir;    // the folder of revision files to compare; empty: not checked
-  std::string program = "this program";  // what the revisions are built into, for the sentences: "manage_db"
-};
-
 struct validation_report {
   // The version table: its rows must be revisions of the history, none below another.
   std::string version_table;
@@ -4024,9 +3641,9 @@ struct validation_report {
   // application's business and not listed at all.
   std::vector<schema_difference> unknown;
 
-  // The versions folder: the same revisions as the program.
+  // The versions folder: the same revisions as the program (strata/revision_files.hpp checks it).
   check_state folder = check_state::skipped;
-  std::filesystem::path versions_dir;
+  std::string versions_dir;
   std::size_t revision_files = 0;
   std::vector<std::string> folder_problems;
 
@@ -4048,10 +3665,11 @@ struct validation_report {
 };
 
 // Checks the version table, then (when the version table is sound and the dialect is Inspectable) the
-// live schema against the applied revisions replayed, then the versions folder against the history.
+// live schema against the applied revisions replayed (validate(m, versions_dir), in
+// strata/revision_files.hpp, checks the versions folder too).
 // Reads only; a problem is reported, not thrown. Throws what the database throws when it cannot be read.
 template <Dialect D>
-validation_report validate(migrator<D>& m, const validate_options& options = {}) {
+validation_report validate(migrator<D>& m) {
   const auto& g = m.graph();
   validation_report r;
   r.version_table = m.options().version_table;
@@ -4100,25 +3718,6 @@ validation_report validate(migrator<D>& m, const validate_options& options = {})
     r.schema = check_state::unsupported;
   }
 
-  r.versions_dir = options.versions_dir;
-  std::error_code ec;
-  if (!options.versions_dir.empty() && std::filesystem::exists(options.versions_dir, ec)) {
-    r.folder = check_state::done;
-    try {
-      const strata::detail::versions_folder folder(options.versions_dir);
-      r.revision_files = folder.revisions().size();
-      for (const auto& f : folder.revisions())
-        if (g.find(f.id) == g.size())
-          r.folder_problems.push_back("revision '" + f.id + "' (" + f.path.filename().string() + ") is in the versions folder but not in " +
-                                      options.program + "; rebuild " + options.program);
-      for (const auto& rev : g.revisions())
-        if (folder.find(rev.id) == nullptr)
-          r.folder_problems.push_back("revision '" + std::string(rev.id) + "' is in " + options.program + " but has no file in " +
-                                      options.versions_dir.string() + "; restore its file, or point versions_dir at the right folder");
-    } catch (const strata::error& e) {
-      r.folder_problems.emplace_back(e.what());
-    }
-  }
   return r;
 }
 
@@ -4184,42 +3783,6 @@ version_change stamp(migrator<D>& m, std::string_view target) {
   m.stamp(target);
   c.to = current(m);
   return c;
-}
-
-// ---- migrate, merge: revision files -------------------------------------------------------------------
-
-struct written_revision {
-  std::filesystem::path file;
-  std::string id;
-  std::vector<std::string> down_revisions;  // empty: a base revision
-  std::filesystem::path list_file;          // the folder's history.hpp, which now lists it
-};
-
-// Writes an empty revision whose down revisions are the folder's heads, with a fresh id that neither
-// the folder nor the history `g` uses, and regenerates the folder's history.hpp.
-inline written_revision migrate(const std::filesystem::path& versions_dir, const revision_graph& g, std::string_view message) {
-  strata::detail::versions_folder folder(versions_dir);
-  auto downs = folder.heads();
-  const auto id = folder.new_id(detail::revision_ids(g));
-  auto file = folder.write_revision(id, downs, message);
-  return {std::move(file), id, std::move(downs), folder.path() / strata::detail::versions_folder::list_file};
-}
-
-// Writes a merge revision whose down revisions are the given ones (ids or unique prefixes of the
-// folder's revisions, or "heads"). Throws commands::usage_error unless they are two or more.
-inline written_revision merge(const std::filesystem::path& versions_dir, const revision_graph& g, const std::vector<std::string>& revisions,
-                              std::string_view message) {
-  strata::detail::versions_folder folder(versions_dir);
-  std::vector<std::string> downs;
-  for (const auto& r : revisions)
-    for (auto& id : folder.resolve(r))
-      if (std::find(downs.begin(), downs.end(), id) == downs.end()) downs.push_back(std::move(id));
-  if (downs.size() < 2)
-    throw usage_error("merge needs two or more different revisions to merge (got " + (downs.empty() ? std::string("none") : detail::join(downs)) +
-                      "); name them, or write 'heads'");
-  const auto id = folder.new_id(detail::revision_ids(g));
-  auto file = folder.write_revision(id, downs, message);
-  return {std::move(file), id, std::move(downs), folder.path() / strata::detail::versions_folder::list_file};
 }
 
 }  // namespace strata::commands
@@ -4364,6 +3927,484 @@ class manager {
 // #include <strata/schema_diff.hpp>
 // #include <strata/types.hpp>
 // #include <strata/url.hpp>
+// The manage_db verbs on revision files (migrate, merge, validate with the folder).
+// #include <strata/revision_files.hpp>
+// strata::commands on the versions folder, the revision files of a project (the manage_db verbs that
+// read or write files): validate with the folder compared to the history, migrate, merge.
+//
+//   const auto report = strata::commands::validate(m, "db/versions", {.program = "manage_db"});
+//   const auto written = strata::commands::migrate("db/versions", m.graph(), "add market cap");
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+// #include <strata/commands.hpp>
+// #include <strata/detail/versions_folder.hpp>
+// strata::detail::versions_folder: the revision headers of a versions folder, read back from disk,
+// new ones written, and the generated history.hpp that lists them in dependency order.
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <vector>
+
+// #include <strata/errors.hpp>
+
+namespace strata::detail {
+
+// One revision header as found on disk.
+struct revision_file {
+  std::filesystem::path path;
+  std::string id;
+  std::vector<std::string> down_revisions;  // empty for a base revision
+  std::string type;                         // the struct's qualified name: "::migrations::add_market_cap"
+};
+
+class versions_folder {
+ public:
+  static constexpr std::string_view list_file = "history.hpp";
+  static constexpr std::string_view list_namespace = "migrations";
+
+  explicit versions_folder(std::filesystem::path folder) : folder_(std::move(folder)) {
+    std::error_code ec;
+    if (!std::filesystem::exists(folder_, ec)) return;
+    if (!std::filesystem::is_directory(folder_, ec))
+      throw configuration_error("the versions folder '" + folder_.string() + "' is not a folder; point versions_dir at a folder");
+    std::vector<std::filesystem::path> paths;
+    for (const auto& entry : std::filesystem::directory_iterator(folder_))
+      if (entry.is_regular_file() && entry.path().extension() == ".hpp" && entry.path().filename() != list_file)
+        paths.push_back(entry.path());
+    std::sort(paths.begin(), paths.end());
+    for (const auto& p : paths)
+      if (auto r = read(p)) files_.push_back(std::move(*r));
+    order();
+  }
+
+  [[nodiscard]] const std::filesystem::path& path() const { return folder_; }
+  // In dependency order: each revision after its down revisions.
+  [[nodiscard]] const std::vector<revision_file>& revisions() const { return files_; }
+
+  [[nodiscard]] const revision_file* find(std::string_view id) const {
+    for (const auto& f : files_)
+      if (f.id == id) return &f;
+    return nullptr;
+  }
+
+  // The revision with this id or unique prefix, or "heads" expanded; throws like the run-time graph.
+  [[nodiscard]] std::vector<std::string> resolve(std::string_view id_or_prefix) const {
+    if (id_or_prefix == "heads" || id_or_prefix == "head") return heads();
+    if (const auto* f = find(id_or_prefix)) return {f->id};
+    std::vector<std::string> matches;
+    if (!id_or_prefix.empty())
+      for (const auto& f : files_)
+        if (f.id.starts_with(id_or_prefix)) matches.push_back(f.id);
+    if (matches.empty())
+      throw revision_not_found(std::string(id_or_prefix), "no revision file in " + folder_.string() + " has the id '" +
+                                                              std::string(id_or_prefix) + "'; run 'history' to list them");
+    if (matches.size() > 1)
+      throw ambiguous_revision("revision prefix '" + std::string(id_or_prefix) + "' matches " + std::to_string(matches.size()) +
+                               " revision files in " + folder_.string() + "; write more of the id");
+    return matches;
+  }
+
+  [[nodiscard]] std::vector<std::string> heads() const {
+    std::set<std::string> followed;
+    for (const auto& f : files_) followed.insert(f.down_revisions.begin(), f.down_revisions.end());
+    std::vector<std::string> out;
+    for (const auto& f : files_)
+      if (!followed.count(f.id)) out.push_back(f.id);
+    return out;
+  }
+
+  // A fresh Alembic-style id: 12 hex digits, unused in the folder and in `taken`.
+  [[nodiscard]] std::string new_id(const std::vector<std::string>& taken = {}) const {
+    std::random_device seed;
+    std::mt19937_64 random((static_cast<std::uint64_t>(seed()) << 32) ^ seed() ^
+                           static_cast<std::uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()));
+    for (;;) {
+      std::string id;
+      const auto bits = random();
+      for (int i = 0; i < 12; ++i) id += "0123456789abcdef"[(bits >> (4 * i)) & 0xf];
+      if (!find(id) && std::find(taken.begin(), taken.end(), id) == taken.end()) return id;
+    }
+  }
+
+  // Writes a new revision header and the regenerated history.hpp; returns the header's path.
+  std::filesystem::path write_revision(const std::string& id, const std::vector<std::string>& downs, std::string_view message) {
+    const auto slug = make_slug(message);
+    auto name = slug.empty() || (slug.front() >= '0' && slug.front() <= '9') ? "revision_" + slug : slug;
+    if (name.back() == '_') name.pop_back();
+    const auto qualified = "::" + std::string(list_namespace) + "::" + name;
+    if (is_keyword(name) || std::any_of(files_.begin(), files_.end(), [&](const auto& f) { return f.type == qualified; }))
+      name += "_" + id;
+    const auto path = folder_ / (id + (slug.empty() ? "" : "_" + slug) + ".hpp");
+
+    std::string revises;
+    std::string args = "\"" + id + "\"";
+    for (const auto& d : downs) {
+      revises += (revises.empty() ? "" : ", ") + d;
+      args += ", \"" + d + "\"";
+    }
+    if (downs.empty()) {
+      revises = "<base>";
+      args += ", strata::base";
+    }
+    std::ostringstream text;
+    text << "// " << first_line(message) << "\n"
+         << "//\n"
+         << "// Revision ID: " << id << "\n"
+         << "// Revises: " << revises << "\n"
+         << "// Create Date: " << now_utc() << "\n"
+         << "#pragma once\n\n"
+         << "#include <strata/strata.hpp>\n\n"
+         << "namespace " << list_namespace << " {\n\n"
+         << "struct " << name << " : strata::revision<" << args << "> {\n"
+         << "  static constexpr std::string_view message = " << literal(message) << ";\n\n"
+         << "  static constexpr void upgrade([[maybe_unused]] strata::ops& op) {}\n\n"
+         << "  static constexpr void downgrade([[maybe_unused]] strata::ops& op) {}\n"
+         << "};\n\n"
+         << "}  // namespace " << list_namespace << "\n";
+
+    std::error_code ec;
+    std::filesystem::create_directories(folder_, ec);
+    if (ec)
+      throw configuration_error("cannot create the versions folder '" + folder_.string() + "' (" + ec.message() +
+                                "); check versions_dir in the configuration");
+    write_file(path, text.str());
+    files_.push_back({path, id, downs, "::" + std::string(list_namespace) + "::" + name});
+    try {
+      order();
+      write_list();
+    } catch (...) {
+      std::filesystem::remove(path, ec);
+      throw;
+    }
+    return path;
+  }
+
+  // Regenerates history.hpp from the revision files.
+  void write_list() const {
+    std::ostringstream text;
+    text << "// The revisions of this folder in dependency order, generated by `manage_db migrate` and\n"
+         << "// `manage_db merge`: edit the revision files, not this list.\n"
+         << "#pragma once\n\n"
+         << "#include <strata/history.hpp>\n\n";
+    for (const auto& f : files_) text << "#include \"" << f.path.filename().string() << "\"\n";
+    text << "\nnamespace " << list_namespace << " {\n\n"
+         << "using history = strata::history<";
+    for (std::size_t i = 0; i < files_.size(); ++i) text << "\n    " << files_[i].type << (i + 1 < files_.size() ? "," : ">;");
+    if (files_.empty()) text << ">;";
+    text << "\n\n}  // namespace " << list_namespace << "\n";
+    write_file(folder_ / list_file, text.str());
+  }
+
+ private:
+  static void write_file(const std::filesystem::path& path, const std::string& text) {
+    // Written next to the target and renamed over it, so that a failure leaves the old file whole.
+    const auto temporary = path.string() + ".tmp";
+    {
+      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+      out << text;
+      out.close();
+      if (!out) {
+        std::error_code ignored;
+        std::filesystem::remove(temporary, ignored);
+        throw configuration_error("cannot write '" + path.string() + "'; check that the versions folder is writable");
+      }
+    }
+    std::error_code ec;
+    std::filesystem::rename(temporary, path, ec);
+    if (ec) {
+      std::filesystem::remove(temporary, ec);
+      throw configuration_error("cannot write '" + path.string() + "'; check that the versions folder is writable");
+    }
+  }
+
+  // Reads `struct NAME : strata::revision<"ID", "DOWN"..., or strata::base>` and the namespace
+  // around it; a header without one is not a revision and is left alone.
+  std::optional<revision_file> read(const std::filesystem::path& p) const {
+    std::ifstream in(p, std::ios::binary);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto at = text.find("strata::revision<");
+    if (at == std::string::npos) return std::nullopt;
+    auto fail = [&](const std::string& what) {
+      return configuration_error(p.string() + ": " + what +
+                                 "; write it as struct NAME : strata::revision<\"id\", \"down id\"> (or strata::base)");
+    };
+    revision_file r{p, {}, {}, {}};
+    // The struct's name: the identifier after the last "struct" before the base clause.
+    const auto s = text.rfind("struct ", at);
+    const auto colon = text.rfind(':', at);
+    if (s == std::string::npos || colon == std::string::npos || colon < s) throw fail("the revision's struct cannot be read");
+    const auto name = trim_view(std::string_view(text).substr(s + 7, colon - s - 7));
+    if (name.empty() || !is_identifier(name)) throw fail("the revision's struct name cannot be read");
+    // The innermost `namespace a::b {` before it (nested namespace blocks: write them as a::b).
+    std::string ns;
+    if (const auto n = text.rfind("namespace ", s); n != std::string::npos)
+      if (const auto brace = text.find('{', n); brace < s) ns = std::string(trim_view(std::string_view(text).substr(n + 10, brace - n - 10)));
+    r.type = (ns.empty() ? "" : "::" + ns) + "::" + std::string(name);
+    std::size_t i = at + 17;
+    bool first = true;
+    for (;;) {
+      while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+      if (i >= text.size()) throw fail("the revision's template arguments are not closed");
+      if (text[i] == '>') break;
+      if (!first) {
+        if (text[i] != ',') throw fail("the revision's template arguments cannot be read");
+        ++i;
+        while (i < text.size() && std::isspace(static_cast<unsigned char>(text[i]))) ++i;
+      }
+      if (text.compare(i, 12, "strata::base") == 0) {
+        i += 12;
+      } else if (text.compare(i, 14, "::strata::base") == 0) {
+        i += 14;
+      } else if (i < text.size() && text[i] == '"') {
+        const auto end = text.find('"', i + 1);
+        if (end == std::string::npos) throw fail("a revision id is not closed");
+        auto id = text.substr(i + 1, end - i - 1);
+        if (first) {
+          r.id = std::move(id);
+        } else {
+          r.down_revisions.push_back(std::move(id));
+        }
+        i = end + 1;
+      } else {
+        throw fail("the revision's template arguments cannot be read");
+      }
+      first = false;
+    }
+    if (r.id.empty()) throw fail("the revision has no id");
+    return r;
+  }
+
+  // Dependency order (Kahn); among revisions that are ready, the order of the current history.hpp,
+  // then file name, so that regenerating the list changes only what changed.
+  void order() {
+    std::map<std::string, std::size_t> listed;
+    {
+      std::ifstream in(folder_ / list_file);
+      std::string line;
+      while (std::getline(in, line))
+        if (line.starts_with("#include \"")) listed.emplace(line.substr(10, line.size() - 11), listed.size());
+    }
+    std::map<std::string, const revision_file*> by_id;
+    for (const auto& f : files_) {
+      auto [it, fresh] = by_id.emplace(f.id, &f);
+      if (!fresh)
+        throw configuration_error("revision '" + f.id + "' is declared twice, in " + it->second->path.filename().string() + " and " +
+                                  f.path.filename().string() + "; give one of them a new id");
+    }
+    for (const auto& f : files_)
+      for (const auto& d : f.down_revisions)
+        if (!by_id.count(d))
+          throw configuration_error(f.path.string() + " names down revision '" + d + "', which no file in " + folder_.string() +
+                                    " declares; fix the id or restore that revision's file");
+    auto rank = [&](const revision_file& f) {
+      auto it = listed.find(f.path.filename().string());
+      return std::pair(it == listed.end() ? listed.size() : it->second, f.path.filename().string());
+    };
+    std::vector<revision_file> sorted;
+    std::set<std::string> placed;
+    std::vector<bool> used(files_.size(), false);
+    while (sorted.size() < files_.size()) {
+      std::size_t best = files_.size();
+      for (std::size_t i = 0; i < files_.size(); ++i) {
+        if (used[i]) continue;
+        const auto& downs = files_[i].down_revisions;
+        if (!std::all_of(downs.begin(), downs.end(), [&](const std::string& d) { return placed.count(d) > 0; })) continue;
+        if (best == files_.size() || rank(files_[i]) < rank(files_[best])) best = i;
+      }
+      if (best == files_.size())
+        throw configuration_error("the revisions in " + folder_.string() + " depend on each other in a cycle; fix the down "
+                                  "revision of one of them");
+      used[best] = true;
+      placed.insert(files_[best].id);
+      sorted.push_back(files_[best]);
+    }
+    files_ = std::move(sorted);
+  }
+
+  static std::string_view trim_view(std::string_view s) {
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+    while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+    return s;
+  }
+
+  static bool is_identifier(std::string_view s) {
+    if (s.empty() || std::isdigit(static_cast<unsigned char>(s.front()))) return false;
+    return std::all_of(s.begin(), s.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_'; });
+  }
+
+  // Alembic's file slug: lower case words joined by '_', at most 40 characters.
+  static std::string make_slug(std::string_view message) {
+    std::string slug;
+    for (char c : message) {
+      if (std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 128) {
+        slug += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      } else if (!slug.empty() && slug.back() != '_') {
+        slug += '_';
+      }
+      if (slug.size() >= 40) break;
+    }
+    while (!slug.empty() && slug.back() == '_') slug.pop_back();
+    return slug;
+  }
+
+  static bool is_keyword(std::string_view s) {
+    static constexpr std::string_view keywords[] = {
+        "alignas", "alignof", "and", "asm", "auto", "bool", "break", "case", "catch", "char", "class", "const", "constexpr",
+        "continue", "default", "delete", "do", "double", "else", "enum", "explicit", "export", "extern", "false", "float", "for",
+        "friend", "goto", "if", "inline", "int", "long", "mutable", "namespace", "new", "not", "operator", "or", "private",
+        "protected", "public", "register", "return", "short", "signed", "sizeof", "static", "struct", "switch", "template",
+        "this", "throw", "true", "try", "typedef", "typename", "union", "unsigned", "using", "virtual", "void", "volatile",
+        "while", "xor", "history", "migrations"};
+    return std::find(std::begin(keywords), std::end(keywords), s) != std::end(keywords);
+  }
+
+  static std::string first_line(std::string_view message) {
+    auto line = message.substr(0, message.find_first_of("\r\n"));
+    return std::string(line);
+  }
+
+  // The message as a C++ string literal.
+  static std::string literal(std::string_view message) {
+    std::string out = "\"";
+    for (char c : message) {
+      switch (c) {
+        case '"': out += "\\\""; break;
+        case '\\': out += "\\\\"; break;
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        default:
+          if (static_cast<unsigned char>(c) < 0x20) {  // octal: at most three digits, unlike \x
+            out += '\\';
+            out += static_cast<char>('0' + ((c >> 6) & 7));
+            out += static_cast<char>('0' + ((c >> 3) & 7));
+            out += static_cast<char>('0' + (c & 7));
+          } else {
+            out += c;
+          }
+      }
+    }
+    return out + "\"";
+  }
+
+  static std::string now_utc() {
+    const auto t = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    return buffer;
+  }
+
+  std::filesystem::path folder_;
+  std::vector<revision_file> files_;
+};
+
+}  // namespace strata::detail
+// #include <strata/errors.hpp>
+// #include <strata/graph.hpp>
+// #include <strata/migrator.hpp>
+
+namespace strata::commands {
+
+// ---- validate, with the versions folder --------------------------------------------------------------
+
+struct validate_options {
+  std::string program = "this program";  // what the revisions are built into, for the sentences: "manage_db"
+};
+
+// Compares the folder's revision files with the history `g` into the report (folder, versions_dir,
+// revision_files, folder_problems); a folder that does not exist is not checked.
+inline void check_versions_folder(validation_report& r, const revision_graph& g, const std::filesystem::path& versions_dir,
+                                  std::string_view program = "this program") {
+  r.versions_dir = versions_dir.string();
+  std::error_code ec;
+  if (!versions_dir.empty() && std::filesystem::exists(versions_dir, ec)) {
+    r.folder = check_state::done;
+    try {
+      const strata::detail::versions_folder folder(versions_dir);
+      r.revision_files = folder.revisions().size();
+      for (const auto& f : folder.revisions())
+        if (g.find(f.id) == g.size())
+          r.folder_problems.push_back("revision '" + f.id + "' (" + f.path.filename().string() + ") is in the versions folder but not in " +
+                                      std::string(program) + "; rebuild " + std::string(program));
+      for (const auto& rev : g.revisions())
+        if (folder.find(rev.id) == nullptr)
+          r.folder_problems.push_back("revision '" + std::string(rev.id) + "' is in " + std::string(program) + " but has no file in " +
+                                      versions_dir.string() + "; restore its file, or point versions_dir at the right folder");
+    } catch (const strata::error& e) {
+      r.folder_problems.emplace_back(e.what());
+    }
+  }
+}
+
+// validate(m), then the versions folder against the history.
+template <Dialect D>
+validation_report validate(migrator<D>& m, const std::filesystem::path& versions_dir, const validate_options& options = {}) {
+  auto r = validate(m);
+  if (!versions_dir.empty()) check_versions_folder(r, m.graph(), versions_dir, options.program);
+  return r;
+}
+
+// ---- migrate, merge: revision files -------------------------------------------------------------------
+
+struct written_revision {
+  std::filesystem::path file;
+  std::string id;
+  std::vector<std::string> down_revisions;  // empty: a base revision
+  std::filesystem::path list_file;          // the folder's history.hpp, which now lists it
+};
+
+// Writes an empty revision whose down revisions are the folder's heads, with a fresh id that neither
+// the folder nor the history `g` uses, and regenerates the folder's history.hpp.
+inline written_revision migrate(const std::filesystem::path& versions_dir, const revision_graph& g, std::string_view message) {
+  strata::detail::versions_folder folder(versions_dir);
+  auto downs = folder.heads();
+  const auto id = folder.new_id(detail::revision_ids(g));
+  auto file = folder.write_revision(id, downs, message);
+  return {std::move(file), id, std::move(downs), folder.path() / strata::detail::versions_folder::list_file};
+}
+
+// Writes a merge revision whose down revisions are the given ones (ids or unique prefixes of the
+// folder's revisions, or "heads"). Throws commands::usage_error unless they are two or more.
+inline written_revision merge(const std::filesystem::path& versions_dir, const revision_graph& g, const std::vector<std::string>& revisions,
+                              std::string_view message) {
+  strata::detail::versions_folder folder(versions_dir);
+  std::vector<std::string> downs;
+  for (const auto& r : revisions)
+    for (auto& id : folder.resolve(r))
+      if (std::find(downs.begin(), downs.end(), id) == downs.end()) downs.push_back(std::move(id));
+  if (downs.size() < 2)
+    throw usage_error("merge needs two or more different revisions to merge (got " + (downs.empty() ? std::string("none") : detail::join(downs)) +
+                      "); name them, or write 'heads'");
+  const auto id = folder.new_id(detail::revision_ids(g));
+  auto file = folder.write_revision(id, downs, message);
+  return {std::move(file), id, std::move(downs), folder.path() / strata::detail::versions_folder::list_file};
+}
+
+}  // namespace strata::commands
 
 // Each dialect (cmake/dialects/<dialect>.cmake): its SQL traits, which render with no client
 // (strata::render<strata::sqlite_sql>(...)), and the dialect itself whenever the client headers its
@@ -8253,6 +8294,7 @@ inline configuration load_configuration(const configuration_options& options = {
 // #include <strata/history.hpp>
 // #include <strata/migrator.hpp>
 // #include <strata/ops.hpp>
+// #include <strata/revision_files.hpp>
 
 namespace strata::cli {
 
@@ -8603,7 +8645,7 @@ class application {
   template <class M>
   int do_validate(M& m) {
     using D = std::remove_reference_t<decltype(m.dialect())>;
-    const auto report = commands::validate(m, {.versions_dir = config().versions_dir, .program = program_});
+    const auto report = commands::validate(m, config().versions_dir, {.program = program_});
     if (report.version_problems.empty()) out_ << "Version table:   ok, at " << id_list(report.current) << "\n";
     if (report.schema == commands::check_state::unsupported)
       out_ << "Schema:          not checked (the " << D::name << " dialect cannot inspect its schema)\n";
@@ -8612,7 +8654,7 @@ class application {
            << " that the applied revisions create match the database\n";
     for (const auto& d : report.unknown) out_ << "Schema:          note: " << d << " (the history does not create it; not a problem)\n";
     if (report.folder == commands::check_state::skipped)
-      out_ << "Versions folder: not checked (" << report.versions_dir.string() << " does not exist)\n";
+      out_ << "Versions folder: not checked (" << report.versions_dir << " does not exist)\n";
     else if (report.folder_problems.empty())
       out_ << "Versions folder: ok, " << report.revision_files << " revision files, the same as this " << program_ << "\n";
 

@@ -1,0 +1,99 @@
+// strata::commands on the versions folder, the revision files of a project (the manage_db verbs that
+// read or write files): validate with the folder compared to the history, migrate, merge.
+//
+//   const auto report = strata::commands::validate(m, "db/versions", {.program = "manage_db"});
+//   const auto written = strata::commands::migrate("db/versions", m.graph(), "add market cap");
+#pragma once
+
+#include <algorithm>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <strata/commands.hpp>
+#include <strata/detail/versions_folder.hpp>
+#include <strata/errors.hpp>
+#include <strata/graph.hpp>
+#include <strata/migrator.hpp>
+
+namespace strata::commands {
+
+// ---- validate, with the versions folder --------------------------------------------------------------
+
+struct validate_options {
+  std::string program = "this program";  // what the revisions are built into, for the sentences: "manage_db"
+};
+
+// Compares the folder's revision files with the history `g` into the report (folder, versions_dir,
+// revision_files, folder_problems); a folder that does not exist is not checked.
+inline void check_versions_folder(validation_report& r, const revision_graph& g, const std::filesystem::path& versions_dir,
+                                  std::string_view program = "this program") {
+  r.versions_dir = versions_dir.string();
+  std::error_code ec;
+  if (!versions_dir.empty() && std::filesystem::exists(versions_dir, ec)) {
+    r.folder = check_state::done;
+    try {
+      const strata::detail::versions_folder folder(versions_dir);
+      r.revision_files = folder.revisions().size();
+      for (const auto& f : folder.revisions())
+        if (g.find(f.id) == g.size())
+          r.folder_problems.push_back("revision '" + f.id + "' (" + f.path.filename().string() + ") is in the versions folder but not in " +
+                                      std::string(program) + "; rebuild " + std::string(program));
+      for (const auto& rev : g.revisions())
+        if (folder.find(rev.id) == nullptr)
+          r.folder_problems.push_back("revision '" + std::string(rev.id) + "' is in " + std::string(program) + " but has no file in " +
+                                      versions_dir.string() + "; restore its file, or point versions_dir at the right folder");
+    } catch (const strata::error& e) {
+      r.folder_problems.emplace_back(e.what());
+    }
+  }
+}
+
+// validate(m), then the versions folder against the history.
+template <Dialect D>
+validation_report validate(migrator<D>& m, const std::filesystem::path& versions_dir, const validate_options& options = {}) {
+  auto r = validate(m);
+  if (!versions_dir.empty()) check_versions_folder(r, m.graph(), versions_dir, options.program);
+  return r;
+}
+
+// ---- migrate, merge: revision files -------------------------------------------------------------------
+
+struct written_revision {
+  std::filesystem::path file;
+  std::string id;
+  std::vector<std::string> down_revisions;  // empty: a base revision
+  std::filesystem::path list_file;          // the folder's history.hpp, which now lists it
+};
+
+// Writes an empty revision whose down revisions are the folder's heads, with a fresh id that neither
+// the folder nor the history `g` uses, and regenerates the folder's history.hpp.
+inline written_revision migrate(const std::filesystem::path& versions_dir, const revision_graph& g, std::string_view message) {
+  strata::detail::versions_folder folder(versions_dir);
+  auto downs = folder.heads();
+  const auto id = folder.new_id(detail::revision_ids(g));
+  auto file = folder.write_revision(id, downs, message);
+  return {std::move(file), id, std::move(downs), folder.path() / strata::detail::versions_folder::list_file};
+}
+
+// Writes a merge revision whose down revisions are the given ones (ids or unique prefixes of the
+// folder's revisions, or "heads"). Throws commands::usage_error unless they are two or more.
+inline written_revision merge(const std::filesystem::path& versions_dir, const revision_graph& g, const std::vector<std::string>& revisions,
+                              std::string_view message) {
+  strata::detail::versions_folder folder(versions_dir);
+  std::vector<std::string> downs;
+  for (const auto& r : revisions)
+    for (auto& id : folder.resolve(r))
+      if (std::find(downs.begin(), downs.end(), id) == downs.end()) downs.push_back(std::move(id));
+  if (downs.size() < 2)
+    throw usage_error("merge needs two or more different revisions to merge (got " + (downs.empty() ? std::string("none") : detail::join(downs)) +
+                      "); name them, or write 'heads'");
+  const auto id = folder.new_id(detail::revision_ids(g));
+  auto file = folder.write_revision(id, downs, message);
+  return {std::move(file), id, std::move(downs), folder.path() / strata::detail::versions_folder::list_file};
+}
+
+}  // namespace strata::commands
