@@ -312,6 +312,14 @@ class ops {
 
   [[nodiscard]] constexpr const std::vector<operation>& operations() const { return list_; }
   [[nodiscard]] constexpr std::size_t size() const { return list_.size(); }
+  // Room for n operations, so that recording them moves none of those before (GCC 12 moves a
+  // std::variant slowly in constant evaluation).
+  constexpr void reserve(std::size_t n) { list_.reserve(n); }
+  // Forgets the recorded operations and the naming convention; the room stays.
+  constexpr void clear() {
+    list_.clear();
+    naming_ = {};
+  }
 
  private:
   std::vector<operation> list_;
