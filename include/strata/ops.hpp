@@ -7,6 +7,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <variant>
 #include <vector>
 
@@ -58,6 +59,13 @@ struct column {
   [[nodiscard]] constexpr column unique() const { auto c = *this; c.is_unique = true; return c; }
   // The column's DEFAULT, as SQL (Alembic's server_default): `.server_default("CURRENT_TIMESTAMP")`.
   [[nodiscard]] constexpr column server_default(std::string_view sql) const { auto c = *this; c.default_sql = sql; return c; }
+  // A number is no SQL text: `.server_default(0)` would read 0 as a null pointer. Write "0".
+  template <class T>
+    requires(std::is_arithmetic_v<T> || std::is_null_pointer_v<T>)
+  constexpr column server_default(T) const {
+    static_assert(sizeof(T) == 0, "strata::column::server_default takes SQL text: write .server_default(\"0\"), not .server_default(0)");
+    return *this;
+  }
   [[nodiscard]] constexpr column references(std::string_view table, std::string_view target_column,
                                             referential_action on_delete = referential_action::no_action,
                                             referential_action on_update = referential_action::no_action) const {
@@ -66,6 +74,12 @@ struct column {
     return c;
   }
   [[nodiscard]] constexpr column check(std::string_view sql) const { auto c = *this; c.check_sql = sql; return c; }
+  template <class T>
+    requires(std::is_arithmetic_v<T> || std::is_null_pointer_v<T>)
+  constexpr column check(T) const {
+    static_assert(sizeof(T) == 0, "strata::column::check takes SQL text: write .check(\"x > 0\")");
+    return *this;
+  }
   // A generated column: `.generated("price * quantity", strata::stored)`. SQLite has both kinds
   // (adding a STORED one rebuilds the table); PostgreSQL 15 has STORED only.
   [[nodiscard]] constexpr column generated(std::string_view expression, generated_kind kind = generated_kind::virtual_) const {
