@@ -254,7 +254,7 @@ class application {
     m.on_event([this](const migration_event& e) {
       const auto& r = *e.revision;
       if (e.what == migration_event::kind::skipped)
-        out_ << "Skipping " << (e.way == direction::upgrade ? "upgrade" : "downgrade") << " of " << r.id
+        out_ << "Skipping " << e.way << " of " << r.id
              << ": another process has already done it\n"
              << std::flush;
       if (e.what != migration_event::kind::starting) return;

@@ -30,7 +30,7 @@ struct validate_options {
 // Compares the folder's revision files with the history `g` into the report (folder, versions_dir,
 // revision_files, folder_problems); a folder that does not exist is not checked.
 inline void check_versions_folder(validation_report& r, const revision_graph& g, const std::filesystem::path& versions_dir,
-                                  std::string_view program = "this program") {
+                                  std::string_view program) {
   r.versions_dir = versions_dir.string();
   std::error_code ec;
   if (!versions_dir.empty() && std::filesystem::exists(versions_dir, ec)) {
@@ -56,7 +56,7 @@ inline void check_versions_folder(validation_report& r, const revision_graph& g,
 template <Dialect D>
 validation_report validate(migrator<D>& m, const std::filesystem::path& versions_dir, const validate_options& options = {}) {
   auto r = validate(m);
-  if (!versions_dir.empty()) check_versions_folder(r, m.graph(), versions_dir, options.program);
+  check_versions_folder(r, m.graph(), versions_dir, options.program);
   return r;
 }
 

@@ -4349,7 +4349,7 @@ struct validate_options {
 // Compares the folder's revision files with the history `g` into the report (folder, versions_dir,
 // revision_files, folder_problems); a folder that does not exist is not checked.
 inline void check_versions_folder(validation_report& r, const revision_graph& g, const std::filesystem::path& versions_dir,
-                                  std::string_view program = "this program") {
+                                  std::string_view program) {
   r.versions_dir = versions_dir.string();
   std::error_code ec;
   if (!versions_dir.empty() && std::filesystem::exists(versions_dir, ec)) {
@@ -4375,7 +4375,7 @@ inline void check_versions_folder(validation_report& r, const revision_graph& g,
 template <Dialect D>
 validation_report validate(migrator<D>& m, const std::filesystem::path& versions_dir, const validate_options& options = {}) {
   auto r = validate(m);
-  if (!versions_dir.empty()) check_versions_folder(r, m.graph(), versions_dir, options.program);
+  check_versions_folder(r, m.graph(), versions_dir, options.program);
   return r;
 }
 
@@ -4816,11 +4816,14 @@ inline options libpq_parse(const std::string& uri, std::string& error) {
 // The keywords libpq knows (from the parse of an empty string: every option, no value, no
 // environment read).
 inline bool libpq_keyword(std::string_view key) {
-  std::string ignored;
-  const auto all = libpq_parse("", ignored);
-  for (auto* o = all.get(); o != nullptr && o->keyword != nullptr; ++o)
-    if (key == o->keyword) return true;
-  return false;
+  static const std::vector<std::string> keywords = [] {
+    std::vector<std::string> out;
+    std::string ignored;
+    const auto all = libpq_parse("", ignored);
+    for (auto* o = all.get(); o != nullptr && o->keyword != nullptr; ++o) out.emplace_back(o->keyword);
+    return out;
+  }();
+  return std::find(keywords.begin(), keywords.end(), key) != keywords.end();
 }
 
 inline bool secret_keyword(std::string_view key) { return key == "password" || key == "sslpassword"; }
@@ -4968,11 +4971,12 @@ class postgresql {
   // The URL schemes a front end routes to this dialect.
   static constexpr std::array<std::string_view, 2> schemes{"postgresql", "postgres"};
 
-  explicit postgresql(std::string_view url = {}, postgresql_options options = {}) : options_(std::move(options)), url_(url) {
+  explicit postgresql(std::string_view url = {}, postgresql_options options = {}) : options_(std::move(options)) {
     // Read by libpq's parser, the secrets kept apart: detail/postgresql_url.hpp.
     detail::postgresql_url::url u;
     if (!url.empty()) {
       u = detail::postgresql_url::parse(url, schemes);
+      shown_ = u.shown;
       if (!u.schema.empty()) options_.schema = u.schema;
       if (u.lock_timeout) options_.lock_timeout = *u.lock_timeout;
     }
@@ -4980,9 +4984,7 @@ class postgresql {
     const auto known = libpq_defaults();
     // Where it was meant to go, for messages: the URL's fields, else libpq's defaults (PG* variables).
     auto pick = [&](std::string_view keyword, std::string fallback) {
-      std::string v;
-      for (const auto& [k, value] : keywords)
-        if (k == keyword) v = value;
+      std::string v = u.value(keyword);
       if (v.empty())
         for (const auto& [k, value] : known)
           if (k == keyword) v = value;
@@ -5021,7 +5023,7 @@ class postgresql {
 
   // The URL with any password masked; without one, postgresql://user@host:port/database of the connection.
   [[nodiscard]] std::string location() const {
-    if (!url_.empty()) return mask(url_);
+    if (!shown_.empty()) return shown_;
     const bool socket = endpoint_.host.starts_with('/');
     return "postgresql://" + endpoint_.user + "@" + (socket ? "" : endpoint_.host) + ":" + endpoint_.port + "/" + endpoint_.database +
            (socket ? "?host=" + endpoint_.host : "");
@@ -5304,7 +5306,6 @@ class postgresql {
 
   // The URL rebuilt from libpq's parse with its password as ***; when it cannot be read, with
   // everything that could be a password hidden.
-  static std::string mask(std::string_view url) { return detail::postgresql_url::shown(url, schemes); }
 
   [[nodiscard]] std::string first_line(std::string_view message) const {
     std::string line(message.substr(0, message.find('\n')));
@@ -5595,7 +5596,7 @@ class postgresql {
   }
 
   postgresql_options options_;
-  std::string url_;
+  std::string shown_;  // the URL it was opened with, its password as *** (empty: opened on a connection)
   std::string password_;
   endpoint endpoint_;
   std::unique_ptr<pqxx::connection> owned_;
@@ -8529,7 +8530,7 @@ class application {
     m.on_event([this](const migration_event& e) {
       const auto& r = *e.revision;
       if (e.what == migration_event::kind::skipped)
-        out_ << "Skipping " << (e.way == direction::upgrade ? "upgrade" : "downgrade") << " of " << r.id
+        out_ << "Skipping " << e.way << " of " << r.id
              << ": another process has already done it\n"
              << std::flush;
       if (e.what != migration_event::kind::starting) return;

@@ -82,11 +82,14 @@ inline options libpq_parse(const std::string& uri, std::string& error) {
 // The keywords libpq knows (from the parse of an empty string: every option, no value, no
 // environment read).
 inline bool libpq_keyword(std::string_view key) {
-  std::string ignored;
-  const auto all = libpq_parse("", ignored);
-  for (auto* o = all.get(); o != nullptr && o->keyword != nullptr; ++o)
-    if (key == o->keyword) return true;
-  return false;
+  static const std::vector<std::string> keywords = [] {
+    std::vector<std::string> out;
+    std::string ignored;
+    const auto all = libpq_parse("", ignored);
+    for (auto* o = all.get(); o != nullptr && o->keyword != nullptr; ++o) out.emplace_back(o->keyword);
+    return out;
+  }();
+  return std::find(keywords.begin(), keywords.end(), key) != keywords.end();
 }
 
 inline bool secret_keyword(std::string_view key) { return key == "password" || key == "sslpassword"; }

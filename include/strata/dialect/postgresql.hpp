@@ -67,11 +67,12 @@ class postgresql {
   // The URL schemes a front end routes to this dialect.
   static constexpr std::array<std::string_view, 2> schemes{"postgresql", "postgres"};
 
-  explicit postgresql(std::string_view url = {}, postgresql_options options = {}) : options_(std::move(options)), url_(url) {
+  explicit postgresql(std::string_view url = {}, postgresql_options options = {}) : options_(std::move(options)) {
     // Read by libpq's parser, the secrets kept apart: detail/postgresql_url.hpp.
     detail::postgresql_url::url u;
     if (!url.empty()) {
       u = detail::postgresql_url::parse(url, schemes);
+      shown_ = u.shown;
       if (!u.schema.empty()) options_.schema = u.schema;
       if (u.lock_timeout) options_.lock_timeout = *u.lock_timeout;
     }
@@ -79,9 +80,7 @@ class postgresql {
     const auto known = libpq_defaults();
     // Where it was meant to go, for messages: the URL's fields, else libpq's defaults (PG* variables).
     auto pick = [&](std::string_view keyword, std::string fallback) {
-      std::string v;
-      for (const auto& [k, value] : keywords)
-        if (k == keyword) v = value;
+      std::string v = u.value(keyword);
       if (v.empty())
         for (const auto& [k, value] : known)
           if (k == keyword) v = value;
@@ -120,7 +119,7 @@ class postgresql {
 
   // The URL with any password masked; without one, postgresql://user@host:port/database of the connection.
   [[nodiscard]] std::string location() const {
-    if (!url_.empty()) return mask(url_);
+    if (!shown_.empty()) return shown_;
     const bool socket = endpoint_.host.starts_with('/');
     return "postgresql://" + endpoint_.user + "@" + (socket ? "" : endpoint_.host) + ":" + endpoint_.port + "/" + endpoint_.database +
            (socket ? "?host=" + endpoint_.host : "");
@@ -403,7 +402,6 @@ class postgresql {
 
   // The URL rebuilt from libpq's parse with its password as ***; when it cannot be read, with
   // everything that could be a password hidden.
-  static std::string mask(std::string_view url) { return detail::postgresql_url::shown(url, schemes); }
 
   [[nodiscard]] std::string first_line(std::string_view message) const {
     std::string line(message.substr(0, message.find('\n')));
@@ -694,7 +692,7 @@ class postgresql {
   }
 
   postgresql_options options_;
-  std::string url_;
+  std::string shown_;  // the URL it was opened with, its password as *** (empty: opened on a connection)
   std::string password_;
   endpoint endpoint_;
   std::unique_ptr<pqxx::connection> owned_;
