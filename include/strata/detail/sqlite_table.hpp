@@ -22,7 +22,10 @@ inline std::string upper(std::string_view s) {
   return out;
 }
 
-inline bool same_name(std::string_view a, std::string_view b) { return upper(a) == upper(b); }
+// SQLite compares names ASCII case-insensitively; no string is built (the planner calls this in nested loops).
+inline bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return sql::lower(x) == sql::lower(y); });
+}
 
 // The parser: enough of SQLite's CREATE TABLE grammar to edit columns and constraints, keeping
 // each element's text as written.
