@@ -198,14 +198,54 @@ struct index_options {
 // The operations that create or alter a table's columns and constraints carry the naming convention
 // in force when they were recorded (ops::use_naming_convention).
 namespace op {
-struct create_table { std::string_view table; std::vector<column> columns; std::vector<constraint> constraints; naming_convention naming{}; };
-struct drop_table { std::string_view table; };
-struct rename_table { std::string_view table; std::string_view new_name; };
-struct add_column { std::string_view table; column definition; column_placement placement{}; naming_convention naming{}; };
-struct drop_column { std::string_view table; std::string_view column; naming_convention naming{}; };
-struct rename_column { std::string_view table; std::string_view column; std::string_view new_name; };
-struct alter_column { std::string_view table; std::string_view column; column_change change; naming_convention naming{}; };
-struct add_constraint { std::string_view table; constraint definition; naming_convention naming{}; };
+struct create_table {
+  std::string_view table;
+  std::vector<column> columns;
+  std::vector<constraint> constraints;
+  naming_convention naming{};
+  friend constexpr bool operator==(const create_table&, const create_table&) = default;
+};
+struct drop_table {
+  std::string_view table;
+  friend constexpr bool operator==(const drop_table&, const drop_table&) = default;
+};
+struct rename_table {
+  std::string_view table;
+  std::string_view new_name;
+  friend constexpr bool operator==(const rename_table&, const rename_table&) = default;
+};
+struct add_column {
+  std::string_view table;
+  column definition;
+  column_placement placement{};
+  naming_convention naming{};
+  friend constexpr bool operator==(const add_column&, const add_column&) = default;
+};
+struct drop_column {
+  std::string_view table;
+  std::string_view column;
+  naming_convention naming{};
+  friend constexpr bool operator==(const drop_column&, const drop_column&) = default;
+};
+struct rename_column {
+  std::string_view table;
+  std::string_view column;
+  std::string_view new_name;
+  friend constexpr bool operator==(const rename_column&, const rename_column&) = default;
+};
+struct alter_column {
+  std::string_view table;
+  std::string_view column;
+  column_change change;
+  naming_convention naming{};
+  friend constexpr bool operator==(const alter_column&, const alter_column&) = default;
+};
+struct add_constraint {
+  std::string_view table;
+  constraint definition;
+  naming_convention naming{};
+  friend constexpr bool operator==(const add_constraint&, const add_constraint&) = default;
+};
 // By name, or (name empty) by kind and columns: the one constraint of that kind on exactly those
 // columns (a CHECK's columns are the table's columns its expression names), in any order; no
 // columns: the one constraint of that kind (a primary key).
@@ -215,12 +255,30 @@ struct drop_constraint {
   constraint_kind kind = constraint_kind::check;
   std::vector<std::string_view> columns{};
   naming_convention naming{};
+  friend constexpr bool operator==(const drop_constraint&, const drop_constraint&) = default;
 };
-struct create_index { std::string_view name; std::string_view table; std::vector<std::string_view> columns; index_options options; };
-struct drop_index { std::string_view name; std::string_view table; };
-struct execute { std::string_view sql; };
+struct create_index {
+  std::string_view name;
+  std::string_view table;
+  std::vector<std::string_view> columns;
+  index_options options;
+  friend constexpr bool operator==(const create_index&, const create_index&) = default;
+};
+struct drop_index {
+  std::string_view name;
+  std::string_view table;
+  friend constexpr bool operator==(const drop_index&, const drop_index&) = default;
+};
+struct execute {
+  std::string_view sql;
+  friend constexpr bool operator==(const execute&, const execute&) = default;
+};
 // A data migration in C++, run against the live connection (never at compile time).
-struct run { void (*function)(connection&); std::string_view description; };
+struct run {
+  void (*function)(connection&);
+  std::string_view description;
+  friend constexpr bool operator==(const run&, const run&) = default;
+};
 }  // namespace op
 
 using operation = std::variant<op::create_table, op::drop_table, op::rename_table, op::add_column, op::drop_column,

@@ -69,13 +69,15 @@ struct written_revision {
   std::filesystem::path list_file;          // the folder's history.hpp, which now lists it
 };
 
-// Writes an empty revision whose down revisions are the folder's heads, with a fresh id that neither
-// the folder nor the history `g` uses, and regenerates the folder's history.hpp.
-inline written_revision migrate(const std::filesystem::path& versions_dir, const revision_graph& g, std::string_view message) {
+// Writes a revision whose down revisions are the folder's heads, with a fresh id that neither the
+// folder nor the history `g` uses, and regenerates the folder's history.hpp. The revision's
+// upgrade() and downgrade() hold `body` (strata::cpp_body); empty: they are empty.
+inline written_revision migrate(const std::filesystem::path& versions_dir, const revision_graph& g, std::string_view message,
+                                const strata::detail::revision_body& body = {}) {
   strata::detail::versions_folder folder(versions_dir);
   auto downs = folder.heads();
   const auto id = folder.new_id(detail::revision_ids(g));
-  auto file = folder.write_revision(id, downs, message);
+  auto file = folder.write_revision(id, downs, message, body);
   return {std::move(file), id, std::move(downs), folder.path() / strata::detail::versions_folder::list_file};
 }
 

@@ -22,8 +22,16 @@
 #include <vector>
 
 #include <strata/errors.hpp>
+#include <strata/revision_source.hpp>
 
 namespace strata::detail {
+
+// What a new revision's upgrade() and downgrade() hold: statements, one a line, each indented by four
+// spaces and ending in a newline (strata::cpp_body); empty: an empty function.
+struct revision_body {
+  std::string upgrade;
+  std::string downgrade;
+};
 
 // One revision header as found on disk.
 struct revision_file {
@@ -103,7 +111,8 @@ class versions_folder {
   }
 
   // Writes a new revision header and the regenerated history.hpp; returns the header's path.
-  std::filesystem::path write_revision(const std::string& id, const std::vector<std::string>& downs, std::string_view message) {
+  std::filesystem::path write_revision(const std::string& id, const std::vector<std::string>& downs, std::string_view message,
+                                       const revision_body& body = {}) {
     const auto slug = make_slug(message);
     auto name = slug.empty() || (slug.front() >= '0' && slug.front() <= '9') ? "revision_" + slug : slug;
     if (name.back() == '_') name.pop_back();
@@ -132,9 +141,9 @@ class versions_folder {
          << "#include <strata/strata.hpp>\n\n"
          << "namespace " << list_namespace << " {\n\n"
          << "struct " << name << " : strata::revision<" << args << "> {\n"
-         << "  static constexpr std::string_view message = " << literal(message) << ";\n\n"
-         << "  static constexpr void upgrade([[maybe_unused]] strata::ops& op) {}\n\n"
-         << "  static constexpr void downgrade([[maybe_unused]] strata::ops& op) {}\n"
+         << "  static constexpr std::string_view message = " << source::literal(message) << ";\n\n"
+         << function("upgrade", body.upgrade) << "\n"
+         << function("downgrade", body.downgrade)
          << "};\n\n"
          << "}  // namespace " << list_namespace << "\n";
 
@@ -339,28 +348,10 @@ class versions_folder {
     return std::string(line);
   }
 
-  // The message as a C++ string literal.
-  static std::string literal(std::string_view message) {
-    std::string out = "\"";
-    for (char c : message) {
-      switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        default:
-          if (static_cast<unsigned char>(c) < 0x20) {  // octal: at most three digits, unlike \x
-            out += '\\';
-            out += static_cast<char>('0' + ((c >> 6) & 7));
-            out += static_cast<char>('0' + ((c >> 3) & 7));
-            out += static_cast<char>('0' + (c & 7));
-          } else {
-            out += c;
-          }
-      }
-    }
-    return out + "\"";
+  // `  static constexpr void upgrade(strata::ops& op) { ... }`, or an empty one.
+  static std::string function(std::string_view name, const std::string& statements) {
+    if (statements.empty()) return "  static constexpr void " + std::string(name) + "([[maybe_unused]] strata::ops& op) {}\n";
+    return "  static constexpr void " + std::string(name) + "(strata::ops& op) {\n" + statements + "  }\n";
   }
 
   static std::string now_utc() {
