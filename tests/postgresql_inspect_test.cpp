@@ -141,12 +141,12 @@ TEST_F(PostgresqlInspect, MatchesTheOperationsThatDescribeTheSameTables) {
   strata::schema expected;
   expected.apply(op);
   strata::postgresql dialect(url());
-  EXPECT_EQ(strata::diff(expected, *dialect.inspect()), std::vector<schema_difference>{});
+  EXPECT_EQ(strata::differences(expected, *dialect.inspect()), std::vector<schema_difference>{});
 
   db().exec("DROP INDEX ix_prices_ts; ALTER TABLE stocks ALTER COLUMN cap SET NOT NULL, ALTER COLUMN symbol TYPE TEXT; "
             "ALTER TABLE prices DROP CONSTRAINT fk_prices_stock; CREATE INDEX ix_by_hand ON prices (close)");
   std::vector<difference_kind> kinds;
-  for (const auto& d : strata::diff(expected, *dialect.inspect())) kinds.push_back(d.kind);
+  for (const auto& d : strata::differences(expected, *dialect.inspect())) kinds.push_back(d.kind);
   EXPECT_EQ(kinds, (std::vector{difference_kind::column_type, difference_kind::column_nullability, difference_kind::missing_foreign_key,
                                 difference_kind::missing_index, difference_kind::unexpected_index}));
 }
@@ -158,7 +158,7 @@ TEST_F(PostgresqlInspect, AMigratedHistoryReadsBackAsItsReplay) {
     strata::migrator<strata::postgresql> m{migrations::history{}, url() + (schema.empty() ? "" : "?schema=" + schema)};
     for (const auto& target : {"8653cc238299", "3b1f0c2d4e5a", "c7d2a9e1f0b3"}) {
       m.upgrade(target);
-      const auto differences = strata::diff(strata::replay<migrations::history>(target), *m.dialect().inspect());
+      const auto differences = strata::differences(strata::replay<migrations::history>(target), *m.dialect().inspect());
       EXPECT_EQ(differences, (std::vector<schema_difference>{{difference_kind::unexpected_table, "alembic_version", "", "", "table"}}))
           << schema << " " << target;
     }

@@ -51,10 +51,10 @@ std::vector<schema_difference> after(void (*change)(strata::ops&)) {
   strata::ops op;
   change(op);
   actual.apply(op);
-  return strata::diff(build(shop), actual);
+  return strata::differences(build(shop), actual);
 }
 
-TEST(SchemaDiff, ASchemaEqualsItself) { EXPECT_EQ(strata::diff(build(shop), build(shop)), std::vector<schema_difference>{}); }
+TEST(SchemaDiff, ASchemaEqualsItself) { EXPECT_EQ(strata::differences(build(shop), build(shop)), std::vector<schema_difference>{}); }
 
 TEST(SchemaDiff, MissingAndUnexpectedTables) {
   const auto d = after([](strata::ops& op) {
@@ -93,9 +93,9 @@ TEST(SchemaDiff, ColumnTypeAndNullability) {
 TEST(SchemaDiff, ATypeGivenAsSqlIsNotCompared) {
   const auto expected = build([](strata::ops& op) { op.create_table("t", {column("amount", strata::sql_type("NUMERIC(12, 2)"))}); });
   const auto actual = build([](strata::ops& op) { op.create_table("t", {column("amount", strata::sql_type("numeric(12,2)"))}); });
-  EXPECT_EQ(strata::diff(expected, actual), std::vector<schema_difference>{});
+  EXPECT_EQ(strata::differences(expected, actual), std::vector<schema_difference>{});
   // The other way round it is: the expected type is strata's own, and the database has another.
-  EXPECT_EQ(kinds(strata::diff(build([](strata::ops& op) { op.create_table("t", {column("amount", strata::integer)}); }), actual)),
+  EXPECT_EQ(kinds(strata::differences(build([](strata::ops& op) { op.create_table("t", {column("amount", strata::integer)}); }), actual)),
             std::vector{difference_kind::column_type});
 }
 
@@ -107,7 +107,7 @@ TEST(SchemaDiff, PrimaryKeyColumnsAreNotNullWhateverTheDatabaseSays) {
   const auto actual = build([](strata::ops& op) {
     op.create_table("t", {column("a", strata::integer).not_null(), column("b", strata::integer).not_null(), strata::primary_key({"a", "b"})});
   });
-  EXPECT_EQ(strata::diff(expected, actual), std::vector<schema_difference>{});
+  EXPECT_EQ(strata::differences(expected, actual), std::vector<schema_difference>{});
 }
 
 TEST(SchemaDiff, ThePrimaryKeysColumnsInOrder) {
@@ -117,17 +117,17 @@ TEST(SchemaDiff, ThePrimaryKeysColumnsInOrder) {
   const auto same = build([](strata::ops& op) {
     op.create_table("t", {column("a", strata::integer).not_null(), column("b", strata::integer).not_null(), strata::primary_key({"a", "b"})});
   });
-  EXPECT_EQ(strata::diff(expected, same), std::vector<schema_difference>{});
+  EXPECT_EQ(strata::differences(expected, same), std::vector<schema_difference>{});
   const auto reversed = build([](strata::ops& op) {
     op.create_table("t", {column("a", strata::integer).not_null(), column("b", strata::integer).not_null(), strata::primary_key({"b", "a"})});
   });
-  auto d = strata::diff(expected, reversed);
+  auto d = strata::differences(expected, reversed);
   ASSERT_EQ(kinds(d), std::vector{difference_kind::primary_key});
   EXPECT_EQ(strata::to_string(d[0]), "table 't' has primary key (b, a), expected (a, b)");
   const auto none = build([](strata::ops& op) {
     op.create_table("t", {column("a", strata::integer).not_null(), column("b", strata::integer).not_null()});
   });
-  d = strata::diff(expected, none);
+  d = strata::differences(expected, none);
   ASSERT_EQ(kinds(d), std::vector{difference_kind::primary_key});
   EXPECT_EQ(strata::to_string(d[0]), "table 't' has no primary key, expected (a, b)");
 }
@@ -141,12 +141,12 @@ TEST(SchemaDiff, UniqueConstraintsAsColumnSets) {
     op.create_table("t", {column("a", strata::integer), column("b", strata::integer), column("c", strata::integer), strata::unique({"a"}),
                           strata::unique({"c", "b"})});
   });
-  EXPECT_EQ(strata::diff(expected, same), std::vector<schema_difference>{});
+  EXPECT_EQ(strata::differences(expected, same), std::vector<schema_difference>{});
   const auto other = build([](strata::ops& op) {
     op.create_table("t", {column("a", strata::integer), column("b", strata::integer).unique(), column("c", strata::integer),
                           strata::unique({"c", "b"})});
   });
-  const auto d = strata::diff(expected, other);
+  const auto d = strata::differences(expected, other);
   ASSERT_EQ(kinds(d), (std::vector{difference_kind::missing_unique, difference_kind::unexpected_unique}));
   EXPECT_EQ(strata::to_string(d[0]), "unique constraint on 't' (a) is missing");
   EXPECT_EQ(strata::to_string(d[1]), "unique constraint on 't' (b) exists but is not expected");
@@ -165,14 +165,14 @@ TEST(SchemaDiff, ForeignKeys) {
     op.create_table("p", {column("id", strata::integer).primary_key(), column("code", strata::text).unique()});
     op.create_table("c", {column("p_id", strata::integer).references("p", "id", strata::referential_action::cascade)});
   });
-  EXPECT_EQ(strata::diff(expected, with(strata::referential_action::cascade, "id")), std::vector<schema_difference>{});
+  EXPECT_EQ(strata::differences(expected, with(strata::referential_action::cascade, "id")), std::vector<schema_difference>{});
 
-  auto d = strata::diff(expected, with(strata::referential_action::no_action, "id"));
+  auto d = strata::differences(expected, with(strata::referential_action::no_action, "id"));
   ASSERT_EQ(kinds(d), std::vector{difference_kind::foreign_key_actions});
   EXPECT_EQ(strata::to_string(d[0]),
             "foreign key of 'c' (p_id) -> p (id) has ON DELETE NO ACTION, ON UPDATE NO ACTION, expected ON DELETE CASCADE, ON UPDATE NO ACTION");
 
-  d = strata::diff(expected, with(strata::referential_action::cascade, "code"));
+  d = strata::differences(expected, with(strata::referential_action::cascade, "code"));
   ASSERT_EQ(kinds(d), (std::vector{difference_kind::missing_foreign_key, difference_kind::unexpected_foreign_key}));
   EXPECT_EQ(strata::to_string(d[0]), "foreign key of 'c' (p_id) -> p (id) is missing");
   EXPECT_EQ(strata::to_string(d[1]), "foreign key of 'c' (p_id) -> p (code) exists but is not expected");
@@ -228,7 +228,7 @@ TEST(SchemaDiff, APartialIndexsPredicateIsNotCompared) {
     op.create_table("t", {column("a", strata::integer)});
     op.create_index("ix", "t", {"a"}, {.where = "(a > 0)"});
   });
-  EXPECT_EQ(strata::diff(expected, actual), std::vector<schema_difference>{});
+  EXPECT_EQ(strata::differences(expected, actual), std::vector<schema_difference>{});
 }
 
 TEST(SchemaDiff, NamesMatchIgnoringCase) {
@@ -240,7 +240,7 @@ TEST(SchemaDiff, NamesMatchIgnoringCase) {
     op.create_table("stocks", {column("id", strata::integer).primary_key()});
     op.create_index("ix_stocks_id", "stocks", {"id"});
   });
-  EXPECT_EQ(strata::diff(expected, actual), std::vector<schema_difference>{});
+  EXPECT_EQ(strata::differences(expected, actual), std::vector<schema_difference>{});
 }
 
 TEST(SchemaDiff, KindsPrintTheirNames) {

@@ -144,14 +144,14 @@ TEST_F(SqliteInspect, MatchesTheOperationsThatDescribeTheSameTables) {
   op.create_index("ix_stocks_cap", "stocks", {"cap"}, {.unique = true, .where = "cap > 0"});
   strata::schema expected;
   expected.apply(op);
-  EXPECT_EQ(strata::diff(expected, *dialect.inspect()), std::vector<schema_difference>{});
+  EXPECT_EQ(strata::differences(expected, *dialect.inspect()), std::vector<schema_difference>{});
 
   // And what differs is found: a column made NOT NULL by hand, an index dropped by hand.
   db.exec("DROP INDEX ix_prices_ts; CREATE TABLE stocks2 (id INTEGER NOT NULL PRIMARY KEY, symbol VARCHAR(10) NOT NULL UNIQUE, "
           "cap BIGINT NOT NULL, updated DATETIME); INSERT INTO stocks2 SELECT * FROM stocks; DROP TABLE stocks; "
           "ALTER TABLE stocks2 RENAME TO stocks");
   std::vector<difference_kind> kinds;
-  for (const auto& d : strata::diff(expected, *dialect.inspect())) kinds.push_back(d.kind);
+  for (const auto& d : strata::differences(expected, *dialect.inspect())) kinds.push_back(d.kind);
   // (the rename leaves prices' foreign key naming stocks; ix_stocks_cap went with the old table)
   EXPECT_EQ(kinds, (std::vector{difference_kind::column_nullability, difference_kind::missing_index, difference_kind::missing_index}));
 }
@@ -161,11 +161,11 @@ TEST_F(SqliteInspect, AMigratedHistoryReadsBackAsItsReplay) {
   strata::migrator<strata::sqlite> m{migrations::history{}, db};
   for (const auto& target : {"8653cc238299", "3b1f0c2d4e5a", "c7d2a9e1f0b3"}) {
     m.upgrade(target);
-    const auto differences = strata::diff(strata::replay<migrations::history>(target), *m.dialect().inspect());
+    const auto differences = strata::differences(strata::replay<migrations::history>(target), *m.dialect().inspect());
     EXPECT_EQ(differences, (std::vector<schema_difference>{{difference_kind::unexpected_table, "alembic_version", "", "", "table"}})) << target;
   }
   m.downgrade("base");
-  EXPECT_EQ(strata::diff(strata::schema{}, *m.dialect().inspect()),
+  EXPECT_EQ(strata::differences(strata::schema{}, *m.dialect().inspect()),
             (std::vector<schema_difference>{{difference_kind::unexpected_table, "alembic_version", "", "", "table"}}));
 }
 

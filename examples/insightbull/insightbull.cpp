@@ -10,16 +10,11 @@
 #include <sstream>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Transaction.h>
-#include <boost/hana/accessors.hpp>
-#include <boost/hana/for_each.hpp>
-#include <boost/hana/pair.hpp>
-#include <boost/hana/string.hpp>
 
 #include <strata/config.hpp>
 #include <strata/dialect/sqlite.hpp>
@@ -27,7 +22,7 @@
 #ifdef STRATA_HAVE_POSTGRESQL
 #include <strata/dialect/postgresql.hpp>
 #endif
-#include <strata/schema.hpp>
+#include <strata/model.hpp>
 
 #include "migrations/history.hpp"
 #include "models.hpp"
@@ -39,71 +34,10 @@ namespace insightbull {
 
 using history = migrations::history;
 
-// The schema after `through` (head when empty) has a column for each member of Row, and only those,
-// each NULL-able exactly when the member is a std::optional and of a type the member can hold.
-template <class Row>
-constexpr bool model_matches_schema(std::string_view through = {}) {
-  namespace hana = boost::hana;
-  const auto s = strata::replay<history>(through);
-  const auto* t = s.find_table(Row::table);
-  if (t == nullptr) return false;
-  bool ok = true;
-  std::size_t members = 0;
-  hana::for_each(hana::accessors<Row>(), [&](auto accessor) {
-    using member = std::remove_cvref_t<decltype(hana::second(accessor)(std::declval<Row&>()))>;
-    using value = typename detail::value_of<member>::type;
-    const auto* c = t->find_column(hana::to<char const*>(hana::first(accessor)));
-    ++members;
-    if (c == nullptr || c->nullable != detail::is_optional<member>::value) {
-      ok = false;
-      return;
-    }
-    const auto kind = c->type.kind;
-    if constexpr (std::is_same_v<value, std::string>)
-      ok = ok && (kind == strata::type_kind::varchar || kind == strata::type_kind::text || kind == strata::type_kind::datetime);
-    else if constexpr (std::is_floating_point_v<value>)
-      ok = ok && (kind == strata::type_kind::float_ || kind == strata::type_kind::real);
-    else
-      ok = ok && (kind == strata::type_kind::integer || kind == strata::type_kind::big_integer);
-  });
-  return ok && members == t->columns.size();
-}
-
-constexpr bool column_is(std::string_view through, std::string_view table, std::string_view column,
-                         strata::column_type type, bool nullable) {
-  const auto s = strata::replay<history>(through);
-  const auto* t = s.find_table(table);
-  const auto* c = t == nullptr ? nullptr : t->find_column(column);
-  return c != nullptr && c->type == type && c->nullable == nullable;
-}
-
-constexpr bool has_column(std::string_view through, std::string_view table, std::string_view column) {
-  const auto s = strata::replay<history>(through);
-  const auto* t = s.find_table(table);
-  return t != nullptr && t->find_column(column) != nullptr;
-}
-
-static_assert(history::size == 3 && history::heads.size() == 1 && history::heads[0] == "c7d2a9e1f0b3",
-              "insightbull: three revisions in one line, c7d2a9e1f0b3 at head");
-static_assert(strata::replay<history>().tables.size() == 3, "insightbull: stocks, sentiment_data and stock_prices");
-static_assert(strata::replay<history>().indexes.size() == 2, "insightbull: two indexes at head");
+// The models (models.hpp) are what the revisions of migrations/ build at head, and each row struct
+// fits its table; else the build stops naming the first difference.
+static_assert(strata::in_sync<history, models>());
 static_assert(strata::first_irreversible<history>() == history::size, "insightbull: every downgrade undoes its upgrade");
-static_assert(!has_column("8653cc238299", "sentiment_data", "sentiment_confidence") &&
-                  column_is("3b1f0c2d4e5a", "sentiment_data", "sentiment_confidence", strata::float_, true),
-              "insightbull: 3b1f0c2d4e5a adds the nullable float sentiment_data.sentiment_confidence");
-static_assert(!has_column("3b1f0c2d4e5a", "stocks", "market_cap") &&
-                  column_is("c7d2a9e1f0b3", "stocks", "market_cap", strata::big_integer, false),
-              "insightbull: c7d2a9e1f0b3 adds stocks.market_cap, a big integer NOT NULL at head");
-static_assert([] {
-  const auto s = strata::replay<history>();
-  const auto* i = s.find_index("ix_stock_prices_stock_id_ts");
-  return i != nullptr && i->table == "stock_prices" && i->options.unique && i->columns.size() == 2;
-}(), "insightbull: a unique index on stock_prices (stock_id, ts)");
-static_assert(model_matches_schema<Stock>(), "insightbull: Stock (models.hpp) does not match table stocks at head");
-static_assert(model_matches_schema<SentimentData>(),
-              "insightbull: SentimentData (models.hpp) does not match table sentiment_data at head");
-static_assert(model_matches_schema<StockPrice>(),
-              "insightbull: StockPrice (models.hpp) does not match table stock_prices at head");
 
 // ---- The program -------------------------------------------------------------------------------
 

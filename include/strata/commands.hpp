@@ -345,7 +345,7 @@ validation_report validate(migrator<D>& m) {
         r.expected_tables = expected.tables.size();
         r.expected_indexes = expected.indexes.size();
         const auto live = m.dialect().inspect();
-        for (auto& d : diff(expected, *live)) {
+        for (auto& d : differences(expected, *live)) {
           if (d.kind == difference_kind::unexpected_table) continue;
           (is_unexpected(d.kind) ? r.unknown : r.drift).push_back(std::move(d));
         }

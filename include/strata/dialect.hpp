@@ -115,7 +115,7 @@ struct database_object {
 //       // column a sequence or the rowid feeds, then without its default), its primary key, unique
 //       // constraints and foreign keys as table constraints (named if the database keeps names), and
 //       // every index that backs no constraint
-//   Law: a history migrated by the dialect inspects as its replay (strata::diff(replay, inspect())
+//   Law: a history migrated by the dialect inspects as its replay (strata::differences(replay, inspect())
 //   lists the version table only): manage_db validate relies on it.
 //   std::vector<database_object> objects();
 //       // every table, index, view and trigger of the schema the connection migrates, the version

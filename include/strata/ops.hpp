@@ -34,6 +34,13 @@ inline constexpr generated_kind stored = generated_kind::stored;
 constexpr std::string_view to_string(generated_kind kind) { return kind == generated_kind::stored ? "STORED" : "VIRTUAL"; }
 inline std::ostream& operator<<(std::ostream& out, generated_kind kind) { return out << to_string(kind); }
 
+// The name a column had before, for strata::diff (a model's `.renamed_from("mail")`). A hint, not
+// part of the column's definition: any two are equal, so a model's column equals its replayed twin.
+struct rename_hint {
+  std::string_view from{};
+  friend constexpr bool operator==(const rename_hint&, const rename_hint&) { return true; }
+};
+
 // One column of a table, built fluently: `column("symbol", varchar(10)).not_null().unique()`.
 // Names and SQL fragments are string_views: they come from literals and outlive the history.
 struct column {
@@ -48,6 +55,7 @@ struct column {
   std::optional<std::string_view> check_sql{};
   std::optional<std::string_view> generated_sql{};   // GENERATED ALWAYS AS (<expression>)
   generated_kind generated_storage = generated_kind::virtual_;
+  rename_hint previous_name{};
 
   constexpr column(std::string_view column_name, column_type column_type_) : name(column_name), type(column_type_) {}
 
@@ -88,6 +96,9 @@ struct column {
     c.generated_storage = kind;
     return c;
   }
+
+  // In a model: the column was called `old_name` (strata::diff renames it instead of dropping it).
+  [[nodiscard]] constexpr column renamed_from(std::string_view old_name) const { auto c = *this; c.previous_name.from = old_name; return c; }
 
   friend constexpr bool operator==(const column&, const column&) = default;
 };
@@ -381,6 +392,9 @@ class ops {
   constexpr void run(void (*function)(connection&), std::string_view description = {}) {
     list_.emplace_back(op::run{function, description});
   }
+
+  // An operation built elsewhere (strata::diff builds them from schemas), recorded as is.
+  constexpr void append(operation o) { list_.emplace_back(std::move(o)); }
 
   [[nodiscard]] constexpr const std::vector<operation>& operations() const { return list_; }
   [[nodiscard]] constexpr std::size_t size() const { return list_.size(); }

@@ -18,7 +18,7 @@ namespace strata {
 // name, a strata::schema copied out of it) is valid as long as the owned_schema it came from lives.
 //
 //   const auto live = dialect.inspect();
-//   for (const auto& t : live->tables) ...;   const auto differences = strata::diff(expected, *live);
+//   for (const auto& t : live->tables) ...;   const auto differences = strata::differences(expected, *live);
 class owned_schema {
  public:
   owned_schema() = default;

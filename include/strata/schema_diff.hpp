@@ -1,5 +1,5 @@
-// strata::diff: the differences between an expected schema (the applied revisions replayed) and an
-// actual one (a live database's, from Inspectable::inspect()), each a value with a sentence.
+// strata::differences: the differences between an expected schema (the applied revisions replayed, or
+// the models) and an actual one (a live database's, from Inspectable::inspect()), each a value with a sentence.
 #pragma once
 
 #include <algorithm>
@@ -36,6 +36,9 @@ enum class difference_kind : std::uint8_t {
   missing_index,
   unexpected_index,
   index_definition,
+  column_default,    // compared only with difference_options::defaults
+  missing_check,     // compared only with difference_options::checks
+  unexpected_check,
 };
 
 constexpr std::string_view to_string(difference_kind kind) {
@@ -55,6 +58,9 @@ constexpr std::string_view to_string(difference_kind kind) {
     case difference_kind::missing_index: return "missing_index";
     case difference_kind::unexpected_index: return "unexpected_index";
     case difference_kind::index_definition: return "index_definition";
+    case difference_kind::column_default: return "column_default";
+    case difference_kind::missing_check: return "missing_check";
+    case difference_kind::unexpected_check: return "unexpected_check";
   }
   return "unknown";
 }
@@ -62,13 +68,24 @@ inline std::ostream& operator<<(std::ostream& out, difference_kind kind) { retur
 
 constexpr bool is_missing(difference_kind kind) {
   return kind == difference_kind::missing_table || kind == difference_kind::missing_column || kind == difference_kind::missing_unique ||
-         kind == difference_kind::missing_foreign_key || kind == difference_kind::missing_index;
+         kind == difference_kind::missing_foreign_key || kind == difference_kind::missing_index || kind == difference_kind::missing_check;
 }
 constexpr bool is_unexpected(difference_kind kind) {
   return kind == difference_kind::unexpected_table || kind == difference_kind::unexpected_column ||
          kind == difference_kind::unexpected_unique || kind == difference_kind::unexpected_foreign_key ||
-         kind == difference_kind::unexpected_index;
+         kind == difference_kind::unexpected_index || kind == difference_kind::unexpected_check;
 }
+
+// What differences() compares beyond what a database keeps as written. Two schemas of strata's own
+// text (the models and the migrations replayed) can compare defaults and CHECKs as SQL text; a
+// database rewrites both ("0" becomes "'0'::integer"), so they are off against an inspected schema.
+struct difference_options {
+  bool defaults = false;  // a column's DEFAULT
+  bool checks = false;    // CHECK constraints (column and table ones, by expression; names ignored)
+
+  // Both on: the models against the migrations.
+  static constexpr difference_options strata_text() { return {true, true}; }
+};
 
 // One difference. It owns its text, so it outlives both schemas.
 struct schema_difference {
@@ -186,7 +203,20 @@ inline bool in_list(const std::vector<std::string_view>& names, std::string_view
   return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return same_name(n, name); });
 }
 
-inline void compare_tables(const table_schema& expected, const table_schema& actual, std::vector<schema_difference>& out) {
+// The CHECK expressions of a table, on columns and on the table.
+inline std::vector<std::string_view> checks_of(const table_schema& t) {
+  std::vector<std::string_view> out;
+  for (const auto& c : t.columns)
+    if (c.check_sql) out.push_back(*c.check_sql);
+  for (const auto& k : t.constraints)
+    if (k.kind == constraint_kind::check) out.push_back(k.check_sql);
+  return out;
+}
+
+inline std::string default_text(const column& c) { return c.default_sql ? "DEFAULT " + std::string(*c.default_sql) : "no default"; }
+
+inline void compare_tables(const table_schema& expected, const table_schema& actual, const difference_options& options,
+                           std::vector<schema_difference>& out) {
   const std::string table(expected.name);
   const auto e_keys = keys_of(expected), a_keys = keys_of(actual);
   auto add = [&](difference_kind kind, std::string object, std::string e, std::string a) {
@@ -207,6 +237,7 @@ inline void compare_tables(const table_schema& expected, const table_schema& act
     const bool e_null = e.nullable && !in_list(e_keys.primary, e.name), a_null = a->nullable && !in_list(a_keys.primary, a->name);
     if (e_null != a_null)
       add(difference_kind::column_nullability, std::string(e.name), e_null ? "nullable" : "NOT NULL", a_null ? "nullable" : "NOT NULL");
+    if (options.defaults && e.default_sql != a->default_sql) add(difference_kind::column_default, std::string(e.name), default_text(e), default_text(*a));
   }
   for (const auto& a : actual.columns)
     if (find_named(expected.columns, a.name, name_of) == nullptr) add(difference_kind::unexpected_column, std::string(a.name), "", type_text(a.type));
@@ -236,6 +267,14 @@ inline void compare_tables(const table_schema& expected, const table_schema& act
   }
   for (const auto& g : a_keys.foreign)
     if (find_key(e_keys, g) == nullptr) add(difference_kind::unexpected_foreign_key, foreign_key_text(g), "", foreign_key_text(g));
+
+  if (!options.checks) return;
+  auto e_checks = checks_of(expected), a_checks = checks_of(actual);
+  for (auto sql : e_checks) {
+    if (const auto at = std::find(a_checks.begin(), a_checks.end(), sql); at != a_checks.end()) a_checks.erase(at);
+    else add(difference_kind::missing_check, std::string(sql), "CHECK (" + std::string(sql) + ")", "");
+  }
+  for (auto sql : a_checks) add(difference_kind::unexpected_check, std::string(sql), "", "CHECK (" + std::string(sql) + ")");
 }
 
 }  // namespace detail
@@ -246,15 +285,15 @@ inline void compare_tables(const table_schema& expected, const table_schema& act
 // databases rewrite) and whether it takes NULL; the primary key's columns in order; unique constraints'
 // column sets; foreign keys' columns, target and ON DELETE/ON UPDATE actions; an index's table, columns,
 // uniqueness and whether it is partial. Not compared: column order, defaults, CHECK constraints and
-// partial-index predicates (SQL text a database rewrites), and constraint names (SQLite keeps none).
-// Names match exactly, or else ignoring case. A table one side lacks is one difference: its columns and
-// indexes are not listed again.
-inline std::vector<schema_difference> diff(const schema& expected, const schema& actual) {
+// partial-index predicates (SQL text a database rewrites: `options` turns defaults and CHECKs on), and
+// constraint names (SQLite keeps none). Names match exactly, or else ignoring case. A table one side
+// lacks is one difference: its columns and indexes are not listed again.
+inline std::vector<schema_difference> differences(const schema& expected, const schema& actual, const difference_options& options = {}) {
   std::vector<schema_difference> out;
   auto table_name = [](const table_schema& t) { return t.name; };
   auto index_name = [](const index_schema& i) { return i.name; };
   for (const auto& e : expected.tables) {
-    if (const auto* a = detail::find_named(actual.tables, e.name, table_name)) detail::compare_tables(e, *a, out);
+    if (const auto* a = detail::find_named(actual.tables, e.name, table_name)) detail::compare_tables(e, *a, options, out);
     else out.push_back({difference_kind::missing_table, std::string(e.name), "", "table", ""});
   }
   for (const auto& a : actual.tables)
@@ -303,8 +342,61 @@ inline std::string to_string(const schema_difference& d) {
     case difference_kind::missing_index: return "index '" + d.object + "' is missing";
     case difference_kind::unexpected_index: return "index '" + d.object + "' on " + table + " exists but is not expected";
     case difference_kind::index_definition: return "index '" + d.object + "' is " + an(d.actual) + ", expected " + an(d.expected);
+    case difference_kind::column_default: return "column " + column + " has " + d.actual + ", expected " + d.expected;
+    case difference_kind::missing_check: return "CHECK (" + d.object + ") on " + table + " is missing";
+    case difference_kind::unexpected_check: return "CHECK (" + d.object + ") on " + table + " exists but is not expected";
   }
   return "unknown difference";
+}
+
+// What the two schemas of differences() are called in a line of to_line().
+struct difference_labels {
+  std::string_view expected = "the models";
+  std::string_view actual = "the migrations";
+};
+
+// The difference as one line naming both sides (what `manage_db check` prints):
+// "stocks.symbol: varchar(10) in the models, text in the migrations",
+// "stocks.market_cap: big_integer in the models, not in the migrations".
+inline std::string to_line(const schema_difference& d, const difference_labels& labels = {}) {
+  const std::string e(labels.expected), a(labels.actual);
+  std::string subject = d.table, expected = d.expected, actual = d.actual;
+  auto an = [](const std::string& what) { return what.empty() ? what : (what.starts_with("index") ? "an " : "a ") + what; };
+  switch (d.kind) {
+    case difference_kind::missing_table: case difference_kind::unexpected_table:
+      expected = expected.empty() ? "" : "a table";
+      actual = actual.empty() ? "" : "a table";
+      break;
+    case difference_kind::missing_column: case difference_kind::unexpected_column: case difference_kind::column_type:
+    case difference_kind::column_nullability: case difference_kind::column_default:
+      subject += "." + d.object;
+      break;
+    case difference_kind::primary_key:
+      expected = expected.empty() ? "no primary key" : "primary key " + expected;
+      actual = actual.empty() ? "no primary key" : "primary key " + actual;
+      break;
+    case difference_kind::missing_unique: case difference_kind::unexpected_unique:
+      subject += " " + d.object;
+      expected = expected.empty() ? "" : "a unique constraint";
+      actual = actual.empty() ? "" : "a unique constraint";
+      break;
+    case difference_kind::missing_foreign_key: case difference_kind::unexpected_foreign_key: case difference_kind::foreign_key_actions:
+      subject += " " + d.object;
+      if (d.kind != difference_kind::foreign_key_actions) {
+        expected = expected.empty() ? "" : "a foreign key";
+        actual = actual.empty() ? "" : "a foreign key";
+      }
+      break;
+    case difference_kind::missing_index: case difference_kind::unexpected_index: case difference_kind::index_definition:
+      subject = d.object;
+      expected = an(expected);
+      actual = an(actual);
+      break;
+    case difference_kind::missing_check: case difference_kind::unexpected_check: break;
+  }
+  if (actual.empty()) return subject + ": " + expected + " in " + e + ", not in " + a;
+  if (expected.empty()) return subject + ": " + actual + " in " + a + ", not in " + e;
+  return subject + ": " + expected + " in " + e + ", " + actual + " in " + a;
 }
 
 inline std::ostream& operator<<(std::ostream& out, const schema_difference& d) { return out << to_string(d); }

@@ -4,6 +4,7 @@
 
 #include <strata/commands.hpp>
 #include <strata/dialect.hpp>
+#include <strata/diff.hpp>
 #include <strata/connection.hpp>
 #include <strata/errors.hpp>
 #include <strata/fixed_string.hpp>
@@ -11,6 +12,7 @@
 #include <strata/history.hpp>
 #include <strata/manager.hpp>
 #include <strata/migrator.hpp>
+#include <strata/model.hpp>
 #include <strata/naming.hpp>
 #include <strata/ops.hpp>
 #include <strata/owned_schema.hpp>

@@ -313,6 +313,13 @@ inline constexpr generated_kind stored = generated_kind::stored;
 constexpr std::string_view to_string(generated_kind kind) { return kind == generated_kind::stored ? "STORED" : "VIRTUAL"; }
 inline std::ostream& operator<<(std::ostream& out, generated_kind kind) { return out << to_string(kind); }
 
+// The name a column had before, for strata::diff (a model's `.renamed_from("mail")`). A hint, not
+// part of the column's definition: any two are equal, so a model's column equals its replayed twin.
+struct rename_hint {
+  std::string_view from{};
+  friend constexpr bool operator==(const rename_hint&, const rename_hint&) { return true; }
+};
+
 // One column of a table, built fluently: `column("symbol", varchar(10)).not_null().unique()`.
 // Names and SQL fragments are string_views: they come from literals and outlive the history.
 struct column {
@@ -327,6 +334,7 @@ struct column {
   std::optional<std::string_view> check_sql{};
   std::optional<std::string_view> generated_sql{};   // GENERATED ALWAYS AS (<expression>)
   generated_kind generated_storage = generated_kind::virtual_;
+  rename_hint previous_name{};
 
   constexpr column(std::string_view column_name, column_type column_type_) : name(column_name), type(column_type_) {}
 
@@ -367,6 +375,9 @@ struct column {
     c.generated_storage = kind;
     return c;
   }
+
+  // In a model: the column was called `old_name` (strata::diff renames it instead of dropping it).
+  [[nodiscard]] constexpr column renamed_from(std::string_view old_name) const { auto c = *this; c.previous_name.from = old_name; return c; }
 
   friend constexpr bool operator==(const column&, const column&) = default;
 };
@@ -660,6 +671,9 @@ class ops {
   constexpr void run(void (*function)(connection&), std::string_view description = {}) {
     list_.emplace_back(op::run{function, description});
   }
+
+  // An operation built elsewhere (strata::diff builds them from schemas), recorded as is.
+  constexpr void append(operation o) { list_.emplace_back(std::move(o)); }
 
   [[nodiscard]] constexpr const std::vector<operation>& operations() const { return list_; }
   [[nodiscard]] constexpr std::size_t size() const { return list_.size(); }
@@ -1821,7 +1835,7 @@ namespace strata {
 // name, a strata::schema copied out of it) is valid as long as the owned_schema it came from lives.
 //
 //   const auto live = dialect.inspect();
-//   for (const auto& t : live->tables) ...;   const auto differences = strata::diff(expected, *live);
+//   for (const auto& t : live->tables) ...;   const auto differences = strata::differences(expected, *live);
 class owned_schema {
  public:
   owned_schema() = default;
@@ -2367,7 +2381,7 @@ struct database_object {
 //       // column a sequence or the rowid feeds, then without its default), its primary key, unique
 //       // constraints and foreign keys as table constraints (named if the database keeps names), and
 //       // every index that backs no constraint
-//   Law: a history migrated by the dialect inspects as its replay (strata::diff(replay, inspect())
+//   Law: a history migrated by the dialect inspects as its replay (strata::differences(replay, inspect())
 //   lists the version table only): manage_db validate relies on it.
 //   std::vector<database_object> objects();
 //       // every table, index, view and trigger of the schema the connection migrates, the version
@@ -2974,8 +2988,8 @@ class migrator {
 // #include <strata/ops.hpp>
 // #include <strata/schema.hpp>
 // #include <strata/schema_diff.hpp>
-// strata::diff: the differences between an expected schema (the applied revisions replayed) and an
-// actual one (a live database's, from Inspectable::inspect()), each a value with a sentence.
+// strata::differences: the differences between an expected schema (the applied revisions replayed, or
+// the models) and an actual one (a live database's, from Inspectable::inspect()), each a value with a sentence.
 
 #include <algorithm>
 #include <cctype>
@@ -3011,6 +3025,9 @@ enum class difference_kind : std::uint8_t {
   missing_index,
   unexpected_index,
   index_definition,
+  column_default,    // compared only with difference_options::defaults
+  missing_check,     // compared only with difference_options::checks
+  unexpected_check,
 };
 
 constexpr std::string_view to_string(difference_kind kind) {
@@ -3030,6 +3047,9 @@ constexpr std::string_view to_string(difference_kind kind) {
     case difference_kind::missing_index: return "missing_index";
     case difference_kind::unexpected_index: return "unexpected_index";
     case difference_kind::index_definition: return "index_definition";
+    case difference_kind::column_default: return "column_default";
+    case difference_kind::missing_check: return "missing_check";
+    case difference_kind::unexpected_check: return "unexpected_check";
   }
   return "unknown";
 }
@@ -3037,13 +3057,24 @@ inline std::ostream& operator<<(std::ostream& out, difference_kind kind) { retur
 
 constexpr bool is_missing(difference_kind kind) {
   return kind == difference_kind::missing_table || kind == difference_kind::missing_column || kind == difference_kind::missing_unique ||
-         kind == difference_kind::missing_foreign_key || kind == difference_kind::missing_index;
+         kind == difference_kind::missing_foreign_key || kind == difference_kind::missing_index || kind == difference_kind::missing_check;
 }
 constexpr bool is_unexpected(difference_kind kind) {
   return kind == difference_kind::unexpected_table || kind == difference_kind::unexpected_column ||
          kind == difference_kind::unexpected_unique || kind == difference_kind::unexpected_foreign_key ||
-         kind == difference_kind::unexpected_index;
+         kind == difference_kind::unexpected_index || kind == difference_kind::unexpected_check;
 }
+
+// What differences() compares beyond what a database keeps as written. Two schemas of strata's own
+// text (the models and the migrations replayed) can compare defaults and CHECKs as SQL text; a
+// database rewrites both ("0" becomes "'0'::integer"), so they are off against an inspected schema.
+struct difference_options {
+  bool defaults = false;  // a column's DEFAULT
+  bool checks = false;    // CHECK constraints (column and table ones, by expression; names ignored)
+
+  // Both on: the models against the migrations.
+  static constexpr difference_options strata_text() { return {true, true}; }
+};
 
 // One difference. It owns its text, so it outlives both schemas.
 struct schema_difference {
@@ -3161,7 +3192,20 @@ inline bool in_list(const std::vector<std::string_view>& names, std::string_view
   return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return same_name(n, name); });
 }
 
-inline void compare_tables(const table_schema& expected, const table_schema& actual, std::vector<schema_difference>& out) {
+// The CHECK expressions of a table, on columns and on the table.
+inline std::vector<std::string_view> checks_of(const table_schema& t) {
+  std::vector<std::string_view> out;
+  for (const auto& c : t.columns)
+    if (c.check_sql) out.push_back(*c.check_sql);
+  for (const auto& k : t.constraints)
+    if (k.kind == constraint_kind::check) out.push_back(k.check_sql);
+  return out;
+}
+
+inline std::string default_text(const column& c) { return c.default_sql ? "DEFAULT " + std::string(*c.default_sql) : "no default"; }
+
+inline void compare_tables(const table_schema& expected, const table_schema& actual, const difference_options& options,
+                           std::vector<schema_difference>& out) {
   const std::string table(expected.name);
   const auto e_keys = keys_of(expected), a_keys = keys_of(actual);
   auto add = [&](difference_kind kind, std::string object, std::string e, std::string a) {
@@ -3182,6 +3226,7 @@ inline void compare_tables(const table_schema& expected, const table_schema& act
     const bool e_null = e.nullable && !in_list(e_keys.primary, e.name), a_null = a->nullable && !in_list(a_keys.primary, a->name);
     if (e_null != a_null)
       add(difference_kind::column_nullability, std::string(e.name), e_null ? "nullable" : "NOT NULL", a_null ? "nullable" : "NOT NULL");
+    if (options.defaults && e.default_sql != a->default_sql) add(difference_kind::column_default, std::string(e.name), default_text(e), default_text(*a));
   }
   for (const auto& a : actual.columns)
     if (find_named(expected.columns, a.name, name_of) == nullptr) add(difference_kind::unexpected_column, std::string(a.name), "", type_text(a.type));
@@ -3211,6 +3256,14 @@ inline void compare_tables(const table_schema& expected, const table_schema& act
   }
   for (const auto& g : a_keys.foreign)
     if (find_key(e_keys, g) == nullptr) add(difference_kind::unexpected_foreign_key, foreign_key_text(g), "", foreign_key_text(g));
+
+  if (!options.checks) return;
+  auto e_checks = checks_of(expected), a_checks = checks_of(actual);
+  for (auto sql : e_checks) {
+    if (const auto at = std::find(a_checks.begin(), a_checks.end(), sql); at != a_checks.end()) a_checks.erase(at);
+    else add(difference_kind::missing_check, std::string(sql), "CHECK (" + std::string(sql) + ")", "");
+  }
+  for (auto sql : a_checks) add(difference_kind::unexpected_check, std::string(sql), "", "CHECK (" + std::string(sql) + ")");
 }
 
 }  // namespace detail
@@ -3221,15 +3274,15 @@ inline void compare_tables(const table_schema& expected, const table_schema& act
 // databases rewrite) and whether it takes NULL; the primary key's columns in order; unique constraints'
 // column sets; foreign keys' columns, target and ON DELETE/ON UPDATE actions; an index's table, columns,
 // uniqueness and whether it is partial. Not compared: column order, defaults, CHECK constraints and
-// partial-index predicates (SQL text a database rewrites), and constraint names (SQLite keeps none).
-// Names match exactly, or else ignoring case. A table one side lacks is one difference: its columns and
-// indexes are not listed again.
-inline std::vector<schema_difference> diff(const schema& expected, const schema& actual) {
+// partial-index predicates (SQL text a database rewrites: `options` turns defaults and CHECKs on), and
+// constraint names (SQLite keeps none). Names match exactly, or else ignoring case. A table one side
+// lacks is one difference: its columns and indexes are not listed again.
+inline std::vector<schema_difference> differences(const schema& expected, const schema& actual, const difference_options& options = {}) {
   std::vector<schema_difference> out;
   auto table_name = [](const table_schema& t) { return t.name; };
   auto index_name = [](const index_schema& i) { return i.name; };
   for (const auto& e : expected.tables) {
-    if (const auto* a = detail::find_named(actual.tables, e.name, table_name)) detail::compare_tables(e, *a, out);
+    if (const auto* a = detail::find_named(actual.tables, e.name, table_name)) detail::compare_tables(e, *a, options, out);
     else out.push_back({difference_kind::missing_table, std::string(e.name), "", "table", ""});
   }
   for (const auto& a : actual.tables)
@@ -3278,8 +3331,61 @@ inline std::string to_string(const schema_difference& d) {
     case difference_kind::missing_index: return "index '" + d.object + "' is missing";
     case difference_kind::unexpected_index: return "index '" + d.object + "' on " + table + " exists but is not expected";
     case difference_kind::index_definition: return "index '" + d.object + "' is " + an(d.actual) + ", expected " + an(d.expected);
+    case difference_kind::column_default: return "column " + column + " has " + d.actual + ", expected " + d.expected;
+    case difference_kind::missing_check: return "CHECK (" + d.object + ") on " + table + " is missing";
+    case difference_kind::unexpected_check: return "CHECK (" + d.object + ") on " + table + " exists but is not expected";
   }
   return "unknown difference";
+}
+
+// What the two schemas of differences() are called in a line of to_line().
+struct difference_labels {
+  std::string_view expected = "the models";
+  std::string_view actual = "the migrations";
+};
+
+// The difference as one line naming both sides (what `manage_db check` prints):
+// "stocks.symbol: varchar(10) in the models, text in the migrations",
+// "stocks.market_cap: big_integer in the models, not in the migrations".
+inline std::string to_line(const schema_difference& d, const difference_labels& labels = {}) {
+  const std::string e(labels.expected), a(labels.actual);
+  std::string subject = d.table, expected = d.expected, actual = d.actual;
+  auto an = [](const std::string& what) { return what.empty() ? what : (what.starts_with("index") ? "an " : "a ") + what; };
+  switch (d.kind) {
+    case difference_kind::missing_table: case difference_kind::unexpected_table:
+      expected = expected.empty() ? "" : "a table";
+      actual = actual.empty() ? "" : "a table";
+      break;
+    case difference_kind::missing_column: case difference_kind::unexpected_column: case difference_kind::column_type:
+    case difference_kind::column_nullability: case difference_kind::column_default:
+      subject += "." + d.object;
+      break;
+    case difference_kind::primary_key:
+      expected = expected.empty() ? "no primary key" : "primary key " + expected;
+      actual = actual.empty() ? "no primary key" : "primary key " + actual;
+      break;
+    case difference_kind::missing_unique: case difference_kind::unexpected_unique:
+      subject += " " + d.object;
+      expected = expected.empty() ? "" : "a unique constraint";
+      actual = actual.empty() ? "" : "a unique constraint";
+      break;
+    case difference_kind::missing_foreign_key: case difference_kind::unexpected_foreign_key: case difference_kind::foreign_key_actions:
+      subject += " " + d.object;
+      if (d.kind != difference_kind::foreign_key_actions) {
+        expected = expected.empty() ? "" : "a foreign key";
+        actual = actual.empty() ? "" : "a foreign key";
+      }
+      break;
+    case difference_kind::missing_index: case difference_kind::unexpected_index: case difference_kind::index_definition:
+      subject = d.object;
+      expected = an(expected);
+      actual = an(actual);
+      break;
+    case difference_kind::missing_check: case difference_kind::unexpected_check: break;
+  }
+  if (actual.empty()) return subject + ": " + expected + " in " + e + ", not in " + a;
+  if (expected.empty()) return subject + ": " + actual + " in " + a + ", not in " + e;
+  return subject + ": " + expected + " in " + e + ", " + actual + " in " + a;
 }
 
 inline std::ostream& operator<<(std::ostream& out, const schema_difference& d) { return out << to_string(d); }
@@ -3777,7 +3883,7 @@ validation_report validate(migrator<D>& m) {
         r.expected_tables = expected.tables.size();
         r.expected_indexes = expected.indexes.size();
         const auto live = m.dialect().inspect();
-        for (auto& d : diff(expected, *live)) {
+        for (auto& d : differences(expected, *live)) {
           if (d.kind == difference_kind::unexpected_table) continue;
           (is_unexpected(d.kind) ? r.unknown : r.drift).push_back(std::move(d));
         }
@@ -3856,6 +3962,356 @@ version_change stamp(migrator<D>& m, std::string_view target) {
 
 }  // namespace strata::commands
 // #include <strata/dialect.hpp>
+// #include <strata/diff.hpp>
+// strata::diff: the operations that take one schema to another, and their inverse (constexpr).
+
+#include <algorithm>
+#include <cstddef>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/ops.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/types.hpp>
+
+namespace strata {
+
+// A table a model declares under a new name: `m.table("users", {...}, {.renamed_from = "accounts"})`.
+struct table_rename {
+  std::string_view from;
+  std::string_view to;
+};
+
+// What strata::diff gives: `upgrade` takes `from` to `to`; `downgrade` takes the result back to `from`.
+struct migration_ops {
+  ops upgrade;
+  ops downgrade;
+
+  [[nodiscard]] constexpr bool empty() const { return upgrade.size() == 0; }
+};
+
+// One constraint of a table with everything that defines it, wherever it was written (a column's
+// .unique()/.check()/.references()/.primary_key() or a table constraint): two that compare equal are
+// the same constraint in the database.
+struct constraint_key {
+  constraint_kind kind = constraint_kind::check;
+  std::string_view name{};
+  std::vector<std::string_view> columns{};          // a CHECK's: the columns its expression names
+  std::string_view referenced_table{};
+  std::vector<std::string_view> referenced_columns{};
+  referential_action on_delete = referential_action::no_action;
+  referential_action on_update = referential_action::no_action;
+  std::string_view check_sql{};
+  std::string_view on_column{};                     // the column it is written on, if one (not its primary key)
+
+  // As a table constraint (what add_constraint records).
+  [[nodiscard]] constexpr constraint definition() const {
+    constraint c{kind, name, {}, referenced_table, referenced_columns, on_delete, on_update, check_sql};
+    if (kind != constraint_kind::check) c.columns = columns;  // a CHECK's columns are read from its expression
+    return c;
+  }
+  friend constexpr bool operator==(const constraint_key& a, const constraint_key& b) {
+    return a.kind == b.kind && a.name == b.name && a.columns == b.columns && a.referenced_table == b.referenced_table &&
+           a.referenced_columns == b.referenced_columns && a.on_delete == b.on_delete && a.on_update == b.on_update &&
+           a.check_sql == b.check_sql;
+  }
+};
+
+// Every constraint of a table as a constraint_key, in the order of strata::constraints_of.
+constexpr std::vector<constraint_key> constraint_keys(const table_schema& t) {
+  std::vector<constraint_key> out;
+  for (const auto& v : constraints_of(t)) {
+    constraint_key k{.kind = v.kind, .name = v.name, .columns = v.columns, .referenced_table = v.referenced_table};
+    if (v.on_column && v.kind != constraint_kind::primary_key) {
+      const auto& c = t.columns[v.column];
+      k.on_column = c.name;
+      if (v.kind == constraint_kind::check) k.check_sql = *c.check_sql;
+      if (v.kind == constraint_kind::foreign_key) {
+        k.referenced_columns = {c.foreign_key->column};
+        k.on_delete = c.foreign_key->on_delete;
+        k.on_update = c.foreign_key->on_update;
+      }
+    } else if (!v.on_column) {
+      const auto& x = t.constraints[v.constraint];
+      k.referenced_columns = x.referenced_columns;
+      k.on_delete = x.on_delete;
+      k.on_update = x.on_update;
+      k.check_sql = x.check_sql;
+    }
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+// Whether a value of type `from` always fits in `to` (no value is cut, rounded or refused).
+constexpr bool widens(const column_type& from, const column_type& to) {
+  if (from == to) return true;
+  using k = type_kind;
+  switch (from.kind) {
+    case k::integer: return to.kind == k::big_integer || to.kind == k::float_ || to.kind == k::text;
+    case k::big_integer: return to.kind == k::text;
+    case k::real: return to.kind == k::float_ || to.kind == k::text;
+    case k::float_: return to.kind == k::text;
+    case k::boolean: return to.kind == k::integer || to.kind == k::big_integer || to.kind == k::text;
+    case k::varchar: return to.kind == k::text || (to.kind == k::varchar && to.length >= from.length);
+    case k::date: return to.kind == k::datetime || to.kind == k::text;
+    case k::datetime: return to.kind == k::text;
+    case k::text: case k::blob: case k::custom: return false;
+  }
+  return false;
+}
+
+// Whether an operation can destroy data in the schema `before` it: it drops a table or a stored
+// column, or narrows a column's type (varchar(100) -> varchar(10), big_integer -> integer).
+// A revision writer marks such an operation for review.
+constexpr bool destructive(const operation& o, const schema& before) {
+  if (std::holds_alternative<op::drop_table>(o)) return true;
+  if (const auto* d = std::get_if<op::drop_column>(&o)) {
+    const auto* t = before.find_table(d->table);
+    const auto* c = t == nullptr ? nullptr : t->find_column(d->column);
+    return c == nullptr || !c->generated_sql;  // a generated column is computed again
+  }
+  if (const auto* a = std::get_if<op::alter_column>(&o); a != nullptr && a->change.type) {
+    const auto* t = before.find_table(a->table);
+    const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
+    return c == nullptr || !widens(c->type, *a->change.type);
+  }
+  return false;
+}
+
+namespace detail {
+
+// Records each operation with its inverse, and keeps the schema the operations so far give.
+struct diff_builder {
+  schema current;
+  ops upgrade;
+  std::vector<operation> inverses;
+
+  constexpr void record(operation o, operation inverse) {
+    current.apply(o);
+    upgrade.append(std::move(o));
+    inverses.push_back(std::move(inverse));
+  }
+  constexpr migration_ops finish() {
+    migration_ops out{std::move(upgrade), {}};
+    out.downgrade.reserve(inverses.size());
+    for (auto i = inverses.size(); i-- > 0;) out.downgrade.append(std::move(inverses[i]));
+    return out;
+  }
+};
+
+constexpr bool same_index(const index_schema& a, const index_schema& b) {
+  // `concurrently` is how an index is built, not what it is.
+  return a.table == b.table && a.columns == b.columns && a.options.unique == b.options.unique && a.options.where == b.options.where;
+}
+
+// The operation that drops `k` from table `t` (by name, else by kind and columns).
+constexpr op::drop_constraint drop_of(std::string_view table, const constraint_key& k) {
+  if (!k.name.empty()) return {table, k.name};
+  op::drop_constraint d{table, {}, k.kind};
+  if (k.kind != constraint_kind::primary_key) d.columns = k.columns;  // not `?:`: GCC 12 frees its vector twice
+  return d;
+}
+
+constexpr const column* column_in(const schema& s, std::string_view table, std::string_view name) {
+  const auto* t = s.find_table(table);
+  return t == nullptr ? nullptr : t->find_column(name);
+}
+
+// Where a column goes back (or in): after the column before it, unless it is last.
+constexpr column_placement placement_in(const std::vector<column>& columns, std::size_t i) {
+  if (i + 1 >= columns.size()) return {};
+  if (i > 0) return {.insert_after = columns[i - 1].name};
+  return {.insert_before = columns[1].name};
+}
+
+// Tables in an order where each comes after the tables it references (those of `among`); a cycle
+// keeps list order.
+constexpr std::vector<const table_schema*> by_references(std::vector<const table_schema*> among) {
+  std::vector<const table_schema*> out;
+  auto references = [](const table_schema& t, std::string_view other) {
+    if (t.name == other) return false;
+    for (const auto& c : t.columns)
+      if (c.foreign_key && c.foreign_key->table == other) return true;
+    for (const auto& k : t.constraints)
+      if (k.kind == constraint_kind::foreign_key && k.referenced_table == other) return true;
+    return false;
+  };
+  while (!among.empty()) {
+    auto next = among.begin();
+    for (auto it = among.begin(); it != among.end(); ++it) {
+      const bool free = std::none_of(among.begin(), among.end(), [&](const table_schema* o) { return o != *it && references(**it, o->name); });
+      if (free) {
+        next = it;
+        break;
+      }
+    }
+    out.push_back(*next);
+    among.erase(next);
+  }
+  return out;
+}
+
+}  // namespace detail
+
+// The operations that take schema `from` to schema `to`, in an order a database accepts, and the
+// ones that undo them. Tables are renamed where `renamed_tables` says so and columns where a column
+// of `to` has `.renamed_from(...)` (and the old name is in `from`, the new one is not), never
+// dropped and added. Compared: tables, columns (type, NULL, DEFAULT, generated expression), primary
+// keys, unique constraints, foreign keys with their actions, CHECKs (as SQL text), indexes. Not
+// compared: the order of existing columns, autoincrement. Order: renames; indexes and constraints
+// that go (foreign keys first); tables that go (those referencing others first); columns that go;
+// new tables (referenced ones first); new columns (placed where `to` has them); altered columns;
+// new constraints (foreign keys last); new indexes. `downgrade` is the inverse of each, in reverse.
+constexpr migration_ops diff(const schema& from, const schema& to, const std::vector<table_rename>& renamed_tables = {}) {
+  detail::diff_builder b{from, {}, {}};
+  auto& cur = b.current;
+
+  for (const auto& r : renamed_tables)
+    if (cur.find_table(r.from) && !cur.find_table(r.to) && to.find_table(r.to) && !to.find_table(r.from))
+      b.record(op::rename_table{r.from, r.to}, op::rename_table{r.to, r.from});
+  for (const auto& t : to.tables) {
+    for (const auto& c : t.columns) {
+      const auto old = c.previous_name.from;
+      const auto* u = cur.find_table(t.name);
+      if (old.empty() || u == nullptr || u->find_column(c.name) || !u->find_column(old) || t.find_column(old)) continue;
+      b.record(op::rename_column{t.name, old, c.name}, op::rename_column{t.name, c.name, old});
+    }
+  }
+
+  // Columns that go, or come back changed beyond what alter_column does (a generated expression).
+  auto replaced = [&](std::string_view table, const column& c) {
+    const auto* t = to.find_table(table);
+    const auto* w = t == nullptr ? nullptr : t->find_column(c.name);
+    return w == nullptr || w->generated_sql != c.generated_sql || (c.generated_sql && w->generated_storage != c.generated_storage);
+  };
+
+  for (std::size_t i = 0; i < cur.indexes.size();) {
+    const auto& x = cur.indexes[i];
+    const auto* w = to.find_index(x.name);
+    if (w != nullptr && detail::same_index(x, *w)) {
+      ++i;
+      continue;
+    }
+    const auto copy = x;
+    b.record(op::drop_index{copy.name, copy.table}, op::create_index{copy.name, copy.table, copy.columns, copy.options});
+  }
+
+  // Constraints that go or change, foreign keys first. Those written on a column that goes go with it.
+  for (const bool foreign : {true, false}) {
+    for (std::size_t ti = 0; ti < cur.tables.size(); ++ti) {
+      const auto* t = to.find_table(cur.tables[ti].name);
+      if (t == nullptr) continue;
+      auto wanted = constraint_keys(*t);
+      for (const auto& k : constraint_keys(cur.tables[ti])) {
+        if ((k.kind == constraint_kind::foreign_key) != foreign) continue;
+        if (const auto it = std::find(wanted.begin(), wanted.end(), k); it != wanted.end()) {
+          wanted.erase(it);
+          continue;
+        }
+        if (!k.on_column.empty() && replaced(t->name, *cur.tables[ti].find_column(k.on_column))) continue;
+        const auto table = cur.tables[ti].name;
+        b.record(detail::drop_of(table, k), op::add_constraint{table, k.definition()});
+      }
+    }
+  }
+
+  std::vector<const table_schema*> gone;
+  for (const auto& t : cur.tables)
+    if (to.find_table(t.name) == nullptr) gone.push_back(&t);
+  std::vector<table_schema> dropped;
+  for (const auto* t : detail::by_references(gone)) dropped.push_back(*t);
+  for (auto i = dropped.size(); i-- > 0;) {  // referencing tables first
+    const auto& t = dropped[i];
+    b.record(op::drop_table{t.name}, op::create_table{t.name, t.columns, t.constraints});
+  }
+
+  for (const auto& t : to.tables) {
+    for (std::size_t ci = 0; cur.find_table(t.name) != nullptr;) {
+      const auto& columns = cur.find_table(t.name)->columns;
+      if (ci >= columns.size()) break;
+      if (!replaced(t.name, columns[ci])) {
+        ++ci;
+        continue;
+      }
+      const auto c = columns[ci];
+      b.record(op::drop_column{t.name, c.name}, op::add_column{t.name, c, detail::placement_in(columns, ci)});
+    }
+  }
+
+  std::vector<const table_schema*> fresh;
+  for (const auto& t : to.tables)
+    if (cur.find_table(t.name) == nullptr) fresh.push_back(&t);
+  for (const auto* t : detail::by_references(fresh)) b.record(op::create_table{t->name, t->columns, t->constraints}, op::drop_table{t->name});
+
+  for (const auto& t : to.tables) {
+    for (std::size_t ci = 0; ci < t.columns.size(); ++ci) {
+      const auto& c = t.columns[ci];
+      if (detail::column_in(cur, t.name, c.name) != nullptr) continue;
+      // In place when a column after it is there already; its primary key comes with the table's.
+      column_placement at{};
+      for (std::size_t later = ci + 1; later < t.columns.size(); ++later)
+        if (detail::column_in(cur, t.name, t.columns[later].name) != nullptr) {
+          at = ci > 0 ? column_placement{.insert_after = t.columns[ci - 1].name} : column_placement{.insert_before = t.columns[later].name};
+          break;
+        }
+      auto added = c;
+      added.is_primary_key = false;
+      b.record(op::add_column{t.name, added, at}, op::drop_column{t.name, c.name});
+    }
+  }
+
+  for (const auto& t : to.tables) {
+    for (const auto& c : t.columns) {
+      const auto* now = detail::column_in(cur, t.name, c.name);
+      if (now == nullptr) continue;
+      column_change change, back;
+      if (now->type != c.type) {
+        change.type = c.type;
+        back.type = now->type;
+      }
+      if (now->nullable != c.nullable) {
+        change.nullable = c.nullable;
+        back.nullable = now->nullable;
+      }
+      if (now->default_sql != c.default_sql) {
+        if (c.default_sql) change.server_default = *c.default_sql;
+        else change.drop_default = true;
+        if (now->default_sql) back.server_default = *now->default_sql;
+        else back.drop_default = true;
+      }
+      if (change == column_change{}) continue;
+      b.record(op::alter_column{t.name, c.name, change}, op::alter_column{t.name, c.name, back});
+    }
+  }
+
+  for (const bool foreign : {false, true}) {
+    for (const auto& t : to.tables) {
+      const auto* u = cur.find_table(t.name);
+      auto have = constraint_keys(*u);
+      for (const auto& k : constraint_keys(t)) {
+        if ((k.kind == constraint_kind::foreign_key) != foreign) continue;
+        if (const auto it = std::find(have.begin(), have.end(), k); it != have.end()) {
+          have.erase(it);
+          continue;
+        }
+        auto definition = k.definition();
+        b.record(op::add_constraint{t.name, definition}, detail::drop_of(t.name, k));
+      }
+    }
+  }
+
+  for (const auto& x : to.indexes)
+    if (cur.find_index(x.name) == nullptr) b.record(op::create_index{x.name, x.table, x.columns, x.options}, op::drop_index{x.name, x.table});
+
+  return b.finish();
+}
+
+}  // namespace strata
 // #include <strata/connection.hpp>
 // #include <strata/errors.hpp>
 // #include <strata/fixed_string.hpp>
@@ -3987,6 +4443,601 @@ class manager {
 
 }  // namespace strata
 // #include <strata/migrator.hpp>
+// #include <strata/model.hpp>
+// strata::model: the schema an application wants, declared once in C++ and bound to its row
+// structs; strata::in_sync proves at compile time that the migrations build it.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+// #include <strata/detail/graph_check.hpp>
+// #include <strata/detail/recorded_names.hpp>
+// #include <strata/diff.hpp>
+// #include <strata/fixed_string.hpp>
+// #include <strata/history.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/types.hpp>
+
+namespace strata {
+
+// ---- What a C++ member can hold ------------------------------------------------------------------
+
+// Which column types a member of type T can hold. Specialize it for a type of your own:
+//   template <> struct strata::column_value<money> {
+//     static constexpr std::string_view name = "money";
+//     static constexpr bool holds(const strata::column_type& t) { return t.kind == strata::type_kind::big_integer; }
+//   };
+// A column spelled in SQL (strata::sql_type) is held by any type strata knows.
+template <class T>
+struct column_value {};
+
+template <>
+struct column_value<bool> {
+  static constexpr std::string_view name = "bool";
+  static constexpr bool holds(const column_type& t) { return t.kind == type_kind::boolean || t.kind == type_kind::custom; }
+};
+
+namespace detail {
+template <class T>
+constexpr std::string_view integer_name() {
+  constexpr bool is_signed = std::is_signed_v<T>;
+  switch (sizeof(T)) {
+    case 1: return is_signed ? "std::int8_t" : "std::uint8_t";
+    case 2: return is_signed ? "std::int16_t" : "std::uint16_t";
+    case 4: return is_signed ? "std::int32_t" : "std::uint32_t";
+    default: return is_signed ? "std::int64_t" : "std::uint64_t";
+  }
+}
+}  // namespace detail
+
+// A signed integer of at least 32 bits holds an integer, of 64 bits a big_integer; any integer a boolean.
+template <class T>
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
+struct column_value<T> {
+  static constexpr std::string_view name = detail::integer_name<T>();
+  static constexpr bool holds(const column_type& t) {
+    constexpr int bits = std::numeric_limits<T>::digits + (std::is_signed_v<T> ? 1 : 0);
+    switch (t.kind) {
+      case type_kind::integer: return std::is_signed_v<T> && bits >= 32;
+      case type_kind::big_integer: return std::is_signed_v<T> && bits >= 64;
+      case type_kind::boolean: case type_kind::custom: return true;
+      default: return false;
+    }
+  }
+};
+
+// float holds a real; double (or wider) a float_ (double precision) too.
+template <class T>
+  requires std::is_floating_point_v<T>
+struct column_value<T> {
+  static constexpr std::string_view name = std::is_same_v<T, float> ? "float" : std::is_same_v<T, double> ? "double" : "long double";
+  static constexpr bool holds(const column_type& t) {
+    return t.kind == type_kind::real || t.kind == type_kind::custom || (t.kind == type_kind::float_ && sizeof(T) >= sizeof(double));
+  }
+};
+
+// Text: text, varchar, date and datetime (ISO 8601), and bytes.
+template <>
+struct column_value<std::string> {
+  static constexpr std::string_view name = "std::string";
+  static constexpr bool holds(const column_type& t) { return t.kind != type_kind::integer && t.kind != type_kind::big_integer && t.kind != type_kind::real && t.kind != type_kind::float_ && t.kind != type_kind::boolean; }
+};
+
+template <>
+struct column_value<std::vector<std::byte>> {
+  static constexpr std::string_view name = "std::vector<std::byte>";
+  static constexpr bool holds(const column_type& t) { return t.kind == type_kind::blob || t.kind == type_kind::custom; }
+};
+template <>
+struct column_value<std::vector<unsigned char>> {
+  static constexpr std::string_view name = "std::vector<unsigned char>";
+  static constexpr bool holds(const column_type& t) { return t.kind == type_kind::blob || t.kind == type_kind::custom; }
+};
+
+namespace detail {
+
+template <class T> struct optional_of { using type = T; static constexpr bool value = false; };
+template <class T> struct optional_of<std::optional<T>> { using type = T; static constexpr bool value = true; };
+
+// The name of T as the compiler spells it ("insightbull::Stock"), for messages.
+template <class T>
+constexpr std::string_view type_name() {
+  std::string_view p = __PRETTY_FUNCTION__;  // "... [with T = insightbull::Stock; ...]" (GCC), "... [T = insightbull::Stock]" (clang)
+  const auto start = p.find("T = ");
+  if (start == std::string_view::npos) return "?";
+  p.remove_prefix(start + 4);
+  return p.substr(0, std::min(p.find(';'), p.find(']')));
+}
+
+inline constexpr std::string_view optional_open = "std::optional<";
+inline constexpr std::string_view optional_close = ">";
+template <const std::string_view&... Parts>
+struct joined {
+  static constexpr auto chars = [] {
+    std::array<char, (Parts.size() + ... + 0) + 1> out{};
+    std::size_t i = 0;
+    ((void)std::copy(Parts.begin(), Parts.end(), out.begin() + static_cast<std::ptrdiff_t>(std::exchange(i, i + Parts.size()))), ...);
+    return out;
+  }();
+  static constexpr std::string_view value{chars.data(), chars.size() - 1};
+};
+
+template <class T>
+struct value_name {
+  static constexpr std::string_view value = [] {
+    if constexpr (requires { column_value<T>::name; }) return std::string_view(column_value<T>::name);
+    else return type_name<T>();
+  }();
+};
+template <class T>
+struct value_name<std::optional<T>> {
+  static constexpr std::string_view value = joined<optional_open, value_name<T>::value, optional_close>::value;
+};
+
+}  // namespace detail
+
+// A member of a row struct as the binding check sees it.
+struct member_info {
+  std::string_view name;
+  std::string_view type;                   // "std::optional<std::int64_t>"
+  bool optional = false;
+  bool (*holds)(const column_type&) = nullptr;  // null: a type strata does not know (see column_value)
+};
+
+template <class M>
+constexpr member_info member_of(std::string_view name) {
+  using value = typename detail::optional_of<M>::type;
+  member_info info{name, detail::value_name<M>::value, detail::optional_of<M>::value, nullptr};
+  if constexpr (requires(const column_type& t) { column_value<value>::holds(t); }) info.holds = &column_value<value>::holds;
+  return info;
+}
+
+// The members of a row struct, for the binding check. Not reflected (no check) unless specialized:
+// <strata/hana.hpp> does it for a struct defined with BOOST_HANA_DEFINE_STRUCT; a specialization of
+// your own gives `static constexpr bool reflected = true;` and `static constexpr std::array<member_info, N> members`.
+template <class Row>
+struct row_members {
+  static constexpr bool reflected = false;
+};
+
+// ---- The models ------------------------------------------------------------------------------------
+
+enum class binding_fault : std::uint8_t { no_column, no_member, nullability, type, unknown_type };
+
+constexpr std::string_view to_string(binding_fault f) {
+  switch (f) {
+    case binding_fault::no_column: return "no_column";
+    case binding_fault::no_member: return "no_member";
+    case binding_fault::nullability: return "nullability";
+    case binding_fault::type: return "type";
+    case binding_fault::unknown_type: return "unknown_type";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, binding_fault f) { return out << to_string(f); }
+
+// A row struct that does not fit its table: a member without a column or the reverse, a
+// std::optional for a NOT NULL column (or the reverse), or a type that cannot hold the column's.
+struct binding_mismatch {
+  binding_fault fault = binding_fault::no_column;
+  std::string_view row;            // "insightbull::Stock"
+  std::string_view table;
+  std::string_view column;         // the member's or column's name
+  std::string_view member_type{};  // empty for no_member
+  column_type type{};              // the column's (not for no_column)
+  bool nullable = false;           // the column's
+};
+
+enum class model_fault_kind : std::uint8_t {
+  duplicate_table,
+  duplicate_column,
+  unknown_column,             // a constraint names a column the table lacks
+  duplicate_index,
+  index_on_unknown_table,     // or on a table declared after the index
+  index_on_unknown_column,
+  unknown_referenced_table,
+  unknown_referenced_column,
+};
+
+constexpr std::string_view to_string(model_fault_kind k) {
+  switch (k) {
+    case model_fault_kind::duplicate_table: return "duplicate_table";
+    case model_fault_kind::duplicate_column: return "duplicate_column";
+    case model_fault_kind::unknown_column: return "unknown_column";
+    case model_fault_kind::duplicate_index: return "duplicate_index";
+    case model_fault_kind::index_on_unknown_table: return "index_on_unknown_table";
+    case model_fault_kind::index_on_unknown_column: return "index_on_unknown_column";
+    case model_fault_kind::unknown_referenced_table: return "unknown_referenced_table";
+    case model_fault_kind::unknown_referenced_column: return "unknown_referenced_column";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, model_fault_kind k) { return out << to_string(k); }
+
+// A declaration the models cannot hold; it is left out of the schema.
+struct model_fault {
+  model_fault_kind kind = model_fault_kind::duplicate_table;
+  std::string_view table;
+  std::string_view object{};  // the column, index or referenced table concerned
+};
+
+struct table_options {
+  std::string_view renamed_from{};  // the table's former name: strata::diff renames it
+};
+
+// The recorder of a models declaration: tables (bound to row structs or not) and indexes, in the
+// vocabulary of strata::ops. A declaration is a struct with `static constexpr void declare(strata::model&)`:
+//   struct models {
+//     static constexpr void declare(strata::model& m) {
+//       m.table<Stock>("stocks", {strata::column("id", strata::integer).primary_key(),
+//                                 strata::column("symbol", strata::varchar(10)).not_null(),
+//                                 strata::unique("uq_stocks_symbol", {"symbol"})});
+//       m.index("ix_stocks_sector", "stocks", {"sector"});
+//     }
+//   };
+// Declare a table before its indexes; a foreign key may name a table declared later.
+class model {
+ public:
+  // Table `name`, bound to the row struct Row (checked when row_members<Row> is reflected); without
+  // Row, a table no row struct stands for: `m.table("audit_log", {...})`.
+  template <class Row = void>
+  constexpr void table(std::string_view name, std::initializer_list<table_element> elements, table_options options = {}) {
+    ops recorded;
+    recorded.create_table(name, elements);
+    const auto& t = std::get<op::create_table>(recorded.operations().front());
+    if (!well_formed(t)) return;
+    schema_.apply(recorded);
+    if (!options.renamed_from.empty()) renamed_.push_back({options.renamed_from, name});
+    if constexpr (!std::is_void_v<Row>) {
+      if constexpr (row_members<Row>::reflected) bind(detail::type_name<Row>(), *schema_.find_table(name), row_members<Row>::members);
+    }
+  }
+  constexpr void index(std::string_view name, std::string_view table, names columns, index_options options = {}) {
+    const auto* t = schema_.find_table(table);
+    if (schema_.find_index(name) != nullptr) return fault({model_fault_kind::duplicate_index, table, name});
+    if (t == nullptr) return fault({model_fault_kind::index_on_unknown_table, table, name});
+    for (auto c : columns)
+      if (t->find_column(c) == nullptr) return fault({model_fault_kind::index_on_unknown_column, table, c});
+    ops recorded;
+    recorded.create_index(name, table, columns, options);
+    schema_.apply(recorded);
+  }
+
+  // The schema declared.
+  [[nodiscard]] constexpr const strata::schema& schema() const { return schema_; }
+  [[nodiscard]] constexpr const std::vector<table_rename>& renamed_tables() const { return renamed_; }
+  [[nodiscard]] constexpr const std::vector<binding_mismatch>& mismatches() const { return mismatches_; }
+  // What the declaration cannot hold, the foreign keys to a table or column it lacks included.
+  [[nodiscard]] constexpr std::vector<model_fault> faults() const {
+    auto out = faults_;
+    for (const auto& t : schema_.tables) {
+      for (const auto& k : constraint_keys(t)) {
+        if (k.kind != constraint_kind::foreign_key) continue;
+        const auto* target = schema_.find_table(k.referenced_table);
+        if (target == nullptr) {
+          out.push_back({model_fault_kind::unknown_referenced_table, t.name, k.referenced_table});
+          continue;
+        }
+        for (auto c : k.referenced_columns)
+          if (target->find_column(c) == nullptr) out.push_back({model_fault_kind::unknown_referenced_column, target->name, c});
+      }
+    }
+    return out;
+  }
+
+ private:
+  constexpr void fault(model_fault f) { faults_.push_back(f); }
+
+  constexpr bool well_formed(const op::create_table& t) {
+    if (schema_.find_table(t.table) != nullptr) {
+      fault({model_fault_kind::duplicate_table, t.table});
+      return false;
+    }
+    auto has = [&](std::string_view name) {
+      for (const auto& c : t.columns)
+        if (c.name == name) return true;
+      return false;
+    };
+    for (std::size_t i = 0; i < t.columns.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (t.columns[i].name == t.columns[j].name) {
+          fault({model_fault_kind::duplicate_column, t.table, t.columns[i].name});
+          return false;
+        }
+    for (const auto& k : t.constraints)
+      for (auto c : k.columns)
+        if (!has(c)) {
+          fault({model_fault_kind::unknown_column, t.table, c});
+          return false;
+        }
+    return true;
+  }
+
+  template <std::size_t N>
+  constexpr void bind(std::string_view row, const table_schema& t, const std::array<member_info, N>& members) {
+    std::vector<std::string_view> primary;
+    for (const auto& k : constraint_keys(t))
+      if (k.kind == constraint_kind::primary_key) primary = k.columns;
+    for (const auto& m : members) {
+      const auto* c = t.find_column(m.name);
+      if (c == nullptr) {
+        mismatches_.push_back({binding_fault::no_column, row, t.name, m.name, m.type});
+        continue;
+      }
+      const bool nullable = c->nullable && std::find(primary.begin(), primary.end(), c->name) == primary.end();
+      binding_mismatch found{binding_fault::nullability, row, t.name, m.name, m.type, c->type, nullable};
+      if (m.holds == nullptr) found.fault = binding_fault::unknown_type;
+      else if (!m.holds(c->type)) found.fault = binding_fault::type;
+      else if (m.optional == nullable) continue;
+      mismatches_.push_back(found);
+    }
+    for (const auto& c : t.columns) {
+      if (std::none_of(members.begin(), members.end(), [&](const member_info& m) { return m.name == c.name; }))
+        mismatches_.push_back({binding_fault::no_member, row, t.name, c.name, {}, c.type, c.nullable});
+    }
+  }
+
+  strata::schema schema_;
+  std::vector<table_rename> renamed_;
+  std::vector<binding_mismatch> mismatches_;
+  std::vector<model_fault> faults_;
+};
+
+// A models declaration: `static constexpr void declare(strata::model&)`.
+template <class M>
+concept Models = requires(model& m) { M::declare(m); };
+
+// The recorded declaration of M.
+template <Models M>
+constexpr model declared() {
+  model m;
+  M::declare(m);
+  return m;
+}
+
+// The schema M declares: `static_assert(strata::model_schema<models>().find_table("stocks") != nullptr);`
+template <Models M>
+constexpr schema model_schema() {
+  return declared<M>().schema();
+}
+
+// The operations that take `from` to the models (their renames included), and back.
+constexpr migration_ops diff(const schema& from, const model& to) { return diff(from, to.schema(), to.renamed_tables()); }
+
+// ---- in_sync ------------------------------------------------------------------------------------------
+
+namespace detail {
+
+constexpr message_buffer& operator<<(message_buffer& m, const column_type& t) {
+  if (t.kind == type_kind::varchar) return m << "varchar(" << std::size_t{t.length} << ")";
+  if (t.kind == type_kind::custom) return m << t.sql;
+  return m << to_string(t.kind);
+}
+
+constexpr message_buffer& write_list(message_buffer& m, const std::vector<std::string_view>& names) {
+  m << "(";
+  for (std::size_t i = 0; i < names.size(); ++i) m << (i ? ", " : "") << names[i];
+  return m << ")";
+}
+
+constexpr message_buffer& operator<<(message_buffer& m, const constraint_key& k) {
+  m << (k.kind == constraint_kind::primary_key ? "the primary key " : k.kind == constraint_kind::unique ? "the unique constraint "
+        : k.kind == constraint_kind::foreign_key ? "the foreign key " : "the check ");
+  if (!k.name.empty()) m << k.name << " ";
+  if (k.kind == constraint_kind::check) return m << "(" << k.check_sql << ")";
+  write_list(m, k.columns);
+  if (k.kind != constraint_kind::foreign_key) return m;
+  m << " -> " << k.referenced_table << " ";
+  write_list(m, k.referenced_columns);
+  if (k.on_delete != referential_action::no_action) m << " ON DELETE " << to_sql(k.on_delete);
+  if (k.on_update != referential_action::no_action) m << " ON UPDATE " << to_sql(k.on_update);
+  return m;
+}
+
+constexpr message_buffer& operator<<(message_buffer& m, const index_schema& i) {
+  m << (i.options.unique ? "a unique index on " : "an index on ") << i.table << " ";
+  write_list(m, i.columns);
+  if (!i.options.where.empty()) m << " WHERE " << i.options.where;
+  return m;
+}
+
+constexpr std::string_view suggested_type(const column_type& t) {
+  switch (t.kind) {
+    case type_kind::integer: case type_kind::big_integer: return "std::int64_t";
+    case type_kind::real: case type_kind::float_: return "double";
+    case type_kind::boolean: return "bool";
+    case type_kind::blob: return "std::vector<std::byte>";
+    default: return "std::string";
+  }
+}
+
+constexpr void describe(message_buffer& m, const model_fault& f) {
+  switch (f.kind) {
+    case model_fault_kind::duplicate_table: m << "the models declare table " << f.table << " twice; declare it once"; break;
+    case model_fault_kind::duplicate_column: m << "the models declare column " << f.table << "." << f.object << " twice; declare it once"; break;
+    case model_fault_kind::unknown_column:
+      m << "a constraint of table " << f.table << " in the models names column " << f.object << ", which the table lacks; declare the column or fix the name";
+      break;
+    case model_fault_kind::duplicate_index: m << "the models declare index " << f.object << " twice; give each index its own name"; break;
+    case model_fault_kind::index_on_unknown_table:
+      m << "index " << f.object << " in the models is on table " << f.table << ", which is not declared before it; declare the table first";
+      break;
+    case model_fault_kind::index_on_unknown_column:
+      m << "an index of table " << f.table << " in the models names column " << f.object << ", which the table lacks; fix the name";
+      break;
+    case model_fault_kind::unknown_referenced_table:
+      m << "a foreign key of table " << f.table << " in the models references table " << f.object << ", which the models lack; declare it";
+      break;
+    case model_fault_kind::unknown_referenced_column:
+      m << "a foreign key in the models references column " << f.table << "." << f.object << ", which the models lack; fix the name";
+      break;
+  }
+}
+
+constexpr void describe(message_buffer& m, const binding_mismatch& b) {
+  auto wanted = [&]() -> message_buffer& {
+    if (b.nullable) return m << "std::optional<" << suggested_type(b.type) << ">";
+    return m << suggested_type(b.type);
+  };
+  switch (b.fault) {
+    case binding_fault::no_column:
+      m << b.row << "::" << b.column << " has no column in table " << b.table << " of the models; declare the column or remove the member";
+      break;
+    case binding_fault::no_member:
+      m << b.table << "." << b.column << " has no member in " << b.row << "; add a member " << b.column << " of type ";
+      wanted();
+      break;
+    case binding_fault::nullability:
+      m << b.table << "." << b.column << " is " << (b.nullable ? "nullable" : "NOT NULL") << " in the models, but " << b.row << "::" << b.column
+        << " is " << b.member_type << "; make the member ";
+      wanted() << (b.nullable ? " or the column .not_null()" : " or the column nullable");
+      break;
+    case binding_fault::type:
+    case binding_fault::unknown_type:
+      m << b.table << "." << b.column << " is " << b.type << (b.nullable ? "" : " NOT NULL") << " in the models, but " << b.row << "::" << b.column
+        << " is " << b.member_type << (b.fault == binding_fault::type ? ", which cannot hold it" : ", a type strata does not know (specialize strata::column_value)")
+        << "; make the member ";
+      wanted();
+      break;
+  }
+}
+
+// The first operation of a diff from the migrations to the models, as the difference it repairs.
+constexpr void describe(message_buffer& m, const operation& o, const schema& migrations, const schema& models) {
+  auto column_of = [](const schema& s, std::string_view table, std::string_view name) -> const column* {
+    const auto* t = s.find_table(table);
+    return t == nullptr ? nullptr : t->find_column(name);
+  };
+  const auto where = [&](std::string_view table, std::string_view column) -> message_buffer& { return m << table << "." << column; };
+  if (const auto* x = std::get_if<op::rename_table>(&o)) {
+    m << "table " << x->new_name << " is renamed from " << x->table << " in the models, the migrations still have " << x->table;
+  } else if (const auto* x = std::get_if<op::rename_column>(&o)) {
+    where(x->table, x->new_name) << " is renamed from " << x->column << " in the models, the migrations still have " << x->column;
+  } else if (const auto* x = std::get_if<op::drop_index>(&o)) {
+    const auto* had = migrations.find_index(x->name);
+    if (const auto* w = models.find_index(x->name)) m << "index " << x->name << " is " << *w << " in the models, " << *had << " in the migrations";
+    else m << "index " << x->name << " (" << *had << ") is in the migrations, not in the models";
+  } else if (const auto* x = std::get_if<op::drop_constraint>(&o)) {
+    const auto* t = migrations.find_table(x->table);
+    for (const auto& k : constraint_keys(*t)) {
+      const auto d = drop_of(x->table, k);
+      if (d.name != x->name || d.kind != x->kind || d.columns != x->columns) continue;
+      m << x->table << ": " << k;
+      if (const auto* w = models.find_table(x->table)) {
+        for (const auto& v : constraint_keys(*w))
+          if (v.kind == k.kind && (v.kind == constraint_kind::primary_key || v.columns == k.columns)) {
+            m << " is " << v << " in the models";
+            return;
+          }
+      }
+      m << " is in the migrations, not in the models";
+      return;
+    }
+  } else if (const auto* x = std::get_if<op::drop_table>(&o)) {
+    m << "table " << x->table << " is in the migrations, not in the models";
+  } else if (const auto* x = std::get_if<op::drop_column>(&o)) {
+    where(x->table, x->column) << " is in the migrations, not in the models";
+  } else if (const auto* x = std::get_if<op::create_table>(&o)) {
+    m << "table " << x->table << " is in the models, not in the migrations";
+  } else if (const auto* x = std::get_if<op::add_column>(&o)) {
+    where(x->table, x->definition.name) << " is in the models, not in the migrations";
+  } else if (const auto* x = std::get_if<op::alter_column>(&o)) {
+    const auto* had = column_of(migrations, x->table, x->column);
+    const auto* want = column_of(models, x->table, x->column);
+    where(x->table, x->column);
+    if (x->change.type) m << " is " << want->type << " in the models, " << had->type << " in the migrations";
+    else if (x->change.nullable) m << " is " << (want->nullable ? "nullable" : "NOT NULL") << " in the models, " << (had->nullable ? "nullable" : "NOT NULL") << " in the migrations";
+    else {
+      m << (want->default_sql ? " has DEFAULT " : " has no default") << want->default_sql.value_or("") << " in the models, ";
+      m << (had->default_sql ? "DEFAULT " : "no default") << had->default_sql.value_or("") << " in the migrations";
+    }
+  } else if (const auto* x = std::get_if<op::add_constraint>(&o)) {
+    for (const auto& k : constraint_keys(*models.find_table(x->table)))
+      if (k.definition() == x->definition) {
+        m << x->table << ": " << k << " is in the models, not in the migrations";
+        return;
+      }
+  } else if (const auto* x = std::get_if<op::create_index>(&o)) {
+    m << "index " << x->name << " (" << *models.find_index(x->name) << ") is in the models, not in the migrations";
+  }
+}
+
+// Empty when the models equal the schema the migrations build and every row struct fits its table.
+constexpr message_buffer sync_message(const schema& migrations, const model& models) {
+  message_buffer m;
+  const auto faults = models.faults();
+  if (!faults.empty()) {
+    describe(m << "strata::in_sync: ", faults.front());
+    return m;
+  }
+  if (!models.mismatches().empty()) {
+    describe(m << "strata::in_sync: ", models.mismatches().front());
+    return m;
+  }
+  const auto d = diff(migrations, models);
+  if (d.empty()) return m;
+  describe(m << "strata::in_sync: ", d.upgrade.operations().front(), migrations, models.schema());
+  m << "; run 'manage_db migrate \"message\"' to write the revision";
+  return m;
+}
+
+template <class H, class M>
+struct sync_check {
+  static constexpr message_buffer message = sync_message(replay<H>(), declared<M>());
+};
+
+// Instantiated only when they differ: GCC prints the Message argument verbatim in the "In
+// instantiation of" line above the assertion; `value` is true so that nothing else fails after it.
+template <fixed_string Message>
+struct models_out_of_sync {
+  static_assert(Message.size() == 0, "strata::in_sync: the models and the migrations differ: the difference is spelled out in 'models_out_of_sync<...>' above");
+  static constexpr bool value = true;
+};
+template <bool Same, fixed_string Message>
+inline constexpr bool sync_checked = true;
+template <fixed_string Message>
+inline constexpr bool sync_checked<false, Message> = models_out_of_sync<Message>::value;
+
+}  // namespace detail
+
+// What differs first between the models M and the schema the history H builds, or a row struct
+// that does not fit its table, as a sentence with the fix; empty when none.
+template <History H, Models M>
+constexpr std::string_view sync_problem() {
+  if constexpr (!detail::records_at_compile_time) {
+    return {};
+  } else {
+    const auto& m = detail::sync_check<H, M>::message;
+    return {m.data, m.size};
+  }
+}
+
+// `static_assert(strata::in_sync<history, models>());`: fails the build with one message naming
+// the first difference between the models and the migrations (or the row struct that does not fit
+// its table) and the fix. Where the standard library cannot record operations in constant
+// evaluation (clang 14 with libstdc++ 12: see detail::records_at_compile_time), it checks nothing
+// and gives true: compile with GCC (as CI does) to have the models checked.
+template <History H, Models M>
+constexpr bool in_sync() {
+  if constexpr (!detail::records_at_compile_time) {
+    return true;
+  } else {
+    using check = detail::sync_check<H, M>;
+    return detail::sync_checked<check::message.size == 0, detail::to_fixed_string<check::message.size>(check::message)>;
+  }
+}
+
+}  // namespace strata
 // #include <strata/naming.hpp>
 // #include <strata/ops.hpp>
 // #include <strata/owned_schema.hpp>
@@ -9104,12 +10155,24 @@ int main(int argc, char** argv) noexcept {
 // when asked for.
 #if defined(STRATA_WITH_HANA)
 // #include <strata/hana.hpp>
-// strata::revision_types<H>: a history's revisions as a Boost.Hana typelist (opt-in: needs Boost.Hana).
+// strata's Boost.Hana integration (opt-in: needs Boost.Hana): a history's revisions as a Hana
+// typelist, and the members of a BOOST_HANA_DEFINE_STRUCT row for the models' binding check.
 
+#include <array>
+#include <type_traits>
+#include <utility>
+
+#include <boost/hana/accessors.hpp>
+#include <boost/hana/concept/struct.hpp>
+#include <boost/hana/first.hpp>
+#include <boost/hana/second.hpp>
+#include <boost/hana/string.hpp>
 #include <boost/hana/tuple.hpp>
 #include <boost/hana/type.hpp>
+#include <boost/hana/unpack.hpp>
 
 // #include <strata/history.hpp>
+// #include <strata/model.hpp>
 
 namespace strata {
 
@@ -9126,6 +10189,19 @@ struct revision_types_of<history<R...>> {
 // Kept out of <strata/history.hpp> so that the core needs no Boost.
 template <History H>
 inline constexpr auto revision_types = detail::revision_types_of<H>::value;
+
+// A row struct defined with BOOST_HANA_DEFINE_STRUCT: its members (name, type) for the binding
+// check of `m.table<Row>(...)`. Include this header where the models are declared.
+template <class Row>
+  requires boost::hana::Struct<Row>::value
+struct row_members<Row> {
+  static constexpr bool reflected = true;
+  static constexpr auto members = boost::hana::unpack(boost::hana::accessors<Row>(), [](auto... accessor) {
+    return std::array<member_info, sizeof...(accessor)>{
+        member_of<std::remove_cvref_t<decltype(boost::hana::second(accessor)(std::declval<Row&>()))>>(
+            boost::hana::to<char const*>(boost::hana::first(accessor)))...};
+  });
+};
 
 }  // namespace strata
 #endif
