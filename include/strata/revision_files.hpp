@@ -15,9 +15,14 @@
 
 #include <strata/commands.hpp>
 #include <strata/detail/versions_folder.hpp>
+#include <strata/diff.hpp>
 #include <strata/errors.hpp>
 #include <strata/graph.hpp>
 #include <strata/migrator.hpp>
+#include <strata/model.hpp>
+#include <strata/revision_source.hpp>
+#include <strata/schema.hpp>
+#include <strata/schema_diff.hpp>
 
 namespace strata::commands {
 
@@ -58,6 +63,86 @@ validation_report validate(migrator<D>& m, const std::filesystem::path& versions
   auto r = validate(m);
   check_versions_folder(r, m.graph(), versions_dir, options.program);
   return r;
+}
+
+// ---- autogenerate: the models against the history (or a live database) -------------------------------
+
+// The schema at the history's head: every revision's upgrade, in list order. Throws usage_error when
+// the history has several heads (autogenerate would not know which one to follow).
+inline schema head_schema(const revision_graph& g) {
+  if (g.heads().size() > 1) {
+    std::vector<std::string> heads;
+    for (auto h : g.heads()) heads.emplace_back(g[h].id);
+    throw usage_error("the history has " + std::to_string(heads.size()) + " heads (" + detail::join(heads) +
+                      "); merge them first with 'merge heads -m \"merge\"', then migrate");
+  }
+  schema s;
+  for (const auto& r : g.revisions()) s.apply(r.record_upgrade());
+  return s;
+}
+
+// A live database's schema without the version table, which no model declares.
+inline schema without_table(schema s, std::string_view table) {
+  std::erase_if(s.tables, [&](const table_schema& t) { return t.name == table; });
+  std::erase_if(s.indexes, [&](const index_schema& i) { return i.table == table; });
+  return s;
+}
+
+// A revision's operations, found by strata::diff, and their C++.
+struct generated_revision {
+  migration_ops operations;
+  strata::detail::revision_body body;
+  std::vector<std::string> reviews;  // what each upgrade operation that may destroy data does
+
+  [[nodiscard]] bool empty() const { return operations.empty(); }
+};
+
+namespace detail {
+
+// Why an operation is marked for review: what it may destroy, in the schema before it.
+inline std::string review_of(const operation& o, const schema& before) {
+  if (const auto* d = std::get_if<op::drop_table>(&o)) return "drops table '" + std::string(d->table) + "' and every row in it; check that this is intended";
+  if (const auto* d = std::get_if<op::drop_column>(&o))
+    return "drops column '" + std::string(d->table) + "." + std::string(d->column) + "' and its data; if it was renamed, declare "
+           ".renamed_from(\"" + std::string(d->column) + "\") on the new column in the models instead";
+  if (const auto* a = std::get_if<op::alter_column>(&o); a != nullptr && a->change.type) {
+    const auto* t = before.find_table(a->table);
+    const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
+    return "narrows '" + std::string(a->table) + "." + std::string(a->column) + "' from " + (c ? strata::detail::type_text(c->type) : std::string("its type")) +
+           " to " + strata::detail::type_text(*a->change.type) + ": values that do not fit are cut or refused; add .using_sql if they need converting";
+  }
+  return "may destroy data: " + describe(o);
+}
+
+inline std::string body_of(const ops& recorded, schema before, std::vector<std::string>* reviews) {
+  std::vector<reviewed_operation> written;
+  for (const auto& o : recorded.operations()) {
+    std::string review;
+    if (reviews != nullptr && destructive(o, before)) {
+      review = review_of(o, before);
+      reviews->push_back(review);
+    }
+    written.push_back({&o, std::move(review)});
+    before.apply(o);
+  }
+  return cpp_body(written);
+}
+
+}  // namespace detail
+
+// The revision that takes the schema `from` to the models `to`: strata::diff's operations, written as
+// C++ with a review comment above each upgrade operation that may destroy data.
+inline generated_revision generate(const schema& from, const model& to) {
+  generated_revision g{diff(from, to), {}, {}};
+  if (g.empty()) return g;
+  g.body.upgrade = detail::body_of(g.operations.upgrade, from, &g.reviews);
+  g.body.downgrade = detail::body_of(g.operations.downgrade, to.schema(), nullptr);
+  return g;
+}
+
+// What `check` reports: how the models differ from the history at its head (empty: in sync).
+inline std::vector<schema_difference> check(const model& models, const revision_graph& g) {
+  return differences(models.schema(), head_schema(g), difference_options::strata_text());
 }
 
 // ---- migrate, merge: revision files -------------------------------------------------------------------
