@@ -1,5 +1,8 @@
-// strata::cli::main in process, on a history with a branch and a merge: what history, heads and
-// status print for them (the end-to-end tests in cli_test.cpp run InsightBull's linear history).
+// strata::cli::main in process, on a history with a branch and a merge (what history, heads and
+// status print for them, and downgrade -1 refused at two heads) and on an empty history (every
+// command works before the first revision). The end-to-end tests in cli_test.cpp run InsightBull's
+// linear history.
+#include <algorithm>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -76,6 +79,66 @@ TEST_F(CliHistory, TwoHeadsAreListedAndHeadIsRefusedUntilMerged) {
   EXPECT_EQ(run<merged>(url, {"current", "--json"}).out, "{\"current\": [\"dd0000000004\"]}\n");
   ASSERT_EQ(run<merged>(url, {"downgrade", "-1"}).status, 0);
   EXPECT_EQ(run<merged>(url, {"current", "--json"}).out, "{\"current\": [\"bb0000000002\", \"cc0000000003\"]}\n");
+}
+
+TEST_F(CliHistory, DowngradeByStepsAtTwoHeadsIsRefusedAsAmbiguous) {
+  ASSERT_EQ(run<branched>(url, {"upgrade", "heads"}).status, 0);
+  const auto down = run<branched>(url, {"downgrade", "-1"});
+  EXPECT_EQ(down.status, 1);
+  EXPECT_EQ(std::count(down.err.begin(), down.err.end(), '\n'), 1) << down.err;
+  for (const char* part : {"ambiguous", "'bb0000000002', 'cc0000000003'", "'aa0000000001' reverts"})
+    EXPECT_NE(down.err.find(part), std::string::npos) << part << "\n" << down.err;
+  EXPECT_TRUE(down.out.empty()) << down.out;
+  EXPECT_EQ(run<branched>(url, {"current", "--json"}).out, "{\"current\": [\"bb0000000002\", \"cc0000000003\"]}\n");
+  // Going down by id works, and so does -1 on the merge, whose one row has one step down.
+  ASSERT_EQ(run<merged>(url, {"upgrade"}).status, 0);
+  const auto two = run<merged>(url, {"downgrade", "-2"});
+  EXPECT_EQ(two.status, 1);
+  EXPECT_NE(two.err.find("after reverting 'dd0000000004'"), std::string::npos) << two.err;
+  EXPECT_EQ(run<merged>(url, {"current", "--json"}).out, "{\"current\": [\"dd0000000004\"]}\n");
+}
+
+// ---- an empty history: a project before its first revision ---------------------------------------
+
+using nothing_yet = strata::history<>;
+
+TEST_F(CliHistory, EveryCommandWorksOnAnEmptyHistory) {
+  auto r = run<nothing_yet>(url, {"status"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_NE(r.out.find("Current:        base\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Heads:          none (the history has no revisions yet)\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Pending:        0 revisions\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Up to date"), std::string::npos) << r.out;
+  r = run<nothing_yet>(url, {"status", "--json"});
+  EXPECT_NE(r.out.find("\"current\": [], \"heads\": [], \"pending\": [], \"needs_upgrade\": false"), std::string::npos) << r.out;
+
+  r = run<nothing_yet>(url, {"upgrade"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, "Nothing to upgrade: the database is at base.\n");
+  EXPECT_EQ(run<nothing_yet>(url, {"upgrade", "heads"}).out, "Nothing to upgrade: the database is at base.\n");
+  r = run<nothing_yet>(url, {"upgrade", "+1"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("only 0 revision(s) are pending"), std::string::npos) << r.err;
+
+  for (const char* command : {"history", "heads"}) {
+    r = run<nothing_yet>(url, {command});
+    EXPECT_EQ(r.status, 0) << command << ": " << r.err;
+    EXPECT_EQ(r.out, "") << command;
+  }
+  EXPECT_EQ(run<nothing_yet>(url, {"heads", "--json"}).out, "{\"heads\": []}\n");
+  EXPECT_EQ(run<nothing_yet>(url, {"history", "--json"}).out, "{\"revisions\": []}\n");
+  EXPECT_EQ(run<nothing_yet>(url, {"current"}).out, "base\n");
+  r = run<nothing_yet>(url, {"stamp", "head"});
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(run<nothing_yet>(url, {"current", "--json"}).out, "{\"current\": []}\n");
+
+  r = run<nothing_yet>(url, {"downgrade", "-1"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("only 0 revision(s) are applied"), std::string::npos) << r.err;
+  r = run<nothing_yet>(url, {"show", "head"});
+  EXPECT_EQ(r.status, 1);
+  EXPECT_NE(r.err.find("no revisions yet"), std::string::npos) << r.err;
 }
 
 }  // namespace

@@ -599,7 +599,7 @@ class cli : public manage_db_test {
 TEST_F(cli, HelpListsEveryCommandAndExitsZero) {
   const auto o = run({"--help"});
   EXPECT_EQ(o.status, 0) << o;
-  for (const char* command : {"migrate", "upgrade", "downgrade", "stamp", "current", "heads", "history", "show", "status",
+  for (const char* command : {"init", "migrate", "upgrade", "downgrade", "stamp", "current", "heads", "history", "show", "status",
                               "validate", "merge", "reset", "--config", "--url"})
     EXPECT_TRUE(contains(o.out, command)) << command << "\n" << o;
   EXPECT_FALSE(fs::exists(dir.path() / "data"));
@@ -749,6 +749,110 @@ TEST_F(cli, MigrateIntoAnUnwritableVersionsFolderFails) {
   EXPECT_TRUE(one_line_error(o)) << o;
   EXPECT_TRUE(contains(o.err, "is not a folder")) << o;
   EXPECT_EQ(read_file(dir.path() / "afile"), "not a folder\n");
+}
+
+TEST_F(cli, MigrateTakesItsMessageAfterMinusMAsWell) {
+  write_ini();
+  const auto folder = copy_migrations();
+  const auto o = run({"migrate", "-m", "Add watchlist", "--no-autogenerate"});
+  EXPECT_EQ(o.status, 0) << o;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(o.out, m, std::regex("Generated (\\S+\\.hpp)\nRevision ([0-9a-f]{12}) \\(down revision c7d2a9e1f0b3\\)"))) << o;
+  EXPECT_EQ(fs::path(m[1].str()), folder / (m[2].str() + "_add_watchlist.hpp"));
+  EXPECT_TRUE(contains(read_file(m[1].str()), "message = \"Add watchlist\";"));
+}
+
+TEST_F(cli, AnEmptyOrTwiceGivenMessageIsAUsageErrorAndWritesNothing) {
+  write_ini();
+  const auto folder = copy_migrations();
+  const auto list_before = read_file(folder / "history.hpp");
+  for (const strings& args : {strings{"migrate", ""}, strings{"migrate", "-m", ""}, strings{"migrate", "  "},
+                              strings{"migrate", "one", "-m", "two"}, strings{"merge", "-m", "", "heads"}}) {
+    const auto o = run(args);
+    EXPECT_EQ(o.status, 2) << args.front() << ": " << o;
+    EXPECT_TRUE(one_line_error(o)) << o;
+    EXPECT_TRUE(contains(o.err, "message")) << o;
+  }
+  EXPECT_EQ(read_file(folder / "history.hpp"), list_before);
+  EXPECT_EQ(std::distance(fs::directory_iterator(folder), fs::directory_iterator{}), 4);
+}
+
+TEST_F(cli, InitSetsUpAnEmptyVersionsFolderAndMigrateWritesRevisionOne) {
+  write_ini();
+  const auto folder = dir.path() / "migrations";
+  auto o = run({"init"});
+  EXPECT_EQ(o.status, 0) << o;
+  EXPECT_EQ(o.err, "");
+  EXPECT_TRUE(contains(o.out, "Created " + (folder / "history.hpp").string() + ", an empty history.")) << o;
+  const auto list = read_file(folder / "history.hpp");
+  EXPECT_TRUE(contains(list, "#include <strata/history.hpp>\n")) << list;
+  EXPECT_TRUE(contains(list, "using history = strata::history<>;")) << list;
+  EXPECT_FALSE(fs::exists(dir.path() / "data"));  // init needs no database
+
+  o = run({"init"});  // twice: nothing changes
+  EXPECT_EQ(o.status, 0) << o;
+  EXPECT_TRUE(contains(o.out, "is set up already: history.hpp lists 0 revisions")) << o;
+  EXPECT_EQ(read_file(folder / "history.hpp"), list);
+
+  o = run({"migrate", "initial schema", "--no-autogenerate"});
+  EXPECT_EQ(o.status, 0) << o;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(o.out, m, std::regex("Generated (\\S+\\.hpp)\nRevision ([0-9a-f]{12}) \\(down revision base\\)"))) << o;
+  EXPECT_TRUE(contains(read_file(m[1].str()), "strata::revision<\"" + m[2].str() + "\", strata::base>")) << read_file(m[1].str());
+  EXPECT_TRUE(contains(read_file(folder / "history.hpp"), "using history = strata::history<\n    ::migrations::initial_schema>;"));
+}
+
+TEST_F(cli, TheFirstMigrateInAMissingFolderSetsItUp) {
+  write_ini("sqlite:///./data/x.db", "versions_dir = db/versions\n");
+  const auto o = run({"migrate", "-m", "create stocks", "--no-autogenerate"});
+  EXPECT_EQ(o.status, 0) << o;
+  EXPECT_TRUE(contains(o.out, "(down revision base)")) << o;
+  EXPECT_TRUE(contains(read_file(dir.path() / "db/versions/history.hpp"), "::migrations::create_stocks>;"));
+}
+
+// manage_db built before `migrate` (or after a revision file went): one line on status, history and
+// current, and upgrade refuses, each saying how to rebuild it (strata_add_manage_db's command).
+TEST_F(cli, AStaleManageDbSaysSoAndRefusesToUpgrade) {
+  write_ini();
+  const auto folder = copy_migrations();
+  const auto before = seed(initial);
+  const auto made = run({"migrate", "later work", "--no-autogenerate"});
+  ASSERT_EQ(made.status, 0) << made;
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(made.out, m, std::regex("Revision ([0-9a-f]{12})"))) << made;
+  const auto id = m[1].str();
+  for (const strings& args : {strings{"status"}, strings{"history"}, strings{"current"}, strings{"status", "--json"}}) {
+    const auto o = run(args);
+    EXPECT_EQ(o.status, 0) << args.front() << ": " << o;
+    EXPECT_TRUE(one_line_error(o)) << o;
+    for (const std::string& part : {std::string("warning: this manage_db is stale: it lacks 1 revision of ") + folder.string(),
+                                    "'" + id + " in " + id + "_later_work.hpp'", std::string("cmake --build "),
+                                    std::string("--target manage_db")})
+      EXPECT_TRUE(contains(o.err, part)) << part << "\n" << o;
+  }
+  auto o = run({"upgrade"});
+  EXPECT_EQ(o.status, 1) << o;
+  EXPECT_TRUE(one_line_error(o)) << o;
+  EXPECT_TRUE(contains(o.err, "stale")) << o;
+  EXPECT_TRUE(contains(o.err, "so it upgrades nothing; rebuild it with 'cmake --build ")) << o;
+  EXPECT_EQ(o.out, "");
+  EXPECT_EQ(state(), before);
+  o = run({"heads"});  // what needs no database and no folder says nothing
+  EXPECT_EQ(o.err, "") << o;
+
+  // The reverse: a revision of the program whose file is gone.
+  std::vector<fs::path> gone;
+  for (const auto& entry : fs::directory_iterator(folder))
+    if (entry.path().filename().string().starts_with(id) || entry.path().filename().string().starts_with(market_cap)) gone.push_back(entry.path());
+  ASSERT_EQ(gone.size(), 2u);
+  for (const auto& p : gone) fs::remove(p);
+  o = run({"status"});
+  EXPECT_EQ(o.status, 0) << o;
+  EXPECT_TRUE(one_line_error(o)) << o;
+  EXPECT_TRUE(contains(o.err, "it has 1 revision that " + folder.string() + " lacks ('c7d2a9e1f0b3')")) << o;
+  o = run({"upgrade"});
+  EXPECT_EQ(o.status, 1) << o;
+  EXPECT_EQ(state(), before);
 }
 
 // A revision written by hand beside c7d2a9e1f0b3, after 3b1f0c2d4e5a: two heads.

@@ -27,7 +27,6 @@ TEST(EnumOutput, DirectionAndMigrationEvents) {
 TEST(EnumOutput, GraphFaults) {
   using strata::detail::graph_fault;
   EXPECT_EQ(printed(graph_fault::none), "none");
-  EXPECT_EQ(printed(graph_fault::empty), "empty");
   EXPECT_EQ(printed(graph_fault::malformed_id), "malformed_id");
   EXPECT_EQ(printed(graph_fault::malformed_down_id), "malformed_down_id");
   EXPECT_EQ(printed(graph_fault::duplicate_id), "duplicate_id");

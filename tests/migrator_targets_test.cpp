@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -294,6 +295,73 @@ TYPED_TEST(MigratorTargets, HistoryListsRevisionsInDependencyOrder) {
   EXPECT_TRUE(revisions[0].is_base());
   EXPECT_TRUE(revisions[4].is_merge());
   EXPECT_EQ(revisions[4].down_revisions[1], "c04000");
+}
+
+TYPED_TEST(MigratorTargets, DowngradeByStepsAtTwoHeadsIsAmbiguousAndChangesNothing) {
+  migrator<TypeParam> m{branched{}, this->url()};
+  m.upgrade("heads");
+  try {
+    m.downgrade("-1");
+    FAIL() << "expected invalid_target";
+  } catch (const strata::invalid_target& e) {
+    const std::string what = e.what();
+    // Which heads, and the targets that say which branch to go down (with what each reverts).
+    EXPECT_NE(what.find("at 2 heads ('bf3000', 'c04000')"), std::string::npos) << what;
+    EXPECT_NE(what.find("ambiguous"), std::string::npos) << what;
+    EXPECT_NE(what.find("'ae2000' reverts 'bf3000'"), std::string::npos) << what;
+    EXPECT_NE(what.find("'ae1000' reverts 'c04000', 'bf3000', 'ae2000'"), std::string::npos) << what;
+  }
+  EXPECT_EQ(m.current(), (strings{"bf3000", "c04000"}));
+  EXPECT_EQ(this->logged_revisions(), (strings{"ae1000", "ae2000", "bf3000", "c04000"}));
+  EXPECT_EQ(m.downgrade("ae2000"), strings{"bf3000"});  // what the message offers works
+  EXPECT_EQ(m.current(), (strings{"ae2000", "c04000"}));
+  try {
+    m.downgrade("-1");  // still two heads, below both of which is one revision, offered once
+    FAIL() << "expected invalid_target";
+  } catch (const strata::invalid_target& e) {
+    EXPECT_NE(std::string(e.what()).find("instead ('ae1000' reverts 'c04000', 'ae2000')"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(m.downgrade("ae1000"), (strings{"c04000", "ae2000"}));
+  EXPECT_EQ(m.downgrade("-1"), strings{"ae1000"});  // one head: one step again
+  EXPECT_EQ(m.current(), strings{});
+}
+
+TYPED_TEST(MigratorTargets, DowngradeByStepsThroughAMergeIsAmbiguousAndChangesNothing) {
+  migrator<TypeParam> m{merged{}, this->url()};
+  m.upgrade();
+  try {
+    m.downgrade("-2");
+    FAIL() << "expected invalid_target";
+  } catch (const strata::invalid_target& e) {
+    EXPECT_NE(std::string(e.what()).find("after reverting 'd05000' the database would be at 2 heads"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(m.current(), strings{"d05000"});
+  EXPECT_EQ(m.downgrade("-1"), strings{"d05000"});
+}
+
+TYPED_TEST(MigratorTargets, AnEmptyHistoryHasNothingToDo) {
+  migrator<TypeParam> m{strata::history<>{}, this->url()};
+  EXPECT_EQ(m.heads(), strings{});
+  EXPECT_EQ(m.pending(), strings{});
+  EXPECT_EQ(m.pending("heads"), strings{});
+  EXPECT_EQ(m.upgrade(), strings{});
+  EXPECT_EQ(m.upgrade("heads"), strings{});
+  EXPECT_THROW((void)m.upgrade("+1"), strata::invalid_target);
+  EXPECT_EQ(m.downgrade("base"), strings{});
+  EXPECT_THROW((void)m.downgrade("-1"), strata::invalid_target);
+  m.stamp("head");
+  EXPECT_EQ(m.current(), strings{});
+  EXPECT_EQ(this->db().tables(), strings{"alembic_version"});
+}
+
+TYPED_TEST(MigratorTargets, RevisionsKnownAtRunTimeMigrateAsTheirHistoryDoes) {
+  const std::span<const strata::revision_info> revisions = linear::revisions;  // as another unit passes them on
+  migrator<TypeParam> m{revisions, strata::migrator_options{.version_table = "v"}, this->url()};
+  EXPECT_EQ(m.upgrade(), (strings{"ae1000", "ae2000", "bf3000"}));
+  EXPECT_EQ(this->logged_revisions(), (strings{"ae1000", "ae2000", "bf3000"}));
+  EXPECT_EQ(m.current(), strings{"bf3000"});
+  migrator<TypeParam> same{revisions, this->url()};
+  EXPECT_EQ(same.current(), strings{});  // alembic_version: the other table
 }
 
 }  // namespace

@@ -1,7 +1,12 @@
-// strata::cli::main: the manage_db command line (Alembic's commands) for one history, on CLI11: it
-// parses argv, calls strata::commands, and renders what they return as text or JSON.
+// strata::cli: the manage_db command line (Alembic's commands), on CLI11: it parses argv, calls
+// strata::commands, and renders what they return as text or JSON.
 //
 //   int main(int argc, char** argv) { return strata::cli::main<migrations::history, strata::sqlite>(argc, argv); }
+//
+// or, with the command line compiled apart from the history (strata_add_manage_db() in CMake does it;
+// see <strata/project.hpp>), so that a new revision recompiles only the small unit that sees it:
+//
+//   int main(int argc, char** argv) { return strata::cli::run<strata::sqlite>(argc, argv, manage_db_project()); }
 //
 // The configuration comes from strata.ini, DATABASE_URL and .env (see <strata/config.hpp>); the
 // URL's scheme picks the dialect among those listed. Exit status: 0 success, 1 failure, 2 usage.
@@ -30,6 +35,7 @@
 #include <strata/history.hpp>
 #include <strata/migrator.hpp>
 #include <strata/ops.hpp>
+#include <strata/project.hpp>
 #include <strata/revision_files.hpp>
 
 namespace strata::cli {
@@ -96,11 +102,11 @@ class progress_line {
   std::chrono::steady_clock::time_point shown_{};
 };
 
-// The command line for one history and its dialects.
-template <History H, Dialect... Ds>
+// The command line for one program's revisions and its dialects.
+template <Dialect... Ds>
 class application {
  public:
-  application(std::ostream& out, std::ostream& err) : out_(out), err_(err), graph_(H::revisions) {}
+  application(const project& p, std::ostream& out, std::ostream& err) : out_(out), err_(err), project_(p), graph_(p.revisions) {}
 
   int run(int argc, const char* const* argv) {
     program_ = argc > 0 ? std::filesystem::path(argv[0]).filename().string() : "manage_db";
@@ -110,8 +116,10 @@ class application {
     app.add_option("-c,--config", config_file_, "The configuration file (default: $STRATA_CONFIG, else ./strata.ini)");
     app.add_option("--url", url_, "The database URL, overriding DATABASE_URL and the configuration file");
 
+    auto* init = app.add_subcommand("init", "Set up the versions folder: create it with an empty history.hpp, so that a new project builds before its first revision");
     auto* migrate = app.add_subcommand("migrate", "Write a new revision into the versions folder (down revision: the current heads)");
-    migrate->add_option("message", message_, "What the revision does")->required();
+    migrate->add_option("message", positional_message_, "What the revision does (or -m)");
+    migrate->add_option("-m,--message", message_, "What the revision does");
     migrate->add_flag("--no-autogenerate", no_autogenerate_, "Write an empty revision (autogenerate is not available yet, so it always is)");
     auto* upgrade = app.add_subcommand("upgrade", "Apply revisions up to a target");
     upgrade->add_option("target", target_, "head (the default), heads, a revision id or prefix, or +N");
@@ -141,7 +149,7 @@ class application {
     } catch (const CLI::ParseError& e) {
       std::string what = e.what();
       if (app.get_subcommands().empty()) {
-        const std::string verbs = "migrate, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
+        const std::string verbs = "init, migrate, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
         std::string word;  // the first argument that is neither an option nor an option's value
         for (int i = 1; i < argc && word.empty(); ++i) {
           const std::string_view a = argv[i];
@@ -165,13 +173,31 @@ class application {
       if (*stamp && target_.empty())
         throw usage_error("stamp needs a target: 'head', 'heads', 'base', or a revision id or prefix");
       if (*show && target_.empty()) throw usage_error("show needs a revision: an id or prefix, or 'head'");
+      if (*migrate) {
+        if (!positional_message_.empty() && !message_.empty())
+          throw usage_error("migrate takes one message, either as its argument or after -m; give only one");
+        if (message_.empty()) message_ = positional_message_;
+      }
+      if ((*migrate || *merge) && message_.find_first_not_of(" \t\r\n") == std::string::npos)
+        throw usage_error(std::string(*migrate ? "migrate" : "merge") + " needs a message saying what the revision does: " + program_ +
+                          (*migrate ? " migrate \"add watchlist\"" : " merge -m \"merge branches\" heads"));
+      if (*init) return do_init();
       if (*migrate) return do_migrate();
       if (*merge) return do_merge();
       if (*heads) return do_heads();
       if (*show) return do_show();
-      if (*upgrade) return with_database([&](auto& m) { return do_move(m, direction::upgrade); });
+      if (*upgrade) {
+        if (const auto stale = stale_sentence(); !stale.empty())
+          throw strata::error(stale + ", so it upgrades nothing; " + rebuild_advice() + " and upgrade again");
+        return with_database([&](auto& m) { return do_move(m, direction::upgrade); });
+      }
       if (*downgrade) return with_database([&](auto& m) { return do_move(m, direction::downgrade); });
       if (*stamp) return with_database([&](auto& m) { return do_stamp(m); });
+      // These say so when the program is stale, in one line on stderr, and go on.
+      if (*current || *history || *status) {
+        config();
+        if (const auto stale = stale_sentence(); !stale.empty()) err_ << program_ << ": warning: " << stale << "; " << rebuild_advice() << "\n" << std::flush;
+      }
       if (*current) return with_database([&](auto& m) { return do_current(m); });
       if (*history) return with_database([&](auto& m) { return do_history(m); });
       if (*status) return with_database([&](auto& m) { return do_status(m); });
@@ -206,7 +232,7 @@ class application {
     const auto& c = config();
     auto opened = [&] {
       try {
-        return commands::open<H, Ds...>(c.url, migrator_options{c.version_table});
+        return commands::open<Ds...>(project_.revisions, c.url, migrator_options{c.version_table});
       } catch (const malformed_url& e) {
         throw malformed_url(c.url_source + ": " + e.what());
       }
@@ -219,6 +245,34 @@ class application {
           return f(m);
         },
         opened);
+  }
+
+  // ---- a program built before the versions folder changed
+
+  // "this manage_db is stale: it lacks revision 'ab12' (ab12_x.hpp) of /app/migrations", or "" when
+  // its revisions are the folder's (or there is no folder to compare with, as where it is deployed).
+  std::string stale_sentence() {
+    const auto c = commands::compare_versions_folder(graph_, config(false).versions_dir);
+    if (!c.stale()) return "";
+    auto ids = [](const auto& list, auto id_of) {
+      std::string s;
+      for (const auto& x : list) s += (s.empty() ? "'" : ", '") + id_of(x) + "'";
+      return s;
+    };
+    const auto dir = c.versions_dir.string();
+    std::string what;
+    if (!c.not_in_program.empty())
+      what = "it lacks " + count(c.not_in_program.size(), "revision") + " of " + dir + " (" +
+             ids(c.not_in_program, [](const auto& f) { return f.id + " in " + f.file.filename().string(); }) + ")";
+    if (!c.not_in_folder.empty())
+      what += (what.empty() ? "it has " : ", and has ") + count(c.not_in_folder.size(), "revision") + " that " + dir + " lacks (" +
+              ids(c.not_in_folder, [](const auto& id) { return id; }) + ")";
+    return "this " + program_ + " is stale: " + what;
+  }
+
+  std::string rebuild_advice() const {
+    if (project_.rebuild_command.empty()) return "rebuild " + program_;
+    return "rebuild it with '" + std::string(project_.rebuild_command) + "'";
   }
 
   // ---- how revisions read
@@ -335,6 +389,7 @@ class application {
   int do_status(M& m) {
     const auto s = commands::status(m);
     const auto heads = commands::ids(s.heads);
+    const auto head_list = heads.empty() ? std::string("none (the history has no revisions yet)") : join(heads);
     if (json_) {
       out_ << "{\"url\": " << json_string(s.location) << ", \"version_table\": " << json_string(s.version_table)
            << ", \"current\": " << json_list(commands::ids(s.current)) << ", \"heads\": " << json_list(heads) << ", \"pending\": [";
@@ -346,7 +401,7 @@ class application {
     out_ << "Database:       " << s.location << "\n"
          << "Version table:  " << s.version_table << "\n"
          << "Current:        " << id_list(s.current) << "\n"
-         << "Head" << (heads.size() == 1 ? ":           " : "s:          ") << join(heads) << "\n"
+         << "Head" << (heads.size() == 1 ? ":           " : "s:          ") << head_list << "\n"
          << "Pending:        " << count(s.pending.size(), "revision") << "\n";
     for (const auto& p : s.pending) out_ << "  " << p.id << "  " << p.message << "\n";
     if (s.needs_upgrade)
@@ -445,6 +500,21 @@ class application {
 
   // ---- writing revision files
 
+  int do_init() {
+    const auto done = commands::init(config(false).versions_dir);
+    const auto folder = done.list_file.parent_path().string();
+    if (!done.created) {
+      out_ << folder << " is set up already: " << done.list_file.filename().string() << " lists " << count(done.revisions, "revision")
+           << "; nothing to do.\n";
+      return exit_success;
+    }
+    out_ << "Created " << done.list_file.string() << ", "
+         << (done.revisions == 0 ? std::string("an empty history") : "listing the " + count(done.revisions, "revision file") + " of " + folder)
+         << ".\nNext: '" << program_ << " migrate \"message\"' writes " << (done.revisions == 0 ? "the first revision" : "a revision")
+         << "; rebuild " << program_ << " to include it.\n";
+    return exit_success;
+  }
+
   int do_migrate() {
     const auto written = commands::migrate(config(false).versions_dir, graph_, message_);
     if (!no_autogenerate_)
@@ -465,26 +535,43 @@ class application {
 
   std::ostream& out_;
   std::ostream& err_;
+  const project& project_;
   revision_graph graph_;
   std::string program_;
   std::optional<configuration> config_;
-  std::string config_file_, url_, message_, target_;
+  std::string config_file_, url_, message_, positional_message_, target_;
   std::vector<std::string> revisions_;
   bool no_autogenerate_ = false, verbose_ = false, json_ = false, confirm_ = false;
 };
 
 }  // namespace detail
 
-// Runs the command line: parses argv, reads the configuration, runs one command. Never throws.
-template <History H, Dialect... Ds>
+// Runs the command line on the program's revisions: parses argv, reads the configuration, runs one
+// command. Never throws. Needs no history type, so that a unit calling it is not recompiled when the
+// history changes (<strata/project.hpp>).
+template <Dialect... Ds>
   requires(sizeof...(Ds) > 0)
-int main(int argc, const char* const* argv, std::ostream& out = std::cout, std::ostream& err = std::cerr) noexcept {
+int run(int argc, const char* const* argv, const project& p, std::ostream& out = std::cout, std::ostream& err = std::cerr) noexcept {
   try {
-    return detail::application<H, Ds...>(out, err).run(argc, argv);
+    return detail::application<Ds...>(p, out, err).run(argc, argv);
   } catch (const std::exception& e) {
     err << "strata: " << e.what() << "\n";
     return exit_failure;
   }
+}
+
+template <Dialect... Ds>
+  requires(sizeof...(Ds) > 0)
+int run(int argc, char** argv, const project& p) noexcept {
+  return run<Ds...>(argc, const_cast<const char* const*>(argv), p);
+}
+
+// The command line for history H, in one translation unit with it.
+template <History H, Dialect... Ds>
+  requires(sizeof...(Ds) > 0)
+int main(int argc, const char* const* argv, std::ostream& out = std::cout, std::ostream& err = std::cerr) noexcept {
+  static constexpr project p = project_of<H>();
+  return run<Ds...>(argc, argv, p, out, err);
 }
 
 template <History H, Dialect... Ds>

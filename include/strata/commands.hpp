@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <optional>
 #include <ostream>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -44,23 +45,24 @@ class usage_error : public error {
 
 // ---- Opening a database -----------------------------------------------------------------------------
 
-// A migrator on the database the URL names, of the first of Ds whose schemes hold the URL's scheme.
-// When the dialect cannot open it, it makes what the URL's location lacks (PreparesLocation: a SQLite
-// file's folder) and tries again. Throws strata::malformed_url for a URL none of Ds takes, and what
-// the dialect throws (strata::database_unavailable ...).
-template <History H, Dialect... Ds>
+// A migrator on the database the URL names, of the first of Ds whose schemes hold the URL's scheme,
+// over the given revisions (a history's `revisions`, which outlive it). When the dialect cannot open
+// it, it makes what the URL's location lacks (PreparesLocation: a SQLite file's folder) and tries
+// again. Throws strata::malformed_url for a URL none of Ds takes, and what the dialect throws
+// (strata::database_unavailable ...).
+template <Dialect... Ds>
   requires(sizeof...(Ds) > 0)
-std::variant<migrator<Ds>...> open(std::string_view url, const migrator_options& options = {}) {
+std::variant<migrator<Ds>...> open(std::span<const revision_info> revisions, std::string_view url, const migrator_options& options = {}) {
   const auto scheme = database_url::parse(url).scheme;
   std::optional<std::variant<migrator<Ds>...>> opened;
   auto try_one = [&]<class D>() {
     if (opened || !handles_scheme<D>(scheme)) return;
     try {
-      opened.emplace(std::in_place_type<migrator<D>>, H{}, options, url);
+      opened.emplace(std::in_place_type<migrator<D>>, revisions, options, url);
     } catch (const database_unavailable&) {
       if constexpr (PreparesLocation<D>) {
         if (!D::prepare_location(url)) throw;
-        opened.emplace(std::in_place_type<migrator<D>>, H{}, options, url);
+        opened.emplace(std::in_place_type<migrator<D>>, revisions, options, url);
       } else {
         throw;
       }
@@ -73,6 +75,13 @@ std::variant<migrator<Ds>...> open(std::string_view url, const migrator_options&
     throw malformed_url("the URL's scheme '" + scheme + "' is not one this program was built for; use one of " + known);
   }
   return std::move(*opened);
+}
+
+// The same over the revisions of history H.
+template <History H, Dialect... Ds>
+  requires(sizeof...(Ds) > 0)
+std::variant<migrator<Ds>...> open(std::string_view url, const migrator_options& options = {}) {
+  return open<Ds...>(std::span<const revision_info>(H::revisions), url, options);
 }
 
 // ---- Revisions as the commands list them ----------------------------------------------------------
@@ -230,6 +239,7 @@ struct revision_details {
 inline revision_details show(const revision_graph& g, std::string_view revision) {
   std::size_t i = 0;
   if (revision == "head") {
+    if (g.size() == 0) throw revision_not_found("head", "the history has no revisions yet; write the first one with 'migrate'");
     if (g.heads().size() != 1) {
       std::string which;
       for (auto h : g.heads()) which += (which.empty() ? "'" : ", '") + std::string(g[h].id) + "'";

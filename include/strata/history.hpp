@@ -99,7 +99,8 @@ constexpr revision_info info_of() {
 }  // namespace detail
 
 // The revisions of an application, oldest first: every down revision appears earlier in the
-// list, ids are unique and well formed, exactly one revision is the base. Using the type (as a
+// list, ids are unique and well formed, exactly one revision is the base. An empty list is a valid
+// history (a project before its first revision: no heads, nothing to upgrade). Using the type (as a
 // migrator's argument, in replay, ...) runs these checks; a broken rule stops compilation with
 // one message naming the revision(s) concerned.
 template <class... R>

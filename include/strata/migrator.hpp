@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
@@ -62,6 +63,18 @@ class migrator {
   migrator(H, migrator_options options, Args&&... dialect_args)
       : options_(std::move(options)), graph_(H::revisions), dialect_(std::forward<Args>(dialect_args)...) {}
 
+  // On revisions known at run time (a history's `revisions`, passed on from another translation
+  // unit): they must outlive the migrator, as a history's static array does.
+  template <class... Args>
+    requires std::constructible_from<D, Args&&...>
+  explicit migrator(std::span<const revision_info> revisions, Args&&... dialect_args)
+      : graph_(revisions), dialect_(std::forward<Args>(dialect_args)...) {}
+
+  template <class... Args>
+    requires std::constructible_from<D, Args&&...>
+  migrator(std::span<const revision_info> revisions, migrator_options options, Args&&... dialect_args)
+      : options_(std::move(options)), graph_(revisions), dialect_(std::forward<Args>(dialect_args)...) {}
+
   [[nodiscard]] D& dialect() { return dialect_; }
   [[nodiscard]] const revision_graph& graph() const { return graph_; }
   [[nodiscard]] const migrator_options& options() const { return options_; }
@@ -74,7 +87,7 @@ class migrator {
     auto applied = graph_.ancestors(rows);
     std::vector<std::size_t> plan;
     if (auto steps = relative(target, '+')) {
-      plan = pending_for({single_head(target)}, applied);
+      plan = pending_for(upgrade_tips("head"), applied);
       if (*steps > plan.size())
         throw invalid_target("cannot upgrade " + std::string(target) + ": only " + std::to_string(plan.size()) +
                              " revision(s) are pending; use 'head' to apply them all");
@@ -103,7 +116,7 @@ class migrator {
       if (*steps > applied_list.size())
         throw invalid_target("cannot downgrade " + std::string(target) + ": that goes below base, and only " +
                              std::to_string(applied_list.size()) + " revision(s) are applied; use 'base' to revert them all");
-      plan.assign(applied_list.end() - static_cast<std::ptrdiff_t>(*steps), applied_list.end());
+      plan = steps_down(target, *steps, rows);
     } else {
       if (target.empty() || target == "head" || target == "heads" || target.front() == '+')
         throw invalid_target("downgrade needs a target below the current revision: an id, a prefix, 'base' or '-N'");
@@ -115,7 +128,7 @@ class migrator {
       for (auto i : applied_list)
         if (above[i] && i != t) plan.push_back(i);
     }
-    std::reverse(plan.begin(), plan.end());
+    if (!relative(target, '-')) std::reverse(plan.begin(), plan.end());
     std::vector<std::string> done;
     for (auto i : plan)
       if (step(i, direction::downgrade)) done.emplace_back(graph_[i].id);
@@ -126,7 +139,7 @@ class migrator {
   void stamp(std::string_view target) {
     std::vector<std::string> rows;
     if (target == "head" || target == "heads") {
-      if (target == "head") single_head("head");
+      if (target == "head" && graph_.size() != 0) single_head("head");
       for (auto h : graph_.heads()) rows.emplace_back(graph_[h].id);
     } else if (target != "base") {
       rows.emplace_back(graph_[graph_.resolve(target)].id);
@@ -168,6 +181,42 @@ class migrator {
     return n;
   }
 
+  // The revisions "-N" reverts, newest first: one step reverts the single version row, as long as
+  // there is one; at two rows (two applied heads, or a merge just reverted) a step is ambiguous, as
+  // in Alembic, and refused with the targets that say which branch to go down.
+  std::vector<std::size_t> steps_down(std::string_view target, std::size_t steps, std::vector<std::size_t> rows) const {
+    std::vector<std::size_t> plan;
+    while (plan.size() < steps) {
+      if (rows.size() != 1) {
+        std::string heads, instead;
+        std::vector<std::size_t> offered;
+        const auto applied = graph_.ancestors(rows);
+        for (auto r : rows) {
+          heads += (heads.empty() ? "'" : ", '") + std::string(graph_[r].id) + "'";
+          for (auto d : graph_.downs(r)) {
+            if (std::find(offered.begin(), offered.end(), d) != offered.end()) continue;
+            offered.push_back(d);
+            const auto above = graph_.descendants(d);
+            std::string reverts;
+            for (std::size_t i = graph_.size(); i-- > 0;)
+              if (applied[i] && above[i] && i != d) reverts += (reverts.empty() ? "'" : ", '") + std::string(graph_[i].id) + "'";
+            instead += (instead.empty() ? "'" : "; '") + std::string(graph_[d].id) + "' reverts " + reverts;
+          }
+        }
+        throw invalid_target("cannot downgrade " + std::string(target) + ": " +
+                             (plan.empty() ? "the database is at " : "after reverting " + describe_rows(plan) + " the database would be at ") +
+                             std::to_string(rows.size()) + " heads (" + heads +
+                             "), so a step down is ambiguous; downgrade to a revision by id instead (" + instead + ")");
+      }
+      plan.push_back(rows.front());
+      const auto next = next_rows(rows, rows.front(), direction::downgrade);
+      rows.clear();
+      for (const auto& id : next) rows.push_back(graph_.find(id));
+      if (rows.empty()) break;
+    }
+    return plan;
+  }
+
   std::size_t single_head(std::string_view target) const {
     if (graph_.heads().size() != 1) {
       std::string which;
@@ -179,6 +228,7 @@ class migrator {
   }
 
   std::vector<std::size_t> upgrade_tips(std::string_view target) const {
+    if (graph_.size() == 0 && (target == "head" || target == "heads")) return {};  // a history before its first revision
     if (target == "head") return {single_head(target)};
     if (target == "heads") return graph_.heads();
     if (target == "base") return {};

@@ -5,67 +5,17 @@
 # (`manage_db merge` needs two heads, which migrate never makes: tests/cli_test.cpp covers it.)
 cmake_minimum_required(VERSION 3.21)
 
-foreach(_var IN ITEMS STRATA_SOURCE_DIR PROJECT_DIR WORK_DIR GENERATOR CXX_COMPILER)
-  if(NOT DEFINED ${_var} OR "${${_var}}" STREQUAL "")
-    message(FATAL_ERROR "migrate_rebuild.cmake needs -D${_var}=...")
-  endif()
-endforeach()
-
-# manage_db must follow the copied strata.ini only.
-unset(ENV{DATABASE_URL})
-unset(ENV{STRATA_CONFIG})
-
 set(_src "${WORK_DIR}/src")
 set(_build "${WORK_DIR}/build")
-set(_manage_db "${_build}/manage_db")
+include("${CMAKE_CURRENT_LIST_DIR}/common.cmake")
 set(_insightbull "${STRATA_SOURCE_DIR}/examples/insightbull")
 
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${_src}")
-file(COPY "${PROJECT_DIR}/CMakeLists.txt" "${_insightbull}/manage_db.cpp" "${_insightbull}/strata.ini"
-          "${_insightbull}/migrations" DESTINATION "${_src}")
-
-function(build what)
-  message(STATUS "${what}")
-  execute_process(COMMAND "${CMAKE_COMMAND}" --build "${_build}"
-                  RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _out)
-  if(NOT _rc EQUAL 0)
-    message(FATAL_ERROR "${what} failed (${_rc}):\n${_out}")
-  endif()
-endfunction()
-
-# run(<expected exit status> <output variable> args...): runs manage_db in the copied project.
-function(run expected out_var)
-  execute_process(COMMAND "${_manage_db}" ${ARGN} WORKING_DIRECTORY "${_src}"
-                  RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _err)
-  string(REPLACE ";" " " _args "${ARGN}")
-  message(STATUS "manage_db ${_args} -> ${_rc}\n${_out}${_err}")
-  if(NOT "${_rc}" STREQUAL "${expected}")
-    message(FATAL_ERROR "manage_db ${_args} exited with ${_rc}, expected ${expected}:\n${_out}${_err}")
-  endif()
-  set(${out_var} "${_out}" PARENT_SCOPE)
-  set(${out_var}_err "${_err}" PARENT_SCOPE)
-endfunction()
-
-function(expect_match text regex what)
-  if(NOT text MATCHES "${regex}")
-    message(FATAL_ERROR "${what}: '${regex}' not found in:\n${text}")
-  endif()
-endfunction()
+file(COPY "${PROJECT_DIR}/CMakeLists.txt" "${_insightbull}/strata.ini" "${_insightbull}/migrations" DESTINATION "${_src}")
 
 # ---- build the copy as it is
-set(_options -G "${GENERATOR}" "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DSTRATA_SOURCE_DIR=${STRATA_SOURCE_DIR}")
-if(MAKE_PROGRAM)
-  list(APPEND _options "-DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}")
-endif()
-if(BUILD_TYPE)
-  list(APPEND _options "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}")
-endif()
-execute_process(COMMAND "${CMAKE_COMMAND}" -S "${_src}" -B "${_build}" ${_options}
-                RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _out)
-if(NOT _rc EQUAL 0)
-  message(FATAL_ERROR "configuring the copy failed (${_rc}):\n${_out}")
-endif()
+configure_project()
 build("building manage_db")
 
 run(0 _out upgrade)
@@ -94,11 +44,17 @@ endif()
 file(READ "${_src}/migrations/history.hpp" _list)
 expect_match("${_list}" "#include \"${_id}_add_watchlist.hpp\"" "history.hpp")
 
-# The program not yet rebuilt does not know it, and says so.
+# The program not yet rebuilt does not know it, and says so: status warns, upgrade refuses, each
+# with the command that rebuilds it.
 run(0 _out heads)
 expect_match("${_out}" "^c7d2a9e1f0b3 \\(head\\)" "heads before the rebuild")
 run(1 _out validate)
 expect_match("${_out_err}" "revision '${_id}' .* rebuild manage_db" "validate before the rebuild")
+run(0 _out status)
+expect_match("${_out_err}" "stale: it lacks 1 revision .*'${_id} in ${_id}_add_watchlist.hpp'.*cmake --build ${_build} --target manage_db"
+             "status before the rebuild")
+run(1 _out upgrade)
+expect_match("${_out_err}" "upgrades nothing; rebuild it with 'cmake --build ${_build} --target manage_db'" "upgrade before the rebuild")
 
 # ---- rebuild: the new revision is the head, pending, then applied
 build("rebuilding manage_db")

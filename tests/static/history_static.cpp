@@ -41,6 +41,16 @@ static_assert(merged::index_of("c2") == 2 && merged::index_of("zz") == merged::s
 static_assert(strata::History<merged> && !strata::History<int>);
 static_assert(decltype(boost::hana::length(strata::revision_types<merged>))::value == 4);
 
+// An empty history is valid (a project before its first revision): no revisions, no heads, and
+// replaying it gives an empty schema.
+using nothing_yet = strata::history<>;
+static_assert(nothing_yet::valid && nothing_yet::size == 0 && nothing_yet::heads.empty() && nothing_yet::revisions.empty());
+static_assert(nothing_yet::index_of("a0") == 0);
+static_assert(strata::History<nothing_yet>);
+static_assert(strata::replay<nothing_yet>().tables.empty() && strata::replay<nothing_yet>().indexes.empty());
+static_assert(strata::first_irreversible<nothing_yet>() == 0);
+static_assert(decltype(boost::hana::length(strata::revision_types<nothing_yet>))::value == 0);
+
 // The same checks on ids that share a long prefix, as generated ids can.
 STRATA_EMPTY_REVISION(long_a, "0123456789abcdef0123456789abcdef", strata::base);
 STRATA_EMPTY_REVISION(long_b, "0123456789abcdef0123456789abcdee", "0123456789abcdef0123456789abcdef");

@@ -27,12 +27,11 @@ constexpr bool well_formed_id(std::string_view id) {
   return std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '_'; });
 }
 
-enum class graph_fault : std::uint8_t { none, empty, malformed_id, malformed_down_id, duplicate_id, self_down, unknown_down, later_down, several_bases };
+enum class graph_fault : std::uint8_t { none, malformed_id, malformed_down_id, duplicate_id, self_down, unknown_down, later_down, several_bases };
 
 constexpr std::string_view to_string(graph_fault fault) {
   switch (fault) {
     case graph_fault::none: return "none";
-    case graph_fault::empty: return "empty";
     case graph_fault::malformed_id: return "malformed_id";
     case graph_fault::malformed_down_id: return "malformed_down_id";
     case graph_fault::duplicate_id: return "duplicate_id";
@@ -76,8 +75,9 @@ struct id_index {
 template <std::size_t N>
 constexpr graph_check check_graph(const std::array<std::string_view, N>& ids,
                                   const std::array<std::span<const std::string_view>, N>& downs) {
+  // An empty history is valid: a project before its first revision.
   if constexpr (N == 0) {
-    return {graph_fault::empty};
+    return {};
   } else {
     for (std::size_t i = 0; i < N; ++i) {
       if (!well_formed_id(ids[i])) return {graph_fault::malformed_id, i};
@@ -135,7 +135,6 @@ constexpr message_buffer graph_message(const graph_check& c, const std::array<st
   m << "strata::history: ";
   switch (c.fault) {
     case graph_fault::none: m << "ok"; break;
-    case graph_fault::empty: m << "the list of revisions is empty; list at least one revision"; break;
     case graph_fault::malformed_id:
       m << "revision id ";
       quoted(id(c.revision)) << " is malformed; use 1 to 32 characters from [0-9a-z_], such as the 12 hex digits strata generates";
