@@ -11,8 +11,10 @@
 #     [REBUILD_COMMAND <text>]      what it tells a user to run when it is stale, its revisions not
 #                                   those of the versions folder (default: cmake --build <build folder>
 #                                   --target <target>)
-#     [MODELS <header> MODELS_TYPE <type>])  the application's models; passed to the history's unit as
-#                                   STRATA_MODELS_HEADER and STRATA_MODELS_TYPE, not used yet
+#     [MODELS <header> MODELS_TYPE <type>])  the application's models (a struct with `static constexpr
+#                                   void declare(strata::model&)`), which `migrate` diffs against the
+#                                   history and `check` compares with it; the history's unit includes
+#                                   the header, so a change to the models recompiles that unit only
 #
 # <target>_main.cpp (from manage_db_main.cpp.in) holds the command line: CLI11, the configuration and
 # the dialects, and no history. <target>_project.cpp (from manage_db_project.cpp.in) includes
@@ -84,15 +86,17 @@ function(strata_add_manage_db target)
     set(STRATA_REBUILD_COMMAND "cmake --build ${CMAKE_BINARY_DIR} --target ${target}")
   endif()
 
+  set(STRATA_MODELS_INCLUDE "")
+  set(STRATA_PROJECT_TYPES "${STRATA_HISTORY_TYPE}")
+  if(ARG_MODELS)
+    get_filename_component(_models "${ARG_MODELS}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
+    set(STRATA_MODELS_INCLUDE "#include \"${_models}\"\n")
+    set(STRATA_PROJECT_TYPES "${STRATA_HISTORY_TYPE}, ${ARG_MODELS_TYPE}")
+  endif()
   get_property(_templates GLOBAL PROPERTY STRATA_MANAGE_DB_TEMPLATES)
   set(_out "${CMAKE_CURRENT_BINARY_DIR}/${target}_strata")
   configure_file("${_templates}/manage_db_main.cpp.in" "${_out}/${target}_main.cpp" @ONLY)
   configure_file("${_templates}/manage_db_project.cpp.in" "${_out}/${target}_project.cpp" @ONLY)
   add_executable(${target} "${_out}/${target}_main.cpp" "${_out}/${target}_project.cpp")
   target_link_libraries(${target} PRIVATE strata::cli ${_dialect_targets})
-  if(ARG_MODELS)
-    get_filename_component(_models "${ARG_MODELS}" ABSOLUTE BASE_DIR "${CMAKE_CURRENT_SOURCE_DIR}")
-    set_property(SOURCE "${_out}/${target}_project.cpp" APPEND PROPERTY COMPILE_DEFINITIONS
-                 "STRATA_MODELS_HEADER=\"${_models}\"" "STRATA_MODELS_TYPE=${ARG_MODELS_TYPE}")
-  endif()
 endfunction()

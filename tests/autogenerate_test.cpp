@@ -86,6 +86,26 @@ TEST(Autogenerate, WritesTheDiffAsARevisionWithReviewsForWhatDestroysData) {
   EXPECT_NE(text.find("#include <strata/strata.hpp>"), std::string::npos);
 }
 
+struct required_models {
+  static constexpr void declare(strata::model& m) {
+    m.table("stocks", {strata::column("id", strata::integer).primary_key(), strata::column("symbol", strata::varchar(10)).not_null(),
+                       strata::column("name", strata::varchar(100)).not_null().server_default("'?'"),
+                       strata::column("isin", strata::varchar(12)).not_null()});
+  }
+};
+
+TEST(Autogenerate, NotNullFillsNullsWithTheDefaultOrAsksForReview) {
+  const strata::revision_graph g(history::revisions);
+  const auto generated = strata::commands::generate(strata::commands::head_schema(g), strata::declared<required_models>());
+  const auto& text = generated.body.upgrade;
+  EXPECT_NE(text.find("    op.execute(R\"(UPDATE \"stocks\" SET \"name\" = '?' WHERE \"name\" IS NULL)\");\n"
+                      "    op.alter_column(\"stocks\", \"name\", {.nullable = false, .server_default = \"'?'\"});"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("    // REVIEW: adds 'stocks.isin' NOT NULL without a DEFAULT"), std::string::npos) << text;
+  EXPECT_EQ(generated.reviews.size(), 1u);
+}
+
 struct two_heads_a : strata::revision<"b1b1b1b1b1b1", "a1a1a1a1a1a1"> {
   static constexpr std::string_view message = "a";
   static constexpr void upgrade(strata::ops&) {}

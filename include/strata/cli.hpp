@@ -120,7 +120,10 @@ class application {
     auto* migrate = app.add_subcommand("migrate", "Write a new revision into the versions folder (down revision: the current heads)");
     migrate->add_option("message", positional_message_, "What the revision does (or -m)");
     migrate->add_option("-m,--message", message_, "What the revision does");
-    migrate->add_flag("--no-autogenerate", no_autogenerate_, "Write an empty revision (autogenerate is not available yet, so it always is)");
+    migrate->add_flag("--no-autogenerate", no_autogenerate_, "Write an empty revision instead of one diffed from the models");
+    migrate->add_flag("--empty", empty_, "Write the revision even when the models match (an empty one)");
+    migrate->add_flag("--from-database", from_database_, "Diff the models against the live database's schema instead of the history at head");
+    auto* check = app.add_subcommand("check", "Compare the models with the history at head: exit 0 when they match, 1 listing each difference");
     auto* upgrade = app.add_subcommand("upgrade", "Apply revisions up to a target");
     upgrade->add_option("target", target_, "head (the default), heads, a revision id or prefix, or +N");
     auto* downgrade = app.add_subcommand("downgrade", "Revert revisions down to a target");
@@ -149,7 +152,7 @@ class application {
     } catch (const CLI::ParseError& e) {
       std::string what = e.what();
       if (app.get_subcommands().empty()) {
-        const std::string verbs = "init, migrate, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
+        const std::string verbs = "init, migrate, check, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
         std::string word;  // the first argument that is neither an option nor an option's value
         for (int i = 1; i < argc && word.empty(); ++i) {
           const std::string_view a = argv[i];
@@ -182,7 +185,20 @@ class application {
         throw usage_error(std::string(*migrate ? "migrate" : "merge") + " needs a message saying what the revision does: " + program_ +
                           (*migrate ? " migrate \"add watchlist\"" : " merge -m \"merge branches\" heads"));
       if (*init) return do_init();
-      if (*migrate) return do_migrate();
+      if (*migrate) {
+        if (no_autogenerate_ && from_database_) throw usage_error("--from-database diffs the models, which --no-autogenerate does not; give one of them");
+        if (no_autogenerate_) return write_revision({});
+        const auto wanted = models();
+        // A stale program would diff against a history that lacks the folder's newest revisions,
+        // and write their changes a second time.
+        if (const auto stale = stale_sentence(); !stale.empty())
+          throw error(stale + ", so its history is not the folder's; " + rebuild_advice() + ", then migrate again");
+        if (from_database_) return with_database([&](auto& m) { return autogenerate_from_database(m, wanted); });
+        return autogenerate(commands::head_schema(graph_), wanted,
+                            graph_.heads().empty() ? std::string("the history (no revisions yet)")
+                                                   : "the history at head " + std::string(graph_[graph_.heads().front()].id));
+      }
+      if (*check) return do_check();
       if (*merge) return do_merge();
       if (*heads) return do_heads();
       if (*show) return do_show();
@@ -515,10 +531,65 @@ class application {
     return exit_success;
   }
 
-  int do_migrate() {
-    const auto written = commands::migrate(config(false).versions_dir, graph_, message_);
-    if (!no_autogenerate_)
-      err_ << program_ << ": autogenerate is not available yet, so the revision is empty; write its upgrade() and downgrade()\n";
+  // ---- autogenerate and check: the models against the history (or the database)
+
+  // The models this program was built with; throws when it has none.
+  model models() const {
+    if (project_.models == nullptr)
+      throw usage_error("this " + program_ + " has no models to compare: give strata_add_manage_db() MODELS <header> MODELS_TYPE <type> "
+                        "(or build it with strata::cli::project_of<history, models>()), or write 'migrate --no-autogenerate' for an empty revision");
+    auto m = project_.models();
+    if (const auto faults = m.faults(); !faults.empty()) {
+      strata::detail::message_buffer text;
+      strata::detail::describe(text, faults.front());
+      throw error("the models cannot be compared: " + std::string(text.data, text.size) + "; fix the models");
+    }
+    return m;
+  }
+
+  // The revision that takes `from` (called `against` in what it prints) to the models.
+  int autogenerate(const schema& from, const model& wanted, const std::string& against) {
+    const auto generated = commands::generate(from, wanted);
+    if (generated.empty() && !empty_) {
+      out_ << "No changes: the models match " << against << "; nothing written ('migrate --empty' writes an empty revision).\n";
+      return exit_success;
+    }
+    for (const auto& o : generated.operations.upgrade.operations()) out_ << "Detected " << describe(o) << "\n";
+    const auto status = write_revision(generated.body);
+    for (const auto& review : generated.reviews) err_ << program_ << ": review: " << review << "\n";
+    return status;
+  }
+
+  // --from-database: the live database's schema (without the version table) in place of the history's.
+  template <class M>
+  int autogenerate_from_database(M& m, const model& wanted) {
+    using D = std::remove_reference_t<decltype(m.dialect())>;
+    if constexpr (Inspectable<D>) {
+      const auto live = m.dialect().inspect();
+      return autogenerate(commands::without_table(*live, m.options().version_table), wanted, "the database " + std::string(m.dialect().location()));
+    } else {
+      throw error("the " + std::string(D::name) + " dialect cannot read a database's schema, so --from-database is not available; "
+                  "migrate without it to diff the models against the history");
+    }
+  }
+
+  int do_check() {
+    const auto wanted = models();
+    if (const auto stale = stale_sentence(); !stale.empty()) err_ << program_ << ": warning: " << stale << "; " << rebuild_advice() << "\n" << std::flush;
+    const auto found = commands::check(wanted, graph_);
+    const auto head = graph_.heads().empty() ? std::string("base") : "head " + std::string(graph_[graph_.heads().front()].id);
+    if (found.empty()) {
+      out_ << "The models match the migrations at " << head << ".\n";
+      return exit_success;
+    }
+    for (const auto& d : found) out_ << to_line(d) << "\n";
+    err_ << program_ << ": " << count(found.size(), "difference") << " between the models and the migrations at " << head << "; run '" << program_
+         << " migrate \"message\"' to write the revision that makes them agree\n";
+    return exit_failure;
+  }
+
+  int write_revision(const strata::detail::revision_body& body) {
+    const auto written = commands::migrate(config(false).versions_dir, graph_, message_, body);
     out_ << "Generated " << written.file.string() << "\n"
          << "Revision " << written.id << " (down revision " << (written.down_revisions.empty() ? std::string("base") : join(written.down_revisions))
          << "). Rebuild " << program_ << " to include it: " << written.list_file.string() << " lists it.\n";
@@ -541,7 +612,7 @@ class application {
   std::optional<configuration> config_;
   std::string config_file_, url_, message_, positional_message_, target_;
   std::vector<std::string> revisions_;
-  bool no_autogenerate_ = false, verbose_ = false, json_ = false, confirm_ = false;
+  bool no_autogenerate_ = false, empty_ = false, from_database_ = false, verbose_ = false, json_ = false, confirm_ = false;
 };
 
 }  // namespace detail

@@ -19,7 +19,7 @@
 #include <string_view>
 
 #include <strata/history.hpp>
-#include <strata/schema.hpp>
+#include <strata/model.hpp>
 
 namespace strata::cli {
 
@@ -27,8 +27,8 @@ struct project {
   // The program's revisions, oldest first (a history's static `revisions`, which live as long as
   // the program).
   std::span<const revision_info> revisions;
-  // The schema the application's models declare, for autogenerate and drift checks; none yet.
-  schema (*models)() = nullptr;
+  // The application's models (strata::declared<M>), for autogenerate and `check`; null: none.
+  model (*models)() = nullptr;
   // The command that rebuilds this program, said when it is stale (its revisions differ from the
   // versions folder's): "cmake --build build --target manage_db". Empty: "rebuild <program>".
   std::string_view rebuild_command = {};
@@ -38,6 +38,12 @@ struct project {
 template <History H>
 constexpr project project_of(std::string_view rebuild_command = {}) {
   return project{std::span<const revision_info>(H::revisions), nullptr, rebuild_command};
+}
+
+// The project of history H and the models M (`struct models { static constexpr void declare(strata::model&); }`).
+template <History H, Models M>
+constexpr project project_of(std::string_view rebuild_command = {}) {
+  return project{std::span<const revision_info>(H::revisions), &declared<M>, rebuild_command};
 }
 
 }  // namespace strata::cli

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <optional>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -144,13 +145,56 @@ inline std::string review_of(const operation& o, const schema& before) {
   return "may destroy data: " + describe(o);
 }
 
+// The statement that fills a column's NULLs with its DEFAULT before the column becomes NOT NULL
+// (which rows holding NULL would refuse), or "" when the alteration does not do that or the column has
+// no DEFAULT to fill them with.
+inline std::string fill_nulls_before(const operation& o, const schema& before) {
+  const auto* a = std::get_if<op::alter_column>(&o);
+  if (a == nullptr || a->change.nullable != false) return {};
+  const auto* t = before.find_table(a->table);
+  const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
+  if (c == nullptr || !c->nullable) return {};
+  const auto value = a->change.server_default ? a->change.server_default : a->change.drop_default ? std::nullopt : c->default_sql;
+  if (!value) return {};
+  const auto column = strata::detail::sql::quote(a->column);
+  return "UPDATE " + strata::detail::sql::quote(a->table) + " SET " + column + " = " + std::string(*value) + " WHERE " + column + " IS NULL";
+}
+
+// Why an operation that may fail on a table holding rows is marked for review, or "".
+inline std::string review_rows_of(const operation& o, const schema& before) {
+  if (const auto* a = std::get_if<op::alter_column>(&o); a != nullptr && a->change.nullable == false) {
+    const auto* t = before.find_table(a->table);
+    const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
+    if (c != nullptr && c->nullable)
+      return "makes '" + std::string(a->table) + "." + std::string(a->column) + "' NOT NULL, which rows holding NULL there refuse: fill them "
+             "first with op.execute(\"UPDATE ...\"), or give the column a server_default in the models";
+  }
+  if (const auto* x = std::get_if<op::add_column>(&o); x != nullptr && !x->definition.nullable && !x->definition.default_sql &&
+                                                        !x->definition.generated_sql)
+    return "adds '" + std::string(x->table) + "." + std::string(x->definition.name) + "' NOT NULL without a DEFAULT, which a table holding rows "
+           "refuses: give it a server_default in the models, or add it nullable, fill it, then make it NOT NULL";
+  return {};
+}
+
+// The C++ of the operations, recorded on `before`. With `reviews`, an operation that may destroy
+// data or fail on rows gets a REVIEW comment (also added to `reviews`), and a column that becomes
+// NOT NULL with a DEFAULT has its NULLs filled first.
 inline std::string body_of(const ops& recorded, schema before, std::vector<std::string>* reviews) {
+  std::vector<operation> fills;  // the UPDATEs written before their alter_column
+  std::vector<std::string> fill_sql;
+  fill_sql.reserve(recorded.size());
+  fills.reserve(recorded.size());
   std::vector<reviewed_operation> written;
   for (const auto& o : recorded.operations()) {
     std::string review;
-    if (reviews != nullptr && destructive(o, before)) {
-      review = review_of(o, before);
-      reviews->push_back(review);
+    if (reviews != nullptr) {
+      if (destructive(o, before)) review = review_of(o, before);
+      else if (auto fill = fill_nulls_before(o, before); !fill.empty()) {
+        fill_sql.push_back(std::move(fill));
+        fills.emplace_back(op::execute{fill_sql.back()});
+        written.push_back({&fills.back(), {}});
+      } else review = review_rows_of(o, before);
+      if (!review.empty()) reviews->push_back(review);
     }
     written.push_back({&o, std::move(review)});
     before.apply(o);

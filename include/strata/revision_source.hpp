@@ -3,6 +3,7 @@
 // for the revision files `manage_db migrate` generates.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -22,8 +23,12 @@ namespace strata {
 namespace detail::source {
 
 // Text as a C++ string literal: quotes, backslashes and control characters escaped (octal, which
-// takes at most three digits, unlike \x).
+// takes at most three digits, unlike \x); SQL with quotes or backslashes and nothing else to escape
+// as a raw string, which reads as the SQL does: R"(UPDATE "stocks" SET "email" = '')".
 inline std::string literal(std::string_view text) {
+  const bool plain = std::none_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+  if (plain && text.find_first_of("\"\\") != std::string_view::npos && text.find(")\"") == std::string_view::npos)
+    return "R\"(" + std::string(text) + ")\"";
   std::string out = "\"";
   for (char c : text) {
     switch (c) {

@@ -5168,7 +5168,7 @@ constexpr bool in_sync() {
 #include <string_view>
 
 // #include <strata/history.hpp>
-// #include <strata/schema.hpp>
+// #include <strata/model.hpp>
 
 namespace strata::cli {
 
@@ -5176,8 +5176,8 @@ struct project {
   // The program's revisions, oldest first (a history's static `revisions`, which live as long as
   // the program).
   std::span<const revision_info> revisions;
-  // The schema the application's models declare, for autogenerate and drift checks; none yet.
-  schema (*models)() = nullptr;
+  // The application's models (strata::declared<M>), for autogenerate and `check`; null: none.
+  model (*models)() = nullptr;
   // The command that rebuilds this program, said when it is stale (its revisions differ from the
   // versions folder's): "cmake --build build --target manage_db". Empty: "rebuild <program>".
   std::string_view rebuild_command = {};
@@ -5187,6 +5187,12 @@ struct project {
 template <History H>
 constexpr project project_of(std::string_view rebuild_command = {}) {
   return project{std::span<const revision_info>(H::revisions), nullptr, rebuild_command};
+}
+
+// The project of history H and the models M (`struct models { static constexpr void declare(strata::model&); }`).
+template <History H, Models M>
+constexpr project project_of(std::string_view rebuild_command = {}) {
+  return project{std::span<const revision_info>(H::revisions), &declared<M>, rebuild_command};
 }
 
 }  // namespace strata::cli
@@ -5206,6 +5212,7 @@ constexpr project project_of(std::string_view rebuild_command = {}) {
 //   const auto written = strata::commands::migrate("db/versions", m.graph(), "add market cap");
 
 #include <algorithm>
+#include <optional>
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -7893,6 +7900,7 @@ version_change stamp(migrator<D>& m, std::string_view target) {
 // downgrade() would hold (`op.add_column("stocks", strata::column("market_cap", strata::big_integer));`),
 // for the revision files `manage_db migrate` generates.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -7912,8 +7920,12 @@ namespace strata {
 namespace detail::source {
 
 // Text as a C++ string literal: quotes, backslashes and control characters escaped (octal, which
-// takes at most three digits, unlike \x).
+// takes at most three digits, unlike \x); SQL with quotes or backslashes and nothing else to escape
+// as a raw string, which reads as the SQL does: R"(UPDATE "stocks" SET "email" = '')".
 inline std::string literal(std::string_view text) {
+  const bool plain = std::none_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x20; });
+  if (plain && text.find_first_of("\"\\") != std::string_view::npos && text.find(")\"") == std::string_view::npos)
+    return "R\"(" + std::string(text) + ")\"";
   std::string out = "\"";
   for (char c : text) {
     switch (c) {
@@ -9585,13 +9597,56 @@ inline std::string review_of(const operation& o, const schema& before) {
   return "may destroy data: " + describe(o);
 }
 
+// The statement that fills a column's NULLs with its DEFAULT before the column becomes NOT NULL
+// (which rows holding NULL would refuse), or "" when the alteration does not do that or the column has
+// no DEFAULT to fill them with.
+inline std::string fill_nulls_before(const operation& o, const schema& before) {
+  const auto* a = std::get_if<op::alter_column>(&o);
+  if (a == nullptr || a->change.nullable != false) return {};
+  const auto* t = before.find_table(a->table);
+  const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
+  if (c == nullptr || !c->nullable) return {};
+  const auto value = a->change.server_default ? a->change.server_default : a->change.drop_default ? std::nullopt : c->default_sql;
+  if (!value) return {};
+  const auto column = strata::detail::sql::quote(a->column);
+  return "UPDATE " + strata::detail::sql::quote(a->table) + " SET " + column + " = " + std::string(*value) + " WHERE " + column + " IS NULL";
+}
+
+// Why an operation that may fail on a table holding rows is marked for review, or "".
+inline std::string review_rows_of(const operation& o, const schema& before) {
+  if (const auto* a = std::get_if<op::alter_column>(&o); a != nullptr && a->change.nullable == false) {
+    const auto* t = before.find_table(a->table);
+    const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
+    if (c != nullptr && c->nullable)
+      return "makes '" + std::string(a->table) + "." + std::string(a->column) + "' NOT NULL, which rows holding NULL there refuse: fill them "
+             "first with op.execute(\"UPDATE ...\"), or give the column a server_default in the models";
+  }
+  if (const auto* x = std::get_if<op::add_column>(&o); x != nullptr && !x->definition.nullable && !x->definition.default_sql &&
+                                                        !x->definition.generated_sql)
+    return "adds '" + std::string(x->table) + "." + std::string(x->definition.name) + "' NOT NULL without a DEFAULT, which a table holding rows "
+           "refuses: give it a server_default in the models, or add it nullable, fill it, then make it NOT NULL";
+  return {};
+}
+
+// The C++ of the operations, recorded on `before`. With `reviews`, an operation that may destroy
+// data or fail on rows gets a REVIEW comment (also added to `reviews`), and a column that becomes
+// NOT NULL with a DEFAULT has its NULLs filled first.
 inline std::string body_of(const ops& recorded, schema before, std::vector<std::string>* reviews) {
+  std::vector<operation> fills;  // the UPDATEs written before their alter_column
+  std::vector<std::string> fill_sql;
+  fill_sql.reserve(recorded.size());
+  fills.reserve(recorded.size());
   std::vector<reviewed_operation> written;
   for (const auto& o : recorded.operations()) {
     std::string review;
-    if (reviews != nullptr && destructive(o, before)) {
-      review = review_of(o, before);
-      reviews->push_back(review);
+    if (reviews != nullptr) {
+      if (destructive(o, before)) review = review_of(o, before);
+      else if (auto fill = fill_nulls_before(o, before); !fill.empty()) {
+        fill_sql.push_back(std::move(fill));
+        fills.emplace_back(op::execute{fill_sql.back()});
+        written.push_back({&fills.back(), {}});
+      } else review = review_rows_of(o, before);
+      if (!review.empty()) reviews->push_back(review);
     }
     written.push_back({&o, std::move(review)});
     before.apply(o);
@@ -11726,7 +11781,7 @@ class planner {
   std::size_t column_index(const operation& o, std::string_view name) const {
     for (std::size_t i = 0; i < t_.columns.size(); ++i)
       if (same_name(t_.columns[i].name, name)) return i;
-    throw operation_failed(describe(o), "table '" + t_.name + "' has no column '" + std::string(name) + "'");
+    throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no column '" + std::string(name) + "'");
   }
 
   static void drop_clauses(parsed_column& c, std::initializer_list<std::string_view> keywords) {
@@ -11758,7 +11813,7 @@ class planner {
 
   void on(const operation& o, const op::add_column& x) {
     if (find(t_, x.definition.name) != nullptr)
-      throw operation_failed(describe(o), "table '" + t_.name + "' already has a column '" + std::string(x.definition.name) + "'");
+      throw operation_failed(strata::describe(o), "table '" + t_.name + "' already has a column '" + std::string(x.definition.name) + "'");
     auto at = t_.columns.size();
     if (const auto anchor = x.placement.insert_before.empty() ? x.placement.insert_after : x.placement.insert_before; !anchor.empty()) {
       at = column_index(o, anchor) + (x.placement.insert_before.empty() ? 1 : 0);
@@ -11787,7 +11842,7 @@ class planner {
       if (k.keyword == "CHECK") return sql::mentions(check_expression(k.text), dropped);
       return k.columns.empty() || std::any_of(k.columns.begin(), k.columns.end(), [&](const std::string& c) { return same_name(c, dropped); });
     });
-    if (t_.columns.empty()) throw operation_failed(describe(o), "it would leave table '" + t_.name + "' with no column; drop the table instead");
+    if (t_.columns.empty()) throw operation_failed(strata::describe(o), "it would leave table '" + t_.name + "' with no column; drop the table instead");
   }
 
   void on(const operation&, const op::add_constraint& x) {
@@ -11811,16 +11866,16 @@ class planner {
       if (same_columns) found.push_back(std::move(f));
     }
     if (found.empty() && !x.name.empty())
-      throw operation_failed(describe(o), "table '" + t_.name + "' has no constraint named '" + std::string(x.name) +
+      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no constraint named '" + std::string(x.name) +
                                               "' (SQLite keeps a constraint's name only when it was created with one: drop an unnamed one by "
                                               "kind and columns, or name it with op.use_naming_convention)");
     std::string columns;
     for (auto c : x.columns) columns += (columns.empty() ? "" : ", ") + std::string(c);
     if (found.empty())
-      throw operation_failed(describe(o), "table '" + t_.name + "' has no " + std::string(kind_name(x.kind)) + " constraint on exactly (" +
+      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no " + std::string(kind_name(x.kind)) + " constraint on exactly (" +
                                               columns + "); check the kind and the columns, or drop the constraint by name");
     if (found.size() > 1 && x.name.empty())
-      throw operation_failed(describe(o), "table '" + t_.name + "' has " + std::to_string(found.size()) + " " + std::string(kind_name(x.kind)) +
+      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has " + std::to_string(found.size()) + " " + std::string(kind_name(x.kind)) +
                                               " constraints on (" + columns + "); drop the one you mean by name");
     // Later entries first, so that the indexes of the earlier ones stay right.
     std::sort(found.begin(), found.end(), [](const found_constraint& a, const found_constraint& b) {
@@ -11839,7 +11894,7 @@ class planner {
 
   template <class Other>
   void on(const operation& o, const Other&) {
-    throw operation_failed(describe(o), "this operation is not a table alteration; it cannot be part of a SQLite table rebuild");
+    throw operation_failed(strata::describe(o), "this operation is not a table alteration; it cannot be part of a SQLite table rebuild");
   }
 
   const table_inputs& inputs_;
@@ -13598,7 +13653,7 @@ inline configuration load_configuration(const configuration_options& options = {
 #include <string_view>
 
 // #include <strata/history.hpp>
-// #include <strata/schema.hpp>
+// #include <strata/model.hpp>
 
 namespace strata::cli {
 
@@ -13606,8 +13661,8 @@ struct project {
   // The program's revisions, oldest first (a history's static `revisions`, which live as long as
   // the program).
   std::span<const revision_info> revisions;
-  // The schema the application's models declare, for autogenerate and drift checks; none yet.
-  schema (*models)() = nullptr;
+  // The application's models (strata::declared<M>), for autogenerate and `check`; null: none.
+  model (*models)() = nullptr;
   // The command that rebuilds this program, said when it is stale (its revisions differ from the
   // versions folder's): "cmake --build build --target manage_db". Empty: "rebuild <program>".
   std::string_view rebuild_command = {};
@@ -13617,6 +13672,12 @@ struct project {
 template <History H>
 constexpr project project_of(std::string_view rebuild_command = {}) {
   return project{std::span<const revision_info>(H::revisions), nullptr, rebuild_command};
+}
+
+// The project of history H and the models M (`struct models { static constexpr void declare(strata::model&); }`).
+template <History H, Models M>
+constexpr project project_of(std::string_view rebuild_command = {}) {
+  return project{std::span<const revision_info>(H::revisions), &declared<M>, rebuild_command};
 }
 
 }  // namespace strata::cli
@@ -13705,7 +13766,10 @@ class application {
     auto* migrate = app.add_subcommand("migrate", "Write a new revision into the versions folder (down revision: the current heads)");
     migrate->add_option("message", positional_message_, "What the revision does (or -m)");
     migrate->add_option("-m,--message", message_, "What the revision does");
-    migrate->add_flag("--no-autogenerate", no_autogenerate_, "Write an empty revision (autogenerate is not available yet, so it always is)");
+    migrate->add_flag("--no-autogenerate", no_autogenerate_, "Write an empty revision instead of one diffed from the models");
+    migrate->add_flag("--empty", empty_, "Write the revision even when the models match (an empty one)");
+    migrate->add_flag("--from-database", from_database_, "Diff the models against the live database's schema instead of the history at head");
+    auto* check = app.add_subcommand("check", "Compare the models with the history at head: exit 0 when they match, 1 listing each difference");
     auto* upgrade = app.add_subcommand("upgrade", "Apply revisions up to a target");
     upgrade->add_option("target", target_, "head (the default), heads, a revision id or prefix, or +N");
     auto* downgrade = app.add_subcommand("downgrade", "Revert revisions down to a target");
@@ -13734,7 +13798,7 @@ class application {
     } catch (const CLI::ParseError& e) {
       std::string what = e.what();
       if (app.get_subcommands().empty()) {
-        const std::string verbs = "init, migrate, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
+        const std::string verbs = "init, migrate, check, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
         std::string word;  // the first argument that is neither an option nor an option's value
         for (int i = 1; i < argc && word.empty(); ++i) {
           const std::string_view a = argv[i];
@@ -13767,7 +13831,20 @@ class application {
         throw usage_error(std::string(*migrate ? "migrate" : "merge") + " needs a message saying what the revision does: " + program_ +
                           (*migrate ? " migrate \"add watchlist\"" : " merge -m \"merge branches\" heads"));
       if (*init) return do_init();
-      if (*migrate) return do_migrate();
+      if (*migrate) {
+        if (no_autogenerate_ && from_database_) throw usage_error("--from-database diffs the models, which --no-autogenerate does not; give one of them");
+        if (no_autogenerate_) return write_revision({});
+        const auto wanted = models();
+        // A stale program would diff against a history that lacks the folder's newest revisions,
+        // and write their changes a second time.
+        if (const auto stale = stale_sentence(); !stale.empty())
+          throw error(stale + ", so its history is not the folder's; " + rebuild_advice() + ", then migrate again");
+        if (from_database_) return with_database([&](auto& m) { return autogenerate_from_database(m, wanted); });
+        return autogenerate(commands::head_schema(graph_), wanted,
+                            graph_.heads().empty() ? std::string("the history (no revisions yet)")
+                                                   : "the history at head " + std::string(graph_[graph_.heads().front()].id));
+      }
+      if (*check) return do_check();
       if (*merge) return do_merge();
       if (*heads) return do_heads();
       if (*show) return do_show();
@@ -14100,10 +14177,65 @@ class application {
     return exit_success;
   }
 
-  int do_migrate() {
-    const auto written = commands::migrate(config(false).versions_dir, graph_, message_);
-    if (!no_autogenerate_)
-      err_ << program_ << ": autogenerate is not available yet, so the revision is empty; write its upgrade() and downgrade()\n";
+  // ---- autogenerate and check: the models against the history (or the database)
+
+  // The models this program was built with; throws when it has none.
+  model models() const {
+    if (project_.models == nullptr)
+      throw usage_error("this " + program_ + " has no models to compare: give strata_add_manage_db() MODELS <header> MODELS_TYPE <type> "
+                        "(or build it with strata::cli::project_of<history, models>()), or write 'migrate --no-autogenerate' for an empty revision");
+    auto m = project_.models();
+    if (const auto faults = m.faults(); !faults.empty()) {
+      strata::detail::message_buffer text;
+      strata::detail::describe(text, faults.front());
+      throw error("the models cannot be compared: " + std::string(text.data, text.size) + "; fix the models");
+    }
+    return m;
+  }
+
+  // The revision that takes `from` (called `against` in what it prints) to the models.
+  int autogenerate(const schema& from, const model& wanted, const std::string& against) {
+    const auto generated = commands::generate(from, wanted);
+    if (generated.empty() && !empty_) {
+      out_ << "No changes: the models match " << against << "; nothing written ('migrate --empty' writes an empty revision).\n";
+      return exit_success;
+    }
+    for (const auto& o : generated.operations.upgrade.operations()) out_ << "Detected " << describe(o) << "\n";
+    const auto status = write_revision(generated.body);
+    for (const auto& review : generated.reviews) err_ << program_ << ": review: " << review << "\n";
+    return status;
+  }
+
+  // --from-database: the live database's schema (without the version table) in place of the history's.
+  template <class M>
+  int autogenerate_from_database(M& m, const model& wanted) {
+    using D = std::remove_reference_t<decltype(m.dialect())>;
+    if constexpr (Inspectable<D>) {
+      const auto live = m.dialect().inspect();
+      return autogenerate(commands::without_table(*live, m.options().version_table), wanted, "the database " + std::string(m.dialect().location()));
+    } else {
+      throw error("the " + std::string(D::name) + " dialect cannot read a database's schema, so --from-database is not available; "
+                  "migrate without it to diff the models against the history");
+    }
+  }
+
+  int do_check() {
+    const auto wanted = models();
+    if (const auto stale = stale_sentence(); !stale.empty()) err_ << program_ << ": warning: " << stale << "; " << rebuild_advice() << "\n" << std::flush;
+    const auto found = commands::check(wanted, graph_);
+    const auto head = graph_.heads().empty() ? std::string("base") : "head " + std::string(graph_[graph_.heads().front()].id);
+    if (found.empty()) {
+      out_ << "The models match the migrations at " << head << ".\n";
+      return exit_success;
+    }
+    for (const auto& d : found) out_ << to_line(d) << "\n";
+    err_ << program_ << ": " << count(found.size(), "difference") << " between the models and the migrations at " << head << "; run '" << program_
+         << " migrate \"message\"' to write the revision that makes them agree\n";
+    return exit_failure;
+  }
+
+  int write_revision(const strata::detail::revision_body& body) {
+    const auto written = commands::migrate(config(false).versions_dir, graph_, message_, body);
     out_ << "Generated " << written.file.string() << "\n"
          << "Revision " << written.id << " (down revision " << (written.down_revisions.empty() ? std::string("base") : join(written.down_revisions))
          << "). Rebuild " << program_ << " to include it: " << written.list_file.string() << " lists it.\n";
@@ -14126,7 +14258,7 @@ class application {
   std::optional<configuration> config_;
   std::string config_file_, url_, message_, positional_message_, target_;
   std::vector<std::string> revisions_;
-  bool no_autogenerate_ = false, verbose_ = false, json_ = false, confirm_ = false;
+  bool no_autogenerate_ = false, empty_ = false, from_database_ = false, verbose_ = false, json_ = false, confirm_ = false;
 };
 
 }  // namespace detail

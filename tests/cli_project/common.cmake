@@ -15,8 +15,9 @@ unset(ENV{STRATA_CONFIG})
 
 set(_manage_db "${_build}/manage_db")
 
+# configure_project([-D...]): the extra arguments are more cache settings.
 function(configure_project)
-  set(_options -G "${GENERATOR}" "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DSTRATA_SOURCE_DIR=${STRATA_SOURCE_DIR}")
+  set(_options -G "${GENERATOR}" "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DSTRATA_SOURCE_DIR=${STRATA_SOURCE_DIR}" ${ARGN})
   if(MAKE_PROGRAM)
     list(APPEND _options "-DCMAKE_MAKE_PROGRAM=${MAKE_PROGRAM}")
   endif()

@@ -347,7 +347,7 @@ class planner {
   std::size_t column_index(const operation& o, std::string_view name) const {
     for (std::size_t i = 0; i < t_.columns.size(); ++i)
       if (same_name(t_.columns[i].name, name)) return i;
-    throw operation_failed(describe(o), "table '" + t_.name + "' has no column '" + std::string(name) + "'");
+    throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no column '" + std::string(name) + "'");
   }
 
   static void drop_clauses(parsed_column& c, std::initializer_list<std::string_view> keywords) {
@@ -379,7 +379,7 @@ class planner {
 
   void on(const operation& o, const op::add_column& x) {
     if (find(t_, x.definition.name) != nullptr)
-      throw operation_failed(describe(o), "table '" + t_.name + "' already has a column '" + std::string(x.definition.name) + "'");
+      throw operation_failed(strata::describe(o), "table '" + t_.name + "' already has a column '" + std::string(x.definition.name) + "'");
     auto at = t_.columns.size();
     if (const auto anchor = x.placement.insert_before.empty() ? x.placement.insert_after : x.placement.insert_before; !anchor.empty()) {
       at = column_index(o, anchor) + (x.placement.insert_before.empty() ? 1 : 0);
@@ -408,7 +408,7 @@ class planner {
       if (k.keyword == "CHECK") return sql::mentions(check_expression(k.text), dropped);
       return k.columns.empty() || std::any_of(k.columns.begin(), k.columns.end(), [&](const std::string& c) { return same_name(c, dropped); });
     });
-    if (t_.columns.empty()) throw operation_failed(describe(o), "it would leave table '" + t_.name + "' with no column; drop the table instead");
+    if (t_.columns.empty()) throw operation_failed(strata::describe(o), "it would leave table '" + t_.name + "' with no column; drop the table instead");
   }
 
   void on(const operation&, const op::add_constraint& x) {
@@ -432,16 +432,16 @@ class planner {
       if (same_columns) found.push_back(std::move(f));
     }
     if (found.empty() && !x.name.empty())
-      throw operation_failed(describe(o), "table '" + t_.name + "' has no constraint named '" + std::string(x.name) +
+      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no constraint named '" + std::string(x.name) +
                                               "' (SQLite keeps a constraint's name only when it was created with one: drop an unnamed one by "
                                               "kind and columns, or name it with op.use_naming_convention)");
     std::string columns;
     for (auto c : x.columns) columns += (columns.empty() ? "" : ", ") + std::string(c);
     if (found.empty())
-      throw operation_failed(describe(o), "table '" + t_.name + "' has no " + std::string(kind_name(x.kind)) + " constraint on exactly (" +
+      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no " + std::string(kind_name(x.kind)) + " constraint on exactly (" +
                                               columns + "); check the kind and the columns, or drop the constraint by name");
     if (found.size() > 1 && x.name.empty())
-      throw operation_failed(describe(o), "table '" + t_.name + "' has " + std::to_string(found.size()) + " " + std::string(kind_name(x.kind)) +
+      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has " + std::to_string(found.size()) + " " + std::string(kind_name(x.kind)) +
                                               " constraints on (" + columns + "); drop the one you mean by name");
     // Later entries first, so that the indexes of the earlier ones stay right.
     std::sort(found.begin(), found.end(), [](const found_constraint& a, const found_constraint& b) {
@@ -460,7 +460,7 @@ class planner {
 
   template <class Other>
   void on(const operation& o, const Other&) {
-    throw operation_failed(describe(o), "this operation is not a table alteration; it cannot be part of a SQLite table rebuild");
+    throw operation_failed(strata::describe(o), "this operation is not a table alteration; it cannot be part of a SQLite table rebuild");
   }
 
   const table_inputs& inputs_;
