@@ -106,6 +106,54 @@ TEST(Autogenerate, NotNullFillsNullsWithTheDefaultOrAsksForReview) {
   EXPECT_EQ(generated.reviews.size(), 1u);
 }
 
+TEST(Autogenerate, SqlShapeComparesWhatDatabasesRewrite) {
+  using strata::commands::detail::sql_shape;
+  EXPECT_EQ(sql_shape("'light'::character varying"), sql_shape("'light'"));
+  EXPECT_EQ(sql_shape("(price >= (0)::numeric)"), sql_shape("price >= 0"));
+  EXPECT_EQ(sql_shape("((score > (-1)::double precision))"), sql_shape("score > -1"));
+  EXPECT_EQ(sql_shape("now()"), sql_shape("NOW ()"));
+  EXPECT_EQ(sql_shape("''::text"), "''");
+  EXPECT_NE(sql_shape("'A b'"), sql_shape("'a b'"));
+  EXPECT_NE(sql_shape("(a) + (b)"), sql_shape("a + b + c"));
+  EXPECT_EQ(sql_shape("(a)+(b)"), "a+b");
+}
+
+struct spelled_models {
+  static constexpr void declare(strata::model& m) {
+    m.table("prefs", {strata::column("id", strata::integer).primary_key(),
+                      strata::column("theme", strata::varchar(20)).not_null().server_default("'light'"),
+                      strata::column("price", strata::sql_type("NUMERIC(12, 2)")).check("price >= 0"),
+                      strata::unique("uq_prefs_theme", {"theme"})});
+    m.index("ix_prefs_price", "prefs", {"price"}, {.where = "price > 0"});
+  }
+};
+
+TEST(Autogenerate, TheDatabasesSpellingIsNotAChange) {
+  // What PostgreSQL gives back for spelled_models' table: rewritten defaults, CHECKs, types and
+  // predicates, and a unique constraint under another name.
+  strata::schema live;
+  live.apply([] {
+    strata::ops o;
+    o.create_table("prefs", {strata::column("id", strata::integer).primary_key(),
+                             strata::column("theme", strata::varchar(20)).not_null().server_default("'light'::character varying"),
+                             strata::column("price", strata::sql_type("numeric(12,2)")).check("(price >= (0)::numeric)"),
+                             strata::unique("prefs_theme_key", {"theme"})});
+    o.create_index("ix_prefs_price", "prefs", {"price"}, {.where = "(price > (0)::numeric)"});
+    return o;
+  }());
+  const auto models = strata::declared<spelled_models>();
+  EXPECT_FALSE(strata::diff(live, models).empty());
+  const auto spelled = strata::commands::spelled_as(live, models.schema());
+  const auto generated = strata::commands::generate(spelled, models);
+  EXPECT_TRUE(generated.empty()) << generated.body.upgrade;
+
+  // A real difference stays one.
+  auto changed = live;
+  changed.tables[0].columns[1].default_sql = "'dark'::character varying";
+  EXPECT_NE(strata::commands::generate(strata::commands::spelled_as(changed, models.schema()), models).body.upgrade.find(".server_default = \"'light'\""),
+            std::string::npos);
+}
+
 struct two_heads_a : strata::revision<"b1b1b1b1b1b1", "a1a1a1a1a1a1"> {
   static constexpr std::string_view message = "a";
   static constexpr void upgrade(strata::ops&) {}

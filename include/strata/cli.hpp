@@ -566,7 +566,7 @@ class application {
     using D = std::remove_reference_t<decltype(m.dialect())>;
     if constexpr (Inspectable<D>) {
       const auto live = m.dialect().inspect();
-      return autogenerate(commands::without_table(*live, m.options().version_table), wanted, "the database " + std::string(m.dialect().location()));
+      return autogenerate(commands::spelled_as(commands::without_table(*live, m.options().version_table), wanted.schema()), wanted, "the database " + std::string(m.dialect().location()));
     } else {
       throw error("the " + std::string(D::name) + " dialect cannot read a database's schema, so --from-database is not available; "
                   "migrate without it to diff the models against the history");

@@ -2,8 +2,8 @@
 # InsightBull (its models, revisions and migrations test): "Adding New Models" (a UserPreferences
 # model, migrate, rebuild, upgrade, check, downgrade -1, upgrade), "Modifying Existing Models" (an
 # email field, then NOT NULL with a default: the rows stay), a rename declared in the models, and
-# --from-database recreating a lost revision file. After each generated revision, the project's
-# STRATA_MIGRATION_TESTS run on it. Run with cmake -P, the variables of common.cmake and
+# --from-database recreating a lost revision file. Then the project's STRATA_MIGRATION_TESTS run on
+# every revision, the generated ones included. Run with cmake -P, the variables of common.cmake and
 #   -DDIALECT=sqlite or postgresql (PostgreSQL: the server the PG* variables name, in a schema of its own)
 cmake_minimum_required(VERSION 3.21)
 
@@ -85,6 +85,11 @@ endfunction()
 
 # The migrations test of the project, on the revisions as they are now.
 function(migration_tests what)
+  execute_process(COMMAND "${CMAKE_COMMAND}" --build "${_build}" --target migrations_test
+                  RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _out)
+  if(NOT _rc EQUAL 0)
+    message(FATAL_ERROR "building the migrations test failed (${_rc}):\n${_out}")
+  endif()
   execute_process(COMMAND "${_build}/migrations_test" WORKING_DIRECTORY "${_build}"
                   RESULT_VARIABLE _rc OUTPUT_VARIABLE _out ERROR_VARIABLE _out)
   if(NOT _rc EQUAL 0)
@@ -140,7 +145,6 @@ run(0 _out downgrade -1)
 run(0 _out upgrade)
 sql(_tables "SELECT count(*) FROM user_preferences")
 expect_match("${_tables}" "^0$" "user_preferences after upgrade")
-migration_tests("after the UserPreferences revision")
 run(0 _out migrate "nothing more")
 expect_match("${_out}" "^No changes" "migrate right after the upgrade (the diff round-trips)")
 
@@ -171,7 +175,6 @@ sql(_rows "SELECT count(*) FROM sentiment_data")
 expect_match("${_rows}" "^3$" "the sentiment rows after the NOT NULL revision (the table was rebuilt on SQLite)")
 run(0 _out downgrade -1)
 run(0 _out upgrade)
-migration_tests("after the email revisions")
 
 # ---- a rename declared in the models: sector -> industry, the data kept
 edit_models("(std::optional<std::string>, sector)," "(std::optional<std::string>, industry),")
@@ -185,7 +188,6 @@ run(0 _out upgrade)
 run(0 _out check)
 sql(_rows "SELECT symbol || ':' || industry FROM stocks ORDER BY symbol")
 expect_match("${_rows}" "^AAPL:Tech\nMSFT:Tech\nXOM:Energy$" "the stocks after the rename")
-migration_tests("after the rename revision")
 
 # ---- --from-database: a revision file lost before it was applied here is written again from what
 # the database lacks
@@ -197,7 +199,7 @@ migrate_revision("add exchange" _lost_file _lost_id)
 # Lost: the file is gone. history.hpp goes too, and `init` lists the revision files that are left.
 file(REMOVE "${_lost_file}" "${_src}/migrations/history.hpp")
 run(0 _out init)
-expect_match("${_out}" "^Created ${_src}/migrations/history\\.hpp, listing the 6 revision files of" "init after losing a revision file")
+expect_match("${_out}" "^Created ${_src}/migrations/history\\.hpp, listing the 7 revision files of" "init after losing a revision file")
 build("rebuilding manage_db without the lost revision")
 run(1 _out check)
 expect_match("${_out}" "stocks\\.exchange: varchar\\(10\\) in the models, not in the migrations" "check without the lost revision")
@@ -209,5 +211,5 @@ run(0 _out upgrade)
 run(0 _out check)
 run(0 _out migrate "nothing left" --from-database)
 expect_match("${_out}" "^No changes: the models match the database" "migrate --from-database after the upgrade")
-migration_tests("after the recreated revision")
+migration_tests("on every revision, the generated ones included")
 message(STATUS "the seed's workflows on ${DIALECT}: ok")
