@@ -514,6 +514,56 @@ TEST(CommandsWithoutADatabase, MigrateAndMergeWriteRevisionFiles) {
   EXPECT_TRUE(contains(strata_test::read_whole_file(merge.list_file), merge.file.filename().string()));
 }
 
+TEST(CommandsWithoutADatabase, InitSetsUpAFolderOnceAndListsFilesAlreadyThere) {
+  strata_test::scratch_folder dir;
+  const auto folder = dir.path() / "db" / "versions";
+  auto done = commands::init(folder);
+  EXPECT_TRUE(done.created);
+  EXPECT_EQ(done.revisions, 0u);
+  EXPECT_EQ(done.list_file, folder / "history.hpp");
+  const auto empty = strata_test::read_whole_file(done.list_file);
+  EXPECT_TRUE(contains(empty, "using history = strata::history<>;")) << empty;
+  done = commands::init(folder);  // set up already: left as it is
+  EXPECT_FALSE(done.created);
+  EXPECT_EQ(strata_test::read_whole_file(done.list_file), empty);
+
+  // A folder of revision files without history.hpp: init lists them.
+  const auto other = dir.path() / "copied";
+  fs::create_directories(other);
+  for (const auto& entry : fs::directory_iterator(insightbull_migrations))
+    if (entry.path().filename() != "history.hpp") fs::copy_file(entry.path(), other / entry.path().filename());
+  done = commands::init(other);
+  EXPECT_TRUE(done.created);
+  EXPECT_EQ(done.revisions, 3u);
+  EXPECT_TRUE(contains(strata_test::read_whole_file(done.list_file), "    ::migrations::add_market_cap_to_stocks>;"));
+}
+
+TEST(CommandsWithoutADatabase, TheVersionsFolderComparedWithAProgramsRevisions) {
+  strata_test::scratch_folder dir;
+  auto c = commands::compare_versions_folder(graph(), dir.path() / "nowhere");  // a deployed program: nothing to compare
+  EXPECT_EQ(c.state, commands::check_state::skipped);
+  EXPECT_FALSE(c.stale());
+
+  const auto folder = dir.path() / "migrations";
+  fs::copy(insightbull_migrations, folder);
+  c = commands::compare_versions_folder(graph(), folder);
+  EXPECT_EQ(c.state, commands::check_state::done);
+  EXPECT_EQ(c.revision_files, 3u);
+  EXPECT_FALSE(c.stale());
+
+  // The head's file gone, then a revision written after what is left.
+  fs::remove(folder / "c7d2a9e1f0b3_add_market_cap_to_stocks.hpp");
+  const auto written = commands::migrate(folder, graph(), "later");
+  c = commands::compare_versions_folder(graph(), folder);
+  EXPECT_TRUE(c.stale());
+  ASSERT_EQ(c.not_in_program.size(), 1u);
+  EXPECT_EQ(c.not_in_program[0].id, written.id);
+  EXPECT_EQ(c.not_in_program[0].file, written.file);
+  EXPECT_EQ(c.not_in_folder, strings{market_cap});
+  EXPECT_EQ(c.unreadable, "");
+  EXPECT_FALSE(commands::compare_versions_folder(strata::revision_graph(strata::history<>::revisions), dir.path() / "nowhere").stale());
+}
+
 // ================================================================================================
 // A dialect that cannot inspect: strata::sqlite with Dialect's members only, at blind:///<path>
 // ================================================================================================

@@ -3,13 +3,86 @@
 // Do not edit: change the headers in include/strata/ and run tools/amalgamate.py.
 #pragma once
 
-// #include <strata/strata.hpp>
-// strata: C++20 schema migrations with the revision graph checked by the compiler. The core
-// (no database client); add a dialect header such as <strata/dialect/sqlite.hpp>.
+// The manage_db verbs on revision files (migrate, merge, validate with the folder), and the core;
+// in this order, so that what the core's STRATA_REVISIONS_ONLY branch holds is inlined once, before it.
+// #include <strata/revision_files.hpp>
+// strata::commands on the versions folder, the revision files of a project (the manage_db verbs that
+// read or write files): validate with the folder compared to the history, the folder compared with a
+// program's revisions (is it stale?), init, migrate, merge.
 //
-// With STRATA_REVISIONS_ONLY defined, only what revision files use (revisions, history, ops, column
-// types, naming, connection, errors): the unit strata_add_manage_db() generates to compile a history
-// defines it, which halves that unit's parsing, the one a new revision recompiles.
+//   const auto report = strata::commands::validate(m, "db/versions", {.program = "manage_db"});
+//   const auto written = strata::commands::migrate("db/versions", m.graph(), "add market cap");
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+// #include <strata/commands.hpp>
+// strata::commands: every manage_db verb as a function that returns a value (Alembic's command.py):
+// open, status, current, heads, history, show, validate, plan_reset/reset, upgrade, downgrade and
+// stamp; migrate and merge, which write revision files, are in strata/revision_files.hpp (which
+// brings <filesystem> and file I/O, so that this header stays light for strata.hpp). Front ends
+// (strata::cli, strata::manager) call them and render what they return.
+//
+//   auto m = strata::migrator<strata::sqlite>(history{}, "sqlite:///app.db");
+//   const auto s = strata::commands::status(m);
+//   if (s.needs_upgrade) strata::commands::upgrade(m);
+//
+// The values carry data, not text to print. Errors are exceptions, the migrator's own where it throws
+// them (strata::revision_not_found, strata::migration_failed, strata::database_locked ...).
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/dialect.hpp>
+// strata::Dialect and its optional capabilities: the whole contract between strata and a database.
+//
+// A dialect is a class bound to one open connection (strata::sqlite, strata::postgresql). Generic
+// code (the migrator, the command line, strata::testing) talks to a database only through what this
+// header names, and asks for an optional capability with its concept (`if constexpr
+// (Inspectable<D>)`), never by the dialect's name. docs/dialects.md walks through writing one.
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// #include <strata/ops.hpp>
+// strata::ops: schema operations recorded as plain values (usable in constant evaluation).
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <variant>
+#include <vector>
 
 // #include <strata/connection.hpp>
 // strata::connection: what a data migration (op.run) sees of the live database.
@@ -48,366 +121,6 @@ class connection {
 };
 
 }  // namespace strata
-// #include <strata/errors.hpp>
-// strata's exceptions: one type per kind of failure, each what() a sentence a user can act on.
-
-#include <stdexcept>
-#include <string>
-#include <utility>
-
-namespace strata {
-
-// Base of every strata exception.
-class error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-// A database URL that cannot be parsed or names a scheme this dialect does not handle.
-class malformed_url : public error {
- public:
-  using error::error;
-};
-
-// A configuration that cannot be used: a missing or malformed strata.ini or .env, no database URL,
-// an unknown key. The message names the file and line, or the environment variable.
-class configuration_error : public error {
- public:
-  using error::error;
-};
-
-// A revision id or prefix that names no revision of the history.
-class revision_not_found : public error {
- public:
-  revision_not_found(std::string revision, const std::string& message) : error(message), revision_(std::move(revision)) {}
-  [[nodiscard]] const std::string& revision() const { return revision_; }
-
- private:
-  std::string revision_;
-};
-
-// A prefix that matches several revisions.
-class ambiguous_revision : public error {
- public:
-  using error::error;
-};
-
-// A target that cannot be reached from where the database stands: below base, above head,
-// a downgrade target that is not applied, a relative step that goes too far.
-class invalid_target : public error {
- public:
-  using error::error;
-};
-
-// "head" asked for while the history has several heads (branches not merged yet).
-class multiple_heads : public error {
- public:
-  using error::error;
-};
-
-// The database's version table names revisions that are not in the history, or an inconsistent set.
-class unknown_database_state : public error {
- public:
-  using error::error;
-};
-
-// Another connection holds the write lock longer than the busy timeout.
-class database_locked : public error {
- public:
-  using error::error;
-};
-
-// The database cannot be opened or written (missing folder, read-only file or connection).
-class database_unavailable : public error {
- public:
-  using error::error;
-};
-
-// A revision failed; its transaction was rolled back and the database is at the revision before.
-class migration_failed : public error {
- public:
-  migration_failed(std::string revision, std::string operation, std::string database_message, const std::string& message)
-      : error(message),
-        revision_(std::move(revision)),
-        operation_(std::move(operation)),
-        database_message_(std::move(database_message)) {}
-  [[nodiscard]] const std::string& revision() const { return revision_; }
-  [[nodiscard]] const std::string& operation() const { return operation_; }
-  [[nodiscard]] const std::string& database_message() const { return database_message_; }
-
- private:
-  std::string revision_;
-  std::string operation_;
-  std::string database_message_;
-};
-
-// Thrown by a dialect's apply() when one operation fails; the migrator turns it into
-// migration_failed, adding the revision.
-class operation_failed : public error {
- public:
-  operation_failed(std::string operation, std::string database_message)
-      : error(operation + ": " + database_message), operation_(std::move(operation)), database_message_(std::move(database_message)) {}
-  [[nodiscard]] const std::string& operation() const { return operation_; }
-  [[nodiscard]] const std::string& database_message() const { return database_message_; }
-
- private:
-  std::string operation_;
-  std::string database_message_;
-};
-
-}  // namespace strata
-// #include <strata/fixed_string.hpp>
-// strata::fixed_string: a string literal usable as a non-type template parameter.
-
-#include <algorithm>
-#include <cstddef>
-#include <string_view>
-
-namespace strata {
-
-template <std::size_t N>
-struct fixed_string {
-  char data[N]{};  // N counts the terminating NUL
-
-  constexpr fixed_string() = default;
-  constexpr fixed_string(const char (&text)[N]) { std::copy_n(text, N, data); }  // NOLINT: implicit by design
-
-  [[nodiscard]] constexpr std::string_view view() const { return {data, N - 1}; }
-  [[nodiscard]] static constexpr std::size_t size() { return N - 1; }
-  constexpr operator std::string_view() const { return view(); }  // NOLINT: implicit by design
-};
-
-template <std::size_t N>
-fixed_string(const char (&)[N]) -> fixed_string<N>;
-
-// Marks a revision as the root of the history: `strata::revision<"8653cc238299", strata::base>`.
-inline constexpr fixed_string<1> base{};
-
-}  // namespace strata
-// #include <strata/history.hpp>
-// strata::history: the compile-time typelist of revisions, checked by static_assert.
-
-#include <algorithm>
-#include <array>
-#include <cstddef>
-#include <cstdint>
-#include <span>
-#include <string_view>
-#include <type_traits>
-
-// #include <strata/detail/graph_check.hpp>
-// strata::detail: the compile-time checks of a revision graph, and their messages.
-
-#include <algorithm>
-#include <array>
-#include <cstddef>
-#include <cstdint>
-#include <ostream>
-#include <span>
-#include <string_view>
-#include <utility>
-
-// #include <strata/fixed_string.hpp>
-
-namespace strata::detail {
-
-// FNV-1a: GCC's constant evaluator is slow at string comparison, so the graph checks compare
-// 64-bit hashes first and strings only on a hash match.
-constexpr std::uint64_t hash_id(std::string_view id) {
-  std::uint64_t h = 14695981039346656037ull;
-  for (char c : id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
-  return h;
-}
-
-constexpr bool well_formed_id(std::string_view id) {
-  if (id.empty() || id.size() > 32) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '_'; });
-}
-
-enum class graph_fault : std::uint8_t { none, malformed_id, malformed_down_id, duplicate_id, self_down, unknown_down, later_down, several_bases };
-
-constexpr std::string_view to_string(graph_fault fault) {
-  switch (fault) {
-    case graph_fault::none: return "none";
-    case graph_fault::malformed_id: return "malformed_id";
-    case graph_fault::malformed_down_id: return "malformed_down_id";
-    case graph_fault::duplicate_id: return "duplicate_id";
-    case graph_fault::self_down: return "self_down";
-    case graph_fault::unknown_down: return "unknown_down";
-    case graph_fault::later_down: return "later_down";
-    case graph_fault::several_bases: return "several_bases";
-  }
-  return "unknown";
-}
-inline std::ostream& operator<<(std::ostream& out, graph_fault fault) { return out << to_string(fault); }
-
-struct graph_check {
-  graph_fault fault = graph_fault::none;
-  std::size_t revision = 0;   // the revision concerned (index in the list)
-  std::size_t other = 0;      // the second revision concerned, where there is one
-  std::string_view down{};    // the down id concerned, where there is one
-};
-
-// Revision ids sorted by hash, for O(log n) lookups in constant evaluation.
-template <std::size_t N>
-struct id_index {
-  std::array<std::pair<std::uint64_t, std::size_t>, N> by_hash{};
-  const std::array<std::string_view, N>* ids = nullptr;
-
-  constexpr explicit id_index(const std::array<std::string_view, N>& all) : ids(&all) {
-    for (std::size_t i = 0; i < N; ++i) by_hash[i] = {hash_id(all[i]), i};
-    std::sort(by_hash.begin(), by_hash.end());
-  }
-  // Index of the first revision with this id, or N.
-  [[nodiscard]] constexpr std::size_t find(std::string_view id) const {
-    const auto h = hash_id(id);
-    auto it = std::lower_bound(by_hash.begin(), by_hash.end(), std::pair<std::uint64_t, std::size_t>{h, 0});
-    std::size_t best = N;
-    for (; it != by_hash.end() && it->first == h; ++it)
-      if ((*ids)[it->second] == id) best = std::min(best, it->second);
-    return best;
-  }
-};
-
-template <std::size_t N>
-constexpr graph_check check_graph(const std::array<std::string_view, N>& ids,
-                                  const std::array<std::span<const std::string_view>, N>& downs) {
-  // An empty history is valid: a project before its first revision.
-  if constexpr (N == 0) {
-    return {};
-  } else {
-    for (std::size_t i = 0; i < N; ++i) {
-      if (!well_formed_id(ids[i])) return {graph_fault::malformed_id, i};
-      for (auto d : downs[i])
-        if (!well_formed_id(d)) return {graph_fault::malformed_down_id, i, 0, d};
-    }
-    const id_index<N> index(ids);
-    for (std::size_t k = 1; k < N; ++k) {
-      const auto [h0, i0] = index.by_hash[k - 1];
-      const auto [h1, i1] = index.by_hash[k];
-      if (h0 == h1 && ids[i0] == ids[i1]) return {graph_fault::duplicate_id, std::min(i0, i1), std::max(i0, i1)};
-    }
-    std::size_t first_base = N;
-    for (std::size_t i = 0; i < N; ++i) {
-      if (downs[i].empty()) {
-        if (first_base != N) return {graph_fault::several_bases, first_base, i};
-        first_base = i;
-      }
-      for (auto d : downs[i]) {
-        if (i > 0 && d == ids[i - 1]) continue;   // the common case: a straight line
-        const auto j = index.find(d);
-        if (j == i) return {graph_fault::self_down, i, 0, d};
-        if (j == N) return {graph_fault::unknown_down, i, 0, d};
-        if (j > i) return {graph_fault::later_down, i, j, d};
-      }
-    }
-    return {};
-  }
-}
-
-// A message assembled in constant evaluation; its text becomes a fixed_string template argument
-// so that GCC prints it verbatim in the diagnostic.
-struct message_buffer {
-  char data[400]{};
-  std::size_t size = 0;
-  constexpr message_buffer& operator<<(std::string_view s) {
-    for (char c : s)
-      if (size < sizeof(data) - 1) data[size++] = c;
-    return *this;
-  }
-  constexpr message_buffer& operator<<(std::size_t n) {
-    char digits[24]{};
-    std::size_t k = 0;
-    do { digits[k++] = static_cast<char>('0' + n % 10); n /= 10; } while (n != 0);
-    while (k != 0) *this << std::string_view(&digits[--k], 1);
-    return *this;
-  }
-};
-
-template <std::size_t N>
-constexpr message_buffer graph_message(const graph_check& c, const std::array<std::string_view, N>& ids) {
-  message_buffer m;
-  auto quoted = [&](std::string_view s) -> message_buffer& { return m << "`" << s << "`"; };
-  auto id = [&](std::size_t i) { return i < N ? ids[i] : std::string_view{}; };
-  m << "strata::history: ";
-  switch (c.fault) {
-    case graph_fault::none: m << "ok"; break;
-    case graph_fault::malformed_id:
-      m << "revision id ";
-      quoted(id(c.revision)) << " is malformed; use 1 to 32 characters from [0-9a-z_], such as the 12 hex digits strata generates";
-      break;
-    case graph_fault::malformed_down_id:
-      m << "revision ";
-      quoted(id(c.revision)) << " names down revision ";
-      quoted(c.down) << ", which is not a valid id; use 1 to 32 characters from [0-9a-z_], or strata::base for the first revision";
-      break;
-    case graph_fault::duplicate_id:
-      m << "revision id ";
-      quoted(id(c.revision)) << " appears twice (positions " << (c.revision + 1) << " and " << (c.other + 1)
-                             << " of the list); give each revision its own id";
-      break;
-    case graph_fault::self_down:
-      m << "revision ";
-      quoted(id(c.revision)) << " names itself as its down revision; name the revision it follows, or strata::base";
-      break;
-    case graph_fault::unknown_down:
-      m << "revision ";
-      quoted(id(c.revision)) << " names down revision ";
-      quoted(c.down) << ", which is not in the list; add that revision before it or fix the id";
-      break;
-    case graph_fault::later_down:
-      m << "revision ";
-      quoted(id(c.revision)) << " names down revision ";
-      quoted(c.down) << ", which is not earlier in the list; move ";
-      quoted(c.down) << " before ";
-      quoted(id(c.revision)) << " in the list";
-      break;
-    case graph_fault::several_bases:
-      m << "revisions ";
-      quoted(id(c.revision)) << " and ";
-      quoted(id(c.other)) << " both have strata::base as their down revision; a history has one base, so give ";
-      quoted(id(c.other)) << " the revision it follows";
-      break;
-  }
-  return m;
-}
-
-template <std::size_t Size>
-constexpr fixed_string<Size + 1> to_fixed_string(const message_buffer& m) {
-  fixed_string<Size + 1> s;
-  std::copy_n(m.data, Size, s.data);
-  return s;
-}
-
-// Instantiated only for an invalid history: GCC prints the Message argument verbatim in the
-// "In instantiation of" line above the assertion. `value` is true so that nothing else fails
-// after it: one failure, one message.
-template <fixed_string Message>
-struct invalid_history {
-  static_assert(Message.size() == 0, "strata::history is invalid: the reason is spelled out in 'invalid_history<...>' above");
-  static constexpr bool value = true;
-};
-
-template <bool Valid, fixed_string Message>
-inline constexpr bool history_checked = true;
-template <fixed_string Message>
-inline constexpr bool history_checked<false, Message> = invalid_history<Message>::value;
-
-}  // namespace strata::detail
-// #include <strata/ops.hpp>
-// strata::ops: schema operations recorded as plain values (usable in constant evaluation).
-
-#include <cstdint>
-#include <initializer_list>
-#include <optional>
-#include <ostream>
-#include <string>
-#include <string_view>
-#include <type_traits>
-#include <variant>
-#include <vector>
-
-// #include <strata/connection.hpp>
 // #include <strata/naming.hpp>
 // strata::naming_convention: names for the constraints a revision creates without one (SQLAlchemy's naming_convention).
 
@@ -996,6 +709,402 @@ class ops {
 };
 
 }  // namespace strata
+// #include <strata/owned_schema.hpp>
+// strata::owned_schema: a strata::schema that keeps the text its names point to (a live database's
+// schema, read by Inspectable::inspect()).
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// #include <strata/schema.hpp>
+// strata::schema: a model of tables and indexes, and replay of a history into it (also at compile time).
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+// #include <strata/detail/graph_check.hpp>
+// strata::detail: the compile-time checks of a revision graph, and their messages.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <ostream>
+#include <span>
+#include <string_view>
+#include <utility>
+
+// #include <strata/fixed_string.hpp>
+// strata::fixed_string: a string literal usable as a non-type template parameter.
+
+#include <algorithm>
+#include <cstddef>
+#include <string_view>
+
+namespace strata {
+
+template <std::size_t N>
+struct fixed_string {
+  char data[N]{};  // N counts the terminating NUL
+
+  constexpr fixed_string() = default;
+  constexpr fixed_string(const char (&text)[N]) { std::copy_n(text, N, data); }  // NOLINT: implicit by design
+
+  [[nodiscard]] constexpr std::string_view view() const { return {data, N - 1}; }
+  [[nodiscard]] static constexpr std::size_t size() { return N - 1; }
+  constexpr operator std::string_view() const { return view(); }  // NOLINT: implicit by design
+};
+
+template <std::size_t N>
+fixed_string(const char (&)[N]) -> fixed_string<N>;
+
+// Marks a revision as the root of the history: `strata::revision<"8653cc238299", strata::base>`.
+inline constexpr fixed_string<1> base{};
+
+}  // namespace strata
+
+namespace strata::detail {
+
+// FNV-1a: GCC's constant evaluator is slow at string comparison, so the graph checks compare
+// 64-bit hashes first and strings only on a hash match.
+constexpr std::uint64_t hash_id(std::string_view id) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (char c : id) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ull;
+  return h;
+}
+
+constexpr bool well_formed_id(std::string_view id) {
+  if (id.empty() || id.size() > 32) return false;
+  return std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '_'; });
+}
+
+enum class graph_fault : std::uint8_t { none, malformed_id, malformed_down_id, duplicate_id, self_down, unknown_down, later_down, several_bases };
+
+constexpr std::string_view to_string(graph_fault fault) {
+  switch (fault) {
+    case graph_fault::none: return "none";
+    case graph_fault::malformed_id: return "malformed_id";
+    case graph_fault::malformed_down_id: return "malformed_down_id";
+    case graph_fault::duplicate_id: return "duplicate_id";
+    case graph_fault::self_down: return "self_down";
+    case graph_fault::unknown_down: return "unknown_down";
+    case graph_fault::later_down: return "later_down";
+    case graph_fault::several_bases: return "several_bases";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, graph_fault fault) { return out << to_string(fault); }
+
+struct graph_check {
+  graph_fault fault = graph_fault::none;
+  std::size_t revision = 0;   // the revision concerned (index in the list)
+  std::size_t other = 0;      // the second revision concerned, where there is one
+  std::string_view down{};    // the down id concerned, where there is one
+};
+
+// Revision ids sorted by hash, for O(log n) lookups in constant evaluation.
+template <std::size_t N>
+struct id_index {
+  std::array<std::pair<std::uint64_t, std::size_t>, N> by_hash{};
+  const std::array<std::string_view, N>* ids = nullptr;
+
+  constexpr explicit id_index(const std::array<std::string_view, N>& all) : ids(&all) {
+    for (std::size_t i = 0; i < N; ++i) by_hash[i] = {hash_id(all[i]), i};
+    std::sort(by_hash.begin(), by_hash.end());
+  }
+  // Index of the first revision with this id, or N.
+  [[nodiscard]] constexpr std::size_t find(std::string_view id) const {
+    const auto h = hash_id(id);
+    auto it = std::lower_bound(by_hash.begin(), by_hash.end(), std::pair<std::uint64_t, std::size_t>{h, 0});
+    std::size_t best = N;
+    for (; it != by_hash.end() && it->first == h; ++it)
+      if ((*ids)[it->second] == id) best = std::min(best, it->second);
+    return best;
+  }
+};
+
+template <std::size_t N>
+constexpr graph_check check_graph(const std::array<std::string_view, N>& ids,
+                                  const std::array<std::span<const std::string_view>, N>& downs) {
+  // An empty history is valid: a project before its first revision.
+  if constexpr (N == 0) {
+    return {};
+  } else {
+    for (std::size_t i = 0; i < N; ++i) {
+      if (!well_formed_id(ids[i])) return {graph_fault::malformed_id, i};
+      for (auto d : downs[i])
+        if (!well_formed_id(d)) return {graph_fault::malformed_down_id, i, 0, d};
+    }
+    const id_index<N> index(ids);
+    for (std::size_t k = 1; k < N; ++k) {
+      const auto [h0, i0] = index.by_hash[k - 1];
+      const auto [h1, i1] = index.by_hash[k];
+      if (h0 == h1 && ids[i0] == ids[i1]) return {graph_fault::duplicate_id, std::min(i0, i1), std::max(i0, i1)};
+    }
+    std::size_t first_base = N;
+    for (std::size_t i = 0; i < N; ++i) {
+      if (downs[i].empty()) {
+        if (first_base != N) return {graph_fault::several_bases, first_base, i};
+        first_base = i;
+      }
+      for (auto d : downs[i]) {
+        if (i > 0 && d == ids[i - 1]) continue;   // the common case: a straight line
+        const auto j = index.find(d);
+        if (j == i) return {graph_fault::self_down, i, 0, d};
+        if (j == N) return {graph_fault::unknown_down, i, 0, d};
+        if (j > i) return {graph_fault::later_down, i, j, d};
+      }
+    }
+    return {};
+  }
+}
+
+// A message assembled in constant evaluation; its text becomes a fixed_string template argument
+// so that GCC prints it verbatim in the diagnostic.
+struct message_buffer {
+  char data[400]{};
+  std::size_t size = 0;
+  constexpr message_buffer& operator<<(std::string_view s) {
+    for (char c : s)
+      if (size < sizeof(data) - 1) data[size++] = c;
+    return *this;
+  }
+  constexpr message_buffer& operator<<(std::size_t n) {
+    char digits[24]{};
+    std::size_t k = 0;
+    do { digits[k++] = static_cast<char>('0' + n % 10); n /= 10; } while (n != 0);
+    while (k != 0) *this << std::string_view(&digits[--k], 1);
+    return *this;
+  }
+};
+
+template <std::size_t N>
+constexpr message_buffer graph_message(const graph_check& c, const std::array<std::string_view, N>& ids) {
+  message_buffer m;
+  auto quoted = [&](std::string_view s) -> message_buffer& { return m << "`" << s << "`"; };
+  auto id = [&](std::size_t i) { return i < N ? ids[i] : std::string_view{}; };
+  m << "strata::history: ";
+  switch (c.fault) {
+    case graph_fault::none: m << "ok"; break;
+    case graph_fault::malformed_id:
+      m << "revision id ";
+      quoted(id(c.revision)) << " is malformed; use 1 to 32 characters from [0-9a-z_], such as the 12 hex digits strata generates";
+      break;
+    case graph_fault::malformed_down_id:
+      m << "revision ";
+      quoted(id(c.revision)) << " names down revision ";
+      quoted(c.down) << ", which is not a valid id; use 1 to 32 characters from [0-9a-z_], or strata::base for the first revision";
+      break;
+    case graph_fault::duplicate_id:
+      m << "revision id ";
+      quoted(id(c.revision)) << " appears twice (positions " << (c.revision + 1) << " and " << (c.other + 1)
+                             << " of the list); give each revision its own id";
+      break;
+    case graph_fault::self_down:
+      m << "revision ";
+      quoted(id(c.revision)) << " names itself as its down revision; name the revision it follows, or strata::base";
+      break;
+    case graph_fault::unknown_down:
+      m << "revision ";
+      quoted(id(c.revision)) << " names down revision ";
+      quoted(c.down) << ", which is not in the list; add that revision before it or fix the id";
+      break;
+    case graph_fault::later_down:
+      m << "revision ";
+      quoted(id(c.revision)) << " names down revision ";
+      quoted(c.down) << ", which is not earlier in the list; move ";
+      quoted(c.down) << " before ";
+      quoted(id(c.revision)) << " in the list";
+      break;
+    case graph_fault::several_bases:
+      m << "revisions ";
+      quoted(id(c.revision)) << " and ";
+      quoted(id(c.other)) << " both have strata::base as their down revision; a history has one base, so give ";
+      quoted(id(c.other)) << " the revision it follows";
+      break;
+  }
+  return m;
+}
+
+template <std::size_t Size>
+constexpr fixed_string<Size + 1> to_fixed_string(const message_buffer& m) {
+  fixed_string<Size + 1> s;
+  std::copy_n(m.data, Size, s.data);
+  return s;
+}
+
+// Instantiated only for an invalid history: GCC prints the Message argument verbatim in the
+// "In instantiation of" line above the assertion. `value` is true so that nothing else fails
+// after it: one failure, one message.
+template <fixed_string Message>
+struct invalid_history {
+  static_assert(Message.size() == 0, "strata::history is invalid: the reason is spelled out in 'invalid_history<...>' above");
+  static constexpr bool value = true;
+};
+
+template <bool Valid, fixed_string Message>
+inline constexpr bool history_checked = true;
+template <fixed_string Message>
+inline constexpr bool history_checked<false, Message> = invalid_history<Message>::value;
+
+}  // namespace strata::detail
+// #include <strata/detail/sql_identifiers.hpp>
+// strata::detail::sql: quoted SQL identifiers, the same in every dialect strata renders, and finding them in SQL text.
+
+#include <algorithm>
+#include <cstddef>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace strata::detail::sql {
+
+// "name" with any " doubled: every identifier is quoted, so spaces, quotes and keywords work.
+inline std::string quote(std::string_view identifier) {
+  std::string out = "\"";
+  for (char c : identifier) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
+inline std::string quote_list(const std::vector<std::string_view>& identifiers) {
+  std::string out;
+  for (auto id : identifiers) out += (out.empty() ? "" : ", ") + quote(id);
+  return out;
+}
+
+// A string literal: single-quoted, with ' doubled (standard SQL; PostgreSQL's standard_conforming_strings).
+inline std::string literal(std::string_view value) {
+  std::string out = "'";
+  for (char c : value) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+constexpr char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// Whether an identifier as written (`raw`: a bare word, or the text between `quote`s with the quote
+// doubled inside) is `name`, compared as SQLite compares names: ASCII letters in any case.
+constexpr bool same_identifier(std::string_view raw, char quote, std::string_view name) {
+  std::size_t j = 0;
+  for (std::size_t i = 0; i < raw.size(); ++i, ++j) {
+    if (quote != 0 && quote != ']' && raw[i] == quote) ++i;
+    if (j >= name.size() || i >= raw.size() || lower(raw[i]) != lower(name[j])) return false;
+  }
+  return j == name.size();
+}
+
+// Calls f(raw, quote, after) for each bare word and quoted identifier ("x", `x`, [x]) of an SQL
+// text, with string literals and comments skipped (quote is 0 for a bare word; `after` is the text
+// that follows). Keywords and function names are words too: callers look for names of their own.
+template <class F>
+constexpr void for_each_identifier(std::string_view sql, F&& f) {
+  auto word_char = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' ||
+           static_cast<unsigned char>(c) >= 0x80;
+  };
+  for (std::size_t i = 0; i < sql.size();) {
+    const char c = sql[i];
+    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
+      while (i < sql.size() && sql[i] != '\n') ++i;
+    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      const auto close = sql.find("*/", i + 2);
+      i = close == std::string_view::npos ? sql.size() : close + 2;
+    } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
+      const char close = c == '[' ? ']' : c;
+      const auto start = i + 1;
+      std::size_t j = start;
+      while (j < sql.size()) {
+        if (sql[j] == close) {
+          if (close != ']' && j + 1 < sql.size() && sql[j + 1] == close) {
+            j += 2;
+            continue;
+          }
+          break;
+        }
+        ++j;
+      }
+      i = j < sql.size() ? j + 1 : sql.size();
+      if (c != '\'') f(sql.substr(start, j - start), close, sql.substr(i));
+    } else if (word_char(c) && !(c >= '0' && c <= '9')) {
+      const auto start = i;
+      while (i < sql.size() && word_char(sql[i])) ++i;
+      if ((c == 'x' || c == 'X') && i == start + 1 && i < sql.size() && sql[i] == '\'') continue;  // a blob literal x'..'
+      f(sql.substr(start, i - start), '\0', sql.substr(i));
+    } else if (c >= '0' && c <= '9') {
+      while (i < sql.size() && word_char(sql[i])) ++i;  // 1e5, 0x1F
+    } else {
+      ++i;
+    }
+  }
+}
+
+// Whether an SQL text names `name` (as a word or a quoted identifier, outside literals and comments).
+constexpr bool mentions(std::string_view sql, std::string_view name) {
+  bool found = false;
+  for_each_identifier(sql, [&](std::string_view raw, char quote, std::string_view) { found = found || same_identifier(raw, quote, name); });
+  return found;
+}
+
+// The names of `columns` an expression names, in order of appearance, once each; `own` (a column
+// CHECK's own column) first.
+constexpr std::vector<std::string_view> columns_named(std::string_view sql, std::span<const std::string_view> columns, std::string_view own = {}) {
+  std::vector<std::string_view> out;
+  if (!own.empty()) out.push_back(own);
+  for_each_identifier(sql, [&](std::string_view raw, char quote, std::string_view) {
+    for (auto c : columns)
+      if (same_identifier(raw, quote, c) && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+  });
+  return out;
+}
+
+// The columns an expression seems to name when the table's columns are not known: its identifiers,
+// in order, once each, but SQL keywords and function names (followed by "("). For naming a CHECK
+// by a naming convention where only the expression is at hand.
+inline std::vector<std::string> expression_columns(std::string_view sql) {
+  static constexpr std::string_view keywords[] = {"and", "or", "not", "is", "null", "in", "between", "like", "glob", "regexp", "match",
+                                                  "escape", "case", "when", "then", "else", "end", "cast", "as", "true", "false", "collate",
+                                                  "exists", "distinct", "isnull", "notnull", "current_date", "current_time",
+                                                  "current_timestamp", "select", "from", "where"};
+  std::vector<std::string> out;
+  for_each_identifier(sql, [&](std::string_view raw, char quote, std::string_view after) {
+    const auto next = after.find_first_not_of(" \t\r\n");
+    if (next != std::string_view::npos && after[next] == '(') return;
+    if (quote == 0 && std::any_of(std::begin(keywords), std::end(keywords), [&](std::string_view k) { return same_identifier(raw, 0, k); }))
+      return;
+    std::string name;
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (quote != 0 && quote != ']' && raw[i] == quote) ++i;
+      if (i < raw.size()) name += raw[i];
+    }
+    if (std::none_of(out.begin(), out.end(), [&](const std::string& n) { return same_identifier(n, 0, name); })) out.push_back(std::move(name));
+  });
+  return out;
+}
+
+}  // namespace strata::detail::sql
+// #include <strata/history.hpp>
+// strata::history: the compile-time typelist of revisions, checked by static_assert.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <type_traits>
+
+// #include <strata/detail/graph_check.hpp>
+// #include <strata/ops.hpp>
 // #include <strata/revision.hpp>
 // strata::revision: the base a user's revision struct derives from, and the Revision concept.
 
@@ -1410,231 +1519,6 @@ concept History = is_history_v<H>;
 }  // namespace strata
 // #include <strata/naming.hpp>
 // #include <strata/ops.hpp>
-// #include <strata/revision.hpp>
-// #include <strata/types.hpp>
-
-#ifndef STRATA_REVISIONS_ONLY
-// #include <strata/commands.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_COMMANDS_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_COMMANDS_HPP
-// strata::commands: every manage_db verb as a function that returns a value (Alembic's command.py):
-// open, status, current, heads, history, show, validate, plan_reset/reset, upgrade, downgrade and
-// stamp; migrate and merge, which write revision files, are in strata/revision_files.hpp (which
-// brings <filesystem> and file I/O, so that this header stays light for strata.hpp). Front ends
-// (strata::cli, strata::manager) call them and render what they return.
-//
-//   auto m = strata::migrator<strata::sqlite>(history{}, "sqlite:///app.db");
-//   const auto s = strata::commands::status(m);
-//   if (s.needs_upgrade) strata::commands::upgrade(m);
-//
-// The values carry data, not text to print. Errors are exceptions, the migrator's own where it throws
-// them (strata::revision_not_found, strata::migration_failed, strata::database_locked ...).
-
-#include <algorithm>
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-#include <ostream>
-#include <span>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <variant>
-#include <vector>
-
-// #include <strata/dialect.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_DIALECT_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_DIALECT_HPP
-// strata::Dialect and its optional capabilities: the whole contract between strata and a database.
-//
-// A dialect is a class bound to one open connection (strata::sqlite, strata::postgresql). Generic
-// code (the migrator, the command line, strata::testing) talks to a database only through what this
-// header names, and asks for an optional capability with its concept (`if constexpr
-// (Inspectable<D>)`), never by the dialect's name. docs/dialects.md walks through writing one.
-
-#include <algorithm>
-#include <concepts>
-#include <cstddef>
-#include <cstdint>
-#include <functional>
-#include <optional>
-#include <ostream>
-#include <span>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-// #include <strata/ops.hpp>
-// #include <strata/owned_schema.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_OWNED_SCHEMA_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_OWNED_SCHEMA_HPP
-// strata::owned_schema: a strata::schema that keeps the text its names point to (a live database's
-// schema, read by Inspectable::inspect()).
-
-#include <memory>
-#include <string>
-#include <string_view>
-#include <vector>
-
-// #include <strata/schema.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_SCHEMA_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_SCHEMA_HPP
-// strata::schema: a model of tables and indexes, and replay of a history into it (also at compile time).
-
-#include <algorithm>
-#include <cstddef>
-#include <cstdint>
-#include <stdexcept>
-#include <string_view>
-#include <variant>
-#include <vector>
-
-// #include <strata/detail/graph_check.hpp>
-// #include <strata/detail/sql_identifiers.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
-// strata::detail::sql: quoted SQL identifiers, the same in every dialect strata renders, and finding them in SQL text.
-
-#include <algorithm>
-#include <cstddef>
-#include <span>
-#include <string>
-#include <string_view>
-#include <vector>
-
-namespace strata::detail::sql {
-
-// "name" with any " doubled: every identifier is quoted, so spaces, quotes and keywords work.
-inline std::string quote(std::string_view identifier) {
-  std::string out = "\"";
-  for (char c : identifier) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + '"';
-}
-
-inline std::string quote_list(const std::vector<std::string_view>& identifiers) {
-  std::string out;
-  for (auto id : identifiers) out += (out.empty() ? "" : ", ") + quote(id);
-  return out;
-}
-
-// A string literal: single-quoted, with ' doubled (standard SQL; PostgreSQL's standard_conforming_strings).
-inline std::string literal(std::string_view value) {
-  std::string out = "'";
-  for (char c : value) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
-constexpr char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-// Whether an identifier as written (`raw`: a bare word, or the text between `quote`s with the quote
-// doubled inside) is `name`, compared as SQLite compares names: ASCII letters in any case.
-constexpr bool same_identifier(std::string_view raw, char quote, std::string_view name) {
-  std::size_t j = 0;
-  for (std::size_t i = 0; i < raw.size(); ++i, ++j) {
-    if (quote != 0 && quote != ']' && raw[i] == quote) ++i;
-    if (j >= name.size() || i >= raw.size() || lower(raw[i]) != lower(name[j])) return false;
-  }
-  return j == name.size();
-}
-
-// Calls f(raw, quote, after) for each bare word and quoted identifier ("x", `x`, [x]) of an SQL
-// text, with string literals and comments skipped (quote is 0 for a bare word; `after` is the text
-// that follows). Keywords and function names are words too: callers look for names of their own.
-template <class F>
-constexpr void for_each_identifier(std::string_view sql, F&& f) {
-  auto word_char = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' ||
-           static_cast<unsigned char>(c) >= 0x80;
-  };
-  for (std::size_t i = 0; i < sql.size();) {
-    const char c = sql[i];
-    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
-      while (i < sql.size() && sql[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
-      const auto close = sql.find("*/", i + 2);
-      i = close == std::string_view::npos ? sql.size() : close + 2;
-    } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
-      const char close = c == '[' ? ']' : c;
-      const auto start = i + 1;
-      std::size_t j = start;
-      while (j < sql.size()) {
-        if (sql[j] == close) {
-          if (close != ']' && j + 1 < sql.size() && sql[j + 1] == close) {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        ++j;
-      }
-      i = j < sql.size() ? j + 1 : sql.size();
-      if (c != '\'') f(sql.substr(start, j - start), close, sql.substr(i));
-    } else if (word_char(c) && !(c >= '0' && c <= '9')) {
-      const auto start = i;
-      while (i < sql.size() && word_char(sql[i])) ++i;
-      if ((c == 'x' || c == 'X') && i == start + 1 && i < sql.size() && sql[i] == '\'') continue;  // a blob literal x'..'
-      f(sql.substr(start, i - start), '\0', sql.substr(i));
-    } else if (c >= '0' && c <= '9') {
-      while (i < sql.size() && word_char(sql[i])) ++i;  // 1e5, 0x1F
-    } else {
-      ++i;
-    }
-  }
-}
-
-// Whether an SQL text names `name` (as a word or a quoted identifier, outside literals and comments).
-constexpr bool mentions(std::string_view sql, std::string_view name) {
-  bool found = false;
-  for_each_identifier(sql, [&](std::string_view raw, char quote, std::string_view) { found = found || same_identifier(raw, quote, name); });
-  return found;
-}
-
-// The names of `columns` an expression names, in order of appearance, once each; `own` (a column
-// CHECK's own column) first.
-constexpr std::vector<std::string_view> columns_named(std::string_view sql, std::span<const std::string_view> columns, std::string_view own = {}) {
-  std::vector<std::string_view> out;
-  if (!own.empty()) out.push_back(own);
-  for_each_identifier(sql, [&](std::string_view raw, char quote, std::string_view) {
-    for (auto c : columns)
-      if (same_identifier(raw, quote, c) && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
-  });
-  return out;
-}
-
-// The columns an expression seems to name when the table's columns are not known: its identifiers,
-// in order, once each, but SQL keywords and function names (followed by "("). For naming a CHECK
-// by a naming convention where only the expression is at hand.
-inline std::vector<std::string> expression_columns(std::string_view sql) {
-  static constexpr std::string_view keywords[] = {"and", "or", "not", "is", "null", "in", "between", "like", "glob", "regexp", "match",
-                                                  "escape", "case", "when", "then", "else", "end", "cast", "as", "true", "false", "collate",
-                                                  "exists", "distinct", "isnull", "notnull", "current_date", "current_time",
-                                                  "current_timestamp", "select", "from", "where"};
-  std::vector<std::string> out;
-  for_each_identifier(sql, [&](std::string_view raw, char quote, std::string_view after) {
-    const auto next = after.find_first_not_of(" \t\r\n");
-    if (next != std::string_view::npos && after[next] == '(') return;
-    if (quote == 0 && std::any_of(std::begin(keywords), std::end(keywords), [&](std::string_view k) { return same_identifier(raw, 0, k); }))
-      return;
-    std::string name;
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      if (quote != 0 && quote != ']' && raw[i] == quote) ++i;
-      if (i < raw.size()) name += raw[i];
-    }
-    if (std::none_of(out.begin(), out.end(), [&](const std::string& n) { return same_identifier(n, 0, name); })) out.push_back(std::move(name));
-  });
-  return out;
-}
-
-}  // namespace strata::detail::sql
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
-// #include <strata/history.hpp>
-// #include <strata/naming.hpp>
-// #include <strata/ops.hpp>
 
 namespace strata {
 
@@ -1958,7 +1842,6 @@ constexpr std::size_t first_irreversible() {
 }
 
 }  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_SCHEMA_HPP
 
 namespace strata {
 
@@ -1997,10 +1880,7 @@ class owned_schema {
 };
 
 }  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_OWNED_SCHEMA_HPP
 // #include <strata/render.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_RENDER_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_RENDER_HPP
 // strata::render: a revision's operations as SQL text, through a dialect's SqlTraits, with no database client.
 
 #include <algorithm>
@@ -2018,6 +1898,113 @@ class owned_schema {
 
 // #include <strata/detail/sql_identifiers.hpp>
 // #include <strata/errors.hpp>
+// strata's exceptions: one type per kind of failure, each what() a sentence a user can act on.
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace strata {
+
+// Base of every strata exception.
+class error : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// A database URL that cannot be parsed or names a scheme this dialect does not handle.
+class malformed_url : public error {
+ public:
+  using error::error;
+};
+
+// A configuration that cannot be used: a missing or malformed strata.ini or .env, no database URL,
+// an unknown key. The message names the file and line, or the environment variable.
+class configuration_error : public error {
+ public:
+  using error::error;
+};
+
+// A revision id or prefix that names no revision of the history.
+class revision_not_found : public error {
+ public:
+  revision_not_found(std::string revision, const std::string& message) : error(message), revision_(std::move(revision)) {}
+  [[nodiscard]] const std::string& revision() const { return revision_; }
+
+ private:
+  std::string revision_;
+};
+
+// A prefix that matches several revisions.
+class ambiguous_revision : public error {
+ public:
+  using error::error;
+};
+
+// A target that cannot be reached from where the database stands: below base, above head,
+// a downgrade target that is not applied, a relative step that goes too far.
+class invalid_target : public error {
+ public:
+  using error::error;
+};
+
+// "head" asked for while the history has several heads (branches not merged yet).
+class multiple_heads : public error {
+ public:
+  using error::error;
+};
+
+// The database's version table names revisions that are not in the history, or an inconsistent set.
+class unknown_database_state : public error {
+ public:
+  using error::error;
+};
+
+// Another connection holds the write lock longer than the busy timeout.
+class database_locked : public error {
+ public:
+  using error::error;
+};
+
+// The database cannot be opened or written (missing folder, read-only file or connection).
+class database_unavailable : public error {
+ public:
+  using error::error;
+};
+
+// A revision failed; its transaction was rolled back and the database is at the revision before.
+class migration_failed : public error {
+ public:
+  migration_failed(std::string revision, std::string operation, std::string database_message, const std::string& message)
+      : error(message),
+        revision_(std::move(revision)),
+        operation_(std::move(operation)),
+        database_message_(std::move(database_message)) {}
+  [[nodiscard]] const std::string& revision() const { return revision_; }
+  [[nodiscard]] const std::string& operation() const { return operation_; }
+  [[nodiscard]] const std::string& database_message() const { return database_message_; }
+
+ private:
+  std::string revision_;
+  std::string operation_;
+  std::string database_message_;
+};
+
+// Thrown by a dialect's apply() when one operation fails; the migrator turns it into
+// migration_failed, adding the revision.
+class operation_failed : public error {
+ public:
+  operation_failed(std::string operation, std::string database_message)
+      : error(operation + ": " + database_message), operation_(std::move(operation)), database_message_(std::move(database_message)) {}
+  [[nodiscard]] const std::string& operation() const { return operation_; }
+  [[nodiscard]] const std::string& database_message() const { return database_message_; }
+
+ private:
+  std::string operation_;
+  std::string database_message_;
+};
+
+}  // namespace strata
 // #include <strata/naming.hpp>
 // #include <strata/ops.hpp>
 // #include <strata/schema.hpp>
@@ -2318,7 +2305,6 @@ std::vector<std::string> render(std::span<const operation> operations, const sch
 }
 
 }  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_RENDER_HPP
 
 namespace strata {
 
@@ -2631,11 +2617,8 @@ std::vector<database_object> children_first(std::vector<database_object> tables,
 }  // namespace detail
 
 }  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_DIALECT_HPP
 // #include <strata/errors.hpp>
 // #include <strata/graph.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_GRAPH_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_GRAPH_HPP
 // strata::revision_graph: run-time queries over a history's revisions (lookup, ancestry, heads).
 
 #include <cstddef>
@@ -2724,11 +2707,8 @@ class revision_graph {
 };
 
 }  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_GRAPH_HPP
 // #include <strata/history.hpp>
 // #include <strata/migrator.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_MIGRATOR_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_MIGRATOR_HPP
 // strata::migrator<Dialect>: upgrade, downgrade and stamp a database, one transaction per revision.
 
 #include <algorithm>
@@ -3072,12 +3052,9 @@ class migrator {
 };
 
 }  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_MIGRATOR_HPP
 // #include <strata/ops.hpp>
 // #include <strata/schema.hpp>
 // #include <strata/schema_diff.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_SCHEMA_DIFF_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_SCHEMA_DIFF_HPP
 // strata::differences: the differences between an expected schema (the applied revisions replayed, or
 // the models) and an actual one (a live database's, from Inspectable::inspect()), each a value with a sentence.
 
@@ -3481,10 +3458,7 @@ inline std::string to_line(const schema_difference& d, const difference_labels& 
 inline std::ostream& operator<<(std::ostream& out, const schema_difference& d) { return out << to_string(d); }
 
 }  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_SCHEMA_DIFF_HPP
 // #include <strata/url.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_URL_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_URL_HPP
 // strata::database_url: parses SQLAlchemy-style database URLs (scheme://user:pass@host:port/path?k=v).
 
 #include <algorithm>
@@ -3664,7 +3638,6 @@ struct database_url {
 };
 
 }  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_URL_HPP
 
 namespace strata::commands {
 
@@ -4064,3813 +4037,6 @@ version_change stamp(migrator<D>& m, std::string_view target) {
 }
 
 }  // namespace strata::commands
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_COMMANDS_HPP
-// #include <strata/dialect.hpp>
-// #include <strata/diff.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_DIFF_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_DIFF_HPP
-// strata::diff: the operations that take one schema to another, and their inverse (constexpr).
-
-#include <algorithm>
-#include <cstddef>
-#include <optional>
-#include <string_view>
-#include <type_traits>
-#include <utility>
-#include <variant>
-#include <vector>
-
-// #include <strata/ops.hpp>
-// #include <strata/schema.hpp>
-// #include <strata/types.hpp>
-
-namespace strata {
-
-// A table a model declares under a new name: `m.table("users", {...}, {.renamed_from = "accounts"})`.
-struct table_rename {
-  std::string_view from;
-  std::string_view to;
-};
-
-// What strata::diff gives: `upgrade` takes `from` to `to`; `downgrade` takes the result back to `from`.
-struct migration_ops {
-  ops upgrade;
-  ops downgrade;
-
-  [[nodiscard]] constexpr bool empty() const { return upgrade.size() == 0; }
-};
-
-// One constraint of a table with everything that defines it, wherever it was written (a column's
-// .unique()/.check()/.references()/.primary_key() or a table constraint): two that compare equal are
-// the same constraint in the database.
-struct constraint_key {
-  constraint_kind kind = constraint_kind::check;
-  std::string_view name{};
-  std::vector<std::string_view> columns{};          // a CHECK's: the columns its expression names
-  std::string_view referenced_table{};
-  std::vector<std::string_view> referenced_columns{};
-  referential_action on_delete = referential_action::no_action;
-  referential_action on_update = referential_action::no_action;
-  std::string_view check_sql{};
-  std::string_view on_column{};                     // the column it is written on, if one (not its primary key)
-
-  // As a table constraint (what add_constraint records).
-  [[nodiscard]] constexpr constraint definition() const {
-    constraint c{kind, name, {}, referenced_table, referenced_columns, on_delete, on_update, check_sql};
-    if (kind != constraint_kind::check) c.columns = columns;  // a CHECK's columns are read from its expression
-    return c;
-  }
-  friend constexpr bool operator==(const constraint_key& a, const constraint_key& b) {
-    return a.kind == b.kind && a.name == b.name && a.columns == b.columns && a.referenced_table == b.referenced_table &&
-           a.referenced_columns == b.referenced_columns && a.on_delete == b.on_delete && a.on_update == b.on_update &&
-           a.check_sql == b.check_sql;
-  }
-};
-
-// Every constraint of a table as a constraint_key, in the order of strata::constraints_of.
-constexpr std::vector<constraint_key> constraint_keys(const table_schema& t) {
-  std::vector<constraint_key> out;
-  for (const auto& v : constraints_of(t)) {
-    constraint_key k{.kind = v.kind, .name = v.name, .columns = v.columns, .referenced_table = v.referenced_table};
-    if (v.on_column && v.kind != constraint_kind::primary_key) {
-      const auto& c = t.columns[v.column];
-      k.on_column = c.name;
-      if (v.kind == constraint_kind::check) k.check_sql = *c.check_sql;
-      if (v.kind == constraint_kind::foreign_key) {
-        k.referenced_columns = {c.foreign_key->column};
-        k.on_delete = c.foreign_key->on_delete;
-        k.on_update = c.foreign_key->on_update;
-      }
-    } else if (!v.on_column) {
-      const auto& x = t.constraints[v.constraint];
-      k.referenced_columns = x.referenced_columns;
-      k.on_delete = x.on_delete;
-      k.on_update = x.on_update;
-      k.check_sql = x.check_sql;
-    }
-    out.push_back(std::move(k));
-  }
-  return out;
-}
-
-// Whether a value of type `from` always fits in `to` (no value is cut, rounded or refused).
-constexpr bool widens(const column_type& from, const column_type& to) {
-  if (from == to) return true;
-  using k = type_kind;
-  switch (from.kind) {
-    case k::integer: return to.kind == k::big_integer || to.kind == k::float_ || to.kind == k::text;
-    case k::big_integer: return to.kind == k::text;
-    case k::real: return to.kind == k::float_ || to.kind == k::text;
-    case k::float_: return to.kind == k::text;
-    case k::boolean: return to.kind == k::integer || to.kind == k::big_integer || to.kind == k::text;
-    case k::varchar: return to.kind == k::text || (to.kind == k::varchar && to.length >= from.length);
-    case k::date: return to.kind == k::datetime || to.kind == k::text;
-    case k::datetime: return to.kind == k::text;
-    case k::text: case k::blob: case k::custom: return false;
-  }
-  return false;
-}
-
-// Whether an operation can destroy data in the schema `before` it: it drops a table or a stored
-// column, or narrows a column's type (varchar(100) -> varchar(10), big_integer -> integer).
-// A revision writer marks such an operation for review.
-constexpr bool destructive(const operation& o, const schema& before) {
-  if (std::holds_alternative<op::drop_table>(o)) return true;
-  if (const auto* d = std::get_if<op::drop_column>(&o)) {
-    const auto* t = before.find_table(d->table);
-    const auto* c = t == nullptr ? nullptr : t->find_column(d->column);
-    return c == nullptr || !c->generated_sql;  // a generated column is computed again
-  }
-  if (const auto* a = std::get_if<op::alter_column>(&o); a != nullptr && a->change.type) {
-    const auto* t = before.find_table(a->table);
-    const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
-    return c == nullptr || !widens(c->type, *a->change.type);
-  }
-  return false;
-}
-
-namespace detail {
-
-// Records each operation with its inverse, and keeps the schema the operations so far give.
-struct diff_builder {
-  schema current;
-  ops upgrade;
-  std::vector<operation> inverses;
-
-  constexpr void record(operation o, operation inverse) {
-    current.apply(o);
-    upgrade.append(std::move(o));
-    inverses.push_back(std::move(inverse));
-  }
-  constexpr migration_ops finish() {
-    migration_ops out{std::move(upgrade), {}};
-    out.downgrade.reserve(inverses.size());
-    for (auto i = inverses.size(); i-- > 0;) out.downgrade.append(std::move(inverses[i]));
-    return out;
-  }
-};
-
-constexpr bool same_index(const index_schema& a, const index_schema& b) {
-  // `concurrently` is how an index is built, not what it is.
-  return a.table == b.table && a.columns == b.columns && a.options.unique == b.options.unique && a.options.where == b.options.where;
-}
-
-// The operation that drops `k` from table `t` (by name, else by kind and columns).
-constexpr op::drop_constraint drop_of(std::string_view table, const constraint_key& k) {
-  if (!k.name.empty()) return {table, k.name};
-  op::drop_constraint d{table, {}, k.kind};
-  if (k.kind != constraint_kind::primary_key) d.columns = k.columns;  // not `?:`: GCC 12 frees its vector twice
-  return d;
-}
-
-constexpr const column* column_in(const schema& s, std::string_view table, std::string_view name) {
-  const auto* t = s.find_table(table);
-  return t == nullptr ? nullptr : t->find_column(name);
-}
-
-// Where a column goes back (or in): after the column before it, unless it is last.
-constexpr column_placement placement_in(const std::vector<column>& columns, std::size_t i) {
-  if (i + 1 >= columns.size()) return {};
-  if (i > 0) return {.insert_after = columns[i - 1].name};
-  return {.insert_before = columns[1].name};
-}
-
-// Tables in an order where each comes after the tables it references (those of `among`); a cycle
-// keeps list order.
-constexpr std::vector<const table_schema*> by_references(std::vector<const table_schema*> among) {
-  std::vector<const table_schema*> out;
-  auto references = [](const table_schema& t, std::string_view other) {
-    if (t.name == other) return false;
-    for (const auto& c : t.columns)
-      if (c.foreign_key && c.foreign_key->table == other) return true;
-    for (const auto& k : t.constraints)
-      if (k.kind == constraint_kind::foreign_key && k.referenced_table == other) return true;
-    return false;
-  };
-  while (!among.empty()) {
-    auto next = among.begin();
-    for (auto it = among.begin(); it != among.end(); ++it) {
-      const bool free = std::none_of(among.begin(), among.end(), [&](const table_schema* o) { return o != *it && references(**it, o->name); });
-      if (free) {
-        next = it;
-        break;
-      }
-    }
-    out.push_back(*next);
-    among.erase(next);
-  }
-  return out;
-}
-
-}  // namespace detail
-
-// The operations that take schema `from` to schema `to`, in an order a database accepts, and the
-// ones that undo them. Tables are renamed where `renamed_tables` says so and columns where a column
-// of `to` has `.renamed_from(...)` (and the old name is in `from`, the new one is not), never
-// dropped and added. Compared: tables, columns (type, NULL, DEFAULT, generated expression), primary
-// keys, unique constraints, foreign keys with their actions, CHECKs (as SQL text), indexes. Not
-// compared: the order of existing columns, autoincrement. Order: renames; indexes and constraints
-// that go (foreign keys first); tables that go (those referencing others first); columns that go;
-// new tables (referenced ones first); new columns (placed where `to` has them); altered columns;
-// new constraints (foreign keys last); new indexes. `downgrade` is the inverse of each, in reverse.
-constexpr migration_ops diff(const schema& from, const schema& to, const std::vector<table_rename>& renamed_tables = {}) {
-  detail::diff_builder b{from, {}, {}};
-  auto& cur = b.current;
-
-  for (const auto& r : renamed_tables)
-    if (cur.find_table(r.from) && !cur.find_table(r.to) && to.find_table(r.to) && !to.find_table(r.from))
-      b.record(op::rename_table{r.from, r.to}, op::rename_table{r.to, r.from});
-  for (const auto& t : to.tables) {
-    for (const auto& c : t.columns) {
-      const auto old = c.previous_name.from;
-      const auto* u = cur.find_table(t.name);
-      if (old.empty() || u == nullptr || u->find_column(c.name) || !u->find_column(old) || t.find_column(old)) continue;
-      b.record(op::rename_column{t.name, old, c.name}, op::rename_column{t.name, c.name, old});
-    }
-  }
-
-  // Columns that go, or come back changed beyond what alter_column does (a generated expression).
-  auto replaced = [&](std::string_view table, const column& c) {
-    const auto* t = to.find_table(table);
-    const auto* w = t == nullptr ? nullptr : t->find_column(c.name);
-    return w == nullptr || w->generated_sql != c.generated_sql || (c.generated_sql && w->generated_storage != c.generated_storage);
-  };
-
-  for (std::size_t i = 0; i < cur.indexes.size();) {
-    const auto& x = cur.indexes[i];
-    const auto* w = to.find_index(x.name);
-    if (w != nullptr && detail::same_index(x, *w)) {
-      ++i;
-      continue;
-    }
-    const auto copy = x;
-    b.record(op::drop_index{copy.name, copy.table}, op::create_index{copy.name, copy.table, copy.columns, copy.options});
-  }
-
-  // Constraints that go or change, foreign keys first. Those written on a column that goes go with it.
-  for (const bool foreign : {true, false}) {
-    for (std::size_t ti = 0; ti < cur.tables.size(); ++ti) {
-      const auto* t = to.find_table(cur.tables[ti].name);
-      if (t == nullptr) continue;
-      auto wanted = constraint_keys(*t);
-      for (const auto& k : constraint_keys(cur.tables[ti])) {
-        if ((k.kind == constraint_kind::foreign_key) != foreign) continue;
-        if (const auto it = std::find(wanted.begin(), wanted.end(), k); it != wanted.end()) {
-          wanted.erase(it);
-          continue;
-        }
-        if (!k.on_column.empty() && replaced(t->name, *cur.tables[ti].find_column(k.on_column))) continue;
-        const auto table = cur.tables[ti].name;
-        b.record(detail::drop_of(table, k), op::add_constraint{table, k.definition()});
-      }
-    }
-  }
-
-  std::vector<const table_schema*> gone;
-  for (const auto& t : cur.tables)
-    if (to.find_table(t.name) == nullptr) gone.push_back(&t);
-  std::vector<table_schema> dropped;
-  for (const auto* t : detail::by_references(gone)) dropped.push_back(*t);
-  for (auto i = dropped.size(); i-- > 0;) {  // referencing tables first
-    const auto& t = dropped[i];
-    b.record(op::drop_table{t.name}, op::create_table{t.name, t.columns, t.constraints});
-  }
-
-  for (const auto& t : to.tables) {
-    for (std::size_t ci = 0; cur.find_table(t.name) != nullptr;) {
-      const auto& columns = cur.find_table(t.name)->columns;
-      if (ci >= columns.size()) break;
-      if (!replaced(t.name, columns[ci])) {
-        ++ci;
-        continue;
-      }
-      const auto c = columns[ci];
-      b.record(op::drop_column{t.name, c.name}, op::add_column{t.name, c, detail::placement_in(columns, ci)});
-    }
-  }
-
-  std::vector<const table_schema*> fresh;
-  for (const auto& t : to.tables)
-    if (cur.find_table(t.name) == nullptr) fresh.push_back(&t);
-  for (const auto* t : detail::by_references(fresh)) b.record(op::create_table{t->name, t->columns, t->constraints}, op::drop_table{t->name});
-
-  for (const auto& t : to.tables) {
-    for (std::size_t ci = 0; ci < t.columns.size(); ++ci) {
-      const auto& c = t.columns[ci];
-      if (detail::column_in(cur, t.name, c.name) != nullptr) continue;
-      // In place when a column after it is there already; its primary key comes with the table's.
-      column_placement at{};
-      for (std::size_t later = ci + 1; later < t.columns.size(); ++later)
-        if (detail::column_in(cur, t.name, t.columns[later].name) != nullptr) {
-          at = ci > 0 ? column_placement{.insert_after = t.columns[ci - 1].name} : column_placement{.insert_before = t.columns[later].name};
-          break;
-        }
-      auto added = c;
-      added.is_primary_key = false;
-      b.record(op::add_column{t.name, added, at}, op::drop_column{t.name, c.name});
-    }
-  }
-
-  for (const auto& t : to.tables) {
-    for (const auto& c : t.columns) {
-      const auto* now = detail::column_in(cur, t.name, c.name);
-      if (now == nullptr) continue;
-      column_change change, back;
-      if (now->type != c.type) {
-        change.type = c.type;
-        back.type = now->type;
-      }
-      if (now->nullable != c.nullable) {
-        change.nullable = c.nullable;
-        back.nullable = now->nullable;
-      }
-      if (now->default_sql != c.default_sql) {
-        if (c.default_sql) change.server_default = *c.default_sql;
-        else change.drop_default = true;
-        if (now->default_sql) back.server_default = *now->default_sql;
-        else back.drop_default = true;
-      }
-      if (change == column_change{}) continue;
-      b.record(op::alter_column{t.name, c.name, change}, op::alter_column{t.name, c.name, back});
-    }
-  }
-
-  for (const bool foreign : {false, true}) {
-    for (const auto& t : to.tables) {
-      const auto* u = cur.find_table(t.name);
-      auto have = constraint_keys(*u);
-      for (const auto& k : constraint_keys(t)) {
-        if ((k.kind == constraint_kind::foreign_key) != foreign) continue;
-        if (const auto it = std::find(have.begin(), have.end(), k); it != have.end()) {
-          have.erase(it);
-          continue;
-        }
-        auto definition = k.definition();
-        b.record(op::add_constraint{t.name, definition}, detail::drop_of(t.name, k));
-      }
-    }
-  }
-
-  for (const auto& x : to.indexes)
-    if (cur.find_index(x.name) == nullptr) b.record(op::create_index{x.name, x.table, x.columns, x.options}, op::drop_index{x.name, x.table});
-
-  return b.finish();
-}
-
-}  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_DIFF_HPP
-// #include <strata/graph.hpp>
-// #include <strata/manager.hpp>
-// strata::manager<Dialect>: status, upgrade and downgrade for application code, reported as values
-// instead of exceptions (the seed system's MigrationManager), on strata::commands.
-
-#include <exception>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-// #include <strata/commands.hpp>
-// #include <strata/errors.hpp>
-// #include <strata/history.hpp>
-// #include <strata/migrator.hpp>
-
-namespace strata {
-
-// manage_db status's facts (strata::commands::status), as ids.
-struct migration_status {
-  bool ok = false;                   // false when the database could not be read; see error
-  std::vector<std::string> current;  // the version rows; empty at base
-  std::vector<std::string> heads;
-  std::vector<std::string> pending;  // what upgrade() would apply, in order
-  bool needs_upgrade = false;
-  std::string location;              // where the manager points: its URL, any password masked
-  std::string error;                 // one sentence when !ok
-};
-
-struct migration_result {
-  bool ok = false;                   // false when it failed or could not start; see error
-  std::vector<std::string> from;     // the version rows before
-  std::vector<std::string> to;       // the version rows after (also after a failure: where it stopped)
-  std::vector<std::string> applied;  // the revisions upgraded or downgraded, in order
-  std::string error;                 // one sentence when !ok
-};
-
-// Opens its connection on construction; a failure to open is kept and reported by every call.
-// upgrade() and downgrade() use the migrator's event listener while they run (and clear it after).
-// Not thread-safe: one manager per thread, like the connection it owns.
-template <Dialect D>
-class manager {
- public:
-  template <History H, class... Args>
-    requires std::constructible_from<D, Args&&...>
-  explicit manager(H h, Args&&... dialect_args) : manager(h, migrator_options{}, std::forward<Args>(dialect_args)...) {}
-
-  template <History H, class... Args>
-    requires std::constructible_from<D, Args&&...>
-  manager(H h, migrator_options options, Args&&... dialect_args) noexcept {
-    try {
-      migrator_.emplace(h, std::move(options), std::forward<Args>(dialect_args)...);
-    } catch (...) {
-      open_error_ = std::current_exception();
-    }
-  }
-
-  [[nodiscard]] migration_status check_status() noexcept {
-    migration_status s;
-    try {
-      const auto report = commands::status(migrator());
-      s.current = commands::ids(report.current);
-      s.heads = commands::ids(report.heads);
-      s.pending = commands::ids(report.pending);
-      s.needs_upgrade = report.needs_upgrade;
-      s.location = report.location;
-      s.ok = true;
-    } catch (const std::exception& e) {
-      s.error = e.what();
-    }
-    return s;
-  }
-
-  [[nodiscard]] migration_result upgrade(std::string_view target = "head") noexcept {
-    return run([&](auto& m) { return commands::upgrade(m, target); });
-  }
-
-  [[nodiscard]] migration_result downgrade(std::string_view target) noexcept {
-    return run([&](auto& m) { return commands::downgrade(m, target); });
-  }
-
-  // The migrator itself, for what the manager does not offer; rethrows the open error if any.
-  [[nodiscard]] strata::migrator<D>& migrator() {
-    if (!migrator_) std::rethrow_exception(open_error_);
-    return *migrator_;
-  }
-
- private:
-  // The command's version_change; after a failure, how far it got: the revisions that finished
-  // (recorded as they do) and the version rows read again.
-  template <class F>
-  migration_result run(F&& command) noexcept {
-    migration_result r;
-    try {
-      auto& m = migrator();
-      r.from = m.current();
-      m.on_event([&](const migration_event& e) {
-        if (e.what == migration_event::kind::finished) r.applied.emplace_back(e.revision->id);
-      });
-      struct forget {
-        strata::migrator<D>& m;
-        ~forget() { m.on_event(nullptr); }
-      } forget_listener{m};
-      const auto change = command(m);
-      r.from = commands::ids(change.from);
-      r.applied = commands::ids(change.applied);
-      r.to = commands::ids(change.to);
-      r.ok = true;
-    } catch (const std::exception& e) {
-      r.error = e.what();
-    }
-    if (!r.ok && migrator_) {
-      try {
-        r.to = migrator_->current();
-      } catch (const std::exception&) {  // NOLINT: the error already says what went wrong
-      }
-    }
-    return r;
-  }
-
-  std::optional<strata::migrator<D>> migrator_;
-  std::exception_ptr open_error_;
-};
-
-}  // namespace strata
-// #include <strata/migrator.hpp>
-// #include <strata/model.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_MODEL_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_MODEL_HPP
-// strata::model: the schema an application wants, declared once in C++ and bound to its row
-// structs; strata::in_sync proves at compile time that the migrations build it.
-
-#include <array>
-#include <cstddef>
-#include <cstdint>
-#include <initializer_list>
-#include <limits>
-#include <optional>
-#include <ostream>
-#include <string>
-#include <string_view>
-#include <type_traits>
-#include <vector>
-
-// #include <strata/detail/graph_check.hpp>
-// #include <strata/detail/recorded_names.hpp>
-// #include <strata/diff.hpp>
-// #include <strata/fixed_string.hpp>
-// #include <strata/history.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/schema.hpp>
-// #include <strata/types.hpp>
-
-namespace strata {
-
-// ---- What a C++ member can hold ------------------------------------------------------------------
-
-// Which column types a member of type T can hold. Specialize it for a type of your own:
-//   template <> struct strata::column_value<money> {
-//     static constexpr std::string_view name = "money";
-//     static constexpr bool holds(const strata::column_type& t) { return t.kind == strata::type_kind::big_integer; }
-//   };
-// A column spelled in SQL (strata::sql_type) is held by any type strata knows.
-template <class T>
-struct column_value {};
-
-template <>
-struct column_value<bool> {
-  static constexpr std::string_view name = "bool";
-  static constexpr bool holds(const column_type& t) { return t.kind == type_kind::boolean || t.kind == type_kind::custom; }
-};
-
-namespace detail {
-template <class T>
-constexpr std::string_view integer_name() {
-  constexpr bool is_signed = std::is_signed_v<T>;
-  switch (sizeof(T)) {
-    case 1: return is_signed ? "std::int8_t" : "std::uint8_t";
-    case 2: return is_signed ? "std::int16_t" : "std::uint16_t";
-    case 4: return is_signed ? "std::int32_t" : "std::uint32_t";
-    default: return is_signed ? "std::int64_t" : "std::uint64_t";
-  }
-}
-}  // namespace detail
-
-// A signed integer of at least 32 bits holds an integer, of 64 bits a big_integer; any integer a boolean.
-template <class T>
-  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
-struct column_value<T> {
-  static constexpr std::string_view name = detail::integer_name<T>();
-  static constexpr bool holds(const column_type& t) {
-    constexpr int bits = std::numeric_limits<T>::digits + (std::is_signed_v<T> ? 1 : 0);
-    switch (t.kind) {
-      case type_kind::integer: return std::is_signed_v<T> && bits >= 32;
-      case type_kind::big_integer: return std::is_signed_v<T> && bits >= 64;
-      case type_kind::boolean: case type_kind::custom: return true;
-      default: return false;
-    }
-  }
-};
-
-// float holds a real; double (or wider) a float_ (double precision) too.
-template <class T>
-  requires std::is_floating_point_v<T>
-struct column_value<T> {
-  static constexpr std::string_view name = std::is_same_v<T, float> ? "float" : std::is_same_v<T, double> ? "double" : "long double";
-  static constexpr bool holds(const column_type& t) {
-    return t.kind == type_kind::real || t.kind == type_kind::custom || (t.kind == type_kind::float_ && sizeof(T) >= sizeof(double));
-  }
-};
-
-// Text: text, varchar, date and datetime (ISO 8601), and bytes.
-template <>
-struct column_value<std::string> {
-  static constexpr std::string_view name = "std::string";
-  static constexpr bool holds(const column_type& t) { return t.kind != type_kind::integer && t.kind != type_kind::big_integer && t.kind != type_kind::real && t.kind != type_kind::float_ && t.kind != type_kind::boolean; }
-};
-
-template <>
-struct column_value<std::vector<std::byte>> {
-  static constexpr std::string_view name = "std::vector<std::byte>";
-  static constexpr bool holds(const column_type& t) { return t.kind == type_kind::blob || t.kind == type_kind::custom; }
-};
-template <>
-struct column_value<std::vector<unsigned char>> {
-  static constexpr std::string_view name = "std::vector<unsigned char>";
-  static constexpr bool holds(const column_type& t) { return t.kind == type_kind::blob || t.kind == type_kind::custom; }
-};
-
-namespace detail {
-
-template <class T> struct optional_of { using type = T; static constexpr bool value = false; };
-template <class T> struct optional_of<std::optional<T>> { using type = T; static constexpr bool value = true; };
-
-// The name of T as the compiler spells it ("insightbull::Stock"), for messages.
-template <class T>
-constexpr std::string_view type_name() {
-  std::string_view p = __PRETTY_FUNCTION__;  // "... [with T = insightbull::Stock; ...]" (GCC), "... [T = insightbull::Stock]" (clang)
-  const auto start = p.find("T = ");
-  if (start == std::string_view::npos) return "?";
-  p.remove_prefix(start + 4);
-  return p.substr(0, std::min(p.find(';'), p.find(']')));
-}
-
-inline constexpr std::string_view optional_open = "std::optional<";
-inline constexpr std::string_view optional_close = ">";
-template <const std::string_view&... Parts>
-struct joined {
-  static constexpr auto chars = [] {
-    std::array<char, (Parts.size() + ... + 0) + 1> out{};
-    std::size_t i = 0;
-    ((void)std::copy(Parts.begin(), Parts.end(), out.begin() + static_cast<std::ptrdiff_t>(std::exchange(i, i + Parts.size()))), ...);
-    return out;
-  }();
-  static constexpr std::string_view value{chars.data(), chars.size() - 1};
-};
-
-template <class T>
-struct value_name {
-  static constexpr std::string_view value = [] {
-    if constexpr (requires { column_value<T>::name; }) return std::string_view(column_value<T>::name);
-    else return type_name<T>();
-  }();
-};
-template <class T>
-struct value_name<std::optional<T>> {
-  static constexpr std::string_view value = joined<optional_open, value_name<T>::value, optional_close>::value;
-};
-
-}  // namespace detail
-
-// A member of a row struct as the binding check sees it.
-struct member_info {
-  std::string_view name;
-  std::string_view type;                   // "std::optional<std::int64_t>"
-  bool optional = false;
-  bool (*holds)(const column_type&) = nullptr;  // null: a type strata does not know (see column_value)
-};
-
-template <class M>
-constexpr member_info member_of(std::string_view name) {
-  using value = typename detail::optional_of<M>::type;
-  member_info info{name, detail::value_name<M>::value, detail::optional_of<M>::value, nullptr};
-  if constexpr (requires(const column_type& t) { column_value<value>::holds(t); }) info.holds = &column_value<value>::holds;
-  return info;
-}
-
-// The members of a row struct, for the binding check. Not reflected (no check) unless specialized:
-// <strata/hana.hpp> does it for a struct defined with BOOST_HANA_DEFINE_STRUCT; a specialization of
-// your own gives `static constexpr bool reflected = true;` and `static constexpr std::array<member_info, N> members`.
-template <class Row>
-struct row_members {
-  static constexpr bool reflected = false;
-};
-
-// ---- The models ------------------------------------------------------------------------------------
-
-enum class binding_fault : std::uint8_t { no_column, no_member, nullability, type, unknown_type };
-
-constexpr std::string_view to_string(binding_fault f) {
-  switch (f) {
-    case binding_fault::no_column: return "no_column";
-    case binding_fault::no_member: return "no_member";
-    case binding_fault::nullability: return "nullability";
-    case binding_fault::type: return "type";
-    case binding_fault::unknown_type: return "unknown_type";
-  }
-  return "unknown";
-}
-inline std::ostream& operator<<(std::ostream& out, binding_fault f) { return out << to_string(f); }
-
-// A row struct that does not fit its table: a member without a column or the reverse, a
-// std::optional for a NOT NULL column (or the reverse), or a type that cannot hold the column's.
-struct binding_mismatch {
-  binding_fault fault = binding_fault::no_column;
-  std::string_view row;            // "insightbull::Stock"
-  std::string_view table;
-  std::string_view column;         // the member's or column's name
-  std::string_view member_type{};  // empty for no_member
-  column_type type{};              // the column's (not for no_column)
-  bool nullable = false;           // the column's
-};
-
-enum class model_fault_kind : std::uint8_t {
-  duplicate_table,
-  duplicate_column,
-  unknown_column,             // a constraint names a column the table lacks
-  duplicate_index,
-  index_on_unknown_table,     // or on a table declared after the index
-  index_on_unknown_column,
-  unknown_referenced_table,
-  unknown_referenced_column,
-};
-
-constexpr std::string_view to_string(model_fault_kind k) {
-  switch (k) {
-    case model_fault_kind::duplicate_table: return "duplicate_table";
-    case model_fault_kind::duplicate_column: return "duplicate_column";
-    case model_fault_kind::unknown_column: return "unknown_column";
-    case model_fault_kind::duplicate_index: return "duplicate_index";
-    case model_fault_kind::index_on_unknown_table: return "index_on_unknown_table";
-    case model_fault_kind::index_on_unknown_column: return "index_on_unknown_column";
-    case model_fault_kind::unknown_referenced_table: return "unknown_referenced_table";
-    case model_fault_kind::unknown_referenced_column: return "unknown_referenced_column";
-  }
-  return "unknown";
-}
-inline std::ostream& operator<<(std::ostream& out, model_fault_kind k) { return out << to_string(k); }
-
-// A declaration the models cannot hold; it is left out of the schema.
-struct model_fault {
-  model_fault_kind kind = model_fault_kind::duplicate_table;
-  std::string_view table;
-  std::string_view object{};  // the column, index or referenced table concerned
-};
-
-struct table_options {
-  std::string_view renamed_from{};  // the table's former name: strata::diff renames it
-};
-
-// The recorder of a models declaration: tables (bound to row structs or not) and indexes, in the
-// vocabulary of strata::ops. A declaration is a struct with `static constexpr void declare(strata::model&)`:
-//   struct models {
-//     static constexpr void declare(strata::model& m) {
-//       m.table<Stock>("stocks", {strata::column("id", strata::integer).primary_key(),
-//                                 strata::column("symbol", strata::varchar(10)).not_null(),
-//                                 strata::unique("uq_stocks_symbol", {"symbol"})});
-//       m.index("ix_stocks_sector", "stocks", {"sector"});
-//     }
-//   };
-// Declare a table before its indexes; a foreign key may name a table declared later.
-class model {
- public:
-  // Table `name`, bound to the row struct Row (checked when row_members<Row> is reflected); without
-  // Row, a table no row struct stands for: `m.table("audit_log", {...})`.
-  template <class Row = void>
-  constexpr void table(std::string_view name, std::initializer_list<table_element> elements, table_options options = {}) {
-    ops recorded;
-    recorded.create_table(name, elements);
-    const auto& t = std::get<op::create_table>(recorded.operations().front());
-    if (!well_formed(t)) return;
-    schema_.apply(recorded);
-    if (!options.renamed_from.empty()) renamed_.push_back({options.renamed_from, name});
-    if constexpr (!std::is_void_v<Row>) {
-      if constexpr (row_members<Row>::reflected) bind(detail::type_name<Row>(), *schema_.find_table(name), row_members<Row>::members);
-    }
-  }
-  constexpr void index(std::string_view name, std::string_view table, names columns, index_options options = {}) {
-    const auto* t = schema_.find_table(table);
-    if (schema_.find_index(name) != nullptr) return fault({model_fault_kind::duplicate_index, table, name});
-    if (t == nullptr) return fault({model_fault_kind::index_on_unknown_table, table, name});
-    for (auto c : columns)
-      if (t->find_column(c) == nullptr) return fault({model_fault_kind::index_on_unknown_column, table, c});
-    ops recorded;
-    recorded.create_index(name, table, columns, options);
-    schema_.apply(recorded);
-  }
-
-  // The schema declared.
-  [[nodiscard]] constexpr const strata::schema& schema() const { return schema_; }
-  [[nodiscard]] constexpr const std::vector<table_rename>& renamed_tables() const { return renamed_; }
-  [[nodiscard]] constexpr const std::vector<binding_mismatch>& mismatches() const { return mismatches_; }
-  // What the declaration cannot hold, the foreign keys to a table or column it lacks included.
-  [[nodiscard]] constexpr std::vector<model_fault> faults() const {
-    auto out = faults_;
-    for (const auto& t : schema_.tables) {
-      for (const auto& k : constraint_keys(t)) {
-        if (k.kind != constraint_kind::foreign_key) continue;
-        const auto* target = schema_.find_table(k.referenced_table);
-        if (target == nullptr) {
-          out.push_back({model_fault_kind::unknown_referenced_table, t.name, k.referenced_table});
-          continue;
-        }
-        for (auto c : k.referenced_columns)
-          if (target->find_column(c) == nullptr) out.push_back({model_fault_kind::unknown_referenced_column, target->name, c});
-      }
-    }
-    return out;
-  }
-
- private:
-  constexpr void fault(model_fault f) { faults_.push_back(f); }
-
-  constexpr bool well_formed(const op::create_table& t) {
-    if (schema_.find_table(t.table) != nullptr) {
-      fault({model_fault_kind::duplicate_table, t.table});
-      return false;
-    }
-    auto has = [&](std::string_view name) {
-      for (const auto& c : t.columns)
-        if (c.name == name) return true;
-      return false;
-    };
-    for (std::size_t i = 0; i < t.columns.size(); ++i)
-      for (std::size_t j = 0; j < i; ++j)
-        if (t.columns[i].name == t.columns[j].name) {
-          fault({model_fault_kind::duplicate_column, t.table, t.columns[i].name});
-          return false;
-        }
-    for (const auto& k : t.constraints)
-      for (auto c : k.columns)
-        if (!has(c)) {
-          fault({model_fault_kind::unknown_column, t.table, c});
-          return false;
-        }
-    return true;
-  }
-
-  template <std::size_t N>
-  constexpr void bind(std::string_view row, const table_schema& t, const std::array<member_info, N>& members) {
-    std::vector<std::string_view> primary;
-    for (const auto& k : constraint_keys(t))
-      if (k.kind == constraint_kind::primary_key) primary = k.columns;
-    for (const auto& m : members) {
-      const auto* c = t.find_column(m.name);
-      if (c == nullptr) {
-        mismatches_.push_back({binding_fault::no_column, row, t.name, m.name, m.type});
-        continue;
-      }
-      const bool nullable = c->nullable && std::find(primary.begin(), primary.end(), c->name) == primary.end();
-      binding_mismatch found{binding_fault::nullability, row, t.name, m.name, m.type, c->type, nullable};
-      if (m.holds == nullptr) found.fault = binding_fault::unknown_type;
-      else if (!m.holds(c->type)) found.fault = binding_fault::type;
-      else if (m.optional == nullable) continue;
-      mismatches_.push_back(found);
-    }
-    for (const auto& c : t.columns) {
-      if (std::none_of(members.begin(), members.end(), [&](const member_info& m) { return m.name == c.name; }))
-        mismatches_.push_back({binding_fault::no_member, row, t.name, c.name, {}, c.type, c.nullable});
-    }
-  }
-
-  strata::schema schema_;
-  std::vector<table_rename> renamed_;
-  std::vector<binding_mismatch> mismatches_;
-  std::vector<model_fault> faults_;
-};
-
-// A models declaration: `static constexpr void declare(strata::model&)`.
-template <class M>
-concept Models = requires(model& m) { M::declare(m); };
-
-// The recorded declaration of M.
-template <Models M>
-constexpr model declared() {
-  model m;
-  M::declare(m);
-  return m;
-}
-
-// The schema M declares: `static_assert(strata::model_schema<models>().find_table("stocks") != nullptr);`
-template <Models M>
-constexpr schema model_schema() {
-  return declared<M>().schema();
-}
-
-// The operations that take `from` to the models (their renames included), and back.
-constexpr migration_ops diff(const schema& from, const model& to) { return diff(from, to.schema(), to.renamed_tables()); }
-
-// ---- in_sync ------------------------------------------------------------------------------------------
-
-namespace detail {
-
-constexpr message_buffer& operator<<(message_buffer& m, const column_type& t) {
-  if (t.kind == type_kind::varchar) return m << "varchar(" << std::size_t{t.length} << ")";
-  if (t.kind == type_kind::custom) return m << t.sql;
-  return m << to_string(t.kind);
-}
-
-constexpr message_buffer& write_list(message_buffer& m, const std::vector<std::string_view>& names) {
-  m << "(";
-  for (std::size_t i = 0; i < names.size(); ++i) m << (i ? ", " : "") << names[i];
-  return m << ")";
-}
-
-constexpr message_buffer& operator<<(message_buffer& m, const constraint_key& k) {
-  m << (k.kind == constraint_kind::primary_key ? "the primary key " : k.kind == constraint_kind::unique ? "the unique constraint "
-        : k.kind == constraint_kind::foreign_key ? "the foreign key " : "the check ");
-  if (!k.name.empty()) m << k.name << " ";
-  if (k.kind == constraint_kind::check) return m << "(" << k.check_sql << ")";
-  write_list(m, k.columns);
-  if (k.kind != constraint_kind::foreign_key) return m;
-  m << " -> " << k.referenced_table << " ";
-  write_list(m, k.referenced_columns);
-  if (k.on_delete != referential_action::no_action) m << " ON DELETE " << to_sql(k.on_delete);
-  if (k.on_update != referential_action::no_action) m << " ON UPDATE " << to_sql(k.on_update);
-  return m;
-}
-
-constexpr message_buffer& operator<<(message_buffer& m, const index_schema& i) {
-  m << (i.options.unique ? "a unique index on " : "an index on ") << i.table << " ";
-  write_list(m, i.columns);
-  if (!i.options.where.empty()) m << " WHERE " << i.options.where;
-  return m;
-}
-
-constexpr std::string_view suggested_type(const column_type& t) {
-  switch (t.kind) {
-    case type_kind::integer: case type_kind::big_integer: return "std::int64_t";
-    case type_kind::real: case type_kind::float_: return "double";
-    case type_kind::boolean: return "bool";
-    case type_kind::blob: return "std::vector<std::byte>";
-    default: return "std::string";
-  }
-}
-
-constexpr void describe(message_buffer& m, const model_fault& f) {
-  switch (f.kind) {
-    case model_fault_kind::duplicate_table: m << "the models declare table " << f.table << " twice; declare it once"; break;
-    case model_fault_kind::duplicate_column: m << "the models declare column " << f.table << "." << f.object << " twice; declare it once"; break;
-    case model_fault_kind::unknown_column:
-      m << "a constraint of table " << f.table << " in the models names column " << f.object << ", which the table lacks; declare the column or fix the name";
-      break;
-    case model_fault_kind::duplicate_index: m << "the models declare index " << f.object << " twice; give each index its own name"; break;
-    case model_fault_kind::index_on_unknown_table:
-      m << "index " << f.object << " in the models is on table " << f.table << ", which is not declared before it; declare the table first";
-      break;
-    case model_fault_kind::index_on_unknown_column:
-      m << "an index of table " << f.table << " in the models names column " << f.object << ", which the table lacks; fix the name";
-      break;
-    case model_fault_kind::unknown_referenced_table:
-      m << "a foreign key of table " << f.table << " in the models references table " << f.object << ", which the models lack; declare it";
-      break;
-    case model_fault_kind::unknown_referenced_column:
-      m << "a foreign key in the models references column " << f.table << "." << f.object << ", which the models lack; fix the name";
-      break;
-  }
-}
-
-constexpr void describe(message_buffer& m, const binding_mismatch& b) {
-  auto wanted = [&]() -> message_buffer& {
-    if (b.nullable) return m << "std::optional<" << suggested_type(b.type) << ">";
-    return m << suggested_type(b.type);
-  };
-  switch (b.fault) {
-    case binding_fault::no_column:
-      m << b.row << "::" << b.column << " has no column in table " << b.table << " of the models; declare the column or remove the member";
-      break;
-    case binding_fault::no_member:
-      m << b.table << "." << b.column << " has no member in " << b.row << "; add a member " << b.column << " of type ";
-      wanted();
-      break;
-    case binding_fault::nullability:
-      m << b.table << "." << b.column << " is " << (b.nullable ? "nullable" : "NOT NULL") << " in the models, but " << b.row << "::" << b.column
-        << " is " << b.member_type << "; make the member ";
-      wanted() << (b.nullable ? " or the column .not_null()" : " or the column nullable");
-      break;
-    case binding_fault::type:
-    case binding_fault::unknown_type:
-      m << b.table << "." << b.column << " is " << b.type << (b.nullable ? "" : " NOT NULL") << " in the models, but " << b.row << "::" << b.column
-        << " is " << b.member_type << (b.fault == binding_fault::type ? ", which cannot hold it" : ", a type strata does not know (specialize strata::column_value)")
-        << "; make the member ";
-      wanted();
-      break;
-  }
-}
-
-// The first operation of a diff from the migrations to the models, as the difference it repairs.
-constexpr void describe(message_buffer& m, const operation& o, const schema& migrations, const schema& models) {
-  auto column_of = [](const schema& s, std::string_view table, std::string_view name) -> const column* {
-    const auto* t = s.find_table(table);
-    return t == nullptr ? nullptr : t->find_column(name);
-  };
-  const auto where = [&](std::string_view table, std::string_view column) -> message_buffer& { return m << table << "." << column; };
-  if (const auto* x = std::get_if<op::rename_table>(&o)) {
-    m << "table " << x->new_name << " is renamed from " << x->table << " in the models, the migrations still have " << x->table;
-  } else if (const auto* x = std::get_if<op::rename_column>(&o)) {
-    where(x->table, x->new_name) << " is renamed from " << x->column << " in the models, the migrations still have " << x->column;
-  } else if (const auto* x = std::get_if<op::drop_index>(&o)) {
-    const auto* had = migrations.find_index(x->name);
-    if (const auto* w = models.find_index(x->name)) m << "index " << x->name << " is " << *w << " in the models, " << *had << " in the migrations";
-    else m << "index " << x->name << " (" << *had << ") is in the migrations, not in the models";
-  } else if (const auto* x = std::get_if<op::drop_constraint>(&o)) {
-    const auto* t = migrations.find_table(x->table);
-    for (const auto& k : constraint_keys(*t)) {
-      const auto d = drop_of(x->table, k);
-      if (d.name != x->name || d.kind != x->kind || d.columns != x->columns) continue;
-      m << x->table << ": " << k;
-      if (const auto* w = models.find_table(x->table)) {
-        for (const auto& v : constraint_keys(*w))
-          if (v.kind == k.kind && (v.kind == constraint_kind::primary_key || v.columns == k.columns)) {
-            m << " is " << v << " in the models";
-            return;
-          }
-      }
-      m << " is in the migrations, not in the models";
-      return;
-    }
-  } else if (const auto* x = std::get_if<op::drop_table>(&o)) {
-    m << "table " << x->table << " is in the migrations, not in the models";
-  } else if (const auto* x = std::get_if<op::drop_column>(&o)) {
-    where(x->table, x->column) << " is in the migrations, not in the models";
-  } else if (const auto* x = std::get_if<op::create_table>(&o)) {
-    m << "table " << x->table << " is in the models, not in the migrations";
-  } else if (const auto* x = std::get_if<op::add_column>(&o)) {
-    where(x->table, x->definition.name) << " is in the models, not in the migrations";
-  } else if (const auto* x = std::get_if<op::alter_column>(&o)) {
-    const auto* had = column_of(migrations, x->table, x->column);
-    const auto* want = column_of(models, x->table, x->column);
-    where(x->table, x->column);
-    if (x->change.type) m << " is " << want->type << " in the models, " << had->type << " in the migrations";
-    else if (x->change.nullable) m << " is " << (want->nullable ? "nullable" : "NOT NULL") << " in the models, " << (had->nullable ? "nullable" : "NOT NULL") << " in the migrations";
-    else {
-      m << (want->default_sql ? " has DEFAULT " : " has no default") << want->default_sql.value_or("") << " in the models, ";
-      m << (had->default_sql ? "DEFAULT " : "no default") << had->default_sql.value_or("") << " in the migrations";
-    }
-  } else if (const auto* x = std::get_if<op::add_constraint>(&o)) {
-    for (const auto& k : constraint_keys(*models.find_table(x->table)))
-      if (k.definition() == x->definition) {
-        m << x->table << ": " << k << " is in the models, not in the migrations";
-        return;
-      }
-  } else if (const auto* x = std::get_if<op::create_index>(&o)) {
-    m << "index " << x->name << " (" << *models.find_index(x->name) << ") is in the models, not in the migrations";
-  }
-}
-
-// Empty when the models equal the schema the migrations build and every row struct fits its table.
-constexpr message_buffer sync_message(const schema& migrations, const model& models) {
-  message_buffer m;
-  const auto faults = models.faults();
-  if (!faults.empty()) {
-    describe(m << "strata::in_sync: ", faults.front());
-    return m;
-  }
-  if (!models.mismatches().empty()) {
-    describe(m << "strata::in_sync: ", models.mismatches().front());
-    return m;
-  }
-  const auto d = diff(migrations, models);
-  if (d.empty()) return m;
-  describe(m << "strata::in_sync: ", d.upgrade.operations().front(), migrations, models.schema());
-  m << "; run 'manage_db migrate \"message\"' to write the revision";
-  return m;
-}
-
-template <class H, class M>
-struct sync_check {
-  static constexpr message_buffer message = sync_message(replay<H>(), declared<M>());
-};
-
-// Instantiated only when they differ: GCC prints the Message argument verbatim in the "In
-// instantiation of" line above the assertion; `value` is true so that nothing else fails after it.
-template <fixed_string Message>
-struct models_out_of_sync {
-  static_assert(Message.size() == 0, "strata::in_sync: the models and the migrations differ: the difference is spelled out in 'models_out_of_sync<...>' above");
-  static constexpr bool value = true;
-};
-template <bool Same, fixed_string Message>
-inline constexpr bool sync_checked = true;
-template <fixed_string Message>
-inline constexpr bool sync_checked<false, Message> = models_out_of_sync<Message>::value;
-
-}  // namespace detail
-
-// What differs first between the models M and the schema the history H builds, or a row struct
-// that does not fit its table, as a sentence with the fix; empty when none.
-template <History H, Models M>
-constexpr std::string_view sync_problem() {
-  if constexpr (!detail::records_at_compile_time) {
-    return {};
-  } else {
-    const auto& m = detail::sync_check<H, M>::message;
-    return {m.data, m.size};
-  }
-}
-
-// `static_assert(strata::in_sync<history, models>());`: fails the build with one message naming
-// the first difference between the models and the migrations (or the row struct that does not fit
-// its table) and the fix. Where the standard library cannot record operations in constant
-// evaluation (clang 14 with libstdc++ 12: see detail::records_at_compile_time), it checks nothing
-// and gives true: compile with GCC (as CI does) to have the models checked.
-template <History H, Models M>
-constexpr bool in_sync() {
-  if constexpr (!detail::records_at_compile_time) {
-    return true;
-  } else {
-    using check = detail::sync_check<H, M>;
-    return detail::sync_checked<check::message.size == 0, detail::to_fixed_string<check::message.size>(check::message)>;
-  }
-}
-
-}  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_MODEL_HPP
-// #include <strata/owned_schema.hpp>
-// #include <strata/project.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_PROJECT_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_PROJECT_HPP
-// strata::cli::project: what a manage_db knows of its program at run time (the revisions, the models,
-// how to rebuild it), so that the command line is compiled apart from the history.
-//
-//   // manage_db_project.cpp, the one unit that sees the history (recompiled after `migrate`):
-//   #include <strata/project.hpp>
-//   #include "migrations/history.hpp"
-//   strata::cli::project manage_db_project() { return strata::cli::project_of<migrations::history>(); }
-//
-//   // manage_db.cpp, the command line (CLI11, the configuration, the dialects), compiled once:
-//   #include <strata/cli.hpp>
-//   #include <strata/dialect/sqlite.hpp>
-//   strata::cli::project manage_db_project();
-//   int main(int argc, char** argv) { return strata::cli::run<strata::sqlite>(argc, argv, manage_db_project()); }
-//
-// strata_add_manage_db() in CMake (cmake/strataManageDb.cmake) writes both units.
-
-#include <span>
-#include <string_view>
-
-// #include <strata/history.hpp>
-// #include <strata/model.hpp>
-
-namespace strata::cli {
-
-struct project {
-  // The program's revisions, oldest first (a history's static `revisions`, which live as long as
-  // the program).
-  std::span<const revision_info> revisions;
-  // The application's models (strata::declared<M>), for autogenerate and `check`; null: none.
-  model (*models)() = nullptr;
-  // The command that rebuilds this program, said when it is stale (its revisions differ from the
-  // versions folder's): "cmake --build build --target manage_db". Empty: "rebuild <program>".
-  std::string_view rebuild_command = {};
-};
-
-// The project of history H.
-template <History H>
-constexpr project project_of(std::string_view rebuild_command = {}) {
-  return project{std::span<const revision_info>(H::revisions), nullptr, rebuild_command};
-}
-
-// The project of history H and the models M (`struct models { static constexpr void declare(strata::model&); }`).
-template <History H, Models M>
-constexpr project project_of(std::string_view rebuild_command = {}) {
-  return project{std::span<const revision_info>(H::revisions), &declared<M>, rebuild_command};
-}
-
-}  // namespace strata::cli
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_PROJECT_HPP
-// #include <strata/render.hpp>
-// #include <strata/schema.hpp>
-// #include <strata/schema_diff.hpp>
-// #include <strata/url.hpp>
-#endif
-// The manage_db verbs on revision files (migrate, merge, validate with the folder).
-// #include <strata/revision_files.hpp>
-// strata::commands on the versions folder, the revision files of a project (the manage_db verbs that
-// read or write files): validate with the folder compared to the history, the folder compared with a
-// program's revisions (is it stale?), init, migrate, merge.
-//
-//   const auto report = strata::commands::validate(m, "db/versions", {.program = "manage_db"});
-//   const auto written = strata::commands::migrate("db/versions", m.graph(), "add market cap");
-
-#include <algorithm>
-#include <optional>
-#include <filesystem>
-#include <string>
-#include <string_view>
-#include <system_error>
-#include <utility>
-#include <vector>
-
-// #include <strata/commands.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_COMMANDS_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_COMMANDS_HPP
-// strata::commands: every manage_db verb as a function that returns a value (Alembic's command.py):
-// open, status, current, heads, history, show, validate, plan_reset/reset, upgrade, downgrade and
-// stamp; migrate and merge, which write revision files, are in strata/revision_files.hpp (which
-// brings <filesystem> and file I/O, so that this header stays light for strata.hpp). Front ends
-// (strata::cli, strata::manager) call them and render what they return.
-//
-//   auto m = strata::migrator<strata::sqlite>(history{}, "sqlite:///app.db");
-//   const auto s = strata::commands::status(m);
-//   if (s.needs_upgrade) strata::commands::upgrade(m);
-//
-// The values carry data, not text to print. Errors are exceptions, the migrator's own where it throws
-// them (strata::revision_not_found, strata::migration_failed, strata::database_locked ...).
-
-#include <algorithm>
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-#include <ostream>
-#include <span>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <variant>
-#include <vector>
-
-// #include <strata/dialect.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_DIALECT_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_DIALECT_HPP
-// strata::Dialect and its optional capabilities: the whole contract between strata and a database.
-//
-// A dialect is a class bound to one open connection (strata::sqlite, strata::postgresql). Generic
-// code (the migrator, the command line, strata::testing) talks to a database only through what this
-// header names, and asks for an optional capability with its concept (`if constexpr
-// (Inspectable<D>)`), never by the dialect's name. docs/dialects.md walks through writing one.
-
-#include <algorithm>
-#include <concepts>
-#include <cstddef>
-#include <cstdint>
-#include <functional>
-#include <optional>
-#include <ostream>
-#include <span>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-// #include <strata/ops.hpp>
-// #include <strata/owned_schema.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_OWNED_SCHEMA_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_OWNED_SCHEMA_HPP
-// strata::owned_schema: a strata::schema that keeps the text its names point to (a live database's
-// schema, read by Inspectable::inspect()).
-
-#include <memory>
-#include <string>
-#include <string_view>
-#include <vector>
-
-// #include <strata/schema.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_SCHEMA_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_SCHEMA_HPP
-// strata::schema: a model of tables and indexes, and replay of a history into it (also at compile time).
-
-#include <algorithm>
-#include <cstddef>
-#include <cstdint>
-#include <stdexcept>
-#include <string_view>
-#include <variant>
-#include <vector>
-
-// #include <strata/detail/graph_check.hpp>
-// #include <strata/detail/sql_identifiers.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
-// strata::detail::sql: quoted SQL identifiers, the same in every dialect strata renders, and finding them in SQL text.
-
-#include <algorithm>
-#include <cstddef>
-#include <span>
-#include <string>
-#include <string_view>
-#include <vector>
-
-namespace strata::detail::sql {
-
-// "name" with any " doubled: every identifier is quoted, so spaces, quotes and keywords work.
-inline std::string quote(std::string_view identifier) {
-  std::string out = "\"";
-  for (char c : identifier) {
-    if (c == '"') out += '"';
-    out += c;
-  }
-  return out + '"';
-}
-
-inline std::string quote_list(const std::vector<std::string_view>& identifiers) {
-  std::string out;
-  for (auto id : identifiers) out += (out.empty() ? "" : ", ") + quote(id);
-  return out;
-}
-
-// A string literal: single-quoted, with ' doubled (standard SQL; PostgreSQL's standard_conforming_strings).
-inline std::string literal(std::string_view value) {
-  std::string out = "'";
-  for (char c : value) out += c == '\'' ? std::string("''") : std::string(1, c);
-  return out + "'";
-}
-
-constexpr char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-// Whether an identifier as written (`raw`: a bare word, or the text between `quote`s with the quote
-// doubled inside) is `name`, compared as SQLite compares names: ASCII letters in any case.
-constexpr bool same_identifier(std::string_view raw, char quote, std::string_view name) {
-  std::size_t j = 0;
-  for (std::size_t i = 0; i < raw.size(); ++i, ++j) {
-    if (quote != 0 && quote != ']' && raw[i] == quote) ++i;
-    if (j >= name.size() || i >= raw.size() || lower(raw[i]) != lower(name[j])) return false;
-  }
-  return j == name.size();
-}
-
-// Calls f(raw, quote, after) for each bare word and quoted identifier ("x", `x`, [x]) of an SQL
-// text, with string literals and comments skipped (quote is 0 for a bare word; `after` is the text
-// that follows). Keywords and function names are words too: callers look for names of their own.
-template <class F>
-constexpr void for_each_identifier(std::string_view sql, F&& f) {
-  auto word_char = [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '$' ||
-           static_cast<unsigned char>(c) >= 0x80;
-  };
-  for (std::size_t i = 0; i < sql.size();) {
-    const char c = sql[i];
-    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') {
-      while (i < sql.size() && sql[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
-      const auto close = sql.find("*/", i + 2);
-      i = close == std::string_view::npos ? sql.size() : close + 2;
-    } else if (c == '\'' || c == '"' || c == '`' || c == '[') {
-      const char close = c == '[' ? ']' : c;
-      const auto start = i + 1;
-      std::size_t j = start;
-      while (j < sql.size()) {
-        if (sql[j] == close) {
-          if (close != ']' && j + 1 < sql.size() && sql[j + 1] == close) {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        ++j;
-      }
-      i = j < sql.size() ? j + 1 : sql.size();
-      if (c != '\'') f(sql.substr(start, j - start), close, sql.substr(i));
-    } else if (word_char(c) && !(c >= '0' && c <= '9')) {
-      const auto start = i;
-      while (i < sql.size() && word_char(sql[i])) ++i;
-      if ((c == 'x' || c == 'X') && i == start + 1 && i < sql.size() && sql[i] == '\'') continue;  // a blob literal x'..'
-      f(sql.substr(start, i - start), '\0', sql.substr(i));
-    } else if (c >= '0' && c <= '9') {
-      while (i < sql.size() && word_char(sql[i])) ++i;  // 1e5, 0x1F
-    } else {
-      ++i;
-    }
-  }
-}
-
-// Whether an SQL text names `name` (as a word or a quoted identifier, outside literals and comments).
-constexpr bool mentions(std::string_view sql, std::string_view name) {
-  bool found = false;
-  for_each_identifier(sql, [&](std::string_view raw, char quote, std::string_view) { found = found || same_identifier(raw, quote, name); });
-  return found;
-}
-
-// The names of `columns` an expression names, in order of appearance, once each; `own` (a column
-// CHECK's own column) first.
-constexpr std::vector<std::string_view> columns_named(std::string_view sql, std::span<const std::string_view> columns, std::string_view own = {}) {
-  std::vector<std::string_view> out;
-  if (!own.empty()) out.push_back(own);
-  for_each_identifier(sql, [&](std::string_view raw, char quote, std::string_view) {
-    for (auto c : columns)
-      if (same_identifier(raw, quote, c) && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
-  });
-  return out;
-}
-
-// The columns an expression seems to name when the table's columns are not known: its identifiers,
-// in order, once each, but SQL keywords and function names (followed by "("). For naming a CHECK
-// by a naming convention where only the expression is at hand.
-inline std::vector<std::string> expression_columns(std::string_view sql) {
-  static constexpr std::string_view keywords[] = {"and", "or", "not", "is", "null", "in", "between", "like", "glob", "regexp", "match",
-                                                  "escape", "case", "when", "then", "else", "end", "cast", "as", "true", "false", "collate",
-                                                  "exists", "distinct", "isnull", "notnull", "current_date", "current_time",
-                                                  "current_timestamp", "select", "from", "where"};
-  std::vector<std::string> out;
-  for_each_identifier(sql, [&](std::string_view raw, char quote, std::string_view after) {
-    const auto next = after.find_first_not_of(" \t\r\n");
-    if (next != std::string_view::npos && after[next] == '(') return;
-    if (quote == 0 && std::any_of(std::begin(keywords), std::end(keywords), [&](std::string_view k) { return same_identifier(raw, 0, k); }))
-      return;
-    std::string name;
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      if (quote != 0 && quote != ']' && raw[i] == quote) ++i;
-      if (i < raw.size()) name += raw[i];
-    }
-    if (std::none_of(out.begin(), out.end(), [&](const std::string& n) { return same_identifier(n, 0, name); })) out.push_back(std::move(name));
-  });
-  return out;
-}
-
-}  // namespace strata::detail::sql
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_DETAIL_SQL_IDENTIFIERS_HPP
-// #include <strata/history.hpp>
-// #include <strata/naming.hpp>
-// #include <strata/ops.hpp>
-
-namespace strata {
-
-struct table_schema {
-  std::string_view name;
-  std::uint64_t key = detail::hash_id(name);  // compared before the name: constexpr string compares are slow
-  std::vector<column> columns;
-  std::vector<constraint> constraints;
-
-  [[nodiscard]] constexpr const column* find_column(std::string_view column_name) const {
-    for (const auto& c : columns)
-      if (c.name == column_name) return &c;
-    return nullptr;
-  }
-  friend constexpr bool operator==(const table_schema&, const table_schema&) = default;
-};
-
-// One constraint of a table as the database sees it, wherever it was written: a table constraint,
-// or a column's .primary_key(), .unique(), .check() or .references() (the primary key of several
-// .primary_key() columns is one constraint).
-struct constraint_view {
-  constraint_kind kind = constraint_kind::check;
-  std::string_view name{};                 // as given; empty when unnamed
-  std::vector<std::string_view> columns{};  // a CHECK's: the table's columns its expression names
-  std::string_view referenced_table{};
-  std::size_t constraint = 0;              // index in table_schema::constraints, or
-  std::size_t column = 0;                  // (when `on_column`) index in table_schema::columns
-  bool on_column = false;
-
-  // Its name in the database under a naming convention: what the convention gives, else its own.
-  [[nodiscard]] constexpr bool named(std::string_view table, const naming_convention& convention, std::string_view wanted) const {
-    const detail::naming_values values{table, columns, referenced_table, name};
-    const auto pattern = pattern_for(convention, kind);
-    if (detail::expand_pattern(pattern, values, [](std::string_view) {})) return detail::convention_gives(pattern, values, wanted);
-    return !name.empty() && name == wanted;
-  }
-  // Whether it is on exactly these columns, in any order (no columns: whichever it is on).
-  [[nodiscard]] constexpr bool on_columns(const std::vector<std::string_view>& wanted) const {
-    if (wanted.empty()) return true;
-    if (wanted.size() != columns.size()) return false;
-    for (auto w : wanted)
-      if (std::find(columns.begin(), columns.end(), w) == columns.end()) return false;
-    return true;
-  }
-};
-
-// The columns of `t` that a CHECK expression names, in order of appearance; `own` (a column CHECK's
-// column) first.
-constexpr std::vector<std::string_view> check_columns(const table_schema& t, std::string_view sql, std::string_view own = {}) {
-  std::vector<std::string_view> names;
-  for (const auto& c : t.columns) names.push_back(c.name);
-  return detail::sql::columns_named(sql, names, own);
-}
-
-// Every constraint of the table: the primary key of its .primary_key() columns, the constraints of
-// single columns, then the table constraints.
-constexpr std::vector<constraint_view> constraints_of(const table_schema& t) {
-  std::vector<constraint_view> out;
-  constraint_view key{.kind = constraint_kind::primary_key, .on_column = true};
-  for (std::size_t i = 0; i < t.columns.size(); ++i)
-    if (t.columns[i].is_primary_key) key.columns.push_back(t.columns[i].name);
-  if (!key.columns.empty()) out.push_back(key);
-  for (std::size_t i = 0; i < t.columns.size(); ++i) {
-    const auto& c = t.columns[i];
-    if (c.is_unique) out.push_back({.kind = constraint_kind::unique, .columns = {c.name}, .column = i, .on_column = true});
-    if (c.check_sql) out.push_back({.kind = constraint_kind::check, .columns = check_columns(t, *c.check_sql, c.name), .column = i, .on_column = true});
-    if (c.foreign_key)
-      out.push_back({.kind = constraint_kind::foreign_key, .columns = {c.name}, .referenced_table = c.foreign_key->table, .column = i, .on_column = true});
-  }
-  for (std::size_t i = 0; i < t.constraints.size(); ++i) {
-    const auto& k = t.constraints[i];
-    constraint_view view{.kind = k.kind, .name = k.name, .columns = k.columns, .referenced_table = k.referenced_table, .constraint = i};
-    if (k.kind == constraint_kind::check) view.columns = check_columns(t, k.check_sql);  // not `?:`: GCC 12 frees its vector twice
-    out.push_back(std::move(view));
-  }
-  return out;
-}
-
-// SQLAlchemy's Boolean on a database without a boolean type adds CHECK (x IN (0, 1)); it goes when
-// the column stops being a boolean, as in Alembic's batch mode. `sql` is the CHECK's expression.
-constexpr bool is_boolean_check(std::string_view sql, std::string_view column) {
-  std::size_t i = 0;
-  auto skip_space = [&] {
-    while (i < sql.size() && (sql[i] == ' ' || sql[i] == '\t' || sql[i] == '\n' || sql[i] == '\r')) ++i;
-  };
-  auto expect = [&](std::string_view word) {
-    skip_space();
-    for (char c : word)
-      if (i >= sql.size() || detail::sql::lower(sql[i++]) != c) return false;
-    return true;
-  };
-  skip_space();
-  if (i == sql.size()) return false;
-  std::string_view raw;
-  char quote = 0;
-  if (sql[i] == '"' || sql[i] == '`' || sql[i] == '[') {
-    quote = sql[i] == '[' ? ']' : sql[i];
-    const auto start = ++i;
-    while (i < sql.size() && (sql[i] != quote || (quote != ']' && i + 1 < sql.size() && sql[i + 1] == quote && ++i))) ++i;
-    raw = sql.substr(start, i - start);
-    ++i;
-  } else {
-    const auto start = i;
-    while (i < sql.size() && sql[i] != ' ' && sql[i] != '(') ++i;
-    raw = sql.substr(start, i - start);
-  }
-  if (!detail::sql::same_identifier(raw, quote, column)) return false;
-  if (!expect("in") || !expect("(") || !expect("0") || !expect(",") || !expect("1") || !expect(")")) return false;
-  skip_space();
-  return i == sql.size();
-}
-
-struct index_schema {
-  std::string_view name;
-  std::uint64_t key = detail::hash_id(name);
-  std::string_view table;
-  std::vector<std::string_view> columns;
-  index_options options;
-  friend constexpr bool operator==(const index_schema&, const index_schema&) = default;
-};
-
-// The schema a sequence of operations builds. apply() throws std::logic_error when an operation
-// does not fit the schema (a missing table, a duplicate column ...): in a static_assert, that is a
-// compile error pointing at the throw, so a history that contradicts itself does not build.
-// execute() and run() are opaque SQL/C++ and change nothing here.
-class schema {
- public:
-  std::vector<table_schema> tables;
-  std::vector<index_schema> indexes;
-
-  [[nodiscard]] constexpr const table_schema* find_table(std::string_view name) const {
-    const auto key = detail::hash_id(name);
-    for (const auto& t : tables)
-      if (t.key == key && t.name == name) return &t;
-    return nullptr;
-  }
-  [[nodiscard]] constexpr const index_schema* find_index(std::string_view name) const {
-    const auto key = detail::hash_id(name);
-    for (const auto& i : indexes)
-      if (i.key == key && i.name == name) return &i;
-    return nullptr;
-  }
-
-  constexpr void apply(const ops& recorded) {
-    for (const auto& o : recorded.operations()) apply(o);
-  }
-
-  constexpr void apply(const operation& o) {
-    std::visit([this](const auto& x) { on(x); }, o);
-  }
-
-  // Equal up to the order of tables and indexes (column order matters).
-  [[nodiscard]] constexpr bool same_as(const schema& other) const {
-    if (tables.size() != other.tables.size() || indexes.size() != other.indexes.size()) return false;
-    for (const auto& t : tables) {
-      const auto* u = other.find_table(t.name);
-      if (u == nullptr || !(t == *u)) return false;
-    }
-    for (const auto& i : indexes) {
-      const auto* j = other.find_index(i.name);
-      if (j == nullptr || !(i == *j)) return false;
-    }
-    return true;
-  }
-
- private:
-  constexpr table_schema& table(std::string_view name) {
-    const auto key = detail::hash_id(name);
-    for (auto& t : tables)
-      if (t.key == key && t.name == name) return t;
-    throw std::logic_error("strata::schema: no such table");
-  }
-  static constexpr column& column_of(table_schema& t, std::string_view name) {
-    for (auto& c : t.columns)
-      if (c.name == name) return c;
-    throw std::logic_error("strata::schema: no such column");
-  }
-  static constexpr void rename_in(std::vector<std::string_view>& names_, std::string_view from, std::string_view to) {
-    for (auto& n : names_)
-      if (n == from) n = to;
-  }
-  static constexpr bool mentions(const std::vector<std::string_view>& names_, std::string_view name) {
-    return std::find(names_.begin(), names_.end(), name) != names_.end();
-  }
-
-  constexpr void on(const op::create_table& x) {
-    if (find_table(x.table) != nullptr) throw std::logic_error("strata::schema: create_table of a table that exists");
-    tables.push_back(table_schema{x.table, detail::hash_id(x.table), x.columns, x.constraints});
-  }
-  constexpr void on(const op::drop_table& x) {
-    table(x.table);
-    const auto key = detail::hash_id(x.table);
-    std::erase_if(tables, [&](const table_schema& t) { return t.key == key && t.name == x.table; });
-    std::erase_if(indexes, [&](const index_schema& i) { return i.table == x.table; });
-  }
-  constexpr void on(const op::rename_table& x) {
-    if (find_table(x.new_name) != nullptr) throw std::logic_error("strata::schema: rename_table onto a table that exists");
-    auto& renamed = table(x.table);
-    renamed.name = x.new_name;
-    renamed.key = detail::hash_id(x.new_name);
-    for (auto& i : indexes)
-      if (i.table == x.table) i.table = x.new_name;
-    for (auto& t : tables) {
-      for (auto& c : t.columns)
-        if (c.foreign_key && c.foreign_key->table == x.table) c.foreign_key->table = x.new_name;
-      for (auto& k : t.constraints)
-        if (k.referenced_table == x.table) k.referenced_table = x.new_name;
-    }
-  }
-  constexpr void on(const op::add_column& x) {
-    auto& t = table(x.table);
-    if (t.find_column(x.definition.name) != nullptr) throw std::logic_error("strata::schema: add_column of a column that exists");
-    auto at = t.columns.end();
-    if (const auto anchor = x.placement.insert_before.empty() ? x.placement.insert_after : x.placement.insert_before; !anchor.empty()) {
-      at = std::find_if(t.columns.begin(), t.columns.end(), [&](const column& c) { return c.name == anchor; });
-      if (at == t.columns.end()) throw std::logic_error("strata::schema: add_column placed next to a column that does not exist");
-      if (x.placement.insert_before.empty()) ++at;
-    }
-    t.columns.insert(at, x.definition);
-  }
-  constexpr void on(const op::drop_column& x) {
-    auto& t = table(x.table);
-    column_of(t, x.column);
-    std::erase_if(t.columns, [&](const column& c) { return c.name == x.column; });
-    // As Alembic: a primary key loses the column and keeps the others; any other constraint on it goes.
-    for (auto& k : t.constraints)
-      if (k.kind == constraint_kind::primary_key) std::erase(k.columns, x.column);
-    std::erase_if(t.constraints, [&](const constraint& k) {
-      if (k.kind == constraint_kind::check) return detail::sql::mentions(k.check_sql, x.column);
-      return k.columns.empty() || mentions(k.columns, x.column);
-    });
-    std::erase_if(indexes, [&](const index_schema& i) { return i.table == x.table && mentions(i.columns, x.column); });
-  }
-  constexpr void on(const op::rename_column& x) {
-    auto& t = table(x.table);
-    if (t.find_column(x.new_name) != nullptr) throw std::logic_error("strata::schema: rename_column onto a column that exists");
-    column_of(t, x.column).name = x.new_name;
-    for (auto& k : t.constraints) rename_in(k.columns, x.column, x.new_name);
-    for (auto& i : indexes)
-      if (i.table == x.table) rename_in(i.columns, x.column, x.new_name);
-  }
-  constexpr void on(const op::alter_column& x) {
-    auto& t = table(x.table);
-    auto& c = column_of(t, x.column);
-    if (x.change.type && c.type.kind == type_kind::boolean && x.change.type->kind != type_kind::boolean) {
-      if (c.check_sql && is_boolean_check(*c.check_sql, c.name)) c.check_sql.reset();
-      std::erase_if(t.constraints, [&](const constraint& k) { return k.kind == constraint_kind::check && is_boolean_check(k.check_sql, c.name); });
-    }
-    if (x.change.type) c.type = *x.change.type;
-    if (x.change.nullable) c.nullable = *x.change.nullable;
-    if (x.change.drop_default) c.default_sql.reset();
-    if (x.change.server_default) c.default_sql = *x.change.server_default;
-  }
-  constexpr void on(const op::add_constraint& x) {
-    auto& t = table(x.table);
-    for (const auto& k : t.constraints)
-      if (!x.definition.name.empty() && k.name == x.definition.name)
-        throw std::logic_error("strata::schema: add_constraint with a name the table already uses");
-    t.constraints.push_back(x.definition);
-  }
-  constexpr void on(const op::drop_constraint& x) {
-    auto& t = table(x.table);
-    std::vector<constraint_view> found;
-    for (auto& k : constraints_of(t))
-      if (x.name.empty() ? k.kind == x.kind && k.on_columns(x.columns) : k.named(t.name, x.naming, x.name)) found.push_back(k);
-    if (found.empty()) throw std::logic_error("strata::schema: drop_constraint of a constraint that does not exist");
-    if (found.size() > 1) throw std::logic_error("strata::schema: drop_constraint by kind and columns matches several constraints");
-    const auto& k = found.front();
-    if (!k.on_column) {
-      t.constraints.erase(t.constraints.begin() + static_cast<std::ptrdiff_t>(k.constraint));
-    } else if (k.kind == constraint_kind::primary_key) {
-      for (auto& c : t.columns) c.is_primary_key = false;
-    } else {
-      auto& c = t.columns[k.column];
-      if (k.kind == constraint_kind::unique) c.is_unique = false;
-      else if (k.kind == constraint_kind::check) c.check_sql.reset();
-      else c.foreign_key.reset();
-    }
-  }
-  constexpr void on(const op::create_index& x) {
-    if (find_index(x.name) != nullptr) throw std::logic_error("strata::schema: create_index with a name that exists");
-    auto& t = table(x.table);
-    for (auto c : x.columns) column_of(t, c);
-    indexes.push_back(index_schema{x.name, detail::hash_id(x.name), x.table, x.columns, x.options});
-  }
-  constexpr void on(const op::drop_index& x) {
-    if (find_index(x.name) == nullptr) throw std::logic_error("strata::schema: drop_index of an index that does not exist");
-    const auto key = detail::hash_id(x.name);
-    std::erase_if(indexes, [&](const index_schema& i) { return i.key == key && i.name == x.name; });
-  }
-  constexpr void on(const op::execute&) {}
-  constexpr void on(const op::run&) {}
-};
-
-// The schema after upgrading through every revision of the history, in list order; with `through`,
-// stops after that revision. `static_assert(strata::replay<history>().tables.size() == 3);`
-template <History H>
-constexpr schema replay(std::string_view through = {}) {
-  schema s;
-  for (const auto& r : H::revisions) {
-    s.apply(r.record_upgrade());
-    if (r.id == through) break;
-  }
-  return s;
-}
-
-// Index of the first revision whose downgrade does not undo its upgrade (the schema after
-// upgrade + downgrade differs from the one before), or H::size when every revision is reversible.
-template <History H>
-constexpr std::size_t first_irreversible() {
-  schema before;
-  for (std::size_t i = 0; i < H::size; ++i) {
-    schema after = before;
-    after.apply(H::revisions[i].record_upgrade());
-    schema undone = after;
-    undone.apply(H::revisions[i].record_downgrade());
-    if (!undone.same_as(before)) return i;
-    before = std::move(after);
-  }
-  return H::size;
-}
-
-}  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_SCHEMA_HPP
-
-namespace strata {
-
-// strata::schema holds string_views, since a history's names are literals that outlive it; a schema
-// read from a database needs somewhere for its text to live. owned_schema keeps each piece of text in
-// a heap block of its own that never moves, so the views stay valid when the owned_schema is moved.
-// It cannot be copied: a copy's views would point into the original. A view taken from it (a table's
-// name, a strata::schema copied out of it) is valid as long as the owned_schema it came from lives.
-//
-//   const auto live = dialect.inspect();
-//   for (const auto& t : live->tables) ...;   const auto differences = strata::differences(expected, *live);
-class owned_schema {
- public:
-  owned_schema() = default;
-  owned_schema(owned_schema&&) noexcept = default;
-  owned_schema& operator=(owned_schema&&) noexcept = default;
-  owned_schema(const owned_schema&) = delete;
-  owned_schema& operator=(const owned_schema&) = delete;
-  ~owned_schema() = default;
-
-  [[nodiscard]] const schema& get() const noexcept { return schema_; }
-  // For building it: views put in must come from keep() (or outlive this object).
-  [[nodiscard]] schema& get() noexcept { return schema_; }
-  [[nodiscard]] const schema& operator*() const noexcept { return schema_; }
-  [[nodiscard]] const schema* operator->() const noexcept { return &schema_; }
-
-  // Keeps a copy of the text for as long as this object lives, and returns a view of the copy.
-  std::string_view keep(std::string_view text) {
-    if (text.empty()) return {};
-    return *text_.emplace_back(std::make_unique<const std::string>(text));
-  }
-
- private:
-  std::vector<std::unique_ptr<const std::string>> text_;  // declared first: destroyed after schema_
-  schema schema_;
-};
-
-}  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_OWNED_SCHEMA_HPP
-// #include <strata/render.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_RENDER_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_RENDER_HPP
-// strata::render: a revision's operations as SQL text, through a dialect's SqlTraits, with no database client.
-
-#include <algorithm>
-#include <concepts>
-#include <cstddef>
-#include <cstdint>
-#include <exception>
-#include <optional>
-#include <span>
-#include <string>
-#include <string_view>
-#include <type_traits>
-#include <variant>
-#include <vector>
-
-// #include <strata/detail/sql_identifiers.hpp>
-// #include <strata/errors.hpp>
-// #include <strata/naming.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/schema.hpp>
-// #include <strata/types.hpp>
-
-namespace strata {
-
-// What rendering needs besides the operations and the schema they apply to.
-struct render_options {
-  // Qualifies table, index and sequence names (PostgreSQL's ?schema=); empty: names stay unqualified.
-  std::string_view schema{};
-  // The database's version as its traits number it (SQLite: sqlite3_libversion_number(), 3035000
-  // for 3.35.0); 0 renders for the newest version the traits know.
-  std::uint32_t server_version = 0;
-};
-
-namespace detail {
-
-// A failure while rendering one operation becomes strata::operation_failed naming it.
-template <class F>
-auto rendering(const operation& o, F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const strata::error&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw operation_failed(describe(o), e.what());
-  }
-}
-
-}  // namespace detail
-
-// ---- sql_traits: the renderer every dialect shares -------------------------------------------------------
-//
-// A dialect's SQL traits derive from sql_traits<Self> and hide the members where the database
-// differs; the members here call each other through Self, so an override is used everywhere (the
-// way sqlpp11's connectors override its serializer). What follows is standard SQL as both SQLite
-// and PostgreSQL take it.
-template <class Self>
-struct sql_traits {
-  static std::string quote(std::string_view identifier) { return detail::sql::quote(identifier); }
-
-  // A table, index or sequence name, qualified with the options' schema when there is one.
-  static std::string qualified(const render_options& options, std::string_view name) {
-    return options.schema.empty() ? quote(name) : quote(options.schema) + "." + quote(name);
-  }
-
-  static std::string type(const column_type& t) {
-    switch (t.kind) {
-      case type_kind::integer: return "INTEGER";
-      case type_kind::big_integer: return "BIGINT";
-      case type_kind::real: return "REAL";
-      case type_kind::float_: return "FLOAT";
-      case type_kind::text: return "TEXT";
-      case type_kind::varchar: return "VARCHAR(" + std::to_string(t.length) + ")";
-      case type_kind::boolean: return "BOOLEAN";
-      case type_kind::date: return "DATE";
-      case type_kind::datetime: return "DATETIME";
-      case type_kind::blob: return "BLOB";
-      case type_kind::custom: return std::string(t.sql);
-    }
-    return "TEXT";
-  }
-
-  // The type a column is declared with; `single_primary_key`: it is the table's whole key.
-  static std::string declared_type(const column& c, [[maybe_unused]] bool single_primary_key) { return Self::type(c.type); }
-
-  // The server default; parenthesized, as any expression may be.
-  static std::string default_clause(std::string_view sql) { return "DEFAULT (" + std::string(sql) + ")"; }
-
-  static std::string primary_key_clause([[maybe_unused]] const column& c) { return "PRIMARY KEY"; }
-
-  static std::string generated_clause(const column& c) {
-    return "GENERATED ALWAYS AS (" + std::string(*c.generated_sql) + ") " + std::string(to_string(c.generated_storage));
-  }
-
-  // CREATE INDEX CONCURRENTLY (PostgreSQL); elsewhere the option is ignored.
-  static constexpr bool concurrent_indexes = false;
-  // Whether ADD COLUMN of a .primary_key() column says PRIMARY KEY.
-  static constexpr bool key_in_add_column = true;
-
-  // "CONSTRAINT "name" " for a named constraint, "" for an unnamed one.
-  static std::string constraint_prefix(std::string_view name) {
-    return name.empty() ? std::string{} : "CONSTRAINT " + quote(name) + " ";
-  }
-
-  // The name a constraint gets: its own, or what the naming convention gives it.
-  static std::string constraint_name(const naming_convention& naming, constraint_kind kind, std::string_view table,
-                                     const std::vector<std::string_view>& columns, std::string_view referenced_table,
-                                     std::string_view given) {
-    auto name = detail::convention_name(pattern_for(naming, kind), {table, columns, referenced_table, given});
-    return name.empty() ? std::string(given) : name;
-  }
-
-  static std::string references(const render_options& options, std::string_view table, const std::vector<std::string_view>& columns,
-                                referential_action on_delete, referential_action on_update) {
-    std::string out = "REFERENCES " + Self::qualified(options, table) + " (" + detail::sql::quote_list(columns) + ")";
-    if (on_delete != referential_action::no_action) out += " ON DELETE " + std::string(to_sql(on_delete));
-    if (on_update != referential_action::no_action) out += " ON UPDATE " + std::string(to_sql(on_update));
-    return out;
-  }
-
-  // A column definition in `table`; `single_primary_key`: the column is the table's whole key
-  // (so the key is written on the column). Its constraints are named by the convention.
-  static std::string column_definition(std::string_view table, const column& c, bool single_primary_key, const naming_convention& naming,
-                                       const render_options& options) {
-    const std::vector<std::string_view> own{c.name};
-    auto name = [&](constraint_kind kind, std::string_view referenced = {}) {
-      return Self::constraint_prefix(Self::constraint_name(naming, kind, table, own, referenced, {}));
-    };
-    std::string out = quote(c.name) + " " + Self::declared_type(c, single_primary_key);
-    if (!c.nullable) out += " NOT NULL";
-    if (c.is_primary_key && single_primary_key) out += " " + name(constraint_kind::primary_key) + Self::primary_key_clause(c);
-    if (c.is_unique) out += " " + name(constraint_kind::unique) + "UNIQUE";
-    if (c.default_sql) out += " " + Self::default_clause(*c.default_sql);
-    if (c.check_sql) out += " " + name(constraint_kind::check) + "CHECK (" + std::string(*c.check_sql) + ")";
-    if (c.foreign_key)
-      out += " " + name(constraint_kind::foreign_key, c.foreign_key->table) +
-             Self::references(options, c.foreign_key->table, {c.foreign_key->column}, c.foreign_key->on_delete, c.foreign_key->on_update);
-    if (c.generated_sql) out += " " + Self::generated_clause(c);
-    return out;
-  }
-
-  // A table constraint of `table`. A CHECK's columns, for the convention's %(column_0_name)s: those
-  // of the table's `columns` its expression names, or, without them, what look like column names in it.
-  static std::string constraint_definition(std::string_view table, const constraint& k, std::span<const std::string_view> columns,
-                                           const naming_convention& naming, const render_options& options) {
-    std::vector<std::string_view> key = k.columns;
-    std::vector<std::string> guessed;
-    if (k.kind == constraint_kind::check) {
-      if (!columns.empty()) {
-        key = detail::sql::columns_named(k.check_sql, columns);
-      } else {
-        guessed = detail::sql::expression_columns(k.check_sql);
-        key.assign(guessed.begin(), guessed.end());
-      }
-    }
-    std::string out = Self::constraint_prefix(Self::constraint_name(naming, k.kind, table, key, k.referenced_table, k.name));
-    switch (k.kind) {
-      case constraint_kind::primary_key: return out + "PRIMARY KEY (" + detail::sql::quote_list(k.columns) + ")";
-      case constraint_kind::unique: return out + "UNIQUE (" + detail::sql::quote_list(k.columns) + ")";
-      case constraint_kind::check: return out + "CHECK (" + std::string(k.check_sql) + ")";
-      case constraint_kind::foreign_key:
-        return out + "FOREIGN KEY (" + detail::sql::quote_list(k.columns) + ") " +
-               Self::references(options, k.referenced_table, k.referenced_columns, k.on_delete, k.on_update);
-    }
-    return out;
-  }
-
-  static std::string create_table(const op::create_table& x, const render_options& options) {
-    std::vector<std::string_view> key;
-    for (const auto& c : x.columns)
-      if (c.is_primary_key) key.push_back(c.name);
-    std::string out = "CREATE TABLE " + Self::qualified(options, x.table) + " (";
-    bool first = true;
-    auto add = [&](const std::string& item) {
-      out += (first ? "\n  " : ",\n  ") + item;
-      first = false;
-    };
-    std::vector<std::string_view> names;
-    for (const auto& c : x.columns) names.push_back(c.name);
-    for (const auto& c : x.columns) add(Self::column_definition(x.table, c, key.size() == 1, x.naming, options));
-    if (key.size() > 1)
-      add(Self::constraint_prefix(Self::constraint_name(x.naming, constraint_kind::primary_key, x.table, key, {}, {})) + "PRIMARY KEY (" +
-          detail::sql::quote_list(key) + ")");
-    for (const auto& k : x.constraints) add(Self::constraint_definition(x.table, k, names, x.naming, options));
-    return out + "\n)";
-  }
-
-  static std::string create_index(const op::create_index& x, const render_options& options) {
-    std::string out = std::string(x.options.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ") +
-                      (Self::concurrent_indexes && x.options.concurrently ? "CONCURRENTLY " : "") + quote(x.name) + " ON " +
-                      Self::qualified(options, x.table) + " (" + detail::sql::quote_list(x.columns) + ")";
-    if (!x.options.where.empty()) out += " WHERE " + std::string(x.options.where);
-    return out;
-  }
-
-  static std::string add_column(const op::add_column& x, const render_options& options) {
-    return "ALTER TABLE " + Self::qualified(options, x.table) + " ADD COLUMN " +
-           Self::column_definition(x.table, x.definition, Self::key_in_add_column, x.naming, options);
-  }
-
-  static std::string drop_column(const op::drop_column& x, const render_options& options) {
-    return "ALTER TABLE " + Self::qualified(options, x.table) + " DROP COLUMN " + quote(x.column);
-  }
-
-  // One ALTER TABLE with every change of the column; none when nothing changes.
-  static std::vector<std::string> alter_column(const op::alter_column& x, const render_options& options) {
-    const std::string column = "ALTER COLUMN " + quote(x.column);
-    std::vector<std::string> actions;
-    if (x.change.type) {
-      std::string a = column + " TYPE " + Self::type(*x.change.type);
-      if (x.change.using_sql) a += " USING " + std::string(*x.change.using_sql);
-      actions.push_back(std::move(a));
-    }
-    if (x.change.nullable) actions.push_back(column + (*x.change.nullable ? " DROP NOT NULL" : " SET NOT NULL"));
-    if (x.change.server_default) actions.push_back(column + " SET " + Self::default_clause(*x.change.server_default));
-    else if (x.change.drop_default) actions.push_back(column + " DROP DEFAULT");
-    if (actions.empty()) return {};
-    std::string out = "ALTER TABLE " + Self::qualified(options, x.table) + " ";
-    for (std::size_t i = 0; i < actions.size(); ++i) out += (i == 0 ? "" : ", ") + actions[i];
-    return {out};
-  }
-
-  static std::string add_constraint(const op::add_constraint& x, const render_options& options) {
-    return "ALTER TABLE " + Self::qualified(options, x.table) + " ADD " + Self::constraint_definition(x.table, x.definition, {}, x.naming, options);
-  }
-
-  static std::string drop_constraint(const op::drop_constraint& x, const render_options& options) {
-    if (x.name.empty()) return Self::drop_constraint_by_columns(x, options);
-    return "ALTER TABLE " + Self::qualified(options, x.table) + " DROP CONSTRAINT " + quote(x.name);
-  }
-
-  // Finding a constraint by kind and columns needs the database's catalog: a dialect that can
-  // provide this.
-  static std::string drop_constraint_by_columns(const op::drop_constraint& x, [[maybe_unused]] const render_options& options) {
-    throw operation_failed(describe(operation{x}), "this database cannot drop a constraint by kind and columns; drop it by name");
-  }
-
-  // The statements of one operation, rendered on their own; none for run() (C++, not SQL).
-  static std::vector<std::string> statements(const operation& o, const render_options& options) {
-    return detail::rendering(o, [&] {
-      return std::visit(
-          [&](const auto& x) -> std::vector<std::string> {
-            using T = std::decay_t<decltype(x)>;
-            const auto table = [&](std::string_view name) { return Self::qualified(options, name); };
-            if constexpr (std::is_same_v<T, op::create_table>) return {Self::create_table(x, options)};
-            else if constexpr (std::is_same_v<T, op::drop_table>) return {"DROP TABLE " + table(x.table)};
-            else if constexpr (std::is_same_v<T, op::rename_table>) return {"ALTER TABLE " + table(x.table) + " RENAME TO " + quote(x.new_name)};
-            else if constexpr (std::is_same_v<T, op::add_column>) return {Self::add_column(x, options)};
-            else if constexpr (std::is_same_v<T, op::drop_column>) return {Self::drop_column(x, options)};
-            else if constexpr (std::is_same_v<T, op::rename_column>)
-              return {"ALTER TABLE " + table(x.table) + " RENAME COLUMN " + quote(x.column) + " TO " + quote(x.new_name)};
-            else if constexpr (std::is_same_v<T, op::alter_column>) return Self::alter_column(x, options);
-            else if constexpr (std::is_same_v<T, op::add_constraint>) return {Self::add_constraint(x, options)};
-            else if constexpr (std::is_same_v<T, op::drop_constraint>) return {Self::drop_constraint(x, options)};
-            else if constexpr (std::is_same_v<T, op::create_index>) return {Self::create_index(x, options)};
-            else if constexpr (std::is_same_v<T, op::drop_index>) return {"DROP INDEX " + table(x.name)};
-            else if constexpr (std::is_same_v<T, op::execute>) return {std::string(x.sql)};
-            else return {};
-          },
-          o);
-    });
-  }
-
-  // A revision's statements, in order; `before` is the schema the operations apply to (a dialect
-  // that plans with the tables' definitions, SQLite's rebuild, reads them there).
-  static std::vector<std::string> render_revision(std::span<const operation> operations, [[maybe_unused]] const schema& before,
-                                                  const render_options& options) {
-    std::vector<std::string> out;
-    for (const auto& o : operations)
-      for (auto& s : Self::statements(o, options)) out.push_back(std::move(s));
-    return out;
-  }
-};
-
-// ---- SqlTraits ------------------------------------------------------------------------------------------
-//
-// What strata needs to render SQL for a database, with no client library: a dialect names its
-// traits (`using sql = sqlite_sql;`) and the Dialect concept requires them.
-//
-// Minimal complete definition: derive from sql_traits<Self> (which renders standard SQL) and give
-//   static constexpr std::string_view name;      // the dialect's name, as Dialect::name
-// then hide the members where the database differs, for example
-//   static std::string type(const column_type&);              // type names (DATETIME, BYTEA ...)
-//   static std::string declared_type(const column&, bool);    // a key's type (PostgreSQL's SERIAL)
-//   static std::string default_clause(std::string_view);      // how DEFAULT is written
-//   static std::string primary_key_clause(const column&);     // SQLite's AUTOINCREMENT
-//   static std::string generated_clause(const column&);       // which generated columns exist
-//   static constexpr bool concurrent_indexes, key_in_add_column;
-//   static std::string drop_constraint_by_columns(const op::drop_constraint&, const render_options&);
-//   static std::vector<std::string> statements(const operation&, const render_options&);
-//   static std::vector<std::string> render_revision(std::span<const operation>, const schema&, const render_options&);
-//       // a dialect whose alterations need the tables' definitions (SQLite's rebuild) plans here
-// Laws:
-//   - Pure: the same operations, schema and options give the same statements, with no connection.
-//   - What runs is what renders: a dialect's apply() executes these statements (plus bookkeeping
-//     only it can do at run time, which its documentation lists), so strata::render shows a
-//     revision's SQL before it runs.
-//   - A failure to render is strata::operation_failed naming the operation, with a sentence that
-//     says what to do.
-// Models: strata::sqlite_sql (strata/dialect/sqlite_sql.hpp), strata::postgresql_sql
-// (strata/dialect/postgresql_sql.hpp).
-template <class T>
-concept SqlTraits = requires(const operation& o, std::span<const operation> operations, const schema& before, const render_options& options,
-                             const column_type& type) {
-  { T::name } -> std::convertible_to<std::string_view>;
-  { T::type(type) } -> std::same_as<std::string>;
-  { T::statements(o, options) } -> std::same_as<std::vector<std::string>>;
-  { T::render_revision(operations, before, options) } -> std::same_as<std::vector<std::string>>;
-};
-
-// The statements a revision's operations run, given the schema they apply to, with no database:
-// `strata::render<strata::sqlite_sql>(recorded.operations(), strata::replay<history>(previous_id))`.
-template <SqlTraits T>
-std::vector<std::string> render(std::span<const operation> operations, const schema& before, const render_options& options = {}) {
-  return T::render_revision(operations, before, options);
-}
-
-}  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_RENDER_HPP
-
-namespace strata {
-
-// One revision's work (or a stamp's), handed to Dialect::transaction.
-struct unit_of_work {
-  std::string_view revision;
-  std::span<const operation> operations;
-  bool transactional = true;
-  std::string_view version_table = "alembic_version";  // what the migration lock guards
-};
-
-// ---- Dialect ----------------------------------------------------------------------------------------
-//
-// Minimal complete definition: every member below.
-//   static constexpr std::string_view name;          // "sqlite", "postgresql": for messages and file names
-//   using sql = <SqlTraits>;                         // its SQL, rendered with no connection (strata/render.hpp):
-//       // strata::render<D::sql>(operations, schema) shows what apply() runs
-//   static constexpr <range of std::string_view> schemes;
-//       // the URL schemes a front end routes to this dialect ("sqlite"; "postgresql", "postgres")
-//   std::vector<std::string> read_versions(std::string_view version_table);
-//       // the version table's rows, sorted; empty when the table does not exist
-//   void write_versions(std::string_view version_table, const std::vector<std::string>& rows);
-//       // replaces the rows, creating the table in Alembic's layout when missing
-//       // (version_num VARCHAR(32) NOT NULL, CONSTRAINT <table>_pkc PRIMARY KEY (version_num));
-//       // called inside transaction()
-//   void transaction(const unit_of_work& unit, const std::function<void()>& body);
-//       // takes the migration lock that guards unit.version_table, begins a transaction (none when
-//       // !unit.transactional), runs body, commits; on any exception rolls back and rethrows.
-//       // A lock not had in time throws strata::database_locked.
-//   void apply(std::span<const operation> operations);
-//       // runs the operations inside transaction()'s body: the statements D::sql renders for them
-//       // (planned with the live tables where the traits need them), plus what only the running
-//       // database knows, which the dialect documents; a failure throws strata::operation_failed
-//       // naming the operation and the database's message
-//   std::string location() const;
-//       // where the dialect points, for messages: its URL with any password masked
-// and, for the command layer (strata::commands::open, manage_db), which opens a database by URL:
-//   explicit D(std::string_view url);
-//       // connects to the database the URL names (one of D::schemes); strata::malformed_url for a
-//       // URL it does not take, strata::database_unavailable when it cannot connect
-//
-// Laws:
-//   - Everything an operation needs is passed to it: no call depends on an earlier one (the version
-//     table a lock guards comes with the unit of work, not from a previous read).
-//   - What runs is what renders: for operations applied to the schema a history replays,
-//     apply() executes the statements strata::render<D::sql> gives, in order.
-//   - read_versions inside body() sees the rows as of the lock: another process may have migrated
-//     while this one waited, and the migrator skips what it finds done.
-//   - write_versions and apply inside one transactional unit commit or roll back together: a failed
-//     revision leaves every row and the version table as they were.
-//   - Errors are strata exceptions whose what() is one sentence saying what to do, and never shows a
-//     password: malformed_url, database_unavailable (cannot connect or write), database_locked,
-//     operation_failed.
-// Models: strata::sqlite (strata/dialect/sqlite.hpp), strata::postgresql (strata/dialect/postgresql.hpp).
-template <class D>
-concept Dialect = SqlTraits<typename D::sql> &&
-                  requires(D& d, const D& cd, std::string_view table, const std::vector<std::string>& rows,
-                           const unit_of_work& unit, const std::function<void()>& body, std::span<const operation> ops) {
-  { D::name } -> std::convertible_to<std::string_view>;
-  { *std::begin(D::schemes) } -> std::convertible_to<std::string_view>;
-  { d.read_versions(table) } -> std::same_as<std::vector<std::string>>;
-  d.write_versions(table, rows);
-  d.transaction(unit, body);
-  d.apply(ops);
-  { cd.location() } -> std::convertible_to<std::string>;
-};
-
-// Whether a URL scheme ("sqlite", "postgres") is one of D's.
-template <Dialect D>
-constexpr bool handles_scheme(std::string_view scheme) {
-  return std::any_of(std::begin(D::schemes), std::end(D::schemes), [&](std::string_view s) { return s == scheme; });
-}
-
-// ---- Inspectable: the live schema, as a strata::schema and as a list of objects ----------------------
-
-// One object of a live database's schema.
-struct database_object {
-  std::string type;                  // "table", "index", "view", "trigger" (a dialect may add its own kinds)
-  std::string name;
-  std::string table;                 // the table an index or trigger belongs to; empty otherwise
-  std::vector<std::string> columns;  // a table's columns in order; empty otherwise
-  friend bool operator==(const database_object&, const database_object&) = default;
-};
-
-// A model provides, besides Dialect:
-//   owned_schema inspect();
-//       // the schema the connection migrates, as a strata::schema that owns its text: every table
-//       // (the version table included; the database's own, such as sqlite_sequence, left out) with
-//       // its columns in order (the type strata declares for a type_kind maps back to it, any other
-//       // is a strata::sql_type of the database's name for it; NULL; default; autoincrement for a
-//       // column a sequence or the rowid feeds, then without its default), its primary key, unique
-//       // constraints and foreign keys as table constraints (named if the database keeps names), and
-//       // every index that backs no constraint
-//   Law: a history migrated by the dialect inspects as its replay (strata::differences(replay, inspect())
-//   lists the version table only): manage_db validate relies on it.
-//   std::vector<database_object> objects();
-//       // every table, index, view and trigger of the schema the connection migrates, the version
-//       // table included, in an order in which they can be dropped (dependents first); objects the
-//       // database manages itself (SQLite's sqlite_sequence and automatic indexes) are left out
-//   void drop_objects(const std::vector<database_object>& objects, std::string_view version_table);
-//       // drops them, in the given order, in one transaction under the migration lock that guards
-//       // version_table; on failure nothing is dropped and strata::operation_failed names the object
-// Models: strata::sqlite, strata::postgresql.
-template <class D>
-concept Inspectable = Dialect<D> && requires(D& d, const std::vector<database_object>& objects, std::string_view version_table) {
-  { d.inspect() } -> std::same_as<owned_schema>;
-  { d.objects() } -> std::same_as<std::vector<database_object>>;
-  d.drop_objects(objects, version_table);
-};
-
-// ---- ReportsProgress: long work reported as it goes ----------------------------------------------------
-
-// How far one piece of long work (a table rebuild) has got. `total` is 0 when unknown.
-struct progress {
-  std::string_view task;  // "rebuilding table 'stocks'"
-  std::uint64_t done = 0;
-  std::uint64_t total = 0;
-};
-
-// A model reports the progress of long work to a listener, which it calls from inside apply() (so
-// on the migrating thread): at the start with done = 0, every so often, and at the end with
-// done = total. No listener (the default) costs nothing.
-//   void on_progress(std::function<void(const progress&)> listener);
-// Models: strata::sqlite.
-template <class D>
-concept ReportsProgress = Dialect<D> && requires(D& d, std::function<void(const progress&)> listener) {
-  d.on_progress(std::move(listener));
-};
-
-// ---- ReportsStatements: the SQL that runs ------------------------------------------------------------
-
-// A model tells a listener each statement it executes for operations, as D::sql rendered it, just
-// before running it (from inside apply(), on the migrating thread). What the dialect runs besides
-// (locks, the version table, pragmas that save and restore a connection's settings, SQLite's
-// probes of views and triggers and its sqlite_sequence carry-over) is not reported. No listener
-// (the default) costs nothing.
-//   void on_statement(std::function<void(std::string_view)> listener);
-// Models: strata::sqlite, strata::postgresql.
-template <class D>
-concept ReportsStatements = Dialect<D> && requires(D& d, std::function<void(std::string_view)> listener) {
-  d.on_statement(std::move(listener));
-};
-
-// ---- ExecutesSql: statements outside the migrator ----------------------------------------------------
-
-// A model runs SQL on its connection as it is, outside any transaction strata opens (tests use it
-// to set up rows; a statement error is a strata::operation_failed), and isolates a test in a
-// transaction that is rolled back at its end:
-//   void execute(std::string_view sql);
-//   void begin_test_transaction();      // a transaction (SQLite: SAVEPOINT; PostgreSQL: BEGIN + SAVEPOINT)
-//   void rollback_test_transaction();   // undoes everything since begin_test_transaction()
-// Laws: after rollback_test_transaction() the database is as it was before
-// begin_test_transaction(), and the connection is usable as before.
-// Models: strata::sqlite, strata::postgresql.
-template <class D>
-concept ExecutesSql = Dialect<D> && requires(D& d, std::string_view sql) {
-  d.execute(sql);
-  d.begin_test_transaction();
-  d.rollback_test_transaction();
-};
-
-// ---- PreparesLocation: what a URL needs before it can be opened ---------------------------------------
-
-// A model creates what its URL needs and lacks before a connection can be opened (a SQLite file's
-// folder), and says whether it made anything:
-//   static bool prepare_location(std::string_view url);
-// Throws strata::malformed_url for a URL it does not take, strata::database_unavailable when it
-// cannot make what is missing. Models: strata::sqlite.
-template <class D>
-concept PreparesLocation = Dialect<D> && requires(std::string_view url) {
-  { D::prepare_location(url) } -> std::convertible_to<bool>;
-};
-
-// ---- Provisionable: databases made and dropped for tests ----------------------------------------------
-//
-// strata::testing (the fixtures, STRATA_MIGRATION_TESTS, the clone pool) makes throwaway databases
-// through the dialect's member type D::provisioner: a session on the place where the dialect's
-// databases live (SQLite: a folder of files; PostgreSQL: a server). Databases are named by the
-// caller, with letters, digits and '_' only, at most 63 characters.
-//
-// Minimal complete definition:
-//   D::provisioner();                  // the place tests use (SQLite: the temporary folder; PostgreSQL:
-//                                      // the server libpq's PG* variables name), or
-//                                      // strata::database_unavailable when it cannot be reached
-//   static bool unreachable_fails();   // whether a test whose place cannot be reached fails (true) or
-//                                      // is skipped (false)
-//   std::string session() const;       // this session's id, letters and digits, unique among the live
-//                                      // sessions of the place (a process id, a server process id)
-//   std::string url(std::string_view name) const;            // a URL that D (and code under test) opens it with
-//   D open(std::string_view name);                           // a connection to it, as tests get it
-//   void create(std::string_view name);                      // a new, empty database
-//   void drop(std::string_view name);                        // removes it, ending its sessions; none is no error
-//   std::vector<std::string> list(std::string_view prefix);  // the names that start with prefix, sorted
-// and, on the dialect, the native connection a test is handed: `d.database()` (SQLite::Database&,
-// pqxx::connection&).
-//
-// Laws:
-//   - After create(name), open(name) is an empty database (objects() of an Inspectable is empty) and
-//     list() names it; after drop(name) list() does not. create() of a name that exists throws.
-//   - Not reaching the place is strata::database_unavailable; any other failure is a strata::error
-//     whose what() is one sentence, without a password.
-//   - A provisioner is used by one thread at a time; each thread may have its own.
-// Models: strata::sqlite (strata/dialect/sqlite_provisioning.hpp), strata::postgresql
-// (strata/dialect/postgresql_provisioning.hpp).
-template <class D>
-concept Provisionable = Dialect<D> && requires(D& d, typename D::provisioner& p, const typename D::provisioner& cp, std::string_view name) {
-  requires std::default_initializable<typename D::provisioner>;
-  { D::provisioner::unreachable_fails() } -> std::convertible_to<bool>;
-  { cp.session() } -> std::convertible_to<std::string>;
-  { cp.url(name) } -> std::convertible_to<std::string>;
-  { p.open(name) } -> std::same_as<D>;
-  p.create(name);
-  p.drop(name);
-  { p.list(name) } -> std::same_as<std::vector<std::string>>;
-  d.database();
-};
-
-// ---- ClonesDatabases: copies made by the place itself, and what a clone pool needs around them --------
-//
-// A Provisionable whose place copies a database itself (PostgreSQL: CREATE DATABASE ... TEMPLATE;
-// SQLite: a file copy). strata::testing::clone_pool (strata/testing/clone_pool.hpp) keeps there a
-// template per history, shared by test processes, and clones of it made ahead. D::provisioner
-// also provides:
-//   void copy(std::string_view source, std::string_view name);   // a new database, a copy of source
-//   void mark_template(std::string_view name);      // a source of copies from now on, which no session
-//                                                   // writes (drop() takes the mark off)
-//   void rename(std::string_view from, std::string_view to);     // throws when `from` is not there
-//   std::string identity(std::string_view name);    // letters and digits that change when a database of
-//                                                   // that name is made anew (PostgreSQL: its oid)
-//   bool alive(std::string_view session);           // whether that session() (of any process) still lives
-//   std::optional<std::string> note(std::string_view name);       // a line of text kept with a database
-//   void note(std::string_view name, std::string_view text);
-//   bool try_lock(std::string_view key);            // a lock across processes, held by this session until
-//   void unlock(std::string_view key);              // unlock() or until the session ends
-// Laws:
-//   - Of two sessions renaming one database at once, one succeeds and the other throws.
-//   - When a session ends (its process dies), its locks are released and alive() of it is false.
-// Models: strata::sqlite, strata::postgresql.
-template <class D>
-concept ClonesDatabases = Provisionable<D> && requires(typename D::provisioner& p, std::string_view name) {
-  p.copy(name, name);
-  p.mark_template(name);
-  p.rename(name, name);
-  { p.identity(name) } -> std::convertible_to<std::string>;
-  { p.alive(name) } -> std::convertible_to<bool>;
-  { p.note(name) } -> std::same_as<std::optional<std::string>>;
-  p.note(name, name);
-  { p.try_lock(name) } -> std::convertible_to<bool>;
-  p.unlock(name);
-};
-
-// ---- SnapshotsDatabases: a database as bytes ---------------------------------------------------------
-//
-// A Provisionable that copies an open database into bytes and opens a private copy of them without
-// the place (SQLite: sqlite3_serialize and sqlite3_deserialize into an in-memory database).
-// strata::testing prefers it to copies made by the place: a copy is a memcpy. D::provisioner also
-// provides:
-//   static std::vector<unsigned char> snapshot(D& d);              // d's database, as bytes
-//   static D open_snapshot(std::span<const unsigned char> image);  // a copy of them only this
-//                                                                  // connection sees; an empty image
-//                                                                  // is an empty database
-//   void write(std::string_view name, std::span<const unsigned char> image);   // a new database of them
-// Law: open_snapshot(snapshot(d)) and open(name) after write(name, snapshot(d)) hold what d held.
-// Models: strata::sqlite.
-template <class D>
-concept SnapshotsDatabases = Provisionable<D> && requires(D& d, typename D::provisioner& p, std::string_view name,
-                                                          std::span<const unsigned char> image) {
-  { D::provisioner::snapshot(d) } -> std::same_as<std::vector<unsigned char>>;
-  { D::provisioner::open_snapshot(image) } -> std::same_as<D>;
-  p.write(name, image);
-};
-
-namespace detail {
-
-// Tables ordered so that each comes before the tables it references, for dropping them:
-// `references` holds (referencing, referenced) name pairs, compared with `same_name`. Among tables
-// free to go, the earliest in the given order goes first; a cycle is broken the same way.
-template <class SameName>
-std::vector<database_object> children_first(std::vector<database_object> tables,
-                                            const std::vector<std::pair<std::string, std::string>>& references, SameName same_name) {
-  const auto n = tables.size();
-  auto index = [&](const std::string& name) {
-    for (std::size_t i = 0; i < n; ++i)
-      if (same_name(tables[i].name, name)) return i;
-    return n;
-  };
-  std::vector<std::vector<std::size_t>> parents(n);
-  std::vector<std::size_t> children(n, 0);  // referencing tables not placed yet
-  for (const auto& [child, parent] : references) {
-    const auto c = index(child), p = index(parent);
-    if (c == n || p == n || c == p || std::find(parents[c].begin(), parents[c].end(), p) != parents[c].end()) continue;
-    parents[c].push_back(p);
-    ++children[p];
-  }
-  std::vector<database_object> out;
-  std::vector<bool> placed(n, false);
-  while (out.size() < n) {
-    std::size_t next = n;
-    for (std::size_t i = 0; i < n && next == n; ++i)
-      if (!placed[i] && children[i] == 0) next = i;
-    for (std::size_t i = 0; i < n && next == n; ++i)  // a cycle
-      if (!placed[i]) next = i;
-    placed[next] = true;
-    for (auto p : parents[next]) --children[p];
-    out.push_back(std::move(tables[next]));
-  }
-  return out;
-}
-
-}  // namespace detail
-
-}  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_DIALECT_HPP
-// #include <strata/errors.hpp>
-// #include <strata/graph.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_GRAPH_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_GRAPH_HPP
-// strata::revision_graph: run-time queries over a history's revisions (lookup, ancestry, heads).
-
-#include <cstddef>
-#include <span>
-#include <string>
-#include <string_view>
-#include <unordered_map>
-#include <vector>
-
-// #include <strata/errors.hpp>
-// #include <strata/history.hpp>
-
-namespace strata {
-
-class revision_graph {
- public:
-  explicit revision_graph(std::span<const revision_info> revisions) : revisions_(revisions), downs_(revisions.size()) {
-    for (std::size_t i = 0; i < revisions_.size(); ++i) by_id_.emplace(revisions_[i].id, i);
-    std::vector<bool> followed(revisions_.size(), false);
-    for (std::size_t i = 0; i < revisions_.size(); ++i)
-      for (auto d : revisions_[i].down_revisions)
-        if (auto j = find(d); j < revisions_.size()) {
-          downs_[i].push_back(j);
-          followed[j] = true;
-        }
-    for (std::size_t i = 0; i < revisions_.size(); ++i)
-      if (!followed[i]) heads_.push_back(i);
-  }
-
-  [[nodiscard]] std::size_t size() const { return revisions_.size(); }
-  [[nodiscard]] const revision_info& operator[](std::size_t i) const { return revisions_[i]; }
-  [[nodiscard]] std::span<const revision_info> revisions() const { return revisions_; }
-  [[nodiscard]] const std::vector<std::size_t>& heads() const { return heads_; }
-  [[nodiscard]] const std::vector<std::size_t>& downs(std::size_t i) const { return downs_[i]; }
-
-  // Index of the revision with exactly this id, or size().
-  [[nodiscard]] std::size_t find(std::string_view id) const {
-    auto it = by_id_.find(id);
-    return it == by_id_.end() ? revisions_.size() : it->second;
-  }
-
-  // An exact id or a unique prefix of one.
-  [[nodiscard]] std::size_t resolve(std::string_view id_or_prefix) const {
-    if (auto i = find(id_or_prefix); i < size()) return i;
-    std::vector<std::size_t> matches;
-    if (!id_or_prefix.empty())
-      for (std::size_t i = 0; i < size(); ++i)
-        if (revisions_[i].id.starts_with(id_or_prefix)) matches.push_back(i);
-    if (matches.size() == 1) return matches.front();
-    if (matches.empty())
-      throw revision_not_found(std::string(id_or_prefix),
-                               "no revision '" + std::string(id_or_prefix) +
-                                   "' in the history; use one of its revision ids (or a unique prefix of one), 'head' or 'base'");
-    std::string which;
-    for (auto i : matches) which += (which.empty() ? "'" : ", '") + std::string(revisions_[i].id) + "'";
-    throw ambiguous_revision("revision prefix '" + std::string(id_or_prefix) + "' matches " + which +
-                             "; give more characters of the id");
-  }
-
-  // The revisions at or below the given ones (a revision is applied when it is an ancestor of,
-  // or equal to, a row of the version table).
-  [[nodiscard]] std::vector<bool> ancestors(const std::vector<std::size_t>& tips) const {
-    std::vector<bool> mark(size(), false);
-    for (auto t : tips) mark[t] = true;
-    for (std::size_t i = size(); i-- > 0;)
-      if (mark[i])
-        for (auto d : downs_[i]) mark[d] = true;
-    return mark;
-  }
-
-  // The revisions at or above the given one.
-  [[nodiscard]] std::vector<bool> descendants(std::size_t root) const {
-    std::vector<bool> mark(size(), false);
-    mark[root] = true;
-    for (std::size_t i = root + 1; i < size(); ++i)
-      for (auto d : downs_[i])
-        if (mark[d]) mark[i] = true;
-    return mark;
-  }
-
- private:
-  std::span<const revision_info> revisions_;
-  std::unordered_map<std::string_view, std::size_t> by_id_;
-  std::vector<std::vector<std::size_t>> downs_;
-  std::vector<std::size_t> heads_;
-};
-
-}  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_GRAPH_HPP
-// #include <strata/history.hpp>
-// #include <strata/migrator.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_MIGRATOR_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_MIGRATOR_HPP
-// strata::migrator<Dialect>: upgrade, downgrade and stamp a database, one transaction per revision.
-
-#include <algorithm>
-#include <charconv>
-#include <concepts>
-#include <cstddef>
-#include <exception>
-#include <functional>
-#include <optional>
-#include <ostream>
-#include <span>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-// #include <strata/dialect.hpp>
-// #include <strata/errors.hpp>
-// #include <strata/graph.hpp>
-// #include <strata/history.hpp>
-// #include <strata/ops.hpp>
-
-namespace strata {
-
-struct migrator_options {
-  // Alembic's name by default, so that Alembic and strata agree on the same database.
-  std::string version_table = "alembic_version";
-};
-
-enum class direction { upgrade, downgrade };
-
-constexpr std::string_view to_string(direction way) { return way == direction::upgrade ? "upgrade" : "downgrade"; }
-inline std::ostream& operator<<(std::ostream& out, direction way) { return out << to_string(way); }
-
-// What a migrator reports as it goes (for progress output): per revision, starting (the lock is
-// held and it was not yet applied) then finished; or skipped (another process had applied it).
-struct migration_event {
-  enum class kind { starting, finished, skipped } what;
-  direction way;
-  const revision_info* revision;
-};
-
-constexpr std::string_view to_string(migration_event::kind what) {
-  switch (what) {
-    case migration_event::kind::starting: return "starting";
-    case migration_event::kind::finished: return "finished";
-    case migration_event::kind::skipped: return "skipped";
-  }
-  return "unknown";
-}
-inline std::ostream& operator<<(std::ostream& out, migration_event::kind what) { return out << to_string(what); }
-
-template <Dialect D>
-class migrator {
- public:
-  template <History H, class... Args>
-    requires std::constructible_from<D, Args&&...>
-  explicit migrator(H, Args&&... dialect_args) : graph_(H::revisions), dialect_(std::forward<Args>(dialect_args)...) {}
-
-  template <History H, class... Args>
-    requires std::constructible_from<D, Args&&...>
-  migrator(H, migrator_options options, Args&&... dialect_args)
-      : options_(std::move(options)), graph_(H::revisions), dialect_(std::forward<Args>(dialect_args)...) {}
-
-  // On revisions known at run time (a history's `revisions`, passed on from another translation
-  // unit): they must outlive the migrator, as a history's static array does.
-  template <class... Args>
-    requires std::constructible_from<D, Args&&...>
-  explicit migrator(std::span<const revision_info> revisions, Args&&... dialect_args)
-      : graph_(revisions), dialect_(std::forward<Args>(dialect_args)...) {}
-
-  template <class... Args>
-    requires std::constructible_from<D, Args&&...>
-  migrator(std::span<const revision_info> revisions, migrator_options options, Args&&... dialect_args)
-      : options_(std::move(options)), graph_(revisions), dialect_(std::forward<Args>(dialect_args)...) {}
-
-  [[nodiscard]] D& dialect() { return dialect_; }
-  [[nodiscard]] const revision_graph& graph() const { return graph_; }
-  [[nodiscard]] const migrator_options& options() const { return options_; }
-  void on_event(std::function<void(const migration_event&)> listener) { listener_ = std::move(listener); }
-
-  // Applies what the target needs and returns the ids applied, in order. Targets: "head" (the
-  // single head), "heads", an id, a unique prefix, "+N".
-  std::vector<std::string> upgrade(std::string_view target = "head") {
-    auto rows = checked_rows();
-    auto applied = graph_.ancestors(rows);
-    std::vector<std::size_t> plan;
-    if (auto steps = relative(target, '+')) {
-      plan = pending_for(upgrade_tips("head"), applied);
-      if (*steps > plan.size())
-        throw invalid_target("cannot upgrade " + std::string(target) + ": only " + std::to_string(plan.size()) +
-                             " revision(s) are pending; use 'head' to apply them all");
-      plan.resize(*steps);
-    } else {
-      plan = pending_for(upgrade_tips(target), applied);
-    }
-    std::vector<std::string> done;
-    for (auto i : plan)
-      if (step(i, direction::upgrade)) done.emplace_back(graph_[i].id);
-    return done;
-  }
-
-  // Reverts down to the target and returns the ids reverted, in order. Targets: an id or a
-  // unique prefix (which stays applied), "base", "-N".
-  std::vector<std::string> downgrade(std::string_view target) {
-    auto rows = checked_rows();
-    auto applied = graph_.ancestors(rows);
-    std::vector<std::size_t> applied_list;
-    for (std::size_t i = 0; i < graph_.size(); ++i)
-      if (applied[i]) applied_list.push_back(i);
-    std::vector<std::size_t> plan;
-    if (target == "base") {
-      plan = applied_list;
-    } else if (auto steps = relative(target, '-')) {
-      if (*steps > applied_list.size())
-        throw invalid_target("cannot downgrade " + std::string(target) + ": that goes below base, and only " +
-                             std::to_string(applied_list.size()) + " revision(s) are applied; use 'base' to revert them all");
-      plan = steps_down(target, *steps, rows);
-    } else {
-      if (target.empty() || target == "head" || target == "heads" || target.front() == '+')
-        throw invalid_target("downgrade needs a target below the current revision: an id, a prefix, 'base' or '-N'");
-      const auto t = graph_.resolve(target);
-      if (!applied[t])
-        throw invalid_target("cannot downgrade to '" + std::string(graph_[t].id) + "': it is not applied (the database is at " +
-                             describe_rows(rows) + "); use 'upgrade' to move forward");
-      const auto above = graph_.descendants(t);
-      for (auto i : applied_list)
-        if (above[i] && i != t) plan.push_back(i);
-    }
-    if (!relative(target, '-')) std::reverse(plan.begin(), plan.end());
-    std::vector<std::string> done;
-    for (auto i : plan)
-      if (step(i, direction::downgrade)) done.emplace_back(graph_[i].id);
-    return done;
-  }
-
-  // Sets the version table to the target without running any migration.
-  void stamp(std::string_view target) {
-    std::vector<std::string> rows;
-    if (target == "head" || target == "heads") {
-      if (target == "head" && graph_.size() != 0) single_head("head");
-      for (auto h : graph_.heads()) rows.emplace_back(graph_[h].id);
-    } else if (target != "base") {
-      rows.emplace_back(graph_[graph_.resolve(target)].id);
-    }
-    const unit_of_work unit{"stamp", {}, true, options_.version_table};
-    dialect_.transaction(unit, [&] { dialect_.write_versions(options_.version_table, rows); });
-  }
-
-  // The version table's rows (the database's current revision(s)); empty at base.
-  [[nodiscard]] std::vector<std::string> current() { return dialect_.read_versions(options_.version_table); }
-
-  [[nodiscard]] std::vector<std::string> heads() const {
-    std::vector<std::string> out;
-    for (auto h : graph_.heads()) out.emplace_back(graph_[h].id);
-    return out;
-  }
-
-  // The revision with this id or unique prefix; throws revision_not_found / ambiguous_revision.
-  [[nodiscard]] const revision_info& revision(std::string_view id_or_prefix) const { return graph_[graph_.resolve(id_or_prefix)]; }
-
-  // Every revision, oldest first (dependency order).
-  [[nodiscard]] std::span<const revision_info> history() const { return graph_.revisions(); }
-
-  // The ids an upgrade to the target would apply, in order.
-  [[nodiscard]] std::vector<std::string> pending(std::string_view target = "head") {
-    auto rows = checked_rows();
-    std::vector<std::string> out;
-    for (auto i : pending_for(upgrade_tips(target), graph_.ancestors(rows))) out.emplace_back(graph_[i].id);
-    return out;
-  }
-
- private:
-  static std::optional<std::size_t> relative(std::string_view target, char sign) {
-    if (target.size() < 2 || target.front() != sign) return std::nullopt;
-    std::size_t n = 0;
-    auto [end, ec] = std::from_chars(target.data() + 1, target.data() + target.size(), n);
-    if (ec != std::errc{} || end != target.data() + target.size() || n == 0)
-      throw invalid_target("'" + std::string(target) + "' is not a relative target; write " + sign + "N with N a positive number");
-    return n;
-  }
-
-  // The revisions "-N" reverts, newest first: one step reverts the single version row, as long as
-  // there is one; at two rows (two applied heads, or a merge just reverted) a step is ambiguous, as
-  // in Alembic, and refused with the targets that say which branch to go down.
-  std::vector<std::size_t> steps_down(std::string_view target, std::size_t steps, std::vector<std::size_t> rows) const {
-    std::vector<std::size_t> plan;
-    while (plan.size() < steps) {
-      if (rows.size() != 1) {
-        std::string heads, instead;
-        std::vector<std::size_t> offered;
-        const auto applied = graph_.ancestors(rows);
-        for (auto r : rows) {
-          heads += (heads.empty() ? "'" : ", '") + std::string(graph_[r].id) + "'";
-          for (auto d : graph_.downs(r)) {
-            if (std::find(offered.begin(), offered.end(), d) != offered.end()) continue;
-            offered.push_back(d);
-            const auto above = graph_.descendants(d);
-            std::string reverts;
-            for (std::size_t i = graph_.size(); i-- > 0;)
-              if (applied[i] && above[i] && i != d) reverts += (reverts.empty() ? "'" : ", '") + std::string(graph_[i].id) + "'";
-            instead += (instead.empty() ? "'" : "; '") + std::string(graph_[d].id) + "' reverts " + reverts;
-          }
-        }
-        throw invalid_target("cannot downgrade " + std::string(target) + ": " +
-                             (plan.empty() ? "the database is at " : "after reverting " + describe_rows(plan) + " the database would be at ") +
-                             std::to_string(rows.size()) + " heads (" + heads +
-                             "), so a step down is ambiguous; downgrade to a revision by id instead (" + instead + ")");
-      }
-      plan.push_back(rows.front());
-      const auto next = next_rows(rows, rows.front(), direction::downgrade);
-      rows.clear();
-      for (const auto& id : next) rows.push_back(graph_.find(id));
-      if (rows.empty()) break;
-    }
-    return plan;
-  }
-
-  std::size_t single_head(std::string_view target) const {
-    if (graph_.heads().size() != 1) {
-      std::string which;
-      for (auto h : graph_.heads()) which += (which.empty() ? "'" : ", '") + std::string(graph_[h].id) + "'";
-      throw multiple_heads("cannot use '" + std::string(target) + "': the history has several heads (" + which +
-                           "); write a merge revision whose down revisions are those heads, or name one target");
-    }
-    return graph_.heads().front();
-  }
-
-  std::vector<std::size_t> upgrade_tips(std::string_view target) const {
-    if (graph_.size() == 0 && (target == "head" || target == "heads")) return {};  // a history before its first revision
-    if (target == "head") return {single_head(target)};
-    if (target == "heads") return graph_.heads();
-    if (target == "base") return {};
-    if (target.empty() || target.front() == '-')
-      throw invalid_target("upgrade needs a target above the current revision: 'head', an id, a prefix or '+N'");
-    return {graph_.resolve(target)};
-  }
-
-  std::vector<std::size_t> pending_for(const std::vector<std::size_t>& tips, const std::vector<bool>& applied) const {
-    auto needed = graph_.ancestors(tips);
-    std::vector<std::size_t> plan;
-    for (std::size_t i = 0; i < graph_.size(); ++i)
-      if (needed[i] && !applied[i]) plan.push_back(i);
-    return plan;
-  }
-
-  // The version rows as graph indexes; rows unknown to the history stop everything.
-  std::vector<std::size_t> rows_to_indexes(const std::vector<std::string>& rows) const {
-    std::vector<std::size_t> out;
-    for (const auto& r : rows) {
-      auto i = graph_.find(r);
-      if (i == graph_.size())
-        throw unknown_database_state("the database's version table '" + options_.version_table + "' holds revision '" + r +
-                                     "', which is not in this history; deploy the code that has it, or 'stamp' the "
-                                     "database to a revision it really is at");
-      out.push_back(i);
-    }
-    return out;
-  }
-
-  std::vector<std::size_t> checked_rows() { return rows_to_indexes(dialect_.read_versions(options_.version_table)); }
-
-  std::string describe_rows(const std::vector<std::size_t>& rows) const {
-    if (rows.empty()) return "base";
-    std::string s;
-    for (auto r : rows) s += (s.empty() ? "'" : ", '") + std::string(graph_[r].id) + "'";
-    return s;
-  }
-
-  void notify(migration_event::kind what, direction way, std::size_t i) {
-    if (listener_) listener_(migration_event{what, way, &graph_[i]});
-  }
-
-  // Runs one revision in its own transaction; false when another process had already done it.
-  bool step(std::size_t i, direction way) {
-    const auto& rev = graph_[i];
-    const ops recorded = way == direction::upgrade ? rev.record_upgrade() : rev.record_downgrade();
-    const unit_of_work unit{rev.id, recorded.operations(), rev.transactional, options_.version_table};
-    bool skipped = false;
-    std::string before = "base";
-    try {
-      dialect_.transaction(unit, [&] {
-        auto rows = rows_to_indexes(dialect_.read_versions(options_.version_table));
-        before = describe_rows(rows);
-        const auto applied = graph_.ancestors(rows);
-        if ((way == direction::upgrade) == applied[i]) {
-          skipped = true;  // someone else migrated while we waited for the lock
-          return;
-        }
-        notify(migration_event::kind::starting, way, i);  // with the lock held: a locked database starts nothing
-        dialect_.apply(unit.operations);
-        dialect_.write_versions(options_.version_table, next_rows(rows, i, way));
-      });
-    } catch (const operation_failed& e) {
-      throw failure(rev, way, before, e.operation(), e.database_message());
-    } catch (const strata::error&) {
-      throw;
-    } catch (const std::exception& e) {
-      throw failure(rev, way, before, "", e.what());
-    }
-    notify(skipped ? migration_event::kind::skipped : migration_event::kind::finished, way, i);
-    return !skipped;
-  }
-
-  migration_failed failure(const revision_info& rev, direction way, const std::string& before, const std::string& operation,
-                           const std::string& message) const {
-    std::string text = std::string(to_string(way)) + " of revision '" +
-                       std::string(rev.id) + "' (" + std::string(rev.message) + ") failed" +
-                       (operation.empty() ? "" : " at " + operation) + ": " + message +
-                       (rev.transactional
-                            ? "; it was rolled back, so the database is still at " + before + ": fix the revision and run it again"
-                            : "; it ran outside a transaction, so what ran before the failure stayed applied, while the version "
-                              "table still says " + before + ": clean up what it left, fix the revision and run it again");
-    return migration_failed(std::string(rev.id), operation, message, text);
-  }
-
-  std::vector<std::string> next_rows(const std::vector<std::size_t>& rows, std::size_t i, direction way) const {
-    std::vector<std::size_t> next;
-    if (way == direction::upgrade) {
-      const auto& downs = graph_.downs(i);
-      for (auto r : rows)
-        if (std::find(downs.begin(), downs.end(), r) == downs.end()) next.push_back(r);
-      next.push_back(i);
-    } else {
-      for (auto r : rows)
-        if (r != i) next.push_back(r);
-      const auto still = graph_.ancestors(next);
-      for (auto d : graph_.downs(i))
-        if (!still[d]) next.push_back(d);
-    }
-    std::sort(next.begin(), next.end());
-    std::vector<std::string> out;
-    for (auto r : next) out.emplace_back(graph_[r].id);
-    return out;
-  }
-
-  migrator_options options_;
-  revision_graph graph_;
-  D dialect_;
-  std::function<void(const migration_event&)> listener_;
-};
-
-}  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_MIGRATOR_HPP
-// #include <strata/ops.hpp>
-// #include <strata/schema.hpp>
-// #include <strata/schema_diff.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_SCHEMA_DIFF_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_SCHEMA_DIFF_HPP
-// strata::differences: the differences between an expected schema (the applied revisions replayed, or
-// the models) and an actual one (a live database's, from Inspectable::inspect()), each a value with a sentence.
-
-#include <algorithm>
-#include <cctype>
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-#include <ostream>
-#include <string>
-#include <string_view>
-#include <vector>
-
-// #include <strata/ops.hpp>
-// #include <strata/schema.hpp>
-// #include <strata/types.hpp>
-
-namespace strata {
-
-// What differs. "missing": the expected schema has it and the actual one does not; "unexpected": the
-// other way round; the others: both have it, differently.
-enum class difference_kind : std::uint8_t {
-  missing_table,
-  unexpected_table,
-  missing_column,
-  unexpected_column,
-  column_type,
-  column_nullability,
-  primary_key,
-  missing_unique,
-  unexpected_unique,
-  missing_foreign_key,
-  unexpected_foreign_key,
-  foreign_key_actions,
-  missing_index,
-  unexpected_index,
-  index_definition,
-  column_default,    // compared only with difference_options::defaults
-  missing_check,     // compared only with difference_options::checks
-  unexpected_check,
-};
-
-constexpr std::string_view to_string(difference_kind kind) {
-  switch (kind) {
-    case difference_kind::missing_table: return "missing_table";
-    case difference_kind::unexpected_table: return "unexpected_table";
-    case difference_kind::missing_column: return "missing_column";
-    case difference_kind::unexpected_column: return "unexpected_column";
-    case difference_kind::column_type: return "column_type";
-    case difference_kind::column_nullability: return "column_nullability";
-    case difference_kind::primary_key: return "primary_key";
-    case difference_kind::missing_unique: return "missing_unique";
-    case difference_kind::unexpected_unique: return "unexpected_unique";
-    case difference_kind::missing_foreign_key: return "missing_foreign_key";
-    case difference_kind::unexpected_foreign_key: return "unexpected_foreign_key";
-    case difference_kind::foreign_key_actions: return "foreign_key_actions";
-    case difference_kind::missing_index: return "missing_index";
-    case difference_kind::unexpected_index: return "unexpected_index";
-    case difference_kind::index_definition: return "index_definition";
-    case difference_kind::column_default: return "column_default";
-    case difference_kind::missing_check: return "missing_check";
-    case difference_kind::unexpected_check: return "unexpected_check";
-  }
-  return "unknown";
-}
-inline std::ostream& operator<<(std::ostream& out, difference_kind kind) { return out << to_string(kind); }
-
-constexpr bool is_missing(difference_kind kind) {
-  return kind == difference_kind::missing_table || kind == difference_kind::missing_column || kind == difference_kind::missing_unique ||
-         kind == difference_kind::missing_foreign_key || kind == difference_kind::missing_index || kind == difference_kind::missing_check;
-}
-constexpr bool is_unexpected(difference_kind kind) {
-  return kind == difference_kind::unexpected_table || kind == difference_kind::unexpected_column ||
-         kind == difference_kind::unexpected_unique || kind == difference_kind::unexpected_foreign_key ||
-         kind == difference_kind::unexpected_index || kind == difference_kind::unexpected_check;
-}
-
-// What differences() compares beyond what a database keeps as written. Two schemas of strata's own
-// text (the models and the migrations replayed) can compare defaults and CHECKs as SQL text; a
-// database rewrites both ("0" becomes "'0'::integer"), so they are off against an inspected schema.
-struct difference_options {
-  bool defaults = false;  // a column's DEFAULT
-  bool checks = false;    // CHECK constraints (column and table ones, by expression; names ignored)
-
-  // Both on: the models against the migrations.
-  static constexpr difference_options strata_text() { return {true, true}; }
-};
-
-// One difference. It owns its text, so it outlives both schemas.
-struct schema_difference {
-  difference_kind kind = difference_kind::missing_table;
-  std::string table;     // the table concerned (an index's table)
-  std::string object;    // the column, index ("ix_stocks_symbol"), or constraint ("(a, b)", "(a) -> parent (id)");
-                         // empty for the table itself and its primary key
-  std::string expected;  // what the expected schema has there ("big_integer", "NOT NULL", "(a, b)"); empty when nothing
-  std::string actual;    // what the actual schema has there; empty when nothing
-
-  friend bool operator==(const schema_difference&, const schema_difference&) = default;
-};
-
-namespace detail {
-
-// Names match exactly, or else ignoring ASCII case (SQLite's names are case-insensitive; PostgreSQL's
-// are not, but a schema that holds both "Stocks" and "stocks" is rare enough to find the exact one first).
-inline bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-template <class Range, class Name>
-auto find_named(const Range& items, std::string_view name, Name name_of) -> decltype(&*std::begin(items)) {
-  for (const auto& i : items)
-    if (name_of(i) == name) return &i;
-  for (const auto& i : items)
-    if (same_name(name_of(i), name)) return &i;
-  return nullptr;
-}
-
-inline bool same_names(const std::vector<std::string_view>& a, const std::vector<std::string_view>& b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](std::string_view x, std::string_view y) { return same_name(x, y); });
-}
-
-inline std::string type_text(const column_type& t) {
-  if (t.kind == type_kind::varchar) return "varchar(" + std::to_string(t.length) + ")";
-  if (t.kind == type_kind::custom) return t.sql.empty() ? std::string("(no type)") : std::string(t.sql);
-  return std::string(to_string(t.kind));
-}
-
-inline std::string list_text(const std::vector<std::string_view>& names) {
-  std::string out = "(";
-  for (std::size_t i = 0; i < names.size(); ++i) out += (i ? ", " : "") + std::string(names[i]);
-  return out + ")";
-}
-
-// A table's keys in one form: a column's own primary_key()/unique()/references() and a table
-// constraint say the same thing, and databases report them one way or the other.
-struct foreign_key_view {
-  std::vector<std::string_view> columns;
-  std::string_view table;
-  std::vector<std::string_view> referenced;
-  referential_action on_delete = referential_action::no_action;
-  referential_action on_update = referential_action::no_action;
-};
-
-struct keys_view {
-  std::vector<std::string_view> primary;
-  std::vector<std::vector<std::string_view>> unique;
-  std::vector<foreign_key_view> foreign;
-};
-
-inline keys_view keys_of(const table_schema& t) {
-  keys_view k;
-  for (const auto& c : t.columns) {
-    if (c.is_primary_key) k.primary.push_back(c.name);
-    if (c.is_unique) k.unique.push_back({c.name});
-    if (c.foreign_key)
-      k.foreign.push_back({{c.name}, c.foreign_key->table, {c.foreign_key->column}, c.foreign_key->on_delete, c.foreign_key->on_update});
-  }
-  for (const auto& x : t.constraints) {
-    switch (x.kind) {
-      case constraint_kind::primary_key: k.primary = x.columns; break;
-      case constraint_kind::unique: k.unique.push_back(x.columns); break;
-      case constraint_kind::foreign_key:
-        k.foreign.push_back({x.columns, x.referenced_table, x.referenced_columns, x.on_delete, x.on_update});
-        break;
-      case constraint_kind::check: break;  // SQL text that databases rewrite: not compared
-    }
-  }
-  return k;
-}
-
-// A unique constraint on (a, b) is one on (b, a).
-inline bool same_column_set(std::vector<std::string_view> a, std::vector<std::string_view> b) {
-  if (a.size() != b.size()) return false;
-  for (const auto& x : a) {
-    const auto at = std::find_if(b.begin(), b.end(), [&](std::string_view y) { return same_name(x, y); });
-    if (at == b.end()) return false;
-    b.erase(at);
-  }
-  return true;
-}
-
-inline bool same_target(const foreign_key_view& a, const foreign_key_view& b) {
-  return same_names(a.columns, b.columns) && same_name(a.table, b.table) && same_names(a.referenced, b.referenced);
-}
-
-inline std::string foreign_key_text(const foreign_key_view& f) {
-  return list_text(f.columns) + " -> " + std::string(f.table) + " " + list_text(f.referenced);
-}
-
-inline std::string actions_text(const foreign_key_view& f) {
-  return "ON DELETE " + std::string(to_sql(f.on_delete)) + ", ON UPDATE " + std::string(to_sql(f.on_update));
-}
-
-inline std::string index_text(const index_schema& i) {
-  return std::string(i.options.unique ? "unique index" : "index") + " on " + std::string(i.table) + " " + list_text(i.columns) +
-         (i.options.where.empty() ? "" : " WHERE " + std::string(i.options.where));
-}
-
-inline bool in_list(const std::vector<std::string_view>& names, std::string_view name) {
-  return std::any_of(names.begin(), names.end(), [&](std::string_view n) { return same_name(n, name); });
-}
-
-// The CHECK expressions of a table, on columns and on the table.
-inline std::vector<std::string_view> checks_of(const table_schema& t) {
-  std::vector<std::string_view> out;
-  for (const auto& c : t.columns)
-    if (c.check_sql) out.push_back(*c.check_sql);
-  for (const auto& k : t.constraints)
-    if (k.kind == constraint_kind::check) out.push_back(k.check_sql);
-  return out;
-}
-
-inline std::string default_text(const column& c) { return c.default_sql ? "DEFAULT " + std::string(*c.default_sql) : "no default"; }
-
-inline void compare_tables(const table_schema& expected, const table_schema& actual, const difference_options& options,
-                           std::vector<schema_difference>& out) {
-  const std::string table(expected.name);
-  const auto e_keys = keys_of(expected), a_keys = keys_of(actual);
-  auto add = [&](difference_kind kind, std::string object, std::string e, std::string a) {
-    out.push_back({kind, table, std::move(object), std::move(e), std::move(a)});
-  };
-  auto name_of = [](const column& c) { return c.name; };
-
-  for (const auto& e : expected.columns) {
-    const auto* a = find_named(actual.columns, e.name, name_of);
-    if (a == nullptr) {
-      add(difference_kind::missing_column, std::string(e.name), type_text(e.type), "");
-      continue;
-    }
-    // A type strata passes through as SQL is not compared: databases rewrite type names.
-    const bool same_type = e.type.kind == a->type.kind && (e.type.kind != type_kind::varchar || e.type.length == a->type.length);
-    if (e.type.kind != type_kind::custom && !same_type) add(difference_kind::column_type, std::string(e.name), type_text(e.type), type_text(a->type));
-    // A primary key's columns are NOT NULL, whether the database says so (PostgreSQL) or not (SQLite).
-    const bool e_null = e.nullable && !in_list(e_keys.primary, e.name), a_null = a->nullable && !in_list(a_keys.primary, a->name);
-    if (e_null != a_null)
-      add(difference_kind::column_nullability, std::string(e.name), e_null ? "nullable" : "NOT NULL", a_null ? "nullable" : "NOT NULL");
-    if (options.defaults && e.default_sql != a->default_sql) add(difference_kind::column_default, std::string(e.name), default_text(e), default_text(*a));
-  }
-  for (const auto& a : actual.columns)
-    if (find_named(expected.columns, a.name, name_of) == nullptr) add(difference_kind::unexpected_column, std::string(a.name), "", type_text(a.type));
-
-  if (!same_names(e_keys.primary, a_keys.primary))
-    add(difference_kind::primary_key, "", e_keys.primary.empty() ? "" : list_text(e_keys.primary),
-        a_keys.primary.empty() ? "" : list_text(a_keys.primary));
-
-  auto has_unique = [](const keys_view& k, const std::vector<std::string_view>& columns) {
-    return std::any_of(k.unique.begin(), k.unique.end(), [&](const auto& u) { return same_column_set(u, columns); });
-  };
-  for (const auto& u : e_keys.unique)
-    if (!has_unique(a_keys, u)) add(difference_kind::missing_unique, list_text(u), list_text(u), "");
-  for (const auto& u : a_keys.unique)
-    if (!has_unique(e_keys, u)) add(difference_kind::unexpected_unique, list_text(u), "", list_text(u));
-
-  auto find_key = [](const keys_view& k, const foreign_key_view& f) -> const foreign_key_view* {
-    for (const auto& g : k.foreign)
-      if (same_target(f, g)) return &g;
-    return nullptr;
-  };
-  for (const auto& f : e_keys.foreign) {
-    const auto* g = find_key(a_keys, f);
-    if (g == nullptr) add(difference_kind::missing_foreign_key, foreign_key_text(f), foreign_key_text(f), "");
-    else if (f.on_delete != g->on_delete || f.on_update != g->on_update)
-      add(difference_kind::foreign_key_actions, foreign_key_text(f), actions_text(f), actions_text(*g));
-  }
-  for (const auto& g : a_keys.foreign)
-    if (find_key(e_keys, g) == nullptr) add(difference_kind::unexpected_foreign_key, foreign_key_text(g), "", foreign_key_text(g));
-
-  if (!options.checks) return;
-  auto e_checks = checks_of(expected), a_checks = checks_of(actual);
-  for (auto sql : e_checks) {
-    if (const auto at = std::find(a_checks.begin(), a_checks.end(), sql); at != a_checks.end()) a_checks.erase(at);
-    else add(difference_kind::missing_check, std::string(sql), "CHECK (" + std::string(sql) + ")", "");
-  }
-  for (auto sql : a_checks) add(difference_kind::unexpected_check, std::string(sql), "", "CHECK (" + std::string(sql) + ")");
-}
-
-}  // namespace detail
-
-// What differs between the expected schema and the actual one, table by table (columns, primary key,
-// unique constraints, foreign keys), then index by index; empty when they agree. Compared: which tables,
-// columns and indexes exist; a column's type (unless the expected one is strata::sql_type(...), which
-// databases rewrite) and whether it takes NULL; the primary key's columns in order; unique constraints'
-// column sets; foreign keys' columns, target and ON DELETE/ON UPDATE actions; an index's table, columns,
-// uniqueness and whether it is partial. Not compared: column order, defaults, CHECK constraints and
-// partial-index predicates (SQL text a database rewrites: `options` turns defaults and CHECKs on), and
-// constraint names (SQLite keeps none). Names match exactly, or else ignoring case. A table one side
-// lacks is one difference: its columns and indexes are not listed again.
-inline std::vector<schema_difference> differences(const schema& expected, const schema& actual, const difference_options& options = {}) {
-  std::vector<schema_difference> out;
-  auto table_name = [](const table_schema& t) { return t.name; };
-  auto index_name = [](const index_schema& i) { return i.name; };
-  for (const auto& e : expected.tables) {
-    if (const auto* a = detail::find_named(actual.tables, e.name, table_name)) detail::compare_tables(e, *a, options, out);
-    else out.push_back({difference_kind::missing_table, std::string(e.name), "", "table", ""});
-  }
-  for (const auto& a : actual.tables)
-    if (detail::find_named(expected.tables, a.name, table_name) == nullptr)
-      out.push_back({difference_kind::unexpected_table, std::string(a.name), "", "", "table"});
-
-  auto has_table = [&](const schema& s, std::string_view name) { return detail::find_named(s.tables, name, table_name) != nullptr; };
-  for (const auto& e : expected.indexes) {
-    const auto* a = detail::find_named(actual.indexes, e.name, index_name);
-    if (a == nullptr) {
-      if (has_table(actual, e.table))
-        out.push_back({difference_kind::missing_index, std::string(e.table), std::string(e.name), detail::index_text(e), ""});
-    } else if (!detail::same_name(e.table, a->table) || !detail::same_names(e.columns, a->columns) || e.options.unique != a->options.unique ||
-               e.options.where.empty() != a->options.where.empty()) {
-      out.push_back({difference_kind::index_definition, std::string(e.table), std::string(e.name), detail::index_text(e), detail::index_text(*a)});
-    }
-  }
-  for (const auto& a : actual.indexes)
-    if (detail::find_named(expected.indexes, a.name, index_name) == nullptr && has_table(expected, a.table))
-      out.push_back({difference_kind::unexpected_index, std::string(a.table), std::string(a.name), "", detail::index_text(a)});
-  return out;
-}
-
-// The difference as a sentence: "column 'stocks.market_cap' is missing",
-// "column 'stocks.name' is nullable, expected NOT NULL".
-inline std::string to_string(const schema_difference& d) {
-  const auto table = "'" + d.table + "'";
-  const auto column = "'" + d.table + "." + d.object + "'";
-  auto an = [](const std::string& what) { return (what.starts_with("index") ? "an " : "a ") + what; };
-  switch (d.kind) {
-    case difference_kind::missing_table: return "table " + table + " is missing";
-    case difference_kind::unexpected_table: return "table " + table + " exists but is not expected";
-    case difference_kind::missing_column: return "column " + column + " is missing";
-    case difference_kind::unexpected_column: return "column " + column + " exists but is not expected";
-    case difference_kind::column_type: return "column " + column + " has type " + d.actual + ", expected " + d.expected;
-    case difference_kind::column_nullability: return "column " + column + " is " + d.actual + ", expected " + d.expected;
-    case difference_kind::primary_key:
-      return "table " + table + (d.actual.empty() ? " has no primary key" : " has primary key " + d.actual) + ", expected " +
-             (d.expected.empty() ? "none" : d.expected);
-    case difference_kind::missing_unique: return "unique constraint on " + table + " " + d.object + " is missing";
-    case difference_kind::unexpected_unique: return "unique constraint on " + table + " " + d.object + " exists but is not expected";
-    case difference_kind::missing_foreign_key: return "foreign key of " + table + " " + d.object + " is missing";
-    case difference_kind::unexpected_foreign_key: return "foreign key of " + table + " " + d.object + " exists but is not expected";
-    case difference_kind::foreign_key_actions:
-      return "foreign key of " + table + " " + d.object + " has " + d.actual + ", expected " + d.expected;
-    case difference_kind::missing_index: return "index '" + d.object + "' is missing";
-    case difference_kind::unexpected_index: return "index '" + d.object + "' on " + table + " exists but is not expected";
-    case difference_kind::index_definition: return "index '" + d.object + "' is " + an(d.actual) + ", expected " + an(d.expected);
-    case difference_kind::column_default: return "column " + column + " has " + d.actual + ", expected " + d.expected;
-    case difference_kind::missing_check: return "CHECK (" + d.object + ") on " + table + " is missing";
-    case difference_kind::unexpected_check: return "CHECK (" + d.object + ") on " + table + " exists but is not expected";
-  }
-  return "unknown difference";
-}
-
-// What the two schemas of differences() are called in a line of to_line().
-struct difference_labels {
-  std::string_view expected = "the models";
-  std::string_view actual = "the migrations";
-};
-
-// The difference as one line naming both sides (what `manage_db check` prints):
-// "stocks.symbol: varchar(10) in the models, text in the migrations",
-// "stocks.market_cap: big_integer in the models, not in the migrations".
-inline std::string to_line(const schema_difference& d, const difference_labels& labels = {}) {
-  const std::string e(labels.expected), a(labels.actual);
-  std::string subject = d.table, expected = d.expected, actual = d.actual;
-  auto an = [](const std::string& what) { return what.empty() ? what : (what.starts_with("index") ? "an " : "a ") + what; };
-  switch (d.kind) {
-    case difference_kind::missing_table: case difference_kind::unexpected_table:
-      expected = expected.empty() ? "" : "a table";
-      actual = actual.empty() ? "" : "a table";
-      break;
-    case difference_kind::missing_column: case difference_kind::unexpected_column: case difference_kind::column_type:
-    case difference_kind::column_nullability: case difference_kind::column_default:
-      subject += "." + d.object;
-      break;
-    case difference_kind::primary_key:
-      expected = expected.empty() ? "no primary key" : "primary key " + expected;
-      actual = actual.empty() ? "no primary key" : "primary key " + actual;
-      break;
-    case difference_kind::missing_unique: case difference_kind::unexpected_unique:
-      subject += " " + d.object;
-      expected = expected.empty() ? "" : "a unique constraint";
-      actual = actual.empty() ? "" : "a unique constraint";
-      break;
-    case difference_kind::missing_foreign_key: case difference_kind::unexpected_foreign_key: case difference_kind::foreign_key_actions:
-      subject += " " + d.object;
-      if (d.kind != difference_kind::foreign_key_actions) {
-        expected = expected.empty() ? "" : "a foreign key";
-        actual = actual.empty() ? "" : "a foreign key";
-      }
-      break;
-    case difference_kind::missing_index: case difference_kind::unexpected_index: case difference_kind::index_definition:
-      subject = d.object;
-      expected = an(expected);
-      actual = an(actual);
-      break;
-    case difference_kind::missing_check: case difference_kind::unexpected_check: break;
-  }
-  if (actual.empty()) return subject + ": " + expected + " in " + e + ", not in " + a;
-  if (expected.empty()) return subject + ": " + actual + " in " + a + ", not in " + e;
-  return subject + ": " + expected + " in " + e + ", " + actual + " in " + a;
-}
-
-inline std::ostream& operator<<(std::ostream& out, const schema_difference& d) { return out << to_string(d); }
-
-}  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_SCHEMA_DIFF_HPP
-// #include <strata/url.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_URL_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_URL_HPP
-// strata::database_url: parses SQLAlchemy-style database URLs (scheme://user:pass@host:port/path?k=v).
-
-#include <algorithm>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-// #include <strata/errors.hpp>
-
-namespace strata {
-
-struct database_url {
-  std::string scheme;     // "sqlite", "postgresql" (a "+driver" suffix is dropped)
-  std::string user;
-  std::string password;
-  std::string host;
-  std::string port;
-  std::string path;       // what follows the slash after the authority: "app.db", "/abs/app.db", "dbname"
-  std::vector<std::pair<std::string, std::string>> query;
-
-  // The raw text of a URL's parts, split where libpq splits it: the user and password end at the
-  // first '@' or '/' after "scheme://", so a password may hold ':', '?', '#' or spaces as they are,
-  // but a '/' or '@' must be percent-encoded (%2F, %40). Where they are not, libpq, SQLAlchemy and
-  // RFC 3986 each split the URL in another place; parse() refuses such a URL (see ambiguous).
-  struct raw_parts {
-    std::string_view scheme;     // as written, "+driver" included
-    std::string_view userinfo;   // "user:password", without the '@'
-    bool has_userinfo = false;
-    std::string_view location;   // host, port and path: "localhost:5432/app"
-    std::string_view query;      // without the '?'
-    bool has_query = false;
-    // An '@' after the user and password, or after a '/' that follows a "host:port" that could
-    // be a user and password: no reading of the URL is sure.
-    bool ambiguous = false;
-  };
-
-  // npos-free: a text without "://" gives an empty scheme.
-  static raw_parts split(std::string_view text) {
-    raw_parts p;
-    const auto sep = text.find("://");
-    if (sep == std::string_view::npos) return p;
-    p.scheme = text.substr(0, sep);
-    auto rest = text.substr(sep + 3);
-    if (const auto end = rest.find_first_of("@/"); end != std::string_view::npos && rest[end] == '@') {
-      p.userinfo = rest.substr(0, end);
-      p.has_userinfo = true;
-      rest = rest.substr(end + 1);
-    }
-    p.ambiguous = rest.find('@') != std::string_view::npos &&
-                  (p.has_userinfo || rest.substr(0, rest.find_first_of("/?")).find(':') != std::string_view::npos);
-    const auto q = rest.find('?');
-    p.location = rest.substr(0, q);
-    if (q != std::string_view::npos) {
-      p.query = rest.substr(q + 1);
-      p.has_query = true;
-    }
-    return p;
-  }
-
-  // The key=value items of a query, raw (npos-free: an item without '=' has no value).
-  static std::vector<std::string_view> query_items(std::string_view query) {
-    std::vector<std::string_view> items;
-    while (!query.empty()) {
-      const auto amp = query.find('&');
-      items.push_back(query.substr(0, amp));
-      query = amp == std::string_view::npos ? std::string_view{} : query.substr(amp + 1);
-    }
-    return items;
-  }
-
-  // Parses; a malformed URL throws strata::malformed_url (the message never shows a password).
-  static database_url parse(std::string_view text) {
-    database_url u;
-    const auto p = split(text);
-    if (p.scheme.empty())
-      throw malformed_url("'" + mask(text) + "' is not a database URL; write scheme://..., for example sqlite:///app.db");
-    u.scheme = std::string(p.scheme.substr(0, p.scheme.find('+')));
-    for (char c : u.scheme)
-      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')))
-        throw malformed_url("'" + mask(text) + "' has a malformed scheme" +
-                            (u.scheme.find_first_of(":@") == std::string::npos ? " '" + u.scheme + "'" : std::string()) +
-                            "; use sqlite:// or postgresql://");
-    if (p.ambiguous) throw malformed_url("'" + mask(text) + "' " + std::string(ambiguous_at));
-    if (p.has_userinfo) {
-      const auto colon = p.userinfo.find(':');
-      u.user = decode(p.userinfo.substr(0, colon));
-      if (colon != std::string_view::npos) u.password = decode(p.userinfo.substr(colon + 1));
-    }
-    bool after_secret = false;  // a raw '&' in a password makes the rest of it look like parameters
-    for (const auto item : query_items(p.query)) {
-      const auto eq = item.find('=');
-      if (eq == std::string_view::npos || eq == 0)
-        throw malformed_url("'" + mask(text) + "' has a malformed query parameter" +
-                            (after_secret || secret_parameter(item) ? std::string() : " '" + std::string(item) + "'") +
-                            "; write key=value" + (after_secret ? ", and '&' in a password as %26" : ""));
-      u.query.emplace_back(decode(item.substr(0, eq)), decode(item.substr(eq + 1)));
-      after_secret = after_secret || secret_parameter(item.substr(0, eq));
-    }
-    const auto slash = p.location.find('/');
-    auto authority = p.location.substr(0, slash);
-    if (slash != std::string_view::npos) u.path = decode(p.location.substr(slash + 1));
-    if (!authority.empty() && authority.front() == '[') {  // [ipv6]:port
-      auto close = authority.find(']');
-      if (close == std::string_view::npos) throw malformed_url("'" + mask(text) + "' has an unclosed '[' in its host");
-      u.host = std::string(authority.substr(1, close - 1));
-      authority = authority.substr(close + 1);
-      if (!authority.empty() && authority.front() == ':') u.port = std::string(authority.substr(1));
-    } else {
-      auto colon = authority.rfind(':');
-      u.host = decode(authority.substr(0, colon));
-      if (colon != std::string_view::npos) u.port = std::string(authority.substr(colon + 1));
-    }
-    for (char c : u.port)
-      if (c < '0' || c > '9') throw malformed_url("'" + mask(text) + "' has a port that is not a number: '" + u.port + "'");
-    return u;
-  }
-
-  // What the message of an ambiguous URL says after the URL.
-  static constexpr std::string_view ambiguous_at =
-      "has an '@' where no reading of the URL is sure (a password that holds '@' or '/'?); percent-encode '@' as %40 and '/' as "
-      "%2F in the user name, password and parameters, for example postgresql://app:pa%2Fss%40word@host/database";
-
-  // The URL as text for messages, with what could be a password replaced by ***. It works on text
-  // that may not parse, so when unsure it hides too much rather than too little: everything from
-  // the first ':' after "scheme://" to the last '@' (a password may hold ':', '/', '?' or '@'), and
-  // from the value of the first parameter whose name suggests a secret (password, sslpassword,
-  // passwd ...) to the end.
-  static std::string mask(std::string_view text) {
-    std::string out(text);
-    for (std::size_t at = out.find_first_of("?&"); at != std::string::npos; at = out.find_first_of("?&", at + 1)) {
-      const auto end = std::min(out.find('&', at + 1), out.size());
-      const auto item = std::string_view(out).substr(at + 1, end - at - 1);
-      const auto eq = item.find('=');
-      if (!secret_parameter(item.substr(0, eq))) continue;
-      // The rest goes too: a raw '&' in a password makes its end look like more parameters.
-      out.replace(eq == std::string_view::npos ? at + 1 : at + 2 + eq, std::string::npos, "***");
-      break;
-    }
-    const auto start = out.find("://") == std::string::npos ? 0 : out.find("://") + 3;
-    const auto last_at = out.rfind('@');
-    if (last_at == std::string::npos || last_at < start) return out;
-    const auto colon = out.find(':', start);
-    if (colon == std::string::npos || colon > last_at) return out;
-    return out.substr(0, colon + 1) + "***" + out.substr(last_at);
-  }
-
-  // A query parameter whose value strata never shows: its name holds "pas", "pw", "secret", "token"
-  // or "auth" (password, sslpassword, passwd, a misspelt pasword ...).
-  static bool secret_parameter(std::string_view key) {
-    std::string lower(key);
-    for (auto& c : lower) c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-    for (std::string_view word : {"pas", "pw", "secret", "token", "auth"})
-      if (lower.find(word) != std::string::npos) return true;
-    return false;
-  }
-
-  // Percent-decoding, leaving a '%' that is not followed by two hex digits as it is.
-  static std::string decode(std::string_view s) {
-    auto hex = [](char c) -> int {
-      if (c >= '0' && c <= '9') return c - '0';
-      if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-      if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-      return -1;
-    };
-    std::string out;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-        out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
-        i += 2;
-      } else {
-        out += s[i];
-      }
-    }
-    return out;
-  }
-};
-
-}  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_URL_HPP
-
-namespace strata::commands {
-
-// A command called with arguments it cannot work with (merge with fewer than two revisions).
-class usage_error : public error {
- public:
-  using error::error;
-};
-
-// ---- Opening a database -----------------------------------------------------------------------------
-
-// A migrator on the database the URL names, of the first of Ds whose schemes hold the URL's scheme,
-// over the given revisions (a history's `revisions`, which outlive it). When the dialect cannot open
-// it, it makes what the URL's location lacks (PreparesLocation: a SQLite file's folder) and tries
-// again. Throws strata::malformed_url for a URL none of Ds takes, and what the dialect throws
-// (strata::database_unavailable ...).
-template <Dialect... Ds>
-  requires(sizeof...(Ds) > 0)
-std::variant<migrator<Ds>...> open(std::span<const revision_info> revisions, std::string_view url, const migrator_options& options = {}) {
-  const auto scheme = database_url::parse(url).scheme;
-  std::optional<std::variant<migrator<Ds>...>> opened;
-  auto try_one = [&]<class D>() {
-    if (opened || !handles_scheme<D>(scheme)) return;
-    try {
-      opened.emplace(std::in_place_type<migrator<D>>, revisions, options, url);
-    } catch (const database_unavailable&) {
-      if constexpr (PreparesLocation<D>) {
-        if (!D::prepare_location(url)) throw;
-        opened.emplace(std::in_place_type<migrator<D>>, revisions, options, url);
-      } else {
-        throw;
-      }
-    }
-  };
-  (try_one.template operator()<Ds>(), ...);
-  if (!opened) {
-    std::string known;
-    ((known += (known.empty() ? "" : ", ") + std::string(Ds::name) + "://"), ...);
-    throw malformed_url("the URL's scheme '" + scheme + "' is not one this program was built for; use one of " + known);
-  }
-  return std::move(*opened);
-}
-
-// The same over the revisions of history H.
-template <History H, Dialect... Ds>
-  requires(sizeof...(Ds) > 0)
-std::variant<migrator<Ds>...> open(std::string_view url, const migrator_options& options = {}) {
-  return open<Ds...>(std::span<const revision_info>(H::revisions), url, options);
-}
-
-// ---- Revisions as the commands list them ----------------------------------------------------------
-
-// One revision as status, current and heads list it, or a version row the history lacks.
-struct revision_entry {
-  std::string id;
-  std::string message;      // empty for a row the history lacks
-  bool head = false;        // no revision follows it
-  bool in_history = true;   // false for a version row that names no revision of the history
-
-  friend bool operator==(const revision_entry&, const revision_entry&) = default;
-};
-
-// What the history says about one revision.
-struct revision_node {
-  std::string id;
-  std::vector<std::string> down_revisions;  // empty for the base
-  std::vector<std::string> next;            // the revisions that follow it (name it as a down revision)
-  std::string message;
-  bool head = false;           // nothing follows it
-  bool branch_point = false;   // several revisions follow it
-  bool merge_point = false;    // it follows several revisions
-  bool transactional = true;
-};
-
-namespace detail {
-
-inline bool is_head(const revision_graph& g, std::size_t i) {
-  return std::find(g.heads().begin(), g.heads().end(), i) != g.heads().end();
-}
-
-// For each revision, the revisions whose down revisions name it.
-inline std::vector<std::vector<std::size_t>> children(const revision_graph& g) {
-  std::vector<std::vector<std::size_t>> out(g.size());
-  for (std::size_t j = 0; j < g.size(); ++j)
-    for (auto d : g.downs(j)) out[d].push_back(j);
-  return out;
-}
-
-inline revision_node node(const revision_graph& g, std::size_t i, const std::vector<std::size_t>& next) {
-  const auto& r = g[i];
-  revision_node n{std::string(r.id), {}, {}, std::string(r.message), is_head(g, i), next.size() > 1, r.is_merge(), r.transactional};
-  for (auto d : r.down_revisions) n.down_revisions.emplace_back(d);
-  for (auto j : next) n.next.emplace_back(g[j].id);
-  return n;
-}
-
-// The revisions the version rows stand for and those below them; rows the history lacks are left out.
-inline std::vector<bool> applied(const revision_graph& g, const std::vector<std::string>& rows) {
-  std::vector<std::size_t> known;
-  for (const auto& r : rows)
-    if (auto i = g.find(r); i < g.size()) known.push_back(i);
-  return g.ancestors(known);
-}
-
-inline std::vector<std::string> revision_ids(const revision_graph& g) {
-  std::vector<std::string> out;
-  for (const auto& r : g.revisions()) out.emplace_back(r.id);
-  return out;
-}
-
-inline std::string join(const std::vector<std::string>& items) {
-  std::string s;
-  for (const auto& i : items) s += (s.empty() ? "" : ", ") + i;
-  return s;
-}
-
-}  // namespace detail
-
-// The revisions (or version rows) with these ids, in the order given.
-inline std::vector<revision_entry> entries(const revision_graph& g, const std::vector<std::string>& ids) {
-  std::vector<revision_entry> out;
-  for (const auto& id : ids) {
-    if (const auto i = g.find(id); i < g.size()) out.push_back({id, std::string(g[i].message), detail::is_head(g, i), true});
-    else out.push_back({id, "", false, false});
-  }
-  return out;
-}
-
-// The ids of the entries.
-inline std::vector<std::string> ids(const std::vector<revision_entry>& entries) {
-  std::vector<std::string> out;
-  for (const auto& e : entries) out.push_back(e.id);
-  return out;
-}
-
-// ---- status, current, heads, history, show --------------------------------------------------------
-
-struct status_report {
-  std::string location;                  // the dialect's location(): where it points, any password masked
-  std::string version_table;
-  std::vector<revision_entry> current;   // the version table's rows; empty at base
-  std::vector<revision_entry> heads;
-  std::vector<revision_entry> pending;   // what an upgrade to the heads would apply, in order
-  bool needs_upgrade = false;
-};
-
-// The history's heads, in list order.
-inline std::vector<revision_entry> heads(const revision_graph& g) {
-  std::vector<revision_entry> out;
-  for (auto h : g.heads()) out.push_back({std::string(g[h].id), std::string(g[h].message), true, true});
-  return out;
-}
-
-// The database's current revision(s): the version table's rows, known to the history or not.
-template <Dialect D>
-std::vector<revision_entry> current(migrator<D>& m) {
-  return entries(m.graph(), m.current());
-}
-
-// Where the database is and what an upgrade would do. Throws strata::unknown_database_state when a
-// version row is not in the history.
-template <Dialect D>
-status_report status(migrator<D>& m) {
-  status_report s;
-  s.location = m.dialect().location();
-  s.version_table = m.options().version_table;
-  s.current = current(m);
-  s.heads = heads(m.graph());
-  s.pending = entries(m.graph(), m.pending("heads"));
-  s.needs_upgrade = !s.pending.empty();
-  return s;
-}
-
-// One revision of the history with where the database stands.
-struct history_row {
-  revision_node revision;
-  bool current = false;  // a row of the version table
-  bool applied = false;  // current, or below a current revision
-};
-
-// Every revision in dependency order, base first.
-template <Dialect D>
-std::vector<history_row> history(migrator<D>& m) {
-  const auto& g = m.graph();
-  const auto rows = m.current();
-  const auto applied = detail::applied(g, rows);
-  const auto next = detail::children(g);
-  std::vector<history_row> out;
-  for (std::size_t i = 0; i < g.size(); ++i)
-    out.push_back({detail::node(g, i, next[i]), std::find(rows.begin(), rows.end(), g[i].id) != rows.end(), applied[i]});
-  return out;
-}
-
-// One revision in full: the operations its upgrade() and downgrade() record.
-struct revision_details {
-  revision_node revision;
-  ops upgrade;
-  ops downgrade;
-};
-
-// The revision with this id or unique prefix, or "head" (the single head). Throws
-// strata::revision_not_found, strata::ambiguous_revision, strata::multiple_heads.
-inline revision_details show(const revision_graph& g, std::string_view revision) {
-  std::size_t i = 0;
-  if (revision == "head") {
-    if (g.size() == 0) throw revision_not_found("head", "the history has no revisions yet; write the first one with 'migrate'");
-    if (g.heads().size() != 1) {
-      std::string which;
-      for (auto h : g.heads()) which += (which.empty() ? "'" : ", '") + std::string(g[h].id) + "'";
-      throw multiple_heads("the history has several heads (" + which + "); name one of them");
-    }
-    i = g.heads().front();
-  } else {
-    i = g.resolve(revision);
-  }
-  return {detail::node(g, i, detail::children(g)[i]), g[i].record_upgrade(), g[i].record_downgrade()};
-}
-
-// ---- validate --------------------------------------------------------------------------------------
-
-// Whether a part of validate ran.
-enum class check_state : std::uint8_t {
-  done,
-  skipped,      // what it needs is missing: a version table of this history's revisions, the versions folder
-  unsupported,  // the dialect cannot inspect its schema
-};
-
-constexpr std::string_view to_string(check_state state) {
-  switch (state) {
-    case check_state::done: return "done";
-    case check_state::skipped: return "skipped";
-    case check_state::unsupported: return "unsupported";
-  }
-  return "unknown";
-}
-inline std::ostream& operator<<(std::ostream& out, check_state state) { return out << to_string(state); }
-
-struct validation_report {
-  // The version table: its rows must be revisions of the history, none below another.
-  std::string version_table;
-  std::vector<revision_entry> current;
-  std::vector<std::string> version_problems;  // one sentence each
-
-  // The schema: the applied revisions replayed, compared with the database's (strata::diff).
-  check_state schema = check_state::skipped;
-  std::size_t expected_tables = 0;            // what the applied revisions create
-  std::size_t expected_indexes = 0;
-  std::vector<std::string> replay_problems;   // a revision that does not replay onto those before it
-  std::vector<schema_difference> drift;       // what the database has otherwise than the applied revisions make it
-  // What the database has on the history's tables that the history does not create (an index a DBA
-  // added, a column added by op.execute()): not a problem. Tables the history does not know are the
-  // application's business and not listed at all.
-  std::vector<schema_difference> unknown;
-
-  // The versions folder: the same revisions as the program (strata/revision_files.hpp checks it).
-  check_state folder = check_state::skipped;
-  std::string versions_dir;
-  std::size_t revision_files = 0;
-  std::vector<std::string> folder_problems;
-
-  [[nodiscard]] bool valid() const {
-    return version_problems.empty() && replay_problems.empty() && drift.empty() && folder_problems.empty();
-  }
-
-  // Every problem as one sentence saying what to do, in order: version table, schema, folder.
-  [[nodiscard]] std::vector<std::string> problems() const {
-    std::vector<std::string> out = version_problems;
-    out.insert(out.end(), replay_problems.begin(), replay_problems.end());
-    for (const auto& d : drift)
-      out.push_back(to_string(d) + (is_missing(d.kind) ? ", though the applied revisions create it; restore it"
-                                                       : ", unlike what the applied revisions make; change it back") +
-                    ", or stamp the database at the revision it is really at");
-    out.insert(out.end(), folder_problems.begin(), folder_problems.end());
-    return out;
-  }
-};
-
-// Checks the version table, then (when the version table is sound and the dialect is Inspectable) the
-// live schema against the applied revisions replayed (validate(m, versions_dir), in
-// strata/revision_files.hpp, checks the versions folder too).
-// Reads only; a problem is reported, not thrown. Throws what the database throws when it cannot be read.
-template <Dialect D>
-validation_report validate(migrator<D>& m) {
-  const auto& g = m.graph();
-  validation_report r;
-  r.version_table = m.options().version_table;
-  const auto rows = m.current();
-  r.current = entries(g, rows);
-  std::vector<std::size_t> known;
-  for (const auto& row : rows) {
-    if (const auto i = g.find(row); i < g.size()) known.push_back(i);
-    else
-      r.version_problems.push_back("the version table '" + r.version_table + "' holds revision '" + row +
-                                   "', which is not in this history; deploy the code that has it, or stamp the database at the revision it is really at");
-  }
-  for (auto a : known) {
-    const auto below = g.ancestors(std::vector<std::size_t>{a});
-    for (auto b : known)
-      if (a != b && below[b])
-        r.version_problems.push_back("the version table holds both '" + std::string(g[a].id) + "' and its ancestor '" + std::string(g[b].id) +
-                                     "'; stamp the database at the revision it is really at");
-  }
-
-  if constexpr (Inspectable<D>) {
-    if (r.version_problems.empty()) {
-      r.schema = check_state::done;
-      schema expected;
-      const auto applied = g.ancestors(known);
-      for (std::size_t i = 0; i < g.size() && r.replay_problems.empty(); ++i) {
-        if (!applied[i]) continue;
-        try {
-          expected.apply(g[i].record_upgrade());
-        } catch (const std::logic_error& e) {
-          r.replay_problems.push_back("revision '" + std::string(g[i].id) + "' does not replay onto the revisions before it (" + e.what() +
-                                      "); fix the revision");
-        }
-      }
-      if (r.replay_problems.empty()) {
-        r.expected_tables = expected.tables.size();
-        r.expected_indexes = expected.indexes.size();
-        const auto live = m.dialect().inspect();
-        for (auto& d : differences(expected, *live)) {
-          if (d.kind == difference_kind::unexpected_table) continue;
-          (is_unexpected(d.kind) ? r.unknown : r.drift).push_back(std::move(d));
-        }
-      }
-    }
-  } else {
-    r.schema = check_state::unsupported;
-  }
-
-  return r;
-}
-
-// ---- reset -----------------------------------------------------------------------------------------
-
-struct reset_plan {
-  std::string location;                  // the dialect's location()
-  std::vector<revision_entry> current;   // where the database was
-  std::vector<database_object> objects;  // every table, index, view, trigger ... in the order they are dropped
-};
-
-// What reset() would drop: every object of the schema, the version table included.
-template <Inspectable D>
-reset_plan plan_reset(migrator<D>& m) {
-  reset_plan p;
-  p.current = current(m);
-  p.objects = m.dialect().objects();
-  p.location = m.dialect().location();
-  return p;
-}
-
-// Drops what the plan lists (what a user was shown), in one transaction under the migration lock:
-// every row in them is gone, and the database is at base.
-template <Inspectable D>
-void reset(migrator<D>& m, const reset_plan& plan) {
-  m.dialect().drop_objects(plan.objects, m.options().version_table);
-}
-
-// ---- upgrade, downgrade, stamp ---------------------------------------------------------------------
-
-struct version_change {
-  std::vector<revision_entry> from;     // the version rows before
-  std::vector<revision_entry> to;       // the version rows after
-  std::vector<revision_entry> applied;  // the revisions upgraded or downgraded, in order; none for stamp
-};
-
-// Upgrades to the target: "head" (the single head), "heads", an id or unique prefix, "+N". Revisions
-// another process applied meanwhile are skipped, and not in `applied`.
-template <Dialect D>
-version_change upgrade(migrator<D>& m, std::string_view target = "head") {
-  version_change c;
-  c.from = current(m);
-  c.applied = entries(m.graph(), m.upgrade(target));
-  c.to = current(m);
-  return c;
-}
-
-// Downgrades to the target: an id or unique prefix (which stays applied), "base", "-N".
-template <Dialect D>
-version_change downgrade(migrator<D>& m, std::string_view target) {
-  version_change c;
-  c.from = current(m);
-  c.applied = entries(m.graph(), m.downgrade(target));
-  c.to = current(m);
-  return c;
-}
-
-// Sets the version table to the target ("head", "heads", "base", an id or prefix); no migration runs.
-template <Dialect D>
-version_change stamp(migrator<D>& m, std::string_view target) {
-  version_change c;
-  c.from = current(m);
-  m.stamp(target);
-  c.to = current(m);
-  return c;
-}
-
-}  // namespace strata::commands
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_COMMANDS_HPP
 // #include <strata/detail/versions_folder.hpp>
 // strata::detail::versions_folder: the revision headers of a versions folder, read back from disk,
 // new ones written, and the generated history.hpp that lists them in dependency order.
@@ -8521,8 +4687,6 @@ class versions_folder {
 
 }  // namespace strata::detail
 // #include <strata/diff.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_DIFF_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_DIFF_HPP
 // strata::diff: the operations that take one schema to another, and their inverse (constexpr).
 
 #include <algorithm>
@@ -8872,13 +5036,10 @@ constexpr migration_ops diff(const schema& from, const schema& to, const std::ve
 }
 
 }  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_DIFF_HPP
 // #include <strata/errors.hpp>
 // #include <strata/graph.hpp>
 // #include <strata/migrator.hpp>
 // #include <strata/model.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_MODEL_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_MODEL_HPP
 // strata::model: the schema an application wants, declared once in C++ and bound to its row
 // structs; strata::in_sync proves at compile time that the migrations build it.
 
@@ -9473,7 +5634,6 @@ constexpr bool in_sync() {
 }
 
 }  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_MODEL_HPP
 // #include <strata/revision_source.hpp>
 // #include <strata/schema.hpp>
 // #include <strata/schema_diff.hpp>
@@ -9569,6 +5729,103 @@ inline schema without_table(schema s, std::string_view table) {
   std::erase_if(s.tables, [&](const table_schema& t) { return t.name == table; });
   std::erase_if(s.indexes, [&](const index_schema& i) { return i.table == table; });
   return s;
+}
+
+namespace detail {
+
+// SQL text in the shape a database gives it back in, so that two spellings compare: no whitespace,
+// no parentheses around the whole, no ::casts (PostgreSQL's 'x'::character varying), lower case
+// outside quotes.
+inline std::string sql_shape(std::string_view sql) {
+  static constexpr std::string_view type_words[] = {" varying", " precision", " without time zone", " with time zone"};
+  std::string out;
+  char quote = 0;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    const char c = sql[i];
+    if (quote != 0) {
+      out += c;
+      if (c == quote) quote = 0;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      out += c;
+    } else if (c == ':' && i + 1 < sql.size() && sql[i + 1] == ':') {
+      i += 2;
+      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_')) ++i;
+      for (auto w : type_words)
+        if (sql.substr(i, w.size()) == w) i += w.size();
+      if (i < sql.size() && sql[i] == '(') i = sql.find(')', i);
+      else --i;
+      if (i == std::string_view::npos) break;
+    } else if (!std::isspace(static_cast<unsigned char>(c))) {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  // Parentheses around one word or literal, not a call's: "(0)" (PostgreSQL's (0)::numeric) is 0.
+  for (std::size_t open = out.find('('); open != std::string::npos; open = out.find('(', open + 1)) {
+    const auto close = out.find(')', open);
+    if (close == std::string::npos) break;
+    const auto inner = std::string_view(out).substr(open + 1, close - open - 1);
+    const bool call = open > 0 && (std::isalnum(static_cast<unsigned char>(out[open - 1])) || out[open - 1] == '_');
+    const auto unsigned_inner = inner.substr(!inner.empty() && (inner[0] == '-' || inner[0] == '+') ? 1 : 0);
+    const bool word = !unsigned_inner.empty() && unsigned_inner.find_first_of("(,+-*/<>=|") == std::string_view::npos;
+    if (!call && word) {
+      out.erase(close, 1);
+      out.erase(open, 1);
+      open = open == 0 ? std::string::npos : open - 1;
+      if (open == std::string::npos) open = 0;
+    }
+  }
+  // Outer parentheses, when they enclose the whole: "(a)" but not "(a)+(b)".
+  while (out.size() >= 2 && out.front() == '(' && out.back() == ')') {
+    int depth = 0;
+    bool whole = true;
+    for (std::size_t i = 0; i + 1 < out.size() && whole; ++i) {
+      depth += out[i] == '(' ? 1 : out[i] == ')' ? -1 : 0;
+      whole = depth > 0;
+    }
+    if (!whole) break;
+    out = out.substr(1, out.size() - 2);
+  }
+  return out;
+}
+
+inline bool same_sql(std::optional<std::string_view> a, std::optional<std::string_view> b) {
+  return a && b && sql_shape(*a) == sql_shape(*b);
+}
+
+}  // namespace detail
+
+// A live database's schema with what the models say the same way spelled as the models spell it:
+// a DEFAULT, CHECK or index predicate the database gave back rewritten ('x'::character varying for
+// 'x'), a type the models pass through as SQL, a constraint's name the database does not keep. Diffing
+// the models against it then finds what differs in the database, not in the spelling.
+inline schema spelled_as(schema live, const schema& models) {
+  for (auto& t : live.tables) {
+    const auto* m = models.find_table(t.name);
+    if (m == nullptr) continue;
+    for (auto& c : t.columns) {
+      const auto* mc = m->find_column(c.name);
+      if (mc == nullptr) continue;
+      if (mc->type.kind == type_kind::custom) c.type = mc->type;
+      if (detail::same_sql(c.default_sql, mc->default_sql)) c.default_sql = mc->default_sql;
+      if (detail::same_sql(c.check_sql, mc->check_sql)) c.check_sql = mc->check_sql;
+      if (detail::same_sql(c.generated_sql, mc->generated_sql)) c.generated_sql = mc->generated_sql;
+    }
+    for (auto& k : t.constraints)
+      for (const auto& w : m->constraints) {
+        const bool same = k.kind == w.kind && k.columns == w.columns && k.referenced_table == w.referenced_table &&
+                          k.referenced_columns == w.referenced_columns && k.on_delete == w.on_delete && k.on_update == w.on_update &&
+                          (k.kind != constraint_kind::check || detail::same_sql(k.check_sql, w.check_sql));
+        if (same) {
+          k.name = w.name;
+          k.check_sql = w.check_sql;
+          break;
+        }
+      }
+  }
+  for (auto& i : live.indexes)
+    if (const auto* w = models.find_index(i.name); w != nullptr && detail::same_sql(i.options.where, w->options.where)) i.options.where = w->options.where;
+  return live;
 }
 
 // A revision's operations, found by strata::diff, and their C++.
@@ -9732,6 +5989,213 @@ inline written_revision merge(const std::filesystem::path& versions_dir, const r
 }
 
 }  // namespace strata::commands
+// #include <strata/manager.hpp>
+// strata::manager<Dialect>: status, upgrade and downgrade for application code, reported as values
+// instead of exceptions (the seed system's MigrationManager), on strata::commands.
+
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// #include <strata/commands.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/history.hpp>
+// #include <strata/migrator.hpp>
+
+namespace strata {
+
+// manage_db status's facts (strata::commands::status), as ids.
+struct migration_status {
+  bool ok = false;                   // false when the database could not be read; see error
+  std::vector<std::string> current;  // the version rows; empty at base
+  std::vector<std::string> heads;
+  std::vector<std::string> pending;  // what upgrade() would apply, in order
+  bool needs_upgrade = false;
+  std::string location;              // where the manager points: its URL, any password masked
+  std::string error;                 // one sentence when !ok
+};
+
+struct migration_result {
+  bool ok = false;                   // false when it failed or could not start; see error
+  std::vector<std::string> from;     // the version rows before
+  std::vector<std::string> to;       // the version rows after (also after a failure: where it stopped)
+  std::vector<std::string> applied;  // the revisions upgraded or downgraded, in order
+  std::string error;                 // one sentence when !ok
+};
+
+// Opens its connection on construction; a failure to open is kept and reported by every call.
+// upgrade() and downgrade() use the migrator's event listener while they run (and clear it after).
+// Not thread-safe: one manager per thread, like the connection it owns.
+template <Dialect D>
+class manager {
+ public:
+  template <History H, class... Args>
+    requires std::constructible_from<D, Args&&...>
+  explicit manager(H h, Args&&... dialect_args) : manager(h, migrator_options{}, std::forward<Args>(dialect_args)...) {}
+
+  template <History H, class... Args>
+    requires std::constructible_from<D, Args&&...>
+  manager(H h, migrator_options options, Args&&... dialect_args) noexcept {
+    try {
+      migrator_.emplace(h, std::move(options), std::forward<Args>(dialect_args)...);
+    } catch (...) {
+      open_error_ = std::current_exception();
+    }
+  }
+
+  [[nodiscard]] migration_status check_status() noexcept {
+    migration_status s;
+    try {
+      const auto report = commands::status(migrator());
+      s.current = commands::ids(report.current);
+      s.heads = commands::ids(report.heads);
+      s.pending = commands::ids(report.pending);
+      s.needs_upgrade = report.needs_upgrade;
+      s.location = report.location;
+      s.ok = true;
+    } catch (const std::exception& e) {
+      s.error = e.what();
+    }
+    return s;
+  }
+
+  [[nodiscard]] migration_result upgrade(std::string_view target = "head") noexcept {
+    return run([&](auto& m) { return commands::upgrade(m, target); });
+  }
+
+  [[nodiscard]] migration_result downgrade(std::string_view target) noexcept {
+    return run([&](auto& m) { return commands::downgrade(m, target); });
+  }
+
+  // The migrator itself, for what the manager does not offer; rethrows the open error if any.
+  [[nodiscard]] strata::migrator<D>& migrator() {
+    if (!migrator_) std::rethrow_exception(open_error_);
+    return *migrator_;
+  }
+
+ private:
+  // The command's version_change; after a failure, how far it got: the revisions that finished
+  // (recorded as they do) and the version rows read again.
+  template <class F>
+  migration_result run(F&& command) noexcept {
+    migration_result r;
+    try {
+      auto& m = migrator();
+      r.from = m.current();
+      m.on_event([&](const migration_event& e) {
+        if (e.what == migration_event::kind::finished) r.applied.emplace_back(e.revision->id);
+      });
+      struct forget {
+        strata::migrator<D>& m;
+        ~forget() { m.on_event(nullptr); }
+      } forget_listener{m};
+      const auto change = command(m);
+      r.from = commands::ids(change.from);
+      r.applied = commands::ids(change.applied);
+      r.to = commands::ids(change.to);
+      r.ok = true;
+    } catch (const std::exception& e) {
+      r.error = e.what();
+    }
+    if (!r.ok && migrator_) {
+      try {
+        r.to = migrator_->current();
+      } catch (const std::exception&) {  // NOLINT: the error already says what went wrong
+      }
+    }
+    return r;
+  }
+
+  std::optional<strata::migrator<D>> migrator_;
+  std::exception_ptr open_error_;
+};
+
+}  // namespace strata
+// #include <strata/project.hpp>
+// strata::cli::project: what a manage_db knows of its program at run time (the revisions, the models,
+// how to rebuild it), so that the command line is compiled apart from the history.
+//
+//   // manage_db_project.cpp, the one unit that sees the history (recompiled after `migrate`):
+//   #include <strata/project.hpp>
+//   #include "migrations/history.hpp"
+//   strata::cli::project manage_db_project() { return strata::cli::project_of<migrations::history>(); }
+//
+//   // manage_db.cpp, the command line (CLI11, the configuration, the dialects), compiled once:
+//   #include <strata/cli.hpp>
+//   #include <strata/dialect/sqlite.hpp>
+//   strata::cli::project manage_db_project();
+//   int main(int argc, char** argv) { return strata::cli::run<strata::sqlite>(argc, argv, manage_db_project()); }
+//
+// strata_add_manage_db() in CMake (cmake/strataManageDb.cmake) writes both units.
+
+#include <span>
+#include <string_view>
+
+// #include <strata/history.hpp>
+// #include <strata/model.hpp>
+
+namespace strata::cli {
+
+struct project {
+  // The program's revisions, oldest first (a history's static `revisions`, which live as long as
+  // the program).
+  std::span<const revision_info> revisions;
+  // The application's models (strata::declared<M>), for autogenerate and `check`; null: none.
+  model (*models)() = nullptr;
+  // The command that rebuilds this program, said when it is stale (its revisions differ from the
+  // versions folder's): "cmake --build build --target manage_db". Empty: "rebuild <program>".
+  std::string_view rebuild_command = {};
+};
+
+// The project of history H.
+template <History H>
+constexpr project project_of(std::string_view rebuild_command = {}) {
+  return project{std::span<const revision_info>(H::revisions), nullptr, rebuild_command};
+}
+
+// The project of history H and the models M (`struct models { static constexpr void declare(strata::model&); }`).
+template <History H, Models M>
+constexpr project project_of(std::string_view rebuild_command = {}) {
+  return project{std::span<const revision_info>(H::revisions), &declared<M>, rebuild_command};
+}
+
+}  // namespace strata::cli
+// #include <strata/render.hpp>
+// #include <strata/strata.hpp>
+// strata: C++20 schema migrations with the revision graph checked by the compiler. The core
+// (no database client); add a dialect header such as <strata/dialect/sqlite.hpp>.
+//
+// With STRATA_REVISIONS_ONLY defined, only what revision files use (revisions, history, ops, column
+// types, naming, connection, errors): the unit strata_add_manage_db() generates to compile a history
+// defines it, which halves that unit's parsing, the one a new revision recompiles.
+
+// #include <strata/connection.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/fixed_string.hpp>
+// #include <strata/history.hpp>
+// #include <strata/naming.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/revision.hpp>
+// #include <strata/types.hpp>
+
+#ifndef STRATA_REVISIONS_ONLY
+// #include <strata/commands.hpp>
+// #include <strata/dialect.hpp>
+// #include <strata/diff.hpp>
+// #include <strata/graph.hpp>
+// #include <strata/manager.hpp>
+// #include <strata/migrator.hpp>
+// #include <strata/model.hpp>
+// #include <strata/owned_schema.hpp>
+// #include <strata/project.hpp>
+// #include <strata/render.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/schema_diff.hpp>
+// #include <strata/url.hpp>
+#endif
 
 // Each dialect (cmake/dialects/<dialect>.cmake): its SQL traits, which render with no client
 // (strata::render<strata::sqlite_sql>(...)), and the dialect itself whenever the client headers its
@@ -13631,57 +10095,6 @@ inline configuration load_configuration(const configuration_options& options = {
 // #include <strata/migrator.hpp>
 // #include <strata/ops.hpp>
 // #include <strata/project.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_PROJECT_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_PROJECT_HPP
-// strata::cli::project: what a manage_db knows of its program at run time (the revisions, the models,
-// how to rebuild it), so that the command line is compiled apart from the history.
-//
-//   // manage_db_project.cpp, the one unit that sees the history (recompiled after `migrate`):
-//   #include <strata/project.hpp>
-//   #include "migrations/history.hpp"
-//   strata::cli::project manage_db_project() { return strata::cli::project_of<migrations::history>(); }
-//
-//   // manage_db.cpp, the command line (CLI11, the configuration, the dialects), compiled once:
-//   #include <strata/cli.hpp>
-//   #include <strata/dialect/sqlite.hpp>
-//   strata::cli::project manage_db_project();
-//   int main(int argc, char** argv) { return strata::cli::run<strata::sqlite>(argc, argv, manage_db_project()); }
-//
-// strata_add_manage_db() in CMake (cmake/strataManageDb.cmake) writes both units.
-
-#include <span>
-#include <string_view>
-
-// #include <strata/history.hpp>
-// #include <strata/model.hpp>
-
-namespace strata::cli {
-
-struct project {
-  // The program's revisions, oldest first (a history's static `revisions`, which live as long as
-  // the program).
-  std::span<const revision_info> revisions;
-  // The application's models (strata::declared<M>), for autogenerate and `check`; null: none.
-  model (*models)() = nullptr;
-  // The command that rebuilds this program, said when it is stale (its revisions differ from the
-  // versions folder's): "cmake --build build --target manage_db". Empty: "rebuild <program>".
-  std::string_view rebuild_command = {};
-};
-
-// The project of history H.
-template <History H>
-constexpr project project_of(std::string_view rebuild_command = {}) {
-  return project{std::span<const revision_info>(H::revisions), nullptr, rebuild_command};
-}
-
-// The project of history H and the models M (`struct models { static constexpr void declare(strata::model&); }`).
-template <History H, Models M>
-constexpr project project_of(std::string_view rebuild_command = {}) {
-  return project{std::span<const revision_info>(H::revisions), &declared<M>, rebuild_command};
-}
-
-}  // namespace strata::cli
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_PROJECT_HPP
 // #include <strata/revision_files.hpp>
 
 namespace strata::cli {
@@ -14212,7 +10625,7 @@ class application {
     using D = std::remove_reference_t<decltype(m.dialect())>;
     if constexpr (Inspectable<D>) {
       const auto live = m.dialect().inspect();
-      return autogenerate(commands::without_table(*live, m.options().version_table), wanted, "the database " + std::string(m.dialect().location()));
+      return autogenerate(commands::spelled_as(commands::without_table(*live, m.options().version_table), wanted.schema()), wanted, "the database " + std::string(m.dialect().location()));
     } else {
       throw error("the " + std::string(D::name) + " dialect cannot read a database's schema, so --from-database is not available; "
                   "migrate without it to diff the models against the history");
