@@ -5278,6 +5278,9 @@ class postgresql {
     guarded("beginning the test transaction", [&] {
       test_work_ = std::make_unique<pqxx::work>(*conn_, std::string(test_work_name));
       test_savepoint_ = std::make_unique<pqxx::subtransaction>(*test_work_, "strata_test");
+      // libpqxx 6 sets a subtransaction's savepoint at its first exec(), and exec_params() does not
+      // set it: set here, whatever the test runs first.
+      test_savepoint_->exec("SELECT 1");
       return 0;
     });
     tx_ = test_savepoint_.get();
