@@ -471,6 +471,34 @@ TEST(PostgresqlProvisioner, ARoleThatMayNotCreateDatabasesIsToldWhatToDo) {
   pg_exec(*admin, "DROP ROLE " + role);
 }
 
+// A template that another role built is not copied: the copy's tables would belong to that role, and
+// the tests would fail on their first statement ("permission denied for table ...").
+TEST(PostgresqlProvisioner, AnotherRolesTemplateIsNotCopied) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  const std::string role = "strata_other_role_" + std::to_string(::getpid());
+  const std::string source = role + "_tpl";
+  pg_exec(*admin, "CREATE ROLE " + role + " LOGIN CREATEDB PASSWORD 'Ot8/Pw@42'");
+  pg_exec(*admin, "CREATE DATABASE " + source);
+  pg_exec(*admin, "ALTER DATABASE " + source + " IS_TEMPLATE true");
+  {
+    scoped_environment user("PGUSER", role.c_str()), password("PGPASSWORD", "Ot8/Pw@42");
+    strata::postgresql::provisioner p;
+    try {
+      p.copy(source, role + "_copy");
+      ADD_FAILURE() << "copied a template of another role";
+    } catch (const strata::error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("belongs to the role"), std::string::npos) << what;
+      EXPECT_NE(what.find("run the tests as"), std::string::npos) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+      EXPECT_EQ(what.find("Ot8"), std::string::npos) << what;
+    }
+    EXPECT_TRUE(p.list(role + "_copy").empty());
+  }
+  strata::postgresql::provisioner(/* as the PG* variables' role */).drop(source);
+  pg_exec(*admin, "DROP ROLE " + role);
+}
+
 class PostgresqlFresh : public migrated_database<postgresql_history, strata::postgresql, isolation::fresh_database> {
  protected:
   static inline std::set<std::string> names;

@@ -50,8 +50,18 @@ class postgresql::provisioner {
   void create(std::string_view name) { run("create the database '" + std::string(name) + "'", "CREATE DATABASE " + quote(name), creates); }
 
   // PostgreSQL 15's default WAL_LOG strategy copies a small database block by block through the
-  // WAL (about 130 ms for an empty one); FILE_COPY copies its files (about 30 ms).
+  // WAL (about 130 ms for an empty one); FILE_COPY copies its files (about 30 ms). A copy keeps the
+  // owners of the source's tables: a source another role owns (a template built by another role
+  // on a shared server) would give copies whose tables this role may not use, so it is refused.
   void copy(std::string_view source, std::string_view name) {
+    const auto owner = run("read the owner of the database '" + std::string(source) + "'",
+                           "SELECT pg_get_userbyid(datdba), pg_has_role(datdba, 'USAGE') FROM pg_database WHERE datname = " +
+                               detail::postgresql_sql::literal(source));
+    if (!owner.empty() && !owner[0][1].as<bool>())
+      throw error("the PostgreSQL database '" + std::string(source) + "' belongs to the role " + quote(owner[0][0].as<std::string>()) +
+                  ", so the role " + quote(admin_->username()) + " could not use the tables of a copy; run the tests as " +
+                  quote(owner[0][0].as<std::string>()) + ", or drop it (ALTER DATABASE " + quote(source) + " IS_TEMPLATE false; DROP DATABASE " +
+                  quote(source) + ") so that this role builds its own");
     run("create the database '" + std::string(name) + "' from '" + std::string(source) + "'",
         "CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(source) + (admin_->server_version() >= 150000 ? " STRATEGY FILE_COPY" : ""),
         creates);
