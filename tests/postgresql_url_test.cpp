@@ -449,7 +449,7 @@ TEST_F(ManageDbOnTheServer, OutputShowsTheUrlWithStars) {
 // A suite on a migrated PostgreSQL database. Run normally, it passes; the test below runs it again in
 // a child process whose PGPASSWORD is wrong, where strata::testing must fail it without the password.
 class TestingFixture : public strata::testing::migrated_database<history, strata::postgresql> {};
-TEST_F(TestingFixture, HasItsDatabase) { EXPECT_NO_THROW(pqxx::nontransaction(database()).exec("SELECT count(*) FROM items")); }
+TEST_F(TestingFixture, HasItsDatabase) { EXPECT_NO_THROW(transaction().exec("SELECT count(*) FROM items")); }
 
 TEST(PostgresqlUrlTesting, StrataTestingMessagesHideThePassword) {
   if (!strata_test::require_postgresql()) return;

@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <gtest/gtest.h>
@@ -129,8 +131,10 @@ TEST(SqliteFixtureLifecycle, TestsAndSuitesAreIsolated) {
     driven<fixture> test;
     test.set_up();
     ASSERT_FALSE(HasFailure());
-    EXPECT_EQ(count(fixture::database(), "SELECT count(*) FROM items"), 0);
-    fixture::database().exec("INSERT INTO items (key) VALUES ('a')");
+    SQLite::Database& db = fixture::transaction();  // the connection: its statements run in the test's savepoint
+    EXPECT_EQ(&db, &fixture::database());
+    EXPECT_EQ(count(db, "SELECT count(*) FROM items"), 0);
+    db.exec("INSERT INTO items (key) VALUES ('a')");
     test.tear_down();
   }
   fixture::TearDownTestSuite();
@@ -287,10 +291,14 @@ TEST(PostgresqlProvisioner, AServerThatIsNotThereIsDatabaseUnavailable) {
 
 using postgresql_history = items_history<1>;
 
+// On a transaction (a test's: the fixture's transaction()), or on a connection that has none open.
+std::string pg_scalar(pqxx::transaction_base& t, const std::string& sql) {
+  auto r = t.exec(sql);
+  return r.empty() || r[0][0].is_null() ? std::string() : r[0][0].as<std::string>();
+}
 std::string pg_scalar(pqxx::connection& c, const std::string& sql) {
   pqxx::nontransaction n(c);
-  auto r = n.exec(sql);
-  return r.empty() || r[0][0].is_null() ? std::string() : r[0][0].as<std::string>();
+  return pg_scalar(n, sql);
 }
 void pg_exec(pqxx::connection& c, const std::string& sql) {
   pqxx::nontransaction n(c);
@@ -315,35 +323,48 @@ std::unique_ptr<pqxx::connection> admin_or_skip() {
 class PostgresqlFixture : public migrated_database<postgresql_history, strata::postgresql> {};
 
 TEST_F(PostgresqlFixture, SuiteDatabaseIsAtHead) {
-  EXPECT_EQ(pg_scalar(database(), "SELECT version_num FROM alembic_version"), head);
-  EXPECT_EQ(pg_scalar(database(), "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('items', 'tags')"), "2");
-  EXPECT_EQ(pg_scalar(database(), "SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'note'"),
+  EXPECT_EQ(pg_scalar(transaction(), "SELECT version_num FROM alembic_version"), head);
+  EXPECT_EQ(pg_scalar(transaction(), "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('items', 'tags')"), "2");
+  EXPECT_EQ(pg_scalar(transaction(), "SELECT count(*) FROM information_schema.columns WHERE table_name = 'items' AND column_name = 'note'"),
             "1");
 }
 
 TEST_F(PostgresqlFixture, WritesOfOneTest) {
-  pg_exec(database(), "INSERT INTO items (key) VALUES ('a')");
-  EXPECT_EQ(pg_scalar(database(), "SELECT count(*) FROM items"), "1");
+  transaction().exec0("INSERT INTO items (key) VALUES ('a')");
+  EXPECT_EQ(pg_scalar(transaction(), "SELECT count(*) FROM items"), "1");
 }
 TEST_F(PostgresqlFixture, AreGoneInTheNext) {
-  EXPECT_EQ(pg_scalar(database(), "SELECT count(*) FROM items"), "0");
-  pg_exec(database(), "INSERT INTO items (key) VALUES ('a')");
-  EXPECT_EQ(pg_scalar(database(), "SELECT count(*) FROM items"), "1");
+  EXPECT_EQ(pg_scalar(transaction(), "SELECT count(*) FROM items"), "0");
+  transaction().exec0("INSERT INTO items (key) VALUES ('a')");
+  EXPECT_EQ(pg_scalar(transaction(), "SELECT count(*) FROM items"), "1");
 }
 // A failed statement aborts the test's transaction; the next test is unaffected.
 TEST_F(PostgresqlFixture, AFailedStatement) {
-  pg_exec(database(), "INSERT INTO items (key) VALUES ('a')");
-  EXPECT_THROW(pg_exec(database(), "INSERT INTO items (key) VALUES ('a')"), pqxx::unique_violation);
+  transaction().exec0("INSERT INTO items (key) VALUES ('a')");
+  EXPECT_THROW(transaction().exec0("INSERT INTO items (key) VALUES ('a')"), pqxx::unique_violation);
 }
-TEST_F(PostgresqlFixture, DoesNotSpoilTheNext) { EXPECT_EQ(pg_scalar(database(), "SELECT count(*) FROM items"), "0"); }
+TEST_F(PostgresqlFixture, DoesNotSpoilTheNext) { EXPECT_EQ(pg_scalar(transaction(), "SELECT count(*) FROM items"), "0"); }
+
+// A transaction of the test's own on the connection is refused where it is opened, with a message
+// that says what to do, instead of committing the fixture's transaction.
+TEST_F(PostgresqlFixture, ATransactionOfItsOwnIsRefused) {
+  try {
+    pqxx::work w(database());
+    ADD_FAILURE() << "a second transaction opened on the fixture's connection";
+  } catch (const pqxx::usage_error& e) {
+    EXPECT_NE(std::string(e.what()).find("write through transaction() of the fixture"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(pqxx::nontransaction n(database()), pqxx::usage_error);
+  EXPECT_EQ(pg_scalar(transaction(), "SELECT count(*) FROM items"), "0");  // the test's transaction goes on
+}
 
 TEST_F(PostgresqlFixture, UrlOpensTheSameDatabase) {
-  pg_exec(database(), "INSERT INTO items (key) VALUES ('uncommitted')");
+  transaction().exec0("INSERT INTO items (key) VALUES ('uncommitted')");
   strata::migrator<strata::postgresql> other(postgresql_history{}, url());
   EXPECT_EQ(other.current(), (std::vector<std::string>{std::string(head)}));
   EXPECT_EQ(pg_scalar(other.dialect().database(), "SELECT count(*) FROM items"), "0");
   pqxx::connection libpq(url());  // a libpq URI too
-  EXPECT_EQ(pg_scalar(libpq, "SELECT current_database()"), pg_scalar(database(), "SELECT current_database()"));
+  EXPECT_EQ(pg_scalar(libpq, "SELECT current_database()"), pg_scalar(transaction(), "SELECT current_database()"));
 }
 
 TEST(PostgresqlFixtureLifecycle, TestsAndSuitesAreIsolated) {
@@ -363,8 +384,8 @@ TEST(PostgresqlFixtureLifecycle, TestsAndSuitesAreIsolated) {
     driven<fixture> test;
     test.set_up();
     ASSERT_FALSE(HasFailure());
-    EXPECT_EQ(pg_scalar(fixture::database(), "SELECT count(*) FROM items"), "0");
-    pg_exec(fixture::database(), "INSERT INTO items (key) VALUES ('a')");
+    EXPECT_EQ(pg_scalar(fixture::transaction(), "SELECT count(*) FROM items"), "0");
+    fixture::transaction().exec0("INSERT INTO items (key) VALUES ('a')");
     test.tear_down();
   }
   fixture::TearDownTestSuite();
@@ -389,6 +410,93 @@ TEST(PostgresqlFixtureLifecycle, TestsAndSuitesAreIsolated) {
     test.tear_down();
   }
   fresh::TearDownTestSuite();
+}
+
+// What a test writes through transaction() is seen inside the test and gone after it, however it was
+// written: straight, by code that commits a pqxx::subtransaction it nests, by committing what the
+// fixture handed out, or around a statement that failed. Tests of one suite, one after the other.
+TEST(PostgresqlFixtureLifecycle, WritesThroughTheTransactionAreSeenThenRolledBack) {
+  using fixture = migrated_database<postgresql_history, strata::postgresql>;
+  fixture::SetUpTestSuite();
+  std::string suite_database;
+  for (int i = 0; i < 4; ++i) {
+    driven<fixture> test;
+    test.set_up();
+    if (IsSkipped() || HasFailure()) break;  // no server: skipped, or failed under STRATA_REQUIRE_POSTGRESQL
+    pqxx::dbtransaction& tx = fixture::transaction();
+    EXPECT_EQ(pg_scalar(tx, "SELECT count(*) FROM items"), "0") << "rows of the test before were not rolled back (test " << i << ")";
+    tx.exec0("INSERT INTO items (key) VALUES ('straight')");
+    {
+      pqxx::subtransaction code_that_commits(tx);
+      code_that_commits.exec0("INSERT INTO items (key) VALUES ('committed')");
+      code_that_commits.commit();
+    }
+    if (i == 1) {
+      EXPECT_THROW(tx.exec0("INSERT INTO items (key) VALUES ('straight')"), pqxx::unique_violation);
+    } else {
+      EXPECT_EQ(pg_scalar(tx, "SELECT string_agg(key, ',' ORDER BY key) FROM items"), "committed,straight");
+      suite_database = pg_scalar(tx, "SELECT current_database()");
+    }
+    if (i == 2) tx.commit();  // releases the fixture's savepoint, not its transaction
+    test.tear_down();
+    EXPECT_FALSE(HasFailure()) << "test " << i;
+  }
+  if (!suite_database.empty()) {  // nothing reached the database: another connection sees no row
+    pqxx::connection other("dbname=" + suite_database);
+    EXPECT_EQ(pg_scalar(other, "SELECT count(*) FROM items"), "0");
+  }
+  fixture::TearDownTestSuite();
+}
+
+// A role that may not create databases cannot have test databases: the message says what to run
+// (docs/testing.md), in one line, without the password.
+TEST(PostgresqlProvisioner, ARoleThatMayNotCreateDatabasesIsToldWhatToDo) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  const std::string role = "strata_no_createdb_" + std::to_string(::getpid());
+  pg_exec(*admin, "CREATE ROLE " + role + " LOGIN NOCREATEDB PASSWORD 'Nc7/Pw@42'");
+  {
+    scoped_environment user("PGUSER", role.c_str()), password("PGPASSWORD", "Nc7/Pw@42");
+    try {
+      strata::postgresql::provisioner p;
+      p.create(role + "_db");
+      ADD_FAILURE() << "a role without CREATEDB created a database";
+    } catch (const strata::error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("permission denied to create database"), std::string::npos) << what;
+      EXPECT_NE(what.find("ALTER ROLE \"" + role + "\" CREATEDB"), std::string::npos) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+      EXPECT_EQ(what.find("Nc7"), std::string::npos) << what;
+    }
+  }
+  pg_exec(*admin, "DROP ROLE " + role);
+}
+
+// A template that another role built is not copied: the copy's tables would belong to that role, and
+// the tests would fail on their first statement ("permission denied for table ...").
+TEST(PostgresqlProvisioner, AnotherRolesTemplateIsNotCopied) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  const std::string role = "strata_other_role_" + std::to_string(::getpid());
+  const std::string source = role + "_tpl";
+  pg_exec(*admin, "CREATE ROLE " + role + " LOGIN CREATEDB PASSWORD 'Ot8/Pw@42'");
+  pg_exec(*admin, "CREATE DATABASE " + source);
+  pg_exec(*admin, "ALTER DATABASE " + source + " IS_TEMPLATE true");
+  {
+    scoped_environment user("PGUSER", role.c_str()), password("PGPASSWORD", "Ot8/Pw@42");
+    strata::postgresql::provisioner p;
+    try {
+      p.copy(source, role + "_copy");
+      ADD_FAILURE() << "copied a template of another role";
+    } catch (const strata::error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("belongs to the role"), std::string::npos) << what;
+      EXPECT_NE(what.find("run the tests as"), std::string::npos) << what;
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+      EXPECT_EQ(what.find("Ot8"), std::string::npos) << what;
+    }
+    EXPECT_TRUE(p.list(role + "_copy").empty());
+  }
+  strata::postgresql::provisioner(/* as the PG* variables' role */).drop(source);
+  pg_exec(*admin, "DROP ROLE " + role);
 }
 
 class PostgresqlFresh : public migrated_database<postgresql_history, strata::postgresql, isolation::fresh_database> {

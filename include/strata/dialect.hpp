@@ -170,17 +170,25 @@ concept ReportsStatements = Dialect<D> && requires(D& d, std::function<void(std:
 // A model runs SQL on its connection as it is, outside any transaction strata opens (tests use it
 // to set up rows; a statement error is a strata::operation_failed), and isolates a test in a
 // transaction that is rolled back at its end:
-//   void execute(std::string_view sql);
-//   void begin_test_transaction();      // a transaction (SQLite: SAVEPOINT; PostgreSQL: BEGIN + SAVEPOINT)
-//   void rollback_test_transaction();   // undoes everything since begin_test_transaction()
+//   void execute(std::string_view sql);     // inside the test transaction while one is open
+//   void begin_test_transaction();          // a transaction (SQLite: a SAVEPOINT; PostgreSQL: a
+//                                           // pqxx::work, and a pqxx::subtransaction in it)
+//   void rollback_test_transaction();       // undoes everything since begin_test_transaction()
+//   auto& test_transaction();               // between the two: the native object a test writes
+//       // through (SQLite: the SQLite::Database, every statement of which runs in the savepoint;
+//       // PostgreSQL: the pqxx::subtransaction, as pqxx::dbtransaction&). Code that commits it, or
+//       // commits a transaction it nests in it, releases a savepoint and ends nothing: the test
+//       // transaction itself is never handed out.
 // Laws: after rollback_test_transaction() the database is as it was before
-// begin_test_transaction(), and the connection is usable as before.
+// begin_test_transaction(), whatever was written or committed through test_transaction(), and the
+// connection is usable as before.
 // Models: strata::sqlite, strata::postgresql.
 template <class D>
 concept ExecutesSql = Dialect<D> && requires(D& d, std::string_view sql) {
   d.execute(sql);
   d.begin_test_transaction();
   d.rollback_test_transaction();
+  d.test_transaction();
 };
 
 // ---- PreparesLocation: what a URL needs before it can be opened ---------------------------------------

@@ -2453,17 +2453,25 @@ concept ReportsStatements = Dialect<D> && requires(D& d, std::function<void(std:
 // A model runs SQL on its connection as it is, outside any transaction strata opens (tests use it
 // to set up rows; a statement error is a strata::operation_failed), and isolates a test in a
 // transaction that is rolled back at its end:
-//   void execute(std::string_view sql);
-//   void begin_test_transaction();      // a transaction (SQLite: SAVEPOINT; PostgreSQL: BEGIN + SAVEPOINT)
-//   void rollback_test_transaction();   // undoes everything since begin_test_transaction()
+//   void execute(std::string_view sql);     // inside the test transaction while one is open
+//   void begin_test_transaction();          // a transaction (SQLite: a SAVEPOINT; PostgreSQL: a
+//                                           // pqxx::work, and a pqxx::subtransaction in it)
+//   void rollback_test_transaction();       // undoes everything since begin_test_transaction()
+//   auto& test_transaction();               // between the two: the native object a test writes
+//       // through (SQLite: the SQLite::Database, every statement of which runs in the savepoint;
+//       // PostgreSQL: the pqxx::subtransaction, as pqxx::dbtransaction&). Code that commits it, or
+//       // commits a transaction it nests in it, releases a savepoint and ends nothing: the test
+//       // transaction itself is never handed out.
 // Laws: after rollback_test_transaction() the database is as it was before
-// begin_test_transaction(), and the connection is usable as before.
+// begin_test_transaction(), whatever was written or committed through test_transaction(), and the
+// connection is usable as before.
 // Models: strata::sqlite, strata::postgresql.
 template <class D>
 concept ExecutesSql = Dialect<D> && requires(D& d, std::string_view sql) {
   d.execute(sql);
   d.begin_test_transaction();
   d.rollback_test_transaction();
+  d.test_transaction();
 };
 
 // ---- PreparesLocation: what a URL needs before it can be opened ---------------------------------------
@@ -6312,6 +6320,7 @@ static_assert(SqlTraits<postgresql_sql>);
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -7039,11 +7048,45 @@ class postgresql {
       throw operation_failed(what, server_message(e));
     }
   }
-  // A test's changes go into a transaction (with a savepoint) that rollback_test_transaction()
-  // undoes. The test runs its statements without a transaction object of its own
-  // (pqxx::nontransaction): a pqxx::work's commit would end this transaction.
-  void begin_test_transaction() { execute("BEGIN; SAVEPOINT strata_test"); }
-  void rollback_test_transaction() { execute("ROLLBACK TO SAVEPOINT strata_test; ROLLBACK"); }
+  // A test's changes go into a pqxx::work that rollback_test_transaction() aborts. The test writes
+  // through test_transaction(), a pqxx::subtransaction (a savepoint) in it: committing that, or a
+  // pqxx::subtransaction nested in it, releases a savepoint and ends nothing, and the work itself is
+  // never handed out. libpqxx allows one transaction object per connection at a time, so a
+  // pqxx::work or pqxx::nontransaction opened on database() meanwhile throws pqxx::usage_error
+  // naming this one (test_work_name) instead of committing the test's rows.
+  void begin_test_transaction() {
+    guarded("beginning the test transaction", [&] {
+      test_work_ = std::make_unique<pqxx::work>(*conn_, std::string(test_work_name));
+      test_savepoint_ = std::make_unique<pqxx::subtransaction>(*test_work_, "strata_test");
+      // libpqxx 6 sets a subtransaction's savepoint at its first exec(), and exec_params() does not
+      // set it: set here, whatever the test runs first.
+      test_savepoint_->exec("SELECT 1");
+      return 0;
+    });
+    tx_ = test_savepoint_.get();
+  }
+  void rollback_test_transaction() {
+    tx_ = nullptr;
+    auto savepoint = std::move(test_savepoint_);
+    auto work = std::move(test_work_);
+    if (!work) return;
+    guarded("rolling back the test transaction", [&] {
+      try {
+        if (savepoint) savepoint->abort();
+      } catch (const pqxx::usage_error&) {  // the test committed it: the work's rollback undoes it
+      }
+      work->abort();
+      return 0;
+    });
+  }
+  [[nodiscard]] pqxx::dbtransaction& test_transaction() {
+    if (!test_savepoint_)
+      throw std::logic_error("strata::postgresql::test_transaction: no test transaction is open; call begin_test_transaction() first");
+    return *test_savepoint_;
+  }
+  // The name libpqxx's messages give the test transaction: what a test that opens a second
+  // transaction on the connection reads.
+  static constexpr std::string_view test_work_name = "strata test transaction: write through transaction() of the fixture";
 
  private:
   struct endpoint {
@@ -7382,6 +7425,8 @@ class postgresql {
   std::unique_ptr<pqxx::connection> owned_;
   pqxx::connection* conn_ = nullptr;
   pqxx::transaction_base* tx_ = nullptr;  // the open transaction, if any
+  std::unique_ptr<pqxx::work> test_work_;               // begin_test_transaction()'s, and
+  std::unique_ptr<pqxx::subtransaction> test_savepoint_;  // the savepoint in it that the test writes through
   bool outside_transaction_ = false;      // running a non-transactional revision
   bool broken_ = false;                   // the connection was lost during this migration
   std::function<void(std::string_view)> statement_listener_;
@@ -7443,13 +7488,24 @@ class postgresql::provisioner {
   [[nodiscard]] std::string url(std::string_view name) const { return "postgresql:///" + std::string(name); }
   postgresql open(std::string_view name) { return postgresql(url(name)); }
 
-  void create(std::string_view name) { run("create the database '" + std::string(name) + "'", "CREATE DATABASE " + quote(name)); }
+  void create(std::string_view name) { run("create the database '" + std::string(name) + "'", "CREATE DATABASE " + quote(name), creates); }
 
   // PostgreSQL 15's default WAL_LOG strategy copies a small database block by block through the
-  // WAL (about 130 ms for an empty one); FILE_COPY copies its files (about 30 ms).
+  // WAL (about 130 ms for an empty one); FILE_COPY copies its files (about 30 ms). A copy keeps the
+  // owners of the source's tables: a source another role owns (a template built by another role
+  // on a shared server) would give copies whose tables this role may not use, so it is refused.
   void copy(std::string_view source, std::string_view name) {
+    const auto owner = run("read the owner of the database '" + std::string(source) + "'",
+                           "SELECT pg_get_userbyid(datdba), pg_has_role(datdba, 'USAGE') FROM pg_database WHERE datname = " +
+                               detail::postgresql_sql::literal(source));
+    if (!owner.empty() && !owner[0][1].as<bool>())
+      throw error("the PostgreSQL database '" + std::string(source) + "' belongs to the role " + quote(owner[0][0].as<std::string>()) +
+                  ", so the role " + quote(admin_->username()) + " could not use the tables of a copy; run the tests as " +
+                  quote(owner[0][0].as<std::string>()) + ", or drop it (ALTER DATABASE " + quote(source) + " IS_TEMPLATE false; DROP DATABASE " +
+                  quote(source) + ") so that this role builds its own");
     run("create the database '" + std::string(name) + "' from '" + std::string(source) + "'",
-        "CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(source) + (admin_->server_version() >= 150000 ? " STRATEGY FILE_COPY" : ""));
+        "CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(source) + (admin_->server_version() >= 150000 ? " STRATEGY FILE_COPY" : ""),
+        creates);
   }
 
   // A template loses its mark first. Connections just closed may not have ended in the server yet
@@ -7546,13 +7602,21 @@ class postgresql::provisioner {
     }
   }
 
-  pqxx::result run(const std::string& what, const std::string& sql) {
+  // What a statement does, for the message when the role may not do it.
+  enum statement_kind { other, creates };
+
+  pqxx::result run(const std::string& what, const std::string& sql, statement_kind kind = other) {
     try {
       pqxx::nontransaction n(*admin_);
       return n.exec(sql);
     } catch (const pqxx::broken_connection& e) {
       throw database_unavailable("lost the connection to the PostgreSQL server while trying to " + what + " (" + first_line(e.what()) +
                                  "); check that the server runs");
+    } catch (const pqxx::insufficient_privilege& e) {
+      if (kind == creates)
+        throw error("PostgreSQL could not " + what + " (" + first_line(e.what()) + "): strata::testing needs a role that may create databases; " +
+                    "run ALTER ROLE " + quote(admin_->username()) + " CREATEDB as a superuser, or set PGUSER to a role that has CREATEDB");
+      throw error("PostgreSQL could not " + what + " (" + first_line(e.what()) + ")");
     } catch (const pqxx::failure& e) {
       throw error("PostgreSQL could not " + what + " (" + first_line(e.what()) + ")");
     }
@@ -9009,9 +9073,12 @@ class sqlite {
       throw operation_failed("execute \"" + std::string(sql.substr(0, 60)) + (sql.size() > 60 ? "...\"" : "\""), e.what());
     }
   }
-  // A test's changes go into a savepoint that rollback_test_transaction() undoes.
+  // A test's changes go into a savepoint that rollback_test_transaction() undoes. The test writes
+  // through the connection itself (test_transaction()): all its statements run in the savepoint, and
+  // a SQLite::Transaction there fails (SQLite has no BEGIN inside a savepoint).
   void begin_test_transaction() { execute("SAVEPOINT strata_test"); }
   void rollback_test_transaction() { execute("ROLLBACK TO SAVEPOINT strata_test; RELEASE SAVEPOINT strata_test"); }
+  [[nodiscard]] SQLite::Database& test_transaction() { return database(); }
 
   // Creates the missing folder of a SQLite file URL (sqlite:///./data/app.db needs data/) and says
   // whether it did; nothing for :memory: or a file URI. Throws strata::malformed_url for a URL that

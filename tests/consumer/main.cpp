@@ -1,6 +1,8 @@
 // A user's program: one revision, migrated to head on a SQLite file; exits 1 unless it is current.
 #include <strata/strata.hpp>
+#if __has_include(<strata/dialect/sqlite.hpp>)  // strata's headers; the single header holds the dialect already
 #include <strata/dialect/sqlite.hpp>
+#endif
 
 #include <iostream>
 #include <string>

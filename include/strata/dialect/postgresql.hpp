@@ -13,6 +13,7 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -355,11 +356,45 @@ class postgresql {
       throw operation_failed(what, server_message(e));
     }
   }
-  // A test's changes go into a transaction (with a savepoint) that rollback_test_transaction()
-  // undoes. The test runs its statements without a transaction object of its own
-  // (pqxx::nontransaction): a pqxx::work's commit would end this transaction.
-  void begin_test_transaction() { execute("BEGIN; SAVEPOINT strata_test"); }
-  void rollback_test_transaction() { execute("ROLLBACK TO SAVEPOINT strata_test; ROLLBACK"); }
+  // A test's changes go into a pqxx::work that rollback_test_transaction() aborts. The test writes
+  // through test_transaction(), a pqxx::subtransaction (a savepoint) in it: committing that, or a
+  // pqxx::subtransaction nested in it, releases a savepoint and ends nothing, and the work itself is
+  // never handed out. libpqxx allows one transaction object per connection at a time, so a
+  // pqxx::work or pqxx::nontransaction opened on database() meanwhile throws pqxx::usage_error
+  // naming this one (test_work_name) instead of committing the test's rows.
+  void begin_test_transaction() {
+    guarded("beginning the test transaction", [&] {
+      test_work_ = std::make_unique<pqxx::work>(*conn_, std::string(test_work_name));
+      test_savepoint_ = std::make_unique<pqxx::subtransaction>(*test_work_, "strata_test");
+      // libpqxx 6 sets a subtransaction's savepoint at its first exec(), and exec_params() does not
+      // set it: set here, whatever the test runs first.
+      test_savepoint_->exec("SELECT 1");
+      return 0;
+    });
+    tx_ = test_savepoint_.get();
+  }
+  void rollback_test_transaction() {
+    tx_ = nullptr;
+    auto savepoint = std::move(test_savepoint_);
+    auto work = std::move(test_work_);
+    if (!work) return;
+    guarded("rolling back the test transaction", [&] {
+      try {
+        if (savepoint) savepoint->abort();
+      } catch (const pqxx::usage_error&) {  // the test committed it: the work's rollback undoes it
+      }
+      work->abort();
+      return 0;
+    });
+  }
+  [[nodiscard]] pqxx::dbtransaction& test_transaction() {
+    if (!test_savepoint_)
+      throw std::logic_error("strata::postgresql::test_transaction: no test transaction is open; call begin_test_transaction() first");
+    return *test_savepoint_;
+  }
+  // The name libpqxx's messages give the test transaction: what a test that opens a second
+  // transaction on the connection reads.
+  static constexpr std::string_view test_work_name = "strata test transaction: write through transaction() of the fixture";
 
  private:
   struct endpoint {
@@ -698,6 +733,8 @@ class postgresql {
   std::unique_ptr<pqxx::connection> owned_;
   pqxx::connection* conn_ = nullptr;
   pqxx::transaction_base* tx_ = nullptr;  // the open transaction, if any
+  std::unique_ptr<pqxx::work> test_work_;               // begin_test_transaction()'s, and
+  std::unique_ptr<pqxx::subtransaction> test_savepoint_;  // the savepoint in it that the test writes through
   bool outside_transaction_ = false;      // running a non-transactional revision
   bool broken_ = false;                   // the connection was lost during this migration
   std::function<void(std::string_view)> statement_listener_;

@@ -47,13 +47,24 @@ class postgresql::provisioner {
   [[nodiscard]] std::string url(std::string_view name) const { return "postgresql:///" + std::string(name); }
   postgresql open(std::string_view name) { return postgresql(url(name)); }
 
-  void create(std::string_view name) { run("create the database '" + std::string(name) + "'", "CREATE DATABASE " + quote(name)); }
+  void create(std::string_view name) { run("create the database '" + std::string(name) + "'", "CREATE DATABASE " + quote(name), creates); }
 
   // PostgreSQL 15's default WAL_LOG strategy copies a small database block by block through the
-  // WAL (about 130 ms for an empty one); FILE_COPY copies its files (about 30 ms).
+  // WAL (about 130 ms for an empty one); FILE_COPY copies its files (about 30 ms). A copy keeps the
+  // owners of the source's tables: a source another role owns (a template built by another role
+  // on a shared server) would give copies whose tables this role may not use, so it is refused.
   void copy(std::string_view source, std::string_view name) {
+    const auto owner = run("read the owner of the database '" + std::string(source) + "'",
+                           "SELECT pg_get_userbyid(datdba), pg_has_role(datdba, 'USAGE') FROM pg_database WHERE datname = " +
+                               detail::postgresql_sql::literal(source));
+    if (!owner.empty() && !owner[0][1].as<bool>())
+      throw error("the PostgreSQL database '" + std::string(source) + "' belongs to the role " + quote(owner[0][0].as<std::string>()) +
+                  ", so the role " + quote(admin_->username()) + " could not use the tables of a copy; run the tests as " +
+                  quote(owner[0][0].as<std::string>()) + ", or drop it (ALTER DATABASE " + quote(source) + " IS_TEMPLATE false; DROP DATABASE " +
+                  quote(source) + ") so that this role builds its own");
     run("create the database '" + std::string(name) + "' from '" + std::string(source) + "'",
-        "CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(source) + (admin_->server_version() >= 150000 ? " STRATEGY FILE_COPY" : ""));
+        "CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(source) + (admin_->server_version() >= 150000 ? " STRATEGY FILE_COPY" : ""),
+        creates);
   }
 
   // A template loses its mark first. Connections just closed may not have ended in the server yet
@@ -150,13 +161,21 @@ class postgresql::provisioner {
     }
   }
 
-  pqxx::result run(const std::string& what, const std::string& sql) {
+  // What a statement does, for the message when the role may not do it.
+  enum statement_kind { other, creates };
+
+  pqxx::result run(const std::string& what, const std::string& sql, statement_kind kind = other) {
     try {
       pqxx::nontransaction n(*admin_);
       return n.exec(sql);
     } catch (const pqxx::broken_connection& e) {
       throw database_unavailable("lost the connection to the PostgreSQL server while trying to " + what + " (" + first_line(e.what()) +
                                  "); check that the server runs");
+    } catch (const pqxx::insufficient_privilege& e) {
+      if (kind == creates)
+        throw error("PostgreSQL could not " + what + " (" + first_line(e.what()) + "): strata::testing needs a role that may create databases; " +
+                    "run ALTER ROLE " + quote(admin_->username()) + " CREATEDB as a superuser, or set PGUSER to a role that has CREATEDB");
+      throw error("PostgreSQL could not " + what + " (" + first_line(e.what()) + ")");
     } catch (const pqxx::failure& e) {
       throw error("PostgreSQL could not " + what + " (" + first_line(e.what()) + ")");
     }

@@ -245,9 +245,12 @@ class sqlite {
       throw operation_failed("execute \"" + std::string(sql.substr(0, 60)) + (sql.size() > 60 ? "...\"" : "\""), e.what());
     }
   }
-  // A test's changes go into a savepoint that rollback_test_transaction() undoes.
+  // A test's changes go into a savepoint that rollback_test_transaction() undoes. The test writes
+  // through the connection itself (test_transaction()): all its statements run in the savepoint, and
+  // a SQLite::Transaction there fails (SQLite has no BEGIN inside a savepoint).
   void begin_test_transaction() { execute("SAVEPOINT strata_test"); }
   void rollback_test_transaction() { execute("ROLLBACK TO SAVEPOINT strata_test; RELEASE SAVEPOINT strata_test"); }
+  [[nodiscard]] SQLite::Database& test_transaction() { return database(); }
 
   // Creates the missing folder of a SQLite file URL (sqlite:///./data/app.db needs data/) and says
   // whether it did; nothing for :memory: or a file URI. Throws strata::malformed_url for a URL that

@@ -1,7 +1,7 @@
 // strata::testing::migrated_database: a GoogleTest fixture base that gives a suite a database at head.
 //
 //   class StockTest : public strata::testing::migrated_database<migrations::history, strata::sqlite> {};
-//   TEST_F(StockTest, Adds) { StockRepository repo(database()); ... }
+//   TEST_F(StockTest, Adds) { StockRepository repo(transaction()); ... }
 //
 // SetUpTestSuite clones the history's template (strata/testing/database_template.hpp: migrated once
 // per process, or for a dialect whose place copies databases, once per history across processes)
@@ -9,14 +9,16 @@
 // pqxx::connection&: the dialect's database()); url() is a URL that code under test can open a
 // connection of its own with. The isolation between the tests:
 //   isolation::transaction     one database for the suite; each test runs inside the dialect's test
-//                              transaction (ExecutesSql: SQLite SAVEPOINT strata_test; PostgreSQL
-//                              BEGIN; SAVEPOINT), rolled back at its end. The test must not COMMIT
-//                              that transaction: on PostgreSQL run its statements with
-//                              pqxx::nontransaction on database() (a pqxx::work's commit would
-//                              commit the fixture's transaction; the fixture then reports a
-//                              failure). A second connection opened through url() does not see the
-//                              test's uncommitted rows, and its writes wait for the test's lock: use
-//                              fresh_database for such code.
+//                              transaction (ExecutesSql), rolled back at its end. The test writes
+//                              through transaction(), the dialect's test_transaction(): SQLite, the
+//                              connection (its statements run in SAVEPOINT strata_test); PostgreSQL,
+//                              a pqxx::dbtransaction& (a savepoint in the fixture's pqxx::work) that
+//                              code under test may use, nest pqxx::subtransactions in and commit,
+//                              all of it undone after the test. A pqxx::work or nontransaction of
+//                              the test's own on database() throws pqxx::usage_error (one
+//                              transaction per connection). A second connection opened through url()
+//                              does not see the test's uncommitted rows, and its writes wait for the
+//                              test's lock: use fresh_database for such code.
 //   isolation::fresh_database  each test gets a clone of its own (database() and url() are that
 //                              test's); nothing to roll back, and every connection sees everything.
 // On SQLite the clones are files in the temporary folder (so that url() works), written from the
@@ -68,6 +70,18 @@ class migrated_database : public ::testing::Test {
   static auto& database() { return current().connection(); }
   // A URL of that database, for code under test that opens its own connection.
   static const std::string& url() { return current().url(); }
+  // Inside a test (isolation::transaction): what the test writes through so that its writes are
+  // rolled back at its end, the dialect's test_transaction() (SQLite::Database&,
+  // pqxx::dbtransaction&).
+  static auto& transaction()
+    requires(I == isolation::transaction)
+  {
+    auto& s = state();
+    if (!s.savepoint)
+      throw std::logic_error("strata::testing: transaction() exists inside a test only (between SetUp and TearDown), "
+                             "and only when the suite's database was made");
+    return s.suite->dialect().test_transaction();
+  }
 
  protected:
   void SetUp() override {
@@ -99,8 +113,8 @@ class migrated_database : public ::testing::Test {
         s.suite->dialect().rollback_test_transaction();
       } catch (const std::exception& e) {
         ADD_FAILURE() << "strata::testing could not roll back the test's changes (" << e.what()
-                      << "): the test committed or ended the transaction the fixture opened for it; run its statements "
-                         "without a transaction of their own, or use isolation::fresh_database";
+                      << "): the test ended the transaction the fixture opened for it; write through transaction(), "
+                         "or use isolation::fresh_database for code that commits on a connection of its own";
         try {
           s.suite->execute("ROLLBACK");  // whatever the test left open
         } catch (...) {  // NOLINT: nothing left open
