@@ -1,7 +1,8 @@
 # cli.from_nothing: docs/getting_started.md's walkthrough, from a project without a versions folder to
-# its first upgrade, each step as a user types it: build manage_db (on an empty history), init,
-# migrate (revision one, a base revision), write its upgrade and downgrade, a plain `cmake --build`,
-# upgrade, downgrade. Run with cmake -P and the variables of common.cmake.
+# its first upgrade, each step as a user types it: build manage_db (on an empty history and the
+# models of new_project/models.hpp), init, check (the models ahead), migrate (revision one, a base
+# revision diffed from the models), a plain `cmake --build`, upgrade, downgrade, upgrade, check.
+# Run with cmake -P and the variables of common.cmake.
 cmake_minimum_required(VERSION 3.21)
 
 set(_src "${WORK_DIR}/src")
@@ -10,7 +11,7 @@ include("${CMAKE_CURRENT_LIST_DIR}/common.cmake")
 
 file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${_src}")
-file(COPY "${PROJECT_DIR}/new_project/CMakeLists.txt" DESTINATION "${_src}")
+file(COPY "${PROJECT_DIR}/new_project/CMakeLists.txt" "${PROJECT_DIR}/new_project/models.hpp" DESTINATION "${_src}")
 file(WRITE "${_src}/strata.ini" "[strata]\nurl = sqlite:///./data/stocks.db\n")
 
 # ---- manage_db builds and works before there is any revision
@@ -30,8 +31,10 @@ build("rebuilding manage_db after init")
 run(0 _out status)
 expect_match("${_out}" "Heads: +none" "status after init")
 
-# ---- migrate: revision one, then its operations, a rebuild, and the upgrade
-run(0 _out migrate -m "create stocks" --no-autogenerate)
+# ---- migrate: revision one, diffed from the models, then a rebuild and the upgrade
+run(1 _out check)
+expect_match("${_out}" "^stocks: a table in the models, not in the migrations\n$" "check before revision one")
+run(0 _out migrate -m "create stocks")
 if(NOT _out MATCHES "Generated ([^\n]+\\.hpp)\nRevision ([0-9a-f]+) \\(down revision base\\)")
   message(FATAL_ERROR "migrate did not write a base revision:\n${_out}")
 endif()
@@ -39,15 +42,9 @@ set(_file "${CMAKE_MATCH_1}")
 set(_id "${CMAKE_MATCH_2}")
 run(1 _out upgrade)  # not rebuilt yet: refused, with the command that rebuilds it
 expect_match("${_out_err}" "stale.*cmake --build ${_build} --target manage_db" "upgrade before the rebuild")
-
 file(READ "${_file}" _revision)
-string(REPLACE "static constexpr void upgrade([[maybe_unused]] strata::ops& op) {}"
-               "static constexpr void upgrade(strata::ops& op) {\n    op.create_table(\"stocks\", {strata::column(\"id\", strata::integer).primary_key(),\n                               strata::column(\"symbol\", strata::varchar(10)).not_null().unique()});\n  }"
-               _revision "${_revision}")
-string(REPLACE "static constexpr void downgrade([[maybe_unused]] strata::ops& op) {}"
-               "static constexpr void downgrade(strata::ops& op) { op.drop_table(\"stocks\"); }" _revision "${_revision}")
-expect_match("${_revision}" "op\\.create_table\\(\"stocks\".*op\\.drop_table\\(\"stocks\"\\)" "the revision as edited")
-file(WRITE "${_file}" "${_revision}")
+expect_match("${_revision}" "op\\.create_table\\(\"stocks\",\n +\\{strata::column\\(\"id\", strata::integer\\)\\.primary_key\\(\\),\n +strata::column\\(\"symbol\", strata::varchar\\(10\\)\\)\\.not_null\\(\\)\\.unique\\(\\)\\}\\);.*op\\.drop_table\\(\"stocks\"\\);"
+             "revision one as migrate wrote it")
 build("rebuilding manage_db after migrate")
 
 run(0 _out upgrade)
@@ -59,4 +56,6 @@ expect_match("${_out}" "Up to date" "status after the upgrade")
 run(0 _out downgrade -1)
 expect_match("${_out}" "Running downgrade ${_id} -> base, create stocks\n" "downgrade -1")
 run(0 _out upgrade)
+run(0 _out check)
+expect_match("${_out}" "^The models match the migrations at head ${_id}\\.\n$" "check after the upgrade")
 message(STATUS "from nothing to the first upgrade: ok (revision ${_id})")
