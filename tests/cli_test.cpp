@@ -785,7 +785,7 @@ TEST_F(cli, InitSetsUpAnEmptyVersionsFolderAndMigrateWritesRevisionOne) {
   EXPECT_EQ(o.err, "");
   EXPECT_TRUE(contains(o.out, "Created " + (folder / "history.hpp").string() + ", an empty history.")) << o;
   const auto list = read_file(folder / "history.hpp");
-  EXPECT_TRUE(contains(list, "#include <strata/history.hpp>\n")) << list;
+  EXPECT_TRUE(contains(list, "#include <strata/strata.hpp>\n")) << list;
   EXPECT_TRUE(contains(list, "using history = strata::history<>;")) << list;
   EXPECT_FALSE(fs::exists(dir.path() / "data"));  // init needs no database
 

@@ -2,7 +2,7 @@
 // `manage_db merge`: edit the revision files, not this list.
 #pragma once
 
-#include <strata/history.hpp>
+#include <strata/strata.hpp>
 
 #include "8653cc238299_initial_schema.hpp"
 #include "3b1f0c2d4e5a_add_sentiment_confidence_column_to_sentiment_data_table.hpp"
