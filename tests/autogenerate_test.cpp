@@ -154,6 +154,33 @@ TEST(Autogenerate, TheDatabasesSpellingIsNotAChange) {
             std::string::npos);
 }
 
+struct keyed_models {
+  static constexpr void declare(strata::model& m) {
+    m.table("stocks", {strata::column("id", strata::integer).primary_key(), strata::column("symbol", strata::varchar(10)).not_null().unique()});
+    m.table("prices", {strata::column("id", strata::integer).primary_key(),
+                       strata::column("stock_id", strata::integer).not_null().references("stocks", "id", strata::referential_action::cascade),
+                       strata::column("price", strata::float_).check("price > 0")});
+  }
+};
+
+TEST(Autogenerate, ConstraintsTheDatabaseNamesOnItsOwnAreThoseOfTheModelsColumns) {
+  // What PostgreSQL gives back: every key a named table constraint.
+  strata::schema live;
+  live.apply([] {
+    strata::ops o;
+    o.create_table("stocks", {strata::column("id", strata::integer).not_null(), strata::column("symbol", strata::varchar(10)).not_null(),
+                              strata::primary_key("stocks_pkey", {"id"}), strata::unique("stocks_symbol_key", {"symbol"})});
+    o.create_table("prices", {strata::column("id", strata::integer).not_null(), strata::column("stock_id", strata::integer).not_null(),
+                              strata::column("price", strata::float_), strata::primary_key("prices_pkey", {"id"}),
+                              strata::foreign_key("prices_stock_id_fkey", {"stock_id"}, "stocks", {"id"}, strata::referential_action::cascade),
+                              strata::check("prices_price_check", "(price > (0)::double precision)")});
+    return o;
+  }());
+  const auto models = strata::declared<keyed_models>();
+  const auto generated = strata::commands::generate(strata::commands::spelled_as(live, models.schema()), models);
+  EXPECT_TRUE(generated.empty()) << generated.body.upgrade;
+}
+
 struct two_heads_a : strata::revision<"b1b1b1b1b1b1", "a1a1a1a1a1a1"> {
   static constexpr std::string_view message = "a";
   static constexpr void upgrade(strata::ops&) {}
