@@ -204,25 +204,48 @@ constexpr std::vector<const table_schema*> by_references(std::vector<const table
 // new tables (referenced ones first); new columns (placed where `to` has them); altered columns;
 // new constraints (foreign keys last); new indexes. `downgrade` is the inverse of each, in reverse.
 constexpr migration_ops diff(const schema& from, const schema& to, const std::vector<table_rename>& renamed_tables = {}) {
+  // Constant evaluation is slow at building vectors and comparing strings: a table of `to` equal to
+  // its namesake in `from` (most of them) is skipped by every phase, and the others are looked up
+  // once per table and phase, not per column.
+  std::vector<char> unchanged(to.tables.size(), 0);
+  std::vector<std::vector<constraint_key>> wanted_keys(to.tables.size());
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto* u = from.find_table(to.tables[ti].name);
+    unchanged[ti] = u != nullptr && *u == to.tables[ti];
+    if (!unchanged[ti]) wanted_keys[ti] = constraint_keys(to.tables[ti]);
+  }
+  const auto position = [&](const table_schema* t) { return static_cast<std::size_t>(t - to.tables.data()); };
+  if (from.tables.size() == to.tables.size() && from.indexes.size() == to.indexes.size() &&
+      std::find(unchanged.begin(), unchanged.end(), 0) == unchanged.end() &&
+      std::all_of(to.indexes.begin(), to.indexes.end(), [&](const index_schema& x) {
+        const auto* y = from.find_index(x.name);
+        return y != nullptr && detail::same_index(x, *y);
+      }))
+    return {};  // the common case (the models in sync), without copying `from`
+
   detail::diff_builder b{from, {}, {}};
   auto& cur = b.current;
 
   for (const auto& r : renamed_tables)
     if (cur.find_table(r.from) && !cur.find_table(r.to) && to.find_table(r.to) && !to.find_table(r.from))
       b.record(op::rename_table{r.from, r.to}, op::rename_table{r.to, r.from});
-  for (const auto& t : to.tables) {
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    const table_schema* u = nullptr;
     for (const auto& c : t.columns) {
+      if (unchanged[ti]) break;
       const auto old = c.previous_name.from;
-      const auto* u = cur.find_table(t.name);
-      if (old.empty() || u == nullptr || u->find_column(c.name) || !u->find_column(old) || t.find_column(old)) continue;
+      if (old.empty()) continue;
+      if (u == nullptr && (u = cur.find_table(t.name)) == nullptr) break;
+      if (u->find_column(c.name) || !u->find_column(old) || t.find_column(old)) continue;
       b.record(op::rename_column{t.name, old, c.name}, op::rename_column{t.name, c.name, old});
+      u = nullptr;
     }
   }
 
-  // Columns that go, or come back changed beyond what alter_column does (a generated expression).
-  auto replaced = [&](std::string_view table, const column& c) {
-    const auto* t = to.find_table(table);
-    const auto* w = t == nullptr ? nullptr : t->find_column(c.name);
+  // A column that goes, or comes back changed beyond what alter_column does (a generated expression).
+  auto replaced = [](const table_schema& wanted, const column& c) {
+    const auto* w = wanted.find_column(c.name);
     return w == nullptr || w->generated_sql != c.generated_sql || (c.generated_sql && w->generated_storage != c.generated_storage);
   };
 
@@ -238,23 +261,22 @@ constexpr migration_ops diff(const schema& from, const schema& to, const std::ve
   }
 
   // Constraints that go or change, foreign keys first. Those written on a column that goes go with it.
-  for (const bool foreign : {true, false}) {
-    for (std::size_t ti = 0; ti < cur.tables.size(); ++ti) {
-      const auto* t = to.find_table(cur.tables[ti].name);
-      if (t == nullptr) continue;
-      auto wanted = constraint_keys(*t);
-      for (const auto& k : constraint_keys(cur.tables[ti])) {
-        if ((k.kind == constraint_kind::foreign_key) != foreign) continue;
-        if (const auto it = std::find(wanted.begin(), wanted.end(), k); it != wanted.end()) {
-          wanted.erase(it);
-          continue;
-        }
-        if (!k.on_column.empty() && replaced(t->name, *cur.tables[ti].find_column(k.on_column))) continue;
-        const auto table = cur.tables[ti].name;
-        b.record(detail::drop_of(table, k), op::add_constraint{table, k.definition()});
+  std::vector<std::pair<std::string_view, constraint_key>> going, going_last;
+  for (const auto& u : cur.tables) {
+    const auto* t = to.find_table(u.name);
+    if (t == nullptr || unchanged[position(t)]) continue;
+    auto wanted = wanted_keys[position(t)];
+    for (auto& k : constraint_keys(u)) {
+      if (const auto it = std::find(wanted.begin(), wanted.end(), k); it != wanted.end()) {
+        wanted.erase(it);
+        continue;
       }
+      if (!k.on_column.empty() && replaced(*t, *u.find_column(k.on_column))) continue;
+      (k.kind == constraint_kind::foreign_key ? going : going_last).emplace_back(u.name, std::move(k));
     }
   }
+  going.insert(going.end(), going_last.begin(), going_last.end());
+  for (const auto& [table, k] : going) b.record(detail::drop_of(table, k), op::add_constraint{table, k.definition()});
 
   std::vector<const table_schema*> gone;
   for (const auto& t : cur.tables)
@@ -266,16 +288,17 @@ constexpr migration_ops diff(const schema& from, const schema& to, const std::ve
     b.record(op::drop_table{t.name}, op::create_table{t.name, t.columns, t.constraints});
   }
 
-  for (const auto& t : to.tables) {
-    for (std::size_t ci = 0; cur.find_table(t.name) != nullptr;) {
-      const auto& columns = cur.find_table(t.name)->columns;
-      if (ci >= columns.size()) break;
-      if (!replaced(t.name, columns[ci])) {
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    const auto* u = unchanged[ti] ? nullptr : cur.find_table(t.name);
+    for (std::size_t ci = 0; u != nullptr && ci < u->columns.size();) {
+      if (!replaced(t, u->columns[ci])) {
         ++ci;
         continue;
       }
-      const auto c = columns[ci];
-      b.record(op::drop_column{t.name, c.name}, op::add_column{t.name, c, detail::placement_in(columns, ci)});
+      const auto c = u->columns[ci];
+      b.record(op::drop_column{t.name, c.name}, op::add_column{t.name, c, detail::placement_in(u->columns, ci)});
+      u = cur.find_table(t.name);
     }
   }
 
@@ -284,27 +307,33 @@ constexpr migration_ops diff(const schema& from, const schema& to, const std::ve
     if (cur.find_table(t.name) == nullptr) fresh.push_back(&t);
   for (const auto* t : detail::by_references(fresh)) b.record(op::create_table{t->name, t->columns, t->constraints}, op::drop_table{t->name});
 
-  for (const auto& t : to.tables) {
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    if (unchanged[ti]) continue;
+    const auto* u = cur.find_table(t.name);
     for (std::size_t ci = 0; ci < t.columns.size(); ++ci) {
       const auto& c = t.columns[ci];
-      if (detail::column_in(cur, t.name, c.name) != nullptr) continue;
+      if (u->find_column(c.name) != nullptr) continue;
       // In place when a column after it is there already; its primary key comes with the table's.
       column_placement at{};
       for (std::size_t later = ci + 1; later < t.columns.size(); ++later)
-        if (detail::column_in(cur, t.name, t.columns[later].name) != nullptr) {
+        if (u->find_column(t.columns[later].name) != nullptr) {
           at = ci > 0 ? column_placement{.insert_after = t.columns[ci - 1].name} : column_placement{.insert_before = t.columns[later].name};
           break;
         }
       auto added = c;
       added.is_primary_key = false;
       b.record(op::add_column{t.name, added, at}, op::drop_column{t.name, c.name});
+      u = cur.find_table(t.name);
     }
   }
 
-  for (const auto& t : to.tables) {
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    if (unchanged[ti]) continue;
+    const auto* u = cur.find_table(t.name);
     for (const auto& c : t.columns) {
-      const auto* now = detail::column_in(cur, t.name, c.name);
-      if (now == nullptr) continue;
+      const auto* now = u->find_column(c.name);
       column_change change, back;
       if (now->type != c.type) {
         change.type = c.type;
@@ -322,24 +351,25 @@ constexpr migration_ops diff(const schema& from, const schema& to, const std::ve
       }
       if (change == column_change{}) continue;
       b.record(op::alter_column{t.name, c.name, change}, op::alter_column{t.name, c.name, back});
+      u = cur.find_table(t.name);
     }
   }
 
-  for (const bool foreign : {false, true}) {
-    for (const auto& t : to.tables) {
-      const auto* u = cur.find_table(t.name);
-      auto have = constraint_keys(*u);
-      for (const auto& k : constraint_keys(t)) {
-        if ((k.kind == constraint_kind::foreign_key) != foreign) continue;
-        if (const auto it = std::find(have.begin(), have.end(), k); it != have.end()) {
-          have.erase(it);
-          continue;
-        }
-        auto definition = k.definition();
-        b.record(op::add_constraint{t.name, definition}, detail::drop_of(t.name, k));
+  std::vector<std::pair<std::string_view, constraint_key>> coming, coming_last;
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    if (unchanged[ti]) continue;
+    auto have = constraint_keys(*cur.find_table(t.name));
+    for (const auto& k : wanted_keys[ti]) {
+      if (const auto it = std::find(have.begin(), have.end(), k); it != have.end()) {
+        have.erase(it);
+        continue;
       }
+      (k.kind == constraint_kind::foreign_key ? coming_last : coming).emplace_back(t.name, k);
     }
   }
+  coming.insert(coming.end(), coming_last.begin(), coming_last.end());
+  for (const auto& [table, k] : coming) b.record(op::add_constraint{table, k.definition()}, detail::drop_of(table, k));
 
   for (const auto& x : to.indexes)
     if (cur.find_index(x.name) == nullptr) b.record(op::create_index{x.name, x.table, x.columns, x.options}, op::drop_index{x.name, x.table});
