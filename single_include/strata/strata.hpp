@@ -3909,6 +3909,7 @@ version_change stamp(migrator<D>& m, std::string_view target) {
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <type_traits>
@@ -3916,6 +3917,7 @@ version_change stamp(migrator<D>& m, std::string_view target) {
 #include <variant>
 #include <vector>
 
+// #include <strata/detail/graph_check.hpp>
 // #include <strata/ops.hpp>
 // #include <strata/schema.hpp>
 // #include <strata/types.hpp>
@@ -4071,6 +4073,26 @@ constexpr column_placement placement_in(const std::vector<column>& columns, std:
   return {.insert_before = columns[1].name};
 }
 
+// The tables or indexes of a schema by name, looked up by hash in a sorted list (a schema's own
+// lookups scan: a diff of two large schemas would be quadratic).
+template <class Item>
+struct by_name {
+  const std::vector<Item>* items;
+  std::vector<std::pair<std::uint64_t, std::size_t>> sorted;
+
+  constexpr explicit by_name(const std::vector<Item>& all) : items(&all) {
+    sorted.reserve(all.size());
+    for (std::size_t i = 0; i < all.size(); ++i) sorted.emplace_back(hash_id(all[i].name), i);
+    std::sort(sorted.begin(), sorted.end());
+  }
+  [[nodiscard]] constexpr const Item* find(std::string_view name) const {
+    const auto h = hash_id(name);
+    for (auto it = std::lower_bound(sorted.begin(), sorted.end(), std::pair<std::uint64_t, std::size_t>{h, 0}); it != sorted.end() && it->first == h; ++it)
+      if ((*items)[it->second].name == name) return &(*items)[it->second];
+    return nullptr;
+  }
+};
+
 // Tables in an order where each comes after the tables it references (those of `among`); a cycle
 // keeps list order.
 constexpr std::vector<const table_schema*> by_references(std::vector<const table_schema*> among) {
@@ -4115,8 +4137,10 @@ constexpr migration_ops diff(const schema& from, const schema& to, const std::ve
   // once per table and phase, not per column.
   std::vector<char> unchanged(to.tables.size(), 0);
   std::vector<std::vector<constraint_key>> wanted_keys(to.tables.size());
+  const detail::by_name<table_schema> from_tables(from.tables);
+  const detail::by_name<index_schema> from_indexes(from.indexes);
   for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
-    const auto* u = from.find_table(to.tables[ti].name);
+    const auto* u = from_tables.find(to.tables[ti].name);
     unchanged[ti] = u != nullptr && *u == to.tables[ti];
     if (!unchanged[ti]) wanted_keys[ti] = constraint_keys(to.tables[ti]);
   }
@@ -4124,7 +4148,7 @@ constexpr migration_ops diff(const schema& from, const schema& to, const std::ve
   if (from.tables.size() == to.tables.size() && from.indexes.size() == to.indexes.size() &&
       std::find(unchanged.begin(), unchanged.end(), 0) == unchanged.end() &&
       std::all_of(to.indexes.begin(), to.indexes.end(), [&](const index_schema& x) {
-        const auto* y = from.find_index(x.name);
+        const auto* y = from_indexes.find(x.name);
         return y != nullptr && detail::same_index(x, *y);
       }))
     return {};  // the common case (the models in sync), without copying `from`
