@@ -4,6 +4,8 @@ index), for measuring what the compile-time checks and replay cost:
 
     tools/synthetic_history.py 200 --replay > /tmp/h200.cpp
     /usr/bin/time -f '%es %MKB' g++ -std=c++20 -fsyntax-only -Iinclude /tmp/h200.cpp
+
+With --models, also the models of the head schema, checked by static_assert(strata::in_sync<history, models>()).
 """
 import argparse
 
@@ -12,6 +14,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("revisions", type=int)
     parser.add_argument("--replay", action="store_true", help="also replay the history in a static_assert")
+    parser.add_argument("--models", action="store_true", help="also declare the models and check them with strata::in_sync")
     args = parser.parse_args()
     n = args.revisions
     out = ["#include <strata/strata.hpp>", ""]
@@ -34,6 +37,14 @@ def main() -> None:
     out.append("static_assert(history::heads.size() == 1);")
     if args.replay:
         out.append(f"static_assert(strata::replay<history>().tables.size() == {n});")
+    if args.models:
+        out.append("struct models {\n  static constexpr void declare(strata::model& m) {")
+        for i in range(n):
+            out.append(f'''    m.table("t{i}", {{strata::column("id", strata::integer).primary_key(),
+                     strata::column("name", strata::varchar(50)).not_null(), strata::column("value", strata::real)}});
+    m.index("ix_t{i}_name", "t{i}", {{"name"}});''')
+        out.append("  }\n};")
+        out.append("static_assert(strata::in_sync<history, models>());")
     out.append("int main() {}")
     print("\n".join(out))
 

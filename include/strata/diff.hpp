@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 #include <type_traits>
@@ -10,6 +11,7 @@
 #include <variant>
 #include <vector>
 
+#include <strata/detail/graph_check.hpp>
 #include <strata/ops.hpp>
 #include <strata/schema.hpp>
 #include <strata/types.hpp>
@@ -165,6 +167,26 @@ constexpr column_placement placement_in(const std::vector<column>& columns, std:
   return {.insert_before = columns[1].name};
 }
 
+// The tables or indexes of a schema by name, looked up by hash in a sorted list (a schema's own
+// lookups scan: a diff of two large schemas would be quadratic).
+template <class Item>
+struct by_name {
+  const std::vector<Item>* items;
+  std::vector<std::pair<std::uint64_t, std::size_t>> sorted;
+
+  constexpr explicit by_name(const std::vector<Item>& all) : items(&all) {
+    sorted.reserve(all.size());
+    for (std::size_t i = 0; i < all.size(); ++i) sorted.emplace_back(hash_id(all[i].name), i);
+    std::sort(sorted.begin(), sorted.end());
+  }
+  [[nodiscard]] constexpr const Item* find(std::string_view name) const {
+    const auto h = hash_id(name);
+    for (auto it = std::lower_bound(sorted.begin(), sorted.end(), std::pair<std::uint64_t, std::size_t>{h, 0}); it != sorted.end() && it->first == h; ++it)
+      if ((*items)[it->second].name == name) return &(*items)[it->second];
+    return nullptr;
+  }
+};
+
 // Tables in an order where each comes after the tables it references (those of `among`); a cycle
 // keeps list order.
 constexpr std::vector<const table_schema*> by_references(std::vector<const table_schema*> among) {
@@ -204,25 +226,50 @@ constexpr std::vector<const table_schema*> by_references(std::vector<const table
 // new tables (referenced ones first); new columns (placed where `to` has them); altered columns;
 // new constraints (foreign keys last); new indexes. `downgrade` is the inverse of each, in reverse.
 constexpr migration_ops diff(const schema& from, const schema& to, const std::vector<table_rename>& renamed_tables = {}) {
+  // Constant evaluation is slow at building vectors and comparing strings: a table of `to` equal to
+  // its namesake in `from` (most of them) is skipped by every phase, and the others are looked up
+  // once per table and phase, not per column.
+  std::vector<char> unchanged(to.tables.size(), 0);
+  std::vector<std::vector<constraint_key>> wanted_keys(to.tables.size());
+  const detail::by_name<table_schema> from_tables(from.tables);
+  const detail::by_name<index_schema> from_indexes(from.indexes);
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto* u = from_tables.find(to.tables[ti].name);
+    unchanged[ti] = u != nullptr && *u == to.tables[ti];
+    if (!unchanged[ti]) wanted_keys[ti] = constraint_keys(to.tables[ti]);
+  }
+  const auto position = [&](const table_schema* t) { return static_cast<std::size_t>(t - to.tables.data()); };
+  if (from.tables.size() == to.tables.size() && from.indexes.size() == to.indexes.size() &&
+      std::find(unchanged.begin(), unchanged.end(), 0) == unchanged.end() &&
+      std::all_of(to.indexes.begin(), to.indexes.end(), [&](const index_schema& x) {
+        const auto* y = from_indexes.find(x.name);
+        return y != nullptr && detail::same_index(x, *y);
+      }))
+    return {};  // the common case (the models in sync), without copying `from`
+
   detail::diff_builder b{from, {}, {}};
   auto& cur = b.current;
 
   for (const auto& r : renamed_tables)
     if (cur.find_table(r.from) && !cur.find_table(r.to) && to.find_table(r.to) && !to.find_table(r.from))
       b.record(op::rename_table{r.from, r.to}, op::rename_table{r.to, r.from});
-  for (const auto& t : to.tables) {
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    const table_schema* u = nullptr;
     for (const auto& c : t.columns) {
+      if (unchanged[ti]) break;
       const auto old = c.previous_name.from;
-      const auto* u = cur.find_table(t.name);
-      if (old.empty() || u == nullptr || u->find_column(c.name) || !u->find_column(old) || t.find_column(old)) continue;
+      if (old.empty()) continue;
+      if (u == nullptr && (u = cur.find_table(t.name)) == nullptr) break;
+      if (u->find_column(c.name) || !u->find_column(old) || t.find_column(old)) continue;
       b.record(op::rename_column{t.name, old, c.name}, op::rename_column{t.name, c.name, old});
+      u = nullptr;
     }
   }
 
-  // Columns that go, or come back changed beyond what alter_column does (a generated expression).
-  auto replaced = [&](std::string_view table, const column& c) {
-    const auto* t = to.find_table(table);
-    const auto* w = t == nullptr ? nullptr : t->find_column(c.name);
+  // A column that goes, or comes back changed beyond what alter_column does (a generated expression).
+  auto replaced = [](const table_schema& wanted, const column& c) {
+    const auto* w = wanted.find_column(c.name);
     return w == nullptr || w->generated_sql != c.generated_sql || (c.generated_sql && w->generated_storage != c.generated_storage);
   };
 
@@ -238,23 +285,22 @@ constexpr migration_ops diff(const schema& from, const schema& to, const std::ve
   }
 
   // Constraints that go or change, foreign keys first. Those written on a column that goes go with it.
-  for (const bool foreign : {true, false}) {
-    for (std::size_t ti = 0; ti < cur.tables.size(); ++ti) {
-      const auto* t = to.find_table(cur.tables[ti].name);
-      if (t == nullptr) continue;
-      auto wanted = constraint_keys(*t);
-      for (const auto& k : constraint_keys(cur.tables[ti])) {
-        if ((k.kind == constraint_kind::foreign_key) != foreign) continue;
-        if (const auto it = std::find(wanted.begin(), wanted.end(), k); it != wanted.end()) {
-          wanted.erase(it);
-          continue;
-        }
-        if (!k.on_column.empty() && replaced(t->name, *cur.tables[ti].find_column(k.on_column))) continue;
-        const auto table = cur.tables[ti].name;
-        b.record(detail::drop_of(table, k), op::add_constraint{table, k.definition()});
+  std::vector<std::pair<std::string_view, constraint_key>> going, going_last;
+  for (const auto& u : cur.tables) {
+    const auto* t = to.find_table(u.name);
+    if (t == nullptr || unchanged[position(t)]) continue;
+    auto wanted = wanted_keys[position(t)];
+    for (auto& k : constraint_keys(u)) {
+      if (const auto it = std::find(wanted.begin(), wanted.end(), k); it != wanted.end()) {
+        wanted.erase(it);
+        continue;
       }
+      if (!k.on_column.empty() && replaced(*t, *u.find_column(k.on_column))) continue;
+      (k.kind == constraint_kind::foreign_key ? going : going_last).emplace_back(u.name, std::move(k));
     }
   }
+  going.insert(going.end(), going_last.begin(), going_last.end());
+  for (const auto& [table, k] : going) b.record(detail::drop_of(table, k), op::add_constraint{table, k.definition()});
 
   std::vector<const table_schema*> gone;
   for (const auto& t : cur.tables)
@@ -266,16 +312,17 @@ constexpr migration_ops diff(const schema& from, const schema& to, const std::ve
     b.record(op::drop_table{t.name}, op::create_table{t.name, t.columns, t.constraints});
   }
 
-  for (const auto& t : to.tables) {
-    for (std::size_t ci = 0; cur.find_table(t.name) != nullptr;) {
-      const auto& columns = cur.find_table(t.name)->columns;
-      if (ci >= columns.size()) break;
-      if (!replaced(t.name, columns[ci])) {
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    const auto* u = unchanged[ti] ? nullptr : cur.find_table(t.name);
+    for (std::size_t ci = 0; u != nullptr && ci < u->columns.size();) {
+      if (!replaced(t, u->columns[ci])) {
         ++ci;
         continue;
       }
-      const auto c = columns[ci];
-      b.record(op::drop_column{t.name, c.name}, op::add_column{t.name, c, detail::placement_in(columns, ci)});
+      const auto c = u->columns[ci];
+      b.record(op::drop_column{t.name, c.name}, op::add_column{t.name, c, detail::placement_in(u->columns, ci)});
+      u = cur.find_table(t.name);
     }
   }
 
@@ -284,27 +331,33 @@ constexpr migration_ops diff(const schema& from, const schema& to, const std::ve
     if (cur.find_table(t.name) == nullptr) fresh.push_back(&t);
   for (const auto* t : detail::by_references(fresh)) b.record(op::create_table{t->name, t->columns, t->constraints}, op::drop_table{t->name});
 
-  for (const auto& t : to.tables) {
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    if (unchanged[ti]) continue;
+    const auto* u = cur.find_table(t.name);
     for (std::size_t ci = 0; ci < t.columns.size(); ++ci) {
       const auto& c = t.columns[ci];
-      if (detail::column_in(cur, t.name, c.name) != nullptr) continue;
+      if (u->find_column(c.name) != nullptr) continue;
       // In place when a column after it is there already; its primary key comes with the table's.
       column_placement at{};
       for (std::size_t later = ci + 1; later < t.columns.size(); ++later)
-        if (detail::column_in(cur, t.name, t.columns[later].name) != nullptr) {
+        if (u->find_column(t.columns[later].name) != nullptr) {
           at = ci > 0 ? column_placement{.insert_after = t.columns[ci - 1].name} : column_placement{.insert_before = t.columns[later].name};
           break;
         }
       auto added = c;
       added.is_primary_key = false;
       b.record(op::add_column{t.name, added, at}, op::drop_column{t.name, c.name});
+      u = cur.find_table(t.name);
     }
   }
 
-  for (const auto& t : to.tables) {
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    if (unchanged[ti]) continue;
+    const auto* u = cur.find_table(t.name);
     for (const auto& c : t.columns) {
-      const auto* now = detail::column_in(cur, t.name, c.name);
-      if (now == nullptr) continue;
+      const auto* now = u->find_column(c.name);
       column_change change, back;
       if (now->type != c.type) {
         change.type = c.type;
@@ -322,24 +375,25 @@ constexpr migration_ops diff(const schema& from, const schema& to, const std::ve
       }
       if (change == column_change{}) continue;
       b.record(op::alter_column{t.name, c.name, change}, op::alter_column{t.name, c.name, back});
+      u = cur.find_table(t.name);
     }
   }
 
-  for (const bool foreign : {false, true}) {
-    for (const auto& t : to.tables) {
-      const auto* u = cur.find_table(t.name);
-      auto have = constraint_keys(*u);
-      for (const auto& k : constraint_keys(t)) {
-        if ((k.kind == constraint_kind::foreign_key) != foreign) continue;
-        if (const auto it = std::find(have.begin(), have.end(), k); it != have.end()) {
-          have.erase(it);
-          continue;
-        }
-        auto definition = k.definition();
-        b.record(op::add_constraint{t.name, definition}, detail::drop_of(t.name, k));
+  std::vector<std::pair<std::string_view, constraint_key>> coming, coming_last;
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    if (unchanged[ti]) continue;
+    auto have = constraint_keys(*cur.find_table(t.name));
+    for (const auto& k : wanted_keys[ti]) {
+      if (const auto it = std::find(have.begin(), have.end(), k); it != have.end()) {
+        have.erase(it);
+        continue;
       }
+      (k.kind == constraint_kind::foreign_key ? coming_last : coming).emplace_back(t.name, k);
     }
   }
+  coming.insert(coming.end(), coming_last.begin(), coming_last.end());
+  for (const auto& [table, k] : coming) b.record(op::add_constraint{table, k.definition()}, detail::drop_of(table, k));
 
   for (const auto& x : to.indexes)
     if (cur.find_index(x.name) == nullptr) b.record(op::create_index{x.name, x.table, x.columns, x.options}, op::drop_index{x.name, x.table});

@@ -2,6 +2,7 @@
 // structs; strata::in_sync proves at compile time that the migrations build it.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -198,7 +199,7 @@ enum class model_fault_kind : std::uint8_t {
   duplicate_column,
   unknown_column,             // a constraint names a column the table lacks
   duplicate_index,
-  index_on_unknown_table,     // or on a table declared after the index
+  index_on_unknown_table,
   index_on_unknown_column,
   unknown_referenced_table,
   unknown_referenced_column,
@@ -240,97 +241,144 @@ struct table_options {
 //       m.index("ix_stocks_sector", "stocks", {"sector"});
 //     }
 //   };
-// Declare a table before its indexes; a foreign key may name a table declared later.
+// A foreign key or an index may name a table declared later.
+class model;
+
+// A models declaration: `static constexpr void declare(strata::model&)`.
+template <class M>
+concept Models = requires(model& m) { M::declare(m); };
+
+template <Models M>
+constexpr model declared();
+
 class model {
  public:
   // Table `name`, bound to the row struct Row (checked when row_members<Row> is reflected); without
   // Row, a table no row struct stands for: `m.table("audit_log", {...})`.
   template <class Row = void>
   constexpr void table(std::string_view name, std::initializer_list<table_element> elements, table_options options = {}) {
-    ops recorded;
-    recorded.create_table(name, elements);
-    const auto& t = std::get<op::create_table>(recorded.operations().front());
-    if (!well_formed(t)) return;
-    schema_.apply(recorded);
+    op::create_table& t = tables_.emplace_back(op::create_table{name, {}, {}, {}});
+    for (const auto& e : elements) {
+      if (const auto* c = std::get_if<column>(&e.value)) t.columns.push_back(*c);
+      else t.constraints.push_back(std::get<constraint>(e.value));
+    }
     if (!options.renamed_from.empty()) renamed_.push_back({options.renamed_from, name});
     if constexpr (!std::is_void_v<Row>) {
-      if constexpr (row_members<Row>::reflected) bind(detail::type_name<Row>(), *schema_.find_table(name), row_members<Row>::members);
+      if constexpr (row_members<Row>::reflected) bind(detail::type_name<Row>(), t, row_members<Row>::members);
     }
   }
+
   constexpr void index(std::string_view name, std::string_view table, names columns, index_options options = {}) {
-    const auto* t = schema_.find_table(table);
-    if (schema_.find_index(name) != nullptr) return fault({model_fault_kind::duplicate_index, table, name});
-    if (t == nullptr) return fault({model_fault_kind::index_on_unknown_table, table, name});
-    for (auto c : columns)
-      if (t->find_column(c) == nullptr) return fault({model_fault_kind::index_on_unknown_column, table, c});
-    ops recorded;
-    recorded.create_index(name, table, columns, options);
-    schema_.apply(recorded);
+    indexes_.push_back(op::create_index{name, table, columns, options});
   }
 
-  // The schema declared.
+  // The schema declared (what of it the models can hold: see faults()).
   [[nodiscard]] constexpr const strata::schema& schema() const { return schema_; }
   [[nodiscard]] constexpr const std::vector<table_rename>& renamed_tables() const { return renamed_; }
   [[nodiscard]] constexpr const std::vector<binding_mismatch>& mismatches() const { return mismatches_; }
-  // What the declaration cannot hold, the foreign keys to a table or column it lacks included.
-  [[nodiscard]] constexpr std::vector<model_fault> faults() const {
-    auto out = faults_;
+  // What the declaration cannot hold: its tables', then its indexes', then the foreign keys to a
+  // table or column the models lack.
+  [[nodiscard]] constexpr const std::vector<model_fault>& faults() const { return faults_; }
+
+ private:
+  template <Models M>
+  friend constexpr model declared();
+
+  // Checks what was recorded and builds the schema of what is sound, in one pass (names looked up by
+  // hash in sorted lists: constant evaluation is slow at linear scans). The operations are kept in
+  // vectors of their own type, and applied one by one: GCC 12 moves a std::variant slowly.
+  constexpr void finish() {
+    using entry = std::pair<std::uint64_t, std::size_t>;
+    std::vector<entry> tables, indexes;
+    tables.reserve(tables_.size());
+    indexes.reserve(indexes_.size());
+    for (std::size_t i = 0; i < tables_.size(); ++i) tables.emplace_back(detail::hash_id(tables_[i].table), i);
+    for (std::size_t i = 0; i < indexes_.size(); ++i) indexes.emplace_back(detail::hash_id(indexes_[i].name), i);
+    std::sort(tables.begin(), tables.end());
+    std::sort(indexes.begin(), indexes.end());
+    std::vector<char> sound(tables_.size(), 0);
+    // The first table of that name (the one in the schema, if sound), or null.
+    auto table_named = [&](std::string_view name) -> std::size_t {
+      const auto h = detail::hash_id(name);
+      for (auto it = std::lower_bound(tables.begin(), tables.end(), entry{h, 0}); it != tables.end() && it->first == h; ++it)
+        if (tables_[it->second].table == name) return it->second;
+      return tables_.size();
+    };
+    auto has_column = [](const op::create_table& t, std::string_view name) {
+      return std::any_of(t.columns.begin(), t.columns.end(), [&](const column& c) { return c.name == name; });
+    };
+
+    for (std::size_t i = 0; i < tables_.size(); ++i) {
+      const auto& t = tables_[i];
+      if (table_named(t.table) != i) {
+        faults_.push_back({model_fault_kind::duplicate_table, t.table});
+      } else if (const auto fault = table_fault(t)) {
+        faults_.push_back(*fault);
+      } else {
+        sound[i] = 1;
+        schema_.apply(operation{t});
+      }
+    }
+    for (std::size_t i = 0; i < indexes_.size(); ++i) {
+      const auto& x = indexes_[i];
+      const auto h = detail::hash_id(x.name);
+      bool twice = false;
+      for (auto it = std::lower_bound(indexes.begin(), indexes.end(), entry{h, 0}); it != indexes.end() && it->first == h; ++it)
+        twice = twice || (it->second < i && indexes_[it->second].name == x.name);
+      const auto t = table_named(x.table);
+      if (twice) faults_.push_back({model_fault_kind::duplicate_index, x.table, x.name});
+      else if (t == tables_.size() || !sound[t]) faults_.push_back({model_fault_kind::index_on_unknown_table, x.table, x.name});
+      else if (const auto c = std::find_if(x.columns.begin(), x.columns.end(), [&](std::string_view n) { return !has_column(tables_[t], n); });
+               c != x.columns.end())
+        faults_.push_back({model_fault_kind::index_on_unknown_column, x.table, *c});
+      else schema_.apply(operation{x});
+    }
     for (const auto& t : schema_.tables) {
       for (const auto& k : constraint_keys(t)) {
         if (k.kind != constraint_kind::foreign_key) continue;
-        const auto* target = schema_.find_table(k.referenced_table);
-        if (target == nullptr) {
-          out.push_back({model_fault_kind::unknown_referenced_table, t.name, k.referenced_table});
+        const auto target = table_named(k.referenced_table);
+        if (target == tables_.size() || !sound[target]) {
+          faults_.push_back({model_fault_kind::unknown_referenced_table, t.name, k.referenced_table});
           continue;
         }
         for (auto c : k.referenced_columns)
-          if (target->find_column(c) == nullptr) out.push_back({model_fault_kind::unknown_referenced_column, target->name, c});
+          if (!has_column(tables_[target], c)) faults_.push_back({model_fault_kind::unknown_referenced_column, k.referenced_table, c});
       }
     }
-    return out;
   }
 
- private:
-  constexpr void fault(model_fault f) { faults_.push_back(f); }
-
-  constexpr bool well_formed(const op::create_table& t) {
-    if (schema_.find_table(t.table) != nullptr) {
-      fault({model_fault_kind::duplicate_table, t.table});
-      return false;
-    }
-    auto has = [&](std::string_view name) {
-      for (const auto& c : t.columns)
-        if (c.name == name) return true;
-      return false;
-    };
+  // What is wrong with a table on its own: a column declared twice, a constraint on a column it lacks.
+  static constexpr std::optional<model_fault> table_fault(const op::create_table& t) {
     for (std::size_t i = 0; i < t.columns.size(); ++i)
       for (std::size_t j = 0; j < i; ++j)
-        if (t.columns[i].name == t.columns[j].name) {
-          fault({model_fault_kind::duplicate_column, t.table, t.columns[i].name});
-          return false;
-        }
+        if (t.columns[i].name == t.columns[j].name) return model_fault{model_fault_kind::duplicate_column, t.table, t.columns[i].name};
     for (const auto& k : t.constraints)
       for (auto c : k.columns)
-        if (!has(c)) {
-          fault({model_fault_kind::unknown_column, t.table, c});
-          return false;
-        }
-    return true;
+        if (std::none_of(t.columns.begin(), t.columns.end(), [&](const column& x) { return x.name == c; }))
+          return model_fault{model_fault_kind::unknown_column, t.table, c};
+    return std::nullopt;
   }
 
   template <std::size_t N>
-  constexpr void bind(std::string_view row, const table_schema& t, const std::array<member_info, N>& members) {
+  constexpr void bind(std::string_view row, const op::create_table& t, const std::array<member_info, N>& members) {
     std::vector<std::string_view> primary;
-    for (const auto& k : constraint_keys(t))
-      if (k.kind == constraint_kind::primary_key) primary = k.columns;
+    for (const auto& c : t.columns)
+      if (c.is_primary_key) primary.push_back(c.name);
+    for (const auto& k : t.constraints)
+      if (k.kind == constraint_kind::primary_key) primary.insert(primary.end(), k.columns.begin(), k.columns.end());
+    auto column_named = [&](std::string_view name) -> const column* {
+      for (const auto& c : t.columns)
+        if (c.name == name) return &c;
+      return nullptr;
+    };
     for (const auto& m : members) {
-      const auto* c = t.find_column(m.name);
+      const auto* c = column_named(m.name);
       if (c == nullptr) {
-        mismatches_.push_back({binding_fault::no_column, row, t.name, m.name, m.type});
+        mismatches_.push_back({binding_fault::no_column, row, t.table, m.name, m.type});
         continue;
       }
       const bool nullable = c->nullable && std::find(primary.begin(), primary.end(), c->name) == primary.end();
-      binding_mismatch found{binding_fault::nullability, row, t.name, m.name, m.type, c->type, nullable};
+      binding_mismatch found{binding_fault::nullability, row, t.table, m.name, m.type, c->type, nullable};
       if (m.holds == nullptr) found.fault = binding_fault::unknown_type;
       else if (!m.holds(c->type)) found.fault = binding_fault::type;
       else if (m.optional == nullable) continue;
@@ -338,25 +386,25 @@ class model {
     }
     for (const auto& c : t.columns) {
       if (std::none_of(members.begin(), members.end(), [&](const member_info& m) { return m.name == c.name; }))
-        mismatches_.push_back({binding_fault::no_member, row, t.name, c.name, {}, c.type, c.nullable});
+        mismatches_.push_back({binding_fault::no_member, row, t.table, c.name, {}, c.type, c.nullable});
     }
   }
 
+  std::vector<op::create_table> tables_;
+  std::vector<op::create_index> indexes_;
   strata::schema schema_;
   std::vector<table_rename> renamed_;
   std::vector<binding_mismatch> mismatches_;
   std::vector<model_fault> faults_;
 };
 
-// A models declaration: `static constexpr void declare(strata::model&)`.
-template <class M>
-concept Models = requires(model& m) { M::declare(m); };
 
 // The recorded declaration of M.
 template <Models M>
 constexpr model declared() {
   model m;
   M::declare(m);
+  m.finish();
   return m;
 }
 
@@ -379,7 +427,7 @@ constexpr message_buffer& operator<<(message_buffer& m, const column_type& t) {
   return m << to_string(t.kind);
 }
 
-constexpr message_buffer& write_list(message_buffer& m, const std::vector<std::string_view>& names) {
+constexpr message_buffer& write_names(message_buffer& m, const std::vector<std::string_view>& names) {
   m << "(";
   for (std::size_t i = 0; i < names.size(); ++i) m << (i ? ", " : "") << names[i];
   return m << ")";
@@ -390,10 +438,10 @@ constexpr message_buffer& operator<<(message_buffer& m, const constraint_key& k)
         : k.kind == constraint_kind::foreign_key ? "the foreign key " : "the check ");
   if (!k.name.empty()) m << k.name << " ";
   if (k.kind == constraint_kind::check) return m << "(" << k.check_sql << ")";
-  write_list(m, k.columns);
+  write_names(m, k.columns);
   if (k.kind != constraint_kind::foreign_key) return m;
   m << " -> " << k.referenced_table << " ";
-  write_list(m, k.referenced_columns);
+  write_names(m, k.referenced_columns);
   if (k.on_delete != referential_action::no_action) m << " ON DELETE " << to_sql(k.on_delete);
   if (k.on_update != referential_action::no_action) m << " ON UPDATE " << to_sql(k.on_update);
   return m;
@@ -401,7 +449,7 @@ constexpr message_buffer& operator<<(message_buffer& m, const constraint_key& k)
 
 constexpr message_buffer& operator<<(message_buffer& m, const index_schema& i) {
   m << (i.options.unique ? "a unique index on " : "an index on ") << i.table << " ";
-  write_list(m, i.columns);
+  write_names(m, i.columns);
   if (!i.options.where.empty()) m << " WHERE " << i.options.where;
   return m;
 }
@@ -416,7 +464,7 @@ constexpr std::string_view suggested_type(const column_type& t) {
   }
 }
 
-constexpr void describe(message_buffer& m, const model_fault& f) {
+constexpr void explain(message_buffer& m, const model_fault& f) {
   switch (f.kind) {
     case model_fault_kind::duplicate_table: m << "the models declare table " << f.table << " twice; declare it once"; break;
     case model_fault_kind::duplicate_column: m << "the models declare column " << f.table << "." << f.object << " twice; declare it once"; break;
@@ -425,7 +473,7 @@ constexpr void describe(message_buffer& m, const model_fault& f) {
       break;
     case model_fault_kind::duplicate_index: m << "the models declare index " << f.object << " twice; give each index its own name"; break;
     case model_fault_kind::index_on_unknown_table:
-      m << "index " << f.object << " in the models is on table " << f.table << ", which is not declared before it; declare the table first";
+      m << "index " << f.object << " in the models is on table " << f.table << ", which the models lack; declare the table or fix the name";
       break;
     case model_fault_kind::index_on_unknown_column:
       m << "an index of table " << f.table << " in the models names column " << f.object << ", which the table lacks; fix the name";
@@ -439,7 +487,7 @@ constexpr void describe(message_buffer& m, const model_fault& f) {
   }
 }
 
-constexpr void describe(message_buffer& m, const binding_mismatch& b) {
+constexpr void explain(message_buffer& m, const binding_mismatch& b) {
   auto wanted = [&]() -> message_buffer& {
     if (b.nullable) return m << "std::optional<" << suggested_type(b.type) << ">";
     return m << suggested_type(b.type);
@@ -468,7 +516,7 @@ constexpr void describe(message_buffer& m, const binding_mismatch& b) {
 }
 
 // The first operation of a diff from the migrations to the models, as the difference it repairs.
-constexpr void describe(message_buffer& m, const operation& o, const schema& migrations, const schema& models) {
+constexpr void explain(message_buffer& m, const operation& o, const schema& migrations, const schema& models) {
   auto column_of = [](const schema& s, std::string_view table, std::string_view name) -> const column* {
     const auto* t = s.find_table(table);
     return t == nullptr ? nullptr : t->find_column(name);
@@ -532,16 +580,16 @@ constexpr message_buffer sync_message(const schema& migrations, const model& mod
   message_buffer m;
   const auto faults = models.faults();
   if (!faults.empty()) {
-    describe(m << "strata::in_sync: ", faults.front());
+    explain(m << "strata::in_sync: ", faults.front());
     return m;
   }
   if (!models.mismatches().empty()) {
-    describe(m << "strata::in_sync: ", models.mismatches().front());
+    explain(m << "strata::in_sync: ", models.mismatches().front());
     return m;
   }
   const auto d = diff(migrations, models);
   if (d.empty()) return m;
-  describe(m << "strata::in_sync: ", d.upgrade.operations().front(), migrations, models.schema());
+  explain(m << "strata::in_sync: ", d.upgrade.operations().front(), migrations, models.schema());
   m << "; run 'manage_db migrate \"message\"' to write the revision";
   return m;
 }
@@ -555,7 +603,7 @@ struct sync_check {
 // instantiation of" line above the assertion; `value` is true so that nothing else fails after it.
 template <fixed_string Message>
 struct models_out_of_sync {
-  static_assert(Message.size() == 0, "strata::in_sync: the models and the migrations differ: the difference is spelled out in 'models_out_of_sync<...>' above");
+  static_assert(Message.size() == 0, "strata::in_sync: the models differ from the migrations, or a row struct from its table: the difference is spelled out in 'models_out_of_sync<...>' above");
   static constexpr bool value = true;
 };
 template <bool Same, fixed_string Message>
