@@ -541,7 +541,7 @@ class application {
     auto m = project_.models();
     if (const auto faults = m.faults(); !faults.empty()) {
       strata::detail::message_buffer text;
-      strata::detail::describe(text, faults.front());
+      strata::detail::explain(text, faults.front());
       throw error("the models cannot be compared: " + std::string(text.data, text.size) + "; fix the models");
     }
     return m;

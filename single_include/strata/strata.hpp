@@ -5921,17 +5921,43 @@ inline schema spelled_as(schema live, const schema& models) {
       if (detail::same_sql(c.check_sql, mc->check_sql)) c.check_sql = mc->check_sql;
       if (detail::same_sql(c.generated_sql, mc->generated_sql)) c.generated_sql = mc->generated_sql;
     }
-    for (auto& k : t.constraints)
-      for (const auto& w : m->constraints) {
-        const bool same = k.kind == w.kind && k.columns == w.columns && k.referenced_table == w.referenced_table &&
-                          k.referenced_columns == w.referenced_columns && k.on_delete == w.on_delete && k.on_update == w.on_update &&
-                          (k.kind != constraint_kind::check || detail::same_sql(k.check_sql, w.check_sql));
-        if (same) {
+    // A table constraint the models write on a column (.primary_key(), .unique(), .check(),
+    // .references()) goes onto that column; one they write as a table constraint takes their name.
+    std::vector<std::string_view> model_key;
+    for (const auto& c : m->columns)
+      if (c.is_primary_key) model_key.push_back(c.name);
+    const auto wanted = constraint_keys(*m);
+    auto column_named = [&](std::string_view name) {
+      return std::find_if(t.columns.begin(), t.columns.end(), [&](const column& c) { return c.name == name; });
+    };
+    std::vector<constraint> kept;
+    for (auto& k : t.constraints) {
+      bool moved = false;
+      if (k.kind == constraint_kind::primary_key && !model_key.empty() && k.columns == model_key) {
+        for (auto& c : t.columns) c.is_primary_key = std::find(model_key.begin(), model_key.end(), c.name) != model_key.end();
+        moved = true;
+      }
+      for (const auto& w : wanted) {
+        if (moved) break;
+        const bool same = k.kind == w.kind && k.referenced_table == w.referenced_table && k.referenced_columns == w.referenced_columns &&
+                          k.on_delete == w.on_delete && k.on_update == w.on_update &&
+                          (k.kind == constraint_kind::check ? detail::same_sql(k.check_sql, w.check_sql) : k.columns == w.columns);
+        if (!same) continue;
+        if (const auto c = column_named(w.on_column); !w.on_column.empty() && c != t.columns.end()) {
+          if (k.kind == constraint_kind::unique) c->is_unique = true;
+          else if (k.kind == constraint_kind::check) c->check_sql = w.check_sql;
+          else if (k.kind == constraint_kind::foreign_key)
+            c->foreign_key = foreign_key_target{w.referenced_table, w.referenced_columns.front(), w.on_delete, w.on_update};
+          moved = true;
+        } else {
           k.name = w.name;
           k.check_sql = w.check_sql;
-          break;
         }
+        break;
       }
+      if (!moved) kept.push_back(std::move(k));
+    }
+    t.constraints = std::move(kept);
   }
   for (auto& i : live.indexes)
     if (const auto* w = models.find_index(i.name); w != nullptr && detail::same_sql(i.options.where, w->options.where)) i.options.where = w->options.where;
@@ -10769,7 +10795,7 @@ class application {
     auto m = project_.models();
     if (const auto faults = m.faults(); !faults.empty()) {
       strata::detail::message_buffer text;
-      strata::detail::describe(text, faults.front());
+      strata::detail::explain(text, faults.front());
       throw error("the models cannot be compared: " + std::string(text.data, text.size) + "; fix the models");
     }
     return m;
