@@ -9,9 +9,11 @@
 #include <variant>
 #include <vector>
 
+#include <SQLiteCpp/Database.h>
 #include <boost/hana/define_struct.hpp>
 #include <gtest/gtest.h>
 
+#include <strata/dialect/sqlite.hpp>
 #include <strata/diff.hpp>
 #include <strata/hana.hpp>
 #include <strata/model.hpp>
@@ -19,6 +21,8 @@
 
 #include <insightbull/migrations/history.hpp>
 #include <insightbull/models.hpp>
+
+#include "support/sqlite_scratch.hpp"
 
 namespace {
 
@@ -460,6 +464,39 @@ TEST(Diff, DowngradeUndoesUpgradeOnManyCombinedChanges) {
       SCOPED_TRACE("from schema " + std::to_string(i) + " to schema " + std::to_string(j));
       round_trip(schemas[i], schemas[j], {}, false);
     }
+}
+
+// ---- On a real database --------------------------------------------------------------------------
+
+// A diff runs on SQLite as it replays: each step reads back (strata::differences) as the schema it
+// replays to, there and back.
+TEST(Diff, RunsOnSqliteThereAndBack) {
+  strata_test::scratch_folder dir;
+  SQLite::Database db = strata_test::open(dir.file());
+  strata::sqlite dialect{db};
+  const auto models = strata::model_schema<insightbull::models>();
+  const auto changed = build([](strata::ops& op) {
+    op.create_table("stocks", {column("id", strata::integer).primary_key(), column("ticker", strata::varchar(12)).not_null().renamed_from("symbol"),
+                               column("name", strata::varchar(255)), column("sector", strata::varchar(100)),
+                               column("created_at", strata::datetime).not_null().server_default("CURRENT_TIMESTAMP"),
+                               column("market_cap", strata::big_integer).not_null(), column("exchange", strata::text).server_default("'NYSE'"),
+                               strata::unique("uq_stocks_symbol", {"ticker"}), strata::check("ck_stocks_market_cap", "market_cap >= 0")});
+    op.create_table("sentiment_data", {column("id", strata::integer).primary_key(), column("stock_id", strata::integer).not_null(),
+                                       column("source", strata::varchar(50)).not_null(), column("score", strata::float_).not_null(),
+                                       column("created_at", strata::datetime).not_null().server_default("CURRENT_TIMESTAMP"),
+                                       strata::foreign_key("fk_sentiment_data_stock_id_stocks", {"stock_id"}, "stocks", {"id"})});
+    op.create_index("ix_sentiment_data_source", "sentiment_data", {"source"});
+  });
+  const std::vector<schema> steps{schema{}, models, changed, schema{}};
+  for (std::size_t i = 0; i + 1 < steps.size(); ++i) {
+    SCOPED_TRACE("step " + std::to_string(i));
+    const auto d = strata::diff(steps[i], steps[i + 1]);
+    dialect.apply(d.upgrade.operations());
+    EXPECT_EQ(strata::differences(steps[i + 1], *dialect.inspect()), std::vector<strata::schema_difference>{});
+    dialect.apply(d.downgrade.operations());
+    EXPECT_EQ(strata::differences(steps[i], *dialect.inspect()), std::vector<strata::schema_difference>{});
+    dialect.apply(d.upgrade.operations());
+  }
 }
 
 // ---- At compile time ----------------------------------------------------------------------------------
