@@ -5693,7 +5693,7 @@ constexpr message_buffer sync_message(const schema& migrations, const model& mod
   const auto d = diff(migrations, models);
   if (d.empty()) return m;
   explain(m << "strata::in_sync: ", d.upgrade.operations().front(), migrations, models.schema());
-  m << "; run 'manage_db migrate \"message\"' to write the revision";
+  m << "; build manage_db and run 'manage_db migrate \"message\"' to write the revision";
   return m;
 }
 

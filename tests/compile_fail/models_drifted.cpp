@@ -1,6 +1,6 @@
 // Models that drifted from the migrations: the build stops with one message naming the column, both
 // types and the fix.
-// expect-error: strata::in_sync: stocks.market_cap is big_integer in the models, integer in the migrations; run 'manage_db migrate "message"' to write the revision
+// expect-error: strata::in_sync: stocks.market_cap is big_integer in the models, integer in the migrations; build manage_db and run 'manage_db migrate "message"' to write the revision
 // expect-error: static assertion failed: strata::in_sync: the models differ from the migrations, or a row struct from its table
 #include <strata/strata.hpp>
 
