@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds examples/insightbull and runs its migrations on the default SQLite database:
-# `manage_db upgrade`, `status` and `history`, then the InsightBull program itself. Everything runs
+# `manage_db upgrade`, `status`, `history` and `check` (the models against the migrations), then the
+# InsightBull program itself. Everything runs
 # in build-demo/examples/insightbull/, where the database lands (data/insight_stock.db, the URL of
 # examples/insightbull/strata.ini). Arguments replace the manage_db commands: demo.sh downgrade -1
 set -euo pipefail
@@ -17,7 +18,7 @@ manage_db=(./manage_db --config "$root/examples/insightbull/strata.ini")
 if [ "$#" -gt 0 ]; then
   exec "${manage_db[@]}" "$@"
 fi
-for command in upgrade status history; do
+for command in upgrade status history check; do
   echo "\$ manage_db $command"
   "${manage_db[@]}" "$command"
   echo
