@@ -1,9 +1,8 @@
 #!/usr/bin/env bash
 # Builds examples/insightbull and runs its migrations on the default SQLite database:
 # `manage_db upgrade`, `status`, `history` and `check` (the models against the migrations), then the
-# InsightBull program itself. Everything runs
-# in build-demo/examples/insightbull/, where the database lands (data/insight_stock.db, the URL of
-# examples/insightbull/strata.ini). Arguments replace the manage_db commands: demo.sh downgrade -1
+# InsightBull program itself. Everything runs in build-demo/examples/insightbull/, where the database
+# lands (data/insight_stock.db, the URL of examples/insightbull/strata.ini). Arguments replace the manage_db commands: demo.sh downgrade -1
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="$root/build-demo"
