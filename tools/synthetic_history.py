@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Writes a C++ file with a synthetic strata history of N revisions (each creates a table and an
-index), for measuring what the compile-time checks and replay cost:
+index; with --columns, every other revision instead adds, alters and renames a column of the table
+before), for measuring what the compile-time checks and replay cost:
 
-    tools/synthetic_history.py 200 --replay > /tmp/h200.cpp
-    /usr/bin/time -f '%es %MKB' g++ -std=c++20 -fsyntax-only -Iinclude /tmp/h200.cpp
+    tools/synthetic_history.py 200 --replay --irreversible > /tmp/h200.cpp
+    /usr/bin/time -f '%U s %M KB' g++ -std=c++20 -fsyntax-only -Iinclude /tmp/h200.cpp
 
 With --models, also the models of the head schema, checked by static_assert(strata::in_sync<history, models>()).
 """
@@ -15,11 +16,35 @@ def main() -> None:
     parser.add_argument("revisions", type=int)
     parser.add_argument("--replay", action="store_true", help="also replay the history in a static_assert")
     parser.add_argument("--models", action="store_true", help="also declare the models and check them with strata::in_sync")
+    parser.add_argument("--irreversible", action="store_true", help="also check every downgrade in a static_assert (first_irreversible)")
+    parser.add_argument("--columns", action="store_true", help="every other revision alters the table before instead of creating one")
     args = parser.parse_args()
+    if args.models and args.columns:
+        parser.error("--models declares the tables --columns does not create; give one of them")
     n = args.revisions
     out = ["#include <strata/strata.hpp>", ""]
+    tables = 0
+    last = 0
     for i in range(n):
         down = "strata::base" if i == 0 else f'"{i - 1:012x}"'
+        if args.columns and i % 2 == 1:
+            t = last
+            out.append(f'''struct r{i} : strata::revision<"{i:012x}", {down}> {{
+  static constexpr std::string_view message = "revision {i}";
+  static constexpr void upgrade(strata::ops& op) {{
+    op.add_column("t{t}", strata::column("extra", strata::integer));
+    op.alter_column("t{t}", "value", {{.nullable = false}});
+    op.rename_column("t{t}", "name", "title");
+  }}
+  static constexpr void downgrade(strata::ops& op) {{
+    op.rename_column("t{t}", "title", "name");
+    op.alter_column("t{t}", "value", {{.nullable = true}});
+    op.drop_column("t{t}", "extra");
+  }}
+}};''')
+            continue
+        tables += 1
+        last = i
         out.append(f'''struct r{i} : strata::revision<"{i:012x}", {down}> {{
   static constexpr std::string_view message = "revision {i}";
   static constexpr void upgrade(strata::ops& op) {{
@@ -36,7 +61,9 @@ def main() -> None:
     out.append("using history = strata::history<" + ", ".join(f"r{i}" for i in range(n)) + ">;")
     out.append("static_assert(history::heads.size() == 1);")
     if args.replay:
-        out.append(f"static_assert(strata::replay<history>().tables.size() == {n});")
+        out.append(f"static_assert(strata::replay<history>().tables.size() == {tables});")
+    if args.irreversible:
+        out.append("static_assert(strata::first_irreversible<history>() == history::size);")
     if args.models:
         out.append("struct models {\n  static constexpr void declare(strata::model& m) {")
         for i in range(n):

@@ -346,7 +346,7 @@ validation_report validate(migrator<D>& m) {
         if (!applied[i]) continue;
         try {
           expected.apply(g[i].record_upgrade());
-        } catch (const std::logic_error& e) {
+        } catch (const std::exception& e) {
           r.replay_problems.push_back("revision '" + std::string(g[i].id) + "' does not replay onto the revisions before it (" + e.what() +
                                       "); fix the revision");
         }

@@ -91,6 +91,21 @@ class migration_failed : public error {
   std::string database_message_;
 };
 
+// A revision (or an operation) that does not fit the schema before it: a missing table, column or
+// index, a duplicate ... found when replaying a history into a strata::schema (strata::replay_error
+// is the same fact as a value; at compile time it is a compile error).
+class replay_failed : public error {
+ public:
+  replay_failed(std::string revision, std::string operation, const std::string& message)
+      : error(message), revision_(std::move(revision)), operation_(std::move(operation)) {}
+  [[nodiscard]] const std::string& revision() const { return revision_; }  // empty outside a history
+  [[nodiscard]] const std::string& operation() const { return operation_; }
+
+ private:
+  std::string revision_;
+  std::string operation_;
+};
+
 // Thrown by a dialect's apply() when one operation fails; the migrator turns it into
 // migration_failed, adding the revision.
 class operation_failed : public error {

@@ -1,6 +1,7 @@
 // strata::ops: schema operations recorded as plain values (usable in constant evaluation).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -8,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -307,40 +309,59 @@ constexpr std::string_view table_of(const operation& o) {
       o);
 }
 
-// A short description for messages: "alter_column stocks.market_cap".
-inline std::string describe(const operation& o) {
-  return std::visit(
-      [](const auto& x) -> std::string {
+namespace detail {
+// Writes describe()'s text to `out`, anything that takes `out << std::string_view`: a std::string
+// at run time, a fixed buffer in constant evaluation (strata::replay_error).
+template <class Out>
+constexpr void describe_to(Out& out, const operation& o) {
+  std::visit(
+      [&out](const auto& x) {
         using T = std::decay_t<decltype(x)>;
-        auto s = [](std::string_view v) { return std::string(v); };
-        if constexpr (std::is_same_v<T, op::create_table>) return "create_table " + s(x.table);
-        else if constexpr (std::is_same_v<T, op::drop_table>) return "drop_table " + s(x.table);
-        else if constexpr (std::is_same_v<T, op::rename_table>) return "rename_table " + s(x.table) + " to " + s(x.new_name);
+        if constexpr (std::is_same_v<T, op::create_table>) out << "create_table " << x.table;
+        else if constexpr (std::is_same_v<T, op::drop_table>) out << "drop_table " << x.table;
+        else if constexpr (std::is_same_v<T, op::rename_table>) out << "rename_table " << x.table << " to " << x.new_name;
         else if constexpr (std::is_same_v<T, op::add_column>) {
-          std::string out = "add_column " + s(x.table) + "." + s(x.definition.name);
-          if (x.definition.generated_sql) out += " (generated " + s(to_string(x.definition.generated_storage)) + ")";
-          if (!x.placement.insert_before.empty()) out += " before " + s(x.placement.insert_before);
-          if (!x.placement.insert_after.empty()) out += " after " + s(x.placement.insert_after);
-          return out;
+          out << "add_column " << x.table << "." << x.definition.name;
+          if (x.definition.generated_sql) out << " (generated " << to_string(x.definition.generated_storage) << ")";
+          if (!x.placement.insert_before.empty()) out << " before " << x.placement.insert_before;
+          if (!x.placement.insert_after.empty()) out << " after " << x.placement.insert_after;
         }
-        else if constexpr (std::is_same_v<T, op::drop_column>) return "drop_column " + s(x.table) + "." + s(x.column);
-        else if constexpr (std::is_same_v<T, op::rename_column>) return "rename_column " + s(x.table) + "." + s(x.column) + " to " + s(x.new_name);
-        else if constexpr (std::is_same_v<T, op::alter_column>) return "alter_column " + s(x.table) + "." + s(x.column);
-        else if constexpr (std::is_same_v<T, op::add_constraint>) return "add_constraint " + s(x.table) + (x.definition.name.empty() ? "" : "." + s(x.definition.name));
+        else if constexpr (std::is_same_v<T, op::drop_column>) out << "drop_column " << x.table << "." << x.column;
+        else if constexpr (std::is_same_v<T, op::rename_column>) out << "rename_column " << x.table << "." << x.column << " to " << x.new_name;
+        else if constexpr (std::is_same_v<T, op::alter_column>) out << "alter_column " << x.table << "." << x.column;
+        else if constexpr (std::is_same_v<T, op::add_constraint>) {
+          out << "add_constraint " << x.table;
+          if (!x.definition.name.empty()) out << "." << x.definition.name;
+        }
         else if constexpr (std::is_same_v<T, op::drop_constraint>) {
-          if (!x.name.empty()) return "drop_constraint " + s(x.table) + "." + s(x.name);
-          std::string columns;
-          for (auto c : x.columns) columns += (columns.empty() ? "" : ", ") + s(c);
-          return "drop_constraint " + s(x.table) + " " + s(to_string(x.kind)) + " (" + columns + ")";
+          if (!x.name.empty()) {
+            out << "drop_constraint " << x.table << "." << x.name;
+          } else {
+            out << "drop_constraint " << x.table << " " << to_string(x.kind) << " (";
+            for (std::size_t i = 0; i < x.columns.size(); ++i) out << (i == 0 ? "" : ", ") << x.columns[i];
+            out << ")";
+          }
         }
-        else if constexpr (std::is_same_v<T, op::create_index>) return "create_index " + s(x.name) + " on " + s(x.table);
-        else if constexpr (std::is_same_v<T, op::drop_index>) return "drop_index " + s(x.name);
-        else if constexpr (std::is_same_v<T, op::execute>) {
-          auto text = s(x.sql.substr(0, 60));
-          return "execute \"" + text + (x.sql.size() > 60 ? "...\"" : "\"");
-        } else return "run " + (x.description.empty() ? std::string("(data migration)") : s(x.description));
+        else if constexpr (std::is_same_v<T, op::create_index>) out << "create_index " << x.name << " on " << x.table;
+        else if constexpr (std::is_same_v<T, op::drop_index>) out << "drop_index " << x.name;
+        else if constexpr (std::is_same_v<T, op::execute>) out << "execute \"" << x.sql.substr(0, 60) << (x.sql.size() > 60 ? "...\"" : "\"");
+        else out << "run " << (x.description.empty() ? std::string_view("(data migration)") : x.description);
       },
       o);
+}
+}  // namespace detail
+
+// A short description for messages: "alter_column stocks.market_cap".
+inline std::string describe(const operation& o) {
+  struct text {
+    std::string value;
+    text& operator<<(std::string_view s) {
+      value += s;
+      return *this;
+    }
+  } out;
+  detail::describe_to(out, o);
+  return std::move(out.value);
 }
 
 // The recorder a revision's upgrade()/downgrade() writes to. Every member is constexpr, so a
@@ -352,45 +373,49 @@ class ops {
 
   constexpr void create_table(std::string_view table, std::initializer_list<table_element> elements) {
     op::create_table t{table, {}, {}, naming_};
+    std::size_t columns = 0;
+    for (const auto& e : elements) columns += std::holds_alternative<column>(e.value) ? 1 : 0;
+    t.columns.reserve(columns);
+    t.constraints.reserve(elements.size() - columns);
     for (const auto& e : elements) {
       if (const auto* c = std::get_if<column>(&e.value)) t.columns.push_back(*c);
       else t.constraints.push_back(std::get<constraint>(e.value));
     }
-    list_.emplace_back(std::move(t));
+    record(std::move(t));
   }
-  constexpr void drop_table(std::string_view table) { list_.emplace_back(op::drop_table{table}); }
-  constexpr void rename_table(std::string_view table, std::string_view new_name) { list_.emplace_back(op::rename_table{table, new_name}); }
+  constexpr void drop_table(std::string_view table) { record(op::drop_table{table}); }
+  constexpr void rename_table(std::string_view table, std::string_view new_name) { record(op::rename_table{table, new_name}); }
   // `op.add_column("foo", column("data2", strata::text), {.insert_after = "data"})`
   constexpr void add_column(std::string_view table, column definition, column_placement placement = {}) {
-    list_.emplace_back(op::add_column{table, std::move(definition), placement, naming_});
+    record(op::add_column{table, std::move(definition), placement, naming_});
   }
-  constexpr void drop_column(std::string_view table, std::string_view name) { list_.emplace_back(op::drop_column{table, name, naming_}); }
+  constexpr void drop_column(std::string_view table, std::string_view name) { record(op::drop_column{table, name, naming_}); }
   constexpr void rename_column(std::string_view table, std::string_view name, std::string_view new_name) {
-    list_.emplace_back(op::rename_column{table, name, new_name});
+    record(op::rename_column{table, name, new_name});
   }
   constexpr void alter_column(std::string_view table, std::string_view name, column_change change) {
-    list_.emplace_back(op::alter_column{table, name, change, naming_});
+    record(op::alter_column{table, name, change, naming_});
   }
   constexpr void add_constraint(std::string_view table, constraint definition) {
-    list_.emplace_back(op::add_constraint{table, std::move(definition), naming_});
+    record(op::add_constraint{table, std::move(definition), naming_});
   }
   constexpr void drop_constraint(std::string_view table, std::string_view name) {
-    list_.emplace_back(op::drop_constraint{table, name, constraint_kind::check, {}, naming_});
+    record(op::drop_constraint{table, name, constraint_kind::check, {}, naming_});
   }
   // The one constraint of that kind on exactly those columns, named or not:
   // `op.drop_constraint("foo", strata::constraint_kind::check, {"x"})`; `{}`: the only one of that kind.
   constexpr void drop_constraint(std::string_view table, constraint_kind kind, names columns) {
-    list_.emplace_back(op::drop_constraint{table, {}, kind, columns, naming_});
+    record(op::drop_constraint{table, {}, kind, columns, naming_});
   }
   constexpr void create_index(std::string_view name, std::string_view table, names columns, index_options options = {}) {
-    list_.emplace_back(op::create_index{name, table, columns, options});
+    record(op::create_index{name, table, columns, options});
   }
-  constexpr void drop_index(std::string_view name, std::string_view table = {}) { list_.emplace_back(op::drop_index{name, table}); }
+  constexpr void drop_index(std::string_view name, std::string_view table = {}) { record(op::drop_index{name, table}); }
   // Raw SQL, run as is (it may hold several statements on SQLite).
-  constexpr void execute(std::string_view sql) { list_.emplace_back(op::execute{sql}); }
+  constexpr void execute(std::string_view sql) { record(op::execute{sql}); }
   // A data migration in C++: `op.run([](strata::connection& db) { ... })`.
   constexpr void run(void (*function)(connection&), std::string_view description = {}) {
-    list_.emplace_back(op::run{function, description});
+    record(op::run{function, description});
   }
 
   // An operation built elsewhere (strata::diff builds them from schemas), recorded as is.
@@ -398,9 +423,10 @@ class ops {
 
   [[nodiscard]] constexpr const std::vector<operation>& operations() const { return list_; }
   [[nodiscard]] constexpr std::size_t size() const { return list_.size(); }
-  // Room for n operations, so that recording them moves none of those before (GCC 12 moves a
-  // std::variant slowly in constant evaluation).
-  constexpr void reserve(std::size_t n) { list_.reserve(n); }
+  // Room for n operations (recording grows the room by itself; see record()).
+  constexpr void reserve(std::size_t n) {
+    if (n > list_.capacity()) move_to_room_for(n);
+  }
   // Forgets the recorded operations and the naming convention; the room stays.
   constexpr void clear() {
     list_.clear();
@@ -408,6 +434,21 @@ class ops {
   }
 
  private:
+  template <class Operation>
+  constexpr void record(Operation&& o) {
+    if (list_.size() == list_.capacity()) move_to_room_for(list_.empty() ? 8 : 2 * list_.capacity());
+    list_.emplace_back(std::forward<Operation>(o));
+  }
+  // GCC 12 moves a std::variant very slowly in constant evaluation, the more so the later its
+  // alternative (moving a drop_index takes ~50 ms), which is what std::vector does when it grows.
+  // Moving each operation out of its alternative and into a new variant costs ~0.5 ms.
+  constexpr void move_to_room_for(std::size_t n) {
+    std::vector<operation> bigger;
+    bigger.reserve(n);
+    for (auto& o : list_) std::visit([&bigger](auto& x) { bigger.emplace_back(std::move(x)); }, o);
+    list_ = std::move(bigger);
+  }
+
   std::vector<operation> list_;
   naming_convention naming_{};
 };

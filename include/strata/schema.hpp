@@ -2,15 +2,22 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <stdexcept>
+#include <ostream>
+#include <string>
 #include <string_view>
+#include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
 #include <strata/detail/graph_check.hpp>
+#include <strata/detail/recorded_names.hpp>
 #include <strata/detail/sql_identifiers.hpp>
+#include <strata/errors.hpp>
+#include <strata/fixed_string.hpp>
 #include <strata/history.hpp>
 #include <strata/naming.hpp>
 #include <strata/ops.hpp>
@@ -135,10 +142,83 @@ struct index_schema {
   friend constexpr bool operator==(const index_schema&, const index_schema&) = default;
 };
 
-// The schema a sequence of operations builds. apply() throws std::logic_error when an operation
-// does not fit the schema (a missing table, a duplicate column ...): in a static_assert, that is a
-// compile error pointing at the throw, so a history that contradicts itself does not build.
-// execute() and run() are opaque SQL/C++ and change nothing here.
+// What kind of contradiction an operation ran into when applied to a schema (strata::replay_error).
+enum class replay_problem : std::uint8_t {
+  none,
+  no_table,
+  table_exists,
+  no_column,
+  column_exists,
+  no_index,
+  index_exists,
+  no_constraint,
+  several_constraints,
+  constraint_exists,
+};
+
+constexpr std::string_view to_string(replay_problem problem) {
+  switch (problem) {
+    case replay_problem::none: return "none";
+    case replay_problem::no_table: return "no_table";
+    case replay_problem::table_exists: return "table_exists";
+    case replay_problem::no_column: return "no_column";
+    case replay_problem::column_exists: return "column_exists";
+    case replay_problem::no_index: return "no_index";
+    case replay_problem::index_exists: return "index_exists";
+    case replay_problem::no_constraint: return "no_constraint";
+    case replay_problem::several_constraints: return "several_constraints";
+    case replay_problem::constraint_exists: return "constraint_exists";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, replay_problem problem) { return out << to_string(problem); }
+
+// An operation that does not fit the schema it is applied to, as a value: which revision, which
+// operation, which object. Every piece is constexpr-safe (views and a fixed buffer), so that a
+// compile-time replay can carry it into its static_assert's message.
+struct replay_error {
+  replay_problem problem = replay_problem::none;
+  std::string_view revision{};               // the revision's id; empty outside a history
+  bool in_downgrade = false;                 // in the revision's downgrade, applied after its upgrade
+  std::size_t operation_index = 0;           // position among the operations the revision recorded
+  detail::message_buffer operation_text{};   // the operation, as strata::describe() says it
+  std::string_view table{};                  // the table concerned (the new name of a rename)
+  std::string_view object{};                 // the column, index or constraint; empty for a table
+
+  [[nodiscard]] constexpr explicit operator bool() const { return problem != replay_problem::none; }
+  [[nodiscard]] constexpr std::string_view operation() const { return {operation_text.data, operation_text.size}; }
+
+  // One sentence: "strata::replay: revision `b1` does not fit the revisions before it: drop_table
+  // stock: there is no table `stock`; fix the revision or the revisions before it".
+  [[nodiscard]] constexpr detail::message_buffer message() const {
+    detail::message_buffer m;
+    if (revision.empty()) m << "strata::schema: ";
+    else if (in_downgrade) m << "strata::first_irreversible: the downgrade of revision `" << revision << "` does not fit the schema its upgrade leaves: ";
+    else m << "strata::replay: revision `" << revision << "` does not fit the revisions before it: ";
+    m << operation() << ": ";
+    auto quoted = [&m](std::string_view s) -> detail::message_buffer& { return m << "`" << s << "`"; };
+    switch (problem) {
+      case replay_problem::none: m << "ok"; break;
+      case replay_problem::no_table: m << "there is no table "; quoted(table); break;
+      case replay_problem::table_exists: m << "table "; quoted(table) << " exists already"; break;
+      case replay_problem::no_column: m << "table "; quoted(table) << " has no column "; quoted(object); break;
+      case replay_problem::column_exists: m << "table "; quoted(table) << " has a column "; quoted(object) << " already"; break;
+      case replay_problem::no_index: m << "there is no index "; quoted(object); break;
+      case replay_problem::index_exists: m << "index "; quoted(object) << " exists already"; break;
+      case replay_problem::no_constraint: m << "table "; quoted(table) << " has no such constraint"; break;
+      case replay_problem::several_constraints: m << "it matches several constraints of table "; quoted(table) << "; drop the one meant by name"; break;
+      case replay_problem::constraint_exists: m << "table "; quoted(table) << " has a constraint named "; quoted(object) << " already"; break;
+    }
+    if (revision.empty()) m << "; fix the operation";
+    else if (in_downgrade) m << "; fix the downgrade";
+    else m << "; fix the revision or the revisions before it";
+    return m;
+  }
+};
+
+// The schema a sequence of operations builds. apply() throws strata::replay_failed when an
+// operation does not fit the schema (a missing table, a duplicate column ...); in constant
+// evaluation that is a compile error. execute() and run() are opaque SQL/C++ and change nothing here.
 class schema {
  public:
   std::vector<table_schema> tables;
@@ -157,13 +237,8 @@ class schema {
     return nullptr;
   }
 
-  constexpr void apply(const ops& recorded) {
-    for (const auto& o : recorded.operations()) apply(o);
-  }
-
-  constexpr void apply(const operation& o) {
-    std::visit([this](const auto& x) { on(x); }, o);
-  }
+  constexpr void apply(const ops& recorded);
+  constexpr void apply(const operation& o);
 
   // Equal up to the order of tables and indexes (column order matters).
   [[nodiscard]] constexpr bool same_as(const schema& other) const {
@@ -180,16 +255,336 @@ class schema {
   }
 
  private:
-  constexpr table_schema& table(std::string_view name) {
-    const auto key = detail::hash_id(name);
-    for (auto& t : tables)
-      if (t.key == key && t.name == name) return t;
-    throw std::logic_error("strata::schema: no such table");
+  constexpr void apply_each(const operation* first, std::size_t count);
+};
+
+namespace detail {
+
+// An open-addressing hash table from 64-bit keys (hash_id of a name) to positions in a vector.
+// Several positions may share a key (a hash collision): find() asks the caller which one it means.
+// clear() keeps the room (a slot of an older generation is empty): GCC's constant evaluator spends
+// ~200 operations on each element of a new std::vector.
+class slot_map {
+ public:
+  static constexpr std::size_t none = static_cast<std::size_t>(-1);
+
+  template <class Match>
+  [[nodiscard]] constexpr std::size_t find(std::uint64_t key, Match&& match) const {
+    if (slots_.empty()) return none;
+    const auto mask = slots_.size() - 1;
+    for (auto i = start(key) & mask;; i = (i + 1) & mask) {
+      const auto& s = slots_[i];
+      if (s.generation != generation_) return none;
+      if (s.live && s.key == key && match(s.value)) return s.value;
+    }
   }
-  static constexpr column& column_of(table_schema& t, std::string_view name) {
+  constexpr void insert(std::uint64_t key, std::size_t value) {
+    if (2 * (occupied_ + 1) > slots_.size()) rehash();
+    const auto mask = slots_.size() - 1;
+    auto i = start(key) & mask;
+    while (slots_[i].generation == generation_ && slots_[i].live) i = (i + 1) & mask;
+    if (slots_[i].generation != generation_) ++occupied_;
+    slots_[i] = {key, value, generation_, true};
+  }
+  // Forgets (key, value).
+  constexpr void erase(std::uint64_t key, std::size_t value) {
+    if (auto* s = slot_of(key, value)) s->live = false;
+  }
+  // (key, from) becomes (key, to).
+  constexpr void move(std::uint64_t key, std::size_t from, std::size_t to) {
+    if (auto* s = slot_of(key, from)) s->value = to;
+  }
+  constexpr void clear() {
+    ++generation_;
+    occupied_ = 0;
+  }
+  // Room for n entries at once: growing one step at a time costs more in constant evaluation.
+  constexpr void reserve(std::size_t n) {
+    if (2 * (n + 1) > slots_.size()) rehash(n);
+  }
+
+ private:
+  struct slot {
+    std::uint64_t key = 0;
+    std::size_t value = none;
+    std::size_t generation = 0;
+    bool live = false;   // in use, or (false) removed
+  };
+  static constexpr std::size_t start(std::uint64_t key) { return static_cast<std::size_t>(key ^ (key >> 29)); }
+  constexpr slot* slot_of(std::uint64_t key, std::size_t value) {
+    if (slots_.empty()) return nullptr;
+    const auto mask = slots_.size() - 1;
+    for (auto i = start(key) & mask;; i = (i + 1) & mask) {
+      auto& s = slots_[i];
+      if (s.generation != generation_) return nullptr;
+      if (s.live && s.key == key && s.value == value) return &s;
+    }
+  }
+  constexpr void rehash(std::size_t at_least = 0) {
+    std::size_t live = 0;
+    for (const auto& s : slots_) live += s.generation == generation_ && s.live ? 1 : 0;
+    std::size_t size = 8;
+    while (size < 3 * (std::max(live, at_least) + 1)) size *= 2;
+    std::vector<slot> old(size);
+    old.swap(slots_);
+    const auto old_generation = generation_;
+    generation_ = 1;
+    occupied_ = 0;
+    for (const auto& s : old)
+      if (s.generation == old_generation && s.live) insert(s.key, s.value);
+  }
+
+  std::vector<slot> slots_;       // a power of two of them, at most half occupied
+  std::size_t occupied_ = 0;      // live and removed slots of this generation
+  std::size_t generation_ = 1;
+};
+
+// The schema being replayed, with what makes replaying it linear: tables and indexes found by
+// hashed name, removed by moving the last one into their place, each table knowing its indexes.
+// While a journal is kept, it records how each table and index (by name) was before the first
+// change to it: the replay turns that into versions, compares it for reversibility and undoes a
+// downgrade with it.
+class schema_builder {
+ public:
+  static constexpr std::size_t npos = slot_map::none;
+
+  struct journal {
+    template <class T>
+    struct entry {
+      std::string_view name;
+      bool existed = false;
+      std::size_t uid = 0;      // the order of creation
+      T before{};
+    };
+    std::vector<entry<table_schema>> tables;
+    std::vector<entry<index_schema>> indexes;
+    slot_map seen_tables;   // hash of the name -> position in tables
+    slot_map seen_indexes;
+
+    // Empty again; the room stays.
+    constexpr void clear() {
+      tables.clear();
+      indexes.clear();
+      seen_tables.clear();
+      seen_indexes.clear();
+    }
+
+    [[nodiscard]] constexpr bool saw_table(std::string_view name) const {
+      return seen_tables.find(hash_id(name), [&](std::size_t e) { return tables[e].name == name; }) != npos;
+    }
+    [[nodiscard]] constexpr bool saw_index(std::string_view name) const {
+      return seen_indexes.find(hash_id(name), [&](std::size_t e) { return indexes[e].name == name; }) != npos;
+    }
+  };
+
+  constexpr schema_builder() = default;
+  // Takes over s's tables and indexes; their order becomes the order of creation.
+  constexpr explicit schema_builder(schema s) {
+    tables_.reserve(s.tables.size());
+    for (auto& t : s.tables) add_table(std::move(t), next_uid_++);
+    indexes_.reserve(s.indexes.size());
+    for (auto& i : s.indexes) add_index(std::move(i), next_uid_++);
+  }
+
+  // Room for that many tables and indexes: a std::vector that grows moves each element in constant
+  // evaluation at a cost of thousands of operations.
+  constexpr void reserve(std::size_t tables, std::size_t indexes) {
+    tables_.reserve(tables);
+    table_extra_.reserve(tables);
+    tables_by_name_.reserve(tables);
+    indexes_.reserve(indexes);
+    index_uid_.reserve(indexes);
+    indexes_by_name_.reserve(indexes);
+  }
+
+  // Applies o; false when it does not fit, the schema then as it was before o.
+  constexpr bool apply(const operation& o) {
+    std::visit([this](const auto& x) { on(x); }, o);
+    return fault_.problem == replay_problem::none;
+  }
+  // Why the last apply() failed, about o (the operation it was given).
+  [[nodiscard]] constexpr replay_error failure(const operation& o, std::string_view revision = {}, std::size_t index = 0,
+                                               bool in_downgrade = false) const {
+    replay_error e = fault_;
+    e.revision = revision;
+    e.operation_index = index;
+    e.in_downgrade = in_downgrade;
+    describe_to(e.operation_text, o);
+    return e;
+  }
+
+  [[nodiscard]] constexpr std::size_t table_slot(std::string_view name) const {
+    return tables_by_name_.find(hash_id(name), [&](std::size_t i) { return tables_[i].name == name; });
+  }
+  [[nodiscard]] constexpr std::size_t index_slot(std::string_view name) const {
+    return indexes_by_name_.find(hash_id(name), [&](std::size_t i) { return indexes_[i].name == name; });
+  }
+  [[nodiscard]] constexpr const table_schema* find_table(std::string_view name) const {
+    const auto slot = table_slot(name);
+    return slot == npos ? nullptr : &tables_[slot];
+  }
+  [[nodiscard]] constexpr const index_schema* find_index(std::string_view name) const {
+    const auto slot = index_slot(name);
+    return slot == npos ? nullptr : &indexes_[slot];
+  }
+  [[nodiscard]] constexpr std::size_t table_uid(std::string_view name) const { return table_extra_[table_slot(name)].uid; }
+  [[nodiscard]] constexpr std::size_t index_uid(std::string_view name) const { return index_uid_[index_slot(name)]; }
+
+  // Whether the table (index) of the entry's name is as the entry says it was.
+  [[nodiscard]] constexpr bool table_as(const journal::entry<table_schema>& e) const {
+    const auto* t = find_table(e.name);
+    return t == nullptr ? !e.existed : e.existed && *t == e.before;
+  }
+  [[nodiscard]] constexpr bool index_as(const journal::entry<index_schema>& e) const {
+    const auto* i = find_index(e.name);
+    return i == nullptr ? !e.existed : e.existed && *i == e.before;
+  }
+
+  // Records into j (nullptr: stops recording).
+  constexpr void keep_journal(journal* j) { journal_ = j; }
+
+  // Puts every table and index j saw back as it was (moving it out of j).
+  constexpr void undo(journal& j) {
+    auto* kept = journal_;
+    journal_ = nullptr;
+    for (auto& e : j.tables) {
+      const auto slot = table_slot(e.name);
+      if (!e.existed) {
+        if (slot != npos) remove_table(slot);
+      } else if (slot != npos) {
+        tables_[slot] = std::move(e.before);
+        table_extra_[slot].uid = e.uid;
+      } else {
+        add_table(std::move(e.before), e.uid);
+      }
+    }
+    for (auto& e : j.indexes) {
+      if (const auto slot = index_slot(e.name); slot != npos) remove_index(slot);
+      if (e.existed) add_index(std::move(e.before), e.uid);
+    }
+    journal_ = kept;
+    fault_.problem = replay_problem::none;
+  }
+
+  // The schema, tables and indexes in the order they were created.
+  [[nodiscard]] constexpr schema release() && {
+    schema s;
+    s.tables.reserve(tables_.size());
+    for (auto i : order_of(table_extra_, [](const table_extra& x) { return x.uid; })) s.tables.push_back(std::move(tables_[i]));
+    s.indexes.reserve(indexes_.size());
+    for (auto i : order_of(index_uid_, [](std::size_t uid) { return uid; })) s.indexes.push_back(std::move(indexes_[i]));
+    return s;
+  }
+
+ private:
+  struct table_extra {
+    std::size_t uid = 0;
+    std::vector<std::size_t> indexes;   // slots of its indexes
+  };
+
+  template <class T, class Uid>
+  static constexpr std::vector<std::size_t> order_of(const std::vector<T>& items, Uid uid) {
+    std::vector<std::pair<std::size_t, std::size_t>> keyed;
+    keyed.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) keyed.emplace_back(uid(items[i]), i);
+    std::sort(keyed.begin(), keyed.end());
+    std::vector<std::size_t> order;
+    order.reserve(items.size());
+    for (const auto& k : keyed) order.push_back(k.second);
+    return order;
+  }
+
+  constexpr void fail(replay_problem problem, std::string_view table, std::string_view object = {}) {
+    fault_.problem = problem;
+    fault_.table = table;
+    fault_.object = object;
+  }
+
+  // Before the first change to the table (index) of that name, or its creation, since the journal began.
+  // With `leaving`, the table (index) is about to go: the journal takes it rather than a copy.
+  constexpr void note_table(std::string_view name, bool leaving = false) {
+    if (journal_ == nullptr || journal_->saw_table(name)) return;
+    journal_->seen_tables.insert(hash_id(name), journal_->tables.size());
+    auto& e = journal_->tables.emplace_back();
+    e.name = name;
+    if (const auto slot = table_slot(name); slot != npos) {
+      e.existed = true;
+      e.uid = table_extra_[slot].uid;
+      if (leaving) e.before = std::move(tables_[slot]);  // not `?:`: GCC 12 frees its vector twice
+      else e.before = tables_[slot];
+    }
+  }
+  constexpr void note_index(std::string_view name, bool leaving = false) {
+    if (journal_ == nullptr || journal_->saw_index(name)) return;
+    journal_->seen_indexes.insert(hash_id(name), journal_->indexes.size());
+    auto& e = journal_->indexes.emplace_back();
+    e.name = name;
+    if (const auto slot = index_slot(name); slot != npos) {
+      e.existed = true;
+      e.uid = index_uid_[slot];
+      if (leaving) e.before = std::move(indexes_[slot]);  // not `?:`: GCC 12 frees its vector twice
+      else e.before = indexes_[slot];
+    }
+  }
+
+  constexpr void add_table(table_schema t, std::size_t uid) {
+    note_table(t.name);
+    t.key = hash_id(t.name);
+    tables_by_name_.insert(t.key, tables_.size());
+    tables_.push_back(std::move(t));
+    table_extra_.push_back({uid, {}});
+  }
+  constexpr void remove_table(std::size_t slot) {
+    while (!table_extra_[slot].indexes.empty()) remove_index(table_extra_[slot].indexes.back());
+    const auto key = tables_[slot].key;
+    note_table(tables_[slot].name, true);
+    tables_by_name_.erase(key, slot);
+    if (const auto last = tables_.size() - 1; slot != last) {
+      tables_by_name_.move(tables_[last].key, last, slot);
+      tables_[slot] = std::move(tables_[last]);
+      table_extra_[slot] = std::move(table_extra_[last]);
+    }
+    tables_.pop_back();
+    table_extra_.pop_back();
+  }
+  constexpr void add_index(index_schema i, std::size_t uid) {
+    note_index(i.name);
+    i.key = hash_id(i.name);
+    if (const auto table = table_slot(i.table); table != npos) table_extra_[table].indexes.push_back(indexes_.size());
+    indexes_by_name_.insert(i.key, indexes_.size());
+    indexes_.push_back(std::move(i));
+    index_uid_.push_back(uid);
+  }
+  constexpr void remove_index(std::size_t slot) {
+    if (const auto table = table_slot(indexes_[slot].table); table != npos) std::erase(table_extra_[table].indexes, slot);
+    const auto key = indexes_[slot].key;
+    note_index(indexes_[slot].name, true);
+    indexes_by_name_.erase(key, slot);
+    if (const auto last = indexes_.size() - 1; slot != last) {
+      indexes_by_name_.move(indexes_[last].key, last, slot);
+      if (const auto table = table_slot(indexes_[last].table); table != npos)
+        std::replace(table_extra_[table].indexes.begin(), table_extra_[table].indexes.end(), last, slot);
+      indexes_[slot] = std::move(indexes_[last]);
+      index_uid_[slot] = index_uid_[last];
+    }
+    indexes_.pop_back();
+    index_uid_.pop_back();
+  }
+
+  // The table about to change, noted in the journal; nullptr (and a fault) when there is none.
+  constexpr table_schema* change_table(std::string_view name) {
+    const auto slot = table_slot(name);
+    if (slot == npos) {
+      fail(replay_problem::no_table, name);
+      return nullptr;
+    }
+    note_table(name);
+    return &tables_[slot];
+  }
+  static constexpr column* column_in(table_schema& t, std::string_view name) {
     for (auto& c : t.columns)
-      if (c.name == name) return c;
-    throw std::logic_error("strata::schema: no such column");
+      if (c.name == name) return &c;
+    return nullptr;
   }
   static constexpr void rename_in(std::vector<std::string_view>& names_, std::string_view from, std::string_view to) {
     for (auto& n : names_)
@@ -198,25 +593,45 @@ class schema {
   static constexpr bool mentions(const std::vector<std::string_view>& names_, std::string_view name) {
     return std::find(names_.begin(), names_.end(), name) != names_.end();
   }
+  // The names of the indexes of a table whose columns include `column`.
+  constexpr std::vector<std::string_view> indexes_on(std::string_view table, std::string_view column_name) const {
+    std::vector<std::string_view> out;
+    for (auto i : table_extra_[table_slot(table)].indexes)
+      if (mentions(indexes_[i].columns, column_name)) out.push_back(indexes_[i].name);
+    return out;
+  }
 
   constexpr void on(const op::create_table& x) {
-    if (find_table(x.table) != nullptr) throw std::logic_error("strata::schema: create_table of a table that exists");
-    tables.push_back(table_schema{x.table, detail::hash_id(x.table), x.columns, x.constraints});
+    if (table_slot(x.table) != npos) return fail(replay_problem::table_exists, x.table);
+    add_table(table_schema{x.table, hash_id(x.table), x.columns, x.constraints}, next_uid_++);
   }
   constexpr void on(const op::drop_table& x) {
-    table(x.table);
-    const auto key = detail::hash_id(x.table);
-    std::erase_if(tables, [&](const table_schema& t) { return t.key == key && t.name == x.table; });
-    std::erase_if(indexes, [&](const index_schema& i) { return i.table == x.table; });
+    const auto slot = table_slot(x.table);
+    if (slot == npos) return fail(replay_problem::no_table, x.table);
+    remove_table(slot);
   }
   constexpr void on(const op::rename_table& x) {
-    if (find_table(x.new_name) != nullptr) throw std::logic_error("strata::schema: rename_table onto a table that exists");
-    auto& renamed = table(x.table);
+    if (table_slot(x.new_name) != npos) return fail(replay_problem::table_exists, x.new_name);
+    const auto slot = table_slot(x.table);
+    if (slot == npos) return fail(replay_problem::no_table, x.table);
+    note_table(x.table);
+    note_table(x.new_name);
+    auto& renamed = tables_[slot];
+    tables_by_name_.erase(renamed.key, slot);
     renamed.name = x.new_name;
-    renamed.key = detail::hash_id(x.new_name);
-    for (auto& i : indexes)
-      if (i.table == x.table) i.table = x.new_name;
-    for (auto& t : tables) {
+    renamed.key = hash_id(x.new_name);
+    tables_by_name_.insert(renamed.key, slot);
+    for (auto i : table_extra_[slot].indexes) {
+      note_index(indexes_[i].name);
+      indexes_[i].table = x.new_name;
+    }
+    // Foreign keys that point to it follow (a rename is rare: a pass over every table is fine).
+    for (auto& t : tables_) {
+      bool points = false;
+      for (const auto& c : t.columns) points = points || (c.foreign_key && c.foreign_key->table == x.table);
+      for (const auto& k : t.constraints) points = points || k.referenced_table == x.table;
+      if (!points) continue;
+      note_table(t.name);
       for (auto& c : t.columns)
         if (c.foreign_key && c.foreign_key->table == x.table) c.foreign_key->table = x.new_name;
       for (auto& k : t.constraints)
@@ -224,40 +639,55 @@ class schema {
     }
   }
   constexpr void on(const op::add_column& x) {
-    auto& t = table(x.table);
-    if (t.find_column(x.definition.name) != nullptr) throw std::logic_error("strata::schema: add_column of a column that exists");
-    auto at = t.columns.end();
+    const auto slot = table_slot(x.table);
+    if (slot == npos) return fail(replay_problem::no_table, x.table);
+    auto& cols = tables_[slot].columns;
+    if (tables_[slot].find_column(x.definition.name) != nullptr) return fail(replay_problem::column_exists, x.table, x.definition.name);
+    auto at = cols.size();
     if (const auto anchor = x.placement.insert_before.empty() ? x.placement.insert_after : x.placement.insert_before; !anchor.empty()) {
-      at = std::find_if(t.columns.begin(), t.columns.end(), [&](const column& c) { return c.name == anchor; });
-      if (at == t.columns.end()) throw std::logic_error("strata::schema: add_column placed next to a column that does not exist");
+      at = 0;
+      while (at < cols.size() && cols[at].name != anchor) ++at;
+      if (at == cols.size()) return fail(replay_problem::no_column, x.table, anchor);
       if (x.placement.insert_before.empty()) ++at;
     }
-    t.columns.insert(at, x.definition);
+    note_table(x.table);
+    cols.insert(cols.begin() + static_cast<std::ptrdiff_t>(at), x.definition);
   }
   constexpr void on(const op::drop_column& x) {
-    auto& t = table(x.table);
-    column_of(t, x.column);
+    const auto slot = table_slot(x.table);
+    if (slot == npos) return fail(replay_problem::no_table, x.table);
+    if (tables_[slot].find_column(x.column) == nullptr) return fail(replay_problem::no_column, x.table, x.column);
+    for (auto name : indexes_on(x.table, x.column)) remove_index(index_slot(name));
+    auto& t = *change_table(x.table);
     std::erase_if(t.columns, [&](const column& c) { return c.name == x.column; });
     // As Alembic: a primary key loses the column and keeps the others; any other constraint on it goes.
     for (auto& k : t.constraints)
       if (k.kind == constraint_kind::primary_key) std::erase(k.columns, x.column);
     std::erase_if(t.constraints, [&](const constraint& k) {
-      if (k.kind == constraint_kind::check) return detail::sql::mentions(k.check_sql, x.column);
+      if (k.kind == constraint_kind::check) return sql::mentions(k.check_sql, x.column);
       return k.columns.empty() || mentions(k.columns, x.column);
     });
-    std::erase_if(indexes, [&](const index_schema& i) { return i.table == x.table && mentions(i.columns, x.column); });
   }
   constexpr void on(const op::rename_column& x) {
-    auto& t = table(x.table);
-    if (t.find_column(x.new_name) != nullptr) throw std::logic_error("strata::schema: rename_column onto a column that exists");
-    column_of(t, x.column).name = x.new_name;
+    const auto slot = table_slot(x.table);
+    if (slot == npos) return fail(replay_problem::no_table, x.table);
+    if (tables_[slot].find_column(x.new_name) != nullptr) return fail(replay_problem::column_exists, x.table, x.new_name);
+    if (tables_[slot].find_column(x.column) == nullptr) return fail(replay_problem::no_column, x.table, x.column);
+    auto& t = *change_table(x.table);
+    column_in(t, x.column)->name = x.new_name;
     for (auto& k : t.constraints) rename_in(k.columns, x.column, x.new_name);
-    for (auto& i : indexes)
-      if (i.table == x.table) rename_in(i.columns, x.column, x.new_name);
+    for (auto i : table_extra_[slot].indexes)
+      if (mentions(indexes_[i].columns, x.column)) {
+        note_index(indexes_[i].name);
+        rename_in(indexes_[i].columns, x.column, x.new_name);
+      }
   }
   constexpr void on(const op::alter_column& x) {
-    auto& t = table(x.table);
-    auto& c = column_of(t, x.column);
+    const auto slot = table_slot(x.table);
+    if (slot == npos) return fail(replay_problem::no_table, x.table);
+    if (tables_[slot].find_column(x.column) == nullptr) return fail(replay_problem::no_column, x.table, x.column);
+    auto& t = *change_table(x.table);
+    auto& c = *column_in(t, x.column);
     if (x.change.type && c.type.kind == type_kind::boolean && x.change.type->kind != type_kind::boolean) {
       if (c.check_sql && is_boolean_check(*c.check_sql, c.name)) c.check_sql.reset();
       std::erase_if(t.constraints, [&](const constraint& k) { return k.kind == constraint_kind::check && is_boolean_check(k.check_sql, c.name); });
@@ -268,19 +698,21 @@ class schema {
     if (x.change.server_default) c.default_sql = *x.change.server_default;
   }
   constexpr void on(const op::add_constraint& x) {
-    auto& t = table(x.table);
-    for (const auto& k : t.constraints)
-      if (!x.definition.name.empty() && k.name == x.definition.name)
-        throw std::logic_error("strata::schema: add_constraint with a name the table already uses");
-    t.constraints.push_back(x.definition);
+    const auto slot = table_slot(x.table);
+    if (slot == npos) return fail(replay_problem::no_table, x.table);
+    for (const auto& k : tables_[slot].constraints)
+      if (!x.definition.name.empty() && k.name == x.definition.name) return fail(replay_problem::constraint_exists, x.table, x.definition.name);
+    change_table(x.table)->constraints.push_back(x.definition);
   }
   constexpr void on(const op::drop_constraint& x) {
-    auto& t = table(x.table);
+    const auto slot = table_slot(x.table);
+    if (slot == npos) return fail(replay_problem::no_table, x.table);
     std::vector<constraint_view> found;
-    for (auto& k : constraints_of(t))
-      if (x.name.empty() ? k.kind == x.kind && k.on_columns(x.columns) : k.named(t.name, x.naming, x.name)) found.push_back(k);
-    if (found.empty()) throw std::logic_error("strata::schema: drop_constraint of a constraint that does not exist");
-    if (found.size() > 1) throw std::logic_error("strata::schema: drop_constraint by kind and columns matches several constraints");
+    for (auto& k : constraints_of(tables_[slot]))
+      if (x.name.empty() ? k.kind == x.kind && k.on_columns(x.columns) : k.named(x.table, x.naming, x.name)) found.push_back(k);
+    if (found.empty()) return fail(replay_problem::no_constraint, x.table, x.name);
+    if (found.size() > 1) return fail(replay_problem::several_constraints, x.table, x.name);
+    auto& t = *change_table(x.table);
     const auto& k = found.front();
     if (!k.on_column) {
       t.constraints.erase(t.constraints.begin() + static_cast<std::ptrdiff_t>(k.constraint));
@@ -294,46 +726,429 @@ class schema {
     }
   }
   constexpr void on(const op::create_index& x) {
-    if (find_index(x.name) != nullptr) throw std::logic_error("strata::schema: create_index with a name that exists");
-    auto& t = table(x.table);
-    for (auto c : x.columns) column_of(t, c);
-    indexes.push_back(index_schema{x.name, detail::hash_id(x.name), x.table, x.columns, x.options});
+    if (index_slot(x.name) != npos) return fail(replay_problem::index_exists, x.table, x.name);
+    const auto slot = table_slot(x.table);
+    if (slot == npos) return fail(replay_problem::no_table, x.table);
+    for (auto c : x.columns)
+      if (tables_[slot].find_column(c) == nullptr) return fail(replay_problem::no_column, x.table, c);
+    add_index(index_schema{x.name, hash_id(x.name), x.table, x.columns, x.options}, next_uid_++);
   }
   constexpr void on(const op::drop_index& x) {
-    if (find_index(x.name) == nullptr) throw std::logic_error("strata::schema: drop_index of an index that does not exist");
-    const auto key = detail::hash_id(x.name);
-    std::erase_if(indexes, [&](const index_schema& i) { return i.key == key && i.name == x.name; });
+    const auto slot = index_slot(x.name);
+    if (slot == npos) return fail(replay_problem::no_index, x.table, x.name);
+    remove_index(slot);
   }
   constexpr void on(const op::execute&) {}
   constexpr void on(const op::run&) {}
+
+  std::vector<table_schema> tables_;
+  std::vector<table_extra> table_extra_;   // alongside tables_
+  std::vector<index_schema> indexes_;
+  std::vector<std::size_t> index_uid_;     // alongside indexes_
+  slot_map tables_by_name_;
+  slot_map indexes_by_name_;
+  std::size_t next_uid_ = 0;
+  journal* journal_ = nullptr;
+  replay_error fault_{};
 };
 
-// The schema after upgrading through every revision of the history, in list order; with `through`,
-// stops after that revision. `static_assert(strata::replay<history>().tables.size() == 3);`
-template <History H>
-constexpr schema replay(std::string_view through = {}) {
-  schema s;
+// Not constexpr: reaching it in constant evaluation is the compile error.
+[[noreturn]] inline void throw_replay_failed(const replay_error& e) {
+  const auto m = e.message();
+  throw replay_failed(std::string(e.revision), std::string(e.operation()), std::string(m.data, m.size));
+}
+
+}  // namespace detail
+
+constexpr void schema::apply(const ops& recorded) { apply_each(recorded.operations().data(), recorded.size()); }
+constexpr void schema::apply(const operation& o) { apply_each(&o, 1); }
+
+constexpr void schema::apply_each(const operation* first, std::size_t count) {
+  detail::schema_builder b(std::move(*this));
+  for (std::size_t k = 0; k < count; ++k) {
+    if (b.apply(first[k])) continue;
+    const auto e = b.failure(first[k], {}, k);
+    *this = std::move(b).release();
+    detail::throw_replay_failed(e);
+  }
+  *this = std::move(b).release();
+}
+
+namespace detail {
+
+// ---- Replaying a history, once ------------------------------------------------------------------
+// A history's replay runs in two constant evaluations (std::vector cannot outlive one): the first
+// counts what the second writes into fixed arrays, a constexpr variable per history. What it keeps
+// is every version of every table and index, each with the revisions it lasted for, so that the
+// schema at any revision is read from it (thawed) without replaying again.
+
+inline constexpr std::size_t never = static_cast<std::size_t>(-1);
+
+// What the table (index) of one name was from one revision to another.
+template <class T>
+struct version {
+  std::string_view name;
+  T value{};
+  std::size_t uid = 0;          // its order of creation
+  std::size_t from = 0;         // the revision (position) that made it so
+  std::size_t to = never;       // the revision that changed it again, if any
+};
+
+struct replay_sizes {
+  std::size_t tables = 0;
+  std::size_t columns = 0;
+  std::size_t constraints = 0;
+  std::size_t names = 0;   // of constraints' and indexes' columns
+  std::size_t indexes = 0;
+};
+
+// What one replay of a history found.
+struct replay_log {
+  std::vector<version<table_schema>> tables;
+  std::vector<version<index_schema>> indexes;
+  replay_error error{};                 // the first upgrade operation that does not fit, if any
+  std::size_t irreversible = never;     // the first revision whose downgrade does not undo its upgrade
+  replay_error downgrade_error{};       // that downgrade's operation that does not fit, if that is why
+};
+
+struct replay_summary {
+  replay_sizes sizes{};
+  replay_error error{};
+  std::size_t irreversible = 0;
+  replay_error downgrade_error{};
+};
+
+// Applies what a revision recorded; false (and `error`) at the first operation that does not fit.
+constexpr bool apply_recorded(schema_builder& b, const ops& recorded, std::string_view revision, bool in_downgrade, replay_error& error) {
+  const auto& list = recorded.operations();
+  for (std::size_t k = 0; k < list.size(); ++k)
+    if (!b.apply(list[k])) {
+      error = b.failure(list[k], revision, k, in_downgrade);
+      return false;
+    }
+  return true;
+}
+
+// A version ends where a revision changes the table (index) of its name: what it was is then what
+// the revision's journal saw before the change.
+template <class Version, class Entry>
+constexpr void end_versions(std::vector<Version>& versions, std::vector<std::size_t>& open, std::vector<Entry>& seen, std::size_t revision) {
+  for (auto& e : seen) {
+    if (!e.existed) continue;
+    auto& v = versions[open[e.uid]];
+    v.to = revision;
+    v.value = std::move(e.before);
+  }
+}
+// ... and a new one begins for each name the revision leaves a table (index) under.
+template <class Version, class Entry, class Find, class Uid>
+constexpr void begin_versions(std::vector<Version>& versions, std::vector<std::size_t>& open, const std::vector<Entry>& seen,
+                              std::size_t revision, Find find, Uid uid) {
+  for (const auto& e : seen)
+    if (find(e.name) != nullptr) {
+      const auto u = uid(e.name);
+      if (u >= open.size()) open.resize(2 * u + 8, never);
+      open[u] = versions.size();
+      versions.push_back({e.name, {}, u, revision});
+    }
+}
+
+// Upgrades through every revision, in list order, keeping the versions; with `downgrades`, also
+// applies each downgrade after its upgrade (until one does not undo it), compares and undoes it.
+template <class H>
+constexpr replay_log replay_history(bool downgrades) {
+  replay_log log;
+  if (!H::valid) return log;   // strata::history has said why
+  schema_builder b;
+  // Room for as many tables and indexes as revisions (more grows as needed).
+  const std::size_t room = H::size + 16;
+  b.reserve(room, room);
+  log.tables.reserve(room);
+  log.indexes.reserve(room);
+  std::vector<std::size_t> open_tables(2 * room, never);    // uid -> the version in log.tables that has not ended
+  std::vector<std::size_t> open_indexes(2 * room, never);
+  schema_builder::journal up, down;
+  ops recorded;
+  recorded.reserve(16);
+  for (std::size_t i = 0; i < H::size; ++i) {
+    const auto& r = H::revisions[i];
+    if (r.upgrade == nullptr) continue;   // not a revision: strata::history has said so
+    up.clear();
+    b.keep_journal(&up);
+    recorded.clear();
+    r.upgrade(recorded);
+    const bool fits = apply_recorded(b, recorded, r.id, false, log.error);
+    b.keep_journal(nullptr);
+    if (!fits) {
+      if (log.irreversible == never) log.irreversible = i;
+      return log;
+    }
+    if (downgrades && log.irreversible == never) {
+      down.clear();
+      b.keep_journal(&down);
+      recorded.clear();
+      r.downgrade(recorded);
+      bool undone = apply_recorded(b, recorded, r.id, true, log.downgrade_error);
+      b.keep_journal(nullptr);
+      for (const auto& e : up.tables) undone = undone && b.table_as(e);
+      for (const auto& e : up.indexes) undone = undone && b.index_as(e);
+      for (const auto& e : down.tables) undone = undone && (up.saw_table(e.name) || b.table_as(e));
+      for (const auto& e : down.indexes) undone = undone && (up.saw_index(e.name) || b.index_as(e));
+      b.undo(down);
+      if (!undone) log.irreversible = i;
+    }
+    end_versions(log.tables, open_tables, up.tables, i);
+    end_versions(log.indexes, open_indexes, up.indexes, i);
+    begin_versions(log.tables, open_tables, up.tables, i, [&b](std::string_view n) { return b.find_table(n); },
+                   [&b](std::string_view n) { return b.table_uid(n); });
+    begin_versions(log.indexes, open_indexes, up.indexes, i, [&b](std::string_view n) { return b.find_index(n); },
+                   [&b](std::string_view n) { return b.index_uid(n); });
+  }
+  // The versions that last to the end are what the schema is now.
+  for (auto& v : log.tables)
+    if (v.to == never) v.value = *b.find_table(v.name);
+  for (auto& v : log.indexes)
+    if (v.to == never) v.value = *b.find_index(v.name);
+  if (log.irreversible == never) log.irreversible = H::size;
+  return log;
+}
+
+constexpr replay_summary summarize(const replay_log& log) {
+  replay_summary s{{}, log.error, log.irreversible, log.downgrade_error};
+  s.sizes.tables = log.tables.size();
+  for (const auto& v : log.tables) {
+    s.sizes.columns += v.value.columns.size();
+    s.sizes.constraints += v.value.constraints.size();
+    for (const auto& k : v.value.constraints) s.sizes.names += k.columns.size() + k.referenced_columns.size();
+  }
+  s.sizes.indexes = log.indexes.size();
+  for (const auto& v : log.indexes) s.sizes.names += v.value.columns.size();
+  return s;
+}
+
+struct frozen_range {
+  std::size_t begin = 0;
+  std::size_t size = 0;
+};
+struct frozen_table {
+  std::string_view name;
+  std::uint64_t key = 0;
+  std::size_t uid = 0;
+  std::size_t from = never;   // never: an unused entry (a history that does not replay)
+  std::size_t to = never;
+  frozen_range columns{};
+  frozen_range constraints{};
+};
+struct frozen_column {
+  column value{std::string_view{}, column_type{}};
+};
+struct frozen_constraint {
+  constraint_kind kind = constraint_kind::check;
+  std::string_view name{};
+  frozen_range columns{};
+  std::string_view referenced_table{};
+  frozen_range referenced_columns{};
+  referential_action on_delete = referential_action::no_action;
+  referential_action on_update = referential_action::no_action;
+  std::string_view check_sql{};
+};
+struct frozen_index {
+  std::string_view name;
+  std::uint64_t key = 0;
+  std::string_view table;
+  std::size_t uid = 0;
+  std::size_t from = never;
+  std::size_t to = never;
+  frozen_range columns{};
+  index_options options{};
+};
+
+// Every version of a history's tables and indexes, in fixed arrays: what a constexpr variable can hold.
+template <replay_sizes S>
+struct frozen_replay {
+  std::array<frozen_table, S.tables> tables{};           // by order of creation, then of revision
+  std::array<frozen_column, S.columns> columns{};
+  std::array<frozen_constraint, S.constraints> constraints{};
+  std::array<std::string_view, S.names> names{};
+  std::array<frozen_index, S.indexes> indexes{};
+
+  // The schema after the revision at position `at`.
+  [[nodiscard]] constexpr schema thaw(std::size_t at) const {
+    auto alive = [at](const auto& v) { return v.from <= at && at < v.to; };
+    auto names_in = [this](frozen_range r) {
+      std::vector<std::string_view> out;
+      out.reserve(r.size);
+      for (std::size_t k = 0; k < r.size; ++k) out.push_back(names[r.begin + k]);
+      return out;
+    };
+    schema s;
+    s.tables.reserve(static_cast<std::size_t>(std::count_if(tables.begin(), tables.end(), alive)));
+    for (const auto& t : tables) {
+      if (!alive(t)) continue;
+      table_schema out{t.name, t.key, {}, {}};
+      out.columns.reserve(t.columns.size);
+      for (std::size_t k = 0; k < t.columns.size; ++k) out.columns.push_back(columns[t.columns.begin + k].value);
+      out.constraints.reserve(t.constraints.size);
+      for (std::size_t k = 0; k < t.constraints.size; ++k) {
+        const auto& c = constraints[t.constraints.begin + k];
+        out.constraints.push_back({c.kind, c.name, names_in(c.columns), c.referenced_table, names_in(c.referenced_columns), c.on_delete,
+                                   c.on_update, c.check_sql});
+      }
+      s.tables.push_back(std::move(out));
+    }
+    s.indexes.reserve(static_cast<std::size_t>(std::count_if(indexes.begin(), indexes.end(), alive)));
+    for (const auto& i : indexes)
+      if (alive(i)) s.indexes.push_back({i.name, i.key, i.table, names_in(i.columns), i.options});
+    return s;
+  }
+};
+
+template <replay_sizes S>
+constexpr frozen_replay<S> freeze(const replay_log& log) {
+  frozen_replay<S> f;
+  std::size_t columns = 0, constraints = 0, names = 0;
+  auto keep_names = [&](const std::vector<std::string_view>& list) {
+    const frozen_range r{names, list.size()};
+    for (auto n : list) f.names[names++] = n;
+    return r;
+  };
+  auto order = [](const auto& versions) {
+    std::vector<std::pair<std::pair<std::size_t, std::size_t>, std::size_t>> keyed;
+    keyed.reserve(versions.size());
+    for (std::size_t k = 0; k < versions.size(); ++k) keyed.push_back({{versions[k].uid, versions[k].from}, k});
+    std::sort(keyed.begin(), keyed.end());
+    return keyed;
+  };
+  std::size_t n = 0;
+  for (const auto& [_, k] : order(log.tables)) {
+    const auto& v = log.tables[k];
+    f.tables[n++] = {v.name, hash_id(v.name), v.uid, v.from, v.to, {columns, v.value.columns.size()}, {constraints, v.value.constraints.size()}};
+    for (const auto& c : v.value.columns) f.columns[columns++].value = c;
+    for (const auto& c : v.value.constraints)
+      f.constraints[constraints++] = {c.kind, c.name, keep_names(c.columns), c.referenced_table, keep_names(c.referenced_columns),
+                                      c.on_delete, c.on_update, c.check_sql};
+  }
+  n = 0;
+  for (const auto& [_, k] : order(log.indexes)) {
+    const auto& v = log.indexes[k];
+    f.indexes[n++] = {v.name, hash_id(v.name), v.value.table, v.uid, v.from, v.to, keep_names(v.value.columns), v.value.options};
+  }
+  return f;
+}
+
+// A history's replay, computed once per translation unit: the first evaluation, with the downgrades
+// (first_irreversible needs only this one) ...
+template <class H>
+inline constexpr replay_summary replay_summary_of = summarize(replay_history<H>(true));
+// ... and the second, without them.
+template <class H>
+inline constexpr frozen_replay<replay_summary_of<H>.sizes> frozen_replay_of =
+    replay_summary_of<H>.error ? frozen_replay<replay_summary_of<H>.sizes>{} : freeze<replay_summary_of<H>.sizes>(replay_history<H>(false));
+
+// The revision ids of a history, indexed, for replay(through).
+template <class H>
+inline constexpr std::array<std::string_view, H::size> revision_ids = [] {
+  std::array<std::string_view, H::size> ids{};
+  for (std::size_t i = 0; i < H::size; ++i) ids[i] = H::revisions[i].id;
+  return ids;
+}();
+template <class H>
+inline constexpr id_index<H::size> revision_index{revision_ids<H>};
+
+// The position of the revision `through`, or of the last one when `through` is empty or unknown.
+template <class H>
+constexpr std::size_t replay_position(std::string_view through) {
+  if (H::size == 0) return 0;
+  const auto i = through.empty() ? H::size : revision_index<H>.find(through);
+  return i < H::size ? i : H::size - 1;
+}
+
+template <class H>
+inline constexpr message_buffer replay_message_of = replay_summary_of<H>.error.message();
+template <class H>
+inline constexpr message_buffer downgrade_message_of = replay_summary_of<H>.downgrade_error.message();
+
+// Instantiated only for a history that does not replay: GCC prints the Message argument verbatim
+// in the "In instantiation of" line above the assertion. `value` is true so that nothing else fails
+// after it: one failure, one message.
+template <fixed_string Message>
+struct history_does_not_replay {
+  static_assert(Message.size() == 0, "strata::replay: the history does not replay: the reason is spelled out in 'history_does_not_replay<...>' above");
+  static constexpr bool value = true;
+};
+template <fixed_string Message>
+struct downgrade_does_not_replay {
+  static_assert(Message.size() == 0, "strata::first_irreversible: a downgrade does not replay: the reason is spelled out in 'downgrade_does_not_replay<...>' above");
+  static constexpr bool value = true;
+};
+template <bool Fits, fixed_string Message>
+inline constexpr bool replay_checked = true;
+template <fixed_string Message>
+inline constexpr bool replay_checked<false, Message> = history_does_not_replay<Message>::value;
+template <bool Fits, fixed_string Message>
+inline constexpr bool downgrade_checked = true;
+template <fixed_string Message>
+inline constexpr bool downgrade_checked<false, Message> = downgrade_does_not_replay<Message>::value;
+
+// Without constant evaluation of std::variant (clang 14 with libstdc++ 12, see
+// records_at_compile_time), the replay runs when called.
+template <class H>
+constexpr schema replay_now(std::string_view through) {
+  schema_builder b;
+  ops recorded;
   for (const auto& r : H::revisions) {
-    s.apply(r.record_upgrade());
+    recorded.clear();
+    r.upgrade(recorded);
+    replay_error e;
+    if (!apply_recorded(b, recorded, r.id, false, e)) throw_replay_failed(e);
     if (r.id == through) break;
   }
-  return s;
+  return std::move(b).release();
+}
+
+}  // namespace detail
+
+// The schema after upgrading through every revision of the history, in list order; with `through`,
+// after that revision. `static_assert(strata::replay<history>().tables.size() == 3);`
+// The history is replayed once per translation unit (see detail::frozen_replay_of), whichever
+// revision is asked for; an operation that does not fit the schema before it is a compile error
+// naming the revision, the operation and the object (at run time: strata::replay_failed).
+template <History H>
+constexpr schema replay(std::string_view through = {}) {
+  if constexpr (detail::records_at_compile_time) {
+    static_assert(detail::replay_checked<!detail::replay_summary_of<H>.error,
+                                         detail::to_fixed_string<detail::replay_message_of<H>.size>(detail::replay_message_of<H>)>);
+    return detail::frozen_replay_of<H>.thaw(detail::replay_position<H>(through));
+  } else {
+    return detail::replay_now<H>(through);
+  }
 }
 
 // Index of the first revision whose downgrade does not undo its upgrade (the schema after
 // upgrade + downgrade differs from the one before), or H::size when every revision is reversible.
+// A downgrade that does not even fit the schema its upgrade leaves is a compile error.
 template <History H>
 constexpr std::size_t first_irreversible() {
-  schema before;
-  for (std::size_t i = 0; i < H::size; ++i) {
-    schema after = before;
-    after.apply(H::revisions[i].record_upgrade());
-    schema undone = after;
-    undone.apply(H::revisions[i].record_downgrade());
-    if (!undone.same_as(before)) return i;
-    before = std::move(after);
+  if constexpr (detail::records_at_compile_time) {
+    static_assert(detail::replay_checked<!detail::replay_summary_of<H>.error,
+                                         detail::to_fixed_string<detail::replay_message_of<H>.size>(detail::replay_message_of<H>)>);
+    static_assert(detail::downgrade_checked<!detail::replay_summary_of<H>.downgrade_error,
+                                            detail::to_fixed_string<detail::downgrade_message_of<H>.size>(detail::downgrade_message_of<H>)>);
+    constexpr auto& summary = detail::replay_summary_of<H>;
+    // After either message, the answer a static_assert most likely expects: one failure, one message.
+    return summary.error || summary.downgrade_error ? H::size : summary.irreversible;
+  } else {
+    schema before;
+    for (std::size_t i = 0; i < H::size; ++i) {
+      schema after = before;
+      after.apply(H::revisions[i].record_upgrade());
+      schema undone = after;
+      undone.apply(H::revisions[i].record_downgrade());
+      if (!undone.same_as(before)) return i;
+      before = std::move(after);
+    }
+    return H::size;
   }
-  return H::size;
 }
 
 }  // namespace strata

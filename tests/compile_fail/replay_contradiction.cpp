@@ -1,6 +1,7 @@
-// A history that contradicts itself (a revision drops a table nobody created) fails to replay.
-// expect-error: strata::schema: no such table
-// expect-error: non-constant condition for static assertion
+// A history that contradicts itself (a revision drops a table nobody created) fails to replay, with
+// one message naming the revision, the operation and the missing table.
+// expect-error: strata::replay: revision `b1` does not fit the revisions before it: drop_table stock: there is no table `stock`; fix the revision or the revisions before it
+// expect-error: static assertion failed: strata::replay: the history does not replay
 #include <strata/strata.hpp>
 
 struct initial : strata::revision<"a0", strata::base> {
