@@ -530,7 +530,7 @@ TEST(InSync, NamesTheFirstDifferenceAndTheFix) {
   // The indexes and tables the models lack come first (they would be dropped first), then the column.
   EXPECT_EQ((strata::sync_problem<history, behind_models>()),
             "strata::in_sync: index ix_sentiment_data_stock_id (an index on sentiment_data (stock_id)) is in the migrations, not in the models; "
-            "run 'manage_db migrate \"message\"' to write the revision");
+            "build manage_db and run 'manage_db migrate \"message\"' to write the revision");
   EXPECT_EQ((strata::sync_problem<history, wide_models>()),
             "strata::in_sync: wide.big is big_integer in the models, but {anonymous}::Wide::big is std::optional<std::int32_t>, which cannot hold it; "
             "make the member std::optional<std::int64_t>");
