@@ -148,13 +148,19 @@ struct member_info {
   std::string_view type;                   // "std::optional<std::int64_t>"
   bool optional = false;
   bool (*holds)(const column_type&) = nullptr;  // null: a type strata does not know (see column_value)
+  // Whether `holds` is set: compared at compile time instead of the pointer, which GCC does not
+  // fold under -fsanitize (a function's address might then be null).
+  bool known = false;
 };
 
 template <class M>
 constexpr member_info member_of(std::string_view name) {
   using value = typename detail::optional_of<M>::type;
   member_info info{name, detail::value_name<M>::value, detail::optional_of<M>::value, nullptr};
-  if constexpr (requires(const column_type& t) { column_value<value>::holds(t); }) info.holds = &column_value<value>::holds;
+  if constexpr (requires(const column_type& t) { column_value<value>::holds(t); }) {
+    info.holds = &column_value<value>::holds;
+    info.known = true;
+  }
   return info;
 }
 
@@ -379,7 +385,7 @@ class model {
       }
       const bool nullable = c->nullable && std::find(primary.begin(), primary.end(), c->name) == primary.end();
       binding_mismatch found{binding_fault::nullability, row, t.table, m.name, m.type, c->type, nullable};
-      if (m.holds == nullptr) found.fault = binding_fault::unknown_type;
+      if (!m.known) found.fault = binding_fault::unknown_type;
       else if (!m.holds(c->type)) found.fault = binding_fault::type;
       else if (m.optional == nullable) continue;
       mismatches_.push_back(found);
