@@ -11328,8 +11328,7 @@ class application {
           throw error(stale + ", so its history is not the folder's; " + rebuild_advice() + ", then migrate again");
         if (from_database_) return with_database([&](auto& m) { return autogenerate_from_database(m, wanted); });
         return autogenerate(commands::head_schema(graph_), wanted,
-                            graph_.heads().empty() ? std::string("the history (no revisions yet)")
-                                                   : "the history at head " + std::string(graph_[graph_.heads().front()].id));
+                            graph_.heads().empty() ? std::string("the history (no revisions yet)") : "the history at " + head_name());
       }
       if (*check) return do_check();
       if (*merge) return do_merge();
@@ -11680,6 +11679,9 @@ class application {
     return m;
   }
 
+  // "head <id>": the history's head (autogenerate and check have refused several, or there are none).
+  std::string head_name() const { return "head " + std::string(graph_[graph_.heads().front()].id); }
+
   // The revision that takes `from` (called `against` in what it prints) to the models.
   int autogenerate(const schema& from, const model& wanted, const std::string& against) {
     const auto generated = commands::generate(from, wanted);
@@ -11710,7 +11712,7 @@ class application {
     const auto wanted = models();
     if (const auto stale = stale_sentence(); !stale.empty()) err_ << program_ << ": warning: " << stale << "; " << rebuild_advice() << "\n" << std::flush;
     const auto found = commands::check(wanted, graph_);
-    const auto head = graph_.heads().empty() ? std::string("base") : "head " + std::string(graph_[graph_.heads().front()].id);
+    const auto head = graph_.heads().empty() ? std::string("base") : head_name();
     if (found.empty()) {
       out_ << "The models match the migrations at " << head << ".\n";
       return exit_success;
