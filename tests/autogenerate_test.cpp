@@ -203,4 +203,23 @@ TEST(Autogenerate, RefusesSeveralHeads) {
   }
 }
 
+struct drops_what_is_not_there : strata::revision<"d1d1d1d1d1d1", "a1a1a1a1a1a1"> {
+  static constexpr std::string_view message = "drop a table that does not exist";
+  static constexpr void upgrade(strata::ops& op) { op.drop_table("stock"); }
+  static constexpr void downgrade(strata::ops&) {}
+};
+
+TEST(Autogenerate, AHeadThatDoesNotReplayIsNamed) {
+  using broken = strata::history<initial, drops_what_is_not_there>;
+  const strata::revision_graph g(broken::revisions);
+  try {
+    (void)strata::commands::head_schema(g);
+    FAIL() << "no error";
+  } catch (const strata::replay_failed& e) {
+    EXPECT_EQ(e.revision(), "d1d1d1d1d1d1");
+    EXPECT_EQ(std::string(e.what()), "strata::replay: revision `d1d1d1d1d1d1` does not fit the revisions before it: drop_table stock: "
+                                     "there is no table `stock`; fix the revision or the revisions before it");
+  }
+}
+
 }  // namespace

@@ -373,6 +373,32 @@ TYPED_TEST(Commands, ValidateComparesTheVersionsFolder) {
   EXPECT_EQ(r.revision_files, 4u);
 }
 
+struct creates_notes : strata::revision<"e0e0e0e0e0e0", strata::base> {
+  static constexpr std::string_view message = "notes";
+  static constexpr void upgrade(strata::ops& op) { op.create_table("notes", {strata::column("id", strata::integer).primary_key()}); }
+  static constexpr void downgrade(strata::ops& op) { op.drop_table("notes"); }
+};
+struct drops_note : strata::revision<"e1e1e1e1e1e1", "e0e0e0e0e0e0"> {
+  static constexpr std::string_view message = "drop a table that does not exist";
+  static constexpr void upgrade(strata::ops& op) { op.drop_table("note"); }
+  static constexpr void downgrade(strata::ops& op) { op.create_table("note", {strata::column("id", strata::integer).primary_key()}); }
+};
+using does_not_replay = strata::history<creates_notes, drops_note>;
+
+TYPED_TEST(Commands, ValidateNamesTheAppliedRevisionThatDoesNotReplay) {
+  auto m = this->template migrator<does_not_replay>();
+  commands::upgrade(m, "e0e0e0e0e0e0");
+  EXPECT_TRUE(commands::validate(m).valid());
+  commands::stamp(m, "e1e1e1e1e1e1");
+  const auto r = commands::validate(m);
+  EXPECT_FALSE(r.valid());
+  EXPECT_EQ(r.schema, commands::check_state::done);
+  EXPECT_EQ(r.replay_problems, strings{"strata::replay: revision `e1e1e1e1e1e1` does not fit the revisions before it: drop_table note: "
+                                       "there is no table `note`; fix the revision or the revisions before it"});
+  EXPECT_EQ(r.drift, std::vector<strata::schema_difference>{});  // nothing to compare with
+  EXPECT_EQ(r.problems(), r.replay_problems);
+}
+
 // ---- reset ----------------------------------------------------------------------------------------
 
 TYPED_TEST(Commands, ResetDropsWhatThePlanLists) {

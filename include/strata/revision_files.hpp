@@ -99,8 +99,9 @@ validation_report validate(migrator<D>& m, const std::filesystem::path& versions
 
 // ---- autogenerate: the models against the history (or a live database) -------------------------------
 
-// The schema at the history's head: every revision's upgrade, in list order. Throws usage_error when
-// the history has several heads (autogenerate would not know which one to follow).
+// The schema at the history's head (replay()). Throws usage_error when the history has several heads
+// (autogenerate would not know which one to follow), strata::replay_failed when a revision does not
+// replay.
 inline schema head_schema(const revision_graph& g) {
   if (g.heads().size() > 1) {
     std::vector<std::string> heads;
@@ -108,9 +109,7 @@ inline schema head_schema(const revision_graph& g) {
     throw usage_error("the history has " + std::to_string(heads.size()) + " heads (" + detail::join(heads) +
                       "); merge them first with 'merge heads -m \"merge\"', then migrate");
   }
-  schema s;
-  for (const auto& r : g.revisions()) s.apply(r.record_upgrade());
-  return s;
+  return replay(g, g.heads());
 }
 
 // A live database's schema without the version table, which no model declares.

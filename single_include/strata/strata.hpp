@@ -4737,6 +4737,23 @@ inline revision_details show(const revision_graph& g, std::string_view revision)
   return {detail::node(g, i, detail::children(g)[i]), g[i].record_upgrade(), g[i].record_downgrade()};
 }
 
+// ---- replay ----------------------------------------------------------------------------------------
+
+// The schema that the revisions `tips` and those below them make: their upgrades, replayed in list
+// order (validate: the applied revisions; autogenerate: the head's). Throws strata::replay_failed
+// naming the first revision that does not fit the revisions before it.
+inline schema replay(const revision_graph& g, const std::vector<std::size_t>& tips) {
+  const auto wanted = g.ancestors(tips);
+  strata::detail::schema_builder b;
+  replay_error e;
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    if (!wanted[i]) continue;
+    const auto recorded = g[i].record_upgrade();  // outlives the error, which views its names
+    if (!strata::detail::apply_recorded(b, recorded, g[i].id, false, e)) strata::detail::throw_replay_failed(e);
+  }
+  return std::move(b).release();
+}
+
 // ---- validate --------------------------------------------------------------------------------------
 
 // Whether a part of validate ran.
@@ -4766,7 +4783,7 @@ struct validation_report {
   check_state schema = check_state::skipped;
   std::size_t expected_tables = 0;            // what the applied revisions create
   std::size_t expected_indexes = 0;
-  std::vector<std::string> replay_problems;   // a revision that does not replay onto those before it
+  std::vector<std::string> replay_problems;   // the revision that does not replay onto those before it (replay())
   std::vector<schema_difference> drift;       // what the database has otherwise than the applied revisions make it
   // What the database has on the history's tables that the history does not create (an index a DBA
   // added, a column added by op.execute()): not a problem. Tables the history does not know are the
@@ -4825,22 +4842,17 @@ validation_report validate(migrator<D>& m) {
   if constexpr (Inspectable<D>) {
     if (r.version_problems.empty()) {
       r.schema = check_state::done;
-      schema expected;
-      const auto applied = g.ancestors(known);
-      for (std::size_t i = 0; i < g.size() && r.replay_problems.empty(); ++i) {
-        if (!applied[i]) continue;
-        try {
-          expected.apply(g[i].record_upgrade());
-        } catch (const std::exception& e) {
-          r.replay_problems.push_back("revision '" + std::string(g[i].id) + "' does not replay onto the revisions before it (" + e.what() +
-                                      "); fix the revision");
-        }
+      std::optional<schema> expected;
+      try {
+        expected = replay(g, known);
+      } catch (const replay_failed& e) {
+        r.replay_problems.emplace_back(e.what());
       }
-      if (r.replay_problems.empty()) {
-        r.expected_tables = expected.tables.size();
-        r.expected_indexes = expected.indexes.size();
+      if (expected) {
+        r.expected_tables = expected->tables.size();
+        r.expected_indexes = expected->indexes.size();
         const auto live = m.dialect().inspect();
-        for (auto& d : differences(expected, *live)) {
+        for (auto& d : differences(*expected, *live)) {
           if (d.kind == difference_kind::unexpected_table) continue;
           (is_unexpected(d.kind) ? r.unknown : r.drift).push_back(std::move(d));
         }
@@ -6699,8 +6711,9 @@ validation_report validate(migrator<D>& m, const std::filesystem::path& versions
 
 // ---- autogenerate: the models against the history (or a live database) -------------------------------
 
-// The schema at the history's head: every revision's upgrade, in list order. Throws usage_error when
-// the history has several heads (autogenerate would not know which one to follow).
+// The schema at the history's head (replay()). Throws usage_error when the history has several heads
+// (autogenerate would not know which one to follow), strata::replay_failed when a revision does not
+// replay.
 inline schema head_schema(const revision_graph& g) {
   if (g.heads().size() > 1) {
     std::vector<std::string> heads;
@@ -6708,9 +6721,7 @@ inline schema head_schema(const revision_graph& g) {
     throw usage_error("the history has " + std::to_string(heads.size()) + " heads (" + detail::join(heads) +
                       "); merge them first with 'merge heads -m \"merge\"', then migrate");
   }
-  schema s;
-  for (const auto& r : g.revisions()) s.apply(r.record_upgrade());
-  return s;
+  return replay(g, g.heads());
 }
 
 // A live database's schema without the version table, which no model declares.
