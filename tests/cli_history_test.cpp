@@ -1,8 +1,11 @@
 // strata::cli::main in process, on a history with a branch and a merge (what history, heads and
 // status print for them, and downgrade -1 refused at two heads) and on an empty history (every
 // command works before the first revision). The end-to-end tests in cli_test.cpp run InsightBull's
-// linear history.
+// linear history. Neither has models: migrate writes an empty revision only when asked to.
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -139,6 +142,30 @@ TEST_F(CliHistory, EveryCommandWorksOnAnEmptyHistory) {
   r = run<nothing_yet>(url, {"show", "head"});
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("no revisions yet"), std::string::npos) << r.err;
+}
+
+// A program without models: autogenerate has nothing to diff, and says how to write an empty
+// revision; --empty (as --no-autogenerate) writes it.
+TEST_F(CliHistory, WithoutModelsMigrateEmptyWritesAnEmptyRevision) {
+  const auto ini = (dir.path() / "strata.ini").string();
+  std::ofstream(ini) << "[strata]\nversions_dir = versions\n";
+  const auto versions = dir.path() / "versions";
+  auto r = run<nothing_yet>(url, {"--config", ini, "migrate", "first"});
+  EXPECT_EQ(r.status, 2) << r.err;
+  EXPECT_NE(r.err.find("has no models to compare"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("'migrate --no-autogenerate'"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(versions));
+
+  r = run<nothing_yet>(url, {"--config", ini, "migrate", "first", "--empty"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.err, "");
+  EXPECT_NE(r.out.find("(down revision base)"), std::string::npos) << r.out;
+  const auto first = r.out.substr(r.out.find("Revision ") + 9, 12);
+  r = run<nothing_yet>(url, {"--config", ini, "migrate", "second", "--no-autogenerate"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("(down revision " + first + ")"), std::string::npos) << r.out;
+  // The two revisions and history.hpp.
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(versions), std::filesystem::directory_iterator{}), 3);
 }
 
 }  // namespace

@@ -187,7 +187,8 @@ class application {
       if (*init) return do_init();
       if (*migrate) {
         if (no_autogenerate_ && from_database_) throw usage_error("--from-database diffs the models, which --no-autogenerate does not; give one of them");
-        if (no_autogenerate_) return write_revision({});
+        // --empty without models has nothing to diff: the empty revision, as --no-autogenerate.
+        if (no_autogenerate_ || (empty_ && !from_database_ && project_.models == nullptr)) return write_revision({});
         const auto wanted = models();
         // A stale program would diff against a history that lacks the folder's newest revisions,
         // and write their changes a second time.
