@@ -199,7 +199,7 @@ TYPED_TEST(cli, StatusJsonBeforeAndAfterUpgrade) {
   EXPECT_TRUE(o.out.starts_with("{") && o.out.ends_with("}\n")) << o;
   for (const std::string& part : {"\"url\": \"" + masked(this->url()) + "\"", std::string("\"version_table\": \"alembic_version\""),
                                  std::string("\"current\": []"), std::string("\"heads\": [\"c7d2a9e1f0b3\"]"),
-                                 std::string("\"needs_upgrade\": true"),
+                                 std::string("\"needs_upgrade\": true, \"stale\": false, \"not_in_program\": [], \"not_in_folder\": []}"),
                                  std::string("\"pending\": [{\"id\": \"8653cc238299\", \"message\": \"initial schema\"}, {\"id\": \"3b1f0c2d4e5a\", "),
                                  std::string("{\"id\": \"c7d2a9e1f0b3\", \"message\": \"Add market_cap to stocks\"}]")})
     EXPECT_TRUE(contains(o.out, part)) << part << "\n" << o;
@@ -851,7 +851,11 @@ TEST_F(cli, AStaleManageDbSaysSoAndRefusesToUpgrade) {
                                     std::string("--target manage_db")})
       EXPECT_TRUE(contains(o.err, part)) << part << "\n" << o;
   }
-  auto o = run({"upgrade"});
+  auto o = run({"status", "--json"});  // and in the JSON, for scripts
+  EXPECT_TRUE(contains(o.out, "\"stale\": true, \"not_in_program\": [{\"id\": \"" + id + "\", \"file\": \"" +
+                                  (folder / (id + "_later_work.hpp")).string() + "\"}], \"not_in_folder\": []}\n"))
+      << o;
+  o = run({"upgrade"});
   EXPECT_EQ(o.status, 1) << o;
   EXPECT_TRUE(one_line_error(o)) << o;
   EXPECT_TRUE(contains(o.err, "stale")) << o;
@@ -867,6 +871,8 @@ TEST_F(cli, AStaleManageDbSaysSoAndRefusesToUpgrade) {
     if (entry.path().filename().string().starts_with(id) || entry.path().filename().string().starts_with(market_cap)) gone.push_back(entry.path());
   ASSERT_EQ(gone.size(), 2u);
   for (const auto& p : gone) fs::remove(p);
+  o = run({"status", "--json"});
+  EXPECT_TRUE(contains(o.out, "\"stale\": true, \"not_in_program\": [], \"not_in_folder\": [\"c7d2a9e1f0b3\"]}\n")) << o;
   o = run({"status"});
   EXPECT_EQ(o.status, 0) << o;
   EXPECT_TRUE(one_line_error(o)) << o;

@@ -265,10 +265,16 @@ class application {
 
   // ---- a program built before the versions folder changed
 
+  // The versions folder compared with this program's revisions (is it stale?), read once.
+  const commands::versions_folder_comparison& folder() {
+    if (!folder_) folder_ = commands::compare_versions_folder(graph_, config(false).versions_dir);
+    return *folder_;
+  }
+
   // "this manage_db is stale: it lacks revision 'ab12' (ab12_x.hpp) of /app/migrations", or "" when
   // its revisions are the folder's (or there is no folder to compare with, as where it is deployed).
   std::string stale_sentence() {
-    const auto c = commands::compare_versions_folder(graph_, config(false).versions_dir);
+    const auto& c = folder();
     if (!c.stale()) return "";
     auto ids = [](const auto& list, auto id_of) {
       std::string s;
@@ -411,7 +417,11 @@ class application {
            << ", \"current\": " << json_list(commands::ids(s.current)) << ", \"heads\": " << json_list(heads) << ", \"pending\": [";
       for (std::size_t i = 0; i < s.pending.size(); ++i)
         out_ << (i ? ", " : "") << "{\"id\": " << json_string(s.pending[i].id) << ", \"message\": " << json_string(s.pending[i].message) << "}";
-      out_ << "], \"needs_upgrade\": " << bool_text(s.needs_upgrade) << "}\n";
+      const auto& f = folder();  // stale: what its stderr line says, as data
+      out_ << "], \"needs_upgrade\": " << bool_text(s.needs_upgrade) << ", \"stale\": " << bool_text(f.stale()) << ", \"not_in_program\": [";
+      for (std::size_t i = 0; i < f.not_in_program.size(); ++i)
+        out_ << (i ? ", " : "") << "{\"id\": " << json_string(f.not_in_program[i].id) << ", \"file\": " << json_string(f.not_in_program[i].file.string()) << "}";
+      out_ << "], \"not_in_folder\": " << json_list(f.not_in_folder) << "}\n";
       return exit_success;
     }
     out_ << "Database:       " << s.location << "\n"
@@ -613,6 +623,7 @@ class application {
   revision_graph graph_;
   std::string program_;
   std::optional<configuration> config_;
+  std::optional<commands::versions_folder_comparison> folder_;
   std::string config_file_, url_, message_, positional_message_, target_;
   std::vector<std::string> revisions_;
   bool no_autogenerate_ = false, empty_ = false, from_database_ = false, verbose_ = false, json_ = false, confirm_ = false;
