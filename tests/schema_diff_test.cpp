@@ -243,6 +243,29 @@ TEST(SchemaDiff, NamesMatchIgnoringCase) {
   EXPECT_EQ(strata::differences(expected, actual), std::vector<schema_difference>{});
 }
 
+// A column type reads the same in a difference (at run time) and in in_sync's message (in constant
+// evaluation): one writer, detail::type_text_to.
+constexpr bool written_in_constant_evaluation(strata::column_type t, std::string_view text) {
+  strata::detail::message_buffer m;
+  strata::detail::type_text_to(m, t);
+  return std::string_view(m.data, m.size) == text;
+}
+static_assert(written_in_constant_evaluation(strata::varchar(255), "varchar(255)"));
+static_assert(written_in_constant_evaluation(strata::varchar(0), "varchar(0)"));
+static_assert(written_in_constant_evaluation(strata::varchar(4294967295U), "varchar(4294967295)"));
+static_assert(written_in_constant_evaluation(strata::big_integer, "big_integer"));
+static_assert(written_in_constant_evaluation(strata::sql_type("NUMERIC(12, 2)"), "NUMERIC(12, 2)"));
+static_assert(written_in_constant_evaluation(strata::sql_type(""), "(no type)"));
+
+TEST(SchemaDiff, ATypeReadsTheSameAtRunTime) {
+  EXPECT_EQ(strata::detail::type_text(strata::varchar(255)), "varchar(255)");
+  EXPECT_EQ(strata::detail::type_text(strata::varchar(0)), "varchar(0)");
+  EXPECT_EQ(strata::detail::type_text(strata::varchar(4294967295U)), "varchar(4294967295)");
+  EXPECT_EQ(strata::detail::type_text(strata::big_integer), "big_integer");
+  EXPECT_EQ(strata::detail::type_text(strata::sql_type("NUMERIC(12, 2)")), "NUMERIC(12, 2)");
+  EXPECT_EQ(strata::detail::type_text(strata::sql_type("")), "(no type)");
+}
+
 TEST(SchemaDiff, KindsPrintTheirNames) {
   std::ostringstream out;
   out << difference_kind::column_nullability << " " << difference_kind::missing_index;

@@ -427,11 +427,7 @@ constexpr migration_ops diff(const schema& from, const model& to) { return diff(
 
 namespace detail {
 
-constexpr message_buffer& operator<<(message_buffer& m, const column_type& t) {
-  if (t.kind == type_kind::varchar) return m << "varchar(" << std::size_t{t.length} << ")";
-  if (t.kind == type_kind::custom) return m << t.sql;
-  return m << to_string(t.kind);
-}
+constexpr message_buffer& operator<<(message_buffer& m, const column_type& t) { return type_text_to(m, t); }
 
 constexpr message_buffer& write_names(message_buffer& m, const std::vector<std::string_view>& names) {
   m << "(";

@@ -310,6 +310,15 @@ constexpr std::string_view table_of(const operation& o) {
 }
 
 namespace detail {
+// A std::string that the writers into any `out << std::string_view` (describe_to, type_text_to) append to.
+struct string_sink {
+  std::string value;
+  string_sink& operator<<(std::string_view s) {
+    value += s;
+    return *this;
+  }
+};
+
 // Writes describe()'s text to `out`, anything that takes `out << std::string_view`: a std::string
 // at run time, a fixed buffer in constant evaluation (strata::replay_error).
 template <class Out>
@@ -353,13 +362,7 @@ constexpr void describe_to(Out& out, const operation& o) {
 
 // A short description for messages: "alter_column stocks.market_cap".
 inline std::string describe(const operation& o) {
-  struct text {
-    std::string value;
-    text& operator<<(std::string_view s) {
-      value += s;
-      return *this;
-    }
-  } out;
+  detail::string_sink out;
   detail::describe_to(out, o);
   return std::move(out.value);
 }

@@ -123,9 +123,8 @@ inline bool same_names(const std::vector<std::string_view>& a, const std::vector
 }
 
 inline std::string type_text(const column_type& t) {
-  if (t.kind == type_kind::varchar) return "varchar(" + std::to_string(t.length) + ")";
-  if (t.kind == type_kind::custom) return t.sql.empty() ? std::string("(no type)") : std::string(t.sql);
-  return std::string(to_string(t.kind));
+  string_sink out;
+  return std::move(type_text_to(out, t).value);
 }
 
 inline std::string list_text(const std::vector<std::string_view>& names) {

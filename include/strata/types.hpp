@@ -1,6 +1,7 @@
 // strata's portable column types, mapped to SQL by each dialect.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <ostream>
 #include <string_view>
@@ -59,6 +60,23 @@ constexpr std::string_view to_string(type_kind kind) {
   return "unknown";
 }
 inline std::ostream& operator<<(std::ostream& out, type_kind kind) { return out << to_string(kind); }
+
+namespace detail {
+// Writes a column type as messages name it ("varchar(10)", "big_integer", a custom type's SQL) to
+// `out`, anything that takes `out << std::string_view`: a std::string at run time, a fixed buffer in
+// constant evaluation (strata::in_sync's message).
+template <class Out>
+constexpr Out& type_text_to(Out& out, const column_type& t) {
+  if (t.kind == type_kind::varchar) {
+    char digits[10]{};
+    std::size_t first = sizeof(digits);
+    for (auto n = t.length; first == sizeof(digits) || n != 0; n /= 10) digits[--first] = static_cast<char>('0' + n % 10);
+    return out << "varchar(" << std::string_view(digits + first, sizeof(digits) - first) << ")";
+  }
+  if (t.kind == type_kind::custom) return out << (t.sql.empty() ? std::string_view("(no type)") : t.sql);
+  return out << to_string(t.kind);
+}
+}  // namespace detail
 
 // What happens to referencing rows when the referenced row is deleted or updated.
 enum class referential_action : std::uint8_t { no_action, restrict, cascade, set_null, set_default };

@@ -237,6 +237,7 @@ constexpr bool convention_gives(std::string_view pattern, const naming_values& v
 // #include <strata/types.hpp>
 // strata's portable column types, mapped to SQL by each dialect.
 
+#include <cstddef>
 #include <cstdint>
 #include <ostream>
 #include <string_view>
@@ -295,6 +296,23 @@ constexpr std::string_view to_string(type_kind kind) {
   return "unknown";
 }
 inline std::ostream& operator<<(std::ostream& out, type_kind kind) { return out << to_string(kind); }
+
+namespace detail {
+// Writes a column type as messages name it ("varchar(10)", "big_integer", a custom type's SQL) to
+// `out`, anything that takes `out << std::string_view`: a std::string at run time, a fixed buffer in
+// constant evaluation (strata::in_sync's message).
+template <class Out>
+constexpr Out& type_text_to(Out& out, const column_type& t) {
+  if (t.kind == type_kind::varchar) {
+    char digits[10]{};
+    std::size_t first = sizeof(digits);
+    for (auto n = t.length; first == sizeof(digits) || n != 0; n /= 10) digits[--first] = static_cast<char>('0' + n % 10);
+    return out << "varchar(" << std::string_view(digits + first, sizeof(digits) - first) << ")";
+  }
+  if (t.kind == type_kind::custom) return out << (t.sql.empty() ? std::string_view("(no type)") : t.sql);
+  return out << to_string(t.kind);
+}
+}  // namespace detail
 
 // What happens to referencing rows when the referenced row is deleted or updated.
 enum class referential_action : std::uint8_t { no_action, restrict, cascade, set_null, set_default };
@@ -606,6 +624,15 @@ constexpr std::string_view table_of(const operation& o) {
 }
 
 namespace detail {
+// A std::string that the writers into any `out << std::string_view` (describe_to, type_text_to) append to.
+struct string_sink {
+  std::string value;
+  string_sink& operator<<(std::string_view s) {
+    value += s;
+    return *this;
+  }
+};
+
 // Writes describe()'s text to `out`, anything that takes `out << std::string_view`: a std::string
 // at run time, a fixed buffer in constant evaluation (strata::replay_error).
 template <class Out>
@@ -649,13 +676,7 @@ constexpr void describe_to(Out& out, const operation& o) {
 
 // A short description for messages: "alter_column stocks.market_cap".
 inline std::string describe(const operation& o) {
-  struct text {
-    std::string value;
-    text& operator<<(std::string_view s) {
-      value += s;
-      return *this;
-    }
-  } out;
+  detail::string_sink out;
   detail::describe_to(out, o);
   return std::move(out.value);
 }
@@ -4060,9 +4081,8 @@ inline bool same_names(const std::vector<std::string_view>& a, const std::vector
 }
 
 inline std::string type_text(const column_type& t) {
-  if (t.kind == type_kind::varchar) return "varchar(" + std::to_string(t.length) + ")";
-  if (t.kind == type_kind::custom) return t.sql.empty() ? std::string("(no type)") : std::string(t.sql);
-  return std::string(to_string(t.kind));
+  string_sink out;
+  return std::move(type_text_to(out, t).value);
 }
 
 inline std::string list_text(const std::vector<std::string_view>& names) {
@@ -6415,11 +6435,7 @@ constexpr migration_ops diff(const schema& from, const model& to) { return diff(
 
 namespace detail {
 
-constexpr message_buffer& operator<<(message_buffer& m, const column_type& t) {
-  if (t.kind == type_kind::varchar) return m << "varchar(" << std::size_t{t.length} << ")";
-  if (t.kind == type_kind::custom) return m << t.sql;
-  return m << to_string(t.kind);
-}
+constexpr message_buffer& operator<<(message_buffer& m, const column_type& t) { return type_text_to(m, t); }
 
 constexpr message_buffer& write_names(message_buffer& m, const std::vector<std::string_view>& names) {
   m << "(";
