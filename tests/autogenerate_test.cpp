@@ -107,7 +107,7 @@ TEST(Autogenerate, NotNullFillsNullsWithTheDefaultOrAsksForReview) {
 }
 
 TEST(Autogenerate, SqlShapeComparesWhatDatabasesRewrite) {
-  using strata::commands::detail::sql_shape;
+  const auto sql_shape = strata::detail::sql::shape;
   EXPECT_EQ(sql_shape("'light'::character varying"), sql_shape("'light'"));
   EXPECT_EQ(sql_shape("(price >= (0)::numeric)"), sql_shape("price >= 0"));
   EXPECT_EQ(sql_shape("((score > (-1)::double precision))"), sql_shape("score > -1"));
@@ -116,6 +116,8 @@ TEST(Autogenerate, SqlShapeComparesWhatDatabasesRewrite) {
   EXPECT_NE(sql_shape("'A b'"), sql_shape("'a b'"));
   EXPECT_NE(sql_shape("(a) + (b)"), sql_shape("a + b + c"));
   EXPECT_EQ(sql_shape("(a)+(b)"), "a+b");
+  EXPECT_TRUE(strata::detail::sql::same_shape("(price >= (0)::numeric)", "price >= 0"));
+  EXPECT_FALSE(strata::detail::sql::same_shape("price > 0", "price >= 0"));
 }
 
 struct spelled_models {

@@ -7,7 +7,6 @@
 #pragma once
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
 #include <filesystem>
 #include <string>
@@ -17,6 +16,7 @@
 #include <vector>
 
 #include <strata/commands.hpp>
+#include <strata/detail/sql_identifiers.hpp>
 #include <strata/detail/versions_folder.hpp>
 #include <strata/diff.hpp>
 #include <strata/errors.hpp>
@@ -121,64 +121,9 @@ inline schema without_table(schema s, std::string_view table) {
 
 namespace detail {
 
-// SQL text in the shape a database gives it back in, so that two spellings compare: no whitespace,
-// no parentheses around the whole, no ::casts (PostgreSQL's 'x'::character varying), lower case
-// outside quotes.
-inline std::string sql_shape(std::string_view sql) {
-  static constexpr std::string_view type_words[] = {" varying", " precision", " without time zone", " with time zone"};
-  std::string out;
-  char quote = 0;
-  for (std::size_t i = 0; i < sql.size(); ++i) {
-    const char c = sql[i];
-    if (quote != 0) {
-      out += c;
-      if (c == quote) quote = 0;
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-      out += c;
-    } else if (c == ':' && i + 1 < sql.size() && sql[i + 1] == ':') {
-      i += 2;
-      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_')) ++i;
-      for (auto w : type_words)
-        if (sql.substr(i, w.size()) == w) i += w.size();
-      if (i < sql.size() && sql[i] == '(') i = sql.find(')', i);
-      else --i;
-      if (i == std::string_view::npos) break;
-    } else if (!std::isspace(static_cast<unsigned char>(c))) {
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-  }
-  // Parentheses around one word or literal, not a call's: "(0)" (PostgreSQL's (0)::numeric) is 0.
-  for (std::size_t open = out.find('('); open != std::string::npos; open = out.find('(', open + 1)) {
-    const auto close = out.find(')', open);
-    if (close == std::string::npos) break;
-    const auto inner = std::string_view(out).substr(open + 1, close - open - 1);
-    const bool call = open > 0 && (std::isalnum(static_cast<unsigned char>(out[open - 1])) || out[open - 1] == '_');
-    const auto unsigned_inner = inner.substr(!inner.empty() && (inner[0] == '-' || inner[0] == '+') ? 1 : 0);
-    const bool word = !unsigned_inner.empty() && unsigned_inner.find_first_of("(,+-*/<>=|") == std::string_view::npos;
-    if (!call && word) {
-      out.erase(close, 1);
-      out.erase(open, 1);
-      open = open == 0 ? std::string::npos : open - 1;
-      if (open == std::string::npos) open = 0;
-    }
-  }
-  // Outer parentheses, when they enclose the whole: "(a)" but not "(a)+(b)".
-  while (out.size() >= 2 && out.front() == '(' && out.back() == ')') {
-    int depth = 0;
-    bool whole = true;
-    for (std::size_t i = 0; i + 1 < out.size() && whole; ++i) {
-      depth += out[i] == '(' ? 1 : out[i] == ')' ? -1 : 0;
-      whole = depth > 0;
-    }
-    if (!whole) break;
-    out = out.substr(1, out.size() - 2);
-  }
-  return out;
-}
-
+// Both there, and one expression as a database spells it back.
 inline bool same_sql(std::optional<std::string_view> a, std::optional<std::string_view> b) {
-  return a && b && sql_shape(*a) == sql_shape(*b);
+  return a && b && strata::detail::sql::same_shape(*a, *b);
 }
 
 }  // namespace detail

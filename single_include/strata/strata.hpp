@@ -14,7 +14,6 @@
 //   const auto written = strata::commands::migrate("db/versions", m.graph(), "add market cap");
 
 #include <algorithm>
-#include <cctype>
 #include <optional>
 #include <filesystem>
 #include <string>
@@ -1211,9 +1210,11 @@ struct names_outlive_the_call<R, Count, false> {
 
 }  // namespace strata::detail
 // #include <strata/detail/sql_identifiers.hpp>
-// strata::detail::sql: quoted SQL identifiers, the same in every dialect strata renders, and finding them in SQL text.
+// strata::detail::sql: quoted SQL identifiers, the same in every dialect strata renders, finding them in
+// SQL text, and SQL text in the shape databases give it back in.
 
 #include <algorithm>
+#include <cctype>
 #include <cstddef>
 #include <span>
 #include <string>
@@ -1345,6 +1346,65 @@ inline std::vector<std::string> expression_columns(std::string_view sql) {
   });
   return out;
 }
+
+// SQL text in the shape a database gives it back in, so that two spellings compare: no whitespace,
+// no parentheses around the whole, no ::casts (PostgreSQL's 'x'::character varying), lower case
+// outside quotes. A normaliser, not a parser: what it does not know stays as written.
+inline std::string shape(std::string_view sql) {
+  static constexpr std::string_view type_words[] = {" varying", " precision", " without time zone", " with time zone"};
+  std::string out;
+  char quote = 0;
+  for (std::size_t i = 0; i < sql.size(); ++i) {
+    const char c = sql[i];
+    if (quote != 0) {
+      out += c;
+      if (c == quote) quote = 0;
+    } else if (c == '\'' || c == '"') {
+      quote = c;
+      out += c;
+    } else if (c == ':' && i + 1 < sql.size() && sql[i + 1] == ':') {
+      i += 2;
+      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_')) ++i;
+      for (auto w : type_words)
+        if (sql.substr(i, w.size()) == w) i += w.size();
+      if (i < sql.size() && sql[i] == '(') i = sql.find(')', i);
+      else --i;
+      if (i == std::string_view::npos) break;
+    } else if (!std::isspace(static_cast<unsigned char>(c))) {
+      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    }
+  }
+  // Parentheses around one word or literal, not a call's: "(0)" (PostgreSQL's (0)::numeric) is 0.
+  for (std::size_t open = out.find('('); open != std::string::npos; open = out.find('(', open + 1)) {
+    const auto close = out.find(')', open);
+    if (close == std::string::npos) break;
+    const auto inner = std::string_view(out).substr(open + 1, close - open - 1);
+    const bool call = open > 0 && (std::isalnum(static_cast<unsigned char>(out[open - 1])) || out[open - 1] == '_');
+    const auto unsigned_inner = inner.substr(!inner.empty() && (inner[0] == '-' || inner[0] == '+') ? 1 : 0);
+    const bool word = !unsigned_inner.empty() && unsigned_inner.find_first_of("(,+-*/<>=|") == std::string_view::npos;
+    if (!call && word) {
+      out.erase(close, 1);
+      out.erase(open, 1);
+      open = open == 0 ? std::string::npos : open - 1;
+      if (open == std::string::npos) open = 0;
+    }
+  }
+  // Outer parentheses, when they enclose the whole: "(a)" but not "(a)+(b)".
+  while (out.size() >= 2 && out.front() == '(' && out.back() == ')') {
+    int depth = 0;
+    bool whole = true;
+    for (std::size_t i = 0; i + 1 < out.size() && whole; ++i) {
+      depth += out[i] == '(' ? 1 : out[i] == ')' ? -1 : 0;
+      whole = depth > 0;
+    }
+    if (!whole) break;
+    out = out.substr(1, out.size() - 2);
+  }
+  return out;
+}
+
+// Whether two SQL texts are one expression as a database spells it back (shape()).
+inline bool same_shape(std::string_view a, std::string_view b) { return shape(a) == shape(b); }
 
 }  // namespace strata::detail::sql
 // #include <strata/errors.hpp>
@@ -4950,6 +5010,7 @@ version_change stamp(migrator<D>& m, std::string_view target) {
 }
 
 }  // namespace strata::commands
+// #include <strata/detail/sql_identifiers.hpp>
 // #include <strata/detail/versions_folder.hpp>
 // strata::detail::versions_folder: the revision headers of a versions folder, read back from disk,
 // new ones written, and the generated history.hpp that lists them in dependency order.
@@ -6749,64 +6810,9 @@ inline schema without_table(schema s, std::string_view table) {
 
 namespace detail {
 
-// SQL text in the shape a database gives it back in, so that two spellings compare: no whitespace,
-// no parentheses around the whole, no ::casts (PostgreSQL's 'x'::character varying), lower case
-// outside quotes.
-inline std::string sql_shape(std::string_view sql) {
-  static constexpr std::string_view type_words[] = {" varying", " precision", " without time zone", " with time zone"};
-  std::string out;
-  char quote = 0;
-  for (std::size_t i = 0; i < sql.size(); ++i) {
-    const char c = sql[i];
-    if (quote != 0) {
-      out += c;
-      if (c == quote) quote = 0;
-    } else if (c == '\'' || c == '"') {
-      quote = c;
-      out += c;
-    } else if (c == ':' && i + 1 < sql.size() && sql[i + 1] == ':') {
-      i += 2;
-      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_')) ++i;
-      for (auto w : type_words)
-        if (sql.substr(i, w.size()) == w) i += w.size();
-      if (i < sql.size() && sql[i] == '(') i = sql.find(')', i);
-      else --i;
-      if (i == std::string_view::npos) break;
-    } else if (!std::isspace(static_cast<unsigned char>(c))) {
-      out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    }
-  }
-  // Parentheses around one word or literal, not a call's: "(0)" (PostgreSQL's (0)::numeric) is 0.
-  for (std::size_t open = out.find('('); open != std::string::npos; open = out.find('(', open + 1)) {
-    const auto close = out.find(')', open);
-    if (close == std::string::npos) break;
-    const auto inner = std::string_view(out).substr(open + 1, close - open - 1);
-    const bool call = open > 0 && (std::isalnum(static_cast<unsigned char>(out[open - 1])) || out[open - 1] == '_');
-    const auto unsigned_inner = inner.substr(!inner.empty() && (inner[0] == '-' || inner[0] == '+') ? 1 : 0);
-    const bool word = !unsigned_inner.empty() && unsigned_inner.find_first_of("(,+-*/<>=|") == std::string_view::npos;
-    if (!call && word) {
-      out.erase(close, 1);
-      out.erase(open, 1);
-      open = open == 0 ? std::string::npos : open - 1;
-      if (open == std::string::npos) open = 0;
-    }
-  }
-  // Outer parentheses, when they enclose the whole: "(a)" but not "(a)+(b)".
-  while (out.size() >= 2 && out.front() == '(' && out.back() == ')') {
-    int depth = 0;
-    bool whole = true;
-    for (std::size_t i = 0; i + 1 < out.size() && whole; ++i) {
-      depth += out[i] == '(' ? 1 : out[i] == ')' ? -1 : 0;
-      whole = depth > 0;
-    }
-    if (!whole) break;
-    out = out.substr(1, out.size() - 2);
-  }
-  return out;
-}
-
+// Both there, and one expression as a database spells it back.
 inline bool same_sql(std::optional<std::string_view> a, std::optional<std::string_view> b) {
-  return a && b && sql_shape(*a) == sql_shape(*b);
+  return a && b && strata::detail::sql::same_shape(*a, *b);
 }
 
 }  // namespace detail
