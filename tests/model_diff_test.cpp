@@ -396,6 +396,41 @@ TEST(Diff, ReadsAColumnsConstraintsAsTableConstraints) {
   EXPECT_TRUE(up.same_as(bare));  // the columns lose them in place
 }
 
+// One constraint whatever its name (what --from-database needs, with CHECKs compared as a database
+// spells them back); == also wants the name, and a CHECK on the same columns.
+TEST(Diff, AConstraintIsTheSameWhateverItsName) {
+  const auto keys = [](const schema& s, std::string_view table) { return strata::constraint_keys(*s.find_table(table)); };
+  const auto models = build([](strata::ops& op) {
+    op.create_table("p", {column("id", strata::integer).primary_key()});
+    op.create_table("t", {column("low", strata::integer), column("high", strata::integer).check("low < high"),
+                          column("p_id", strata::integer).references("p", "id", strata::referential_action::cascade)});
+  });
+  const auto live = build([](strata::ops& op) {
+    op.create_table("p", {column("id", strata::integer).primary_key()});
+    op.create_table("t", {column("low", strata::integer), column("high", strata::integer), column("p_id", strata::integer),
+                          strata::check("t_high_check", "(low < high)"),
+                          strata::foreign_key("t_p_id_fkey", {"p_id"}, "p", {"id"}, strata::referential_action::cascade),
+                          strata::foreign_key("t_p_id_fkey2", {"p_id"}, "p", {"id"})});
+  });
+  const auto wanted = keys(models, "t"), found = keys(live, "t");  // wanted: the CHECK, the foreign key
+  ASSERT_EQ(wanted.size(), 2u);
+  ASSERT_EQ(found.size(), 3u);
+  const auto as_written = [](std::string_view a, std::string_view b) { return a == b; };
+  EXPECT_TRUE(strata::same_constraint(found[0], wanted[0], strata::detail::sql::same_shape));  // wherever the CHECK is written
+  EXPECT_FALSE(strata::same_constraint(found[0], wanted[0], as_written));                      // "(low < high)" as written
+  EXPECT_TRUE(strata::same_constraint(found[1], wanted[1], as_written));                       // whatever its name
+  EXPECT_FALSE(strata::same_constraint(found[2], wanted[1], as_written));                      // but not its actions
+  EXPECT_FALSE(strata::same_constraint(found[0], wanted[1], strata::detail::sql::same_shape));
+  EXPECT_NE(found[1], wanted[1]);
+  auto renamed = found[1];
+  renamed.name = wanted[1].name;
+  EXPECT_EQ(renamed, wanted[1]);
+  auto check = wanted[0];
+  check.columns = {"low", "high"};  // the same CHECK on the table
+  EXPECT_NE(check, wanted[0]);
+  EXPECT_TRUE(strata::same_constraint(check, wanted[0], as_written));
+}
+
 TEST(Diff, ChangesIndexes) {
   const auto from = build(stocks_v1);
   const auto to = build([](strata::ops& op) {

@@ -52,12 +52,24 @@ struct constraint_key {
     if (kind != constraint_kind::check) c.columns = columns;  // a CHECK's columns are read from its expression
     return c;
   }
-  friend constexpr bool operator==(const constraint_key& a, const constraint_key& b) {
-    return a.kind == b.kind && a.name == b.name && a.columns == b.columns && a.referenced_table == b.referenced_table &&
-           a.referenced_columns == b.referenced_columns && a.on_delete == b.on_delete && a.on_update == b.on_update &&
-           a.check_sql == b.check_sql;
-  }
+  // The same name too, and a CHECK on the same columns (a column's own CHECK lists its column first).
+  friend constexpr bool operator==(const constraint_key& a, const constraint_key& b);
 };
+
+// Whether two keys are one constraint, whatever their names and wherever a CHECK is written: the same
+// kind, columns, referenced table and columns, and actions; a CHECK the same expression, as
+// `same_sql(a, b)` compares SQL text (spelled as written, or as a database gives it back).
+template <class SameSql>
+constexpr bool same_constraint(const constraint_key& a, const constraint_key& b, SameSql same_sql) {
+  return a.kind == b.kind && a.referenced_table == b.referenced_table && a.referenced_columns == b.referenced_columns &&
+         a.on_delete == b.on_delete && a.on_update == b.on_update &&
+         (a.kind == constraint_kind::check ? same_sql(a.check_sql, b.check_sql) : a.columns == b.columns);
+}
+
+constexpr bool operator==(const constraint_key& a, const constraint_key& b) {
+  return a.name == b.name && a.columns == b.columns && a.check_sql == b.check_sql &&
+         same_constraint(a, b, [](std::string_view x, std::string_view y) { return x == y; });
+}
 
 // Every constraint of a table as a constraint_key, in the order of strata::constraints_of.
 constexpr std::vector<constraint_key> constraint_keys(const table_schema& t) {

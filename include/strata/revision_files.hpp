@@ -150,11 +150,14 @@ inline schema spelled_as(schema live, const schema& models) {
     for (const auto& c : m->columns)
       if (c.is_primary_key) model_key.push_back(c.name);
     const auto wanted = constraint_keys(*m);
+    const auto live_keys = constraint_keys(t);  // the table constraints last, in their order
+    const auto first_table_key = live_keys.size() - t.constraints.size();
     auto column_named = [&](std::string_view name) {
       return std::find_if(t.columns.begin(), t.columns.end(), [&](const column& c) { return c.name == name; });
     };
     std::vector<constraint> kept;
-    for (auto& k : t.constraints) {
+    for (std::size_t i = 0; i < t.constraints.size(); ++i) {
+      auto& k = t.constraints[i];
       bool moved = false;
       if (k.kind == constraint_kind::primary_key && !model_key.empty() && k.columns == model_key) {
         for (auto& c : t.columns) c.is_primary_key = std::find(model_key.begin(), model_key.end(), c.name) != model_key.end();
@@ -162,10 +165,7 @@ inline schema spelled_as(schema live, const schema& models) {
       }
       for (const auto& w : wanted) {
         if (moved) break;
-        const bool same = k.kind == w.kind && k.referenced_table == w.referenced_table && k.referenced_columns == w.referenced_columns &&
-                          k.on_delete == w.on_delete && k.on_update == w.on_update &&
-                          (k.kind == constraint_kind::check ? detail::same_sql(k.check_sql, w.check_sql) : k.columns == w.columns);
-        if (!same) continue;
+        if (!same_constraint(live_keys[first_table_key + i], w, strata::detail::sql::same_shape)) continue;
         if (const auto c = column_named(w.on_column); !w.on_column.empty() && c != t.columns.end()) {
           if (k.kind == constraint_kind::unique) c->is_unique = true;
           else if (k.kind == constraint_kind::check) c->check_sql = w.check_sql;

@@ -5714,12 +5714,24 @@ struct constraint_key {
     if (kind != constraint_kind::check) c.columns = columns;  // a CHECK's columns are read from its expression
     return c;
   }
-  friend constexpr bool operator==(const constraint_key& a, const constraint_key& b) {
-    return a.kind == b.kind && a.name == b.name && a.columns == b.columns && a.referenced_table == b.referenced_table &&
-           a.referenced_columns == b.referenced_columns && a.on_delete == b.on_delete && a.on_update == b.on_update &&
-           a.check_sql == b.check_sql;
-  }
+  // The same name too, and a CHECK on the same columns (a column's own CHECK lists its column first).
+  friend constexpr bool operator==(const constraint_key& a, const constraint_key& b);
 };
+
+// Whether two keys are one constraint, whatever their names and wherever a CHECK is written: the same
+// kind, columns, referenced table and columns, and actions; a CHECK the same expression, as
+// `same_sql(a, b)` compares SQL text (spelled as written, or as a database gives it back).
+template <class SameSql>
+constexpr bool same_constraint(const constraint_key& a, const constraint_key& b, SameSql same_sql) {
+  return a.kind == b.kind && a.referenced_table == b.referenced_table && a.referenced_columns == b.referenced_columns &&
+         a.on_delete == b.on_delete && a.on_update == b.on_update &&
+         (a.kind == constraint_kind::check ? same_sql(a.check_sql, b.check_sql) : a.columns == b.columns);
+}
+
+constexpr bool operator==(const constraint_key& a, const constraint_key& b) {
+  return a.name == b.name && a.columns == b.columns && a.check_sql == b.check_sql &&
+         same_constraint(a, b, [](std::string_view x, std::string_view y) { return x == y; });
+}
 
 // Every constraint of a table as a constraint_key, in the order of strata::constraints_of.
 constexpr std::vector<constraint_key> constraint_keys(const table_schema& t) {
@@ -6839,11 +6851,14 @@ inline schema spelled_as(schema live, const schema& models) {
     for (const auto& c : m->columns)
       if (c.is_primary_key) model_key.push_back(c.name);
     const auto wanted = constraint_keys(*m);
+    const auto live_keys = constraint_keys(t);  // the table constraints last, in their order
+    const auto first_table_key = live_keys.size() - t.constraints.size();
     auto column_named = [&](std::string_view name) {
       return std::find_if(t.columns.begin(), t.columns.end(), [&](const column& c) { return c.name == name; });
     };
     std::vector<constraint> kept;
-    for (auto& k : t.constraints) {
+    for (std::size_t i = 0; i < t.constraints.size(); ++i) {
+      auto& k = t.constraints[i];
       bool moved = false;
       if (k.kind == constraint_kind::primary_key && !model_key.empty() && k.columns == model_key) {
         for (auto& c : t.columns) c.is_primary_key = std::find(model_key.begin(), model_key.end(), c.name) != model_key.end();
@@ -6851,10 +6866,7 @@ inline schema spelled_as(schema live, const schema& models) {
       }
       for (const auto& w : wanted) {
         if (moved) break;
-        const bool same = k.kind == w.kind && k.referenced_table == w.referenced_table && k.referenced_columns == w.referenced_columns &&
-                          k.on_delete == w.on_delete && k.on_update == w.on_update &&
-                          (k.kind == constraint_kind::check ? detail::same_sql(k.check_sql, w.check_sql) : k.columns == w.columns);
-        if (!same) continue;
+        if (!same_constraint(live_keys[first_table_key + i], w, strata::detail::sql::same_shape)) continue;
         if (const auto c = column_named(w.on_column); !w.on_column.empty() && c != t.columns.end()) {
           if (k.kind == constraint_kind::unique) c->is_unique = true;
           else if (k.kind == constraint_kind::check) c->check_sql = w.check_sql;
