@@ -1133,13 +1133,55 @@ constexpr bool records_constantly() {
   return true;
 }
 
+// How much an upgrade() can add to a schema: what it creates (tables, columns, table constraints,
+// the column names those constraints and indexes list, indexes). Summed over a history, these bound
+// the schema at its head, which is what lets one constant evaluation replay the history and keep
+// its result in fixed arrays (detail::replay_of).
+struct schema_sizes {
+  std::size_t tables = 0;
+  std::size_t columns = 0;
+  std::size_t constraints = 0;
+  std::size_t names = 0;
+  std::size_t indexes = 0;
+
+  constexpr schema_sizes& operator+=(const schema_sizes& o) {
+    tables += o.tables;
+    columns += o.columns;
+    constraints += o.constraints;
+    names += o.names;
+    indexes += o.indexes;
+    return *this;
+  }
+  friend constexpr bool operator==(const schema_sizes&, const schema_sizes&) = default;
+};
+
+constexpr void count_created(const constraint& k, schema_sizes& s) {
+  ++s.constraints;
+  s.names += k.columns.size() + k.referenced_columns.size();
+}
+constexpr void count_created(const operation& o, schema_sizes& s) {
+  if (const auto* t = std::get_if<op::create_table>(&o)) {
+    ++s.tables;
+    s.columns += t->columns.size();
+    for (const auto& k : t->constraints) count_created(k, s);
+  } else if (std::holds_alternative<op::add_column>(o)) {
+    ++s.columns;
+  } else if (const auto* k = std::get_if<op::add_constraint>(&o)) {
+    count_created(k->definition, s);
+  } else if (const auto* i = std::get_if<op::create_index>(&o)) {
+    ++s.indexes;
+    s.names += i->columns.size();
+  }
+}
+
 // What upgrade() and downgrade() record, as the Revision concept and strata::history check it:
-// how many names (not empty), and the first `kept` of them.
+// how many names (not empty), and the first `kept` of them; and what the upgrade creates.
 struct recorded_names {
   static constexpr std::size_t kept = 32;
   std::array<std::string_view, kept> names{};
   std::size_t count = 0;
   unsigned checksum = 0;
+  schema_sizes created{};
 
   // Reads the first and the last character of each name: reading through a view into storage
   // that is gone (a long std::string destroyed when upgrade() returned) is not a constant expression.
@@ -1156,23 +1198,30 @@ struct recorded_names {
 // evaluation). With a synthetic history of 200 revisions of create_table and create_index, g++ 12
 // -fsyntax-only: 2.3 s without the Revision check; 4.3 s with it and a vector that grows; 3.5 s
 // with room for 8 (tools/synthetic_history.py).
+// `created`, when given, counts what the upgrade creates.
 template <class R, class F>
-constexpr void for_each_recorded_name(F& f) {
+constexpr void for_each_recorded_name(F& f, schema_sizes* created = nullptr) {
   ops recorded;
   recorded.reserve(8);
-  for (auto* record : {&R::upgrade, &R::downgrade}) {
-    record(recorded);
-    for (const auto& o : recorded.operations()) for_each_name(o, f);
+  // Not a comparison of function pointers, which GCC does not fold under -fsanitize.
+  for (const bool upgrade : {true, false}) {
+    if (upgrade) R::upgrade(recorded);
+    else R::downgrade(recorded);
+    for (const auto& o : recorded.operations()) {
+      for_each_name(o, f);
+      if (upgrade && created != nullptr) count_created(o, *created);
+    }
     recorded.clear();
   }
 }
 
-// Records upgrade() and downgrade(), once per revision: the concept and history's check call this
-// same function, which GCC evaluates once (a constexpr call with the same arguments is memoised).
+// Records upgrade() and downgrade(), once per revision: the concept, history's check and the
+// replay's bounds call this same function, which GCC evaluates once (a constexpr call with the same
+// arguments is memoised).
 template <class R>
 constexpr recorded_names record_names() {
   recorded_names read;
-  for_each_recorded_name<R>(read);
+  for_each_recorded_name<R>(read, &read.created);
   read.checksum &= 0U;  // read, never compared
   return read;
 }
@@ -2215,6 +2264,36 @@ class schema_builder {
     fault_.problem = replay_problem::none;
   }
 
+  // Each table, then each index, in the order they were created.
+  template <class OnTable, class OnIndex>
+  constexpr void each_in_order(OnTable on_table, OnIndex on_index) const {
+    for (auto i : order_of(table_extra_, [](const table_extra& x) { return x.uid; })) on_table(tables_[i]);
+    for (auto i : order_of(index_uid_, [](std::size_t uid) { return uid; })) on_index(indexes_[i]);
+  }
+
+  // A new table (index) of that name, empty for the caller to fill in, unchecked and unjournaled:
+  // for rebuilding a schema kept elsewhere (detail::frozen_schema), without moving tables about.
+  constexpr table_schema& emplace_table(std::string_view name) {
+    const auto key = hash_id(name);
+    tables_by_name_.insert(key, tables_.size());
+    table_extra_.emplace_back().uid = next_uid_++;
+    auto& t = tables_.emplace_back();
+    t.name = name;
+    t.key = key;
+    return t;
+  }
+  constexpr index_schema& emplace_index(std::string_view name, std::string_view table) {
+    const auto key = hash_id(name);
+    if (const auto slot = table_slot(table); slot != npos) table_extra_[slot].indexes.push_back(indexes_.size());
+    indexes_by_name_.insert(key, indexes_.size());
+    index_uid_.push_back(next_uid_++);
+    auto& i = indexes_.emplace_back();
+    i.name = name;
+    i.key = key;
+    i.table = table;
+    return i;
+  }
+
   // The schema, tables and indexes in the order they were created.
   [[nodiscard]] constexpr schema release() && {
     schema s;
@@ -2526,156 +2605,14 @@ constexpr void schema::apply_each(const operation* first, std::size_t count) {
 namespace detail {
 
 // ---- Replaying a history, once ------------------------------------------------------------------
-// A history's replay runs in two constant evaluations (std::vector cannot outlive one): the first
-// counts what the second writes into fixed arrays, a constexpr variable per history. What it keeps
-// is every version of every table and index, each with the revisions it lasted for, so that the
-// schema at any revision is read from it (thawed) without replaying again.
+// A history is replayed in one constant evaluation per translation unit (detail::replay_of): each
+// upgrade, then its downgrade (compared with what the upgrade started from, for first_irreversible,
+// and undone), and the schema at the head kept in fixed arrays. std::vector cannot outlive the
+// evaluation, and the arrays' sizes must be known before it: they are bounded by what the upgrades
+// create (recorded_names::created, which the history's own check has already counted). The schema
+// at another revision is replayed when asked, in the caller's evaluation.
 
 inline constexpr std::size_t never = static_cast<std::size_t>(-1);
-
-// What the table (index) of one name was from one revision to another.
-template <class T>
-struct version {
-  std::string_view name;
-  T value{};
-  std::size_t uid = 0;          // its order of creation
-  std::size_t from = 0;         // the revision (position) that made it so
-  std::size_t to = never;       // the revision that changed it again, if any
-};
-
-struct replay_sizes {
-  std::size_t tables = 0;
-  std::size_t columns = 0;
-  std::size_t constraints = 0;
-  std::size_t names = 0;   // of constraints' and indexes' columns
-  std::size_t indexes = 0;
-};
-
-// What one replay of a history found.
-struct replay_log {
-  std::vector<version<table_schema>> tables;
-  std::vector<version<index_schema>> indexes;
-  replay_error error{};                 // the first upgrade operation that does not fit, if any
-  std::size_t irreversible = never;     // the first revision whose downgrade does not undo its upgrade
-  replay_error downgrade_error{};       // that downgrade's operation that does not fit, if that is why
-};
-
-struct replay_summary {
-  replay_sizes sizes{};
-  replay_error error{};
-  std::size_t irreversible = 0;
-  replay_error downgrade_error{};
-};
-
-// Applies what a revision recorded; false (and `error`) at the first operation that does not fit.
-constexpr bool apply_recorded(schema_builder& b, const ops& recorded, std::string_view revision, bool in_downgrade, replay_error& error) {
-  const auto& list = recorded.operations();
-  for (std::size_t k = 0; k < list.size(); ++k)
-    if (!b.apply(list[k])) {
-      error = b.failure(list[k], revision, k, in_downgrade);
-      return false;
-    }
-  return true;
-}
-
-// A version ends where a revision changes the table (index) of its name: what it was is then what
-// the revision's journal saw before the change.
-template <class Version, class Entry>
-constexpr void end_versions(std::vector<Version>& versions, std::vector<std::size_t>& open, std::vector<Entry>& seen, std::size_t revision) {
-  for (auto& e : seen) {
-    if (!e.existed) continue;
-    auto& v = versions[open[e.uid]];
-    v.to = revision;
-    v.value = std::move(e.before);
-  }
-}
-// ... and a new one begins for each name the revision leaves a table (index) under.
-template <class Version, class Entry, class Find, class Uid>
-constexpr void begin_versions(std::vector<Version>& versions, std::vector<std::size_t>& open, const std::vector<Entry>& seen,
-                              std::size_t revision, Find find, Uid uid) {
-  for (const auto& e : seen)
-    if (find(e.name) != nullptr) {
-      const auto u = uid(e.name);
-      if (u >= open.size()) open.resize(2 * u + 8, never);
-      open[u] = versions.size();
-      versions.push_back({e.name, {}, u, revision});
-    }
-}
-
-// Upgrades through every revision, in list order, keeping the versions; with `downgrades`, also
-// applies each downgrade after its upgrade (until one does not undo it), compares and undoes it.
-template <class H>
-constexpr replay_log replay_history(bool downgrades) {
-  replay_log log;
-  if (!H::valid) return log;   // strata::history has said why
-  schema_builder b;
-  // Room for as many tables and indexes as revisions (more grows as needed).
-  const std::size_t room = H::size + 16;
-  b.reserve(room, room);
-  log.tables.reserve(room);
-  log.indexes.reserve(room);
-  std::vector<std::size_t> open_tables(2 * room, never);    // uid -> the version in log.tables that has not ended
-  std::vector<std::size_t> open_indexes(2 * room, never);
-  schema_builder::journal up, down;
-  ops recorded;
-  recorded.reserve(16);
-  for (std::size_t i = 0; i < H::size; ++i) {
-    const auto& r = H::revisions[i];
-    // Not a revision (strata::history has said so): its id is empty. Not `upgrade == nullptr`, which
-    // GCC does not fold under -fsanitize.
-    if (r.id.empty()) continue;
-    up.clear();
-    b.keep_journal(&up);
-    recorded.clear();
-    r.upgrade(recorded);
-    const bool fits = apply_recorded(b, recorded, r.id, false, log.error);
-    b.keep_journal(nullptr);
-    if (!fits) {
-      if (log.irreversible == never) log.irreversible = i;
-      return log;
-    }
-    if (downgrades && log.irreversible == never) {
-      down.clear();
-      b.keep_journal(&down);
-      recorded.clear();
-      r.downgrade(recorded);
-      bool undone = apply_recorded(b, recorded, r.id, true, log.downgrade_error);
-      b.keep_journal(nullptr);
-      for (const auto& e : up.tables) undone = undone && b.table_as(e);
-      for (const auto& e : up.indexes) undone = undone && b.index_as(e);
-      for (const auto& e : down.tables) undone = undone && (up.saw_table(e.name) || b.table_as(e));
-      for (const auto& e : down.indexes) undone = undone && (up.saw_index(e.name) || b.index_as(e));
-      b.undo(down);
-      if (!undone) log.irreversible = i;
-    }
-    end_versions(log.tables, open_tables, up.tables, i);
-    end_versions(log.indexes, open_indexes, up.indexes, i);
-    begin_versions(log.tables, open_tables, up.tables, i, [&b](std::string_view n) { return b.find_table(n); },
-                   [&b](std::string_view n) { return b.table_uid(n); });
-    begin_versions(log.indexes, open_indexes, up.indexes, i, [&b](std::string_view n) { return b.find_index(n); },
-                   [&b](std::string_view n) { return b.index_uid(n); });
-  }
-  // The versions that last to the end are what the schema is now.
-  for (auto& v : log.tables)
-    if (v.to == never) v.value = *b.find_table(v.name);
-  for (auto& v : log.indexes)
-    if (v.to == never) v.value = *b.find_index(v.name);
-  if (log.irreversible == never) log.irreversible = H::size;
-  return log;
-}
-
-constexpr replay_summary summarize(const replay_log& log) {
-  replay_summary s{{}, log.error, log.irreversible, log.downgrade_error};
-  s.sizes.tables = log.tables.size();
-  for (const auto& v : log.tables) {
-    s.sizes.columns += v.value.columns.size();
-    s.sizes.constraints += v.value.constraints.size();
-    for (const auto& k : v.value.constraints) s.sizes.names += k.columns.size() + k.referenced_columns.size();
-  }
-  s.sizes.indexes = log.indexes.size();
-  for (const auto& v : log.indexes) s.sizes.names += v.value.columns.size();
-  return s;
-}
 
 struct frozen_range {
   std::size_t begin = 0;
@@ -2684,9 +2621,6 @@ struct frozen_range {
 struct frozen_table {
   std::string_view name;
   std::uint64_t key = 0;
-  std::size_t uid = 0;
-  std::size_t from = never;   // never: an unused entry (a history that does not replay)
-  std::size_t to = never;
   frozen_range columns{};
   frozen_range constraints{};
 };
@@ -2707,25 +2641,73 @@ struct frozen_index {
   std::string_view name;
   std::uint64_t key = 0;
   std::string_view table;
-  std::size_t uid = 0;
-  std::size_t from = never;
-  std::size_t to = never;
   frozen_range columns{};
   index_options options{};
 };
 
-// Every version of a history's tables and indexes, in fixed arrays: what a constexpr variable can hold.
-template <replay_sizes S>
-struct frozen_replay {
-  std::array<frozen_table, S.tables> tables{};           // by order of creation, then of revision
+// A schema in fixed arrays with room for S (`used` of it): what a constexpr variable can hold.
+template <schema_sizes S>
+struct frozen_schema {
+  std::array<frozen_table, S.tables> tables{};
   std::array<frozen_column, S.columns> columns{};
   std::array<frozen_constraint, S.constraints> constraints{};
   std::array<std::string_view, S.names> names{};
   std::array<frozen_index, S.indexes> indexes{};
+  schema_sizes used{};
 
-  // The schema after the revision at position `at`.
-  [[nodiscard]] constexpr schema thaw(std::size_t at) const {
-    auto alive = [at](const auto& v) { return v.from <= at && at < v.to; };
+  constexpr frozen_schema() = default;
+  constexpr explicit frozen_schema(const schema_builder& b) {
+    auto keep_names = [this](const std::vector<std::string_view>& list) {
+      const frozen_range r{used.names, list.size()};
+      for (auto n : list) names[used.names++] = n;
+      return r;
+    };
+    b.each_in_order(
+        [&](const table_schema& t) {
+          tables[used.tables++] = {t.name, t.key, {used.columns, t.columns.size()}, {used.constraints, t.constraints.size()}};
+          for (const auto& c : t.columns) columns[used.columns++].value = c;
+          for (const auto& c : t.constraints)
+            constraints[used.constraints++] = {c.kind, c.name, keep_names(c.columns), c.referenced_table, keep_names(c.referenced_columns),
+                                               c.on_delete, c.on_update, c.check_sql};
+        },
+        [&](const index_schema& i) { indexes[used.indexes++] = {i.name, i.key, i.table, keep_names(i.columns), i.options}; });
+  }
+
+  // Rebuilds the schema in b (empty), in the order it was kept.
+  constexpr void thaw_into(schema_builder& b) const {
+    b.reserve(used.tables, used.indexes);
+    auto names_in = [this](frozen_range r, std::vector<std::string_view>& out) {
+      out.reserve(r.size);
+      for (std::size_t k = 0; k < r.size; ++k) out.push_back(names[r.begin + k]);
+    };
+    for (std::size_t i = 0; i < used.tables; ++i) {
+      const auto& t = tables[i];
+      auto& out = b.emplace_table(t.name);
+      out.columns.reserve(t.columns.size);
+      for (std::size_t k = 0; k < t.columns.size; ++k) out.columns.push_back(columns[t.columns.begin + k].value);
+      out.constraints.resize(t.constraints.size);
+      for (std::size_t k = 0; k < t.constraints.size; ++k) {
+        const auto& c = constraints[t.constraints.begin + k];
+        auto& k_out = out.constraints[k];
+        k_out.kind = c.kind;
+        k_out.name = c.name;
+        names_in(c.columns, k_out.columns);
+        k_out.referenced_table = c.referenced_table;
+        names_in(c.referenced_columns, k_out.referenced_columns);
+        k_out.on_delete = c.on_delete;
+        k_out.on_update = c.on_update;
+        k_out.check_sql = c.check_sql;
+      }
+    }
+    for (std::size_t k = 0; k < used.indexes; ++k) {
+      const auto& i = indexes[k];
+      auto& out = b.emplace_index(i.name, i.table);
+      names_in(i.columns, out.columns);
+      out.options = i.options;
+    }
+  }
+
+  [[nodiscard]] constexpr schema thaw() const {
     auto names_in = [this](frozen_range r) {
       std::vector<std::string_view> out;
       out.reserve(r.size);
@@ -2733,9 +2715,9 @@ struct frozen_replay {
       return out;
     };
     schema s;
-    s.tables.reserve(static_cast<std::size_t>(std::count_if(tables.begin(), tables.end(), alive)));
-    for (const auto& t : tables) {
-      if (!alive(t)) continue;
+    s.tables.reserve(used.tables);
+    for (std::size_t i = 0; i < used.tables; ++i) {
+      const auto& t = tables[i];
       table_schema out{t.name, t.key, {}, {}};
       out.columns.reserve(t.columns.size);
       for (std::size_t k = 0; k < t.columns.size; ++k) out.columns.push_back(columns[t.columns.begin + k].value);
@@ -2747,54 +2729,188 @@ struct frozen_replay {
       }
       s.tables.push_back(std::move(out));
     }
-    s.indexes.reserve(static_cast<std::size_t>(std::count_if(indexes.begin(), indexes.end(), alive)));
-    for (const auto& i : indexes)
-      if (alive(i)) s.indexes.push_back({i.name, i.key, i.table, names_in(i.columns), i.options});
+    s.indexes.reserve(used.indexes);
+    for (std::size_t k = 0; k < used.indexes; ++k) {
+      const auto& i = indexes[k];
+      s.indexes.push_back({i.name, i.key, i.table, names_in(i.columns), i.options});
+    }
     return s;
   }
 };
 
-template <replay_sizes S>
-constexpr frozen_replay<S> freeze(const replay_log& log) {
-  frozen_replay<S> f;
-  std::size_t columns = 0, constraints = 0, names = 0;
-  auto keep_names = [&](const std::vector<std::string_view>& list) {
-    const frozen_range r{names, list.size()};
-    for (auto n : list) f.names[names++] = n;
-    return r;
-  };
-  auto order = [](const auto& versions) {
-    std::vector<std::pair<std::pair<std::size_t, std::size_t>, std::size_t>> keyed;
-    keyed.reserve(versions.size());
-    for (std::size_t k = 0; k < versions.size(); ++k) keyed.push_back({{versions[k].uid, versions[k].from}, k});
-    std::sort(keyed.begin(), keyed.end());
-    return keyed;
-  };
-  std::size_t n = 0;
-  for (const auto& [_, k] : order(log.tables)) {
-    const auto& v = log.tables[k];
-    f.tables[n++] = {v.name, hash_id(v.name), v.uid, v.from, v.to, {columns, v.value.columns.size()}, {constraints, v.value.constraints.size()}};
-    for (const auto& c : v.value.columns) f.columns[columns++].value = c;
-    for (const auto& c : v.value.constraints)
-      f.constraints[constraints++] = {c.kind, c.name, keep_names(c.columns), c.referenced_table, keep_names(c.referenced_columns),
-                                      c.on_delete, c.on_update, c.check_sql};
-  }
-  n = 0;
-  for (const auto& [_, k] : order(log.indexes)) {
-    const auto& v = log.indexes[k];
-    f.indexes[n++] = {v.name, hash_id(v.name), v.value.table, v.uid, v.from, v.to, keep_names(v.value.columns), v.value.options};
-  }
-  return f;
+// What one replay of a history found, and the schema at its head (empty when it does not replay).
+template <schema_sizes S>
+struct replay_result {
+  replay_error error{};                 // the first upgrade operation that does not fit, if any
+  std::size_t irreversible = never;     // the first revision whose downgrade does not undo its upgrade
+  replay_error downgrade_error{};       // that downgrade's operation that does not fit, if that is why
+  frozen_schema<S> head{};
+};
+
+// Applies what a revision recorded; false (and `error`) at the first operation that does not fit.
+constexpr bool apply_recorded(schema_builder& b, const ops& recorded, std::string_view revision, bool in_downgrade, replay_error& error) {
+  const auto& list = recorded.operations();
+  for (std::size_t k = 0; k < list.size(); ++k)
+    if (!b.apply(list[k])) {
+      error = b.failure(list[k], revision, k, in_downgrade);
+      return false;
+    }
+  return true;
 }
 
-// A history's replay, computed once per translation unit: the first evaluation, with the downgrades
-// (first_irreversible needs only this one) ...
+// Upgrades through the revisions at positions [first, last) of H, in list order, applying each
+// downgrade after its upgrade (until one does not undo it), comparing and undoing it. False when
+// an upgrade does not fit (out.error says why).
+template <class H, class Result>
+constexpr bool replay_revisions(schema_builder& b, std::size_t first, std::size_t last, Result& out) {
+  schema_builder::journal up, down;
+  ops recorded;
+  recorded.reserve(16);
+  for (std::size_t i = first; i < last; ++i) {
+    const auto& r = H::revisions[i];
+    // Not a revision (strata::history has said so): its id is empty. Not `upgrade == nullptr`, which
+    // GCC does not fold under -fsanitize.
+    if (r.id.empty()) continue;
+    up.clear();
+    b.keep_journal(&up);
+    recorded.clear();
+    r.upgrade(recorded);
+    const bool fits = apply_recorded(b, recorded, r.id, false, out.error);
+    b.keep_journal(nullptr);
+    if (!fits) {
+      if (out.irreversible == never) out.irreversible = i;
+      return false;
+    }
+    if (out.irreversible != never) continue;
+    down.clear();
+    b.keep_journal(&down);
+    recorded.clear();
+    r.downgrade(recorded);
+    bool undone = apply_recorded(b, recorded, r.id, true, out.downgrade_error);
+    b.keep_journal(nullptr);
+    for (const auto& e : up.tables) undone = undone && b.table_as(e);
+    for (const auto& e : up.indexes) undone = undone && b.index_as(e);
+    for (const auto& e : down.tables) undone = undone && (up.saw_table(e.name) || b.table_as(e));
+    for (const auto& e : down.indexes) undone = undone && (up.saw_index(e.name) || b.index_as(e));
+    b.undo(down);
+    if (!undone) out.irreversible = i;
+  }
+  return true;
+}
+
+// A constant evaluation may take at most 33,554,432 operations (GCC's -fconstexpr-ops-limit), and
+// replaying a revision of one create_table and one create_index, with its downgrade, takes about
+// 80,000: a long history is replayed in chunks, each a constant evaluation of its own that starts
+// from the schema the chunk before kept. A chunk's cost is estimated before it runs, from what its
+// revisions record (about 8,000 operations per name) and the schema it rebuilds at its start and
+// keeps at its end (about 2,000 and 1,500 operations per table, index and column), and kept under
+// chunk_operations. Smaller chunks also hold less of GCC's memory at once.
+#ifndef STRATA_CHUNK_OPERATIONS
+#define STRATA_CHUNK_OPERATIONS 24'000'000
+#endif
+inline constexpr std::size_t chunk_operations = STRATA_CHUNK_OPERATIONS;
+inline constexpr std::size_t operations_per_name = 8'000;
+inline constexpr std::size_t operations_to_thaw = 2'000;
+inline constexpr std::size_t operations_to_freeze = 1'500;
+
+template <class R>
+constexpr std::size_t replay_weight() {
+  if constexpr (Revision<R>) return (1 + record_names<R>().count) * operations_per_name;
+  else return operations_per_name;
+}
+// What the upgrade of R creates: room for the schema it leads to.
+template <class R>
+constexpr schema_sizes created_by() {
+  if constexpr (Revision<R>) return record_names<R>().created;
+  else return {};
+}
+
 template <class H>
-inline constexpr replay_summary replay_summary_of = summarize(replay_history<H>(true));
-// ... and the second, without them.
+struct replay_plan;
+template <class... R>
+struct replay_plan<history<R...>> {
+  static constexpr std::size_t size = sizeof...(R);
+  static constexpr std::array<std::size_t, size> weights{replay_weight<R>()...};
+  static constexpr std::array<schema_sizes, size> created{created_by<R>()...};
+
+  // The first revision of each chunk, then `size`.
+  template <class Out>
+  static constexpr std::size_t cut(Out out) {
+    std::size_t chunks = 0;
+    std::size_t thaw = 0;      // the estimated cost of rebuilding the schema the chunk starts from
+    std::size_t work = 0;      // ... and of replaying its revisions so far
+    schema_sizes after;        // what the schema may hold after revision i
+    auto objects = [](const schema_sizes& s) { return s.tables + s.indexes + s.columns; };
+    out(chunks++, 0);
+    for (std::size_t i = 0; i < size; ++i) {
+      const auto before = objects(after);
+      after += created[i];
+      const auto freeze = objects(after) * operations_to_freeze;
+      // A chunk does at least as much as it costs to start and end one: a schema too large for
+      // a chunk to rebuild makes the chunks longer, not one per revision.
+      if (work > 0 && thaw + work + weights[i] + freeze > chunk_operations && work >= thaw + freeze) {
+        out(chunks++, i);
+        thaw = before * operations_to_thaw;
+        work = 0;
+      }
+      work += weights[i];
+    }
+    out(chunks, size);
+    return chunks;
+  }
+  static constexpr std::size_t chunks = cut([](std::size_t, std::size_t) {});
+  static constexpr std::array<std::size_t, chunks + 1> starts = [] {
+    std::array<std::size_t, chunks + 1> at{};
+    cut([&at](std::size_t k, std::size_t i) { at[k] = i; });
+    return at;
+  }();
+  // Room for the schema after each chunk: what the upgrades up to its end create.
+  static constexpr std::array<schema_sizes, chunks> room = [] {
+    std::array<schema_sizes, chunks> out{};
+    schema_sizes sum;
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < size; ++i) {
+      while (k < chunks && starts[k + 1] <= i) out[k++] = sum;
+      sum += created[i];
+    }
+    while (k < chunks) out[k++] = sum;
+    return out;
+  }();
+};
+
+template <class H, std::size_t K>
+struct replay_chunk;
+
+// Replays chunk K of H's plan, from the schema chunk K - 1 kept.
+template <class H, std::size_t K, schema_sizes S = replay_plan<H>::room[K]>
+constexpr replay_result<S> replay_part() {
+  using plan = replay_plan<H>;
+  replay_result<S> out;
+  if (!H::valid) return out;   // strata::history has said why
+  schema_builder b;
+  if constexpr (K > 0) {
+    const auto& before = replay_chunk<H, K - 1>::value;
+    out.error = before.error;
+    out.irreversible = before.irreversible;
+    out.downgrade_error = before.downgrade_error;
+    if (out.error) return out;
+    before.head.thaw_into(b);
+  }
+  b.reserve(S.tables + 16, S.indexes + 16);
+  if (!replay_revisions<H>(b, plan::starts[K], plan::starts[K + 1], out)) return out;
+  if (K + 1 == plan::chunks && out.irreversible == never) out.irreversible = H::size;
+  out.head = frozen_schema<S>(b);
+  return out;
+}
+
+template <class H, std::size_t K>
+struct replay_chunk {
+  static constexpr auto value = replay_part<H, K>();
+};
+
+// A history's replay, computed once per translation unit: its last chunk.
 template <class H>
-inline constexpr frozen_replay<replay_summary_of<H>.sizes> frozen_replay_of =
-    replay_summary_of<H>.error ? frozen_replay<replay_summary_of<H>.sizes>{} : freeze<replay_summary_of<H>.sizes>(replay_history<H>(false));
+inline constexpr const auto& replay_of = replay_chunk<H, replay_plan<H>::chunks - 1>::value;
 
 // The revision ids of a history, indexed, for replay(through).
 template <class H>
@@ -2806,18 +2922,17 @@ inline constexpr std::array<std::string_view, H::size> revision_ids = [] {
 template <class H>
 inline constexpr id_index<H::size> revision_index{revision_ids<H>};
 
-// The position of the revision `through`, or of the last one when `through` is empty or unknown.
+// Whether `through` is the head of the replay (empty, the last revision, or an id the history
+// does not have).
 template <class H>
-constexpr std::size_t replay_position(std::string_view through) {
-  if (H::size == 0) return 0;
-  const auto i = through.empty() ? H::size : revision_index<H>.find(through);
-  return i < H::size ? i : H::size - 1;
+constexpr bool through_head(std::string_view through) {
+  return through.empty() || revision_index<H>.find(through) + 1 >= H::size;
 }
 
 template <class H>
-inline constexpr message_buffer replay_message_of = replay_summary_of<H>.error.message();
+inline constexpr message_buffer replay_message_of = replay_of<H>.error.message();
 template <class H>
-inline constexpr message_buffer downgrade_message_of = replay_summary_of<H>.downgrade_error.message();
+inline constexpr message_buffer downgrade_message_of = replay_of<H>.downgrade_error.message();
 
 // Instantiated only for a history that does not replay: GCC prints the Message argument verbatim
 // in the "In instantiation of" line above the assertion. `value` is true so that nothing else fails
@@ -2861,18 +2976,18 @@ constexpr schema replay_now(std::string_view through) {
 
 // The schema after upgrading through every revision of the history, in list order; with `through`,
 // after that revision. `static_assert(strata::replay<history>().tables.size() == 3);`
-// The history is replayed once per translation unit (see detail::frozen_replay_of), whichever
-// revision is asked for; an operation that does not fit the schema before it is a compile error
-// naming the revision, the operation and the object (at run time: strata::replay_failed).
+// The history is replayed once per translation unit (see detail::replay_of) and its head schema
+// kept; the schema at an earlier revision is replayed again up to it. An operation that does not
+// fit the schema before it is a compile error naming the revision, the operation and the object
+// (at run time: strata::replay_failed).
 template <History H>
 constexpr schema replay(std::string_view through = {}) {
   if constexpr (detail::records_at_compile_time) {
-    static_assert(detail::replay_checked<!detail::replay_summary_of<H>.error,
+    static_assert(detail::replay_checked<!detail::replay_of<H>.error,
                                          detail::to_fixed_string<detail::replay_message_of<H>.size>(detail::replay_message_of<H>)>);
-    return detail::frozen_replay_of<H>.thaw(detail::replay_position<H>(through));
-  } else {
-    return detail::replay_now<H>(through);
+    if (detail::through_head<H>(through)) return detail::replay_of<H>.head.thaw();
   }
+  return detail::replay_now<H>(through);
 }
 
 // Index of the first revision whose downgrade does not undo its upgrade (the schema after
@@ -2881,11 +2996,11 @@ constexpr schema replay(std::string_view through = {}) {
 template <History H>
 constexpr std::size_t first_irreversible() {
   if constexpr (detail::records_at_compile_time) {
-    static_assert(detail::replay_checked<!detail::replay_summary_of<H>.error,
+    static_assert(detail::replay_checked<!detail::replay_of<H>.error,
                                          detail::to_fixed_string<detail::replay_message_of<H>.size>(detail::replay_message_of<H>)>);
-    static_assert(detail::downgrade_checked<!detail::replay_summary_of<H>.downgrade_error,
+    static_assert(detail::downgrade_checked<!detail::replay_of<H>.downgrade_error,
                                             detail::to_fixed_string<detail::downgrade_message_of<H>.size>(detail::downgrade_message_of<H>)>);
-    constexpr auto& summary = detail::replay_summary_of<H>;
+    constexpr auto& summary = detail::replay_of<H>;
     // After either message, the answer a static_assert most likely expects: one failure, one message.
     return summary.error || summary.downgrade_error ? H::size : summary.irreversible;
   } else {

@@ -111,13 +111,55 @@ constexpr bool records_constantly() {
   return true;
 }
 
+// How much an upgrade() can add to a schema: what it creates (tables, columns, table constraints,
+// the column names those constraints and indexes list, indexes). Summed over a history, these bound
+// the schema at its head, which is what lets one constant evaluation replay the history and keep
+// its result in fixed arrays (detail::replay_of).
+struct schema_sizes {
+  std::size_t tables = 0;
+  std::size_t columns = 0;
+  std::size_t constraints = 0;
+  std::size_t names = 0;
+  std::size_t indexes = 0;
+
+  constexpr schema_sizes& operator+=(const schema_sizes& o) {
+    tables += o.tables;
+    columns += o.columns;
+    constraints += o.constraints;
+    names += o.names;
+    indexes += o.indexes;
+    return *this;
+  }
+  friend constexpr bool operator==(const schema_sizes&, const schema_sizes&) = default;
+};
+
+constexpr void count_created(const constraint& k, schema_sizes& s) {
+  ++s.constraints;
+  s.names += k.columns.size() + k.referenced_columns.size();
+}
+constexpr void count_created(const operation& o, schema_sizes& s) {
+  if (const auto* t = std::get_if<op::create_table>(&o)) {
+    ++s.tables;
+    s.columns += t->columns.size();
+    for (const auto& k : t->constraints) count_created(k, s);
+  } else if (std::holds_alternative<op::add_column>(o)) {
+    ++s.columns;
+  } else if (const auto* k = std::get_if<op::add_constraint>(&o)) {
+    count_created(k->definition, s);
+  } else if (const auto* i = std::get_if<op::create_index>(&o)) {
+    ++s.indexes;
+    s.names += i->columns.size();
+  }
+}
+
 // What upgrade() and downgrade() record, as the Revision concept and strata::history check it:
-// how many names (not empty), and the first `kept` of them.
+// how many names (not empty), and the first `kept` of them; and what the upgrade creates.
 struct recorded_names {
   static constexpr std::size_t kept = 32;
   std::array<std::string_view, kept> names{};
   std::size_t count = 0;
   unsigned checksum = 0;
+  schema_sizes created{};
 
   // Reads the first and the last character of each name: reading through a view into storage
   // that is gone (a long std::string destroyed when upgrade() returned) is not a constant expression.
@@ -134,23 +176,30 @@ struct recorded_names {
 // evaluation). With a synthetic history of 200 revisions of create_table and create_index, g++ 12
 // -fsyntax-only: 2.3 s without the Revision check; 4.3 s with it and a vector that grows; 3.5 s
 // with room for 8 (tools/synthetic_history.py).
+// `created`, when given, counts what the upgrade creates.
 template <class R, class F>
-constexpr void for_each_recorded_name(F& f) {
+constexpr void for_each_recorded_name(F& f, schema_sizes* created = nullptr) {
   ops recorded;
   recorded.reserve(8);
-  for (auto* record : {&R::upgrade, &R::downgrade}) {
-    record(recorded);
-    for (const auto& o : recorded.operations()) for_each_name(o, f);
+  // Not a comparison of function pointers, which GCC does not fold under -fsanitize.
+  for (const bool upgrade : {true, false}) {
+    if (upgrade) R::upgrade(recorded);
+    else R::downgrade(recorded);
+    for (const auto& o : recorded.operations()) {
+      for_each_name(o, f);
+      if (upgrade && created != nullptr) count_created(o, *created);
+    }
     recorded.clear();
   }
 }
 
-// Records upgrade() and downgrade(), once per revision: the concept and history's check call this
-// same function, which GCC evaluates once (a constexpr call with the same arguments is memoised).
+// Records upgrade() and downgrade(), once per revision: the concept, history's check and the
+// replay's bounds call this same function, which GCC evaluates once (a constexpr call with the same
+// arguments is memoised).
 template <class R>
 constexpr recorded_names record_names() {
   recorded_names read;
-  for_each_recorded_name<R>(read);
+  for_each_recorded_name<R>(read, &read.created);
   read.checksum &= 0U;  // read, never compared
   return read;
 }
