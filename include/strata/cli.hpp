@@ -34,6 +34,7 @@
 #include <strata/graph.hpp>
 #include <strata/history.hpp>
 #include <strata/migrator.hpp>
+#include <strata/model.hpp>
 #include <strata/ops.hpp>
 #include <strata/project.hpp>
 #include <strata/revision_files.hpp>
@@ -649,6 +650,13 @@ template <Dialect... Ds>
   requires(sizeof...(Ds) > 0)
 int run(int argc, char** argv, const project& p) noexcept {
   return run<Ds...>(argc, const_cast<const char* const*>(argv), p);
+}
+
+// The project of history H and the models M (`struct models { static constexpr void declare(strata::model&); }`),
+// in one unit with them (see <strata/project.hpp> for the models in a unit of their own).
+template <History H, Models M>
+constexpr project project_of(std::string_view rebuild_command = {}) {
+  return project_of<H>(rebuild_command, &declared<M>);
 }
 
 // The command line for history H, in one translation unit with it.

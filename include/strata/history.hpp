@@ -9,6 +9,7 @@
 #include <string_view>
 #include <type_traits>
 
+#include <strata/detail/frozen_ops.hpp>
 #include <strata/detail/graph_check.hpp>
 #include <strata/ops.hpp>
 #include <strata/revision.hpp>
@@ -23,11 +24,24 @@ struct revision_info {
   void (*upgrade)(ops&) = nullptr;
   void (*downgrade)(ops&) = nullptr;
   bool transactional = true;
+  // Or, instead of the two functions, their operations recorded at compile time (null: not frozen),
+  // which a unit hands over without emitting the revisions' code (strata::cli::project_of).
+  const detail::frozen_ops* frozen_upgrade = nullptr;
+  const detail::frozen_ops* frozen_downgrade = nullptr;
 
   [[nodiscard]] constexpr bool is_base() const { return down_revisions.empty(); }
   [[nodiscard]] constexpr bool is_merge() const { return down_revisions.size() > 1; }
-  [[nodiscard]] constexpr ops record_upgrade() const { ops o; upgrade(o); return o; }
-  [[nodiscard]] constexpr ops record_downgrade() const { ops o; downgrade(o); return o; }
+  // The operations of upgrade() and of downgrade(): call these, not the functions.
+  [[nodiscard]] constexpr ops record_upgrade() const { return record(upgrade, frozen_upgrade); }
+  [[nodiscard]] constexpr ops record_downgrade() const { return record(downgrade, frozen_downgrade); }
+
+ private:
+  static constexpr ops record(void (*function)(ops&), const detail::frozen_ops* frozen) {
+    if (frozen != nullptr) return frozen->thaw();
+    ops o;
+    function(o);
+    return o;
+  }
 };
 
 namespace detail {

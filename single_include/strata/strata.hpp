@@ -1591,6 +1591,295 @@ class operation_failed : public error {
 #include <string_view>
 #include <type_traits>
 
+// #include <strata/detail/frozen_ops.hpp>
+// strata::detail::frozen_ops: a revision's recorded operations as constant data (fixed arrays
+// filled in constant evaluation), thawed into strata::ops at run time. A unit that hands a history
+// to the run-time side this way emits no code for the revisions' upgrade() and downgrade() (nor
+// for the recording they call): strata_add_manage_db()'s unit that sees the history, rebuilt after
+// each `migrate`, stays small.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/ops.hpp>
+
+namespace strata::detail {
+
+// A view of frozen operations: each one's lists are ranges of the shared arrays.
+struct frozen_ops {
+  struct range {
+    std::uint32_t first = 0;
+    std::uint32_t count = 0;
+  };
+  struct constraint_entry {  // a strata::constraint
+    constraint_kind kind = constraint_kind::check;
+    std::string_view name{};
+    range columns{};  // of names
+    std::string_view referenced_table{};
+    range referenced_columns{};  // of names
+    referential_action on_delete = referential_action::no_action;
+    referential_action on_update = referential_action::no_action;
+    std::string_view check_sql{};
+  };
+  struct column_entry {  // a strata::column (which has no default constructor)
+    column value{std::string_view{}, column_type{}};
+  };
+  // One operation, what each alternative of strata::operation holds (the fields it lacks stay empty).
+  struct operation_entry {
+    std::uint8_t kind = 0;        // its index in strata::operation
+    std::string_view table{};     // execute: the SQL; run: the description
+    std::string_view name{};      // a column's, a constraint's or an index's
+    std::string_view new_name{};
+    range columns{};              // create_table, add_column (one): columns; drop_constraint, create_index: names
+    range constraints{};          // create_table, add_constraint (one)
+    constraint_kind constraint = constraint_kind::check;  // drop_constraint's
+    column_change change{};
+    column_placement placement{};
+    index_options options{};
+    naming_convention naming{};
+    void (*function)(connection&) = nullptr;  // run's
+  };
+
+  std::span<const operation_entry> operations;
+  std::span<const column_entry> columns;
+  std::span<const constraint_entry> constraints;
+  std::span<const std::string_view> names;
+
+  // The operations as recorded.
+  [[nodiscard]] constexpr ops thaw() const {
+    ops out;
+    out.reserve(operations.size());
+    for (const auto& o : operations) append(out, o, std::make_index_sequence<std::variant_size_v<operation>>{});
+    return out;
+  }
+
+ private:
+  [[nodiscard]] constexpr std::vector<std::string_view> names_in(range r) const {
+    return {names.begin() + r.first, names.begin() + r.first + r.count};
+  }
+  [[nodiscard]] constexpr constraint constraint_at(std::size_t i) const {
+    const auto& k = constraints[i];
+    return {k.kind, k.name, names_in(k.columns), k.referenced_table, names_in(k.referenced_columns), k.on_delete, k.on_update, k.check_sql};
+  }
+  template <class T>
+  [[nodiscard]] constexpr T thawed(const operation_entry& o) const {
+    if constexpr (std::is_same_v<T, op::create_table>) {
+      op::create_table t{o.table, {}, {}, o.naming};
+      t.columns.reserve(o.columns.count);
+      for (std::uint32_t i = 0; i < o.columns.count; ++i) t.columns.push_back(columns[o.columns.first + i].value);
+      t.constraints.reserve(o.constraints.count);
+      for (std::uint32_t i = 0; i < o.constraints.count; ++i) t.constraints.push_back(constraint_at(o.constraints.first + i));
+      return t;
+    }
+    else if constexpr (std::is_same_v<T, op::drop_table>) return {o.table};
+    else if constexpr (std::is_same_v<T, op::rename_table>) return {o.table, o.new_name};
+    else if constexpr (std::is_same_v<T, op::add_column>) return {o.table, columns[o.columns.first].value, o.placement, o.naming};
+    else if constexpr (std::is_same_v<T, op::drop_column>) return {o.table, o.name, o.naming};
+    else if constexpr (std::is_same_v<T, op::rename_column>) return {o.table, o.name, o.new_name};
+    else if constexpr (std::is_same_v<T, op::alter_column>) return {o.table, o.name, o.change, o.naming};
+    else if constexpr (std::is_same_v<T, op::add_constraint>) return {o.table, constraint_at(o.constraints.first), o.naming};
+    else if constexpr (std::is_same_v<T, op::drop_constraint>) return {o.table, o.name, o.constraint, names_in(o.columns), o.naming};
+    else if constexpr (std::is_same_v<T, op::create_index>) return {o.name, o.table, names_in(o.columns), o.options};
+    else if constexpr (std::is_same_v<T, op::drop_index>) return {o.name, o.table};
+    else if constexpr (std::is_same_v<T, op::execute>) return {o.table};
+    else return {o.function, o.table};
+  }
+  template <std::size_t... I>
+  constexpr void append(ops& out, const operation_entry& o, std::index_sequence<I...>) const {
+    // An array, not a fold over the alternatives (see strata::history on clang's fold limit).
+    (void)std::array<bool, sizeof...(I)>{
+        (o.kind == I && (out.append(operation(std::in_place_index<I>, thawed<std::variant_alternative_t<I, operation>>(o))), true))...};
+  }
+};
+
+// The room a revision's two recordings take once frozen.
+struct frozen_sizes {
+  std::size_t upgrade = 0;  // operations
+  std::size_t downgrade = 0;
+  std::size_t columns = 0;
+  std::size_t constraints = 0;
+  std::size_t names = 0;
+};
+
+// Writes recorded operations as entries through Sink: frozen_counter counts the room they take,
+// frozen_writer fills it. One pass each, straight into their counters or arrays (constant
+// evaluation is slow at growing vectors).
+template <class Sink>
+class ops_freezer {
+ public:
+  constexpr explicit ops_freezer(Sink& sink) : sink_(sink) {}
+
+  constexpr void freeze(const ops& recorded) {
+    for (const auto& o : recorded.operations()) {
+      frozen_ops::operation_entry e;
+      e.kind = static_cast<std::uint8_t>(o.index());
+      fill_alternative(e, o, std::make_index_sequence<std::variant_size_v<operation>>{});
+      sink_.operation(e);
+    }
+  }
+
+ private:
+  // std::get_if by index, not std::visit, whose dispatch tables GCC instantiates slowly.
+  template <std::size_t... I>
+  constexpr void fill_alternative(frozen_ops::operation_entry& e, const operation& o, std::index_sequence<I...>) {
+    (void)std::array<bool, sizeof...(I)>{(o.index() == I && (fill(e, *std::get_if<I>(&o)), true))...};
+  }
+  constexpr frozen_ops::range names(const std::vector<std::string_view>& list) { return sink_.names(list.data(), list.size()); }
+  constexpr std::uint32_t constraint(const strata::constraint& k) {
+    const auto columns = names(k.columns);
+    return sink_.constraint({k.kind, k.name, columns, k.referenced_table, names(k.referenced_columns), k.on_delete, k.on_update, k.check_sql});
+  }
+
+  constexpr void fill(frozen_ops::operation_entry& e, const op::create_table& x) {
+    e.table = x.table;
+    e.naming = x.naming;
+    e.columns = {0, static_cast<std::uint32_t>(x.columns.size())};
+    for (std::size_t i = 0; i < x.columns.size(); ++i) {
+      const auto at = sink_.column(x.columns[i]);
+      if (i == 0) e.columns.first = at;
+    }
+    e.constraints = {0, static_cast<std::uint32_t>(x.constraints.size())};
+    for (std::size_t i = 0; i < x.constraints.size(); ++i) {
+      const auto at = constraint(x.constraints[i]);
+      if (i == 0) e.constraints.first = at;
+    }
+  }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::drop_table& x) { e.table = x.table; }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::rename_table& x) { e.table = x.table; e.new_name = x.new_name; }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::add_column& x) {
+    e.table = x.table;
+    e.columns = {sink_.column(x.definition), 1};
+    e.placement = x.placement;
+    e.naming = x.naming;
+  }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::drop_column& x) { e.table = x.table; e.name = x.column; e.naming = x.naming; }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::rename_column& x) { e.table = x.table; e.name = x.column; e.new_name = x.new_name; }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::alter_column& x) {
+    e.table = x.table;
+    e.name = x.column;
+    e.change = x.change;
+    e.naming = x.naming;
+  }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::add_constraint& x) {
+    e.table = x.table;
+    e.constraints = {constraint(x.definition), 1};
+    e.naming = x.naming;
+  }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::drop_constraint& x) {
+    e.table = x.table;
+    e.name = x.name;
+    e.constraint = x.kind;
+    e.columns = names(x.columns);
+    e.naming = x.naming;
+  }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::create_index& x) {
+    e.name = x.name;
+    e.table = x.table;
+    e.columns = names(x.columns);
+    e.options = x.options;
+  }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::drop_index& x) { e.name = x.name; e.table = x.table; }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::execute& x) { e.table = x.sql; }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::run& x) { e.function = x.function; e.table = x.description; }
+
+  Sink& sink_;
+};
+
+struct frozen_counter {
+  std::size_t operations = 0;
+  frozen_sizes sizes{};
+
+  constexpr void operation(const frozen_ops::operation_entry&) { ++operations; }
+  constexpr std::uint32_t column(const strata::column&) { return static_cast<std::uint32_t>(sizes.columns++); }
+  constexpr std::uint32_t constraint(const frozen_ops::constraint_entry&) { return static_cast<std::uint32_t>(sizes.constraints++); }
+  constexpr frozen_ops::range names(const std::string_view*, std::size_t count) {
+    const frozen_ops::range r{static_cast<std::uint32_t>(sizes.names), static_cast<std::uint32_t>(count)};
+    sizes.names += count;
+    return r;
+  }
+};
+
+// A revision's upgrade() then downgrade() operations, and what they hold.
+template <frozen_sizes S>
+struct frozen_arrays {
+  std::array<frozen_ops::operation_entry, S.upgrade + S.downgrade> operations{};
+  std::array<frozen_ops::column_entry, S.columns> columns{};
+  std::array<frozen_ops::constraint_entry, S.constraints> constraints{};
+  std::array<std::string_view, S.names> names{};
+
+  [[nodiscard]] constexpr frozen_ops upgrade() const {
+    return {std::span<const frozen_ops::operation_entry>(operations).first(S.upgrade), columns, constraints, names};
+  }
+  [[nodiscard]] constexpr frozen_ops downgrade() const {
+    return {std::span<const frozen_ops::operation_entry>(operations).subspan(S.upgrade), columns, constraints, names};
+  }
+};
+
+// Not a template of the sizes: one instantiation of ops_freezer serves every revision.
+struct frozen_writer {
+  std::span<frozen_ops::operation_entry> operations;
+  std::span<frozen_ops::column_entry> columns;
+  std::span<frozen_ops::constraint_entry> constraints;
+  std::span<std::string_view> all_names;
+  frozen_counter at{};
+
+  constexpr void operation(const frozen_ops::operation_entry& e) { operations[at.operations++] = e; }
+  constexpr std::uint32_t column(const strata::column& c) {
+    columns[at.sizes.columns] = {c};
+    return at.column(c);
+  }
+  constexpr std::uint32_t constraint(const frozen_ops::constraint_entry& k) {
+    constraints[at.sizes.constraints] = k;
+    return at.constraint(k);
+  }
+  constexpr frozen_ops::range names(const std::string_view* first, std::size_t count) {
+    std::copy(first, first + count, all_names.begin() + static_cast<std::ptrdiff_t>(at.sizes.names));
+    return at.names(first, count);
+  }
+};
+
+// The upgrade() and downgrade() of revision R, frozen: `frozen_revision<R>::upgrade`. Two constant
+// evaluations, each recording both: the room, then its contents.
+template <class R>
+struct frozen_revision {
+  static constexpr frozen_sizes sizes = [] {
+    frozen_counter counter;
+    ops_freezer freezer(counter);
+    strata::ops recorded;
+    R::upgrade(recorded);
+    freezer.freeze(recorded);
+    counter.sizes.upgrade = counter.operations;
+    recorded.clear();
+    R::downgrade(recorded);
+    freezer.freeze(recorded);
+    counter.sizes.downgrade = counter.operations - counter.sizes.upgrade;
+    return counter.sizes;
+  }();
+  static constexpr frozen_arrays<sizes> arrays = [] {
+    frozen_arrays<sizes> out;
+    frozen_writer writer{out.operations, out.columns, out.constraints, out.names};
+    ops_freezer freezer(writer);
+    strata::ops recorded;
+    R::upgrade(recorded);
+    freezer.freeze(recorded);
+    recorded.clear();
+    R::downgrade(recorded);
+    freezer.freeze(recorded);
+    return out;
+  }();
+  static constexpr frozen_ops upgrade = arrays.upgrade();
+  static constexpr frozen_ops downgrade = arrays.downgrade();
+};
+
+}  // namespace strata::detail
 // #include <strata/detail/graph_check.hpp>
 // #include <strata/ops.hpp>
 // #include <strata/revision.hpp>
@@ -1674,11 +1963,24 @@ struct revision_info {
   void (*upgrade)(ops&) = nullptr;
   void (*downgrade)(ops&) = nullptr;
   bool transactional = true;
+  // Or, instead of the two functions, their operations recorded at compile time (null: not frozen),
+  // which a unit hands over without emitting the revisions' code (strata::cli::project_of).
+  const detail::frozen_ops* frozen_upgrade = nullptr;
+  const detail::frozen_ops* frozen_downgrade = nullptr;
 
   [[nodiscard]] constexpr bool is_base() const { return down_revisions.empty(); }
   [[nodiscard]] constexpr bool is_merge() const { return down_revisions.size() > 1; }
-  [[nodiscard]] constexpr ops record_upgrade() const { ops o; upgrade(o); return o; }
-  [[nodiscard]] constexpr ops record_downgrade() const { ops o; downgrade(o); return o; }
+  // The operations of upgrade() and of downgrade(): call these, not the functions.
+  [[nodiscard]] constexpr ops record_upgrade() const { return record(upgrade, frozen_upgrade); }
+  [[nodiscard]] constexpr ops record_downgrade() const { return record(downgrade, frozen_downgrade); }
+
+ private:
+  static constexpr ops record(void (*function)(ops&), const detail::frozen_ops* frozen) {
+    if (frozen != nullptr) return frozen->thaw();
+    ops o;
+    function(o);
+    return o;
+  }
 };
 
 namespace detail {
@@ -7294,9 +7596,16 @@ class manager {
 // how to rebuild it), so that the command line is compiled apart from the history.
 //
 //   // manage_db_project.cpp, the one unit that sees the history (recompiled after `migrate`):
+//   #define STRATA_REVISIONS_ONLY
 //   #include <strata/project.hpp>
 //   #include "migrations/history.hpp"
-//   strata::cli::project manage_db_project() { return strata::cli::project_of<migrations::history>(); }
+//   strata::model manage_db_models();  // manage_db_models.cpp, if the program has models
+//   strata::cli::project manage_db_project() { return strata::cli::project_of<migrations::history>({}, &manage_db_models); }
+//
+//   // manage_db_models.cpp, the models (recompiled when they change, not after `migrate`):
+//   #include <strata/model.hpp>
+//   #include "models.hpp"
+//   strata::model manage_db_models() { return strata::declared<app::models>(); }
 //
 //   // manage_db.cpp, the command line (CLI11, the configuration, the dialects), compiled once:
 //   #include <strata/cli.hpp>
@@ -7304,37 +7613,67 @@ class manager {
 //   strata::cli::project manage_db_project();
 //   int main(int argc, char** argv) { return strata::cli::run<strata::sqlite>(argc, argv, manage_db_project()); }
 //
-// strata_add_manage_db() in CMake (cmake/strataManageDb.cmake) writes both units.
+// strata_add_manage_db() in CMake (cmake/strataManageDb.cmake) writes these units.
 
+#include <array>
 #include <span>
 #include <string_view>
 
 // #include <strata/history.hpp>
-// #include <strata/model.hpp>
+
+namespace strata {
+class model;  // <strata/model.hpp>: the project holds only a function that returns the models
+}  // namespace strata
+
+namespace strata::detail {
+
+template <class R>
+constexpr revision_info frozen_info_of() {
+  if constexpr (Revision<R>) {
+    return {R::id, R::down_revisions, R::message, nullptr, nullptr, R::transactional, &frozen_revision<R>::upgrade,
+            &frozen_revision<R>::downgrade};
+  } else {
+    return {};
+  }
+}
+
+template <class H>
+struct frozen_history;
+// The revisions of a history with their operations frozen (detail::frozen_ops): a unit that hands
+// these over emits no code for the revisions. Where operations cannot be recorded at compile time
+// (clang 14 with libstdc++ 12), the history's own revisions, with their functions.
+template <class... R>
+struct frozen_history<history<R...>> {
+  // history<R...>::size: the history's checks run first.
+  static constexpr std::array<revision_info, history<R...>::size> revisions = [] {
+    if constexpr (records_at_compile_time) return std::array<revision_info, sizeof...(R)>{frozen_info_of<R>()...};
+    else return history<R...>::revisions;
+  }();
+};
+
+}  // namespace strata::detail
 
 namespace strata::cli {
 
 struct project {
-  // The program's revisions, oldest first (a history's static `revisions`, which live as long as
-  // the program).
+  // The program's revisions, oldest first, which live as long as the program (project_of: with
+  // their operations frozen, detail::frozen_history; or a history's static `revisions`).
   std::span<const revision_info> revisions;
-  // The application's models (strata::declared<M>), for autogenerate and `check`; null: none.
+  // The application's models (strata::declared<M>), for autogenerate and `check`; null: none. A
+  // function, which may live in a unit of its own: the one that sees the history then needs neither
+  // <strata/model.hpp> nor the models' header (strata_add_manage_db() does so).
   model (*models)() = nullptr;
   // The command that rebuilds this program, said when it is stale (its revisions differ from the
   // versions folder's): "cmake --build build --target manage_db". Empty: "rebuild <program>".
   std::string_view rebuild_command = {};
 };
 
-// The project of history H.
+// The project of history H, and of the models `models` returns (`&strata::declared<M>`, or a
+// function defined in another unit). With the models in the same unit, <strata/cli.hpp> has
+// project_of<H, M>().
 template <History H>
-constexpr project project_of(std::string_view rebuild_command = {}) {
-  return project{std::span<const revision_info>(H::revisions), nullptr, rebuild_command};
-}
-
-// The project of history H and the models M (`struct models { static constexpr void declare(strata::model&); }`).
-template <History H, Models M>
-constexpr project project_of(std::string_view rebuild_command = {}) {
-  return project{std::span<const revision_info>(H::revisions), &declared<M>, rebuild_command};
+constexpr project project_of(std::string_view rebuild_command = {}, model (*models)() = nullptr) {
+  return project{std::span<const revision_info>(strata::detail::frozen_history<H>::revisions), models, rebuild_command};
 }
 
 }  // namespace strata::cli
@@ -11327,6 +11666,7 @@ inline configuration load_configuration(const configuration_options& options = {
 // #include <strata/graph.hpp>
 // #include <strata/history.hpp>
 // #include <strata/migrator.hpp>
+// #include <strata/model.hpp>
 // #include <strata/ops.hpp>
 // #include <strata/project.hpp>
 // #include <strata/revision_files.hpp>
@@ -11942,6 +12282,13 @@ template <Dialect... Ds>
   requires(sizeof...(Ds) > 0)
 int run(int argc, char** argv, const project& p) noexcept {
   return run<Ds...>(argc, const_cast<const char* const*>(argv), p);
+}
+
+// The project of history H and the models M (`struct models { static constexpr void declare(strata::model&); }`),
+// in one unit with them (see <strata/project.hpp> for the models in a unit of their own).
+template <History H, Models M>
+constexpr project project_of(std::string_view rebuild_command = {}) {
+  return project_of<H>(rebuild_command, &declared<M>);
 }
 
 // The command line for history H, in one translation unit with it.

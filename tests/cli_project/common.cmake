@@ -31,7 +31,7 @@ function(configure_project)
   endif()
 endfunction()
 
-# build(<what>): a plain `cmake --build`, as a user runs it after `manage_db migrate`.
+# build(<what> [<output variable>]): a plain `cmake --build`, as a user runs it after `manage_db migrate`.
 function(build what)
   message(STATUS "${what}")
   execute_process(COMMAND "${CMAKE_COMMAND}" --build "${_build}"
@@ -39,6 +39,22 @@ function(build what)
   if(NOT _rc EQUAL 0)
     message(FATAL_ERROR "${what} failed (${_rc}):\n${_out}")
   endif()
+  if(ARGC GREATER 1)
+    set(${ARGV1} "${_out}" PARENT_SCOPE)
+  endif()
+endfunction()
+
+# expect_compiled(<build output> <what> <unit>...): the build compiled exactly these of manage_db's
+# generated units (main, project, models).
+function(expect_compiled output what)
+  foreach(_unit IN ITEMS main project models)
+    string(FIND "${output}" "manage_db_${_unit}.cpp.o" _at)
+    if(_unit IN_LIST ARGN AND _at EQUAL -1)
+      message(FATAL_ERROR "${what} did not compile manage_db_${_unit}.cpp:\n${output}")
+    elseif(NOT _unit IN_LIST ARGN AND NOT _at EQUAL -1)
+      message(FATAL_ERROR "${what} compiled manage_db_${_unit}.cpp again:\n${output}")
+    endif()
+  endforeach()
 endfunction()
 
 # run(<expected exit status> <output variable> args...): runs manage_db in the project's folder;

@@ -126,7 +126,8 @@ edit_models("    using strata::column;\n" [=[    using strata::column;
                               column("language", strata::varchar(10))});
     m.index("ix_user_preferences_stock_id", UserPreferences::table, {"stock_id"}, {.unique = true});
 ]=])
-build("building manage_db with the UserPreferences model")
+build("building manage_db with the UserPreferences model" _out)
+expect_compiled("${_out}" "the build after a change to the models" models)
 run(1 _out check)
 expect_match("${_out}" "user_preferences: a table in the models, not in the migrations" "check after adding the model")
 migrate_revision("Add UserPreferences model" _file _id)
@@ -137,7 +138,8 @@ expect_file_match("${_file}" "op\\.create_index\\(\"ix_user_preferences_stock_id
 expect_file_match("${_file}" "downgrade\\(strata::ops& op\\) \\{\n    op\\.drop_index\\(\"ix_user_preferences_stock_id\".*op\\.drop_table\\(\"user_preferences\"\\);"
                   "the UserPreferences revision's downgrade")
 run(1 _out upgrade)  # not rebuilt: refused
-build("rebuilding manage_db with the UserPreferences revision")
+build("rebuilding manage_db with the UserPreferences revision" _out)
+expect_compiled("${_out}" "the build after migrate" project)
 run(0 _out upgrade)
 expect_match("${_out}" "Running upgrade c7d2a9e1f0b3 -> ${_id}, Add UserPreferences model" "upgrade to the UserPreferences revision")
 run(0 _out check)
