@@ -2,7 +2,7 @@
 # Installs every Debian package strata needs to build, test and benchmark. Idempotent.
 set -euo pipefail
 packages=(
-  build-essential cmake pkg-config python3
+  build-essential cmake pkg-config python3 lld
   libsqlitecpp-dev libsqlite3-dev sqlite3
   libpqxx-dev libpq-dev postgresql postgresql-common
   libboost-dev libgtest-dev libgmock-dev libbenchmark-dev libcli11-dev
