@@ -13,6 +13,7 @@
 #include <variant>
 #include <vector>
 
+#include <strata/detail/frozen_ops.hpp>
 #include <strata/detail/graph_check.hpp>
 #include <strata/detail/recorded_names.hpp>
 #include <strata/detail/sql_identifiers.hpp>
@@ -816,28 +817,14 @@ namespace detail {
 
 inline constexpr std::size_t never = static_cast<std::size_t>(-1);
 
-struct frozen_range {
-  std::size_t begin = 0;
-  std::size_t size = 0;
-};
+// A table or an index of a frozen schema; its columns, constraints and names are ranges of the
+// schema's arrays, kept as frozen operations keep theirs (detail::frozen_ops).
+using frozen_range = frozen_ops::range;
 struct frozen_table {
   std::string_view name;
   std::uint64_t key = 0;
   frozen_range columns{};
   frozen_range constraints{};
-};
-struct frozen_column {
-  column value{std::string_view{}, column_type{}};
-};
-struct frozen_constraint {
-  constraint_kind kind = constraint_kind::check;
-  std::string_view name{};
-  frozen_range columns{};
-  std::string_view referenced_table{};
-  frozen_range referenced_columns{};
-  referential_action on_delete = referential_action::no_action;
-  referential_action on_update = referential_action::no_action;
-  std::string_view check_sql{};
 };
 struct frozen_index {
   std::string_view name;
@@ -851,22 +838,25 @@ struct frozen_index {
 template <schema_sizes S>
 struct frozen_schema {
   std::array<frozen_table, S.tables> tables{};
-  std::array<frozen_column, S.columns> columns{};
-  std::array<frozen_constraint, S.constraints> constraints{};
+  std::array<frozen_ops::column_entry, S.columns> columns{};
+  std::array<frozen_ops::constraint_entry, S.constraints> constraints{};
   std::array<std::string_view, S.names> names{};
   std::array<frozen_index, S.indexes> indexes{};
   schema_sizes used{};
 
   constexpr frozen_schema() = default;
   constexpr explicit frozen_schema(const schema_builder& b) {
-    auto keep_names = [this](const std::vector<std::string_view>& list) {
-      const frozen_range r{used.names, list.size()};
+    auto range = [](std::size_t first, std::size_t count) {
+      return frozen_range{static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(count)};
+    };
+    auto keep_names = [&](const std::vector<std::string_view>& list) {
+      const auto r = range(used.names, list.size());
       for (auto n : list) names[used.names++] = n;
       return r;
     };
     b.each_in_order(
         [&](const table_schema& t) {
-          tables[used.tables++] = {t.name, t.key, {used.columns, t.columns.size()}, {used.constraints, t.constraints.size()}};
+          tables[used.tables++] = {t.name, t.key, range(used.columns, t.columns.size()), range(used.constraints, t.constraints.size())};
           for (const auto& c : t.columns) columns[used.columns++].value = c;
           for (const auto& c : t.constraints)
             constraints[used.constraints++] = {c.kind, c.name, keep_names(c.columns), c.referenced_table, keep_names(c.referenced_columns),
@@ -878,65 +868,42 @@ struct frozen_schema {
   // Rebuilds the schema in b (empty), in the order it was kept.
   constexpr void thaw_into(schema_builder& b) const {
     b.reserve(used.tables, used.indexes);
-    auto names_in = [this](frozen_range r, std::vector<std::string_view>& out) {
-      out.reserve(r.size);
-      for (std::size_t k = 0; k < r.size; ++k) out.push_back(names[r.begin + k]);
-    };
     for (std::size_t i = 0; i < used.tables; ++i) {
       const auto& t = tables[i];
       auto& out = b.emplace_table(t.name);
-      out.columns.reserve(t.columns.size);
-      for (std::size_t k = 0; k < t.columns.size; ++k) out.columns.push_back(columns[t.columns.begin + k].value);
-      out.constraints.resize(t.constraints.size);
-      for (std::size_t k = 0; k < t.constraints.size; ++k) {
-        const auto& c = constraints[t.constraints.begin + k];
-        auto& k_out = out.constraints[k];
-        k_out.kind = c.kind;
-        k_out.name = c.name;
-        names_in(c.columns, k_out.columns);
-        k_out.referenced_table = c.referenced_table;
-        names_in(c.referenced_columns, k_out.referenced_columns);
-        k_out.on_delete = c.on_delete;
-        k_out.on_update = c.on_update;
-        k_out.check_sql = c.check_sql;
-      }
+      thaw_parts(t, out);
     }
     for (std::size_t k = 0; k < used.indexes; ++k) {
       const auto& i = indexes[k];
       auto& out = b.emplace_index(i.name, i.table);
-      names_in(i.columns, out.columns);
+      out.columns = frozen_ops::names_in(i.columns, names);
       out.options = i.options;
     }
   }
 
+  // The schema as it was kept.
   [[nodiscard]] constexpr schema thaw() const {
-    auto names_in = [this](frozen_range r) {
-      std::vector<std::string_view> out;
-      out.reserve(r.size);
-      for (std::size_t k = 0; k < r.size; ++k) out.push_back(names[r.begin + k]);
-      return out;
-    };
     schema s;
-    s.tables.reserve(used.tables);
+    s.tables.resize(used.tables);
     for (std::size_t i = 0; i < used.tables; ++i) {
-      const auto& t = tables[i];
-      table_schema out{t.name, t.key, {}, {}};
-      out.columns.reserve(t.columns.size);
-      for (std::size_t k = 0; k < t.columns.size; ++k) out.columns.push_back(columns[t.columns.begin + k].value);
-      out.constraints.reserve(t.constraints.size);
-      for (std::size_t k = 0; k < t.constraints.size; ++k) {
-        const auto& c = constraints[t.constraints.begin + k];
-        out.constraints.push_back({c.kind, c.name, names_in(c.columns), c.referenced_table, names_in(c.referenced_columns), c.on_delete,
-                                   c.on_update, c.check_sql});
-      }
-      s.tables.push_back(std::move(out));
+      s.tables[i].name = tables[i].name;
+      s.tables[i].key = tables[i].key;
+      thaw_parts(tables[i], s.tables[i]);
     }
     s.indexes.reserve(used.indexes);
     for (std::size_t k = 0; k < used.indexes; ++k) {
       const auto& i = indexes[k];
-      s.indexes.push_back({i.name, i.key, i.table, names_in(i.columns), i.options});
+      s.indexes.push_back({i.name, i.key, i.table, frozen_ops::names_in(i.columns, names), i.options});
     }
     return s;
+  }
+
+ private:
+  constexpr void thaw_parts(const frozen_table& t, table_schema& out) const {
+    out.columns.reserve(t.columns.count);
+    for (std::size_t k = 0; k < t.columns.count; ++k) out.columns.push_back(columns[t.columns.first + k].value);
+    out.constraints.reserve(t.constraints.count);
+    for (std::size_t k = 0; k < t.constraints.count; ++k) out.constraints.push_back(frozen_ops::thaw(constraints[t.constraints.first + k], names));
   }
 };
 

@@ -794,6 +794,299 @@ class ops {
 #include <variant>
 #include <vector>
 
+// #include <strata/detail/frozen_ops.hpp>
+// strata::detail::frozen_ops: a revision's recorded operations as constant data (fixed arrays
+// filled in constant evaluation), thawed into strata::ops at run time. A unit that hands a history
+// to the run-time side this way emits no code for the revisions' upgrade() and downgrade() (nor
+// for the recording they call): strata_add_manage_db()'s unit that sees the history, rebuilt after
+// each `migrate`, stays small.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/ops.hpp>
+
+namespace strata::detail {
+
+// A view of frozen operations: each one's lists are ranges of the shared arrays.
+struct frozen_ops {
+  struct range {
+    std::uint32_t first = 0;
+    std::uint32_t count = 0;
+  };
+  struct constraint_entry {  // a strata::constraint
+    constraint_kind kind = constraint_kind::check;
+    std::string_view name{};
+    range columns{};  // of names
+    std::string_view referenced_table{};
+    range referenced_columns{};  // of names
+    referential_action on_delete = referential_action::no_action;
+    referential_action on_update = referential_action::no_action;
+    std::string_view check_sql{};
+  };
+  struct column_entry {  // a strata::column (which has no default constructor)
+    column value{std::string_view{}, column_type{}};
+  };
+  // One operation, what each alternative of strata::operation holds (the fields it lacks stay empty).
+  struct operation_entry {
+    std::uint8_t kind = 0;        // its index in strata::operation
+    std::string_view table{};     // execute: the SQL; run: the description
+    std::string_view name{};      // a column's, a constraint's or an index's
+    std::string_view new_name{};
+    range columns{};              // create_table, add_column (one): columns; drop_constraint, create_index: names
+    range constraints{};          // create_table, add_constraint (one)
+    constraint_kind constraint = constraint_kind::check;  // drop_constraint's
+    column_change change{};
+    column_placement placement{};
+    index_options options{};
+    naming_convention naming{};
+    void (*function)(connection&) = nullptr;  // run's
+  };
+
+  std::span<const operation_entry> operations;
+  std::span<const column_entry> columns;
+  std::span<const constraint_entry> constraints;
+  std::span<const std::string_view> names;
+
+  // The names of r in `all`, and the constraint k as it was before it was frozen (its names in `all`).
+  [[nodiscard]] static constexpr std::vector<std::string_view> names_in(range r, std::span<const std::string_view> all) {
+    return {all.begin() + r.first, all.begin() + r.first + r.count};
+  }
+  [[nodiscard]] static constexpr constraint thaw(const constraint_entry& k, std::span<const std::string_view> all) {
+    return {k.kind, k.name, names_in(k.columns, all), k.referenced_table, names_in(k.referenced_columns, all), k.on_delete, k.on_update,
+            k.check_sql};
+  }
+
+  // The operations as recorded.
+  [[nodiscard]] constexpr ops thaw() const {
+    ops out;
+    out.reserve(operations.size());
+    for (const auto& o : operations) append(out, o, std::make_index_sequence<std::variant_size_v<operation>>{});
+    return out;
+  }
+
+ private:
+  [[nodiscard]] constexpr std::vector<std::string_view> names_in(range r) const { return names_in(r, names); }
+  [[nodiscard]] constexpr constraint constraint_at(std::size_t i) const { return thaw(constraints[i], names); }
+  template <class T>
+  [[nodiscard]] constexpr T thawed(const operation_entry& o) const {
+    if constexpr (std::is_same_v<T, op::create_table>) {
+      op::create_table t{o.table, {}, {}, o.naming};
+      t.columns.reserve(o.columns.count);
+      for (std::uint32_t i = 0; i < o.columns.count; ++i) t.columns.push_back(columns[o.columns.first + i].value);
+      t.constraints.reserve(o.constraints.count);
+      for (std::uint32_t i = 0; i < o.constraints.count; ++i) t.constraints.push_back(constraint_at(o.constraints.first + i));
+      return t;
+    }
+    else if constexpr (std::is_same_v<T, op::drop_table>) return {o.table};
+    else if constexpr (std::is_same_v<T, op::rename_table>) return {o.table, o.new_name};
+    else if constexpr (std::is_same_v<T, op::add_column>) return {o.table, columns[o.columns.first].value, o.placement, o.naming};
+    else if constexpr (std::is_same_v<T, op::drop_column>) return {o.table, o.name, o.naming};
+    else if constexpr (std::is_same_v<T, op::rename_column>) return {o.table, o.name, o.new_name};
+    else if constexpr (std::is_same_v<T, op::alter_column>) return {o.table, o.name, o.change, o.naming};
+    else if constexpr (std::is_same_v<T, op::add_constraint>) return {o.table, constraint_at(o.constraints.first), o.naming};
+    else if constexpr (std::is_same_v<T, op::drop_constraint>) return {o.table, o.name, o.constraint, names_in(o.columns), o.naming};
+    else if constexpr (std::is_same_v<T, op::create_index>) return {o.name, o.table, names_in(o.columns), o.options};
+    else if constexpr (std::is_same_v<T, op::drop_index>) return {o.name, o.table};
+    else if constexpr (std::is_same_v<T, op::execute>) return {o.table};
+    else return {o.function, o.table};
+  }
+  template <std::size_t... I>
+  constexpr void append(ops& out, const operation_entry& o, std::index_sequence<I...>) const {
+    // An array, not a fold over the alternatives (see strata::history on clang's fold limit).
+    (void)std::array<bool, sizeof...(I)>{
+        (o.kind == I && (out.append(operation(std::in_place_index<I>, thawed<std::variant_alternative_t<I, operation>>(o))), true))...};
+  }
+};
+
+// The room a revision's two recordings take once frozen.
+struct frozen_sizes {
+  std::size_t upgrade = 0;  // operations
+  std::size_t downgrade = 0;
+  std::size_t columns = 0;
+  std::size_t constraints = 0;
+  std::size_t names = 0;
+};
+
+// Writes recorded operations as entries through Sink: frozen_counter counts the room they take,
+// frozen_writer fills it. One pass each, straight into their counters or arrays (constant
+// evaluation is slow at growing vectors).
+template <class Sink>
+class ops_freezer {
+ public:
+  constexpr explicit ops_freezer(Sink& sink) : sink_(sink) {}
+
+  constexpr void freeze(const ops& recorded) {
+    for (const auto& o : recorded.operations()) {
+      frozen_ops::operation_entry e;
+      e.kind = static_cast<std::uint8_t>(o.index());
+      fill_alternative(e, o, std::make_index_sequence<std::variant_size_v<operation>>{});
+      sink_.operation(e);
+    }
+  }
+
+ private:
+  // std::get_if by index, not std::visit, whose dispatch tables GCC instantiates slowly.
+  template <std::size_t... I>
+  constexpr void fill_alternative(frozen_ops::operation_entry& e, const operation& o, std::index_sequence<I...>) {
+    (void)std::array<bool, sizeof...(I)>{(o.index() == I && (fill(e, *std::get_if<I>(&o)), true))...};
+  }
+  constexpr frozen_ops::range names(const std::vector<std::string_view>& list) { return sink_.names(list.data(), list.size()); }
+  constexpr std::uint32_t constraint(const strata::constraint& k) {
+    const auto columns = names(k.columns);
+    return sink_.constraint({k.kind, k.name, columns, k.referenced_table, names(k.referenced_columns), k.on_delete, k.on_update, k.check_sql});
+  }
+
+  constexpr void fill(frozen_ops::operation_entry& e, const op::create_table& x) {
+    e.table = x.table;
+    e.naming = x.naming;
+    e.columns = {0, static_cast<std::uint32_t>(x.columns.size())};
+    for (std::size_t i = 0; i < x.columns.size(); ++i) {
+      const auto at = sink_.column(x.columns[i]);
+      if (i == 0) e.columns.first = at;
+    }
+    e.constraints = {0, static_cast<std::uint32_t>(x.constraints.size())};
+    for (std::size_t i = 0; i < x.constraints.size(); ++i) {
+      const auto at = constraint(x.constraints[i]);
+      if (i == 0) e.constraints.first = at;
+    }
+  }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::drop_table& x) { e.table = x.table; }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::rename_table& x) { e.table = x.table; e.new_name = x.new_name; }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::add_column& x) {
+    e.table = x.table;
+    e.columns = {sink_.column(x.definition), 1};
+    e.placement = x.placement;
+    e.naming = x.naming;
+  }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::drop_column& x) { e.table = x.table; e.name = x.column; e.naming = x.naming; }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::rename_column& x) { e.table = x.table; e.name = x.column; e.new_name = x.new_name; }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::alter_column& x) {
+    e.table = x.table;
+    e.name = x.column;
+    e.change = x.change;
+    e.naming = x.naming;
+  }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::add_constraint& x) {
+    e.table = x.table;
+    e.constraints = {constraint(x.definition), 1};
+    e.naming = x.naming;
+  }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::drop_constraint& x) {
+    e.table = x.table;
+    e.name = x.name;
+    e.constraint = x.kind;
+    e.columns = names(x.columns);
+    e.naming = x.naming;
+  }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::create_index& x) {
+    e.name = x.name;
+    e.table = x.table;
+    e.columns = names(x.columns);
+    e.options = x.options;
+  }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::drop_index& x) { e.name = x.name; e.table = x.table; }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::execute& x) { e.table = x.sql; }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::run& x) { e.function = x.function; e.table = x.description; }
+
+  Sink& sink_;
+};
+
+struct frozen_counter {
+  std::size_t operations = 0;
+  frozen_sizes sizes{};
+
+  constexpr void operation(const frozen_ops::operation_entry&) { ++operations; }
+  constexpr std::uint32_t column(const strata::column&) { return static_cast<std::uint32_t>(sizes.columns++); }
+  constexpr std::uint32_t constraint(const frozen_ops::constraint_entry&) { return static_cast<std::uint32_t>(sizes.constraints++); }
+  constexpr frozen_ops::range names(const std::string_view*, std::size_t count) {
+    const frozen_ops::range r{static_cast<std::uint32_t>(sizes.names), static_cast<std::uint32_t>(count)};
+    sizes.names += count;
+    return r;
+  }
+};
+
+// A revision's upgrade() then downgrade() operations, and what they hold.
+template <frozen_sizes S>
+struct frozen_arrays {
+  std::array<frozen_ops::operation_entry, S.upgrade + S.downgrade> operations{};
+  std::array<frozen_ops::column_entry, S.columns> columns{};
+  std::array<frozen_ops::constraint_entry, S.constraints> constraints{};
+  std::array<std::string_view, S.names> names{};
+
+  [[nodiscard]] constexpr frozen_ops upgrade() const {
+    return {std::span<const frozen_ops::operation_entry>(operations).first(S.upgrade), columns, constraints, names};
+  }
+  [[nodiscard]] constexpr frozen_ops downgrade() const {
+    return {std::span<const frozen_ops::operation_entry>(operations).subspan(S.upgrade), columns, constraints, names};
+  }
+};
+
+// Not a template of the sizes: one instantiation of ops_freezer serves every revision.
+struct frozen_writer {
+  std::span<frozen_ops::operation_entry> operations;
+  std::span<frozen_ops::column_entry> columns;
+  std::span<frozen_ops::constraint_entry> constraints;
+  std::span<std::string_view> all_names;
+  frozen_counter at{};
+
+  constexpr void operation(const frozen_ops::operation_entry& e) { operations[at.operations++] = e; }
+  constexpr std::uint32_t column(const strata::column& c) {
+    columns[at.sizes.columns] = {c};
+    return at.column(c);
+  }
+  constexpr std::uint32_t constraint(const frozen_ops::constraint_entry& k) {
+    constraints[at.sizes.constraints] = k;
+    return at.constraint(k);
+  }
+  constexpr frozen_ops::range names(const std::string_view* first, std::size_t count) {
+    std::copy(first, first + count, all_names.begin() + static_cast<std::ptrdiff_t>(at.sizes.names));
+    return at.names(first, count);
+  }
+};
+
+// The upgrade() and downgrade() of revision R, frozen: `frozen_revision<R>::upgrade`. Two constant
+// evaluations, each recording both: the room, then its contents.
+template <class R>
+struct frozen_revision {
+  static constexpr frozen_sizes sizes = [] {
+    frozen_counter counter;
+    ops_freezer freezer(counter);
+    strata::ops recorded;
+    R::upgrade(recorded);
+    freezer.freeze(recorded);
+    counter.sizes.upgrade = counter.operations;
+    recorded.clear();
+    R::downgrade(recorded);
+    freezer.freeze(recorded);
+    counter.sizes.downgrade = counter.operations - counter.sizes.upgrade;
+    return counter.sizes;
+  }();
+  static constexpr frozen_arrays<sizes> arrays = [] {
+    frozen_arrays<sizes> out;
+    frozen_writer writer{out.operations, out.columns, out.constraints, out.names};
+    ops_freezer freezer(writer);
+    strata::ops recorded;
+    R::upgrade(recorded);
+    freezer.freeze(recorded);
+    recorded.clear();
+    R::downgrade(recorded);
+    freezer.freeze(recorded);
+    return out;
+  }();
+  static constexpr frozen_ops upgrade = arrays.upgrade();
+  static constexpr frozen_ops downgrade = arrays.downgrade();
+};
+
+}  // namespace strata::detail
 // #include <strata/detail/graph_check.hpp>
 // strata::detail: the compile-time checks of a revision graph, and their messages.
 
@@ -1592,294 +1885,6 @@ class operation_failed : public error {
 #include <type_traits>
 
 // #include <strata/detail/frozen_ops.hpp>
-// strata::detail::frozen_ops: a revision's recorded operations as constant data (fixed arrays
-// filled in constant evaluation), thawed into strata::ops at run time. A unit that hands a history
-// to the run-time side this way emits no code for the revisions' upgrade() and downgrade() (nor
-// for the recording they call): strata_add_manage_db()'s unit that sees the history, rebuilt after
-// each `migrate`, stays small.
-
-#include <algorithm>
-#include <array>
-#include <cstddef>
-#include <cstdint>
-#include <span>
-#include <string_view>
-#include <type_traits>
-#include <utility>
-#include <variant>
-#include <vector>
-
-// #include <strata/ops.hpp>
-
-namespace strata::detail {
-
-// A view of frozen operations: each one's lists are ranges of the shared arrays.
-struct frozen_ops {
-  struct range {
-    std::uint32_t first = 0;
-    std::uint32_t count = 0;
-  };
-  struct constraint_entry {  // a strata::constraint
-    constraint_kind kind = constraint_kind::check;
-    std::string_view name{};
-    range columns{};  // of names
-    std::string_view referenced_table{};
-    range referenced_columns{};  // of names
-    referential_action on_delete = referential_action::no_action;
-    referential_action on_update = referential_action::no_action;
-    std::string_view check_sql{};
-  };
-  struct column_entry {  // a strata::column (which has no default constructor)
-    column value{std::string_view{}, column_type{}};
-  };
-  // One operation, what each alternative of strata::operation holds (the fields it lacks stay empty).
-  struct operation_entry {
-    std::uint8_t kind = 0;        // its index in strata::operation
-    std::string_view table{};     // execute: the SQL; run: the description
-    std::string_view name{};      // a column's, a constraint's or an index's
-    std::string_view new_name{};
-    range columns{};              // create_table, add_column (one): columns; drop_constraint, create_index: names
-    range constraints{};          // create_table, add_constraint (one)
-    constraint_kind constraint = constraint_kind::check;  // drop_constraint's
-    column_change change{};
-    column_placement placement{};
-    index_options options{};
-    naming_convention naming{};
-    void (*function)(connection&) = nullptr;  // run's
-  };
-
-  std::span<const operation_entry> operations;
-  std::span<const column_entry> columns;
-  std::span<const constraint_entry> constraints;
-  std::span<const std::string_view> names;
-
-  // The operations as recorded.
-  [[nodiscard]] constexpr ops thaw() const {
-    ops out;
-    out.reserve(operations.size());
-    for (const auto& o : operations) append(out, o, std::make_index_sequence<std::variant_size_v<operation>>{});
-    return out;
-  }
-
- private:
-  [[nodiscard]] constexpr std::vector<std::string_view> names_in(range r) const {
-    return {names.begin() + r.first, names.begin() + r.first + r.count};
-  }
-  [[nodiscard]] constexpr constraint constraint_at(std::size_t i) const {
-    const auto& k = constraints[i];
-    return {k.kind, k.name, names_in(k.columns), k.referenced_table, names_in(k.referenced_columns), k.on_delete, k.on_update, k.check_sql};
-  }
-  template <class T>
-  [[nodiscard]] constexpr T thawed(const operation_entry& o) const {
-    if constexpr (std::is_same_v<T, op::create_table>) {
-      op::create_table t{o.table, {}, {}, o.naming};
-      t.columns.reserve(o.columns.count);
-      for (std::uint32_t i = 0; i < o.columns.count; ++i) t.columns.push_back(columns[o.columns.first + i].value);
-      t.constraints.reserve(o.constraints.count);
-      for (std::uint32_t i = 0; i < o.constraints.count; ++i) t.constraints.push_back(constraint_at(o.constraints.first + i));
-      return t;
-    }
-    else if constexpr (std::is_same_v<T, op::drop_table>) return {o.table};
-    else if constexpr (std::is_same_v<T, op::rename_table>) return {o.table, o.new_name};
-    else if constexpr (std::is_same_v<T, op::add_column>) return {o.table, columns[o.columns.first].value, o.placement, o.naming};
-    else if constexpr (std::is_same_v<T, op::drop_column>) return {o.table, o.name, o.naming};
-    else if constexpr (std::is_same_v<T, op::rename_column>) return {o.table, o.name, o.new_name};
-    else if constexpr (std::is_same_v<T, op::alter_column>) return {o.table, o.name, o.change, o.naming};
-    else if constexpr (std::is_same_v<T, op::add_constraint>) return {o.table, constraint_at(o.constraints.first), o.naming};
-    else if constexpr (std::is_same_v<T, op::drop_constraint>) return {o.table, o.name, o.constraint, names_in(o.columns), o.naming};
-    else if constexpr (std::is_same_v<T, op::create_index>) return {o.name, o.table, names_in(o.columns), o.options};
-    else if constexpr (std::is_same_v<T, op::drop_index>) return {o.name, o.table};
-    else if constexpr (std::is_same_v<T, op::execute>) return {o.table};
-    else return {o.function, o.table};
-  }
-  template <std::size_t... I>
-  constexpr void append(ops& out, const operation_entry& o, std::index_sequence<I...>) const {
-    // An array, not a fold over the alternatives (see strata::history on clang's fold limit).
-    (void)std::array<bool, sizeof...(I)>{
-        (o.kind == I && (out.append(operation(std::in_place_index<I>, thawed<std::variant_alternative_t<I, operation>>(o))), true))...};
-  }
-};
-
-// The room a revision's two recordings take once frozen.
-struct frozen_sizes {
-  std::size_t upgrade = 0;  // operations
-  std::size_t downgrade = 0;
-  std::size_t columns = 0;
-  std::size_t constraints = 0;
-  std::size_t names = 0;
-};
-
-// Writes recorded operations as entries through Sink: frozen_counter counts the room they take,
-// frozen_writer fills it. One pass each, straight into their counters or arrays (constant
-// evaluation is slow at growing vectors).
-template <class Sink>
-class ops_freezer {
- public:
-  constexpr explicit ops_freezer(Sink& sink) : sink_(sink) {}
-
-  constexpr void freeze(const ops& recorded) {
-    for (const auto& o : recorded.operations()) {
-      frozen_ops::operation_entry e;
-      e.kind = static_cast<std::uint8_t>(o.index());
-      fill_alternative(e, o, std::make_index_sequence<std::variant_size_v<operation>>{});
-      sink_.operation(e);
-    }
-  }
-
- private:
-  // std::get_if by index, not std::visit, whose dispatch tables GCC instantiates slowly.
-  template <std::size_t... I>
-  constexpr void fill_alternative(frozen_ops::operation_entry& e, const operation& o, std::index_sequence<I...>) {
-    (void)std::array<bool, sizeof...(I)>{(o.index() == I && (fill(e, *std::get_if<I>(&o)), true))...};
-  }
-  constexpr frozen_ops::range names(const std::vector<std::string_view>& list) { return sink_.names(list.data(), list.size()); }
-  constexpr std::uint32_t constraint(const strata::constraint& k) {
-    const auto columns = names(k.columns);
-    return sink_.constraint({k.kind, k.name, columns, k.referenced_table, names(k.referenced_columns), k.on_delete, k.on_update, k.check_sql});
-  }
-
-  constexpr void fill(frozen_ops::operation_entry& e, const op::create_table& x) {
-    e.table = x.table;
-    e.naming = x.naming;
-    e.columns = {0, static_cast<std::uint32_t>(x.columns.size())};
-    for (std::size_t i = 0; i < x.columns.size(); ++i) {
-      const auto at = sink_.column(x.columns[i]);
-      if (i == 0) e.columns.first = at;
-    }
-    e.constraints = {0, static_cast<std::uint32_t>(x.constraints.size())};
-    for (std::size_t i = 0; i < x.constraints.size(); ++i) {
-      const auto at = constraint(x.constraints[i]);
-      if (i == 0) e.constraints.first = at;
-    }
-  }
-  constexpr void fill(frozen_ops::operation_entry& e, const op::drop_table& x) { e.table = x.table; }
-  constexpr void fill(frozen_ops::operation_entry& e, const op::rename_table& x) { e.table = x.table; e.new_name = x.new_name; }
-  constexpr void fill(frozen_ops::operation_entry& e, const op::add_column& x) {
-    e.table = x.table;
-    e.columns = {sink_.column(x.definition), 1};
-    e.placement = x.placement;
-    e.naming = x.naming;
-  }
-  constexpr void fill(frozen_ops::operation_entry& e, const op::drop_column& x) { e.table = x.table; e.name = x.column; e.naming = x.naming; }
-  constexpr void fill(frozen_ops::operation_entry& e, const op::rename_column& x) { e.table = x.table; e.name = x.column; e.new_name = x.new_name; }
-  constexpr void fill(frozen_ops::operation_entry& e, const op::alter_column& x) {
-    e.table = x.table;
-    e.name = x.column;
-    e.change = x.change;
-    e.naming = x.naming;
-  }
-  constexpr void fill(frozen_ops::operation_entry& e, const op::add_constraint& x) {
-    e.table = x.table;
-    e.constraints = {constraint(x.definition), 1};
-    e.naming = x.naming;
-  }
-  constexpr void fill(frozen_ops::operation_entry& e, const op::drop_constraint& x) {
-    e.table = x.table;
-    e.name = x.name;
-    e.constraint = x.kind;
-    e.columns = names(x.columns);
-    e.naming = x.naming;
-  }
-  constexpr void fill(frozen_ops::operation_entry& e, const op::create_index& x) {
-    e.name = x.name;
-    e.table = x.table;
-    e.columns = names(x.columns);
-    e.options = x.options;
-  }
-  constexpr void fill(frozen_ops::operation_entry& e, const op::drop_index& x) { e.name = x.name; e.table = x.table; }
-  constexpr void fill(frozen_ops::operation_entry& e, const op::execute& x) { e.table = x.sql; }
-  constexpr void fill(frozen_ops::operation_entry& e, const op::run& x) { e.function = x.function; e.table = x.description; }
-
-  Sink& sink_;
-};
-
-struct frozen_counter {
-  std::size_t operations = 0;
-  frozen_sizes sizes{};
-
-  constexpr void operation(const frozen_ops::operation_entry&) { ++operations; }
-  constexpr std::uint32_t column(const strata::column&) { return static_cast<std::uint32_t>(sizes.columns++); }
-  constexpr std::uint32_t constraint(const frozen_ops::constraint_entry&) { return static_cast<std::uint32_t>(sizes.constraints++); }
-  constexpr frozen_ops::range names(const std::string_view*, std::size_t count) {
-    const frozen_ops::range r{static_cast<std::uint32_t>(sizes.names), static_cast<std::uint32_t>(count)};
-    sizes.names += count;
-    return r;
-  }
-};
-
-// A revision's upgrade() then downgrade() operations, and what they hold.
-template <frozen_sizes S>
-struct frozen_arrays {
-  std::array<frozen_ops::operation_entry, S.upgrade + S.downgrade> operations{};
-  std::array<frozen_ops::column_entry, S.columns> columns{};
-  std::array<frozen_ops::constraint_entry, S.constraints> constraints{};
-  std::array<std::string_view, S.names> names{};
-
-  [[nodiscard]] constexpr frozen_ops upgrade() const {
-    return {std::span<const frozen_ops::operation_entry>(operations).first(S.upgrade), columns, constraints, names};
-  }
-  [[nodiscard]] constexpr frozen_ops downgrade() const {
-    return {std::span<const frozen_ops::operation_entry>(operations).subspan(S.upgrade), columns, constraints, names};
-  }
-};
-
-// Not a template of the sizes: one instantiation of ops_freezer serves every revision.
-struct frozen_writer {
-  std::span<frozen_ops::operation_entry> operations;
-  std::span<frozen_ops::column_entry> columns;
-  std::span<frozen_ops::constraint_entry> constraints;
-  std::span<std::string_view> all_names;
-  frozen_counter at{};
-
-  constexpr void operation(const frozen_ops::operation_entry& e) { operations[at.operations++] = e; }
-  constexpr std::uint32_t column(const strata::column& c) {
-    columns[at.sizes.columns] = {c};
-    return at.column(c);
-  }
-  constexpr std::uint32_t constraint(const frozen_ops::constraint_entry& k) {
-    constraints[at.sizes.constraints] = k;
-    return at.constraint(k);
-  }
-  constexpr frozen_ops::range names(const std::string_view* first, std::size_t count) {
-    std::copy(first, first + count, all_names.begin() + static_cast<std::ptrdiff_t>(at.sizes.names));
-    return at.names(first, count);
-  }
-};
-
-// The upgrade() and downgrade() of revision R, frozen: `frozen_revision<R>::upgrade`. Two constant
-// evaluations, each recording both: the room, then its contents.
-template <class R>
-struct frozen_revision {
-  static constexpr frozen_sizes sizes = [] {
-    frozen_counter counter;
-    ops_freezer freezer(counter);
-    strata::ops recorded;
-    R::upgrade(recorded);
-    freezer.freeze(recorded);
-    counter.sizes.upgrade = counter.operations;
-    recorded.clear();
-    R::downgrade(recorded);
-    freezer.freeze(recorded);
-    counter.sizes.downgrade = counter.operations - counter.sizes.upgrade;
-    return counter.sizes;
-  }();
-  static constexpr frozen_arrays<sizes> arrays = [] {
-    frozen_arrays<sizes> out;
-    frozen_writer writer{out.operations, out.columns, out.constraints, out.names};
-    ops_freezer freezer(writer);
-    strata::ops recorded;
-    R::upgrade(recorded);
-    freezer.freeze(recorded);
-    recorded.clear();
-    R::downgrade(recorded);
-    freezer.freeze(recorded);
-    return out;
-  }();
-  static constexpr frozen_ops upgrade = arrays.upgrade();
-  static constexpr frozen_ops downgrade = arrays.downgrade();
-};
-
-}  // namespace strata::detail
 // #include <strata/detail/graph_check.hpp>
 // #include <strata/ops.hpp>
 // #include <strata/revision.hpp>
@@ -2916,28 +2921,14 @@ namespace detail {
 
 inline constexpr std::size_t never = static_cast<std::size_t>(-1);
 
-struct frozen_range {
-  std::size_t begin = 0;
-  std::size_t size = 0;
-};
+// A table or an index of a frozen schema; its columns, constraints and names are ranges of the
+// schema's arrays, kept as frozen operations keep theirs (detail::frozen_ops).
+using frozen_range = frozen_ops::range;
 struct frozen_table {
   std::string_view name;
   std::uint64_t key = 0;
   frozen_range columns{};
   frozen_range constraints{};
-};
-struct frozen_column {
-  column value{std::string_view{}, column_type{}};
-};
-struct frozen_constraint {
-  constraint_kind kind = constraint_kind::check;
-  std::string_view name{};
-  frozen_range columns{};
-  std::string_view referenced_table{};
-  frozen_range referenced_columns{};
-  referential_action on_delete = referential_action::no_action;
-  referential_action on_update = referential_action::no_action;
-  std::string_view check_sql{};
 };
 struct frozen_index {
   std::string_view name;
@@ -2951,22 +2942,25 @@ struct frozen_index {
 template <schema_sizes S>
 struct frozen_schema {
   std::array<frozen_table, S.tables> tables{};
-  std::array<frozen_column, S.columns> columns{};
-  std::array<frozen_constraint, S.constraints> constraints{};
+  std::array<frozen_ops::column_entry, S.columns> columns{};
+  std::array<frozen_ops::constraint_entry, S.constraints> constraints{};
   std::array<std::string_view, S.names> names{};
   std::array<frozen_index, S.indexes> indexes{};
   schema_sizes used{};
 
   constexpr frozen_schema() = default;
   constexpr explicit frozen_schema(const schema_builder& b) {
-    auto keep_names = [this](const std::vector<std::string_view>& list) {
-      const frozen_range r{used.names, list.size()};
+    auto range = [](std::size_t first, std::size_t count) {
+      return frozen_range{static_cast<std::uint32_t>(first), static_cast<std::uint32_t>(count)};
+    };
+    auto keep_names = [&](const std::vector<std::string_view>& list) {
+      const auto r = range(used.names, list.size());
       for (auto n : list) names[used.names++] = n;
       return r;
     };
     b.each_in_order(
         [&](const table_schema& t) {
-          tables[used.tables++] = {t.name, t.key, {used.columns, t.columns.size()}, {used.constraints, t.constraints.size()}};
+          tables[used.tables++] = {t.name, t.key, range(used.columns, t.columns.size()), range(used.constraints, t.constraints.size())};
           for (const auto& c : t.columns) columns[used.columns++].value = c;
           for (const auto& c : t.constraints)
             constraints[used.constraints++] = {c.kind, c.name, keep_names(c.columns), c.referenced_table, keep_names(c.referenced_columns),
@@ -2978,65 +2972,42 @@ struct frozen_schema {
   // Rebuilds the schema in b (empty), in the order it was kept.
   constexpr void thaw_into(schema_builder& b) const {
     b.reserve(used.tables, used.indexes);
-    auto names_in = [this](frozen_range r, std::vector<std::string_view>& out) {
-      out.reserve(r.size);
-      for (std::size_t k = 0; k < r.size; ++k) out.push_back(names[r.begin + k]);
-    };
     for (std::size_t i = 0; i < used.tables; ++i) {
       const auto& t = tables[i];
       auto& out = b.emplace_table(t.name);
-      out.columns.reserve(t.columns.size);
-      for (std::size_t k = 0; k < t.columns.size; ++k) out.columns.push_back(columns[t.columns.begin + k].value);
-      out.constraints.resize(t.constraints.size);
-      for (std::size_t k = 0; k < t.constraints.size; ++k) {
-        const auto& c = constraints[t.constraints.begin + k];
-        auto& k_out = out.constraints[k];
-        k_out.kind = c.kind;
-        k_out.name = c.name;
-        names_in(c.columns, k_out.columns);
-        k_out.referenced_table = c.referenced_table;
-        names_in(c.referenced_columns, k_out.referenced_columns);
-        k_out.on_delete = c.on_delete;
-        k_out.on_update = c.on_update;
-        k_out.check_sql = c.check_sql;
-      }
+      thaw_parts(t, out);
     }
     for (std::size_t k = 0; k < used.indexes; ++k) {
       const auto& i = indexes[k];
       auto& out = b.emplace_index(i.name, i.table);
-      names_in(i.columns, out.columns);
+      out.columns = frozen_ops::names_in(i.columns, names);
       out.options = i.options;
     }
   }
 
+  // The schema as it was kept.
   [[nodiscard]] constexpr schema thaw() const {
-    auto names_in = [this](frozen_range r) {
-      std::vector<std::string_view> out;
-      out.reserve(r.size);
-      for (std::size_t k = 0; k < r.size; ++k) out.push_back(names[r.begin + k]);
-      return out;
-    };
     schema s;
-    s.tables.reserve(used.tables);
+    s.tables.resize(used.tables);
     for (std::size_t i = 0; i < used.tables; ++i) {
-      const auto& t = tables[i];
-      table_schema out{t.name, t.key, {}, {}};
-      out.columns.reserve(t.columns.size);
-      for (std::size_t k = 0; k < t.columns.size; ++k) out.columns.push_back(columns[t.columns.begin + k].value);
-      out.constraints.reserve(t.constraints.size);
-      for (std::size_t k = 0; k < t.constraints.size; ++k) {
-        const auto& c = constraints[t.constraints.begin + k];
-        out.constraints.push_back({c.kind, c.name, names_in(c.columns), c.referenced_table, names_in(c.referenced_columns), c.on_delete,
-                                   c.on_update, c.check_sql});
-      }
-      s.tables.push_back(std::move(out));
+      s.tables[i].name = tables[i].name;
+      s.tables[i].key = tables[i].key;
+      thaw_parts(tables[i], s.tables[i]);
     }
     s.indexes.reserve(used.indexes);
     for (std::size_t k = 0; k < used.indexes; ++k) {
       const auto& i = indexes[k];
-      s.indexes.push_back({i.name, i.key, i.table, names_in(i.columns), i.options});
+      s.indexes.push_back({i.name, i.key, i.table, frozen_ops::names_in(i.columns, names), i.options});
     }
     return s;
+  }
+
+ private:
+  constexpr void thaw_parts(const frozen_table& t, table_schema& out) const {
+    out.columns.reserve(t.columns.count);
+    for (std::size_t k = 0; k < t.columns.count; ++k) out.columns.push_back(columns[t.columns.first + k].value);
+    out.constraints.reserve(t.constraints.count);
+    for (std::size_t k = 0; k < t.constraints.count; ++k) out.constraints.push_back(frozen_ops::thaw(constraints[t.constraints.first + k], names));
   }
 };
 

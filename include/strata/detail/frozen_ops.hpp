@@ -60,6 +60,15 @@ struct frozen_ops {
   std::span<const constraint_entry> constraints;
   std::span<const std::string_view> names;
 
+  // The names of r in `all`, and the constraint k as it was before it was frozen (its names in `all`).
+  [[nodiscard]] static constexpr std::vector<std::string_view> names_in(range r, std::span<const std::string_view> all) {
+    return {all.begin() + r.first, all.begin() + r.first + r.count};
+  }
+  [[nodiscard]] static constexpr constraint thaw(const constraint_entry& k, std::span<const std::string_view> all) {
+    return {k.kind, k.name, names_in(k.columns, all), k.referenced_table, names_in(k.referenced_columns, all), k.on_delete, k.on_update,
+            k.check_sql};
+  }
+
   // The operations as recorded.
   [[nodiscard]] constexpr ops thaw() const {
     ops out;
@@ -69,13 +78,8 @@ struct frozen_ops {
   }
 
  private:
-  [[nodiscard]] constexpr std::vector<std::string_view> names_in(range r) const {
-    return {names.begin() + r.first, names.begin() + r.first + r.count};
-  }
-  [[nodiscard]] constexpr constraint constraint_at(std::size_t i) const {
-    const auto& k = constraints[i];
-    return {k.kind, k.name, names_in(k.columns), k.referenced_table, names_in(k.referenced_columns), k.on_delete, k.on_update, k.check_sql};
-  }
+  [[nodiscard]] constexpr std::vector<std::string_view> names_in(range r) const { return names_in(r, names); }
+  [[nodiscard]] constexpr constraint constraint_at(std::size_t i) const { return thaw(constraints[i], names); }
   template <class T>
   [[nodiscard]] constexpr T thawed(const operation_entry& o) const {
     if constexpr (std::is_same_v<T, op::create_table>) {
