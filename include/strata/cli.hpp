@@ -193,8 +193,7 @@ class application {
         const auto wanted = models();
         // A stale program would diff against a history that lacks the folder's newest revisions,
         // and write their changes a second time.
-        if (const auto stale = stale_sentence(); !stale.empty())
-          throw error(stale + ", so its history is not the folder's; " + rebuild_advice() + ", then migrate again");
+        refuse_if_stale(", so its history is not the folder's; ", ", then migrate again");
         if (from_database_) return with_database([&](auto& m) { return autogenerate_from_database(m, wanted); });
         return autogenerate(commands::head_schema(graph_), wanted,
                             graph_.heads().empty() ? std::string("the history (no revisions yet)") : "the history at " + head_name());
@@ -204,8 +203,7 @@ class application {
       if (*heads) return do_heads();
       if (*show) return do_show();
       if (*upgrade) {
-        if (const auto stale = stale_sentence(); !stale.empty())
-          throw strata::error(stale + ", so it upgrades nothing; " + rebuild_advice() + " and upgrade again");
+        refuse_if_stale(", so it upgrades nothing; ", " and upgrade again");
         return with_database([&](auto& m) { return do_move(m, direction::upgrade); });
       }
       if (*downgrade) return with_database([&](auto& m) { return do_move(m, direction::downgrade); });
@@ -213,7 +211,7 @@ class application {
       // These say so when the program is stale, in one line on stderr, and go on.
       if (*current || *history || *status) {
         config();
-        if (const auto stale = stale_sentence(); !stale.empty()) err_ << program_ << ": warning: " << stale << "; " << rebuild_advice() << "\n" << std::flush;
+        warn_if_stale();
       }
       if (*current) return with_database([&](auto& m) { return do_current(m); });
       if (*history) return with_database([&](auto& m) { return do_history(m); });
@@ -296,6 +294,14 @@ class application {
   std::string rebuild_advice() const {
     if (project_.rebuild_command.empty()) return "rebuild " + program_;
     return "rebuild it with '" + std::string(project_.rebuild_command) + "'";
+  }
+  // A stale program says so in one line on stderr and goes on (status, current ...) ...
+  void warn_if_stale() {
+    if (const auto stale = stale_sentence(); !stale.empty()) err_ << program_ << ": warning: " << stale << "; " << rebuild_advice() << "\n" << std::flush;
+  }
+  // ... or refuses: "<stale sentence><why>rebuild it with '...'<then>".
+  void refuse_if_stale(std::string_view why, std::string_view then) {
+    if (const auto stale = stale_sentence(); !stale.empty()) throw error(stale + std::string(why) + rebuild_advice() + std::string(then));
   }
 
   // ---- how revisions read
@@ -589,7 +595,7 @@ class application {
 
   int do_check() {
     const auto wanted = models();
-    if (const auto stale = stale_sentence(); !stale.empty()) err_ << program_ << ": warning: " << stale << "; " << rebuild_advice() << "\n" << std::flush;
+    warn_if_stale();
     const auto found = commands::check(wanted, graph_);
     const auto head = graph_.heads().empty() ? std::string("base") : head_name();
     if (found.empty()) {

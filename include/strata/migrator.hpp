@@ -56,12 +56,12 @@ class migrator {
  public:
   template <History H, class... Args>
     requires std::constructible_from<D, Args&&...>
-  explicit migrator(H, Args&&... dialect_args) : graph_(H::revisions), dialect_(std::forward<Args>(dialect_args)...) {}
+  explicit migrator(H, Args&&... dialect_args) : migrator(std::span<const revision_info>(H::revisions), std::forward<Args>(dialect_args)...) {}
 
   template <History H, class... Args>
     requires std::constructible_from<D, Args&&...>
   migrator(H, migrator_options options, Args&&... dialect_args)
-      : options_(std::move(options)), graph_(H::revisions), dialect_(std::forward<Args>(dialect_args)...) {}
+      : migrator(std::span<const revision_info>(H::revisions), std::move(options), std::forward<Args>(dialect_args)...) {}
 
   // On revisions known at run time (a history's `revisions`, passed on from another translation
   // unit): they must outlive the migrator, as a history's static array does.

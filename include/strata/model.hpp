@@ -580,7 +580,7 @@ constexpr void explain(message_buffer& m, const operation& o, const schema& migr
 // Empty when the models equal the schema the migrations build and every row struct fits its table.
 constexpr message_buffer sync_message(const schema& migrations, const model& models) {
   message_buffer m;
-  const auto faults = models.faults();
+  const auto& faults = models.faults();
   if (!faults.empty()) {
     explain(m << "strata::in_sync: ", faults.front());
     return m;

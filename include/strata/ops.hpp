@@ -422,7 +422,7 @@ class ops {
   }
 
   // An operation built elsewhere (strata::diff builds them from schemas), recorded as is.
-  constexpr void append(operation o) { list_.emplace_back(std::move(o)); }
+  constexpr void append(operation o) { record(std::move(o)); }
 
   [[nodiscard]] constexpr const std::vector<operation>& operations() const { return list_; }
   [[nodiscard]] constexpr std::size_t size() const { return list_.size(); }

@@ -265,7 +265,7 @@ inline std::string body_of(const ops& recorded, schema before, std::vector<std::
       if (!review.empty()) reviews->push_back(review);
     }
     written.push_back({&o, std::move(review)});
-    before.apply(o);
+    if (reviews != nullptr) before.apply(o);   // only the reviews read it
   }
   return cpp_body(written);
 }

@@ -1081,21 +1081,11 @@ struct replay_chunk {
 template <class H>
 inline constexpr const auto& replay_of = replay_chunk<H, replay_plan<H>::chunks - 1>::value;
 
-// The revision ids of a history, indexed, for replay(through).
-template <class H>
-inline constexpr std::array<std::string_view, H::size> revision_ids = [] {
-  std::array<std::string_view, H::size> ids{};
-  for (std::size_t i = 0; i < H::size; ++i) ids[i] = H::revisions[i].id;
-  return ids;
-}();
-template <class H>
-inline constexpr id_index<H::size> revision_index{revision_ids<H>};
-
 // Whether `through` is the head of the replay (empty, the last revision, or an id the history
 // does not have).
 template <class H>
 constexpr bool through_head(std::string_view through) {
-  return through.empty() || revision_index<H>.find(through) + 1 >= H::size;
+  return through.empty() || H::index_of(through) + 1 >= H::size;
 }
 
 template <class H>

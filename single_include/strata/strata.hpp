@@ -735,7 +735,7 @@ class ops {
   }
 
   // An operation built elsewhere (strata::diff builds them from schemas), recorded as is.
-  constexpr void append(operation o) { list_.emplace_back(std::move(o)); }
+  constexpr void append(operation o) { record(std::move(o)); }
 
   [[nodiscard]] constexpr const std::vector<operation>& operations() const { return list_; }
   [[nodiscard]] constexpr std::size_t size() const { return list_.size(); }
@@ -3185,21 +3185,11 @@ struct replay_chunk {
 template <class H>
 inline constexpr const auto& replay_of = replay_chunk<H, replay_plan<H>::chunks - 1>::value;
 
-// The revision ids of a history, indexed, for replay(through).
-template <class H>
-inline constexpr std::array<std::string_view, H::size> revision_ids = [] {
-  std::array<std::string_view, H::size> ids{};
-  for (std::size_t i = 0; i < H::size; ++i) ids[i] = H::revisions[i].id;
-  return ids;
-}();
-template <class H>
-inline constexpr id_index<H::size> revision_index{revision_ids<H>};
-
 // Whether `through` is the head of the replay (empty, the last revision, or an id the history
 // does not have).
 template <class H>
 constexpr bool through_head(std::string_view through) {
-  return through.empty() || revision_index<H>.find(through) + 1 >= H::size;
+  return through.empty() || H::index_of(through) + 1 >= H::size;
 }
 
 template <class H>
@@ -4116,12 +4106,12 @@ class migrator {
  public:
   template <History H, class... Args>
     requires std::constructible_from<D, Args&&...>
-  explicit migrator(H, Args&&... dialect_args) : graph_(H::revisions), dialect_(std::forward<Args>(dialect_args)...) {}
+  explicit migrator(H, Args&&... dialect_args) : migrator(std::span<const revision_info>(H::revisions), std::forward<Args>(dialect_args)...) {}
 
   template <History H, class... Args>
     requires std::constructible_from<D, Args&&...>
   migrator(H, migrator_options options, Args&&... dialect_args)
-      : options_(std::move(options)), graph_(H::revisions), dialect_(std::forward<Args>(dialect_args)...) {}
+      : migrator(std::span<const revision_info>(H::revisions), std::move(options), std::forward<Args>(dialect_args)...) {}
 
   // On revisions known at run time (a history's `revisions`, passed on from another translation
   // unit): they must outlive the migrator, as a history's static array does.
@@ -7049,7 +7039,7 @@ constexpr void explain(message_buffer& m, const operation& o, const schema& migr
 // Empty when the models equal the schema the migrations build and every row struct fits its table.
 constexpr message_buffer sync_message(const schema& migrations, const model& models) {
   message_buffer m;
-  const auto faults = models.faults();
+  const auto& faults = models.faults();
   if (!faults.empty()) {
     explain(m << "strata::in_sync: ", faults.front());
     return m;
@@ -7354,7 +7344,7 @@ inline std::string body_of(const ops& recorded, schema before, std::vector<std::
       if (!review.empty()) reviews->push_back(review);
     }
     written.push_back({&o, std::move(review)});
-    before.apply(o);
+    if (reviews != nullptr) before.apply(o);   // only the reviews read it
   }
   return cpp_body(written);
 }
@@ -11796,8 +11786,7 @@ class application {
         const auto wanted = models();
         // A stale program would diff against a history that lacks the folder's newest revisions,
         // and write their changes a second time.
-        if (const auto stale = stale_sentence(); !stale.empty())
-          throw error(stale + ", so its history is not the folder's; " + rebuild_advice() + ", then migrate again");
+        refuse_if_stale(", so its history is not the folder's; ", ", then migrate again");
         if (from_database_) return with_database([&](auto& m) { return autogenerate_from_database(m, wanted); });
         return autogenerate(commands::head_schema(graph_), wanted,
                             graph_.heads().empty() ? std::string("the history (no revisions yet)") : "the history at " + head_name());
@@ -11807,8 +11796,7 @@ class application {
       if (*heads) return do_heads();
       if (*show) return do_show();
       if (*upgrade) {
-        if (const auto stale = stale_sentence(); !stale.empty())
-          throw strata::error(stale + ", so it upgrades nothing; " + rebuild_advice() + " and upgrade again");
+        refuse_if_stale(", so it upgrades nothing; ", " and upgrade again");
         return with_database([&](auto& m) { return do_move(m, direction::upgrade); });
       }
       if (*downgrade) return with_database([&](auto& m) { return do_move(m, direction::downgrade); });
@@ -11816,7 +11804,7 @@ class application {
       // These say so when the program is stale, in one line on stderr, and go on.
       if (*current || *history || *status) {
         config();
-        if (const auto stale = stale_sentence(); !stale.empty()) err_ << program_ << ": warning: " << stale << "; " << rebuild_advice() << "\n" << std::flush;
+        warn_if_stale();
       }
       if (*current) return with_database([&](auto& m) { return do_current(m); });
       if (*history) return with_database([&](auto& m) { return do_history(m); });
@@ -11899,6 +11887,14 @@ class application {
   std::string rebuild_advice() const {
     if (project_.rebuild_command.empty()) return "rebuild " + program_;
     return "rebuild it with '" + std::string(project_.rebuild_command) + "'";
+  }
+  // A stale program says so in one line on stderr and goes on (status, current ...) ...
+  void warn_if_stale() {
+    if (const auto stale = stale_sentence(); !stale.empty()) err_ << program_ << ": warning: " << stale << "; " << rebuild_advice() << "\n" << std::flush;
+  }
+  // ... or refuses: "<stale sentence><why>rebuild it with '...'<then>".
+  void refuse_if_stale(std::string_view why, std::string_view then) {
+    if (const auto stale = stale_sentence(); !stale.empty()) throw error(stale + std::string(why) + rebuild_advice() + std::string(then));
   }
 
   // ---- how revisions read
@@ -12192,7 +12188,7 @@ class application {
 
   int do_check() {
     const auto wanted = models();
-    if (const auto stale = stale_sentence(); !stale.empty()) err_ << program_ << ": warning: " << stale << "; " << rebuild_advice() << "\n" << std::flush;
+    warn_if_stale();
     const auto found = commands::check(wanted, graph_);
     const auto head = graph_.heads().empty() ? std::string("base") : head_name();
     if (found.empty()) {
