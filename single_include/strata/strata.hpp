@@ -1426,6 +1426,41 @@ constexpr bool records_constantly() {
   return true;
 }
 
+// Whether `down` is the inverse of `up`, read off the operations alone: `up` only creates (tables,
+// indexes, columns: execute() and run() aside, which change no schema) and `down` drops what it
+// created, newest first. Dropping what was just created restores the schema exactly, except that
+// drop_column also takes the table's constraints that name the column (replay_revisions checks
+// that on the schema): the replay then needs neither to apply `down` nor to compare.
+constexpr bool inverts(const operation& d, const operation& u) {
+  if (const auto* t = std::get_if<op::create_table>(&u)) {
+    const auto* x = std::get_if<op::drop_table>(&d);
+    return x != nullptr && x->table == t->table;
+  }
+  if (const auto* i = std::get_if<op::create_index>(&u)) {
+    const auto* x = std::get_if<op::drop_index>(&d);
+    return x != nullptr && x->name == i->name;   // as drop_index finds it: by name
+  }
+  if (const auto* c = std::get_if<op::add_column>(&u)) {
+    const auto* x = std::get_if<op::drop_column>(&d);
+    return x != nullptr && x->table == c->table && x->column == c->definition.name;
+  }
+  return false;
+}
+constexpr bool changes_no_schema(const operation& o) { return std::holds_alternative<op::execute>(o) || std::holds_alternative<op::run>(o); }
+constexpr bool undoes_by_its_operations(const ops& down, const ops& up) {
+  const auto& u = up.operations();
+  const auto& d = down.operations();
+  std::size_t j = 0;
+  for (std::size_t k = u.size(); k-- > 0;) {
+    if (changes_no_schema(u[k])) continue;
+    while (j < d.size() && changes_no_schema(d[j])) ++j;
+    if (j == d.size() || !inverts(d[j], u[k])) return false;
+    ++j;
+  }
+  while (j < d.size() && changes_no_schema(d[j])) ++j;
+  return j == d.size();
+}
+
 // How much an upgrade() can add to a schema: what it creates (tables, columns, table constraints,
 // the column names those constraints and indexes list, indexes). Summed over a history, these bound
 // the schema at its head, which is what lets one constant evaluation replay the history and keep
@@ -1475,6 +1510,7 @@ struct recorded_names {
   std::size_t count = 0;
   unsigned checksum = 0;
   schema_sizes created{};
+  bool inverse = false;   // the downgrade undoes_by_its_operations the upgrade
 
   // Reads the first and the last character of each name: reading through a view into storage
   // that is gone (a long std::string destroyed when upgrade() returned) is not a constant expression.
@@ -1486,26 +1522,26 @@ struct recorded_names {
   }
 };
 
-// Records upgrade(), then downgrade(), handing f every name each records. Room is made once for
-// both: recording then moves no operation (GCC 12 moves a std::variant slowly in constant
-// evaluation). With a synthetic history of 200 revisions of create_table and create_index, g++ 12
-// -fsyntax-only: 2.3 s without the Revision check; 4.3 s with it and a vector that grows; 3.5 s
-// with room for 8 (tools/synthetic_history.py).
-// `created`, when given, counts what the upgrade creates.
+// Records upgrade(), then downgrade(), handing f every name each records. Room is made for 8
+// operations first: recording then moves no operation (GCC 12 moves a std::variant slowly in
+// constant evaluation). With a synthetic history of 200 revisions of create_table and
+// create_index, g++ 12 -fsyntax-only: 2.3 s without the Revision check; 4.3 s with it and a vector
+// that grows; 3.5 s with room for 8 (tools/synthetic_history.py).
+// `created`, when given, counts what the upgrade creates; `inverse`, when given, says whether the
+// downgrade undoes_by_its_operations the upgrade.
 template <class R, class F>
-constexpr void for_each_recorded_name(F& f, schema_sizes* created = nullptr) {
-  ops recorded;
-  recorded.reserve(8);
-  // Not a comparison of function pointers, which GCC does not fold under -fsanitize.
-  for (const bool upgrade : {true, false}) {
-    if (upgrade) R::upgrade(recorded);
-    else R::downgrade(recorded);
-    for (const auto& o : recorded.operations()) {
-      for_each_name(o, f);
-      if (upgrade && created != nullptr) count_created(o, *created);
-    }
-    recorded.clear();
+constexpr void for_each_recorded_name(F& f, schema_sizes* created = nullptr, bool* inverse = nullptr) {
+  ops up, down;
+  up.reserve(8);
+  R::upgrade(up);
+  for (const auto& o : up.operations()) {
+    for_each_name(o, f);
+    if (created != nullptr) count_created(o, *created);
   }
+  down.reserve(8);
+  R::downgrade(down);
+  for (const auto& o : down.operations()) for_each_name(o, f);
+  if (inverse != nullptr) *inverse = undoes_by_its_operations(down, up);
 }
 
 // Records upgrade() and downgrade(), once per revision: the concept, history's check and the
@@ -1514,7 +1550,7 @@ constexpr void for_each_recorded_name(F& f, schema_sizes* created = nullptr) {
 template <class R>
 constexpr recorded_names record_names() {
   recorded_names read;
-  for_each_recorded_name<R>(read, &read.created);
+  for_each_recorded_name<R>(read, &read.created, &read.inverse);
   read.checksum &= 0U;  // read, never compared
   return read;
 }
@@ -2545,6 +2581,16 @@ class schema_builder {
     return i == nullptr ? !e.existed : e.existed && *i == e.before;
   }
 
+  // Whether drop_column would change a constraint of the table besides taking the column (a
+  // constraint naming it goes, a primary key loses it: see on(drop_column)). Indexes aside.
+  [[nodiscard]] constexpr bool column_in_constraints(std::string_view table, std::string_view name) const {
+    const auto slot = table_slot(table);
+    if (slot == npos) return false;
+    for (const auto& k : tables_[slot].constraints)
+      if (k.kind == constraint_kind::check ? sql::mentions(k.check_sql, name) : k.columns.empty() || mentions(k.columns, name)) return true;
+    return false;
+  }
+
   // Records into j (nullptr: stops recording).
   constexpr void keep_journal(journal* j) { journal_ = j; }
 
@@ -3031,9 +3077,14 @@ constexpr bool apply_recorded(schema_builder& b, const ops& recorded, std::strin
   return true;
 }
 
+// How a history is cut into chunks, and what is known of each revision before it is replayed (below).
+template <class H>
+struct replay_plan;
+
 // Upgrades through the revisions at positions [first, last) of H, in list order, applying each
 // downgrade after its upgrade (until one does not undo it), comparing and undoing it. False when
-// an upgrade does not fit (out.error says why).
+// an upgrade does not fit (out.error says why). A downgrade that undoes_by_its_operations is
+// known to undo without being applied (which halves the replay of a history of such revisions).
 template <class H, class Result>
 constexpr bool replay_revisions(schema_builder& b, std::size_t first, std::size_t last, Result& out) {
   schema_builder::journal up, down;
@@ -3044,21 +3095,39 @@ constexpr bool replay_revisions(schema_builder& b, std::size_t first, std::size_
     // Not a revision (strata::history has said so): its id is empty. Not `upgrade == nullptr`, which
     // GCC does not fold under -fsanitize.
     if (r.id.empty()) continue;
-    up.clear();
-    b.keep_journal(&up);
+    const bool checking = out.irreversible == never;
     recorded.clear();
     r.upgrade(recorded);
+    // As the history's check found it (record_names): the downgrade is recorded only to be applied.
+    const bool inverse = checking && replay_plan<H>::inverse[i];
+    up.clear();
+    b.keep_journal(checking && !inverse ? &up : nullptr);
     const bool fits = apply_recorded(b, recorded, r.id, false, out.error);
     b.keep_journal(nullptr);
     if (!fits) {
       if (out.irreversible == never) out.irreversible = i;
       return false;
     }
-    if (out.irreversible != never) continue;
-    down.clear();
-    b.keep_journal(&down);
+    if (!checking) continue;
+    if (inverse) {
+      // The constraints of a table the upgrade did not create are as they were when it added the
+      // column; the downgrade's drop_column takes those that name the column with it.
+      const auto& list = recorded.operations();
+      auto created = [&list](std::string_view table) {
+        return std::any_of(list.begin(), list.end(), [&](const operation& o) {
+          const auto* t = std::get_if<op::create_table>(&o);
+          return t != nullptr && t->table == table;
+        });
+      };
+      for (const auto& o : list)
+        if (const auto* c = std::get_if<op::add_column>(&o))
+          if (!created(c->table) && b.column_in_constraints(c->table, c->definition.name)) out.irreversible = i;
+      continue;
+    }
     recorded.clear();
     r.downgrade(recorded);
+    down.clear();
+    b.keep_journal(&down);
     bool undone = apply_recorded(b, recorded, r.id, true, out.downgrade_error);
     b.keep_journal(nullptr);
     for (const auto& e : up.tables) undone = undone && b.table_as(e);
@@ -3072,10 +3141,13 @@ constexpr bool replay_revisions(schema_builder& b, std::size_t first, std::size_
 }
 
 // A constant evaluation may take at most 33,554,432 operations (GCC's -fconstexpr-ops-limit), and
-// replaying a revision of one create_table and one create_index, with its downgrade, takes about
-// 80,000: a long history is replayed in chunks, each a constant evaluation of its own that starts
-// from the schema the chunk before kept. A chunk's cost is estimated before it runs, from what its
-// revisions record (about 8,000 operations per name) and the schema it rebuilds at its start and
+// replaying a revision of one create_table and one create_index takes about 32,000 (its downgrade
+// known to undo it from the operations alone), or 80,000 when its downgrade is recorded, applied,
+// compared and undone: a long history is replayed in chunks, each a constant evaluation of its own
+// that starts from the schema the chunk before kept. A chunk's cost is estimated before it runs,
+// from what its revisions record (with a margin: 4,500 operations per name, 8,000 where the
+// downgrade is applied; measured 3,200 and 5,800 with tools/synthetic_history.py 100 [--columns])
+// and the schema it rebuilds at its start and
 // keeps at its end (about 2,000 and 1,500 operations per table, index and column), and kept under
 // chunk_operations. Smaller chunks also hold less of GCC's memory at once.
 #ifndef STRATA_CHUNK_OPERATIONS
@@ -3083,12 +3155,13 @@ constexpr bool replay_revisions(schema_builder& b, std::size_t first, std::size_
 #endif
 inline constexpr std::size_t chunk_operations = STRATA_CHUNK_OPERATIONS;
 inline constexpr std::size_t operations_per_name = 8'000;
+inline constexpr std::size_t operations_per_name_inverse = 4'500;   // a downgrade known to undo, not applied
 inline constexpr std::size_t operations_to_thaw = 2'000;
 inline constexpr std::size_t operations_to_freeze = 1'500;
 
 template <class R>
 constexpr std::size_t replay_weight() {
-  if constexpr (Revision<R>) return (1 + record_names<R>().count) * operations_per_name;
+  if constexpr (Revision<R>) return (1 + record_names<R>().count) * (record_names<R>().inverse ? operations_per_name_inverse : operations_per_name);
   else return operations_per_name;
 }
 // What the upgrade of R creates: room for the schema it leads to.
@@ -3098,13 +3171,19 @@ constexpr schema_sizes created_by() {
   else return {};
 }
 
-template <class H>
-struct replay_plan;
+// Whether R's downgrade undoes_by_its_operations its upgrade.
+template <class R>
+constexpr bool inverse_by_its_operations() {
+  if constexpr (Revision<R>) return record_names<R>().inverse;
+  else return false;
+}
+
 template <class... R>
 struct replay_plan<history<R...>> {
   static constexpr std::size_t size = sizeof...(R);
   static constexpr std::array<std::size_t, size> weights{replay_weight<R>()...};
   static constexpr std::array<schema_sizes, size> created{created_by<R>()...};
+  static constexpr std::array<bool, size> inverse{inverse_by_its_operations<R>()...};
 
   // The first revision of each chunk, then `size`.
   template <class Out>

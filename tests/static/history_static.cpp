@@ -125,6 +125,51 @@ static_assert(strata::replay<insight>().find_table("stocks")->constraints[0].nam
 static_assert(strata::first_irreversible<insight>() == insight::size);
 static_assert(strata::first_irreversible<strata::history<stocks, market_cap, renames, leaky>>() == 3);
 
+// A downgrade that drops what its upgrade created, newest first, is known to undo it from the
+// operations alone; the replay still sees what the drop takes besides (detail::undoes_by_its_operations).
+struct checked_table : strata::revision<"c0", strata::base> {
+  static constexpr std::string_view message = "a table whose check names a column to come";
+  static constexpr void upgrade(strata::ops& op) {
+    op.create_table("readings", {strata::column("id", strata::integer).primary_key(), strata::check("ck_readings_unit", "unit IS NULL OR unit <> ''")});
+  }
+  static constexpr void downgrade(strata::ops& op) { op.drop_table("readings"); }
+};
+// Dropping `unit` takes the check with it: the downgrade does not undo the upgrade.
+struct adds_unit : strata::revision<"c1", "c0"> {
+  static constexpr std::string_view message = "add unit";
+  static constexpr void upgrade(strata::ops& op) { op.add_column("readings", strata::column("unit", strata::text)); }
+  static constexpr void downgrade(strata::ops& op) { op.drop_column("readings", "unit"); }
+};
+// The same in a table the revision creates: dropping the table undoes everything.
+struct creates_and_adds : strata::revision<"c2", "c0"> {
+  static constexpr std::string_view message = "create and add";
+  static constexpr void upgrade(strata::ops& op) {
+    op.create_table("sites", {strata::column("id", strata::integer).primary_key(), strata::unique("uq_sites_code", {"code"})});
+    op.add_column("sites", strata::column("code", strata::text));
+    op.execute("INSERT INTO sites (id, code) VALUES (1, 'a')");
+    op.create_index("ix_sites_code", "sites", {"code"});
+  }
+  static constexpr void downgrade(strata::ops& op) {
+    op.drop_index("ix_sites_code");
+    op.drop_column("sites", "code");
+    op.drop_table("sites");
+  }
+};
+// Drops in another order than the inverse's: replayed and compared, and reversible all the same.
+struct two_tables : strata::revision<"c3", "c2"> {
+  static constexpr std::string_view message = "two tables";
+  static constexpr void upgrade(strata::ops& op) {
+    op.create_table("a", {strata::column("id", strata::integer)});
+    op.create_table("b", {strata::column("id", strata::integer)});
+  }
+  static constexpr void downgrade(strata::ops& op) {
+    op.drop_table("a");
+    op.drop_table("b");
+  }
+};
+static_assert(strata::first_irreversible<strata::history<checked_table, adds_unit>>() == 1);
+static_assert(strata::first_irreversible<strata::history<checked_table, creates_and_adds, two_tables>>() == 3);
+
 // upgrade() and downgrade() run at compile time and record names that outlive them: literals,
 // static constexpr strings and arrays, fixed_string template arguments. (Checked where the recorded
 // operations can be constant-evaluated: GCC, not clang 14.)

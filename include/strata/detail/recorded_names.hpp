@@ -111,6 +111,41 @@ constexpr bool records_constantly() {
   return true;
 }
 
+// Whether `down` is the inverse of `up`, read off the operations alone: `up` only creates (tables,
+// indexes, columns: execute() and run() aside, which change no schema) and `down` drops what it
+// created, newest first. Dropping what was just created restores the schema exactly, except that
+// drop_column also takes the table's constraints that name the column (replay_revisions checks
+// that on the schema): the replay then needs neither to apply `down` nor to compare.
+constexpr bool inverts(const operation& d, const operation& u) {
+  if (const auto* t = std::get_if<op::create_table>(&u)) {
+    const auto* x = std::get_if<op::drop_table>(&d);
+    return x != nullptr && x->table == t->table;
+  }
+  if (const auto* i = std::get_if<op::create_index>(&u)) {
+    const auto* x = std::get_if<op::drop_index>(&d);
+    return x != nullptr && x->name == i->name;   // as drop_index finds it: by name
+  }
+  if (const auto* c = std::get_if<op::add_column>(&u)) {
+    const auto* x = std::get_if<op::drop_column>(&d);
+    return x != nullptr && x->table == c->table && x->column == c->definition.name;
+  }
+  return false;
+}
+constexpr bool changes_no_schema(const operation& o) { return std::holds_alternative<op::execute>(o) || std::holds_alternative<op::run>(o); }
+constexpr bool undoes_by_its_operations(const ops& down, const ops& up) {
+  const auto& u = up.operations();
+  const auto& d = down.operations();
+  std::size_t j = 0;
+  for (std::size_t k = u.size(); k-- > 0;) {
+    if (changes_no_schema(u[k])) continue;
+    while (j < d.size() && changes_no_schema(d[j])) ++j;
+    if (j == d.size() || !inverts(d[j], u[k])) return false;
+    ++j;
+  }
+  while (j < d.size() && changes_no_schema(d[j])) ++j;
+  return j == d.size();
+}
+
 // How much an upgrade() can add to a schema: what it creates (tables, columns, table constraints,
 // the column names those constraints and indexes list, indexes). Summed over a history, these bound
 // the schema at its head, which is what lets one constant evaluation replay the history and keep
@@ -160,6 +195,7 @@ struct recorded_names {
   std::size_t count = 0;
   unsigned checksum = 0;
   schema_sizes created{};
+  bool inverse = false;   // the downgrade undoes_by_its_operations the upgrade
 
   // Reads the first and the last character of each name: reading through a view into storage
   // that is gone (a long std::string destroyed when upgrade() returned) is not a constant expression.
@@ -171,26 +207,26 @@ struct recorded_names {
   }
 };
 
-// Records upgrade(), then downgrade(), handing f every name each records. Room is made once for
-// both: recording then moves no operation (GCC 12 moves a std::variant slowly in constant
-// evaluation). With a synthetic history of 200 revisions of create_table and create_index, g++ 12
-// -fsyntax-only: 2.3 s without the Revision check; 4.3 s with it and a vector that grows; 3.5 s
-// with room for 8 (tools/synthetic_history.py).
-// `created`, when given, counts what the upgrade creates.
+// Records upgrade(), then downgrade(), handing f every name each records. Room is made for 8
+// operations first: recording then moves no operation (GCC 12 moves a std::variant slowly in
+// constant evaluation). With a synthetic history of 200 revisions of create_table and
+// create_index, g++ 12 -fsyntax-only: 2.3 s without the Revision check; 4.3 s with it and a vector
+// that grows; 3.5 s with room for 8 (tools/synthetic_history.py).
+// `created`, when given, counts what the upgrade creates; `inverse`, when given, says whether the
+// downgrade undoes_by_its_operations the upgrade.
 template <class R, class F>
-constexpr void for_each_recorded_name(F& f, schema_sizes* created = nullptr) {
-  ops recorded;
-  recorded.reserve(8);
-  // Not a comparison of function pointers, which GCC does not fold under -fsanitize.
-  for (const bool upgrade : {true, false}) {
-    if (upgrade) R::upgrade(recorded);
-    else R::downgrade(recorded);
-    for (const auto& o : recorded.operations()) {
-      for_each_name(o, f);
-      if (upgrade && created != nullptr) count_created(o, *created);
-    }
-    recorded.clear();
+constexpr void for_each_recorded_name(F& f, schema_sizes* created = nullptr, bool* inverse = nullptr) {
+  ops up, down;
+  up.reserve(8);
+  R::upgrade(up);
+  for (const auto& o : up.operations()) {
+    for_each_name(o, f);
+    if (created != nullptr) count_created(o, *created);
   }
+  down.reserve(8);
+  R::downgrade(down);
+  for (const auto& o : down.operations()) for_each_name(o, f);
+  if (inverse != nullptr) *inverse = undoes_by_its_operations(down, up);
 }
 
 // Records upgrade() and downgrade(), once per revision: the concept, history's check and the
@@ -199,7 +235,7 @@ constexpr void for_each_recorded_name(F& f, schema_sizes* created = nullptr) {
 template <class R>
 constexpr recorded_names record_names() {
   recorded_names read;
-  for_each_recorded_name<R>(read, &read.created);
+  for_each_recorded_name<R>(read, &read.created, &read.inverse);
   read.checksum &= 0U;  // read, never compared
   return read;
 }
