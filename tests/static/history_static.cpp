@@ -3,6 +3,8 @@
 
 #include <boost/hana/length.hpp>
 
+#include <strata/dialect/postgresql_sql.hpp>
+#include <strata/dialect/sqlite_sql.hpp>
 #include <strata/hana.hpp>
 #include <strata/strata.hpp>
 
@@ -124,6 +126,12 @@ static_assert(strata::replay<insight>().find_table("stocks")->constraints[0].nam
 // Every revision's downgrade undoes its upgrade; the leaky one is caught.
 static_assert(strata::first_irreversible<insight>() == insight::size);
 static_assert(strata::first_irreversible<strata::history<stocks, market_cap, renames, leaky>>() == 3);
+
+// Every name fits the 63 bytes PostgreSQL keeps (SQLite keeps any length); the failing side is
+// compile_fail/name_too_long.cpp.
+static_assert(strata::names_fit<insight, strata::postgresql_sql>);
+static_assert(strata::names_fit<insight, strata::sqlite_sql>);
+static_assert(strata::names_fit<strata::history<>, strata::postgresql_sql>);
 
 // upgrade() and downgrade() run at compile time and record names that outlive them: literals,
 // static constexpr strings and arrays, fixed_string template arguments. (Checked where the recorded
