@@ -539,6 +539,15 @@ TEST_F(PostgresqlPrivileges, PermissionDeniedOnTheSchemaNamesTheGrant) {
   EXPECT_EQ(m.upgrade().size(), 2U);
 }
 
+TEST_F(PostgresqlPrivileges, NoConnectPrivilegeNamesTheGrant) {
+  db().exec("REVOKE CONNECT ON DATABASE \"" + db().name() + "\" FROM PUBLIC");
+  const auto what = message_of<strata::database_unavailable>([&] { pg m{history{}, role_url_}; });
+  expect_words(what, {"cannot connect to PostgreSQL", "permission denied for database", "lacks a privilege",
+                      "GRANT CONNECT ON DATABASE \"" + db().name() + "\" TO \"" + role_ + "\""});
+  EXPECT_EQ(what.find("check that the server runs"), std::string::npos) << what;
+  EXPECT_EQ(what.find("S3cret-pw"), std::string::npos) << what;
+}
+
 TEST_F(PostgresqlPrivileges, PermissionDeniedOnTheDatabaseNamesTheGrant) {
   pg m{history{}, role_url_ + (role_url_.find('?') == std::string::npos ? "?" : "&") + "schema=inventory"};
   const auto what = message_of<strata::error>([&] { (void)m.upgrade(); });

@@ -185,7 +185,6 @@ class migrator {
   }
 
  public:
-
   // Sets the version table to the target without running any migration.
   void stamp(std::string_view target) {
     std::vector<std::string> rows;

@@ -101,7 +101,12 @@ class postgresql {
     try {
       owned_ = std::make_unique<pqxx::connection>(conninfo);
     } catch (const pqxx::failure& e) {  // pqxx::broken_connection, mostly
-      throw database_unavailable("cannot connect to PostgreSQL at " + endpoint_.where() + " (" + first_line(e.what()) +
+      const auto why = first_line(e.what());
+      if (why.find("permission denied for database") != std::string::npos)  // FATAL 42501: no CONNECT privilege
+        throw database_unavailable("cannot connect to PostgreSQL at " + endpoint_.where() + " (" + why + "): the database user '" +
+                                   endpoint_.user + "' lacks a privilege: have the database's owner run GRANT CONNECT ON DATABASE " +
+                                   quote(endpoint_.database) + " TO " + quote(endpoint_.user) + ", or connect as a user that may");
+      throw database_unavailable("cannot connect to PostgreSQL at " + endpoint_.where() + " (" + why +
                                  "); check that the server runs and the URL or PG* variables are right");
     }
     conn_ = owned_.get();
