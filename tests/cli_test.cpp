@@ -8,6 +8,7 @@
 // errors and the commands that need no database run once, on SQLite (cli).
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -567,6 +568,178 @@ TYPED_TEST(cli, APasswordInARefusedUrlIsMasked) {
   }
 }
 
+
+// ---- bad version tables: a revision with its ancestor, a table of another layout -------------------
+
+TYPED_TEST(cli, AVersionTableHoldingARevisionAndItsAncestorIsRefusedPointingToStamp) {
+  this->write_ini();
+  this->seed();
+  this->exec("INSERT INTO alembic_version (version_num) VALUES ('8653cc238299')");
+  const auto before = this->state();
+  for (const strings& args : {strings{"upgrade"}, strings{"downgrade", "-1"}, strings{"upgrade", "--backup"}}) {
+    const auto o = this->run(args);
+    EXPECT_EQ(o.status, 1) << args.front() << ": " << o;
+    EXPECT_TRUE(one_line_error(o)) << o;
+    EXPECT_TRUE(contains(o.err, "'3b1f0c2d4e5a' and its ancestor '8653cc238299'")) << o;
+    EXPECT_TRUE(contains(o.err, "overlap")) << o;
+    EXPECT_TRUE(contains(o.err, "'stamp'")) << o;
+    EXPECT_FALSE(contains(o.out, "Running")) << o;
+    EXPECT_FALSE(contains(o.out, "Backed up")) << "a backup was made of a database that cannot be migrated\n" << o;
+    EXPECT_EQ(this->state(), before) << args.front();
+  }
+  // stamp is the way out
+  const auto o = this->run({"stamp", confidence});
+  EXPECT_EQ(o.status, 0) << o;
+  EXPECT_EQ(this->run({"upgrade"}).status, 0);
+  EXPECT_EQ(this->versions(), strings{market_cap});
+}
+
+TYPED_TEST(cli, AVersionTableOfAnotherLayoutIsNamedWithWhatToDo) {
+  this->write_ini();
+  this->exec("CREATE TABLE alembic_version (id INTEGER PRIMARY KEY, note VARCHAR(20))");
+  this->exec("INSERT INTO alembic_version (id, note) VALUES (1, 'mine')");
+  const auto before = this->state();
+  for (const strings& args : {strings{"upgrade"}, strings{"stamp", "head"}, strings{"current"}, strings{"downgrade", "base"}}) {
+    const auto o = this->run(args);
+    EXPECT_EQ(o.status, 1) << args.front() << ": " << o;
+    EXPECT_TRUE(one_line_error(o)) << o;
+    EXPECT_TRUE(contains(o.err, "'alembic_version' exists with another layout")) << o;
+    EXPECT_TRUE(contains(o.err, "version_table = <name> in strata.ini")) << o;
+    EXPECT_FALSE(contains(o.err, "fix the revision")) << o;
+    EXPECT_EQ(this->state(), before) << args.front();
+  }
+  // as it says: strata's versions in a table of their own
+  this->write_ini("version_table = strata_versions\n");
+  const auto o = this->run({"upgrade"});
+  EXPECT_EQ(o.status, 0) << o;
+  EXPECT_EQ(this->versions("strata_versions"), strings{market_cap});
+}
+
+// ---- backups -----------------------------------------------------------------------------------------
+
+// The file a "Backed up <where> to <file> (<tool>)." line names.
+std::string backed_up_file(const std::string& out) {
+  static const std::regex line(" to (.+) \\([^()]+\\)\\.\n");
+  std::smatch m;
+  return std::regex_search(out, m, line) ? m[1].str() : std::string();
+}
+
+TYPED_TEST(cli, UpgradeAndDowngradeWithBackupCopyTheDatabaseFirst) {
+  this->write_ini();
+  this->seed(confidence);
+  auto o = this->run({"upgrade", "--backup"});
+  ASSERT_EQ(o.status, 0) << o;
+  EXPECT_LT(o.out.find("Backed up " + masked(this->url())), o.out.find("Running upgrade")) << o;
+  const auto file = backed_up_file(o.out);
+  ASSERT_FALSE(file.empty()) << o;
+  const fs::path backup = fs::path(file).is_absolute() ? fs::path(file) : this->dir.path() / file;
+  ASSERT_TRUE(fs::exists(backup)) << backup;
+  EXPECT_TRUE(std::regex_search(backup.filename().string(), std::regex("\\.[0-9]{8}T[0-9]{6}Z\\.(bak|sql)$"))) << backup;
+  if constexpr (strata_test::is_sqlite<TypeParam>) {
+    // beside the database, a database at the revision before, with its rows
+    EXPECT_EQ(backup.parent_path(), fs::path(this->url().substr(std::string("sqlite:///").size())).parent_path());
+    const strata_test::sqlite_backend copy(backup);
+    EXPECT_EQ(manage_db_test::versions(copy), strings{confidence});
+    EXPECT_EQ(copy.scalar("SELECT count(*) FROM stocks"), "2");
+  } else {
+    // pg_dump's SQL, in the working directory, with the rows as they were
+    EXPECT_EQ(backup.parent_path(), this->dir.path());
+    const auto sql = read_file(backup);
+    EXPECT_TRUE(contains(sql, "CREATE TABLE public.stocks")) << sql.substr(0, 2000);
+    EXPECT_TRUE(contains(sql, "AAPL")) << sql.substr(0, 2000);
+    EXPECT_TRUE(contains(sql, confidence)) << "the version table's row is missing";
+    EXPECT_FALSE(contains(sql, "market_cap")) << "the backup was made after the upgrade";
+  }
+  EXPECT_EQ(this->versions(), strings{market_cap});
+
+  // nothing to run: no backup
+  o = this->run({"upgrade", "--backup"});
+  EXPECT_EQ(o.status, 0) << o;
+  EXPECT_TRUE(contains(o.out, "No backup: there is nothing to upgrade.")) << o;
+
+  // downgrade too, into --backup-dir
+  o = this->run({"downgrade", "-1", "--backup", "--backup-dir", this->dir.path().string()});
+  ASSERT_EQ(o.status, 0) << o;
+  const fs::path second = backed_up_file(o.out);
+  EXPECT_EQ(second.parent_path(), this->dir.path()) << o;
+  EXPECT_NE(second, backup);
+  EXPECT_TRUE(fs::exists(second)) << o;
+  EXPECT_EQ(this->versions(), strings{confidence});
+}
+
+TYPED_TEST(cli, ABackupThatCannotBeMadeStopsTheMigration) {
+  this->write_ini();
+  const auto before = this->seed(confidence);
+  outcome o;
+  if constexpr (strata_test::is_sqlite<TypeParam>) {
+    o = this->run({"upgrade", "--backup", "--backup-dir", (this->dir.path() / "no" / "such" / "folder").string()});
+    EXPECT_TRUE(contains(o.err, "cannot back up the SQLite database")) << o;
+  } else {
+    o = this->run({"upgrade", "--backup"}, {{"PATH", (this->dir.path() / "empty").string()}});
+    EXPECT_TRUE(contains(o.err, "pg_dump is not installed or not on PATH")) << o;
+    EXPECT_TRUE(contains(o.err, "without --backup")) << o;
+  }
+  EXPECT_EQ(o.status, 1) << o;
+  EXPECT_TRUE(one_line_error(o)) << o;
+  EXPECT_TRUE(contains(o.err, "nothing ran")) << o;
+  EXPECT_FALSE(contains(o.out, "Running")) << o;
+  EXPECT_EQ(this->state(), before);
+}
+
+
+// pg_dump gets the URL's password in its environment (PGPASSWORD), never on its command line: a
+// pg_dump on PATH before the real one writes down what it was given, then runs it.
+TYPED_TEST(cli, PgDumpGetsThePasswordInItsEnvironmentOnly) {
+  if constexpr (strata_test::is_sqlite<TypeParam>) {
+    GTEST_SKIP() << "about pg_dump";
+  } else {
+    const auto url = this->url();
+    const auto at = url.find('@'), colon = url.find(':', std::string("postgresql://").size());
+    if (at == std::string::npos || colon > at) GTEST_SKIP() << "the test server's URL has no password (PGPASSWORD is not set)";
+    const auto password = url.substr(colon + 1, at - colon - 1);
+    this->write_ini();
+    this->seed(confidence);
+    const auto bin = this->dir.path() / "bin";
+    write_file(bin / "pg_dump",
+               "#!/bin/sh\nprintf '%s\\n' \"$@\" > \"" + (this->dir.path() / "argv.txt").string() + "\"\nprintf '%s' \"$PGPASSWORD\" > \"" +
+                   (this->dir.path() / "password.txt").string() + "\"\nPATH=\"${PATH#*:}\" exec pg_dump \"$@\"\n");
+    fs::permissions(bin / "pg_dump", fs::perms::owner_all);
+    const char* path = std::getenv("PATH");
+    // A wrong PGPASSWORD in manage_db's environment: the URL's password must win for pg_dump too.
+    const auto o = this->run({"upgrade", "--backup"}, {{"PATH", bin.string() + ":" + (path != nullptr ? path : "/usr/bin")}, {"PGPASSWORD", "wrong-password"}});
+    ASSERT_EQ(o.status, 0) << o;
+    EXPECT_FALSE(contains(read_file(this->dir.path() / "argv.txt"), password)) << read_file(this->dir.path() / "argv.txt");
+    EXPECT_EQ(read_file(this->dir.path() / "password.txt"), password);
+    EXPECT_FALSE(contains(o.out + o.err, password)) << o;
+    EXPECT_TRUE(fs::exists(backed_up_file(o.out))) << o;
+  }
+}
+
+// ---- reset of a protected database ---------------------------------------------------------------
+
+TYPED_TEST(cli, ResetRefusesAProtectedDatabaseUnlessForced) {
+  const auto before = this->seed();
+  for (const auto& [extra, env] : {std::pair<std::string, environment>{"protected = true\n", {}},
+                                   std::pair<std::string, environment>{"", {{"STRATA_PROTECTED", "1"}}}}) {
+    this->write_ini(extra);
+    for (const strings& args : {strings{"reset"}, strings{"reset", "--confirm"}}) {
+      const auto o = this->run(args, env);
+      EXPECT_EQ(o.status, 1) << o;
+      EXPECT_TRUE(one_line_error(o)) << o;
+      EXPECT_TRUE(contains(o.err, "is protected (" + std::string(extra.empty() ? "STRATA_PROTECTED=1 in the environment" : "protected = true in "))) << o;
+      EXPECT_TRUE(contains(o.err, "reset --confirm --force-protected")) << o;
+      EXPECT_EQ(o.out, "") << o;
+      EXPECT_EQ(this->state(), before);
+    }
+  }
+  this->write_ini("protected = false\n");
+  EXPECT_EQ(this->run({"reset"}).status, 1);  // lists only, as always
+  this->write_ini("protected = true\n");
+  const auto o = this->run({"reset", "--confirm", "--force-protected"});
+  EXPECT_EQ(o.status, 0) << o;
+  EXPECT_EQ(this->state(), "");
+}
+
 }  // namespace on_each_backend
 
 // ================================================================================================
@@ -631,6 +804,27 @@ TEST_F(cli, UnexpectedArgumentsAndOptionsAreUsageErrors) {
     EXPECT_EQ(o.status, 2) << args.front() << ": " << o;
     EXPECT_TRUE(one_line_error(o)) << o;
   }
+  EXPECT_FALSE(fs::exists(db_file()));
+}
+
+// An empty --url (an unset variable in a script) is an error, never the ini's database.
+TEST_F(cli, AnEmptyUrlIsAUsageErrorNotTheConfiguredDatabase) {
+  write_ini();
+  for (const strings& args : {strings{"--url", "", "upgrade"}, strings{"--url=", "status"}, strings{"--url", " ", "reset", "--confirm"}}) {
+    const auto o = run(args);
+    EXPECT_EQ(o.status, 2) << o;
+    EXPECT_TRUE(one_line_error(o)) << o;
+    EXPECT_TRUE(contains(o.err, "--url is empty")) << o;
+    EXPECT_FALSE(fs::exists(db_file())) << "the ini's database was used";
+  }
+}
+
+TEST_F(cli, BackupDirWithoutBackupIsAUsageError) {
+  write_ini();
+  const auto o = run({"upgrade", "--backup-dir", "."});
+  EXPECT_EQ(o.status, 2) << o;
+  EXPECT_TRUE(one_line_error(o)) << o;
+  EXPECT_TRUE(contains(o.err, "add --backup")) << o;
   EXPECT_FALSE(fs::exists(db_file()));
 }
 

@@ -243,6 +243,35 @@ TEST_F(Configuration, AnUnknownKeyNamesItsLine) {
   EXPECT_TRUE(contains(what, "versoin_table")) << what;
 }
 
+TEST_F(Configuration, ProtectedComesFromTheIniOrTheEnvironment) {
+  env_.unset("STRATA_PROTECTED");
+  write(ini(), "[strata]\nurl = sqlite:///app.db\n");
+  auto c = strata::load_configuration(options());
+  EXPECT_FALSE(c.protected_database);
+
+  write(ini(), "[strata]\nurl = sqlite:///app.db\nprotected = Yes\n");
+  c = strata::load_configuration(options());
+  EXPECT_TRUE(c.protected_database);
+  EXPECT_EQ(c.protected_source, "protected = Yes in " + ini_line(3));
+
+  write(ini(), "[strata]\nurl = sqlite:///app.db\nprotected = false\n");
+  EXPECT_FALSE(strata::load_configuration(options()).protected_database);
+  env_.set("STRATA_PROTECTED", "1");  // either one marks it
+  c = strata::load_configuration(options());
+  EXPECT_TRUE(c.protected_database);
+  EXPECT_EQ(c.protected_source, "STRATA_PROTECTED=1 in the environment");
+
+  env_.set("STRATA_PROTECTED", "sure");
+  auto what = configuration_error_of(options());
+  EXPECT_TRUE(contains(what, "STRATA_PROTECTED in the environment is 'sure'")) << what;
+
+  env_.set("STRATA_PROTECTED", "0");
+  write(ini(), "[strata]\nurl = sqlite:///app.db\nprotected = maybe\n");
+  what = configuration_error_of(options());
+  EXPECT_TRUE(contains(what, ini_line(3))) << what;
+  EXPECT_TRUE(contains(what, "protected = true or false")) << what;
+}
+
 TEST_F(Configuration, AnIniSyntaxErrorNamesItsLine) {
   write(ini(), "[strata]\nurl = sqlite:///app.db\nthis line has no equals sign\n");
   auto what = configuration_error_of(options());

@@ -2,6 +2,7 @@
 // passwords, failing revisions inside and outside a transaction, the migration lock, lost
 // connections, concurrent migrators. Skipped when no server is there (see postgresql_scratch.hpp).
 #include <strata/dialect/postgresql.hpp>
+#include <strata/dialect/sqlite_sql.hpp>
 #include <strata/strata.hpp>
 
 #include <arpa/inet.h>
@@ -445,6 +446,114 @@ TEST_F(PostgresqlErrors, LostConnectionMidMigrationIsUnavailable) {
   while (db().scalar(advisory_locks_here) != "0" && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   EXPECT_EQ(db().scalar(advisory_locks_here), "0") << "the lock went with the session";
+}
+
+
+// ---- names PostgreSQL would cut ------------------------------------------------------------------------------
+
+// 63 bytes: the longest name PostgreSQL keeps; one more and it cuts it.
+constexpr std::string_view name_63 = "ix_items_name_and_note_a_long_index_name_that_just_fits_in_63_b";
+constexpr std::string_view name_64 = "ix_items_note_a_long_index_name_that_is_one_byte_too_long_64_byt";
+static_assert(name_63.size() == 63 && name_64.size() == 64);
+
+struct name_that_fits : strata::revision<"e60000000002", "e10000000001"> {
+  static constexpr std::string_view message = "63 bytes";
+  static constexpr void upgrade(strata::ops& op) { op.create_index(name_63, "items", {"name", "note"}); }
+  static constexpr void downgrade(strata::ops& op) { op.drop_index(name_63); }
+};
+struct name_too_long : strata::revision<"e60000000003", "e60000000002"> {
+  static constexpr std::string_view message = "64 bytes";
+  static constexpr void upgrade(strata::ops& op) { op.create_index(name_64, "items", {"note"}); }
+  static constexpr void downgrade(strata::ops& op) { op.drop_index(name_64); }
+};
+// A downgrade that would cut a name: refused when it is about to run, not before.
+struct long_name_on_the_way_down : strata::revision<"e60000000004", "e60000000002"> {
+  static constexpr std::string_view message = "64 bytes in the downgrade";
+  static constexpr void upgrade(strata::ops& op) { op.drop_index(name_63); }
+  static constexpr void downgrade(strata::ops& op) { op.create_index(name_64, "items", {"name"}); }
+};
+
+static_assert(strata::names_fit<strata::history<first, name_that_fits>, strata::postgresql_sql>);
+static_assert(strata::names_fit<strata::history<first, name_that_fits, name_too_long>, strata::sqlite_sql>, "SQLite keeps any length");
+
+TEST_F(PostgresqlErrors, ANameLongerThan63BytesIsRefusedBeforeAnythingRuns) {
+  pg m{strata::history<first, name_that_fits, name_too_long>{}, url()};
+  try {
+    (void)m.upgrade();
+    FAIL() << "a 64-byte index name was let through";
+  } catch (const strata::name_too_long& e) {
+    EXPECT_EQ(e.revision(), "e60000000003");
+    EXPECT_EQ(e.name(), name_64);
+    expect_words(e.what(), {"revision 'e60000000003' (64 bytes) names '" + std::string(name_64) + "', 64 bytes long", "in its upgrade",
+                            "postgresql keeps names of at most 63 bytes", "nothing ran", "shorten the name"});
+  }
+  EXPECT_FALSE(db().exists("items")) << "the revisions before it ran";
+  EXPECT_FALSE(db().exists("alembic_version"));
+  // up to the revision before it, all is well, and the 63-byte name is kept whole
+  EXPECT_EQ(m.upgrade("e60000000002").size(), 2U);
+  EXPECT_EQ(db().scalar("SELECT count(*) FROM pg_class WHERE relname = '" + std::string(name_63) + "'"), "1");
+  EXPECT_THROW((void)m.planned(strata::direction::upgrade, "head"), strata::name_too_long);
+}
+
+TEST_F(PostgresqlErrors, ANameTooLongInADowngradeIsRefusedBeforeItRuns) {
+  pg m{strata::history<first, name_that_fits, long_name_on_the_way_down>{}, url()};
+  ASSERT_EQ(m.upgrade().size(), 3U);
+  const auto what = message_of<strata::name_too_long>([&] { (void)m.downgrade("base"); });
+  expect_words(what, {"revision 'e60000000004'", "in its downgrade", "nothing ran"});
+  EXPECT_EQ(db().versions(), std::vector<std::string>{"e60000000004"});
+  EXPECT_TRUE(db().exists("items"));
+}
+
+// ---- privileges the database user lacks ---------------------------------------------------------------------
+
+// A login role of its own, without CREATE on the schema public (PostgreSQL 15's default for
+// PUBLIC), on the test's database; dropped afterwards.
+class PostgresqlPrivileges : public PostgresqlErrors {
+ protected:
+  void SetUp() override {
+    PostgresqlErrors::SetUp();
+    if (IsSkipped() || HasFatalFailure()) return;
+    role_ = "strata_plain_" + db().name().substr(db().name().size() > 20 ? db().name().size() - 20 : 0);
+    db().exec("DROP ROLE IF EXISTS \"" + role_ + "\"; CREATE ROLE \"" + role_ + "\" LOGIN PASSWORD 'S3cret-pw'");
+    db().exec("REVOKE CREATE ON SCHEMA public FROM PUBLIC; REVOKE CREATE ON DATABASE \"" + db().name() + "\" FROM PUBLIC");
+    const auto u = url();
+    const auto at = u.find('@');
+    role_url_ = "postgresql://" + role_ + ":S3cret-pw" + (at == std::string::npos ? "@" + u.substr(13) : u.substr(at));
+  }
+  void TearDown() override {
+    if (!role_.empty()) db().exec("DROP OWNED BY \"" + role_ + "\"; DROP ROLE IF EXISTS \"" + role_ + "\"");
+  }
+  std::string role_, role_url_;
+};
+
+TEST_F(PostgresqlPrivileges, PermissionDeniedOnTheSchemaNamesTheGrant) {
+  pg m{history{}, role_url_};
+  const auto what = message_of<strata::migration_failed>([&] { (void)m.upgrade(); });
+  expect_words(what, {"permission denied for schema public", "lacks a privilege",
+                      "GRANT USAGE, CREATE ON SCHEMA \"public\" TO \"" + role_ + "\"", "rolled back"});
+  EXPECT_EQ(what.find("fix the revision"), std::string::npos) << what;
+  EXPECT_EQ(what.find("S3cret-pw"), std::string::npos) << what;
+  EXPECT_FALSE(db().exists("items"));
+
+  db().exec("GRANT USAGE, CREATE ON SCHEMA public TO \"" + role_ + "\"");  // as it says
+  EXPECT_EQ(m.upgrade().size(), 2U);
+}
+
+TEST_F(PostgresqlPrivileges, NoConnectPrivilegeNamesTheGrant) {
+  db().exec("REVOKE CONNECT ON DATABASE \"" + db().name() + "\" FROM PUBLIC");
+  const auto what = message_of<strata::database_unavailable>([&] { pg m{history{}, role_url_}; });
+  expect_words(what, {"cannot connect to PostgreSQL", "permission denied for database", "lacks a privilege",
+                      "GRANT CONNECT ON DATABASE \"" + db().name() + "\" TO \"" + role_ + "\""});
+  EXPECT_EQ(what.find("check that the server runs"), std::string::npos) << what;
+  EXPECT_EQ(what.find("S3cret-pw"), std::string::npos) << what;
+}
+
+TEST_F(PostgresqlPrivileges, PermissionDeniedOnTheDatabaseNamesTheGrant) {
+  pg m{history{}, role_url_ + (role_url_.find('?') == std::string::npos ? "?" : "&") + "schema=inventory"};
+  const auto what = message_of<strata::error>([&] { (void)m.upgrade(); });
+  expect_words(what, {"permission denied for database", "GRANT CREATE ON DATABASE \"" + db().name() + "\" TO \"" + role_ + "\""});
+  EXPECT_EQ(what.find("fix the revision"), std::string::npos) << what;
+  EXPECT_EQ(db().scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'inventory'"), "0");
 }
 
 }  // namespace

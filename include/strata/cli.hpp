@@ -46,6 +46,11 @@ inline constexpr int exit_failure = 1;
 inline constexpr int exit_usage = 2;
 
 namespace detail {
+inline constexpr std::string_view empty_url =
+    "--url is empty (an unset variable?); give the database URL, or leave --url out to use DATABASE_URL or strata.ini";
+}  // namespace detail
+
+namespace detail {
 
 using commands::detail::join;
 
@@ -115,7 +120,7 @@ class application {
     app.require_subcommand(1);
     app.fallthrough();
     app.add_option("-c,--config", config_file_, "The configuration file (default: $STRATA_CONFIG, else ./strata.ini)");
-    app.add_option("--url", url_, "The database URL, overriding DATABASE_URL and the configuration file");
+    auto* url_option = app.add_option("--url", url_, "The database URL, overriding DATABASE_URL and the configuration file");
 
     auto* init = app.add_subcommand("init", "Set up the versions folder: create it with an empty history.hpp, so that a new project builds before its first revision");
     auto* migrate = app.add_subcommand("migrate", "Write a new revision into the versions folder (down revision: the current heads)");
@@ -129,6 +134,10 @@ class application {
     upgrade->add_option("target", target_, "head (the default), heads, a revision id or prefix, or +N");
     auto* downgrade = app.add_subcommand("downgrade", "Revert revisions down to a target");
     downgrade->add_option("target", target_, "A revision id or prefix (which stays applied), base, or -N");
+    for (auto* sub : {upgrade, downgrade}) {
+      sub->add_flag("--backup", backup_, "Back the database up first, when there is something to run (SQLite: a .bak file beside it; PostgreSQL: pg_dump)");
+      sub->add_option("--backup-dir", backup_dir_, "The folder the backup goes in (default: beside a SQLite file, the working directory for pg_dump)");
+    }
     auto* stamp = app.add_subcommand("stamp", "Set the version table to a target without running any migration");
     stamp->add_option("target", target_, "head, heads, base, or a revision id or prefix");
     auto* current = app.add_subcommand("current", "Show the database's current revision(s)");
@@ -144,6 +153,7 @@ class application {
     merge->add_option("revisions", revisions_, "Two or more revision ids or prefixes, or heads")->required()->expected(1, -1);
     auto* reset = app.add_subcommand("reset", "Drop every table, index, view and trigger, and the version table");
     reset->add_flag("--confirm", confirm_, "Really drop them (without it, reset only lists them)");
+    reset->add_flag("--force-protected", force_protected_, "Reset a database the configuration marks protected (protected = true, STRATA_PROTECTED=1)");
     for (auto* sub : {current, heads, history, status}) sub->add_flag("--json", json_, "Print JSON for scripts");
 
     try {
@@ -152,7 +162,9 @@ class application {
       return app.exit(e, out_, err_);
     } catch (const CLI::ParseError& e) {
       std::string what = e.what();
-      if (app.get_subcommands().empty()) {
+      for (int i = 1; i < argc; ++i)  // CLI11 takes no empty value after '='
+        if (std::string_view(argv[i]) == "--url=") what = empty_url;
+      if (what != empty_url && app.get_subcommands().empty()) {
         const std::string verbs = "init, migrate, check, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
         std::string word;  // the first argument that is neither an option nor an option's value
         for (int i = 1; i < argc && word.empty(); ++i) {
@@ -171,6 +183,10 @@ class application {
     }
 
     try {
+      // An empty --url (an unset variable in a script) must not fall back to another database.
+      if (url_option->count() > 0 && strata::detail::trim(url_).empty())
+        throw usage_error(std::string(empty_url));
+      if (!backup_dir_.empty() && !backup_) throw usage_error("--backup-dir names where --backup writes; add --backup, or leave --backup-dir out");
       // Checked here rather than by CLI11, for a message that says what the target can be.
       if (*downgrade && target_.empty())
         throw usage_error("downgrade needs a target: a revision id or prefix (which stays applied), 'base', or -N such as -1");
@@ -354,6 +370,11 @@ class application {
   int do_move(M& m, direction way) {
     announce(m);
     const bool up = way == direction::upgrade;
+    if (backup_) {
+      const auto b = commands::backup_before(m, way, up && target_.empty() ? "head" : target_, backup_dir_);
+      if (b.made) out_ << "Backed up " << m.dialect().location() << " to " << b.made->file << " (" << b.made->tool << ").\n" << std::flush;
+      else out_ << "No backup: there is nothing to " << (up ? "upgrade" : "downgrade") << ".\n";
+    }
     const auto change = up ? commands::upgrade(m, target_.empty() ? "head" : target_) : commands::downgrade(m, target_);
     if (change.applied.empty())
       out_ << "Nothing to " << (up ? "upgrade" : "downgrade") << ": the database is at " << id_list(change.to) << ".\n";
@@ -377,6 +398,9 @@ class application {
       throw strata::error("the " + std::string(D::name) + " dialect cannot list the objects of its schema, so " + program_ +
                           " cannot reset it; drop them with the database's own tools");
     } else {
+      if (const auto& c = config(); c.protected_database && !force_protected_)
+        throw error("the database " + m.dialect().location() + " is protected (" + c.protected_source + "), so reset drops nothing; if you "
+                    "really mean to drop every table and row in it, run '" + program_ + " reset --confirm --force-protected'");
       const auto plan = commands::plan_reset(m);
       const auto where = plan.location + " (at " + id_list(plan.current) + ")";
       const auto n = plan.objects.size();
@@ -631,9 +655,10 @@ class application {
   std::string program_;
   std::optional<configuration> config_;
   std::optional<commands::versions_folder_comparison> folder_;
-  std::string config_file_, url_, message_, positional_message_, target_;
+  std::string config_file_, url_, message_, positional_message_, target_, backup_dir_;
   std::vector<std::string> revisions_;
   bool no_autogenerate_ = false, empty_ = false, from_database_ = false, verbose_ = false, json_ = false, confirm_ = false;
+  bool backup_ = false, force_protected_ = false;
 };
 
 }  // namespace detail

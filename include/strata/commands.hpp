@@ -13,8 +13,10 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -350,8 +352,7 @@ validation_report validate(migrator<D>& m) {
     const auto below = g.ancestors(std::vector<std::size_t>{a});
     for (auto b : known)
       if (a != b && below[b])
-        r.version_problems.push_back("the version table holds both '" + std::string(g[a].id) + "' and its ancestor '" + std::string(g[b].id) +
-                                     "'; stamp the database at the revision it is really at");
+        r.version_problems.push_back(strata::detail::overlapping_versions(r.version_table, g[a].id, g[b].id));
   }
 
   if constexpr (Inspectable<D>) {
@@ -403,6 +404,41 @@ reset_plan plan_reset(migrator<D>& m) {
 template <Inspectable D>
 void reset(migrator<D>& m, const reset_plan& plan) {
   m.dialect().drop_objects(plan.objects, m.options().version_table);
+}
+
+// ---- backup ----------------------------------------------------------------------------------------
+
+struct backup_report {
+  std::vector<revision_entry> planned;  // what the migration will run; none: no backup was made
+  std::optional<backup_made> made;
+};
+
+// The current UTC time as a backup's file names carry it: "20261202T091500Z".
+inline std::string backup_stamp() {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  ::gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
+  return text;
+}
+
+// Before upgrade(m, target) or downgrade(m, target): a backup of the database (BacksUp) when that
+// migration has something to run, checked as it checks it (a bad target or version table throws
+// here, before any backup). `directory` empty: the dialect's default place. Throws
+// strata::backup_failed when the backup cannot be made (or the dialect cannot make one).
+template <Dialect D>
+backup_report backup_before(migrator<D>& m, direction way, std::string_view target, const std::string& directory = {}) {
+  backup_report r;
+  r.planned = entries(m.graph(), m.planned(way, target));
+  if (r.planned.empty()) return r;
+  if constexpr (BacksUp<D>) {
+    r.made = m.dialect().backup({backup_stamp(), directory});
+  } else {
+    throw backup_failed("the " + std::string(D::name) + " dialect cannot back a database up, so nothing ran; back it up with the "
+                        "database's own tools and run again without --backup");
+  }
+  return r;
 }
 
 // ---- upgrade, downgrade, stamp ---------------------------------------------------------------------

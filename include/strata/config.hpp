@@ -27,6 +27,10 @@ struct configuration {
   std::string version_table = "alembic_version";
   std::filesystem::path versions_dir;  // absolute
   std::filesystem::path file;          // the ini file read; empty when there was none
+  // A database `reset` refuses to drop unless forced (as Rails refuses for production): `protected
+  // = true` in the ini file, or STRATA_PROTECTED=1 in the environment or .env; either one marks it.
+  bool protected_database = false;
+  std::string protected_source;  // what marked it, for messages: "/app/strata.ini line 5", "STRATA_PROTECTED in the environment"
 };
 
 struct configuration_options {
@@ -122,6 +126,15 @@ inline std::optional<std::string> environment(const char* name) {
   return std::nullopt;
 }
 
+// A yes/no setting: true, yes, on, 1 / false, no, off, 0 (any case); nullopt for anything else.
+inline std::optional<bool> flag_value(std::string_view text) {
+  std::string v = trim(text);
+  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
+  if (v == "true" || v == "yes" || v == "on" || v == "1") return true;
+  if (v == "false" || v == "no" || v == "off" || v == "0") return false;
+  return std::nullopt;
+}
+
 }  // namespace detail
 
 // Reads the configuration. Precedence for the URL: url_override, then DATABASE_URL from the
@@ -194,14 +207,28 @@ inline configuration load_configuration(const configuration_options& options = {
             throw configuration_error(where + ": version_table is empty; name the table, or remove the line for alembic_version");
         } else if (key == "versions_dir") {
           config.versions_dir = value.data();
+        } else if (key == "protected") {
+          const auto on = detail::flag_value(value.data());
+          if (!on) throw configuration_error(where + ": protected = '" + value.data() + "' is not a yes or no; write protected = true or false");
+          config.protected_database = *on;
+          if (*on) config.protected_source = "protected = " + value.data() + " in " + where;
         } else {
           throw configuration_error(where + ": '" + key + "' is not a strata setting; the [strata] section takes url, "
-                                    "version_table and versions_dir");
+                                    "version_table, versions_dir and protected");
         }
       }
     }
   }
 
+  if (auto marked = detail::environment("STRATA_PROTECTED"); marked && !marked->empty()) {
+    const auto on = detail::flag_value(*marked);
+    const auto source = std::string("STRATA_PROTECTED") + (from_env_file("STRATA_PROTECTED") ? " in the .env file" : " in the environment");
+    if (!on) throw configuration_error(source + " is '" + *marked + "', not a yes or no; set it to 1 to protect the database, or unset it");
+    if (*on && !config.protected_database) {
+      config.protected_database = true;
+      config.protected_source = "STRATA_PROTECTED=" + *marked + " " + source.substr(std::string("STRATA_PROTECTED ").size());
+    }
+  }
   config.versions_dir = (base / (config.versions_dir.empty() ? fs::path("migrations") : config.versions_dir)).lexically_normal();
   if (!options.url_override.empty()) {
     config.url = options.url_override;

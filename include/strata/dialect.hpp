@@ -203,6 +203,33 @@ concept PreparesLocation = Dialect<D> && requires(std::string_view url) {
   { D::prepare_location(url) } -> std::convertible_to<bool>;
 };
 
+// ---- BacksUp: a copy of the database before a migration --------------------------------------------
+
+// Where a backup goes and what it is called.
+struct backup_options {
+  std::string stamp;      // UTC time, "20261202T091500Z": part of the file's name
+  std::string directory;  // the folder to write it in; empty: the dialect's default
+};
+
+// What a backup wrote.
+struct backup_made {
+  std::string file;  // the path written
+  std::string tool;  // how: "SQLite's online backup", "pg_dump"
+};
+
+// A model copies the database it is connected to into one file, before a migration
+// (manage_db upgrade --backup), and says where:
+//   backup_made backup(const backup_options& options);
+// The file's name holds options.stamp and never replaces an existing file. The copy is consistent
+// (a snapshot) even while other connections write. A password never appears on a command line the
+// dialect runs, nor in a message. Any failure is strata::backup_failed, saying what to do, with no
+// file left behind. Models: strata::sqlite (the online backup API: <database>.<stamp>.bak beside
+// the database file), strata::postgresql (pg_dump: <database>.<stamp>.sql in the working directory).
+template <class D>
+concept BacksUp = Dialect<D> && requires(D& d, const backup_options& options) {
+  { d.backup(options) } -> std::same_as<backup_made>;
+};
+
 // ---- Provisionable: databases made and dropped for tests ----------------------------------------------
 //
 // strata::testing (the fixtures, STRATA_MIGRATION_TESTS, the clone pool) makes throwaway databases
@@ -303,6 +330,13 @@ concept SnapshotsDatabases = Provisionable<D> && requires(D& d, typename D::prov
 };
 
 namespace detail {
+
+// What a dialect says when a table of the version table's name is not Alembic's version table.
+inline std::string version_table_of_another_layout(std::string_view table) {
+  return "the table '" + std::string(table) + "' exists with another layout than Alembic's version table (it has no version_num "
+         "column), so it cannot say which revision the database is at; if it is the application's own table, keep strata's versions "
+         "in another one with version_table = <name> in strata.ini (migrator_options::version_table), else rename or drop it";
+}
 
 // Tables ordered so that each comes before the tables it references, for dropping them:
 // `references` holds (referencing, referenced) name pairs, compared with `same_name`. Among tables

@@ -107,17 +107,44 @@ class replay_failed : public error {
 };
 
 // Thrown by a dialect's apply() when one operation fails; the migrator turns it into
-// migration_failed, adding the revision.
+// migration_failed, adding the revision. `advice`, when the dialect knows that the revision is not
+// at fault (a privilege the database user lacks), says what to do instead of fixing the revision.
 class operation_failed : public error {
  public:
   operation_failed(std::string operation, std::string database_message)
       : error(operation + ": " + database_message), operation_(std::move(operation)), database_message_(std::move(database_message)) {}
+  operation_failed(std::string operation, std::string database_message, std::string advice)
+      : operation_failed(std::move(operation), std::move(database_message)) {
+    advice_ = std::move(advice);
+  }
   [[nodiscard]] const std::string& operation() const { return operation_; }
   [[nodiscard]] const std::string& database_message() const { return database_message_; }
+  [[nodiscard]] const std::string& advice() const { return advice_; }  // empty: fix the revision
 
  private:
   std::string operation_;
   std::string database_message_;
+  std::string advice_;
+};
+
+// A revision names a table, column, index or constraint longer than the database keeps (PostgreSQL
+// cuts names at 63 bytes): refused before anything runs.
+class name_too_long : public error {
+ public:
+  name_too_long(std::string revision, std::string name, const std::string& message)
+      : error(message), revision_(std::move(revision)), name_(std::move(name)) {}
+  [[nodiscard]] const std::string& revision() const { return revision_; }
+  [[nodiscard]] const std::string& name() const { return name_; }
+
+ private:
+  std::string revision_;
+  std::string name_;
+};
+
+// A backup asked for before a migration could not be made; nothing ran.
+class backup_failed : public error {
+ public:
+  using error::error;
 };
 
 }  // namespace strata

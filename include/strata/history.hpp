@@ -179,4 +179,66 @@ inline constexpr bool is_history_v<history<R...>> = true;
 template <class H>
 concept History = is_history_v<H>;
 
+namespace detail {
+
+// The first revision of a history that records an identifier longer than `limit` bytes.
+struct revision_long_name {
+  std::string_view revision;
+  long_name name;
+};
+
+template <class H>
+struct long_names;
+template <class... R>
+struct long_names<history<R...>> {
+  static constexpr revision_long_name first(std::size_t limit) {
+    if (limit == 0) return {};
+    const std::array<revision_long_name, sizeof...(R)> all{revision_long_name{R::id, long_name_of<R>(limit)}...};
+    for (const auto& x : all)
+      if (x.name.bytes != 0) return x;
+    return {};
+  }
+};
+
+template <class Traits>
+constexpr message_buffer long_name_message(const revision_long_name& n) {
+  message_buffer m;
+  m << "strata::names_fit: revision `" << n.revision << "` names `" << n.name.name << "` of " << n.name.bytes << " bytes, longer than the "
+    << Traits::max_identifier_bytes << " that " << Traits::name << " keeps (it would cut the name); shorten it";
+  return m;
+}
+
+// Instantiated only for a name too long: GCC prints the Message argument verbatim above the
+// assertion. `value` is true so that the static_assert around names_fit does not fail a second time.
+template <fixed_string Message>
+struct name_too_long_for_the_database {
+  static_assert(Message.size() == 0, "strata::names_fit: a name is too long for the database: the revision, the name and its length are "
+                                     "spelled out in 'name_too_long_for_the_database<...>' above");
+  static constexpr bool value = true;
+};
+template <bool Fit, fixed_string Message>
+inline constexpr bool names_checked_for = true;
+template <fixed_string Message>
+inline constexpr bool names_checked_for<false, Message> = name_too_long_for_the_database<Message>::value;
+
+// Where revisions cannot be recorded in constant evaluation (records_at_compile_time), nothing is checked.
+template <class H, class Traits>
+inline constexpr revision_long_name first_long_name_in =
+    records_at_compile_time ? long_names<H>::first(Traits::max_identifier_bytes) : revision_long_name{};
+
+}  // namespace detail
+
+// Whether every table, column, index and constraint name history H records fits the database of
+// SQL traits T (T::max_identifier_bytes; 0: no limit): PostgreSQL cuts a longer name, so that the
+// upgrade succeeds and validate then misses the object. migrator refuses such a revision before
+// anything runs; at compile time:
+//   static_assert(strata::names_fit<history, strata::postgresql_sql>);
+// fails naming the revision, the name and its length (with GCC; where the recorded operations cannot
+// be constant-evaluated, as with clang 14, it checks nothing: see detail::records_at_compile_time).
+template <History H, class T>
+inline constexpr bool names_fit =
+    detail::names_checked_for<detail::first_long_name_in<H, T>.name.bytes == 0,
+                              detail::to_fixed_string<detail::long_name_message<T>(detail::first_long_name_in<H, T>).size>(
+                                  detail::long_name_message<T>(detail::first_long_name_in<H, T>))>;
+
 }  // namespace strata

@@ -51,6 +51,16 @@ constexpr std::string_view to_string(migration_event::kind what) {
 }
 inline std::ostream& operator<<(std::ostream& out, migration_event::kind what) { return out << to_string(what); }
 
+namespace detail {
+
+// The version table holds a revision and one of its ancestors: what to say, here and in validate.
+inline std::string overlapping_versions(std::string_view table, std::string_view revision, std::string_view ancestor) {
+  return "the version table '" + std::string(table) + "' holds both '" + std::string(revision) + "' and its ancestor '" +
+         std::string(ancestor) + "', which overlap, so it is unclear where the database is; 'stamp' it at the revision it is really at";
+}
+
+}  // namespace detail
+
 template <Dialect D>
 class migrator {
  public:
@@ -83,6 +93,31 @@ class migrator {
   // Applies what the target needs and returns the ids applied, in order. Targets: "head" (the
   // single head), "heads", an id, a unique prefix, "+N".
   std::vector<std::string> upgrade(std::string_view target = "head") {
+    std::vector<std::string> done;
+    for (auto i : upgrade_plan(target))
+      if (step(i, direction::upgrade)) done.emplace_back(graph_[i].id);
+    return done;
+  }
+
+  // Reverts down to the target and returns the ids reverted, in order. Targets: an id or a
+  // unique prefix (which stays applied), "base", "-N".
+  std::vector<std::string> downgrade(std::string_view target) {
+    std::vector<std::string> done;
+    for (auto i : downgrade_plan(target))
+      if (step(i, direction::downgrade)) done.emplace_back(graph_[i].id);
+    return done;
+  }
+
+  // The ids upgrade(target) or downgrade(target) would run now, in order, checked as they check
+  // them (the version table, the targets, names the database would cut); runs nothing.
+  [[nodiscard]] std::vector<std::string> planned(direction way, std::string_view target) {
+    std::vector<std::string> out;
+    for (auto i : way == direction::upgrade ? upgrade_plan(target) : downgrade_plan(target)) out.emplace_back(graph_[i].id);
+    return out;
+  }
+
+ private:
+  std::vector<std::size_t> upgrade_plan(std::string_view target) {
     auto rows = checked_rows();
     auto applied = graph_.ancestors(rows);
     std::vector<std::size_t> plan;
@@ -95,15 +130,11 @@ class migrator {
     } else {
       plan = pending_for(upgrade_tips(target), applied);
     }
-    std::vector<std::string> done;
-    for (auto i : plan)
-      if (step(i, direction::upgrade)) done.emplace_back(graph_[i].id);
-    return done;
+    check_names(plan, direction::upgrade);
+    return plan;
   }
 
-  // Reverts down to the target and returns the ids reverted, in order. Targets: an id or a
-  // unique prefix (which stays applied), "base", "-N".
-  std::vector<std::string> downgrade(std::string_view target) {
+  std::vector<std::size_t> downgrade_plan(std::string_view target) {
     auto rows = checked_rows();
     auto applied = graph_.ancestors(rows);
     std::vector<std::size_t> applied_list;
@@ -129,12 +160,31 @@ class migrator {
         if (above[i] && i != t) plan.push_back(i);
     }
     if (!relative(target, '-')) std::reverse(plan.begin(), plan.end());
-    std::vector<std::string> done;
-    for (auto i : plan)
-      if (step(i, direction::downgrade)) done.emplace_back(graph_[i].id);
-    return done;
+    check_names(plan, direction::downgrade);
+    return plan;
   }
 
+  // A name longer than the database keeps (D::sql::max_identifier_bytes) in a revision about to
+  // run: refused before anything runs, as the database would cut it and validate then miss it.
+  void check_names(const std::vector<std::size_t>& plan, direction way) const {
+    constexpr std::size_t limit = D::sql::max_identifier_bytes;
+    if constexpr (limit != 0) {
+      for (auto i : plan) {
+        const auto& rev = graph_[i];
+        const ops recorded = way == direction::upgrade ? rev.record_upgrade() : rev.record_downgrade();
+        detail::first_long_name finder{limit};
+        for (const auto& o : recorded.operations()) detail::for_each_name(o, finder);
+        if (finder.found.bytes != 0)
+          throw name_too_long(std::string(rev.id), std::string(finder.found.name),
+                              "revision '" + std::string(rev.id) + "' (" + std::string(rev.message) + ") names '" +
+                                  std::string(finder.found.name) + "', " + std::to_string(finder.found.bytes) + " bytes long, in its " +
+                                  std::string(to_string(way)) + "; " + std::string(D::name) + " keeps names of at most " +
+                                  std::to_string(limit) + " bytes and would cut it, so nothing ran: shorten the name in the revision");
+      }
+    }
+  }
+
+ public:
   // Sets the version table to the target without running any migration.
   void stamp(std::string_view target) {
     std::vector<std::string> rows;
@@ -259,7 +309,18 @@ class migrator {
     return out;
   }
 
-  std::vector<std::size_t> checked_rows() { return rows_to_indexes(dialect_.read_versions(options_.version_table)); }
+  // The version rows, refused when one is below another (Alembic: "overlaps with other requested
+  // revisions"): the database is not at a revision a migration can start from.
+  std::vector<std::size_t> checked_rows() {
+    auto rows = rows_to_indexes(dialect_.read_versions(options_.version_table));
+    for (auto a : rows) {
+      const auto below = graph_.ancestors(std::vector<std::size_t>{a});
+      for (auto b : rows)
+        if (a != b && below[b])
+          throw unknown_database_state(detail::overlapping_versions(options_.version_table, graph_[a].id, graph_[b].id));
+    }
+    return rows;
+  }
 
   std::string describe_rows(const std::vector<std::size_t>& rows) const {
     if (rows.empty()) return "base";
@@ -293,7 +354,7 @@ class migrator {
         dialect_.write_versions(options_.version_table, next_rows(rows, i, way));
       });
     } catch (const operation_failed& e) {
-      throw failure(rev, way, before, e.operation(), e.database_message());
+      throw failure(rev, way, before, e.operation(), e.database_message(), e.advice());
     } catch (const strata::error&) {
       throw;
     } catch (const std::exception& e) {
@@ -303,15 +364,17 @@ class migrator {
     return !skipped;
   }
 
+  // `advice`: what to do when the revision is not at fault (the dialect's operation_failed::advice()).
   migration_failed failure(const revision_info& rev, direction way, const std::string& before, const std::string& operation,
-                           const std::string& message) const {
+                           const std::string& message, const std::string& advice = {}) const {
+    const std::string then = advice.empty() ? "fix the revision and run it again" : advice;
     std::string text = std::string(to_string(way)) + " of revision '" +
                        std::string(rev.id) + "' (" + std::string(rev.message) + ") failed" +
                        (operation.empty() ? "" : " at " + operation) + ": " + message +
                        (rev.transactional
-                            ? "; it was rolled back, so the database is still at " + before + ": fix the revision and run it again"
+                            ? "; it was rolled back, so the database is still at " + before + ": " + then
                             : "; it ran outside a transaction, so what ran before the failure stayed applied, while the version "
-                              "table still says " + before + ": clean up what it left, fix the revision and run it again");
+                              "table still says " + before + ": clean up what it left, " + then);
     return migration_failed(std::string(rev.id), operation, message, text);
   }
 

@@ -96,6 +96,8 @@ struct sql_traits {
   static constexpr bool concurrent_indexes = false;
   // Whether ADD COLUMN of a .primary_key() column says PRIMARY KEY.
   static constexpr bool key_in_add_column = true;
+  // The longest name (table, column, index, constraint) the database keeps, in bytes; 0: no limit.
+  static constexpr std::size_t max_identifier_bytes = 0;
 
   // "CONSTRAINT "name" " for a named constraint, "" for an unnamed one.
   static std::string constraint_prefix(std::string_view name) {
@@ -286,6 +288,7 @@ struct sql_traits {
 //   static std::string primary_key_clause(const column&);     // SQLite's AUTOINCREMENT
 //   static std::string generated_clause(const column&);       // which generated columns exist
 //   static constexpr bool concurrent_indexes, key_in_add_column;
+//   static constexpr std::size_t max_identifier_bytes;      // a longer name is refused before it runs
 //   static std::string drop_constraint_by_columns(const op::drop_constraint&, const render_options&);
 //   static std::vector<std::string> statements(const operation&, const render_options&);
 //   static std::vector<std::string> render_revision(std::span<const operation>, const schema&, const render_options&);

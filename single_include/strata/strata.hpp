@@ -37,8 +37,10 @@
 // them (strata::revision_not_found, strata::migration_failed, strata::database_locked ...).
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <ctime>
 #include <optional>
 #include <ostream>
 #include <span>
@@ -1340,20 +1342,27 @@ inline constexpr bool records_at_compile_time = __cpp_lib_variant >= 202106L;
 template <class>
 inline constexpr bool unknown_operation = false;
 
-// f(name) for every name and SQL fragment an operation holds: what a string_view recorded by
-// upgrade()/downgrade() points to, and so what must outlive them.
+// f(sql) for an SQL fragment, unless f takes identifiers only (has `identifiers_only`).
 template <class F>
-constexpr void for_each_name(const column_type& type, F& f) { f(type.sql); }
+constexpr void fragment(F& f, std::string_view sql) {
+  if constexpr (!requires { F::identifiers_only; }) f(sql);
+}
+
+// f(name) for every name and SQL fragment an operation holds: what a string_view recorded by
+// upgrade()/downgrade() points to, and so what must outlive them. An f with a static member
+// `identifiers_only` is handed the identifiers only: tables, columns, indexes, constraints.
+template <class F>
+constexpr void for_each_name(const column_type& type, F& f) { fragment(f, type.sql); }
 template <class F>
 constexpr void for_each_name(const column& c, F& f) {
   f(c.name);
   for_each_name(c.type, f);
-  if (c.default_sql) f(*c.default_sql);
+  if (c.default_sql) fragment(f, *c.default_sql);
   if (c.foreign_key) {
     f(c.foreign_key->table);
     f(c.foreign_key->column);
   }
-  if (c.check_sql) f(*c.check_sql);
+  if (c.check_sql) fragment(f, *c.check_sql);
 }
 template <class F>
 constexpr void for_each_name(const constraint& k, F& f) {
@@ -1361,7 +1370,7 @@ constexpr void for_each_name(const constraint& k, F& f) {
   for (auto n : k.columns) f(n);
   f(k.referenced_table);
   for (auto n : k.referenced_columns) f(n);
-  f(k.check_sql);
+  fragment(f, k.check_sql);
 }
 template <class F>
 constexpr void for_each_name(const operation& o, F& f) {
@@ -1389,8 +1398,8 @@ constexpr void for_each_name(const operation& o, F& f) {
           f(x.table);
           f(x.column);
           if (x.change.type) for_each_name(*x.change.type, f);
-          if (x.change.server_default) f(*x.change.server_default);
-          if (x.change.using_sql) f(*x.change.using_sql);
+          if (x.change.server_default) fragment(f, *x.change.server_default);
+          if (x.change.using_sql) fragment(f, *x.change.using_sql);
         } else if constexpr (std::is_same_v<T, op::add_constraint>) {
           f(x.table);
           for_each_name(x.definition, f);
@@ -1401,14 +1410,14 @@ constexpr void for_each_name(const operation& o, F& f) {
           f(x.name);
           f(x.table);
           for (auto n : x.columns) f(n);
-          f(x.options.where);
+          fragment(f, x.options.where);
         } else if constexpr (std::is_same_v<T, op::drop_index>) {
           f(x.name);
           f(x.table);
         } else if constexpr (std::is_same_v<T, op::execute>) {
-          f(x.sql);
+          fragment(f, x.sql);
         } else if constexpr (std::is_same_v<T, op::run>) {
-          f(x.description);
+          fragment(f, x.description);
         } else {
           static_assert(unknown_operation<T>, "strata::detail::for_each_name does not know this operation: list the names it holds");
         }
@@ -1569,6 +1578,30 @@ constexpr all_names<N> all_recorded_names() {
   all_names<N> all;
   for_each_recorded_name<R>(all);
   return all;
+}
+
+// The first identifier of a revision longer than a database keeps (bytes 0: none).
+struct long_name {
+  std::string_view name;
+  std::size_t bytes = 0;
+};
+
+// Finds it among the identifiers for_each_name hands over.
+struct first_long_name {
+  static constexpr bool identifiers_only = true;
+  std::size_t limit = 0;
+  long_name found{};
+  constexpr void operator()(std::string_view name) {
+    if (found.bytes == 0 && name.size() > limit) found = {name, name.size()};
+  }
+};
+
+// The first identifier R's upgrade() or downgrade() records longer than `limit` bytes.
+template <class R>
+constexpr long_name long_name_of(std::size_t limit) {
+  first_long_name finder{limit};
+  for_each_recorded_name<R>(finder);
+  return finder.found;
 }
 
 // A constexpr variable holding the names is valid only when each points to storage that outlives
@@ -1894,17 +1927,44 @@ class replay_failed : public error {
 };
 
 // Thrown by a dialect's apply() when one operation fails; the migrator turns it into
-// migration_failed, adding the revision.
+// migration_failed, adding the revision. `advice`, when the dialect knows that the revision is not
+// at fault (a privilege the database user lacks), says what to do instead of fixing the revision.
 class operation_failed : public error {
  public:
   operation_failed(std::string operation, std::string database_message)
       : error(operation + ": " + database_message), operation_(std::move(operation)), database_message_(std::move(database_message)) {}
+  operation_failed(std::string operation, std::string database_message, std::string advice)
+      : operation_failed(std::move(operation), std::move(database_message)) {
+    advice_ = std::move(advice);
+  }
   [[nodiscard]] const std::string& operation() const { return operation_; }
   [[nodiscard]] const std::string& database_message() const { return database_message_; }
+  [[nodiscard]] const std::string& advice() const { return advice_; }  // empty: fix the revision
 
  private:
   std::string operation_;
   std::string database_message_;
+  std::string advice_;
+};
+
+// A revision names a table, column, index or constraint longer than the database keeps (PostgreSQL
+// cuts names at 63 bytes): refused before anything runs.
+class name_too_long : public error {
+ public:
+  name_too_long(std::string revision, std::string name, const std::string& message)
+      : error(message), revision_(std::move(revision)), name_(std::move(name)) {}
+  [[nodiscard]] const std::string& revision() const { return revision_; }
+  [[nodiscard]] const std::string& name() const { return name_; }
+
+ private:
+  std::string revision_;
+  std::string name_;
+};
+
+// A backup asked for before a migration could not be made; nothing ran.
+class backup_failed : public error {
+ public:
+  using error::error;
 };
 
 }  // namespace strata
@@ -2158,6 +2218,68 @@ inline constexpr bool is_history_v<history<R...>> = true;
 // A strata::history<...> type.
 template <class H>
 concept History = is_history_v<H>;
+
+namespace detail {
+
+// The first revision of a history that records an identifier longer than `limit` bytes.
+struct revision_long_name {
+  std::string_view revision;
+  long_name name;
+};
+
+template <class H>
+struct long_names;
+template <class... R>
+struct long_names<history<R...>> {
+  static constexpr revision_long_name first(std::size_t limit) {
+    if (limit == 0) return {};
+    const std::array<revision_long_name, sizeof...(R)> all{revision_long_name{R::id, long_name_of<R>(limit)}...};
+    for (const auto& x : all)
+      if (x.name.bytes != 0) return x;
+    return {};
+  }
+};
+
+template <class Traits>
+constexpr message_buffer long_name_message(const revision_long_name& n) {
+  message_buffer m;
+  m << "strata::names_fit: revision `" << n.revision << "` names `" << n.name.name << "` of " << n.name.bytes << " bytes, longer than the "
+    << Traits::max_identifier_bytes << " that " << Traits::name << " keeps (it would cut the name); shorten it";
+  return m;
+}
+
+// Instantiated only for a name too long: GCC prints the Message argument verbatim above the
+// assertion. `value` is true so that the static_assert around names_fit does not fail a second time.
+template <fixed_string Message>
+struct name_too_long_for_the_database {
+  static_assert(Message.size() == 0, "strata::names_fit: a name is too long for the database: the revision, the name and its length are "
+                                     "spelled out in 'name_too_long_for_the_database<...>' above");
+  static constexpr bool value = true;
+};
+template <bool Fit, fixed_string Message>
+inline constexpr bool names_checked_for = true;
+template <fixed_string Message>
+inline constexpr bool names_checked_for<false, Message> = name_too_long_for_the_database<Message>::value;
+
+// Where revisions cannot be recorded in constant evaluation (records_at_compile_time), nothing is checked.
+template <class H, class Traits>
+inline constexpr revision_long_name first_long_name_in =
+    records_at_compile_time ? long_names<H>::first(Traits::max_identifier_bytes) : revision_long_name{};
+
+}  // namespace detail
+
+// Whether every table, column, index and constraint name history H records fits the database of
+// SQL traits T (T::max_identifier_bytes; 0: no limit): PostgreSQL cuts a longer name, so that the
+// upgrade succeeds and validate then misses the object. migrator refuses such a revision before
+// anything runs; at compile time:
+//   static_assert(strata::names_fit<history, strata::postgresql_sql>);
+// fails naming the revision, the name and its length (with GCC; where the recorded operations cannot
+// be constant-evaluated, as with clang 14, it checks nothing: see detail::records_at_compile_time).
+template <History H, class T>
+inline constexpr bool names_fit =
+    detail::names_checked_for<detail::first_long_name_in<H, T>.name.bytes == 0,
+                              detail::to_fixed_string<detail::long_name_message<T>(detail::first_long_name_in<H, T>).size>(
+                                  detail::long_name_message<T>(detail::first_long_name_in<H, T>))>;
 
 }  // namespace strata
 // #include <strata/naming.hpp>
@@ -3496,6 +3618,8 @@ struct sql_traits {
   static constexpr bool concurrent_indexes = false;
   // Whether ADD COLUMN of a .primary_key() column says PRIMARY KEY.
   static constexpr bool key_in_add_column = true;
+  // The longest name (table, column, index, constraint) the database keeps, in bytes; 0: no limit.
+  static constexpr std::size_t max_identifier_bytes = 0;
 
   // "CONSTRAINT "name" " for a named constraint, "" for an unnamed one.
   static std::string constraint_prefix(std::string_view name) {
@@ -3686,6 +3810,7 @@ struct sql_traits {
 //   static std::string primary_key_clause(const column&);     // SQLite's AUTOINCREMENT
 //   static std::string generated_clause(const column&);       // which generated columns exist
 //   static constexpr bool concurrent_indexes, key_in_add_column;
+//   static constexpr std::size_t max_identifier_bytes;      // a longer name is refused before it runs
 //   static std::string drop_constraint_by_columns(const op::drop_constraint&, const render_options&);
 //   static std::vector<std::string> statements(const operation&, const render_options&);
 //   static std::vector<std::string> render_revision(std::span<const operation>, const schema&, const render_options&);
@@ -3897,6 +4022,33 @@ concept PreparesLocation = Dialect<D> && requires(std::string_view url) {
   { D::prepare_location(url) } -> std::convertible_to<bool>;
 };
 
+// ---- BacksUp: a copy of the database before a migration --------------------------------------------
+
+// Where a backup goes and what it is called.
+struct backup_options {
+  std::string stamp;      // UTC time, "20261202T091500Z": part of the file's name
+  std::string directory;  // the folder to write it in; empty: the dialect's default
+};
+
+// What a backup wrote.
+struct backup_made {
+  std::string file;  // the path written
+  std::string tool;  // how: "SQLite's online backup", "pg_dump"
+};
+
+// A model copies the database it is connected to into one file, before a migration
+// (manage_db upgrade --backup), and says where:
+//   backup_made backup(const backup_options& options);
+// The file's name holds options.stamp and never replaces an existing file. The copy is consistent
+// (a snapshot) even while other connections write. A password never appears on a command line the
+// dialect runs, nor in a message. Any failure is strata::backup_failed, saying what to do, with no
+// file left behind. Models: strata::sqlite (the online backup API: <database>.<stamp>.bak beside
+// the database file), strata::postgresql (pg_dump: <database>.<stamp>.sql in the working directory).
+template <class D>
+concept BacksUp = Dialect<D> && requires(D& d, const backup_options& options) {
+  { d.backup(options) } -> std::same_as<backup_made>;
+};
+
 // ---- Provisionable: databases made and dropped for tests ----------------------------------------------
 //
 // strata::testing (the fixtures, STRATA_MIGRATION_TESTS, the clone pool) makes throwaway databases
@@ -3997,6 +4149,13 @@ concept SnapshotsDatabases = Provisionable<D> && requires(D& d, typename D::prov
 };
 
 namespace detail {
+
+// What a dialect says when a table of the version table's name is not Alembic's version table.
+inline std::string version_table_of_another_layout(std::string_view table) {
+  return "the table '" + std::string(table) + "' exists with another layout than Alembic's version table (it has no version_num "
+         "column), so it cannot say which revision the database is at; if it is the application's own table, keep strata's versions "
+         "in another one with version_table = <name> in strata.ini (migrator_options::version_table), else rename or drop it";
+}
 
 // Tables ordered so that each comes before the tables it references, for dropping them:
 // `references` holds (referencing, referenced) name pairs, compared with `same_name`. Among tables
@@ -4180,6 +4339,16 @@ constexpr std::string_view to_string(migration_event::kind what) {
 }
 inline std::ostream& operator<<(std::ostream& out, migration_event::kind what) { return out << to_string(what); }
 
+namespace detail {
+
+// The version table holds a revision and one of its ancestors: what to say, here and in validate.
+inline std::string overlapping_versions(std::string_view table, std::string_view revision, std::string_view ancestor) {
+  return "the version table '" + std::string(table) + "' holds both '" + std::string(revision) + "' and its ancestor '" +
+         std::string(ancestor) + "', which overlap, so it is unclear where the database is; 'stamp' it at the revision it is really at";
+}
+
+}  // namespace detail
+
 template <Dialect D>
 class migrator {
  public:
@@ -4212,6 +4381,31 @@ class migrator {
   // Applies what the target needs and returns the ids applied, in order. Targets: "head" (the
   // single head), "heads", an id, a unique prefix, "+N".
   std::vector<std::string> upgrade(std::string_view target = "head") {
+    std::vector<std::string> done;
+    for (auto i : upgrade_plan(target))
+      if (step(i, direction::upgrade)) done.emplace_back(graph_[i].id);
+    return done;
+  }
+
+  // Reverts down to the target and returns the ids reverted, in order. Targets: an id or a
+  // unique prefix (which stays applied), "base", "-N".
+  std::vector<std::string> downgrade(std::string_view target) {
+    std::vector<std::string> done;
+    for (auto i : downgrade_plan(target))
+      if (step(i, direction::downgrade)) done.emplace_back(graph_[i].id);
+    return done;
+  }
+
+  // The ids upgrade(target) or downgrade(target) would run now, in order, checked as they check
+  // them (the version table, the targets, names the database would cut); runs nothing.
+  [[nodiscard]] std::vector<std::string> planned(direction way, std::string_view target) {
+    std::vector<std::string> out;
+    for (auto i : way == direction::upgrade ? upgrade_plan(target) : downgrade_plan(target)) out.emplace_back(graph_[i].id);
+    return out;
+  }
+
+ private:
+  std::vector<std::size_t> upgrade_plan(std::string_view target) {
     auto rows = checked_rows();
     auto applied = graph_.ancestors(rows);
     std::vector<std::size_t> plan;
@@ -4224,15 +4418,11 @@ class migrator {
     } else {
       plan = pending_for(upgrade_tips(target), applied);
     }
-    std::vector<std::string> done;
-    for (auto i : plan)
-      if (step(i, direction::upgrade)) done.emplace_back(graph_[i].id);
-    return done;
+    check_names(plan, direction::upgrade);
+    return plan;
   }
 
-  // Reverts down to the target and returns the ids reverted, in order. Targets: an id or a
-  // unique prefix (which stays applied), "base", "-N".
-  std::vector<std::string> downgrade(std::string_view target) {
+  std::vector<std::size_t> downgrade_plan(std::string_view target) {
     auto rows = checked_rows();
     auto applied = graph_.ancestors(rows);
     std::vector<std::size_t> applied_list;
@@ -4258,12 +4448,31 @@ class migrator {
         if (above[i] && i != t) plan.push_back(i);
     }
     if (!relative(target, '-')) std::reverse(plan.begin(), plan.end());
-    std::vector<std::string> done;
-    for (auto i : plan)
-      if (step(i, direction::downgrade)) done.emplace_back(graph_[i].id);
-    return done;
+    check_names(plan, direction::downgrade);
+    return plan;
   }
 
+  // A name longer than the database keeps (D::sql::max_identifier_bytes) in a revision about to
+  // run: refused before anything runs, as the database would cut it and validate then miss it.
+  void check_names(const std::vector<std::size_t>& plan, direction way) const {
+    constexpr std::size_t limit = D::sql::max_identifier_bytes;
+    if constexpr (limit != 0) {
+      for (auto i : plan) {
+        const auto& rev = graph_[i];
+        const ops recorded = way == direction::upgrade ? rev.record_upgrade() : rev.record_downgrade();
+        detail::first_long_name finder{limit};
+        for (const auto& o : recorded.operations()) detail::for_each_name(o, finder);
+        if (finder.found.bytes != 0)
+          throw name_too_long(std::string(rev.id), std::string(finder.found.name),
+                              "revision '" + std::string(rev.id) + "' (" + std::string(rev.message) + ") names '" +
+                                  std::string(finder.found.name) + "', " + std::to_string(finder.found.bytes) + " bytes long, in its " +
+                                  std::string(to_string(way)) + "; " + std::string(D::name) + " keeps names of at most " +
+                                  std::to_string(limit) + " bytes and would cut it, so nothing ran: shorten the name in the revision");
+      }
+    }
+  }
+
+ public:
   // Sets the version table to the target without running any migration.
   void stamp(std::string_view target) {
     std::vector<std::string> rows;
@@ -4388,7 +4597,18 @@ class migrator {
     return out;
   }
 
-  std::vector<std::size_t> checked_rows() { return rows_to_indexes(dialect_.read_versions(options_.version_table)); }
+  // The version rows, refused when one is below another (Alembic: "overlaps with other requested
+  // revisions"): the database is not at a revision a migration can start from.
+  std::vector<std::size_t> checked_rows() {
+    auto rows = rows_to_indexes(dialect_.read_versions(options_.version_table));
+    for (auto a : rows) {
+      const auto below = graph_.ancestors(std::vector<std::size_t>{a});
+      for (auto b : rows)
+        if (a != b && below[b])
+          throw unknown_database_state(detail::overlapping_versions(options_.version_table, graph_[a].id, graph_[b].id));
+    }
+    return rows;
+  }
 
   std::string describe_rows(const std::vector<std::size_t>& rows) const {
     if (rows.empty()) return "base";
@@ -4422,7 +4642,7 @@ class migrator {
         dialect_.write_versions(options_.version_table, next_rows(rows, i, way));
       });
     } catch (const operation_failed& e) {
-      throw failure(rev, way, before, e.operation(), e.database_message());
+      throw failure(rev, way, before, e.operation(), e.database_message(), e.advice());
     } catch (const strata::error&) {
       throw;
     } catch (const std::exception& e) {
@@ -4432,15 +4652,17 @@ class migrator {
     return !skipped;
   }
 
+  // `advice`: what to do when the revision is not at fault (the dialect's operation_failed::advice()).
   migration_failed failure(const revision_info& rev, direction way, const std::string& before, const std::string& operation,
-                           const std::string& message) const {
+                           const std::string& message, const std::string& advice = {}) const {
+    const std::string then = advice.empty() ? "fix the revision and run it again" : advice;
     std::string text = std::string(to_string(way)) + " of revision '" +
                        std::string(rev.id) + "' (" + std::string(rev.message) + ") failed" +
                        (operation.empty() ? "" : " at " + operation) + ": " + message +
                        (rev.transactional
-                            ? "; it was rolled back, so the database is still at " + before + ": fix the revision and run it again"
+                            ? "; it was rolled back, so the database is still at " + before + ": " + then
                             : "; it ran outside a transaction, so what ran before the failure stayed applied, while the version "
-                              "table still says " + before + ": clean up what it left, fix the revision and run it again");
+                              "table still says " + before + ": clean up what it left, " + then);
     return migration_failed(std::string(rev.id), operation, message, text);
   }
 
@@ -5372,8 +5594,7 @@ validation_report validate(migrator<D>& m) {
     const auto below = g.ancestors(std::vector<std::size_t>{a});
     for (auto b : known)
       if (a != b && below[b])
-        r.version_problems.push_back("the version table holds both '" + std::string(g[a].id) + "' and its ancestor '" + std::string(g[b].id) +
-                                     "'; stamp the database at the revision it is really at");
+        r.version_problems.push_back(strata::detail::overlapping_versions(r.version_table, g[a].id, g[b].id));
   }
 
   if constexpr (Inspectable<D>) {
@@ -5425,6 +5646,41 @@ reset_plan plan_reset(migrator<D>& m) {
 template <Inspectable D>
 void reset(migrator<D>& m, const reset_plan& plan) {
   m.dialect().drop_objects(plan.objects, m.options().version_table);
+}
+
+// ---- backup ----------------------------------------------------------------------------------------
+
+struct backup_report {
+  std::vector<revision_entry> planned;  // what the migration will run; none: no backup was made
+  std::optional<backup_made> made;
+};
+
+// The current UTC time as a backup's file names carry it: "20261202T091500Z".
+inline std::string backup_stamp() {
+  const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+  std::tm utc{};
+  ::gmtime_r(&now, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y%m%dT%H%M%SZ", &utc);
+  return text;
+}
+
+// Before upgrade(m, target) or downgrade(m, target): a backup of the database (BacksUp) when that
+// migration has something to run, checked as it checks it (a bad target or version table throws
+// here, before any backup). `directory` empty: the dialect's default place. Throws
+// strata::backup_failed when the backup cannot be made (or the dialect cannot make one).
+template <Dialect D>
+backup_report backup_before(migrator<D>& m, direction way, std::string_view target, const std::string& directory = {}) {
+  backup_report r;
+  r.planned = entries(m.graph(), m.planned(way, target));
+  if (r.planned.empty()) return r;
+  if constexpr (BacksUp<D>) {
+    r.made = m.dialect().backup({backup_stamp(), directory});
+  } else {
+    throw backup_failed("the " + std::string(D::name) + " dialect cannot back a database up, so nothing ran; back it up with the "
+                        "database's own tools and run again without --backup");
+  }
+  return r;
 }
 
 // ---- upgrade, downgrade, stamp ---------------------------------------------------------------------
@@ -7758,6 +8014,7 @@ constexpr project project_of(std::string_view rebuild_command = {}, model (*mode
 // strata::postgresql_sql: PostgreSQL's SQL traits (what its SQL writes differently), with no libpq or libpqxx.
 
 #include <algorithm>
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -7805,6 +8062,8 @@ struct postgresql_sql : sql_traits<postgresql_sql> {
   static constexpr bool concurrent_indexes = true;
   // A column added to a table is no SERIAL key, as in SQLAlchemy (the table has its key already).
   static constexpr bool key_in_add_column = false;
+  // NAMEDATALEN - 1: the server cuts a longer name (with a NOTICE only).
+  static constexpr std::size_t max_identifier_bytes = 63;
 
   // The constraint's name comes from the catalog (pg_constraint; a CHECK's columns are those its
   // expression names, as PostgreSQL records them), in the server, so this stays pure.
@@ -7862,6 +8121,7 @@ static_assert(SqlTraits<postgresql_sql>);
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -7880,6 +8140,100 @@ static_assert(SqlTraits<postgresql_sql>);
 
 // #include <strata/dialect.hpp>
 // #include <strata/connection.hpp>
+// #include <strata/detail/backup_file.hpp>
+#ifndef STRATA_SINGLE_INCLUDE_STRATA_DETAIL_BACKUP_FILE_HPP
+#define STRATA_SINGLE_INCLUDE_STRATA_DETAIL_BACKUP_FILE_HPP
+// strata::detail: what the dialects' backups share: a file name no backup has taken, and a program
+// (pg_dump) run with secrets passed in its environment, never on its command line.
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;  // NOLINT: POSIX declares it nowhere else
+
+namespace strata::detail {
+
+// "<folder>/<name>.<stamp><extension>", or, when a file has that name, the same with "-2", "-3" ...
+// before the extension: a backup never replaces another.
+inline std::filesystem::path unused_backup_path(const std::filesystem::path& folder, const std::string& name, const std::string& stamp,
+                                                const std::string& extension) {
+  std::error_code ec;
+  for (int n = 1;; ++n) {
+    auto p = folder / (name + "." + stamp + (n == 1 ? "" : "-" + std::to_string(n)) + extension);
+    if (!std::filesystem::exists(p, ec)) return p;
+  }
+}
+
+// How a program ended: found (false: it is not on PATH), its exit status, what it wrote on stderr.
+struct program_result {
+  bool found = true;
+  int status = 0;  // 128 + N when killed by signal N
+  std::string err;
+};
+
+// Runs `argv` (argv[0] looked up on PATH) with stdin and stdout on /dev/null, its stderr read back,
+// and the variables of `extra_environment` ("NAME=value") added to this process's environment.
+inline program_result run_program(const std::vector<std::string>& argv, const std::vector<std::string>& extra_environment) {
+  std::vector<std::string> env_text = extra_environment;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const auto name = entry.substr(0, entry.find('=') + 1);
+    bool replaced = false;
+    for (const auto& x : extra_environment) replaced = replaced || x.starts_with(name);
+    if (!replaced) env_text.push_back(entry);
+  }
+  std::vector<char*> args, env;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  for (const auto& e : env_text) env.push_back(const_cast<char*>(e.c_str()));
+  env.push_back(nullptr);
+
+  int err_pipe[2];
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) return {true, 127, std::string("cannot make a pipe: ") + std::strerror(errno)};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  pid_t pid = 0;
+  const int spawned = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), env.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(err_pipe[1]);
+  program_result r;
+  if (spawned != 0) {
+    ::close(err_pipe[0]);
+    r.found = spawned != ENOENT;
+    r.status = 127;
+    r.err = std::strerror(spawned);
+    return r;
+  }
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(err_pipe[0], buffer, sizeof buffer)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    r.err.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(err_pipe[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+}  // namespace strata::detail
+#endif  // STRATA_SINGLE_INCLUDE_STRATA_DETAIL_BACKUP_FILE_HPP
 // #include <strata/detail/graph_check.hpp>
 // #include <strata/detail/postgresql_inspect.hpp>
 // strata::detail::postgresql_inspect: a PostgreSQL schema read into a strata::owned_schema from
@@ -8316,6 +8670,7 @@ class postgresql {
       if (u.lock_timeout) options_.lock_timeout = *u.lock_timeout;
     }
     const auto& keywords = u.keywords;
+    keywords_ = keywords;
     const auto known = libpq_defaults();
     // Where it was meant to go, for messages: the URL's fields, else libpq's defaults (PG* variables).
     auto pick = [&](std::string_view keyword, std::string fallback) {
@@ -8336,7 +8691,12 @@ class postgresql {
     try {
       owned_ = std::make_unique<pqxx::connection>(conninfo);
     } catch (const pqxx::failure& e) {  // pqxx::broken_connection, mostly
-      throw database_unavailable("cannot connect to PostgreSQL at " + endpoint_.where() + " (" + first_line(e.what()) +
+      const auto why = first_line(e.what());
+      if (why.find("permission denied for database") != std::string::npos)  // FATAL 42501: no CONNECT privilege
+        throw database_unavailable("cannot connect to PostgreSQL at " + endpoint_.where() + " (" + why + "): the database user '" +
+                                   endpoint_.user + "' lacks a privilege: have the database's owner run GRANT CONNECT ON DATABASE " +
+                                   quote(endpoint_.database) + " TO " + quote(endpoint_.user) + ", or connect as a user that may");
+      throw database_unavailable("cannot connect to PostgreSQL at " + endpoint_.where() + " (" + why +
                                  "); check that the server runs and the URL or PG* variables are right");
     }
     conn_ = owned_.get();
@@ -8380,8 +8740,12 @@ class postgresql {
       std::vector<std::string> rows;
       with_transaction([&](pqxx::transaction_base& t) {
         if (!relation_exists(t, table)) return;
-        for (const auto& r : t.exec("SELECT version_num FROM " + qualified(table) + " ORDER BY version_num"))
-          rows.emplace_back(r[0].c_str());
+        try {
+          for (const auto& r : t.exec("SELECT version_num FROM " + qualified(table) + " ORDER BY version_num"))
+            rows.emplace_back(r[0].c_str());
+        } catch (const pqxx::undefined_column&) {
+          throw unknown_database_state(detail::version_table_of_another_layout(table));
+        }
       });
       return rows;
     });
@@ -8397,7 +8761,11 @@ class postgresql {
           t.exec("CREATE TABLE " + qualified(table) + " (version_num VARCHAR(32) NOT NULL, CONSTRAINT " +
                  quote(std::string(table) + "_pkc") + " PRIMARY KEY (version_num))");
         t.exec("DELETE FROM " + qualified(table));
-        for (const auto& r : rows) t.exec_params("INSERT INTO " + qualified(table) + " (version_num) VALUES ($1)", r);
+        try {
+          for (const auto& r : rows) t.exec_params("INSERT INTO " + qualified(table) + " (version_num) VALUES ($1)", r);
+        } catch (const pqxx::undefined_column&) {
+          throw unknown_database_state(detail::version_table_of_another_layout(table));
+        }
       };
       if (tx_ != nullptr) {
         write(*tx_);
@@ -8448,6 +8816,44 @@ class postgresql {
 
   // Called with each statement apply() runs for the operations, before it runs; none by default.
   void on_statement(std::function<void(std::string_view)> listener) { statement_listener_ = std::move(listener); }
+
+  // pg_dump of the whole database as plain SQL (restore it with psql) into <database>.<stamp>.sql
+  // in the working directory (or options.directory), connecting as this connection did: the URL's
+  // libpq keywords, else the connection's host, port, user and database, with libpq's environment.
+  // The password goes to pg_dump in its PGPASSWORD, never on its command line.
+  backup_made backup(const backup_options& options) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto folder = options.directory.empty() ? fs::current_path(ec) : fs::path(options.directory);
+    const auto file = detail::unused_backup_path(folder, endpoint_.database, options.stamp, ".sql");
+    std::string conninfo;
+    auto add = [&](const std::string& keyword, const std::string& value) {
+      if (!value.empty() && keyword != "password" && keyword != "sslpassword")
+        conninfo += (conninfo.empty() ? "" : " ") + keyword + "=" + detail::postgresql_sql::conninfo_value(value);
+    };
+    if (keywords_.empty())
+      for (const auto& [k, v] : {std::pair<std::string, std::string>{"host", endpoint_.host}, {"port", endpoint_.port}, {"user", endpoint_.user},
+                                 {"dbname", endpoint_.database}})
+        add(k, v);
+    for (const auto& [k, v] : keywords_) add(k, v);
+    std::vector<std::string> environment;
+    if (!password_.empty()) environment.push_back("PGPASSWORD=" + password_);
+    const auto ran = detail::run_program({"pg_dump", "--no-password", "--format=plain", "--file=" + file.string(), "--dbname=" + conninfo},
+                                         environment);
+    if (!ran.found)
+      throw backup_failed("pg_dump is not installed or not on PATH, so no backup was made and nothing ran; install PostgreSQL's client "
+                          "tools (Debian: postgresql-client) or put pg_dump on PATH, or back the database up yourself and run without --backup");
+    if (ran.status != 0) {
+      fs::remove(file, ec);
+      std::string why = first_line(ran.err);
+      if (why.starts_with("pg_dump: ")) why.erase(0, 9);
+      if (why.starts_with("error: ")) why.erase(0, 7);
+      throw backup_failed("pg_dump could not back up " + location() + " (" + (why.empty() ? "exit status " + std::to_string(ran.status) : why) +
+                          "), so nothing ran; fix that (pg_dump must be as new as the server), or back the database up yourself and run "
+                          "without --backup");
+    }
+    return {file.string(), "pg_dump"};
+  }
 
   // Every table, view, index (but those backing a constraint), trigger (but internal ones),
   // standalone sequence (not owned by a column), function and procedure, and enum, domain,
@@ -8740,6 +9146,39 @@ class postgresql {
                                  "); connect to the primary server, or as a user that may write");
   }
 
+  // For a privilege the user lacks (SQLSTATE 42501): the GRANT that gives it, or what else to do;
+  // "" for any other error. The server names what it refused: "permission denied for schema public",
+  // "... for database app", "... for table stocks", "must be owner of table stocks".
+  [[nodiscard]] std::string privilege_advice(const pqxx::sql_error& e) const {
+    // libpqxx 6 leaves sqlstate() empty on the exception classes of some codes: the class tells.
+    if (e.sqlstate() != "42501" && dynamic_cast<const pqxx::insufficient_privilege*>(&e) == nullptr) return "";
+    const std::string message = first_line(e.what());
+    const std::string user = quote(endpoint_.user.empty() ? std::string("CURRENT_USER") : endpoint_.user);
+    auto object_after = [&](std::string_view marker) -> std::optional<std::string> {
+      const auto at = message.find(marker);
+      if (at == std::string::npos) return std::nullopt;
+      auto name = message.substr(at + marker.size());
+      while (!name.empty() && (name.back() == ' ' || name.back() == '.')) name.pop_back();
+      return name;
+    };
+    const std::string who = "the database user '" + endpoint_.user + "' lacks a privilege: ";
+    if (auto schema = object_after("permission denied for schema "))
+      return who + "have the schema's owner run GRANT USAGE, CREATE ON SCHEMA " + quote(*schema) + " TO " + user +
+             ", or connect as a user that may create there, then run the migration again";
+    if (auto database = object_after("permission denied for database "))
+      return who + "have the database's owner run GRANT CREATE ON DATABASE " + quote(*database) + " TO " + user +
+             " (CREATE SCHEMA needs it), or create the schema beforehand, then run the migration again";
+    for (std::string_view kind : {"table", "sequence", "view", "materialized view"}) {
+      if (auto object = object_after("must be owner of " + std::string(kind) + " "))
+        return who + "only the owner of " + std::string(kind) + " " + quote(*object) + " may alter or drop it: run the migration as that " +
+               "owner, or have the owner give it to " + user + " (ALTER ... OWNER TO), then run the migration again";
+      if (auto object = object_after("permission denied for " + std::string(kind) + " "))
+        return who + "have the owner of " + std::string(kind) + " " + quote(*object) + " run GRANT ALL ON " +
+               (kind == "sequence" ? "SEQUENCE " : "TABLE ") + quote(*object) + " TO " + user + ", then run the migration again";
+    }
+    return who + "grant it (the message above names the object), or connect as a user that has it, then run the migration again";
+  }
+
   template <class F>
   auto guarded(const std::string& what, F&& f) -> decltype(f()) {
     try {
@@ -8753,6 +9192,8 @@ class postgresql {
                                  "the migration again");
     } catch (const pqxx::sql_error& e) {
       raise_unavailable(e, what);
+      if (const auto advice = privilege_advice(e); !advice.empty())
+        throw error("PostgreSQL refused " + what + " at " + endpoint_.where() + " (" + server_message(e) + "); " + advice);
       throw error("PostgreSQL failed while " + what + " at " + endpoint_.where() + ": " + server_message(e));
     } catch (const pqxx::failure& e) {
       throw error("PostgreSQL failed while " + what + " at " + endpoint_.where() + ": " + server_message(e));
@@ -8954,7 +9395,7 @@ class postgresql {
       lost(strata::describe(o), e);
     } catch (const pqxx::sql_error& e) {
       raise_unavailable(e, strata::describe(o));
-      throw operation_failed(strata::describe(o), server_message(e) + outside_note(o));
+      throw operation_failed(strata::describe(o), server_message(e) + outside_note(o), privilege_advice(e));
     } catch (const pqxx::failure& e) {
       throw operation_failed(strata::describe(o), server_message(e) + outside_note(o));
     } catch (const strata::error&) {
@@ -8966,6 +9407,7 @@ class postgresql {
 
   postgresql_options options_;
   std::string shown_;  // the URL it was opened with, its password as *** (empty: opened on a connection)
+  std::vector<std::pair<std::string, std::string>> keywords_;  // the URL's libpq keywords (empty: opened on a connection)
   std::string password_;
   endpoint endpoint_;
   std::unique_ptr<pqxx::connection> owned_;
@@ -8982,6 +9424,7 @@ static_assert(Dialect<postgresql>);
 static_assert(Inspectable<postgresql>);
 static_assert(ExecutesSql<postgresql>);
 static_assert(ReportsStatements<postgresql>);
+static_assert(BacksUp<postgresql>);
 
 }  // namespace strata
 
@@ -10226,6 +10669,7 @@ static_assert(SqlTraits<sqlite_sql>);
 #include <variant>
 #include <vector>
 
+#include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
@@ -10233,6 +10677,100 @@ static_assert(SqlTraits<sqlite_sql>);
 
 // #include <strata/dialect.hpp>
 // #include <strata/connection.hpp>
+// #include <strata/detail/backup_file.hpp>
+#ifndef STRATA_SINGLE_INCLUDE_STRATA_DETAIL_BACKUP_FILE_HPP
+#define STRATA_SINGLE_INCLUDE_STRATA_DETAIL_BACKUP_FILE_HPP
+// strata::detail: what the dialects' backups share: a file name no backup has taken, and a program
+// (pg_dump) run with secrets passed in its environment, never on its command line.
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char** environ;  // NOLINT: POSIX declares it nowhere else
+
+namespace strata::detail {
+
+// "<folder>/<name>.<stamp><extension>", or, when a file has that name, the same with "-2", "-3" ...
+// before the extension: a backup never replaces another.
+inline std::filesystem::path unused_backup_path(const std::filesystem::path& folder, const std::string& name, const std::string& stamp,
+                                                const std::string& extension) {
+  std::error_code ec;
+  for (int n = 1;; ++n) {
+    auto p = folder / (name + "." + stamp + (n == 1 ? "" : "-" + std::to_string(n)) + extension);
+    if (!std::filesystem::exists(p, ec)) return p;
+  }
+}
+
+// How a program ended: found (false: it is not on PATH), its exit status, what it wrote on stderr.
+struct program_result {
+  bool found = true;
+  int status = 0;  // 128 + N when killed by signal N
+  std::string err;
+};
+
+// Runs `argv` (argv[0] looked up on PATH) with stdin and stdout on /dev/null, its stderr read back,
+// and the variables of `extra_environment` ("NAME=value") added to this process's environment.
+inline program_result run_program(const std::vector<std::string>& argv, const std::vector<std::string>& extra_environment) {
+  std::vector<std::string> env_text = extra_environment;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    const std::string entry = *e;
+    const auto name = entry.substr(0, entry.find('=') + 1);
+    bool replaced = false;
+    for (const auto& x : extra_environment) replaced = replaced || x.starts_with(name);
+    if (!replaced) env_text.push_back(entry);
+  }
+  std::vector<char*> args, env;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  for (const auto& e : env_text) env.push_back(const_cast<char*>(e.c_str()));
+  env.push_back(nullptr);
+
+  int err_pipe[2];
+  if (::pipe2(err_pipe, O_CLOEXEC) != 0) return {true, 127, std::string("cannot make a pipe: ") + std::strerror(errno)};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+  pid_t pid = 0;
+  const int spawned = ::posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), env.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(err_pipe[1]);
+  program_result r;
+  if (spawned != 0) {
+    ::close(err_pipe[0]);
+    r.found = spawned != ENOENT;
+    r.status = 127;
+    r.err = std::strerror(spawned);
+    return r;
+  }
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(err_pipe[0], buffer, sizeof buffer)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    r.err.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(err_pipe[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  r.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+}  // namespace strata::detail
+#endif  // STRATA_SINGLE_INCLUDE_STRATA_DETAIL_BACKUP_FILE_HPP
 // #include <strata/detail/sqlite_inspect.hpp>
 // strata::detail::sqlite_inspect: a SQLite database's main schema read into a strata::owned_schema
 // through its pragmas (table_xinfo, index_list, index_xinfo, foreign_key_list).
@@ -10479,6 +11017,7 @@ class sqlite {
     return guarded("reading the version table", [&] {
       std::vector<std::string> rows;
       if (!table_exists(table)) return rows;
+      check_version_layout(table);
       SQLite::Statement q(*db_, "SELECT version_num FROM " + quote(table) + " ORDER BY version_num");
       while (q.executeStep()) rows.push_back(q.getColumn(0).getString());
       return rows;
@@ -10490,6 +11029,7 @@ class sqlite {
       // Alembic's exact layout, so that Alembic and strata can take turns on one database.
       db_->exec("CREATE TABLE IF NOT EXISTS " + quote(table) + " (version_num VARCHAR(32) NOT NULL, CONSTRAINT " +
                 quote(std::string(table) + "_pkc") + " PRIMARY KEY (version_num))");
+      check_version_layout(table);
       db_->exec("DELETE FROM " + quote(table));
       SQLite::Statement insert(*db_, "INSERT INTO " + quote(table) + " (version_num) VALUES (?)");
       for (const auto& r : rows) {
@@ -10651,6 +11191,29 @@ class sqlite {
   // Called with each statement apply() runs for the operations, before it runs; none by default.
   void on_statement(std::function<void(std::string_view)> listener) { statement_listener_ = std::move(listener); }
 
+  // A copy of the database by SQLite's online backup API, a consistent snapshot even while others
+  // write: <database>.<stamp>.bak beside the database file (or in options.directory).
+  backup_made backup(const backup_options& options) {
+    namespace fs = std::filesystem;
+    if (path_ == ":memory:" || path_.empty())
+      throw backup_failed("the SQLite database is in memory, so there is no file to back up, and nothing ran; migrate without --backup");
+    const fs::path source(path_);
+    const auto file = detail::unused_backup_path(options.directory.empty() ? source.parent_path() : fs::path(options.directory),
+                                                 source.filename().string(), options.stamp, ".bak");
+    try {
+      SQLite::Database copy(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      SQLite::Backup pages(copy, *db_);
+      if (const int done = pages.executeStep(); done != SQLITE_DONE)
+        throw SQLite::Exception("the database stayed locked by another connection", done);
+    } catch (const SQLite::Exception& e) {
+      std::error_code ec;
+      fs::remove(file, ec);
+      throw backup_failed("cannot back up the SQLite database '" + path_ + "' to '" + file.string() + "' (" + e.what() +
+                          "), so nothing ran; make that folder writable (or name another with --backup-dir) and run again");
+    }
+    return {fs::absolute(file).lexically_normal().string(), "SQLite's online backup API"};
+  }
+
  private:
   static std::string quote(std::string_view identifier) { return detail::sql::quote(identifier); }
   static constexpr std::string_view temporary_prefix = detail::sqlite_plan::temporary_prefix;
@@ -10725,6 +11288,13 @@ class sqlite {
     } catch (const SQLite::Exception& e) {
       raise(e, what);
     }
+  }
+
+  // A table of the version table's name without Alembic's version_num column is someone else's.
+  void check_version_layout(std::string_view table) {
+    SQLite::Statement q(*db_, "SELECT 1 FROM pragma_table_info(?) WHERE name = 'version_num'");
+    q.bind(1, std::string(table));
+    if (!q.executeStep()) throw unknown_database_state(detail::version_table_of_another_layout(table));
   }
 
   bool table_exists(std::string_view table) {
@@ -11085,6 +11655,7 @@ static_assert(ExecutesSql<sqlite>);
 static_assert(PreparesLocation<sqlite>);
 static_assert(ReportsProgress<sqlite>);
 static_assert(ReportsStatements<sqlite>);
+static_assert(BacksUp<sqlite>);
 
 }  // namespace strata
 
@@ -11499,6 +12070,10 @@ struct configuration {
   std::string version_table = "alembic_version";
   std::filesystem::path versions_dir;  // absolute
   std::filesystem::path file;          // the ini file read; empty when there was none
+  // A database `reset` refuses to drop unless forced (as Rails refuses for production): `protected
+  // = true` in the ini file, or STRATA_PROTECTED=1 in the environment or .env; either one marks it.
+  bool protected_database = false;
+  std::string protected_source;  // what marked it, for messages: "/app/strata.ini line 5", "STRATA_PROTECTED in the environment"
 };
 
 struct configuration_options {
@@ -11594,6 +12169,15 @@ inline std::optional<std::string> environment(const char* name) {
   return std::nullopt;
 }
 
+// A yes/no setting: true, yes, on, 1 / false, no, off, 0 (any case); nullopt for anything else.
+inline std::optional<bool> flag_value(std::string_view text) {
+  std::string v = trim(text);
+  std::transform(v.begin(), v.end(), v.begin(), [](unsigned char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
+  if (v == "true" || v == "yes" || v == "on" || v == "1") return true;
+  if (v == "false" || v == "no" || v == "off" || v == "0") return false;
+  return std::nullopt;
+}
+
 }  // namespace detail
 
 // Reads the configuration. Precedence for the URL: url_override, then DATABASE_URL from the
@@ -11666,14 +12250,28 @@ inline configuration load_configuration(const configuration_options& options = {
             throw configuration_error(where + ": version_table is empty; name the table, or remove the line for alembic_version");
         } else if (key == "versions_dir") {
           config.versions_dir = value.data();
+        } else if (key == "protected") {
+          const auto on = detail::flag_value(value.data());
+          if (!on) throw configuration_error(where + ": protected = '" + value.data() + "' is not a yes or no; write protected = true or false");
+          config.protected_database = *on;
+          if (*on) config.protected_source = "protected = " + value.data() + " in " + where;
         } else {
           throw configuration_error(where + ": '" + key + "' is not a strata setting; the [strata] section takes url, "
-                                    "version_table and versions_dir");
+                                    "version_table, versions_dir and protected");
         }
       }
     }
   }
 
+  if (auto marked = detail::environment("STRATA_PROTECTED"); marked && !marked->empty()) {
+    const auto on = detail::flag_value(*marked);
+    const auto source = std::string("STRATA_PROTECTED") + (from_env_file("STRATA_PROTECTED") ? " in the .env file" : " in the environment");
+    if (!on) throw configuration_error(source + " is '" + *marked + "', not a yes or no; set it to 1 to protect the database, or unset it");
+    if (*on && !config.protected_database) {
+      config.protected_database = true;
+      config.protected_source = "STRATA_PROTECTED=" + *marked + " " + source.substr(std::string("STRATA_PROTECTED ").size());
+    }
+  }
   config.versions_dir = (base / (config.versions_dir.empty() ? fs::path("migrations") : config.versions_dir)).lexically_normal();
   if (!options.url_override.empty()) {
     config.url = options.url_override;
@@ -11716,6 +12314,11 @@ namespace strata::cli {
 inline constexpr int exit_success = 0;
 inline constexpr int exit_failure = 1;
 inline constexpr int exit_usage = 2;
+
+namespace detail {
+inline constexpr std::string_view empty_url =
+    "--url is empty (an unset variable?); give the database URL, or leave --url out to use DATABASE_URL or strata.ini";
+}  // namespace detail
 
 namespace detail {
 
@@ -11787,7 +12390,7 @@ class application {
     app.require_subcommand(1);
     app.fallthrough();
     app.add_option("-c,--config", config_file_, "The configuration file (default: $STRATA_CONFIG, else ./strata.ini)");
-    app.add_option("--url", url_, "The database URL, overriding DATABASE_URL and the configuration file");
+    auto* url_option = app.add_option("--url", url_, "The database URL, overriding DATABASE_URL and the configuration file");
 
     auto* init = app.add_subcommand("init", "Set up the versions folder: create it with an empty history.hpp, so that a new project builds before its first revision");
     auto* migrate = app.add_subcommand("migrate", "Write a new revision into the versions folder (down revision: the current heads)");
@@ -11801,6 +12404,10 @@ class application {
     upgrade->add_option("target", target_, "head (the default), heads, a revision id or prefix, or +N");
     auto* downgrade = app.add_subcommand("downgrade", "Revert revisions down to a target");
     downgrade->add_option("target", target_, "A revision id or prefix (which stays applied), base, or -N");
+    for (auto* sub : {upgrade, downgrade}) {
+      sub->add_flag("--backup", backup_, "Back the database up first, when there is something to run (SQLite: a .bak file beside it; PostgreSQL: pg_dump)");
+      sub->add_option("--backup-dir", backup_dir_, "The folder the backup goes in (default: beside a SQLite file, the working directory for pg_dump)");
+    }
     auto* stamp = app.add_subcommand("stamp", "Set the version table to a target without running any migration");
     stamp->add_option("target", target_, "head, heads, base, or a revision id or prefix");
     auto* current = app.add_subcommand("current", "Show the database's current revision(s)");
@@ -11816,6 +12423,7 @@ class application {
     merge->add_option("revisions", revisions_, "Two or more revision ids or prefixes, or heads")->required()->expected(1, -1);
     auto* reset = app.add_subcommand("reset", "Drop every table, index, view and trigger, and the version table");
     reset->add_flag("--confirm", confirm_, "Really drop them (without it, reset only lists them)");
+    reset->add_flag("--force-protected", force_protected_, "Reset a database the configuration marks protected (protected = true, STRATA_PROTECTED=1)");
     for (auto* sub : {current, heads, history, status}) sub->add_flag("--json", json_, "Print JSON for scripts");
 
     try {
@@ -11824,7 +12432,9 @@ class application {
       return app.exit(e, out_, err_);
     } catch (const CLI::ParseError& e) {
       std::string what = e.what();
-      if (app.get_subcommands().empty()) {
+      for (int i = 1; i < argc; ++i)  // CLI11 takes no empty value after '='
+        if (std::string_view(argv[i]) == "--url=") what = empty_url;
+      if (what != empty_url && app.get_subcommands().empty()) {
         const std::string verbs = "init, migrate, check, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
         std::string word;  // the first argument that is neither an option nor an option's value
         for (int i = 1; i < argc && word.empty(); ++i) {
@@ -11843,6 +12453,10 @@ class application {
     }
 
     try {
+      // An empty --url (an unset variable in a script) must not fall back to another database.
+      if (url_option->count() > 0 && strata::detail::trim(url_).empty())
+        throw usage_error(std::string(empty_url));
+      if (!backup_dir_.empty() && !backup_) throw usage_error("--backup-dir names where --backup writes; add --backup, or leave --backup-dir out");
       // Checked here rather than by CLI11, for a message that says what the target can be.
       if (*downgrade && target_.empty())
         throw usage_error("downgrade needs a target: a revision id or prefix (which stays applied), 'base', or -N such as -1");
@@ -12026,6 +12640,11 @@ class application {
   int do_move(M& m, direction way) {
     announce(m);
     const bool up = way == direction::upgrade;
+    if (backup_) {
+      const auto b = commands::backup_before(m, way, up && target_.empty() ? "head" : target_, backup_dir_);
+      if (b.made) out_ << "Backed up " << m.dialect().location() << " to " << b.made->file << " (" << b.made->tool << ").\n" << std::flush;
+      else out_ << "No backup: there is nothing to " << (up ? "upgrade" : "downgrade") << ".\n";
+    }
     const auto change = up ? commands::upgrade(m, target_.empty() ? "head" : target_) : commands::downgrade(m, target_);
     if (change.applied.empty())
       out_ << "Nothing to " << (up ? "upgrade" : "downgrade") << ": the database is at " << id_list(change.to) << ".\n";
@@ -12049,6 +12668,9 @@ class application {
       throw strata::error("the " + std::string(D::name) + " dialect cannot list the objects of its schema, so " + program_ +
                           " cannot reset it; drop them with the database's own tools");
     } else {
+      if (const auto& c = config(); c.protected_database && !force_protected_)
+        throw error("the database " + m.dialect().location() + " is protected (" + c.protected_source + "), so reset drops nothing; if you "
+                    "really mean to drop every table and row in it, run '" + program_ + " reset --confirm --force-protected'");
       const auto plan = commands::plan_reset(m);
       const auto where = plan.location + " (at " + id_list(plan.current) + ")";
       const auto n = plan.objects.size();
@@ -12303,9 +12925,10 @@ class application {
   std::string program_;
   std::optional<configuration> config_;
   std::optional<commands::versions_folder_comparison> folder_;
-  std::string config_file_, url_, message_, positional_message_, target_;
+  std::string config_file_, url_, message_, positional_message_, target_, backup_dir_;
   std::vector<std::string> revisions_;
   bool no_autogenerate_ = false, empty_ = false, from_database_ = false, verbose_ = false, json_ = false, confirm_ = false;
+  bool backup_ = false, force_protected_ = false;
 };
 
 }  // namespace detail

@@ -3,6 +3,8 @@
 
 #include <boost/hana/length.hpp>
 
+#include <strata/dialect/postgresql_sql.hpp>
+#include <strata/dialect/sqlite_sql.hpp>
 #include <strata/hana.hpp>
 #include <strata/strata.hpp>
 
@@ -169,6 +171,12 @@ struct two_tables : strata::revision<"c3", "c2"> {
 };
 static_assert(strata::first_irreversible<strata::history<checked_table, adds_unit>>() == 1);
 static_assert(strata::first_irreversible<strata::history<checked_table, creates_and_adds, two_tables>>() == 3);
+
+// Every name fits the 63 bytes PostgreSQL keeps (SQLite keeps any length); the failing side is
+// compile_fail/name_too_long.cpp.
+static_assert(strata::names_fit<insight, strata::postgresql_sql>);
+static_assert(strata::names_fit<insight, strata::sqlite_sql>);
+static_assert(strata::names_fit<strata::history<>, strata::postgresql_sql>);
 
 // upgrade() and downgrade() run at compile time and record names that outlive them: literals,
 // static constexpr strings and arrays, fixed_string template arguments. (Checked where the recorded

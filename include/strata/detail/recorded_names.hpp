@@ -25,20 +25,27 @@ inline constexpr bool records_at_compile_time = __cpp_lib_variant >= 202106L;
 template <class>
 inline constexpr bool unknown_operation = false;
 
-// f(name) for every name and SQL fragment an operation holds: what a string_view recorded by
-// upgrade()/downgrade() points to, and so what must outlive them.
+// f(sql) for an SQL fragment, unless f takes identifiers only (has `identifiers_only`).
 template <class F>
-constexpr void for_each_name(const column_type& type, F& f) { f(type.sql); }
+constexpr void fragment(F& f, std::string_view sql) {
+  if constexpr (!requires { F::identifiers_only; }) f(sql);
+}
+
+// f(name) for every name and SQL fragment an operation holds: what a string_view recorded by
+// upgrade()/downgrade() points to, and so what must outlive them. An f with a static member
+// `identifiers_only` is handed the identifiers only: tables, columns, indexes, constraints.
+template <class F>
+constexpr void for_each_name(const column_type& type, F& f) { fragment(f, type.sql); }
 template <class F>
 constexpr void for_each_name(const column& c, F& f) {
   f(c.name);
   for_each_name(c.type, f);
-  if (c.default_sql) f(*c.default_sql);
+  if (c.default_sql) fragment(f, *c.default_sql);
   if (c.foreign_key) {
     f(c.foreign_key->table);
     f(c.foreign_key->column);
   }
-  if (c.check_sql) f(*c.check_sql);
+  if (c.check_sql) fragment(f, *c.check_sql);
 }
 template <class F>
 constexpr void for_each_name(const constraint& k, F& f) {
@@ -46,7 +53,7 @@ constexpr void for_each_name(const constraint& k, F& f) {
   for (auto n : k.columns) f(n);
   f(k.referenced_table);
   for (auto n : k.referenced_columns) f(n);
-  f(k.check_sql);
+  fragment(f, k.check_sql);
 }
 template <class F>
 constexpr void for_each_name(const operation& o, F& f) {
@@ -74,8 +81,8 @@ constexpr void for_each_name(const operation& o, F& f) {
           f(x.table);
           f(x.column);
           if (x.change.type) for_each_name(*x.change.type, f);
-          if (x.change.server_default) f(*x.change.server_default);
-          if (x.change.using_sql) f(*x.change.using_sql);
+          if (x.change.server_default) fragment(f, *x.change.server_default);
+          if (x.change.using_sql) fragment(f, *x.change.using_sql);
         } else if constexpr (std::is_same_v<T, op::add_constraint>) {
           f(x.table);
           for_each_name(x.definition, f);
@@ -86,14 +93,14 @@ constexpr void for_each_name(const operation& o, F& f) {
           f(x.name);
           f(x.table);
           for (auto n : x.columns) f(n);
-          f(x.options.where);
+          fragment(f, x.options.where);
         } else if constexpr (std::is_same_v<T, op::drop_index>) {
           f(x.name);
           f(x.table);
         } else if constexpr (std::is_same_v<T, op::execute>) {
-          f(x.sql);
+          fragment(f, x.sql);
         } else if constexpr (std::is_same_v<T, op::run>) {
-          f(x.description);
+          fragment(f, x.description);
         } else {
           static_assert(unknown_operation<T>, "strata::detail::for_each_name does not know this operation: list the names it holds");
         }
@@ -254,6 +261,30 @@ constexpr all_names<N> all_recorded_names() {
   all_names<N> all;
   for_each_recorded_name<R>(all);
   return all;
+}
+
+// The first identifier of a revision longer than a database keeps (bytes 0: none).
+struct long_name {
+  std::string_view name;
+  std::size_t bytes = 0;
+};
+
+// Finds it among the identifiers for_each_name hands over.
+struct first_long_name {
+  static constexpr bool identifiers_only = true;
+  std::size_t limit = 0;
+  long_name found{};
+  constexpr void operator()(std::string_view name) {
+    if (found.bytes == 0 && name.size() > limit) found = {name, name.size()};
+  }
+};
+
+// The first identifier R's upgrade() or downgrade() records longer than `limit` bytes.
+template <class R>
+constexpr long_name long_name_of(std::size_t limit) {
+  first_long_name finder{limit};
+  for_each_recorded_name<R>(finder);
+  return finder.found;
 }
 
 // A constexpr variable holding the names is valid only when each points to storage that outlives

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -27,6 +28,7 @@
 
 #include <strata/dialect.hpp>
 #include <strata/connection.hpp>
+#include <strata/detail/backup_file.hpp>
 #include <strata/detail/graph_check.hpp>
 #include <strata/detail/postgresql_inspect.hpp>
 #include <strata/detail/postgresql_sql.hpp>
@@ -78,6 +80,7 @@ class postgresql {
       if (u.lock_timeout) options_.lock_timeout = *u.lock_timeout;
     }
     const auto& keywords = u.keywords;
+    keywords_ = keywords;
     const auto known = libpq_defaults();
     // Where it was meant to go, for messages: the URL's fields, else libpq's defaults (PG* variables).
     auto pick = [&](std::string_view keyword, std::string fallback) {
@@ -98,7 +101,12 @@ class postgresql {
     try {
       owned_ = std::make_unique<pqxx::connection>(conninfo);
     } catch (const pqxx::failure& e) {  // pqxx::broken_connection, mostly
-      throw database_unavailable("cannot connect to PostgreSQL at " + endpoint_.where() + " (" + first_line(e.what()) +
+      const auto why = first_line(e.what());
+      if (why.find("permission denied for database") != std::string::npos)  // FATAL 42501: no CONNECT privilege
+        throw database_unavailable("cannot connect to PostgreSQL at " + endpoint_.where() + " (" + why + "): the database user '" +
+                                   endpoint_.user + "' lacks a privilege: have the database's owner run GRANT CONNECT ON DATABASE " +
+                                   quote(endpoint_.database) + " TO " + quote(endpoint_.user) + ", or connect as a user that may");
+      throw database_unavailable("cannot connect to PostgreSQL at " + endpoint_.where() + " (" + why +
                                  "); check that the server runs and the URL or PG* variables are right");
     }
     conn_ = owned_.get();
@@ -142,8 +150,12 @@ class postgresql {
       std::vector<std::string> rows;
       with_transaction([&](pqxx::transaction_base& t) {
         if (!relation_exists(t, table)) return;
-        for (const auto& r : t.exec("SELECT version_num FROM " + qualified(table) + " ORDER BY version_num"))
-          rows.emplace_back(r[0].c_str());
+        try {
+          for (const auto& r : t.exec("SELECT version_num FROM " + qualified(table) + " ORDER BY version_num"))
+            rows.emplace_back(r[0].c_str());
+        } catch (const pqxx::undefined_column&) {
+          throw unknown_database_state(detail::version_table_of_another_layout(table));
+        }
       });
       return rows;
     });
@@ -159,7 +171,11 @@ class postgresql {
           t.exec("CREATE TABLE " + qualified(table) + " (version_num VARCHAR(32) NOT NULL, CONSTRAINT " +
                  quote(std::string(table) + "_pkc") + " PRIMARY KEY (version_num))");
         t.exec("DELETE FROM " + qualified(table));
-        for (const auto& r : rows) t.exec_params("INSERT INTO " + qualified(table) + " (version_num) VALUES ($1)", r);
+        try {
+          for (const auto& r : rows) t.exec_params("INSERT INTO " + qualified(table) + " (version_num) VALUES ($1)", r);
+        } catch (const pqxx::undefined_column&) {
+          throw unknown_database_state(detail::version_table_of_another_layout(table));
+        }
       };
       if (tx_ != nullptr) {
         write(*tx_);
@@ -210,6 +226,44 @@ class postgresql {
 
   // Called with each statement apply() runs for the operations, before it runs; none by default.
   void on_statement(std::function<void(std::string_view)> listener) { statement_listener_ = std::move(listener); }
+
+  // pg_dump of the whole database as plain SQL (restore it with psql) into <database>.<stamp>.sql
+  // in the working directory (or options.directory), connecting as this connection did: the URL's
+  // libpq keywords, else the connection's host, port, user and database, with libpq's environment.
+  // The password goes to pg_dump in its PGPASSWORD, never on its command line.
+  backup_made backup(const backup_options& options) {
+    namespace fs = std::filesystem;
+    std::error_code ec;
+    const auto folder = options.directory.empty() ? fs::current_path(ec) : fs::path(options.directory);
+    const auto file = detail::unused_backup_path(folder, endpoint_.database, options.stamp, ".sql");
+    std::string conninfo;
+    auto add = [&](const std::string& keyword, const std::string& value) {
+      if (!value.empty() && keyword != "password" && keyword != "sslpassword")
+        conninfo += (conninfo.empty() ? "" : " ") + keyword + "=" + detail::postgresql_sql::conninfo_value(value);
+    };
+    if (keywords_.empty())
+      for (const auto& [k, v] : {std::pair<std::string, std::string>{"host", endpoint_.host}, {"port", endpoint_.port}, {"user", endpoint_.user},
+                                 {"dbname", endpoint_.database}})
+        add(k, v);
+    for (const auto& [k, v] : keywords_) add(k, v);
+    std::vector<std::string> environment;
+    if (!password_.empty()) environment.push_back("PGPASSWORD=" + password_);
+    const auto ran = detail::run_program({"pg_dump", "--no-password", "--format=plain", "--file=" + file.string(), "--dbname=" + conninfo},
+                                         environment);
+    if (!ran.found)
+      throw backup_failed("pg_dump is not installed or not on PATH, so no backup was made and nothing ran; install PostgreSQL's client "
+                          "tools (Debian: postgresql-client) or put pg_dump on PATH, or back the database up yourself and run without --backup");
+    if (ran.status != 0) {
+      fs::remove(file, ec);
+      std::string why = first_line(ran.err);
+      if (why.starts_with("pg_dump: ")) why.erase(0, 9);
+      if (why.starts_with("error: ")) why.erase(0, 7);
+      throw backup_failed("pg_dump could not back up " + location() + " (" + (why.empty() ? "exit status " + std::to_string(ran.status) : why) +
+                          "), so nothing ran; fix that (pg_dump must be as new as the server), or back the database up yourself and run "
+                          "without --backup");
+    }
+    return {file.string(), "pg_dump"};
+  }
 
   // Every table, view, index (but those backing a constraint), trigger (but internal ones),
   // standalone sequence (not owned by a column), function and procedure, and enum, domain,
@@ -502,6 +556,39 @@ class postgresql {
                                  "); connect to the primary server, or as a user that may write");
   }
 
+  // For a privilege the user lacks (SQLSTATE 42501): the GRANT that gives it, or what else to do;
+  // "" for any other error. The server names what it refused: "permission denied for schema public",
+  // "... for database app", "... for table stocks", "must be owner of table stocks".
+  [[nodiscard]] std::string privilege_advice(const pqxx::sql_error& e) const {
+    // libpqxx 6 leaves sqlstate() empty on the exception classes of some codes: the class tells.
+    if (e.sqlstate() != "42501" && dynamic_cast<const pqxx::insufficient_privilege*>(&e) == nullptr) return "";
+    const std::string message = first_line(e.what());
+    const std::string user = quote(endpoint_.user.empty() ? std::string("CURRENT_USER") : endpoint_.user);
+    auto object_after = [&](std::string_view marker) -> std::optional<std::string> {
+      const auto at = message.find(marker);
+      if (at == std::string::npos) return std::nullopt;
+      auto name = message.substr(at + marker.size());
+      while (!name.empty() && (name.back() == ' ' || name.back() == '.')) name.pop_back();
+      return name;
+    };
+    const std::string who = "the database user '" + endpoint_.user + "' lacks a privilege: ";
+    if (auto schema = object_after("permission denied for schema "))
+      return who + "have the schema's owner run GRANT USAGE, CREATE ON SCHEMA " + quote(*schema) + " TO " + user +
+             ", or connect as a user that may create there, then run the migration again";
+    if (auto database = object_after("permission denied for database "))
+      return who + "have the database's owner run GRANT CREATE ON DATABASE " + quote(*database) + " TO " + user +
+             " (CREATE SCHEMA needs it), or create the schema beforehand, then run the migration again";
+    for (std::string_view kind : {"table", "sequence", "view", "materialized view"}) {
+      if (auto object = object_after("must be owner of " + std::string(kind) + " "))
+        return who + "only the owner of " + std::string(kind) + " " + quote(*object) + " may alter or drop it: run the migration as that " +
+               "owner, or have the owner give it to " + user + " (ALTER ... OWNER TO), then run the migration again";
+      if (auto object = object_after("permission denied for " + std::string(kind) + " "))
+        return who + "have the owner of " + std::string(kind) + " " + quote(*object) + " run GRANT ALL ON " +
+               (kind == "sequence" ? "SEQUENCE " : "TABLE ") + quote(*object) + " TO " + user + ", then run the migration again";
+    }
+    return who + "grant it (the message above names the object), or connect as a user that has it, then run the migration again";
+  }
+
   template <class F>
   auto guarded(const std::string& what, F&& f) -> decltype(f()) {
     try {
@@ -515,6 +602,8 @@ class postgresql {
                                  "the migration again");
     } catch (const pqxx::sql_error& e) {
       raise_unavailable(e, what);
+      if (const auto advice = privilege_advice(e); !advice.empty())
+        throw error("PostgreSQL refused " + what + " at " + endpoint_.where() + " (" + server_message(e) + "); " + advice);
       throw error("PostgreSQL failed while " + what + " at " + endpoint_.where() + ": " + server_message(e));
     } catch (const pqxx::failure& e) {
       throw error("PostgreSQL failed while " + what + " at " + endpoint_.where() + ": " + server_message(e));
@@ -716,7 +805,7 @@ class postgresql {
       lost(strata::describe(o), e);
     } catch (const pqxx::sql_error& e) {
       raise_unavailable(e, strata::describe(o));
-      throw operation_failed(strata::describe(o), server_message(e) + outside_note(o));
+      throw operation_failed(strata::describe(o), server_message(e) + outside_note(o), privilege_advice(e));
     } catch (const pqxx::failure& e) {
       throw operation_failed(strata::describe(o), server_message(e) + outside_note(o));
     } catch (const strata::error&) {
@@ -728,6 +817,7 @@ class postgresql {
 
   postgresql_options options_;
   std::string shown_;  // the URL it was opened with, its password as *** (empty: opened on a connection)
+  std::vector<std::pair<std::string, std::string>> keywords_;  // the URL's libpq keywords (empty: opened on a connection)
   std::string password_;
   endpoint endpoint_;
   std::unique_ptr<pqxx::connection> owned_;
@@ -744,6 +834,7 @@ static_assert(Dialect<postgresql>);
 static_assert(Inspectable<postgresql>);
 static_assert(ExecutesSql<postgresql>);
 static_assert(ReportsStatements<postgresql>);
+static_assert(BacksUp<postgresql>);
 
 }  // namespace strata
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -49,6 +50,8 @@ struct postgresql_sql : sql_traits<postgresql_sql> {
   static constexpr bool concurrent_indexes = true;
   // A column added to a table is no SERIAL key, as in SQLAlchemy (the table has its key already).
   static constexpr bool key_in_add_column = false;
+  // NAMEDATALEN - 1: the server cuts a longer name (with a NOTICE only).
+  static constexpr std::size_t max_identifier_bytes = 63;
 
   // The constraint's name comes from the catalog (pg_constraint; a CHECK's columns are those its
   // expression names, as PostgreSQL records them), in the server, so this stays pure.

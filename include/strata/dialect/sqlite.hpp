@@ -21,6 +21,7 @@
 #include <variant>
 #include <vector>
 
+#include <SQLiteCpp/Backup.h>
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Exception.h>
 #include <SQLiteCpp/Statement.h>
@@ -28,6 +29,7 @@
 
 #include <strata/dialect.hpp>
 #include <strata/connection.hpp>
+#include <strata/detail/backup_file.hpp>
 #include <strata/detail/sqlite_inspect.hpp>
 #include <strata/detail/sqlite_plan.hpp>
 #include <strata/detail/sqlite_table.hpp>
@@ -105,6 +107,7 @@ class sqlite {
     return guarded("reading the version table", [&] {
       std::vector<std::string> rows;
       if (!table_exists(table)) return rows;
+      check_version_layout(table);
       SQLite::Statement q(*db_, "SELECT version_num FROM " + quote(table) + " ORDER BY version_num");
       while (q.executeStep()) rows.push_back(q.getColumn(0).getString());
       return rows;
@@ -116,6 +119,7 @@ class sqlite {
       // Alembic's exact layout, so that Alembic and strata can take turns on one database.
       db_->exec("CREATE TABLE IF NOT EXISTS " + quote(table) + " (version_num VARCHAR(32) NOT NULL, CONSTRAINT " +
                 quote(std::string(table) + "_pkc") + " PRIMARY KEY (version_num))");
+      check_version_layout(table);
       db_->exec("DELETE FROM " + quote(table));
       SQLite::Statement insert(*db_, "INSERT INTO " + quote(table) + " (version_num) VALUES (?)");
       for (const auto& r : rows) {
@@ -277,6 +281,29 @@ class sqlite {
   // Called with each statement apply() runs for the operations, before it runs; none by default.
   void on_statement(std::function<void(std::string_view)> listener) { statement_listener_ = std::move(listener); }
 
+  // A copy of the database by SQLite's online backup API, a consistent snapshot even while others
+  // write: <database>.<stamp>.bak beside the database file (or in options.directory).
+  backup_made backup(const backup_options& options) {
+    namespace fs = std::filesystem;
+    if (path_ == ":memory:" || path_.empty())
+      throw backup_failed("the SQLite database is in memory, so there is no file to back up, and nothing ran; migrate without --backup");
+    const fs::path source(path_);
+    const auto file = detail::unused_backup_path(options.directory.empty() ? source.parent_path() : fs::path(options.directory),
+                                                 source.filename().string(), options.stamp, ".bak");
+    try {
+      SQLite::Database copy(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+      SQLite::Backup pages(copy, *db_);
+      if (const int done = pages.executeStep(); done != SQLITE_DONE)
+        throw SQLite::Exception("the database stayed locked by another connection", done);
+    } catch (const SQLite::Exception& e) {
+      std::error_code ec;
+      fs::remove(file, ec);
+      throw backup_failed("cannot back up the SQLite database '" + path_ + "' to '" + file.string() + "' (" + e.what() +
+                          "), so nothing ran; make that folder writable (or name another with --backup-dir) and run again");
+    }
+    return {fs::absolute(file).lexically_normal().string(), "SQLite's online backup API"};
+  }
+
  private:
   static std::string quote(std::string_view identifier) { return detail::sql::quote(identifier); }
   static constexpr std::string_view temporary_prefix = detail::sqlite_plan::temporary_prefix;
@@ -351,6 +378,13 @@ class sqlite {
     } catch (const SQLite::Exception& e) {
       raise(e, what);
     }
+  }
+
+  // A table of the version table's name without Alembic's version_num column is someone else's.
+  void check_version_layout(std::string_view table) {
+    SQLite::Statement q(*db_, "SELECT 1 FROM pragma_table_info(?) WHERE name = 'version_num'");
+    q.bind(1, std::string(table));
+    if (!q.executeStep()) throw unknown_database_state(detail::version_table_of_another_layout(table));
   }
 
   bool table_exists(std::string_view table) {
@@ -711,6 +745,7 @@ static_assert(ExecutesSql<sqlite>);
 static_assert(PreparesLocation<sqlite>);
 static_assert(ReportsProgress<sqlite>);
 static_assert(ReportsStatements<sqlite>);
+static_assert(BacksUp<sqlite>);
 
 }  // namespace strata
 
