@@ -314,6 +314,9 @@ class model {
       return std::any_of(t.columns.begin(), t.columns.end(), [&](const column& c) { return c.name == name; });
     };
 
+    // One builder for the whole schema: schema::apply would build one per operation.
+    detail::schema_builder b;
+    b.reserve(tables_.size(), indexes_.size());
     for (std::size_t i = 0; i < tables_.size(); ++i) {
       const auto& t = tables_[i];
       if (table_named(t.table) != i) {
@@ -322,7 +325,7 @@ class model {
         faults_.push_back(*fault);
       } else {
         sound[i] = 1;
-        schema_.apply(operation{t});
+        apply(b, operation{t});
       }
     }
     for (std::size_t i = 0; i < indexes_.size(); ++i) {
@@ -337,8 +340,9 @@ class model {
       else if (const auto c = std::find_if(x.columns.begin(), x.columns.end(), [&](std::string_view n) { return !has_column(tables_[t], n); });
                c != x.columns.end())
         faults_.push_back({model_fault_kind::index_on_unknown_column, x.table, *c});
-      else schema_.apply(operation{x});
+      else apply(b, operation{x});
     }
+    schema_ = std::move(b).release();
     for (const auto& t : schema_.tables) {
       for (const auto& k : constraint_keys(t)) {
         if (k.kind != constraint_kind::foreign_key) continue;
@@ -351,6 +355,11 @@ class model {
           if (!has_column(tables_[target], c)) faults_.push_back({model_fault_kind::unknown_referenced_column, k.referenced_table, c});
       }
     }
+  }
+
+  // What finish() has checked fits: as schema::apply, a failure would be strata::replay_failed.
+  static constexpr void apply(detail::schema_builder& b, const operation& o) {
+    if (!b.apply(o)) detail::throw_replay_failed(b.failure(o));
   }
 
   // What is wrong with a table on its own: a column declared twice, a constraint on a column it lacks.
