@@ -112,12 +112,21 @@ class operation_failed : public error {
  public:
   operation_failed(std::string operation, std::string database_message)
       : error(operation + ": " + database_message), operation_(std::move(operation)), database_message_(std::move(database_message)) {}
+  // With what to do when the revision is not at fault (a lock or statement timeout: which setting
+  // to raise), which the migrator's message then gives instead of "fix the revision".
+  operation_failed(std::string operation, std::string database_message, std::string advice)
+      : error(operation + ": " + database_message + "; " + advice),
+        operation_(std::move(operation)),
+        database_message_(std::move(database_message)),
+        advice_(std::move(advice)) {}
   [[nodiscard]] const std::string& operation() const { return operation_; }
   [[nodiscard]] const std::string& database_message() const { return database_message_; }
+  [[nodiscard]] const std::string& advice() const { return advice_; }  // empty: fix the revision
 
  private:
   std::string operation_;
   std::string database_message_;
+  std::string advice_;
 };
 
 }  // namespace strata

@@ -96,8 +96,10 @@ class migrator {
       plan = pending_for(upgrade_tips(target), applied);
     }
     std::vector<std::string> done;
-    for (auto i : plan)
-      if (step(i, direction::upgrade)) done.emplace_back(graph_[i].id);
+    holding_lock([&] {
+      for (auto i : plan)
+        if (step(i, direction::upgrade)) done.emplace_back(graph_[i].id);
+    });
     return done;
   }
 
@@ -130,8 +132,10 @@ class migrator {
     }
     if (!relative(target, '-')) std::reverse(plan.begin(), plan.end());
     std::vector<std::string> done;
-    for (auto i : plan)
-      if (step(i, direction::downgrade)) done.emplace_back(graph_[i].id);
+    holding_lock([&] {
+      for (auto i : plan)
+        if (step(i, direction::downgrade)) done.emplace_back(graph_[i].id);
+    });
     return done;
   }
 
@@ -272,7 +276,16 @@ class migrator {
     if (listener_) listener_(migration_event{what, way, &graph_[i]});
   }
 
+  // The steps of one upgrade or downgrade under one migration lock, when the dialect can hold it
+  // across units (each step's transaction() then does not take it again).
+  template <class F>
+  void holding_lock(F&& steps) {
+    if constexpr (HoldsMigrationLock<D>) dialect_.hold_migration_lock(options_.version_table, steps);
+    else steps();
+  }
+
   // Runs one revision in its own transaction; false when another process had already done it.
+  // transaction() may run the body again (a dialect's retry after a lock timeout): it is repeatable.
   bool step(std::size_t i, direction way) {
     const auto& rev = graph_[i];
     const ops recorded = way == direction::upgrade ? rev.record_upgrade() : rev.record_downgrade();
@@ -293,7 +306,7 @@ class migrator {
         dialect_.write_versions(options_.version_table, next_rows(rows, i, way));
       });
     } catch (const operation_failed& e) {
-      throw failure(rev, way, before, e.operation(), e.database_message());
+      throw failure(rev, way, before, e.operation(), e.database_message(), e.advice());
     } catch (const strata::error&) {
       throw;
     } catch (const std::exception& e) {
@@ -304,14 +317,15 @@ class migrator {
   }
 
   migration_failed failure(const revision_info& rev, direction way, const std::string& before, const std::string& operation,
-                           const std::string& message) const {
+                           const std::string& message, const std::string& advice = {}) const {
+    const std::string fix = advice.empty() ? "fix the revision and run it again" : advice;
     std::string text = std::string(to_string(way)) + " of revision '" +
                        std::string(rev.id) + "' (" + std::string(rev.message) + ") failed" +
                        (operation.empty() ? "" : " at " + operation) + ": " + message +
                        (rev.transactional
-                            ? "; it was rolled back, so the database is still at " + before + ": fix the revision and run it again"
+                            ? "; it was rolled back, so the database is still at " + before + ": " + fix
                             : "; it ran outside a transaction, so what ran before the failure stayed applied, while the version "
-                              "table still says " + before + ": clean up what it left, fix the revision and run it again");
+                              "table still says " + before + ": clean up what it left, " + (advice.empty() ? "" : "then ") + fix);
     return migration_failed(std::string(rev.id), operation, message, text);
   }
 
