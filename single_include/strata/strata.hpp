@@ -4174,6 +4174,7 @@ class migrator {
     } else {
       plan = pending_for(upgrade_tips(target), applied);
     }
+    if (plan.empty()) return {};  // no lock to take
     std::vector<std::string> done;
     holding_lock([&] {
       for (auto i : plan)
@@ -4210,6 +4211,7 @@ class migrator {
         if (above[i] && i != t) plan.push_back(i);
     }
     if (!relative(target, '-')) std::reverse(plan.begin(), plan.end());
+    if (plan.empty()) return {};  // no lock to take
     std::vector<std::string> done;
     holding_lock([&] {
       for (auto i : plan)
