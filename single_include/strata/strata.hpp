@@ -8339,9 +8339,9 @@ struct postgresql_options {
 // execute() each). Every migration holds a session-level advisory lock, taken by polling
 // pg_try_advisory_lock: a session blocked in pg_advisory_lock would hold a snapshot that
 // CREATE INDEX CONCURRENTLY waits for, a deadlock. While it holds the lock, the session runs with
-// the options' lock_timeout and statement_timeout (restored when it lets go); a transactional
-// revision stopped by the lock_timeout (SQLSTATE 55P03) is rolled back and run again up to
-// lock_retries times. hold_migration_lock() keeps the lock across a whole upgrade.
+// the server's lock_timeout and statement_timeout set to the options' statement_lock_timeout and
+// statement_timeout (its own restored when it lets go); a transactional revision stopped by the
+// lock_timeout (SQLSTATE 55P03) is rolled back and run again up to lock_retries times. hold_migration_lock() keeps the lock across a whole upgrade.
 class postgresql {
  public:
   static constexpr std::string_view name = "postgresql";
@@ -8870,6 +8870,7 @@ class postgresql {
     });
     acquire(key, schema + "." + std::string(version_table));
     session_settings previous;
+    auto outer = held_;  // another version table's lock held around this one
     try {
       previous = guarded("setting lock_timeout and statement_timeout", [&] {
         pqxx::nontransaction n(*conn_);
@@ -8882,11 +8883,11 @@ class postgresql {
       held_ = std::string(version_table);
       f();
     } catch (...) {
-      held_.reset();
+      held_ = std::move(outer);
       release(key, previous);
       throw;
     }
-    held_.reset();
+    held_ = std::move(outer);
     release(key, previous);
   }
 
