@@ -272,6 +272,47 @@ TEST_F(Configuration, ProtectedComesFromTheIniOrTheEnvironment) {
   EXPECT_TRUE(contains(what, "protected = true or false")) << what;
 }
 
+TEST_F(Configuration, LockAndTimeoutSettingsGoToTheUrlUnlessItSetsThemItself) {
+  write(ini(),
+        "[strata]\n"
+        "url = postgresql://app@db.example/stock?sslmode=require&statement_timeout=900\n"
+        "migration_lock_wait = 120\n"
+        "statement_lock_timeout = 2.5\n"
+        "lock_retries = 0\n"
+        "statement_timeout = 60\n");
+  auto c = strata::load_configuration(options());
+  EXPECT_EQ(c.url, "postgresql://app@db.example/stock?sslmode=require&statement_timeout=900&migration_lock_wait=120&statement_lock_timeout=2.5"
+                   "&lock_retries=0");
+  EXPECT_EQ(c.url_source, ini_line(2));
+  const std::vector<std::pair<std::string, std::string>> settings = {
+      {"migration_lock_wait", "120"}, {"statement_lock_timeout", "2.5"}, {"lock_retries", "0"}, {"statement_timeout", "60"}};
+  EXPECT_EQ(c.connection_settings, settings);
+
+  // From DATABASE_URL too, which has no query.
+  env_.set("DATABASE_URL", "sqlite:///app.db");
+  write(ini(), "[strata]\nmigration_lock_wait = 0.5\n");
+  c = strata::load_configuration(options());
+  EXPECT_EQ(c.url, "sqlite:///app.db?migration_lock_wait=0.5");
+}
+
+TEST_F(Configuration, ABadLockOrTimeoutSettingNamesItsLineAndWhatToWrite) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"migration_lock_wait = soon", {"migration_lock_wait = 'soon' is not a number of seconds", "migration_lock_wait = 5"}},
+      {"statement_lock_timeout = -1", {"statement_lock_timeout = '-1' is not a number of seconds"}},
+      {"statement_timeout = 10min", {"statement_timeout = '10min'", "statement_timeout = 5"}},
+      {"statement_timeout =", {"statement_timeout = ''"}},
+      {"lock_retries = 2.5", {"lock_retries = '2.5' is not a whole number from 0 to 100", "lock_retries = 3"}},
+      {"lock_retries = 101", {"lock_retries = '101'"}},
+  };
+  for (const auto& [line, words] : cases) {
+    SCOPED_TRACE(line);
+    write(ini(), "[strata]\nurl = sqlite:///app.db\n" + line + "\n");
+    const auto what = configuration_error_of(options());
+    EXPECT_TRUE(contains(what, ini_line(3))) << what;
+    for (const auto& w : words) EXPECT_TRUE(contains(what, w)) << what;
+  }
+}
+
 TEST_F(Configuration, AnIniSyntaxErrorNamesItsLine) {
   write(ini(), "[strata]\nurl = sqlite:///app.db\nthis line has no equals sign\n");
   auto what = configuration_error_of(options());

@@ -12,6 +12,7 @@
 #include <chrono>
 #include <exception>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -339,6 +340,34 @@ TYPED_TEST(DialectConformance, AMigratorWaitsForTheLock) {
   release.join();
   EXPECT_TRUE(was_released);  // it ran only once the other connection let go
   EXPECT_EQ(done, strings{"c0f000000001"});
+}
+
+TYPED_TEST(DialectConformance, HoldMigrationLockKeepsTheLockAcrossUnits) {
+  using D = dialect_of<TypeParam>;
+  if constexpr (!strata::HoldsMigrationLock<D>) {
+    GTEST_SKIP() << D::name << " takes its lock per unit (HoldsMigrationLock)";
+  } else {
+    auto d = this->db().open();
+    D other(this->db().locked_url(0.2));
+    const strata::unit_of_work stamp{"stamp", {}, true, "alembic_version"};
+    int units = 0;
+    d.hold_migration_lock("alembic_version", [&] {
+      d.transaction(stamp, [&] {
+        d.write_versions("alembic_version", {"c0f000000001"});
+        ++units;
+      });
+      EXPECT_THROW(other.transaction(stamp, [] {}), strata::database_locked) << "held between two units";
+      d.transaction(stamp, [&] {
+        EXPECT_EQ(d.read_versions("alembic_version"), strings{"c0f000000001"});
+        ++units;
+      });
+    });
+    EXPECT_EQ(units, 2);
+    other.transaction(stamp, [] {});  // released after
+    // Also when the body throws.
+    EXPECT_THROW(d.hold_migration_lock("alembic_version", [] { throw std::runtime_error("stop"); }), std::runtime_error);
+    other.transaction(stamp, [] {});
+  }
 }
 
 // ---- Inspection ----------------------------------------------------------------------------------

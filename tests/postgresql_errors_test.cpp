@@ -104,11 +104,19 @@ TEST(PostgresqlUrls, MalformedUrlsSayWhatToWrite) {
       {"sqlite:///app.db", {"not a PostgreSQL URL", "PG* environment variables"}},
       {"db.example.com/app", {"not a database URL"}},
       {"postgresql://app:s3cret@db.example.com:54x/app", {"port that is not a number"}},
-      {"postgresql://app:s3cret@db.example.com/app?lock_timeout=abc", {"lock_timeout='abc'", "seconds", "?lock_timeout=60"}},
+      {"postgresql://app:s3cret@db.example.com/app?lock_timeout=abc", {"lock_timeout='abc'", "seconds", "?migration_lock_wait=60"}},
       {"postgresql://app:s3cret@db.example.com/app?lock_timeout=-1", {"lock_timeout='-1'"}},
       {"postgresql://app:s3cret@db.example.com/app?lock_timeout=", {"lock_timeout=''"}},
       {"postgresql://app:s3cret@db.example.com/app?schema=", {"empty schema=", "?schema=app"}},
-      {"postgresql://app:s3cret@db.example.com/app?colour=blue", {"parameter 'colour'", "schema, lock_timeout", "libpq connection keyword"}},
+      {"postgresql://app:s3cret@db.example.com/app?migration_lock_wait=soon", {"migration_lock_wait='soon'", "?migration_lock_wait=60"}},
+      {"postgresql://app:s3cret@db.example.com/app?migration_lock_wait=1&lock_timeout=2", {"both migration_lock_wait and lock_timeout", "remove lock_timeout"}},
+      {"postgresql://app:s3cret@db.example.com/app?statement_lock_timeout=5s", {"statement_lock_timeout='5s'", "in seconds", "?statement_lock_timeout=5"}},
+      {"postgresql://app:s3cret@db.example.com/app?statement_lock_timeout=-1", {"statement_lock_timeout='-1'"}},
+      {"postgresql://app:s3cret@db.example.com/app?statement_timeout=10min", {"statement_timeout='10min'", "?statement_timeout=600"}},
+      {"postgresql://app:s3cret@db.example.com/app?lock_retries=-1", {"lock_retries='-1'", "from 0 to 100", "?lock_retries=3"}},
+      {"postgresql://app:s3cret@db.example.com/app?lock_retries=1000", {"lock_retries='1000'"}},
+      {"postgresql://app:s3cret@db.example.com/app?lock_retries=2.5", {"lock_retries='2.5'"}},
+      {"postgresql://app:s3cret@db.example.com/app?colour=blue", {"parameter 'colour'", "schema, migration_lock_wait, statement_lock_timeout, lock_retries, statement_timeout", "libpq connection keyword"}},
       {"postgres://app:s3cret@db.example.com/app?sslmode", {"key=value"}},
   };
   for (const auto& c : cases) {
@@ -317,7 +325,7 @@ TEST_F(PostgresqlErrors, HeldAdvisoryLockTimesOutNamingItThenWorks) {
   const auto what = message_of<strata::database_locked>([&] { m.upgrade(); });
   const auto waited = std::chrono::steady_clock::now() - start;
   expect_words(what, {"the advisory lock " + std::to_string(key) + " that guards 'public.alembic_version'", "waited",
-                      "another migration is running", "pg_locks", "locktype = 'advisory'", "?lock_timeout=<seconds>"});
+                      "another migration is running", "pg_locks", "locktype = 'advisory'", "migration_lock_wait=<seconds>"});
   EXPECT_GE(waited, std::chrono::milliseconds(250));
   EXPECT_LT(waited, std::chrono::seconds(5));
   EXPECT_FALSE(db().exists("items")) << "nothing applied";
@@ -325,7 +333,7 @@ TEST_F(PostgresqlErrors, HeldAdvisoryLockTimesOutNamingItThenWorks) {
   message_of<strata::database_locked>([&] { m.stamp("head"); });
 
   // Another schema has its own lock.
-  pg other{history{}, strata::migrator_options{}, url(), strata::postgresql_options{.schema = "other", .lock_timeout = std::chrono::milliseconds(300)}};
+  pg other{history{}, strata::migrator_options{}, url(), strata::postgresql_options{.schema = "other", .migration_lock_wait = std::chrono::milliseconds(300)}};
   EXPECT_EQ(other.upgrade().size(), 2U);
 
   scalar(holder, "SELECT pg_advisory_unlock(" + std::to_string(key) + ")");
@@ -340,9 +348,9 @@ TEST_F(PostgresqlErrors, LockKeyIsStableAndNamesSchemaAndTable) {
   // A custom version table's migration is guarded by its own name's lock.
   const auto key = strata::postgresql::lock_key("public", "app_versions");
   scalar(db().connection(), "SELECT pg_advisory_lock(" + std::to_string(key) + ")");
-  pg m{history{}, strata::migrator_options{.version_table = "app_versions"}, url() + "?lock_timeout=0.2"};
+  pg m{history{}, strata::migrator_options{.version_table = "app_versions"}, url() + "?migration_lock_wait=0.2"};
   expect_words(message_of<strata::database_locked>([&] { m.upgrade(); }), {std::to_string(key), "'public.app_versions'"});
-  pg plain{history{}, url() + "?lock_timeout=0.2"};
+  pg plain{history{}, url() + "?migration_lock_wait=0.2"};
   EXPECT_EQ(plain.upgrade().size(), 2U) << "alembic_version's lock is another one";
 }
 
@@ -402,7 +410,7 @@ TEST_F(PostgresqlErrors, ConcurrentIndexDoesNotDeadlockWithAWaitingMigrator) {
   });
   std::thread waiter([&] {
     try {
-      pg m{index_history{}, url() + "?lock_timeout=60"};
+      pg m{index_history{}, url() + "?migration_lock_wait=60"};
       held.wait();
       applied[1] = m.upgrade();
     } catch (const std::exception& e) {

@@ -199,7 +199,7 @@ TEST_F(SqliteCatalog, DropObjectsWhileAnotherConnectionWritesIsLockedAndDropsNot
     dialect.drop_objects(objects, "alembic_version");
     FAIL() << "another connection holds the write lock";
   } catch (const strata::database_locked& e) {
-    EXPECT_NE(std::string(e.what()).find("?timeout="), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("migration_lock_wait=<seconds>"), std::string::npos) << e.what();
   }
   other.exec("ROLLBACK");
 

@@ -68,13 +68,16 @@ TEST_F(SqliteErrors, MalformedUrlsSayWhatToWrite) {
       {"sqlite://user@/" + file, {"host", "sqlite:///relative.db"}},
       {"postgresql://app:s3cret@db.example.com/app", {"not a SQLite URL", "sqlite:///", "***"}},
       {"mysql://x/y", {"not a SQLite URL"}},
-      {"sqlite:///" + file + "?mode=ro", {"'mode'", "timeout=<seconds>"}},
-      {"sqlite:///" + file + "?timeout=abc", {"timeout='abc'", "number of seconds", "?timeout=5"}},
-      {"sqlite:///" + file + "?timeout=-1", {"timeout='-1'", "number of seconds"}},
+      {"sqlite:///" + file + "?mode=ro", {"'mode'", "migration_lock_wait=<seconds>"}},
+      {"sqlite:///" + file + "?timeout=abc", {"timeout='abc'", "in seconds", "?migration_lock_wait=5"}},
+      {"sqlite:///" + file + "?timeout=-1", {"timeout='-1'", "in seconds"}},
       {"sqlite:///" + file + "?timeout=nan", {"timeout='nan'"}},
       {"sqlite:///" + file + "?timeout=inf", {"timeout='inf'"}},
       {"sqlite:///" + file + "?timeout=", {"timeout=''"}},
       {"sqlite:///" + file + "?timeout", {"key=value"}},
+      {"sqlite:///" + file + "?migration_lock_wait=soon", {"migration_lock_wait='soon'", "?migration_lock_wait=5"}},
+      {"sqlite:///" + file + "?statement_lock_timeout=5", {"'statement_lock_timeout'", "PostgreSQL setting", "migration_lock_wait"}},
+      {"sqlite:///" + file + "?lock_retries=3", {"'lock_retries'", "PostgreSQL setting"}},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.url);
@@ -143,7 +146,7 @@ TEST_P(SqliteLocked, AnotherWriterMakesItWaitThenGiveUpThenWork) {
   const auto start = std::chrono::steady_clock::now();
   const auto what = message_of<strata::database_locked>([&] { m.upgrade(); });
   const auto waited = std::chrono::steady_clock::now() - start;
-  expect_words(what, {"is locked by another connection", "200 ms", "?timeout=<seconds>"});
+  expect_words(what, {"is locked by another connection", "200 ms", "migration_lock_wait=<seconds>"});
   EXPECT_GE(waited, std::chrono::milliseconds(150));  // it did wait for the lock (no upper bound: that is speed)
 
   holder.exec("COMMIT");

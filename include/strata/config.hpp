@@ -31,7 +31,16 @@ struct configuration {
   // = true` in the ini file, or STRATA_PROTECTED=1 in the environment or .env; either one marks it.
   bool protected_database = false;
   std::string protected_source;  // what marked it, for messages: "/app/strata.ini line 5", "STRATA_PROTECTED in the environment"
+  // The [strata] section's lock and timeout settings (connection_settings), as key and value; url
+  // carries them as query parameters too, unless it sets them itself.
+  std::vector<std::pair<std::string, std::string>> connection_settings;
 };
+
+// The [strata] keys that go to the dialect as the URL's parameters of the same name (a URL's own
+// wins): migration_lock_wait (seconds to wait for another migration, both dialects);
+// statement_lock_timeout, lock_retries, statement_timeout (PostgreSQL). docs/migrating.md.
+inline constexpr std::string_view connection_settings[] = {"migration_lock_wait", "statement_lock_timeout", "lock_retries",
+                                                           "statement_timeout"};
 
 struct configuration_options {
   // The ini file. Empty: $STRATA_CONFIG when set, else strata.ini in the working directory when it
@@ -212,9 +221,17 @@ inline configuration load_configuration(const configuration_options& options = {
           if (!on) throw configuration_error(where + ": protected = '" + value.data() + "' is not a yes or no; write protected = true or false");
           config.protected_database = *on;
           if (*on) config.protected_source = "protected = " + value.data() + " in " + where;
+        } else if (std::find(std::begin(connection_settings), std::end(connection_settings), key) != std::end(connection_settings)) {
+          const auto& text = value.data();
+          if (key == "lock_retries" ? !database_url::count(text, 100) : !database_url::seconds(text))
+            throw configuration_error(where + ": " + key + " = '" + text + "' is not " +
+                                      (key == "lock_retries" ? "a whole number from 0 to 100; write for example lock_retries = 3"
+                                                             : "a number of seconds; write for example " + key + " = 5, or 0.5"));
+          config.connection_settings.emplace_back(key, text);
         } else {
           throw configuration_error(where + ": '" + key + "' is not a strata setting; the [strata] section takes url, "
-                                    "version_table, versions_dir and protected");
+                                    "version_table, versions_dir, protected, migration_lock_wait, statement_lock_timeout, lock_retries and "
+                                    "statement_timeout");
         }
       }
     }
@@ -247,6 +264,7 @@ inline configuration load_configuration(const configuration_options& options = {
                                   : "no database URL: " + config.file.string() +
                                         " has no url in its [strata] section and DATABASE_URL is not set; add url = ... there");
   }
+  for (const auto& [key, value] : config.connection_settings) config.url = database_url::with_parameter(config.url, key, value);
   try {
     (void)database_url::parse(config.url);
   } catch (const malformed_url& e) {

@@ -50,7 +50,8 @@ struct unit_of_work {
 //   void transaction(const unit_of_work& unit, const std::function<void()>& body);
 //       // takes the migration lock that guards unit.version_table, begins a transaction (none when
 //       // !unit.transactional), runs body, commits; on any exception rolls back and rethrows.
-//       // A lock not had in time throws strata::database_locked.
+//       // A lock not had in time throws strata::database_locked. A dialect may roll back and run
+//       // body again (PostgreSQL, after its lock_timeout): body is repeatable.
 //   void apply(std::span<const operation> operations);
 //       // runs the operations inside transaction()'s body: the statements D::sql renders for them
 //       // (planned with the live tables where the traits need them), plus what only the running
@@ -94,6 +95,25 @@ template <Dialect D>
 constexpr bool handles_scheme(std::string_view scheme) {
   return std::any_of(std::begin(D::schemes), std::end(D::schemes), [&](std::string_view s) { return s == scheme; });
 }
+
+// ---- HoldsMigrationLock: one lock for several units of work ---------------------------------------------
+
+// A model keeps the migration lock that guards a version table across several units of work (the
+// revisions of one upgrade), so that each costs no round trips for it:
+//   void hold_migration_lock(std::string_view version_table, const std::function<void()>& body);
+//       // takes the lock as transaction() would (strata::database_locked when not had in time), runs
+//       // body, and releases it, also when body throws
+// Laws:
+//   - transaction() (and drop_objects) for that version table inside body do not take the lock
+//     again; for another table they take its lock as usual.
+//   - Between units no transaction is open, and waiting for the lock holds no snapshot, so a
+//     non-transactional unit inside body (CREATE INDEX CONCURRENTLY) waits for nobody who waits for
+//     it; read_versions inside each unit's body sees the rows as of the lock, as before.
+// The migrator holds it for the steps of one upgrade or downgrade. Models: strata::postgresql.
+template <class D>
+concept HoldsMigrationLock = Dialect<D> && requires(D& d, std::string_view version_table, const std::function<void()>& body) {
+  d.hold_migration_lock(version_table, body);
+};
 
 // ---- Inspectable: the live schema, as a strata::schema and as a list of objects ----------------------
 

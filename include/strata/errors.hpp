@@ -107,16 +107,19 @@ class replay_failed : public error {
 };
 
 // Thrown by a dialect's apply() when one operation fails; the migrator turns it into
-// migration_failed, adding the revision. `advice`, when the dialect knows that the revision is not
-// at fault (a privilege the database user lacks), says what to do instead of fixing the revision.
+// migration_failed, adding the revision.
 class operation_failed : public error {
  public:
   operation_failed(std::string operation, std::string database_message)
       : error(operation + ": " + database_message), operation_(std::move(operation)), database_message_(std::move(database_message)) {}
+  // With what to do when the revision is not at fault (a lock or statement timeout: which setting
+  // to raise; a missing privilege: which GRANT), which the migrator's message then gives instead of
+  // "fix the revision". Empty: none.
   operation_failed(std::string operation, std::string database_message, std::string advice)
-      : operation_failed(std::move(operation), std::move(database_message)) {
-    advice_ = std::move(advice);
-  }
+      : error(operation + ": " + database_message + (advice.empty() ? "" : "; " + advice)),
+        operation_(std::move(operation)),
+        database_message_(std::move(database_message)),
+        advice_(std::move(advice)) {}
   [[nodiscard]] const std::string& operation() const { return operation_; }
   [[nodiscard]] const std::string& database_message() const { return database_message_; }
   [[nodiscard]] const std::string& advice() const { return advice_; }  // empty: fix the revision

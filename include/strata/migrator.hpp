@@ -93,18 +93,26 @@ class migrator {
   // Applies what the target needs and returns the ids applied, in order. Targets: "head" (the
   // single head), "heads", an id, a unique prefix, "+N".
   std::vector<std::string> upgrade(std::string_view target = "head") {
+    const auto plan = upgrade_plan(target);
+    if (plan.empty()) return {};  // no lock to take
     std::vector<std::string> done;
-    for (auto i : upgrade_plan(target))
-      if (step(i, direction::upgrade)) done.emplace_back(graph_[i].id);
+    holding_lock([&] {
+      for (auto i : plan)
+        if (step(i, direction::upgrade)) done.emplace_back(graph_[i].id);
+    });
     return done;
   }
 
   // Reverts down to the target and returns the ids reverted, in order. Targets: an id or a
   // unique prefix (which stays applied), "base", "-N".
   std::vector<std::string> downgrade(std::string_view target) {
+    const auto plan = downgrade_plan(target);
+    if (plan.empty()) return {};  // no lock to take
     std::vector<std::string> done;
-    for (auto i : downgrade_plan(target))
-      if (step(i, direction::downgrade)) done.emplace_back(graph_[i].id);
+    holding_lock([&] {
+      for (auto i : plan)
+        if (step(i, direction::downgrade)) done.emplace_back(graph_[i].id);
+    });
     return done;
   }
 
@@ -333,7 +341,16 @@ class migrator {
     if (listener_) listener_(migration_event{what, way, &graph_[i]});
   }
 
+  // The steps of one upgrade or downgrade under one migration lock, when the dialect can hold it
+  // across units (each step's transaction() then does not take it again).
+  template <class F>
+  void holding_lock(F&& steps) {
+    if constexpr (HoldsMigrationLock<D>) dialect_.hold_migration_lock(options_.version_table, steps);
+    else steps();
+  }
+
   // Runs one revision in its own transaction; false when another process had already done it.
+  // transaction() may run the body again (a dialect's retry after a lock timeout): it is repeatable.
   bool step(std::size_t i, direction way) {
     const auto& rev = graph_[i];
     const ops recorded = way == direction::upgrade ? rev.record_upgrade() : rev.record_downgrade();
@@ -367,14 +384,14 @@ class migrator {
   // `advice`: what to do when the revision is not at fault (the dialect's operation_failed::advice()).
   migration_failed failure(const revision_info& rev, direction way, const std::string& before, const std::string& operation,
                            const std::string& message, const std::string& advice = {}) const {
-    const std::string then = advice.empty() ? "fix the revision and run it again" : advice;
+    const std::string fix = advice.empty() ? "fix the revision and run it again" : advice;
     std::string text = std::string(to_string(way)) + " of revision '" +
                        std::string(rev.id) + "' (" + std::string(rev.message) + ") failed" +
                        (operation.empty() ? "" : " at " + operation) + ": " + message +
                        (rev.transactional
-                            ? "; it was rolled back, so the database is still at " + before + ": " + then
+                            ? "; it was rolled back, so the database is still at " + before + ": " + fix
                             : "; it ran outside a transaction, so what ran before the failure stayed applied, while the version "
-                              "table still says " + before + ": clean up what it left, " + then);
+                              "table still says " + before + ": clean up what it left, " + (advice.empty() ? "" : "then ") + fix);
     return migration_failed(std::string(rev.id), operation, message, text);
   }
 

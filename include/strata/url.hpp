@@ -2,6 +2,9 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -154,6 +157,32 @@ struct database_url {
     for (std::string_view word : {"pas", "pw", "secret", "token", "auth"})
       if (lower.find(word) != std::string::npos) return true;
     return false;
+  }
+
+  // A duration written in seconds ("5", "0.5") between 0 and 2,000,000 (about 23 days: what the
+  // databases' millisecond ints hold), as the settings of a URL and of strata.ini take it; nullopt
+  // for anything else.
+  static std::optional<std::chrono::milliseconds> seconds(const std::string& value) {
+    char* end = nullptr;
+    const double s = std::strtod(value.c_str(), &end);
+    if (value.empty() || end != value.c_str() + value.size() || !(s >= 0 && s <= 2'000'000)) return std::nullopt;
+    return std::chrono::milliseconds(static_cast<long long>(s * 1000));
+  }
+
+  // A whole number from 0 to `most`; nullopt for anything else.
+  static std::optional<int> count(const std::string& value, int most) {
+    if (value.empty() || value.size() > 9 || value.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    const int n = std::atoi(value.c_str());
+    if (n > most) return std::nullopt;
+    return n;
+  }
+
+  // The URL with key=value added to its query, unless its query has that key already.
+  static std::string with_parameter(std::string_view text, std::string_view key, std::string_view value) {
+    const auto p = split(text);
+    for (const auto item : query_items(p.query))
+      if (decode(item.substr(0, item.find('='))) == key) return std::string(text);
+    return std::string(text) + (p.has_query ? (p.query.empty() ? "" : "&") : "?") + std::string(key) + "=" + std::string(value);
   }
 
   // Percent-decoding, leaving a '%' that is not followed by two hex digits as it is.

@@ -1927,16 +1927,19 @@ class replay_failed : public error {
 };
 
 // Thrown by a dialect's apply() when one operation fails; the migrator turns it into
-// migration_failed, adding the revision. `advice`, when the dialect knows that the revision is not
-// at fault (a privilege the database user lacks), says what to do instead of fixing the revision.
+// migration_failed, adding the revision.
 class operation_failed : public error {
  public:
   operation_failed(std::string operation, std::string database_message)
       : error(operation + ": " + database_message), operation_(std::move(operation)), database_message_(std::move(database_message)) {}
+  // With what to do when the revision is not at fault (a lock or statement timeout: which setting
+  // to raise; a missing privilege: which GRANT), which the migrator's message then gives instead of
+  // "fix the revision". Empty: none.
   operation_failed(std::string operation, std::string database_message, std::string advice)
-      : operation_failed(std::move(operation), std::move(database_message)) {
-    advice_ = std::move(advice);
-  }
+      : error(operation + ": " + database_message + (advice.empty() ? "" : "; " + advice)),
+        operation_(std::move(operation)),
+        database_message_(std::move(database_message)),
+        advice_(std::move(advice)) {}
   [[nodiscard]] const std::string& operation() const { return operation_; }
   [[nodiscard]] const std::string& database_message() const { return database_message_; }
   [[nodiscard]] const std::string& advice() const { return advice_; }  // empty: fix the revision
@@ -3869,7 +3872,8 @@ struct unit_of_work {
 //   void transaction(const unit_of_work& unit, const std::function<void()>& body);
 //       // takes the migration lock that guards unit.version_table, begins a transaction (none when
 //       // !unit.transactional), runs body, commits; on any exception rolls back and rethrows.
-//       // A lock not had in time throws strata::database_locked.
+//       // A lock not had in time throws strata::database_locked. A dialect may roll back and run
+//       // body again (PostgreSQL, after its lock_timeout): body is repeatable.
 //   void apply(std::span<const operation> operations);
 //       // runs the operations inside transaction()'s body: the statements D::sql renders for them
 //       // (planned with the live tables where the traits need them), plus what only the running
@@ -3913,6 +3917,25 @@ template <Dialect D>
 constexpr bool handles_scheme(std::string_view scheme) {
   return std::any_of(std::begin(D::schemes), std::end(D::schemes), [&](std::string_view s) { return s == scheme; });
 }
+
+// ---- HoldsMigrationLock: one lock for several units of work ---------------------------------------------
+
+// A model keeps the migration lock that guards a version table across several units of work (the
+// revisions of one upgrade), so that each costs no round trips for it:
+//   void hold_migration_lock(std::string_view version_table, const std::function<void()>& body);
+//       // takes the lock as transaction() would (strata::database_locked when not had in time), runs
+//       // body, and releases it, also when body throws
+// Laws:
+//   - transaction() (and drop_objects) for that version table inside body do not take the lock
+//     again; for another table they take its lock as usual.
+//   - Between units no transaction is open, and waiting for the lock holds no snapshot, so a
+//     non-transactional unit inside body (CREATE INDEX CONCURRENTLY) waits for nobody who waits for
+//     it; read_versions inside each unit's body sees the rows as of the lock, as before.
+// The migrator holds it for the steps of one upgrade or downgrade. Models: strata::postgresql.
+template <class D>
+concept HoldsMigrationLock = Dialect<D> && requires(D& d, std::string_view version_table, const std::function<void()>& body) {
+  d.hold_migration_lock(version_table, body);
+};
 
 // ---- Inspectable: the live schema, as a strata::schema and as a list of objects ----------------------
 
@@ -4381,18 +4404,26 @@ class migrator {
   // Applies what the target needs and returns the ids applied, in order. Targets: "head" (the
   // single head), "heads", an id, a unique prefix, "+N".
   std::vector<std::string> upgrade(std::string_view target = "head") {
+    const auto plan = upgrade_plan(target);
+    if (plan.empty()) return {};  // no lock to take
     std::vector<std::string> done;
-    for (auto i : upgrade_plan(target))
-      if (step(i, direction::upgrade)) done.emplace_back(graph_[i].id);
+    holding_lock([&] {
+      for (auto i : plan)
+        if (step(i, direction::upgrade)) done.emplace_back(graph_[i].id);
+    });
     return done;
   }
 
   // Reverts down to the target and returns the ids reverted, in order. Targets: an id or a
   // unique prefix (which stays applied), "base", "-N".
   std::vector<std::string> downgrade(std::string_view target) {
+    const auto plan = downgrade_plan(target);
+    if (plan.empty()) return {};  // no lock to take
     std::vector<std::string> done;
-    for (auto i : downgrade_plan(target))
-      if (step(i, direction::downgrade)) done.emplace_back(graph_[i].id);
+    holding_lock([&] {
+      for (auto i : plan)
+        if (step(i, direction::downgrade)) done.emplace_back(graph_[i].id);
+    });
     return done;
   }
 
@@ -4621,7 +4652,16 @@ class migrator {
     if (listener_) listener_(migration_event{what, way, &graph_[i]});
   }
 
+  // The steps of one upgrade or downgrade under one migration lock, when the dialect can hold it
+  // across units (each step's transaction() then does not take it again).
+  template <class F>
+  void holding_lock(F&& steps) {
+    if constexpr (HoldsMigrationLock<D>) dialect_.hold_migration_lock(options_.version_table, steps);
+    else steps();
+  }
+
   // Runs one revision in its own transaction; false when another process had already done it.
+  // transaction() may run the body again (a dialect's retry after a lock timeout): it is repeatable.
   bool step(std::size_t i, direction way) {
     const auto& rev = graph_[i];
     const ops recorded = way == direction::upgrade ? rev.record_upgrade() : rev.record_downgrade();
@@ -4655,14 +4695,14 @@ class migrator {
   // `advice`: what to do when the revision is not at fault (the dialect's operation_failed::advice()).
   migration_failed failure(const revision_info& rev, direction way, const std::string& before, const std::string& operation,
                            const std::string& message, const std::string& advice = {}) const {
-    const std::string then = advice.empty() ? "fix the revision and run it again" : advice;
+    const std::string fix = advice.empty() ? "fix the revision and run it again" : advice;
     std::string text = std::string(to_string(way)) + " of revision '" +
                        std::string(rev.id) + "' (" + std::string(rev.message) + ") failed" +
                        (operation.empty() ? "" : " at " + operation) + ": " + message +
                        (rev.transactional
-                            ? "; it was rolled back, so the database is still at " + before + ": " + then
+                            ? "; it was rolled back, so the database is still at " + before + ": " + fix
                             : "; it ran outside a transaction, so what ran before the failure stayed applied, while the version "
-                              "table still says " + before + ": clean up what it left, " + then);
+                              "table still says " + before + ": clean up what it left, " + (advice.empty() ? "" : "then ") + fix);
     return migration_failed(std::string(rev.id), operation, message, text);
   }
 
@@ -5102,6 +5142,9 @@ inline std::ostream& operator<<(std::ostream& out, const schema_difference& d) {
 // strata::database_url: parses SQLAlchemy-style database URLs (scheme://user:pass@host:port/path?k=v).
 
 #include <algorithm>
+#include <chrono>
+#include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -5254,6 +5297,32 @@ struct database_url {
     for (std::string_view word : {"pas", "pw", "secret", "token", "auth"})
       if (lower.find(word) != std::string::npos) return true;
     return false;
+  }
+
+  // A duration written in seconds ("5", "0.5") between 0 and 2,000,000 (about 23 days: what the
+  // databases' millisecond ints hold), as the settings of a URL and of strata.ini take it; nullopt
+  // for anything else.
+  static std::optional<std::chrono::milliseconds> seconds(const std::string& value) {
+    char* end = nullptr;
+    const double s = std::strtod(value.c_str(), &end);
+    if (value.empty() || end != value.c_str() + value.size() || !(s >= 0 && s <= 2'000'000)) return std::nullopt;
+    return std::chrono::milliseconds(static_cast<long long>(s * 1000));
+  }
+
+  // A whole number from 0 to `most`; nullopt for anything else.
+  static std::optional<int> count(const std::string& value, int most) {
+    if (value.empty() || value.size() > 9 || value.find_first_not_of("0123456789") != std::string::npos) return std::nullopt;
+    const int n = std::atoi(value.c_str());
+    if (n > most) return std::nullopt;
+    return n;
+  }
+
+  // The URL with key=value added to its query, unless its query has that key already.
+  static std::string with_parameter(std::string_view text, std::string_view key, std::string_view value) {
+    const auto p = split(text);
+    for (const auto item : query_items(p.query))
+      if (decode(item.substr(0, item.find('='))) == key) return std::string(text);
+    return std::string(text) + (p.has_query ? (p.query.empty() ? "" : "&") : "?") + std::string(key) + "=" + std::string(value);
   }
 
   // Percent-decoding, leaving a '%' that is not followed by two hex digits as it is.
@@ -8454,7 +8523,8 @@ namespace strata::detail::postgresql_url {
 // A URL as strata reads it. libpq's URI parser (PQconninfoParse) reads the parts; strata splits the
 // text only where libpq does, to keep the secrets (the user and password, and the password= and
 // sslpassword= parameters) out of what libpq may quote in an error, and to take out its own
-// parameters (schema, lock_timeout), which libpq refuses.
+// parameters (schema, migration_lock_wait, statement_lock_timeout, lock_retries, statement_timeout,
+// and lock_timeout, the old name of migration_lock_wait), which libpq refuses.
 //
 // A password is written as libpq reads it: ':', '?', '#' and spaces may stand as they are, but a
 // '/' or '@' must be percent-encoded (%2F, %40), and a '%' must start a %XX escape (write '%' as
@@ -8467,7 +8537,11 @@ struct url {
   std::string scheme;                                          // as written: "postgresql" or "postgres"
   std::vector<std::pair<std::string, std::string>> keywords;  // libpq's keywords with the values libpq parsed
   std::string schema;                                          // strata's ?schema=
-  std::optional<std::chrono::milliseconds> lock_timeout;       // strata's ?lock_timeout=<seconds>
+  // strata's settings, when the URL has them (see postgresql_options):
+  std::optional<std::chrono::milliseconds> migration_lock_wait;     // ?migration_lock_wait=<seconds> (or ?lock_timeout=)
+  std::optional<std::chrono::milliseconds> statement_lock_timeout;  // ?statement_lock_timeout=<seconds>
+  std::optional<int> lock_retries;                                  // ?lock_retries=<count>
+  std::optional<std::chrono::milliseconds> statement_timeout;       // ?statement_timeout=<seconds>
   // The URL for messages, rebuilt from its parts: the user libpq parsed, the password (and
   // sslpassword) as ***, the host, port, database and parameters as written.
   std::string shown;
@@ -8528,6 +8602,18 @@ inline bool secret_keyword(std::string_view key) { return key == "password" || k
 
 }  // namespace detail
 
+// The parameters strata takes out of a URL before libpq reads it.
+inline constexpr std::string_view own_parameters = "schema, migration_lock_wait, statement_lock_timeout, lock_retries, statement_timeout";
+inline bool own_parameter(std::string_view key) {
+  for (std::string_view k : {"schema", "migration_lock_wait", "statement_lock_timeout", "lock_retries", "statement_timeout", "lock_timeout"})
+    if (k == key) return true;
+  return false;
+}
+
+namespace detail {
+
+}  // namespace detail
+
 // Reads a URL of one of the schemes (postgresql://, postgres://; an SQLAlchemy "+driver" suffix is
 // dropped). Throws strata::malformed_url with a sentence that says what to write and never shows
 // the password.
@@ -8552,7 +8638,7 @@ inline url parse(std::string_view text, std::span<const std::string_view> scheme
   for (const auto item : database_url::query_items(p.query)) {
     const auto eq = item.find('=');
     const auto key = database_url::decode(item.substr(0, eq));
-    if (key == "schema" || key == "lock_timeout") {
+    if (own_parameter(key)) {
       own.emplace_back(key, database_url::decode(item.substr(eq + 1)));
     } else if (!detail::libpq_keyword(key)) {
       // Neither the name nor the value is shown after a password= (a raw '&' in the password makes
@@ -8601,21 +8687,37 @@ inline url parse(std::string_view text, std::span<const std::string_view> scheme
 
   if (unknown)
     throw malformed_url("'" + u.shown + "' has " + (unknown->empty() ? "a parameter after its password=" : "parameter '" + *unknown + "'") +
-                        ", which is neither strata's (schema, lock_timeout) nor a libpq connection keyword (sslmode, connect_timeout, "
+                        ", which is neither strata's (" + std::string(own_parameters) + ") nor a libpq connection keyword (sslmode, connect_timeout, "
                         "application_name ...); remove it or fix its spelling" +
                         (unknown->empty() ? ", and write '&' in a password as %26" : ""));
+  const auto refuse = [&](const std::string& key, const std::string& value, std::string_view what) {
+    throw malformed_url("'" + u.shown + "' has " + key + "='" + value + "'; write " + std::string(what));
+  };
+  bool old_name = false;
   for (const auto& [key, value] : own) {
     if (key == "schema") {
       if (value.empty())
         throw malformed_url("'" + u.shown + "' has an empty schema=; name the schema to migrate, for example ?schema=app");
       u.schema = value;
+    } else if (key == "lock_retries") {
+      u.lock_retries = database_url::count(value, 100);
+      if (!u.lock_retries) refuse(key, value, "how many times a revision stopped by statement_lock_timeout runs again, from 0 to 100, for example ?lock_retries=3");
     } else {
-      char* end = nullptr;
-      const double seconds = std::strtod(value.c_str(), &end);
-      if (value.empty() || end != value.c_str() + value.size() || !(seconds >= 0 && seconds <= 2'000'000))
-        throw malformed_url("'" + u.shown + "' has lock_timeout='" + value +
-                            "'; write how long to wait for the migration lock in seconds, for example ?lock_timeout=60 or ?lock_timeout=0.5");
-      u.lock_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+      const auto seconds = database_url::seconds(value);
+      if (key == "statement_lock_timeout") {
+        if (!seconds) refuse(key, value, "how long a statement waits for a lock in seconds (0: no limit), for example ?statement_lock_timeout=5");
+        u.statement_lock_timeout = seconds;
+      } else if (key == "statement_timeout") {
+        if (!seconds) refuse(key, value, "how long a statement may run in seconds (0: no limit), for example ?statement_timeout=600");
+        u.statement_timeout = seconds;
+      } else {  // migration_lock_wait, or lock_timeout, its old name
+        if (!seconds)
+          refuse(key, value, "how long to wait for the migration lock in seconds, for example ?migration_lock_wait=60 or ?migration_lock_wait=0.5");
+        if ((key == "lock_timeout") != old_name && u.migration_lock_wait)
+          throw malformed_url("'" + u.shown + "' has both migration_lock_wait and lock_timeout, its old name; remove lock_timeout");
+        old_name = old_name || key == "lock_timeout";
+        u.migration_lock_wait = seconds;
+      }
     }
   }
   return u;
@@ -8644,14 +8746,26 @@ struct postgresql_options {
   // The schema to migrate: tables, indexes and the version table go there, and the connection's
   // search_path is set to it. Empty: the connection's own current_schema().
   std::string schema;
-  // How long a migration polls for the advisory lock before giving up.
-  std::chrono::milliseconds lock_timeout{60000};
+  // How long a migration polls for strata's advisory migration lock (another migration is running)
+  // before giving up (URL: migration_lock_wait=<seconds>; lock_timeout=, its old name, still works).
+  std::chrono::milliseconds migration_lock_wait{60000};
+  // The server's lock_timeout for every statement a migration runs: how long one waits for a lock on
+  // a table (or its rows) that another session holds. A migration queued behind a long reader would
+  // otherwise queue every later query on that table behind itself. 0: no limit.
+  std::chrono::milliseconds statement_lock_timeout{5000};
+  // How many times a transactional revision stopped by statement_lock_timeout is rolled back and run
+  // again, after a pause of 1 s, then 2 s, 4 s ... (GitLab's with_lock_retries), before it fails.
+  int lock_retries = 3;
+  // The server's statement_timeout for every statement a migration runs. 0 (the default): no limit.
+  std::chrono::milliseconds statement_timeout{0};
 };
 
 // The PostgreSQL dialect. Opens `postgresql://user:password@host:port/database?params` (or
 // `postgres://`), or, with no URL, what libpq's PG* environment variables name; or works on the
-// caller's pqxx::connection. The URL's `schema=<name>` and `lock_timeout=<seconds>` are strata's;
-// every other parameter is a libpq keyword (sslmode, connect_timeout, application_name ...).
+// caller's pqxx::connection. The URL's `schema=<name>`, `migration_lock_wait=<seconds>`,
+// `statement_lock_timeout=<seconds>`, `lock_retries=<count>` and `statement_timeout=<seconds>` are
+// strata's (postgresql_options); every other parameter is a libpq keyword (sslmode,
+// connect_timeout, application_name ...).
 // A URL field left out (host, port, user, password, database) falls back to libpq's environment.
 //
 // Each revision runs with its version-table update in one transaction (PostgreSQL's DDL is
@@ -8661,7 +8775,10 @@ struct postgresql_options {
 // execute() of several statements as one implicit transaction: give CONCURRENTLY statements an
 // execute() each). Every migration holds a session-level advisory lock, taken by polling
 // pg_try_advisory_lock: a session blocked in pg_advisory_lock would hold a snapshot that
-// CREATE INDEX CONCURRENTLY waits for, a deadlock.
+// CREATE INDEX CONCURRENTLY waits for, a deadlock. While it holds the lock, the session runs with
+// the server's lock_timeout and statement_timeout set to the options' statement_lock_timeout and
+// statement_timeout (its own restored when it lets go); a transactional revision stopped by the
+// lock_timeout (SQLSTATE 55P03) is rolled back and run again up to lock_retries times. hold_migration_lock() keeps the lock across a whole upgrade.
 class postgresql {
  public:
   static constexpr std::string_view name = "postgresql";
@@ -8676,7 +8793,10 @@ class postgresql {
       u = detail::postgresql_url::parse(url, schemes);
       shown_ = u.shown;
       if (!u.schema.empty()) options_.schema = u.schema;
-      if (u.lock_timeout) options_.lock_timeout = *u.lock_timeout;
+      if (u.migration_lock_wait) options_.migration_lock_wait = *u.migration_lock_wait;
+      if (u.statement_lock_timeout) options_.statement_lock_timeout = *u.statement_lock_timeout;
+      if (u.lock_retries) options_.lock_retries = *u.lock_retries;
+      if (u.statement_timeout) options_.statement_timeout = *u.statement_timeout;
     }
     const auto& keywords = u.keywords;
     keywords_ = keywords;
@@ -8787,12 +8907,27 @@ class postgresql {
     });
   }
 
-  // Takes the advisory lock (polling), then runs body in one transaction, or, for a
-  // non-transactional unit, with no transaction open; always releases the lock after.
+  // Takes the advisory lock (polling) unless hold_migration_lock() holds it, then runs body in one
+  // transaction, or, for a non-transactional unit, with no transaction open; releases the lock after.
+  // A transaction stopped by statement_lock_timeout is rolled back and run again, up to lock_retries
+  // times, after 1 s, 2 s, 4 s ... (a non-transactional unit is not: what ran before stays).
   void transaction(const unit_of_work& unit, const std::function<void()>& body) {
     locked(unit.version_table, [&] {
       if (unit.transactional) {
-        in_transaction(body);
+        for (int attempt = 1;; ++attempt) {
+          lock_timed_out_.clear();
+          try {
+            in_transaction(body);
+            return;
+          } catch (const operation_failed& e) {
+            if (lock_timed_out_.empty()) throw;
+            if (attempt > options_.lock_retries) {
+              if (lock_timed_out_ == "?") lock_timed_out_ = locked_table();
+              throw operation_failed(e.operation(), lock_timeout_message() + ", on each of " + std::to_string(attempt) + " attempts", lock_advice());
+            }
+          }
+          std::this_thread::sleep_for(std::chrono::seconds(1) * (1 << std::min(attempt - 1, 6)));
+        }
       } else {
         outside_transaction_ = true;
         struct reset {
@@ -8822,6 +8957,10 @@ class postgresql {
       return s;
     });
   }
+
+  // Runs body holding the advisory lock that guards version_table (HoldsMigrationLock): the
+  // transaction()s inside it do not take it again, so an upgrade costs the lock's round trips once.
+  void hold_migration_lock(std::string_view version_table, const std::function<void()>& body) { locked(version_table, body); }
 
   // Called with each statement apply() runs for the operations, before it runs; none by default.
   void on_statement(std::function<void(std::string_view)> listener) { statement_listener_ = std::move(listener); }
@@ -9239,9 +9378,14 @@ class postgresql {
 
   // ---- the advisory lock -------------------------------------------------------------------------------
 
-  // f() under the advisory lock that guards the version table.
+  // f() under the advisory lock that guards the version table, with the options' lock_timeout and
+  // statement_timeout; when hold_migration_lock() holds that lock already, f() as it is.
   template <class F>
   void locked(std::string_view version_table, F&& f) {
+    if (held_ && *held_ == version_table) {
+      f();
+      return;
+    }
     broken_ = false;  // libpqxx reconnects a broken connection when it is used again
     const auto [schema, key] = guarded("finding the schema for the migration lock", [&] {
       std::string s;
@@ -9249,14 +9393,32 @@ class postgresql {
       return std::pair<std::string, std::int64_t>{s, lock_key(s, version_table)};
     });
     acquire(key, schema + "." + std::string(version_table));
+    session_settings previous;
+    auto outer = held_;  // another version table's lock held around this one
     try {
+      previous = guarded("setting lock_timeout and statement_timeout", [&] {
+        pqxx::nontransaction n(*conn_);
+        // The current values first (OFFSET 0 keeps the subquery apart), to restore them after.
+        const auto r = n.exec_params("SELECT o.l, o.s, set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false) "
+                                     "FROM (SELECT current_setting('lock_timeout') l, current_setting('statement_timeout') s OFFSET 0) o",
+                                     std::to_string(options_.statement_lock_timeout.count()), std::to_string(options_.statement_timeout.count()));
+        return session_settings{r[0][0].c_str(), r[0][1].c_str()};
+      });
+      held_ = std::string(version_table);
       f();
     } catch (...) {
-      release(key);
+      held_ = std::move(outer);
+      release(key, previous);
       throw;
     }
-    release(key);
+    held_ = std::move(outer);
+    release(key, previous);
   }
+
+  // A session's lock_timeout and statement_timeout, as the server shows them ("5s", "0").
+  struct session_settings {
+    std::string lock_timeout, statement_timeout;
+  };
 
   // Each attempt is one autocommit statement, so no snapshot is held while waiting.
   void acquire(std::int64_t key, const std::string& guarded_table) {
@@ -9270,28 +9432,87 @@ class postgresql {
       });
       if (taken) return;
       const auto waited = duration_cast<milliseconds>(steady_clock::now() - start);
-      if (waited >= options_.lock_timeout) {
+      if (waited >= options_.migration_lock_wait) {
         const auto bits = std::bit_cast<std::uint64_t>(key);
         throw database_locked("the PostgreSQL database at " + endpoint_.where() + " is locked: another migration is running (the advisory lock " +
                               std::to_string(key) + " that guards '" + guarded_table + "' was held by another session for the " +
                               std::to_string(waited.count()) + " ms waited); let it finish and run again, find its session with "
                               "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = " + std::to_string(bits >> 32) +
-                              " AND objid = " + std::to_string(bits & 0xffffffffU) + ", or wait longer with ?lock_timeout=<seconds> in the URL");
+                              " AND objid = " + std::to_string(bits & 0xffffffffU) +
+                              ", or wait longer with migration_lock_wait=<seconds> (in the URL or strata.ini)");
       }
-      std::this_thread::sleep_for(std::min<milliseconds>(pause, options_.lock_timeout - waited));
+      std::this_thread::sleep_for(std::min<milliseconds>(pause, options_.migration_lock_wait - waited));
       pause = std::min<milliseconds>(pause * 3 / 2, milliseconds(250));
     }
   }
 
-  // If the connection broke, the server released the lock with the session.
-  void release(std::int64_t key) noexcept {
+  // Lets go of the lock and restores the session's settings (none read: left as they are). If the
+  // connection broke, the server released the lock with the session.
+  void release(std::int64_t key, const session_settings& previous) noexcept {
     if (broken_) return;
     try {
       pqxx::nontransaction n(*conn_);
-      n.exec_params("SELECT pg_advisory_unlock($1)", key);
+      if (previous.lock_timeout.empty())
+        n.exec_params("SELECT pg_advisory_unlock($1)", key);
+      else
+        n.exec_params("SELECT pg_advisory_unlock($1), set_config('lock_timeout', $2, false), set_config('statement_timeout', $3, false)", key,
+                      previous.lock_timeout, previous.statement_timeout);
     } catch (...) {  // NOLINT: the lock goes with the session at worst
     }
   }
+
+  // ---- lock and statement timeouts ---------------------------------------------------------------------
+
+  // Remembers a statement_lock_timeout (SQLSTATE 55P03) for transaction()'s retries and the
+  // messages: the server's message, and the table waited for: the operation's, or, for execute()
+  // and run(), found by locked_table() (in an aborted transaction the catalog cannot be read: then
+  // transaction() looks once it has rolled back).
+  void lock_timed_out(const operation& o, const pqxx::sql_error& e) {
+    lock_timeout_server_message_ = server_message(e);
+    lock_timed_out_ = std::string(table_of(o));
+    if (lock_timed_out_.empty()) lock_timed_out_ = tx_ == nullptr ? locked_table() : "?";
+  }
+
+  // The one table of the schema that other sessions hold locks on, or "?" (none, or several).
+  std::string locked_table() {
+    try {
+      pqxx::nontransaction n(*conn_);
+      const auto r = n.exec("SELECT DISTINCT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                            "WHERE l.granted AND l.pid <> pg_backend_pid() AND l.database = (SELECT oid FROM pg_database "
+                            "WHERE datname = current_database()) AND c.relkind IN ('r', 'p') AND c.relnamespace = "
+                            "to_regnamespace(" + (options_.schema.empty() ? std::string("current_schema()") : n.quote(options_.schema)) +
+                            ") LIMIT 2");
+      if (r.size() == 1) return r[0][0].c_str();
+    } catch (...) {  // NOLINT: the message then names no table
+    }
+    return "?";
+  }
+
+  [[nodiscard]] std::string lock_timeout_message() const {
+    const auto table = lock_timed_out_ == "?" ? std::string("a table") : "table '" + lock_timed_out_ + "'";
+    return "it waited longer than statement_lock_timeout (" + std::to_string(options_.statement_lock_timeout.count()) +
+           " ms) for a lock on " + table + " that another session holds (" + lock_timeout_server_message_ + ")";
+  }
+
+  // What to do after a lock timeout: find the session that holds the lock, or wait longer.
+  [[nodiscard]] std::string lock_advice() const {
+    const std::string holders = lock_timed_out_ == "?" || lock_timed_out_.empty()
+                                    ? "SELECT l.relation::regclass, a.pid, a.state, a.query FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                                      "WHERE l.granted AND l.relation IS NOT NULL AND a.pid <> pg_backend_pid()"
+                                    : "SELECT pid, state, query FROM pg_stat_activity WHERE pid IN (SELECT pid FROM pg_locks WHERE relation = " +
+                                          detail::postgresql_sql::literal(qualified(lock_timed_out_)) + "::regclass)";
+    return "let the session that holds the lock finish (" + holders + ") and run it again, or let the revision wait longer with "
+           "statement_lock_timeout=<seconds> or lock_retries=<count> (in the URL or strata.ini)";
+  }
+
+  [[nodiscard]] static bool statement_timed_out(const pqxx::sql_error& e) {
+    return e.sqlstate() == "57014" && std::string_view(e.what()).find("statement timeout") != std::string_view::npos;
+  }
+  [[nodiscard]] std::string statement_timeout_message(const pqxx::sql_error& e) const {
+    return "it ran longer than statement_timeout (" + std::to_string(options_.statement_timeout.count()) + " ms; " + server_message(e) + ")";
+  }
+  static constexpr std::string_view statement_timeout_advice =
+      "if the statement needs that long, raise statement_timeout=<seconds> (in the URL or strata.ini; 0: no limit) and run it again";
 
   // BEGIN, body, COMMIT; any exception rolls back and is rethrown.
   void in_transaction(const std::function<void()>& body) {
@@ -9404,6 +9625,12 @@ class postgresql {
       lost(strata::describe(o), e);
     } catch (const pqxx::sql_error& e) {
       raise_unavailable(e, strata::describe(o));
+      if (e.sqlstate() == "55P03") {  // lock_not_available: statement_lock_timeout
+        lock_timed_out(o, e);
+        throw operation_failed(strata::describe(o), lock_timeout_message() + outside_note(o), lock_advice());
+      }
+      if (statement_timed_out(e))
+        throw operation_failed(strata::describe(o), statement_timeout_message(e) + outside_note(o), std::string(statement_timeout_advice));
       throw operation_failed(strata::describe(o), server_message(e) + outside_note(o), privilege_advice(e));
     } catch (const pqxx::failure& e) {
       throw operation_failed(strata::describe(o), server_message(e) + outside_note(o));
@@ -9426,6 +9653,9 @@ class postgresql {
   std::unique_ptr<pqxx::subtransaction> test_savepoint_;  // the savepoint in it that the test writes through
   bool outside_transaction_ = false;      // running a non-transactional revision
   bool broken_ = false;                   // the connection was lost during this migration
+  std::optional<std::string> held_;       // the version table whose lock hold_migration_lock() holds
+  std::string lock_timed_out_;            // the table the last statement_lock_timeout was on ("?": unknown)
+  std::string lock_timeout_server_message_;  // and what the server said
   std::function<void(std::string_view)> statement_listener_;
 };
 
@@ -9434,6 +9664,7 @@ static_assert(Inspectable<postgresql>);
 static_assert(ExecutesSql<postgresql>);
 static_assert(ReportsStatements<postgresql>);
 static_assert(BacksUp<postgresql>);
+static_assert(HoldsMigrationLock<postgresql>);
 
 }  // namespace strata
 
@@ -10961,12 +11192,14 @@ inline owned_schema sqlite_inspect(SQLite::Database& db) {
 namespace strata {
 
 struct sqlite_options {
-  // How long a migration waits for another connection's write lock before giving up.
+  // How long a migration waits for another connection's write lock before giving up: SQLite's busy
+  // timeout (URL: migration_lock_wait=<seconds>, as PostgreSQL's wait for its migration lock, which
+  // the write lock is here; timeout=, its older name, still works).
   std::chrono::milliseconds busy_timeout{5000};
 };
 
 // The SQLite dialect. Opens `sqlite:///relative.db`, `sqlite:////absolute/path.db` or
-// `sqlite:///:memory:` (with `?timeout=<seconds>` for the busy timeout), or works on an open
+// `sqlite:///:memory:` (with `?migration_lock_wait=<seconds>` for the busy timeout), or works on an open
 // SQLite::Database. A database it opens itself has `PRAGMA foreign_keys = ON`.
 class sqlite {
  public:
@@ -10984,16 +11217,20 @@ class sqlite {
       throw malformed_url("'" + database_url::mask(url) + "' names a host, but a SQLite URL has none; write sqlite:///relative.db "
                           "(three slashes) or sqlite:////absolute/path.db (four)");
     for (const auto& [key, value] : u.query) {
-      if (key != "timeout")
+      if (key == "statement_lock_timeout" || key == "lock_retries" || key == "statement_timeout")
+        throw malformed_url("'" + database_url::mask(url) + "' has parameter '" + key + "', a PostgreSQL setting that SQLite has "
+                            "no counterpart for (a SQLite migration waits only for the database's write lock: migration_lock_wait); "
+                            "remove it, or set it for a PostgreSQL URL only");
+      if (key != "timeout" && key != "migration_lock_wait")
         throw malformed_url("'" + database_url::mask(url) + "' has parameter '" + key + "', which strata's SQLite dialect does "
-                            "not know; remove it (the only parameter is timeout=<seconds>)");
-      char* end = nullptr;
-      const double seconds = std::strtod(value.c_str(), &end);
+                            "not know; remove it (the only parameter is migration_lock_wait=<seconds>, or timeout=, its older name)");
       // SQLite takes the wait as an int of milliseconds: up to about 24 days.
-      if (value.empty() || end != value.c_str() + value.size() || !(seconds >= 0 && seconds <= 2'000'000))
-        throw malformed_url("'" + database_url::mask(url) + "' has timeout='" + value +
-                            "'; write the busy timeout as a number of seconds, for example ?timeout=5 or ?timeout=0.5");
-      options_.busy_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+      const auto seconds = database_url::seconds(value);
+      if (!seconds)
+        throw malformed_url("'" + database_url::mask(url) + "' has " + key + "='" + value +
+                            "'; write how long to wait for another connection's write lock in seconds, for example "
+                            "?migration_lock_wait=5 or ?migration_lock_wait=0.5");
+      options_.busy_timeout = *seconds;
     }
     path_ = u.path.empty() ? ":memory:" : u.path;
     try {
@@ -11268,7 +11505,7 @@ class sqlite {
         if (owned_)
           throw database_locked(database + " is locked by another connection (waited " + std::to_string(options_.busy_timeout.count()) +
                                 " ms while " + what + "); retry when the other writer is done, or wait longer with "
-                                "?timeout=<seconds> in the URL");
+                                "migration_lock_wait=<seconds> (in the URL or strata.ini)");
         throw database_locked(database + " is locked by another connection (while " + what + ", when the connection's busy "
                               "timeout ran out); retry when the other writer is done, or give the connection a longer busy "
                               "timeout with SQLite::Database::setBusyTimeout");
@@ -12083,7 +12320,16 @@ struct configuration {
   // = true` in the ini file, or STRATA_PROTECTED=1 in the environment or .env; either one marks it.
   bool protected_database = false;
   std::string protected_source;  // what marked it, for messages: "/app/strata.ini line 5", "STRATA_PROTECTED in the environment"
+  // The [strata] section's lock and timeout settings (connection_settings), as key and value; url
+  // carries them as query parameters too, unless it sets them itself.
+  std::vector<std::pair<std::string, std::string>> connection_settings;
 };
+
+// The [strata] keys that go to the dialect as the URL's parameters of the same name (a URL's own
+// wins): migration_lock_wait (seconds to wait for another migration, both dialects);
+// statement_lock_timeout, lock_retries, statement_timeout (PostgreSQL). docs/migrating.md.
+inline constexpr std::string_view connection_settings[] = {"migration_lock_wait", "statement_lock_timeout", "lock_retries",
+                                                           "statement_timeout"};
 
 struct configuration_options {
   // The ini file. Empty: $STRATA_CONFIG when set, else strata.ini in the working directory when it
@@ -12264,9 +12510,17 @@ inline configuration load_configuration(const configuration_options& options = {
           if (!on) throw configuration_error(where + ": protected = '" + value.data() + "' is not a yes or no; write protected = true or false");
           config.protected_database = *on;
           if (*on) config.protected_source = "protected = " + value.data() + " in " + where;
+        } else if (std::find(std::begin(connection_settings), std::end(connection_settings), key) != std::end(connection_settings)) {
+          const auto& text = value.data();
+          if (key == "lock_retries" ? !database_url::count(text, 100) : !database_url::seconds(text))
+            throw configuration_error(where + ": " + key + " = '" + text + "' is not " +
+                                      (key == "lock_retries" ? "a whole number from 0 to 100; write for example lock_retries = 3"
+                                                             : "a number of seconds; write for example " + key + " = 5, or 0.5"));
+          config.connection_settings.emplace_back(key, text);
         } else {
           throw configuration_error(where + ": '" + key + "' is not a strata setting; the [strata] section takes url, "
-                                    "version_table, versions_dir and protected");
+                                    "version_table, versions_dir, protected, migration_lock_wait, statement_lock_timeout, lock_retries and "
+                                    "statement_timeout");
         }
       }
     }
@@ -12299,6 +12553,7 @@ inline configuration load_configuration(const configuration_options& options = {
                                   : "no database URL: " + config.file.string() +
                                         " has no url in its [strata] section and DATABASE_URL is not set; add url = ... there");
   }
+  for (const auto& [key, value] : config.connection_settings) config.url = database_url::with_parameter(config.url, key, value);
   try {
     (void)database_url::parse(config.url);
   } catch (const malformed_url& e) {

@@ -18,7 +18,7 @@
 //   static constexpr name;              "sqlite", "postgresql" (for messages)
 //   static unavailable()                why its database cannot be reached, or nullopt
 //   url(), locked_url(seconds)          the database's URL; the same with a short lock wait (its
-//                                       lock_wait_parameter: SQLite's timeout, PostgreSQL's lock_timeout)
+//                                       lock_wait_parameter: migration_lock_wait, both dialects)
 //   open()                              a dialect object on the database
 //   where()                             what a dialect's message about the database names in it
 //   rows(sql), scalar(sql), execute(sql)

@@ -22,7 +22,8 @@ namespace strata::detail::postgresql_url {
 // A URL as strata reads it. libpq's URI parser (PQconninfoParse) reads the parts; strata splits the
 // text only where libpq does, to keep the secrets (the user and password, and the password= and
 // sslpassword= parameters) out of what libpq may quote in an error, and to take out its own
-// parameters (schema, lock_timeout), which libpq refuses.
+// parameters (schema, migration_lock_wait, statement_lock_timeout, lock_retries, statement_timeout,
+// and lock_timeout, the old name of migration_lock_wait), which libpq refuses.
 //
 // A password is written as libpq reads it: ':', '?', '#' and spaces may stand as they are, but a
 // '/' or '@' must be percent-encoded (%2F, %40), and a '%' must start a %XX escape (write '%' as
@@ -35,7 +36,11 @@ struct url {
   std::string scheme;                                          // as written: "postgresql" or "postgres"
   std::vector<std::pair<std::string, std::string>> keywords;  // libpq's keywords with the values libpq parsed
   std::string schema;                                          // strata's ?schema=
-  std::optional<std::chrono::milliseconds> lock_timeout;       // strata's ?lock_timeout=<seconds>
+  // strata's settings, when the URL has them (see postgresql_options):
+  std::optional<std::chrono::milliseconds> migration_lock_wait;     // ?migration_lock_wait=<seconds> (or ?lock_timeout=)
+  std::optional<std::chrono::milliseconds> statement_lock_timeout;  // ?statement_lock_timeout=<seconds>
+  std::optional<int> lock_retries;                                  // ?lock_retries=<count>
+  std::optional<std::chrono::milliseconds> statement_timeout;       // ?statement_timeout=<seconds>
   // The URL for messages, rebuilt from its parts: the user libpq parsed, the password (and
   // sslpassword) as ***, the host, port, database and parameters as written.
   std::string shown;
@@ -96,6 +101,18 @@ inline bool secret_keyword(std::string_view key) { return key == "password" || k
 
 }  // namespace detail
 
+// The parameters strata takes out of a URL before libpq reads it.
+inline constexpr std::string_view own_parameters = "schema, migration_lock_wait, statement_lock_timeout, lock_retries, statement_timeout";
+inline bool own_parameter(std::string_view key) {
+  for (std::string_view k : {"schema", "migration_lock_wait", "statement_lock_timeout", "lock_retries", "statement_timeout", "lock_timeout"})
+    if (k == key) return true;
+  return false;
+}
+
+namespace detail {
+
+}  // namespace detail
+
 // Reads a URL of one of the schemes (postgresql://, postgres://; an SQLAlchemy "+driver" suffix is
 // dropped). Throws strata::malformed_url with a sentence that says what to write and never shows
 // the password.
@@ -120,7 +137,7 @@ inline url parse(std::string_view text, std::span<const std::string_view> scheme
   for (const auto item : database_url::query_items(p.query)) {
     const auto eq = item.find('=');
     const auto key = database_url::decode(item.substr(0, eq));
-    if (key == "schema" || key == "lock_timeout") {
+    if (own_parameter(key)) {
       own.emplace_back(key, database_url::decode(item.substr(eq + 1)));
     } else if (!detail::libpq_keyword(key)) {
       // Neither the name nor the value is shown after a password= (a raw '&' in the password makes
@@ -169,21 +186,37 @@ inline url parse(std::string_view text, std::span<const std::string_view> scheme
 
   if (unknown)
     throw malformed_url("'" + u.shown + "' has " + (unknown->empty() ? "a parameter after its password=" : "parameter '" + *unknown + "'") +
-                        ", which is neither strata's (schema, lock_timeout) nor a libpq connection keyword (sslmode, connect_timeout, "
+                        ", which is neither strata's (" + std::string(own_parameters) + ") nor a libpq connection keyword (sslmode, connect_timeout, "
                         "application_name ...); remove it or fix its spelling" +
                         (unknown->empty() ? ", and write '&' in a password as %26" : ""));
+  const auto refuse = [&](const std::string& key, const std::string& value, std::string_view what) {
+    throw malformed_url("'" + u.shown + "' has " + key + "='" + value + "'; write " + std::string(what));
+  };
+  bool old_name = false;
   for (const auto& [key, value] : own) {
     if (key == "schema") {
       if (value.empty())
         throw malformed_url("'" + u.shown + "' has an empty schema=; name the schema to migrate, for example ?schema=app");
       u.schema = value;
+    } else if (key == "lock_retries") {
+      u.lock_retries = database_url::count(value, 100);
+      if (!u.lock_retries) refuse(key, value, "how many times a revision stopped by statement_lock_timeout runs again, from 0 to 100, for example ?lock_retries=3");
     } else {
-      char* end = nullptr;
-      const double seconds = std::strtod(value.c_str(), &end);
-      if (value.empty() || end != value.c_str() + value.size() || !(seconds >= 0 && seconds <= 2'000'000))
-        throw malformed_url("'" + u.shown + "' has lock_timeout='" + value +
-                            "'; write how long to wait for the migration lock in seconds, for example ?lock_timeout=60 or ?lock_timeout=0.5");
-      u.lock_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+      const auto seconds = database_url::seconds(value);
+      if (key == "statement_lock_timeout") {
+        if (!seconds) refuse(key, value, "how long a statement waits for a lock in seconds (0: no limit), for example ?statement_lock_timeout=5");
+        u.statement_lock_timeout = seconds;
+      } else if (key == "statement_timeout") {
+        if (!seconds) refuse(key, value, "how long a statement may run in seconds (0: no limit), for example ?statement_timeout=600");
+        u.statement_timeout = seconds;
+      } else {  // migration_lock_wait, or lock_timeout, its old name
+        if (!seconds)
+          refuse(key, value, "how long to wait for the migration lock in seconds, for example ?migration_lock_wait=60 or ?migration_lock_wait=0.5");
+        if ((key == "lock_timeout") != old_name && u.migration_lock_wait)
+          throw malformed_url("'" + u.shown + "' has both migration_lock_wait and lock_timeout, its old name; remove lock_timeout");
+        old_name = old_name || key == "lock_timeout";
+        u.migration_lock_wait = seconds;
+      }
     }
   }
   return u;

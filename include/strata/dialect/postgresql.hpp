@@ -45,14 +45,26 @@ struct postgresql_options {
   // The schema to migrate: tables, indexes and the version table go there, and the connection's
   // search_path is set to it. Empty: the connection's own current_schema().
   std::string schema;
-  // How long a migration polls for the advisory lock before giving up.
-  std::chrono::milliseconds lock_timeout{60000};
+  // How long a migration polls for strata's advisory migration lock (another migration is running)
+  // before giving up (URL: migration_lock_wait=<seconds>; lock_timeout=, its old name, still works).
+  std::chrono::milliseconds migration_lock_wait{60000};
+  // The server's lock_timeout for every statement a migration runs: how long one waits for a lock on
+  // a table (or its rows) that another session holds. A migration queued behind a long reader would
+  // otherwise queue every later query on that table behind itself. 0: no limit.
+  std::chrono::milliseconds statement_lock_timeout{5000};
+  // How many times a transactional revision stopped by statement_lock_timeout is rolled back and run
+  // again, after a pause of 1 s, then 2 s, 4 s ... (GitLab's with_lock_retries), before it fails.
+  int lock_retries = 3;
+  // The server's statement_timeout for every statement a migration runs. 0 (the default): no limit.
+  std::chrono::milliseconds statement_timeout{0};
 };
 
 // The PostgreSQL dialect. Opens `postgresql://user:password@host:port/database?params` (or
 // `postgres://`), or, with no URL, what libpq's PG* environment variables name; or works on the
-// caller's pqxx::connection. The URL's `schema=<name>` and `lock_timeout=<seconds>` are strata's;
-// every other parameter is a libpq keyword (sslmode, connect_timeout, application_name ...).
+// caller's pqxx::connection. The URL's `schema=<name>`, `migration_lock_wait=<seconds>`,
+// `statement_lock_timeout=<seconds>`, `lock_retries=<count>` and `statement_timeout=<seconds>` are
+// strata's (postgresql_options); every other parameter is a libpq keyword (sslmode,
+// connect_timeout, application_name ...).
 // A URL field left out (host, port, user, password, database) falls back to libpq's environment.
 //
 // Each revision runs with its version-table update in one transaction (PostgreSQL's DDL is
@@ -62,7 +74,10 @@ struct postgresql_options {
 // execute() of several statements as one implicit transaction: give CONCURRENTLY statements an
 // execute() each). Every migration holds a session-level advisory lock, taken by polling
 // pg_try_advisory_lock: a session blocked in pg_advisory_lock would hold a snapshot that
-// CREATE INDEX CONCURRENTLY waits for, a deadlock.
+// CREATE INDEX CONCURRENTLY waits for, a deadlock. While it holds the lock, the session runs with
+// the server's lock_timeout and statement_timeout set to the options' statement_lock_timeout and
+// statement_timeout (its own restored when it lets go); a transactional revision stopped by the
+// lock_timeout (SQLSTATE 55P03) is rolled back and run again up to lock_retries times. hold_migration_lock() keeps the lock across a whole upgrade.
 class postgresql {
  public:
   static constexpr std::string_view name = "postgresql";
@@ -77,7 +92,10 @@ class postgresql {
       u = detail::postgresql_url::parse(url, schemes);
       shown_ = u.shown;
       if (!u.schema.empty()) options_.schema = u.schema;
-      if (u.lock_timeout) options_.lock_timeout = *u.lock_timeout;
+      if (u.migration_lock_wait) options_.migration_lock_wait = *u.migration_lock_wait;
+      if (u.statement_lock_timeout) options_.statement_lock_timeout = *u.statement_lock_timeout;
+      if (u.lock_retries) options_.lock_retries = *u.lock_retries;
+      if (u.statement_timeout) options_.statement_timeout = *u.statement_timeout;
     }
     const auto& keywords = u.keywords;
     keywords_ = keywords;
@@ -188,12 +206,27 @@ class postgresql {
     });
   }
 
-  // Takes the advisory lock (polling), then runs body in one transaction, or, for a
-  // non-transactional unit, with no transaction open; always releases the lock after.
+  // Takes the advisory lock (polling) unless hold_migration_lock() holds it, then runs body in one
+  // transaction, or, for a non-transactional unit, with no transaction open; releases the lock after.
+  // A transaction stopped by statement_lock_timeout is rolled back and run again, up to lock_retries
+  // times, after 1 s, 2 s, 4 s ... (a non-transactional unit is not: what ran before stays).
   void transaction(const unit_of_work& unit, const std::function<void()>& body) {
     locked(unit.version_table, [&] {
       if (unit.transactional) {
-        in_transaction(body);
+        for (int attempt = 1;; ++attempt) {
+          lock_timed_out_.clear();
+          try {
+            in_transaction(body);
+            return;
+          } catch (const operation_failed& e) {
+            if (lock_timed_out_.empty()) throw;
+            if (attempt > options_.lock_retries) {
+              if (lock_timed_out_ == "?") lock_timed_out_ = locked_table();
+              throw operation_failed(e.operation(), lock_timeout_message() + ", on each of " + std::to_string(attempt) + " attempts", lock_advice());
+            }
+          }
+          std::this_thread::sleep_for(std::chrono::seconds(1) * (1 << std::min(attempt - 1, 6)));
+        }
       } else {
         outside_transaction_ = true;
         struct reset {
@@ -223,6 +256,10 @@ class postgresql {
       return s;
     });
   }
+
+  // Runs body holding the advisory lock that guards version_table (HoldsMigrationLock): the
+  // transaction()s inside it do not take it again, so an upgrade costs the lock's round trips once.
+  void hold_migration_lock(std::string_view version_table, const std::function<void()>& body) { locked(version_table, body); }
 
   // Called with each statement apply() runs for the operations, before it runs; none by default.
   void on_statement(std::function<void(std::string_view)> listener) { statement_listener_ = std::move(listener); }
@@ -640,9 +677,14 @@ class postgresql {
 
   // ---- the advisory lock -------------------------------------------------------------------------------
 
-  // f() under the advisory lock that guards the version table.
+  // f() under the advisory lock that guards the version table, with the options' lock_timeout and
+  // statement_timeout; when hold_migration_lock() holds that lock already, f() as it is.
   template <class F>
   void locked(std::string_view version_table, F&& f) {
+    if (held_ && *held_ == version_table) {
+      f();
+      return;
+    }
     broken_ = false;  // libpqxx reconnects a broken connection when it is used again
     const auto [schema, key] = guarded("finding the schema for the migration lock", [&] {
       std::string s;
@@ -650,14 +692,32 @@ class postgresql {
       return std::pair<std::string, std::int64_t>{s, lock_key(s, version_table)};
     });
     acquire(key, schema + "." + std::string(version_table));
+    session_settings previous;
+    auto outer = held_;  // another version table's lock held around this one
     try {
+      previous = guarded("setting lock_timeout and statement_timeout", [&] {
+        pqxx::nontransaction n(*conn_);
+        // The current values first (OFFSET 0 keeps the subquery apart), to restore them after.
+        const auto r = n.exec_params("SELECT o.l, o.s, set_config('lock_timeout', $1, false), set_config('statement_timeout', $2, false) "
+                                     "FROM (SELECT current_setting('lock_timeout') l, current_setting('statement_timeout') s OFFSET 0) o",
+                                     std::to_string(options_.statement_lock_timeout.count()), std::to_string(options_.statement_timeout.count()));
+        return session_settings{r[0][0].c_str(), r[0][1].c_str()};
+      });
+      held_ = std::string(version_table);
       f();
     } catch (...) {
-      release(key);
+      held_ = std::move(outer);
+      release(key, previous);
       throw;
     }
-    release(key);
+    held_ = std::move(outer);
+    release(key, previous);
   }
+
+  // A session's lock_timeout and statement_timeout, as the server shows them ("5s", "0").
+  struct session_settings {
+    std::string lock_timeout, statement_timeout;
+  };
 
   // Each attempt is one autocommit statement, so no snapshot is held while waiting.
   void acquire(std::int64_t key, const std::string& guarded_table) {
@@ -671,28 +731,87 @@ class postgresql {
       });
       if (taken) return;
       const auto waited = duration_cast<milliseconds>(steady_clock::now() - start);
-      if (waited >= options_.lock_timeout) {
+      if (waited >= options_.migration_lock_wait) {
         const auto bits = std::bit_cast<std::uint64_t>(key);
         throw database_locked("the PostgreSQL database at " + endpoint_.where() + " is locked: another migration is running (the advisory lock " +
                               std::to_string(key) + " that guards '" + guarded_table + "' was held by another session for the " +
                               std::to_string(waited.count()) + " ms waited); let it finish and run again, find its session with "
                               "SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND classid = " + std::to_string(bits >> 32) +
-                              " AND objid = " + std::to_string(bits & 0xffffffffU) + ", or wait longer with ?lock_timeout=<seconds> in the URL");
+                              " AND objid = " + std::to_string(bits & 0xffffffffU) +
+                              ", or wait longer with migration_lock_wait=<seconds> (in the URL or strata.ini)");
       }
-      std::this_thread::sleep_for(std::min<milliseconds>(pause, options_.lock_timeout - waited));
+      std::this_thread::sleep_for(std::min<milliseconds>(pause, options_.migration_lock_wait - waited));
       pause = std::min<milliseconds>(pause * 3 / 2, milliseconds(250));
     }
   }
 
-  // If the connection broke, the server released the lock with the session.
-  void release(std::int64_t key) noexcept {
+  // Lets go of the lock and restores the session's settings (none read: left as they are). If the
+  // connection broke, the server released the lock with the session.
+  void release(std::int64_t key, const session_settings& previous) noexcept {
     if (broken_) return;
     try {
       pqxx::nontransaction n(*conn_);
-      n.exec_params("SELECT pg_advisory_unlock($1)", key);
+      if (previous.lock_timeout.empty())
+        n.exec_params("SELECT pg_advisory_unlock($1)", key);
+      else
+        n.exec_params("SELECT pg_advisory_unlock($1), set_config('lock_timeout', $2, false), set_config('statement_timeout', $3, false)", key,
+                      previous.lock_timeout, previous.statement_timeout);
     } catch (...) {  // NOLINT: the lock goes with the session at worst
     }
   }
+
+  // ---- lock and statement timeouts ---------------------------------------------------------------------
+
+  // Remembers a statement_lock_timeout (SQLSTATE 55P03) for transaction()'s retries and the
+  // messages: the server's message, and the table waited for: the operation's, or, for execute()
+  // and run(), found by locked_table() (in an aborted transaction the catalog cannot be read: then
+  // transaction() looks once it has rolled back).
+  void lock_timed_out(const operation& o, const pqxx::sql_error& e) {
+    lock_timeout_server_message_ = server_message(e);
+    lock_timed_out_ = std::string(table_of(o));
+    if (lock_timed_out_.empty()) lock_timed_out_ = tx_ == nullptr ? locked_table() : "?";
+  }
+
+  // The one table of the schema that other sessions hold locks on, or "?" (none, or several).
+  std::string locked_table() {
+    try {
+      pqxx::nontransaction n(*conn_);
+      const auto r = n.exec("SELECT DISTINCT c.relname FROM pg_locks l JOIN pg_class c ON c.oid = l.relation "
+                            "WHERE l.granted AND l.pid <> pg_backend_pid() AND l.database = (SELECT oid FROM pg_database "
+                            "WHERE datname = current_database()) AND c.relkind IN ('r', 'p') AND c.relnamespace = "
+                            "to_regnamespace(" + (options_.schema.empty() ? std::string("current_schema()") : n.quote(options_.schema)) +
+                            ") LIMIT 2");
+      if (r.size() == 1) return r[0][0].c_str();
+    } catch (...) {  // NOLINT: the message then names no table
+    }
+    return "?";
+  }
+
+  [[nodiscard]] std::string lock_timeout_message() const {
+    const auto table = lock_timed_out_ == "?" ? std::string("a table") : "table '" + lock_timed_out_ + "'";
+    return "it waited longer than statement_lock_timeout (" + std::to_string(options_.statement_lock_timeout.count()) +
+           " ms) for a lock on " + table + " that another session holds (" + lock_timeout_server_message_ + ")";
+  }
+
+  // What to do after a lock timeout: find the session that holds the lock, or wait longer.
+  [[nodiscard]] std::string lock_advice() const {
+    const std::string holders = lock_timed_out_ == "?" || lock_timed_out_.empty()
+                                    ? "SELECT l.relation::regclass, a.pid, a.state, a.query FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                                      "WHERE l.granted AND l.relation IS NOT NULL AND a.pid <> pg_backend_pid()"
+                                    : "SELECT pid, state, query FROM pg_stat_activity WHERE pid IN (SELECT pid FROM pg_locks WHERE relation = " +
+                                          detail::postgresql_sql::literal(qualified(lock_timed_out_)) + "::regclass)";
+    return "let the session that holds the lock finish (" + holders + ") and run it again, or let the revision wait longer with "
+           "statement_lock_timeout=<seconds> or lock_retries=<count> (in the URL or strata.ini)";
+  }
+
+  [[nodiscard]] static bool statement_timed_out(const pqxx::sql_error& e) {
+    return e.sqlstate() == "57014" && std::string_view(e.what()).find("statement timeout") != std::string_view::npos;
+  }
+  [[nodiscard]] std::string statement_timeout_message(const pqxx::sql_error& e) const {
+    return "it ran longer than statement_timeout (" + std::to_string(options_.statement_timeout.count()) + " ms; " + server_message(e) + ")";
+  }
+  static constexpr std::string_view statement_timeout_advice =
+      "if the statement needs that long, raise statement_timeout=<seconds> (in the URL or strata.ini; 0: no limit) and run it again";
 
   // BEGIN, body, COMMIT; any exception rolls back and is rethrown.
   void in_transaction(const std::function<void()>& body) {
@@ -805,6 +924,12 @@ class postgresql {
       lost(strata::describe(o), e);
     } catch (const pqxx::sql_error& e) {
       raise_unavailable(e, strata::describe(o));
+      if (e.sqlstate() == "55P03") {  // lock_not_available: statement_lock_timeout
+        lock_timed_out(o, e);
+        throw operation_failed(strata::describe(o), lock_timeout_message() + outside_note(o), lock_advice());
+      }
+      if (statement_timed_out(e))
+        throw operation_failed(strata::describe(o), statement_timeout_message(e) + outside_note(o), std::string(statement_timeout_advice));
       throw operation_failed(strata::describe(o), server_message(e) + outside_note(o), privilege_advice(e));
     } catch (const pqxx::failure& e) {
       throw operation_failed(strata::describe(o), server_message(e) + outside_note(o));
@@ -827,6 +952,9 @@ class postgresql {
   std::unique_ptr<pqxx::subtransaction> test_savepoint_;  // the savepoint in it that the test writes through
   bool outside_transaction_ = false;      // running a non-transactional revision
   bool broken_ = false;                   // the connection was lost during this migration
+  std::optional<std::string> held_;       // the version table whose lock hold_migration_lock() holds
+  std::string lock_timed_out_;            // the table the last statement_lock_timeout was on ("?": unknown)
+  std::string lock_timeout_server_message_;  // and what the server said
   std::function<void(std::string_view)> statement_listener_;
 };
 
@@ -835,6 +963,7 @@ static_assert(Inspectable<postgresql>);
 static_assert(ExecutesSql<postgresql>);
 static_assert(ReportsStatements<postgresql>);
 static_assert(BacksUp<postgresql>);
+static_assert(HoldsMigrationLock<postgresql>);
 
 }  // namespace strata
 

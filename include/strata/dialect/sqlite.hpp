@@ -42,12 +42,14 @@
 namespace strata {
 
 struct sqlite_options {
-  // How long a migration waits for another connection's write lock before giving up.
+  // How long a migration waits for another connection's write lock before giving up: SQLite's busy
+  // timeout (URL: migration_lock_wait=<seconds>, as PostgreSQL's wait for its migration lock, which
+  // the write lock is here; timeout=, its older name, still works).
   std::chrono::milliseconds busy_timeout{5000};
 };
 
 // The SQLite dialect. Opens `sqlite:///relative.db`, `sqlite:////absolute/path.db` or
-// `sqlite:///:memory:` (with `?timeout=<seconds>` for the busy timeout), or works on an open
+// `sqlite:///:memory:` (with `?migration_lock_wait=<seconds>` for the busy timeout), or works on an open
 // SQLite::Database. A database it opens itself has `PRAGMA foreign_keys = ON`.
 class sqlite {
  public:
@@ -65,16 +67,20 @@ class sqlite {
       throw malformed_url("'" + database_url::mask(url) + "' names a host, but a SQLite URL has none; write sqlite:///relative.db "
                           "(three slashes) or sqlite:////absolute/path.db (four)");
     for (const auto& [key, value] : u.query) {
-      if (key != "timeout")
+      if (key == "statement_lock_timeout" || key == "lock_retries" || key == "statement_timeout")
+        throw malformed_url("'" + database_url::mask(url) + "' has parameter '" + key + "', a PostgreSQL setting that SQLite has "
+                            "no counterpart for (a SQLite migration waits only for the database's write lock: migration_lock_wait); "
+                            "remove it, or set it for a PostgreSQL URL only");
+      if (key != "timeout" && key != "migration_lock_wait")
         throw malformed_url("'" + database_url::mask(url) + "' has parameter '" + key + "', which strata's SQLite dialect does "
-                            "not know; remove it (the only parameter is timeout=<seconds>)");
-      char* end = nullptr;
-      const double seconds = std::strtod(value.c_str(), &end);
+                            "not know; remove it (the only parameter is migration_lock_wait=<seconds>, or timeout=, its older name)");
       // SQLite takes the wait as an int of milliseconds: up to about 24 days.
-      if (value.empty() || end != value.c_str() + value.size() || !(seconds >= 0 && seconds <= 2'000'000))
-        throw malformed_url("'" + database_url::mask(url) + "' has timeout='" + value +
-                            "'; write the busy timeout as a number of seconds, for example ?timeout=5 or ?timeout=0.5");
-      options_.busy_timeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+      const auto seconds = database_url::seconds(value);
+      if (!seconds)
+        throw malformed_url("'" + database_url::mask(url) + "' has " + key + "='" + value +
+                            "'; write how long to wait for another connection's write lock in seconds, for example "
+                            "?migration_lock_wait=5 or ?migration_lock_wait=0.5");
+      options_.busy_timeout = *seconds;
     }
     path_ = u.path.empty() ? ":memory:" : u.path;
     try {
@@ -349,7 +355,7 @@ class sqlite {
         if (owned_)
           throw database_locked(database + " is locked by another connection (waited " + std::to_string(options_.busy_timeout.count()) +
                                 " ms while " + what + "); retry when the other writer is done, or wait longer with "
-                                "?timeout=<seconds> in the URL");
+                                "migration_lock_wait=<seconds> (in the URL or strata.ini)");
         throw database_locked(database + " is locked by another connection (while " + what + ", when the connection's busy "
                               "timeout ran out); retry when the other writer is done, or give the connection a longer busy "
                               "timeout with SQLite::Database::setBusyTimeout");

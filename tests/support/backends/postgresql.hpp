@@ -22,14 +22,14 @@ class postgresql_backend {
  public:
   using dialect = strata::postgresql;
   static constexpr std::string_view name = "postgresql";
-  static constexpr std::string_view lock_wait_parameter = "lock_timeout";
+  static constexpr std::string_view lock_wait_parameter = "migration_lock_wait";
 
   // Why the server cannot be used, or nullopt (open_backend asks first).
   static std::optional<std::string> unavailable() { return postgresql_unavailable(); }
   postgresql_backend() = default;
 
   [[nodiscard]] std::string url() const { return database_.url(); }
-  // The URL with a short lock_timeout.
+  // The URL with a short migration_lock_wait.
   [[nodiscard]] std::string locked_url(double seconds) const {
     const auto u = url();
     return u + (u.find('?') == std::string::npos ? "?" : "&") + std::string(lock_wait_parameter) + "=" + detail::seconds_text(seconds);

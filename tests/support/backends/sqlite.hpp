@@ -24,7 +24,7 @@ class sqlite_backend {
   using dialect = strata::sqlite;
   static constexpr std::string_view name = "sqlite";
 
-  static constexpr std::string_view lock_wait_parameter = "timeout";
+  static constexpr std::string_view lock_wait_parameter = "migration_lock_wait";
 
   // A file in a folder: always there.
   static std::optional<std::string> unavailable() { return std::nullopt; }
