@@ -3994,7 +3994,8 @@ struct database_object {
 //       // constraints and foreign keys as table constraints (named if the database keeps names), and
 //       // every index that backs no constraint
 //   Law: a history migrated by the dialect inspects as its replay (strata::differences(replay, inspect())
-//   lists the version table only): manage_db validate relies on it.
+//   lists strata's own tables only: the version table, and its history table where the dialect keeps
+//   one): manage_db validate relies on it.
 //   std::vector<database_object> objects();
 //       // every table, index, view and trigger of the schema the connection migrates, the version
 //       // table included, in an order in which they can be dropped (dependents first); objects the
