@@ -200,7 +200,7 @@ TYPED_TEST(cli, StatusJsonBeforeAndAfterUpgrade) {
   EXPECT_TRUE(o.out.starts_with("{") && o.out.ends_with("}\n")) << o;
   for (const std::string& part : {"\"url\": \"" + masked(this->url()) + "\"", std::string("\"version_table\": \"alembic_version\""),
                                  std::string("\"current\": []"), std::string("\"heads\": [\"c7d2a9e1f0b3\"]"),
-                                 std::string("\"needs_upgrade\": true, \"stale\": false, \"not_in_program\": [], \"not_in_folder\": []}"),
+                                 std::string("\"needs_upgrade\": true, \"stale\": false, \"not_in_program\": [], \"not_in_folder\": [], \"unfinished\": null}"),
                                  std::string("\"pending\": [{\"id\": \"8653cc238299\", \"message\": \"initial schema\"}, {\"id\": \"3b1f0c2d4e5a\", "),
                                  std::string("{\"id\": \"c7d2a9e1f0b3\", \"message\": \"Add market_cap to stocks\"}]")})
     EXPECT_TRUE(contains(o.out, part)) << part << "\n" << o;
@@ -270,7 +270,7 @@ TYPED_TEST(cli, UpgradeToHeadBuildsInsightBullsSchema) {
   EXPECT_TRUE(contains(o.out, "Upgraded 3 revisions; the database is at c7d2a9e1f0b3 (head).")) << o;
   EXPECT_EQ(this->versions(), strings{market_cap});
   const auto& db = this->db();
-  EXPECT_EQ(db.tables(), (strings{"alembic_version", "sentiment_data", "stock_prices", "stocks"}));
+  EXPECT_EQ(db.tables(), (strings{"alembic_version", "alembic_version_history", "sentiment_data", "stock_prices", "stocks"}));
   const auto stocks = db.layout("stocks");
   const auto cap = std::find_if(stocks.begin(), stocks.end(), [](const auto& c) { return c.name == "market_cap"; });
   ASSERT_NE(cap, stocks.end());
@@ -316,13 +316,13 @@ TYPED_TEST(cli, DowngradeOneStepKeepsTheRows) {
   EXPECT_EQ(this->db().scalar("SELECT count(*) FROM sentiment_data"), "1");
 }
 
-TYPED_TEST(cli, DowngradeToBaseLeavesOnlyAnEmptyVersionTable) {
+TYPED_TEST(cli, DowngradeToBaseLeavesOnlyAnEmptyVersionTableAndTheHistoryTable) {
   this->write_ini();
   this->seed();
   const auto o = this->run({"downgrade", "base"});
   EXPECT_EQ(o.status, 0) << o;
   EXPECT_TRUE(contains(o.out, "the database is at base.")) << o;
-  EXPECT_EQ(this->db().tables(), strings{"alembic_version"});
+  EXPECT_EQ(this->db().tables(), (strings{"alembic_version", "alembic_version_history"}));
   EXPECT_EQ(this->versions(), strings{});
 }
 
@@ -500,7 +500,7 @@ TYPED_TEST(cli, ResetWithoutConfirmListsAndDropsNothing) {
   EXPECT_EQ(o.status, 1) << o;
   EXPECT_TRUE(one_line_error(o)) << o;
   EXPECT_TRUE(contains(o.err, "reset --confirm")) << o;
-  for (const char* part : {"Would drop 6 objects", "table stocks", "table sentiment_data", "table stock_prices", "table alembic_version",
+  for (const char* part : {"Would drop 7 objects", "table alembic_version_history", "table stocks", "table sentiment_data", "table stock_prices", "table alembic_version",
                            "index ix_sentiment_data_stock_id (on sentiment_data)", "index ix_stock_prices_stock_id_ts"})
     EXPECT_TRUE(contains(o.out, part)) << part << "\n" << o;
   EXPECT_EQ(this->state(), before);
@@ -512,7 +512,7 @@ TYPED_TEST(cli, ResetConfirmDropsEverything) {
   this->exec("CREATE VIEW apple AS SELECT * FROM stocks WHERE symbol = 'AAPL'");
   auto o = this->run({"reset", "--confirm"});
   EXPECT_EQ(o.status, 0) << o;
-  EXPECT_TRUE(contains(o.out, "Dropped 7 objects")) << o;
+  EXPECT_TRUE(contains(o.out, "Dropped 8 objects")) << o;
   EXPECT_EQ(this->state(), "");  // no table, index, view or trigger left
 
   o = this->run({"reset"});
@@ -527,7 +527,7 @@ TYPED_TEST(cli, ConfigOptionAndVersionTable) {
   auto o = this->run({"-c", "conf/other.ini", "upgrade", "+1"});
   EXPECT_EQ(o.status, 0) << o;
   EXPECT_EQ(this->versions("my_versions"), strings{initial});
-  EXPECT_EQ(this->db().tables(), (strings{"my_versions", "sentiment_data", "stock_prices", "stocks"}));
+  EXPECT_EQ(this->db().tables(), (strings{"my_versions", "my_versions_history", "sentiment_data", "stock_prices", "stocks"}));
   o = this->run({"status"}, {{"STRATA_CONFIG", "conf/other.ini"}});
   EXPECT_EQ(o.status, 0) << o;
   EXPECT_TRUE(contains(o.out, "Version table:  my_versions\n")) << o;
@@ -1047,7 +1047,7 @@ TEST_F(cli, AStaleManageDbSaysSoAndRefusesToUpgrade) {
   }
   auto o = run({"status", "--json"});  // and in the JSON, for scripts
   EXPECT_TRUE(contains(o.out, "\"stale\": true, \"not_in_program\": [{\"id\": \"" + id + "\", \"file\": \"" +
-                                  (folder / (id + "_later_work.hpp")).string() + "\"}], \"not_in_folder\": []}\n"))
+                                  (folder / (id + "_later_work.hpp")).string() + "\"}], \"not_in_folder\": [], \"unfinished\": null}\n"))
       << o;
   o = run({"upgrade"});
   EXPECT_EQ(o.status, 1) << o;
@@ -1066,7 +1066,7 @@ TEST_F(cli, AStaleManageDbSaysSoAndRefusesToUpgrade) {
   ASSERT_EQ(gone.size(), 2u);
   for (const auto& p : gone) fs::remove(p);
   o = run({"status", "--json"});
-  EXPECT_TRUE(contains(o.out, "\"stale\": true, \"not_in_program\": [], \"not_in_folder\": [\"c7d2a9e1f0b3\"]}\n")) << o;
+  EXPECT_TRUE(contains(o.out, "\"stale\": true, \"not_in_program\": [], \"not_in_folder\": [\"c7d2a9e1f0b3\"], \"unfinished\": null}\n")) << o;
   o = run({"status"});
   EXPECT_EQ(o.status, 0) << o;
   EXPECT_TRUE(one_line_error(o)) << o;

@@ -208,7 +208,7 @@ TYPED_TEST(Commands, UpgradeDowngradeAndStampSayWhatChanged) {
   c = commands::downgrade(m, "base");
   EXPECT_EQ(commands::ids(c.applied), (strings{confidence, initial}));
   EXPECT_EQ(c.to, std::vector<commands::revision_entry>{});
-  EXPECT_EQ(this->db().tables(), strings{"alembic_version"});
+  EXPECT_EQ(this->db().tables(), (strings{"alembic_version", "alembic_version_history"}));
 }
 
 TYPED_TEST(Commands, ErrorsAreTheMigratorsExceptionsAndChangeNothing) {
@@ -413,8 +413,8 @@ TYPED_TEST(Commands, ResetDropsWhatThePlanLists) {
   for (const auto& o : plan.objects) listed.push_back(o.type + " " + o.name);
   std::sort(listed.begin(), listed.end());
   EXPECT_EQ(listed, (strings{"index ix_sentiment_data_stock_id", "index ix_stock_prices_stock_id_ts", "table alembic_version",
-                             "table sentiment_data", "table stock_prices", "table stocks"}));
-  EXPECT_EQ(this->db().tables().size(), 4u);  // planning drops nothing
+                             "table alembic_version_history", "table sentiment_data", "table stock_prices", "table stocks"}));
+  EXPECT_EQ(this->db().tables().size(), 5u);  // planning drops nothing
   commands::reset(m, plan);
   EXPECT_EQ(this->db().tables(), strings{});
   EXPECT_EQ(commands::current(m), std::vector<commands::revision_entry>{});
@@ -459,7 +459,7 @@ TYPED_TEST(Commands, TheCommandLineRendersTheCommandsValues) {
 
   r = this->cli({"reset"});
   EXPECT_EQ(r.status, 1);
-  EXPECT_TRUE(contains(r.out, "Would drop 6 objects of " + s.location + " (at 3b1f0c2d4e5a):\n")) << r.out;
+  EXPECT_TRUE(contains(r.out, "Would drop 7 objects of " + s.location + " (at 3b1f0c2d4e5a):\n")) << r.out;
   r = this->cli({"reset", "--confirm"});
   EXPECT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(this->db().tables(), strings{});

@@ -304,6 +304,51 @@ TYPED_TEST(DialectConformance, AFailingUnitOfWorkRollsBackItsVersionRows) {
   EXPECT_EQ(d.read_versions("conf_no_version_table"), strings{});
 }
 
+// ---- KeepsHistory: the history table ----------------------------------------------------------------
+
+TYPED_TEST(DialectConformance, AHistoryRowIsReadBackFieldForFieldAndGoesWithItsTransaction) {
+  using D = dialect_of<TypeParam>;
+  if constexpr (strata::KeepsHistory<D>) {
+    auto d = this->db().open();
+    EXPECT_EQ(d.read_history("alembic_version"), std::vector<strata::history_record>{});
+    strata::history_record r{0, "c0f000000001", "upgrade", "2026-12-02T09:30:00.123Z", 12, "started", "", "v1:0123456789abcdef",
+                             "", "app 1.0", "host-1", ""};
+    const strata::unit_of_work unit{"c0f000000001", {}, true, "alembic_version"};
+    // Rolled back with its transaction: no row, and no table.
+    EXPECT_THROW(d.transaction(unit,
+                               [&] {
+                                 r.id = d.write_history("alembic_version", r);
+                                 throw std::runtime_error("rolled back");
+                               }),
+                 std::runtime_error);
+    EXPECT_EQ(this->db().tables(), strings{});
+    EXPECT_EQ(d.write_history("alembic_version", r), 0) << "an update of a row that is not there";
+    r.id = 0;
+    d.transaction(unit, [&] { r.id = d.write_history("alembic_version", r); });
+    ASSERT_NE(r.id, 0);
+    r.outcome = "succeeded";
+    r.progress = "execute \"x\"\ncreate_index ix on t";
+    r.error = "it's \"quoted\"";
+    r.duration_ms = 34;
+    EXPECT_EQ(d.write_history("alembic_version", r), r.id);  // outside a transaction: one of its own
+    auto second = r;
+    second.id = 0;
+    second.direction = "downgrade";
+    second.id = d.write_history("alembic_version", second);
+    EXPECT_GT(second.id, r.id);
+    const auto rows = d.read_history("alembic_version");
+    ASSERT_EQ(rows.size(), 2u);
+    auto expected = r;
+    expected.database_user = rows[0].database_user;  // the dialect's to fill in
+    EXPECT_EQ(rows[0], expected);
+    EXPECT_EQ(rows[1].direction, "downgrade");
+    EXPECT_EQ(this->db().tables(), strings{"alembic_version_history"});
+    EXPECT_EQ(d.read_history("other_versions"), std::vector<strata::history_record>{});
+  } else {
+    GTEST_SKIP() << "the dialect keeps no history table";
+  }
+}
+
 // ---- The migration lock --------------------------------------------------------------------------
 
 TYPED_TEST(DialectConformance, AHeldLockMakesAMigratorFailWithDatabaseLocked) {

@@ -687,7 +687,7 @@ TEST_F(PostgresqlOperations, ObjectsListsTheSchemaInDropOrderAndDropObjectsDrops
   for (const auto& o : objects) listed.push_back(o.type + " " + o.name + (o.table.empty() ? "" : " on " + o.table));
   EXPECT_EQ(listed, (std::vector<std::string>{"trigger tr_children_touch on children", "view counted", "view named_children",
                                               "materialized view parent_names", "index ix_children_parent on children",
-                                              "index ix_parent_names on parent_names", "table alembic_version", "table children",
+                                              "index ix_parent_names on parent_names", "table alembic_version", "table alembic_version_history", "table children",
                                               "table parents", "sequence tickets", "procedure Tidy Up()", "function score(n integer)",
                                               "function score(p pair)", "function touch()", "type floatrange", "type good_mood",
                                               "type mood", "type pair"}));

@@ -94,6 +94,8 @@ TEST_F(SqliteCatalog, ObjectsListsEveryKindInDropOrderWithoutSqlitesOwn) {
       {"view", "v_children", "", {}},
       {"index", "ix_b_child_label", "b_child", {}},
       {"table", "alembic_version", "", {"version_num"}},
+      {"table", "alembic_version_history", "", {"id", "revision", "direction", "started_at", "duration_ms", "outcome", "error", "checksum",
+                                                "progress", "application", "host", "database_user"}},
       {"table", "c_grandchild", "", {"id", "child_id"}},
       {"table", "b_child", "", {"id", "parent_id", "label"}},
       {"table", "a_parent", "", {"id", "name"}},
@@ -191,7 +193,7 @@ TEST_F(SqliteCatalog, DropObjectsWhileAnotherConnectionWritesIsLockedAndDropsNot
   const auto before = master(db);
   strata::sqlite dialect{dir.url() + "?timeout=0.1"};
   const auto objects = dialect.objects();
-  ASSERT_EQ(objects.size(), 8U);
+  ASSERT_EQ(objects.size(), 9U);
 
   SQLite::Database other(dir.file(), SQLite::OPEN_READWRITE);
   other.exec("BEGIN IMMEDIATE");

@@ -144,6 +144,7 @@ class application {
     auto* heads = app.add_subcommand("heads", "Show the history's head revision(s)");
     auto* history = app.add_subcommand("history", "List the revisions in dependency order, marking current, heads, branch and merge points");
     history->add_flag("-v,--verbose", verbose_, "Show every revision in full, with its operations");
+    history->add_flag("--applied", applied_, "Show the database's history table: every upgrade, downgrade, stamp and repair that ran, with its outcome");
     auto* show = app.add_subcommand("show", "Show one revision in full, with its operations");
     show->add_option("revision", target_, "A revision id or prefix, or head");
     auto* status = app.add_subcommand("status", "Show current revision(s), heads, pending revisions and whether an upgrade is needed");
@@ -154,6 +155,8 @@ class application {
     auto* reset = app.add_subcommand("reset", "Drop every table, index, view and trigger, and the version table");
     reset->add_flag("--confirm", confirm_, "Really drop them (without it, reset only lists them)");
     reset->add_flag("--force-protected", force_protected_, "Reset a database the configuration marks protected (protected = true, STRATA_PROTECTED=1)");
+    auto* repair = app.add_subcommand("repair", "Accept the database as it is: record the current checksums of applied revisions that changed, "
+                                                "and close the record of a revision left unfinished");
     for (auto* sub : {current, heads, history, status}) sub->add_flag("--json", json_, "Print JSON for scripts");
 
     try {
@@ -165,7 +168,7 @@ class application {
       for (int i = 1; i < argc; ++i)  // CLI11 takes no empty value after '='
         if (std::string_view(argv[i]) == "--url=") what = empty_url;
       if (what != empty_url && app.get_subcommands().empty()) {
-        const std::string verbs = "init, migrate, check, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
+        const std::string verbs = "init, migrate, check, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge, reset or repair";
         std::string word;  // the first argument that is neither an option nor an option's value
         for (int i = 1; i < argc && word.empty(); ++i) {
           const std::string_view a = argv[i];
@@ -230,10 +233,12 @@ class application {
         warn_if_stale();
       }
       if (*current) return with_database([&](auto& m) { return do_current(m); });
+      if (*history && applied_) return with_database([&](auto& m) { return do_applied(m); });
       if (*history) return with_database([&](auto& m) { return do_history(m); });
       if (*status) return with_database([&](auto& m) { return do_status(m); });
       if (*validate) return with_database([&](auto& m) { return do_validate(m); });
       if (*reset) return with_database([&](auto& m) { return do_reset(m); });
+      if (*repair) return with_database([&](auto& m) { return do_repair(m); });
       return exit_usage;
     } catch (const usage_error& e) {
       err_ << program_ << ": " << e.what() << "\n";
@@ -263,7 +268,7 @@ class application {
     const auto& c = config();
     auto opened = [&] {
       try {
-        return commands::open<Ds...>(project_.revisions, c.url, migrator_options{c.version_table});
+        return commands::open<Ds...>(project_.revisions, c.url, migrator_options{c.version_table, program_});
       } catch (const malformed_url& e) {
         throw malformed_url(c.url_source + ": " + e.what());
       }
@@ -452,7 +457,8 @@ class application {
       out_ << "], \"needs_upgrade\": " << bool_text(s.needs_upgrade) << ", \"stale\": " << bool_text(f.stale()) << ", \"not_in_program\": [";
       for (std::size_t i = 0; i < f.not_in_program.size(); ++i)
         out_ << (i ? ", " : "") << "{\"id\": " << json_string(f.not_in_program[i].id) << ", \"file\": " << json_string(f.not_in_program[i].file.string()) << "}";
-      out_ << "], \"not_in_folder\": " << json_list(f.not_in_folder) << "}\n";
+      out_ << "], \"not_in_folder\": " << json_list(f.not_in_folder)
+           << ", \"unfinished\": " << (s.unfinished ? json_string(*s.unfinished) : std::string("null")) << "}\n";
       return exit_success;
     }
     out_ << "Database:       " << s.location << "\n"
@@ -461,6 +467,7 @@ class application {
          << "Head" << (heads.size() == 1 ? ":           " : "s:          ") << head_list << "\n"
          << "Pending:        " << count(s.pending.size(), "revision") << "\n";
     for (const auto& p : s.pending) out_ << "  " << p.id << "  " << p.message << "\n";
+    if (s.unfinished) out_ << "Unfinished:     " << *s.unfinished << "\n";
     if (s.needs_upgrade)
       out_ << "Upgrade needed: run '" << program_ << " upgrade'.\n";
     else
@@ -488,6 +495,58 @@ class application {
       else out_ << downs_of(row.revision) << " -> " << row.revision.id << markers(row.revision, row.current) << ", " << row.revision.message << "\n";
     }
     return exit_success;
+  }
+
+  // The history table, oldest first.
+  template <class M>
+  int do_applied(M& m) {
+    using D = std::remove_reference_t<decltype(m.dialect())>;
+    const auto rows = commands::applied(m);
+    if (json_) {
+      out_ << "{\"applied\": [";
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& r = rows[i];
+        out_ << (i ? ", " : "") << "{\"id\": " << r.id << ", \"revision\": " << json_string(r.revision) << ", \"direction\": "
+             << json_string(r.direction) << ", \"started_at\": " << json_string(r.started_at) << ", \"duration_ms\": " << r.duration_ms
+             << ", \"outcome\": " << json_string(r.outcome) << ", \"error\": " << json_string(r.error) << ", \"checksum\": "
+             << json_string(r.checksum) << ", \"progress\": " << json_string(r.progress) << ", \"application\": " << json_string(r.application)
+             << ", \"host\": " << json_string(r.host) << ", \"database_user\": " << json_string(r.database_user) << "}";
+      }
+      out_ << "]}\n";
+      return exit_success;
+    }
+    if constexpr (!KeepsHistory<D>) {
+      out_ << "The " << D::name << " dialect keeps no history table.\n";
+    } else if (rows.empty()) {
+      out_ << "The history table " << history_table(m.options().version_table) << " has no rows yet: nothing has run since it exists.\n";
+    }
+    for (const auto& r : rows) {
+      out_ << r.started_at << "  " << r.direction << " " << r.revision << "  " << r.outcome << " (" << r.duration_ms << " ms)"
+           << (r.checksum.empty() ? "" : "  " + r.checksum) << "  by " << r.application << (r.host.empty() ? "" : " on " + r.host)
+           << (r.database_user.empty() ? "" : " as " + r.database_user) << "\n";
+      if (!r.error.empty()) out_ << "    error: " << r.error << "\n";
+      if (!r.progress.empty()) {
+        auto done = r.progress;
+        for (auto at = done.find('\n'); at != std::string::npos; at = done.find('\n', at)) done.replace(at, 1, "; ");
+        out_ << "    completed outside a transaction: " << done << "\n";
+      }
+    }
+    return exit_success;
+  }
+
+  template <class M>
+  int do_repair(M& m) {
+    using D = std::remove_reference_t<decltype(m.dialect())>;
+    if constexpr (!KeepsHistory<D>) {
+      throw strata::error("the " + std::string(D::name) + " dialect keeps no history table, so there is nothing to repair");
+    } else {
+      const auto report = commands::repair(m);
+      if (report.closed) out_ << "Closed the record of an unfinished revision: " << *report.closed << "\n";
+      for (const auto& r : report.recorded) out_ << "Recorded the current checksum of " << r.id << ", " << r.message << "\n";
+      if (!report.closed && report.recorded.empty()) out_ << "Nothing to repair: every applied revision's checksum matches its record.\n";
+      else out_ << "Repaired.\n";
+      return exit_success;
+    }
   }
 
   template <class M>
@@ -610,7 +669,7 @@ class application {
     using D = std::remove_reference_t<decltype(m.dialect())>;
     if constexpr (Inspectable<D>) {
       const auto live = m.dialect().inspect();
-      return autogenerate(commands::spelled_as(commands::without_table(*live, m.options().version_table), wanted.schema()), wanted, "the database " + std::string(m.dialect().location()));
+      return autogenerate(commands::spelled_as(commands::without_table(commands::without_table(*live, m.options().version_table), history_table(m.options().version_table)), wanted.schema()), wanted, "the database " + std::string(m.dialect().location()));
     } else {
       throw error("the " + std::string(D::name) + " dialect cannot read a database's schema, so --from-database is not available; "
                   "migrate without it to diff the models against the history");
@@ -657,7 +716,7 @@ class application {
   std::optional<commands::versions_folder_comparison> folder_;
   std::string config_file_, url_, message_, positional_message_, target_, backup_dir_;
   std::vector<std::string> revisions_;
-  bool no_autogenerate_ = false, empty_ = false, from_database_ = false, verbose_ = false, json_ = false, confirm_ = false;
+  bool no_autogenerate_ = false, empty_ = false, from_database_ = false, verbose_ = false, json_ = false, confirm_ = false, applied_ = false;
   bool backup_ = false, force_protected_ = false;
 };
 

@@ -180,6 +180,8 @@ struct status_report {
   std::vector<revision_entry> heads;
   std::vector<revision_entry> pending;   // what an upgrade to the heads would apply, in order
   bool needs_upgrade = false;
+  // A revision outside a transaction that started and has not finished (migrator::interrupted()).
+  std::optional<std::string> unfinished;
 };
 
 // The history's heads, in list order.
@@ -196,9 +198,10 @@ std::vector<revision_entry> current(migrator<D>& m) {
 }
 
 // Where the database is and what an upgrade would do. Throws strata::unknown_database_state when a
-// version row is not in the history.
+// version row is not in the history, strata::checksum_mismatch when an applied revision changed.
 template <Dialect D>
 status_report status(migrator<D>& m) {
+  if (const auto changed = m.changed_checksums(); !changed.empty()) throw checksum_mismatch(migrator<D>::describe_changes(changed));
   status_report s;
   s.location = m.dialect().location();
   s.version_table = m.options().version_table;
@@ -206,6 +209,7 @@ status_report status(migrator<D>& m) {
   s.heads = heads(m.graph());
   s.pending = entries(m.graph(), m.pending("heads"));
   s.needs_upgrade = !s.pending.empty();
+  s.unfinished = m.interrupted();
   return s;
 }
 
@@ -354,6 +358,10 @@ validation_report validate(migrator<D>& m) {
       if (a != b && below[b])
         r.version_problems.push_back(strata::detail::overlapping_versions(r.version_table, g[a].id, g[b].id));
   }
+  if (r.version_problems.empty()) {
+    if (const auto changed = m.changed_checksums(); !changed.empty()) r.version_problems.push_back(migrator<D>::describe_changes(changed));
+    if (auto unfinished = m.interrupted()) r.version_problems.push_back(std::move(*unfinished));
+  }
 
   if constexpr (Inspectable<D>) {
     if (r.version_problems.empty()) {
@@ -438,6 +446,29 @@ backup_report backup_before(migrator<D>& m, direction way, std::string_view targ
     throw backup_failed("the " + std::string(D::name) + " dialect cannot back a database up, so nothing ran; back it up with the "
                         "database's own tools and run again without --backup");
   }
+  return r;
+}
+
+// ---- the history table: applied, repair --------------------------------------------------------------
+
+// The history table's rows, oldest first (empty when the dialect keeps none: KeepsHistory).
+template <Dialect D>
+std::vector<history_record> applied(migrator<D>& m) {
+  return m.applied_history();
+}
+
+struct repair_report {
+  std::vector<revision_entry> recorded;  // the applied revisions whose current checksum was recorded
+  std::optional<std::string> closed;     // the unfinished revision whose record was closed, as interrupted() said it
+};
+
+// Accepts the database as it is (migrator::repair): records the checksums of the applied revisions
+// that changed (or were never recorded) and closes an unfinished revision's record.
+template <Dialect D>
+repair_report repair(migrator<D>& m) {
+  repair_report r;
+  r.closed = m.interrupted();
+  r.recorded = entries(m.graph(), m.repair());
   return r;
 }
 

@@ -136,7 +136,8 @@ struct database_object {
 //       // constraints and foreign keys as table constraints (named if the database keeps names), and
 //       // every index that backs no constraint
 //   Law: a history migrated by the dialect inspects as its replay (strata::differences(replay, inspect())
-//   lists the version table only): manage_db validate relies on it.
+//   lists strata's own tables only: the version table, and its history table where the dialect keeps
+//   one): manage_db validate relies on it.
 //   std::vector<database_object> objects();
 //       // every table, index, view and trigger of the schema the connection migrates, the version
 //       // table included, in an order in which they can be dropped (dependents first); objects the
@@ -150,6 +151,79 @@ concept Inspectable = Dialect<D> && requires(D& d, const std::vector<database_ob
   { d.inspect() } -> std::same_as<owned_schema>;
   { d.objects() } -> std::same_as<std::vector<database_object>>;
   d.drop_objects(objects, version_table);
+};
+
+// ---- KeepsHistory: strata's history table, the audit of every upgrade, downgrade and stamp -----------
+
+// The name of the table of strata's own that keeps the history of a version table's database: the
+// version table keeps Alembic's exact layout, so strata's records live beside it.
+inline std::string history_table(std::string_view version_table) { return std::string(version_table) + "_history"; }
+// Whether a table is one of strata's own for that version table (the version table, its history table).
+inline bool is_strata_table(std::string_view table, std::string_view version_table) {
+  return table == version_table || table == history_table(version_table);
+}
+
+// One row of the history table: one upgrade, downgrade, stamp, repair or adoption of a revision.
+struct history_record {
+  std::int64_t id = 0;            // the row's number, in the order rows were written
+  std::string revision;           // the revision's id; a stamp's target rows, joined with ", " ("base": none)
+  std::string direction;          // "upgrade", "downgrade", "stamp", "repair", "adopt"
+  std::string started_at;         // UTC, ISO 8601 to the millisecond: "2026-12-02T09:30:00.123Z"
+  std::int64_t duration_ms = 0;
+  std::string outcome;            // "started" (never finished, or still running), "succeeded", "failed"
+  std::string error;              // a failure's one sentence
+  std::string checksum;           // the revision's checksum ("v1:..."), for upgrade, repair and adopt
+  std::string progress;           // a revision outside a transaction: the operations done, one a line
+  std::string application;        // who ran it: the program, the host, the database's user
+  std::string host;
+  std::string database_user;      // written by the dialect: the connection's user (empty where there is none)
+
+  friend bool operator==(const history_record&, const history_record&) = default;
+};
+
+namespace detail {
+// The history table's columns after its id (which each dialect declares its own way), in order.
+inline constexpr std::string_view history_columns =
+    "revision TEXT NOT NULL, direction VARCHAR(16) NOT NULL, started_at VARCHAR(32) NOT NULL, duration_ms BIGINT NOT NULL, "
+    "outcome VARCHAR(16) NOT NULL, error TEXT NOT NULL, checksum VARCHAR(64) NOT NULL, progress TEXT NOT NULL, "
+    "application TEXT NOT NULL, host TEXT NOT NULL, database_user TEXT NOT NULL";
+inline constexpr std::string_view history_select =
+    "SELECT id, revision, direction, started_at, duration_ms, outcome, error, checksum, progress, application, host, database_user FROM ";
+}  // namespace detail
+
+// A model keeps the history table (strata::history_table(version_table)):
+//   std::vector<history_record> read_history(std::string_view version_table);
+//       // its rows, oldest first; empty when the table does not exist
+//   std::int64_t write_history(std::string_view version_table, const history_record& record);
+//       // record.id 0: inserts it (the database's user filled in) and returns its id; otherwise
+//       // updates that row's duration_ms, outcome, error and progress and returns the id, or 0 when
+//       // there is no such row (the transaction that wrote it was rolled back). Creates the
+//       // table when missing. Inside transaction()'s body it writes in the unit's transaction (none for
+//       // a non-transactional unit: it commits at once), so that a revision rolled back leaves no row
+//       // (nor a table it created); outside, in a transaction of its own.
+// Laws: a row written is read back field for field; never a password in any of them.
+// Models: strata::sqlite, strata::postgresql.
+template <class D>
+concept KeepsHistory = Dialect<D> && requires(D& d, std::string_view version_table, const history_record& record) {
+  { d.read_history(version_table) } -> std::same_as<std::vector<history_record>>;
+  { d.write_history(version_table, record) } -> std::same_as<std::int64_t>;
+};
+
+// ---- FindsLeftovers: what an interrupted revision left ------------------------------------------------
+
+// An index that operations create, found in the live database.
+struct leftover_index {
+  std::string name;
+  bool valid = false;       // complete (PostgreSQL: pg_index.indisvalid); false: a failed CREATE INDEX CONCURRENTLY's
+  std::string drop_sql;     // the statement that removes it
+};
+
+// A model says which indexes the operations create exist, and whether each is complete:
+//   std::vector<leftover_index> leftover_indexes(std::span<const operation> operations);
+// Models: strata::postgresql.
+template <class D>
+concept FindsLeftovers = Dialect<D> && requires(D& d, std::span<const operation> operations) {
+  { d.leftover_indexes(operations) } -> std::same_as<std::vector<leftover_index>>;
 };
 
 // ---- ReportsProgress: long work reported as it goes ----------------------------------------------------

@@ -67,6 +67,19 @@ class database_locked : public error {
   using error::error;
 };
 
+// An applied revision's operations are no longer those it was applied with (its checksum changed).
+class checksum_mismatch : public error {
+ public:
+  using error::error;
+};
+
+// A revision that ran outside a transaction was started and never finished (the process died or
+// the connection was lost): the database holds part of it.
+class interrupted_migration : public error {
+ public:
+  using error::error;
+};
+
 // The database cannot be opened or written (missing folder, read-only file or connection).
 class database_unavailable : public error {
  public:

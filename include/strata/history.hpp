@@ -6,9 +6,11 @@
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
+#include <strata/checksum.hpp>
 #include <strata/detail/frozen_ops.hpp>
 #include <strata/detail/graph_check.hpp>
 #include <strata/ops.hpp>
@@ -28,12 +30,17 @@ struct revision_info {
   // which a unit hands over without emitting the revisions' code (strata::cli::project_of).
   const detail::frozen_ops* frozen_upgrade = nullptr;
   const detail::frozen_ops* frozen_downgrade = nullptr;
+  // The checksum of the upgrade()'s operations (strata::checksum_value), computed at compile time;
+  // 0: not computed there (see detail::records_at_compile_time), checksum() computes it when asked.
+  std::uint64_t upgrade_checksum = 0;
 
   [[nodiscard]] constexpr bool is_base() const { return down_revisions.empty(); }
   [[nodiscard]] constexpr bool is_merge() const { return down_revisions.size() > 1; }
   // The operations of upgrade() and of downgrade(): call these, not the functions.
   [[nodiscard]] constexpr ops record_upgrade() const { return record(upgrade, frozen_upgrade); }
   [[nodiscard]] constexpr ops record_downgrade() const { return record(downgrade, frozen_downgrade); }
+  // "v1:<16 hex digits>": what the database's history table records for the revision when it is applied.
+  [[nodiscard]] std::string checksum() const { return checksum_text(upgrade_checksum != 0 ? upgrade_checksum : checksum_value(record_upgrade())); }
 
  private:
   static constexpr ops record(void (*function)(ops&), const detail::frozen_ops* frozen) {
@@ -104,9 +111,22 @@ constexpr std::span<const std::string_view> downs_of() {
   if constexpr (Revision<R>) return R::down_revisions;
   else return {};
 }
+// The checksum of R's upgrade(), recorded in constant evaluation; 0 where that cannot be done.
+template <class R>
+consteval std::uint64_t upgrade_checksum_of() {
+  if constexpr (records_at_compile_time && Revision<R>) {
+    ops recorded;
+    R::upgrade(recorded);
+    return checksum_value(recorded);
+  } else {
+    return 0;
+  }
+}
+
 template <class R>
 constexpr revision_info info_of() {
-  if constexpr (Revision<R>) return {R::id, R::down_revisions, R::message, &R::upgrade, &R::downgrade, R::transactional};
+  if constexpr (Revision<R>) return {R::id, R::down_revisions, R::message, &R::upgrade, &R::downgrade, R::transactional, nullptr, nullptr,
+                                     upgrade_checksum_of<R>()};
   else return {};
 }
 

@@ -3,6 +3,9 @@
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <concepts>
 #include <cstddef>
 #include <exception>
@@ -15,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+
 #include <strata/dialect.hpp>
 #include <strata/errors.hpp>
 #include <strata/graph.hpp>
@@ -26,6 +31,16 @@ namespace strata {
 struct migrator_options {
   // Alembic's name by default, so that Alembic and strata agree on the same database.
   std::string version_table = "alembic_version";
+  // Who runs the migrations, as the history table records it (with the host and the database user).
+  std::string application = "strata";
+};
+
+// An applied revision whose operations are no longer those it was applied with.
+struct checksum_change {
+  std::string id;
+  std::string message;
+  std::string recorded;  // the checksum its last upgrade (or repair) recorded
+  std::string current;   // the checksum of its operations now
 };
 
 enum class direction { upgrade, downgrade };
@@ -127,6 +142,8 @@ class migrator {
  private:
   std::vector<std::size_t> upgrade_plan(std::string_view target) {
     auto rows = checked_rows();
+    refuse_changed_checksums(rows);
+    history_read_ = false;
     auto applied = graph_.ancestors(rows);
     std::vector<std::size_t> plan;
     if (auto steps = relative(target, '+')) {
@@ -144,6 +161,7 @@ class migrator {
 
   std::vector<std::size_t> downgrade_plan(std::string_view target) {
     auto rows = checked_rows();
+    history_read_ = false;
     auto applied = graph_.ancestors(rows);
     std::vector<std::size_t> applied_list;
     for (std::size_t i = 0; i < graph_.size(); ++i)
@@ -203,7 +221,63 @@ class migrator {
       rows.emplace_back(graph_[graph_.resolve(target)].id);
     }
     const unit_of_work unit{"stamp", {}, true, options_.version_table};
-    dialect_.transaction(unit, [&] { dialect_.write_versions(options_.version_table, rows); });
+    auto record = new_record(rows.empty() ? std::string("base") : join(rows), "stamp", "");
+    const auto started = std::chrono::steady_clock::now();
+    dialect_.transaction(unit, [&] {
+      dialect_.write_versions(options_.version_table, rows);
+      finish(record, started, "succeeded", "");
+    });
+  }
+
+  // ---- the history table (when the dialect keeps one: KeepsHistory) ----
+
+  // Its rows, oldest first: every upgrade, downgrade, stamp and repair; empty when the dialect keeps
+  // none or the table does not exist yet.
+  [[nodiscard]] std::vector<history_record> applied_history() {
+    if constexpr (KeepsHistory<D>) return dialect_.read_history(options_.version_table);
+    else return {};
+  }
+
+  // The applied revisions whose checksum differs from the one their last upgrade (or repair)
+  // recorded, in history order. A revision with no record (applied before the history table existed,
+  // or stamped) has nothing to differ from: it is adopted by the next upgrade or repair.
+  [[nodiscard]] std::vector<checksum_change> changed_checksums() { return changed_checksums(checked_rows(), applied_history()); }
+
+  // A sentence saying what the last run left unfinished, when the history table's last row is a
+  // revision started outside a transaction that never finished: what it ran, what it did not, the
+  // indexes it left (FindsLeftovers) and what to do. Without the migration lock it may still be
+  // running: status says so.
+  [[nodiscard]] std::optional<std::string> interrupted(bool still_running_possible = true) {
+    return interrupted(applied_history(), still_running_possible);
+  }
+
+  // Accepts the database as it is: under the migration lock, in one transaction, records the current
+  // checksum of every applied revision whose checksum changed or was never recorded, and closes an
+  // interrupted revision's record (outcome "failed"), once its leftovers were dealt with. Returns the
+  // ids whose checksum it recorded.
+  std::vector<std::string> repair() {
+    std::vector<std::string> done;
+    if constexpr (KeepsHistory<D>) {
+      const unit_of_work unit{"repair", {}, true, options_.version_table};
+      dialect_.transaction(unit, [&] {
+        const auto rows = rows_to_indexes(dialect_.read_versions(options_.version_table));
+        const auto records = dialect_.read_history(options_.version_table);
+        const auto started = std::chrono::steady_clock::now();
+        if (!records.empty() && records.back().outcome == "started") {
+          auto open = records.back();
+          open.outcome = "failed";
+          open.error = (open.error.empty() ? "" : open.error + "; ") + "interrupted, and closed by repair";
+          dialect_.write_history(options_.version_table, open);
+        }
+        for (const auto& c : changed_checksums(rows, records)) {
+          auto record = new_record(c.id, "repair", c.current);
+          finish(record, started, "succeeded", "");
+          done.push_back(c.id);
+        }
+        adopt(rows, records);
+      });
+    }
+    return done;
   }
 
   // The version table's rows (the database's current revision(s)); empty at base.
@@ -349,14 +423,19 @@ class migrator {
     else steps();
   }
 
-  // Runs one revision in its own transaction; false when another process had already done it.
+  // Runs one revision in its own transaction; false when another process had already done it. The
+  // history table gets its row in the same transaction; a revision outside a transaction first
+  // records itself as started (committed at once) and its progress after each operation, so that an
+  // interrupted run can be told apart; a failed revision's row is written after the rollback.
   // transaction() may run the body again (a dialect's retry after a lock timeout): it is repeatable.
   bool step(std::size_t i, direction way) {
     const auto& rev = graph_[i];
     const ops recorded = way == direction::upgrade ? rev.record_upgrade() : rev.record_downgrade();
     const unit_of_work unit{rev.id, recorded.operations(), rev.transactional, options_.version_table};
-    bool skipped = false;
+    bool skipped = false, ours = false;
     std::string before = "base";
+    auto record = new_record(std::string(rev.id), std::string(to_string(way)), history_checksum(rev));
+    const auto started = std::chrono::steady_clock::now();
     try {
       dialect_.transaction(unit, [&] {
         auto rows = rows_to_indexes(dialect_.read_versions(options_.version_table));
@@ -366,19 +445,232 @@ class migrator {
           skipped = true;  // someone else migrated while we waited for the lock
           return;
         }
+        read_history_once(rows, way);
+        ours = true;
         notify(migration_event::kind::starting, way, i);  // with the lock held: a locked database starts nothing
-        dialect_.apply(unit.operations);
+        apply(unit, record, started);
         dialect_.write_versions(options_.version_table, next_rows(rows, i, way));
+        finish(record, started, "succeeded", "");
       });
     } catch (const operation_failed& e) {
-      throw failure(rev, way, before, e.operation(), e.database_message(), e.advice());
-    } catch (const strata::error&) {
+      auto f = failure(rev, way, before, e.operation(), e.database_message(), e.advice());
+      if (ours) record_failure(record, started, f.what());
+      throw f;
+    } catch (const strata::error& e) {
+      if (ours) record_failure(record, started, e.what());
       throw;
     } catch (const std::exception& e) {
-      throw failure(rev, way, before, "", e.what());
+      auto f = failure(rev, way, before, "", e.what());
+      if (ours) record_failure(record, started, f.what());
+      throw f;
     }
     notify(skipped ? migration_event::kind::skipped : migration_event::kind::finished, way, i);
     return !skipped;
+  }
+
+  // The operations, all at once; outside a transaction (where the history table is kept), one at a
+  // time, after a "started" row, with the progress recorded after each.
+  void apply(const unit_of_work& unit, history_record& record, std::chrono::steady_clock::time_point started) {
+    if constexpr (KeepsHistory<D>) {
+      if (!unit.transactional) {
+        record.outcome = "started";
+        record.id = dialect_.write_history(options_.version_table, record);
+        for (std::size_t k = 0; k < unit.operations.size(); ++k) {
+          dialect_.apply(unit.operations.subspan(k, 1));
+          record.progress += (record.progress.empty() ? "" : "\n") + describe(unit.operations[k]);
+          record.duration_ms = elapsed_ms(started);
+          dialect_.write_history(options_.version_table, record);
+        }
+        return;
+      }
+    }
+    dialect_.apply(unit.operations);
+  }
+
+  // Inside the first revision's transaction of an upgrade or downgrade: a revision left unfinished
+  // by an earlier run stops everything (the lock is held, so it is not running); an upgrade adopts
+  // the applied revisions the history table has no checksum of.
+  void read_history_once(const std::vector<std::size_t>& rows, direction way) {
+    if constexpr (KeepsHistory<D>) {
+      if (history_read_) return;
+      history_read_ = true;
+      const auto records = dialect_.read_history(options_.version_table);
+      if (auto left = interrupted(records, false)) throw interrupted_migration(*left);
+      if (way == direction::upgrade) adopt(rows, records);
+    } else {
+      (void)rows;
+      (void)way;
+    }
+  }
+
+  // A row for the history table, to be written by finish() (or as "started" by apply()).
+  history_record new_record(std::string revision, std::string direction_name, std::string checksum) const {
+    history_record r;
+    r.revision = std::move(revision);
+    r.direction = std::move(direction_name);
+    r.started_at = utc_now();
+    r.checksum = std::move(checksum);
+    r.application = options_.application;
+    r.host = host_name();
+    return r;
+  }
+
+  void finish(history_record& record, std::chrono::steady_clock::time_point started, std::string_view outcome, std::string_view error) {
+    if constexpr (KeepsHistory<D>) {
+      record.outcome = outcome;
+      record.error = error;
+      record.duration_ms = elapsed_ms(started);
+      record.id = dialect_.write_history(options_.version_table, record);
+      if (record.id == 0) record.id = dialect_.write_history(options_.version_table, record);  // its row was rolled back
+    } else {
+      (void)record, (void)started, (void)outcome, (void)error;
+    }
+  }
+
+  // After the rollback, in a transaction of its own; a failure to write it hides nothing of the
+  // revision's own error, which is what the caller sees.
+  void record_failure(history_record& record, std::chrono::steady_clock::time_point started, std::string_view error) noexcept {
+    try {
+      finish(record, started, "failed", error);
+    } catch (...) {  // NOLINT: the revision's error goes on
+    }
+  }
+
+  std::string history_checksum(const revision_info& rev) const {
+    if constexpr (KeepsHistory<D>) return rev.checksum();
+    else return {};
+  }
+
+  // Records the current checksum of each applied revision the history table has none of.
+  void adopt(const std::vector<std::size_t>& rows, const std::vector<history_record>& records) {
+    const auto applied = graph_.ancestors(rows);
+    const auto started = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < graph_.size(); ++i) {
+      if (!applied[i] || recorded_checksum(records, graph_[i].id)) continue;
+      auto record = new_record(std::string(graph_[i].id), "adopt", graph_[i].checksum());
+      finish(record, started, "succeeded", "");
+    }
+  }
+
+  // The checksum the revision's last successful upgrade, repair or adoption recorded.
+  static const std::string* recorded_checksum(const std::vector<history_record>& records, std::string_view id) {
+    for (auto r = records.rbegin(); r != records.rend(); ++r)
+      if (r->revision == id && r->outcome == "succeeded" && !r->checksum.empty() &&
+          (r->direction == "upgrade" || r->direction == "repair" || r->direction == "adopt"))
+        return &r->checksum;
+    return nullptr;
+  }
+
+  std::vector<checksum_change> changed_checksums(const std::vector<std::size_t>& rows, const std::vector<history_record>& records) const {
+    std::vector<checksum_change> out;
+    if (records.empty()) return out;
+    const auto applied = graph_.ancestors(rows);
+    for (std::size_t i = 0; i < graph_.size(); ++i) {
+      if (!applied[i]) continue;
+      const auto* recorded = recorded_checksum(records, graph_[i].id);
+      if (recorded == nullptr) continue;
+      if (auto now = graph_[i].checksum(); now != *recorded)
+        out.push_back({std::string(graph_[i].id), std::string(graph_[i].message), *recorded, std::move(now)});
+    }
+    return out;
+  }
+
+  void refuse_changed_checksums(const std::vector<std::size_t>& rows) {
+    if constexpr (KeepsHistory<D>) {
+      const auto changed = changed_checksums(rows, dialect_.read_history(options_.version_table));
+      if (!changed.empty()) throw checksum_mismatch(describe_changes(changed));
+    } else {
+      (void)rows;
+    }
+  }
+
+ public:
+  // "applied revision 'a' (message) has changed since it was applied (checksum ... then, ... now); ..."
+  static std::string describe_changes(const std::vector<checksum_change>& changed) {
+    std::string which;
+    for (const auto& c : changed)
+      which += (which.empty() ? "'" : ", '") + c.id + "' (" + c.message + "; recorded " + c.recorded + ", now " + c.current + ")";
+    return std::string(changed.size() == 1 ? "the applied revision " : "the applied revisions ") + which +
+           (changed.size() == 1 ? " has" : " have") +
+           " changed since the database was migrated with it: restore the revision as it was, or accept the change with "
+           "'manage_db repair' (strata::commands::repair)";
+  }
+
+ private:
+  // What interrupted() says, from the history table's rows.
+  std::optional<std::string> interrupted(const std::vector<history_record>& records, bool still_running_possible) {
+    if (records.empty() || records.back().outcome != "started") return std::nullopt;
+    const auto& r = records.back();
+    const auto i = graph_.find(r.revision);
+    std::string text = "revision '" + r.revision + "'";
+    if (i < graph_.size()) text += " (" + std::string(graph_[i].message) + ")";
+    text += ", run outside a transaction, " + r.direction + " started at " + r.started_at + " by " + r.application +
+            (r.host.empty() ? "" : " on " + r.host) + (r.database_user.empty() ? "" : " as " + r.database_user) +
+            (still_running_possible ? " and has not finished (it is still running, or it was interrupted)"
+                                    : " and never finished (its process died or lost the connection)");
+    std::size_t done = 0;
+    std::string ran;
+    for (std::size_t at = 0; at < r.progress.size();) {
+      auto end = r.progress.find('\n', at);
+      if (end == std::string::npos) end = r.progress.size();
+      ran += (ran.empty() ? "" : ", ") + r.progress.substr(at, end - at);
+      ++done;
+      at = end + 1;
+    }
+    text += done == 0 ? ": none of its operations completed" : ": it completed " + ran;
+    if (i >= graph_.size()) return text + "; deploy the code that has the revision, clean up what it left and run 'manage_db repair'";
+    const auto recorded = r.direction == "downgrade" ? graph_[i].record_downgrade() : graph_[i].record_upgrade();
+    const auto& ops_list = recorded.operations();
+    std::string left;
+    for (std::size_t k = done; k < ops_list.size(); ++k) left += (left.empty() ? "" : ", ") + describe(ops_list[k]);
+    if (!left.empty()) text += "; not completed: " + left;
+    bool all_valid = true, any = false;
+    if constexpr (FindsLeftovers<D>) {
+      if (done < ops_list.size()) {
+        for (const auto& x : dialect_.leftover_indexes(std::span<const operation>(ops_list).subspan(done))) {
+          any = true;
+          all_valid = all_valid && x.valid;
+          text += x.valid ? "; index '" + x.name + "' exists and is VALID (its statement did complete)"
+                          : "; index '" + x.name + "' is INVALID (left by the interrupted statement): remove it with " + x.drop_sql;
+        }
+      }
+    }
+    const auto rest_done = done + 1 == ops_list.size() && any && all_valid;
+    if (rest_done)
+      return text + "; its last operation did complete, so the revision is done: record it with 'manage_db stamp " + r.revision +
+             "' instead of running it again";
+    return text + "; then undo what it completed (or finish the rest by hand and 'manage_db stamp " + r.revision +
+           "'), and run 'manage_db repair' to close its record before migrating again";
+  }
+
+  static std::int64_t elapsed_ms(std::chrono::steady_clock::time_point started) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  }
+
+  // "2026-12-02T09:30:00.123Z"
+  static std::string utc_now() {
+    const auto now = std::chrono::system_clock::now();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    const auto days = std::chrono::floor<std::chrono::days>(now);
+    const std::chrono::year_month_day ymd{days};
+    const auto seconds = (ms / 1000) % 86400;
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), static_cast<long long>(seconds / 3600),
+                  static_cast<long long>(seconds / 60 % 60), static_cast<long long>(seconds % 60), static_cast<long long>(ms % 1000));
+    return buffer;
+  }
+
+  static std::string host_name() {
+    char buffer[256] = {};
+    if (::gethostname(buffer, sizeof buffer - 1) != 0) return {};
+    return buffer;
+  }
+
+  static std::string join(const std::vector<std::string>& ids) {
+    std::string s;
+    for (const auto& id : ids) s += (s.empty() ? "" : ", ") + id;
+    return s;
   }
 
   // `advice`: what to do when the revision is not at fault (the dialect's operation_failed::advice()).
@@ -419,6 +711,7 @@ class migrator {
   revision_graph graph_;
   D dialect_;
   std::function<void(const migration_event&)> listener_;
+  bool history_read_ = false;  // this upgrade or downgrade has checked the history table (read_history_once)
 };
 
 }  // namespace strata

@@ -38,7 +38,7 @@ template <class R>
 constexpr revision_info frozen_info_of() {
   if constexpr (Revision<R>) {
     return {R::id, R::down_revisions, R::message, nullptr, nullptr, R::transactional, &frozen_revision<R>::upgrade,
-            &frozen_revision<R>::downgrade};
+            &frozen_revision<R>::downgrade, upgrade_checksum_of<R>()};
   } else {
     return {};
   }

@@ -6,6 +6,7 @@
 // defines it, which halves that unit's parsing, the one a new revision recompiles.
 #pragma once
 
+#include <strata/checksum.hpp>
 #include <strata/connection.hpp>
 #include <strata/errors.hpp>
 #include <strata/fixed_string.hpp>

@@ -1887,6 +1887,19 @@ class database_locked : public error {
   using error::error;
 };
 
+// An applied revision's operations are no longer those it was applied with (its checksum changed).
+class checksum_mismatch : public error {
+ public:
+  using error::error;
+};
+
+// A revision that ran outside a transaction was started and never finished (the process died or
+// the connection was lost): the database holds part of it.
+class interrupted_migration : public error {
+ public:
+  using error::error;
+};
+
 // The database cannot be opened or written (missing folder, read-only file or connection).
 class database_unavailable : public error {
  public:
@@ -1980,9 +1993,241 @@ class backup_failed : public error {
 #include <cstddef>
 #include <cstdint>
 #include <span>
+#include <string>
 #include <string_view>
 #include <type_traits>
 
+// #include <strata/checksum.hpp>
+// strata::checksum: a revision's checksum, from the operations its upgrade() records (never its
+// source text), in a canonical form that is versioned and frozen. docs/revisions.md ("Checksums")
+// gives the form byte by byte; tests/checksum_test.cpp pins a fixed revision's value.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <iterator>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/ops.hpp>
+// #include <strata/types.hpp>
+
+namespace strata {
+
+namespace detail {
+
+// Version 1 of the canonical form, hashed with 64-bit FNV-1a as it is written. Each text is a field
+// `<byte length>:<bytes>` (a CR LF pair counts as one LF, so line endings do not matter); an absent
+// optional is `~`; a list is `[` its items `]`; an operation is `(` its name and fields `)`. Enums
+// are written by their names, numbers in decimal, booleans as the texts "0" and "1". Frozen: a change
+// to what is written, or how, is a new version ("v2:"), never an edit of this one.
+class checksum_v1 {
+ public:
+  static constexpr std::string_view prefix = "v1:";
+
+  [[nodiscard]] constexpr std::uint64_t value() const { return hash_; }
+
+  constexpr void operations(const ops& recorded) {
+    for (const auto& o : recorded.operations()) operation_of(o);
+  }
+
+ private:
+  constexpr void byte(char c) {
+    hash_ ^= static_cast<unsigned char>(c);
+    hash_ *= 0x100000001b3ULL;
+  }
+  constexpr void mark(char c) { byte(c); }
+  constexpr void number(std::uint64_t n) {
+    char digits[20]{};
+    std::size_t first = sizeof(digits);
+    do digits[--first] = static_cast<char>('0' + n % 10);
+    while ((n /= 10) != 0);
+    for (auto i = first; i < sizeof(digits); ++i) byte(digits[i]);
+  }
+  constexpr void text(std::string_view s) {
+    std::size_t length = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) length += (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ? 0 : 1;
+    number(length);
+    byte(':');
+    for (std::size_t i = 0; i < s.size(); ++i)
+      if (!(s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n')) byte(s[i]);
+  }
+  constexpr void flag(bool b) { text(b ? "1" : "0"); }
+  constexpr void count(std::uint64_t n) {  // a number as a text field
+    char digits[20]{};
+    std::size_t first = sizeof(digits);
+    do digits[--first] = static_cast<char>('0' + n % 10);
+    while ((n /= 10) != 0);
+    text(std::string_view(digits + first, sizeof(digits) - first));
+  }
+  constexpr void optional_text(const std::optional<std::string_view>& s) {
+    if (s) text(*s);
+    else mark('~');
+  }
+  constexpr void names(const std::vector<std::string_view>& list) {
+    mark('[');
+    for (auto n : list) text(n);
+    mark(']');
+  }
+  constexpr void type(const column_type& t) {
+    text(to_string(t.kind));
+    count(t.length);
+    text(t.sql);
+  }
+  constexpr void action(referential_action a) { text(to_sql(a)); }
+  constexpr void naming(const naming_convention& n) {
+    text(n.primary_key);
+    text(n.unique);
+    text(n.check);
+    text(n.foreign_key);
+  }
+  // A column's renamed_from() is a hint for strata::diff, not part of its definition: left out.
+  constexpr void column_of(const column& c) {
+    text(c.name);
+    type(c.type);
+    flag(c.nullable);
+    flag(c.is_primary_key);
+    flag(c.autoincrement);
+    flag(c.is_unique);
+    optional_text(c.default_sql);
+    if (c.foreign_key) {
+      mark('[');
+      text(c.foreign_key->table);
+      text(c.foreign_key->column);
+      action(c.foreign_key->on_delete);
+      action(c.foreign_key->on_update);
+      mark(']');
+    } else {
+      mark('~');
+    }
+    optional_text(c.check_sql);
+    optional_text(c.generated_sql);
+    text(to_string(c.generated_storage));
+  }
+  constexpr void constraint_of(const constraint& k) {
+    text(to_string(k.kind));
+    text(k.name);
+    names(k.columns);
+    text(k.referenced_table);
+    names(k.referenced_columns);
+    action(k.on_delete);
+    action(k.on_update);
+    text(k.check_sql);
+  }
+
+  constexpr void fields(const op::create_table& x) {
+    text(x.table);
+    mark('[');
+    for (const auto& c : x.columns) column_of(c);
+    mark(']');
+    mark('[');
+    for (const auto& k : x.constraints) constraint_of(k);
+    mark(']');
+    naming(x.naming);
+  }
+  constexpr void fields(const op::drop_table& x) { text(x.table); }
+  constexpr void fields(const op::rename_table& x) {
+    text(x.table);
+    text(x.new_name);
+  }
+  constexpr void fields(const op::add_column& x) {
+    text(x.table);
+    column_of(x.definition);
+    text(x.placement.insert_before);
+    text(x.placement.insert_after);
+    naming(x.naming);
+  }
+  constexpr void fields(const op::drop_column& x) {
+    text(x.table);
+    text(x.column);
+    naming(x.naming);
+  }
+  constexpr void fields(const op::rename_column& x) {
+    text(x.table);
+    text(x.column);
+    text(x.new_name);
+  }
+  constexpr void fields(const op::alter_column& x) {
+    text(x.table);
+    text(x.column);
+    if (x.change.type) type(*x.change.type);
+    else mark('~');
+    if (x.change.nullable) flag(*x.change.nullable);
+    else mark('~');
+    optional_text(x.change.server_default);
+    flag(x.change.drop_default);
+    optional_text(x.change.using_sql);
+    naming(x.naming);
+  }
+  constexpr void fields(const op::add_constraint& x) {
+    text(x.table);
+    constraint_of(x.definition);
+    naming(x.naming);
+  }
+  constexpr void fields(const op::drop_constraint& x) {
+    text(x.table);
+    text(x.name);
+    text(to_string(x.kind));
+    names(x.columns);
+    naming(x.naming);
+  }
+  constexpr void fields(const op::create_index& x) {
+    text(x.name);
+    text(x.table);
+    names(x.columns);
+    flag(x.options.unique);
+    text(x.options.where);
+    flag(x.options.concurrently);
+  }
+  constexpr void fields(const op::drop_index& x) {
+    text(x.name);
+    text(x.table);
+  }
+  constexpr void fields(const op::execute& x) { text(x.sql); }
+  // A data migration's code cannot be read: its description stands for it.
+  constexpr void fields(const op::run& x) { text(x.description); }
+
+  template <std::size_t... I>
+  constexpr void alternative(const strata::operation& o, std::index_sequence<I...>) {
+    // std::get_if by index, not std::visit (see detail::ops_freezer); an array, not a fold.
+    (void)std::array<bool, sizeof...(I)>{(o.index() == I && (fields(*std::get_if<I>(&o)), true))...};
+  }
+  static constexpr std::string_view names_of[] = {"create_table",  "drop_table",     "rename_table",   "add_column",   "drop_column",
+                                                  "rename_column", "alter_column",   "add_constraint", "drop_constraint", "create_index",
+                                                  "drop_index",    "execute",        "run"};
+  static_assert(std::size(names_of) == std::variant_size_v<operation>, "a new operation needs a name in the canonical form (a new version)");
+  constexpr void operation_of(const strata::operation& o) {
+    mark('(');
+    text(names_of[o.index()]);
+    alternative(o, std::make_index_sequence<std::variant_size_v<strata::operation>>{});
+    mark(')');
+  }
+
+  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+}  // namespace detail
+
+// The checksum of a revision's upgrade() operations, as a number (the current version's).
+constexpr std::uint64_t checksum_value(const ops& upgrade) {
+  detail::checksum_v1 c;
+  c.operations(upgrade);
+  return c.value();
+}
+
+// The checksum as it is stored and shown: "v1:" and 16 lower-case hex digits.
+inline std::string checksum_text(std::uint64_t value) {
+  std::string out(detail::checksum_v1::prefix);
+  for (int shift = 60; shift >= 0; shift -= 4) out += "0123456789abcdef"[(value >> shift) & 0xf];
+  return out;
+}
+
+}  // namespace strata
 // #include <strata/detail/frozen_ops.hpp>
 // #include <strata/detail/graph_check.hpp>
 // #include <strata/ops.hpp>
@@ -2071,12 +2316,17 @@ struct revision_info {
   // which a unit hands over without emitting the revisions' code (strata::cli::project_of).
   const detail::frozen_ops* frozen_upgrade = nullptr;
   const detail::frozen_ops* frozen_downgrade = nullptr;
+  // The checksum of the upgrade()'s operations (strata::checksum_value), computed at compile time;
+  // 0: not computed there (see detail::records_at_compile_time), checksum() computes it when asked.
+  std::uint64_t upgrade_checksum = 0;
 
   [[nodiscard]] constexpr bool is_base() const { return down_revisions.empty(); }
   [[nodiscard]] constexpr bool is_merge() const { return down_revisions.size() > 1; }
   // The operations of upgrade() and of downgrade(): call these, not the functions.
   [[nodiscard]] constexpr ops record_upgrade() const { return record(upgrade, frozen_upgrade); }
   [[nodiscard]] constexpr ops record_downgrade() const { return record(downgrade, frozen_downgrade); }
+  // "v1:<16 hex digits>": what the database's history table records for the revision when it is applied.
+  [[nodiscard]] std::string checksum() const { return checksum_text(upgrade_checksum != 0 ? upgrade_checksum : checksum_value(record_upgrade())); }
 
  private:
   static constexpr ops record(void (*function)(ops&), const detail::frozen_ops* frozen) {
@@ -2147,9 +2397,22 @@ constexpr std::span<const std::string_view> downs_of() {
   if constexpr (Revision<R>) return R::down_revisions;
   else return {};
 }
+// The checksum of R's upgrade(), recorded in constant evaluation; 0 where that cannot be done.
+template <class R>
+consteval std::uint64_t upgrade_checksum_of() {
+  if constexpr (records_at_compile_time && Revision<R>) {
+    ops recorded;
+    R::upgrade(recorded);
+    return checksum_value(recorded);
+  } else {
+    return 0;
+  }
+}
+
 template <class R>
 constexpr revision_info info_of() {
-  if constexpr (Revision<R>) return {R::id, R::down_revisions, R::message, &R::upgrade, &R::downgrade, R::transactional};
+  if constexpr (Revision<R>) return {R::id, R::down_revisions, R::message, &R::upgrade, &R::downgrade, R::transactional, nullptr, nullptr,
+                                     upgrade_checksum_of<R>()};
   else return {};
 }
 
@@ -3958,7 +4221,8 @@ struct database_object {
 //       // constraints and foreign keys as table constraints (named if the database keeps names), and
 //       // every index that backs no constraint
 //   Law: a history migrated by the dialect inspects as its replay (strata::differences(replay, inspect())
-//   lists the version table only): manage_db validate relies on it.
+//   lists strata's own tables only: the version table, and its history table where the dialect keeps
+//   one): manage_db validate relies on it.
 //   std::vector<database_object> objects();
 //       // every table, index, view and trigger of the schema the connection migrates, the version
 //       // table included, in an order in which they can be dropped (dependents first); objects the
@@ -3972,6 +4236,79 @@ concept Inspectable = Dialect<D> && requires(D& d, const std::vector<database_ob
   { d.inspect() } -> std::same_as<owned_schema>;
   { d.objects() } -> std::same_as<std::vector<database_object>>;
   d.drop_objects(objects, version_table);
+};
+
+// ---- KeepsHistory: strata's history table, the audit of every upgrade, downgrade and stamp -----------
+
+// The name of the table of strata's own that keeps the history of a version table's database: the
+// version table keeps Alembic's exact layout, so strata's records live beside it.
+inline std::string history_table(std::string_view version_table) { return std::string(version_table) + "_history"; }
+// Whether a table is one of strata's own for that version table (the version table, its history table).
+inline bool is_strata_table(std::string_view table, std::string_view version_table) {
+  return table == version_table || table == history_table(version_table);
+}
+
+// One row of the history table: one upgrade, downgrade, stamp, repair or adoption of a revision.
+struct history_record {
+  std::int64_t id = 0;            // the row's number, in the order rows were written
+  std::string revision;           // the revision's id; a stamp's target rows, joined with ", " ("base": none)
+  std::string direction;          // "upgrade", "downgrade", "stamp", "repair", "adopt"
+  std::string started_at;         // UTC, ISO 8601 to the millisecond: "2026-12-02T09:30:00.123Z"
+  std::int64_t duration_ms = 0;
+  std::string outcome;            // "started" (never finished, or still running), "succeeded", "failed"
+  std::string error;              // a failure's one sentence
+  std::string checksum;           // the revision's checksum ("v1:..."), for upgrade, repair and adopt
+  std::string progress;           // a revision outside a transaction: the operations done, one a line
+  std::string application;        // who ran it: the program, the host, the database's user
+  std::string host;
+  std::string database_user;      // written by the dialect: the connection's user (empty where there is none)
+
+  friend bool operator==(const history_record&, const history_record&) = default;
+};
+
+namespace detail {
+// The history table's columns after its id (which each dialect declares its own way), in order.
+inline constexpr std::string_view history_columns =
+    "revision TEXT NOT NULL, direction VARCHAR(16) NOT NULL, started_at VARCHAR(32) NOT NULL, duration_ms BIGINT NOT NULL, "
+    "outcome VARCHAR(16) NOT NULL, error TEXT NOT NULL, checksum VARCHAR(64) NOT NULL, progress TEXT NOT NULL, "
+    "application TEXT NOT NULL, host TEXT NOT NULL, database_user TEXT NOT NULL";
+inline constexpr std::string_view history_select =
+    "SELECT id, revision, direction, started_at, duration_ms, outcome, error, checksum, progress, application, host, database_user FROM ";
+}  // namespace detail
+
+// A model keeps the history table (strata::history_table(version_table)):
+//   std::vector<history_record> read_history(std::string_view version_table);
+//       // its rows, oldest first; empty when the table does not exist
+//   std::int64_t write_history(std::string_view version_table, const history_record& record);
+//       // record.id 0: inserts it (the database's user filled in) and returns its id; otherwise
+//       // updates that row's duration_ms, outcome, error and progress and returns the id, or 0 when
+//       // there is no such row (the transaction that wrote it was rolled back). Creates the
+//       // table when missing. Inside transaction()'s body it writes in the unit's transaction (none for
+//       // a non-transactional unit: it commits at once), so that a revision rolled back leaves no row
+//       // (nor a table it created); outside, in a transaction of its own.
+// Laws: a row written is read back field for field; never a password in any of them.
+// Models: strata::sqlite, strata::postgresql.
+template <class D>
+concept KeepsHistory = Dialect<D> && requires(D& d, std::string_view version_table, const history_record& record) {
+  { d.read_history(version_table) } -> std::same_as<std::vector<history_record>>;
+  { d.write_history(version_table, record) } -> std::same_as<std::int64_t>;
+};
+
+// ---- FindsLeftovers: what an interrupted revision left ------------------------------------------------
+
+// An index that operations create, found in the live database.
+struct leftover_index {
+  std::string name;
+  bool valid = false;       // complete (PostgreSQL: pg_index.indisvalid); false: a failed CREATE INDEX CONCURRENTLY's
+  std::string drop_sql;     // the statement that removes it
+};
+
+// A model says which indexes the operations create exist, and whether each is complete:
+//   std::vector<leftover_index> leftover_indexes(std::span<const operation> operations);
+// Models: strata::postgresql.
+template <class D>
+concept FindsLeftovers = Dialect<D> && requires(D& d, std::span<const operation> operations) {
+  { d.leftover_indexes(operations) } -> std::same_as<std::vector<leftover_index>>;
 };
 
 // ---- ReportsProgress: long work reported as it goes ----------------------------------------------------
@@ -4314,6 +4651,9 @@ class revision_graph {
 
 #include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <concepts>
 #include <cstddef>
 #include <exception>
@@ -4326,6 +4666,8 @@ class revision_graph {
 #include <utility>
 #include <vector>
 
+#include <unistd.h>
+
 // #include <strata/dialect.hpp>
 // #include <strata/errors.hpp>
 // #include <strata/graph.hpp>
@@ -4337,6 +4679,16 @@ namespace strata {
 struct migrator_options {
   // Alembic's name by default, so that Alembic and strata agree on the same database.
   std::string version_table = "alembic_version";
+  // Who runs the migrations, as the history table records it (with the host and the database user).
+  std::string application = "strata";
+};
+
+// An applied revision whose operations are no longer those it was applied with.
+struct checksum_change {
+  std::string id;
+  std::string message;
+  std::string recorded;  // the checksum its last upgrade (or repair) recorded
+  std::string current;   // the checksum of its operations now
 };
 
 enum class direction { upgrade, downgrade };
@@ -4438,6 +4790,8 @@ class migrator {
  private:
   std::vector<std::size_t> upgrade_plan(std::string_view target) {
     auto rows = checked_rows();
+    refuse_changed_checksums(rows);
+    history_read_ = false;
     auto applied = graph_.ancestors(rows);
     std::vector<std::size_t> plan;
     if (auto steps = relative(target, '+')) {
@@ -4455,6 +4809,7 @@ class migrator {
 
   std::vector<std::size_t> downgrade_plan(std::string_view target) {
     auto rows = checked_rows();
+    history_read_ = false;
     auto applied = graph_.ancestors(rows);
     std::vector<std::size_t> applied_list;
     for (std::size_t i = 0; i < graph_.size(); ++i)
@@ -4514,7 +4869,63 @@ class migrator {
       rows.emplace_back(graph_[graph_.resolve(target)].id);
     }
     const unit_of_work unit{"stamp", {}, true, options_.version_table};
-    dialect_.transaction(unit, [&] { dialect_.write_versions(options_.version_table, rows); });
+    auto record = new_record(rows.empty() ? std::string("base") : join(rows), "stamp", "");
+    const auto started = std::chrono::steady_clock::now();
+    dialect_.transaction(unit, [&] {
+      dialect_.write_versions(options_.version_table, rows);
+      finish(record, started, "succeeded", "");
+    });
+  }
+
+  // ---- the history table (when the dialect keeps one: KeepsHistory) ----
+
+  // Its rows, oldest first: every upgrade, downgrade, stamp and repair; empty when the dialect keeps
+  // none or the table does not exist yet.
+  [[nodiscard]] std::vector<history_record> applied_history() {
+    if constexpr (KeepsHistory<D>) return dialect_.read_history(options_.version_table);
+    else return {};
+  }
+
+  // The applied revisions whose checksum differs from the one their last upgrade (or repair)
+  // recorded, in history order. A revision with no record (applied before the history table existed,
+  // or stamped) has nothing to differ from: it is adopted by the next upgrade or repair.
+  [[nodiscard]] std::vector<checksum_change> changed_checksums() { return changed_checksums(checked_rows(), applied_history()); }
+
+  // A sentence saying what the last run left unfinished, when the history table's last row is a
+  // revision started outside a transaction that never finished: what it ran, what it did not, the
+  // indexes it left (FindsLeftovers) and what to do. Without the migration lock it may still be
+  // running: status says so.
+  [[nodiscard]] std::optional<std::string> interrupted(bool still_running_possible = true) {
+    return interrupted(applied_history(), still_running_possible);
+  }
+
+  // Accepts the database as it is: under the migration lock, in one transaction, records the current
+  // checksum of every applied revision whose checksum changed or was never recorded, and closes an
+  // interrupted revision's record (outcome "failed"), once its leftovers were dealt with. Returns the
+  // ids whose checksum it recorded.
+  std::vector<std::string> repair() {
+    std::vector<std::string> done;
+    if constexpr (KeepsHistory<D>) {
+      const unit_of_work unit{"repair", {}, true, options_.version_table};
+      dialect_.transaction(unit, [&] {
+        const auto rows = rows_to_indexes(dialect_.read_versions(options_.version_table));
+        const auto records = dialect_.read_history(options_.version_table);
+        const auto started = std::chrono::steady_clock::now();
+        if (!records.empty() && records.back().outcome == "started") {
+          auto open = records.back();
+          open.outcome = "failed";
+          open.error = (open.error.empty() ? "" : open.error + "; ") + "interrupted, and closed by repair";
+          dialect_.write_history(options_.version_table, open);
+        }
+        for (const auto& c : changed_checksums(rows, records)) {
+          auto record = new_record(c.id, "repair", c.current);
+          finish(record, started, "succeeded", "");
+          done.push_back(c.id);
+        }
+        adopt(rows, records);
+      });
+    }
+    return done;
   }
 
   // The version table's rows (the database's current revision(s)); empty at base.
@@ -4660,14 +5071,19 @@ class migrator {
     else steps();
   }
 
-  // Runs one revision in its own transaction; false when another process had already done it.
+  // Runs one revision in its own transaction; false when another process had already done it. The
+  // history table gets its row in the same transaction; a revision outside a transaction first
+  // records itself as started (committed at once) and its progress after each operation, so that an
+  // interrupted run can be told apart; a failed revision's row is written after the rollback.
   // transaction() may run the body again (a dialect's retry after a lock timeout): it is repeatable.
   bool step(std::size_t i, direction way) {
     const auto& rev = graph_[i];
     const ops recorded = way == direction::upgrade ? rev.record_upgrade() : rev.record_downgrade();
     const unit_of_work unit{rev.id, recorded.operations(), rev.transactional, options_.version_table};
-    bool skipped = false;
+    bool skipped = false, ours = false;
     std::string before = "base";
+    auto record = new_record(std::string(rev.id), std::string(to_string(way)), history_checksum(rev));
+    const auto started = std::chrono::steady_clock::now();
     try {
       dialect_.transaction(unit, [&] {
         auto rows = rows_to_indexes(dialect_.read_versions(options_.version_table));
@@ -4677,19 +5093,232 @@ class migrator {
           skipped = true;  // someone else migrated while we waited for the lock
           return;
         }
+        read_history_once(rows, way);
+        ours = true;
         notify(migration_event::kind::starting, way, i);  // with the lock held: a locked database starts nothing
-        dialect_.apply(unit.operations);
+        apply(unit, record, started);
         dialect_.write_versions(options_.version_table, next_rows(rows, i, way));
+        finish(record, started, "succeeded", "");
       });
     } catch (const operation_failed& e) {
-      throw failure(rev, way, before, e.operation(), e.database_message(), e.advice());
-    } catch (const strata::error&) {
+      auto f = failure(rev, way, before, e.operation(), e.database_message(), e.advice());
+      if (ours) record_failure(record, started, f.what());
+      throw f;
+    } catch (const strata::error& e) {
+      if (ours) record_failure(record, started, e.what());
       throw;
     } catch (const std::exception& e) {
-      throw failure(rev, way, before, "", e.what());
+      auto f = failure(rev, way, before, "", e.what());
+      if (ours) record_failure(record, started, f.what());
+      throw f;
     }
     notify(skipped ? migration_event::kind::skipped : migration_event::kind::finished, way, i);
     return !skipped;
+  }
+
+  // The operations, all at once; outside a transaction (where the history table is kept), one at a
+  // time, after a "started" row, with the progress recorded after each.
+  void apply(const unit_of_work& unit, history_record& record, std::chrono::steady_clock::time_point started) {
+    if constexpr (KeepsHistory<D>) {
+      if (!unit.transactional) {
+        record.outcome = "started";
+        record.id = dialect_.write_history(options_.version_table, record);
+        for (std::size_t k = 0; k < unit.operations.size(); ++k) {
+          dialect_.apply(unit.operations.subspan(k, 1));
+          record.progress += (record.progress.empty() ? "" : "\n") + describe(unit.operations[k]);
+          record.duration_ms = elapsed_ms(started);
+          dialect_.write_history(options_.version_table, record);
+        }
+        return;
+      }
+    }
+    dialect_.apply(unit.operations);
+  }
+
+  // Inside the first revision's transaction of an upgrade or downgrade: a revision left unfinished
+  // by an earlier run stops everything (the lock is held, so it is not running); an upgrade adopts
+  // the applied revisions the history table has no checksum of.
+  void read_history_once(const std::vector<std::size_t>& rows, direction way) {
+    if constexpr (KeepsHistory<D>) {
+      if (history_read_) return;
+      history_read_ = true;
+      const auto records = dialect_.read_history(options_.version_table);
+      if (auto left = interrupted(records, false)) throw interrupted_migration(*left);
+      if (way == direction::upgrade) adopt(rows, records);
+    } else {
+      (void)rows;
+      (void)way;
+    }
+  }
+
+  // A row for the history table, to be written by finish() (or as "started" by apply()).
+  history_record new_record(std::string revision, std::string direction_name, std::string checksum) const {
+    history_record r;
+    r.revision = std::move(revision);
+    r.direction = std::move(direction_name);
+    r.started_at = utc_now();
+    r.checksum = std::move(checksum);
+    r.application = options_.application;
+    r.host = host_name();
+    return r;
+  }
+
+  void finish(history_record& record, std::chrono::steady_clock::time_point started, std::string_view outcome, std::string_view error) {
+    if constexpr (KeepsHistory<D>) {
+      record.outcome = outcome;
+      record.error = error;
+      record.duration_ms = elapsed_ms(started);
+      record.id = dialect_.write_history(options_.version_table, record);
+      if (record.id == 0) record.id = dialect_.write_history(options_.version_table, record);  // its row was rolled back
+    } else {
+      (void)record, (void)started, (void)outcome, (void)error;
+    }
+  }
+
+  // After the rollback, in a transaction of its own; a failure to write it hides nothing of the
+  // revision's own error, which is what the caller sees.
+  void record_failure(history_record& record, std::chrono::steady_clock::time_point started, std::string_view error) noexcept {
+    try {
+      finish(record, started, "failed", error);
+    } catch (...) {  // NOLINT: the revision's error goes on
+    }
+  }
+
+  std::string history_checksum(const revision_info& rev) const {
+    if constexpr (KeepsHistory<D>) return rev.checksum();
+    else return {};
+  }
+
+  // Records the current checksum of each applied revision the history table has none of.
+  void adopt(const std::vector<std::size_t>& rows, const std::vector<history_record>& records) {
+    const auto applied = graph_.ancestors(rows);
+    const auto started = std::chrono::steady_clock::now();
+    for (std::size_t i = 0; i < graph_.size(); ++i) {
+      if (!applied[i] || recorded_checksum(records, graph_[i].id)) continue;
+      auto record = new_record(std::string(graph_[i].id), "adopt", graph_[i].checksum());
+      finish(record, started, "succeeded", "");
+    }
+  }
+
+  // The checksum the revision's last successful upgrade, repair or adoption recorded.
+  static const std::string* recorded_checksum(const std::vector<history_record>& records, std::string_view id) {
+    for (auto r = records.rbegin(); r != records.rend(); ++r)
+      if (r->revision == id && r->outcome == "succeeded" && !r->checksum.empty() &&
+          (r->direction == "upgrade" || r->direction == "repair" || r->direction == "adopt"))
+        return &r->checksum;
+    return nullptr;
+  }
+
+  std::vector<checksum_change> changed_checksums(const std::vector<std::size_t>& rows, const std::vector<history_record>& records) const {
+    std::vector<checksum_change> out;
+    if (records.empty()) return out;
+    const auto applied = graph_.ancestors(rows);
+    for (std::size_t i = 0; i < graph_.size(); ++i) {
+      if (!applied[i]) continue;
+      const auto* recorded = recorded_checksum(records, graph_[i].id);
+      if (recorded == nullptr) continue;
+      if (auto now = graph_[i].checksum(); now != *recorded)
+        out.push_back({std::string(graph_[i].id), std::string(graph_[i].message), *recorded, std::move(now)});
+    }
+    return out;
+  }
+
+  void refuse_changed_checksums(const std::vector<std::size_t>& rows) {
+    if constexpr (KeepsHistory<D>) {
+      const auto changed = changed_checksums(rows, dialect_.read_history(options_.version_table));
+      if (!changed.empty()) throw checksum_mismatch(describe_changes(changed));
+    } else {
+      (void)rows;
+    }
+  }
+
+ public:
+  // "applied revision 'a' (message) has changed since it was applied (checksum ... then, ... now); ..."
+  static std::string describe_changes(const std::vector<checksum_change>& changed) {
+    std::string which;
+    for (const auto& c : changed)
+      which += (which.empty() ? "'" : ", '") + c.id + "' (" + c.message + "; recorded " + c.recorded + ", now " + c.current + ")";
+    return std::string(changed.size() == 1 ? "the applied revision " : "the applied revisions ") + which +
+           (changed.size() == 1 ? " has" : " have") +
+           " changed since the database was migrated with it: restore the revision as it was, or accept the change with "
+           "'manage_db repair' (strata::commands::repair)";
+  }
+
+ private:
+  // What interrupted() says, from the history table's rows.
+  std::optional<std::string> interrupted(const std::vector<history_record>& records, bool still_running_possible) {
+    if (records.empty() || records.back().outcome != "started") return std::nullopt;
+    const auto& r = records.back();
+    const auto i = graph_.find(r.revision);
+    std::string text = "revision '" + r.revision + "'";
+    if (i < graph_.size()) text += " (" + std::string(graph_[i].message) + ")";
+    text += ", run outside a transaction, " + r.direction + " started at " + r.started_at + " by " + r.application +
+            (r.host.empty() ? "" : " on " + r.host) + (r.database_user.empty() ? "" : " as " + r.database_user) +
+            (still_running_possible ? " and has not finished (it is still running, or it was interrupted)"
+                                    : " and never finished (its process died or lost the connection)");
+    std::size_t done = 0;
+    std::string ran;
+    for (std::size_t at = 0; at < r.progress.size();) {
+      auto end = r.progress.find('\n', at);
+      if (end == std::string::npos) end = r.progress.size();
+      ran += (ran.empty() ? "" : ", ") + r.progress.substr(at, end - at);
+      ++done;
+      at = end + 1;
+    }
+    text += done == 0 ? ": none of its operations completed" : ": it completed " + ran;
+    if (i >= graph_.size()) return text + "; deploy the code that has the revision, clean up what it left and run 'manage_db repair'";
+    const auto recorded = r.direction == "downgrade" ? graph_[i].record_downgrade() : graph_[i].record_upgrade();
+    const auto& ops_list = recorded.operations();
+    std::string left;
+    for (std::size_t k = done; k < ops_list.size(); ++k) left += (left.empty() ? "" : ", ") + describe(ops_list[k]);
+    if (!left.empty()) text += "; not completed: " + left;
+    bool all_valid = true, any = false;
+    if constexpr (FindsLeftovers<D>) {
+      if (done < ops_list.size()) {
+        for (const auto& x : dialect_.leftover_indexes(std::span<const operation>(ops_list).subspan(done))) {
+          any = true;
+          all_valid = all_valid && x.valid;
+          text += x.valid ? "; index '" + x.name + "' exists and is VALID (its statement did complete)"
+                          : "; index '" + x.name + "' is INVALID (left by the interrupted statement): remove it with " + x.drop_sql;
+        }
+      }
+    }
+    const auto rest_done = done + 1 == ops_list.size() && any && all_valid;
+    if (rest_done)
+      return text + "; its last operation did complete, so the revision is done: record it with 'manage_db stamp " + r.revision +
+             "' instead of running it again";
+    return text + "; then undo what it completed (or finish the rest by hand and 'manage_db stamp " + r.revision +
+           "'), and run 'manage_db repair' to close its record before migrating again";
+  }
+
+  static std::int64_t elapsed_ms(std::chrono::steady_clock::time_point started) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  }
+
+  // "2026-12-02T09:30:00.123Z"
+  static std::string utc_now() {
+    const auto now = std::chrono::system_clock::now();
+    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+    const auto days = std::chrono::floor<std::chrono::days>(now);
+    const std::chrono::year_month_day ymd{days};
+    const auto seconds = (ms / 1000) % 86400;
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02uT%02lld:%02lld:%02lld.%03lldZ", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()), static_cast<long long>(seconds / 3600),
+                  static_cast<long long>(seconds / 60 % 60), static_cast<long long>(seconds % 60), static_cast<long long>(ms % 1000));
+    return buffer;
+  }
+
+  static std::string host_name() {
+    char buffer[256] = {};
+    if (::gethostname(buffer, sizeof buffer - 1) != 0) return {};
+    return buffer;
+  }
+
+  static std::string join(const std::vector<std::string>& ids) {
+    std::string s;
+    for (const auto& id : ids) s += (s.empty() ? "" : ", ") + id;
+    return s;
   }
 
   // `advice`: what to do when the revision is not at fault (the dialect's operation_failed::advice()).
@@ -4730,6 +5359,7 @@ class migrator {
   revision_graph graph_;
   D dialect_;
   std::function<void(const migration_event&)> listener_;
+  bool history_read_ = false;  // this upgrade or downgrade has checked the history table (read_history_once)
 };
 
 }  // namespace strata
@@ -5491,6 +6121,8 @@ struct status_report {
   std::vector<revision_entry> heads;
   std::vector<revision_entry> pending;   // what an upgrade to the heads would apply, in order
   bool needs_upgrade = false;
+  // A revision outside a transaction that started and has not finished (migrator::interrupted()).
+  std::optional<std::string> unfinished;
 };
 
 // The history's heads, in list order.
@@ -5507,9 +6139,10 @@ std::vector<revision_entry> current(migrator<D>& m) {
 }
 
 // Where the database is and what an upgrade would do. Throws strata::unknown_database_state when a
-// version row is not in the history.
+// version row is not in the history, strata::checksum_mismatch when an applied revision changed.
 template <Dialect D>
 status_report status(migrator<D>& m) {
+  if (const auto changed = m.changed_checksums(); !changed.empty()) throw checksum_mismatch(migrator<D>::describe_changes(changed));
   status_report s;
   s.location = m.dialect().location();
   s.version_table = m.options().version_table;
@@ -5517,6 +6150,7 @@ status_report status(migrator<D>& m) {
   s.heads = heads(m.graph());
   s.pending = entries(m.graph(), m.pending("heads"));
   s.needs_upgrade = !s.pending.empty();
+  s.unfinished = m.interrupted();
   return s;
 }
 
@@ -5665,6 +6299,10 @@ validation_report validate(migrator<D>& m) {
       if (a != b && below[b])
         r.version_problems.push_back(strata::detail::overlapping_versions(r.version_table, g[a].id, g[b].id));
   }
+  if (r.version_problems.empty()) {
+    if (const auto changed = m.changed_checksums(); !changed.empty()) r.version_problems.push_back(migrator<D>::describe_changes(changed));
+    if (auto unfinished = m.interrupted()) r.version_problems.push_back(std::move(*unfinished));
+  }
 
   if constexpr (Inspectable<D>) {
     if (r.version_problems.empty()) {
@@ -5749,6 +6387,29 @@ backup_report backup_before(migrator<D>& m, direction way, std::string_view targ
     throw backup_failed("the " + std::string(D::name) + " dialect cannot back a database up, so nothing ran; back it up with the "
                         "database's own tools and run again without --backup");
   }
+  return r;
+}
+
+// ---- the history table: applied, repair --------------------------------------------------------------
+
+// The history table's rows, oldest first (empty when the dialect keeps none: KeepsHistory).
+template <Dialect D>
+std::vector<history_record> applied(migrator<D>& m) {
+  return m.applied_history();
+}
+
+struct repair_report {
+  std::vector<revision_entry> recorded;  // the applied revisions whose current checksum was recorded
+  std::optional<std::string> closed;     // the unfinished revision whose record was closed, as interrupted() said it
+};
+
+// Accepts the database as it is (migrator::repair): records the checksums of the applied revisions
+// that changed (or were never recorded) and closes an unfinished revision's record.
+template <Dialect D>
+repair_report repair(migrator<D>& m) {
+  repair_report r;
+  r.closed = m.interrupted();
+  r.recorded = entries(m.graph(), m.repair());
   return r;
 }
 
@@ -8005,7 +8666,7 @@ template <class R>
 constexpr revision_info frozen_info_of() {
   if constexpr (Revision<R>) {
     return {R::id, R::down_revisions, R::message, nullptr, nullptr, R::transactional, &frozen_revision<R>::upgrade,
-            &frozen_revision<R>::downgrade};
+            &frozen_revision<R>::downgrade, upgrade_checksum_of<R>()};
   } else {
     return {};
   }
@@ -8060,6 +8721,7 @@ constexpr project project_of(std::string_view rebuild_command = {}, model (*mode
 // types, naming, connection, errors): the unit strata_add_manage_db() generates to compile a history
 // defines it, which halves that unit's parsing, the one a new revision recompiles.
 
+// #include <strata/checksum.hpp>
 // #include <strata/connection.hpp>
 // #include <strata/errors.hpp>
 // #include <strata/fixed_string.hpp>
@@ -9001,6 +9663,83 @@ class postgresql {
                           "without --backup");
     }
     return {file.string(), "pg_dump"};
+  // The history table, in the schema migrated; its database_user is the server's current_user.
+  std::vector<history_record> read_history(std::string_view version_table) {
+    return guarded("reading the history table", [&] {
+      std::vector<history_record> rows;
+      const auto table = history_table(version_table);
+      with_transaction([&](pqxx::transaction_base& t) {
+        if (!relation_exists(t, table)) return;
+        for (const auto& r : t.exec(std::string(detail::history_select) + qualified(table) + " ORDER BY id")) {
+          history_record h;
+          h.id = r[0].as<std::int64_t>();
+          h.duration_ms = r[4].as<std::int64_t>();
+          for (auto [field, column] : {std::pair{&h.revision, 1}, {&h.direction, 2}, {&h.started_at, 3}, {&h.outcome, 5}, {&h.error, 6},
+                                       {&h.checksum, 7}, {&h.progress, 8}, {&h.application, 9}, {&h.host, 10}, {&h.database_user, 11}})
+            *field = r[column].c_str();
+          rows.push_back(std::move(h));
+        }
+      });
+      return rows;
+    });
+  }
+
+  // In the revision's transaction, or (none open) in a transaction of its own.
+  std::int64_t write_history(std::string_view version_table, const history_record& record) {
+    return guarded("writing the history table", [&] {
+      const auto table = history_table(version_table);
+      std::int64_t id = record.id;
+      auto write = [&](pqxx::transaction_base& t) {
+        if (record.id != 0) {
+          if (!relation_exists(t, table)) {
+            id = 0;
+            return;
+          }
+          if (t.exec_params("UPDATE " + qualified(table) + " SET duration_ms = $1, outcome = $2, error = $3, progress = $4 WHERE id = $5",
+                            record.duration_ms, record.outcome, record.error, record.progress, record.id)
+                  .affected_rows() == 0)
+            id = 0;
+          return;
+        }
+        ensure_schema(t);
+        if (!relation_exists(t, table))
+          t.exec("CREATE TABLE " + qualified(table) + " (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, " +
+                 std::string(detail::history_columns) + ")");
+        id = t.exec_params("INSERT INTO " + qualified(table) +
+                               " (revision, direction, started_at, duration_ms, outcome, error, checksum, progress, application, host, "
+                               "database_user) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, current_user) RETURNING id",
+                           record.revision, record.direction, record.started_at, record.duration_ms, record.outcome, record.error,
+                           record.checksum, record.progress, record.application, record.host)[0][0]
+                 .as<std::int64_t>();
+      };
+      if (tx_ != nullptr) {
+        write(*tx_);
+      } else {
+        pqxx::work w(*conn_);
+        write(w);
+        w.commit();
+      }
+      return id;
+    });
+  }
+
+  // The indexes the operations create that exist, each with whether it is complete (pg_index.indisvalid:
+  // false for what a failed or interrupted CREATE INDEX CONCURRENTLY left).
+  std::vector<leftover_index> leftover_indexes(std::span<const operation> operations) {
+    return guarded("looking for the indexes an interrupted revision left", [&] {
+      std::vector<leftover_index> out;
+      with_transaction([&](pqxx::transaction_base& t) {
+        for (const auto& o : operations) {
+          const auto* x = std::get_if<op::create_index>(&o);
+          if (x == nullptr) continue;
+          const auto r = t.exec_params("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)", qualified(x->name));
+          if (r.empty()) continue;
+          out.push_back({std::string(x->name), std::string_view(r[0][0].c_str()) == "t",
+                         "DROP INDEX " + std::string(x->options.concurrently ? "CONCURRENTLY " : "") + "IF EXISTS " + qualified(x->name)});
+        }
+      });
+      return out;
+    });
   }
 
   // Every table, view, index (but those backing a constraint), trigger (but internal ones),
@@ -9665,6 +10404,8 @@ static_assert(ExecutesSql<postgresql>);
 static_assert(ReportsStatements<postgresql>);
 static_assert(BacksUp<postgresql>);
 static_assert(HoldsMigrationLock<postgresql>);
+static_assert(KeepsHistory<postgresql>);
+static_assert(FindsLeftovers<postgresql>);
 
 }  // namespace strata
 
@@ -11287,6 +12028,53 @@ class sqlite {
     });
   }
 
+  // The history table: its id is the rowid; the database has no user.
+  std::vector<history_record> read_history(std::string_view version_table) {
+    return guarded("reading the history table", [&] {
+      std::vector<history_record> rows;
+      const auto table = history_table(version_table);
+      if (!table_exists(table)) return rows;
+      SQLite::Statement q(*db_, std::string(detail::history_select) + quote(table) + " ORDER BY id");
+      while (q.executeStep()) {
+        history_record r;
+        r.id = q.getColumn(0).getInt64();
+        r.duration_ms = q.getColumn(4).getInt64();
+        for (auto [field, column] : {std::pair{&r.revision, 1}, {&r.direction, 2}, {&r.started_at, 3}, {&r.outcome, 5}, {&r.error, 6},
+                                     {&r.checksum, 7}, {&r.progress, 8}, {&r.application, 9}, {&r.host, 10}, {&r.database_user, 11}})
+          *field = q.getColumn(column).getString();
+        rows.push_back(std::move(r));
+      }
+      return rows;
+    });
+  }
+
+  std::int64_t write_history(std::string_view version_table, const history_record& record) {
+    return guarded("writing the history table", [&] {
+      const auto table = quote(history_table(version_table));
+      if (record.id != 0) {
+        if (!table_exists(history_table(version_table))) return std::int64_t{0};
+        SQLite::Statement update(*db_, "UPDATE " + table + " SET duration_ms = ?, outcome = ?, error = ?, progress = ? WHERE id = ?");
+        update.bind(1, static_cast<std::int64_t>(record.duration_ms));
+        update.bind(2, record.outcome);
+        update.bind(3, record.error);
+        update.bind(4, record.progress);
+        update.bind(5, static_cast<std::int64_t>(record.id));
+        return update.exec() == 0 ? std::int64_t{0} : record.id;
+      }
+      db_->exec("CREATE TABLE IF NOT EXISTS " + table + " (id INTEGER NOT NULL PRIMARY KEY, " + std::string(detail::history_columns) + ")");
+      SQLite::Statement insert(*db_, "INSERT INTO " + table +
+                                         " (revision, direction, started_at, duration_ms, outcome, error, checksum, progress, application, host, "
+                                         "database_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')");
+      int i = 0;
+      for (const auto* field : {&record.revision, &record.direction, &record.started_at}) insert.bind(++i, *field);
+      insert.bind(++i, static_cast<std::int64_t>(record.duration_ms));
+      for (const auto* field : {&record.outcome, &record.error, &record.checksum, &record.progress, &record.application, &record.host})
+        insert.bind(++i, *field);
+      insert.exec();
+      return static_cast<std::int64_t>(db_->getLastInsertRowid());
+    });
+  }
+
   // BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two
   // migrating processes serialize instead of failing half-way. A revision that may rebuild tables
   // switches foreign keys off around the transaction (PRAGMA foreign_keys is a no-op inside one;
@@ -11902,6 +12690,7 @@ static_assert(PreparesLocation<sqlite>);
 static_assert(ReportsProgress<sqlite>);
 static_assert(ReportsStatements<sqlite>);
 static_assert(BacksUp<sqlite>);
+static_assert(KeepsHistory<sqlite>);
 
 }  // namespace strata
 
@@ -12678,6 +13467,7 @@ class application {
     auto* heads = app.add_subcommand("heads", "Show the history's head revision(s)");
     auto* history = app.add_subcommand("history", "List the revisions in dependency order, marking current, heads, branch and merge points");
     history->add_flag("-v,--verbose", verbose_, "Show every revision in full, with its operations");
+    history->add_flag("--applied", applied_, "Show the database's history table: every upgrade, downgrade, stamp and repair that ran, with its outcome");
     auto* show = app.add_subcommand("show", "Show one revision in full, with its operations");
     show->add_option("revision", target_, "A revision id or prefix, or head");
     auto* status = app.add_subcommand("status", "Show current revision(s), heads, pending revisions and whether an upgrade is needed");
@@ -12688,6 +13478,8 @@ class application {
     auto* reset = app.add_subcommand("reset", "Drop every table, index, view and trigger, and the version table");
     reset->add_flag("--confirm", confirm_, "Really drop them (without it, reset only lists them)");
     reset->add_flag("--force-protected", force_protected_, "Reset a database the configuration marks protected (protected = true, STRATA_PROTECTED=1)");
+    auto* repair = app.add_subcommand("repair", "Accept the database as it is: record the current checksums of applied revisions that changed, "
+                                                "and close the record of a revision left unfinished");
     for (auto* sub : {current, heads, history, status}) sub->add_flag("--json", json_, "Print JSON for scripts");
 
     try {
@@ -12699,7 +13491,7 @@ class application {
       for (int i = 1; i < argc; ++i)  // CLI11 takes no empty value after '='
         if (std::string_view(argv[i]) == "--url=") what = empty_url;
       if (what != empty_url && app.get_subcommands().empty()) {
-        const std::string verbs = "init, migrate, check, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge or reset";
+        const std::string verbs = "init, migrate, check, upgrade, downgrade, stamp, current, heads, history, show, status, validate, merge, reset or repair";
         std::string word;  // the first argument that is neither an option nor an option's value
         for (int i = 1; i < argc && word.empty(); ++i) {
           const std::string_view a = argv[i];
@@ -12764,10 +13556,12 @@ class application {
         warn_if_stale();
       }
       if (*current) return with_database([&](auto& m) { return do_current(m); });
+      if (*history && applied_) return with_database([&](auto& m) { return do_applied(m); });
       if (*history) return with_database([&](auto& m) { return do_history(m); });
       if (*status) return with_database([&](auto& m) { return do_status(m); });
       if (*validate) return with_database([&](auto& m) { return do_validate(m); });
       if (*reset) return with_database([&](auto& m) { return do_reset(m); });
+      if (*repair) return with_database([&](auto& m) { return do_repair(m); });
       return exit_usage;
     } catch (const usage_error& e) {
       err_ << program_ << ": " << e.what() << "\n";
@@ -12797,7 +13591,7 @@ class application {
     const auto& c = config();
     auto opened = [&] {
       try {
-        return commands::open<Ds...>(project_.revisions, c.url, migrator_options{c.version_table});
+        return commands::open<Ds...>(project_.revisions, c.url, migrator_options{c.version_table, program_});
       } catch (const malformed_url& e) {
         throw malformed_url(c.url_source + ": " + e.what());
       }
@@ -12986,7 +13780,8 @@ class application {
       out_ << "], \"needs_upgrade\": " << bool_text(s.needs_upgrade) << ", \"stale\": " << bool_text(f.stale()) << ", \"not_in_program\": [";
       for (std::size_t i = 0; i < f.not_in_program.size(); ++i)
         out_ << (i ? ", " : "") << "{\"id\": " << json_string(f.not_in_program[i].id) << ", \"file\": " << json_string(f.not_in_program[i].file.string()) << "}";
-      out_ << "], \"not_in_folder\": " << json_list(f.not_in_folder) << "}\n";
+      out_ << "], \"not_in_folder\": " << json_list(f.not_in_folder)
+           << ", \"unfinished\": " << (s.unfinished ? json_string(*s.unfinished) : std::string("null")) << "}\n";
       return exit_success;
     }
     out_ << "Database:       " << s.location << "\n"
@@ -12995,6 +13790,7 @@ class application {
          << "Head" << (heads.size() == 1 ? ":           " : "s:          ") << head_list << "\n"
          << "Pending:        " << count(s.pending.size(), "revision") << "\n";
     for (const auto& p : s.pending) out_ << "  " << p.id << "  " << p.message << "\n";
+    if (s.unfinished) out_ << "Unfinished:     " << *s.unfinished << "\n";
     if (s.needs_upgrade)
       out_ << "Upgrade needed: run '" << program_ << " upgrade'.\n";
     else
@@ -13022,6 +13818,58 @@ class application {
       else out_ << downs_of(row.revision) << " -> " << row.revision.id << markers(row.revision, row.current) << ", " << row.revision.message << "\n";
     }
     return exit_success;
+  }
+
+  // The history table, oldest first.
+  template <class M>
+  int do_applied(M& m) {
+    using D = std::remove_reference_t<decltype(m.dialect())>;
+    const auto rows = commands::applied(m);
+    if (json_) {
+      out_ << "{\"applied\": [";
+      for (std::size_t i = 0; i < rows.size(); ++i) {
+        const auto& r = rows[i];
+        out_ << (i ? ", " : "") << "{\"id\": " << r.id << ", \"revision\": " << json_string(r.revision) << ", \"direction\": "
+             << json_string(r.direction) << ", \"started_at\": " << json_string(r.started_at) << ", \"duration_ms\": " << r.duration_ms
+             << ", \"outcome\": " << json_string(r.outcome) << ", \"error\": " << json_string(r.error) << ", \"checksum\": "
+             << json_string(r.checksum) << ", \"progress\": " << json_string(r.progress) << ", \"application\": " << json_string(r.application)
+             << ", \"host\": " << json_string(r.host) << ", \"database_user\": " << json_string(r.database_user) << "}";
+      }
+      out_ << "]}\n";
+      return exit_success;
+    }
+    if constexpr (!KeepsHistory<D>) {
+      out_ << "The " << D::name << " dialect keeps no history table.\n";
+    } else if (rows.empty()) {
+      out_ << "The history table " << history_table(m.options().version_table) << " has no rows yet: nothing has run since it exists.\n";
+    }
+    for (const auto& r : rows) {
+      out_ << r.started_at << "  " << r.direction << " " << r.revision << "  " << r.outcome << " (" << r.duration_ms << " ms)"
+           << (r.checksum.empty() ? "" : "  " + r.checksum) << "  by " << r.application << (r.host.empty() ? "" : " on " + r.host)
+           << (r.database_user.empty() ? "" : " as " + r.database_user) << "\n";
+      if (!r.error.empty()) out_ << "    error: " << r.error << "\n";
+      if (!r.progress.empty()) {
+        auto done = r.progress;
+        for (auto at = done.find('\n'); at != std::string::npos; at = done.find('\n', at)) done.replace(at, 1, "; ");
+        out_ << "    completed outside a transaction: " << done << "\n";
+      }
+    }
+    return exit_success;
+  }
+
+  template <class M>
+  int do_repair(M& m) {
+    using D = std::remove_reference_t<decltype(m.dialect())>;
+    if constexpr (!KeepsHistory<D>) {
+      throw strata::error("the " + std::string(D::name) + " dialect keeps no history table, so there is nothing to repair");
+    } else {
+      const auto report = commands::repair(m);
+      if (report.closed) out_ << "Closed the record of an unfinished revision: " << *report.closed << "\n";
+      for (const auto& r : report.recorded) out_ << "Recorded the current checksum of " << r.id << ", " << r.message << "\n";
+      if (!report.closed && report.recorded.empty()) out_ << "Nothing to repair: every applied revision's checksum matches its record.\n";
+      else out_ << "Repaired.\n";
+      return exit_success;
+    }
   }
 
   template <class M>
@@ -13144,7 +13992,7 @@ class application {
     using D = std::remove_reference_t<decltype(m.dialect())>;
     if constexpr (Inspectable<D>) {
       const auto live = m.dialect().inspect();
-      return autogenerate(commands::spelled_as(commands::without_table(*live, m.options().version_table), wanted.schema()), wanted, "the database " + std::string(m.dialect().location()));
+      return autogenerate(commands::spelled_as(commands::without_table(commands::without_table(*live, m.options().version_table), history_table(m.options().version_table)), wanted.schema()), wanted, "the database " + std::string(m.dialect().location()));
     } else {
       throw error("the " + std::string(D::name) + " dialect cannot read a database's schema, so --from-database is not available; "
                   "migrate without it to diff the models against the history");
@@ -13191,7 +14039,7 @@ class application {
   std::optional<commands::versions_folder_comparison> folder_;
   std::string config_file_, url_, message_, positional_message_, target_, backup_dir_;
   std::vector<std::string> revisions_;
-  bool no_autogenerate_ = false, empty_ = false, from_database_ = false, verbose_ = false, json_ = false, confirm_ = false;
+  bool no_autogenerate_ = false, empty_ = false, from_database_ = false, verbose_ = false, json_ = false, confirm_ = false, applied_ = false;
   bool backup_ = false, force_protected_ = false;
 };
 

@@ -24,7 +24,8 @@
 //   rows(sql), scalar(sql), execute(sql)
 //   tables(), indexes(), columns(t)     user tables and named indexes (sorted), a table's columns
 //   layout(t)                           a table's columns with type, NOT NULL, default, key position
-//   snapshot(ignore_rows_of = "")       every table's structure and rows, indexes, views, triggers
+//   snapshot(ignore_rows_of = "")       every table's structure and rows, indexes, views, triggers; not
+//                                       the rows of strata's history table (*_history), which every run adds to
 //   hold_write_lock(version_table)      a lock_holder: a second connection holds the migration lock
 #pragma once
 

@@ -21,6 +21,8 @@
 #include <sqlite3.h>
 #include <unistd.h>
 
+#include <strata/dialect.hpp>
+
 #include "support/backend_support.hpp"
 
 namespace strata_test {
@@ -192,7 +194,7 @@ inline std::string schema_snapshot(SQLite::Database& db, const std::string& vers
   while (q.executeStep())
     objects.push_back({q.getColumn(0).getString(), q.getColumn(1).getString(), q.getColumn(2).isNull() ? "" : q.getColumn(2).getString()});
   for (auto& o : objects) {
-    if (o[1] == version_table) continue;
+    if (o[1] == version_table || o[1] == strata::history_table(version_table)) continue;  // strata's own tables
     if (o[0] == "table") out << table_snapshot(db, o[1]);
     else if (o[0] == "trigger" || o[0] == "view") out << o[0] << " " << o[1] << " " << o[2] << "\n";
   }

@@ -137,6 +137,53 @@ class sqlite {
     });
   }
 
+  // The history table: its id is the rowid; the database has no user.
+  std::vector<history_record> read_history(std::string_view version_table) {
+    return guarded("reading the history table", [&] {
+      std::vector<history_record> rows;
+      const auto table = history_table(version_table);
+      if (!table_exists(table)) return rows;
+      SQLite::Statement q(*db_, std::string(detail::history_select) + quote(table) + " ORDER BY id");
+      while (q.executeStep()) {
+        history_record r;
+        r.id = q.getColumn(0).getInt64();
+        r.duration_ms = q.getColumn(4).getInt64();
+        for (auto [field, column] : {std::pair{&r.revision, 1}, {&r.direction, 2}, {&r.started_at, 3}, {&r.outcome, 5}, {&r.error, 6},
+                                     {&r.checksum, 7}, {&r.progress, 8}, {&r.application, 9}, {&r.host, 10}, {&r.database_user, 11}})
+          *field = q.getColumn(column).getString();
+        rows.push_back(std::move(r));
+      }
+      return rows;
+    });
+  }
+
+  std::int64_t write_history(std::string_view version_table, const history_record& record) {
+    return guarded("writing the history table", [&] {
+      const auto table = quote(history_table(version_table));
+      if (record.id != 0) {
+        if (!table_exists(history_table(version_table))) return std::int64_t{0};
+        SQLite::Statement update(*db_, "UPDATE " + table + " SET duration_ms = ?, outcome = ?, error = ?, progress = ? WHERE id = ?");
+        update.bind(1, static_cast<std::int64_t>(record.duration_ms));
+        update.bind(2, record.outcome);
+        update.bind(3, record.error);
+        update.bind(4, record.progress);
+        update.bind(5, static_cast<std::int64_t>(record.id));
+        return update.exec() == 0 ? std::int64_t{0} : record.id;
+      }
+      db_->exec("CREATE TABLE IF NOT EXISTS " + table + " (id INTEGER NOT NULL PRIMARY KEY, " + std::string(detail::history_columns) + ")");
+      SQLite::Statement insert(*db_, "INSERT INTO " + table +
+                                         " (revision, direction, started_at, duration_ms, outcome, error, checksum, progress, application, host, "
+                                         "database_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')");
+      int i = 0;
+      for (const auto* field : {&record.revision, &record.direction, &record.started_at}) insert.bind(++i, *field);
+      insert.bind(++i, static_cast<std::int64_t>(record.duration_ms));
+      for (const auto* field : {&record.outcome, &record.error, &record.checksum, &record.progress, &record.application, &record.host})
+        insert.bind(++i, *field);
+      insert.exec();
+      return static_cast<std::int64_t>(db_->getLastInsertRowid());
+    });
+  }
+
   // BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two
   // migrating processes serialize instead of failing half-way. A revision that may rebuild tables
   // switches foreign keys off around the transaction (PRAGMA foreign_keys is a no-op inside one;
@@ -752,6 +799,7 @@ static_assert(PreparesLocation<sqlite>);
 static_assert(ReportsProgress<sqlite>);
 static_assert(ReportsStatements<sqlite>);
 static_assert(BacksUp<sqlite>);
+static_assert(KeepsHistory<sqlite>);
 
 }  // namespace strata
 
