@@ -9663,6 +9663,8 @@ class postgresql {
                           "without --backup");
     }
     return {file.string(), "pg_dump"};
+  }
+
   // The history table, in the schema migrated; its database_user is the server's current_user.
   std::vector<history_record> read_history(std::string_view version_table) {
     return guarded("reading the history table", [&] {
