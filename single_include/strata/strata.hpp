@@ -1325,6 +1325,250 @@ inline constexpr bool history_checked<false, Message> = invalid_history<Message>
 #include <type_traits>
 #include <variant>
 
+// #include <strata/checksum.hpp>
+// strata::checksum: a revision's checksum, from the operations its upgrade() records (never its
+// source text), in a canonical form that is versioned and frozen. docs/revisions.md ("Checksums")
+// gives the form byte by byte; tests/checksum_test.cpp pins a fixed revision's value.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <iterator>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/ops.hpp>
+// #include <strata/types.hpp>
+
+namespace strata {
+
+namespace detail {
+
+// Version 1 of the canonical form, hashed with 64-bit FNV-1a as it is written. Each text is a field
+// `<byte length>:<bytes>` (a CR LF pair counts as one LF, so line endings do not matter); an absent
+// optional is `~`; a list is `[` its items `]`; an operation is `(` its name and fields `)`. Enums
+// are written by their names, numbers in decimal, booleans as the texts "0" and "1". Frozen: a change
+// to what is written, or how, is a new version ("v2:"), never an edit of this one.
+class checksum_v1 {
+ public:
+  static constexpr std::string_view prefix = "v1:";
+
+  [[nodiscard]] constexpr std::uint64_t value() const { return hash_; }
+
+  constexpr void operations(const ops& recorded) {
+    for (const auto& o : recorded.operations()) operation_of(o);
+  }
+
+ private:
+  constexpr void byte(char c) {
+    hash_ ^= static_cast<unsigned char>(c);
+    hash_ *= 0x100000001b3ULL;
+  }
+  constexpr void mark(char c) { byte(c); }
+  constexpr void number(std::uint64_t n) {
+    char digits[20]{};
+    std::size_t first = sizeof(digits);
+    do digits[--first] = static_cast<char>('0' + n % 10);
+    while ((n /= 10) != 0);
+    for (auto i = first; i < sizeof(digits); ++i) byte(digits[i]);
+  }
+  constexpr void text(std::string_view s) {
+    // The common case in one pass, inline: constant evaluation (a revision's checksum is computed
+    // with the history's check) pays for each call and each loop (find is a builtin to GCC's).
+    if (s.find('\r') == std::string_view::npos) {
+      if (s.size() < 10) hash_ = (hash_ ^ static_cast<unsigned char>('0' + s.size())) * 0x100000001b3ULL;
+      else number(s.size());
+      auto h = (hash_ ^ static_cast<unsigned char>(':')) * 0x100000001b3ULL;
+      for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+      hash_ = h;
+      return;
+    }
+    std::size_t length = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) length += (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ? 0 : 1;
+    number(length);
+    byte(':');
+    for (std::size_t i = 0; i < s.size(); ++i)
+      if (!(s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n')) byte(s[i]);
+  }
+  constexpr void flag(bool b) {  // text(b ? "1" : "0"), inline
+    constexpr auto prime = 0x100000001b3ULL;
+    hash_ = (((((hash_ ^ static_cast<unsigned char>('1')) * prime) ^ static_cast<unsigned char>(':')) * prime) ^ static_cast<unsigned char>(b ? '1' : '0')) * prime;
+  }
+  constexpr void count(std::uint64_t n) {  // a number as a text field
+    char digits[20]{};
+    std::size_t first = sizeof(digits);
+    do digits[--first] = static_cast<char>('0' + n % 10);
+    while ((n /= 10) != 0);
+    text(std::string_view(digits + first, sizeof(digits) - first));
+  }
+  constexpr void optional_text(const std::optional<std::string_view>& s) {
+    if (s) text(*s);
+    else mark('~');
+  }
+  constexpr void names(const std::vector<std::string_view>& list) {
+    mark('[');
+    for (auto n : list) text(n);
+    mark(']');
+  }
+  constexpr void type(const column_type& t) {
+    text(to_string(t.kind));
+    count(t.length);
+    text(t.sql);
+  }
+  constexpr void action(referential_action a) { text(to_sql(a)); }
+  constexpr void naming(const naming_convention& n) {
+    text(n.primary_key);
+    text(n.unique);
+    text(n.check);
+    text(n.foreign_key);
+  }
+  // A column's renamed_from() is a hint for strata::diff, not part of its definition: left out.
+  constexpr void column_of(const column& c) {
+    text(c.name);
+    type(c.type);
+    flag(c.nullable);
+    flag(c.is_primary_key);
+    flag(c.autoincrement);
+    flag(c.is_unique);
+    optional_text(c.default_sql);
+    if (c.foreign_key) {
+      mark('[');
+      text(c.foreign_key->table);
+      text(c.foreign_key->column);
+      action(c.foreign_key->on_delete);
+      action(c.foreign_key->on_update);
+      mark(']');
+    } else {
+      mark('~');
+    }
+    optional_text(c.check_sql);
+    optional_text(c.generated_sql);
+    text(to_string(c.generated_storage));
+  }
+  constexpr void constraint_of(const constraint& k) {
+    text(to_string(k.kind));
+    text(k.name);
+    names(k.columns);
+    text(k.referenced_table);
+    names(k.referenced_columns);
+    action(k.on_delete);
+    action(k.on_update);
+    text(k.check_sql);
+  }
+
+  constexpr void fields(const op::create_table& x) {
+    text(x.table);
+    mark('[');
+    for (const auto& c : x.columns) column_of(c);
+    mark(']');
+    mark('[');
+    for (const auto& k : x.constraints) constraint_of(k);
+    mark(']');
+    naming(x.naming);
+  }
+  constexpr void fields(const op::drop_table& x) { text(x.table); }
+  constexpr void fields(const op::rename_table& x) {
+    text(x.table);
+    text(x.new_name);
+  }
+  constexpr void fields(const op::add_column& x) {
+    text(x.table);
+    column_of(x.definition);
+    text(x.placement.insert_before);
+    text(x.placement.insert_after);
+    naming(x.naming);
+  }
+  constexpr void fields(const op::drop_column& x) {
+    text(x.table);
+    text(x.column);
+    naming(x.naming);
+  }
+  constexpr void fields(const op::rename_column& x) {
+    text(x.table);
+    text(x.column);
+    text(x.new_name);
+  }
+  constexpr void fields(const op::alter_column& x) {
+    text(x.table);
+    text(x.column);
+    if (x.change.type) type(*x.change.type);
+    else mark('~');
+    if (x.change.nullable) flag(*x.change.nullable);
+    else mark('~');
+    optional_text(x.change.server_default);
+    flag(x.change.drop_default);
+    optional_text(x.change.using_sql);
+    naming(x.naming);
+  }
+  constexpr void fields(const op::add_constraint& x) {
+    text(x.table);
+    constraint_of(x.definition);
+    naming(x.naming);
+  }
+  constexpr void fields(const op::drop_constraint& x) {
+    text(x.table);
+    text(x.name);
+    text(to_string(x.kind));
+    names(x.columns);
+    naming(x.naming);
+  }
+  constexpr void fields(const op::create_index& x) {
+    text(x.name);
+    text(x.table);
+    names(x.columns);
+    flag(x.options.unique);
+    text(x.options.where);
+    flag(x.options.concurrently);
+  }
+  constexpr void fields(const op::drop_index& x) {
+    text(x.name);
+    text(x.table);
+  }
+  constexpr void fields(const op::execute& x) { text(x.sql); }
+  // A data migration's code cannot be read: its description stands for it.
+  constexpr void fields(const op::run& x) { text(x.description); }
+
+  template <std::size_t... I>
+  constexpr void alternative(const strata::operation& o, std::index_sequence<I...>) {
+    // std::get_if by index, not std::visit (see detail::ops_freezer); an array, not a fold.
+    (void)std::array<bool, sizeof...(I)>{(o.index() == I && (fields(*std::get_if<I>(&o)), true))...};
+  }
+  static constexpr std::string_view names_of[] = {"create_table",  "drop_table",     "rename_table",   "add_column",   "drop_column",
+                                                  "rename_column", "alter_column",   "add_constraint", "drop_constraint", "create_index",
+                                                  "drop_index",    "execute",        "run"};
+  static_assert(std::size(names_of) == std::variant_size_v<operation>, "a new operation needs a name in the canonical form (a new version)");
+  constexpr void operation_of(const strata::operation& o) {
+    mark('(');
+    text(names_of[o.index()]);
+    alternative(o, std::make_index_sequence<std::variant_size_v<strata::operation>>{});
+    mark(')');
+  }
+
+  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+}  // namespace detail
+
+// The checksum of a revision's upgrade() operations, as a number (the current version's).
+constexpr std::uint64_t checksum_value(const ops& upgrade) {
+  detail::checksum_v1 c;
+  c.operations(upgrade);
+  return c.value();
+}
+
+// The checksum as it is stored and shown: "v1:" and 16 lower-case hex digits.
+inline std::string checksum_text(std::uint64_t value) {
+  std::string out(detail::checksum_v1::prefix);
+  for (int shift = 60; shift >= 0; shift -= 4) out += "0123456789abcdef"[(value >> shift) & 0xf];
+  return out;
+}
+
+}  // namespace strata
 // #include <strata/ops.hpp>
 
 namespace strata::detail {
@@ -1517,15 +1761,16 @@ struct recorded_names {
   static constexpr std::size_t kept = 32;
   std::array<std::string_view, kept> names{};
   std::size_t count = 0;
-  unsigned checksum = 0;
+  unsigned read_sum = 0;   // of characters read, never compared (see operator())
   schema_sizes created{};
   bool inverse = false;   // the downgrade undoes_by_its_operations the upgrade
+  std::uint64_t upgrade_checksum = 0;   // strata::checksum_value of the upgrade's operations
 
   // Reads the first and the last character of each name: reading through a view into storage
   // that is gone (a long std::string destroyed when upgrade() returned) is not a constant expression.
   constexpr void operator()(std::string_view name) {
     if (name.empty()) return;
-    checksum += static_cast<unsigned char>(name.front()) + static_cast<unsigned char>(name.back());
+    read_sum += static_cast<unsigned char>(name.front()) + static_cast<unsigned char>(name.back());
     if (count < kept) names[count] = name;
     ++count;
   }
@@ -1536,13 +1781,14 @@ struct recorded_names {
 // constant evaluation). With a synthetic history of 200 revisions of create_table and
 // create_index, g++ 12 -fsyntax-only: 2.3 s without the Revision check; 4.3 s with it and a vector
 // that grows; 3.5 s with room for 8 (tools/synthetic_history.py).
-// `created`, when given, counts what the upgrade creates; `inverse`, when given, says whether the
-// downgrade undoes_by_its_operations the upgrade.
+// When given, `read` also takes what the upgrade creates, whether the downgrade
+// undoes_by_its_operations the upgrade, and the upgrade's checksum.
 template <class R, class F>
-constexpr void for_each_recorded_name(F& f, schema_sizes* created = nullptr, bool* inverse = nullptr) {
+constexpr void for_each_recorded_name(F& f, recorded_names* read = nullptr) {
   ops up, down;
   up.reserve(8);
   R::upgrade(up);
+  schema_sizes* created = read != nullptr ? &read->created : nullptr;
   for (const auto& o : up.operations()) {
     for_each_name(o, f);
     if (created != nullptr) count_created(o, *created);
@@ -1550,7 +1796,10 @@ constexpr void for_each_recorded_name(F& f, schema_sizes* created = nullptr, boo
   down.reserve(8);
   R::downgrade(down);
   for (const auto& o : down.operations()) for_each_name(o, f);
-  if (inverse != nullptr) *inverse = undoes_by_its_operations(down, up);
+  if (read != nullptr) {
+    read->inverse = undoes_by_its_operations(down, up);
+    read->upgrade_checksum = checksum_value(up);
+  }
 }
 
 // Records upgrade() and downgrade(), once per revision: the concept, history's check and the
@@ -1559,8 +1808,8 @@ constexpr void for_each_recorded_name(F& f, schema_sizes* created = nullptr, boo
 template <class R>
 constexpr recorded_names record_names() {
   recorded_names read;
-  for_each_recorded_name<R>(read, &read.created, &read.inverse);
-  read.checksum &= 0U;  // read, never compared
+  for_each_recorded_name<R>(read, &read);
+  read.read_sum &= 0U;
   return read;
 }
 
@@ -1998,236 +2247,6 @@ class backup_failed : public error {
 #include <type_traits>
 
 // #include <strata/checksum.hpp>
-// strata::checksum: a revision's checksum, from the operations its upgrade() records (never its
-// source text), in a canonical form that is versioned and frozen. docs/revisions.md ("Checksums")
-// gives the form byte by byte; tests/checksum_test.cpp pins a fixed revision's value.
-
-#include <array>
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <iterator>
-#include <type_traits>
-#include <utility>
-#include <variant>
-#include <vector>
-
-// #include <strata/ops.hpp>
-// #include <strata/types.hpp>
-
-namespace strata {
-
-namespace detail {
-
-// Version 1 of the canonical form, hashed with 64-bit FNV-1a as it is written. Each text is a field
-// `<byte length>:<bytes>` (a CR LF pair counts as one LF, so line endings do not matter); an absent
-// optional is `~`; a list is `[` its items `]`; an operation is `(` its name and fields `)`. Enums
-// are written by their names, numbers in decimal, booleans as the texts "0" and "1". Frozen: a change
-// to what is written, or how, is a new version ("v2:"), never an edit of this one.
-class checksum_v1 {
- public:
-  static constexpr std::string_view prefix = "v1:";
-
-  [[nodiscard]] constexpr std::uint64_t value() const { return hash_; }
-
-  constexpr void operations(const ops& recorded) {
-    for (const auto& o : recorded.operations()) operation_of(o);
-  }
-
- private:
-  constexpr void byte(char c) {
-    hash_ ^= static_cast<unsigned char>(c);
-    hash_ *= 0x100000001b3ULL;
-  }
-  constexpr void mark(char c) { byte(c); }
-  constexpr void number(std::uint64_t n) {
-    char digits[20]{};
-    std::size_t first = sizeof(digits);
-    do digits[--first] = static_cast<char>('0' + n % 10);
-    while ((n /= 10) != 0);
-    for (auto i = first; i < sizeof(digits); ++i) byte(digits[i]);
-  }
-  constexpr void text(std::string_view s) {
-    std::size_t length = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) length += (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ? 0 : 1;
-    number(length);
-    byte(':');
-    for (std::size_t i = 0; i < s.size(); ++i)
-      if (!(s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n')) byte(s[i]);
-  }
-  constexpr void flag(bool b) { text(b ? "1" : "0"); }
-  constexpr void count(std::uint64_t n) {  // a number as a text field
-    char digits[20]{};
-    std::size_t first = sizeof(digits);
-    do digits[--first] = static_cast<char>('0' + n % 10);
-    while ((n /= 10) != 0);
-    text(std::string_view(digits + first, sizeof(digits) - first));
-  }
-  constexpr void optional_text(const std::optional<std::string_view>& s) {
-    if (s) text(*s);
-    else mark('~');
-  }
-  constexpr void names(const std::vector<std::string_view>& list) {
-    mark('[');
-    for (auto n : list) text(n);
-    mark(']');
-  }
-  constexpr void type(const column_type& t) {
-    text(to_string(t.kind));
-    count(t.length);
-    text(t.sql);
-  }
-  constexpr void action(referential_action a) { text(to_sql(a)); }
-  constexpr void naming(const naming_convention& n) {
-    text(n.primary_key);
-    text(n.unique);
-    text(n.check);
-    text(n.foreign_key);
-  }
-  // A column's renamed_from() is a hint for strata::diff, not part of its definition: left out.
-  constexpr void column_of(const column& c) {
-    text(c.name);
-    type(c.type);
-    flag(c.nullable);
-    flag(c.is_primary_key);
-    flag(c.autoincrement);
-    flag(c.is_unique);
-    optional_text(c.default_sql);
-    if (c.foreign_key) {
-      mark('[');
-      text(c.foreign_key->table);
-      text(c.foreign_key->column);
-      action(c.foreign_key->on_delete);
-      action(c.foreign_key->on_update);
-      mark(']');
-    } else {
-      mark('~');
-    }
-    optional_text(c.check_sql);
-    optional_text(c.generated_sql);
-    text(to_string(c.generated_storage));
-  }
-  constexpr void constraint_of(const constraint& k) {
-    text(to_string(k.kind));
-    text(k.name);
-    names(k.columns);
-    text(k.referenced_table);
-    names(k.referenced_columns);
-    action(k.on_delete);
-    action(k.on_update);
-    text(k.check_sql);
-  }
-
-  constexpr void fields(const op::create_table& x) {
-    text(x.table);
-    mark('[');
-    for (const auto& c : x.columns) column_of(c);
-    mark(']');
-    mark('[');
-    for (const auto& k : x.constraints) constraint_of(k);
-    mark(']');
-    naming(x.naming);
-  }
-  constexpr void fields(const op::drop_table& x) { text(x.table); }
-  constexpr void fields(const op::rename_table& x) {
-    text(x.table);
-    text(x.new_name);
-  }
-  constexpr void fields(const op::add_column& x) {
-    text(x.table);
-    column_of(x.definition);
-    text(x.placement.insert_before);
-    text(x.placement.insert_after);
-    naming(x.naming);
-  }
-  constexpr void fields(const op::drop_column& x) {
-    text(x.table);
-    text(x.column);
-    naming(x.naming);
-  }
-  constexpr void fields(const op::rename_column& x) {
-    text(x.table);
-    text(x.column);
-    text(x.new_name);
-  }
-  constexpr void fields(const op::alter_column& x) {
-    text(x.table);
-    text(x.column);
-    if (x.change.type) type(*x.change.type);
-    else mark('~');
-    if (x.change.nullable) flag(*x.change.nullable);
-    else mark('~');
-    optional_text(x.change.server_default);
-    flag(x.change.drop_default);
-    optional_text(x.change.using_sql);
-    naming(x.naming);
-  }
-  constexpr void fields(const op::add_constraint& x) {
-    text(x.table);
-    constraint_of(x.definition);
-    naming(x.naming);
-  }
-  constexpr void fields(const op::drop_constraint& x) {
-    text(x.table);
-    text(x.name);
-    text(to_string(x.kind));
-    names(x.columns);
-    naming(x.naming);
-  }
-  constexpr void fields(const op::create_index& x) {
-    text(x.name);
-    text(x.table);
-    names(x.columns);
-    flag(x.options.unique);
-    text(x.options.where);
-    flag(x.options.concurrently);
-  }
-  constexpr void fields(const op::drop_index& x) {
-    text(x.name);
-    text(x.table);
-  }
-  constexpr void fields(const op::execute& x) { text(x.sql); }
-  // A data migration's code cannot be read: its description stands for it.
-  constexpr void fields(const op::run& x) { text(x.description); }
-
-  template <std::size_t... I>
-  constexpr void alternative(const strata::operation& o, std::index_sequence<I...>) {
-    // std::get_if by index, not std::visit (see detail::ops_freezer); an array, not a fold.
-    (void)std::array<bool, sizeof...(I)>{(o.index() == I && (fields(*std::get_if<I>(&o)), true))...};
-  }
-  static constexpr std::string_view names_of[] = {"create_table",  "drop_table",     "rename_table",   "add_column",   "drop_column",
-                                                  "rename_column", "alter_column",   "add_constraint", "drop_constraint", "create_index",
-                                                  "drop_index",    "execute",        "run"};
-  static_assert(std::size(names_of) == std::variant_size_v<operation>, "a new operation needs a name in the canonical form (a new version)");
-  constexpr void operation_of(const strata::operation& o) {
-    mark('(');
-    text(names_of[o.index()]);
-    alternative(o, std::make_index_sequence<std::variant_size_v<strata::operation>>{});
-    mark(')');
-  }
-
-  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
-};
-
-}  // namespace detail
-
-// The checksum of a revision's upgrade() operations, as a number (the current version's).
-constexpr std::uint64_t checksum_value(const ops& upgrade) {
-  detail::checksum_v1 c;
-  c.operations(upgrade);
-  return c.value();
-}
-
-// The checksum as it is stored and shown: "v1:" and 16 lower-case hex digits.
-inline std::string checksum_text(std::uint64_t value) {
-  std::string out(detail::checksum_v1::prefix);
-  for (int shift = 60; shift >= 0; shift -= 4) out += "0123456789abcdef"[(value >> shift) & 0xf];
-  return out;
-}
-
-}  // namespace strata
 // #include <strata/detail/frozen_ops.hpp>
 // #include <strata/detail/graph_check.hpp>
 // #include <strata/ops.hpp>
@@ -2397,13 +2416,12 @@ constexpr std::span<const std::string_view> downs_of() {
   if constexpr (Revision<R>) return R::down_revisions;
   else return {};
 }
-// The checksum of R's upgrade(), recorded in constant evaluation; 0 where that cannot be done.
+// The checksum of R's upgrade(), recorded in constant evaluation (with the history's check of R:
+// record_names); 0 where that cannot be done.
 template <class R>
 consteval std::uint64_t upgrade_checksum_of() {
   if constexpr (records_at_compile_time && Revision<R>) {
-    ops recorded;
-    R::upgrade(recorded);
-    return checksum_value(recorded);
+    return record_names<R>().upgrade_checksum;
   } else {
     return 0;
   }

@@ -8,6 +8,7 @@
 #include <type_traits>
 #include <variant>
 
+#include <strata/checksum.hpp>
 #include <strata/ops.hpp>
 
 namespace strata::detail {
@@ -200,15 +201,16 @@ struct recorded_names {
   static constexpr std::size_t kept = 32;
   std::array<std::string_view, kept> names{};
   std::size_t count = 0;
-  unsigned checksum = 0;
+  unsigned read_sum = 0;   // of characters read, never compared (see operator())
   schema_sizes created{};
   bool inverse = false;   // the downgrade undoes_by_its_operations the upgrade
+  std::uint64_t upgrade_checksum = 0;   // strata::checksum_value of the upgrade's operations
 
   // Reads the first and the last character of each name: reading through a view into storage
   // that is gone (a long std::string destroyed when upgrade() returned) is not a constant expression.
   constexpr void operator()(std::string_view name) {
     if (name.empty()) return;
-    checksum += static_cast<unsigned char>(name.front()) + static_cast<unsigned char>(name.back());
+    read_sum += static_cast<unsigned char>(name.front()) + static_cast<unsigned char>(name.back());
     if (count < kept) names[count] = name;
     ++count;
   }
@@ -219,13 +221,14 @@ struct recorded_names {
 // constant evaluation). With a synthetic history of 200 revisions of create_table and
 // create_index, g++ 12 -fsyntax-only: 2.3 s without the Revision check; 4.3 s with it and a vector
 // that grows; 3.5 s with room for 8 (tools/synthetic_history.py).
-// `created`, when given, counts what the upgrade creates; `inverse`, when given, says whether the
-// downgrade undoes_by_its_operations the upgrade.
+// When given, `read` also takes what the upgrade creates, whether the downgrade
+// undoes_by_its_operations the upgrade, and the upgrade's checksum.
 template <class R, class F>
-constexpr void for_each_recorded_name(F& f, schema_sizes* created = nullptr, bool* inverse = nullptr) {
+constexpr void for_each_recorded_name(F& f, recorded_names* read = nullptr) {
   ops up, down;
   up.reserve(8);
   R::upgrade(up);
+  schema_sizes* created = read != nullptr ? &read->created : nullptr;
   for (const auto& o : up.operations()) {
     for_each_name(o, f);
     if (created != nullptr) count_created(o, *created);
@@ -233,7 +236,10 @@ constexpr void for_each_recorded_name(F& f, schema_sizes* created = nullptr, boo
   down.reserve(8);
   R::downgrade(down);
   for (const auto& o : down.operations()) for_each_name(o, f);
-  if (inverse != nullptr) *inverse = undoes_by_its_operations(down, up);
+  if (read != nullptr) {
+    read->inverse = undoes_by_its_operations(down, up);
+    read->upgrade_checksum = checksum_value(up);
+  }
 }
 
 // Records upgrade() and downgrade(), once per revision: the concept, history's check and the
@@ -242,8 +248,8 @@ constexpr void for_each_recorded_name(F& f, schema_sizes* created = nullptr, boo
 template <class R>
 constexpr recorded_names record_names() {
   recorded_names read;
-  for_each_recorded_name<R>(read, &read.created, &read.inverse);
-  read.checksum &= 0U;  // read, never compared
+  for_each_recorded_name<R>(read, &read);
+  read.read_sum &= 0U;
   return read;
 }
 
