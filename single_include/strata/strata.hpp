@@ -4774,27 +4774,13 @@ class migrator {
   // Applies what the target needs and returns the ids applied, in order. Targets: "head" (the
   // single head), "heads", an id, a unique prefix, "+N".
   std::vector<std::string> upgrade(std::string_view target = "head") {
-    const auto plan = upgrade_plan(target);
-    if (plan.empty()) return {};  // no lock to take
-    std::vector<std::string> done;
-    holding_lock([&] {
-      for (auto i : plan)
-        if (step(i, direction::upgrade)) done.emplace_back(graph_[i].id);
-    });
-    return done;
+    return run(upgrade_plan(target), direction::upgrade);
   }
 
   // Reverts down to the target and returns the ids reverted, in order. Targets: an id or a
   // unique prefix (which stays applied), "base", "-N".
   std::vector<std::string> downgrade(std::string_view target) {
-    const auto plan = downgrade_plan(target);
-    if (plan.empty()) return {};  // no lock to take
-    std::vector<std::string> done;
-    holding_lock([&] {
-      for (auto i : plan)
-        if (step(i, direction::downgrade)) done.emplace_back(graph_[i].id);
-    });
-    return done;
+    return run(downgrade_plan(target), direction::downgrade);
   }
 
   // The ids upgrade(target) or downgrade(target) would run now, in order, checked as they check
@@ -5079,6 +5065,18 @@ class migrator {
 
   void notify(migration_event::kind what, direction way, std::size_t i) {
     if (listener_) listener_(migration_event{what, way, &graph_[i]});
+  }
+
+  // Runs the plan's revisions in order, under one migration lock (none taken for an empty plan),
+  // and returns the ids it ran (not those another process had run meanwhile).
+  std::vector<std::string> run(const std::vector<std::size_t>& plan, direction way) {
+    std::vector<std::string> done;
+    if (plan.empty()) return done;
+    holding_lock([&] {
+      for (auto i : plan)
+        if (step(i, way)) done.emplace_back(graph_[i].id);
+    });
+    return done;
   }
 
   // The steps of one upgrade or downgrade under one migration lock, when the dialect can hold it
@@ -9576,13 +9574,7 @@ class postgresql {
           throw unknown_database_state(detail::version_table_of_another_layout(table));
         }
       };
-      if (tx_ != nullptr) {
-        write(*tx_);
-      } else {
-        pqxx::work w(*conn_);
-        write(w);
-        w.commit();
-      }
+      atomically(write);
       return 0;
     });
   }
@@ -9732,13 +9724,7 @@ class postgresql {
                            record.checksum, record.progress, record.application, record.host)[0][0]
                  .as<std::int64_t>();
       };
-      if (tx_ != nullptr) {
-        write(*tx_);
-      } else {
-        pqxx::work w(*conn_);
-        write(w);
-        w.commit();
-      }
+      atomically(write);
       return id;
     });
   }
@@ -10115,6 +10101,19 @@ class postgresql {
     } else {
       pqxx::nontransaction n(*conn_);
       f(n);
+    }
+  }
+
+  // f(transaction) in the current transaction, or else in one of its own, committed: f's
+  // statements take effect together.
+  template <class F>
+  void atomically(F&& f) {
+    if (tx_ != nullptr) {
+      f(*tx_);
+    } else {
+      pqxx::work w(*conn_);
+      f(w);
+      w.commit();
     }
   }
 

@@ -195,13 +195,7 @@ class postgresql {
           throw unknown_database_state(detail::version_table_of_another_layout(table));
         }
       };
-      if (tx_ != nullptr) {
-        write(*tx_);
-      } else {
-        pqxx::work w(*conn_);
-        write(w);
-        w.commit();
-      }
+      atomically(write);
       return 0;
     });
   }
@@ -351,13 +345,7 @@ class postgresql {
                            record.checksum, record.progress, record.application, record.host)[0][0]
                  .as<std::int64_t>();
       };
-      if (tx_ != nullptr) {
-        write(*tx_);
-      } else {
-        pqxx::work w(*conn_);
-        write(w);
-        w.commit();
-      }
+      atomically(write);
       return id;
     });
   }
@@ -734,6 +722,19 @@ class postgresql {
     } else {
       pqxx::nontransaction n(*conn_);
       f(n);
+    }
+  }
+
+  // f(transaction) in the current transaction, or else in one of its own, committed: f's
+  // statements take effect together.
+  template <class F>
+  void atomically(F&& f) {
+    if (tx_ != nullptr) {
+      f(*tx_);
+    } else {
+      pqxx::work w(*conn_);
+      f(w);
+      w.commit();
     }
   }
 
