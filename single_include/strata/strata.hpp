@@ -1586,10 +1586,12 @@ inline constexpr bool records_at_compile_time = __cpp_lib_variant >= 202106L;
 template <class>
 inline constexpr bool unknown_operation = false;
 
-// f(sql) for an SQL fragment, unless f takes identifiers only (has `identifiers_only`).
+// f(sql) for an SQL fragment, unless f takes identifiers only (has `identifiers_only`) or tells
+// fragments apart (has `fragment(sql)`).
 template <class F>
 constexpr void fragment(F& f, std::string_view sql) {
-  if constexpr (!requires { F::identifiers_only; }) f(sql);
+  if constexpr (requires { f.fragment(sql); }) f.fragment(sql);
+  else if constexpr (!requires { F::identifiers_only; }) f(sql);
 }
 
 // f(name) for every name and SQL fragment an operation holds: what a string_view recorded by
@@ -1755,6 +1757,12 @@ constexpr void count_created(const operation& o, schema_sizes& s) {
   }
 }
 
+// An identifier a revision records, and its length (bytes 0: none).
+struct long_name {
+  std::string_view name;
+  std::size_t bytes = 0;
+};
+
 // What upgrade() and downgrade() record, as the Revision concept and strata::history check it:
 // how many names (not empty), and the first `kept` of them; and what the upgrade creates.
 struct recorded_names {
@@ -1765,10 +1773,15 @@ struct recorded_names {
   schema_sizes created{};
   bool inverse = false;   // the downgrade undoes_by_its_operations the upgrade
   std::uint64_t upgrade_checksum = 0;   // strata::checksum_value of the upgrade's operations
+  long_name longest{};                   // the longest identifier (not SQL fragment): strata::names_fit
 
+  constexpr void operator()(std::string_view name) {
+    if (name.size() > longest.bytes) longest = {name, name.size()};
+    fragment(name);
+  }
   // Reads the first and the last character of each name: reading through a view into storage
   // that is gone (a long std::string destroyed when upgrade() returned) is not a constant expression.
-  constexpr void operator()(std::string_view name) {
+  constexpr void fragment(std::string_view name) {
     if (name.empty()) return;
     read_sum += static_cast<unsigned char>(name.front()) + static_cast<unsigned char>(name.back());
     if (count < kept) names[count] = name;
@@ -1829,13 +1842,8 @@ constexpr all_names<N> all_recorded_names() {
   return all;
 }
 
-// The first identifier of a revision longer than a database keeps (bytes 0: none).
-struct long_name {
-  std::string_view name;
-  std::size_t bytes = 0;
-};
-
-// Finds it among the identifiers for_each_name hands over.
+// The first identifier longer than `limit` among those for_each_name hands over (the migrator's
+// check of the revisions it is about to run).
 struct first_long_name {
   static constexpr bool identifiers_only = true;
   std::size_t limit = 0;
@@ -1845,12 +1853,12 @@ struct first_long_name {
   }
 };
 
-// The first identifier R's upgrade() or downgrade() records longer than `limit` bytes.
+// An identifier R's upgrade() or downgrade() records longer than `limit` bytes (the longest), as
+// the history's check found it (record_names: no second recording).
 template <class R>
 constexpr long_name long_name_of(std::size_t limit) {
-  first_long_name finder{limit};
-  for_each_recorded_name<R>(finder);
-  return finder.found;
+  const auto longest = record_names<R>().longest;
+  return longest.bytes > limit ? longest : long_name{};
 }
 
 // A constexpr variable holding the names is valid only when each points to storage that outlives

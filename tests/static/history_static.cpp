@@ -177,6 +177,16 @@ static_assert(strata::first_irreversible<strata::history<checked_table, creates_
 static_assert(strata::names_fit<insight, strata::postgresql_sql>);
 static_assert(strata::names_fit<insight, strata::sqlite_sql>);
 static_assert(strata::names_fit<strata::history<>, strata::postgresql_sql>);
+// SQL text is no name: a long statement or default fits.
+struct long_sql : strata::revision<"d0", strata::base> {
+  static constexpr std::string_view message = "long SQL";
+  static constexpr void upgrade(strata::ops& op) {
+    op.create_table("notes", {strata::column("body", strata::text).server_default("'a default longer than the sixty-three bytes PostgreSQL keeps in a name'")});
+    op.execute("UPDATE notes SET body = 'a statement longer than the sixty-three bytes of a PostgreSQL name'");
+  }
+  static constexpr void downgrade(strata::ops& op) { op.drop_table("notes"); }
+};
+static_assert(strata::names_fit<strata::history<long_sql>, strata::postgresql_sql>);
 
 // upgrade() and downgrade() run at compile time and record names that outlive them: literals,
 // static constexpr strings and arrays, fixed_string template arguments. (Checked where the recorded
