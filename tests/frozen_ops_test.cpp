@@ -32,6 +32,12 @@ struct nothing : strata::revision<"1a1b2c3d4e5f", "0a1b2c3d4e5f"> {
 };
 
 using history = strata::history<every_kind, nothing>;
+}  // namespace
+// Every kind of operation, to be frozen, not run: its index is built concurrently in a transactional
+// revision and its downgrade does not undo it all, which the compiler's review would refuse.
+template <>
+inline constexpr strata::review_policy strata::review_policy_for<history> = strata::policy::unchecked;
+namespace {
 
 void expect_same(const strata::ops& thawed, const strata::ops& recorded, std::string_view what) {
   ASSERT_EQ(thawed.size(), recorded.size()) << what;

@@ -73,6 +73,7 @@ using failing_middle = strata::history<create_items, broken_sql, after_broken>;
 // A downgrade that fails in the middle of going to base.
 struct bad_downgrade : strata::revision<"b2down", "a10000"> {
   static constexpr std::string_view message = "irreversible by accident";
+  static constexpr bool irreversible = true;
   static constexpr void upgrade(strata::ops& op) { op.create_table("audit", {strata::column("id", strata::integer)}); }
   static constexpr void downgrade(strata::ops& op) { op.execute("DROP TABLE no_such_audit_table"); }
 };

@@ -47,6 +47,7 @@ struct add_generated : strata::revision<"c50000000002", "c50000000001"> {
 };
 struct add_virtual : strata::revision<"c50000000003", "c50000000001"> {
   static constexpr std::string_view message = "a virtual column";
+  static constexpr bool irreversible = true;
   static constexpr void upgrade(strata::ops& op) {
     op.create_table("side_effect", {column("id", strata::integer)});
     op.add_column("items", column("half", strata::integer).generated("price / 2"));
@@ -91,6 +92,7 @@ struct unnamed : strata::revision<"c50000000004", strata::base> {
 };
 struct drop_by_columns : strata::revision<"c50000000005", "c50000000004"> {
   static constexpr std::string_view message = "drop them by kind and columns";
+  static constexpr bool irreversible = true;
   static constexpr void upgrade(strata::ops& op) {
     op.drop_constraint("pets", strata::constraint_kind::check, {"legs"});
     op.drop_constraint("pets", strata::constraint_kind::check, {"name", "legs"});
@@ -122,6 +124,13 @@ struct drop_ambiguous : strata::revision<"c50000000007", "c50000000004"> {
   static constexpr void upgrade(strata::ops& op) { op.drop_constraint("pets", strata::constraint_kind::check, {}); }
   static constexpr void downgrade(strata::ops&) {}
 };
+}  // namespace
+// Written to fail at run time: the compiler's review would refuse them first.
+template <>
+inline constexpr strata::review_policy strata::review_policy_for<strata::history<unnamed, drop_missing>> = strata::policy::unchecked;
+template <>
+inline constexpr strata::review_policy strata::review_policy_for<strata::history<unnamed, drop_ambiguous>> = strata::policy::unchecked;
+namespace {
 
 TEST_F(PostgresqlColumns, DropByKindAndColumnsSaysWhatIsWrong) {
   pg missing{strata::history<unnamed, drop_missing>{}, url()};
@@ -160,6 +169,7 @@ struct named : strata::revision<"c50000000008", strata::base> {
 };
 struct drop_named : strata::revision<"c50000000009", "c50000000008"> {
   static constexpr std::string_view message = "drop them by those names";
+  static constexpr bool irreversible = true;
   static constexpr void upgrade(strata::ops& op) {
     op.use_naming_convention(convention);
     op.drop_constraint("pets", "ck_pets_legs");

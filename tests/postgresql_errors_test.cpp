@@ -233,6 +233,11 @@ struct concurrently_in_transaction : strata::revision<"e20000000012", "e10000000
   }
   static constexpr void downgrade(strata::ops& op) { op.drop_index("ix_items_name"); }
 };
+}  // namespace
+// Written to fail at run time (strata::reviewed would refuse it first: rule::concurrently_in_transaction).
+template <>
+inline constexpr strata::review_policy strata::review_policy_for<strata::history<first, concurrently_in_transaction>> = strata::policy::unchecked;
+namespace {
 
 TEST_F(PostgresqlErrors, ConcurrentlyInATransactionalRevisionSaysHowToDeclareIt) {
   pg m{strata::history<first, concurrently_in_transaction>{}, url()};
@@ -293,6 +298,7 @@ TEST_F(PostgresqlErrors, FailingNonTransactionalRevisionSaysWhatToCleanUp) {
 
 struct bad_outside : strata::revision<"e30000000003", "e30000000002"> {
   static constexpr std::string_view message = "bad type";
+  static constexpr bool irreversible = true;
   static constexpr bool transactional = false;
   static constexpr void upgrade(strata::ops& op) {
     op.add_column("codes", column("kept", strata::integer));
@@ -477,6 +483,7 @@ struct name_too_long : strata::revision<"e60000000003", "e60000000002"> {
 // A downgrade that would cut a name: refused when it is about to run, not before.
 struct long_name_on_the_way_down : strata::revision<"e60000000004", "e60000000002"> {
   static constexpr std::string_view message = "64 bytes in the downgrade";
+  static constexpr bool irreversible = true;
   static constexpr void upgrade(strata::ops& op) { op.drop_index(name_63); }
   static constexpr void downgrade(strata::ops& op) { op.create_index(name_64, "items", {"name"}); }
 };

@@ -57,6 +57,7 @@ struct foo : strata::revision<"ba0000000000", strata::base> {
     static constexpr std::string_view message = #name;       \
     static constexpr void upgrade(strata::ops& op) { __VA_ARGS__ } \
     static constexpr void downgrade(strata::ops&) {}         \
+    static constexpr bool irreversible = true;               \
   }
 
 // ---- Alembic's BatchRoundTripTest ----------------------------------------------------------------------

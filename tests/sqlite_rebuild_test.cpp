@@ -423,6 +423,7 @@ struct create : strata::revision<"b20000000001", strata::base> {
 };
 struct drop_celsius : strata::revision<"b20000000002", "b20000000001"> {
   static constexpr std::string_view message = "drop celsius";
+  static constexpr bool irreversible = true;
   static constexpr void upgrade(strata::ops& op) { op.drop_column("readings", "celsius"); }
   static constexpr void downgrade(strata::ops& op) { op.add_column("readings", column("celsius", strata::real)); }
 };
@@ -433,6 +434,7 @@ struct drop_raw : strata::revision<"b20000000003", "b20000000001"> {
 };
 struct drop_sensor : strata::revision<"b20000000004", "b20000000001"> {
   static constexpr std::string_view message = "drop sensor, with the view redone";
+  static constexpr bool irreversible = true;
   static constexpr void upgrade(strata::ops& op) {
     op.execute("DROP VIEW v_celsius");
     op.drop_column("readings", "sensor");
@@ -518,6 +520,9 @@ struct alter : strata::revision<"b30000000002", "b30000000001"> {
 };
 using history = strata::history<create, alter>;
 }  // namespace hand_written
+// Its tables are made by hand-written SQL, which the compiler's replay does not read: not reviewed.
+template <>
+inline constexpr strata::review_policy strata::review_policy_for<hand_written::history> = strata::policy::unchecked;
 
 TEST_F(SqliteRebuild, HandWrittenTableSqlSurvives) {
   strata::migrator<strata::sqlite> m{hand_written::history{}, db};

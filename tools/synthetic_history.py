@@ -7,6 +7,7 @@ before), for measuring what the compile-time checks and replay cost:
     /usr/bin/time -f '%U s %M KB' g++ -std=c++20 -fsyntax-only -Iinclude /tmp/h200.cpp
 
 With --models, also the models of the head schema, checked by static_assert(strata::in_sync<history, models>()).
+With --review, the history is reviewed under the strict policy for PostgreSQL (strata::reviewed: replay, reversibility, rules).
 """
 import argparse
 
@@ -17,12 +18,18 @@ def main() -> None:
     parser.add_argument("--replay", action="store_true", help="also replay the history in a static_assert")
     parser.add_argument("--models", action="store_true", help="also declare the models and check them with strata::in_sync")
     parser.add_argument("--irreversible", action="store_true", help="also check every downgrade in a static_assert (first_irreversible)")
+    parser.add_argument("--review", action="store_true",
+                        help="also review the history under the strict policy for PostgreSQL: static_assert(strata::reviewed<history>)")
     parser.add_argument("--columns", action="store_true", help="every other revision alters the table before instead of creating one")
     args = parser.parse_args()
     if args.models and args.columns:
         parser.error("--models declares the tables --columns does not create; give one of them")
     n = args.revisions
+    allow_nn = ".allow(strata::rule::set_not_null)" if args.review else ""
+    allow_rename = ".allow(strata::rule::rename_column)" if args.review else ""
     out = ["#include <strata/strata.hpp>", ""]
+    if args.review:
+        out = ["#include <strata/dialect/postgresql_sql.hpp>", "#include <strata/strata.hpp>", ""]
     tables = 0
     last = 0
     for i in range(n):
@@ -33,8 +40,8 @@ def main() -> None:
   static constexpr std::string_view message = "revision {i}";
   static constexpr void upgrade(strata::ops& op) {{
     op.add_column("t{t}", strata::column("extra", strata::integer));
-    op.alter_column("t{t}", "value", {{.nullable = false}});
-    op.rename_column("t{t}", "name", "title");
+    op{allow_nn}.alter_column("t{t}", "value", {{.nullable = false}});
+    op{allow_rename}.rename_column("t{t}", "name", "title");
   }}
   static constexpr void downgrade(strata::ops& op) {{
     op.rename_column("t{t}", "title", "name");
@@ -60,6 +67,11 @@ def main() -> None:
 }};''')
     out.append("using history = strata::history<" + ", ".join(f"r{i}" for i in range(n)) + ">;")
     out.append("static_assert(history::heads.size() == 1);")
+    if args.review:
+        out.append("template <>")
+        out.append("inline constexpr strata::review_policy strata::review_policy_for<history> = "
+                   "strata::strict_policy<strata::postgresql_sql>();")
+        out.append("static_assert(strata::reviewed<history>);")
     if args.replay:
         out.append(f"static_assert(strata::replay<history>().tables.size() == {tables});")
     if args.irreversible:

@@ -83,6 +83,7 @@ std::variant<migrator<Ds>...> open(std::span<const revision_info> revisions, std
 template <History H, Dialect... Ds>
   requires(sizeof...(Ds) > 0)
 std::variant<migrator<Ds>...> open(std::string_view url, const migrator_options& options = {}) {
+  static_assert(reviewed<H>);
   return open<Ds...>(std::span<const revision_info>(H::revisions), url, options);
 }
 

@@ -55,12 +55,15 @@ namespace detail {
 
 // What is wrong with a type of a history, if anything. Each check runs only when those before it
 // passed (if constexpr), so that one fault gives one message.
-enum class revision_fault : std::uint8_t { none, not_a_revision, not_constexpr, name_outlived };
+enum class revision_fault : std::uint8_t { none, not_a_revision, not_constexpr, name_outlived, not_derivable };
 
 template <class R>
 consteval revision_fault fault_of() {
   if constexpr (!revision_shape<R>) return revision_fault::not_a_revision;
-  else if constexpr (Revision<R>) return revision_fault::none;
+  else if constexpr (Revision<R>) {
+    if constexpr (records_at_compile_time && !downgrade_derivable<R>()) return revision_fault::not_derivable;
+    else return revision_fault::none;
+  }
   else if constexpr (requires { typename std::bool_constant<records_constantly<R>()>; }) return revision_fault::name_outlived;
   else return revision_fault::not_constexpr;
 }
@@ -89,7 +92,8 @@ struct revision_checked {
   static_assert(fault != revision_fault::not_a_revision,
                 "strata::history: the type in 'revision_checked<...>' above is not a revision: derive it from "
                 "strata::revision<\"<id>\", \"<down id>\"> and give it `static constexpr std::string_view message` "
-                "and `static constexpr void upgrade(strata::ops&)` and `downgrade(strata::ops&)`");
+                "and `static constexpr void upgrade(strata::ops&)` and `downgrade(strata::ops&)` (which strata derives when "
+                "upgrade() only creates, adds and renames)");
   static_assert(fault != revision_fault::not_constexpr,
                 "strata::history: the upgrade() or downgrade() of the revision in 'revision_checked<...>' above cannot run at "
                 "compile time: add `constexpr` (`static constexpr void upgrade(strata::ops& op)`), and call only constexpr "
@@ -98,6 +102,10 @@ struct revision_checked {
                 "strata::history: the revision in 'revision_checked<...>' above records a name that does not outlive its "
                 "upgrade() or downgrade() (a string_view into a std::string that is gone); record string literals or "
                 "static constexpr names");
+  static_assert(fault != revision_fault::not_derivable,
+                "strata::history: the revision in 'revision_checked<...>' above has no downgrade() and its upgrade() records an "
+                "operation strata cannot reverse (execute, run, a drop, alter_column, an unnamed check): write its downgrade(), or "
+                "declare it irreversible with an empty one");
   static constexpr bool value = names_checked<R>::value;
 };
 
@@ -124,7 +132,7 @@ consteval std::uint64_t upgrade_checksum_of() {
 
 template <class R>
 constexpr revision_info info_of() {
-  if constexpr (Revision<R>) return {R::id, R::down_revisions, R::message, &R::upgrade, &R::downgrade, R::transactional, nullptr, nullptr,
+  if constexpr (Revision<R>) return {R::id, R::down_revisions, R::message, &R::upgrade, &detail::downgrade_of<R>, R::transactional, nullptr, nullptr,
                                      upgrade_checksum_of<R>()};
   else return {};
 }

@@ -25,6 +25,7 @@
 #include <strata/graph.hpp>
 #include <strata/history.hpp>
 #include <strata/ops.hpp>
+#include <strata/review.hpp>
 
 namespace strata {
 
@@ -79,14 +80,19 @@ inline std::string overlapping_versions(std::string_view table, std::string_view
 template <Dialect D>
 class migrator {
  public:
+  // The compiler reviews H first (strata::reviewed).
   template <History H, class... Args>
     requires std::constructible_from<D, Args&&...>
-  explicit migrator(H, Args&&... dialect_args) : migrator(std::span<const revision_info>(H::revisions), std::forward<Args>(dialect_args)...) {}
+  explicit migrator(H, Args&&... dialect_args) : migrator(std::span<const revision_info>(H::revisions), std::forward<Args>(dialect_args)...) {
+    static_assert(reviewed<H>);
+  }
 
   template <History H, class... Args>
     requires std::constructible_from<D, Args&&...>
   migrator(H, migrator_options options, Args&&... dialect_args)
-      : migrator(std::span<const revision_info>(H::revisions), std::move(options), std::forward<Args>(dialect_args)...) {}
+      : migrator(std::span<const revision_info>(H::revisions), std::move(options), std::forward<Args>(dialect_args)...) {
+    static_assert(reviewed<H>);
+  }
 
   // On revisions known at run time (a history's `revisions`, passed on from another translation
   // unit): they must outlive the migrator, as a history's static array does.

@@ -15,6 +15,7 @@
 
 #include <strata/connection.hpp>
 #include <strata/naming.hpp>
+#include <strata/rules.hpp>
 #include <strata/types.hpp>
 
 namespace strata {
@@ -374,6 +375,20 @@ class ops {
   // The naming convention for the constraints of the operations recorded after this call.
   constexpr void use_naming_convention(const naming_convention& convention) { naming_ = convention; }
 
+  // Acknowledges that the next operation breaks safety rule `r` on purpose (strata::review_policy):
+  // `op.allow(strata::rule::drop_column).drop_column("stocks", "legacy_code");`. Chain allow() for
+  // several rules. It acknowledges nothing else: the operation after the next is reviewed again.
+  constexpr ops& allow(rule r) {
+    pending_allow_ |= bit(r);
+    return *this;
+  }
+  // The rules acknowledged for operation k (of operations()).
+  [[nodiscard]] constexpr std::uint32_t allowed(std::size_t k) const {
+    for (const auto& a : allowed_)
+      if (a.operation == k) return a.rules;
+    return 0;
+  }
+
   constexpr void create_table(std::string_view table, std::initializer_list<table_element> elements) {
     op::create_table t{table, {}, {}, naming_};
     std::size_t columns = 0;
@@ -434,12 +449,18 @@ class ops {
   constexpr void clear() {
     list_.clear();
     naming_ = {};
+    allowed_.clear();
+    pending_allow_ = 0;
   }
 
  private:
   template <class Operation>
   constexpr void record(Operation&& o) {
     if (list_.size() == list_.capacity()) move_to_room_for(list_.empty() ? 8 : 2 * list_.capacity());
+    if (pending_allow_ != 0) {
+      allowed_.push_back({list_.size(), pending_allow_});
+      pending_allow_ = 0;
+    }
     list_.emplace_back(std::forward<Operation>(o));
   }
   // GCC 12 moves a std::variant very slowly in constant evaluation, the more so the later its
@@ -452,8 +473,15 @@ class ops {
     list_ = std::move(bigger);
   }
 
+  struct acknowledged {
+    std::size_t operation = 0;
+    std::uint32_t rules = 0;
+  };
+
   std::vector<operation> list_;
   naming_convention naming_{};
+  std::vector<acknowledged> allowed_;   // only the operations with an allow(): usually none
+  std::uint32_t pending_allow_ = 0;
 };
 
 }  // namespace strata

@@ -27,6 +27,7 @@
 #include <string_view>
 
 #include <strata/history.hpp>
+#include <strata/review.hpp>
 
 namespace strata {
 class model;  // <strata/model.hpp>: the project holds only a function that returns the models
@@ -80,6 +81,7 @@ struct project {
 // project_of<H, M>().
 template <History H>
 constexpr project project_of(std::string_view rebuild_command = {}, model (*models)() = nullptr) {
+  static_assert(reviewed<H>);
   return project{std::span<const revision_info>(strata::detail::frozen_history<H>::revisions), models, rebuild_command};
 }
 

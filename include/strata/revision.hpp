@@ -47,8 +47,16 @@ concept revision_shape = requires(ops& op) {
   { R::message } -> std::convertible_to<std::string_view>;
   { R::transactional } -> std::convertible_to<bool>;
   R::upgrade(op);
-  R::downgrade(op);
+  // downgrade(op) too, unless strata derives it (detail::downgrade_of)
 };
+
+// Whether R says its downgrade does not undo its upgrade (`static constexpr bool irreversible = true;`):
+// strata::reviewed then does not ask it to.
+template <class R>
+constexpr bool declares_irreversible() {
+  if constexpr (requires { { R::irreversible } -> std::convertible_to<bool>; }) return R::irreversible;
+  else return false;
+}
 
 // upgrade() and downgrade() run in constant evaluation and every name they record can be read
 // after they return. (Where the standard library cannot constant-evaluate the recorded operations,
@@ -59,7 +67,8 @@ concept records_lasting_names =
 }  // namespace detail
 
 // What a revision struct must provide: an id and down revisions (from strata::revision), a
-// message, and upgrade/downgrade functions that record operations. Both functions are
+// message, and upgrade/downgrade functions that record operations (downgrade may be left out when
+// upgrade only creates tables, columns, indexes and named constraints, and renames: strata derives it). Both functions are
 // `static constexpr` and can run at compile time, so that a history can be replayed by the
 // compiler, and each name they record outlives them (string literals, never a std::string: ops
 // keeps string_views). Laws, checked by strata::history: every recorded name points to storage

@@ -398,6 +398,11 @@ class schema_builder {
     indexes_by_name_.reserve(indexes);
   }
 
+  // Whether a foreign key must name a table (and columns) that exist, and a constraint columns of its
+  // table (as replaying a history asks; on by default). Models declared in any order turn it off and
+  // check their references once every table is there (model::finish).
+  constexpr void check_references(bool on) { check_references_ = on; }
+
   // Applies o; false when it does not fit, the schema then as it was before o.
   constexpr bool apply(const operation& o) {
     std::visit([this](const auto& x) { on(x); }, o);
@@ -642,8 +647,54 @@ class schema_builder {
     return out;
   }
 
+  // Whether what a constraint or a column's .references() names exists: its columns in `columns` (of
+  // `table`), the table it references (`table` itself, or one of the schema) and the columns there.
+  // False, with the fault, when not.
+  static constexpr bool has_column(const std::vector<column>& columns, std::string_view name) {
+    for (const auto& c : columns)
+      if (c.name == name) return true;
+    return false;
+  }
+  template <class Names>
+  constexpr bool references_exist(std::string_view table, const std::vector<column>& columns, std::string_view target, const Names& target_columns) {
+    if (!check_references_) return true;
+    const std::vector<column>* there = &columns;
+    if (target != table) {
+      const auto slot = table_slot(target);
+      if (slot == npos) {
+        fail(replay_problem::no_table, target);
+        return false;
+      }
+      there = &tables_[slot].columns;
+    }
+    for (std::string_view n : target_columns)
+      if (!n.empty() && !has_column(*there, n)) {
+        fail(replay_problem::no_column, target, n);
+        return false;
+      }
+    return true;
+  }
+  constexpr bool refers_to_what_exists(std::string_view table, const std::vector<column>& columns, const column& c) {
+    if (!c.foreign_key) return true;
+    const std::string_view target_column[] = {c.foreign_key->column};
+    return references_exist(table, columns, c.foreign_key->table, target_column);
+  }
+  constexpr bool refers_to_what_exists(std::string_view table, const std::vector<column>& columns, const constraint& k) {
+    if (!check_references_) return true;
+    for (auto n : k.columns)
+      if (!has_column(columns, n)) {
+        fail(replay_problem::no_column, table, n);
+        return false;
+      }
+    return k.kind != constraint_kind::foreign_key || references_exist(table, columns, k.referenced_table, k.referenced_columns);
+  }
+
   constexpr void on(const op::create_table& x) {
     if (table_slot(x.table) != npos) return fail(replay_problem::table_exists, x.table);
+    for (const auto& c : x.columns)
+      if (!refers_to_what_exists(x.table, x.columns, c)) return;
+    for (const auto& k : x.constraints)
+      if (!refers_to_what_exists(x.table, x.columns, k)) return;
     add_table(table_schema{x.table, hash_id(x.table), x.columns, x.constraints}, next_uid_++);
   }
   constexpr void on(const op::drop_table& x) {
@@ -684,6 +735,7 @@ class schema_builder {
     if (slot == npos) return fail(replay_problem::no_table, x.table);
     auto& cols = tables_[slot].columns;
     if (tables_[slot].find_column(x.definition.name) != nullptr) return fail(replay_problem::column_exists, x.table, x.definition.name);
+    if (!refers_to_what_exists(x.table, cols, x.definition)) return;
     auto at = cols.size();
     if (const auto anchor = x.placement.insert_before.empty() ? x.placement.insert_after : x.placement.insert_before; !anchor.empty()) {
       at = 0;
@@ -741,6 +793,7 @@ class schema_builder {
   constexpr void on(const op::add_constraint& x) {
     const auto slot = table_slot(x.table);
     if (slot == npos) return fail(replay_problem::no_table, x.table);
+    if (!refers_to_what_exists(x.table, tables_[slot].columns, x.definition)) return;
     for (const auto& k : tables_[slot].constraints)
       if (!x.definition.name.empty() && k.name == x.definition.name) return fail(replay_problem::constraint_exists, x.table, x.definition.name);
     change_table(x.table)->constraints.push_back(x.definition);
@@ -791,6 +844,7 @@ class schema_builder {
   std::size_t next_uid_ = 0;
   journal* journal_ = nullptr;
   replay_error fault_{};
+  bool check_references_ = true;
 };
 
 // Not constexpr: reaching it in constant evaluation is the compile error.
@@ -921,7 +975,9 @@ struct frozen_schema {
 template <schema_sizes S>
 struct replay_result {
   replay_error error{};                 // the first upgrade operation that does not fit, if any
-  std::size_t irreversible = never;     // the first revision whose downgrade does not undo its upgrade
+  std::size_t irreversible = never;     // the first revision whose downgrade does not undo its upgrade, or declared so
+  std::size_t unexpected = never;       // the first such revision not declared irreversible (strata::reviewed)
+  std::string_view not_undone{};        // ... and the table or index its downgrade leaves changed
   replay_error downgrade_error{};       // that downgrade's operation that does not fit, if that is why
   frozen_schema<S> head{};
 };
@@ -941,6 +997,16 @@ constexpr bool apply_recorded(schema_builder& b, const ops& recorded, std::strin
 template <class H>
 struct replay_plan;
 
+// Revision i's downgrade does not undo its upgrade: it leaves `changed` (a table or an index) changed.
+template <class Result>
+constexpr void not_undone(Result& out, std::size_t i, std::string_view changed) {
+  if (out.irreversible == never) out.irreversible = i;
+  if (out.unexpected == never) {
+    out.unexpected = i;
+    out.not_undone = changed;
+  }
+}
+
 // Upgrades through the revisions at positions [first, last) of H, in list order, applying each
 // downgrade after its upgrade (until one does not undo it), comparing and undoing it. False when
 // an upgrade does not fit (out.error says why). A downgrade that undoes_by_its_operations is
@@ -955,7 +1021,9 @@ constexpr bool replay_revisions(schema_builder& b, std::size_t first, std::size_
     // Not a revision (strata::history has said so): its id is empty. Not `upgrade == nullptr`, which
     // GCC does not fold under -fsanitize.
     if (r.id.empty()) continue;
-    const bool checking = out.irreversible == never;
+    // Every revision is checked but one that declares itself irreversible (declares_irreversible).
+    const bool checking = !replay_plan<H>::declared_irreversible[i];
+    if (!checking && out.irreversible == never) out.irreversible = i;
     recorded.clear();
     r.upgrade(recorded);
     // As the history's check found it (record_names): the downgrade is recorded only to be applied.
@@ -981,21 +1049,34 @@ constexpr bool replay_revisions(schema_builder& b, std::size_t first, std::size_
       };
       for (const auto& o : list)
         if (const auto* c = std::get_if<op::add_column>(&o))
-          if (!created(c->table) && b.column_in_constraints(c->table, c->definition.name)) out.irreversible = i;
+          if (!created(c->table) && b.column_in_constraints(c->table, c->definition.name)) {
+            not_undone(out, i, c->table);
+            break;
+          }
       continue;
     }
     recorded.clear();
     r.downgrade(recorded);
     down.clear();
     b.keep_journal(&down);
-    bool undone = apply_recorded(b, recorded, r.id, true, out.downgrade_error);
+    replay_error downgrade_error;
+    bool undone = apply_recorded(b, recorded, r.id, true, downgrade_error);
     b.keep_journal(nullptr);
-    for (const auto& e : up.tables) undone = undone && b.table_as(e);
-    for (const auto& e : up.indexes) undone = undone && b.index_as(e);
-    for (const auto& e : down.tables) undone = undone && (up.saw_table(e.name) || b.table_as(e));
-    for (const auto& e : down.indexes) undone = undone && (up.saw_index(e.name) || b.index_as(e));
+    if (!undone && !out.downgrade_error) out.downgrade_error = downgrade_error;
+    // The first table or index the downgrade does not put back as it was.
+    std::string_view changed{};
+    auto compare = [&](bool same, std::string_view name) {
+      if (undone && !same) {
+        undone = false;
+        changed = name;
+      }
+    };
+    for (const auto& e : up.tables) compare(b.table_as(e), e.name);
+    for (const auto& e : up.indexes) compare(b.index_as(e), e.name);
+    for (const auto& e : down.tables) compare(up.saw_table(e.name) || b.table_as(e), e.name);
+    for (const auto& e : down.indexes) compare(up.saw_index(e.name) || b.index_as(e), e.name);
     b.undo(down);
-    if (!undone) out.irreversible = i;
+    if (!undone) not_undone(out, i, changed);
   }
   return true;
 }
@@ -1044,6 +1125,7 @@ struct replay_plan<history<R...>> {
   static constexpr std::array<std::size_t, size> weights{replay_weight<R>()...};
   static constexpr std::array<schema_sizes, size> created{created_by<R>()...};
   static constexpr std::array<bool, size> inverse{inverse_by_its_operations<R>()...};
+  static constexpr std::array<bool, size> declared_irreversible{declares_irreversible<R>()...};
 
   // The first revision of each chunk, then `size`.
   template <class Out>
@@ -1105,6 +1187,8 @@ constexpr replay_result<S> replay_part() {
     out.error = before.error;
     out.irreversible = before.irreversible;
     out.downgrade_error = before.downgrade_error;
+    out.unexpected = before.unexpected;
+    out.not_undone = before.not_undone;
     if (out.error) return out;
     before.head.thaw_into(b);
   }

@@ -14,6 +14,7 @@
 #include <strata/naming.hpp>
 #include <strata/ops.hpp>
 #include <strata/revision.hpp>
+#include <strata/rules.hpp>
 #include <strata/types.hpp>
 
 #ifndef STRATA_REVISIONS_ONLY
@@ -27,6 +28,7 @@
 #include <strata/owned_schema.hpp>
 #include <strata/project.hpp>
 #include <strata/render.hpp>
+#include <strata/review.hpp>
 #include <strata/schema.hpp>
 #include <strata/schema_diff.hpp>
 #include <strata/url.hpp>

@@ -235,6 +235,67 @@ constexpr bool convention_gives(std::string_view pattern, const naming_values& v
 }  // namespace detail
 
 }  // namespace strata
+// #include <strata/rules.hpp>
+// strata::rule: the safety rules the compiler reviews each revision's upgrade() against, and what a
+// database (a review target) can honour. The review itself is <strata/review.hpp>.
+
+#include <cstddef>
+#include <cstdint>
+#include <ostream>
+#include <string_view>
+
+namespace strata {
+
+// A change that is risky on a live database, as squawk and strong_migrations list them, that strata
+// can see in the recorded operations. Operations on a table or column created in the same upgrade
+// are exempt. A policy (strata::review_policy) makes each rule an error or leaves it off; one
+// operation acknowledges a rule with `op.allow(strata::rule::<name>).<operation>(...)`.
+enum class rule : std::uint8_t {
+  not_null_without_default,       // add_column NOT NULL without a server default to an existing table
+  index_without_concurrently,     // create_index on an existing table without `concurrently` (a target that has it)
+  column_type_change,             // alter_column changing a type: a table rewrite under an exclusive lock
+  rename_column,                  // the running application may still use the old name
+  rename_table,                   // likewise
+  drop_table,                     // data loss
+  drop_column,                    // data loss
+  constraint_without_not_valid,   // a foreign key or check on an existing table, validated under a lock
+  set_not_null,                   // alter_column to NOT NULL on an existing column: a full scan under a lock
+  concurrently_in_transaction,    // create_index concurrently inside a transactional revision
+  option_not_honoured,            // an option a target database cannot honour (concurrently, using on SQLite)
+};
+inline constexpr std::size_t rule_count = 11;
+
+constexpr std::uint32_t bit(rule r) { return std::uint32_t{1} << static_cast<unsigned>(r); }
+
+constexpr std::string_view to_string(rule r) {
+  switch (r) {
+    case rule::not_null_without_default: return "not_null_without_default";
+    case rule::index_without_concurrently: return "index_without_concurrently";
+    case rule::column_type_change: return "column_type_change";
+    case rule::rename_column: return "rename_column";
+    case rule::rename_table: return "rename_table";
+    case rule::drop_table: return "drop_table";
+    case rule::drop_column: return "drop_column";
+    case rule::constraint_without_not_valid: return "constraint_without_not_valid";
+    case rule::set_not_null: return "set_not_null";
+    case rule::concurrently_in_transaction: return "concurrently_in_transaction";
+    case rule::option_not_honoured: return "option_not_honoured";
+  }
+  return "rule";
+}
+inline std::ostream& operator<<(std::ostream& out, rule r) { return out << to_string(r); }
+
+// What a database can do that the rules ask of a revision. Each dialect's SQL traits name theirs
+// (`static constexpr review_target review_target`); a policy lists the databases a history targets.
+struct review_target {
+  std::string_view name{};
+  bool builds_indexes_concurrently = false;   // CREATE INDEX CONCURRENTLY
+  bool validates_constraints_later = false;   // ADD CONSTRAINT ... NOT VALID, then VALIDATE CONSTRAINT
+  bool converts_with_using = false;           // ALTER COLUMN ... TYPE ... USING <expression>
+  bool scans_to_set_not_null = false;         // SET NOT NULL scans the table under an exclusive lock
+};
+
+}  // namespace strata
 // #include <strata/types.hpp>
 // strata's portable column types, mapped to SQL by each dialect.
 
@@ -689,6 +750,20 @@ class ops {
   // The naming convention for the constraints of the operations recorded after this call.
   constexpr void use_naming_convention(const naming_convention& convention) { naming_ = convention; }
 
+  // Acknowledges that the next operation breaks safety rule `r` on purpose (strata::review_policy):
+  // `op.allow(strata::rule::drop_column).drop_column("stocks", "legacy_code");`. Chain allow() for
+  // several rules. It acknowledges nothing else: the operation after the next is reviewed again.
+  constexpr ops& allow(rule r) {
+    pending_allow_ |= bit(r);
+    return *this;
+  }
+  // The rules acknowledged for operation k (of operations()).
+  [[nodiscard]] constexpr std::uint32_t allowed(std::size_t k) const {
+    for (const auto& a : allowed_)
+      if (a.operation == k) return a.rules;
+    return 0;
+  }
+
   constexpr void create_table(std::string_view table, std::initializer_list<table_element> elements) {
     op::create_table t{table, {}, {}, naming_};
     std::size_t columns = 0;
@@ -749,12 +824,18 @@ class ops {
   constexpr void clear() {
     list_.clear();
     naming_ = {};
+    allowed_.clear();
+    pending_allow_ = 0;
   }
 
  private:
   template <class Operation>
   constexpr void record(Operation&& o) {
     if (list_.size() == list_.capacity()) move_to_room_for(list_.empty() ? 8 : 2 * list_.capacity());
+    if (pending_allow_ != 0) {
+      allowed_.push_back({list_.size(), pending_allow_});
+      pending_allow_ = 0;
+    }
     list_.emplace_back(std::forward<Operation>(o));
   }
   // GCC 12 moves a std::variant very slowly in constant evaluation, the more so the later its
@@ -767,8 +848,15 @@ class ops {
     list_ = std::move(bigger);
   }
 
+  struct acknowledged {
+    std::size_t operation = 0;
+    std::uint32_t rules = 0;
+  };
+
   std::vector<operation> list_;
   naming_convention naming_{};
+  std::vector<acknowledged> allowed_;   // only the operations with an allow(): usually none
+  std::uint32_t pending_allow_ = 0;
 };
 
 }  // namespace strata
@@ -814,6 +902,80 @@ class ops {
 #include <variant>
 #include <vector>
 
+// #include <strata/detail/derived_downgrade.hpp>
+// strata::detail: a revision's downgrade, called for what it records. A revision made only of
+// operations strata can reverse may leave downgrade() out, and strata derives it from upgrade() (as
+// Rails derives `down` from `change`): each operation reversed, newest first.
+
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+// #include <strata/ops.hpp>
+
+namespace strata::detail {
+
+// The operation that undoes `o`, when strata can write it from `o` alone: nothing for execute(),
+// run(), a drop or an alter_column (what they undo is not in the operation), nor for an unnamed
+// check constraint (nothing to drop it by).
+constexpr std::optional<operation> inverse_of(const operation& o) {
+  if (const auto* t = std::get_if<op::create_table>(&o)) return op::drop_table{t->table};
+  if (const auto* c = std::get_if<op::add_column>(&o)) return op::drop_column{c->table, c->definition.name, c->naming};
+  if (const auto* i = std::get_if<op::create_index>(&o)) return op::drop_index{i->name, i->table};
+  if (const auto* r = std::get_if<op::rename_table>(&o)) return op::rename_table{r->new_name, r->table};
+  if (const auto* r = std::get_if<op::rename_column>(&o)) return op::rename_column{r->table, r->new_name, r->column};
+  if (const auto* k = std::get_if<op::add_constraint>(&o)) {
+    const auto& d = k->definition;
+    if (d.name.empty() && d.kind == constraint_kind::check) return std::nullopt;
+    return op::drop_constraint{k->table, d.name, d.kind, d.columns, k->naming};
+  }
+  return std::nullopt;
+}
+
+// The position of the first operation of `up` that inverse_of cannot reverse, or up.size().
+constexpr std::size_t first_underivable(const ops& up) {
+  const auto& list = up.operations();
+  for (std::size_t k = 0; k < list.size(); ++k)
+    if (!inverse_of(list[k])) return k;
+  return list.size();
+}
+
+template <class R>
+concept writes_downgrade = requires(ops& op) { R::downgrade(op); };
+
+// R's downgrade(), or the one derived from its upgrade().
+template <class R>
+constexpr void downgrade_of(ops& out) {
+  if constexpr (writes_downgrade<R>) {
+    R::downgrade(out);
+  } else {
+    ops up;
+    R::upgrade(up);
+    const auto& list = up.operations();
+    for (std::size_t k = list.size(); k-- > 0;)
+      if (auto inverse = inverse_of(list[k])) out.append(std::move(*inverse));
+      // At compile time strata::history says so, naming the revision (revision_fault::not_derivable).
+      else if (!std::is_constant_evaluated())
+        throw std::logic_error("strata: a revision without downgrade() records an operation strata cannot reverse: write its downgrade()");
+  }
+}
+
+// Whether R, without a downgrade() of its own, records only operations strata can reverse.
+template <class R>
+constexpr bool downgrade_derivable() {
+  if constexpr (writes_downgrade<R>) {
+    return true;
+  } else {
+    ops up;
+    R::upgrade(up);
+    return first_underivable(up) == up.size();
+  }
+}
+
+}  // namespace strata::detail
 // #include <strata/ops.hpp>
 
 namespace strata::detail {
@@ -1067,7 +1229,7 @@ struct frozen_revision {
     freezer.freeze(recorded);
     counter.sizes.upgrade = counter.operations;
     recorded.clear();
-    R::downgrade(recorded);
+    downgrade_of<R>(recorded);
     freezer.freeze(recorded);
     counter.sizes.downgrade = counter.operations - counter.sizes.upgrade;
     return counter.sizes;
@@ -1080,7 +1242,7 @@ struct frozen_revision {
     R::upgrade(recorded);
     freezer.freeze(recorded);
     recorded.clear();
-    R::downgrade(recorded);
+    downgrade_of<R>(recorded);
     freezer.freeze(recorded);
     return out;
   }();
@@ -1145,7 +1307,7 @@ constexpr bool well_formed_id(std::string_view id) {
   return std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '_'; });
 }
 
-enum class graph_fault : std::uint8_t { none, malformed_id, malformed_down_id, duplicate_id, self_down, unknown_down, later_down, several_bases };
+enum class graph_fault : std::uint8_t { none, malformed_id, malformed_down_id, duplicate_id, self_down, unknown_down, later_down, several_bases, no_base, cycle };
 
 constexpr std::string_view to_string(graph_fault fault) {
   switch (fault) {
@@ -1157,6 +1319,8 @@ constexpr std::string_view to_string(graph_fault fault) {
     case graph_fault::unknown_down: return "unknown_down";
     case graph_fault::later_down: return "later_down";
     case graph_fault::several_bases: return "several_bases";
+    case graph_fault::no_base: return "no_base";
+    case graph_fault::cycle: return "cycle";
   }
   return "unknown";
 }
@@ -1209,6 +1373,7 @@ constexpr graph_check check_graph(const std::array<std::string_view, N>& ids,
       if (h0 == h1 && ids[i0] == ids[i1]) return {graph_fault::duplicate_id, std::min(i0, i1), std::max(i0, i1)};
     }
     std::size_t first_base = N;
+    graph_check later{};   // the first revision that follows a later one
     for (std::size_t i = 0; i < N; ++i) {
       if (downs[i].empty()) {
         if (first_base != N) return {graph_fault::several_bases, first_base, i};
@@ -1219,17 +1384,38 @@ constexpr graph_check check_graph(const std::array<std::string_view, N>& ids,
         const auto j = index.find(d);
         if (j == i) return {graph_fault::self_down, i, 0, d};
         if (j == N) return {graph_fault::unknown_down, i, 0, d};
-        if (j > i) return {graph_fault::later_down, i, j, d};
+        if (j > i && later.fault == graph_fault::none) later = {graph_fault::later_down, i, j, d};
       }
     }
-    return {};
+    // Every down is known: without a base, the downs go round in a cycle.
+    if (first_base == N) return {graph_fault::no_base, 0};
+    if (later.fault == graph_fault::none) return {};
+    // Moving the later revision up the list helps only if it does not follow, however far back, the
+    // revision that names it: otherwise the two are in a cycle.
+    std::array<bool, N> seen{};
+    std::array<std::size_t, N> stack{};
+    std::size_t top = 0;
+    stack[top++] = later.other;
+    seen[later.other] = true;
+    while (top != 0) {
+      const auto k = stack[--top];
+      for (auto d : downs[k]) {
+        const auto j = index.find(d);
+        if (j == later.revision) return {graph_fault::cycle, later.revision, later.other, later.down};
+        if (j < N && !seen[j]) {
+          seen[j] = true;
+          stack[top++] = j;
+        }
+      }
+    }
+    return later;
   }
 }
 
 // A message assembled in constant evaluation; its text becomes a fixed_string template argument
 // so that GCC prints it verbatim in the diagnostic.
 struct message_buffer {
-  char data[400]{};
+  char data[640]{};
   std::size_t size = 0;
   constexpr message_buffer& operator<<(std::string_view s) {
     for (char c : s)
@@ -1282,6 +1468,19 @@ constexpr message_buffer graph_message(const graph_check& c, const std::array<st
       quoted(c.down) << ", which is not earlier in the list; move ";
       quoted(c.down) << " before ";
       quoted(id(c.revision)) << " in the list";
+      break;
+    case graph_fault::no_base:
+      m << "no revision has strata::base as its down revision, so the down revisions go round in a cycle; give the first "
+           "revision of the list, ";
+      quoted(id(0)) << ", strata::base as its down revision";
+      break;
+    case graph_fault::cycle:
+      m << "revisions ";
+      quoted(id(c.revision)) << " and ";
+      quoted(id(c.other)) << " are in a cycle: ";
+      quoted(id(c.revision)) << " follows ";
+      quoted(id(c.other)) << ", which follows ";
+      quoted(id(c.revision)) << " (directly or through others); make one of them follow an earlier revision";
       break;
     case graph_fault::several_bases:
       m << "revisions ";
@@ -1569,6 +1768,97 @@ inline std::string checksum_text(std::uint64_t value) {
 }
 
 }  // namespace strata
+// #include <strata/detail/derived_downgrade.hpp>
+// #include <strata/detail/rule_findings.hpp>
+// strata::detail: which safety rules (strata::rule) a revision's upgrade() breaks, read off its
+// recorded operations once, with the history's check of the revision (record_names).
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <variant>
+
+// #include <strata/ops.hpp>
+// #include <strata/rules.hpp>
+
+namespace strata::detail {
+
+// Besides the rules, what a target may not honour: these two count as rule::option_not_honoured
+// when a target of the policy lacks the option.
+inline constexpr std::size_t uses_concurrently = rule_count;
+inline constexpr std::size_t uses_using = rule_count + 1;
+
+struct rule_findings {
+  static constexpr std::uint16_t none = 0xffff;
+  std::uint32_t found = 0;   // bit k: finding k (a rule, or uses_concurrently / uses_using)
+  std::array<std::uint16_t, rule_count + 2> at{};   // the operation of the first of each finding
+
+  constexpr void note(std::size_t finding, std::size_t operation) {
+    const auto b = std::uint32_t{1} << finding;
+    if ((found & b) != 0) return;
+    found |= b;
+    at[finding] = static_cast<std::uint16_t>(operation < none ? operation : none - 1);
+  }
+  [[nodiscard]] constexpr bool has(std::size_t finding) const { return (found & (std::uint32_t{1} << finding)) != 0; }
+};
+
+// Objects created by an upgrade before its operation k are exempt from the rules: nobody uses them yet.
+constexpr bool created_before(const std::vector<operation>& list, std::size_t k, std::string_view table) {
+  for (std::size_t i = 0; i < k; ++i)
+    if (const auto* t = std::get_if<op::create_table>(&list[i]); t != nullptr && t->table == table) return true;
+  return false;
+}
+constexpr bool added_before(const std::vector<operation>& list, std::size_t k, std::string_view table, std::string_view column) {
+  if (created_before(list, k, table)) return true;
+  for (std::size_t i = 0; i < k; ++i)
+    if (const auto* c = std::get_if<op::add_column>(&list[i]); c != nullptr && c->table == table && c->definition.name == column) return true;
+  return false;
+}
+
+// The rules `up` (an upgrade's operations) breaks, each without its operation's allow().
+constexpr rule_findings find_rule_breaks(const ops& up, bool transactional) {
+  rule_findings out;
+  const auto& list = up.operations();
+  for (std::size_t k = 0; k < list.size(); ++k) {
+    const auto allowed = up.allowed(k);
+    auto note = [&](rule r) {
+      if ((allowed & bit(r)) == 0) out.note(static_cast<std::size_t>(r), k);
+    };
+    const auto& o = list[k];
+    if (const auto* c = std::get_if<op::add_column>(&o)) {
+      const auto& d = c->definition;
+      if (!created_before(list, k, c->table) && !d.nullable && !d.default_sql && !d.generated_sql) note(rule::not_null_without_default);
+    } else if (const auto* i = std::get_if<op::create_index>(&o)) {
+      if (i->options.concurrently) {
+        if ((allowed & bit(rule::option_not_honoured)) == 0) out.note(uses_concurrently, k);
+        if (transactional) note(rule::concurrently_in_transaction);
+      } else if (!created_before(list, k, i->table)) {
+        note(rule::index_without_concurrently);
+      }
+    } else if (const auto* a = std::get_if<op::alter_column>(&o)) {
+      const bool existing = !added_before(list, k, a->table, a->column);
+      if (a->change.type && existing) note(rule::column_type_change);
+      if (a->change.nullable && !*a->change.nullable && existing) note(rule::set_not_null);
+      if (a->change.using_sql && (allowed & bit(rule::option_not_honoured)) == 0) out.note(uses_using, k);
+    } else if (const auto* rc = std::get_if<op::rename_column>(&o)) {
+      if (!added_before(list, k, rc->table, rc->column)) note(rule::rename_column);
+    } else if (const auto* rt = std::get_if<op::rename_table>(&o)) {
+      if (!created_before(list, k, rt->table)) note(rule::rename_table);
+    } else if (const auto* dt = std::get_if<op::drop_table>(&o)) {
+      if (!created_before(list, k, dt->table)) note(rule::drop_table);
+    } else if (const auto* dc = std::get_if<op::drop_column>(&o)) {
+      if (!added_before(list, k, dc->table, dc->column)) note(rule::drop_column);
+    } else if (const auto* ac = std::get_if<op::add_constraint>(&o)) {
+      const auto kind = ac->definition.kind;
+      if ((kind == constraint_kind::foreign_key || kind == constraint_kind::check) && !created_before(list, k, ac->table))
+        note(rule::constraint_without_not_valid);
+    }
+  }
+  return out;
+}
+
+}  // namespace strata::detail
 // #include <strata/ops.hpp>
 
 namespace strata::detail {
@@ -1677,7 +1967,7 @@ template <class R>
 constexpr bool records_constantly() {
   ops up, down;
   R::upgrade(up);
-  R::downgrade(down);
+  downgrade_of<R>(down);
   return true;
 }
 
@@ -1774,6 +2064,7 @@ struct recorded_names {
   bool inverse = false;   // the downgrade undoes_by_its_operations the upgrade
   std::uint64_t upgrade_checksum = 0;   // strata::checksum_value of the upgrade's operations
   long_name longest{};                   // the longest identifier (not SQL fragment): strata::names_fit
+  rule_findings findings{};              // the safety rules the upgrade breaks (strata::review_policy)
 
   constexpr void operator()(std::string_view name) {
     if (name.size() > longest.bytes) longest = {name, name.size()};
@@ -1807,11 +2098,12 @@ constexpr void for_each_recorded_name(F& f, recorded_names* read = nullptr) {
     if (created != nullptr) count_created(o, *created);
   }
   down.reserve(8);
-  R::downgrade(down);
+  downgrade_of<R>(down);
   for (const auto& o : down.operations()) for_each_name(o, f);
   if (read != nullptr) {
     read->inverse = undoes_by_its_operations(down, up);
     read->upgrade_checksum = checksum_value(up);
+    read->findings = find_rule_breaks(up, R::transactional);
   }
 }
 
@@ -2307,8 +2599,16 @@ concept revision_shape = requires(ops& op) {
   { R::message } -> std::convertible_to<std::string_view>;
   { R::transactional } -> std::convertible_to<bool>;
   R::upgrade(op);
-  R::downgrade(op);
+  // downgrade(op) too, unless strata derives it (detail::downgrade_of)
 };
+
+// Whether R says its downgrade does not undo its upgrade (`static constexpr bool irreversible = true;`):
+// strata::reviewed then does not ask it to.
+template <class R>
+constexpr bool declares_irreversible() {
+  if constexpr (requires { { R::irreversible } -> std::convertible_to<bool>; }) return R::irreversible;
+  else return false;
+}
 
 // upgrade() and downgrade() run in constant evaluation and every name they record can be read
 // after they return. (Where the standard library cannot constant-evaluate the recorded operations,
@@ -2319,7 +2619,8 @@ concept records_lasting_names =
 }  // namespace detail
 
 // What a revision struct must provide: an id and down revisions (from strata::revision), a
-// message, and upgrade/downgrade functions that record operations. Both functions are
+// message, and upgrade/downgrade functions that record operations (downgrade may be left out when
+// upgrade only creates tables, columns, indexes and named constraints, and renames: strata derives it). Both functions are
 // `static constexpr` and can run at compile time, so that a history can be replayed by the
 // compiler, and each name they record outlives them (string literals, never a std::string: ops
 // keeps string_views). Laws, checked by strata::history: every recorded name points to storage
@@ -2368,12 +2669,15 @@ namespace detail {
 
 // What is wrong with a type of a history, if anything. Each check runs only when those before it
 // passed (if constexpr), so that one fault gives one message.
-enum class revision_fault : std::uint8_t { none, not_a_revision, not_constexpr, name_outlived };
+enum class revision_fault : std::uint8_t { none, not_a_revision, not_constexpr, name_outlived, not_derivable };
 
 template <class R>
 consteval revision_fault fault_of() {
   if constexpr (!revision_shape<R>) return revision_fault::not_a_revision;
-  else if constexpr (Revision<R>) return revision_fault::none;
+  else if constexpr (Revision<R>) {
+    if constexpr (records_at_compile_time && !downgrade_derivable<R>()) return revision_fault::not_derivable;
+    else return revision_fault::none;
+  }
   else if constexpr (requires { typename std::bool_constant<records_constantly<R>()>; }) return revision_fault::name_outlived;
   else return revision_fault::not_constexpr;
 }
@@ -2402,7 +2706,8 @@ struct revision_checked {
   static_assert(fault != revision_fault::not_a_revision,
                 "strata::history: the type in 'revision_checked<...>' above is not a revision: derive it from "
                 "strata::revision<\"<id>\", \"<down id>\"> and give it `static constexpr std::string_view message` "
-                "and `static constexpr void upgrade(strata::ops&)` and `downgrade(strata::ops&)`");
+                "and `static constexpr void upgrade(strata::ops&)` and `downgrade(strata::ops&)` (which strata derives when "
+                "upgrade() only creates, adds and renames)");
   static_assert(fault != revision_fault::not_constexpr,
                 "strata::history: the upgrade() or downgrade() of the revision in 'revision_checked<...>' above cannot run at "
                 "compile time: add `constexpr` (`static constexpr void upgrade(strata::ops& op)`), and call only constexpr "
@@ -2411,6 +2716,10 @@ struct revision_checked {
                 "strata::history: the revision in 'revision_checked<...>' above records a name that does not outlive its "
                 "upgrade() or downgrade() (a string_view into a std::string that is gone); record string literals or "
                 "static constexpr names");
+  static_assert(fault != revision_fault::not_derivable,
+                "strata::history: the revision in 'revision_checked<...>' above has no downgrade() and its upgrade() records an "
+                "operation strata cannot reverse (execute, run, a drop, alter_column, an unnamed check): write its downgrade(), or "
+                "declare it irreversible with an empty one");
   static constexpr bool value = names_checked<R>::value;
 };
 
@@ -2437,7 +2746,7 @@ consteval std::uint64_t upgrade_checksum_of() {
 
 template <class R>
 constexpr revision_info info_of() {
-  if constexpr (Revision<R>) return {R::id, R::down_revisions, R::message, &R::upgrade, &R::downgrade, R::transactional, nullptr, nullptr,
+  if constexpr (Revision<R>) return {R::id, R::down_revisions, R::message, &R::upgrade, &detail::downgrade_of<R>, R::transactional, nullptr, nullptr,
                                      upgrade_checksum_of<R>()};
   else return {};
 }
@@ -2952,6 +3261,11 @@ class schema_builder {
     indexes_by_name_.reserve(indexes);
   }
 
+  // Whether a foreign key must name a table (and columns) that exist, and a constraint columns of its
+  // table (as replaying a history asks; on by default). Models declared in any order turn it off and
+  // check their references once every table is there (model::finish).
+  constexpr void check_references(bool on) { check_references_ = on; }
+
   // Applies o; false when it does not fit, the schema then as it was before o.
   constexpr bool apply(const operation& o) {
     std::visit([this](const auto& x) { on(x); }, o);
@@ -3196,8 +3510,54 @@ class schema_builder {
     return out;
   }
 
+  // Whether what a constraint or a column's .references() names exists: its columns in `columns` (of
+  // `table`), the table it references (`table` itself, or one of the schema) and the columns there.
+  // False, with the fault, when not.
+  static constexpr bool has_column(const std::vector<column>& columns, std::string_view name) {
+    for (const auto& c : columns)
+      if (c.name == name) return true;
+    return false;
+  }
+  template <class Names>
+  constexpr bool references_exist(std::string_view table, const std::vector<column>& columns, std::string_view target, const Names& target_columns) {
+    if (!check_references_) return true;
+    const std::vector<column>* there = &columns;
+    if (target != table) {
+      const auto slot = table_slot(target);
+      if (slot == npos) {
+        fail(replay_problem::no_table, target);
+        return false;
+      }
+      there = &tables_[slot].columns;
+    }
+    for (std::string_view n : target_columns)
+      if (!n.empty() && !has_column(*there, n)) {
+        fail(replay_problem::no_column, target, n);
+        return false;
+      }
+    return true;
+  }
+  constexpr bool refers_to_what_exists(std::string_view table, const std::vector<column>& columns, const column& c) {
+    if (!c.foreign_key) return true;
+    const std::string_view target_column[] = {c.foreign_key->column};
+    return references_exist(table, columns, c.foreign_key->table, target_column);
+  }
+  constexpr bool refers_to_what_exists(std::string_view table, const std::vector<column>& columns, const constraint& k) {
+    if (!check_references_) return true;
+    for (auto n : k.columns)
+      if (!has_column(columns, n)) {
+        fail(replay_problem::no_column, table, n);
+        return false;
+      }
+    return k.kind != constraint_kind::foreign_key || references_exist(table, columns, k.referenced_table, k.referenced_columns);
+  }
+
   constexpr void on(const op::create_table& x) {
     if (table_slot(x.table) != npos) return fail(replay_problem::table_exists, x.table);
+    for (const auto& c : x.columns)
+      if (!refers_to_what_exists(x.table, x.columns, c)) return;
+    for (const auto& k : x.constraints)
+      if (!refers_to_what_exists(x.table, x.columns, k)) return;
     add_table(table_schema{x.table, hash_id(x.table), x.columns, x.constraints}, next_uid_++);
   }
   constexpr void on(const op::drop_table& x) {
@@ -3238,6 +3598,7 @@ class schema_builder {
     if (slot == npos) return fail(replay_problem::no_table, x.table);
     auto& cols = tables_[slot].columns;
     if (tables_[slot].find_column(x.definition.name) != nullptr) return fail(replay_problem::column_exists, x.table, x.definition.name);
+    if (!refers_to_what_exists(x.table, cols, x.definition)) return;
     auto at = cols.size();
     if (const auto anchor = x.placement.insert_before.empty() ? x.placement.insert_after : x.placement.insert_before; !anchor.empty()) {
       at = 0;
@@ -3295,6 +3656,7 @@ class schema_builder {
   constexpr void on(const op::add_constraint& x) {
     const auto slot = table_slot(x.table);
     if (slot == npos) return fail(replay_problem::no_table, x.table);
+    if (!refers_to_what_exists(x.table, tables_[slot].columns, x.definition)) return;
     for (const auto& k : tables_[slot].constraints)
       if (!x.definition.name.empty() && k.name == x.definition.name) return fail(replay_problem::constraint_exists, x.table, x.definition.name);
     change_table(x.table)->constraints.push_back(x.definition);
@@ -3345,6 +3707,7 @@ class schema_builder {
   std::size_t next_uid_ = 0;
   journal* journal_ = nullptr;
   replay_error fault_{};
+  bool check_references_ = true;
 };
 
 // Not constexpr: reaching it in constant evaluation is the compile error.
@@ -3475,7 +3838,9 @@ struct frozen_schema {
 template <schema_sizes S>
 struct replay_result {
   replay_error error{};                 // the first upgrade operation that does not fit, if any
-  std::size_t irreversible = never;     // the first revision whose downgrade does not undo its upgrade
+  std::size_t irreversible = never;     // the first revision whose downgrade does not undo its upgrade, or declared so
+  std::size_t unexpected = never;       // the first such revision not declared irreversible (strata::reviewed)
+  std::string_view not_undone{};        // ... and the table or index its downgrade leaves changed
   replay_error downgrade_error{};       // that downgrade's operation that does not fit, if that is why
   frozen_schema<S> head{};
 };
@@ -3495,6 +3860,16 @@ constexpr bool apply_recorded(schema_builder& b, const ops& recorded, std::strin
 template <class H>
 struct replay_plan;
 
+// Revision i's downgrade does not undo its upgrade: it leaves `changed` (a table or an index) changed.
+template <class Result>
+constexpr void not_undone(Result& out, std::size_t i, std::string_view changed) {
+  if (out.irreversible == never) out.irreversible = i;
+  if (out.unexpected == never) {
+    out.unexpected = i;
+    out.not_undone = changed;
+  }
+}
+
 // Upgrades through the revisions at positions [first, last) of H, in list order, applying each
 // downgrade after its upgrade (until one does not undo it), comparing and undoing it. False when
 // an upgrade does not fit (out.error says why). A downgrade that undoes_by_its_operations is
@@ -3509,7 +3884,9 @@ constexpr bool replay_revisions(schema_builder& b, std::size_t first, std::size_
     // Not a revision (strata::history has said so): its id is empty. Not `upgrade == nullptr`, which
     // GCC does not fold under -fsanitize.
     if (r.id.empty()) continue;
-    const bool checking = out.irreversible == never;
+    // Every revision is checked but one that declares itself irreversible (declares_irreversible).
+    const bool checking = !replay_plan<H>::declared_irreversible[i];
+    if (!checking && out.irreversible == never) out.irreversible = i;
     recorded.clear();
     r.upgrade(recorded);
     // As the history's check found it (record_names): the downgrade is recorded only to be applied.
@@ -3535,21 +3912,34 @@ constexpr bool replay_revisions(schema_builder& b, std::size_t first, std::size_
       };
       for (const auto& o : list)
         if (const auto* c = std::get_if<op::add_column>(&o))
-          if (!created(c->table) && b.column_in_constraints(c->table, c->definition.name)) out.irreversible = i;
+          if (!created(c->table) && b.column_in_constraints(c->table, c->definition.name)) {
+            not_undone(out, i, c->table);
+            break;
+          }
       continue;
     }
     recorded.clear();
     r.downgrade(recorded);
     down.clear();
     b.keep_journal(&down);
-    bool undone = apply_recorded(b, recorded, r.id, true, out.downgrade_error);
+    replay_error downgrade_error;
+    bool undone = apply_recorded(b, recorded, r.id, true, downgrade_error);
     b.keep_journal(nullptr);
-    for (const auto& e : up.tables) undone = undone && b.table_as(e);
-    for (const auto& e : up.indexes) undone = undone && b.index_as(e);
-    for (const auto& e : down.tables) undone = undone && (up.saw_table(e.name) || b.table_as(e));
-    for (const auto& e : down.indexes) undone = undone && (up.saw_index(e.name) || b.index_as(e));
+    if (!undone && !out.downgrade_error) out.downgrade_error = downgrade_error;
+    // The first table or index the downgrade does not put back as it was.
+    std::string_view changed{};
+    auto compare = [&](bool same, std::string_view name) {
+      if (undone && !same) {
+        undone = false;
+        changed = name;
+      }
+    };
+    for (const auto& e : up.tables) compare(b.table_as(e), e.name);
+    for (const auto& e : up.indexes) compare(b.index_as(e), e.name);
+    for (const auto& e : down.tables) compare(up.saw_table(e.name) || b.table_as(e), e.name);
+    for (const auto& e : down.indexes) compare(up.saw_index(e.name) || b.index_as(e), e.name);
     b.undo(down);
-    if (!undone) out.irreversible = i;
+    if (!undone) not_undone(out, i, changed);
   }
   return true;
 }
@@ -3598,6 +3988,7 @@ struct replay_plan<history<R...>> {
   static constexpr std::array<std::size_t, size> weights{replay_weight<R>()...};
   static constexpr std::array<schema_sizes, size> created{created_by<R>()...};
   static constexpr std::array<bool, size> inverse{inverse_by_its_operations<R>()...};
+  static constexpr std::array<bool, size> declared_irreversible{declares_irreversible<R>()...};
 
   // The first revision of each chunk, then `size`.
   template <class Out>
@@ -3659,6 +4050,8 @@ constexpr replay_result<S> replay_part() {
     out.error = before.error;
     out.irreversible = before.irreversible;
     out.downgrade_error = before.downgrade_error;
+    out.unexpected = before.unexpected;
+    out.not_undone = before.not_undone;
     if (out.error) return out;
     before.head.thaw_into(b);
   }
@@ -4699,6 +5092,344 @@ class revision_graph {
 // #include <strata/graph.hpp>
 // #include <strata/history.hpp>
 // #include <strata/ops.hpp>
+// #include <strata/review.hpp>
+// strata::reviewed: the compiler as migration reviewer. Using a history (a migrator, manage_db's
+// project, a test fixture, or `static_assert(strata::reviewed<history>)`) replays it at compile time
+// and stops compilation with one line when
+//   - an operation does not fit the schema before it (a missing table, column, index ...);
+//   - a downgrade does not fit the schema its upgrade leaves, or does not undo the upgrade (unless
+//     the revision declares `static constexpr bool irreversible = true;`);
+//   - an upgrade breaks a safety rule (strata::rule) its history's policy makes an error, on an
+//     operation that does not acknowledge it (`op.allow(strata::rule::drop_column).drop_column(...)`);
+//   - the policy requires a single head and the history has several.
+// A history chooses its policy by specialising strata::review_policy_for:
+//   template <> inline constexpr strata::review_policy strata::review_policy_for<app::history> =
+//       strata::strict_policy<strata::postgresql_sql>();
+// (where the recorded operations cannot be constant-evaluated, as with clang 14, only the graph is
+// checked: see detail::records_at_compile_time).
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+// #include <strata/detail/graph_check.hpp>
+// #include <strata/detail/recorded_names.hpp>
+// #include <strata/history.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/revision.hpp>
+// #include <strata/rules.hpp>
+// #include <strata/schema.hpp>
+
+namespace strata {
+
+// Which rules are errors for a history, the databases it targets, and whether it must have one head.
+struct review_policy {
+  static constexpr std::size_t max_targets = 4;
+  std::uint32_t errors = 0;   // bit(rule) for each rule that is an error
+  std::array<review_target, max_targets> targets{};
+  std::size_t target_count = 0;
+  bool single_head = false;
+  bool replays = true;      // an operation that does not fit the schema before it is an error
+  bool reversible = true;   // a downgrade that does not undo its upgrade is an error (unless declared)
+
+  [[nodiscard]] constexpr review_policy with(rule r) const {
+    auto p = *this;
+    p.errors |= bit(r);
+    return p;
+  }
+  [[nodiscard]] constexpr review_policy without(rule r) const {
+    auto p = *this;
+    p.errors &= ~bit(r);
+    return p;
+  }
+  // The history also runs on `t`: an option `t` cannot honour is an error (rule::option_not_honoured).
+  [[nodiscard]] constexpr review_policy targeting(const review_target& t) const {
+    auto p = *this;
+    if (p.target_count < max_targets) p.targets[p.target_count++] = t;
+    return p;
+  }
+  [[nodiscard]] constexpr review_policy requiring_single_head(bool on = true) const {
+    auto p = *this;
+    p.single_head = on;
+    return p;
+  }
+  [[nodiscard]] constexpr bool is_error(rule r) const { return (errors & bit(r)) != 0; }
+};
+
+namespace policy {
+// What every history gets: what would fail at run time anyway.
+inline constexpr review_policy basic = review_policy{}.with(rule::concurrently_in_transaction).with(rule::option_not_honoured);
+// Every rule an error, and one head.
+inline constexpr review_policy strict = [] {
+  review_policy p = basic;
+  for (std::size_t r = 0; r < rule_count; ++r) p = p.with(static_cast<rule>(r));
+  return p.requiring_single_head();
+}();
+// Nothing checked but the graph: for a history written to fail at run time (a test of the run-time
+// errors), never for an application's.
+inline constexpr review_policy unchecked = [] {
+  review_policy p;
+  p.replays = false;
+  p.reversible = false;
+  return p;
+}();
+}  // namespace policy
+
+// A policy for the databases whose SQL traits are given (strata::sqlite_sql, strata::postgresql_sql):
+// strict (every rule, one head; for a production PostgreSQL database) or relaxed (what fails anyway,
+// and options a target cannot honour).
+template <class... Traits>
+constexpr review_policy strict_policy() {
+  review_policy p = policy::strict;
+  ((p = p.targeting(Traits::review_target)), ...);
+  return p;
+}
+template <class... Traits>
+constexpr review_policy relaxed_policy() {
+  review_policy p = policy::basic;
+  ((p = p.targeting(Traits::review_target)), ...);
+  return p;
+}
+
+// The policy of history H: specialise it for yours.
+template <class H>
+inline constexpr review_policy review_policy_for = policy::basic;
+
+namespace detail {
+
+template <class R>
+constexpr rule_findings findings_of() {
+  if constexpr (records_at_compile_time && Revision<R>) return record_names<R>().findings;
+  else return {};
+}
+
+// Whether a rule applies to the policy's targets (all of them: no target listed).
+constexpr bool any_target(const review_policy& p, bool review_target::*feature, bool value) {
+  if (p.target_count == 0) return value;
+  for (std::size_t t = 0; t < p.target_count; ++t)
+    if (p.targets[t].*feature == value) return true;
+  return false;
+}
+constexpr std::string_view target_without(const review_policy& p, bool review_target::*feature) {
+  for (std::size_t t = 0; t < p.target_count; ++t)
+    if (!(p.targets[t].*feature)) return p.targets[t].name;
+  return {};
+}
+
+// One finding the policy makes an error: which rule, at which operation of the upgrade, and for
+// option_not_honoured the target and the option.
+struct rule_break {
+  std::size_t revision = never;
+  rule broken = rule::drop_table;
+  std::size_t operation = 0;
+  std::string_view target{};
+  std::string_view option{};
+};
+
+constexpr rule_break first_break(const review_policy& p, const rule_findings& f, std::size_t revision) {
+  rule_break best;
+  auto consider = [&](rule r, std::size_t finding, std::string_view target = {}, std::string_view option = {}) {
+    if (!f.has(finding) || !p.is_error(r)) return;
+    if (best.revision == never || f.at[finding] < best.operation) best = {revision, r, f.at[finding], target, option};
+  };
+  if (f.found == 0) return best;
+  for (std::size_t k = 0; k < rule_count; ++k) {
+    const auto r = static_cast<rule>(k);
+    if (r == rule::option_not_honoured) continue;
+    if (r == rule::index_without_concurrently && !any_target(p, &review_target::builds_indexes_concurrently, true)) continue;
+    if (r == rule::constraint_without_not_valid && !any_target(p, &review_target::validates_constraints_later, true)) continue;
+    if (r == rule::set_not_null && !any_target(p, &review_target::scans_to_set_not_null, true)) continue;
+    consider(r, k);
+  }
+  if (auto t = target_without(p, &review_target::builds_indexes_concurrently); !t.empty())
+    consider(rule::option_not_honoured, uses_concurrently, t, "concurrently");
+  if (auto t = target_without(p, &review_target::converts_with_using); !t.empty()) consider(rule::option_not_honoured, uses_using, t, "using");
+  return best;
+}
+
+constexpr std::string_view advice(rule r) {
+  switch (r) {
+    case rule::not_null_without_default:
+      return "a NOT NULL column without a server default cannot be added to a table that has rows; add it nullable, backfill it, "
+             "then make it NOT NULL, or give it .server_default(...)";
+    case rule::index_without_concurrently:
+      return "building an index on an existing table blocks its writes until it is built; create it with {.concurrently = true} "
+             "in a revision with `static constexpr bool transactional = false;`";
+    case rule::column_type_change:
+      return "changing a column's type rewrites the table under an exclusive lock; add a column of the new type, backfill it and "
+             "switch to it over later revisions";
+    case rule::rename_column:
+      return "the running application still reads the old name; add the new column, write both, and drop the old one in a later "
+             "release";
+    case rule::rename_table:
+      return "the running application still reads the old name; create the new table (or a view of the old name) and move over "
+             "a later release";
+    case rule::drop_table:
+    case rule::drop_column:
+      return "its rows are lost for good; stop using it in the application first, back the database up";
+    case rule::constraint_without_not_valid:
+      return "adding a foreign key or check to an existing table checks every row under a lock; add it NOT VALID and "
+             "VALIDATE CONSTRAINT in a later revision (op.execute)";
+    case rule::set_not_null:
+      return "SET NOT NULL scans the whole table under an exclusive lock; first add CHECK (col IS NOT NULL) NOT VALID and "
+             "VALIDATE it, which PostgreSQL 12+ then uses to skip the scan";
+    case rule::concurrently_in_transaction:
+      return "CREATE INDEX CONCURRENTLY cannot run in a transaction; give the revision `static constexpr bool transactional = "
+             "false;`";
+    case rule::option_not_honoured: return "drop the option, or the target from the history's policy";
+  }
+  return {};
+}
+
+template <class H>
+constexpr message_buffer break_message(const rule_break& b) {
+  message_buffer m;
+  if (b.revision == never) return m;
+  const auto& r = H::revisions[b.revision];
+  ops recorded;
+  r.upgrade(recorded);
+  m << "strata::reviewed: revision `" << r.id << "` breaks rule " << to_string(b.broken) << ": ";
+  if (b.operation < recorded.size()) describe_to(m, recorded.operations()[b.operation]);
+  if (b.broken == rule::option_not_honoured) m << ": " << b.target << " cannot honour `" << b.option << "`";
+  m << "; " << advice(b.broken) << "; or acknowledge it: op.allow(strata::rule::" << to_string(b.broken) << ")";
+  return m;
+}
+
+// The first upgrade operation of revision i that touches `name` (a table or an index).
+template <class H>
+constexpr message_buffer not_undone_message(std::size_t i, std::string_view name) {
+  message_buffer m;
+  if (i == never || i >= H::size) return m;
+  const auto& r = H::revisions[i];
+  m << "strata::reviewed: the downgrade of revision `" << r.id << "` does not undo its upgrade";
+  ops recorded;
+  r.upgrade(recorded);
+  for (const auto& o : recorded.operations()) {
+    const auto* index = std::get_if<op::create_index>(&o);
+    const auto* dropped = std::get_if<op::drop_index>(&o);
+    const auto* renamed = std::get_if<op::rename_table>(&o);
+    if (!name.empty() && (table_of(o) == name || (index != nullptr && index->name == name) || (dropped != nullptr && dropped->name == name) ||
+                          (renamed != nullptr && renamed->new_name == name))) {
+      m << ": `";
+      describe_to(m, o);
+      m << "` is not undone";
+      break;
+    }
+  }
+  m << "; make downgrade() undo it, or declare the revision irreversible (static constexpr bool irreversible = true;)";
+  return m;
+}
+
+template <class H>
+constexpr message_buffer heads_message() {
+  message_buffer m;
+  if (H::heads.size() <= 1) return m;
+  m << "strata::reviewed: the history has " << H::heads.size() << " heads (";
+  for (std::size_t k = 0; k < H::heads.size(); ++k) m << (k == 0 ? "`" : ", `") << H::heads[k] << "`";
+  m << ") and its policy requires one; merge them: manage_db merge -m \"merge heads\" heads";
+  return m;
+}
+
+template <class H>
+struct review;
+template <class... R>
+struct review<history<R...>> {
+  using H = history<R...>;
+  static constexpr review_policy policy = review_policy_for<H>;
+  static constexpr std::array<rule_findings, sizeof...(R)> findings{findings_of<R>()...};
+  static constexpr rule_break broken = [] {
+    for (std::size_t i = 0; i < findings.size(); ++i)
+      if (auto b = first_break(policy, findings[i], i); b.revision != never) return b;
+    return rule_break{};
+  }();
+};
+
+// Instantiated only for a history that fails the review: GCC prints the Message argument verbatim in
+// the "In instantiation of" line above the assertion. `value` is true so that nothing else fails
+// after it: one failure, one message.
+template <fixed_string Message>
+struct revision_breaks_a_rule {
+  static_assert(Message.size() == 0, "strata::reviewed: a revision breaks a safety rule: the revision, the operation and the safe way are "
+                                     "spelled out in 'revision_breaks_a_rule<...>' above");
+  static constexpr bool value = true;
+};
+template <fixed_string Message>
+struct downgrade_does_not_undo_upgrade {
+  static_assert(Message.size() == 0, "strata::reviewed: a downgrade does not undo its upgrade: the revision and the operation are spelled out in "
+                                     "'downgrade_does_not_undo_upgrade<...>' above");
+  static constexpr bool value = true;
+};
+template <fixed_string Message>
+struct history_has_several_heads {
+  static_assert(Message.size() == 0, "strata::reviewed: the history has several heads: they are spelled out in 'history_has_several_heads<...>' above");
+  static constexpr bool value = true;
+};
+template <bool Ok, fixed_string Message>
+inline constexpr bool rules_kept = true;
+template <fixed_string Message>
+inline constexpr bool rules_kept<false, Message> = revision_breaks_a_rule<Message>::value;
+template <bool Ok, fixed_string Message>
+inline constexpr bool reversible_checked = true;
+template <fixed_string Message>
+inline constexpr bool reversible_checked<false, Message> = downgrade_does_not_undo_upgrade<Message>::value;
+template <bool Ok, fixed_string Message>
+inline constexpr bool heads_checked = true;
+template <fixed_string Message>
+inline constexpr bool heads_checked<false, Message> = history_has_several_heads<Message>::value;
+
+// Each check runs only when those before it passed: one fault, one message (and then true, so that
+// the static_assert around strata::reviewed does not fail a second time).
+template <class H, int Step = 0>
+constexpr bool review_step() {
+  if constexpr (!H::valid) {
+    return true;   // strata::history has said why
+  } else if constexpr (Step == 0) {
+    constexpr bool ok = !review_policy_for<H>.single_head || H::heads.size() <= 1;
+    static_assert(heads_checked<ok, to_fixed_string<heads_message<H>().size>(heads_message<H>())>);
+    if constexpr (!ok) return true;
+    else return review_step<H, 1>();
+  } else if constexpr (Step == 1) {
+    constexpr auto& b = review<H>::broken;
+    constexpr bool ok = b.revision == never;
+    static_assert(rules_kept<ok, to_fixed_string<break_message<H>(b).size>(break_message<H>(b))>);
+    if constexpr (!ok) return true;
+    else return review_step<H, 2>();
+  } else if constexpr (!review_policy_for<H>.replays) {
+    return true;
+  } else if constexpr (Step == 2) {
+    constexpr auto& replayed = replay_of<H>;
+    static_assert(replay_checked<!replayed.error, to_fixed_string<replay_message_of<H>.size>(replay_message_of<H>)>);
+    if constexpr (replayed.error) return true;
+    else return review_step<H, 3>();
+  } else if constexpr (Step == 3) {
+    constexpr auto& replayed = replay_of<H>;
+    static_assert(downgrade_checked<!replayed.downgrade_error, to_fixed_string<downgrade_message_of<H>.size>(downgrade_message_of<H>)>);
+    if constexpr (replayed.downgrade_error) return true;
+    else return review_step<H, 4>();
+  } else {
+    constexpr auto& replayed = replay_of<H>;
+    constexpr bool ok = replayed.unexpected == never || !review_policy_for<H>.reversible;
+    static_assert(reversible_checked<ok, to_fixed_string<not_undone_message<H>(replayed.unexpected, replayed.not_undone).size>(
+                                             not_undone_message<H>(replayed.unexpected, replayed.not_undone))>);
+    return true;
+  }
+}
+
+template <class H>
+constexpr bool review_now() {
+  if constexpr (records_at_compile_time) return review_step<H>();
+  else return H::valid;
+}
+
+}  // namespace detail
+
+// Whether history H passes the compiler's review (see the top of this file); using it runs the
+// review, and a failure is a compile error naming the revision, the operation and the fix.
+template <History H>
+inline constexpr bool reviewed = detail::review_now<H>();
+
+}  // namespace strata
 
 namespace strata {
 
@@ -4753,14 +5484,19 @@ inline std::string overlapping_versions(std::string_view table, std::string_view
 template <Dialect D>
 class migrator {
  public:
+  // The compiler reviews H first (strata::reviewed).
   template <History H, class... Args>
     requires std::constructible_from<D, Args&&...>
-  explicit migrator(H, Args&&... dialect_args) : migrator(std::span<const revision_info>(H::revisions), std::forward<Args>(dialect_args)...) {}
+  explicit migrator(H, Args&&... dialect_args) : migrator(std::span<const revision_info>(H::revisions), std::forward<Args>(dialect_args)...) {
+    static_assert(reviewed<H>);
+  }
 
   template <History H, class... Args>
     requires std::constructible_from<D, Args&&...>
   migrator(H, migrator_options options, Args&&... dialect_args)
-      : migrator(std::span<const revision_info>(H::revisions), std::move(options), std::forward<Args>(dialect_args)...) {}
+      : migrator(std::span<const revision_info>(H::revisions), std::move(options), std::forward<Args>(dialect_args)...) {
+    static_assert(reviewed<H>);
+  }
 
   // On revisions known at run time (a history's `revisions`, passed on from another translation
   // unit): they must outlive the migrator, as a history's static array does.
@@ -6048,6 +6784,7 @@ std::variant<migrator<Ds>...> open(std::span<const revision_info> revisions, std
 template <History H, Dialect... Ds>
   requires(sizeof...(Ds) > 0)
 std::variant<migrator<Ds>...> open(std::string_view url, const migrator_options& options = {}) {
+  static_assert(reviewed<H>);
   return open<Ds...>(std::span<const revision_info>(H::revisions), url, options);
 }
 
@@ -6803,6 +7540,7 @@ struct revision_file {
 class versions_folder {
  public:
   static constexpr std::string_view list_file = "history.hpp";
+  static constexpr std::string_view policy_file = "review_policy.hpp";
   static constexpr std::string_view list_namespace = "migrations";
 
   explicit versions_folder(std::filesystem::path folder) : folder_(std::move(folder)) {
@@ -6812,7 +7550,8 @@ class versions_folder {
       throw configuration_error("the versions folder '" + folder_.string() + "' is not a folder; point versions_dir at a folder");
     std::vector<std::filesystem::path> paths;
     for (const auto& entry : std::filesystem::directory_iterator(folder_))
-      if (entry.is_regular_file() && entry.path().extension() == ".hpp" && entry.path().filename() != list_file)
+      if (entry.is_regular_file() && entry.path().extension() == ".hpp" && entry.path().filename() != list_file &&
+          entry.path().filename() != policy_file)
         paths.push_back(entry.path());
     std::sort(paths.begin(), paths.end());
     for (const auto& p : paths)
@@ -6936,6 +7675,9 @@ class versions_folder {
     for (std::size_t i = 0; i < files_.size(); ++i) text << "\n    " << files_[i].type << (i + 1 < files_.size() ? "," : ">;");
     if (files_.empty()) text << ">;";
     text << "\n\n}  // namespace " << list_namespace << "\n";
+    // The compiler reviews the history under the policy the folder's review_policy.hpp gives it
+    // (strata::review_policy_for), written by hand: in the list, every use of the history sees it.
+    text << "\n#if __has_include(\"" << policy_file << "\")\n#include \"" << policy_file << "\"\n#endif\n";
     write_file(folder_ / list_file, text.str());
   }
 
@@ -7864,6 +8606,7 @@ class model {
 
     // One builder for the whole schema: schema::apply would build one per operation.
     detail::schema_builder b;
+    b.check_references(false);   // models come in any order: their references are checked below
     b.reserve(tables_.size(), indexes_.size());
     for (std::size_t i = 0; i < tables_.size(); ++i) {
       const auto& t = tables_[i];
@@ -8679,6 +9422,7 @@ class manager {
 #include <string_view>
 
 // #include <strata/history.hpp>
+// #include <strata/review.hpp>
 
 namespace strata {
 class model;  // <strata/model.hpp>: the project holds only a function that returns the models
@@ -8732,6 +9476,7 @@ struct project {
 // project_of<H, M>().
 template <History H>
 constexpr project project_of(std::string_view rebuild_command = {}, model (*models)() = nullptr) {
+  static_assert(reviewed<H>);
   return project{std::span<const revision_info>(strata::detail::frozen_history<H>::revisions), models, rebuild_command};
 }
 
@@ -8753,6 +9498,7 @@ constexpr project project_of(std::string_view rebuild_command = {}, model (*mode
 // #include <strata/naming.hpp>
 // #include <strata/ops.hpp>
 // #include <strata/revision.hpp>
+// #include <strata/rules.hpp>
 // #include <strata/types.hpp>
 
 #ifndef STRATA_REVISIONS_ONLY
@@ -8766,6 +9512,7 @@ constexpr project project_of(std::string_view rebuild_command = {}, model (*mode
 // #include <strata/owned_schema.hpp>
 // #include <strata/project.hpp>
 // #include <strata/render.hpp>
+// #include <strata/review.hpp>
 // #include <strata/schema.hpp>
 // #include <strata/schema_diff.hpp>
 // #include <strata/url.hpp>
@@ -8799,6 +9546,8 @@ namespace strata {
 // rewriting the table (Alembic outside batch mode does the same).
 struct postgresql_sql : sql_traits<postgresql_sql> {
   static constexpr std::string_view name = "postgresql";
+  // What the compiler's review (strata::reviewed) may ask of PostgreSQL: all of it.
+  static constexpr strata::review_target review_target{"PostgreSQL", true, true, true, true};
 
   static std::string type(const column_type& t) {
     if (t.kind == type_kind::datetime) return "TIMESTAMP WITHOUT TIME ZONE";
@@ -11446,6 +12195,9 @@ namespace strata {
 // that reference them.
 struct sqlite_sql : sql_traits<sqlite_sql> {
   static constexpr std::string_view name = "sqlite";
+  // What the compiler's review (strata::reviewed) may ask of SQLite: no CONCURRENTLY, no NOT VALID,
+  // no USING (a column changes type by a table rebuild), no scan to SET NOT NULL (a rebuild too).
+  static constexpr strata::review_target review_target{"SQLite", false, false, false, false};
 
   // SQLite takes a literal, a signed number, a keyword such as CURRENT_TIMESTAMP, or (expr).
   static std::string default_clause(std::string_view sql) {

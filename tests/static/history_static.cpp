@@ -146,8 +146,8 @@ struct adds_unit : strata::revision<"c1", "c0"> {
 struct creates_and_adds : strata::revision<"c2", "c0"> {
   static constexpr std::string_view message = "create and add";
   static constexpr void upgrade(strata::ops& op) {
-    op.create_table("sites", {strata::column("id", strata::integer).primary_key(), strata::unique("uq_sites_code", {"code"})});
-    op.add_column("sites", strata::column("code", strata::text));
+    op.create_table("sites", {strata::column("id", strata::integer).primary_key()});
+    op.add_column("sites", strata::column("code", strata::text).unique());
     op.execute("INSERT INTO sites (id, code) VALUES (1, 'a')");
     op.create_index("ix_sites_code", "sites", {"code"});
   }

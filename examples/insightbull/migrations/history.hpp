@@ -16,3 +16,7 @@ using history = strata::history<
     ::migrations::add_market_cap_to_stocks>;
 
 }  // namespace migrations
+
+#if __has_include("review_policy.hpp")
+#include "review_policy.hpp"
+#endif

@@ -16,6 +16,7 @@
 #include <variant>
 #include <vector>
 
+#include <strata/detail/derived_downgrade.hpp>
 #include <strata/ops.hpp>
 
 namespace strata::detail {
@@ -269,7 +270,7 @@ struct frozen_revision {
     freezer.freeze(recorded);
     counter.sizes.upgrade = counter.operations;
     recorded.clear();
-    R::downgrade(recorded);
+    downgrade_of<R>(recorded);
     freezer.freeze(recorded);
     counter.sizes.downgrade = counter.operations - counter.sizes.upgrade;
     return counter.sizes;
@@ -282,7 +283,7 @@ struct frozen_revision {
     R::upgrade(recorded);
     freezer.freeze(recorded);
     recorded.clear();
-    R::downgrade(recorded);
+    downgrade_of<R>(recorded);
     freezer.freeze(recorded);
     return out;
   }();

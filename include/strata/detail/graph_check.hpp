@@ -27,7 +27,7 @@ constexpr bool well_formed_id(std::string_view id) {
   return std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '_'; });
 }
 
-enum class graph_fault : std::uint8_t { none, malformed_id, malformed_down_id, duplicate_id, self_down, unknown_down, later_down, several_bases };
+enum class graph_fault : std::uint8_t { none, malformed_id, malformed_down_id, duplicate_id, self_down, unknown_down, later_down, several_bases, no_base, cycle };
 
 constexpr std::string_view to_string(graph_fault fault) {
   switch (fault) {
@@ -39,6 +39,8 @@ constexpr std::string_view to_string(graph_fault fault) {
     case graph_fault::unknown_down: return "unknown_down";
     case graph_fault::later_down: return "later_down";
     case graph_fault::several_bases: return "several_bases";
+    case graph_fault::no_base: return "no_base";
+    case graph_fault::cycle: return "cycle";
   }
   return "unknown";
 }
@@ -91,6 +93,7 @@ constexpr graph_check check_graph(const std::array<std::string_view, N>& ids,
       if (h0 == h1 && ids[i0] == ids[i1]) return {graph_fault::duplicate_id, std::min(i0, i1), std::max(i0, i1)};
     }
     std::size_t first_base = N;
+    graph_check later{};   // the first revision that follows a later one
     for (std::size_t i = 0; i < N; ++i) {
       if (downs[i].empty()) {
         if (first_base != N) return {graph_fault::several_bases, first_base, i};
@@ -101,17 +104,38 @@ constexpr graph_check check_graph(const std::array<std::string_view, N>& ids,
         const auto j = index.find(d);
         if (j == i) return {graph_fault::self_down, i, 0, d};
         if (j == N) return {graph_fault::unknown_down, i, 0, d};
-        if (j > i) return {graph_fault::later_down, i, j, d};
+        if (j > i && later.fault == graph_fault::none) later = {graph_fault::later_down, i, j, d};
       }
     }
-    return {};
+    // Every down is known: without a base, the downs go round in a cycle.
+    if (first_base == N) return {graph_fault::no_base, 0};
+    if (later.fault == graph_fault::none) return {};
+    // Moving the later revision up the list helps only if it does not follow, however far back, the
+    // revision that names it: otherwise the two are in a cycle.
+    std::array<bool, N> seen{};
+    std::array<std::size_t, N> stack{};
+    std::size_t top = 0;
+    stack[top++] = later.other;
+    seen[later.other] = true;
+    while (top != 0) {
+      const auto k = stack[--top];
+      for (auto d : downs[k]) {
+        const auto j = index.find(d);
+        if (j == later.revision) return {graph_fault::cycle, later.revision, later.other, later.down};
+        if (j < N && !seen[j]) {
+          seen[j] = true;
+          stack[top++] = j;
+        }
+      }
+    }
+    return later;
   }
 }
 
 // A message assembled in constant evaluation; its text becomes a fixed_string template argument
 // so that GCC prints it verbatim in the diagnostic.
 struct message_buffer {
-  char data[400]{};
+  char data[640]{};
   std::size_t size = 0;
   constexpr message_buffer& operator<<(std::string_view s) {
     for (char c : s)
@@ -164,6 +188,19 @@ constexpr message_buffer graph_message(const graph_check& c, const std::array<st
       quoted(c.down) << ", which is not earlier in the list; move ";
       quoted(c.down) << " before ";
       quoted(id(c.revision)) << " in the list";
+      break;
+    case graph_fault::no_base:
+      m << "no revision has strata::base as its down revision, so the down revisions go round in a cycle; give the first "
+           "revision of the list, ";
+      quoted(id(0)) << ", strata::base as its down revision";
+      break;
+    case graph_fault::cycle:
+      m << "revisions ";
+      quoted(id(c.revision)) << " and ";
+      quoted(id(c.other)) << " are in a cycle: ";
+      quoted(id(c.revision)) << " follows ";
+      quoted(id(c.other)) << ", which follows ";
+      quoted(id(c.revision)) << " (directly or through others); make one of them follow an earlier revision";
       break;
     case graph_fault::several_bases:
       m << "revisions ";

@@ -9,6 +9,8 @@
 #include <variant>
 
 #include <strata/checksum.hpp>
+#include <strata/detail/derived_downgrade.hpp>
+#include <strata/detail/rule_findings.hpp>
 #include <strata/ops.hpp>
 
 namespace strata::detail {
@@ -117,7 +119,7 @@ template <class R>
 constexpr bool records_constantly() {
   ops up, down;
   R::upgrade(up);
-  R::downgrade(down);
+  downgrade_of<R>(down);
   return true;
 }
 
@@ -214,6 +216,7 @@ struct recorded_names {
   bool inverse = false;   // the downgrade undoes_by_its_operations the upgrade
   std::uint64_t upgrade_checksum = 0;   // strata::checksum_value of the upgrade's operations
   long_name longest{};                   // the longest identifier (not SQL fragment): strata::names_fit
+  rule_findings findings{};              // the safety rules the upgrade breaks (strata::review_policy)
 
   constexpr void operator()(std::string_view name) {
     if (name.size() > longest.bytes) longest = {name, name.size()};
@@ -247,11 +250,12 @@ constexpr void for_each_recorded_name(F& f, recorded_names* read = nullptr) {
     if (created != nullptr) count_created(o, *created);
   }
   down.reserve(8);
-  R::downgrade(down);
+  downgrade_of<R>(down);
   for (const auto& o : down.operations()) for_each_name(o, f);
   if (read != nullptr) {
     read->inverse = undoes_by_its_operations(down, up);
     read->upgrade_checksum = checksum_value(up);
+    read->findings = find_rule_breaks(up, R::transactional);
   }
 }
 

@@ -44,6 +44,7 @@ struct revision_file {
 class versions_folder {
  public:
   static constexpr std::string_view list_file = "history.hpp";
+  static constexpr std::string_view policy_file = "review_policy.hpp";
   static constexpr std::string_view list_namespace = "migrations";
 
   explicit versions_folder(std::filesystem::path folder) : folder_(std::move(folder)) {
@@ -53,7 +54,8 @@ class versions_folder {
       throw configuration_error("the versions folder '" + folder_.string() + "' is not a folder; point versions_dir at a folder");
     std::vector<std::filesystem::path> paths;
     for (const auto& entry : std::filesystem::directory_iterator(folder_))
-      if (entry.is_regular_file() && entry.path().extension() == ".hpp" && entry.path().filename() != list_file)
+      if (entry.is_regular_file() && entry.path().extension() == ".hpp" && entry.path().filename() != list_file &&
+          entry.path().filename() != policy_file)
         paths.push_back(entry.path());
     std::sort(paths.begin(), paths.end());
     for (const auto& p : paths)
@@ -177,6 +179,9 @@ class versions_folder {
     for (std::size_t i = 0; i < files_.size(); ++i) text << "\n    " << files_[i].type << (i + 1 < files_.size() ? "," : ">;");
     if (files_.empty()) text << ">;";
     text << "\n\n}  // namespace " << list_namespace << "\n";
+    // The compiler reviews the history under the policy the folder's review_policy.hpp gives it
+    // (strata::review_policy_for), written by hand: in the list, every use of the history sees it.
+    text << "\n#if __has_include(\"" << policy_file << "\")\n#include \"" << policy_file << "\"\n#endif\n";
     write_file(folder_ / list_file, text.str());
   }
 

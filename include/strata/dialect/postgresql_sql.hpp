@@ -23,6 +23,8 @@ namespace strata {
 // rewriting the table (Alembic outside batch mode does the same).
 struct postgresql_sql : sql_traits<postgresql_sql> {
   static constexpr std::string_view name = "postgresql";
+  // What the compiler's review (strata::reviewed) may ask of PostgreSQL: all of it.
+  static constexpr strata::review_target review_target{"PostgreSQL", true, true, true, true};
 
   static std::string type(const column_type& t) {
     if (t.kind == type_kind::datetime) return "TIMESTAMP WITHOUT TIME ZONE";

@@ -1,0 +1,13 @@
+// The policy the compiler reviews this history under (strata::reviewed), kept by hand next to the
+// revisions; the generated history.hpp includes it. InsightBull runs on SQLite and PostgreSQL in
+// production: every safety rule is an error, the history has one head, and an option either
+// database cannot honour (CREATE INDEX CONCURRENTLY on SQLite) is refused.
+#pragma once
+
+#include <strata/dialect/postgresql_sql.hpp>
+#include <strata/dialect/sqlite_sql.hpp>
+#include <strata/review.hpp>
+
+template <>
+inline constexpr strata::review_policy strata::review_policy_for<migrations::history> =
+    strata::strict_policy<strata::postgresql_sql, strata::sqlite_sql>();
