@@ -115,6 +115,13 @@ struct with_code : strata::revision<"e0a000000006", "e0a000000005"> {
 };
 using with_a_data_migration = strata::history<library, editions, volumes, by_author, notes, with_code>;
 
+struct virtual_column : strata::revision<"e0a000000007", "e0a000000005"> {
+  static constexpr std::string_view message = "a virtual generated column";
+  static constexpr void upgrade(strata::ops& op) { op.add_column("notes", column("length", strata::integer).generated("length(body)")); }
+  static constexpr void downgrade(strata::ops& op) { op.drop_column("notes", "length"); }
+};
+using with_a_virtual_column = strata::history<library, editions, volumes, by_author, notes, virtual_column>;
+
 template <class B>
 class OfflineSql : public ::testing::Test {
  protected:
@@ -226,6 +233,28 @@ TYPED_TEST(OfflineSql, GroupsTransactionsAsTheOnlineRun) {
   EXPECT_EQ(commits, 5u) << full.text;  // one a revision (PostgreSQL: the one outside a transaction, for its version row)
 }
 
+// A URL's ?schema= (PostgreSQL): the script makes the schema and qualifies the names, as online.
+TYPED_TEST(OfflineSql, WritesInTheUrlsSchema) {
+  if constexpr (TypeParam::name != "postgresql") {
+    GTEST_SKIP() << "a schema option is PostgreSQL's";
+  } else {
+    using H = every_operation;
+    auto m = strata::migrator<typename TypeParam::dialect>(H{}, this->online().url() + "?schema=app");
+    m.upgrade("head");
+    const auto s = strata::offline::script<typename TypeParam::dialect>(std::span<const strata::revision_info>(H::revisions),
+                                                                        this->offline().url() + "?schema=app", direction::upgrade, "head");
+    this->run_script(this->offline(), s);
+    const std::string columns =
+        "SELECT table_name, column_name, data_type, is_nullable, column_default FROM information_schema.columns "
+        "WHERE table_schema = 'app' AND table_name <> 'alembic_version_history' ORDER BY table_name, ordinal_position";
+    EXPECT_EQ(this->offline().rows(columns), this->online().rows(columns)) << s.text;
+    const std::string versions = "SELECT version_num FROM app.alembic_version";
+    EXPECT_EQ(this->offline().rows(versions), this->online().rows(versions));
+    EXPECT_EQ(this->offline().rows("SELECT body FROM app.notes"), this->online().rows("SELECT body FROM app.notes"));
+    EXPECT_EQ(this->offline().tables(), std::vector<std::string>{}) << "nothing in the public schema";
+  }
+}
+
 TYPED_TEST(OfflineSql, CodeCannotBeWrittenAsSql) {
   try {
     (void)this->template script<with_a_data_migration>(this->offline(), direction::upgrade, "head");
@@ -237,6 +266,26 @@ TYPED_TEST(OfflineSql, CodeCannotBeWrittenAsSql) {
   }
   // Up to the revision before it, the script is there.
   EXPECT_EQ(this->template script<with_a_data_migration>(this->offline(), direction::upgrade, "e0a000000005").revisions.size(), 5u);
+}
+
+// An operation the dialect cannot render (PostgreSQL has STORED generated columns only): no script,
+// and the revision named, without the "rolled back" of an online failure.
+TYPED_TEST(OfflineSql, WhatTheDialectCannotRenderIsNamed) {
+  if constexpr (TypeParam::name == "sqlite") {
+    const auto s = this->template script<with_a_virtual_column>(this->offline(), direction::upgrade, "e0a000000005:head");
+    EXPECT_NE(s.text.find("GENERATED ALWAYS AS (length(body)) VIRTUAL"), std::string::npos) << s.text;
+  } else {
+    try {
+      (void)this->template script<with_a_virtual_column>(this->offline(), direction::upgrade, "e0a000000005:head");
+      FAIL() << "a virtual generated column was written for PostgreSQL";
+    } catch (const strata::not_renderable& e) {
+      const std::string what = e.what();
+      EXPECT_TRUE(what.starts_with("revision 'e0a000000007' (a virtual generated column) cannot be written as postgresql SQL: its upgrade at "))
+          << what;
+      EXPECT_NE(what.find("STORED generated columns only"), std::string::npos) << what;
+      EXPECT_EQ(what.find("rolled back"), std::string::npos) << what;
+    }
+  }
 }
 
 TYPED_TEST(OfflineSql, OpensNoDatabase) {
