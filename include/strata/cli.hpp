@@ -35,6 +35,7 @@
 #include <strata/history.hpp>
 #include <strata/migrator.hpp>
 #include <strata/model.hpp>
+#include <strata/offline.hpp>
 #include <strata/ops.hpp>
 #include <strata/project.hpp>
 #include <strata/revision_files.hpp>
@@ -137,6 +138,8 @@ class application {
     for (auto* sub : {upgrade, downgrade}) {
       sub->add_flag("--backup", backup_, "Back the database up first, when there is something to run (SQLite: a .bak file beside it; PostgreSQL: pg_dump)");
       sub->add_option("--backup-dir", backup_dir_, "The folder the backup goes in (default: beside a SQLite file, the working directory for pg_dump)");
+      sub->add_flag("--sql", sql_, "Print the SQL script instead of running it, without connecting; the target is then from:to "
+                                   "(upgrade: to alone starts at base)");
     }
     auto* stamp = app.add_subcommand("stamp", "Set the version table to a target without running any migration");
     stamp->add_option("target", target_, "head, heads, base, or a revision id or prefix");
@@ -190,8 +193,9 @@ class application {
       if (url_option->count() > 0 && strata::detail::trim(url_).empty())
         throw usage_error(std::string(empty_url));
       if (!backup_dir_.empty() && !backup_) throw usage_error("--backup-dir names where --backup writes; add --backup, or leave --backup-dir out");
+      if (sql_ && backup_) throw usage_error("--sql prints a script and touches no database, so there is nothing to back up; leave --backup out");
       // Checked here rather than by CLI11, for a message that says what the target can be.
-      if (*downgrade && target_.empty())
+      if (*downgrade && target_.empty() && !sql_)
         throw usage_error("downgrade needs a target: a revision id or prefix (which stays applied), 'base', or -N such as -1");
       if (*stamp && target_.empty())
         throw usage_error("stamp needs a target: 'head', 'heads', 'base', or a revision id or prefix");
@@ -221,6 +225,10 @@ class application {
       if (*merge) return do_merge();
       if (*heads) return do_heads();
       if (*show) return do_show();
+      if ((*upgrade || *downgrade) && sql_) {
+        refuse_if_stale(", so it prints no script; ", " and run it again");
+        return do_script(*upgrade ? direction::upgrade : direction::downgrade);
+      }
       if (*upgrade) {
         refuse_if_stale(", so it upgrades nothing; ", " and upgrade again");
         return with_database([&](auto& m) { return do_move(m, direction::upgrade); });
@@ -335,12 +343,7 @@ class application {
     return s;
   }
 
-  static std::string downs_of(const revision_info& r) {
-    if (r.down_revisions.empty()) return "base";
-    std::string s;
-    for (auto d : r.down_revisions) s += (s.empty() ? "" : ", ") + std::string(d);
-    return s;
-  }
+  static std::string downs_of(const revision_info& r) { return offline::downs_text(r); }
 
   static std::string downs_of(const commands::revision_node& r) { return r.down_revisions.empty() ? "base" : join(r.down_revisions); }
 
@@ -386,6 +389,20 @@ class application {
     else
       out_ << (up ? "Upgraded " : "Downgraded ") << count(change.applied.size(), "revision") << "; the database is at "
            << id_list(change.to) << ".\n";
+    return exit_success;
+  }
+
+  // upgrade/downgrade --sql: the script, on stdout; no database is opened.
+  int do_script(direction way) {
+    const auto& c = config();
+    const auto s = [&] {
+      try {
+        return offline::script<Ds...>(project_.revisions, c.url, way, target_, migrator_options{c.version_table, program_});
+      } catch (const malformed_url& e) {
+        throw malformed_url(c.url_source + ": " + e.what());
+      }
+    }();
+    out_ << s.text << std::flush;
     return exit_success;
   }
 
@@ -717,7 +734,7 @@ class application {
   std::string config_file_, url_, message_, positional_message_, target_, backup_dir_;
   std::vector<std::string> revisions_;
   bool no_autogenerate_ = false, empty_ = false, from_database_ = false, verbose_ = false, json_ = false, confirm_ = false, applied_ = false;
-  bool backup_ = false, force_protected_ = false;
+  bool backup_ = false, force_protected_ = false, sql_ = false;
 };
 
 }  // namespace detail

@@ -47,6 +47,16 @@ class usage_error : public error {
 
 // ---- Opening a database -----------------------------------------------------------------------------
 
+namespace detail {
+// What to say when none of Ds takes the URL's scheme.
+template <Dialect... Ds>
+std::string unknown_scheme(std::string_view scheme) {
+  std::string known;
+  ((known += (known.empty() ? "" : ", ") + std::string(Ds::name) + "://"), ...);
+  return "the URL's scheme '" + std::string(scheme) + "' is not one this program was built for; use one of " + known;
+}
+}  // namespace detail
+
 // A migrator on the database the URL names, of the first of Ds whose schemes hold the URL's scheme,
 // over the given revisions (a history's `revisions`, which outlive it). When the dialect cannot open
 // it, it makes what the URL's location lacks (PreparesLocation: a SQLite file's folder) and tries
@@ -71,11 +81,7 @@ std::variant<migrator<Ds>...> open(std::span<const revision_info> revisions, std
     }
   };
   (try_one.template operator()<Ds>(), ...);
-  if (!opened) {
-    std::string known;
-    ((known += (known.empty() ? "" : ", ") + std::string(Ds::name) + "://"), ...);
-    throw malformed_url("the URL's scheme '" + scheme + "' is not one this program was built for; use one of " + known);
-  }
+  if (!opened) throw malformed_url(detail::unknown_scheme<Ds...>(scheme));
   return std::move(*opened);
 }
 

@@ -32,6 +32,14 @@ struct render_options {
   std::uint32_t server_version = 0;
 };
 
+// The statements a script (strata/offline.hpp) writes around one unit of work (a revision's
+// operations, or a version-table write on its own), as the dialect's transaction() runs it.
+struct unit_frame {
+  std::vector<std::string> before;  // BEGIN, and what the dialect switches before it
+  std::vector<std::string> after;   // COMMIT, and what it switches back after it
+  bool transaction = false;         // whether the unit runs inside a transaction
+};
+
 namespace detail {
 
 // A failure while rendering one operation becomes strata::operation_failed naming it.
@@ -263,6 +271,24 @@ struct sql_traits {
     });
   }
 
+  // ---- What a script of revisions (strata/offline.hpp) writes besides their statements
+
+  // Alembic's version table, created when missing: the layout both Alembic and strata read.
+  static std::string create_version_table(std::string_view table, const render_options& options) {
+    return "CREATE TABLE IF NOT EXISTS " + Self::qualified(options, table) + " (version_num VARCHAR(32) NOT NULL, CONSTRAINT " +
+           quote(std::string(table) + "_pkc") + " PRIMARY KEY (version_num))";
+  }
+
+  // How a unit of work is framed: a transaction when it is transactional, nothing otherwise.
+  static unit_frame frame_unit([[maybe_unused]] std::span<const operation> operations, bool transactional) {
+    if (!transactional) return {};
+    return {{"BEGIN"}, {"COMMIT"}, true};
+  }
+
+  // What a script starts with: the session settings the dialect makes on connecting, and what its
+  // apply() creates first (PostgreSQL's schema). None by default.
+  static std::vector<std::string> script_prologue([[maybe_unused]] const render_options& options) { return {}; }
+
   // A revision's statements, in order; `before` is the schema the operations apply to (a dialect
   // that plans with the tables' definitions, SQLite's rebuild, reads them there).
   static std::vector<std::string> render_revision(std::span<const operation> operations, [[maybe_unused]] const schema& before,
@@ -293,6 +319,10 @@ struct sql_traits {
 //   static std::vector<std::string> statements(const operation&, const render_options&);
 //   static std::vector<std::string> render_revision(std::span<const operation>, const schema&, const render_options&);
 //       // a dialect whose alterations need the tables' definitions (SQLite's rebuild) plans here
+//   static unit_frame frame_unit(std::span<const operation>, bool transactional);
+//   static std::vector<std::string> script_prologue(const render_options&);
+//       // how the dialect's transaction() frames a unit, and what its connection sets up, for
+//       // offline scripts (strata/offline.hpp, manage_db upgrade --sql)
 // Laws:
 //   - Pure: the same operations, schema and options give the same statements, with no connection.
 //   - What runs is what renders: a dialect's apply() executes these statements (plus bookkeeping

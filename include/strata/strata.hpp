@@ -25,6 +25,7 @@
 #include <strata/manager.hpp>
 #include <strata/migrator.hpp>
 #include <strata/model.hpp>
+#include <strata/offline.hpp>
 #include <strata/owned_schema.hpp>
 #include <strata/project.hpp>
 #include <strata/render.hpp>

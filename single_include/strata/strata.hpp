@@ -4239,6 +4239,14 @@ struct render_options {
   std::uint32_t server_version = 0;
 };
 
+// The statements a script (strata/offline.hpp) writes around one unit of work (a revision's
+// operations, or a version-table write on its own), as the dialect's transaction() runs it.
+struct unit_frame {
+  std::vector<std::string> before;  // BEGIN, and what the dialect switches before it
+  std::vector<std::string> after;   // COMMIT, and what it switches back after it
+  bool transaction = false;         // whether the unit runs inside a transaction
+};
+
 namespace detail {
 
 // A failure while rendering one operation becomes strata::operation_failed naming it.
@@ -4470,6 +4478,24 @@ struct sql_traits {
     });
   }
 
+  // ---- What a script of revisions (strata/offline.hpp) writes besides their statements
+
+  // Alembic's version table, created when missing: the layout both Alembic and strata read.
+  static std::string create_version_table(std::string_view table, const render_options& options) {
+    return "CREATE TABLE IF NOT EXISTS " + Self::qualified(options, table) + " (version_num VARCHAR(32) NOT NULL, CONSTRAINT " +
+           quote(std::string(table) + "_pkc") + " PRIMARY KEY (version_num))";
+  }
+
+  // How a unit of work is framed: a transaction when it is transactional, nothing otherwise.
+  static unit_frame frame_unit([[maybe_unused]] std::span<const operation> operations, bool transactional) {
+    if (!transactional) return {};
+    return {{"BEGIN"}, {"COMMIT"}, true};
+  }
+
+  // What a script starts with: the session settings the dialect makes on connecting, and what its
+  // apply() creates first (PostgreSQL's schema). None by default.
+  static std::vector<std::string> script_prologue([[maybe_unused]] const render_options& options) { return {}; }
+
   // A revision's statements, in order; `before` is the schema the operations apply to (a dialect
   // that plans with the tables' definitions, SQLite's rebuild, reads them there).
   static std::vector<std::string> render_revision(std::span<const operation> operations, [[maybe_unused]] const schema& before,
@@ -4500,6 +4526,10 @@ struct sql_traits {
 //   static std::vector<std::string> statements(const operation&, const render_options&);
 //   static std::vector<std::string> render_revision(std::span<const operation>, const schema&, const render_options&);
 //       // a dialect whose alterations need the tables' definitions (SQLite's rebuild) plans here
+//   static unit_frame frame_unit(std::span<const operation>, bool transactional);
+//   static std::vector<std::string> script_prologue(const render_options&);
+//       // how the dialect's transaction() frames a unit, and what its connection sets up, for
+//       // offline scripts (strata/offline.hpp, manage_db upgrade --sql)
 // Laws:
 //   - Pure: the same operations, schema and options give the same statements, with no connection.
 //   - What runs is what renders: a dialect's apply() executes these statements (plus bookkeeping
@@ -6748,6 +6778,16 @@ class usage_error : public error {
 
 // ---- Opening a database -----------------------------------------------------------------------------
 
+namespace detail {
+// What to say when none of Ds takes the URL's scheme.
+template <Dialect... Ds>
+std::string unknown_scheme(std::string_view scheme) {
+  std::string known;
+  ((known += (known.empty() ? "" : ", ") + std::string(Ds::name) + "://"), ...);
+  return "the URL's scheme '" + std::string(scheme) + "' is not one this program was built for; use one of " + known;
+}
+}  // namespace detail
+
 // A migrator on the database the URL names, of the first of Ds whose schemes hold the URL's scheme,
 // over the given revisions (a history's `revisions`, which outlive it). When the dialect cannot open
 // it, it makes what the URL's location lacks (PreparesLocation: a SQLite file's folder) and tries
@@ -6772,11 +6812,7 @@ std::variant<migrator<Ds>...> open(std::span<const revision_info> revisions, std
     }
   };
   (try_one.template operator()<Ds>(), ...);
-  if (!opened) {
-    std::string known;
-    ((known += (known.empty() ? "" : ", ") + std::string(Ds::name) + "://"), ...);
-    throw malformed_url("the URL's scheme '" + scheme + "' is not one this program was built for; use one of " + known);
-  }
+  if (!opened) throw malformed_url(detail::unknown_scheme<Ds...>(scheme));
   return std::move(*opened);
 }
 
@@ -9509,6 +9545,292 @@ constexpr project project_of(std::string_view rebuild_command = {}, model (*mode
 // #include <strata/manager.hpp>
 // #include <strata/migrator.hpp>
 // #include <strata/model.hpp>
+// #include <strata/offline.hpp>
+#ifndef STRATA_SINGLE_INCLUDE_STRATA_OFFLINE_HPP
+#define STRATA_SINGLE_INCLUDE_STRATA_OFFLINE_HPP
+// strata::offline: the SQL script an upgrade or downgrade would run, written without a database (manage_db upgrade --sql).
+//
+//   const auto s = strata::offline::script<strata::sqlite, strata::postgresql>(history::revisions, url,
+//                                                                              strata::direction::upgrade, "base:head");
+//   std::cout << s.text;
+//
+// The script is what the migrator runs, because it is the migrator that runs: a migrator<D> over
+// detail::offline_dialect<D>, a Dialect that connects to nothing. It starts at the version rows the
+// range names, renders each revision's operations with D::sql against the schema the history's
+// replay gives at that point (SQLite's table rebuilds planned from it, as sqlite_plan plans them
+// from a live table), and frames the units of work as D's transaction() does (D::sql::frame_unit).
+// So the revisions, their order and their grouping into transactions are the online run's: a change
+// to how the migrator groups them changes the script with it.
+
+#include <algorithm>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/commands.hpp>
+// #include <strata/detail/sql_identifiers.hpp>
+// #include <strata/dialect.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/graph.hpp>
+// #include <strata/history.hpp>
+// #include <strata/migrator.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/render.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/url.hpp>
+
+namespace strata {
+
+// A revision whose operations cannot be written as SQL (a data migration in C++, op.run): no
+// script is given for a range that holds it.
+class not_renderable : public error {
+ public:
+  using error::error;
+};
+
+namespace offline {
+
+// What script() returns.
+struct sql_script {
+  std::string dialect;                 // the name of the dialect the URL's scheme chose
+  std::vector<std::string> from;       // the version rows the script starts at; empty at base
+  std::vector<std::string> revisions;  // the revisions it upgrades or downgrades, in order
+  std::string text;                    // the script: statements ending with ';', comments starting with "--"
+};
+
+// "[from:]to" split: `from` is empty when the range has no ':'.
+struct range {
+  std::string from;
+  std::string to;
+};
+
+// Reads an offline range as Alembic writes it. An upgrade without `from` starts at base (Alembic's
+// offline mode never connects, so it cannot start at the database's revision); a downgrade needs
+// both ends.
+inline range parse_range(direction way, std::string_view text) {
+  const auto colon = text.find(':');
+  range r;
+  if (colon == std::string_view::npos) {
+    if (way == direction::downgrade)
+      throw commands::usage_error("downgrade --sql needs the revision to start from and the target, as from:to (for example head:base), "
+                                  "since the script is written without reading the database");
+    r.from = "base";
+    r.to = text.empty() ? "head" : std::string(text);
+    return r;
+  }
+  r.from = std::string(text.substr(0, colon));
+  r.to = std::string(text.substr(colon + 1));
+  if (r.from.empty() || r.to.empty() || r.to.find(':') != std::string::npos)
+    throw commands::usage_error("'" + std::string(text) + "' is not a range; write from:to with a revision id or prefix, base, head or heads "
+                                "on each side (for example base:head, or " + std::string(way == direction::upgrade ? "3b1f:head" : "head:base") +
+                                ")");
+  return r;
+}
+
+// The version rows `from` stands for: none for base, the heads for heads, else one revision.
+inline std::vector<std::string> rows_of(const revision_graph& g, std::string_view from) {
+  std::vector<std::string> rows;
+  if (from == "base") return rows;
+  if (from == "head" || from == "heads") {
+    if (from == "head" && g.heads().size() > 1) {
+      std::string which;
+      for (auto h : g.heads()) which += (which.empty() ? "'" : ", '") + std::string(g[h].id) + "'";
+      throw multiple_heads("cannot start from 'head': the history has several heads (" + which + "); start from 'heads' or name one");
+    }
+    for (auto h : g.heads()) rows.emplace_back(g[h].id);
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+  rows.emplace_back(g[g.resolve(from)].id);
+  return rows;
+}
+
+// "base" or the down revisions, as "Running upgrade <downs> -> <id>" names them.
+inline std::string downs_text(const revision_info& r) {
+  if (r.down_revisions.empty()) return "base";
+  std::string s;
+  for (auto d : r.down_revisions) s += (s.empty() ? "" : ", ") + std::string(d);
+  return s;
+}
+
+}  // namespace offline
+
+namespace detail {
+
+// A Dialect over no database: its version rows are those it was given, then those written; what it
+// would run is appended to a script. D gives its SQL (D::sql), its name and its schemes only.
+template <Dialect D>
+class offline_dialect {
+ public:
+  using sql = typename D::sql;
+  static constexpr std::string_view name = D::name;
+  static constexpr const auto& schemes = D::schemes;
+
+  offline_dialect(const revision_graph& graph, direction way, std::vector<std::string> rows, render_options options)
+      : graph_(&graph), way_(way), rows_(std::move(rows)), options_(options) {
+    std::sort(rows_.begin(), rows_.end());
+    for (const auto& s : sql::script_prologue(options_)) statement(s);
+  }
+
+  [[nodiscard]] std::string location() const { return "an offline script (" + std::string(name) + ")"; }
+
+  std::vector<std::string> read_versions(std::string_view) { return rows_; }
+
+  // As the dialects do: the table created when missing (written once: it is there after that), its
+  // rows replaced. Outside a unit's transaction, in one of its own.
+  void write_versions(std::string_view table, const std::vector<std::string>& rows) {
+    const auto frame = in_transaction_ ? unit_frame{} : sql::frame_unit({}, true);
+    for (const auto& s : frame.before) statement(s);
+    if (!version_table_written_) statement(sql::create_version_table(table, options_));
+    version_table_written_ = true;
+    const auto qualified = sql::qualified(options_, table);
+    statement("DELETE FROM " + qualified);
+    for (const auto& r : rows) statement("INSERT INTO " + qualified + " (version_num) VALUES (" + detail::sql::literal(r) + ")");
+    for (const auto& s : frame.after) statement(s);
+    rows_ = rows;
+    std::sort(rows_.begin(), rows_.end());
+  }
+
+  void transaction(const unit_of_work& unit, const std::function<void()>& body) {
+    const auto frame = sql::frame_unit(unit.operations, unit.transactional);
+    text_ += "\n";
+    for (const auto& s : frame.before) statement(s);
+    in_transaction_ = frame.transaction;
+    revision_ = unit.revision;
+    body();
+    in_transaction_ = false;
+    for (const auto& s : frame.after) statement(s);
+  }
+
+  // The operations' statements, rendered against the schema they apply to: the history's replay at
+  // the rows the script starts from, with the operations of the script's units applied to it since
+  // (so that a downgrade's columns land where the database puts them, at the end).
+  void apply(std::span<const operation> operations) {
+    for (const auto& o : operations)
+      if (std::holds_alternative<op::run>(o))
+        throw not_renderable(revision_named() + " runs C++ code in its " + std::string(to_string(way_)) + " (" + describe(o) +
+                             "), which cannot be written as SQL, so no script was printed; run that " + std::string(to_string(way_)) +
+                             " online (without --sql), or print the script of the revisions before or after it");
+    if (!schema_) {
+      std::vector<std::size_t> tips;
+      for (const auto& r : rows_) tips.push_back(graph_->find(r));
+      schema_ = commands::replay(*graph_, tips);
+    }
+    try {
+      for (const auto& s : sql::render_revision(operations, *schema_, options_)) statement(s);
+    } catch (const operation_failed& e) {  // not "rolled back", as the migrator would say of a run
+      throw not_renderable(revision_named() + " cannot be written as " + std::string(name) + " SQL: its " + std::string(to_string(way_)) +
+                           " at " + e.operation() + ": " + e.database_message() + ", so no script was printed");
+    }
+    // The schema keeps views of the operations' names: they stay here as long as it does.
+    const auto& kept = kept_.emplace_back(operations.begin(), operations.end());
+    try {
+      for (const auto& o : kept) schema_->apply(o);
+    } catch (const std::logic_error&) {
+      schema_.reset();  // a downgrade that does not undo its upgrade: the replay at the rows then
+    }
+  }
+
+  // A "-- " line (each line of text commented).
+  void comment(std::string_view text) {
+    for (std::size_t at = 0; at <= text.size();) {
+      auto end = text.find('\n', at);
+      if (end == std::string_view::npos) end = text.size();
+      text_ += "-- " + std::string(text.substr(at, end - at)) + "\n";
+      at = end + 1;
+    }
+  }
+
+  [[nodiscard]] const std::string& text() const { return text_; }
+
+ private:
+  // "revision 'id' (message)"
+  [[nodiscard]] std::string revision_named() const {
+    const auto i = graph_->find(revision_);
+    return "revision '" + std::string(revision_) + "'" + (i < graph_->size() ? " (" + std::string((*graph_)[i].message) + ")" : std::string());
+  }
+
+  // A statement as written, ended with ';' (on a line of its own after a trailing "--" comment).
+  void statement(std::string_view s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    if (s.empty()) return;
+    text_ += std::string(s);
+    if (s.back() != ';') {
+      const auto last_line = s.substr(s.rfind('\n') == std::string_view::npos ? 0 : s.rfind('\n'));
+      text_ += last_line.find("--") != std::string_view::npos ? "\n;" : ";";
+    }
+    text_ += "\n";
+  }
+
+  const revision_graph* graph_;
+  direction way_;
+  std::vector<std::string> rows_;
+  render_options options_;
+  std::string_view revision_;
+  std::optional<schema> schema_;
+  std::deque<std::vector<operation>> kept_;
+  std::string text_;
+  bool in_transaction_ = false;
+  bool version_table_written_ = false;
+};
+
+}  // namespace detail
+
+namespace offline {
+
+// The script that upgrading (or downgrading) from `range`'s from to its to would run, for the
+// first of Ds whose schemes hold the URL's scheme; nothing connects. Revisions, order, transactions
+// and checks (targets, names the database would cut) are the migrator's. Throws
+// commands::usage_error for a malformed range, strata::malformed_url for a URL none of Ds takes,
+// strata::not_renderable for a revision with C++ code (op.run) in the range, and what the migrator
+// throws for its targets.
+template <Dialect... Ds>
+  requires(sizeof...(Ds) > 0)
+sql_script script(std::span<const revision_info> revisions, std::string_view url, direction way, std::string_view range_text,
+                  const migrator_options& options = {}) {
+  const auto parsed = database_url::parse(url);
+  const auto r = parse_range(way, range_text);
+  const revision_graph graph(revisions);
+  render_options rendering{};
+  for (const auto& [key, value] : parsed.query)
+    if (key == "schema") rendering.schema = value;
+  std::optional<sql_script> out;
+  auto try_one = [&]<class D>() {
+    if (out || !handles_scheme<D>(parsed.scheme)) return;
+    sql_script s;
+    s.dialect = std::string(D::name);
+    s.from = rows_of(graph, r.from);
+    migrator<detail::offline_dialect<D>> m(revisions, options, graph, way, s.from, rendering);
+    m.on_event([&](const migration_event& e) {
+      if (e.what != migration_event::kind::starting) return;
+      const auto& rev = *e.revision;
+      m.dialect().comment(e.way == direction::upgrade ? "Running upgrade " + downs_text(rev) + " -> " + std::string(rev.id) + ", " + std::string(rev.message)
+                                                      : "Running downgrade " + std::string(rev.id) + " -> " + downs_text(rev) + ", " +
+                                                            std::string(rev.message));
+    });
+    s.revisions = way == direction::upgrade ? m.upgrade(r.to) : m.downgrade(r.to);
+    s.text = "-- strata: " + std::string(to_string(way)) + " " + r.from + ":" + r.to + " for " + s.dialect + ", " +
+             (s.revisions.empty() ? std::string("nothing to run") : std::to_string(s.revisions.size()) + " revision(s)") +
+             "; the version table is " + options.version_table + "\n" + m.dialect().text();
+    out = std::move(s);
+  };
+  (try_one.template operator()<Ds>(), ...);
+  if (!out) throw malformed_url(commands::detail::unknown_scheme<Ds...>(parsed.scheme));
+  return std::move(*out);
+}
+
+}  // namespace offline
+
+}  // namespace strata
+#endif  // STRATA_SINGLE_INCLUDE_STRATA_OFFLINE_HPP
 // #include <strata/owned_schema.hpp>
 // #include <strata/project.hpp>
 // #include <strata/render.hpp>
@@ -9570,6 +9892,13 @@ struct postgresql_sql : sql_traits<postgresql_sql> {
       throw std::invalid_argument("PostgreSQL 15 has STORED generated columns only; write .generated(\"" + std::string(*c.generated_sql) +
                                   "\", strata::stored) for column '" + std::string(c.name) + "'");
     return sql_traits::generated_clause(c);
+  }
+
+  // What strata::postgresql does for a schema option (?schema=): makes the schema when missing,
+  // and sets the search_path that unqualified names (an execute()'s SQL) resolve in.
+  static std::vector<std::string> script_prologue(const render_options& options) {
+    if (options.schema.empty()) return {};
+    return {"CREATE SCHEMA IF NOT EXISTS " + quote(options.schema), "SET search_path TO " + quote(options.schema)};
   }
 
   static constexpr bool concurrent_indexes = true;
@@ -10322,8 +10651,7 @@ class postgresql {
         ensure_schema(t);
         // Alembic's exact layout, so that Alembic and strata can take turns on one database.
         if (!relation_exists(t, table))
-          t.exec("CREATE TABLE " + qualified(table) + " (version_num VARCHAR(32) NOT NULL, CONSTRAINT " +
-                 quote(std::string(table) + "_pkc") + " PRIMARY KEY (version_num))");
+          t.exec(postgresql_sql::create_version_table(table, {.schema = options_.schema}));
         t.exec("DELETE FROM " + qualified(table));
         try {
           for (const auto& r : rows) t.exec_params("INSERT INTO " + qualified(table) + " (version_num) VALUES ($1)", r);
@@ -12234,6 +12562,26 @@ struct sqlite_sql : sql_traits<sqlite_sql> {
     return is_table_alteration(o);
   }
 
+  // Whether strata::sqlite switches foreign keys off around a unit of these operations (one may
+  // rebuild a table: with them on, dropping the old table would cascade to its children).
+  static bool switches_foreign_keys_off(std::span<const operation> operations) {
+    return std::any_of(operations.begin(), operations.end(), &may_rebuild);
+  }
+
+  // As strata::sqlite's transaction() runs a unit: always in a transaction that takes the write
+  // lock up front, foreign keys off around it when it may rebuild a table (PRAGMA foreign_keys is a
+  // no-op inside a transaction). strata's connections have them on, so they are switched back on.
+  static unit_frame frame_unit(std::span<const operation> operations, [[maybe_unused]] bool transactional) {
+    const bool off = switches_foreign_keys_off(operations);
+    unit_frame f{{}, {}, true};
+    if (off) f.before.emplace_back("PRAGMA foreign_keys = OFF");
+    f.before.emplace_back(begin_statement);
+    f.after.emplace_back("COMMIT");
+    if (off) f.after.emplace_back("PRAGMA foreign_keys = ON");
+    return f;
+  }
+  static constexpr std::string_view begin_statement = "BEGIN IMMEDIATE";
+
   // The pieces a revision is planned in: one operation, or a run of one table's consecutive
   // alterations (in order of each table's first alteration; moving one table's alterations past
   // another's is safe: a rebuild reads only its own table, and foreign keys are checked at the end).
@@ -12793,8 +13141,7 @@ class sqlite {
   void write_versions(std::string_view table, const std::vector<std::string>& rows) {
     guarded("writing the version table", [&] {
       // Alembic's exact layout, so that Alembic and strata can take turns on one database.
-      db_->exec("CREATE TABLE IF NOT EXISTS " + quote(table) + " (version_num VARCHAR(32) NOT NULL, CONSTRAINT " +
-                quote(std::string(table) + "_pkc") + " PRIMARY KEY (version_num))");
+      db_->exec(sqlite_sql::create_version_table(table, {}));
       check_version_layout(table);
       db_->exec("DELETE FROM " + quote(table));
       SQLite::Statement insert(*db_, "INSERT INTO " + quote(table) + " (version_num) VALUES (?)");
@@ -12861,7 +13208,7 @@ class sqlite {
   // foreign keys of the tables they rebuilt (and of those that reference them) before commit. For
   // that whole revision, ON DELETE actions do not fire for its own statements either.
   void transaction(const unit_of_work& unit, const std::function<void()>& body) {
-    write_transaction(std::any_of(unit.operations.begin(), unit.operations.end(), &sqlite_sql::may_rebuild), body);
+    write_transaction(sqlite_sql::switches_foreign_keys_off(unit.operations), body);
   }
 
   // Runs sqlite_sql's plans: one operation, or one table's run of alterations planned from its
@@ -13124,7 +13471,7 @@ class sqlite {
   }
 
   void begin() {
-    guarded("taking the write lock (BEGIN IMMEDIATE)", [&] { return db_->exec("BEGIN IMMEDIATE"); });
+    guarded("taking the write lock (BEGIN IMMEDIATE)", [&] { return db_->exec(std::string(sqlite_sql::begin_statement)); });
   }
   void commit() {
     guarded("committing", [&] { return db_->exec("COMMIT"); });
@@ -14137,6 +14484,292 @@ inline configuration load_configuration(const configuration_options& options = {
 // #include <strata/history.hpp>
 // #include <strata/migrator.hpp>
 // #include <strata/model.hpp>
+// #include <strata/offline.hpp>
+#ifndef STRATA_SINGLE_INCLUDE_STRATA_OFFLINE_HPP
+#define STRATA_SINGLE_INCLUDE_STRATA_OFFLINE_HPP
+// strata::offline: the SQL script an upgrade or downgrade would run, written without a database (manage_db upgrade --sql).
+//
+//   const auto s = strata::offline::script<strata::sqlite, strata::postgresql>(history::revisions, url,
+//                                                                              strata::direction::upgrade, "base:head");
+//   std::cout << s.text;
+//
+// The script is what the migrator runs, because it is the migrator that runs: a migrator<D> over
+// detail::offline_dialect<D>, a Dialect that connects to nothing. It starts at the version rows the
+// range names, renders each revision's operations with D::sql against the schema the history's
+// replay gives at that point (SQLite's table rebuilds planned from it, as sqlite_plan plans them
+// from a live table), and frames the units of work as D's transaction() does (D::sql::frame_unit).
+// So the revisions, their order and their grouping into transactions are the online run's: a change
+// to how the migrator groups them changes the script with it.
+
+#include <algorithm>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/commands.hpp>
+// #include <strata/detail/sql_identifiers.hpp>
+// #include <strata/dialect.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/graph.hpp>
+// #include <strata/history.hpp>
+// #include <strata/migrator.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/render.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/url.hpp>
+
+namespace strata {
+
+// A revision whose operations cannot be written as SQL (a data migration in C++, op.run): no
+// script is given for a range that holds it.
+class not_renderable : public error {
+ public:
+  using error::error;
+};
+
+namespace offline {
+
+// What script() returns.
+struct sql_script {
+  std::string dialect;                 // the name of the dialect the URL's scheme chose
+  std::vector<std::string> from;       // the version rows the script starts at; empty at base
+  std::vector<std::string> revisions;  // the revisions it upgrades or downgrades, in order
+  std::string text;                    // the script: statements ending with ';', comments starting with "--"
+};
+
+// "[from:]to" split: `from` is empty when the range has no ':'.
+struct range {
+  std::string from;
+  std::string to;
+};
+
+// Reads an offline range as Alembic writes it. An upgrade without `from` starts at base (Alembic's
+// offline mode never connects, so it cannot start at the database's revision); a downgrade needs
+// both ends.
+inline range parse_range(direction way, std::string_view text) {
+  const auto colon = text.find(':');
+  range r;
+  if (colon == std::string_view::npos) {
+    if (way == direction::downgrade)
+      throw commands::usage_error("downgrade --sql needs the revision to start from and the target, as from:to (for example head:base), "
+                                  "since the script is written without reading the database");
+    r.from = "base";
+    r.to = text.empty() ? "head" : std::string(text);
+    return r;
+  }
+  r.from = std::string(text.substr(0, colon));
+  r.to = std::string(text.substr(colon + 1));
+  if (r.from.empty() || r.to.empty() || r.to.find(':') != std::string::npos)
+    throw commands::usage_error("'" + std::string(text) + "' is not a range; write from:to with a revision id or prefix, base, head or heads "
+                                "on each side (for example base:head, or " + std::string(way == direction::upgrade ? "3b1f:head" : "head:base") +
+                                ")");
+  return r;
+}
+
+// The version rows `from` stands for: none for base, the heads for heads, else one revision.
+inline std::vector<std::string> rows_of(const revision_graph& g, std::string_view from) {
+  std::vector<std::string> rows;
+  if (from == "base") return rows;
+  if (from == "head" || from == "heads") {
+    if (from == "head" && g.heads().size() > 1) {
+      std::string which;
+      for (auto h : g.heads()) which += (which.empty() ? "'" : ", '") + std::string(g[h].id) + "'";
+      throw multiple_heads("cannot start from 'head': the history has several heads (" + which + "); start from 'heads' or name one");
+    }
+    for (auto h : g.heads()) rows.emplace_back(g[h].id);
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+  rows.emplace_back(g[g.resolve(from)].id);
+  return rows;
+}
+
+// "base" or the down revisions, as "Running upgrade <downs> -> <id>" names them.
+inline std::string downs_text(const revision_info& r) {
+  if (r.down_revisions.empty()) return "base";
+  std::string s;
+  for (auto d : r.down_revisions) s += (s.empty() ? "" : ", ") + std::string(d);
+  return s;
+}
+
+}  // namespace offline
+
+namespace detail {
+
+// A Dialect over no database: its version rows are those it was given, then those written; what it
+// would run is appended to a script. D gives its SQL (D::sql), its name and its schemes only.
+template <Dialect D>
+class offline_dialect {
+ public:
+  using sql = typename D::sql;
+  static constexpr std::string_view name = D::name;
+  static constexpr const auto& schemes = D::schemes;
+
+  offline_dialect(const revision_graph& graph, direction way, std::vector<std::string> rows, render_options options)
+      : graph_(&graph), way_(way), rows_(std::move(rows)), options_(options) {
+    std::sort(rows_.begin(), rows_.end());
+    for (const auto& s : sql::script_prologue(options_)) statement(s);
+  }
+
+  [[nodiscard]] std::string location() const { return "an offline script (" + std::string(name) + ")"; }
+
+  std::vector<std::string> read_versions(std::string_view) { return rows_; }
+
+  // As the dialects do: the table created when missing (written once: it is there after that), its
+  // rows replaced. Outside a unit's transaction, in one of its own.
+  void write_versions(std::string_view table, const std::vector<std::string>& rows) {
+    const auto frame = in_transaction_ ? unit_frame{} : sql::frame_unit({}, true);
+    for (const auto& s : frame.before) statement(s);
+    if (!version_table_written_) statement(sql::create_version_table(table, options_));
+    version_table_written_ = true;
+    const auto qualified = sql::qualified(options_, table);
+    statement("DELETE FROM " + qualified);
+    for (const auto& r : rows) statement("INSERT INTO " + qualified + " (version_num) VALUES (" + detail::sql::literal(r) + ")");
+    for (const auto& s : frame.after) statement(s);
+    rows_ = rows;
+    std::sort(rows_.begin(), rows_.end());
+  }
+
+  void transaction(const unit_of_work& unit, const std::function<void()>& body) {
+    const auto frame = sql::frame_unit(unit.operations, unit.transactional);
+    text_ += "\n";
+    for (const auto& s : frame.before) statement(s);
+    in_transaction_ = frame.transaction;
+    revision_ = unit.revision;
+    body();
+    in_transaction_ = false;
+    for (const auto& s : frame.after) statement(s);
+  }
+
+  // The operations' statements, rendered against the schema they apply to: the history's replay at
+  // the rows the script starts from, with the operations of the script's units applied to it since
+  // (so that a downgrade's columns land where the database puts them, at the end).
+  void apply(std::span<const operation> operations) {
+    for (const auto& o : operations)
+      if (std::holds_alternative<op::run>(o))
+        throw not_renderable(revision_named() + " runs C++ code in its " + std::string(to_string(way_)) + " (" + describe(o) +
+                             "), which cannot be written as SQL, so no script was printed; run that " + std::string(to_string(way_)) +
+                             " online (without --sql), or print the script of the revisions before or after it");
+    if (!schema_) {
+      std::vector<std::size_t> tips;
+      for (const auto& r : rows_) tips.push_back(graph_->find(r));
+      schema_ = commands::replay(*graph_, tips);
+    }
+    try {
+      for (const auto& s : sql::render_revision(operations, *schema_, options_)) statement(s);
+    } catch (const operation_failed& e) {  // not "rolled back", as the migrator would say of a run
+      throw not_renderable(revision_named() + " cannot be written as " + std::string(name) + " SQL: its " + std::string(to_string(way_)) +
+                           " at " + e.operation() + ": " + e.database_message() + ", so no script was printed");
+    }
+    // The schema keeps views of the operations' names: they stay here as long as it does.
+    const auto& kept = kept_.emplace_back(operations.begin(), operations.end());
+    try {
+      for (const auto& o : kept) schema_->apply(o);
+    } catch (const std::logic_error&) {
+      schema_.reset();  // a downgrade that does not undo its upgrade: the replay at the rows then
+    }
+  }
+
+  // A "-- " line (each line of text commented).
+  void comment(std::string_view text) {
+    for (std::size_t at = 0; at <= text.size();) {
+      auto end = text.find('\n', at);
+      if (end == std::string_view::npos) end = text.size();
+      text_ += "-- " + std::string(text.substr(at, end - at)) + "\n";
+      at = end + 1;
+    }
+  }
+
+  [[nodiscard]] const std::string& text() const { return text_; }
+
+ private:
+  // "revision 'id' (message)"
+  [[nodiscard]] std::string revision_named() const {
+    const auto i = graph_->find(revision_);
+    return "revision '" + std::string(revision_) + "'" + (i < graph_->size() ? " (" + std::string((*graph_)[i].message) + ")" : std::string());
+  }
+
+  // A statement as written, ended with ';' (on a line of its own after a trailing "--" comment).
+  void statement(std::string_view s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    if (s.empty()) return;
+    text_ += std::string(s);
+    if (s.back() != ';') {
+      const auto last_line = s.substr(s.rfind('\n') == std::string_view::npos ? 0 : s.rfind('\n'));
+      text_ += last_line.find("--") != std::string_view::npos ? "\n;" : ";";
+    }
+    text_ += "\n";
+  }
+
+  const revision_graph* graph_;
+  direction way_;
+  std::vector<std::string> rows_;
+  render_options options_;
+  std::string_view revision_;
+  std::optional<schema> schema_;
+  std::deque<std::vector<operation>> kept_;
+  std::string text_;
+  bool in_transaction_ = false;
+  bool version_table_written_ = false;
+};
+
+}  // namespace detail
+
+namespace offline {
+
+// The script that upgrading (or downgrading) from `range`'s from to its to would run, for the
+// first of Ds whose schemes hold the URL's scheme; nothing connects. Revisions, order, transactions
+// and checks (targets, names the database would cut) are the migrator's. Throws
+// commands::usage_error for a malformed range, strata::malformed_url for a URL none of Ds takes,
+// strata::not_renderable for a revision with C++ code (op.run) in the range, and what the migrator
+// throws for its targets.
+template <Dialect... Ds>
+  requires(sizeof...(Ds) > 0)
+sql_script script(std::span<const revision_info> revisions, std::string_view url, direction way, std::string_view range_text,
+                  const migrator_options& options = {}) {
+  const auto parsed = database_url::parse(url);
+  const auto r = parse_range(way, range_text);
+  const revision_graph graph(revisions);
+  render_options rendering{};
+  for (const auto& [key, value] : parsed.query)
+    if (key == "schema") rendering.schema = value;
+  std::optional<sql_script> out;
+  auto try_one = [&]<class D>() {
+    if (out || !handles_scheme<D>(parsed.scheme)) return;
+    sql_script s;
+    s.dialect = std::string(D::name);
+    s.from = rows_of(graph, r.from);
+    migrator<detail::offline_dialect<D>> m(revisions, options, graph, way, s.from, rendering);
+    m.on_event([&](const migration_event& e) {
+      if (e.what != migration_event::kind::starting) return;
+      const auto& rev = *e.revision;
+      m.dialect().comment(e.way == direction::upgrade ? "Running upgrade " + downs_text(rev) + " -> " + std::string(rev.id) + ", " + std::string(rev.message)
+                                                      : "Running downgrade " + std::string(rev.id) + " -> " + downs_text(rev) + ", " +
+                                                            std::string(rev.message));
+    });
+    s.revisions = way == direction::upgrade ? m.upgrade(r.to) : m.downgrade(r.to);
+    s.text = "-- strata: " + std::string(to_string(way)) + " " + r.from + ":" + r.to + " for " + s.dialect + ", " +
+             (s.revisions.empty() ? std::string("nothing to run") : std::to_string(s.revisions.size()) + " revision(s)") +
+             "; the version table is " + options.version_table + "\n" + m.dialect().text();
+    out = std::move(s);
+  };
+  (try_one.template operator()<Ds>(), ...);
+  if (!out) throw malformed_url(commands::detail::unknown_scheme<Ds...>(parsed.scheme));
+  return std::move(*out);
+}
+
+}  // namespace offline
+
+}  // namespace strata
+#endif  // STRATA_SINGLE_INCLUDE_STRATA_OFFLINE_HPP
 // #include <strata/ops.hpp>
 // #include <strata/project.hpp>
 // #include <strata/revision_files.hpp>
@@ -14239,6 +14872,8 @@ class application {
     for (auto* sub : {upgrade, downgrade}) {
       sub->add_flag("--backup", backup_, "Back the database up first, when there is something to run (SQLite: a .bak file beside it; PostgreSQL: pg_dump)");
       sub->add_option("--backup-dir", backup_dir_, "The folder the backup goes in (default: beside a SQLite file, the working directory for pg_dump)");
+      sub->add_flag("--sql", sql_, "Print the SQL script instead of running it, without connecting; the target is then from:to "
+                                   "(upgrade: to alone starts at base)");
     }
     auto* stamp = app.add_subcommand("stamp", "Set the version table to a target without running any migration");
     stamp->add_option("target", target_, "head, heads, base, or a revision id or prefix");
@@ -14292,8 +14927,9 @@ class application {
       if (url_option->count() > 0 && strata::detail::trim(url_).empty())
         throw usage_error(std::string(empty_url));
       if (!backup_dir_.empty() && !backup_) throw usage_error("--backup-dir names where --backup writes; add --backup, or leave --backup-dir out");
+      if (sql_ && backup_) throw usage_error("--sql prints a script and touches no database, so there is nothing to back up; leave --backup out");
       // Checked here rather than by CLI11, for a message that says what the target can be.
-      if (*downgrade && target_.empty())
+      if (*downgrade && target_.empty() && !sql_)
         throw usage_error("downgrade needs a target: a revision id or prefix (which stays applied), 'base', or -N such as -1");
       if (*stamp && target_.empty())
         throw usage_error("stamp needs a target: 'head', 'heads', 'base', or a revision id or prefix");
@@ -14323,6 +14959,10 @@ class application {
       if (*merge) return do_merge();
       if (*heads) return do_heads();
       if (*show) return do_show();
+      if ((*upgrade || *downgrade) && sql_) {
+        refuse_if_stale(", so it prints no script; ", " and run it again");
+        return do_script(*upgrade ? direction::upgrade : direction::downgrade);
+      }
       if (*upgrade) {
         refuse_if_stale(", so it upgrades nothing; ", " and upgrade again");
         return with_database([&](auto& m) { return do_move(m, direction::upgrade); });
@@ -14437,12 +15077,7 @@ class application {
     return s;
   }
 
-  static std::string downs_of(const revision_info& r) {
-    if (r.down_revisions.empty()) return "base";
-    std::string s;
-    for (auto d : r.down_revisions) s += (s.empty() ? "" : ", ") + std::string(d);
-    return s;
-  }
+  static std::string downs_of(const revision_info& r) { return offline::downs_text(r); }
 
   static std::string downs_of(const commands::revision_node& r) { return r.down_revisions.empty() ? "base" : join(r.down_revisions); }
 
@@ -14488,6 +15123,20 @@ class application {
     else
       out_ << (up ? "Upgraded " : "Downgraded ") << count(change.applied.size(), "revision") << "; the database is at "
            << id_list(change.to) << ".\n";
+    return exit_success;
+  }
+
+  // upgrade/downgrade --sql: the script, on stdout; no database is opened.
+  int do_script(direction way) {
+    const auto& c = config();
+    const auto s = [&] {
+      try {
+        return offline::script<Ds...>(project_.revisions, c.url, way, target_, migrator_options{c.version_table, program_});
+      } catch (const malformed_url& e) {
+        throw malformed_url(c.url_source + ": " + e.what());
+      }
+    }();
+    out_ << s.text << std::flush;
     return exit_success;
   }
 
@@ -14819,7 +15468,7 @@ class application {
   std::string config_file_, url_, message_, positional_message_, target_, backup_dir_;
   std::vector<std::string> revisions_;
   bool no_autogenerate_ = false, empty_ = false, from_database_ = false, verbose_ = false, json_ = false, confirm_ = false, applied_ = false;
-  bool backup_ = false, force_protected_ = false;
+  bool backup_ = false, force_protected_ = false, sql_ = false;
 };
 
 }  // namespace detail

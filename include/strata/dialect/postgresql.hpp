@@ -186,8 +186,7 @@ class postgresql {
         ensure_schema(t);
         // Alembic's exact layout, so that Alembic and strata can take turns on one database.
         if (!relation_exists(t, table))
-          t.exec("CREATE TABLE " + qualified(table) + " (version_num VARCHAR(32) NOT NULL, CONSTRAINT " +
-                 quote(std::string(table) + "_pkc") + " PRIMARY KEY (version_num))");
+          t.exec(postgresql_sql::create_version_table(table, {.schema = options_.schema}));
         t.exec("DELETE FROM " + qualified(table));
         try {
           for (const auto& r : rows) t.exec_params("INSERT INTO " + qualified(table) + " (version_num) VALUES ($1)", r);

@@ -49,6 +49,13 @@ struct postgresql_sql : sql_traits<postgresql_sql> {
     return sql_traits::generated_clause(c);
   }
 
+  // What strata::postgresql does for a schema option (?schema=): makes the schema when missing,
+  // and sets the search_path that unqualified names (an execute()'s SQL) resolve in.
+  static std::vector<std::string> script_prologue(const render_options& options) {
+    if (options.schema.empty()) return {};
+    return {"CREATE SCHEMA IF NOT EXISTS " + quote(options.schema), "SET search_path TO " + quote(options.schema)};
+  }
+
   static constexpr bool concurrent_indexes = true;
   // A column added to a table is no SERIAL key, as in SQLAlchemy (the table has its key already).
   static constexpr bool key_in_add_column = false;

@@ -123,8 +123,7 @@ class sqlite {
   void write_versions(std::string_view table, const std::vector<std::string>& rows) {
     guarded("writing the version table", [&] {
       // Alembic's exact layout, so that Alembic and strata can take turns on one database.
-      db_->exec("CREATE TABLE IF NOT EXISTS " + quote(table) + " (version_num VARCHAR(32) NOT NULL, CONSTRAINT " +
-                quote(std::string(table) + "_pkc") + " PRIMARY KEY (version_num))");
+      db_->exec(sqlite_sql::create_version_table(table, {}));
       check_version_layout(table);
       db_->exec("DELETE FROM " + quote(table));
       SQLite::Statement insert(*db_, "INSERT INTO " + quote(table) + " (version_num) VALUES (?)");
@@ -191,7 +190,7 @@ class sqlite {
   // foreign keys of the tables they rebuilt (and of those that reference them) before commit. For
   // that whole revision, ON DELETE actions do not fire for its own statements either.
   void transaction(const unit_of_work& unit, const std::function<void()>& body) {
-    write_transaction(std::any_of(unit.operations.begin(), unit.operations.end(), &sqlite_sql::may_rebuild), body);
+    write_transaction(sqlite_sql::switches_foreign_keys_off(unit.operations), body);
   }
 
   // Runs sqlite_sql's plans: one operation, or one table's run of alterations planned from its
@@ -454,7 +453,7 @@ class sqlite {
   }
 
   void begin() {
-    guarded("taking the write lock (BEGIN IMMEDIATE)", [&] { return db_->exec("BEGIN IMMEDIATE"); });
+    guarded("taking the write lock (BEGIN IMMEDIATE)", [&] { return db_->exec(std::string(sqlite_sql::begin_statement)); });
   }
   void commit() {
     guarded("committing", [&] { return db_->exec("COMMIT"); });

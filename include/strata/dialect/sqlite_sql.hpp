@@ -68,6 +68,26 @@ struct sqlite_sql : sql_traits<sqlite_sql> {
     return is_table_alteration(o);
   }
 
+  // Whether strata::sqlite switches foreign keys off around a unit of these operations (one may
+  // rebuild a table: with them on, dropping the old table would cascade to its children).
+  static bool switches_foreign_keys_off(std::span<const operation> operations) {
+    return std::any_of(operations.begin(), operations.end(), &may_rebuild);
+  }
+
+  // As strata::sqlite's transaction() runs a unit: always in a transaction that takes the write
+  // lock up front, foreign keys off around it when it may rebuild a table (PRAGMA foreign_keys is a
+  // no-op inside a transaction). strata's connections have them on, so they are switched back on.
+  static unit_frame frame_unit(std::span<const operation> operations, [[maybe_unused]] bool transactional) {
+    const bool off = switches_foreign_keys_off(operations);
+    unit_frame f{{}, {}, true};
+    if (off) f.before.emplace_back("PRAGMA foreign_keys = OFF");
+    f.before.emplace_back(begin_statement);
+    f.after.emplace_back("COMMIT");
+    if (off) f.after.emplace_back("PRAGMA foreign_keys = ON");
+    return f;
+  }
+  static constexpr std::string_view begin_statement = "BEGIN IMMEDIATE";
+
   // The pieces a revision is planned in: one operation, or a run of one table's consecutive
   // alterations (in order of each table's first alteration; moving one table's alterations past
   // another's is safe: a rebuild reads only its own table, and foreign keys are checked at the end).
