@@ -25,7 +25,9 @@
 
 namespace strata {
 
-// One revision's work (or a stamp's), handed to Dialect::transaction.
+// One revision's work (or a stamp's), handed to Dialect::transaction; in transaction_mode::all, a
+// group's: the operations of its revisions one after another (apply() is then called once per
+// revision inside body), `revision` the first one's id.
 struct unit_of_work {
   std::string_view revision;
   std::span<const operation> operations;
