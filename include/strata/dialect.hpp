@@ -211,6 +211,20 @@ concept KeepsHistory = Dialect<D> && requires(D& d, std::string_view version_tab
   { d.write_history(version_table, record) } -> std::same_as<std::int64_t>;
 };
 
+// ---- WritesHistoryRows: a group's history rows at once ----------------------------------------------
+
+// A model of KeepsHistory that inserts several new rows (each with id 0) together:
+//   void write_history_rows(std::string_view version_table, std::span<const history_record> records);
+//       // inside transaction()'s body, in the unit's transaction, together (PostgreSQL: one INSERT,
+//       // one round trip; SQLite: one prepared INSERT);
+//       // creates the table when missing; the rows get ids in the given order
+// The migrator writes the rows of a group of revisions (transaction_mode::all) with it, instead of
+// one write_history() a revision. Models: strata::sqlite, strata::postgresql.
+template <class D>
+concept WritesHistoryRows = KeepsHistory<D> && requires(D& d, std::string_view version_table, std::span<const history_record> records) {
+  d.write_history_rows(version_table, records);
+};
+
 // ---- FindsLeftovers: what an interrupted revision left ------------------------------------------------
 
 // An index that operations create, found in the live database.

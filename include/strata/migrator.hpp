@@ -489,6 +489,13 @@ class migrator {
           ran[k] = true;
         }
         if (running) dialect_.write_versions(options_.version_table, ids_of(rows));
+        for (auto& r : records) r.outcome = "succeeded";
+        if constexpr (WritesHistoryRows<D>) {
+          if (unit.transactional && records.size() > 1) {
+            dialect_.write_history_rows(options_.version_table, records);  // one statement for the group
+            records.clear();
+          }
+        }
         for (auto& r : records) finish(r, "succeeded", "");
         rows_after = rows;
       });
