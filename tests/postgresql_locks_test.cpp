@@ -115,6 +115,49 @@ TEST_F(PostgresqlLocks, RetrySucceedsOnceTheOtherSessionLetsGo) {
   EXPECT_EQ(db().count("SELECT count(*) FROM stocks"), 3);
 }
 
+// In tx_mode all, the retry runs the whole group again: what its first attempt did before the lock
+// timeout was rolled back with it, and the history table has one row a revision.
+struct notes : strata::revision<"f10000000002", "f10000000001"> {
+  static constexpr std::string_view message = "notes";
+  static constexpr void upgrade(strata::ops& op) { op.create_table("notes", {column("id", strata::integer).primary_key()}); }
+  static constexpr void downgrade(strata::ops& op) { op.drop_table("notes"); }
+};
+struct market_cap_after_notes : strata::revision<"f10000000003", "f10000000002"> {
+  static constexpr std::string_view message = "market cap";
+  static constexpr void upgrade(strata::ops& op) { op.add_column("stocks", column("market_cap", strata::big_integer)); }
+  static constexpr void downgrade(strata::ops& op) { op.drop_column("stocks", "market_cap"); }
+};
+TEST_F(PostgresqlLocks, RetryRunsTheWholeGroupAgain) {
+  strata::migrator_options options;
+  options.transactions = strata::transaction_mode::all;
+  pg m{strata::history<stocks, notes, market_cap_after_notes>{}, options, url() + "?statement_lock_timeout=0.2&lock_retries=3"};
+  m.upgrade("f10000000001");
+  hold_reader_lock("stocks");
+  std::vector<std::string> started;
+  m.on_event([&](const strata::migration_event& e) {
+    if (e.what == strata::migration_event::kind::starting) started.emplace_back(e.revision->id);
+  });
+  std::thread reader([&] {
+    std::this_thread::sleep_for(500ms);  // past the first attempt's wait, before its retry
+    let_go();
+  });
+  std::vector<std::string> applied;
+  try {
+    applied = m.upgrade();
+  } catch (...) {
+    reader.join();
+    throw;
+  }
+  reader.join();
+  EXPECT_EQ(applied, (std::vector<std::string>{"f10000000002", "f10000000003"}));
+  EXPECT_EQ(started, (std::vector<std::string>{"f10000000002", "f10000000003", "f10000000002", "f10000000003"}))
+      << "the first attempt timed out at market cap, the retry ran the group from its start";
+  EXPECT_EQ(db().versions(), std::vector<std::string>{"f10000000003"});
+  EXPECT_TRUE(db().column("stocks", "market_cap").has_value());
+  EXPECT_EQ(db().count("SELECT count(*) FROM alembic_version_history WHERE revision = 'f10000000002'"), 1);
+  EXPECT_EQ(db().count("SELECT count(*) FROM alembic_version_history"), 3);
+}
+
 // execute() names no table: the one other sessions hold locks on is named.
 struct raw_alter : strata::revision<"f10000000002", "f10000000001"> {
   static constexpr std::string_view message = "raw alter";

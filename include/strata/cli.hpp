@@ -140,6 +140,9 @@ class application {
       sub->add_option("--backup-dir", backup_dir_, "The folder the backup goes in (default: beside a SQLite file, the working directory for pg_dump)");
       sub->add_flag("--sql", sql_, "Print the SQL script instead of running it, without connecting; the target is then from:to "
                                    "(upgrade: to alone starts at base)");
+      sub->add_option("--tx-mode", tx_mode_, "revision: a transaction per revision (the default); all: one for all the pending revisions, "
+                                             "all or nothing (tx_mode in strata.ini)")
+          ->check(CLI::IsMember({"revision", "all"}));
     }
     auto* stamp = app.add_subcommand("stamp", "Set the version table to a target without running any migration");
     stamp->add_option("target", target_, "head, heads, base, or a revision id or prefix");
@@ -276,7 +279,9 @@ class application {
     const auto& c = config();
     auto opened = [&] {
       try {
-        return commands::open<Ds...>(project_.revisions, c.url, migrator_options{c.version_table, program_});
+        migrator_options options{c.version_table, program_};
+        if (auto mode = tx_mode_.empty() ? c.transactions : transaction_mode_named(tx_mode_)) options.transactions = *mode;
+        return commands::open<Ds...>(project_.revisions, c.url, options);
       } catch (const malformed_url& e) {
         throw malformed_url(c.url_source + ": " + e.what());
       }
@@ -731,7 +736,7 @@ class application {
   std::string program_;
   std::optional<configuration> config_;
   std::optional<commands::versions_folder_comparison> folder_;
-  std::string config_file_, url_, message_, positional_message_, target_, backup_dir_;
+  std::string config_file_, url_, message_, positional_message_, target_, backup_dir_, tx_mode_;
   std::vector<std::string> revisions_;
   bool no_autogenerate_ = false, empty_ = false, from_database_ = false, verbose_ = false, json_ = false, confirm_ = false, applied_ = false;
   bool backup_ = false, force_protected_ = false, sql_ = false;

@@ -17,6 +17,7 @@
 #include <boost/property_tree/ptree.hpp>
 
 #include <strata/errors.hpp>
+#include <strata/transactions.hpp>
 #include <strata/url.hpp>
 
 namespace strata {
@@ -34,6 +35,9 @@ struct configuration {
   // The [strata] section's lock and timeout settings (connection_settings), as key and value; url
   // carries them as query parameters too, unless it sets them itself.
   std::vector<std::pair<std::string, std::string>> connection_settings;
+  // `tx_mode = revision | all` in the ini file (migrator_options::transactions); nullopt: not set,
+  // the migrator's default. manage_db's --tx-mode wins over it.
+  std::optional<transaction_mode> transactions;
 };
 
 // The [strata] keys that go to the dialect as the URL's parameters of the same name (a URL's own
@@ -221,6 +225,11 @@ inline configuration load_configuration(const configuration_options& options = {
           if (!on) throw configuration_error(where + ": protected = '" + value.data() + "' is not a yes or no; write protected = true or false");
           config.protected_database = *on;
           if (*on) config.protected_source = "protected = " + value.data() + " in " + where;
+        } else if (key == "tx_mode") {
+          config.transactions = transaction_mode_named(detail::trim(value.data()));
+          if (!config.transactions)
+            throw configuration_error(where + ": tx_mode = '" + value.data() + "' is not a transaction mode; write tx_mode = revision "
+                                      "(a transaction per revision) or tx_mode = all (one for all the pending revisions)");
         } else if (std::find(std::begin(connection_settings), std::end(connection_settings), key) != std::end(connection_settings)) {
           const auto& text = value.data();
           if (key == "lock_retries" ? !database_url::count(text, 100) : !database_url::seconds(text))
@@ -230,8 +239,8 @@ inline configuration load_configuration(const configuration_options& options = {
           config.connection_settings.emplace_back(key, text);
         } else {
           throw configuration_error(where + ": '" + key + "' is not a strata setting; the [strata] section takes url, "
-                                    "version_table, versions_dir, protected, migration_lock_wait, statement_lock_timeout, lock_retries and "
-                                    "statement_timeout");
+                                    "version_table, versions_dir, protected, tx_mode, migration_lock_wait, statement_lock_timeout, lock_retries "
+                                    "and statement_timeout");
         }
       }
     }

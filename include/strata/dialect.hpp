@@ -25,7 +25,9 @@
 
 namespace strata {
 
-// One revision's work (or a stamp's), handed to Dialect::transaction.
+// One revision's work (or a stamp's), handed to Dialect::transaction; in transaction_mode::all, a
+// group's: the operations of its revisions one after another (apply() is then called once per
+// revision inside body), `revision` the first one's id.
 struct unit_of_work {
   std::string_view revision;
   std::span<const operation> operations;
@@ -207,6 +209,20 @@ template <class D>
 concept KeepsHistory = Dialect<D> && requires(D& d, std::string_view version_table, const history_record& record) {
   { d.read_history(version_table) } -> std::same_as<std::vector<history_record>>;
   { d.write_history(version_table, record) } -> std::same_as<std::int64_t>;
+};
+
+// ---- WritesHistoryRows: a group's history rows at once ----------------------------------------------
+
+// A model of KeepsHistory that inserts several new rows (each with id 0) together:
+//   void write_history_rows(std::string_view version_table, std::span<const history_record> records);
+//       // inside transaction()'s body, in the unit's transaction, together (PostgreSQL: one INSERT,
+//       // one round trip; SQLite: one prepared INSERT);
+//       // creates the table when missing; the rows get ids in the given order
+// The migrator writes the rows of a group of revisions (transaction_mode::all) with it, instead of
+// one write_history() a revision. Models: strata::sqlite, strata::postgresql.
+template <class D>
+concept WritesHistoryRows = KeepsHistory<D> && requires(D& d, std::string_view version_table, std::span<const history_record> records) {
+  d.write_history_rows(version_table, records);
 };
 
 // ---- FindsLeftovers: what an interrupted revision left ------------------------------------------------

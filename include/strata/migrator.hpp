@@ -1,4 +1,5 @@
-// strata::migrator<Dialect>: upgrade, downgrade and stamp a database, one transaction per revision.
+// strata::migrator<Dialect>: upgrade, downgrade and stamp a database, one transaction per revision or
+// one for all the revisions of a run (migrator_options::transactions).
 #pragma once
 
 #include <algorithm>
@@ -26,6 +27,7 @@
 #include <strata/history.hpp>
 #include <strata/ops.hpp>
 #include <strata/review.hpp>
+#include <strata/transactions.hpp>
 
 namespace strata {
 
@@ -34,6 +36,9 @@ struct migrator_options {
   std::string version_table = "alembic_version";
   // Who runs the migrations, as the history table records it (with the host and the database user).
   std::string application = "strata";
+  // One transaction per revision, or one for all the pending revisions (strata/transactions.hpp;
+  // docs/migrating.md says why revision is the default).
+  transaction_mode transactions = transaction_mode::revision;
 };
 
 // An applied revision whose operations are no longer those it was applied with.
@@ -407,14 +412,21 @@ class migrator {
     if (listener_) listener_(migration_event{what, way, &graph_[i]});
   }
 
-  // Runs the plan's revisions in order, under one migration lock (none taken for an empty plan),
-  // and returns the ids it ran (not those another process had run meanwhile).
+  // Runs the plan's revisions in order, in the transaction groups options().transactions makes of
+  // them (strata::transaction_groups), under one migration lock (none taken for an empty plan), and
+  // returns the ids it ran (not those another process had run meanwhile).
   std::vector<std::string> run(const std::vector<std::size_t>& plan, direction way) {
     std::vector<std::string> done;
     if (plan.empty()) return done;
     holding_lock([&] {
-      for (auto i : plan)
-        if (step(i, way)) done.emplace_back(graph_[i].id);
+      held_rows_.reset();
+      struct forget {
+        std::optional<std::vector<std::size_t>>& rows;
+        ~forget() { rows.reset(); }
+      } forget_rows{held_rows_};
+      const auto groups = transaction_groups(plan.size(), options_.transactions, [&](std::size_t k) { return graph_[plan[k]].transactional; });
+      for (const auto& g : groups)
+        step(std::span<const std::size_t>(plan).subspan(g.begin, g.end - g.begin), way, done);
     });
     return done;
   }
@@ -427,49 +439,90 @@ class migrator {
     else steps();
   }
 
-  // Runs one revision in its own transaction; false when another process had already done it. The
-  // history table gets its row in the same transaction; a revision outside a transaction first
-  // records itself as started (committed at once) and its progress after each operation, so that an
-  // interrupted run can be told apart; a failed revision's row is written after the rollback.
-  // transaction() may run the body again (a dialect's retry after a lock timeout): it is repeatable.
-  bool step(std::size_t i, direction way) {
-    const auto& rev = graph_[i];
-    const ops recorded = way == direction::upgrade ? rev.record_upgrade() : rev.record_downgrade();
-    const unit_of_work unit{rev.id, recorded.operations(), rev.transactional, options_.version_table};
-    bool skipped = false, ours = false;
+  // Runs one group of revisions (one, or in transaction_mode::all several) in one transaction, and
+  // appends to `done` those it ran, not those another process had already done. The history table
+  // gets each revision's row in the same transaction; a revision outside a transaction (always
+  // alone) first records itself as started (committed at once) and its progress after each
+  // operation, so that an interrupted run can be told apart; a failed revision's row is written
+  // after the rollback, which takes the group's other rows with it. The version table is written
+  // once, after the group's last revision. transaction() may run the body again (a dialect's retry
+  // after a lock timeout): it is repeatable.
+  void step(std::span<const std::size_t> group, direction way, std::vector<std::string>& done) {
+    std::vector<operation> operations;  // the group's, one revision after another
+    std::vector<std::size_t> starts;    // where each revision's begin in `operations`
+    for (auto i : group) {
+      starts.push_back(operations.size());
+      const ops recorded = way == direction::upgrade ? graph_[i].record_upgrade() : graph_[i].record_downgrade();
+      operations.insert(operations.end(), recorded.operations().begin(), recorded.operations().end());
+    }
+    starts.push_back(operations.size());
+    const auto& first = graph_[group.front()];
+    const unit_of_work unit{first.id, operations, first.transactional, options_.version_table};
+    const auto operations_of = [&](std::size_t k) {
+      return std::span<const operation>(operations).subspan(starts[k], starts[k + 1] - starts[k]);
+    };
+
+    const bool history_read = history_read_;
+    std::vector<bool> ran(group.size(), false);
+    std::vector<std::size_t> rows_after;
+    std::optional<std::size_t> running;  // the position in the group of the revision that started last
     std::string before = "base";
-    auto record = new_record(std::string(rev.id), std::string(to_string(way)), history_checksum(rev));
-    const auto started = std::chrono::steady_clock::now();
+    std::optional<history_record> record;  // the running revision's
+    auto started = std::chrono::steady_clock::now();
+    const auto rolled_back_with = [&] {
+      return running ? static_cast<std::size_t>(std::count(ran.begin(), ran.begin() + static_cast<std::ptrdiff_t>(*running), true)) : 0;
+    };
     try {
       dialect_.transaction(unit, [&] {
-        auto rows = rows_to_indexes(dialect_.read_versions(options_.version_table));
+        history_read_ = history_read;  // a retry reads the history table again: its adoptions were rolled back
+        std::fill(ran.begin(), ran.end(), false);
+        running.reset();
+        auto rows = held_rows_ ? *held_rows_ : rows_to_indexes(dialect_.read_versions(options_.version_table));
         before = describe_rows(rows);
-        const auto applied = graph_.ancestors(rows);
-        if ((way == direction::upgrade) == applied[i]) {
-          skipped = true;  // someone else migrated while we waited for the lock
-          return;
+        std::vector<history_record> records;
+        for (std::size_t k = 0; k < group.size(); ++k) {
+          const auto i = group[k];
+          if ((way == direction::upgrade) == graph_.ancestors(rows)[i]) continue;  // someone else migrated while we waited for the lock
+          read_history_once(rows, way);
+          running = k;
+          started = std::chrono::steady_clock::now();
+          record = new_record(std::string(graph_[i].id), std::string(to_string(way)), history_checksum(graph_[i]));
+          notify(migration_event::kind::starting, way, i);  // with the lock held: a locked database starts nothing
+          apply(unit_of_work{graph_[i].id, operations_of(k), graph_[i].transactional, options_.version_table}, *record, started);
+          record->duration_ms = elapsed_ms(started);
+          records.push_back(*record);
+          rows = rows_to_indexes(next_rows(rows, i, way));
+          ran[k] = true;
         }
-        read_history_once(rows, way);
-        ours = true;
-        notify(migration_event::kind::starting, way, i);  // with the lock held: a locked database starts nothing
-        apply(unit, record, started);
-        dialect_.write_versions(options_.version_table, next_rows(rows, i, way));
-        finish(record, started, "succeeded", "");
+        if (running) dialect_.write_versions(options_.version_table, ids_of(rows));
+        for (auto& r : records) r.outcome = "succeeded";
+        if constexpr (WritesHistoryRows<D>) {
+          if (unit.transactional && records.size() > 1) {
+            dialect_.write_history_rows(options_.version_table, records);  // one statement for the group
+            records.clear();
+          }
+        }
+        for (auto& r : records) finish(r, "succeeded", "");
+        rows_after = rows;
       });
     } catch (const operation_failed& e) {
-      auto f = failure(rev, way, before, e.operation(), e.database_message(), e.advice());
-      if (ours) record_failure(record, started, f.what());
+      const auto& rev = graph_[group[running.value_or(0)]];
+      auto f = failure(rev, way, before, e.operation(), e.database_message(), e.advice(), rolled_back_with());
+      if (running) record_failure(*record, started, f.what());
       throw f;
     } catch (const strata::error& e) {
-      if (ours) record_failure(record, started, e.what());
+      if (running) record_failure(*record, started, e.what());
       throw;
     } catch (const std::exception& e) {
-      auto f = failure(rev, way, before, "", e.what());
-      if (ours) record_failure(record, started, f.what());
+      auto f = failure(graph_[group[running.value_or(0)]], way, before, "", e.what(), {}, rolled_back_with());
+      if (running) record_failure(*record, started, f.what());
       throw f;
     }
-    notify(skipped ? migration_event::kind::skipped : migration_event::kind::finished, way, i);
-    return !skipped;
+    if constexpr (HoldsMigrationLock<D>) held_rows_ = rows_after;  // nobody else writes them while the lock is held
+    for (std::size_t k = 0; k < group.size(); ++k) {
+      notify(ran[k] ? migration_event::kind::finished : migration_event::kind::skipped, way, group[k]);
+      if (ran[k]) done.emplace_back(graph_[group[k]].id);
+    }
   }
 
   // The operations, all at once; outside a transaction (where the history table is kept), one at a
@@ -520,14 +573,18 @@ class migrator {
   }
 
   void finish(history_record& record, std::chrono::steady_clock::time_point started, std::string_view outcome, std::string_view error) {
+    record.duration_ms = elapsed_ms(started);
+    finish(record, outcome, error);
+  }
+  // With the record's duration_ms as it is.
+  void finish(history_record& record, std::string_view outcome, std::string_view error) {
     if constexpr (KeepsHistory<D>) {
       record.outcome = outcome;
       record.error = error;
-      record.duration_ms = elapsed_ms(started);
       record.id = dialect_.write_history(options_.version_table, record);
       if (record.id == 0) record.id = dialect_.write_history(options_.version_table, record);  // its row was rolled back
     } else {
-      (void)record, (void)started, (void)outcome, (void)error;
+      (void)record, (void)outcome, (void)error;
     }
   }
 
@@ -677,18 +734,29 @@ class migrator {
     return s;
   }
 
-  // `advice`: what to do when the revision is not at fault (the dialect's operation_failed::advice()).
+  // `advice`: what to do when the revision is not at fault (the dialect's operation_failed::advice());
+  // `rolled_back_with`: how many revisions that ran before it in its transaction were rolled back with it.
   migration_failed failure(const revision_info& rev, direction way, const std::string& before, const std::string& operation,
-                           const std::string& message, const std::string& advice = {}) const {
+                           const std::string& message, const std::string& advice = {}, std::size_t rolled_back_with = 0) const {
     const std::string fix = advice.empty() ? "fix the revision and run it again" : advice;
     std::string text = std::string(to_string(way)) + " of revision '" +
                        std::string(rev.id) + "' (" + std::string(rev.message) + ") failed" +
                        (operation.empty() ? "" : " at " + operation) + ": " + message +
                        (rev.transactional
-                            ? "; it was rolled back, so the database is still at " + before + ": " + fix
+                            ? "; it was rolled back" +
+                                  (rolled_back_with == 0 ? std::string()
+                                                         : " with the " + std::to_string(rolled_back_with) + " revision(s) before it in the same "
+                                                           "transaction (tx_mode all)") +
+                                  ", so the database is still at " + before + ": " + fix
                             : "; it ran outside a transaction, so what ran before the failure stayed applied, while the version "
                               "table still says " + before + ": clean up what it left, " + (advice.empty() ? "" : "then ") + fix);
     return migration_failed(std::string(rev.id), operation, message, text);
+  }
+
+  std::vector<std::string> ids_of(const std::vector<std::size_t>& rows) const {
+    std::vector<std::string> out;
+    for (auto r : rows) out.emplace_back(graph_[r].id);
+    return out;
   }
 
   std::vector<std::string> next_rows(const std::vector<std::size_t>& rows, std::size_t i, direction way) const {
@@ -706,9 +774,7 @@ class migrator {
         if (!still[d]) next.push_back(d);
     }
     std::sort(next.begin(), next.end());
-    std::vector<std::string> out;
-    for (auto r : next) out.emplace_back(graph_[r].id);
-    return out;
+    return ids_of(next);
   }
 
   migrator_options options_;
@@ -716,6 +782,9 @@ class migrator {
   D dialect_;
   std::function<void(const migration_event&)> listener_;
   bool history_read_ = false;  // this upgrade or downgrade has checked the history table (read_history_once)
+  // The version rows as the last group left them, while hold_migration_lock() keeps others out
+  // (HoldsMigrationLock): the groups after the first read no version table.
+  std::optional<std::vector<std::size_t>> held_rows_;
 };
 
 }  // namespace strata

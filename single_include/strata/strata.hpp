@@ -4559,7 +4559,9 @@ std::vector<std::string> render(std::span<const operation> operations, const sch
 
 namespace strata {
 
-// One revision's work (or a stamp's), handed to Dialect::transaction.
+// One revision's work (or a stamp's), handed to Dialect::transaction; in transaction_mode::all, a
+// group's: the operations of its revisions one after another (apply() is then called once per
+// revision inside body), `revision` the first one's id.
 struct unit_of_work {
   std::string_view revision;
   std::span<const operation> operations;
@@ -4741,6 +4743,20 @@ template <class D>
 concept KeepsHistory = Dialect<D> && requires(D& d, std::string_view version_table, const history_record& record) {
   { d.read_history(version_table) } -> std::same_as<std::vector<history_record>>;
   { d.write_history(version_table, record) } -> std::same_as<std::int64_t>;
+};
+
+// ---- WritesHistoryRows: a group's history rows at once ----------------------------------------------
+
+// A model of KeepsHistory that inserts several new rows (each with id 0) together:
+//   void write_history_rows(std::string_view version_table, std::span<const history_record> records);
+//       // inside transaction()'s body, in the unit's transaction, together (PostgreSQL: one INSERT,
+//       // one round trip; SQLite: one prepared INSERT);
+//       // creates the table when missing; the rows get ids in the given order
+// The migrator writes the rows of a group of revisions (transaction_mode::all) with it, instead of
+// one write_history() a revision. Models: strata::sqlite, strata::postgresql.
+template <class D>
+concept WritesHistoryRows = KeepsHistory<D> && requires(D& d, std::string_view version_table, std::span<const history_record> records) {
+  d.write_history_rows(version_table, records);
 };
 
 // ---- FindsLeftovers: what an interrupted revision left ------------------------------------------------
@@ -5096,7 +5112,8 @@ class revision_graph {
 }  // namespace strata
 // #include <strata/history.hpp>
 // #include <strata/migrator.hpp>
-// strata::migrator<Dialect>: upgrade, downgrade and stamp a database, one transaction per revision.
+// strata::migrator<Dialect>: upgrade, downgrade and stamp a database, one transaction per revision or
+// one for all the revisions of a run (migrator_options::transactions).
 
 #include <algorithm>
 #include <charconv>
@@ -5460,6 +5477,62 @@ template <History H>
 inline constexpr bool reviewed = detail::review_now<H>();
 
 }  // namespace strata
+// #include <strata/transactions.hpp>
+// strata::transaction_mode and strata::transaction_groups: which revisions of an upgrade or a
+// downgrade share a transaction.
+
+#include <cstddef>
+#include <optional>
+#include <ostream>
+#include <string_view>
+#include <vector>
+
+namespace strata {
+
+// How the revisions of one upgrade or downgrade are committed (migrator_options::transactions,
+// manage_db --tx-mode, tx_mode in strata.ini):
+//   revision  each revision in a transaction of its own (Flyway's default): a failure keeps the
+//             revisions before it, and each commit releases what the revision locked
+//   all       every pending revision in one transaction (Atlas's --tx-mode all, Flyway's group,
+//             Alembic's env.py default): all or nothing, one commit
+// A revision declared non-transactional runs alone, outside a transaction, in both.
+enum class transaction_mode { revision, all };
+
+constexpr std::string_view to_string(transaction_mode mode) { return mode == transaction_mode::all ? "all" : "revision"; }
+inline std::ostream& operator<<(std::ostream& out, transaction_mode mode) { return out << to_string(mode); }
+
+// "revision" or "all"; nullopt for anything else.
+constexpr std::optional<transaction_mode> transaction_mode_named(std::string_view name) {
+  if (name == "revision") return transaction_mode::revision;
+  if (name == "all") return transaction_mode::all;
+  return std::nullopt;
+}
+
+// A run of consecutive revisions of a plan that commit together: positions [begin, end) of the plan.
+struct transaction_group {
+  std::size_t begin = 0;
+  std::size_t end = 0;
+  bool transactional = true;  // false: one non-transactional revision, run outside a transaction
+  friend bool operator==(const transaction_group&, const transaction_group&) = default;
+};
+
+// The groups a plan of `count` revisions (in the order they run) commits in: in revision mode one
+// each; in all mode the transactional revisions between two non-transactional ones form one group,
+// and each non-transactional revision is a group of its own, run alone. `transactional(k)` says
+// whether the plan's k-th revision is. The migrator runs these groups; offline SQL (upgrade --sql)
+// writes BEGIN / COMMIT around the same ones.
+template <class Transactional>
+std::vector<transaction_group> transaction_groups(std::size_t count, transaction_mode mode, Transactional&& transactional) {
+  std::vector<transaction_group> groups;
+  for (std::size_t k = 0; k < count; ++k) {
+    const bool t = transactional(k);
+    if (mode == transaction_mode::all && t && !groups.empty() && groups.back().transactional) ++groups.back().end;
+    else groups.push_back({k, k + 1, t});
+  }
+  return groups;
+}
+
+}  // namespace strata
 
 namespace strata {
 
@@ -5468,6 +5541,9 @@ struct migrator_options {
   std::string version_table = "alembic_version";
   // Who runs the migrations, as the history table records it (with the host and the database user).
   std::string application = "strata";
+  // One transaction per revision, or one for all the pending revisions (strata/transactions.hpp;
+  // docs/migrating.md says why revision is the default).
+  transaction_mode transactions = transaction_mode::revision;
 };
 
 // An applied revision whose operations are no longer those it was applied with.
@@ -5841,14 +5917,21 @@ class migrator {
     if (listener_) listener_(migration_event{what, way, &graph_[i]});
   }
 
-  // Runs the plan's revisions in order, under one migration lock (none taken for an empty plan),
-  // and returns the ids it ran (not those another process had run meanwhile).
+  // Runs the plan's revisions in order, in the transaction groups options().transactions makes of
+  // them (strata::transaction_groups), under one migration lock (none taken for an empty plan), and
+  // returns the ids it ran (not those another process had run meanwhile).
   std::vector<std::string> run(const std::vector<std::size_t>& plan, direction way) {
     std::vector<std::string> done;
     if (plan.empty()) return done;
     holding_lock([&] {
-      for (auto i : plan)
-        if (step(i, way)) done.emplace_back(graph_[i].id);
+      held_rows_.reset();
+      struct forget {
+        std::optional<std::vector<std::size_t>>& rows;
+        ~forget() { rows.reset(); }
+      } forget_rows{held_rows_};
+      const auto groups = transaction_groups(plan.size(), options_.transactions, [&](std::size_t k) { return graph_[plan[k]].transactional; });
+      for (const auto& g : groups)
+        step(std::span<const std::size_t>(plan).subspan(g.begin, g.end - g.begin), way, done);
     });
     return done;
   }
@@ -5861,49 +5944,90 @@ class migrator {
     else steps();
   }
 
-  // Runs one revision in its own transaction; false when another process had already done it. The
-  // history table gets its row in the same transaction; a revision outside a transaction first
-  // records itself as started (committed at once) and its progress after each operation, so that an
-  // interrupted run can be told apart; a failed revision's row is written after the rollback.
-  // transaction() may run the body again (a dialect's retry after a lock timeout): it is repeatable.
-  bool step(std::size_t i, direction way) {
-    const auto& rev = graph_[i];
-    const ops recorded = way == direction::upgrade ? rev.record_upgrade() : rev.record_downgrade();
-    const unit_of_work unit{rev.id, recorded.operations(), rev.transactional, options_.version_table};
-    bool skipped = false, ours = false;
+  // Runs one group of revisions (one, or in transaction_mode::all several) in one transaction, and
+  // appends to `done` those it ran, not those another process had already done. The history table
+  // gets each revision's row in the same transaction; a revision outside a transaction (always
+  // alone) first records itself as started (committed at once) and its progress after each
+  // operation, so that an interrupted run can be told apart; a failed revision's row is written
+  // after the rollback, which takes the group's other rows with it. The version table is written
+  // once, after the group's last revision. transaction() may run the body again (a dialect's retry
+  // after a lock timeout): it is repeatable.
+  void step(std::span<const std::size_t> group, direction way, std::vector<std::string>& done) {
+    std::vector<operation> operations;  // the group's, one revision after another
+    std::vector<std::size_t> starts;    // where each revision's begin in `operations`
+    for (auto i : group) {
+      starts.push_back(operations.size());
+      const ops recorded = way == direction::upgrade ? graph_[i].record_upgrade() : graph_[i].record_downgrade();
+      operations.insert(operations.end(), recorded.operations().begin(), recorded.operations().end());
+    }
+    starts.push_back(operations.size());
+    const auto& first = graph_[group.front()];
+    const unit_of_work unit{first.id, operations, first.transactional, options_.version_table};
+    const auto operations_of = [&](std::size_t k) {
+      return std::span<const operation>(operations).subspan(starts[k], starts[k + 1] - starts[k]);
+    };
+
+    const bool history_read = history_read_;
+    std::vector<bool> ran(group.size(), false);
+    std::vector<std::size_t> rows_after;
+    std::optional<std::size_t> running;  // the position in the group of the revision that started last
     std::string before = "base";
-    auto record = new_record(std::string(rev.id), std::string(to_string(way)), history_checksum(rev));
-    const auto started = std::chrono::steady_clock::now();
+    std::optional<history_record> record;  // the running revision's
+    auto started = std::chrono::steady_clock::now();
+    const auto rolled_back_with = [&] {
+      return running ? static_cast<std::size_t>(std::count(ran.begin(), ran.begin() + static_cast<std::ptrdiff_t>(*running), true)) : 0;
+    };
     try {
       dialect_.transaction(unit, [&] {
-        auto rows = rows_to_indexes(dialect_.read_versions(options_.version_table));
+        history_read_ = history_read;  // a retry reads the history table again: its adoptions were rolled back
+        std::fill(ran.begin(), ran.end(), false);
+        running.reset();
+        auto rows = held_rows_ ? *held_rows_ : rows_to_indexes(dialect_.read_versions(options_.version_table));
         before = describe_rows(rows);
-        const auto applied = graph_.ancestors(rows);
-        if ((way == direction::upgrade) == applied[i]) {
-          skipped = true;  // someone else migrated while we waited for the lock
-          return;
+        std::vector<history_record> records;
+        for (std::size_t k = 0; k < group.size(); ++k) {
+          const auto i = group[k];
+          if ((way == direction::upgrade) == graph_.ancestors(rows)[i]) continue;  // someone else migrated while we waited for the lock
+          read_history_once(rows, way);
+          running = k;
+          started = std::chrono::steady_clock::now();
+          record = new_record(std::string(graph_[i].id), std::string(to_string(way)), history_checksum(graph_[i]));
+          notify(migration_event::kind::starting, way, i);  // with the lock held: a locked database starts nothing
+          apply(unit_of_work{graph_[i].id, operations_of(k), graph_[i].transactional, options_.version_table}, *record, started);
+          record->duration_ms = elapsed_ms(started);
+          records.push_back(*record);
+          rows = rows_to_indexes(next_rows(rows, i, way));
+          ran[k] = true;
         }
-        read_history_once(rows, way);
-        ours = true;
-        notify(migration_event::kind::starting, way, i);  // with the lock held: a locked database starts nothing
-        apply(unit, record, started);
-        dialect_.write_versions(options_.version_table, next_rows(rows, i, way));
-        finish(record, started, "succeeded", "");
+        if (running) dialect_.write_versions(options_.version_table, ids_of(rows));
+        for (auto& r : records) r.outcome = "succeeded";
+        if constexpr (WritesHistoryRows<D>) {
+          if (unit.transactional && records.size() > 1) {
+            dialect_.write_history_rows(options_.version_table, records);  // one statement for the group
+            records.clear();
+          }
+        }
+        for (auto& r : records) finish(r, "succeeded", "");
+        rows_after = rows;
       });
     } catch (const operation_failed& e) {
-      auto f = failure(rev, way, before, e.operation(), e.database_message(), e.advice());
-      if (ours) record_failure(record, started, f.what());
+      const auto& rev = graph_[group[running.value_or(0)]];
+      auto f = failure(rev, way, before, e.operation(), e.database_message(), e.advice(), rolled_back_with());
+      if (running) record_failure(*record, started, f.what());
       throw f;
     } catch (const strata::error& e) {
-      if (ours) record_failure(record, started, e.what());
+      if (running) record_failure(*record, started, e.what());
       throw;
     } catch (const std::exception& e) {
-      auto f = failure(rev, way, before, "", e.what());
-      if (ours) record_failure(record, started, f.what());
+      auto f = failure(graph_[group[running.value_or(0)]], way, before, "", e.what(), {}, rolled_back_with());
+      if (running) record_failure(*record, started, f.what());
       throw f;
     }
-    notify(skipped ? migration_event::kind::skipped : migration_event::kind::finished, way, i);
-    return !skipped;
+    if constexpr (HoldsMigrationLock<D>) held_rows_ = rows_after;  // nobody else writes them while the lock is held
+    for (std::size_t k = 0; k < group.size(); ++k) {
+      notify(ran[k] ? migration_event::kind::finished : migration_event::kind::skipped, way, group[k]);
+      if (ran[k]) done.emplace_back(graph_[group[k]].id);
+    }
   }
 
   // The operations, all at once; outside a transaction (where the history table is kept), one at a
@@ -5954,14 +6078,18 @@ class migrator {
   }
 
   void finish(history_record& record, std::chrono::steady_clock::time_point started, std::string_view outcome, std::string_view error) {
+    record.duration_ms = elapsed_ms(started);
+    finish(record, outcome, error);
+  }
+  // With the record's duration_ms as it is.
+  void finish(history_record& record, std::string_view outcome, std::string_view error) {
     if constexpr (KeepsHistory<D>) {
       record.outcome = outcome;
       record.error = error;
-      record.duration_ms = elapsed_ms(started);
       record.id = dialect_.write_history(options_.version_table, record);
       if (record.id == 0) record.id = dialect_.write_history(options_.version_table, record);  // its row was rolled back
     } else {
-      (void)record, (void)started, (void)outcome, (void)error;
+      (void)record, (void)outcome, (void)error;
     }
   }
 
@@ -6111,18 +6239,29 @@ class migrator {
     return s;
   }
 
-  // `advice`: what to do when the revision is not at fault (the dialect's operation_failed::advice()).
+  // `advice`: what to do when the revision is not at fault (the dialect's operation_failed::advice());
+  // `rolled_back_with`: how many revisions that ran before it in its transaction were rolled back with it.
   migration_failed failure(const revision_info& rev, direction way, const std::string& before, const std::string& operation,
-                           const std::string& message, const std::string& advice = {}) const {
+                           const std::string& message, const std::string& advice = {}, std::size_t rolled_back_with = 0) const {
     const std::string fix = advice.empty() ? "fix the revision and run it again" : advice;
     std::string text = std::string(to_string(way)) + " of revision '" +
                        std::string(rev.id) + "' (" + std::string(rev.message) + ") failed" +
                        (operation.empty() ? "" : " at " + operation) + ": " + message +
                        (rev.transactional
-                            ? "; it was rolled back, so the database is still at " + before + ": " + fix
+                            ? "; it was rolled back" +
+                                  (rolled_back_with == 0 ? std::string()
+                                                         : " with the " + std::to_string(rolled_back_with) + " revision(s) before it in the same "
+                                                           "transaction (tx_mode all)") +
+                                  ", so the database is still at " + before + ": " + fix
                             : "; it ran outside a transaction, so what ran before the failure stayed applied, while the version "
                               "table still says " + before + ": clean up what it left, " + (advice.empty() ? "" : "then ") + fix);
     return migration_failed(std::string(rev.id), operation, message, text);
+  }
+
+  std::vector<std::string> ids_of(const std::vector<std::size_t>& rows) const {
+    std::vector<std::string> out;
+    for (auto r : rows) out.emplace_back(graph_[r].id);
+    return out;
   }
 
   std::vector<std::string> next_rows(const std::vector<std::size_t>& rows, std::size_t i, direction way) const {
@@ -6140,9 +6279,7 @@ class migrator {
         if (!still[d]) next.push_back(d);
     }
     std::sort(next.begin(), next.end());
-    std::vector<std::string> out;
-    for (auto r : next) out.emplace_back(graph_[r].id);
-    return out;
+    return ids_of(next);
   }
 
   migrator_options options_;
@@ -6150,6 +6287,9 @@ class migrator {
   D dialect_;
   std::function<void(const migration_event&)> listener_;
   bool history_read_ = false;  // this upgrade or downgrade has checked the history table (read_history_once)
+  // The version rows as the last group left them, while hold_migration_lock() keeps others out
+  // (HoldsMigrationLock): the groups after the first read no version table.
+  std::optional<std::vector<std::size_t>> held_rows_;
 };
 
 }  // namespace strata
@@ -10650,11 +10790,21 @@ class postgresql {
       auto write = [&](pqxx::transaction_base& t) {
         ensure_schema(t);
         // Alembic's exact layout, so that Alembic and strata can take turns on one database.
-        if (!relation_exists(t, table))
+        if (!relation_exists(t, table)) {
           t.exec(postgresql_sql::create_version_table(table, {.schema = options_.schema}));
-        t.exec("DELETE FROM " + qualified(table));
+          known(table);
+        }
+        // One round trip: the DELETE and the INSERT of every row in one query string.
+        std::string sql = "DELETE FROM " + qualified(table);
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+          sql += i == 0 ? "; INSERT INTO " + qualified(table) + " (version_num) VALUES (" : std::string("), (");
+          sql += '\'';
+          sql += t.esc(rows[i]);
+          sql += '\'';
+        }
+        if (!rows.empty()) sql += ")";
         try {
-          for (const auto& r : rows) t.exec_params("INSERT INTO " + qualified(table) + " (version_num) VALUES ($1)", r);
+          t.exec(sql);
         } catch (const pqxx::undefined_column&) {
           throw unknown_database_state(detail::version_table_of_another_layout(table));
         }
@@ -10798,10 +10948,7 @@ class postgresql {
             id = 0;
           return;
         }
-        ensure_schema(t);
-        if (!relation_exists(t, table))
-          t.exec("CREATE TABLE " + qualified(table) + " (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, " +
-                 std::string(detail::history_columns) + ")");
+        ensure_history_table(t, table);
         id = t.exec_params("INSERT INTO " + qualified(table) +
                                " (revision, direction, started_at, duration_ms, outcome, error, checksum, progress, application, host, "
                                "database_user) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, current_user) RETURNING id",
@@ -10811,6 +10958,39 @@ class postgresql {
       };
       atomically(write);
       return id;
+    });
+  }
+
+  // New rows, in one INSERT (WritesHistoryRows): a group's, in its transaction.
+  void write_history_rows(std::string_view version_table, std::span<const history_record> records) {
+    if (records.empty()) return;
+    guarded("writing the history table", [&] {
+      const auto table = history_table(version_table);
+      atomically([&](pqxx::transaction_base& t) {
+        ensure_history_table(t, table);
+        std::string sql = "INSERT INTO " + qualified(table) +
+                          " (revision, direction, started_at, duration_ms, outcome, error, checksum, progress, application, host, "
+                          "database_user) VALUES ";
+        for (std::size_t i = 0; i < records.size(); ++i) {
+          const auto& r = records[i];
+          // Appends only, and esc() rather than quote(): GCC 12's -Wrestrict misfires on "'" + std::string at -O2.
+          sql += i == 0 ? "(" : ", (";
+          for (const auto* field : {&r.revision, &r.direction, &r.started_at}) {
+            sql += '\'';
+            sql += t.esc(*field);
+            sql += "', ";
+          }
+          sql += std::to_string(r.duration_ms);
+          for (const auto* field : {&r.outcome, &r.error, &r.checksum, &r.progress, &r.application, &r.host}) {
+            sql += ", '";
+            sql += t.esc(*field);
+            sql += '\'';
+          }
+          sql += ", current_user)";
+        }
+        t.exec(sql);
+      });
+      return 0;
     });
   }
 
@@ -10931,6 +11111,7 @@ class postgresql {
                                "strata's PostgreSQL dialect drops tables, views, materialized views, indexes, triggers, sequences, "
                                "functions, procedures and types only, so nothing was dropped; leave this object out of the list");
     locked(version_table, [&] {
+      forget_known();
       in_transaction([&] {
         const auto schema = schema_name(*tx_);
         for (std::size_t i = 0; i < objects.size();) {
@@ -11197,13 +11378,31 @@ class postgresql {
       f(*tx_);
     } else {
       pqxx::work w(*conn_);
-      f(w);
-      w.commit();
+      try {
+        f(w);
+        w.commit();
+      } catch (...) {
+        forget_known();
+        throw;
+      }
     }
   }
 
+  // Whether strata's table (the version table, its history table) exists. Under the migration lock
+  // a table once seen stays known until a rollback or the lock's release (no other migration can
+  // drop it meanwhile), so that the revisions of one run do not ask the catalogue again.
   bool relation_exists(pqxx::transaction_base& t, std::string_view table) {
-    return !t.exec_params("SELECT 1 WHERE to_regclass($1) IS NOT NULL", qualified(table)).empty();
+    if (held_ && std::find(known_.begin(), known_.end(), table) != known_.end()) return true;
+    const bool exists = !t.exec_params("SELECT 1 WHERE to_regclass($1) IS NOT NULL", qualified(table)).empty();
+    if (exists) known(table);
+    return exists;
+  }
+  void known(std::string_view table) {
+    if (held_) known_.emplace_back(table);
+  }
+  void forget_known() noexcept {
+    known_.clear();
+    schema_known_ = false;
   }
 
   // The schema migrated: the option's, else the connection's current_schema().
@@ -11212,11 +11411,21 @@ class postgresql {
     return t.exec("SELECT coalesce(current_schema(), '')")[0][0].c_str();
   }
 
+  // The history table, created when missing.
+  void ensure_history_table(pqxx::transaction_base& t, const std::string& table) {
+    ensure_schema(t);
+    if (relation_exists(t, table)) return;
+    t.exec("CREATE TABLE " + qualified(table) + " (id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY, " +
+           std::string(detail::history_columns) + ")");
+    known(table);
+  }
+
   // The schema option's schema is created under the lock before a migration's first write.
   void ensure_schema(pqxx::transaction_base& t) {
-    if (options_.schema.empty()) return;
+    if (options_.schema.empty() || (held_ && schema_known_)) return;
     if (t.exec_params("SELECT 1 FROM pg_namespace WHERE nspname = $1", options_.schema).empty())
       t.exec("CREATE SCHEMA IF NOT EXISTS " + quote(options_.schema));
+    schema_known_ = held_.has_value();
   }
 
   // ---- the advisory lock -------------------------------------------------------------------------------
@@ -11251,10 +11460,12 @@ class postgresql {
       f();
     } catch (...) {
       held_ = std::move(outer);
+      forget_known();
       release(key, previous);
       throw;
     }
     held_ = std::move(outer);
+    forget_known();
     release(key, previous);
   }
 
@@ -11372,16 +11583,22 @@ class postgresql {
     try {
       body();
     } catch (...) {
+      forget_known();  // what the transaction created is gone
       try {
         work->abort();
       } catch (...) {  // NOLINT: a broken connection rolls back on the server
       }
       throw;
     }
-    guarded("committing", [&] {
-      work->commit();
-      return 0;
-    });
+    try {
+      guarded("committing", [&] {
+        work->commit();
+        return 0;
+      });
+    } catch (...) {
+      forget_known();
+      throw;
+    }
   }
 
   // ---- applying operations -------------------------------------------------------------------------------
@@ -11497,6 +11714,8 @@ class postgresql {
   bool outside_transaction_ = false;      // running a non-transactional revision
   bool broken_ = false;                   // the connection was lost during this migration
   std::optional<std::string> held_;       // the version table whose lock hold_migration_lock() holds
+  std::vector<std::string> known_;        // strata's tables seen to exist under that lock (relation_exists)
+  bool schema_known_ = false;             // and the schema option's schema
   std::string lock_timed_out_;            // the table the last statement_lock_timeout was on ("?": unknown)
   std::string lock_timeout_server_message_;  // and what the server said
   std::function<void(std::string_view)> statement_listener_;
@@ -11509,6 +11728,7 @@ static_assert(ReportsStatements<postgresql>);
 static_assert(BacksUp<postgresql>);
 static_assert(HoldsMigrationLock<postgresql>);
 static_assert(KeepsHistory<postgresql>);
+static_assert(WritesHistoryRows<postgresql>);
 static_assert(FindsLeftovers<postgresql>);
 
 }  // namespace strata
@@ -13187,18 +13407,36 @@ class sqlite {
         update.bind(5, static_cast<std::int64_t>(record.id));
         return update.exec() == 0 ? std::int64_t{0} : record.id;
       }
-      db_->exec("CREATE TABLE IF NOT EXISTS " + table + " (id INTEGER NOT NULL PRIMARY KEY, " + std::string(detail::history_columns) + ")");
-      SQLite::Statement insert(*db_, "INSERT INTO " + table +
-                                         " (revision, direction, started_at, duration_ms, outcome, error, checksum, progress, application, host, "
-                                         "database_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')");
+      insert_history(version_table, std::span<const history_record>(&record, 1));
+      return static_cast<std::int64_t>(db_->getLastInsertRowid());
+    });
+  }
+
+  // New rows through one prepared statement (WritesHistoryRows): a group's, in its transaction.
+  void write_history_rows(std::string_view version_table, std::span<const history_record> records) {
+    if (records.empty()) return;
+    guarded("writing the history table", [&] {
+      insert_history(version_table, records);
+      return 0;
+    });
+  }
+
+  // The history table (created when missing) gets the records as new rows.
+  void insert_history(std::string_view version_table, std::span<const history_record> records) {
+    const auto table = quote(history_table(version_table));
+    db_->exec("CREATE TABLE IF NOT EXISTS " + table + " (id INTEGER NOT NULL PRIMARY KEY, " + std::string(detail::history_columns) + ")");
+    SQLite::Statement insert(*db_, "INSERT INTO " + table +
+                                       " (revision, direction, started_at, duration_ms, outcome, error, checksum, progress, application, host, "
+                                       "database_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')");
+    for (const auto& record : records) {
       int i = 0;
       for (const auto* field : {&record.revision, &record.direction, &record.started_at}) insert.bind(++i, *field);
       insert.bind(++i, static_cast<std::int64_t>(record.duration_ms));
       for (const auto* field : {&record.outcome, &record.error, &record.checksum, &record.progress, &record.application, &record.host})
         insert.bind(++i, *field);
       insert.exec();
-      return static_cast<std::int64_t>(db_->getLastInsertRowid());
-    });
+      insert.reset();
+    }
   }
 
   // BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two
@@ -13817,6 +14055,7 @@ static_assert(ReportsProgress<sqlite>);
 static_assert(ReportsStatements<sqlite>);
 static_assert(BacksUp<sqlite>);
 static_assert(KeepsHistory<sqlite>);
+static_assert(WritesHistoryRows<sqlite>);
 
 }  // namespace strata
 
@@ -14221,6 +14460,7 @@ static_assert(SnapshotsDatabases<sqlite>);
 #include <boost/property_tree/ptree.hpp>
 
 // #include <strata/errors.hpp>
+// #include <strata/transactions.hpp>
 // #include <strata/url.hpp>
 
 namespace strata {
@@ -14238,6 +14478,9 @@ struct configuration {
   // The [strata] section's lock and timeout settings (connection_settings), as key and value; url
   // carries them as query parameters too, unless it sets them itself.
   std::vector<std::pair<std::string, std::string>> connection_settings;
+  // `tx_mode = revision | all` in the ini file (migrator_options::transactions); nullopt: not set,
+  // the migrator's default. manage_db's --tx-mode wins over it.
+  std::optional<transaction_mode> transactions;
 };
 
 // The [strata] keys that go to the dialect as the URL's parameters of the same name (a URL's own
@@ -14425,6 +14668,11 @@ inline configuration load_configuration(const configuration_options& options = {
           if (!on) throw configuration_error(where + ": protected = '" + value.data() + "' is not a yes or no; write protected = true or false");
           config.protected_database = *on;
           if (*on) config.protected_source = "protected = " + value.data() + " in " + where;
+        } else if (key == "tx_mode") {
+          config.transactions = transaction_mode_named(detail::trim(value.data()));
+          if (!config.transactions)
+            throw configuration_error(where + ": tx_mode = '" + value.data() + "' is not a transaction mode; write tx_mode = revision "
+                                      "(a transaction per revision) or tx_mode = all (one for all the pending revisions)");
         } else if (std::find(std::begin(connection_settings), std::end(connection_settings), key) != std::end(connection_settings)) {
           const auto& text = value.data();
           if (key == "lock_retries" ? !database_url::count(text, 100) : !database_url::seconds(text))
@@ -14434,8 +14682,8 @@ inline configuration load_configuration(const configuration_options& options = {
           config.connection_settings.emplace_back(key, text);
         } else {
           throw configuration_error(where + ": '" + key + "' is not a strata setting; the [strata] section takes url, "
-                                    "version_table, versions_dir, protected, migration_lock_wait, statement_lock_timeout, lock_retries and "
-                                    "statement_timeout");
+                                    "version_table, versions_dir, protected, tx_mode, migration_lock_wait, statement_lock_timeout, lock_retries "
+                                    "and statement_timeout");
         }
       }
     }
@@ -14874,6 +15122,9 @@ class application {
       sub->add_option("--backup-dir", backup_dir_, "The folder the backup goes in (default: beside a SQLite file, the working directory for pg_dump)");
       sub->add_flag("--sql", sql_, "Print the SQL script instead of running it, without connecting; the target is then from:to "
                                    "(upgrade: to alone starts at base)");
+      sub->add_option("--tx-mode", tx_mode_, "revision: a transaction per revision (the default); all: one for all the pending revisions, "
+                                             "all or nothing (tx_mode in strata.ini)")
+          ->check(CLI::IsMember({"revision", "all"}));
     }
     auto* stamp = app.add_subcommand("stamp", "Set the version table to a target without running any migration");
     stamp->add_option("target", target_, "head, heads, base, or a revision id or prefix");
@@ -15010,7 +15261,9 @@ class application {
     const auto& c = config();
     auto opened = [&] {
       try {
-        return commands::open<Ds...>(project_.revisions, c.url, migrator_options{c.version_table, program_});
+        migrator_options options{c.version_table, program_};
+        if (auto mode = tx_mode_.empty() ? c.transactions : transaction_mode_named(tx_mode_)) options.transactions = *mode;
+        return commands::open<Ds...>(project_.revisions, c.url, options);
       } catch (const malformed_url& e) {
         throw malformed_url(c.url_source + ": " + e.what());
       }
@@ -15465,7 +15718,7 @@ class application {
   std::string program_;
   std::optional<configuration> config_;
   std::optional<commands::versions_folder_comparison> folder_;
-  std::string config_file_, url_, message_, positional_message_, target_, backup_dir_;
+  std::string config_file_, url_, message_, positional_message_, target_, backup_dir_, tx_mode_;
   std::vector<std::string> revisions_;
   bool no_autogenerate_ = false, empty_ = false, from_database_ = false, verbose_ = false, json_ = false, confirm_ = false, applied_ = false;
   bool backup_ = false, force_protected_ = false, sql_ = false;

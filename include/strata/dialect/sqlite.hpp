@@ -169,18 +169,36 @@ class sqlite {
         update.bind(5, static_cast<std::int64_t>(record.id));
         return update.exec() == 0 ? std::int64_t{0} : record.id;
       }
-      db_->exec("CREATE TABLE IF NOT EXISTS " + table + " (id INTEGER NOT NULL PRIMARY KEY, " + std::string(detail::history_columns) + ")");
-      SQLite::Statement insert(*db_, "INSERT INTO " + table +
-                                         " (revision, direction, started_at, duration_ms, outcome, error, checksum, progress, application, host, "
-                                         "database_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')");
+      insert_history(version_table, std::span<const history_record>(&record, 1));
+      return static_cast<std::int64_t>(db_->getLastInsertRowid());
+    });
+  }
+
+  // New rows through one prepared statement (WritesHistoryRows): a group's, in its transaction.
+  void write_history_rows(std::string_view version_table, std::span<const history_record> records) {
+    if (records.empty()) return;
+    guarded("writing the history table", [&] {
+      insert_history(version_table, records);
+      return 0;
+    });
+  }
+
+  // The history table (created when missing) gets the records as new rows.
+  void insert_history(std::string_view version_table, std::span<const history_record> records) {
+    const auto table = quote(history_table(version_table));
+    db_->exec("CREATE TABLE IF NOT EXISTS " + table + " (id INTEGER NOT NULL PRIMARY KEY, " + std::string(detail::history_columns) + ")");
+    SQLite::Statement insert(*db_, "INSERT INTO " + table +
+                                       " (revision, direction, started_at, duration_ms, outcome, error, checksum, progress, application, host, "
+                                       "database_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')");
+    for (const auto& record : records) {
       int i = 0;
       for (const auto* field : {&record.revision, &record.direction, &record.started_at}) insert.bind(++i, *field);
       insert.bind(++i, static_cast<std::int64_t>(record.duration_ms));
       for (const auto* field : {&record.outcome, &record.error, &record.checksum, &record.progress, &record.application, &record.host})
         insert.bind(++i, *field);
       insert.exec();
-      return static_cast<std::int64_t>(db_->getLastInsertRowid());
-    });
+      insert.reset();
+    }
   }
 
   // BEGIN IMMEDIATE takes the write lock up front (waiting up to the busy timeout), so two
@@ -799,6 +817,7 @@ static_assert(ReportsProgress<sqlite>);
 static_assert(ReportsStatements<sqlite>);
 static_assert(BacksUp<sqlite>);
 static_assert(KeepsHistory<sqlite>);
+static_assert(WritesHistoryRows<sqlite>);
 
 }  // namespace strata
 
