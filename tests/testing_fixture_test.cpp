@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <set>
@@ -157,7 +158,7 @@ TEST(SqliteFixtureLifecycle, TestsAndSuitesAreIsolated) {
     test.tear_down();
   }
   fresh::TearDownTestSuite();
-  EXPECT_EQ(migrations_run<0>::count, 1);
+  EXPECT_LE(migrations_run<0>::count, 1);  // 0 when a process before this one kept the template
 }
 
 class SqliteFresh : public migrated_database<sqlite_history, strata::sqlite, isolation::fresh_database> {
@@ -189,7 +190,7 @@ TEST(SqliteTemplate, IsMigratedOncePerProcess) {
     auto a = t.clone_in_memory();
     auto b = t.clone();
   }
-  EXPECT_EQ(migrations_run<0>::count, 1);  // after the suites above and ten clones
+  EXPECT_LE(migrations_run<0>::count, 1);  // after the suites above and ten clones; 0 when a process before kept the template
 }
 
 TEST(SqliteTemplate, InMemoryClonesAreIndependent) {
@@ -231,6 +232,149 @@ TEST(SqliteTemplate, CloneTimings) {
   const double memory = time([&] { (void)t.clone_in_memory(); });
   const double file = time([&] { (void)t.clone(); });
   std::printf("SQLite clone of a %zu-byte template: in memory %.1f us, to a file %.1f us (clone and drop)\n", t.image().size(), memory, file);
+}
+
+// ---- SQLite: the template kept across processes ------------------------------------------------
+// The tests start this program again (/proc/self/exe) to run SqliteKeptTemplateChild.Clone, with
+// STRATA_TEMPLATE_DIR a folder of the test's own; each child appends to $STRATA_TEST_CHILD_OUT how
+// many times it migrated the history and what its clone holds.
+
+using kept_history = items_history<4>;
+using edited_history = items_history<5, 200>;  // kept_history's second revision, edited
+
+// A new empty folder under the scratch folder.
+std::filesystem::path fresh_folder(const std::string& name) {
+  auto dir = std::filesystem::path(STRATA_TEST_SCRATCH) / ("kept_" + name + "_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir);
+  return dir;
+}
+
+// `processes` children at once, of `history` ("kept" or "edited"), in `dir`: the lines they wrote.
+std::vector<std::string> run_children(const std::filesystem::path& dir, const std::string& history, int processes = 1) {
+  const auto out = dir / "children.out";
+  std::filesystem::remove(out);
+  const auto self = std::filesystem::read_symlink("/proc/self/exe").string();
+  std::string command = "cd '" + dir.string() + "' && export STRATA_TEMPLATE_DIR='" + dir.string() + "' STRATA_TEST_CHILD_OUT='" + out.string() +
+                        "' STRATA_TEST_CHILD_HISTORY=" + history + "; failed=0; children=; ";
+  for (int i = 0; i < processes; ++i) command += "'" + self + "' --gtest_filter=SqliteKeptTemplateChild.Clone >/dev/null 2>&1 & children=\"$children $!\"; ";
+  command += "for child in $children; do wait $child || failed=1; done; exit $failed";
+  EXPECT_EQ(std::system(command.c_str()), 0) << "a child failed: " << command;
+  std::vector<std::string> lines;
+  std::ifstream in(out);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  EXPECT_EQ(lines.size(), static_cast<std::size_t>(processes));
+  return lines;
+}
+
+// What a child writes: "migrated <n> head <version> note <0|1>".
+template <class History, int Tag>
+void child_clone() {
+  auto& t = strata::testing::database_template<History, strata::sqlite>::instance();
+  auto c = t.clone();
+  std::ofstream(std::getenv("STRATA_TEST_CHILD_OUT"), std::ios::app)
+      << "migrated " << migrations_run<Tag>::count << " head " << scalar(c.connection(), "SELECT version_num FROM alembic_version") << " note "
+      << count(c.connection(), "SELECT count(*) FROM pragma_table_info('items') WHERE name = 'note'") << "\n";
+}
+
+TEST(SqliteKeptTemplateChild, Clone) {
+  const char* history = std::getenv("STRATA_TEST_CHILD_HISTORY");
+  if (history == nullptr) GTEST_SKIP() << "run by the SqliteKeptTemplate tests, in a process of its own";
+  if (std::string(history) == "kept") child_clone<kept_history, 4>();
+  else child_clone<edited_history, 5>();
+}
+
+std::vector<std::filesystem::path> templates_in(const std::filesystem::path& dir) {
+  std::vector<std::filesystem::path> out;
+  for (const auto& e : std::filesystem::directory_iterator(dir))
+    if (e.path().extension() == ".db" && strata::testing::detail::is_template_name(e.path().stem().string())) out.push_back(e.path());
+  return out;
+}
+
+// The first process builds the template, a file named by the history's hash; the next one reads
+// it (no migration, the file untouched).
+TEST(SqliteKeptTemplate, IsBuiltOnceAndReusedByTheNextProcess) {
+  const auto dir = fresh_folder("reuse");
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
+  const auto file = dir / (strata::testing::kept_template_name<kept_history, strata::sqlite>() + ".db");
+  ASSERT_EQ(templates_in(dir), std::vector<std::filesystem::path>{file});
+  const auto built = std::filesystem::last_write_time(file);
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 0 head f1a000000002 note 1"});
+  EXPECT_EQ(std::filesystem::last_write_time(file), built);
+  EXPECT_TRUE(std::filesystem::directory_iterator(dir) != std::filesystem::directory_iterator());
+  for (const auto& e : std::filesystem::directory_iterator(dir))  // nothing left over: no _building_ file, no lock
+    EXPECT_TRUE(e.path() == file || e.path().extension() == ".note" || e.path().filename() == "children.out") << e.path();
+  std::filesystem::remove_all(dir);
+}
+
+// An edited revision (another checksum) is another template; the first one stays for its history.
+TEST(SqliteKeptTemplate, AnEditedHistoryGetsATemplateOfItsOwn) {
+  EXPECT_NE((strata::testing::kept_template_name<kept_history, strata::sqlite>()),
+            (strata::testing::kept_template_name<edited_history, strata::sqlite>()));
+  EXPECT_EQ((strata::testing::kept_template_name<kept_history, strata::sqlite>()),
+            (strata::testing::kept_template_name<items_history<4>, strata::sqlite>()));
+  const auto dir = fresh_folder("edited");
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
+  EXPECT_EQ(run_children(dir, "edited"), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
+  EXPECT_EQ(templates_in(dir).size(), 2U);
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 0 head f1a000000002 note 1"});
+  EXPECT_EQ(run_children(dir, "edited"), std::vector<std::string>{"migrated 0 head f1a000000002 note 1"});
+  std::filesystem::remove_all(dir);
+}
+
+// Eight processes start at once on no template: one builds it, under the lock, and the others
+// wait and read it whole (a partial file would fail its check, and be built again).
+TEST(SqliteKeptTemplate, ConcurrentFirstUseBuildsItOnce) {
+  const auto dir = fresh_folder("concurrent");
+  const auto lines = run_children(dir, "kept", 8);
+  int built = 0;
+  for (const auto& line : lines) {
+    EXPECT_TRUE(line == "migrated 0 head f1a000000002 note 1" || line == "migrated 1 head f1a000000002 note 1") << line;
+    built += line.starts_with("migrated 1") ? 1 : 0;
+  }
+  EXPECT_EQ(built, 1);
+  EXPECT_EQ(templates_in(dir).size(), 1U);
+  std::filesystem::remove_all(dir);
+}
+
+// A template file that is damaged, or not at the history's head, is built again.
+TEST(SqliteKeptTemplate, ADamagedTemplateIsBuiltAgain) {
+  const auto dir = fresh_folder("damaged");
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
+  const auto file = templates_in(dir).at(0);
+  const auto size = std::filesystem::file_size(file);
+  auto overwrite = [&](auto&& change) {
+    std::filesystem::permissions(file, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
+    change();
+  };
+  overwrite([&] { std::filesystem::resize_file(file, size / 2); });  // cut short
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
+  EXPECT_EQ(std::filesystem::file_size(file), size);
+  overwrite([&] { std::ofstream(file, std::ios::trunc) << "not a database"; });
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
+  overwrite([&] {  // a database, but at the first revision
+    SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
+    db.exec("UPDATE alembic_version SET version_num = 'f1a000000001'");
+  });
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 0 head f1a000000002 note 1"});
+  EXPECT_EQ(templates_in(dir).size(), 1U);
+  std::filesystem::remove_all(dir);
+}
+
+// STRATA_TEMPLATE_DIR that cannot be a folder is one sentence saying so.
+TEST(SqliteKeptTemplate, ATemplateFolderThatCannotBeMadeIsReported) {
+  const auto dir = fresh_folder("not_a_folder");
+  std::ofstream(dir / "file") << "x";
+  ::setenv("STRATA_TEMPLATE_DIR", (dir / "file" / "below").c_str(), 1);
+  try {
+    (void)strata::sqlite::provisioner::for_templates();
+    ADD_FAILURE() << "no error";
+  } catch (const strata::database_unavailable& e) {
+    EXPECT_NE(std::string(e.what()).find("STRATA_TEMPLATE_DIR"), std::string::npos) << e.what();
+  }
+  ::unsetenv("STRATA_TEMPLATE_DIR");
+  std::filesystem::remove_all(dir);
 }
 
 // A temporary folder that cannot be used is strata::database_unavailable, and fails the tests.

@@ -423,6 +423,24 @@ concept SnapshotsDatabases = Provisionable<D> && requires(D& d, typename D::prov
   p.write(name, image);
 };
 
+// ---- KeepsSnapshots: a snapshot template kept across processes ---------------------------------------
+//
+// A SnapshotsDatabases whose place also ClonesDatabases and reads a database back as bytes: there
+// strata::testing keeps the history's template (strata_tpl_<hash>), built once under the place's
+// lock and read by every later test process instead of migrating its own. D::provisioner also
+// provides:
+//   static provisioner for_templates();      // the place templates are kept (SQLite: $STRATA_TEMPLATE_DIR,
+//                                            // else the temporary folder)
+//   std::optional<std::vector<unsigned char>> read(std::string_view name);   // its bytes; none when
+//                                                                            // there is no such database
+// Law: read(name) after write(name, image) is the image; a rename() into `name` is seen whole or not.
+// Models: strata::sqlite.
+template <class D>
+concept KeepsSnapshots = SnapshotsDatabases<D> && ClonesDatabases<D> && requires(typename D::provisioner& p, std::string_view name) {
+  { D::provisioner::for_templates() } -> std::same_as<typename D::provisioner>;
+  { p.read(name) } -> std::same_as<std::optional<std::vector<unsigned char>>>;
+};
+
 namespace detail {
 
 // What a dialect says when a table of the version table's name is not Alembic's version table.
