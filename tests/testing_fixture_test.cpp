@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+#include <thread>
 
 #include <unistd.h>
 
@@ -824,9 +825,11 @@ TEST(PostgresqlTemplate, AFailedCloneIsReportedAndTheNextOneWorks) {
   EXPECT_EQ(clones_of(*admin, t.clone_prefix()), "1");  // again
 }
 
-// Clones named after a server process that is gone (a killed test process), and spares of a
-// template that is gone, are dropped when a template starts; clones of a live connection are not.
-TEST(PostgresqlTemplate, ClonesOfAGoneProcessAreDroppedAtStart) {
+// Clones named after a server process that is gone (a killed test process, or one that left its
+// released clones at exit), and spares of a template that is gone, are dropped by the next
+// template's housekeeping, off the first clone's path (by a worker once idle: settle() waits for
+// it); clones of a live connection are not.
+TEST(PostgresqlTemplate, ClonesOfAGoneProcessAreDroppedByTheNextProcess) {
   STRATA_ADMIN_OR_SKIP(admin);
   const std::string orphan = "strata_clone_999999999_0";  // beyond any server's process ids
   const std::string orphan_spare = "strata_spare_4000000000_1_0";  // of a template that is not there
@@ -835,14 +838,17 @@ TEST(PostgresqlTemplate, ClonesOfAGoneProcessAreDroppedAtStart) {
     pg_exec(*admin, "DROP DATABASE IF EXISTS " + n);
     pg_exec(*admin, "CREATE DATABASE " + n);
   }
-  (void)strata::testing::database_template<items_history<6, 61>, strata::postgresql>::instance();
+  auto& t = strata::testing::database_template<items_history<6, 61>, strata::postgresql>::instance();
+  t.make_ahead(2);
+  (void)t.clone();
+  t.settle();
   EXPECT_FALSE(database_exists(*admin, orphan));
   EXPECT_FALSE(database_exists(*admin, orphan_spare));
   EXPECT_TRUE(database_exists(*admin, live));
   pg_exec(*admin, "DROP DATABASE IF EXISTS " + live);
 }
 
-// Templates carry the date they were last used; a template starting drops other histories'
+// Templates carry the date they were last used; a template's housekeeping drops other histories'
 // templates unused for 14 days, and stamps unstamped ones so that they age from now.
 TEST(PostgresqlTemplate, TemplatesUnusedFor14DaysAreDropped) {
   STRATA_ADMIN_OR_SKIP(admin);
@@ -855,7 +861,9 @@ TEST(PostgresqlTemplate, TemplatesUnusedFor14DaysAreDropped) {
     if (!date.empty()) pg_exec(*admin, "COMMENT ON DATABASE " + name + " IS 'strata::testing template; last used " + date + "'");
   }
   using t = strata::testing::database_template<items_history<8, 81>, strata::postgresql>;
-  (void)t::instance();
+  t::instance().make_ahead(2);
+  (void)t::instance().clone();
+  t::instance().settle();
   auto stamp_of = [&](const std::string& name) {
     return pg_scalar(*admin, "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '" + name + "'");
   };
@@ -916,6 +924,82 @@ TEST(PostgresqlTemplate, UnusedClonesAreSparesForTheNextProcess) {
     third.settle();
   }
   EXPECT_EQ(spares_of(*admin, spare_prefix).size(), 2U);
+  drop_spares(*admin, spare_prefix);
+}
+
+// ---- PostgreSQL: spares across real processes ---------------------------------------------------
+// PostgresqlTemplate.SparesOutliveTheProcessAndItsLeftoversAreDroppedByTheNext starts this program
+// again to run PostgresqlProcessChild.Clone: one clone, whose database's oid, name and the
+// process's clone prefix it appends to $STRATA_TEST_CHILD_OUT; with STRATA_TEST_CHILD_SETTLE=1 it
+// waits for its workers (a clone made ahead, the housekeeping) before it exits.
+using process_history = items_history<12, 121>;
+
+TEST(PostgresqlProcessChild, Clone) {
+  const char* out = std::getenv("STRATA_TEST_CHILD_OUT");
+  if (out == nullptr || std::getenv("STRATA_TEST_CHILD_SETTLE") == nullptr) GTEST_SKIP() << "run by a PostgresqlTemplate test, in a process of its own";
+  auto& t = strata::testing::database_template<process_history, strata::postgresql>::instance();
+  {
+    auto c = t.clone();
+    std::ofstream(out, std::ios::app) << pg_scalar(c.connection(), "SELECT oid FROM pg_database WHERE datname = current_database()") << " "
+                                      << c.name() << " " << t.clone_prefix() << "\n";
+  }
+  if (std::string(std::getenv("STRATA_TEST_CHILD_SETTLE")) == "1") t.settle();
+}
+
+// One child; its line's words: oid, clone name, clone prefix.
+std::vector<std::string> pg_child(bool settle) {
+  const auto out = std::filesystem::path(STRATA_TEST_SCRATCH) / ("pg_child_" + std::to_string(::getpid()) + ".out");
+  std::filesystem::remove(out);
+  const auto self = std::filesystem::read_symlink("/proc/self/exe").string();
+  const auto command = "STRATA_TEST_CHILD_OUT='" + out.string() + "' STRATA_TEST_CHILD_SETTLE=" + (settle ? "1" : "0") + " '" + self +
+                       "' --gtest_filter=PostgresqlProcessChild.Clone >/dev/null 2>&1";
+  EXPECT_EQ(std::system(command.c_str()), 0) << command;
+  std::ifstream in(out);
+  std::vector<std::string> words;
+  for (std::string w; in >> w;) words.push_back(w);
+  EXPECT_EQ(words.size(), 3U);
+  words.resize(3);
+  return words;
+}
+
+// A process's clone made ahead stays as a spare at its exit; the next process's first clone is that
+// spare (renamed: the same oid). A process that exits at once waits for nothing: its released
+// clone and the copies its workers were making stay behind, and the next process's housekeeping
+// drops its clones (and keeps two spares at the most).
+TEST(PostgresqlTemplate, SparesOutliveTheProcessAndItsLeftoversAreDroppedByTheNext) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  using t = strata::testing::database_template<process_history, strata::postgresql>;
+  t::instance().make_ahead(0);  // built here; this process's own pool stays out of the way
+  const auto spare_prefix = t::instance().spare_prefix();
+  drop_spares(*admin, spare_prefix);
+  auto gone = [&](const std::string& clone_prefix) {  // the child's server session has ended
+    const auto pid = clone_prefix.substr(std::string("strata_clone_").size(), clone_prefix.size() - std::string("strata_clone_").size() - 1);
+    for (int i = 0; i < 200 && pg_scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid) != "0"; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  };
+
+  const auto first = pg_child(true);  // no spare: made; one more made ahead, which it leaves
+  gone(first[2]);
+  const auto spares = spares_of(*admin, spare_prefix);
+  ASSERT_EQ(spares.size(), 1U);
+  EXPECT_EQ(clones_of(*admin, first[2]), "0");  // its released clone, dropped by its workers before it settled
+  const auto spare_oid = pg_scalar(*admin, "SELECT oid FROM pg_database WHERE datname = '" + spares[0] + "'");
+
+  const auto second = pg_child(false);  // exits at once, its workers abandoned mid-copy
+  EXPECT_EQ(second[0], spare_oid) << "the second process made its first clone instead of taking the spare " << spares[0];
+  EXPECT_FALSE(database_exists(*admin, spares[0]));
+  gone(second[2]);
+  // Its released clone, unless its workers, starting, dropped it before the exit.
+  std::printf("left by a process that exits at once: %s of its clones, %zu spares\n", clones_of(*admin, second[2]).c_str(),
+              spares_of(*admin, spare_prefix).size());
+
+  const auto third = pg_child(true);  // its housekeeping drops what the two before it left
+  gone(third[2]);
+  EXPECT_EQ(clones_of(*admin, first[2]), "0");
+  EXPECT_EQ(clones_of(*admin, second[2]), "0");
+  EXPECT_EQ(clones_of(*admin, third[2]), "0");
+  EXPECT_LE(spares_of(*admin, spare_prefix).size(), 2U);
+  EXPECT_GE(spares_of(*admin, spare_prefix).size(), 1U);
   drop_spares(*admin, spare_prefix);
 }
 

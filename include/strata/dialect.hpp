@@ -402,6 +402,20 @@ concept ClonesDatabases = Provisionable<D> && requires(typename D::provisioner& 
   p.unlock(name);
 };
 
+// ---- AbandonsStatements: a provisioner let go of without waiting -------------------------------------
+//
+// A ClonesDatabases whose provisioner can be abandoned from another thread: the statement it runs
+// returns at once (with an error) while the place still finishes it, and every later one fails.
+// strata::testing's clone pool abandons its workers at exit, so that a process does not wait for
+// a copy or a drop in progress (strata/testing/clone_pool.hpp). D::provisioner also provides:
+//   void abandon() noexcept;    // from any thread
+// Models: strata::postgresql (the connection's socket is shut down; the server process finishes the
+// statement and commits it, then finds the client gone).
+template <class D>
+concept AbandonsStatements = ClonesDatabases<D> && requires(typename D::provisioner& p) {
+  { p.abandon() } noexcept;
+};
+
 // ---- SnapshotsDatabases: a database as bytes ---------------------------------------------------------
 //
 // A Provisionable that copies an open database into bytes and opens a private copy of them without

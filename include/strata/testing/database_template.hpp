@@ -508,7 +508,9 @@ class pooled_template {
   }
   pooled_template(const pooled_template&) = delete;
   pooled_template& operator=(const pooled_template&) = delete;
-  // At exit: the workers stop; up to two clones made ahead stay as spares, the others are dropped.
+  // At exit, without waiting (clone_pool::stop(true)): up to two clones made ahead stay as spares,
+  // copies in progress are finished by the server as spares, and what is left to drop is dropped
+  // by the next process's housekeeping.
   ~pooled_template() { pool_->stop(true); }
 
   // strata_tpl_ and 16 hex digits of the history's hash (template_name).
@@ -536,12 +538,21 @@ class pooled_template {
 
  private:
   pooled_template() : pool_(std::make_shared<clone_pool<D>>(name_)) {
-    pool_->drop_orphans();
-    drop_unused_templates();
     if (!exists(name_)) build();
     mark_used();
     identity_ = pool_->with_admin([&](provisioner& p) { return p.identity(name_); });
     pool_->attach(identity_);
+    // Off the first clone's path: by a worker once they are idle (now when there are none).
+    auto housekeeping = [name = name_, spares = pool_->spare_prefix()](provisioner& p) {
+      detail::drop_orphans<D>(p);
+      const auto kept = p.list(spares);  // more than spares_kept when processes abandoned their copies
+      for (std::size_t i = clone_pool<D>::spares_kept; i < kept.size(); ++i) detail::drop_quietly<D>(p, kept[i]);
+      detail::drop_unused_templates<D>(p, name);
+    };
+    // Now, when there are no workers, or when processes that ended too soon to do theirs left many
+    // clones (a bound on what short test processes leave on the server).
+    if (pool_->make_ahead() == 0 || admin([](provisioner& p) { return p.list(detail::clone_prefix).size(); }) > leftovers_tolerated) admin(housekeeping);
+    else pool_->when_idle(housekeeping);
   }
 
   template <class F>
@@ -582,10 +593,8 @@ class pooled_template {
   void mark_used() {
     admin([&](provisioner& p) { detail::mark_used<D>(p, name_); });
   }
-  void drop_unused_templates() {
-    admin([&](provisioner& p) { detail::drop_unused_templates<D>(p, name_); });
-  }
 
+  static constexpr std::size_t leftovers_tolerated = 16;
   std::string name_ = name();
   std::shared_ptr<clone_pool<D>> pool_;
   std::string identity_;
