@@ -10,12 +10,14 @@
 //
 // Names, all on the place: clones are strata_clone_<session>_<n>, <session> being the pool's own
 // provisioner's session(); drop_orphans() drops the clones (and STRATA_MIGRATION_TESTS' databases,
-// strata_mt_<session>_<n>) of sessions that no longer live (a test process that was killed). At exit
-// (stop(true)), up to two clones made ahead and not used stay as spares of the template,
-// strata_spare_<template identity>_<session>_<n>, and a process's take() claims a spare when there
-// is one (rename()): a test process that needs one database (ctest running each test in a process
-// of its own) finds it made by the process before it. Spares of templates that are gone are
-// orphans too.
+// strata_mt_<session>_<n>) of sessions that no longer live (a test process that was killed, or
+// one that exited before dropping its released clones). At exit (stop(true)), nothing is waited
+// for: up to two clones made ahead and not used stay as spares of the template,
+// strata_spare_<template identity>_<session>_<n>, the workers are abandoned (AbandonsStatements:
+// the copy in progress, made under a spare's name, is finished by the place) and released clones
+// are left to the next process. A process's take() claims a spare when there is one (rename()):
+// a test process that needs one database (ctest running each test in a process of its own) finds
+// it made by one before it. Spares of templates that are gone are orphans too.
 #pragma once
 
 #include <algorithm>

@@ -1,10 +1,16 @@
 // strata::testing::database_template: a history migrated once, cloned for each test, on any Provisionable dialect.
 //
 // database_template<H, D> is one of two kinds, chosen by what the dialect can do (strata/dialect.hpp):
-//   snapshot_template<H, D>  (SnapshotsDatabases: SQLite) the history migrated once per process into
-//                            a private in-memory database, kept as bytes; clone() writes them as a new
+//   snapshot_template<H, D>  (SnapshotsDatabases: SQLite) the history migrated into a private
+//                            in-memory database, kept as bytes; clone() writes them as a new
 //                            database of the place (SQLite: one file write), clone_in_memory() loads
 //                            them into a copy only its connection sees (sqlite3_deserialize: no SQL).
+//                            A dialect that KeepsSnapshots keeps the bytes across processes, as the
+//                            database kept_template_name<H, D>() of for_templates()' place (SQLite:
+//                            $STRATA_TEMPLATE_DIR, else the temporary folder): built once under the
+//                            place's lock, written under another name and renamed into place, and
+//                            checked by each process that reads it (whole, at the heads); built
+//                            again when it is not. Migrated once per process otherwise.
 //   pooled_template<H, D>    (ClonesDatabases: PostgreSQL) the history migrated once per place into a
 //                            template database named by a hash of the history (template_name), shared
 //                            by test processes; clones are the place's own copies of it, made ahead by
@@ -12,11 +18,12 @@
 //                            across processes, as <name>_building_<session>, then marked a template
 //                            and renamed into place, so a concurrent process never sees half of one.
 //                            Each template is noted with the (UTC) date it was last used, once a day;
-//                            a template that starts drops the templates of other histories unused for
-//                            14 days, so that a long-lived server does not collect one per edit of the
-//                            history.
-// Either kind drops, when it starts, what test processes that were killed left on the place (see
-// clone_pool.hpp).
+//                            a template's housekeeping drops the templates of other histories unused
+//                            for 14 days, so that a long-lived server does not collect one per edit
+//                            of the history. A process's exit waits for nothing (clone_pool::stop).
+// Both drop what test processes that ended left on the place (see clone_pool.hpp): a snapshot
+// template when it starts; a pooled one in its housekeeping, done by an idle worker (at once when
+// there are no workers, or more than 16 clones on the place).
 #pragma once
 
 #include <algorithm>
