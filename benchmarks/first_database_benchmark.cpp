@@ -107,14 +107,15 @@ bool run_child(const char* self, const char* dialect, sample& out) {
   return true;
 }
 
-void report(const char* dialect, const char* self, int runs) {
+// False when a child failed.
+bool report(const char* dialect, const char* self, int runs) {
   std::vector<sample> samples;
   sample first_run{};
   for (int i = 0; i <= runs; ++i) {
     sample s{};
     if (!run_child(self, dialect, s)) {
       std::printf("%-10s  a child failed (see its message above)\n", dialect);
-      return;
+      return false;
     }
     if (i == 0) first_run = s;
     else samples.push_back(s);
@@ -129,6 +130,7 @@ void report(const char* dialect, const char* self, int runs) {
   };
   std::printf("%-10s  first database %s   CPU %s   exit %s   [run 1: %.2f ms, exit %.2f ms]\n", dialect, stats(&sample::first_ms).c_str(),
               stats(&sample::cpu_ms).c_str(), stats(&sample::exit_ms).c_str(), first_run.first_ms, first_run.exit_ms);
+  return true;
 }
 
 }  // namespace
@@ -145,12 +147,12 @@ int main(int argc, char** argv) {
   }
   const int runs = argc == 2 ? std::max(1, std::atoi(argv[1])) : 15;
   std::printf("A fresh process's first database at head, 200 revisions: median (fastest to slowest) of %d processes\n", runs);
-  report("sqlite", "/proc/self/exe", runs);
+  bool ok = report("sqlite", "/proc/self/exe", runs);
 #ifdef STRATA_HAVE_POSTGRESQL
   const char* host = std::getenv("PGHOST");
   const char* port = std::getenv("PGPORT");
-  if ((host != nullptr && *host != '\0') || (port != nullptr && *port != '\0')) report("postgresql", "/proc/self/exe", runs);
+  if ((host != nullptr && *host != '\0') || (port != nullptr && *port != '\0')) ok = report("postgresql", "/proc/self/exe", runs) && ok;
   else std::printf("postgresql  skipped: PGHOST and PGPORT are not set (run under pg_virtualenv)\n");
 #endif
-  return 0;
+  return ok ? 0 : 1;
 }

@@ -426,11 +426,7 @@ class clone_pool final : public detail::clone_owner {
         released_.pop_front();
         ++dropping_;
         lock.unlock();
-        try {
-          p->drop(clone);
-        } catch (const std::exception& e) {
-          if (!abandoned()) std::fprintf(stderr, "strata::testing: could not drop the database %s: %s\n", clone.c_str(), detail::first_line(e.what()).c_str());
-        }
+        detail::drop_quietly<D>(*p, clone);
         lock.lock();
         --dropping_;
         ready_changed_.notify_all();
@@ -451,10 +447,6 @@ class clone_pool final : public detail::clone_owner {
   // How many clones are kept ready: one after the first take(), make_ahead() from the second on.
   std::size_t target() const { return taken_ >= 2 ? ahead_ : std::min<std::size_t>(ahead_, 1); }
   bool wants_clone() const { return !failed_ && ready_.size() + creating_ < target(); }
-  bool abandoned() {
-    const std::lock_guard lock(mutex_);
-    return exited_;
-  }
 
   std::mutex admin_mutex_;  // guards admin_
   provisioner admin_;
