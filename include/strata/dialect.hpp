@@ -418,6 +418,20 @@ concept ClonesDatabases = Provisionable<D> && requires(typename D::provisioner& 
   p.unlock(name);
 };
 
+// ---- AbandonsStatements: a provisioner let go of without waiting -------------------------------------
+//
+// A ClonesDatabases whose provisioner can be abandoned from another thread: the statement it runs
+// returns at once (with an error) while the place still finishes it, and every later one fails.
+// strata::testing's clone pool abandons its workers at exit, so that a process does not wait for
+// a copy or a drop in progress (strata/testing/clone_pool.hpp). D::provisioner also provides:
+//   void abandon() noexcept;    // from any thread
+// Models: strata::postgresql (the connection's socket is shut down; the server process finishes the
+// statement and commits it, then finds the client gone).
+template <class D>
+concept AbandonsStatements = ClonesDatabases<D> && requires(typename D::provisioner& p) {
+  { p.abandon() } noexcept;
+};
+
 // ---- SnapshotsDatabases: a database as bytes ---------------------------------------------------------
 //
 // A Provisionable that copies an open database into bytes and opens a private copy of them without
@@ -437,6 +451,24 @@ concept SnapshotsDatabases = Provisionable<D> && requires(D& d, typename D::prov
   { D::provisioner::snapshot(d) } -> std::same_as<std::vector<unsigned char>>;
   { D::provisioner::open_snapshot(image) } -> std::same_as<D>;
   p.write(name, image);
+};
+
+// ---- KeepsSnapshots: a snapshot template kept across processes ---------------------------------------
+//
+// A SnapshotsDatabases whose place also ClonesDatabases and reads a database back as bytes: there
+// strata::testing keeps the history's template (strata_tpl_<hash>), built once under the place's
+// lock and read by every later test process instead of migrating its own. D::provisioner also
+// provides:
+//   static provisioner for_templates();      // the place templates are kept (SQLite: $STRATA_TEMPLATE_DIR,
+//                                            // else the temporary folder)
+//   std::optional<std::vector<unsigned char>> read(std::string_view name);   // its bytes; none when
+//                                                                            // there is no such database
+// Law: read(name) after write(name, image) is the image; a rename() into `name` is seen whole or not.
+// Models: strata::sqlite.
+template <class D>
+concept KeepsSnapshots = SnapshotsDatabases<D> && ClonesDatabases<D> && requires(typename D::provisioner& p, std::string_view name) {
+  { D::provisioner::for_templates() } -> std::same_as<typename D::provisioner>;
+  { p.read(name) } -> std::same_as<std::optional<std::vector<unsigned char>>>;
 };
 
 namespace detail {

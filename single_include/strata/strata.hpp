@@ -4952,6 +4952,20 @@ concept ClonesDatabases = Provisionable<D> && requires(typename D::provisioner& 
   p.unlock(name);
 };
 
+// ---- AbandonsStatements: a provisioner let go of without waiting -------------------------------------
+//
+// A ClonesDatabases whose provisioner can be abandoned from another thread: the statement it runs
+// returns at once (with an error) while the place still finishes it, and every later one fails.
+// strata::testing's clone pool abandons its workers at exit, so that a process does not wait for
+// a copy or a drop in progress (strata/testing/clone_pool.hpp). D::provisioner also provides:
+//   void abandon() noexcept;    // from any thread
+// Models: strata::postgresql (the connection's socket is shut down; the server process finishes the
+// statement and commits it, then finds the client gone).
+template <class D>
+concept AbandonsStatements = ClonesDatabases<D> && requires(typename D::provisioner& p) {
+  { p.abandon() } noexcept;
+};
+
 // ---- SnapshotsDatabases: a database as bytes ---------------------------------------------------------
 //
 // A Provisionable that copies an open database into bytes and opens a private copy of them without
@@ -4971,6 +4985,24 @@ concept SnapshotsDatabases = Provisionable<D> && requires(D& d, typename D::prov
   { D::provisioner::snapshot(d) } -> std::same_as<std::vector<unsigned char>>;
   { D::provisioner::open_snapshot(image) } -> std::same_as<D>;
   p.write(name, image);
+};
+
+// ---- KeepsSnapshots: a snapshot template kept across processes ---------------------------------------
+//
+// A SnapshotsDatabases whose place also ClonesDatabases and reads a database back as bytes: there
+// strata::testing keeps the history's template (strata_tpl_<hash>), built once under the place's
+// lock and read by every later test process instead of migrating its own. D::provisioner also
+// provides:
+//   static provisioner for_templates();      // the place templates are kept (SQLite: $STRATA_TEMPLATE_DIR,
+//                                            // else the temporary folder)
+//   std::optional<std::vector<unsigned char>> read(std::string_view name);   // its bytes; none when
+//                                                                            // there is no such database
+// Law: read(name) after write(name, image) is the image; a rename() into `name` is seen whole or not.
+// Models: strata::sqlite.
+template <class D>
+concept KeepsSnapshots = SnapshotsDatabases<D> && ClonesDatabases<D> && requires(typename D::provisioner& p, std::string_view name) {
+  { D::provisioner::for_templates() } -> std::same_as<typename D::provisioner>;
+  { p.read(name) } -> std::same_as<std::optional<std::vector<unsigned char>>>;
 };
 
 namespace detail {
@@ -11752,6 +11784,12 @@ static_assert(FindsLeftovers<postgresql>);
 #include <string_view>
 #include <vector>
 
+#if defined(_WIN32)
+#include <winsock2.h>
+#else
+#include <sys/socket.h>
+#endif
+
 #include <pqxx/pqxx>
 
 // #include <strata/detail/graph_check.hpp>
@@ -11784,8 +11822,10 @@ class postgresql::provisioner {
 
   void create(std::string_view name) { run("create the database '" + std::string(name) + "'", "CREATE DATABASE " + quote(name), creates); }
 
-  // PostgreSQL 15's default WAL_LOG strategy copies a small database block by block through the
-  // WAL (about 130 ms for an empty one); FILE_COPY copies its files (about 30 ms). A copy keeps the
+  // PostgreSQL 15's WAL_LOG strategy (its default, named so that a server configured otherwise
+  // does the same) copies a database block by block through the WAL; FILE_COPY copies its files
+  // but makes the server checkpoint twice. Measured on a 200-revision template (docs/benchmarks.md),
+  // WAL_LOG was the faster here. A copy keeps the
   // owners of the source's tables: a source another role owns (a template built by another role
   // on a shared server) would give copies whose tables this role may not use, so it is refused.
   void copy(std::string_view source, std::string_view name) {
@@ -11798,7 +11838,7 @@ class postgresql::provisioner {
                   quote(owner[0][0].as<std::string>()) + ", or drop it (ALTER DATABASE " + quote(source) + " IS_TEMPLATE false; DROP DATABASE " +
                   quote(source) + ") so that this role builds its own");
     run("create the database '" + std::string(name) + "' from '" + std::string(source) + "'",
-        "CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(source) + (admin_->server_version() >= 150000 ? " STRATEGY FILE_COPY" : ""),
+        "CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(source) + (admin_->server_version() >= 150000 ? " STRATEGY WAL_LOG" : ""),
         creates);
   }
 
@@ -11858,6 +11898,17 @@ class postgresql::provisioner {
   void note(std::string_view name, std::string_view text) {
     run("comment on the database '" + std::string(name) + "'",
         "COMMENT ON DATABASE " + quote(name) + " IS " + detail::postgresql_sql::literal(text));
+  }
+
+  // From another thread: the connection's socket is shut down, so that the statement running on it
+  // returns at once (a lost connection) and every later one fails; the server still finishes that
+  // statement (a CREATE or DROP DATABASE is committed before the server answers).
+  void abandon() noexcept {
+#if defined(_WIN32)
+    ::shutdown(static_cast<SOCKET>(admin_->sock()), SD_BOTH);
+#else
+    ::shutdown(admin_->sock(), SHUT_RDWR);
+#endif
   }
 
   // A session advisory lock whose key is the hash of `key` (strata's FNV-1a).
@@ -11921,6 +11972,7 @@ class postgresql::provisioner {
 
 static_assert(Provisionable<postgresql>);
 static_assert(ClonesDatabases<postgresql>);
+static_assert(AbandonsStatements<postgresql>);
 
 }  // namespace strata
 #endif
@@ -14065,10 +14117,12 @@ static_assert(WritesHistoryRows<sqlite>);
 // Included by strata/dialect/sqlite.hpp: the dialect's Provisionable, ClonesDatabases and
 // SnapshotsDatabases capabilities (strata/dialect.hpp). A database named n is the file n.db of the
 // folder (the temporary folder unless told), its note the file n.note, and a lock on a key the
-// file strata_lock_<key>.lock, held open. A session is a process: its id.
+// file strata_lock_<key>.lock, held open. A session is a process: its id. The templates
+// strata::testing keeps across processes (KeepsSnapshots) are files of for_templates()' folder.
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -14184,6 +14238,20 @@ class sqlite::provisioner {
     for (const auto& [key, fd] : locks_) detail::sqlite_files::unlock_file(lock_path(key), fd);
   }
 
+  // Where strata::testing keeps the histories' templates across processes: $STRATA_TEMPLATE_DIR
+  // (made when missing), else the temporary folder.
+  static provisioner for_templates() {
+    const char* dir = std::getenv("STRATA_TEMPLATE_DIR");
+    if (dir == nullptr || *dir == '\0') return provisioner();
+    std::filesystem::path folder(dir);
+    std::error_code ec;
+    std::filesystem::create_directories(folder, ec);
+    if (ec || !std::filesystem::is_directory(folder, ec))
+      throw database_unavailable("cannot use the folder STRATA_TEMPLATE_DIR='" + folder.string() + "' for SQLite test templates (" +
+                                 (ec ? ec.message() : std::string("not a folder")) + "); set it to a writable folder, or unset it to use the temporary folder");
+    return provisioner(std::move(folder));
+  }
+
   // A local folder: a test that cannot use it has nothing to wait for, so it fails.
   static bool unreachable_fails() { return true; }
 
@@ -14243,6 +14311,24 @@ class sqlite::provisioner {
     if (ec)
       throw error("cannot copy the SQLite database '" + file(source).string() + "' to '" + file(name).string() + "' (" + ec.message() +
                   "); check that the source exists and the folder is writable");
+  }
+
+  // The file's bytes, read whole; none when there is no such file, or it is not a whole SQLite
+  // database (its header's page count and size do not match the file's: cut short, or not one).
+  [[nodiscard]] std::optional<std::vector<unsigned char>> read(std::string_view name) const {
+    std::ifstream in(file(name), std::ios::binary);
+    if (!in) return std::nullopt;
+    std::vector<unsigned char> out;
+    in.seekg(0, std::ios::end);
+    const auto size = in.tellg();
+    in.seekg(0, std::ios::beg);
+    if (size > 0) {
+      out.resize(static_cast<std::size_t>(size));
+      in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()));
+    }
+    if (!in) throw error("cannot read the SQLite database '" + file(name).string() + "'; check the file's permissions");
+    if (!whole_database(out)) return std::nullopt;
+    return out;
   }
 
   // The database's files (and its note) are removed; connections other processes still have keep
@@ -14382,6 +14468,21 @@ class sqlite::provisioner {
     std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now(), ignored);
   }
 
+  // SQLite's file format: "SQLite format 3" and a NUL, the page size at offset 16 (1: 65536), and
+  // at offset 28 the page count, valid when the change counter (24) and the number at 92 agree.
+  static bool whole_database(std::span<const unsigned char> image) {
+    static constexpr std::string_view magic{"SQLite format 3\0", 16};
+    if (image.size() < 100 || std::string_view(reinterpret_cast<const char*>(image.data()), magic.size()) != magic) return false;
+    auto number = [&](std::size_t at, std::size_t bytes) {
+      std::uint64_t n = 0;
+      for (std::size_t i = 0; i < bytes; ++i) n = (n << 8) | image[at + i];
+      return n;
+    };
+    const std::uint64_t page = number(16, 2) == 1 ? 65536 : number(16, 2);
+    if (number(24, 4) != number(92, 4)) return image.size() % page == 0;
+    return page * number(28, 4) == image.size();
+  }
+
   static std::filesystem::path temporary_folder() {
     std::error_code ec;
     auto folder = std::filesystem::temp_directory_path(ec);
@@ -14404,6 +14505,7 @@ class sqlite::provisioner {
 static_assert(Provisionable<sqlite>);
 static_assert(ClonesDatabases<sqlite>);
 static_assert(SnapshotsDatabases<sqlite>);
+static_assert(KeepsSnapshots<sqlite>);
 
 }  // namespace strata
 #endif

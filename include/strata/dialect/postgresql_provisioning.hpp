@@ -17,6 +17,12 @@
 #include <string_view>
 #include <vector>
 
+#if defined(_WIN32)
+#include <winsock2.h>
+#else
+#include <sys/socket.h>
+#endif
+
 #include <pqxx/pqxx>
 
 #include <strata/detail/graph_check.hpp>
@@ -49,8 +55,10 @@ class postgresql::provisioner {
 
   void create(std::string_view name) { run("create the database '" + std::string(name) + "'", "CREATE DATABASE " + quote(name), creates); }
 
-  // PostgreSQL 15's default WAL_LOG strategy copies a small database block by block through the
-  // WAL (about 130 ms for an empty one); FILE_COPY copies its files (about 30 ms). A copy keeps the
+  // PostgreSQL 15's WAL_LOG strategy (its default, named so that a server configured otherwise
+  // does the same) copies a database block by block through the WAL; FILE_COPY copies its files
+  // but makes the server checkpoint twice. Measured on a 200-revision template (docs/benchmarks.md),
+  // WAL_LOG was the faster here. A copy keeps the
   // owners of the source's tables: a source another role owns (a template built by another role
   // on a shared server) would give copies whose tables this role may not use, so it is refused.
   void copy(std::string_view source, std::string_view name) {
@@ -63,7 +71,7 @@ class postgresql::provisioner {
                   quote(owner[0][0].as<std::string>()) + ", or drop it (ALTER DATABASE " + quote(source) + " IS_TEMPLATE false; DROP DATABASE " +
                   quote(source) + ") so that this role builds its own");
     run("create the database '" + std::string(name) + "' from '" + std::string(source) + "'",
-        "CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(source) + (admin_->server_version() >= 150000 ? " STRATEGY FILE_COPY" : ""),
+        "CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(source) + (admin_->server_version() >= 150000 ? " STRATEGY WAL_LOG" : ""),
         creates);
   }
 
@@ -123,6 +131,17 @@ class postgresql::provisioner {
   void note(std::string_view name, std::string_view text) {
     run("comment on the database '" + std::string(name) + "'",
         "COMMENT ON DATABASE " + quote(name) + " IS " + detail::postgresql_sql::literal(text));
+  }
+
+  // From another thread: the connection's socket is shut down, so that the statement running on it
+  // returns at once (a lost connection) and every later one fails; the server still finishes that
+  // statement (a CREATE or DROP DATABASE is committed before the server answers).
+  void abandon() noexcept {
+#if defined(_WIN32)
+    ::shutdown(static_cast<SOCKET>(admin_->sock()), SD_BOTH);
+#else
+    ::shutdown(admin_->sock(), SHUT_RDWR);
+#endif
   }
 
   // A session advisory lock whose key is the hash of `key` (strata's FNV-1a).
@@ -186,5 +205,6 @@ class postgresql::provisioner {
 
 static_assert(Provisionable<postgresql>);
 static_assert(ClonesDatabases<postgresql>);
+static_assert(AbandonsStatements<postgresql>);
 
 }  // namespace strata

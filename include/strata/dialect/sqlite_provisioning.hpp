@@ -3,11 +3,13 @@
 // Included by strata/dialect/sqlite.hpp: the dialect's Provisionable, ClonesDatabases and
 // SnapshotsDatabases capabilities (strata/dialect.hpp). A database named n is the file n.db of the
 // folder (the temporary folder unless told), its note the file n.note, and a lock on a key the
-// file strata_lock_<key>.lock, held open. A session is a process: its id.
+// file strata_lock_<key>.lock, held open. A session is a process: its id. The templates
+// strata::testing keeps across processes (KeepsSnapshots) are files of for_templates()' folder.
 #pragma once
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -123,6 +125,20 @@ class sqlite::provisioner {
     for (const auto& [key, fd] : locks_) detail::sqlite_files::unlock_file(lock_path(key), fd);
   }
 
+  // Where strata::testing keeps the histories' templates across processes: $STRATA_TEMPLATE_DIR
+  // (made when missing), else the temporary folder.
+  static provisioner for_templates() {
+    const char* dir = std::getenv("STRATA_TEMPLATE_DIR");
+    if (dir == nullptr || *dir == '\0') return provisioner();
+    std::filesystem::path folder(dir);
+    std::error_code ec;
+    std::filesystem::create_directories(folder, ec);
+    if (ec || !std::filesystem::is_directory(folder, ec))
+      throw database_unavailable("cannot use the folder STRATA_TEMPLATE_DIR='" + folder.string() + "' for SQLite test templates (" +
+                                 (ec ? ec.message() : std::string("not a folder")) + "); set it to a writable folder, or unset it to use the temporary folder");
+    return provisioner(std::move(folder));
+  }
+
   // A local folder: a test that cannot use it has nothing to wait for, so it fails.
   static bool unreachable_fails() { return true; }
 
@@ -182,6 +198,24 @@ class sqlite::provisioner {
     if (ec)
       throw error("cannot copy the SQLite database '" + file(source).string() + "' to '" + file(name).string() + "' (" + ec.message() +
                   "); check that the source exists and the folder is writable");
+  }
+
+  // The file's bytes, read whole; none when there is no such file, or it is not a whole SQLite
+  // database (its header's page count and size do not match the file's: cut short, or not one).
+  [[nodiscard]] std::optional<std::vector<unsigned char>> read(std::string_view name) const {
+    std::ifstream in(file(name), std::ios::binary);
+    if (!in) return std::nullopt;
+    std::vector<unsigned char> out;
+    in.seekg(0, std::ios::end);
+    const auto size = in.tellg();
+    in.seekg(0, std::ios::beg);
+    if (size > 0) {
+      out.resize(static_cast<std::size_t>(size));
+      in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()));
+    }
+    if (!in) throw error("cannot read the SQLite database '" + file(name).string() + "'; check the file's permissions");
+    if (!whole_database(out)) return std::nullopt;
+    return out;
   }
 
   // The database's files (and its note) are removed; connections other processes still have keep
@@ -321,6 +355,21 @@ class sqlite::provisioner {
     std::filesystem::last_write_time(path, std::filesystem::file_time_type::clock::now(), ignored);
   }
 
+  // SQLite's file format: "SQLite format 3" and a NUL, the page size at offset 16 (1: 65536), and
+  // at offset 28 the page count, valid when the change counter (24) and the number at 92 agree.
+  static bool whole_database(std::span<const unsigned char> image) {
+    static constexpr std::string_view magic{"SQLite format 3\0", 16};
+    if (image.size() < 100 || std::string_view(reinterpret_cast<const char*>(image.data()), magic.size()) != magic) return false;
+    auto number = [&](std::size_t at, std::size_t bytes) {
+      std::uint64_t n = 0;
+      for (std::size_t i = 0; i < bytes; ++i) n = (n << 8) | image[at + i];
+      return n;
+    };
+    const std::uint64_t page = number(16, 2) == 1 ? 65536 : number(16, 2);
+    if (number(24, 4) != number(92, 4)) return image.size() % page == 0;
+    return page * number(28, 4) == image.size();
+  }
+
   static std::filesystem::path temporary_folder() {
     std::error_code ec;
     auto folder = std::filesystem::temp_directory_path(ec);
@@ -343,5 +392,6 @@ class sqlite::provisioner {
 static_assert(Provisionable<sqlite>);
 static_assert(ClonesDatabases<sqlite>);
 static_assert(SnapshotsDatabases<sqlite>);
+static_assert(KeepsSnapshots<sqlite>);
 
 }  // namespace strata

@@ -10,12 +10,14 @@
 //
 // Names, all on the place: clones are strata_clone_<session>_<n>, <session> being the pool's own
 // provisioner's session(); drop_orphans() drops the clones (and STRATA_MIGRATION_TESTS' databases,
-// strata_mt_<session>_<n>) of sessions that no longer live (a test process that was killed). At exit
-// (stop(true)), up to two clones made ahead and not used stay as spares of the template,
-// strata_spare_<template identity>_<session>_<n>, and a process's take() claims a spare when there
-// is one (rename()): a test process that needs one database (ctest running each test in a process
-// of its own) finds it made by the process before it. Spares of templates that are gone are
-// orphans too.
+// strata_mt_<session>_<n>) of sessions that no longer live (a test process that was killed, or
+// one that exited before dropping its released clones). At exit (stop(true)), nothing is waited
+// for: up to two clones made ahead and not used stay as spares of the template,
+// strata_spare_<template identity>_<session>_<n>, the workers are abandoned (AbandonsStatements:
+// the copy in progress, made under a spare's name, is finished by the place) and released clones
+// are left to the next process. A process's take() claims a spare when there is one (rename()):
+// a test process that needs one database (ctest running each test in a process of its own) finds
+// it made by one before it. Spares of templates that are gone are orphans too.
 #pragma once
 
 #include <algorithm>
@@ -26,6 +28,7 @@
 #include <cstdlib>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -69,11 +72,13 @@ inline bool is_template_name(std::string_view name) {
                      [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
-// Drops `name`, reporting a failure on stderr: it is left for a later process to drop.
+// Drops `name`, reporting a failure on stderr: it is left for a later process to drop. A lost
+// connection is not reported (a provisioner abandoned at exit; else what follows reports it).
 template <Provisionable D>
 void drop_quietly(typename D::provisioner& p, const std::string& name) noexcept {
   try {
     p.drop(name);
+  } catch (const database_unavailable&) {  // NOLINT: see above
   } catch (const std::exception& e) {
     std::fprintf(stderr, "strata::testing: could not drop the database %s: %s\n", name.c_str(), first_line(e.what()).c_str());
   }
@@ -193,20 +198,27 @@ class clone_pool final : public detail::clone_owner {
     failed_ = false;  // a worker failed: try here, so that the error (or the clone) is this call's, and let them try again
     work_changed_.notify_all();
     lock.unlock();
-    const std::lock_guard admin_lock(admin_mutex_);
-    if (auto spare = claim_spare()) return std::move(*spare);
-    return create(admin_);
+    return take_here();
+  }
+
+  // f(provisioner&) once, on a worker's provisioner when the workers have nothing else to do
+  // (the housekeeping a template leaves off its first clone's path). Not run if the process ends first.
+  void when_idle(std::function<void(provisioner&)> f) {
+    const std::lock_guard lock(mutex_);
+    idle_work_ = std::move(f);
+    work_changed_.notify_all();
   }
 
   // A clone that is no longer used (its connection closed): dropped by a worker, or now.
   void release(std::string clone) noexcept override {
     {
       const std::lock_guard lock(mutex_);
-      if (live_ > 0 && !stopping_) {
+      if ((live_ > 0 || starting_ > 0) && !stopping_) {
         released_.push_back(std::move(clone));
         work_changed_.notify_all();
         return;
       }
+      if (exited_) return;  // an orphan now: the next process drops it
     }
     const std::lock_guard admin_lock(admin_mutex_);
     detail::drop_quietly<D>(admin_, clone);
@@ -218,7 +230,8 @@ class clone_pool final : public detail::clone_owner {
     std::unique_lock lock(mutex_);
     ready_changed_.wait(lock, [&] {
       return starting_ == 0 &&
-             (live_ == 0 || (released_.empty() && dropping_ == 0 && creating_ == 0 && (ready_.size() >= target() || failed_)));
+             (live_ == 0 || (released_.empty() && dropping_ == 0 && creating_ == 0 && !idle_work_ && idle_working_ == 0 &&
+                             (ready_.size() >= target() || failed_)));
     });
   }
 
@@ -233,12 +246,21 @@ class clone_pool final : public detail::clone_owner {
     ahead_ = n;
   }
 
-  // keep_spares: up to spares_kept of the clones made ahead stay on the place, for the next process.
+  // keep_spares (the process's exit): nothing is waited for. Up to spares_kept of the clones made
+  // ahead stay on the place as spares, for the next process; the workers are abandoned (a dialect
+  // that AbandonsStatements): a copy in progress is finished by the place under a spare's name, a
+  // drop in progress too; released clones, and those made ahead beyond the spares, are left as
+  // orphans of this session, which the next process's housekeeping drops (when_idle).
+  // Else (make_ahead()): the workers finish, and every clone they made or were given is dropped.
   void stop(bool keep_spares) noexcept {
     std::vector<std::thread> workers;
     {
       const std::lock_guard lock(mutex_);
       stopping_ = true;
+      exited_ = keep_spares;
+      if constexpr (AbandonsStatements<D>)
+        if (keep_spares)
+          for (auto* place : places_) place->abandon();
       workers.swap(workers_);
     }
     work_changed_.notify_all();
@@ -256,16 +278,38 @@ class clone_pool final : public detail::clone_owner {
     const std::lock_guard admin_lock(admin_mutex_);
     for (auto& c : ready) {
       c.connection.reset();
-      if (!keep_spares || !keep_as_spare(c.name)) detail::drop_quietly<D>(admin_, c.name);
+      if (!keep_spares) detail::drop_quietly<D>(admin_, c.name);
+      else keep_as_spare(c.name);
     }
-    for (const auto& c : released) detail::drop_quietly<D>(admin_, c);
+    if (!keep_spares)
+      for (const auto& c : released) detail::drop_quietly<D>(admin_, c);
   }
 
  private:
-  pooled_clone<D> create(provisioner& p) {
+  // A clone made by take() itself: a spare, else made now.
+  pooled_clone<D> take_here() {
+    const std::lock_guard admin_lock(admin_mutex_);
+    if (auto spare = claim_spare()) return std::move(*spare);
+    return create(admin_);
+  }
+
+  // A worker's copy is made under a spare's name, then renamed to the clone's: one that the
+  // process's exit abandons is finished by the place as a spare. Another process may claim it in
+  // between: then one more is made.
+  pooled_clone<D> create(provisioner& p, bool as_spare = false) {
     auto name = prefix_ + std::to_string(counter_++);
+    const auto made_as = as_spare && !spare_prefix_.empty() ? spare_prefix_ + p.session() + "_" + std::to_string(counter_++) : name;
     try {
-      p.copy(template_, name);
+      p.copy(template_, made_as);
+      if (made_as != name) {
+        try {
+          p.rename(made_as, name);
+        } catch (const database_unavailable&) {
+          throw;
+        } catch (const std::exception&) {
+          return create(p, false);  // claimed meanwhile by another process: it is theirs
+        }
+      }
     } catch (const database_unavailable&) {
       throw;
     } catch (const std::exception& e) {
@@ -351,20 +395,25 @@ class clone_pool final : public detail::clone_owner {
       return;
     }
     ++live_;
+    places_.push_back(&*p);
     ready_changed_.notify_all();
     struct leaving {
       clone_pool& pool;
-      ~leaving() { --pool.live_; }
-    } on_exit{*this};  // runs with mutex_ held: the loop returns holding it
+      provisioner* place;
+      ~leaving() {
+        --pool.live_;
+        std::erase(pool.places_, place);
+      }
+    } on_exit{*this, &*p};  // runs with mutex_ held: the loop returns holding it
     for (;;) {
-      work_changed_.wait(lock, [&] { return stopping_ || wants_clone() || !released_.empty(); });
+      work_changed_.wait(lock, [&] { return stopping_ || wants_clone() || !released_.empty() || idle_work_; });
       if (stopping_) return;
       if (wants_clone()) {
         ++creating_;
         lock.unlock();
         std::optional<pooled_clone<D>> made;
         try {
-          made = create(*p);
+          made = create(*p, true);
         } catch (const std::exception&) {  // NOLINT: take() tries again itself and reports its own error
         }
         lock.lock();
@@ -372,7 +421,7 @@ class clone_pool final : public detail::clone_owner {
         if (made) ready_.push_back(std::move(*made));
         else failed_ = true;
         ready_changed_.notify_all();
-      } else {
+      } else if (!released_.empty()) {
         auto clone = std::move(released_.front());
         released_.pop_front();
         ++dropping_;
@@ -380,6 +429,17 @@ class clone_pool final : public detail::clone_owner {
         detail::drop_quietly<D>(*p, clone);
         lock.lock();
         --dropping_;
+        ready_changed_.notify_all();
+      } else {
+        auto f = std::exchange(idle_work_, nullptr);
+        ++idle_working_;
+        lock.unlock();
+        try {
+          f(*p);
+        } catch (const std::exception&) {  // NOLINT: housekeeping; the next process tries again
+        }
+        lock.lock();
+        --idle_working_;
         ready_changed_.notify_all();
       }
     }
@@ -406,6 +466,10 @@ class clone_pool final : public detail::clone_owner {
   std::size_t live_ = 0;      // workers working
   bool stopping_ = false;
   bool failed_ = false;  // a worker could not make a clone; they wait for take() to try again
+  bool exited_ = false;  // stop(true): released clones are left to the next process
+  std::function<void(provisioner&)> idle_work_;  // when_idle()
+  std::size_t idle_working_ = 0;
+  std::vector<provisioner*> places_;  // the live workers' provisioners, which stop(true) abandons
   std::deque<pooled_clone<D>> ready_;
   std::deque<std::string> released_;
   std::vector<std::thread> workers_;

@@ -1,10 +1,16 @@
 // strata::testing::database_template: a history migrated once, cloned for each test, on any Provisionable dialect.
 //
 // database_template<H, D> is one of two kinds, chosen by what the dialect can do (strata/dialect.hpp):
-//   snapshot_template<H, D>  (SnapshotsDatabases: SQLite) the history migrated once per process into
-//                            a private in-memory database, kept as bytes; clone() writes them as a new
+//   snapshot_template<H, D>  (SnapshotsDatabases: SQLite) the history migrated into a private
+//                            in-memory database, kept as bytes; clone() writes them as a new
 //                            database of the place (SQLite: one file write), clone_in_memory() loads
 //                            them into a copy only its connection sees (sqlite3_deserialize: no SQL).
+//                            A dialect that KeepsSnapshots keeps the bytes across processes, as the
+//                            database kept_template_name<H, D>() of for_templates()' place (SQLite:
+//                            $STRATA_TEMPLATE_DIR, else the temporary folder): built once under the
+//                            place's lock, written under another name and renamed into place, and
+//                            checked by each process that reads it (whole, at the heads); built
+//                            again when it is not. Migrated once per process otherwise.
 //   pooled_template<H, D>    (ClonesDatabases: PostgreSQL) the history migrated once per place into a
 //                            template database named by a hash of the history (template_name), shared
 //                            by test processes; clones are the place's own copies of it, made ahead by
@@ -12,11 +18,12 @@
 //                            across processes, as <name>_building_<session>, then marked a template
 //                            and renamed into place, so a concurrent process never sees half of one.
 //                            Each template is noted with the (UTC) date it was last used, once a day;
-//                            a template that starts drops the templates of other histories unused for
-//                            14 days, so that a long-lived server does not collect one per edit of the
-//                            history.
-// Either kind drops, when it starts, what test processes that were killed left on the place (see
-// clone_pool.hpp).
+//                            a template's housekeeping drops the templates of other histories unused
+//                            for 14 days, so that a long-lived server does not collect one per edit
+//                            of the history. A process's exit waits for nothing (clone_pool::stop).
+// Both drop what test processes that ended left on the place (see clone_pool.hpp): a snapshot
+// template when it starts; a pooled one in its housekeeping, done by an idle worker (at once when
+// there are no workers, or more than 16 clones on the place).
 #pragma once
 
 #include <algorithm>
@@ -272,14 +279,167 @@ class provisioned_owner final : public clone_owner {
   typename D::provisioner provisioner_;
 };
 
+// f() under the place's lock "strata::testing:<name>", taken within 10 minutes (another process
+// building the template `name` holds it meanwhile), released after f, or when f throws.
+template <ClonesDatabases D, class F>
+void under_template_lock(typename D::provisioner& p, const std::string& name, F&& f) {
+  const auto key = "strata::testing:" + name;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+  while (!p.try_lock(key)) {
+    if (std::chrono::steady_clock::now() > deadline)
+      throw database_locked("strata::testing waited 10 minutes for another process to build the template database '" + name +
+                            "'; look for a stuck test process holding its lock '" + key + "'");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  try {
+    std::forward<F>(f)();
+  } catch (...) {
+    try {
+      p.unlock(key);
+    } catch (...) {  // NOLINT: the lock goes with the session
+    }
+    throw;
+  }
+  p.unlock(key);
+}
+
+// Templates are noted "last used <date>" (once a day, by the first process that uses them); those
+// of other histories not used for 14 days are dropped (unnoted ones are noted, to age from now).
+// Best effort: a template in use or being noted by another process is left alone.
+inline constexpr int unused_days = 14;
+inline constexpr std::string_view used_stamp = "strata::testing template; last used ";
+inline std::optional<std::string> stamped_date(const std::optional<std::string>& note) {
+  if (!note || !note->starts_with(used_stamp) || note->size() != used_stamp.size() + 10) return std::nullopt;
+  return note->substr(used_stamp.size());
+}
+template <ClonesDatabases D>
+void mark_used(typename D::provisioner& p, const std::string& name) {
+  try {
+    if (stamped_date(p.note(name)) != utc_date()) p.note(name, std::string(used_stamp) + utc_date());
+  } catch (const std::exception&) {  // NOLINT: another process noted it at the same moment
+  }
+}
+template <ClonesDatabases D>
+void drop_unused_templates(typename D::provisioner& p, const std::string& kept) {
+  try {
+    const auto oldest_kept = utc_date(unused_days);
+    for (const auto& name : p.list(template_prefix)) {
+      if (!is_template_name(name) || name == kept) continue;
+      try {
+        const auto date = stamped_date(p.note(name));
+        if (!date) p.note(name, std::string(used_stamp) + utc_date());
+        else if (*date < oldest_kept) p.drop(name);
+      } catch (const database_unavailable&) {
+        throw;
+      } catch (const std::exception&) {  // NOLINT: left to the next process
+      }
+    }
+  } catch (const database_unavailable&) {
+    throw;
+  } catch (const std::exception&) {  // NOLINT: pruning is not what the caller asked for
+  }
+}
+
+// What a kept snapshot template's name hashes: the dialect, and each revision's id, down ids,
+// transactional flag and checksum (revision_info::checksum(): computed at compile time), in order.
+// An edited revision gets a new template; computing it replays nothing.
+template <History H, Dialect D>
+std::string history_key() {
+  std::string text = "strata::testing snapshot 1 ";
+  text += D::name;
+  for (const auto& r : H::revisions) {
+    add_field(text, "revision", r.id);
+    for (auto d : r.down_revisions) add_field(text, "down", d);
+    add_field(text, "transactional", r.transactional);
+    add_field(text, "checksum", r.checksum());
+  }
+  return text;
+}
+
+// A new in-memory database, migrated to the history's heads, as bytes.
+template <History H, SnapshotsDatabases D>
+std::vector<unsigned char> migrated_image() {
+  migrator<D> m(H{}, D::provisioner::open_snapshot({}));
+  m.upgrade("heads");
+  return D::provisioner::snapshot(m.dialect());
+}
+
+// The image, when it is a database at the history's heads (all of them, nothing else); none when
+// it is not, or cannot be read (a damaged file).
+template <History H, SnapshotsDatabases D>
+bool at_heads(std::span<const unsigned char> image) noexcept {
+  try {
+    migrator<D> m(H{}, D::provisioner::open_snapshot(image));
+    auto current = m.current();
+    auto heads = m.heads();
+    std::sort(current.begin(), current.end());
+    std::sort(heads.begin(), heads.end());
+    return !heads.empty() && current == heads;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+// The history's template kept on the place across processes (KeepsSnapshots), as bytes: read
+// when it is there and at heads; else built (migrated in memory, written as <name>_building_<session>,
+// marked and renamed into place) under the place's lock, after which a damaged one is dropped.
+template <History H, KeepsSnapshots D>
+std::vector<unsigned char> kept_image(typename D::provisioner& p, const std::string& name) {
+  auto found = [&]() -> std::optional<std::vector<unsigned char>> {
+    auto image = p.read(name);
+    if (image && at_heads<H, D>(*image)) return image;
+    return std::nullopt;
+  };
+  if (auto image = found()) {
+    mark_used<D>(p, name);
+    return std::move(*image);
+  }
+  std::vector<unsigned char> out;
+  under_template_lock<D>(p, name, [&] {
+    if (auto image = found()) {  // another process built it while this one waited
+      out = std::move(*image);
+      return;
+    }
+    for (const auto& leftover : p.list(name + "_building_")) p.drop(leftover);  // of a process that died building it
+    p.drop(name);  // damaged, or not at heads
+    out = migrated_image<H, D>();
+    const auto building = name + "_building_" + p.session();
+    try {
+      p.write(building, out);
+      p.mark_template(building);
+      p.rename(building, name);
+    } catch (...) {
+      drop_quietly<D>(p, building);
+      throw;
+    }
+  });
+  mark_used<D>(p, name);
+  drop_unused_templates<D>(p, name);
+  return out;
+}
+
+}  // namespace detail
+
+namespace detail {
+// "strata_tpl_" + 16 hex digits of the hash of `key`.
+inline std::string template_name_of(const std::string& key) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(strata::detail::hash_id(key)));
+  return std::string(template_prefix) + hex;
+}
 }  // namespace detail
 
 // "strata_tpl_" + 16 hex digits of the hash of the history (detail::history_fingerprint).
 template <History H, Dialect D>
 std::string template_name() {
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(strata::detail::hash_id(detail::history_fingerprint<H, D>())));
-  return std::string(detail::template_prefix) + hex;
+  return detail::template_name_of(detail::history_fingerprint<H, D>());
+}
+
+// "strata_tpl_" + 16 hex digits of the hash of the history's ids and checksums (detail::history_key):
+// the name of a snapshot template kept across processes.
+template <History H, Dialect D>
+std::string kept_template_name() {
+  return detail::template_name_of(detail::history_key<H, D>());
 }
 
 // The history migrated to its heads once per process, in a private in-memory database, kept as its
@@ -327,9 +487,12 @@ class snapshot_template {
       detail::drop_orphans<D>(p);  // clones of killed test processes
       return std::string(detail::clone_prefix) + p.session() + "_";
     });
-    migrator<D> m(H{}, provisioner::open_snapshot({}));
-    m.upgrade("heads");
-    image_ = provisioner::snapshot(m.dialect());
+    if constexpr (KeepsSnapshots<D>) {
+      auto kept = provisioner::for_templates();
+      image_ = detail::kept_image<H, D>(kept, kept_template_name<H, D>());
+    } else {
+      image_ = detail::migrated_image<H, D>();
+    }
   }
 
   std::shared_ptr<detail::provisioned_owner<D>> owner_;
@@ -352,7 +515,9 @@ class pooled_template {
   }
   pooled_template(const pooled_template&) = delete;
   pooled_template& operator=(const pooled_template&) = delete;
-  // At exit: the workers stop; up to two clones made ahead stay as spares, the others are dropped.
+  // At exit, without waiting (clone_pool::stop(true)): up to two clones made ahead stay as spares,
+  // copies in progress are finished by the server as spares, and what is left to drop is dropped
+  // by the next process's housekeeping.
   ~pooled_template() { pool_->stop(true); }
 
   // strata_tpl_ and 16 hex digits of the history's hash (template_name).
@@ -380,101 +545,63 @@ class pooled_template {
 
  private:
   pooled_template() : pool_(std::make_shared<clone_pool<D>>(name_)) {
-    pool_->drop_orphans();
-    drop_unused_templates();
     if (!exists(name_)) build();
     mark_used();
     identity_ = pool_->with_admin([&](provisioner& p) { return p.identity(name_); });
     pool_->attach(identity_);
+    // Off the first clone's path: by a worker once they are idle (now when there are none).
+    auto housekeeping = [name = name_, spares = pool_->spare_prefix()](provisioner& p) {
+      detail::drop_orphans<D>(p);
+      const auto kept = p.list(spares);  // more than spares_kept when processes abandoned their copies
+      for (std::size_t i = clone_pool<D>::spares_kept; i < kept.size(); ++i) detail::drop_quietly<D>(p, kept[i]);
+      detail::drop_unused_templates<D>(p, name);
+    };
+    // Now, when there are no workers, or when processes that ended too soon to do theirs left many
+    // clones (a bound on what short test processes leave on the server).
+    if (pool_->make_ahead() == 0 || admin([](provisioner& p) { return p.list(detail::clone_prefix).size(); }) > leftovers_tolerated) admin(housekeeping);
+    else pool_->when_idle(housekeeping);
   }
 
   template <class F>
   decltype(auto) admin(F&& f) {
     return pool_->with_admin(std::forward<F>(f));
   }
-  bool exists(const std::string& database) {
-    const auto names = admin([&](provisioner& p) { return p.list(database); });
+  static bool exists(provisioner& p, const std::string& database) {
+    const auto names = p.list(database);
     return std::find(names.begin(), names.end(), database) != names.end();
+  }
+  bool exists(const std::string& database) {
+    return admin([&](provisioner& p) { return exists(p, database); });
   }
 
   void build() {
-    const auto key = "strata::testing:" + name_;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
-    while (!admin([&](provisioner& p) { return p.try_lock(key); })) {
-      if (std::chrono::steady_clock::now() > deadline)
-        throw database_locked("strata::testing waited 10 minutes for another process to build the template database '" + name_ +
-                              "'; look for a stuck test process holding its lock '" + key + "'");
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    const auto building = name_ + "_building_" + admin([](provisioner& p) { return p.session(); });
-    try {
-      if (!exists(name_)) {  // another process may have built it while this one waited
-        admin([&](provisioner& p) {
-          // Leftovers of a process that died while building: nobody else builds under this lock.
-          for (const auto& leftover : p.list(name_ + "_building_")) p.drop(leftover);
-          p.create(building);
-        });
-        {
-          migrator<D> m(H{}, admin([&](provisioner& p) { return p.open(building); }));
-          m.upgrade("heads");
-        }
-        admin([&](provisioner& p) {
+    admin([&](provisioner& p) {
+      detail::under_template_lock<D>(p, name_, [&] {
+        if (exists(p, name_)) return;  // another process may have built it while this one waited
+        const auto building = name_ + "_building_" + p.session();
+        // Leftovers of a process that died while building: nobody else builds under this lock.
+        for (const auto& leftover : p.list(name_ + "_building_")) p.drop(leftover);
+        p.create(building);
+        try {
+          {
+            migrator<D> m(H{}, p.open(building));
+            m.upgrade("heads");
+          }
           p.mark_template(building);
           p.rename(building, name_);
-        });
-      }
-    } catch (...) {
-      try {
-        admin([&](provisioner& p) {
-          p.drop(building);
-          p.unlock(key);
-        });
-      } catch (...) {  // NOLINT: the lock goes with the session
-      }
-      throw;
-    }
-    admin([&](provisioner& p) { p.unlock(key); });
-  }
-
-  // Templates are noted "last used <date>" (once a day, by the first process that uses them); those
-  // of other histories not used for 14 days are dropped (unnoted ones are noted, to age from now).
-  // Best effort: a template in use or being noted by another process is left alone.
-  static constexpr int unused_days = 14;
-  static constexpr std::string_view stamp = "strata::testing template; last used ";
-  static std::optional<std::string> stamped_date(const std::optional<std::string>& note) {
-    if (!note || !note->starts_with(stamp) || note->size() != stamp.size() + 10) return std::nullopt;
-    return note->substr(stamp.size());
-  }
-  void mark_used() {
-    try {
-      admin([&](provisioner& p) {
-        if (stamped_date(p.note(name_)) != detail::utc_date()) p.note(name_, std::string(stamp) + detail::utc_date());
-      });
-    } catch (const std::exception&) {  // NOLINT: another process noted it at the same moment
-    }
-  }
-  void drop_unused_templates() {
-    try {
-      const auto oldest_kept = detail::utc_date(unused_days);
-      admin([&](provisioner& p) {
-        for (const auto& name : p.list(detail::template_prefix)) {
-          if (!detail::is_template_name(name) || name == name_) continue;
-          try {
-            const auto date = stamped_date(p.note(name));
-            if (!date) p.note(name, std::string(stamp) + detail::utc_date());
-            else if (*date < oldest_kept) p.drop(name);
-          } catch (const database_unavailable&) {
-            throw;
-          } catch (const std::exception&) {  // NOLINT: left to the next process
-          }
+        } catch (...) {
+          detail::drop_quietly<D>(p, building);
+          throw;
         }
       });
-    } catch (const database_unavailable&) {
-      throw;
-    } catch (const std::exception&) {  // NOLINT: pruning is not what the caller asked for
-    }
+    });
   }
 
+  void mark_used() {
+    admin([&](provisioner& p) { detail::mark_used<D>(p, name_); });
+  }
+
+  static constexpr std::size_t leftovers_tolerated = 16;
   std::string name_ = name();
   std::shared_ptr<clone_pool<D>> pool_;
   std::string identity_;
