@@ -34,7 +34,10 @@ struct tighten_note : strata::revision<"b1c2d3e4f5a0", "a0b1c2d3e4f5"> {
     op.alter_column("items", "note", {.nullable = false, .server_default = "''"});
     op.alter_column("items", "price", {.type = strata::float_});
   }
-  static constexpr void downgrade(strata::ops& op) { op.alter_column("items", "note", {.nullable = true, .drop_default = true}); }
+  static constexpr void downgrade(strata::ops& op) {
+    op.alter_column("items", "price", {.type = strata::real});
+    op.alter_column("items", "note", {.nullable = true, .drop_default = true});
+  }
 };
 struct add_stock : strata::revision<"c2d3e4f5a0b1", "b1c2d3e4f5a0"> {
   static constexpr std::string_view message = "add stock";

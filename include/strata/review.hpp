@@ -217,9 +217,9 @@ constexpr message_buffer not_undone_message(std::size_t i, std::string_view name
     const auto* renamed = std::get_if<op::rename_table>(&o);
     if (!name.empty() && (table_of(o) == name || (index != nullptr && index->name == name) || (dropped != nullptr && dropped->name == name) ||
                           (renamed != nullptr && renamed->new_name == name))) {
-      m << ": `";
+      m << ": it leaves `" << name << "` other than it was (the upgrade's first change to it: `";
       describe_to(m, o);
-      m << "` is not undone";
+      m << "`)";
       break;
     }
   }

@@ -5390,9 +5390,9 @@ constexpr message_buffer not_undone_message(std::size_t i, std::string_view name
     const auto* renamed = std::get_if<op::rename_table>(&o);
     if (!name.empty() && (table_of(o) == name || (index != nullptr && index->name == name) || (dropped != nullptr && dropped->name == name) ||
                           (renamed != nullptr && renamed->new_name == name))) {
-      m << ": `";
+      m << ": it leaves `" << name << "` other than it was (the upgrade's first change to it: `";
       describe_to(m, o);
-      m << "` is not undone";
+      m << "`)";
       break;
     }
   }
@@ -15357,15 +15357,21 @@ class application {
     return *config_;
   }
 
+  // What the migrator is told, online or writing a script: the version table, who runs it, and the
+  // transaction mode (--tx-mode, else tx_mode in the configuration).
+  migrator_options migrator_options_of(const configuration& c) const {
+    migrator_options options{c.version_table, program_};
+    if (auto mode = tx_mode_.empty() ? c.transactions : transaction_mode_named(tx_mode_)) options.transactions = *mode;
+    return options;
+  }
+
   // f(migrator<D>&) on the configuration's database, D the dialect among Ds its URL's scheme names.
   template <class F>
   int with_database(F&& f) {
     const auto& c = config();
     auto opened = [&] {
       try {
-        migrator_options options{c.version_table, program_};
-        if (auto mode = tx_mode_.empty() ? c.transactions : transaction_mode_named(tx_mode_)) options.transactions = *mode;
-        return commands::open<Ds...>(project_.revisions, c.url, options);
+        return commands::open<Ds...>(project_.revisions, c.url, migrator_options_of(c));
       } catch (const malformed_url& e) {
         throw malformed_url(c.url_source + ": " + e.what());
       }
@@ -15486,7 +15492,7 @@ class application {
     const auto& c = config();
     const auto s = [&] {
       try {
-        return offline::script<Ds...>(project_.revisions, c.url, way, target_, migrator_options{c.version_table, program_});
+        return offline::script<Ds...>(project_.revisions, c.url, way, target_, migrator_options_of(c));
       } catch (const malformed_url& e) {
         throw malformed_url(c.url_source + ": " + e.what());
       }
