@@ -6071,7 +6071,9 @@ class migrator {
         record.id = dialect_.write_history(options_.version_table, record);
         for (std::size_t k = 0; k < unit.operations.size(); ++k) {
           dialect_.apply(unit.operations.subspan(k, 1));
-          record.progress += (record.progress.empty() ? "" : "\n") + describe(unit.operations[k]);
+          // Appended piece by piece: GCC 12's -Wrestrict misfires on "..." + std::string&& at -O2.
+          if (!record.progress.empty()) record.progress += '\n';
+          record.progress += describe(unit.operations[k]);
           record.duration_ms = elapsed_ms(started);
           dialect_.write_history(options_.version_table, record);
         }
