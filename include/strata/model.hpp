@@ -316,7 +316,6 @@ class model {
 
     // One builder for the whole schema: schema::apply would build one per operation.
     detail::schema_builder b;
-    b.check_references(false);   // models come in any order: their references are checked below
     b.reserve(tables_.size(), indexes_.size());
     for (std::size_t i = 0; i < tables_.size(); ++i) {
       const auto& t = tables_[i];

@@ -3262,8 +3262,9 @@ class schema_builder {
   }
 
   // Whether a foreign key must name a table (and columns) that exist, and a constraint columns of its
-  // table (as replaying a history asks; on by default). Models declared in any order turn it off and
-  // check their references once every table is there (model::finish).
+  // table: on when a history is replayed (detail::replay_of, replay_now), where PostgreSQL would
+  // refuse such an operation; off for a schema built from operations in any order (models, a diff,
+  // strata::schema::apply), as SQLite takes them.
   constexpr void check_references(bool on) { check_references_ = on; }
 
   // Applies o; false when it does not fit, the schema then as it was before o.
@@ -3707,7 +3708,7 @@ class schema_builder {
   std::size_t next_uid_ = 0;
   journal* journal_ = nullptr;
   replay_error fault_{};
-  bool check_references_ = true;
+  bool check_references_ = false;
 };
 
 // Not constexpr: reaching it in constant evaluation is the compile error.
@@ -4045,6 +4046,7 @@ constexpr replay_result<S> replay_part() {
   replay_result<S> out;
   if (!H::valid) return out;   // strata::history has said why
   schema_builder b;
+  b.check_references(true);
   if constexpr (K > 0) {
     const auto& before = replay_chunk<H, K - 1>::value;
     out.error = before.error;
@@ -4110,6 +4112,7 @@ inline constexpr bool downgrade_checked<false, Message> = downgrade_does_not_rep
 template <class H>
 constexpr schema replay_now(std::string_view through) {
   schema_builder b;
+  b.check_references(true);
   ops recorded;
   for (const auto& r : H::revisions) {
     recorded.clear();
@@ -8816,7 +8819,6 @@ class model {
 
     // One builder for the whole schema: schema::apply would build one per operation.
     detail::schema_builder b;
-    b.check_references(false);   // models come in any order: their references are checked below
     b.reserve(tables_.size(), indexes_.size());
     for (std::size_t i = 0; i < tables_.size(); ++i) {
       const auto& t = tables_[i];

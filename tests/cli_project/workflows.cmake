@@ -30,6 +30,10 @@ file(REMOVE_RECURSE "${WORK_DIR}")
 file(MAKE_DIRECTORY "${_src}")
 file(COPY "${PROJECT_DIR}/workflows/CMakeLists.txt" "${PROJECT_DIR}/workflows/migrations_test.cpp" "${_insightbull}/models.hpp"
           "${_insightbull}/strata.ini" "${_insightbull}/migrations" DESTINATION "${_src}")
+# The workflows write revisions that InsightBull's strict review policy refuses at compile time (a
+# NOT NULL set on an existing column, whose failure on NULL rows at run time is what they test): the
+# copy is reviewed under the basic policy.
+file(REMOVE "${_src}/migrations/review_policy.hpp")
 
 # sql(<output variable> <statement>): one statement on the project's database, its rows as text.
 function(sql out_var statement)
