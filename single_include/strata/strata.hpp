@@ -10985,9 +10985,7 @@ class postgresql {
           return;
         }
         ensure_history_table(t, table);
-        id = t.exec_params("INSERT INTO " + qualified(table) +
-                               " (revision, direction, started_at, duration_ms, outcome, error, checksum, progress, application, host, "
-                               "database_user) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, current_user) RETURNING id",
+        id = t.exec_params(insert_history(table) + "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, current_user) RETURNING id",
                            record.revision, record.direction, record.started_at, record.duration_ms, record.outcome, record.error,
                            record.checksum, record.progress, record.application, record.host)[0][0]
                  .as<std::int64_t>();
@@ -10997,6 +10995,12 @@ class postgresql {
     });
   }
 
+  // "INSERT INTO <history table> (<its columns but id>) VALUES ": write_history's and write_history_rows'.
+  std::string insert_history(std::string_view table) const {
+    return "INSERT INTO " + qualified(table) +
+           " (revision, direction, started_at, duration_ms, outcome, error, checksum, progress, application, host, database_user) VALUES ";
+  }
+
   // New rows, in one INSERT (WritesHistoryRows): a group's, in its transaction.
   void write_history_rows(std::string_view version_table, std::span<const history_record> records) {
     if (records.empty()) return;
@@ -11004,9 +11008,7 @@ class postgresql {
       const auto table = history_table(version_table);
       atomically([&](pqxx::transaction_base& t) {
         ensure_history_table(t, table);
-        std::string sql = "INSERT INTO " + qualified(table) +
-                          " (revision, direction, started_at, duration_ms, outcome, error, checksum, progress, application, host, "
-                          "database_user) VALUES ";
+        std::string sql = insert_history(table);
         for (std::size_t i = 0; i < records.size(); ++i) {
           const auto& r = records[i];
           // Appends only, and esc() rather than quote(): GCC 12's -Wrestrict misfires on "'" + std::string at -O2.
