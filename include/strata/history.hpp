@@ -163,7 +163,13 @@ class history {
 
  public:
   static constexpr bool valid = check_.fault == detail::graph_fault::none;
+#if defined(__clang__)
+  static_assert(detail::graph_ok<typename detail::named_graph_fault<valid, check_.fault, check_.revision, check_.other, R...>::type>,
+                "strata::history is invalid: the requirement above names the fault and the revision structs concerned (GCC "
+                "spells it out with the ids and the fix)");
+#else
   static_assert(detail::history_checked<valid, detail::to_fixed_string<message_.size>(message_)>);
+#endif
 
   static constexpr std::array<revision_info, size> revisions{detail::info_of<R>()...};
 

@@ -18,6 +18,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 
 #include <strata/detail/graph_check.hpp>
 #include <strata/detail/recorded_names.hpp>
@@ -322,10 +325,32 @@ constexpr bool review_step() {
   }
 }
 
+// Where the operations cannot be recorded at compile time (clang 14: see records_at_compile_time),
+// the review is the graph's (by strata::history) and the policy's single head, its fault a named
+// type (see strata::history_has_several_heads_to_merge) since clang prints a message argument as
+// character codes.
+template <class H, class Heads = std::make_index_sequence<H::heads.size()>>
+struct named_heads;
+template <class... R, std::size_t... K>
+struct named_heads<history<R...>, std::index_sequence<K...>> {
+  using type = history_has_several_heads_to_merge<std::tuple_element_t<history<R...>::index_of(history<R...>::heads[K]), std::tuple<R...>>...>;
+};
+template <class H>
+constexpr bool review_heads_named() {
+  if constexpr (!H::valid || !review_policy_for<H>.single_head || H::heads.size() <= 1) {
+    return true;
+  } else {
+    static_assert(graph_ok<typename named_heads<H>::type>,
+                  "strata::reviewed: the history has several heads and its policy requires one: the requirement above names "
+                  "them; merge them: manage_db merge -m \"merge heads\" heads");
+    return true;
+  }
+}
+
 template <class H>
 constexpr bool review_now() {
   if constexpr (records_at_compile_time) return review_step<H>();
-  else return H::valid;
+  else return review_heads_named<H>();
 }
 
 }  // namespace detail

@@ -1261,6 +1261,8 @@ struct frozen_revision {
 #include <ostream>
 #include <span>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
 #include <utility>
 
 // #include <strata/fixed_string.hpp>
@@ -1289,6 +1291,27 @@ fixed_string(const char (&)[N]) -> fixed_string<N>;
 
 // Marks a revision as the root of the history: `strata::revision<"8653cc238299", strata::base>`.
 inline constexpr fixed_string<1> base{};
+
+}  // namespace strata
+
+namespace strata {
+
+// The faults of a revision graph as named types (sqlpp11's named assertions), for clang: it prints a
+// class-type template argument, and so a message assembled at compile time, as character codes,
+// but prints a type readably. Where the history is invalid, clang's one error line names the fault
+// and the revision structs concerned, the first being the one to change:
+//   static_assert failed due to requirement 'strata::detail::graph_ok<strata::revisions_are_in_a_cycle<r1, r3>>'
+// GCC prints the message itself, with the ids (detail::graph_message). Never defined.
+template <class Revision> struct revision_id_is_malformed;                  // use 1 to 32 characters from [0-9a-z_]
+template <class Revision> struct revision_names_a_malformed_down_id;        // or strata::base for the first revision
+template <class Revision, class Again> struct revision_id_appears_twice;    // give each revision its own id
+template <class Revision> struct revision_names_itself_as_down_revision;    // name the revision it follows
+template <class Revision> struct revision_names_a_down_revision_not_in_the_list;  // add that revision or fix the id
+template <class Revision, class Down> struct revision_is_listed_before_its_down_revision;  // move Down before it
+template <class Revision, class Other> struct revisions_are_in_a_cycle;     // make one follow an earlier revision
+template <class Revision, class Base> struct history_has_two_bases;         // give Base the revision it follows
+template <class First> struct history_has_no_base;                          // give First strata::base
+template <class... Heads> struct history_has_several_heads_to_merge;        // manage_db merge -m "merge heads" heads
 
 }  // namespace strata
 
@@ -1512,6 +1535,37 @@ template <bool Valid, fixed_string Message>
 inline constexpr bool history_checked = true;
 template <fixed_string Message>
 inline constexpr bool history_checked<false, Message> = invalid_history<Message>::value;
+
+// For clang (see the named fault types above): false for a named fault, which the failed
+// static_assert's requirement then prints; true for none (void).
+template <class Fault>
+inline constexpr bool graph_ok = std::is_void_v<Fault>;
+
+// The named fault of check C over the revisions R..., or void: only an invalid history looks up
+// its revisions' types.
+template <bool Valid, graph_fault F, std::size_t I, std::size_t J, class... R>
+struct named_graph_fault {
+  using type = void;
+};
+template <graph_fault F, std::size_t I, std::size_t J, class... R>
+struct named_graph_fault<false, F, I, J, R...> {
+  using A = std::tuple_element_t<I, std::tuple<R...>>;
+  using B = std::tuple_element_t<J, std::tuple<R...>>;
+  using type = std::conditional_t<
+      F == graph_fault::malformed_id, revision_id_is_malformed<A>,
+      std::conditional_t<
+          F == graph_fault::malformed_down_id, revision_names_a_malformed_down_id<A>,
+          std::conditional_t<
+              F == graph_fault::duplicate_id, revision_id_appears_twice<A, B>,
+              std::conditional_t<
+                  F == graph_fault::self_down, revision_names_itself_as_down_revision<A>,
+                  std::conditional_t<
+                      F == graph_fault::unknown_down, revision_names_a_down_revision_not_in_the_list<A>,
+                      std::conditional_t<F == graph_fault::later_down, revision_is_listed_before_its_down_revision<A, B>,
+                                         std::conditional_t<F == graph_fault::cycle, revisions_are_in_a_cycle<A, B>,
+                                                            std::conditional_t<F == graph_fault::several_bases,
+                                                                               history_has_two_bases<A, B>, history_has_no_base<A>>>>>>>>>;
+};
 
 }  // namespace strata::detail
 // #include <strata/detail/recorded_names.hpp>
@@ -2777,7 +2831,13 @@ class history {
 
  public:
   static constexpr bool valid = check_.fault == detail::graph_fault::none;
+#if defined(__clang__)
+  static_assert(detail::graph_ok<typename detail::named_graph_fault<valid, check_.fault, check_.revision, check_.other, R...>::type>,
+                "strata::history is invalid: the requirement above names the fault and the revision structs concerned (GCC "
+                "spells it out with the ids and the fix)");
+#else
   static_assert(detail::history_checked<valid, detail::to_fixed_string<message_.size>(message_)>);
+#endif
 
   static constexpr std::array<revision_info, size> revisions{detail::info_of<R>()...};
 
@@ -5194,6 +5254,9 @@ class revision_graph {
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
 
 // #include <strata/detail/graph_check.hpp>
 // #include <strata/detail/recorded_names.hpp>
@@ -5498,10 +5561,32 @@ constexpr bool review_step() {
   }
 }
 
+// Where the operations cannot be recorded at compile time (clang 14: see records_at_compile_time),
+// the review is the graph's (by strata::history) and the policy's single head, its fault a named
+// type (see strata::history_has_several_heads_to_merge) since clang prints a message argument as
+// character codes.
+template <class H, class Heads = std::make_index_sequence<H::heads.size()>>
+struct named_heads;
+template <class... R, std::size_t... K>
+struct named_heads<history<R...>, std::index_sequence<K...>> {
+  using type = history_has_several_heads_to_merge<std::tuple_element_t<history<R...>::index_of(history<R...>::heads[K]), std::tuple<R...>>...>;
+};
+template <class H>
+constexpr bool review_heads_named() {
+  if constexpr (!H::valid || !review_policy_for<H>.single_head || H::heads.size() <= 1) {
+    return true;
+  } else {
+    static_assert(graph_ok<typename named_heads<H>::type>,
+                  "strata::reviewed: the history has several heads and its policy requires one: the requirement above names "
+                  "them; merge them: manage_db merge -m \"merge heads\" heads");
+    return true;
+  }
+}
+
 template <class H>
 constexpr bool review_now() {
   if constexpr (records_at_compile_time) return review_step<H>();
-  else return H::valid;
+  else return review_heads_named<H>();
 }
 
 }  // namespace detail

@@ -11,6 +11,14 @@ if(NOT DEFINED CONFIG OR NOT DEFINED SOURCE)
   message(FATAL_ERROR "usage: cmake -DCONFIG=<config.cmake> -DSOURCE=<file.cpp> -P compile_fail.cmake")
 endif()
 include("${CONFIG}")
+# With -DCXX=<compiler> -DEXPECT=<tag>, another compiler (clang++) and its own `// <tag>: <regex>`
+# lines (expect-clang-error): what each compiler prints differs.
+if(DEFINED CXX)
+  set(STRATA_CXX "${CXX}")
+endif()
+if(NOT DEFINED EXPECT)
+  set(EXPECT "expect-error")
+endif()
 
 # Expected messages. ';', '[' and ']' would split or glue CMake list items: hide them meanwhile.
 file(READ "${SOURCE}" _text)
@@ -20,12 +28,12 @@ string(REPLACE "]" "<strata-rbracket>" _text "${_text}")
 string(REPLACE "\n" ";" _lines "${_text}")
 set(_expected)
 foreach(_line IN LISTS _lines)
-  if(_line MATCHES "^[ \t]*//[ \t]*expect-error:[ \t]*(.*[^ \t\r])[ \t\r]*$")
+  if(_line MATCHES "^[ \t]*//[ \t]*${EXPECT}:[ \t]*(.*[^ \t\r])[ \t\r]*$")
     list(APPEND _expected "${CMAKE_MATCH_1}")
   endif()
 endforeach()
 if(NOT _expected)
-  message(FATAL_ERROR "${SOURCE} has no `// expect-error: <regex>` line: "
+  message(FATAL_ERROR "${SOURCE} has no `// ${EXPECT}: <regex>` line: "
                       "a compile-fail test must say which error it expects")
 endif()
 

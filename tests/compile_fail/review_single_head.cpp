@@ -1,6 +1,8 @@
 // Two heads under a policy that requires one: the message names them and the merge command.
 // expect-error: strata::reviewed: the history has 2 heads \(`b1`, `c2`\) and its policy requires one. merge them: manage_db merge -m "merge heads" heads
 // expect-error: static assertion failed: strata::reviewed: the history has several heads
+// expect-clang-error: static_assert failed due to requirement 'graph_ok<strata::history_has_several_heads_to_merge<left, right>>' "strata::reviewed: the history has several heads
+// expect-clang-error: [^0-9]1 error generated
 #include "review_base.hpp"
 
 struct left : strata::revision<"b1", "a0"> {

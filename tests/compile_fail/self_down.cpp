@@ -1,6 +1,8 @@
 // A revision that follows itself.
 // expect-error: strata::history: revision `b1` names itself as its down revision
 // expect-error: static assertion failed: strata::history is invalid
+// expect-clang-error: static_assert failed due to requirement 'detail::graph_ok<strata::revision_names_itself_as_down_revision<r1>>' "strata::history is invalid
+// expect-clang-error: [^0-9]1 error generated
 #include <strata/strata.hpp>
 
 struct r0 : strata::revision<"a0", strata::base> {

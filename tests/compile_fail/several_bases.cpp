@@ -1,6 +1,8 @@
 // Two roots.
 // expect-error: strata::history: revisions `a0` and `c2` both have strata::base as their down revision; a history has one base, so give `c2` the revision it follows
 // expect-error: static assertion failed: strata::history is invalid
+// expect-clang-error: static_assert failed due to requirement 'detail::graph_ok<strata::history_has_two_bases<r0, r2>>' "strata::history is invalid
+// expect-clang-error: [^0-9]1 error generated
 #include <strata/strata.hpp>
 
 struct r0 : strata::revision<"a0", strata::base> {
