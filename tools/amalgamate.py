@@ -5,7 +5,9 @@ Starting from tools/single_include.hpp.in, every `#include <strata/...>` is repl
 text, recursively, each header once (as `#pragma once` would), with a `// #include <strata/x.hpp>`
 marker left where it was. Every other include stays as written. A header first inlined inside an
 #if is inlined again where it is next needed outside that branch; a header inlined more than once
-gets a macro guard so that whichever copies the preprocessor keeps, it is defined once.
+gets a macro guard so that whichever copies the preprocessor keeps, it is defined once. Branches on
+a macro only the including program defines (STRATA_REVISIONS_ONLY), outside any other #if, are all
+kept or all dropped: what one inlined counts as included in the next.
 
     tools/amalgamate.py           writes the file (only when its text changes)
     tools/amalgamate.py --check   exits 1 when the file is missing or stale
@@ -26,11 +28,14 @@ OUTPUT = ROOT / "single_include" / "strata" / "strata.hpp"
 OUTPUT_NAME = OUTPUT.relative_to(ROOT).as_posix()
 
 DIALECTS_MARKER = re.compile(r'^\s*//\s*@dialects@\s*$')
+TRAITS_MARKER = re.compile(r'^\s*//\s*@dialect_traits@\s*$')
 CLIENT_LINE = re.compile(r'^//\s*Client:((?:\s*<[^>]+>)+)')
 STRATA_INCLUDE = re.compile(r'^\s*#\s*include\s*<(strata/[^>]+)>')
 QUOTED_INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
 PRAGMA_ONCE = re.compile(r'^\s*#\s*pragma\s+once\b')
 CONDITIONAL = re.compile(r'^\s*#\s*(if|ifdef|ifndef|elif|elifdef|elifndef|else|endif)\b')
+# Branches the preprocessor keeps or drops alike wherever they appear (see the docstring).
+ALIKE_BRANCHES = re.compile(r'^\s*#\s*(?:ifndef\s+STRATA_REVISIONS_ONLY|if\s+!\s*defined\s*\(\s*STRATA_REVISIONS_ONLY\s*\))\s*(?://.*)?$')
 
 
 class AmalgamationError(Exception):
@@ -52,6 +57,9 @@ class Amalgamator:
         self.emitted: dict[str, int] = {}
         self.included: set[str] = set()  # headers surely included at this point of the output
         self.saved: list[set[str]] = []  # `included` at each open #if
+        self.alike: list[bool] = []      # whether each open #if is an ALIKE_BRANCHES one (and its #else not yet seen)
+        self.alike_included: set[str] = set()  # what the ALIKE_BRANCHES branches have inlined so far
+        self.guard_depth = 0             # inside a header copy with a macro guard, which may be skipped
 
     def file(self, path: Path, name: str, text: str | None = None) -> list[str]:
         out: list[str] = []
@@ -63,7 +71,7 @@ class Amalgamator:
             if PRAGMA_ONCE.match(line):
                 continue
             if (match := CONDITIONAL.match(line)):
-                self.conditional(match.group(1), where)
+                self.conditional(match.group(1), where, line)
                 out.append(line)
             elif (match := STRATA_INCLUDE.match(line)):
                 out.extend(self.include(match.group(1), where))
@@ -76,15 +84,24 @@ class Amalgamator:
             raise AmalgamationError(f"{name}: unbalanced #if/#endif")
         return out
 
-    def conditional(self, directive: str, where: str) -> None:
+    def conditional(self, directive: str, where: str, line: str) -> None:
         # Inside a branch only what was included before the #if is sure; after #endif, likewise.
         if directive in ("if", "ifdef", "ifndef"):
+            alike = not self.saved and self.guard_depth == 0 and bool(ALIKE_BRANCHES.match(line))
             self.saved.append(set(self.included))
+            self.alike.append(alike)
+            if alike:
+                self.included |= self.alike_included
         elif not self.saved:
             raise AmalgamationError(f"{where}: #{directive} without #if")
         elif directive == "endif":
+            if self.alike.pop():
+                self.alike_included |= self.included
             self.included = self.saved.pop()
         else:
+            if self.alike[-1]:
+                self.alike_included |= self.included
+                self.alike[-1] = False
             self.included = set(self.saved[-1])
 
     def include(self, name: str, where: str) -> list[str]:
@@ -96,30 +113,44 @@ class Amalgamator:
             raise AmalgamationError(f"{where}: <{name}> is not a file under include/")
         self.included.add(name)  # before the body, like #pragma once
         self.emitted[name] = self.emitted.get(name, 0) + 1
+        guarded = name in self.guarded
+        self.guard_depth += guarded
         body = self.file(path, name)
-        if name not in self.guarded:
+        self.guard_depth -= guarded
+        if not guarded:
             return [marker, *body]
         macro = guard_macro(name)
         return [marker, f"#ifndef {macro}", f"#define {macro}", *body, f"#endif  // {macro}"]
 
 
-def dialect_lines() -> list[str]:
-    """What replaces the template's `// @dialects@` line: for each dialect (cmake/dialects/<d>.cmake),
-    its SQL traits (include/strata/dialect/<d>_sql.hpp, needing no client) when it has them, and its
-    header (include/strata/dialect/<d>.hpp) when the client headers its `// Client:` line names can be
-    found."""
-    out: list[str] = []
+def dialects() -> list[tuple[str, bool, list[str]]]:
+    """Each dialect (cmake/dialects/<d>.cmake): its name, whether it has SQL traits
+    (include/strata/dialect/<d>_sql.hpp, needing no client), and the client headers its header's
+    `// Client:` line names."""
+    out: list[tuple[str, bool, list[str]]] = []
     for dialect in sorted(p.stem for p in DIALECTS.glob("*.cmake")):
         header = INCLUDE_DIR / "strata" / "dialect" / f"{dialect}.hpp"
         if not header.is_file():
             raise AmalgamationError(f"cmake/dialects/{dialect}.cmake: no include/strata/dialect/{dialect}.hpp")
-        if (INCLUDE_DIR / "strata" / "dialect" / f"{dialect}_sql.hpp").is_file():
-            out.append(f"#include <strata/dialect/{dialect}_sql.hpp>")
         clients = next((re.findall(r'<[^>]+>', m.group(1)) for line in header.read_text(encoding="utf-8").splitlines()[:10]
                         if (m := CLIENT_LINE.match(line))), None)
         if not clients:
             raise AmalgamationError(f"include/strata/dialect/{dialect}.hpp: no '// Client: <header> ...' line among its "
                                     "first ten, naming the client headers the single header needs for it")
+        out.append((dialect, (INCLUDE_DIR / "strata" / "dialect" / f"{dialect}_sql.hpp").is_file(), clients))
+    return out
+
+
+def dialect_trait_lines() -> list[str]:
+    """What replaces the template's `// @dialect_traits@` line: each dialect's SQL traits."""
+    return [f"#include <strata/dialect/{d}_sql.hpp>" for d, traits, _ in dialects() if traits]
+
+
+def dialect_lines() -> list[str]:
+    """What replaces the template's `// @dialects@` line: each dialect's header, when the client
+    headers its `// Client:` line names can be found."""
+    out: list[str] = []
+    for dialect, _, clients in dialects():
         out.append("#if " + " && ".join(f"__has_include({c})" for c in clients))
         out.append(f"#include <strata/dialect/{dialect}.hpp>")
         out.append("#endif")
@@ -130,7 +161,12 @@ def template_text() -> str:
     lines = TEMPLATE.read_text(encoding="utf-8").splitlines()
     expanded: list[str] = []
     for line in lines:
-        expanded.extend(dialect_lines() if DIALECTS_MARKER.match(line) else [line])
+        if DIALECTS_MARKER.match(line):
+            expanded.extend(dialect_lines())
+        elif TRAITS_MARKER.match(line):
+            expanded.extend(dialect_trait_lines())
+        else:
+            expanded.append(line)
     return "\n".join(expanded) + "\n"
 
 
@@ -147,12 +183,17 @@ def banner() -> list[str]:
 
 
 def generate() -> str:
-    first = Amalgamator(frozenset())
     text = template_text()
-    first.file(TEMPLATE, TEMPLATE.relative_to(ROOT).as_posix(), text)
-    twice = frozenset(name for name, count in first.emitted.items() if count > 1)
-    body = Amalgamator(twice).file(TEMPLATE, TEMPLATE.relative_to(ROOT).as_posix(), text)
-    return "\n".join(banner() + body) + "\n"
+    # A guard changes what counts as included (see ALIKE_BRANCHES): guard what is inlined more than
+    # once until that holds for the text generated with those guards.
+    guarded: frozenset[str] = frozenset()
+    while True:
+        run = Amalgamator(guarded)
+        body = run.file(TEMPLATE, TEMPLATE.relative_to(ROOT).as_posix(), text)
+        twice = frozenset(name for name, count in run.emitted.items() if count > 1)
+        if twice <= guarded:
+            return "\n".join(banner() + body) + "\n"
+        guarded |= twice
 
 
 def main() -> int:

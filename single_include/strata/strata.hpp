@@ -3,73 +3,66 @@
 // Do not edit: change the headers in include/strata/ and run tools/amalgamate.py.
 #pragma once
 
-// The manage_db verbs on revision files (migrate, merge, validate with the folder), and the core;
-// in this order, so that what the core's STRATA_REVISIONS_ONLY branch holds is inlined once, before it.
-// #include <strata/revision_files.hpp>
-// strata::commands on the versions folder, the revision files of a project (the manage_db verbs that
-// read or write files): validate with the folder compared to the history, the folder compared with a
-// program's revisions (is it stale?), init, migrate, merge.
+// What a unit that compiles a history needs: revisions, the history and its review,
+// strata::cli::project_of, and each dialect's SQL traits (cmake/dialects/<dialect>.cmake), which a
+// review policy names and which render with no client (strata::render<strata::sqlite_sql>(...)).
+// With STRATA_REVISIONS_ONLY defined before this header (as in the unit strata_add_manage_db()
+// generates), that is all: no database client, no migrator, which halves the unit's compile time.
+// #include <strata/project.hpp>
+// strata::cli::project: what a manage_db knows of its program at run time (the revisions, the models,
+// how to rebuild it), so that the command line is compiled apart from the history.
 //
-//   const auto report = strata::commands::validate(m, "db/versions", {.program = "manage_db"});
-//   const auto written = strata::commands::migrate("db/versions", m.graph(), "add market cap");
+//   // manage_db_project.cpp, the one unit that sees the history (recompiled after `migrate`):
+//   #define STRATA_REVISIONS_ONLY
+//   #include <strata/project.hpp>
+//   #include "migrations/history.hpp"
+//   strata::model manage_db_models();  // manage_db_models.cpp, if the program has models
+//   strata::cli::project manage_db_project() { return strata::cli::project_of<migrations::history>({}, &manage_db_models); }
+//
+//   // manage_db_models.cpp, the models (recompiled when they change, not after `migrate`):
+//   #include <strata/model.hpp>
+//   #include "models.hpp"
+//   strata::model manage_db_models() { return strata::declared<app::models>(); }
+//
+//   // manage_db.cpp, the command line (CLI11, the configuration, the dialects), compiled once:
+//   #include <strata/cli.hpp>
+//   #include <strata/dialect/sqlite.hpp>
+//   strata::cli::project manage_db_project();
+//   int main(int argc, char** argv) { return strata::cli::run<strata::sqlite>(argc, argv, manage_db_project()); }
+//
+// strata_add_manage_db() in CMake (cmake/strataManageDb.cmake) writes these units.
 
-#include <algorithm>
-#include <optional>
-#include <filesystem>
-#include <string>
+#include <array>
+#include <span>
 #include <string_view>
-#include <system_error>
-#include <utility>
-#include <vector>
 
-// #include <strata/commands.hpp>
-// strata::commands: every manage_db verb as a function that returns a value (Alembic's command.py):
-// open, status, current, heads, history, show, validate, plan_reset/reset, upgrade, downgrade and
-// stamp; migrate and merge, which write revision files, are in strata/revision_files.hpp (which
-// brings <filesystem> and file I/O, so that this header stays light for strata.hpp). Front ends
-// (strata::cli, strata::manager) call them and render what they return.
-//
-//   auto m = strata::migrator<strata::sqlite>(history{}, "sqlite:///app.db");
-//   const auto s = strata::commands::status(m);
-//   if (s.needs_upgrade) strata::commands::upgrade(m);
-//
-// The values carry data, not text to print. Errors are exceptions, the migrator's own where it throws
-// them (strata::revision_not_found, strata::migration_failed, strata::database_locked ...).
+// #include <strata/history.hpp>
+// strata::history: the compile-time typelist of revisions, checked by static_assert.
 
 #include <algorithm>
-#include <chrono>
+#include <array>
 #include <cstddef>
 #include <cstdint>
-#include <ctime>
-#include <optional>
-#include <ostream>
 #include <span>
-#include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
+
+// #include <strata/checksum.hpp>
+// strata::checksum: a revision's checksum, from the operations its upgrade() records (never its
+// source text), in a canonical form that is versioned and frozen. docs/revisions.md ("Checksums")
+// gives the form byte by byte; tests/checksum_test.cpp pins a fixed revision's value.
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <iterator>
+#include <type_traits>
 #include <utility>
 #include <variant>
-#include <vector>
-
-// #include <strata/dialect.hpp>
-// strata::Dialect and its optional capabilities: the whole contract between strata and a database.
-//
-// A dialect is a class bound to one open connection (strata::sqlite, strata::postgresql). Generic
-// code (the migrator, the command line, strata::testing) talks to a database only through what this
-// header names, and asks for an optional capability with its concept (`if constexpr
-// (Inspectable<D>)`), never by the dialect's name. docs/dialects.md walks through writing one.
-
-#include <algorithm>
-#include <concepts>
-#include <cstddef>
-#include <cstdint>
-#include <functional>
-#include <optional>
-#include <ostream>
-#include <span>
-#include <string>
-#include <string_view>
-#include <utility>
 #include <vector>
 
 // #include <strata/ops.hpp>
@@ -860,30 +853,232 @@ class ops {
 };
 
 }  // namespace strata
-// #include <strata/owned_schema.hpp>
-// strata::owned_schema: a strata::schema that keeps the text its names point to (a live database's
-// schema, read by Inspectable::inspect()).
+// #include <strata/types.hpp>
 
-#include <memory>
-#include <string>
-#include <string_view>
-#include <vector>
+namespace strata {
 
-// #include <strata/schema.hpp>
-// strata::schema: a model of tables and indexes, and replay of a history into it (also at compile time).
+namespace detail {
 
-#include <algorithm>
-#include <array>
-#include <cstddef>
-#include <cstdint>
-#include <ostream>
-#include <string>
-#include <string_view>
-#include <type_traits>
-#include <utility>
-#include <variant>
-#include <vector>
+// Version 1 of the canonical form, hashed with 64-bit FNV-1a as it is written. Each text is a field
+// `<byte length>:<bytes>` (a CR LF pair counts as one LF, so line endings do not matter); an absent
+// optional is `~`; a list is `[` its items `]`; an operation is `(` its name and fields `)`. Enums
+// are written by their names, numbers in decimal, booleans as the texts "0" and "1". Frozen: a change
+// to what is written, or how, is a new version ("v2:"), never an edit of this one.
+class checksum_v1 {
+ public:
+  static constexpr std::string_view prefix = "v1:";
 
+  [[nodiscard]] constexpr std::uint64_t value() const { return hash_; }
+
+  constexpr void operations(const ops& recorded) {
+    for (const auto& o : recorded.operations()) operation_of(o);
+  }
+
+ private:
+  constexpr void byte(char c) {
+    hash_ ^= static_cast<unsigned char>(c);
+    hash_ *= 0x100000001b3ULL;
+  }
+  constexpr void mark(char c) { byte(c); }
+  constexpr void number(std::uint64_t n) {
+    char digits[20]{};
+    std::size_t first = sizeof(digits);
+    do digits[--first] = static_cast<char>('0' + n % 10);
+    while ((n /= 10) != 0);
+    for (auto i = first; i < sizeof(digits); ++i) byte(digits[i]);
+  }
+  constexpr void text(std::string_view s) {
+    // The common case in one pass, inline: constant evaluation (a revision's checksum is computed
+    // with the history's check) pays for each call and each loop (find is a builtin to GCC's).
+    if (s.find('\r') == std::string_view::npos) {
+      if (s.size() < 10) hash_ = (hash_ ^ static_cast<unsigned char>('0' + s.size())) * 0x100000001b3ULL;
+      else number(s.size());
+      auto h = (hash_ ^ static_cast<unsigned char>(':')) * 0x100000001b3ULL;
+      for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+      hash_ = h;
+      return;
+    }
+    std::size_t length = 0;
+    for (std::size_t i = 0; i < s.size(); ++i) length += (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ? 0 : 1;
+    number(length);
+    byte(':');
+    for (std::size_t i = 0; i < s.size(); ++i)
+      if (!(s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n')) byte(s[i]);
+  }
+  constexpr void flag(bool b) {  // text(b ? "1" : "0"), inline
+    constexpr auto prime = 0x100000001b3ULL;
+    hash_ = (((((hash_ ^ static_cast<unsigned char>('1')) * prime) ^ static_cast<unsigned char>(':')) * prime) ^ static_cast<unsigned char>(b ? '1' : '0')) * prime;
+  }
+  constexpr void count(std::uint64_t n) {  // a number as a text field
+    char digits[20]{};
+    std::size_t first = sizeof(digits);
+    do digits[--first] = static_cast<char>('0' + n % 10);
+    while ((n /= 10) != 0);
+    text(std::string_view(digits + first, sizeof(digits) - first));
+  }
+  constexpr void optional_text(const std::optional<std::string_view>& s) {
+    if (s) text(*s);
+    else mark('~');
+  }
+  constexpr void names(const std::vector<std::string_view>& list) {
+    mark('[');
+    for (auto n : list) text(n);
+    mark(']');
+  }
+  constexpr void type(const column_type& t) {
+    text(to_string(t.kind));
+    count(t.length);
+    text(t.sql);
+  }
+  constexpr void action(referential_action a) { text(to_sql(a)); }
+  constexpr void naming(const naming_convention& n) {
+    text(n.primary_key);
+    text(n.unique);
+    text(n.check);
+    text(n.foreign_key);
+  }
+  // A column's renamed_from() is a hint for strata::diff, not part of its definition: left out.
+  constexpr void column_of(const column& c) {
+    text(c.name);
+    type(c.type);
+    flag(c.nullable);
+    flag(c.is_primary_key);
+    flag(c.autoincrement);
+    flag(c.is_unique);
+    optional_text(c.default_sql);
+    if (c.foreign_key) {
+      mark('[');
+      text(c.foreign_key->table);
+      text(c.foreign_key->column);
+      action(c.foreign_key->on_delete);
+      action(c.foreign_key->on_update);
+      mark(']');
+    } else {
+      mark('~');
+    }
+    optional_text(c.check_sql);
+    optional_text(c.generated_sql);
+    text(to_string(c.generated_storage));
+  }
+  constexpr void constraint_of(const constraint& k) {
+    text(to_string(k.kind));
+    text(k.name);
+    names(k.columns);
+    text(k.referenced_table);
+    names(k.referenced_columns);
+    action(k.on_delete);
+    action(k.on_update);
+    text(k.check_sql);
+  }
+
+  constexpr void fields(const op::create_table& x) {
+    text(x.table);
+    mark('[');
+    for (const auto& c : x.columns) column_of(c);
+    mark(']');
+    mark('[');
+    for (const auto& k : x.constraints) constraint_of(k);
+    mark(']');
+    naming(x.naming);
+  }
+  constexpr void fields(const op::drop_table& x) { text(x.table); }
+  constexpr void fields(const op::rename_table& x) {
+    text(x.table);
+    text(x.new_name);
+  }
+  constexpr void fields(const op::add_column& x) {
+    text(x.table);
+    column_of(x.definition);
+    text(x.placement.insert_before);
+    text(x.placement.insert_after);
+    naming(x.naming);
+  }
+  constexpr void fields(const op::drop_column& x) {
+    text(x.table);
+    text(x.column);
+    naming(x.naming);
+  }
+  constexpr void fields(const op::rename_column& x) {
+    text(x.table);
+    text(x.column);
+    text(x.new_name);
+  }
+  constexpr void fields(const op::alter_column& x) {
+    text(x.table);
+    text(x.column);
+    if (x.change.type) type(*x.change.type);
+    else mark('~');
+    if (x.change.nullable) flag(*x.change.nullable);
+    else mark('~');
+    optional_text(x.change.server_default);
+    flag(x.change.drop_default);
+    optional_text(x.change.using_sql);
+    naming(x.naming);
+  }
+  constexpr void fields(const op::add_constraint& x) {
+    text(x.table);
+    constraint_of(x.definition);
+    naming(x.naming);
+  }
+  constexpr void fields(const op::drop_constraint& x) {
+    text(x.table);
+    text(x.name);
+    text(to_string(x.kind));
+    names(x.columns);
+    naming(x.naming);
+  }
+  constexpr void fields(const op::create_index& x) {
+    text(x.name);
+    text(x.table);
+    names(x.columns);
+    flag(x.options.unique);
+    text(x.options.where);
+    flag(x.options.concurrently);
+  }
+  constexpr void fields(const op::drop_index& x) {
+    text(x.name);
+    text(x.table);
+  }
+  constexpr void fields(const op::execute& x) { text(x.sql); }
+  // A data migration's code cannot be read: its description stands for it.
+  constexpr void fields(const op::run& x) { text(x.description); }
+
+  template <std::size_t... I>
+  constexpr void alternative(const strata::operation& o, std::index_sequence<I...>) {
+    // std::get_if by index, not std::visit (see detail::ops_freezer); an array, not a fold.
+    (void)std::array<bool, sizeof...(I)>{(o.index() == I && (fields(*std::get_if<I>(&o)), true))...};
+  }
+  static constexpr std::string_view names_of[] = {"create_table",  "drop_table",     "rename_table",   "add_column",   "drop_column",
+                                                  "rename_column", "alter_column",   "add_constraint", "drop_constraint", "create_index",
+                                                  "drop_index",    "execute",        "run"};
+  static_assert(std::size(names_of) == std::variant_size_v<operation>, "a new operation needs a name in the canonical form (a new version)");
+  constexpr void operation_of(const strata::operation& o) {
+    mark('(');
+    text(names_of[o.index()]);
+    alternative(o, std::make_index_sequence<std::variant_size_v<strata::operation>>{});
+    mark(')');
+  }
+
+  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
+};
+
+}  // namespace detail
+
+// The checksum of a revision's upgrade() operations, as a number (the current version's).
+constexpr std::uint64_t checksum_value(const ops& upgrade) {
+  detail::checksum_v1 c;
+  c.operations(upgrade);
+  return c.value();
+}
+
+// The checksum as it is stored and shown: "v1:" and 16 lower-case hex digits.
+inline std::string checksum_text(std::uint64_t value) {
+  std::string out(detail::checksum_v1::prefix);
+  for (int shift = 60; shift >= 0; shift -= 4) out += "0123456789abcdef"[(value >> shift) & 0xf];
+  return out;
+}
+
+}  // namespace strata
 // #include <strata/detail/frozen_ops.hpp>
 // strata::detail::frozen_ops: a revision's recorded operations as constant data (fixed arrays
 // filled in constant evaluation), thawed into strata::ops at run time. A unit that hands a history
@@ -1568,6 +1763,16 @@ struct named_graph_fault<false, F, I, J, R...> {
 };
 
 }  // namespace strata::detail
+// #include <strata/ops.hpp>
+// #include <strata/revision.hpp>
+// strata::revision: the base a user's revision struct derives from, and the Revision concept.
+
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <string_view>
+#include <type_traits>
+
 // #include <strata/detail/recorded_names.hpp>
 // strata::detail: the compile-time check that a revision's upgrade()/downgrade() record operations
 // in constant evaluation, with every name they record outliving the call.
@@ -1579,249 +1784,6 @@ struct named_graph_fault<false, F, I, J, R...> {
 #include <variant>
 
 // #include <strata/checksum.hpp>
-// strata::checksum: a revision's checksum, from the operations its upgrade() records (never its
-// source text), in a canonical form that is versioned and frozen. docs/revisions.md ("Checksums")
-// gives the form byte by byte; tests/checksum_test.cpp pins a fixed revision's value.
-
-#include <array>
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <iterator>
-#include <type_traits>
-#include <utility>
-#include <variant>
-#include <vector>
-
-// #include <strata/ops.hpp>
-// #include <strata/types.hpp>
-
-namespace strata {
-
-namespace detail {
-
-// Version 1 of the canonical form, hashed with 64-bit FNV-1a as it is written. Each text is a field
-// `<byte length>:<bytes>` (a CR LF pair counts as one LF, so line endings do not matter); an absent
-// optional is `~`; a list is `[` its items `]`; an operation is `(` its name and fields `)`. Enums
-// are written by their names, numbers in decimal, booleans as the texts "0" and "1". Frozen: a change
-// to what is written, or how, is a new version ("v2:"), never an edit of this one.
-class checksum_v1 {
- public:
-  static constexpr std::string_view prefix = "v1:";
-
-  [[nodiscard]] constexpr std::uint64_t value() const { return hash_; }
-
-  constexpr void operations(const ops& recorded) {
-    for (const auto& o : recorded.operations()) operation_of(o);
-  }
-
- private:
-  constexpr void byte(char c) {
-    hash_ ^= static_cast<unsigned char>(c);
-    hash_ *= 0x100000001b3ULL;
-  }
-  constexpr void mark(char c) { byte(c); }
-  constexpr void number(std::uint64_t n) {
-    char digits[20]{};
-    std::size_t first = sizeof(digits);
-    do digits[--first] = static_cast<char>('0' + n % 10);
-    while ((n /= 10) != 0);
-    for (auto i = first; i < sizeof(digits); ++i) byte(digits[i]);
-  }
-  constexpr void text(std::string_view s) {
-    // The common case in one pass, inline: constant evaluation (a revision's checksum is computed
-    // with the history's check) pays for each call and each loop (find is a builtin to GCC's).
-    if (s.find('\r') == std::string_view::npos) {
-      if (s.size() < 10) hash_ = (hash_ ^ static_cast<unsigned char>('0' + s.size())) * 0x100000001b3ULL;
-      else number(s.size());
-      auto h = (hash_ ^ static_cast<unsigned char>(':')) * 0x100000001b3ULL;
-      for (const char c : s) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
-      hash_ = h;
-      return;
-    }
-    std::size_t length = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) length += (s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n') ? 0 : 1;
-    number(length);
-    byte(':');
-    for (std::size_t i = 0; i < s.size(); ++i)
-      if (!(s[i] == '\r' && i + 1 < s.size() && s[i + 1] == '\n')) byte(s[i]);
-  }
-  constexpr void flag(bool b) {  // text(b ? "1" : "0"), inline
-    constexpr auto prime = 0x100000001b3ULL;
-    hash_ = (((((hash_ ^ static_cast<unsigned char>('1')) * prime) ^ static_cast<unsigned char>(':')) * prime) ^ static_cast<unsigned char>(b ? '1' : '0')) * prime;
-  }
-  constexpr void count(std::uint64_t n) {  // a number as a text field
-    char digits[20]{};
-    std::size_t first = sizeof(digits);
-    do digits[--first] = static_cast<char>('0' + n % 10);
-    while ((n /= 10) != 0);
-    text(std::string_view(digits + first, sizeof(digits) - first));
-  }
-  constexpr void optional_text(const std::optional<std::string_view>& s) {
-    if (s) text(*s);
-    else mark('~');
-  }
-  constexpr void names(const std::vector<std::string_view>& list) {
-    mark('[');
-    for (auto n : list) text(n);
-    mark(']');
-  }
-  constexpr void type(const column_type& t) {
-    text(to_string(t.kind));
-    count(t.length);
-    text(t.sql);
-  }
-  constexpr void action(referential_action a) { text(to_sql(a)); }
-  constexpr void naming(const naming_convention& n) {
-    text(n.primary_key);
-    text(n.unique);
-    text(n.check);
-    text(n.foreign_key);
-  }
-  // A column's renamed_from() is a hint for strata::diff, not part of its definition: left out.
-  constexpr void column_of(const column& c) {
-    text(c.name);
-    type(c.type);
-    flag(c.nullable);
-    flag(c.is_primary_key);
-    flag(c.autoincrement);
-    flag(c.is_unique);
-    optional_text(c.default_sql);
-    if (c.foreign_key) {
-      mark('[');
-      text(c.foreign_key->table);
-      text(c.foreign_key->column);
-      action(c.foreign_key->on_delete);
-      action(c.foreign_key->on_update);
-      mark(']');
-    } else {
-      mark('~');
-    }
-    optional_text(c.check_sql);
-    optional_text(c.generated_sql);
-    text(to_string(c.generated_storage));
-  }
-  constexpr void constraint_of(const constraint& k) {
-    text(to_string(k.kind));
-    text(k.name);
-    names(k.columns);
-    text(k.referenced_table);
-    names(k.referenced_columns);
-    action(k.on_delete);
-    action(k.on_update);
-    text(k.check_sql);
-  }
-
-  constexpr void fields(const op::create_table& x) {
-    text(x.table);
-    mark('[');
-    for (const auto& c : x.columns) column_of(c);
-    mark(']');
-    mark('[');
-    for (const auto& k : x.constraints) constraint_of(k);
-    mark(']');
-    naming(x.naming);
-  }
-  constexpr void fields(const op::drop_table& x) { text(x.table); }
-  constexpr void fields(const op::rename_table& x) {
-    text(x.table);
-    text(x.new_name);
-  }
-  constexpr void fields(const op::add_column& x) {
-    text(x.table);
-    column_of(x.definition);
-    text(x.placement.insert_before);
-    text(x.placement.insert_after);
-    naming(x.naming);
-  }
-  constexpr void fields(const op::drop_column& x) {
-    text(x.table);
-    text(x.column);
-    naming(x.naming);
-  }
-  constexpr void fields(const op::rename_column& x) {
-    text(x.table);
-    text(x.column);
-    text(x.new_name);
-  }
-  constexpr void fields(const op::alter_column& x) {
-    text(x.table);
-    text(x.column);
-    if (x.change.type) type(*x.change.type);
-    else mark('~');
-    if (x.change.nullable) flag(*x.change.nullable);
-    else mark('~');
-    optional_text(x.change.server_default);
-    flag(x.change.drop_default);
-    optional_text(x.change.using_sql);
-    naming(x.naming);
-  }
-  constexpr void fields(const op::add_constraint& x) {
-    text(x.table);
-    constraint_of(x.definition);
-    naming(x.naming);
-  }
-  constexpr void fields(const op::drop_constraint& x) {
-    text(x.table);
-    text(x.name);
-    text(to_string(x.kind));
-    names(x.columns);
-    naming(x.naming);
-  }
-  constexpr void fields(const op::create_index& x) {
-    text(x.name);
-    text(x.table);
-    names(x.columns);
-    flag(x.options.unique);
-    text(x.options.where);
-    flag(x.options.concurrently);
-  }
-  constexpr void fields(const op::drop_index& x) {
-    text(x.name);
-    text(x.table);
-  }
-  constexpr void fields(const op::execute& x) { text(x.sql); }
-  // A data migration's code cannot be read: its description stands for it.
-  constexpr void fields(const op::run& x) { text(x.description); }
-
-  template <std::size_t... I>
-  constexpr void alternative(const strata::operation& o, std::index_sequence<I...>) {
-    // std::get_if by index, not std::visit (see detail::ops_freezer); an array, not a fold.
-    (void)std::array<bool, sizeof...(I)>{(o.index() == I && (fields(*std::get_if<I>(&o)), true))...};
-  }
-  static constexpr std::string_view names_of[] = {"create_table",  "drop_table",     "rename_table",   "add_column",   "drop_column",
-                                                  "rename_column", "alter_column",   "add_constraint", "drop_constraint", "create_index",
-                                                  "drop_index",    "execute",        "run"};
-  static_assert(std::size(names_of) == std::variant_size_v<operation>, "a new operation needs a name in the canonical form (a new version)");
-  constexpr void operation_of(const strata::operation& o) {
-    mark('(');
-    text(names_of[o.index()]);
-    alternative(o, std::make_index_sequence<std::variant_size_v<strata::operation>>{});
-    mark(')');
-  }
-
-  std::uint64_t hash_ = 0xcbf29ce484222325ULL;
-};
-
-}  // namespace detail
-
-// The checksum of a revision's upgrade() operations, as a number (the current version's).
-constexpr std::uint64_t checksum_value(const ops& upgrade) {
-  detail::checksum_v1 c;
-  c.operations(upgrade);
-  return c.value();
-}
-
-// The checksum as it is stored and shown: "v1:" and 16 lower-case hex digits.
-inline std::string checksum_text(std::uint64_t value) {
-  std::string out(detail::checksum_v1::prefix);
-  for (int shift = 60; shift >= 0; shift -= 4) out += "0123456789abcdef"[(value >> shift) & 0xf];
-  return out;
-}
-
-}  // namespace strata
 // #include <strata/detail/derived_downgrade.hpp>
 // #include <strata/detail/rule_findings.hpp>
 // strata::detail: which safety rules (strata::rule) a revision's upgrade() breaks, read off its
@@ -2223,6 +2185,383 @@ struct names_outlive_the_call<R, Count, false> {
 };
 
 }  // namespace strata::detail
+// #include <strata/fixed_string.hpp>
+// #include <strata/ops.hpp>
+
+namespace strata {
+
+namespace detail {
+template <fixed_string... Down>
+consteval std::size_t count_down_ids() {
+  return ((Down.size() == 0 ? 0 : 1) + ... + 0);
+}
+template <fixed_string... Down>
+consteval auto down_id_array() {
+  std::array<std::string_view, count_down_ids<Down...>()> ids{};
+  std::size_t i = 0;
+  ((Down.size() == 0 ? void() : void(ids[i++] = Down.view())), ...);
+  return ids;
+}
+}  // namespace detail
+
+// A revision's identity and place in the graph: its id and the ids of the revisions it follows.
+// `strata::base` (or no down id at all) makes it the root; several down ids make it a merge.
+template <fixed_string Id, fixed_string... Down>
+struct revision {
+  static constexpr std::string_view id = Id.view();
+  static constexpr auto down_revisions = detail::down_id_array<Down...>();
+  // A revision that must run outside a transaction (PostgreSQL's CREATE INDEX CONCURRENTLY)
+  // hides this with `static constexpr bool transactional = false;`.
+  static constexpr bool transactional = true;
+};
+
+namespace detail {
+// The members a revision has.
+template <class R>
+concept revision_shape = requires(ops& op) {
+  { R::id } -> std::convertible_to<std::string_view>;
+  { R::down_revisions.size() } -> std::convertible_to<std::size_t>;
+  { R::message } -> std::convertible_to<std::string_view>;
+  { R::transactional } -> std::convertible_to<bool>;
+  R::upgrade(op);
+  // downgrade(op) too, unless strata derives it (detail::downgrade_of)
+};
+
+// Whether R says its downgrade does not undo its upgrade (`static constexpr bool irreversible = true;`):
+// strata::reviewed then does not ask it to.
+template <class R>
+constexpr bool declares_irreversible() {
+  if constexpr (requires { { R::irreversible } -> std::convertible_to<bool>; }) return R::irreversible;
+  else return false;
+}
+
+// upgrade() and downgrade() run in constant evaluation and every name they record can be read
+// after they return. (Where the standard library cannot constant-evaluate the recorded operations,
+// see records_at_compile_time, only the shape is checked.)
+template <class R>
+concept records_lasting_names =
+    !records_at_compile_time || requires { typename std::integral_constant<std::size_t, record_names<R>().count>; };
+}  // namespace detail
+
+// What a revision struct must provide: an id and down revisions (from strata::revision), a
+// message, and upgrade/downgrade functions that record operations (downgrade may be left out when
+// upgrade only creates tables, columns, indexes and named constraints, and renames: strata derives it). Both functions are
+// `static constexpr` and can run at compile time, so that a history can be replayed by the
+// compiler, and each name they record outlives them (string literals, never a std::string: ops
+// keeps string_views). Laws, checked by strata::history: every recorded name points to storage
+// that lives as long as the program (a literal, a static constexpr array).
+template <class R>
+concept Revision = detail::revision_shape<R> && detail::records_lasting_names<R>;
+
+}  // namespace strata
+
+namespace strata {
+
+// What the run-time side needs of a revision: the compile-time facts, type-erased.
+struct revision_info {
+  std::string_view id;
+  std::span<const std::string_view> down_revisions;
+  std::string_view message;
+  void (*upgrade)(ops&) = nullptr;
+  void (*downgrade)(ops&) = nullptr;
+  bool transactional = true;
+  // Or, instead of the two functions, their operations recorded at compile time (null: not frozen),
+  // which a unit hands over without emitting the revisions' code (strata::cli::project_of).
+  const detail::frozen_ops* frozen_upgrade = nullptr;
+  const detail::frozen_ops* frozen_downgrade = nullptr;
+  // The checksum of the upgrade()'s operations (strata::checksum_value), computed at compile time;
+  // 0: not computed there (see detail::records_at_compile_time), checksum() computes it when asked.
+  std::uint64_t upgrade_checksum = 0;
+
+  [[nodiscard]] constexpr bool is_base() const { return down_revisions.empty(); }
+  [[nodiscard]] constexpr bool is_merge() const { return down_revisions.size() > 1; }
+  // The operations of upgrade() and of downgrade(): call these, not the functions.
+  [[nodiscard]] constexpr ops record_upgrade() const { return record(upgrade, frozen_upgrade); }
+  [[nodiscard]] constexpr ops record_downgrade() const { return record(downgrade, frozen_downgrade); }
+  // "v1:<16 hex digits>": what the database's history table records for the revision when it is applied.
+  [[nodiscard]] std::string checksum() const { return checksum_text(upgrade_checksum != 0 ? upgrade_checksum : checksum_value(record_upgrade())); }
+
+ private:
+  static constexpr ops record(void (*function)(ops&), const detail::frozen_ops* frozen) {
+    if (frozen != nullptr) return frozen->thaw();
+    ops o;
+    function(o);
+    return o;
+  }
+};
+
+namespace detail {
+
+// What is wrong with a type of a history, if anything. Each check runs only when those before it
+// passed (if constexpr), so that one fault gives one message.
+enum class revision_fault : std::uint8_t { none, not_a_revision, not_constexpr, name_outlived, not_derivable };
+
+template <class R>
+consteval revision_fault fault_of() {
+  if constexpr (!revision_shape<R>) return revision_fault::not_a_revision;
+  else if constexpr (Revision<R>) {
+    if constexpr (records_at_compile_time && !downgrade_derivable<R>()) return revision_fault::not_derivable;
+    else return revision_fault::none;
+  }
+  else if constexpr (requires { typename std::bool_constant<records_constantly<R>()>; }) return revision_fault::name_outlived;
+  else return revision_fault::not_constexpr;
+}
+
+// The names of a revision that passed the checks above, held in a constexpr variable (where the
+// recorded operations can be constant-evaluated): see names_outlive_the_call.
+template <class R, bool Check = records_at_compile_time && fault_of<R>() == revision_fault::none>
+struct names_checked {
+  static constexpr bool value = true;
+};
+// By address (a template argument, which instantiates the variable): a failed initialisation then
+// gives its one error, not a second one here.
+template <auto Names>
+inline constexpr bool instantiated = true;
+template <class R>
+struct names_checked<R, true> {
+  static constexpr bool value = instantiated<&names_outlive_the_call<R>::names>;
+};
+
+// Each type of a history must be a Revision; the failing one is named in the instantiation line
+// above the assertion. The accessors below give an empty value for a non-revision so that nothing
+// else fails after this one message.
+template <class R>
+struct revision_checked {
+  static constexpr revision_fault fault = fault_of<R>();
+  static_assert(fault != revision_fault::not_a_revision,
+                "strata::history: the type in 'revision_checked<...>' above is not a revision: derive it from "
+                "strata::revision<\"<id>\", \"<down id>\"> and give it `static constexpr std::string_view message` "
+                "and `static constexpr void upgrade(strata::ops&)` and `downgrade(strata::ops&)` (which strata derives when "
+                "upgrade() only creates, adds and renames)");
+  static_assert(fault != revision_fault::not_constexpr,
+                "strata::history: the upgrade() or downgrade() of the revision in 'revision_checked<...>' above cannot run at "
+                "compile time: add `constexpr` (`static constexpr void upgrade(strata::ops& op)`), and call only constexpr "
+                "functions in it");
+  static_assert(fault != revision_fault::name_outlived,
+                "strata::history: the revision in 'revision_checked<...>' above records a name that does not outlive its "
+                "upgrade() or downgrade() (a string_view into a std::string that is gone); record string literals or "
+                "static constexpr names");
+  static_assert(fault != revision_fault::not_derivable,
+                "strata::history: the revision in 'revision_checked<...>' above has no downgrade() and its upgrade() records an "
+                "operation strata cannot reverse (execute, run, a drop, alter_column, an unnamed check): write its downgrade(), or "
+                "declare it irreversible with an empty one");
+  static constexpr bool value = names_checked<R>::value;
+};
+
+template <class R>
+constexpr std::string_view id_of() {
+  if constexpr (Revision<R>) return R::id;
+  else return {};
+}
+template <class R>
+constexpr std::span<const std::string_view> downs_of() {
+  if constexpr (Revision<R>) return R::down_revisions;
+  else return {};
+}
+// The checksum of R's upgrade(), recorded in constant evaluation (with the history's check of R:
+// record_names); 0 where that cannot be done.
+template <class R>
+consteval std::uint64_t upgrade_checksum_of() {
+  if constexpr (records_at_compile_time && Revision<R>) {
+    return record_names<R>().upgrade_checksum;
+  } else {
+    return 0;
+  }
+}
+
+template <class R>
+constexpr revision_info info_of() {
+  if constexpr (Revision<R>) return {R::id, R::down_revisions, R::message, &R::upgrade, &detail::downgrade_of<R>, R::transactional, nullptr, nullptr,
+                                     upgrade_checksum_of<R>()};
+  else return {};
+}
+
+}  // namespace detail
+
+// The revisions of an application, oldest first: every down revision appears earlier in the
+// list, ids are unique and well formed, exactly one revision is the base. An empty list is a valid
+// history (a project before its first revision: no heads, nothing to upgrade). Using the type (as a
+// migrator's argument, in replay, ...) runs these checks; a broken rule stops compilation with
+// one message naming the revision(s) concerned.
+template <class... R>
+class history {
+  // Pack expansions into arrays, not fold expressions: clang folds at most 256 arguments.
+  static_assert(std::array<bool, sizeof...(R)>{detail::revision_checked<R>::value...}.size() == sizeof...(R));
+
+ public:
+  static constexpr std::size_t size = sizeof...(R);
+
+ private:
+  static constexpr std::array<std::string_view, size> ids_{detail::id_of<R>()...};
+  static constexpr std::array<std::span<const std::string_view>, size> downs_{detail::downs_of<R>()...};
+  // Only revisions are checked as a graph: a non-revision has had its message already.
+  static constexpr std::array<bool, sizeof...(R)> revisions_{Revision<R>...};
+  static constexpr detail::graph_check check_ =
+      std::find(revisions_.begin(), revisions_.end(), false) == revisions_.end() ? detail::check_graph(ids_, downs_) : detail::graph_check{};
+  static constexpr detail::message_buffer message_ = detail::graph_message(check_, ids_);
+
+ public:
+  static constexpr bool valid = check_.fault == detail::graph_fault::none;
+#if defined(__clang__)
+  static_assert(detail::graph_ok<typename detail::named_graph_fault<valid, check_.fault, check_.revision, check_.other, R...>::type>,
+                "strata::history is invalid: the requirement above names the fault and the revision structs concerned (GCC "
+                "spells it out with the ids and the fix)");
+#else
+  static_assert(detail::history_checked<valid, detail::to_fixed_string<message_.size>(message_)>);
+#endif
+
+  static constexpr std::array<revision_info, size> revisions{detail::info_of<R>()...};
+
+ private:
+  static constexpr std::array<bool, size> is_head_ = [] {
+    std::array<bool, size> head{};
+    head.fill(true);
+    const detail::id_index<size> index(ids_);
+    for (std::size_t i = 0; i < size; ++i)
+      for (auto d : downs_[i])
+        if (auto j = (i > 0 && d == ids_[i - 1]) ? i - 1 : index.find(d); j < size) head[j] = false;
+    return head;
+  }();
+  static constexpr std::size_t head_count_ = [] {
+    std::size_t n = 0;
+    for (bool h : is_head_) n += h ? 1 : 0;
+    return n;
+  }();
+
+ public:
+  // The revisions no other revision follows, in list order. More than one means unmerged branches.
+  static constexpr std::array<std::string_view, head_count_> heads = [] {
+    std::array<std::string_view, head_count_> out{};
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < size; ++i)
+      if (is_head_[i]) out[k++] = ids_[i];
+    return out;
+  }();
+
+  // Position of a revision in the list, or size when absent (exact id only).
+  static constexpr std::size_t index_of(std::string_view id) { return detail::id_index<size>(ids_).find(id); }
+};
+
+template <class T>
+inline constexpr bool is_history_v = false;
+template <class... R>
+inline constexpr bool is_history_v<history<R...>> = true;
+
+// A strata::history<...> type.
+template <class H>
+concept History = is_history_v<H>;
+
+namespace detail {
+
+// The first revision of a history that records an identifier longer than `limit` bytes.
+struct revision_long_name {
+  std::string_view revision;
+  long_name name;
+};
+
+template <class H>
+struct long_names;
+template <class... R>
+struct long_names<history<R...>> {
+  static constexpr revision_long_name first(std::size_t limit) {
+    if (limit == 0) return {};
+    const std::array<revision_long_name, sizeof...(R)> all{revision_long_name{R::id, long_name_of<R>(limit)}...};
+    for (const auto& x : all)
+      if (x.name.bytes != 0) return x;
+    return {};
+  }
+};
+
+template <class Traits>
+constexpr message_buffer long_name_message(const revision_long_name& n) {
+  message_buffer m;
+  m << "strata::names_fit: revision `" << n.revision << "` names `" << n.name.name << "` of " << n.name.bytes << " bytes, longer than the "
+    << Traits::max_identifier_bytes << " that " << Traits::name << " keeps (it would cut the name); shorten it";
+  return m;
+}
+
+// Instantiated only for a name too long: GCC prints the Message argument verbatim above the
+// assertion. `value` is true so that the static_assert around names_fit does not fail a second time.
+template <fixed_string Message>
+struct name_too_long_for_the_database {
+  static_assert(Message.size() == 0, "strata::names_fit: a name is too long for the database: the revision, the name and its length are "
+                                     "spelled out in 'name_too_long_for_the_database<...>' above");
+  static constexpr bool value = true;
+};
+template <bool Fit, fixed_string Message>
+inline constexpr bool names_checked_for = true;
+template <fixed_string Message>
+inline constexpr bool names_checked_for<false, Message> = name_too_long_for_the_database<Message>::value;
+
+// Where revisions cannot be recorded in constant evaluation (records_at_compile_time), nothing is checked.
+template <class H, class Traits>
+inline constexpr revision_long_name first_long_name_in =
+    records_at_compile_time ? long_names<H>::first(Traits::max_identifier_bytes) : revision_long_name{};
+
+}  // namespace detail
+
+// Whether every table, column, index and constraint name history H records fits the database of
+// SQL traits T (T::max_identifier_bytes; 0: no limit): PostgreSQL cuts a longer name, so that the
+// upgrade succeeds and validate then misses the object. migrator refuses such a revision before
+// anything runs; at compile time:
+//   static_assert(strata::names_fit<history, strata::postgresql_sql>);
+// fails naming the revision, the name and its length (with GCC; where the recorded operations cannot
+// be constant-evaluated, as with clang 14, it checks nothing: see detail::records_at_compile_time).
+template <History H, class T>
+inline constexpr bool names_fit =
+    detail::names_checked_for<detail::first_long_name_in<H, T>.name.bytes == 0,
+                              detail::to_fixed_string<detail::long_name_message<T>(detail::first_long_name_in<H, T>).size>(
+                                  detail::long_name_message<T>(detail::first_long_name_in<H, T>))>;
+
+}  // namespace strata
+// #include <strata/review.hpp>
+// strata::reviewed: the compiler as migration reviewer. Using a history (a migrator, manage_db's
+// project, a test fixture, or `static_assert(strata::reviewed<history>)`) replays it at compile time
+// and stops compilation with one line when
+//   - an operation does not fit the schema before it (a missing table, column, index ...);
+//   - a downgrade does not fit the schema its upgrade leaves, or does not undo the upgrade (unless
+//     the revision declares `static constexpr bool irreversible = true;`);
+//   - an upgrade breaks a safety rule (strata::rule) its history's policy makes an error, on an
+//     operation that does not acknowledge it (`op.allow(strata::rule::drop_column).drop_column(...)`);
+//   - the policy requires a single head and the history has several.
+// A history chooses its policy by specialising strata::review_policy_for:
+//   template <> inline constexpr strata::review_policy strata::review_policy_for<app::history> =
+//       strata::strict_policy<strata::postgresql_sql>();
+// (where the recorded operations cannot be constant-evaluated, as with clang 14, only the graph is
+// checked: see detail::records_at_compile_time).
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+
+// #include <strata/detail/graph_check.hpp>
+// #include <strata/detail/recorded_names.hpp>
+// #include <strata/history.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/revision.hpp>
+// #include <strata/rules.hpp>
+// #include <strata/schema.hpp>
+// strata::schema: a model of tables and indexes, and replay of a history into it (also at compile time).
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/detail/frozen_ops.hpp>
+// #include <strata/detail/graph_check.hpp>
+// #include <strata/detail/recorded_names.hpp>
 // #include <strata/detail/sql_identifiers.hpp>
 // strata::detail::sql: quoted SQL identifiers, the same in every dialect strata renders, finding them in
 // SQL text, and SQL text in the shape databases give it back in.
@@ -2589,360 +2928,6 @@ class backup_failed : public error {
 }  // namespace strata
 // #include <strata/fixed_string.hpp>
 // #include <strata/history.hpp>
-// strata::history: the compile-time typelist of revisions, checked by static_assert.
-
-#include <algorithm>
-#include <array>
-#include <cstddef>
-#include <cstdint>
-#include <span>
-#include <string>
-#include <string_view>
-#include <type_traits>
-
-// #include <strata/checksum.hpp>
-// #include <strata/detail/frozen_ops.hpp>
-// #include <strata/detail/graph_check.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/revision.hpp>
-// strata::revision: the base a user's revision struct derives from, and the Revision concept.
-
-#include <array>
-#include <concepts>
-#include <cstddef>
-#include <string_view>
-#include <type_traits>
-
-// #include <strata/detail/recorded_names.hpp>
-// #include <strata/fixed_string.hpp>
-// #include <strata/ops.hpp>
-
-namespace strata {
-
-namespace detail {
-template <fixed_string... Down>
-consteval std::size_t count_down_ids() {
-  return ((Down.size() == 0 ? 0 : 1) + ... + 0);
-}
-template <fixed_string... Down>
-consteval auto down_id_array() {
-  std::array<std::string_view, count_down_ids<Down...>()> ids{};
-  std::size_t i = 0;
-  ((Down.size() == 0 ? void() : void(ids[i++] = Down.view())), ...);
-  return ids;
-}
-}  // namespace detail
-
-// A revision's identity and place in the graph: its id and the ids of the revisions it follows.
-// `strata::base` (or no down id at all) makes it the root; several down ids make it a merge.
-template <fixed_string Id, fixed_string... Down>
-struct revision {
-  static constexpr std::string_view id = Id.view();
-  static constexpr auto down_revisions = detail::down_id_array<Down...>();
-  // A revision that must run outside a transaction (PostgreSQL's CREATE INDEX CONCURRENTLY)
-  // hides this with `static constexpr bool transactional = false;`.
-  static constexpr bool transactional = true;
-};
-
-namespace detail {
-// The members a revision has.
-template <class R>
-concept revision_shape = requires(ops& op) {
-  { R::id } -> std::convertible_to<std::string_view>;
-  { R::down_revisions.size() } -> std::convertible_to<std::size_t>;
-  { R::message } -> std::convertible_to<std::string_view>;
-  { R::transactional } -> std::convertible_to<bool>;
-  R::upgrade(op);
-  // downgrade(op) too, unless strata derives it (detail::downgrade_of)
-};
-
-// Whether R says its downgrade does not undo its upgrade (`static constexpr bool irreversible = true;`):
-// strata::reviewed then does not ask it to.
-template <class R>
-constexpr bool declares_irreversible() {
-  if constexpr (requires { { R::irreversible } -> std::convertible_to<bool>; }) return R::irreversible;
-  else return false;
-}
-
-// upgrade() and downgrade() run in constant evaluation and every name they record can be read
-// after they return. (Where the standard library cannot constant-evaluate the recorded operations,
-// see records_at_compile_time, only the shape is checked.)
-template <class R>
-concept records_lasting_names =
-    !records_at_compile_time || requires { typename std::integral_constant<std::size_t, record_names<R>().count>; };
-}  // namespace detail
-
-// What a revision struct must provide: an id and down revisions (from strata::revision), a
-// message, and upgrade/downgrade functions that record operations (downgrade may be left out when
-// upgrade only creates tables, columns, indexes and named constraints, and renames: strata derives it). Both functions are
-// `static constexpr` and can run at compile time, so that a history can be replayed by the
-// compiler, and each name they record outlives them (string literals, never a std::string: ops
-// keeps string_views). Laws, checked by strata::history: every recorded name points to storage
-// that lives as long as the program (a literal, a static constexpr array).
-template <class R>
-concept Revision = detail::revision_shape<R> && detail::records_lasting_names<R>;
-
-}  // namespace strata
-
-namespace strata {
-
-// What the run-time side needs of a revision: the compile-time facts, type-erased.
-struct revision_info {
-  std::string_view id;
-  std::span<const std::string_view> down_revisions;
-  std::string_view message;
-  void (*upgrade)(ops&) = nullptr;
-  void (*downgrade)(ops&) = nullptr;
-  bool transactional = true;
-  // Or, instead of the two functions, their operations recorded at compile time (null: not frozen),
-  // which a unit hands over without emitting the revisions' code (strata::cli::project_of).
-  const detail::frozen_ops* frozen_upgrade = nullptr;
-  const detail::frozen_ops* frozen_downgrade = nullptr;
-  // The checksum of the upgrade()'s operations (strata::checksum_value), computed at compile time;
-  // 0: not computed there (see detail::records_at_compile_time), checksum() computes it when asked.
-  std::uint64_t upgrade_checksum = 0;
-
-  [[nodiscard]] constexpr bool is_base() const { return down_revisions.empty(); }
-  [[nodiscard]] constexpr bool is_merge() const { return down_revisions.size() > 1; }
-  // The operations of upgrade() and of downgrade(): call these, not the functions.
-  [[nodiscard]] constexpr ops record_upgrade() const { return record(upgrade, frozen_upgrade); }
-  [[nodiscard]] constexpr ops record_downgrade() const { return record(downgrade, frozen_downgrade); }
-  // "v1:<16 hex digits>": what the database's history table records for the revision when it is applied.
-  [[nodiscard]] std::string checksum() const { return checksum_text(upgrade_checksum != 0 ? upgrade_checksum : checksum_value(record_upgrade())); }
-
- private:
-  static constexpr ops record(void (*function)(ops&), const detail::frozen_ops* frozen) {
-    if (frozen != nullptr) return frozen->thaw();
-    ops o;
-    function(o);
-    return o;
-  }
-};
-
-namespace detail {
-
-// What is wrong with a type of a history, if anything. Each check runs only when those before it
-// passed (if constexpr), so that one fault gives one message.
-enum class revision_fault : std::uint8_t { none, not_a_revision, not_constexpr, name_outlived, not_derivable };
-
-template <class R>
-consteval revision_fault fault_of() {
-  if constexpr (!revision_shape<R>) return revision_fault::not_a_revision;
-  else if constexpr (Revision<R>) {
-    if constexpr (records_at_compile_time && !downgrade_derivable<R>()) return revision_fault::not_derivable;
-    else return revision_fault::none;
-  }
-  else if constexpr (requires { typename std::bool_constant<records_constantly<R>()>; }) return revision_fault::name_outlived;
-  else return revision_fault::not_constexpr;
-}
-
-// The names of a revision that passed the checks above, held in a constexpr variable (where the
-// recorded operations can be constant-evaluated): see names_outlive_the_call.
-template <class R, bool Check = records_at_compile_time && fault_of<R>() == revision_fault::none>
-struct names_checked {
-  static constexpr bool value = true;
-};
-// By address (a template argument, which instantiates the variable): a failed initialisation then
-// gives its one error, not a second one here.
-template <auto Names>
-inline constexpr bool instantiated = true;
-template <class R>
-struct names_checked<R, true> {
-  static constexpr bool value = instantiated<&names_outlive_the_call<R>::names>;
-};
-
-// Each type of a history must be a Revision; the failing one is named in the instantiation line
-// above the assertion. The accessors below give an empty value for a non-revision so that nothing
-// else fails after this one message.
-template <class R>
-struct revision_checked {
-  static constexpr revision_fault fault = fault_of<R>();
-  static_assert(fault != revision_fault::not_a_revision,
-                "strata::history: the type in 'revision_checked<...>' above is not a revision: derive it from "
-                "strata::revision<\"<id>\", \"<down id>\"> and give it `static constexpr std::string_view message` "
-                "and `static constexpr void upgrade(strata::ops&)` and `downgrade(strata::ops&)` (which strata derives when "
-                "upgrade() only creates, adds and renames)");
-  static_assert(fault != revision_fault::not_constexpr,
-                "strata::history: the upgrade() or downgrade() of the revision in 'revision_checked<...>' above cannot run at "
-                "compile time: add `constexpr` (`static constexpr void upgrade(strata::ops& op)`), and call only constexpr "
-                "functions in it");
-  static_assert(fault != revision_fault::name_outlived,
-                "strata::history: the revision in 'revision_checked<...>' above records a name that does not outlive its "
-                "upgrade() or downgrade() (a string_view into a std::string that is gone); record string literals or "
-                "static constexpr names");
-  static_assert(fault != revision_fault::not_derivable,
-                "strata::history: the revision in 'revision_checked<...>' above has no downgrade() and its upgrade() records an "
-                "operation strata cannot reverse (execute, run, a drop, alter_column, an unnamed check): write its downgrade(), or "
-                "declare it irreversible with an empty one");
-  static constexpr bool value = names_checked<R>::value;
-};
-
-template <class R>
-constexpr std::string_view id_of() {
-  if constexpr (Revision<R>) return R::id;
-  else return {};
-}
-template <class R>
-constexpr std::span<const std::string_view> downs_of() {
-  if constexpr (Revision<R>) return R::down_revisions;
-  else return {};
-}
-// The checksum of R's upgrade(), recorded in constant evaluation (with the history's check of R:
-// record_names); 0 where that cannot be done.
-template <class R>
-consteval std::uint64_t upgrade_checksum_of() {
-  if constexpr (records_at_compile_time && Revision<R>) {
-    return record_names<R>().upgrade_checksum;
-  } else {
-    return 0;
-  }
-}
-
-template <class R>
-constexpr revision_info info_of() {
-  if constexpr (Revision<R>) return {R::id, R::down_revisions, R::message, &R::upgrade, &detail::downgrade_of<R>, R::transactional, nullptr, nullptr,
-                                     upgrade_checksum_of<R>()};
-  else return {};
-}
-
-}  // namespace detail
-
-// The revisions of an application, oldest first: every down revision appears earlier in the
-// list, ids are unique and well formed, exactly one revision is the base. An empty list is a valid
-// history (a project before its first revision: no heads, nothing to upgrade). Using the type (as a
-// migrator's argument, in replay, ...) runs these checks; a broken rule stops compilation with
-// one message naming the revision(s) concerned.
-template <class... R>
-class history {
-  // Pack expansions into arrays, not fold expressions: clang folds at most 256 arguments.
-  static_assert(std::array<bool, sizeof...(R)>{detail::revision_checked<R>::value...}.size() == sizeof...(R));
-
- public:
-  static constexpr std::size_t size = sizeof...(R);
-
- private:
-  static constexpr std::array<std::string_view, size> ids_{detail::id_of<R>()...};
-  static constexpr std::array<std::span<const std::string_view>, size> downs_{detail::downs_of<R>()...};
-  // Only revisions are checked as a graph: a non-revision has had its message already.
-  static constexpr std::array<bool, sizeof...(R)> revisions_{Revision<R>...};
-  static constexpr detail::graph_check check_ =
-      std::find(revisions_.begin(), revisions_.end(), false) == revisions_.end() ? detail::check_graph(ids_, downs_) : detail::graph_check{};
-  static constexpr detail::message_buffer message_ = detail::graph_message(check_, ids_);
-
- public:
-  static constexpr bool valid = check_.fault == detail::graph_fault::none;
-#if defined(__clang__)
-  static_assert(detail::graph_ok<typename detail::named_graph_fault<valid, check_.fault, check_.revision, check_.other, R...>::type>,
-                "strata::history is invalid: the requirement above names the fault and the revision structs concerned (GCC "
-                "spells it out with the ids and the fix)");
-#else
-  static_assert(detail::history_checked<valid, detail::to_fixed_string<message_.size>(message_)>);
-#endif
-
-  static constexpr std::array<revision_info, size> revisions{detail::info_of<R>()...};
-
- private:
-  static constexpr std::array<bool, size> is_head_ = [] {
-    std::array<bool, size> head{};
-    head.fill(true);
-    const detail::id_index<size> index(ids_);
-    for (std::size_t i = 0; i < size; ++i)
-      for (auto d : downs_[i])
-        if (auto j = (i > 0 && d == ids_[i - 1]) ? i - 1 : index.find(d); j < size) head[j] = false;
-    return head;
-  }();
-  static constexpr std::size_t head_count_ = [] {
-    std::size_t n = 0;
-    for (bool h : is_head_) n += h ? 1 : 0;
-    return n;
-  }();
-
- public:
-  // The revisions no other revision follows, in list order. More than one means unmerged branches.
-  static constexpr std::array<std::string_view, head_count_> heads = [] {
-    std::array<std::string_view, head_count_> out{};
-    std::size_t k = 0;
-    for (std::size_t i = 0; i < size; ++i)
-      if (is_head_[i]) out[k++] = ids_[i];
-    return out;
-  }();
-
-  // Position of a revision in the list, or size when absent (exact id only).
-  static constexpr std::size_t index_of(std::string_view id) { return detail::id_index<size>(ids_).find(id); }
-};
-
-template <class T>
-inline constexpr bool is_history_v = false;
-template <class... R>
-inline constexpr bool is_history_v<history<R...>> = true;
-
-// A strata::history<...> type.
-template <class H>
-concept History = is_history_v<H>;
-
-namespace detail {
-
-// The first revision of a history that records an identifier longer than `limit` bytes.
-struct revision_long_name {
-  std::string_view revision;
-  long_name name;
-};
-
-template <class H>
-struct long_names;
-template <class... R>
-struct long_names<history<R...>> {
-  static constexpr revision_long_name first(std::size_t limit) {
-    if (limit == 0) return {};
-    const std::array<revision_long_name, sizeof...(R)> all{revision_long_name{R::id, long_name_of<R>(limit)}...};
-    for (const auto& x : all)
-      if (x.name.bytes != 0) return x;
-    return {};
-  }
-};
-
-template <class Traits>
-constexpr message_buffer long_name_message(const revision_long_name& n) {
-  message_buffer m;
-  m << "strata::names_fit: revision `" << n.revision << "` names `" << n.name.name << "` of " << n.name.bytes << " bytes, longer than the "
-    << Traits::max_identifier_bytes << " that " << Traits::name << " keeps (it would cut the name); shorten it";
-  return m;
-}
-
-// Instantiated only for a name too long: GCC prints the Message argument verbatim above the
-// assertion. `value` is true so that the static_assert around names_fit does not fail a second time.
-template <fixed_string Message>
-struct name_too_long_for_the_database {
-  static_assert(Message.size() == 0, "strata::names_fit: a name is too long for the database: the revision, the name and its length are "
-                                     "spelled out in 'name_too_long_for_the_database<...>' above");
-  static constexpr bool value = true;
-};
-template <bool Fit, fixed_string Message>
-inline constexpr bool names_checked_for = true;
-template <fixed_string Message>
-inline constexpr bool names_checked_for<false, Message> = name_too_long_for_the_database<Message>::value;
-
-// Where revisions cannot be recorded in constant evaluation (records_at_compile_time), nothing is checked.
-template <class H, class Traits>
-inline constexpr revision_long_name first_long_name_in =
-    records_at_compile_time ? long_names<H>::first(Traits::max_identifier_bytes) : revision_long_name{};
-
-}  // namespace detail
-
-// Whether every table, column, index and constraint name history H records fits the database of
-// SQL traits T (T::max_identifier_bytes; 0: no limit): PostgreSQL cuts a longer name, so that the
-// upgrade succeeds and validate then misses the object. migrator refuses such a revision before
-// anything runs; at compile time:
-//   static_assert(strata::names_fit<history, strata::postgresql_sql>);
-// fails naming the revision, the name and its length (with GCC; where the recorded operations cannot
-// be constant-evaluated, as with clang 14, it checks nothing: see detail::records_at_compile_time).
-template <History H, class T>
-inline constexpr bool names_fit =
-    detail::names_checked_for<detail::first_long_name_in<H, T>.name.bytes == 0,
-                              detail::to_fixed_string<detail::long_name_message<T>(detail::first_long_name_in<H, T>).size>(
-                                  detail::long_name_message<T>(detail::first_long_name_in<H, T>))>;
-
-}  // namespace strata
 // #include <strata/naming.hpp>
 // #include <strata/ops.hpp>
 
@@ -4233,41 +4218,406 @@ constexpr std::size_t first_irreversible() {
 
 namespace strata {
 
-// strata::schema holds string_views, since a history's names are literals that outlive it; a schema
-// read from a database needs somewhere for its text to live. owned_schema keeps each piece of text in
-// a heap block of its own that never moves, so the views stay valid when the owned_schema is moved.
-// It cannot be copied: a copy's views would point into the original. A view taken from it (a table's
-// name, a strata::schema copied out of it) is valid as long as the owned_schema it came from lives.
-//
-//   const auto live = dialect.inspect();
-//   for (const auto& t : live->tables) ...;   const auto differences = strata::differences(expected, *live);
-class owned_schema {
- public:
-  owned_schema() = default;
-  owned_schema(owned_schema&&) noexcept = default;
-  owned_schema& operator=(owned_schema&&) noexcept = default;
-  owned_schema(const owned_schema&) = delete;
-  owned_schema& operator=(const owned_schema&) = delete;
-  ~owned_schema() = default;
+// Which rules are errors for a history, the databases it targets, and whether it must have one head.
+struct review_policy {
+  static constexpr std::size_t max_targets = 4;
+  std::uint32_t errors = 0;   // bit(rule) for each rule that is an error
+  std::array<review_target, max_targets> targets{};
+  std::size_t target_count = 0;
+  bool single_head = false;
+  bool replays = true;      // an operation that does not fit the schema before it is an error
+  bool reversible = true;   // a downgrade that does not undo its upgrade is an error (unless declared)
 
-  [[nodiscard]] const schema& get() const noexcept { return schema_; }
-  // For building it: views put in must come from keep() (or outlive this object).
-  [[nodiscard]] schema& get() noexcept { return schema_; }
-  [[nodiscard]] const schema& operator*() const noexcept { return schema_; }
-  [[nodiscard]] const schema* operator->() const noexcept { return &schema_; }
-
-  // Keeps a copy of the text for as long as this object lives, and returns a view of the copy.
-  std::string_view keep(std::string_view text) {
-    if (text.empty()) return {};
-    return *text_.emplace_back(std::make_unique<const std::string>(text));
+  [[nodiscard]] constexpr review_policy with(rule r) const {
+    auto p = *this;
+    p.errors |= bit(r);
+    return p;
   }
-
- private:
-  std::vector<std::unique_ptr<const std::string>> text_;  // declared first: destroyed after schema_
-  schema schema_;
+  [[nodiscard]] constexpr review_policy without(rule r) const {
+    auto p = *this;
+    p.errors &= ~bit(r);
+    return p;
+  }
+  // The history also runs on `t`: an option `t` cannot honour is an error (rule::option_not_honoured).
+  [[nodiscard]] constexpr review_policy targeting(const review_target& t) const {
+    auto p = *this;
+    if (p.target_count < max_targets) p.targets[p.target_count++] = t;
+    return p;
+  }
+  [[nodiscard]] constexpr review_policy requiring_single_head(bool on = true) const {
+    auto p = *this;
+    p.single_head = on;
+    return p;
+  }
+  [[nodiscard]] constexpr bool is_error(rule r) const { return (errors & bit(r)) != 0; }
 };
 
+namespace policy {
+// What every history gets: what would fail at run time anyway.
+inline constexpr review_policy basic = review_policy{}.with(rule::concurrently_in_transaction).with(rule::option_not_honoured);
+// Every rule an error, and one head.
+inline constexpr review_policy strict = [] {
+  review_policy p = basic;
+  for (std::size_t r = 0; r < rule_count; ++r) p = p.with(static_cast<rule>(r));
+  return p.requiring_single_head();
+}();
+// Nothing checked but the graph: for a history written to fail at run time (a test of the run-time
+// errors), never for an application's.
+inline constexpr review_policy unchecked = [] {
+  review_policy p;
+  p.replays = false;
+  p.reversible = false;
+  return p;
+}();
+}  // namespace policy
+
+// A policy for the databases whose SQL traits are given (strata::sqlite_sql, strata::postgresql_sql):
+// strict (every rule, one head; for a production PostgreSQL database) or relaxed (what fails anyway,
+// and options a target cannot honour).
+template <class... Traits>
+constexpr review_policy strict_policy() {
+  review_policy p = policy::strict;
+  ((p = p.targeting(Traits::review_target)), ...);
+  return p;
+}
+template <class... Traits>
+constexpr review_policy relaxed_policy() {
+  review_policy p = policy::basic;
+  ((p = p.targeting(Traits::review_target)), ...);
+  return p;
+}
+
+// The policy of history H: specialise it for yours.
+template <class H>
+inline constexpr review_policy review_policy_for = policy::basic;
+
+namespace detail {
+
+template <class R>
+constexpr rule_findings findings_of() {
+  if constexpr (records_at_compile_time && Revision<R>) return record_names<R>().findings;
+  else return {};
+}
+
+// Whether a rule applies to the policy's targets (all of them: no target listed).
+constexpr bool any_target(const review_policy& p, bool review_target::*feature, bool value) {
+  if (p.target_count == 0) return value;
+  for (std::size_t t = 0; t < p.target_count; ++t)
+    if (p.targets[t].*feature == value) return true;
+  return false;
+}
+constexpr std::string_view target_without(const review_policy& p, bool review_target::*feature) {
+  for (std::size_t t = 0; t < p.target_count; ++t)
+    if (!(p.targets[t].*feature)) return p.targets[t].name;
+  return {};
+}
+
+// One finding the policy makes an error: which rule, at which operation of the upgrade, and for
+// option_not_honoured the target and the option.
+struct rule_break {
+  std::size_t revision = never;
+  rule broken = rule::drop_table;
+  std::size_t operation = 0;
+  std::string_view target{};
+  std::string_view option{};
+};
+
+constexpr rule_break first_break(const review_policy& p, const rule_findings& f, std::size_t revision) {
+  rule_break best;
+  auto consider = [&](rule r, std::size_t finding, std::string_view target = {}, std::string_view option = {}) {
+    if (!f.has(finding) || !p.is_error(r)) return;
+    if (best.revision == never || f.at[finding] < best.operation) best = {revision, r, f.at[finding], target, option};
+  };
+  if (f.found == 0) return best;
+  for (std::size_t k = 0; k < rule_count; ++k) {
+    const auto r = static_cast<rule>(k);
+    if (r == rule::option_not_honoured) continue;
+    if (r == rule::index_without_concurrently && !any_target(p, &review_target::builds_indexes_concurrently, true)) continue;
+    if (r == rule::constraint_without_not_valid && !any_target(p, &review_target::validates_constraints_later, true)) continue;
+    if (r == rule::set_not_null && !any_target(p, &review_target::scans_to_set_not_null, true)) continue;
+    consider(r, k);
+  }
+  if (auto t = target_without(p, &review_target::builds_indexes_concurrently); !t.empty())
+    consider(rule::option_not_honoured, uses_concurrently, t, "concurrently");
+  if (auto t = target_without(p, &review_target::converts_with_using); !t.empty()) consider(rule::option_not_honoured, uses_using, t, "using");
+  return best;
+}
+
+constexpr std::string_view advice(rule r) {
+  switch (r) {
+    case rule::not_null_without_default:
+      return "a NOT NULL column without a server default cannot be added to a table that has rows; add it nullable, backfill it, "
+             "then make it NOT NULL, or give it .server_default(...)";
+    case rule::index_without_concurrently:
+      return "building an index on an existing table blocks its writes until it is built; create it with {.concurrently = true} "
+             "in a revision with `static constexpr bool transactional = false;`";
+    case rule::column_type_change:
+      return "changing a column's type rewrites the table under an exclusive lock; add a column of the new type, backfill it and "
+             "switch to it over later revisions";
+    case rule::rename_column:
+      return "the running application still reads the old name; add the new column, write both, and drop the old one in a later "
+             "release";
+    case rule::rename_table:
+      return "the running application still reads the old name; create the new table (or a view of the old name) and move over "
+             "a later release";
+    case rule::drop_table:
+    case rule::drop_column:
+      return "its rows are lost for good; stop using it in the application first, back the database up";
+    case rule::constraint_without_not_valid:
+      return "adding a foreign key or check to an existing table checks every row under a lock; add it NOT VALID and "
+             "VALIDATE CONSTRAINT in a later revision (op.execute)";
+    case rule::set_not_null:
+      return "SET NOT NULL scans the whole table under an exclusive lock; first add CHECK (col IS NOT NULL) NOT VALID and "
+             "VALIDATE it, which PostgreSQL 12+ then uses to skip the scan";
+    case rule::concurrently_in_transaction:
+      return "CREATE INDEX CONCURRENTLY cannot run in a transaction; give the revision `static constexpr bool transactional = "
+             "false;`";
+    case rule::option_not_honoured: return "drop the option, or the target from the history's policy";
+  }
+  return {};
+}
+
+template <class H>
+constexpr message_buffer break_message(const rule_break& b) {
+  message_buffer m;
+  if (b.revision == never) return m;
+  const auto& r = H::revisions[b.revision];
+  ops recorded;
+  r.upgrade(recorded);
+  m << "strata::reviewed: revision `" << r.id << "` breaks rule " << to_string(b.broken) << ": ";
+  if (b.operation < recorded.size()) describe_to(m, recorded.operations()[b.operation]);
+  if (b.broken == rule::option_not_honoured) m << ": " << b.target << " cannot honour `" << b.option << "`";
+  m << "; " << advice(b.broken) << "; or acknowledge it: op.allow(strata::rule::" << to_string(b.broken) << ")";
+  return m;
+}
+
+// The first upgrade operation of revision i that touches `name` (a table or an index).
+template <class H>
+constexpr message_buffer not_undone_message(std::size_t i, std::string_view name) {
+  message_buffer m;
+  if (i == never || i >= H::size) return m;
+  const auto& r = H::revisions[i];
+  m << "strata::reviewed: the downgrade of revision `" << r.id << "` does not undo its upgrade";
+  ops recorded;
+  r.upgrade(recorded);
+  for (const auto& o : recorded.operations()) {
+    const auto* index = std::get_if<op::create_index>(&o);
+    const auto* dropped = std::get_if<op::drop_index>(&o);
+    const auto* renamed = std::get_if<op::rename_table>(&o);
+    if (!name.empty() && (table_of(o) == name || (index != nullptr && index->name == name) || (dropped != nullptr && dropped->name == name) ||
+                          (renamed != nullptr && renamed->new_name == name))) {
+      m << ": it leaves `" << name << "` other than it was (the upgrade's first change to it: `";
+      describe_to(m, o);
+      m << "`)";
+      break;
+    }
+  }
+  m << "; make downgrade() undo it, or declare the revision irreversible (static constexpr bool irreversible = true;)";
+  return m;
+}
+
+template <class H>
+constexpr message_buffer heads_message() {
+  message_buffer m;
+  if (H::heads.size() <= 1) return m;
+  m << "strata::reviewed: the history has " << H::heads.size() << " heads (";
+  for (std::size_t k = 0; k < H::heads.size(); ++k) m << (k == 0 ? "`" : ", `") << H::heads[k] << "`";
+  m << ") and its policy requires one; merge them: manage_db merge -m \"merge heads\" heads";
+  return m;
+}
+
+template <class H>
+struct review;
+template <class... R>
+struct review<history<R...>> {
+  using H = history<R...>;
+  static constexpr review_policy policy = review_policy_for<H>;
+  static constexpr std::array<rule_findings, sizeof...(R)> findings{findings_of<R>()...};
+  static constexpr rule_break broken = [] {
+    for (std::size_t i = 0; i < findings.size(); ++i)
+      if (auto b = first_break(policy, findings[i], i); b.revision != never) return b;
+    return rule_break{};
+  }();
+};
+
+// Instantiated only for a history that fails the review: GCC prints the Message argument verbatim in
+// the "In instantiation of" line above the assertion. `value` is true so that nothing else fails
+// after it: one failure, one message.
+template <fixed_string Message>
+struct revision_breaks_a_rule {
+  static_assert(Message.size() == 0, "strata::reviewed: a revision breaks a safety rule: the revision, the operation and the safe way are "
+                                     "spelled out in 'revision_breaks_a_rule<...>' above");
+  static constexpr bool value = true;
+};
+template <fixed_string Message>
+struct downgrade_does_not_undo_upgrade {
+  static_assert(Message.size() == 0, "strata::reviewed: a downgrade does not undo its upgrade: the revision and the operation are spelled out in "
+                                     "'downgrade_does_not_undo_upgrade<...>' above");
+  static constexpr bool value = true;
+};
+template <fixed_string Message>
+struct history_has_several_heads {
+  static_assert(Message.size() == 0, "strata::reviewed: the history has several heads: they are spelled out in 'history_has_several_heads<...>' above");
+  static constexpr bool value = true;
+};
+template <bool Ok, fixed_string Message>
+inline constexpr bool rules_kept = true;
+template <fixed_string Message>
+inline constexpr bool rules_kept<false, Message> = revision_breaks_a_rule<Message>::value;
+template <bool Ok, fixed_string Message>
+inline constexpr bool reversible_checked = true;
+template <fixed_string Message>
+inline constexpr bool reversible_checked<false, Message> = downgrade_does_not_undo_upgrade<Message>::value;
+template <bool Ok, fixed_string Message>
+inline constexpr bool heads_checked = true;
+template <fixed_string Message>
+inline constexpr bool heads_checked<false, Message> = history_has_several_heads<Message>::value;
+
+// Each check runs only when those before it passed: one fault, one message (and then true, so that
+// the static_assert around strata::reviewed does not fail a second time).
+template <class H, int Step = 0>
+constexpr bool review_step() {
+  if constexpr (!H::valid) {
+    return true;   // strata::history has said why
+  } else if constexpr (Step == 0) {
+    constexpr bool ok = !review_policy_for<H>.single_head || H::heads.size() <= 1;
+    static_assert(heads_checked<ok, to_fixed_string<heads_message<H>().size>(heads_message<H>())>);
+    if constexpr (!ok) return true;
+    else return review_step<H, 1>();
+  } else if constexpr (Step == 1) {
+    constexpr auto& b = review<H>::broken;
+    constexpr bool ok = b.revision == never;
+    static_assert(rules_kept<ok, to_fixed_string<break_message<H>(b).size>(break_message<H>(b))>);
+    if constexpr (!ok) return true;
+    else return review_step<H, 2>();
+  } else if constexpr (!review_policy_for<H>.replays) {
+    return true;
+  } else if constexpr (Step == 2) {
+    constexpr auto& replayed = replay_of<H>;
+    static_assert(replay_checked<!replayed.error, to_fixed_string<replay_message_of<H>.size>(replay_message_of<H>)>);
+    if constexpr (replayed.error) return true;
+    else return review_step<H, 3>();
+  } else if constexpr (Step == 3) {
+    constexpr auto& replayed = replay_of<H>;
+    static_assert(downgrade_checked<!replayed.downgrade_error, to_fixed_string<downgrade_message_of<H>.size>(downgrade_message_of<H>)>);
+    if constexpr (replayed.downgrade_error) return true;
+    else return review_step<H, 4>();
+  } else {
+    constexpr auto& replayed = replay_of<H>;
+    constexpr bool ok = replayed.unexpected == never || !review_policy_for<H>.reversible;
+    static_assert(reversible_checked<ok, to_fixed_string<not_undone_message<H>(replayed.unexpected, replayed.not_undone).size>(
+                                             not_undone_message<H>(replayed.unexpected, replayed.not_undone))>);
+    return true;
+  }
+}
+
+// Where the operations cannot be recorded at compile time (clang 14: see records_at_compile_time),
+// the review is the graph's (by strata::history) and the policy's single head, its fault a named
+// type (see strata::history_has_several_heads_to_merge) since clang prints a message argument as
+// character codes.
+template <class H, class Heads = std::make_index_sequence<H::heads.size()>>
+struct named_heads;
+template <class... R, std::size_t... K>
+struct named_heads<history<R...>, std::index_sequence<K...>> {
+  using type = history_has_several_heads_to_merge<std::tuple_element_t<history<R...>::index_of(history<R...>::heads[K]), std::tuple<R...>>...>;
+};
+template <class H>
+constexpr bool review_heads_named() {
+  if constexpr (!H::valid || !review_policy_for<H>.single_head || H::heads.size() <= 1) {
+    return true;
+  } else {
+    static_assert(graph_ok<typename named_heads<H>::type>,
+                  "strata::reviewed: the history has several heads and its policy requires one: the requirement above names "
+                  "them; merge them: manage_db merge -m \"merge heads\" heads");
+    return true;
+  }
+}
+
+template <class H>
+constexpr bool review_now() {
+  if constexpr (records_at_compile_time) return review_step<H>();
+  else return review_heads_named<H>();
+}
+
+}  // namespace detail
+
+// Whether history H passes the compiler's review (see the top of this file); using it runs the
+// review, and a failure is a compile error naming the revision, the operation and the fix.
+template <History H>
+inline constexpr bool reviewed = detail::review_now<H>();
+
 }  // namespace strata
+
+namespace strata {
+class model;  // <strata/model.hpp>: the project holds only a function that returns the models
+}  // namespace strata
+
+namespace strata::detail {
+
+template <class R>
+constexpr revision_info frozen_info_of() {
+  if constexpr (Revision<R>) {
+    return {R::id, R::down_revisions, R::message, nullptr, nullptr, R::transactional, &frozen_revision<R>::upgrade,
+            &frozen_revision<R>::downgrade, upgrade_checksum_of<R>()};
+  } else {
+    return {};
+  }
+}
+
+template <class H>
+struct frozen_history;
+// The revisions of a history with their operations frozen (detail::frozen_ops): a unit that hands
+// these over emits no code for the revisions. Where operations cannot be recorded at compile time
+// (clang 14 with libstdc++ 12), the history's own revisions, with their functions.
+template <class... R>
+struct frozen_history<history<R...>> {
+  // history<R...>::size: the history's checks run first.
+  static constexpr std::array<revision_info, history<R...>::size> revisions = [] {
+    if constexpr (records_at_compile_time) return std::array<revision_info, sizeof...(R)>{frozen_info_of<R>()...};
+    else return history<R...>::revisions;
+  }();
+};
+
+}  // namespace strata::detail
+
+namespace strata::cli {
+
+struct project {
+  // The program's revisions, oldest first, which live as long as the program (project_of: with
+  // their operations frozen, detail::frozen_history; or a history's static `revisions`).
+  std::span<const revision_info> revisions;
+  // The application's models (strata::declared<M>), for autogenerate and `check`; null: none. A
+  // function, which may live in a unit of its own: the one that sees the history then needs neither
+  // <strata/model.hpp> nor the models' header (strata_add_manage_db() does so).
+  model (*models)() = nullptr;
+  // The command that rebuilds this program, said when it is stale (its revisions differ from the
+  // versions folder's): "cmake --build build --target manage_db". Empty: "rebuild <program>".
+  std::string_view rebuild_command = {};
+};
+
+// The project of history H, and of the models `models` returns (`&strata::declared<M>`, or a
+// function defined in another unit). With the models in the same unit, <strata/cli.hpp> has
+// project_of<H, M>().
+template <History H>
+constexpr project project_of(std::string_view rebuild_command = {}, model (*models)() = nullptr) {
+  static_assert(reviewed<H>);
+  return project{std::span<const revision_info>(strata::detail::frozen_history<H>::revisions), models, rebuild_command};
+}
+
+}  // namespace strata::cli
+// #include <strata/dialect/postgresql_sql.hpp>
+// strata::postgresql_sql: PostgreSQL's SQL traits (what its SQL writes differently), with no libpq or libpqxx.
+
+#include <algorithm>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// #include <strata/detail/sql_identifiers.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/ops.hpp>
 // #include <strata/render.hpp>
 // strata::render: a revision's operations as SQL text, through a dialect's SqlTraits, with no database client.
 
@@ -4619,6 +4969,1269 @@ std::vector<std::string> render(std::span<const operation> operations, const sch
 }
 
 }  // namespace strata
+// #include <strata/types.hpp>
+
+namespace strata {
+
+// PostgreSQL's SQL: its type names, SQLAlchemy's SERIAL rule, CREATE INDEX CONCURRENTLY, STORED
+// generated columns only, and constraints found in the catalog by kind and columns. Every
+// operation is native DDL (PostgreSQL's DDL is transactional). add_column's insert_before /
+// insert_after are ignored: PostgreSQL appends a new column, and cannot move one without
+// rewriting the table (Alembic outside batch mode does the same).
+struct postgresql_sql : sql_traits<postgresql_sql> {
+  static constexpr std::string_view name = "postgresql";
+  // What the compiler's review (strata::reviewed) may ask of PostgreSQL: all of it.
+  static constexpr strata::review_target review_target{"PostgreSQL", true, true, true, true};
+
+  static std::string type(const column_type& t) {
+    if (t.kind == type_kind::datetime) return "TIMESTAMP WITHOUT TIME ZONE";
+    if (t.kind == type_kind::blob) return "BYTEA";
+    return sql_traits::type(t);
+  }
+
+  // SQLAlchemy's autoincrement="auto": the single integer primary key column of a table, without a
+  // server default or a foreign key, is SERIAL (BIGSERIAL); `.auto_increment()` asks for it explicitly.
+  static std::string declared_type(const column& c, bool single_primary_key) {
+    const bool integer = c.type.kind == type_kind::integer || c.type.kind == type_kind::big_integer;
+    const bool serial = integer && !c.default_sql && !c.generated_sql &&
+                        (c.autoincrement || (single_primary_key && c.is_primary_key && !c.foreign_key));
+    if (!serial) return type(c.type);
+    return c.type.kind == type_kind::big_integer ? "BIGSERIAL" : "SERIAL";
+  }
+
+  static std::string generated_clause(const column& c) {
+    if (c.generated_storage != generated_kind::stored)
+      throw std::invalid_argument("PostgreSQL 15 has STORED generated columns only; write .generated(\"" + std::string(*c.generated_sql) +
+                                  "\", strata::stored) for column '" + std::string(c.name) + "'");
+    return sql_traits::generated_clause(c);
+  }
+
+  // What strata::postgresql does for a schema option (?schema=): makes the schema when missing,
+  // and sets the search_path that unqualified names (an execute()'s SQL) resolve in.
+  static std::vector<std::string> script_prologue(const render_options& options) {
+    if (options.schema.empty()) return {};
+    return {"CREATE SCHEMA IF NOT EXISTS " + quote(options.schema), "SET search_path TO " + quote(options.schema)};
+  }
+
+  static constexpr bool concurrent_indexes = true;
+  // A column added to a table is no SERIAL key, as in SQLAlchemy (the table has its key already).
+  static constexpr bool key_in_add_column = false;
+  // NAMEDATALEN - 1: the server cuts a longer name (with a NOTICE only).
+  static constexpr std::size_t max_identifier_bytes = 63;
+
+  // The constraint's name comes from the catalog (pg_constraint; a CHECK's columns are those its
+  // expression names, as PostgreSQL records them), in the server, so this stays pure.
+  static std::string drop_constraint_by_columns(const op::drop_constraint& x, const render_options& options) {
+    const char type = x.kind == constraint_kind::primary_key ? 'p'
+                      : x.kind == constraint_kind::unique    ? 'u'
+                      : x.kind == constraint_kind::foreign_key ? 'f'
+                                                               : 'c';
+    std::vector<std::string_view> columns = x.columns;
+    std::sort(columns.begin(), columns.end());  // bytewise, as COLLATE "C" orders them below
+    std::string names, listed;
+    for (auto c : columns) {
+      names += (names.empty() ? "" : ", ") + detail::sql::literal(c);
+      listed += (listed.empty() ? "" : ", ") + std::string(c);
+    }
+    const std::string table = qualified(options, x.table);
+    // RAISE's message is a format: a % of a name is doubled.
+    auto escaped = [](const std::string& text) {
+      std::string out;
+      for (char c : text) out += c == '%' ? std::string("%%") : std::string(1, c);
+      return out;
+    };
+    const std::string what = std::string(to_string(x.kind)) + " constraint" + (columns.empty() ? "" : " on exactly (" + listed + ")");
+    std::string sql =
+        "DO $strata$ DECLARE found name[]; BEGIN "
+        "SELECT array_agg(k.conname ORDER BY k.conname) INTO found FROM pg_constraint k WHERE k.conrelid = to_regclass(" +
+        detail::sql::literal(table) + ") AND k.contype = '" + type + "'";
+    if (!columns.empty())
+      sql += " AND ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) "
+             "ORDER BY a.attname::text COLLATE \"C\") = ARRAY[" + names + "]::text[]";
+    sql += "; IF coalesce(array_length(found, 1), 0) = 0 THEN RAISE EXCEPTION " +
+           detail::sql::literal(escaped("table " + std::string(x.table) + " has no " + what +
+                                        "; check the kind and the columns, or drop the constraint by name")) +
+           "; END IF; IF array_length(found, 1) > 1 THEN RAISE EXCEPTION " +
+           detail::sql::literal(escaped("table " + std::string(x.table) + " has several of them") + " (%); drop the one you mean by name") +
+           ", array_to_string(found, ', ')" +
+           "; END IF; EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', " + detail::sql::literal(table) +
+           ", found[1]); END $strata$";
+    return sql;
+  }
+};
+
+static_assert(SqlTraits<postgresql_sql>);
+
+}  // namespace strata
+// #include <strata/dialect/sqlite_sql.hpp>
+// strata::sqlite_sql: SQLite's SQL traits (what its SQL writes differently, and how it alters tables), with no SQLite client.
+
+#include <algorithm>
+#include <cctype>
+#include <cstddef>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+// #include <strata/detail/sql_identifiers.hpp>
+// #include <strata/detail/sqlite_plan.hpp>
+// strata::detail::sqlite_plan: the pure planner of SQLite's table alterations (ALTER in place, or the 12-step rebuild).
+//
+// As Alembic's batch mode splits deciding (BatchOperationsImpl/ApplyBatchImpl) from running: given
+// a table's parsed definition, the objects around it and a run of alterations of it, the planner
+// says what to run, and touches no database. The executor (strata::sqlite::apply) reads the table
+// from sqlite_master; strata::render reads it from the replayed schema, rendered and parsed back;
+// both plan here, so they run and show the same statements.
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/detail/sql_identifiers.hpp>
+// #include <strata/detail/sqlite_table.hpp>
+// strata::detail::sqlite_table: a parser of SQLite's CREATE TABLE (and CREATE INDEX) text into a table model, for the rebuild.
+
+#include <algorithm>
+#include <cctype>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// #include <strata/detail/sql_identifiers.hpp>
+
+namespace strata::detail::sqlite_table {
+
+using sql::quote;
+using sql::quote_list;
+
+inline std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// SQLite compares names ASCII case-insensitively; no string is built (the planner calls this in nested loops).
+inline bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return sql::lower(x) == sql::lower(y); });
+}
+
+// The parser: enough of SQLite's CREATE TABLE grammar to edit columns and constraints, keeping
+// each element's text as written.
+
+struct token {
+  enum kind_t { word, identifier, string, number, punct } kind;
+  std::size_t begin;
+  std::size_t end;
+  std::string value;  // identifiers unquoted; words as written
+};
+
+inline std::vector<token> tokenize(std::string_view sql) {
+  std::vector<token> out;
+  std::size_t i = 0;
+  auto quoted = [&](char close, token::kind_t kind) {
+    const auto start = i++;
+    std::string value;
+    while (i < sql.size()) {
+      if (sql[i] == close) {
+        if (close != ']' && i + 1 < sql.size() && sql[i + 1] == close) {
+          value += close;
+          i += 2;
+          continue;
+        }
+        ++i;
+        out.push_back({kind, start, i, value});
+        return;
+      }
+      value += sql[i++];
+    }
+    throw std::runtime_error("unterminated quote in the table's SQL");
+  };
+  while (i < sql.size()) {
+    const char c = sql[i];
+    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
+    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') { while (i < sql.size() && sql[i] != '\n') ++i; continue; }
+    if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      const auto close = sql.find("*/", i + 2);
+      i = close == std::string_view::npos ? sql.size() : close + 2;
+      continue;
+    }
+    if ((c == 'x' || c == 'X') && i + 1 < sql.size() && sql[i + 1] == '\'') {
+      const auto start = i++;
+      quoted('\'', token::string);
+      out.back().begin = start;
+      continue;
+    }
+    if (c == '\'') { quoted('\'', token::string); continue; }
+    if (c == '"') { quoted('"', token::identifier); continue; }
+    if (c == '`') { quoted('`', token::identifier); continue; }
+    if (c == '[') { quoted(']', token::identifier); continue; }
+    if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
+      const auto start = i;
+      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '.' ||
+                                ((sql[i] == '+' || sql[i] == '-') && (sql[i - 1] == 'e' || sql[i - 1] == 'E'))))
+        ++i;
+      out.push_back({token::number, start, i, std::string(sql.substr(start, i - start))});
+      continue;
+    }
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80) {
+      const auto start = i;
+      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == '$' ||
+                                static_cast<unsigned char>(sql[i]) >= 0x80))
+        ++i;
+      out.push_back({token::word, start, i, std::string(sql.substr(start, i - start))});
+      continue;
+    }
+    out.push_back({token::punct, i, i + 1, std::string(1, c)});
+    ++i;
+  }
+  return out;
+}
+
+struct clause {
+  std::string keyword;     // PRIMARY, NOT, NULL, UNIQUE, CHECK, DEFAULT, COLLATE, REFERENCES, GENERATED, AS
+  std::string name;        // CONSTRAINT name, if any
+  std::string text;        // the clause as written, CONSTRAINT name included
+  std::string referenced;  // REFERENCES: the table
+};
+
+struct parsed_column {
+  std::string name;
+  std::string type;
+  std::vector<clause> clauses;
+
+  [[nodiscard]] bool has(std::string_view keyword) const {
+    return std::any_of(clauses.begin(), clauses.end(), [&](const clause& c) { return c.keyword == keyword; });
+  }
+  [[nodiscard]] std::string definition() const {
+    std::string out = quote(name);
+    if (!type.empty()) out += " " + type;
+    for (const auto& c : clauses) out += " " + c.text;
+    return out;
+  }
+};
+
+struct parsed_constraint {
+  std::string keyword;               // PRIMARY, UNIQUE, CHECK, FOREIGN
+  std::string name;
+  std::string text;                  // as written, CONSTRAINT name included
+  std::vector<std::string> columns;  // the key's columns (PRIMARY, UNIQUE, FOREIGN) or every identifier (CHECK)
+  std::string referenced;            // FOREIGN: the table it references
+};
+
+struct parsed_table {
+  std::string name;
+  std::vector<parsed_column> columns;
+  std::vector<parsed_constraint> constraints;
+  std::string options;  // WITHOUT ROWID, STRICT
+
+  [[nodiscard]] parsed_column* find(std::string_view column_name) {
+    for (auto& c : columns)
+      if (same_name(c.name, column_name)) return &c;
+    return nullptr;
+  }
+
+  [[nodiscard]] std::string create_sql(std::string_view table_name) const {
+    std::string out = "CREATE TABLE " + quote(table_name) + " (";
+    bool first = true;
+    for (const auto& c : columns) {
+      out += (first ? "\n  " : ",\n  ") + c.definition();
+      first = false;
+    }
+    for (const auto& k : constraints) {
+      out += (first ? "\n  " : ",\n  ") + k.text;
+      first = false;
+    }
+    return out + "\n)" + (options.empty() ? "" : " " + options);
+  }
+};
+
+class table_parser {
+ public:
+  explicit table_parser(std::string_view sql) : sql_(sql), tokens_(tokenize(sql)) {}
+
+  parsed_table parse() {
+    parsed_table t;
+    std::size_t p = 0;
+    while (p < tokens_.size() && !is_word(p, "TABLE")) ++p;
+    ++p;
+    if (is_word(p, "IF")) p += 3;
+    t.name = tokens_.at(p).value;
+    ++p;
+    if (p < tokens_.size() && tokens_[p].value == ".") {
+      t.name = tokens_.at(p + 1).value;
+      p += 2;
+    }
+    if (p >= tokens_.size() || tokens_[p].value != "(") throw std::runtime_error("the table is defined by AS SELECT, which cannot be rebuilt");
+    const auto close = matching(p);
+    std::size_t start = p + 1;
+    for (std::size_t q = p + 1; q <= close; ++q) {
+      if (q == close || tokens_[q].value == ",") {
+        element(t, start, q);
+        start = q + 1;
+      } else if (tokens_[q].value == "(") {
+        q = matching(q);
+      }
+    }
+    if (close + 1 < tokens_.size()) t.options = std::string(sql_.substr(tokens_[close + 1].begin));
+    return t;
+  }
+
+  // A column definition on its own (used to add a column to a parsed table).
+  parsed_column column_definition() { return column(0, tokens_.size()); }
+
+ private:
+  [[nodiscard]] bool is_word(std::size_t p, std::string_view w) const {
+    return p < tokens_.size() && tokens_[p].kind == token::word && upper(tokens_[p].value) == w;
+  }
+  [[nodiscard]] std::string word(std::size_t p) const {
+    return p < tokens_.size() && tokens_[p].kind == token::word ? upper(tokens_[p].value) : std::string{};
+  }
+  [[nodiscard]] std::size_t matching(std::size_t open) const {
+    int depth = 0;
+    for (std::size_t q = open; q < tokens_.size(); ++q) {
+      if (tokens_[q].value == "(" && tokens_[q].kind == token::punct) ++depth;
+      if (tokens_[q].value == ")" && tokens_[q].kind == token::punct && --depth == 0) return q;
+    }
+    throw std::runtime_error("unbalanced parentheses in the table's SQL");
+  }
+  [[nodiscard]] std::string text(std::size_t b, std::size_t e) const {
+    if (b >= e) return {};
+    return std::string(sql_.substr(tokens_[b].begin, tokens_[e - 1].end - tokens_[b].begin));
+  }
+  [[nodiscard]] bool starts_clause(std::size_t q, std::string_view current) const {
+    static constexpr std::string_view keywords[] = {"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK",
+                                                    "DEFAULT", "COLLATE", "REFERENCES", "GENERATED", "AS"};
+    const auto w = word(q);
+    if (std::find(std::begin(keywords), std::end(keywords), w) == std::end(keywords)) return false;
+    if ((w == "NULL" || w == "DEFAULT") && word(q - 1) == "SET") return false;  // ON DELETE SET NULL
+    if (w == "NOT" && word(q + 1) == "DEFERRABLE") return false;
+    if (w == "AS" && current == "GENERATED") return false;
+    return true;
+  }
+
+  parsed_column column(std::size_t b, std::size_t e) {
+    parsed_column c;
+    c.name = tokens_.at(b).value;
+    std::size_t p = b + 1;
+    while (p < e && !starts_clause(p, "")) p = tokens_[p].value == "(" ? matching(p) + 1 : p + 1;
+    c.type = text(b + 1, p);
+    while (p < e) {
+      const auto start = p;
+      clause k;
+      if (is_word(p, "CONSTRAINT")) {
+        k.name = tokens_.at(p + 1).value;
+        p += 2;
+      }
+      k.keyword = word(p);
+      std::size_t q = p + 1;
+      if (k.keyword == "DEFAULT") {
+        if (q < e && tokens_[q].value == "(") q = matching(q) + 1;
+        else if (q < e && (tokens_[q].value == "-" || tokens_[q].value == "+")) q += 2;
+        else q += 1;
+      } else {
+        if (k.keyword == "NOT" || k.keyword == "PRIMARY") ++q;  // NOT NULL, PRIMARY KEY
+        while (q < e && !starts_clause(q, k.keyword)) q = tokens_[q].value == "(" ? matching(q) + 1 : q + 1;
+      }
+      q = std::min(q, e);
+      if (k.keyword == "REFERENCES" && p + 1 < e) k.referenced = tokens_[p + 1].value;
+      k.text = text(start, q);
+      c.clauses.push_back(std::move(k));
+      p = q;
+    }
+    return c;
+  }
+
+  void element(parsed_table& t, std::size_t b, std::size_t e) {
+    if (b >= e) return;
+    std::size_t p = b;
+    std::string name;
+    if (is_word(p, "CONSTRAINT")) {
+      name = tokens_.at(p + 1).value;
+      p += 2;
+    }
+    const auto kw = word(p);
+    if (kw != "PRIMARY" && kw != "UNIQUE" && kw != "CHECK" && kw != "FOREIGN") {
+      t.columns.push_back(column(b, e));
+      return;
+    }
+    parsed_constraint k{kw, name, text(b, e), {}, {}};
+    if (kw == "FOREIGN")
+      for (std::size_t q = p; q + 1 < e; ++q)
+        if (is_word(q, "REFERENCES")) {
+          k.referenced = tokens_[q + 1].value;
+          break;
+        }
+    while (p < e && tokens_[p].value != "(") ++p;
+    if (p < e) {
+      const auto close = matching(p);
+      bool item_start = true;
+      for (std::size_t q = p + 1; q < close; ++q) {
+        if (kw == "CHECK") {
+          if (tokens_[q].kind == token::word || tokens_[q].kind == token::identifier) k.columns.push_back(tokens_[q].value);
+          continue;
+        }
+        if (tokens_[q].value == ",") { item_start = true; continue; }
+        if (tokens_[q].value == "(") { q = matching(q); continue; }
+        if (item_start) k.columns.push_back(tokens_[q].value);
+        item_start = false;
+      }
+    }
+    t.constraints.push_back(std::move(k));
+  }
+
+  std::string_view sql_;
+  std::vector<token> tokens_;
+};
+
+inline parsed_table parse_create_table(std::string_view sql) { return table_parser(sql).parse(); }
+
+inline parsed_column parse_column(const std::string& definition) { return table_parser(definition).column_definition(); }
+
+// Whether a CREATE INDEX indexes `column` (names it between the parentheses after ON <table>; its
+// WHERE clause does not count).
+inline bool index_covers(std::string_view index_sql, std::string_view column) {
+  const auto tokens = tokenize(index_sql);
+  std::size_t p = 0;
+  while (p < tokens.size() && !(tokens[p].kind == token::word && upper(tokens[p].value) == "ON")) ++p;
+  while (p < tokens.size() && tokens[p].value != "(") ++p;
+  for (int depth = 0; p < tokens.size(); ++p) {
+    if (tokens[p].kind == token::punct && tokens[p].value == "(") ++depth;
+    if (tokens[p].kind == token::punct && tokens[p].value == ")" && --depth == 0) break;
+    if ((tokens[p].kind == token::word || tokens[p].kind == token::identifier) && same_name(tokens[p].value, column)) return true;
+  }
+  return false;
+}
+
+}  // namespace strata::detail::sqlite_table
+// #include <strata/errors.hpp>
+// #include <strata/naming.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/render.hpp>
+// #include <strata/schema.hpp>
+
+namespace strata::detail::sqlite_plan {
+
+using sqlite_table::parsed_column;
+using sqlite_table::parsed_constraint;
+using sqlite_table::parsed_table;
+using sqlite_table::same_name;
+
+// The rebuild's new table, until it takes the old one's name.
+inline constexpr std::string_view temporary_prefix = "_strata_new_";
+// ALTER TABLE DROP COLUMN came with SQLite 3.35.0.
+inline constexpr std::uint32_t native_drop_column_version = 3035000;
+
+struct named_sql {
+  std::string name;
+  std::string sql;
+  friend bool operator==(const named_sql&, const named_sql&) = default;
+};
+
+// What the planner knows of a table.
+struct table_inputs {
+  parsed_table table;
+  std::vector<named_sql> indexes;               // its CREATE INDEX statements (SQLite's automatic ones left out)
+  std::vector<named_sql> triggers;              // its CREATE TRIGGER statements
+  std::vector<named_sql> dependents;            // views, and triggers of other tables, whose SQL names it
+  std::vector<std::string> referencing;         // the tables with a foreign key to it, sorted
+  std::vector<std::string> referenced_columns;  // its columns those foreign keys name
+};
+
+// One statement of a plan, with what the executor needs to run it well.
+struct step {
+  enum class role : std::uint8_t {
+    statement,   // run as is
+    create,      // the new table
+    copy,        // the rows, old to new
+    rename,      // the new table takes the old one's name
+    restore,     // puts back what the rebuild set (legacy_alter_table) for the connection
+    index,       // an index of the table, recreated
+    trigger,     // a trigger of the table, recreated
+  };
+  role kind = role::statement;
+  std::string sql;
+  std::string name;  // the index or trigger recreated
+  friend bool operator==(const step&, const step&) = default;
+};
+
+// One column of the new table filled from the old one: INSERT INTO new (column) SELECT expression.
+struct column_copy {
+  std::string column;
+  std::string expression;
+  friend bool operator==(const column_copy&, const column_copy&) = default;
+};
+
+struct plan {
+  std::string table;                // as the database spells it
+  bool rebuild = false;             // false: the alterations run in place (ALTER TABLE ADD/DROP COLUMN)
+  std::vector<step> steps;
+  std::vector<column_copy> copy;    // the rebuild's column mapping; a new column gets its DEFAULT
+  std::vector<std::string> checks;  // tables whose foreign keys PRAGMA foreign_key_check checks before commit
+
+  [[nodiscard]] std::vector<std::string> statements() const {
+    std::vector<std::string> out;
+    for (const auto& s : steps) out.push_back(s.sql);
+    return out;
+  }
+};
+
+// SQLite's type affinity of a declared type (sqlite.org/datatype3.html, section 3.1).
+enum class affinity : std::uint8_t { integer, text, blob, real, numeric };
+
+inline affinity affinity_of(std::string_view declared) {
+  const auto u = sqlite_table::upper(declared);
+  auto has = [&](std::string_view part) { return u.find(part) != std::string::npos; };
+  if (has("INT")) return affinity::integer;
+  if (has("CHAR") || has("CLOB") || has("TEXT")) return affinity::text;
+  if (has("BLOB") || u.empty()) return affinity::blob;
+  if (has("REAL") || has("FLOA") || has("DOUB")) return affinity::real;
+  return affinity::numeric;
+}
+
+inline std::string_view kind_name(constraint_kind kind) {
+  switch (kind) {
+    case constraint_kind::primary_key: return "PRIMARY KEY";
+    case constraint_kind::unique: return "UNIQUE";
+    case constraint_kind::foreign_key: return "FOREIGN KEY";
+    case constraint_kind::check: return "CHECK";
+  }
+  return "";
+}
+
+inline std::optional<constraint_kind> kind_of(std::string_view keyword) {
+  if (keyword == "PRIMARY") return constraint_kind::primary_key;
+  if (keyword == "UNIQUE") return constraint_kind::unique;
+  if (keyword == "CHECK") return constraint_kind::check;
+  if (keyword == "FOREIGN" || keyword == "REFERENCES") return constraint_kind::foreign_key;
+  return std::nullopt;
+}
+
+// The expression of a CHECK clause or constraint: what its parentheses hold.
+inline std::string check_expression(std::string_view text) {
+  const auto tokens = sqlite_table::tokenize(text);
+  std::size_t p = 0;
+  while (p < tokens.size() && !(tokens[p].kind == sqlite_table::token::word && sqlite_table::upper(tokens[p].value) == "CHECK")) ++p;
+  while (p < tokens.size() && tokens[p].value != "(") ++p;
+  if (p >= tokens.size()) return {};
+  int depth = 0;
+  for (auto q = p; q < tokens.size(); ++q) {
+    if (tokens[q].kind == sqlite_table::token::punct && tokens[q].value == "(") ++depth;
+    if (tokens[q].kind == sqlite_table::token::punct && tokens[q].value == ")" && --depth == 0)
+      return std::string(text.substr(tokens[p].end, tokens[q].begin - tokens[p].end));
+  }
+  return {};
+}
+
+// One constraint of a parsed table, wherever it is written.
+struct found_constraint {
+  constraint_kind kind;
+  std::string name;
+  std::vector<std::string> columns;  // a CHECK's: the table's columns its expression names, its own column first
+  std::string referenced;
+  bool on_column = false;
+  std::size_t index = 0;   // in table.constraints, or in table.columns when on_column
+  std::size_t clause = 0;  // in the column's clauses
+};
+
+inline std::vector<std::string_view> column_names(const parsed_table& t) {
+  std::vector<std::string_view> out;
+  for (const auto& c : t.columns) out.emplace_back(c.name);
+  return out;
+}
+
+inline std::vector<found_constraint> constraints_of(const parsed_table& t) {
+  const auto names = column_names(t);
+  auto named_in = [&](std::string_view sql, std::string_view own) {
+    std::vector<std::string> out;
+    for (auto n : sql::columns_named(sql, names, own)) out.emplace_back(n);
+    return out;
+  };
+  std::vector<found_constraint> out;
+  for (std::size_t i = 0; i < t.columns.size(); ++i)
+    for (std::size_t j = 0; j < t.columns[i].clauses.size(); ++j) {
+      const auto& k = t.columns[i].clauses[j];
+      const auto kind = kind_of(k.keyword);
+      if (!kind) continue;
+      found_constraint f{*kind, k.name, {t.columns[i].name}, k.referenced, true, i, j};
+      if (*kind == constraint_kind::check) f.columns = named_in(check_expression(k.text), t.columns[i].name);
+      out.push_back(std::move(f));
+    }
+  for (std::size_t i = 0; i < t.constraints.size(); ++i) {
+    const auto& k = t.constraints[i];
+    const auto kind = kind_of(k.keyword);
+    if (!kind) continue;
+    found_constraint f{*kind, k.name, k.columns, k.referenced, false, i, 0};
+    if (*kind == constraint_kind::check) f.columns = named_in(check_expression(k.text), {});
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// Names the unnamed constraints of a parsed table by the convention, as Alembic's batch mode does
+// with its naming_convention, so that drop_constraint finds them by those names.
+template <class Sql>
+void name_unnamed(parsed_table& t, const naming_convention& naming) {
+  if (naming.empty()) return;
+  for (const auto& f : constraints_of(t)) {
+    if (!f.name.empty()) continue;
+    const std::vector<std::string_view> columns(f.columns.begin(), f.columns.end());
+    const auto name = convention_name(pattern_for(naming, f.kind), {t.name, columns, f.referenced, {}});
+    if (name.empty()) continue;
+    if (f.on_column) {
+      auto& k = t.columns[f.index].clauses[f.clause];
+      k.text = Sql::constraint_prefix(name) + k.text;
+      k.name = name;
+    } else {
+      auto& k = t.constraints[f.index];
+      k.text = Sql::constraint_prefix(name) + k.text;
+      k.name = name;
+    }
+  }
+}
+
+// Where a clause goes in a column definition: where strata's renderer writes it, so that a table
+// altered here reads as one rendered afresh.
+inline int clause_rank(std::string_view keyword) {
+  if (keyword == "NOT" || keyword == "NULL") return 1;
+  if (keyword == "PRIMARY") return 2;
+  if (keyword == "UNIQUE") return 3;
+  if (keyword == "DEFAULT") return 4;
+  if (keyword == "CHECK") return 5;
+  if (keyword == "REFERENCES") return 6;
+  if (keyword == "GENERATED" || keyword == "AS") return 7;
+  return 8;
+}
+
+inline void insert_clause(parsed_column& c, sqlite_table::clause k) {
+  const auto rank = clause_rank(k.keyword);
+  const auto at = std::find_if(c.clauses.begin(), c.clauses.end(), [&](const sqlite_table::clause& x) { return clause_rank(x.keyword) > rank; });
+  c.clauses.insert(at, std::move(k));
+}
+
+inline bool references_anything(const parsed_table& t) {
+  for (const auto& k : t.constraints)
+    if (k.keyword == "FOREIGN") return true;
+  for (const auto& c : t.columns)
+    if (c.has("REFERENCES")) return true;
+  return false;
+}
+
+// The planner. Sql: the SQLite traits that render columns and constraints (strata::sqlite_sql).
+template <class Sql>
+class planner {
+ public:
+  planner(const table_inputs& inputs, const render_options& options) : inputs_(inputs), options_(options) {}
+
+  // The plan of a run of alterations of the table: in place when SQLite can do every one of them
+  // so, else one rebuild.
+  plan make(std::span<const operation> batch) {
+    if (auto p = in_place(batch)) return *p;
+    return rebuild(batch);
+  }
+
+ private:
+  // ---- in place: ADD COLUMN within its rules, DROP COLUMN when nothing uses the column ----
+
+  std::optional<plan> in_place(std::span<const operation> batch) {
+    parsed_table t = inputs_.table;
+    plan p{t.name, false, {}, {}, {}};
+    for (const auto& o : batch) {
+      if (const auto* x = std::get_if<op::add_column>(&o); x != nullptr && x->placement.empty() && Sql::can_add_in_place(x->definition) &&
+                                                          find(t, x->definition.name) == nullptr) {
+        t.columns.push_back(sqlite_table::parse_column(Sql::column_definition(t.name, x->definition, true, x->naming, options_)));
+        p.steps.push_back({step::role::statement, Sql::add_column(*x, options_), {}});
+      } else if (const auto* d = std::get_if<op::drop_column>(&o); d != nullptr && droppable(t, d->column)) {
+        std::erase_if(t.columns, [&](const parsed_column& c) { return same_name(c.name, d->column); });
+        p.steps.push_back({step::role::statement, Sql::drop_column(*d, options_), {}});
+      } else {
+        return std::nullopt;
+      }
+    }
+    return p;
+  }
+
+  // SQLite's DROP COLUMN refuses a column that a key, a UNIQUE, a foreign key, an index, a CHECK
+  // or generated column of another, a view or a trigger uses (sqlite.org/lang_altertable.html);
+  // so does this, a little more strictly (any mention counts), and then the table is rebuilt.
+  bool droppable(const parsed_table& t, std::string_view column) const {
+    if (options_.server_version != 0 && options_.server_version < native_drop_column_version) return false;
+    const auto* c = find(t, column);
+    if (c == nullptr || t.columns.size() == 1) return false;
+    if (c->has("PRIMARY") || c->has("UNIQUE") || c->has("REFERENCES")) return false;
+    for (const auto& other : t.columns)
+      if (&other != c)
+        for (const auto& k : other.clauses)
+          if (sql::mentions(k.text, column)) return false;
+    for (const auto& k : t.constraints)
+      if (sql::mentions(k.text, column)) return false;
+    for (const auto* objects : {&inputs_.indexes, &inputs_.triggers, &inputs_.dependents})
+      for (const auto& object : *objects)
+        if (sql::mentions(object.sql, column)) return false;
+    return std::none_of(inputs_.referenced_columns.begin(), inputs_.referenced_columns.end(),
+                        [&](const std::string& r) { return same_name(r, column); });
+  }
+
+  // ---- the rebuild ----
+
+  plan rebuild(std::span<const operation> batch) {
+    t_ = inputs_.table;
+    naming_convention naming{};
+    for (const auto& o : batch)
+      std::visit([&](const auto& x) {
+        if constexpr (requires { x.naming; })
+          if (!x.naming.empty()) naming = x.naming;
+      }, o);
+    name_unnamed<Sql>(t_, naming);
+    source_.clear();
+    for (const auto& c : t_.columns)
+      source_.push_back(c.has("GENERATED") || c.has("AS") ? std::nullopt : std::optional<std::string>(sql::quote(c.name)));
+    dropped_.clear();
+    for (const auto& o : batch) std::visit([&](const auto& x) { on(o, x); }, o);
+
+    const std::string& table = t_.name;
+    const std::string temporary = std::string(temporary_prefix) + table;
+    plan p{table, true, {}, {}, {}};
+    p.steps.push_back({step::role::create, t_.create_sql(temporary), {}});
+    std::string columns, expressions;
+    for (std::size_t i = 0; i < t_.columns.size(); ++i) {
+      if (!source_[i]) continue;
+      p.copy.push_back({t_.columns[i].name, *source_[i]});
+      columns += (columns.empty() ? "" : ", ") + sql::quote(t_.columns[i].name);
+      expressions += (expressions.empty() ? "" : ", ") + *source_[i];
+    }
+    if (!columns.empty())
+      p.steps.push_back({step::role::copy, "INSERT INTO " + sql::quote(temporary) + " (" + columns + ") SELECT " + expressions + " FROM " +
+                                               sql::quote(table), {}});
+    p.steps.push_back({step::role::statement, "DROP TABLE " + sql::quote(table), {}});
+    // With legacy_alter_table on, the rename leaves views, triggers and other tables' foreign keys
+    // alone: they name the table, which exists again once the rename is done.
+    p.steps.push_back({step::role::statement, "PRAGMA legacy_alter_table = ON", {}});
+    p.steps.push_back({step::role::rename, "ALTER TABLE " + sql::quote(temporary) + " RENAME TO " + sql::quote(table), {}});
+    p.steps.push_back({step::role::restore, "PRAGMA legacy_alter_table = OFF", {}});
+    for (const auto& index : inputs_.indexes)
+      if (std::none_of(dropped_.begin(), dropped_.end(), [&](const std::string& d) { return sqlite_table::index_covers(index.sql, d); }))
+        p.steps.push_back({step::role::index, index.sql, index.name});
+    for (const auto& trigger : inputs_.triggers) p.steps.push_back({step::role::trigger, trigger.sql, trigger.name});
+    if (references_anything(t_)) p.checks.push_back(table);
+    for (const auto& r : inputs_.referencing)
+      if (!same_name(r, table)) p.checks.push_back(r);
+    return p;
+  }
+
+  static parsed_column* find(parsed_table& t, std::string_view name) {
+    for (auto& c : t.columns)
+      if (same_name(c.name, name)) return &c;
+    return nullptr;
+  }
+  static const parsed_column* find(const parsed_table& t, std::string_view name) { return find(const_cast<parsed_table&>(t), name); }
+
+  std::size_t column_index(const operation& o, std::string_view name) const {
+    for (std::size_t i = 0; i < t_.columns.size(); ++i)
+      if (same_name(t_.columns[i].name, name)) return i;
+    throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no column '" + std::string(name) + "'");
+  }
+
+  static void drop_clauses(parsed_column& c, std::initializer_list<std::string_view> keywords) {
+    std::erase_if(c.clauses, [&](const sqlite_table::clause& k) { return std::find(keywords.begin(), keywords.end(), k.keyword) != keywords.end(); });
+  }
+
+  void on(const operation& o, const op::alter_column& x) {
+    const auto i = column_index(o, x.column);
+    auto& c = t_.columns[i];
+    if (x.change.type) {
+      const std::string old_type = c.type;
+      c.type = Sql::type(*x.change.type);
+      if (source_[i]) {
+        if (x.change.using_sql) source_[i] = std::string(*x.change.using_sql);
+        else if (affinity_of(old_type) != affinity_of(c.type)) source_[i] = "CAST(" + *source_[i] + " AS " + c.type + ")";
+      }
+      if (sqlite_table::upper(old_type).starts_with("BOOL") && x.change.type->kind != type_kind::boolean) {
+        std::erase_if(c.clauses, [&](const sqlite_table::clause& k) { return k.keyword == "CHECK" && is_boolean_check(check_expression(k.text), c.name); });
+        std::erase_if(t_.constraints, [&](const parsed_constraint& k) { return k.keyword == "CHECK" && is_boolean_check(check_expression(k.text), c.name); });
+      }
+    }
+    if (x.change.nullable) {
+      drop_clauses(c, {"NOT", "NULL"});
+      if (!*x.change.nullable) insert_clause(c, {"NOT", "", "NOT NULL", ""});
+    }
+    if (x.change.drop_default || x.change.server_default) drop_clauses(c, {"DEFAULT"});
+    if (x.change.server_default) insert_clause(c, {"DEFAULT", "", Sql::default_clause(*x.change.server_default), ""});
+  }
+
+  void on(const operation& o, const op::add_column& x) {
+    if (find(t_, x.definition.name) != nullptr)
+      throw operation_failed(strata::describe(o), "table '" + t_.name + "' already has a column '" + std::string(x.definition.name) + "'");
+    auto at = t_.columns.size();
+    if (const auto anchor = x.placement.insert_before.empty() ? x.placement.insert_after : x.placement.insert_before; !anchor.empty()) {
+      at = column_index(o, anchor) + (x.placement.insert_before.empty() ? 1 : 0);
+    }
+    t_.columns.insert(t_.columns.begin() + static_cast<std::ptrdiff_t>(at),
+                      sqlite_table::parse_column(Sql::column_definition(t_.name, x.definition, true, x.naming, options_)));
+    source_.insert(source_.begin() + static_cast<std::ptrdiff_t>(at), std::nullopt);  // a new column takes its DEFAULT
+  }
+
+  void on(const operation& o, const op::drop_column& x) {
+    const auto i = column_index(o, x.column);
+    const std::string dropped = t_.columns[i].name;
+    t_.columns.erase(t_.columns.begin() + static_cast<std::ptrdiff_t>(i));
+    source_.erase(source_.begin() + static_cast<std::ptrdiff_t>(i));
+    dropped_.push_back(dropped);
+    // As Alembic: a primary key loses the column and keeps the others; any other constraint on it goes.
+    for (auto& k : t_.constraints) {
+      if (k.keyword != "PRIMARY") continue;
+      const auto n = k.columns.size();
+      std::erase_if(k.columns, [&](const std::string& c) { return same_name(c, dropped); });
+      if (k.columns.size() == n || k.columns.empty()) continue;
+      std::vector<std::string_view> rest(k.columns.begin(), k.columns.end());
+      k.text = Sql::constraint_prefix(k.name) + "PRIMARY KEY (" + sql::quote_list(rest) + ")";
+    }
+    std::erase_if(t_.constraints, [&](const parsed_constraint& k) {
+      if (k.keyword == "CHECK") return sql::mentions(check_expression(k.text), dropped);
+      return k.columns.empty() || std::any_of(k.columns.begin(), k.columns.end(), [&](const std::string& c) { return same_name(c, dropped); });
+    });
+    if (t_.columns.empty()) throw operation_failed(strata::describe(o), "it would leave table '" + t_.name + "' with no column; drop the table instead");
+  }
+
+  void on(const operation&, const op::add_constraint& x) {
+    const auto names = column_names(t_);
+    const auto text = Sql::constraint_definition(t_.name, x.definition, names, x.naming, options_);
+    t_.constraints.push_back(sqlite_table::parse_create_table("CREATE TABLE t (x, " + text + ")").constraints.at(0));
+  }
+
+  void on(const operation& o, const op::drop_constraint& x) {
+    std::vector<found_constraint> found;
+    for (auto& f : constraints_of(t_)) {
+      if (!x.name.empty()) {
+        if (!f.name.empty() && same_name(f.name, x.name)) found.push_back(std::move(f));
+        continue;
+      }
+      if (f.kind != x.kind) continue;
+      const bool same_columns = x.columns.empty() || (f.columns.size() == x.columns.size() &&
+                                std::all_of(x.columns.begin(), x.columns.end(), [&](std::string_view w) {
+                                  return std::any_of(f.columns.begin(), f.columns.end(), [&](const std::string& c) { return same_name(c, w); });
+                                }));
+      if (same_columns) found.push_back(std::move(f));
+    }
+    if (found.empty() && !x.name.empty())
+      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no constraint named '" + std::string(x.name) +
+                                              "' (SQLite keeps a constraint's name only when it was created with one: drop an unnamed one by "
+                                              "kind and columns, or name it with op.use_naming_convention)");
+    std::string columns;
+    for (auto c : x.columns) columns += (columns.empty() ? "" : ", ") + std::string(c);
+    if (found.empty())
+      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no " + std::string(kind_name(x.kind)) + " constraint on exactly (" +
+                                              columns + "); check the kind and the columns, or drop the constraint by name");
+    if (found.size() > 1 && x.name.empty())
+      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has " + std::to_string(found.size()) + " " + std::string(kind_name(x.kind)) +
+                                              " constraints on (" + columns + "); drop the one you mean by name");
+    // Later entries first, so that the indexes of the earlier ones stay right.
+    std::sort(found.begin(), found.end(), [](const found_constraint& a, const found_constraint& b) {
+      return std::tie(a.on_column, a.index, a.clause) > std::tie(b.on_column, b.index, b.clause);
+    });
+    for (const auto& f : found) {
+      if (f.on_column) {
+        auto& clauses = t_.columns[f.index].clauses;
+        clauses.erase(clauses.begin() + static_cast<std::ptrdiff_t>(f.clause));
+        // PRIMARY KEY AUTOINCREMENT is one clause; a column's PRIMARY KEY also made it NOT NULL there.
+      } else {
+        t_.constraints.erase(t_.constraints.begin() + static_cast<std::ptrdiff_t>(f.index));
+      }
+    }
+  }
+
+  template <class Other>
+  void on(const operation& o, const Other&) {
+    throw operation_failed(strata::describe(o), "this operation is not a table alteration; it cannot be part of a SQLite table rebuild");
+  }
+
+  const table_inputs& inputs_;
+  const render_options& options_;
+  parsed_table t_;
+  std::vector<std::optional<std::string>> source_;  // per column of t_: what the copy selects for it, or none
+  std::vector<std::string> dropped_;
+};
+
+}  // namespace strata::detail::sqlite_plan
+// #include <strata/detail/sqlite_table.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/render.hpp>
+// #include <strata/schema.hpp>
+
+namespace strata {
+
+// SQLite's SQL. Besides its spelling of defaults and AUTOINCREMENT, SQLite alters little in place:
+// a run of one table's alterations (alter_column, add_column, drop_column, add_constraint,
+// drop_constraint; consecutive ones of a revision, grouped by table) is planned together by
+// detail::sqlite_plan::planner, from the table's definition: in place when every one can be
+// (ADD COLUMN within its rules, DROP COLUMN of a column nothing uses), else one 12-step rebuild.
+// A revision's rebuilds end with PRAGMA foreign_key_check of the rebuilt tables and of the tables
+// that reference them.
+struct sqlite_sql : sql_traits<sqlite_sql> {
+  static constexpr std::string_view name = "sqlite";
+  // What the compiler's review (strata::reviewed) may ask of SQLite: no CONCURRENTLY, no NOT VALID,
+  // no USING (a column changes type by a table rebuild), no scan to SET NOT NULL (a rebuild too).
+  static constexpr strata::review_target review_target{"SQLite", false, false, false, false};
+
+  // SQLite takes a literal, a signed number, a keyword such as CURRENT_TIMESTAMP, or (expr).
+  static std::string default_clause(std::string_view sql) {
+    return "DEFAULT " + (is_plain_default(sql) ? std::string(sql) : "(" + std::string(sql) + ")");
+  }
+
+  static std::string primary_key_clause(const column& c) { return c.autoincrement ? "PRIMARY KEY AUTOINCREMENT" : "PRIMARY KEY"; }
+
+  // Whether ALTER TABLE ADD COLUMN can add this column (sqlite.org/lang_altertable.html).
+  static bool can_add_in_place(const column& c) {
+    if (c.is_primary_key || c.is_unique) return false;
+    if (c.generated_sql) return c.generated_storage == generated_kind::virtual_ && c.nullable;  // a STORED one would fill every row
+    if (c.default_sql) {
+      const auto u = detail::sqlite_table::upper(*c.default_sql);
+      if (u.starts_with("CURRENT_") || u.starts_with("(") || !is_plain_default(*c.default_sql)) return false;
+      if (u == "NULL" && !c.nullable) return false;
+      if (c.foreign_key && u != "NULL") return false;
+    } else if (!c.nullable) {
+      return false;
+    }
+    return true;
+  }
+
+  static bool is_table_alteration(const operation& o) {
+    return std::holds_alternative<op::alter_column>(o) || std::holds_alternative<op::drop_column>(o) ||
+           std::holds_alternative<op::add_column>(o) || std::holds_alternative<op::add_constraint>(o) ||
+           std::holds_alternative<op::drop_constraint>(o);
+  }
+
+  // Whether the operation may rebuild its table (a drop_column may or may not: it depends on what
+  // uses the column); the executor switches foreign keys off around a revision that may.
+  static bool may_rebuild(const operation& o) {
+    if (const auto* add = std::get_if<op::add_column>(&o)) return !add->placement.empty() || !can_add_in_place(add->definition);
+    return is_table_alteration(o);
+  }
+
+  // Whether strata::sqlite switches foreign keys off around a unit of these operations (one may
+  // rebuild a table: with them on, dropping the old table would cascade to its children).
+  static bool switches_foreign_keys_off(std::span<const operation> operations) {
+    return std::any_of(operations.begin(), operations.end(), &may_rebuild);
+  }
+
+  // As strata::sqlite's transaction() runs a unit: always in a transaction that takes the write
+  // lock up front, foreign keys off around it when it may rebuild a table (PRAGMA foreign_keys is a
+  // no-op inside a transaction). strata's connections have them on, so they are switched back on.
+  static unit_frame frame_unit(std::span<const operation> operations, [[maybe_unused]] bool transactional) {
+    const bool off = switches_foreign_keys_off(operations);
+    unit_frame f{{}, {}, true};
+    if (off) f.before.emplace_back("PRAGMA foreign_keys = OFF");
+    f.before.emplace_back(begin_statement);
+    f.after.emplace_back("COMMIT");
+    if (off) f.after.emplace_back("PRAGMA foreign_keys = ON");
+    return f;
+  }
+  static constexpr std::string_view begin_statement = "BEGIN IMMEDIATE";
+
+  // The pieces a revision is planned in: one operation, or a run of one table's consecutive
+  // alterations (in order of each table's first alteration; moving one table's alterations past
+  // another's is safe: a rebuild reads only its own table, and foreign keys are checked at the end).
+  static std::vector<std::vector<operation>> units(std::span<const operation> operations) {
+    std::vector<std::vector<operation>> out;
+    for (std::size_t i = 0; i < operations.size();) {
+      if (!is_table_alteration(operations[i])) {
+        out.push_back(std::vector<operation>{operations[i++]});
+        continue;
+      }
+      const auto first = static_cast<std::ptrdiff_t>(out.size());
+      for (; i < operations.size() && is_table_alteration(operations[i]); ++i) {
+        const auto table = table_of(operations[i]);
+        auto same_table = [&](const std::vector<operation>& b) { return detail::sqlite_table::same_name(table_of(b.front()), table); };
+        if (auto it = std::find_if(out.begin() + first, out.end(), same_table); it != out.end()) it->push_back(operations[i]);
+        else out.push_back(std::vector<operation>{operations[i]});
+      }
+    }
+    return out;
+  }
+
+  // A table as the planner sees it, from a schema model: its CREATE TABLE rendered and parsed
+  // back, its indexes rendered, the tables that reference it (no triggers or views: the model has none).
+  static detail::sqlite_plan::table_inputs inputs_from(const schema& s, std::string_view table) {
+    using detail::sqlite_table::same_name;
+    const render_options plain{};
+    const table_schema* t = nullptr;
+    for (const auto& x : s.tables)
+      if (same_name(x.name, table)) t = &x;
+    if (t == nullptr)
+      throw std::invalid_argument("no such table: " + std::string(table) + " in the schema given; pass the schema the revision starts from "
+                                  "(strata::replay<history>(previous revision))");
+    detail::sqlite_plan::table_inputs in;
+    in.table = detail::sqlite_table::parse_create_table(create_table(op::create_table{t->name, t->columns, t->constraints, {}}, plain));
+    for (const auto& i : s.indexes)
+      if (same_name(i.table, t->name)) in.indexes.push_back({std::string(i.name), create_index(op::create_index{i.name, i.table, i.columns, i.options}, plain)});
+    for (const auto& u : s.tables) {
+      bool references = false;
+      for (const auto& c : u.columns)
+        if (c.foreign_key && same_name(c.foreign_key->table, t->name)) {
+          references = true;
+          in.referenced_columns.emplace_back(c.foreign_key->column);
+        }
+      for (const auto& k : u.constraints)
+        if (k.kind == constraint_kind::foreign_key && same_name(k.referenced_table, t->name)) {
+          references = true;
+          in.referenced_columns.insert(in.referenced_columns.end(), k.referenced_columns.begin(), k.referenced_columns.end());
+        }
+      if (references && !same_name(u.name, t->name)) in.referencing.emplace_back(u.name);
+    }
+    std::sort(in.referencing.begin(), in.referencing.end());
+    return in;
+  }
+
+  // The plan of one table's run of alterations.
+  static detail::sqlite_plan::plan plan(std::span<const operation> batch, const detail::sqlite_plan::table_inputs& inputs,
+                                        const render_options& options) {
+    return detail::sqlite_plan::planner<sqlite_sql>(inputs, options).make(batch);
+  }
+
+  // One operation alone: what SQLite does without the table's definition. Other alterations are
+  // planned (render_revision, or the dialect's apply).
+  static std::vector<std::string> statements(const operation& o, const render_options& options) {
+    if (is_table_alteration(o)) {
+      const auto* add = std::get_if<op::add_column>(&o);
+      if (add == nullptr || !add->placement.empty() || !can_add_in_place(add->definition))
+        throw operation_failed(describe(o), "SQLite makes this change by rebuilding the table, which is planned from the table's definition: "
+                                            "render the whole revision with strata::render<strata::sqlite_sql> and the schema before it");
+    }
+    return sql_traits::statements(o, options);
+  }
+
+  // The tables a revision's rebuilds check the foreign keys of, following renames and drops.
+  class foreign_key_checks {
+   public:
+    void add(const detail::sqlite_plan::plan& p) {
+      for (const auto& t : p.checks)
+        if (std::none_of(tables_.begin(), tables_.end(), [&](const std::string& x) { return detail::sqlite_table::same_name(x, t); }))
+          tables_.push_back(t);
+    }
+    void follow(const operation& o) {
+      if (const auto* r = std::get_if<op::rename_table>(&o)) {
+        for (auto& t : tables_)
+          if (detail::sqlite_table::same_name(t, r->table)) t = std::string(r->new_name);
+      } else if (const auto* d = std::get_if<op::drop_table>(&o)) {
+        std::erase_if(tables_, [&](const std::string& t) { return detail::sqlite_table::same_name(t, d->table); });
+      }
+    }
+    [[nodiscard]] const std::vector<std::string>& tables() const { return tables_; }
+    static std::string statement(std::string_view table) { return "PRAGMA foreign_key_check(" + quote(table) + ")"; }
+
+   private:
+    std::vector<std::string> tables_;
+  };
+
+  static std::vector<std::string> render_revision(std::span<const operation> operations, const schema& before, const render_options& options) {
+    std::vector<std::string> out;
+    schema current = before;
+    bool known = true;
+    foreign_key_checks checks;
+    for (const auto& unit : units(operations)) {
+      if (!is_table_alteration(unit.front())) {
+        for (auto& s : statements(unit.front(), options)) out.push_back(std::move(s));
+      } else {
+        const auto p = detail::rendering(unit.front(), [&] {
+          if (!known)
+            throw std::invalid_argument("an operation before it does not fit the schema given, so the table's definition is not known: "
+                                        "pass the schema the revision starts from (strata::replay<history>(previous revision))");
+          return plan(unit, inputs_from(current, table_of(unit.front())), options);
+        });
+        for (auto& s : p.statements()) out.push_back(std::move(s));
+        checks.add(p);
+      }
+      for (const auto& o : unit) {
+        checks.follow(o);
+        if (!known) continue;
+        try {
+          current.apply(o);
+        } catch (const std::logic_error&) {
+          known = false;
+        }
+      }
+    }
+    for (const auto& t : checks.tables()) out.push_back(foreign_key_checks::statement(t));
+    return out;
+  }
+
+ private:
+  // Whether the text is one string literal ('it''s') or one parenthesized expression, end to end:
+  // "'a' || 'b'" and "(a) + (b)" start like one but are expressions.
+  static bool is_one_literal_or_group(std::string_view sql) {
+    if (sql.front() == '\'') {
+      for (std::size_t i = 1; i < sql.size(); ++i)
+        if (sql[i] == '\'') {
+          if (i + 1 < sql.size() && sql[i + 1] == '\'') ++i;
+          else return i + 1 == sql.size();
+        }
+      return false;
+    }
+    int depth = 0;
+    char quote = 0;
+    for (std::size_t i = 0; i < sql.size(); ++i) {
+      const char c = sql[i];
+      if (quote != 0) {
+        if (c == quote) quote = 0;  // a doubled quote closes and reopens: same result
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '(') {
+        ++depth;
+      } else if (c == ')' && --depth == 0) {
+        return i + 1 == sql.size();
+      }
+    }
+    return false;
+  }
+
+  static bool is_plain_default(std::string_view sql) {
+    if (sql.empty()) return false;
+    if (sql.front() == '(' || sql.front() == '\'') return is_one_literal_or_group(sql);
+    const auto u = detail::sqlite_table::upper(sql);
+    if (u == "NULL" || u == "TRUE" || u == "FALSE" || u == "CURRENT_TIMESTAMP" || u == "CURRENT_DATE" || u == "CURRENT_TIME") return true;
+    std::size_t i = (sql.front() == '-' || sql.front() == '+') ? 1 : 0;
+    if (i == sql.size()) return false;
+    return std::all_of(sql.begin() + static_cast<std::ptrdiff_t>(i), sql.end(),
+                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E'; });
+  }
+};
+
+static_assert(SqlTraits<sqlite_sql>);
+
+}  // namespace strata
+// #include <strata/strata.hpp>
+// strata: C++20 schema migrations with the revision graph checked by the compiler. The core
+// (no database client); add a dialect header such as <strata/dialect/sqlite.hpp>.
+//
+// With STRATA_REVISIONS_ONLY defined, only what revision files use (revisions, history, ops, column
+// types, naming, connection, errors): the unit strata_add_manage_db() generates to compile a history
+// defines it, which halves that unit's parsing, the one a new revision recompiles.
+
+// #include <strata/checksum.hpp>
+// #include <strata/connection.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/fixed_string.hpp>
+// #include <strata/history.hpp>
+// #include <strata/naming.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/revision.hpp>
+// #include <strata/rules.hpp>
+// #include <strata/types.hpp>
+
+#ifndef STRATA_REVISIONS_ONLY
+// #include <strata/commands.hpp>
+// strata::commands: every manage_db verb as a function that returns a value (Alembic's command.py):
+// open, status, current, heads, history, show, validate, plan_reset/reset, upgrade, downgrade and
+// stamp; migrate and merge, which write revision files, are in strata/revision_files.hpp (which
+// brings <filesystem> and file I/O, so that this header stays light for strata.hpp). Front ends
+// (strata::cli, strata::manager) call them and render what they return.
+//
+//   auto m = strata::migrator<strata::sqlite>(history{}, "sqlite:///app.db");
+//   const auto s = strata::commands::status(m);
+//   if (s.needs_upgrade) strata::commands::upgrade(m);
+//
+// The values carry data, not text to print. Errors are exceptions, the migrator's own where it throws
+// them (strata::revision_not_found, strata::migration_failed, strata::database_locked ...).
+
+#include <algorithm>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/dialect.hpp>
+// strata::Dialect and its optional capabilities: the whole contract between strata and a database.
+//
+// A dialect is a class bound to one open connection (strata::sqlite, strata::postgresql). Generic
+// code (the migrator, the command line, strata::testing) talks to a database only through what this
+// header names, and asks for an optional capability with its concept (`if constexpr
+// (Inspectable<D>)`), never by the dialect's name. docs/dialects.md walks through writing one.
+
+#include <algorithm>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// #include <strata/ops.hpp>
+// #include <strata/owned_schema.hpp>
+// strata::owned_schema: a strata::schema that keeps the text its names point to (a live database's
+// schema, read by Inspectable::inspect()).
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// #include <strata/schema.hpp>
+
+namespace strata {
+
+// strata::schema holds string_views, since a history's names are literals that outlive it; a schema
+// read from a database needs somewhere for its text to live. owned_schema keeps each piece of text in
+// a heap block of its own that never moves, so the views stay valid when the owned_schema is moved.
+// It cannot be copied: a copy's views would point into the original. A view taken from it (a table's
+// name, a strata::schema copied out of it) is valid as long as the owned_schema it came from lives.
+//
+//   const auto live = dialect.inspect();
+//   for (const auto& t : live->tables) ...;   const auto differences = strata::differences(expected, *live);
+class owned_schema {
+ public:
+  owned_schema() = default;
+  owned_schema(owned_schema&&) noexcept = default;
+  owned_schema& operator=(owned_schema&&) noexcept = default;
+  owned_schema(const owned_schema&) = delete;
+  owned_schema& operator=(const owned_schema&) = delete;
+  ~owned_schema() = default;
+
+  [[nodiscard]] const schema& get() const noexcept { return schema_; }
+  // For building it: views put in must come from keep() (or outlive this object).
+  [[nodiscard]] schema& get() noexcept { return schema_; }
+  [[nodiscard]] const schema& operator*() const noexcept { return schema_; }
+  [[nodiscard]] const schema* operator->() const noexcept { return &schema_; }
+
+  // Keeps a copy of the text for as long as this object lives, and returns a view of the copy.
+  std::string_view keep(std::string_view text) {
+    if (text.empty()) return {};
+    return *text_.emplace_back(std::make_unique<const std::string>(text));
+  }
+
+ private:
+  std::vector<std::unique_ptr<const std::string>> text_;  // declared first: destroyed after schema_
+  schema schema_;
+};
+
+}  // namespace strata
+// #include <strata/render.hpp>
 
 namespace strata {
 
@@ -5235,368 +6848,6 @@ class revision_graph {
 // #include <strata/history.hpp>
 // #include <strata/ops.hpp>
 // #include <strata/review.hpp>
-// strata::reviewed: the compiler as migration reviewer. Using a history (a migrator, manage_db's
-// project, a test fixture, or `static_assert(strata::reviewed<history>)`) replays it at compile time
-// and stops compilation with one line when
-//   - an operation does not fit the schema before it (a missing table, column, index ...);
-//   - a downgrade does not fit the schema its upgrade leaves, or does not undo the upgrade (unless
-//     the revision declares `static constexpr bool irreversible = true;`);
-//   - an upgrade breaks a safety rule (strata::rule) its history's policy makes an error, on an
-//     operation that does not acknowledge it (`op.allow(strata::rule::drop_column).drop_column(...)`);
-//   - the policy requires a single head and the history has several.
-// A history chooses its policy by specialising strata::review_policy_for:
-//   template <> inline constexpr strata::review_policy strata::review_policy_for<app::history> =
-//       strata::strict_policy<strata::postgresql_sql>();
-// (where the recorded operations cannot be constant-evaluated, as with clang 14, only the graph is
-// checked: see detail::records_at_compile_time).
-
-#include <array>
-#include <cstddef>
-#include <cstdint>
-#include <string_view>
-#include <tuple>
-#include <type_traits>
-#include <utility>
-
-// #include <strata/detail/graph_check.hpp>
-// #include <strata/detail/recorded_names.hpp>
-// #include <strata/history.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/revision.hpp>
-// #include <strata/rules.hpp>
-// #include <strata/schema.hpp>
-
-namespace strata {
-
-// Which rules are errors for a history, the databases it targets, and whether it must have one head.
-struct review_policy {
-  static constexpr std::size_t max_targets = 4;
-  std::uint32_t errors = 0;   // bit(rule) for each rule that is an error
-  std::array<review_target, max_targets> targets{};
-  std::size_t target_count = 0;
-  bool single_head = false;
-  bool replays = true;      // an operation that does not fit the schema before it is an error
-  bool reversible = true;   // a downgrade that does not undo its upgrade is an error (unless declared)
-
-  [[nodiscard]] constexpr review_policy with(rule r) const {
-    auto p = *this;
-    p.errors |= bit(r);
-    return p;
-  }
-  [[nodiscard]] constexpr review_policy without(rule r) const {
-    auto p = *this;
-    p.errors &= ~bit(r);
-    return p;
-  }
-  // The history also runs on `t`: an option `t` cannot honour is an error (rule::option_not_honoured).
-  [[nodiscard]] constexpr review_policy targeting(const review_target& t) const {
-    auto p = *this;
-    if (p.target_count < max_targets) p.targets[p.target_count++] = t;
-    return p;
-  }
-  [[nodiscard]] constexpr review_policy requiring_single_head(bool on = true) const {
-    auto p = *this;
-    p.single_head = on;
-    return p;
-  }
-  [[nodiscard]] constexpr bool is_error(rule r) const { return (errors & bit(r)) != 0; }
-};
-
-namespace policy {
-// What every history gets: what would fail at run time anyway.
-inline constexpr review_policy basic = review_policy{}.with(rule::concurrently_in_transaction).with(rule::option_not_honoured);
-// Every rule an error, and one head.
-inline constexpr review_policy strict = [] {
-  review_policy p = basic;
-  for (std::size_t r = 0; r < rule_count; ++r) p = p.with(static_cast<rule>(r));
-  return p.requiring_single_head();
-}();
-// Nothing checked but the graph: for a history written to fail at run time (a test of the run-time
-// errors), never for an application's.
-inline constexpr review_policy unchecked = [] {
-  review_policy p;
-  p.replays = false;
-  p.reversible = false;
-  return p;
-}();
-}  // namespace policy
-
-// A policy for the databases whose SQL traits are given (strata::sqlite_sql, strata::postgresql_sql):
-// strict (every rule, one head; for a production PostgreSQL database) or relaxed (what fails anyway,
-// and options a target cannot honour).
-template <class... Traits>
-constexpr review_policy strict_policy() {
-  review_policy p = policy::strict;
-  ((p = p.targeting(Traits::review_target)), ...);
-  return p;
-}
-template <class... Traits>
-constexpr review_policy relaxed_policy() {
-  review_policy p = policy::basic;
-  ((p = p.targeting(Traits::review_target)), ...);
-  return p;
-}
-
-// The policy of history H: specialise it for yours.
-template <class H>
-inline constexpr review_policy review_policy_for = policy::basic;
-
-namespace detail {
-
-template <class R>
-constexpr rule_findings findings_of() {
-  if constexpr (records_at_compile_time && Revision<R>) return record_names<R>().findings;
-  else return {};
-}
-
-// Whether a rule applies to the policy's targets (all of them: no target listed).
-constexpr bool any_target(const review_policy& p, bool review_target::*feature, bool value) {
-  if (p.target_count == 0) return value;
-  for (std::size_t t = 0; t < p.target_count; ++t)
-    if (p.targets[t].*feature == value) return true;
-  return false;
-}
-constexpr std::string_view target_without(const review_policy& p, bool review_target::*feature) {
-  for (std::size_t t = 0; t < p.target_count; ++t)
-    if (!(p.targets[t].*feature)) return p.targets[t].name;
-  return {};
-}
-
-// One finding the policy makes an error: which rule, at which operation of the upgrade, and for
-// option_not_honoured the target and the option.
-struct rule_break {
-  std::size_t revision = never;
-  rule broken = rule::drop_table;
-  std::size_t operation = 0;
-  std::string_view target{};
-  std::string_view option{};
-};
-
-constexpr rule_break first_break(const review_policy& p, const rule_findings& f, std::size_t revision) {
-  rule_break best;
-  auto consider = [&](rule r, std::size_t finding, std::string_view target = {}, std::string_view option = {}) {
-    if (!f.has(finding) || !p.is_error(r)) return;
-    if (best.revision == never || f.at[finding] < best.operation) best = {revision, r, f.at[finding], target, option};
-  };
-  if (f.found == 0) return best;
-  for (std::size_t k = 0; k < rule_count; ++k) {
-    const auto r = static_cast<rule>(k);
-    if (r == rule::option_not_honoured) continue;
-    if (r == rule::index_without_concurrently && !any_target(p, &review_target::builds_indexes_concurrently, true)) continue;
-    if (r == rule::constraint_without_not_valid && !any_target(p, &review_target::validates_constraints_later, true)) continue;
-    if (r == rule::set_not_null && !any_target(p, &review_target::scans_to_set_not_null, true)) continue;
-    consider(r, k);
-  }
-  if (auto t = target_without(p, &review_target::builds_indexes_concurrently); !t.empty())
-    consider(rule::option_not_honoured, uses_concurrently, t, "concurrently");
-  if (auto t = target_without(p, &review_target::converts_with_using); !t.empty()) consider(rule::option_not_honoured, uses_using, t, "using");
-  return best;
-}
-
-constexpr std::string_view advice(rule r) {
-  switch (r) {
-    case rule::not_null_without_default:
-      return "a NOT NULL column without a server default cannot be added to a table that has rows; add it nullable, backfill it, "
-             "then make it NOT NULL, or give it .server_default(...)";
-    case rule::index_without_concurrently:
-      return "building an index on an existing table blocks its writes until it is built; create it with {.concurrently = true} "
-             "in a revision with `static constexpr bool transactional = false;`";
-    case rule::column_type_change:
-      return "changing a column's type rewrites the table under an exclusive lock; add a column of the new type, backfill it and "
-             "switch to it over later revisions";
-    case rule::rename_column:
-      return "the running application still reads the old name; add the new column, write both, and drop the old one in a later "
-             "release";
-    case rule::rename_table:
-      return "the running application still reads the old name; create the new table (or a view of the old name) and move over "
-             "a later release";
-    case rule::drop_table:
-    case rule::drop_column:
-      return "its rows are lost for good; stop using it in the application first, back the database up";
-    case rule::constraint_without_not_valid:
-      return "adding a foreign key or check to an existing table checks every row under a lock; add it NOT VALID and "
-             "VALIDATE CONSTRAINT in a later revision (op.execute)";
-    case rule::set_not_null:
-      return "SET NOT NULL scans the whole table under an exclusive lock; first add CHECK (col IS NOT NULL) NOT VALID and "
-             "VALIDATE it, which PostgreSQL 12+ then uses to skip the scan";
-    case rule::concurrently_in_transaction:
-      return "CREATE INDEX CONCURRENTLY cannot run in a transaction; give the revision `static constexpr bool transactional = "
-             "false;`";
-    case rule::option_not_honoured: return "drop the option, or the target from the history's policy";
-  }
-  return {};
-}
-
-template <class H>
-constexpr message_buffer break_message(const rule_break& b) {
-  message_buffer m;
-  if (b.revision == never) return m;
-  const auto& r = H::revisions[b.revision];
-  ops recorded;
-  r.upgrade(recorded);
-  m << "strata::reviewed: revision `" << r.id << "` breaks rule " << to_string(b.broken) << ": ";
-  if (b.operation < recorded.size()) describe_to(m, recorded.operations()[b.operation]);
-  if (b.broken == rule::option_not_honoured) m << ": " << b.target << " cannot honour `" << b.option << "`";
-  m << "; " << advice(b.broken) << "; or acknowledge it: op.allow(strata::rule::" << to_string(b.broken) << ")";
-  return m;
-}
-
-// The first upgrade operation of revision i that touches `name` (a table or an index).
-template <class H>
-constexpr message_buffer not_undone_message(std::size_t i, std::string_view name) {
-  message_buffer m;
-  if (i == never || i >= H::size) return m;
-  const auto& r = H::revisions[i];
-  m << "strata::reviewed: the downgrade of revision `" << r.id << "` does not undo its upgrade";
-  ops recorded;
-  r.upgrade(recorded);
-  for (const auto& o : recorded.operations()) {
-    const auto* index = std::get_if<op::create_index>(&o);
-    const auto* dropped = std::get_if<op::drop_index>(&o);
-    const auto* renamed = std::get_if<op::rename_table>(&o);
-    if (!name.empty() && (table_of(o) == name || (index != nullptr && index->name == name) || (dropped != nullptr && dropped->name == name) ||
-                          (renamed != nullptr && renamed->new_name == name))) {
-      m << ": it leaves `" << name << "` other than it was (the upgrade's first change to it: `";
-      describe_to(m, o);
-      m << "`)";
-      break;
-    }
-  }
-  m << "; make downgrade() undo it, or declare the revision irreversible (static constexpr bool irreversible = true;)";
-  return m;
-}
-
-template <class H>
-constexpr message_buffer heads_message() {
-  message_buffer m;
-  if (H::heads.size() <= 1) return m;
-  m << "strata::reviewed: the history has " << H::heads.size() << " heads (";
-  for (std::size_t k = 0; k < H::heads.size(); ++k) m << (k == 0 ? "`" : ", `") << H::heads[k] << "`";
-  m << ") and its policy requires one; merge them: manage_db merge -m \"merge heads\" heads";
-  return m;
-}
-
-template <class H>
-struct review;
-template <class... R>
-struct review<history<R...>> {
-  using H = history<R...>;
-  static constexpr review_policy policy = review_policy_for<H>;
-  static constexpr std::array<rule_findings, sizeof...(R)> findings{findings_of<R>()...};
-  static constexpr rule_break broken = [] {
-    for (std::size_t i = 0; i < findings.size(); ++i)
-      if (auto b = first_break(policy, findings[i], i); b.revision != never) return b;
-    return rule_break{};
-  }();
-};
-
-// Instantiated only for a history that fails the review: GCC prints the Message argument verbatim in
-// the "In instantiation of" line above the assertion. `value` is true so that nothing else fails
-// after it: one failure, one message.
-template <fixed_string Message>
-struct revision_breaks_a_rule {
-  static_assert(Message.size() == 0, "strata::reviewed: a revision breaks a safety rule: the revision, the operation and the safe way are "
-                                     "spelled out in 'revision_breaks_a_rule<...>' above");
-  static constexpr bool value = true;
-};
-template <fixed_string Message>
-struct downgrade_does_not_undo_upgrade {
-  static_assert(Message.size() == 0, "strata::reviewed: a downgrade does not undo its upgrade: the revision and the operation are spelled out in "
-                                     "'downgrade_does_not_undo_upgrade<...>' above");
-  static constexpr bool value = true;
-};
-template <fixed_string Message>
-struct history_has_several_heads {
-  static_assert(Message.size() == 0, "strata::reviewed: the history has several heads: they are spelled out in 'history_has_several_heads<...>' above");
-  static constexpr bool value = true;
-};
-template <bool Ok, fixed_string Message>
-inline constexpr bool rules_kept = true;
-template <fixed_string Message>
-inline constexpr bool rules_kept<false, Message> = revision_breaks_a_rule<Message>::value;
-template <bool Ok, fixed_string Message>
-inline constexpr bool reversible_checked = true;
-template <fixed_string Message>
-inline constexpr bool reversible_checked<false, Message> = downgrade_does_not_undo_upgrade<Message>::value;
-template <bool Ok, fixed_string Message>
-inline constexpr bool heads_checked = true;
-template <fixed_string Message>
-inline constexpr bool heads_checked<false, Message> = history_has_several_heads<Message>::value;
-
-// Each check runs only when those before it passed: one fault, one message (and then true, so that
-// the static_assert around strata::reviewed does not fail a second time).
-template <class H, int Step = 0>
-constexpr bool review_step() {
-  if constexpr (!H::valid) {
-    return true;   // strata::history has said why
-  } else if constexpr (Step == 0) {
-    constexpr bool ok = !review_policy_for<H>.single_head || H::heads.size() <= 1;
-    static_assert(heads_checked<ok, to_fixed_string<heads_message<H>().size>(heads_message<H>())>);
-    if constexpr (!ok) return true;
-    else return review_step<H, 1>();
-  } else if constexpr (Step == 1) {
-    constexpr auto& b = review<H>::broken;
-    constexpr bool ok = b.revision == never;
-    static_assert(rules_kept<ok, to_fixed_string<break_message<H>(b).size>(break_message<H>(b))>);
-    if constexpr (!ok) return true;
-    else return review_step<H, 2>();
-  } else if constexpr (!review_policy_for<H>.replays) {
-    return true;
-  } else if constexpr (Step == 2) {
-    constexpr auto& replayed = replay_of<H>;
-    static_assert(replay_checked<!replayed.error, to_fixed_string<replay_message_of<H>.size>(replay_message_of<H>)>);
-    if constexpr (replayed.error) return true;
-    else return review_step<H, 3>();
-  } else if constexpr (Step == 3) {
-    constexpr auto& replayed = replay_of<H>;
-    static_assert(downgrade_checked<!replayed.downgrade_error, to_fixed_string<downgrade_message_of<H>.size>(downgrade_message_of<H>)>);
-    if constexpr (replayed.downgrade_error) return true;
-    else return review_step<H, 4>();
-  } else {
-    constexpr auto& replayed = replay_of<H>;
-    constexpr bool ok = replayed.unexpected == never || !review_policy_for<H>.reversible;
-    static_assert(reversible_checked<ok, to_fixed_string<not_undone_message<H>(replayed.unexpected, replayed.not_undone).size>(
-                                             not_undone_message<H>(replayed.unexpected, replayed.not_undone))>);
-    return true;
-  }
-}
-
-// Where the operations cannot be recorded at compile time (clang 14: see records_at_compile_time),
-// the review is the graph's (by strata::history) and the policy's single head, its fault a named
-// type (see strata::history_has_several_heads_to_merge) since clang prints a message argument as
-// character codes.
-template <class H, class Heads = std::make_index_sequence<H::heads.size()>>
-struct named_heads;
-template <class... R, std::size_t... K>
-struct named_heads<history<R...>, std::index_sequence<K...>> {
-  using type = history_has_several_heads_to_merge<std::tuple_element_t<history<R...>::index_of(history<R...>::heads[K]), std::tuple<R...>>...>;
-};
-template <class H>
-constexpr bool review_heads_named() {
-  if constexpr (!H::valid || !review_policy_for<H>.single_head || H::heads.size() <= 1) {
-    return true;
-  } else {
-    static_assert(graph_ok<typename named_heads<H>::type>,
-                  "strata::reviewed: the history has several heads and its policy requires one: the requirement above names "
-                  "them; merge them: manage_db merge -m \"merge heads\" heads");
-    return true;
-  }
-}
-
-template <class H>
-constexpr bool review_now() {
-  if constexpr (records_at_compile_time) return review_step<H>();
-  else return review_heads_named<H>();
-}
-
-}  // namespace detail
-
-// Whether history H passes the compiler's review (see the top of this file); using it runs the
-// review, and a failure is a compile error naming the revision, the operation and the fix.
-template <History H>
-inline constexpr bool reviewed = detail::review_now<H>();
-
-}  // namespace strata
 // #include <strata/transactions.hpp>
 // strata::transaction_mode and strata::transaction_groups: which revisions of an upgrade or a
 // downgrade share a transaction.
@@ -7512,6 +8763,1522 @@ version_change stamp(migrator<D>& m, std::string_view target) {
 }
 
 }  // namespace strata::commands
+// #include <strata/dialect.hpp>
+// #include <strata/diff.hpp>
+#ifndef STRATA_SINGLE_INCLUDE_STRATA_DIFF_HPP
+#define STRATA_SINGLE_INCLUDE_STRATA_DIFF_HPP
+// strata::diff: the operations that take one schema to another, and their inverse (constexpr).
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/detail/graph_check.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/types.hpp>
+
+namespace strata {
+
+// A table a model declares under a new name: `m.table("users", {...}, {.renamed_from = "accounts"})`.
+struct table_rename {
+  std::string_view from;
+  std::string_view to;
+};
+
+// What strata::diff gives: `upgrade` takes `from` to `to`; `downgrade` takes the result back to `from`.
+struct migration_ops {
+  ops upgrade;
+  ops downgrade;
+
+  [[nodiscard]] constexpr bool empty() const { return upgrade.size() == 0; }
+};
+
+// One constraint of a table with everything that defines it, wherever it was written (a column's
+// .unique()/.check()/.references()/.primary_key() or a table constraint): two that compare equal are
+// the same constraint in the database.
+struct constraint_key {
+  constraint_kind kind = constraint_kind::check;
+  std::string_view name{};
+  std::vector<std::string_view> columns{};          // a CHECK's: the columns its expression names
+  std::string_view referenced_table{};
+  std::vector<std::string_view> referenced_columns{};
+  referential_action on_delete = referential_action::no_action;
+  referential_action on_update = referential_action::no_action;
+  std::string_view check_sql{};
+  std::string_view on_column{};                     // the column it is written on, if one (not its primary key)
+
+  // As a table constraint (what add_constraint records).
+  [[nodiscard]] constexpr constraint definition() const {
+    constraint c{kind, name, {}, referenced_table, referenced_columns, on_delete, on_update, check_sql};
+    if (kind != constraint_kind::check) c.columns = columns;  // a CHECK's columns are read from its expression
+    return c;
+  }
+  // The same name too, and a CHECK on the same columns (a column's own CHECK lists its column first).
+  friend constexpr bool operator==(const constraint_key& a, const constraint_key& b);
+};
+
+// Whether two keys are one constraint, whatever their names and wherever a CHECK is written: the same
+// kind, columns, referenced table and columns, and actions; a CHECK the same expression, as
+// `same_sql(a, b)` compares SQL text (spelled as written, or as a database gives it back).
+template <class SameSql>
+constexpr bool same_constraint(const constraint_key& a, const constraint_key& b, SameSql same_sql) {
+  return a.kind == b.kind && a.referenced_table == b.referenced_table && a.referenced_columns == b.referenced_columns &&
+         a.on_delete == b.on_delete && a.on_update == b.on_update &&
+         (a.kind == constraint_kind::check ? same_sql(a.check_sql, b.check_sql) : a.columns == b.columns);
+}
+
+constexpr bool operator==(const constraint_key& a, const constraint_key& b) {
+  return a.name == b.name && a.columns == b.columns && a.check_sql == b.check_sql &&
+         same_constraint(a, b, [](std::string_view x, std::string_view y) { return x == y; });
+}
+
+// Every constraint of a table as a constraint_key, in the order of strata::constraints_of.
+constexpr std::vector<constraint_key> constraint_keys(const table_schema& t) {
+  std::vector<constraint_key> out;
+  for (const auto& v : constraints_of(t)) {
+    constraint_key k{.kind = v.kind, .name = v.name, .columns = v.columns, .referenced_table = v.referenced_table};
+    if (v.on_column && v.kind != constraint_kind::primary_key) {
+      const auto& c = t.columns[v.column];
+      k.on_column = c.name;
+      if (v.kind == constraint_kind::check) k.check_sql = *c.check_sql;
+      if (v.kind == constraint_kind::foreign_key) {
+        k.referenced_columns = {c.foreign_key->column};
+        k.on_delete = c.foreign_key->on_delete;
+        k.on_update = c.foreign_key->on_update;
+      }
+    } else if (!v.on_column) {
+      const auto& x = t.constraints[v.constraint];
+      k.referenced_columns = x.referenced_columns;
+      k.on_delete = x.on_delete;
+      k.on_update = x.on_update;
+      k.check_sql = x.check_sql;
+    }
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+// Whether a value of type `from` always fits in `to` (no value is cut, rounded or refused).
+constexpr bool widens(const column_type& from, const column_type& to) {
+  if (from == to) return true;
+  using k = type_kind;
+  switch (from.kind) {
+    case k::integer: return to.kind == k::big_integer || to.kind == k::float_ || to.kind == k::text;
+    case k::big_integer: return to.kind == k::text;
+    case k::real: return to.kind == k::float_ || to.kind == k::text;
+    case k::float_: return to.kind == k::text;
+    case k::boolean: return to.kind == k::integer || to.kind == k::big_integer || to.kind == k::text;
+    case k::varchar: return to.kind == k::text || (to.kind == k::varchar && to.length >= from.length);
+    case k::date: return to.kind == k::datetime || to.kind == k::text;
+    case k::datetime: return to.kind == k::text;
+    case k::text: case k::blob: case k::custom: return false;
+  }
+  return false;
+}
+
+// Whether an operation can destroy data in the schema `before` it: it drops a table or a stored
+// column, or narrows a column's type (varchar(100) -> varchar(10), big_integer -> integer).
+// A revision writer marks such an operation for review.
+constexpr bool destructive(const operation& o, const schema& before) {
+  if (std::holds_alternative<op::drop_table>(o)) return true;
+  if (const auto* d = std::get_if<op::drop_column>(&o)) {
+    const auto* t = before.find_table(d->table);
+    const auto* c = t == nullptr ? nullptr : t->find_column(d->column);
+    return c == nullptr || !c->generated_sql;  // a generated column is computed again
+  }
+  if (const auto* a = std::get_if<op::alter_column>(&o); a != nullptr && a->change.type) {
+    const auto* t = before.find_table(a->table);
+    const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
+    return c == nullptr || !widens(c->type, *a->change.type);
+  }
+  return false;
+}
+
+namespace detail {
+
+// Records each operation with its inverse, and keeps the schema the operations so far give.
+struct diff_builder {
+  schema current;
+  ops upgrade;
+  std::vector<operation> inverses;
+
+  constexpr void record(operation o, operation inverse) {
+    current.apply(o);
+    upgrade.append(std::move(o));
+    inverses.push_back(std::move(inverse));
+  }
+  constexpr migration_ops finish() {
+    migration_ops out{std::move(upgrade), {}};
+    out.downgrade.reserve(inverses.size());
+    for (auto i = inverses.size(); i-- > 0;) out.downgrade.append(std::move(inverses[i]));
+    return out;
+  }
+};
+
+constexpr bool same_index(const index_schema& a, const index_schema& b) {
+  // `concurrently` is how an index is built, not what it is.
+  return a.table == b.table && a.columns == b.columns && a.options.unique == b.options.unique && a.options.where == b.options.where;
+}
+
+// The operation that drops `k` from table `t` (by name, else by kind and columns).
+constexpr op::drop_constraint drop_of(std::string_view table, const constraint_key& k) {
+  if (!k.name.empty()) return {table, k.name};
+  op::drop_constraint d{table, {}, k.kind};
+  if (k.kind != constraint_kind::primary_key) d.columns = k.columns;  // not `?:`: GCC 12 frees its vector twice
+  return d;
+}
+
+constexpr const column* column_in(const schema& s, std::string_view table, std::string_view name) {
+  const auto* t = s.find_table(table);
+  return t == nullptr ? nullptr : t->find_column(name);
+}
+
+// Where a column goes back (or in): after the column before it, unless it is last.
+constexpr column_placement placement_in(const std::vector<column>& columns, std::size_t i) {
+  if (i + 1 >= columns.size()) return {};
+  if (i > 0) return {.insert_after = columns[i - 1].name};
+  return {.insert_before = columns[1].name};
+}
+
+// The tables or indexes of a schema by name, looked up by hash in a sorted list (a schema's own
+// lookups scan: a diff of two large schemas would be quadratic).
+template <class Item>
+struct by_name {
+  const std::vector<Item>* items;
+  std::vector<std::pair<std::uint64_t, std::size_t>> sorted;
+
+  constexpr explicit by_name(const std::vector<Item>& all) : items(&all) {
+    sorted.reserve(all.size());
+    for (std::size_t i = 0; i < all.size(); ++i) sorted.emplace_back(hash_id(all[i].name), i);
+    std::sort(sorted.begin(), sorted.end());
+  }
+  [[nodiscard]] constexpr const Item* find(std::string_view name) const {
+    const auto h = hash_id(name);
+    for (auto it = std::lower_bound(sorted.begin(), sorted.end(), std::pair<std::uint64_t, std::size_t>{h, 0}); it != sorted.end() && it->first == h; ++it)
+      if ((*items)[it->second].name == name) return &(*items)[it->second];
+    return nullptr;
+  }
+};
+
+// Tables in an order where each comes after the tables it references (those of `among`); a cycle
+// keeps list order.
+constexpr std::vector<const table_schema*> by_references(std::vector<const table_schema*> among) {
+  std::vector<const table_schema*> out;
+  auto references = [](const table_schema& t, std::string_view other) {
+    if (t.name == other) return false;
+    for (const auto& c : t.columns)
+      if (c.foreign_key && c.foreign_key->table == other) return true;
+    for (const auto& k : t.constraints)
+      if (k.kind == constraint_kind::foreign_key && k.referenced_table == other) return true;
+    return false;
+  };
+  while (!among.empty()) {
+    auto next = among.begin();
+    for (auto it = among.begin(); it != among.end(); ++it) {
+      const bool free = std::none_of(among.begin(), among.end(), [&](const table_schema* o) { return o != *it && references(**it, o->name); });
+      if (free) {
+        next = it;
+        break;
+      }
+    }
+    out.push_back(*next);
+    among.erase(next);
+  }
+  return out;
+}
+
+}  // namespace detail
+
+// The operations that take schema `from` to schema `to`, in an order a database accepts, and the
+// ones that undo them. Tables are renamed where `renamed_tables` says so and columns where a column
+// of `to` has `.renamed_from(...)` (and the old name is in `from`, the new one is not), never
+// dropped and added. Compared: tables, columns (type, NULL, DEFAULT, generated expression), primary
+// keys, unique constraints, foreign keys with their actions, CHECKs (as SQL text), indexes. Not
+// compared: the order of existing columns, autoincrement. Order: renames; indexes and constraints
+// that go (foreign keys first); tables that go (those referencing others first); columns that go;
+// new tables (referenced ones first); new columns (placed where `to` has them); altered columns;
+// new constraints (foreign keys last); new indexes. `downgrade` is the inverse of each, in reverse.
+constexpr migration_ops diff(const schema& from, const schema& to, const std::vector<table_rename>& renamed_tables = {}) {
+  // Constant evaluation is slow at building vectors and comparing strings: a table of `to` equal to
+  // its namesake in `from` (most of them) is skipped by every phase, and the others are looked up
+  // once per table and phase, not per column.
+  std::vector<char> unchanged(to.tables.size(), 0);
+  std::vector<std::vector<constraint_key>> wanted_keys(to.tables.size());
+  const detail::by_name<table_schema> from_tables(from.tables);
+  const detail::by_name<index_schema> from_indexes(from.indexes);
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto* u = from_tables.find(to.tables[ti].name);
+    unchanged[ti] = u != nullptr && *u == to.tables[ti];
+    if (!unchanged[ti]) wanted_keys[ti] = constraint_keys(to.tables[ti]);
+  }
+  const auto position = [&](const table_schema* t) { return static_cast<std::size_t>(t - to.tables.data()); };
+  if (from.tables.size() == to.tables.size() && from.indexes.size() == to.indexes.size() &&
+      std::find(unchanged.begin(), unchanged.end(), 0) == unchanged.end() &&
+      std::all_of(to.indexes.begin(), to.indexes.end(), [&](const index_schema& x) {
+        const auto* y = from_indexes.find(x.name);
+        return y != nullptr && detail::same_index(x, *y);
+      }))
+    return {};  // the common case (the models in sync), without copying `from`
+
+  detail::diff_builder b{from, {}, {}};
+  auto& cur = b.current;
+
+  for (const auto& r : renamed_tables)
+    if (cur.find_table(r.from) && !cur.find_table(r.to) && to.find_table(r.to) && !to.find_table(r.from))
+      b.record(op::rename_table{r.from, r.to}, op::rename_table{r.to, r.from});
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    const table_schema* u = nullptr;
+    for (const auto& c : t.columns) {
+      if (unchanged[ti]) break;
+      const auto old = c.previous_name.from;
+      if (old.empty()) continue;
+      if (u == nullptr && (u = cur.find_table(t.name)) == nullptr) break;
+      if (u->find_column(c.name) || !u->find_column(old) || t.find_column(old)) continue;
+      b.record(op::rename_column{t.name, old, c.name}, op::rename_column{t.name, c.name, old});
+      u = nullptr;
+    }
+  }
+
+  // A column that goes, or comes back changed beyond what alter_column does (a generated expression).
+  auto replaced = [](const table_schema& wanted, const column& c) {
+    const auto* w = wanted.find_column(c.name);
+    return w == nullptr || w->generated_sql != c.generated_sql || (c.generated_sql && w->generated_storage != c.generated_storage);
+  };
+
+  for (std::size_t i = 0; i < cur.indexes.size();) {
+    const auto& x = cur.indexes[i];
+    const auto* w = to.find_index(x.name);
+    if (w != nullptr && detail::same_index(x, *w)) {
+      ++i;
+      continue;
+    }
+    const auto copy = x;
+    b.record(op::drop_index{copy.name, copy.table}, op::create_index{copy.name, copy.table, copy.columns, copy.options});
+  }
+
+  // Constraints that go or change, foreign keys first. Those written on a column that goes go with it.
+  std::vector<std::pair<std::string_view, constraint_key>> going, going_last;
+  for (const auto& u : cur.tables) {
+    const auto* t = to.find_table(u.name);
+    if (t == nullptr || unchanged[position(t)]) continue;
+    auto wanted = wanted_keys[position(t)];
+    for (auto& k : constraint_keys(u)) {
+      if (const auto it = std::find(wanted.begin(), wanted.end(), k); it != wanted.end()) {
+        wanted.erase(it);
+        continue;
+      }
+      if (!k.on_column.empty() && replaced(*t, *u.find_column(k.on_column))) continue;
+      (k.kind == constraint_kind::foreign_key ? going : going_last).emplace_back(u.name, std::move(k));
+    }
+  }
+  going.insert(going.end(), going_last.begin(), going_last.end());
+  for (const auto& [table, k] : going) b.record(detail::drop_of(table, k), op::add_constraint{table, k.definition()});
+
+  std::vector<const table_schema*> gone;
+  for (const auto& t : cur.tables)
+    if (to.find_table(t.name) == nullptr) gone.push_back(&t);
+  std::vector<table_schema> dropped;
+  for (const auto* t : detail::by_references(gone)) dropped.push_back(*t);
+  for (auto i = dropped.size(); i-- > 0;) {  // referencing tables first
+    const auto& t = dropped[i];
+    b.record(op::drop_table{t.name}, op::create_table{t.name, t.columns, t.constraints});
+  }
+
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    const auto* u = unchanged[ti] ? nullptr : cur.find_table(t.name);
+    for (std::size_t ci = 0; u != nullptr && ci < u->columns.size();) {
+      if (!replaced(t, u->columns[ci])) {
+        ++ci;
+        continue;
+      }
+      const auto c = u->columns[ci];
+      b.record(op::drop_column{t.name, c.name}, op::add_column{t.name, c, detail::placement_in(u->columns, ci)});
+      u = cur.find_table(t.name);
+    }
+  }
+
+  std::vector<const table_schema*> fresh;
+  for (const auto& t : to.tables)
+    if (cur.find_table(t.name) == nullptr) fresh.push_back(&t);
+  for (const auto* t : detail::by_references(fresh)) b.record(op::create_table{t->name, t->columns, t->constraints}, op::drop_table{t->name});
+
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    if (unchanged[ti]) continue;
+    const auto* u = cur.find_table(t.name);
+    for (std::size_t ci = 0; ci < t.columns.size(); ++ci) {
+      const auto& c = t.columns[ci];
+      if (u->find_column(c.name) != nullptr) continue;
+      // In place when a column after it is there already; its primary key comes with the table's.
+      column_placement at{};
+      for (std::size_t later = ci + 1; later < t.columns.size(); ++later)
+        if (u->find_column(t.columns[later].name) != nullptr) {
+          at = ci > 0 ? column_placement{.insert_after = t.columns[ci - 1].name} : column_placement{.insert_before = t.columns[later].name};
+          break;
+        }
+      auto added = c;
+      added.is_primary_key = false;
+      b.record(op::add_column{t.name, added, at}, op::drop_column{t.name, c.name});
+      u = cur.find_table(t.name);
+    }
+  }
+
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    if (unchanged[ti]) continue;
+    const auto* u = cur.find_table(t.name);
+    for (const auto& c : t.columns) {
+      const auto* now = u->find_column(c.name);
+      column_change change, back;
+      if (now->type != c.type) {
+        change.type = c.type;
+        back.type = now->type;
+      }
+      if (now->nullable != c.nullable) {
+        change.nullable = c.nullable;
+        back.nullable = now->nullable;
+      }
+      if (now->default_sql != c.default_sql) {
+        if (c.default_sql) change.server_default = *c.default_sql;
+        else change.drop_default = true;
+        if (now->default_sql) back.server_default = *now->default_sql;
+        else back.drop_default = true;
+      }
+      if (change == column_change{}) continue;
+      b.record(op::alter_column{t.name, c.name, change}, op::alter_column{t.name, c.name, back});
+      u = cur.find_table(t.name);
+    }
+  }
+
+  std::vector<std::pair<std::string_view, constraint_key>> coming, coming_last;
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    if (unchanged[ti]) continue;
+    auto have = constraint_keys(*cur.find_table(t.name));
+    for (const auto& k : wanted_keys[ti]) {
+      if (const auto it = std::find(have.begin(), have.end(), k); it != have.end()) {
+        have.erase(it);
+        continue;
+      }
+      (k.kind == constraint_kind::foreign_key ? coming_last : coming).emplace_back(t.name, k);
+    }
+  }
+  coming.insert(coming.end(), coming_last.begin(), coming_last.end());
+  for (const auto& [table, k] : coming) b.record(op::add_constraint{table, k.definition()}, detail::drop_of(table, k));
+
+  for (const auto& x : to.indexes)
+    if (cur.find_index(x.name) == nullptr) b.record(op::create_index{x.name, x.table, x.columns, x.options}, op::drop_index{x.name, x.table});
+
+  return b.finish();
+}
+
+}  // namespace strata
+#endif  // STRATA_SINGLE_INCLUDE_STRATA_DIFF_HPP
+// #include <strata/graph.hpp>
+// #include <strata/manager.hpp>
+// strata::manager<Dialect>: status, upgrade and downgrade for application code, reported as values
+// instead of exceptions (the seed system's MigrationManager), on strata::commands.
+
+#include <exception>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// #include <strata/commands.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/history.hpp>
+// #include <strata/migrator.hpp>
+
+namespace strata {
+
+// manage_db status's facts (strata::commands::status), as ids.
+struct migration_status {
+  bool ok = false;                   // false when the database could not be read; see error
+  std::vector<std::string> current;  // the version rows; empty at base
+  std::vector<std::string> heads;
+  std::vector<std::string> pending;  // what upgrade() would apply, in order
+  bool needs_upgrade = false;
+  std::string location;              // where the manager points: its URL, any password masked
+  std::string error;                 // one sentence when !ok
+};
+
+struct migration_result {
+  bool ok = false;                   // false when it failed or could not start; see error
+  std::vector<std::string> from;     // the version rows before
+  std::vector<std::string> to;       // the version rows after (also after a failure: where it stopped)
+  std::vector<std::string> applied;  // the revisions upgraded or downgraded, in order
+  std::string error;                 // one sentence when !ok
+};
+
+// Opens its connection on construction; a failure to open is kept and reported by every call.
+// upgrade() and downgrade() use the migrator's event listener while they run (and clear it after).
+// Not thread-safe: one manager per thread, like the connection it owns.
+template <Dialect D>
+class manager {
+ public:
+  template <History H, class... Args>
+    requires std::constructible_from<D, Args&&...>
+  explicit manager(H h, Args&&... dialect_args) : manager(h, migrator_options{}, std::forward<Args>(dialect_args)...) {}
+
+  template <History H, class... Args>
+    requires std::constructible_from<D, Args&&...>
+  manager(H h, migrator_options options, Args&&... dialect_args) noexcept {
+    try {
+      migrator_.emplace(h, std::move(options), std::forward<Args>(dialect_args)...);
+    } catch (...) {
+      open_error_ = std::current_exception();
+    }
+  }
+
+  [[nodiscard]] migration_status check_status() noexcept {
+    migration_status s;
+    try {
+      const auto report = commands::status(migrator());
+      s.current = commands::ids(report.current);
+      s.heads = commands::ids(report.heads);
+      s.pending = commands::ids(report.pending);
+      s.needs_upgrade = report.needs_upgrade;
+      s.location = report.location;
+      s.ok = true;
+    } catch (const std::exception& e) {
+      s.error = e.what();
+    }
+    return s;
+  }
+
+  [[nodiscard]] migration_result upgrade(std::string_view target = "head") noexcept {
+    return run([&](auto& m) { return commands::upgrade(m, target); });
+  }
+
+  [[nodiscard]] migration_result downgrade(std::string_view target) noexcept {
+    return run([&](auto& m) { return commands::downgrade(m, target); });
+  }
+
+  // The migrator itself, for what the manager does not offer; rethrows the open error if any.
+  [[nodiscard]] strata::migrator<D>& migrator() {
+    if (!migrator_) std::rethrow_exception(open_error_);
+    return *migrator_;
+  }
+
+ private:
+  // The command's version_change; after a failure, how far it got: the revisions that finished
+  // (recorded as they do) and the version rows read again.
+  template <class F>
+  migration_result run(F&& command) noexcept {
+    migration_result r;
+    try {
+      auto& m = migrator();
+      r.from = m.current();
+      m.on_event([&](const migration_event& e) {
+        if (e.what == migration_event::kind::finished) r.applied.emplace_back(e.revision->id);
+      });
+      struct forget {
+        strata::migrator<D>& m;
+        ~forget() { m.on_event(nullptr); }
+      } forget_listener{m};
+      const auto change = command(m);
+      r.from = commands::ids(change.from);
+      r.applied = commands::ids(change.applied);
+      r.to = commands::ids(change.to);
+      r.ok = true;
+    } catch (const std::exception& e) {
+      r.error = e.what();
+    }
+    if (!r.ok && migrator_) {
+      try {
+        r.to = migrator_->current();
+      } catch (const std::exception&) {  // NOLINT: the error already says what went wrong
+      }
+    }
+    return r;
+  }
+
+  std::optional<strata::migrator<D>> migrator_;
+  std::exception_ptr open_error_;
+};
+
+}  // namespace strata
+// #include <strata/migrator.hpp>
+// #include <strata/model.hpp>
+#ifndef STRATA_SINGLE_INCLUDE_STRATA_MODEL_HPP
+#define STRATA_SINGLE_INCLUDE_STRATA_MODEL_HPP
+// strata::model: the schema an application wants, declared once in C++ and bound to its row
+// structs; strata::in_sync proves at compile time that the migrations build it.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+// #include <strata/detail/graph_check.hpp>
+// #include <strata/detail/recorded_names.hpp>
+// #include <strata/diff.hpp>
+// #include <strata/fixed_string.hpp>
+// #include <strata/history.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/types.hpp>
+
+namespace strata {
+
+// ---- What a C++ member can hold ------------------------------------------------------------------
+
+// Which column types a member of type T can hold. Specialize it for a type of your own:
+//   template <> struct strata::column_value<money> {
+//     static constexpr std::string_view name = "money";
+//     static constexpr bool holds(const strata::column_type& t) { return t.kind == strata::type_kind::big_integer; }
+//   };
+// A column spelled in SQL (strata::sql_type) is held by any type strata knows.
+template <class T>
+struct column_value {};
+
+template <>
+struct column_value<bool> {
+  static constexpr std::string_view name = "bool";
+  static constexpr bool holds(const column_type& t) { return t.kind == type_kind::boolean || t.kind == type_kind::custom; }
+};
+
+namespace detail {
+template <class T>
+constexpr std::string_view integer_name() {
+  constexpr bool is_signed = std::is_signed_v<T>;
+  switch (sizeof(T)) {
+    case 1: return is_signed ? "std::int8_t" : "std::uint8_t";
+    case 2: return is_signed ? "std::int16_t" : "std::uint16_t";
+    case 4: return is_signed ? "std::int32_t" : "std::uint32_t";
+    default: return is_signed ? "std::int64_t" : "std::uint64_t";
+  }
+}
+}  // namespace detail
+
+// A signed integer of at least 32 bits holds an integer, of 64 bits a big_integer; any integer a boolean.
+template <class T>
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
+struct column_value<T> {
+  static constexpr std::string_view name = detail::integer_name<T>();
+  static constexpr bool holds(const column_type& t) {
+    constexpr int bits = std::numeric_limits<T>::digits + (std::is_signed_v<T> ? 1 : 0);
+    switch (t.kind) {
+      case type_kind::integer: return std::is_signed_v<T> && bits >= 32;
+      case type_kind::big_integer: return std::is_signed_v<T> && bits >= 64;
+      case type_kind::boolean: case type_kind::custom: return true;
+      default: return false;
+    }
+  }
+};
+
+// float holds a real; double (or wider) a float_ (double precision) too.
+template <class T>
+  requires std::is_floating_point_v<T>
+struct column_value<T> {
+  static constexpr std::string_view name = std::is_same_v<T, float> ? "float" : std::is_same_v<T, double> ? "double" : "long double";
+  static constexpr bool holds(const column_type& t) {
+    return t.kind == type_kind::real || t.kind == type_kind::custom || (t.kind == type_kind::float_ && sizeof(T) >= sizeof(double));
+  }
+};
+
+// Text: text, varchar, date and datetime (ISO 8601), and bytes.
+template <>
+struct column_value<std::string> {
+  static constexpr std::string_view name = "std::string";
+  static constexpr bool holds(const column_type& t) { return t.kind != type_kind::integer && t.kind != type_kind::big_integer && t.kind != type_kind::real && t.kind != type_kind::float_ && t.kind != type_kind::boolean; }
+};
+
+template <>
+struct column_value<std::vector<std::byte>> {
+  static constexpr std::string_view name = "std::vector<std::byte>";
+  static constexpr bool holds(const column_type& t) { return t.kind == type_kind::blob || t.kind == type_kind::custom; }
+};
+template <>
+struct column_value<std::vector<unsigned char>> {
+  static constexpr std::string_view name = "std::vector<unsigned char>";
+  static constexpr bool holds(const column_type& t) { return t.kind == type_kind::blob || t.kind == type_kind::custom; }
+};
+
+namespace detail {
+
+template <class T> struct optional_of { using type = T; static constexpr bool value = false; };
+template <class T> struct optional_of<std::optional<T>> { using type = T; static constexpr bool value = true; };
+
+// The name of T as the compiler spells it ("insightbull::Stock"), for messages.
+template <class T>
+constexpr std::string_view type_name() {
+  std::string_view p = __PRETTY_FUNCTION__;  // "... [with T = insightbull::Stock; ...]" (GCC), "... [T = insightbull::Stock]" (clang)
+  const auto start = p.find("T = ");
+  if (start == std::string_view::npos) return "?";
+  p.remove_prefix(start + 4);
+  return p.substr(0, std::min(p.find(';'), p.find(']')));
+}
+
+inline constexpr std::string_view optional_open = "std::optional<";
+inline constexpr std::string_view optional_close = ">";
+template <const std::string_view&... Parts>
+struct joined {
+  static constexpr auto chars = [] {
+    std::array<char, (Parts.size() + ... + 0) + 1> out{};
+    std::size_t i = 0;
+    ((void)std::copy(Parts.begin(), Parts.end(), out.begin() + static_cast<std::ptrdiff_t>(std::exchange(i, i + Parts.size()))), ...);
+    return out;
+  }();
+  static constexpr std::string_view value{chars.data(), chars.size() - 1};
+};
+
+template <class T>
+struct value_name {
+  static constexpr std::string_view value = [] {
+    if constexpr (requires { column_value<T>::name; }) return std::string_view(column_value<T>::name);
+    else return type_name<T>();
+  }();
+};
+template <class T>
+struct value_name<std::optional<T>> {
+  static constexpr std::string_view value = joined<optional_open, value_name<T>::value, optional_close>::value;
+};
+
+}  // namespace detail
+
+// A member of a row struct as the binding check sees it.
+struct member_info {
+  std::string_view name;
+  std::string_view type;                   // "std::optional<std::int64_t>"
+  bool optional = false;
+  bool (*holds)(const column_type&) = nullptr;  // null: a type strata does not know (see column_value)
+  // Whether `holds` is set: compared at compile time instead of the pointer, which GCC does not
+  // fold under -fsanitize (a function's address might then be null).
+  bool known = false;
+};
+
+template <class M>
+constexpr member_info member_of(std::string_view name) {
+  using value = typename detail::optional_of<M>::type;
+  member_info info{name, detail::value_name<M>::value, detail::optional_of<M>::value, nullptr};
+  if constexpr (requires(const column_type& t) { column_value<value>::holds(t); }) {
+    info.holds = &column_value<value>::holds;
+    info.known = true;
+  }
+  return info;
+}
+
+// The members of a row struct, for the binding check. Not reflected (no check) unless specialized:
+// <strata/hana.hpp> does it for a struct defined with BOOST_HANA_DEFINE_STRUCT; a specialization of
+// your own gives `static constexpr bool reflected = true;` and `static constexpr std::array<member_info, N> members`.
+template <class Row>
+struct row_members {
+  static constexpr bool reflected = false;
+};
+
+// ---- The models ------------------------------------------------------------------------------------
+
+enum class binding_fault : std::uint8_t { no_column, no_member, nullability, type, unknown_type };
+
+constexpr std::string_view to_string(binding_fault f) {
+  switch (f) {
+    case binding_fault::no_column: return "no_column";
+    case binding_fault::no_member: return "no_member";
+    case binding_fault::nullability: return "nullability";
+    case binding_fault::type: return "type";
+    case binding_fault::unknown_type: return "unknown_type";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, binding_fault f) { return out << to_string(f); }
+
+// A row struct that does not fit its table: a member without a column or the reverse, a
+// std::optional for a NOT NULL column (or the reverse), or a type that cannot hold the column's.
+struct binding_mismatch {
+  binding_fault fault = binding_fault::no_column;
+  std::string_view row;            // "insightbull::Stock"
+  std::string_view table;
+  std::string_view column;         // the member's or column's name
+  std::string_view member_type{};  // empty for no_member
+  column_type type{};              // the column's (not for no_column)
+  bool nullable = false;           // the column's
+};
+
+enum class model_fault_kind : std::uint8_t {
+  duplicate_table,
+  duplicate_column,
+  unknown_column,             // a constraint names a column the table lacks
+  duplicate_index,
+  index_on_unknown_table,
+  index_on_unknown_column,
+  unknown_referenced_table,
+  unknown_referenced_column,
+};
+
+constexpr std::string_view to_string(model_fault_kind k) {
+  switch (k) {
+    case model_fault_kind::duplicate_table: return "duplicate_table";
+    case model_fault_kind::duplicate_column: return "duplicate_column";
+    case model_fault_kind::unknown_column: return "unknown_column";
+    case model_fault_kind::duplicate_index: return "duplicate_index";
+    case model_fault_kind::index_on_unknown_table: return "index_on_unknown_table";
+    case model_fault_kind::index_on_unknown_column: return "index_on_unknown_column";
+    case model_fault_kind::unknown_referenced_table: return "unknown_referenced_table";
+    case model_fault_kind::unknown_referenced_column: return "unknown_referenced_column";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, model_fault_kind k) { return out << to_string(k); }
+
+// A declaration the models cannot hold; it is left out of the schema.
+struct model_fault {
+  model_fault_kind kind = model_fault_kind::duplicate_table;
+  std::string_view table;
+  std::string_view object{};  // the column, index or referenced table concerned
+};
+
+struct table_options {
+  std::string_view renamed_from{};  // the table's former name: strata::diff renames it
+};
+
+// The recorder of a models declaration: tables (bound to row structs or not) and indexes, in the
+// vocabulary of strata::ops. A declaration is a struct with `static constexpr void declare(strata::model&)`:
+//   struct models {
+//     static constexpr void declare(strata::model& m) {
+//       m.table<Stock>("stocks", {strata::column("id", strata::integer).primary_key(),
+//                                 strata::column("symbol", strata::varchar(10)).not_null(),
+//                                 strata::unique("uq_stocks_symbol", {"symbol"})});
+//       m.index("ix_stocks_sector", "stocks", {"sector"});
+//     }
+//   };
+// A foreign key or an index may name a table declared later.
+class model;
+
+// A models declaration: `static constexpr void declare(strata::model&)`.
+template <class M>
+concept Models = requires(model& m) { M::declare(m); };
+
+template <Models M>
+constexpr model declared();
+
+class model {
+ public:
+  // Table `name`, bound to the row struct Row (checked when row_members<Row> is reflected); without
+  // Row, a table no row struct stands for: `m.table("audit_log", {...})`.
+  template <class Row = void>
+  constexpr void table(std::string_view name, std::initializer_list<table_element> elements, table_options options = {}) {
+    op::create_table& t = tables_.emplace_back(op::create_table{name, {}, {}, {}});
+    for (const auto& e : elements) {
+      if (const auto* c = std::get_if<column>(&e.value)) t.columns.push_back(*c);
+      else t.constraints.push_back(std::get<constraint>(e.value));
+    }
+    if (!options.renamed_from.empty()) renamed_.push_back({options.renamed_from, name});
+    if constexpr (!std::is_void_v<Row>) {
+      if constexpr (row_members<Row>::reflected) bind(detail::type_name<Row>(), t, row_members<Row>::members);
+    }
+  }
+
+  constexpr void index(std::string_view name, std::string_view table, names columns, index_options options = {}) {
+    indexes_.push_back(op::create_index{name, table, columns, options});
+  }
+
+  // The schema declared (what of it the models can hold: see faults()).
+  [[nodiscard]] constexpr const strata::schema& schema() const { return schema_; }
+  [[nodiscard]] constexpr const std::vector<table_rename>& renamed_tables() const { return renamed_; }
+  [[nodiscard]] constexpr const std::vector<binding_mismatch>& mismatches() const { return mismatches_; }
+  // What the declaration cannot hold: its tables', then its indexes', then the foreign keys to a
+  // table or column the models lack.
+  [[nodiscard]] constexpr const std::vector<model_fault>& faults() const { return faults_; }
+
+ private:
+  template <Models M>
+  friend constexpr model declared();
+
+  // Checks what was recorded and builds the schema of what is sound, in one pass (names looked up by
+  // hash in sorted lists: constant evaluation is slow at linear scans). The operations are kept in
+  // vectors of their own type, and applied one by one: GCC 12 moves a std::variant slowly.
+  constexpr void finish() {
+    using entry = std::pair<std::uint64_t, std::size_t>;
+    std::vector<entry> tables, indexes;
+    tables.reserve(tables_.size());
+    indexes.reserve(indexes_.size());
+    for (std::size_t i = 0; i < tables_.size(); ++i) tables.emplace_back(detail::hash_id(tables_[i].table), i);
+    for (std::size_t i = 0; i < indexes_.size(); ++i) indexes.emplace_back(detail::hash_id(indexes_[i].name), i);
+    std::sort(tables.begin(), tables.end());
+    std::sort(indexes.begin(), indexes.end());
+    std::vector<char> sound(tables_.size(), 0);
+    // The first table of that name (the one in the schema, if sound), or null.
+    auto table_named = [&](std::string_view name) -> std::size_t {
+      const auto h = detail::hash_id(name);
+      for (auto it = std::lower_bound(tables.begin(), tables.end(), entry{h, 0}); it != tables.end() && it->first == h; ++it)
+        if (tables_[it->second].table == name) return it->second;
+      return tables_.size();
+    };
+    auto has_column = [](const op::create_table& t, std::string_view name) {
+      return std::any_of(t.columns.begin(), t.columns.end(), [&](const column& c) { return c.name == name; });
+    };
+
+    // One builder for the whole schema: schema::apply would build one per operation.
+    detail::schema_builder b;
+    b.reserve(tables_.size(), indexes_.size());
+    for (std::size_t i = 0; i < tables_.size(); ++i) {
+      const auto& t = tables_[i];
+      if (table_named(t.table) != i) {
+        faults_.push_back({model_fault_kind::duplicate_table, t.table});
+      } else if (const auto fault = table_fault(t)) {
+        faults_.push_back(*fault);
+      } else {
+        sound[i] = 1;
+        apply(b, operation{t});
+      }
+    }
+    for (std::size_t i = 0; i < indexes_.size(); ++i) {
+      const auto& x = indexes_[i];
+      const auto h = detail::hash_id(x.name);
+      bool twice = false;
+      for (auto it = std::lower_bound(indexes.begin(), indexes.end(), entry{h, 0}); it != indexes.end() && it->first == h; ++it)
+        twice = twice || (it->second < i && indexes_[it->second].name == x.name);
+      const auto t = table_named(x.table);
+      if (twice) faults_.push_back({model_fault_kind::duplicate_index, x.table, x.name});
+      else if (t == tables_.size() || !sound[t]) faults_.push_back({model_fault_kind::index_on_unknown_table, x.table, x.name});
+      else if (const auto c = std::find_if(x.columns.begin(), x.columns.end(), [&](std::string_view n) { return !has_column(tables_[t], n); });
+               c != x.columns.end())
+        faults_.push_back({model_fault_kind::index_on_unknown_column, x.table, *c});
+      else apply(b, operation{x});
+    }
+    schema_ = std::move(b).release();
+    for (const auto& t : schema_.tables) {
+      for (const auto& k : constraint_keys(t)) {
+        if (k.kind != constraint_kind::foreign_key) continue;
+        const auto target = table_named(k.referenced_table);
+        if (target == tables_.size() || !sound[target]) {
+          faults_.push_back({model_fault_kind::unknown_referenced_table, t.name, k.referenced_table});
+          continue;
+        }
+        for (auto c : k.referenced_columns)
+          if (!has_column(tables_[target], c)) faults_.push_back({model_fault_kind::unknown_referenced_column, k.referenced_table, c});
+      }
+    }
+  }
+
+  // What finish() has checked fits: as schema::apply, a failure would be strata::replay_failed.
+  static constexpr void apply(detail::schema_builder& b, const operation& o) {
+    if (!b.apply(o)) detail::throw_replay_failed(b.failure(o));
+  }
+
+  // What is wrong with a table on its own: a column declared twice, a constraint on a column it lacks.
+  static constexpr std::optional<model_fault> table_fault(const op::create_table& t) {
+    for (std::size_t i = 0; i < t.columns.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (t.columns[i].name == t.columns[j].name) return model_fault{model_fault_kind::duplicate_column, t.table, t.columns[i].name};
+    for (const auto& k : t.constraints)
+      for (auto c : k.columns)
+        if (std::none_of(t.columns.begin(), t.columns.end(), [&](const column& x) { return x.name == c; }))
+          return model_fault{model_fault_kind::unknown_column, t.table, c};
+    return std::nullopt;
+  }
+
+  template <std::size_t N>
+  constexpr void bind(std::string_view row, const op::create_table& t, const std::array<member_info, N>& members) {
+    std::vector<std::string_view> primary;
+    for (const auto& c : t.columns)
+      if (c.is_primary_key) primary.push_back(c.name);
+    for (const auto& k : t.constraints)
+      if (k.kind == constraint_kind::primary_key) primary.insert(primary.end(), k.columns.begin(), k.columns.end());
+    auto column_named = [&](std::string_view name) -> const column* {
+      for (const auto& c : t.columns)
+        if (c.name == name) return &c;
+      return nullptr;
+    };
+    for (const auto& m : members) {
+      const auto* c = column_named(m.name);
+      if (c == nullptr) {
+        mismatches_.push_back({binding_fault::no_column, row, t.table, m.name, m.type});
+        continue;
+      }
+      const bool nullable = c->nullable && std::find(primary.begin(), primary.end(), c->name) == primary.end();
+      binding_mismatch found{binding_fault::nullability, row, t.table, m.name, m.type, c->type, nullable};
+      if (!m.known) found.fault = binding_fault::unknown_type;
+      else if (!m.holds(c->type)) found.fault = binding_fault::type;
+      else if (m.optional == nullable) continue;
+      mismatches_.push_back(found);
+    }
+    for (const auto& c : t.columns) {
+      if (std::none_of(members.begin(), members.end(), [&](const member_info& m) { return m.name == c.name; }))
+        mismatches_.push_back({binding_fault::no_member, row, t.table, c.name, {}, c.type, c.nullable});
+    }
+  }
+
+  std::vector<op::create_table> tables_;
+  std::vector<op::create_index> indexes_;
+  strata::schema schema_;
+  std::vector<table_rename> renamed_;
+  std::vector<binding_mismatch> mismatches_;
+  std::vector<model_fault> faults_;
+};
+
+
+// The recorded declaration of M.
+template <Models M>
+constexpr model declared() {
+  model m;
+  M::declare(m);
+  m.finish();
+  return m;
+}
+
+// The schema M declares: `static_assert(strata::model_schema<models>().find_table("stocks") != nullptr);`
+template <Models M>
+constexpr schema model_schema() {
+  return declared<M>().schema();
+}
+
+// The operations that take `from` to the models (their renames included), and back.
+constexpr migration_ops diff(const schema& from, const model& to) { return diff(from, to.schema(), to.renamed_tables()); }
+
+// ---- in_sync ------------------------------------------------------------------------------------------
+
+namespace detail {
+
+constexpr message_buffer& operator<<(message_buffer& m, const column_type& t) { return type_text_to(m, t); }
+
+constexpr message_buffer& write_names(message_buffer& m, const std::vector<std::string_view>& names) {
+  m << "(";
+  for (std::size_t i = 0; i < names.size(); ++i) m << (i ? ", " : "") << names[i];
+  return m << ")";
+}
+
+constexpr message_buffer& operator<<(message_buffer& m, const constraint_key& k) {
+  m << (k.kind == constraint_kind::primary_key ? "the primary key " : k.kind == constraint_kind::unique ? "the unique constraint "
+        : k.kind == constraint_kind::foreign_key ? "the foreign key " : "the check ");
+  if (!k.name.empty()) m << k.name << " ";
+  if (k.kind == constraint_kind::check) return m << "(" << k.check_sql << ")";
+  write_names(m, k.columns);
+  if (k.kind != constraint_kind::foreign_key) return m;
+  m << " -> " << k.referenced_table << " ";
+  write_names(m, k.referenced_columns);
+  if (k.on_delete != referential_action::no_action) m << " ON DELETE " << to_sql(k.on_delete);
+  if (k.on_update != referential_action::no_action) m << " ON UPDATE " << to_sql(k.on_update);
+  return m;
+}
+
+constexpr message_buffer& operator<<(message_buffer& m, const index_schema& i) {
+  m << (i.options.unique ? "a unique index on " : "an index on ") << i.table << " ";
+  write_names(m, i.columns);
+  if (!i.options.where.empty()) m << " WHERE " << i.options.where;
+  return m;
+}
+
+constexpr std::string_view suggested_type(const column_type& t) {
+  switch (t.kind) {
+    case type_kind::integer: case type_kind::big_integer: return "std::int64_t";
+    case type_kind::real: case type_kind::float_: return "double";
+    case type_kind::boolean: return "bool";
+    case type_kind::blob: return "std::vector<std::byte>";
+    default: return "std::string";
+  }
+}
+
+constexpr void explain(message_buffer& m, const model_fault& f) {
+  switch (f.kind) {
+    case model_fault_kind::duplicate_table: m << "the models declare table " << f.table << " twice; declare it once"; break;
+    case model_fault_kind::duplicate_column: m << "the models declare column " << f.table << "." << f.object << " twice; declare it once"; break;
+    case model_fault_kind::unknown_column:
+      m << "a constraint of table " << f.table << " in the models names column " << f.object << ", which the table lacks; declare the column or fix the name";
+      break;
+    case model_fault_kind::duplicate_index: m << "the models declare index " << f.object << " twice; give each index its own name"; break;
+    case model_fault_kind::index_on_unknown_table:
+      m << "index " << f.object << " in the models is on table " << f.table << ", which the models lack; declare the table or fix the name";
+      break;
+    case model_fault_kind::index_on_unknown_column:
+      m << "an index of table " << f.table << " in the models names column " << f.object << ", which the table lacks; fix the name";
+      break;
+    case model_fault_kind::unknown_referenced_table:
+      m << "a foreign key of table " << f.table << " in the models references table " << f.object << ", which the models lack; declare it";
+      break;
+    case model_fault_kind::unknown_referenced_column:
+      m << "a foreign key in the models references column " << f.table << "." << f.object << ", which the models lack; fix the name";
+      break;
+  }
+}
+
+constexpr void explain(message_buffer& m, const binding_mismatch& b) {
+  auto wanted = [&]() -> message_buffer& {
+    if (b.nullable) return m << "std::optional<" << suggested_type(b.type) << ">";
+    return m << suggested_type(b.type);
+  };
+  switch (b.fault) {
+    case binding_fault::no_column:
+      m << b.row << "::" << b.column << " has no column in table " << b.table << " of the models; declare the column or remove the member";
+      break;
+    case binding_fault::no_member:
+      m << b.table << "." << b.column << " has no member in " << b.row << "; add a member " << b.column << " of type ";
+      wanted();
+      break;
+    case binding_fault::nullability:
+      m << b.table << "." << b.column << " is " << (b.nullable ? "nullable" : "NOT NULL") << " in the models, but " << b.row << "::" << b.column
+        << " is " << b.member_type << "; make the member ";
+      wanted() << (b.nullable ? " or the column .not_null()" : " or the column nullable");
+      break;
+    case binding_fault::type:
+    case binding_fault::unknown_type:
+      m << b.table << "." << b.column << " is " << b.type << (b.nullable ? "" : " NOT NULL") << " in the models, but " << b.row << "::" << b.column
+        << " is " << b.member_type << (b.fault == binding_fault::type ? ", which cannot hold it" : ", a type strata does not know (specialize strata::column_value)")
+        << "; make the member ";
+      wanted();
+      break;
+  }
+}
+
+// The first operation of a diff from the migrations to the models, as the difference it repairs.
+constexpr void explain(message_buffer& m, const operation& o, const schema& migrations, const schema& models) {
+  auto column_of = [](const schema& s, std::string_view table, std::string_view name) -> const column* {
+    const auto* t = s.find_table(table);
+    return t == nullptr ? nullptr : t->find_column(name);
+  };
+  const auto where = [&](std::string_view table, std::string_view column) -> message_buffer& { return m << table << "." << column; };
+  if (const auto* x = std::get_if<op::rename_table>(&o)) {
+    m << "table " << x->new_name << " is renamed from " << x->table << " in the models, the migrations still have " << x->table;
+  } else if (const auto* x = std::get_if<op::rename_column>(&o)) {
+    where(x->table, x->new_name) << " is renamed from " << x->column << " in the models, the migrations still have " << x->column;
+  } else if (const auto* x = std::get_if<op::drop_index>(&o)) {
+    const auto* had = migrations.find_index(x->name);
+    if (const auto* w = models.find_index(x->name)) m << "index " << x->name << " is " << *w << " in the models, " << *had << " in the migrations";
+    else m << "index " << x->name << " (" << *had << ") is in the migrations, not in the models";
+  } else if (const auto* x = std::get_if<op::drop_constraint>(&o)) {
+    const auto* t = migrations.find_table(x->table);
+    for (const auto& k : constraint_keys(*t)) {
+      const auto d = drop_of(x->table, k);
+      if (d.name != x->name || d.kind != x->kind || d.columns != x->columns) continue;
+      m << x->table << ": " << k;
+      if (const auto* w = models.find_table(x->table)) {
+        for (const auto& v : constraint_keys(*w))
+          if (v.kind == k.kind && (v.kind == constraint_kind::primary_key || v.columns == k.columns)) {
+            m << " is " << v << " in the models";
+            return;
+          }
+      }
+      m << " is in the migrations, not in the models";
+      return;
+    }
+  } else if (const auto* x = std::get_if<op::drop_table>(&o)) {
+    m << "table " << x->table << " is in the migrations, not in the models";
+  } else if (const auto* x = std::get_if<op::drop_column>(&o)) {
+    where(x->table, x->column) << " is in the migrations, not in the models";
+  } else if (const auto* x = std::get_if<op::create_table>(&o)) {
+    m << "table " << x->table << " is in the models, not in the migrations";
+  } else if (const auto* x = std::get_if<op::add_column>(&o)) {
+    where(x->table, x->definition.name) << " is in the models, not in the migrations";
+  } else if (const auto* x = std::get_if<op::alter_column>(&o)) {
+    const auto* had = column_of(migrations, x->table, x->column);
+    const auto* want = column_of(models, x->table, x->column);
+    where(x->table, x->column);
+    if (x->change.type) m << " is " << want->type << " in the models, " << had->type << " in the migrations";
+    else if (x->change.nullable) m << " is " << (want->nullable ? "nullable" : "NOT NULL") << " in the models, " << (had->nullable ? "nullable" : "NOT NULL") << " in the migrations";
+    else {
+      m << (want->default_sql ? " has DEFAULT " : " has no default") << want->default_sql.value_or("") << " in the models, ";
+      m << (had->default_sql ? "DEFAULT " : "no default") << had->default_sql.value_or("") << " in the migrations";
+    }
+  } else if (const auto* x = std::get_if<op::add_constraint>(&o)) {
+    for (const auto& k : constraint_keys(*models.find_table(x->table)))
+      if (k.definition() == x->definition) {
+        m << x->table << ": " << k << " is in the models, not in the migrations";
+        return;
+      }
+  } else if (const auto* x = std::get_if<op::create_index>(&o)) {
+    m << "index " << x->name << " (" << *models.find_index(x->name) << ") is in the models, not in the migrations";
+  }
+}
+
+// Empty when the models equal the schema the migrations build and every row struct fits its table.
+constexpr message_buffer sync_message(const schema& migrations, const model& models) {
+  message_buffer m;
+  const auto& faults = models.faults();
+  if (!faults.empty()) {
+    explain(m << "strata::in_sync: ", faults.front());
+    return m;
+  }
+  if (!models.mismatches().empty()) {
+    explain(m << "strata::in_sync: ", models.mismatches().front());
+    return m;
+  }
+  const auto d = diff(migrations, models);
+  if (d.empty()) return m;
+  explain(m << "strata::in_sync: ", d.upgrade.operations().front(), migrations, models.schema());
+  m << "; build manage_db and run 'manage_db migrate \"message\"' to write the revision";
+  return m;
+}
+
+template <class H, class M>
+struct sync_check {
+  static constexpr message_buffer message = sync_message(replay<H>(), declared<M>());
+};
+
+// Instantiated only when they differ: GCC prints the Message argument verbatim in the "In
+// instantiation of" line above the assertion; `value` is true so that nothing else fails after it.
+template <fixed_string Message>
+struct models_out_of_sync {
+  static_assert(Message.size() == 0, "strata::in_sync: the models differ from the migrations, or a row struct from its table: the difference is spelled out in 'models_out_of_sync<...>' above");
+  static constexpr bool value = true;
+};
+template <bool Same, fixed_string Message>
+inline constexpr bool sync_checked = true;
+template <fixed_string Message>
+inline constexpr bool sync_checked<false, Message> = models_out_of_sync<Message>::value;
+
+}  // namespace detail
+
+// What differs first between the models M and the schema the history H builds, or a row struct
+// that does not fit its table, as a sentence with the fix; empty when none.
+template <History H, Models M>
+constexpr std::string_view sync_problem() {
+  if constexpr (!detail::records_at_compile_time) {
+    return {};
+  } else {
+    const auto& m = detail::sync_check<H, M>::message;
+    return {m.data, m.size};
+  }
+}
+
+// `static_assert(strata::in_sync<history, models>());`: fails the build with one message naming
+// the first difference between the models and the migrations (or the row struct that does not fit
+// its table) and the fix. Where the standard library cannot record operations in constant
+// evaluation (clang 14 with libstdc++ 12: see detail::records_at_compile_time), it checks nothing
+// and gives true: compile with GCC (as CI does) to have the models checked.
+template <History H, Models M>
+constexpr bool in_sync() {
+  if constexpr (!detail::records_at_compile_time) {
+    return true;
+  } else {
+    using check = detail::sync_check<H, M>;
+    return detail::sync_checked<check::message.size == 0, detail::to_fixed_string<check::message.size>(check::message)>;
+  }
+}
+
+}  // namespace strata
+#endif  // STRATA_SINGLE_INCLUDE_STRATA_MODEL_HPP
+// #include <strata/offline.hpp>
+// strata::offline: the SQL script an upgrade or downgrade would run, written without a database (manage_db upgrade --sql).
+//
+//   const auto s = strata::offline::script<strata::sqlite, strata::postgresql>(history::revisions, url,
+//                                                                              strata::direction::upgrade, "base:head");
+//   std::cout << s.text;
+//
+// The script is what the migrator runs, because it is the migrator that runs: a migrator<D> over
+// detail::offline_dialect<D>, a Dialect that connects to nothing. It starts at the version rows the
+// range names, renders each revision's operations with D::sql against the schema the history's
+// replay gives at that point (SQLite's table rebuilds planned from it, as sqlite_plan plans them
+// from a live table), and frames the units of work as D's transaction() does (D::sql::frame_unit).
+// So the revisions, their order and their grouping into transactions are the online run's: a change
+// to how the migrator groups them changes the script with it.
+
+#include <algorithm>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/commands.hpp>
+// #include <strata/detail/sql_identifiers.hpp>
+// #include <strata/dialect.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/graph.hpp>
+// #include <strata/history.hpp>
+// #include <strata/migrator.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/render.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/url.hpp>
+
+namespace strata {
+
+// A revision whose operations cannot be written as SQL (a data migration in C++, op.run): no
+// script is given for a range that holds it.
+class not_renderable : public error {
+ public:
+  using error::error;
+};
+
+namespace offline {
+
+// What script() returns.
+struct sql_script {
+  std::string dialect;                 // the name of the dialect the URL's scheme chose
+  std::vector<std::string> from;       // the version rows the script starts at; empty at base
+  std::vector<std::string> revisions;  // the revisions it upgrades or downgrades, in order
+  std::string text;                    // the script: statements ending with ';', comments starting with "--"
+};
+
+// "[from:]to" split: `from` is empty when the range has no ':'.
+struct range {
+  std::string from;
+  std::string to;
+};
+
+// Reads an offline range as Alembic writes it. An upgrade without `from` starts at base (Alembic's
+// offline mode never connects, so it cannot start at the database's revision); a downgrade needs
+// both ends.
+inline range parse_range(direction way, std::string_view text) {
+  const auto colon = text.find(':');
+  range r;
+  if (colon == std::string_view::npos) {
+    if (way == direction::downgrade)
+      throw commands::usage_error("downgrade --sql needs the revision to start from and the target, as from:to (for example head:base), "
+                                  "since the script is written without reading the database");
+    r.from = "base";
+    r.to = text.empty() ? "head" : std::string(text);
+    return r;
+  }
+  r.from = std::string(text.substr(0, colon));
+  r.to = std::string(text.substr(colon + 1));
+  if (r.from.empty() || r.to.empty() || r.to.find(':') != std::string::npos)
+    throw commands::usage_error("'" + std::string(text) + "' is not a range; write from:to with a revision id or prefix, base, head or heads "
+                                "on each side (for example base:head, or " + std::string(way == direction::upgrade ? "3b1f:head" : "head:base") +
+                                ")");
+  return r;
+}
+
+// The version rows `from` stands for: none for base, the heads for heads, else one revision.
+inline std::vector<std::string> rows_of(const revision_graph& g, std::string_view from) {
+  std::vector<std::string> rows;
+  if (from == "base") return rows;
+  if (from == "head" || from == "heads") {
+    if (from == "head" && g.heads().size() > 1) {
+      std::string which;
+      for (auto h : g.heads()) which += (which.empty() ? "'" : ", '") + std::string(g[h].id) + "'";
+      throw multiple_heads("cannot start from 'head': the history has several heads (" + which + "); start from 'heads' or name one");
+    }
+    for (auto h : g.heads()) rows.emplace_back(g[h].id);
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+  rows.emplace_back(g[g.resolve(from)].id);
+  return rows;
+}
+
+// "base" or the down revisions, as "Running upgrade <downs> -> <id>" names them.
+inline std::string downs_text(const revision_info& r) {
+  if (r.down_revisions.empty()) return "base";
+  std::string s;
+  for (auto d : r.down_revisions) s += (s.empty() ? "" : ", ") + std::string(d);
+  return s;
+}
+
+}  // namespace offline
+
+namespace detail {
+
+// A Dialect over no database: its version rows are those it was given, then those written; what it
+// would run is appended to a script. D gives its SQL (D::sql), its name and its schemes only.
+template <Dialect D>
+class offline_dialect {
+ public:
+  using sql = typename D::sql;
+  static constexpr std::string_view name = D::name;
+  static constexpr const auto& schemes = D::schemes;
+
+  offline_dialect(const revision_graph& graph, direction way, std::vector<std::string> rows, render_options options)
+      : graph_(&graph), way_(way), rows_(std::move(rows)), options_(options) {
+    std::sort(rows_.begin(), rows_.end());
+    for (const auto& s : sql::script_prologue(options_)) statement(s);
+  }
+
+  [[nodiscard]] std::string location() const { return "an offline script (" + std::string(name) + ")"; }
+
+  std::vector<std::string> read_versions(std::string_view) { return rows_; }
+
+  // As the dialects do: the table created when missing (written once: it is there after that), its
+  // rows replaced. Outside a unit's transaction, in one of its own.
+  void write_versions(std::string_view table, const std::vector<std::string>& rows) {
+    const auto frame = in_transaction_ ? unit_frame{} : sql::frame_unit({}, true);
+    for (const auto& s : frame.before) statement(s);
+    if (!version_table_written_) statement(sql::create_version_table(table, options_));
+    version_table_written_ = true;
+    const auto qualified = sql::qualified(options_, table);
+    statement("DELETE FROM " + qualified);
+    for (const auto& r : rows) statement("INSERT INTO " + qualified + " (version_num) VALUES (" + detail::sql::literal(r) + ")");
+    for (const auto& s : frame.after) statement(s);
+    rows_ = rows;
+    std::sort(rows_.begin(), rows_.end());
+  }
+
+  void transaction(const unit_of_work& unit, const std::function<void()>& body) {
+    const auto frame = sql::frame_unit(unit.operations, unit.transactional);
+    text_ += "\n";
+    for (const auto& s : frame.before) statement(s);
+    in_transaction_ = frame.transaction;
+    revision_ = unit.revision;
+    body();
+    in_transaction_ = false;
+    for (const auto& s : frame.after) statement(s);
+  }
+
+  // The operations' statements, rendered against the schema they apply to: the history's replay at
+  // the rows the script starts from, with the operations of the script's units applied to it since
+  // (so that a downgrade's columns land where the database puts them, at the end).
+  void apply(std::span<const operation> operations) {
+    for (const auto& o : operations)
+      if (std::holds_alternative<op::run>(o))
+        throw not_renderable(revision_named() + " runs C++ code in its " + std::string(to_string(way_)) + " (" + describe(o) +
+                             "), which cannot be written as SQL, so no script was printed; run that " + std::string(to_string(way_)) +
+                             " online (without --sql), or print the script of the revisions before or after it");
+    if (!schema_) {
+      std::vector<std::size_t> tips;
+      for (const auto& r : rows_) tips.push_back(graph_->find(r));
+      schema_ = commands::replay(*graph_, tips);
+    }
+    try {
+      for (const auto& s : sql::render_revision(operations, *schema_, options_)) statement(s);
+    } catch (const operation_failed& e) {  // not "rolled back", as the migrator would say of a run
+      throw not_renderable(revision_named() + " cannot be written as " + std::string(name) + " SQL: its " + std::string(to_string(way_)) +
+                           " at " + e.operation() + ": " + e.database_message() + ", so no script was printed");
+    }
+    // The schema keeps views of the operations' names: they stay here as long as it does.
+    const auto& kept = kept_.emplace_back(operations.begin(), operations.end());
+    try {
+      for (const auto& o : kept) schema_->apply(o);
+    } catch (const std::logic_error&) {
+      schema_.reset();  // a downgrade that does not undo its upgrade: the replay at the rows then
+    }
+  }
+
+  // A "-- " line (each line of text commented).
+  void comment(std::string_view text) {
+    for (std::size_t at = 0; at <= text.size();) {
+      auto end = text.find('\n', at);
+      if (end == std::string_view::npos) end = text.size();
+      text_ += "-- " + std::string(text.substr(at, end - at)) + "\n";
+      at = end + 1;
+    }
+  }
+
+  [[nodiscard]] const std::string& text() const { return text_; }
+
+ private:
+  // "revision 'id' (message)"
+  [[nodiscard]] std::string revision_named() const {
+    const auto i = graph_->find(revision_);
+    return "revision '" + std::string(revision_) + "'" + (i < graph_->size() ? " (" + std::string((*graph_)[i].message) + ")" : std::string());
+  }
+
+  // A statement as written, ended with ';' (on a line of its own after a trailing "--" comment).
+  void statement(std::string_view s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+    if (s.empty()) return;
+    text_ += std::string(s);
+    if (s.back() != ';') {
+      const auto last_line = s.substr(s.rfind('\n') == std::string_view::npos ? 0 : s.rfind('\n'));
+      text_ += last_line.find("--") != std::string_view::npos ? "\n;" : ";";
+    }
+    text_ += "\n";
+  }
+
+  const revision_graph* graph_;
+  direction way_;
+  std::vector<std::string> rows_;
+  render_options options_;
+  std::string_view revision_;
+  std::optional<schema> schema_;
+  std::deque<std::vector<operation>> kept_;
+  std::string text_;
+  bool in_transaction_ = false;
+  bool version_table_written_ = false;
+};
+
+}  // namespace detail
+
+namespace offline {
+
+// The script that upgrading (or downgrading) from `range`'s from to its to would run, for the
+// first of Ds whose schemes hold the URL's scheme; nothing connects. Revisions, order, transactions
+// and checks (targets, names the database would cut) are the migrator's. Throws
+// commands::usage_error for a malformed range, strata::malformed_url for a URL none of Ds takes,
+// strata::not_renderable for a revision with C++ code (op.run) in the range, and what the migrator
+// throws for its targets.
+template <Dialect... Ds>
+  requires(sizeof...(Ds) > 0)
+sql_script script(std::span<const revision_info> revisions, std::string_view url, direction way, std::string_view range_text,
+                  const migrator_options& options = {}) {
+  const auto parsed = database_url::parse(url);
+  const auto r = parse_range(way, range_text);
+  const revision_graph graph(revisions);
+  render_options rendering{};
+  for (const auto& [key, value] : parsed.query)
+    if (key == "schema") rendering.schema = value;
+  std::optional<sql_script> out;
+  auto try_one = [&]<class D>() {
+    if (out || !handles_scheme<D>(parsed.scheme)) return;
+    sql_script s;
+    s.dialect = std::string(D::name);
+    s.from = rows_of(graph, r.from);
+    migrator<detail::offline_dialect<D>> m(revisions, options, graph, way, s.from, rendering);
+    m.on_event([&](const migration_event& e) {
+      if (e.what != migration_event::kind::starting) return;
+      const auto& rev = *e.revision;
+      m.dialect().comment(e.way == direction::upgrade ? "Running upgrade " + downs_text(rev) + " -> " + std::string(rev.id) + ", " + std::string(rev.message)
+                                                      : "Running downgrade " + std::string(rev.id) + " -> " + downs_text(rev) + ", " +
+                                                            std::string(rev.message));
+    });
+    s.revisions = way == direction::upgrade ? m.upgrade(r.to) : m.downgrade(r.to);
+    s.text = "-- strata: " + std::string(to_string(way)) + " " + r.from + ":" + r.to + " for " + s.dialect + ", " +
+             (s.revisions.empty() ? std::string("nothing to run") : std::to_string(s.revisions.size()) + " revision(s)") +
+             "; the version table is " + options.version_table + "\n" + m.dialect().text();
+    out = std::move(s);
+  };
+  (try_one.template operator()<Ds>(), ...);
+  if (!out) throw malformed_url(commands::detail::unknown_scheme<Ds...>(parsed.scheme));
+  return std::move(*out);
+}
+
+}  // namespace offline
+
+}  // namespace strata
+// #include <strata/owned_schema.hpp>
+// #include <strata/project.hpp>
+// #include <strata/render.hpp>
+// #include <strata/review.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/schema_diff.hpp>
+// #include <strata/url.hpp>
+#endif
+
+#ifndef STRATA_REVISIONS_ONLY
+// The manage_db verbs on revision files (migrate, merge, validate with the folder).
+// #include <strata/revision_files.hpp>
+// strata::commands on the versions folder, the revision files of a project (the manage_db verbs that
+// read or write files): validate with the folder compared to the history, the folder compared with a
+// program's revisions (is it stale?), init, migrate, merge.
+//
+//   const auto report = strata::commands::validate(m, "db/versions", {.program = "manage_db"});
+//   const auto written = strata::commands::migrate("db/versions", m.graph(), "add market cap");
+
+#include <algorithm>
+#include <optional>
+#include <filesystem>
+#include <string>
+#include <string_view>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+// #include <strata/commands.hpp>
 // #include <strata/detail/sql_identifiers.hpp>
 // #include <strata/detail/versions_folder.hpp>
 // strata::detail::versions_folder: the revision headers of a versions folder, read back from disk,
@@ -8168,1078 +10935,10 @@ class versions_folder {
 
 }  // namespace strata::detail
 // #include <strata/diff.hpp>
-// strata::diff: the operations that take one schema to another, and their inverse (constexpr).
-
-#include <algorithm>
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-#include <string_view>
-#include <type_traits>
-#include <utility>
-#include <variant>
-#include <vector>
-
-// #include <strata/detail/graph_check.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/schema.hpp>
-// #include <strata/types.hpp>
-
-namespace strata {
-
-// A table a model declares under a new name: `m.table("users", {...}, {.renamed_from = "accounts"})`.
-struct table_rename {
-  std::string_view from;
-  std::string_view to;
-};
-
-// What strata::diff gives: `upgrade` takes `from` to `to`; `downgrade` takes the result back to `from`.
-struct migration_ops {
-  ops upgrade;
-  ops downgrade;
-
-  [[nodiscard]] constexpr bool empty() const { return upgrade.size() == 0; }
-};
-
-// One constraint of a table with everything that defines it, wherever it was written (a column's
-// .unique()/.check()/.references()/.primary_key() or a table constraint): two that compare equal are
-// the same constraint in the database.
-struct constraint_key {
-  constraint_kind kind = constraint_kind::check;
-  std::string_view name{};
-  std::vector<std::string_view> columns{};          // a CHECK's: the columns its expression names
-  std::string_view referenced_table{};
-  std::vector<std::string_view> referenced_columns{};
-  referential_action on_delete = referential_action::no_action;
-  referential_action on_update = referential_action::no_action;
-  std::string_view check_sql{};
-  std::string_view on_column{};                     // the column it is written on, if one (not its primary key)
-
-  // As a table constraint (what add_constraint records).
-  [[nodiscard]] constexpr constraint definition() const {
-    constraint c{kind, name, {}, referenced_table, referenced_columns, on_delete, on_update, check_sql};
-    if (kind != constraint_kind::check) c.columns = columns;  // a CHECK's columns are read from its expression
-    return c;
-  }
-  // The same name too, and a CHECK on the same columns (a column's own CHECK lists its column first).
-  friend constexpr bool operator==(const constraint_key& a, const constraint_key& b);
-};
-
-// Whether two keys are one constraint, whatever their names and wherever a CHECK is written: the same
-// kind, columns, referenced table and columns, and actions; a CHECK the same expression, as
-// `same_sql(a, b)` compares SQL text (spelled as written, or as a database gives it back).
-template <class SameSql>
-constexpr bool same_constraint(const constraint_key& a, const constraint_key& b, SameSql same_sql) {
-  return a.kind == b.kind && a.referenced_table == b.referenced_table && a.referenced_columns == b.referenced_columns &&
-         a.on_delete == b.on_delete && a.on_update == b.on_update &&
-         (a.kind == constraint_kind::check ? same_sql(a.check_sql, b.check_sql) : a.columns == b.columns);
-}
-
-constexpr bool operator==(const constraint_key& a, const constraint_key& b) {
-  return a.name == b.name && a.columns == b.columns && a.check_sql == b.check_sql &&
-         same_constraint(a, b, [](std::string_view x, std::string_view y) { return x == y; });
-}
-
-// Every constraint of a table as a constraint_key, in the order of strata::constraints_of.
-constexpr std::vector<constraint_key> constraint_keys(const table_schema& t) {
-  std::vector<constraint_key> out;
-  for (const auto& v : constraints_of(t)) {
-    constraint_key k{.kind = v.kind, .name = v.name, .columns = v.columns, .referenced_table = v.referenced_table};
-    if (v.on_column && v.kind != constraint_kind::primary_key) {
-      const auto& c = t.columns[v.column];
-      k.on_column = c.name;
-      if (v.kind == constraint_kind::check) k.check_sql = *c.check_sql;
-      if (v.kind == constraint_kind::foreign_key) {
-        k.referenced_columns = {c.foreign_key->column};
-        k.on_delete = c.foreign_key->on_delete;
-        k.on_update = c.foreign_key->on_update;
-      }
-    } else if (!v.on_column) {
-      const auto& x = t.constraints[v.constraint];
-      k.referenced_columns = x.referenced_columns;
-      k.on_delete = x.on_delete;
-      k.on_update = x.on_update;
-      k.check_sql = x.check_sql;
-    }
-    out.push_back(std::move(k));
-  }
-  return out;
-}
-
-// Whether a value of type `from` always fits in `to` (no value is cut, rounded or refused).
-constexpr bool widens(const column_type& from, const column_type& to) {
-  if (from == to) return true;
-  using k = type_kind;
-  switch (from.kind) {
-    case k::integer: return to.kind == k::big_integer || to.kind == k::float_ || to.kind == k::text;
-    case k::big_integer: return to.kind == k::text;
-    case k::real: return to.kind == k::float_ || to.kind == k::text;
-    case k::float_: return to.kind == k::text;
-    case k::boolean: return to.kind == k::integer || to.kind == k::big_integer || to.kind == k::text;
-    case k::varchar: return to.kind == k::text || (to.kind == k::varchar && to.length >= from.length);
-    case k::date: return to.kind == k::datetime || to.kind == k::text;
-    case k::datetime: return to.kind == k::text;
-    case k::text: case k::blob: case k::custom: return false;
-  }
-  return false;
-}
-
-// Whether an operation can destroy data in the schema `before` it: it drops a table or a stored
-// column, or narrows a column's type (varchar(100) -> varchar(10), big_integer -> integer).
-// A revision writer marks such an operation for review.
-constexpr bool destructive(const operation& o, const schema& before) {
-  if (std::holds_alternative<op::drop_table>(o)) return true;
-  if (const auto* d = std::get_if<op::drop_column>(&o)) {
-    const auto* t = before.find_table(d->table);
-    const auto* c = t == nullptr ? nullptr : t->find_column(d->column);
-    return c == nullptr || !c->generated_sql;  // a generated column is computed again
-  }
-  if (const auto* a = std::get_if<op::alter_column>(&o); a != nullptr && a->change.type) {
-    const auto* t = before.find_table(a->table);
-    const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
-    return c == nullptr || !widens(c->type, *a->change.type);
-  }
-  return false;
-}
-
-namespace detail {
-
-// Records each operation with its inverse, and keeps the schema the operations so far give.
-struct diff_builder {
-  schema current;
-  ops upgrade;
-  std::vector<operation> inverses;
-
-  constexpr void record(operation o, operation inverse) {
-    current.apply(o);
-    upgrade.append(std::move(o));
-    inverses.push_back(std::move(inverse));
-  }
-  constexpr migration_ops finish() {
-    migration_ops out{std::move(upgrade), {}};
-    out.downgrade.reserve(inverses.size());
-    for (auto i = inverses.size(); i-- > 0;) out.downgrade.append(std::move(inverses[i]));
-    return out;
-  }
-};
-
-constexpr bool same_index(const index_schema& a, const index_schema& b) {
-  // `concurrently` is how an index is built, not what it is.
-  return a.table == b.table && a.columns == b.columns && a.options.unique == b.options.unique && a.options.where == b.options.where;
-}
-
-// The operation that drops `k` from table `t` (by name, else by kind and columns).
-constexpr op::drop_constraint drop_of(std::string_view table, const constraint_key& k) {
-  if (!k.name.empty()) return {table, k.name};
-  op::drop_constraint d{table, {}, k.kind};
-  if (k.kind != constraint_kind::primary_key) d.columns = k.columns;  // not `?:`: GCC 12 frees its vector twice
-  return d;
-}
-
-constexpr const column* column_in(const schema& s, std::string_view table, std::string_view name) {
-  const auto* t = s.find_table(table);
-  return t == nullptr ? nullptr : t->find_column(name);
-}
-
-// Where a column goes back (or in): after the column before it, unless it is last.
-constexpr column_placement placement_in(const std::vector<column>& columns, std::size_t i) {
-  if (i + 1 >= columns.size()) return {};
-  if (i > 0) return {.insert_after = columns[i - 1].name};
-  return {.insert_before = columns[1].name};
-}
-
-// The tables or indexes of a schema by name, looked up by hash in a sorted list (a schema's own
-// lookups scan: a diff of two large schemas would be quadratic).
-template <class Item>
-struct by_name {
-  const std::vector<Item>* items;
-  std::vector<std::pair<std::uint64_t, std::size_t>> sorted;
-
-  constexpr explicit by_name(const std::vector<Item>& all) : items(&all) {
-    sorted.reserve(all.size());
-    for (std::size_t i = 0; i < all.size(); ++i) sorted.emplace_back(hash_id(all[i].name), i);
-    std::sort(sorted.begin(), sorted.end());
-  }
-  [[nodiscard]] constexpr const Item* find(std::string_view name) const {
-    const auto h = hash_id(name);
-    for (auto it = std::lower_bound(sorted.begin(), sorted.end(), std::pair<std::uint64_t, std::size_t>{h, 0}); it != sorted.end() && it->first == h; ++it)
-      if ((*items)[it->second].name == name) return &(*items)[it->second];
-    return nullptr;
-  }
-};
-
-// Tables in an order where each comes after the tables it references (those of `among`); a cycle
-// keeps list order.
-constexpr std::vector<const table_schema*> by_references(std::vector<const table_schema*> among) {
-  std::vector<const table_schema*> out;
-  auto references = [](const table_schema& t, std::string_view other) {
-    if (t.name == other) return false;
-    for (const auto& c : t.columns)
-      if (c.foreign_key && c.foreign_key->table == other) return true;
-    for (const auto& k : t.constraints)
-      if (k.kind == constraint_kind::foreign_key && k.referenced_table == other) return true;
-    return false;
-  };
-  while (!among.empty()) {
-    auto next = among.begin();
-    for (auto it = among.begin(); it != among.end(); ++it) {
-      const bool free = std::none_of(among.begin(), among.end(), [&](const table_schema* o) { return o != *it && references(**it, o->name); });
-      if (free) {
-        next = it;
-        break;
-      }
-    }
-    out.push_back(*next);
-    among.erase(next);
-  }
-  return out;
-}
-
-}  // namespace detail
-
-// The operations that take schema `from` to schema `to`, in an order a database accepts, and the
-// ones that undo them. Tables are renamed where `renamed_tables` says so and columns where a column
-// of `to` has `.renamed_from(...)` (and the old name is in `from`, the new one is not), never
-// dropped and added. Compared: tables, columns (type, NULL, DEFAULT, generated expression), primary
-// keys, unique constraints, foreign keys with their actions, CHECKs (as SQL text), indexes. Not
-// compared: the order of existing columns, autoincrement. Order: renames; indexes and constraints
-// that go (foreign keys first); tables that go (those referencing others first); columns that go;
-// new tables (referenced ones first); new columns (placed where `to` has them); altered columns;
-// new constraints (foreign keys last); new indexes. `downgrade` is the inverse of each, in reverse.
-constexpr migration_ops diff(const schema& from, const schema& to, const std::vector<table_rename>& renamed_tables = {}) {
-  // Constant evaluation is slow at building vectors and comparing strings: a table of `to` equal to
-  // its namesake in `from` (most of them) is skipped by every phase, and the others are looked up
-  // once per table and phase, not per column.
-  std::vector<char> unchanged(to.tables.size(), 0);
-  std::vector<std::vector<constraint_key>> wanted_keys(to.tables.size());
-  const detail::by_name<table_schema> from_tables(from.tables);
-  const detail::by_name<index_schema> from_indexes(from.indexes);
-  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
-    const auto* u = from_tables.find(to.tables[ti].name);
-    unchanged[ti] = u != nullptr && *u == to.tables[ti];
-    if (!unchanged[ti]) wanted_keys[ti] = constraint_keys(to.tables[ti]);
-  }
-  const auto position = [&](const table_schema* t) { return static_cast<std::size_t>(t - to.tables.data()); };
-  if (from.tables.size() == to.tables.size() && from.indexes.size() == to.indexes.size() &&
-      std::find(unchanged.begin(), unchanged.end(), 0) == unchanged.end() &&
-      std::all_of(to.indexes.begin(), to.indexes.end(), [&](const index_schema& x) {
-        const auto* y = from_indexes.find(x.name);
-        return y != nullptr && detail::same_index(x, *y);
-      }))
-    return {};  // the common case (the models in sync), without copying `from`
-
-  detail::diff_builder b{from, {}, {}};
-  auto& cur = b.current;
-
-  for (const auto& r : renamed_tables)
-    if (cur.find_table(r.from) && !cur.find_table(r.to) && to.find_table(r.to) && !to.find_table(r.from))
-      b.record(op::rename_table{r.from, r.to}, op::rename_table{r.to, r.from});
-  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
-    const auto& t = to.tables[ti];
-    const table_schema* u = nullptr;
-    for (const auto& c : t.columns) {
-      if (unchanged[ti]) break;
-      const auto old = c.previous_name.from;
-      if (old.empty()) continue;
-      if (u == nullptr && (u = cur.find_table(t.name)) == nullptr) break;
-      if (u->find_column(c.name) || !u->find_column(old) || t.find_column(old)) continue;
-      b.record(op::rename_column{t.name, old, c.name}, op::rename_column{t.name, c.name, old});
-      u = nullptr;
-    }
-  }
-
-  // A column that goes, or comes back changed beyond what alter_column does (a generated expression).
-  auto replaced = [](const table_schema& wanted, const column& c) {
-    const auto* w = wanted.find_column(c.name);
-    return w == nullptr || w->generated_sql != c.generated_sql || (c.generated_sql && w->generated_storage != c.generated_storage);
-  };
-
-  for (std::size_t i = 0; i < cur.indexes.size();) {
-    const auto& x = cur.indexes[i];
-    const auto* w = to.find_index(x.name);
-    if (w != nullptr && detail::same_index(x, *w)) {
-      ++i;
-      continue;
-    }
-    const auto copy = x;
-    b.record(op::drop_index{copy.name, copy.table}, op::create_index{copy.name, copy.table, copy.columns, copy.options});
-  }
-
-  // Constraints that go or change, foreign keys first. Those written on a column that goes go with it.
-  std::vector<std::pair<std::string_view, constraint_key>> going, going_last;
-  for (const auto& u : cur.tables) {
-    const auto* t = to.find_table(u.name);
-    if (t == nullptr || unchanged[position(t)]) continue;
-    auto wanted = wanted_keys[position(t)];
-    for (auto& k : constraint_keys(u)) {
-      if (const auto it = std::find(wanted.begin(), wanted.end(), k); it != wanted.end()) {
-        wanted.erase(it);
-        continue;
-      }
-      if (!k.on_column.empty() && replaced(*t, *u.find_column(k.on_column))) continue;
-      (k.kind == constraint_kind::foreign_key ? going : going_last).emplace_back(u.name, std::move(k));
-    }
-  }
-  going.insert(going.end(), going_last.begin(), going_last.end());
-  for (const auto& [table, k] : going) b.record(detail::drop_of(table, k), op::add_constraint{table, k.definition()});
-
-  std::vector<const table_schema*> gone;
-  for (const auto& t : cur.tables)
-    if (to.find_table(t.name) == nullptr) gone.push_back(&t);
-  std::vector<table_schema> dropped;
-  for (const auto* t : detail::by_references(gone)) dropped.push_back(*t);
-  for (auto i = dropped.size(); i-- > 0;) {  // referencing tables first
-    const auto& t = dropped[i];
-    b.record(op::drop_table{t.name}, op::create_table{t.name, t.columns, t.constraints});
-  }
-
-  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
-    const auto& t = to.tables[ti];
-    const auto* u = unchanged[ti] ? nullptr : cur.find_table(t.name);
-    for (std::size_t ci = 0; u != nullptr && ci < u->columns.size();) {
-      if (!replaced(t, u->columns[ci])) {
-        ++ci;
-        continue;
-      }
-      const auto c = u->columns[ci];
-      b.record(op::drop_column{t.name, c.name}, op::add_column{t.name, c, detail::placement_in(u->columns, ci)});
-      u = cur.find_table(t.name);
-    }
-  }
-
-  std::vector<const table_schema*> fresh;
-  for (const auto& t : to.tables)
-    if (cur.find_table(t.name) == nullptr) fresh.push_back(&t);
-  for (const auto* t : detail::by_references(fresh)) b.record(op::create_table{t->name, t->columns, t->constraints}, op::drop_table{t->name});
-
-  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
-    const auto& t = to.tables[ti];
-    if (unchanged[ti]) continue;
-    const auto* u = cur.find_table(t.name);
-    for (std::size_t ci = 0; ci < t.columns.size(); ++ci) {
-      const auto& c = t.columns[ci];
-      if (u->find_column(c.name) != nullptr) continue;
-      // In place when a column after it is there already; its primary key comes with the table's.
-      column_placement at{};
-      for (std::size_t later = ci + 1; later < t.columns.size(); ++later)
-        if (u->find_column(t.columns[later].name) != nullptr) {
-          at = ci > 0 ? column_placement{.insert_after = t.columns[ci - 1].name} : column_placement{.insert_before = t.columns[later].name};
-          break;
-        }
-      auto added = c;
-      added.is_primary_key = false;
-      b.record(op::add_column{t.name, added, at}, op::drop_column{t.name, c.name});
-      u = cur.find_table(t.name);
-    }
-  }
-
-  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
-    const auto& t = to.tables[ti];
-    if (unchanged[ti]) continue;
-    const auto* u = cur.find_table(t.name);
-    for (const auto& c : t.columns) {
-      const auto* now = u->find_column(c.name);
-      column_change change, back;
-      if (now->type != c.type) {
-        change.type = c.type;
-        back.type = now->type;
-      }
-      if (now->nullable != c.nullable) {
-        change.nullable = c.nullable;
-        back.nullable = now->nullable;
-      }
-      if (now->default_sql != c.default_sql) {
-        if (c.default_sql) change.server_default = *c.default_sql;
-        else change.drop_default = true;
-        if (now->default_sql) back.server_default = *now->default_sql;
-        else back.drop_default = true;
-      }
-      if (change == column_change{}) continue;
-      b.record(op::alter_column{t.name, c.name, change}, op::alter_column{t.name, c.name, back});
-      u = cur.find_table(t.name);
-    }
-  }
-
-  std::vector<std::pair<std::string_view, constraint_key>> coming, coming_last;
-  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
-    const auto& t = to.tables[ti];
-    if (unchanged[ti]) continue;
-    auto have = constraint_keys(*cur.find_table(t.name));
-    for (const auto& k : wanted_keys[ti]) {
-      if (const auto it = std::find(have.begin(), have.end(), k); it != have.end()) {
-        have.erase(it);
-        continue;
-      }
-      (k.kind == constraint_kind::foreign_key ? coming_last : coming).emplace_back(t.name, k);
-    }
-  }
-  coming.insert(coming.end(), coming_last.begin(), coming_last.end());
-  for (const auto& [table, k] : coming) b.record(op::add_constraint{table, k.definition()}, detail::drop_of(table, k));
-
-  for (const auto& x : to.indexes)
-    if (cur.find_index(x.name) == nullptr) b.record(op::create_index{x.name, x.table, x.columns, x.options}, op::drop_index{x.name, x.table});
-
-  return b.finish();
-}
-
-}  // namespace strata
 // #include <strata/errors.hpp>
 // #include <strata/graph.hpp>
 // #include <strata/migrator.hpp>
 // #include <strata/model.hpp>
-// strata::model: the schema an application wants, declared once in C++ and bound to its row
-// structs; strata::in_sync proves at compile time that the migrations build it.
-
-#include <algorithm>
-#include <array>
-#include <cstddef>
-#include <cstdint>
-#include <initializer_list>
-#include <limits>
-#include <optional>
-#include <ostream>
-#include <string>
-#include <string_view>
-#include <type_traits>
-#include <vector>
-
-// #include <strata/detail/graph_check.hpp>
-// #include <strata/detail/recorded_names.hpp>
-// #include <strata/diff.hpp>
-// #include <strata/fixed_string.hpp>
-// #include <strata/history.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/schema.hpp>
-// #include <strata/types.hpp>
-
-namespace strata {
-
-// ---- What a C++ member can hold ------------------------------------------------------------------
-
-// Which column types a member of type T can hold. Specialize it for a type of your own:
-//   template <> struct strata::column_value<money> {
-//     static constexpr std::string_view name = "money";
-//     static constexpr bool holds(const strata::column_type& t) { return t.kind == strata::type_kind::big_integer; }
-//   };
-// A column spelled in SQL (strata::sql_type) is held by any type strata knows.
-template <class T>
-struct column_value {};
-
-template <>
-struct column_value<bool> {
-  static constexpr std::string_view name = "bool";
-  static constexpr bool holds(const column_type& t) { return t.kind == type_kind::boolean || t.kind == type_kind::custom; }
-};
-
-namespace detail {
-template <class T>
-constexpr std::string_view integer_name() {
-  constexpr bool is_signed = std::is_signed_v<T>;
-  switch (sizeof(T)) {
-    case 1: return is_signed ? "std::int8_t" : "std::uint8_t";
-    case 2: return is_signed ? "std::int16_t" : "std::uint16_t";
-    case 4: return is_signed ? "std::int32_t" : "std::uint32_t";
-    default: return is_signed ? "std::int64_t" : "std::uint64_t";
-  }
-}
-}  // namespace detail
-
-// A signed integer of at least 32 bits holds an integer, of 64 bits a big_integer; any integer a boolean.
-template <class T>
-  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
-struct column_value<T> {
-  static constexpr std::string_view name = detail::integer_name<T>();
-  static constexpr bool holds(const column_type& t) {
-    constexpr int bits = std::numeric_limits<T>::digits + (std::is_signed_v<T> ? 1 : 0);
-    switch (t.kind) {
-      case type_kind::integer: return std::is_signed_v<T> && bits >= 32;
-      case type_kind::big_integer: return std::is_signed_v<T> && bits >= 64;
-      case type_kind::boolean: case type_kind::custom: return true;
-      default: return false;
-    }
-  }
-};
-
-// float holds a real; double (or wider) a float_ (double precision) too.
-template <class T>
-  requires std::is_floating_point_v<T>
-struct column_value<T> {
-  static constexpr std::string_view name = std::is_same_v<T, float> ? "float" : std::is_same_v<T, double> ? "double" : "long double";
-  static constexpr bool holds(const column_type& t) {
-    return t.kind == type_kind::real || t.kind == type_kind::custom || (t.kind == type_kind::float_ && sizeof(T) >= sizeof(double));
-  }
-};
-
-// Text: text, varchar, date and datetime (ISO 8601), and bytes.
-template <>
-struct column_value<std::string> {
-  static constexpr std::string_view name = "std::string";
-  static constexpr bool holds(const column_type& t) { return t.kind != type_kind::integer && t.kind != type_kind::big_integer && t.kind != type_kind::real && t.kind != type_kind::float_ && t.kind != type_kind::boolean; }
-};
-
-template <>
-struct column_value<std::vector<std::byte>> {
-  static constexpr std::string_view name = "std::vector<std::byte>";
-  static constexpr bool holds(const column_type& t) { return t.kind == type_kind::blob || t.kind == type_kind::custom; }
-};
-template <>
-struct column_value<std::vector<unsigned char>> {
-  static constexpr std::string_view name = "std::vector<unsigned char>";
-  static constexpr bool holds(const column_type& t) { return t.kind == type_kind::blob || t.kind == type_kind::custom; }
-};
-
-namespace detail {
-
-template <class T> struct optional_of { using type = T; static constexpr bool value = false; };
-template <class T> struct optional_of<std::optional<T>> { using type = T; static constexpr bool value = true; };
-
-// The name of T as the compiler spells it ("insightbull::Stock"), for messages.
-template <class T>
-constexpr std::string_view type_name() {
-  std::string_view p = __PRETTY_FUNCTION__;  // "... [with T = insightbull::Stock; ...]" (GCC), "... [T = insightbull::Stock]" (clang)
-  const auto start = p.find("T = ");
-  if (start == std::string_view::npos) return "?";
-  p.remove_prefix(start + 4);
-  return p.substr(0, std::min(p.find(';'), p.find(']')));
-}
-
-inline constexpr std::string_view optional_open = "std::optional<";
-inline constexpr std::string_view optional_close = ">";
-template <const std::string_view&... Parts>
-struct joined {
-  static constexpr auto chars = [] {
-    std::array<char, (Parts.size() + ... + 0) + 1> out{};
-    std::size_t i = 0;
-    ((void)std::copy(Parts.begin(), Parts.end(), out.begin() + static_cast<std::ptrdiff_t>(std::exchange(i, i + Parts.size()))), ...);
-    return out;
-  }();
-  static constexpr std::string_view value{chars.data(), chars.size() - 1};
-};
-
-template <class T>
-struct value_name {
-  static constexpr std::string_view value = [] {
-    if constexpr (requires { column_value<T>::name; }) return std::string_view(column_value<T>::name);
-    else return type_name<T>();
-  }();
-};
-template <class T>
-struct value_name<std::optional<T>> {
-  static constexpr std::string_view value = joined<optional_open, value_name<T>::value, optional_close>::value;
-};
-
-}  // namespace detail
-
-// A member of a row struct as the binding check sees it.
-struct member_info {
-  std::string_view name;
-  std::string_view type;                   // "std::optional<std::int64_t>"
-  bool optional = false;
-  bool (*holds)(const column_type&) = nullptr;  // null: a type strata does not know (see column_value)
-  // Whether `holds` is set: compared at compile time instead of the pointer, which GCC does not
-  // fold under -fsanitize (a function's address might then be null).
-  bool known = false;
-};
-
-template <class M>
-constexpr member_info member_of(std::string_view name) {
-  using value = typename detail::optional_of<M>::type;
-  member_info info{name, detail::value_name<M>::value, detail::optional_of<M>::value, nullptr};
-  if constexpr (requires(const column_type& t) { column_value<value>::holds(t); }) {
-    info.holds = &column_value<value>::holds;
-    info.known = true;
-  }
-  return info;
-}
-
-// The members of a row struct, for the binding check. Not reflected (no check) unless specialized:
-// <strata/hana.hpp> does it for a struct defined with BOOST_HANA_DEFINE_STRUCT; a specialization of
-// your own gives `static constexpr bool reflected = true;` and `static constexpr std::array<member_info, N> members`.
-template <class Row>
-struct row_members {
-  static constexpr bool reflected = false;
-};
-
-// ---- The models ------------------------------------------------------------------------------------
-
-enum class binding_fault : std::uint8_t { no_column, no_member, nullability, type, unknown_type };
-
-constexpr std::string_view to_string(binding_fault f) {
-  switch (f) {
-    case binding_fault::no_column: return "no_column";
-    case binding_fault::no_member: return "no_member";
-    case binding_fault::nullability: return "nullability";
-    case binding_fault::type: return "type";
-    case binding_fault::unknown_type: return "unknown_type";
-  }
-  return "unknown";
-}
-inline std::ostream& operator<<(std::ostream& out, binding_fault f) { return out << to_string(f); }
-
-// A row struct that does not fit its table: a member without a column or the reverse, a
-// std::optional for a NOT NULL column (or the reverse), or a type that cannot hold the column's.
-struct binding_mismatch {
-  binding_fault fault = binding_fault::no_column;
-  std::string_view row;            // "insightbull::Stock"
-  std::string_view table;
-  std::string_view column;         // the member's or column's name
-  std::string_view member_type{};  // empty for no_member
-  column_type type{};              // the column's (not for no_column)
-  bool nullable = false;           // the column's
-};
-
-enum class model_fault_kind : std::uint8_t {
-  duplicate_table,
-  duplicate_column,
-  unknown_column,             // a constraint names a column the table lacks
-  duplicate_index,
-  index_on_unknown_table,
-  index_on_unknown_column,
-  unknown_referenced_table,
-  unknown_referenced_column,
-};
-
-constexpr std::string_view to_string(model_fault_kind k) {
-  switch (k) {
-    case model_fault_kind::duplicate_table: return "duplicate_table";
-    case model_fault_kind::duplicate_column: return "duplicate_column";
-    case model_fault_kind::unknown_column: return "unknown_column";
-    case model_fault_kind::duplicate_index: return "duplicate_index";
-    case model_fault_kind::index_on_unknown_table: return "index_on_unknown_table";
-    case model_fault_kind::index_on_unknown_column: return "index_on_unknown_column";
-    case model_fault_kind::unknown_referenced_table: return "unknown_referenced_table";
-    case model_fault_kind::unknown_referenced_column: return "unknown_referenced_column";
-  }
-  return "unknown";
-}
-inline std::ostream& operator<<(std::ostream& out, model_fault_kind k) { return out << to_string(k); }
-
-// A declaration the models cannot hold; it is left out of the schema.
-struct model_fault {
-  model_fault_kind kind = model_fault_kind::duplicate_table;
-  std::string_view table;
-  std::string_view object{};  // the column, index or referenced table concerned
-};
-
-struct table_options {
-  std::string_view renamed_from{};  // the table's former name: strata::diff renames it
-};
-
-// The recorder of a models declaration: tables (bound to row structs or not) and indexes, in the
-// vocabulary of strata::ops. A declaration is a struct with `static constexpr void declare(strata::model&)`:
-//   struct models {
-//     static constexpr void declare(strata::model& m) {
-//       m.table<Stock>("stocks", {strata::column("id", strata::integer).primary_key(),
-//                                 strata::column("symbol", strata::varchar(10)).not_null(),
-//                                 strata::unique("uq_stocks_symbol", {"symbol"})});
-//       m.index("ix_stocks_sector", "stocks", {"sector"});
-//     }
-//   };
-// A foreign key or an index may name a table declared later.
-class model;
-
-// A models declaration: `static constexpr void declare(strata::model&)`.
-template <class M>
-concept Models = requires(model& m) { M::declare(m); };
-
-template <Models M>
-constexpr model declared();
-
-class model {
- public:
-  // Table `name`, bound to the row struct Row (checked when row_members<Row> is reflected); without
-  // Row, a table no row struct stands for: `m.table("audit_log", {...})`.
-  template <class Row = void>
-  constexpr void table(std::string_view name, std::initializer_list<table_element> elements, table_options options = {}) {
-    op::create_table& t = tables_.emplace_back(op::create_table{name, {}, {}, {}});
-    for (const auto& e : elements) {
-      if (const auto* c = std::get_if<column>(&e.value)) t.columns.push_back(*c);
-      else t.constraints.push_back(std::get<constraint>(e.value));
-    }
-    if (!options.renamed_from.empty()) renamed_.push_back({options.renamed_from, name});
-    if constexpr (!std::is_void_v<Row>) {
-      if constexpr (row_members<Row>::reflected) bind(detail::type_name<Row>(), t, row_members<Row>::members);
-    }
-  }
-
-  constexpr void index(std::string_view name, std::string_view table, names columns, index_options options = {}) {
-    indexes_.push_back(op::create_index{name, table, columns, options});
-  }
-
-  // The schema declared (what of it the models can hold: see faults()).
-  [[nodiscard]] constexpr const strata::schema& schema() const { return schema_; }
-  [[nodiscard]] constexpr const std::vector<table_rename>& renamed_tables() const { return renamed_; }
-  [[nodiscard]] constexpr const std::vector<binding_mismatch>& mismatches() const { return mismatches_; }
-  // What the declaration cannot hold: its tables', then its indexes', then the foreign keys to a
-  // table or column the models lack.
-  [[nodiscard]] constexpr const std::vector<model_fault>& faults() const { return faults_; }
-
- private:
-  template <Models M>
-  friend constexpr model declared();
-
-  // Checks what was recorded and builds the schema of what is sound, in one pass (names looked up by
-  // hash in sorted lists: constant evaluation is slow at linear scans). The operations are kept in
-  // vectors of their own type, and applied one by one: GCC 12 moves a std::variant slowly.
-  constexpr void finish() {
-    using entry = std::pair<std::uint64_t, std::size_t>;
-    std::vector<entry> tables, indexes;
-    tables.reserve(tables_.size());
-    indexes.reserve(indexes_.size());
-    for (std::size_t i = 0; i < tables_.size(); ++i) tables.emplace_back(detail::hash_id(tables_[i].table), i);
-    for (std::size_t i = 0; i < indexes_.size(); ++i) indexes.emplace_back(detail::hash_id(indexes_[i].name), i);
-    std::sort(tables.begin(), tables.end());
-    std::sort(indexes.begin(), indexes.end());
-    std::vector<char> sound(tables_.size(), 0);
-    // The first table of that name (the one in the schema, if sound), or null.
-    auto table_named = [&](std::string_view name) -> std::size_t {
-      const auto h = detail::hash_id(name);
-      for (auto it = std::lower_bound(tables.begin(), tables.end(), entry{h, 0}); it != tables.end() && it->first == h; ++it)
-        if (tables_[it->second].table == name) return it->second;
-      return tables_.size();
-    };
-    auto has_column = [](const op::create_table& t, std::string_view name) {
-      return std::any_of(t.columns.begin(), t.columns.end(), [&](const column& c) { return c.name == name; });
-    };
-
-    // One builder for the whole schema: schema::apply would build one per operation.
-    detail::schema_builder b;
-    b.reserve(tables_.size(), indexes_.size());
-    for (std::size_t i = 0; i < tables_.size(); ++i) {
-      const auto& t = tables_[i];
-      if (table_named(t.table) != i) {
-        faults_.push_back({model_fault_kind::duplicate_table, t.table});
-      } else if (const auto fault = table_fault(t)) {
-        faults_.push_back(*fault);
-      } else {
-        sound[i] = 1;
-        apply(b, operation{t});
-      }
-    }
-    for (std::size_t i = 0; i < indexes_.size(); ++i) {
-      const auto& x = indexes_[i];
-      const auto h = detail::hash_id(x.name);
-      bool twice = false;
-      for (auto it = std::lower_bound(indexes.begin(), indexes.end(), entry{h, 0}); it != indexes.end() && it->first == h; ++it)
-        twice = twice || (it->second < i && indexes_[it->second].name == x.name);
-      const auto t = table_named(x.table);
-      if (twice) faults_.push_back({model_fault_kind::duplicate_index, x.table, x.name});
-      else if (t == tables_.size() || !sound[t]) faults_.push_back({model_fault_kind::index_on_unknown_table, x.table, x.name});
-      else if (const auto c = std::find_if(x.columns.begin(), x.columns.end(), [&](std::string_view n) { return !has_column(tables_[t], n); });
-               c != x.columns.end())
-        faults_.push_back({model_fault_kind::index_on_unknown_column, x.table, *c});
-      else apply(b, operation{x});
-    }
-    schema_ = std::move(b).release();
-    for (const auto& t : schema_.tables) {
-      for (const auto& k : constraint_keys(t)) {
-        if (k.kind != constraint_kind::foreign_key) continue;
-        const auto target = table_named(k.referenced_table);
-        if (target == tables_.size() || !sound[target]) {
-          faults_.push_back({model_fault_kind::unknown_referenced_table, t.name, k.referenced_table});
-          continue;
-        }
-        for (auto c : k.referenced_columns)
-          if (!has_column(tables_[target], c)) faults_.push_back({model_fault_kind::unknown_referenced_column, k.referenced_table, c});
-      }
-    }
-  }
-
-  // What finish() has checked fits: as schema::apply, a failure would be strata::replay_failed.
-  static constexpr void apply(detail::schema_builder& b, const operation& o) {
-    if (!b.apply(o)) detail::throw_replay_failed(b.failure(o));
-  }
-
-  // What is wrong with a table on its own: a column declared twice, a constraint on a column it lacks.
-  static constexpr std::optional<model_fault> table_fault(const op::create_table& t) {
-    for (std::size_t i = 0; i < t.columns.size(); ++i)
-      for (std::size_t j = 0; j < i; ++j)
-        if (t.columns[i].name == t.columns[j].name) return model_fault{model_fault_kind::duplicate_column, t.table, t.columns[i].name};
-    for (const auto& k : t.constraints)
-      for (auto c : k.columns)
-        if (std::none_of(t.columns.begin(), t.columns.end(), [&](const column& x) { return x.name == c; }))
-          return model_fault{model_fault_kind::unknown_column, t.table, c};
-    return std::nullopt;
-  }
-
-  template <std::size_t N>
-  constexpr void bind(std::string_view row, const op::create_table& t, const std::array<member_info, N>& members) {
-    std::vector<std::string_view> primary;
-    for (const auto& c : t.columns)
-      if (c.is_primary_key) primary.push_back(c.name);
-    for (const auto& k : t.constraints)
-      if (k.kind == constraint_kind::primary_key) primary.insert(primary.end(), k.columns.begin(), k.columns.end());
-    auto column_named = [&](std::string_view name) -> const column* {
-      for (const auto& c : t.columns)
-        if (c.name == name) return &c;
-      return nullptr;
-    };
-    for (const auto& m : members) {
-      const auto* c = column_named(m.name);
-      if (c == nullptr) {
-        mismatches_.push_back({binding_fault::no_column, row, t.table, m.name, m.type});
-        continue;
-      }
-      const bool nullable = c->nullable && std::find(primary.begin(), primary.end(), c->name) == primary.end();
-      binding_mismatch found{binding_fault::nullability, row, t.table, m.name, m.type, c->type, nullable};
-      if (!m.known) found.fault = binding_fault::unknown_type;
-      else if (!m.holds(c->type)) found.fault = binding_fault::type;
-      else if (m.optional == nullable) continue;
-      mismatches_.push_back(found);
-    }
-    for (const auto& c : t.columns) {
-      if (std::none_of(members.begin(), members.end(), [&](const member_info& m) { return m.name == c.name; }))
-        mismatches_.push_back({binding_fault::no_member, row, t.table, c.name, {}, c.type, c.nullable});
-    }
-  }
-
-  std::vector<op::create_table> tables_;
-  std::vector<op::create_index> indexes_;
-  strata::schema schema_;
-  std::vector<table_rename> renamed_;
-  std::vector<binding_mismatch> mismatches_;
-  std::vector<model_fault> faults_;
-};
-
-
-// The recorded declaration of M.
-template <Models M>
-constexpr model declared() {
-  model m;
-  M::declare(m);
-  m.finish();
-  return m;
-}
-
-// The schema M declares: `static_assert(strata::model_schema<models>().find_table("stocks") != nullptr);`
-template <Models M>
-constexpr schema model_schema() {
-  return declared<M>().schema();
-}
-
-// The operations that take `from` to the models (their renames included), and back.
-constexpr migration_ops diff(const schema& from, const model& to) { return diff(from, to.schema(), to.renamed_tables()); }
-
-// ---- in_sync ------------------------------------------------------------------------------------------
-
-namespace detail {
-
-constexpr message_buffer& operator<<(message_buffer& m, const column_type& t) { return type_text_to(m, t); }
-
-constexpr message_buffer& write_names(message_buffer& m, const std::vector<std::string_view>& names) {
-  m << "(";
-  for (std::size_t i = 0; i < names.size(); ++i) m << (i ? ", " : "") << names[i];
-  return m << ")";
-}
-
-constexpr message_buffer& operator<<(message_buffer& m, const constraint_key& k) {
-  m << (k.kind == constraint_kind::primary_key ? "the primary key " : k.kind == constraint_kind::unique ? "the unique constraint "
-        : k.kind == constraint_kind::foreign_key ? "the foreign key " : "the check ");
-  if (!k.name.empty()) m << k.name << " ";
-  if (k.kind == constraint_kind::check) return m << "(" << k.check_sql << ")";
-  write_names(m, k.columns);
-  if (k.kind != constraint_kind::foreign_key) return m;
-  m << " -> " << k.referenced_table << " ";
-  write_names(m, k.referenced_columns);
-  if (k.on_delete != referential_action::no_action) m << " ON DELETE " << to_sql(k.on_delete);
-  if (k.on_update != referential_action::no_action) m << " ON UPDATE " << to_sql(k.on_update);
-  return m;
-}
-
-constexpr message_buffer& operator<<(message_buffer& m, const index_schema& i) {
-  m << (i.options.unique ? "a unique index on " : "an index on ") << i.table << " ";
-  write_names(m, i.columns);
-  if (!i.options.where.empty()) m << " WHERE " << i.options.where;
-  return m;
-}
-
-constexpr std::string_view suggested_type(const column_type& t) {
-  switch (t.kind) {
-    case type_kind::integer: case type_kind::big_integer: return "std::int64_t";
-    case type_kind::real: case type_kind::float_: return "double";
-    case type_kind::boolean: return "bool";
-    case type_kind::blob: return "std::vector<std::byte>";
-    default: return "std::string";
-  }
-}
-
-constexpr void explain(message_buffer& m, const model_fault& f) {
-  switch (f.kind) {
-    case model_fault_kind::duplicate_table: m << "the models declare table " << f.table << " twice; declare it once"; break;
-    case model_fault_kind::duplicate_column: m << "the models declare column " << f.table << "." << f.object << " twice; declare it once"; break;
-    case model_fault_kind::unknown_column:
-      m << "a constraint of table " << f.table << " in the models names column " << f.object << ", which the table lacks; declare the column or fix the name";
-      break;
-    case model_fault_kind::duplicate_index: m << "the models declare index " << f.object << " twice; give each index its own name"; break;
-    case model_fault_kind::index_on_unknown_table:
-      m << "index " << f.object << " in the models is on table " << f.table << ", which the models lack; declare the table or fix the name";
-      break;
-    case model_fault_kind::index_on_unknown_column:
-      m << "an index of table " << f.table << " in the models names column " << f.object << ", which the table lacks; fix the name";
-      break;
-    case model_fault_kind::unknown_referenced_table:
-      m << "a foreign key of table " << f.table << " in the models references table " << f.object << ", which the models lack; declare it";
-      break;
-    case model_fault_kind::unknown_referenced_column:
-      m << "a foreign key in the models references column " << f.table << "." << f.object << ", which the models lack; fix the name";
-      break;
-  }
-}
-
-constexpr void explain(message_buffer& m, const binding_mismatch& b) {
-  auto wanted = [&]() -> message_buffer& {
-    if (b.nullable) return m << "std::optional<" << suggested_type(b.type) << ">";
-    return m << suggested_type(b.type);
-  };
-  switch (b.fault) {
-    case binding_fault::no_column:
-      m << b.row << "::" << b.column << " has no column in table " << b.table << " of the models; declare the column or remove the member";
-      break;
-    case binding_fault::no_member:
-      m << b.table << "." << b.column << " has no member in " << b.row << "; add a member " << b.column << " of type ";
-      wanted();
-      break;
-    case binding_fault::nullability:
-      m << b.table << "." << b.column << " is " << (b.nullable ? "nullable" : "NOT NULL") << " in the models, but " << b.row << "::" << b.column
-        << " is " << b.member_type << "; make the member ";
-      wanted() << (b.nullable ? " or the column .not_null()" : " or the column nullable");
-      break;
-    case binding_fault::type:
-    case binding_fault::unknown_type:
-      m << b.table << "." << b.column << " is " << b.type << (b.nullable ? "" : " NOT NULL") << " in the models, but " << b.row << "::" << b.column
-        << " is " << b.member_type << (b.fault == binding_fault::type ? ", which cannot hold it" : ", a type strata does not know (specialize strata::column_value)")
-        << "; make the member ";
-      wanted();
-      break;
-  }
-}
-
-// The first operation of a diff from the migrations to the models, as the difference it repairs.
-constexpr void explain(message_buffer& m, const operation& o, const schema& migrations, const schema& models) {
-  auto column_of = [](const schema& s, std::string_view table, std::string_view name) -> const column* {
-    const auto* t = s.find_table(table);
-    return t == nullptr ? nullptr : t->find_column(name);
-  };
-  const auto where = [&](std::string_view table, std::string_view column) -> message_buffer& { return m << table << "." << column; };
-  if (const auto* x = std::get_if<op::rename_table>(&o)) {
-    m << "table " << x->new_name << " is renamed from " << x->table << " in the models, the migrations still have " << x->table;
-  } else if (const auto* x = std::get_if<op::rename_column>(&o)) {
-    where(x->table, x->new_name) << " is renamed from " << x->column << " in the models, the migrations still have " << x->column;
-  } else if (const auto* x = std::get_if<op::drop_index>(&o)) {
-    const auto* had = migrations.find_index(x->name);
-    if (const auto* w = models.find_index(x->name)) m << "index " << x->name << " is " << *w << " in the models, " << *had << " in the migrations";
-    else m << "index " << x->name << " (" << *had << ") is in the migrations, not in the models";
-  } else if (const auto* x = std::get_if<op::drop_constraint>(&o)) {
-    const auto* t = migrations.find_table(x->table);
-    for (const auto& k : constraint_keys(*t)) {
-      const auto d = drop_of(x->table, k);
-      if (d.name != x->name || d.kind != x->kind || d.columns != x->columns) continue;
-      m << x->table << ": " << k;
-      if (const auto* w = models.find_table(x->table)) {
-        for (const auto& v : constraint_keys(*w))
-          if (v.kind == k.kind && (v.kind == constraint_kind::primary_key || v.columns == k.columns)) {
-            m << " is " << v << " in the models";
-            return;
-          }
-      }
-      m << " is in the migrations, not in the models";
-      return;
-    }
-  } else if (const auto* x = std::get_if<op::drop_table>(&o)) {
-    m << "table " << x->table << " is in the migrations, not in the models";
-  } else if (const auto* x = std::get_if<op::drop_column>(&o)) {
-    where(x->table, x->column) << " is in the migrations, not in the models";
-  } else if (const auto* x = std::get_if<op::create_table>(&o)) {
-    m << "table " << x->table << " is in the models, not in the migrations";
-  } else if (const auto* x = std::get_if<op::add_column>(&o)) {
-    where(x->table, x->definition.name) << " is in the models, not in the migrations";
-  } else if (const auto* x = std::get_if<op::alter_column>(&o)) {
-    const auto* had = column_of(migrations, x->table, x->column);
-    const auto* want = column_of(models, x->table, x->column);
-    where(x->table, x->column);
-    if (x->change.type) m << " is " << want->type << " in the models, " << had->type << " in the migrations";
-    else if (x->change.nullable) m << " is " << (want->nullable ? "nullable" : "NOT NULL") << " in the models, " << (had->nullable ? "nullable" : "NOT NULL") << " in the migrations";
-    else {
-      m << (want->default_sql ? " has DEFAULT " : " has no default") << want->default_sql.value_or("") << " in the models, ";
-      m << (had->default_sql ? "DEFAULT " : "no default") << had->default_sql.value_or("") << " in the migrations";
-    }
-  } else if (const auto* x = std::get_if<op::add_constraint>(&o)) {
-    for (const auto& k : constraint_keys(*models.find_table(x->table)))
-      if (k.definition() == x->definition) {
-        m << x->table << ": " << k << " is in the models, not in the migrations";
-        return;
-      }
-  } else if (const auto* x = std::get_if<op::create_index>(&o)) {
-    m << "index " << x->name << " (" << *models.find_index(x->name) << ") is in the models, not in the migrations";
-  }
-}
-
-// Empty when the models equal the schema the migrations build and every row struct fits its table.
-constexpr message_buffer sync_message(const schema& migrations, const model& models) {
-  message_buffer m;
-  const auto& faults = models.faults();
-  if (!faults.empty()) {
-    explain(m << "strata::in_sync: ", faults.front());
-    return m;
-  }
-  if (!models.mismatches().empty()) {
-    explain(m << "strata::in_sync: ", models.mismatches().front());
-    return m;
-  }
-  const auto d = diff(migrations, models);
-  if (d.empty()) return m;
-  explain(m << "strata::in_sync: ", d.upgrade.operations().front(), migrations, models.schema());
-  m << "; build manage_db and run 'manage_db migrate \"message\"' to write the revision";
-  return m;
-}
-
-template <class H, class M>
-struct sync_check {
-  static constexpr message_buffer message = sync_message(replay<H>(), declared<M>());
-};
-
-// Instantiated only when they differ: GCC prints the Message argument verbatim in the "In
-// instantiation of" line above the assertion; `value` is true so that nothing else fails after it.
-template <fixed_string Message>
-struct models_out_of_sync {
-  static_assert(Message.size() == 0, "strata::in_sync: the models differ from the migrations, or a row struct from its table: the difference is spelled out in 'models_out_of_sync<...>' above");
-  static constexpr bool value = true;
-};
-template <bool Same, fixed_string Message>
-inline constexpr bool sync_checked = true;
-template <fixed_string Message>
-inline constexpr bool sync_checked<false, Message> = models_out_of_sync<Message>::value;
-
-}  // namespace detail
-
-// What differs first between the models M and the schema the history H builds, or a row struct
-// that does not fit its table, as a sentence with the fix; empty when none.
-template <History H, Models M>
-constexpr std::string_view sync_problem() {
-  if constexpr (!detail::records_at_compile_time) {
-    return {};
-  } else {
-    const auto& m = detail::sync_check<H, M>::message;
-    return {m.data, m.size};
-  }
-}
-
-// `static_assert(strata::in_sync<history, models>());`: fails the build with one message naming
-// the first difference between the models and the migrations (or the row struct that does not fit
-// its table) and the fix. Where the standard library cannot record operations in constant
-// evaluation (clang 14 with libstdc++ 12: see detail::records_at_compile_time), it checks nothing
-// and gives true: compile with GCC (as CI does) to have the models checked.
-template <History H, Models M>
-constexpr bool in_sync() {
-  if constexpr (!detail::records_at_compile_time) {
-    return true;
-  } else {
-    using check = detail::sync_check<H, M>;
-    return detail::sync_checked<check::message.size == 0, detail::to_fixed_string<check::message.size>(check::message)>;
-  }
-}
-
-}  // namespace strata
 // #include <strata/revision_source.hpp>
 // #include <strata/schema.hpp>
 // #include <strata/schema_diff.hpp>
@@ -9566,652 +11265,10 @@ inline written_revision merge(const std::filesystem::path& versions_dir, const r
 
 }  // namespace strata::commands
 // #include <strata/manager.hpp>
-// strata::manager<Dialect>: status, upgrade and downgrade for application code, reported as values
-// instead of exceptions (the seed system's MigrationManager), on strata::commands.
-
-#include <exception>
-#include <optional>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-// #include <strata/commands.hpp>
-// #include <strata/errors.hpp>
-// #include <strata/history.hpp>
-// #include <strata/migrator.hpp>
-
-namespace strata {
-
-// manage_db status's facts (strata::commands::status), as ids.
-struct migration_status {
-  bool ok = false;                   // false when the database could not be read; see error
-  std::vector<std::string> current;  // the version rows; empty at base
-  std::vector<std::string> heads;
-  std::vector<std::string> pending;  // what upgrade() would apply, in order
-  bool needs_upgrade = false;
-  std::string location;              // where the manager points: its URL, any password masked
-  std::string error;                 // one sentence when !ok
-};
-
-struct migration_result {
-  bool ok = false;                   // false when it failed or could not start; see error
-  std::vector<std::string> from;     // the version rows before
-  std::vector<std::string> to;       // the version rows after (also after a failure: where it stopped)
-  std::vector<std::string> applied;  // the revisions upgraded or downgraded, in order
-  std::string error;                 // one sentence when !ok
-};
-
-// Opens its connection on construction; a failure to open is kept and reported by every call.
-// upgrade() and downgrade() use the migrator's event listener while they run (and clear it after).
-// Not thread-safe: one manager per thread, like the connection it owns.
-template <Dialect D>
-class manager {
- public:
-  template <History H, class... Args>
-    requires std::constructible_from<D, Args&&...>
-  explicit manager(H h, Args&&... dialect_args) : manager(h, migrator_options{}, std::forward<Args>(dialect_args)...) {}
-
-  template <History H, class... Args>
-    requires std::constructible_from<D, Args&&...>
-  manager(H h, migrator_options options, Args&&... dialect_args) noexcept {
-    try {
-      migrator_.emplace(h, std::move(options), std::forward<Args>(dialect_args)...);
-    } catch (...) {
-      open_error_ = std::current_exception();
-    }
-  }
-
-  [[nodiscard]] migration_status check_status() noexcept {
-    migration_status s;
-    try {
-      const auto report = commands::status(migrator());
-      s.current = commands::ids(report.current);
-      s.heads = commands::ids(report.heads);
-      s.pending = commands::ids(report.pending);
-      s.needs_upgrade = report.needs_upgrade;
-      s.location = report.location;
-      s.ok = true;
-    } catch (const std::exception& e) {
-      s.error = e.what();
-    }
-    return s;
-  }
-
-  [[nodiscard]] migration_result upgrade(std::string_view target = "head") noexcept {
-    return run([&](auto& m) { return commands::upgrade(m, target); });
-  }
-
-  [[nodiscard]] migration_result downgrade(std::string_view target) noexcept {
-    return run([&](auto& m) { return commands::downgrade(m, target); });
-  }
-
-  // The migrator itself, for what the manager does not offer; rethrows the open error if any.
-  [[nodiscard]] strata::migrator<D>& migrator() {
-    if (!migrator_) std::rethrow_exception(open_error_);
-    return *migrator_;
-  }
-
- private:
-  // The command's version_change; after a failure, how far it got: the revisions that finished
-  // (recorded as they do) and the version rows read again.
-  template <class F>
-  migration_result run(F&& command) noexcept {
-    migration_result r;
-    try {
-      auto& m = migrator();
-      r.from = m.current();
-      m.on_event([&](const migration_event& e) {
-        if (e.what == migration_event::kind::finished) r.applied.emplace_back(e.revision->id);
-      });
-      struct forget {
-        strata::migrator<D>& m;
-        ~forget() { m.on_event(nullptr); }
-      } forget_listener{m};
-      const auto change = command(m);
-      r.from = commands::ids(change.from);
-      r.applied = commands::ids(change.applied);
-      r.to = commands::ids(change.to);
-      r.ok = true;
-    } catch (const std::exception& e) {
-      r.error = e.what();
-    }
-    if (!r.ok && migrator_) {
-      try {
-        r.to = migrator_->current();
-      } catch (const std::exception&) {  // NOLINT: the error already says what went wrong
-      }
-    }
-    return r;
-  }
-
-  std::optional<strata::migrator<D>> migrator_;
-  std::exception_ptr open_error_;
-};
-
-}  // namespace strata
-// #include <strata/project.hpp>
-// strata::cli::project: what a manage_db knows of its program at run time (the revisions, the models,
-// how to rebuild it), so that the command line is compiled apart from the history.
-//
-//   // manage_db_project.cpp, the one unit that sees the history (recompiled after `migrate`):
-//   #define STRATA_REVISIONS_ONLY
-//   #include <strata/project.hpp>
-//   #include "migrations/history.hpp"
-//   strata::model manage_db_models();  // manage_db_models.cpp, if the program has models
-//   strata::cli::project manage_db_project() { return strata::cli::project_of<migrations::history>({}, &manage_db_models); }
-//
-//   // manage_db_models.cpp, the models (recompiled when they change, not after `migrate`):
-//   #include <strata/model.hpp>
-//   #include "models.hpp"
-//   strata::model manage_db_models() { return strata::declared<app::models>(); }
-//
-//   // manage_db.cpp, the command line (CLI11, the configuration, the dialects), compiled once:
-//   #include <strata/cli.hpp>
-//   #include <strata/dialect/sqlite.hpp>
-//   strata::cli::project manage_db_project();
-//   int main(int argc, char** argv) { return strata::cli::run<strata::sqlite>(argc, argv, manage_db_project()); }
-//
-// strata_add_manage_db() in CMake (cmake/strataManageDb.cmake) writes these units.
-
-#include <array>
-#include <span>
-#include <string_view>
-
-// #include <strata/history.hpp>
-// #include <strata/review.hpp>
-
-namespace strata {
-class model;  // <strata/model.hpp>: the project holds only a function that returns the models
-}  // namespace strata
-
-namespace strata::detail {
-
-template <class R>
-constexpr revision_info frozen_info_of() {
-  if constexpr (Revision<R>) {
-    return {R::id, R::down_revisions, R::message, nullptr, nullptr, R::transactional, &frozen_revision<R>::upgrade,
-            &frozen_revision<R>::downgrade, upgrade_checksum_of<R>()};
-  } else {
-    return {};
-  }
-}
-
-template <class H>
-struct frozen_history;
-// The revisions of a history with their operations frozen (detail::frozen_ops): a unit that hands
-// these over emits no code for the revisions. Where operations cannot be recorded at compile time
-// (clang 14 with libstdc++ 12), the history's own revisions, with their functions.
-template <class... R>
-struct frozen_history<history<R...>> {
-  // history<R...>::size: the history's checks run first.
-  static constexpr std::array<revision_info, history<R...>::size> revisions = [] {
-    if constexpr (records_at_compile_time) return std::array<revision_info, sizeof...(R)>{frozen_info_of<R>()...};
-    else return history<R...>::revisions;
-  }();
-};
-
-}  // namespace strata::detail
-
-namespace strata::cli {
-
-struct project {
-  // The program's revisions, oldest first, which live as long as the program (project_of: with
-  // their operations frozen, detail::frozen_history; or a history's static `revisions`).
-  std::span<const revision_info> revisions;
-  // The application's models (strata::declared<M>), for autogenerate and `check`; null: none. A
-  // function, which may live in a unit of its own: the one that sees the history then needs neither
-  // <strata/model.hpp> nor the models' header (strata_add_manage_db() does so).
-  model (*models)() = nullptr;
-  // The command that rebuilds this program, said when it is stale (its revisions differ from the
-  // versions folder's): "cmake --build build --target manage_db". Empty: "rebuild <program>".
-  std::string_view rebuild_command = {};
-};
-
-// The project of history H, and of the models `models` returns (`&strata::declared<M>`, or a
-// function defined in another unit). With the models in the same unit, <strata/cli.hpp> has
-// project_of<H, M>().
-template <History H>
-constexpr project project_of(std::string_view rebuild_command = {}, model (*models)() = nullptr) {
-  static_assert(reviewed<H>);
-  return project{std::span<const revision_info>(strata::detail::frozen_history<H>::revisions), models, rebuild_command};
-}
-
-}  // namespace strata::cli
 // #include <strata/render.hpp>
-// #include <strata/strata.hpp>
-// strata: C++20 schema migrations with the revision graph checked by the compiler. The core
-// (no database client); add a dialect header such as <strata/dialect/sqlite.hpp>.
-//
-// With STRATA_REVISIONS_ONLY defined, only what revision files use (revisions, history, ops, column
-// types, naming, connection, errors): the unit strata_add_manage_db() generates to compile a history
-// defines it, which halves that unit's parsing, the one a new revision recompiles.
 
-// #include <strata/checksum.hpp>
-// #include <strata/connection.hpp>
-// #include <strata/errors.hpp>
-// #include <strata/fixed_string.hpp>
-// #include <strata/history.hpp>
-// #include <strata/naming.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/revision.hpp>
-// #include <strata/rules.hpp>
-// #include <strata/types.hpp>
-
-#ifndef STRATA_REVISIONS_ONLY
-// #include <strata/commands.hpp>
-// #include <strata/dialect.hpp>
-// #include <strata/diff.hpp>
-// #include <strata/graph.hpp>
-// #include <strata/manager.hpp>
-// #include <strata/migrator.hpp>
-// #include <strata/model.hpp>
-// #include <strata/offline.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_OFFLINE_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_OFFLINE_HPP
-// strata::offline: the SQL script an upgrade or downgrade would run, written without a database (manage_db upgrade --sql).
-//
-//   const auto s = strata::offline::script<strata::sqlite, strata::postgresql>(history::revisions, url,
-//                                                                              strata::direction::upgrade, "base:head");
-//   std::cout << s.text;
-//
-// The script is what the migrator runs, because it is the migrator that runs: a migrator<D> over
-// detail::offline_dialect<D>, a Dialect that connects to nothing. It starts at the version rows the
-// range names, renders each revision's operations with D::sql against the schema the history's
-// replay gives at that point (SQLite's table rebuilds planned from it, as sqlite_plan plans them
-// from a live table), and frames the units of work as D's transaction() does (D::sql::frame_unit).
-// So the revisions, their order and their grouping into transactions are the online run's: a change
-// to how the migrator groups them changes the script with it.
-
-#include <algorithm>
-#include <cstddef>
-#include <deque>
-#include <functional>
-#include <optional>
-#include <span>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <variant>
-#include <vector>
-
-// #include <strata/commands.hpp>
-// #include <strata/detail/sql_identifiers.hpp>
-// #include <strata/dialect.hpp>
-// #include <strata/errors.hpp>
-// #include <strata/graph.hpp>
-// #include <strata/history.hpp>
-// #include <strata/migrator.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/render.hpp>
-// #include <strata/schema.hpp>
-// #include <strata/url.hpp>
-
-namespace strata {
-
-// A revision whose operations cannot be written as SQL (a data migration in C++, op.run): no
-// script is given for a range that holds it.
-class not_renderable : public error {
- public:
-  using error::error;
-};
-
-namespace offline {
-
-// What script() returns.
-struct sql_script {
-  std::string dialect;                 // the name of the dialect the URL's scheme chose
-  std::vector<std::string> from;       // the version rows the script starts at; empty at base
-  std::vector<std::string> revisions;  // the revisions it upgrades or downgrades, in order
-  std::string text;                    // the script: statements ending with ';', comments starting with "--"
-};
-
-// "[from:]to" split: `from` is empty when the range has no ':'.
-struct range {
-  std::string from;
-  std::string to;
-};
-
-// Reads an offline range as Alembic writes it. An upgrade without `from` starts at base (Alembic's
-// offline mode never connects, so it cannot start at the database's revision); a downgrade needs
-// both ends.
-inline range parse_range(direction way, std::string_view text) {
-  const auto colon = text.find(':');
-  range r;
-  if (colon == std::string_view::npos) {
-    if (way == direction::downgrade)
-      throw commands::usage_error("downgrade --sql needs the revision to start from and the target, as from:to (for example head:base), "
-                                  "since the script is written without reading the database");
-    r.from = "base";
-    r.to = text.empty() ? "head" : std::string(text);
-    return r;
-  }
-  r.from = std::string(text.substr(0, colon));
-  r.to = std::string(text.substr(colon + 1));
-  if (r.from.empty() || r.to.empty() || r.to.find(':') != std::string::npos)
-    throw commands::usage_error("'" + std::string(text) + "' is not a range; write from:to with a revision id or prefix, base, head or heads "
-                                "on each side (for example base:head, or " + std::string(way == direction::upgrade ? "3b1f:head" : "head:base") +
-                                ")");
-  return r;
-}
-
-// The version rows `from` stands for: none for base, the heads for heads, else one revision.
-inline std::vector<std::string> rows_of(const revision_graph& g, std::string_view from) {
-  std::vector<std::string> rows;
-  if (from == "base") return rows;
-  if (from == "head" || from == "heads") {
-    if (from == "head" && g.heads().size() > 1) {
-      std::string which;
-      for (auto h : g.heads()) which += (which.empty() ? "'" : ", '") + std::string(g[h].id) + "'";
-      throw multiple_heads("cannot start from 'head': the history has several heads (" + which + "); start from 'heads' or name one");
-    }
-    for (auto h : g.heads()) rows.emplace_back(g[h].id);
-    std::sort(rows.begin(), rows.end());
-    return rows;
-  }
-  rows.emplace_back(g[g.resolve(from)].id);
-  return rows;
-}
-
-// "base" or the down revisions, as "Running upgrade <downs> -> <id>" names them.
-inline std::string downs_text(const revision_info& r) {
-  if (r.down_revisions.empty()) return "base";
-  std::string s;
-  for (auto d : r.down_revisions) s += (s.empty() ? "" : ", ") + std::string(d);
-  return s;
-}
-
-}  // namespace offline
-
-namespace detail {
-
-// A Dialect over no database: its version rows are those it was given, then those written; what it
-// would run is appended to a script. D gives its SQL (D::sql), its name and its schemes only.
-template <Dialect D>
-class offline_dialect {
- public:
-  using sql = typename D::sql;
-  static constexpr std::string_view name = D::name;
-  static constexpr const auto& schemes = D::schemes;
-
-  offline_dialect(const revision_graph& graph, direction way, std::vector<std::string> rows, render_options options)
-      : graph_(&graph), way_(way), rows_(std::move(rows)), options_(options) {
-    std::sort(rows_.begin(), rows_.end());
-    for (const auto& s : sql::script_prologue(options_)) statement(s);
-  }
-
-  [[nodiscard]] std::string location() const { return "an offline script (" + std::string(name) + ")"; }
-
-  std::vector<std::string> read_versions(std::string_view) { return rows_; }
-
-  // As the dialects do: the table created when missing (written once: it is there after that), its
-  // rows replaced. Outside a unit's transaction, in one of its own.
-  void write_versions(std::string_view table, const std::vector<std::string>& rows) {
-    const auto frame = in_transaction_ ? unit_frame{} : sql::frame_unit({}, true);
-    for (const auto& s : frame.before) statement(s);
-    if (!version_table_written_) statement(sql::create_version_table(table, options_));
-    version_table_written_ = true;
-    const auto qualified = sql::qualified(options_, table);
-    statement("DELETE FROM " + qualified);
-    for (const auto& r : rows) statement("INSERT INTO " + qualified + " (version_num) VALUES (" + detail::sql::literal(r) + ")");
-    for (const auto& s : frame.after) statement(s);
-    rows_ = rows;
-    std::sort(rows_.begin(), rows_.end());
-  }
-
-  void transaction(const unit_of_work& unit, const std::function<void()>& body) {
-    const auto frame = sql::frame_unit(unit.operations, unit.transactional);
-    text_ += "\n";
-    for (const auto& s : frame.before) statement(s);
-    in_transaction_ = frame.transaction;
-    revision_ = unit.revision;
-    body();
-    in_transaction_ = false;
-    for (const auto& s : frame.after) statement(s);
-  }
-
-  // The operations' statements, rendered against the schema they apply to: the history's replay at
-  // the rows the script starts from, with the operations of the script's units applied to it since
-  // (so that a downgrade's columns land where the database puts them, at the end).
-  void apply(std::span<const operation> operations) {
-    for (const auto& o : operations)
-      if (std::holds_alternative<op::run>(o))
-        throw not_renderable(revision_named() + " runs C++ code in its " + std::string(to_string(way_)) + " (" + describe(o) +
-                             "), which cannot be written as SQL, so no script was printed; run that " + std::string(to_string(way_)) +
-                             " online (without --sql), or print the script of the revisions before or after it");
-    if (!schema_) {
-      std::vector<std::size_t> tips;
-      for (const auto& r : rows_) tips.push_back(graph_->find(r));
-      schema_ = commands::replay(*graph_, tips);
-    }
-    try {
-      for (const auto& s : sql::render_revision(operations, *schema_, options_)) statement(s);
-    } catch (const operation_failed& e) {  // not "rolled back", as the migrator would say of a run
-      throw not_renderable(revision_named() + " cannot be written as " + std::string(name) + " SQL: its " + std::string(to_string(way_)) +
-                           " at " + e.operation() + ": " + e.database_message() + ", so no script was printed");
-    }
-    // The schema keeps views of the operations' names: they stay here as long as it does.
-    const auto& kept = kept_.emplace_back(operations.begin(), operations.end());
-    try {
-      for (const auto& o : kept) schema_->apply(o);
-    } catch (const std::logic_error&) {
-      schema_.reset();  // a downgrade that does not undo its upgrade: the replay at the rows then
-    }
-  }
-
-  // A "-- " line (each line of text commented).
-  void comment(std::string_view text) {
-    for (std::size_t at = 0; at <= text.size();) {
-      auto end = text.find('\n', at);
-      if (end == std::string_view::npos) end = text.size();
-      text_ += "-- " + std::string(text.substr(at, end - at)) + "\n";
-      at = end + 1;
-    }
-  }
-
-  [[nodiscard]] const std::string& text() const { return text_; }
-
- private:
-  // "revision 'id' (message)"
-  [[nodiscard]] std::string revision_named() const {
-    const auto i = graph_->find(revision_);
-    return "revision '" + std::string(revision_) + "'" + (i < graph_->size() ? " (" + std::string((*graph_)[i].message) + ")" : std::string());
-  }
-
-  // A statement as written, ended with ';' (on a line of its own after a trailing "--" comment).
-  void statement(std::string_view s) {
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-    if (s.empty()) return;
-    text_ += std::string(s);
-    if (s.back() != ';') {
-      const auto last_line = s.substr(s.rfind('\n') == std::string_view::npos ? 0 : s.rfind('\n'));
-      text_ += last_line.find("--") != std::string_view::npos ? "\n;" : ";";
-    }
-    text_ += "\n";
-  }
-
-  const revision_graph* graph_;
-  direction way_;
-  std::vector<std::string> rows_;
-  render_options options_;
-  std::string_view revision_;
-  std::optional<schema> schema_;
-  std::deque<std::vector<operation>> kept_;
-  std::string text_;
-  bool in_transaction_ = false;
-  bool version_table_written_ = false;
-};
-
-}  // namespace detail
-
-namespace offline {
-
-// The script that upgrading (or downgrading) from `range`'s from to its to would run, for the
-// first of Ds whose schemes hold the URL's scheme; nothing connects. Revisions, order, transactions
-// and checks (targets, names the database would cut) are the migrator's. Throws
-// commands::usage_error for a malformed range, strata::malformed_url for a URL none of Ds takes,
-// strata::not_renderable for a revision with C++ code (op.run) in the range, and what the migrator
-// throws for its targets.
-template <Dialect... Ds>
-  requires(sizeof...(Ds) > 0)
-sql_script script(std::span<const revision_info> revisions, std::string_view url, direction way, std::string_view range_text,
-                  const migrator_options& options = {}) {
-  const auto parsed = database_url::parse(url);
-  const auto r = parse_range(way, range_text);
-  const revision_graph graph(revisions);
-  render_options rendering{};
-  for (const auto& [key, value] : parsed.query)
-    if (key == "schema") rendering.schema = value;
-  std::optional<sql_script> out;
-  auto try_one = [&]<class D>() {
-    if (out || !handles_scheme<D>(parsed.scheme)) return;
-    sql_script s;
-    s.dialect = std::string(D::name);
-    s.from = rows_of(graph, r.from);
-    migrator<detail::offline_dialect<D>> m(revisions, options, graph, way, s.from, rendering);
-    m.on_event([&](const migration_event& e) {
-      if (e.what != migration_event::kind::starting) return;
-      const auto& rev = *e.revision;
-      m.dialect().comment(e.way == direction::upgrade ? "Running upgrade " + downs_text(rev) + " -> " + std::string(rev.id) + ", " + std::string(rev.message)
-                                                      : "Running downgrade " + std::string(rev.id) + " -> " + downs_text(rev) + ", " +
-                                                            std::string(rev.message));
-    });
-    s.revisions = way == direction::upgrade ? m.upgrade(r.to) : m.downgrade(r.to);
-    s.text = "-- strata: " + std::string(to_string(way)) + " " + r.from + ":" + r.to + " for " + s.dialect + ", " +
-             (s.revisions.empty() ? std::string("nothing to run") : std::to_string(s.revisions.size()) + " revision(s)") +
-             "; the version table is " + options.version_table + "\n" + m.dialect().text();
-    out = std::move(s);
-  };
-  (try_one.template operator()<Ds>(), ...);
-  if (!out) throw malformed_url(commands::detail::unknown_scheme<Ds...>(parsed.scheme));
-  return std::move(*out);
-}
-
-}  // namespace offline
-
-}  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_OFFLINE_HPP
-// #include <strata/owned_schema.hpp>
-// #include <strata/project.hpp>
-// #include <strata/render.hpp>
-// #include <strata/review.hpp>
-// #include <strata/schema.hpp>
-// #include <strata/schema_diff.hpp>
-// #include <strata/url.hpp>
-#endif
-
-// Each dialect (cmake/dialects/<dialect>.cmake): its SQL traits, which render with no client
-// (strata::render<strata::sqlite_sql>(...)), and the dialect itself whenever the client headers its
-// header's "// Client:" line names can be found. tools/amalgamate.py writes the lines here.
-// #include <strata/dialect/postgresql_sql.hpp>
-// strata::postgresql_sql: PostgreSQL's SQL traits (what its SQL writes differently), with no libpq or libpqxx.
-
-#include <algorithm>
-#include <cstddef>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <vector>
-
-// #include <strata/detail/sql_identifiers.hpp>
-// #include <strata/errors.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/render.hpp>
-// #include <strata/types.hpp>
-
-namespace strata {
-
-// PostgreSQL's SQL: its type names, SQLAlchemy's SERIAL rule, CREATE INDEX CONCURRENTLY, STORED
-// generated columns only, and constraints found in the catalog by kind and columns. Every
-// operation is native DDL (PostgreSQL's DDL is transactional). add_column's insert_before /
-// insert_after are ignored: PostgreSQL appends a new column, and cannot move one without
-// rewriting the table (Alembic outside batch mode does the same).
-struct postgresql_sql : sql_traits<postgresql_sql> {
-  static constexpr std::string_view name = "postgresql";
-  // What the compiler's review (strata::reviewed) may ask of PostgreSQL: all of it.
-  static constexpr strata::review_target review_target{"PostgreSQL", true, true, true, true};
-
-  static std::string type(const column_type& t) {
-    if (t.kind == type_kind::datetime) return "TIMESTAMP WITHOUT TIME ZONE";
-    if (t.kind == type_kind::blob) return "BYTEA";
-    return sql_traits::type(t);
-  }
-
-  // SQLAlchemy's autoincrement="auto": the single integer primary key column of a table, without a
-  // server default or a foreign key, is SERIAL (BIGSERIAL); `.auto_increment()` asks for it explicitly.
-  static std::string declared_type(const column& c, bool single_primary_key) {
-    const bool integer = c.type.kind == type_kind::integer || c.type.kind == type_kind::big_integer;
-    const bool serial = integer && !c.default_sql && !c.generated_sql &&
-                        (c.autoincrement || (single_primary_key && c.is_primary_key && !c.foreign_key));
-    if (!serial) return type(c.type);
-    return c.type.kind == type_kind::big_integer ? "BIGSERIAL" : "SERIAL";
-  }
-
-  static std::string generated_clause(const column& c) {
-    if (c.generated_storage != generated_kind::stored)
-      throw std::invalid_argument("PostgreSQL 15 has STORED generated columns only; write .generated(\"" + std::string(*c.generated_sql) +
-                                  "\", strata::stored) for column '" + std::string(c.name) + "'");
-    return sql_traits::generated_clause(c);
-  }
-
-  // What strata::postgresql does for a schema option (?schema=): makes the schema when missing,
-  // and sets the search_path that unqualified names (an execute()'s SQL) resolve in.
-  static std::vector<std::string> script_prologue(const render_options& options) {
-    if (options.schema.empty()) return {};
-    return {"CREATE SCHEMA IF NOT EXISTS " + quote(options.schema), "SET search_path TO " + quote(options.schema)};
-  }
-
-  static constexpr bool concurrent_indexes = true;
-  // A column added to a table is no SERIAL key, as in SQLAlchemy (the table has its key already).
-  static constexpr bool key_in_add_column = false;
-  // NAMEDATALEN - 1: the server cuts a longer name (with a NOTICE only).
-  static constexpr std::size_t max_identifier_bytes = 63;
-
-  // The constraint's name comes from the catalog (pg_constraint; a CHECK's columns are those its
-  // expression names, as PostgreSQL records them), in the server, so this stays pure.
-  static std::string drop_constraint_by_columns(const op::drop_constraint& x, const render_options& options) {
-    const char type = x.kind == constraint_kind::primary_key ? 'p'
-                      : x.kind == constraint_kind::unique    ? 'u'
-                      : x.kind == constraint_kind::foreign_key ? 'f'
-                                                               : 'c';
-    std::vector<std::string_view> columns = x.columns;
-    std::sort(columns.begin(), columns.end());  // bytewise, as COLLATE "C" orders them below
-    std::string names, listed;
-    for (auto c : columns) {
-      names += (names.empty() ? "" : ", ") + detail::sql::literal(c);
-      listed += (listed.empty() ? "" : ", ") + std::string(c);
-    }
-    const std::string table = qualified(options, x.table);
-    // RAISE's message is a format: a % of a name is doubled.
-    auto escaped = [](const std::string& text) {
-      std::string out;
-      for (char c : text) out += c == '%' ? std::string("%%") : std::string(1, c);
-      return out;
-    };
-    const std::string what = std::string(to_string(x.kind)) + " constraint" + (columns.empty() ? "" : " on exactly (" + listed + ")");
-    std::string sql =
-        "DO $strata$ DECLARE found name[]; BEGIN "
-        "SELECT array_agg(k.conname ORDER BY k.conname) INTO found FROM pg_constraint k WHERE k.conrelid = to_regclass(" +
-        detail::sql::literal(table) + ") AND k.contype = '" + type + "'";
-    if (!columns.empty())
-      sql += " AND ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) "
-             "ORDER BY a.attname::text COLLATE \"C\") = ARRAY[" + names + "]::text[]";
-    sql += "; IF coalesce(array_length(found, 1), 0) = 0 THEN RAISE EXCEPTION " +
-           detail::sql::literal(escaped("table " + std::string(x.table) + " has no " + what +
-                                        "; check the kind and the columns, or drop the constraint by name")) +
-           "; END IF; IF array_length(found, 1) > 1 THEN RAISE EXCEPTION " +
-           detail::sql::literal(escaped("table " + std::string(x.table) + " has several of them") + " (%); drop the one you mean by name") +
-           ", array_to_string(found, ', ')" +
-           "; END IF; EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', " + detail::sql::literal(table) +
-           ", found[1]); END $strata$";
-    return sql;
-  }
-};
-
-static_assert(SqlTraits<postgresql_sql>);
-
-}  // namespace strata
+// Each dialect itself, whenever the client headers its header's "// Client:" line names can be
+// found. tools/amalgamate.py writes the lines here.
 #if __has_include(<pqxx/pqxx>) && __has_include(<libpq-fe.h>)
 // #include <strata/dialect/postgresql.hpp>
 // strata::postgresql: the PostgreSQL dialect on libpqxx 6: native DDL, transactions, a polled advisory lock.
@@ -12067,1055 +13124,6 @@ static_assert(AbandonsStatements<postgresql>);
 
 }  // namespace strata
 #endif
-// #include <strata/dialect/sqlite_sql.hpp>
-// strata::sqlite_sql: SQLite's SQL traits (what its SQL writes differently, and how it alters tables), with no SQLite client.
-
-#include <algorithm>
-#include <cctype>
-#include <cstddef>
-#include <span>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <variant>
-#include <vector>
-
-// #include <strata/detail/sql_identifiers.hpp>
-// #include <strata/detail/sqlite_plan.hpp>
-// strata::detail::sqlite_plan: the pure planner of SQLite's table alterations (ALTER in place, or the 12-step rebuild).
-//
-// As Alembic's batch mode splits deciding (BatchOperationsImpl/ApplyBatchImpl) from running: given
-// a table's parsed definition, the objects around it and a run of alterations of it, the planner
-// says what to run, and touches no database. The executor (strata::sqlite::apply) reads the table
-// from sqlite_master; strata::render reads it from the replayed schema, rendered and parsed back;
-// both plan here, so they run and show the same statements.
-
-#include <algorithm>
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-#include <initializer_list>
-#include <span>
-#include <string>
-#include <string_view>
-#include <tuple>
-#include <utility>
-#include <variant>
-#include <vector>
-
-// #include <strata/detail/sql_identifiers.hpp>
-// #include <strata/detail/sqlite_table.hpp>
-// strata::detail::sqlite_table: a parser of SQLite's CREATE TABLE (and CREATE INDEX) text into a table model, for the rebuild.
-
-#include <algorithm>
-#include <cctype>
-#include <cstddef>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <vector>
-
-// #include <strata/detail/sql_identifiers.hpp>
-
-namespace strata::detail::sqlite_table {
-
-using sql::quote;
-using sql::quote_list;
-
-inline std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// SQLite compares names ASCII case-insensitively; no string is built (the planner calls this in nested loops).
-inline bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return sql::lower(x) == sql::lower(y); });
-}
-
-// The parser: enough of SQLite's CREATE TABLE grammar to edit columns and constraints, keeping
-// each element's text as written.
-
-struct token {
-  enum kind_t { word, identifier, string, number, punct } kind;
-  std::size_t begin;
-  std::size_t end;
-  std::string value;  // identifiers unquoted; words as written
-};
-
-inline std::vector<token> tokenize(std::string_view sql) {
-  std::vector<token> out;
-  std::size_t i = 0;
-  auto quoted = [&](char close, token::kind_t kind) {
-    const auto start = i++;
-    std::string value;
-    while (i < sql.size()) {
-      if (sql[i] == close) {
-        if (close != ']' && i + 1 < sql.size() && sql[i + 1] == close) {
-          value += close;
-          i += 2;
-          continue;
-        }
-        ++i;
-        out.push_back({kind, start, i, value});
-        return;
-      }
-      value += sql[i++];
-    }
-    throw std::runtime_error("unterminated quote in the table's SQL");
-  };
-  while (i < sql.size()) {
-    const char c = sql[i];
-    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
-    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') { while (i < sql.size() && sql[i] != '\n') ++i; continue; }
-    if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
-      const auto close = sql.find("*/", i + 2);
-      i = close == std::string_view::npos ? sql.size() : close + 2;
-      continue;
-    }
-    if ((c == 'x' || c == 'X') && i + 1 < sql.size() && sql[i + 1] == '\'') {
-      const auto start = i++;
-      quoted('\'', token::string);
-      out.back().begin = start;
-      continue;
-    }
-    if (c == '\'') { quoted('\'', token::string); continue; }
-    if (c == '"') { quoted('"', token::identifier); continue; }
-    if (c == '`') { quoted('`', token::identifier); continue; }
-    if (c == '[') { quoted(']', token::identifier); continue; }
-    if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
-      const auto start = i;
-      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '.' ||
-                                ((sql[i] == '+' || sql[i] == '-') && (sql[i - 1] == 'e' || sql[i - 1] == 'E'))))
-        ++i;
-      out.push_back({token::number, start, i, std::string(sql.substr(start, i - start))});
-      continue;
-    }
-    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80) {
-      const auto start = i;
-      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == '$' ||
-                                static_cast<unsigned char>(sql[i]) >= 0x80))
-        ++i;
-      out.push_back({token::word, start, i, std::string(sql.substr(start, i - start))});
-      continue;
-    }
-    out.push_back({token::punct, i, i + 1, std::string(1, c)});
-    ++i;
-  }
-  return out;
-}
-
-struct clause {
-  std::string keyword;     // PRIMARY, NOT, NULL, UNIQUE, CHECK, DEFAULT, COLLATE, REFERENCES, GENERATED, AS
-  std::string name;        // CONSTRAINT name, if any
-  std::string text;        // the clause as written, CONSTRAINT name included
-  std::string referenced;  // REFERENCES: the table
-};
-
-struct parsed_column {
-  std::string name;
-  std::string type;
-  std::vector<clause> clauses;
-
-  [[nodiscard]] bool has(std::string_view keyword) const {
-    return std::any_of(clauses.begin(), clauses.end(), [&](const clause& c) { return c.keyword == keyword; });
-  }
-  [[nodiscard]] std::string definition() const {
-    std::string out = quote(name);
-    if (!type.empty()) out += " " + type;
-    for (const auto& c : clauses) out += " " + c.text;
-    return out;
-  }
-};
-
-struct parsed_constraint {
-  std::string keyword;               // PRIMARY, UNIQUE, CHECK, FOREIGN
-  std::string name;
-  std::string text;                  // as written, CONSTRAINT name included
-  std::vector<std::string> columns;  // the key's columns (PRIMARY, UNIQUE, FOREIGN) or every identifier (CHECK)
-  std::string referenced;            // FOREIGN: the table it references
-};
-
-struct parsed_table {
-  std::string name;
-  std::vector<parsed_column> columns;
-  std::vector<parsed_constraint> constraints;
-  std::string options;  // WITHOUT ROWID, STRICT
-
-  [[nodiscard]] parsed_column* find(std::string_view column_name) {
-    for (auto& c : columns)
-      if (same_name(c.name, column_name)) return &c;
-    return nullptr;
-  }
-
-  [[nodiscard]] std::string create_sql(std::string_view table_name) const {
-    std::string out = "CREATE TABLE " + quote(table_name) + " (";
-    bool first = true;
-    for (const auto& c : columns) {
-      out += (first ? "\n  " : ",\n  ") + c.definition();
-      first = false;
-    }
-    for (const auto& k : constraints) {
-      out += (first ? "\n  " : ",\n  ") + k.text;
-      first = false;
-    }
-    return out + "\n)" + (options.empty() ? "" : " " + options);
-  }
-};
-
-class table_parser {
- public:
-  explicit table_parser(std::string_view sql) : sql_(sql), tokens_(tokenize(sql)) {}
-
-  parsed_table parse() {
-    parsed_table t;
-    std::size_t p = 0;
-    while (p < tokens_.size() && !is_word(p, "TABLE")) ++p;
-    ++p;
-    if (is_word(p, "IF")) p += 3;
-    t.name = tokens_.at(p).value;
-    ++p;
-    if (p < tokens_.size() && tokens_[p].value == ".") {
-      t.name = tokens_.at(p + 1).value;
-      p += 2;
-    }
-    if (p >= tokens_.size() || tokens_[p].value != "(") throw std::runtime_error("the table is defined by AS SELECT, which cannot be rebuilt");
-    const auto close = matching(p);
-    std::size_t start = p + 1;
-    for (std::size_t q = p + 1; q <= close; ++q) {
-      if (q == close || tokens_[q].value == ",") {
-        element(t, start, q);
-        start = q + 1;
-      } else if (tokens_[q].value == "(") {
-        q = matching(q);
-      }
-    }
-    if (close + 1 < tokens_.size()) t.options = std::string(sql_.substr(tokens_[close + 1].begin));
-    return t;
-  }
-
-  // A column definition on its own (used to add a column to a parsed table).
-  parsed_column column_definition() { return column(0, tokens_.size()); }
-
- private:
-  [[nodiscard]] bool is_word(std::size_t p, std::string_view w) const {
-    return p < tokens_.size() && tokens_[p].kind == token::word && upper(tokens_[p].value) == w;
-  }
-  [[nodiscard]] std::string word(std::size_t p) const {
-    return p < tokens_.size() && tokens_[p].kind == token::word ? upper(tokens_[p].value) : std::string{};
-  }
-  [[nodiscard]] std::size_t matching(std::size_t open) const {
-    int depth = 0;
-    for (std::size_t q = open; q < tokens_.size(); ++q) {
-      if (tokens_[q].value == "(" && tokens_[q].kind == token::punct) ++depth;
-      if (tokens_[q].value == ")" && tokens_[q].kind == token::punct && --depth == 0) return q;
-    }
-    throw std::runtime_error("unbalanced parentheses in the table's SQL");
-  }
-  [[nodiscard]] std::string text(std::size_t b, std::size_t e) const {
-    if (b >= e) return {};
-    return std::string(sql_.substr(tokens_[b].begin, tokens_[e - 1].end - tokens_[b].begin));
-  }
-  [[nodiscard]] bool starts_clause(std::size_t q, std::string_view current) const {
-    static constexpr std::string_view keywords[] = {"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK",
-                                                    "DEFAULT", "COLLATE", "REFERENCES", "GENERATED", "AS"};
-    const auto w = word(q);
-    if (std::find(std::begin(keywords), std::end(keywords), w) == std::end(keywords)) return false;
-    if ((w == "NULL" || w == "DEFAULT") && word(q - 1) == "SET") return false;  // ON DELETE SET NULL
-    if (w == "NOT" && word(q + 1) == "DEFERRABLE") return false;
-    if (w == "AS" && current == "GENERATED") return false;
-    return true;
-  }
-
-  parsed_column column(std::size_t b, std::size_t e) {
-    parsed_column c;
-    c.name = tokens_.at(b).value;
-    std::size_t p = b + 1;
-    while (p < e && !starts_clause(p, "")) p = tokens_[p].value == "(" ? matching(p) + 1 : p + 1;
-    c.type = text(b + 1, p);
-    while (p < e) {
-      const auto start = p;
-      clause k;
-      if (is_word(p, "CONSTRAINT")) {
-        k.name = tokens_.at(p + 1).value;
-        p += 2;
-      }
-      k.keyword = word(p);
-      std::size_t q = p + 1;
-      if (k.keyword == "DEFAULT") {
-        if (q < e && tokens_[q].value == "(") q = matching(q) + 1;
-        else if (q < e && (tokens_[q].value == "-" || tokens_[q].value == "+")) q += 2;
-        else q += 1;
-      } else {
-        if (k.keyword == "NOT" || k.keyword == "PRIMARY") ++q;  // NOT NULL, PRIMARY KEY
-        while (q < e && !starts_clause(q, k.keyword)) q = tokens_[q].value == "(" ? matching(q) + 1 : q + 1;
-      }
-      q = std::min(q, e);
-      if (k.keyword == "REFERENCES" && p + 1 < e) k.referenced = tokens_[p + 1].value;
-      k.text = text(start, q);
-      c.clauses.push_back(std::move(k));
-      p = q;
-    }
-    return c;
-  }
-
-  void element(parsed_table& t, std::size_t b, std::size_t e) {
-    if (b >= e) return;
-    std::size_t p = b;
-    std::string name;
-    if (is_word(p, "CONSTRAINT")) {
-      name = tokens_.at(p + 1).value;
-      p += 2;
-    }
-    const auto kw = word(p);
-    if (kw != "PRIMARY" && kw != "UNIQUE" && kw != "CHECK" && kw != "FOREIGN") {
-      t.columns.push_back(column(b, e));
-      return;
-    }
-    parsed_constraint k{kw, name, text(b, e), {}, {}};
-    if (kw == "FOREIGN")
-      for (std::size_t q = p; q + 1 < e; ++q)
-        if (is_word(q, "REFERENCES")) {
-          k.referenced = tokens_[q + 1].value;
-          break;
-        }
-    while (p < e && tokens_[p].value != "(") ++p;
-    if (p < e) {
-      const auto close = matching(p);
-      bool item_start = true;
-      for (std::size_t q = p + 1; q < close; ++q) {
-        if (kw == "CHECK") {
-          if (tokens_[q].kind == token::word || tokens_[q].kind == token::identifier) k.columns.push_back(tokens_[q].value);
-          continue;
-        }
-        if (tokens_[q].value == ",") { item_start = true; continue; }
-        if (tokens_[q].value == "(") { q = matching(q); continue; }
-        if (item_start) k.columns.push_back(tokens_[q].value);
-        item_start = false;
-      }
-    }
-    t.constraints.push_back(std::move(k));
-  }
-
-  std::string_view sql_;
-  std::vector<token> tokens_;
-};
-
-inline parsed_table parse_create_table(std::string_view sql) { return table_parser(sql).parse(); }
-
-inline parsed_column parse_column(const std::string& definition) { return table_parser(definition).column_definition(); }
-
-// Whether a CREATE INDEX indexes `column` (names it between the parentheses after ON <table>; its
-// WHERE clause does not count).
-inline bool index_covers(std::string_view index_sql, std::string_view column) {
-  const auto tokens = tokenize(index_sql);
-  std::size_t p = 0;
-  while (p < tokens.size() && !(tokens[p].kind == token::word && upper(tokens[p].value) == "ON")) ++p;
-  while (p < tokens.size() && tokens[p].value != "(") ++p;
-  for (int depth = 0; p < tokens.size(); ++p) {
-    if (tokens[p].kind == token::punct && tokens[p].value == "(") ++depth;
-    if (tokens[p].kind == token::punct && tokens[p].value == ")" && --depth == 0) break;
-    if ((tokens[p].kind == token::word || tokens[p].kind == token::identifier) && same_name(tokens[p].value, column)) return true;
-  }
-  return false;
-}
-
-}  // namespace strata::detail::sqlite_table
-// #include <strata/errors.hpp>
-// #include <strata/naming.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/render.hpp>
-// #include <strata/schema.hpp>
-
-namespace strata::detail::sqlite_plan {
-
-using sqlite_table::parsed_column;
-using sqlite_table::parsed_constraint;
-using sqlite_table::parsed_table;
-using sqlite_table::same_name;
-
-// The rebuild's new table, until it takes the old one's name.
-inline constexpr std::string_view temporary_prefix = "_strata_new_";
-// ALTER TABLE DROP COLUMN came with SQLite 3.35.0.
-inline constexpr std::uint32_t native_drop_column_version = 3035000;
-
-struct named_sql {
-  std::string name;
-  std::string sql;
-  friend bool operator==(const named_sql&, const named_sql&) = default;
-};
-
-// What the planner knows of a table.
-struct table_inputs {
-  parsed_table table;
-  std::vector<named_sql> indexes;               // its CREATE INDEX statements (SQLite's automatic ones left out)
-  std::vector<named_sql> triggers;              // its CREATE TRIGGER statements
-  std::vector<named_sql> dependents;            // views, and triggers of other tables, whose SQL names it
-  std::vector<std::string> referencing;         // the tables with a foreign key to it, sorted
-  std::vector<std::string> referenced_columns;  // its columns those foreign keys name
-};
-
-// One statement of a plan, with what the executor needs to run it well.
-struct step {
-  enum class role : std::uint8_t {
-    statement,   // run as is
-    create,      // the new table
-    copy,        // the rows, old to new
-    rename,      // the new table takes the old one's name
-    restore,     // puts back what the rebuild set (legacy_alter_table) for the connection
-    index,       // an index of the table, recreated
-    trigger,     // a trigger of the table, recreated
-  };
-  role kind = role::statement;
-  std::string sql;
-  std::string name;  // the index or trigger recreated
-  friend bool operator==(const step&, const step&) = default;
-};
-
-// One column of the new table filled from the old one: INSERT INTO new (column) SELECT expression.
-struct column_copy {
-  std::string column;
-  std::string expression;
-  friend bool operator==(const column_copy&, const column_copy&) = default;
-};
-
-struct plan {
-  std::string table;                // as the database spells it
-  bool rebuild = false;             // false: the alterations run in place (ALTER TABLE ADD/DROP COLUMN)
-  std::vector<step> steps;
-  std::vector<column_copy> copy;    // the rebuild's column mapping; a new column gets its DEFAULT
-  std::vector<std::string> checks;  // tables whose foreign keys PRAGMA foreign_key_check checks before commit
-
-  [[nodiscard]] std::vector<std::string> statements() const {
-    std::vector<std::string> out;
-    for (const auto& s : steps) out.push_back(s.sql);
-    return out;
-  }
-};
-
-// SQLite's type affinity of a declared type (sqlite.org/datatype3.html, section 3.1).
-enum class affinity : std::uint8_t { integer, text, blob, real, numeric };
-
-inline affinity affinity_of(std::string_view declared) {
-  const auto u = sqlite_table::upper(declared);
-  auto has = [&](std::string_view part) { return u.find(part) != std::string::npos; };
-  if (has("INT")) return affinity::integer;
-  if (has("CHAR") || has("CLOB") || has("TEXT")) return affinity::text;
-  if (has("BLOB") || u.empty()) return affinity::blob;
-  if (has("REAL") || has("FLOA") || has("DOUB")) return affinity::real;
-  return affinity::numeric;
-}
-
-inline std::string_view kind_name(constraint_kind kind) {
-  switch (kind) {
-    case constraint_kind::primary_key: return "PRIMARY KEY";
-    case constraint_kind::unique: return "UNIQUE";
-    case constraint_kind::foreign_key: return "FOREIGN KEY";
-    case constraint_kind::check: return "CHECK";
-  }
-  return "";
-}
-
-inline std::optional<constraint_kind> kind_of(std::string_view keyword) {
-  if (keyword == "PRIMARY") return constraint_kind::primary_key;
-  if (keyword == "UNIQUE") return constraint_kind::unique;
-  if (keyword == "CHECK") return constraint_kind::check;
-  if (keyword == "FOREIGN" || keyword == "REFERENCES") return constraint_kind::foreign_key;
-  return std::nullopt;
-}
-
-// The expression of a CHECK clause or constraint: what its parentheses hold.
-inline std::string check_expression(std::string_view text) {
-  const auto tokens = sqlite_table::tokenize(text);
-  std::size_t p = 0;
-  while (p < tokens.size() && !(tokens[p].kind == sqlite_table::token::word && sqlite_table::upper(tokens[p].value) == "CHECK")) ++p;
-  while (p < tokens.size() && tokens[p].value != "(") ++p;
-  if (p >= tokens.size()) return {};
-  int depth = 0;
-  for (auto q = p; q < tokens.size(); ++q) {
-    if (tokens[q].kind == sqlite_table::token::punct && tokens[q].value == "(") ++depth;
-    if (tokens[q].kind == sqlite_table::token::punct && tokens[q].value == ")" && --depth == 0)
-      return std::string(text.substr(tokens[p].end, tokens[q].begin - tokens[p].end));
-  }
-  return {};
-}
-
-// One constraint of a parsed table, wherever it is written.
-struct found_constraint {
-  constraint_kind kind;
-  std::string name;
-  std::vector<std::string> columns;  // a CHECK's: the table's columns its expression names, its own column first
-  std::string referenced;
-  bool on_column = false;
-  std::size_t index = 0;   // in table.constraints, or in table.columns when on_column
-  std::size_t clause = 0;  // in the column's clauses
-};
-
-inline std::vector<std::string_view> column_names(const parsed_table& t) {
-  std::vector<std::string_view> out;
-  for (const auto& c : t.columns) out.emplace_back(c.name);
-  return out;
-}
-
-inline std::vector<found_constraint> constraints_of(const parsed_table& t) {
-  const auto names = column_names(t);
-  auto named_in = [&](std::string_view sql, std::string_view own) {
-    std::vector<std::string> out;
-    for (auto n : sql::columns_named(sql, names, own)) out.emplace_back(n);
-    return out;
-  };
-  std::vector<found_constraint> out;
-  for (std::size_t i = 0; i < t.columns.size(); ++i)
-    for (std::size_t j = 0; j < t.columns[i].clauses.size(); ++j) {
-      const auto& k = t.columns[i].clauses[j];
-      const auto kind = kind_of(k.keyword);
-      if (!kind) continue;
-      found_constraint f{*kind, k.name, {t.columns[i].name}, k.referenced, true, i, j};
-      if (*kind == constraint_kind::check) f.columns = named_in(check_expression(k.text), t.columns[i].name);
-      out.push_back(std::move(f));
-    }
-  for (std::size_t i = 0; i < t.constraints.size(); ++i) {
-    const auto& k = t.constraints[i];
-    const auto kind = kind_of(k.keyword);
-    if (!kind) continue;
-    found_constraint f{*kind, k.name, k.columns, k.referenced, false, i, 0};
-    if (*kind == constraint_kind::check) f.columns = named_in(check_expression(k.text), {});
-    out.push_back(std::move(f));
-  }
-  return out;
-}
-
-// Names the unnamed constraints of a parsed table by the convention, as Alembic's batch mode does
-// with its naming_convention, so that drop_constraint finds them by those names.
-template <class Sql>
-void name_unnamed(parsed_table& t, const naming_convention& naming) {
-  if (naming.empty()) return;
-  for (const auto& f : constraints_of(t)) {
-    if (!f.name.empty()) continue;
-    const std::vector<std::string_view> columns(f.columns.begin(), f.columns.end());
-    const auto name = convention_name(pattern_for(naming, f.kind), {t.name, columns, f.referenced, {}});
-    if (name.empty()) continue;
-    if (f.on_column) {
-      auto& k = t.columns[f.index].clauses[f.clause];
-      k.text = Sql::constraint_prefix(name) + k.text;
-      k.name = name;
-    } else {
-      auto& k = t.constraints[f.index];
-      k.text = Sql::constraint_prefix(name) + k.text;
-      k.name = name;
-    }
-  }
-}
-
-// Where a clause goes in a column definition: where strata's renderer writes it, so that a table
-// altered here reads as one rendered afresh.
-inline int clause_rank(std::string_view keyword) {
-  if (keyword == "NOT" || keyword == "NULL") return 1;
-  if (keyword == "PRIMARY") return 2;
-  if (keyword == "UNIQUE") return 3;
-  if (keyword == "DEFAULT") return 4;
-  if (keyword == "CHECK") return 5;
-  if (keyword == "REFERENCES") return 6;
-  if (keyword == "GENERATED" || keyword == "AS") return 7;
-  return 8;
-}
-
-inline void insert_clause(parsed_column& c, sqlite_table::clause k) {
-  const auto rank = clause_rank(k.keyword);
-  const auto at = std::find_if(c.clauses.begin(), c.clauses.end(), [&](const sqlite_table::clause& x) { return clause_rank(x.keyword) > rank; });
-  c.clauses.insert(at, std::move(k));
-}
-
-inline bool references_anything(const parsed_table& t) {
-  for (const auto& k : t.constraints)
-    if (k.keyword == "FOREIGN") return true;
-  for (const auto& c : t.columns)
-    if (c.has("REFERENCES")) return true;
-  return false;
-}
-
-// The planner. Sql: the SQLite traits that render columns and constraints (strata::sqlite_sql).
-template <class Sql>
-class planner {
- public:
-  planner(const table_inputs& inputs, const render_options& options) : inputs_(inputs), options_(options) {}
-
-  // The plan of a run of alterations of the table: in place when SQLite can do every one of them
-  // so, else one rebuild.
-  plan make(std::span<const operation> batch) {
-    if (auto p = in_place(batch)) return *p;
-    return rebuild(batch);
-  }
-
- private:
-  // ---- in place: ADD COLUMN within its rules, DROP COLUMN when nothing uses the column ----
-
-  std::optional<plan> in_place(std::span<const operation> batch) {
-    parsed_table t = inputs_.table;
-    plan p{t.name, false, {}, {}, {}};
-    for (const auto& o : batch) {
-      if (const auto* x = std::get_if<op::add_column>(&o); x != nullptr && x->placement.empty() && Sql::can_add_in_place(x->definition) &&
-                                                          find(t, x->definition.name) == nullptr) {
-        t.columns.push_back(sqlite_table::parse_column(Sql::column_definition(t.name, x->definition, true, x->naming, options_)));
-        p.steps.push_back({step::role::statement, Sql::add_column(*x, options_), {}});
-      } else if (const auto* d = std::get_if<op::drop_column>(&o); d != nullptr && droppable(t, d->column)) {
-        std::erase_if(t.columns, [&](const parsed_column& c) { return same_name(c.name, d->column); });
-        p.steps.push_back({step::role::statement, Sql::drop_column(*d, options_), {}});
-      } else {
-        return std::nullopt;
-      }
-    }
-    return p;
-  }
-
-  // SQLite's DROP COLUMN refuses a column that a key, a UNIQUE, a foreign key, an index, a CHECK
-  // or generated column of another, a view or a trigger uses (sqlite.org/lang_altertable.html);
-  // so does this, a little more strictly (any mention counts), and then the table is rebuilt.
-  bool droppable(const parsed_table& t, std::string_view column) const {
-    if (options_.server_version != 0 && options_.server_version < native_drop_column_version) return false;
-    const auto* c = find(t, column);
-    if (c == nullptr || t.columns.size() == 1) return false;
-    if (c->has("PRIMARY") || c->has("UNIQUE") || c->has("REFERENCES")) return false;
-    for (const auto& other : t.columns)
-      if (&other != c)
-        for (const auto& k : other.clauses)
-          if (sql::mentions(k.text, column)) return false;
-    for (const auto& k : t.constraints)
-      if (sql::mentions(k.text, column)) return false;
-    for (const auto* objects : {&inputs_.indexes, &inputs_.triggers, &inputs_.dependents})
-      for (const auto& object : *objects)
-        if (sql::mentions(object.sql, column)) return false;
-    return std::none_of(inputs_.referenced_columns.begin(), inputs_.referenced_columns.end(),
-                        [&](const std::string& r) { return same_name(r, column); });
-  }
-
-  // ---- the rebuild ----
-
-  plan rebuild(std::span<const operation> batch) {
-    t_ = inputs_.table;
-    naming_convention naming{};
-    for (const auto& o : batch)
-      std::visit([&](const auto& x) {
-        if constexpr (requires { x.naming; })
-          if (!x.naming.empty()) naming = x.naming;
-      }, o);
-    name_unnamed<Sql>(t_, naming);
-    source_.clear();
-    for (const auto& c : t_.columns)
-      source_.push_back(c.has("GENERATED") || c.has("AS") ? std::nullopt : std::optional<std::string>(sql::quote(c.name)));
-    dropped_.clear();
-    for (const auto& o : batch) std::visit([&](const auto& x) { on(o, x); }, o);
-
-    const std::string& table = t_.name;
-    const std::string temporary = std::string(temporary_prefix) + table;
-    plan p{table, true, {}, {}, {}};
-    p.steps.push_back({step::role::create, t_.create_sql(temporary), {}});
-    std::string columns, expressions;
-    for (std::size_t i = 0; i < t_.columns.size(); ++i) {
-      if (!source_[i]) continue;
-      p.copy.push_back({t_.columns[i].name, *source_[i]});
-      columns += (columns.empty() ? "" : ", ") + sql::quote(t_.columns[i].name);
-      expressions += (expressions.empty() ? "" : ", ") + *source_[i];
-    }
-    if (!columns.empty())
-      p.steps.push_back({step::role::copy, "INSERT INTO " + sql::quote(temporary) + " (" + columns + ") SELECT " + expressions + " FROM " +
-                                               sql::quote(table), {}});
-    p.steps.push_back({step::role::statement, "DROP TABLE " + sql::quote(table), {}});
-    // With legacy_alter_table on, the rename leaves views, triggers and other tables' foreign keys
-    // alone: they name the table, which exists again once the rename is done.
-    p.steps.push_back({step::role::statement, "PRAGMA legacy_alter_table = ON", {}});
-    p.steps.push_back({step::role::rename, "ALTER TABLE " + sql::quote(temporary) + " RENAME TO " + sql::quote(table), {}});
-    p.steps.push_back({step::role::restore, "PRAGMA legacy_alter_table = OFF", {}});
-    for (const auto& index : inputs_.indexes)
-      if (std::none_of(dropped_.begin(), dropped_.end(), [&](const std::string& d) { return sqlite_table::index_covers(index.sql, d); }))
-        p.steps.push_back({step::role::index, index.sql, index.name});
-    for (const auto& trigger : inputs_.triggers) p.steps.push_back({step::role::trigger, trigger.sql, trigger.name});
-    if (references_anything(t_)) p.checks.push_back(table);
-    for (const auto& r : inputs_.referencing)
-      if (!same_name(r, table)) p.checks.push_back(r);
-    return p;
-  }
-
-  static parsed_column* find(parsed_table& t, std::string_view name) {
-    for (auto& c : t.columns)
-      if (same_name(c.name, name)) return &c;
-    return nullptr;
-  }
-  static const parsed_column* find(const parsed_table& t, std::string_view name) { return find(const_cast<parsed_table&>(t), name); }
-
-  std::size_t column_index(const operation& o, std::string_view name) const {
-    for (std::size_t i = 0; i < t_.columns.size(); ++i)
-      if (same_name(t_.columns[i].name, name)) return i;
-    throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no column '" + std::string(name) + "'");
-  }
-
-  static void drop_clauses(parsed_column& c, std::initializer_list<std::string_view> keywords) {
-    std::erase_if(c.clauses, [&](const sqlite_table::clause& k) { return std::find(keywords.begin(), keywords.end(), k.keyword) != keywords.end(); });
-  }
-
-  void on(const operation& o, const op::alter_column& x) {
-    const auto i = column_index(o, x.column);
-    auto& c = t_.columns[i];
-    if (x.change.type) {
-      const std::string old_type = c.type;
-      c.type = Sql::type(*x.change.type);
-      if (source_[i]) {
-        if (x.change.using_sql) source_[i] = std::string(*x.change.using_sql);
-        else if (affinity_of(old_type) != affinity_of(c.type)) source_[i] = "CAST(" + *source_[i] + " AS " + c.type + ")";
-      }
-      if (sqlite_table::upper(old_type).starts_with("BOOL") && x.change.type->kind != type_kind::boolean) {
-        std::erase_if(c.clauses, [&](const sqlite_table::clause& k) { return k.keyword == "CHECK" && is_boolean_check(check_expression(k.text), c.name); });
-        std::erase_if(t_.constraints, [&](const parsed_constraint& k) { return k.keyword == "CHECK" && is_boolean_check(check_expression(k.text), c.name); });
-      }
-    }
-    if (x.change.nullable) {
-      drop_clauses(c, {"NOT", "NULL"});
-      if (!*x.change.nullable) insert_clause(c, {"NOT", "", "NOT NULL", ""});
-    }
-    if (x.change.drop_default || x.change.server_default) drop_clauses(c, {"DEFAULT"});
-    if (x.change.server_default) insert_clause(c, {"DEFAULT", "", Sql::default_clause(*x.change.server_default), ""});
-  }
-
-  void on(const operation& o, const op::add_column& x) {
-    if (find(t_, x.definition.name) != nullptr)
-      throw operation_failed(strata::describe(o), "table '" + t_.name + "' already has a column '" + std::string(x.definition.name) + "'");
-    auto at = t_.columns.size();
-    if (const auto anchor = x.placement.insert_before.empty() ? x.placement.insert_after : x.placement.insert_before; !anchor.empty()) {
-      at = column_index(o, anchor) + (x.placement.insert_before.empty() ? 1 : 0);
-    }
-    t_.columns.insert(t_.columns.begin() + static_cast<std::ptrdiff_t>(at),
-                      sqlite_table::parse_column(Sql::column_definition(t_.name, x.definition, true, x.naming, options_)));
-    source_.insert(source_.begin() + static_cast<std::ptrdiff_t>(at), std::nullopt);  // a new column takes its DEFAULT
-  }
-
-  void on(const operation& o, const op::drop_column& x) {
-    const auto i = column_index(o, x.column);
-    const std::string dropped = t_.columns[i].name;
-    t_.columns.erase(t_.columns.begin() + static_cast<std::ptrdiff_t>(i));
-    source_.erase(source_.begin() + static_cast<std::ptrdiff_t>(i));
-    dropped_.push_back(dropped);
-    // As Alembic: a primary key loses the column and keeps the others; any other constraint on it goes.
-    for (auto& k : t_.constraints) {
-      if (k.keyword != "PRIMARY") continue;
-      const auto n = k.columns.size();
-      std::erase_if(k.columns, [&](const std::string& c) { return same_name(c, dropped); });
-      if (k.columns.size() == n || k.columns.empty()) continue;
-      std::vector<std::string_view> rest(k.columns.begin(), k.columns.end());
-      k.text = Sql::constraint_prefix(k.name) + "PRIMARY KEY (" + sql::quote_list(rest) + ")";
-    }
-    std::erase_if(t_.constraints, [&](const parsed_constraint& k) {
-      if (k.keyword == "CHECK") return sql::mentions(check_expression(k.text), dropped);
-      return k.columns.empty() || std::any_of(k.columns.begin(), k.columns.end(), [&](const std::string& c) { return same_name(c, dropped); });
-    });
-    if (t_.columns.empty()) throw operation_failed(strata::describe(o), "it would leave table '" + t_.name + "' with no column; drop the table instead");
-  }
-
-  void on(const operation&, const op::add_constraint& x) {
-    const auto names = column_names(t_);
-    const auto text = Sql::constraint_definition(t_.name, x.definition, names, x.naming, options_);
-    t_.constraints.push_back(sqlite_table::parse_create_table("CREATE TABLE t (x, " + text + ")").constraints.at(0));
-  }
-
-  void on(const operation& o, const op::drop_constraint& x) {
-    std::vector<found_constraint> found;
-    for (auto& f : constraints_of(t_)) {
-      if (!x.name.empty()) {
-        if (!f.name.empty() && same_name(f.name, x.name)) found.push_back(std::move(f));
-        continue;
-      }
-      if (f.kind != x.kind) continue;
-      const bool same_columns = x.columns.empty() || (f.columns.size() == x.columns.size() &&
-                                std::all_of(x.columns.begin(), x.columns.end(), [&](std::string_view w) {
-                                  return std::any_of(f.columns.begin(), f.columns.end(), [&](const std::string& c) { return same_name(c, w); });
-                                }));
-      if (same_columns) found.push_back(std::move(f));
-    }
-    if (found.empty() && !x.name.empty())
-      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no constraint named '" + std::string(x.name) +
-                                              "' (SQLite keeps a constraint's name only when it was created with one: drop an unnamed one by "
-                                              "kind and columns, or name it with op.use_naming_convention)");
-    std::string columns;
-    for (auto c : x.columns) columns += (columns.empty() ? "" : ", ") + std::string(c);
-    if (found.empty())
-      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no " + std::string(kind_name(x.kind)) + " constraint on exactly (" +
-                                              columns + "); check the kind and the columns, or drop the constraint by name");
-    if (found.size() > 1 && x.name.empty())
-      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has " + std::to_string(found.size()) + " " + std::string(kind_name(x.kind)) +
-                                              " constraints on (" + columns + "); drop the one you mean by name");
-    // Later entries first, so that the indexes of the earlier ones stay right.
-    std::sort(found.begin(), found.end(), [](const found_constraint& a, const found_constraint& b) {
-      return std::tie(a.on_column, a.index, a.clause) > std::tie(b.on_column, b.index, b.clause);
-    });
-    for (const auto& f : found) {
-      if (f.on_column) {
-        auto& clauses = t_.columns[f.index].clauses;
-        clauses.erase(clauses.begin() + static_cast<std::ptrdiff_t>(f.clause));
-        // PRIMARY KEY AUTOINCREMENT is one clause; a column's PRIMARY KEY also made it NOT NULL there.
-      } else {
-        t_.constraints.erase(t_.constraints.begin() + static_cast<std::ptrdiff_t>(f.index));
-      }
-    }
-  }
-
-  template <class Other>
-  void on(const operation& o, const Other&) {
-    throw operation_failed(strata::describe(o), "this operation is not a table alteration; it cannot be part of a SQLite table rebuild");
-  }
-
-  const table_inputs& inputs_;
-  const render_options& options_;
-  parsed_table t_;
-  std::vector<std::optional<std::string>> source_;  // per column of t_: what the copy selects for it, or none
-  std::vector<std::string> dropped_;
-};
-
-}  // namespace strata::detail::sqlite_plan
-// #include <strata/detail/sqlite_table.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/render.hpp>
-// #include <strata/schema.hpp>
-
-namespace strata {
-
-// SQLite's SQL. Besides its spelling of defaults and AUTOINCREMENT, SQLite alters little in place:
-// a run of one table's alterations (alter_column, add_column, drop_column, add_constraint,
-// drop_constraint; consecutive ones of a revision, grouped by table) is planned together by
-// detail::sqlite_plan::planner, from the table's definition: in place when every one can be
-// (ADD COLUMN within its rules, DROP COLUMN of a column nothing uses), else one 12-step rebuild.
-// A revision's rebuilds end with PRAGMA foreign_key_check of the rebuilt tables and of the tables
-// that reference them.
-struct sqlite_sql : sql_traits<sqlite_sql> {
-  static constexpr std::string_view name = "sqlite";
-  // What the compiler's review (strata::reviewed) may ask of SQLite: no CONCURRENTLY, no NOT VALID,
-  // no USING (a column changes type by a table rebuild), no scan to SET NOT NULL (a rebuild too).
-  static constexpr strata::review_target review_target{"SQLite", false, false, false, false};
-
-  // SQLite takes a literal, a signed number, a keyword such as CURRENT_TIMESTAMP, or (expr).
-  static std::string default_clause(std::string_view sql) {
-    return "DEFAULT " + (is_plain_default(sql) ? std::string(sql) : "(" + std::string(sql) + ")");
-  }
-
-  static std::string primary_key_clause(const column& c) { return c.autoincrement ? "PRIMARY KEY AUTOINCREMENT" : "PRIMARY KEY"; }
-
-  // Whether ALTER TABLE ADD COLUMN can add this column (sqlite.org/lang_altertable.html).
-  static bool can_add_in_place(const column& c) {
-    if (c.is_primary_key || c.is_unique) return false;
-    if (c.generated_sql) return c.generated_storage == generated_kind::virtual_ && c.nullable;  // a STORED one would fill every row
-    if (c.default_sql) {
-      const auto u = detail::sqlite_table::upper(*c.default_sql);
-      if (u.starts_with("CURRENT_") || u.starts_with("(") || !is_plain_default(*c.default_sql)) return false;
-      if (u == "NULL" && !c.nullable) return false;
-      if (c.foreign_key && u != "NULL") return false;
-    } else if (!c.nullable) {
-      return false;
-    }
-    return true;
-  }
-
-  static bool is_table_alteration(const operation& o) {
-    return std::holds_alternative<op::alter_column>(o) || std::holds_alternative<op::drop_column>(o) ||
-           std::holds_alternative<op::add_column>(o) || std::holds_alternative<op::add_constraint>(o) ||
-           std::holds_alternative<op::drop_constraint>(o);
-  }
-
-  // Whether the operation may rebuild its table (a drop_column may or may not: it depends on what
-  // uses the column); the executor switches foreign keys off around a revision that may.
-  static bool may_rebuild(const operation& o) {
-    if (const auto* add = std::get_if<op::add_column>(&o)) return !add->placement.empty() || !can_add_in_place(add->definition);
-    return is_table_alteration(o);
-  }
-
-  // Whether strata::sqlite switches foreign keys off around a unit of these operations (one may
-  // rebuild a table: with them on, dropping the old table would cascade to its children).
-  static bool switches_foreign_keys_off(std::span<const operation> operations) {
-    return std::any_of(operations.begin(), operations.end(), &may_rebuild);
-  }
-
-  // As strata::sqlite's transaction() runs a unit: always in a transaction that takes the write
-  // lock up front, foreign keys off around it when it may rebuild a table (PRAGMA foreign_keys is a
-  // no-op inside a transaction). strata's connections have them on, so they are switched back on.
-  static unit_frame frame_unit(std::span<const operation> operations, [[maybe_unused]] bool transactional) {
-    const bool off = switches_foreign_keys_off(operations);
-    unit_frame f{{}, {}, true};
-    if (off) f.before.emplace_back("PRAGMA foreign_keys = OFF");
-    f.before.emplace_back(begin_statement);
-    f.after.emplace_back("COMMIT");
-    if (off) f.after.emplace_back("PRAGMA foreign_keys = ON");
-    return f;
-  }
-  static constexpr std::string_view begin_statement = "BEGIN IMMEDIATE";
-
-  // The pieces a revision is planned in: one operation, or a run of one table's consecutive
-  // alterations (in order of each table's first alteration; moving one table's alterations past
-  // another's is safe: a rebuild reads only its own table, and foreign keys are checked at the end).
-  static std::vector<std::vector<operation>> units(std::span<const operation> operations) {
-    std::vector<std::vector<operation>> out;
-    for (std::size_t i = 0; i < operations.size();) {
-      if (!is_table_alteration(operations[i])) {
-        out.push_back(std::vector<operation>{operations[i++]});
-        continue;
-      }
-      const auto first = static_cast<std::ptrdiff_t>(out.size());
-      for (; i < operations.size() && is_table_alteration(operations[i]); ++i) {
-        const auto table = table_of(operations[i]);
-        auto same_table = [&](const std::vector<operation>& b) { return detail::sqlite_table::same_name(table_of(b.front()), table); };
-        if (auto it = std::find_if(out.begin() + first, out.end(), same_table); it != out.end()) it->push_back(operations[i]);
-        else out.push_back(std::vector<operation>{operations[i]});
-      }
-    }
-    return out;
-  }
-
-  // A table as the planner sees it, from a schema model: its CREATE TABLE rendered and parsed
-  // back, its indexes rendered, the tables that reference it (no triggers or views: the model has none).
-  static detail::sqlite_plan::table_inputs inputs_from(const schema& s, std::string_view table) {
-    using detail::sqlite_table::same_name;
-    const render_options plain{};
-    const table_schema* t = nullptr;
-    for (const auto& x : s.tables)
-      if (same_name(x.name, table)) t = &x;
-    if (t == nullptr)
-      throw std::invalid_argument("no such table: " + std::string(table) + " in the schema given; pass the schema the revision starts from "
-                                  "(strata::replay<history>(previous revision))");
-    detail::sqlite_plan::table_inputs in;
-    in.table = detail::sqlite_table::parse_create_table(create_table(op::create_table{t->name, t->columns, t->constraints, {}}, plain));
-    for (const auto& i : s.indexes)
-      if (same_name(i.table, t->name)) in.indexes.push_back({std::string(i.name), create_index(op::create_index{i.name, i.table, i.columns, i.options}, plain)});
-    for (const auto& u : s.tables) {
-      bool references = false;
-      for (const auto& c : u.columns)
-        if (c.foreign_key && same_name(c.foreign_key->table, t->name)) {
-          references = true;
-          in.referenced_columns.emplace_back(c.foreign_key->column);
-        }
-      for (const auto& k : u.constraints)
-        if (k.kind == constraint_kind::foreign_key && same_name(k.referenced_table, t->name)) {
-          references = true;
-          in.referenced_columns.insert(in.referenced_columns.end(), k.referenced_columns.begin(), k.referenced_columns.end());
-        }
-      if (references && !same_name(u.name, t->name)) in.referencing.emplace_back(u.name);
-    }
-    std::sort(in.referencing.begin(), in.referencing.end());
-    return in;
-  }
-
-  // The plan of one table's run of alterations.
-  static detail::sqlite_plan::plan plan(std::span<const operation> batch, const detail::sqlite_plan::table_inputs& inputs,
-                                        const render_options& options) {
-    return detail::sqlite_plan::planner<sqlite_sql>(inputs, options).make(batch);
-  }
-
-  // One operation alone: what SQLite does without the table's definition. Other alterations are
-  // planned (render_revision, or the dialect's apply).
-  static std::vector<std::string> statements(const operation& o, const render_options& options) {
-    if (is_table_alteration(o)) {
-      const auto* add = std::get_if<op::add_column>(&o);
-      if (add == nullptr || !add->placement.empty() || !can_add_in_place(add->definition))
-        throw operation_failed(describe(o), "SQLite makes this change by rebuilding the table, which is planned from the table's definition: "
-                                            "render the whole revision with strata::render<strata::sqlite_sql> and the schema before it");
-    }
-    return sql_traits::statements(o, options);
-  }
-
-  // The tables a revision's rebuilds check the foreign keys of, following renames and drops.
-  class foreign_key_checks {
-   public:
-    void add(const detail::sqlite_plan::plan& p) {
-      for (const auto& t : p.checks)
-        if (std::none_of(tables_.begin(), tables_.end(), [&](const std::string& x) { return detail::sqlite_table::same_name(x, t); }))
-          tables_.push_back(t);
-    }
-    void follow(const operation& o) {
-      if (const auto* r = std::get_if<op::rename_table>(&o)) {
-        for (auto& t : tables_)
-          if (detail::sqlite_table::same_name(t, r->table)) t = std::string(r->new_name);
-      } else if (const auto* d = std::get_if<op::drop_table>(&o)) {
-        std::erase_if(tables_, [&](const std::string& t) { return detail::sqlite_table::same_name(t, d->table); });
-      }
-    }
-    [[nodiscard]] const std::vector<std::string>& tables() const { return tables_; }
-    static std::string statement(std::string_view table) { return "PRAGMA foreign_key_check(" + quote(table) + ")"; }
-
-   private:
-    std::vector<std::string> tables_;
-  };
-
-  static std::vector<std::string> render_revision(std::span<const operation> operations, const schema& before, const render_options& options) {
-    std::vector<std::string> out;
-    schema current = before;
-    bool known = true;
-    foreign_key_checks checks;
-    for (const auto& unit : units(operations)) {
-      if (!is_table_alteration(unit.front())) {
-        for (auto& s : statements(unit.front(), options)) out.push_back(std::move(s));
-      } else {
-        const auto p = detail::rendering(unit.front(), [&] {
-          if (!known)
-            throw std::invalid_argument("an operation before it does not fit the schema given, so the table's definition is not known: "
-                                        "pass the schema the revision starts from (strata::replay<history>(previous revision))");
-          return plan(unit, inputs_from(current, table_of(unit.front())), options);
-        });
-        for (auto& s : p.statements()) out.push_back(std::move(s));
-        checks.add(p);
-      }
-      for (const auto& o : unit) {
-        checks.follow(o);
-        if (!known) continue;
-        try {
-          current.apply(o);
-        } catch (const std::logic_error&) {
-          known = false;
-        }
-      }
-    }
-    for (const auto& t : checks.tables()) out.push_back(foreign_key_checks::statement(t));
-    return out;
-  }
-
- private:
-  // Whether the text is one string literal ('it''s') or one parenthesized expression, end to end:
-  // "'a' || 'b'" and "(a) + (b)" start like one but are expressions.
-  static bool is_one_literal_or_group(std::string_view sql) {
-    if (sql.front() == '\'') {
-      for (std::size_t i = 1; i < sql.size(); ++i)
-        if (sql[i] == '\'') {
-          if (i + 1 < sql.size() && sql[i + 1] == '\'') ++i;
-          else return i + 1 == sql.size();
-        }
-      return false;
-    }
-    int depth = 0;
-    char quote = 0;
-    for (std::size_t i = 0; i < sql.size(); ++i) {
-      const char c = sql[i];
-      if (quote != 0) {
-        if (c == quote) quote = 0;  // a doubled quote closes and reopens: same result
-      } else if (c == '\'' || c == '"') {
-        quote = c;
-      } else if (c == '(') {
-        ++depth;
-      } else if (c == ')' && --depth == 0) {
-        return i + 1 == sql.size();
-      }
-    }
-    return false;
-  }
-
-  static bool is_plain_default(std::string_view sql) {
-    if (sql.empty()) return false;
-    if (sql.front() == '(' || sql.front() == '\'') return is_one_literal_or_group(sql);
-    const auto u = detail::sqlite_table::upper(sql);
-    if (u == "NULL" || u == "TRUE" || u == "FALSE" || u == "CURRENT_TIMESTAMP" || u == "CURRENT_DATE" || u == "CURRENT_TIME") return true;
-    std::size_t i = (sql.front() == '-' || sql.front() == '+') ? 1 : 0;
-    if (i == sql.size()) return false;
-    return std::all_of(sql.begin() + static_cast<std::ptrdiff_t>(i), sql.end(),
-                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E'; });
-  }
-};
-
-static_assert(SqlTraits<sqlite_sql>);
-
-}  // namespace strata
 #if __has_include(<SQLiteCpp/SQLiteCpp.h>)
 // #include <strata/dialect/sqlite.hpp>
 // strata::sqlite: the SQLite dialect on SQLiteCpp: runs strata::sqlite_sql's statements and plans, transactions.
@@ -14926,291 +14934,6 @@ inline configuration load_configuration(const configuration_options& options = {
 // #include <strata/migrator.hpp>
 // #include <strata/model.hpp>
 // #include <strata/offline.hpp>
-#ifndef STRATA_SINGLE_INCLUDE_STRATA_OFFLINE_HPP
-#define STRATA_SINGLE_INCLUDE_STRATA_OFFLINE_HPP
-// strata::offline: the SQL script an upgrade or downgrade would run, written without a database (manage_db upgrade --sql).
-//
-//   const auto s = strata::offline::script<strata::sqlite, strata::postgresql>(history::revisions, url,
-//                                                                              strata::direction::upgrade, "base:head");
-//   std::cout << s.text;
-//
-// The script is what the migrator runs, because it is the migrator that runs: a migrator<D> over
-// detail::offline_dialect<D>, a Dialect that connects to nothing. It starts at the version rows the
-// range names, renders each revision's operations with D::sql against the schema the history's
-// replay gives at that point (SQLite's table rebuilds planned from it, as sqlite_plan plans them
-// from a live table), and frames the units of work as D's transaction() does (D::sql::frame_unit).
-// So the revisions, their order and their grouping into transactions are the online run's: a change
-// to how the migrator groups them changes the script with it.
-
-#include <algorithm>
-#include <cstddef>
-#include <deque>
-#include <functional>
-#include <optional>
-#include <span>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <variant>
-#include <vector>
-
-// #include <strata/commands.hpp>
-// #include <strata/detail/sql_identifiers.hpp>
-// #include <strata/dialect.hpp>
-// #include <strata/errors.hpp>
-// #include <strata/graph.hpp>
-// #include <strata/history.hpp>
-// #include <strata/migrator.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/render.hpp>
-// #include <strata/schema.hpp>
-// #include <strata/url.hpp>
-
-namespace strata {
-
-// A revision whose operations cannot be written as SQL (a data migration in C++, op.run): no
-// script is given for a range that holds it.
-class not_renderable : public error {
- public:
-  using error::error;
-};
-
-namespace offline {
-
-// What script() returns.
-struct sql_script {
-  std::string dialect;                 // the name of the dialect the URL's scheme chose
-  std::vector<std::string> from;       // the version rows the script starts at; empty at base
-  std::vector<std::string> revisions;  // the revisions it upgrades or downgrades, in order
-  std::string text;                    // the script: statements ending with ';', comments starting with "--"
-};
-
-// "[from:]to" split: `from` is empty when the range has no ':'.
-struct range {
-  std::string from;
-  std::string to;
-};
-
-// Reads an offline range as Alembic writes it. An upgrade without `from` starts at base (Alembic's
-// offline mode never connects, so it cannot start at the database's revision); a downgrade needs
-// both ends.
-inline range parse_range(direction way, std::string_view text) {
-  const auto colon = text.find(':');
-  range r;
-  if (colon == std::string_view::npos) {
-    if (way == direction::downgrade)
-      throw commands::usage_error("downgrade --sql needs the revision to start from and the target, as from:to (for example head:base), "
-                                  "since the script is written without reading the database");
-    r.from = "base";
-    r.to = text.empty() ? "head" : std::string(text);
-    return r;
-  }
-  r.from = std::string(text.substr(0, colon));
-  r.to = std::string(text.substr(colon + 1));
-  if (r.from.empty() || r.to.empty() || r.to.find(':') != std::string::npos)
-    throw commands::usage_error("'" + std::string(text) + "' is not a range; write from:to with a revision id or prefix, base, head or heads "
-                                "on each side (for example base:head, or " + std::string(way == direction::upgrade ? "3b1f:head" : "head:base") +
-                                ")");
-  return r;
-}
-
-// The version rows `from` stands for: none for base, the heads for heads, else one revision.
-inline std::vector<std::string> rows_of(const revision_graph& g, std::string_view from) {
-  std::vector<std::string> rows;
-  if (from == "base") return rows;
-  if (from == "head" || from == "heads") {
-    if (from == "head" && g.heads().size() > 1) {
-      std::string which;
-      for (auto h : g.heads()) which += (which.empty() ? "'" : ", '") + std::string(g[h].id) + "'";
-      throw multiple_heads("cannot start from 'head': the history has several heads (" + which + "); start from 'heads' or name one");
-    }
-    for (auto h : g.heads()) rows.emplace_back(g[h].id);
-    std::sort(rows.begin(), rows.end());
-    return rows;
-  }
-  rows.emplace_back(g[g.resolve(from)].id);
-  return rows;
-}
-
-// "base" or the down revisions, as "Running upgrade <downs> -> <id>" names them.
-inline std::string downs_text(const revision_info& r) {
-  if (r.down_revisions.empty()) return "base";
-  std::string s;
-  for (auto d : r.down_revisions) s += (s.empty() ? "" : ", ") + std::string(d);
-  return s;
-}
-
-}  // namespace offline
-
-namespace detail {
-
-// A Dialect over no database: its version rows are those it was given, then those written; what it
-// would run is appended to a script. D gives its SQL (D::sql), its name and its schemes only.
-template <Dialect D>
-class offline_dialect {
- public:
-  using sql = typename D::sql;
-  static constexpr std::string_view name = D::name;
-  static constexpr const auto& schemes = D::schemes;
-
-  offline_dialect(const revision_graph& graph, direction way, std::vector<std::string> rows, render_options options)
-      : graph_(&graph), way_(way), rows_(std::move(rows)), options_(options) {
-    std::sort(rows_.begin(), rows_.end());
-    for (const auto& s : sql::script_prologue(options_)) statement(s);
-  }
-
-  [[nodiscard]] std::string location() const { return "an offline script (" + std::string(name) + ")"; }
-
-  std::vector<std::string> read_versions(std::string_view) { return rows_; }
-
-  // As the dialects do: the table created when missing (written once: it is there after that), its
-  // rows replaced. Outside a unit's transaction, in one of its own.
-  void write_versions(std::string_view table, const std::vector<std::string>& rows) {
-    const auto frame = in_transaction_ ? unit_frame{} : sql::frame_unit({}, true);
-    for (const auto& s : frame.before) statement(s);
-    if (!version_table_written_) statement(sql::create_version_table(table, options_));
-    version_table_written_ = true;
-    const auto qualified = sql::qualified(options_, table);
-    statement("DELETE FROM " + qualified);
-    for (const auto& r : rows) statement("INSERT INTO " + qualified + " (version_num) VALUES (" + detail::sql::literal(r) + ")");
-    for (const auto& s : frame.after) statement(s);
-    rows_ = rows;
-    std::sort(rows_.begin(), rows_.end());
-  }
-
-  void transaction(const unit_of_work& unit, const std::function<void()>& body) {
-    const auto frame = sql::frame_unit(unit.operations, unit.transactional);
-    text_ += "\n";
-    for (const auto& s : frame.before) statement(s);
-    in_transaction_ = frame.transaction;
-    revision_ = unit.revision;
-    body();
-    in_transaction_ = false;
-    for (const auto& s : frame.after) statement(s);
-  }
-
-  // The operations' statements, rendered against the schema they apply to: the history's replay at
-  // the rows the script starts from, with the operations of the script's units applied to it since
-  // (so that a downgrade's columns land where the database puts them, at the end).
-  void apply(std::span<const operation> operations) {
-    for (const auto& o : operations)
-      if (std::holds_alternative<op::run>(o))
-        throw not_renderable(revision_named() + " runs C++ code in its " + std::string(to_string(way_)) + " (" + describe(o) +
-                             "), which cannot be written as SQL, so no script was printed; run that " + std::string(to_string(way_)) +
-                             " online (without --sql), or print the script of the revisions before or after it");
-    if (!schema_) {
-      std::vector<std::size_t> tips;
-      for (const auto& r : rows_) tips.push_back(graph_->find(r));
-      schema_ = commands::replay(*graph_, tips);
-    }
-    try {
-      for (const auto& s : sql::render_revision(operations, *schema_, options_)) statement(s);
-    } catch (const operation_failed& e) {  // not "rolled back", as the migrator would say of a run
-      throw not_renderable(revision_named() + " cannot be written as " + std::string(name) + " SQL: its " + std::string(to_string(way_)) +
-                           " at " + e.operation() + ": " + e.database_message() + ", so no script was printed");
-    }
-    // The schema keeps views of the operations' names: they stay here as long as it does.
-    const auto& kept = kept_.emplace_back(operations.begin(), operations.end());
-    try {
-      for (const auto& o : kept) schema_->apply(o);
-    } catch (const std::logic_error&) {
-      schema_.reset();  // a downgrade that does not undo its upgrade: the replay at the rows then
-    }
-  }
-
-  // A "-- " line (each line of text commented).
-  void comment(std::string_view text) {
-    for (std::size_t at = 0; at <= text.size();) {
-      auto end = text.find('\n', at);
-      if (end == std::string_view::npos) end = text.size();
-      text_ += "-- " + std::string(text.substr(at, end - at)) + "\n";
-      at = end + 1;
-    }
-  }
-
-  [[nodiscard]] const std::string& text() const { return text_; }
-
- private:
-  // "revision 'id' (message)"
-  [[nodiscard]] std::string revision_named() const {
-    const auto i = graph_->find(revision_);
-    return "revision '" + std::string(revision_) + "'" + (i < graph_->size() ? " (" + std::string((*graph_)[i].message) + ")" : std::string());
-  }
-
-  // A statement as written, ended with ';' (on a line of its own after a trailing "--" comment).
-  void statement(std::string_view s) {
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\n' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-    if (s.empty()) return;
-    text_ += std::string(s);
-    if (s.back() != ';') {
-      const auto last_line = s.substr(s.rfind('\n') == std::string_view::npos ? 0 : s.rfind('\n'));
-      text_ += last_line.find("--") != std::string_view::npos ? "\n;" : ";";
-    }
-    text_ += "\n";
-  }
-
-  const revision_graph* graph_;
-  direction way_;
-  std::vector<std::string> rows_;
-  render_options options_;
-  std::string_view revision_;
-  std::optional<schema> schema_;
-  std::deque<std::vector<operation>> kept_;
-  std::string text_;
-  bool in_transaction_ = false;
-  bool version_table_written_ = false;
-};
-
-}  // namespace detail
-
-namespace offline {
-
-// The script that upgrading (or downgrading) from `range`'s from to its to would run, for the
-// first of Ds whose schemes hold the URL's scheme; nothing connects. Revisions, order, transactions
-// and checks (targets, names the database would cut) are the migrator's. Throws
-// commands::usage_error for a malformed range, strata::malformed_url for a URL none of Ds takes,
-// strata::not_renderable for a revision with C++ code (op.run) in the range, and what the migrator
-// throws for its targets.
-template <Dialect... Ds>
-  requires(sizeof...(Ds) > 0)
-sql_script script(std::span<const revision_info> revisions, std::string_view url, direction way, std::string_view range_text,
-                  const migrator_options& options = {}) {
-  const auto parsed = database_url::parse(url);
-  const auto r = parse_range(way, range_text);
-  const revision_graph graph(revisions);
-  render_options rendering{};
-  for (const auto& [key, value] : parsed.query)
-    if (key == "schema") rendering.schema = value;
-  std::optional<sql_script> out;
-  auto try_one = [&]<class D>() {
-    if (out || !handles_scheme<D>(parsed.scheme)) return;
-    sql_script s;
-    s.dialect = std::string(D::name);
-    s.from = rows_of(graph, r.from);
-    migrator<detail::offline_dialect<D>> m(revisions, options, graph, way, s.from, rendering);
-    m.on_event([&](const migration_event& e) {
-      if (e.what != migration_event::kind::starting) return;
-      const auto& rev = *e.revision;
-      m.dialect().comment(e.way == direction::upgrade ? "Running upgrade " + downs_text(rev) + " -> " + std::string(rev.id) + ", " + std::string(rev.message)
-                                                      : "Running downgrade " + std::string(rev.id) + " -> " + downs_text(rev) + ", " +
-                                                            std::string(rev.message));
-    });
-    s.revisions = way == direction::upgrade ? m.upgrade(r.to) : m.downgrade(r.to);
-    s.text = "-- strata: " + std::string(to_string(way)) + " " + r.from + ":" + r.to + " for " + s.dialect + ", " +
-             (s.revisions.empty() ? std::string("nothing to run") : std::to_string(s.revisions.size()) + " revision(s)") +
-             "; the version table is " + options.version_table + "\n" + m.dialect().text();
-    out = std::move(s);
-  };
-  (try_one.template operator()<Ds>(), ...);
-  if (!out) throw malformed_url(commands::detail::unknown_scheme<Ds...>(parsed.scheme));
-  return std::move(*out);
-}
-
-}  // namespace offline
-
-}  // namespace strata
-#endif  // STRATA_SINGLE_INCLUDE_STRATA_OFFLINE_HPP
 // #include <strata/ops.hpp>
 // #include <strata/project.hpp>
 // #include <strata/revision_files.hpp>
@@ -15968,6 +15691,7 @@ int main(int argc, char** argv) noexcept {
 
 }  // namespace strata::cli
 #endif
+#endif
 
 // strata::revision_types, a history's revisions as a Boost.Hana typelist, needs Boost.Hana: it comes
 // when asked for.
@@ -15991,6 +15715,1080 @@ int main(int argc, char** argv) noexcept {
 
 // #include <strata/history.hpp>
 // #include <strata/model.hpp>
+#ifndef STRATA_SINGLE_INCLUDE_STRATA_MODEL_HPP
+#define STRATA_SINGLE_INCLUDE_STRATA_MODEL_HPP
+// strata::model: the schema an application wants, declared once in C++ and bound to its row
+// structs; strata::in_sync proves at compile time that the migrations build it.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <limits>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+// #include <strata/detail/graph_check.hpp>
+// #include <strata/detail/recorded_names.hpp>
+// #include <strata/diff.hpp>
+#ifndef STRATA_SINGLE_INCLUDE_STRATA_DIFF_HPP
+#define STRATA_SINGLE_INCLUDE_STRATA_DIFF_HPP
+// strata::diff: the operations that take one schema to another, and their inverse (constexpr).
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/detail/graph_check.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/types.hpp>
+
+namespace strata {
+
+// A table a model declares under a new name: `m.table("users", {...}, {.renamed_from = "accounts"})`.
+struct table_rename {
+  std::string_view from;
+  std::string_view to;
+};
+
+// What strata::diff gives: `upgrade` takes `from` to `to`; `downgrade` takes the result back to `from`.
+struct migration_ops {
+  ops upgrade;
+  ops downgrade;
+
+  [[nodiscard]] constexpr bool empty() const { return upgrade.size() == 0; }
+};
+
+// One constraint of a table with everything that defines it, wherever it was written (a column's
+// .unique()/.check()/.references()/.primary_key() or a table constraint): two that compare equal are
+// the same constraint in the database.
+struct constraint_key {
+  constraint_kind kind = constraint_kind::check;
+  std::string_view name{};
+  std::vector<std::string_view> columns{};          // a CHECK's: the columns its expression names
+  std::string_view referenced_table{};
+  std::vector<std::string_view> referenced_columns{};
+  referential_action on_delete = referential_action::no_action;
+  referential_action on_update = referential_action::no_action;
+  std::string_view check_sql{};
+  std::string_view on_column{};                     // the column it is written on, if one (not its primary key)
+
+  // As a table constraint (what add_constraint records).
+  [[nodiscard]] constexpr constraint definition() const {
+    constraint c{kind, name, {}, referenced_table, referenced_columns, on_delete, on_update, check_sql};
+    if (kind != constraint_kind::check) c.columns = columns;  // a CHECK's columns are read from its expression
+    return c;
+  }
+  // The same name too, and a CHECK on the same columns (a column's own CHECK lists its column first).
+  friend constexpr bool operator==(const constraint_key& a, const constraint_key& b);
+};
+
+// Whether two keys are one constraint, whatever their names and wherever a CHECK is written: the same
+// kind, columns, referenced table and columns, and actions; a CHECK the same expression, as
+// `same_sql(a, b)` compares SQL text (spelled as written, or as a database gives it back).
+template <class SameSql>
+constexpr bool same_constraint(const constraint_key& a, const constraint_key& b, SameSql same_sql) {
+  return a.kind == b.kind && a.referenced_table == b.referenced_table && a.referenced_columns == b.referenced_columns &&
+         a.on_delete == b.on_delete && a.on_update == b.on_update &&
+         (a.kind == constraint_kind::check ? same_sql(a.check_sql, b.check_sql) : a.columns == b.columns);
+}
+
+constexpr bool operator==(const constraint_key& a, const constraint_key& b) {
+  return a.name == b.name && a.columns == b.columns && a.check_sql == b.check_sql &&
+         same_constraint(a, b, [](std::string_view x, std::string_view y) { return x == y; });
+}
+
+// Every constraint of a table as a constraint_key, in the order of strata::constraints_of.
+constexpr std::vector<constraint_key> constraint_keys(const table_schema& t) {
+  std::vector<constraint_key> out;
+  for (const auto& v : constraints_of(t)) {
+    constraint_key k{.kind = v.kind, .name = v.name, .columns = v.columns, .referenced_table = v.referenced_table};
+    if (v.on_column && v.kind != constraint_kind::primary_key) {
+      const auto& c = t.columns[v.column];
+      k.on_column = c.name;
+      if (v.kind == constraint_kind::check) k.check_sql = *c.check_sql;
+      if (v.kind == constraint_kind::foreign_key) {
+        k.referenced_columns = {c.foreign_key->column};
+        k.on_delete = c.foreign_key->on_delete;
+        k.on_update = c.foreign_key->on_update;
+      }
+    } else if (!v.on_column) {
+      const auto& x = t.constraints[v.constraint];
+      k.referenced_columns = x.referenced_columns;
+      k.on_delete = x.on_delete;
+      k.on_update = x.on_update;
+      k.check_sql = x.check_sql;
+    }
+    out.push_back(std::move(k));
+  }
+  return out;
+}
+
+// Whether a value of type `from` always fits in `to` (no value is cut, rounded or refused).
+constexpr bool widens(const column_type& from, const column_type& to) {
+  if (from == to) return true;
+  using k = type_kind;
+  switch (from.kind) {
+    case k::integer: return to.kind == k::big_integer || to.kind == k::float_ || to.kind == k::text;
+    case k::big_integer: return to.kind == k::text;
+    case k::real: return to.kind == k::float_ || to.kind == k::text;
+    case k::float_: return to.kind == k::text;
+    case k::boolean: return to.kind == k::integer || to.kind == k::big_integer || to.kind == k::text;
+    case k::varchar: return to.kind == k::text || (to.kind == k::varchar && to.length >= from.length);
+    case k::date: return to.kind == k::datetime || to.kind == k::text;
+    case k::datetime: return to.kind == k::text;
+    case k::text: case k::blob: case k::custom: return false;
+  }
+  return false;
+}
+
+// Whether an operation can destroy data in the schema `before` it: it drops a table or a stored
+// column, or narrows a column's type (varchar(100) -> varchar(10), big_integer -> integer).
+// A revision writer marks such an operation for review.
+constexpr bool destructive(const operation& o, const schema& before) {
+  if (std::holds_alternative<op::drop_table>(o)) return true;
+  if (const auto* d = std::get_if<op::drop_column>(&o)) {
+    const auto* t = before.find_table(d->table);
+    const auto* c = t == nullptr ? nullptr : t->find_column(d->column);
+    return c == nullptr || !c->generated_sql;  // a generated column is computed again
+  }
+  if (const auto* a = std::get_if<op::alter_column>(&o); a != nullptr && a->change.type) {
+    const auto* t = before.find_table(a->table);
+    const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
+    return c == nullptr || !widens(c->type, *a->change.type);
+  }
+  return false;
+}
+
+namespace detail {
+
+// Records each operation with its inverse, and keeps the schema the operations so far give.
+struct diff_builder {
+  schema current;
+  ops upgrade;
+  std::vector<operation> inverses;
+
+  constexpr void record(operation o, operation inverse) {
+    current.apply(o);
+    upgrade.append(std::move(o));
+    inverses.push_back(std::move(inverse));
+  }
+  constexpr migration_ops finish() {
+    migration_ops out{std::move(upgrade), {}};
+    out.downgrade.reserve(inverses.size());
+    for (auto i = inverses.size(); i-- > 0;) out.downgrade.append(std::move(inverses[i]));
+    return out;
+  }
+};
+
+constexpr bool same_index(const index_schema& a, const index_schema& b) {
+  // `concurrently` is how an index is built, not what it is.
+  return a.table == b.table && a.columns == b.columns && a.options.unique == b.options.unique && a.options.where == b.options.where;
+}
+
+// The operation that drops `k` from table `t` (by name, else by kind and columns).
+constexpr op::drop_constraint drop_of(std::string_view table, const constraint_key& k) {
+  if (!k.name.empty()) return {table, k.name};
+  op::drop_constraint d{table, {}, k.kind};
+  if (k.kind != constraint_kind::primary_key) d.columns = k.columns;  // not `?:`: GCC 12 frees its vector twice
+  return d;
+}
+
+constexpr const column* column_in(const schema& s, std::string_view table, std::string_view name) {
+  const auto* t = s.find_table(table);
+  return t == nullptr ? nullptr : t->find_column(name);
+}
+
+// Where a column goes back (or in): after the column before it, unless it is last.
+constexpr column_placement placement_in(const std::vector<column>& columns, std::size_t i) {
+  if (i + 1 >= columns.size()) return {};
+  if (i > 0) return {.insert_after = columns[i - 1].name};
+  return {.insert_before = columns[1].name};
+}
+
+// The tables or indexes of a schema by name, looked up by hash in a sorted list (a schema's own
+// lookups scan: a diff of two large schemas would be quadratic).
+template <class Item>
+struct by_name {
+  const std::vector<Item>* items;
+  std::vector<std::pair<std::uint64_t, std::size_t>> sorted;
+
+  constexpr explicit by_name(const std::vector<Item>& all) : items(&all) {
+    sorted.reserve(all.size());
+    for (std::size_t i = 0; i < all.size(); ++i) sorted.emplace_back(hash_id(all[i].name), i);
+    std::sort(sorted.begin(), sorted.end());
+  }
+  [[nodiscard]] constexpr const Item* find(std::string_view name) const {
+    const auto h = hash_id(name);
+    for (auto it = std::lower_bound(sorted.begin(), sorted.end(), std::pair<std::uint64_t, std::size_t>{h, 0}); it != sorted.end() && it->first == h; ++it)
+      if ((*items)[it->second].name == name) return &(*items)[it->second];
+    return nullptr;
+  }
+};
+
+// Tables in an order where each comes after the tables it references (those of `among`); a cycle
+// keeps list order.
+constexpr std::vector<const table_schema*> by_references(std::vector<const table_schema*> among) {
+  std::vector<const table_schema*> out;
+  auto references = [](const table_schema& t, std::string_view other) {
+    if (t.name == other) return false;
+    for (const auto& c : t.columns)
+      if (c.foreign_key && c.foreign_key->table == other) return true;
+    for (const auto& k : t.constraints)
+      if (k.kind == constraint_kind::foreign_key && k.referenced_table == other) return true;
+    return false;
+  };
+  while (!among.empty()) {
+    auto next = among.begin();
+    for (auto it = among.begin(); it != among.end(); ++it) {
+      const bool free = std::none_of(among.begin(), among.end(), [&](const table_schema* o) { return o != *it && references(**it, o->name); });
+      if (free) {
+        next = it;
+        break;
+      }
+    }
+    out.push_back(*next);
+    among.erase(next);
+  }
+  return out;
+}
+
+}  // namespace detail
+
+// The operations that take schema `from` to schema `to`, in an order a database accepts, and the
+// ones that undo them. Tables are renamed where `renamed_tables` says so and columns where a column
+// of `to` has `.renamed_from(...)` (and the old name is in `from`, the new one is not), never
+// dropped and added. Compared: tables, columns (type, NULL, DEFAULT, generated expression), primary
+// keys, unique constraints, foreign keys with their actions, CHECKs (as SQL text), indexes. Not
+// compared: the order of existing columns, autoincrement. Order: renames; indexes and constraints
+// that go (foreign keys first); tables that go (those referencing others first); columns that go;
+// new tables (referenced ones first); new columns (placed where `to` has them); altered columns;
+// new constraints (foreign keys last); new indexes. `downgrade` is the inverse of each, in reverse.
+constexpr migration_ops diff(const schema& from, const schema& to, const std::vector<table_rename>& renamed_tables = {}) {
+  // Constant evaluation is slow at building vectors and comparing strings: a table of `to` equal to
+  // its namesake in `from` (most of them) is skipped by every phase, and the others are looked up
+  // once per table and phase, not per column.
+  std::vector<char> unchanged(to.tables.size(), 0);
+  std::vector<std::vector<constraint_key>> wanted_keys(to.tables.size());
+  const detail::by_name<table_schema> from_tables(from.tables);
+  const detail::by_name<index_schema> from_indexes(from.indexes);
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto* u = from_tables.find(to.tables[ti].name);
+    unchanged[ti] = u != nullptr && *u == to.tables[ti];
+    if (!unchanged[ti]) wanted_keys[ti] = constraint_keys(to.tables[ti]);
+  }
+  const auto position = [&](const table_schema* t) { return static_cast<std::size_t>(t - to.tables.data()); };
+  if (from.tables.size() == to.tables.size() && from.indexes.size() == to.indexes.size() &&
+      std::find(unchanged.begin(), unchanged.end(), 0) == unchanged.end() &&
+      std::all_of(to.indexes.begin(), to.indexes.end(), [&](const index_schema& x) {
+        const auto* y = from_indexes.find(x.name);
+        return y != nullptr && detail::same_index(x, *y);
+      }))
+    return {};  // the common case (the models in sync), without copying `from`
+
+  detail::diff_builder b{from, {}, {}};
+  auto& cur = b.current;
+
+  for (const auto& r : renamed_tables)
+    if (cur.find_table(r.from) && !cur.find_table(r.to) && to.find_table(r.to) && !to.find_table(r.from))
+      b.record(op::rename_table{r.from, r.to}, op::rename_table{r.to, r.from});
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    const table_schema* u = nullptr;
+    for (const auto& c : t.columns) {
+      if (unchanged[ti]) break;
+      const auto old = c.previous_name.from;
+      if (old.empty()) continue;
+      if (u == nullptr && (u = cur.find_table(t.name)) == nullptr) break;
+      if (u->find_column(c.name) || !u->find_column(old) || t.find_column(old)) continue;
+      b.record(op::rename_column{t.name, old, c.name}, op::rename_column{t.name, c.name, old});
+      u = nullptr;
+    }
+  }
+
+  // A column that goes, or comes back changed beyond what alter_column does (a generated expression).
+  auto replaced = [](const table_schema& wanted, const column& c) {
+    const auto* w = wanted.find_column(c.name);
+    return w == nullptr || w->generated_sql != c.generated_sql || (c.generated_sql && w->generated_storage != c.generated_storage);
+  };
+
+  for (std::size_t i = 0; i < cur.indexes.size();) {
+    const auto& x = cur.indexes[i];
+    const auto* w = to.find_index(x.name);
+    if (w != nullptr && detail::same_index(x, *w)) {
+      ++i;
+      continue;
+    }
+    const auto copy = x;
+    b.record(op::drop_index{copy.name, copy.table}, op::create_index{copy.name, copy.table, copy.columns, copy.options});
+  }
+
+  // Constraints that go or change, foreign keys first. Those written on a column that goes go with it.
+  std::vector<std::pair<std::string_view, constraint_key>> going, going_last;
+  for (const auto& u : cur.tables) {
+    const auto* t = to.find_table(u.name);
+    if (t == nullptr || unchanged[position(t)]) continue;
+    auto wanted = wanted_keys[position(t)];
+    for (auto& k : constraint_keys(u)) {
+      if (const auto it = std::find(wanted.begin(), wanted.end(), k); it != wanted.end()) {
+        wanted.erase(it);
+        continue;
+      }
+      if (!k.on_column.empty() && replaced(*t, *u.find_column(k.on_column))) continue;
+      (k.kind == constraint_kind::foreign_key ? going : going_last).emplace_back(u.name, std::move(k));
+    }
+  }
+  going.insert(going.end(), going_last.begin(), going_last.end());
+  for (const auto& [table, k] : going) b.record(detail::drop_of(table, k), op::add_constraint{table, k.definition()});
+
+  std::vector<const table_schema*> gone;
+  for (const auto& t : cur.tables)
+    if (to.find_table(t.name) == nullptr) gone.push_back(&t);
+  std::vector<table_schema> dropped;
+  for (const auto* t : detail::by_references(gone)) dropped.push_back(*t);
+  for (auto i = dropped.size(); i-- > 0;) {  // referencing tables first
+    const auto& t = dropped[i];
+    b.record(op::drop_table{t.name}, op::create_table{t.name, t.columns, t.constraints});
+  }
+
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    const auto* u = unchanged[ti] ? nullptr : cur.find_table(t.name);
+    for (std::size_t ci = 0; u != nullptr && ci < u->columns.size();) {
+      if (!replaced(t, u->columns[ci])) {
+        ++ci;
+        continue;
+      }
+      const auto c = u->columns[ci];
+      b.record(op::drop_column{t.name, c.name}, op::add_column{t.name, c, detail::placement_in(u->columns, ci)});
+      u = cur.find_table(t.name);
+    }
+  }
+
+  std::vector<const table_schema*> fresh;
+  for (const auto& t : to.tables)
+    if (cur.find_table(t.name) == nullptr) fresh.push_back(&t);
+  for (const auto* t : detail::by_references(fresh)) b.record(op::create_table{t->name, t->columns, t->constraints}, op::drop_table{t->name});
+
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    if (unchanged[ti]) continue;
+    const auto* u = cur.find_table(t.name);
+    for (std::size_t ci = 0; ci < t.columns.size(); ++ci) {
+      const auto& c = t.columns[ci];
+      if (u->find_column(c.name) != nullptr) continue;
+      // In place when a column after it is there already; its primary key comes with the table's.
+      column_placement at{};
+      for (std::size_t later = ci + 1; later < t.columns.size(); ++later)
+        if (u->find_column(t.columns[later].name) != nullptr) {
+          at = ci > 0 ? column_placement{.insert_after = t.columns[ci - 1].name} : column_placement{.insert_before = t.columns[later].name};
+          break;
+        }
+      auto added = c;
+      added.is_primary_key = false;
+      b.record(op::add_column{t.name, added, at}, op::drop_column{t.name, c.name});
+      u = cur.find_table(t.name);
+    }
+  }
+
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    if (unchanged[ti]) continue;
+    const auto* u = cur.find_table(t.name);
+    for (const auto& c : t.columns) {
+      const auto* now = u->find_column(c.name);
+      column_change change, back;
+      if (now->type != c.type) {
+        change.type = c.type;
+        back.type = now->type;
+      }
+      if (now->nullable != c.nullable) {
+        change.nullable = c.nullable;
+        back.nullable = now->nullable;
+      }
+      if (now->default_sql != c.default_sql) {
+        if (c.default_sql) change.server_default = *c.default_sql;
+        else change.drop_default = true;
+        if (now->default_sql) back.server_default = *now->default_sql;
+        else back.drop_default = true;
+      }
+      if (change == column_change{}) continue;
+      b.record(op::alter_column{t.name, c.name, change}, op::alter_column{t.name, c.name, back});
+      u = cur.find_table(t.name);
+    }
+  }
+
+  std::vector<std::pair<std::string_view, constraint_key>> coming, coming_last;
+  for (std::size_t ti = 0; ti < to.tables.size(); ++ti) {
+    const auto& t = to.tables[ti];
+    if (unchanged[ti]) continue;
+    auto have = constraint_keys(*cur.find_table(t.name));
+    for (const auto& k : wanted_keys[ti]) {
+      if (const auto it = std::find(have.begin(), have.end(), k); it != have.end()) {
+        have.erase(it);
+        continue;
+      }
+      (k.kind == constraint_kind::foreign_key ? coming_last : coming).emplace_back(t.name, k);
+    }
+  }
+  coming.insert(coming.end(), coming_last.begin(), coming_last.end());
+  for (const auto& [table, k] : coming) b.record(op::add_constraint{table, k.definition()}, detail::drop_of(table, k));
+
+  for (const auto& x : to.indexes)
+    if (cur.find_index(x.name) == nullptr) b.record(op::create_index{x.name, x.table, x.columns, x.options}, op::drop_index{x.name, x.table});
+
+  return b.finish();
+}
+
+}  // namespace strata
+#endif  // STRATA_SINGLE_INCLUDE_STRATA_DIFF_HPP
+// #include <strata/fixed_string.hpp>
+// #include <strata/history.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/schema.hpp>
+// #include <strata/types.hpp>
+
+namespace strata {
+
+// ---- What a C++ member can hold ------------------------------------------------------------------
+
+// Which column types a member of type T can hold. Specialize it for a type of your own:
+//   template <> struct strata::column_value<money> {
+//     static constexpr std::string_view name = "money";
+//     static constexpr bool holds(const strata::column_type& t) { return t.kind == strata::type_kind::big_integer; }
+//   };
+// A column spelled in SQL (strata::sql_type) is held by any type strata knows.
+template <class T>
+struct column_value {};
+
+template <>
+struct column_value<bool> {
+  static constexpr std::string_view name = "bool";
+  static constexpr bool holds(const column_type& t) { return t.kind == type_kind::boolean || t.kind == type_kind::custom; }
+};
+
+namespace detail {
+template <class T>
+constexpr std::string_view integer_name() {
+  constexpr bool is_signed = std::is_signed_v<T>;
+  switch (sizeof(T)) {
+    case 1: return is_signed ? "std::int8_t" : "std::uint8_t";
+    case 2: return is_signed ? "std::int16_t" : "std::uint16_t";
+    case 4: return is_signed ? "std::int32_t" : "std::uint32_t";
+    default: return is_signed ? "std::int64_t" : "std::uint64_t";
+  }
+}
+}  // namespace detail
+
+// A signed integer of at least 32 bits holds an integer, of 64 bits a big_integer; any integer a boolean.
+template <class T>
+  requires(std::is_integral_v<T> && !std::is_same_v<T, bool>)
+struct column_value<T> {
+  static constexpr std::string_view name = detail::integer_name<T>();
+  static constexpr bool holds(const column_type& t) {
+    constexpr int bits = std::numeric_limits<T>::digits + (std::is_signed_v<T> ? 1 : 0);
+    switch (t.kind) {
+      case type_kind::integer: return std::is_signed_v<T> && bits >= 32;
+      case type_kind::big_integer: return std::is_signed_v<T> && bits >= 64;
+      case type_kind::boolean: case type_kind::custom: return true;
+      default: return false;
+    }
+  }
+};
+
+// float holds a real; double (or wider) a float_ (double precision) too.
+template <class T>
+  requires std::is_floating_point_v<T>
+struct column_value<T> {
+  static constexpr std::string_view name = std::is_same_v<T, float> ? "float" : std::is_same_v<T, double> ? "double" : "long double";
+  static constexpr bool holds(const column_type& t) {
+    return t.kind == type_kind::real || t.kind == type_kind::custom || (t.kind == type_kind::float_ && sizeof(T) >= sizeof(double));
+  }
+};
+
+// Text: text, varchar, date and datetime (ISO 8601), and bytes.
+template <>
+struct column_value<std::string> {
+  static constexpr std::string_view name = "std::string";
+  static constexpr bool holds(const column_type& t) { return t.kind != type_kind::integer && t.kind != type_kind::big_integer && t.kind != type_kind::real && t.kind != type_kind::float_ && t.kind != type_kind::boolean; }
+};
+
+template <>
+struct column_value<std::vector<std::byte>> {
+  static constexpr std::string_view name = "std::vector<std::byte>";
+  static constexpr bool holds(const column_type& t) { return t.kind == type_kind::blob || t.kind == type_kind::custom; }
+};
+template <>
+struct column_value<std::vector<unsigned char>> {
+  static constexpr std::string_view name = "std::vector<unsigned char>";
+  static constexpr bool holds(const column_type& t) { return t.kind == type_kind::blob || t.kind == type_kind::custom; }
+};
+
+namespace detail {
+
+template <class T> struct optional_of { using type = T; static constexpr bool value = false; };
+template <class T> struct optional_of<std::optional<T>> { using type = T; static constexpr bool value = true; };
+
+// The name of T as the compiler spells it ("insightbull::Stock"), for messages.
+template <class T>
+constexpr std::string_view type_name() {
+  std::string_view p = __PRETTY_FUNCTION__;  // "... [with T = insightbull::Stock; ...]" (GCC), "... [T = insightbull::Stock]" (clang)
+  const auto start = p.find("T = ");
+  if (start == std::string_view::npos) return "?";
+  p.remove_prefix(start + 4);
+  return p.substr(0, std::min(p.find(';'), p.find(']')));
+}
+
+inline constexpr std::string_view optional_open = "std::optional<";
+inline constexpr std::string_view optional_close = ">";
+template <const std::string_view&... Parts>
+struct joined {
+  static constexpr auto chars = [] {
+    std::array<char, (Parts.size() + ... + 0) + 1> out{};
+    std::size_t i = 0;
+    ((void)std::copy(Parts.begin(), Parts.end(), out.begin() + static_cast<std::ptrdiff_t>(std::exchange(i, i + Parts.size()))), ...);
+    return out;
+  }();
+  static constexpr std::string_view value{chars.data(), chars.size() - 1};
+};
+
+template <class T>
+struct value_name {
+  static constexpr std::string_view value = [] {
+    if constexpr (requires { column_value<T>::name; }) return std::string_view(column_value<T>::name);
+    else return type_name<T>();
+  }();
+};
+template <class T>
+struct value_name<std::optional<T>> {
+  static constexpr std::string_view value = joined<optional_open, value_name<T>::value, optional_close>::value;
+};
+
+}  // namespace detail
+
+// A member of a row struct as the binding check sees it.
+struct member_info {
+  std::string_view name;
+  std::string_view type;                   // "std::optional<std::int64_t>"
+  bool optional = false;
+  bool (*holds)(const column_type&) = nullptr;  // null: a type strata does not know (see column_value)
+  // Whether `holds` is set: compared at compile time instead of the pointer, which GCC does not
+  // fold under -fsanitize (a function's address might then be null).
+  bool known = false;
+};
+
+template <class M>
+constexpr member_info member_of(std::string_view name) {
+  using value = typename detail::optional_of<M>::type;
+  member_info info{name, detail::value_name<M>::value, detail::optional_of<M>::value, nullptr};
+  if constexpr (requires(const column_type& t) { column_value<value>::holds(t); }) {
+    info.holds = &column_value<value>::holds;
+    info.known = true;
+  }
+  return info;
+}
+
+// The members of a row struct, for the binding check. Not reflected (no check) unless specialized:
+// <strata/hana.hpp> does it for a struct defined with BOOST_HANA_DEFINE_STRUCT; a specialization of
+// your own gives `static constexpr bool reflected = true;` and `static constexpr std::array<member_info, N> members`.
+template <class Row>
+struct row_members {
+  static constexpr bool reflected = false;
+};
+
+// ---- The models ------------------------------------------------------------------------------------
+
+enum class binding_fault : std::uint8_t { no_column, no_member, nullability, type, unknown_type };
+
+constexpr std::string_view to_string(binding_fault f) {
+  switch (f) {
+    case binding_fault::no_column: return "no_column";
+    case binding_fault::no_member: return "no_member";
+    case binding_fault::nullability: return "nullability";
+    case binding_fault::type: return "type";
+    case binding_fault::unknown_type: return "unknown_type";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, binding_fault f) { return out << to_string(f); }
+
+// A row struct that does not fit its table: a member without a column or the reverse, a
+// std::optional for a NOT NULL column (or the reverse), or a type that cannot hold the column's.
+struct binding_mismatch {
+  binding_fault fault = binding_fault::no_column;
+  std::string_view row;            // "insightbull::Stock"
+  std::string_view table;
+  std::string_view column;         // the member's or column's name
+  std::string_view member_type{};  // empty for no_member
+  column_type type{};              // the column's (not for no_column)
+  bool nullable = false;           // the column's
+};
+
+enum class model_fault_kind : std::uint8_t {
+  duplicate_table,
+  duplicate_column,
+  unknown_column,             // a constraint names a column the table lacks
+  duplicate_index,
+  index_on_unknown_table,
+  index_on_unknown_column,
+  unknown_referenced_table,
+  unknown_referenced_column,
+};
+
+constexpr std::string_view to_string(model_fault_kind k) {
+  switch (k) {
+    case model_fault_kind::duplicate_table: return "duplicate_table";
+    case model_fault_kind::duplicate_column: return "duplicate_column";
+    case model_fault_kind::unknown_column: return "unknown_column";
+    case model_fault_kind::duplicate_index: return "duplicate_index";
+    case model_fault_kind::index_on_unknown_table: return "index_on_unknown_table";
+    case model_fault_kind::index_on_unknown_column: return "index_on_unknown_column";
+    case model_fault_kind::unknown_referenced_table: return "unknown_referenced_table";
+    case model_fault_kind::unknown_referenced_column: return "unknown_referenced_column";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, model_fault_kind k) { return out << to_string(k); }
+
+// A declaration the models cannot hold; it is left out of the schema.
+struct model_fault {
+  model_fault_kind kind = model_fault_kind::duplicate_table;
+  std::string_view table;
+  std::string_view object{};  // the column, index or referenced table concerned
+};
+
+struct table_options {
+  std::string_view renamed_from{};  // the table's former name: strata::diff renames it
+};
+
+// The recorder of a models declaration: tables (bound to row structs or not) and indexes, in the
+// vocabulary of strata::ops. A declaration is a struct with `static constexpr void declare(strata::model&)`:
+//   struct models {
+//     static constexpr void declare(strata::model& m) {
+//       m.table<Stock>("stocks", {strata::column("id", strata::integer).primary_key(),
+//                                 strata::column("symbol", strata::varchar(10)).not_null(),
+//                                 strata::unique("uq_stocks_symbol", {"symbol"})});
+//       m.index("ix_stocks_sector", "stocks", {"sector"});
+//     }
+//   };
+// A foreign key or an index may name a table declared later.
+class model;
+
+// A models declaration: `static constexpr void declare(strata::model&)`.
+template <class M>
+concept Models = requires(model& m) { M::declare(m); };
+
+template <Models M>
+constexpr model declared();
+
+class model {
+ public:
+  // Table `name`, bound to the row struct Row (checked when row_members<Row> is reflected); without
+  // Row, a table no row struct stands for: `m.table("audit_log", {...})`.
+  template <class Row = void>
+  constexpr void table(std::string_view name, std::initializer_list<table_element> elements, table_options options = {}) {
+    op::create_table& t = tables_.emplace_back(op::create_table{name, {}, {}, {}});
+    for (const auto& e : elements) {
+      if (const auto* c = std::get_if<column>(&e.value)) t.columns.push_back(*c);
+      else t.constraints.push_back(std::get<constraint>(e.value));
+    }
+    if (!options.renamed_from.empty()) renamed_.push_back({options.renamed_from, name});
+    if constexpr (!std::is_void_v<Row>) {
+      if constexpr (row_members<Row>::reflected) bind(detail::type_name<Row>(), t, row_members<Row>::members);
+    }
+  }
+
+  constexpr void index(std::string_view name, std::string_view table, names columns, index_options options = {}) {
+    indexes_.push_back(op::create_index{name, table, columns, options});
+  }
+
+  // The schema declared (what of it the models can hold: see faults()).
+  [[nodiscard]] constexpr const strata::schema& schema() const { return schema_; }
+  [[nodiscard]] constexpr const std::vector<table_rename>& renamed_tables() const { return renamed_; }
+  [[nodiscard]] constexpr const std::vector<binding_mismatch>& mismatches() const { return mismatches_; }
+  // What the declaration cannot hold: its tables', then its indexes', then the foreign keys to a
+  // table or column the models lack.
+  [[nodiscard]] constexpr const std::vector<model_fault>& faults() const { return faults_; }
+
+ private:
+  template <Models M>
+  friend constexpr model declared();
+
+  // Checks what was recorded and builds the schema of what is sound, in one pass (names looked up by
+  // hash in sorted lists: constant evaluation is slow at linear scans). The operations are kept in
+  // vectors of their own type, and applied one by one: GCC 12 moves a std::variant slowly.
+  constexpr void finish() {
+    using entry = std::pair<std::uint64_t, std::size_t>;
+    std::vector<entry> tables, indexes;
+    tables.reserve(tables_.size());
+    indexes.reserve(indexes_.size());
+    for (std::size_t i = 0; i < tables_.size(); ++i) tables.emplace_back(detail::hash_id(tables_[i].table), i);
+    for (std::size_t i = 0; i < indexes_.size(); ++i) indexes.emplace_back(detail::hash_id(indexes_[i].name), i);
+    std::sort(tables.begin(), tables.end());
+    std::sort(indexes.begin(), indexes.end());
+    std::vector<char> sound(tables_.size(), 0);
+    // The first table of that name (the one in the schema, if sound), or null.
+    auto table_named = [&](std::string_view name) -> std::size_t {
+      const auto h = detail::hash_id(name);
+      for (auto it = std::lower_bound(tables.begin(), tables.end(), entry{h, 0}); it != tables.end() && it->first == h; ++it)
+        if (tables_[it->second].table == name) return it->second;
+      return tables_.size();
+    };
+    auto has_column = [](const op::create_table& t, std::string_view name) {
+      return std::any_of(t.columns.begin(), t.columns.end(), [&](const column& c) { return c.name == name; });
+    };
+
+    // One builder for the whole schema: schema::apply would build one per operation.
+    detail::schema_builder b;
+    b.reserve(tables_.size(), indexes_.size());
+    for (std::size_t i = 0; i < tables_.size(); ++i) {
+      const auto& t = tables_[i];
+      if (table_named(t.table) != i) {
+        faults_.push_back({model_fault_kind::duplicate_table, t.table});
+      } else if (const auto fault = table_fault(t)) {
+        faults_.push_back(*fault);
+      } else {
+        sound[i] = 1;
+        apply(b, operation{t});
+      }
+    }
+    for (std::size_t i = 0; i < indexes_.size(); ++i) {
+      const auto& x = indexes_[i];
+      const auto h = detail::hash_id(x.name);
+      bool twice = false;
+      for (auto it = std::lower_bound(indexes.begin(), indexes.end(), entry{h, 0}); it != indexes.end() && it->first == h; ++it)
+        twice = twice || (it->second < i && indexes_[it->second].name == x.name);
+      const auto t = table_named(x.table);
+      if (twice) faults_.push_back({model_fault_kind::duplicate_index, x.table, x.name});
+      else if (t == tables_.size() || !sound[t]) faults_.push_back({model_fault_kind::index_on_unknown_table, x.table, x.name});
+      else if (const auto c = std::find_if(x.columns.begin(), x.columns.end(), [&](std::string_view n) { return !has_column(tables_[t], n); });
+               c != x.columns.end())
+        faults_.push_back({model_fault_kind::index_on_unknown_column, x.table, *c});
+      else apply(b, operation{x});
+    }
+    schema_ = std::move(b).release();
+    for (const auto& t : schema_.tables) {
+      for (const auto& k : constraint_keys(t)) {
+        if (k.kind != constraint_kind::foreign_key) continue;
+        const auto target = table_named(k.referenced_table);
+        if (target == tables_.size() || !sound[target]) {
+          faults_.push_back({model_fault_kind::unknown_referenced_table, t.name, k.referenced_table});
+          continue;
+        }
+        for (auto c : k.referenced_columns)
+          if (!has_column(tables_[target], c)) faults_.push_back({model_fault_kind::unknown_referenced_column, k.referenced_table, c});
+      }
+    }
+  }
+
+  // What finish() has checked fits: as schema::apply, a failure would be strata::replay_failed.
+  static constexpr void apply(detail::schema_builder& b, const operation& o) {
+    if (!b.apply(o)) detail::throw_replay_failed(b.failure(o));
+  }
+
+  // What is wrong with a table on its own: a column declared twice, a constraint on a column it lacks.
+  static constexpr std::optional<model_fault> table_fault(const op::create_table& t) {
+    for (std::size_t i = 0; i < t.columns.size(); ++i)
+      for (std::size_t j = 0; j < i; ++j)
+        if (t.columns[i].name == t.columns[j].name) return model_fault{model_fault_kind::duplicate_column, t.table, t.columns[i].name};
+    for (const auto& k : t.constraints)
+      for (auto c : k.columns)
+        if (std::none_of(t.columns.begin(), t.columns.end(), [&](const column& x) { return x.name == c; }))
+          return model_fault{model_fault_kind::unknown_column, t.table, c};
+    return std::nullopt;
+  }
+
+  template <std::size_t N>
+  constexpr void bind(std::string_view row, const op::create_table& t, const std::array<member_info, N>& members) {
+    std::vector<std::string_view> primary;
+    for (const auto& c : t.columns)
+      if (c.is_primary_key) primary.push_back(c.name);
+    for (const auto& k : t.constraints)
+      if (k.kind == constraint_kind::primary_key) primary.insert(primary.end(), k.columns.begin(), k.columns.end());
+    auto column_named = [&](std::string_view name) -> const column* {
+      for (const auto& c : t.columns)
+        if (c.name == name) return &c;
+      return nullptr;
+    };
+    for (const auto& m : members) {
+      const auto* c = column_named(m.name);
+      if (c == nullptr) {
+        mismatches_.push_back({binding_fault::no_column, row, t.table, m.name, m.type});
+        continue;
+      }
+      const bool nullable = c->nullable && std::find(primary.begin(), primary.end(), c->name) == primary.end();
+      binding_mismatch found{binding_fault::nullability, row, t.table, m.name, m.type, c->type, nullable};
+      if (!m.known) found.fault = binding_fault::unknown_type;
+      else if (!m.holds(c->type)) found.fault = binding_fault::type;
+      else if (m.optional == nullable) continue;
+      mismatches_.push_back(found);
+    }
+    for (const auto& c : t.columns) {
+      if (std::none_of(members.begin(), members.end(), [&](const member_info& m) { return m.name == c.name; }))
+        mismatches_.push_back({binding_fault::no_member, row, t.table, c.name, {}, c.type, c.nullable});
+    }
+  }
+
+  std::vector<op::create_table> tables_;
+  std::vector<op::create_index> indexes_;
+  strata::schema schema_;
+  std::vector<table_rename> renamed_;
+  std::vector<binding_mismatch> mismatches_;
+  std::vector<model_fault> faults_;
+};
+
+
+// The recorded declaration of M.
+template <Models M>
+constexpr model declared() {
+  model m;
+  M::declare(m);
+  m.finish();
+  return m;
+}
+
+// The schema M declares: `static_assert(strata::model_schema<models>().find_table("stocks") != nullptr);`
+template <Models M>
+constexpr schema model_schema() {
+  return declared<M>().schema();
+}
+
+// The operations that take `from` to the models (their renames included), and back.
+constexpr migration_ops diff(const schema& from, const model& to) { return diff(from, to.schema(), to.renamed_tables()); }
+
+// ---- in_sync ------------------------------------------------------------------------------------------
+
+namespace detail {
+
+constexpr message_buffer& operator<<(message_buffer& m, const column_type& t) { return type_text_to(m, t); }
+
+constexpr message_buffer& write_names(message_buffer& m, const std::vector<std::string_view>& names) {
+  m << "(";
+  for (std::size_t i = 0; i < names.size(); ++i) m << (i ? ", " : "") << names[i];
+  return m << ")";
+}
+
+constexpr message_buffer& operator<<(message_buffer& m, const constraint_key& k) {
+  m << (k.kind == constraint_kind::primary_key ? "the primary key " : k.kind == constraint_kind::unique ? "the unique constraint "
+        : k.kind == constraint_kind::foreign_key ? "the foreign key " : "the check ");
+  if (!k.name.empty()) m << k.name << " ";
+  if (k.kind == constraint_kind::check) return m << "(" << k.check_sql << ")";
+  write_names(m, k.columns);
+  if (k.kind != constraint_kind::foreign_key) return m;
+  m << " -> " << k.referenced_table << " ";
+  write_names(m, k.referenced_columns);
+  if (k.on_delete != referential_action::no_action) m << " ON DELETE " << to_sql(k.on_delete);
+  if (k.on_update != referential_action::no_action) m << " ON UPDATE " << to_sql(k.on_update);
+  return m;
+}
+
+constexpr message_buffer& operator<<(message_buffer& m, const index_schema& i) {
+  m << (i.options.unique ? "a unique index on " : "an index on ") << i.table << " ";
+  write_names(m, i.columns);
+  if (!i.options.where.empty()) m << " WHERE " << i.options.where;
+  return m;
+}
+
+constexpr std::string_view suggested_type(const column_type& t) {
+  switch (t.kind) {
+    case type_kind::integer: case type_kind::big_integer: return "std::int64_t";
+    case type_kind::real: case type_kind::float_: return "double";
+    case type_kind::boolean: return "bool";
+    case type_kind::blob: return "std::vector<std::byte>";
+    default: return "std::string";
+  }
+}
+
+constexpr void explain(message_buffer& m, const model_fault& f) {
+  switch (f.kind) {
+    case model_fault_kind::duplicate_table: m << "the models declare table " << f.table << " twice; declare it once"; break;
+    case model_fault_kind::duplicate_column: m << "the models declare column " << f.table << "." << f.object << " twice; declare it once"; break;
+    case model_fault_kind::unknown_column:
+      m << "a constraint of table " << f.table << " in the models names column " << f.object << ", which the table lacks; declare the column or fix the name";
+      break;
+    case model_fault_kind::duplicate_index: m << "the models declare index " << f.object << " twice; give each index its own name"; break;
+    case model_fault_kind::index_on_unknown_table:
+      m << "index " << f.object << " in the models is on table " << f.table << ", which the models lack; declare the table or fix the name";
+      break;
+    case model_fault_kind::index_on_unknown_column:
+      m << "an index of table " << f.table << " in the models names column " << f.object << ", which the table lacks; fix the name";
+      break;
+    case model_fault_kind::unknown_referenced_table:
+      m << "a foreign key of table " << f.table << " in the models references table " << f.object << ", which the models lack; declare it";
+      break;
+    case model_fault_kind::unknown_referenced_column:
+      m << "a foreign key in the models references column " << f.table << "." << f.object << ", which the models lack; fix the name";
+      break;
+  }
+}
+
+constexpr void explain(message_buffer& m, const binding_mismatch& b) {
+  auto wanted = [&]() -> message_buffer& {
+    if (b.nullable) return m << "std::optional<" << suggested_type(b.type) << ">";
+    return m << suggested_type(b.type);
+  };
+  switch (b.fault) {
+    case binding_fault::no_column:
+      m << b.row << "::" << b.column << " has no column in table " << b.table << " of the models; declare the column or remove the member";
+      break;
+    case binding_fault::no_member:
+      m << b.table << "." << b.column << " has no member in " << b.row << "; add a member " << b.column << " of type ";
+      wanted();
+      break;
+    case binding_fault::nullability:
+      m << b.table << "." << b.column << " is " << (b.nullable ? "nullable" : "NOT NULL") << " in the models, but " << b.row << "::" << b.column
+        << " is " << b.member_type << "; make the member ";
+      wanted() << (b.nullable ? " or the column .not_null()" : " or the column nullable");
+      break;
+    case binding_fault::type:
+    case binding_fault::unknown_type:
+      m << b.table << "." << b.column << " is " << b.type << (b.nullable ? "" : " NOT NULL") << " in the models, but " << b.row << "::" << b.column
+        << " is " << b.member_type << (b.fault == binding_fault::type ? ", which cannot hold it" : ", a type strata does not know (specialize strata::column_value)")
+        << "; make the member ";
+      wanted();
+      break;
+  }
+}
+
+// The first operation of a diff from the migrations to the models, as the difference it repairs.
+constexpr void explain(message_buffer& m, const operation& o, const schema& migrations, const schema& models) {
+  auto column_of = [](const schema& s, std::string_view table, std::string_view name) -> const column* {
+    const auto* t = s.find_table(table);
+    return t == nullptr ? nullptr : t->find_column(name);
+  };
+  const auto where = [&](std::string_view table, std::string_view column) -> message_buffer& { return m << table << "." << column; };
+  if (const auto* x = std::get_if<op::rename_table>(&o)) {
+    m << "table " << x->new_name << " is renamed from " << x->table << " in the models, the migrations still have " << x->table;
+  } else if (const auto* x = std::get_if<op::rename_column>(&o)) {
+    where(x->table, x->new_name) << " is renamed from " << x->column << " in the models, the migrations still have " << x->column;
+  } else if (const auto* x = std::get_if<op::drop_index>(&o)) {
+    const auto* had = migrations.find_index(x->name);
+    if (const auto* w = models.find_index(x->name)) m << "index " << x->name << " is " << *w << " in the models, " << *had << " in the migrations";
+    else m << "index " << x->name << " (" << *had << ") is in the migrations, not in the models";
+  } else if (const auto* x = std::get_if<op::drop_constraint>(&o)) {
+    const auto* t = migrations.find_table(x->table);
+    for (const auto& k : constraint_keys(*t)) {
+      const auto d = drop_of(x->table, k);
+      if (d.name != x->name || d.kind != x->kind || d.columns != x->columns) continue;
+      m << x->table << ": " << k;
+      if (const auto* w = models.find_table(x->table)) {
+        for (const auto& v : constraint_keys(*w))
+          if (v.kind == k.kind && (v.kind == constraint_kind::primary_key || v.columns == k.columns)) {
+            m << " is " << v << " in the models";
+            return;
+          }
+      }
+      m << " is in the migrations, not in the models";
+      return;
+    }
+  } else if (const auto* x = std::get_if<op::drop_table>(&o)) {
+    m << "table " << x->table << " is in the migrations, not in the models";
+  } else if (const auto* x = std::get_if<op::drop_column>(&o)) {
+    where(x->table, x->column) << " is in the migrations, not in the models";
+  } else if (const auto* x = std::get_if<op::create_table>(&o)) {
+    m << "table " << x->table << " is in the models, not in the migrations";
+  } else if (const auto* x = std::get_if<op::add_column>(&o)) {
+    where(x->table, x->definition.name) << " is in the models, not in the migrations";
+  } else if (const auto* x = std::get_if<op::alter_column>(&o)) {
+    const auto* had = column_of(migrations, x->table, x->column);
+    const auto* want = column_of(models, x->table, x->column);
+    where(x->table, x->column);
+    if (x->change.type) m << " is " << want->type << " in the models, " << had->type << " in the migrations";
+    else if (x->change.nullable) m << " is " << (want->nullable ? "nullable" : "NOT NULL") << " in the models, " << (had->nullable ? "nullable" : "NOT NULL") << " in the migrations";
+    else {
+      m << (want->default_sql ? " has DEFAULT " : " has no default") << want->default_sql.value_or("") << " in the models, ";
+      m << (had->default_sql ? "DEFAULT " : "no default") << had->default_sql.value_or("") << " in the migrations";
+    }
+  } else if (const auto* x = std::get_if<op::add_constraint>(&o)) {
+    for (const auto& k : constraint_keys(*models.find_table(x->table)))
+      if (k.definition() == x->definition) {
+        m << x->table << ": " << k << " is in the models, not in the migrations";
+        return;
+      }
+  } else if (const auto* x = std::get_if<op::create_index>(&o)) {
+    m << "index " << x->name << " (" << *models.find_index(x->name) << ") is in the models, not in the migrations";
+  }
+}
+
+// Empty when the models equal the schema the migrations build and every row struct fits its table.
+constexpr message_buffer sync_message(const schema& migrations, const model& models) {
+  message_buffer m;
+  const auto& faults = models.faults();
+  if (!faults.empty()) {
+    explain(m << "strata::in_sync: ", faults.front());
+    return m;
+  }
+  if (!models.mismatches().empty()) {
+    explain(m << "strata::in_sync: ", models.mismatches().front());
+    return m;
+  }
+  const auto d = diff(migrations, models);
+  if (d.empty()) return m;
+  explain(m << "strata::in_sync: ", d.upgrade.operations().front(), migrations, models.schema());
+  m << "; build manage_db and run 'manage_db migrate \"message\"' to write the revision";
+  return m;
+}
+
+template <class H, class M>
+struct sync_check {
+  static constexpr message_buffer message = sync_message(replay<H>(), declared<M>());
+};
+
+// Instantiated only when they differ: GCC prints the Message argument verbatim in the "In
+// instantiation of" line above the assertion; `value` is true so that nothing else fails after it.
+template <fixed_string Message>
+struct models_out_of_sync {
+  static_assert(Message.size() == 0, "strata::in_sync: the models differ from the migrations, or a row struct from its table: the difference is spelled out in 'models_out_of_sync<...>' above");
+  static constexpr bool value = true;
+};
+template <bool Same, fixed_string Message>
+inline constexpr bool sync_checked = true;
+template <fixed_string Message>
+inline constexpr bool sync_checked<false, Message> = models_out_of_sync<Message>::value;
+
+}  // namespace detail
+
+// What differs first between the models M and the schema the history H builds, or a row struct
+// that does not fit its table, as a sentence with the fix; empty when none.
+template <History H, Models M>
+constexpr std::string_view sync_problem() {
+  if constexpr (!detail::records_at_compile_time) {
+    return {};
+  } else {
+    const auto& m = detail::sync_check<H, M>::message;
+    return {m.data, m.size};
+  }
+}
+
+// `static_assert(strata::in_sync<history, models>());`: fails the build with one message naming
+// the first difference between the models and the migrations (or the row struct that does not fit
+// its table) and the fix. Where the standard library cannot record operations in constant
+// evaluation (clang 14 with libstdc++ 12: see detail::records_at_compile_time), it checks nothing
+// and gives true: compile with GCC (as CI does) to have the models checked.
+template <History H, Models M>
+constexpr bool in_sync() {
+  if constexpr (!detail::records_at_compile_time) {
+    return true;
+  } else {
+    using check = detail::sync_check<H, M>;
+    return detail::sync_checked<check::message.size == 0, detail::to_fixed_string<check::message.size>(check::message)>;
+  }
+}
+
+}  // namespace strata
+#endif  // STRATA_SINGLE_INCLUDE_STRATA_MODEL_HPP
 
 namespace strata {
 

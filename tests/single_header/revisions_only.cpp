@@ -1,0 +1,42 @@
+// A unit that compiles a history as strata_add_manage_db()'s does, with nothing of strata but the
+// single header: STRATA_REVISIONS_ONLY before it leaves out the migrator and the database clients,
+// and keeps what the unit needs: revisions, the review under a policy naming both dialects' SQL
+// traits, and project_of.
+#define STRATA_REVISIONS_ONLY
+#include <strata/strata.hpp>
+
+// A compile error ("redefinition as a different kind of symbol") if the single header brought in the
+// migrator or a dialect's client (which strata::postgresql and strata::sqlite wrap).
+namespace strata {
+using migrator = void;
+using postgresql = void;
+using sqlite = void;
+}  // namespace strata
+
+#include <cstdio>
+
+struct create_users : strata::revision<"a1", strata::base> {
+  static constexpr std::string_view message = "create users";
+  static constexpr void upgrade(strata::ops& op) {
+    op.create_table("users", {strata::column("id", strata::integer).primary_key(), strata::column("email", strata::text).not_null()});
+  }
+};
+struct index_users : strata::revision<"b2", "a1"> {
+  static constexpr std::string_view message = "index users";
+  static constexpr void upgrade(strata::ops& op) {
+    op.allow(strata::rule::index_without_concurrently).create_index("ix_users_email", "users", {"email"});
+  }
+  static constexpr void downgrade(strata::ops& op) { op.drop_index("ix_users_email"); }
+};
+using history = strata::history<create_users, index_users>;
+template <>
+inline constexpr strata::review_policy strata::review_policy_for<history> = strata::strict_policy<strata::postgresql_sql, strata::sqlite_sql>();
+
+int main() {
+  const auto project = strata::cli::project_of<history>();
+  if (project.revisions.size() != 2 || project.revisions[1].id != "b2") {
+    std::fputs("single header, revisions only: project_of does not hold the history's two revisions\n", stderr);
+    return 1;
+  }
+  return 0;
+}
