@@ -313,6 +313,23 @@ concept PreparesLocation = Dialect<D> && requires(std::string_view url) {
   { D::prepare_location(url) } -> std::convertible_to<bool>;
 };
 
+// ---- HasSchemas: one database, several schemas, each migrated on its own ----------------------------
+
+// A model's database holds schemas (namespaces of tables), and a connection migrates one of them,
+// its version table in it (one schema per tenant): `manage_db upgrade --all-schemas` upgrades each.
+//   std::vector<std::string> schemas();
+//       // the schemas of the connected database, sorted by name, without the database's own
+//       // (its catalogue, information schema, temporary and TOAST schemas)
+//   static std::string schema_url(std::string_view url, std::string_view schema);
+//       // the URL of the same database that migrates `schema` (whatever schema `url` named)
+// Law: D(schema_url(url, s)) migrates s: its version table and what its revisions create are in s.
+// Models: strata::postgresql.
+template <class D>
+concept HasSchemas = Dialect<D> && requires(D& d, std::string_view url, std::string_view schema) {
+  { d.schemas() } -> std::same_as<std::vector<std::string>>;
+  { D::schema_url(url, schema) } -> std::convertible_to<std::string>;
+};
+
 // ---- BacksUp: a copy of the database before a migration --------------------------------------------
 
 // Where a backup goes and what it is called.

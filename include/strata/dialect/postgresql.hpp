@@ -251,6 +251,30 @@ class postgresql {
     for (const auto& o : operations) apply_one(o);
   }
 
+  // The database's schemas but its own (HasSchemas): pg_catalog, information_schema, pg_toast, pg_temp_N ...
+  std::vector<std::string> schemas() {
+    return guarded("listing the schemas", [&] {
+      std::vector<std::string> out;
+      with_transaction([&](pqxx::transaction_base& t) {
+        out.clear();
+        for (const auto& r : t.exec("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' "
+                                    "ORDER BY nspname COLLATE \"C\""))
+          out.emplace_back(r[0].c_str());
+      });
+      return out;
+    });
+  }
+
+  // The URL with its schema= replaced by (or given) `schema` (HasSchemas).
+  static std::string schema_url(std::string_view url, std::string_view schema) {
+    const auto p = database_url::split(url);
+    std::string query;
+    for (const auto item : database_url::query_items(p.query))
+      if (database_url::decode(item.substr(0, item.find('='))) != "schema") query += std::string(item) + "&";
+    return std::string(url.substr(0, url.size() - (p.has_query ? p.query.size() + 1 : 0))) + "?" + query + "schema=" +
+           detail::postgresql_url::detail::encode(schema);
+  }
+
   // The schema's tables, keys and indexes, read from pg_catalog (detail/postgresql_inspect.hpp).
   owned_schema inspect() {
     return guarded("reading the schema", [&] {
