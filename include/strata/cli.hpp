@@ -460,7 +460,7 @@ class application {
         auto opened = commands::open<D>(project_.revisions, url);
         out.emplace();
         for (const auto& s : commands::select_schemas(std::get<0>(opened).dialect().schemas(), patterns))
-          out->push_back({prefix + s, D::schema_url(url, s)});
+          out->push_back({prefix + s, url, s});
       } else {
         throw usage_error("--all-schemas and --schemas need a database with schemas, and the " + std::string(D::name) +
                           " dialect has none; name each database to upgrade with --url or --urls-from instead");
@@ -485,7 +485,7 @@ class application {
     std::vector<commands::upgrade_target> targets;
     for (const auto& url : urls) {
       if (!by_schema) {
-        targets.push_back({database_url::mask(url), url});
+        targets.push_back({database_url::mask(url), url, {}});
         continue;
       }
       auto found = schema_targets(url, schemas_.empty() ? c.schemas : schemas_, urls.size() == 1 ? "" : database_url::mask(url) + " schema ");

@@ -320,14 +320,17 @@ concept PreparesLocation = Dialect<D> && requires(std::string_view url) {
 //   std::vector<std::string> schemas();
 //       // the schemas of the connected database, sorted by name, without the database's own
 //       // (its catalogue, information schema, temporary and TOAST schemas)
-//   static std::string schema_url(std::string_view url, std::string_view schema);
-//       // the URL of the same database that migrates `schema` (whatever schema `url` named)
-// Law: D(schema_url(url, s)) migrates s: its version table and what its revisions create are in s.
-// Models: strata::postgresql.
+//   void use_schema(std::string_view schema);
+//       // migrates `schema` from now on, on the same connection (a worker of
+//       // commands::upgrade_each goes from schema to schema without connecting again); called
+//       // between migrations only. A schema that does not exist is created by the first migration.
+// Law: after d.use_schema(s), d migrates s: its version table and what its revisions create are in
+// s, as on a connection opened to s.
+// Models: strata::postgresql (use_schema: what the URL's ?schema= does).
 template <class D>
-concept HasSchemas = Dialect<D> && requires(D& d, std::string_view url, std::string_view schema) {
+concept HasSchemas = Dialect<D> && requires(D& d, std::string_view schema) {
   { d.schemas() } -> std::same_as<std::vector<std::string>>;
-  { D::schema_url(url, schema) } -> std::convertible_to<std::string>;
+  d.use_schema(schema);
 };
 
 // ---- BacksUp: a copy of the database before a migration --------------------------------------------

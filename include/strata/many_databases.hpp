@@ -16,11 +16,13 @@
 #include <fnmatch.h>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -35,8 +37,11 @@ namespace strata::commands {
 
 // One database or schema to upgrade.
 struct upgrade_target {
-  std::string name;  // how reports name it: a schema's name, a URL with its password masked; never a password
-  std::string url;   // what opens it (commands::open)
+  std::string name;    // how reports name it: a schema's name, a URL with its password masked; never a password
+  std::string url;     // what opens it (commands::open)
+  // A schema of that database (HasSchemas: use_schema), or empty for the database as the URL names it.
+  // A worker upgrades the schemas of one URL one after another on one connection.
+  std::string schema;
 };
 
 struct upgrade_each_options {
@@ -98,16 +103,36 @@ inline std::string one_line(std::string text) {
   return text;
 }
 
-// Upgrades one target on a connection of its own; never throws.
+// A worker's connection, kept from one schema of a database to the next.
 template <Dialect... Ds>
-target_report upgrade_one(std::span<const revision_info> revisions, const upgrade_target& target, const upgrade_each_options& options) {
+struct kept_connection {
+  std::optional<std::variant<migrator<Ds>...>> opened;
+  std::string url;
+};
+
+// Upgrades one target on the worker's connection (a new one unless it is the next schema of the
+// same database); never throws.
+template <Dialect... Ds>
+target_report upgrade_one(std::span<const revision_info> revisions, const upgrade_target& target, const upgrade_each_options& options,
+                          kept_connection<Ds...>& kept) {
   target_report r;
   r.name = target.name;
   const auto started = std::chrono::steady_clock::now();
   try {
-    auto opened = open<Ds...>(revisions, target.url, options.migrator);
+    if (!kept.opened || target.schema.empty() || kept.url != target.url) {
+      kept.opened.reset();
+      kept.opened.emplace(open<Ds...>(revisions, target.url, options.migrator));
+      kept.url = target.url;
+    }
     std::visit(
         [&](auto& m) {
+          using D = std::remove_reference_t<decltype(m.dialect())>;
+          if (!target.schema.empty()) {
+            if constexpr (HasSchemas<D>)
+              m.dialect().use_schema(target.schema);
+            else
+              throw error("the " + std::string(D::name) + " dialect has no schemas, so schema '" + target.schema + "' cannot be upgraded");
+          }
           try {
             r.from = current(m);
             r.applied = m.upgrade(options.target).size();
@@ -124,19 +149,20 @@ target_report upgrade_one(std::span<const revision_info> revisions, const upgrad
           } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): `to_known` says it was not read
           }
         },
-        opened);
+        *kept.opened);
   } catch (const std::exception& e) {  // it could not be opened
     r.outcome = target_outcome::failed;
     r.error = one_line(e.what());
   }
+  if (r.outcome == target_outcome::failed || target.schema.empty()) kept.opened.reset();  // a failure's connection is not trusted again
   r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   return r;
 }
 
 }  // namespace detail
 
-// Upgrades each target with `options.jobs` threads, each opening one target's connection at a time
-// (of the first of Ds whose schemes hold its URL). `done` is called once per target that ran, as it
+// Upgrades each target with `options.jobs` threads, each with one connection at a time (of the
+// first of Ds whose schemes hold its URL), kept from one schema of a database to the next. `done` is called once per target that ran, as it
 // finishes, one call at a time (from the worker threads). Never throws for a target's failure: the
 // report says which failed and why.
 template <Dialect... Ds>
@@ -152,8 +178,9 @@ upgrade_each_report upgrade_each(std::span<const revision_info> revisions, const
   std::atomic<bool> stop{false};
   std::mutex reporting;
   auto work = [&] {
+    detail::kept_connection<Ds...> kept;
     for (std::size_t i = next++; i < targets.size() && !stop; i = next++) {
-      auto r = detail::upgrade_one<Ds...>(revisions, targets[i], options);
+      auto r = detail::upgrade_one<Ds...>(revisions, targets[i], options, kept);
       if (r.outcome == target_outcome::failed && !options.keep_going) stop = true;
       const std::lock_guard lock(reporting);
       report.targets[i] = std::move(r);

@@ -4857,14 +4857,17 @@ concept PreparesLocation = Dialect<D> && requires(std::string_view url) {
 //   std::vector<std::string> schemas();
 //       // the schemas of the connected database, sorted by name, without the database's own
 //       // (its catalogue, information schema, temporary and TOAST schemas)
-//   static std::string schema_url(std::string_view url, std::string_view schema);
-//       // the URL of the same database that migrates `schema` (whatever schema `url` named)
-// Law: D(schema_url(url, s)) migrates s: its version table and what its revisions create are in s.
-// Models: strata::postgresql.
+//   void use_schema(std::string_view schema);
+//       // migrates `schema` from now on, on the same connection (a worker of
+//       // commands::upgrade_each goes from schema to schema without connecting again); called
+//       // between migrations only. A schema that does not exist is created by the first migration.
+// Law: after d.use_schema(s), d migrates s: its version table and what its revisions create are in
+// s, as on a connection opened to s.
+// Models: strata::postgresql (use_schema: what the URL's ?schema= does).
 template <class D>
-concept HasSchemas = Dialect<D> && requires(D& d, std::string_view url, std::string_view schema) {
+concept HasSchemas = Dialect<D> && requires(D& d, std::string_view schema) {
   { d.schemas() } -> std::same_as<std::vector<std::string>>;
-  { D::schema_url(url, schema) } -> std::convertible_to<std::string>;
+  d.use_schema(schema);
 };
 
 // ---- BacksUp: a copy of the database before a migration --------------------------------------------
@@ -10923,14 +10926,21 @@ class postgresql {
     });
   }
 
-  // The URL with its schema= replaced by (or given) `schema` (HasSchemas).
-  static std::string schema_url(std::string_view url, std::string_view schema) {
-    const auto p = database_url::split(url);
-    std::string query;
-    for (const auto item : database_url::query_items(p.query))
-      if (database_url::decode(item.substr(0, item.find('='))) != "schema") query += std::string(item) + "&";
-    return std::string(url.substr(0, url.size() - (p.has_query ? p.query.size() + 1 : 0))) + "?" + query + "schema=" +
-           detail::postgresql_url::detail::encode(schema);
+  // Migrates `schema` from now on, on this connection (HasSchemas): as a URL with ?schema=<schema>
+  // would, without connecting again. Between migrations only, not while hold_migration_lock() runs.
+  void use_schema(std::string_view schema) {
+    if (held_) throw std::logic_error("strata::postgresql::use_schema: called while the migration lock is held; switch schemas between migrations");
+    if (!shown_.empty()) {  // location() names the schema as the URL would
+      const auto p = database_url::split(shown_);
+      std::string query;
+      for (const auto item : database_url::query_items(p.query))
+        if (database_url::decode(item.substr(0, item.find('='))) != "schema") query += std::string(item) + "&";
+      shown_ = shown_.substr(0, shown_.size() - (p.has_query ? p.query.size() + 1 : 0)) + "?" + query + "schema=" +
+               detail::postgresql_url::detail::encode(schema);
+    }
+    options_.schema = std::string(schema);
+    forget_known();
+    connected();
   }
 
   // The schema's tables, keys and indexes, read from pg_catalog (detail/postgresql_inspect.hpp).
@@ -14924,11 +14934,13 @@ inline configuration load_configuration(const configuration_options& options = {
 #include <fnmatch.h>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <ostream>
 #include <span>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <type_traits>
 #include <utility>
 #include <variant>
 #include <vector>
@@ -14943,8 +14955,11 @@ namespace strata::commands {
 
 // One database or schema to upgrade.
 struct upgrade_target {
-  std::string name;  // how reports name it: a schema's name, a URL with its password masked; never a password
-  std::string url;   // what opens it (commands::open)
+  std::string name;    // how reports name it: a schema's name, a URL with its password masked; never a password
+  std::string url;     // what opens it (commands::open)
+  // A schema of that database (HasSchemas: use_schema), or empty for the database as the URL names it.
+  // A worker upgrades the schemas of one URL one after another on one connection.
+  std::string schema;
 };
 
 struct upgrade_each_options {
@@ -15006,16 +15021,36 @@ inline std::string one_line(std::string text) {
   return text;
 }
 
-// Upgrades one target on a connection of its own; never throws.
+// A worker's connection, kept from one schema of a database to the next.
 template <Dialect... Ds>
-target_report upgrade_one(std::span<const revision_info> revisions, const upgrade_target& target, const upgrade_each_options& options) {
+struct kept_connection {
+  std::optional<std::variant<migrator<Ds>...>> opened;
+  std::string url;
+};
+
+// Upgrades one target on the worker's connection (a new one unless it is the next schema of the
+// same database); never throws.
+template <Dialect... Ds>
+target_report upgrade_one(std::span<const revision_info> revisions, const upgrade_target& target, const upgrade_each_options& options,
+                          kept_connection<Ds...>& kept) {
   target_report r;
   r.name = target.name;
   const auto started = std::chrono::steady_clock::now();
   try {
-    auto opened = open<Ds...>(revisions, target.url, options.migrator);
+    if (!kept.opened || target.schema.empty() || kept.url != target.url) {
+      kept.opened.reset();
+      kept.opened.emplace(open<Ds...>(revisions, target.url, options.migrator));
+      kept.url = target.url;
+    }
     std::visit(
         [&](auto& m) {
+          using D = std::remove_reference_t<decltype(m.dialect())>;
+          if (!target.schema.empty()) {
+            if constexpr (HasSchemas<D>)
+              m.dialect().use_schema(target.schema);
+            else
+              throw error("the " + std::string(D::name) + " dialect has no schemas, so schema '" + target.schema + "' cannot be upgraded");
+          }
           try {
             r.from = current(m);
             r.applied = m.upgrade(options.target).size();
@@ -15032,19 +15067,20 @@ target_report upgrade_one(std::span<const revision_info> revisions, const upgrad
           } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): `to_known` says it was not read
           }
         },
-        opened);
+        *kept.opened);
   } catch (const std::exception& e) {  // it could not be opened
     r.outcome = target_outcome::failed;
     r.error = one_line(e.what());
   }
+  if (r.outcome == target_outcome::failed || target.schema.empty()) kept.opened.reset();  // a failure's connection is not trusted again
   r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
   return r;
 }
 
 }  // namespace detail
 
-// Upgrades each target with `options.jobs` threads, each opening one target's connection at a time
-// (of the first of Ds whose schemes hold its URL). `done` is called once per target that ran, as it
+// Upgrades each target with `options.jobs` threads, each with one connection at a time (of the
+// first of Ds whose schemes hold its URL), kept from one schema of a database to the next. `done` is called once per target that ran, as it
 // finishes, one call at a time (from the worker threads). Never throws for a target's failure: the
 // report says which failed and why.
 template <Dialect... Ds>
@@ -15060,8 +15096,9 @@ upgrade_each_report upgrade_each(std::span<const revision_info> revisions, const
   std::atomic<bool> stop{false};
   std::mutex reporting;
   auto work = [&] {
+    detail::kept_connection<Ds...> kept;
     for (std::size_t i = next++; i < targets.size() && !stop; i = next++) {
-      auto r = detail::upgrade_one<Ds...>(revisions, targets[i], options);
+      auto r = detail::upgrade_one<Ds...>(revisions, targets[i], options, kept);
       if (r.outcome == target_outcome::failed && !options.keep_going) stop = true;
       const std::lock_guard lock(reporting);
       report.targets[i] = std::move(r);
@@ -15801,7 +15838,7 @@ class application {
         auto opened = commands::open<D>(project_.revisions, url);
         out.emplace();
         for (const auto& s : commands::select_schemas(std::get<0>(opened).dialect().schemas(), patterns))
-          out->push_back({prefix + s, D::schema_url(url, s)});
+          out->push_back({prefix + s, url, s});
       } else {
         throw usage_error("--all-schemas and --schemas need a database with schemas, and the " + std::string(D::name) +
                           " dialect has none; name each database to upgrade with --url or --urls-from instead");
@@ -15826,7 +15863,7 @@ class application {
     std::vector<commands::upgrade_target> targets;
     for (const auto& url : urls) {
       if (!by_schema) {
-        targets.push_back({database_url::mask(url), url});
+        targets.push_back({database_url::mask(url), url, {}});
         continue;
       }
       auto found = schema_targets(url, schemas_.empty() ? c.schemas : schemas_, urls.size() == 1 ? "" : database_url::mask(url) + " schema ");

@@ -265,14 +265,21 @@ class postgresql {
     });
   }
 
-  // The URL with its schema= replaced by (or given) `schema` (HasSchemas).
-  static std::string schema_url(std::string_view url, std::string_view schema) {
-    const auto p = database_url::split(url);
-    std::string query;
-    for (const auto item : database_url::query_items(p.query))
-      if (database_url::decode(item.substr(0, item.find('='))) != "schema") query += std::string(item) + "&";
-    return std::string(url.substr(0, url.size() - (p.has_query ? p.query.size() + 1 : 0))) + "?" + query + "schema=" +
-           detail::postgresql_url::detail::encode(schema);
+  // Migrates `schema` from now on, on this connection (HasSchemas): as a URL with ?schema=<schema>
+  // would, without connecting again. Between migrations only, not while hold_migration_lock() runs.
+  void use_schema(std::string_view schema) {
+    if (held_) throw std::logic_error("strata::postgresql::use_schema: called while the migration lock is held; switch schemas between migrations");
+    if (!shown_.empty()) {  // location() names the schema as the URL would
+      const auto p = database_url::split(shown_);
+      std::string query;
+      for (const auto item : database_url::query_items(p.query))
+        if (database_url::decode(item.substr(0, item.find('='))) != "schema") query += std::string(item) + "&";
+      shown_ = shown_.substr(0, shown_.size() - (p.has_query ? p.query.size() + 1 : 0)) + "?" + query + "schema=" +
+               detail::postgresql_url::detail::encode(schema);
+    }
+    options_.schema = std::string(schema);
+    forget_known();
+    connected();
   }
 
   // The schema's tables, keys and indexes, read from pg_catalog (detail/postgresql_inspect.hpp).
