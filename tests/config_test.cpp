@@ -197,6 +197,18 @@ TEST_F(Configuration, AnAbsoluteVersionsDirIsKept) {
   EXPECT_EQ(strata::load_configuration(options()).versions_dir, elsewhere);
 }
 
+// The schemas `manage_db upgrade --all-schemas` upgrades: a comma-separated list of names and patterns.
+TEST_F(Configuration, SchemasAreAListOfNamesAndPatterns) {
+  write(ini(), "[strata]\nurl = postgresql://app@db/app\nschemas = tenant_*, shared ,,billing\n");
+  EXPECT_EQ(strata::load_configuration(options()).schemas, (std::vector<std::string>{"tenant_*", "shared", "billing"}));
+  write(ini(), "[strata]\nurl = postgresql://app@db/app\n");
+  EXPECT_TRUE(strata::load_configuration(options()).schemas.empty());
+  write(ini(), "[strata]\nurl = postgresql://app@db/app\nschemas = , \n");
+  EXPECT_EQ(configuration_error_of(options()),
+            ini_line(3) + ": schemas is empty; name the schemas --all-schemas upgrades, for example schemas = tenant_*, or remove the line "
+                          "for every schema");
+}
+
 TEST_F(Configuration, OtherSectionsAreIgnored) {
   write(ini(),
         "[loggers]\n"

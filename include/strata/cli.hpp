@@ -16,6 +16,7 @@
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -33,6 +34,7 @@
 #include <strata/errors.hpp>
 #include <strata/graph.hpp>
 #include <strata/history.hpp>
+#include <strata/many_databases.hpp>
 #include <strata/migrator.hpp>
 #include <strata/model.hpp>
 #include <strata/offline.hpp>
@@ -121,7 +123,9 @@ class application {
     app.require_subcommand(1);
     app.fallthrough();
     app.add_option("-c,--config", config_file_, "The configuration file (default: $STRATA_CONFIG, else ./strata.ini)");
-    auto* url_option = app.add_option("--url", url_, "The database URL, overriding DATABASE_URL and the configuration file");
+    app.add_option("--url", urls_, "The database URL, overriding DATABASE_URL and the configuration file "
+                                                      "(upgrade: give it again for each database to upgrade)")
+                           ->allow_extra_args(false);
 
     auto* init = app.add_subcommand("init", "Set up the versions folder: create it with an empty history.hpp, so that a new project builds before its first revision");
     auto* migrate = app.add_subcommand("migrate", "Write a new revision into the versions folder (down revision: the current heads)");
@@ -144,6 +148,16 @@ class application {
                                              "all or nothing (tx_mode in strata.ini)")
           ->check(CLI::IsMember({"revision", "all"}));
     }
+    upgrade->add_flag("--all-schemas", all_schemas_, "Upgrade each schema of the database, each with its own version table "
+                                                      "(those that schemas in strata.ini names; default: every schema)");
+    upgrade->add_option("--schemas", schemas_, "The schemas to upgrade, as names or shell patterns, comma-separated: --schemas 'tenant_*'")
+        ->delimiter(',')
+        ->allow_extra_args(false);
+    upgrade->add_option("--urls-from", urls_from_, "A file of database URLs, one a line (# starts a comment): upgrade each");
+    auto* jobs = upgrade->add_option("--jobs", jobs_, "How many databases or schemas are upgraded at once, each on its own connection "
+                                                      "(default 4)")
+                     ->check(CLI::Range(1, 64));
+    upgrade->add_flag("--keep-going", keep_going_, "After a database or schema fails, upgrade the others still (default: start no other)");
     auto* stamp = app.add_subcommand("stamp", "Set the version table to a target without running any migration");
     stamp->add_option("target", target_, "head, heads, base, or a revision id or prefix");
     auto* current = app.add_subcommand("current", "Show the database's current revision(s)");
@@ -193,8 +207,18 @@ class application {
 
     try {
       // An empty --url (an unset variable in a script) must not fall back to another database.
-      if (url_option->count() > 0 && strata::detail::trim(url_).empty())
-        throw usage_error(std::string(empty_url));
+      for (const auto& u : urls_)
+        if (strata::detail::trim(u).empty()) throw usage_error(std::string(empty_url));
+      if (urls_.size() == 1) url_ = urls_.front();
+      if (urls_.size() > 1 && !*upgrade)
+        throw usage_error("only upgrade takes several --url; give " + std::string(app.get_subcommands().front()->get_name()) + " one database URL");
+      const bool many = *upgrade && (all_schemas_ || !schemas_.empty() || !urls_from_.empty() || urls_.size() > 1);
+      if (!many && (jobs->count() > 0 || keep_going_))
+        throw usage_error(std::string(jobs->count() > 0 ? "--jobs" : "--keep-going") + " is for several databases or schemas; add --all-schemas, "
+                          "--schemas, --urls-from or more --url, or leave it out");
+      if (many && sql_) throw usage_error("--sql prints the script of one database; leave it out to upgrade several, or give one --url");
+      if (many && backup_)
+        throw usage_error("--backup backs up one database; back several up with the database's own tools, then upgrade them without --backup");
       if (!backup_dir_.empty() && !backup_) throw usage_error("--backup-dir names where --backup writes; add --backup, or leave --backup-dir out");
       if (sql_ && backup_) throw usage_error("--sql prints a script and touches no database, so there is nothing to back up; leave --backup out");
       // Checked here rather than by CLI11, for a message that says what the target can be.
@@ -234,6 +258,7 @@ class application {
       }
       if (*upgrade) {
         refuse_if_stale(", so it upgrades nothing; ", " and upgrade again");
+        if (many) return do_upgrade_each();
         return with_database([&](auto& m) { return do_move(m, direction::upgrade); });
       }
       if (*downgrade) return with_database([&](auto& m) { return do_move(m, direction::downgrade); });
@@ -401,6 +426,119 @@ class application {
       out_ << (up ? "Upgraded " : "Downgraded ") << count(change.applied.size(), "revision") << "; the database is at "
            << id_list(change.to) << ".\n";
     return exit_success;
+  }
+
+  // ---- upgrade over several databases or schemas (strata/many_databases.hpp)
+
+  // The URLs of a --urls-from file: one a line, blank lines and # comments skipped.
+  static std::vector<std::string> url_list(const std::string& file) {
+    std::ifstream in(file);
+    if (!in) throw usage_error("cannot read the URL list '" + file + "' (--urls-from); name a readable file of database URLs, one a line");
+    std::vector<std::string> out;
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+      auto text = strata::detail::trim(line);
+      if (text.empty() || text.front() == '#') continue;
+      try {
+        (void)database_url::parse(text);
+      } catch (const malformed_url& e) {
+        throw malformed_url(file + " line " + std::to_string(number) + ": " + e.what());
+      }
+      out.push_back(std::move(text));
+    }
+    if (out.empty()) throw usage_error("the URL list '" + file + "' (--urls-from) names no database; write one URL a line");
+    return out;
+  }
+
+  // The schemas of the database at `url` that `patterns` select, as targets named `prefix` + schema.
+  std::vector<commands::upgrade_target> schema_targets(const std::string& url, const std::vector<std::string>& patterns, const std::string& prefix) {
+    const auto scheme = database_url::parse(url).scheme;
+    std::optional<std::vector<commands::upgrade_target>> out;
+    auto try_one = [&]<class D>() {
+      if (out || !handles_scheme<D>(scheme)) return;
+      if constexpr (HasSchemas<D>) {
+        auto opened = commands::open<D>(project_.revisions, url);
+        out.emplace();
+        for (const auto& s : commands::select_schemas(std::get<0>(opened).dialect().schemas(), patterns))
+          out->push_back({prefix + s, url, s});
+      } else {
+        throw usage_error("--all-schemas and --schemas need a database with schemas, and the " + std::string(D::name) +
+                          " dialect has none; name each database to upgrade with --url or --urls-from instead");
+      }
+    };
+    (try_one.template operator()<Ds>(), ...);
+    if (!out) throw malformed_url(commands::detail::unknown_scheme<Ds...>(scheme));
+    return std::move(*out);
+  }
+
+  // upgrade --all-schemas, --schemas, --urls-from or several --url: each target on a connection of
+  // its own, --jobs at a time, a line each as it finishes, then a summary.
+  int do_upgrade_each() {
+    std::vector<std::string> urls = urls_;
+    if (!urls_from_.empty())
+      for (auto& u : url_list(urls_from_)) urls.push_back(std::move(u));
+    const auto& c = config(urls.empty());
+    if (urls.empty()) urls.push_back(c.url);
+    for (auto& u : urls) u = with_connection_settings(c, std::move(u));
+    const bool by_schema = all_schemas_ || !schemas_.empty();
+    const std::string noun = by_schema ? "schema" : "database";
+    std::vector<commands::upgrade_target> targets;
+    for (const auto& url : urls) {
+      if (!by_schema) {
+        targets.push_back({database_url::mask(url), url, {}});
+        continue;
+      }
+      auto found = schema_targets(url, schemas_.empty() ? c.schemas : schemas_, urls.size() == 1 ? "" : database_url::mask(url) + " schema ");
+      if (found.empty())
+        out_ << "No schema of " << database_url::mask(url) << " is named by " << join(schemas_.empty() ? c.schemas : schemas_) << ".\n";
+      for (auto& t : found) targets.push_back(std::move(t));
+    }
+    if (targets.empty()) {
+      out_ << "Nothing to upgrade.\n";
+      return exit_success;
+    }
+    const auto target = target_.empty() ? std::string("head") : target_;
+    out_ << "Upgrading " << count(targets.size(), noun) << (by_schema && urls.size() == 1 ? " of " + database_url::mask(urls.front()) : "")
+         << " to " << target << ", " << std::min<std::size_t>(jobs_, targets.size()) << " at a time:\n"
+         << std::flush;
+    const auto report = commands::upgrade_each<Ds...>(
+        project_.revisions, targets, {.target = target, .jobs = jobs_, .keep_going = keep_going_, .migrator = migrator_options_of(c)},
+        [&](const commands::target_report& r) { out_ << target_line(r) << std::flush; });
+    for (const auto& r : report.targets)
+      if (r.outcome == commands::target_outcome::not_started) out_ << target_line(r);
+    const auto failed = report.count(commands::target_outcome::failed), not_started = report.count(commands::target_outcome::not_started);
+    const auto seconds = static_cast<double>(report.duration.count()) / 1000.0;
+    char rate[64];
+    std::snprintf(rate, sizeof rate, "%.2f s (%.1f %ss a second)", seconds, seconds > 0 ? static_cast<double>(targets.size() - not_started) / seconds : 0.0,
+                  noun.c_str());
+    out_ << "Done with " << (targets.size() - not_started) << " of " << count(targets.size(), noun) << " in " << rate << ": "
+         << report.count(commands::target_outcome::upgraded) << " upgraded, " << report.count(commands::target_outcome::up_to_date)
+         << " up to date, " << failed << " failed" << (not_started == 0 ? "" : ", " + std::to_string(not_started) + " not started") << ".\n"
+         << std::flush;
+    if (report.ok()) return exit_success;
+    std::vector<std::string> names;
+    for (const auto& r : report.targets)
+      if (r.outcome == commands::target_outcome::failed) names.push_back(r.name);
+    err_ << program_ << ": " << failed << " of " << count(targets.size(), noun) << " failed to upgrade (" << join(names) << ")"
+         << (not_started == 0 ? "" : ", so " + count(not_started, noun) + " did not start (--keep-going upgrades them still)")
+         << "; the lines above say why: fix it and upgrade again\n";
+    return exit_failure;
+  }
+
+  // "  tenant_01: base -> c7d2a9e1f0b3 (head), 2 revisions in 41 ms"
+  static std::string target_line(const commands::target_report& r) {
+    using commands::target_outcome;
+    const auto ms = std::to_string(r.duration.count()) + " ms";
+    std::string line = "  " + r.name + ": ";
+    switch (r.outcome) {
+      case target_outcome::upgraded: line += id_list(r.from) + " -> " + id_list(r.to) + ", " + count(r.applied, "revision") + " in " + ms; break;
+      case target_outcome::up_to_date: line += "up to date at " + id_list(r.to) + " (" + ms + ")"; break;
+      case target_outcome::failed:
+        line += "FAILED after " + ms + (r.to_known ? ", left at " + id_list(r.to) : std::string()) + ": " + r.error;
+        break;
+      case target_outcome::not_started: line += "not started: an earlier one failed"; break;
+    }
+    return line + "\n";
   }
 
   // upgrade/downgrade --sql: the script, on stdout; no database is opened.
@@ -742,6 +880,10 @@ class application {
   std::string program_;
   std::optional<configuration> config_;
   std::optional<commands::versions_folder_comparison> folder_;
+  std::vector<std::string> urls_, schemas_;  // --url given once or more; --schemas
+  std::string urls_from_;
+  unsigned jobs_ = 4;
+  bool all_schemas_ = false, keep_going_ = false;
   std::string config_file_, url_, message_, positional_message_, target_, backup_dir_, tx_mode_;
   std::vector<std::string> revisions_;
   bool no_autogenerate_ = false, empty_ = false, from_database_ = false, verbose_ = false, json_ = false, confirm_ = false, applied_ = false;

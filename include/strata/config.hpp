@@ -38,6 +38,9 @@ struct configuration {
   // `tx_mode = revision | all` in the ini file (migrator_options::transactions); nullopt: not set,
   // the migrator's default. manage_db's --tx-mode wins over it.
   std::optional<transaction_mode> transactions;
+  // `schemas = tenant_*, shared` in the ini file: the schemas `upgrade --all-schemas` upgrades, as
+  // names or shell patterns (* and ?); empty: every schema of the database. --schemas wins over it.
+  std::vector<std::string> schemas;
 };
 
 // The [strata] keys that go to the dialect as the URL's parameters of the same name (a URL's own
@@ -58,12 +61,30 @@ struct configuration_options {
   bool require_url = true;
 };
 
+// The URL with the configuration's connection_settings as its parameters, unless it sets them
+// itself: what load_configuration does to the configured URL, for a URL given otherwise (a list).
+inline std::string with_connection_settings(const configuration& c, std::string url) {
+  for (const auto& [key, value] : c.connection_settings) url = database_url::with_parameter(url, key, value);
+  return url;
+}
+
 namespace detail {
 
 inline std::string trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return {};
   return std::string(s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1));
+}
+
+// The items of a comma-separated list, trimmed, the empty ones left out.
+inline std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    if (auto item = trim(text.substr(0, comma)); !item.empty()) out.push_back(std::move(item));
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  }
+  return out;
 }
 
 // The line (1-based) of `key = ...` in `[section]` of an ini file, for messages; 0 when not found.
@@ -230,6 +251,11 @@ inline configuration load_configuration(const configuration_options& options = {
           if (!config.transactions)
             throw configuration_error(where + ": tx_mode = '" + value.data() + "' is not a transaction mode; write tx_mode = revision "
                                       "(a transaction per revision) or tx_mode = all (one for all the pending revisions)");
+        } else if (key == "schemas") {
+          config.schemas = detail::split_list(value.data());
+          if (config.schemas.empty())
+            throw configuration_error(where + ": schemas is empty; name the schemas --all-schemas upgrades, for example schemas = tenant_*, "
+                                      "or remove the line for every schema");
         } else if (std::find(std::begin(connection_settings), std::end(connection_settings), key) != std::end(connection_settings)) {
           const auto& text = value.data();
           if (key == "lock_retries" ? !database_url::count(text, 100) : !database_url::seconds(text))
@@ -239,7 +265,7 @@ inline configuration load_configuration(const configuration_options& options = {
           config.connection_settings.emplace_back(key, text);
         } else {
           throw configuration_error(where + ": '" + key + "' is not a strata setting; the [strata] section takes url, "
-                                    "version_table, versions_dir, protected, tx_mode, migration_lock_wait, statement_lock_timeout, lock_retries "
+                                    "version_table, versions_dir, protected, tx_mode, schemas, migration_lock_wait, statement_lock_timeout, lock_retries "
                                     "and statement_timeout");
         }
       }
@@ -273,7 +299,7 @@ inline configuration load_configuration(const configuration_options& options = {
                                   : "no database URL: " + config.file.string() +
                                         " has no url in its [strata] section and DATABASE_URL is not set; add url = ... there");
   }
-  for (const auto& [key, value] : config.connection_settings) config.url = database_url::with_parameter(config.url, key, value);
+  config.url = with_connection_settings(config, std::move(config.url));
   try {
     (void)database_url::parse(config.url);
   } catch (const malformed_url& e) {

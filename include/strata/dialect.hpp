@@ -313,6 +313,26 @@ concept PreparesLocation = Dialect<D> && requires(std::string_view url) {
   { D::prepare_location(url) } -> std::convertible_to<bool>;
 };
 
+// ---- HasSchemas: one database, several schemas, each migrated on its own ----------------------------
+
+// A model's database holds schemas (namespaces of tables), and a connection migrates one of them,
+// its version table in it (one schema per tenant): `manage_db upgrade --all-schemas` upgrades each.
+//   std::vector<std::string> schemas();
+//       // the schemas of the connected database, sorted by name, without the database's own
+//       // (its catalogue, information schema, temporary and TOAST schemas)
+//   void use_schema(std::string_view schema);
+//       // migrates `schema` from now on, on the same connection (a worker of
+//       // commands::upgrade_each goes from schema to schema without connecting again); called
+//       // between migrations only. A schema that does not exist is created by the first migration.
+// Law: after d.use_schema(s), d migrates s: its version table and what its revisions create are in
+// s, as on a connection opened to s.
+// Models: strata::postgresql (use_schema: what the URL's ?schema= does).
+template <class D>
+concept HasSchemas = Dialect<D> && requires(D& d, std::string_view schema) {
+  { d.schemas() } -> std::same_as<std::vector<std::string>>;
+  d.use_schema(schema);
+};
+
 // ---- BacksUp: a copy of the database before a migration --------------------------------------------
 
 // Where a backup goes and what it is called.

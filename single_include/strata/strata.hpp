@@ -6525,6 +6525,26 @@ concept PreparesLocation = Dialect<D> && requires(std::string_view url) {
   { D::prepare_location(url) } -> std::convertible_to<bool>;
 };
 
+// ---- HasSchemas: one database, several schemas, each migrated on its own ----------------------------
+
+// A model's database holds schemas (namespaces of tables), and a connection migrates one of them,
+// its version table in it (one schema per tenant): `manage_db upgrade --all-schemas` upgrades each.
+//   std::vector<std::string> schemas();
+//       // the schemas of the connected database, sorted by name, without the database's own
+//       // (its catalogue, information schema, temporary and TOAST schemas)
+//   void use_schema(std::string_view schema);
+//       // migrates `schema` from now on, on the same connection (a worker of
+//       // commands::upgrade_each goes from schema to schema without connecting again); called
+//       // between migrations only. A schema that does not exist is created by the first migration.
+// Law: after d.use_schema(s), d migrates s: its version table and what its revisions create are in
+// s, as on a connection opened to s.
+// Models: strata::postgresql (use_schema: what the URL's ?schema= does).
+template <class D>
+concept HasSchemas = Dialect<D> && requires(D& d, std::string_view schema) {
+  { d.schemas() } -> std::same_as<std::vector<std::string>>;
+  d.use_schema(schema);
+};
+
 // ---- BacksUp: a copy of the database before a migration --------------------------------------------
 
 // Where a backup goes and what it is called.
@@ -12036,6 +12056,37 @@ class postgresql {
     for (const auto& o : operations) apply_one(o);
   }
 
+  // The database's schemas but its own (HasSchemas): pg_catalog, information_schema, pg_toast, pg_temp_N ...
+  std::vector<std::string> schemas() {
+    return guarded("listing the schemas", [&] {
+      std::vector<std::string> out;
+      with_transaction([&](pqxx::transaction_base& t) {
+        out.clear();
+        for (const auto& r : t.exec("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' "
+                                    "ORDER BY nspname COLLATE \"C\""))
+          out.emplace_back(r[0].c_str());
+      });
+      return out;
+    });
+  }
+
+  // Migrates `schema` from now on, on this connection (HasSchemas): as a URL with ?schema=<schema>
+  // would, without connecting again. Between migrations only, not while hold_migration_lock() runs.
+  void use_schema(std::string_view schema) {
+    if (held_) throw std::logic_error("strata::postgresql::use_schema: called while the migration lock is held; switch schemas between migrations");
+    if (!shown_.empty()) {  // location() names the schema as the URL would
+      const auto p = database_url::split(shown_);
+      std::string query;
+      for (const auto item : database_url::query_items(p.query))
+        if (database_url::decode(item.substr(0, item.find('='))) != "schema") query += std::string(item) + "&";
+      shown_ = shown_.substr(0, shown_.size() - (p.has_query ? p.query.size() + 1 : 0)) + "?" + query + "schema=" +
+               detail::postgresql_url::detail::encode(schema);
+    }
+    options_.schema = std::string(schema);
+    forget_known();
+    connected();
+  }
+
   // The schema's tables, keys and indexes, read from pg_catalog (detail/postgresql_inspect.hpp).
   owned_schema inspect() {
     return guarded("reading the schema", [&] {
@@ -14632,6 +14683,7 @@ static_assert(KeepsSnapshots<sqlite>);
 #include <cstdio>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -14684,6 +14736,9 @@ struct configuration {
   // `tx_mode = revision | all` in the ini file (migrator_options::transactions); nullopt: not set,
   // the migrator's default. manage_db's --tx-mode wins over it.
   std::optional<transaction_mode> transactions;
+  // `schemas = tenant_*, shared` in the ini file: the schemas `upgrade --all-schemas` upgrades, as
+  // names or shell patterns (* and ?); empty: every schema of the database. --schemas wins over it.
+  std::vector<std::string> schemas;
 };
 
 // The [strata] keys that go to the dialect as the URL's parameters of the same name (a URL's own
@@ -14704,12 +14759,30 @@ struct configuration_options {
   bool require_url = true;
 };
 
+// The URL with the configuration's connection_settings as its parameters, unless it sets them
+// itself: what load_configuration does to the configured URL, for a URL given otherwise (a list).
+inline std::string with_connection_settings(const configuration& c, std::string url) {
+  for (const auto& [key, value] : c.connection_settings) url = database_url::with_parameter(url, key, value);
+  return url;
+}
+
 namespace detail {
 
 inline std::string trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t\r\n");
   if (first == std::string_view::npos) return {};
   return std::string(s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1));
+}
+
+// The items of a comma-separated list, trimmed, the empty ones left out.
+inline std::vector<std::string> split_list(std::string_view text) {
+  std::vector<std::string> out;
+  while (!text.empty()) {
+    const auto comma = text.find(',');
+    if (auto item = trim(text.substr(0, comma)); !item.empty()) out.push_back(std::move(item));
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  }
+  return out;
 }
 
 // The line (1-based) of `key = ...` in `[section]` of an ini file, for messages; 0 when not found.
@@ -14876,6 +14949,11 @@ inline configuration load_configuration(const configuration_options& options = {
           if (!config.transactions)
             throw configuration_error(where + ": tx_mode = '" + value.data() + "' is not a transaction mode; write tx_mode = revision "
                                       "(a transaction per revision) or tx_mode = all (one for all the pending revisions)");
+        } else if (key == "schemas") {
+          config.schemas = detail::split_list(value.data());
+          if (config.schemas.empty())
+            throw configuration_error(where + ": schemas is empty; name the schemas --all-schemas upgrades, for example schemas = tenant_*, "
+                                      "or remove the line for every schema");
         } else if (std::find(std::begin(connection_settings), std::end(connection_settings), key) != std::end(connection_settings)) {
           const auto& text = value.data();
           if (key == "lock_retries" ? !database_url::count(text, 100) : !database_url::seconds(text))
@@ -14885,7 +14963,7 @@ inline configuration load_configuration(const configuration_options& options = {
           config.connection_settings.emplace_back(key, text);
         } else {
           throw configuration_error(where + ": '" + key + "' is not a strata setting; the [strata] section takes url, "
-                                    "version_table, versions_dir, protected, tx_mode, migration_lock_wait, statement_lock_timeout, lock_retries "
+                                    "version_table, versions_dir, protected, tx_mode, schemas, migration_lock_wait, statement_lock_timeout, lock_retries "
                                     "and statement_timeout");
         }
       }
@@ -14919,7 +14997,7 @@ inline configuration load_configuration(const configuration_options& options = {
                                   : "no database URL: " + config.file.string() +
                                         " has no url in its [strata] section and DATABASE_URL is not set; add url = ... there");
   }
-  for (const auto& [key, value] : config.connection_settings) config.url = database_url::with_parameter(config.url, key, value);
+  config.url = with_connection_settings(config, std::move(config.url));
   try {
     (void)database_url::parse(config.url);
   } catch (const malformed_url& e) {
@@ -14933,6 +15011,218 @@ inline configuration load_configuration(const configuration_options& options = {
 // #include <strata/errors.hpp>
 // #include <strata/graph.hpp>
 // #include <strata/history.hpp>
+// #include <strata/many_databases.hpp>
+// strata::commands::upgrade_each: one upgrade over many databases (one per shard) or schemas (one per
+// tenant), a bounded number at a time, each on a connection of its own, with a report per target.
+//
+//   const auto report = strata::commands::upgrade_each<strata::postgresql>(history::revisions, targets, {.jobs = 4});
+//   for (const auto& t : report.targets) if (t.outcome == strata::commands::target_outcome::failed) ...
+//
+// manage_db's `upgrade --all-schemas`, `--schemas`, `--urls-from` and repeated `--url` are this.
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <fnmatch.h>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/commands.hpp>
+// #include <strata/dialect.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/migrator.hpp>
+// #include <strata/url.hpp>
+
+namespace strata::commands {
+
+// One database or schema to upgrade.
+struct upgrade_target {
+  std::string name;    // how reports name it: a schema's name, a URL with its password masked; never a password
+  std::string url;     // what opens it (commands::open)
+  // A schema of that database (HasSchemas: use_schema), or empty for the database as the URL names it.
+  // A worker upgrades the schemas of one URL one after another on one connection.
+  std::string schema;
+};
+
+struct upgrade_each_options {
+  std::string target = "head";  // as upgrade() takes it
+  unsigned jobs = 4;            // how many targets are upgraded at once, each on its own connection (at least 1)
+  // After a target fails: false (the default) starts no other, and those already running finish;
+  // true goes on with the rest.
+  bool keep_going = false;
+  migrator_options migrator;
+};
+
+enum class target_outcome : std::uint8_t {
+  upgraded,     // revisions ran
+  up_to_date,   // nothing to run
+  failed,       // it threw: `error` says what; the target is at `to` when it could be read
+  not_started,  // an earlier failure stopped the run before its turn (upgrade_each_options::keep_going)
+};
+
+constexpr std::string_view to_string(target_outcome o) {
+  switch (o) {
+    case target_outcome::upgraded: return "upgraded";
+    case target_outcome::up_to_date: return "up to date";
+    case target_outcome::failed: return "failed";
+    case target_outcome::not_started: return "not started";
+  }
+  return "unknown";
+}
+inline std::ostream& operator<<(std::ostream& out, target_outcome o) { return out << to_string(o); }
+
+// What happened to one target.
+struct target_report {
+  std::string name;
+  target_outcome outcome = target_outcome::not_started;
+  std::vector<revision_entry> from;     // the version rows before
+  std::vector<revision_entry> to;       // after: for a failed target, where it stopped (empty and `to_known` false when unreadable)
+  bool to_known = false;
+  std::size_t applied = 0;              // revisions run
+  std::chrono::milliseconds duration{};
+  std::string error;                    // one line: the exception's sentence
+};
+
+struct upgrade_each_report {
+  std::vector<target_report> targets;  // in the order given
+  std::chrono::milliseconds duration{};
+  unsigned jobs = 0;                   // connections used at most
+
+  [[nodiscard]] std::size_t count(target_outcome o) const {
+    return static_cast<std::size_t>(std::count_if(targets.begin(), targets.end(), [&](const auto& t) { return t.outcome == o; }));
+  }
+  [[nodiscard]] bool ok() const { return count(target_outcome::failed) == 0 && count(target_outcome::not_started) == 0; }
+};
+
+namespace detail {
+
+// An exception's message on one line (a server's DETAIL and HINT lines joined with "; ").
+inline std::string one_line(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  for (auto at = text.find('\n'); at != std::string::npos; at = text.find('\n', at)) text.replace(at, 1, "; ");
+  return text;
+}
+
+// A worker's connection, kept from one schema of a database to the next.
+template <Dialect... Ds>
+struct kept_connection {
+  std::optional<std::variant<migrator<Ds>...>> opened;
+  std::string url;
+};
+
+// Upgrades one target on the worker's connection (a new one unless it is the next schema of the
+// same database); never throws.
+template <Dialect... Ds>
+target_report upgrade_one(std::span<const revision_info> revisions, const upgrade_target& target, const upgrade_each_options& options,
+                          kept_connection<Ds...>& kept) {
+  target_report r;
+  r.name = target.name;
+  const auto started = std::chrono::steady_clock::now();
+  try {
+    if (!kept.opened || target.schema.empty() || kept.url != target.url) {
+      kept.opened.reset();
+      kept.opened.emplace(open<Ds...>(revisions, target.url, options.migrator));
+      kept.url = target.url;
+    }
+    std::visit(
+        [&](auto& m) {
+          using D = std::remove_reference_t<decltype(m.dialect())>;
+          if (!target.schema.empty()) {
+            if constexpr (HasSchemas<D>)
+              m.dialect().use_schema(target.schema);
+            else
+              throw error("the " + std::string(D::name) + " dialect has no schemas, so schema '" + target.schema + "' cannot be upgraded");
+          }
+          try {
+            r.from = current(m);
+            r.applied = m.upgrade(options.target).size();
+            r.outcome = r.applied == 0 ? target_outcome::up_to_date : target_outcome::upgraded;
+          } catch (const std::exception& e) {
+            r.outcome = target_outcome::failed;
+            r.error = one_line(dynamic_cast<const strata::error*>(&e) != nullptr
+                                   ? std::string(e.what())
+                                   : "unexpected error from a library strata uses (" + std::string(e.what()) + ")");
+          }
+          try {  // where it is now; a failed target too, when its connection still answers
+            r.to = current(m);
+            r.to_known = true;
+          } catch (const std::exception&) {  // NOLINT(bugprone-empty-catch): `to_known` says it was not read
+          }
+        },
+        *kept.opened);
+  } catch (const std::exception& e) {  // it could not be opened
+    r.outcome = target_outcome::failed;
+    r.error = one_line(e.what());
+  }
+  if (r.outcome == target_outcome::failed || target.schema.empty()) kept.opened.reset();  // a failure's connection is not trusted again
+  r.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  return r;
+}
+
+}  // namespace detail
+
+// Upgrades each target with `options.jobs` threads, each with one connection at a time (of the
+// first of Ds whose schemes hold its URL), kept from one schema of a database to the next. `done` is called once per target that ran, as it
+// finishes, one call at a time (from the worker threads). Never throws for a target's failure: the
+// report says which failed and why.
+template <Dialect... Ds>
+  requires(sizeof...(Ds) > 0)
+upgrade_each_report upgrade_each(std::span<const revision_info> revisions, const std::vector<upgrade_target>& targets,
+                                 const upgrade_each_options& options, const std::function<void(const target_report&)>& done = {}) {
+  upgrade_each_report report;
+  report.targets.resize(targets.size());
+  for (std::size_t i = 0; i < targets.size(); ++i) report.targets[i].name = targets[i].name;
+  report.jobs = static_cast<unsigned>(std::min<std::size_t>(std::max(options.jobs, 1U), targets.size()));
+  const auto started = std::chrono::steady_clock::now();
+  std::atomic<std::size_t> next{0};
+  std::atomic<bool> stop{false};
+  std::mutex reporting;
+  auto work = [&] {
+    detail::kept_connection<Ds...> kept;
+    for (std::size_t i = next++; i < targets.size() && !stop; i = next++) {
+      auto r = detail::upgrade_one<Ds...>(revisions, targets[i], options, kept);
+      if (r.outcome == target_outcome::failed && !options.keep_going) stop = true;
+      const std::lock_guard lock(reporting);
+      report.targets[i] = std::move(r);
+      if (done) done(report.targets[i]);
+    }
+  };
+  {
+    std::vector<std::jthread> workers;
+    for (unsigned j = 1; j < report.jobs; ++j) workers.emplace_back(work);
+    work();
+  }
+  report.duration = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started);
+  return report;
+}
+
+// The schemas among `available` that `patterns` name, in that order: each that matches one of them
+// (shell patterns: * and ?, as fnmatch), and each pattern without * or ? that is in no list of
+// `available` (it is created when upgraded). No patterns: every schema available.
+inline std::vector<std::string> select_schemas(const std::vector<std::string>& available, const std::vector<std::string>& patterns) {
+  if (patterns.empty()) return available;
+  std::vector<std::string> out;
+  for (const auto& s : available)
+    if (std::any_of(patterns.begin(), patterns.end(), [&](const auto& p) { return ::fnmatch(p.c_str(), s.c_str(), 0) == 0; })) out.push_back(s);
+  for (const auto& p : patterns)
+    if (p.find_first_of("*?[") == std::string::npos && std::find(out.begin(), out.end(), p) == out.end()) out.push_back(p);
+  return out;
+}
+
+}  // namespace strata::commands
 // #include <strata/migrator.hpp>
 // #include <strata/model.hpp>
 // #include <strata/offline.hpp>
@@ -15021,7 +15311,9 @@ class application {
     app.require_subcommand(1);
     app.fallthrough();
     app.add_option("-c,--config", config_file_, "The configuration file (default: $STRATA_CONFIG, else ./strata.ini)");
-    auto* url_option = app.add_option("--url", url_, "The database URL, overriding DATABASE_URL and the configuration file");
+    app.add_option("--url", urls_, "The database URL, overriding DATABASE_URL and the configuration file "
+                                                      "(upgrade: give it again for each database to upgrade)")
+                           ->allow_extra_args(false);
 
     auto* init = app.add_subcommand("init", "Set up the versions folder: create it with an empty history.hpp, so that a new project builds before its first revision");
     auto* migrate = app.add_subcommand("migrate", "Write a new revision into the versions folder (down revision: the current heads)");
@@ -15044,6 +15336,16 @@ class application {
                                              "all or nothing (tx_mode in strata.ini)")
           ->check(CLI::IsMember({"revision", "all"}));
     }
+    upgrade->add_flag("--all-schemas", all_schemas_, "Upgrade each schema of the database, each with its own version table "
+                                                      "(those that schemas in strata.ini names; default: every schema)");
+    upgrade->add_option("--schemas", schemas_, "The schemas to upgrade, as names or shell patterns, comma-separated: --schemas 'tenant_*'")
+        ->delimiter(',')
+        ->allow_extra_args(false);
+    upgrade->add_option("--urls-from", urls_from_, "A file of database URLs, one a line (# starts a comment): upgrade each");
+    auto* jobs = upgrade->add_option("--jobs", jobs_, "How many databases or schemas are upgraded at once, each on its own connection "
+                                                      "(default 4)")
+                     ->check(CLI::Range(1, 64));
+    upgrade->add_flag("--keep-going", keep_going_, "After a database or schema fails, upgrade the others still (default: start no other)");
     auto* stamp = app.add_subcommand("stamp", "Set the version table to a target without running any migration");
     stamp->add_option("target", target_, "head, heads, base, or a revision id or prefix");
     auto* current = app.add_subcommand("current", "Show the database's current revision(s)");
@@ -15093,8 +15395,18 @@ class application {
 
     try {
       // An empty --url (an unset variable in a script) must not fall back to another database.
-      if (url_option->count() > 0 && strata::detail::trim(url_).empty())
-        throw usage_error(std::string(empty_url));
+      for (const auto& u : urls_)
+        if (strata::detail::trim(u).empty()) throw usage_error(std::string(empty_url));
+      if (urls_.size() == 1) url_ = urls_.front();
+      if (urls_.size() > 1 && !*upgrade)
+        throw usage_error("only upgrade takes several --url; give " + std::string(app.get_subcommands().front()->get_name()) + " one database URL");
+      const bool many = *upgrade && (all_schemas_ || !schemas_.empty() || !urls_from_.empty() || urls_.size() > 1);
+      if (!many && (jobs->count() > 0 || keep_going_))
+        throw usage_error(std::string(jobs->count() > 0 ? "--jobs" : "--keep-going") + " is for several databases or schemas; add --all-schemas, "
+                          "--schemas, --urls-from or more --url, or leave it out");
+      if (many && sql_) throw usage_error("--sql prints the script of one database; leave it out to upgrade several, or give one --url");
+      if (many && backup_)
+        throw usage_error("--backup backs up one database; back several up with the database's own tools, then upgrade them without --backup");
       if (!backup_dir_.empty() && !backup_) throw usage_error("--backup-dir names where --backup writes; add --backup, or leave --backup-dir out");
       if (sql_ && backup_) throw usage_error("--sql prints a script and touches no database, so there is nothing to back up; leave --backup out");
       // Checked here rather than by CLI11, for a message that says what the target can be.
@@ -15134,6 +15446,7 @@ class application {
       }
       if (*upgrade) {
         refuse_if_stale(", so it upgrades nothing; ", " and upgrade again");
+        if (many) return do_upgrade_each();
         return with_database([&](auto& m) { return do_move(m, direction::upgrade); });
       }
       if (*downgrade) return with_database([&](auto& m) { return do_move(m, direction::downgrade); });
@@ -15301,6 +15614,119 @@ class application {
       out_ << (up ? "Upgraded " : "Downgraded ") << count(change.applied.size(), "revision") << "; the database is at "
            << id_list(change.to) << ".\n";
     return exit_success;
+  }
+
+  // ---- upgrade over several databases or schemas (strata/many_databases.hpp)
+
+  // The URLs of a --urls-from file: one a line, blank lines and # comments skipped.
+  static std::vector<std::string> url_list(const std::string& file) {
+    std::ifstream in(file);
+    if (!in) throw usage_error("cannot read the URL list '" + file + "' (--urls-from); name a readable file of database URLs, one a line");
+    std::vector<std::string> out;
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+      auto text = strata::detail::trim(line);
+      if (text.empty() || text.front() == '#') continue;
+      try {
+        (void)database_url::parse(text);
+      } catch (const malformed_url& e) {
+        throw malformed_url(file + " line " + std::to_string(number) + ": " + e.what());
+      }
+      out.push_back(std::move(text));
+    }
+    if (out.empty()) throw usage_error("the URL list '" + file + "' (--urls-from) names no database; write one URL a line");
+    return out;
+  }
+
+  // The schemas of the database at `url` that `patterns` select, as targets named `prefix` + schema.
+  std::vector<commands::upgrade_target> schema_targets(const std::string& url, const std::vector<std::string>& patterns, const std::string& prefix) {
+    const auto scheme = database_url::parse(url).scheme;
+    std::optional<std::vector<commands::upgrade_target>> out;
+    auto try_one = [&]<class D>() {
+      if (out || !handles_scheme<D>(scheme)) return;
+      if constexpr (HasSchemas<D>) {
+        auto opened = commands::open<D>(project_.revisions, url);
+        out.emplace();
+        for (const auto& s : commands::select_schemas(std::get<0>(opened).dialect().schemas(), patterns))
+          out->push_back({prefix + s, url, s});
+      } else {
+        throw usage_error("--all-schemas and --schemas need a database with schemas, and the " + std::string(D::name) +
+                          " dialect has none; name each database to upgrade with --url or --urls-from instead");
+      }
+    };
+    (try_one.template operator()<Ds>(), ...);
+    if (!out) throw malformed_url(commands::detail::unknown_scheme<Ds...>(scheme));
+    return std::move(*out);
+  }
+
+  // upgrade --all-schemas, --schemas, --urls-from or several --url: each target on a connection of
+  // its own, --jobs at a time, a line each as it finishes, then a summary.
+  int do_upgrade_each() {
+    std::vector<std::string> urls = urls_;
+    if (!urls_from_.empty())
+      for (auto& u : url_list(urls_from_)) urls.push_back(std::move(u));
+    const auto& c = config(urls.empty());
+    if (urls.empty()) urls.push_back(c.url);
+    for (auto& u : urls) u = with_connection_settings(c, std::move(u));
+    const bool by_schema = all_schemas_ || !schemas_.empty();
+    const std::string noun = by_schema ? "schema" : "database";
+    std::vector<commands::upgrade_target> targets;
+    for (const auto& url : urls) {
+      if (!by_schema) {
+        targets.push_back({database_url::mask(url), url, {}});
+        continue;
+      }
+      auto found = schema_targets(url, schemas_.empty() ? c.schemas : schemas_, urls.size() == 1 ? "" : database_url::mask(url) + " schema ");
+      if (found.empty())
+        out_ << "No schema of " << database_url::mask(url) << " is named by " << join(schemas_.empty() ? c.schemas : schemas_) << ".\n";
+      for (auto& t : found) targets.push_back(std::move(t));
+    }
+    if (targets.empty()) {
+      out_ << "Nothing to upgrade.\n";
+      return exit_success;
+    }
+    const auto target = target_.empty() ? std::string("head") : target_;
+    out_ << "Upgrading " << count(targets.size(), noun) << (by_schema && urls.size() == 1 ? " of " + database_url::mask(urls.front()) : "")
+         << " to " << target << ", " << std::min<std::size_t>(jobs_, targets.size()) << " at a time:\n"
+         << std::flush;
+    const auto report = commands::upgrade_each<Ds...>(
+        project_.revisions, targets, {.target = target, .jobs = jobs_, .keep_going = keep_going_, .migrator = migrator_options_of(c)},
+        [&](const commands::target_report& r) { out_ << target_line(r) << std::flush; });
+    for (const auto& r : report.targets)
+      if (r.outcome == commands::target_outcome::not_started) out_ << target_line(r);
+    const auto failed = report.count(commands::target_outcome::failed), not_started = report.count(commands::target_outcome::not_started);
+    const auto seconds = static_cast<double>(report.duration.count()) / 1000.0;
+    char rate[64];
+    std::snprintf(rate, sizeof rate, "%.2f s (%.1f %ss a second)", seconds, seconds > 0 ? static_cast<double>(targets.size() - not_started) / seconds : 0.0,
+                  noun.c_str());
+    out_ << "Done with " << (targets.size() - not_started) << " of " << count(targets.size(), noun) << " in " << rate << ": "
+         << report.count(commands::target_outcome::upgraded) << " upgraded, " << report.count(commands::target_outcome::up_to_date)
+         << " up to date, " << failed << " failed" << (not_started == 0 ? "" : ", " + std::to_string(not_started) + " not started") << ".\n"
+         << std::flush;
+    if (report.ok()) return exit_success;
+    std::vector<std::string> names;
+    for (const auto& r : report.targets)
+      if (r.outcome == commands::target_outcome::failed) names.push_back(r.name);
+    err_ << program_ << ": " << failed << " of " << count(targets.size(), noun) << " failed to upgrade (" << join(names) << ")"
+         << (not_started == 0 ? "" : ", so " + count(not_started, noun) + " did not start (--keep-going upgrades them still)")
+         << "; the lines above say why: fix it and upgrade again\n";
+    return exit_failure;
+  }
+
+  // "  tenant_01: base -> c7d2a9e1f0b3 (head), 2 revisions in 41 ms"
+  static std::string target_line(const commands::target_report& r) {
+    using commands::target_outcome;
+    const auto ms = std::to_string(r.duration.count()) + " ms";
+    std::string line = "  " + r.name + ": ";
+    switch (r.outcome) {
+      case target_outcome::upgraded: line += id_list(r.from) + " -> " + id_list(r.to) + ", " + count(r.applied, "revision") + " in " + ms; break;
+      case target_outcome::up_to_date: line += "up to date at " + id_list(r.to) + " (" + ms + ")"; break;
+      case target_outcome::failed:
+        line += "FAILED after " + ms + (r.to_known ? ", left at " + id_list(r.to) : std::string()) + ": " + r.error;
+        break;
+      case target_outcome::not_started: line += "not started: an earlier one failed"; break;
+    }
+    return line + "\n";
   }
 
   // upgrade/downgrade --sql: the script, on stdout; no database is opened.
@@ -15642,6 +16068,10 @@ class application {
   std::string program_;
   std::optional<configuration> config_;
   std::optional<commands::versions_folder_comparison> folder_;
+  std::vector<std::string> urls_, schemas_;  // --url given once or more; --schemas
+  std::string urls_from_;
+  unsigned jobs_ = 4;
+  bool all_schemas_ = false, keep_going_ = false;
   std::string config_file_, url_, message_, positional_message_, target_, backup_dir_, tx_mode_;
   std::vector<std::string> revisions_;
   bool no_autogenerate_ = false, empty_ = false, from_database_ = false, verbose_ = false, json_ = false, confirm_ = false, applied_ = false;

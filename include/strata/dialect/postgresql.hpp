@@ -251,6 +251,37 @@ class postgresql {
     for (const auto& o : operations) apply_one(o);
   }
 
+  // The database's schemas but its own (HasSchemas): pg_catalog, information_schema, pg_toast, pg_temp_N ...
+  std::vector<std::string> schemas() {
+    return guarded("listing the schemas", [&] {
+      std::vector<std::string> out;
+      with_transaction([&](pqxx::transaction_base& t) {
+        out.clear();
+        for (const auto& r : t.exec("SELECT nspname FROM pg_namespace WHERE nspname !~ '^pg_' AND nspname <> 'information_schema' "
+                                    "ORDER BY nspname COLLATE \"C\""))
+          out.emplace_back(r[0].c_str());
+      });
+      return out;
+    });
+  }
+
+  // Migrates `schema` from now on, on this connection (HasSchemas): as a URL with ?schema=<schema>
+  // would, without connecting again. Between migrations only, not while hold_migration_lock() runs.
+  void use_schema(std::string_view schema) {
+    if (held_) throw std::logic_error("strata::postgresql::use_schema: called while the migration lock is held; switch schemas between migrations");
+    if (!shown_.empty()) {  // location() names the schema as the URL would
+      const auto p = database_url::split(shown_);
+      std::string query;
+      for (const auto item : database_url::query_items(p.query))
+        if (database_url::decode(item.substr(0, item.find('='))) != "schema") query += std::string(item) + "&";
+      shown_ = shown_.substr(0, shown_.size() - (p.has_query ? p.query.size() + 1 : 0)) + "?" + query + "schema=" +
+               detail::postgresql_url::detail::encode(schema);
+    }
+    options_.schema = std::string(schema);
+    forget_known();
+    connected();
+  }
+
   // The schema's tables, keys and indexes, read from pg_catalog (detail/postgresql_inspect.hpp).
   owned_schema inspect() {
     return guarded("reading the schema", [&] {
