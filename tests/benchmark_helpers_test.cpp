@@ -142,6 +142,22 @@ TYPED_TEST(BenchmarkHelpersTest, SeedsWithTheApplicationsFunction) {
   auto c = b.fresh_copy();
   EXPECT_EQ(b.rows().rows, 4);
   EXPECT_EQ(this->count(c.dialect(), "SELECT SUM(id) FROM items"), 15);
+
+  // Owners of its own, declared, and items generated to point at them.
+  typename TestFixture::bench mixed("be0000000002");
+  mixed
+      .seed(
+          [](typename TestFixture::dialect& d) {
+            d.execute("INSERT INTO owners (id, code, active, seen) VALUES (1, 'x', '1', '2020-01-01 00:00:00'), "
+                      "(2, 'y', '0', '2020-01-01 00:00:00'), (3, 'z', '0', '2020-01-01 00:00:00')");
+            return strata::benchmarking::seeded{3, 0};
+          },
+          {{"owners", 3}})
+      .seed("items", 30);
+  auto m = mixed.fresh_copy();
+  EXPECT_EQ(mixed.rows().rows, 33);
+  EXPECT_EQ(this->count(m.dialect(), "SELECT COUNT(*) FROM items WHERE owner_id BETWEEN 1 AND 3"), 30);
+  EXPECT_EQ(this->count(m.dialect(), "SELECT COUNT(DISTINCT owner_id) FROM items"), 3);
 }
 
 TYPED_TEST(BenchmarkHelpersTest, RefusesRowsItCannotMake) {

@@ -16370,6 +16370,16 @@ class row_generator {
     return out;
   }
 
+  // Counts `rows` rows of `table`, written by other means (a seeding function) with the values a
+  // generated table would have in the columns foreign keys reference (keys 1 to rows), as seeded.
+  void assume_seeded(std::string_view table, std::int64_t rows) {
+    const auto* t = schema_.find_table(table);
+    if (t == nullptr)
+      throw seeding_failed("cannot count the table '" + std::string(table) + "' as seeded: there is no such table at the revision the "
+                           "benchmark starts from");
+    seeded_.emplace_back(t->name, rows);
+  }
+
   [[nodiscard]] const schema& tables() const { return schema_; }
 
  private:
@@ -16572,9 +16582,11 @@ class revision_benchmark {
     return *this;
   }
   // The application's own rows: `fill` writes them on the connection (d.database() is the native
-  // one), before the template is copied, and returns how many (and their bytes, or 0).
-  revision_benchmark& seed(seed_function fill) {
-    seeds_.emplace_back(std::move(fill));
+  // one), before the template is copied, and returns how many (and their bytes, or 0). `tables`
+  // names those it fills, with their rows keyed 1 to rows in the columns that foreign keys
+  // reference, so that tables generated after it point at them (row_generator::assume_seeded).
+  revision_benchmark& seed(seed_function fill, std::vector<table_rows> tables = {}) {
+    seeds_.emplace_back(function_seed{std::move(fill), std::move(tables)});
     return *this;
   }
 
@@ -16600,9 +16612,14 @@ class revision_benchmark {
         row_generator generated(replay_at_from(m.graph()));
         seeded_ = {};
         for (const auto& s : seeds_) {
-          const auto w = std::holds_alternative<table_rows>(s)
-                             ? seed_rows(m.dialect(), generated, {std::get<table_rows>(s)}, options_.version_table)
-                             : std::get<seed_function>(s)(m.dialect());
+          seeded w;
+          if (const auto* t = std::get_if<table_rows>(&s)) {
+            w = seed_rows(m.dialect(), generated, {*t}, options_.version_table);
+          } else {
+            const auto& f = std::get<function_seed>(s);
+            w = f.fill(m.dialect());
+            for (const auto& t : f.tables) generated.assume_seeded(t.table, t.rows);
+          }
           seeded_.rows += w.rows;
           seeded_.bytes += w.bytes;
         }
@@ -16705,6 +16722,11 @@ class revision_benchmark {
  private:
   static constexpr std::string_view prefix = "strata_bench_";
 
+  struct function_seed {
+    seed_function fill;
+    std::vector<table_rows> tables;
+  };
+
   static int next_number() {
     static int n = 0;
     return n++;
@@ -16756,7 +16778,7 @@ class revision_benchmark {
   migrator_options options_;
   std::string from_, to_;
   direction way_ = direction::upgrade;
-  std::vector<std::variant<table_rows, seed_function>> seeds_;
+  std::vector<std::variant<table_rows, function_seed>> seeds_;
   std::unique_ptr<provisioner> place_;
   std::string template_;
   int copies_ = 0;
