@@ -1,10 +1,15 @@
 // Migration throughput on large SQLite tables: the 12-step rebuild (alter_column) and an in-place
-// add_column, per row of the table.
+// add_column, per row of the table; and the rebuild beside its floor, the same SQL (the revision's
+// offline script) run directly on a copy of the same seeded file (strata/benchmark.hpp).
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
 #include <benchmark/benchmark.h>
 
+#include <SQLiteCpp/Database.h>
+
+#include <strata/benchmark.hpp>
 #include <strata/dialect/sqlite.hpp>
 #include <strata/strata.hpp>
 
@@ -46,6 +51,14 @@ struct add_stock : strata::revision<"c2d3e4f5a0b1", "b1c2d3e4f5a0"> {
 };
 using history = strata::history<create_items, tighten_note, add_stock>;
 
+// Three owners and `rows` items, half of them without a note.
+void fill(SQLite::Database& db, std::int64_t rows) {
+  db.exec("INSERT INTO owners (id) VALUES (1), (2), (3)");
+  db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " + std::to_string(rows) +
+          ") INSERT INTO items (owner_id, name, price, note) SELECT 1 + i % 3, 'item ' || i, i * 0.25, "
+          "CASE WHEN i % 2 = 0 THEN 'even' END FROM n");
+}
+
 // A fresh file at the first revision holding `rows` items.
 std::string fresh_database(std::int64_t rows) {
   const auto path = std::filesystem::temp_directory_path() / "strata_rebuild_benchmark.db";
@@ -53,11 +66,7 @@ std::string fresh_database(std::int64_t rows) {
   const std::string url = "sqlite:///" + path.string();
   strata::migrator<strata::sqlite> m{history{}, url};
   m.upgrade("a0b1c2d3e4f5");
-  auto& db = m.dialect().database();
-  db.exec("INSERT INTO owners (id) VALUES (1), (2), (3)");
-  db.exec("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " + std::to_string(rows) +
-          ") INSERT INTO items (owner_id, name, price, note) SELECT 1 + i % 3, 'item ' || i, i * 0.25, "
-          "CASE WHEN i % 2 = 0 THEN 'even' END FROM n");
+  fill(m.dialect().database(), rows);
   return url;
 }
 
@@ -81,5 +90,19 @@ void BM_sqlite_add_column(benchmark::State& state) { run(state, "b1c2d3e4f5a0", 
 
 BENCHMARK(BM_sqlite_rebuild)->Arg(1000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_sqlite_add_column)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
+
+// The rebuild (tighten_note) as strata runs it and as its floor, the same SQL run directly, each on
+// a fresh copy of one seeded file: sqlite_rebuild/<rows>/strata and sqlite_rebuild/<rows>/floor.
+const bool rebuild_beside_floor = [] {
+  for (std::int64_t rows : {1000, 1000000}) {
+    strata::benchmarking::revision_benchmark<history, strata::sqlite> b("b1c2d3e4f5a0");
+    b.seed([rows](strata::sqlite& d) {
+      fill(d.database(), rows);
+      return strata::benchmarking::seeded{rows, 0};
+    });
+    strata::benchmarking::register_benchmarks("sqlite_rebuild/" + std::to_string(rows), std::move(b));
+  }
+  return true;
+}();
 
 }  // namespace
