@@ -158,11 +158,17 @@ TEST_F(PostgresqlBackfill, AFailedBatchKeepsTheBatchesBeforeItAndTheNextRunResum
   EXPECT_EQ(db().count("SELECT count(*) FROM items WHERE hits = 0 AND doubled IS NULL"), 80);
   EXPECT_EQ(history_rows(), "b10000000001 succeeded []\nb10000000002 failed [in progress: backfill items, committed through key 20]\n");
 
+  // Resumed, and failing again before its first batch commits: the key stays recorded.
+  db().exec("UPDATE knob SET stop_at = 15");
+  (void)message_of<strata::migration_failed>([&] { m.upgrade(); });
+  EXPECT_EQ(db().count("SELECT count(*) FROM items WHERE hits = 1"), 20);
+
   db().exec("UPDATE knob SET stop_at = 1000000");
   EXPECT_EQ(m.upgrade(), strings{"b10000000002"});
   EXPECT_EQ(db().count("SELECT count(*) FROM items WHERE hits = 1 AND doubled = n * 2"), 100) << "no row updated twice";
   EXPECT_EQ(history_rows(),
             "b10000000001 succeeded []\n"
+            "b10000000002 failed [in progress: backfill items, committed through key 20]\n"
             "b10000000002 failed [in progress: backfill items, committed through key 20]\n"
             "b10000000002 succeeded [backfill items]\n");
 }

@@ -6197,11 +6197,13 @@ class migrator {
     if constexpr (KeepsHistory<D>) {
       if (!unit.transactional) {
         std::size_t from = 0;
+        std::string resumed_key;  // where the backfill goes on, recorded at once: a failure before its first batch keeps it
         if (resume_ && resume_->record.revision == record.revision && resume_->record.direction == record.direction) {
           from = resume_->done;
           record.progress = resume_->progress;
+          resumed_key = resume_->key;
           if constexpr (ResumesBackfills<D>)
-            if (!resume_->key.empty()) dialect_.resume_backfill_after(resume_->key);
+            if (!resumed_key.empty()) dialect_.resume_backfill_after(resumed_key);
           if (resume_->record.outcome == "started") {  // its process died: close its row
             resume_->record.outcome = "failed";
             resume_->record.error = "interrupted; resumed by the run started at " + record.started_at;
@@ -6210,7 +6212,14 @@ class migrator {
         }
         resume_.reset();
         record.outcome = "started";
-        record.id = dialect_.write_history(options_.version_table, record);
+        if (resumed_key.empty()) {
+          record.id = dialect_.write_history(options_.version_table, record);
+        } else {
+          auto first = record;
+          if (!first.progress.empty()) first.progress += '\n';
+          first.progress += backfill_checkpoint(unit.operations[from], resumed_key);
+          record.id = dialect_.write_history(options_.version_table, first);
+        }
         for (std::size_t k = from; k < unit.operations.size(); ++k) {
           if constexpr (ResumesBackfills<D>) {
             if (std::holds_alternative<op::backfill>(unit.operations[k])) {
