@@ -37,7 +37,10 @@ void seed(pqxx::connection& c, std::int64_t rows) {
 // time, every 5 ms until told to stop; keeps the longest a statement took.
 class writer {
  public:
-  explicit writer(std::int64_t rows) : rows_(rows), thread_([this] { run(); }) {}
+  // rows 0: no writer.
+  explicit writer(std::int64_t rows) : rows_(rows) {
+    if (rows_ > 0) thread_ = std::thread([this] { run(); });
+  }
   ~writer() { stop(); }
   void stop() {
     stop_ = true;
@@ -83,12 +86,13 @@ bool server_reachable() {
 void single_update(benchmark::State& state) {
   if (!server_reachable()) return state.SkipWithError("no PostgreSQL server (run under pg_virtualenv)");
   const auto rows = state.range(0);
+  const bool writing = state.range(1) != 0;
   pqxx::connection c;
   double longest_lock = 0, stall = 0, statements = 0;
   for (auto _ : state) {
     state.PauseTiming();
     seed(c, rows);
-    writer w(rows);
+    writer w(writing ? rows : 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     state.ResumeTiming();
     const auto start = clock_type::now();
@@ -111,6 +115,7 @@ void batched_backfill(benchmark::State& state) {
   if (!server_reachable()) return state.SkipWithError("no PostgreSQL server (run under pg_virtualenv)");
   const auto rows = state.range(0);
   const auto batch = static_cast<std::uint32_t>(state.range(1));
+  const bool writing = state.range(2) != 0;
   pqxx::connection c;
   strata::postgresql d;
   clock_type::time_point last;
@@ -124,7 +129,7 @@ void batched_backfill(benchmark::State& state) {
   for (auto _ : state) {
     state.PauseTiming();
     seed(c, rows);
-    writer w(rows);
+    writer w(writing ? rows : 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     state.ResumeTiming();
     d.apply(std::span<const strata::operation>(&backfill, 1));
@@ -140,10 +145,18 @@ void batched_backfill(benchmark::State& state) {
   state.counters["writer_statements"] = statements / static_cast<double>(state.iterations());
 }
 
-BENCHMARK(single_update)->Arg(1000000)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(batched_backfill)->Args({1000000, 10000})->Args({1000000, 20000})->Args({1000000, 50000})->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+// Arguments: rows, (batch rows,) whether the writer runs.
+BENCHMARK(single_update)->Args({1000000, 1})->Args({1000000, 0})->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(batched_backfill)
+    ->Args({1000000, 10000, 1})
+    ->Args({1000000, 20000, 1})
+    ->Args({1000000, 50000, 1})
+    ->Args({1000000, 10000, 0})
+    ->Iterations(1)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 // Small, for the smoke test.
-BENCHMARK(single_update)->Arg(2000)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
-BENCHMARK(batched_backfill)->Args({2000, 500})->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(single_update)->Args({2000, 1})->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(batched_backfill)->Args({2000, 500, 1})->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
