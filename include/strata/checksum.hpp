@@ -207,6 +207,12 @@ class checksum_v1 {
   constexpr void fields(const op::execute& x) { text(x.sql); }
   // A data migration's code cannot be read: its description stands for it.
   constexpr void fields(const op::run& x) { text(x.description); }
+  // Not its batch size: tuning it changes no row's outcome (and a resumed backfill may use another).
+  constexpr void fields(const op::backfill& x) {
+    text(x.table);
+    text(x.set);
+    text(x.where);
+  }
 
   template <std::size_t... I>
   constexpr void alternative(const strata::operation& o, std::index_sequence<I...>) {
@@ -215,7 +221,7 @@ class checksum_v1 {
   }
   static constexpr std::string_view names_of[] = {"create_table",  "drop_table",     "rename_table",   "add_column",   "drop_column",
                                                   "rename_column", "alter_column",   "add_constraint", "drop_constraint", "create_index",
-                                                  "drop_index",    "execute",        "run"};
+                                                  "drop_index",    "execute",        "run",          "backfill"};
   static_assert(std::size(names_of) == std::variant_size_v<operation>, "a new operation needs a name in the canonical form (a new version)");
   constexpr void operation_of(const strata::operation& o) {
     mark('(');

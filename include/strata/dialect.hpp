@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -244,21 +245,60 @@ concept FindsLeftovers = Dialect<D> && requires(D& d, std::span<const operation>
 
 // ---- ReportsProgress: long work reported as it goes ----------------------------------------------------
 
-// How far one piece of long work (a table rebuild) has got. `total` is 0 when unknown.
+// How far one piece of long work (a table rebuild, a backfill) has got. `total` is 0 when unknown.
 struct progress {
   std::string_view task;  // "rebuilding table 'stocks'"
   std::uint64_t done = 0;
   std::uint64_t total = 0;
+  std::chrono::steady_clock::duration elapsed{};  // since the work started
+
+  // Rows (or whatever `done` counts) a second so far; 0 before a millisecond has passed.
+  [[nodiscard]] double rate() const {
+    const auto seconds = std::chrono::duration<double>(elapsed).count();
+    return seconds < 0.001 ? 0.0 : static_cast<double>(done) / seconds;
+  }
+  // The time left at that rate; none while unknown (no total, nothing done yet).
+  [[nodiscard]] std::optional<std::chrono::seconds> remaining() const {
+    const auto r = rate();
+    if (total == 0 || done == 0 || r <= 0.0) return std::nullopt;
+    const auto left = total > done ? static_cast<double>(total - done) : 0.0;
+    return std::chrono::seconds(static_cast<std::int64_t>(left / r + 0.5));
+  }
 };
 
 // A model reports the progress of long work to a listener, which it calls from inside apply() (so
 // on the migrating thread): at the start with done = 0, every so often, and at the end with
 // done = total. No listener (the default) costs nothing.
+// elapsed counts from the start; a listener gets rate() and remaining() from it.
 //   void on_progress(std::function<void(const progress&)> listener);
-// Models: strata::sqlite.
+// Models: strata::sqlite (rebuilds, backfills), strata::postgresql (backfills).
 template <class D>
 concept ReportsProgress = Dialect<D> && requires(D& d, std::function<void(const progress&)> listener) {
   d.on_progress(std::move(listener));
+};
+
+// ---- ResumesBackfills: a backfill that commits batch by batch and goes on where it stopped ----------
+
+// A model runs op::backfill in batches keyed on the table's primary key (D::sql's
+// backfill_batches), and outside a transaction (a non-transactional unit) commits each batch on
+// its own. It says where each batch got to, and starts a backfill where an earlier run stopped:
+//   void on_backfill_batch(std::function<void(std::string_view last_key)> listener);
+//       // called after each batch's UPDATE, inside the batch's transaction, with the last key it
+//       // reached (as text): what the listener writes (the history table's progress) commits with
+//       // the batch. None (the default, or an empty function) costs nothing.
+//   void resume_backfill_after(std::string last_key);
+//       // the next backfill apply() runs starts after that key instead of at the first row
+// Laws: a batch's rows and what the listener wrote commit together or not at all; a backfill
+// resumed after the key a committed batch reported updates no row that batch updated. A table
+// without a primary key of one column is refused (strata::operation_failed) before any change.
+// The migrator records the key in the history table and resumes an interrupted or failed
+// non-transactional revision at its backfill (docs/large_tables.md).
+// Models: strata::postgresql. (strata::sqlite runs a revision in one transaction, batches and all:
+// nothing is left to resume.)
+template <class D>
+concept ResumesBackfills = Dialect<D> && requires(D& d, std::function<void(std::string_view)> listener, std::string key) {
+  d.on_backfill_batch(std::move(listener));
+  d.resume_backfill_after(std::move(key));
 };
 
 // ---- ReportsStatements: the SQL that runs ------------------------------------------------------------

@@ -527,13 +527,61 @@ class migrator {
 
   // The operations, all at once; outside a transaction (where the history table is kept), one at a
   // time, after a "started" row, with the progress recorded after each.
+  // A backfill (ResumesBackfills) also records, after each batch and in its transaction, the key it
+  // reached as the progress's last line; a revision that an earlier run left at a backfill
+  // (resume_) starts there, after that key.
   void apply(const unit_of_work& unit, history_record& record, std::chrono::steady_clock::time_point started) {
     if constexpr (KeepsHistory<D>) {
       if (!unit.transactional) {
+        std::size_t from = 0;
+        std::string resumed_key;  // where the backfill goes on, recorded at once: a failure before its first batch keeps it
+        if (resume_ && resume_->record.revision == record.revision && resume_->record.direction == record.direction) {
+          from = resume_->done;
+          record.progress = resume_->progress;
+          resumed_key = resume_->key;
+          if constexpr (ResumesBackfills<D>)
+            if (!resumed_key.empty()) dialect_.resume_backfill_after(resumed_key);
+          if (resume_->record.outcome == "started") {  // its process died: close its row
+            resume_->record.outcome = "failed";
+            resume_->record.error = "interrupted; resumed by the run started at " + record.started_at;
+            dialect_.write_history(options_.version_table, resume_->record);
+          }
+        }
+        resume_.reset();
         record.outcome = "started";
-        record.id = dialect_.write_history(options_.version_table, record);
-        for (std::size_t k = 0; k < unit.operations.size(); ++k) {
-          dialect_.apply(unit.operations.subspan(k, 1));
+        if (resumed_key.empty()) {
+          record.id = dialect_.write_history(options_.version_table, record);
+        } else {
+          auto first = record;
+          if (!first.progress.empty()) first.progress += '\n';
+          first.progress += backfill_checkpoint(unit.operations[from], resumed_key);
+          record.id = dialect_.write_history(options_.version_table, first);
+        }
+        for (std::size_t k = from; k < unit.operations.size(); ++k) {
+          if constexpr (ResumesBackfills<D>) {
+            if (std::holds_alternative<op::backfill>(unit.operations[k])) {
+              dialect_.on_backfill_batch([&, k](std::string_view key) {
+                auto at = record;
+                if (!at.progress.empty()) at.progress += '\n';
+                at.progress += backfill_checkpoint(unit.operations[k], key);
+                at.duration_ms = elapsed_ms(started);
+                dialect_.write_history(options_.version_table, at);
+              });
+            }
+          }
+          struct forget {
+            D& d;
+            ~forget() {
+              if constexpr (ResumesBackfills<D>) d.on_backfill_batch({});
+            }
+          } forget_listener{dialect_};
+          try {
+            dialect_.apply(unit.operations.subspan(k, 1));
+          } catch (...) {
+            // A failed backfill's row keeps the key its committed batches reached (written with them).
+            if (std::holds_alternative<op::backfill>(unit.operations[k])) committed_progress(record);
+            throw;
+          }
           // Appended piece by piece: GCC 12's -Wrestrict misfires on "..." + std::string&& at -O2.
           if (!record.progress.empty()) record.progress += '\n';
           record.progress += describe(unit.operations[k]);
@@ -554,7 +602,8 @@ class migrator {
       if (history_read_) return;
       history_read_ = true;
       const auto records = dialect_.read_history(options_.version_table);
-      if (auto left = interrupted(records, false)) throw interrupted_migration(*left);
+      resume_ = resumable(records);
+      if (auto left = interrupted(records, false); left && !resume_) throw interrupted_migration(*left);
       if (way == direction::upgrade) adopt(rows, records);
     } else {
       (void)rows;
@@ -660,6 +709,69 @@ class migrator {
   }
 
  private:
+  // The progress the history table holds for record, as the transactions that wrote it committed.
+  void committed_progress(history_record& record) noexcept {
+    try {
+      for (const auto& r : dialect_.read_history(options_.version_table))
+        if (r.id == record.id) record.progress = r.progress;
+    } catch (...) {  // NOLINT: the operation's own error goes on
+    }
+  }
+
+  // The progress line of a backfill under way: "in progress: backfill stocks, committed through key 41".
+  static constexpr std::string_view in_progress = "in progress: ";
+  static std::string backfill_checkpoint(const operation& o, std::string_view key) {
+    std::string line(in_progress);
+    line += describe(o);
+    line += ", committed through key ";
+    line += key;
+    return line;
+  }
+
+  // Where a non-transactional revision that an earlier run left (its process died, or it failed)
+  // at a backfill goes on: the history table's last row is its, its checksum is the revision's
+  // now, the operations before the backfill completed, and the batches up to `key` committed.
+  struct resume_point {
+    history_record record;
+    std::size_t done = 0;    // its operations completed
+    std::string progress;    // their lines
+    std::string key;         // the backfill's last key committed; empty: none
+  };
+  std::optional<resume_point> resumable(const std::vector<history_record>& records) const {
+    if constexpr (ResumesBackfills<D>) {
+      if (records.empty()) return std::nullopt;
+      const auto& r = records.back();
+      if (r.outcome != "started" && r.outcome != "failed") return std::nullopt;
+      const auto i = graph_.find(r.revision);
+      if (i >= graph_.size() || graph_[i].transactional || r.checksum != history_checksum(graph_[i])) return std::nullopt;
+      if (r.direction != "upgrade" && r.direction != "downgrade") return std::nullopt;
+      const auto recorded = r.direction == "downgrade" ? graph_[i].record_downgrade() : graph_[i].record_upgrade();
+      const auto& list = recorded.operations();
+      resume_point p{r, 0, {}, {}};
+      for (std::size_t at = 0; at < r.progress.size();) {
+        auto end = r.progress.find('\n', at);
+        if (end == std::string::npos) end = r.progress.size();
+        const auto line = std::string_view(r.progress).substr(at, end - at);
+        if (line.starts_with(in_progress)) {
+          if (p.done >= list.size()) return std::nullopt;
+          const auto head = backfill_checkpoint(list[p.done], "");
+          if (!r.progress.substr(at).starts_with(head)) return std::nullopt;
+          p.key = r.progress.substr(at + head.size());  // the rest: a text key may hold a line break
+          break;
+        }
+        if (p.done >= list.size() || line != describe(list[p.done])) return std::nullopt;
+        p.progress += (p.progress.empty() ? "" : "\n") + std::string(line);
+        ++p.done;
+        at = end + 1;
+      }
+      if (p.done >= list.size() || !std::holds_alternative<op::backfill>(list[p.done])) return std::nullopt;
+      return p;
+    } else {
+      (void)records;
+      return std::nullopt;
+    }
+  }
+
   // What interrupted() says, from the history table's rows.
   std::optional<std::string> interrupted(const std::vector<history_record>& records, bool still_running_possible) {
     if (records.empty() || records.back().outcome != "started") return std::nullopt;
@@ -673,14 +785,21 @@ class migrator {
                                     : " and never finished (its process died or lost the connection)");
     std::size_t done = 0;
     std::string ran;
+    std::string under_way;
     for (std::size_t at = 0; at < r.progress.size();) {
       auto end = r.progress.find('\n', at);
       if (end == std::string::npos) end = r.progress.size();
+      if (std::string_view(r.progress).substr(at).starts_with(in_progress)) {
+        under_way = r.progress.substr(at + in_progress.size());
+        break;
+      }
       ran += (ran.empty() ? "" : ", ") + r.progress.substr(at, end - at);
       ++done;
       at = end + 1;
     }
     text += done == 0 ? ": none of its operations completed" : ": it completed " + ran;
+    if (!under_way.empty()) text += "; its " + under_way;
+    if (resumable(records)) return text + "; running it again resumes there";
     if (i >= graph_.size()) return text + "; deploy the code that has the revision, clean up what it left and run 'manage_db repair'";
     const auto recorded = r.direction == "downgrade" ? graph_[i].record_downgrade() : graph_[i].record_upgrade();
     const auto& ops_list = recorded.operations();
@@ -784,6 +903,7 @@ class migrator {
   D dialect_;
   std::function<void(const migration_event&)> listener_;
   bool history_read_ = false;  // this upgrade or downgrade has checked the history table (read_history_once)
+  std::optional<resume_point> resume_;  // where the revision an earlier run left at a backfill goes on
   // The version rows as the last group left them, while hold_migration_lock() keeps others out
   // (HoldsMigrationLock): the groups after the first read no version table.
   std::optional<std::vector<std::size_t>> held_rows_;

@@ -287,6 +287,16 @@ struct execute {
   std::string_view sql;
   friend constexpr bool operator==(const execute&, const execute&) = default;
 };
+// `UPDATE table SET <set> [WHERE <where>]` in batches of batch_rows rows keyed on the table's
+// primary key (one column): data only, no schema change. Outside a transaction each batch commits
+// on its own and a rerun resumes after the last one (docs/large_tables.md).
+struct backfill {
+  std::string_view table;
+  std::string_view set;     // "market_cap = price * shares"
+  std::string_view where;   // empty: every row
+  std::uint32_t batch_rows = 10000;
+  friend constexpr bool operator==(const backfill&, const backfill&) = default;
+};
 // A data migration in C++, run against the live connection (never at compile time).
 struct run {
   void (*function)(connection&);
@@ -297,7 +307,7 @@ struct run {
 
 using operation = std::variant<op::create_table, op::drop_table, op::rename_table, op::add_column, op::drop_column,
                                op::rename_column, op::alter_column, op::add_constraint, op::drop_constraint,
-                               op::create_index, op::drop_index, op::execute, op::run>;
+                               op::create_index, op::drop_index, op::execute, op::run, op::backfill>;
 
 // The table an operation changes, or empty for execute/run.
 constexpr std::string_view table_of(const operation& o) {
@@ -355,6 +365,7 @@ constexpr void describe_to(Out& out, const operation& o) {
         else if constexpr (std::is_same_v<T, op::create_index>) out << "create_index " << x.name << " on " << x.table;
         else if constexpr (std::is_same_v<T, op::drop_index>) out << "drop_index " << x.name;
         else if constexpr (std::is_same_v<T, op::execute>) out << "execute \"" << x.sql.substr(0, 60) << (x.sql.size() > 60 ? "...\"" : "\"");
+        else if constexpr (std::is_same_v<T, op::backfill>) out << "backfill " << x.table;
         else out << "run " << (x.description.empty() ? std::string_view("(data migration)") : x.description);
       },
       o);
@@ -431,6 +442,13 @@ class ops {
   constexpr void drop_index(std::string_view name, std::string_view table = {}) { record(op::drop_index{name, table}); }
   // Raw SQL, run as is (it may hold several statements on SQLite).
   constexpr void execute(std::string_view sql) { record(op::execute{sql}); }
+  // A batched UPDATE of existing rows: `op.backfill("stocks", "market_cap = price * shares")`, or
+  // with a condition and a batch size: `op.backfill("stocks", "market_cap = 0", "market_cap IS NULL", 5000)`.
+  // Put it in a revision with `static constexpr bool transactional = false;` so that each batch
+  // commits on its own (the review's rule backfill_in_transaction).
+  constexpr void backfill(std::string_view table, std::string_view set, std::string_view where = {}, std::uint32_t batch_rows = 10000) {
+    record(op::backfill{table, set, where, batch_rows == 0 ? 1 : batch_rows});
+  }
   // A data migration in C++: `op.run([](strata::connection& db) { ... })`.
   constexpr void run(void (*function)(connection&), std::string_view description = {}) {
     record(op::run{function, description});

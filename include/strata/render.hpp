@@ -234,6 +234,35 @@ struct sql_traits {
     return "ALTER TABLE " + Self::qualified(options, x.table) + " ADD " + Self::constraint_definition(x.table, x.definition, {}, x.naming, options);
   }
 
+  // A backfill as one statement (what a script prints; the dialects run it in batches, below).
+  static std::string backfill(const op::backfill& x, const render_options& options) {
+    return "UPDATE " + Self::qualified(options, x.table) + " SET " + std::string(x.set) +
+           (x.where.empty() ? std::string() : " WHERE " + std::string(x.where));
+  }
+
+  // The statements of a backfill's batches, keyed on the primary key column `key`. $1 is the last
+  // key done (only when `after`: a batch after the first, or a resumed run), then $2 the batch's
+  // last key: keyed (the key that ends the batch: the batch_rows-th row still to do, else the last
+  // one; NULL when none is left), count (the rows still to do), update (the batch: the rows after
+  // $1 up to that key). Placeholders are $n, which SQLite reads too.
+  struct backfill_batch {
+    std::string keyed, count, update;
+  };
+  static backfill_batch backfill_batches(const op::backfill& x, std::string_view key, bool after, const render_options& options) {
+    // $1 before $2 in each statement: SQLite numbers named parameters in the order they appear.
+    const auto table = Self::qualified(options, x.table);
+    const auto k = quote(key);
+    const std::string lower = after ? k + " > $1" : "";
+    const std::string condition = x.where.empty() ? "" : "(" + std::string(x.where) + ")";
+    const auto rest = lower + (!lower.empty() && !condition.empty() ? " AND " : "") + condition;  // the rows still to do
+    const auto where = rest.empty() ? std::string() : " WHERE " + rest;
+    return {"SELECT COALESCE((SELECT " + k + " FROM " + table + where + " ORDER BY " + k + " LIMIT 1 OFFSET " +
+                std::to_string(x.batch_rows - 1) + "), (SELECT max(" + k + ") FROM " + table + where + "))",
+            "SELECT count(*) FROM " + table + where,
+            "UPDATE " + table + " SET " + std::string(x.set) + " WHERE " + (after ? lower + " AND " + k + " <= $2" : k + " <= $1") +
+                (condition.empty() ? "" : " AND " + condition)};
+  }
+
   static std::string drop_constraint(const op::drop_constraint& x, const render_options& options) {
     if (x.name.empty()) return Self::drop_constraint_by_columns(x, options);
     return "ALTER TABLE " + Self::qualified(options, x.table) + " DROP CONSTRAINT " + quote(x.name);
@@ -265,6 +294,7 @@ struct sql_traits {
             else if constexpr (std::is_same_v<T, op::create_index>) return {Self::create_index(x, options)};
             else if constexpr (std::is_same_v<T, op::drop_index>) return {"DROP INDEX " + table(x.name)};
             else if constexpr (std::is_same_v<T, op::execute>) return {std::string(x.sql)};
+            else if constexpr (std::is_same_v<T, op::backfill>) return {Self::backfill(x, options)};
             else return {};
           },
           o);

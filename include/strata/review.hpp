@@ -67,8 +67,10 @@ struct review_policy {
 };
 
 namespace policy {
-// What every history gets: what would fail at run time anyway.
-inline constexpr review_policy basic = review_policy{}.with(rule::concurrently_in_transaction).with(rule::option_not_honoured);
+// What every history gets: what would fail at run time anyway, and a backfill whose batches a
+// transaction would make one long UPDATE.
+inline constexpr review_policy basic =
+    review_policy{}.with(rule::concurrently_in_transaction).with(rule::option_not_honoured).with(rule::backfill_in_transaction);
 // Every rule an error, and one head.
 inline constexpr review_policy strict = [] {
   review_policy p = basic;
@@ -187,6 +189,9 @@ constexpr std::string_view advice(rule r) {
       return "CREATE INDEX CONCURRENTLY cannot run in a transaction; give the revision `static constexpr bool transactional = "
              "false;`";
     case rule::option_not_honoured: return "drop the option, or the target from the history's policy";
+    case rule::backfill_in_transaction:
+      return "in a transaction its batches commit as one UPDATE, holding their row locks to the end; give the revision "
+             "`static constexpr bool transactional = false;` so that each batch commits on its own";
   }
   return {};
 }

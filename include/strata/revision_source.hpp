@@ -239,6 +239,8 @@ inline std::string cpp_statement(const operation& o, std::string_view indent = {
           return "op.drop_index(" + L(x.name) + (x.table.empty() ? "" : ", " + L(x.table)) + ");";
         } else if constexpr (std::is_same_v<T, op::execute>) {
           return "op.execute(" + L(x.sql) + ");";
+        } else if constexpr (std::is_same_v<T, op::backfill>) {
+          return "op.backfill(" + L(x.table) + ", " + L(x.set) + ", " + L(x.where) + ", " + std::to_string(x.batch_rows) + ");";
         } else {
           return "// op.run(" + (x.description.empty() ? std::string("a data migration") : s::comment(x.description)) +
                  "): C++ code, which cannot be written back; write it again here";

@@ -25,8 +25,9 @@ enum class rule : std::uint8_t {
   set_not_null,                   // alter_column to NOT NULL on an existing column: a full scan under a lock
   concurrently_in_transaction,    // create_index concurrently inside a transactional revision
   option_not_honoured,            // an option a target database cannot honour (concurrently, using on SQLite)
+  backfill_in_transaction,        // a backfill inside a transactional revision: its batches commit as one
 };
-inline constexpr std::size_t rule_count = 11;
+inline constexpr std::size_t rule_count = 12;
 
 constexpr std::uint32_t bit(rule r) { return std::uint32_t{1} << static_cast<unsigned>(r); }
 
@@ -43,6 +44,7 @@ constexpr std::string_view to_string(rule r) {
     case rule::set_not_null: return "set_not_null";
     case rule::concurrently_in_transaction: return "concurrently_in_transaction";
     case rule::option_not_honoured: return "option_not_honoured";
+    case rule::backfill_in_transaction: return "backfill_in_transaction";
   }
   return "rule";
 }

@@ -835,6 +835,7 @@ class schema_builder {
   }
   constexpr void on(const op::execute&) {}
   constexpr void on(const op::run&) {}
+  constexpr void on(const op::backfill&) {}   // rows only
 
   std::vector<table_schema> tables_;
   std::vector<table_extra> table_extra_;   // alongside tables_

@@ -255,8 +255,9 @@ enum class rule : std::uint8_t {
   set_not_null,                   // alter_column to NOT NULL on an existing column: a full scan under a lock
   concurrently_in_transaction,    // create_index concurrently inside a transactional revision
   option_not_honoured,            // an option a target database cannot honour (concurrently, using on SQLite)
+  backfill_in_transaction,        // a backfill inside a transactional revision: its batches commit as one
 };
-inline constexpr std::size_t rule_count = 11;
+inline constexpr std::size_t rule_count = 12;
 
 constexpr std::uint32_t bit(rule r) { return std::uint32_t{1} << static_cast<unsigned>(r); }
 
@@ -273,6 +274,7 @@ constexpr std::string_view to_string(rule r) {
     case rule::set_not_null: return "set_not_null";
     case rule::concurrently_in_transaction: return "concurrently_in_transaction";
     case rule::option_not_honoured: return "option_not_honoured";
+    case rule::backfill_in_transaction: return "backfill_in_transaction";
   }
   return "rule";
 }
@@ -655,6 +657,16 @@ struct execute {
   std::string_view sql;
   friend constexpr bool operator==(const execute&, const execute&) = default;
 };
+// `UPDATE table SET <set> [WHERE <where>]` in batches of batch_rows rows keyed on the table's
+// primary key (one column): data only, no schema change. Outside a transaction each batch commits
+// on its own and a rerun resumes after the last one (docs/large_tables.md).
+struct backfill {
+  std::string_view table;
+  std::string_view set;     // "market_cap = price * shares"
+  std::string_view where;   // empty: every row
+  std::uint32_t batch_rows = 10000;
+  friend constexpr bool operator==(const backfill&, const backfill&) = default;
+};
 // A data migration in C++, run against the live connection (never at compile time).
 struct run {
   void (*function)(connection&);
@@ -665,7 +677,7 @@ struct run {
 
 using operation = std::variant<op::create_table, op::drop_table, op::rename_table, op::add_column, op::drop_column,
                                op::rename_column, op::alter_column, op::add_constraint, op::drop_constraint,
-                               op::create_index, op::drop_index, op::execute, op::run>;
+                               op::create_index, op::drop_index, op::execute, op::run, op::backfill>;
 
 // The table an operation changes, or empty for execute/run.
 constexpr std::string_view table_of(const operation& o) {
@@ -723,6 +735,7 @@ constexpr void describe_to(Out& out, const operation& o) {
         else if constexpr (std::is_same_v<T, op::create_index>) out << "create_index " << x.name << " on " << x.table;
         else if constexpr (std::is_same_v<T, op::drop_index>) out << "drop_index " << x.name;
         else if constexpr (std::is_same_v<T, op::execute>) out << "execute \"" << x.sql.substr(0, 60) << (x.sql.size() > 60 ? "...\"" : "\"");
+        else if constexpr (std::is_same_v<T, op::backfill>) out << "backfill " << x.table;
         else out << "run " << (x.description.empty() ? std::string_view("(data migration)") : x.description);
       },
       o);
@@ -799,6 +812,13 @@ class ops {
   constexpr void drop_index(std::string_view name, std::string_view table = {}) { record(op::drop_index{name, table}); }
   // Raw SQL, run as is (it may hold several statements on SQLite).
   constexpr void execute(std::string_view sql) { record(op::execute{sql}); }
+  // A batched UPDATE of existing rows: `op.backfill("stocks", "market_cap = price * shares")`, or
+  // with a condition and a batch size: `op.backfill("stocks", "market_cap = 0", "market_cap IS NULL", 5000)`.
+  // Put it in a revision with `static constexpr bool transactional = false;` so that each batch
+  // commits on its own (the review's rule backfill_in_transaction).
+  constexpr void backfill(std::string_view table, std::string_view set, std::string_view where = {}, std::uint32_t batch_rows = 10000) {
+    record(op::backfill{table, set, where, batch_rows == 0 ? 1 : batch_rows});
+  }
   // A data migration in C++: `op.run([](strata::connection& db) { ... })`.
   constexpr void run(void (*function)(connection&), std::string_view description = {}) {
     record(op::run{function, description});
@@ -1044,6 +1064,12 @@ class checksum_v1 {
   constexpr void fields(const op::execute& x) { text(x.sql); }
   // A data migration's code cannot be read: its description stands for it.
   constexpr void fields(const op::run& x) { text(x.description); }
+  // Not its batch size: tuning it changes no row's outcome (and a resumed backfill may use another).
+  constexpr void fields(const op::backfill& x) {
+    text(x.table);
+    text(x.set);
+    text(x.where);
+  }
 
   template <std::size_t... I>
   constexpr void alternative(const strata::operation& o, std::index_sequence<I...>) {
@@ -1052,7 +1078,7 @@ class checksum_v1 {
   }
   static constexpr std::string_view names_of[] = {"create_table",  "drop_table",     "rename_table",   "add_column",   "drop_column",
                                                   "rename_column", "alter_column",   "add_constraint", "drop_constraint", "create_index",
-                                                  "drop_index",    "execute",        "run"};
+                                                  "drop_index",    "execute",        "run",          "backfill"};
   static_assert(std::size(names_of) == std::variant_size_v<operation>, "a new operation needs a name in the canonical form (a new version)");
   constexpr void operation_of(const strata::operation& o) {
     mark('(');
@@ -1132,11 +1158,15 @@ constexpr std::optional<operation> inverse_of(const operation& o) {
   return std::nullopt;
 }
 
+// A backfill changes rows, not the schema: a derived downgrade has nothing to undo for it (the
+// column it filled goes with the add_column's inverse).
+constexpr bool needs_no_inverse(const operation& o) { return std::holds_alternative<op::backfill>(o); }
+
 // The position of the first operation of `up` that inverse_of cannot reverse, or up.size().
 constexpr std::size_t first_underivable(const ops& up) {
   const auto& list = up.operations();
   for (std::size_t k = 0; k < list.size(); ++k)
-    if (!inverse_of(list[k])) return k;
+    if (!needs_no_inverse(list[k]) && !inverse_of(list[k])) return k;
   return list.size();
 }
 
@@ -1153,7 +1183,8 @@ constexpr void downgrade_of(ops& out) {
     R::upgrade(up);
     const auto& list = up.operations();
     for (std::size_t k = list.size(); k-- > 0;)
-      if (auto inverse = inverse_of(list[k])) out.append(std::move(*inverse));
+      if (needs_no_inverse(list[k])) continue;
+      else if (auto inverse = inverse_of(list[k])) out.append(std::move(*inverse));
       // At compile time strata::history says so, naming the revision (revision_fault::not_derivable).
       else if (!std::is_constant_evaluated())
         throw std::logic_error("strata: a revision without downgrade() records an operation strata cannot reverse: write its downgrade()");
@@ -1200,8 +1231,8 @@ struct frozen_ops {
   struct operation_entry {
     std::uint8_t kind = 0;        // its index in strata::operation
     std::string_view table{};     // execute: the SQL; run: the description
-    std::string_view name{};      // a column's, a constraint's or an index's
-    std::string_view new_name{};
+    std::string_view name{};      // a column's, a constraint's or an index's; backfill: its SET
+    std::string_view new_name{};  // backfill: its WHERE
     range columns{};              // create_table, add_column (one): columns; drop_constraint, create_index: names
     range constraints{};          // create_table, add_constraint (one)
     constraint_kind constraint = constraint_kind::check;  // drop_constraint's
@@ -1210,6 +1241,7 @@ struct frozen_ops {
     index_options options{};
     naming_convention naming{};
     void (*function)(connection&) = nullptr;  // run's
+    std::uint32_t rows = 0;                   // backfill's batch_rows
   };
 
   std::span<const operation_entry> operations;
@@ -1258,6 +1290,7 @@ struct frozen_ops {
     else if constexpr (std::is_same_v<T, op::create_index>) return {o.name, o.table, names_in(o.columns), o.options};
     else if constexpr (std::is_same_v<T, op::drop_index>) return {o.name, o.table};
     else if constexpr (std::is_same_v<T, op::execute>) return {o.table};
+    else if constexpr (std::is_same_v<T, op::backfill>) return {o.table, o.name, o.new_name, o.rows};
     else return {o.function, o.table};
   }
   template <std::size_t... I>
@@ -1357,6 +1390,12 @@ class ops_freezer {
   constexpr void fill(frozen_ops::operation_entry& e, const op::drop_index& x) { e.name = x.name; e.table = x.table; }
   constexpr void fill(frozen_ops::operation_entry& e, const op::execute& x) { e.table = x.sql; }
   constexpr void fill(frozen_ops::operation_entry& e, const op::run& x) { e.function = x.function; e.table = x.description; }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::backfill& x) {
+    e.table = x.table;
+    e.name = x.set;
+    e.new_name = x.where;
+    e.rows = x.batch_rows;
+  }
 
   Sink& sink_;
 };
@@ -1867,6 +1906,8 @@ constexpr rule_findings find_rule_breaks(const ops& up, bool transactional) {
       if (!created_before(list, k, dt->table)) note(rule::drop_table);
     } else if (const auto* dc = std::get_if<op::drop_column>(&o)) {
       if (!added_before(list, k, dc->table, dc->column)) note(rule::drop_column);
+    } else if (std::holds_alternative<op::backfill>(o)) {
+      if (transactional) note(rule::backfill_in_transaction);
     } else if (const auto* ac = std::get_if<op::add_constraint>(&o)) {
       const auto kind = ac->definition.kind;
       if ((kind == constraint_kind::foreign_key || kind == constraint_kind::check) && !created_before(list, k, ac->table))
@@ -1972,6 +2013,10 @@ constexpr void for_each_name(const operation& o, F& f) {
           fragment(f, x.sql);
         } else if constexpr (std::is_same_v<T, op::run>) {
           fragment(f, x.description);
+        } else if constexpr (std::is_same_v<T, op::backfill>) {
+          f(x.table);
+          fragment(f, x.set);
+          fragment(f, x.where);
         } else {
           static_assert(unknown_operation<T>, "strata::detail::for_each_name does not know this operation: list the names it holds");
         }
@@ -2009,7 +2054,9 @@ constexpr bool inverts(const operation& d, const operation& u) {
   }
   return false;
 }
-constexpr bool changes_no_schema(const operation& o) { return std::holds_alternative<op::execute>(o) || std::holds_alternative<op::run>(o); }
+constexpr bool changes_no_schema(const operation& o) {
+  return std::holds_alternative<op::execute>(o) || std::holds_alternative<op::run>(o) || std::holds_alternative<op::backfill>(o);
+}
 constexpr bool undoes_by_its_operations(const ops& down, const ops& up) {
   const auto& u = up.operations();
   const auto& d = down.operations();
@@ -3745,6 +3792,7 @@ class schema_builder {
   }
   constexpr void on(const op::execute&) {}
   constexpr void on(const op::run&) {}
+  constexpr void on(const op::backfill&) {}   // rows only
 
   std::vector<table_schema> tables_;
   std::vector<table_extra> table_extra_;   // alongside tables_
@@ -4255,8 +4303,10 @@ struct review_policy {
 };
 
 namespace policy {
-// What every history gets: what would fail at run time anyway.
-inline constexpr review_policy basic = review_policy{}.with(rule::concurrently_in_transaction).with(rule::option_not_honoured);
+// What every history gets: what would fail at run time anyway, and a backfill whose batches a
+// transaction would make one long UPDATE.
+inline constexpr review_policy basic =
+    review_policy{}.with(rule::concurrently_in_transaction).with(rule::option_not_honoured).with(rule::backfill_in_transaction);
 // Every rule an error, and one head.
 inline constexpr review_policy strict = [] {
   review_policy p = basic;
@@ -4375,6 +4425,9 @@ constexpr std::string_view advice(rule r) {
       return "CREATE INDEX CONCURRENTLY cannot run in a transaction; give the revision `static constexpr bool transactional = "
              "false;`";
     case rule::option_not_honoured: return "drop the option, or the target from the history's policy";
+    case rule::backfill_in_transaction:
+      return "in a transaction its batches commit as one UPDATE, holding their row locks to the end; give the revision "
+             "`static constexpr bool transactional = false;` so that each batch commits on its own";
   }
   return {};
 }
@@ -4856,6 +4909,35 @@ struct sql_traits {
     return "ALTER TABLE " + Self::qualified(options, x.table) + " ADD " + Self::constraint_definition(x.table, x.definition, {}, x.naming, options);
   }
 
+  // A backfill as one statement (what a script prints; the dialects run it in batches, below).
+  static std::string backfill(const op::backfill& x, const render_options& options) {
+    return "UPDATE " + Self::qualified(options, x.table) + " SET " + std::string(x.set) +
+           (x.where.empty() ? std::string() : " WHERE " + std::string(x.where));
+  }
+
+  // The statements of a backfill's batches, keyed on the primary key column `key`. $1 is the last
+  // key done (only when `after`: a batch after the first, or a resumed run), then $2 the batch's
+  // last key: keyed (the key that ends the batch: the batch_rows-th row still to do, else the last
+  // one; NULL when none is left), count (the rows still to do), update (the batch: the rows after
+  // $1 up to that key). Placeholders are $n, which SQLite reads too.
+  struct backfill_batch {
+    std::string keyed, count, update;
+  };
+  static backfill_batch backfill_batches(const op::backfill& x, std::string_view key, bool after, const render_options& options) {
+    // $1 before $2 in each statement: SQLite numbers named parameters in the order they appear.
+    const auto table = Self::qualified(options, x.table);
+    const auto k = quote(key);
+    const std::string lower = after ? k + " > $1" : "";
+    const std::string condition = x.where.empty() ? "" : "(" + std::string(x.where) + ")";
+    const auto rest = lower + (!lower.empty() && !condition.empty() ? " AND " : "") + condition;  // the rows still to do
+    const auto where = rest.empty() ? std::string() : " WHERE " + rest;
+    return {"SELECT COALESCE((SELECT " + k + " FROM " + table + where + " ORDER BY " + k + " LIMIT 1 OFFSET " +
+                std::to_string(x.batch_rows - 1) + "), (SELECT max(" + k + ") FROM " + table + where + "))",
+            "SELECT count(*) FROM " + table + where,
+            "UPDATE " + table + " SET " + std::string(x.set) + " WHERE " + (after ? lower + " AND " + k + " <= $2" : k + " <= $1") +
+                (condition.empty() ? "" : " AND " + condition)};
+  }
+
   static std::string drop_constraint(const op::drop_constraint& x, const render_options& options) {
     if (x.name.empty()) return Self::drop_constraint_by_columns(x, options);
     return "ALTER TABLE " + Self::qualified(options, x.table) + " DROP CONSTRAINT " + quote(x.name);
@@ -4887,6 +4969,7 @@ struct sql_traits {
             else if constexpr (std::is_same_v<T, op::create_index>) return {Self::create_index(x, options)};
             else if constexpr (std::is_same_v<T, op::drop_index>) return {"DROP INDEX " + table(x.name)};
             else if constexpr (std::is_same_v<T, op::execute>) return {std::string(x.sql)};
+            else if constexpr (std::is_same_v<T, op::backfill>) return {Self::backfill(x, options)};
             else return {};
           },
           o);
@@ -6172,6 +6255,7 @@ static_assert(SqlTraits<sqlite_sql>);
 // (Inspectable<D>)`), never by the dialect's name. docs/dialects.md walks through writing one.
 
 #include <algorithm>
+#include <chrono>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -6456,21 +6540,60 @@ concept FindsLeftovers = Dialect<D> && requires(D& d, std::span<const operation>
 
 // ---- ReportsProgress: long work reported as it goes ----------------------------------------------------
 
-// How far one piece of long work (a table rebuild) has got. `total` is 0 when unknown.
+// How far one piece of long work (a table rebuild, a backfill) has got. `total` is 0 when unknown.
 struct progress {
   std::string_view task;  // "rebuilding table 'stocks'"
   std::uint64_t done = 0;
   std::uint64_t total = 0;
+  std::chrono::steady_clock::duration elapsed{};  // since the work started
+
+  // Rows (or whatever `done` counts) a second so far; 0 before a millisecond has passed.
+  [[nodiscard]] double rate() const {
+    const auto seconds = std::chrono::duration<double>(elapsed).count();
+    return seconds < 0.001 ? 0.0 : static_cast<double>(done) / seconds;
+  }
+  // The time left at that rate; none while unknown (no total, nothing done yet).
+  [[nodiscard]] std::optional<std::chrono::seconds> remaining() const {
+    const auto r = rate();
+    if (total == 0 || done == 0 || r <= 0.0) return std::nullopt;
+    const auto left = total > done ? static_cast<double>(total - done) : 0.0;
+    return std::chrono::seconds(static_cast<std::int64_t>(left / r + 0.5));
+  }
 };
 
 // A model reports the progress of long work to a listener, which it calls from inside apply() (so
 // on the migrating thread): at the start with done = 0, every so often, and at the end with
 // done = total. No listener (the default) costs nothing.
+// elapsed counts from the start; a listener gets rate() and remaining() from it.
 //   void on_progress(std::function<void(const progress&)> listener);
-// Models: strata::sqlite.
+// Models: strata::sqlite (rebuilds, backfills), strata::postgresql (backfills).
 template <class D>
 concept ReportsProgress = Dialect<D> && requires(D& d, std::function<void(const progress&)> listener) {
   d.on_progress(std::move(listener));
+};
+
+// ---- ResumesBackfills: a backfill that commits batch by batch and goes on where it stopped ----------
+
+// A model runs op::backfill in batches keyed on the table's primary key (D::sql's
+// backfill_batches), and outside a transaction (a non-transactional unit) commits each batch on
+// its own. It says where each batch got to, and starts a backfill where an earlier run stopped:
+//   void on_backfill_batch(std::function<void(std::string_view last_key)> listener);
+//       // called after each batch's UPDATE, inside the batch's transaction, with the last key it
+//       // reached (as text): what the listener writes (the history table's progress) commits with
+//       // the batch. None (the default, or an empty function) costs nothing.
+//   void resume_backfill_after(std::string last_key);
+//       // the next backfill apply() runs starts after that key instead of at the first row
+// Laws: a batch's rows and what the listener wrote commit together or not at all; a backfill
+// resumed after the key a committed batch reported updates no row that batch updated. A table
+// without a primary key of one column is refused (strata::operation_failed) before any change.
+// The migrator records the key in the history table and resumes an interrupted or failed
+// non-transactional revision at its backfill (docs/large_tables.md).
+// Models: strata::postgresql. (strata::sqlite runs a revision in one transaction, batches and all:
+// nothing is left to resume.)
+template <class D>
+concept ResumesBackfills = Dialect<D> && requires(D& d, std::function<void(std::string_view)> listener, std::string key) {
+  d.on_backfill_batch(std::move(listener));
+  d.resume_backfill_after(std::move(key));
 };
 
 // ---- ReportsStatements: the SQL that runs ------------------------------------------------------------
@@ -7425,13 +7548,61 @@ class migrator {
 
   // The operations, all at once; outside a transaction (where the history table is kept), one at a
   // time, after a "started" row, with the progress recorded after each.
+  // A backfill (ResumesBackfills) also records, after each batch and in its transaction, the key it
+  // reached as the progress's last line; a revision that an earlier run left at a backfill
+  // (resume_) starts there, after that key.
   void apply(const unit_of_work& unit, history_record& record, std::chrono::steady_clock::time_point started) {
     if constexpr (KeepsHistory<D>) {
       if (!unit.transactional) {
+        std::size_t from = 0;
+        std::string resumed_key;  // where the backfill goes on, recorded at once: a failure before its first batch keeps it
+        if (resume_ && resume_->record.revision == record.revision && resume_->record.direction == record.direction) {
+          from = resume_->done;
+          record.progress = resume_->progress;
+          resumed_key = resume_->key;
+          if constexpr (ResumesBackfills<D>)
+            if (!resumed_key.empty()) dialect_.resume_backfill_after(resumed_key);
+          if (resume_->record.outcome == "started") {  // its process died: close its row
+            resume_->record.outcome = "failed";
+            resume_->record.error = "interrupted; resumed by the run started at " + record.started_at;
+            dialect_.write_history(options_.version_table, resume_->record);
+          }
+        }
+        resume_.reset();
         record.outcome = "started";
-        record.id = dialect_.write_history(options_.version_table, record);
-        for (std::size_t k = 0; k < unit.operations.size(); ++k) {
-          dialect_.apply(unit.operations.subspan(k, 1));
+        if (resumed_key.empty()) {
+          record.id = dialect_.write_history(options_.version_table, record);
+        } else {
+          auto first = record;
+          if (!first.progress.empty()) first.progress += '\n';
+          first.progress += backfill_checkpoint(unit.operations[from], resumed_key);
+          record.id = dialect_.write_history(options_.version_table, first);
+        }
+        for (std::size_t k = from; k < unit.operations.size(); ++k) {
+          if constexpr (ResumesBackfills<D>) {
+            if (std::holds_alternative<op::backfill>(unit.operations[k])) {
+              dialect_.on_backfill_batch([&, k](std::string_view key) {
+                auto at = record;
+                if (!at.progress.empty()) at.progress += '\n';
+                at.progress += backfill_checkpoint(unit.operations[k], key);
+                at.duration_ms = elapsed_ms(started);
+                dialect_.write_history(options_.version_table, at);
+              });
+            }
+          }
+          struct forget {
+            D& d;
+            ~forget() {
+              if constexpr (ResumesBackfills<D>) d.on_backfill_batch({});
+            }
+          } forget_listener{dialect_};
+          try {
+            dialect_.apply(unit.operations.subspan(k, 1));
+          } catch (...) {
+            // A failed backfill's row keeps the key its committed batches reached (written with them).
+            if (std::holds_alternative<op::backfill>(unit.operations[k])) committed_progress(record);
+            throw;
+          }
           // Appended piece by piece: GCC 12's -Wrestrict misfires on "..." + std::string&& at -O2.
           if (!record.progress.empty()) record.progress += '\n';
           record.progress += describe(unit.operations[k]);
@@ -7452,7 +7623,8 @@ class migrator {
       if (history_read_) return;
       history_read_ = true;
       const auto records = dialect_.read_history(options_.version_table);
-      if (auto left = interrupted(records, false)) throw interrupted_migration(*left);
+      resume_ = resumable(records);
+      if (auto left = interrupted(records, false); left && !resume_) throw interrupted_migration(*left);
       if (way == direction::upgrade) adopt(rows, records);
     } else {
       (void)rows;
@@ -7558,6 +7730,69 @@ class migrator {
   }
 
  private:
+  // The progress the history table holds for record, as the transactions that wrote it committed.
+  void committed_progress(history_record& record) noexcept {
+    try {
+      for (const auto& r : dialect_.read_history(options_.version_table))
+        if (r.id == record.id) record.progress = r.progress;
+    } catch (...) {  // NOLINT: the operation's own error goes on
+    }
+  }
+
+  // The progress line of a backfill under way: "in progress: backfill stocks, committed through key 41".
+  static constexpr std::string_view in_progress = "in progress: ";
+  static std::string backfill_checkpoint(const operation& o, std::string_view key) {
+    std::string line(in_progress);
+    line += describe(o);
+    line += ", committed through key ";
+    line += key;
+    return line;
+  }
+
+  // Where a non-transactional revision that an earlier run left (its process died, or it failed)
+  // at a backfill goes on: the history table's last row is its, its checksum is the revision's
+  // now, the operations before the backfill completed, and the batches up to `key` committed.
+  struct resume_point {
+    history_record record;
+    std::size_t done = 0;    // its operations completed
+    std::string progress;    // their lines
+    std::string key;         // the backfill's last key committed; empty: none
+  };
+  std::optional<resume_point> resumable(const std::vector<history_record>& records) const {
+    if constexpr (ResumesBackfills<D>) {
+      if (records.empty()) return std::nullopt;
+      const auto& r = records.back();
+      if (r.outcome != "started" && r.outcome != "failed") return std::nullopt;
+      const auto i = graph_.find(r.revision);
+      if (i >= graph_.size() || graph_[i].transactional || r.checksum != history_checksum(graph_[i])) return std::nullopt;
+      if (r.direction != "upgrade" && r.direction != "downgrade") return std::nullopt;
+      const auto recorded = r.direction == "downgrade" ? graph_[i].record_downgrade() : graph_[i].record_upgrade();
+      const auto& list = recorded.operations();
+      resume_point p{r, 0, {}, {}};
+      for (std::size_t at = 0; at < r.progress.size();) {
+        auto end = r.progress.find('\n', at);
+        if (end == std::string::npos) end = r.progress.size();
+        const auto line = std::string_view(r.progress).substr(at, end - at);
+        if (line.starts_with(in_progress)) {
+          if (p.done >= list.size()) return std::nullopt;
+          const auto head = backfill_checkpoint(list[p.done], "");
+          if (!r.progress.substr(at).starts_with(head)) return std::nullopt;
+          p.key = r.progress.substr(at + head.size());  // the rest: a text key may hold a line break
+          break;
+        }
+        if (p.done >= list.size() || line != describe(list[p.done])) return std::nullopt;
+        p.progress += (p.progress.empty() ? "" : "\n") + std::string(line);
+        ++p.done;
+        at = end + 1;
+      }
+      if (p.done >= list.size() || !std::holds_alternative<op::backfill>(list[p.done])) return std::nullopt;
+      return p;
+    } else {
+      (void)records;
+      return std::nullopt;
+    }
+  }
+
   // What interrupted() says, from the history table's rows.
   std::optional<std::string> interrupted(const std::vector<history_record>& records, bool still_running_possible) {
     if (records.empty() || records.back().outcome != "started") return std::nullopt;
@@ -7571,14 +7806,21 @@ class migrator {
                                     : " and never finished (its process died or lost the connection)");
     std::size_t done = 0;
     std::string ran;
+    std::string under_way;
     for (std::size_t at = 0; at < r.progress.size();) {
       auto end = r.progress.find('\n', at);
       if (end == std::string::npos) end = r.progress.size();
+      if (std::string_view(r.progress).substr(at).starts_with(in_progress)) {
+        under_way = r.progress.substr(at + in_progress.size());
+        break;
+      }
       ran += (ran.empty() ? "" : ", ") + r.progress.substr(at, end - at);
       ++done;
       at = end + 1;
     }
     text += done == 0 ? ": none of its operations completed" : ": it completed " + ran;
+    if (!under_way.empty()) text += "; its " + under_way;
+    if (resumable(records)) return text + "; running it again resumes there";
     if (i >= graph_.size()) return text + "; deploy the code that has the revision, clean up what it left and run 'manage_db repair'";
     const auto recorded = r.direction == "downgrade" ? graph_[i].record_downgrade() : graph_[i].record_upgrade();
     const auto& ops_list = recorded.operations();
@@ -7682,6 +7924,7 @@ class migrator {
   D dialect_;
   std::function<void(const migration_event&)> listener_;
   bool history_read_ = false;  // this upgrade or downgrade has checked the history table (read_history_once)
+  std::optional<resume_point> resume_;  // where the revision an earlier run left at a backfill goes on
   // The version rows as the last group left them, while hold_migration_lock() keeps others out
   // (HoldsMigrationLock): the groups after the first read no version table.
   std::optional<std::vector<std::size_t>> held_rows_;
@@ -10567,6 +10810,8 @@ inline std::string cpp_statement(const operation& o, std::string_view indent = {
           return "op.drop_index(" + L(x.name) + (x.table.empty() ? "" : ", " + L(x.table)) + ");";
         } else if constexpr (std::is_same_v<T, op::execute>) {
           return "op.execute(" + L(x.sql) + ");";
+        } else if constexpr (std::is_same_v<T, op::backfill>) {
+          return "op.backfill(" + L(x.table) + ", " + L(x.set) + ", " + L(x.where) + ", " + std::to_string(x.batch_rows) + ");";
         } else {
           return "// op.run(" + (x.description.empty() ? std::string("a data migration") : s::comment(x.description)) +
                  "): C++ code, which cannot be written back; write it again here";
@@ -11322,6 +11567,101 @@ inline written_revision merge(const std::filesystem::path& versions_dir, const r
 
 // #include <strata/dialect.hpp>
 // #include <strata/connection.hpp>
+// #include <strata/detail/backfill.hpp>
+#ifndef STRATA_SINGLE_INCLUDE_STRATA_DETAIL_BACKFILL_HPP
+#define STRATA_SINGLE_INCLUDE_STRATA_DETAIL_BACKFILL_HPP
+// strata::detail::run_backfill: an op::backfill's batches, the same loop on every database; the
+// dialect says how a statement runs and what a batch's transaction is.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// #include <strata/dialect.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/render.hpp>
+
+namespace strata::detail {
+
+// How a dialect runs a backfill's statements (each with its $n parameters, as text).
+struct backfill_session {
+  // The first field of the first row; none when it is NULL.
+  std::function<std::optional<std::string>(const std::string& sql, const std::vector<std::string>& params)> value;
+  // Runs an UPDATE; the rows it changed.
+  std::function<std::uint64_t(const std::string& sql, const std::vector<std::string>& params)> update;
+  // Runs f in one batch's transaction (its own, committed, or the one already open).
+  std::function<void(const std::function<void()>& f)> batch;
+  // Inside that transaction, after the batch's UPDATE: the last key it reached.
+  std::function<void(std::string_view last_key)> reached;
+  // Rows done of the total, as the batches commit (may be empty).
+  std::function<void(const progress&)> progress;
+};
+
+// "backfilling table 'stocks'"
+inline std::string backfill_task(const op::backfill& x) { return "backfilling table '" + std::string(x.table) + "'"; }
+
+// The batches of x on the primary key column `key`, after `last` (a resumed run) or from the first
+// row, until no row is left: each batch the next batch_rows rows in key order that `where` selects,
+// updated by one range UPDATE (key > last AND key <= the batch's last key). Rows inserted meanwhile
+// beyond the last key are picked up by the next batch; the loop ends when none is left.
+// Returns the rows updated.
+template <class Sql>
+std::uint64_t run_backfill(const op::backfill& x, std::string_view key, std::optional<std::string> last, const backfill_session& s,
+                           const render_options& options) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto task = backfill_task(x);
+  auto sql = Sql::backfill_batches(x, key, last.has_value(), options);
+  const auto after = [&] { return last ? std::vector<std::string>{*last} : std::vector<std::string>{}; };
+  std::uint64_t total = 0, done = 0;
+  const auto report = [&] {
+    if (s.progress) s.progress(strata::progress{task, done, total, std::chrono::steady_clock::now() - started});
+  };
+  if (s.progress) {
+    total = std::stoull(s.value(sql.count, after()).value_or("0"));
+    report();
+  }
+  for (;;) {
+    std::optional<std::string> next;
+    std::uint64_t changed = 0;
+    s.batch([&] {
+      next = s.value(sql.keyed, after());
+      if (!next) return;
+      auto params = after();
+      params.push_back(*next);
+      changed = s.update(sql.update, params);
+      if (s.reached) s.reached(*next);
+    });
+    if (!next) break;
+    if (!last) sql = Sql::backfill_batches(x, key, true, options);
+    last = std::move(next);
+    done += changed;
+    total = std::max(total, done);
+    report();
+  }
+  total = done;  // rows deleted meanwhile were counted but not updated
+  report();
+  return done;
+}
+
+// What a dialect says of a table it cannot batch on: `key_columns` its primary key's columns.
+inline std::string backfill_key_problem(const op::backfill& x, const std::vector<std::string>& key_columns) {
+  std::string has = "no primary key";
+  if (key_columns.size() > 1) {
+    has = "a primary key of " + std::to_string(key_columns.size()) + " columns (";
+    for (std::size_t i = 0; i < key_columns.size(); ++i) has += (i == 0 ? "" : ", ") + key_columns[i];
+    has += ")";
+  }
+  return "a backfill runs in batches keyed on its table's primary key, and table '" + std::string(x.table) + "' has " + has +
+         ", so nothing was changed; give the table a primary key of one column, or update its rows with op.execute(\"UPDATE ...\")";
+}
+
+}  // namespace strata::detail
+#endif  // STRATA_SINGLE_INCLUDE_STRATA_DETAIL_BACKFILL_HPP
 // #include <strata/detail/backup_file.hpp>
 #ifndef STRATA_SINGLE_INCLUDE_STRATA_DETAIL_BACKUP_FILE_HPP
 #define STRATA_SINGLE_INCLUDE_STRATA_DETAIL_BACKUP_FILE_HPP
@@ -12102,6 +12442,14 @@ class postgresql {
 
   // Called with each statement apply() runs for the operations, before it runs; none by default.
   void on_statement(std::function<void(std::string_view)> listener) { statement_listener_ = std::move(listener); }
+
+  // Called with a backfill's progress (rows updated of the rows to do) as its batches commit.
+  void on_progress(std::function<void(const progress&)> listener) { progress_ = std::move(listener); }
+
+  // ResumesBackfills: each batch of a backfill is its own transaction outside a revision's (one
+  // transaction for all of them inside one); the listener writes in it.
+  void on_backfill_batch(std::function<void(std::string_view)> listener) { batch_listener_ = std::move(listener); }
+  void resume_backfill_after(std::string last_key) { resume_after_ = std::move(last_key); }
 
   // pg_dump of the whole database as plain SQL (restore it with psql) into <database>.<stamp>.sql
   // in the working directory (or options.directory), connecting as this connection did: the URL's
@@ -12888,9 +13236,76 @@ class postgresql {
     std::unique_ptr<pqxx::nontransaction> own_;
   };
 
+  // The backfill's batches (detail::run_backfill), each in a transaction of its own unless one is
+  // open; the table's primary key read from the catalogue first.
+  void backfill(const op::backfill& x) {
+    backfill_reached_.reset();
+    auto resume = std::exchange(resume_after_, std::nullopt);
+    std::vector<std::string> key;
+    bool exists = false;
+    with_transaction([&](pqxx::transaction_base& t) {
+      const auto r = t.exec_params("SELECT to_regclass($1) IS NOT NULL, (SELECT array_agg(a.attname::text ORDER BY k.n) FROM pg_index i, "
+                                   "unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attnum = k.attnum WHERE "
+                                   "i.indrelid = to_regclass($1) AND i.indisprimary AND a.attrelid = i.indrelid)",
+                                   qualified(x.table));
+      exists = r[0][0].as<bool>();
+      if (!r[0][1].is_null()) {
+        auto names = r[0][1].as_array();
+        for (auto e = names.get_next(); e.first != pqxx::array_parser::juncture::done; e = names.get_next())
+          if (e.first == pqxx::array_parser::juncture::string_value) key.push_back(e.second);
+      }
+    });
+    if (!exists) throw operation_failed(strata::describe(operation{x}), "table " + qualified(x.table) + " does not exist, so nothing was changed");
+    if (key.size() != 1) throw operation_failed(strata::describe(operation{x}), detail::backfill_key_problem(x, key));
+    if (statement_listener_) statement_listener_(postgresql_sql::backfill(x, {.schema = options_.schema}));
+    detail::backfill_session session;
+    session.value = [&](const std::string& sql, const std::vector<std::string>& params) -> std::optional<std::string> {
+      std::optional<std::string> out;
+      with_transaction([&](pqxx::transaction_base& t) {
+        const auto r = t.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+        if (!r.empty() && !r[0][0].is_null()) out = r[0][0].c_str();
+      });
+      return out;
+    };
+    session.update = [&](const std::string& sql, const std::vector<std::string>& params) {
+      std::uint64_t n = 0;
+      with_transaction([&](pqxx::transaction_base& t) { n = t.exec_params(sql, pqxx::prepare::make_dynamic_params(params)).affected_rows(); });
+      return n;
+    };
+    session.batch = [&](const std::function<void()>& f) {
+      if (tx_ != nullptr) return f();
+      pqxx::work w(*conn_);
+      tx_ = &w;
+      struct reset {
+        pqxx::transaction_base*& tx;
+        ~reset() { tx = nullptr; }
+      } reset_tx{tx_};
+      f();
+      w.commit();
+    };
+    session.reached = [&](std::string_view last) {
+      if (batch_listener_) batch_listener_(last);
+      reached_in_batch_ = std::string(last);
+    };
+    session.progress = progress_;
+    // A key is reached once its batch has committed (outside a transaction) for the failure's note.
+    auto committed = session.batch;
+    session.batch = [&, committed](const std::function<void()>& f) {
+      reached_in_batch_.reset();
+      committed(f);
+      if (reached_in_batch_) backfill_reached_ = reached_in_batch_;
+    };
+    if (resume) backfill_reached_ = resume;
+    detail::run_backfill<postgresql_sql>(x, key.front(), std::move(resume), session, {.schema = options_.schema});
+  }
+
   // A failure outside a transaction leaves what ran before it: say what to look for.
   [[nodiscard]] std::string outside_note(const operation& o) const {
     if (!outside_transaction_) return "";
+    if (std::holds_alternative<op::backfill>(o))
+      return backfill_reached_ ? "; outside a transaction, its batches up to key " + *backfill_reached_ +
+                                     " stayed committed, and running it again once the cause is fixed resumes after them"
+                               : "; outside a transaction, no batch of it had committed";
     const std::string note = "; outside a transaction, the statements before it stayed applied and the version table names the revision before";
     if (const auto* x = std::get_if<op::create_index>(&o); x != nullptr && x->options.concurrently)
       return note + ", and a failed CREATE INDEX CONCURRENTLY may leave an INVALID index: DROP INDEX IF EXISTS " + qualified(x->name) +
@@ -12908,6 +13323,8 @@ class postgresql {
       if (const auto* x = std::get_if<op::run>(&o)) {
         connection_view view(*conn_, tx_);
         x->function(view);
+      } else if (const auto* b = std::get_if<op::backfill>(&o)) {
+        backfill(*b);
       } else {
         for (const auto& statement : postgresql_sql::statements(o, {.schema = options_.schema})) {
           if (statement_listener_) statement_listener_(statement);
@@ -12952,6 +13369,11 @@ class postgresql {
   std::string lock_timed_out_;            // the table the last statement_lock_timeout was on ("?": unknown)
   std::string lock_timeout_server_message_;  // and what the server said
   std::function<void(std::string_view)> statement_listener_;
+  std::function<void(const progress&)> progress_;
+  std::function<void(std::string_view)> batch_listener_;
+  std::optional<std::string> resume_after_;       // resume_backfill_after()'s key, for the next backfill
+  std::optional<std::string> backfill_reached_;   // the running backfill's last committed key
+  std::optional<std::string> reached_in_batch_;   // and the batch's running
 };
 
 static_assert(Dialect<postgresql>);
@@ -12963,6 +13385,8 @@ static_assert(HoldsMigrationLock<postgresql>);
 static_assert(KeepsHistory<postgresql>);
 static_assert(WritesHistoryRows<postgresql>);
 static_assert(FindsLeftovers<postgresql>);
+static_assert(ReportsProgress<postgresql>);
+static_assert(ResumesBackfills<postgresql>);
 
 }  // namespace strata
 
@@ -13209,6 +13633,101 @@ static_assert(AbandonsStatements<postgresql>);
 
 // #include <strata/dialect.hpp>
 // #include <strata/connection.hpp>
+// #include <strata/detail/backfill.hpp>
+#ifndef STRATA_SINGLE_INCLUDE_STRATA_DETAIL_BACKFILL_HPP
+#define STRATA_SINGLE_INCLUDE_STRATA_DETAIL_BACKFILL_HPP
+// strata::detail::run_backfill: an op::backfill's batches, the same loop on every database; the
+// dialect says how a statement runs and what a batch's transaction is.
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// #include <strata/dialect.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/render.hpp>
+
+namespace strata::detail {
+
+// How a dialect runs a backfill's statements (each with its $n parameters, as text).
+struct backfill_session {
+  // The first field of the first row; none when it is NULL.
+  std::function<std::optional<std::string>(const std::string& sql, const std::vector<std::string>& params)> value;
+  // Runs an UPDATE; the rows it changed.
+  std::function<std::uint64_t(const std::string& sql, const std::vector<std::string>& params)> update;
+  // Runs f in one batch's transaction (its own, committed, or the one already open).
+  std::function<void(const std::function<void()>& f)> batch;
+  // Inside that transaction, after the batch's UPDATE: the last key it reached.
+  std::function<void(std::string_view last_key)> reached;
+  // Rows done of the total, as the batches commit (may be empty).
+  std::function<void(const progress&)> progress;
+};
+
+// "backfilling table 'stocks'"
+inline std::string backfill_task(const op::backfill& x) { return "backfilling table '" + std::string(x.table) + "'"; }
+
+// The batches of x on the primary key column `key`, after `last` (a resumed run) or from the first
+// row, until no row is left: each batch the next batch_rows rows in key order that `where` selects,
+// updated by one range UPDATE (key > last AND key <= the batch's last key). Rows inserted meanwhile
+// beyond the last key are picked up by the next batch; the loop ends when none is left.
+// Returns the rows updated.
+template <class Sql>
+std::uint64_t run_backfill(const op::backfill& x, std::string_view key, std::optional<std::string> last, const backfill_session& s,
+                           const render_options& options) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto task = backfill_task(x);
+  auto sql = Sql::backfill_batches(x, key, last.has_value(), options);
+  const auto after = [&] { return last ? std::vector<std::string>{*last} : std::vector<std::string>{}; };
+  std::uint64_t total = 0, done = 0;
+  const auto report = [&] {
+    if (s.progress) s.progress(strata::progress{task, done, total, std::chrono::steady_clock::now() - started});
+  };
+  if (s.progress) {
+    total = std::stoull(s.value(sql.count, after()).value_or("0"));
+    report();
+  }
+  for (;;) {
+    std::optional<std::string> next;
+    std::uint64_t changed = 0;
+    s.batch([&] {
+      next = s.value(sql.keyed, after());
+      if (!next) return;
+      auto params = after();
+      params.push_back(*next);
+      changed = s.update(sql.update, params);
+      if (s.reached) s.reached(*next);
+    });
+    if (!next) break;
+    if (!last) sql = Sql::backfill_batches(x, key, true, options);
+    last = std::move(next);
+    done += changed;
+    total = std::max(total, done);
+    report();
+  }
+  total = done;  // rows deleted meanwhile were counted but not updated
+  report();
+  return done;
+}
+
+// What a dialect says of a table it cannot batch on: `key_columns` its primary key's columns.
+inline std::string backfill_key_problem(const op::backfill& x, const std::vector<std::string>& key_columns) {
+  std::string has = "no primary key";
+  if (key_columns.size() > 1) {
+    has = "a primary key of " + std::to_string(key_columns.size()) + " columns (";
+    for (std::size_t i = 0; i < key_columns.size(); ++i) has += (i == 0 ? "" : ", ") + key_columns[i];
+    has += ")";
+  }
+  return "a backfill runs in batches keyed on its table's primary key, and table '" + std::string(x.table) + "' has " + has +
+         ", so nothing was changed; give the table a primary key of one column, or update its rows with op.execute(\"UPDATE ...\")";
+}
+
+}  // namespace strata::detail
+#endif  // STRATA_SINGLE_INCLUDE_STRATA_DETAIL_BACKFILL_HPP
 // #include <strata/detail/backup_file.hpp>
 #ifndef STRATA_SINGLE_INCLUDE_STRATA_DETAIL_BACKUP_FILE_HPP
 #define STRATA_SINGLE_INCLUDE_STRATA_DETAIL_BACKUP_FILE_HPP
@@ -13668,6 +14187,8 @@ class sqlite {
         if (const auto* x = std::get_if<op::run>(&unit.front())) {
           connection_view view(*db_);
           x->function(view);
+        } else if (const auto* b = std::get_if<op::backfill>(&unit.front())) {
+          backfill(*b);
         } else if (!sqlite_sql::is_table_alteration(unit.front())) {
           for (const auto& statement : sqlite_sql::statements(unit.front(), options)) run(statement);
         } else {
@@ -13787,7 +14308,7 @@ class sqlite {
     return true;
   }
 
-  // Called during table rebuilds' row copies (on the migrating thread); none by default.
+  // Called during table rebuilds' row copies and backfills' batches (on the migrating thread); none by default.
   void on_progress(std::function<void(const progress&)> listener) { progress_ = std::move(listener); }
 
   // Called with each statement apply() runs for the operations, before it runs; none by default.
@@ -14113,6 +14634,40 @@ class sqlite {
     }
   }
 
+  // The backfill's batches (detail::run_backfill) in the revision's transaction, keyed on the
+  // table's primary key (PRAGMA table_info). A revision is one transaction on SQLite (the only
+  // writer, so no lock is held longer than by one UPDATE): the batches commit or roll back with it,
+  // and there is nothing to resume (no ResumesBackfills).
+  void backfill(const op::backfill& x) {
+    if (!table_exists(std::string(x.table))) throw operation_failed(describe(operation{x}), "no such table: " + std::string(x.table));
+    std::vector<std::string> key;
+    {
+      SQLite::Statement q(*db_, "SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk");
+      q.bind(1, std::string(x.table));
+      while (q.executeStep()) key.push_back(q.getColumn(0).getString());
+    }
+    if (key.size() != 1) throw operation_failed(describe(operation{x}), detail::backfill_key_problem(x, key));
+    if (statement_listener_) statement_listener_(sqlite_sql::backfill(x, {}));
+    const auto prepared = [&](const std::string& sql, const std::vector<std::string>& params) {
+      SQLite::Statement q(*db_, sql);
+      for (std::size_t i = 0; i < params.size(); ++i) q.bind(static_cast<int>(i + 1), params[i]);
+      return q;
+    };
+    detail::backfill_session session;
+    session.value = [&](const std::string& sql, const std::vector<std::string>& params) -> std::optional<std::string> {
+      auto q = prepared(sql, params);
+      if (!q.executeStep() || q.getColumn(0).isNull()) return std::nullopt;
+      return q.getColumn(0).getString();
+    };
+    session.update = [&](const std::string& sql, const std::vector<std::string>& params) {
+      auto q = prepared(sql, params);
+      return static_cast<std::uint64_t>(q.exec());
+    };
+    session.batch = [](const std::function<void()>& f) { f(); };
+    session.progress = progress_;
+    detail::run_backfill<sqlite_sql>(x, key.front(), std::nullopt, session, {});
+  }
+
   // What the strata_progress() SQL function counts with during one row copy. SQLite owns it (and
   // frees it when the function is unregistered), so a function left registered never dangles.
   struct copy_counter {
@@ -14122,6 +14677,7 @@ class sqlite {
     std::uint64_t total = 0;
     std::uint64_t done = 0;
     std::exception_ptr failure;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
     // Returns 1 for every row; no exception may cross SQLite's C frames, so a listener's one is
     // kept for the caller and the statement is failed instead.
@@ -14129,7 +14685,7 @@ class sqlite {
       auto* self = static_cast<copy_counter*>(sqlite3_user_data(context));
       if (self->listener != nullptr && ++self->done % interval == 0) {
         try {
-          (*self->listener)(progress{self->task, self->done, self->total});
+          (*self->listener)(progress{self->task, self->done, self->total, std::chrono::steady_clock::now() - self->started});
         } catch (...) {
           self->failure = std::current_exception();
           self->listener = nullptr;
@@ -14152,9 +14708,10 @@ class sqlite {
       if (count.executeStep()) total = static_cast<std::uint64_t>(count.getColumn(0).getInt64());
     }
     const std::string task = "rebuilding table '" + table + "'";
-    progress_(progress{task, 0, total});
+    const auto started = std::chrono::steady_clock::now();
+    progress_(progress{task, 0, total, {}});
 
-    auto* counter = new copy_counter{&progress_, task, total, 0, nullptr};
+    auto* counter = new copy_counter{&progress_, task, total, 0, nullptr, started};
     // On failure SQLite calls destroy itself.
     const int created = sqlite3_create_function_v2(db_->getHandle(), function, 0, SQLITE_UTF8, counter, &copy_counter::step, nullptr,
                                                    nullptr, &copy_counter::destroy);
@@ -14173,7 +14730,7 @@ class sqlite {
       if (counter->failure) std::rethrow_exception(counter->failure);
       throw;
     }
-    progress_(progress{task, total, total});
+    progress_(progress{task, total, total, std::chrono::steady_clock::now() - started});
   }
 
   // The 12-step rebuild of sqlite.org/lang_altertable.html, inside the revision's transaction: the
@@ -15277,7 +15834,8 @@ std::string json_list(const Range& items) {
   return out + "]";
 }
 
-// Prints a rebuild's progress on one terminal line of stderr, at most ten times a second.
+// Prints long work's progress (a rebuild, a backfill) on one terminal line of stderr, at most ten
+// times a second: "backfilling table 'stocks': 42% (420000 of 1000000 rows), 85000 rows/s, 7 s left".
 class progress_line {
  public:
   void operator()(const progress& p) {
@@ -15285,17 +15843,34 @@ class progress_line {
     const bool last = p.total != 0 && p.done >= p.total;
     if (!last && p.done != 0 && now - shown_ < std::chrono::milliseconds(100)) return;
     shown_ = now;
-    std::string line = "\r  " + std::string(p.task) + ": ";
-    if (p.total != 0)
-      line += std::to_string(p.done * 100 / p.total) + "% (" + std::to_string(p.done) + " of " + std::to_string(p.total) + " rows)";
-    else
-      line += std::to_string(p.done) + " rows";
+    const auto line = "\r  " + text(p);
     std::fputs(line.c_str(), stderr);
     std::fputs(last ? "\n" : "\x1b[K", stderr);
     std::fflush(stderr);
   }
 
+  // The line's text.
+  static std::string text(const progress& p) {
+    std::string line = std::string(p.task) + ": ";
+    if (p.total != 0)
+      line += std::to_string(p.done * 100 / p.total) + "% (" + std::to_string(p.done) + " of " + std::to_string(p.total) + " rows)";
+    else
+      line += std::to_string(p.done) + " rows";
+    if (const auto rate = p.rate(); rate > 0) line += ", " + std::to_string(static_cast<std::uint64_t>(rate + 0.5)) + " rows/s";
+    if (const auto left = p.remaining(); left && p.done < p.total) line += ", " + duration_text(*left) + " left";
+    return line;
+  }
+
  private:
+  // "7 s", "3 min 05 s", "2 h 04 min"
+  static std::string duration_text(std::chrono::seconds left) {
+    const auto s = left.count();
+    const auto two = [](long long v) { return (v < 10 ? "0" : "") + std::to_string(v); };
+    if (s < 60) return std::to_string(s) + " s";
+    if (s < 3600) return std::to_string(s / 60) + " min " + two(s % 60) + " s";
+    return std::to_string(s / 3600) + " h " + two(s / 60 % 60) + " min";
+  }
+
   std::chrono::steady_clock::time_point shown_{};
 };
 

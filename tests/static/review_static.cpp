@@ -61,9 +61,29 @@ static_assert(strata::detail::findings_of<acknowledged>().found == 0);
 static_assert(strata::detail::findings_of<one_way>().found == 0);
 static_assert(strata::detail::findings_of<concurrent>().has(strata::detail::uses_concurrently));
 
+// A backfill: in a non-transactional revision nothing to review (it changes no schema, and a
+// downgrade need not undo it); in a transactional one, rule backfill_in_transaction.
+namespace {
+struct batched : strata::revision<"e4", "d3"> {
+  static constexpr std::string_view message = "batched";
+  static constexpr bool transactional = false;
+  static constexpr void upgrade(strata::ops& op) { op.backfill("stocks", "price = 0", "price IS NULL", 500); }
+  static constexpr void downgrade(strata::ops&) {}
+};
+struct in_one : strata::revision<"e4", "d3"> {
+  static constexpr std::string_view message = "in one transaction";
+  static constexpr void upgrade(strata::ops& op) { op.backfill("stocks", "price = 0"); }
+  static constexpr void downgrade(strata::ops&) {}
+};
+}  // namespace
+static_assert(strata::detail::findings_of<batched>().found == 0);
+static_assert(strata::detail::findings_of<in_one>().has(static_cast<std::size_t>(strata::rule::backfill_in_transaction)));
+static_assert(strata::reviewed<strata::history<initial, acknowledged, concurrent, one_way, batched>>);
+
 // The policies.
 static_assert(strata::policy::strict.is_error(strata::rule::drop_table) && strata::policy::strict.single_head);
 static_assert(!strata::policy::basic.is_error(strata::rule::drop_table) && strata::policy::basic.is_error(strata::rule::concurrently_in_transaction));
+static_assert(strata::policy::basic.is_error(strata::rule::backfill_in_transaction));
 static_assert(!strata::strict_policy<strata::postgresql_sql>().without(strata::rule::drop_table).is_error(strata::rule::drop_table));
 
 // Without a policy of its own, a history gets the basic one: risky operations pass, SQLite-only.

@@ -31,11 +31,15 @@ constexpr std::optional<operation> inverse_of(const operation& o) {
   return std::nullopt;
 }
 
+// A backfill changes rows, not the schema: a derived downgrade has nothing to undo for it (the
+// column it filled goes with the add_column's inverse).
+constexpr bool needs_no_inverse(const operation& o) { return std::holds_alternative<op::backfill>(o); }
+
 // The position of the first operation of `up` that inverse_of cannot reverse, or up.size().
 constexpr std::size_t first_underivable(const ops& up) {
   const auto& list = up.operations();
   for (std::size_t k = 0; k < list.size(); ++k)
-    if (!inverse_of(list[k])) return k;
+    if (!needs_no_inverse(list[k]) && !inverse_of(list[k])) return k;
   return list.size();
 }
 
@@ -52,7 +56,8 @@ constexpr void downgrade_of(ops& out) {
     R::upgrade(up);
     const auto& list = up.operations();
     for (std::size_t k = list.size(); k-- > 0;)
-      if (auto inverse = inverse_of(list[k])) out.append(std::move(*inverse));
+      if (needs_no_inverse(list[k])) continue;
+      else if (auto inverse = inverse_of(list[k])) out.append(std::move(*inverse));
       // At compile time strata::history says so, naming the revision (revision_fault::not_derivable).
       else if (!std::is_constant_evaluated())
         throw std::logic_error("strata: a revision without downgrade() records an operation strata cannot reverse: write its downgrade()");

@@ -44,8 +44,8 @@ struct frozen_ops {
   struct operation_entry {
     std::uint8_t kind = 0;        // its index in strata::operation
     std::string_view table{};     // execute: the SQL; run: the description
-    std::string_view name{};      // a column's, a constraint's or an index's
-    std::string_view new_name{};
+    std::string_view name{};      // a column's, a constraint's or an index's; backfill: its SET
+    std::string_view new_name{};  // backfill: its WHERE
     range columns{};              // create_table, add_column (one): columns; drop_constraint, create_index: names
     range constraints{};          // create_table, add_constraint (one)
     constraint_kind constraint = constraint_kind::check;  // drop_constraint's
@@ -54,6 +54,7 @@ struct frozen_ops {
     index_options options{};
     naming_convention naming{};
     void (*function)(connection&) = nullptr;  // run's
+    std::uint32_t rows = 0;                   // backfill's batch_rows
   };
 
   std::span<const operation_entry> operations;
@@ -102,6 +103,7 @@ struct frozen_ops {
     else if constexpr (std::is_same_v<T, op::create_index>) return {o.name, o.table, names_in(o.columns), o.options};
     else if constexpr (std::is_same_v<T, op::drop_index>) return {o.name, o.table};
     else if constexpr (std::is_same_v<T, op::execute>) return {o.table};
+    else if constexpr (std::is_same_v<T, op::backfill>) return {o.table, o.name, o.new_name, o.rows};
     else return {o.function, o.table};
   }
   template <std::size_t... I>
@@ -201,6 +203,12 @@ class ops_freezer {
   constexpr void fill(frozen_ops::operation_entry& e, const op::drop_index& x) { e.name = x.name; e.table = x.table; }
   constexpr void fill(frozen_ops::operation_entry& e, const op::execute& x) { e.table = x.sql; }
   constexpr void fill(frozen_ops::operation_entry& e, const op::run& x) { e.function = x.function; e.table = x.description; }
+  constexpr void fill(frozen_ops::operation_entry& e, const op::backfill& x) {
+    e.table = x.table;
+    e.name = x.set;
+    e.new_name = x.where;
+    e.rows = x.batch_rows;
+  }
 
   Sink& sink_;
 };

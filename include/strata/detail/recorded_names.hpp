@@ -106,6 +106,10 @@ constexpr void for_each_name(const operation& o, F& f) {
           fragment(f, x.sql);
         } else if constexpr (std::is_same_v<T, op::run>) {
           fragment(f, x.description);
+        } else if constexpr (std::is_same_v<T, op::backfill>) {
+          f(x.table);
+          fragment(f, x.set);
+          fragment(f, x.where);
         } else {
           static_assert(unknown_operation<T>, "strata::detail::for_each_name does not know this operation: list the names it holds");
         }
@@ -143,7 +147,9 @@ constexpr bool inverts(const operation& d, const operation& u) {
   }
   return false;
 }
-constexpr bool changes_no_schema(const operation& o) { return std::holds_alternative<op::execute>(o) || std::holds_alternative<op::run>(o); }
+constexpr bool changes_no_schema(const operation& o) {
+  return std::holds_alternative<op::execute>(o) || std::holds_alternative<op::run>(o) || std::holds_alternative<op::backfill>(o);
+}
 constexpr bool undoes_by_its_operations(const ops& down, const ops& up) {
   const auto& u = up.operations();
   const auto& d = down.operations();

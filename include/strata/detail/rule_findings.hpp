@@ -78,6 +78,8 @@ constexpr rule_findings find_rule_breaks(const ops& up, bool transactional) {
       if (!created_before(list, k, dt->table)) note(rule::drop_table);
     } else if (const auto* dc = std::get_if<op::drop_column>(&o)) {
       if (!added_before(list, k, dc->table, dc->column)) note(rule::drop_column);
+    } else if (std::holds_alternative<op::backfill>(o)) {
+      if (transactional) note(rule::backfill_in_transaction);
     } else if (const auto* ac = std::get_if<op::add_constraint>(&o)) {
       const auto kind = ac->definition.kind;
       if ((kind == constraint_kind::foreign_key || kind == constraint_kind::check) && !created_before(list, k, ac->table))

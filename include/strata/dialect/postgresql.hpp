@@ -28,6 +28,7 @@
 
 #include <strata/dialect.hpp>
 #include <strata/connection.hpp>
+#include <strata/detail/backfill.hpp>
 #include <strata/detail/backup_file.hpp>
 #include <strata/detail/graph_check.hpp>
 #include <strata/detail/postgresql_inspect.hpp>
@@ -297,6 +298,14 @@ class postgresql {
 
   // Called with each statement apply() runs for the operations, before it runs; none by default.
   void on_statement(std::function<void(std::string_view)> listener) { statement_listener_ = std::move(listener); }
+
+  // Called with a backfill's progress (rows updated of the rows to do) as its batches commit.
+  void on_progress(std::function<void(const progress&)> listener) { progress_ = std::move(listener); }
+
+  // ResumesBackfills: each batch of a backfill is its own transaction outside a revision's (one
+  // transaction for all of them inside one); the listener writes in it.
+  void on_backfill_batch(std::function<void(std::string_view)> listener) { batch_listener_ = std::move(listener); }
+  void resume_backfill_after(std::string last_key) { resume_after_ = std::move(last_key); }
 
   // pg_dump of the whole database as plain SQL (restore it with psql) into <database>.<stamp>.sql
   // in the working directory (or options.directory), connecting as this connection did: the URL's
@@ -1083,9 +1092,76 @@ class postgresql {
     std::unique_ptr<pqxx::nontransaction> own_;
   };
 
+  // The backfill's batches (detail::run_backfill), each in a transaction of its own unless one is
+  // open; the table's primary key read from the catalogue first.
+  void backfill(const op::backfill& x) {
+    backfill_reached_.reset();
+    auto resume = std::exchange(resume_after_, std::nullopt);
+    std::vector<std::string> key;
+    bool exists = false;
+    with_transaction([&](pqxx::transaction_base& t) {
+      const auto r = t.exec_params("SELECT to_regclass($1) IS NOT NULL, (SELECT array_agg(a.attname::text ORDER BY k.n) FROM pg_index i, "
+                                   "unnest(i.indkey) WITH ORDINALITY k(attnum, n) JOIN pg_attribute a ON a.attnum = k.attnum WHERE "
+                                   "i.indrelid = to_regclass($1) AND i.indisprimary AND a.attrelid = i.indrelid)",
+                                   qualified(x.table));
+      exists = r[0][0].as<bool>();
+      if (!r[0][1].is_null()) {
+        auto names = r[0][1].as_array();
+        for (auto e = names.get_next(); e.first != pqxx::array_parser::juncture::done; e = names.get_next())
+          if (e.first == pqxx::array_parser::juncture::string_value) key.push_back(e.second);
+      }
+    });
+    if (!exists) throw operation_failed(strata::describe(operation{x}), "table " + qualified(x.table) + " does not exist, so nothing was changed");
+    if (key.size() != 1) throw operation_failed(strata::describe(operation{x}), detail::backfill_key_problem(x, key));
+    if (statement_listener_) statement_listener_(postgresql_sql::backfill(x, {.schema = options_.schema}));
+    detail::backfill_session session;
+    session.value = [&](const std::string& sql, const std::vector<std::string>& params) -> std::optional<std::string> {
+      std::optional<std::string> out;
+      with_transaction([&](pqxx::transaction_base& t) {
+        const auto r = t.exec_params(sql, pqxx::prepare::make_dynamic_params(params));
+        if (!r.empty() && !r[0][0].is_null()) out = r[0][0].c_str();
+      });
+      return out;
+    };
+    session.update = [&](const std::string& sql, const std::vector<std::string>& params) {
+      std::uint64_t n = 0;
+      with_transaction([&](pqxx::transaction_base& t) { n = t.exec_params(sql, pqxx::prepare::make_dynamic_params(params)).affected_rows(); });
+      return n;
+    };
+    session.batch = [&](const std::function<void()>& f) {
+      if (tx_ != nullptr) return f();
+      pqxx::work w(*conn_);
+      tx_ = &w;
+      struct reset {
+        pqxx::transaction_base*& tx;
+        ~reset() { tx = nullptr; }
+      } reset_tx{tx_};
+      f();
+      w.commit();
+    };
+    session.reached = [&](std::string_view last) {
+      if (batch_listener_) batch_listener_(last);
+      reached_in_batch_ = std::string(last);
+    };
+    session.progress = progress_;
+    // A key is reached once its batch has committed (outside a transaction) for the failure's note.
+    auto committed = session.batch;
+    session.batch = [&, committed](const std::function<void()>& f) {
+      reached_in_batch_.reset();
+      committed(f);
+      if (reached_in_batch_) backfill_reached_ = reached_in_batch_;
+    };
+    if (resume) backfill_reached_ = resume;
+    detail::run_backfill<postgresql_sql>(x, key.front(), std::move(resume), session, {.schema = options_.schema});
+  }
+
   // A failure outside a transaction leaves what ran before it: say what to look for.
   [[nodiscard]] std::string outside_note(const operation& o) const {
     if (!outside_transaction_) return "";
+    if (std::holds_alternative<op::backfill>(o))
+      return backfill_reached_ ? "; outside a transaction, its batches up to key " + *backfill_reached_ +
+                                     " stayed committed, and running it again once the cause is fixed resumes after them"
+                               : "; outside a transaction, no batch of it had committed";
     const std::string note = "; outside a transaction, the statements before it stayed applied and the version table names the revision before";
     if (const auto* x = std::get_if<op::create_index>(&o); x != nullptr && x->options.concurrently)
       return note + ", and a failed CREATE INDEX CONCURRENTLY may leave an INVALID index: DROP INDEX IF EXISTS " + qualified(x->name) +
@@ -1103,6 +1179,8 @@ class postgresql {
       if (const auto* x = std::get_if<op::run>(&o)) {
         connection_view view(*conn_, tx_);
         x->function(view);
+      } else if (const auto* b = std::get_if<op::backfill>(&o)) {
+        backfill(*b);
       } else {
         for (const auto& statement : postgresql_sql::statements(o, {.schema = options_.schema})) {
           if (statement_listener_) statement_listener_(statement);
@@ -1147,6 +1225,11 @@ class postgresql {
   std::string lock_timed_out_;            // the table the last statement_lock_timeout was on ("?": unknown)
   std::string lock_timeout_server_message_;  // and what the server said
   std::function<void(std::string_view)> statement_listener_;
+  std::function<void(const progress&)> progress_;
+  std::function<void(std::string_view)> batch_listener_;
+  std::optional<std::string> resume_after_;       // resume_backfill_after()'s key, for the next backfill
+  std::optional<std::string> backfill_reached_;   // the running backfill's last committed key
+  std::optional<std::string> reached_in_batch_;   // and the batch's running
 };
 
 static_assert(Dialect<postgresql>);
@@ -1158,6 +1241,8 @@ static_assert(HoldsMigrationLock<postgresql>);
 static_assert(KeepsHistory<postgresql>);
 static_assert(WritesHistoryRows<postgresql>);
 static_assert(FindsLeftovers<postgresql>);
+static_assert(ReportsProgress<postgresql>);
+static_assert(ResumesBackfills<postgresql>);
 
 }  // namespace strata
 

@@ -29,6 +29,7 @@
 
 #include <strata/dialect.hpp>
 #include <strata/connection.hpp>
+#include <strata/detail/backfill.hpp>
 #include <strata/detail/backup_file.hpp>
 #include <strata/detail/sqlite_inspect.hpp>
 #include <strata/detail/sqlite_plan.hpp>
@@ -226,6 +227,8 @@ class sqlite {
         if (const auto* x = std::get_if<op::run>(&unit.front())) {
           connection_view view(*db_);
           x->function(view);
+        } else if (const auto* b = std::get_if<op::backfill>(&unit.front())) {
+          backfill(*b);
         } else if (!sqlite_sql::is_table_alteration(unit.front())) {
           for (const auto& statement : sqlite_sql::statements(unit.front(), options)) run(statement);
         } else {
@@ -345,7 +348,7 @@ class sqlite {
     return true;
   }
 
-  // Called during table rebuilds' row copies (on the migrating thread); none by default.
+  // Called during table rebuilds' row copies and backfills' batches (on the migrating thread); none by default.
   void on_progress(std::function<void(const progress&)> listener) { progress_ = std::move(listener); }
 
   // Called with each statement apply() runs for the operations, before it runs; none by default.
@@ -671,6 +674,40 @@ class sqlite {
     }
   }
 
+  // The backfill's batches (detail::run_backfill) in the revision's transaction, keyed on the
+  // table's primary key (PRAGMA table_info). A revision is one transaction on SQLite (the only
+  // writer, so no lock is held longer than by one UPDATE): the batches commit or roll back with it,
+  // and there is nothing to resume (no ResumesBackfills).
+  void backfill(const op::backfill& x) {
+    if (!table_exists(std::string(x.table))) throw operation_failed(describe(operation{x}), "no such table: " + std::string(x.table));
+    std::vector<std::string> key;
+    {
+      SQLite::Statement q(*db_, "SELECT name FROM pragma_table_info(?) WHERE pk > 0 ORDER BY pk");
+      q.bind(1, std::string(x.table));
+      while (q.executeStep()) key.push_back(q.getColumn(0).getString());
+    }
+    if (key.size() != 1) throw operation_failed(describe(operation{x}), detail::backfill_key_problem(x, key));
+    if (statement_listener_) statement_listener_(sqlite_sql::backfill(x, {}));
+    const auto prepared = [&](const std::string& sql, const std::vector<std::string>& params) {
+      SQLite::Statement q(*db_, sql);
+      for (std::size_t i = 0; i < params.size(); ++i) q.bind(static_cast<int>(i + 1), params[i]);
+      return q;
+    };
+    detail::backfill_session session;
+    session.value = [&](const std::string& sql, const std::vector<std::string>& params) -> std::optional<std::string> {
+      auto q = prepared(sql, params);
+      if (!q.executeStep() || q.getColumn(0).isNull()) return std::nullopt;
+      return q.getColumn(0).getString();
+    };
+    session.update = [&](const std::string& sql, const std::vector<std::string>& params) {
+      auto q = prepared(sql, params);
+      return static_cast<std::uint64_t>(q.exec());
+    };
+    session.batch = [](const std::function<void()>& f) { f(); };
+    session.progress = progress_;
+    detail::run_backfill<sqlite_sql>(x, key.front(), std::nullopt, session, {});
+  }
+
   // What the strata_progress() SQL function counts with during one row copy. SQLite owns it (and
   // frees it when the function is unregistered), so a function left registered never dangles.
   struct copy_counter {
@@ -680,6 +717,7 @@ class sqlite {
     std::uint64_t total = 0;
     std::uint64_t done = 0;
     std::exception_ptr failure;
+    std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
 
     // Returns 1 for every row; no exception may cross SQLite's C frames, so a listener's one is
     // kept for the caller and the statement is failed instead.
@@ -687,7 +725,7 @@ class sqlite {
       auto* self = static_cast<copy_counter*>(sqlite3_user_data(context));
       if (self->listener != nullptr && ++self->done % interval == 0) {
         try {
-          (*self->listener)(progress{self->task, self->done, self->total});
+          (*self->listener)(progress{self->task, self->done, self->total, std::chrono::steady_clock::now() - self->started});
         } catch (...) {
           self->failure = std::current_exception();
           self->listener = nullptr;
@@ -710,9 +748,10 @@ class sqlite {
       if (count.executeStep()) total = static_cast<std::uint64_t>(count.getColumn(0).getInt64());
     }
     const std::string task = "rebuilding table '" + table + "'";
-    progress_(progress{task, 0, total});
+    const auto started = std::chrono::steady_clock::now();
+    progress_(progress{task, 0, total, {}});
 
-    auto* counter = new copy_counter{&progress_, task, total, 0, nullptr};
+    auto* counter = new copy_counter{&progress_, task, total, 0, nullptr, started};
     // On failure SQLite calls destroy itself.
     const int created = sqlite3_create_function_v2(db_->getHandle(), function, 0, SQLITE_UTF8, counter, &copy_counter::step, nullptr,
                                                    nullptr, &copy_counter::destroy);
@@ -731,7 +770,7 @@ class sqlite {
       if (counter->failure) std::rethrow_exception(counter->failure);
       throw;
     }
-    progress_(progress{task, total, total});
+    progress_(progress{task, total, total, std::chrono::steady_clock::now() - started});
   }
 
   // The 12-step rebuild of sqlite.org/lang_altertable.html, inside the revision's transaction: the

@@ -215,6 +215,9 @@ inline std::string operation_text(const operation& o) {
           add_field(out, "concurrently", x.options.concurrently);
         } else if constexpr (std::is_same_v<T, op::execute>) {
           add_field(out, "sql", x.sql);
+        } else if constexpr (std::is_same_v<T, op::backfill>) {
+          add_field(out, "set", x.set);
+          add_field(out, "where", x.where);
         }
       },
       o);

@@ -204,7 +204,7 @@ std::vector<std::string> expected_versions(std::size_t n) {
 
 inline bool has_data_migration(const ops& recorded) {
   return std::any_of(recorded.operations().begin(), recorded.operations().end(), [](const operation& o) {
-    return std::holds_alternative<op::execute>(o) || std::holds_alternative<op::run>(o);
+    return std::holds_alternative<op::execute>(o) || std::holds_alternative<op::run>(o) || std::holds_alternative<op::backfill>(o);
   });
 }
 
