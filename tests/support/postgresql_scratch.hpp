@@ -149,11 +149,18 @@ class postgresql_database {
   [[nodiscard]] std::string url() const {
     auto host = environment("PGHOST");
     if (host.starts_with('/')) host.clear();
-    else if (host.find(':') != std::string::npos) host = "[" + host + "]";
     const auto user = environment("PGUSER"), password = environment("PGPASSWORD"), port = environment("PGPORT");
+    // Appended piece by piece: GCC 12's -Wrestrict misfires at -O2 on "literal" + std::string&&.
     std::string out = "postgresql://";
-    if (!user.empty() || !password.empty()) out += url_encode(user) + (password.empty() ? "" : ":" + url_encode(password)) + "@";
-    out += host + (port.empty() ? "" : ":" + port) + "/" + name_;
+    if (!user.empty() || !password.empty()) {
+      out += url_encode(user);
+      if (!password.empty()) out.append(":").append(url_encode(password));
+      out += '@';
+    }
+    if (host.find(':') != std::string::npos) out.append("[").append(host).append("]");
+    else out += host;
+    if (!port.empty()) out.append(":").append(port);
+    out.append("/").append(name_);
     return out;
   }
 
