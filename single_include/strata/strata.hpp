@@ -16723,6 +16723,7 @@ int main(int argc, char** argv) noexcept {
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -16996,6 +16997,42 @@ seeded seed_rows(D& d, row_generator& rows, const std::vector<table_rows>& table
   return total;
 }
 
+namespace detail {
+
+// What a benchmark holds in its place (a connection, a seeded template), released before the
+// process's static objects are destroyed. Benchmarks given to Google Benchmark live in its static
+// registry, destroyed after the database library's own function-local statics (libpqxx's table of
+// encodings), so a template dropped from a benchmark's destructor would run a query on freed memory.
+// The exit handler is registered again after each template is made, so after the statics its
+// database library built, and exit handlers run in the reverse order of construction and
+// registration; it releases every live benchmark's, once.
+struct benchmark_resources {
+  benchmark_resources() = default;
+  benchmark_resources(const benchmark_resources&) = delete;
+  benchmark_resources& operator=(const benchmark_resources&) = delete;
+  virtual ~benchmark_resources() = default;
+  virtual void release() noexcept = 0;
+};
+
+inline std::vector<std::weak_ptr<benchmark_resources>>& live_benchmark_resources() {
+  static std::vector<std::weak_ptr<benchmark_resources>> live;
+  return live;
+}
+
+inline void release_live_benchmark_resources() noexcept {
+  for (const auto& held : live_benchmark_resources())
+    if (const auto r = held.lock()) r->release();
+}
+
+inline void release_at_exit(const std::shared_ptr<benchmark_resources>& held) {
+  auto& live = live_benchmark_resources();
+  if (std::atexit(release_live_benchmark_resources) != 0) return;  // left to the benchmark's destructor
+  std::erase_if(live, [](const auto& w) { return w.expired(); });
+  live.push_back(held);
+}
+
+}  // namespace detail
+
 // One revision ("c7d2a9e1f0b3": from its down revision to it) or a range ("from:to", either way:
 // a `to` below `from` downgrades) of history H, timed on a fresh copy of a seeded database per
 // iteration, on dialect D. Seeding steps run in the order given, after the history is migrated to
@@ -17036,14 +17073,7 @@ class revision_benchmark {
   revision_benchmark& operator=(revision_benchmark&&) noexcept = default;
   revision_benchmark(const revision_benchmark&) = delete;
   revision_benchmark& operator=(const revision_benchmark&) = delete;
-  ~revision_benchmark() {
-    if (place_ && !template_.empty()) {
-      try {
-        place_->drop(template_);
-      } catch (...) {  // NOLINT: a leftover, dropped by the next benchmark process of this place
-      }
-    }
-  }
+  ~revision_benchmark() = default;  // the template goes with the last of held_'s owners, or at exit
 
   // `rows` rows generated for `table` from the schema at `from` (row_generator).
   revision_benchmark& seed(std::string table, std::int64_t rows) {
@@ -17069,14 +17099,14 @@ class revision_benchmark {
   // strata::database_unavailable when the place cannot be reached, seeding_failed, or what the
   // migrator throws.
   void prepare() {
-    if (!template_.empty()) return;
-    if (!place_) place_ = std::make_unique<provisioner>();
+    if (!held_->name.empty()) return;
+    if (!held_->place) held_->place = std::make_unique<provisioner>();
     drop_leftovers();
-    const auto name = std::string(prefix) + place_->session() + "_" + std::to_string(next_number());
-    place_->create(name);
+    const auto name = std::string(prefix) + held_->place->session() + "_" + std::to_string(next_number());
+    held_->place->create(name);
     try {
       {
-        migrator<D> m(H{}, options_, place_->open(name));
+        migrator<D> m(H{}, options_, held_->place->open(name));
         for (const auto& row : offline::rows_of(m.graph(), from_)) m.upgrade(row);
         row_generator generated(replay_at_from(m.graph()));
         seeded_ = {};
@@ -17093,17 +17123,18 @@ class revision_benchmark {
           seeded_.bytes += w.bytes;
         }
       }
-      place_->mark_template(name);
+      held_->place->mark_template(name);
     } catch (...) {
       try {
-        place_->drop(name);
+        held_->place->drop(name);
       } catch (...) {  // NOLINT: the first failure is the one to report
       }
       throw;
     }
-    template_ = name;
+    held_->name = name;
+    detail::release_at_exit(held_);
     try {
-      floor_ = offline::script<D>(H::revisions, place_->url(name), way_, from_ + ":" + to_, options_).text;
+      floor_ = offline::script<D>(H::revisions, held_->place->url(name), way_, from_ + ":" + to_, options_).text;
     } catch (const not_renderable& e) {
       floor_error_ = e.what();
     }
@@ -17150,12 +17181,12 @@ class revision_benchmark {
 
   copy fresh_copy() {
     prepare();
-    const auto name = template_ + "_" + std::to_string(++copies_);
-    place_->copy(template_, name);
+    const auto name = held_->name + "_" + std::to_string(++copies_);
+    held_->place->copy(held_->name, name);
     try {
-      return copy(*place_, name, D(place_->url(name)));
+      return copy(*held_->place, name, D(held_->place->url(name)));
     } catch (...) {
-      place_->drop(name);
+      held_->place->drop(name);
       throw;
     }
   }
@@ -17209,10 +17240,10 @@ class revision_benchmark {
 
   // What benchmark processes that ended before dropping their databases left (strata_bench_<session>_...).
   void drop_leftovers() {
-    for (const auto& name : place_->list(prefix)) {
+    for (const auto& name : held_->place->list(prefix)) {
       const auto rest = std::string_view(name).substr(prefix.size());
       const auto session = rest.substr(0, rest.find('_'));
-      if (session != place_->session() && !place_->alive(session)) place_->drop(name);
+      if (session != held_->place->session() && !held_->place->alive(session)) held_->place->drop(name);
     }
   }
 
@@ -17248,8 +17279,27 @@ class revision_benchmark {
   std::string from_, to_;
   direction way_ = direction::upgrade;
   std::vector<std::variant<table_rows, function_seed>> seeds_;
-  std::unique_ptr<provisioner> place_;
-  std::string template_;
+  // The place and its seeded template: the template is dropped when the benchmark is destroyed, or
+  // by the exit handler detail::release_at_exit registers, whichever comes first.
+  struct resources final : detail::benchmark_resources {
+    std::unique_ptr<provisioner> place;
+    std::string name;
+    resources() = default;
+    resources(const resources&) = delete;
+    resources& operator=(const resources&) = delete;
+    ~resources() override { release(); }
+    void release() noexcept override {
+      if (place && !name.empty()) {
+        try {
+          place->drop(name);
+        } catch (...) {  // NOLINT: a leftover, dropped by the next benchmark process of this place
+        }
+      }
+      name.clear();
+      place.reset();
+    }
+  };
+  std::shared_ptr<resources> held_ = std::make_shared<resources>();
   int copies_ = 0;
   seeded seeded_;
   std::string floor_, floor_error_;
