@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -360,6 +361,41 @@ TEST(SqliteKeptTemplate, ADamagedTemplateIsBuiltAgain) {
   EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
   EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 0 head f1a000000002 note 1"});
   EXPECT_EQ(templates_in(dir).size(), 1U);
+  std::filesystem::remove_all(dir);
+}
+
+// A kept template is trusted by the digest of its bytes in its note, which its builder wrote: a
+// note without one (lost, or of an older strata) has it built again; a later day's note keeps it.
+TEST(SqliteKeptTemplate, ItsNoteCarriesTheDigestOfItsBytes) {
+  const auto dir = fresh_folder("digest");
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
+  const auto file = templates_in(dir).at(0);
+  auto note_path = file;
+  note_path.replace_extension(".note");
+  auto read_note = [&] {
+    std::string line;
+    std::getline(std::ifstream(note_path), line);
+    return line;
+  };
+  const auto built = read_note();
+  const auto digest = strata::testing::detail::stamped_digest(built);
+  ASSERT_TRUE(digest.has_value()) << built;
+  std::ifstream in(file, std::ios::binary);
+  const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(*digest, strata::testing::detail::image_digest(bytes));
+
+  std::ofstream(note_path, std::ios::trunc) << "strata::testing template; last used 2026-01-01; image " << *digest << "\n";
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 0 head f1a000000002 note 1"});
+  EXPECT_EQ(read_note(), built);  // today's date, the same digest
+
+  std::ofstream(note_path, std::ios::trunc) << "strata::testing template; last used 2026-01-01\n";
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
+  std::filesystem::remove(note_path);
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 0 head f1a000000002 note 1"});
+  std::ifstream again(file, std::ios::binary);  // built again: its own bytes (the audit rows' times differ), its own digest
+  const std::vector<unsigned char> rebuilt((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(strata::testing::detail::stamped_digest(read_note()), strata::testing::detail::image_digest(rebuilt));
   std::filesystem::remove_all(dir);
 }
 

@@ -15104,10 +15104,27 @@ class sqlite::provisioner {
     if (!in || !std::getline(in, line)) return std::nullopt;
     return line;
   }
+  // Written whole under another name and renamed over the note, so that a reader never sees half of one.
   void note(std::string_view name, std::string_view text) {
-    std::ofstream out(note_file(name), std::ios::trunc);
-    out << text << '\n';
-    if (!out.flush()) throw error("cannot write the note of the SQLite database '" + file(name).string() + "'");
+    const auto target = note_file(name);
+    auto written = target;
+    written += "." + session() + ".tmp";
+    {
+      std::ofstream out(written, std::ios::trunc);
+      out << text << '\n';
+      if (!out.flush()) {
+        out.close();
+        std::error_code ignored;
+        std::filesystem::remove(written, ignored);
+        throw error("cannot write the note of the SQLite database '" + file(name).string() + "'");
+      }
+    }
+    std::error_code ec;
+    std::filesystem::rename(written, target, ec);
+    if (ec) {
+      std::filesystem::remove(written, ec);
+      throw error("cannot write the note of the SQLite database '" + file(name).string() + "'");
+    }
   }
 
   // A lock file held open (flock; on Windows, opened with no sharing), and removed when this
