@@ -87,11 +87,33 @@ struct rename : strata::revision<"c10000000003", "c10000000002"> {
 };
 
 using history = strata::history<create, reshape, rename>;
+
+// A parent whose name holds a quote, referenced in another case: the rebuild of the parent still
+// finds its child (the tables whose SQL names the parent have their foreign keys read).
+struct odd_parent : strata::revision<"c20000000001", strata::base> {
+  static constexpr std::string_view message = "a parent with a quote in its name";
+  static constexpr void upgrade(strata::ops& op) {
+    op.create_table("Pa\"rent", {column("id", strata::integer).primary_key(), column("x", strata::integer)});
+    op.create_table("child", {column("id", strata::integer).primary_key(), column("parent_id", strata::integer).references("pA\"RENT", "id")});
+  }
+  static constexpr void downgrade(strata::ops& op) {
+    op.drop_table("child");
+    op.drop_table("Pa\"rent");
+  }
+};
+struct rebuild_odd_parent : strata::revision<"c20000000002", "c20000000001"> {
+  static constexpr std::string_view message = "rebuild it";
+  static constexpr void upgrade(strata::ops& op) { op.alter_column("Pa\"rent", "x", {.nullable = false}); }
+  static constexpr void downgrade(strata::ops& op) { op.alter_column("Pa\"rent", "x", {.nullable = true}); }
+};
+using odd_parent_history = strata::history<odd_parent, rebuild_odd_parent>;
 }  // namespace
 // SQLite's names are case-insensitive (`ORDER` is `order`); the compiler's replay compares them as
 // written: not reviewed.
 template <>
 inline constexpr strata::review_policy strata::review_policy_for<history> = strata::policy::unchecked;
+template <>
+inline constexpr strata::review_policy strata::review_policy_for<odd_parent_history> = strata::policy::unchecked;
 namespace {
 
 TEST_F(SqliteQuoting, OddNamesGoThroughEveryOperationAndBack) {
@@ -173,6 +195,23 @@ TEST_F(SqliteQuoting, VersionTableWithOddName) {
   EXPECT_TRUE(plain.current().empty()) << "another version table, another state";
   m.downgrade("base");
   EXPECT_TRUE(rows(db, R"(SELECT * FROM "my ""versions"" it's")").empty());
+}
+
+TEST_F(SqliteQuoting, ARebuiltParentWithAQuoteInItsNameFindsItsChildren) {
+  strata::migrator<strata::sqlite> m{odd_parent_history{}, dir.url()};
+  m.upgrade("c20000000001");
+  {
+    auto without_keys = open(dir.file(), false);
+    without_keys.exec(R"(INSERT INTO "Pa""rent" (id, x) VALUES (1, 1); INSERT INTO child (id, parent_id) VALUES (1, 1), (2, 99))");
+  }
+  try {
+    m.upgrade();
+    FAIL() << "child's row 2 references the parent's row 99, which does not exist";
+  } catch (const strata::migration_failed& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("table 'child' (rowid 2) references missing rows of"), std::string::npos) << what;
+  }
+  EXPECT_EQ(m.current(), std::vector<std::string>{"c20000000001"});
 }
 
 }  // namespace
