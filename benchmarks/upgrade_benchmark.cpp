@@ -2,7 +2,10 @@
 // SQLite file and on PostgreSQL, in both transaction modes (strata::transaction_mode), each beside
 // its floor in the same binary: the same SQL, the statements strata ran for the operations
 // (captured once with on_statement), run directly in one transaction (SQLite's C API through
-// SQLiteCpp; libpqxx), and for the no-op the read of the version table.
+// SQLiteCpp; libpqxx), and for the no-op the read of the version table. The upgrade and downgrade
+// have a second floor, /script: what `manage_db upgrade --sql` (strata::offline::script, tx_mode
+// all) writes for the same range, version table included, sent as one string, as `psql -f` or
+// `sqlite3` would run that file.
 //
 // Timed per iteration: SQLite, opening the file, the work, closing it; PostgreSQL, the work on an
 // open connection. Untimed: making the database the work starts from (an empty file or schema, or a
@@ -21,6 +24,7 @@
 #include <SQLiteCpp/Database.h>
 
 #include <strata/dialect/sqlite.hpp>
+#include <strata/offline.hpp>
 #include <strata/strata.hpp>
 
 #include "synthetic_history.hpp"
@@ -134,6 +138,29 @@ void BM_downgrade_sqlite_floor(benchmark::State& state) {
   const auto& sql = sqlite_statements().down;
   sqlite_iterations(state, true, [&](const auto& file) { run_sqlite_statements(file, sql); });
 }
+// What `manage_db upgrade --sql base:head` (or `downgrade --sql head:base`) writes, tx_mode all.
+template <class D>
+std::string script_of(std::string_view url, strata::direction way) {
+  strata::migrator_options options;
+  options.transactions = strata::transaction_mode::all;
+  return strata::offline::script<D>(history::revisions, url, way, way == strata::direction::upgrade ? "base:head" : "head:base", options).text;
+}
+void BM_upgrade_sqlite_script(benchmark::State& state) {
+  static const auto sql = script_of<strata::sqlite>("sqlite:///script.db", strata::direction::upgrade);
+  sqlite_iterations(state, false, [&](const auto& file) {
+    SQLite::Database db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA foreign_keys = ON");
+    db.exec(sql);
+  });
+}
+void BM_downgrade_sqlite_script(benchmark::State& state) {
+  static const auto sql = script_of<strata::sqlite>("sqlite:///script.db", strata::direction::downgrade);
+  sqlite_iterations(state, true, [&](const auto& file) {
+    SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
+    db.exec("PRAGMA foreign_keys = ON");
+    db.exec(sql);
+  });
+}
 void BM_noop_upgrade_sqlite(benchmark::State& state) {
   const auto& file = sqlite_at_head();
   for (auto _ : state) benchmark::DoNotOptimize(strata::migrator<strata::sqlite>(history{}, url_of(file)).upgrade("head"));
@@ -149,8 +176,10 @@ void BM_noop_upgrade_sqlite_floor(benchmark::State& state) {
 
 BENCHMARK(BM_upgrade_sqlite)->ArgName("all")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_upgrade_sqlite_floor)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_upgrade_sqlite_script)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_downgrade_sqlite)->ArgName("all")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_downgrade_sqlite_floor)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_downgrade_sqlite_script)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_noop_upgrade_sqlite)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_noop_upgrade_sqlite_floor)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
@@ -238,6 +267,10 @@ void BM_upgrade_postgresql(benchmark::State& state) {
 void BM_upgrade_postgresql_floor(benchmark::State& state) {
   postgresql_iterations(state, false, "upgrade floor", [](postgresql_database& p) { p.run(p.sql.up); });
 }
+void BM_upgrade_postgresql_script(benchmark::State& state) {
+  static const auto sql = script_of<strata::postgresql>("postgresql://localhost/script", strata::direction::upgrade);
+  postgresql_iterations(state, false, "upgrade script", [](postgresql_database& p) { pqxx::nontransaction(*p.db).exec0(sql); });
+}
 void BM_downgrade_postgresql(benchmark::State& state) {
   postgresql_iterations(state, true, state.range(0) == 1 ? "downgrade all" : "downgrade revision", [&](postgresql_database& p) {
     benchmark::DoNotOptimize(strata::migrator<strata::postgresql>(history{}, options_for(state), *p.db).downgrade("base"));
@@ -245,6 +278,10 @@ void BM_downgrade_postgresql(benchmark::State& state) {
 }
 void BM_downgrade_postgresql_floor(benchmark::State& state) {
   postgresql_iterations(state, true, "downgrade floor", [](postgresql_database& p) { p.run(p.sql.down); });
+}
+void BM_downgrade_postgresql_script(benchmark::State& state) {
+  static const auto sql = script_of<strata::postgresql>("postgresql://localhost/script", strata::direction::downgrade);
+  postgresql_iterations(state, true, "downgrade script", [](postgresql_database& p) { pqxx::nontransaction(*p.db).exec0(sql); });
 }
 void BM_noop_upgrade_postgresql(benchmark::State& state) {
   auto* p = postgresql(state);
@@ -261,8 +298,10 @@ void BM_noop_upgrade_postgresql_floor(benchmark::State& state) {
 
 BENCHMARK(BM_upgrade_postgresql)->ArgName("all")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_upgrade_postgresql_floor)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_upgrade_postgresql_script)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_downgrade_postgresql)->ArgName("all")->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_downgrade_postgresql_floor)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_downgrade_postgresql_script)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_noop_upgrade_postgresql)->Unit(benchmark::kMicrosecond)->UseRealTime();
 BENCHMARK(BM_noop_upgrade_postgresql_floor)->Unit(benchmark::kMicrosecond)->UseRealTime();
 
