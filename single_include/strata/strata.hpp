@@ -14186,7 +14186,13 @@ class sqlite {
         } else if (!sqlite_sql::is_table_alteration(unit.front())) {
           for (const auto& statement : sqlite_sql::statements(unit.front(), options)) run(statement);
         } else {
-          const auto plan = sqlite_sql::plan(unit, live_inputs(table_of(unit.front()), unit), options);
+          // A run of ADD COLUMNs done in place needs the table's definition only; the rest of what
+          // the planner may use (its indexes, triggers, dependents and referencing tables: four
+          // more reads of sqlite_master, one of them over every table's foreign keys) is read for
+          // the other runs, and for one of ADD COLUMNs after all rebuilt.
+          const bool adds_only = std::all_of(unit.begin(), unit.end(), [](const operation& o) { return std::holds_alternative<op::add_column>(o); });
+          auto plan = sqlite_sql::plan(unit, live_inputs(table_of(unit.front()), unit, !adds_only), options);
+          if (adds_only && plan.rebuild) plan = sqlite_sql::plan(unit, live_inputs(table_of(unit.front()), unit, true), options);
           rebuild = plan.rebuild;
           if (rebuild) execute_rebuild(plan, unit);
           else
@@ -14530,9 +14536,10 @@ class sqlite {
     db_->exec(statement);
   }
 
-  // The table as the planner sees it, from sqlite_master: its CREATE TABLE parsed, its indexes and
-  // triggers, the views and other tables' triggers that name it, the tables that reference it.
-  detail::sqlite_plan::table_inputs live_inputs(std::string_view table_name, std::span<const operation> unit) {
+  // The table as the planner sees it, from sqlite_master: its CREATE TABLE parsed, and with
+  // `surroundings` its indexes and triggers, the views and other tables' triggers that name it, the
+  // tables that reference it.
+  detail::sqlite_plan::table_inputs live_inputs(std::string_view table_name, std::span<const operation> unit, bool surroundings) {
     detail::sqlite_plan::table_inputs in;
     SQLite::Statement find(*db_, "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE");
     find.bind(1, std::string(table_name));
@@ -14540,6 +14547,7 @@ class sqlite {
     const std::string table = find.getColumn(0).getString();
     in.table = detail::sqlite_table::parse_create_table(find.getColumn(1).getString());
     in.table.name = table;
+    if (!surroundings) return in;
     auto objects = [&](const std::string& where, std::vector<detail::sqlite_plan::named_sql>& out) {
       SQLite::Statement q(*db_, "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND " + where + " ORDER BY rowid");
       q.bind(1, table);
@@ -14550,8 +14558,12 @@ class sqlite {
     objects("(type = 'view' OR (type = 'trigger' AND tbl_name <> ?1)) AND (instr(lower(sql), lower(?1)) > 0 OR "
             "instr(lower(sql), lower(replace(?1, '\"', '\"\"'))) > 0)",
             in.dependents);
+    // Only the tables whose SQL names it have their foreign keys listed (a REFERENCES clause names
+    // its table, in any quoting, with any quote in the name doubled), not every table's.
     SQLite::Statement referencing(*db_, "SELECT m.name, f.\"to\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f "
-                                        "WHERE m.type = 'table' AND f.\"table\" = ?1 COLLATE NOCASE ORDER BY m.name");
+                                        "WHERE m.type = 'table' AND (instr(lower(m.sql), lower(?1)) > 0 OR "
+                                        "instr(lower(m.sql), lower(replace(?1, '\"', '\"\"'))) > 0) "
+                                        "AND f.\"table\" = ?1 COLLATE NOCASE ORDER BY m.name");
     referencing.bind(1, table);
     while (referencing.executeStep()) {
       const auto name = referencing.getColumn(0).getString();
