@@ -262,4 +262,60 @@ TEST_F(SqliteErrors, FailingAlterInTheMiddleNamesTheOperationAndSQLitesMessage) 
   EXPECT_EQ(m.upgrade(), std::vector<std::string>{"e10000000003"});
 }
 
+// An ADD COLUMN that SQLite makes in place runs without the table being read first: a missing
+// table or a column that is there already is SQLite's own refusal, named with the operation; one
+// column added twice in a revision is the planner's. Each rolls its revision back.
+struct add_to_missing : strata::revision<"e30000000002", "e10000000001"> {
+  static constexpr std::string_view message = "add to a missing table";
+  static constexpr void upgrade(strata::ops& op) {
+    op.add_column("items", column("size", strata::integer));
+    op.add_column("no_such_items", column("size", strata::integer));
+  }
+  static constexpr void downgrade(strata::ops& op) { op.drop_column("items", "size"); }
+};
+struct add_existing : strata::revision<"e30000000003", "e10000000001"> {
+  static constexpr std::string_view message = "add a column that is there";
+  static constexpr void upgrade(strata::ops& op) {
+    op.add_column("items", column("size", strata::integer));
+    op.add_column("items", column("NAME", strata::text));
+  }
+  static constexpr void downgrade(strata::ops& op) { op.drop_column("items", "size"); }
+};
+struct add_twice : strata::revision<"e30000000004", "e10000000001"> {
+  static constexpr std::string_view message = "add a column twice";
+  static constexpr void upgrade(strata::ops& op) {
+    op.add_column("items", column("size", strata::integer));
+    op.add_column("items", column("size", strata::integer));
+  }
+  static constexpr void downgrade(strata::ops& op) { op.drop_column("items", "size"); }
+};
+using add_errors = strata::history<first, add_to_missing, add_existing, add_twice>;
+}  // namespace
+// The compiler's replay would refuse these revisions before they run: not reviewed.
+template <>
+inline constexpr strata::review_policy strata::review_policy_for<add_errors> = strata::policy::unchecked;
+namespace {
+
+TEST_F(SqliteErrors, AddColumnInPlaceRefusalsNameTheOperation) {
+  strata::migrator<strata::sqlite> m{add_errors{}, dir.url()};
+  m.upgrade("e10000000001");
+  const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+      {"e30000000002", {"add_column no_such_items.size", "no such table: no_such_items"}},
+      {"e30000000003", {"add_column items.NAME", "duplicate column name: NAME"}},
+      {"e30000000004", {"add_column items.size", "already has a column 'size'"}},
+  };
+  for (const auto& [revision, words] : cases) {
+    try {
+      m.upgrade(revision);
+      ADD_FAILURE() << revision << " ran";
+    } catch (const strata::migration_failed& e) {
+      EXPECT_EQ(e.revision(), revision);
+      for (const auto& w : words) EXPECT_NE(std::string(e.what()).find(w), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(m.current(), std::vector<std::string>{"e10000000001"});
+    auto d = open(dir.file());
+    EXPECT_EQ(find_column(d, "items", "size"), std::nullopt) << revision << " is rolled back whole";
+  }
+}
+
 }  // namespace

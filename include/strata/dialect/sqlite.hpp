@@ -232,13 +232,19 @@ class sqlite {
         } else if (!sqlite_sql::is_table_alteration(unit.front())) {
           for (const auto& statement : sqlite_sql::statements(unit.front(), options)) run(statement);
         } else {
-          // A run of ADD COLUMNs done in place needs the table's definition only; the rest of what
-          // the planner may use (its indexes, triggers, dependents and referencing tables: four
-          // more reads of sqlite_master, one of them over every table's foreign keys) is read for
-          // the other runs, and for one of ADD COLUMNs after all rebuilt.
-          const bool adds_only = std::all_of(unit.begin(), unit.end(), [](const operation& o) { return std::holds_alternative<op::add_column>(o); });
-          auto plan = sqlite_sql::plan(unit, live_inputs(table_of(unit.front()), unit, !adds_only), options);
-          if (adds_only && plan.rebuild) plan = sqlite_sql::plan(unit, live_inputs(table_of(unit.front()), unit, true), options);
+          // A run of ADD COLUMNs that SQLite makes in place (sqlite_sql::may_rebuild says none
+          // needs a rebuild) reads nothing: SQLite itself refuses a missing table or a column
+          // that is there already, with its own message (a run that adds one column twice is
+          // planned again from the table, and refused by the planner). The other runs read what the planner
+          // may use from sqlite_master (the table's definition, its indexes, triggers, dependents
+          // and referencing tables).
+          const bool in_place = std::all_of(unit.begin(), unit.end(), [](const operation& o) {
+            return std::holds_alternative<op::add_column>(o) && !sqlite_sql::may_rebuild(o);
+          });
+          detail::sqlite_plan::table_inputs named;
+          named.table.name = std::string(table_of(unit.front()));
+          auto plan = sqlite_sql::plan(unit, in_place ? named : live_inputs(table_of(unit.front()), unit), options);
+          if (in_place && plan.rebuild) plan = sqlite_sql::plan(unit, live_inputs(table_of(unit.front()), unit), options);  // one column added twice
           rebuild = plan.rebuild;
           if (rebuild) execute_rebuild(plan, unit);
           else
@@ -582,10 +588,9 @@ class sqlite {
     db_->exec(statement);
   }
 
-  // The table as the planner sees it, from sqlite_master: its CREATE TABLE parsed, and with
-  // `surroundings` its indexes and triggers, the views and other tables' triggers that name it, the
-  // tables that reference it.
-  detail::sqlite_plan::table_inputs live_inputs(std::string_view table_name, std::span<const operation> unit, bool surroundings) {
+  // The table as the planner sees it, from sqlite_master: its CREATE TABLE parsed, its indexes and
+  // triggers, the views and other tables' triggers that name it, the tables that reference it.
+  detail::sqlite_plan::table_inputs live_inputs(std::string_view table_name, std::span<const operation> unit) {
     detail::sqlite_plan::table_inputs in;
     SQLite::Statement find(*db_, "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name = ? COLLATE NOCASE");
     find.bind(1, std::string(table_name));
@@ -593,7 +598,6 @@ class sqlite {
     const std::string table = find.getColumn(0).getString();
     in.table = detail::sqlite_table::parse_create_table(find.getColumn(1).getString());
     in.table.name = table;
-    if (!surroundings) return in;
     auto objects = [&](const std::string& where, std::vector<detail::sqlite_plan::named_sql>& out) {
       SQLite::Statement q(*db_, "SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL AND " + where + " ORDER BY rowid");
       q.bind(1, table);
