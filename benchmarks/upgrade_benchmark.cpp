@@ -97,9 +97,15 @@ const std::filesystem::path& sqlite_at_head() {
   return file;
 }
 
-void run_sqlite_statements(const std::filesystem::path& file, const std::vector<std::string>& sql) {
+// The file, opened as strata opens one (foreign keys on).
+SQLite::Database open_sqlite(const std::filesystem::path& file) {
   SQLite::Database db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
   db.exec("PRAGMA foreign_keys = ON");
+  return db;
+}
+
+void run_sqlite_statements(const std::filesystem::path& file, const std::vector<std::string>& sql) {
+  auto db = open_sqlite(file);
   db.exec("BEGIN IMMEDIATE");
   for (const auto& statement : sql) db.exec(statement);
   db.exec("COMMIT");
@@ -147,19 +153,11 @@ std::string script_of(std::string_view url, strata::direction way) {
 }
 void BM_upgrade_sqlite_script(benchmark::State& state) {
   static const auto sql = script_of<strata::sqlite>("sqlite:///script.db", strata::direction::upgrade);
-  sqlite_iterations(state, false, [&](const auto& file) {
-    SQLite::Database db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    db.exec("PRAGMA foreign_keys = ON");
-    db.exec(sql);
-  });
+  sqlite_iterations(state, false, [&](const auto& file) { open_sqlite(file).exec(sql); });
 }
 void BM_downgrade_sqlite_script(benchmark::State& state) {
   static const auto sql = script_of<strata::sqlite>("sqlite:///script.db", strata::direction::downgrade);
-  sqlite_iterations(state, true, [&](const auto& file) {
-    SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
-    db.exec("PRAGMA foreign_keys = ON");
-    db.exec(sql);
-  });
+  sqlite_iterations(state, true, [&](const auto& file) { open_sqlite(file).exec(sql); });
 }
 void BM_noop_upgrade_sqlite(benchmark::State& state) {
   const auto& file = sqlite_at_head();

@@ -21,6 +21,7 @@
 #include <system_error>
 #include <vector>
 
+#include <strata/detail/replace_file.hpp>
 #include <strata/errors.hpp>
 #include <strata/revision_source.hpp>
 
@@ -187,24 +188,8 @@ class versions_folder {
 
  private:
   static void write_file(const std::filesystem::path& path, const std::string& text) {
-    // Written next to the target and renamed over it, so that a failure leaves the old file whole.
-    const auto temporary = path.string() + ".tmp";
-    {
-      std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-      out << text;
-      out.close();
-      if (!out) {
-        std::error_code ignored;
-        std::filesystem::remove(temporary, ignored);
-        throw configuration_error("cannot write '" + path.string() + "'; check that the versions folder is writable");
-      }
-    }
-    std::error_code ec;
-    std::filesystem::rename(temporary, path, ec);
-    if (ec) {
-      std::filesystem::remove(temporary, ec);
+    if (!replace_file(path, text))
       throw configuration_error("cannot write '" + path.string() + "'; check that the versions folder is writable");
-    }
   }
 
   // Reads `struct NAME : strata::revision<"ID", "DOWN"..., or strata::base>` and the namespace

@@ -232,19 +232,7 @@ class sqlite {
         } else if (!sqlite_sql::is_table_alteration(unit.front())) {
           for (const auto& statement : sqlite_sql::statements(unit.front(), options)) run(statement);
         } else {
-          // A run of ADD COLUMNs that SQLite makes in place (sqlite_sql::may_rebuild says none
-          // needs a rebuild) reads nothing: SQLite itself refuses a missing table or a column
-          // that is there already, with its own message (a run that adds one column twice is
-          // planned again from the table, and refused by the planner). The other runs read what the planner
-          // may use from sqlite_master (the table's definition, its indexes, triggers, dependents
-          // and referencing tables).
-          const bool in_place = std::all_of(unit.begin(), unit.end(), [](const operation& o) {
-            return std::holds_alternative<op::add_column>(o) && !sqlite_sql::may_rebuild(o);
-          });
-          detail::sqlite_plan::table_inputs named;
-          named.table.name = std::string(table_of(unit.front()));
-          auto plan = sqlite_sql::plan(unit, in_place ? named : live_inputs(table_of(unit.front()), unit), options);
-          if (in_place && plan.rebuild) plan = sqlite_sql::plan(unit, live_inputs(table_of(unit.front()), unit), options);  // one column added twice
+          const auto plan = plan_of(unit, options);
           rebuild = plan.rebuild;
           if (rebuild) execute_rebuild(plan, unit);
           else
@@ -588,6 +576,31 @@ class sqlite {
     db_->exec(statement);
   }
 
+  // The plan of a run of alterations of one table. A run of ADD COLUMNs that SQLite makes in place
+  // (sqlite_sql::may_rebuild says none needs a rebuild) reads nothing first: SQLite itself refuses
+  // a missing table or a column that is there already, with its own message. The others are planned
+  // from what live_inputs reads, and so would such a run be if the planner wanted a rebuild after
+  // all: a rebuild is never planned from a table that was not read.
+  detail::sqlite_plan::plan plan_of(std::span<const operation> unit, const render_options& options) {
+    const auto table = table_of(unit.front());
+    const bool adds_in_place = std::all_of(unit.begin(), unit.end(), [](const operation& o) {
+      return std::holds_alternative<op::add_column>(o) && !sqlite_sql::may_rebuild(o);
+    });
+    if (adds_in_place) {
+      detail::sqlite_plan::table_inputs unread;
+      unread.table.name = std::string(table);
+      if (auto plan = sqlite_sql::plan(unit, unread, options); !plan.rebuild) return plan;
+    }
+    return sqlite_sql::plan(unit, live_inputs(table, unit), options);
+  }
+
+  // "(<column> names the table ?1)": its SQL holds the name as written, or with its quotes doubled
+  // (as a quoted identifier writes it), in any case. A superset of the objects that use it.
+  static std::string names_table(std::string_view sql_column) {
+    const auto c = std::string(sql_column);
+    return "(instr(lower(" + c + "), lower(?1)) > 0 OR instr(lower(" + c + "), lower(replace(?1, '\"', '\"\"'))) > 0)";
+  }
+
   // The table as the planner sees it, from sqlite_master: its CREATE TABLE parsed, its indexes and
   // triggers, the views and other tables' triggers that name it, the tables that reference it.
   detail::sqlite_plan::table_inputs live_inputs(std::string_view table_name, std::span<const operation> unit) {
@@ -605,15 +618,12 @@ class sqlite {
     };
     objects("type = 'index' AND tbl_name = ?1", in.indexes);
     objects("type = 'trigger' AND tbl_name = ?1", in.triggers);
-    objects("(type = 'view' OR (type = 'trigger' AND tbl_name <> ?1)) AND (instr(lower(sql), lower(?1)) > 0 OR "
-            "instr(lower(sql), lower(replace(?1, '\"', '\"\"'))) > 0)",
-            in.dependents);
-    // Only the tables whose SQL names it have their foreign keys listed (a REFERENCES clause names
-    // its table, in any quoting, with any quote in the name doubled), not every table's.
+    objects("(type = 'view' OR (type = 'trigger' AND tbl_name <> ?1)) AND " + names_table("sql"), in.dependents);
+    // Only the tables whose SQL names it (a REFERENCES clause does) have their foreign keys listed,
+    // not every table's.
     SQLite::Statement referencing(*db_, "SELECT m.name, f.\"to\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f "
-                                        "WHERE m.type = 'table' AND (instr(lower(m.sql), lower(?1)) > 0 OR "
-                                        "instr(lower(m.sql), lower(replace(?1, '\"', '\"\"'))) > 0) "
-                                        "AND f.\"table\" = ?1 COLLATE NOCASE ORDER BY m.name");
+                                        "WHERE m.type = 'table' AND " + names_table("m.sql") +
+                                        " AND f.\"table\" = ?1 COLLATE NOCASE ORDER BY m.name");
     referencing.bind(1, table);
     while (referencing.executeStep()) {
       const auto name = referencing.getColumn(0).getString();

@@ -41,6 +41,7 @@
 #include <SQLiteCpp/Database.h>
 #include <sqlite3.h>
 
+#include <strata/detail/replace_file.hpp>
 #include <strata/dialect/sqlite.hpp>
 #include <strata/errors.hpp>
 
@@ -290,25 +291,8 @@ class sqlite::provisioner {
   }
   // Written whole under another name and renamed over the note, so that a reader never sees half of one.
   void note(std::string_view name, std::string_view text) {
-    const auto target = note_file(name);
-    auto written = target;
-    written += "." + session() + ".tmp";
-    {
-      std::ofstream out(written, std::ios::trunc);
-      out << text << '\n';
-      if (!out.flush()) {
-        out.close();
-        std::error_code ignored;
-        std::filesystem::remove(written, ignored);
-        throw error("cannot write the note of the SQLite database '" + file(name).string() + "'");
-      }
-    }
-    std::error_code ec;
-    std::filesystem::rename(written, target, ec);
-    if (ec) {
-      std::filesystem::remove(written, ec);
+    if (!detail::replace_file(note_file(name), std::string(text) + "\n", "." + session() + ".tmp"))
       throw error("cannot write the note of the SQLite database '" + file(name).string() + "'");
-    }
   }
 
   // A lock file held open (flock; on Windows, opened with no sharing), and removed when this
