@@ -77,12 +77,25 @@ class postgresql::provisioner {
 
   // A template loses its mark first. Connections just closed may not have ended in the server yet
   // (see postgresql_sql::wait_for_no_sessions); any still open are ended (WITH (FORCE)).
+  // Two sessions dropping one database at once (test processes' housekeeping) update its catalog
+  // row together, and PostgreSQL refuses the second ("tuple concurrently updated", or the database
+  // gone between the check and the ALTER): the steps are idempotent and taken again, up to three times.
   void drop(std::string_view name) {
     const std::string what = "drop the database '" + std::string(name) + "'";
-    run(what, "DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_database WHERE datname = " + detail::postgresql_sql::literal(name) +
-                  " AND datistemplate) THEN EXECUTE " + detail::postgresql_sql::literal("ALTER DATABASE " + quote(name) + " WITH IS_TEMPLATE false") +
-                  "; END IF; END $strata$; " + detail::postgresql_sql::wait_for_no_sessions(name));
-    run(what, "DROP DATABASE IF EXISTS " + quote(name) + " WITH (FORCE)");
+    for (int attempt = 1;; ++attempt) {
+      try {
+        run(what, "DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_database WHERE datname = " + detail::postgresql_sql::literal(name) +
+                      " AND datistemplate) THEN EXECUTE " +
+                      detail::postgresql_sql::literal("ALTER DATABASE " + quote(name) + " WITH IS_TEMPLATE false") + "; END IF; END $strata$; " +
+                      detail::postgresql_sql::wait_for_no_sessions(name));
+        run(what, "DROP DATABASE IF EXISTS " + quote(name) + " WITH (FORCE)");
+        return;
+      } catch (const database_unavailable&) {
+        throw;
+      } catch (const error&) {
+        if (attempt == 3) throw;
+      }
+    }
   }
 
   [[nodiscard]] std::vector<std::string> list(std::string_view prefix) {
