@@ -7501,9 +7501,10 @@ class migrator {
         auto rows = held_rows_ ? *held_rows_ : rows_to_indexes(dialect_.read_versions(options_.version_table));
         before = describe_rows(rows);
         std::vector<history_record> records;
+        auto applied = graph_.ancestors(rows);  // kept up to date below, rather than computed again per revision
         for (std::size_t k = 0; k < group.size(); ++k) {
           const auto i = group[k];
-          if ((way == direction::upgrade) == graph_.ancestors(rows)[i]) continue;  // someone else migrated while we waited for the lock
+          if ((way == direction::upgrade) == applied[i]) continue;  // someone else migrated while we waited for the lock
           read_history_once(rows, way);
           running = k;
           started = std::chrono::steady_clock::now();
@@ -7513,6 +7514,7 @@ class migrator {
           record->duration_ms = elapsed_ms(started);
           records.push_back(*record);
           rows = rows_to_indexes(next_rows(rows, i, way));
+          applied[i] = way == direction::upgrade;  // joins the rows' ancestors, or leaves them (it was a head)
           ran[k] = true;
         }
         if (running) dialect_.write_versions(options_.version_table, ids_of(rows));
@@ -7640,7 +7642,7 @@ class migrator {
     r.started_at = utc_now();
     r.checksum = std::move(checksum);
     r.application = options_.application;
-    r.host = host_name();
+    r.host = host_;
     return r;
   }
 
@@ -7677,30 +7679,33 @@ class migrator {
   // Records the current checksum of each applied revision the history table has none of.
   void adopt(const std::vector<std::size_t>& rows, const std::vector<history_record>& records) {
     const auto applied = graph_.ancestors(rows);
+    const auto recorded = recorded_checksums(records);
     const auto started = std::chrono::steady_clock::now();
     for (std::size_t i = 0; i < graph_.size(); ++i) {
-      if (!applied[i] || recorded_checksum(records, graph_[i].id)) continue;
+      if (!applied[i] || recorded[i] != nullptr) continue;
       auto record = new_record(std::string(graph_[i].id), "adopt", graph_[i].checksum());
       finish(record, started, "succeeded", "");
     }
   }
 
-  // The checksum the revision's last successful upgrade, repair or adoption recorded.
-  static const std::string* recorded_checksum(const std::vector<history_record>& records, std::string_view id) {
-    for (auto r = records.rbegin(); r != records.rend(); ++r)
-      if (r->revision == id && r->outcome == "succeeded" && !r->checksum.empty() &&
-          (r->direction == "upgrade" || r->direction == "repair" || r->direction == "adopt"))
-        return &r->checksum;
-    return nullptr;
+  // For each revision (by index), the checksum its last successful upgrade, repair or adoption
+  // recorded (null: none), in one pass over the history table's rows.
+  std::vector<const std::string*> recorded_checksums(const std::vector<history_record>& records) const {
+    std::vector<const std::string*> out(graph_.size(), nullptr);
+    for (const auto& r : records)
+      if (r.outcome == "succeeded" && !r.checksum.empty() && (r.direction == "upgrade" || r.direction == "repair" || r.direction == "adopt"))
+        if (const auto i = graph_.find(r.revision); i < graph_.size()) out[i] = &r.checksum;
+    return out;
   }
 
   std::vector<checksum_change> changed_checksums(const std::vector<std::size_t>& rows, const std::vector<history_record>& records) const {
     std::vector<checksum_change> out;
     if (records.empty()) return out;
     const auto applied = graph_.ancestors(rows);
+    const auto checksums = recorded_checksums(records);
     for (std::size_t i = 0; i < graph_.size(); ++i) {
       if (!applied[i]) continue;
-      const auto* recorded = recorded_checksum(records, graph_[i].id);
+      const auto* recorded = checksums[i];
       if (recorded == nullptr) continue;
       if (auto now = graph_[i].checksum(); now != *recorded)
         out.push_back({std::string(graph_[i].id), std::string(graph_[i].message), *recorded, std::move(now)});
@@ -7923,6 +7928,7 @@ class migrator {
   revision_graph graph_;
   D dialect_;
   std::function<void(const migration_event&)> listener_;
+  std::string host_ = host_name();  // for the history table's rows, asked once
   bool history_read_ = false;  // this upgrade or downgrade has checked the history table (read_history_once)
   std::optional<resume_point> resume_;  // where the revision an earlier run left at a backfill goes on
   // The version rows as the last group left them, while hold_migration_lock() keeps others out
