@@ -885,12 +885,17 @@ TEST(PostgresqlTemplate, ClonesOfAGoneProcessAreDroppedByTheNextProcess) {
 }
 
 // Templates carry the date they were last used; a template's housekeeping drops other histories'
-// templates unused for 14 days, and stamps unstamped ones so that they age from now.
+// templates unused for 14 days, and stamps unstamped ones so that they age from now. One whose lock
+// another session holds (building it, or noting it as used again) is left alone.
 TEST(PostgresqlTemplate, TemplatesUnusedFor14DaysAreDropped) {
   STRATA_ADMIN_OR_SKIP(admin);
-  const std::string old_one = "strata_tpl_00000000000000a1", recent = "strata_tpl_00000000000000a2", unstamped = "strata_tpl_00000000000000a3";
+  const std::string old_one = "strata_tpl_00000000000000a1", recent = "strata_tpl_00000000000000a2", unstamped = "strata_tpl_00000000000000a3",
+                    old_but_locked = "strata_tpl_00000000000000a4";
   const std::string today = strata::testing::detail::utc_date();  // templates are noted with the UTC date
-  const std::map<std::string, std::string> stamps{{old_one, "2020-01-02"}, {recent, today}, {unstamped, ""}};
+  const std::map<std::string, std::string> stamps{{old_one, "2020-01-02"}, {recent, today}, {unstamped, ""}, {old_but_locked, "2020-01-02"}};
+  strata::postgresql::provisioner holder;
+  const auto lock = strata::testing::detail::template_lock_key(old_but_locked);
+  ASSERT_TRUE(holder.try_lock(lock));
   for (const auto& [name, date] : stamps) {
     // Made under another name and renamed with its note: the housekeeping of a test process running
     // beside this one would otherwise find it unstamped and stamp it with today's date.
@@ -909,6 +914,9 @@ TEST(PostgresqlTemplate, TemplatesUnusedFor14DaysAreDropped) {
     return pg_scalar(*admin, "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '" + name + "'");
   };
   EXPECT_FALSE(database_exists(*admin, old_one));
+  EXPECT_TRUE(database_exists(*admin, old_but_locked));
+  holder.unlock(lock);
+  drop_template(*admin, old_but_locked);
   EXPECT_TRUE(database_exists(*admin, recent));
   EXPECT_EQ(stamp_of(unstamped), "strata::testing template; last used " + today);
   EXPECT_EQ(stamp_of(t::name()), "strata::testing template; last used " + today);

@@ -288,9 +288,10 @@ class provisioned_owner final : public clone_owner {
 
 // f() under the place's lock "strata::testing:<name>", taken within 10 minutes (another process
 // building the template `name` holds it meanwhile), released after f, or when f throws.
+inline std::string template_lock_key(const std::string& name) { return "strata::testing:" + name; }
 template <ClonesDatabases D, class F>
 void under_template_lock(typename D::provisioner& p, const std::string& name, F&& f) {
-  const auto key = "strata::testing:" + name;
+  const auto key = template_lock_key(name);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
   while (!p.try_lock(key)) {
     if (std::chrono::steady_clock::now() > deadline)
@@ -335,11 +336,14 @@ inline std::string used_note(const std::optional<std::string>& digest) {
   if (digest) out += std::string(digest_stamp) + *digest;
   return out;
 }
-// `note`: the template's note as the caller read it.
+// `note`: the template's note as the caller read it. Written under the template's lock, under which
+// another process's housekeeping reads the note again before it drops an unused template
+// (drop_unused_templates): a template noted as used today is never dropped, even by a process that
+// read its old note a moment before.
 template <ClonesDatabases D>
 void mark_used(typename D::provisioner& p, const std::string& name, const std::optional<std::string>& note) {
   try {
-    if (stamped_date(note) != utc_date()) p.note(name, used_note(stamped_digest(note)));
+    if (stamped_date(note) != utc_date()) under_template_lock<D>(p, name, [&] { p.note(name, used_note(stamped_digest(note))); });
   } catch (const std::exception&) {  // NOLINT: another process noted it at the same moment
   }
 }
@@ -378,6 +382,23 @@ inline std::string image_digest(std::span<const unsigned char> bytes) {
   std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
   return hex;
 }
+// An unused template is dropped under its lock, with its note read again there: one that a process
+// is building, or noting as used again (mark_used), is left alone.
+template <ClonesDatabases D>
+void drop_if_still_unused(typename D::provisioner& p, const std::string& name, const std::string& oldest_kept) {
+  const auto key = template_lock_key(name);
+  if (!p.try_lock(key)) return;
+  try {
+    if (const auto date = stamped_date(p.note(name)); date && *date < oldest_kept) p.drop(name);
+  } catch (...) {
+    try {
+      p.unlock(key);
+    } catch (...) {  // NOLINT: the lock goes with the session
+    }
+    throw;
+  }
+  p.unlock(key);
+}
 template <ClonesDatabases D>
 void drop_unused_templates(typename D::provisioner& p, const std::string& kept) {
   try {
@@ -387,7 +408,7 @@ void drop_unused_templates(typename D::provisioner& p, const std::string& kept) 
       try {
         const auto date = stamped_date(p.note(name));
         if (!date) p.note(name, std::string(used_stamp) + utc_date());
-        else if (*date < oldest_kept) p.drop(name);
+        else if (*date < oldest_kept) drop_if_still_unused<D>(p, name, oldest_kept);
       } catch (const database_unavailable&) {
         throw;
       } catch (const std::exception&) {  // NOLINT: left to the next process
