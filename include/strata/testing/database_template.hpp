@@ -286,19 +286,11 @@ class provisioned_owner final : public clone_owner {
   typename D::provisioner provisioner_;
 };
 
-// f() under the place's lock "strata::testing:<name>", taken within 10 minutes (another process
-// building the template `name` holds it meanwhile), released after f, or when f throws.
+// The place's lock of the template `name`.
 inline std::string template_lock_key(const std::string& name) { return "strata::testing:" + name; }
+// f() with the lock `key` taken, released after f, or when f throws.
 template <ClonesDatabases D, class F>
-void under_template_lock(typename D::provisioner& p, const std::string& name, F&& f) {
-  const auto key = template_lock_key(name);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
-  while (!p.try_lock(key)) {
-    if (std::chrono::steady_clock::now() > deadline)
-      throw database_locked("strata::testing waited 10 minutes for another process to build the template database '" + name +
-                            "'; look for a stuck test process holding its lock '" + key + "'");
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+void holding_lock(typename D::provisioner& p, const std::string& key, F&& f) {
   try {
     std::forward<F>(f)();
   } catch (...) {
@@ -309,6 +301,20 @@ void under_template_lock(typename D::provisioner& p, const std::string& name, F&
     throw;
   }
   p.unlock(key);
+}
+// f() under the place's lock "strata::testing:<name>", taken within 10 minutes (another process
+// building the template `name` holds it meanwhile), released after f, or when f throws.
+template <ClonesDatabases D, class F>
+void under_template_lock(typename D::provisioner& p, const std::string& name, F&& f) {
+  const auto key = template_lock_key(name);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
+  while (!p.try_lock(key)) {
+    if (std::chrono::steady_clock::now() > deadline)
+      throw database_locked("strata::testing waited 10 minutes for another process to build the template database '" + name +
+                            "'; look for a stuck test process holding its lock '" + key + "'");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  holding_lock<D>(p, key, std::forward<F>(f));
 }
 
 // Templates are noted "last used <date>" (once a day, by the first process that uses them); those
@@ -388,16 +394,9 @@ template <ClonesDatabases D>
 void drop_if_still_unused(typename D::provisioner& p, const std::string& name, const std::string& oldest_kept) {
   const auto key = template_lock_key(name);
   if (!p.try_lock(key)) return;
-  try {
+  holding_lock<D>(p, key, [&] {
     if (const auto date = stamped_date(p.note(name)); date && *date < oldest_kept) p.drop(name);
-  } catch (...) {
-    try {
-      p.unlock(key);
-    } catch (...) {  // NOLINT: the lock goes with the session
-    }
-    throw;
-  }
-  p.unlock(key);
+  });
 }
 template <ClonesDatabases D>
 void drop_unused_templates(typename D::provisioner& p, const std::string& kept) {
