@@ -570,6 +570,8 @@ TYPED_TEST(DialectConformance, ProvisionerCopiesATemplate) {
   EXPECT_NE(p.identity(source), identity);  // made anew
   for (const auto& n : {source, renamed, again}) p.drop(n);
   EXPECT_EQ(p.list(own_name(p, "")), strings{});
+  // A template another process dropped cannot be noted as used (strata::testing then builds it again).
+  EXPECT_THROW(p.note(source, "strata::testing template; last used 2024-01-03"), strata::error);
 }
 
 // Test processes running side by side may drop the same template at once (the housekeeping of an

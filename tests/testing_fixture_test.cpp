@@ -886,16 +886,19 @@ TEST(PostgresqlTemplate, ClonesOfAGoneProcessAreDroppedByTheNextProcess) {
 
 // Templates carry the date they were last used; a template's housekeeping drops other histories'
 // templates unused for 14 days, and stamps unstamped ones so that they age from now. One whose lock
-// another session holds (building it, or noting it as used again) is left alone.
+// another session holds for long (building it) is left alone; one whose lock is released within
+// the housekeeping's wait (a process whose exit abandoned its drop of it) is dropped.
 TEST(PostgresqlTemplate, TemplatesUnusedFor14DaysAreDropped) {
   STRATA_ADMIN_OR_SKIP(admin);
   const std::string old_one = "strata_tpl_00000000000000a1", recent = "strata_tpl_00000000000000a2", unstamped = "strata_tpl_00000000000000a3",
-                    old_but_locked = "strata_tpl_00000000000000a4";
+                    old_but_locked = "strata_tpl_00000000000000a4", old_locked_a_moment = "strata_tpl_00000000000000a0";
   const std::string today = strata::testing::detail::utc_date();  // templates are noted with the UTC date
-  const std::map<std::string, std::string> stamps{{old_one, "2020-01-02"}, {recent, today}, {unstamped, ""}, {old_but_locked, "2020-01-02"}};
-  strata::postgresql::provisioner holder;
-  const auto lock = strata::testing::detail::template_lock_key(old_but_locked);
+  const std::map<std::string, std::string> stamps{
+      {old_one, "2020-01-02"}, {recent, today}, {unstamped, ""}, {old_but_locked, "2020-01-02"}, {old_locked_a_moment, "2020-01-02"}};
+  strata::postgresql::provisioner holder, abandoner;
+  const auto lock = strata::testing::detail::template_lock_key(old_but_locked), moment_lock = strata::testing::detail::template_lock_key(old_locked_a_moment);
   ASSERT_TRUE(holder.try_lock(lock));
+  ASSERT_TRUE(abandoner.try_lock(moment_lock));
   for (const auto& [name, date] : stamps) {
     // Made under another name and renamed with its note: the housekeeping of a test process running
     // beside this one would otherwise find it unstamped and stamp it with today's date.
@@ -907,13 +910,20 @@ TEST(PostgresqlTemplate, TemplatesUnusedFor14DaysAreDropped) {
     pg_exec(*admin, "ALTER DATABASE " + staged + " RENAME TO " + name);
   }
   using t = strata::testing::database_template<items_history<8, 81>, strata::postgresql>;
+  static_assert(strata::testing::detail::unused_drop_wait > std::chrono::milliseconds(1500));
+  std::thread abandoning([&] {  // holds its lock while the housekeeping starts, then goes without dropping it
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+    abandoner.unlock(moment_lock);
+  });
   t::instance().make_ahead(2);
   (void)t::instance().clone();
   t::instance().settle();
+  abandoning.join();
   auto stamp_of = [&](const std::string& name) {
     return pg_scalar(*admin, "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '" + name + "'");
   };
   EXPECT_FALSE(database_exists(*admin, old_one));
+  EXPECT_FALSE(database_exists(*admin, old_locked_a_moment));
   EXPECT_TRUE(database_exists(*admin, old_but_locked));
   holder.unlock(lock);
   drop_template(*admin, old_but_locked);
@@ -922,6 +932,39 @@ TEST(PostgresqlTemplate, TemplatesUnusedFor14DaysAreDropped) {
   EXPECT_EQ(stamp_of(t::name()), "strata::testing template; last used " + today);
   drop_template(*admin, recent);
   drop_template(*admin, unstamped);
+}
+
+// A process that finds its template just before another process's housekeeping takes the
+// template's lock to drop it (unused for 14 days) waits for that lock to note it as used, finds it
+// gone, and builds it again: its clones work. A session of the test stands for the housekeeping.
+TEST(PostgresqlTemplate, ATemplateDroppedWhileAProcessWaitsToNoteItIsBuiltAgain) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  using t = strata::testing::database_template<items_history<13, 131>, strata::postgresql>;
+  const auto name = t::name();
+  const std::string staged = "strata_staged_b1";
+  drop_template(*admin, name);
+  drop_template(*admin, staged);
+  pg_exec(*admin, "CREATE DATABASE " + staged + " WITH IS_TEMPLATE true ALLOW_CONNECTIONS false");  // dropped before any clone
+  pg_exec(*admin, "COMMENT ON DATABASE " + staged + " IS 'strata::testing template; last used 2020-01-02'");
+  strata::postgresql::provisioner housekeeping;
+  const auto lock = strata::testing::detail::template_lock_key(name);
+  ASSERT_TRUE(housekeeping.try_lock(lock));
+  pg_exec(*admin, "ALTER DATABASE " + staged + " RENAME TO \"" + name + "\"");
+  std::thread dropping([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the instance has found it, and waits for the lock
+    housekeeping.drop(name);
+    housekeeping.unlock(lock);
+  });
+  std::optional<strata::testing::cloned_database<strata::postgresql>> c;
+  EXPECT_NO_THROW(c.emplace(t::instance().clone()));
+  dropping.join();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(pg_scalar(c->connection(), "SELECT version_num FROM alembic_version"), head);
+  EXPECT_EQ(pg_scalar(*admin, "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '" + name + "'"),
+            "strata::testing template; last used " + strata::testing::detail::utc_date());
+  c.reset();
+  t::instance().settle();
+  drop_template(*admin, name);
 }
 
 // A process's clones made ahead and not used stay on the server as spares (two at the most), and

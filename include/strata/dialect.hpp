@@ -458,7 +458,7 @@ concept Provisionable = Dialect<D> && requires(D& d, typename D::provisioner& p,
 //                                                   // that name is made anew (PostgreSQL: its oid)
 //   bool alive(std::string_view session);           // whether that session() (of any process) still lives
 //   std::optional<std::string> note(std::string_view name);       // a line of text kept with a database
-//   void note(std::string_view name, std::string_view text);
+//   void note(std::string_view name, std::string_view text);    // throws when there is no such database
 //   bool try_lock(std::string_view key);            // a lock across processes, held by this session until
 //   void unlock(std::string_view key);              // unlock() or until the session ends
 // Laws:

@@ -6753,7 +6753,7 @@ concept Provisionable = Dialect<D> && requires(D& d, typename D::provisioner& p,
 //                                                   // that name is made anew (PostgreSQL: its oid)
 //   bool alive(std::string_view session);           // whether that session() (of any process) still lives
 //   std::optional<std::string> note(std::string_view name);       // a line of text kept with a database
-//   void note(std::string_view name, std::string_view text);
+//   void note(std::string_view name, std::string_view text);    // throws when there is no such database
 //   bool try_lock(std::string_view key);            // a lock across processes, held by this session until
 //   void unlock(std::string_view key);              // unlock() or until the session ends
 // Laws:
@@ -13555,9 +13555,13 @@ class postgresql::provisioner {
     if (r.empty() || r[0][0].is_null()) return std::nullopt;
     return r[0][0].as<std::string>();
   }
+  // Throws when there is no such database (PostgreSQL only warns of a COMMENT on one that is gone).
   void note(std::string_view name, std::string_view text) {
     run("comment on the database '" + std::string(name) + "'",
-        "COMMENT ON DATABASE " + quote(name) + " IS " + detail::postgresql_sql::literal(text));
+        "DO $strata$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = " + detail::postgresql_sql::literal(name) +
+            ") THEN RAISE EXCEPTION 'there is no such database'; END IF; EXECUTE " +
+            detail::postgresql_sql::literal("COMMENT ON DATABASE " + quote(name) + " IS " + detail::postgresql_sql::literal(text)) +
+            "; END $strata$");
   }
 
   // From another thread: the connection's socket is shut down, so that the statement running on it
@@ -15172,8 +15176,11 @@ class sqlite::provisioner {
     if (!in || !std::getline(in, line)) return std::nullopt;
     return line;
   }
-  // Written whole under another name and renamed over the note, so that a reader never sees half of one.
+  // Written whole under another name and renamed over the note, so that a reader never sees half of
+  // one. Throws when there is no such database (one dropped meanwhile by another process).
   void note(std::string_view name, std::string_view text) {
+    if (std::error_code ec; !std::filesystem::exists(file(name), ec))
+      throw error("there is no SQLite database '" + file(name).string() + "' to note");
     if (!detail::replace_file(note_file(name), std::string(text) + "\n", "." + session() + ".tmp"))
       throw error("cannot write the note of the SQLite database '" + file(name).string() + "'");
   }

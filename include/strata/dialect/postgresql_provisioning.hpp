@@ -141,9 +141,13 @@ class postgresql::provisioner {
     if (r.empty() || r[0][0].is_null()) return std::nullopt;
     return r[0][0].as<std::string>();
   }
+  // Throws when there is no such database (PostgreSQL only warns of a COMMENT on one that is gone).
   void note(std::string_view name, std::string_view text) {
     run("comment on the database '" + std::string(name) + "'",
-        "COMMENT ON DATABASE " + quote(name) + " IS " + detail::postgresql_sql::literal(text));
+        "DO $strata$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = " + detail::postgresql_sql::literal(name) +
+            ") THEN RAISE EXCEPTION 'there is no such database'; END IF; EXECUTE " +
+            detail::postgresql_sql::literal("COMMENT ON DATABASE " + quote(name) + " IS " + detail::postgresql_sql::literal(text)) +
+            "; END $strata$");
   }
 
   // From another thread: the connection's socket is shut down, so that the statement running on it

@@ -289,8 +289,11 @@ class sqlite::provisioner {
     if (!in || !std::getline(in, line)) return std::nullopt;
     return line;
   }
-  // Written whole under another name and renamed over the note, so that a reader never sees half of one.
+  // Written whole under another name and renamed over the note, so that a reader never sees half of
+  // one. Throws when there is no such database (one dropped meanwhile by another process).
   void note(std::string_view name, std::string_view text) {
+    if (std::error_code ec; !std::filesystem::exists(file(name), ec))
+      throw error("there is no SQLite database '" + file(name).string() + "' to note");
     if (!detail::replace_file(note_file(name), std::string(text) + "\n", "." + session() + ".tmp"))
       throw error("cannot write the note of the SQLite database '" + file(name).string() + "'");
   }

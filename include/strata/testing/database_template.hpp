@@ -302,18 +302,24 @@ void holding_lock(typename D::provisioner& p, const std::string& key, F&& f) {
   }
   p.unlock(key);
 }
+// Whether the lock `key` was taken within `wait` (tried every 20 ms).
+template <ClonesDatabases D>
+bool lock_within(typename D::provisioner& p, const std::string& key, std::chrono::milliseconds wait) {
+  const auto deadline = std::chrono::steady_clock::now() + wait;
+  while (!p.try_lock(key)) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return true;
+}
 // f() under the place's lock "strata::testing:<name>", taken within 10 minutes (another process
 // building the template `name` holds it meanwhile), released after f, or when f throws.
 template <ClonesDatabases D, class F>
 void under_template_lock(typename D::provisioner& p, const std::string& name, F&& f) {
   const auto key = template_lock_key(name);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(10);
-  while (!p.try_lock(key)) {
-    if (std::chrono::steady_clock::now() > deadline)
-      throw database_locked("strata::testing waited 10 minutes for another process to build the template database '" + name +
-                            "'; look for a stuck test process holding its lock '" + key + "'");
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  if (!lock_within<D>(p, key, std::chrono::minutes(10)))
+    throw database_locked("strata::testing waited 10 minutes for another process to build the template database '" + name +
+                          "'; look for a stuck test process holding its lock '" + key + "'");
   holding_lock<D>(p, key, std::forward<F>(f));
 }
 
@@ -344,20 +350,24 @@ inline std::string used_note(const std::optional<std::string>& digest) {
 }
 // `note`: the template's note as the caller read it. Written under the template's lock, under which
 // another process's housekeeping reads the note again before it drops an unused template
-// (drop_unused_templates): a template noted as used today is never dropped, even by a process that
-// read its old note a moment before.
+// (drop_unused_templates): a template noted as used today is not dropped, even by a process that
+// read its old note a moment before. False when it could not be noted: another process noted it at
+// the same moment, or dropped it (its housekeeping held the lock while this one waited for it).
 template <ClonesDatabases D>
-void mark_used(typename D::provisioner& p, const std::string& name, const std::optional<std::string>& note) {
+bool mark_used(typename D::provisioner& p, const std::string& name, const std::optional<std::string>& note) {
   try {
     if (stamped_date(note) != utc_date()) under_template_lock<D>(p, name, [&] { p.note(name, used_note(stamped_digest(note))); });
-  } catch (const std::exception&) {  // NOLINT: another process noted it at the same moment
+    return true;
+  } catch (const std::exception&) {  // NOLINT: the caller's to judge
+    return false;
   }
 }
 template <ClonesDatabases D>
-void mark_used(typename D::provisioner& p, const std::string& name) {
+bool mark_used(typename D::provisioner& p, const std::string& name) {
   try {
-    mark_used<D>(p, name, p.note(name));
-  } catch (const std::exception&) {  // NOLINT: left to the next process
+    return mark_used<D>(p, name, p.note(name));
+  } catch (const std::exception&) {  // NOLINT: the caller's to judge
+    return false;
   }
 }
 
@@ -389,11 +399,15 @@ inline std::string image_digest(std::span<const unsigned char> bytes) {
   return hex;
 }
 // An unused template is dropped under its lock, with its note read again there: one that a process
-// is building, or noting as used again (mark_used), is left alone.
+// noted as used again meanwhile (mark_used) is left alone. The lock is waited for a while: another
+// process holding it for a moment is noting the template, or dropping it too (it is gone after), or
+// was dropping it when its exit abandoned the drop (this one finishes it). One still held after
+// that (a process building it) is left alone.
+inline constexpr std::chrono::milliseconds unused_drop_wait{2000};
 template <ClonesDatabases D>
 void drop_if_still_unused(typename D::provisioner& p, const std::string& name, const std::string& oldest_kept) {
   const auto key = template_lock_key(name);
-  if (!p.try_lock(key)) return;
+  if (!lock_within<D>(p, key, unused_drop_wait)) return;
   holding_lock<D>(p, key, [&] {
     if (const auto date = stamped_date(p.note(name)); date && *date < oldest_kept) p.drop(name);
   });
@@ -616,7 +630,12 @@ class pooled_template {
  private:
   pooled_template() : pool_(std::make_shared<clone_pool<D>>(name_)) {
     if (!exists(name_)) build();
-    mark_used();
+    // Not noted: another process's housekeeping may have dropped it while this one waited for its
+    // lock to note it (build() finds it there otherwise).
+    if (!mark_used()) {
+      build();
+      mark_used();
+    }
     identity_ = pool_->with_admin([&](provisioner& p) { return p.identity(name_); });
     pool_->attach(identity_);
     // Off the first clone's path: by a worker once they are idle (now when there are none).
@@ -667,8 +686,8 @@ class pooled_template {
     });
   }
 
-  void mark_used() {
-    admin([&](provisioner& p) { detail::mark_used<D>(p, name_); });
+  bool mark_used() {
+    return admin([&](provisioner& p) { return detail::mark_used<D>(p, name_); });
   }
 
   static constexpr std::size_t leftovers_tolerated = 16;
