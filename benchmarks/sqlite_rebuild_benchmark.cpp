@@ -49,7 +49,16 @@ struct add_stock : strata::revision<"c2d3e4f5a0b1", "b1c2d3e4f5a0"> {
   static constexpr void upgrade(strata::ops& op) { op.add_column("items", strata::column("stock", strata::integer)); }
   static constexpr void downgrade(strata::ops& op) { op.drop_column("items", "stock"); }
 };
-using history = strata::history<create_items, tighten_note, add_stock>;
+struct loosen : strata::revision<"d3e4f5a0b1c2", "c2d3e4f5a0b1"> {
+  static constexpr std::string_view message = "name nullable, no CHECK on price";
+  static constexpr void upgrade(strata::ops& op) {
+    op.alter_column("items", "name", {.nullable = true});
+    op.drop_constraint("items", strata::constraint_kind::check, {"price"});
+  }
+  static constexpr void downgrade(strata::ops&) {}
+  static constexpr bool irreversible = true;
+};
+using history = strata::history<create_items, tighten_note, add_stock, loosen>;
 
 // Three owners and `rows` items, half of them without a note.
 void fill(SQLite::Database& db, std::int64_t rows) {
@@ -70,12 +79,12 @@ std::string fresh_database(std::int64_t rows) {
   return url;
 }
 
-void run(benchmark::State& state, std::string_view from, std::string_view to) {
+void run(benchmark::State& state, std::string_view from, std::string_view to, bool edit_schema = true) {
   const auto rows = state.range(0);
   for (auto _ : state) {
     state.PauseTiming();
     const auto url = fresh_database(rows);
-    strata::migrator<strata::sqlite> m{history{}, url};
+    strata::migrator<strata::sqlite> m{history{}, strata::migrator_options{}, url, strata::sqlite_options{.edit_schema = edit_schema}};
     if (from != "a0b1c2d3e4f5") m.upgrade(from);
     state.ResumeTiming();
     benchmark::DoNotOptimize(m.upgrade(to));
@@ -88,7 +97,14 @@ void BM_sqlite_rebuild(benchmark::State& state) { run(state, "a0b1c2d3e4f5", "b1
 // ALTER TABLE ADD COLUMN: no copy.
 void BM_sqlite_add_column(benchmark::State& state) { run(state, "b1c2d3e4f5a0", "c2d3e4f5a0b1"); }
 
+// Constraints removed (a NOT NULL, a CHECK): a schema edit, no row copied; and the same revision
+// by a copy of the table (sqlite_options::edit_schema off), as a script runs it.
+void BM_sqlite_constraints_removed(benchmark::State& state) { run(state, "c2d3e4f5a0b1", "d3e4f5a0b1c2"); }
+void BM_sqlite_constraints_removed_by_copy(benchmark::State& state) { run(state, "c2d3e4f5a0b1", "d3e4f5a0b1c2", false); }
+
 BENCHMARK(BM_sqlite_rebuild)->Arg(1000)->Arg(100000)->Arg(1000000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_sqlite_constraints_removed)->Arg(1000000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_sqlite_constraints_removed_by_copy)->Arg(1000000)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_sqlite_add_column)->Arg(1000)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 // The rebuild (tighten_note) as strata runs it and as its floor, the same SQL run directly, each on

@@ -4,6 +4,7 @@
 #include <strata/dialect/sqlite.hpp>
 #include <strata/strata.hpp>
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
@@ -599,6 +600,120 @@ TEST_F(SqliteBatch, DowngradeOfAddColumnDoesNotCopyTheTable) {
   EXPECT_EQ(rows_of_big(), rows_before);
   EXPECT_EQ(column_names(db, "big"), (std::vector<std::string>{"id", "value"}));
   EXPECT_TRUE(exists(db, "index", "ix_big_value"));
+}
+
+// ---- constraints removed by a schema edit ----------------------------------------------------------
+
+// items(id, owner_id REFERENCES owners, name NOT NULL, price CHECK, note) with a named CHECK, an
+// index and 2,000 rows.
+struct guarded_items : strata::revision<"bc0000000000", strata::base> {
+  static constexpr std::string_view message = "items with constraints";
+  static constexpr void upgrade(strata::ops& op) {
+    op.create_table("owners", {column("id", strata::integer).primary_key()});
+    op.create_table("items", {column("id", strata::integer).primary_key(), column("owner_id", strata::integer).references("owners", "id"),
+                              column("name", strata::varchar(50)).not_null(), column("price", strata::real).check("price >= 0"),
+                              column("note", strata::text), strata::check("ck_items_note", "length(note) < 10")});
+    op.create_index("ix_items_name", "items", {"name"});
+    op.execute("INSERT INTO owners (id) VALUES (1), (2)");
+    op.execute("WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) "
+               "INSERT INTO items (id, owner_id, name, price, note) SELECT i, 1 + i % 2, 'item ' || i, i * 0.5, 'n' FROM n");
+  }
+  static constexpr void downgrade(strata::ops& op) {
+    op.drop_table("items");
+    op.drop_table("owners");
+  }
+};
+STRATA_BATCH_REVISION(loosen_items, "bc0000000001", "bc0000000000", op.alter_column("items", "name", {.nullable = true});
+                      op.drop_constraint("items", strata::constraint_kind::check, {"price"}); op.drop_constraint("items", "ck_items_note");
+                      op.drop_constraint("items", strata::constraint_kind::foreign_key, {"owner_id"}););
+using loosened = strata::history<guarded_items, loosen_items>;
+
+// What loosen_items leaves: every row and the table's b-tree as they were, and a connection opened
+// before (whose schema was read then) now storing what the constraints refused.
+void expect_loosened(SQLite::Database& db, const std::string& rows_before) {
+  EXPECT_EQ(dump(db, "items"), rows_before);
+  EXPECT_TRUE(exists(db, "index", "ix_items_name"));
+  EXPECT_EQ(scalar(db, "PRAGMA integrity_check"), "ok");
+  EXPECT_TRUE(rows_with(db, "SELECT \"table\" FROM pragma_foreign_key_list(?)", "items").empty());
+  EXPECT_NO_THROW(db.exec("INSERT INTO items (id, owner_id, name, price, note) VALUES (9001, 99, NULL, -1, 'a long note')"));
+}
+
+// A run that only removes constraints (a NOT NULL, a column's CHECK, a named CHECK, a foreign key)
+// writes the table's new definition into sqlite_master, as SQLite's documentation describes, and
+// copies no row: the same b-tree, the rows as they were; the schema version moves on, so other
+// connections read the new definition.
+TEST_F(SqliteBatch, RemovingConstraintsEditsTheDefinitionWithoutCopyingTheTable) {
+  strata::migrator<strata::sqlite> m{loosened{}, dir.url()};
+  m.upgrade("bc0000000000");
+  const auto page = scalar(db, "SELECT rootpage FROM sqlite_master WHERE name = 'items'");
+  const auto version = std::stoll(scalar(db, "PRAGMA schema_version"));
+  const auto rows = data("items");
+  EXPECT_THROW(db.exec("INSERT INTO items (id, owner_id, name) VALUES (9000, 1, NULL)"), SQLite::Exception);  // this connection has read the schema
+  std::vector<std::string> ran;
+  m.dialect().on_statement([&](std::string_view s) { ran.emplace_back(s); });
+  statement_log log(m.dialect().database());
+  m.upgrade();
+  EXPECT_EQ(log.count("INSERT INTO \"_strata_new_"), 0);
+  ASSERT_EQ(ran.size(), 5U) << ::testing::PrintToString(ran);
+  EXPECT_EQ(ran[0], "PRAGMA writable_schema = ON");
+  EXPECT_TRUE(ran[1].starts_with("UPDATE sqlite_master SET sql = 'CREATE TABLE \"items\"")) << ran[1];
+  EXPECT_EQ(ran[2], "PRAGMA schema_version = " + std::to_string(version + 1));
+  EXPECT_EQ(ran[3], "PRAGMA writable_schema = OFF");
+  EXPECT_EQ(scalar(db, "SELECT rootpage FROM sqlite_master WHERE name = 'items'"), page) << "the same b-tree";
+  EXPECT_EQ(scalar(db, "SELECT sql FROM sqlite_master WHERE name = 'items'"),
+            "CREATE TABLE \"items\" (\n  \"id\" INTEGER NOT NULL PRIMARY KEY,\n  \"owner_id\" INTEGER,\n  \"name\" VARCHAR(50),\n"
+            "  \"price\" REAL,\n  \"note\" TEXT\n)");
+  expect_loosened(db, rows);
+}
+
+// The same run rebuilds the table on a connection in SQLITE_DBCONFIG_DEFENSIVE mode (which refuses
+// writes to sqlite_master), and with sqlite_options::edit_schema off: the same outcome, by a copy.
+TEST_F(SqliteBatch, RemovingConstraintsRebuildsWhereTheSchemaMayNotBeEdited) {
+  for (const bool defensive : {true, false}) {
+    SCOPED_TRACE(defensive ? "defensive" : "edit_schema = false");
+    scratch_folder here;
+    SQLite::Database own = open(here.file());
+    std::string rows;
+    {
+      strata::migrator<strata::sqlite> m{loosened{}, here.url()};
+      m.upgrade("bc0000000000");
+      rows = dump(own, "items");
+    }
+    SQLite::Database conn = open(here.file());
+    sqlite3_db_config(conn.getHandle(), SQLITE_DBCONFIG_DEFENSIVE, defensive ? 1 : 0, nullptr);
+    std::vector<std::string> ran;
+    auto run = [&](strata::migrator<strata::sqlite>& m) {
+      m.dialect().on_statement([&](std::string_view s) { ran.emplace_back(s); });
+      m.upgrade();
+    };
+    if (defensive) {
+      strata::migrator<strata::sqlite> m{loosened{}, strata::migrator_options{}, conn};
+      run(m);
+    } else {
+      strata::migrator<strata::sqlite> m{loosened{}, strata::migrator_options{}, here.url(), strata::sqlite_options{.edit_schema = false}};
+      run(m);
+    }
+    auto count = [&](std::string_view prefix) { return std::count_if(ran.begin(), ran.end(), [&](const std::string& x) { return x.starts_with(prefix); }); };
+    EXPECT_EQ(count("INSERT INTO \"_strata_new_items\""), 1) << ::testing::PrintToString(ran);
+    EXPECT_EQ(count("UPDATE sqlite_master"), 0);
+    expect_loosened(own, rows);
+  }
+}
+
+// Rows written before an in-place ADD COLUMN hold no value for the column: SQLite reads its default
+// from the table's definition. A new default is therefore not a schema edit: the table is rebuilt,
+// and those rows keep the value they had.
+struct with_b : strata::revision<"bc0000000002", "bc0000000000"> {
+  static constexpr std::string_view message = "b with a default";
+  static constexpr void upgrade(strata::ops& op) { op.add_column("items", column("b", strata::text).server_default("'x'")); }
+  static constexpr void downgrade(strata::ops& op) { op.drop_column("items", "b"); }
+};
+STRATA_BATCH_REVISION(new_default, "bc0000000003", "bc0000000002", op.alter_column("items", "b", {.server_default = "'y'"}););
+TEST_F(SqliteBatch, ANewDefaultKeepsTheValuesOfRowsWrittenBeforeTheColumnWasAdded) {
+  upgrade<strata::history<guarded_items, with_b, new_default>>();
+  EXPECT_EQ(scalar(db, "SELECT count(*) FROM items WHERE b = 'x'"), "2000");
+  db.exec("INSERT INTO items (id, owner_id, name) VALUES (9002, 1, 'new')");
+  EXPECT_EQ(scalar(db, "SELECT b FROM items WHERE id = 9002"), "y");
 }
 
 }  // namespace

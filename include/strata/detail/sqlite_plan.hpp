@@ -64,6 +64,7 @@ struct step {
     copy,        // the rows, old to new
     rename,      // the new table takes the old one's name
     restore,     // puts back what the rebuild set (legacy_alter_table) for the connection
+    definition,  // the table's new definition written into sqlite_master (a schema edit)
     index,       // an index of the table, recreated
     trigger,     // a trigger of the table, recreated
   };
@@ -83,6 +84,7 @@ struct column_copy {
 struct plan {
   std::string table;                // as the database spells it
   bool rebuild = false;             // false: the alterations run in place (ALTER TABLE ADD/DROP COLUMN)
+  bool schema_edit = false;         // the one step is the table's new definition (step::role::definition)
   std::vector<step> steps;
   std::vector<column_copy> copy;    // the rebuild's column mapping; a new column gets its DEFAULT
   std::vector<std::string> checks;  // tables whose foreign keys PRAGMA foreign_key_check checks before commit
@@ -239,12 +241,17 @@ inline bool references_anything(const parsed_table& t) {
 template <class Sql>
 class planner {
  public:
-  planner(const table_inputs& inputs, const render_options& options) : inputs_(inputs), options_(options) {}
+  // edits_schema: a run that only removes constraints may be planned as a schema edit (the
+  // executor's, which reads and writes the schema version; a script cannot, and rebuilds).
+  planner(const table_inputs& inputs, const render_options& options, bool edits_schema = false)
+      : inputs_(inputs), options_(options), edits_schema_(edits_schema) {}
 
   // The plan of a run of alterations of the table: in place when SQLite can do every one of them
-  // so, else one rebuild.
+  // so, else a schema edit when that is allowed and the run only removes constraints, else one rebuild.
   plan make(std::span<const operation> batch) {
     if (auto p = in_place(batch)) return *p;
+    if (edits_schema_)
+      if (auto p = schema_edit(batch)) return *p;
     return rebuild(batch);
   }
 
@@ -253,7 +260,7 @@ class planner {
 
   std::optional<plan> in_place(std::span<const operation> batch) {
     parsed_table t = inputs_.table;
-    plan p{t.name, false, {}, {}, {}};
+    plan p{t.name, false, false, {}, {}, {}};
     for (const auto& o : batch) {
       if (const auto* x = std::get_if<op::add_column>(&o); x != nullptr && x->placement.empty() && Sql::can_add_in_place(x->definition) &&
                                                           find(t, x->definition.name) == nullptr) {
@@ -290,9 +297,71 @@ class planner {
                         [&](const std::string& r) { return same_name(r, column); });
   }
 
+  // ---- a schema edit: constraints removed, no row read or written ----
+  //
+  // sqlite.org/lang_altertable.html ("Making Other Kinds Of Table Schema Changes") allows removing
+  // CHECK, FOREIGN KEY and NOT NULL constraints by writing the table's new CREATE TABLE into
+  // sqlite_schema, as no stored row changes meaning. A run qualifies when its alter_columns only make
+  // columns nullable and its drop_constraints only drop CHECKs and foreign keys, and the edited
+  // definition differs from the old one by removed clauses of those kinds alone (not a primary key
+  // column's NOT NULL). Defaults are left to the rebuild: rows written before an ADD COLUMN hold no
+  // value for it and read the column's default from the schema, so a new default would change them.
+  std::optional<plan> schema_edit(std::span<const operation> batch) {
+    for (const auto& o : batch) {
+      if (const auto* a = std::get_if<op::alter_column>(&o)) {
+        const auto& c = a->change;
+        if (c.type || c.using_sql || c.server_default || c.drop_default || c.nullable != std::optional<bool>(true)) return std::nullopt;
+      } else if (const auto* d = std::get_if<op::drop_constraint>(&o)) {
+        if (d->name.empty() && d->kind != constraint_kind::check && d->kind != constraint_kind::foreign_key) return std::nullopt;
+      } else {
+        return std::nullopt;
+      }
+    }
+    parsed_table before = inputs_.table;
+    name_unnamed<Sql>(before, edit(batch));
+    if (!only_removes(before, t_)) return std::nullopt;
+    plan p{t_.name, false, true, {}, {}, {}};
+    p.steps.push_back({step::role::definition,
+                       "UPDATE sqlite_master SET sql = " + sql::literal(t_.create_sql(t_.name)) + " WHERE type = 'table' AND name = " +
+                           sql::literal(t_.name),
+                       {}});
+    return p;
+  }
+
+  // Whether `after` is `before` with some NOT NULL, CHECK and REFERENCES clauses and CHECK and
+  // FOREIGN KEY constraints taken out, and nothing else changed.
+  static bool only_removes(const parsed_table& before, const parsed_table& after) {
+    if (before.name != after.name || before.options != after.options || before.columns.size() != after.columns.size()) return false;
+    auto removed_only = [](const auto& from, const auto& to, auto&& removable) {
+      std::size_t j = 0;
+      for (const auto& x : from) {
+        if (j < to.size() && to[j].text == x.text && to[j].keyword == x.keyword) ++j;
+        else if (!removable(x)) return false;
+      }
+      return j == to.size();
+    };
+    std::vector<std::string> key_columns;
+    for (const auto& k : before.constraints)
+      if (k.keyword == "PRIMARY") key_columns.insert(key_columns.end(), k.columns.begin(), k.columns.end());
+    for (std::size_t i = 0; i < before.columns.size(); ++i) {
+      const auto& b = before.columns[i];
+      const auto& a = after.columns[i];
+      if (b.name != a.name || b.type != a.type) return false;
+      const bool in_key = b.has("PRIMARY") || std::any_of(key_columns.begin(), key_columns.end(), [&](const std::string& k) { return same_name(k, b.name); });
+      if (!removed_only(b.clauses, a.clauses, [&](const sqlite_table::clause& k) {
+            return k.keyword == "CHECK" || k.keyword == "REFERENCES" || (!in_key && (k.keyword == "NOT" || k.keyword == "NULL"));
+          }))
+        return false;
+    }
+    return removed_only(before.constraints, after.constraints,
+                        [](const parsed_constraint& k) { return k.keyword == "CHECK" || k.keyword == "FOREIGN"; });
+  }
+
   // ---- the rebuild ----
 
-  plan rebuild(std::span<const operation> batch) {
+  // The table as the run leaves it (t_; source_ and dropped_ for its copy); returns the naming
+  // convention the run gives, with which unnamed constraints were named.
+  naming_convention edit(std::span<const operation> batch) {
     t_ = inputs_.table;
     naming_convention naming{};
     for (const auto& o : batch)
@@ -306,10 +375,14 @@ class planner {
       source_.push_back(c.has("GENERATED") || c.has("AS") ? std::nullopt : std::optional<std::string>(sql::quote(c.name)));
     dropped_.clear();
     for (const auto& o : batch) std::visit([&](const auto& x) { on(o, x); }, o);
+    return naming;
+  }
 
+  plan rebuild(std::span<const operation> batch) {
+    edit(batch);
     const std::string& table = t_.name;
     const std::string temporary = std::string(temporary_prefix) + table;
-    plan p{table, true, {}, {}, {}};
+    plan p{table, true, false, {}, {}, {}};
     p.steps.push_back({step::role::create, t_.create_sql(temporary), {}});
     std::string columns, expressions;
     for (std::size_t i = 0; i < t_.columns.size(); ++i) {
@@ -465,6 +538,7 @@ class planner {
 
   const table_inputs& inputs_;
   const render_options& options_;
+  bool edits_schema_ = false;
   parsed_table t_;
   std::vector<std::optional<std::string>> source_;  // per column of t_: what the copy selects for it, or none
   std::vector<std::string> dropped_;

@@ -47,6 +47,11 @@ struct sqlite_options {
   // timeout (URL: migration_lock_wait=<seconds>, as PostgreSQL's wait for its migration lock, which
   // the write lock is here; timeout=, its older name, still works).
   std::chrono::milliseconds busy_timeout{5000};
+  // Alterations that only remove constraints (a column made nullable, a CHECK or a foreign key
+  // dropped) edit the table's definition in sqlite_master, as SQLite's documentation describes,
+  // instead of copying the table; false: they rebuild it, as a script does (strata/offline.hpp).
+  // A connection in SQLITE_DBCONFIG_DEFENSIVE mode, which refuses such edits, rebuilds too.
+  bool edit_schema = true;
 };
 
 // The SQLite dialect. Opens `sqlite:///relative.db`, `sqlite:////absolute/path.db` or
@@ -235,6 +240,7 @@ class sqlite {
           const auto plan = plan_of(unit, options);
           rebuild = plan.rebuild;
           if (rebuild) execute_rebuild(plan, unit);
+          else if (plan.schema_edit) edit_schema(plan);
           else
             for (const auto& step : plan.steps) run(step.sql);
           checks.add(plan);
@@ -591,7 +597,36 @@ class sqlite {
       unread.table.name = std::string(table);
       if (auto plan = sqlite_sql::plan(unit, unread, options); !plan.rebuild) return plan;
     }
-    return sqlite_sql::plan(unit, live_inputs(table, unit), options);
+    return sqlite_sql::plan(unit, live_inputs(table, unit), options, edits_schema());
+  }
+
+  // Whether this connection may edit sqlite_master (sqlite_options::edit_schema; not in defensive mode).
+  bool edits_schema() {
+    if (!options_.edit_schema) return false;
+    int defensive = 0;
+    sqlite3_db_config(db_->getHandle(), SQLITE_DBCONFIG_DEFENSIVE, -1, &defensive);
+    return defensive == 0;
+  }
+
+  // SQLite's procedure for a change of a table's definition that leaves every stored row as it is
+  // (sqlite.org/lang_altertable.html): sqlite_master written with writable_schema on, the schema
+  // version moved on by one (other connections read the schema again), writable_schema off. Inside
+  // the revision's transaction: a failure rolls the definition back with it. The procedure ends with
+  // PRAGMA integrity_check, which reads every page of the database, as slow as the copy this
+  // avoids; what it would catch here, a definition SQLite cannot parse, the next statement catches
+  // (the schema is read again), and removing a constraint cannot make a stored row invalid.
+  void edit_schema(const detail::sqlite_plan::plan& plan) {
+    const auto version = pragma_int("schema_version");
+    run("PRAGMA writable_schema = ON");
+    try {
+      for (const auto& step : plan.steps) run(step.sql);
+      run("PRAGMA schema_version = " + std::to_string(static_cast<long long>(version) + 1));
+    } catch (...) {
+      sqlite3_exec(db_->getHandle(), "PRAGMA writable_schema = OFF", nullptr, nullptr, nullptr);
+      throw;
+    }
+    run("PRAGMA writable_schema = OFF");
+    run("SELECT * FROM " + sqlite_sql::quote(plan.table) + " LIMIT 0");
   }
 
   // "(<column> names the table ?1)": its SQL holds the name as written, or with its quotes doubled

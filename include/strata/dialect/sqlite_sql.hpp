@@ -142,10 +142,11 @@ struct sqlite_sql : sql_traits<sqlite_sql> {
     return in;
   }
 
-  // The plan of one table's run of alterations.
+  // The plan of one table's run of alterations. edits_schema: strata::sqlite's own plans, which may
+  // edit the schema (constraints removed without copying the table); a script's rebuild instead.
   static detail::sqlite_plan::plan plan(std::span<const operation> batch, const detail::sqlite_plan::table_inputs& inputs,
-                                        const render_options& options) {
-    return detail::sqlite_plan::planner<sqlite_sql>(inputs, options).make(batch);
+                                        const render_options& options, bool edits_schema = false) {
+    return detail::sqlite_plan::planner<sqlite_sql>(inputs, options, edits_schema).make(batch);
   }
 
   // One operation alone: what SQLite does without the table's definition. Other alterations are
