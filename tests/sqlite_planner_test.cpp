@@ -353,4 +353,50 @@ TEST(SqlitePlanner, ErrorsNameTheTableAndWhatToDo) {
             std::string::npos);
 }
 
+// Where the executor may edit the schema: a run that only removes constraints is one UPDATE of the
+// table's definition in sqlite_master; anything else in the run (a default, a NOT NULL added, a
+// primary key column's NOT NULL, a type) makes it a rebuild, and so does planning for a script.
+TEST(SqlitePlanner, ARunThatOnlyRemovesConstraintsIsASchemaEditWhereAllowed) {
+  constexpr std::string_view guarded = R"sql(CREATE TABLE "g" (
+  "id" INTEGER NOT NULL PRIMARY KEY,
+  "a" TEXT NOT NULL COLLATE NOCASE,
+  "b" INTEGER CHECK (b > 0) REFERENCES "other" ("id"),
+  "c" TEXT DEFAULT 'x',
+  CONSTRAINT "ck_g_c" CHECK (length(c) < 9),
+  CONSTRAINT "uq_g_a" UNIQUE ("a")
+))sql";
+  auto edit = [&](const strata::ops& op) { return strata::sqlite_sql::plan(op.operations(), inputs(guarded), {}, true); };
+  strata::ops loosen;
+  loosen.alter_column("g", "a", {.nullable = true});
+  loosen.drop_constraint("g", strata::constraint_kind::check, {"b"});
+  loosen.drop_constraint("g", strata::constraint_kind::foreign_key, {"b"});
+  loosen.drop_constraint("g", "ck_g_c");
+  const auto p = edit(loosen);
+  EXPECT_FALSE(p.rebuild);
+  ASSERT_TRUE(p.schema_edit);
+  ASSERT_EQ(p.steps.size(), 1U);
+  EXPECT_EQ(p.steps[0].kind, step::role::definition);
+  EXPECT_EQ(p.steps[0].sql, "UPDATE sqlite_master SET sql = 'CREATE TABLE \"g\" (\n  \"id\" INTEGER NOT NULL PRIMARY KEY,\n"
+                            "  \"a\" TEXT COLLATE NOCASE,\n  \"b\" INTEGER,\n  \"c\" TEXT DEFAULT ''x'',\n  CONSTRAINT \"uq_g_a\" UNIQUE (\"a\")\n)' "
+                            "WHERE type = 'table' AND name = 'g'");
+  EXPECT_TRUE(p.checks.empty());
+  EXPECT_TRUE(strata::sqlite_sql::plan(loosen.operations(), inputs(guarded), {}).rebuild);  // a script's plan
+  auto rebuilds = [&](auto&& record) {
+    strata::ops op;
+    record(op);
+    const auto q = edit(op);
+    return q.rebuild && !q.schema_edit;
+  };
+  EXPECT_TRUE(rebuilds([](strata::ops& op) { op.alter_column("g", "c", {.server_default = "'y'"}); }));
+  EXPECT_TRUE(rebuilds([](strata::ops& op) { op.alter_column("g", "c", {.drop_default = true}); }));
+  EXPECT_TRUE(rebuilds([](strata::ops& op) { op.alter_column("g", "c", {.nullable = false}); }));
+  EXPECT_TRUE(rebuilds([](strata::ops& op) { op.alter_column("g", "id", {.nullable = true}); }));
+  EXPECT_TRUE(rebuilds([](strata::ops& op) { op.alter_column("g", "a", {.type = strata::integer, .nullable = true}); }));
+  EXPECT_TRUE(rebuilds([](strata::ops& op) { op.drop_constraint("g", "uq_g_a"); }));
+  EXPECT_TRUE(rebuilds([](strata::ops& op) {
+    op.alter_column("g", "a", {.nullable = true});
+    op.add_constraint("g", strata::check("ck_g_b", "b < 100"));
+  }));
+}
+
 }  // namespace

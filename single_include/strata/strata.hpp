@@ -5169,7 +5169,8 @@ static_assert(SqlTraits<postgresql_sql>);
 // a table's parsed definition, the objects around it and a run of alterations of it, the planner
 // says what to run, and touches no database. The executor (strata::sqlite::apply) reads the table
 // from sqlite_master; strata::render reads it from the replayed schema, rendered and parsed back;
-// both plan here, so they run and show the same statements.
+// both plan here, so they run and show the same statements (but for a schema edit, which only the
+// executor may plan: a script rebuilds instead).
 
 #include <algorithm>
 #include <cstddef>
