@@ -437,6 +437,20 @@ TEST_F(Configuration, EnvFileSuppliesDatabaseUrlWhenTheEnvironmentLacksIt) {
   EXPECT_EQ(getenv_string("DATABASE_URL"), "sqlite:///from_dotenv.db");  // put into the environment too
 }
 
+// A variable the .env file supplied stays the file's on a later load only while it holds the value
+// the file put there: set by the program since, it is the environment's and the file yields to it.
+TEST_F(Configuration, AVariableTheProgramSetAfterTheEnvFileSuppliedItIsTheEnvironments) {
+  write(ini(), "[strata]\nurl = sqlite:///from_ini.db\n");
+  write(dotenv(), "DATABASE_URL=sqlite:///from_dotenv.db\n");
+  env_.unset("DATABASE_URL");
+  EXPECT_EQ(strata::load_configuration(options()).url, "sqlite:///from_dotenv.db");
+  env_.set("DATABASE_URL", "sqlite:///set_by_the_program.db");
+  const auto c = strata::load_configuration(options());
+  EXPECT_EQ(c.url, "sqlite:///set_by_the_program.db");
+  EXPECT_EQ(c.url_source, "DATABASE_URL in the environment");
+  EXPECT_EQ(getenv_string("DATABASE_URL"), "sqlite:///set_by_the_program.db");
+}
+
 TEST_F(Configuration, EnvFileDoesNotOverrideTheEnvironment) {
   write(ini(), "[strata]\nurl = sqlite:///from_ini.db\n");
   write(dotenv(), "DATABASE_URL=sqlite:///from_dotenv.db\nSTRATA_TEST_X=from_dotenv\n");

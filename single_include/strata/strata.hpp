@@ -15441,6 +15441,7 @@ static_assert(KeepsSnapshots<sqlite>);
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15583,11 +15584,12 @@ inline std::vector<env_entry> read_env_file(const std::filesystem::path& file) {
   return out;
 }
 
-// The variables a .env file put into this process's environment: a later load reads the file
-// again (it may have changed) and still names it as their source.
-inline std::vector<std::string>& supplied_by_env_file() {
-  static std::vector<std::string> names;
-  return names;
+// The variables a .env file put into this process's environment, with the values it put there: a
+// later load reads the file again (it may have changed) and still names it as their source, unless
+// the environment's value has changed since (set by the program: the environment's own again).
+inline std::map<std::string, std::string>& supplied_by_env_file() {
+  static std::map<std::string, std::string> values;
+  return values;
 }
 
 inline std::optional<std::string> environment(const char* name) {
@@ -15617,7 +15619,10 @@ inline configuration load_configuration(const configuration_options& options = {
   configuration config;
 
   auto& supplied = detail::supplied_by_env_file();
-  auto from_env_file = [&](const std::string& key) { return std::find(supplied.begin(), supplied.end(), key) != supplied.end(); };
+  auto from_env_file = [&](const std::string& key) {
+    const auto it = supplied.find(key);
+    return it != supplied.end() && detail::environment(key.c_str()) == it->second;
+  };
   std::string env_url_source;
   if (detail::environment("DATABASE_URL") && !from_env_file("DATABASE_URL")) env_url_source = "DATABASE_URL in the environment";
   if (!options.env_file.empty() && fs::exists(options.env_file)) {
@@ -15625,7 +15630,7 @@ inline configuration load_configuration(const configuration_options& options = {
     for (const auto& e : detail::read_env_file(env_path)) {  // a key given twice: the last one wins
       if (detail::environment(e.key.c_str()) && !from_env_file(e.key)) continue;
       ::setenv(e.key.c_str(), e.value.c_str(), 1);
-      if (!from_env_file(e.key)) supplied.push_back(e.key);
+      supplied[e.key] = e.value;
       if (e.key == "DATABASE_URL") env_url_source = "DATABASE_URL in " + env_path.string() + " line " + std::to_string(e.line);
     }
   }
