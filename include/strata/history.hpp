@@ -30,9 +30,11 @@ struct revision_info {
   // which a unit hands over without emitting the revisions' code (strata::cli::project_of).
   const detail::frozen_ops* frozen_upgrade = nullptr;
   const detail::frozen_ops* frozen_downgrade = nullptr;
-  // The checksum of the upgrade()'s operations (strata::checksum_value), computed at compile time;
-  // 0: not computed there (see detail::records_at_compile_time), checksum() computes it when asked.
-  std::uint64_t upgrade_checksum = 0;
+  // The checksum of the upgrade()'s operations (strata::checksum_value), computed by this function
+  // the first time it is asked for and kept for the process (detail::upgrade_checksum_once): at run
+  // time, not in the history's compile-time checks, where hashing cost a third of each revision's
+  // check. Null: checksum() computes it from record_upgrade() each time.
+  std::uint64_t (*upgrade_checksum)() = nullptr;
 
   [[nodiscard]] constexpr bool is_base() const { return down_revisions.empty(); }
   [[nodiscard]] constexpr bool is_merge() const { return down_revisions.size() > 1; }
@@ -40,7 +42,9 @@ struct revision_info {
   [[nodiscard]] constexpr ops record_upgrade() const { return record(upgrade, frozen_upgrade); }
   [[nodiscard]] constexpr ops record_downgrade() const { return record(downgrade, frozen_downgrade); }
   // "v1:<16 hex digits>": what the database's history table records for the revision when it is applied.
-  [[nodiscard]] std::string checksum() const { return checksum_text(upgrade_checksum != 0 ? upgrade_checksum : checksum_value(record_upgrade())); }
+  [[nodiscard]] std::string checksum() const {
+    return checksum_text(upgrade_checksum != nullptr ? upgrade_checksum() : checksum_value(record_upgrade()));
+  }
 
  private:
   static constexpr ops record(void (*function)(ops&), const detail::frozen_ops* frozen) {
@@ -119,21 +123,26 @@ constexpr std::span<const std::string_view> downs_of() {
   if constexpr (Revision<R>) return R::down_revisions;
   else return {};
 }
-// The checksum of R's upgrade(), recorded in constant evaluation (with the history's check of R:
-// record_names); 0 where that cannot be done.
+// The checksum of R's upgrade() (revision_info::upgrade_checksum): recorded and hashed the first
+// time it is asked for, then kept (a thread-safe local static), so that a process hashes each
+// revision once at most, and only when it reads or writes the history table or keys a template.
+// Not constexpr, on purpose: a local static's initialiser that is a constant expression is evaluated
+// by the compiler (constant initialisation), which would hash every revision at compile time again.
+inline std::uint64_t checksum_at_run_time(void (*upgrade)(ops&)) {
+  ops recorded;
+  upgrade(recorded);
+  return checksum_value(recorded);
+}
 template <class R>
-consteval std::uint64_t upgrade_checksum_of() {
-  if constexpr (records_at_compile_time && Revision<R>) {
-    return record_names<R>().upgrade_checksum;
-  } else {
-    return 0;
-  }
+std::uint64_t upgrade_checksum_once() {
+  static const std::uint64_t value = checksum_at_run_time(&R::upgrade);
+  return value;
 }
 
 template <class R>
 constexpr revision_info info_of() {
   if constexpr (Revision<R>) return {R::id, R::down_revisions, R::message, &R::upgrade, &detail::downgrade_of<R>, R::transactional, nullptr, nullptr,
-                                     upgrade_checksum_of<R>()};
+                                     &upgrade_checksum_once<R>};
   else return {};
 }
 

@@ -35,11 +35,20 @@ class model;  // <strata/model.hpp>: the project holds only a function that retu
 
 namespace strata::detail {
 
+// The checksum of R's frozen upgrade (revision_info::upgrade_checksum), hashed once per process.
+// (Not constexpr: see checksum_at_run_time.)
+inline std::uint64_t frozen_checksum_at_run_time(const frozen_ops& upgrade) { return checksum_value(upgrade.thaw()); }
+template <class R>
+std::uint64_t frozen_checksum_once() {
+  static const std::uint64_t value = frozen_checksum_at_run_time(frozen_revision<R>::upgrade);
+  return value;
+}
+
 template <class R>
 constexpr revision_info frozen_info_of() {
   if constexpr (Revision<R>) {
     return {R::id, R::down_revisions, R::message, nullptr, nullptr, R::transactional, &frozen_revision<R>::upgrade,
-            &frozen_revision<R>::downgrade, upgrade_checksum_of<R>()};
+            &frozen_revision<R>::downgrade, &frozen_checksum_once<R>};
   } else {
     return {};
   }

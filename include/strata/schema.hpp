@@ -406,7 +406,20 @@ class schema_builder {
 
   // Applies o; false when it does not fit, the schema then as it was before o.
   constexpr bool apply(const operation& o) {
-    std::visit([this](const auto& x) { on(x); }, o);
+    visit_operation(o, [this](const auto& x) { on(x); });
+    return fault_.problem == replay_problem::none;
+  }
+  // As apply(), but moving the lists of a create_table or create_index into the schema instead of
+  // copying them (in constant evaluation each copied element costs hundreds of operations): o's lists
+  // are spent, its names stay.
+  constexpr bool apply_taking(operation& o) {
+    if (auto* t = std::get_if<op::create_table>(&o)) {
+      if (fits(*t)) add_table(table_schema{t->table, hash_id(t->table), std::move(t->columns), std::move(t->constraints)}, next_uid_++);
+    } else if (auto* i = std::get_if<op::create_index>(&o)) {
+      if (fits(*i)) add_index(index_schema{i->name, hash_id(i->name), i->table, std::move(i->columns), i->options}, next_uid_++);
+    } else {
+      visit_operation(o, [this](const auto& x) { on(x); });
+    }
     return fault_.problem == replay_problem::none;
   }
   // Why the last apply() failed, about o (the operation it was given).
@@ -690,13 +703,20 @@ class schema_builder {
     return k.kind != constraint_kind::foreign_key || references_exist(table, columns, k.referenced_table, k.referenced_columns);
   }
 
-  constexpr void on(const op::create_table& x) {
-    if (table_slot(x.table) != npos) return fail(replay_problem::table_exists, x.table);
+  // Whether x fits (else the fault): its table is new, and what its columns and constraints name exists.
+  constexpr bool fits(const op::create_table& x) {
+    if (table_slot(x.table) != npos) {
+      fail(replay_problem::table_exists, x.table);
+      return false;
+    }
     for (const auto& c : x.columns)
-      if (!refers_to_what_exists(x.table, x.columns, c)) return;
+      if (!refers_to_what_exists(x.table, x.columns, c)) return false;
     for (const auto& k : x.constraints)
-      if (!refers_to_what_exists(x.table, x.columns, k)) return;
-    add_table(table_schema{x.table, hash_id(x.table), x.columns, x.constraints}, next_uid_++);
+      if (!refers_to_what_exists(x.table, x.columns, k)) return false;
+    return true;
+  }
+  constexpr void on(const op::create_table& x) {
+    if (fits(x)) add_table(table_schema{x.table, hash_id(x.table), x.columns, x.constraints}, next_uid_++);
   }
   constexpr void on(const op::drop_table& x) {
     const auto slot = table_slot(x.table);
@@ -820,13 +840,26 @@ class schema_builder {
       else c.foreign_key.reset();
     }
   }
-  constexpr void on(const op::create_index& x) {
-    if (index_slot(x.name) != npos) return fail(replay_problem::index_exists, x.table, x.name);
+  // Whether x fits (else the fault): its name is new, its table and columns exist.
+  constexpr bool fits(const op::create_index& x) {
+    if (index_slot(x.name) != npos) {
+      fail(replay_problem::index_exists, x.table, x.name);
+      return false;
+    }
     const auto slot = table_slot(x.table);
-    if (slot == npos) return fail(replay_problem::no_table, x.table);
+    if (slot == npos) {
+      fail(replay_problem::no_table, x.table);
+      return false;
+    }
     for (auto c : x.columns)
-      if (tables_[slot].find_column(c) == nullptr) return fail(replay_problem::no_column, x.table, c);
-    add_index(index_schema{x.name, hash_id(x.name), x.table, x.columns, x.options}, next_uid_++);
+      if (tables_[slot].find_column(c) == nullptr) {
+        fail(replay_problem::no_column, x.table, c);
+        return false;
+      }
+    return true;
+  }
+  constexpr void on(const op::create_index& x) {
+    if (fits(x)) add_index(index_schema{x.name, hash_id(x.name), x.table, x.columns, x.options}, next_uid_++);
   }
   constexpr void on(const op::drop_index& x) {
     const auto slot = index_slot(x.name);
@@ -994,6 +1027,17 @@ constexpr bool apply_recorded(schema_builder& b, const ops& recorded, std::strin
     }
   return true;
 }
+// The same, spending what `recorded` holds (schema_builder::apply_taking): the replay records each
+// revision to apply it, then clears it.
+constexpr bool apply_spending(schema_builder& b, ops& recorded, std::string_view revision, bool in_downgrade, replay_error& error) {
+  auto& list = ops_access::operations(recorded);
+  for (std::size_t k = 0; k < list.size(); ++k)
+    if (!b.apply_taking(list[k])) {
+      error = b.failure(list[k], revision, k, in_downgrade);
+      return false;
+    }
+  return true;
+}
 
 // How a history is cut into chunks, and what is known of each revision before it is replayed (below).
 template <class H>
@@ -1032,7 +1076,7 @@ constexpr bool replay_revisions(schema_builder& b, std::size_t first, std::size_
     const bool inverse = checking && replay_plan<H>::inverse[i];
     up.clear();
     b.keep_journal(checking && !inverse ? &up : nullptr);
-    const bool fits = apply_recorded(b, recorded, r.id, false, out.error);
+    const bool fits = apply_spending(b, recorded, r.id, false, out.error);
     b.keep_journal(nullptr);
     if (!fits) {
       if (out.irreversible == never) out.irreversible = i;
@@ -1062,7 +1106,7 @@ constexpr bool replay_revisions(schema_builder& b, std::size_t first, std::size_
     down.clear();
     b.keep_journal(&down);
     replay_error downgrade_error;
-    bool undone = apply_recorded(b, recorded, r.id, true, downgrade_error);
+    bool undone = apply_spending(b, recorded, r.id, true, downgrade_error);
     b.keep_journal(nullptr);
     if (!undone && !out.downgrade_error) out.downgrade_error = downgrade_error;
     // The first table or index the downgrade does not put back as it was.

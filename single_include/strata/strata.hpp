@@ -679,6 +679,32 @@ using operation = std::variant<op::create_table, op::drop_table, op::rename_tabl
                                op::rename_column, op::alter_column, op::add_constraint, op::drop_constraint,
                                op::create_index, op::drop_index, op::execute, op::run, op::backfill>;
 
+namespace detail {
+// f(x) for the alternative x that o holds, as std::visit, by a switch on o's index: in a constant
+// expression GCC 12 evaluates std::visit's dispatch in some 300 operations, a switch in a few (the
+// compile-time checks of a history visit each recorded operation).
+template <class F>
+constexpr decltype(auto) visit_operation(const operation& o, F&& f) {
+  static_assert(std::variant_size_v<operation> == 14, "strata::detail::visit_operation: a new operation needs its case");
+  switch (o.index()) {
+    case 0: return f(*std::get_if<0>(&o));
+    case 1: return f(*std::get_if<1>(&o));
+    case 2: return f(*std::get_if<2>(&o));
+    case 3: return f(*std::get_if<3>(&o));
+    case 4: return f(*std::get_if<4>(&o));
+    case 5: return f(*std::get_if<5>(&o));
+    case 6: return f(*std::get_if<6>(&o));
+    case 7: return f(*std::get_if<7>(&o));
+    case 8: return f(*std::get_if<8>(&o));
+    case 9: return f(*std::get_if<9>(&o));
+    case 10: return f(*std::get_if<10>(&o));
+    case 11: return f(*std::get_if<11>(&o));
+    case 12: return f(*std::get_if<12>(&o));
+    default: return f(std::get<13>(o));   // std::bad_variant_access when o holds nothing, as std::visit
+  }
+}
+}  // namespace detail
+
 // The table an operation changes, or empty for execute/run.
 constexpr std::string_view table_of(const operation& o) {
   return std::visit(
@@ -749,6 +775,10 @@ inline std::string describe(const operation& o) {
   return std::move(out.value);
 }
 
+namespace detail {
+struct ops_access;
+}  // namespace detail
+
 // The recorder a revision's upgrade()/downgrade() writes to. Every member is constexpr, so a
 // whole history can be recorded (and replayed into a schema) inside a static_assert.
 class ops {
@@ -770,6 +800,14 @@ class ops {
     return 0;
   }
 
+  // Columns only (the usual case), without a table_element (a std::variant) per column: each costs
+  // the compile-time checks of a history hundreds of operations of the constant evaluator.
+  constexpr void create_table(std::string_view table, std::initializer_list<column> columns) {
+    record(op::create_table{table, columns, {}, naming_});
+  }
+  // Columns and table constraints: `op.create_table("t", {column(...), strata::unique({"a", "b"})})`.
+  // (A template only so that `{}` and a list of columns choose the overload above.)
+  template <class = void>
   constexpr void create_table(std::string_view table, std::initializer_list<table_element> elements) {
     op::create_table t{table, {}, {}, naming_};
     std::size_t columns = 0;
@@ -865,12 +903,21 @@ class ops {
     std::size_t operation = 0;
     std::uint32_t rules = 0;
   };
+  friend struct detail::ops_access;
 
   std::vector<operation> list_;
   naming_convention naming_{};
   std::vector<acknowledged> allowed_;   // only the operations with an allow(): usually none
   std::uint32_t pending_allow_ = 0;
 };
+
+namespace detail {
+// The recorded operations, to be spent: the compile-time replay moves their lists into the schema it
+// builds instead of copying them (schema_builder::apply_taking).
+struct ops_access {
+  static constexpr std::vector<operation>& operations(ops& recorded) { return recorded.list_; }
+};
+}  // namespace detail
 
 }  // namespace strata
 // #include <strata/types.hpp>
@@ -1824,7 +1871,6 @@ struct named_graph_fault<false, F, I, J, R...> {
 #include <type_traits>
 #include <variant>
 
-// #include <strata/checksum.hpp>
 // #include <strata/detail/derived_downgrade.hpp>
 // #include <strata/detail/rule_findings.hpp>
 // strata::detail: which safety rules (strata::rule) a revision's upgrade() breaks, read off its
@@ -1969,59 +2015,57 @@ constexpr void for_each_name(const constraint& k, F& f) {
 }
 template <class F>
 constexpr void for_each_name(const operation& o, F& f) {
-  std::visit(
-      [&f](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, op::create_table>) {
-          f(x.table);
-          for (const auto& c : x.columns) for_each_name(c, f);
-          for (const auto& k : x.constraints) for_each_name(k, f);
-        } else if constexpr (std::is_same_v<T, op::drop_table> || std::is_same_v<T, op::drop_column>) {
-          f(x.table);
-          if constexpr (std::is_same_v<T, op::drop_column>) f(x.column);
-        } else if constexpr (std::is_same_v<T, op::rename_table>) {
-          f(x.table);
-          f(x.new_name);
-        } else if constexpr (std::is_same_v<T, op::add_column>) {
-          f(x.table);
-          for_each_name(x.definition, f);
-        } else if constexpr (std::is_same_v<T, op::rename_column>) {
-          f(x.table);
-          f(x.column);
-          f(x.new_name);
-        } else if constexpr (std::is_same_v<T, op::alter_column>) {
-          f(x.table);
-          f(x.column);
-          if (x.change.type) for_each_name(*x.change.type, f);
-          if (x.change.server_default) fragment(f, *x.change.server_default);
-          if (x.change.using_sql) fragment(f, *x.change.using_sql);
-        } else if constexpr (std::is_same_v<T, op::add_constraint>) {
-          f(x.table);
-          for_each_name(x.definition, f);
-        } else if constexpr (std::is_same_v<T, op::drop_constraint>) {
-          f(x.table);
-          f(x.name);
-        } else if constexpr (std::is_same_v<T, op::create_index>) {
-          f(x.name);
-          f(x.table);
-          for (auto n : x.columns) f(n);
-          fragment(f, x.options.where);
-        } else if constexpr (std::is_same_v<T, op::drop_index>) {
-          f(x.name);
-          f(x.table);
-        } else if constexpr (std::is_same_v<T, op::execute>) {
-          fragment(f, x.sql);
-        } else if constexpr (std::is_same_v<T, op::run>) {
-          fragment(f, x.description);
-        } else if constexpr (std::is_same_v<T, op::backfill>) {
-          f(x.table);
-          fragment(f, x.set);
-          fragment(f, x.where);
-        } else {
-          static_assert(unknown_operation<T>, "strata::detail::for_each_name does not know this operation: list the names it holds");
-        }
-      },
-      o);
+  visit_operation(o, [&f](const auto& x) {
+    using T = std::decay_t<decltype(x)>;
+    if constexpr (std::is_same_v<T, op::create_table>) {
+      f(x.table);
+      for (const auto& c : x.columns) for_each_name(c, f);
+      for (const auto& k : x.constraints) for_each_name(k, f);
+    } else if constexpr (std::is_same_v<T, op::drop_table> || std::is_same_v<T, op::drop_column>) {
+      f(x.table);
+      if constexpr (std::is_same_v<T, op::drop_column>) f(x.column);
+    } else if constexpr (std::is_same_v<T, op::rename_table>) {
+      f(x.table);
+      f(x.new_name);
+    } else if constexpr (std::is_same_v<T, op::add_column>) {
+      f(x.table);
+      for_each_name(x.definition, f);
+    } else if constexpr (std::is_same_v<T, op::rename_column>) {
+      f(x.table);
+      f(x.column);
+      f(x.new_name);
+    } else if constexpr (std::is_same_v<T, op::alter_column>) {
+      f(x.table);
+      f(x.column);
+      if (x.change.type) for_each_name(*x.change.type, f);
+      if (x.change.server_default) fragment(f, *x.change.server_default);
+      if (x.change.using_sql) fragment(f, *x.change.using_sql);
+    } else if constexpr (std::is_same_v<T, op::add_constraint>) {
+      f(x.table);
+      for_each_name(x.definition, f);
+    } else if constexpr (std::is_same_v<T, op::drop_constraint>) {
+      f(x.table);
+      f(x.name);
+    } else if constexpr (std::is_same_v<T, op::create_index>) {
+      f(x.name);
+      f(x.table);
+      for (auto n : x.columns) f(n);
+      fragment(f, x.options.where);
+    } else if constexpr (std::is_same_v<T, op::drop_index>) {
+      f(x.name);
+      f(x.table);
+    } else if constexpr (std::is_same_v<T, op::execute>) {
+      fragment(f, x.sql);
+    } else if constexpr (std::is_same_v<T, op::run>) {
+      fragment(f, x.description);
+    } else if constexpr (std::is_same_v<T, op::backfill>) {
+      f(x.table);
+      fragment(f, x.set);
+      fragment(f, x.where);
+    } else {
+      static_assert(unknown_operation<T>, "strata::detail::for_each_name does not know this operation: list the names it holds");
+    }
+  });
 }
 
 // Records upgrade() and downgrade(): a constant expression only if both are constexpr (and do
@@ -2127,7 +2171,6 @@ struct recorded_names {
   unsigned read_sum = 0;   // of characters read, never compared (see operator())
   schema_sizes created{};
   bool inverse = false;   // the downgrade undoes_by_its_operations the upgrade
-  std::uint64_t upgrade_checksum = 0;   // strata::checksum_value of the upgrade's operations
   long_name longest{};                   // the longest identifier (not SQL fragment): strata::names_fit
   rule_findings findings{};              // the safety rules the upgrade breaks (strata::review_policy)
 
@@ -2151,7 +2194,8 @@ struct recorded_names {
 // create_index, g++ 12 -fsyntax-only: 2.3 s without the Revision check; 4.3 s with it and a vector
 // that grows; 3.5 s with room for 8 (tools/synthetic_history.py).
 // When given, `read` also takes what the upgrade creates, whether the downgrade
-// undoes_by_its_operations the upgrade, and the upgrade's checksum.
+// undoes_by_its_operations the upgrade, and the safety rules the upgrade breaks. (Not its checksum,
+// which the process computes when it needs it: revision_info::upgrade_checksum.)
 template <class R, class F>
 constexpr void for_each_recorded_name(F& f, recorded_names* read = nullptr) {
   ops up, down;
@@ -2167,7 +2211,6 @@ constexpr void for_each_recorded_name(F& f, recorded_names* read = nullptr) {
   for (const auto& o : down.operations()) for_each_name(o, f);
   if (read != nullptr) {
     read->inverse = undoes_by_its_operations(down, up);
-    read->upgrade_checksum = checksum_value(up);
     read->findings = find_rule_breaks(up, R::transactional);
   }
 }
@@ -2318,9 +2361,11 @@ struct revision_info {
   // which a unit hands over without emitting the revisions' code (strata::cli::project_of).
   const detail::frozen_ops* frozen_upgrade = nullptr;
   const detail::frozen_ops* frozen_downgrade = nullptr;
-  // The checksum of the upgrade()'s operations (strata::checksum_value), computed at compile time;
-  // 0: not computed there (see detail::records_at_compile_time), checksum() computes it when asked.
-  std::uint64_t upgrade_checksum = 0;
+  // The checksum of the upgrade()'s operations (strata::checksum_value), computed by this function
+  // the first time it is asked for and kept for the process (detail::upgrade_checksum_once): at run
+  // time, not in the history's compile-time checks, where hashing cost a third of each revision's
+  // check. Null: checksum() computes it from record_upgrade() each time.
+  std::uint64_t (*upgrade_checksum)() = nullptr;
 
   [[nodiscard]] constexpr bool is_base() const { return down_revisions.empty(); }
   [[nodiscard]] constexpr bool is_merge() const { return down_revisions.size() > 1; }
@@ -2328,7 +2373,9 @@ struct revision_info {
   [[nodiscard]] constexpr ops record_upgrade() const { return record(upgrade, frozen_upgrade); }
   [[nodiscard]] constexpr ops record_downgrade() const { return record(downgrade, frozen_downgrade); }
   // "v1:<16 hex digits>": what the database's history table records for the revision when it is applied.
-  [[nodiscard]] std::string checksum() const { return checksum_text(upgrade_checksum != 0 ? upgrade_checksum : checksum_value(record_upgrade())); }
+  [[nodiscard]] std::string checksum() const {
+    return checksum_text(upgrade_checksum != nullptr ? upgrade_checksum() : checksum_value(record_upgrade()));
+  }
 
  private:
   static constexpr ops record(void (*function)(ops&), const detail::frozen_ops* frozen) {
@@ -2407,21 +2454,26 @@ constexpr std::span<const std::string_view> downs_of() {
   if constexpr (Revision<R>) return R::down_revisions;
   else return {};
 }
-// The checksum of R's upgrade(), recorded in constant evaluation (with the history's check of R:
-// record_names); 0 where that cannot be done.
+// The checksum of R's upgrade() (revision_info::upgrade_checksum): recorded and hashed the first
+// time it is asked for, then kept (a thread-safe local static), so that a process hashes each
+// revision once at most, and only when it reads or writes the history table or keys a template.
+// Not constexpr, on purpose: a local static's initialiser that is a constant expression is evaluated
+// by the compiler (constant initialisation), which would hash every revision at compile time again.
+inline std::uint64_t checksum_at_run_time(void (*upgrade)(ops&)) {
+  ops recorded;
+  upgrade(recorded);
+  return checksum_value(recorded);
+}
 template <class R>
-consteval std::uint64_t upgrade_checksum_of() {
-  if constexpr (records_at_compile_time && Revision<R>) {
-    return record_names<R>().upgrade_checksum;
-  } else {
-    return 0;
-  }
+std::uint64_t upgrade_checksum_once() {
+  static const std::uint64_t value = checksum_at_run_time(&R::upgrade);
+  return value;
 }
 
 template <class R>
 constexpr revision_info info_of() {
   if constexpr (Revision<R>) return {R::id, R::down_revisions, R::message, &R::upgrade, &detail::downgrade_of<R>, R::transactional, nullptr, nullptr,
-                                     upgrade_checksum_of<R>()};
+                                     &upgrade_checksum_once<R>};
   else return {};
 }
 
@@ -3363,7 +3415,20 @@ class schema_builder {
 
   // Applies o; false when it does not fit, the schema then as it was before o.
   constexpr bool apply(const operation& o) {
-    std::visit([this](const auto& x) { on(x); }, o);
+    visit_operation(o, [this](const auto& x) { on(x); });
+    return fault_.problem == replay_problem::none;
+  }
+  // As apply(), but moving the lists of a create_table or create_index into the schema instead of
+  // copying them (in constant evaluation each copied element costs hundreds of operations): o's lists
+  // are spent, its names stay.
+  constexpr bool apply_taking(operation& o) {
+    if (auto* t = std::get_if<op::create_table>(&o)) {
+      if (fits(*t)) add_table(table_schema{t->table, hash_id(t->table), std::move(t->columns), std::move(t->constraints)}, next_uid_++);
+    } else if (auto* i = std::get_if<op::create_index>(&o)) {
+      if (fits(*i)) add_index(index_schema{i->name, hash_id(i->name), i->table, std::move(i->columns), i->options}, next_uid_++);
+    } else {
+      visit_operation(o, [this](const auto& x) { on(x); });
+    }
     return fault_.problem == replay_problem::none;
   }
   // Why the last apply() failed, about o (the operation it was given).
@@ -3647,13 +3712,20 @@ class schema_builder {
     return k.kind != constraint_kind::foreign_key || references_exist(table, columns, k.referenced_table, k.referenced_columns);
   }
 
-  constexpr void on(const op::create_table& x) {
-    if (table_slot(x.table) != npos) return fail(replay_problem::table_exists, x.table);
+  // Whether x fits (else the fault): its table is new, and what its columns and constraints name exists.
+  constexpr bool fits(const op::create_table& x) {
+    if (table_slot(x.table) != npos) {
+      fail(replay_problem::table_exists, x.table);
+      return false;
+    }
     for (const auto& c : x.columns)
-      if (!refers_to_what_exists(x.table, x.columns, c)) return;
+      if (!refers_to_what_exists(x.table, x.columns, c)) return false;
     for (const auto& k : x.constraints)
-      if (!refers_to_what_exists(x.table, x.columns, k)) return;
-    add_table(table_schema{x.table, hash_id(x.table), x.columns, x.constraints}, next_uid_++);
+      if (!refers_to_what_exists(x.table, x.columns, k)) return false;
+    return true;
+  }
+  constexpr void on(const op::create_table& x) {
+    if (fits(x)) add_table(table_schema{x.table, hash_id(x.table), x.columns, x.constraints}, next_uid_++);
   }
   constexpr void on(const op::drop_table& x) {
     const auto slot = table_slot(x.table);
@@ -3777,13 +3849,26 @@ class schema_builder {
       else c.foreign_key.reset();
     }
   }
-  constexpr void on(const op::create_index& x) {
-    if (index_slot(x.name) != npos) return fail(replay_problem::index_exists, x.table, x.name);
+  // Whether x fits (else the fault): its name is new, its table and columns exist.
+  constexpr bool fits(const op::create_index& x) {
+    if (index_slot(x.name) != npos) {
+      fail(replay_problem::index_exists, x.table, x.name);
+      return false;
+    }
     const auto slot = table_slot(x.table);
-    if (slot == npos) return fail(replay_problem::no_table, x.table);
+    if (slot == npos) {
+      fail(replay_problem::no_table, x.table);
+      return false;
+    }
     for (auto c : x.columns)
-      if (tables_[slot].find_column(c) == nullptr) return fail(replay_problem::no_column, x.table, c);
-    add_index(index_schema{x.name, hash_id(x.name), x.table, x.columns, x.options}, next_uid_++);
+      if (tables_[slot].find_column(c) == nullptr) {
+        fail(replay_problem::no_column, x.table, c);
+        return false;
+      }
+    return true;
+  }
+  constexpr void on(const op::create_index& x) {
+    if (fits(x)) add_index(index_schema{x.name, hash_id(x.name), x.table, x.columns, x.options}, next_uid_++);
   }
   constexpr void on(const op::drop_index& x) {
     const auto slot = index_slot(x.name);
@@ -3951,6 +4036,17 @@ constexpr bool apply_recorded(schema_builder& b, const ops& recorded, std::strin
     }
   return true;
 }
+// The same, spending what `recorded` holds (schema_builder::apply_taking): the replay records each
+// revision to apply it, then clears it.
+constexpr bool apply_spending(schema_builder& b, ops& recorded, std::string_view revision, bool in_downgrade, replay_error& error) {
+  auto& list = ops_access::operations(recorded);
+  for (std::size_t k = 0; k < list.size(); ++k)
+    if (!b.apply_taking(list[k])) {
+      error = b.failure(list[k], revision, k, in_downgrade);
+      return false;
+    }
+  return true;
+}
 
 // How a history is cut into chunks, and what is known of each revision before it is replayed (below).
 template <class H>
@@ -3989,7 +4085,7 @@ constexpr bool replay_revisions(schema_builder& b, std::size_t first, std::size_
     const bool inverse = checking && replay_plan<H>::inverse[i];
     up.clear();
     b.keep_journal(checking && !inverse ? &up : nullptr);
-    const bool fits = apply_recorded(b, recorded, r.id, false, out.error);
+    const bool fits = apply_spending(b, recorded, r.id, false, out.error);
     b.keep_journal(nullptr);
     if (!fits) {
       if (out.irreversible == never) out.irreversible = i;
@@ -4019,7 +4115,7 @@ constexpr bool replay_revisions(schema_builder& b, std::size_t first, std::size_
     down.clear();
     b.keep_journal(&down);
     replay_error downgrade_error;
-    bool undone = apply_recorded(b, recorded, r.id, true, downgrade_error);
+    bool undone = apply_spending(b, recorded, r.id, true, downgrade_error);
     b.keep_journal(nullptr);
     if (!undone && !out.downgrade_error) out.downgrade_error = downgrade_error;
     // The first table or index the downgrade does not put back as it was.
@@ -4609,11 +4705,20 @@ class model;  // <strata/model.hpp>: the project holds only a function that retu
 
 namespace strata::detail {
 
+// The checksum of R's frozen upgrade (revision_info::upgrade_checksum), hashed once per process.
+// (Not constexpr: see checksum_at_run_time.)
+inline std::uint64_t frozen_checksum_at_run_time(const frozen_ops& upgrade) { return checksum_value(upgrade.thaw()); }
+template <class R>
+std::uint64_t frozen_checksum_once() {
+  static const std::uint64_t value = frozen_checksum_at_run_time(frozen_revision<R>::upgrade);
+  return value;
+}
+
 template <class R>
 constexpr revision_info frozen_info_of() {
   if constexpr (Revision<R>) {
     return {R::id, R::down_revisions, R::message, nullptr, nullptr, R::transactional, &frozen_revision<R>::upgrade,
-            &frozen_revision<R>::downgrade, upgrade_checksum_of<R>()};
+            &frozen_revision<R>::downgrade, &frozen_checksum_once<R>};
   } else {
     return {};
   }

@@ -8,7 +8,6 @@
 #include <type_traits>
 #include <variant>
 
-#include <strata/checksum.hpp>
 #include <strata/detail/derived_downgrade.hpp>
 #include <strata/detail/rule_findings.hpp>
 #include <strata/ops.hpp>
@@ -62,59 +61,57 @@ constexpr void for_each_name(const constraint& k, F& f) {
 }
 template <class F>
 constexpr void for_each_name(const operation& o, F& f) {
-  std::visit(
-      [&f](const auto& x) {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, op::create_table>) {
-          f(x.table);
-          for (const auto& c : x.columns) for_each_name(c, f);
-          for (const auto& k : x.constraints) for_each_name(k, f);
-        } else if constexpr (std::is_same_v<T, op::drop_table> || std::is_same_v<T, op::drop_column>) {
-          f(x.table);
-          if constexpr (std::is_same_v<T, op::drop_column>) f(x.column);
-        } else if constexpr (std::is_same_v<T, op::rename_table>) {
-          f(x.table);
-          f(x.new_name);
-        } else if constexpr (std::is_same_v<T, op::add_column>) {
-          f(x.table);
-          for_each_name(x.definition, f);
-        } else if constexpr (std::is_same_v<T, op::rename_column>) {
-          f(x.table);
-          f(x.column);
-          f(x.new_name);
-        } else if constexpr (std::is_same_v<T, op::alter_column>) {
-          f(x.table);
-          f(x.column);
-          if (x.change.type) for_each_name(*x.change.type, f);
-          if (x.change.server_default) fragment(f, *x.change.server_default);
-          if (x.change.using_sql) fragment(f, *x.change.using_sql);
-        } else if constexpr (std::is_same_v<T, op::add_constraint>) {
-          f(x.table);
-          for_each_name(x.definition, f);
-        } else if constexpr (std::is_same_v<T, op::drop_constraint>) {
-          f(x.table);
-          f(x.name);
-        } else if constexpr (std::is_same_v<T, op::create_index>) {
-          f(x.name);
-          f(x.table);
-          for (auto n : x.columns) f(n);
-          fragment(f, x.options.where);
-        } else if constexpr (std::is_same_v<T, op::drop_index>) {
-          f(x.name);
-          f(x.table);
-        } else if constexpr (std::is_same_v<T, op::execute>) {
-          fragment(f, x.sql);
-        } else if constexpr (std::is_same_v<T, op::run>) {
-          fragment(f, x.description);
-        } else if constexpr (std::is_same_v<T, op::backfill>) {
-          f(x.table);
-          fragment(f, x.set);
-          fragment(f, x.where);
-        } else {
-          static_assert(unknown_operation<T>, "strata::detail::for_each_name does not know this operation: list the names it holds");
-        }
-      },
-      o);
+  visit_operation(o, [&f](const auto& x) {
+    using T = std::decay_t<decltype(x)>;
+    if constexpr (std::is_same_v<T, op::create_table>) {
+      f(x.table);
+      for (const auto& c : x.columns) for_each_name(c, f);
+      for (const auto& k : x.constraints) for_each_name(k, f);
+    } else if constexpr (std::is_same_v<T, op::drop_table> || std::is_same_v<T, op::drop_column>) {
+      f(x.table);
+      if constexpr (std::is_same_v<T, op::drop_column>) f(x.column);
+    } else if constexpr (std::is_same_v<T, op::rename_table>) {
+      f(x.table);
+      f(x.new_name);
+    } else if constexpr (std::is_same_v<T, op::add_column>) {
+      f(x.table);
+      for_each_name(x.definition, f);
+    } else if constexpr (std::is_same_v<T, op::rename_column>) {
+      f(x.table);
+      f(x.column);
+      f(x.new_name);
+    } else if constexpr (std::is_same_v<T, op::alter_column>) {
+      f(x.table);
+      f(x.column);
+      if (x.change.type) for_each_name(*x.change.type, f);
+      if (x.change.server_default) fragment(f, *x.change.server_default);
+      if (x.change.using_sql) fragment(f, *x.change.using_sql);
+    } else if constexpr (std::is_same_v<T, op::add_constraint>) {
+      f(x.table);
+      for_each_name(x.definition, f);
+    } else if constexpr (std::is_same_v<T, op::drop_constraint>) {
+      f(x.table);
+      f(x.name);
+    } else if constexpr (std::is_same_v<T, op::create_index>) {
+      f(x.name);
+      f(x.table);
+      for (auto n : x.columns) f(n);
+      fragment(f, x.options.where);
+    } else if constexpr (std::is_same_v<T, op::drop_index>) {
+      f(x.name);
+      f(x.table);
+    } else if constexpr (std::is_same_v<T, op::execute>) {
+      fragment(f, x.sql);
+    } else if constexpr (std::is_same_v<T, op::run>) {
+      fragment(f, x.description);
+    } else if constexpr (std::is_same_v<T, op::backfill>) {
+      f(x.table);
+      fragment(f, x.set);
+      fragment(f, x.where);
+    } else {
+      static_assert(unknown_operation<T>, "strata::detail::for_each_name does not know this operation: list the names it holds");
+    }
+  });
 }
 
 // Records upgrade() and downgrade(): a constant expression only if both are constexpr (and do
@@ -220,7 +217,6 @@ struct recorded_names {
   unsigned read_sum = 0;   // of characters read, never compared (see operator())
   schema_sizes created{};
   bool inverse = false;   // the downgrade undoes_by_its_operations the upgrade
-  std::uint64_t upgrade_checksum = 0;   // strata::checksum_value of the upgrade's operations
   long_name longest{};                   // the longest identifier (not SQL fragment): strata::names_fit
   rule_findings findings{};              // the safety rules the upgrade breaks (strata::review_policy)
 
@@ -244,7 +240,8 @@ struct recorded_names {
 // create_index, g++ 12 -fsyntax-only: 2.3 s without the Revision check; 4.3 s with it and a vector
 // that grows; 3.5 s with room for 8 (tools/synthetic_history.py).
 // When given, `read` also takes what the upgrade creates, whether the downgrade
-// undoes_by_its_operations the upgrade, and the upgrade's checksum.
+// undoes_by_its_operations the upgrade, and the safety rules the upgrade breaks. (Not its checksum,
+// which the process computes when it needs it: revision_info::upgrade_checksum.)
 template <class R, class F>
 constexpr void for_each_recorded_name(F& f, recorded_names* read = nullptr) {
   ops up, down;
@@ -260,7 +257,6 @@ constexpr void for_each_recorded_name(F& f, recorded_names* read = nullptr) {
   for (const auto& o : down.operations()) for_each_name(o, f);
   if (read != nullptr) {
     read->inverse = undoes_by_its_operations(down, up);
-    read->upgrade_checksum = checksum_value(up);
     read->findings = find_rule_breaks(up, R::transactional);
   }
 }
