@@ -214,11 +214,6 @@ class checksum_v1 {
     text(x.where);
   }
 
-  template <std::size_t... I>
-  constexpr void alternative(const strata::operation& o, std::index_sequence<I...>) {
-    // std::get_if by index, not std::visit (see detail::ops_freezer); an array, not a fold.
-    (void)std::array<bool, sizeof...(I)>{(o.index() == I && (fields(*std::get_if<I>(&o)), true))...};
-  }
   static constexpr std::string_view names_of[] = {"create_table",  "drop_table",     "rename_table",   "add_column",   "drop_column",
                                                   "rename_column", "alter_column",   "add_constraint", "drop_constraint", "create_index",
                                                   "drop_index",    "execute",        "run",          "backfill"};
@@ -226,7 +221,7 @@ class checksum_v1 {
   constexpr void operation_of(const strata::operation& o) {
     mark('(');
     text(names_of[o.index()]);
-    alternative(o, std::make_index_sequence<std::variant_size_v<strata::operation>>{});
+    visit_operation(o, [this](const auto& x) { fields(x); });
     mark(')');
   }
 

@@ -413,13 +413,9 @@ class schema_builder {
   // copying them (in constant evaluation each copied element costs hundreds of operations): o's lists
   // are spent, its names stay.
   constexpr bool apply_taking(operation& o) {
-    if (auto* t = std::get_if<op::create_table>(&o)) {
-      if (fits(*t)) add_table(table_schema{t->table, hash_id(t->table), std::move(t->columns), std::move(t->constraints)}, next_uid_++);
-    } else if (auto* i = std::get_if<op::create_index>(&o)) {
-      if (fits(*i)) add_index(index_schema{i->name, hash_id(i->name), i->table, std::move(i->columns), i->options}, next_uid_++);
-    } else {
-      visit_operation(o, [this](const auto& x) { on(x); });
-    }
+    if (auto* t = std::get_if<op::create_table>(&o)) create(std::move(*t));
+    else if (auto* i = std::get_if<op::create_index>(&o)) create(std::move(*i));
+    else return apply(o);
     return fault_.problem == replay_problem::none;
   }
   // Why the last apply() failed, about o (the operation it was given).
@@ -715,9 +711,16 @@ class schema_builder {
       if (!refers_to_what_exists(x.table, x.columns, k)) return false;
     return true;
   }
-  constexpr void on(const op::create_table& x) {
-    if (fits(x)) add_table(table_schema{x.table, hash_id(x.table), x.columns, x.constraints}, next_uid_++);
+  // A create_table or create_index that fits: its lists copied (const&) or moved (&&, apply_taking).
+  template <class Op>
+  constexpr void create(Op&& x) {
+    if (!fits(x)) return;
+    if constexpr (std::is_same_v<std::remove_cvref_t<Op>, op::create_table>)
+      add_table(table_schema{x.table, hash_id(x.table), std::forward<Op>(x).columns, std::forward<Op>(x).constraints}, next_uid_++);
+    else
+      add_index(index_schema{x.name, hash_id(x.name), x.table, std::forward<Op>(x).columns, x.options}, next_uid_++);
   }
+  constexpr void on(const op::create_table& x) { create(x); }
   constexpr void on(const op::drop_table& x) {
     const auto slot = table_slot(x.table);
     if (slot == npos) return fail(replay_problem::no_table, x.table);
@@ -858,9 +861,7 @@ class schema_builder {
       }
     return true;
   }
-  constexpr void on(const op::create_index& x) {
-    if (fits(x)) add_index(index_schema{x.name, hash_id(x.name), x.table, x.columns, x.options}, next_uid_++);
-  }
+  constexpr void on(const op::create_index& x) { create(x); }
   constexpr void on(const op::drop_index& x) {
     const auto slot = index_slot(x.name);
     if (slot == npos) return fail(replay_problem::no_index, x.table, x.name);
@@ -1018,25 +1019,22 @@ struct replay_result {
 };
 
 // Applies what a revision recorded; false (and `error`) at the first operation that does not fit.
-constexpr bool apply_recorded(schema_builder& b, const ops& recorded, std::string_view revision, bool in_downgrade, replay_error& error) {
-  const auto& list = recorded.operations();
+template <class List, class Apply>
+constexpr bool apply_each_of(schema_builder& b, List& list, Apply apply, std::string_view revision, bool in_downgrade, replay_error& error) {
   for (std::size_t k = 0; k < list.size(); ++k)
-    if (!b.apply(list[k])) {
+    if (!apply(list[k])) {
       error = b.failure(list[k], revision, k, in_downgrade);
       return false;
     }
   return true;
 }
+constexpr bool apply_recorded(schema_builder& b, const ops& recorded, std::string_view revision, bool in_downgrade, replay_error& error) {
+  return apply_each_of(b, recorded.operations(), [&b](const operation& o) { return b.apply(o); }, revision, in_downgrade, error);
+}
 // The same, spending what `recorded` holds (schema_builder::apply_taking): the replay records each
 // revision to apply it, then clears it.
 constexpr bool apply_spending(schema_builder& b, ops& recorded, std::string_view revision, bool in_downgrade, replay_error& error) {
-  auto& list = ops_access::operations(recorded);
-  for (std::size_t k = 0; k < list.size(); ++k)
-    if (!b.apply_taking(list[k])) {
-      error = b.failure(list[k], revision, k, in_downgrade);
-      return false;
-    }
-  return true;
+  return apply_each_of(b, ops_access::operations(recorded), [&b](operation& o) { return b.apply_taking(o); }, revision, in_downgrade, error);
 }
 
 // How a history is cut into chunks, and what is known of each revision before it is replayed (below).

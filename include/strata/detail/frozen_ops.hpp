@@ -135,17 +135,12 @@ class ops_freezer {
     for (const auto& o : recorded.operations()) {
       frozen_ops::operation_entry e;
       e.kind = static_cast<std::uint8_t>(o.index());
-      fill_alternative(e, o, std::make_index_sequence<std::variant_size_v<operation>>{});
+      visit_operation(o, [&](const auto& x) { fill(e, x); });
       sink_.operation(e);
     }
   }
 
  private:
-  // std::get_if by index, not std::visit, whose dispatch tables GCC instantiates slowly.
-  template <std::size_t... I>
-  constexpr void fill_alternative(frozen_ops::operation_entry& e, const operation& o, std::index_sequence<I...>) {
-    (void)std::array<bool, sizeof...(I)>{(o.index() == I && (fill(e, *std::get_if<I>(&o)), true))...};
-  }
   constexpr frozen_ops::range names(const std::vector<std::string_view>& list) { return sink_.names(list.data(), list.size()); }
   constexpr std::uint32_t constraint(const strata::constraint& k) {
     const auto columns = names(k.columns);
