@@ -11,7 +11,10 @@
 //   exit            from the child's return from main() to the parent's waitpid(): the
 //                   template's, the pool's and the clone's destructors, and the process's end.
 // The first run of each dialect may build the template (it is reported apart); the others find it.
-//   build-rel/benchmarks/strata_first_database_benchmark [runs, 15 by default]
+// The processes follow one another at once, each exiting as soon as it has its database; with a
+// pause, the parent waits that long between them, as a test's own run would (PostgreSQL: a
+// process's exit leaves the next one a spare whose copy the server is still making meanwhile).
+//   build-rel/benchmarks/strata_first_database_benchmark [runs, 15 by default] [pause in ms, 0 by default]
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,7 +25,9 @@
 #include <cstring>
 #include <ctime>
 #include <exception>
+#include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <strata/dialect/sqlite.hpp>
@@ -108,10 +113,11 @@ bool run_child(const char* self, const char* dialect, sample& out) {
 }
 
 // False when a child failed.
-bool report(const char* dialect, const char* self, int runs) {
+bool report(const char* dialect, const char* self, int runs, int pause_ms) {
   std::vector<sample> samples;
   sample first_run{};
   for (int i = 0; i <= runs; ++i) {
+    if (i > 0 && pause_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
     sample s{};
     if (!run_child(self, dialect, s)) {
       std::printf("%-10s  a child failed (see its message above)\n", dialect);
@@ -145,13 +151,14 @@ int main(int argc, char** argv) {
 #endif
     return 2;
   }
-  const int runs = argc == 2 ? std::max(1, std::atoi(argv[1])) : 15;
-  std::printf("A fresh process's first database at head, 200 revisions: median (fastest to slowest) of %d processes\n", runs);
-  bool ok = report("sqlite", "/proc/self/exe", runs);
+  const int runs = argc >= 2 ? std::max(1, std::atoi(argv[1])) : 15;
+  const int pause_ms = argc >= 3 ? std::max(0, std::atoi(argv[2])) : 0;
+  std::printf("A fresh process's first database at head, 200 revisions: median (fastest to slowest) of %d processes, %d ms apart\n", runs, pause_ms);
+  bool ok = report("sqlite", "/proc/self/exe", runs, pause_ms);
 #ifdef STRATA_HAVE_POSTGRESQL
   const char* host = std::getenv("PGHOST");
   const char* port = std::getenv("PGPORT");
-  if ((host != nullptr && *host != '\0') || (port != nullptr && *port != '\0')) ok = report("postgresql", "/proc/self/exe", runs) && ok;
+  if ((host != nullptr && *host != '\0') || (port != nullptr && *port != '\0')) ok = report("postgresql", "/proc/self/exe", runs, pause_ms) && ok;
   else std::printf("postgresql  skipped: PGHOST and PGPORT are not set (run under pg_virtualenv)\n");
 #endif
   return ok ? 0 : 1;

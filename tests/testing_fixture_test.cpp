@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <memory>
 #include <optional>
 #include <set>
 #include <stdexcept>
@@ -1017,6 +1018,67 @@ TEST(PostgresqlTemplate, UnusedClonesAreSparesForTheNextProcess) {
   }
   EXPECT_EQ(spares_of(*admin, spare_prefix).size(), 2U);
   drop_spares(*admin, spare_prefix);
+}
+
+// A process's first clone waits for no other connection: the pool's own (the provisioner's) and
+// the clone's are all it opens. Its first worker, started after it, borrows the pool's connection
+// to make the clone kept ready (or left as a spare at exit); from the second take() on, a second
+// worker opens one of its own. The sessions are told apart by $PGAPPNAME, which libpq gives each
+// connection opened while it is set.
+TEST(PostgresqlTemplate, AFirstCloneOpensNoConnectionButItsOwnAndThePools) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  using t = strata::testing::database_template<items_history<9, 93>, strata::postgresql>;
+  auto& tpl = t::instance();
+  tpl.make_ahead(0);
+  const auto app = "strata_first_take_" + std::to_string(::getpid());
+  auto sessions = [&] { return pg_scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE application_name = '" + app + "'"); };
+  const char* before = std::getenv("PGAPPNAME");
+  const std::optional<std::string> saved = before != nullptr ? std::optional<std::string>(before) : std::nullopt;
+  ::setenv("PGAPPNAME", app.c_str(), 1);
+  {
+    strata::testing::clone_pool<strata::postgresql> pool(t::name());
+    pool.attach(tpl.identity());
+    pool.make_ahead(2);
+    EXPECT_EQ(sessions(), "1");  // the pool's own
+    auto first = pool.take();
+    ASSERT_TRUE(first.connection);
+    EXPECT_EQ(first.url, "postgresql:///" + first.name);
+    EXPECT_EQ(pg_scalar(first.connection->database(), "SELECT version_num FROM alembic_version"), head);
+    pool.settle();                // one clone ready, made on the pool's connection
+    EXPECT_EQ(sessions(), "3");  // the pool's, the first clone's and the ready one's
+    auto second = pool.take();
+    pool.settle();                // two ready from now on, by two workers
+    EXPECT_EQ(sessions(), "6");  // and the second clone's, the second worker's, one more ready
+    for (auto* c : {&first, &second}) {
+      c->connection.reset();
+      pool.release(c->name);
+    }
+    pool.make_ahead(0);
+  }
+  if (saved) ::setenv("PGAPPNAME", saved->c_str(), 1);
+  else ::unsetenv("PGAPPNAME");
+  for (int i = 0; i < 200 && sessions() != "0"; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));  // closed, maybe not ended yet
+  EXPECT_EQ(sessions(), "0");
+}
+
+// A database whose last session is ending is renamed once that session is gone: the rename is
+// refused while it lasts (PostgreSQL's "being accessed by other users"), then taken again.
+TEST(PostgresqlProvisioner, ADatabaseWhoseSessionIsEndingIsRenamedOnceItEnds) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  strata::postgresql::provisioner p;
+  const auto from = "strata_conf_" + p.session() + "_ending", to = "strata_conf_" + p.session() + "_renamed";
+  for (const auto& n : {from, to}) p.drop(n);
+  p.create(from);
+  auto session = std::make_unique<strata::postgresql>(p.open(from));
+  std::thread closer([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    session.reset();
+  });
+  p.rename(from, to);
+  closer.join();
+  EXPECT_FALSE(database_exists(*admin, from));
+  EXPECT_TRUE(database_exists(*admin, to));
+  p.drop(to);
 }
 
 // ---- PostgreSQL: spares across real processes ---------------------------------------------------

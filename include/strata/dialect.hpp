@@ -428,7 +428,9 @@ concept BacksUp = Dialect<D> && requires(D& d, const backup_options& options) {
 //     list() names it; after drop(name) list() does not. create() of a name that exists throws.
 //   - Not reaching the place is strata::database_unavailable; any other failure is a strata::error
 //     whose what() is one sentence, without a password.
-//   - A provisioner is used by one thread at a time; each thread may have its own.
+//   - A provisioner is used by one thread at a time; each thread may have its own. url() and open()
+//     are the exception: they use none of its session (open() makes a connection of its own), so
+//     one thread may call them while another runs a statement (strata::testing's clone pool does).
 // Models: strata::sqlite (strata/dialect/sqlite_provisioning.hpp), strata::postgresql
 // (strata/dialect/postgresql_provisioning.hpp).
 template <class D>

@@ -2,11 +2,18 @@
 //
 // For any dialect whose place copies a database itself (ClonesDatabases, strata/dialect.hpp:
 // PostgreSQL's CREATE DATABASE ... TEMPLATE, a SQLite file copy). A copy can take tens of
-// milliseconds of server work, so from a process's first take() on, worker threads (each with a
-// provisioner of its own) keep copies ready and connected while the tests run (one after the first
-// take(), make_ahead() from the second on) and drop released ones; take() then only hands one
-// over. The default is 2 ahead, or $STRATA_TESTING_POOL; 0 makes each copy inside take() and drops
-// it in release().
+// milliseconds of server work, so from a process's first take() on, worker threads keep copies
+// ready and connected while the tests run (one after the first take(), make_ahead() from the
+// second on) and drop released ones; take() then only hands one over. The default is 2 ahead, or
+// $STRATA_TESTING_POOL; 0 makes each copy inside take() and drops it in release().
+// The first take() (of all, or after make_ahead()) claims or makes its clone itself, with nobody
+// else's connection in the way (each costs the client a SCRAM exchange and the server a process):
+// - once it has the clone's name, the first worker starts, borrowing the pool's own provisioner,
+//   idle by then, for each of its statements: it starts the copy that a short test process leaves
+//   as a spare for the next one while this one connects to its clone, with no connection of its own;
+// - once that clone is connected, the others start, each with a provisioner (a connection) of its
+//   own: as many as make_ahead() asks for, and a second one while there is work for when they are
+//   idle (a template's housekeeping).
 //
 // Names, all on the place: clones are strata_clone_<session>_<n>, <session> being the pool's own
 // provisioner's session(); drop_orphans() drops the clones (and STRATA_MIGRATION_TESTS' databases,
@@ -145,6 +152,7 @@ template <ClonesDatabases D>
 struct pooled_clone {
   std::string name;
   std::optional<D> connection;
+  std::string url;  // the provisioner's url(name)
 };
 
 // The clones of one template: made on demand, or ahead by worker threads; dropped on release.
@@ -187,7 +195,18 @@ class clone_pool final : public detail::clone_owner {
   pooled_clone<D> take() {
     std::unique_lock lock(mutex_);
     ++taken_;
-    if (ahead_ > 0 && workers_.empty() && !stopping_) start_workers();
+    if (ahead_ > 0 && workers_.empty() && !stopping_) {  // none yet: this one first, then the workers (see the top)
+      lock.unlock();
+      auto name = name_here();
+      lock.lock();
+      if (workers_.empty() && !stopping_) start_workers(1);  // the first starts its copy while this one connects
+      lock.unlock();
+      auto clone = connected(std::move(name));
+      lock.lock();
+      if (!stopping_) start_workers();  // the others once it is connected
+      return clone;
+    }
+    if (ahead_ > 0 && !stopping_) start_workers();  // one more from the second take() on
     if (ready_.empty() && creating_ > 0) ready_changed_.wait(lock, [&] { return !ready_.empty() || creating_ == 0 || failed_; });
     if (!ready_.empty()) {
       auto clone = std::move(ready_.front());
@@ -198,7 +217,7 @@ class clone_pool final : public detail::clone_owner {
     failed_ = false;  // a worker failed: try here, so that the error (or the clone) is this call's, and let them try again
     work_changed_.notify_all();
     lock.unlock();
-    return take_here();
+    return connected(name_here());
   }
 
   // f(provisioner&) once, on a worker's provisioner when the workers have nothing else to do
@@ -259,8 +278,12 @@ class clone_pool final : public detail::clone_owner {
       stopping_ = true;
       exited_ = keep_spares;
       if constexpr (AbandonsStatements<D>)
-        if (keep_spares)
+        if (keep_spares) {
           for (auto* place : places_) place->abandon();
+          // The pool's own too, when the worker that borrows it runs a statement on it: then
+          // nothing is kept as a spare below (a copy in progress is one).
+          if (borrowed_busy_) admin_.abandon();
+        }
       workers.swap(workers_);
     }
     work_changed_.notify_all();
@@ -286,17 +309,44 @@ class clone_pool final : public detail::clone_owner {
   }
 
  private:
-  // A clone made by take() itself: a spare, else made now.
-  pooled_clone<D> take_here() {
+  // The name of a clone take() makes itself: a spare claimed, else a copy made now.
+  std::string name_here() {
     const std::lock_guard admin_lock(admin_mutex_);
     if (auto spare = claim_spare()) return std::move(*spare);
-    return create(admin_);
+    return copied(admin_);
   }
 
-  // A worker's copy is made under a spare's name, then renamed to the clone's: one that the
-  // process's exit abandons is finished by the place as a spare. Another process may claim it in
-  // between: then one more is made.
-  pooled_clone<D> create(provisioner& p, bool as_spare = false) {
+  // The clone `name` made by take(), connected through admin_ without admin_mutex_: open() uses no
+  // session (strata/dialect.hpp), and the worker that borrows admin_ may be running a statement on it.
+  pooled_clone<D> connected(std::string name) {
+    try {
+      auto connection = admin_.open(name);
+      auto url = admin_.url(name);
+      return {std::move(name), std::move(connection), std::move(url)};
+    } catch (...) {
+      const std::lock_guard admin_lock(admin_mutex_);
+      detail::drop_quietly<D>(admin_, name);
+      throw;
+    }
+  }
+
+  // A worker's clone, made on p and connected.
+  pooled_clone<D> create(provisioner& p) {
+    auto name = copied(p, true);
+    try {
+      auto connection = p.open(name);
+      auto url = p.url(name);
+      return {std::move(name), std::move(connection), std::move(url)};
+    } catch (...) {
+      detail::drop_quietly<D>(p, name);
+      throw;
+    }
+  }
+
+  // A copy of the template, made on p; its name. A worker's (as_spare) is made under a spare's
+  // name, then renamed to the clone's: one that the process's exit abandons is finished by the
+  // place as a spare. Another process may claim it in between: then one more is made.
+  std::string copied(provisioner& p, bool as_spare = false) {
     auto name = prefix_ + std::to_string(counter_++);
     const auto made_as = as_spare && !spare_prefix_.empty() ? spare_prefix_ + p.session() + "_" + std::to_string(counter_++) : name;
     try {
@@ -307,7 +357,7 @@ class clone_pool final : public detail::clone_owner {
         } catch (const database_unavailable&) {
           throw;
         } catch (const std::exception&) {
-          return create(p, false);  // claimed meanwhile by another process: it is theirs
+          return copied(p, false);  // claimed meanwhile by another process: it is theirs
         }
       }
     } catch (const database_unavailable&) {
@@ -316,12 +366,7 @@ class clone_pool final : public detail::clone_owner {
       throw error("strata::testing could not create a database from the template '" + template_ + "' (" + detail::first_line(e.what()) +
                   "); if the template was dropped or renamed, the next test process builds it again");
     }
-    try {
-      return {name, p.open(name)};
-    } catch (...) {
-      detail::drop_quietly<D>(p, name);
-      throw;
-    }
+    return name;
   }
 
   // Names of this template's spares (at most `most`), or none before attach().
@@ -332,9 +377,9 @@ class clone_pool final : public detail::clone_owner {
     return out;
   }
 
-  // A spare renamed to one of this process's clones (another process may take the same one first:
-  // then its rename fails, and the next is tried). Called with admin_mutex_ held.
-  std::optional<pooled_clone<D>> claim_spare() {
+  // A spare renamed to one of this process's clones, its new name (another process may take the
+  // same one first: then its rename fails, and the next is tried). Called with admin_mutex_ held.
+  std::optional<std::string> claim_spare() {
     std::vector<std::string> candidates;
     try {
       candidates = spares(4);
@@ -351,12 +396,7 @@ class clone_pool final : public detail::clone_owner {
       } catch (const std::exception&) {
         continue;  // taken by another process
       }
-      try {
-        return pooled_clone<D>{name, admin_.open(name)};
-      } catch (...) {
-        detail::drop_quietly<D>(admin_, name);
-        throw;
-      }
+      return name;
     }
     return std::nullopt;
   }
@@ -373,50 +413,68 @@ class clone_pool final : public detail::clone_owner {
     }
   }
 
-  // Called with mutex_ held. Each worker makes its provisioner on its own thread.
-  void start_workers() {
-    for (std::size_t i = 0; i < ahead_; ++i) {
+  // Called with mutex_ held: as many workers as target(), and two while there is work for when they
+  // are idle (a template's housekeeping, which the first, making a copy, would reach only once that
+  // copy is made: too late in a short process); at most `most`. The first borrows admin_ and starts
+  // at once; each other makes its provisioner (a connection) on its own thread.
+  void start_workers(std::size_t most = 16) {
+    const auto wanted = std::min(most, std::max<std::size_t>(target(), idle_work_ ? 2 : 1));
+    for (std::size_t i = workers_.size(); i < wanted; ++i) {
       ++starting_;
-      workers_.emplace_back([this] { work(); });
+      workers_.emplace_back([this, borrows = i == 0] { work(borrows); });
     }
   }
 
-  void work() {
-    std::optional<provisioner> p;
-    try {
-      p.emplace();
-    } catch (const std::exception&) {  // NOLINT: take() then makes its clones itself, and reports the error
-    }
+  void work(bool borrows) {
+    std::optional<provisioner> own;
+    if (!borrows) try {
+        own.emplace();
+      } catch (const std::exception&) {  // NOLINT: take() then makes its clones itself, and reports the error
+      }
     std::unique_lock lock(mutex_);
     --starting_;
-    if (!p) {
+    if (!borrows && !own) {
       failed_ = true;
       ready_changed_.notify_all();
       return;
     }
     ++live_;
-    places_.push_back(&*p);
+    provisioner* const place = own ? &*own : nullptr;
+    if (place != nullptr) places_.push_back(place);
     ready_changed_.notify_all();
     struct leaving {
       clone_pool& pool;
       provisioner* place;
       ~leaving() {
         --pool.live_;
-        std::erase(pool.places_, place);
+        if (place != nullptr) std::erase(pool.places_, place);
       }
-    } on_exit{*this, &*p};  // runs with mutex_ held: the loop returns holding it
+    } on_exit{*this, place};  // runs with mutex_ held: the loop returns holding it
+    // f(provisioner&) with mutex_ unlocked, on the worker's own provisioner or on admin_ (under admin_mutex_).
+    auto unlocked = [&](auto&& f) {
+      if (borrows) borrowed_busy_ = true;
+      lock.unlock();
+      if (borrows) {
+        const std::lock_guard admin_lock(admin_mutex_);
+        f(admin_);
+      } else {
+        f(*own);
+      }
+      lock.lock();
+      borrowed_busy_ = false;
+    };
     for (;;) {
       work_changed_.wait(lock, [&] { return stopping_ || wants_clone() || !released_.empty() || idle_work_; });
       if (stopping_) return;
       if (wants_clone()) {
         ++creating_;
-        lock.unlock();
         std::optional<pooled_clone<D>> made;
-        try {
-          made = create(*p, true);
-        } catch (const std::exception&) {  // NOLINT: take() tries again itself and reports its own error
-        }
-        lock.lock();
+        unlocked([&](provisioner& p) {
+          try {
+            made = create(p);
+          } catch (const std::exception&) {  // NOLINT: take() tries again itself and reports its own error
+          }
+        });
         --creating_;
         if (made) ready_.push_back(std::move(*made));
         else failed_ = true;
@@ -425,20 +483,18 @@ class clone_pool final : public detail::clone_owner {
         auto clone = std::move(released_.front());
         released_.pop_front();
         ++dropping_;
-        lock.unlock();
-        detail::drop_quietly<D>(*p, clone);
-        lock.lock();
+        unlocked([&](provisioner& p) { detail::drop_quietly<D>(p, clone); });
         --dropping_;
         ready_changed_.notify_all();
       } else {
         auto f = std::exchange(idle_work_, nullptr);
         ++idle_working_;
-        lock.unlock();
-        try {
-          f(*p);
-        } catch (const std::exception&) {  // NOLINT: housekeeping; the next process tries again
-        }
-        lock.lock();
+        unlocked([&](provisioner& p) {
+          try {
+            f(p);
+          } catch (const std::exception&) {  // NOLINT: housekeeping; the next process tries again
+          }
+        });
         --idle_working_;
         ready_changed_.notify_all();
       }
@@ -467,6 +523,7 @@ class clone_pool final : public detail::clone_owner {
   bool stopping_ = false;
   bool failed_ = false;  // a worker could not make a clone; they wait for take() to try again
   bool exited_ = false;  // stop(true): released clones are left to the next process
+  bool borrowed_busy_ = false;  // the worker that borrows admin_ runs a statement on it
   std::function<void(provisioner&)> idle_work_;  // when_idle()
   std::size_t idle_working_ = 0;
   std::vector<provisioner*> places_;  // the live workers' provisioners, which stop(true) abandons

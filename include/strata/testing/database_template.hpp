@@ -610,8 +610,7 @@ class pooled_template {
   // A new database at head (strata_clone_<session>_<n>), connected.
   [[nodiscard]] cloned_database<D> clone() {
     auto c = pool_->take();
-    auto url = pool_->with_admin([&](provisioner& p) { return p.url(c.name); });
-    return cloned_database<D>(pool_, std::move(c.name), std::move(url), std::move(*c.connection));
+    return cloned_database<D>(pool_, std::move(c.name), std::move(c.url), std::move(*c.connection));
   }
 
   // How many clones are kept ready ahead of clone() once a second one was asked for (2, or
@@ -629,9 +628,9 @@ class pooled_template {
 
  private:
   pooled_template() : pool_(std::make_shared<clone_pool<D>>(name_)) {
-    if (!exists(name_)) build();
-    // Not noted: another process's housekeeping may have dropped it while this one waited for its
-    // lock to note it (build() finds it there otherwise).
+    // Not noted: there is none yet, or another process's housekeeping dropped it while this one
+    // waited for its lock to note it (build() finds it there otherwise). Its note is read first
+    // (one statement on a test process's first database's path, where a look for it is another).
     if (!mark_used()) {
       build();
       mark_used();
@@ -658,9 +657,6 @@ class pooled_template {
   static bool exists(provisioner& p, const std::string& database) {
     const auto names = p.list(database);
     return std::find(names.begin(), names.end(), database) != names.end();
-  }
-  bool exists(const std::string& database) {
-    return admin([&](provisioner& p) { return exists(p, database); });
   }
 
   void build() {
