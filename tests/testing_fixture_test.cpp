@@ -1061,8 +1061,9 @@ TEST(PostgresqlTemplate, AFirstCloneOpensNoConnectionButItsOwnAndThePools) {
   EXPECT_EQ(sessions(), "0");
 }
 
-// A database whose last session is ending is renamed once that session is gone: the rename is
-// refused while it lasts (PostgreSQL's "being accessed by other users"), then taken again.
+// A database whose last session is ending is renamed once that session is gone: rename() finds
+// the session the server counts on it and waits for it (PostgreSQL refuses to rename a database
+// that has one), rather than failing with "being accessed by other users".
 TEST(PostgresqlProvisioner, ADatabaseWhoseSessionIsEndingIsRenamedOnceItEnds) {
   STRATA_ADMIN_OR_SKIP(admin);
   strata::postgresql::provisioner p;
