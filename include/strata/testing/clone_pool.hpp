@@ -201,12 +201,12 @@ class clone_pool final : public detail::clone_owner {
       lock.lock();
       if (workers_.empty() && !stopping_) start_workers(1);  // the first starts its copy while this one connects
       lock.unlock();
-      auto clone = connected(std::move(name));
+      auto clone = connected(admin_, std::move(name), &admin_mutex_);
       lock.lock();
-      if (!stopping_) start_workers();  // the others once it is connected
+      if (!stopping_) start_workers(workers_wanted());  // the others once it is connected
       return clone;
     }
-    if (ahead_ > 0 && !stopping_) start_workers();  // one more from the second take() on
+    if (ahead_ > 0 && !stopping_) start_workers(workers_wanted());  // one more from the second take() on
     if (ready_.empty() && creating_ > 0) ready_changed_.wait(lock, [&] { return !ready_.empty() || creating_ == 0 || failed_; });
     if (!ready_.empty()) {
       auto clone = std::move(ready_.front());
@@ -217,7 +217,7 @@ class clone_pool final : public detail::clone_owner {
     failed_ = false;  // a worker failed: try here, so that the error (or the clone) is this call's, and let them try again
     work_changed_.notify_all();
     lock.unlock();
-    return connected(name_here());
+    return connected(admin_, name_here(), &admin_mutex_);
   }
 
   // f(provisioner&) once, on a worker's provisioner when the workers have nothing else to do
@@ -316,28 +316,17 @@ class clone_pool final : public detail::clone_owner {
     return copied(admin_);
   }
 
-  // The clone `name` made by take(), connected through admin_ without admin_mutex_: open() uses no
-  // session (strata/dialect.hpp), and the worker that borrows admin_ may be running a statement on it.
-  pooled_clone<D> connected(std::string name) {
-    try {
-      auto connection = admin_.open(name);
-      auto url = admin_.url(name);
-      return {std::move(name), std::move(connection), std::move(url)};
-    } catch (...) {
-      const std::lock_guard admin_lock(admin_mutex_);
-      detail::drop_quietly<D>(admin_, name);
-      throw;
-    }
-  }
-
-  // A worker's clone, made on p and connected.
-  pooled_clone<D> create(provisioner& p) {
-    auto name = copied(p, true);
+  // The clone `name`, connected through p (dropped when it cannot be). open() and url() use none
+  // of p's session (strata/dialect.hpp): take() calls them on admin_ without admin_mutex_, which the
+  // worker that borrows admin_ may hold for a statement; `guard`, when given, is taken to drop.
+  static pooled_clone<D> connected(provisioner& p, std::string name, std::mutex* guard = nullptr) {
     try {
       auto connection = p.open(name);
       auto url = p.url(name);
       return {std::move(name), std::move(connection), std::move(url)};
     } catch (...) {
+      std::unique_lock<std::mutex> dropping;
+      if (guard != nullptr) dropping = std::unique_lock(*guard);
       detail::drop_quietly<D>(p, name);
       throw;
     }
@@ -415,10 +404,11 @@ class clone_pool final : public detail::clone_owner {
 
   // Called with mutex_ held: as many workers as target(), and two while there is work for when they
   // are idle (a template's housekeeping, which the first, making a copy, would reach only once that
-  // copy is made: too late in a short process); at most `most`. The first borrows admin_ and starts
-  // at once; each other makes its provisioner (a connection) on its own thread.
-  void start_workers(std::size_t most = 16) {
-    const auto wanted = std::min(most, std::max<std::size_t>(target(), idle_work_ ? 2 : 1));
+  // copy is made: too late in a short process).
+  std::size_t workers_wanted() const { return std::max<std::size_t>(target(), idle_work_ ? 2 : 1); }
+  // Called with mutex_ held: workers up to `wanted`. The first borrows admin_ and starts at once;
+  // each other makes its provisioner (a connection) on its own thread.
+  void start_workers(std::size_t wanted) {
     for (std::size_t i = workers_.size(); i < wanted; ++i) {
       ++starting_;
       workers_.emplace_back([this, borrows = i == 0] { work(borrows); });
@@ -471,7 +461,7 @@ class clone_pool final : public detail::clone_owner {
         std::optional<pooled_clone<D>> made;
         unlocked([&](provisioner& p) {
           try {
-            made = create(p);
+            made = connected(p, copied(p, true));
           } catch (const std::exception&) {  // NOLINT: take() tries again itself and reports its own error
           }
         });
