@@ -29,6 +29,7 @@ OUTPUT_NAME = OUTPUT.relative_to(ROOT).as_posix()
 
 DIALECTS_MARKER = re.compile(r'^\s*//\s*@dialects@\s*$')
 TRAITS_MARKER = re.compile(r'^\s*//\s*@dialect_traits@\s*$')
+TARGETS_MARKER = re.compile(r'^\s*//\s*@dialect_targets@\s*$')
 CLIENT_LINE = re.compile(r'^//\s*Client:((?:\s*<[^>]+>)+)')
 STRATA_INCLUDE = re.compile(r'^\s*#\s*include\s*<(strata/[^>]+)>')
 QUOTED_INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"')
@@ -146,6 +147,13 @@ def dialect_trait_lines() -> list[str]:
     return [f"#include <strata/dialect/{d}_sql.hpp>" for d, traits, _ in dialects() if traits]
 
 
+def dialect_target_lines() -> list[str]:
+    """What replaces the template's `// @dialect_targets@` line: each dialect's review target
+    (include/strata/dialect/<d>_target.hpp, its SQL traits declared only), where it has one."""
+    return [f"#include <strata/dialect/{d}_target.hpp>" for d, _, _ in dialects()
+            if (INCLUDE_DIR / "strata" / "dialect" / f"{d}_target.hpp").is_file()]
+
+
 def dialect_lines() -> list[str]:
     """What replaces the template's `// @dialects@` line: each dialect's header, when the client
     headers its `// Client:` line names can be found."""
@@ -165,6 +173,8 @@ def template_text() -> str:
             expanded.extend(dialect_lines())
         elif TRAITS_MARKER.match(line):
             expanded.extend(dialect_trait_lines())
+        elif TARGETS_MARKER.match(line):
+            expanded.extend(dialect_target_lines())
         else:
             expanded.append(line)
     return "\n".join(expanded) + "\n"

@@ -29,7 +29,7 @@ def main() -> None:
     allow_rename = ".allow(strata::rule::rename_column)" if args.review else ""
     out = ["#include <strata/strata.hpp>", ""]
     if args.review:
-        out = ["#include <strata/dialect/postgresql_sql.hpp>", "#include <strata/strata.hpp>", ""]
+        out = ["#include <strata/dialect/postgresql_target.hpp>", "#include <strata/strata.hpp>", ""]
     tables = 0
     last = 0
     for i in range(n):

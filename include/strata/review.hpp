@@ -93,13 +93,13 @@ inline constexpr review_policy unchecked = [] {
 template <class... Traits>
 constexpr review_policy strict_policy() {
   review_policy p = policy::strict;
-  ((p = p.targeting(Traits::review_target)), ...);
+  ((p = p.targeting(review_target_for<Traits>)), ...);
   return p;
 }
 template <class... Traits>
 constexpr review_policy relaxed_policy() {
   review_policy p = policy::basic;
-  ((p = p.targeting(Traits::review_target)), ...);
+  ((p = p.targeting(review_target_for<Traits>)), ...);
   return p;
 }
 

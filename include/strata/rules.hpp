@@ -50,8 +50,8 @@ constexpr std::string_view to_string(rule r) {
 }
 inline std::ostream& operator<<(std::ostream& out, rule r) { return out << to_string(r); }
 
-// What a database can do that the rules ask of a revision. Each dialect's SQL traits name theirs
-// (`static constexpr review_target review_target`); a policy lists the databases a history targets.
+// What a database can do that the rules ask of a revision; a policy lists the databases a history
+// targets by their SQL traits (strata::strict_policy<strata::postgresql_sql>()).
 struct review_target {
   std::string_view name{};
   bool builds_indexes_concurrently = false;   // CREATE INDEX CONCURRENTLY
@@ -59,5 +59,13 @@ struct review_target {
   bool converts_with_using = false;           // ALTER COLUMN ... TYPE ... USING <expression>
   bool scans_to_set_not_null = false;         // SET NOT NULL scans the table under an exclusive lock
 };
+
+// The review target of the database whose SQL traits are Traits. Each dialect specialises it in a
+// header of its own, <strata/dialect/<dialect>_target.hpp>, for its traits declared but not defined:
+// a unit that only compiles a history (STRATA_REVISIONS_ONLY) names the traits in its policy without
+// parsing the renderer they derive from (a third of that unit's header). Unspecialised: the traits'
+// own `static constexpr review_target review_target`.
+template <class Traits>
+inline constexpr review_target review_target_for = Traits::review_target;
 
 }  // namespace strata

@@ -4,10 +4,11 @@
 #pragma once
 
 // What a unit that compiles a history needs: revisions, the history and its review,
-// strata::cli::project_of, and each dialect's SQL traits (cmake/dialects/<dialect>.cmake), which a
-// review policy names and which render with no client (strata::render<strata::sqlite_sql>(...)).
+// strata::cli::project_of, and each dialect's review target (cmake/dialects/<dialect>.cmake), for
+// the review policy that names its SQL traits (strata::strict_policy<strata::postgresql_sql>()).
 // With STRATA_REVISIONS_ONLY defined before this header (as in the unit strata_add_manage_db()
-// generates), that is all: no database client, no migrator, which halves the unit's compile time.
+// generates), that is all: no database client, no migrator, and the SQL traits declared but not
+// defined (no renderer), which leaves a third of the unit's compile time.
 // #include <strata/project.hpp>
 // strata::cli::project: what a manage_db knows of its program at run time (the revisions, the models,
 // how to rebuild it), so that the command line is compiled apart from the history.
@@ -280,8 +281,8 @@ constexpr std::string_view to_string(rule r) {
 }
 inline std::ostream& operator<<(std::ostream& out, rule r) { return out << to_string(r); }
 
-// What a database can do that the rules ask of a revision. Each dialect's SQL traits name theirs
-// (`static constexpr review_target review_target`); a policy lists the databases a history targets.
+// What a database can do that the rules ask of a revision; a policy lists the databases a history
+// targets by their SQL traits (strata::strict_policy<strata::postgresql_sql>()).
 struct review_target {
   std::string_view name{};
   bool builds_indexes_concurrently = false;   // CREATE INDEX CONCURRENTLY
@@ -289,6 +290,14 @@ struct review_target {
   bool converts_with_using = false;           // ALTER COLUMN ... TYPE ... USING <expression>
   bool scans_to_set_not_null = false;         // SET NOT NULL scans the table under an exclusive lock
 };
+
+// The review target of the database whose SQL traits are Traits. Each dialect specialises it in a
+// header of its own, <strata/dialect/<dialect>_target.hpp>, for its traits declared but not defined:
+// a unit that only compiles a history (STRATA_REVISIONS_ONLY) names the traits in its policy without
+// parsing the renderer they derive from (a third of that unit's header). Unspecialised: the traits'
+// own `static constexpr review_target review_target`.
+template <class Traits>
+inline constexpr review_target review_target_for = Traits::review_target;
 
 }  // namespace strata
 // #include <strata/types.hpp>
@@ -4413,13 +4422,13 @@ inline constexpr review_policy unchecked = [] {
 template <class... Traits>
 constexpr review_policy strict_policy() {
   review_policy p = policy::strict;
-  ((p = p.targeting(Traits::review_target)), ...);
+  ((p = p.targeting(review_target_for<Traits>)), ...);
   return p;
 }
 template <class... Traits>
 constexpr review_policy relaxed_policy() {
   review_policy p = policy::basic;
-  ((p = p.targeting(Traits::review_target)), ...);
+  ((p = p.targeting(review_target_for<Traits>)), ...);
   return p;
 }
 
@@ -4753,19 +4762,159 @@ constexpr project project_of(std::string_view rebuild_command = {}, model (*mode
 }
 
 }  // namespace strata::cli
-// #include <strata/dialect/postgresql_sql.hpp>
-// strata::postgresql_sql: PostgreSQL's SQL traits (what its SQL writes differently), with no libpq or libpqxx.
+// #include <strata/dialect/postgresql_target.hpp>
+// strata::review_target_for<strata::postgresql_sql>: what the compiler's review (strata::reviewed)
+// may ask of PostgreSQL, with its SQL traits declared only (see strata::review_target_for): what a
+// review policy naming PostgreSQL needs, and all a unit compiling a history needs of the dialect.
+
+// #include <strata/rules.hpp>
+
+namespace strata {
+
+struct postgresql_sql;  // <strata/dialect/postgresql_sql.hpp>
+
+// All of it: CREATE INDEX CONCURRENTLY, NOT VALID then VALIDATE, USING, and SET NOT NULL scans.
+template <>
+inline constexpr review_target review_target_for<postgresql_sql>{"PostgreSQL", true, true, true, true};
+
+}  // namespace strata
+// #include <strata/dialect/sqlite_target.hpp>
+// strata::review_target_for<strata::sqlite_sql>: what the compiler's review (strata::reviewed) may
+// ask of SQLite, with its SQL traits declared only (see strata::review_target_for): what a review
+// policy naming SQLite needs, and all a unit compiling a history needs of the dialect.
+
+// #include <strata/rules.hpp>
+
+namespace strata {
+
+struct sqlite_sql;  // <strata/dialect/sqlite_sql.hpp>
+
+// No CONCURRENTLY, no NOT VALID, no USING (a column changes type by a table rebuild), no scan to
+// SET NOT NULL (a rebuild too).
+template <>
+inline constexpr review_target review_target_for<sqlite_sql>{"SQLite", false, false, false, false};
+
+}  // namespace strata
+// #include <strata/strata.hpp>
+// strata: C++20 schema migrations with the revision graph checked by the compiler. The core
+// (no database client); add a dialect header such as <strata/dialect/sqlite.hpp>.
+//
+// With STRATA_REVISIONS_ONLY defined, only what revision files use (revisions, history, ops, column
+// types, naming, connection, errors): the unit strata_add_manage_db() generates to compile a history
+// defines it, which halves that unit's parsing, the one a new revision recompiles.
+
+// #include <strata/checksum.hpp>
+// #include <strata/connection.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/fixed_string.hpp>
+// #include <strata/history.hpp>
+// #include <strata/naming.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/revision.hpp>
+// #include <strata/rules.hpp>
+// #include <strata/types.hpp>
+
+#ifndef STRATA_REVISIONS_ONLY
+// #include <strata/commands.hpp>
+// strata::commands: every manage_db verb as a function that returns a value (Alembic's command.py):
+// open, status, current, heads, history, show, validate, plan_reset/reset, upgrade, downgrade and
+// stamp; migrate and merge, which write revision files, are in strata/revision_files.hpp (which
+// brings <filesystem> and file I/O, so that this header stays light for strata.hpp). Front ends
+// (strata::cli, strata::manager) call them and render what they return.
+//
+//   auto m = strata::migrator<strata::sqlite>(history{}, "sqlite:///app.db");
+//   const auto s = strata::commands::status(m);
+//   if (s.needs_upgrade) strata::commands::upgrade(m);
+//
+// The values carry data, not text to print. Errors are exceptions, the migrator's own where it throws
+// them (strata::revision_not_found, strata::migration_failed, strata::database_locked ...).
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
+#include <ctime>
+#include <optional>
+#include <ostream>
+#include <span>
 #include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/dialect.hpp>
+// strata::Dialect and its optional capabilities: the whole contract between strata and a database.
+//
+// A dialect is a class bound to one open connection (strata::sqlite, strata::postgresql). Generic
+// code (the migrator, the command line, strata::testing) talks to a database only through what this
+// header names, and asks for an optional capability with its concept (`if constexpr
+// (Inspectable<D>)`), never by the dialect's name. docs/dialects.md walks through writing one.
+
+#include <algorithm>
+#include <chrono>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <ostream>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+// #include <strata/ops.hpp>
+// #include <strata/owned_schema.hpp>
+// strata::owned_schema: a strata::schema that keeps the text its names point to (a live database's
+// schema, read by Inspectable::inspect()).
+
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
-// #include <strata/detail/sql_identifiers.hpp>
-// #include <strata/errors.hpp>
-// #include <strata/ops.hpp>
+// #include <strata/schema.hpp>
+
+namespace strata {
+
+// strata::schema holds string_views, since a history's names are literals that outlive it; a schema
+// read from a database needs somewhere for its text to live. owned_schema keeps each piece of text in
+// a heap block of its own that never moves, so the views stay valid when the owned_schema is moved.
+// It cannot be copied: a copy's views would point into the original. A view taken from it (a table's
+// name, a strata::schema copied out of it) is valid as long as the owned_schema it came from lives.
+//
+//   const auto live = dialect.inspect();
+//   for (const auto& t : live->tables) ...;   const auto differences = strata::differences(expected, *live);
+class owned_schema {
+ public:
+  owned_schema() = default;
+  owned_schema(owned_schema&&) noexcept = default;
+  owned_schema& operator=(owned_schema&&) noexcept = default;
+  owned_schema(const owned_schema&) = delete;
+  owned_schema& operator=(const owned_schema&) = delete;
+  ~owned_schema() = default;
+
+  [[nodiscard]] const schema& get() const noexcept { return schema_; }
+  // For building it: views put in must come from keep() (or outlive this object).
+  [[nodiscard]] schema& get() noexcept { return schema_; }
+  [[nodiscard]] const schema& operator*() const noexcept { return schema_; }
+  [[nodiscard]] const schema* operator->() const noexcept { return &schema_; }
+
+  // Keeps a copy of the text for as long as this object lives, and returns a view of the copy.
+  std::string_view keep(std::string_view text) {
+    if (text.empty()) return {};
+    return *text_.emplace_back(std::make_unique<const std::string>(text));
+  }
+
+ private:
+  std::vector<std::unique_ptr<const std::string>> text_;  // declared first: destroyed after schema_
+  schema schema_;
+};
+
+}  // namespace strata
 // #include <strata/render.hpp>
 // strata::render: a revision's operations as SQL text, through a dialect's SqlTraits, with no database client.
 
@@ -5147,1346 +5296,6 @@ std::vector<std::string> render(std::span<const operation> operations, const sch
 }
 
 }  // namespace strata
-// #include <strata/types.hpp>
-
-namespace strata {
-
-// PostgreSQL's SQL: its type names, SQLAlchemy's SERIAL rule, CREATE INDEX CONCURRENTLY, STORED
-// generated columns only, and constraints found in the catalog by kind and columns. Every
-// operation is native DDL (PostgreSQL's DDL is transactional). add_column's insert_before /
-// insert_after are ignored: PostgreSQL appends a new column, and cannot move one without
-// rewriting the table (Alembic outside batch mode does the same).
-struct postgresql_sql : sql_traits<postgresql_sql> {
-  static constexpr std::string_view name = "postgresql";
-  // What the compiler's review (strata::reviewed) may ask of PostgreSQL: all of it.
-  static constexpr strata::review_target review_target{"PostgreSQL", true, true, true, true};
-
-  static std::string type(const column_type& t) {
-    if (t.kind == type_kind::datetime) return "TIMESTAMP WITHOUT TIME ZONE";
-    if (t.kind == type_kind::blob) return "BYTEA";
-    return sql_traits::type(t);
-  }
-
-  // SQLAlchemy's autoincrement="auto": the single integer primary key column of a table, without a
-  // server default or a foreign key, is SERIAL (BIGSERIAL); `.auto_increment()` asks for it explicitly.
-  static std::string declared_type(const column& c, bool single_primary_key) {
-    const bool integer = c.type.kind == type_kind::integer || c.type.kind == type_kind::big_integer;
-    const bool serial = integer && !c.default_sql && !c.generated_sql &&
-                        (c.autoincrement || (single_primary_key && c.is_primary_key && !c.foreign_key));
-    if (!serial) return type(c.type);
-    return c.type.kind == type_kind::big_integer ? "BIGSERIAL" : "SERIAL";
-  }
-
-  static std::string generated_clause(const column& c) {
-    if (c.generated_storage != generated_kind::stored)
-      throw std::invalid_argument("PostgreSQL 15 has STORED generated columns only; write .generated(\"" + std::string(*c.generated_sql) +
-                                  "\", strata::stored) for column '" + std::string(c.name) + "'");
-    return sql_traits::generated_clause(c);
-  }
-
-  // What strata::postgresql does for a schema option (?schema=): makes the schema when missing,
-  // and sets the search_path that unqualified names (an execute()'s SQL) resolve in.
-  static std::vector<std::string> script_prologue(const render_options& options) {
-    if (options.schema.empty()) return {};
-    return {"CREATE SCHEMA IF NOT EXISTS " + quote(options.schema), "SET search_path TO " + quote(options.schema)};
-  }
-
-  static constexpr bool concurrent_indexes = true;
-  // A column added to a table is no SERIAL key, as in SQLAlchemy (the table has its key already).
-  static constexpr bool key_in_add_column = false;
-  // NAMEDATALEN - 1: the server cuts a longer name (with a NOTICE only).
-  static constexpr std::size_t max_identifier_bytes = 63;
-
-  // The constraint's name comes from the catalog (pg_constraint; a CHECK's columns are those its
-  // expression names, as PostgreSQL records them), in the server, so this stays pure.
-  static std::string drop_constraint_by_columns(const op::drop_constraint& x, const render_options& options) {
-    const char type = x.kind == constraint_kind::primary_key ? 'p'
-                      : x.kind == constraint_kind::unique    ? 'u'
-                      : x.kind == constraint_kind::foreign_key ? 'f'
-                                                               : 'c';
-    std::vector<std::string_view> columns = x.columns;
-    std::sort(columns.begin(), columns.end());  // bytewise, as COLLATE "C" orders them below
-    std::string names, listed;
-    for (auto c : columns) {
-      names += (names.empty() ? "" : ", ") + detail::sql::literal(c);
-      listed += (listed.empty() ? "" : ", ") + std::string(c);
-    }
-    const std::string table = qualified(options, x.table);
-    // RAISE's message is a format: a % of a name is doubled.
-    auto escaped = [](const std::string& text) {
-      std::string out;
-      for (char c : text) out += c == '%' ? std::string("%%") : std::string(1, c);
-      return out;
-    };
-    const std::string what = std::string(to_string(x.kind)) + " constraint" + (columns.empty() ? "" : " on exactly (" + listed + ")");
-    std::string sql =
-        "DO $strata$ DECLARE found name[]; BEGIN "
-        "SELECT array_agg(k.conname ORDER BY k.conname) INTO found FROM pg_constraint k WHERE k.conrelid = to_regclass(" +
-        detail::sql::literal(table) + ") AND k.contype = '" + type + "'";
-    if (!columns.empty())
-      sql += " AND ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) "
-             "ORDER BY a.attname::text COLLATE \"C\") = ARRAY[" + names + "]::text[]";
-    sql += "; IF coalesce(array_length(found, 1), 0) = 0 THEN RAISE EXCEPTION " +
-           detail::sql::literal(escaped("table " + std::string(x.table) + " has no " + what +
-                                        "; check the kind and the columns, or drop the constraint by name")) +
-           "; END IF; IF array_length(found, 1) > 1 THEN RAISE EXCEPTION " +
-           detail::sql::literal(escaped("table " + std::string(x.table) + " has several of them") + " (%); drop the one you mean by name") +
-           ", array_to_string(found, ', ')" +
-           "; END IF; EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', " + detail::sql::literal(table) +
-           ", found[1]); END $strata$";
-    return sql;
-  }
-};
-
-static_assert(SqlTraits<postgresql_sql>);
-
-}  // namespace strata
-// #include <strata/dialect/sqlite_sql.hpp>
-// strata::sqlite_sql: SQLite's SQL traits (what its SQL writes differently, and how it alters tables), with no SQLite client.
-
-#include <algorithm>
-#include <cctype>
-#include <cstddef>
-#include <span>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <variant>
-#include <vector>
-
-// #include <strata/detail/sql_identifiers.hpp>
-// #include <strata/detail/sqlite_plan.hpp>
-// strata::detail::sqlite_plan: the pure planner of SQLite's table alterations (ALTER in place, or the 12-step rebuild).
-//
-// As Alembic's batch mode splits deciding (BatchOperationsImpl/ApplyBatchImpl) from running: given
-// a table's parsed definition, the objects around it and a run of alterations of it, the planner
-// says what to run, and touches no database. The executor (strata::sqlite::apply) reads the table
-// from sqlite_master; strata::render reads it from the replayed schema, rendered and parsed back;
-// both plan here, so they run and show the same statements (but for a schema edit, which only the
-// executor may plan: a script rebuilds instead).
-
-#include <algorithm>
-#include <cstddef>
-#include <cstdint>
-#include <optional>
-#include <initializer_list>
-#include <span>
-#include <string>
-#include <string_view>
-#include <tuple>
-#include <utility>
-#include <variant>
-#include <vector>
-
-// #include <strata/detail/sql_identifiers.hpp>
-// #include <strata/detail/sqlite_table.hpp>
-// strata::detail::sqlite_table: a parser of SQLite's CREATE TABLE (and CREATE INDEX) text into a table model, for the rebuild.
-
-#include <algorithm>
-#include <cctype>
-#include <cstddef>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <vector>
-
-// #include <strata/detail/sql_identifiers.hpp>
-
-namespace strata::detail::sqlite_table {
-
-using sql::quote;
-using sql::quote_list;
-
-inline std::string upper(std::string_view s) {
-  std::string out(s);
-  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// SQLite compares names ASCII case-insensitively; no string is built (the planner calls this in nested loops).
-inline bool same_name(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return sql::lower(x) == sql::lower(y); });
-}
-
-// The parser: enough of SQLite's CREATE TABLE grammar to edit columns and constraints, keeping
-// each element's text as written.
-
-struct token {
-  enum kind_t { word, identifier, string, number, punct } kind;
-  std::size_t begin;
-  std::size_t end;
-  std::string value;  // identifiers unquoted; words as written
-};
-
-inline std::vector<token> tokenize(std::string_view sql) {
-  std::vector<token> out;
-  std::size_t i = 0;
-  auto quoted = [&](char close, token::kind_t kind) {
-    const auto start = i++;
-    std::string value;
-    while (i < sql.size()) {
-      if (sql[i] == close) {
-        if (close != ']' && i + 1 < sql.size() && sql[i + 1] == close) {
-          value += close;
-          i += 2;
-          continue;
-        }
-        ++i;
-        out.push_back({kind, start, i, value});
-        return;
-      }
-      value += sql[i++];
-    }
-    throw std::runtime_error("unterminated quote in the table's SQL");
-  };
-  while (i < sql.size()) {
-    const char c = sql[i];
-    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
-    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') { while (i < sql.size() && sql[i] != '\n') ++i; continue; }
-    if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
-      const auto close = sql.find("*/", i + 2);
-      i = close == std::string_view::npos ? sql.size() : close + 2;
-      continue;
-    }
-    if ((c == 'x' || c == 'X') && i + 1 < sql.size() && sql[i + 1] == '\'') {
-      const auto start = i++;
-      quoted('\'', token::string);
-      out.back().begin = start;
-      continue;
-    }
-    if (c == '\'') { quoted('\'', token::string); continue; }
-    if (c == '"') { quoted('"', token::identifier); continue; }
-    if (c == '`') { quoted('`', token::identifier); continue; }
-    if (c == '[') { quoted(']', token::identifier); continue; }
-    if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
-      const auto start = i;
-      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '.' ||
-                                ((sql[i] == '+' || sql[i] == '-') && (sql[i - 1] == 'e' || sql[i - 1] == 'E'))))
-        ++i;
-      out.push_back({token::number, start, i, std::string(sql.substr(start, i - start))});
-      continue;
-    }
-    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80) {
-      const auto start = i;
-      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == '$' ||
-                                static_cast<unsigned char>(sql[i]) >= 0x80))
-        ++i;
-      out.push_back({token::word, start, i, std::string(sql.substr(start, i - start))});
-      continue;
-    }
-    out.push_back({token::punct, i, i + 1, std::string(1, c)});
-    ++i;
-  }
-  return out;
-}
-
-struct clause {
-  std::string keyword;     // PRIMARY, NOT, NULL, UNIQUE, CHECK, DEFAULT, COLLATE, REFERENCES, GENERATED, AS
-  std::string name;        // CONSTRAINT name, if any
-  std::string text;        // the clause as written, CONSTRAINT name included
-  std::string referenced;  // REFERENCES: the table
-};
-
-struct parsed_column {
-  std::string name;
-  std::string type;
-  std::vector<clause> clauses;
-
-  [[nodiscard]] bool has(std::string_view keyword) const {
-    return std::any_of(clauses.begin(), clauses.end(), [&](const clause& c) { return c.keyword == keyword; });
-  }
-  [[nodiscard]] std::string definition() const {
-    std::string out = quote(name);
-    if (!type.empty()) out += " " + type;
-    for (const auto& c : clauses) out += " " + c.text;
-    return out;
-  }
-};
-
-struct parsed_constraint {
-  std::string keyword;               // PRIMARY, UNIQUE, CHECK, FOREIGN
-  std::string name;
-  std::string text;                  // as written, CONSTRAINT name included
-  std::vector<std::string> columns;  // the key's columns (PRIMARY, UNIQUE, FOREIGN) or every identifier (CHECK)
-  std::string referenced;            // FOREIGN: the table it references
-};
-
-struct parsed_table {
-  std::string name;
-  std::vector<parsed_column> columns;
-  std::vector<parsed_constraint> constraints;
-  std::string options;  // WITHOUT ROWID, STRICT
-
-  [[nodiscard]] parsed_column* find(std::string_view column_name) {
-    for (auto& c : columns)
-      if (same_name(c.name, column_name)) return &c;
-    return nullptr;
-  }
-
-  [[nodiscard]] std::string create_sql(std::string_view table_name) const {
-    std::string out = "CREATE TABLE " + quote(table_name) + " (";
-    bool first = true;
-    for (const auto& c : columns) {
-      out += (first ? "\n  " : ",\n  ") + c.definition();
-      first = false;
-    }
-    for (const auto& k : constraints) {
-      out += (first ? "\n  " : ",\n  ") + k.text;
-      first = false;
-    }
-    return out + "\n)" + (options.empty() ? "" : " " + options);
-  }
-};
-
-class table_parser {
- public:
-  explicit table_parser(std::string_view sql) : sql_(sql), tokens_(tokenize(sql)) {}
-
-  parsed_table parse() {
-    parsed_table t;
-    std::size_t p = 0;
-    while (p < tokens_.size() && !is_word(p, "TABLE")) ++p;
-    ++p;
-    if (is_word(p, "IF")) p += 3;
-    t.name = tokens_.at(p).value;
-    ++p;
-    if (p < tokens_.size() && tokens_[p].value == ".") {
-      t.name = tokens_.at(p + 1).value;
-      p += 2;
-    }
-    if (p >= tokens_.size() || tokens_[p].value != "(") throw std::runtime_error("the table is defined by AS SELECT, which cannot be rebuilt");
-    const auto close = matching(p);
-    std::size_t start = p + 1;
-    for (std::size_t q = p + 1; q <= close; ++q) {
-      if (q == close || tokens_[q].value == ",") {
-        element(t, start, q);
-        start = q + 1;
-      } else if (tokens_[q].value == "(") {
-        q = matching(q);
-      }
-    }
-    if (close + 1 < tokens_.size()) t.options = std::string(sql_.substr(tokens_[close + 1].begin));
-    return t;
-  }
-
-  // A column definition on its own (used to add a column to a parsed table).
-  parsed_column column_definition() { return column(0, tokens_.size()); }
-
- private:
-  [[nodiscard]] bool is_word(std::size_t p, std::string_view w) const {
-    return p < tokens_.size() && tokens_[p].kind == token::word && upper(tokens_[p].value) == w;
-  }
-  [[nodiscard]] std::string word(std::size_t p) const {
-    return p < tokens_.size() && tokens_[p].kind == token::word ? upper(tokens_[p].value) : std::string{};
-  }
-  [[nodiscard]] std::size_t matching(std::size_t open) const {
-    int depth = 0;
-    for (std::size_t q = open; q < tokens_.size(); ++q) {
-      if (tokens_[q].value == "(" && tokens_[q].kind == token::punct) ++depth;
-      if (tokens_[q].value == ")" && tokens_[q].kind == token::punct && --depth == 0) return q;
-    }
-    throw std::runtime_error("unbalanced parentheses in the table's SQL");
-  }
-  [[nodiscard]] std::string text(std::size_t b, std::size_t e) const {
-    if (b >= e) return {};
-    return std::string(sql_.substr(tokens_[b].begin, tokens_[e - 1].end - tokens_[b].begin));
-  }
-  [[nodiscard]] bool starts_clause(std::size_t q, std::string_view current) const {
-    static constexpr std::string_view keywords[] = {"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK",
-                                                    "DEFAULT", "COLLATE", "REFERENCES", "GENERATED", "AS"};
-    const auto w = word(q);
-    if (std::find(std::begin(keywords), std::end(keywords), w) == std::end(keywords)) return false;
-    if ((w == "NULL" || w == "DEFAULT") && word(q - 1) == "SET") return false;  // ON DELETE SET NULL
-    if (w == "NOT" && word(q + 1) == "DEFERRABLE") return false;
-    if (w == "AS" && current == "GENERATED") return false;
-    return true;
-  }
-
-  parsed_column column(std::size_t b, std::size_t e) {
-    parsed_column c;
-    c.name = tokens_.at(b).value;
-    std::size_t p = b + 1;
-    while (p < e && !starts_clause(p, "")) p = tokens_[p].value == "(" ? matching(p) + 1 : p + 1;
-    c.type = text(b + 1, p);
-    while (p < e) {
-      const auto start = p;
-      clause k;
-      if (is_word(p, "CONSTRAINT")) {
-        k.name = tokens_.at(p + 1).value;
-        p += 2;
-      }
-      k.keyword = word(p);
-      std::size_t q = p + 1;
-      if (k.keyword == "DEFAULT") {
-        if (q < e && tokens_[q].value == "(") q = matching(q) + 1;
-        else if (q < e && (tokens_[q].value == "-" || tokens_[q].value == "+")) q += 2;
-        else q += 1;
-      } else {
-        if (k.keyword == "NOT" || k.keyword == "PRIMARY") ++q;  // NOT NULL, PRIMARY KEY
-        while (q < e && !starts_clause(q, k.keyword)) q = tokens_[q].value == "(" ? matching(q) + 1 : q + 1;
-      }
-      q = std::min(q, e);
-      if (k.keyword == "REFERENCES" && p + 1 < e) k.referenced = tokens_[p + 1].value;
-      k.text = text(start, q);
-      c.clauses.push_back(std::move(k));
-      p = q;
-    }
-    return c;
-  }
-
-  void element(parsed_table& t, std::size_t b, std::size_t e) {
-    if (b >= e) return;
-    std::size_t p = b;
-    std::string name;
-    if (is_word(p, "CONSTRAINT")) {
-      name = tokens_.at(p + 1).value;
-      p += 2;
-    }
-    const auto kw = word(p);
-    if (kw != "PRIMARY" && kw != "UNIQUE" && kw != "CHECK" && kw != "FOREIGN") {
-      t.columns.push_back(column(b, e));
-      return;
-    }
-    parsed_constraint k{kw, name, text(b, e), {}, {}};
-    if (kw == "FOREIGN")
-      for (std::size_t q = p; q + 1 < e; ++q)
-        if (is_word(q, "REFERENCES")) {
-          k.referenced = tokens_[q + 1].value;
-          break;
-        }
-    while (p < e && tokens_[p].value != "(") ++p;
-    if (p < e) {
-      const auto close = matching(p);
-      bool item_start = true;
-      for (std::size_t q = p + 1; q < close; ++q) {
-        if (kw == "CHECK") {
-          if (tokens_[q].kind == token::word || tokens_[q].kind == token::identifier) k.columns.push_back(tokens_[q].value);
-          continue;
-        }
-        if (tokens_[q].value == ",") { item_start = true; continue; }
-        if (tokens_[q].value == "(") { q = matching(q); continue; }
-        if (item_start) k.columns.push_back(tokens_[q].value);
-        item_start = false;
-      }
-    }
-    t.constraints.push_back(std::move(k));
-  }
-
-  std::string_view sql_;
-  std::vector<token> tokens_;
-};
-
-inline parsed_table parse_create_table(std::string_view sql) { return table_parser(sql).parse(); }
-
-inline parsed_column parse_column(const std::string& definition) { return table_parser(definition).column_definition(); }
-
-// Whether a CREATE INDEX indexes `column` (names it between the parentheses after ON <table>; its
-// WHERE clause does not count).
-inline bool index_covers(std::string_view index_sql, std::string_view column) {
-  const auto tokens = tokenize(index_sql);
-  std::size_t p = 0;
-  while (p < tokens.size() && !(tokens[p].kind == token::word && upper(tokens[p].value) == "ON")) ++p;
-  while (p < tokens.size() && tokens[p].value != "(") ++p;
-  for (int depth = 0; p < tokens.size(); ++p) {
-    if (tokens[p].kind == token::punct && tokens[p].value == "(") ++depth;
-    if (tokens[p].kind == token::punct && tokens[p].value == ")" && --depth == 0) break;
-    if ((tokens[p].kind == token::word || tokens[p].kind == token::identifier) && same_name(tokens[p].value, column)) return true;
-  }
-  return false;
-}
-
-}  // namespace strata::detail::sqlite_table
-// #include <strata/errors.hpp>
-// #include <strata/naming.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/render.hpp>
-// #include <strata/schema.hpp>
-
-namespace strata::detail::sqlite_plan {
-
-using sqlite_table::parsed_column;
-using sqlite_table::parsed_constraint;
-using sqlite_table::parsed_table;
-using sqlite_table::same_name;
-
-// The rebuild's new table, until it takes the old one's name.
-inline constexpr std::string_view temporary_prefix = "_strata_new_";
-// ALTER TABLE DROP COLUMN came with SQLite 3.35.0.
-inline constexpr std::uint32_t native_drop_column_version = 3035000;
-
-struct named_sql {
-  std::string name;
-  std::string sql;
-  friend bool operator==(const named_sql&, const named_sql&) = default;
-};
-
-// What the planner knows of a table.
-struct table_inputs {
-  parsed_table table;
-  std::vector<named_sql> indexes;               // its CREATE INDEX statements (SQLite's automatic ones left out)
-  std::vector<named_sql> triggers;              // its CREATE TRIGGER statements
-  std::vector<named_sql> dependents;            // views, and triggers of other tables, whose SQL names it
-  std::vector<std::string> referencing;         // the tables with a foreign key to it, sorted
-  std::vector<std::string> referenced_columns;  // its columns those foreign keys name
-};
-
-// One statement of a plan, with what the executor needs to run it well.
-struct step {
-  enum class role : std::uint8_t {
-    statement,   // run as is
-    create,      // the new table
-    copy,        // the rows, old to new
-    rename,      // the new table takes the old one's name
-    restore,     // puts back what the rebuild set (legacy_alter_table) for the connection
-    definition,  // the table's new definition written into sqlite_master (a schema edit)
-    index,       // an index of the table, recreated
-    trigger,     // a trigger of the table, recreated
-  };
-  role kind = role::statement;
-  std::string sql;
-  std::string name;  // the index or trigger recreated
-  friend bool operator==(const step&, const step&) = default;
-};
-
-// One column of the new table filled from the old one: INSERT INTO new (column) SELECT expression.
-struct column_copy {
-  std::string column;
-  std::string expression;
-  friend bool operator==(const column_copy&, const column_copy&) = default;
-};
-
-struct plan {
-  std::string table;                // as the database spells it
-  bool rebuild = false;             // false: the alterations run in place (ALTER TABLE ADD/DROP COLUMN)
-  bool schema_edit = false;         // the one step is the table's new definition (step::role::definition)
-  std::vector<step> steps;
-  std::vector<column_copy> copy;    // the rebuild's column mapping; a new column gets its DEFAULT
-  std::vector<std::string> checks;  // tables whose foreign keys PRAGMA foreign_key_check checks before commit
-
-  [[nodiscard]] std::vector<std::string> statements() const {
-    std::vector<std::string> out;
-    for (const auto& s : steps) out.push_back(s.sql);
-    return out;
-  }
-};
-
-// SQLite's type affinity of a declared type (sqlite.org/datatype3.html, section 3.1).
-enum class affinity : std::uint8_t { integer, text, blob, real, numeric };
-
-inline affinity affinity_of(std::string_view declared) {
-  const auto u = sqlite_table::upper(declared);
-  auto has = [&](std::string_view part) { return u.find(part) != std::string::npos; };
-  if (has("INT")) return affinity::integer;
-  if (has("CHAR") || has("CLOB") || has("TEXT")) return affinity::text;
-  if (has("BLOB") || u.empty()) return affinity::blob;
-  if (has("REAL") || has("FLOA") || has("DOUB")) return affinity::real;
-  return affinity::numeric;
-}
-
-inline std::string_view kind_name(constraint_kind kind) {
-  switch (kind) {
-    case constraint_kind::primary_key: return "PRIMARY KEY";
-    case constraint_kind::unique: return "UNIQUE";
-    case constraint_kind::foreign_key: return "FOREIGN KEY";
-    case constraint_kind::check: return "CHECK";
-  }
-  return "";
-}
-
-inline std::optional<constraint_kind> kind_of(std::string_view keyword) {
-  if (keyword == "PRIMARY") return constraint_kind::primary_key;
-  if (keyword == "UNIQUE") return constraint_kind::unique;
-  if (keyword == "CHECK") return constraint_kind::check;
-  if (keyword == "FOREIGN" || keyword == "REFERENCES") return constraint_kind::foreign_key;
-  return std::nullopt;
-}
-
-// The expression of a CHECK clause or constraint: what its parentheses hold.
-inline std::string check_expression(std::string_view text) {
-  const auto tokens = sqlite_table::tokenize(text);
-  std::size_t p = 0;
-  while (p < tokens.size() && !(tokens[p].kind == sqlite_table::token::word && sqlite_table::upper(tokens[p].value) == "CHECK")) ++p;
-  while (p < tokens.size() && tokens[p].value != "(") ++p;
-  if (p >= tokens.size()) return {};
-  int depth = 0;
-  for (auto q = p; q < tokens.size(); ++q) {
-    if (tokens[q].kind == sqlite_table::token::punct && tokens[q].value == "(") ++depth;
-    if (tokens[q].kind == sqlite_table::token::punct && tokens[q].value == ")" && --depth == 0)
-      return std::string(text.substr(tokens[p].end, tokens[q].begin - tokens[p].end));
-  }
-  return {};
-}
-
-// One constraint of a parsed table, wherever it is written.
-struct found_constraint {
-  constraint_kind kind;
-  std::string name;
-  std::vector<std::string> columns;  // a CHECK's: the table's columns its expression names, its own column first
-  std::string referenced;
-  bool on_column = false;
-  std::size_t index = 0;   // in table.constraints, or in table.columns when on_column
-  std::size_t clause = 0;  // in the column's clauses
-};
-
-inline std::vector<std::string_view> column_names(const parsed_table& t) {
-  std::vector<std::string_view> out;
-  for (const auto& c : t.columns) out.emplace_back(c.name);
-  return out;
-}
-
-inline std::vector<found_constraint> constraints_of(const parsed_table& t) {
-  const auto names = column_names(t);
-  auto named_in = [&](std::string_view sql, std::string_view own) {
-    std::vector<std::string> out;
-    for (auto n : sql::columns_named(sql, names, own)) out.emplace_back(n);
-    return out;
-  };
-  std::vector<found_constraint> out;
-  for (std::size_t i = 0; i < t.columns.size(); ++i)
-    for (std::size_t j = 0; j < t.columns[i].clauses.size(); ++j) {
-      const auto& k = t.columns[i].clauses[j];
-      const auto kind = kind_of(k.keyword);
-      if (!kind) continue;
-      found_constraint f{*kind, k.name, {t.columns[i].name}, k.referenced, true, i, j};
-      if (*kind == constraint_kind::check) f.columns = named_in(check_expression(k.text), t.columns[i].name);
-      out.push_back(std::move(f));
-    }
-  for (std::size_t i = 0; i < t.constraints.size(); ++i) {
-    const auto& k = t.constraints[i];
-    const auto kind = kind_of(k.keyword);
-    if (!kind) continue;
-    found_constraint f{*kind, k.name, k.columns, k.referenced, false, i, 0};
-    if (*kind == constraint_kind::check) f.columns = named_in(check_expression(k.text), {});
-    out.push_back(std::move(f));
-  }
-  return out;
-}
-
-// Names the unnamed constraints of a parsed table by the convention, as Alembic's batch mode does
-// with its naming_convention, so that drop_constraint finds them by those names.
-template <class Sql>
-void name_unnamed(parsed_table& t, const naming_convention& naming) {
-  if (naming.empty()) return;
-  for (const auto& f : constraints_of(t)) {
-    if (!f.name.empty()) continue;
-    const std::vector<std::string_view> columns(f.columns.begin(), f.columns.end());
-    const auto name = convention_name(pattern_for(naming, f.kind), {t.name, columns, f.referenced, {}});
-    if (name.empty()) continue;
-    if (f.on_column) {
-      auto& k = t.columns[f.index].clauses[f.clause];
-      k.text = Sql::constraint_prefix(name) + k.text;
-      k.name = name;
-    } else {
-      auto& k = t.constraints[f.index];
-      k.text = Sql::constraint_prefix(name) + k.text;
-      k.name = name;
-    }
-  }
-}
-
-// Where a clause goes in a column definition: where strata's renderer writes it, so that a table
-// altered here reads as one rendered afresh.
-inline int clause_rank(std::string_view keyword) {
-  if (keyword == "NOT" || keyword == "NULL") return 1;
-  if (keyword == "PRIMARY") return 2;
-  if (keyword == "UNIQUE") return 3;
-  if (keyword == "DEFAULT") return 4;
-  if (keyword == "CHECK") return 5;
-  if (keyword == "REFERENCES") return 6;
-  if (keyword == "GENERATED" || keyword == "AS") return 7;
-  return 8;
-}
-
-inline void insert_clause(parsed_column& c, sqlite_table::clause k) {
-  const auto rank = clause_rank(k.keyword);
-  const auto at = std::find_if(c.clauses.begin(), c.clauses.end(), [&](const sqlite_table::clause& x) { return clause_rank(x.keyword) > rank; });
-  c.clauses.insert(at, std::move(k));
-}
-
-inline bool references_anything(const parsed_table& t) {
-  for (const auto& k : t.constraints)
-    if (k.keyword == "FOREIGN") return true;
-  for (const auto& c : t.columns)
-    if (c.has("REFERENCES")) return true;
-  return false;
-}
-
-// The planner. Sql: the SQLite traits that render columns and constraints (strata::sqlite_sql).
-template <class Sql>
-class planner {
- public:
-  // edits_schema: a run that only removes constraints may be planned as a schema edit (the
-  // executor's, which reads and writes the schema version; a script cannot, and rebuilds).
-  planner(const table_inputs& inputs, const render_options& options, bool edits_schema = false)
-      : inputs_(inputs), options_(options), edits_schema_(edits_schema) {}
-
-  // The plan of a run of alterations of the table: in place when SQLite can do every one of them
-  // so, else a schema edit when that is allowed and the run only removes constraints, else one rebuild.
-  plan make(std::span<const operation> batch) {
-    if (auto p = in_place(batch)) return *p;
-    if (edits_schema_)
-      if (auto p = schema_edit(batch)) return *p;
-    return rebuild(batch);
-  }
-
- private:
-  // ---- in place: ADD COLUMN within its rules, DROP COLUMN when nothing uses the column ----
-
-  std::optional<plan> in_place(std::span<const operation> batch) {
-    parsed_table t = inputs_.table;
-    plan p{t.name, false, false, {}, {}, {}};
-    for (const auto& o : batch) {
-      if (const auto* x = std::get_if<op::add_column>(&o); x != nullptr && x->placement.empty() && Sql::can_add_in_place(x->definition) &&
-                                                          find(t, x->definition.name) == nullptr) {
-        t.columns.push_back(sqlite_table::parse_column(Sql::column_definition(t.name, x->definition, true, x->naming, options_)));
-        p.steps.push_back({step::role::statement, Sql::add_column(*x, options_), {}});
-      } else if (const auto* d = std::get_if<op::drop_column>(&o); d != nullptr && droppable(t, d->column)) {
-        std::erase_if(t.columns, [&](const parsed_column& c) { return same_name(c.name, d->column); });
-        p.steps.push_back({step::role::statement, Sql::drop_column(*d, options_), {}});
-      } else {
-        return std::nullopt;
-      }
-    }
-    return p;
-  }
-
-  // SQLite's DROP COLUMN refuses a column that a key, a UNIQUE, a foreign key, an index, a CHECK
-  // or generated column of another, a view or a trigger uses (sqlite.org/lang_altertable.html);
-  // so does this, a little more strictly (any mention counts), and then the table is rebuilt.
-  bool droppable(const parsed_table& t, std::string_view column) const {
-    if (options_.server_version != 0 && options_.server_version < native_drop_column_version) return false;
-    const auto* c = find(t, column);
-    if (c == nullptr || t.columns.size() == 1) return false;
-    if (c->has("PRIMARY") || c->has("UNIQUE") || c->has("REFERENCES")) return false;
-    for (const auto& other : t.columns)
-      if (&other != c)
-        for (const auto& k : other.clauses)
-          if (sql::mentions(k.text, column)) return false;
-    for (const auto& k : t.constraints)
-      if (sql::mentions(k.text, column)) return false;
-    for (const auto* objects : {&inputs_.indexes, &inputs_.triggers, &inputs_.dependents})
-      for (const auto& object : *objects)
-        if (sql::mentions(object.sql, column)) return false;
-    return std::none_of(inputs_.referenced_columns.begin(), inputs_.referenced_columns.end(),
-                        [&](const std::string& r) { return same_name(r, column); });
-  }
-
-  // ---- a schema edit: constraints removed, no row read or written ----
-  //
-  // sqlite.org/lang_altertable.html ("Making Other Kinds Of Table Schema Changes") allows removing
-  // CHECK, FOREIGN KEY and NOT NULL constraints by writing the table's new CREATE TABLE into
-  // sqlite_schema, as no stored row changes meaning. A run qualifies when its alter_columns only make
-  // columns nullable and its drop_constraints only drop CHECKs and foreign keys, and the edited
-  // definition differs from the old one by removed clauses of those kinds alone (not a primary key
-  // column's NOT NULL). Defaults are left to the rebuild: rows written before an ADD COLUMN hold no
-  // value for it and read the column's default from the schema, so a new default would change them.
-  std::optional<plan> schema_edit(std::span<const operation> batch) {
-    for (const auto& o : batch) {
-      if (const auto* a = std::get_if<op::alter_column>(&o)) {
-        const auto& c = a->change;
-        if (c.type || c.using_sql || c.server_default || c.drop_default || c.nullable != std::optional<bool>(true)) return std::nullopt;
-      } else if (const auto* d = std::get_if<op::drop_constraint>(&o)) {
-        if (d->name.empty() && d->kind != constraint_kind::check && d->kind != constraint_kind::foreign_key) return std::nullopt;
-      } else {
-        return std::nullopt;
-      }
-    }
-    parsed_table before = inputs_.table;
-    name_unnamed<Sql>(before, edit(batch));
-    if (!only_removes(before, t_)) return std::nullopt;
-    plan p{t_.name, false, true, {}, {}, {}};
-    p.steps.push_back({step::role::definition,
-                       "UPDATE sqlite_master SET sql = " + sql::literal(t_.create_sql(t_.name)) + " WHERE type = 'table' AND name = " +
-                           sql::literal(t_.name),
-                       {}});
-    return p;
-  }
-
-  // Whether `after` is `before` with some NOT NULL, CHECK and REFERENCES clauses and CHECK and
-  // FOREIGN KEY constraints taken out, and nothing else changed.
-  static bool only_removes(const parsed_table& before, const parsed_table& after) {
-    if (before.name != after.name || before.options != after.options || before.columns.size() != after.columns.size()) return false;
-    auto removed_only = [](const auto& from, const auto& to, auto&& removable) {
-      std::size_t j = 0;
-      for (const auto& x : from) {
-        if (j < to.size() && to[j].text == x.text && to[j].keyword == x.keyword) ++j;
-        else if (!removable(x)) return false;
-      }
-      return j == to.size();
-    };
-    std::vector<std::string> key_columns;
-    for (const auto& k : before.constraints)
-      if (k.keyword == "PRIMARY") key_columns.insert(key_columns.end(), k.columns.begin(), k.columns.end());
-    for (std::size_t i = 0; i < before.columns.size(); ++i) {
-      const auto& b = before.columns[i];
-      const auto& a = after.columns[i];
-      if (b.name != a.name || b.type != a.type) return false;
-      const bool in_key = b.has("PRIMARY") || std::any_of(key_columns.begin(), key_columns.end(), [&](const std::string& k) { return same_name(k, b.name); });
-      if (!removed_only(b.clauses, a.clauses, [&](const sqlite_table::clause& k) {
-            return k.keyword == "CHECK" || k.keyword == "REFERENCES" || (!in_key && (k.keyword == "NOT" || k.keyword == "NULL"));
-          }))
-        return false;
-    }
-    return removed_only(before.constraints, after.constraints,
-                        [](const parsed_constraint& k) { return k.keyword == "CHECK" || k.keyword == "FOREIGN"; });
-  }
-
-  // ---- the rebuild ----
-
-  // The table as the run leaves it (t_; source_ and dropped_ for its copy); returns the naming
-  // convention the run gives, with which unnamed constraints were named.
-  naming_convention edit(std::span<const operation> batch) {
-    t_ = inputs_.table;
-    naming_convention naming{};
-    for (const auto& o : batch)
-      std::visit([&](const auto& x) {
-        if constexpr (requires { x.naming; })
-          if (!x.naming.empty()) naming = x.naming;
-      }, o);
-    name_unnamed<Sql>(t_, naming);
-    source_.clear();
-    for (const auto& c : t_.columns)
-      source_.push_back(c.has("GENERATED") || c.has("AS") ? std::nullopt : std::optional<std::string>(sql::quote(c.name)));
-    dropped_.clear();
-    for (const auto& o : batch) std::visit([&](const auto& x) { on(o, x); }, o);
-    return naming;
-  }
-
-  plan rebuild(std::span<const operation> batch) {
-    edit(batch);
-    const std::string& table = t_.name;
-    const std::string temporary = std::string(temporary_prefix) + table;
-    plan p{table, true, false, {}, {}, {}};
-    p.steps.push_back({step::role::create, t_.create_sql(temporary), {}});
-    std::string columns, expressions;
-    for (std::size_t i = 0; i < t_.columns.size(); ++i) {
-      if (!source_[i]) continue;
-      p.copy.push_back({t_.columns[i].name, *source_[i]});
-      columns += (columns.empty() ? "" : ", ") + sql::quote(t_.columns[i].name);
-      expressions += (expressions.empty() ? "" : ", ") + *source_[i];
-    }
-    if (!columns.empty())
-      p.steps.push_back({step::role::copy, "INSERT INTO " + sql::quote(temporary) + " (" + columns + ") SELECT " + expressions + " FROM " +
-                                               sql::quote(table), {}});
-    p.steps.push_back({step::role::statement, "DROP TABLE " + sql::quote(table), {}});
-    // With legacy_alter_table on, the rename leaves views, triggers and other tables' foreign keys
-    // alone: they name the table, which exists again once the rename is done.
-    p.steps.push_back({step::role::statement, "PRAGMA legacy_alter_table = ON", {}});
-    p.steps.push_back({step::role::rename, "ALTER TABLE " + sql::quote(temporary) + " RENAME TO " + sql::quote(table), {}});
-    p.steps.push_back({step::role::restore, "PRAGMA legacy_alter_table = OFF", {}});
-    for (const auto& index : inputs_.indexes)
-      if (std::none_of(dropped_.begin(), dropped_.end(), [&](const std::string& d) { return sqlite_table::index_covers(index.sql, d); }))
-        p.steps.push_back({step::role::index, index.sql, index.name});
-    for (const auto& trigger : inputs_.triggers) p.steps.push_back({step::role::trigger, trigger.sql, trigger.name});
-    if (references_anything(t_)) p.checks.push_back(table);
-    for (const auto& r : inputs_.referencing)
-      if (!same_name(r, table)) p.checks.push_back(r);
-    return p;
-  }
-
-  static parsed_column* find(parsed_table& t, std::string_view name) {
-    for (auto& c : t.columns)
-      if (same_name(c.name, name)) return &c;
-    return nullptr;
-  }
-  static const parsed_column* find(const parsed_table& t, std::string_view name) { return find(const_cast<parsed_table&>(t), name); }
-
-  std::size_t column_index(const operation& o, std::string_view name) const {
-    for (std::size_t i = 0; i < t_.columns.size(); ++i)
-      if (same_name(t_.columns[i].name, name)) return i;
-    throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no column '" + std::string(name) + "'");
-  }
-
-  static void drop_clauses(parsed_column& c, std::initializer_list<std::string_view> keywords) {
-    std::erase_if(c.clauses, [&](const sqlite_table::clause& k) { return std::find(keywords.begin(), keywords.end(), k.keyword) != keywords.end(); });
-  }
-
-  void on(const operation& o, const op::alter_column& x) {
-    const auto i = column_index(o, x.column);
-    auto& c = t_.columns[i];
-    if (x.change.type) {
-      const std::string old_type = c.type;
-      c.type = Sql::type(*x.change.type);
-      if (source_[i]) {
-        if (x.change.using_sql) source_[i] = std::string(*x.change.using_sql);
-        else if (affinity_of(old_type) != affinity_of(c.type)) source_[i] = "CAST(" + *source_[i] + " AS " + c.type + ")";
-      }
-      if (sqlite_table::upper(old_type).starts_with("BOOL") && x.change.type->kind != type_kind::boolean) {
-        std::erase_if(c.clauses, [&](const sqlite_table::clause& k) { return k.keyword == "CHECK" && is_boolean_check(check_expression(k.text), c.name); });
-        std::erase_if(t_.constraints, [&](const parsed_constraint& k) { return k.keyword == "CHECK" && is_boolean_check(check_expression(k.text), c.name); });
-      }
-    }
-    if (x.change.nullable) {
-      drop_clauses(c, {"NOT", "NULL"});
-      if (!*x.change.nullable) insert_clause(c, {"NOT", "", "NOT NULL", ""});
-    }
-    if (x.change.drop_default || x.change.server_default) drop_clauses(c, {"DEFAULT"});
-    if (x.change.server_default) insert_clause(c, {"DEFAULT", "", Sql::default_clause(*x.change.server_default), ""});
-  }
-
-  void on(const operation& o, const op::add_column& x) {
-    if (find(t_, x.definition.name) != nullptr)
-      throw operation_failed(strata::describe(o), "table '" + t_.name + "' already has a column '" + std::string(x.definition.name) + "'");
-    auto at = t_.columns.size();
-    if (const auto anchor = x.placement.insert_before.empty() ? x.placement.insert_after : x.placement.insert_before; !anchor.empty()) {
-      at = column_index(o, anchor) + (x.placement.insert_before.empty() ? 1 : 0);
-    }
-    t_.columns.insert(t_.columns.begin() + static_cast<std::ptrdiff_t>(at),
-                      sqlite_table::parse_column(Sql::column_definition(t_.name, x.definition, true, x.naming, options_)));
-    source_.insert(source_.begin() + static_cast<std::ptrdiff_t>(at), std::nullopt);  // a new column takes its DEFAULT
-  }
-
-  void on(const operation& o, const op::drop_column& x) {
-    const auto i = column_index(o, x.column);
-    const std::string dropped = t_.columns[i].name;
-    t_.columns.erase(t_.columns.begin() + static_cast<std::ptrdiff_t>(i));
-    source_.erase(source_.begin() + static_cast<std::ptrdiff_t>(i));
-    dropped_.push_back(dropped);
-    // As Alembic: a primary key loses the column and keeps the others; any other constraint on it goes.
-    for (auto& k : t_.constraints) {
-      if (k.keyword != "PRIMARY") continue;
-      const auto n = k.columns.size();
-      std::erase_if(k.columns, [&](const std::string& c) { return same_name(c, dropped); });
-      if (k.columns.size() == n || k.columns.empty()) continue;
-      std::vector<std::string_view> rest(k.columns.begin(), k.columns.end());
-      k.text = Sql::constraint_prefix(k.name) + "PRIMARY KEY (" + sql::quote_list(rest) + ")";
-    }
-    std::erase_if(t_.constraints, [&](const parsed_constraint& k) {
-      if (k.keyword == "CHECK") return sql::mentions(check_expression(k.text), dropped);
-      return k.columns.empty() || std::any_of(k.columns.begin(), k.columns.end(), [&](const std::string& c) { return same_name(c, dropped); });
-    });
-    if (t_.columns.empty()) throw operation_failed(strata::describe(o), "it would leave table '" + t_.name + "' with no column; drop the table instead");
-  }
-
-  void on(const operation&, const op::add_constraint& x) {
-    const auto names = column_names(t_);
-    const auto text = Sql::constraint_definition(t_.name, x.definition, names, x.naming, options_);
-    t_.constraints.push_back(sqlite_table::parse_create_table("CREATE TABLE t (x, " + text + ")").constraints.at(0));
-  }
-
-  void on(const operation& o, const op::drop_constraint& x) {
-    std::vector<found_constraint> found;
-    for (auto& f : constraints_of(t_)) {
-      if (!x.name.empty()) {
-        if (!f.name.empty() && same_name(f.name, x.name)) found.push_back(std::move(f));
-        continue;
-      }
-      if (f.kind != x.kind) continue;
-      const bool same_columns = x.columns.empty() || (f.columns.size() == x.columns.size() &&
-                                std::all_of(x.columns.begin(), x.columns.end(), [&](std::string_view w) {
-                                  return std::any_of(f.columns.begin(), f.columns.end(), [&](const std::string& c) { return same_name(c, w); });
-                                }));
-      if (same_columns) found.push_back(std::move(f));
-    }
-    if (found.empty() && !x.name.empty())
-      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no constraint named '" + std::string(x.name) +
-                                              "' (SQLite keeps a constraint's name only when it was created with one: drop an unnamed one by "
-                                              "kind and columns, or name it with op.use_naming_convention)");
-    std::string columns;
-    for (auto c : x.columns) columns += (columns.empty() ? "" : ", ") + std::string(c);
-    if (found.empty())
-      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no " + std::string(kind_name(x.kind)) + " constraint on exactly (" +
-                                              columns + "); check the kind and the columns, or drop the constraint by name");
-    if (found.size() > 1 && x.name.empty())
-      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has " + std::to_string(found.size()) + " " + std::string(kind_name(x.kind)) +
-                                              " constraints on (" + columns + "); drop the one you mean by name");
-    // Later entries first, so that the indexes of the earlier ones stay right.
-    std::sort(found.begin(), found.end(), [](const found_constraint& a, const found_constraint& b) {
-      return std::tie(a.on_column, a.index, a.clause) > std::tie(b.on_column, b.index, b.clause);
-    });
-    for (const auto& f : found) {
-      if (f.on_column) {
-        auto& clauses = t_.columns[f.index].clauses;
-        clauses.erase(clauses.begin() + static_cast<std::ptrdiff_t>(f.clause));
-        // PRIMARY KEY AUTOINCREMENT is one clause; a column's PRIMARY KEY also made it NOT NULL there.
-      } else {
-        t_.constraints.erase(t_.constraints.begin() + static_cast<std::ptrdiff_t>(f.index));
-      }
-    }
-  }
-
-  template <class Other>
-  void on(const operation& o, const Other&) {
-    throw operation_failed(strata::describe(o), "this operation is not a table alteration; it cannot be part of a SQLite table rebuild");
-  }
-
-  const table_inputs& inputs_;
-  const render_options& options_;
-  bool edits_schema_ = false;
-  parsed_table t_;
-  std::vector<std::optional<std::string>> source_;  // per column of t_: what the copy selects for it, or none
-  std::vector<std::string> dropped_;
-};
-
-}  // namespace strata::detail::sqlite_plan
-// #include <strata/detail/sqlite_table.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/render.hpp>
-// #include <strata/schema.hpp>
-
-namespace strata {
-
-// SQLite's SQL. Besides its spelling of defaults and AUTOINCREMENT, SQLite alters little in place:
-// a run of one table's alterations (alter_column, add_column, drop_column, add_constraint,
-// drop_constraint; consecutive ones of a revision, grouped by table) is planned together by
-// detail::sqlite_plan::planner, from the table's definition: in place when every one can be
-// (ADD COLUMN within its rules, DROP COLUMN of a column nothing uses), else one 12-step rebuild.
-// A revision's rebuilds end with PRAGMA foreign_key_check of the rebuilt tables and of the tables
-// that reference them.
-struct sqlite_sql : sql_traits<sqlite_sql> {
-  static constexpr std::string_view name = "sqlite";
-  // What the compiler's review (strata::reviewed) may ask of SQLite: no CONCURRENTLY, no NOT VALID,
-  // no USING (a column changes type by a table rebuild), no scan to SET NOT NULL (a rebuild too).
-  static constexpr strata::review_target review_target{"SQLite", false, false, false, false};
-
-  // SQLite takes a literal, a signed number, a keyword such as CURRENT_TIMESTAMP, or (expr).
-  static std::string default_clause(std::string_view sql) {
-    return "DEFAULT " + (is_plain_default(sql) ? std::string(sql) : "(" + std::string(sql) + ")");
-  }
-
-  static std::string primary_key_clause(const column& c) { return c.autoincrement ? "PRIMARY KEY AUTOINCREMENT" : "PRIMARY KEY"; }
-
-  // Whether ALTER TABLE ADD COLUMN can add this column (sqlite.org/lang_altertable.html).
-  static bool can_add_in_place(const column& c) {
-    if (c.is_primary_key || c.is_unique) return false;
-    if (c.generated_sql) return c.generated_storage == generated_kind::virtual_ && c.nullable;  // a STORED one would fill every row
-    if (c.default_sql) {
-      const auto u = detail::sqlite_table::upper(*c.default_sql);
-      if (u.starts_with("CURRENT_") || u.starts_with("(") || !is_plain_default(*c.default_sql)) return false;
-      if (u == "NULL" && !c.nullable) return false;
-      if (c.foreign_key && u != "NULL") return false;
-    } else if (!c.nullable) {
-      return false;
-    }
-    return true;
-  }
-
-  static bool is_table_alteration(const operation& o) {
-    return std::holds_alternative<op::alter_column>(o) || std::holds_alternative<op::drop_column>(o) ||
-           std::holds_alternative<op::add_column>(o) || std::holds_alternative<op::add_constraint>(o) ||
-           std::holds_alternative<op::drop_constraint>(o);
-  }
-
-  // Whether the operation may rebuild its table (a drop_column may or may not: it depends on what
-  // uses the column); the executor switches foreign keys off around a revision that may.
-  static bool may_rebuild(const operation& o) {
-    if (const auto* add = std::get_if<op::add_column>(&o)) return !add->placement.empty() || !can_add_in_place(add->definition);
-    return is_table_alteration(o);
-  }
-
-  // Whether strata::sqlite switches foreign keys off around a unit of these operations (one may
-  // rebuild a table: with them on, dropping the old table would cascade to its children).
-  static bool switches_foreign_keys_off(std::span<const operation> operations) {
-    return std::any_of(operations.begin(), operations.end(), &may_rebuild);
-  }
-
-  // As strata::sqlite's transaction() runs a unit: always in a transaction that takes the write
-  // lock up front, foreign keys off around it when it may rebuild a table (PRAGMA foreign_keys is a
-  // no-op inside a transaction). strata's connections have them on, so they are switched back on.
-  static unit_frame frame_unit(std::span<const operation> operations, [[maybe_unused]] bool transactional) {
-    const bool off = switches_foreign_keys_off(operations);
-    unit_frame f{{}, {}, true};
-    if (off) f.before.emplace_back("PRAGMA foreign_keys = OFF");
-    f.before.emplace_back(begin_statement);
-    f.after.emplace_back("COMMIT");
-    if (off) f.after.emplace_back("PRAGMA foreign_keys = ON");
-    return f;
-  }
-  static constexpr std::string_view begin_statement = "BEGIN IMMEDIATE";
-
-  // The pieces a revision is planned in: one operation, or a run of one table's consecutive
-  // alterations (in order of each table's first alteration; moving one table's alterations past
-  // another's is safe: a rebuild reads only its own table, and foreign keys are checked at the end).
-  static std::vector<std::vector<operation>> units(std::span<const operation> operations) {
-    std::vector<std::vector<operation>> out;
-    for (std::size_t i = 0; i < operations.size();) {
-      if (!is_table_alteration(operations[i])) {
-        out.push_back(std::vector<operation>{operations[i++]});
-        continue;
-      }
-      const auto first = static_cast<std::ptrdiff_t>(out.size());
-      for (; i < operations.size() && is_table_alteration(operations[i]); ++i) {
-        const auto table = table_of(operations[i]);
-        auto same_table = [&](const std::vector<operation>& b) { return detail::sqlite_table::same_name(table_of(b.front()), table); };
-        if (auto it = std::find_if(out.begin() + first, out.end(), same_table); it != out.end()) it->push_back(operations[i]);
-        else out.push_back(std::vector<operation>{operations[i]});
-      }
-    }
-    return out;
-  }
-
-  // A table as the planner sees it, from a schema model: its CREATE TABLE rendered and parsed
-  // back, its indexes rendered, the tables that reference it (no triggers or views: the model has none).
-  static detail::sqlite_plan::table_inputs inputs_from(const schema& s, std::string_view table) {
-    using detail::sqlite_table::same_name;
-    const render_options plain{};
-    const table_schema* t = nullptr;
-    for (const auto& x : s.tables)
-      if (same_name(x.name, table)) t = &x;
-    if (t == nullptr)
-      throw std::invalid_argument("no such table: " + std::string(table) + " in the schema given; pass the schema the revision starts from "
-                                  "(strata::replay<history>(previous revision))");
-    detail::sqlite_plan::table_inputs in;
-    in.table = detail::sqlite_table::parse_create_table(create_table(op::create_table{t->name, t->columns, t->constraints, {}}, plain));
-    for (const auto& i : s.indexes)
-      if (same_name(i.table, t->name)) in.indexes.push_back({std::string(i.name), create_index(op::create_index{i.name, i.table, i.columns, i.options}, plain)});
-    for (const auto& u : s.tables) {
-      bool references = false;
-      for (const auto& c : u.columns)
-        if (c.foreign_key && same_name(c.foreign_key->table, t->name)) {
-          references = true;
-          in.referenced_columns.emplace_back(c.foreign_key->column);
-        }
-      for (const auto& k : u.constraints)
-        if (k.kind == constraint_kind::foreign_key && same_name(k.referenced_table, t->name)) {
-          references = true;
-          in.referenced_columns.insert(in.referenced_columns.end(), k.referenced_columns.begin(), k.referenced_columns.end());
-        }
-      if (references && !same_name(u.name, t->name)) in.referencing.emplace_back(u.name);
-    }
-    std::sort(in.referencing.begin(), in.referencing.end());
-    return in;
-  }
-
-  // The plan of one table's run of alterations. edits_schema: strata::sqlite's own plans, which may
-  // edit the schema (constraints removed without copying the table); a script's rebuild instead.
-  static detail::sqlite_plan::plan plan(std::span<const operation> batch, const detail::sqlite_plan::table_inputs& inputs,
-                                        const render_options& options, bool edits_schema = false) {
-    return detail::sqlite_plan::planner<sqlite_sql>(inputs, options, edits_schema).make(batch);
-  }
-
-  // One operation alone: what SQLite does without the table's definition. Other alterations are
-  // planned (render_revision, or the dialect's apply).
-  static std::vector<std::string> statements(const operation& o, const render_options& options) {
-    if (is_table_alteration(o)) {
-      const auto* add = std::get_if<op::add_column>(&o);
-      if (add == nullptr || !add->placement.empty() || !can_add_in_place(add->definition))
-        throw operation_failed(describe(o), "SQLite makes this change by rebuilding the table, which is planned from the table's definition: "
-                                            "render the whole revision with strata::render<strata::sqlite_sql> and the schema before it");
-    }
-    return sql_traits::statements(o, options);
-  }
-
-  // The tables a revision's rebuilds check the foreign keys of, following renames and drops.
-  class foreign_key_checks {
-   public:
-    void add(const detail::sqlite_plan::plan& p) {
-      for (const auto& t : p.checks)
-        if (std::none_of(tables_.begin(), tables_.end(), [&](const std::string& x) { return detail::sqlite_table::same_name(x, t); }))
-          tables_.push_back(t);
-    }
-    void follow(const operation& o) {
-      if (const auto* r = std::get_if<op::rename_table>(&o)) {
-        for (auto& t : tables_)
-          if (detail::sqlite_table::same_name(t, r->table)) t = std::string(r->new_name);
-      } else if (const auto* d = std::get_if<op::drop_table>(&o)) {
-        std::erase_if(tables_, [&](const std::string& t) { return detail::sqlite_table::same_name(t, d->table); });
-      }
-    }
-    [[nodiscard]] const std::vector<std::string>& tables() const { return tables_; }
-    static std::string statement(std::string_view table) { return "PRAGMA foreign_key_check(" + quote(table) + ")"; }
-
-   private:
-    std::vector<std::string> tables_;
-  };
-
-  static std::vector<std::string> render_revision(std::span<const operation> operations, const schema& before, const render_options& options) {
-    std::vector<std::string> out;
-    schema current = before;
-    bool known = true;
-    foreign_key_checks checks;
-    for (const auto& unit : units(operations)) {
-      if (!is_table_alteration(unit.front())) {
-        for (auto& s : statements(unit.front(), options)) out.push_back(std::move(s));
-      } else {
-        const auto p = detail::rendering(unit.front(), [&] {
-          if (!known)
-            throw std::invalid_argument("an operation before it does not fit the schema given, so the table's definition is not known: "
-                                        "pass the schema the revision starts from (strata::replay<history>(previous revision))");
-          return plan(unit, inputs_from(current, table_of(unit.front())), options);
-        });
-        for (auto& s : p.statements()) out.push_back(std::move(s));
-        checks.add(p);
-      }
-      for (const auto& o : unit) {
-        checks.follow(o);
-        if (!known) continue;
-        try {
-          current.apply(o);
-        } catch (const std::logic_error&) {
-          known = false;
-        }
-      }
-    }
-    for (const auto& t : checks.tables()) out.push_back(foreign_key_checks::statement(t));
-    return out;
-  }
-
- private:
-  // Whether the text is one string literal ('it''s') or one parenthesized expression, end to end:
-  // "'a' || 'b'" and "(a) + (b)" start like one but are expressions.
-  static bool is_one_literal_or_group(std::string_view sql) {
-    if (sql.front() == '\'') {
-      for (std::size_t i = 1; i < sql.size(); ++i)
-        if (sql[i] == '\'') {
-          if (i + 1 < sql.size() && sql[i + 1] == '\'') ++i;
-          else return i + 1 == sql.size();
-        }
-      return false;
-    }
-    int depth = 0;
-    char quote = 0;
-    for (std::size_t i = 0; i < sql.size(); ++i) {
-      const char c = sql[i];
-      if (quote != 0) {
-        if (c == quote) quote = 0;  // a doubled quote closes and reopens: same result
-      } else if (c == '\'' || c == '"') {
-        quote = c;
-      } else if (c == '(') {
-        ++depth;
-      } else if (c == ')' && --depth == 0) {
-        return i + 1 == sql.size();
-      }
-    }
-    return false;
-  }
-
-  static bool is_plain_default(std::string_view sql) {
-    if (sql.empty()) return false;
-    if (sql.front() == '(' || sql.front() == '\'') return is_one_literal_or_group(sql);
-    const auto u = detail::sqlite_table::upper(sql);
-    if (u == "NULL" || u == "TRUE" || u == "FALSE" || u == "CURRENT_TIMESTAMP" || u == "CURRENT_DATE" || u == "CURRENT_TIME") return true;
-    std::size_t i = (sql.front() == '-' || sql.front() == '+') ? 1 : 0;
-    if (i == sql.size()) return false;
-    return std::all_of(sql.begin() + static_cast<std::ptrdiff_t>(i), sql.end(),
-                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E'; });
-  }
-};
-
-static_assert(SqlTraits<sqlite_sql>);
-
-}  // namespace strata
-// #include <strata/strata.hpp>
-// strata: C++20 schema migrations with the revision graph checked by the compiler. The core
-// (no database client); add a dialect header such as <strata/dialect/sqlite.hpp>.
-//
-// With STRATA_REVISIONS_ONLY defined, only what revision files use (revisions, history, ops, column
-// types, naming, connection, errors): the unit strata_add_manage_db() generates to compile a history
-// defines it, which halves that unit's parsing, the one a new revision recompiles.
-
-// #include <strata/checksum.hpp>
-// #include <strata/connection.hpp>
-// #include <strata/errors.hpp>
-// #include <strata/fixed_string.hpp>
-// #include <strata/history.hpp>
-// #include <strata/naming.hpp>
-// #include <strata/ops.hpp>
-// #include <strata/revision.hpp>
-// #include <strata/rules.hpp>
-// #include <strata/types.hpp>
-
-#ifndef STRATA_REVISIONS_ONLY
-// #include <strata/commands.hpp>
-// strata::commands: every manage_db verb as a function that returns a value (Alembic's command.py):
-// open, status, current, heads, history, show, validate, plan_reset/reset, upgrade, downgrade and
-// stamp; migrate and merge, which write revision files, are in strata/revision_files.hpp (which
-// brings <filesystem> and file I/O, so that this header stays light for strata.hpp). Front ends
-// (strata::cli, strata::manager) call them and render what they return.
-//
-//   auto m = strata::migrator<strata::sqlite>(history{}, "sqlite:///app.db");
-//   const auto s = strata::commands::status(m);
-//   if (s.needs_upgrade) strata::commands::upgrade(m);
-//
-// The values carry data, not text to print. Errors are exceptions, the migrator's own where it throws
-// them (strata::revision_not_found, strata::migration_failed, strata::database_locked ...).
-
-#include <algorithm>
-#include <chrono>
-#include <cstddef>
-#include <cstdint>
-#include <ctime>
-#include <optional>
-#include <ostream>
-#include <span>
-#include <stdexcept>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <variant>
-#include <vector>
-
-// #include <strata/dialect.hpp>
-// strata::Dialect and its optional capabilities: the whole contract between strata and a database.
-//
-// A dialect is a class bound to one open connection (strata::sqlite, strata::postgresql). Generic
-// code (the migrator, the command line, strata::testing) talks to a database only through what this
-// header names, and asks for an optional capability with its concept (`if constexpr
-// (Inspectable<D>)`), never by the dialect's name. docs/dialects.md walks through writing one.
-
-#include <algorithm>
-#include <chrono>
-#include <concepts>
-#include <cstddef>
-#include <cstdint>
-#include <functional>
-#include <optional>
-#include <ostream>
-#include <span>
-#include <string>
-#include <string_view>
-#include <utility>
-#include <vector>
-
-// #include <strata/ops.hpp>
-// #include <strata/owned_schema.hpp>
-// strata::owned_schema: a strata::schema that keeps the text its names point to (a live database's
-// schema, read by Inspectable::inspect()).
-
-#include <memory>
-#include <string>
-#include <string_view>
-#include <vector>
-
-// #include <strata/schema.hpp>
-
-namespace strata {
-
-// strata::schema holds string_views, since a history's names are literals that outlive it; a schema
-// read from a database needs somewhere for its text to live. owned_schema keeps each piece of text in
-// a heap block of its own that never moves, so the views stay valid when the owned_schema is moved.
-// It cannot be copied: a copy's views would point into the original. A view taken from it (a table's
-// name, a strata::schema copied out of it) is valid as long as the owned_schema it came from lives.
-//
-//   const auto live = dialect.inspect();
-//   for (const auto& t : live->tables) ...;   const auto differences = strata::differences(expected, *live);
-class owned_schema {
- public:
-  owned_schema() = default;
-  owned_schema(owned_schema&&) noexcept = default;
-  owned_schema& operator=(owned_schema&&) noexcept = default;
-  owned_schema(const owned_schema&) = delete;
-  owned_schema& operator=(const owned_schema&) = delete;
-  ~owned_schema() = default;
-
-  [[nodiscard]] const schema& get() const noexcept { return schema_; }
-  // For building it: views put in must come from keep() (or outlive this object).
-  [[nodiscard]] schema& get() noexcept { return schema_; }
-  [[nodiscard]] const schema& operator*() const noexcept { return schema_; }
-  [[nodiscard]] const schema* operator->() const noexcept { return &schema_; }
-
-  // Keeps a copy of the text for as long as this object lives, and returns a view of the copy.
-  std::string_view keep(std::string_view text) {
-    if (text.empty()) return {};
-    return *text_.emplace_back(std::make_unique<const std::string>(text));
-  }
-
- private:
-  std::vector<std::unique_ptr<const std::string>> text_;  // declared first: destroyed after schema_
-  schema schema_;
-};
-
-}  // namespace strata
-// #include <strata/render.hpp>
 
 namespace strata {
 
@@ -10696,6 +9505,1241 @@ sql_script script(std::span<const revision_info> revisions, std::string_view url
 #endif
 
 #ifndef STRATA_REVISIONS_ONLY
+// Each dialect's SQL traits, which render with no client (strata::render<strata::sqlite_sql>(...)).
+// #include <strata/dialect/postgresql_sql.hpp>
+// strata::postgresql_sql: PostgreSQL's SQL traits (what its SQL writes differently), with no libpq or libpqxx.
+
+#include <algorithm>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// #include <strata/detail/sql_identifiers.hpp>
+// #include <strata/dialect/postgresql_target.hpp>
+// #include <strata/errors.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/render.hpp>
+// #include <strata/types.hpp>
+
+namespace strata {
+
+// PostgreSQL's SQL: its type names, SQLAlchemy's SERIAL rule, CREATE INDEX CONCURRENTLY, STORED
+// generated columns only, and constraints found in the catalog by kind and columns. Every
+// operation is native DDL (PostgreSQL's DDL is transactional). add_column's insert_before /
+// insert_after are ignored: PostgreSQL appends a new column, and cannot move one without
+// rewriting the table (Alembic outside batch mode does the same).
+struct postgresql_sql : sql_traits<postgresql_sql> {
+  static constexpr std::string_view name = "postgresql";
+  // What the compiler's review (strata::reviewed) may ask of PostgreSQL (<strata/dialect/postgresql_target.hpp>).
+  static constexpr strata::review_target review_target = review_target_for<postgresql_sql>;
+
+  static std::string type(const column_type& t) {
+    if (t.kind == type_kind::datetime) return "TIMESTAMP WITHOUT TIME ZONE";
+    if (t.kind == type_kind::blob) return "BYTEA";
+    return sql_traits::type(t);
+  }
+
+  // SQLAlchemy's autoincrement="auto": the single integer primary key column of a table, without a
+  // server default or a foreign key, is SERIAL (BIGSERIAL); `.auto_increment()` asks for it explicitly.
+  static std::string declared_type(const column& c, bool single_primary_key) {
+    const bool integer = c.type.kind == type_kind::integer || c.type.kind == type_kind::big_integer;
+    const bool serial = integer && !c.default_sql && !c.generated_sql &&
+                        (c.autoincrement || (single_primary_key && c.is_primary_key && !c.foreign_key));
+    if (!serial) return type(c.type);
+    return c.type.kind == type_kind::big_integer ? "BIGSERIAL" : "SERIAL";
+  }
+
+  static std::string generated_clause(const column& c) {
+    if (c.generated_storage != generated_kind::stored)
+      throw std::invalid_argument("PostgreSQL 15 has STORED generated columns only; write .generated(\"" + std::string(*c.generated_sql) +
+                                  "\", strata::stored) for column '" + std::string(c.name) + "'");
+    return sql_traits::generated_clause(c);
+  }
+
+  // What strata::postgresql does for a schema option (?schema=): makes the schema when missing,
+  // and sets the search_path that unqualified names (an execute()'s SQL) resolve in.
+  static std::vector<std::string> script_prologue(const render_options& options) {
+    if (options.schema.empty()) return {};
+    return {"CREATE SCHEMA IF NOT EXISTS " + quote(options.schema), "SET search_path TO " + quote(options.schema)};
+  }
+
+  static constexpr bool concurrent_indexes = true;
+  // A column added to a table is no SERIAL key, as in SQLAlchemy (the table has its key already).
+  static constexpr bool key_in_add_column = false;
+  // NAMEDATALEN - 1: the server cuts a longer name (with a NOTICE only).
+  static constexpr std::size_t max_identifier_bytes = 63;
+
+  // The constraint's name comes from the catalog (pg_constraint; a CHECK's columns are those its
+  // expression names, as PostgreSQL records them), in the server, so this stays pure.
+  static std::string drop_constraint_by_columns(const op::drop_constraint& x, const render_options& options) {
+    const char type = x.kind == constraint_kind::primary_key ? 'p'
+                      : x.kind == constraint_kind::unique    ? 'u'
+                      : x.kind == constraint_kind::foreign_key ? 'f'
+                                                               : 'c';
+    std::vector<std::string_view> columns = x.columns;
+    std::sort(columns.begin(), columns.end());  // bytewise, as COLLATE "C" orders them below
+    std::string names, listed;
+    for (auto c : columns) {
+      names += (names.empty() ? "" : ", ") + detail::sql::literal(c);
+      listed += (listed.empty() ? "" : ", ") + std::string(c);
+    }
+    const std::string table = qualified(options, x.table);
+    // RAISE's message is a format: a % of a name is doubled.
+    auto escaped = [](const std::string& text) {
+      std::string out;
+      for (char c : text) out += c == '%' ? std::string("%%") : std::string(1, c);
+      return out;
+    };
+    const std::string what = std::string(to_string(x.kind)) + " constraint" + (columns.empty() ? "" : " on exactly (" + listed + ")");
+    std::string sql =
+        "DO $strata$ DECLARE found name[]; BEGIN "
+        "SELECT array_agg(k.conname ORDER BY k.conname) INTO found FROM pg_constraint k WHERE k.conrelid = to_regclass(" +
+        detail::sql::literal(table) + ") AND k.contype = '" + type + "'";
+    if (!columns.empty())
+      sql += " AND ARRAY(SELECT a.attname::text FROM pg_attribute a WHERE a.attrelid = k.conrelid AND a.attnum = ANY (k.conkey) "
+             "ORDER BY a.attname::text COLLATE \"C\") = ARRAY[" + names + "]::text[]";
+    sql += "; IF coalesce(array_length(found, 1), 0) = 0 THEN RAISE EXCEPTION " +
+           detail::sql::literal(escaped("table " + std::string(x.table) + " has no " + what +
+                                        "; check the kind and the columns, or drop the constraint by name")) +
+           "; END IF; IF array_length(found, 1) > 1 THEN RAISE EXCEPTION " +
+           detail::sql::literal(escaped("table " + std::string(x.table) + " has several of them") + " (%); drop the one you mean by name") +
+           ", array_to_string(found, ', ')" +
+           "; END IF; EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', " + detail::sql::literal(table) +
+           ", found[1]); END $strata$";
+    return sql;
+  }
+};
+
+static_assert(SqlTraits<postgresql_sql>);
+
+}  // namespace strata
+// #include <strata/dialect/sqlite_sql.hpp>
+// strata::sqlite_sql: SQLite's SQL traits (what its SQL writes differently, and how it alters tables), with no SQLite client.
+
+#include <algorithm>
+#include <cctype>
+#include <cstddef>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+// #include <strata/detail/sql_identifiers.hpp>
+// #include <strata/detail/sqlite_plan.hpp>
+// strata::detail::sqlite_plan: the pure planner of SQLite's table alterations (ALTER in place, or the 12-step rebuild).
+//
+// As Alembic's batch mode splits deciding (BatchOperationsImpl/ApplyBatchImpl) from running: given
+// a table's parsed definition, the objects around it and a run of alterations of it, the planner
+// says what to run, and touches no database. The executor (strata::sqlite::apply) reads the table
+// from sqlite_master; strata::render reads it from the replayed schema, rendered and parsed back;
+// both plan here, so they run and show the same statements (but for a schema edit, which only the
+// executor may plan: a script rebuilds instead).
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <string_view>
+#include <tuple>
+#include <utility>
+#include <variant>
+#include <vector>
+
+// #include <strata/detail/sql_identifiers.hpp>
+// #include <strata/detail/sqlite_table.hpp>
+// strata::detail::sqlite_table: a parser of SQLite's CREATE TABLE (and CREATE INDEX) text into a table model, for the rebuild.
+
+#include <algorithm>
+#include <cctype>
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+// #include <strata/detail/sql_identifiers.hpp>
+
+namespace strata::detail::sqlite_table {
+
+using sql::quote;
+using sql::quote_list;
+
+inline std::string upper(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// SQLite compares names ASCII case-insensitively; no string is built (the planner calls this in nested loops).
+inline bool same_name(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return sql::lower(x) == sql::lower(y); });
+}
+
+// The parser: enough of SQLite's CREATE TABLE grammar to edit columns and constraints, keeping
+// each element's text as written.
+
+struct token {
+  enum kind_t { word, identifier, string, number, punct } kind;
+  std::size_t begin;
+  std::size_t end;
+  std::string value;  // identifiers unquoted; words as written
+};
+
+inline std::vector<token> tokenize(std::string_view sql) {
+  std::vector<token> out;
+  std::size_t i = 0;
+  auto quoted = [&](char close, token::kind_t kind) {
+    const auto start = i++;
+    std::string value;
+    while (i < sql.size()) {
+      if (sql[i] == close) {
+        if (close != ']' && i + 1 < sql.size() && sql[i + 1] == close) {
+          value += close;
+          i += 2;
+          continue;
+        }
+        ++i;
+        out.push_back({kind, start, i, value});
+        return;
+      }
+      value += sql[i++];
+    }
+    throw std::runtime_error("unterminated quote in the table's SQL");
+  };
+  while (i < sql.size()) {
+    const char c = sql[i];
+    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
+    if (c == '-' && i + 1 < sql.size() && sql[i + 1] == '-') { while (i < sql.size() && sql[i] != '\n') ++i; continue; }
+    if (c == '/' && i + 1 < sql.size() && sql[i + 1] == '*') {
+      const auto close = sql.find("*/", i + 2);
+      i = close == std::string_view::npos ? sql.size() : close + 2;
+      continue;
+    }
+    if ((c == 'x' || c == 'X') && i + 1 < sql.size() && sql[i + 1] == '\'') {
+      const auto start = i++;
+      quoted('\'', token::string);
+      out.back().begin = start;
+      continue;
+    }
+    if (c == '\'') { quoted('\'', token::string); continue; }
+    if (c == '"') { quoted('"', token::identifier); continue; }
+    if (c == '`') { quoted('`', token::identifier); continue; }
+    if (c == '[') { quoted(']', token::identifier); continue; }
+    if (std::isdigit(static_cast<unsigned char>(c)) || (c == '.' && i + 1 < sql.size() && std::isdigit(static_cast<unsigned char>(sql[i + 1])))) {
+      const auto start = i;
+      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '.' ||
+                                ((sql[i] == '+' || sql[i] == '-') && (sql[i - 1] == 'e' || sql[i - 1] == 'E'))))
+        ++i;
+      out.push_back({token::number, start, i, std::string(sql.substr(start, i - start))});
+      continue;
+    }
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80) {
+      const auto start = i;
+      while (i < sql.size() && (std::isalnum(static_cast<unsigned char>(sql[i])) || sql[i] == '_' || sql[i] == '$' ||
+                                static_cast<unsigned char>(sql[i]) >= 0x80))
+        ++i;
+      out.push_back({token::word, start, i, std::string(sql.substr(start, i - start))});
+      continue;
+    }
+    out.push_back({token::punct, i, i + 1, std::string(1, c)});
+    ++i;
+  }
+  return out;
+}
+
+struct clause {
+  std::string keyword;     // PRIMARY, NOT, NULL, UNIQUE, CHECK, DEFAULT, COLLATE, REFERENCES, GENERATED, AS
+  std::string name;        // CONSTRAINT name, if any
+  std::string text;        // the clause as written, CONSTRAINT name included
+  std::string referenced;  // REFERENCES: the table
+};
+
+struct parsed_column {
+  std::string name;
+  std::string type;
+  std::vector<clause> clauses;
+
+  [[nodiscard]] bool has(std::string_view keyword) const {
+    return std::any_of(clauses.begin(), clauses.end(), [&](const clause& c) { return c.keyword == keyword; });
+  }
+  [[nodiscard]] std::string definition() const {
+    std::string out = quote(name);
+    if (!type.empty()) out += " " + type;
+    for (const auto& c : clauses) out += " " + c.text;
+    return out;
+  }
+};
+
+struct parsed_constraint {
+  std::string keyword;               // PRIMARY, UNIQUE, CHECK, FOREIGN
+  std::string name;
+  std::string text;                  // as written, CONSTRAINT name included
+  std::vector<std::string> columns;  // the key's columns (PRIMARY, UNIQUE, FOREIGN) or every identifier (CHECK)
+  std::string referenced;            // FOREIGN: the table it references
+};
+
+struct parsed_table {
+  std::string name;
+  std::vector<parsed_column> columns;
+  std::vector<parsed_constraint> constraints;
+  std::string options;  // WITHOUT ROWID, STRICT
+
+  [[nodiscard]] parsed_column* find(std::string_view column_name) {
+    for (auto& c : columns)
+      if (same_name(c.name, column_name)) return &c;
+    return nullptr;
+  }
+
+  [[nodiscard]] std::string create_sql(std::string_view table_name) const {
+    std::string out = "CREATE TABLE " + quote(table_name) + " (";
+    bool first = true;
+    for (const auto& c : columns) {
+      out += (first ? "\n  " : ",\n  ") + c.definition();
+      first = false;
+    }
+    for (const auto& k : constraints) {
+      out += (first ? "\n  " : ",\n  ") + k.text;
+      first = false;
+    }
+    return out + "\n)" + (options.empty() ? "" : " " + options);
+  }
+};
+
+class table_parser {
+ public:
+  explicit table_parser(std::string_view sql) : sql_(sql), tokens_(tokenize(sql)) {}
+
+  parsed_table parse() {
+    parsed_table t;
+    std::size_t p = 0;
+    while (p < tokens_.size() && !is_word(p, "TABLE")) ++p;
+    ++p;
+    if (is_word(p, "IF")) p += 3;
+    t.name = tokens_.at(p).value;
+    ++p;
+    if (p < tokens_.size() && tokens_[p].value == ".") {
+      t.name = tokens_.at(p + 1).value;
+      p += 2;
+    }
+    if (p >= tokens_.size() || tokens_[p].value != "(") throw std::runtime_error("the table is defined by AS SELECT, which cannot be rebuilt");
+    const auto close = matching(p);
+    std::size_t start = p + 1;
+    for (std::size_t q = p + 1; q <= close; ++q) {
+      if (q == close || tokens_[q].value == ",") {
+        element(t, start, q);
+        start = q + 1;
+      } else if (tokens_[q].value == "(") {
+        q = matching(q);
+      }
+    }
+    if (close + 1 < tokens_.size()) t.options = std::string(sql_.substr(tokens_[close + 1].begin));
+    return t;
+  }
+
+  // A column definition on its own (used to add a column to a parsed table).
+  parsed_column column_definition() { return column(0, tokens_.size()); }
+
+ private:
+  [[nodiscard]] bool is_word(std::size_t p, std::string_view w) const {
+    return p < tokens_.size() && tokens_[p].kind == token::word && upper(tokens_[p].value) == w;
+  }
+  [[nodiscard]] std::string word(std::size_t p) const {
+    return p < tokens_.size() && tokens_[p].kind == token::word ? upper(tokens_[p].value) : std::string{};
+  }
+  [[nodiscard]] std::size_t matching(std::size_t open) const {
+    int depth = 0;
+    for (std::size_t q = open; q < tokens_.size(); ++q) {
+      if (tokens_[q].value == "(" && tokens_[q].kind == token::punct) ++depth;
+      if (tokens_[q].value == ")" && tokens_[q].kind == token::punct && --depth == 0) return q;
+    }
+    throw std::runtime_error("unbalanced parentheses in the table's SQL");
+  }
+  [[nodiscard]] std::string text(std::size_t b, std::size_t e) const {
+    if (b >= e) return {};
+    return std::string(sql_.substr(tokens_[b].begin, tokens_[e - 1].end - tokens_[b].begin));
+  }
+  [[nodiscard]] bool starts_clause(std::size_t q, std::string_view current) const {
+    static constexpr std::string_view keywords[] = {"CONSTRAINT", "PRIMARY", "NOT", "NULL", "UNIQUE", "CHECK",
+                                                    "DEFAULT", "COLLATE", "REFERENCES", "GENERATED", "AS"};
+    const auto w = word(q);
+    if (std::find(std::begin(keywords), std::end(keywords), w) == std::end(keywords)) return false;
+    if ((w == "NULL" || w == "DEFAULT") && word(q - 1) == "SET") return false;  // ON DELETE SET NULL
+    if (w == "NOT" && word(q + 1) == "DEFERRABLE") return false;
+    if (w == "AS" && current == "GENERATED") return false;
+    return true;
+  }
+
+  parsed_column column(std::size_t b, std::size_t e) {
+    parsed_column c;
+    c.name = tokens_.at(b).value;
+    std::size_t p = b + 1;
+    while (p < e && !starts_clause(p, "")) p = tokens_[p].value == "(" ? matching(p) + 1 : p + 1;
+    c.type = text(b + 1, p);
+    while (p < e) {
+      const auto start = p;
+      clause k;
+      if (is_word(p, "CONSTRAINT")) {
+        k.name = tokens_.at(p + 1).value;
+        p += 2;
+      }
+      k.keyword = word(p);
+      std::size_t q = p + 1;
+      if (k.keyword == "DEFAULT") {
+        if (q < e && tokens_[q].value == "(") q = matching(q) + 1;
+        else if (q < e && (tokens_[q].value == "-" || tokens_[q].value == "+")) q += 2;
+        else q += 1;
+      } else {
+        if (k.keyword == "NOT" || k.keyword == "PRIMARY") ++q;  // NOT NULL, PRIMARY KEY
+        while (q < e && !starts_clause(q, k.keyword)) q = tokens_[q].value == "(" ? matching(q) + 1 : q + 1;
+      }
+      q = std::min(q, e);
+      if (k.keyword == "REFERENCES" && p + 1 < e) k.referenced = tokens_[p + 1].value;
+      k.text = text(start, q);
+      c.clauses.push_back(std::move(k));
+      p = q;
+    }
+    return c;
+  }
+
+  void element(parsed_table& t, std::size_t b, std::size_t e) {
+    if (b >= e) return;
+    std::size_t p = b;
+    std::string name;
+    if (is_word(p, "CONSTRAINT")) {
+      name = tokens_.at(p + 1).value;
+      p += 2;
+    }
+    const auto kw = word(p);
+    if (kw != "PRIMARY" && kw != "UNIQUE" && kw != "CHECK" && kw != "FOREIGN") {
+      t.columns.push_back(column(b, e));
+      return;
+    }
+    parsed_constraint k{kw, name, text(b, e), {}, {}};
+    if (kw == "FOREIGN")
+      for (std::size_t q = p; q + 1 < e; ++q)
+        if (is_word(q, "REFERENCES")) {
+          k.referenced = tokens_[q + 1].value;
+          break;
+        }
+    while (p < e && tokens_[p].value != "(") ++p;
+    if (p < e) {
+      const auto close = matching(p);
+      bool item_start = true;
+      for (std::size_t q = p + 1; q < close; ++q) {
+        if (kw == "CHECK") {
+          if (tokens_[q].kind == token::word || tokens_[q].kind == token::identifier) k.columns.push_back(tokens_[q].value);
+          continue;
+        }
+        if (tokens_[q].value == ",") { item_start = true; continue; }
+        if (tokens_[q].value == "(") { q = matching(q); continue; }
+        if (item_start) k.columns.push_back(tokens_[q].value);
+        item_start = false;
+      }
+    }
+    t.constraints.push_back(std::move(k));
+  }
+
+  std::string_view sql_;
+  std::vector<token> tokens_;
+};
+
+inline parsed_table parse_create_table(std::string_view sql) { return table_parser(sql).parse(); }
+
+inline parsed_column parse_column(const std::string& definition) { return table_parser(definition).column_definition(); }
+
+// Whether a CREATE INDEX indexes `column` (names it between the parentheses after ON <table>; its
+// WHERE clause does not count).
+inline bool index_covers(std::string_view index_sql, std::string_view column) {
+  const auto tokens = tokenize(index_sql);
+  std::size_t p = 0;
+  while (p < tokens.size() && !(tokens[p].kind == token::word && upper(tokens[p].value) == "ON")) ++p;
+  while (p < tokens.size() && tokens[p].value != "(") ++p;
+  for (int depth = 0; p < tokens.size(); ++p) {
+    if (tokens[p].kind == token::punct && tokens[p].value == "(") ++depth;
+    if (tokens[p].kind == token::punct && tokens[p].value == ")" && --depth == 0) break;
+    if ((tokens[p].kind == token::word || tokens[p].kind == token::identifier) && same_name(tokens[p].value, column)) return true;
+  }
+  return false;
+}
+
+}  // namespace strata::detail::sqlite_table
+// #include <strata/errors.hpp>
+// #include <strata/naming.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/render.hpp>
+// #include <strata/schema.hpp>
+
+namespace strata::detail::sqlite_plan {
+
+using sqlite_table::parsed_column;
+using sqlite_table::parsed_constraint;
+using sqlite_table::parsed_table;
+using sqlite_table::same_name;
+
+// The rebuild's new table, until it takes the old one's name.
+inline constexpr std::string_view temporary_prefix = "_strata_new_";
+// ALTER TABLE DROP COLUMN came with SQLite 3.35.0.
+inline constexpr std::uint32_t native_drop_column_version = 3035000;
+
+struct named_sql {
+  std::string name;
+  std::string sql;
+  friend bool operator==(const named_sql&, const named_sql&) = default;
+};
+
+// What the planner knows of a table.
+struct table_inputs {
+  parsed_table table;
+  std::vector<named_sql> indexes;               // its CREATE INDEX statements (SQLite's automatic ones left out)
+  std::vector<named_sql> triggers;              // its CREATE TRIGGER statements
+  std::vector<named_sql> dependents;            // views, and triggers of other tables, whose SQL names it
+  std::vector<std::string> referencing;         // the tables with a foreign key to it, sorted
+  std::vector<std::string> referenced_columns;  // its columns those foreign keys name
+};
+
+// One statement of a plan, with what the executor needs to run it well.
+struct step {
+  enum class role : std::uint8_t {
+    statement,   // run as is
+    create,      // the new table
+    copy,        // the rows, old to new
+    rename,      // the new table takes the old one's name
+    restore,     // puts back what the rebuild set (legacy_alter_table) for the connection
+    definition,  // the table's new definition written into sqlite_master (a schema edit)
+    index,       // an index of the table, recreated
+    trigger,     // a trigger of the table, recreated
+  };
+  role kind = role::statement;
+  std::string sql;
+  std::string name;  // the index or trigger recreated
+  friend bool operator==(const step&, const step&) = default;
+};
+
+// One column of the new table filled from the old one: INSERT INTO new (column) SELECT expression.
+struct column_copy {
+  std::string column;
+  std::string expression;
+  friend bool operator==(const column_copy&, const column_copy&) = default;
+};
+
+struct plan {
+  std::string table;                // as the database spells it
+  bool rebuild = false;             // false: the alterations run in place (ALTER TABLE ADD/DROP COLUMN)
+  bool schema_edit = false;         // the one step is the table's new definition (step::role::definition)
+  std::vector<step> steps;
+  std::vector<column_copy> copy;    // the rebuild's column mapping; a new column gets its DEFAULT
+  std::vector<std::string> checks;  // tables whose foreign keys PRAGMA foreign_key_check checks before commit
+
+  [[nodiscard]] std::vector<std::string> statements() const {
+    std::vector<std::string> out;
+    for (const auto& s : steps) out.push_back(s.sql);
+    return out;
+  }
+};
+
+// SQLite's type affinity of a declared type (sqlite.org/datatype3.html, section 3.1).
+enum class affinity : std::uint8_t { integer, text, blob, real, numeric };
+
+inline affinity affinity_of(std::string_view declared) {
+  const auto u = sqlite_table::upper(declared);
+  auto has = [&](std::string_view part) { return u.find(part) != std::string::npos; };
+  if (has("INT")) return affinity::integer;
+  if (has("CHAR") || has("CLOB") || has("TEXT")) return affinity::text;
+  if (has("BLOB") || u.empty()) return affinity::blob;
+  if (has("REAL") || has("FLOA") || has("DOUB")) return affinity::real;
+  return affinity::numeric;
+}
+
+inline std::string_view kind_name(constraint_kind kind) {
+  switch (kind) {
+    case constraint_kind::primary_key: return "PRIMARY KEY";
+    case constraint_kind::unique: return "UNIQUE";
+    case constraint_kind::foreign_key: return "FOREIGN KEY";
+    case constraint_kind::check: return "CHECK";
+  }
+  return "";
+}
+
+inline std::optional<constraint_kind> kind_of(std::string_view keyword) {
+  if (keyword == "PRIMARY") return constraint_kind::primary_key;
+  if (keyword == "UNIQUE") return constraint_kind::unique;
+  if (keyword == "CHECK") return constraint_kind::check;
+  if (keyword == "FOREIGN" || keyword == "REFERENCES") return constraint_kind::foreign_key;
+  return std::nullopt;
+}
+
+// The expression of a CHECK clause or constraint: what its parentheses hold.
+inline std::string check_expression(std::string_view text) {
+  const auto tokens = sqlite_table::tokenize(text);
+  std::size_t p = 0;
+  while (p < tokens.size() && !(tokens[p].kind == sqlite_table::token::word && sqlite_table::upper(tokens[p].value) == "CHECK")) ++p;
+  while (p < tokens.size() && tokens[p].value != "(") ++p;
+  if (p >= tokens.size()) return {};
+  int depth = 0;
+  for (auto q = p; q < tokens.size(); ++q) {
+    if (tokens[q].kind == sqlite_table::token::punct && tokens[q].value == "(") ++depth;
+    if (tokens[q].kind == sqlite_table::token::punct && tokens[q].value == ")" && --depth == 0)
+      return std::string(text.substr(tokens[p].end, tokens[q].begin - tokens[p].end));
+  }
+  return {};
+}
+
+// One constraint of a parsed table, wherever it is written.
+struct found_constraint {
+  constraint_kind kind;
+  std::string name;
+  std::vector<std::string> columns;  // a CHECK's: the table's columns its expression names, its own column first
+  std::string referenced;
+  bool on_column = false;
+  std::size_t index = 0;   // in table.constraints, or in table.columns when on_column
+  std::size_t clause = 0;  // in the column's clauses
+};
+
+inline std::vector<std::string_view> column_names(const parsed_table& t) {
+  std::vector<std::string_view> out;
+  for (const auto& c : t.columns) out.emplace_back(c.name);
+  return out;
+}
+
+inline std::vector<found_constraint> constraints_of(const parsed_table& t) {
+  const auto names = column_names(t);
+  auto named_in = [&](std::string_view sql, std::string_view own) {
+    std::vector<std::string> out;
+    for (auto n : sql::columns_named(sql, names, own)) out.emplace_back(n);
+    return out;
+  };
+  std::vector<found_constraint> out;
+  for (std::size_t i = 0; i < t.columns.size(); ++i)
+    for (std::size_t j = 0; j < t.columns[i].clauses.size(); ++j) {
+      const auto& k = t.columns[i].clauses[j];
+      const auto kind = kind_of(k.keyword);
+      if (!kind) continue;
+      found_constraint f{*kind, k.name, {t.columns[i].name}, k.referenced, true, i, j};
+      if (*kind == constraint_kind::check) f.columns = named_in(check_expression(k.text), t.columns[i].name);
+      out.push_back(std::move(f));
+    }
+  for (std::size_t i = 0; i < t.constraints.size(); ++i) {
+    const auto& k = t.constraints[i];
+    const auto kind = kind_of(k.keyword);
+    if (!kind) continue;
+    found_constraint f{*kind, k.name, k.columns, k.referenced, false, i, 0};
+    if (*kind == constraint_kind::check) f.columns = named_in(check_expression(k.text), {});
+    out.push_back(std::move(f));
+  }
+  return out;
+}
+
+// Names the unnamed constraints of a parsed table by the convention, as Alembic's batch mode does
+// with its naming_convention, so that drop_constraint finds them by those names.
+template <class Sql>
+void name_unnamed(parsed_table& t, const naming_convention& naming) {
+  if (naming.empty()) return;
+  for (const auto& f : constraints_of(t)) {
+    if (!f.name.empty()) continue;
+    const std::vector<std::string_view> columns(f.columns.begin(), f.columns.end());
+    const auto name = convention_name(pattern_for(naming, f.kind), {t.name, columns, f.referenced, {}});
+    if (name.empty()) continue;
+    if (f.on_column) {
+      auto& k = t.columns[f.index].clauses[f.clause];
+      k.text = Sql::constraint_prefix(name) + k.text;
+      k.name = name;
+    } else {
+      auto& k = t.constraints[f.index];
+      k.text = Sql::constraint_prefix(name) + k.text;
+      k.name = name;
+    }
+  }
+}
+
+// Where a clause goes in a column definition: where strata's renderer writes it, so that a table
+// altered here reads as one rendered afresh.
+inline int clause_rank(std::string_view keyword) {
+  if (keyword == "NOT" || keyword == "NULL") return 1;
+  if (keyword == "PRIMARY") return 2;
+  if (keyword == "UNIQUE") return 3;
+  if (keyword == "DEFAULT") return 4;
+  if (keyword == "CHECK") return 5;
+  if (keyword == "REFERENCES") return 6;
+  if (keyword == "GENERATED" || keyword == "AS") return 7;
+  return 8;
+}
+
+inline void insert_clause(parsed_column& c, sqlite_table::clause k) {
+  const auto rank = clause_rank(k.keyword);
+  const auto at = std::find_if(c.clauses.begin(), c.clauses.end(), [&](const sqlite_table::clause& x) { return clause_rank(x.keyword) > rank; });
+  c.clauses.insert(at, std::move(k));
+}
+
+inline bool references_anything(const parsed_table& t) {
+  for (const auto& k : t.constraints)
+    if (k.keyword == "FOREIGN") return true;
+  for (const auto& c : t.columns)
+    if (c.has("REFERENCES")) return true;
+  return false;
+}
+
+// The planner. Sql: the SQLite traits that render columns and constraints (strata::sqlite_sql).
+template <class Sql>
+class planner {
+ public:
+  // edits_schema: a run that only removes constraints may be planned as a schema edit (the
+  // executor's, which reads and writes the schema version; a script cannot, and rebuilds).
+  planner(const table_inputs& inputs, const render_options& options, bool edits_schema = false)
+      : inputs_(inputs), options_(options), edits_schema_(edits_schema) {}
+
+  // The plan of a run of alterations of the table: in place when SQLite can do every one of them
+  // so, else a schema edit when that is allowed and the run only removes constraints, else one rebuild.
+  plan make(std::span<const operation> batch) {
+    if (auto p = in_place(batch)) return *p;
+    if (edits_schema_)
+      if (auto p = schema_edit(batch)) return *p;
+    return rebuild(batch);
+  }
+
+ private:
+  // ---- in place: ADD COLUMN within its rules, DROP COLUMN when nothing uses the column ----
+
+  std::optional<plan> in_place(std::span<const operation> batch) {
+    parsed_table t = inputs_.table;
+    plan p{t.name, false, false, {}, {}, {}};
+    for (const auto& o : batch) {
+      if (const auto* x = std::get_if<op::add_column>(&o); x != nullptr && x->placement.empty() && Sql::can_add_in_place(x->definition) &&
+                                                          find(t, x->definition.name) == nullptr) {
+        t.columns.push_back(sqlite_table::parse_column(Sql::column_definition(t.name, x->definition, true, x->naming, options_)));
+        p.steps.push_back({step::role::statement, Sql::add_column(*x, options_), {}});
+      } else if (const auto* d = std::get_if<op::drop_column>(&o); d != nullptr && droppable(t, d->column)) {
+        std::erase_if(t.columns, [&](const parsed_column& c) { return same_name(c.name, d->column); });
+        p.steps.push_back({step::role::statement, Sql::drop_column(*d, options_), {}});
+      } else {
+        return std::nullopt;
+      }
+    }
+    return p;
+  }
+
+  // SQLite's DROP COLUMN refuses a column that a key, a UNIQUE, a foreign key, an index, a CHECK
+  // or generated column of another, a view or a trigger uses (sqlite.org/lang_altertable.html);
+  // so does this, a little more strictly (any mention counts), and then the table is rebuilt.
+  bool droppable(const parsed_table& t, std::string_view column) const {
+    if (options_.server_version != 0 && options_.server_version < native_drop_column_version) return false;
+    const auto* c = find(t, column);
+    if (c == nullptr || t.columns.size() == 1) return false;
+    if (c->has("PRIMARY") || c->has("UNIQUE") || c->has("REFERENCES")) return false;
+    for (const auto& other : t.columns)
+      if (&other != c)
+        for (const auto& k : other.clauses)
+          if (sql::mentions(k.text, column)) return false;
+    for (const auto& k : t.constraints)
+      if (sql::mentions(k.text, column)) return false;
+    for (const auto* objects : {&inputs_.indexes, &inputs_.triggers, &inputs_.dependents})
+      for (const auto& object : *objects)
+        if (sql::mentions(object.sql, column)) return false;
+    return std::none_of(inputs_.referenced_columns.begin(), inputs_.referenced_columns.end(),
+                        [&](const std::string& r) { return same_name(r, column); });
+  }
+
+  // ---- a schema edit: constraints removed, no row read or written ----
+  //
+  // sqlite.org/lang_altertable.html ("Making Other Kinds Of Table Schema Changes") allows removing
+  // CHECK, FOREIGN KEY and NOT NULL constraints by writing the table's new CREATE TABLE into
+  // sqlite_schema, as no stored row changes meaning. A run qualifies when its alter_columns only make
+  // columns nullable and its drop_constraints only drop CHECKs and foreign keys, and the edited
+  // definition differs from the old one by removed clauses of those kinds alone (not a primary key
+  // column's NOT NULL). Defaults are left to the rebuild: rows written before an ADD COLUMN hold no
+  // value for it and read the column's default from the schema, so a new default would change them.
+  std::optional<plan> schema_edit(std::span<const operation> batch) {
+    for (const auto& o : batch) {
+      if (const auto* a = std::get_if<op::alter_column>(&o)) {
+        const auto& c = a->change;
+        if (c.type || c.using_sql || c.server_default || c.drop_default || c.nullable != std::optional<bool>(true)) return std::nullopt;
+      } else if (const auto* d = std::get_if<op::drop_constraint>(&o)) {
+        if (d->name.empty() && d->kind != constraint_kind::check && d->kind != constraint_kind::foreign_key) return std::nullopt;
+      } else {
+        return std::nullopt;
+      }
+    }
+    parsed_table before = inputs_.table;
+    name_unnamed<Sql>(before, edit(batch));
+    if (!only_removes(before, t_)) return std::nullopt;
+    plan p{t_.name, false, true, {}, {}, {}};
+    p.steps.push_back({step::role::definition,
+                       "UPDATE sqlite_master SET sql = " + sql::literal(t_.create_sql(t_.name)) + " WHERE type = 'table' AND name = " +
+                           sql::literal(t_.name),
+                       {}});
+    return p;
+  }
+
+  // Whether `after` is `before` with some NOT NULL, CHECK and REFERENCES clauses and CHECK and
+  // FOREIGN KEY constraints taken out, and nothing else changed.
+  static bool only_removes(const parsed_table& before, const parsed_table& after) {
+    if (before.name != after.name || before.options != after.options || before.columns.size() != after.columns.size()) return false;
+    auto removed_only = [](const auto& from, const auto& to, auto&& removable) {
+      std::size_t j = 0;
+      for (const auto& x : from) {
+        if (j < to.size() && to[j].text == x.text && to[j].keyword == x.keyword) ++j;
+        else if (!removable(x)) return false;
+      }
+      return j == to.size();
+    };
+    std::vector<std::string> key_columns;
+    for (const auto& k : before.constraints)
+      if (k.keyword == "PRIMARY") key_columns.insert(key_columns.end(), k.columns.begin(), k.columns.end());
+    for (std::size_t i = 0; i < before.columns.size(); ++i) {
+      const auto& b = before.columns[i];
+      const auto& a = after.columns[i];
+      if (b.name != a.name || b.type != a.type) return false;
+      const bool in_key = b.has("PRIMARY") || std::any_of(key_columns.begin(), key_columns.end(), [&](const std::string& k) { return same_name(k, b.name); });
+      if (!removed_only(b.clauses, a.clauses, [&](const sqlite_table::clause& k) {
+            return k.keyword == "CHECK" || k.keyword == "REFERENCES" || (!in_key && (k.keyword == "NOT" || k.keyword == "NULL"));
+          }))
+        return false;
+    }
+    return removed_only(before.constraints, after.constraints,
+                        [](const parsed_constraint& k) { return k.keyword == "CHECK" || k.keyword == "FOREIGN"; });
+  }
+
+  // ---- the rebuild ----
+
+  // The table as the run leaves it (t_; source_ and dropped_ for its copy); returns the naming
+  // convention the run gives, with which unnamed constraints were named.
+  naming_convention edit(std::span<const operation> batch) {
+    t_ = inputs_.table;
+    naming_convention naming{};
+    for (const auto& o : batch)
+      std::visit([&](const auto& x) {
+        if constexpr (requires { x.naming; })
+          if (!x.naming.empty()) naming = x.naming;
+      }, o);
+    name_unnamed<Sql>(t_, naming);
+    source_.clear();
+    for (const auto& c : t_.columns)
+      source_.push_back(c.has("GENERATED") || c.has("AS") ? std::nullopt : std::optional<std::string>(sql::quote(c.name)));
+    dropped_.clear();
+    for (const auto& o : batch) std::visit([&](const auto& x) { on(o, x); }, o);
+    return naming;
+  }
+
+  plan rebuild(std::span<const operation> batch) {
+    edit(batch);
+    const std::string& table = t_.name;
+    const std::string temporary = std::string(temporary_prefix) + table;
+    plan p{table, true, false, {}, {}, {}};
+    p.steps.push_back({step::role::create, t_.create_sql(temporary), {}});
+    std::string columns, expressions;
+    for (std::size_t i = 0; i < t_.columns.size(); ++i) {
+      if (!source_[i]) continue;
+      p.copy.push_back({t_.columns[i].name, *source_[i]});
+      columns += (columns.empty() ? "" : ", ") + sql::quote(t_.columns[i].name);
+      expressions += (expressions.empty() ? "" : ", ") + *source_[i];
+    }
+    if (!columns.empty())
+      p.steps.push_back({step::role::copy, "INSERT INTO " + sql::quote(temporary) + " (" + columns + ") SELECT " + expressions + " FROM " +
+                                               sql::quote(table), {}});
+    p.steps.push_back({step::role::statement, "DROP TABLE " + sql::quote(table), {}});
+    // With legacy_alter_table on, the rename leaves views, triggers and other tables' foreign keys
+    // alone: they name the table, which exists again once the rename is done.
+    p.steps.push_back({step::role::statement, "PRAGMA legacy_alter_table = ON", {}});
+    p.steps.push_back({step::role::rename, "ALTER TABLE " + sql::quote(temporary) + " RENAME TO " + sql::quote(table), {}});
+    p.steps.push_back({step::role::restore, "PRAGMA legacy_alter_table = OFF", {}});
+    for (const auto& index : inputs_.indexes)
+      if (std::none_of(dropped_.begin(), dropped_.end(), [&](const std::string& d) { return sqlite_table::index_covers(index.sql, d); }))
+        p.steps.push_back({step::role::index, index.sql, index.name});
+    for (const auto& trigger : inputs_.triggers) p.steps.push_back({step::role::trigger, trigger.sql, trigger.name});
+    if (references_anything(t_)) p.checks.push_back(table);
+    for (const auto& r : inputs_.referencing)
+      if (!same_name(r, table)) p.checks.push_back(r);
+    return p;
+  }
+
+  static parsed_column* find(parsed_table& t, std::string_view name) {
+    for (auto& c : t.columns)
+      if (same_name(c.name, name)) return &c;
+    return nullptr;
+  }
+  static const parsed_column* find(const parsed_table& t, std::string_view name) { return find(const_cast<parsed_table&>(t), name); }
+
+  std::size_t column_index(const operation& o, std::string_view name) const {
+    for (std::size_t i = 0; i < t_.columns.size(); ++i)
+      if (same_name(t_.columns[i].name, name)) return i;
+    throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no column '" + std::string(name) + "'");
+  }
+
+  static void drop_clauses(parsed_column& c, std::initializer_list<std::string_view> keywords) {
+    std::erase_if(c.clauses, [&](const sqlite_table::clause& k) { return std::find(keywords.begin(), keywords.end(), k.keyword) != keywords.end(); });
+  }
+
+  void on(const operation& o, const op::alter_column& x) {
+    const auto i = column_index(o, x.column);
+    auto& c = t_.columns[i];
+    if (x.change.type) {
+      const std::string old_type = c.type;
+      c.type = Sql::type(*x.change.type);
+      if (source_[i]) {
+        if (x.change.using_sql) source_[i] = std::string(*x.change.using_sql);
+        else if (affinity_of(old_type) != affinity_of(c.type)) source_[i] = "CAST(" + *source_[i] + " AS " + c.type + ")";
+      }
+      if (sqlite_table::upper(old_type).starts_with("BOOL") && x.change.type->kind != type_kind::boolean) {
+        std::erase_if(c.clauses, [&](const sqlite_table::clause& k) { return k.keyword == "CHECK" && is_boolean_check(check_expression(k.text), c.name); });
+        std::erase_if(t_.constraints, [&](const parsed_constraint& k) { return k.keyword == "CHECK" && is_boolean_check(check_expression(k.text), c.name); });
+      }
+    }
+    if (x.change.nullable) {
+      drop_clauses(c, {"NOT", "NULL"});
+      if (!*x.change.nullable) insert_clause(c, {"NOT", "", "NOT NULL", ""});
+    }
+    if (x.change.drop_default || x.change.server_default) drop_clauses(c, {"DEFAULT"});
+    if (x.change.server_default) insert_clause(c, {"DEFAULT", "", Sql::default_clause(*x.change.server_default), ""});
+  }
+
+  void on(const operation& o, const op::add_column& x) {
+    if (find(t_, x.definition.name) != nullptr)
+      throw operation_failed(strata::describe(o), "table '" + t_.name + "' already has a column '" + std::string(x.definition.name) + "'");
+    auto at = t_.columns.size();
+    if (const auto anchor = x.placement.insert_before.empty() ? x.placement.insert_after : x.placement.insert_before; !anchor.empty()) {
+      at = column_index(o, anchor) + (x.placement.insert_before.empty() ? 1 : 0);
+    }
+    t_.columns.insert(t_.columns.begin() + static_cast<std::ptrdiff_t>(at),
+                      sqlite_table::parse_column(Sql::column_definition(t_.name, x.definition, true, x.naming, options_)));
+    source_.insert(source_.begin() + static_cast<std::ptrdiff_t>(at), std::nullopt);  // a new column takes its DEFAULT
+  }
+
+  void on(const operation& o, const op::drop_column& x) {
+    const auto i = column_index(o, x.column);
+    const std::string dropped = t_.columns[i].name;
+    t_.columns.erase(t_.columns.begin() + static_cast<std::ptrdiff_t>(i));
+    source_.erase(source_.begin() + static_cast<std::ptrdiff_t>(i));
+    dropped_.push_back(dropped);
+    // As Alembic: a primary key loses the column and keeps the others; any other constraint on it goes.
+    for (auto& k : t_.constraints) {
+      if (k.keyword != "PRIMARY") continue;
+      const auto n = k.columns.size();
+      std::erase_if(k.columns, [&](const std::string& c) { return same_name(c, dropped); });
+      if (k.columns.size() == n || k.columns.empty()) continue;
+      std::vector<std::string_view> rest(k.columns.begin(), k.columns.end());
+      k.text = Sql::constraint_prefix(k.name) + "PRIMARY KEY (" + sql::quote_list(rest) + ")";
+    }
+    std::erase_if(t_.constraints, [&](const parsed_constraint& k) {
+      if (k.keyword == "CHECK") return sql::mentions(check_expression(k.text), dropped);
+      return k.columns.empty() || std::any_of(k.columns.begin(), k.columns.end(), [&](const std::string& c) { return same_name(c, dropped); });
+    });
+    if (t_.columns.empty()) throw operation_failed(strata::describe(o), "it would leave table '" + t_.name + "' with no column; drop the table instead");
+  }
+
+  void on(const operation&, const op::add_constraint& x) {
+    const auto names = column_names(t_);
+    const auto text = Sql::constraint_definition(t_.name, x.definition, names, x.naming, options_);
+    t_.constraints.push_back(sqlite_table::parse_create_table("CREATE TABLE t (x, " + text + ")").constraints.at(0));
+  }
+
+  void on(const operation& o, const op::drop_constraint& x) {
+    std::vector<found_constraint> found;
+    for (auto& f : constraints_of(t_)) {
+      if (!x.name.empty()) {
+        if (!f.name.empty() && same_name(f.name, x.name)) found.push_back(std::move(f));
+        continue;
+      }
+      if (f.kind != x.kind) continue;
+      const bool same_columns = x.columns.empty() || (f.columns.size() == x.columns.size() &&
+                                std::all_of(x.columns.begin(), x.columns.end(), [&](std::string_view w) {
+                                  return std::any_of(f.columns.begin(), f.columns.end(), [&](const std::string& c) { return same_name(c, w); });
+                                }));
+      if (same_columns) found.push_back(std::move(f));
+    }
+    if (found.empty() && !x.name.empty())
+      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no constraint named '" + std::string(x.name) +
+                                              "' (SQLite keeps a constraint's name only when it was created with one: drop an unnamed one by "
+                                              "kind and columns, or name it with op.use_naming_convention)");
+    std::string columns;
+    for (auto c : x.columns) columns += (columns.empty() ? "" : ", ") + std::string(c);
+    if (found.empty())
+      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has no " + std::string(kind_name(x.kind)) + " constraint on exactly (" +
+                                              columns + "); check the kind and the columns, or drop the constraint by name");
+    if (found.size() > 1 && x.name.empty())
+      throw operation_failed(strata::describe(o), "table '" + t_.name + "' has " + std::to_string(found.size()) + " " + std::string(kind_name(x.kind)) +
+                                              " constraints on (" + columns + "); drop the one you mean by name");
+    // Later entries first, so that the indexes of the earlier ones stay right.
+    std::sort(found.begin(), found.end(), [](const found_constraint& a, const found_constraint& b) {
+      return std::tie(a.on_column, a.index, a.clause) > std::tie(b.on_column, b.index, b.clause);
+    });
+    for (const auto& f : found) {
+      if (f.on_column) {
+        auto& clauses = t_.columns[f.index].clauses;
+        clauses.erase(clauses.begin() + static_cast<std::ptrdiff_t>(f.clause));
+        // PRIMARY KEY AUTOINCREMENT is one clause; a column's PRIMARY KEY also made it NOT NULL there.
+      } else {
+        t_.constraints.erase(t_.constraints.begin() + static_cast<std::ptrdiff_t>(f.index));
+      }
+    }
+  }
+
+  template <class Other>
+  void on(const operation& o, const Other&) {
+    throw operation_failed(strata::describe(o), "this operation is not a table alteration; it cannot be part of a SQLite table rebuild");
+  }
+
+  const table_inputs& inputs_;
+  const render_options& options_;
+  bool edits_schema_ = false;
+  parsed_table t_;
+  std::vector<std::optional<std::string>> source_;  // per column of t_: what the copy selects for it, or none
+  std::vector<std::string> dropped_;
+};
+
+}  // namespace strata::detail::sqlite_plan
+// #include <strata/detail/sqlite_table.hpp>
+// #include <strata/dialect/sqlite_target.hpp>
+// #include <strata/ops.hpp>
+// #include <strata/render.hpp>
+// #include <strata/schema.hpp>
+
+namespace strata {
+
+// SQLite's SQL. Besides its spelling of defaults and AUTOINCREMENT, SQLite alters little in place:
+// a run of one table's alterations (alter_column, add_column, drop_column, add_constraint,
+// drop_constraint; consecutive ones of a revision, grouped by table) is planned together by
+// detail::sqlite_plan::planner, from the table's definition: in place when every one can be
+// (ADD COLUMN within its rules, DROP COLUMN of a column nothing uses), else one 12-step rebuild.
+// A revision's rebuilds end with PRAGMA foreign_key_check of the rebuilt tables and of the tables
+// that reference them.
+struct sqlite_sql : sql_traits<sqlite_sql> {
+  static constexpr std::string_view name = "sqlite";
+  // What the compiler's review (strata::reviewed) may ask of SQLite (<strata/dialect/sqlite_target.hpp>).
+  static constexpr strata::review_target review_target = review_target_for<sqlite_sql>;
+
+  // SQLite takes a literal, a signed number, a keyword such as CURRENT_TIMESTAMP, or (expr).
+  static std::string default_clause(std::string_view sql) {
+    return "DEFAULT " + (is_plain_default(sql) ? std::string(sql) : "(" + std::string(sql) + ")");
+  }
+
+  static std::string primary_key_clause(const column& c) { return c.autoincrement ? "PRIMARY KEY AUTOINCREMENT" : "PRIMARY KEY"; }
+
+  // Whether ALTER TABLE ADD COLUMN can add this column (sqlite.org/lang_altertable.html).
+  static bool can_add_in_place(const column& c) {
+    if (c.is_primary_key || c.is_unique) return false;
+    if (c.generated_sql) return c.generated_storage == generated_kind::virtual_ && c.nullable;  // a STORED one would fill every row
+    if (c.default_sql) {
+      const auto u = detail::sqlite_table::upper(*c.default_sql);
+      if (u.starts_with("CURRENT_") || u.starts_with("(") || !is_plain_default(*c.default_sql)) return false;
+      if (u == "NULL" && !c.nullable) return false;
+      if (c.foreign_key && u != "NULL") return false;
+    } else if (!c.nullable) {
+      return false;
+    }
+    return true;
+  }
+
+  static bool is_table_alteration(const operation& o) {
+    return std::holds_alternative<op::alter_column>(o) || std::holds_alternative<op::drop_column>(o) ||
+           std::holds_alternative<op::add_column>(o) || std::holds_alternative<op::add_constraint>(o) ||
+           std::holds_alternative<op::drop_constraint>(o);
+  }
+
+  // Whether the operation may rebuild its table (a drop_column may or may not: it depends on what
+  // uses the column); the executor switches foreign keys off around a revision that may.
+  static bool may_rebuild(const operation& o) {
+    if (const auto* add = std::get_if<op::add_column>(&o)) return !add->placement.empty() || !can_add_in_place(add->definition);
+    return is_table_alteration(o);
+  }
+
+  // Whether strata::sqlite switches foreign keys off around a unit of these operations (one may
+  // rebuild a table: with them on, dropping the old table would cascade to its children).
+  static bool switches_foreign_keys_off(std::span<const operation> operations) {
+    return std::any_of(operations.begin(), operations.end(), &may_rebuild);
+  }
+
+  // As strata::sqlite's transaction() runs a unit: always in a transaction that takes the write
+  // lock up front, foreign keys off around it when it may rebuild a table (PRAGMA foreign_keys is a
+  // no-op inside a transaction). strata's connections have them on, so they are switched back on.
+  static unit_frame frame_unit(std::span<const operation> operations, [[maybe_unused]] bool transactional) {
+    const bool off = switches_foreign_keys_off(operations);
+    unit_frame f{{}, {}, true};
+    if (off) f.before.emplace_back("PRAGMA foreign_keys = OFF");
+    f.before.emplace_back(begin_statement);
+    f.after.emplace_back("COMMIT");
+    if (off) f.after.emplace_back("PRAGMA foreign_keys = ON");
+    return f;
+  }
+  static constexpr std::string_view begin_statement = "BEGIN IMMEDIATE";
+
+  // The pieces a revision is planned in: one operation, or a run of one table's consecutive
+  // alterations (in order of each table's first alteration; moving one table's alterations past
+  // another's is safe: a rebuild reads only its own table, and foreign keys are checked at the end).
+  static std::vector<std::vector<operation>> units(std::span<const operation> operations) {
+    std::vector<std::vector<operation>> out;
+    for (std::size_t i = 0; i < operations.size();) {
+      if (!is_table_alteration(operations[i])) {
+        out.push_back(std::vector<operation>{operations[i++]});
+        continue;
+      }
+      const auto first = static_cast<std::ptrdiff_t>(out.size());
+      for (; i < operations.size() && is_table_alteration(operations[i]); ++i) {
+        const auto table = table_of(operations[i]);
+        auto same_table = [&](const std::vector<operation>& b) { return detail::sqlite_table::same_name(table_of(b.front()), table); };
+        if (auto it = std::find_if(out.begin() + first, out.end(), same_table); it != out.end()) it->push_back(operations[i]);
+        else out.push_back(std::vector<operation>{operations[i]});
+      }
+    }
+    return out;
+  }
+
+  // A table as the planner sees it, from a schema model: its CREATE TABLE rendered and parsed
+  // back, its indexes rendered, the tables that reference it (no triggers or views: the model has none).
+  static detail::sqlite_plan::table_inputs inputs_from(const schema& s, std::string_view table) {
+    using detail::sqlite_table::same_name;
+    const render_options plain{};
+    const table_schema* t = nullptr;
+    for (const auto& x : s.tables)
+      if (same_name(x.name, table)) t = &x;
+    if (t == nullptr)
+      throw std::invalid_argument("no such table: " + std::string(table) + " in the schema given; pass the schema the revision starts from "
+                                  "(strata::replay<history>(previous revision))");
+    detail::sqlite_plan::table_inputs in;
+    in.table = detail::sqlite_table::parse_create_table(create_table(op::create_table{t->name, t->columns, t->constraints, {}}, plain));
+    for (const auto& i : s.indexes)
+      if (same_name(i.table, t->name)) in.indexes.push_back({std::string(i.name), create_index(op::create_index{i.name, i.table, i.columns, i.options}, plain)});
+    for (const auto& u : s.tables) {
+      bool references = false;
+      for (const auto& c : u.columns)
+        if (c.foreign_key && same_name(c.foreign_key->table, t->name)) {
+          references = true;
+          in.referenced_columns.emplace_back(c.foreign_key->column);
+        }
+      for (const auto& k : u.constraints)
+        if (k.kind == constraint_kind::foreign_key && same_name(k.referenced_table, t->name)) {
+          references = true;
+          in.referenced_columns.insert(in.referenced_columns.end(), k.referenced_columns.begin(), k.referenced_columns.end());
+        }
+      if (references && !same_name(u.name, t->name)) in.referencing.emplace_back(u.name);
+    }
+    std::sort(in.referencing.begin(), in.referencing.end());
+    return in;
+  }
+
+  // The plan of one table's run of alterations. edits_schema: strata::sqlite's own plans, which may
+  // edit the schema (constraints removed without copying the table); a script's rebuild instead.
+  static detail::sqlite_plan::plan plan(std::span<const operation> batch, const detail::sqlite_plan::table_inputs& inputs,
+                                        const render_options& options, bool edits_schema = false) {
+    return detail::sqlite_plan::planner<sqlite_sql>(inputs, options, edits_schema).make(batch);
+  }
+
+  // One operation alone: what SQLite does without the table's definition. Other alterations are
+  // planned (render_revision, or the dialect's apply).
+  static std::vector<std::string> statements(const operation& o, const render_options& options) {
+    if (is_table_alteration(o)) {
+      const auto* add = std::get_if<op::add_column>(&o);
+      if (add == nullptr || !add->placement.empty() || !can_add_in_place(add->definition))
+        throw operation_failed(describe(o), "SQLite makes this change by rebuilding the table, which is planned from the table's definition: "
+                                            "render the whole revision with strata::render<strata::sqlite_sql> and the schema before it");
+    }
+    return sql_traits::statements(o, options);
+  }
+
+  // The tables a revision's rebuilds check the foreign keys of, following renames and drops.
+  class foreign_key_checks {
+   public:
+    void add(const detail::sqlite_plan::plan& p) {
+      for (const auto& t : p.checks)
+        if (std::none_of(tables_.begin(), tables_.end(), [&](const std::string& x) { return detail::sqlite_table::same_name(x, t); }))
+          tables_.push_back(t);
+    }
+    void follow(const operation& o) {
+      if (const auto* r = std::get_if<op::rename_table>(&o)) {
+        for (auto& t : tables_)
+          if (detail::sqlite_table::same_name(t, r->table)) t = std::string(r->new_name);
+      } else if (const auto* d = std::get_if<op::drop_table>(&o)) {
+        std::erase_if(tables_, [&](const std::string& t) { return detail::sqlite_table::same_name(t, d->table); });
+      }
+    }
+    [[nodiscard]] const std::vector<std::string>& tables() const { return tables_; }
+    static std::string statement(std::string_view table) { return "PRAGMA foreign_key_check(" + quote(table) + ")"; }
+
+   private:
+    std::vector<std::string> tables_;
+  };
+
+  static std::vector<std::string> render_revision(std::span<const operation> operations, const schema& before, const render_options& options) {
+    std::vector<std::string> out;
+    schema current = before;
+    bool known = true;
+    foreign_key_checks checks;
+    for (const auto& unit : units(operations)) {
+      if (!is_table_alteration(unit.front())) {
+        for (auto& s : statements(unit.front(), options)) out.push_back(std::move(s));
+      } else {
+        const auto p = detail::rendering(unit.front(), [&] {
+          if (!known)
+            throw std::invalid_argument("an operation before it does not fit the schema given, so the table's definition is not known: "
+                                        "pass the schema the revision starts from (strata::replay<history>(previous revision))");
+          return plan(unit, inputs_from(current, table_of(unit.front())), options);
+        });
+        for (auto& s : p.statements()) out.push_back(std::move(s));
+        checks.add(p);
+      }
+      for (const auto& o : unit) {
+        checks.follow(o);
+        if (!known) continue;
+        try {
+          current.apply(o);
+        } catch (const std::logic_error&) {
+          known = false;
+        }
+      }
+    }
+    for (const auto& t : checks.tables()) out.push_back(foreign_key_checks::statement(t));
+    return out;
+  }
+
+ private:
+  // Whether the text is one string literal ('it''s') or one parenthesized expression, end to end:
+  // "'a' || 'b'" and "(a) + (b)" start like one but are expressions.
+  static bool is_one_literal_or_group(std::string_view sql) {
+    if (sql.front() == '\'') {
+      for (std::size_t i = 1; i < sql.size(); ++i)
+        if (sql[i] == '\'') {
+          if (i + 1 < sql.size() && sql[i + 1] == '\'') ++i;
+          else return i + 1 == sql.size();
+        }
+      return false;
+    }
+    int depth = 0;
+    char quote = 0;
+    for (std::size_t i = 0; i < sql.size(); ++i) {
+      const char c = sql[i];
+      if (quote != 0) {
+        if (c == quote) quote = 0;  // a doubled quote closes and reopens: same result
+      } else if (c == '\'' || c == '"') {
+        quote = c;
+      } else if (c == '(') {
+        ++depth;
+      } else if (c == ')' && --depth == 0) {
+        return i + 1 == sql.size();
+      }
+    }
+    return false;
+  }
+
+  static bool is_plain_default(std::string_view sql) {
+    if (sql.empty()) return false;
+    if (sql.front() == '(' || sql.front() == '\'') return is_one_literal_or_group(sql);
+    const auto u = detail::sqlite_table::upper(sql);
+    if (u == "NULL" || u == "TRUE" || u == "FALSE" || u == "CURRENT_TIMESTAMP" || u == "CURRENT_DATE" || u == "CURRENT_TIME") return true;
+    std::size_t i = (sql.front() == '-' || sql.front() == '+') ? 1 : 0;
+    if (i == sql.size()) return false;
+    return std::all_of(sql.begin() + static_cast<std::ptrdiff_t>(i), sql.end(),
+                       [](char c) { return std::isdigit(static_cast<unsigned char>(c)) || c == '.' || c == 'e' || c == 'E'; });
+  }
+};
+
+static_assert(SqlTraits<sqlite_sql>);
+
+}  // namespace strata
 // The manage_db verbs on revision files (migrate, merge, validate with the folder).
 // #include <strata/revision_files.hpp>
 // strata::commands on the versions folder, the revision files of a project (the manage_db verbs that

@@ -1,7 +1,7 @@
 // A unit that compiles a history as strata_add_manage_db()'s does, with nothing of strata but the
 // single header: STRATA_REVISIONS_ONLY before it leaves out the migrator and the database clients,
 // and keeps what the unit needs: revisions, the review under a policy naming both dialects' SQL
-// traits, and project_of.
+// traits (declared, with their review targets, not defined: no renderer), and project_of.
 #define STRATA_REVISIONS_ONLY
 #include <strata/strata.hpp>
 
@@ -14,6 +14,14 @@ using sqlite = void;
 }  // namespace strata
 
 #include <cstdio>
+
+// Nor the SQL traits' definitions (the renderer they derive from, a third of the header's parsing):
+// the policy below needs them declared only (strata::review_target_for).
+template <class T>
+concept defined = requires { sizeof(T); };
+static_assert(!defined<strata::postgresql_sql> && !defined<strata::sqlite_sql>,
+              "STRATA_REVISIONS_ONLY brought in the SQL traits' definitions: the single header's revisions-only part should "
+              "carry each dialect's <dialect>_target.hpp only");
 
 struct create_users : strata::revision<"a1", strata::base> {
   static constexpr std::string_view message = "create users";

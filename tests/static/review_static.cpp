@@ -131,3 +131,17 @@ constexpr bool derived_in_reverse() {
 static_assert(strata::reviewed<derived_history>);
 static_assert(strata::first_irreversible<derived_history>() == derived_history::size);
 static_assert(derived_in_reverse());
+
+// A policy takes each database's review target from strata::review_target_for: the dialects
+// specialise it in <strata/dialect/<dialect>_target.hpp> (the traits declared only), and traits
+// without such a header give their own `review_target`.
+namespace {
+struct custom_sql {
+  static constexpr strata::review_target review_target{"Custom", true, false, false, false};
+};
+}  // namespace
+static_assert(strata::review_target_for<strata::postgresql_sql>.name == strata::postgresql_sql::review_target.name);
+static_assert(strata::review_target_for<strata::sqlite_sql>.name == "SQLite" && !strata::sqlite_sql::review_target.builds_indexes_concurrently);
+static_assert(strata::strict_policy<custom_sql, strata::sqlite_sql>().target_count == 2 &&
+              strata::strict_policy<custom_sql, strata::sqlite_sql>().targets[0].name == "Custom" &&
+              strata::strict_policy<custom_sql, strata::sqlite_sql>().targets[0].builds_indexes_concurrently);

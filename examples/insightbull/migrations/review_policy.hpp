@@ -4,8 +4,10 @@
 // database cannot honour (CREATE INDEX CONCURRENTLY on SQLite) is refused.
 #pragma once
 
-#include <strata/dialect/postgresql_sql.hpp>
-#include <strata/dialect/sqlite_sql.hpp>
+// The dialects' review targets, not their SQL traits: the unit that compiles the history then parses
+// no renderer (see strata::review_target_for).
+#include <strata/dialect/postgresql_target.hpp>
+#include <strata/dialect/sqlite_target.hpp>
 #include <strata/review.hpp>
 
 template <>

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <strata/detail/sql_identifiers.hpp>
+#include <strata/dialect/postgresql_target.hpp>
 #include <strata/errors.hpp>
 #include <strata/ops.hpp>
 #include <strata/render.hpp>
@@ -23,8 +24,8 @@ namespace strata {
 // rewriting the table (Alembic outside batch mode does the same).
 struct postgresql_sql : sql_traits<postgresql_sql> {
   static constexpr std::string_view name = "postgresql";
-  // What the compiler's review (strata::reviewed) may ask of PostgreSQL: all of it.
-  static constexpr strata::review_target review_target{"PostgreSQL", true, true, true, true};
+  // What the compiler's review (strata::reviewed) may ask of PostgreSQL (<strata/dialect/postgresql_target.hpp>).
+  static constexpr strata::review_target review_target = review_target_for<postgresql_sql>;
 
   static std::string type(const column_type& t) {
     if (t.kind == type_kind::datetime) return "TIMESTAMP WITHOUT TIME ZONE";

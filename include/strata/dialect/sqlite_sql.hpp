@@ -14,6 +14,7 @@
 #include <strata/detail/sql_identifiers.hpp>
 #include <strata/detail/sqlite_plan.hpp>
 #include <strata/detail/sqlite_table.hpp>
+#include <strata/dialect/sqlite_target.hpp>
 #include <strata/ops.hpp>
 #include <strata/render.hpp>
 #include <strata/schema.hpp>
@@ -29,9 +30,8 @@ namespace strata {
 // that reference them.
 struct sqlite_sql : sql_traits<sqlite_sql> {
   static constexpr std::string_view name = "sqlite";
-  // What the compiler's review (strata::reviewed) may ask of SQLite: no CONCURRENTLY, no NOT VALID,
-  // no USING (a column changes type by a table rebuild), no scan to SET NOT NULL (a rebuild too).
-  static constexpr strata::review_target review_target{"SQLite", false, false, false, false};
+  // What the compiler's review (strata::reviewed) may ask of SQLite (<strata/dialect/sqlite_target.hpp>).
+  static constexpr strata::review_target review_target = review_target_for<sqlite_sql>;
 
   // SQLite takes a literal, a signed number, a keyword such as CURRENT_TIMESTAMP, or (expr).
   static std::string default_clause(std::string_view sql) {
