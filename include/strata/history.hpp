@@ -229,15 +229,25 @@ struct revision_long_name {
   long_name name;
 };
 
+// The revision_facts of each revision of a history, in list order (the replay's plan, the review).
+template <class H>
+struct history_facts;
+template <class... R>
+struct history_facts<history<R...>> {
+  static constexpr std::array<revision_facts, sizeof...(R)> of{facts_of<R>...};
+};
+
 template <class H>
 struct long_names;
 template <class... R>
 struct long_names<history<R...>> {
   static constexpr revision_long_name first(std::size_t limit) {
     if (limit == 0) return {};
-    const std::array<revision_long_name, sizeof...(R)> all{revision_long_name{R::id, long_name_of<R>(limit)}...};
-    for (const auto& x : all)
-      if (x.name.bytes != 0) return x;
+    const std::array<std::size_t, sizeof...(R)> bytes{facts_of<R>.longest_bytes...};
+    const std::array<long_name (*)(), sizeof...(R)> name{&longest_name_of<R>...};
+    const std::array<std::string_view, sizeof...(R)> id{R::id...};
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+      if (bytes[i] > limit) return {id[i], name[i]()};
     return {};
   }
 };

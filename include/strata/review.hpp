@@ -111,8 +111,7 @@ namespace detail {
 
 template <class R>
 constexpr rule_findings findings_of() {
-  if constexpr (records_at_compile_time && Revision<R>) return record_names<R>().findings;
-  else return {};
+  return facts_of<R>.findings;
 }
 
 // Whether a rule applies to the policy's targets (all of them: no target listed).
@@ -251,10 +250,10 @@ template <class... R>
 struct review<history<R...>> {
   using H = history<R...>;
   static constexpr review_policy policy = review_policy_for<H>;
-  static constexpr std::array<rule_findings, sizeof...(R)> findings{findings_of<R>()...};
   static constexpr rule_break broken = [] {
-    for (std::size_t i = 0; i < findings.size(); ++i)
-      if (auto b = first_break(policy, findings[i], i); b.revision != never) return b;
+    const auto& facts = history_facts<H>::of;
+    for (std::size_t i = 0; i < facts.size(); ++i)
+      if (auto b = first_break(policy, facts[i].findings, i); b.revision != never) return b;
     return rule_break{};
   }();
 };

@@ -76,4 +76,36 @@ concept records_lasting_names =
 template <class R>
 concept Revision = detail::revision_shape<R> && detail::records_lasting_names<R>;
 
+namespace detail {
+
+// What strata::history's checks, strata::reviewed and the replay's plan need of a revision, read
+// off its one recording (record_names) into one constexpr variable per revision, of which each takes
+// a field. (A call of record_names<R>() hands each caller a copy of the whole recording: GCC copies
+// a memoised result for every call.) Zero for a type that is not a revision, and where the
+// operations cannot be recorded at compile time (records_at_compile_time). It holds no name: a
+// constexpr variable with a name that points into a std::string gone is an error, which is
+// names_outlive_the_call's to give, once.
+struct revision_facts {
+  std::size_t names = 0;            // how many names upgrade() and downgrade() record (recorded_names::count)
+  schema_sizes created{};           // what the upgrade creates
+  bool inverse = false;             // the downgrade undoes_by_its_operations the upgrade
+  bool declared_irreversible = false;
+  std::size_t longest_bytes = 0;    // of the longest identifier (strata::names_fit; detail::longest_name_of)
+  rule_findings findings{};         // the safety rules the upgrade breaks (strata::review_policy)
+};
+
+template <class R>
+constexpr revision_facts facts_from() {
+  if constexpr (records_at_compile_time && Revision<R>) {
+    const recorded_names r = record_names<R>();
+    return {r.count, r.created, r.inverse, declares_irreversible<R>(), r.longest.bytes, r.findings};
+  } else {
+    return {.declared_irreversible = declares_irreversible<R>()};
+  }
+}
+template <class R>
+inline constexpr revision_facts facts_of = facts_from<R>();
+
+}  // namespace detail
+
 }  // namespace strata

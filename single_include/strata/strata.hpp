@@ -1538,6 +1538,7 @@ struct frozen_revision {
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <ostream>
@@ -1609,7 +1610,9 @@ constexpr std::uint64_t hash_id(std::string_view id) {
 
 constexpr bool well_formed_id(std::string_view id) {
   if (id.empty() || id.size() > 32) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '_'; });
+  for (char c : id)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '_')) return false;
+  return true;
 }
 
 enum class graph_fault : std::uint8_t { none, malformed_id, malformed_down_id, duplicate_id, self_down, unknown_down, later_down, several_bases, no_base, cycle };
@@ -1638,24 +1641,43 @@ struct graph_check {
   std::string_view down{};    // the down id concerned, where there is one
 };
 
-// Revision ids sorted by hash, for O(log n) lookups in constant evaluation.
+// Revision ids in an open-addressing hash table, for O(1) lookups in constant evaluation (sorting
+// them for a binary search cost GCC's evaluator more than the whole graph check besides). Keeps the
+// first position of each id, and the first position whose id an earlier one has.
 template <std::size_t N>
 struct id_index {
-  std::array<std::pair<std::uint64_t, std::size_t>, N> by_hash{};
+  static constexpr std::size_t slots = std::bit_ceil(2 * N + 2);
+  std::array<std::size_t, slots> at{};        // 1 + the position of the id hashed there; 0: free
+  std::array<std::uint64_t, slots> hash{};
   const std::array<std::string_view, N>* ids = nullptr;
+  std::size_t duplicate = N;   // the first position whose id appears earlier in the list, or N
+  std::size_t original = N;    // ... and that earlier position
 
   constexpr explicit id_index(const std::array<std::string_view, N>& all) : ids(&all) {
-    for (std::size_t i = 0; i < N; ++i) by_hash[i] = {hash_id(all[i]), i};
-    std::sort(by_hash.begin(), by_hash.end());
+    for (std::size_t i = 0; i < N; ++i) {
+      const auto h = hash_id(all[i]);
+      const auto s = slot_of(all[i], h);
+      if (at[s] == 0) {
+        at[s] = i + 1;
+        hash[s] = h;
+      } else if (duplicate == N) {
+        duplicate = i;
+        original = at[s] - 1;
+      }
+    }
   }
-  // Index of the first revision with this id, or N.
+  // Position of the first revision with this id, or N.
   [[nodiscard]] constexpr std::size_t find(std::string_view id) const {
-    const auto h = hash_id(id);
-    auto it = std::lower_bound(by_hash.begin(), by_hash.end(), std::pair<std::uint64_t, std::size_t>{h, 0});
-    std::size_t best = N;
-    for (; it != by_hash.end() && it->first == h; ++it)
-      if ((*ids)[it->second] == id) best = std::min(best, it->second);
-    return best;
+    const auto s = slot_of(id, hash_id(id));
+    return at[s] == 0 ? N : at[s] - 1;
+  }
+
+ private:
+  // The slot of the id: where it is, or the free slot where it would go.
+  [[nodiscard]] constexpr std::size_t slot_of(std::string_view id, std::uint64_t h) const {
+    auto s = static_cast<std::size_t>(h ^ (h >> 32)) & (slots - 1);
+    while (at[s] != 0 && (hash[s] != h || (*ids)[at[s] - 1] != id)) s = (s + 1) & (slots - 1);
+    return s;
   }
 };
 
@@ -1672,11 +1694,7 @@ constexpr graph_check check_graph(const std::array<std::string_view, N>& ids,
         if (!well_formed_id(d)) return {graph_fault::malformed_down_id, i, 0, d};
     }
     const id_index<N> index(ids);
-    for (std::size_t k = 1; k < N; ++k) {
-      const auto [h0, i0] = index.by_hash[k - 1];
-      const auto [h1, i1] = index.by_hash[k];
-      if (h0 == h1 && ids[i0] == ids[i1]) return {graph_fault::duplicate_id, std::min(i0, i1), std::max(i0, i1)};
-    }
+    if (index.duplicate != N) return {graph_fault::duplicate_id, index.original, index.duplicate};
     std::size_t first_base = N;
     graph_check later{};   // the first revision that follows a later one
     for (std::size_t i = 0; i < N; ++i) {
@@ -2252,12 +2270,11 @@ struct first_long_name {
   }
 };
 
-// An identifier R's upgrade() or downgrade() records longer than `limit` bytes (the longest), as
-// the history's check found it (record_names: no second recording).
+// The longest identifier R's upgrade() or downgrade() records (revision_facts::longest_bytes says how
+// long it is, without pointing to it).
 template <class R>
-constexpr long_name long_name_of(std::size_t limit) {
-  const auto longest = record_names<R>().longest;
-  return longest.bytes > limit ? longest : long_name{};
+constexpr long_name longest_name_of() {
+  return record_names<R>().longest;
 }
 
 // A constexpr variable holding the names is valid only when each points to storage that outlives
@@ -2343,6 +2360,38 @@ concept records_lasting_names =
 // that lives as long as the program (a literal, a static constexpr array).
 template <class R>
 concept Revision = detail::revision_shape<R> && detail::records_lasting_names<R>;
+
+namespace detail {
+
+// What strata::history's checks, strata::reviewed and the replay's plan need of a revision, read
+// off its one recording (record_names) into one constexpr variable per revision, of which each takes
+// a field. (A call of record_names<R>() hands each caller a copy of the whole recording: GCC copies
+// a memoised result for every call.) Zero for a type that is not a revision, and where the
+// operations cannot be recorded at compile time (records_at_compile_time). It holds no name: a
+// constexpr variable with a name that points into a std::string gone is an error, which is
+// names_outlive_the_call's to give, once.
+struct revision_facts {
+  std::size_t names = 0;            // how many names upgrade() and downgrade() record (recorded_names::count)
+  schema_sizes created{};           // what the upgrade creates
+  bool inverse = false;             // the downgrade undoes_by_its_operations the upgrade
+  bool declared_irreversible = false;
+  std::size_t longest_bytes = 0;    // of the longest identifier (strata::names_fit; detail::longest_name_of)
+  rule_findings findings{};         // the safety rules the upgrade breaks (strata::review_policy)
+};
+
+template <class R>
+constexpr revision_facts facts_from() {
+  if constexpr (records_at_compile_time && Revision<R>) {
+    const recorded_names r = record_names<R>();
+    return {r.count, r.created, r.inverse, declares_irreversible<R>(), r.longest.bytes, r.findings};
+  } else {
+    return {.declared_irreversible = declares_irreversible<R>()};
+  }
+}
+template <class R>
+inline constexpr revision_facts facts_of = facts_from<R>();
+
+}  // namespace detail
 
 }  // namespace strata
 
@@ -2559,15 +2608,25 @@ struct revision_long_name {
   long_name name;
 };
 
+// The revision_facts of each revision of a history, in list order (the replay's plan, the review).
+template <class H>
+struct history_facts;
+template <class... R>
+struct history_facts<history<R...>> {
+  static constexpr std::array<revision_facts, sizeof...(R)> of{facts_of<R>...};
+};
+
 template <class H>
 struct long_names;
 template <class... R>
 struct long_names<history<R...>> {
   static constexpr revision_long_name first(std::size_t limit) {
     if (limit == 0) return {};
-    const std::array<revision_long_name, sizeof...(R)> all{revision_long_name{R::id, long_name_of<R>(limit)}...};
-    for (const auto& x : all)
-      if (x.name.bytes != 0) return x;
+    const std::array<std::size_t, sizeof...(R)> bytes{facts_of<R>.longest_bytes...};
+    const std::array<long_name (*)(), sizeof...(R)> name{&longest_name_of<R>...};
+    const std::array<std::string_view, sizeof...(R)> id{R::id...};
+    for (std::size_t i = 0; i < bytes.size(); ++i)
+      if (bytes[i] > limit) return {id[i], name[i]()};
     return {};
   }
 };
@@ -3503,8 +3562,8 @@ class schema_builder {
   // Each table, then each index, in the order they were created.
   template <class OnTable, class OnIndex>
   constexpr void each_in_order(OnTable on_table, OnIndex on_index) const {
-    for (auto i : order_of(table_extra_, [](const table_extra& x) { return x.uid; })) on_table(tables_[i]);
-    for (auto i : order_of(index_uid_, [](std::size_t uid) { return uid; })) on_index(indexes_[i]);
+    by_uid(table_extra_, [](const table_extra& x) { return x.uid; }, [&](std::size_t i) { on_table(tables_[i]); });
+    by_uid(index_uid_, [](std::size_t uid) { return uid; }, [&](std::size_t i) { on_index(indexes_[i]); });
   }
 
   // A new table (index) of that name, empty for the caller to fill in, unchecked and unjournaled:
@@ -3534,9 +3593,9 @@ class schema_builder {
   [[nodiscard]] constexpr schema release() && {
     schema s;
     s.tables.reserve(tables_.size());
-    for (auto i : order_of(table_extra_, [](const table_extra& x) { return x.uid; })) s.tables.push_back(std::move(tables_[i]));
+    by_uid(table_extra_, [](const table_extra& x) { return x.uid; }, [&](std::size_t i) { s.tables.push_back(std::move(tables_[i])); });
     s.indexes.reserve(indexes_.size());
-    for (auto i : order_of(index_uid_, [](std::size_t uid) { return uid; })) s.indexes.push_back(std::move(indexes_[i]));
+    by_uid(index_uid_, [](std::size_t uid) { return uid; }, [&](std::size_t i) { s.indexes.push_back(std::move(indexes_[i])); });
     return s;
   }
 
@@ -3546,16 +3605,24 @@ class schema_builder {
     std::vector<std::size_t> indexes;   // slots of its indexes
   };
 
-  template <class T, class Uid>
-  static constexpr std::vector<std::size_t> order_of(const std::vector<T>& items, Uid uid) {
-    std::vector<std::pair<std::size_t, std::size_t>> keyed;
+  // f(position) for each of items in the order of their uids (the order of creation). Positions are
+  // in that order already unless a table or index was removed (its slot taken by the last one): that
+  // is checked first, since sorting costs a constant evaluation far more (the replay keeps its head
+  // schema through here: sorting its tables and indexes each time cost a tenth of a 200-revision
+  // history's review).
+  template <class T, class Uid, class F>
+  static constexpr void by_uid(const std::vector<T>& items, Uid uid, F f) {
+    bool ordered = true;
+    for (std::size_t i = 1; i < items.size() && ordered; ++i) ordered = uid(items[i - 1]) < uid(items[i]);
+    if (ordered) {
+      for (std::size_t i = 0; i < items.size(); ++i) f(i);
+      return;
+    }
+    std::vector<std::pair<std::size_t, std::size_t>> keyed;   // uid, position (uids are unique)
     keyed.reserve(items.size());
     for (std::size_t i = 0; i < items.size(); ++i) keyed.emplace_back(uid(items[i]), i);
-    std::sort(keyed.begin(), keyed.end());
-    std::vector<std::size_t> order;
-    order.reserve(items.size());
-    for (const auto& k : keyed) order.push_back(k.second);
-    return order;
+    std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& k : keyed) f(k.second);
   }
 
   constexpr void fail(replay_problem problem, std::string_view table, std::string_view object = {}) {
@@ -4074,12 +4141,12 @@ constexpr bool replay_revisions(schema_builder& b, std::size_t first, std::size_
     // GCC does not fold under -fsanitize.
     if (r.id.empty()) continue;
     // Every revision is checked but one that declares itself irreversible (declares_irreversible).
-    const bool checking = !replay_plan<H>::declared_irreversible[i];
+    const bool checking = !replay_plan<H>::facts[i].declared_irreversible;
     if (!checking && out.irreversible == never) out.irreversible = i;
     recorded.clear();
     r.upgrade(recorded);
     // As the history's check found it (record_names): the downgrade is recorded only to be applied.
-    const bool inverse = checking && replay_plan<H>::inverse[i];
+    const bool inverse = checking && replay_plan<H>::facts[i].inverse;
     up.clear();
     b.keep_journal(checking && !inverse ? &up : nullptr);
     const bool fits = apply_spending(b, recorded, r.id, false, out.error);
@@ -4152,32 +4219,17 @@ inline constexpr std::size_t operations_per_name_inverse = 4'500;   // a downgra
 inline constexpr std::size_t operations_to_thaw = 2'000;
 inline constexpr std::size_t operations_to_freeze = 1'500;
 
-template <class R>
-constexpr std::size_t replay_weight() {
-  if constexpr (Revision<R>) return (1 + record_names<R>().count) * (record_names<R>().inverse ? operations_per_name_inverse : operations_per_name);
-  else return operations_per_name;
-}
-// What the upgrade of R creates: room for the schema it leads to.
-template <class R>
-constexpr schema_sizes created_by() {
-  if constexpr (Revision<R>) return record_names<R>().created;
-  else return {};
+constexpr std::size_t replay_weight(const revision_facts& f) {
+  return (1 + f.names) * (f.inverse ? operations_per_name_inverse : operations_per_name);
 }
 
-// Whether R's downgrade undoes_by_its_operations its upgrade.
-template <class R>
-constexpr bool inverse_by_its_operations() {
-  if constexpr (Revision<R>) return record_names<R>().inverse;
-  else return false;
-}
-
+// What is known of each revision before it is replayed (revision_facts: what its upgrade creates,
+// whether its downgrade undoes it by its operations, whether it says it is irreversible), and
+// how the history is cut into chunks.
 template <class... R>
 struct replay_plan<history<R...>> {
   static constexpr std::size_t size = sizeof...(R);
-  static constexpr std::array<std::size_t, size> weights{replay_weight<R>()...};
-  static constexpr std::array<schema_sizes, size> created{created_by<R>()...};
-  static constexpr std::array<bool, size> inverse{inverse_by_its_operations<R>()...};
-  static constexpr std::array<bool, size> declared_irreversible{declares_irreversible<R>()...};
+  static constexpr const auto& facts = history_facts<history<R...>>::of;
 
   // The first revision of each chunk, then `size`.
   template <class Out>
@@ -4190,16 +4242,17 @@ struct replay_plan<history<R...>> {
     out(chunks++, 0);
     for (std::size_t i = 0; i < size; ++i) {
       const auto before = objects(after);
-      after += created[i];
+      after += facts[i].created;
       const auto freeze = objects(after) * operations_to_freeze;
+      const auto weight = replay_weight(facts[i]);
       // A chunk does at least as much as it costs to start and end one: a schema too large for
       // a chunk to rebuild makes the chunks longer, not one per revision.
-      if (work > 0 && thaw + work + weights[i] + freeze > chunk_operations && work >= thaw + freeze) {
+      if (work > 0 && thaw + work + weight + freeze > chunk_operations && work >= thaw + freeze) {
         out(chunks++, i);
         thaw = before * operations_to_thaw;
         work = 0;
       }
-      work += weights[i];
+      work += weight;
     }
     out(chunks, size);
     return chunks;
@@ -4217,7 +4270,7 @@ struct replay_plan<history<R...>> {
     std::size_t k = 0;
     for (std::size_t i = 0; i < size; ++i) {
       while (k < chunks && starts[k + 1] <= i) out[k++] = sum;
-      sum += created[i];
+      sum += facts[i].created;
     }
     while (k < chunks) out[k++] = sum;
     return out;
@@ -4440,8 +4493,7 @@ namespace detail {
 
 template <class R>
 constexpr rule_findings findings_of() {
-  if constexpr (records_at_compile_time && Revision<R>) return record_names<R>().findings;
-  else return {};
+  return facts_of<R>.findings;
 }
 
 // Whether a rule applies to the policy's targets (all of them: no target listed).
@@ -4580,10 +4632,10 @@ template <class... R>
 struct review<history<R...>> {
   using H = history<R...>;
   static constexpr review_policy policy = review_policy_for<H>;
-  static constexpr std::array<rule_findings, sizeof...(R)> findings{findings_of<R>()...};
   static constexpr rule_break broken = [] {
-    for (std::size_t i = 0; i < findings.size(); ++i)
-      if (auto b = first_break(policy, findings[i], i); b.revision != never) return b;
+    const auto& facts = history_facts<H>::of;
+    for (std::size_t i = 0; i < facts.size(); ++i)
+      if (auto b = first_break(policy, facts[i].findings, i); b.revision != never) return b;
     return rule_break{};
   }();
 };

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <ostream>
@@ -47,7 +48,9 @@ constexpr std::uint64_t hash_id(std::string_view id) {
 
 constexpr bool well_formed_id(std::string_view id) {
   if (id.empty() || id.size() > 32) return false;
-  return std::all_of(id.begin(), id.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '_'; });
+  for (char c : id)
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '_')) return false;
+  return true;
 }
 
 enum class graph_fault : std::uint8_t { none, malformed_id, malformed_down_id, duplicate_id, self_down, unknown_down, later_down, several_bases, no_base, cycle };
@@ -76,24 +79,43 @@ struct graph_check {
   std::string_view down{};    // the down id concerned, where there is one
 };
 
-// Revision ids sorted by hash, for O(log n) lookups in constant evaluation.
+// Revision ids in an open-addressing hash table, for O(1) lookups in constant evaluation (sorting
+// them for a binary search cost GCC's evaluator more than the whole graph check besides). Keeps the
+// first position of each id, and the first position whose id an earlier one has.
 template <std::size_t N>
 struct id_index {
-  std::array<std::pair<std::uint64_t, std::size_t>, N> by_hash{};
+  static constexpr std::size_t slots = std::bit_ceil(2 * N + 2);
+  std::array<std::size_t, slots> at{};        // 1 + the position of the id hashed there; 0: free
+  std::array<std::uint64_t, slots> hash{};
   const std::array<std::string_view, N>* ids = nullptr;
+  std::size_t duplicate = N;   // the first position whose id appears earlier in the list, or N
+  std::size_t original = N;    // ... and that earlier position
 
   constexpr explicit id_index(const std::array<std::string_view, N>& all) : ids(&all) {
-    for (std::size_t i = 0; i < N; ++i) by_hash[i] = {hash_id(all[i]), i};
-    std::sort(by_hash.begin(), by_hash.end());
+    for (std::size_t i = 0; i < N; ++i) {
+      const auto h = hash_id(all[i]);
+      const auto s = slot_of(all[i], h);
+      if (at[s] == 0) {
+        at[s] = i + 1;
+        hash[s] = h;
+      } else if (duplicate == N) {
+        duplicate = i;
+        original = at[s] - 1;
+      }
+    }
   }
-  // Index of the first revision with this id, or N.
+  // Position of the first revision with this id, or N.
   [[nodiscard]] constexpr std::size_t find(std::string_view id) const {
-    const auto h = hash_id(id);
-    auto it = std::lower_bound(by_hash.begin(), by_hash.end(), std::pair<std::uint64_t, std::size_t>{h, 0});
-    std::size_t best = N;
-    for (; it != by_hash.end() && it->first == h; ++it)
-      if ((*ids)[it->second] == id) best = std::min(best, it->second);
-    return best;
+    const auto s = slot_of(id, hash_id(id));
+    return at[s] == 0 ? N : at[s] - 1;
+  }
+
+ private:
+  // The slot of the id: where it is, or the free slot where it would go.
+  [[nodiscard]] constexpr std::size_t slot_of(std::string_view id, std::uint64_t h) const {
+    auto s = static_cast<std::size_t>(h ^ (h >> 32)) & (slots - 1);
+    while (at[s] != 0 && (hash[s] != h || (*ids)[at[s] - 1] != id)) s = (s + 1) & (slots - 1);
+    return s;
   }
 };
 
@@ -110,11 +132,7 @@ constexpr graph_check check_graph(const std::array<std::string_view, N>& ids,
         if (!well_formed_id(d)) return {graph_fault::malformed_down_id, i, 0, d};
     }
     const id_index<N> index(ids);
-    for (std::size_t k = 1; k < N; ++k) {
-      const auto [h0, i0] = index.by_hash[k - 1];
-      const auto [h1, i1] = index.by_hash[k];
-      if (h0 == h1 && ids[i0] == ids[i1]) return {graph_fault::duplicate_id, std::min(i0, i1), std::max(i0, i1)};
-    }
+    if (index.duplicate != N) return {graph_fault::duplicate_id, index.original, index.duplicate};
     std::size_t first_base = N;
     graph_check later{};   // the first revision that follows a later one
     for (std::size_t i = 0; i < N; ++i) {

@@ -299,12 +299,11 @@ struct first_long_name {
   }
 };
 
-// An identifier R's upgrade() or downgrade() records longer than `limit` bytes (the longest), as
-// the history's check found it (record_names: no second recording).
+// The longest identifier R's upgrade() or downgrade() records (revision_facts::longest_bytes says how
+// long it is, without pointing to it).
 template <class R>
-constexpr long_name long_name_of(std::size_t limit) {
-  const auto longest = record_names<R>().longest;
-  return longest.bytes > limit ? longest : long_name{};
+constexpr long_name longest_name_of() {
+  return record_names<R>().longest;
 }
 
 // A constexpr variable holding the names is valid only when each points to storage that outlives
