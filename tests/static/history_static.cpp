@@ -233,4 +233,30 @@ struct not_constexpr : strata::revision<"a3", strata::base> {
 static_assert(strata::detail::revision_shape<not_constexpr>);
 static_assert(strata::Revision<not_constexpr> == !strata::detail::records_at_compile_time);
 
+// The graph's lookups (detail::id_index) are an open-addressing hash table: 100 ids in its 256 slots
+// meet in some, and each is still found at its position; an id listed twice is named at its second
+// position, with its first, and found at the first.
+constexpr std::string_view hundred_ids_text = "a0a1a2a3a4a5a6a7a8a9b0b1b2b3b4b5b6b7b8b9c0c1c2c3c4c5c6c7c8c9d0d1d2d3d4d5d6d7d8d9e0e1e2e3e4e5e6e7e8e9f0f1f2f3f4f5f6f7f8f9g0g1g2g3g4g5g6g7g8g9h0h1h2h3h4h5h6h7h8h9i0i1i2i3i4i5i6i7i8i9j0j1j2j3j4j5j6j7j8j9";
+template <std::size_t N>
+constexpr std::array<std::string_view, N> two_letter_ids(std::size_t repeat_at = N, std::size_t repeated = 0) {
+  std::array<std::string_view, N> out{};
+  for (std::size_t i = 0; i < N; ++i) out[i] = hundred_ids_text.substr(2 * (i == repeat_at ? repeated : i), 2);
+  return out;
+}
+constexpr auto hundred_ids = two_letter_ids<100>();
+constexpr strata::detail::id_index<100> hundred(hundred_ids);
+static_assert(hundred.slots == 256 && hundred.duplicate == 100);
+static_assert([] {
+  std::size_t met = 0;   // ids not in the slot their hash starts at
+  for (std::size_t i = 0; i < 100; ++i) {
+    if (hundred.find(hundred_ids[i]) != i) return false;
+    const auto h = strata::detail::hash_id(hundred_ids[i]);
+    met += hundred.at[static_cast<std::size_t>(h ^ (h >> 32)) & (hundred.slots - 1)] == i + 1 ? 0 : 1;
+  }
+  return met > 0 && hundred.find("zz") == 100 && hundred.find("") == 100;
+}());
+constexpr auto repeated_ids = two_letter_ids<100>(70, 3);
+constexpr strata::detail::id_index<100> repeated(repeated_ids);
+static_assert(repeated.duplicate == 70 && repeated.original == 3 && repeated.find("a3") == 3 && repeated.find("h0") == 100);
+
 }  // namespace
