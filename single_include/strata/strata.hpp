@@ -689,11 +689,13 @@ using operation = std::variant<op::create_table, op::drop_table, op::rename_tabl
                                op::create_index, op::drop_index, op::execute, op::run, op::backfill>;
 
 namespace detail {
-// f(x) for the alternative x that o holds, as std::visit, by a switch on o's index: in a constant
-// expression GCC 12 evaluates std::visit's dispatch in some 300 operations, a switch in a few (the
-// compile-time checks of a history visit each recorded operation).
-template <class F>
-constexpr decltype(auto) visit_operation(const operation& o, F&& f) {
+// f(x) for the alternative x that o (an operation, const or not) holds, as std::visit, by a switch on
+// o's index: in a constant expression GCC 12 evaluates std::visit's dispatch in some 300 operations,
+// a switch in a few (the compile-time checks of a history visit each recorded operation); and each
+// std::visit instantiates its dispatch table, which every unit including this header paid for.
+template <class Operation, class F>
+  requires std::is_same_v<std::remove_const_t<Operation>, operation>
+constexpr decltype(auto) visit_operation(Operation& o, F&& f) {
   static_assert(std::variant_size_v<operation> == 14, "strata::detail::visit_operation: a new operation needs its case");
   switch (o.index()) {
     case 0: return f(*std::get_if<0>(&o));
@@ -716,13 +718,13 @@ constexpr decltype(auto) visit_operation(const operation& o, F&& f) {
 
 // The table an operation changes, or empty for execute/run.
 constexpr std::string_view table_of(const operation& o) {
-  return std::visit(
+  return detail::visit_operation(
+      o,
       [](const auto& x) -> std::string_view {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, op::execute> || std::is_same_v<T, op::run>) return {};
         else return x.table;
-      },
-      o);
+      });
 }
 
 namespace detail {
@@ -739,7 +741,8 @@ struct string_sink {
 // at run time, a fixed buffer in constant evaluation (strata::replay_error).
 template <class Out>
 constexpr void describe_to(Out& out, const operation& o) {
-  std::visit(
+  visit_operation(
+      o,
       [&out](const auto& x) {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, op::create_table>) out << "create_table " << x.table;
@@ -772,8 +775,7 @@ constexpr void describe_to(Out& out, const operation& o) {
         else if constexpr (std::is_same_v<T, op::execute>) out << "execute \"" << x.sql.substr(0, 60) << (x.sql.size() > 60 ? "...\"" : "\"");
         else if constexpr (std::is_same_v<T, op::backfill>) out << "backfill " << x.table;
         else out << "run " << (x.description.empty() ? std::string_view("(data migration)") : x.description);
-      },
-      o);
+      });
 }
 }  // namespace detail
 
@@ -904,7 +906,7 @@ class ops {
   constexpr void move_to_room_for(std::size_t n) {
     std::vector<operation> bigger;
     bigger.reserve(n);
-    for (auto& o : list_) std::visit([&bigger](auto& x) { bigger.emplace_back(std::move(x)); }, o);
+    for (auto& o : list_) detail::visit_operation(o, [&bigger](auto& x) { bigger.emplace_back(std::move(x)); });
     list_ = std::move(bigger);
   }
 
