@@ -77,25 +77,27 @@ class postgresql::provisioner {
 
   // A template loses its mark first. Connections just closed may not have ended in the server yet
   // (see postgresql_sql::wait_for_no_sessions); any still open are ended (WITH (FORCE)).
-  // Two sessions dropping one database at once (test processes' housekeeping) update its catalog
-  // row together, and PostgreSQL refuses the second ("tuple concurrently updated", or the database
-  // gone between the check and the ALTER): the steps are idempotent and taken again, up to three times.
+  // Two sessions dropping one database at once (test processes' housekeeping) take turns, under a
+  // session advisory lock on its name: while DROP DATABASE runs, PostgreSQL (15.4 on) marks the
+  // database invalid, and an ALTER DATABASE of an invalid one is FATAL ("cannot alter invalid
+  // database"), which ends the session that tries. A database left invalid by an interrupted DROP is
+  // dropped without the ALTER. PostgreSQL may still refuse one of two updates of the database's
+  // catalog row (by another client, or autovacuum: "tuple concurrently updated"): the steps are
+  // idempotent and taken again, up to three times.
   void drop(std::string_view name) {
     const std::string what = "drop the database '" + std::string(name) + "'";
-    for (int attempt = 1;; ++attempt) {
+    const auto key = lock_key("strata::drop " + std::string(name));
+    run(what, "SELECT pg_advisory_lock(" + key + ")");
+    try {
+      drop_locked(name, what);
+    } catch (...) {
       try {
-        run(what, "DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_database WHERE datname = " + detail::postgresql_sql::literal(name) +
-                      " AND datistemplate) THEN EXECUTE " +
-                      detail::postgresql_sql::literal("ALTER DATABASE " + quote(name) + " WITH IS_TEMPLATE false") + "; END IF; END $strata$; " +
-                      detail::postgresql_sql::wait_for_no_sessions(name));
-        run(what, "DROP DATABASE IF EXISTS " + quote(name) + " WITH (FORCE)");
-        return;
-      } catch (const database_unavailable&) {
-        throw;
-      } catch (const error&) {
-        if (attempt == 3) throw;
+        run(what, "SELECT pg_advisory_unlock(" + key + ")");
+      } catch (const error&) {  // NOLINT: the connection is lost, and the lock with it; the first error says why
       }
+      throw;
     }
+    run(what, "SELECT pg_advisory_unlock(" + key + ")");
   }
 
   [[nodiscard]] std::vector<std::string> list(std::string_view prefix) {
@@ -175,6 +177,25 @@ class postgresql::provisioner {
 
  private:
   static std::string quote(std::string_view name) { return detail::sql::quote(name); }
+
+  // drop(), under its lock.
+  void drop_locked(std::string_view name, const std::string& what) {
+    for (int attempt = 1;; ++attempt) {
+      try {
+        run(what, "DO $strata$ BEGIN IF EXISTS (SELECT 1 FROM pg_database WHERE datname = " + detail::postgresql_sql::literal(name) +
+                      " AND datistemplate AND datconnlimit <> -2) THEN EXECUTE " +
+                      detail::postgresql_sql::literal("ALTER DATABASE " + quote(name) + " WITH IS_TEMPLATE false") + "; END IF; END $strata$; " +
+                      detail::postgresql_sql::wait_for_no_sessions(name));
+        run(what, "DROP DATABASE IF EXISTS " + quote(name) + " WITH (FORCE)");
+        return;
+      } catch (const database_unavailable&) {
+        throw;
+      } catch (const error&) {
+        if (attempt == 3) throw;
+      }
+    }
+  }
+
   static std::string lock_key(std::string_view key) { return std::to_string(std::bit_cast<std::int64_t>(detail::hash_id(std::string(key)))); }
 
   static std::string maintenance_database() {
