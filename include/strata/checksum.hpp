@@ -9,7 +9,6 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <iterator>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -217,7 +216,7 @@ class checksum_v1 {
   static constexpr std::string_view names_of[] = {"create_table",  "drop_table",     "rename_table",   "add_column",   "drop_column",
                                                   "rename_column", "alter_column",   "add_constraint", "drop_constraint", "create_index",
                                                   "drop_index",    "execute",        "run",          "backfill"};
-  static_assert(std::size(names_of) == std::variant_size_v<operation>, "a new operation needs a name in the canonical form (a new version)");
+  static_assert(sizeof(names_of) / sizeof(names_of[0]) == std::variant_size_v<operation>, "a new operation needs a name in the canonical form (a new version)");
   constexpr void operation_of(const strata::operation& o) {
     mark('(');
     text(names_of[o.index()]);

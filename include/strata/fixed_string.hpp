@@ -1,7 +1,6 @@
 // strata::fixed_string: a string literal usable as a non-type template parameter.
 #pragma once
 
-#include <algorithm>
 #include <cstddef>
 #include <string_view>
 
@@ -12,7 +11,9 @@ struct fixed_string {
   char data[N]{};  // N counts the terminating NUL
 
   constexpr fixed_string() = default;
-  constexpr fixed_string(const char (&text)[N]) { std::copy_n(text, N, data); }  // NOLINT: implicit by design
+  constexpr fixed_string(const char (&text)[N]) {  // NOLINT: implicit by design
+    for (std::size_t i = 0; i < N; ++i) data[i] = text[i];
+  }
 
   [[nodiscard]] constexpr std::string_view view() const { return {data, N - 1}; }
   [[nodiscard]] static constexpr std::size_t size() { return N - 1; }

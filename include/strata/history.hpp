@@ -1,7 +1,6 @@
 // strata::history: the compile-time typelist of revisions, checked by static_assert.
 #pragma once
 
-#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -166,8 +165,12 @@ class history {
   static constexpr std::array<std::span<const std::string_view>, size> downs_{detail::downs_of<R>()...};
   // Only revisions are checked as a graph: a non-revision has had its message already.
   static constexpr std::array<bool, sizeof...(R)> revisions_{Revision<R>...};
-  static constexpr detail::graph_check check_ =
-      std::find(revisions_.begin(), revisions_.end(), false) == revisions_.end() ? detail::check_graph(ids_, downs_) : detail::graph_check{};
+  static constexpr bool all_revisions_ = [] {
+    for (bool r : revisions_)
+      if (!r) return false;
+    return true;
+  }();
+  static constexpr detail::graph_check check_ = all_revisions_ ? detail::check_graph(ids_, downs_) : detail::graph_check{};
   static constexpr detail::message_buffer message_ = detail::graph_message(check_, ids_);
 
  public:

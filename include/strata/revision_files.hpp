@@ -222,7 +222,9 @@ inline std::string fill_nulls_before(const operation& o, const schema& before) {
   const auto* t = before.find_table(a->table);
   const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
   if (c == nullptr || !c->nullable) return {};
-  const auto value = a->change.server_default ? a->change.server_default : a->change.drop_default ? std::nullopt : c->default_sql;
+  std::optional<std::string_view> value = c->default_sql;
+  if (a->change.server_default) value = a->change.server_default;
+  else if (a->change.drop_default) value.reset();
   if (!value) return {};
   const auto column = strata::detail::sql::quote(a->column);
   return "UPDATE " + strata::detail::sql::quote(a->table) + " SET " + column + " = " + std::string(*value) + " WHERE " + column + " IS NULL";

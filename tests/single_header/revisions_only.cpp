@@ -13,6 +13,13 @@ using postgresql = void;
 using sqlite = void;
 }  // namespace strata
 
+// Nor the standard headers that only the full header uses: C++20's <algorithm> (with the ranges
+// algorithms), <ostream> and <iterator> were a seventh of the revisions-only part's memory at compile
+// time (strata's revisions-only headers loop by hand: detail::each). libstdc++'s include guards tell.
+#if defined(__GLIBCXX__) && (defined(_GLIBCXX_ALGORITHM) || defined(_GLIBCXX_OSTREAM) || defined(_GLIBCXX_ITERATOR))
+#error "STRATA_REVISIONS_ONLY brought in <algorithm>, <ostream> or <iterator>: the revisions-only part includes <iosfwd> and loops by hand"
+#endif
+
 #include <cstdio>
 
 // Nor the SQL traits' definitions (the renderer they derive from, a third of the header's parsing):

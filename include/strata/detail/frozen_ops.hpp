@@ -5,7 +5,6 @@
 // each `migrate`, stays small.
 #pragma once
 
-#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
@@ -256,7 +255,7 @@ struct frozen_writer {
     return at.constraint(k);
   }
   constexpr frozen_ops::range names(const std::string_view* first, std::size_t count) {
-    std::copy(first, first + count, all_names.begin() + static_cast<std::ptrdiff_t>(at.sizes.names));
+    for (std::size_t i = 0; i < count; ++i) all_names[at.sizes.names + i] = first[i];
     return at.names(first, count);
   }
 };

@@ -1,12 +1,11 @@
 // strata::detail: the compile-time checks of a revision graph, and their messages.
 #pragma once
 
-#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstddef>
 #include <cstdint>
-#include <ostream>
+#include <iosfwd>
 #include <span>
 #include <string_view>
 #include <tuple>
@@ -256,7 +255,7 @@ constexpr message_buffer graph_message(const graph_check& c, const std::array<st
 template <std::size_t Size>
 constexpr fixed_string<Size + 1> to_fixed_string(const message_buffer& m) {
   fixed_string<Size + 1> s;
-  std::copy_n(m.data, Size, s.data);
+  for (std::size_t i = 0; i < Size; ++i) s.data[i] = m.data[i];
   return s;
 }
 

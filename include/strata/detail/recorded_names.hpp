@@ -54,9 +54,9 @@ constexpr void for_each_name(const column& c, F& f) {
 template <class F>
 constexpr void for_each_name(const constraint& k, F& f) {
   f(k.name);
-  for (auto n : k.columns) f(n);
+  for (auto n : each(k.columns)) f(n);
   f(k.referenced_table);
-  for (auto n : k.referenced_columns) f(n);
+  for (auto n : each(k.referenced_columns)) f(n);
   fragment(f, k.check_sql);
 }
 template <class F>
@@ -65,8 +65,8 @@ constexpr void for_each_name(const operation& o, F& f) {
     using T = std::decay_t<decltype(x)>;
     if constexpr (std::is_same_v<T, op::create_table>) {
       f(x.table);
-      for (const auto& c : x.columns) for_each_name(c, f);
-      for (const auto& k : x.constraints) for_each_name(k, f);
+      for (const auto& c : each(x.columns)) for_each_name(c, f);
+      for (const auto& k : each(x.constraints)) for_each_name(k, f);
     } else if constexpr (std::is_same_v<T, op::drop_table> || std::is_same_v<T, op::drop_column>) {
       f(x.table);
       if constexpr (std::is_same_v<T, op::drop_column>) f(x.column);
@@ -95,7 +95,7 @@ constexpr void for_each_name(const operation& o, F& f) {
     } else if constexpr (std::is_same_v<T, op::create_index>) {
       f(x.name);
       f(x.table);
-      for (auto n : x.columns) f(n);
+      for (auto n : each(x.columns)) f(n);
       fragment(f, x.options.where);
     } else if constexpr (std::is_same_v<T, op::drop_index>) {
       f(x.name);
@@ -148,8 +148,8 @@ constexpr bool changes_no_schema(const operation& o) {
   return std::holds_alternative<op::execute>(o) || std::holds_alternative<op::run>(o) || std::holds_alternative<op::backfill>(o);
 }
 constexpr bool undoes_by_its_operations(const ops& down, const ops& up) {
-  const auto& u = up.operations();
-  const auto& d = down.operations();
+  const auto u = each(up.operations());
+  const auto d = each(down.operations());
   std::size_t j = 0;
   for (std::size_t k = u.size(); k-- > 0;) {
     if (changes_no_schema(u[k])) continue;
@@ -191,7 +191,7 @@ constexpr void count_created(const operation& o, schema_sizes& s) {
   if (const auto* t = std::get_if<op::create_table>(&o)) {
     ++s.tables;
     s.columns += t->columns.size();
-    for (const auto& k : t->constraints) count_created(k, s);
+    for (const auto& k : each(t->constraints)) count_created(k, s);
   } else if (std::holds_alternative<op::add_column>(o)) {
     ++s.columns;
   } else if (const auto* k = std::get_if<op::add_constraint>(&o)) {
@@ -248,13 +248,13 @@ constexpr void for_each_recorded_name(F& f, recorded_names* read = nullptr) {
   up.reserve(8);
   R::upgrade(up);
   schema_sizes* created = read != nullptr ? &read->created : nullptr;
-  for (const auto& o : up.operations()) {
+  for (const auto& o : each(up.operations())) {
     for_each_name(o, f);
     if (created != nullptr) count_created(o, *created);
   }
   down.reserve(8);
   downgrade_of<R>(down);
-  for (const auto& o : down.operations()) for_each_name(o, f);
+  for (const auto& o : each(down.operations())) for_each_name(o, f);
   if (read != nullptr) {
     read->inverse = undoes_by_its_operations(down, up);
     read->findings = find_rule_breaks(up, R::transactional);

@@ -33,12 +33,12 @@ struct rule_findings {
 };
 
 // Objects created by an upgrade before its operation k are exempt from the rules: nobody uses them yet.
-constexpr bool created_before(const std::vector<operation>& list, std::size_t k, std::string_view table) {
+constexpr bool created_before(pointer_range<const operation> list, std::size_t k, std::string_view table) {
   for (std::size_t i = 0; i < k; ++i)
     if (const auto* t = std::get_if<op::create_table>(&list[i]); t != nullptr && t->table == table) return true;
   return false;
 }
-constexpr bool added_before(const std::vector<operation>& list, std::size_t k, std::string_view table, std::string_view column) {
+constexpr bool added_before(pointer_range<const operation> list, std::size_t k, std::string_view table, std::string_view column) {
   if (created_before(list, k, table)) return true;
   for (std::size_t i = 0; i < k; ++i)
     if (const auto* c = std::get_if<op::add_column>(&list[i]); c != nullptr && c->table == table && c->definition.name == column) return true;
@@ -48,7 +48,7 @@ constexpr bool added_before(const std::vector<operation>& list, std::size_t k, s
 // The rules `up` (an upgrade's operations) breaks, each without its operation's allow().
 constexpr rule_findings find_rule_breaks(const ops& up, bool transactional) {
   rule_findings out;
-  const auto& list = up.operations();
+  const auto list = each(up.operations());
   for (std::size_t k = 0; k < list.size(); ++k) {
     const auto allowed = up.allowed(k);
     auto note = [&](rule r) {

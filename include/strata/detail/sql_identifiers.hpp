@@ -2,13 +2,14 @@
 // SQL text, and SQL text in the shape databases give it back in.
 #pragma once
 
-#include <algorithm>
 #include <cctype>
 #include <cstddef>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <strata/detail/each.hpp>
 
 namespace strata::detail::sql {
 
@@ -107,7 +108,7 @@ constexpr std::vector<std::string_view> columns_named(std::string_view sql, std:
   if (!own.empty()) out.push_back(own);
   for_each_identifier(sql, [&](std::string_view raw, char quote, std::string_view) {
     for (auto c : columns)
-      if (same_identifier(raw, quote, c) && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+      if (same_identifier(raw, quote, c) && !listed(out, c)) out.push_back(c);
   });
   return out;
 }
@@ -124,14 +125,17 @@ inline std::vector<std::string> expression_columns(std::string_view sql) {
   for_each_identifier(sql, [&](std::string_view raw, char quote, std::string_view after) {
     const auto next = after.find_first_not_of(" \t\r\n");
     if (next != std::string_view::npos && after[next] == '(') return;
-    if (quote == 0 && std::any_of(std::begin(keywords), std::end(keywords), [&](std::string_view k) { return same_identifier(raw, 0, k); }))
-      return;
+    if (quote == 0)
+      for (std::string_view k : keywords)
+        if (same_identifier(raw, 0, k)) return;
     std::string name;
     for (std::size_t i = 0; i < raw.size(); ++i) {
       if (quote != 0 && quote != ']' && raw[i] == quote) ++i;
       if (i < raw.size()) name += raw[i];
     }
-    if (std::none_of(out.begin(), out.end(), [&](const std::string& n) { return same_identifier(n, 0, name); })) out.push_back(std::move(name));
+    for (const auto& n : out)
+      if (same_identifier(n, 0, name)) return;
+    out.push_back(std::move(name));
   });
   return out;
 }

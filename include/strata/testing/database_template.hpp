@@ -32,6 +32,7 @@
 #include <atomic>
 #include <bit>
 #include <chrono>
+#include <concepts>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -145,8 +146,9 @@ inline void add_names(std::string& out, std::string_view name, const std::vector
   add_field(out, name, std::to_string(names.size()));
   for (auto n : names) add_field(out, name, n);
 }
-template <class T>
-void add_field(std::string& out, std::string_view name, const std::optional<T>& value) {
+template <class Optional>
+  requires std::same_as<Optional, std::optional<typename Optional::value_type>> || std::same_as<Optional, plain_optional<typename Optional::value_type>>
+void add_field(std::string& out, std::string_view name, const Optional& value) {
   if (value) add_field(out, name, *value);
   else add_field(out, name, std::string_view("(none)"));
 }
