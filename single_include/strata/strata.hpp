@@ -2033,7 +2033,8 @@ struct rule_findings {
   [[nodiscard]] constexpr bool has(std::size_t finding) const { return (found & (std::uint32_t{1} << finding)) != 0; }
 };
 
-// Objects created by an upgrade before its operation k are exempt from the rules: nobody uses them yet.
+// Whether an upgrade's operations before operation k create `table`. Objects created so are exempt
+// from the rules (nobody uses them yet); the replay asks it of a whole upgrade (k = its size).
 constexpr bool created_before(pointer_range<const operation> list, std::size_t k, std::string_view table) {
   for (std::size_t i = 0; i < k; ++i)
     if (const auto* t = std::get_if<op::create_table>(&list[i]); t != nullptr && t->table == table) return true;
@@ -3646,7 +3647,7 @@ class schema_builder {
     const auto slot = table_slot(table);
     if (slot == npos) return false;
     for (const auto& k : detail::each(tables_[slot].constraints))
-      if (k.kind == constraint_kind::check ? sql::mentions(k.check_sql, name) : k.columns.empty() || mentions(k.columns, name)) return true;
+      if (k.kind == constraint_kind::check ? sql::mentions(k.check_sql, name) : k.columns.empty() || detail::listed(k.columns, name)) return true;
     return false;
   }
 
@@ -3844,14 +3845,11 @@ class schema_builder {
     for (auto& n : detail::each(names_))
       if (n == from) n = to;
   }
-  static constexpr bool mentions(const std::vector<std::string_view>& names_, std::string_view name) {
-    return detail::listed(names_, name);
-  }
   // The names of the indexes of a table whose columns include `column`.
   constexpr std::vector<std::string_view> indexes_on(std::string_view table, std::string_view column_name) const {
     std::vector<std::string_view> out;
     for (auto i : detail::each(table_extra_[table_slot(table)].indexes))
-      if (mentions(indexes_[i].columns, column_name)) out.push_back(indexes_[i].name);
+      if (detail::listed(indexes_[i].columns, column_name)) out.push_back(indexes_[i].name);
     return out;
   }
 
@@ -3980,7 +3978,7 @@ class schema_builder {
       if (k.kind == constraint_kind::primary_key) std::erase(k.columns, x.column);
     std::erase_if(t.constraints, [&](const constraint& k) {
       if (k.kind == constraint_kind::check) return sql::mentions(k.check_sql, x.column);
-      return k.columns.empty() || mentions(k.columns, x.column);
+      return k.columns.empty() || detail::listed(k.columns, x.column);
     });
   }
   constexpr void on(const op::rename_column& x) {
@@ -3992,7 +3990,7 @@ class schema_builder {
     column_in(t, x.column)->name = x.new_name;
     for (auto& k : detail::each(t.constraints)) rename_in(k.columns, x.column, x.new_name);
     for (auto i : detail::each(table_extra_[slot].indexes))
-      if (mentions(indexes_[i].columns, x.column)) {
+      if (detail::listed(indexes_[i].columns, x.column)) {
         note_index(indexes_[i].name);
         rename_in(indexes_[i].columns, x.column, x.new_name);
       }
@@ -4282,15 +4280,10 @@ constexpr bool replay_revisions(schema_builder& b, std::size_t first, std::size_
     if (inverse) {
       // The constraints of a table the upgrade did not create are as they were when it added the
       // column; the downgrade's drop_column takes those that name the column with it.
-      const auto& list = recorded.operations();
-      auto created = [&list](std::string_view table) {
-        for (const auto& o : detail::each(list))
-          if (const auto* t = std::get_if<op::create_table>(&o); t != nullptr && t->table == table) return true;
-        return false;
-      };
-      for (const auto& o : detail::each(list))
+      const auto list = detail::each(recorded.operations());
+      for (const auto& o : list)
         if (const auto* c = std::get_if<op::add_column>(&o))
-          if (!created(c->table) && b.column_in_constraints(c->table, c->definition.name)) {
+          if (!created_before(list, list.size(), c->table) && b.column_in_constraints(c->table, c->definition.name)) {
             not_undone(out, i, c->table);
             break;
           }

@@ -169,7 +169,21 @@ struct two_tables : strata::revision<"c3", "c2"> {
     op.drop_table("b");
   }
 };
+// A column added to a table the same revision creates, with a CHECK naming it: dropping the table
+// undoes both (the constraint goes with its table, not with the column).
+struct creates_checked_and_adds : strata::revision<"c4", "c0"> {
+  static constexpr std::string_view message = "create a checked table and add its column";
+  static constexpr void upgrade(strata::ops& op) {
+    op.create_table("kits", {strata::column("id", strata::integer).primary_key(), strata::check("ck_kits_size", "size IS NULL OR size > 0")});
+    op.add_column("kits", strata::column("size", strata::integer));
+  }
+  static constexpr void downgrade(strata::ops& op) {
+    op.drop_column("kits", "size");
+    op.drop_table("kits");
+  }
+};
 static_assert(strata::first_irreversible<strata::history<checked_table, adds_unit>>() == 1);
+static_assert(strata::first_irreversible<strata::history<checked_table, creates_checked_and_adds>>() == 2);
 static_assert(strata::first_irreversible<strata::history<checked_table, creates_and_adds, two_tables>>() == 3);
 
 // Every name fits the 63 bytes PostgreSQL keeps (SQLite keeps any length); the failing side is

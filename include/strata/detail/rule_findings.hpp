@@ -32,7 +32,8 @@ struct rule_findings {
   [[nodiscard]] constexpr bool has(std::size_t finding) const { return (found & (std::uint32_t{1} << finding)) != 0; }
 };
 
-// Objects created by an upgrade before its operation k are exempt from the rules: nobody uses them yet.
+// Whether an upgrade's operations before operation k create `table`. Objects created so are exempt
+// from the rules (nobody uses them yet); the replay asks it of a whole upgrade (k = its size).
 constexpr bool created_before(pointer_range<const operation> list, std::size_t k, std::string_view table) {
   for (std::size_t i = 0; i < k; ++i)
     if (const auto* t = std::get_if<op::create_table>(&list[i]); t != nullptr && t->table == table) return true;
