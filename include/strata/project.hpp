@@ -35,6 +35,28 @@ class model;  // <strata/model.hpp>: the project holds only a function that retu
 
 namespace strata::detail {
 
+// The upgrade() and downgrade() of revision R, frozen: `frozen_revision<R>::upgrade`. The room they
+// take was counted when the history's check recorded them (revision_facts::frozen); one more
+// recording of both fills it.
+template <class R>
+struct frozen_revision {
+  static constexpr frozen_sizes sizes = facts_of<R>.frozen;
+  static constexpr frozen_arrays<sizes> arrays = [] {
+    frozen_arrays<sizes> out;
+    frozen_writer writer{out.operations, out.columns, out.constraints, out.names};
+    ops_freezer freezer(writer);
+    strata::ops recorded;
+    R::upgrade(recorded);
+    freezer.freeze(recorded);
+    recorded.clear();
+    downgrade_of<R>(recorded);
+    freezer.freeze(recorded);
+    return out;
+  }();
+  static constexpr frozen_ops upgrade = arrays.upgrade();
+  static constexpr frozen_ops downgrade = arrays.downgrade();
+};
+
 // The checksum of R's frozen upgrade (revision_info::upgrade_checksum), hashed once per process.
 // (Not constexpr: see checksum_at_run_time.)
 inline std::uint64_t frozen_checksum_at_run_time(const frozen_ops& upgrade) { return checksum_value(upgrade.thaw()); }

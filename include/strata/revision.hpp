@@ -92,13 +92,14 @@ struct revision_facts {
   bool declared_irreversible = false;
   std::size_t longest_bytes = 0;    // of the longest identifier (strata::names_fit; detail::longest_name_of)
   rule_findings findings{};         // the safety rules the upgrade breaks (strata::review_policy)
+  frozen_sizes frozen{};            // the room its two recordings take frozen (detail::frozen_revision)
 };
 
 template <class R>
 constexpr revision_facts facts_from() {
   if constexpr (records_at_compile_time && Revision<R>) {
     const recorded_names r = record_names<R>();
-    return {r.count, r.created, r.inverse, declares_irreversible<R>(), r.longest.bytes, r.findings};
+    return {r.count, r.created, r.inverse, declares_irreversible<R>(), r.longest.bytes, r.findings, r.frozen};
   } else {
     return {.declared_irreversible = declares_irreversible<R>()};
   }

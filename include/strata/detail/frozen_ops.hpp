@@ -260,37 +260,4 @@ struct frozen_writer {
   }
 };
 
-// The upgrade() and downgrade() of revision R, frozen: `frozen_revision<R>::upgrade`. Two constant
-// evaluations, each recording both: the room, then its contents.
-template <class R>
-struct frozen_revision {
-  static constexpr frozen_sizes sizes = [] {
-    frozen_counter counter;
-    ops_freezer freezer(counter);
-    strata::ops recorded;
-    R::upgrade(recorded);
-    freezer.freeze(recorded);
-    counter.sizes.upgrade = counter.operations;
-    recorded.clear();
-    downgrade_of<R>(recorded);
-    freezer.freeze(recorded);
-    counter.sizes.downgrade = counter.operations - counter.sizes.upgrade;
-    return counter.sizes;
-  }();
-  static constexpr frozen_arrays<sizes> arrays = [] {
-    frozen_arrays<sizes> out;
-    frozen_writer writer{out.operations, out.columns, out.constraints, out.names};
-    ops_freezer freezer(writer);
-    strata::ops recorded;
-    R::upgrade(recorded);
-    freezer.freeze(recorded);
-    recorded.clear();
-    downgrade_of<R>(recorded);
-    freezer.freeze(recorded);
-    return out;
-  }();
-  static constexpr frozen_ops upgrade = arrays.upgrade();
-  static constexpr frozen_ops downgrade = arrays.downgrade();
-};
-
 }  // namespace strata::detail
