@@ -4859,6 +4859,18 @@ class model;  // <strata/model.hpp>: the project holds only a function that retu
 
 namespace strata::detail {
 
+// Records upgrade() and downgrade() and writes both through `writer`. One function for every
+// revision, as detail::record_names_of.
+constexpr void freeze_recordings(void (*upgrade)(ops&), void (*downgrade)(ops&), frozen_writer writer) {
+  ops_freezer freezer(writer);
+  ops recorded;
+  upgrade(recorded);
+  freezer.freeze(recorded);
+  recorded.clear();
+  downgrade(recorded);
+  freezer.freeze(recorded);
+}
+
 // The upgrade() and downgrade() of revision R, frozen: `frozen_revision<R>::upgrade`. The room they
 // take was counted when the history's check recorded them (revision_facts::frozen); one more
 // recording of both fills it.
@@ -4867,14 +4879,7 @@ struct frozen_revision {
   static constexpr frozen_sizes sizes = facts_of<R>.frozen;
   static constexpr frozen_arrays<sizes> arrays = [] {
     frozen_arrays<sizes> out;
-    frozen_writer writer{out.operations, out.columns, out.constraints, out.names};
-    ops_freezer freezer(writer);
-    strata::ops recorded;
-    R::upgrade(recorded);
-    freezer.freeze(recorded);
-    recorded.clear();
-    downgrade_of<R>(recorded);
-    freezer.freeze(recorded);
+    freeze_recordings(&R::upgrade, &downgrade_of<R>, frozen_writer{out.operations, out.columns, out.constraints, out.names});
     return out;
   }();
   static constexpr frozen_ops upgrade = arrays.upgrade();
