@@ -8,6 +8,12 @@ before), for measuring what the compile-time checks and replay cost:
 
 With --models, also the models of the head schema, checked by static_assert(strata::in_sync<history, models>()).
 With --review, the history is reviewed under the strict policy for PostgreSQL (strata::reviewed: replay, reversibility, rules).
+With --project, the file is the unit strata_add_manage_db() compiles after `migrate`: STRATA_REVISIONS_ONLY,
+the history and strata::cli::project_of<history>() (which also freezes every revision's operations).
+With --single-header, it includes the single header (-Isingle_include) instead of include/'s headers:
+
+    tools/synthetic_history.py 200 --review --project --single-header > /tmp/p200.cpp
+    /usr/bin/time -f '%U s %M KB' g++ -std=c++20 -fsyntax-only -Isingle_include /tmp/p200.cpp
 """
 import argparse
 
@@ -21,15 +27,25 @@ def main() -> None:
     parser.add_argument("--review", action="store_true",
                         help="also review the history under the strict policy for PostgreSQL: static_assert(strata::reviewed<history>)")
     parser.add_argument("--columns", action="store_true", help="every other revision alters the table before instead of creating one")
+    parser.add_argument("--project", action="store_true",
+                        help="as manage_db's history unit: STRATA_REVISIONS_ONLY and strata::cli::project_of<history>()")
+    parser.add_argument("--single-header", action="store_true", help="include the single header (single_include/strata/strata.hpp)")
     args = parser.parse_args()
     if args.models and args.columns:
         parser.error("--models declares the tables --columns does not create; give one of them")
     n = args.revisions
     allow_nn = ".allow(strata::rule::set_not_null)" if args.review else ""
     allow_rename = ".allow(strata::rule::rename_column)" if args.review else ""
-    out = ["#include <strata/strata.hpp>", ""]
-    if args.review:
-        out = ["#include <strata/dialect/postgresql_target.hpp>", "#include <strata/strata.hpp>", ""]
+    out = ["#define STRATA_REVISIONS_ONLY"] if args.project else []
+    if args.single_header:
+        out.append("#include <strata/strata.hpp>")  # with STRATA_REVISIONS_ONLY: project_of and the review targets too
+    else:
+        if args.review:
+            out.append("#include <strata/dialect/postgresql_target.hpp>")
+        if args.project:
+            out.append("#include <strata/project.hpp>")
+        out.append("#include <strata/strata.hpp>")
+    out.append("")
     tables = 0
     last = 0
     for i in range(n):
@@ -84,6 +100,8 @@ def main() -> None:
     m.index("ix_t{i}_name", "t{i}", {{"name"}});''')
         out.append("  }\n};")
         out.append("static_assert(strata::in_sync<history, models>());")
+    if args.project:
+        out.append('strata::cli::project manage_db_project() { return strata::cli::project_of<history>("make manage_db"); }')
     out.append("int main() {}")
     print("\n".join(out))
 
