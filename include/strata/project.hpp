@@ -35,28 +35,6 @@ class model;  // <strata/model.hpp>: the project holds only a function that retu
 
 namespace strata::detail {
 
-// Records upgrade() and downgrade() and writes both through `writer`. One function for every
-// revision, as detail::record_names_of.
-constexpr void freeze_recordings(void (*upgrade)(ops&), void (*downgrade)(ops&), frozen_writer writer) {
-  ops_freezer freezer(writer);
-  ops recorded;
-  upgrade(recorded);
-  freezer.freeze(recorded);
-  recorded.clear();
-  downgrade(recorded);
-  freezer.freeze(recorded);
-}
-
-// The arrays of room S, filled. A function of the room, not of the revision (nor a lambda in
-// frozen_revision, a class of its own for each revision): -12 MB of GCC's memory for manage_db's
-// history unit at 200 revisions of tools/synthetic_history.py, all of one room.
-template <frozen_sizes S>
-constexpr frozen_arrays<S> frozen_arrays_of(void (*upgrade)(ops&), void (*downgrade)(ops&)) {
-  frozen_arrays<S> out;
-  freeze_recordings(upgrade, downgrade, frozen_writer{out.operations, out.columns, out.constraints, out.names});
-  return out;
-}
-
 // The upgrade() and downgrade() of revision R, frozen: `frozen_revision<R>::upgrade`. The room they
 // take was counted when the history's check recorded them (revision_facts::frozen); one more
 // recording of both fills it.

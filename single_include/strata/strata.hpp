@@ -1609,6 +1609,29 @@ struct frozen_writer {
   }
 };
 
+// Records upgrade() and downgrade() and writes both through `writer`: one function for every
+// revision (its two functions as pointers, as detail::record_names_of), which GCC instantiates once.
+constexpr void freeze_recordings(void (*upgrade)(ops&), void (*downgrade)(ops&), frozen_writer writer) {
+  ops_freezer freezer(writer);
+  ops recorded;
+  upgrade(recorded);
+  freezer.freeze(recorded);
+  recorded.clear();
+  downgrade(recorded);
+  freezer.freeze(recorded);
+}
+
+// The arrays of room S (counted by the history's check: revision_facts::frozen), filled. A function
+// of the room, not of the revision (nor a lambda in detail::frozen_revision, a class of its own for
+// each revision): -12 MB of GCC's memory for manage_db's history unit at 200 revisions of
+// tools/synthetic_history.py, all of one room.
+template <frozen_sizes S>
+constexpr frozen_arrays<S> frozen_arrays_of(void (*upgrade)(ops&), void (*downgrade)(ops&)) {
+  frozen_arrays<S> out;
+  freeze_recordings(upgrade, downgrade, frozen_writer{out.operations, out.columns, out.constraints, out.names});
+  return out;
+}
+
 }  // namespace strata::detail
 // #include <strata/detail/graph_check.hpp>
 // strata::detail: the compile-time checks of a revision graph, and their messages.
@@ -2296,8 +2319,8 @@ struct recorded_names {
 // that grows; 3.5 s with room for 8 (tools/synthetic_history.py).
 // When given, `read` also takes what the upgrade creates, whether the downgrade
 // undoes_by_its_operations the upgrade, the safety rules the upgrade breaks, and the room the two
-// recordings take frozen. (Not its checksum,
-// which the process computes when it needs it: revision_info::upgrade_checksum.)
+// recordings take frozen. (Not its checksum, which the process computes when it needs it:
+// revision_info::upgrade_checksum.)
 // The revision comes as its two functions, not as a type: GCC then instantiates this body once, not
 // once per revision (13 MB of its memory at 200 revisions, 4 %), and still evaluates each revision's
 // recording once (a constexpr call with the same arguments, function pointers included, is memoised).
@@ -4859,28 +4882,6 @@ class model;  // <strata/model.hpp>: the project holds only a function that retu
 }  // namespace strata
 
 namespace strata::detail {
-
-// Records upgrade() and downgrade() and writes both through `writer`. One function for every
-// revision, as detail::record_names_of.
-constexpr void freeze_recordings(void (*upgrade)(ops&), void (*downgrade)(ops&), frozen_writer writer) {
-  ops_freezer freezer(writer);
-  ops recorded;
-  upgrade(recorded);
-  freezer.freeze(recorded);
-  recorded.clear();
-  downgrade(recorded);
-  freezer.freeze(recorded);
-}
-
-// The arrays of room S, filled. A function of the room, not of the revision (nor a lambda in
-// frozen_revision, a class of its own for each revision): -12 MB of GCC's memory for manage_db's
-// history unit at 200 revisions of tools/synthetic_history.py, all of one room.
-template <frozen_sizes S>
-constexpr frozen_arrays<S> frozen_arrays_of(void (*upgrade)(ops&), void (*downgrade)(ops&)) {
-  frozen_arrays<S> out;
-  freeze_recordings(upgrade, downgrade, frozen_writer{out.operations, out.columns, out.constraints, out.names});
-  return out;
-}
 
 // The upgrade() and downgrade() of revision R, frozen: `frozen_revision<R>::upgrade`. The room they
 // take was counted when the history's check recorded them (revision_facts::frozen); one more

@@ -247,8 +247,8 @@ struct recorded_names {
 // that grows; 3.5 s with room for 8 (tools/synthetic_history.py).
 // When given, `read` also takes what the upgrade creates, whether the downgrade
 // undoes_by_its_operations the upgrade, the safety rules the upgrade breaks, and the room the two
-// recordings take frozen. (Not its checksum,
-// which the process computes when it needs it: revision_info::upgrade_checksum.)
+// recordings take frozen. (Not its checksum, which the process computes when it needs it:
+// revision_info::upgrade_checksum.)
 // The revision comes as its two functions, not as a type: GCC then instantiates this body once, not
 // once per revision (13 MB of its memory at 200 revisions, 4 %), and still evaluates each revision's
 // recording once (a constexpr call with the same arguments, function pointers included, is memoised).
