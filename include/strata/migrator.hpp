@@ -448,14 +448,24 @@ class migrator {
   // once, after the group's last revision. transaction() may run the body again (a dialect's retry
   // after a lock timeout): it is repeatable.
   void step(std::span<const std::size_t> group, direction way, std::vector<std::string>& done) {
-    std::vector<operation> operations;  // the group's, one revision after another
-    std::vector<std::size_t> starts;    // where each revision's begin in `operations`
+    // The group's recordings, then its operations, each allocated once at its size rather than grown
+    // (a grown buffer churns the heap that the database client works in), and the recordings freed
+    // before the transaction starts.
+    std::vector<ops> recorded;
+    recorded.reserve(group.size());
+    std::vector<std::size_t> starts;  // where each revision's begin in `operations`
+    starts.reserve(group.size() + 1);
+    std::size_t count = 0;
     for (auto i : group) {
-      starts.push_back(operations.size());
-      const ops recorded = way == direction::upgrade ? graph_[i].record_upgrade() : graph_[i].record_downgrade();
-      operations.insert(operations.end(), recorded.operations().begin(), recorded.operations().end());
+      recorded.push_back(way == direction::upgrade ? graph_[i].record_upgrade() : graph_[i].record_downgrade());
+      starts.push_back(count);
+      count += recorded.back().operations().size();
     }
-    starts.push_back(operations.size());
+    starts.push_back(count);
+    std::vector<operation> operations;  // the group's, one revision after another
+    operations.reserve(count);
+    for (auto& r : recorded) operations.insert(operations.end(), r.operations().begin(), r.operations().end());
+    recorded.clear();
     const auto& first = graph_[group.front()];
     const unit_of_work unit{first.id, operations, first.transactional, options_.version_table};
     const auto operations_of = [&](std::size_t k) {
@@ -480,6 +490,7 @@ class migrator {
         auto rows = held_rows_ ? *held_rows_ : rows_to_indexes(dialect_.read_versions(options_.version_table));
         before = describe_rows(rows);
         std::vector<history_record> records;
+        records.reserve(group.size());
         auto applied = graph_.ancestors(rows);  // kept up to date below, rather than computed again per revision
         for (std::size_t k = 0; k < group.size(); ++k) {
           const auto i = group[k];
