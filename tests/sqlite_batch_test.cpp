@@ -596,10 +596,58 @@ TEST_F(SqliteBatch, DowngradeOfAddColumnDoesNotCopyTheTable) {
   m.downgrade("-1");
   EXPECT_EQ(ran, std::vector<std::string>{"ALTER TABLE \"big\" DROP COLUMN \"note\""});
   EXPECT_EQ(log.count("INSERT INTO \"_strata_new_"), 0);
+  EXPECT_EQ(log.count("SELECT name, sql FROM sqlite_master"), 0) << "a drop that SQLite makes reads no catalogue first";
   EXPECT_EQ(scalar(db, "SELECT rootpage FROM sqlite_master WHERE name = 'big'"), page) << "the same b-tree";
   EXPECT_EQ(rows_of_big(), rows_before);
   EXPECT_EQ(column_names(db, "big"), (std::vector<std::string>{"id", "value"}));
   EXPECT_TRUE(exists(db, "index", "ix_big_value"));
+}
+
+// alpha and beta, each with a note, and a view over beta's that names alpha.
+struct named_twice : strata::revision<"bb0000000019", strata::base> {
+  static constexpr std::string_view message = "two notes and a view";
+  static constexpr void upgrade(strata::ops& op) {
+    op.create_table("alpha", {column("id", strata::integer).primary_key(), column("note", strata::text)});
+    op.create_table("beta", {column("id", strata::integer).primary_key(), column("note", strata::text)});
+    op.execute("INSERT INTO alpha VALUES (1, 'a'), (2, 'b')");
+    op.execute("INSERT INTO beta VALUES (1, 'x')");
+    op.execute("CREATE VIEW notes AS SELECT beta.note FROM beta WHERE EXISTS (SELECT 1 FROM alpha)");
+  }
+  static constexpr void downgrade(strata::ops& op) {
+    op.execute("DROP VIEW notes");
+    op.drop_table("beta");
+    op.drop_table("alpha");
+  }
+};
+STRATA_BATCH_REVISION(drop_alpha_note, "bb000000001a", "bb0000000019", op.drop_column("alpha", "note"););
+
+// SQLite's own rules decide whether a lone drop_column runs in place: the view names alpha and a
+// note, but not alpha's, so SQLite drops it; the planner, for which any mention counts, would have
+// rebuilt alpha.
+TEST_F(SqliteBatch, AColumnThatAViewOnlyMentionsIsDroppedInPlace) {
+  strata::migrator<strata::sqlite> m{strata::history<named_twice, drop_alpha_note>{}, dir.url()};
+  m.upgrade("bb0000000019");
+  std::vector<std::string> ran;
+  m.dialect().on_statement([&](std::string_view s) { ran.emplace_back(s); });
+  m.upgrade();
+  EXPECT_EQ(ran, std::vector<std::string>{"ALTER TABLE \"alpha\" DROP COLUMN \"note\""});
+  EXPECT_EQ(column_names(db, "alpha"), std::vector<std::string>{"id"});
+  EXPECT_EQ(data("alpha"), "1:1\n1:2\n");
+  EXPECT_EQ(dump_query(db, "SELECT note FROM notes"), "3:x\n");
+}
+
+// A drop that SQLite refuses (of the primary key's column) is planned from the live table and made
+// by a rebuild; the listener hears the rebuild's statements, not the refused one.
+TEST_F(SqliteBatch, ADropThatSqliteRefusesIsRebuiltAndTheRefusalIsNotReported) {
+  strata::migrator<strata::sqlite> m{strata::history<foo, drop_id>{}, dir.url()};
+  m.upgrade("ba0000000000");
+  std::vector<std::string> ran;
+  m.dialect().on_statement([&](std::string_view s) { ran.emplace_back(s); });
+  m.upgrade();
+  EXPECT_EQ(std::count(ran.begin(), ran.end(), "ALTER TABLE \"foo\" DROP COLUMN \"id\""), 0);
+  EXPECT_TRUE(std::any_of(ran.begin(), ran.end(), [](const std::string& s) { return s.starts_with("INSERT INTO \"_strata_new_foo\""); }));
+  EXPECT_EQ(names(), (std::vector<std::string>{"data", "x"}));
+  EXPECT_EQ(data(), "3:d1|1:5\n3:22|1:6\n3:8.5|1:7\n3:9.46|1:8\n3:d5|1:9\n");
 }
 
 // ---- constraints removed by a schema edit ----------------------------------------------------------
