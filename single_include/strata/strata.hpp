@@ -10191,6 +10191,11 @@ inline constexpr std::string_view temporary_prefix = "_strata_new_";
 // ALTER TABLE DROP COLUMN came with SQLite 3.35.0.
 inline constexpr std::uint32_t native_drop_column_version = 3035000;
 
+// Whether the SQLite the options name has DROP COLUMN (an unknown version, 0, is taken to).
+inline bool has_native_drop_column(const render_options& options) {
+  return options.server_version == 0 || options.server_version >= native_drop_column_version;
+}
+
 struct named_sql {
   std::string name;
   std::string sql;
@@ -10431,7 +10436,7 @@ class planner {
   // or generated column of another, a view or a trigger uses (sqlite.org/lang_altertable.html);
   // so does this, a little more strictly (any mention counts), and then the table is rebuilt.
   bool droppable(const parsed_table& t, std::string_view column) const {
-    if (options_.server_version != 0 && options_.server_version < native_drop_column_version) return false;
+    if (!has_native_drop_column(options_)) return false;
     const auto* c = find(t, column);
     if (c == nullptr || t.columns.size() == 1) return false;
     if (c->has("PRIMARY") || c->has("UNIQUE") || c->has("REFERENCES")) return false;
@@ -15037,10 +15042,7 @@ class sqlite {
   // several alterations, which one read of the table plans together.
   bool dropped_in_place(std::span<const operation> unit, const render_options& options) {
     const auto* d = unit.size() == 1 ? std::get_if<op::drop_column>(&unit.front()) : nullptr;
-    if (d == nullptr || options.server_version < detail::sqlite_plan::native_drop_column_version) return false;
-    int legacy = 0;
-    sqlite3_db_config(db_->getHandle(), SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, -1, &legacy);
-    if (legacy != 0) return false;
+    if (d == nullptr || !detail::sqlite_plan::has_native_drop_column(options) || legacy_alter_table()) return false;
     const auto statement = sqlite_sql::drop_column(*d, options);
     try {
       db_->exec(statement);
@@ -15050,6 +15052,13 @@ class sqlite {
     }
     if (statement_listener_) statement_listener_(statement);
     return true;
+  }
+
+  // The connection's legacy_alter_table, read without a statement.
+  bool legacy_alter_table() const {
+    int on = 0;
+    sqlite3_db_config(db_->getHandle(), SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, -1, &on);
+    return on != 0;
   }
 
   // The plan of a run of alterations of one table. A run of ADD COLUMNs that SQLite makes in place
@@ -15317,7 +15326,7 @@ class sqlite {
       seq.bind(1, table);
       if (seq.executeStep()) sequence = seq.getColumn(0).getInt64();
     }
-    const bool legacy = pragma_int("legacy_alter_table") == 1;
+    const bool legacy = legacy_alter_table();
     for (const auto& step : plan.steps) {
       switch (step.kind) {
         case role::copy:

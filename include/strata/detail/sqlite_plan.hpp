@@ -41,6 +41,11 @@ inline constexpr std::string_view temporary_prefix = "_strata_new_";
 // ALTER TABLE DROP COLUMN came with SQLite 3.35.0.
 inline constexpr std::uint32_t native_drop_column_version = 3035000;
 
+// Whether the SQLite the options name has DROP COLUMN (an unknown version, 0, is taken to).
+inline bool has_native_drop_column(const render_options& options) {
+  return options.server_version == 0 || options.server_version >= native_drop_column_version;
+}
+
 struct named_sql {
   std::string name;
   std::string sql;
@@ -281,7 +286,7 @@ class planner {
   // or generated column of another, a view or a trigger uses (sqlite.org/lang_altertable.html);
   // so does this, a little more strictly (any mention counts), and then the table is rebuilt.
   bool droppable(const parsed_table& t, std::string_view column) const {
-    if (options_.server_version != 0 && options_.server_version < native_drop_column_version) return false;
+    if (!has_native_drop_column(options_)) return false;
     const auto* c = find(t, column);
     if (c == nullptr || t.columns.size() == 1) return false;
     if (c->has("PRIMARY") || c->has("UNIQUE") || c->has("REFERENCES")) return false;

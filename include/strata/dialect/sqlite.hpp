@@ -593,10 +593,7 @@ class sqlite {
   // several alterations, which one read of the table plans together.
   bool dropped_in_place(std::span<const operation> unit, const render_options& options) {
     const auto* d = unit.size() == 1 ? std::get_if<op::drop_column>(&unit.front()) : nullptr;
-    if (d == nullptr || options.server_version < detail::sqlite_plan::native_drop_column_version) return false;
-    int legacy = 0;
-    sqlite3_db_config(db_->getHandle(), SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, -1, &legacy);
-    if (legacy != 0) return false;
+    if (d == nullptr || !detail::sqlite_plan::has_native_drop_column(options) || legacy_alter_table()) return false;
     const auto statement = sqlite_sql::drop_column(*d, options);
     try {
       db_->exec(statement);
@@ -606,6 +603,13 @@ class sqlite {
     }
     if (statement_listener_) statement_listener_(statement);
     return true;
+  }
+
+  // The connection's legacy_alter_table, read without a statement.
+  bool legacy_alter_table() const {
+    int on = 0;
+    sqlite3_db_config(db_->getHandle(), SQLITE_DBCONFIG_LEGACY_ALTER_TABLE, -1, &on);
+    return on != 0;
   }
 
   // The plan of a run of alterations of one table. A run of ADD COLUMNs that SQLite makes in place
@@ -873,7 +877,7 @@ class sqlite {
       seq.bind(1, table);
       if (seq.executeStep()) sequence = seq.getColumn(0).getInt64();
     }
-    const bool legacy = pragma_int("legacy_alter_table") == 1;
+    const bool legacy = legacy_alter_table();
     for (const auto& step : plan.steps) {
       switch (step.kind) {
         case role::copy:
