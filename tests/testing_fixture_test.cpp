@@ -422,6 +422,44 @@ TEST(SqliteProvisioner, AFolderThatIsNotThereIsDatabaseUnavailable) {
   EXPECT_TRUE(strata::sqlite::provisioner::unreachable_fails());
 }
 
+// read() maps the file (a kept template's bytes are not copied); the bytes stay readable after the
+// file is dropped, move with the image, and a file that is missing or not a whole database is none.
+TEST(SqliteProvisioner, ReadMapsTheFileAndItsBytesOutliveIt) {
+  const auto dir = fresh_folder("byte_image");
+  strata::sqlite::provisioner p(dir);
+  std::vector<unsigned char> image;
+  {
+    auto d = strata::sqlite::provisioner::open_snapshot({});
+    d.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, key TEXT)");
+    d.execute("INSERT INTO items (key) VALUES ('a'), ('b')");
+    image = strata::sqlite::provisioner::snapshot(d);
+  }
+  ASSERT_FALSE(image.empty());
+  p.write("strata_tpl_read", image);
+  auto read = p.read("strata_tpl_read");
+  ASSERT_TRUE(read.has_value());
+  EXPECT_TRUE(read->mapped());
+  const auto equal = [&](const strata::byte_image& b) { return std::vector<unsigned char>(b.data(), b.data() + b.size()) == image; };
+  EXPECT_TRUE(equal(*read));
+  p.drop("strata_tpl_read");
+  EXPECT_TRUE(equal(*read));
+  strata::byte_image moved(std::move(*read));
+  EXPECT_TRUE(equal(moved));
+  EXPECT_TRUE(read->empty());  // NOLINT(bugprone-use-after-move): a moved-from image is empty
+  auto clone = strata::sqlite::provisioner::open_snapshot(moved);
+  EXPECT_EQ(clone.database().execAndGet("SELECT count(*) FROM items").getInt(), 2);
+
+  EXPECT_FALSE(p.read("strata_tpl_missing").has_value());
+  std::ofstream(dir / "strata_tpl_short.db", std::ios::binary).write(reinterpret_cast<const char*>(image.data()), static_cast<std::streamsize>(image.size() / 2));
+  EXPECT_FALSE(p.read("strata_tpl_short").has_value());
+  strata::byte_image heap{std::vector<unsigned char>(image)};
+  EXPECT_FALSE(heap.mapped());
+  EXPECT_TRUE(equal(heap));
+  strata::byte_image moved_heap(std::move(heap));
+  EXPECT_TRUE(equal(moved_heap));
+  std::filesystem::remove_all(dir);
+}
+
 // ---- PostgreSQL ---------------------------------------------------------------------------------
 
 #ifdef STRATA_HAVE_POSTGRESQL

@@ -515,6 +515,8 @@ concept SnapshotsDatabases = Provisionable<D> && requires(D& d, typename D::prov
   p.write(name, image);
 };
 
+class byte_image;  // strata/byte_image.hpp, which a dialect that KeepsSnapshots includes
+
 // ---- KeepsSnapshots: a snapshot template kept across processes ---------------------------------------
 //
 // A SnapshotsDatabases whose place also ClonesDatabases and reads a database back as bytes: there
@@ -523,14 +525,14 @@ concept SnapshotsDatabases = Provisionable<D> && requires(D& d, typename D::prov
 // provides:
 //   static provisioner for_templates();      // the place templates are kept (SQLite: $STRATA_TEMPLATE_DIR,
 //                                            // else the temporary folder)
-//   std::optional<std::vector<unsigned char>> read(std::string_view name);   // its bytes; none when
-//                                                                            // there is no such database
+//   std::optional<byte_image> read(std::string_view name);   // its bytes (SQLite: the file, mapped);
+//                                                            // none when there is no such database
 // Law: read(name) after write(name, image) is the image; a rename() into `name` is seen whole or not.
 // Models: strata::sqlite.
 template <class D>
 concept KeepsSnapshots = SnapshotsDatabases<D> && ClonesDatabases<D> && requires(typename D::provisioner& p, std::string_view name) {
   { D::provisioner::for_templates() } -> std::same_as<typename D::provisioner>;
-  { p.read(name) } -> std::same_as<std::optional<std::vector<unsigned char>>>;
+  { p.read(name) } -> std::same_as<std::optional<byte_image>>;
 };
 
 namespace detail {

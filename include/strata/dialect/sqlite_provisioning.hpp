@@ -41,6 +41,7 @@
 #include <SQLiteCpp/Database.h>
 #include <sqlite3.h>
 
+#include <strata/byte_image.hpp>
 #include <strata/detail/replace_file.hpp>
 #include <strata/dialect/sqlite.hpp>
 #include <strata/errors.hpp>
@@ -201,21 +202,17 @@ class sqlite::provisioner {
                   "); check that the source exists and the folder is writable");
   }
 
-  // The file's bytes, read whole; none when there is no such file, or it is not a whole SQLite
-  // database (its header's page count and size do not match the file's: cut short, or not one).
-  [[nodiscard]] std::optional<std::vector<unsigned char>> read(std::string_view name) const {
-    std::ifstream in(file(name), std::ios::binary);
-    if (!in) return std::nullopt;
-    std::vector<unsigned char> out;
-    in.seekg(0, std::ios::end);
-    const auto size = in.tellg();
-    in.seekg(0, std::ios::beg);
-    if (size > 0) {
-      out.resize(static_cast<std::size_t>(size));
-      in.read(reinterpret_cast<char*>(out.data()), static_cast<std::streamsize>(out.size()));
+  // The file's bytes, mapped (byte_image::of_file); none when there is no such file, or it is not a
+  // whole SQLite database (its header's page count and size do not match the file's: cut short, or
+  // not one).
+  [[nodiscard]] std::optional<byte_image> read(std::string_view name) const {
+    std::optional<byte_image> out;
+    try {
+      out = byte_image::of_file(file(name));
+    } catch (const std::system_error& e) {
+      throw error("cannot read the SQLite database '" + file(name).string() + "' (" + e.code().message() + "); check the file's permissions");
     }
-    if (!in) throw error("cannot read the SQLite database '" + file(name).string() + "'; check the file's permissions");
-    if (!whole_database(out)) return std::nullopt;
+    if (!out || !whole_database(out->bytes())) return std::nullopt;
     return out;
   }
 

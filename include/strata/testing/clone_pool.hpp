@@ -57,6 +57,7 @@ inline constexpr std::string_view clone_prefix = "strata_clone_";
 inline constexpr std::string_view empty_prefix = "strata_mt_";  // STRATA_MIGRATION_TESTS' databases
 inline constexpr std::string_view spare_prefix = "strata_spare_";
 inline constexpr std::string_view template_prefix = "strata_tpl_";
+inline constexpr std::string_view names_prefix = "strata_";  // the four above
 
 // The first line of a message.
 inline std::string first_line(std::string message) {
@@ -96,9 +97,16 @@ void drop_quietly(typename D::provisioner& p, const std::string& name) noexcept 
 template <Provisionable D>
 void drop_orphans(typename D::provisioner& p) {
   const auto own = p.session();
+  // One listing of what strata::testing names (the prefixes below all start with "strata_"): the
+  // place is read once (SQLite: a folder, maybe the whole temporary folder; PostgreSQL: a query).
+  const auto names = p.list(names_prefix);
   std::map<std::string, bool, std::less<>> alive;
-  for (auto prefix : {clone_prefix, empty_prefix}) {
-    for (const auto& name : p.list(prefix)) {
+  std::vector<std::string_view> spares;
+  std::vector<std::string_view> templates;
+  for (const auto& name : names) {
+    if (name.starts_with(spare_prefix)) spares.push_back(name);
+    else if (is_template_name(name)) templates.push_back(name);
+    for (auto prefix : {clone_prefix, empty_prefix}) {
       const auto session = field_after(name, prefix);
       if (session.empty() || session == own) continue;
       auto it = alive.find(session);
@@ -107,20 +115,18 @@ void drop_orphans(typename D::provisioner& p) {
     }
   }
   if constexpr (ClonesDatabases<D>) {
-    const auto spares = p.list(spare_prefix);
     if (spares.empty()) return;
-    std::set<std::string, std::less<>> templates;
-    for (const auto& name : p.list(template_prefix)) {
-      if (!is_template_name(name)) continue;
+    std::set<std::string, std::less<>> identities;
+    for (auto name : templates) {
       try {
-        templates.insert(p.identity(name));
+        identities.insert(p.identity(name));
       } catch (const database_unavailable&) {
         throw;
       } catch (const std::exception&) {  // NOLINT: dropped meanwhile
       }
     }
-    for (const auto& name : spares)
-      if (!templates.contains(field_after(name, spare_prefix))) drop_quietly<D>(p, name);
+    for (auto name : spares)
+      if (!identities.contains(field_after(name, spare_prefix))) drop_quietly<D>(p, std::string(name));
   }
 }
 

@@ -51,6 +51,7 @@
 #include <variant>
 #include <vector>
 
+#include <strata/byte_image.hpp>
 #include <strata/detail/graph_check.hpp>
 #include <strata/dialect.hpp>
 #include <strata/errors.hpp>
@@ -465,21 +466,21 @@ std::vector<unsigned char> migrated_image() {
 // place) under the place's lock, after which a damaged or edited one is dropped. Its name hashes
 // the history (kept_template_name), so bytes as built are the history at its heads.
 template <History H, KeepsSnapshots D>
-std::vector<unsigned char> kept_image(typename D::provisioner& p, const std::string& name) {
+byte_image kept_image(typename D::provisioner& p, const std::string& name) {
   std::optional<std::string> note;  // as found() read it
-  auto found = [&]() -> std::optional<std::vector<unsigned char>> {
+  auto found = [&]() -> std::optional<byte_image> {
     auto image = p.read(name);
     if (!image) return std::nullopt;
     note = p.note(name);
     const auto digest = stamped_digest(note);
-    if (digest && *digest == image_digest(*image)) return image;
+    if (digest && *digest == image_digest(image->bytes())) return image;
     return std::nullopt;
   };
   if (auto image = found()) {
     mark_used<D>(p, name, note);
     return std::move(*image);
   }
-  std::vector<unsigned char> out;
+  byte_image out;
   under_template_lock<D>(p, name, [&] {
     if (auto image = found()) {  // another process built it while this one waited
       out = std::move(*image);
@@ -487,7 +488,7 @@ std::vector<unsigned char> kept_image(typename D::provisioner& p, const std::str
     }
     for (const auto& leftover : p.list(name + "_building_")) p.drop(leftover);  // of a process that died building it
     p.drop(name);  // damaged, or not at heads
-    out = migrated_image<H, D>();
+    out = byte_image(migrated_image<H, D>());
     const auto building = name + "_building_" + p.session();
     try {
       p.write(building, out);
@@ -577,14 +578,14 @@ class snapshot_template {
       auto kept = provisioner::for_templates();
       image_ = detail::kept_image<H, D>(kept, kept_template_name<H, D>());
     } else {
-      image_ = detail::migrated_image<H, D>();
+      image_ = byte_image(detail::migrated_image<H, D>());
     }
   }
 
   std::shared_ptr<detail::provisioned_owner<D>> owner_;
   std::string prefix_;
   std::atomic<unsigned long> counter_{0};
-  std::vector<unsigned char> image_;
+  byte_image image_;  // SQLite: the kept template's file, mapped
 };
 
 // The history migrated to its heads once per place, into a template database, which the place
