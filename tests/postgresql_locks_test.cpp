@@ -5,6 +5,7 @@
 #include <strata/strata.hpp>
 
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -298,6 +299,29 @@ TEST_F(PostgresqlLocks, AnUpgradeHoldsTheMigrationLockFromItsFirstRevisionToItsL
   EXPECT_EQ(db().versions(), std::vector<std::string>{"f20000000008"});
   // And the lock is free afterwards.
   EXPECT_EQ(db().scalar("SELECT pg_try_advisory_lock(" + std::to_string(strata::postgresql::lock_key("public", "alembic_version")) + ")"), "t");
+}
+
+
+// A fresh database's upgrade asks the catalogue whether strata's tables exist three times in all,
+// however many revisions it runs: the version table once before the lock (the plan), then each
+// table once under it; what it found missing it creates without asking again. (Before: six.)
+TEST_F(PostgresqlLocks, AFreshDatabasesUpgradeAsksTheCatalogueForItsTablesThreeTimes) {
+  pqxx::connection c("dbname='" + db().name() + "'");
+  std::FILE* trace = std::tmpfile();
+  ASSERT_NE(trace, nullptr);
+  c.trace(trace);  // libpq's trace of every message sent and received
+  pg m{long_history{}, c};
+  EXPECT_EQ(m.upgrade().size(), 9U);
+  c.trace(nullptr);
+  std::string text;
+  std::rewind(trace);
+  for (int ch = std::fgetc(trace); ch != EOF; ch = std::fgetc(trace)) text += static_cast<char>(ch);
+  std::fclose(trace);
+  std::size_t probes = 0;
+  for (auto at = text.find("to_regclass("); at != std::string::npos; at = text.find("to_regclass(", at + 1)) ++probes;
+  EXPECT_EQ(probes, 3U) << "the catalogue was asked " << probes << " times whether strata's tables exist";
+  EXPECT_EQ(db().versions(), std::vector<std::string>{"f20000000008"});
+  EXPECT_EQ(db().count("SELECT count(*) FROM alembic_version_history"), 9);
 }
 
 }  // namespace

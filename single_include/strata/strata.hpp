@@ -6900,6 +6900,7 @@ class migrator {
 
   void refuse_changed_checksums(const std::vector<std::size_t>& rows) {
     if constexpr (KeepsHistory<D>) {
+      if (rows.empty()) return;  // at base nothing is applied, so nothing has changed: the table is not read
       const auto changed = changed_checksums(rows, dialect_.read_history(options_.version_table));
       if (!changed.empty()) throw checksum_mismatch(describe_changes(changed));
     } else {
@@ -13420,18 +13421,28 @@ class postgresql {
 
   // Whether strata's table (the version table, its history table) exists. Under the migration lock
   // a table once seen stays known until a rollback or the lock's release (no other migration can
-  // drop it meanwhile), so that the revisions of one run do not ask the catalogue again.
+  // create or drop it meanwhile), and so does one seen missing until strata creates it, so that the
+  // revisions of one run do not ask the catalogue again: a fresh database's upgrade asks once per
+  // table, then creates it.
   bool relation_exists(pqxx::transaction_base& t, std::string_view table) {
-    if (held_ && std::find(known_.begin(), known_.end(), table) != known_.end()) return true;
+    if (held_) {
+      if (std::find(known_.begin(), known_.end(), table) != known_.end()) return true;
+      if (std::find(missing_.begin(), missing_.end(), table) != missing_.end()) return false;
+    }
     const bool exists = !t.exec_params("SELECT 1 WHERE to_regclass($1) IS NOT NULL", qualified(table)).empty();
     if (exists) known(table);
+    else if (held_) missing_.emplace_back(table);
     return exists;
   }
+  // Created (or seen) under the lock.
   void known(std::string_view table) {
-    if (held_) known_.emplace_back(table);
+    if (!held_) return;
+    std::erase(missing_, table);
+    known_.emplace_back(table);
   }
   void forget_known() noexcept {
     known_.clear();
+    missing_.clear();
     schema_known_ = false;
   }
 
@@ -13814,6 +13825,7 @@ class postgresql {
   bool broken_ = false;                   // the connection was lost during this migration
   std::optional<std::string> held_;       // the version table whose lock hold_migration_lock() holds
   std::vector<std::string> known_;        // strata's tables seen to exist under that lock (relation_exists)
+  std::vector<std::string> missing_;      // ... and seen missing, not created since
   bool schema_known_ = false;             // and the schema option's schema
   std::string lock_timed_out_;            // the table the last statement_lock_timeout was on ("?": unknown)
   std::string lock_timeout_server_message_;  // and what the server said
