@@ -15490,22 +15490,19 @@ namespace strata {
 class byte_image {
  public:
   byte_image() = default;
-  explicit byte_image(std::vector<unsigned char> bytes) : heap_(std::move(bytes)), bytes_(heap_) {}
-  byte_image(byte_image&& other) noexcept { *this = std::move(other); }
+  explicit byte_image(std::vector<unsigned char> bytes) : heap_(std::move(bytes)) {}
+  byte_image(byte_image&& other) noexcept : heap_(std::move(other.heap_)), map_(std::exchange(other.map_, {})) {}
   byte_image& operator=(byte_image&& other) noexcept {
     if (this != &other) {
-      release();
-      const bool heap = other.bytes_.data() == other.heap_.data();
+      unmap();
       heap_ = std::move(other.heap_);
-      bytes_ = heap ? std::span<const unsigned char>(heap_) : other.bytes_;
-      mapped_ = std::exchange(other.mapped_, false);
-      other.bytes_ = {};
+      map_ = std::exchange(other.map_, {});
     }
     return *this;
   }
   byte_image(const byte_image&) = delete;
   byte_image& operator=(const byte_image&) = delete;
-  ~byte_image() { release(); }
+  ~byte_image() { unmap(); }
 
   // The whole file, mapped (elsewhere than POSIX: read); none when it cannot be opened. Throws
   // std::system_error when it opens but cannot be read.
@@ -15528,8 +15525,7 @@ class byte_image {
         ::close(fd);
         throw std::system_error(e, std::generic_category(), "cannot map " + path.string());
       }
-      out.bytes_ = {static_cast<const unsigned char*>(at), size};
-      out.mapped_ = true;
+      out.map_ = {static_cast<const unsigned char*>(at), size};
     }
     ::close(fd);  // the mapping keeps the file
     return out;
@@ -15549,12 +15545,13 @@ class byte_image {
 #endif
   }
 
-  [[nodiscard]] std::span<const unsigned char> bytes() const { return bytes_; }
-  [[nodiscard]] const unsigned char* data() const { return bytes_.data(); }
-  [[nodiscard]] std::size_t size() const { return bytes_.size(); }
-  [[nodiscard]] bool empty() const { return bytes_.empty(); }
-  [[nodiscard]] bool mapped() const { return mapped_; }
-  operator std::span<const unsigned char>() const { return bytes_; }  // NOLINT: a view of it, as a vector's
+  // The mapping's bytes, else the heap's.
+  [[nodiscard]] std::span<const unsigned char> bytes() const { return mapped() ? map_ : std::span<const unsigned char>(heap_); }
+  [[nodiscard]] const unsigned char* data() const { return bytes().data(); }
+  [[nodiscard]] std::size_t size() const { return bytes().size(); }
+  [[nodiscard]] bool empty() const { return bytes().empty(); }
+  [[nodiscard]] bool mapped() const { return !map_.empty(); }
+  operator std::span<const unsigned char>() const { return bytes(); }  // NOLINT: a view of it, as a vector's
 
  private:
 #if !defined(_WIN32)
@@ -15564,17 +15561,15 @@ class byte_image {
   static constexpr int map_populate = 0;
 #endif
 #endif
-  void release() noexcept {
+  void unmap() noexcept {
 #if !defined(_WIN32)
-    if (mapped_) ::munmap(const_cast<unsigned char*>(bytes_.data()), bytes_.size());
+    if (mapped()) ::munmap(const_cast<unsigned char*>(map_.data()), map_.size());
 #endif
-    mapped_ = false;
-    bytes_ = {};
+    map_ = {};
   }
 
   std::vector<unsigned char> heap_;
-  std::span<const unsigned char> bytes_;
-  bool mapped_ = false;
+  std::span<const unsigned char> map_;  // the file mapped (of_file), or empty
 };
 
 }  // namespace strata
