@@ -234,10 +234,10 @@ TEST(Diff, AddsColumnsWhereTheModelPutsThem) {
   });
   const auto d = round_trip(from, to);
   ASSERT_EQ(d.upgrade.size(), 2u);
-  const auto& placed = std::get<strata::op::add_column>(d.upgrade.operations()[0]);
+  const auto& placed = strata::get<strata::op::add_column>(d.upgrade.operations()[0]);
   EXPECT_EQ(placed.definition.name, "exchange");
   EXPECT_EQ(placed.placement.insert_after, "symbol");
-  const auto& last = std::get<strata::op::add_column>(d.upgrade.operations()[1]);
+  const auto& last = strata::get<strata::op::add_column>(d.upgrade.operations()[1]);
   EXPECT_EQ(last.definition.name, "market_cap");
   EXPECT_TRUE(last.placement.empty());
   EXPECT_EQ(kinds(d.downgrade), (std::vector<std::string>{"drop_column", "drop_column"}));
@@ -255,7 +255,7 @@ TEST(Diff, DropsColumnsAndPutsThemBackInPlace) {
   EXPECT_EQ(kinds(d.upgrade), (std::vector<std::string>{"drop_constraint", "drop_column"}));
   EXPECT_EQ(destructive_flags(from, d.upgrade), (std::vector{false, true}));
   EXPECT_EQ(kinds(d.downgrade), (std::vector<std::string>{"add_column", "add_constraint"}));
-  EXPECT_EQ(std::get<strata::op::add_column>(d.downgrade.operations()[0]).placement.insert_after, "id");
+  EXPECT_EQ(strata::get<strata::op::add_column>(d.downgrade.operations()[0]).placement.insert_after, "id");
 }
 
 TEST(Diff, RenamesAColumnTheModelSaysWasRenamed) {
@@ -312,15 +312,15 @@ TEST(Diff, AltersTypeNullabilityAndDefault) {
   EXPECT_EQ(kinds(d.upgrade), (std::vector<std::string>(5, "alter_column")));
   // Widening (integer -> big_integer) keeps every value; narrowing does not.
   EXPECT_EQ(destructive_flags(from, d.upgrade), (std::vector{false, true, true, false, false}));
-  const auto& b = std::get<strata::op::alter_column>(d.upgrade.operations()[1]).change;
+  const auto& b = strata::get<strata::op::alter_column>(d.upgrade.operations()[1]).change;
   EXPECT_EQ(b.type, strata::varchar(10));
   EXPECT_EQ(b.nullable, true);
-  const auto& back = std::get<strata::op::alter_column>(d.downgrade.operations()[3]).change;  // b, undone
+  const auto& back = strata::get<strata::op::alter_column>(d.downgrade.operations()[3]).change;  // b, undone
   EXPECT_EQ(back.type, strata::varchar(100));
   EXPECT_EQ(back.nullable, false);
   // A default dropped comes back in downgrade.
   const auto dropped = round_trip(to, from);
-  EXPECT_TRUE(std::get<strata::op::alter_column>(dropped.upgrade.operations()[4]).change.drop_default);
+  EXPECT_TRUE(strata::get<strata::op::alter_column>(dropped.upgrade.operations()[4]).change.drop_default);
 }
 
 TEST(Diff, ChangesPrimaryKeys) {
@@ -353,11 +353,11 @@ TEST(Diff, AddsAndDropsUniqueConstraintsChecksAndForeignKeys) {
   const auto d = round_trip(from, to, {}, false);
   // The changed CHECK goes and comes; unique before foreign keys.
   EXPECT_EQ(kinds(d.upgrade), (std::vector<std::string>{"drop_constraint", "add_constraint", "add_constraint", "add_constraint"}));
-  EXPECT_EQ(std::get<strata::op::add_constraint>(d.upgrade.operations()[1]).definition.kind, strata::constraint_kind::unique);
-  EXPECT_EQ(std::get<strata::op::add_constraint>(d.upgrade.operations()[3]).definition.kind, strata::constraint_kind::foreign_key);
+  EXPECT_EQ(strata::get<strata::op::add_constraint>(d.upgrade.operations()[1]).definition.kind, strata::constraint_kind::unique);
+  EXPECT_EQ(strata::get<strata::op::add_constraint>(d.upgrade.operations()[3]).definition.kind, strata::constraint_kind::foreign_key);
   // Back: foreign keys go first.
   const auto back = round_trip(to, from, {}, false);
-  EXPECT_EQ(std::get<strata::op::drop_constraint>(back.upgrade.operations()[0]).name, "fk_kids_parent");
+  EXPECT_EQ(strata::get<strata::op::drop_constraint>(back.upgrade.operations()[0]).name, "fk_kids_parent");
 
   // An action that changes is the foreign key dropped and added again.
   const auto no_cascade = build([](strata::ops& op) {

@@ -11,7 +11,6 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <strata/ops.hpp>
@@ -216,11 +215,11 @@ class checksum_v1 {
   static constexpr std::string_view names_of[] = {"create_table",  "drop_table",     "rename_table",   "add_column",   "drop_column",
                                                   "rename_column", "alter_column",   "add_constraint", "drop_constraint", "create_index",
                                                   "drop_index",    "execute",        "run",          "backfill"};
-  static_assert(sizeof(names_of) / sizeof(names_of[0]) == std::variant_size_v<operation>, "a new operation needs a name in the canonical form (a new version)");
+  static_assert(sizeof(names_of) / sizeof(names_of[0]) == operation::alternatives, "a new operation needs a name in the canonical form (a new version)");
   constexpr void operation_of(const strata::operation& o) {
     mark('(');
     text(names_of[o.index()]);
-    visit_operation(o, [this](const auto& x) { fields(x); });
+    o.visit([this](const auto& x) { fields(x); });
     mark(')');
   }
 

@@ -8,7 +8,6 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <strata/detail/graph_check.hpp>
@@ -119,13 +118,13 @@ constexpr bool widens(const column_type& from, const column_type& to) {
 // column, or narrows a column's type (varchar(100) -> varchar(10), big_integer -> integer).
 // A revision writer marks such an operation for review.
 constexpr bool destructive(const operation& o, const schema& before) {
-  if (std::holds_alternative<op::drop_table>(o)) return true;
-  if (const auto* d = std::get_if<op::drop_column>(&o)) {
+  if (strata::holds_alternative<op::drop_table>(o)) return true;
+  if (const auto* d = strata::get_if<op::drop_column>(&o)) {
     const auto* t = before.find_table(d->table);
     const auto* c = t == nullptr ? nullptr : t->find_column(d->column);
     return c == nullptr || !c->generated_sql;  // a generated column is computed again
   }
-  if (const auto* a = std::get_if<op::alter_column>(&o); a != nullptr && a->change.type) {
+  if (const auto* a = strata::get_if<op::alter_column>(&o); a != nullptr && a->change.type) {
     const auto* t = before.find_table(a->table);
     const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
     return c == nullptr || !widens(c->type, *a->change.type);

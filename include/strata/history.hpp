@@ -276,7 +276,7 @@ inline constexpr bool names_checked_for = true;
 template <fixed_string Message>
 inline constexpr bool names_checked_for<false, Message> = name_too_long_for_the_database<Message>::value;
 
-// Where revisions cannot be recorded in constant evaluation (records_at_compile_time), nothing is checked.
+// Where revisions are not recorded in constant evaluation (records_at_compile_time), nothing is checked.
 template <class H, class Traits>
 inline constexpr revision_long_name first_long_name_in =
     records_at_compile_time ? long_names<H>::first(Traits::max_identifier_bytes) : revision_long_name{};
@@ -288,8 +288,8 @@ inline constexpr revision_long_name first_long_name_in =
 // upgrade succeeds and validate then misses the object. migrator refuses such a revision before
 // anything runs; at compile time:
 //   static_assert(strata::names_fit<history, strata::postgresql_sql>);
-// fails naming the revision, the name and its length (with GCC; where the recorded operations cannot
-// be constant-evaluated, as with clang 14, it checks nothing: see detail::records_at_compile_time).
+// fails naming the revision, the name and its length (with GCC; where the checks do not run in
+// constant evaluation, as with clang 14, it checks nothing: see detail::records_at_compile_time).
 template <History H, class T>
 inline constexpr bool names_fit =
     detail::names_checked_for<detail::first_long_name_in<H, T>.name.bytes == 0,

@@ -572,7 +572,7 @@ class migrator {
         }
         for (std::size_t k = from; k < unit.operations.size(); ++k) {
           if constexpr (ResumesBackfills<D>) {
-            if (std::holds_alternative<op::backfill>(unit.operations[k])) {
+            if (strata::holds_alternative<op::backfill>(unit.operations[k])) {
               dialect_.on_backfill_batch([&, k](std::string_view key) {
                 auto at = record;
                 if (!at.progress.empty()) at.progress += '\n';
@@ -592,7 +592,7 @@ class migrator {
             dialect_.apply(unit.operations.subspan(k, 1));
           } catch (...) {
             // A failed backfill's row keeps the key its committed batches reached (written with them).
-            if (std::holds_alternative<op::backfill>(unit.operations[k])) committed_progress(record);
+            if (strata::holds_alternative<op::backfill>(unit.operations[k])) committed_progress(record);
             throw;
           }
           // Appended piece by piece: GCC 12's -Wrestrict misfires on "..." + std::string&& at -O2.
@@ -781,7 +781,7 @@ class migrator {
         ++p.done;
         at = end + 1;
       }
-      if (p.done >= list.size() || !std::holds_alternative<op::backfill>(list[p.done])) return std::nullopt;
+      if (p.done >= list.size() || !strata::holds_alternative<op::backfill>(list[p.done])) return std::nullopt;
       return p;
     } else {
       (void)records;

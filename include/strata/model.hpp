@@ -265,8 +265,8 @@ class model {
   constexpr void table(std::string_view name, std::initializer_list<table_element> elements, table_options options = {}) {
     op::create_table& t = tables_.emplace_back(op::create_table{name, {}, {}, {}});
     for (const auto& e : elements) {
-      if (const auto* c = std::get_if<column>(&e.value)) t.columns.push_back(*c);
-      else t.constraints.push_back(std::get<constraint>(e.value));
+      if (e.is_column) t.columns.push_back(e.as_column);
+      else t.constraints.push_back(e.as_constraint);
     }
     if (!options.renamed_from.empty()) renamed_.push_back({options.renamed_from, name});
     if constexpr (!std::is_void_v<Row>) {
@@ -292,7 +292,7 @@ class model {
 
   // Checks what was recorded and builds the schema of what is sound, in one pass (names looked up by
   // hash in sorted lists: constant evaluation is slow at linear scans). The operations are kept in
-  // vectors of their own type, and applied one by one: GCC 12 moves a std::variant slowly.
+  // vectors of their own type, and applied one by one.
   constexpr void finish() {
     using entry = std::pair<std::uint64_t, std::size_t>;
     std::vector<entry> tables, indexes;
@@ -533,15 +533,15 @@ constexpr void explain(message_buffer& m, const operation& o, const schema& migr
     return t == nullptr ? nullptr : t->find_column(name);
   };
   const auto where = [&](std::string_view table, std::string_view column) -> message_buffer& { return m << table << "." << column; };
-  if (const auto* x = std::get_if<op::rename_table>(&o)) {
+  if (const auto* x = strata::get_if<op::rename_table>(&o)) {
     m << "table " << x->new_name << " is renamed from " << x->table << " in the models, the migrations still have " << x->table;
-  } else if (const auto* x = std::get_if<op::rename_column>(&o)) {
+  } else if (const auto* x = strata::get_if<op::rename_column>(&o)) {
     where(x->table, x->new_name) << " is renamed from " << x->column << " in the models, the migrations still have " << x->column;
-  } else if (const auto* x = std::get_if<op::drop_index>(&o)) {
+  } else if (const auto* x = strata::get_if<op::drop_index>(&o)) {
     const auto* had = migrations.find_index(x->name);
     if (const auto* w = models.find_index(x->name)) m << "index " << x->name << " is " << *w << " in the models, " << *had << " in the migrations";
     else m << "index " << x->name << " (" << *had << ") is in the migrations, not in the models";
-  } else if (const auto* x = std::get_if<op::drop_constraint>(&o)) {
+  } else if (const auto* x = strata::get_if<op::drop_constraint>(&o)) {
     const auto* t = migrations.find_table(x->table);
     for (const auto& k : constraint_keys(*t)) {
       const auto d = drop_of(x->table, k);
@@ -557,15 +557,15 @@ constexpr void explain(message_buffer& m, const operation& o, const schema& migr
       m << " is in the migrations, not in the models";
       return;
     }
-  } else if (const auto* x = std::get_if<op::drop_table>(&o)) {
+  } else if (const auto* x = strata::get_if<op::drop_table>(&o)) {
     m << "table " << x->table << " is in the migrations, not in the models";
-  } else if (const auto* x = std::get_if<op::drop_column>(&o)) {
+  } else if (const auto* x = strata::get_if<op::drop_column>(&o)) {
     where(x->table, x->column) << " is in the migrations, not in the models";
-  } else if (const auto* x = std::get_if<op::create_table>(&o)) {
+  } else if (const auto* x = strata::get_if<op::create_table>(&o)) {
     m << "table " << x->table << " is in the models, not in the migrations";
-  } else if (const auto* x = std::get_if<op::add_column>(&o)) {
+  } else if (const auto* x = strata::get_if<op::add_column>(&o)) {
     where(x->table, x->definition.name) << " is in the models, not in the migrations";
-  } else if (const auto* x = std::get_if<op::alter_column>(&o)) {
+  } else if (const auto* x = strata::get_if<op::alter_column>(&o)) {
     const auto* had = column_of(migrations, x->table, x->column);
     const auto* want = column_of(models, x->table, x->column);
     where(x->table, x->column);
@@ -575,13 +575,13 @@ constexpr void explain(message_buffer& m, const operation& o, const schema& migr
       m << (want->default_sql ? " has DEFAULT " : " has no default") << want->default_sql.value_or("") << " in the models, ";
       m << (had->default_sql ? "DEFAULT " : "no default") << had->default_sql.value_or("") << " in the migrations";
     }
-  } else if (const auto* x = std::get_if<op::add_constraint>(&o)) {
+  } else if (const auto* x = strata::get_if<op::add_constraint>(&o)) {
     for (const auto& k : constraint_keys(*models.find_table(x->table)))
       if (k.definition() == x->definition) {
         m << x->table << ": " << k << " is in the models, not in the migrations";
         return;
       }
-  } else if (const auto* x = std::get_if<op::create_index>(&o)) {
+  } else if (const auto* x = strata::get_if<op::create_index>(&o)) {
     m << "index " << x->name << " (" << *models.find_index(x->name) << ") is in the models, not in the migrations";
   }
 }

@@ -23,7 +23,6 @@
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <strata/commands.hpp>
@@ -166,7 +165,7 @@ class offline_dialect {
   // (so that a downgrade's columns land where the database puts them, at the end).
   void apply(std::span<const operation> operations) {
     for (const auto& o : operations)
-      if (std::holds_alternative<op::run>(o))
+      if (strata::holds_alternative<op::run>(o))
         throw not_renderable(revision_named() + " runs C++ code in its " + std::string(to_string(way_)) + " (" + describe(o) +
                              "), which cannot be written as SQL, so no script was printed; run that " + std::string(to_string(way_)) +
                              " online (without --sql), or print the script of the revisions before or after it");

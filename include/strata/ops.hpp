@@ -7,12 +7,17 @@
 #include <initializer_list>
 #include <iosfwd>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
+// std::construct_at and std::destroy_at (strata::operation) are <memory>'s: libstdc++ defines them
+// in what <vector> includes, and its <memory> would bring <ostream> into every unit.
+#ifndef __GLIBCXX__
+#include <memory>
+#endif
 
 #include <strata/connection.hpp>
 #include <strata/detail/each.hpp>
@@ -239,10 +244,13 @@ constexpr constraint check(std::string_view name, std::string_view sql) {
 constexpr constraint check(std::string_view sql) { return strata::check(std::string_view{}, sql); }
 
 // An element of create_table's list: a column or a table constraint.
+// (Both members, the one is_column says: a std::variant would cost every unit its instantiation.)
 struct table_element {
-  std::variant<column, constraint> value;
-  constexpr table_element(column c) : value(std::move(c)) {}        // NOLINT: implicit by design
-  constexpr table_element(constraint c) : value(std::move(c)) {}    // NOLINT: implicit by design
+  constexpr table_element(column c) : is_column(true), as_column(c) {}                          // NOLINT: implicit by design
+  constexpr table_element(constraint k) : as_column({}, {}), as_constraint(std::move(k)) {}     // NOLINT: implicit by design
+  bool is_column = false;
+  column as_column;
+  constraint as_constraint{};
 };
 
 // What alter_column changes; unset fields stay as they are.
@@ -375,42 +383,222 @@ struct run {
 };
 }  // namespace op
 
-using operation = std::variant<op::create_table, op::drop_table, op::rename_table, op::add_column, op::drop_column,
-                               op::rename_column, op::alter_column, op::add_constraint, op::drop_constraint,
-                               op::create_index, op::drop_index, op::execute, op::run, op::backfill>;
-
 namespace detail {
-// f(x) for the alternative x that o (an operation, const or not) holds, as std::visit, by a switch on
-// o's index: in a constant expression GCC 12 evaluates std::visit's dispatch in some 300 operations,
-// a switch in a few (the compile-time checks of a history visit each recorded operation); and each
-// std::visit instantiates its dispatch table, which every unit including this header paid for.
-template <class Operation, class F>
-  requires std::is_same_v<std::remove_const_t<Operation>, operation>
-constexpr decltype(auto) visit_operation(Operation& o, F&& f) {
-  static_assert(std::variant_size_v<operation> == 14, "strata::detail::visit_operation: a new operation needs its case");
-  switch (o.index()) {
-    case 0: return f(*std::get_if<0>(&o));
-    case 1: return f(*std::get_if<1>(&o));
-    case 2: return f(*std::get_if<2>(&o));
-    case 3: return f(*std::get_if<3>(&o));
-    case 4: return f(*std::get_if<4>(&o));
-    case 5: return f(*std::get_if<5>(&o));
-    case 6: return f(*std::get_if<6>(&o));
-    case 7: return f(*std::get_if<7>(&o));
-    case 8: return f(*std::get_if<8>(&o));
-    case 9: return f(*std::get_if<9>(&o));
-    case 10: return f(*std::get_if<10>(&o));
-    case 11: return f(*std::get_if<11>(&o));
-    case 12: return f(*std::get_if<12>(&o));
-    default: return f(std::get<13>(o));   // std::bad_variant_access when o holds nothing, as std::visit
-  }
-}
+// A list of types: the position of one, the type at a position.
+template <std::size_t I, class T, class... Ts>
+struct nth_type {
+  using type = typename nth_type<I - 1, Ts...>::type;
+};
+template <class T, class... Ts>
+struct nth_type<0, T, Ts...> {
+  using type = T;
+};
+template <class... Ts>
+struct type_list {
+  static constexpr std::size_t size = sizeof...(Ts);
+  // The position of U in the list, or size when it is not in it.
+  template <class U>
+  static constexpr std::size_t index_of = [] {
+    constexpr bool same[] = {std::is_same_v<U, Ts>...};
+    for (std::size_t i = 0; i < size; ++i)
+      if (same[i]) return i;
+    return size;
+  }();
+  template <std::size_t I>
+  using at = typename nth_type<I, Ts...>::type;
+};
 }  // namespace detail
+
+// A recorded operation: one of the op:: types above. A tagged union, not a std::variant: GCC 12
+// evaluates a std::variant's constructors, moves and destructor through its recursive storage (the
+// deeper the alternative in the list, the dearer) and every unit that includes this header
+// instantiated that machinery; here an operation is built, moved and visited in a few steps of the
+// constant evaluator (docs/revisions.md, "What the checks cost"). It reads as a std::variant does:
+// strata::get_if, strata::holds_alternative, strata::get and strata::visit below, and index().
+class operation {
+ public:
+  // The alternatives, in the order of index() (which the checksum's canonical form and the frozen
+  // operations record: append, never reorder).
+  using types = detail::type_list<op::create_table, op::drop_table, op::rename_table, op::add_column, op::drop_column,
+                                  op::rename_column, op::alter_column, op::add_constraint, op::drop_constraint,
+                                  op::create_index, op::drop_index, op::execute, op::run, op::backfill>;
+  static constexpr std::size_t alternatives = types::size;
+  template <class T>
+  static constexpr std::size_t index_of = types::template index_of<T>;
+  template <class T>
+  static constexpr bool is_alternative = index_of<T> < alternatives;
+  template <std::size_t I>
+  using alternative = typename types::template at<I>;
+
+  // f(x) for the alternative x this operation holds, by a switch on its index.
+  template <class F>
+  constexpr decltype(auto) visit(F&& f) {
+    return dispatch(*this, f);
+  }
+  template <class F>
+  constexpr decltype(auto) visit(F&& f) const {
+    return dispatch(*this, f);
+  }
+
+ private:
+  template <std::size_t I, class Self>
+  static constexpr auto& member(Self& s) {
+    auto& m = union_member<I>(s);
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(m)>, alternative<I>>, "strata::operation: its union and its types differ");
+    return m;
+  }
+  template <std::size_t I, class Self>
+  static constexpr auto& union_member(Self& s) {
+    static_assert(I < alternatives, "strata::operation: not one of its alternatives");
+    static_assert(alternatives == 14, "strata::operation: a new operation needs its member in the union, and its case in dispatch()");
+    if constexpr (I == 0) return s.u_.create_table;
+    else if constexpr (I == 1) return s.u_.drop_table;
+    else if constexpr (I == 2) return s.u_.rename_table;
+    else if constexpr (I == 3) return s.u_.add_column;
+    else if constexpr (I == 4) return s.u_.drop_column;
+    else if constexpr (I == 5) return s.u_.rename_column;
+    else if constexpr (I == 6) return s.u_.alter_column;
+    else if constexpr (I == 7) return s.u_.add_constraint;
+    else if constexpr (I == 8) return s.u_.drop_constraint;
+    else if constexpr (I == 9) return s.u_.create_index;
+    else if constexpr (I == 10) return s.u_.drop_index;
+    else if constexpr (I == 11) return s.u_.execute;
+    else if constexpr (I == 12) return s.u_.run;
+    else return s.u_.backfill;
+  }
+  template <class Self, class F>
+  static constexpr decltype(auto) dispatch(Self& s, F& f) {
+    switch (s.kind_) {
+      case 0: return f(member<0>(s));
+      case 1: return f(member<1>(s));
+      case 2: return f(member<2>(s));
+      case 3: return f(member<3>(s));
+      case 4: return f(member<4>(s));
+      case 5: return f(member<5>(s));
+      case 6: return f(member<6>(s));
+      case 7: return f(member<7>(s));
+      case 8: return f(member<8>(s));
+      case 9: return f(member<9>(s));
+      case 10: return f(member<10>(s));
+      case 11: return f(member<11>(s));
+      case 12: return f(member<12>(s));
+      default: return f(member<13>(s));
+    }
+  }
+
+ public:
+  template <class T>
+    requires is_alternative<std::remove_cvref_t<T>>
+  constexpr operation(T&& x) : kind_(index_of<std::remove_cvref_t<T>>) {   // NOLINT: implicit, as std::variant's
+    std::construct_at(&as<std::remove_cvref_t<T>>(), std::forward<T>(x));
+  }
+  constexpr operation(const operation& o) : kind_(o.kind_) {
+    o.visit([this]<class T>(const T& x) { std::construct_at(&as<T>(), x); });
+  }
+  constexpr operation(operation&& o) noexcept : kind_(o.kind_) {
+    o.visit([this]<class T>(T& x) { std::construct_at(&as<T>(), std::move(x)); });
+  }
+  constexpr operation& operator=(const operation& o) {
+    if (this != &o) *this = operation(o);
+    return *this;
+  }
+  constexpr operation& operator=(operation&& o) noexcept {
+    if (this == &o) return *this;
+    if (kind_ == o.kind_) {
+      o.visit([this]<class T>(T& x) { as<T>() = std::move(x); });
+    } else {
+      destroy();
+      kind_ = o.kind_;
+      o.visit([this]<class T>(T& x) { std::construct_at(&as<T>(), std::move(x)); });
+    }
+    return *this;
+  }
+  constexpr ~operation() { destroy(); }
+
+  [[nodiscard]] constexpr std::size_t index() const { return kind_; }
+
+  // The alternative T, which this operation must hold (strata::get_if checks).
+  template <class T>
+  [[nodiscard]] constexpr T& as() {
+    return member<index_of<T>>(*this);
+  }
+  template <class T>
+  [[nodiscard]] constexpr const T& as() const {
+    return member<index_of<T>>(*this);
+  }
+
+  friend constexpr bool operator==(const operation& a, const operation& b) {
+    return a.kind_ == b.kind_ && a.visit([&b]<class T>(const T& x) { return x == b.as<T>(); });
+  }
+
+ private:
+  constexpr void destroy() {
+    visit([]<class T>(T& x) {
+      if constexpr (!std::is_trivially_destructible_v<T>) std::destroy_at(&x);
+    });
+  }
+
+  // The members are constructed and destroyed by operation, which knows which one is alive.
+  union storage {
+    constexpr storage() : none() {}
+    constexpr ~storage() {}
+    storage(const storage&) = delete;
+    storage& operator=(const storage&) = delete;
+    char none;
+    op::create_table create_table;
+    op::drop_table drop_table;
+    op::rename_table rename_table;
+    op::add_column add_column;
+    op::drop_column drop_column;
+    op::rename_column rename_column;
+    op::alter_column alter_column;
+    op::add_constraint add_constraint;
+    op::drop_constraint drop_constraint;
+    op::create_index create_index;
+    op::drop_index drop_index;
+    op::execute execute;
+    op::run run;
+    op::backfill backfill;
+  };
+  std::uint8_t kind_;
+  storage u_;
+};
+
+// As their std:: namesakes for a std::variant: o's alternative T, or null when it holds another.
+template <class T>
+[[nodiscard]] constexpr const T* get_if(const operation* o) {
+  return o != nullptr && o->index() == operation::index_of<T> ? &o->as<T>() : nullptr;
+}
+template <class T>
+[[nodiscard]] constexpr T* get_if(operation* o) {
+  return o != nullptr && o->index() == operation::index_of<T> ? &o->as<T>() : nullptr;
+}
+template <class T>
+[[nodiscard]] constexpr bool holds_alternative(const operation& o) {
+  static_assert(operation::is_alternative<T>, "strata::holds_alternative: not an operation");
+  return o.index() == operation::index_of<T>;
+}
+// o's alternative T; throws std::logic_error when it holds another.
+template <class T>
+[[nodiscard]] constexpr const T& get(const operation& o) {
+  if (!holds_alternative<T>(o)) throw std::logic_error("strata::get: the operation holds another alternative");
+  return o.as<T>();
+}
+template <class T>
+[[nodiscard]] constexpr T& get(operation& o) {
+  if (!holds_alternative<T>(o)) throw std::logic_error("strata::get: the operation holds another alternative");
+  return o.as<T>();
+}
+// f(x) for the alternative x that o (an operation, const or not) holds.
+template <class F, class Operation>
+  requires std::is_same_v<std::remove_const_t<Operation>, operation>
+constexpr decltype(auto) visit(F&& f, Operation& o) {
+  return o.visit(f);
+}
 
 // The table an operation changes, or empty for execute/run.
 constexpr std::string_view table_of(const operation& o) {
-  return detail::visit_operation(
-      o,
+  return o.visit(
       [](const auto& x) -> std::string_view {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, op::execute> || std::is_same_v<T, op::run>) return {};
@@ -432,8 +620,7 @@ struct string_sink {
 // at run time, a fixed buffer in constant evaluation (strata::replay_error).
 template <class Out>
 constexpr void describe_to(Out& out, const operation& o) {
-  visit_operation(
-      o,
+  o.visit(
       [&out](const auto& x) {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, op::create_table>) out << "create_table " << x.table;
@@ -502,7 +689,7 @@ class ops {
     return 0;
   }
 
-  // Columns only (the usual case), without a table_element (a std::variant) per column: each costs
+  // Columns only (the usual case), without a table_element per column: each costs
   // the compile-time checks of a history hundreds of operations of the constant evaluator.
   constexpr void create_table(std::string_view table, std::initializer_list<column> columns) {
     record(op::create_table{table, columns, {}, naming_});
@@ -513,12 +700,12 @@ class ops {
   constexpr void create_table(std::string_view table, std::initializer_list<table_element> elements) {
     op::create_table t{table, {}, {}, naming_};
     std::size_t columns = 0;
-    for (const auto& e : elements) columns += std::holds_alternative<column>(e.value) ? 1 : 0;
+    for (const auto& e : elements) columns += e.is_column ? 1 : 0;
     t.columns.reserve(columns);
     t.constraints.reserve(elements.size() - columns);
     for (const auto& e : elements) {
-      if (const auto* c = std::get_if<column>(&e.value)) t.columns.push_back(*c);
-      else t.constraints.push_back(std::get<constraint>(e.value));
+      if (e.is_column) t.columns.push_back(e.as_column);
+      else t.constraints.push_back(e.as_constraint);
     }
     record(std::move(t));
   }
@@ -571,7 +758,7 @@ class ops {
   [[nodiscard]] constexpr std::size_t size() const { return list_.size(); }
   // Room for n operations (recording grows the room by itself; see record()).
   constexpr void reserve(std::size_t n) {
-    if (n > list_.capacity()) move_to_room_for(n);
+    list_.reserve(n);
   }
   // Forgets the recorded operations and the naming convention; the room stays.
   constexpr void clear() {
@@ -582,25 +769,14 @@ class ops {
   }
 
  private:
-  template <class Operation>
-  constexpr void record(Operation&& o) {
-    if (list_.size() == list_.capacity()) move_to_room_for(list_.empty() ? 8 : 2 * list_.capacity());
+  constexpr void record(operation&& o) {
+    if (list_.size() == list_.capacity()) list_.reserve(list_.empty() ? 8 : 2 * list_.capacity());
     if (pending_allow_ != 0) {
       allowed_.push_back({list_.size(), pending_allow_});
       pending_allow_ = 0;
     }
-    list_.emplace_back(std::forward<Operation>(o));
+    list_.push_back(std::move(o));
   }
-  // GCC 12 moves a std::variant very slowly in constant evaluation, the more so the later its
-  // alternative (moving a drop_index takes ~50 ms), which is what std::vector does when it grows.
-  // Moving each operation out of its alternative and into a new variant costs ~0.5 ms.
-  constexpr void move_to_room_for(std::size_t n) {
-    std::vector<operation> bigger;
-    bigger.reserve(n);
-    for (auto& o : list_) detail::visit_operation(o, [&bigger](auto& x) { bigger.emplace_back(std::move(x)); });
-    list_ = std::move(bigger);
-  }
-
   struct acknowledged {
     std::size_t operation = 0;
     std::uint32_t rules = 0;

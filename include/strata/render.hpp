@@ -11,7 +11,6 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
-#include <variant>
 #include <vector>
 
 #include <strata/detail/sql_identifiers.hpp>
@@ -277,7 +276,7 @@ struct sql_traits {
   // The statements of one operation, rendered on their own; none for run() (C++, not SQL).
   static std::vector<std::string> statements(const operation& o, const render_options& options) {
     return detail::rendering(o, [&] {
-      return std::visit(
+      return strata::visit(
           [&](const auto& x) -> std::vector<std::string> {
             using T = std::decay_t<decltype(x)>;
             const auto table = [&](std::string_view name) { return Self::qualified(options, name); };

@@ -10,8 +10,8 @@
 // A history chooses its policy by specialising strata::review_policy_for:
 //   template <> inline constexpr strata::review_policy strata::review_policy_for<app::history> =
 //       strata::strict_policy<strata::postgresql_sql>();
-// (where the recorded operations cannot be constant-evaluated, as with clang 14, only the graph is
-// checked: see detail::records_at_compile_time).
+// (where the checks do not run in constant evaluation, as with clang 14, only the graph is checked:
+// see detail::records_at_compile_time).
 #pragma once
 
 #include <array>
@@ -219,9 +219,9 @@ constexpr message_buffer not_undone_message(std::size_t i, std::string_view name
   ops recorded;
   r.upgrade(recorded);
   for (const auto& o : recorded.operations()) {
-    const auto* index = std::get_if<op::create_index>(&o);
-    const auto* dropped = std::get_if<op::drop_index>(&o);
-    const auto* renamed = std::get_if<op::rename_table>(&o);
+    const auto* index = strata::get_if<op::create_index>(&o);
+    const auto* dropped = strata::get_if<op::drop_index>(&o);
+    const auto* renamed = strata::get_if<op::rename_table>(&o);
     if (!name.empty() && (table_of(o) == name || (index != nullptr && index->name == name) || (dropped != nullptr && dropped->name == name) ||
                           (renamed != nullptr && renamed->new_name == name))) {
       m << ": it leaves `" << name << "` other than it was (the upgrade's first change to it: `";
@@ -329,7 +329,7 @@ constexpr bool review_step() {
   }
 }
 
-// Where the operations cannot be recorded at compile time (clang 14: see records_at_compile_time),
+// Where the operations are not recorded at compile time (clang 14: see records_at_compile_time),
 // the review is the graph's (by strata::history) and the policy's single head, its fault a named
 // type (see strata::history_has_several_heads_to_merge) since clang prints a message argument as
 // character codes.

@@ -59,8 +59,8 @@ constexpr bool declares_irreversible() {
 }
 
 // upgrade() and downgrade() run in constant evaluation and every name they record can be read
-// after they return. (Where the standard library cannot constant-evaluate the recorded operations,
-// see records_at_compile_time, only the shape is checked.)
+// after they return. (Where the checks do not run in constant evaluation, see
+// records_at_compile_time, only the shape is checked.)
 template <class R>
 concept records_lasting_names =
     !records_at_compile_time || requires { typename std::integral_constant<std::size_t, record_names<R>().count>; };
@@ -82,7 +82,7 @@ namespace detail {
 // off its one recording (record_names) into one constexpr variable per revision, of which each takes
 // a field. (A call of record_names<R>() hands each caller a copy of the whole recording: GCC copies
 // a memoised result for every call.) Zero for a type that is not a revision, and where the
-// operations cannot be recorded at compile time (records_at_compile_time). It holds no name: a
+// operations are not recorded at compile time (records_at_compile_time). It holds no name: a
 // constexpr variable with a name that points into a std::string gone is an error, which is
 // names_outlive_the_call's to give, once.
 struct revision_facts {

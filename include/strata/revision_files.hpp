@@ -200,11 +200,11 @@ namespace detail {
 
 // Why an operation is marked for review: what it may destroy, in the schema before it.
 inline std::string review_of(const operation& o, const schema& before) {
-  if (const auto* d = std::get_if<op::drop_table>(&o)) return "drops table '" + std::string(d->table) + "' and every row in it; check that this is intended";
-  if (const auto* d = std::get_if<op::drop_column>(&o))
+  if (const auto* d = strata::get_if<op::drop_table>(&o)) return "drops table '" + std::string(d->table) + "' and every row in it; check that this is intended";
+  if (const auto* d = strata::get_if<op::drop_column>(&o))
     return "drops column '" + std::string(d->table) + "." + std::string(d->column) + "' and its data; if it was renamed, declare "
            ".renamed_from(\"" + std::string(d->column) + "\") on the new column in the models instead";
-  if (const auto* a = std::get_if<op::alter_column>(&o); a != nullptr && a->change.type) {
+  if (const auto* a = strata::get_if<op::alter_column>(&o); a != nullptr && a->change.type) {
     const auto* t = before.find_table(a->table);
     const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
     return "narrows '" + std::string(a->table) + "." + std::string(a->column) + "' from " + (c ? strata::detail::type_text(c->type) : std::string("its type")) +
@@ -217,7 +217,7 @@ inline std::string review_of(const operation& o, const schema& before) {
 // (which rows holding NULL would refuse), or "" when the alteration does not do that or the column has
 // no DEFAULT to fill them with.
 inline std::string fill_nulls_before(const operation& o, const schema& before) {
-  const auto* a = std::get_if<op::alter_column>(&o);
+  const auto* a = strata::get_if<op::alter_column>(&o);
   if (a == nullptr || a->change.nullable != false) return {};
   const auto* t = before.find_table(a->table);
   const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
@@ -232,14 +232,14 @@ inline std::string fill_nulls_before(const operation& o, const schema& before) {
 
 // Why an operation that may fail on a table holding rows is marked for review, or "".
 inline std::string review_rows_of(const operation& o, const schema& before) {
-  if (const auto* a = std::get_if<op::alter_column>(&o); a != nullptr && a->change.nullable == false) {
+  if (const auto* a = strata::get_if<op::alter_column>(&o); a != nullptr && a->change.nullable == false) {
     const auto* t = before.find_table(a->table);
     const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
     if (c != nullptr && c->nullable)
       return "makes '" + std::string(a->table) + "." + std::string(a->column) + "' NOT NULL, which rows holding NULL there refuse: fill them "
              "first with op.execute(\"UPDATE ...\"), or give the column a server_default in the models";
   }
-  if (const auto* x = std::get_if<op::add_column>(&o); x != nullptr && !x->definition.nullable && !x->definition.default_sql &&
+  if (const auto* x = strata::get_if<op::add_column>(&o); x != nullptr && !x->definition.nullable && !x->definition.default_sql &&
                                                         !x->definition.generated_sql)
     return "adds '" + std::string(x->table) + "." + std::string(x->definition.name) + "' NOT NULL without a DEFAULT, which a table holding rows "
            "refuses: give it a server_default in the models, or add it nullable, fill it, then make it NOT NULL";

@@ -11,7 +11,6 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <strata/naming.hpp>
@@ -181,7 +180,7 @@ inline std::string convention_text(const naming_convention& n) {
 
 // The naming convention an operation was recorded under, if it carries one.
 inline const naming_convention* naming_of(const operation& o) {
-  return std::visit(
+  return strata::visit(
       [](const auto& x) -> const naming_convention* {
         if constexpr (requires { x.naming; }) return &x.naming;
         else return nullptr;
@@ -197,7 +196,7 @@ inline const naming_convention* naming_of(const operation& o) {
 inline std::string cpp_statement(const operation& o, std::string_view indent = {}) {
   namespace s = detail::source;
   const auto L = [](std::string_view v) { return s::literal(v); };
-  return std::visit(
+  return strata::visit(
       [&](const auto& x) -> std::string {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, op::create_table>) {

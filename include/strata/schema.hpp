@@ -9,7 +9,6 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <strata/detail/frozen_ops.hpp>
@@ -405,15 +404,15 @@ class schema_builder {
 
   // Applies o; false when it does not fit, the schema then as it was before o.
   constexpr bool apply(const operation& o) {
-    visit_operation(o, [this](const auto& x) { on(x); });
+    o.visit([this](const auto& x) { on(x); });
     return fault_.problem == replay_problem::none;
   }
   // As apply(), but moving the lists of a create_table or create_index into the schema instead of
   // copying them (in constant evaluation each copied element costs hundreds of operations): o's lists
   // are spent, its names stay.
   constexpr bool apply_taking(operation& o) {
-    if (auto* t = std::get_if<op::create_table>(&o)) create(std::move(*t));
-    else if (auto* i = std::get_if<op::create_index>(&o)) create(std::move(*i));
+    if (auto* t = strata::get_if<op::create_table>(&o)) create(std::move(*t));
+    else if (auto* i = strata::get_if<op::create_index>(&o)) create(std::move(*i));
     else return apply(o);
     return fault_.problem == replay_problem::none;
   }
@@ -1096,7 +1095,7 @@ constexpr bool replay_revisions(schema_builder& b, std::size_t first, std::size_
       // column; the downgrade's drop_column takes those that name the column with it.
       const auto list = detail::each(recorded.operations());
       for (const auto& o : list)
-        if (const auto* c = std::get_if<op::add_column>(&o))
+        if (const auto* c = strata::get_if<op::add_column>(&o))
           if (!created_before(list, list.size(), c->table) && b.column_in_constraints(c->table, c->definition.name)) {
             not_undone(out, i, c->table);
             break;
@@ -1277,7 +1276,7 @@ inline constexpr bool downgrade_checked = true;
 template <fixed_string Message>
 inline constexpr bool downgrade_checked<false, Message> = downgrade_does_not_replay<Message>::value;
 
-// Without constant evaluation of std::variant (clang 14 with libstdc++ 12, see
+// Where the checks do not run in constant evaluation (clang 14 with libstdc++ 12, see
 // records_at_compile_time), the replay runs when called.
 template <class H>
 constexpr schema replay_now(std::string_view through) {

@@ -61,7 +61,6 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 // #include <strata/ops.hpp>
@@ -73,12 +72,17 @@
 #include <initializer_list>
 #include <iosfwd>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
+// std::construct_at and std::destroy_at (strata::operation) are <memory>'s: libstdc++ defines them
+// in what <vector> includes, and its <memory> would bring <ostream> into every unit.
+#ifndef __GLIBCXX__
+#include <memory>
+#endif
 
 // #include <strata/connection.hpp>
 // strata::connection: what a data migration (op.run) sees of the live database.
@@ -657,10 +661,13 @@ constexpr constraint check(std::string_view name, std::string_view sql) {
 constexpr constraint check(std::string_view sql) { return strata::check(std::string_view{}, sql); }
 
 // An element of create_table's list: a column or a table constraint.
+// (Both members, the one is_column says: a std::variant would cost every unit its instantiation.)
 struct table_element {
-  std::variant<column, constraint> value;
-  constexpr table_element(column c) : value(std::move(c)) {}        // NOLINT: implicit by design
-  constexpr table_element(constraint c) : value(std::move(c)) {}    // NOLINT: implicit by design
+  constexpr table_element(column c) : is_column(true), as_column(c) {}                          // NOLINT: implicit by design
+  constexpr table_element(constraint k) : as_column({}, {}), as_constraint(std::move(k)) {}     // NOLINT: implicit by design
+  bool is_column = false;
+  column as_column;
+  constraint as_constraint{};
 };
 
 // What alter_column changes; unset fields stay as they are.
@@ -793,42 +800,222 @@ struct run {
 };
 }  // namespace op
 
-using operation = std::variant<op::create_table, op::drop_table, op::rename_table, op::add_column, op::drop_column,
-                               op::rename_column, op::alter_column, op::add_constraint, op::drop_constraint,
-                               op::create_index, op::drop_index, op::execute, op::run, op::backfill>;
-
 namespace detail {
-// f(x) for the alternative x that o (an operation, const or not) holds, as std::visit, by a switch on
-// o's index: in a constant expression GCC 12 evaluates std::visit's dispatch in some 300 operations,
-// a switch in a few (the compile-time checks of a history visit each recorded operation); and each
-// std::visit instantiates its dispatch table, which every unit including this header paid for.
-template <class Operation, class F>
-  requires std::is_same_v<std::remove_const_t<Operation>, operation>
-constexpr decltype(auto) visit_operation(Operation& o, F&& f) {
-  static_assert(std::variant_size_v<operation> == 14, "strata::detail::visit_operation: a new operation needs its case");
-  switch (o.index()) {
-    case 0: return f(*std::get_if<0>(&o));
-    case 1: return f(*std::get_if<1>(&o));
-    case 2: return f(*std::get_if<2>(&o));
-    case 3: return f(*std::get_if<3>(&o));
-    case 4: return f(*std::get_if<4>(&o));
-    case 5: return f(*std::get_if<5>(&o));
-    case 6: return f(*std::get_if<6>(&o));
-    case 7: return f(*std::get_if<7>(&o));
-    case 8: return f(*std::get_if<8>(&o));
-    case 9: return f(*std::get_if<9>(&o));
-    case 10: return f(*std::get_if<10>(&o));
-    case 11: return f(*std::get_if<11>(&o));
-    case 12: return f(*std::get_if<12>(&o));
-    default: return f(std::get<13>(o));   // std::bad_variant_access when o holds nothing, as std::visit
-  }
-}
+// A list of types: the position of one, the type at a position.
+template <std::size_t I, class T, class... Ts>
+struct nth_type {
+  using type = typename nth_type<I - 1, Ts...>::type;
+};
+template <class T, class... Ts>
+struct nth_type<0, T, Ts...> {
+  using type = T;
+};
+template <class... Ts>
+struct type_list {
+  static constexpr std::size_t size = sizeof...(Ts);
+  // The position of U in the list, or size when it is not in it.
+  template <class U>
+  static constexpr std::size_t index_of = [] {
+    constexpr bool same[] = {std::is_same_v<U, Ts>...};
+    for (std::size_t i = 0; i < size; ++i)
+      if (same[i]) return i;
+    return size;
+  }();
+  template <std::size_t I>
+  using at = typename nth_type<I, Ts...>::type;
+};
 }  // namespace detail
+
+// A recorded operation: one of the op:: types above. A tagged union, not a std::variant: GCC 12
+// evaluates a std::variant's constructors, moves and destructor through its recursive storage (the
+// deeper the alternative in the list, the dearer) and every unit that includes this header
+// instantiated that machinery; here an operation is built, moved and visited in a few steps of the
+// constant evaluator (docs/revisions.md, "What the checks cost"). It reads as a std::variant does:
+// strata::get_if, strata::holds_alternative, strata::get and strata::visit below, and index().
+class operation {
+ public:
+  // The alternatives, in the order of index() (which the checksum's canonical form and the frozen
+  // operations record: append, never reorder).
+  using types = detail::type_list<op::create_table, op::drop_table, op::rename_table, op::add_column, op::drop_column,
+                                  op::rename_column, op::alter_column, op::add_constraint, op::drop_constraint,
+                                  op::create_index, op::drop_index, op::execute, op::run, op::backfill>;
+  static constexpr std::size_t alternatives = types::size;
+  template <class T>
+  static constexpr std::size_t index_of = types::template index_of<T>;
+  template <class T>
+  static constexpr bool is_alternative = index_of<T> < alternatives;
+  template <std::size_t I>
+  using alternative = typename types::template at<I>;
+
+  // f(x) for the alternative x this operation holds, by a switch on its index.
+  template <class F>
+  constexpr decltype(auto) visit(F&& f) {
+    return dispatch(*this, f);
+  }
+  template <class F>
+  constexpr decltype(auto) visit(F&& f) const {
+    return dispatch(*this, f);
+  }
+
+ private:
+  template <std::size_t I, class Self>
+  static constexpr auto& member(Self& s) {
+    auto& m = union_member<I>(s);
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(m)>, alternative<I>>, "strata::operation: its union and its types differ");
+    return m;
+  }
+  template <std::size_t I, class Self>
+  static constexpr auto& union_member(Self& s) {
+    static_assert(I < alternatives, "strata::operation: not one of its alternatives");
+    static_assert(alternatives == 14, "strata::operation: a new operation needs its member in the union, and its case in dispatch()");
+    if constexpr (I == 0) return s.u_.create_table;
+    else if constexpr (I == 1) return s.u_.drop_table;
+    else if constexpr (I == 2) return s.u_.rename_table;
+    else if constexpr (I == 3) return s.u_.add_column;
+    else if constexpr (I == 4) return s.u_.drop_column;
+    else if constexpr (I == 5) return s.u_.rename_column;
+    else if constexpr (I == 6) return s.u_.alter_column;
+    else if constexpr (I == 7) return s.u_.add_constraint;
+    else if constexpr (I == 8) return s.u_.drop_constraint;
+    else if constexpr (I == 9) return s.u_.create_index;
+    else if constexpr (I == 10) return s.u_.drop_index;
+    else if constexpr (I == 11) return s.u_.execute;
+    else if constexpr (I == 12) return s.u_.run;
+    else return s.u_.backfill;
+  }
+  template <class Self, class F>
+  static constexpr decltype(auto) dispatch(Self& s, F& f) {
+    switch (s.kind_) {
+      case 0: return f(member<0>(s));
+      case 1: return f(member<1>(s));
+      case 2: return f(member<2>(s));
+      case 3: return f(member<3>(s));
+      case 4: return f(member<4>(s));
+      case 5: return f(member<5>(s));
+      case 6: return f(member<6>(s));
+      case 7: return f(member<7>(s));
+      case 8: return f(member<8>(s));
+      case 9: return f(member<9>(s));
+      case 10: return f(member<10>(s));
+      case 11: return f(member<11>(s));
+      case 12: return f(member<12>(s));
+      default: return f(member<13>(s));
+    }
+  }
+
+ public:
+  template <class T>
+    requires is_alternative<std::remove_cvref_t<T>>
+  constexpr operation(T&& x) : kind_(index_of<std::remove_cvref_t<T>>) {   // NOLINT: implicit, as std::variant's
+    std::construct_at(&as<std::remove_cvref_t<T>>(), std::forward<T>(x));
+  }
+  constexpr operation(const operation& o) : kind_(o.kind_) {
+    o.visit([this]<class T>(const T& x) { std::construct_at(&as<T>(), x); });
+  }
+  constexpr operation(operation&& o) noexcept : kind_(o.kind_) {
+    o.visit([this]<class T>(T& x) { std::construct_at(&as<T>(), std::move(x)); });
+  }
+  constexpr operation& operator=(const operation& o) {
+    if (this != &o) *this = operation(o);
+    return *this;
+  }
+  constexpr operation& operator=(operation&& o) noexcept {
+    if (this == &o) return *this;
+    if (kind_ == o.kind_) {
+      o.visit([this]<class T>(T& x) { as<T>() = std::move(x); });
+    } else {
+      destroy();
+      kind_ = o.kind_;
+      o.visit([this]<class T>(T& x) { std::construct_at(&as<T>(), std::move(x)); });
+    }
+    return *this;
+  }
+  constexpr ~operation() { destroy(); }
+
+  [[nodiscard]] constexpr std::size_t index() const { return kind_; }
+
+  // The alternative T, which this operation must hold (strata::get_if checks).
+  template <class T>
+  [[nodiscard]] constexpr T& as() {
+    return member<index_of<T>>(*this);
+  }
+  template <class T>
+  [[nodiscard]] constexpr const T& as() const {
+    return member<index_of<T>>(*this);
+  }
+
+  friend constexpr bool operator==(const operation& a, const operation& b) {
+    return a.kind_ == b.kind_ && a.visit([&b]<class T>(const T& x) { return x == b.as<T>(); });
+  }
+
+ private:
+  constexpr void destroy() {
+    visit([]<class T>(T& x) {
+      if constexpr (!std::is_trivially_destructible_v<T>) std::destroy_at(&x);
+    });
+  }
+
+  // The members are constructed and destroyed by operation, which knows which one is alive.
+  union storage {
+    constexpr storage() : none() {}
+    constexpr ~storage() {}
+    storage(const storage&) = delete;
+    storage& operator=(const storage&) = delete;
+    char none;
+    op::create_table create_table;
+    op::drop_table drop_table;
+    op::rename_table rename_table;
+    op::add_column add_column;
+    op::drop_column drop_column;
+    op::rename_column rename_column;
+    op::alter_column alter_column;
+    op::add_constraint add_constraint;
+    op::drop_constraint drop_constraint;
+    op::create_index create_index;
+    op::drop_index drop_index;
+    op::execute execute;
+    op::run run;
+    op::backfill backfill;
+  };
+  std::uint8_t kind_;
+  storage u_;
+};
+
+// As their std:: namesakes for a std::variant: o's alternative T, or null when it holds another.
+template <class T>
+[[nodiscard]] constexpr const T* get_if(const operation* o) {
+  return o != nullptr && o->index() == operation::index_of<T> ? &o->as<T>() : nullptr;
+}
+template <class T>
+[[nodiscard]] constexpr T* get_if(operation* o) {
+  return o != nullptr && o->index() == operation::index_of<T> ? &o->as<T>() : nullptr;
+}
+template <class T>
+[[nodiscard]] constexpr bool holds_alternative(const operation& o) {
+  static_assert(operation::is_alternative<T>, "strata::holds_alternative: not an operation");
+  return o.index() == operation::index_of<T>;
+}
+// o's alternative T; throws std::logic_error when it holds another.
+template <class T>
+[[nodiscard]] constexpr const T& get(const operation& o) {
+  if (!holds_alternative<T>(o)) throw std::logic_error("strata::get: the operation holds another alternative");
+  return o.as<T>();
+}
+template <class T>
+[[nodiscard]] constexpr T& get(operation& o) {
+  if (!holds_alternative<T>(o)) throw std::logic_error("strata::get: the operation holds another alternative");
+  return o.as<T>();
+}
+// f(x) for the alternative x that o (an operation, const or not) holds.
+template <class F, class Operation>
+  requires std::is_same_v<std::remove_const_t<Operation>, operation>
+constexpr decltype(auto) visit(F&& f, Operation& o) {
+  return o.visit(f);
+}
 
 // The table an operation changes, or empty for execute/run.
 constexpr std::string_view table_of(const operation& o) {
-  return detail::visit_operation(
-      o,
+  return o.visit(
       [](const auto& x) -> std::string_view {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, op::execute> || std::is_same_v<T, op::run>) return {};
@@ -850,8 +1037,7 @@ struct string_sink {
 // at run time, a fixed buffer in constant evaluation (strata::replay_error).
 template <class Out>
 constexpr void describe_to(Out& out, const operation& o) {
-  visit_operation(
-      o,
+  o.visit(
       [&out](const auto& x) {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, op::create_table>) out << "create_table " << x.table;
@@ -920,7 +1106,7 @@ class ops {
     return 0;
   }
 
-  // Columns only (the usual case), without a table_element (a std::variant) per column: each costs
+  // Columns only (the usual case), without a table_element per column: each costs
   // the compile-time checks of a history hundreds of operations of the constant evaluator.
   constexpr void create_table(std::string_view table, std::initializer_list<column> columns) {
     record(op::create_table{table, columns, {}, naming_});
@@ -931,12 +1117,12 @@ class ops {
   constexpr void create_table(std::string_view table, std::initializer_list<table_element> elements) {
     op::create_table t{table, {}, {}, naming_};
     std::size_t columns = 0;
-    for (const auto& e : elements) columns += std::holds_alternative<column>(e.value) ? 1 : 0;
+    for (const auto& e : elements) columns += e.is_column ? 1 : 0;
     t.columns.reserve(columns);
     t.constraints.reserve(elements.size() - columns);
     for (const auto& e : elements) {
-      if (const auto* c = std::get_if<column>(&e.value)) t.columns.push_back(*c);
-      else t.constraints.push_back(std::get<constraint>(e.value));
+      if (e.is_column) t.columns.push_back(e.as_column);
+      else t.constraints.push_back(e.as_constraint);
     }
     record(std::move(t));
   }
@@ -989,7 +1175,7 @@ class ops {
   [[nodiscard]] constexpr std::size_t size() const { return list_.size(); }
   // Room for n operations (recording grows the room by itself; see record()).
   constexpr void reserve(std::size_t n) {
-    if (n > list_.capacity()) move_to_room_for(n);
+    list_.reserve(n);
   }
   // Forgets the recorded operations and the naming convention; the room stays.
   constexpr void clear() {
@@ -1000,25 +1186,14 @@ class ops {
   }
 
  private:
-  template <class Operation>
-  constexpr void record(Operation&& o) {
-    if (list_.size() == list_.capacity()) move_to_room_for(list_.empty() ? 8 : 2 * list_.capacity());
+  constexpr void record(operation&& o) {
+    if (list_.size() == list_.capacity()) list_.reserve(list_.empty() ? 8 : 2 * list_.capacity());
     if (pending_allow_ != 0) {
       allowed_.push_back({list_.size(), pending_allow_});
       pending_allow_ = 0;
     }
-    list_.emplace_back(std::forward<Operation>(o));
+    list_.push_back(std::move(o));
   }
-  // GCC 12 moves a std::variant very slowly in constant evaluation, the more so the later its
-  // alternative (moving a drop_index takes ~50 ms), which is what std::vector does when it grows.
-  // Moving each operation out of its alternative and into a new variant costs ~0.5 ms.
-  constexpr void move_to_room_for(std::size_t n) {
-    std::vector<operation> bigger;
-    bigger.reserve(n);
-    for (auto& o : list_) detail::visit_operation(o, [&bigger](auto& x) { bigger.emplace_back(std::move(x)); });
-    list_ = std::move(bigger);
-  }
-
   struct acknowledged {
     std::size_t operation = 0;
     std::uint32_t rules = 0;
@@ -1241,11 +1416,11 @@ class checksum_v1 {
   static constexpr std::string_view names_of[] = {"create_table",  "drop_table",     "rename_table",   "add_column",   "drop_column",
                                                   "rename_column", "alter_column",   "add_constraint", "drop_constraint", "create_index",
                                                   "drop_index",    "execute",        "run",          "backfill"};
-  static_assert(sizeof(names_of) / sizeof(names_of[0]) == std::variant_size_v<operation>, "a new operation needs a name in the canonical form (a new version)");
+  static_assert(sizeof(names_of) / sizeof(names_of[0]) == operation::alternatives, "a new operation needs a name in the canonical form (a new version)");
   constexpr void operation_of(const strata::operation& o) {
     mark('(');
     text(names_of[o.index()]);
-    visit_operation(o, [this](const auto& x) { fields(x); });
+    o.visit([this](const auto& x) { fields(x); });
     mark(')');
   }
 
@@ -1283,7 +1458,6 @@ inline std::string checksum_text(std::uint64_t value) {
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 // #include <strata/detail/derived_downgrade.hpp>
@@ -1296,7 +1470,6 @@ inline std::string checksum_text(std::uint64_t value) {
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
-#include <variant>
 
 // #include <strata/ops.hpp>
 
@@ -1306,12 +1479,12 @@ namespace strata::detail {
 // run(), a drop or an alter_column (what they undo is not in the operation), nor for an unnamed
 // check constraint (nothing to drop it by).
 constexpr std::optional<operation> inverse_of(const operation& o) {
-  if (const auto* t = std::get_if<op::create_table>(&o)) return op::drop_table{t->table};
-  if (const auto* c = std::get_if<op::add_column>(&o)) return op::drop_column{c->table, c->definition.name, c->naming};
-  if (const auto* i = std::get_if<op::create_index>(&o)) return op::drop_index{i->name, i->table};
-  if (const auto* r = std::get_if<op::rename_table>(&o)) return op::rename_table{r->new_name, r->table};
-  if (const auto* r = std::get_if<op::rename_column>(&o)) return op::rename_column{r->table, r->new_name, r->column};
-  if (const auto* k = std::get_if<op::add_constraint>(&o)) {
+  if (const auto* t = strata::get_if<op::create_table>(&o)) return op::drop_table{t->table};
+  if (const auto* c = strata::get_if<op::add_column>(&o)) return op::drop_column{c->table, c->definition.name, c->naming};
+  if (const auto* i = strata::get_if<op::create_index>(&o)) return op::drop_index{i->name, i->table};
+  if (const auto* r = strata::get_if<op::rename_table>(&o)) return op::rename_table{r->new_name, r->table};
+  if (const auto* r = strata::get_if<op::rename_column>(&o)) return op::rename_column{r->table, r->new_name, r->column};
+  if (const auto* k = strata::get_if<op::add_constraint>(&o)) {
     const auto& d = k->definition;
     if (d.name.empty() && d.kind == constraint_kind::check) return std::nullopt;
     return op::drop_constraint{k->table, d.name, d.kind, d.columns, k->naming};
@@ -1321,7 +1494,7 @@ constexpr std::optional<operation> inverse_of(const operation& o) {
 
 // A backfill changes rows, not the schema: a derived downgrade has nothing to undo for it (the
 // column it filled goes with the add_column's inverse).
-constexpr bool needs_no_inverse(const operation& o) { return std::holds_alternative<op::backfill>(o); }
+constexpr bool needs_no_inverse(const operation& o) { return strata::holds_alternative<op::backfill>(o); }
 
 // The position of the first operation of `up` that inverse_of cannot reverse, or up.size().
 constexpr std::size_t first_underivable(const ops& up) {
@@ -1423,7 +1596,7 @@ struct frozen_ops {
   [[nodiscard]] constexpr ops thaw() const {
     ops out;
     out.reserve(operations.size());
-    for (const auto& o : operations) append(out, o, std::make_index_sequence<std::variant_size_v<operation>>{});
+    for (const auto& o : operations) append(out, o, std::make_index_sequence<operation::alternatives>{});
     return out;
   }
 
@@ -1458,7 +1631,7 @@ struct frozen_ops {
   constexpr void append(ops& out, const operation_entry& o, std::index_sequence<I...>) const {
     // An array, not a fold over the alternatives (see strata::history on clang's fold limit).
     (void)std::array<bool, sizeof...(I)>{
-        (o.kind == I && (out.append(operation(std::in_place_index<I>, thawed<std::variant_alternative_t<I, operation>>(o))), true))...};
+        (o.kind == I && (out.append(operation(thawed<operation::alternative<I>>(o))), true))...};
   }
 };
 
@@ -1483,7 +1656,7 @@ class ops_freezer {
     for (const auto& o : recorded.operations()) {
       frozen_ops::operation_entry e;
       e.kind = static_cast<std::uint8_t>(o.index());
-      visit_operation(o, [&](const auto& x) { fill(e, x); });
+      o.visit([&](const auto& x) { fill(e, x); });
       sink_.operation(e);
     }
   }
@@ -1986,7 +2159,7 @@ struct named_graph_fault<false, F, I, J, R...> {
 #include <cstddef>
 #include <string_view>
 #include <type_traits>
-#include <variant>
+#include <version>
 
 // #include <strata/detail/derived_downgrade.hpp>
 // #include <strata/detail/frozen_ops.hpp>
@@ -1998,7 +2171,6 @@ struct named_graph_fault<false, F, I, J, R...> {
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
-#include <variant>
 
 // #include <strata/ops.hpp>
 // #include <strata/rules.hpp>
@@ -2028,13 +2200,13 @@ struct rule_findings {
 // from the rules (nobody uses them yet); the replay asks it of a whole upgrade (k = its size).
 constexpr bool created_before(pointer_range<const operation> list, std::size_t k, std::string_view table) {
   for (std::size_t i = 0; i < k; ++i)
-    if (const auto* t = std::get_if<op::create_table>(&list[i]); t != nullptr && t->table == table) return true;
+    if (const auto* t = strata::get_if<op::create_table>(&list[i]); t != nullptr && t->table == table) return true;
   return false;
 }
 constexpr bool added_before(pointer_range<const operation> list, std::size_t k, std::string_view table, std::string_view column) {
   if (created_before(list, k, table)) return true;
   for (std::size_t i = 0; i < k; ++i)
-    if (const auto* c = std::get_if<op::add_column>(&list[i]); c != nullptr && c->table == table && c->definition.name == column) return true;
+    if (const auto* c = strata::get_if<op::add_column>(&list[i]); c != nullptr && c->table == table && c->definition.name == column) return true;
   return false;
 }
 
@@ -2048,32 +2220,32 @@ constexpr rule_findings find_rule_breaks(const ops& up, bool transactional) {
       if ((allowed & bit(r)) == 0) out.note(static_cast<std::size_t>(r), k);
     };
     const auto& o = list[k];
-    if (const auto* c = std::get_if<op::add_column>(&o)) {
+    if (const auto* c = strata::get_if<op::add_column>(&o)) {
       const auto& d = c->definition;
       if (!created_before(list, k, c->table) && !d.nullable && !d.default_sql && !d.generated_sql) note(rule::not_null_without_default);
-    } else if (const auto* i = std::get_if<op::create_index>(&o)) {
+    } else if (const auto* i = strata::get_if<op::create_index>(&o)) {
       if (i->options.concurrently) {
         if ((allowed & bit(rule::option_not_honoured)) == 0) out.note(uses_concurrently, k);
         if (transactional) note(rule::concurrently_in_transaction);
       } else if (!created_before(list, k, i->table)) {
         note(rule::index_without_concurrently);
       }
-    } else if (const auto* a = std::get_if<op::alter_column>(&o)) {
+    } else if (const auto* a = strata::get_if<op::alter_column>(&o)) {
       const bool existing = !added_before(list, k, a->table, a->column);
       if (a->change.type && existing) note(rule::column_type_change);
       if (a->change.nullable && !*a->change.nullable && existing) note(rule::set_not_null);
       if (a->change.using_sql && (allowed & bit(rule::option_not_honoured)) == 0) out.note(uses_using, k);
-    } else if (const auto* rc = std::get_if<op::rename_column>(&o)) {
+    } else if (const auto* rc = strata::get_if<op::rename_column>(&o)) {
       if (!added_before(list, k, rc->table, rc->column)) note(rule::rename_column);
-    } else if (const auto* rt = std::get_if<op::rename_table>(&o)) {
+    } else if (const auto* rt = strata::get_if<op::rename_table>(&o)) {
       if (!created_before(list, k, rt->table)) note(rule::rename_table);
-    } else if (const auto* dt = std::get_if<op::drop_table>(&o)) {
+    } else if (const auto* dt = strata::get_if<op::drop_table>(&o)) {
       if (!created_before(list, k, dt->table)) note(rule::drop_table);
-    } else if (const auto* dc = std::get_if<op::drop_column>(&o)) {
+    } else if (const auto* dc = strata::get_if<op::drop_column>(&o)) {
       if (!added_before(list, k, dc->table, dc->column)) note(rule::drop_column);
-    } else if (std::holds_alternative<op::backfill>(o)) {
+    } else if (strata::holds_alternative<op::backfill>(o)) {
       if (transactional) note(rule::backfill_in_transaction);
-    } else if (const auto* ac = std::get_if<op::add_constraint>(&o)) {
+    } else if (const auto* ac = strata::get_if<op::add_constraint>(&o)) {
       const auto kind = ac->definition.kind;
       if ((kind == constraint_kind::foreign_key || kind == constraint_kind::check) && !created_before(list, k, ac->table))
         note(rule::constraint_without_not_valid);
@@ -2087,14 +2259,13 @@ constexpr rule_findings find_rule_breaks(const ops& up, bool transactional) {
 
 namespace strata::detail {
 
-// Whether std::variant of non-trivial types (an ops' recorded operations) can be constant-evaluated
-// (P2231, __cpp_lib_variant >= 202106L). GCC 12 with libstdc++ 12 can. Clang 14 with libstdc++ 12
-// cannot: libstdc++ enables it only for compilers that report __cpp_concepts >= 202002L, which clang
-// 14 does not (201907L), so recording create_table, create_index or add_constraint (alternatives
-// with a std::vector) fails there whatever the revision does; a revision with only trivially
-// destructible operations (drop_table, execute ...) would pass, which tells nothing. Where it cannot,
-// the Revision concept checks the shape of a revision only, and replay() is unavailable: compile a
-// history with GCC (as CI does) to have its revisions checked.
+// Whether a history's checks run in constant evaluation: where the standard library constant-evaluates
+// std::variant (P2231, __cpp_lib_variant >= 202106L), the mark of the C++20 constant evaluator these
+// checks are written and tested against (GCC 12 with libstdc++ 12). Clang 14 with libstdc++ 12 reports
+// less (libstdc++ asks for __cpp_concepts >= 202002L, clang 14 has 201907L). Clang 14 does record
+// operations in constant evaluation (strata::operation is no std::variant), but the checks are not
+// tested there. Where this is false, the Revision concept checks the shape of a revision only, and
+// replay() is unavailable: compile a history with GCC (as CI does) to have its revisions checked.
 inline constexpr bool records_at_compile_time = __cpp_lib_variant >= 202106L;
 
 template <class>
@@ -2134,7 +2305,7 @@ constexpr void for_each_name(const constraint& k, F& f) {
 }
 template <class F>
 constexpr void for_each_name(const operation& o, F& f) {
-  visit_operation(o, [&f](const auto& x) {
+  o.visit([&f](const auto& x) {
     using T = std::decay_t<decltype(x)>;
     if constexpr (std::is_same_v<T, op::create_table>) {
       f(x.table);
@@ -2203,22 +2374,22 @@ constexpr bool records_constantly() {
 // drop_column also takes the table's constraints that name the column (replay_revisions checks
 // that on the schema): the replay then needs neither to apply `down` nor to compare.
 constexpr bool inverts(const operation& d, const operation& u) {
-  if (const auto* t = std::get_if<op::create_table>(&u)) {
-    const auto* x = std::get_if<op::drop_table>(&d);
+  if (const auto* t = strata::get_if<op::create_table>(&u)) {
+    const auto* x = strata::get_if<op::drop_table>(&d);
     return x != nullptr && x->table == t->table;
   }
-  if (const auto* i = std::get_if<op::create_index>(&u)) {
-    const auto* x = std::get_if<op::drop_index>(&d);
+  if (const auto* i = strata::get_if<op::create_index>(&u)) {
+    const auto* x = strata::get_if<op::drop_index>(&d);
     return x != nullptr && x->name == i->name;   // as drop_index finds it: by name
   }
-  if (const auto* c = std::get_if<op::add_column>(&u)) {
-    const auto* x = std::get_if<op::drop_column>(&d);
+  if (const auto* c = strata::get_if<op::add_column>(&u)) {
+    const auto* x = strata::get_if<op::drop_column>(&d);
     return x != nullptr && x->table == c->table && x->column == c->definition.name;
   }
   return false;
 }
 constexpr bool changes_no_schema(const operation& o) {
-  return std::holds_alternative<op::execute>(o) || std::holds_alternative<op::run>(o) || std::holds_alternative<op::backfill>(o);
+  return strata::holds_alternative<op::execute>(o) || strata::holds_alternative<op::run>(o) || strata::holds_alternative<op::backfill>(o);
 }
 constexpr bool undoes_by_its_operations(const ops& down, const ops& up) {
   const auto u = each(up.operations());
@@ -2263,18 +2434,18 @@ constexpr void count_created(const constraint& k, schema_sizes& s) {
   s.names += k.columns.size() + k.referenced_columns.size();
 }
 constexpr void count_created(const operation& o, schema_sizes& s) {
-  if (const auto* t = std::get_if<op::create_table>(&o)) {
+  if (const auto* t = strata::get_if<op::create_table>(&o)) {
     ++s.tables;
     s.columns += t->columns.size();
     for (const auto& k : each(t->constraints)) count_created(k, s);
-  } else if (std::holds_alternative<op::add_column>(o)) {
+  } else if (strata::holds_alternative<op::add_column>(o)) {
     ++s.columns;
-  } else if (const auto* k = std::get_if<op::add_constraint>(&o)) {
+  } else if (const auto* k = strata::get_if<op::add_constraint>(&o)) {
     count_created(k->definition, s);
-  } else if (const auto* i = std::get_if<op::create_index>(&o)) {
+  } else if (const auto* i = strata::get_if<op::create_index>(&o)) {
     ++s.indexes;
     s.names += i->columns.size();
-  } else if (const auto* d = std::get_if<op::drop_constraint>(&o)) {
+  } else if (const auto* d = strata::get_if<op::drop_constraint>(&o)) {
     s.names += d->columns.size();
   }
 }
@@ -2313,10 +2484,7 @@ struct recorded_names {
 };
 
 // Records upgrade(), then downgrade(), handing f every name each records. Room is made for 8
-// operations first: recording then moves no operation (GCC 12 moves a std::variant slowly in
-// constant evaluation). With a synthetic history of 200 revisions of create_table and
-// create_index, g++ 12 -fsyntax-only: 2.3 s without the Revision check; 4.3 s with it and a vector
-// that grows; 3.5 s with room for 8 (tools/synthetic_history.py).
+// operations first, so that recording a usual revision grows no vector.
 // When given, `read` also takes what the upgrade creates, whether the downgrade
 // undoes_by_its_operations the upgrade, the safety rules the upgrade breaks, and the room the two
 // recordings take frozen. (Not its checksum, which the process computes when it needs it:
@@ -2468,8 +2636,8 @@ constexpr bool declares_irreversible() {
 }
 
 // upgrade() and downgrade() run in constant evaluation and every name they record can be read
-// after they return. (Where the standard library cannot constant-evaluate the recorded operations,
-// see records_at_compile_time, only the shape is checked.)
+// after they return. (Where the checks do not run in constant evaluation, see
+// records_at_compile_time, only the shape is checked.)
 template <class R>
 concept records_lasting_names =
     !records_at_compile_time || requires { typename std::integral_constant<std::size_t, record_names<R>().count>; };
@@ -2491,7 +2659,7 @@ namespace detail {
 // off its one recording (record_names) into one constexpr variable per revision, of which each takes
 // a field. (A call of record_names<R>() hands each caller a copy of the whole recording: GCC copies
 // a memoised result for every call.) Zero for a type that is not a revision, and where the
-// operations cannot be recorded at compile time (records_at_compile_time). It holds no name: a
+// operations are not recorded at compile time (records_at_compile_time). It holds no name: a
 // constexpr variable with a name that points into a std::string gone is an error, which is
 // names_outlive_the_call's to give, once.
 struct revision_facts {
@@ -2781,7 +2949,7 @@ inline constexpr bool names_checked_for = true;
 template <fixed_string Message>
 inline constexpr bool names_checked_for<false, Message> = name_too_long_for_the_database<Message>::value;
 
-// Where revisions cannot be recorded in constant evaluation (records_at_compile_time), nothing is checked.
+// Where revisions are not recorded in constant evaluation (records_at_compile_time), nothing is checked.
 template <class H, class Traits>
 inline constexpr revision_long_name first_long_name_in =
     records_at_compile_time ? long_names<H>::first(Traits::max_identifier_bytes) : revision_long_name{};
@@ -2793,8 +2961,8 @@ inline constexpr revision_long_name first_long_name_in =
 // upgrade succeeds and validate then misses the object. migrator refuses such a revision before
 // anything runs; at compile time:
 //   static_assert(strata::names_fit<history, strata::postgresql_sql>);
-// fails naming the revision, the name and its length (with GCC; where the recorded operations cannot
-// be constant-evaluated, as with clang 14, it checks nothing: see detail::records_at_compile_time).
+// fails naming the revision, the name and its length (with GCC; where the checks do not run in
+// constant evaluation, as with clang 14, it checks nothing: see detail::records_at_compile_time).
 template <History H, class T>
 inline constexpr bool names_fit =
     detail::names_checked_for<detail::first_long_name_in<H, T>.name.bytes == 0,
@@ -2815,8 +2983,8 @@ inline constexpr bool names_fit =
 // A history chooses its policy by specialising strata::review_policy_for:
 //   template <> inline constexpr strata::review_policy strata::review_policy_for<app::history> =
 //       strata::strict_policy<strata::postgresql_sql>();
-// (where the recorded operations cannot be constant-evaluated, as with clang 14, only the graph is
-// checked: see detail::records_at_compile_time).
+// (where the checks do not run in constant evaluation, as with clang 14, only the graph is checked:
+// see detail::records_at_compile_time).
 
 #include <array>
 #include <cstddef>
@@ -2843,7 +3011,6 @@ inline constexpr bool names_fit =
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 // #include <strata/detail/frozen_ops.hpp>
@@ -3605,15 +3772,15 @@ class schema_builder {
 
   // Applies o; false when it does not fit, the schema then as it was before o.
   constexpr bool apply(const operation& o) {
-    visit_operation(o, [this](const auto& x) { on(x); });
+    o.visit([this](const auto& x) { on(x); });
     return fault_.problem == replay_problem::none;
   }
   // As apply(), but moving the lists of a create_table or create_index into the schema instead of
   // copying them (in constant evaluation each copied element costs hundreds of operations): o's lists
   // are spent, its names stay.
   constexpr bool apply_taking(operation& o) {
-    if (auto* t = std::get_if<op::create_table>(&o)) create(std::move(*t));
-    else if (auto* i = std::get_if<op::create_index>(&o)) create(std::move(*i));
+    if (auto* t = strata::get_if<op::create_table>(&o)) create(std::move(*t));
+    else if (auto* i = strata::get_if<op::create_index>(&o)) create(std::move(*i));
     else return apply(o);
     return fault_.problem == replay_problem::none;
   }
@@ -4296,7 +4463,7 @@ constexpr bool replay_revisions(schema_builder& b, std::size_t first, std::size_
       // column; the downgrade's drop_column takes those that name the column with it.
       const auto list = detail::each(recorded.operations());
       for (const auto& o : list)
-        if (const auto* c = std::get_if<op::add_column>(&o))
+        if (const auto* c = strata::get_if<op::add_column>(&o))
           if (!created_before(list, list.size(), c->table) && b.column_in_constraints(c->table, c->definition.name)) {
             not_undone(out, i, c->table);
             break;
@@ -4477,7 +4644,7 @@ inline constexpr bool downgrade_checked = true;
 template <fixed_string Message>
 inline constexpr bool downgrade_checked<false, Message> = downgrade_does_not_replay<Message>::value;
 
-// Without constant evaluation of std::variant (clang 14 with libstdc++ 12, see
+// Where the checks do not run in constant evaluation (clang 14 with libstdc++ 12, see
 // records_at_compile_time), the replay runs when called.
 template <class H>
 constexpr schema replay_now(std::string_view through) {
@@ -4730,9 +4897,9 @@ constexpr message_buffer not_undone_message(std::size_t i, std::string_view name
   ops recorded;
   r.upgrade(recorded);
   for (const auto& o : recorded.operations()) {
-    const auto* index = std::get_if<op::create_index>(&o);
-    const auto* dropped = std::get_if<op::drop_index>(&o);
-    const auto* renamed = std::get_if<op::rename_table>(&o);
+    const auto* index = strata::get_if<op::create_index>(&o);
+    const auto* dropped = strata::get_if<op::drop_index>(&o);
+    const auto* renamed = strata::get_if<op::rename_table>(&o);
     if (!name.empty() && (table_of(o) == name || (index != nullptr && index->name == name) || (dropped != nullptr && dropped->name == name) ||
                           (renamed != nullptr && renamed->new_name == name))) {
       m << ": it leaves `" << name << "` other than it was (the upgrade's first change to it: `";
@@ -4840,7 +5007,7 @@ constexpr bool review_step() {
   }
 }
 
-// Where the operations cannot be recorded at compile time (clang 14: see records_at_compile_time),
+// Where the operations are not recorded at compile time (clang 14: see records_at_compile_time),
 // the review is the graph's (by strata::history) and the policy's single head, its fault a named
 // type (see strata::history_has_several_heads_to_merge) since clang prints a message argument as
 // character codes.
@@ -5120,7 +5287,6 @@ class owned_schema {
 #include <string>
 #include <string_view>
 #include <type_traits>
-#include <variant>
 #include <vector>
 
 // #include <strata/detail/sql_identifiers.hpp>
@@ -5386,7 +5552,7 @@ struct sql_traits {
   // The statements of one operation, rendered on their own; none for run() (C++, not SQL).
   static std::vector<std::string> statements(const operation& o, const render_options& options) {
     return detail::rendering(o, [&] {
-      return std::visit(
+      return strata::visit(
           [&](const auto& x) -> std::vector<std::string> {
             using T = std::decay_t<decltype(x)>;
             const auto table = [&](std::string_view name) { return Self::qualified(options, name); };
@@ -6767,7 +6933,7 @@ class migrator {
         }
         for (std::size_t k = from; k < unit.operations.size(); ++k) {
           if constexpr (ResumesBackfills<D>) {
-            if (std::holds_alternative<op::backfill>(unit.operations[k])) {
+            if (strata::holds_alternative<op::backfill>(unit.operations[k])) {
               dialect_.on_backfill_batch([&, k](std::string_view key) {
                 auto at = record;
                 if (!at.progress.empty()) at.progress += '\n';
@@ -6787,7 +6953,7 @@ class migrator {
             dialect_.apply(unit.operations.subspan(k, 1));
           } catch (...) {
             // A failed backfill's row keeps the key its committed batches reached (written with them).
-            if (std::holds_alternative<op::backfill>(unit.operations[k])) committed_progress(record);
+            if (strata::holds_alternative<op::backfill>(unit.operations[k])) committed_progress(record);
             throw;
           }
           // Appended piece by piece: GCC 12's -Wrestrict misfires on "..." + std::string&& at -O2.
@@ -6976,7 +7142,7 @@ class migrator {
         ++p.done;
         at = end + 1;
       }
-      if (p.done >= list.size() || !std::holds_alternative<op::backfill>(list[p.done])) return std::nullopt;
+      if (p.done >= list.size() || !strata::holds_alternative<op::backfill>(list[p.done])) return std::nullopt;
       return p;
     } else {
       (void)records;
@@ -8231,7 +8397,6 @@ version_change stamp(migrator<D>& m, std::string_view target) {
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 // #include <strata/detail/graph_check.hpp>
@@ -8342,13 +8507,13 @@ constexpr bool widens(const column_type& from, const column_type& to) {
 // column, or narrows a column's type (varchar(100) -> varchar(10), big_integer -> integer).
 // A revision writer marks such an operation for review.
 constexpr bool destructive(const operation& o, const schema& before) {
-  if (std::holds_alternative<op::drop_table>(o)) return true;
-  if (const auto* d = std::get_if<op::drop_column>(&o)) {
+  if (strata::holds_alternative<op::drop_table>(o)) return true;
+  if (const auto* d = strata::get_if<op::drop_column>(&o)) {
     const auto* t = before.find_table(d->table);
     const auto* c = t == nullptr ? nullptr : t->find_column(d->column);
     return c == nullptr || !c->generated_sql;  // a generated column is computed again
   }
-  if (const auto* a = std::get_if<op::alter_column>(&o); a != nullptr && a->change.type) {
+  if (const auto* a = strata::get_if<op::alter_column>(&o); a != nullptr && a->change.type) {
     const auto* t = before.find_table(a->table);
     const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
     return c == nullptr || !widens(c->type, *a->change.type);
@@ -9031,8 +9196,8 @@ class model {
   constexpr void table(std::string_view name, std::initializer_list<table_element> elements, table_options options = {}) {
     op::create_table& t = tables_.emplace_back(op::create_table{name, {}, {}, {}});
     for (const auto& e : elements) {
-      if (const auto* c = std::get_if<column>(&e.value)) t.columns.push_back(*c);
-      else t.constraints.push_back(std::get<constraint>(e.value));
+      if (e.is_column) t.columns.push_back(e.as_column);
+      else t.constraints.push_back(e.as_constraint);
     }
     if (!options.renamed_from.empty()) renamed_.push_back({options.renamed_from, name});
     if constexpr (!std::is_void_v<Row>) {
@@ -9058,7 +9223,7 @@ class model {
 
   // Checks what was recorded and builds the schema of what is sound, in one pass (names looked up by
   // hash in sorted lists: constant evaluation is slow at linear scans). The operations are kept in
-  // vectors of their own type, and applied one by one: GCC 12 moves a std::variant slowly.
+  // vectors of their own type, and applied one by one.
   constexpr void finish() {
     using entry = std::pair<std::uint64_t, std::size_t>;
     std::vector<entry> tables, indexes;
@@ -9299,15 +9464,15 @@ constexpr void explain(message_buffer& m, const operation& o, const schema& migr
     return t == nullptr ? nullptr : t->find_column(name);
   };
   const auto where = [&](std::string_view table, std::string_view column) -> message_buffer& { return m << table << "." << column; };
-  if (const auto* x = std::get_if<op::rename_table>(&o)) {
+  if (const auto* x = strata::get_if<op::rename_table>(&o)) {
     m << "table " << x->new_name << " is renamed from " << x->table << " in the models, the migrations still have " << x->table;
-  } else if (const auto* x = std::get_if<op::rename_column>(&o)) {
+  } else if (const auto* x = strata::get_if<op::rename_column>(&o)) {
     where(x->table, x->new_name) << " is renamed from " << x->column << " in the models, the migrations still have " << x->column;
-  } else if (const auto* x = std::get_if<op::drop_index>(&o)) {
+  } else if (const auto* x = strata::get_if<op::drop_index>(&o)) {
     const auto* had = migrations.find_index(x->name);
     if (const auto* w = models.find_index(x->name)) m << "index " << x->name << " is " << *w << " in the models, " << *had << " in the migrations";
     else m << "index " << x->name << " (" << *had << ") is in the migrations, not in the models";
-  } else if (const auto* x = std::get_if<op::drop_constraint>(&o)) {
+  } else if (const auto* x = strata::get_if<op::drop_constraint>(&o)) {
     const auto* t = migrations.find_table(x->table);
     for (const auto& k : constraint_keys(*t)) {
       const auto d = drop_of(x->table, k);
@@ -9323,15 +9488,15 @@ constexpr void explain(message_buffer& m, const operation& o, const schema& migr
       m << " is in the migrations, not in the models";
       return;
     }
-  } else if (const auto* x = std::get_if<op::drop_table>(&o)) {
+  } else if (const auto* x = strata::get_if<op::drop_table>(&o)) {
     m << "table " << x->table << " is in the migrations, not in the models";
-  } else if (const auto* x = std::get_if<op::drop_column>(&o)) {
+  } else if (const auto* x = strata::get_if<op::drop_column>(&o)) {
     where(x->table, x->column) << " is in the migrations, not in the models";
-  } else if (const auto* x = std::get_if<op::create_table>(&o)) {
+  } else if (const auto* x = strata::get_if<op::create_table>(&o)) {
     m << "table " << x->table << " is in the models, not in the migrations";
-  } else if (const auto* x = std::get_if<op::add_column>(&o)) {
+  } else if (const auto* x = strata::get_if<op::add_column>(&o)) {
     where(x->table, x->definition.name) << " is in the models, not in the migrations";
-  } else if (const auto* x = std::get_if<op::alter_column>(&o)) {
+  } else if (const auto* x = strata::get_if<op::alter_column>(&o)) {
     const auto* had = column_of(migrations, x->table, x->column);
     const auto* want = column_of(models, x->table, x->column);
     where(x->table, x->column);
@@ -9341,13 +9506,13 @@ constexpr void explain(message_buffer& m, const operation& o, const schema& migr
       m << (want->default_sql ? " has DEFAULT " : " has no default") << want->default_sql.value_or("") << " in the models, ";
       m << (had->default_sql ? "DEFAULT " : "no default") << had->default_sql.value_or("") << " in the migrations";
     }
-  } else if (const auto* x = std::get_if<op::add_constraint>(&o)) {
+  } else if (const auto* x = strata::get_if<op::add_constraint>(&o)) {
     for (const auto& k : constraint_keys(*models.find_table(x->table)))
       if (k.definition() == x->definition) {
         m << x->table << ": " << k << " is in the models, not in the migrations";
         return;
       }
-  } else if (const auto* x = std::get_if<op::create_index>(&o)) {
+  } else if (const auto* x = strata::get_if<op::create_index>(&o)) {
     m << "index " << x->name << " (" << *models.find_index(x->name) << ") is in the models, not in the migrations";
   }
 }
@@ -9443,7 +9608,6 @@ constexpr bool in_sync() {
 #include <string>
 #include <string_view>
 #include <utility>
-#include <variant>
 #include <vector>
 
 // #include <strata/commands.hpp>
@@ -9586,7 +9750,7 @@ class offline_dialect {
   // (so that a downgrade's columns land where the database puts them, at the end).
   void apply(std::span<const operation> operations) {
     for (const auto& o : operations)
-      if (std::holds_alternative<op::run>(o))
+      if (strata::holds_alternative<op::run>(o))
         throw not_renderable(revision_named() + " runs C++ code in its " + std::string(to_string(way_)) + " (" + describe(o) +
                              "), which cannot be written as SQL, so no script was printed; run that " + std::string(to_string(way_)) +
                              " online (without --sql), or print the script of the revisions before or after it");
@@ -9831,7 +9995,6 @@ static_assert(SqlTraits<postgresql_sql>);
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 // #include <strata/detail/sql_identifiers.hpp>
@@ -9855,7 +10018,6 @@ static_assert(SqlTraits<postgresql_sql>);
 #include <string_view>
 #include <tuple>
 #include <utility>
-#include <variant>
 #include <vector>
 
 // #include <strata/detail/sql_identifiers.hpp>
@@ -10421,11 +10583,11 @@ class planner {
     parsed_table t = inputs_.table;
     plan p{t.name, false, false, {}, {}, {}};
     for (const auto& o : batch) {
-      if (const auto* x = std::get_if<op::add_column>(&o); x != nullptr && x->placement.empty() && Sql::can_add_in_place(x->definition) &&
+      if (const auto* x = strata::get_if<op::add_column>(&o); x != nullptr && x->placement.empty() && Sql::can_add_in_place(x->definition) &&
                                                           find(t, x->definition.name) == nullptr) {
         t.columns.push_back(sqlite_table::parse_column(Sql::column_definition(t.name, x->definition, true, x->naming, options_)));
         p.steps.push_back({step::role::statement, Sql::add_column(*x, options_), {}});
-      } else if (const auto* d = std::get_if<op::drop_column>(&o); d != nullptr && droppable(t, d->column)) {
+      } else if (const auto* d = strata::get_if<op::drop_column>(&o); d != nullptr && droppable(t, d->column)) {
         std::erase_if(t.columns, [&](const parsed_column& c) { return same_name(c.name, d->column); });
         p.steps.push_back({step::role::statement, Sql::drop_column(*d, options_), {}});
       } else {
@@ -10467,10 +10629,10 @@ class planner {
   // value for it and read the column's default from the schema, so a new default would change them.
   std::optional<plan> schema_edit(std::span<const operation> batch) {
     for (const auto& o : batch) {
-      if (const auto* a = std::get_if<op::alter_column>(&o)) {
+      if (const auto* a = strata::get_if<op::alter_column>(&o)) {
         const auto& c = a->change;
         if (c.type || c.using_sql || c.server_default || c.drop_default || c.nullable != std::optional<bool>(true)) return std::nullopt;
-      } else if (const auto* d = std::get_if<op::drop_constraint>(&o)) {
+      } else if (const auto* d = strata::get_if<op::drop_constraint>(&o)) {
         if (d->name.empty() && d->kind != constraint_kind::check && d->kind != constraint_kind::foreign_key) return std::nullopt;
       } else {
         return std::nullopt;
@@ -10524,7 +10686,7 @@ class planner {
     t_ = inputs_.table;
     naming_convention naming{};
     for (const auto& o : batch)
-      std::visit([&](const auto& x) {
+      strata::visit([&](const auto& x) {
         if constexpr (requires { x.naming; })
           if (!x.naming.empty()) naming = x.naming;
       }, o);
@@ -10533,7 +10695,7 @@ class planner {
     for (const auto& c : t_.columns)
       source_.push_back(c.has("GENERATED") || c.has("AS") ? std::nullopt : std::optional<std::string>(sql::quote(c.name)));
     dropped_.clear();
-    for (const auto& o : batch) std::visit([&](const auto& x) { on(o, x); }, o);
+    for (const auto& o : batch) strata::visit([&](const auto& x) { on(o, x); }, o);
     return naming;
   }
 
@@ -10747,15 +10909,15 @@ struct sqlite_sql : sql_traits<sqlite_sql> {
   }
 
   static bool is_table_alteration(const operation& o) {
-    return std::holds_alternative<op::alter_column>(o) || std::holds_alternative<op::drop_column>(o) ||
-           std::holds_alternative<op::add_column>(o) || std::holds_alternative<op::add_constraint>(o) ||
-           std::holds_alternative<op::drop_constraint>(o);
+    return strata::holds_alternative<op::alter_column>(o) || strata::holds_alternative<op::drop_column>(o) ||
+           strata::holds_alternative<op::add_column>(o) || strata::holds_alternative<op::add_constraint>(o) ||
+           strata::holds_alternative<op::drop_constraint>(o);
   }
 
   // Whether the operation may rebuild its table (a drop_column may or may not: it depends on what
   // uses the column); the executor switches foreign keys off around a revision that may.
   static bool may_rebuild(const operation& o) {
-    if (const auto* add = std::get_if<op::add_column>(&o)) return !add->placement.empty() || !can_add_in_place(add->definition);
+    if (const auto* add = strata::get_if<op::add_column>(&o)) return !add->placement.empty() || !can_add_in_place(add->definition);
     return is_table_alteration(o);
   }
 
@@ -10844,7 +11006,7 @@ struct sqlite_sql : sql_traits<sqlite_sql> {
   // planned (render_revision, or the dialect's apply).
   static std::vector<std::string> statements(const operation& o, const render_options& options) {
     if (is_table_alteration(o)) {
-      const auto* add = std::get_if<op::add_column>(&o);
+      const auto* add = strata::get_if<op::add_column>(&o);
       if (add == nullptr || !add->placement.empty() || !can_add_in_place(add->definition))
         throw operation_failed(describe(o), "SQLite makes this change by rebuilding the table, which is planned from the table's definition: "
                                             "render the whole revision with strata::render<strata::sqlite_sql> and the schema before it");
@@ -10861,10 +11023,10 @@ struct sqlite_sql : sql_traits<sqlite_sql> {
           tables_.push_back(t);
     }
     void follow(const operation& o) {
-      if (const auto* r = std::get_if<op::rename_table>(&o)) {
+      if (const auto* r = strata::get_if<op::rename_table>(&o)) {
         for (auto& t : tables_)
           if (detail::sqlite_table::same_name(t, r->table)) t = std::string(r->new_name);
-      } else if (const auto* d = std::get_if<op::drop_table>(&o)) {
+      } else if (const auto* d = strata::get_if<op::drop_table>(&o)) {
         std::erase_if(tables_, [&](const std::string& t) { return detail::sqlite_table::same_name(t, d->table); });
       }
     }
@@ -11046,7 +11208,6 @@ inline bool replace_file(const std::filesystem::path& target, std::string_view t
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 // #include <strata/naming.hpp>
@@ -11216,7 +11377,7 @@ inline std::string convention_text(const naming_convention& n) {
 
 // The naming convention an operation was recorded under, if it carries one.
 inline const naming_convention* naming_of(const operation& o) {
-  return std::visit(
+  return strata::visit(
       [](const auto& x) -> const naming_convention* {
         if constexpr (requires { x.naming; }) return &x.naming;
         else return nullptr;
@@ -11232,7 +11393,7 @@ inline const naming_convention* naming_of(const operation& o) {
 inline std::string cpp_statement(const operation& o, std::string_view indent = {}) {
   namespace s = detail::source;
   const auto L = [](std::string_view v) { return s::literal(v); };
-  return std::visit(
+  return strata::visit(
       [&](const auto& x) -> std::string {
         using T = std::decay_t<decltype(x)>;
         if constexpr (std::is_same_v<T, op::create_table>) {
@@ -11831,11 +11992,11 @@ namespace detail {
 
 // Why an operation is marked for review: what it may destroy, in the schema before it.
 inline std::string review_of(const operation& o, const schema& before) {
-  if (const auto* d = std::get_if<op::drop_table>(&o)) return "drops table '" + std::string(d->table) + "' and every row in it; check that this is intended";
-  if (const auto* d = std::get_if<op::drop_column>(&o))
+  if (const auto* d = strata::get_if<op::drop_table>(&o)) return "drops table '" + std::string(d->table) + "' and every row in it; check that this is intended";
+  if (const auto* d = strata::get_if<op::drop_column>(&o))
     return "drops column '" + std::string(d->table) + "." + std::string(d->column) + "' and its data; if it was renamed, declare "
            ".renamed_from(\"" + std::string(d->column) + "\") on the new column in the models instead";
-  if (const auto* a = std::get_if<op::alter_column>(&o); a != nullptr && a->change.type) {
+  if (const auto* a = strata::get_if<op::alter_column>(&o); a != nullptr && a->change.type) {
     const auto* t = before.find_table(a->table);
     const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
     return "narrows '" + std::string(a->table) + "." + std::string(a->column) + "' from " + (c ? strata::detail::type_text(c->type) : std::string("its type")) +
@@ -11848,7 +12009,7 @@ inline std::string review_of(const operation& o, const schema& before) {
 // (which rows holding NULL would refuse), or "" when the alteration does not do that or the column has
 // no DEFAULT to fill them with.
 inline std::string fill_nulls_before(const operation& o, const schema& before) {
-  const auto* a = std::get_if<op::alter_column>(&o);
+  const auto* a = strata::get_if<op::alter_column>(&o);
   if (a == nullptr || a->change.nullable != false) return {};
   const auto* t = before.find_table(a->table);
   const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
@@ -11863,14 +12024,14 @@ inline std::string fill_nulls_before(const operation& o, const schema& before) {
 
 // Why an operation that may fail on a table holding rows is marked for review, or "".
 inline std::string review_rows_of(const operation& o, const schema& before) {
-  if (const auto* a = std::get_if<op::alter_column>(&o); a != nullptr && a->change.nullable == false) {
+  if (const auto* a = strata::get_if<op::alter_column>(&o); a != nullptr && a->change.nullable == false) {
     const auto* t = before.find_table(a->table);
     const auto* c = t == nullptr ? nullptr : t->find_column(a->column);
     if (c != nullptr && c->nullable)
       return "makes '" + std::string(a->table) + "." + std::string(a->column) + "' NOT NULL, which rows holding NULL there refuse: fill them "
              "first with op.execute(\"UPDATE ...\"), or give the column a server_default in the models";
   }
-  if (const auto* x = std::get_if<op::add_column>(&o); x != nullptr && !x->definition.nullable && !x->definition.default_sql &&
+  if (const auto* x = strata::get_if<op::add_column>(&o); x != nullptr && !x->definition.nullable && !x->definition.default_sql &&
                                                         !x->definition.generated_sql)
     return "adds '" + std::string(x->table) + "." + std::string(x->definition.name) + "' NOT NULL without a DEFAULT, which a table holding rows "
            "refuses: give it a server_default in the models, or add it nullable, fill it, then make it NOT NULL";
@@ -12009,7 +12170,6 @@ inline written_revision merge(const std::filesystem::path& versions_dir, const r
 #include <thread>
 #include <typeinfo>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <libpq-fe.h>
@@ -13032,7 +13192,7 @@ class postgresql {
       std::vector<leftover_index> out;
       with_transaction([&](pqxx::transaction_base& t) {
         for (const auto& o : operations) {
-          const auto* x = std::get_if<op::create_index>(&o);
+          const auto* x = strata::get_if<op::create_index>(&o);
           if (x == nullptr) continue;
           const auto r = t.exec_params("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)", qualified(x->name));
           if (r.empty()) continue;
@@ -13762,12 +13922,12 @@ class postgresql {
   // A failure outside a transaction leaves what ran before it: say what to look for.
   [[nodiscard]] std::string outside_note(const operation& o) const {
     if (!outside_transaction_) return "";
-    if (std::holds_alternative<op::backfill>(o))
+    if (strata::holds_alternative<op::backfill>(o))
       return backfill_reached_ ? "; outside a transaction, its batches up to key " + *backfill_reached_ +
                                      " stayed committed, and running it again once the cause is fixed resumes after them"
                                : "; outside a transaction, no batch of it had committed";
     const std::string note = "; outside a transaction, the statements before it stayed applied and the version table names the revision before";
-    if (const auto* x = std::get_if<op::create_index>(&o); x != nullptr && x->options.concurrently)
+    if (const auto* x = strata::get_if<op::create_index>(&o); x != nullptr && x->options.concurrently)
       return note + ", and a failed CREATE INDEX CONCURRENTLY may leave an INVALID index: DROP INDEX IF EXISTS " + qualified(x->name) +
              " before running the revision again";
     return note + ": look for what they left, such as an INVALID index (SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid), "
@@ -13775,15 +13935,15 @@ class postgresql {
   }
 
   void apply_one(const operation& o) {
-    if (const auto* x = std::get_if<op::create_index>(&o); x != nullptr && x->options.concurrently && tx_ != nullptr)
+    if (const auto* x = strata::get_if<op::create_index>(&o); x != nullptr && x->options.concurrently && tx_ != nullptr)
       throw operation_failed(strata::describe(o), "CREATE INDEX CONCURRENTLY cannot run inside a transaction; declare the revision "
                                                   "non-transactional (static constexpr bool transactional = false;) so that it runs "
                                                   "alone, outside one");
     try {
-      if (const auto* x = std::get_if<op::run>(&o)) {
+      if (const auto* x = strata::get_if<op::run>(&o)) {
         connection_view view(*conn_, tx_);
         x->function(view);
-      } else if (const auto* b = std::get_if<op::backfill>(&o)) {
+      } else if (const auto* b = strata::get_if<op::backfill>(&o)) {
         backfill(*b);
       } else {
         for (const auto& statement : postgresql_sql::statements(o, {.schema = options_.schema})) {
@@ -14125,7 +14285,6 @@ static_assert(AbandonsStatements<postgresql>);
 #include <system_error>
 #include <typeinfo>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <SQLiteCpp/Backup.h>
@@ -14692,10 +14851,10 @@ class sqlite {
     for (const auto& unit : sqlite_sql::units(operations)) {
       bool rebuild = false;
       run_guarded(unit, rebuild, [&] {
-        if (const auto* x = std::get_if<op::run>(&unit.front())) {
+        if (const auto* x = strata::get_if<op::run>(&unit.front())) {
           connection_view view(*db_);
           x->function(view);
-        } else if (const auto* b = std::get_if<op::backfill>(&unit.front())) {
+        } else if (const auto* b = strata::get_if<op::backfill>(&unit.front())) {
           backfill(*b);
         } else if (!sqlite_sql::is_table_alteration(unit.front())) {
           for (const auto& statement : sqlite_sql::statements(unit.front(), options)) run(statement);
@@ -15055,7 +15214,7 @@ class sqlite {
   // 3.35, nor with legacy_alter_table on (SQLite then checks no view or trigger), nor in a run of
   // several alterations, which one read of the table plans together.
   bool dropped_in_place(std::span<const operation> unit, const render_options& options) {
-    const auto* d = unit.size() == 1 ? std::get_if<op::drop_column>(&unit.front()) : nullptr;
+    const auto* d = unit.size() == 1 ? strata::get_if<op::drop_column>(&unit.front()) : nullptr;
     if (d == nullptr || !detail::sqlite_plan::has_native_drop_column(options) || legacy_alter_table()) return false;
     const auto statement = sqlite_sql::drop_column(*d, options);
     try {
@@ -15083,7 +15242,7 @@ class sqlite {
   detail::sqlite_plan::plan plan_of(std::span<const operation> unit, const render_options& options) {
     const auto table = table_of(unit.front());
     const bool adds_in_place = std::all_of(unit.begin(), unit.end(), [](const operation& o) {
-      return std::holds_alternative<op::add_column>(o) && !sqlite_sql::may_rebuild(o);
+      return strata::holds_alternative<op::add_column>(o) && !sqlite_sql::may_rebuild(o);
     });
     if (adds_in_place) {
       detail::sqlite_plan::table_inputs unread;

@@ -123,9 +123,9 @@ constexpr bool derived_in_reverse() {
   strata::ops down;
   derived_history::revisions[1].downgrade(down);
   const auto& o = down.operations();
-  return o.size() == 5 && std::get<strata::op::drop_constraint>(o[0]).name == "uq_trades_stock" &&
-         std::get<strata::op::rename_column>(o[1]).new_name == "symbol" && std::get<strata::op::drop_index>(o[2]).name == "ix_stocks_lot" &&
-         std::get<strata::op::drop_column>(o[3]).column == "lot" && std::get<strata::op::drop_table>(o[4]).table == "trades";
+  return o.size() == 5 && strata::get<strata::op::drop_constraint>(o[0]).name == "uq_trades_stock" &&
+         strata::get<strata::op::rename_column>(o[1]).new_name == "symbol" && strata::get<strata::op::drop_index>(o[2]).name == "ix_stocks_lot" &&
+         strata::get<strata::op::drop_column>(o[3]).column == "lot" && strata::get<strata::op::drop_table>(o[4]).table == "trades";
 }
 }  // namespace
 static_assert(strata::reviewed<derived_history>);

@@ -8,7 +8,6 @@
 #include <stdexcept>
 #include <type_traits>
 #include <utility>
-#include <variant>
 
 #include <strata/ops.hpp>
 
@@ -18,12 +17,12 @@ namespace strata::detail {
 // run(), a drop or an alter_column (what they undo is not in the operation), nor for an unnamed
 // check constraint (nothing to drop it by).
 constexpr std::optional<operation> inverse_of(const operation& o) {
-  if (const auto* t = std::get_if<op::create_table>(&o)) return op::drop_table{t->table};
-  if (const auto* c = std::get_if<op::add_column>(&o)) return op::drop_column{c->table, c->definition.name, c->naming};
-  if (const auto* i = std::get_if<op::create_index>(&o)) return op::drop_index{i->name, i->table};
-  if (const auto* r = std::get_if<op::rename_table>(&o)) return op::rename_table{r->new_name, r->table};
-  if (const auto* r = std::get_if<op::rename_column>(&o)) return op::rename_column{r->table, r->new_name, r->column};
-  if (const auto* k = std::get_if<op::add_constraint>(&o)) {
+  if (const auto* t = strata::get_if<op::create_table>(&o)) return op::drop_table{t->table};
+  if (const auto* c = strata::get_if<op::add_column>(&o)) return op::drop_column{c->table, c->definition.name, c->naming};
+  if (const auto* i = strata::get_if<op::create_index>(&o)) return op::drop_index{i->name, i->table};
+  if (const auto* r = strata::get_if<op::rename_table>(&o)) return op::rename_table{r->new_name, r->table};
+  if (const auto* r = strata::get_if<op::rename_column>(&o)) return op::rename_column{r->table, r->new_name, r->column};
+  if (const auto* k = strata::get_if<op::add_constraint>(&o)) {
     const auto& d = k->definition;
     if (d.name.empty() && d.kind == constraint_kind::check) return std::nullopt;
     return op::drop_constraint{k->table, d.name, d.kind, d.columns, k->naming};
@@ -33,7 +32,7 @@ constexpr std::optional<operation> inverse_of(const operation& o) {
 
 // A backfill changes rows, not the schema: a derived downgrade has nothing to undo for it (the
 // column it filled goes with the add_column's inverse).
-constexpr bool needs_no_inverse(const operation& o) { return std::holds_alternative<op::backfill>(o); }
+constexpr bool needs_no_inverse(const operation& o) { return strata::holds_alternative<op::backfill>(o); }
 
 // The position of the first operation of `up` that inverse_of cannot reverse, or up.size().
 constexpr std::size_t first_underivable(const ops& up) {

@@ -12,7 +12,6 @@
 #include <string_view>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <strata/detail/derived_downgrade.hpp>
@@ -74,7 +73,7 @@ struct frozen_ops {
   [[nodiscard]] constexpr ops thaw() const {
     ops out;
     out.reserve(operations.size());
-    for (const auto& o : operations) append(out, o, std::make_index_sequence<std::variant_size_v<operation>>{});
+    for (const auto& o : operations) append(out, o, std::make_index_sequence<operation::alternatives>{});
     return out;
   }
 
@@ -109,7 +108,7 @@ struct frozen_ops {
   constexpr void append(ops& out, const operation_entry& o, std::index_sequence<I...>) const {
     // An array, not a fold over the alternatives (see strata::history on clang's fold limit).
     (void)std::array<bool, sizeof...(I)>{
-        (o.kind == I && (out.append(operation(std::in_place_index<I>, thawed<std::variant_alternative_t<I, operation>>(o))), true))...};
+        (o.kind == I && (out.append(operation(thawed<operation::alternative<I>>(o))), true))...};
   }
 };
 
@@ -134,7 +133,7 @@ class ops_freezer {
     for (const auto& o : recorded.operations()) {
       frozen_ops::operation_entry e;
       e.kind = static_cast<std::uint8_t>(o.index());
-      visit_operation(o, [&](const auto& x) { fill(e, x); });
+      o.visit([&](const auto& x) { fill(e, x); });
       sink_.operation(e);
     }
   }

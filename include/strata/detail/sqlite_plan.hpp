@@ -18,7 +18,6 @@
 #include <string_view>
 #include <tuple>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <strata/detail/sql_identifiers.hpp>
@@ -268,11 +267,11 @@ class planner {
     parsed_table t = inputs_.table;
     plan p{t.name, false, false, {}, {}, {}};
     for (const auto& o : batch) {
-      if (const auto* x = std::get_if<op::add_column>(&o); x != nullptr && x->placement.empty() && Sql::can_add_in_place(x->definition) &&
+      if (const auto* x = strata::get_if<op::add_column>(&o); x != nullptr && x->placement.empty() && Sql::can_add_in_place(x->definition) &&
                                                           find(t, x->definition.name) == nullptr) {
         t.columns.push_back(sqlite_table::parse_column(Sql::column_definition(t.name, x->definition, true, x->naming, options_)));
         p.steps.push_back({step::role::statement, Sql::add_column(*x, options_), {}});
-      } else if (const auto* d = std::get_if<op::drop_column>(&o); d != nullptr && droppable(t, d->column)) {
+      } else if (const auto* d = strata::get_if<op::drop_column>(&o); d != nullptr && droppable(t, d->column)) {
         std::erase_if(t.columns, [&](const parsed_column& c) { return same_name(c.name, d->column); });
         p.steps.push_back({step::role::statement, Sql::drop_column(*d, options_), {}});
       } else {
@@ -314,10 +313,10 @@ class planner {
   // value for it and read the column's default from the schema, so a new default would change them.
   std::optional<plan> schema_edit(std::span<const operation> batch) {
     for (const auto& o : batch) {
-      if (const auto* a = std::get_if<op::alter_column>(&o)) {
+      if (const auto* a = strata::get_if<op::alter_column>(&o)) {
         const auto& c = a->change;
         if (c.type || c.using_sql || c.server_default || c.drop_default || c.nullable != std::optional<bool>(true)) return std::nullopt;
-      } else if (const auto* d = std::get_if<op::drop_constraint>(&o)) {
+      } else if (const auto* d = strata::get_if<op::drop_constraint>(&o)) {
         if (d->name.empty() && d->kind != constraint_kind::check && d->kind != constraint_kind::foreign_key) return std::nullopt;
       } else {
         return std::nullopt;
@@ -371,7 +370,7 @@ class planner {
     t_ = inputs_.table;
     naming_convention naming{};
     for (const auto& o : batch)
-      std::visit([&](const auto& x) {
+      strata::visit([&](const auto& x) {
         if constexpr (requires { x.naming; })
           if (!x.naming.empty()) naming = x.naming;
       }, o);
@@ -380,7 +379,7 @@ class planner {
     for (const auto& c : t_.columns)
       source_.push_back(c.has("GENERATED") || c.has("AS") ? std::nullopt : std::optional<std::string>(sql::quote(c.name)));
     dropped_.clear();
-    for (const auto& o : batch) std::visit([&](const auto& x) { on(o, x); }, o);
+    for (const auto& o : batch) strata::visit([&](const auto& x) { on(o, x); }, o);
     return naming;
   }
 

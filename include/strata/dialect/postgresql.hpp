@@ -20,7 +20,6 @@
 #include <thread>
 #include <typeinfo>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <libpq-fe.h>
@@ -438,7 +437,7 @@ class postgresql {
       std::vector<leftover_index> out;
       with_transaction([&](pqxx::transaction_base& t) {
         for (const auto& o : operations) {
-          const auto* x = std::get_if<op::create_index>(&o);
+          const auto* x = strata::get_if<op::create_index>(&o);
           if (x == nullptr) continue;
           const auto r = t.exec_params("SELECT indisvalid FROM pg_index WHERE indexrelid = to_regclass($1)", qualified(x->name));
           if (r.empty()) continue;
@@ -1168,12 +1167,12 @@ class postgresql {
   // A failure outside a transaction leaves what ran before it: say what to look for.
   [[nodiscard]] std::string outside_note(const operation& o) const {
     if (!outside_transaction_) return "";
-    if (std::holds_alternative<op::backfill>(o))
+    if (strata::holds_alternative<op::backfill>(o))
       return backfill_reached_ ? "; outside a transaction, its batches up to key " + *backfill_reached_ +
                                      " stayed committed, and running it again once the cause is fixed resumes after them"
                                : "; outside a transaction, no batch of it had committed";
     const std::string note = "; outside a transaction, the statements before it stayed applied and the version table names the revision before";
-    if (const auto* x = std::get_if<op::create_index>(&o); x != nullptr && x->options.concurrently)
+    if (const auto* x = strata::get_if<op::create_index>(&o); x != nullptr && x->options.concurrently)
       return note + ", and a failed CREATE INDEX CONCURRENTLY may leave an INVALID index: DROP INDEX IF EXISTS " + qualified(x->name) +
              " before running the revision again";
     return note + ": look for what they left, such as an INVALID index (SELECT indexrelid::regclass FROM pg_index WHERE NOT indisvalid), "
@@ -1181,15 +1180,15 @@ class postgresql {
   }
 
   void apply_one(const operation& o) {
-    if (const auto* x = std::get_if<op::create_index>(&o); x != nullptr && x->options.concurrently && tx_ != nullptr)
+    if (const auto* x = strata::get_if<op::create_index>(&o); x != nullptr && x->options.concurrently && tx_ != nullptr)
       throw operation_failed(strata::describe(o), "CREATE INDEX CONCURRENTLY cannot run inside a transaction; declare the revision "
                                                   "non-transactional (static constexpr bool transactional = false;) so that it runs "
                                                   "alone, outside one");
     try {
-      if (const auto* x = std::get_if<op::run>(&o)) {
+      if (const auto* x = strata::get_if<op::run>(&o)) {
         connection_view view(*conn_, tx_);
         x->function(view);
-      } else if (const auto* b = std::get_if<op::backfill>(&o)) {
+      } else if (const auto* b = strata::get_if<op::backfill>(&o)) {
         backfill(*b);
       } else {
         for (const auto& statement : postgresql_sql::statements(o, {.schema = options_.schema})) {

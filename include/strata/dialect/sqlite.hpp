@@ -18,7 +18,6 @@
 #include <system_error>
 #include <typeinfo>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <SQLiteCpp/Backup.h>
@@ -229,10 +228,10 @@ class sqlite {
     for (const auto& unit : sqlite_sql::units(operations)) {
       bool rebuild = false;
       run_guarded(unit, rebuild, [&] {
-        if (const auto* x = std::get_if<op::run>(&unit.front())) {
+        if (const auto* x = strata::get_if<op::run>(&unit.front())) {
           connection_view view(*db_);
           x->function(view);
-        } else if (const auto* b = std::get_if<op::backfill>(&unit.front())) {
+        } else if (const auto* b = strata::get_if<op::backfill>(&unit.front())) {
           backfill(*b);
         } else if (!sqlite_sql::is_table_alteration(unit.front())) {
           for (const auto& statement : sqlite_sql::statements(unit.front(), options)) run(statement);
@@ -592,7 +591,7 @@ class sqlite {
   // 3.35, nor with legacy_alter_table on (SQLite then checks no view or trigger), nor in a run of
   // several alterations, which one read of the table plans together.
   bool dropped_in_place(std::span<const operation> unit, const render_options& options) {
-    const auto* d = unit.size() == 1 ? std::get_if<op::drop_column>(&unit.front()) : nullptr;
+    const auto* d = unit.size() == 1 ? strata::get_if<op::drop_column>(&unit.front()) : nullptr;
     if (d == nullptr || !detail::sqlite_plan::has_native_drop_column(options) || legacy_alter_table()) return false;
     const auto statement = sqlite_sql::drop_column(*d, options);
     try {
@@ -620,7 +619,7 @@ class sqlite {
   detail::sqlite_plan::plan plan_of(std::span<const operation> unit, const render_options& options) {
     const auto table = table_of(unit.front());
     const bool adds_in_place = std::all_of(unit.begin(), unit.end(), [](const operation& o) {
-      return std::holds_alternative<op::add_column>(o) && !sqlite_sql::may_rebuild(o);
+      return strata::holds_alternative<op::add_column>(o) && !sqlite_sql::may_rebuild(o);
     });
     if (adds_in_place) {
       detail::sqlite_plan::table_inputs unread;

@@ -8,7 +8,6 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <variant>
 #include <vector>
 
 #include <strata/detail/sql_identifiers.hpp>
@@ -56,15 +55,15 @@ struct sqlite_sql : sql_traits<sqlite_sql> {
   }
 
   static bool is_table_alteration(const operation& o) {
-    return std::holds_alternative<op::alter_column>(o) || std::holds_alternative<op::drop_column>(o) ||
-           std::holds_alternative<op::add_column>(o) || std::holds_alternative<op::add_constraint>(o) ||
-           std::holds_alternative<op::drop_constraint>(o);
+    return strata::holds_alternative<op::alter_column>(o) || strata::holds_alternative<op::drop_column>(o) ||
+           strata::holds_alternative<op::add_column>(o) || strata::holds_alternative<op::add_constraint>(o) ||
+           strata::holds_alternative<op::drop_constraint>(o);
   }
 
   // Whether the operation may rebuild its table (a drop_column may or may not: it depends on what
   // uses the column); the executor switches foreign keys off around a revision that may.
   static bool may_rebuild(const operation& o) {
-    if (const auto* add = std::get_if<op::add_column>(&o)) return !add->placement.empty() || !can_add_in_place(add->definition);
+    if (const auto* add = strata::get_if<op::add_column>(&o)) return !add->placement.empty() || !can_add_in_place(add->definition);
     return is_table_alteration(o);
   }
 
@@ -153,7 +152,7 @@ struct sqlite_sql : sql_traits<sqlite_sql> {
   // planned (render_revision, or the dialect's apply).
   static std::vector<std::string> statements(const operation& o, const render_options& options) {
     if (is_table_alteration(o)) {
-      const auto* add = std::get_if<op::add_column>(&o);
+      const auto* add = strata::get_if<op::add_column>(&o);
       if (add == nullptr || !add->placement.empty() || !can_add_in_place(add->definition))
         throw operation_failed(describe(o), "SQLite makes this change by rebuilding the table, which is planned from the table's definition: "
                                             "render the whole revision with strata::render<strata::sqlite_sql> and the schema before it");
@@ -170,10 +169,10 @@ struct sqlite_sql : sql_traits<sqlite_sql> {
           tables_.push_back(t);
     }
     void follow(const operation& o) {
-      if (const auto* r = std::get_if<op::rename_table>(&o)) {
+      if (const auto* r = strata::get_if<op::rename_table>(&o)) {
         for (auto& t : tables_)
           if (detail::sqlite_table::same_name(t, r->table)) t = std::string(r->new_name);
-      } else if (const auto* d = std::get_if<op::drop_table>(&o)) {
+      } else if (const auto* d = strata::get_if<op::drop_table>(&o)) {
         std::erase_if(tables_, [&](const std::string& t) { return detail::sqlite_table::same_name(t, d->table); });
       }
     }

@@ -48,7 +48,6 @@
 #include <thread>
 #include <type_traits>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <strata/byte_image.hpp>
@@ -193,7 +192,7 @@ inline void add_naming(std::string& out, const naming_convention& n) {
 // One operation, every field of it, as text.
 inline std::string operation_text(const operation& o) {
   std::string out = describe(o);
-  std::visit(
+  strata::visit(
       [&](const auto& x) {
         using T = std::decay_t<decltype(x)>;
         if constexpr (requires { x.naming; }) add_naming(out, x.naming);

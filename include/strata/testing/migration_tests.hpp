@@ -48,7 +48,6 @@
 #include <string_view>
 #include <tuple>
 #include <utility>
-#include <variant>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -204,7 +203,7 @@ std::vector<std::string> expected_versions(std::size_t n) {
 
 inline bool has_data_migration(const ops& recorded) {
   return std::any_of(recorded.operations().begin(), recorded.operations().end(), [](const operation& o) {
-    return std::holds_alternative<op::execute>(o) || std::holds_alternative<op::run>(o) || std::holds_alternative<op::backfill>(o);
+    return strata::holds_alternative<op::execute>(o) || strata::holds_alternative<op::run>(o) || strata::holds_alternative<op::backfill>(o);
   });
 }
 
@@ -389,9 +388,9 @@ class migration_test : public ::testing::Test {
     for (std::size_t i = H::size; i-- > 0;) {
       const auto recorded = H::revisions[i].record_upgrade();  // kept: a temporary's operations() would dangle
       for (const auto& x : recorded.operations()) {
-        if (const auto* t = std::get_if<op::create_table>(&x); t != nullptr && o.type == "table" && t->table == o.name) return i;
-        if (const auto* r = std::get_if<op::rename_table>(&x); r != nullptr && o.type == "table" && r->new_name == o.name) return i;
-        if (const auto* c = std::get_if<op::create_index>(&x); c != nullptr && o.type == "index" && c->name == o.name) return i;
+        if (const auto* t = strata::get_if<op::create_table>(&x); t != nullptr && o.type == "table" && t->table == o.name) return i;
+        if (const auto* r = strata::get_if<op::rename_table>(&x); r != nullptr && o.type == "table" && r->new_name == o.name) return i;
+        if (const auto* c = strata::get_if<op::create_index>(&x); c != nullptr && o.type == "index" && c->name == o.name) return i;
       }
     }
     return H::size;
@@ -480,8 +479,8 @@ class migration_test : public ::testing::Test {
       if (detail::has_data_migration(recorded)) continue;
       std::vector<std::string> gone;
       for (const auto& x : recorded.operations()) {
-        if (const auto* d = std::get_if<op::drop_table>(&x)) gone.emplace_back(d->table);
-        if (const auto* n = std::get_if<op::rename_table>(&x)) gone.emplace_back(n->table);
+        if (const auto* d = strata::get_if<op::drop_table>(&x)) gone.emplace_back(d->table);
+        if (const auto* n = strata::get_if<op::rename_table>(&x)) gone.emplace_back(n->table);
       }
       std::vector<std::string> still;
       for (const auto& o : m.dialect().objects())
