@@ -413,7 +413,7 @@ struct type_list {
 // evaluates a std::variant's constructors, moves and destructor through its recursive storage (the
 // deeper the alternative in the list, the dearer) and every unit that includes this header
 // instantiated that machinery; here an operation is built, moved and visited in a few steps of the
-// constant evaluator (docs/revisions.md, "What the checks cost"). It reads as a std::variant does:
+// constant evaluator (docs/revisions.md, Compile time). It reads as a std::variant does:
 // strata::get_if, strata::holds_alternative, strata::get and strata::visit below, and index().
 class operation {
  public:
