@@ -264,10 +264,7 @@ class model {
   template <class Row = void>
   constexpr void table(std::string_view name, std::initializer_list<table_element> elements, table_options options = {}) {
     op::create_table& t = tables_.emplace_back(op::create_table{name, {}, {}, {}});
-    for (const auto& e : elements) {
-      if (e.is_column) t.columns.push_back(e.as_column);
-      else t.constraints.push_back(e.as_constraint);
-    }
+    detail::add_elements(t, elements);
     if (!options.renamed_from.empty()) renamed_.push_back({options.renamed_from, name});
     if constexpr (!std::is_void_v<Row>) {
       if constexpr (row_members<Row>::reflected) bind(detail::type_name<Row>(), t, row_members<Row>::members);

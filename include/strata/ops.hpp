@@ -384,6 +384,18 @@ struct run {
 }  // namespace op
 
 namespace detail {
+// Adds each of create_table's elements to t's columns or to its constraints, in order.
+constexpr void add_elements(op::create_table& t, std::initializer_list<table_element> elements) {
+  std::size_t columns = 0;
+  for (const auto& e : elements) columns += e.is_column ? 1 : 0;
+  t.columns.reserve(t.columns.size() + columns);
+  t.constraints.reserve(t.constraints.size() + elements.size() - columns);
+  for (const auto& e : elements) {
+    if (e.is_column) t.columns.push_back(e.as_column);
+    else t.constraints.push_back(e.as_constraint);
+  }
+}
+
 // A list of types: the position of one, the type at a position.
 template <std::size_t I, class T, class... Ts>
 struct nth_type {
@@ -441,14 +453,9 @@ class operation {
   }
 
  private:
+  // The union member of alternative I (alive or not: construct_at makes it so).
   template <std::size_t I, class Self>
   static constexpr auto& member(Self& s) {
-    auto& m = union_member<I>(s);
-    static_assert(std::is_same_v<std::remove_cvref_t<decltype(m)>, alternative<I>>, "strata::operation: its union and its types differ");
-    return m;
-  }
-  template <std::size_t I, class Self>
-  static constexpr auto& union_member(Self& s) {
     static_assert(I < alternatives, "strata::operation: not one of its alternatives");
     static_assert(alternatives == 14, "strata::operation: a new operation needs its member in the union, and its case in dispatch()");
     if constexpr (I == 0) return s.u_.create_table;
@@ -520,6 +527,7 @@ class operation {
   // The alternative T, which this operation must hold (strata::get_if checks).
   template <class T>
   [[nodiscard]] constexpr T& as() {
+    static_assert(std::is_same_v<std::remove_cvref_t<decltype(member<index_of<T>>(*this))>, T>, "strata::operation: its union and its types differ");
     return member<index_of<T>>(*this);
   }
   template <class T>
@@ -699,14 +707,7 @@ class ops {
   template <class = void>
   constexpr void create_table(std::string_view table, std::initializer_list<table_element> elements) {
     op::create_table t{table, {}, {}, naming_};
-    std::size_t columns = 0;
-    for (const auto& e : elements) columns += e.is_column ? 1 : 0;
-    t.columns.reserve(columns);
-    t.constraints.reserve(elements.size() - columns);
-    for (const auto& e : elements) {
-      if (e.is_column) t.columns.push_back(e.as_column);
-      else t.constraints.push_back(e.as_constraint);
-    }
+    detail::add_elements(t, elements);
     record(std::move(t));
   }
   constexpr void drop_table(std::string_view table) { record(op::drop_table{table}); }
