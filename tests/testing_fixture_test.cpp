@@ -186,6 +186,39 @@ TEST_F(SqliteFresh, UrlSeesTheTestsRows) {
   EXPECT_EQ(scalar(other.database(), "SELECT key FROM items"), "seen");
 }
 
+// The machine's record of spares: the one ready first is taken first, a name is kept once, four
+// at the most (the newest); the time a copy took is kept. Named by the place, the template and the user.
+TEST(SpareRecord, TakesTheSpareReadyFirstAndKeepsFourAtTheMost) {
+  using strata::testing::detail::spare_record;
+  spare_record record("strata test place " + std::to_string(::getpid()), "strata_tpl_0000000000000001");
+  EXPECT_NE(record.path(), spare_record("another place", "strata_tpl_0000000000000001").path());
+  EXPECT_NE(record.path(), spare_record("strata test place " + std::to_string(::getpid()), "strata_tpl_0000000000000002").path());
+  std::filesystem::remove(record.path());
+  EXPECT_FALSE(record.pop());
+  EXPECT_FALSE(record.copy_time());
+  record.push({{"b", 200}, {"a", 0}, {"c", 300}});
+  record.push({{"a", 5}, {"d", 100}, {"e", 50}}, 123456789LL);  // "a" is in it; five in all: "a", ready first, goes
+  EXPECT_EQ(record.copy_time(), 123456789LL);
+  record.push({{"f", 400}});  // and "e"
+  record.erase("b");          // claimed another way
+  std::vector<std::string> taken;
+  while (auto e = record.pop()) taken.push_back(e->name + "@" + std::to_string(e->ready_at));
+  EXPECT_EQ(taken, (std::vector<std::string>{"d@100", "c@300", "f@400"}));
+  EXPECT_EQ(std::filesystem::status(record.path()).permissions() & std::filesystem::perms::all,
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  std::filesystem::remove(record.path());
+  // Not through a link another user could have put there: the file it points to is left alone.
+  const auto target = std::filesystem::path(STRATA_TEST_SCRATCH) / ("spare_record_target_" + std::to_string(::getpid()));
+  std::ofstream(target) << "kept\n";
+  std::filesystem::create_symlink(target, record.path());
+  record.push({{"x", 0}});
+  EXPECT_FALSE(record.pop());
+  std::ifstream in(target);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), {}), "kept\n");
+  std::filesystem::remove(record.path());
+  std::filesystem::remove(target);
+}
+
 TEST(SqliteTemplate, IsMigratedOncePerProcess) {
   auto& t = strata::testing::database_template<sqlite_history, strata::sqlite>::instance();
   EXPECT_EQ(&t, (&strata::testing::database_template<sqlite_history, strata::sqlite>::instance()));
@@ -254,12 +287,15 @@ std::filesystem::path fresh_folder(const std::string& name) {
 }
 
 // `processes` children at once, of `history` ("kept" or "edited"), in `dir`: the lines they wrote.
-std::vector<std::string> run_children(const std::filesystem::path& dir, const std::string& history, int processes = 1) {
+// `temporary`: the children's temporary folder (where their clones go), else the test's.
+std::vector<std::string> run_children(const std::filesystem::path& dir, const std::string& history, int processes = 1,
+                                      const std::optional<std::filesystem::path>& temporary = std::nullopt) {
   const auto out = dir / "children.out";
   std::filesystem::remove(out);
   const auto self = std::filesystem::read_symlink("/proc/self/exe").string();
   std::string command = "cd '" + dir.string() + "' && export STRATA_TEMPLATE_DIR='" + dir.string() + "' STRATA_TEST_CHILD_OUT='" + out.string() +
-                        "' STRATA_TEST_CHILD_HISTORY=" + history + "; failed=0; children=; ";
+                        "' STRATA_TEST_CHILD_HISTORY=" + history + (temporary ? " TMPDIR='" + temporary->string() + "'" : std::string()) +
+                        "; failed=0; children=; ";
   for (int i = 0; i < processes; ++i) command += "'" + self + "' --gtest_filter=SqliteKeptTemplateChild.Clone >/dev/null 2>&1 & children=\"$children $!\"; ";
   command += "for child in $children; do wait $child || failed=1; done; exit $failed";
   EXPECT_EQ(std::system(command.c_str()), 0) << "a child failed: " << command;
@@ -307,6 +343,21 @@ TEST(SqliteKeptTemplate, IsBuiltOnceAndReusedByTheNextProcess) {
   EXPECT_TRUE(std::filesystem::directory_iterator(dir) != std::filesystem::directory_iterator());
   for (const auto& e : std::filesystem::directory_iterator(dir))  // nothing left over: no _building_ file, no lock
     EXPECT_TRUE(e.path() == file || e.path().extension() == ".note" || e.path().filename() == "children.out") << e.path();
+  std::filesystem::remove_all(dir);
+}
+
+// A clone that a killed process left in the temporary folder is dropped at a later process's exit
+// (off its first clone's path); one of a process that lives is left.
+TEST(SqliteKeptTemplate, ClonesOfKilledProcessesAreDroppedAtALaterProcesssExit) {
+  const auto dir = fresh_folder("orphans");
+  const auto temporary = dir / "tmp";
+  std::filesystem::create_directories(temporary);
+  const auto orphan = temporary / "strata_clone_999999999_0.db";  // beyond any process id
+  const auto live = temporary / ("strata_clone_" + std::to_string(::getpid()) + "_999.db");
+  for (const auto& f : {orphan, live}) std::ofstream(f) << "left";
+  EXPECT_EQ(run_children(dir, "kept", 1, temporary), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
+  EXPECT_FALSE(std::filesystem::exists(orphan));
+  EXPECT_TRUE(std::filesystem::exists(live));
   std::filesystem::remove_all(dir);
 }
 
@@ -1120,6 +1171,48 @@ TEST(PostgresqlProvisioner, ADatabaseWhoseSessionIsEndingIsRenamedOnceItEnds) {
   p.drop(to);
 }
 
+// A spare claimed in place is noted in use by its connection's session: no other process claims
+// it, the housekeeping leaves it while that session lives and drops it once it has ended. A spare
+// that has a session on it is not claimed either, and one that has none is.
+TEST(PostgresqlProvisioner, ASpareClaimedInPlaceIsTheSessionsUntilItEnds) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  strata::postgresql::provisioner p;
+  const auto taken = "strata_spare_4000000002_" + p.session() + "_0", other = "strata_spare_4000000002_" + p.session() + "_1";
+  const auto renamed = "strata_clone_" + p.session() + "_claimed";
+  for (const auto& n : {taken, other, renamed}) p.drop(n);
+  p.create(taken);
+  auto claimed = strata::postgresql::provisioner::claim_in_place(taken, strata::testing::detail::in_use_stamp);
+  ASSERT_TRUE(claimed);
+  const auto session = std::to_string(claimed->database().backendpid());
+  EXPECT_EQ(p.note(taken), std::string(strata::testing::detail::in_use_stamp) + session);
+  EXPECT_EQ(pg_scalar(claimed->database(), "SHOW synchronous_commit"), "on");  // SET LOCAL: the session's own is kept
+  EXPECT_FALSE(p.claim(taken, renamed));
+  strata::testing::detail::drop_orphans<strata::postgresql>(p);
+  EXPECT_TRUE(database_exists(*admin, taken));
+  EXPECT_FALSE(strata::postgresql::provisioner::claim_in_place("strata_spare_4000000002_none", strata::testing::detail::in_use_stamp));
+
+  p.create(other);  // a spare of no template: drop_orphans() above would have dropped it
+  {                 // a session on it: not claimed, at once
+    auto connected = p.open(other);
+    const auto started = std::chrono::steady_clock::now();
+    EXPECT_FALSE(p.claim(other, renamed));
+    EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
+  }
+  for (int i = 0; i < 200 && pg_scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + other + "'") != "0"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(p.claim(other, renamed));
+  EXPECT_FALSE(database_exists(*admin, other));
+  EXPECT_TRUE(database_exists(*admin, renamed));
+
+  claimed.reset();
+  for (int i = 0; i < 200 && pg_scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + session) != "0"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_FALSE(p.claim(taken, renamed + "_2"));  // no session, but its note: a clone of a process, used
+  strata::testing::detail::drop_orphans<strata::postgresql>(p);
+  EXPECT_FALSE(database_exists(*admin, taken));
+  p.drop(renamed);
+}
+
 // ---- PostgreSQL: spares across real processes ---------------------------------------------------
 // PostgresqlTemplate.SparesOutliveTheProcessAndItsLeftoversAreDroppedByTheNext starts this program
 // again to run PostgresqlProcessChild.Clone: one clone, whose database's oid, name and the
@@ -1155,39 +1248,47 @@ std::vector<std::string> pg_child(bool settle) {
   return words;
 }
 
-// A process's clone made ahead stays as a spare at its exit; the next process's first clone is that
-// spare (renamed: the same oid). A process that exits at once waits for nothing: its released
-// clone and the copies its workers were making stay behind, and the next process's housekeeping
-// drops its clones (and keeps two spares at the most).
+// A process's clone made ahead stays as a spare at its exit, noted on this machine; the next
+// process's first clone is that spare, taken in place with one connection (the same name and oid)
+// and noted in use. A process that exits at once waits for nothing: its released clone and the
+// copies its workers were making stay behind, and the next process's housekeeping drops its clones
+// and the spare it took (and keeps two spares at the most).
 TEST(PostgresqlTemplate, SparesOutliveTheProcessAndItsLeftoversAreDroppedByTheNext) {
   STRATA_ADMIN_OR_SKIP(admin);
   using t = strata::testing::database_template<process_history, strata::postgresql>;
   t::instance().make_ahead(0);  // built here; this process's own pool stays out of the way
   const auto spare_prefix = t::instance().spare_prefix();
   drop_spares(*admin, spare_prefix);
+  std::filesystem::remove(strata::testing::detail::spare_record(strata::postgresql::provisioner::place(), t::name()).path());
   auto gone = [&](const std::string& clone_prefix) {  // the child's server session has ended
     const auto pid = clone_prefix.substr(std::string("strata_clone_").size(), clone_prefix.size() - std::string("strata_clone_").size() - 1);
     for (int i = 0; i < 200 && pg_scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid) != "0"; ++i)
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
   };
 
-  const auto first = pg_child(true);  // no spare: made; one more made ahead, which it leaves
+  const auto first = pg_child(true);  // no spare: made; two more made ahead (it found none noted), which it leaves
   gone(first[2]);
   const auto spares = spares_of(*admin, spare_prefix);
-  ASSERT_EQ(spares.size(), 1U);
+  ASSERT_EQ(spares.size(), 2U);
   EXPECT_EQ(clones_of(*admin, first[2]), "0");  // its released clone, dropped by its workers before it settled
-  const auto spare_oid = pg_scalar(*admin, "SELECT oid FROM pg_database WHERE datname = '" + spares[0] + "'");
+  std::map<std::string, std::string> oids;
+  for (const auto& spare : spares) oids[spare] = pg_scalar(*admin, "SELECT oid FROM pg_database WHERE datname = '" + spare + "'");
 
   const auto second = pg_child(false);  // exits at once, its workers abandoned mid-copy
-  EXPECT_EQ(second[0], spare_oid) << "the second process made its first clone instead of taking the spare " << spares[0];
-  EXPECT_FALSE(database_exists(*admin, spares[0]));
+  ASSERT_TRUE(oids.contains(second[1])) << "the second process made its first clone " << second[1] << " instead of taking a spare";
+  const auto taken = second[1];  // taken in place, not renamed
+  EXPECT_EQ(second[0], oids[taken]);
   gone(second[2]);
+  EXPECT_TRUE(database_exists(*admin, taken));  // released at exit: left, noted in use by the process's session
+  EXPECT_EQ(pg_scalar(*admin, "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '" + taken + "'"),
+            std::string(strata::testing::detail::in_use_stamp) + second[2].substr(13, second[2].size() - 14));
   // Its released clone, unless its workers, starting, dropped it before the exit.
   std::printf("left by a process that exits at once: %s of its clones, %zu spares\n", clones_of(*admin, second[2]).c_str(),
               spares_of(*admin, spare_prefix).size());
 
   const auto third = pg_child(true);  // its housekeeping drops what the two before it left
   gone(third[2]);
+  EXPECT_FALSE(database_exists(*admin, taken));  // its session is gone
   EXPECT_EQ(clones_of(*admin, first[2]), "0");
   EXPECT_EQ(clones_of(*admin, second[2]), "0");
   EXPECT_EQ(clones_of(*admin, third[2]), "0");

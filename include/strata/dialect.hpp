@@ -494,6 +494,34 @@ concept AbandonsStatements = ClonesDatabases<D> && requires(typename D::provisio
   { p.abandon() } noexcept;
 };
 
+// ---- ClaimsInPlace: a spare copy taken with one connection -------------------------------------------
+//
+// A ClonesDatabases whose copies a test process can take by connecting to one and noting it in use,
+// without a session on the place first. strata::testing's clone pool leaves spare copies at a
+// process's exit and notes their names on the machine (clone_pool.hpp); the next process's first
+// clone is one of them, opened with one connection where it took two (PostgreSQL: each is an
+// authentication and a server process, tens of milliseconds). D::provisioner also provides:
+//   static std::string place();         // the place as this process reaches it, read from its
+//                                       // environment without connecting (no password): what names
+//                                       // the machine's record of spares
+//   static std::string url(std::string_view name);          // url() without a provisioner
+//   static std::optional<D> claim_in_place(std::string_view name, std::string_view note);
+//                                       // a connection to it, the database noted `note` followed by
+//                                       // that connection's session id; none when it cannot be (gone,
+//                                       // not made yet)
+//   bool claim(std::string_view from, std::string_view to); // renames `from` when no session is on it
+//                                       // and it has no note, without waiting; false otherwise
+// Law: a database noted by claim_in_place() is not claim()ed, and its note's session is alive() while
+// that connection is open.
+// Models: strata::postgresql.
+template <class D>
+concept ClaimsInPlace = ClonesDatabases<D> && requires(typename D::provisioner& p, std::string_view name) {
+  { D::provisioner::place() } -> std::convertible_to<std::string>;
+  { D::provisioner::url(name) } -> std::convertible_to<std::string>;
+  { D::provisioner::claim_in_place(name, name) } -> std::same_as<std::optional<D>>;
+  { p.claim(name, name) } -> std::same_as<bool>;
+};
+
 // ---- SnapshotsDatabases: a database as bytes ---------------------------------------------------------
 //
 // A Provisionable that copies an open database into bytes and opens a private copy of them without

@@ -6126,6 +6126,34 @@ concept AbandonsStatements = ClonesDatabases<D> && requires(typename D::provisio
   { p.abandon() } noexcept;
 };
 
+// ---- ClaimsInPlace: a spare copy taken with one connection -------------------------------------------
+//
+// A ClonesDatabases whose copies a test process can take by connecting to one and noting it in use,
+// without a session on the place first. strata::testing's clone pool leaves spare copies at a
+// process's exit and notes their names on the machine (clone_pool.hpp); the next process's first
+// clone is one of them, opened with one connection where it took two (PostgreSQL: each is an
+// authentication and a server process, tens of milliseconds). D::provisioner also provides:
+//   static std::string place();         // the place as this process reaches it, read from its
+//                                       // environment without connecting (no password): what names
+//                                       // the machine's record of spares
+//   static std::string url(std::string_view name);          // url() without a provisioner
+//   static std::optional<D> claim_in_place(std::string_view name, std::string_view note);
+//                                       // a connection to it, the database noted `note` followed by
+//                                       // that connection's session id; none when it cannot be (gone,
+//                                       // not made yet)
+//   bool claim(std::string_view from, std::string_view to); // renames `from` when no session is on it
+//                                       // and it has no note, without waiting; false otherwise
+// Law: a database noted by claim_in_place() is not claim()ed, and its note's session is alive() while
+// that connection is open.
+// Models: strata::postgresql.
+template <class D>
+concept ClaimsInPlace = ClonesDatabases<D> && requires(typename D::provisioner& p, std::string_view name) {
+  { D::provisioner::place() } -> std::convertible_to<std::string>;
+  { D::provisioner::url(name) } -> std::convertible_to<std::string>;
+  { D::provisioner::claim_in_place(name, name) } -> std::same_as<std::optional<D>>;
+  { p.claim(name, name) } -> std::same_as<bool>;
+};
+
 // ---- SnapshotsDatabases: a database as bytes ---------------------------------------------------------
 //
 // A Provisionable that copies an open database into bytes and opens a private copy of them without
@@ -14018,11 +14046,13 @@ static_assert(ResumesBackfills<postgresql>);
 // process id. A copy is CREATE DATABASE ... TEMPLATE, a template a database marked IS_TEMPLATE
 // that allows no connection, a note its COMMENT, a lock a session advisory lock.
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14061,8 +14091,53 @@ class postgresql::provisioner {
 
   // postgresql:///<name>: the rest (host, port, user, password) comes from the PG* variables, for
   // strata::postgresql and libpq alike.
-  [[nodiscard]] std::string url(std::string_view name) const { return "postgresql:///" + std::string(name); }
+  [[nodiscard]] static std::string url(std::string_view name) { return "postgresql:///" + std::string(name); }
   postgresql open(std::string_view name) { return postgresql(url(name)); }
+
+  // ClaimsInPlace (strata/dialect.hpp). The server as this process reaches it: the PG* variables that
+  // say where and as whom libpq connects (a password is not among them), and the maintenance database.
+  [[nodiscard]] static std::string place() {
+    std::string out = "postgresql";
+    for (const char* variable : {"PGHOST", "PGHOSTADDR", "PGPORT", "PGUSER", "PGSERVICE"}) {
+      const char* v = std::getenv(variable);
+      out += std::string(" ") + variable + "=" + (v != nullptr ? v : "");
+    }
+    return out + " maintenance=" + maintenance_database();
+  }
+
+  // A connection to `name`, its first statement the note `note` followed by the connection's server
+  // process id, committed without waiting for the WAL to reach the disk (SET LOCAL: the session keeps
+  // its setting): the client's crash cannot lose it, and a commit of the test's own waits for it.
+  // None when it cannot connect (the database is gone, or still being copied) or note.
+  [[nodiscard]] static std::optional<postgresql> claim_in_place(std::string_view name, std::string_view note) {
+    try {
+      postgresql d(url(name));
+      const auto text = std::string(note) + std::to_string(d.database().backendpid());
+      pqxx::nontransaction n(d.database());
+      n.exec("BEGIN; SET LOCAL synchronous_commit TO off; COMMENT ON DATABASE " + quote(name) + " IS " +
+             detail::postgresql_sql::literal(text) + "; COMMIT");
+      return d;
+    } catch (const std::exception&) {  // NOLINT: the caller takes a spare another way
+      return std::nullopt;
+    }
+  }
+
+  // Renames `from` when no session is on it and it has no note (one that claim_in_place() noted is
+  // in use, or was by a process that died), without waiting: false when it is not so, or gone.
+  bool claim(std::string_view from, std::string_view to) {
+    const std::string what = "claim the database '" + std::string(from) + "' as '" + std::string(to) + "'";
+    const auto free = run(what, "SELECT shobj_description(oid, 'pg_database') IS NULL AND pg_stat_get_db_numbackends(oid) = 0 FROM pg_database "
+                                "WHERE datname = " + detail::postgresql_sql::literal(from));
+    if (free.empty() || !free[0][0].as<bool>()) return false;
+    try {
+      run(what, "ALTER DATABASE " + quote(from) + " RENAME TO " + quote(to));
+      return true;
+    } catch (const database_unavailable&) {
+      throw;
+    } catch (const error&) {  // NOLINT: claimed or connected to meanwhile
+      return false;
+    }
+  }
 
   void create(std::string_view name) { run("create the database '" + std::string(name) + "'", "CREATE DATABASE " + quote(name), creates); }
 
@@ -14073,6 +14148,14 @@ class postgresql::provisioner {
   // owners of the source's tables: a source another role owns (a template built by another role
   // on a shared server) would give copies whose tables this role may not use, so it is refused.
   void copy(std::string_view source, std::string_view name) {
+    if (!usable(source)) check_owner(source);
+    run("create the database '" + std::string(name) + "' from '" + std::string(source) + "'",
+        "CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(source) + (admin_->server_version() >= 150000 ? " STRATEGY WAL_LOG" : ""),
+        creates);
+  }
+
+ private:
+  void check_owner(std::string_view source) {
     const auto owner = run("read the owner of the database '" + std::string(source) + "'",
                            "SELECT pg_get_userbyid(datdba), pg_has_role(datdba, 'USAGE') FROM pg_database WHERE datname = " +
                                detail::postgresql_sql::literal(source));
@@ -14081,10 +14164,25 @@ class postgresql::provisioner {
                   ", so the role " + quote(admin_->username()) + " could not use the tables of a copy; run the tests as " +
                   quote(owner[0][0].as<std::string>()) + ", or drop it (ALTER DATABASE " + quote(source) + " IS_TEMPLATE false; DROP DATABASE " +
                   quote(source) + ") so that this role builds its own");
-    run("create the database '" + std::string(name) + "' from '" + std::string(source) + "'",
-        "CREATE DATABASE " + quote(name) + " TEMPLATE " + quote(source) + (admin_->server_version() >= 150000 ? " STRATEGY WAL_LOG" : ""),
-        creates);
+    usable(source, true);
   }
+
+  // Whether this process found that this role may use the tables of copies of `source` (all its
+  // provisioners connect as one role, to one server: the PG* variables); `found` notes it.
+  // Never destroyed: provisioners of a template's workers may still copy while statics are destroyed at exit.
+  static bool usable(std::string_view source, bool found = false) {
+    struct noted {
+      std::mutex mutex;
+      std::vector<std::string> sources;
+    };
+    static noted& n = *new noted;  // NOLINT(cppcoreguidelines-owning-memory)
+    const std::lock_guard lock(n.mutex);
+    const bool known = std::find(n.sources.begin(), n.sources.end(), source) != n.sources.end();
+    if (found && !known) n.sources.emplace_back(source);
+    return known;
+  }
+
+ public:
 
   // A template loses its mark first. Connections just closed may not have ended in the server yet
   // (see postgresql_sql::wait_for_no_sessions); any still open are ended (WITH (FORCE)).
@@ -14138,10 +14236,14 @@ class postgresql::provisioner {
     run(what, "ALTER DATABASE " + quote(from) + " RENAME TO " + quote(to));
   }
 
+  // Also whether this role may use the tables of its copies (copy()), so that a copy of it is one
+  // statement, on any provisioner of the process: a copy that a process's exit abandons, for the
+  // server to finish, is then one that was sent.
   [[nodiscard]] std::string identity(std::string_view name) {
     const auto r = run("read the oid of the database '" + std::string(name) + "'",
-                       "SELECT oid::text FROM pg_database WHERE datname = " + detail::postgresql_sql::literal(name));
+                       "SELECT oid::text, pg_has_role(datdba, 'USAGE') FROM pg_database WHERE datname = " + detail::postgresql_sql::literal(name));
     if (r.empty()) throw error("there is no PostgreSQL database '" + std::string(name) + "'");
+    if (r[0][1].as<bool>()) usable(name, true);
     return r[0][0].as<std::string>();
   }
 
@@ -14259,6 +14361,7 @@ class postgresql::provisioner {
 static_assert(Provisionable<postgresql>);
 static_assert(ClonesDatabases<postgresql>);
 static_assert(AbandonsStatements<postgresql>);
+static_assert(ClaimsInPlace<postgresql>);
 
 }  // namespace strata
 #endif

@@ -25,10 +25,17 @@
 // are left to the next process. A process's take() claims a spare when there is one (rename()):
 // a test process that needs one database (ctest running each test in a process of its own) finds
 // it made by one before it. Spares of templates that are gone are orphans too.
+// Where the dialect ClaimsInPlace (strata/dialect.hpp), the spares a process leaves are also noted
+// on the machine (spare_record), and the next process's first clone is one of them, taken with one
+// connection: to the spare itself, noted in use by that process's session (its note; its name stays
+// a spare's), before the pool's connection is made (pooled_template). Such a spare is a clone of
+// that process: never claimed by another (claim() refuses a noted one, or one with a session),
+// dropped when released, or as an orphan once the session its note names is gone.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdio>
@@ -46,6 +53,14 @@
 #include <utility>
 #include <vector>
 
+#if !defined(_WIN32)
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
+#include <strata/detail/graph_check.hpp>
 #include <strata/dialect.hpp>
 #include <strata/errors.hpp>
 
@@ -92,8 +107,156 @@ void drop_quietly(typename D::provisioner& p, const std::string& name) noexcept 
   }
 }
 
+// The note of a spare a process claimed in place (ClaimsInPlace): in use by the session that follows.
+inline constexpr std::string_view in_use_stamp = "strata::testing: in use by session ";
+// The session a note says a spare is in use by; none when it says nothing of the kind.
+inline std::optional<std::string> in_use_session(const std::optional<std::string>& note) {
+  if (!note || !note->starts_with(in_use_stamp) || note->size() == in_use_stamp.size()) return std::nullopt;
+  return note->substr(in_use_stamp.size());
+}
+
+// A name for a database this session is about to drop: strata_clone_<session>_gone_<n>, an orphan
+// of this session should it die first.
+template <Provisionable D>
+std::string doomed_name(typename D::provisioner& p) {
+  static std::atomic<unsigned long> counter{0};
+  return std::string(clone_prefix) + p.session() + "_gone_" + std::to_string(counter++);
+}
+
+// Drops a spare nobody uses: claimed first (renamed away, so that no process connects to it by its
+// name meanwhile), unless a session is on it or it is noted (in use).
+template <ClaimsInPlace D>
+void claim_and_drop(typename D::provisioner& p, std::string_view spare) {
+  const auto doomed = doomed_name<D>(p);
+  try {
+    if (!p.claim(spare, doomed)) return;
+  } catch (const database_unavailable&) {
+    throw;
+  } catch (const std::exception&) {  // NOLINT: left to the next process
+    return;
+  }
+  drop_quietly<D>(p, doomed);
+}
+
+// The spares this machine's test processes left on one place for one template, so that the next
+// process takes one with one connection (ClaimsInPlace): a file in the temporary folder, named by a
+// hash of the place, the template and the user, read and written under a lock (flock). Each spare
+// has the time (steady_clock, which every process of the machine shares) when it is ready: 0 for one
+// made, the time its copy began and the time a copy takes for one the place was still making. A
+// name in it may be stale (taken by a process of another machine, dropped): the connection to it
+// then fails, and the process takes a spare the other way. Nothing on Windows.
+class spare_record {
+ public:
+  static constexpr std::size_t most = 4;
+  struct entry {
+    std::string name;
+    long long ready_at = 0;  // steady_clock's nanoseconds
+  };
+
+  spare_record(std::string_view place, std::string_view template_name) {
+    std::string key = "strata::testing spares 2\n";
+    key += place;
+    key += '\n';
+    key += template_name;
+#if !defined(_WIN32)
+    key += "\n" + std::to_string(::getuid());
+    const char* dir = std::getenv("TMPDIR");
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(strata::detail::hash_id(key)));
+    path_ = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/strata_spares_" + hex;
+#endif
+  }
+
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+  // The spare ready first, taken out of the record; none when it is empty (or cannot be read).
+  std::optional<entry> pop() {
+    std::optional<entry> out;
+    update([&](std::vector<entry>& entries, long long&) {
+      if (entries.empty()) return;
+      const auto first = std::min_element(entries.begin(), entries.end(), [](const entry& a, const entry& b) { return a.ready_at < b.ready_at; });
+      out = std::move(*first);
+      entries.erase(first);
+    });
+    return out;
+  }
+
+  // Adds the spares not in it yet; beyond `most` in all, those ready first go (the likeliest to be
+  // stale: taken meanwhile by a process that did not read the record). `copy_ns`, when known, is how
+  // long a copy took.
+  void push(const std::vector<entry>& added, std::optional<long long> copy_ns = std::nullopt) {
+    update([&](std::vector<entry>& entries, long long& copy) {
+      if (copy_ns) copy = *copy_ns;
+      for (const auto& e : added)
+        if (std::none_of(entries.begin(), entries.end(), [&](const entry& x) { return x.name == e.name; })) entries.push_back(e);
+      std::stable_sort(entries.begin(), entries.end(), [](const entry& a, const entry& b) { return a.ready_at < b.ready_at; });
+      if (entries.size() > most) entries.erase(entries.begin(), entries.end() - static_cast<std::ptrdiff_t>(most));
+    });
+  }
+
+  // Takes `name` out of the record: a spare this machine's process claimed another way.
+  void erase(std::string_view name) {
+    update([&](std::vector<entry>& entries, long long&) { std::erase_if(entries, [&](const entry& e) { return e.name == name; }); });
+  }
+
+  // How long a copy took when a process last timed one (nanoseconds); none before.
+  std::optional<long long> copy_time() {
+    long long out = 0;
+    update([&](std::vector<entry>&, long long& copy) { out = copy; });
+    return out > 0 ? std::optional<long long>(out) : std::nullopt;
+  }
+
+ private:
+  // f(entries, copy time) under the file's lock, and what it changed written back. Best effort: an
+  // error leaves the file as it was. Its lines: "copy <ns>", then "<name> <ready at>" per spare.
+  template <class F>
+  void update(F&& f) noexcept {
+#if !defined(_WIN32)
+    if (path_.empty()) return;
+    // Not through a link, and only this user's file: the temporary folder is everybody's.
+    const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return;
+    struct stat info {};
+    if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_uid == ::getuid() && ::flock(fd, LOCK_EX) == 0) {
+      try {
+        std::string text;
+        char buffer[512];
+        for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) text.append(buffer, static_cast<std::size_t>(n));
+        std::vector<entry> entries;
+        long long copy = 0;
+        for (std::size_t at = 0; at < text.size();) {
+          const auto end = std::min(text.find('\n', at), text.size());
+          const auto line = std::string_view(text).substr(at, end - at);
+          at = end + 1;
+          const auto space = line.find(' ');
+          if (space == std::string_view::npos || space == 0) continue;
+          const long long value = std::strtoll(std::string(line.substr(space + 1)).c_str(), nullptr, 10);
+          if (line.substr(0, space) == "copy") copy = value;
+          else entries.push_back({std::string(line.substr(0, space)), value});
+        }
+        const auto before = text;
+        std::forward<F>(f)(entries, copy);
+        std::string out = "copy " + std::to_string(copy) + "\n";
+        for (const auto& e : entries) out += e.name + " " + std::to_string(e.ready_at) + "\n";
+        if (out != before && ::ftruncate(fd, 0) == 0 && ::pwrite(fd, out.data(), out.size(), 0) != static_cast<ssize_t>(out.size()))
+          (void)::ftruncate(fd, 0);
+      } catch (const std::exception&) {  // NOLINT: best effort
+      }
+      ::flock(fd, LOCK_UN);
+    }
+    ::close(fd);
+#else
+    (void)f;
+#endif
+  }
+
+  std::string path_;
+};
+
 // Drops the clones and empty test databases of sessions that no longer live, and the spares of
-// templates that are gone. Best effort: another process may be dropping the same ones.
+// templates that are gone. Best effort: another process may be dropping the same ones. A spare
+// claimed in place (ClaimsInPlace) is a clone of the session its note names: dropped once that
+// session is gone, never while it lives; an unclaimed one is claimed before it is dropped.
 template <Provisionable D>
 void drop_orphans(typename D::provisioner& p) {
   const auto own = p.session();
@@ -125,8 +288,25 @@ void drop_orphans(typename D::provisioner& p) {
       } catch (const std::exception&) {  // NOLINT: dropped meanwhile
       }
     }
-    for (auto name : spares)
-      if (!identities.contains(field_after(name, spare_prefix))) drop_quietly<D>(p, std::string(name));
+    for (auto name : spares) {
+      if constexpr (ClaimsInPlace<D>) {
+        std::optional<std::string> note;
+        try {
+          note = p.note(name);
+        } catch (const database_unavailable&) {
+          throw;
+        } catch (const std::exception&) {  // NOLINT: dropped meanwhile
+          continue;
+        }
+        if (const auto session = in_use_session(note)) {
+          if (*session != own && !p.alive(*session)) drop_quietly<D>(p, std::string(name));
+          continue;
+        }
+        if (!identities.contains(field_after(name, spare_prefix))) claim_and_drop<D>(p, name);
+      } else if (!identities.contains(field_after(name, spare_prefix))) {
+        drop_quietly<D>(p, std::string(name));
+      }
+    }
   }
 }
 
@@ -279,6 +459,27 @@ class clone_pool final : public detail::clone_owner {
   // Else (make_ahead()): the workers finish, and every clone they made or were given is dropped.
   void stop(bool keep_spares) noexcept {
     std::vector<std::thread> workers;
+    std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> abandoned;  // copies the place finishes as spares
+    if (keep_spares) {
+      // A short process exits right after its first worker started (it borrows admin_, so it needs
+      // no connection first): its copy is waited for to begin, and given 2 ms to reach the server,
+      // for the server to finish it as the next process's spare. With first_ahead() above one (a
+      // process that found too few spares), so are the other workers' (each makes its connection
+      // first), up to 100 ms in all.
+      std::unique_lock lock(mutex_);
+      ready_changed_.wait_for(lock, std::chrono::milliseconds(first_ahead_ > 1 ? 100 : 50), [&] {
+        return (live_ == 0 && starting_ == 0) || !wants_clone() || (first_ahead_ <= 1 && creating_ > 0);
+      });
+      if (creating_ > 0) {
+        const auto sent_by = copy_began_ + std::chrono::milliseconds(2);
+        lock.unlock();
+        std::this_thread::sleep_until(sent_by);
+      }
+    }
+    if (keep_spares) {  // before a copy abandoned below returns (and forgets its name)
+      const std::lock_guard lock(copying_mutex_);
+      abandoned = copying_;
+    }
     {
       const std::lock_guard lock(mutex_);
       stopping_ = true;
@@ -312,6 +513,39 @@ class clone_pool final : public detail::clone_owner {
     }
     if (!keep_spares)
       for (const auto& c : released) detail::drop_quietly<D>(admin_, c);
+    for (const auto& [name, began] : abandoned) left_.push_back({name, began});
+  }
+
+  // A spare stop(true) left on the place: a clone made ahead, renamed, or a copy the place was still
+  // making, begun then.
+  struct left_spare {
+    std::string name;
+    std::optional<std::chrono::steady_clock::time_point> began;
+  };
+  [[nodiscard]] std::vector<left_spare> left_spares() const {
+    const std::lock_guard lock(admin_mutex_);
+    return left_;
+  }
+  // How long this process's latest copy took (nanoseconds), 0 before one was made.
+  [[nodiscard]] long long copy_time() const { return copy_ns_; }
+
+  // f(spare) when take() claimed a spare (renamed it to a clone): the template takes it out of the
+  // machine's record (spare_record). Set before the first take().
+  void on_claim(std::function<void(const std::string&)> f) { claimed_ = std::move(f); }
+
+  // How many clones are made ahead after the first take() (1; at most make_ahead()): a process
+  // that found too few spares leaves more, each begun by a worker of its own.
+  void first_ahead(std::size_t n) {
+    const std::lock_guard lock(mutex_);
+    first_ahead_ = n;
+  }
+
+  // A clone this process took without the pool (a spare claimed in place) counts as its first
+  // take(): the workers start, to keep one ready (or leave it as a spare at exit).
+  void took_one() {
+    const std::lock_guard lock(mutex_);
+    ++taken_;
+    if (ahead_ > 0 && !stopping_) start_workers(workers_wanted());
   }
 
  private:
@@ -344,8 +578,27 @@ class clone_pool final : public detail::clone_owner {
   std::string copied(provisioner& p, bool as_spare = false) {
     auto name = prefix_ + std::to_string(counter_++);
     const auto made_as = as_spare && !spare_prefix_.empty() ? spare_prefix_ + p.session() + "_" + std::to_string(counter_++) : name;
+    // What an exit meanwhile leaves as a spare (left_spares()).
+    struct in_progress {
+      clone_pool& pool;
+      const std::string& name;
+      bool on;
+      in_progress(clone_pool& pl, const std::string& n, bool o) : pool(pl), name(n), on(o) {
+        if (on) {
+          const std::lock_guard lock(pool.copying_mutex_);
+          pool.copying_.push_back({name, std::chrono::steady_clock::now()});
+        }
+      }
+      ~in_progress() {
+        if (!on) return;
+        const std::lock_guard lock(pool.copying_mutex_);
+        std::erase_if(pool.copying_, [&](const auto& c) { return c.first == name; });
+      }
+    } noted{*this, made_as, made_as != name};
     try {
+      const auto began = std::chrono::steady_clock::now();
       p.copy(template_, made_as);
+      copy_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began).count();
       if (made_as != name) {
         try {
           p.rename(made_as, name);
@@ -372,6 +625,15 @@ class clone_pool final : public detail::clone_owner {
     return out;
   }
 
+  // How many of this template's spares nobody uses (those claimed in place are clones of the
+  // process that did). Called with admin_mutex_ held.
+  std::size_t free_spares() {
+    const auto all = spares(16);
+    if constexpr (ClaimsInPlace<D>)
+      return static_cast<std::size_t>(std::count_if(all.begin(), all.end(), [&](const std::string& s) { return !detail::in_use_session(admin_.note(s)); }));
+    return all.size();
+  }
+
   // A spare renamed to one of this process's clones, its new name (another process may take the
   // same one first: then its rename fails, and the next is tried). Called with admin_mutex_ held.
   std::optional<std::string> claim_spare() {
@@ -385,12 +647,17 @@ class clone_pool final : public detail::clone_owner {
     for (const auto& spare : candidates) {
       auto name = prefix_ + std::to_string(counter_++);
       try {
-        admin_.rename(spare, name);
+        if constexpr (ClaimsInPlace<D>) {
+          if (!admin_.claim(spare, name)) continue;  // in use: claimed in place by a process
+        } else {
+          admin_.rename(spare, name);
+        }
       } catch (const database_unavailable&) {
         throw;
       } catch (const std::exception&) {
         continue;  // taken by another process
       }
+      if (claimed_) claimed_(spare);
       return name;
     }
     return std::nullopt;
@@ -400,8 +667,10 @@ class clone_pool final : public detail::clone_owner {
   // Called with admin_mutex_ held.
   bool keep_as_spare(const std::string& clone) noexcept {
     try {
-      if (spare_prefix_.empty() || spares(spares_kept).size() >= spares_kept) return false;
-      admin_.rename(clone, spare_prefix_ + admin_.session() + "_" + std::to_string(counter_++));
+      if (spare_prefix_.empty() || free_spares() >= spares_kept) return false;
+      auto spare = spare_prefix_ + admin_.session() + "_" + std::to_string(counter_++);
+      admin_.rename(clone, spare);
+      left_.push_back({std::move(spare), std::nullopt});
       return true;
     } catch (const std::exception&) {
       return false;
@@ -464,6 +733,8 @@ class clone_pool final : public detail::clone_owner {
       if (stopping_) return;
       if (wants_clone()) {
         ++creating_;
+        copy_began_ = std::chrono::steady_clock::now();
+        ready_changed_.notify_all();  // stop(true) waits for a copy to begin
         std::optional<pooled_clone<D>> made;
         unlocked([&](provisioner& p) {
           try {
@@ -496,12 +767,17 @@ class clone_pool final : public detail::clone_owner {
       }
     }
   }
-  // How many clones are kept ready: one after the first take(), make_ahead() from the second on.
-  std::size_t target() const { return taken_ >= 2 ? ahead_ : std::min<std::size_t>(ahead_, 1); }
+  // How many clones are kept ready: one after the first take() (first_ahead()), make_ahead() from the second on.
+  std::size_t target() const { return taken_ >= 2 ? ahead_ : std::min<std::size_t>(ahead_, first_ahead_); }
   bool wants_clone() const { return !failed_ && ready_.size() + creating_ < target(); }
 
-  std::mutex admin_mutex_;  // guards admin_
+  mutable std::mutex admin_mutex_;  // guards admin_ and left_
   provisioner admin_;
+  std::vector<left_spare> left_;  // stop(true)'s spares
+  std::mutex copying_mutex_;
+  std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> copying_;  // copies being made under a spare's name
+  std::atomic<long long> copy_ns_{0};
+  std::function<void(const std::string&)> claimed_;  // on_claim()
   const std::string template_;
   const std::string prefix_;
   std::string spare_prefix_;  // set by attach(), before any clone is taken
@@ -511,8 +787,10 @@ class clone_pool final : public detail::clone_owner {
   std::condition_variable work_changed_;   // workers wait on it
   std::condition_variable ready_changed_;  // take() and settle() wait on it
   std::size_t ahead_;
+  std::size_t first_ahead_ = 1;
   std::size_t taken_ = 0;
   std::size_t creating_ = 0;
+  std::chrono::steady_clock::time_point copy_began_;  // the latest
   std::size_t dropping_ = 0;
   std::size_t starting_ = 0;  // workers making their provisioner
   std::size_t live_ = 0;      // workers working

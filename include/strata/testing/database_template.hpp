@@ -24,8 +24,9 @@
 //                            for 14 days, so that a long-lived server does not collect one per edit
 //                            of the history. A process's exit waits for nothing (clone_pool::stop).
 // Both drop what test processes that ended left on the place (see clone_pool.hpp): a snapshot
-// template when it starts; a pooled one in its housekeeping, done by an idle worker (at once when
-// there are no workers, or more than 16 clones on the place).
+// template at the process's exit (off the first clone's path: the place is a folder, maybe the
+// whole temporary folder, listed); a pooled one in its housekeeping, done by an idle worker (at
+// once when there are no workers, or more than 16 clones and spares of its template on the place).
 #pragma once
 
 #include <algorithm>
@@ -33,6 +34,7 @@
 #include <bit>
 #include <chrono>
 #include <concepts>
+#include <condition_variable>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -542,6 +544,14 @@ class snapshot_template {
   }
   snapshot_template(const snapshot_template&) = delete;
   snapshot_template& operator=(const snapshot_template&) = delete;
+  // At exit: what processes that ended left on the place (clones of killed test processes) is
+  // dropped. Best effort: the next process's exit tries again.
+  ~snapshot_template() {
+    try {
+      owner_->with([](provisioner& p) { detail::drop_orphans<D>(p); });
+    } catch (const std::exception&) {  // NOLINT: see above
+    }
+  }
 
   // A new database of the place at head, written from the bytes at once (SQLite:
   // /tmp/strata_clone_<pid>_<n>.db), connected as provisioner::open connects (SQLite: foreign keys
@@ -569,10 +579,7 @@ class snapshot_template {
 
  private:
   snapshot_template() : owner_(std::make_shared<detail::provisioned_owner<D>>()) {
-    prefix_ = owner_->with([](provisioner& p) {
-      detail::drop_orphans<D>(p);  // clones of killed test processes
-      return std::string(detail::clone_prefix) + p.session() + "_";
-    });
+    prefix_ = owner_->with([](provisioner& p) { return std::string(detail::clone_prefix) + p.session() + "_"; });
     if constexpr (KeepsSnapshots<D>) {
       auto kept = provisioner::for_templates();
       image_ = detail::kept_image<H, D>(kept, kept_template_name<H, D>());
@@ -588,7 +595,10 @@ class snapshot_template {
 };
 
 // The history migrated to its heads once per place, into a template database, which the place
-// copies; a clone_pool makes the copies ahead.
+// copies; a clone_pool makes the copies ahead. Where the dialect ClaimsInPlace, a process's first
+// clone is a spare an earlier process of this machine left (detail::spare_record), taken with one
+// connection; the pool (its own connection, the template's checks, the workers) then starts on a
+// thread of its own, and clone() and the rest wait for it from the second clone on.
 template <History H, ClonesDatabases D>
 class pooled_template {
  public:
@@ -601,68 +611,200 @@ class pooled_template {
   }
   pooled_template(const pooled_template&) = delete;
   pooled_template& operator=(const pooled_template&) = delete;
-  // At exit, without waiting (clone_pool::stop(true)): up to two clones made ahead stay as spares,
-  // copies in progress are finished by the server as spares, and what is left to drop is dropped
-  // by the next process's housekeeping.
-  ~pooled_template() { pool_->stop(true); }
+  // At exit, without waiting for copies and drops (clone_pool::stop(true)): up to two clones made
+  // ahead stay as spares, copies in progress are finished by the server as spares, and what is left
+  // to drop is dropped by the next process's housekeeping. The spares are noted on this machine for
+  // the next process. A pool still starting (its connection, a few statements) is waited for.
+  ~pooled_template() {
+    if (starter_.joinable()) starter_.join();
+    if (const auto pool = slot_->pool()) {
+      pool->stop(true);
+      if constexpr (ClaimsInPlace<D>) {
+        const auto timed = pool->copy_time();
+        const auto copy_ns = timed > 0 ? timed : record_->copy_time().value_or(default_copy_ns);
+        std::vector<detail::spare_record::entry> left;
+        for (const auto& s : pool->left_spares())
+          left.push_back({s.name, s.began ? s.began->time_since_epoch().count() + copy_ns : 0});
+        record_->push(left, timed > 0 ? std::optional<long long>(timed) : std::nullopt);
+      }
+    }
+  }
 
   // strata_tpl_ and 16 hex digits of the history's hash (template_name).
   [[nodiscard]] static std::string name() { return template_name<H, D>(); }
 
-  // A new database at head (strata_clone_<session>_<n>), connected.
+  // A new database at head (strata_clone_<session>_<n>, or the name of the spare it was), connected.
   [[nodiscard]] cloned_database<D> clone() {
-    auto c = pool_->take();
-    return cloned_database<D>(pool_, std::move(c.name), std::move(c.url), std::move(*c.connection));
+    if constexpr (ClaimsInPlace<D>) {
+      std::unique_lock lock(first_mutex_);
+      if (first_) {
+        auto c = std::exchange(first_, std::nullopt);
+        lock.unlock();
+        return cloned_database<D>(slot_, std::move(c->name), std::move(c->url), std::move(*c->connection));
+      }
+    }
+    auto& p = pool();
+    auto c = p.take();
+    return cloned_database<D>(slot_->pool(), std::move(c.name), std::move(c.url), std::move(*c.connection));
   }
 
   // How many clones are kept ready ahead of clone() once a second one was asked for (2, or
   // $STRATA_TESTING_POOL; one before); setting it drops those made so far.
-  [[nodiscard]] std::size_t make_ahead() const { return pool_->make_ahead(); }
-  void make_ahead(std::size_t n) { pool_->make_ahead(n); }
+  [[nodiscard]] std::size_t make_ahead() { return pool().make_ahead(); }
+  void make_ahead(std::size_t n) { pool().make_ahead(n); }
   // Waits until the workers are idle: every released clone dropped, and the clones made ahead ready.
-  void settle() { pool_->settle(); }
+  void settle() { pool().settle(); }
   // The names of this process's clones start with it: "strata_clone_<session>_".
-  [[nodiscard]] const std::string& clone_prefix() const { return pool_->prefix(); }
+  [[nodiscard]] const std::string& clone_prefix() { return pool().prefix(); }
   // The template's identity on its place (PostgreSQL: its oid).
-  [[nodiscard]] const std::string& identity() const { return identity_; }
+  [[nodiscard]] const std::string& identity() {
+    (void)pool();
+    return identity_;
+  }
   // The names of the template's spares start with it: "strata_spare_<identity>_".
-  [[nodiscard]] const std::string& spare_prefix() const { return pool_->spare_prefix(); }
+  [[nodiscard]] const std::string& spare_prefix() { return pool().spare_prefix(); }
 
  private:
-  pooled_template() : pool_(std::make_shared<clone_pool<D>>(name_)) {
+  // The pool once it has started (none before, or when it could not), and the owner of a clone
+  // taken before it had: released to the pool once there is one.
+  class pool_slot final : public detail::clone_owner {
+   public:
+    // The pool, or none when it could not start.
+    void set(std::shared_ptr<clone_pool<D>> pool) {
+      {
+        const std::lock_guard lock(mutex_);
+        pool_ = std::move(pool);
+        done_ = true;
+      }
+      changed_.notify_all();
+    }
+    // Waits until the pool started or failed to.
+    std::shared_ptr<clone_pool<D>> wait() {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [&] { return done_; });
+      return pool_;
+    }
+    // What there is now.
+    std::shared_ptr<clone_pool<D>> pool() {
+      const std::lock_guard lock(mutex_);
+      return pool_;
+    }
+    // With no pool (it could not start), the clone is left: the next process's housekeeping drops it.
+    void release(std::string name) noexcept override {
+      if (auto p = wait()) p->release(std::move(name));
+    }
+
+   private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool done_ = false;
+    std::shared_ptr<clone_pool<D>> pool_;
+  };
+
+  pooled_template() {
+    if constexpr (ClaimsInPlace<D>) {
+      record_.emplace(provisioner::place(), name_);
+      auto spare = record_->pop();
+      bool waited = false;
+      if (spare && waited_for(*spare, waited))
+        if (auto connection = provisioner::claim_in_place(spare->name, detail::in_use_stamp)) {
+          first_.emplace(pooled_clone<D>{spare->name, std::move(connection), provisioner::url(spare->name)});
+          starter_ = std::thread([this, claimed = spare->name, waited] {
+            try {
+              slot_->set(started(claimed, waited));
+            } catch (const std::exception&) {  // NOLINT: the next pool() starts it again, and throws its own error
+              slot_->set(nullptr);
+            }
+          });
+          return;
+        }
+    }
+    slot_->set(started({}, ClaimsInPlace<D>));  // too few spares on this machine: more are left
+  }
+
+  // A spare the place may still be copying is waited for, until the time its copy should end: a
+  // connection to it before then would find no such database, and the other way to a clone (the
+  // pool's connection, then a copy of its own) takes longer than any copy already begun. Not one
+  // more than a few seconds off (false): its copy was left by a process long gone, or failed.
+  // `waited`: whether it was not ready yet.
+  static bool waited_for(const detail::spare_record::entry& spare, bool& waited) {
+    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+    if (spare.ready_at <= now) return true;
+    waited = true;
+    if (spare.ready_at - now > longest_wait_ns) return false;
+    std::this_thread::sleep_for(std::chrono::nanoseconds(spare.ready_at - now));
+    return true;
+  }
+
+  // The pool, once it started; started again here when it could not on its thread (its error then).
+  clone_pool<D>& pool() {
+    if (auto p = slot_->wait()) return *p;
+    const std::lock_guard lock(restart_mutex_);
+    if (auto p = slot_->pool()) return *p;
+    auto p = started({}, false);
+    slot_->set(p);
+    return *p;
+  }
+
+  // A pool on its own connection, for a template that exists, noted as used (built when it is not
+  // there), attached to its identity; its housekeeping queued. `claimed`: the spare this process
+  // took in place, now noted as in use by the pool's session (which lives as long as the process);
+  // the pool's workers then start as after a first take(). `more`: this machine had too few spares
+  // ready (none, or one still being copied), so two are made ahead, which a short process leaves as
+  // spares: the next processes' spares then have been copying for longer.
+  std::shared_ptr<clone_pool<D>> started(const std::string& claimed, bool more) {
+    auto pool = std::make_shared<clone_pool<D>>(name_);
+    auto admin = [&](auto&& f) { return pool->with_admin(f); };
+    if constexpr (ClaimsInPlace<D>)
+      if (!claimed.empty()) admin([&](provisioner& p) { p.note(claimed, std::string(detail::in_use_stamp) + p.session()); });
     // Not noted: there is none yet, or another process's housekeeping dropped it while this one
     // waited for its lock to note it (build() finds it there otherwise). Its note is read first
     // (one statement on a test process's first database's path, where a look for it is another).
-    if (!mark_used()) {
-      build();
-      mark_used();
+    if (!mark_used(*pool)) {
+      build(*pool);
+      mark_used(*pool);
     }
-    identity_ = pool_->with_admin([&](provisioner& p) { return p.identity(name_); });
-    pool_->attach(identity_);
+    identity_ = admin([&](provisioner& p) { return p.identity(name_); });
+    pool->attach(identity_);
     // Off the first clone's path: by a worker once they are idle (now when there are none).
-    auto housekeeping = [name = name_, spares = pool_->spare_prefix()](provisioner& p) {
+    auto housekeeping = [name = name_, spares = pool->spare_prefix()](provisioner& p) {
       detail::drop_orphans<D>(p);
-      const auto kept = p.list(spares);  // more than spares_kept when processes abandoned their copies
-      for (std::size_t i = clone_pool<D>::spares_kept; i < kept.size(); ++i) detail::drop_quietly<D>(p, kept[i]);
+      // More than spares_kept when processes abandoned their copies; those in use are not spare.
+      std::size_t free = 0;
+      for (const auto& spare : p.list(spares)) {
+        if constexpr (ClaimsInPlace<D>) {
+          if (detail::in_use_session(p.note(spare))) continue;
+          if (++free > clone_pool<D>::spares_kept) detail::claim_and_drop<D>(p, spare);
+        } else if (++free > clone_pool<D>::spares_kept) {
+          detail::drop_quietly<D>(p, spare);
+        }
+      }
       detail::drop_unused_templates<D>(p, name);
     };
     // Now, when there are no workers, or when processes that ended too soon to do theirs left many
     // clones (a bound on what short test processes leave on the server).
-    if (pool_->make_ahead() == 0 || admin([](provisioner& p) { return p.list(detail::clone_prefix).size(); }) > leftovers_tolerated) admin(housekeeping);
-    else pool_->when_idle(housekeeping);
+    // (This template's spares, of which those processes claimed in place are their clones, count.)
+    auto leftovers = [spares = pool->spare_prefix()](provisioner& p) {
+      const auto names = p.list(detail::names_prefix);
+      return std::count_if(names.begin(), names.end(), [&](const std::string& n) { return n.starts_with(detail::clone_prefix) || n.starts_with(spares); });
+    };
+    if (pool->make_ahead() == 0 || static_cast<std::size_t>(admin(leftovers)) > leftovers_tolerated)
+      admin(housekeeping);
+    else
+      pool->when_idle(housekeeping);
+    if constexpr (ClaimsInPlace<D>) pool->on_claim([record = &*record_](const std::string& spare) { record->erase(spare); });
+    if (more) pool->first_ahead(2);
+    if (!claimed.empty()) pool->took_one();
+    return pool;
   }
 
-  template <class F>
-  decltype(auto) admin(F&& f) {
-    return pool_->with_admin(std::forward<F>(f));
-  }
   static bool exists(provisioner& p, const std::string& database) {
     const auto names = p.list(database);
     return std::find(names.begin(), names.end(), database) != names.end();
   }
 
-  void build() {
-    admin([&](provisioner& p) {
+  void build(clone_pool<D>& pool) {
+    pool.with_admin([&](provisioner& p) {
       detail::under_template_lock<D>(p, name_, [&] {
         if (exists(p, name_)) return;  // another process may have built it while this one waited
         const auto building = name_ + "_building_" + p.session();
@@ -684,14 +826,21 @@ class pooled_template {
     });
   }
 
-  bool mark_used() {
-    return admin([&](provisioner& p) { return detail::mark_used<D>(p, name_); });
+  bool mark_used(clone_pool<D>& pool) {
+    return pool.with_admin([&](provisioner& p) { return detail::mark_used<D>(p, name_); });
   }
 
   static constexpr std::size_t leftovers_tolerated = 16;
+  static constexpr long long default_copy_ns = 250'000'000;  // before any process timed one
+  static constexpr long long longest_wait_ns = 2'000'000'000;
   std::string name_ = name();
-  std::shared_ptr<clone_pool<D>> pool_;
+  std::shared_ptr<pool_slot> slot_ = std::make_shared<pool_slot>();
+  std::mutex restart_mutex_;
   std::string identity_;
+  std::optional<detail::spare_record> record_;  // ClaimsInPlace
+  std::mutex first_mutex_;
+  std::optional<pooled_clone<D>> first_;  // the spare claimed in place, until the first clone()
+  std::thread starter_;                   // starts the pool when the first clone was claimed in place
 };
 
 namespace detail {
