@@ -878,6 +878,13 @@ bool database_exists(pqxx::connection& admin, const std::string& name) {
   return pg_scalar(admin, "SELECT count(*) FROM pg_database WHERE datname = '" + name + "'") == "1";
 }
 
+// Waits, up to 2 s, until the server has no session `where` (a pg_stat_activity condition): a
+// connection just closed may not have ended there yet.
+void wait_for_no_sessions(pqxx::connection& admin, const std::string& where) {
+  for (int i = 0; i < 200 && pg_scalar(admin, "SELECT count(*) FROM pg_stat_activity WHERE " + where) != "0"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+}
+
 std::vector<std::string> spares_of(pqxx::connection& admin, const std::string& prefix) {
   std::vector<std::string> out;
   pqxx::nontransaction n(admin);
@@ -1198,15 +1205,13 @@ TEST(PostgresqlProvisioner, ASpareClaimedInPlaceIsTheSessionsUntilItEnds) {
     EXPECT_FALSE(p.claim(other, renamed));
     EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(1));
   }
-  for (int i = 0; i < 200 && pg_scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE datname = '" + other + "'") != "0"; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  wait_for_no_sessions(*admin, "datname = '" + other + "'");
   EXPECT_TRUE(p.claim(other, renamed));
   EXPECT_FALSE(database_exists(*admin, other));
   EXPECT_TRUE(database_exists(*admin, renamed));
 
   claimed.reset();
-  for (int i = 0; i < 200 && pg_scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + session) != "0"; ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  wait_for_no_sessions(*admin, "pid = " + session);
   EXPECT_FALSE(p.claim(taken, renamed + "_2"));  // no session, but its note: a clone of a process, used
   strata::testing::detail::drop_orphans<strata::postgresql>(p);
   EXPECT_FALSE(database_exists(*admin, taken));
@@ -1262,8 +1267,7 @@ TEST(PostgresqlTemplate, SparesOutliveTheProcessAndItsLeftoversAreDroppedByTheNe
   std::filesystem::remove(strata::testing::detail::spare_record(strata::postgresql::provisioner::place(), t::name()).path());
   auto gone = [&](const std::string& clone_prefix) {  // the child's server session has ended
     const auto pid = clone_prefix.substr(std::string("strata_clone_").size(), clone_prefix.size() - std::string("strata_clone_").size() - 1);
-    for (int i = 0; i < 200 && pg_scalar(*admin, "SELECT count(*) FROM pg_stat_activity WHERE pid = " + pid) != "0"; ++i)
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    wait_for_no_sessions(*admin, "pid = " + pid);
   };
 
   const auto first = pg_child(true);  // no spare: made; two more made ahead (it found none noted), which it leaves

@@ -115,36 +115,6 @@ class postgresql::provisioner {
         creates);
   }
 
- private:
-  void check_owner(std::string_view source) {
-    const auto owner = run("read the owner of the database '" + std::string(source) + "'",
-                           "SELECT pg_get_userbyid(datdba), pg_has_role(datdba, 'USAGE') FROM pg_database WHERE datname = " +
-                               detail::postgresql_sql::literal(source));
-    if (!owner.empty() && !owner[0][1].as<bool>())
-      throw error("the PostgreSQL database '" + std::string(source) + "' belongs to the role " + quote(owner[0][0].as<std::string>()) +
-                  ", so the role " + quote(admin_->username()) + " could not use the tables of a copy; run the tests as " +
-                  quote(owner[0][0].as<std::string>()) + ", or drop it (ALTER DATABASE " + quote(source) + " IS_TEMPLATE false; DROP DATABASE " +
-                  quote(source) + ") so that this role builds its own");
-    usable(source, true);
-  }
-
-  // Whether this process found that this role may use the tables of copies of `source` (all its
-  // provisioners connect as one role, to one server: the PG* variables); `found` notes it.
-  // Never destroyed: provisioners of a template's workers may still copy while statics are destroyed at exit.
-  static bool usable(std::string_view source, bool found = false) {
-    struct noted {
-      std::mutex mutex;
-      std::vector<std::string> sources;
-    };
-    static noted& n = *new noted;  // NOLINT(cppcoreguidelines-owning-memory)
-    const std::lock_guard lock(n.mutex);
-    const bool known = std::find(n.sources.begin(), n.sources.end(), source) != n.sources.end();
-    if (found && !known) n.sources.emplace_back(source);
-    return known;
-  }
-
- public:
-
   // A template loses its mark first. Connections just closed may not have ended in the server yet
   // (see postgresql_sql::wait_for_no_sessions); any still open are ended (WITH (FORCE)).
   // Two sessions dropping one database at once (test processes' housekeeping) take turns, under a
@@ -268,6 +238,33 @@ class postgresql::provisioner {
         if (attempt == 3) throw;
       }
     }
+  }
+
+  void check_owner(std::string_view source) {
+    const auto owner = run("read the owner of the database '" + std::string(source) + "'",
+                           "SELECT pg_get_userbyid(datdba), pg_has_role(datdba, 'USAGE') FROM pg_database WHERE datname = " +
+                               detail::postgresql_sql::literal(source));
+    if (!owner.empty() && !owner[0][1].as<bool>())
+      throw error("the PostgreSQL database '" + std::string(source) + "' belongs to the role " + quote(owner[0][0].as<std::string>()) +
+                  ", so the role " + quote(admin_->username()) + " could not use the tables of a copy; run the tests as " +
+                  quote(owner[0][0].as<std::string>()) + ", or drop it (ALTER DATABASE " + quote(source) + " IS_TEMPLATE false; DROP DATABASE " +
+                  quote(source) + ") so that this role builds its own");
+    usable(source, true);
+  }
+
+  // Whether this process found that this role may use the tables of copies of `source` (all its
+  // provisioners connect as one role, to one server: the PG* variables); `found` notes it.
+  // Never destroyed: provisioners of a template's workers may still copy while statics are destroyed at exit.
+  static bool usable(std::string_view source, bool found = false) {
+    struct noted {
+      std::mutex mutex;
+      std::vector<std::string> sources;
+    };
+    static noted& n = *new noted;  // NOLINT(cppcoreguidelines-owning-memory)
+    const std::lock_guard lock(n.mutex);
+    const bool known = std::find(n.sources.begin(), n.sources.end(), source) != n.sources.end();
+    if (found && !known) n.sources.emplace_back(source);
+    return known;
   }
 
   static std::string lock_key(std::string_view key) { return std::to_string(std::bit_cast<std::int64_t>(detail::hash_id(std::string(key)))); }

@@ -38,10 +38,12 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -107,6 +109,20 @@ void drop_quietly(typename D::provisioner& p, const std::string& name) noexcept 
   }
 }
 
+// 16 lowercase hex digits of a 64-bit value (names and digests of strata::testing).
+inline std::string hex_of(std::uint64_t value) {
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(value));
+  return hex;
+}
+
+// A spare a process leaves: a clone made ahead, renamed (ready), or a copy the place was still
+// making, begun then.
+struct left_spare {
+  std::string name;
+  std::optional<std::chrono::steady_clock::time_point> began;
+};
+
 // The note of a spare a process claimed in place (ClaimsInPlace): in use by the session that follows.
 inline constexpr std::string_view in_use_stamp = "strata::testing: in use by session ";
 // The session a note says a spare is in use by; none when it says nothing of the kind.
@@ -160,10 +176,9 @@ class spare_record {
     key += template_name;
 #if !defined(_WIN32)
     key += "\n" + std::to_string(::getuid());
-    const char* dir = std::getenv("TMPDIR");
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(strata::detail::hash_id(key)));
-    path_ = std::string(dir != nullptr && *dir != '\0' ? dir : "/tmp") + "/strata_spares_" + hex;
+    std::error_code ec;  // no temporary folder: no record
+    const auto folder = std::filesystem::temp_directory_path(ec);
+    if (!ec) path_ = (folder / ("strata_spares_" + hex_of(strata::detail::hash_id(key)))).string();
 #endif
   }
 
@@ -187,10 +202,19 @@ class spare_record {
   void push(const std::vector<entry>& added, std::optional<long long> copy_ns = std::nullopt) {
     update([&](std::vector<entry>& entries, long long& copy) {
       if (copy_ns) copy = *copy_ns;
-      for (const auto& e : added)
-        if (std::none_of(entries.begin(), entries.end(), [&](const entry& x) { return x.name == e.name; })) entries.push_back(e);
-      std::stable_sort(entries.begin(), entries.end(), [](const entry& a, const entry& b) { return a.ready_at < b.ready_at; });
-      if (entries.size() > most) entries.erase(entries.begin(), entries.end() - static_cast<std::ptrdiff_t>(most));
+      add(entries, added);
+    });
+  }
+  // The spares a process left, in the same read and write: one still being made is ready when the
+  // time a copy takes (`copy_ns` when this process timed one, else the record's, else
+  // `untimed_ns`) has passed since it began.
+  void push(const std::vector<left_spare>& left, std::optional<long long> copy_ns, long long untimed_ns) {
+    update([&](std::vector<entry>& entries, long long& copy) {
+      if (copy_ns) copy = *copy_ns;
+      const long long takes = copy > 0 ? copy : untimed_ns;
+      std::vector<entry> added;
+      for (const auto& l : left) added.push_back({l.name, l.began ? l.began->time_since_epoch().count() + takes : 0});
+      add(entries, added);
     });
   }
 
@@ -207,6 +231,13 @@ class spare_record {
   }
 
  private:
+  static void add(std::vector<entry>& entries, const std::vector<entry>& added) {
+    for (const auto& e : added)
+      if (std::none_of(entries.begin(), entries.end(), [&](const entry& x) { return x.name == e.name; })) entries.push_back(e);
+    std::stable_sort(entries.begin(), entries.end(), [](const entry& a, const entry& b) { return a.ready_at < b.ready_at; });
+    if (entries.size() > most) entries.erase(entries.begin(), entries.end() - static_cast<std::ptrdiff_t>(most));
+  }
+
   // f(entries, copy time) under the file's lock, and what it changed written back. Best effort: an
   // error leaves the file as it was. Its lines: "copy <ns>", then "<name> <ready at>" per spare.
   template <class F>
@@ -253,17 +284,25 @@ class spare_record {
   std::string path_;
 };
 
-// Drops the clones and empty test databases of sessions that no longer live, and the spares of
-// templates that are gone. Best effort: another process may be dropping the same ones. A spare
-// claimed in place (ClaimsInPlace) is a clone of the session its note names: dropped once that
-// session is gone, never while it lives; an unclaimed one is claimed before it is dropped.
+// Drops the clones and empty test databases of sessions that no longer live, the spares of
+// templates that are gone, and the spares whose names start with `trimmed` beyond `kept` of them
+// (more are left when processes abandon their copies). Best effort: another process may be
+// dropping the same ones. A spare claimed in place (ClaimsInPlace) is a clone of the session its
+// note names, not a spare: dropped once that session is gone, never while it lives; a spare is
+// claimed before it is dropped.
 template <Provisionable D>
-void drop_orphans(typename D::provisioner& p) {
+void drop_orphans(typename D::provisioner& p, std::string_view trimmed = {}, std::size_t kept = 0) {
   const auto own = p.session();
   // One listing of what strata::testing names (the prefixes below all start with "strata_"): the
   // place is read once (SQLite: a folder, maybe the whole temporary folder; PostgreSQL: a query).
   const auto names = p.list(names_prefix);
   std::map<std::string, bool, std::less<>> alive;
+  auto gone = [&](std::string_view session) {  // another session, no longer alive (asked once each)
+    if (session == own) return false;
+    auto it = alive.find(session);
+    if (it == alive.end()) it = alive.emplace(std::string(session), p.alive(session)).first;
+    return !it->second;
+  };
   std::vector<std::string_view> spares;
   std::vector<std::string_view> templates;
   for (const auto& name : names) {
@@ -271,10 +310,7 @@ void drop_orphans(typename D::provisioner& p) {
     else if (is_template_name(name)) templates.push_back(name);
     for (auto prefix : {clone_prefix, empty_prefix}) {
       const auto session = field_after(name, prefix);
-      if (session.empty() || session == own) continue;
-      auto it = alive.find(session);
-      if (it == alive.end()) it = alive.emplace(std::string(session), p.alive(session)).first;
-      if (!it->second) drop_quietly<D>(p, name);
+      if (!session.empty() && gone(session)) drop_quietly<D>(p, name);
     }
   }
   if constexpr (ClonesDatabases<D>) {
@@ -288,6 +324,7 @@ void drop_orphans(typename D::provisioner& p) {
       } catch (const std::exception&) {  // NOLINT: dropped meanwhile
       }
     }
+    std::size_t trimmed_seen = 0;
     for (auto name : spares) {
       if constexpr (ClaimsInPlace<D>) {
         std::optional<std::string> note;
@@ -299,13 +336,15 @@ void drop_orphans(typename D::provisioner& p) {
           continue;
         }
         if (const auto session = in_use_session(note)) {
-          if (*session != own && !p.alive(*session)) drop_quietly<D>(p, std::string(name));
+          if (gone(*session)) drop_quietly<D>(p, std::string(name));
           continue;
         }
-        if (!identities.contains(field_after(name, spare_prefix))) claim_and_drop<D>(p, name);
-      } else if (!identities.contains(field_after(name, spare_prefix))) {
-        drop_quietly<D>(p, std::string(name));
       }
+      const bool orphan = !identities.contains(field_after(name, spare_prefix));
+      const bool extra = !orphan && !trimmed.empty() && name.starts_with(trimmed) && ++trimmed_seen > kept;
+      if (!orphan && !extra) continue;
+      if constexpr (ClaimsInPlace<D>) claim_and_drop<D>(p, name);
+      else drop_quietly<D>(p, std::string(name));
     }
   }
 }
@@ -459,7 +498,7 @@ class clone_pool final : public detail::clone_owner {
   // Else (make_ahead()): the workers finish, and every clone they made or were given is dropped.
   void stop(bool keep_spares) noexcept {
     std::vector<std::thread> workers;
-    std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> abandoned;  // copies the place finishes as spares
+    std::vector<detail::left_spare> abandoned;  // copies the place finishes as spares
     if (keep_spares) {
       // A short process exits right after its first worker started (it borrows admin_, so it needs
       // no connection first): its copy is waited for to begin, and given 2 ms to reach the server,
@@ -513,16 +552,11 @@ class clone_pool final : public detail::clone_owner {
     }
     if (!keep_spares)
       for (const auto& c : released) detail::drop_quietly<D>(admin_, c);
-    for (const auto& [name, began] : abandoned) left_.push_back({name, began});
+    left_.insert(left_.end(), abandoned.begin(), abandoned.end());
   }
 
-  // A spare stop(true) left on the place: a clone made ahead, renamed, or a copy the place was still
-  // making, begun then.
-  struct left_spare {
-    std::string name;
-    std::optional<std::chrono::steady_clock::time_point> began;
-  };
-  [[nodiscard]] std::vector<left_spare> left_spares() const {
+  // The spares stop(true) left on the place.
+  [[nodiscard]] std::vector<detail::left_spare> left_spares() const {
     const std::lock_guard lock(admin_mutex_);
     return left_;
   }
@@ -578,25 +612,24 @@ class clone_pool final : public detail::clone_owner {
   std::string copied(provisioner& p, bool as_spare = false) {
     auto name = prefix_ + std::to_string(counter_++);
     const auto made_as = as_spare && !spare_prefix_.empty() ? spare_prefix_ + p.session() + "_" + std::to_string(counter_++) : name;
+    const auto began = std::chrono::steady_clock::now();
     // What an exit meanwhile leaves as a spare (left_spares()).
     struct in_progress {
       clone_pool& pool;
       const std::string& name;
       bool on;
-      in_progress(clone_pool& pl, const std::string& n, bool o) : pool(pl), name(n), on(o) {
-        if (on) {
-          const std::lock_guard lock(pool.copying_mutex_);
-          pool.copying_.push_back({name, std::chrono::steady_clock::now()});
-        }
+      in_progress(clone_pool& pl, const std::string& n, std::chrono::steady_clock::time_point t, bool o) : pool(pl), name(n), on(o) {
+        if (!on) return;
+        const std::lock_guard lock(pool.copying_mutex_);
+        pool.copying_.push_back({name, t});
       }
       ~in_progress() {
         if (!on) return;
         const std::lock_guard lock(pool.copying_mutex_);
-        std::erase_if(pool.copying_, [&](const auto& c) { return c.first == name; });
+        std::erase_if(pool.copying_, [&](const detail::left_spare& c) { return c.name == name; });
       }
-    } noted{*this, made_as, made_as != name};
+    } noted{*this, made_as, began, made_as != name};
     try {
-      const auto began = std::chrono::steady_clock::now();
       p.copy(template_, made_as);
       copy_ns_ = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began).count();
       if (made_as != name) {
@@ -773,9 +806,9 @@ class clone_pool final : public detail::clone_owner {
 
   mutable std::mutex admin_mutex_;  // guards admin_ and left_
   provisioner admin_;
-  std::vector<left_spare> left_;  // stop(true)'s spares
+  std::vector<detail::left_spare> left_;  // stop(true)'s spares
   std::mutex copying_mutex_;
-  std::vector<std::pair<std::string, std::chrono::steady_clock::time_point>> copying_;  // copies being made under a spare's name
+  std::vector<detail::left_spare> copying_;  // copies being made under a spare's name
   std::atomic<long long> copy_ns_{0};
   std::function<void(const std::string&)> claimed_;  // on_claim()
   const std::string template_;

@@ -398,9 +398,7 @@ inline std::string image_digest(std::span<const unsigned char> bytes) {
   std::uint64_t h = bytes.size() * prime;
   for (; i < bytes.size(); ++i) h = (h ^ bytes[i]) * prime;
   for (auto lane : lanes) h = mix(h ^ mix(lane));
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
-  return hex;
+  return hex_of(h);
 }
 // An unused template is dropped under its lock, with its note read again there: one that a process
 // noted as used again meanwhile (mark_used) is left alone. The lock is waited for a while: another
@@ -510,11 +508,7 @@ byte_image kept_image(typename D::provisioner& p, const std::string& name) {
 
 namespace detail {
 // "strata_tpl_" + 16 hex digits of the hash of `key`.
-inline std::string template_name_of(const std::string& key) {
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(strata::detail::hash_id(key)));
-  return std::string(template_prefix) + hex;
-}
+inline std::string template_name_of(const std::string& key) { return std::string(template_prefix) + hex_of(strata::detail::hash_id(key)); }
 }  // namespace detail
 
 // "strata_tpl_" + 16 hex digits of the hash of the history (detail::history_fingerprint).
@@ -621,11 +615,7 @@ class pooled_template {
       pool->stop(true);
       if constexpr (ClaimsInPlace<D>) {
         const auto timed = pool->copy_time();
-        const auto copy_ns = timed > 0 ? timed : record_->copy_time().value_or(default_copy_ns);
-        std::vector<detail::spare_record::entry> left;
-        for (const auto& s : pool->left_spares())
-          left.push_back({s.name, s.began ? s.began->time_since_epoch().count() + copy_ns : 0});
-        record_->push(left, timed > 0 ? std::optional<long long>(timed) : std::nullopt);
+        record_->push(pool->left_spares(), timed > 0 ? std::optional<long long>(timed) : std::nullopt, untimed_copy_ns);
       }
     }
   }
@@ -634,18 +624,16 @@ class pooled_template {
   [[nodiscard]] static std::string name() { return template_name<H, D>(); }
 
   // A new database at head (strata_clone_<session>_<n>, or the name of the spare it was), connected.
+  // Released to the pool (pool_slot).
   [[nodiscard]] cloned_database<D> clone() {
-    if constexpr (ClaimsInPlace<D>) {
-      std::unique_lock lock(first_mutex_);
-      if (first_) {
-        auto c = std::exchange(first_, std::nullopt);
-        lock.unlock();
-        return cloned_database<D>(slot_, std::move(c->name), std::move(c->url), std::move(*c->connection));
+    auto c = [&] {
+      if constexpr (ClaimsInPlace<D>) {
+        const std::lock_guard lock(first_mutex_);
+        if (first_) return *std::exchange(first_, std::nullopt);
       }
-    }
-    auto& p = pool();
-    auto c = p.take();
-    return cloned_database<D>(slot_->pool(), std::move(c.name), std::move(c.url), std::move(*c.connection));
+      return pool().take();
+    }();
+    return cloned_database<D>(slot_, std::move(c.name), std::move(c.url), std::move(*c.connection));
   }
 
   // How many clones are kept ready ahead of clone() once a second one was asked for (2, or
@@ -665,8 +653,8 @@ class pooled_template {
   [[nodiscard]] const std::string& spare_prefix() { return pool().spare_prefix(); }
 
  private:
-  // The pool once it has started (none before, or when it could not), and the owner of a clone
-  // taken before it had: released to the pool once there is one.
+  // The pool once it has started (none before, or when it could not), and the owner of the clones:
+  // released to the pool, once there is one.
   class pool_slot final : public detail::clone_owner {
    public:
     // The pool, or none when it could not start.
@@ -704,9 +692,9 @@ class pooled_template {
   pooled_template() {
     if constexpr (ClaimsInPlace<D>) {
       record_.emplace(provisioner::place(), name_);
-      auto spare = record_->pop();
-      bool waited = false;
-      if (spare && waited_for(*spare, waited))
+      const auto spare = record_->pop();
+      const bool waited = spare && spare->ready_at > std::chrono::steady_clock::now().time_since_epoch().count();
+      if (spare && ready(*spare))
         if (auto connection = provisioner::claim_in_place(spare->name, detail::in_use_stamp)) {
           first_.emplace(pooled_clone<D>{spare->name, std::move(connection), provisioner::url(spare->name)});
           starter_ = std::thread([this, claimed = spare->name, waited] {
@@ -726,13 +714,10 @@ class pooled_template {
   // connection to it before then would find no such database, and the other way to a clone (the
   // pool's connection, then a copy of its own) takes longer than any copy already begun. Not one
   // more than a few seconds off (false): its copy was left by a process long gone, or failed.
-  // `waited`: whether it was not ready yet.
-  static bool waited_for(const detail::spare_record::entry& spare, bool& waited) {
-    const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
-    if (spare.ready_at <= now) return true;
-    waited = true;
-    if (spare.ready_at - now > longest_wait_ns) return false;
-    std::this_thread::sleep_for(std::chrono::nanoseconds(spare.ready_at - now));
+  static bool ready(const detail::spare_record::entry& spare) {
+    const auto wait = spare.ready_at - std::chrono::steady_clock::now().time_since_epoch().count();
+    if (wait > longest_wait_ns) return false;
+    if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
     return true;
   }
 
@@ -768,17 +753,7 @@ class pooled_template {
     pool->attach(identity_);
     // Off the first clone's path: by a worker once they are idle (now when there are none).
     auto housekeeping = [name = name_, spares = pool->spare_prefix()](provisioner& p) {
-      detail::drop_orphans<D>(p);
-      // More than spares_kept when processes abandoned their copies; those in use are not spare.
-      std::size_t free = 0;
-      for (const auto& spare : p.list(spares)) {
-        if constexpr (ClaimsInPlace<D>) {
-          if (detail::in_use_session(p.note(spare))) continue;
-          if (++free > clone_pool<D>::spares_kept) detail::claim_and_drop<D>(p, spare);
-        } else if (++free > clone_pool<D>::spares_kept) {
-          detail::drop_quietly<D>(p, spare);
-        }
-      }
+      detail::drop_orphans<D>(p, spares, clone_pool<D>::spares_kept);
       detail::drop_unused_templates<D>(p, name);
     };
     // Now, when there are no workers, or when processes that ended too soon to do theirs left many
@@ -831,7 +806,7 @@ class pooled_template {
   }
 
   static constexpr std::size_t leftovers_tolerated = 16;
-  static constexpr long long default_copy_ns = 250'000'000;  // before any process timed one
+  static constexpr long long untimed_copy_ns = 250'000'000;  // before any process timed a copy
   static constexpr long long longest_wait_ns = 2'000'000'000;
   std::string name_ = name();
   std::shared_ptr<pool_slot> slot_ = std::make_shared<pool_slot>();
