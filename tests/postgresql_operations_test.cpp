@@ -455,6 +455,61 @@ TEST_F(PostgresqlOperations, RunGetsTheTransactionWithParametersAndNull) {
   EXPECT_EQ(m.current(), std::vector<std::string>{"a10000000001"});
 }
 
+// ---- a group's statements, sent together ------------------------------------------------------------------
+
+std::vector<strata::connection::row> seen_by_later_run;
+void read_seen(strata::connection& db) { seen_by_later_run = db.query("SELECT count(*) FROM seen WHERE later IS NULL"); }
+
+namespace together {
+struct create : strata::revision<"a20000000001", strata::base> {
+  static constexpr std::string_view message = "seen";
+  static constexpr void upgrade(strata::ops& op) {
+    op.create_table("seen", {column("id", strata::integer).primary_key(), column("q", strata::text)});
+    op.create_index("ix_seen_q", "seen", {"q"});
+  }
+  static constexpr void downgrade(strata::ops& op) { op.drop_table("seen"); }
+};
+struct record : strata::revision<"a20000000002", "a20000000001"> {
+  static constexpr std::string_view message = "the query string this statement came in";
+  static constexpr void upgrade(strata::ops& op) { op.execute("INSERT INTO seen (q) SELECT current_query()"); }
+  static constexpr void downgrade(strata::ops& op) { op.execute("DELETE FROM seen"); }
+};
+struct later : strata::revision<"a20000000003", "a20000000002"> {
+  static constexpr std::string_view message = "a column, then a data migration that reads it";
+  static constexpr void upgrade(strata::ops& op) {
+    op.add_column("seen", column("later", strata::text));
+    op.run(&read_seen, "read seen");
+  }
+  static constexpr void downgrade(strata::ops& op) { op.drop_column("seen", "later"); }
+};
+using history = strata::history<create, record, later>;
+}  // namespace together
+
+// In tx_mode all the statements of the group's revisions (here four: more than the three round
+// trips of the savepoint around them) go to the server in one query string (strata::HoldsStatements),
+// sent before a data migration runs, which sees them applied; in one transaction per revision, each
+// revision's own.
+TEST_F(PostgresqlOperations, AGroupsStatementsGoToTheServerTogether) {
+  strata::migrator_options all;
+  all.transactions = strata::transaction_mode::all;
+  seen_by_later_run.clear();
+  pg grouped{together::history{}, all, url()};
+  EXPECT_EQ(grouped.upgrade().size(), 3U);
+  const auto q = db().rows("SELECT q FROM seen").at(0).at(0).value();
+  EXPECT_NE(q.find("CREATE TABLE"), std::string::npos) << q;
+  EXPECT_NE(q.find("INSERT INTO seen (q) SELECT current_query()"), std::string::npos) << q;
+  EXPECT_NE(q.find("ADD COLUMN"), std::string::npos) << q;
+  EXPECT_NE(q.find("later"), std::string::npos) << q;
+  EXPECT_EQ(seen_by_later_run, (std::vector<strata::connection::row>{{"1"}}));
+
+  pg{together::history{}, url()}.downgrade("base");
+  seen_by_later_run.clear();
+  pg per_revision{together::history{}, url()};
+  EXPECT_EQ(per_revision.upgrade().size(), 3U);
+  EXPECT_EQ(db().rows("SELECT q FROM seen"), (table_rows{{"INSERT INTO seen (q) SELECT current_query()"}}));
+  EXPECT_EQ(seen_by_later_run, (std::vector<strata::connection::row>{{"1"}}));
+}
+
 // ---- the schema option ------------------------------------------------------------------------------------
 
 namespace schemas {

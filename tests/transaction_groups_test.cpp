@@ -90,7 +90,48 @@ struct broken_after_outside : strata::revision<"9a0000000006", "9a0000000005"> {
   static constexpr void downgrade(strata::ops&) {}
 };
 
+// A group whose middle revision fails, with revisions after it (whose statements PostgreSQL's
+// dialect holds with the failing one's and sends together: strata::HoldsStatements).
+struct middle_fails : strata::revision<"9a0000000003", "9a0000000002"> {
+  static constexpr std::string_view message = "add sku, then insert into a table that is not there";
+  static constexpr void upgrade(strata::ops& op) {
+    op.add_column("items", strata::column("sku", strata::varchar(20)));
+    op.execute("INSERT INTO no_such_table VALUES (1)");
+  }
+  static constexpr void downgrade(strata::ops& op) { op.drop_column("items", "sku"); }
+};
+struct middle_does_not_parse : strata::revision<"9a0000000003", "9a0000000002"> {
+  static constexpr std::string_view message = "a statement that does not parse";
+  static constexpr void upgrade(strata::ops& op) {
+    op.add_column("items", strata::column("sku", strata::varchar(20)));
+    op.execute("UPDATE items SET price = (");
+  }
+  static constexpr void downgrade(strata::ops& op) { op.drop_column("items", "sku"); }
+};
+// Statements that end in a comment, between others.
+struct commented : strata::revision<"9a0000000003", "9a0000000002"> {
+  static constexpr std::string_view message = "set the prices, with comments";
+  static constexpr void upgrade(strata::ops& op) {
+    op.execute("UPDATE items SET price = 3 -- every item");
+    op.execute("UPDATE items SET price = price + 1 /* once */");
+  }
+  static constexpr void downgrade(strata::ops&) {}
+};
+struct after_middle : strata::revision<"9a0000000004", "9a0000000003"> {
+  static constexpr std::string_view message = "add colour";
+  static constexpr void upgrade(strata::ops& op) { op.add_column("items", strata::column("colour", strata::text)); }
+  static constexpr void downgrade(strata::ops& op) { op.drop_column("items", "colour"); }
+};
+struct last_after_middle : strata::revision<"9a0000000005", "9a0000000004"> {
+  static constexpr std::string_view message = "add note";
+  static constexpr void upgrade(strata::ops& op) { op.add_column("items", strata::column("note", strata::text)); }
+  static constexpr void downgrade(strata::ops& op) { op.drop_column("items", "note"); }
+};
+
 using healthy = strata::history<items, price, sku>;
+using with_middle_failing = strata::history<items, price, middle_fails, after_middle, last_after_middle>;
+using with_middle_not_parsing = strata::history<items, price, middle_does_not_parse, after_middle, last_after_middle>;
+using with_comments = strata::history<items, price, commented, after_middle, last_after_middle>;
 using with_broken = strata::history<items, price, sku, broken>;
 using with_stuck = strata::history<items, price, sku, stuck, colour>;
 using with_outside = strata::history<items, price, sku, outside, colour, broken_after_outside>;
@@ -225,6 +266,49 @@ TYPED_TEST(TransactionGroups, AFailureInTheMiddleRollsTheWholeGroupBack) {
   EXPECT_THROW(per_revision.upgrade(), strata::migration_failed);
   EXPECT_EQ(per_revision.current(), strings{"9a0000000003"});
   EXPECT_EQ(this->db().rows("SELECT price FROM items ORDER BY id"), (strata_test::table_rows{row{"7"}, row{"7"}}));
+}
+
+// The failure is the middle revision's and names its statement's error, though the revisions after
+// it had started (on PostgreSQL their statements went to the server in one string with it).
+TYPED_TEST(TransactionGroups, AFailureBeforeTheGroupsLastRevisionIsTheFailingRevisions) {
+  for (const bool parses : {true, false}) {
+    SCOPED_TRACE(parses ? "a statement that fails" : "a statement that does not parse");
+    if (parses) this->template at_items_with_rows<with_middle_failing>();
+    auto m = parses ? this->template migrator<with_middle_failing>(strata::transaction_mode::all)
+                    : this->template migrator<with_middle_not_parsing>(strata::transaction_mode::all);
+    std::vector<std::string> events;
+    m.on_event([&](const strata::migration_event& e) { events.push_back(std::string(to_string(e.what)) + " " + std::string(e.revision->id)); });
+    try {
+      m.upgrade();
+      ADD_FAILURE() << "the failing revision was applied";
+    } catch (const strata::migration_failed& e) {
+      EXPECT_EQ(e.revision(), "9a0000000003");
+      EXPECT_TRUE(contains(e.what(), parses ? "no_such_table" : "UPDATE items SET price = (")) << e.what();
+      if (parses) {
+        EXPECT_FALSE(contains(e.what(), "add_column")) << "the failing operation is the INSERT: " << e.what();
+      }
+      EXPECT_TRUE(contains(e.what(), "rolled back with the 1 revision(s) before it in the same transaction")) << e.what();
+      EXPECT_TRUE(contains(e.what(), "the database is still at '9a0000000001'")) << e.what();
+    }
+    // No revision finished; PostgreSQL's held statements fail after the later revisions started.
+    ASSERT_GE(events.size(), 2U);
+    EXPECT_EQ(events[1], "starting 9a0000000003");
+    EXPECT_TRUE(std::none_of(events.begin(), events.end(), [](const std::string& e) { return e.starts_with("finished"); }));
+    EXPECT_EQ(m.current(), strings{"9a0000000001"});
+    EXPECT_EQ(this->db().columns("items"), (strings{"id", "name"}));
+    EXPECT_EQ(this->items(), (strata_test::table_rows{row{"1", "tea"}, row{"2", "coffee"}}));
+  }
+  EXPECT_EQ(this->audit(), (strata_test::table_rows{row{"9a0000000001", "upgrade", "succeeded"}, row{"9a0000000003", "upgrade", "failed"},
+                                                    row{"9a0000000003", "upgrade", "failed"}}));
+}
+
+// A statement that ends in a -- comment does not hide the next one.
+TYPED_TEST(TransactionGroups, StatementsEndingInCommentsRunEach) {
+  this->template at_items_with_rows<with_comments>();
+  auto m = this->template migrator<with_comments>(strata::transaction_mode::all);
+  EXPECT_EQ(m.upgrade(), (strings{"9a0000000002", "9a0000000003", "9a0000000004", "9a0000000005"}));
+  EXPECT_EQ(this->db().rows("SELECT price FROM items ORDER BY id"), (strata_test::table_rows{row{"4"}, row{"4"}}));
+  EXPECT_EQ(this->db().columns("items"), (strings{"id", "name", "price", "colour", "note"}));
 }
 
 TYPED_TEST(TransactionGroups, ANonTransactionalRevisionSplitsTheGroup) {

@@ -226,6 +226,26 @@ concept WritesHistoryRows = KeepsHistory<D> && requires(D& d, std::string_view v
   d.write_history_rows(version_table, records);
 };
 
+// ---- HoldsStatements: the statements of a group sent together -------------------------------------------
+
+// A dialect whose every statement is a round trip may hold the statements that operations render in a
+// transaction and send several revisions' in one (its next read or write sends what it holds):
+//   void hold_statements(std::size_t k);   // inside transaction()'s body, before apply(): what apply()
+//                                          // renders from here on is the group's k-th revision's, held
+//   void send_held();                      // sends what is held and holds no more
+//   std::optional<std::size_t> held_failed_at() const;
+//       // after an exception out of the body: the k of the revision whose held statement failed
+//       // (none when the failure was elsewhere); the exception is the one that statement run alone
+//       // would have thrown, so that a failure names its revision, operation and statement exactly
+// A held statement is not sent before the body's next read or write, so a data migration
+// (op::run) and the revision's bookkeeping see it applied. Model: strata::postgresql.
+template <class D>
+concept HoldsStatements = Dialect<D> && requires(D& d, const D& cd, std::size_t k) {
+  d.hold_statements(k);
+  d.send_held();
+  { cd.held_failed_at() } -> std::same_as<std::optional<std::size_t>>;
+};
+
 // ---- FindsLeftovers: what an interrupted revision left ------------------------------------------------
 
 // An index that operations create, found in the live database.

@@ -479,6 +479,17 @@ class migrator {
     std::string before = "base";
     std::optional<history_record> record;  // the running revision's
     auto started = std::chrono::steady_clock::now();
+    // A statement held (HoldsStatements) fails after later revisions started: the failure is its
+    // revision's, and the revisions after it did not run.
+    const auto failed_where_held = [&] {
+      if constexpr (HoldsStatements<D>) {
+        const auto k = dialect_.held_failed_at();
+        if (!k || !running || *k >= *running) return;
+        running = *k;
+        std::fill(ran.begin() + static_cast<std::ptrdiff_t>(*k), ran.end(), false);
+        record = new_record(std::string(graph_[group[*k]].id), std::string(to_string(way)), history_checksum(graph_[group[*k]]));
+      }
+    };
     const auto rolled_back_with = [&] {
       return running ? static_cast<std::size_t>(std::count(ran.begin(), ran.begin() + static_cast<std::ptrdiff_t>(*running), true)) : 0;
     };
@@ -500,12 +511,20 @@ class migrator {
           started = std::chrono::steady_clock::now();
           record = new_record(std::string(graph_[i].id), std::string(to_string(way)), history_checksum(graph_[i]));
           notify(migration_event::kind::starting, way, i);  // with the lock held: a locked database starts nothing
+          if constexpr (HoldsStatements<D>)
+            if (unit.transactional) dialect_.hold_statements(k);
           apply(unit_of_work{graph_[i].id, operations_of(k), graph_[i].transactional, options_.version_table}, *record, started);
           record->duration_ms = elapsed_ms(started);
           records.push_back(*record);
           rows = rows_to_indexes(next_rows(rows, i, way));
           applied[i] = way == direction::upgrade;  // joins the rows' ancestors, or leaves them (it was a head)
           ran[k] = true;
+        }
+        if constexpr (HoldsStatements<D>) {
+          // What the group's statements take in the server is the last revision's duration.
+          const auto sending = std::chrono::steady_clock::now();
+          dialect_.send_held();
+          if (!records.empty()) records.back().duration_ms += elapsed_ms(sending);
         }
         if (running) dialect_.write_versions(options_.version_table, ids_of(rows));
         for (auto& r : records) r.outcome = "succeeded";
@@ -519,14 +538,17 @@ class migrator {
         rows_after = rows;
       });
     } catch (const operation_failed& e) {
+      failed_where_held();
       const auto& rev = graph_[group[running.value_or(0)]];
       auto f = failure(rev, way, before, e.operation(), e.database_message(), e.advice(), rolled_back_with());
       if (running) record_failure(*record, started, f.what());
       throw f;
     } catch (const strata::error& e) {
+      failed_where_held();
       if (running) record_failure(*record, started, e.what());
       throw;
     } catch (const std::exception& e) {
+      failed_where_held();
       auto f = failure(graph_[group[running.value_or(0)]], way, before, "", e.what(), {}, rolled_back_with());
       if (running) record_failure(*record, started, f.what());
       throw f;

@@ -5858,6 +5858,26 @@ concept WritesHistoryRows = KeepsHistory<D> && requires(D& d, std::string_view v
   d.write_history_rows(version_table, records);
 };
 
+// ---- HoldsStatements: the statements of a group sent together -------------------------------------------
+
+// A dialect whose every statement is a round trip may hold the statements that operations render in a
+// transaction and send several revisions' in one (its next read or write sends what it holds):
+//   void hold_statements(std::size_t k);   // inside transaction()'s body, before apply(): what apply()
+//                                          // renders from here on is the group's k-th revision's, held
+//   void send_held();                      // sends what is held and holds no more
+//   std::optional<std::size_t> held_failed_at() const;
+//       // after an exception out of the body: the k of the revision whose held statement failed
+//       // (none when the failure was elsewhere); the exception is the one that statement run alone
+//       // would have thrown, so that a failure names its revision, operation and statement exactly
+// A held statement is not sent before the body's next read or write, so a data migration
+// (op::run) and the revision's bookkeeping see it applied. Model: strata::postgresql.
+template <class D>
+concept HoldsStatements = Dialect<D> && requires(D& d, const D& cd, std::size_t k) {
+  d.hold_statements(k);
+  d.send_held();
+  { cd.held_failed_at() } -> std::same_as<std::optional<std::size_t>>;
+};
+
 // ---- FindsLeftovers: what an interrupted revision left ------------------------------------------------
 
 // An index that operations create, found in the live database.
@@ -6869,6 +6889,17 @@ class migrator {
     std::string before = "base";
     std::optional<history_record> record;  // the running revision's
     auto started = std::chrono::steady_clock::now();
+    // A statement held (HoldsStatements) fails after later revisions started: the failure is its
+    // revision's, and the revisions after it did not run.
+    const auto failed_where_held = [&] {
+      if constexpr (HoldsStatements<D>) {
+        const auto k = dialect_.held_failed_at();
+        if (!k || !running || *k >= *running) return;
+        running = *k;
+        std::fill(ran.begin() + static_cast<std::ptrdiff_t>(*k), ran.end(), false);
+        record = new_record(std::string(graph_[group[*k]].id), std::string(to_string(way)), history_checksum(graph_[group[*k]]));
+      }
+    };
     const auto rolled_back_with = [&] {
       return running ? static_cast<std::size_t>(std::count(ran.begin(), ran.begin() + static_cast<std::ptrdiff_t>(*running), true)) : 0;
     };
@@ -6890,12 +6921,20 @@ class migrator {
           started = std::chrono::steady_clock::now();
           record = new_record(std::string(graph_[i].id), std::string(to_string(way)), history_checksum(graph_[i]));
           notify(migration_event::kind::starting, way, i);  // with the lock held: a locked database starts nothing
+          if constexpr (HoldsStatements<D>)
+            if (unit.transactional) dialect_.hold_statements(k);
           apply(unit_of_work{graph_[i].id, operations_of(k), graph_[i].transactional, options_.version_table}, *record, started);
           record->duration_ms = elapsed_ms(started);
           records.push_back(*record);
           rows = rows_to_indexes(next_rows(rows, i, way));
           applied[i] = way == direction::upgrade;  // joins the rows' ancestors, or leaves them (it was a head)
           ran[k] = true;
+        }
+        if constexpr (HoldsStatements<D>) {
+          // What the group's statements take in the server is the last revision's duration.
+          const auto sending = std::chrono::steady_clock::now();
+          dialect_.send_held();
+          if (!records.empty()) records.back().duration_ms += elapsed_ms(sending);
         }
         if (running) dialect_.write_versions(options_.version_table, ids_of(rows));
         for (auto& r : records) r.outcome = "succeeded";
@@ -6909,14 +6948,17 @@ class migrator {
         rows_after = rows;
       });
     } catch (const operation_failed& e) {
+      failed_where_held();
       const auto& rev = graph_[group[running.value_or(0)]];
       auto f = failure(rev, way, before, e.operation(), e.database_message(), e.advice(), rolled_back_with());
       if (running) record_failure(*record, started, f.what());
       throw f;
     } catch (const strata::error& e) {
+      failed_where_held();
       if (running) record_failure(*record, started, e.what());
       throw;
     } catch (const std::exception& e) {
+      failed_where_held();
       auto f = failure(graph_[group[running.value_or(0)]], way, before, "", e.what(), {}, rolled_back_with());
       if (running) record_failure(*record, started, f.what());
       throw f;
@@ -13023,14 +13065,33 @@ class postgresql {
   }
 
   // Runs each operation's statements as postgresql_sql renders them (qualified with the schema option).
+  // Inside a transaction after hold_statements(), the statements are held, to be sent with others.
   void apply(std::span<const operation> operations) {
     if (operations.empty()) return;
-    guarded("creating the schema", [&] {
-      with_transaction([&](pqxx::transaction_base& t) { ensure_schema(t); });
-      return 0;
-    });
+    if (!schema_ready())
+      guarded("creating the schema", [&] {
+        with_transaction([&](pqxx::transaction_base& t) { ensure_schema(t); });
+        return 0;
+      });
     for (const auto& o : operations) apply_one(o);
   }
+
+  // HoldsStatements. Each statement is a round trip, and most of an upgrade's time on a nearby server;
+  // held, a group's statements go in one query string, sent when the transaction next reads or writes,
+  // after a SAVEPOINT of their own. If the string fails, the transaction rolls back to that savepoint
+  // and the statements run again one at a time: the one that fails again is reported as it would have
+  // been alone (a statement that is not repeatable, say one that depends on the time, may pass then;
+  // a lock or statement timeout is waited out twice).
+  void hold_statements(std::size_t k) {
+    if (tx_ == nullptr || outside_transaction_ || test_work_) return;
+    holding_ = k;
+    held_failed_at_.reset();
+  }
+  void send_held() {
+    send_pending();
+    holding_.reset();
+  }
+  [[nodiscard]] std::optional<std::size_t> held_failed_at() const { return held_failed_at_; }
 
   // The database's schemas but its own (HasSchemas): pg_catalog, information_schema, pg_toast, pg_temp_N ...
   std::vector<std::string> schemas() {
@@ -13580,6 +13641,7 @@ class postgresql {
   template <class F>
   void with_transaction(F&& f) {
     if (tx_ != nullptr) {
+      send_pending();
       f(*tx_);
     } else {
       pqxx::nontransaction n(*conn_);
@@ -13592,6 +13654,7 @@ class postgresql {
   template <class F>
   void atomically(F&& f) {
     if (tx_ != nullptr) {
+      send_pending();
       f(*tx_);
     } else {
       pqxx::work w(*conn_);
@@ -13648,8 +13711,9 @@ class postgresql {
   }
 
   // The schema option's schema is created under the lock before a migration's first write.
+  [[nodiscard]] bool schema_ready() const { return options_.schema.empty() || (held_ && schema_known_); }
   void ensure_schema(pqxx::transaction_base& t) {
-    if (options_.schema.empty() || (held_ && schema_known_)) return;
+    if (schema_ready()) return;
     if (t.exec_params("SELECT 1 FROM pg_namespace WHERE nspname = $1", options_.schema).empty())
       t.exec("CREATE SCHEMA IF NOT EXISTS " + quote(options_.schema));
     schema_known_ = held_.has_value();
@@ -13804,11 +13868,17 @@ class postgresql {
     });
     tx_ = &*work;
     struct reset {
-      pqxx::transaction_base*& tx;
-      ~reset() { tx = nullptr; }
-    } reset_tx{tx_};
+      postgresql& d;
+      ~reset() {
+        d.tx_ = nullptr;
+        d.pending_.clear();
+        d.holding_.reset();
+      }
+    } reset_tx{*this};
+    held_failed_at_.reset();
     try {
       body();
+      send_pending();
     } catch (...) {
       forget_known();  // what the transaction created is gone
       try {
@@ -13965,8 +14035,16 @@ class postgresql {
       throw operation_failed(strata::describe(o), "CREATE INDEX CONCURRENTLY cannot run inside a transaction; declare the revision "
                                                   "non-transactional (static constexpr bool transactional = false;) so that it runs "
                                                   "alone, outside one");
-    try {
+    if (holding_ && !strata::holds_alternative<op::run>(o) && !strata::holds_alternative<op::backfill>(o)) {
+      for (auto& statement : postgresql_sql::statements(o, {.schema = options_.schema})) {
+        if (statement_listener_) statement_listener_(statement);
+        pending_.push_back({std::move(statement), &o, *holding_});
+      }
+      return;
+    }
+    failing_as(o, [&] {
       if (const auto* x = strata::get_if<op::run>(&o)) {
+        send_pending();
         connection_view view(*conn_, tx_);
         x->function(view);
       } else if (const auto* b = strata::get_if<op::backfill>(&o)) {
@@ -13977,6 +14055,55 @@ class postgresql {
           with_transaction([&](pqxx::transaction_base& t) { t.exec(statement); });
         }
       }
+    });
+  }
+
+  // The held statements in one query string (see hold_statements()), in a pqxx::subtransaction: its
+  // SAVEPOINT, the string, its RELEASE. A failed statement rolls libpqxx's transaction back, and the
+  // subtransaction's only to its savepoint, so that the statements can run again one at a time. Each
+  // ends with a line break before its semicolon, so that one that ends in a -- comment does not
+  // swallow the next.
+  void send_pending() {
+    if (pending_.empty() || tx_ == nullptr) return;
+    const auto batch = std::exchange(pending_, {});
+    held_failed_at_ = batch.front().revision;
+    auto* parent = dynamic_cast<pqxx::dbtransaction*>(tx_);
+    bool sent = false;
+    // Three statements or fewer go one at a time: as many round trips as the savepoint's three.
+    if (batch.size() > 3 && parent != nullptr) {
+      std::size_t size = 0;
+      for (const auto& h : batch) size += h.sql.size() + 3;
+      std::string sql;
+      sql.reserve(size);
+      for (const auto& h : batch) {
+        sql += h.sql;
+        sql += "\n;\n";
+      }
+      failing_as(*batch.front().o, [&] {
+        pqxx::subtransaction held(*parent, "strata_held");
+        try {
+          held.exec(sql);
+        } catch (const pqxx::broken_connection&) {
+          throw;
+        } catch (const pqxx::sql_error&) {
+          return;  // rolled back to its savepoint: each alone, below
+        }
+        held.commit();
+        sent = true;
+      });
+    }
+    for (std::size_t i = 0; !sent && i < batch.size(); ++i) {
+      held_failed_at_ = batch[i].revision;
+      failing_as(*batch[i].o, [&] { tx_->exec(batch[i].sql); });
+    }
+    held_failed_at_.reset();
+  }
+
+  // f(), its exceptions made operation_failed for operation o.
+  template <class F>
+  void failing_as(const operation& o, F&& f) {
+    try {
+      f();
     } catch (const pqxx::broken_connection& e) {
       lost(strata::describe(o), e);
     } catch (const pqxx::sql_error& e) {
@@ -14021,6 +14148,14 @@ class postgresql {
   std::optional<std::string> resume_after_;       // resume_backfill_after()'s key, for the next backfill
   std::optional<std::string> backfill_reached_;   // the running backfill's last committed key
   std::optional<std::string> reached_in_batch_;   // and the batch's running
+  struct pending_statement {
+    std::string sql;
+    const operation* o;    // the operation it renders, alive until the transaction ends
+    std::size_t revision;  // hold_statements()'s k
+  };
+  std::vector<pending_statement> pending_;   // statements held, not sent yet
+  std::optional<std::size_t> holding_;       // hold_statements()'s k, while holding
+  std::optional<std::size_t> held_failed_at_;
 };
 
 static_assert(Dialect<postgresql>);
@@ -14031,6 +14166,7 @@ static_assert(BacksUp<postgresql>);
 static_assert(HoldsMigrationLock<postgresql>);
 static_assert(KeepsHistory<postgresql>);
 static_assert(WritesHistoryRows<postgresql>);
+static_assert(HoldsStatements<postgresql>);
 static_assert(FindsLeftovers<postgresql>);
 static_assert(ReportsProgress<postgresql>);
 static_assert(ResumesBackfills<postgresql>);

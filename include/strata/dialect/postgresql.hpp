@@ -242,14 +242,33 @@ class postgresql {
   }
 
   // Runs each operation's statements as postgresql_sql renders them (qualified with the schema option).
+  // Inside a transaction after hold_statements(), the statements are held, to be sent with others.
   void apply(std::span<const operation> operations) {
     if (operations.empty()) return;
-    guarded("creating the schema", [&] {
-      with_transaction([&](pqxx::transaction_base& t) { ensure_schema(t); });
-      return 0;
-    });
+    if (!schema_ready())
+      guarded("creating the schema", [&] {
+        with_transaction([&](pqxx::transaction_base& t) { ensure_schema(t); });
+        return 0;
+      });
     for (const auto& o : operations) apply_one(o);
   }
+
+  // HoldsStatements. Each statement is a round trip, and most of an upgrade's time on a nearby server;
+  // held, a group's statements go in one query string, sent when the transaction next reads or writes,
+  // after a SAVEPOINT of their own. If the string fails, the transaction rolls back to that savepoint
+  // and the statements run again one at a time: the one that fails again is reported as it would have
+  // been alone (a statement that is not repeatable, say one that depends on the time, may pass then;
+  // a lock or statement timeout is waited out twice).
+  void hold_statements(std::size_t k) {
+    if (tx_ == nullptr || outside_transaction_ || test_work_) return;
+    holding_ = k;
+    held_failed_at_.reset();
+  }
+  void send_held() {
+    send_pending();
+    holding_.reset();
+  }
+  [[nodiscard]] std::optional<std::size_t> held_failed_at() const { return held_failed_at_; }
 
   // The database's schemas but its own (HasSchemas): pg_catalog, information_schema, pg_toast, pg_temp_N ...
   std::vector<std::string> schemas() {
@@ -799,6 +818,7 @@ class postgresql {
   template <class F>
   void with_transaction(F&& f) {
     if (tx_ != nullptr) {
+      send_pending();
       f(*tx_);
     } else {
       pqxx::nontransaction n(*conn_);
@@ -811,6 +831,7 @@ class postgresql {
   template <class F>
   void atomically(F&& f) {
     if (tx_ != nullptr) {
+      send_pending();
       f(*tx_);
     } else {
       pqxx::work w(*conn_);
@@ -867,8 +888,9 @@ class postgresql {
   }
 
   // The schema option's schema is created under the lock before a migration's first write.
+  [[nodiscard]] bool schema_ready() const { return options_.schema.empty() || (held_ && schema_known_); }
   void ensure_schema(pqxx::transaction_base& t) {
-    if (options_.schema.empty() || (held_ && schema_known_)) return;
+    if (schema_ready()) return;
     if (t.exec_params("SELECT 1 FROM pg_namespace WHERE nspname = $1", options_.schema).empty())
       t.exec("CREATE SCHEMA IF NOT EXISTS " + quote(options_.schema));
     schema_known_ = held_.has_value();
@@ -1023,11 +1045,17 @@ class postgresql {
     });
     tx_ = &*work;
     struct reset {
-      pqxx::transaction_base*& tx;
-      ~reset() { tx = nullptr; }
-    } reset_tx{tx_};
+      postgresql& d;
+      ~reset() {
+        d.tx_ = nullptr;
+        d.pending_.clear();
+        d.holding_.reset();
+      }
+    } reset_tx{*this};
+    held_failed_at_.reset();
     try {
       body();
+      send_pending();
     } catch (...) {
       forget_known();  // what the transaction created is gone
       try {
@@ -1184,8 +1212,16 @@ class postgresql {
       throw operation_failed(strata::describe(o), "CREATE INDEX CONCURRENTLY cannot run inside a transaction; declare the revision "
                                                   "non-transactional (static constexpr bool transactional = false;) so that it runs "
                                                   "alone, outside one");
-    try {
+    if (holding_ && !strata::holds_alternative<op::run>(o) && !strata::holds_alternative<op::backfill>(o)) {
+      for (auto& statement : postgresql_sql::statements(o, {.schema = options_.schema})) {
+        if (statement_listener_) statement_listener_(statement);
+        pending_.push_back({std::move(statement), &o, *holding_});
+      }
+      return;
+    }
+    failing_as(o, [&] {
       if (const auto* x = strata::get_if<op::run>(&o)) {
+        send_pending();
         connection_view view(*conn_, tx_);
         x->function(view);
       } else if (const auto* b = strata::get_if<op::backfill>(&o)) {
@@ -1196,6 +1232,55 @@ class postgresql {
           with_transaction([&](pqxx::transaction_base& t) { t.exec(statement); });
         }
       }
+    });
+  }
+
+  // The held statements in one query string (see hold_statements()), in a pqxx::subtransaction: its
+  // SAVEPOINT, the string, its RELEASE. A failed statement rolls libpqxx's transaction back, and the
+  // subtransaction's only to its savepoint, so that the statements can run again one at a time. Each
+  // ends with a line break before its semicolon, so that one that ends in a -- comment does not
+  // swallow the next.
+  void send_pending() {
+    if (pending_.empty() || tx_ == nullptr) return;
+    const auto batch = std::exchange(pending_, {});
+    held_failed_at_ = batch.front().revision;
+    auto* parent = dynamic_cast<pqxx::dbtransaction*>(tx_);
+    bool sent = false;
+    // Three statements or fewer go one at a time: as many round trips as the savepoint's three.
+    if (batch.size() > 3 && parent != nullptr) {
+      std::size_t size = 0;
+      for (const auto& h : batch) size += h.sql.size() + 3;
+      std::string sql;
+      sql.reserve(size);
+      for (const auto& h : batch) {
+        sql += h.sql;
+        sql += "\n;\n";
+      }
+      failing_as(*batch.front().o, [&] {
+        pqxx::subtransaction held(*parent, "strata_held");
+        try {
+          held.exec(sql);
+        } catch (const pqxx::broken_connection&) {
+          throw;
+        } catch (const pqxx::sql_error&) {
+          return;  // rolled back to its savepoint: each alone, below
+        }
+        held.commit();
+        sent = true;
+      });
+    }
+    for (std::size_t i = 0; !sent && i < batch.size(); ++i) {
+      held_failed_at_ = batch[i].revision;
+      failing_as(*batch[i].o, [&] { tx_->exec(batch[i].sql); });
+    }
+    held_failed_at_.reset();
+  }
+
+  // f(), its exceptions made operation_failed for operation o.
+  template <class F>
+  void failing_as(const operation& o, F&& f) {
+    try {
+      f();
     } catch (const pqxx::broken_connection& e) {
       lost(strata::describe(o), e);
     } catch (const pqxx::sql_error& e) {
@@ -1240,6 +1325,14 @@ class postgresql {
   std::optional<std::string> resume_after_;       // resume_backfill_after()'s key, for the next backfill
   std::optional<std::string> backfill_reached_;   // the running backfill's last committed key
   std::optional<std::string> reached_in_batch_;   // and the batch's running
+  struct pending_statement {
+    std::string sql;
+    const operation* o;    // the operation it renders, alive until the transaction ends
+    std::size_t revision;  // hold_statements()'s k
+  };
+  std::vector<pending_statement> pending_;   // statements held, not sent yet
+  std::optional<std::size_t> holding_;       // hold_statements()'s k, while holding
+  std::optional<std::size_t> held_failed_at_;
 };
 
 static_assert(Dialect<postgresql>);
@@ -1250,6 +1343,7 @@ static_assert(BacksUp<postgresql>);
 static_assert(HoldsMigrationLock<postgresql>);
 static_assert(KeepsHistory<postgresql>);
 static_assert(WritesHistoryRows<postgresql>);
+static_assert(HoldsStatements<postgresql>);
 static_assert(FindsLeftovers<postgresql>);
 static_assert(ReportsProgress<postgresql>);
 static_assert(ResumesBackfills<postgresql>);
