@@ -451,10 +451,20 @@ std::string history_key() {
   return text;
 }
 
+// How a template is migrated: in one transaction (transaction_mode::all; a non-transactional
+// revision splits it). A template that fails is dropped whole, so nothing is gained by committing
+// revision by revision, and one commit saves a commit per revision (on PostgreSQL its WAL flush) and
+// the round trips of the revisions' statements.
+inline migrator_options template_migration() {
+  migrator_options options;
+  options.transactions = transaction_mode::all;
+  return options;
+}
+
 // A new in-memory database, migrated to the history's heads, as bytes.
 template <History H, SnapshotsDatabases D>
 std::vector<unsigned char> migrated_image() {
-  migrator<D> m(H{}, D::provisioner::open_snapshot({}));
+  migrator<D> m(H{}, template_migration(), D::provisioner::open_snapshot({}));
   m.upgrade("heads");
   return D::provisioner::snapshot(m.dialect());
 }
@@ -788,7 +798,7 @@ class pooled_template {
         p.create(building);
         try {
           {
-            migrator<D> m(H{}, p.open(building));
+            migrator<D> m(H{}, detail::template_migration(), p.open(building));
             m.upgrade("heads");
           }
           p.mark_template(building);
