@@ -457,8 +457,7 @@ TEST_F(PostgresqlOperations, RunGetsTheTransactionWithParametersAndNull) {
 
 // ---- a group's statements, sent together ------------------------------------------------------------------
 
-std::vector<strata::connection::row> seen_by_later_run;
-void read_seen(strata::connection& db) { seen_by_later_run = db.query("SELECT count(*) FROM seen WHERE later IS NULL"); }
+void read_seen(strata::connection& db) { seen_by_run = db.query("SELECT count(*) FROM seen WHERE later IS NULL"); }
 
 namespace together {
 struct create : strata::revision<"a20000000001", strata::base> {
@@ -492,7 +491,7 @@ using history = strata::history<create, record, later>;
 TEST_F(PostgresqlOperations, AGroupsStatementsGoToTheServerTogether) {
   strata::migrator_options all;
   all.transactions = strata::transaction_mode::all;
-  seen_by_later_run.clear();
+  seen_by_run.clear();
   pg grouped{together::history{}, all, url()};
   EXPECT_EQ(grouped.upgrade().size(), 3U);
   const auto q = db().rows("SELECT q FROM seen").at(0).at(0).value();
@@ -500,14 +499,14 @@ TEST_F(PostgresqlOperations, AGroupsStatementsGoToTheServerTogether) {
   EXPECT_NE(q.find("INSERT INTO seen (q) SELECT current_query()"), std::string::npos) << q;
   EXPECT_NE(q.find("ADD COLUMN"), std::string::npos) << q;
   EXPECT_NE(q.find("later"), std::string::npos) << q;
-  EXPECT_EQ(seen_by_later_run, (std::vector<strata::connection::row>{{"1"}}));
+  EXPECT_EQ(seen_by_run, (std::vector<strata::connection::row>{{"1"}}));
 
   pg{together::history{}, url()}.downgrade("base");
-  seen_by_later_run.clear();
+  seen_by_run.clear();
   pg per_revision{together::history{}, url()};
   EXPECT_EQ(per_revision.upgrade().size(), 3U);
   EXPECT_EQ(db().rows("SELECT q FROM seen"), (table_rows{{"INSERT INTO seen (q) SELECT current_query()"}}));
-  EXPECT_EQ(seen_by_later_run, (std::vector<strata::connection::row>{{"1"}}));
+  EXPECT_EQ(seen_by_run, (std::vector<strata::connection::row>{{"1"}}));
 }
 
 // ---- the schema option ------------------------------------------------------------------------------------

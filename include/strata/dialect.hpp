@@ -324,7 +324,8 @@ concept ResumesBackfills = Dialect<D> && requires(D& d, std::function<void(std::
 // ---- ReportsStatements: the SQL that runs ------------------------------------------------------------
 
 // A model tells a listener each statement it executes for operations, as D::sql rendered it, just
-// before running it (from inside apply(), on the migrating thread). What the dialect runs besides
+// before running it, or, where it holds statements (HoldsStatements), when it holds it (from inside
+// apply(), on the migrating thread). What the dialect runs besides
 // (locks, the version table, pragmas that save and restore a connection's settings, SQLite's
 // probes of views and triggers and its sqlite_sequence carry-over) is not reported. No listener
 // (the default) costs nothing.

@@ -5956,7 +5956,8 @@ concept ResumesBackfills = Dialect<D> && requires(D& d, std::function<void(std::
 // ---- ReportsStatements: the SQL that runs ------------------------------------------------------------
 
 // A model tells a listener each statement it executes for operations, as D::sql rendered it, just
-// before running it (from inside apply(), on the migrating thread). What the dialect runs besides
+// before running it, or, where it holds statements (HoldsStatements), when it holds it (from inside
+// apply(), on the migrating thread). What the dialect runs besides
 // (locks, the version table, pragmas that save and restore a connection's settings, SQLite's
 // probes of views and triggers and its sqlite_sequence carry-over) is not reported. No listener
 // (the default) costs nothing.
@@ -13083,7 +13084,7 @@ class postgresql {
   // been alone (a statement that is not repeatable, say one that depends on the time, may pass then;
   // a lock or statement timeout is waited out twice).
   void hold_statements(std::size_t k) {
-    if (tx_ == nullptr || outside_transaction_ || test_work_) return;
+    if (tx_ == nullptr) return;  // a non-transactional unit's: each statement runs as it comes
     holding_ = k;
     held_failed_at_.reset();
   }
