@@ -320,7 +320,7 @@ struct create : strata::revision<"e00000000001", strata::base> {
 };
 struct concurrently : strata::revision<"e00000000002", "e00000000001"> {
   static constexpr std::string_view message = "index without blocking writes";
-  static constexpr bool irreversible = true;
+  [[maybe_unused]] static constexpr bool irreversible = true;  // read by strata::review, which these tests do not run
   static constexpr bool transactional = false;
   static constexpr void upgrade(strata::ops& op) {
     op.run(&count_events, "count events");
@@ -703,7 +703,7 @@ TEST_F(PostgresqlOperations, DescribeMasksThePassword) {
 namespace catalog {
 struct create : strata::revision<"d10000000001", strata::base> {
   static constexpr std::string_view message = "a schema with everything";
-  static constexpr bool irreversible = true;
+  [[maybe_unused]] static constexpr bool irreversible = true;
   static constexpr void upgrade(strata::ops& op) {
     op.create_table("parents", {column("id", strata::integer).primary_key(), column("name", strata::text).unique()});
     op.create_table("children", {column("id", strata::integer).primary_key(), column("parent_id", strata::integer).references("parents", "id"),

@@ -6,7 +6,9 @@
 #include <strata/dialect/sqlite.hpp>
 #include <strata/strata.hpp>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -432,13 +435,14 @@ TEST(SqliteKeptTemplate, ItsNoteCarriesTheDigestOfItsBytes) {
   const auto built = read_note();
   const auto digest = strata::testing::detail::stamped_digest(built);
   ASSERT_TRUE(digest.has_value()) << built;
+  EXPECT_EQ(strata::testing::detail::stamped_file(built), strata::sqlite::provisioner(dir).identity(file.stem().string()));
   std::ifstream in(file, std::ios::binary);
   const std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_EQ(*digest, strata::testing::detail::image_digest(bytes));
 
   std::ofstream(note_path, std::ios::trunc) << "strata::testing template; last used 2026-01-01; image " << *digest << "\n";
   EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 0 head f1a000000002 note 1"});
-  EXPECT_EQ(read_note(), built);  // today's date, the same digest
+  EXPECT_EQ(read_note(), built);  // today's date, the same digest, and the file's identity again
 
   std::ofstream(note_path, std::ios::trunc) << "strata::testing template; last used 2026-01-01\n";
   EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
@@ -449,6 +453,128 @@ TEST(SqliteKeptTemplate, ItsNoteCarriesTheDigestOfItsBytes) {
   const std::vector<unsigned char> rebuilt((std::istreambuf_iterator<char>(again)), std::istreambuf_iterator<char>());
   EXPECT_EQ(strata::testing::detail::stamped_digest(read_note()), strata::testing::detail::image_digest(rebuilt));
   std::filesystem::remove_all(dir);
+}
+
+// A process trusts a kept template whose file's identity (its modification time, to the clock's
+// precision) is the one noted with its digest, without reading all its bytes. One whose identity
+// changed is read whole and checked by its digest, and its note takes the new identity.
+TEST(SqliteKeptTemplate, ItsFilesIdentityAsNotedSparesReadingItWhole) {
+  const auto dir = fresh_folder("identity");
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
+  const auto file = templates_in(dir).at(0);
+  const auto stem = file.stem().string();
+  auto note_path = file;
+  note_path.replace_extension(".note");
+  auto noted_file = [&] {
+    std::string line;
+    std::getline(std::ifstream(note_path), line);
+    return strata::testing::detail::stamped_file(line);
+  };
+  strata::sqlite::provisioner p(dir);
+  EXPECT_EQ(noted_file(), p.identity(stem));
+
+  // Touched: the same bytes under another identity, found whole by their digest.
+  std::filesystem::last_write_time(file, std::filesystem::last_write_time(file) + std::chrono::seconds(1));
+  const auto touched = p.identity(stem);
+  EXPECT_NE(noted_file(), touched);
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 0 head f1a000000002 note 1"});
+  EXPECT_EQ(noted_file(), touched);
+
+  auto edit = [&] {
+    std::filesystem::permissions(file, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
+    SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
+    db.exec("UPDATE alembic_version SET version_num = 'f1a000000001'");
+  };
+  // Edited, and its modification time put back by hand: what the identity cannot tell, trusted as noted.
+  const auto noted_time = std::filesystem::last_write_time(file);
+  edit();
+  std::filesystem::last_write_time(file, noted_time);
+  EXPECT_EQ(p.identity(stem), touched);
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 0 head f1a000000001 note 1"});
+  // The same edit, its time left as it was: read whole, and built again.
+  edit();
+  EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
+  EXPECT_EQ(noted_file(), p.identity(stem));
+  std::filesystem::remove_all(dir);
+}
+
+// A process does not compute its template's name when an earlier process of the same build left it
+// in the temporary folder (strata_names_<hash>, this user's): computing it runs every revision's
+// upgrade(). A file that does not hold a template's name, or that is another user's, is not read,
+// and the name is computed and written again.
+TEST(SqliteKeptTemplate, ItsNameIsRememberedForTheNextProcessOfTheSameBuild) {
+  const auto dir = fresh_folder("names");
+  const auto temporary = dir / "tmp";
+  std::filesystem::create_directories(temporary);
+  const auto computed = strata::testing::detail::template_name_of(strata::testing::detail::history_key<kept_history, strata::sqlite>());
+  EXPECT_EQ((strata::testing::kept_template_name<kept_history, strata::sqlite>()), computed);
+  EXPECT_EQ(run_children(dir, "kept", 1, temporary), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
+  std::vector<std::filesystem::path> remembered;
+  for (const auto& e : std::filesystem::directory_iterator(temporary))
+    if (e.path().filename().string().starts_with("strata_names_")) remembered.push_back(e.path());
+  ASSERT_EQ(remembered.size(), 1U);
+  const auto file = remembered.front();
+  auto content = [&] {
+    std::string line;
+    std::getline(std::ifstream(file), line);
+    return line;
+  };
+  EXPECT_EQ(content(), computed);
+  EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::all, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+
+  // The next process reads the name there: given another one, it builds (and names) that template.
+  const std::string planted = "strata_tpl_00000000000000aa";
+  std::ofstream(file, std::ios::trunc) << planted << "\n";
+  EXPECT_EQ(run_children(dir, "kept", 1, temporary), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
+  EXPECT_TRUE(std::filesystem::exists(dir / (planted + ".db")));
+  EXPECT_EQ(content(), planted);
+
+  // Not a template's name: computed, the right template found, the file written again.
+  std::ofstream(file, std::ios::trunc) << "../../elsewhere\n";
+  EXPECT_EQ(run_children(dir, "kept", 1, temporary), std::vector<std::string>{"migrated 0 head f1a000000002 note 1"});
+  EXPECT_EQ(content(), computed);
+  if (::geteuid() == 0) {  // another user's file is not read (root can make one)
+    std::ofstream(file, std::ios::trunc) << planted << "\n";
+    ASSERT_EQ(::chown(file.c_str(), 65534, 65534), 0);
+    EXPECT_EQ(run_children(dir, "kept", 1, temporary), std::vector<std::string>{"migrated 0 head f1a000000002 note 1"});
+    EXPECT_EQ(content(), computed);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// What a remembered name is filed under: the build ids of the objects holding the given addresses
+// (a line), and where in them each address is (a line each).
+TEST(CodeIdentity, TellsObjectsAndPlacesInThemApart) {
+  static char first = 0, second = 0;
+  const auto at = [](const void* p) { return reinterpret_cast<std::uintptr_t>(p); };
+  const auto lines = [](const std::optional<std::string>& text) {
+    std::vector<std::string> out;
+    if (!text) return out;
+    std::istringstream in(*text);
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
+  };
+  const std::uintptr_t here[] = {at(&first)}, there[] = {at(&second)}, both[] = {at(&first), at(&second)};
+  const auto a = strata::detail::code_identity(here);
+  ASSERT_TRUE(a.has_value()) << "this test program is position-independent and has a build id (Debian's defaults)";
+  EXPECT_EQ(strata::detail::code_identity(here), a);  // the same every time
+  const auto b = strata::detail::code_identity(there);
+  const auto la = lines(a), lb = lines(b);
+  ASSERT_EQ(la.size(), 2U) << *a;
+  ASSERT_EQ(lb.size(), 2U);
+  EXPECT_EQ(la[0], lb[0]);  // one object (its build id, and a space), two places
+  EXPECT_EQ(std::count(la[0].begin(), la[0].end(), ' '), 1) << la[0];
+  EXPECT_NE(la[1], lb[1]);
+  EXPECT_EQ(lines(strata::detail::code_identity(both)), (std::vector<std::string>{la[0], la[1], lb[1]}));
+  const std::uintptr_t with_libc[] = {at(&first), reinterpret_cast<std::uintptr_t>(&::getpid)};
+  const auto c = lines(strata::detail::code_identity(with_libc));
+  ASSERT_EQ(c.size(), 3U);
+  EXPECT_EQ(std::count(c[0].begin(), c[0].end(), ' '), 2) << c[0];  // two objects
+  EXPECT_TRUE(c[0].starts_with(la[0])) << c[0];
+  EXPECT_TRUE(c[2].starts_with("1+")) << c[2];
+  const auto heap = std::make_unique<int>(0);
+  const std::uintptr_t on_heap[] = {at(heap.get())};
+  EXPECT_EQ(strata::detail::code_identity(on_heap), std::nullopt);  // in no loaded object
 }
 
 // STRATA_TEMPLATE_DIR that cannot be a folder is one sentence saying so.

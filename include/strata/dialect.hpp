@@ -576,7 +576,10 @@ class byte_image;  // strata/byte_image.hpp, which a dialect that KeepsSnapshots
 //                                            // else the temporary folder)
 //   std::optional<byte_image> read(std::string_view name);   // its bytes (SQLite: the file, mapped);
 //                                                            // none when there is no such database
-// Law: read(name) after write(name, image) is the image; a rename() into `name` is seen whole or not.
+// Laws: read(name) after write(name, image) is the image; a rename() into `name` is seen whole or
+// not; identity(name) changes whenever the bytes do (SQLite: the file's modification time, set to
+// the clock's full precision), and a rename keeps it: strata::testing trusts a kept template whose
+// identity is the one noted with its digest, without reading all its bytes.
 // Models: strata::sqlite.
 template <class D>
 concept KeepsSnapshots = SnapshotsDatabases<D> && ClonesDatabases<D> && requires(typename D::provisioner& p, std::string_view name) {

@@ -111,8 +111,8 @@ void drop_quietly(typename D::provisioner& p, const std::string& name) noexcept 
 
 // 16 lowercase hex digits of a 64-bit value (names and digests of strata::testing).
 inline std::string hex_of(std::uint64_t value) {
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(value));
+  std::string hex(16, '0');
+  for (auto at = hex.rbegin(); at != hex.rend(); ++at, value >>= 4) *at = "0123456789abcdef"[value & 0xF];
   return hex;
 }
 

@@ -9,10 +9,12 @@
 //                            database kept_template_name<H, D>() of for_templates()' place (SQLite:
 //                            $STRATA_TEMPLATE_DIR, else the temporary folder): built once under the
 //                            place's lock, written under another name, noted with the digest of
-//                            its bytes and renamed into place, and checked by each process that
-//                            reads it (whole, the bytes its builder noted; opening it to ask its
-//                            revision would parse its whole schema); built again when it is not.
-//                            Migrated once per process otherwise.
+//                            its bytes and its file's identity and renamed into place, and checked
+//                            by each process that reads it (whole, the bytes its builder noted: the
+//                            identity unchanged, else the digest; opening it to ask its revision
+//                            would parse its whole schema); built again when it is not. Its name
+//                            is remembered in the temporary folder for the next process of the
+//                            same build (remembered_name). Migrated once per process otherwise.
 //   pooled_template<H, D>    (ClonesDatabases: PostgreSQL) the history migrated once per place into a
 //                            template database named by a hash of the history (template_name), shared
 //                            by test processes; clones are the place's own copies of it, made ahead by
@@ -52,8 +54,15 @@
 #include <utility>
 #include <vector>
 
+#if !defined(_WIN32)
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#endif
+
 #include <strata/byte_image.hpp>
 #include <strata/detail/graph_check.hpp>
+#include <strata/detail/loaded_code.hpp>
 #include <strata/dialect.hpp>
 #include <strata/errors.hpp>
 #include <strata/history.hpp>
@@ -266,9 +275,9 @@ std::string history_fingerprint() {
 inline std::string utc_date(int days_ago = 0) {
   using namespace std::chrono;
   const year_month_day d{floor<days>(system_clock::now()) - days(days_ago)};
-  char text[16];
-  std::snprintf(text, sizeof text, "%04d-%02u-%02u", static_cast<int>(d.year()), static_cast<unsigned>(d.month()), static_cast<unsigned>(d.day()));
-  return text;
+  const auto two = [](unsigned n) { return std::string{static_cast<char>('0' + n / 10 % 10), static_cast<char>('0' + n % 10)}; };
+  const auto year = static_cast<unsigned>(static_cast<int>(d.year()));
+  return two(year / 100) + two(year % 100) + "-" + two(static_cast<unsigned>(d.month())) + "-" + two(static_cast<unsigned>(d.day()));
 }
 
 // Drops the database `name` of a place when a clone is released (a snapshot template's clones).
@@ -331,10 +340,15 @@ void under_template_lock(typename D::provisioner& p, const std::string& name, F&
 // of other histories not used for 14 days are dropped (unnoted ones are noted, to age from now).
 // Best effort: a template in use or being noted by another process is left alone.
 inline constexpr int unused_days = 14;
-// A kept snapshot template's note also carries the digest of its bytes ("...; image <16 hex>"),
-// written before it is renamed into place and kept by each later note.
+// A kept snapshot template's note also carries the digest of its bytes ("...; image <16 hex>"), and
+// the identity() of the file that digest was taken of ("; file <identity>"): written before it is
+// renamed into place, kept by each later note, and added by a process that found the bytes whole by
+// their digest. A process that finds the file's identity as noted trusts its bytes without reading
+// them all (a KeepsSnapshots identity changes whenever the bytes do; the digest of 458 KB read for
+// the first time in a process took 0.2-0.35 ms on a VM).
 inline constexpr std::string_view used_stamp = "strata::testing template; last used ";
 inline constexpr std::string_view digest_stamp = "; image ";
+inline constexpr std::string_view file_stamp = "; file ";
 inline std::optional<std::string> stamped_date(const std::optional<std::string>& note) {
   if (!note || !note->starts_with(used_stamp) || note->size() < used_stamp.size() + 10) return std::nullopt;
   const auto rest = std::string_view(*note).substr(used_stamp.size() + 10);
@@ -344,23 +358,42 @@ inline std::optional<std::string> stamped_date(const std::optional<std::string>&
 inline std::optional<std::string> stamped_digest(const std::optional<std::string>& note) {
   if (!stamped_date(note)) return std::nullopt;
   const auto rest = std::string_view(*note).substr(used_stamp.size() + 10);
-  if (!rest.starts_with(digest_stamp) || rest.size() != digest_stamp.size() + 16) return std::nullopt;
-  return std::string(rest.substr(digest_stamp.size()));
+  if (!rest.starts_with(digest_stamp) || rest.size() < digest_stamp.size() + 16) return std::nullopt;
+  if (const auto after = rest.substr(digest_stamp.size() + 16); !after.empty() && !after.starts_with(file_stamp)) return std::nullopt;
+  return std::string(rest.substr(digest_stamp.size(), 16));
 }
-inline std::string used_note(const std::optional<std::string>& digest) {
+inline std::optional<std::string> stamped_file(const std::optional<std::string>& note) {
+  if (!stamped_digest(note)) return std::nullopt;
+  const auto after = std::string_view(*note).substr(used_stamp.size() + 10 + digest_stamp.size() + 16);
+  if (after.size() <= file_stamp.size()) return std::nullopt;
+  return std::string(after.substr(file_stamp.size()));
+}
+inline std::string used_note(const std::optional<std::string>& digest, const std::optional<std::string>& file = std::nullopt) {
   auto out = std::string(used_stamp) + utc_date();
-  if (digest) out += std::string(digest_stamp) + *digest;
+  if (digest) {
+    out += std::string(digest_stamp) + *digest;
+    if (file) out += std::string(file_stamp) + *file;
+  }
   return out;
 }
 // `note`: the template's note as the caller read it. Written under the template's lock, under which
 // another process's housekeeping reads the note again before it drops an unused template
 // (drop_unused_templates): a template noted as used today is not dropped, even by a process that
-// read its old note a moment before. False when it could not be noted: another process noted it at
+// read its old note a moment before. `file`: the identity of the file the caller found whole by its
+// digest, noted when the note has another (not when the file is no longer that one: a process built
+// it again meanwhile, and noted it). False when it could not be noted: another process noted it at
 // the same moment, or dropped it (its housekeeping held the lock while this one waited for it).
 template <ClonesDatabases D>
-bool mark_used(typename D::provisioner& p, const std::string& name, const std::optional<std::string>& note) {
+bool mark_used(typename D::provisioner& p, const std::string& name, const std::optional<std::string>& note,
+               const std::optional<std::string>& file = std::nullopt) {
   try {
-    if (stamped_date(note) != utc_date()) under_template_lock<D>(p, name, [&] { p.note(name, used_note(stamped_digest(note))); });
+    const auto noted = stamped_file(note);
+    const bool refile = file && stamped_digest(note) && file != noted;
+    if (stamped_date(note) != utc_date() || refile)
+      under_template_lock<D>(p, name, [&] {
+        if (file && p.identity(name) != *file) return;
+        p.note(name, used_note(stamped_digest(note), refile ? file : noted));
+      });
     return true;
   } catch (const std::exception&) {  // NOLINT: the caller's to judge
     return false;
@@ -436,11 +469,13 @@ void drop_unused_templates(typename D::provisioner& p, const std::string& kept) 
 }
 
 // What a kept snapshot template's name hashes: the dialect, and each revision's id, down ids,
-// transactional flag and checksum (revision_info::checksum(): computed at compile time), in order.
-// An edited revision gets a new template; computing it replays nothing.
+// transactional flag and checksum (revision_info::checksum(), computed on first use), in order.
+// An edited revision gets a new template; computing it replays nothing. "snapshot 2": the notes
+// carry the file's identity, which strata before it took for a damaged note (it would build the
+// template again each time a later strata noted it).
 template <History H, Dialect D>
 std::string history_key() {
-  std::string text = "strata::testing snapshot 1 ";
+  std::string text = "strata::testing snapshot 2 ";
   text += D::name;
   for (const auto& r : H::revisions) {
     add_field(text, "revision", r.id);
@@ -470,23 +505,41 @@ std::vector<unsigned char> migrated_image() {
 }
 
 // The history's template kept on the place across processes (KeepsSnapshots), as bytes: read
-// when it is there and its bytes are those its builder noted (image_digest); else built (migrated
-// in memory, written as <name>_building_<session>, marked, noted with its digest and renamed into
-// place) under the place's lock, after which a damaged or edited one is dropped. Its name hashes
-// the history (kept_template_name), so bytes as built are the history at its heads.
+// when it is there and its bytes are those its builder noted (its file's identity as noted, else
+// their image_digest); else built (migrated in memory, written as <name>_building_<session>,
+// marked, noted with its digest and identity and renamed into place) under the place's lock, after
+// which a damaged or edited one is dropped. Its name hashes the history (kept_template_name), so
+// bytes as built are the history at its heads.
 template <History H, KeepsSnapshots D>
 byte_image kept_image(typename D::provisioner& p, const std::string& name) {
   std::optional<std::string> note;  // as found() read it
+  std::optional<std::string> file;  // the identity of the file it found whole, when it did not change meanwhile
+  auto identity = [&]() -> std::optional<std::string> {
+    try {
+      return p.identity(name);
+    } catch (const std::exception&) {  // NOLINT: not there
+      return std::nullopt;
+    }
+  };
   auto found = [&]() -> std::optional<byte_image> {
+    file.reset();
+    const auto before = identity();
     auto image = p.read(name);
     if (!image) return std::nullopt;
     note = p.note(name);
     const auto digest = stamped_digest(note);
-    if (digest && *digest == image_digest(image->bytes())) return image;
-    return std::nullopt;
+    if (!digest) return std::nullopt;
+    const bool steady = before && identity() == before;  // the file read is the one of that identity
+    if (steady && stamped_file(note) == before) {
+      file = before;
+      return image;
+    }
+    if (*digest != image_digest(image->bytes())) return std::nullopt;
+    if (steady) file = before;
+    return image;
   };
   if (auto image = found()) {
-    mark_used<D>(p, name, note);
+    mark_used<D>(p, name, note, file);
     return std::move(*image);
   }
   byte_image out;
@@ -502,7 +555,7 @@ byte_image kept_image(typename D::provisioner& p, const std::string& name) {
     try {
       p.write(building, out);
       p.mark_template(building);
-      p.note(building, used_note(image_digest(out)));
+      p.note(building, used_note(image_digest(out), p.identity(building)));  // a rename keeps it
       p.rename(building, name);
     } catch (...) {
       drop_quietly<D>(p, building);
@@ -519,19 +572,129 @@ byte_image kept_image(typename D::provisioner& p, const std::string& name) {
 namespace detail {
 // "strata_tpl_" + 16 hex digits of the hash of `key`.
 inline std::string template_name_of(const std::string& key) { return std::string(template_prefix) + hex_of(strata::detail::hash_id(key)); }
+
+// The files of remembered names (remembered_name), in the temporary folder.
+inline constexpr std::string_view remembered_names_prefix = "strata_names_";
+
+// Where the process before left a template's name, computed from the code and data at `sources`
+// (their code_identity): strata_names_<hash> in the temporary folder, this user's; empty when there
+// is no identity (or no such folder).
+inline std::string remembered_name_path(std::string_view kind, std::span<const std::uintptr_t> sources) {
+#if !defined(_WIN32)
+  const auto identity = strata::detail::code_identity(sources);
+  if (!identity) return {};
+  std::error_code ec;
+  const auto folder = std::filesystem::temp_directory_path(ec);
+  if (ec) return {};
+  std::string key = "strata::testing names 1\n";
+  ((key += kind) += '\n') += *identity;
+  key += std::to_string(::getuid());
+  return (folder / (std::string(remembered_names_prefix) + hex_of(strata::detail::hash_id(key)))).string();
+#else
+  (void)kind;
+  (void)sources;
+  return {};
+#endif
+}
+
+// The name in that file, when it is one (a template's name, in a regular file of this user's); none
+// otherwise.
+inline std::optional<std::string> read_remembered_name(const std::string& path) {
+#if !defined(_WIN32)
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return std::nullopt;
+  char text[64];
+  ssize_t n = -1;
+  if (struct stat info {}; ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_uid == ::getuid()) n = ::read(fd, text, sizeof text);
+  ::close(fd);
+  if (n <= 1 || text[n - 1] != '\n') return std::nullopt;
+  std::string name(text, static_cast<std::size_t>(n - 1));
+  if (!is_template_name(name)) return std::nullopt;
+  return name;
+#else
+  (void)path;
+  return std::nullopt;
+#endif
+}
+
+// Writes it, whole (a new file renamed over the old), for the next process. Best effort. Also
+// removes this user's files of names not written for a week (of builds gone since), which a
+// process does only here: when the code has changed, or once a week.
+inline void remember_name(const std::string& path, const std::string& name) noexcept {
+#if !defined(_WIN32)
+  try {
+    const auto temporary = path + "." + std::to_string(::getpid()) + ".tmp";
+    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return;
+    const auto text = name + "\n";
+    const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+    if (::close(fd) != 0 || !written || ::rename(temporary.c_str(), path.c_str()) != 0) {
+      ::unlink(temporary.c_str());
+      return;
+    }
+    const auto folder = std::filesystem::path(path).parent_path();
+    const auto week_ago = std::filesystem::file_time_type::clock::now() - std::chrono::hours(24 * 7);
+    std::error_code ec;
+    for (std::filesystem::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
+      const auto file = it->path().filename().string();
+      if (!file.starts_with(remembered_names_prefix)) continue;
+      struct stat info {};
+      std::error_code age;
+      if (::lstat(it->path().c_str(), &info) == 0 && S_ISREG(info.st_mode) && info.st_uid == ::getuid() &&
+          std::filesystem::last_write_time(it->path(), age) < week_ago && !age)
+        std::filesystem::remove(it->path(), age);
+    }
+  } catch (const std::exception&) {  // NOLINT: best effort
+  }
+#else
+  (void)path;
+  (void)name;
+#endif
+}
+
+// compute(), or the name the process before computed from the same builds of the code and data at
+// `sources` (remembered_name_path). Computing a history's name runs every revision's upgrade():
+// 0.5-1 ms in a fresh process at 200 revisions, mostly page faults on that code's first touch.
+template <class Compute>
+std::string remembered_name(std::string_view kind, std::span<const std::uintptr_t> sources, Compute&& compute) {
+  const auto path = remembered_name_path(kind, sources);
+  if (path.empty()) return std::forward<Compute>(compute)();
+  if (auto name = read_remembered_name(path)) return std::move(*name);
+  auto name = std::forward<Compute>(compute)();
+  remember_name(path, name);
+  return name;
+}
+
+// What a history's names are computed from: `tag` (a variable of the naming function's own, which
+// tells its instances apart), the history's revisions, and each one's upgrade() or its operations
+// recorded at compile time.
+template <History H>
+std::vector<std::uintptr_t> history_sources(const void* tag) {
+  std::vector<std::uintptr_t> out{reinterpret_cast<std::uintptr_t>(tag), reinterpret_cast<std::uintptr_t>(H::revisions.data())};
+  for (const auto& r : H::revisions) {
+    if (r.upgrade != nullptr) out.push_back(reinterpret_cast<std::uintptr_t>(r.upgrade));
+    if (r.frozen_upgrade != nullptr) out.push_back(reinterpret_cast<std::uintptr_t>(r.frozen_upgrade));
+  }
+  return out;
+}
 }  // namespace detail
 
-// "strata_tpl_" + 16 hex digits of the hash of the history (detail::history_fingerprint).
+// "strata_tpl_" + 16 hex digits of the hash of the history (detail::history_fingerprint). A process
+// reads it from where an earlier process of the same build left it (detail::remembered_name).
 template <History H, Dialect D>
 std::string template_name() {
-  return detail::template_name_of(detail::history_fingerprint<H, D>());
+  static char tag = 0;
+  return detail::remembered_name("template " + std::string(D::name), detail::history_sources<H>(&tag),
+                                 [] { return detail::template_name_of(detail::history_fingerprint<H, D>()); });
 }
 
 // "strata_tpl_" + 16 hex digits of the hash of the history's ids and checksums (detail::history_key):
-// the name of a snapshot template kept across processes.
+// the name of a snapshot template kept across processes. Remembered as template_name() is.
 template <History H, Dialect D>
 std::string kept_template_name() {
-  return detail::template_name_of(detail::history_key<H, D>());
+  static char tag = 0;
+  return detail::remembered_name("kept " + std::string(D::name), detail::history_sources<H>(&tag),
+                                 [] { return detail::template_name_of(detail::history_key<H, D>()); });
 }
 
 // The history migrated to its heads once per process, in a private in-memory database, kept as its
