@@ -27,11 +27,12 @@ namespace strata::detail {
 // For each address (code or data of a loaded object), the build id of the object holding it and
 // the address's offset in that object, as text (a line of the build ids, then a line per address:
 // its object's place in that line, '+', its offset): equal in two processes exactly when the
-// objects are the same builds and the addresses the same places in them. None where this cannot be told: an
-// address outside every loaded object, an object without a build id (linked with --build-id=none),
-// a main program that is not position-independent (there, a function's address may be a stub of
-// the program's own that jumps to a library's code), or a system other than Linux. An object linked
-// with a build id fixed by hand (--build-id=0x...) that does not change with its code defeats it.
+// objects are the same builds and the addresses the same places in them. None where this cannot be
+// told: an address outside every loaded object, an object without a build id (linked with
+// --build-id=none), a main program that is not position-independent (there, a function's address
+// may be a stub of the program's own that jumps to a library's code), or a system other than
+// Linux. An object linked with a build id fixed by hand (--build-id=0x...) that does not change
+// with its code defeats it.
 inline std::optional<std::string> code_identity(std::span<const std::uintptr_t> addresses) {
 #if defined(STRATA_DETAIL_LOADED_CODE)
   // The object's NT_GNU_BUILD_ID note, as hex; empty when it has none (or none that is mapped).
