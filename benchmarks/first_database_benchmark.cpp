@@ -11,10 +11,18 @@
 //   exit            from the child's return from main() to the parent's waitpid(): the
 //                   template's, the pool's and the clone's destructors, and the process's end.
 // The first run of each dialect may build the template (it is reported apart); the others find it.
+// SQLite's floor, in the same binary and run: a child that does only what cannot be left out of a
+// first database given the template's file name (mapping the file, writing the copy, opening it
+// with SQLite's C API with the two pragmas strata sets: foreign keys on, synchronous off), without
+// strata (no name to compute, no template to find or check).
 // The processes follow one another at once, each exiting as soon as it has its database; with a
 // pause, the parent waits that long between them, as a test's own run would (PostgreSQL: a
 // process's exit leaves the next one a spare whose copy the server is still making meanwhile).
 //   build-rel/benchmarks/strata_first_database_benchmark [runs, 15 by default] [pause in ms, 0 by default]
+// (benchmarks/compare_first_database.py compares two builds of it, one process of each in turn.)
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -29,6 +37,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include <sqlite3.h>
 
 #include <strata/dialect/sqlite.hpp>
 #include <strata/strata.hpp>
@@ -74,14 +84,48 @@ int child(long long started, long long cpu_started) {
   }
 }
 
+// SQLite's floor (see the top): the template file `source` copied to a new file and opened.
+int sqlite_floor_child(const char* source, long long started, long long cpu_started) {
+  const int in = ::open(source, O_RDONLY | O_CLOEXEC);
+  struct ::stat st {};
+  if (in < 0 || ::fstat(in, &st) != 0 || st.st_size <= 0) {
+    std::fprintf(stderr, "cannot read the template %s\n", source);
+    return 1;
+  }
+  const auto size = static_cast<std::size_t>(st.st_size);
+  void* bytes = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, in, 0);
+  ::close(in);
+  const char* tmp = std::getenv("TMPDIR");
+  const std::string copy = std::string(tmp != nullptr && *tmp != '\0' ? tmp : "/tmp") + "/strata_floor_" + std::to_string(::getpid()) + ".db";
+  const int out = ::open(copy.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (bytes == MAP_FAILED || out < 0 || ::write(out, bytes, size) != static_cast<ssize_t>(size) || ::close(out) != 0) {
+    std::fprintf(stderr, "cannot copy the template to %s\n", copy.c_str());
+    return 1;
+  }
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(copy.c_str(), &db, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK ||
+      sqlite3_exec(db, "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr) != SQLITE_OK ||
+      sqlite3_exec(db, "PRAGMA synchronous = OFF", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    std::fprintf(stderr, "cannot open %s: %s\n", copy.c_str(), db != nullptr ? sqlite3_errmsg(db) : "out of memory");
+    return 1;
+  }
+  const long long first = monotonic_ns() - started;
+  std::printf("%lld %lld %lld\n", first, cpu_ns() - cpu_started, monotonic_ns());
+  std::fflush(stdout);
+  sqlite3_close(db);
+  ::munmap(bytes, size);
+  ::unlink(copy.c_str());
+  return 0;
+}
+
 struct sample {
   double first_ms;
   double cpu_ms;
   double exit_ms;
 };
 
-// One child, started as `self --child <dialect>`; false when it failed.
-bool run_child(const char* self, const char* dialect, sample& out) {
+// One child, started as `self --child <dialect> [argument]`; false when it failed.
+bool run_child(const char* self, const char* dialect, const char* argument, sample& out) {
   int fds[2];
   if (::pipe(fds) != 0) return false;
   const pid_t pid = ::fork();
@@ -90,7 +134,7 @@ bool run_child(const char* self, const char* dialect, sample& out) {
     ::dup2(fds[1], 1);
     ::close(fds[0]);
     ::close(fds[1]);
-    ::execl(self, self, "--child", dialect, static_cast<char*>(nullptr));
+    ::execl(self, self, "--child", dialect, argument, static_cast<char*>(nullptr));
     std::_Exit(127);
   }
   ::close(fds[1]);
@@ -112,14 +156,14 @@ bool run_child(const char* self, const char* dialect, sample& out) {
   return true;
 }
 
-// False when a child failed.
-bool report(const char* dialect, const char* self, int runs, int pause_ms) {
+// False when a child failed. `argument`: the child's, after its dialect (none: null).
+bool report(const char* dialect, const char* self, int runs, int pause_ms, const char* argument = nullptr) {
   std::vector<sample> samples;
   sample first_run{};
   for (int i = 0; i <= runs; ++i) {
     if (i > 0 && pause_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(pause_ms));
     sample s{};
-    if (!run_child(self, dialect, s)) {
+    if (!run_child(self, dialect, argument, s)) {
       std::printf("%-10s  a child failed (see its message above)\n", dialect);
       return false;
     }
@@ -134,7 +178,7 @@ bool report(const char* dialect, const char* self, int runs, int pause_ms) {
     std::snprintf(out, sizeof out, "%8.2f ms (%.2f to %.2f)", v[v.size() / 2], v.front(), v.back());
     return std::string(out);
   };
-  std::printf("%-10s  first database %s   CPU %s   exit %s   [run 1: %.2f ms, exit %.2f ms]\n", dialect, stats(&sample::first_ms).c_str(),
+  std::printf("%-12s  first database %s   CPU %s   exit %s   [run 1: %.2f ms, exit %.2f ms]\n", dialect, stats(&sample::first_ms).c_str(),
               stats(&sample::cpu_ms).c_str(), stats(&sample::exit_ms).c_str(), first_run.first_ms, first_run.exit_ms);
   return true;
 }
@@ -144,6 +188,8 @@ bool report(const char* dialect, const char* self, int runs, int pause_ms) {
 int main(int argc, char** argv) {
   const long long started = monotonic_ns();
   const long long cpu_started = cpu_ns();
+  if (argc == 4 && std::strcmp(argv[1], "--child") == 0 && std::strcmp(argv[2], "sqlite-floor") == 0)
+    return sqlite_floor_child(argv[3], started, cpu_started);
   if (argc == 3 && std::strcmp(argv[1], "--child") == 0) {
     if (std::strcmp(argv[2], "sqlite") == 0) return child<strata::sqlite>(started, cpu_started);
 #ifdef STRATA_HAVE_POSTGRESQL
@@ -155,6 +201,10 @@ int main(int argc, char** argv) {
   const int pause_ms = argc >= 3 ? std::max(0, std::atoi(argv[2])) : 0;
   std::printf("A fresh process's first database at head, 200 revisions: median (fastest to slowest) of %d processes, %d ms apart\n", runs, pause_ms);
   bool ok = report("sqlite", "/proc/self/exe", runs, pause_ms);
+  if (ok) {  // the template the children found
+    const auto kept = strata::sqlite::provisioner::for_templates().file(strata::testing::kept_template_name<history, strata::sqlite>()).string();
+    ok = report("sqlite-floor", "/proc/self/exe", runs, pause_ms, kept.c_str());
+  }
 #ifdef STRATA_HAVE_POSTGRESQL
   const char* host = std::getenv("PGHOST");
   const char* port = std::getenv("PGPORT");
