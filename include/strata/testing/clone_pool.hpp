@@ -154,6 +154,19 @@ void claim_and_drop(typename D::provisioner& p, std::string_view spare) {
   drop_quietly<D>(p, doomed);
 }
 
+#if !defined(_WIN32)
+// A file of strata::testing's in the machine's temporary folder, which is everybody's: opened with
+// `flags` (O_CREAT makes it 0600), not through a link, and only when it is a regular file of this
+// user's; -1 otherwise.
+inline int open_own_file(const std::string& path, int flags) {
+  const int fd = ::open(path.c_str(), flags | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return -1;
+  if (struct stat info {}; ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_uid == ::getuid()) return fd;
+  ::close(fd);
+  return -1;
+}
+#endif
+
 // The spares this machine's test processes left on one place for one template, so that the next
 // process takes one with one connection (ClaimsInPlace): a file in the temporary folder, named by a
 // hash of the place, the template and the user, read and written under a lock (flock). Each spare
@@ -244,11 +257,9 @@ class spare_record {
   void update(F&& f) noexcept {
 #if !defined(_WIN32)
     if (path_.empty()) return;
-    // Not through a link, and only this user's file: the temporary folder is everybody's.
-    const int fd = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    const int fd = open_own_file(path_, O_RDWR | O_CREAT);
     if (fd < 0) return;
-    struct stat info {};
-    if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_uid == ::getuid() && ::flock(fd, LOCK_EX) == 0) {
+    if (::flock(fd, LOCK_EX) == 0) {
       try {
         std::string text;
         char buffer[512];

@@ -601,11 +601,10 @@ inline std::string remembered_name_path(std::string_view kind, std::span<const s
 // otherwise.
 inline std::optional<std::string> read_remembered_name(const std::string& path) {
 #if !defined(_WIN32)
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  const int fd = open_own_file(path, O_RDONLY);
   if (fd < 0) return std::nullopt;
   char text[64];
-  ssize_t n = -1;
-  if (struct stat info {}; ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) && info.st_uid == ::getuid()) n = ::read(fd, text, sizeof text);
+  const ssize_t n = ::read(fd, text, sizeof text);
   ::close(fd);
   if (n <= 1 || text[n - 1] != '\n') return std::nullopt;
   std::string name(text, static_cast<std::size_t>(n - 1));
@@ -624,7 +623,7 @@ inline void remember_name(const std::string& path, const std::string& name) noex
 #if !defined(_WIN32)
   try {
     const auto temporary = path + "." + std::to_string(::getpid()) + ".tmp";
-    const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    const int fd = open_own_file(temporary, O_WRONLY | O_CREAT | O_EXCL);
     if (fd < 0) return;
     const auto text = name + "\n";
     const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
