@@ -291,14 +291,15 @@ std::filesystem::path fresh_folder(const std::string& name) {
 
 // `processes` children at once, of `history` ("kept" or "edited"), in `dir`: the lines they wrote.
 // `temporary`: the children's temporary folder (where their clones go), else the test's.
+// `mapped`: each child also says whether its template's file is mapped in it.
 std::vector<std::string> run_children(const std::filesystem::path& dir, const std::string& history, int processes = 1,
-                                      const std::optional<std::filesystem::path>& temporary = std::nullopt) {
+                                      const std::optional<std::filesystem::path>& temporary = std::nullopt, bool mapped = false) {
   const auto out = dir / "children.out";
   std::filesystem::remove(out);
   const auto self = std::filesystem::read_symlink("/proc/self/exe").string();
   std::string command = "cd '" + dir.string() + "' && export STRATA_TEMPLATE_DIR='" + dir.string() + "' STRATA_TEST_CHILD_OUT='" + out.string() +
                         "' STRATA_TEST_CHILD_HISTORY=" + history + (temporary ? " TMPDIR='" + temporary->string() + "'" : std::string()) +
-                        "; failed=0; children=; ";
+                        (mapped ? " STRATA_TEST_CHILD_MAPPED=1" : "") + "; failed=0; children=; ";
   for (int i = 0; i < processes; ++i) command += "'" + self + "' --gtest_filter=SqliteKeptTemplateChild.Clone >/dev/null 2>&1 & children=\"$children $!\"; ";
   command += "for child in $children; do wait $child || failed=1; done; exit $failed";
   EXPECT_EQ(std::system(command.c_str()), 0) << "a child failed: " << command;
@@ -309,14 +310,21 @@ std::vector<std::string> run_children(const std::filesystem::path& dir, const st
   return lines;
 }
 
-// What a child writes: "migrated <n> head <version> note <0|1>".
+// What a child writes: "migrated <n> head <version> note <0|1>", and with STRATA_TEST_CHILD_MAPPED
+// " mapped <0|1>": whether a template's file (strata_tpl_*.db) is mapped in it (/proc/self/maps).
 template <class History, int Tag>
 void child_clone() {
   auto& t = strata::testing::database_template<History, strata::sqlite>::instance();
   auto c = t.clone();
+  std::string mapped;
+  if (std::getenv("STRATA_TEST_CHILD_MAPPED") != nullptr) {
+    std::ifstream maps("/proc/self/maps");
+    const std::string text((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
+    mapped = text.find("/strata_tpl_") != std::string::npos ? " mapped 1" : " mapped 0";
+  }
   std::ofstream(std::getenv("STRATA_TEST_CHILD_OUT"), std::ios::app)
       << "migrated " << migrations_run<Tag>::count << " head " << scalar(c.connection(), "SELECT version_num FROM alembic_version") << " note "
-      << count(c.connection(), "SELECT count(*) FROM pragma_table_info('items') WHERE name = 'note'") << "\n";
+      << count(c.connection(), "SELECT count(*) FROM pragma_table_info('items') WHERE name = 'note'") << mapped << "\n";
 }
 
 TEST(SqliteKeptTemplateChild, Clone) {
@@ -495,6 +503,33 @@ TEST(SqliteKeptTemplate, ItsFilesIdentityAsNotedSparesReadingItWhole) {
   edit();
   EXPECT_EQ(run_children(dir, "kept"), std::vector<std::string>{"migrated 1 head f1a000000002 note 1"});
   EXPECT_EQ(noted_file(), p.identity(stem));
+  std::filesystem::remove_all(dir);
+}
+
+// Where the templates' folder is the clones' (STRATA_TEMPLATE_DIR unset, or the temporary folder),
+// a process's first clone is a copy of the template's file made by the kernel, its bytes never
+// read into the process, when the file's identity (modification time and size) is the one noted;
+// elsewhere the process maps the file and writes the clone from it. A file whose size changed,
+// its time put back by hand, is not copied: built again.
+TEST(SqliteKeptTemplate, ItsFileIsCopiedByTheKernelWhereClonesAreMadeBesideIt) {
+  const auto dir = fresh_folder("copied");
+  const auto elsewhere = dir / "tmp";
+  std::filesystem::create_directories(elsewhere);
+  EXPECT_EQ(run_children(dir, "kept", 1, dir, true).size(), 1U);  // built
+  const auto file = templates_in(dir).at(0);
+  const auto built = std::filesystem::last_write_time(file);
+  EXPECT_EQ(run_children(dir, "kept", 1, dir, true), std::vector<std::string>{"migrated 0 head f1a000000002 note 1 mapped 0"});
+  EXPECT_EQ(run_children(dir, "kept", 1, elsewhere, true), std::vector<std::string>{"migrated 0 head f1a000000002 note 1 mapped 1"});
+  EXPECT_EQ(std::filesystem::last_write_time(file), built);
+  for (const auto& e : std::filesystem::directory_iterator(dir))  // the clones were dropped
+    EXPECT_FALSE(e.path().filename().string().starts_with("strata_clone_")) << e.path();
+
+  // Cut short, its time put back: another size, so another identity.
+  std::filesystem::permissions(file, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
+  std::filesystem::resize_file(file, std::filesystem::file_size(file) / 2);
+  std::filesystem::last_write_time(file, built);
+  EXPECT_EQ(run_children(dir, "kept", 1, dir, true), std::vector<std::string>{"migrated 1 head f1a000000002 note 1 mapped 0"});
+  EXPECT_EQ(run_children(dir, "kept", 1, dir, true), std::vector<std::string>{"migrated 0 head f1a000000002 note 1 mapped 0"});
   std::filesystem::remove_all(dir);
 }
 

@@ -578,8 +578,9 @@ class byte_image;  // strata/byte_image.hpp, which a dialect that KeepsSnapshots
 //                                                            // none when there is no such database
 // Laws: read(name) after write(name, image) is the image; a rename() into `name` is seen whole or
 // not; identity(name) changes whenever the bytes do (SQLite: the file's modification time, set to
-// the clock's full precision), and a rename keeps it: strata::testing trusts a kept template whose
-// identity is the one noted with its digest, without reading all its bytes.
+// the clock's full precision, and its size), and a rename keeps it: strata::testing trusts a kept
+// template whose identity is the one noted with its digest, without reading all its bytes, and
+// where the clones' place is the templates' it has the place copy it (copy()) instead of reading it.
 // Models: strata::sqlite.
 template <class D>
 concept KeepsSnapshots = SnapshotsDatabases<D> && ClonesDatabases<D> && requires(typename D::provisioner& p, std::string_view name) {

@@ -14,7 +14,12 @@
 //                            identity unchanged, else the digest; opening it to ask its revision
 //                            would parse its whole schema); built again when it is not. Its name
 //                            is remembered in the temporary folder for the next process of the
-//                            same build (remembered_name). Migrated once per process otherwise.
+//                            same build (remembered_name). Where that place is the clones' place,
+//                            a process's clones are copies the place makes of the kept template
+//                            (SQLite: the kernel copies the file) while its identity is as noted,
+//                            and the process reads the bytes only when it needs them (another
+//                            identity, clone_in_memory(), image()). Migrated once per process
+//                            otherwise.
 //   pooled_template<H, D>    (ClonesDatabases: PostgreSQL) the history migrated once per place into a
 //                            template database named by a hash of the history (template_name), shared
 //                            by test processes; clones are the place's own copies of it, made ahead by
@@ -472,10 +477,12 @@ void drop_unused_templates(typename D::provisioner& p, const std::string& kept) 
 // transactional flag and checksum (revision_info::checksum(), computed on first use), in order.
 // An edited revision gets a new template; computing it replays nothing. "snapshot 2": the notes
 // carry the file's identity, which strata before it took for a damaged note (it would build the
-// template again each time a later strata noted it).
+// template again each time a later strata noted it). "snapshot 3": SQLite's identity also holds
+// the file's size, in another form, which strata before it would take for a changed file (and
+// the two would note the file in turn, each reading it whole).
 template <History H, Dialect D>
 std::string history_key() {
-  std::string text = "strata::testing snapshot 2 ";
+  std::string text = "strata::testing snapshot 3 ";
   text += D::name;
   for (const auto& r : H::revisions) {
     add_field(text, "revision", r.id);
@@ -565,6 +572,38 @@ byte_image kept_image(typename D::provisioner& p, const std::string& name) {
   mark_used<D>(p, name);
   drop_unused_templates<D>(p, name);
   return out;
+}
+
+// The kept template `name` copied by its place as `clone` (SQLite: the file, copied by the kernel),
+// its bytes never read into this process: only when its file's identity is the one noted with its
+// digest (what kept_image trusts without reading it), and still that after the copy (not edited or
+// replaced meanwhile). False, with no copy left, otherwise: not there yet, noted otherwise, changed.
+template <KeepsSnapshots D>
+bool copy_kept_template(typename D::provisioner& p, const std::string& name, const std::string& clone) {
+  std::string before;
+  std::optional<std::string> note;
+  try {
+    before = p.identity(name);
+    note = p.note(name);
+  } catch (const database_unavailable&) {
+    throw;
+  } catch (const std::exception&) {  // NOLINT: not there
+    return false;
+  }
+  if (stamped_file(note) != before) return false;
+  try {
+    p.copy(name, clone);
+    if (p.identity(name) == before) {
+      mark_used<D>(p, name, note);
+      return true;
+    }
+  } catch (const database_unavailable&) {
+    drop_quietly<D>(p, clone);
+    throw;
+  } catch (const std::exception&) {  // NOLINT: dropped or replaced meanwhile
+  }
+  drop_quietly<D>(p, clone);
+  return false;
 }
 
 }  // namespace detail
@@ -719,13 +758,19 @@ class snapshot_template {
     }
   }
 
-  // A new database of the place at head, written from the bytes at once (SQLite:
-  // /tmp/strata_clone_<pid>_<n>.db), connected as provisioner::open connects (SQLite: foreign keys
-  // on, synchronous off); url() opens it again.
+  // A new database of the place at head (SQLite: /tmp/strata_clone_<pid>_<n>.db), written from the
+  // bytes, or, while the process has not read them, a copy the place makes of the kept template
+  // (copy_kept_template: SQLite's file copied by the kernel); connected as provisioner::open
+  // connects (SQLite: foreign keys on, synchronous off); url() opens it again.
   [[nodiscard]] cloned_database<D> clone() {
     auto name = prefix_ + std::to_string(counter_++);
+    bool copied = false;
+    if constexpr (KeepsSnapshots<D>)
+      if (copies_kept_ && !read_.load(std::memory_order_acquire))
+        copied = owner_->with([&](provisioner& p) { return detail::copy_kept_template<D>(p, name_, name); });
+    const auto image = copied ? std::span<const unsigned char>() : loaded().bytes();
     return owner_->with([&](provisioner& p) {
-      p.write(name, image_);
+      if (!copied) p.write(name, image);
       try {
         auto url = p.url(name);
         return cloned_database<D>(owner_, name, std::move(url), p.open(name));
@@ -738,26 +783,43 @@ class snapshot_template {
 
   // A copy only its connection sees (SQLite: an in-memory database, with foreign keys on): the
   // fastest, but url() throws.
-  [[nodiscard]] cloned_database<D> clone_in_memory() const { return cloned_database<D>(nullptr, {}, {}, provisioner::open_snapshot(image_)); }
+  [[nodiscard]] cloned_database<D> clone_in_memory() const { return cloned_database<D>(nullptr, {}, {}, provisioner::open_snapshot(loaded())); }
 
   // The template's bytes (SQLite: a database file).
-  [[nodiscard]] std::span<const unsigned char> image() const { return image_; }
+  [[nodiscard]] std::span<const unsigned char> image() const { return loaded(); }
 
  private:
   snapshot_template() : owner_(std::make_shared<detail::provisioned_owner<D>>()) {
     prefix_ = owner_->with([](provisioner& p) { return std::string(detail::clone_prefix) + p.session() + "_"; });
     if constexpr (KeepsSnapshots<D>) {
-      auto kept = provisioner::for_templates();
-      image_ = detail::kept_image<H, D>(kept, kept_template_name<H, D>());
+      kept_.emplace(provisioner::for_templates());
+      name_ = kept_template_name<H, D>();
+      copies_kept_ = owner_->with([&](provisioner& p) { return p.url(name_) == kept_->url(name_); });
     } else {
       image_ = byte_image(detail::migrated_image<H, D>());
     }
   }
 
+  // The bytes; a kept template's read (or built) the first time they are asked for.
+  const byte_image& loaded() const {
+    if constexpr (KeepsSnapshots<D>)
+      std::call_once(read_once_, [this] {
+        image_ = detail::kept_image<H, D>(*kept_, name_);
+        read_.store(true, std::memory_order_release);
+      });
+    return image_;
+  }
+
   std::shared_ptr<detail::provisioned_owner<D>> owner_;
   std::string prefix_;
   std::atomic<unsigned long> counter_{0};
-  byte_image image_;  // SQLite: the kept template's file, mapped
+  mutable byte_image image_;  // SQLite: the kept template's file, mapped
+  // KeepsSnapshots:
+  mutable std::optional<provisioner> kept_;  // for_templates(), used by loaded() only
+  std::string name_;                         // kept_template_name()
+  bool copies_kept_ = false;                 // the kept template is on the clones' place: the place copies it
+  mutable std::once_flag read_once_;
+  mutable std::atomic<bool> read_{false};
 };
 
 // The history migrated to its heads once per place, into a template database, which the place
