@@ -291,15 +291,17 @@ std::filesystem::path fresh_folder(const std::string& name) {
 
 // `processes` children at once, of `history` ("kept" or "edited"), in `dir`: the lines they wrote.
 // `temporary`: the children's temporary folder (where their clones go), else the test's.
-// `mapped`: each child also says whether its template's file is mapped in it.
+// `mapped`: each child also says whether its template's file is mapped in it. `environment`: more
+// variables for the children ("NAME=value ...").
 std::vector<std::string> run_children(const std::filesystem::path& dir, const std::string& history, int processes = 1,
-                                      const std::optional<std::filesystem::path>& temporary = std::nullopt, bool mapped = false) {
+                                      const std::optional<std::filesystem::path>& temporary = std::nullopt, bool mapped = false,
+                                      const std::string& environment = "") {
   const auto out = dir / "children.out";
   std::filesystem::remove(out);
   const auto self = std::filesystem::read_symlink("/proc/self/exe").string();
   std::string command = "cd '" + dir.string() + "' && export STRATA_TEMPLATE_DIR='" + dir.string() + "' STRATA_TEST_CHILD_OUT='" + out.string() +
                         "' STRATA_TEST_CHILD_HISTORY=" + history + (temporary ? " TMPDIR='" + temporary->string() + "'" : std::string()) +
-                        (mapped ? " STRATA_TEST_CHILD_MAPPED=1" : "") + "; failed=0; children=; ";
+                        (mapped ? " STRATA_TEST_CHILD_MAPPED=1" : "") + (environment.empty() ? "" : " " + environment) + "; failed=0; children=; ";
   for (int i = 0; i < processes; ++i) command += "'" + self + "' --gtest_filter=SqliteKeptTemplateChild.Clone >/dev/null 2>&1 & children=\"$children $!\"; ";
   command += "for child in $children; do wait $child || failed=1; done; exit $failed";
   EXPECT_EQ(std::system(command.c_str()), 0) << "a child failed: " << command;
@@ -312,10 +314,17 @@ std::vector<std::string> run_children(const std::filesystem::path& dir, const st
 
 // What a child writes: "migrated <n> head <version> note <0|1>", and with STRATA_TEST_CHILD_MAPPED
 // " mapped <0|1>": whether a template's file (strata_tpl_*.db) is mapped in it (/proc/self/maps).
+// With STRATA_TEST_CHILD_TOUCH, the child takes a clone, moves the template's modification time a
+// second on, and reports on a second clone.
 template <class History, int Tag>
 void child_clone() {
   auto& t = strata::testing::database_template<History, strata::sqlite>::instance();
   auto c = t.clone();
+  if (std::getenv("STRATA_TEST_CHILD_TOUCH") != nullptr) {
+    const auto file = std::filesystem::path(std::getenv("STRATA_TEMPLATE_DIR")) / (strata::testing::kept_template_name<History, strata::sqlite>() + ".db");
+    std::filesystem::last_write_time(file, std::filesystem::last_write_time(file) + std::chrono::seconds(1));
+    c = t.clone();
+  }
   std::string mapped;
   if (std::getenv("STRATA_TEST_CHILD_MAPPED") != nullptr) {
     std::ifstream maps("/proc/self/maps");
@@ -464,7 +473,7 @@ TEST(SqliteKeptTemplate, ItsNoteCarriesTheDigestOfItsBytes) {
 }
 
 // A process trusts a kept template whose file's identity (its modification time, to the clock's
-// precision) is the one noted with its digest, without reading all its bytes. One whose identity
+// precision, and its size) is the one noted with its digest, without reading all its bytes. One whose identity
 // changed is read whole and checked by its digest, and its note takes the new identity.
 TEST(SqliteKeptTemplate, ItsFilesIdentityAsNotedSparesReadingItWhole) {
   const auto dir = fresh_folder("identity");
@@ -524,10 +533,17 @@ TEST(SqliteKeptTemplate, ItsFileIsCopiedByTheKernelWhereClonesAreMadeBesideIt) {
   for (const auto& e : std::filesystem::directory_iterator(dir))  // the clones were dropped
     EXPECT_FALSE(e.path().filename().string().starts_with("strata_clone_")) << e.path();
 
+  // A later clone of the process is copied without the note read again, but only while the
+  // template's identity is the one the first clone trusted: touched in between, it is read.
+  EXPECT_EQ(run_children(dir, "kept", 1, dir, true, "STRATA_TEST_CHILD_TOUCH=1"),
+            std::vector<std::string>{"migrated 0 head f1a000000002 note 1 mapped 1"});
+  EXPECT_EQ(run_children(dir, "kept", 1, dir, true), std::vector<std::string>{"migrated 0 head f1a000000002 note 1 mapped 0"});
+  const auto touched = std::filesystem::last_write_time(file);
+
   // Cut short, its time put back: another size, so another identity.
   std::filesystem::permissions(file, std::filesystem::perms::owner_write, std::filesystem::perm_options::add);
   std::filesystem::resize_file(file, std::filesystem::file_size(file) / 2);
-  std::filesystem::last_write_time(file, built);
+  std::filesystem::last_write_time(file, touched);
   EXPECT_EQ(run_children(dir, "kept", 1, dir, true), std::vector<std::string>{"migrated 1 head f1a000000002 note 1 mapped 0"});
   EXPECT_EQ(run_children(dir, "kept", 1, dir, true), std::vector<std::string>{"migrated 0 head f1a000000002 note 1 mapped 0"});
   std::filesystem::remove_all(dir);

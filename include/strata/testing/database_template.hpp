@@ -45,6 +45,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <exception>
 #include <memory>
 #include <mutex>
@@ -517,17 +518,23 @@ std::vector<unsigned char> migrated_image() {
 // marked, noted with its digest and identity and renamed into place) under the place's lock, after
 // which a damaged or edited one is dropped. Its name hashes the history (kept_template_name), so
 // bytes as built are the history at its heads.
+// The identity() of the database `name` now; none when there is none.
+template <ClonesDatabases D>
+std::optional<std::string> identity_now(typename D::provisioner& p, const std::string& name) {
+  try {
+    return p.identity(name);
+  } catch (const database_unavailable&) {
+    throw;
+  } catch (const std::exception&) {  // NOLINT: not there
+    return std::nullopt;
+  }
+}
+
 template <History H, KeepsSnapshots D>
 byte_image kept_image(typename D::provisioner& p, const std::string& name) {
   std::optional<std::string> note;  // as found() read it
   std::optional<std::string> file;  // the identity of the file it found whole, when it did not change meanwhile
-  auto identity = [&]() -> std::optional<std::string> {
-    try {
-      return p.identity(name);
-    } catch (const std::exception&) {  // NOLINT: not there
-      return std::nullopt;
-    }
-  };
+  auto identity = [&] { return identity_now<D>(p, name); };
   auto found = [&]() -> std::optional<byte_image> {
     file.reset();
     const auto before = identity();
@@ -577,33 +584,39 @@ byte_image kept_image(typename D::provisioner& p, const std::string& name) {
 // The kept template `name` copied by its place as `clone` (SQLite: the file, copied by the kernel),
 // its bytes never read into this process: only when its file's identity is the one noted with its
 // digest (what kept_image trusts without reading it), and still that after the copy (not edited or
-// replaced meanwhile). False, with no copy left, otherwise: not there yet, noted otherwise, changed.
+// replaced meanwhile). `trusted`: the identity an earlier copy of this process found noted, empty
+// before the first; set by the first, after which the note is not read again (nor marked used:
+// once a process, as kept_image). False, with no copy left, otherwise: not there yet, noted
+// otherwise, changed.
 template <KeepsSnapshots D>
-bool copy_kept_template(typename D::provisioner& p, const std::string& name, const std::string& clone) {
-  std::string before;
+bool copy_kept_template(typename D::provisioner& p, const std::string& name, const std::string& clone, std::string& trusted) {
+  const auto before = identity_now<D>(p, name);
+  if (!before) return false;
   std::optional<std::string> note;
-  try {
-    before = p.identity(name);
+  if (trusted.empty()) {
     note = p.note(name);
-  } catch (const database_unavailable&) {
-    throw;
-  } catch (const std::exception&) {  // NOLINT: not there
+    if (stamped_file(note) != before) return false;
+  } else if (*before != trusted) {
     return false;
   }
-  if (stamped_file(note) != before) return false;
   try {
     p.copy(name, clone);
-    if (p.identity(name) == before) {
-      mark_used<D>(p, name, note);
-      return true;
-    }
   } catch (const database_unavailable&) {
     drop_quietly<D>(p, clone);
     throw;
-  } catch (const std::exception&) {  // NOLINT: dropped or replaced meanwhile
+  } catch (const std::exception&) {  // NOLINT: dropped meanwhile
+    drop_quietly<D>(p, clone);
+    return false;
   }
-  drop_quietly<D>(p, clone);
-  return false;
+  if (identity_now<D>(p, name) != before) {
+    drop_quietly<D>(p, clone);
+    return false;
+  }
+  if (trusted.empty()) {
+    mark_used<D>(p, name, note);
+    trusted = *before;
+  }
+  return true;
 }
 
 }  // namespace detail
@@ -671,16 +684,13 @@ inline void remember_name(const std::string& path, const std::string& name) noex
       return;
     }
     const auto folder = std::filesystem::path(path).parent_path();
-    const auto week_ago = std::filesystem::file_time_type::clock::now() - std::chrono::hours(24 * 7);
+    const auto week_ago = ::time(nullptr) - 7 * 24 * 3600;
     std::error_code ec;
     for (std::filesystem::directory_iterator it(folder, ec), end; !ec && it != end; it.increment(ec)) {
-      const auto file = it->path().filename().string();
-      if (!file.starts_with(remembered_names_prefix)) continue;
+      if (!it->path().filename().string().starts_with(remembered_names_prefix)) continue;
       struct stat info {};
-      std::error_code age;
-      if (::lstat(it->path().c_str(), &info) == 0 && S_ISREG(info.st_mode) && info.st_uid == ::getuid() &&
-          std::filesystem::last_write_time(it->path(), age) < week_ago && !age)
-        std::filesystem::remove(it->path(), age);
+      if (::lstat(it->path().c_str(), &info) == 0 && S_ISREG(info.st_mode) && info.st_uid == ::getuid() && info.st_mtime < week_ago)
+        ::unlink(it->path().c_str());
     }
   } catch (const std::exception&) {  // NOLINT: best effort
   }
@@ -767,7 +777,7 @@ class snapshot_template {
     bool copied = false;
     if constexpr (KeepsSnapshots<D>)
       if (copies_kept_ && !read_.load(std::memory_order_acquire))
-        copied = owner_->with([&](provisioner& p) { return detail::copy_kept_template<D>(p, name_, name); });
+        copied = owner_->with([&](provisioner& p) { return detail::copy_kept_template<D>(p, name_, name, trusted_); });
     const auto image = copied ? std::span<const unsigned char>() : loaded().bytes();
     return owner_->with([&](provisioner& p) {
       if (!copied) p.write(name, image);
@@ -818,6 +828,7 @@ class snapshot_template {
   mutable std::optional<provisioner> kept_;  // for_templates(), used by loaded() only
   std::string name_;                         // kept_template_name()
   bool copies_kept_ = false;                 // the kept template is on the clones' place: the place copies it
+  std::string trusted_;                      // the template's identity its note named (copy_kept_template), under owner_'s lock
   mutable std::once_flag read_once_;
   mutable std::atomic<bool> read_{false};
 };
