@@ -12,7 +12,7 @@ namespace strata::bench {
 
 // "<prefix>" followed by N in Digits decimal digits: numbered<11>('s', 7) is "s00000000007".
 template <std::size_t Digits>
-consteval fixed_string<Digits + 2> numbered(char prefix, std::size_t n) {
+constexpr fixed_string<Digits + 2> numbered(char prefix, std::size_t n) {
   fixed_string<Digits + 2> out;
   out.data[0] = prefix;
   for (std::size_t i = Digits; i > 0; --i, n /= 10) out.data[i] = static_cast<char>('0' + n % 10);
