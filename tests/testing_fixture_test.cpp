@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -1396,16 +1397,20 @@ TEST(PostgresqlProvisioner, ASpareClaimedInPlaceIsTheSessionsUntilItEnds) {
 }
 
 // ---- PostgreSQL: spares across real processes ---------------------------------------------------
-// PostgresqlTemplate.SparesOutliveTheProcessAndItsLeftoversAreDroppedByTheNext starts this program
-// again to run PostgresqlProcessChild.Clone: one clone, whose database's oid, name and the
-// process's clone prefix it appends to $STRATA_TEST_CHILD_OUT; with STRATA_TEST_CHILD_SETTLE=1 it
-// waits for its workers (a clone made ahead, the housekeeping) before it exits.
+// PostgresqlTemplate.SparesOutliveTheProcessAndItsLeftoversAreDroppedByTheNext (and
+// ...WaitsForASpareStillBeingCopied) starts this program again to run PostgresqlProcessChild.Clone:
+// one clone, whose database's oid, name and the process's clone prefix it appends to
+// $STRATA_TEST_CHILD_OUT; with STRATA_TEST_CHILD_SETTLE=1 it waits for its workers (a clone made
+// ahead, the housekeeping) before it exits. Of process_history's template, or of waiting_history's
+// (supplied_history's) with STRATA_TEST_CHILD_HISTORY=waiting (supplied): each test its own
+// template, spares and record.
 using process_history = items_history<12, 121>;
+using waiting_history = items_history<14, 141>;
+using supplied_history = items_history<15, 151>;
 
-TEST(PostgresqlProcessChild, Clone) {
-  const char* out = std::getenv("STRATA_TEST_CHILD_OUT");
-  if (out == nullptr || std::getenv("STRATA_TEST_CHILD_SETTLE") == nullptr) GTEST_SKIP() << "run by a PostgresqlTemplate test, in a process of its own";
-  auto& t = strata::testing::database_template<process_history, strata::postgresql>::instance();
+template <class H>
+void clone_in_child(const char* out) {
+  auto& t = strata::testing::database_template<H, strata::postgresql>::instance();
   {
     auto c = t.clone();
     std::ofstream(out, std::ios::app) << pg_scalar(c.connection(), "SELECT oid FROM pg_database WHERE datname = current_database()") << " "
@@ -1414,13 +1419,22 @@ TEST(PostgresqlProcessChild, Clone) {
   if (std::string(std::getenv("STRATA_TEST_CHILD_SETTLE")) == "1") t.settle();
 }
 
+TEST(PostgresqlProcessChild, Clone) {
+  const char* out = std::getenv("STRATA_TEST_CHILD_OUT");
+  if (out == nullptr || std::getenv("STRATA_TEST_CHILD_SETTLE") == nullptr) GTEST_SKIP() << "run by a PostgresqlTemplate test, in a process of its own";
+  const char* history = std::getenv("STRATA_TEST_CHILD_HISTORY");
+  if (history != nullptr && std::string(history) == "waiting") clone_in_child<waiting_history>(out);
+  else if (history != nullptr && std::string(history) == "supplied") clone_in_child<supplied_history>(out);
+  else clone_in_child<process_history>(out);
+}
+
 // One child; its line's words: oid, clone name, clone prefix.
-std::vector<std::string> pg_child(bool settle) {
+std::vector<std::string> pg_child(bool settle, const std::string& history = "process") {
   const auto out = std::filesystem::path(STRATA_TEST_SCRATCH) / ("pg_child_" + std::to_string(::getpid()) + ".out");
   std::filesystem::remove(out);
   const auto self = std::filesystem::read_symlink("/proc/self/exe").string();
-  const auto command = "STRATA_TEST_CHILD_OUT='" + out.string() + "' STRATA_TEST_CHILD_SETTLE=" + (settle ? "1" : "0") + " '" + self +
-                       "' --gtest_filter=PostgresqlProcessChild.Clone >/dev/null 2>&1";
+  const auto command = "STRATA_TEST_CHILD_OUT='" + out.string() + "' STRATA_TEST_CHILD_SETTLE=" + (settle ? "1" : "0") +
+                       " STRATA_TEST_CHILD_HISTORY=" + history + " '" + self + "' --gtest_filter=PostgresqlProcessChild.Clone >/dev/null 2>&1";
   EXPECT_EQ(std::system(command.c_str()), 0) << command;
   std::ifstream in(out);
   std::vector<std::string> words;
@@ -1476,6 +1490,77 @@ TEST(PostgresqlTemplate, SparesOutliveTheProcessAndItsLeftoversAreDroppedByTheNe
   EXPECT_LE(spares_of(*admin, spare_prefix).size(), 2U);
   EXPECT_GE(spares_of(*admin, spare_prefix).size(), 1U);
   drop_spares(*admin, spare_prefix);
+}
+
+// A spare noted as still being copied when its process exited may not be there yet when the time
+// noted for its copy's end comes (copies side by side run slower than the one a process timed). The
+// next process connects to it again until that time is as long past as a copy takes, rather than
+// making a copy of its own beside it: its first clone is that spare, once there.
+TEST(PostgresqlTemplate, AProcessWaitsForASpareStillBeingCopied) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  using t = strata::testing::database_template<waiting_history, strata::postgresql>;
+  t::instance().make_ahead(0);  // built here; this process's own pool stays out of the way
+  const auto spare_prefix = t::instance().spare_prefix();
+  drop_spares(*admin, spare_prefix);
+  strata::testing::detail::spare_record record(strata::postgresql::provisioner::place(), t::name());
+  std::filesystem::remove(record.path());
+  const auto spare = spare_prefix + "4000000003_1";  // of no live session
+  const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
+  record.push({{spare, static_cast<long long>(now)}}, 3'000'000'000LL);  // "ready now", a copy taking 3 s
+
+  // The copy reaches the server only while the child already waits for it.
+  auto copy = std::async(std::launch::async, [&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    strata::postgresql::provisioner p;
+    p.copy(t::name(), spare);
+  });
+  const auto child = pg_child(false, "waiting");
+  copy.get();
+  EXPECT_EQ(child[1], spare) << "the process made a clone of its own instead of waiting for the spare being copied";
+  EXPECT_EQ(child[0], pg_scalar(*admin, "SELECT oid FROM pg_database WHERE datname = '" + spare + "'"));
+  const auto pid = child[2].substr(std::string("strata_clone_").size(), child[2].size() - std::string("strata_clone_").size() - 1);
+  wait_for_no_sessions(*admin, "pid = " + pid);
+  drop_spares(*admin, spare_prefix);
+  pg_exec(*admin, "DROP DATABASE IF EXISTS \"" + spare + "\"");
+  drop_spares(*admin, child[2]);  // clones of the child's (strata_clone_<session>_)
+  std::filesystem::remove(record.path());
+}
+
+// A process whose spare was still being copied makes two clones ahead, which it leaves as spares
+// when it exits soon, so that the next processes' spares have been copying for longer; but not
+// when two others are on their way already: processes that come faster than the place copies
+// would only double its work, and fall further behind.
+TEST(PostgresqlTemplate, AProcessShortOfSparesLeavesTwoButOneWhenOthersAreOnTheirWay) {
+  STRATA_ADMIN_OR_SKIP(admin);
+  using t = strata::testing::database_template<supplied_history, strata::postgresql>;
+  t::instance().make_ahead(0);  // built here; this process's own pool stays out of the way
+  const auto spare_prefix = t::instance().spare_prefix();
+  strata::testing::detail::spare_record record(strata::postgresql::provisioner::place(), t::name());
+  strata::postgresql::provisioner p;
+  // Left by the child: its spares, without the one it took (noted in use by its session).
+  auto left_by = [&](const std::vector<std::string>& child) {
+    const auto pid = child[2].substr(std::string("strata_clone_").size(), child[2].size() - std::string("strata_clone_").size() - 1);
+    wait_for_no_sessions(*admin, "pid = " + pid);
+    std::size_t n = 0;
+    for (const auto& s : spares_of(*admin, spare_prefix)) n += s != child[1] && pg_scalar(*admin, "SELECT shobj_description(oid, 'pg_database') IS NULL FROM pg_database WHERE datname = '" + s + "'") == "t";
+    return n;
+  };
+  for (const std::size_t others : {0U, 2U}) {
+    drop_spares(*admin, spare_prefix);
+    std::filesystem::remove(record.path());
+    const auto spare = spare_prefix + "4000000004_1";  // of no live session, made now
+    p.copy(t::name(), spare);
+    // Noted as ready 0.1 s from now: still being copied for the process that takes it.
+    const auto soon = static_cast<long long>(std::chrono::steady_clock::now().time_since_epoch().count()) + 100'000'000LL;
+    std::vector<strata::testing::detail::spare_record::entry> noted{{spare, soon}};
+    for (std::size_t i = 0; i < others; ++i) noted.push_back({spare_prefix + "4000000004_" + std::to_string(i + 2), soon + 1'000'000'000LL});
+    record.push(noted);
+    const auto child = pg_child(true, "supplied");  // settles: its clones made ahead are made
+    EXPECT_EQ(child[1], spare);
+    EXPECT_EQ(left_by(child), others == 0 ? 2U : 1U) << others << " other spares on their way";
+  }
+  drop_spares(*admin, spare_prefix);
+  std::filesystem::remove(record.path());
 }
 
 #endif

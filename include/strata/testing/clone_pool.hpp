@@ -197,14 +197,24 @@ class spare_record {
 
   [[nodiscard]] const std::string& path() const { return path_; }
 
+  // What the record held besides the spare pop() took: how many others, and how long a copy took
+  // when a process last timed one (nanoseconds; 0 before).
+  struct rest {
+    std::size_t others = 0;
+    long long copy_ns = 0;
+  };
+
   // The spare ready first, taken out of the record; none when it is empty (or cannot be read).
-  std::optional<entry> pop() {
+  std::optional<entry> pop(rest* left = nullptr) {
     std::optional<entry> out;
-    update([&](std::vector<entry>& entries, long long&) {
+    if (left != nullptr) *left = {};
+    update([&](std::vector<entry>& entries, long long& copy) {
+      if (left != nullptr) left->copy_ns = copy;
       if (entries.empty()) return;
       const auto first = std::min_element(entries.begin(), entries.end(), [](const entry& a, const entry& b) { return a.ready_at < b.ready_at; });
       out = std::move(*first);
       entries.erase(first);
+      if (left != nullptr) left->others = entries.size();
     });
     return out;
   }

@@ -937,14 +937,19 @@ class pooled_template {
   pooled_template() {
     if constexpr (ClaimsInPlace<D>) {
       record_.emplace(provisioner::place(), name_);
-      const auto spare = record_->pop();
-      const bool waited = spare && spare->ready_at > std::chrono::steady_clock::now().time_since_epoch().count();
+      detail::spare_record::rest others;
+      const auto spare = record_->pop(&others);
+      // Short of spares: this one still being copied, and fewer than two others on their way. (With
+      // more on their way, two more would only double the place's work for processes that come
+      // faster than it copies, leaving it more behind.)
+      const bool short_of_spares =
+          spare && spare->ready_at > std::chrono::steady_clock::now().time_since_epoch().count() && others.others < spares_wanted;
       if (spare && ready(*spare))
-        if (auto connection = provisioner::claim_in_place(spare->name, detail::in_use_stamp)) {
+        if (auto connection = taken_in_place(*spare, others.copy_ns > 0 ? others.copy_ns : untimed_copy_ns)) {
           first_.emplace(pooled_clone<D>{spare->name, std::move(connection), provisioner::url(spare->name)});
-          starter_ = std::thread([this, claimed = spare->name, waited] {
+          starter_ = std::thread([this, claimed = spare->name, short_of_spares] {
             try {
-              slot_->set(started(claimed, waited));
+              slot_->set(started(claimed, short_of_spares));
             } catch (const std::exception&) {  // NOLINT: the next pool() starts it again, and throws its own error
               slot_->set(nullptr);
             }
@@ -966,6 +971,23 @@ class pooled_template {
     return true;
   }
 
+  // The spare, connected to and noted in use (claim_in_place); none when it is not there. One whose
+  // copy was in progress when it was noted may not be there yet at the time its copy should have
+  // ended (an estimate: copies side by side run slower than the one the record timed): connected to
+  // again every 10 ms until that time is as long past as a copy takes, before the other way to a
+  // clone (the pool's connection and a copy of its own, which would take as long, and slow this one).
+  static std::optional<D> taken_in_place(const detail::spare_record::entry& spare, long long copy_ns) {
+    auto connection = provisioner::claim_in_place(spare.name, detail::in_use_stamp);
+    if (connection || spare.ready_at == 0) return connection;
+    const auto now = [] { return static_cast<long long>(std::chrono::steady_clock::now().time_since_epoch().count()); };
+    const long long until = spare.ready_at + copy_ns;  // long past: the copy ended, and someone took it
+    while (!connection && now() < until) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      connection = provisioner::claim_in_place(spare.name, detail::in_use_stamp);
+    }
+    return connection;
+  }
+
   // The pool, once it started; started again here when it could not on its thread (its error then).
   clone_pool<D>& pool() {
     if (auto p = slot_->wait()) return *p;
@@ -979,9 +1001,10 @@ class pooled_template {
   // A pool on its own connection, for a template that exists, noted as used (built when it is not
   // there), attached to its identity; its housekeeping queued. `claimed`: the spare this process
   // took in place, now noted as in use by the pool's session (which lives as long as the process);
-  // the pool's workers then start as after a first take(). `more`: this machine had too few spares
-  // ready (none, or one still being copied), so two are made ahead, which a short process leaves as
-  // spares: the next processes' spares then have been copying for longer.
+  // the pool's workers then start as after a first take(). `more`: this machine was short of spares
+  // (none, or one still being copied and fewer than two others on their way), so two are made ahead,
+  // which a short process leaves as spares: the next processes' spares then have been copying for
+  // longer.
   std::shared_ptr<clone_pool<D>> started(const std::string& claimed, bool more) {
     auto pool = std::make_shared<clone_pool<D>>(name_);
     auto admin = [&](auto&& f) { return pool->with_admin(f); };
@@ -1051,6 +1074,7 @@ class pooled_template {
   }
 
   static constexpr std::size_t leftovers_tolerated = 16;
+  static constexpr std::size_t spares_wanted = 2;  // on their way for the processes after this one
   static constexpr long long untimed_copy_ns = 250'000'000;  // before any process timed a copy
   static constexpr long long longest_wait_ns = 2'000'000'000;
   std::string name_ = name();
