@@ -1428,6 +1428,13 @@ TEST(PostgresqlProcessChild, Clone) {
   else clone_in_child<process_history>(out);
 }
 
+// Waits until a child's pool session has ended on the server: `clone_prefix` is its clone prefix,
+// strata_clone_<session>_.
+void wait_for_child_gone(pqxx::connection& admin, const std::string& clone_prefix) {
+  const auto from = std::string(strata::testing::detail::clone_prefix).size();
+  wait_for_no_sessions(admin, "pid = " + clone_prefix.substr(from, clone_prefix.size() - from - 1));
+}
+
 // One child; its line's words: oid, clone name, clone prefix.
 std::vector<std::string> pg_child(bool settle, const std::string& history = "process") {
   const auto out = std::filesystem::path(STRATA_TEST_SCRATCH) / ("pg_child_" + std::to_string(::getpid()) + ".out");
@@ -1456,10 +1463,7 @@ TEST(PostgresqlTemplate, SparesOutliveTheProcessAndItsLeftoversAreDroppedByTheNe
   const auto spare_prefix = t::instance().spare_prefix();
   drop_spares(*admin, spare_prefix);
   std::filesystem::remove(strata::testing::detail::spare_record(strata::postgresql::provisioner::place(), t::name()).path());
-  auto gone = [&](const std::string& clone_prefix) {  // the child's server session has ended
-    const auto pid = clone_prefix.substr(std::string("strata_clone_").size(), clone_prefix.size() - std::string("strata_clone_").size() - 1);
-    wait_for_no_sessions(*admin, "pid = " + pid);
-  };
+  auto gone = [&](const std::string& clone_prefix) { wait_for_child_gone(*admin, clone_prefix); };
 
   const auto first = pg_child(true);  // no spare: made; two more made ahead (it found none noted), which it leaves
   gone(first[2]);
@@ -1518,8 +1522,7 @@ TEST(PostgresqlTemplate, AProcessWaitsForASpareStillBeingCopied) {
   copy.get();
   EXPECT_EQ(child[1], spare) << "the process made a clone of its own instead of waiting for the spare being copied";
   EXPECT_EQ(child[0], pg_scalar(*admin, "SELECT oid FROM pg_database WHERE datname = '" + spare + "'"));
-  const auto pid = child[2].substr(std::string("strata_clone_").size(), child[2].size() - std::string("strata_clone_").size() - 1);
-  wait_for_no_sessions(*admin, "pid = " + pid);
+  wait_for_child_gone(*admin, child[2]);
   drop_spares(*admin, spare_prefix);
   pg_exec(*admin, "DROP DATABASE IF EXISTS \"" + spare + "\"");
   drop_spares(*admin, child[2]);  // clones of the child's (strata_clone_<session>_)
@@ -1539,8 +1542,7 @@ TEST(PostgresqlTemplate, AProcessShortOfSparesLeavesTwoButOneWhenOthersAreOnThei
   strata::postgresql::provisioner p;
   // Left by the child: its spares, without the one it took (noted in use by its session).
   auto left_by = [&](const std::vector<std::string>& child) {
-    const auto pid = child[2].substr(std::string("strata_clone_").size(), child[2].size() - std::string("strata_clone_").size() - 1);
-    wait_for_no_sessions(*admin, "pid = " + pid);
+    wait_for_child_gone(*admin, child[2]);
     std::size_t n = 0;
     for (const auto& s : spares_of(*admin, spare_prefix)) n += s != child[1] && pg_scalar(*admin, "SELECT shobj_description(oid, 'pg_database') IS NULL FROM pg_database WHERE datname = '" + s + "'") == "t";
     return n;
