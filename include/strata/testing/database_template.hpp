@@ -937,15 +937,15 @@ class pooled_template {
   pooled_template() {
     if constexpr (ClaimsInPlace<D>) {
       record_.emplace(provisioner::place(), name_);
-      detail::spare_record::rest others;
-      const auto spare = record_->pop(&others);
+      detail::spare_record::rest rest;
+      const auto spare = record_->pop(&rest);
       // Short of spares: this one still being copied, and fewer than two others on their way. (With
       // more on their way, two more would only double the place's work for processes that come
       // faster than it copies, leaving it more behind.)
       const bool short_of_spares =
-          spare && spare->ready_at > std::chrono::steady_clock::now().time_since_epoch().count() && others.others < spares_wanted;
+          spare && spare->ready_at > std::chrono::steady_clock::now().time_since_epoch().count() && rest.others < spares_wanted;
       if (spare && ready(*spare))
-        if (auto connection = taken_in_place(*spare, others.copy_ns > 0 ? others.copy_ns : untimed_copy_ns)) {
+        if (auto connection = taken_in_place(*spare, rest.copy_ns > 0 ? rest.copy_ns : untimed_copy_ns)) {
           first_.emplace(pooled_clone<D>{spare->name, std::move(connection), provisioner::url(spare->name)});
           starter_ = std::thread([this, claimed = spare->name, short_of_spares] {
             try {
