@@ -1435,6 +1435,17 @@ void wait_for_child_gone(pqxx::connection& admin, const std::string& clone_prefi
   wait_for_no_sessions(admin, "pid = " + clone_prefix.substr(from, clone_prefix.size() - from - 1));
 }
 
+// Template T of this process built, its own pool out of the way (make_ahead(0)), and none of its
+// spares left, on the server or in this machine's record: its spare prefix.
+template <class T>
+std::string without_spares(pqxx::connection& admin) {
+  T::instance().make_ahead(0);
+  const auto spare_prefix = T::instance().spare_prefix();
+  drop_spares(admin, spare_prefix);
+  std::filesystem::remove(strata::testing::detail::spare_record(strata::postgresql::provisioner::place(), T::name()).path());
+  return spare_prefix;
+}
+
 // One child; its line's words: oid, clone name, clone prefix.
 std::vector<std::string> pg_child(bool settle, const std::string& history = "process") {
   const auto out = std::filesystem::path(STRATA_TEST_SCRATCH) / ("pg_child_" + std::to_string(::getpid()) + ".out");
@@ -1459,10 +1470,7 @@ std::vector<std::string> pg_child(bool settle, const std::string& history = "pro
 TEST(PostgresqlTemplate, SparesOutliveTheProcessAndItsLeftoversAreDroppedByTheNext) {
   STRATA_ADMIN_OR_SKIP(admin);
   using t = strata::testing::database_template<process_history, strata::postgresql>;
-  t::instance().make_ahead(0);  // built here; this process's own pool stays out of the way
-  const auto spare_prefix = t::instance().spare_prefix();
-  drop_spares(*admin, spare_prefix);
-  std::filesystem::remove(strata::testing::detail::spare_record(strata::postgresql::provisioner::place(), t::name()).path());
+  const auto spare_prefix = without_spares<t>(*admin);
   auto gone = [&](const std::string& clone_prefix) { wait_for_child_gone(*admin, clone_prefix); };
 
   const auto first = pg_child(true);  // no spare: made; two more made ahead (it found none noted), which it leaves
@@ -1503,11 +1511,8 @@ TEST(PostgresqlTemplate, SparesOutliveTheProcessAndItsLeftoversAreDroppedByTheNe
 TEST(PostgresqlTemplate, AProcessWaitsForASpareStillBeingCopied) {
   STRATA_ADMIN_OR_SKIP(admin);
   using t = strata::testing::database_template<waiting_history, strata::postgresql>;
-  t::instance().make_ahead(0);  // built here; this process's own pool stays out of the way
-  const auto spare_prefix = t::instance().spare_prefix();
-  drop_spares(*admin, spare_prefix);
+  const auto spare_prefix = without_spares<t>(*admin);
   strata::testing::detail::spare_record record(strata::postgresql::provisioner::place(), t::name());
-  std::filesystem::remove(record.path());
   const auto spare = spare_prefix + "4000000003_1";  // of no live session
   const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
   record.push({{spare, static_cast<long long>(now)}}, 3'000'000'000LL);  // "ready now", a copy taking 3 s
@@ -1523,10 +1528,8 @@ TEST(PostgresqlTemplate, AProcessWaitsForASpareStillBeingCopied) {
   EXPECT_EQ(child[1], spare) << "the process made a clone of its own instead of waiting for the spare being copied";
   EXPECT_EQ(child[0], pg_scalar(*admin, "SELECT oid FROM pg_database WHERE datname = '" + spare + "'"));
   wait_for_child_gone(*admin, child[2]);
-  drop_spares(*admin, spare_prefix);
-  pg_exec(*admin, "DROP DATABASE IF EXISTS \"" + spare + "\"");
   drop_spares(*admin, child[2]);  // clones of the child's (strata_clone_<session>_)
-  std::filesystem::remove(record.path());
+  without_spares<t>(*admin);      // the spare it took among them
 }
 
 // A process whose spare was still being copied makes two clones ahead, which it leaves as spares
@@ -1536,20 +1539,18 @@ TEST(PostgresqlTemplate, AProcessWaitsForASpareStillBeingCopied) {
 TEST(PostgresqlTemplate, AProcessShortOfSparesLeavesTwoButOneWhenOthersAreOnTheirWay) {
   STRATA_ADMIN_OR_SKIP(admin);
   using t = strata::testing::database_template<supplied_history, strata::postgresql>;
-  t::instance().make_ahead(0);  // built here; this process's own pool stays out of the way
-  const auto spare_prefix = t::instance().spare_prefix();
   strata::testing::detail::spare_record record(strata::postgresql::provisioner::place(), t::name());
   strata::postgresql::provisioner p;
   // Left by the child: its spares, without the one it took (noted in use by its session).
   auto left_by = [&](const std::vector<std::string>& child) {
     wait_for_child_gone(*admin, child[2]);
     std::size_t n = 0;
-    for (const auto& s : spares_of(*admin, spare_prefix)) n += s != child[1] && pg_scalar(*admin, "SELECT shobj_description(oid, 'pg_database') IS NULL FROM pg_database WHERE datname = '" + s + "'") == "t";
+    for (const auto& s : spares_of(*admin, t::instance().spare_prefix()))
+      n += s != child[1] && pg_scalar(*admin, "SELECT shobj_description(oid, 'pg_database') IS NULL FROM pg_database WHERE datname = '" + s + "'") == "t";
     return n;
   };
   for (const std::size_t others : {0U, 2U}) {
-    drop_spares(*admin, spare_prefix);
-    std::filesystem::remove(record.path());
+    const auto spare_prefix = without_spares<t>(*admin);
     const auto spare = spare_prefix + "4000000004_1";  // of no live session, made now
     p.copy(t::name(), spare);
     // Noted as ready 0.1 s from now: still being copied for the process that takes it.
@@ -1561,8 +1562,7 @@ TEST(PostgresqlTemplate, AProcessShortOfSparesLeavesTwoButOneWhenOthersAreOnThei
     EXPECT_EQ(child[1], spare);
     EXPECT_EQ(left_by(child), others == 0 ? 2U : 1U) << others << " other spares on their way";
   }
-  drop_spares(*admin, spare_prefix);
-  std::filesystem::remove(record.path());
+  without_spares<t>(*admin);
 }
 
 #endif

@@ -512,12 +512,6 @@ std::vector<unsigned char> migrated_image() {
   return D::provisioner::snapshot(m.dialect());
 }
 
-// The history's template kept on the place across processes (KeepsSnapshots), as bytes: read
-// when it is there and its bytes are those its builder noted (its file's identity as noted, else
-// their image_digest); else built (migrated in memory, written as <name>_building_<session>,
-// marked, noted with its digest and identity and renamed into place) under the place's lock, after
-// which a damaged or edited one is dropped. Its name hashes the history (kept_template_name), so
-// bytes as built are the history at its heads.
 // The identity() of the database `name` now; none when there is none.
 template <ClonesDatabases D>
 std::optional<std::string> identity_now(typename D::provisioner& p, const std::string& name) {
@@ -530,6 +524,12 @@ std::optional<std::string> identity_now(typename D::provisioner& p, const std::s
   }
 }
 
+// The history's template kept on the place across processes (KeepsSnapshots), as bytes: read
+// when it is there and its bytes are those its builder noted (its file's identity as noted, else
+// their image_digest); else built (migrated in memory, written as <name>_building_<session>,
+// marked, noted with its digest and identity and renamed into place) under the place's lock, after
+// which a damaged or edited one is dropped. Its name hashes the history (kept_template_name), so
+// bytes as built are the history at its heads.
 template <History H, KeepsSnapshots D>
 byte_image kept_image(typename D::provisioner& p, const std::string& name) {
   std::optional<std::string> note;  // as found() read it
@@ -944,7 +944,7 @@ class pooled_template {
       // faster than it copies, leaving it more behind.)
       const bool short_of_spares =
           spare && spare->ready_at > std::chrono::steady_clock::now().time_since_epoch().count() && rest.others < spares_wanted;
-      if (spare && ready(*spare))
+      if (spare)
         if (auto connection = taken_in_place(*spare, rest.copy_ns > 0 ? rest.copy_ns : untimed_copy_ns)) {
           first_.emplace(pooled_clone<D>{spare->name, std::move(connection), provisioner::url(spare->name)});
           starter_ = std::thread([this, claimed = spare->name, short_of_spares] {
@@ -960,26 +960,20 @@ class pooled_template {
     slot_->set(started({}, ClaimsInPlace<D>));  // too few spares on this machine: more are left
   }
 
-  // A spare the place may still be copying is waited for, until the time its copy should end: a
-  // connection to it before then would find no such database, and the other way to a clone (the
-  // pool's connection, then a copy of its own) takes longer than any copy already begun. Not one
-  // more than a few seconds off (false): its copy was left by a process long gone, or failed.
-  static bool ready(const detail::spare_record::entry& spare) {
-    const auto wait = spare.ready_at - std::chrono::steady_clock::now().time_since_epoch().count();
-    if (wait > longest_wait_ns) return false;
-    if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
-    return true;
-  }
-
-  // The spare, connected to and noted in use (claim_in_place); none when it is not there. One whose
-  // copy was in progress when it was noted may not be there yet at the time its copy should have
-  // ended (an estimate: copies side by side run slower than the one the record timed): connected to
-  // again every 10 ms until that time is as long past as a copy takes, before the other way to a
-  // clone (the pool's connection and a copy of its own, which would take as long, and slow this one).
+  // The spare, connected to and noted in use (claim_in_place); none when it is not there. One the
+  // place may still be copying is waited for, until the time its copy should end: a connection to it
+  // before then would find no such database, and the other way to a clone (the pool's connection,
+  // then a copy of its own) takes longer than any copy already begun. Not one more than a few
+  // seconds off: its copy was left by a process long gone, or failed. That time is an estimate
+  // (copies side by side run slower than the one the record timed): a spare still not there is
+  // connected to again every 10 ms until the time is as long past as a copy takes (`copy_ns`).
   static std::optional<D> taken_in_place(const detail::spare_record::entry& spare, long long copy_ns) {
-    auto connection = provisioner::claim_in_place(spare.name, detail::in_use_stamp);
-    if (connection || spare.ready_at == 0) return connection;
     const auto now = [] { return static_cast<long long>(std::chrono::steady_clock::now().time_since_epoch().count()); };
+    const auto wait = spare.ready_at - now();
+    if (wait > longest_wait_ns) return std::nullopt;
+    if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
+    auto connection = provisioner::claim_in_place(spare.name, detail::in_use_stamp);
+    if (spare.ready_at == 0) return connection;  // made, not being copied: stale when not there
     const long long until = spare.ready_at + copy_ns;  // long past: the copy ended, and someone took it
     while (!connection && now() < until) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
