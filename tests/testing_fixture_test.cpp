@@ -1517,16 +1517,20 @@ TEST(PostgresqlTemplate, AProcessWaitsForASpareStillBeingCopied) {
   const auto now = std::chrono::steady_clock::now().time_since_epoch().count();
   record.push({{spare, static_cast<long long>(now)}}, 3'000'000'000LL);  // "ready now", a copy taking 3 s
 
-  // The copy reaches the server only while the child already waits for it.
+  // The copy reaches the server only while the child already waits for it. Its oid is read at
+  // once: once the child has it, the child's workers may drop it when it is released, and once
+  // the child is gone, any test process's housekeeping (its session's clone, an orphan).
   auto copy = std::async(std::launch::async, [&] {
-    std::this_thread::sleep_for(std::chrono::milliseconds(400));
     strata::postgresql::provisioner p;
+    pqxx::connection c;
+    std::this_thread::sleep_for(std::chrono::milliseconds(400));
     p.copy(t::name(), spare);
+    return pg_scalar(c, "SELECT oid FROM pg_database WHERE datname = '" + spare + "'");
   });
   const auto child = pg_child(false, "waiting");
-  copy.get();
+  const auto copied = copy.get();
   EXPECT_EQ(child[1], spare) << "the process made a clone of its own instead of waiting for the spare being copied";
-  EXPECT_EQ(child[0], pg_scalar(*admin, "SELECT oid FROM pg_database WHERE datname = '" + spare + "'"));
+  EXPECT_EQ(child[0], copied);
   wait_for_child_gone(*admin, child[2]);
   drop_spares(*admin, child[2]);  // clones of the child's (strata_clone_<session>_)
   without_spares<t>(*admin);      // the spare it took among them
