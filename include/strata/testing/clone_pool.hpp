@@ -197,26 +197,33 @@ class spare_record {
 
   [[nodiscard]] const std::string& path() const { return path_; }
 
-  // What the record held besides the spare pop() took: how many others, and how long a copy took
-  // when a process last timed one (nanoseconds; 0 before).
+  // Before any process timed a copy, how long one is taken to take (nanoseconds).
+  static constexpr long long untimed_copy_ns = 250'000'000;
+
+  // What the record held besides the spare pop() took: how many others, and how long a copy takes
+  // (nanoseconds: as a process last timed one, else untimed_copy_ns).
   struct rest {
     std::size_t others = 0;
-    long long copy_ns = 0;
+    long long copy_ns = untimed_copy_ns;
   };
 
   // The spare ready first, taken out of the record; none when it is empty (or cannot be read).
-  std::optional<entry> pop(rest* left = nullptr) {
+  std::optional<entry> pop(rest& left) {
     std::optional<entry> out;
-    if (left != nullptr) *left = {};
+    left = {};
     update([&](std::vector<entry>& entries, long long& copy) {
-      if (left != nullptr) left->copy_ns = copy;
+      left.copy_ns = takes(copy);
       if (entries.empty()) return;
       const auto first = std::min_element(entries.begin(), entries.end(), [](const entry& a, const entry& b) { return a.ready_at < b.ready_at; });
       out = std::move(*first);
       entries.erase(first);
-      if (left != nullptr) left->others = entries.size();
+      left.others = entries.size();
     });
     return out;
+  }
+  std::optional<entry> pop() {
+    rest ignored;
+    return pop(ignored);
   }
 
   // Adds the spares not in it yet; beyond `most` in all, those ready first go (the likeliest to be
@@ -229,14 +236,13 @@ class spare_record {
     });
   }
   // The spares a process left, in the same read and write: one still being made is ready when the
-  // time a copy takes (`copy_ns` when this process timed one, else the record's, else
-  // `untimed_ns`) has passed since it began.
-  void push(const std::vector<left_spare>& left, std::optional<long long> copy_ns, long long untimed_ns) {
+  // time a copy takes has passed since it began (`copy_ns` when this process timed one, above 0,
+  // else the record's, else untimed_copy_ns).
+  void push(const std::vector<left_spare>& left, long long copy_ns) {
     update([&](std::vector<entry>& entries, long long& copy) {
-      if (copy_ns) copy = *copy_ns;
-      const long long takes = copy > 0 ? copy : untimed_ns;
+      if (copy_ns > 0) copy = copy_ns;
       std::vector<entry> added;
-      for (const auto& l : left) added.push_back({l.name, l.began ? l.began->time_since_epoch().count() + takes : 0});
+      for (const auto& l : left) added.push_back({l.name, l.began ? l.began->time_since_epoch().count() + takes(copy) : 0});
       add(entries, added);
     });
   }
@@ -254,6 +260,8 @@ class spare_record {
   }
 
  private:
+  static long long takes(long long copy) { return copy > 0 ? copy : untimed_copy_ns; }
+
   static void add(std::vector<entry>& entries, const std::vector<entry>& added) {
     for (const auto& e : added)
       if (std::none_of(entries.begin(), entries.end(), [&](const entry& x) { return x.name == e.name; })) entries.push_back(e);

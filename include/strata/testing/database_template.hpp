@@ -859,8 +859,7 @@ class pooled_template {
     if (const auto pool = slot_->pool()) {
       pool->stop(true);
       if constexpr (ClaimsInPlace<D>) {
-        const auto timed = pool->copy_time();
-        record_->push(pool->left_spares(), timed > 0 ? std::optional<long long>(timed) : std::nullopt, untimed_copy_ns);
+        record_->push(pool->left_spares(), pool->copy_time());
       }
     }
   }
@@ -938,14 +937,14 @@ class pooled_template {
     if constexpr (ClaimsInPlace<D>) {
       record_.emplace(provisioner::place(), name_);
       detail::spare_record::rest rest;
-      const auto spare = record_->pop(&rest);
-      // Short of spares: this one still being copied, and fewer than two others on their way. (With
-      // more on their way, two more would only double the place's work for processes that come
-      // faster than it copies, leaving it more behind.)
+      const auto spare = record_->pop(rest);
+      // Short of spares: this one still being copied, and fewer others on their way than a template
+      // keeps (spares_kept, two). (With as many on their way, two more would only double the place's
+      // work for processes that come faster than it copies, leaving it more behind.)
       const bool short_of_spares =
-          spare && spare->ready_at > std::chrono::steady_clock::now().time_since_epoch().count() && rest.others < spares_wanted;
+          spare && spare->ready_at > std::chrono::steady_clock::now().time_since_epoch().count() && rest.others < clone_pool<D>::spares_kept;
       if (spare)
-        if (auto connection = taken_in_place(*spare, rest.copy_ns > 0 ? rest.copy_ns : untimed_copy_ns)) {
+        if (auto connection = taken_in_place(*spare, rest.copy_ns)) {
           first_.emplace(pooled_clone<D>{spare->name, std::move(connection), provisioner::url(spare->name)});
           starter_ = std::thread([this, claimed = spare->name, short_of_spares] {
             try {
@@ -996,9 +995,9 @@ class pooled_template {
   // there), attached to its identity; its housekeeping queued. `claimed`: the spare this process
   // took in place, now noted as in use by the pool's session (which lives as long as the process);
   // the pool's workers then start as after a first take(). `more`: this machine was short of spares
-  // (none, or one still being copied and fewer than two others on their way), so two are made ahead,
-  // which a short process leaves as spares: the next processes' spares then have been copying for
-  // longer.
+  // (none, or one still being copied and fewer others on their way than spares_kept), so as many
+  // as it keeps are made ahead, which a short process leaves as spares: the next processes' spares
+  // then have been copying for longer.
   std::shared_ptr<clone_pool<D>> started(const std::string& claimed, bool more) {
     auto pool = std::make_shared<clone_pool<D>>(name_);
     auto admin = [&](auto&& f) { return pool->with_admin(f); };
@@ -1030,7 +1029,7 @@ class pooled_template {
     else
       pool->when_idle(housekeeping);
     if constexpr (ClaimsInPlace<D>) pool->on_claim([record = &*record_](const std::string& spare) { record->erase(spare); });
-    if (more) pool->first_ahead(2);
+    if (more) pool->first_ahead(clone_pool<D>::spares_kept);
     if (!claimed.empty()) pool->took_one();
     return pool;
   }
@@ -1068,8 +1067,6 @@ class pooled_template {
   }
 
   static constexpr std::size_t leftovers_tolerated = 16;
-  static constexpr std::size_t spares_wanted = 2;  // on their way for the processes after this one
-  static constexpr long long untimed_copy_ns = 250'000'000;  // before any process timed a copy
   static constexpr long long longest_wait_ns = 2'000'000'000;
   std::string name_ = name();
   std::shared_ptr<pool_slot> slot_ = std::make_shared<pool_slot>();
